@@ -1,0 +1,646 @@
+#include "app/config.hpp"
+
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <charconv>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <initializer_list>
+#include <string_view>
+#include <system_error>
+#include <utility>
+
+namespace reflexbot::app {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr std::size_t max_quoted_length = 60;
+
+/// Reads a whole file; on failure returns nullopt and sets `reason` to an English description.
+std::optional<std::string> read_whole_file(const fs::path& file, std::string& reason) {
+  std::error_code ec;
+  if (fs::is_directory(file, ec)) {
+    reason = "it is a directory";
+    return std::nullopt;
+  }
+  std::FILE* handle = std::fopen(file.c_str(), "rb");
+  if (handle == nullptr) {
+    reason = std::generic_category().message(errno);
+    return std::nullopt;
+  }
+  std::string content;
+  char buffer[8192];
+  std::size_t count = 0;
+  while ((count = std::fread(buffer, 1, sizeof buffer, handle)) > 0) {
+    content.append(buffer, count);
+  }
+  const bool failed = std::ferror(handle) != 0;
+  const int error = errno;
+  std::fclose(handle);
+  if (failed) {
+    reason = std::generic_category().message(error);
+    return std::nullopt;
+  }
+  return content;
+}
+
+bool is_space(char c) {
+  return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
+}
+
+bool is_control(char c) {
+  const auto byte = static_cast<unsigned char>(c);
+  return byte < 0x20 || byte == 0x7f;
+}
+
+std::string trim(std::string_view text) {
+  while (!text.empty() && is_space(text.front())) text.remove_prefix(1);
+  while (!text.empty() && is_space(text.back())) text.remove_suffix(1);
+  return std::string(text);
+}
+
+std::string to_lower(std::string_view text) {
+  std::string lower(text);
+  for (char& c : lower) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
+  return lower;
+}
+
+/// A value for an error message: quoted, control characters escaped, long values shortened.
+std::string quote(std::string_view text) {
+  bool shortened = false;
+  if (text.size() > max_quoted_length) {
+    std::size_t cut = max_quoted_length;
+    // Do not cut a UTF-8 sequence in half.
+    while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
+    text = text.substr(0, cut);
+    shortened = true;
+  }
+  std::string out = "\"";
+  for (char c : text) {
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += c;
+    } else if (is_control(c)) {
+      constexpr char hex[] = "0123456789abcdef";
+      const auto byte = static_cast<unsigned char>(c);
+      out += "\\x";
+      out += hex[byte >> 4];
+      out += hex[byte & 0x0F];
+    } else {
+      out += c;
+    }
+  }
+  out += shortened ? "\"…" : "\"";
+  return out;
+}
+
+/// Edit distance counting insertions, deletions, substitutions and swaps of neighbours.
+std::size_t edit_distance(std::string_view a, std::string_view b) {
+  std::vector<std::vector<std::size_t>> d(a.size() + 1, std::vector<std::size_t>(b.size() + 1));
+  for (std::size_t i = 0; i <= a.size(); ++i) d[i][0] = i;
+  for (std::size_t j = 0; j <= b.size(); ++j) d[0][j] = j;
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      const std::size_t cost = a[i - 1] == b[j - 1] ? 0 : 1;
+      d[i][j] = std::min({d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost});
+      if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1]) {
+        d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
+      }
+    }
+  }
+  return d[a.size()][b.size()];
+}
+
+/// The known key closest to `key`, if it is close enough to be a likely typo.
+std::optional<std::string> closest_key(const std::string& key,
+                                       const std::vector<std::string>& known) {
+  const std::string lower = to_lower(key);
+  std::optional<std::string> best;
+  std::size_t best_distance = 0;
+  for (const auto& candidate : known) {
+    const std::size_t distance = edit_distance(lower, candidate);
+    if (!best || distance < best_distance) {
+      best = candidate;
+      best_distance = distance;
+    }
+  }
+  const std::size_t limit = std::min<std::size_t>(3, std::max<std::size_t>(1, key.size() / 3));
+  if (best && best_distance <= limit) return best;
+  return std::nullopt;
+}
+
+/// Matrix server name: DNS name, IPv4 or [IPv6], optionally followed by :port.
+bool is_server_name(std::string_view name) {
+  std::string_view host = name;
+  if (!name.empty() && name.front() == '[') {
+    const auto close = name.find(']');
+    if (close == std::string_view::npos || close < 2) return false;
+    for (char c : name.substr(1, close - 1)) {
+      const bool hex = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+      if (!hex && c != ':' && c != '.') return false;
+    }
+    host = name.substr(0, close + 1);
+    name.remove_prefix(close + 1);
+    if (!name.empty() && name.front() != ':') return false;
+  } else {
+    const auto colon = name.find(':');
+    host = name.substr(0, colon);
+    name = colon == std::string_view::npos ? std::string_view{} : name.substr(colon);
+    if (host.empty() || host.size() > 255) return false;
+    std::size_t label = 0;
+    for (char c : host) {
+      if (c == '.') {
+        if (label == 0) return false;
+        label = 0;
+        continue;
+      }
+      const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                      c == '-';
+      if (!ok) return false;
+      ++label;
+    }
+    if (label == 0) return false;
+  }
+  if (name.empty()) return true;
+  const std::string_view port = name.substr(1);
+  if (port.empty() || port.size() > 5) return false;
+  return std::all_of(port.begin(), port.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
+/// "@localpart:server" with a printable localpart and a valid server name.
+bool is_user_id(std::string_view id) {
+  if (id.size() < 4 || id.size() > 255 || id.front() != '@') return false;
+  const auto colon = id.find(':');
+  if (colon == std::string_view::npos || colon == 1) return false;
+  for (char c : id.substr(1, colon - 1)) {
+    if (is_control(c) || c == ' ' || static_cast<unsigned char>(c) >= 0x80) return false;
+  }
+  return is_server_name(id.substr(colon + 1));
+}
+
+/// "!opaque" or "!opaque:server" (room version 12 ids carry no server name).
+bool is_room_id(std::string_view id) {
+  if (id.size() < 2 || id.front() != '!') return false;
+  return std::none_of(id.begin(), id.end(), [](char c) { return is_control(c) || c == ' '; });
+}
+
+/// One key of a mapping with its value.
+struct Entry {
+  std::string key;
+  YAML::Node key_node;
+  YAML::Node value;
+};
+
+/// Collects what the loader knows about a file and formats errors for it.
+class Loader {
+ public:
+  explicit Loader(fs::path path) : path_(std::move(path)) {}
+
+  [[noreturn]] void fail(int line, const std::string& key, const std::string& message) const {
+    throw ConfigError(path_.string() + ":" + std::to_string(line) + ": " + key + ": " + message);
+  }
+
+  [[noreturn]] void fail_at(int line, const std::string& message) const {
+    throw ConfigError(path_.string() + ":" + std::to_string(line) + ": " + message);
+  }
+
+  /// 1-based line of a node; nodes without a position fall back to `fallback`.
+  static int line_of(const YAML::Node& node, int fallback) {
+    const int line = node.Mark().line;
+    return line >= 0 ? line + 1 : fallback;
+  }
+
+  /// The line to blame for an entry: its value, or its key where the value has no reliable position.
+  static int line_of(const Entry& entry) {
+    const int key_line = line_of(entry.key_node, 1);
+    if (!entry.value.IsDefined() || entry.value.IsNull()) return key_line;
+    return line_of(entry.value, key_line);
+  }
+
+  static std::string describe(const YAML::Node& node) {
+    if (!node.IsDefined() || node.IsNull()) return "nothing";
+    if (node.IsSequence()) return "a list";
+    if (node.IsMap()) return "a mapping";
+    return quote(node.Scalar());
+  }
+
+  /// Reads the keys of a mapping; rejects duplicate and unknown keys.
+  std::vector<Entry> entries(const YAML::Node& map, const std::string& prefix,
+                             const std::vector<std::string>& known) const {
+    std::vector<Entry> result;
+    for (auto it = map.begin(); it != map.end(); ++it) {
+      const YAML::Node key_node = it->first;
+      const int key_line = line_of(key_node, 1);
+      if (!key_node.IsScalar()) {
+        fail(key_line, prefix.empty() ? "(key)" : prefix, "expected a key name, got " + describe(key_node));
+      }
+      const std::string key = key_node.Scalar();
+      const std::string path = prefix.empty() ? key : prefix + "." + key;
+      for (const auto& seen : result) {
+        if (seen.key == key) {
+          fail(key_line, path,
+               "duplicate key, already set on line " + std::to_string(line_of(seen.key_node, 1)));
+        }
+      }
+      result.push_back(Entry{key, key_node, it->second});
+    }
+    for (const auto& entry : result) {
+      if (std::find(known.begin(), known.end(), entry.key) != known.end()) continue;
+      const std::string path = prefix.empty() ? entry.key : prefix + "." + entry.key;
+      std::string message = "unknown key";
+      if (auto suggestion = closest_key(entry.key, known)) {
+        message += "; did you mean " + *suggestion + "?";
+      }
+      fail(line_of(entry.key_node, 1), path, message);
+    }
+    return result;
+  }
+
+  static const Entry* find(const std::vector<Entry>& list, std::string_view key) {
+    for (const auto& entry : list) {
+      if (entry.key == key) return &entry;
+    }
+    return nullptr;
+  }
+
+  std::string string_value(const Entry& entry, const std::string& path,
+                           const std::string& expected) const {
+    if (!entry.value.IsScalar()) {
+      fail(line_of(entry), path, "expected " + expected + ", got " + describe(entry.value));
+    }
+    return entry.value.Scalar();
+  }
+
+  std::int64_t integer_value(const YAML::Node& value, int line, const std::string& path,
+                             std::int64_t min, std::int64_t max) const {
+    const std::string expected =
+        "expected an integer between " + std::to_string(min) + " and " + std::to_string(max);
+    if (!value.IsScalar()) fail(line, path, expected + ", got " + describe(value));
+    const std::string& text = value.Scalar();
+    std::int64_t number = 0;
+    const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), number);
+    if (error != std::errc{} || end != text.data() + text.size() || number < min || number > max) {
+      fail(line, path, expected + ", got " + quote(text));
+    }
+    return number;
+  }
+
+  int integer(const Entry& entry, const std::string& path, std::int64_t min, std::int64_t max) const {
+    return static_cast<int>(integer_value(entry.value, line_of(entry), path, min, max));
+  }
+
+  /// A path from the file, relative to the config file's folder.
+  fs::path resolve(const std::string& value) const {
+    const fs::path given(value);
+    if (given.is_absolute()) return given.lexically_normal();
+    return (path_.parent_path() / given).lexically_normal();
+  }
+
+  /// Reads a token or password file: trimmed, never empty; its content never appears in errors.
+  std::string secret_from_file(const Entry& entry, const fs::path& file, const std::string& what) const {
+    std::string reason;
+    const auto content = read_whole_file(file, reason);
+    if (!content) fail(line_of(entry), entry.key, "cannot read the " + what + " " + file.string() + ": " + reason);
+    std::string secret = trim(*content);
+    if (secret.empty()) fail(line_of(entry), entry.key, "the " + what + " " + file.string() + " is empty");
+    return secret;
+  }
+
+  /// Reads the secret named by `<base>_file` or `<base>_credential`; empty if neither is set.
+  std::string secret(const std::vector<Entry>& root, const std::string& base, const std::string& noun) const {
+    const Entry* file_entry = find(root, base + "_file");
+    const Entry* credential_entry = find(root, base + "_credential");
+    if (file_entry && credential_entry) {
+      const Entry* later = line_of(*file_entry) > line_of(*credential_entry) ? file_entry : credential_entry;
+      fail(line_of(*later), later->key,
+           "set either " + base + "_file or " + base + "_credential, not both");
+    }
+    if (file_entry) {
+      const std::string value = string_value(*file_entry, file_entry->key, "a file path");
+      if (value.empty()) fail(line_of(*file_entry), file_entry->key, "expected a file path, got \"\"");
+      return secret_from_file(*file_entry, resolve(value), noun + " file");
+    }
+    if (credential_entry) {
+      const std::string name =
+          string_value(*credential_entry, credential_entry->key, "a systemd credential name");
+      if (name.empty() || name == "." || name == ".." || name.find('/') != std::string::npos) {
+        fail(line_of(*credential_entry), credential_entry->key,
+             "expected a systemd credential name (as in LoadCredential=NAME:…), got " + quote(name));
+      }
+      const char* directory = std::getenv("CREDENTIALS_DIRECTORY");
+      if (directory == nullptr || *directory == '\0') {
+        fail(line_of(*credential_entry), credential_entry->key,
+             "CREDENTIALS_DIRECTORY is not set; run the bot as a systemd service with "
+             "LoadCredential=" + name + ":/path/to/file, or use " + base + "_file instead");
+      }
+      return secret_from_file(*credential_entry, fs::path(directory) / name, noun + " credential");
+    }
+    return {};
+  }
+
+  Config load(const std::string& text) {
+    std::vector<YAML::Node> documents;
+    try {
+      documents = YAML::LoadAll(text);
+    } catch (const YAML::ParserException& e) {
+      fail_at(e.mark.line >= 0 ? e.mark.line + 1 : 1,
+              "YAML syntax error: " + e.msg + " (column " + std::to_string(e.mark.column + 1) + ")");
+    }
+    if (documents.size() > 1) {
+      fail_at(line_of(documents[1], 1),
+              "only one YAML document is allowed; remove the \"---\" separator and what follows");
+    }
+    const YAML::Node root = documents.empty() ? YAML::Node() : documents.front();
+    if (root.IsDefined() && !root.IsNull() && !root.IsMap()) {
+      fail_at(line_of(root, 1), "expected a mapping of settings (key: value), got " + describe(root));
+    }
+    const int root_line = root.IsMap() ? line_of(root, 1) : 1;
+
+    static const std::vector<std::string> root_keys = {
+        "homeserver", "user_id", "device_id", "access_token_file", "access_token_credential",
+        "password_file", "password_credential", "database", "language", "log_level",
+        "moderator_level", "invite_allowlist", "sync", "retry", "rooms", "network_room",
+        "access_token", "password"};
+    const std::vector<Entry> keys = root.IsMap() ? entries(root, "", root_keys) : std::vector<Entry>{};
+
+    Config config;
+    config.path = path_;
+
+    for (const char* inline_secret : {"access_token", "password"}) {
+      if (const Entry* entry = find(keys, inline_secret)) {
+        const std::string base = inline_secret;
+        fail(line_of(entry->key_node, 1), base,
+             "never write the " + std::string(base == "password" ? "password" : "access token") +
+                 " into the configuration; put it in a file readable only by the bot and set " +
+                 base + "_file, or use " + base + "_credential (systemd LoadCredential)");
+      }
+    }
+
+    const Entry* homeserver = find(keys, "homeserver");
+    if (!homeserver) fail(root_line, "homeserver", "missing required key (the homeserver's base URL, https://…)");
+    config.homeserver = parse_homeserver(*homeserver);
+
+    const Entry* user_id = find(keys, "user_id");
+    if (!user_id) fail(root_line, "user_id", "missing required key (the bot's Matrix id, @localpart:server)");
+    config.user_id = string_value(*user_id, "user_id", "a Matrix user id such as \"@reflexbot:example.org\"");
+    if (!is_user_id(config.user_id)) {
+      fail(line_of(*user_id), "user_id",
+           "expected a Matrix user id such as \"@reflexbot:example.org\", got " + quote(config.user_id));
+    }
+
+    if (const Entry* device = find(keys, "device_id")) {
+      config.device_id = string_value(*device, "device_id", "a non-empty device id");
+      if (config.device_id.empty() ||
+          std::any_of(config.device_id.begin(), config.device_id.end(),
+                      [](char c) { return is_control(c) || c == ' '; })) {
+        fail(line_of(*device), "device_id",
+             "expected a non-empty device id without spaces, got " + quote(config.device_id));
+      }
+    }
+
+    config.access_token = secret(keys, "access_token", "access token");
+    if (std::any_of(config.access_token.begin(), config.access_token.end(),
+                    [](char c) { return is_control(c) || c == ' '; })) {
+      const Entry* source = find(keys, "access_token_file");
+      if (!source) source = find(keys, "access_token_credential");
+      fail(line_of(*source), source->key,
+           "the access token must be a single word; the file contains spaces or line breaks inside");
+    }
+    config.password = secret(keys, "password", "password");
+    if (config.access_token.empty() && config.password.empty()) {
+      fail(root_line, "access_token_file",
+           "missing required key; set access_token_file or access_token_credential "
+           "(or password_file / password_credential to log in with a password)");
+    }
+
+    if (const Entry* database = find(keys, "database")) {
+      const std::string value = string_value(*database, "database", "a file path");
+      if (value.empty()) fail(line_of(*database), "database", "expected a file path, got \"\"");
+      config.database = resolve(value);
+    } else {
+      config.database = resolve("reflexbot.db");
+    }
+
+    if (const Entry* language = find(keys, "language")) {
+      const std::string value = string_value(*language, "language", "de or en");
+      if (value == "de") {
+        config.language = Language::de;
+      } else if (value == "en") {
+        config.language = Language::en;
+      } else {
+        fail(line_of(*language), "language", "expected de or en, got " + quote(value));
+      }
+    }
+
+    if (const Entry* log_level = find(keys, "log_level")) {
+      static const std::vector<std::string> levels = {"trace", "debug",    "info", "warn",
+                                                      "error", "critical", "off"};
+      const std::string expected = "one of trace, debug, info, warn, error, critical, off";
+      const std::string value = string_value(*log_level, "log_level", expected);
+      if (std::find(levels.begin(), levels.end(), value) == levels.end()) {
+        fail(line_of(*log_level), "log_level", "expected " + expected + ", got " + quote(value));
+      }
+      config.log_level = value;
+    }
+
+    if (const Entry* level = find(keys, "moderator_level")) {
+      config.moderator_level = integer(*level, "moderator_level", 0, 1000000);
+    }
+
+    if (const Entry* allowlist = find(keys, "invite_allowlist")) {
+      config.invite_allowlist = parse_allowlist(*allowlist);
+    }
+
+    if (const Entry* sync = find(keys, "sync")) config.sync = parse_sync(*sync);
+    if (const Entry* retry = find(keys, "retry")) config.retry = parse_retry(*retry);
+    if (const Entry* rooms = find(keys, "rooms")) config.rooms = parse_rooms(*rooms);
+
+    if (const Entry* network_room = find(keys, "network_room")) {
+      const std::string expected = "a room id such as \"!abc:example.org\"";
+      config.network_room = string_value(*network_room, "network_room", expected);
+      if (!is_room_id(config.network_room)) {
+        fail(line_of(*network_room), "network_room",
+             "expected " + expected + ", got " + quote(config.network_room));
+      }
+    }
+    return config;
+  }
+
+ private:
+  std::string parse_homeserver(const Entry& entry) const {
+    const std::string expected = "an http:// or https:// URL such as \"https://matrix.example.org\"";
+    std::string url = string_value(entry, "homeserver", expected);
+    const std::string lower = to_lower(url);
+    std::size_t scheme_end = 0;
+    if (lower.starts_with("https://")) {
+      scheme_end = 8;
+    } else if (lower.starts_with("http://")) {
+      scheme_end = 7;
+    }
+    const bool bad_chars = std::any_of(url.begin(), url.end(), [](char c) {
+      return is_control(c) || c == ' ' || c == '?' || c == '#';
+    });
+    while (url.size() > scheme_end && url.back() == '/') url.pop_back();
+    const std::size_t host_end = url.find('/', scheme_end);
+    const std::string host = url.substr(scheme_end, host_end == std::string::npos ? std::string::npos
+                                                                                   : host_end - scheme_end);
+    if (scheme_end == 0 || bad_chars || !is_server_name(host)) {
+      fail(line_of(entry), "homeserver", "expected " + expected + ", got " + quote(entry.value.Scalar()));
+    }
+    return lower.substr(0, scheme_end) + url.substr(scheme_end);
+  }
+
+  std::vector<std::string> parse_allowlist(const Entry& entry) const {
+    std::vector<std::string> result;
+    if (entry.value.IsNull()) return result;
+    if (!entry.value.IsSequence()) {
+      fail(line_of(entry), "invite_allowlist",
+           "expected a list of user ids (@user:server) and server names, got " + describe(entry.value));
+    }
+    const int list_line = line_of(entry);
+    std::size_t index = 0;
+    for (const auto& item : entry.value) {
+      const std::string path = "invite_allowlist[" + std::to_string(index++) + "]";
+      const int line = line_of(item, list_line);
+      const std::string expected = "expected a user id such as \"@moderation:example.org\" or a server "
+                                   "name such as \"example.org\"";
+      if (!item.IsScalar()) fail(line, path, expected + ", got " + describe(item));
+      const std::string& value = item.Scalar();
+      const bool valid = value.starts_with("@") ? is_user_id(value) : is_server_name(value);
+      if (!valid) fail(line, path, expected + ", got " + quote(value));
+      result.push_back(value);
+    }
+    return result;
+  }
+
+  /// A section that must be a mapping; null (an empty section) means all defaults.
+  std::vector<Entry> section(const Entry& entry, const std::vector<std::string>& known) const {
+    if (entry.value.IsNull()) return {};
+    if (!entry.value.IsMap()) {
+      fail(line_of(entry), entry.key, "expected a mapping (key: value), got " + describe(entry.value));
+    }
+    return entries(entry.value, entry.key, known);
+  }
+
+  SyncConfig parse_sync(const Entry& entry) const {
+    const auto keys = section(entry, {"timeout_ms", "timeline_limit", "request_timeout_ms"});
+    SyncConfig sync;
+    if (const Entry* timeout = find(keys, "timeout_ms")) {
+      sync.timeout_ms = integer(*timeout, "sync.timeout_ms", 0, 600000);
+    }
+    if (const Entry* limit = find(keys, "timeline_limit")) {
+      sync.timeline_limit = integer(*limit, "sync.timeline_limit", 1, 1000);
+    }
+    if (const Entry* request = find(keys, "request_timeout_ms")) {
+      sync.request_timeout_ms =
+          integer(*request, "sync.request_timeout_ms", std::int64_t{sync.timeout_ms} + 1, 900000);
+    } else {
+      sync.request_timeout_ms = std::max(90000, sync.timeout_ms + 30000);
+    }
+    return sync;
+  }
+
+  RetryConfig parse_retry(const Entry& entry) const {
+    const auto keys = section(entry, {"initial_ms", "max_ms"});
+    RetryConfig retry;
+    if (const Entry* initial = find(keys, "initial_ms")) {
+      retry.initial_ms = integer(*initial, "retry.initial_ms", 1, 600000);
+    }
+    if (const Entry* max = find(keys, "max_ms")) {
+      retry.max_ms = integer(*max, "retry.max_ms", retry.initial_ms, 3600000);
+    } else {
+      retry.max_ms = std::max(retry.max_ms, retry.initial_ms);
+    }
+    return retry;
+  }
+
+  std::vector<RoomConfig> parse_rooms(const Entry& entry) const {
+    std::vector<RoomConfig> rooms;
+    if (entry.value.IsNull()) return rooms;
+    if (!entry.value.IsSequence()) {
+      fail(line_of(entry), "rooms",
+           "expected a list of rooms (- room_id: \"!…\" and city: …), got " + describe(entry.value));
+    }
+    const int list_line = line_of(entry);
+    std::vector<int> room_lines;
+    std::size_t index = 0;
+    for (const auto& item : entry.value) {
+      const std::string path = "rooms[" + std::to_string(index++) + "]";
+      const int item_line = line_of(item, list_line);
+      if (!item.IsMap()) {
+        fail(item_line, path, "expected a mapping with room_id and city, got " + describe(item));
+      }
+      const auto keys = entries(item, path, {"room_id", "city"});
+      RoomConfig room;
+
+      const Entry* room_id = find(keys, "room_id");
+      if (!room_id) fail(item_line, path + ".room_id", "missing required key (the room id, \"!…\")");
+      const std::string expected = "a room id such as \"!abc:example.org\"";
+      room.room_id = string_value(*room_id, path + ".room_id", expected);
+      if (!is_room_id(room.room_id)) {
+        std::string message = "expected " + expected + ", got " + quote(room.room_id);
+        if (room.room_id.starts_with("#")) message += " (a room alias; use the room id from the room settings)";
+        fail(line_of(*room_id), path + ".room_id", message);
+      }
+      for (std::size_t other = 0; other < rooms.size(); ++other) {
+        if (rooms[other].room_id == room.room_id) {
+          fail(line_of(*room_id), path + ".room_id",
+               "duplicate room id " + quote(room.room_id) + ", already listed as rooms[" +
+                   std::to_string(other) + "] on line " + std::to_string(room_lines[other]));
+        }
+      }
+
+      const Entry* city = find(keys, "city");
+      if (!city) fail(item_line, path + ".city", "missing required key (the city the room belongs to)");
+      room.city = trim(string_value(*city, path + ".city", "a city name"));
+      if (room.city.empty()) fail(line_of(*city), path + ".city", "expected a city name, got an empty text");
+
+      room_lines.push_back(line_of(*room_id));
+      rooms.push_back(std::move(room));
+    }
+    return rooms;
+  }
+
+  fs::path path_;
+};
+
+}  // namespace
+
+Config parse_config(const std::string& yaml_text, const std::filesystem::path& path) {
+  Loader loader(path);
+  try {
+    return loader.load(yaml_text);
+  } catch (const ConfigError&) {
+    throw;
+  } catch (const YAML::Exception& e) {
+    loader.fail_at(e.mark.line >= 0 ? e.mark.line + 1 : 1, "cannot read the YAML: " + e.msg);
+  } catch (const std::filesystem::filesystem_error& e) {
+    loader.fail_at(1, std::string("file system error: ") + e.what());
+  }
+}
+
+Config load_config(const std::filesystem::path& path) {
+  std::string reason;
+  const auto text = read_whole_file(path, reason);
+  if (!text) throw ConfigError(path.string() + ": cannot read the configuration file: " + reason);
+  return parse_config(*text, path);
+}
+
+bool invite_allowed(const Config& config, const std::string& inviter) {
+  if (!inviter.starts_with("@")) return false;
+  const auto colon = inviter.find(':');
+  if (colon == std::string::npos || colon == 1 || colon + 1 == inviter.size()) return false;
+  const std::string_view server = std::string_view(inviter).substr(colon + 1);
+  for (const auto& entry : config.invite_allowlist) {
+    if (entry.starts_with("@") ? entry == inviter : entry == server) return true;
+  }
+  return false;
+}
+
+}  // namespace reflexbot::app

@@ -1,0 +1,580 @@
+#include "app/config.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+#include <string>
+
+namespace reflexbot::app {
+namespace {
+
+namespace fs = std::filesystem;
+
+/// A valid configuration to which the tests append or in which they replace lines.
+constexpr const char* minimal = R"(homeserver: https://matrix.example.org/
+user_id: "@reflexbot:example.org"
+access_token_file: token
+)";
+
+class ConfigTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::string pattern = (fs::temp_directory_path() / "reflexbot-config-XXXXXX").string();
+    ASSERT_NE(::mkdtemp(pattern.data()), nullptr);
+    dir_ = pattern;
+    file_ = dir_ / "reflexbot.yaml";
+    write("token", "  syt_secret_token\n\n");
+    if (const char* old = std::getenv("CREDENTIALS_DIRECTORY")) saved_credentials_ = old;
+    ::unsetenv("CREDENTIALS_DIRECTORY");
+  }
+
+  void TearDown() override {
+    if (saved_credentials_) {
+      ::setenv("CREDENTIALS_DIRECTORY", saved_credentials_->c_str(), 1);
+    } else {
+      ::unsetenv("CREDENTIALS_DIRECTORY");
+    }
+    fs::remove_all(dir_);
+  }
+
+  void write(const fs::path& name, const std::string& content) const {
+    fs::create_directories((dir_ / name).parent_path());
+    std::ofstream(dir_ / name, std::ios::binary) << content;
+  }
+
+  /// The error message parse_config gives for this text, or "no error".
+  std::string error_of(const std::string& yaml) const {
+    try {
+      parse_config(yaml, file_);
+    } catch (const ConfigError& e) {
+      return e.what();
+    }
+    return "no error";
+  }
+
+  /// The "FILE:LINE: " prefix of an error on this line.
+  std::string at(int line) const { return file_.string() + ":" + std::to_string(line) + ": "; }
+
+  fs::path dir_;
+  fs::path file_;
+  std::optional<std::string> saved_credentials_;
+};
+
+std::string read_example() {
+  std::ifstream in(REFLEXBOT_EXAMPLE_CONFIG, std::ios::binary);
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+void replace(std::string& text, const std::string& from, const std::string& to) {
+  const auto position = text.find(from);
+  ASSERT_NE(position, std::string::npos) << from;
+  text.replace(position, from.size(), to);
+}
+
+TEST_F(ConfigTest, ExampleConfigLoadsWithItsTokenFileReplaced) {
+  std::string yaml = read_example();
+  replace(yaml, "/etc/reflexbot/access_token", (dir_ / "token").string());
+  const Config config = parse_config(yaml, file_);
+  EXPECT_EQ(config.path, file_);
+  EXPECT_EQ(config.homeserver, "https://matrix.example.org");
+  EXPECT_EQ(config.user_id, "@reflexbot:example.org");
+  EXPECT_EQ(config.device_id, "REFLEXBOT");
+  EXPECT_EQ(config.access_token, "syt_secret_token");
+  EXPECT_EQ(config.password, "");
+  EXPECT_EQ(config.database, fs::path("/var/lib/reflexbot/reflexbot.db"));
+  EXPECT_EQ(config.language, Language::de);
+  EXPECT_EQ(config.log_level, "info");
+  EXPECT_EQ(config.moderator_level, 50);
+  EXPECT_EQ(config.invite_allowlist, (std::vector<std::string>{"@moderation:example.org", "example.org"}));
+  EXPECT_EQ(config.sync.timeout_ms, 30000);
+  EXPECT_EQ(config.sync.timeline_limit, 50);
+  EXPECT_EQ(config.sync.request_timeout_ms, 90000);
+  EXPECT_EQ(config.retry.initial_ms, 500);
+  EXPECT_EQ(config.retry.max_ms, 60000);
+  ASSERT_EQ(config.rooms.size(), 2U);
+  EXPECT_EQ(config.rooms[0].room_id, "!koeln:example.org");
+  EXPECT_EQ(config.rooms[0].city, "Köln");
+  EXPECT_EQ(config.rooms[1].room_id, "!leipzig:example.org");
+  EXPECT_EQ(config.rooms[1].city, "Leipzig");
+  EXPECT_EQ(config.network_room, "!netzwerk:example.org");
+}
+
+TEST_F(ConfigTest, ExampleConfigFailsOnlyOnItsMissingTokenFile) {
+  ASSERT_FALSE(fs::exists("/etc/reflexbot/access_token"));
+  try {
+    load_config(REFLEXBOT_EXAMPLE_CONFIG);
+    FAIL() << "expected a ConfigError";
+  } catch (const ConfigError& e) {
+    EXPECT_EQ(std::string(e.what()),
+              std::string(REFLEXBOT_EXAMPLE_CONFIG) +
+                  ":11: access_token_file: cannot read the access token file "
+                  "/etc/reflexbot/access_token: No such file or directory");
+  }
+}
+
+TEST_F(ConfigTest, MinimalConfigGetsDefaults) {
+  const Config config = parse_config(minimal, file_);
+  EXPECT_EQ(config.homeserver, "https://matrix.example.org");
+  EXPECT_EQ(config.access_token, "syt_secret_token");
+  EXPECT_EQ(config.device_id, "REFLEXBOT");
+  EXPECT_EQ(config.database, dir_ / "reflexbot.db");
+  EXPECT_EQ(config.language, Language::de);
+  EXPECT_EQ(config.log_level, "info");
+  EXPECT_EQ(config.moderator_level, 50);
+  EXPECT_TRUE(config.invite_allowlist.empty());
+  EXPECT_EQ(config.sync.timeout_ms, 30000);
+  EXPECT_EQ(config.sync.timeline_limit, 50);
+  EXPECT_EQ(config.sync.request_timeout_ms, 90000);
+  EXPECT_EQ(config.retry.initial_ms, 500);
+  EXPECT_EQ(config.retry.max_ms, 60000);
+  EXPECT_TRUE(config.rooms.empty());
+  EXPECT_EQ(config.network_room, "");
+}
+
+TEST_F(ConfigTest, OptionalValuesAreRead) {
+  const Config config = parse_config(std::string(minimal) + R"(language: en
+log_level: debug
+moderator_level: 100
+device_id: BOT2
+)",
+                                     file_);
+  EXPECT_EQ(config.language, Language::en);
+  EXPECT_EQ(config.log_level, "debug");
+  EXPECT_EQ(config.moderator_level, 100);
+  EXPECT_EQ(config.device_id, "BOT2");
+}
+
+TEST_F(ConfigTest, RequestTimeoutDefaultFollowsTimeout) {
+  const Config config = parse_config(std::string(minimal) + R"(sync:
+  timeout_ms: 80000
+retry:
+  initial_ms: 120000
+)",
+                                     file_);
+  EXPECT_EQ(config.sync.request_timeout_ms, 110000);
+  EXPECT_EQ(config.retry.max_ms, 120000);
+}
+
+TEST_F(ConfigTest, HomeserverKeepsPortAndPathButLosesTrailingSlashes) {
+  const Config config = parse_config(R"(homeserver: HTTP://localhost:8008/matrix//
+user_id: "@bot:localhost:8008"
+access_token_file: token
+)",
+                                     file_);
+  EXPECT_EQ(config.homeserver, "http://localhost:8008/matrix");
+  EXPECT_EQ(config.user_id, "@bot:localhost:8008");
+}
+
+TEST_F(ConfigTest, RelativePathsAreRelativeToTheConfigFolder) {
+  write("secrets/token", "syt_other\n");
+  write("secrets/password", "  correct horse battery staple \n");
+  const Config config = parse_config(R"(homeserver: https://matrix.example.org
+user_id: "@reflexbot:example.org"
+access_token_file: secrets/token
+password_file: ./secrets/../secrets/password
+database: data/bot.db
+)",
+                                     file_);
+  EXPECT_EQ(config.access_token, "syt_other");
+  EXPECT_EQ(config.password, "correct horse battery staple");
+  EXPECT_EQ(config.database, dir_ / "data" / "bot.db");
+}
+
+TEST_F(ConfigTest, AbsolutePathsStayAbsolute) {
+  const Config config = parse_config(std::string(minimal) + "database: /srv/bot/../db/bot.db\n", file_);
+  EXPECT_EQ(config.database, fs::path("/srv/db/bot.db"));
+}
+
+TEST_F(ConfigTest, PasswordAloneIsEnough) {
+  write("password", "hunter2");
+  const Config config = parse_config(R"(homeserver: https://matrix.example.org
+user_id: "@reflexbot:example.org"
+password_file: password
+)",
+                                     file_);
+  EXPECT_EQ(config.access_token, "");
+  EXPECT_EQ(config.password, "hunter2");
+}
+
+TEST_F(ConfigTest, TokenFromSystemdCredential) {
+  write("creds/access_token", "syt_from_systemd\n");
+  ::setenv("CREDENTIALS_DIRECTORY", (dir_ / "creds").c_str(), 1);
+  const Config config = parse_config(R"(homeserver: https://matrix.example.org
+user_id: "@reflexbot:example.org"
+access_token_credential: access_token
+)",
+                                     file_);
+  EXPECT_EQ(config.access_token, "syt_from_systemd");
+}
+
+TEST_F(ConfigTest, CredentialWithoutCredentialsDirectoryIsAnError) {
+  EXPECT_EQ(error_of(R"(homeserver: https://matrix.example.org
+user_id: "@reflexbot:example.org"
+access_token_credential: access_token
+)"),
+            at(3) + "access_token_credential: CREDENTIALS_DIRECTORY is not set; run the bot as a "
+                    "systemd service with LoadCredential=access_token:/path/to/file, or use "
+                    "access_token_file instead");
+}
+
+TEST_F(ConfigTest, MissingCredentialIsAnError) {
+  ::setenv("CREDENTIALS_DIRECTORY", (dir_ / "creds").c_str(), 1);
+  EXPECT_EQ(error_of(R"(homeserver: https://matrix.example.org
+user_id: "@reflexbot:example.org"
+password_credential: password
+)"),
+            at(3) + "password_credential: cannot read the password credential " +
+                (dir_ / "creds" / "password").string() + ": No such file or directory");
+}
+
+TEST_F(ConfigTest, CredentialNameMustNotBeAPath) {
+  ::setenv("CREDENTIALS_DIRECTORY", dir_.c_str(), 1);
+  EXPECT_EQ(error_of(R"(homeserver: https://matrix.example.org
+user_id: "@reflexbot:example.org"
+access_token_credential: ../token
+)"),
+            at(3) + "access_token_credential: expected a systemd credential name (as in "
+                    "LoadCredential=NAME:…), got \"../token\"");
+}
+
+TEST_F(ConfigTest, LoadConfigReadsTheFile) {
+  write("reflexbot.yaml", minimal);
+  EXPECT_EQ(load_config(file_).access_token, "syt_secret_token");
+}
+
+TEST_F(ConfigTest, LoadConfigNamesAnUnreadableFile) {
+  const fs::path missing = dir_ / "missing.yaml";
+  try {
+    load_config(missing);
+    FAIL() << "expected a ConfigError";
+  } catch (const ConfigError& e) {
+    EXPECT_EQ(std::string(e.what()),
+              missing.string() + ": cannot read the configuration file: No such file or directory");
+  }
+}
+
+TEST_F(ConfigTest, InlineAccessTokenIsRejected) {
+  EXPECT_EQ(error_of(R"(homeserver: https://matrix.example.org
+user_id: "@reflexbot:example.org"
+access_token: syt_do_not_print_me
+)"),
+            at(3) + "access_token: never write the access token into the configuration; put it in "
+                    "a file readable only by the bot and set access_token_file, or use "
+                    "access_token_credential (systemd LoadCredential)");
+}
+
+TEST_F(ConfigTest, InlinePasswordIsRejected) {
+  const std::string error = error_of(std::string(minimal) + "password: hunter2\n");
+  EXPECT_EQ(error, at(4) + "password: never write the password into the configuration; put it in a "
+                           "file readable only by the bot and set password_file, or use "
+                           "password_credential (systemd LoadCredential)");
+  EXPECT_EQ(error.find("hunter2"), std::string::npos);
+}
+
+TEST_F(ConfigTest, TokenFileAndCredentialTogetherAreRejected) {
+  EXPECT_EQ(error_of(std::string(minimal) + "access_token_credential: access_token\n"),
+            at(4) + "access_token_credential: set either access_token_file or "
+                    "access_token_credential, not both");
+}
+
+TEST_F(ConfigTest, NoCredentialIsAnError) {
+  EXPECT_EQ(error_of(R"(# the bot
+homeserver: https://matrix.example.org
+user_id: "@reflexbot:example.org"
+)"),
+            at(2) + "access_token_file: missing required key; set access_token_file or "
+                    "access_token_credential (or password_file / password_credential to log in "
+                    "with a password)");
+}
+
+TEST_F(ConfigTest, MissingTokenFileIsAnError) {
+  EXPECT_EQ(error_of(R"(homeserver: https://matrix.example.org
+user_id: "@reflexbot:example.org"
+access_token_file: /nonexistent/reflexbot/token
+)"),
+            at(3) + "access_token_file: cannot read the access token file "
+                    "/nonexistent/reflexbot/token: No such file or directory");
+}
+
+TEST_F(ConfigTest, EmptyTokenFileIsAnError) {
+  write("blank", " \n\t\n");
+  EXPECT_EQ(error_of(R"(homeserver: https://matrix.example.org
+user_id: "@reflexbot:example.org"
+access_token_file: blank
+)"),
+            at(3) + "access_token_file: the access token file " + (dir_ / "blank").string() +
+                " is empty");
+}
+
+TEST_F(ConfigTest, TokenWithInnerWhitespaceIsRejectedWithoutPrintingIt) {
+  write("two_lines", "syt_first_secret\nsyt_second_secret\n");
+  const std::string error = error_of(R"(homeserver: https://matrix.example.org
+user_id: "@reflexbot:example.org"
+access_token_file: two_lines
+)");
+  EXPECT_EQ(error, at(3) + "access_token_file: the access token must be a single word; the file "
+                           "contains spaces or line breaks inside");
+  EXPECT_EQ(error.find("secret"), std::string::npos);
+}
+
+TEST_F(ConfigTest, UnknownKeySuggestsTheClosestKnownKey) {
+  EXPECT_EQ(error_of(std::string(minimal) + R"(sync:
+  timeout_ms: 30000
+  timline_limit: 20
+)"),
+            at(6) + "sync.timline_limit: unknown key; did you mean timeline_limit?");
+  EXPECT_EQ(error_of(std::string(minimal) + "Language: en\n"),
+            at(4) + "Language: unknown key; did you mean language?");
+}
+
+TEST_F(ConfigTest, UnknownKeyFarFromAnyKnownKeyHasNoSuggestion) {
+  EXPECT_EQ(error_of(std::string(minimal) + "colour: blue\n"), at(4) + "colour: unknown key");
+}
+
+TEST_F(ConfigTest, UnknownKeyInARoom) {
+  EXPECT_EQ(error_of(std::string(minimal) + R"(rooms:
+  - room_id: "!a:example.org"
+    city: Köln
+  - room_id: "!b:example.org"
+    ctiy: Leipzig
+)"),
+            at(8) + "rooms[1].ctiy: unknown key; did you mean city?");
+}
+
+TEST_F(ConfigTest, DuplicateKeyIsAnError) {
+  EXPECT_EQ(error_of(std::string(minimal) + "language: en\nlanguage: de\n"),
+            at(5) + "language: duplicate key, already set on line 4");
+}
+
+TEST_F(ConfigTest, SyntaxErrorNamesFileAndLine) {
+  EXPECT_EQ(error_of(std::string(minimal) + "invite_allowlist: [example.org\nlanguage: de\n"),
+            at(5) + "YAML syntax error: end of sequence flow not found (column 9)");
+}
+
+TEST_F(ConfigTest, SecondDocumentIsAnError) {
+  EXPECT_EQ(error_of(std::string(minimal) + "---\nlanguage: en\n"),
+            at(5) + "only one YAML document is allowed; remove the \"---\" separator and what follows");
+}
+
+TEST_F(ConfigTest, DocumentMustBeAMapping) {
+  EXPECT_EQ(error_of("\n- homeserver\n"),
+            at(2) + "expected a mapping of settings (key: value), got a list");
+}
+
+TEST_F(ConfigTest, EmptyFileLacksTheHomeserverOnLineOne) {
+  EXPECT_EQ(error_of("# nothing yet\n"),
+            at(1) + "homeserver: missing required key (the homeserver's base URL, https://…)");
+}
+
+TEST_F(ConfigTest, MissingRequiredKeyNamesTheEnclosingMapping) {
+  EXPECT_EQ(error_of(R"(# the bot
+
+user_id: "@reflexbot:example.org"
+access_token_file: token
+)"),
+            at(3) + "homeserver: missing required key (the homeserver's base URL, https://…)");
+  EXPECT_EQ(error_of("homeserver: https://matrix.example.org\naccess_token_file: token\n"),
+            at(1) + "user_id: missing required key (the bot's Matrix id, @localpart:server)");
+}
+
+TEST_F(ConfigTest, HomeserverMustBeAnHttpUrl) {
+  EXPECT_EQ(error_of(R"(homeserver: matrix.example.org
+user_id: "@reflexbot:example.org"
+access_token_file: token
+)"),
+            at(1) + "homeserver: expected an http:// or https:// URL such as "
+                    "\"https://matrix.example.org\", got \"matrix.example.org\"");
+  EXPECT_EQ(error_of(R"(homeserver: "https://"
+user_id: "@reflexbot:example.org"
+access_token_file: token
+)"),
+            at(1) + "homeserver: expected an http:// or https:// URL such as "
+                    "\"https://matrix.example.org\", got \"https://\"");
+}
+
+TEST_F(ConfigTest, UserIdMustHaveLocalpartAndServer) {
+  EXPECT_EQ(error_of(R"(homeserver: https://matrix.example.org
+user_id: reflexbot
+access_token_file: token
+)"),
+            at(2) + "user_id: expected a Matrix user id such as \"@reflexbot:example.org\", got "
+                    "\"reflexbot\"");
+  EXPECT_EQ(error_of(R"(homeserver: https://matrix.example.org
+user_id: "@:example.org"
+access_token_file: token
+)"),
+            at(2) + "user_id: expected a Matrix user id such as \"@reflexbot:example.org\", got "
+                    "\"@:example.org\"");
+}
+
+TEST_F(ConfigTest, LanguageAndLogLevelAreChecked) {
+  EXPECT_EQ(error_of(std::string(minimal) + "language: fr\n"),
+            at(4) + "language: expected de or en, got \"fr\"");
+  EXPECT_EQ(error_of(std::string(minimal) + "log_level: verbose\n"),
+            at(4) + "log_level: expected one of trace, debug, info, warn, error, critical, off, got "
+                    "\"verbose\"");
+  EXPECT_EQ(error_of(std::string(minimal) + "language:\n"),
+            at(4) + "language: expected de or en, got nothing");
+}
+
+TEST_F(ConfigTest, IntegersAreRangeChecked) {
+  EXPECT_EQ(error_of(std::string(minimal) + "sync:\n  timeout_ms: abc\n"),
+            at(5) + "sync.timeout_ms: expected an integer between 0 and 600000, got \"abc\"");
+  EXPECT_EQ(error_of(std::string(minimal) + "sync:\n  timeline_limit: 0\n"),
+            at(5) + "sync.timeline_limit: expected an integer between 1 and 1000, got \"0\"");
+  EXPECT_EQ(error_of(std::string(minimal) + "moderator_level: -1\n"),
+            at(4) + "moderator_level: expected an integer between 0 and 1000000, got \"-1\"");
+  EXPECT_EQ(error_of(std::string(minimal) + "moderator_level: 99999999999999999999\n"),
+            at(4) + "moderator_level: expected an integer between 0 and 1000000, got "
+                    "\"99999999999999999999\"");
+  EXPECT_EQ(error_of(std::string(minimal) + "moderator_level: 5.5\n"),
+            at(4) + "moderator_level: expected an integer between 0 and 1000000, got \"5.5\"");
+  EXPECT_EQ(error_of(std::string(minimal) + "moderator_level: [50]\n"),
+            at(4) + "moderator_level: expected an integer between 0 and 1000000, got a list");
+}
+
+TEST_F(ConfigTest, RequestTimeoutMustExceedTheSyncTimeout) {
+  EXPECT_EQ(error_of(std::string(minimal) + R"(sync:
+  request_timeout_ms: 60000
+  timeout_ms: 60000
+)"),
+            at(5) + "sync.request_timeout_ms: expected an integer between 60001 and 900000, got "
+                    "\"60000\"");
+}
+
+TEST_F(ConfigTest, RetryMaxMustNotBeBelowInitial) {
+  EXPECT_EQ(error_of(std::string(minimal) + R"(retry:
+  initial_ms: 2000
+  max_ms: 1000
+)"),
+            at(6) + "retry.max_ms: expected an integer between 2000 and 3600000, got \"1000\"");
+  EXPECT_EQ(error_of(std::string(minimal) + "retry:\n  initial_ms: 0\n"),
+            at(5) + "retry.initial_ms: expected an integer between 1 and 600000, got \"0\"");
+}
+
+TEST_F(ConfigTest, SectionMustBeAMapping) {
+  EXPECT_EQ(error_of(std::string(minimal) + "sync: 30000\n"),
+            at(4) + "sync: expected a mapping (key: value), got \"30000\"");
+}
+
+TEST_F(ConfigTest, RoomsAreValidated) {
+  const std::string rooms = std::string(minimal) + R"(rooms:
+  - room_id: "!a:example.org"
+    city: Köln
+)";
+  EXPECT_EQ(error_of(rooms + "  - room_id: \"!b:example.org\"\n"),
+            at(7) + "rooms[1].city: missing required key (the city the room belongs to)");
+  EXPECT_EQ(error_of(rooms + "  - city: Leipzig\n"),
+            at(7) + "rooms[1].room_id: missing required key (the room id, \"!…\")");
+  EXPECT_EQ(error_of(rooms + "  - room_id: \"!b:example.org\"\n    city: \" \"\n"),
+            at(8) + "rooms[1].city: expected a city name, got an empty text");
+  EXPECT_EQ(error_of(rooms + "  - room_id: \"#leipzig:example.org\"\n    city: Leipzig\n"),
+            at(7) + "rooms[1].room_id: expected a room id such as \"!abc:example.org\", got "
+                    "\"#leipzig:example.org\" (a room alias; use the room id from the room settings)");
+  EXPECT_EQ(error_of(rooms + "  - \"!b:example.org\"\n"),
+            at(7) + "rooms[1]: expected a mapping with room_id and city, got \"!b:example.org\"");
+}
+
+TEST_F(ConfigTest, DuplicateRoomIdsAreRejected) {
+  EXPECT_EQ(error_of(std::string(minimal) + R"(rooms:
+  - room_id: "!a:example.org"
+    city: Köln
+  - room_id: "!a:example.org"
+    city: Leipzig
+)"),
+            at(7) + "rooms[1].room_id: duplicate room id \"!a:example.org\", already listed as "
+                    "rooms[0] on line 5");
+}
+
+TEST_F(ConfigTest, RoomVersion12IdsWithoutServerAreAccepted) {
+  const Config config = parse_config(std::string(minimal) + R"(rooms:
+  - room_id: "!Nhl3kJjN0Vhd4VzrXHJHr8zXmDQ0BxrOjf-TT6oBi8U"
+    city: Dresden
+network_room: "!net:example.org"
+)",
+                                     file_);
+  ASSERT_EQ(config.rooms.size(), 1U);
+  EXPECT_EQ(config.rooms[0].city, "Dresden");
+}
+
+TEST_F(ConfigTest, NetworkRoomMustBeARoomId) {
+  EXPECT_EQ(error_of(std::string(minimal) + "network_room: \"#netz:example.org\"\n"),
+            at(4) + "network_room: expected a room id such as \"!abc:example.org\", got "
+                    "\"#netz:example.org\"");
+}
+
+TEST_F(ConfigTest, DeviceIdMustNotBeEmpty) {
+  EXPECT_EQ(error_of(std::string(minimal) + "device_id: \"\"\n"),
+            at(4) + "device_id: expected a non-empty device id without spaces, got \"\"");
+}
+
+TEST_F(ConfigTest, AllowlistEntriesAreValidated) {
+  EXPECT_EQ(error_of(std::string(minimal) + R"(invite_allowlist:
+  - example.org
+  - "*.example.org"
+)"),
+            at(6) + "invite_allowlist[1]: expected a user id such as \"@moderation:example.org\" or "
+                    "a server name such as \"example.org\", got \"*.example.org\"");
+  EXPECT_EQ(error_of(std::string(minimal) + "invite_allowlist:\n  - \"@:example.org\"\n"),
+            at(5) + "invite_allowlist[0]: expected a user id such as \"@moderation:example.org\" or "
+                    "a server name such as \"example.org\", got \"@:example.org\"");
+  EXPECT_EQ(error_of(std::string(minimal) + "invite_allowlist: example.org\n"),
+            at(4) + "invite_allowlist: expected a list of user ids (@user:server) and server names, "
+                    "got \"example.org\"");
+}
+
+Config with_allowlist(std::vector<std::string> allowlist) {
+  Config config;
+  config.invite_allowlist = std::move(allowlist);
+  return config;
+}
+
+TEST(InviteAllowed, MatchesListedUsersExactly) {
+  const Config config = with_allowlist({"@moderation:example.org"});
+  EXPECT_TRUE(invite_allowed(config, "@moderation:example.org"));
+  EXPECT_FALSE(invite_allowed(config, "@other:example.org"));
+  EXPECT_FALSE(invite_allowed(config, "@moderation:example.org.evil.net"));
+  EXPECT_FALSE(invite_allowed(config, "@moderation:evil.net"));
+}
+
+TEST(InviteAllowed, MatchesWholeServerNames) {
+  const Config config = with_allowlist({"example.org"});
+  EXPECT_TRUE(invite_allowed(config, "@anyone:example.org"));
+  EXPECT_FALSE(invite_allowed(config, "@anyone:evil-example.org"));
+  EXPECT_FALSE(invite_allowed(config, "@anyone:sub.example.org"));
+  EXPECT_FALSE(invite_allowed(config, "@anyone:example.org.evil.net"));
+  EXPECT_FALSE(invite_allowed(config, "@anyone:example.org:8448"));
+  EXPECT_FALSE(invite_allowed(config, "@example.org:evil.net"));
+  EXPECT_FALSE(invite_allowed(config, "example.org"));
+  EXPECT_FALSE(invite_allowed(config, ""));
+}
+
+TEST(InviteAllowed, ServerWithPortMatchesOnlyThatPort) {
+  const Config config = with_allowlist({"localhost:8008"});
+  EXPECT_TRUE(invite_allowed(config, "@alice:localhost:8008"));
+  EXPECT_FALSE(invite_allowed(config, "@alice:localhost"));
+}
+
+TEST(InviteAllowed, EmptyAllowlistAllowsNobody) {
+  const Config config = with_allowlist({});
+  EXPECT_FALSE(invite_allowed(config, "@moderation:example.org"));
+}
+
+TEST_F(ConfigTest, AllowlistFromYamlDrivesInvites) {
+  const Config config = parse_config(std::string(minimal) + R"(invite_allowlist:
+  - "@moderation:example.org"
+  - partner.example
+)",
+                                     file_);
+  EXPECT_TRUE(invite_allowed(config, "@moderation:example.org"));
+  EXPECT_TRUE(invite_allowed(config, "@x:partner.example"));
+  EXPECT_FALSE(invite_allowed(config, "@reflexbot:example.org"));
+  EXPECT_FALSE(invite_allowed(config, "@x:evil-partner.example"));
+}
+
+}  // namespace
+}  // namespace reflexbot::app
