@@ -1,0 +1,118 @@
+"""Helpers shared by the end-to-end tests (the fixtures live in conftest.py)."""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "scripts"))
+
+from localhs import Bot, Client, is_message, reply_target, wait_for  # noqa: E402
+
+JOIN_TIMEOUT = 30
+REPLY_TIMEOUT = 30
+
+
+def ensure_alive(bot: Bot) -> None:
+    if not bot.alive():
+        pytest.fail(f"the bot exited unexpectedly (exit code {bot.exit_code()}); log tail:\n"
+                    f"{bot.log_tail(40)}", pytrace=False)
+
+
+def join_bot(owner: Client, bot: Bot, name: str | None = None, encrypted: bool = False) -> str:
+    """owner creates a room, invites the bot and waits until the bot has joined. Returns room id."""
+    room = owner.create_room(name=name or "Reflexionsraum", invite=[bot.user_id],
+                             encrypted=encrypted)
+    wait_for(lambda: ensure_alive(bot) or owner.membership(room, bot.user_id) == "join",
+             JOIN_TIMEOUT,
+             f"the bot {bot.user_id} to join {room} after an allowlisted invite")
+    return room
+
+
+def bot_replies(events: list[dict], bot_user: str) -> dict[str, list[dict]]:
+    """Bot messages grouped by the event they reply to (None: not a reply)."""
+    out: dict = {}
+    for ev in events:
+        if ev.get("sender") == bot_user and is_message(ev):
+            out.setdefault(reply_target(ev), []).append(ev)
+    return out
+
+
+def wait_reply(client: Client, room: str, bot: Bot, event_id: str,
+               timeout: float = REPLY_TIMEOUT) -> dict:
+    """Waits until the bot has replied to event_id and returns the (first) reply."""
+    def find():
+        ensure_alive(bot)
+        replies = bot_replies(client.messages(room), bot.user_id).get(event_id)
+        return replies[0] if replies else None
+    return wait_for(find, timeout, f"a reply from {bot.user_id} to {event_id}", interval=0.3)
+
+
+def wait_all_replied(client: Client, pings: dict[str, list[str]], bot: Bot, timeout: float,
+                     allow_dead: bool = False) -> None:
+    """Waits until every ping (room id -> event ids) has at least one reply from the bot."""
+    missing: list = []
+
+    def done():
+        if not allow_dead:
+            ensure_alive(bot)
+        missing.clear()
+        for room, ids in pings.items():
+            replied = bot_replies(client.messages(room), bot.user_id)
+            missing.extend(i for i in ids if i not in replied)
+        return not missing
+    try:
+        wait_for(done, timeout, "replies to every ping", interval=1.0)
+    except Exception as e:
+        total = sum(len(v) for v in pings.values())
+        raise AssertionError(f"{len(missing)} of {total} pings unanswered after {timeout:.0f} s, "
+                             f"e.g. {missing[:5]}") from e
+
+
+def assert_exactly_one_reply_each(client: Client, pings: dict[str, list[str]], bot: Bot) -> None:
+    """Reads the rooms back: every ping has exactly one bot reply and the bot replied to nothing
+    else."""
+    problems = []
+    for room, ids in pings.items():
+        replies = bot_replies(client.messages(room), bot.user_id)
+        wanted = set(ids)
+        for ping in ids:
+            n = len(replies.get(ping, []))
+            if n != 1:
+                problems.append(f"{room}: ping {ping} has {n} replies")
+        for target, evs in replies.items():
+            if target not in wanted:
+                problems.append(f"{room}: {len(evs)} unexpected bot message(s) replying to "
+                                f"{target}: {[e['content'].get('body', '')[:40] for e in evs]}")
+    assert not problems, f"{len(problems)} problem(s):\n" + "\n".join(problems[:20])
+
+
+def ping_and_wait(client: Client, room: str, bot: Bot, text: str = "!ping") -> tuple[str, dict]:
+    """Sends a ping and waits for its reply: proves the bot has caught up with the room."""
+    event_id = client.send_text(room, text)
+    return event_id, wait_reply(client, room, bot, event_id)
+
+
+def sleep_briefly(seconds: float = 2.0) -> None:
+    """A short grace period for late duplicates to show up before counting (not a sync wait)."""
+    time.sleep(seconds)
+
+
+def wait_bot_message_after(client: Client, room: str, bot: Bot, event_id: str,
+                           timeout: float = REPLY_TIMEOUT, what: str = "") -> dict:
+    """Waits for the first bot message in the room that comes after event_id and returns it."""
+    def find():
+        ensure_alive(bot)
+        events = client.messages(room)
+        ids = [e["event_id"] for e in events]
+        if event_id not in ids:
+            return None
+        for ev in events[ids.index(event_id) + 1:]:
+            if ev.get("sender") == bot.user_id and is_message(ev):
+                return ev
+        return None
+    return wait_for(find, timeout, what or f"a message from the bot after {event_id}",
+                    interval=0.3)
