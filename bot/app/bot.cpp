@@ -1,0 +1,152 @@
+#include "app/bot.hpp"
+
+#include <chrono>
+#include <csignal>
+#include <exception>
+
+#include <boost/asio/signal_set.hpp>
+#include <spdlog/spdlog.h>
+
+#include "app/dispatcher.hpp"
+#include "matrix/client.hpp"
+#include "matrix/sync_loop.hpp"
+#include "net/curl_transport.hpp"
+#include "store/store.hpp"
+
+namespace reflexbot::app {
+namespace {
+
+namespace asio = net::asio;
+using std::chrono::milliseconds;
+
+std::int64_t wall_clock_ms() {
+  return std::chrono::duration_cast<milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// Everything the running bot owns, so the coroutines can refer to it for the whole run.
+struct Runtime {
+  Runtime(const Config& settings, asio::io_context& io)
+      : config(settings),
+        store(config.database.string()),
+        transport(io),
+        client(transport,
+               matrix::ClientSettings{config.homeserver, config.user_id, config.access_token,
+                                      config.password, config.device_id,
+                                      milliseconds(config.sync.request_timeout_ms),
+                                      milliseconds(config.sync.request_timeout_ms)}),
+        sleeper(io),
+        policy{milliseconds(config.retry.initial_ms), milliseconds(config.retry.max_ms)},
+        dispatcher(store,
+                   DispatcherSettings{config.user_id,
+                                      config.language == Language::en ? core::Language::en
+                                                                      : core::Language::de,
+                                      [this](const std::string& inviter) {
+                                        return invite_allowed(this->config, inviter);
+                                      }},
+                   wall_clock_ms),
+        outbox(client, store, sleeper, matrix::Backoff(policy, matrix::default_random01()),
+               wall_clock_ms),
+        sync(client, dispatcher, sleeper, matrix::Backoff(policy, matrix::default_random01()),
+             matrix::SyncOptions{config.sync.timeout_ms, config.sync.timeline_limit},
+             [this] { outbox.wake(); }) {}
+
+  void stop() {
+    if (stopping) return;
+    stopping = true;
+    sync.stop();
+    outbox.stop();
+    sleeper.stop();
+    transport.shutdown();
+  }
+
+  void fail(const matrix::Fatal& fatal) {
+    if (exit_code == 0) exit_code = fatal.exit_code;
+    spdlog::critical("{}", fatal.message);
+    stop();
+  }
+
+  const Config& config;
+  store::Store store;
+  net::CurlTransport transport;
+  matrix::Client client;
+  matrix::TimerSleeper sleeper;
+  matrix::BackoffPolicy policy;
+  Dispatcher dispatcher;
+  matrix::Outbox outbox;
+  matrix::SyncLoop sync;
+  bool stopping = false;
+  int exit_code = 0;
+};
+
+// Confirms who we are: login with the password when there is no token, else /whoami (which
+// re-logs in by itself on a rejected token when a password is configured).
+asio::awaitable<std::optional<matrix::Fatal>> establish_identity(Runtime& rt) {
+  matrix::Backoff backoff(rt.policy, matrix::default_random01());
+  while (!rt.stopping) {
+    auto identity = rt.client.has_access_token() ? co_await rt.client.whoami()
+                                                 : co_await rt.client.login();
+    if (identity) {
+      if (identity->user_id != rt.config.user_id) {
+        co_return matrix::Fatal{matrix::kExitConfig,
+                                "the access token belongs to " + identity->user_id + ", not to " +
+                                    rt.config.user_id + " (user_id in " + rt.config.path.string() +
+                                    ")"};
+      }
+      spdlog::info("logged in as {} (device {})", identity->user_id, identity->device_id);
+      co_return std::nullopt;
+    }
+    if (identity.error().unknown_token() || identity.error().errcode == "M_FORBIDDEN") {
+      co_return matrix::token_rejected(identity.error());
+    }
+    auto delay = matrix::retry_delay(identity.error(), backoff).value_or(backoff.next());
+    spdlog::warn("cannot reach the homeserver yet ({}), retrying in {} ms",
+                 identity.error().describe(), delay.count());
+    if (!co_await rt.sleeper.sleep(delay)) break;
+  }
+  co_return std::nullopt;
+}
+
+asio::awaitable<void> run_outbox(Runtime& rt, asio::io_context& io) {
+  if (auto fatal = co_await rt.outbox.run(io)) rt.fail(*fatal);
+}
+
+asio::awaitable<void> run_main(Runtime& rt, asio::io_context& io) {
+  if (auto fatal = co_await establish_identity(rt)) {
+    rt.fail(*fatal);
+    co_return;
+  }
+  if (rt.stopping) co_return;
+  asio::co_spawn(io, run_outbox(rt, io), [&rt](std::exception_ptr error) {
+    if (error) std::rethrow_exception(error);
+    rt.stop();
+  });
+  if (auto fatal = co_await rt.sync.run()) rt.fail(*fatal);
+  rt.stop();
+}
+
+}  // namespace
+
+int run_bot(const Config& config) {
+  asio::io_context io(1);
+  Runtime rt(config, io);
+  spdlog::info("reflexbot {} starting: homeserver {}, store {}", REFLEXBOT_VERSION, config.homeserver,
+               config.database.string());
+
+  asio::signal_set signals(io, SIGINT, SIGTERM);
+  signals.async_wait([&rt](const boost::system::error_code& ec, int signal_number) {
+    if (ec) return;
+    spdlog::info("signal {} received, stopping", signal_number);
+    rt.stop();
+  });
+
+  asio::co_spawn(io, run_main(rt, io), [&](std::exception_ptr error) {
+    signals.cancel();
+    if (error) std::rethrow_exception(error);
+  });
+  io.run();
+  spdlog::info("reflexbot stopped");
+  return rt.exit_code;
+}
+
+}  // namespace reflexbot::app

@@ -1,0 +1,183 @@
+#include "app/dispatcher.hpp"
+
+#include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
+
+#include "core/commands.hpp"
+#include "core/texts.hpp"
+
+namespace reflexbot::app {
+namespace {
+
+using nlohmann::json;
+
+// Every event we send carries an empty m.mentions, so nothing we write pings anyone.
+std::string dump(const json& value) { return value.dump(-1, ' ', false, json::error_handler_t::replace); }
+
+bool is_own_join(const matrix::Event& event, const std::string& own_user_id) {
+  const auto* member = std::get_if<matrix::Member>(&event.content);
+  return member != nullptr && event.state_key == own_user_id && member->membership == "join";
+}
+
+}  // namespace
+
+Dispatcher::Dispatcher(store::Store& store, DispatcherSettings settings,
+                       std::function<std::int64_t()> now_ms)
+    : store_(store), settings_(std::move(settings)), now_ms_(std::move(now_ms)) {}
+
+std::optional<std::string> Dispatcher::sync_token() { return store_.sync_token(); }
+
+bool Dispatcher::was_joined(const std::string& room_id) {
+  auto room = store_.room(room_id);
+  return room && room->membership == "join";
+}
+
+store::RoomRecord& Dispatcher::room_record(const std::string& room_id) {
+  auto it = rooms_.find(room_id);
+  if (it != rooms_.end()) return it->second;
+  auto stored = store_.room(room_id);
+  store::RoomRecord record = stored ? *stored : store::RoomRecord{};
+  record.room_id = room_id;
+  return rooms_.emplace(room_id, std::move(record)).first->second;
+}
+
+void Dispatcher::queue_notice(store::BatchScope& scope, const std::string& room_id,
+                              const core::Notice& notice, const matrix::Event* reply_to,
+                              const std::string& key) {
+  json content = {{"msgtype", "m.notice"},
+                  {"body", notice.text},
+                  {"format", "org.matrix.custom.html"},
+                  {"formatted_body", notice.html},
+                  {"m.mentions", json::object()}};
+  if (reply_to != nullptr) {
+    json relation = {{"m.in_reply_to", {{"event_id", reply_to->event_id}}}};
+    const auto* message = std::get_if<matrix::RoomMessage>(&reply_to->content);
+    if (message != nullptr && message->relates_to && message->relates_to->rel_type == "m.thread") {
+      // Answer inside the thread the command was written in.
+      relation["rel_type"] = "m.thread";
+      relation["event_id"] = message->relates_to->event_id;
+      relation["is_falling_back"] = false;
+    }
+    content["m.relates_to"] = std::move(relation);
+  }
+  scope.queue_send(room_id, "m.room.message", dump(content), key, now_);
+  ++stats_.queued;
+}
+
+void Dispatcher::apply_state(store::BatchScope& scope, store::RoomRecord& room,
+                             const matrix::Event& event) {
+  if (!event.state_key) return;
+  std::visit(
+      [&](const auto& content) {
+        using T = std::decay_t<decltype(content)>;
+        if constexpr (std::is_same_v<T, matrix::RoomName>) {
+          room.name = content.name;
+        } else if constexpr (std::is_same_v<T, matrix::RoomCreate>) {
+          room.room_version = content.room_version;
+          json creators = json::array({content.creator});
+          for (const auto& creator : content.additional_creators) creators.push_back(creator);
+          room.creators_json = dump(creators);
+        } else if constexpr (std::is_same_v<T, matrix::PowerLevels>) {
+          json levels = {{"users", content.users},
+                         {"users_default", content.users_default},
+                         {"events", content.events},
+                         {"events_default", content.events_default},
+                         {"state_default", content.state_default}};
+          room.power_levels_json = dump(levels);
+        } else if constexpr (std::is_same_v<T, matrix::Encryption>) {
+          room.encrypted = true;
+          if (!room.encryption_notice_sent) {
+            const auto& text = core::texts(settings_.language).encrypted_room;
+            queue_notice(scope, room.room_id, core::Notice{std::string(text), core::html_escape(text)},
+                         nullptr, "encrypted:" + room.room_id);
+            room.encryption_notice_sent = true;
+            spdlog::info("room {} is encrypted; told the room that encrypted messages cannot be read",
+                         room.room_id);
+          }
+        }
+      },
+      event.content);
+}
+
+void Dispatcher::handle_message(store::BatchScope& scope, const matrix::Event& event,
+                                const matrix::RoomMessage& message) {
+  if (event.redacted || message.msgtype == "m.notice") return;
+  if (message.relates_to && message.relates_to->rel_type == "m.replace") return;
+  if (message.msgtype != "m.text") return;
+  auto command = core::parse_command(message.body);
+  if (!command) return;
+  spdlog::info("command !{} in {} ({})", command->name, event.room_id, event.event_id);
+  queue_notice(scope, event.room_id, core::answer(*command, settings_.language), &event,
+               event.event_id + "/reply");
+}
+
+void Dispatcher::apply(matrix::SyncBatch& batch, bool initial) {
+  now_ = now_ms_();
+  stats_ = {};
+  rooms_.clear();
+  store::BatchScope scope(store_);
+
+  for (const auto& invite : batch.invites) {
+    auto& room = room_record(invite.room_id);
+    if (room.membership == "join") continue;
+    room.membership = "invite";
+    if (settings_.invite_allowed && settings_.invite_allowed(invite.inviter)) {
+      spdlog::info("accepting the invite to {} from {}", invite.room_id, invite.inviter);
+      scope.queue_membership(store::OutboxKind::join, invite.room_id, now_);
+    } else {
+      spdlog::warn("declining the invite to {} from {}: not on the invite allowlist",
+                   invite.room_id, invite.inviter);
+      scope.queue_membership(store::OutboxKind::leave, invite.room_id, now_);
+    }
+  }
+
+  for (auto& joined : batch.joined) {
+    auto& room = room_record(joined.room_id);
+    const bool newly_joined = room.membership != "join";
+    room.membership = "join";
+    for (const auto& event : joined.state) apply_state(scope, room, event);
+
+    // In a room we just joined, what happened before our join is history, not a request to us.
+    std::size_t act_from = 0;
+    if (newly_joined) {
+      for (std::size_t i = joined.timeline.size(); i-- > 0;) {
+        if (is_own_join(joined.timeline[i], settings_.own_user_id)) {
+          act_from = i + 1;
+          break;
+        }
+      }
+    }
+    for (std::size_t i = 0; i < joined.timeline.size(); ++i) {
+      const auto& event = joined.timeline[i];
+      if (!scope.mark_seen(event.event_id, joined.room_id, now_)) {
+        ++stats_.duplicates;
+        continue;
+      }
+      ++stats_.events;
+      apply_state(scope, room, event);
+      if (initial || i < act_from || event.sender == settings_.own_user_id) continue;
+      if (const auto* message = std::get_if<matrix::RoomMessage>(&event.content)) {
+        handle_message(scope, event, *message);
+      }
+    }
+  }
+
+  for (const auto& room_id : batch.left) room_record(room_id).membership = "leave";
+
+  for (const auto& bad : batch.malformed) {
+    if (!bad.event_id.empty() && !scope.mark_seen(bad.event_id, bad.room_id, now_)) continue;
+    spdlog::warn("quarantined malformed event {} in {}: {}", bad.event_id, bad.room_id, bad.reason);
+    scope.quarantine(bad.room_id, bad.event_id, bad.raw_json, bad.reason, now_);
+    ++stats_.quarantined;
+  }
+
+  for (const auto& [id, room] : rooms_) scope.put_room(room);
+  scope.set_sync_token(batch.next_batch);
+  scope.commit();
+  if (stats_.events > 0 || stats_.quarantined > 0) {
+    spdlog::debug("batch committed: {} new events, {} seen before, {} queued, {} quarantined",
+                  stats_.events, stats_.duplicates, stats_.queued, stats_.quarantined);
+  }
+}
+
+}  // namespace reflexbot::app

@@ -1,0 +1,24 @@
+#pragma once
+// Text helpers for what the bot writes: HTML escaping and the plain/HTML pair of a notice.
+
+#include <string>
+#include <string_view>
+
+namespace reflexbot::core {
+
+/// The language of everything users read.
+enum class Language { de, en };
+
+/// Escapes &, <, >, " and ' for HTML text and attribute values.
+std::string html_escape(std::string_view text);
+
+/// The longest prefix of `text` of at most `max_bytes` bytes that ends on a UTF-8 character boundary.
+std::string_view truncate_utf8(std::string_view text, std::size_t max_bytes);
+
+/// A message the bot writes: plain text and HTML built only from our own escaped text.
+struct Notice {
+  std::string text;
+  std::string html;
+};
+
+}  // namespace reflexbot::core

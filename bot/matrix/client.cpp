@@ -1,0 +1,206 @@
+#include "matrix/client.hpp"
+
+#include <charconv>
+
+#include <nlohmann/json.hpp>
+
+#include "matrix/parse.hpp"
+
+namespace reflexbot::matrix {
+namespace {
+
+using json = nlohmann::json;
+constexpr std::string_view kApi = "/_matrix/client/v3";
+
+MatrixError bad_body(const std::string& what) {
+  MatrixError error;
+  error.errcode = "R_BAD_BODY";
+  error.message = what;
+  return error;
+}
+
+// Parses a small JSON response body; nullopt if it is not a JSON object.
+std::optional<json> parse_object(const std::string& body) {
+  json value = json::parse(body, nullptr, false);
+  if (value.is_discarded() || !value.is_object()) return std::nullopt;
+  return value;
+}
+
+std::optional<std::string> string_field(const json& object, const char* key) {
+  auto it = object.find(key);
+  if (it == object.end() || !it->is_string()) return std::nullopt;
+  return it->get<std::string>();
+}
+
+}  // namespace
+
+std::string url_encode(std::string_view text) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  out.reserve(text.size() * 3);
+  for (unsigned char c : text) {
+    if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
+        c == '_' || c == '.' || c == '~') {
+      out += static_cast<char>(c);
+    } else {
+      out += '%';
+      out += kHex[c >> 4];
+      out += kHex[c & 0xF];
+    }
+  }
+  return out;
+}
+
+MatrixError error_from_response(const net::Response& response) {
+  MatrixError error;
+  error.http_status = response.status;
+  if (auto body = parse_object(response.body)) {
+    error.errcode = string_field(*body, "errcode").value_or("");
+    error.message = string_field(*body, "error").value_or("");
+    auto it = body->find("retry_after_ms");
+    if (it != body->end() && it->is_number_integer() && it->get<std::int64_t>() >= 0) {
+      error.retry_after = std::chrono::milliseconds(it->get<std::int64_t>());
+    }
+  }
+  // Retry-After (seconds) wins over the deprecated body field, as the spec says since v1.10.
+  if (auto header = response.header("retry-after")) {
+    long long seconds = 0;
+    auto [end, ec] = std::from_chars(header->data(), header->data() + header->size(), seconds);
+    if (ec == std::errc{} && end == header->data() + header->size() && seconds >= 0) {
+      error.retry_after = std::chrono::seconds(seconds);
+    }
+  }
+  return error;
+}
+
+Client::Client(net::Transport& transport, ClientSettings settings)
+    : transport_(transport), settings_(std::move(settings)) {}
+
+net::asio::awaitable<MatrixResult<net::Response>> Client::call_once(
+    std::string method, std::string path, std::string body, std::chrono::milliseconds timeout,
+    bool authenticated) {
+  net::Request request;
+  request.method = method;
+  request.url = settings_.homeserver + std::string(kApi) + path;
+  request.timeout = timeout;
+  if (authenticated) request.headers.push_back({"Authorization", "Bearer " + settings_.access_token});
+  if (method != "GET") {
+    request.headers.push_back({"Content-Type", "application/json"});
+    request.body = std::move(body);
+  }
+  auto result = co_await transport_.perform(std::move(request));
+  if (!result) {
+    MatrixError error;
+    error.transport = result.error().kind;
+    error.message = result.error().message;
+    co_return Unexpected{std::move(error)};
+  }
+  if (result->status < 200 || result->status >= 300) {
+    co_return Unexpected{error_from_response(*result)};
+  }
+  co_return std::move(result).value();
+}
+
+net::asio::awaitable<MatrixResult<net::Response>> Client::call(std::string method, std::string path,
+                                                               std::string body,
+                                                               std::chrono::milliseconds timeout) {
+  auto result = co_await call_once(method, path, body, timeout, true);
+  if (!result && result.error().unknown_token() && has_password()) {
+    auto login_result = co_await login();
+    if (!login_result) co_return Unexpected{login_result.error()};
+    result = co_await call_once(method, path, body, timeout, true);
+  }
+  co_return result;
+}
+
+net::asio::awaitable<MatrixResult<Identity>> Client::login() {
+  json body = {{"type", "m.login.password"},
+               {"identifier", {{"type", "m.id.user"}, {"user", settings_.user_id}}},
+               {"password", settings_.password},
+               {"device_id", settings_.device_id},
+               {"initial_device_display_name", "Reflexbot"}};
+  auto response = co_await call_once("POST", "/login", body.dump(), settings_.request_timeout, false);
+  if (!response) co_return Unexpected{response.error()};
+  auto object = parse_object(response->body);
+  if (!object) co_return Unexpected{bad_body("login response is not a JSON object")};
+  auto token = string_field(*object, "access_token");
+  auto user = string_field(*object, "user_id");
+  if (!token || !user) co_return Unexpected{bad_body("login response lacks access_token or user_id")};
+  settings_.access_token = *token;
+  co_return Identity{*user, string_field(*object, "device_id").value_or(settings_.device_id)};
+}
+
+net::asio::awaitable<MatrixResult<Identity>> Client::whoami() {
+  auto response = co_await call("GET", "/account/whoami", "", settings_.request_timeout);
+  if (!response) co_return Unexpected{response.error()};
+  auto object = parse_object(response->body);
+  if (!object) co_return Unexpected{bad_body("whoami response is not a JSON object")};
+  auto user = string_field(*object, "user_id");
+  if (!user) co_return Unexpected{bad_body("whoami response lacks user_id")};
+  co_return Identity{*user, string_field(*object, "device_id").value_or("")};
+}
+
+net::asio::awaitable<MatrixResult<std::string>> Client::upload_filter(std::string filter_json) {
+  auto response = co_await call("POST", "/user/" + url_encode(settings_.user_id) + "/filter",
+                                std::move(filter_json), settings_.request_timeout);
+  if (!response) co_return Unexpected{response.error()};
+  auto object = parse_object(response->body);
+  auto id = object ? string_field(*object, "filter_id") : std::nullopt;
+  if (!id) co_return Unexpected{bad_body("filter response lacks filter_id")};
+  co_return *id;
+}
+
+net::asio::awaitable<MatrixResult<SyncBatch>> Client::sync(SyncRequest request) {
+  std::string path = "/sync?timeout=" + std::to_string(request.timeout_ms) + "&set_presence=offline";
+  if (!request.filter_id.empty()) path += "&filter=" + url_encode(request.filter_id);
+  if (request.since) path += "&since=" + url_encode(*request.since);
+  auto response = co_await call("GET", path, "", settings_.sync_request_timeout);
+  if (!response) co_return Unexpected{response.error()};
+  auto batch = parse_sync(response->body, settings_.user_id);
+  if (!batch) co_return Unexpected{bad_body("sync: " + batch.error().message)};
+  co_return std::move(batch).value();
+}
+
+net::asio::awaitable<MatrixResult<MessagesPage>> Client::messages(std::string room_id,
+                                                                  std::string from, std::string to,
+                                                                  int limit) {
+  std::string path = "/rooms/" + url_encode(room_id) + "/messages?dir=b&limit=" +
+                     std::to_string(limit) + "&from=" + url_encode(from);
+  if (!to.empty()) path += "&to=" + url_encode(to);
+  auto response = co_await call("GET", path, "", settings_.request_timeout);
+  if (!response) co_return Unexpected{response.error()};
+  auto page = parse_messages(response->body, room_id);
+  if (!page) co_return Unexpected{bad_body("messages: " + page.error().message)};
+  co_return std::move(page).value();
+}
+
+net::asio::awaitable<MatrixResult<std::string>> Client::send(std::string room_id,
+                                                             std::string event_type,
+                                                             std::string txn_id,
+                                                             std::string content_json) {
+  auto response = co_await call("PUT",
+                                "/rooms/" + url_encode(room_id) + "/send/" + url_encode(event_type) +
+                                    "/" + url_encode(txn_id),
+                                std::move(content_json), settings_.request_timeout);
+  if (!response) co_return Unexpected{response.error()};
+  auto object = parse_object(response->body);
+  auto id = object ? string_field(*object, "event_id") : std::nullopt;
+  if (!id) co_return Unexpected{bad_body("send response lacks event_id")};
+  co_return *id;
+}
+
+net::asio::awaitable<MatrixResult<void>> Client::join(std::string room_id) {
+  auto response = co_await call("POST", "/rooms/" + url_encode(room_id) + "/join", "{}",
+                                settings_.request_timeout);
+  if (!response) co_return Unexpected{response.error()};
+  co_return MatrixResult<void>{};
+}
+
+net::asio::awaitable<MatrixResult<void>> Client::leave(std::string room_id) {
+  auto response = co_await call("POST", "/rooms/" + url_encode(room_id) + "/leave", "{}",
+                                settings_.request_timeout);
+  if (!response) co_return Unexpected{response.error()};
+  co_return MatrixResult<void>{};
+}
+
+}  // namespace reflexbot::matrix

@@ -1,0 +1,85 @@
+#pragma once
+// The Matrix client-server API calls the bot makes, over a net::Transport. Each call is one HTTP
+// request (plus one re-login where a password allows it); retrying is the caller's choice.
+
+#include <chrono>
+#include <optional>
+#include <string>
+
+#include <nlohmann/json_fwd.hpp>
+
+#include "matrix/error.hpp"
+#include "matrix/events.hpp"
+#include "net/transport.hpp"
+
+namespace reflexbot::matrix {
+
+/// Result of /account/whoami and /login.
+struct Identity {
+  std::string user_id;
+  std::string device_id;
+};
+
+/// How to reach and authenticate with the homeserver.
+struct ClientSettings {
+  std::string homeserver;   ///< base URL without trailing slash
+  std::string user_id;
+  std::string access_token;
+  std::string password;     ///< optional: allows (re-)login
+  std::string device_id = "REFLEXBOT";
+  std::chrono::milliseconds request_timeout{std::chrono::seconds(30)};
+  std::chrono::milliseconds sync_request_timeout{std::chrono::seconds(90)};
+};
+
+/// Percent-encodes one URL path segment or query value.
+std::string url_encode(std::string_view text);
+
+/// Parameters of one /sync call.
+struct SyncRequest {
+  std::optional<std::string> since;
+  std::string filter_id;
+  int timeout_ms = 30000;
+};
+
+/// The client-server API (v3) as used by the bot.
+class Client {
+ public:
+  Client(net::Transport& transport, ClientSettings settings);
+
+  /// Logs in with the password; stores the new access token.
+  net::asio::awaitable<MatrixResult<Identity>> login();
+  net::asio::awaitable<MatrixResult<Identity>> whoami();
+  /// Uploads a filter for our user; returns its id.
+  net::asio::awaitable<MatrixResult<std::string>> upload_filter(std::string filter_json);
+  net::asio::awaitable<MatrixResult<SyncBatch>> sync(SyncRequest request);
+  /// GET /rooms/{id}/messages.
+  net::asio::awaitable<MatrixResult<MessagesPage>> messages(std::string room_id, std::string from,
+                                                            std::string to, int limit);
+  /// PUT /rooms/{id}/send/{type}/{txnId}; returns the event id.
+  net::asio::awaitable<MatrixResult<std::string>> send(std::string room_id, std::string event_type,
+                                                       std::string txn_id, std::string content_json);
+  net::asio::awaitable<MatrixResult<void>> join(std::string room_id);
+  net::asio::awaitable<MatrixResult<void>> leave(std::string room_id);
+
+  bool has_password() const { return !settings_.password.empty(); }
+  bool has_access_token() const { return !settings_.access_token.empty(); }
+  const std::string& user_id() const { return settings_.user_id; }
+
+ private:
+  /// Sends an authenticated request; on M_UNKNOWN_TOKEN with a password, logs in and tries once more.
+  net::asio::awaitable<MatrixResult<net::Response>> call(std::string method, std::string path,
+                                                         std::string body,
+                                                         std::chrono::milliseconds timeout);
+  net::asio::awaitable<MatrixResult<net::Response>> call_once(std::string method, std::string path,
+                                                              std::string body,
+                                                              std::chrono::milliseconds timeout,
+                                                              bool authenticated);
+
+  net::Transport& transport_;
+  ClientSettings settings_;
+};
+
+/// Builds a MatrixError from a non-2xx response (errcode, error, retry_after_ms, Retry-After).
+MatrixError error_from_response(const net::Response& response);
+
+}  // namespace reflexbot::matrix

@@ -1,0 +1,107 @@
+#include "matrix/outbox.hpp"
+
+#include <spdlog/spdlog.h>
+
+namespace reflexbot::matrix {
+
+Fatal token_rejected(const MatrixError& error) {
+  return Fatal{kExitConfig,
+               "the homeserver rejected the access token (" + error.describe() +
+                   "); put a valid token into the configured token file or credential, or "
+                   "configure a password so the bot can log in again"};
+}
+
+Outbox::Outbox(Client& client, store::Store& store, Sleeper& sleeper, Backoff backoff,
+               std::function<std::int64_t()> now_ms)
+    : client_(client), store_(store), sleeper_(sleeper), backoff_(std::move(backoff)),
+      now_ms_(std::move(now_ms)) {}
+
+net::asio::awaitable<MatrixResult<std::string>> Outbox::deliver(store::OutboxItem item) {
+  switch (item.kind) {
+    case store::OutboxKind::send:
+      co_return co_await client_.send(item.room_id, item.event_type, item.txn_id, item.content);
+    case store::OutboxKind::join: {
+      auto joined = co_await client_.join(item.room_id);
+      if (!joined) co_return Unexpected{joined.error()};
+      co_return std::string{};
+    }
+    case store::OutboxKind::leave: {
+      auto left = co_await client_.leave(item.room_id);
+      if (!left) co_return Unexpected{left.error()};
+      co_return std::string{};
+    }
+  }
+  co_return std::string{};
+}
+
+net::asio::awaitable<std::optional<Fatal>> Outbox::flush() {
+  while (!stopped_) {
+    auto items = store_.pending_outbox(64);
+    if (items.empty()) co_return std::nullopt;
+    for (auto& item : items) {
+      for (;;) {
+        auto result = co_await deliver(item);
+        if (result) {
+          store_.outbox_sent(item.id, *result, now_ms_());
+          backoff_.reset();
+          spdlog::debug("outbox {} delivered to {} {}", item.id, item.room_id, *result);
+          break;
+        }
+        const MatrixError& error = result.error();
+        if (error.unknown_token()) co_return token_rejected(error);
+        auto delay = retry_delay(error, backoff_);
+        if (!delay) {
+          // Permanent (e.g. M_FORBIDDEN after a kick): give the row up so later ones go out.
+          spdlog::error("outbox {} to {} failed permanently: {}", item.id, item.room_id,
+                        error.describe());
+          store_.outbox_failed(item.id, error.describe(), true);
+          break;
+        }
+        if (error.rate_limited()) {
+          spdlog::warn("rate limited ({}) sending to {}, retrying in {} ms",
+                       error.errcode.empty() ? "HTTP 429" : error.errcode, item.room_id,
+                       delay->count());
+        } else {
+          spdlog::warn("sending to {} failed ({}), retrying in {} ms", item.room_id,
+                       error.describe(), delay->count());
+        }
+        store_.outbox_failed(item.id, error.describe(), false);
+        if (!co_await sleeper_.sleep(*delay)) co_return std::nullopt;
+      }
+      if (stopped_) co_return std::nullopt;
+    }
+  }
+  co_return std::nullopt;
+}
+
+net::asio::awaitable<std::optional<Fatal>> Outbox::run(net::asio::io_context& io) {
+  net::asio::steady_timer signal(io);
+  signal_ = &signal;
+  while (!stopped_) {
+    if (!woken_) {
+      signal.expires_at(net::asio::steady_timer::time_point::max());
+      boost::system::error_code ec;
+      co_await signal.async_wait(net::asio::redirect_error(net::asio::use_awaitable, ec));
+      continue;
+    }
+    woken_ = false;
+    if (auto fatal = co_await flush()) {
+      signal_ = nullptr;
+      co_return fatal;
+    }
+  }
+  signal_ = nullptr;
+  co_return std::nullopt;
+}
+
+void Outbox::wake() {
+  woken_ = true;
+  if (signal_ != nullptr) signal_->cancel();
+}
+
+void Outbox::stop() {
+  stopped_ = true;
+  if (signal_ != nullptr) signal_->cancel();
+}
+
+}  // namespace reflexbot::matrix

@@ -1,0 +1,55 @@
+#pragma once
+// Sends what the store's outbox holds: each row with its stored transaction id, so a retry or a
+// restart can never post twice; rate limits and outages are waited out, nothing is dropped.
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+
+#include "matrix/client.hpp"
+#include "matrix/retry.hpp"
+#include "store/store.hpp"
+
+namespace reflexbot::matrix {
+
+/// A condition the bot cannot recover from; main exits with `exit_code`.
+struct Fatal {
+  int exit_code = 1;
+  std::string message;
+};
+
+/// Exit status for "fix the configuration" (sysexits EX_CONFIG); systemd must not restart on it.
+inline constexpr int kExitConfig = 78;
+
+/// The fatal error for a token the homeserver no longer accepts.
+Fatal token_rejected(const MatrixError& error);
+
+/// Drains the outbox in order.
+class Outbox {
+ public:
+  Outbox(Client& client, store::Store& store, Sleeper& sleeper, Backoff backoff,
+         std::function<std::int64_t()> now_ms);
+
+  /// Sends every pending row; returns when the outbox is empty, the bot stops, or on a fatal error.
+  net::asio::awaitable<std::optional<Fatal>> flush();
+  /// Runs flush() whenever wake() was called, until stop().
+  net::asio::awaitable<std::optional<Fatal>> run(net::asio::io_context& io);
+  /// Signals that new rows were committed.
+  void wake();
+  void stop();
+
+ private:
+  net::asio::awaitable<MatrixResult<std::string>> deliver(store::OutboxItem item);
+
+  Client& client_;
+  store::Store& store_;
+  Sleeper& sleeper_;
+  Backoff backoff_;
+  std::function<std::int64_t()> now_ms_;
+  net::asio::steady_timer* signal_ = nullptr;
+  bool woken_ = true;
+  bool stopped_ = false;
+};
+
+}  // namespace reflexbot::matrix

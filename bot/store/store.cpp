@@ -1,0 +1,302 @@
+#include "store/store.hpp"
+
+#include <array>
+#include <random>
+#include <string_view>
+
+namespace reflexbot::store {
+namespace {
+
+// Versioned migrations: entry i moves the schema from version i to i + 1. Never edit a shipped
+// entry; append a new one.
+constexpr std::array<std::string_view, 1> kMigrations = {
+    R"sql(
+CREATE TABLE sync_state (
+  id INTEGER PRIMARY KEY CHECK (id = 1),
+  next_batch TEXT NOT NULL
+);
+CREATE TABLE seen_events (
+  event_id TEXT PRIMARY KEY,
+  room_id TEXT NOT NULL,
+  received_at INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE rooms (
+  room_id TEXT PRIMARY KEY,
+  membership TEXT NOT NULL,
+  name TEXT NOT NULL DEFAULT '',
+  room_version TEXT NOT NULL DEFAULT '',
+  creators TEXT NOT NULL DEFAULT '[]',
+  power_levels TEXT NOT NULL DEFAULT '',
+  encrypted INTEGER NOT NULL DEFAULT 0,
+  encryption_notice_sent INTEGER NOT NULL DEFAULT 0
+) WITHOUT ROWID;
+CREATE TABLE outbox (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  kind TEXT NOT NULL CHECK (kind IN ('send', 'join', 'leave')),
+  room_id TEXT NOT NULL,
+  event_type TEXT NOT NULL DEFAULT '',
+  txn_id TEXT NOT NULL UNIQUE,
+  content TEXT NOT NULL DEFAULT '',
+  state TEXT NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'sent', 'failed')),
+  attempts INTEGER NOT NULL DEFAULT 0,
+  last_error TEXT,
+  created_at INTEGER NOT NULL,
+  sent_at INTEGER,
+  remote_event_id TEXT
+);
+CREATE INDEX outbox_pending ON outbox (state, id);
+CREATE TABLE quarantine (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  room_id TEXT NOT NULL,
+  event_id TEXT NOT NULL,
+  raw TEXT NOT NULL,
+  reason TEXT NOT NULL,
+  received_at INTEGER NOT NULL
+);
+)sql",
+};
+
+std::string_view kind_name(OutboxKind kind) {
+  switch (kind) {
+    case OutboxKind::send: return "send";
+    case OutboxKind::join: return "join";
+    case OutboxKind::leave: return "leave";
+  }
+  return "send";
+}
+
+OutboxKind kind_from(std::string_view name) {
+  if (name == "join") return OutboxKind::join;
+  if (name == "leave") return OutboxKind::leave;
+  return OutboxKind::send;
+}
+
+void append_hex(std::string& out, std::uint64_t bits) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  for (int i = 0; i < 16; ++i) {
+    out += kHex[bits & 0xF];
+    bits >>= 4;
+  }
+}
+
+// Two FNV-1a runs with different offsets: 128 bits, deterministic, not a security property.
+std::string txn_id_for(std::string_view key) {
+  auto fnv = [key](std::uint64_t hash) {
+    for (unsigned char c : key) {
+      hash ^= c;
+      hash *= 1099511628211ULL;
+    }
+    return hash;
+  };
+  std::string id = "rb";
+  append_hex(id, fnv(14695981039346656037ULL));
+  append_hex(id, fnv(0x9E3779B97F4A7C15ULL));
+  return id;
+}
+
+// Membership changes are de-duplicated by the pending check instead; their id is only a key.
+std::string random_txn_id() {
+  static std::mt19937_64 rng{std::random_device{}()};
+  std::string id = "rm";
+  append_hex(id, rng());
+  append_hex(id, rng());
+  return id;
+}
+
+}  // namespace
+
+// Prepared once: the batch path runs these per event.
+struct Store::Statements {
+  explicit Statements(Connection& c)
+      : insert_seen(c, "INSERT OR IGNORE INTO seen_events (event_id, room_id, received_at) VALUES (?, ?, ?)"),
+        is_seen(c, "SELECT 1 FROM seen_events WHERE event_id = ?"),
+        insert_outbox(c, "INSERT OR IGNORE INTO outbox (kind, room_id, event_type, txn_id, content, created_at) "
+                         "VALUES (?, ?, ?, ?, ?, ?)"),
+        pending_membership(c, "SELECT 1 FROM outbox WHERE room_id = ? AND kind IN ('join', 'leave') "
+                              "AND state = 'pending'"),
+        put_room(c, "INSERT OR REPLACE INTO rooms (room_id, membership, name, room_version, creators, "
+                    "power_levels, encrypted, encryption_notice_sent) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"),
+        get_room(c, "SELECT room_id, membership, name, room_version, creators, power_levels, encrypted, "
+                    "encryption_notice_sent FROM rooms WHERE room_id = ?"),
+        quarantine(c, "INSERT INTO quarantine (room_id, event_id, raw, reason, received_at) VALUES (?, ?, ?, ?, ?)"),
+        set_token(c, "INSERT INTO sync_state (id, next_batch) VALUES (1, ?) "
+                     "ON CONFLICT (id) DO UPDATE SET next_batch = excluded.next_batch"),
+        get_token(c, "SELECT next_batch FROM sync_state WHERE id = 1"),
+        pending_outbox(c, "SELECT id, kind, room_id, event_type, txn_id, content, attempts FROM outbox "
+                          "WHERE state = 'pending' ORDER BY id LIMIT ?"),
+        outbox_sent(c, "UPDATE outbox SET state = 'sent', sent_at = ?, remote_event_id = ?, "
+                       "attempts = attempts + 1 WHERE id = ?"),
+        outbox_failed(c, "UPDATE outbox SET state = CASE WHEN ? THEN 'failed' ELSE state END, "
+                         "last_error = ?, attempts = attempts + 1 WHERE id = ?") {}
+
+  Statement insert_seen;
+  Statement is_seen;
+  Statement insert_outbox;
+  Statement pending_membership;
+  Statement put_room;
+  Statement get_room;
+  Statement quarantine;
+  Statement set_token;
+  Statement get_token;
+  Statement pending_outbox;
+  Statement outbox_sent;
+  Statement outbox_failed;
+};
+
+Store::Store(const std::string& path) : connection_(path) {
+  connection_.exec("PRAGMA journal_mode = WAL");
+  connection_.exec("PRAGMA synchronous = FULL");
+  connection_.exec("PRAGMA secure_delete = ON");
+  connection_.exec("PRAGMA foreign_keys = ON");
+  migrate();
+  statements_ = std::make_unique<Statements>(connection_);
+}
+
+Store::~Store() = default;
+
+int Store::schema_version() {
+  Statement version(connection_, "PRAGMA user_version");
+  version.step();
+  return static_cast<int>(version.column_int(0));
+}
+
+void Store::migrate() {
+  for (int version = schema_version(); version < static_cast<int>(kMigrations.size()); ++version) {
+    Transaction transaction(connection_);
+    connection_.exec(kMigrations[static_cast<std::size_t>(version)]);
+    connection_.exec("PRAGMA user_version = " + std::to_string(version + 1));
+    transaction.commit();
+  }
+}
+
+std::optional<std::string> Store::sync_token() {
+  Statement& s = statements_->get_token;
+  std::optional<std::string> token;
+  if (s.step()) token = s.column_text(0);
+  s.reset();
+  return token;
+}
+
+std::optional<RoomRecord> Store::room(const std::string& room_id) {
+  Statement& s = statements_->get_room;
+  s.bind(1, room_id);
+  std::optional<RoomRecord> room;
+  if (s.step()) {
+    room = RoomRecord{s.column_text(0), s.column_text(1), s.column_text(2), s.column_text(3),
+                      s.column_text(4), s.column_text(5), s.column_int(6) != 0, s.column_int(7) != 0};
+  }
+  s.reset();
+  return room;
+}
+
+bool Store::is_seen(const std::string& event_id) {
+  Statement& s = statements_->is_seen;
+  s.bind(1, event_id);
+  const bool seen = s.step();
+  s.reset();
+  return seen;
+}
+
+std::vector<OutboxItem> Store::pending_outbox(std::size_t limit) {
+  Statement& s = statements_->pending_outbox;
+  s.bind(1, static_cast<std::int64_t>(limit));
+  std::vector<OutboxItem> items;
+  while (s.step()) {
+    items.push_back(OutboxItem{s.column_int(0), kind_from(s.column_text(1)), s.column_text(2),
+                               s.column_text(3), s.column_text(4), s.column_text(5),
+                               s.column_int(6)});
+  }
+  s.reset();
+  return items;
+}
+
+void Store::outbox_sent(std::int64_t id, const std::string& remote_event_id, std::int64_t now_ms) {
+  statements_->outbox_sent.bind(1, now_ms).bind(2, remote_event_id).bind(3, id).run();
+}
+
+void Store::outbox_failed(std::int64_t id, const std::string& error, bool permanent) {
+  statements_->outbox_failed.bind(1, std::int64_t{permanent ? 1 : 0}).bind(2, error).bind(3, id).run();
+}
+
+StoreCounts Store::counts() {
+  StoreCounts counts;
+  auto count = [this](std::string_view sql) {
+    Statement s(connection_, sql);
+    s.step();
+    return s.column_int(0);
+  };
+  counts.seen_events = count("SELECT COUNT(*) FROM seen_events");
+  counts.outbox_pending = count("SELECT COUNT(*) FROM outbox WHERE state = 'pending'");
+  counts.outbox_sent = count("SELECT COUNT(*) FROM outbox WHERE state = 'sent'");
+  counts.outbox_failed = count("SELECT COUNT(*) FROM outbox WHERE state = 'failed'");
+  counts.quarantined = count("SELECT COUNT(*) FROM quarantine");
+  counts.rooms_joined = count("SELECT COUNT(*) FROM rooms WHERE membership = 'join'");
+  return counts;
+}
+
+BatchScope::BatchScope(Store& store) : store_(store), transaction_(store.connection_) {}
+
+bool BatchScope::mark_seen(const std::string& event_id, const std::string& room_id,
+                           std::int64_t now_ms) {
+  store_.statements_->insert_seen.bind(1, event_id).bind(2, room_id).bind(3, now_ms).run();
+  return store_.connection_.changes() > 0;
+}
+
+std::string BatchScope::queue_send(const std::string& room_id, const std::string& event_type,
+                                   const std::string& content_json, const std::string& key,
+                                   std::int64_t now_ms) {
+  std::string txn_id = txn_id_for(key);
+  store_.statements_->insert_outbox.bind(1, kind_name(OutboxKind::send))
+      .bind(2, room_id)
+      .bind(3, event_type)
+      .bind(4, txn_id)
+      .bind(5, content_json)
+      .bind(6, now_ms)
+      .run();
+  return txn_id;
+}
+
+void BatchScope::queue_membership(OutboxKind kind, const std::string& room_id, std::int64_t now_ms) {
+  Statement& pending = store_.statements_->pending_membership;
+  pending.bind(1, room_id);
+  const bool already = pending.step();
+  pending.reset();
+  if (already) return;
+  store_.statements_->insert_outbox.bind(1, kind_name(kind))
+      .bind(2, room_id)
+      .bind(3, std::string_view{})
+      .bind(4, random_txn_id())
+      .bind(5, std::string_view{})
+      .bind(6, now_ms)
+      .run();
+}
+
+void BatchScope::put_room(const RoomRecord& room) {
+  store_.statements_->put_room.bind(1, room.room_id)
+      .bind(2, room.membership)
+      .bind(3, room.name)
+      .bind(4, room.room_version)
+      .bind(5, room.creators_json)
+      .bind(6, room.power_levels_json)
+      .bind(7, std::int64_t{room.encrypted ? 1 : 0})
+      .bind(8, std::int64_t{room.encryption_notice_sent ? 1 : 0})
+      .run();
+}
+
+void BatchScope::quarantine(const std::string& room_id, const std::string& event_id,
+                            const std::string& raw, const std::string& reason, std::int64_t now_ms) {
+  store_.statements_->quarantine.bind(1, room_id)
+      .bind(2, event_id)
+      .bind(3, raw)
+      .bind(4, reason)
+      .bind(5, now_ms)
+      .run();
+}
+
+void BatchScope::set_sync_token(const std::string& next_batch) {
+  store_.statements_->set_token.bind(1, next_batch).run();
+}
+
+void BatchScope::commit() { transaction_.commit(); }
+
+}  // namespace reflexbot::store

@@ -1,0 +1,112 @@
+#pragma once
+// The bot's state in SQLite: sync token, seen events, rooms, outbox and quarantine. A sync batch
+// is applied inside one BatchScope, so its events, effects and the new sync token commit together.
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "store/sqlite.hpp"
+
+namespace reflexbot::store {
+
+/// What an outbox row asks the homeserver to do.
+enum class OutboxKind { send, join, leave };
+
+/// A row of the outbox.
+struct OutboxItem {
+  std::int64_t id = 0;
+  OutboxKind kind = OutboxKind::send;
+  std::string room_id;
+  std::string event_type;  ///< for send
+  std::string txn_id;      ///< fixed before the first try
+  std::string content;     ///< event content as JSON (send), reason (leave)
+  std::int64_t attempts = 0;
+};
+
+/// What the bot knows about a room from synced state.
+struct RoomRecord {
+  std::string room_id;
+  std::string membership;          ///< join, invite, leave
+  std::string name;
+  std::string room_version;
+  std::string creators_json = "[]";      ///< JSON array of user ids (room v12 creators)
+  std::string power_levels_json;         ///< raw content of m.room.power_levels, or empty
+  bool encrypted = false;
+  bool encryption_notice_sent = false;
+};
+
+/// Counts for `reflexbot status` and tests.
+struct StoreCounts {
+  std::int64_t seen_events = 0;
+  std::int64_t outbox_pending = 0;
+  std::int64_t outbox_sent = 0;
+  std::int64_t outbox_failed = 0;
+  std::int64_t quarantined = 0;
+  std::int64_t rooms_joined = 0;
+};
+
+class Store;
+
+/// An open write transaction for one sync batch. Destroyed without commit() it rolls back.
+class BatchScope {
+ public:
+  explicit BatchScope(Store& store);
+
+  /// Records the event as seen; false if it was seen before (then it must not be acted on again).
+  bool mark_seen(const std::string& event_id, const std::string& room_id, std::int64_t now_ms);
+  /// Queues an outgoing event. Its transaction id is derived from `key` (e.g. the source event id
+  /// and the effect's index), so queueing the same key twice stores it once and a replayed batch
+  /// reuses the id the homeserver already knows. Returns the transaction id.
+  std::string queue_send(const std::string& room_id, const std::string& event_type,
+                         const std::string& content_json, const std::string& key,
+                         std::int64_t now_ms);
+  /// Queues a join or leave unless one for the room is already pending.
+  void queue_membership(OutboxKind kind, const std::string& room_id, std::int64_t now_ms);
+  /// Inserts or replaces the room's record.
+  void put_room(const RoomRecord& room);
+  /// Stores an event that could not be parsed.
+  void quarantine(const std::string& room_id, const std::string& event_id, const std::string& raw,
+                  const std::string& reason, std::int64_t now_ms);
+  /// Sets the sync token this batch advances to.
+  void set_sync_token(const std::string& next_batch);
+  void commit();
+
+ private:
+  Store& store_;
+  Transaction transaction_;
+};
+
+/// The SQLite store. One instance, used from the bot's one thread.
+class Store {
+ public:
+  /// Opens (creating if needed) and migrates the database. Throws StoreError.
+  explicit Store(const std::string& path);
+  ~Store();
+
+  /// The schema version after migration.
+  int schema_version();
+  std::optional<std::string> sync_token();
+  std::optional<RoomRecord> room(const std::string& room_id);
+  bool is_seen(const std::string& event_id);
+  /// Pending outbox rows, oldest first.
+  std::vector<OutboxItem> pending_outbox(std::size_t limit);
+  /// Records a delivered row with the homeserver's event id (empty for join/leave).
+  void outbox_sent(std::int64_t id, const std::string& remote_event_id, std::int64_t now_ms);
+  /// Records a failed try; `permanent` gives the row up.
+  void outbox_failed(std::int64_t id, const std::string& error, bool permanent);
+  StoreCounts counts();
+  Connection& connection() { return connection_; }
+
+ private:
+  friend class BatchScope;
+  void migrate();
+
+  Connection connection_;
+  struct Statements;
+  std::unique_ptr<Statements> statements_;
+};
+
+}  // namespace reflexbot::store
