@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# The one main-job command: builds Reflexbot, starts a local Synapse on 127.0.0.1, registers the
+# bot and demo users, lets the bot join a room and answer, prints the room's transcript, stops all.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+scripts/deps.sh >&2
+venv="$(scripts/venv.sh)"
+cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >&2
+cmake --build build >&2
+
+export REFLEXBOT_BIN="${REFLEXBOT_BIN:-build/reflexbot}"
+exec "$venv/bin/python" scripts/demo.py "$@"
