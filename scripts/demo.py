@@ -153,6 +153,7 @@ def main() -> int:
     parser.add_argument("--keep", action="store_true", help="keep Synapse and the bot running "
                         "until Ctrl-C")
     args = parser.parse_args()
+    sys.stdout.reconfigure(line_buffering=True)
     shutil.rmtree(args.data_dir, ignore_errors=True)
     args.data_dir.mkdir(parents=True)
     demo = Demo(data_dir=args.data_dir)
