@@ -84,8 +84,13 @@ struct Runtime {
 asio::awaitable<std::optional<matrix::Fatal>> establish_identity(Runtime& rt) {
   matrix::Backoff backoff(rt.policy, matrix::default_random01());
   while (!rt.stopping) {
-    auto identity = rt.client.has_access_token() ? co_await rt.client.whoami()
-                                                 : co_await rt.client.login();
+    // No co_await inside ?: — g++ 12 destroys the temporary twice there.
+    matrix::MatrixResult<matrix::Identity> identity = Unexpected{matrix::MatrixError{}};
+    if (rt.client.has_access_token()) {
+      identity = co_await rt.client.whoami();
+    } else {
+      identity = co_await rt.client.login();
+    }
     if (identity) {
       if (identity->user_id != rt.config.user_id) {
         co_return matrix::Fatal{matrix::kExitConfig,

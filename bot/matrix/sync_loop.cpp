@@ -96,7 +96,9 @@ net::asio::awaitable<std::optional<Fatal>> SyncLoop::step() {
   const auto since = sink_.sync_token();
   for (;;) {
     if (stopped_) co_return std::nullopt;
-    auto batch = co_await client_.sync(SyncRequest{since, filter_id_, since ? options_.timeout_ms : 0});
+    // A named request: g++ 12 destroys brace-initialised temporaries in co_await twice.
+    SyncRequest request{since, filter_id_, since ? options_.timeout_ms : 0};
+    auto batch = co_await client_.sync(std::move(request));
     if (!batch) {
       const MatrixError& error = batch.error();
       if (error.unknown_token()) co_return token_rejected(error);
