@@ -41,7 +41,7 @@ store::RoomRecord& Dispatcher::room_record(const std::string& room_id) {
   return rooms_.emplace(room_id, std::move(record)).first->second;
 }
 
-void Dispatcher::queue_notice(store::BatchScope& scope, const std::string& room_id,
+void Dispatcher::queue_notice(const std::string& room_id,
                               const core::Notice& notice, const matrix::Event* reply_to,
                               const std::string& key) {
   json content = {{"msgtype", "m.notice"},
@@ -60,12 +60,11 @@ void Dispatcher::queue_notice(store::BatchScope& scope, const std::string& room_
     }
     content["m.relates_to"] = std::move(relation);
   }
-  scope.queue_send(room_id, "m.room.message", dump(content), key, now_);
+  scope_->queue_send(room_id, "m.room.message", dump(content), key, now_);
   ++stats_.queued;
 }
 
-void Dispatcher::apply_state(store::BatchScope& scope, store::RoomRecord& room,
-                             const matrix::Event& event) {
+void Dispatcher::apply_state(store::RoomRecord& room, const matrix::Event& event) {
   if (!event.state_key) return;
   std::visit(
       [&](const auto& content) {
@@ -88,7 +87,7 @@ void Dispatcher::apply_state(store::BatchScope& scope, store::RoomRecord& room,
           room.encrypted = true;
           if (!room.encryption_notice_sent) {
             const auto& text = core::texts(settings_.language).encrypted_room;
-            queue_notice(scope, room.room_id, core::Notice{std::string(text), core::html_escape(text)},
+            queue_notice(room.room_id, core::Notice{std::string(text), core::html_escape(text)},
                          nullptr, "encrypted:" + room.room_id);
             room.encryption_notice_sent = true;
             spdlog::info("room {} is encrypted; told the room that encrypted messages cannot be read",
@@ -99,85 +98,95 @@ void Dispatcher::apply_state(store::BatchScope& scope, store::RoomRecord& room,
       event.content);
 }
 
-void Dispatcher::handle_message(store::BatchScope& scope, const matrix::Event& event,
-                                const matrix::RoomMessage& message) {
+void Dispatcher::handle_message(const matrix::Event& event, const matrix::RoomMessage& message) {
   if (event.redacted || message.msgtype == "m.notice") return;
   if (message.relates_to && message.relates_to->rel_type == "m.replace") return;
   if (message.msgtype != "m.text") return;
   auto command = core::parse_command(message.body);
   if (!command) return;
   spdlog::info("command !{} in {} ({})", command->name, event.room_id, event.event_id);
-  queue_notice(scope, event.room_id, core::answer(*command, settings_.language), &event,
+  queue_notice(event.room_id, core::answer(*command, settings_.language), &event,
                event.event_id + "/reply");
 }
 
-void Dispatcher::apply(matrix::SyncBatch& batch, bool initial) {
+void Dispatcher::begin(const matrix::SyncBatch& outline, bool initial) {
   now_ = now_ms_();
   stats_ = {};
   rooms_.clear();
-  store::BatchScope scope(store_);
+  newly_joined_.clear();
+  room_ = nullptr;
+  initial_ = initial;
+  scope_.emplace(store_);
 
-  for (const auto& invite : batch.invites) {
+  for (const auto& invite : outline.invites) {
     auto& room = room_record(invite.room_id);
     if (room.membership == "join") continue;
     room.membership = "invite";
     if (settings_.invite_allowed && settings_.invite_allowed(invite.inviter)) {
       spdlog::info("accepting the invite to {} from {}", invite.room_id, invite.inviter);
-      scope.queue_membership(store::OutboxKind::join, invite.room_id, now_);
+      scope_->queue_membership(store::OutboxKind::join, invite.room_id, now_);
     } else {
       spdlog::warn("declining the invite to {} from {}: not on the invite allowlist",
                    invite.room_id, invite.inviter);
-      scope.queue_membership(store::OutboxKind::leave, invite.room_id, now_);
+      scope_->queue_membership(store::OutboxKind::leave, invite.room_id, now_);
     }
   }
-
-  for (auto& joined : batch.joined) {
+  for (const auto& joined : outline.joined) {
     auto& room = room_record(joined.room_id);
-    const bool newly_joined = room.membership != "join";
+    if (room.membership != "join") newly_joined_.insert(joined.room_id);
     room.membership = "join";
-    for (const auto& event : joined.state) apply_state(scope, room, event);
-
-    // In a room we just joined, what happened before our join is history, not a request to us.
-    std::size_t act_from = 0;
-    if (newly_joined) {
-      for (std::size_t i = joined.timeline.size(); i-- > 0;) {
-        if (is_own_join(joined.timeline[i], settings_.own_user_id)) {
-          act_from = i + 1;
-          break;
-        }
-      }
-    }
-    for (std::size_t i = 0; i < joined.timeline.size(); ++i) {
-      const auto& event = joined.timeline[i];
-      if (!scope.mark_seen(event.event_id, joined.room_id, now_)) {
-        ++stats_.duplicates;
-        continue;
-      }
-      ++stats_.events;
-      apply_state(scope, room, event);
-      if (initial || i < act_from || event.sender == settings_.own_user_id) continue;
-      if (const auto* message = std::get_if<matrix::RoomMessage>(&event.content)) {
-        handle_message(scope, event, *message);
-      }
-    }
+    for (const auto& event : joined.state) apply_state(room, event);
   }
+  for (const auto& room_id : outline.left) room_record(room_id).membership = "leave";
+}
 
-  for (const auto& room_id : batch.left) room_record(room_id).membership = "leave";
+void Dispatcher::room_timeline(const std::string& room_id) {
+  room_ = &room_record(room_id);
+  // In a room we just joined, what happened before our own join is history, not a request to us.
+  acting_ = !initial_ && !newly_joined_.contains(room_id);
+}
 
-  for (const auto& bad : batch.malformed) {
-    if (!bad.event_id.empty() && !scope.mark_seen(bad.event_id, bad.room_id, now_)) continue;
-    spdlog::warn("quarantined malformed event {} in {}: {}", bad.event_id, bad.room_id, bad.reason);
-    scope.quarantine(bad.room_id, bad.event_id, bad.raw_json, bad.reason, now_);
-    ++stats_.quarantined;
+void Dispatcher::timeline_event(const matrix::Event& event) {
+  if (room_ == nullptr || room_->room_id != event.room_id) room_timeline(event.room_id);
+  if (!scope_->mark_seen(event.event_id, event.room_id, now_)) {
+    ++stats_.duplicates;
+    return;
   }
+  ++stats_.events;
+  apply_state(*room_, event);
+  if (is_own_join(event, settings_.own_user_id)) {
+    acting_ = !initial_;
+    return;
+  }
+  if (!acting_ || event.sender == settings_.own_user_id) return;
+  if (const auto* message = std::get_if<matrix::RoomMessage>(&event.content)) {
+    handle_message(event, *message);
+  }
+}
 
-  for (const auto& [id, room] : rooms_) scope.put_room(room);
-  scope.set_sync_token(batch.next_batch);
-  scope.commit();
+void Dispatcher::malformed(const matrix::MalformedEvent& bad) {
+  if (!bad.event_id.empty() && !scope_->mark_seen(bad.event_id, bad.room_id, now_)) return;
+  spdlog::warn("quarantined malformed event {} in {}: {}", bad.event_id, bad.room_id, bad.reason);
+  scope_->quarantine(bad.room_id, bad.event_id, bad.raw_json, bad.reason, now_);
+  ++stats_.quarantined;
+}
+
+void Dispatcher::commit(const std::string& next_batch) {
+  for (const auto& [id, room] : rooms_) scope_->put_room(room);
+  scope_->set_sync_token(next_batch);
+  scope_->commit();
+  scope_.reset();
+  room_ = nullptr;
   if (stats_.events > 0 || stats_.quarantined > 0) {
     spdlog::debug("batch committed: {} new events, {} seen before, {} queued, {} quarantined",
                   stats_.events, stats_.duplicates, stats_.queued, stats_.quarantined);
   }
+}
+
+void Dispatcher::abort() {
+  scope_.reset();  // rolls back
+  room_ = nullptr;
+  rooms_.clear();
 }
 
 }  // namespace reflexbot::app

@@ -5,6 +5,8 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <optional>
+#include <set>
 #include <string>
 
 #include "core/text.hpp"
@@ -36,22 +38,32 @@ class Dispatcher final : public matrix::SyncSink {
 
   std::optional<std::string> sync_token() override;
   bool was_joined(const std::string& room_id) override;
-  void apply(matrix::SyncBatch& batch, bool initial) override;
-  /// Counts of the last applied batch.
+  void begin(const matrix::SyncBatch& outline, bool initial) override;
+  void room_timeline(const std::string& room_id) override;
+  void timeline_event(const matrix::Event& event) override;
+  void malformed(const matrix::MalformedEvent& event) override;
+  void commit(const std::string& next_batch) override;
+  void abort() override;
+
+  /// Counts of the last committed batch.
   const BatchStats& last_stats() const { return stats_; }
 
  private:
   store::RoomRecord& room_record(const std::string& room_id);
-  void apply_state(store::BatchScope& scope, store::RoomRecord& room, const matrix::Event& event);
-  void handle_message(store::BatchScope& scope, const matrix::Event& event,
-                      const matrix::RoomMessage& message);
-  void queue_notice(store::BatchScope& scope, const std::string& room_id, const core::Notice& notice,
+  void apply_state(store::RoomRecord& room, const matrix::Event& event);
+  void handle_message(const matrix::Event& event, const matrix::RoomMessage& message);
+  void queue_notice(const std::string& room_id, const core::Notice& notice,
                     const matrix::Event* reply_to, const std::string& key);
 
   store::Store& store_;
   DispatcherSettings settings_;
   std::function<std::int64_t()> now_ms_;
+  std::optional<store::BatchScope> scope_;          ///< open between begin() and commit()
   std::map<std::string, store::RoomRecord> rooms_;  ///< rooms touched by the current batch
+  std::set<std::string> newly_joined_;              ///< joined rooms that were not joined before
+  store::RoomRecord* room_ = nullptr;               ///< the room whose timeline is streaming
+  bool acting_ = false;  ///< whether events of the current timeline are acted on
+  bool initial_ = false;
   std::int64_t now_ = 0;
   BatchStats stats_;
 };

@@ -150,15 +150,13 @@ net::asio::awaitable<MatrixResult<std::string>> Client::upload_filter(std::strin
   co_return *id;
 }
 
-net::asio::awaitable<MatrixResult<SyncBatch>> Client::sync(SyncRequest request) {
+net::asio::awaitable<MatrixResult<std::string>> Client::sync(SyncRequest request) {
   std::string path = "/sync?timeout=" + std::to_string(request.timeout_ms) + "&set_presence=offline";
   if (!request.filter_id.empty()) path += "&filter=" + url_encode(request.filter_id);
   if (request.since) path += "&since=" + url_encode(*request.since);
   auto response = co_await call("GET", path, "", settings_.sync_request_timeout);
   if (!response) co_return Unexpected{response.error()};
-  auto batch = parse_sync(response->body, settings_.user_id);
-  if (!batch) co_return Unexpected{bad_body("sync: " + batch.error().message)};
-  co_return std::move(batch).value();
+  co_return std::move(response->body);
 }
 
 net::asio::awaitable<MatrixResult<MessagesPage>> Client::messages(std::string room_id,

@@ -51,7 +51,8 @@ class Client {
   net::asio::awaitable<MatrixResult<Identity>> whoami();
   /// Uploads a filter for our user; returns its id.
   net::asio::awaitable<MatrixResult<std::string>> upload_filter(std::string filter_json);
-  net::asio::awaitable<MatrixResult<SyncBatch>> sync(SyncRequest request);
+  /// GET /sync; returns the raw body, which the sync loop parses in two streaming passes.
+  net::asio::awaitable<MatrixResult<std::string>> sync(SyncRequest request);
   /// GET /rooms/{id}/messages.
   net::asio::awaitable<MatrixResult<MessagesPage>> messages(std::string room_id, std::string from,
                                                             std::string to, int limit);

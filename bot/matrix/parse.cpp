@@ -1,5 +1,7 @@
 #include "matrix/parse.hpp"
 
+#include <functional>
+
 #include <charconv>
 #include <cstddef>
 #include <cstdint>
@@ -556,21 +558,29 @@ struct Walk {
   }
 
   // Walks an array of events. A wrong shape is quarantined; only broken JSON fails the body.
+  // With `each`, every parsed event is handed over at once and not kept in `out`.
   sj::error_code events(od::value& value, const std::string& room_id, std::string_view what,
-                        std::vector<Event>& out) {
+                        std::vector<Event>& out, const std::function<void(Event&)>* each = nullptr) {
     od::array array;
     auto error = value.get_array().get(array);
     if (error == sj::INCORRECT_TYPE) return quarantine_value(room_id, value, std::string(what) + " is not an array");
     if (error) return error;
-    std::size_t count = 0;
-    if (auto count_error = array.count_elements().get(count)) return count_error;
-    out.reserve(out.size() + count);
+    if (each == nullptr) {
+      std::size_t count = 0;
+      if (auto count_error = array.count_elements().get(count)) return count_error;
+      out.reserve(out.size() + count);
+    }
     for (auto element_result : array) {
       od::value element;
       if (auto element_error = std::move(element_result).get(element)) return element_error;
       std::string_view text;
       if (auto text_error = sj::to_json_string(element).get(text)) return text_error;
+      const std::size_t before = out.size();
       parse_event(text, room_id, out);
+      if (each != nullptr && out.size() > before) {
+        (*each)(out.back());
+        out.pop_back();
+      }
     }
     return sj::SUCCESS;
   }
@@ -615,7 +625,14 @@ sj::error_code walk_rooms(od::object& rooms, OnRoom&& on_room) {
   return sj::SUCCESS;
 }
 
-sj::error_code walk_joined_room(Walk& walk, const std::string& room_id, od::value& value, JoinedRoom& room) {
+// What a walk does with timeline events: keep them, leave them for a later pass, or stream them.
+struct TimelineMode {
+  bool skip = false;
+  const std::function<void(Event&)>* each = nullptr;
+};
+
+sj::error_code walk_joined_room(Walk& walk, const std::string& room_id, od::value& value, JoinedRoom& room,
+                                TimelineMode mode) {
   od::object object;
   bool present = false;
   if (auto error = walk.object(value, room_id, "rooms.join room", object, present); error || !present) return error;
@@ -624,7 +641,10 @@ sj::error_code walk_joined_room(Walk& walk, const std::string& room_id, od::valu
       od::object timeline;
       if (auto error = walk.object(part, room_id, "timeline", timeline, present); error || !present) return error;
       return walk_fields(timeline, [&](std::string_view k, od::value& v) -> sj::error_code {
-        if (k == "events") return walk.events(v, room_id, "timeline.events", room.timeline);
+        if (k == "events") {
+          if (mode.skip) return sj::SUCCESS;
+          return walk.events(v, room_id, "timeline.events", room.timeline, mode.each);
+        }
         if (k == "limited") {
           od::json_type type;
           if (auto error = v.type().get(type)) return error;
@@ -654,7 +674,10 @@ sj::error_code walk_joined_room(Walk& walk, const std::string& room_id, od::valu
       od::object state;
       if (auto error = walk.object(part, room_id, "state", state, present); error || !present) return error;
       return walk_fields(state, [&](std::string_view k, od::value& v) -> sj::error_code {
-        if (k == "events") return walk.events(v, room_id, "state.events", room.state);
+        if (k == "events") {
+          if (mode.each != nullptr) return sj::SUCCESS;  // the outline pass has the state
+          return walk.events(v, room_id, "state.events", room.state);
+        }
         return sj::SUCCESS;
       });
     }
@@ -726,7 +749,8 @@ sj::error_code walk_invited_room(Walk& walk, const std::string& room_id, od::val
   });
 }
 
-sj::error_code walk_rooms_section(Walk& walk, od::value& value, const std::string& own_user_id, SyncBatch& batch) {
+sj::error_code walk_rooms_section(Walk& walk, od::value& value, const std::string& own_user_id, SyncBatch& batch,
+                                  TimelineMode mode) {
   od::object rooms;
   bool present = false;
   if (auto error = walk.object(value, {}, "rooms", rooms, present); error || !present) return error;
@@ -739,7 +763,7 @@ sj::error_code walk_rooms_section(Walk& walk, od::value& value, const std::strin
       return walk_rooms(section, [&](const std::string& room_id, od::value& room_value) -> sj::error_code {
         JoinedRoom& room = batch.joined.emplace_back();
         room.room_id = room_id;
-        return walk_joined_room(walk, room_id, room_value, room);
+        return walk_joined_room(walk, room_id, room_value, room, mode);
       });
     }
     if (key == "invite") {
@@ -805,7 +829,11 @@ std::optional<ParseError> walk_body(std::string& body, od::parser& parser, OnFie
 
 }  // namespace
 
-Expected<SyncBatch, ParseError> parse_sync(std::string& body, const std::string& own_user_id) {
+namespace {
+
+// One walk over a /sync body; `mode` says what happens to timeline events.
+Expected<SyncBatch, ParseError> walk_sync(std::string& body, const std::string& own_user_id,
+                                          TimelineMode mode) {
   pad(body);
   Parsers& p = parsers();
   SyncBatch batch;
@@ -816,12 +844,39 @@ Expected<SyncBatch, ParseError> parse_sync(std::string& body, const std::string&
       has_next_batch = true;
       return read_top_string(value, batch.next_batch, false);
     }
-    if (key == "rooms") return walk_rooms_section(walk, value, own_user_id, batch);
+    if (key == "rooms") return walk_rooms_section(walk, value, own_user_id, batch, mode);
     return sj::SUCCESS;
   });
   if (error) return Unexpected(std::move(*error));
   if (!has_next_batch) return Unexpected(ParseError{"next_batch missing"});
   return batch;
+}
+
+}  // namespace
+
+Expected<SyncBatch, ParseError> parse_sync(std::string& body, const std::string& own_user_id) {
+  return walk_sync(body, own_user_id, TimelineMode{});
+}
+
+Expected<SyncBatch, ParseError> parse_sync_outline(std::string& body, const std::string& own_user_id) {
+  return walk_sync(body, own_user_id, TimelineMode{true, nullptr});
+}
+
+Expected<std::vector<MalformedEvent>, ParseError> stream_sync_timelines(
+    std::string& body, const std::string& own_user_id,
+    const std::function<void(const std::string& room_id)>& on_room,
+    const std::function<void(Event& event)>& on_event) {
+  std::string current_room;
+  const std::function<void(Event&)> each = [&](Event& event) {
+    if (event.room_id != current_room) {
+      current_room = event.room_id;
+      on_room(current_room);
+    }
+    on_event(event);
+  };
+  auto walked = walk_sync(body, own_user_id, TimelineMode{false, &each});
+  if (!walked) return Unexpected(std::move(walked.error()));
+  return std::move(walked->malformed);
 }
 
 Expected<MessagesPage, ParseError> parse_messages(std::string& body, const std::string& room_id) {

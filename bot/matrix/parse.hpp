@@ -2,17 +2,33 @@
 // Turns /sync and /messages bodies into typed events (simdjson on-demand: the body is parsed in
 // place, never held as a DOM).
 
+#include <functional>
 #include <string>
+#include <vector>
 
 #include "common/expected.hpp"
 #include "matrix/events.hpp"
 
 namespace reflexbot::matrix {
 
-/// Parses a /sync body. `body` gets capacity for simdjson's padding (it may be reallocated).
+/// Parses a whole /sync body into memory (tests and tools; the bot streams with the two functions
+/// below). `body` gets capacity for simdjson's padding (it may be reallocated).
 /// Malformed events are returned in SyncBatch::malformed; only a body that is not JSON or lacks
 /// next_batch fails as a whole.
 Expected<SyncBatch, ParseError> parse_sync(std::string& body, const std::string& own_user_id);
+
+/// First of two passes over a /sync body: everything except the timeline events (joined rooms
+/// carry limited, prev_batch and their state block; their timelines stay empty). Cheap: timeline
+/// events are skipped, not parsed.
+Expected<SyncBatch, ParseError> parse_sync_outline(std::string& body, const std::string& own_user_id);
+
+/// Second pass: hands each joined room's timeline events to `on_event` in body order, one at a
+/// time (nothing is kept), calling `on_room` before the first event of each room. Returns the
+/// malformed timeline events.
+Expected<std::vector<MalformedEvent>, ParseError> stream_sync_timelines(
+    std::string& body, const std::string& own_user_id,
+    const std::function<void(const std::string& room_id)>& on_room,
+    const std::function<void(Event& event)>& on_event);
 
 /// Parses a /rooms/{id}/messages body for `room_id`.
 Expected<MessagesPage, ParseError> parse_messages(std::string& body, const std::string& room_id);

@@ -46,30 +46,60 @@ net::asio::awaitable<std::optional<Fatal>> SyncLoop::prepare() {
   co_return std::nullopt;
 }
 
-net::asio::awaitable<std::optional<Fatal>> SyncLoop::fill_gap(JoinedRoom& room, std::string since) {
+Expected<void, ParseError> ingest(SyncSink& sink, std::string& body, const SyncBatch& outline,
+                                  const GapEvents& gaps, const std::string& own_user_id,
+                                  bool initial) {
+  sink.begin(outline, initial);
+  std::unordered_set<std::string> visited;
+  auto emit_gap = [&](const std::string& room_id) {
+    visited.insert(room_id);
+    sink.room_timeline(room_id);
+    auto it = gaps.find(room_id);
+    if (it == gaps.end()) return;
+    for (const auto& event : it->second) sink.timeline_event(event);
+  };
+  auto malformed = stream_sync_timelines(
+      body, own_user_id, emit_gap, [&](Event& event) { sink.timeline_event(event); });
+  if (!malformed) {
+    sink.abort();
+    return Unexpected(std::move(malformed.error()));
+  }
+  // A limited room whose synced timeline was empty still gets its missed events.
+  for (const auto& [room_id, events] : gaps) {
+    if (!visited.contains(room_id)) emit_gap(room_id);
+  }
+  for (const auto& bad : outline.malformed) sink.malformed(bad);
+  for (const auto& bad : *malformed) sink.malformed(bad);
+  sink.commit(outline.next_batch);
+  return {};
+}
+
+net::asio::awaitable<Expected<std::vector<Event>, Fatal>> SyncLoop::fill_gap(std::string room_id,
+                                                                            std::string prev_batch,
+                                                                            std::string since) {
   std::vector<Event> missed;  // newest first, as /messages dir=b returns them
-  std::string from = room.prev_batch;
+  std::string from = std::move(prev_batch);
   int pages = 0;
   Backoff backoff = backoff_;
   backoff.reset();
   while (!stopped_ && !from.empty()) {
     if (pages == options_.gap_max_pages) {
-      spdlog::warn("room {}: gap larger than {} pages; older missed events are skipped",
-                   room.room_id, pages);
+      spdlog::warn("room {}: gap larger than {} pages; older missed events are skipped", room_id,
+                   pages);
       break;
     }
-    auto page = co_await client_.messages(room.room_id, from, since, options_.gap_page_size);
+    auto page = co_await client_.messages(room_id, from, since, options_.gap_page_size);
     if (!page) {
-      if (page.error().unknown_token()) co_return token_rejected(page.error());
+      if (page.error().unknown_token()) co_return Unexpected{token_rejected(page.error())};
       auto delay = retry_delay(page.error(), backoff);
       if (!delay) {
-        spdlog::error("room {}: filling the timeline gap failed: {}", room.room_id,
+        spdlog::error("room {}: filling the timeline gap failed: {}", room_id,
                       page.error().describe());
         break;
       }
-      spdlog::warn("room {}: /messages failed ({}), retrying in {} ms", room.room_id,
+      spdlog::warn("room {}: /messages failed ({}), retrying in {} ms", room_id,
                    page.error().describe(), delay->count());
-      if (!co_await sleeper_.sleep(*delay)) co_return std::nullopt;
+      if (!co_await sleeper_.sleep(*delay)) break;
       continue;
     }
     ++pages;
@@ -78,18 +108,11 @@ net::asio::awaitable<std::optional<Fatal>> SyncLoop::fill_gap(JoinedRoom& room, 
     if (page->chunk.empty() || page->end.empty() || page->end == from) break;
     from = page->end;
   }
-  std::unordered_set<std::string> present;
-  for (const auto& event : room.timeline) present.insert(event.event_id);
-  std::vector<Event> timeline;
-  timeline.reserve(missed.size() + room.timeline.size());
-  for (auto it = missed.rbegin(); it != missed.rend(); ++it) {
-    if (present.insert(it->event_id).second) timeline.push_back(std::move(*it));
-  }
-  spdlog::info("room {}: timeline was limited; filled {} missed events from /messages",
-               room.room_id, timeline.size());
-  for (auto& event : room.timeline) timeline.push_back(std::move(event));
-  room.timeline = std::move(timeline);
-  co_return std::nullopt;
+  std::vector<Event> chronological(std::make_move_iterator(missed.rbegin()),
+                                   std::make_move_iterator(missed.rend()));
+  spdlog::info("room {}: timeline was limited; fetched {} missed events from /messages", room_id,
+               chronological.size());
+  co_return chronological;
 }
 
 net::asio::awaitable<std::optional<Fatal>> SyncLoop::step() {
@@ -98,9 +121,21 @@ net::asio::awaitable<std::optional<Fatal>> SyncLoop::step() {
     if (stopped_) co_return std::nullopt;
     // A named request: g++ 12 destroys brace-initialised temporaries in co_await twice.
     SyncRequest request{since, filter_id_, since ? options_.timeout_ms : 0};
-    auto batch = co_await client_.sync(std::move(request));
-    if (!batch) {
-      const MatrixError& error = batch.error();
+    auto body = co_await client_.sync(std::move(request));
+    std::optional<SyncBatch> outline;
+    if (body) {
+      auto parsed = parse_sync_outline(*body, client_.user_id());
+      if (parsed) {
+        outline = std::move(parsed).value();
+      } else {
+        MatrixError error;
+        error.errcode = "R_BAD_BODY";
+        error.message = "sync: " + parsed.error().message;
+        body = Unexpected{std::move(error)};
+      }
+    }
+    if (!body) {
+      const MatrixError& error = body.error();
       if (error.unknown_token()) co_return token_rejected(error);
       if (stopped_) co_return std::nullopt;
       auto delay = retry_delay(error, backoff_).value_or(backoff_.next());
@@ -113,17 +148,26 @@ net::asio::awaitable<std::optional<Fatal>> SyncLoop::step() {
     }
     if (backoff_.attempt() > 0) spdlog::info("sync recovered");
     backoff_.reset();
+    GapEvents gaps;
     if (since) {
-      for (auto& room : batch->joined) {
-        if (room.limited && sink_.was_joined(room.room_id)) {
-          if (auto fatal = co_await fill_gap(room, *since)) co_return fatal;
-        }
+      for (const auto& room : outline->joined) {
+        if (!room.limited || !sink_.was_joined(room.room_id)) continue;
+        auto missed = co_await fill_gap(room.room_id, room.prev_batch, *since);
+        if (!missed) co_return missed.error();
+        gaps.emplace(room.room_id, std::move(missed).value());
       }
     }
     if (stopped_) co_return std::nullopt;
-    sink_.apply(*batch, !since.has_value());
-    if (after_commit_) after_commit_();
-    co_return std::nullopt;
+    if (auto ingested = ingest(sink_, *body, *outline, gaps, client_.user_id(), !since)) {
+      if (after_commit_) after_commit_();
+      co_return std::nullopt;
+    } else {
+      // The outline parsed but the timelines did not: the batch was rolled back; sync again.
+      auto delay = backoff_.next();
+      spdlog::error("sync body could not be read ({}), retrying in {} ms",
+                    ingested.error().message, delay.count());
+      if (!co_await sleeper_.sleep(delay)) co_return std::nullopt;
+    }
   }
 }
 

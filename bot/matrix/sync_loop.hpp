@@ -3,16 +3,21 @@
 // the sink (which commits it together with next_batch), then wakes the outbox.
 
 #include <functional>
+#include <map>
+#include <vector>
 #include <optional>
 #include <string>
 
 #include "matrix/client.hpp"
 #include "matrix/outbox.hpp"
+#include "matrix/parse.hpp"
 #include "matrix/retry.hpp"
 
 namespace reflexbot::matrix {
 
-/// Where synced batches go; implemented by the app's dispatcher over the store.
+/// Where synced batches go; implemented by the app's dispatcher over the store. A batch is
+/// begin(), then its timeline events (per room: room_timeline(), missed events first), then
+/// commit() with next_batch — all in one transaction — or abort().
 class SyncSink {
  public:
   virtual ~SyncSink() = default;
@@ -20,10 +25,27 @@ class SyncSink {
   virtual std::optional<std::string> sync_token() = 0;
   /// True if the bot was already joined to the room before this batch (gaps are filled only then).
   virtual bool was_joined(const std::string& room_id) = 0;
-  /// Applies the batch and commits it with batch.next_batch in one transaction. `initial` is the
+  /// Opens the batch: invites, left rooms and each joined room's state block. `initial` is the
   /// first sync ever (no token): history is recorded but not acted on.
-  virtual void apply(SyncBatch& batch, bool initial) = 0;
+  virtual void begin(const SyncBatch& outline, bool initial) = 0;
+  /// The timeline of this joined room follows.
+  virtual void room_timeline(const std::string& room_id) = 0;
+  virtual void timeline_event(const Event& event) = 0;
+  virtual void malformed(const MalformedEvent& event) = 0;
+  /// Commits everything since begin() together with the new sync token.
+  virtual void commit(const std::string& next_batch) = 0;
+  /// Rolls back everything since begin().
+  virtual void abort() = 0;
 };
+
+/// Missed events of limited rooms, chronological, by room id.
+using GapEvents = std::map<std::string, std::vector<Event>>;
+
+/// Streams a /sync body whose outline was parsed already into the sink and commits it: the real
+/// path of every batch (also used by the benchmark). On a parse error the batch is rolled back.
+Expected<void, ParseError> ingest(SyncSink& sink, std::string& body, const SyncBatch& outline,
+                                  const GapEvents& gaps, const std::string& own_user_id,
+                                  bool initial);
 
 /// Tuning of the loop.
 struct SyncOptions {
@@ -51,7 +73,10 @@ class SyncLoop {
   void stop() { stopped_ = true; }
 
  private:
-  net::asio::awaitable<std::optional<Fatal>> fill_gap(JoinedRoom& room, std::string since);
+  /// Fetches what a limited timeline left out, from prev_batch back to `since`, chronologically.
+  net::asio::awaitable<Expected<std::vector<Event>, Fatal>> fill_gap(std::string room_id,
+                                                                     std::string prev_batch,
+                                                                     std::string since);
 
   Client& client_;
   SyncSink& sink_;
