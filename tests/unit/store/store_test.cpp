@@ -1,0 +1,188 @@
+#include "store/store.hpp"
+
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+
+#include <gtest/gtest.h>
+
+namespace reflexbot::store {
+namespace {
+
+class StoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() /
+           ("reflexbot-store-" + std::to_string(::testing::UnitTest::GetInstance()->random_seed()) +
+            "-" + ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::remove_all(dir_);
+    std::filesystem::create_directories(dir_);
+    path_ = (dir_ / "bot.db").string();
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+
+  std::int64_t count(Store& store, const std::string& sql) {
+    Statement statement(store.connection(), sql);
+    statement.step();
+    return statement.column_int(0);
+  }
+
+  std::filesystem::path dir_;
+  std::string path_;
+};
+
+TEST_F(StoreTest, MigratesAFreshDatabaseAndReopensIt) {
+  {
+    Store store(path_);
+    EXPECT_EQ(store.schema_version(), 1);
+    EXPECT_FALSE(store.sync_token());
+  }
+  Store again(path_);
+  EXPECT_EQ(again.schema_version(), 1);
+  Statement mode(again.connection(), "PRAGMA journal_mode");
+  ASSERT_TRUE(mode.step());
+  EXPECT_EQ(mode.column_text(0), "wal");
+  Statement secure(again.connection(), "PRAGMA secure_delete");
+  ASSERT_TRUE(secure.step());
+  EXPECT_EQ(secure.column_int(0), 1);
+}
+
+TEST_F(StoreTest, ABatchCommitsEventsEffectsAndTokenTogether) {
+  Store store(path_);
+  {
+    BatchScope batch(store);
+    EXPECT_TRUE(batch.mark_seen("$a", "!r:x", 1));
+    batch.queue_send("!r:x", "m.room.message", R"({"body":"pong"})", "$a/reply", 1);
+    batch.set_sync_token("s1");
+    batch.commit();
+  }
+  EXPECT_EQ(store.sync_token(), "s1");
+  EXPECT_TRUE(store.is_seen("$a"));
+  auto pending = store.pending_outbox(10);
+  ASSERT_EQ(pending.size(), 1u);
+  EXPECT_EQ(pending[0].content, R"({"body":"pong"})");
+  EXPECT_EQ(pending[0].room_id, "!r:x");
+  EXPECT_EQ(pending[0].kind, OutboxKind::send);
+}
+
+TEST_F(StoreTest, ABatchThatIsNotCommittedLeavesNothingBehind) {
+  Store store(path_);
+  {
+    BatchScope batch(store);
+    batch.mark_seen("$a", "!r:x", 1);
+    batch.queue_send("!r:x", "m.room.message", "{}", "$a/reply", 1);
+    batch.set_sync_token("s1");
+  }  // no commit: a crash or parse error mid-batch
+  EXPECT_FALSE(store.sync_token());
+  EXPECT_FALSE(store.is_seen("$a"));
+  EXPECT_TRUE(store.pending_outbox(10).empty());
+}
+
+TEST_F(StoreTest, AnEventIsSeenOnlyOnce) {
+  Store store(path_);
+  BatchScope batch(store);
+  EXPECT_TRUE(batch.mark_seen("$a", "!r:x", 1));
+  EXPECT_FALSE(batch.mark_seen("$a", "!r:x", 2));
+  EXPECT_TRUE(batch.mark_seen("$b", "!r:x", 2));
+  batch.commit();
+  EXPECT_EQ(count(store, "SELECT COUNT(*) FROM seen_events"), 2);
+}
+
+TEST_F(StoreTest, TransactionIdsAreStableAndQueueingAKeyTwiceStoresItOnce) {
+  Store store(path_);
+  std::string first;
+  {
+    BatchScope batch(store);
+    first = batch.queue_send("!r:x", "m.room.message", "{}", "$a/reply", 1);
+    EXPECT_EQ(batch.queue_send("!r:x", "m.room.message", "{}", "$a/reply", 1), first);
+    EXPECT_NE(batch.queue_send("!r:x", "m.room.message", "{}", "$b/reply", 1), first);
+    batch.commit();
+  }
+  EXPECT_EQ(count(store, "SELECT COUNT(*) FROM outbox"), 2);
+  EXPECT_EQ(first.size(), 34u);  // "rb" + 32 hex digits
+  EXPECT_EQ(store.pending_outbox(10)[0].txn_id, first);
+}
+
+TEST_F(StoreTest, OutboxRowsMoveFromPendingToSentOrFailed) {
+  Store store(path_);
+  {
+    BatchScope batch(store);
+    batch.queue_send("!r:x", "m.room.message", "{}", "k1", 1);
+    batch.queue_send("!r:x", "m.room.message", "{}", "k2", 1);
+    batch.queue_send("!r:x", "m.room.message", "{}", "k3", 1);
+    batch.commit();
+  }
+  auto rows = store.pending_outbox(10);
+  ASSERT_EQ(rows.size(), 3u);
+  EXPECT_LT(rows[0].id, rows[1].id);
+  store.outbox_failed(rows[0].id, "HTTP 500", false);  // a retry: stays pending
+  store.outbox_sent(rows[1].id, "$sent", 5);
+  store.outbox_failed(rows[2].id, "HTTP 403 M_FORBIDDEN", true);
+  auto pending = store.pending_outbox(10);
+  ASSERT_EQ(pending.size(), 1u);
+  EXPECT_EQ(pending[0].id, rows[0].id);
+  EXPECT_EQ(pending[0].attempts, 1);
+  auto counts = store.counts();
+  EXPECT_EQ(counts.outbox_pending, 1);
+  EXPECT_EQ(counts.outbox_sent, 1);
+  EXPECT_EQ(counts.outbox_failed, 1);
+  Statement sent(store.connection(), "SELECT remote_event_id FROM outbox WHERE id = ?");
+  sent.bind(1, rows[1].id);
+  ASSERT_TRUE(sent.step());
+  EXPECT_EQ(sent.column_text(0), "$sent");
+}
+
+TEST_F(StoreTest, OnlyOneMembershipChangePerRoomIsPending) {
+  Store store(path_);
+  {
+    BatchScope batch(store);
+    batch.queue_membership(OutboxKind::join, "!r:x", 1);
+    batch.queue_membership(OutboxKind::join, "!r:x", 2);  // the invite is still in the next sync
+    batch.queue_membership(OutboxKind::leave, "!other:x", 2);
+    batch.commit();
+  }
+  auto rows = store.pending_outbox(10);
+  ASSERT_EQ(rows.size(), 2u);
+  EXPECT_EQ(rows[0].kind, OutboxKind::join);
+  EXPECT_EQ(rows[0].event_type, "");
+  EXPECT_EQ(rows[1].kind, OutboxKind::leave);
+  store.outbox_sent(rows[0].id, "", 3);
+  {
+    BatchScope batch(store);
+    batch.queue_membership(OutboxKind::join, "!r:x", 4);  // invited again after leaving
+    batch.commit();
+  }
+  EXPECT_EQ(store.pending_outbox(10).size(), 2u);
+}
+
+TEST_F(StoreTest, RoomsAndQuarantineRoundTrip) {
+  Store store(path_);
+  {
+    BatchScope batch(store);
+    batch.put_room(RoomRecord{"!r:x", "join", "Krisenstab Köln", "12", R"(["@a:x"])",
+                              R"({"users_default":0})", true, true});
+    batch.quarantine("!r:x", "$bad", R"({"event_id":"$bad"})", "sender missing", 7);
+    batch.commit();
+  }
+  auto room = store.room("!r:x");
+  ASSERT_TRUE(room);
+  EXPECT_EQ(room->name, "Krisenstab Köln");
+  EXPECT_EQ(room->room_version, "12");
+  EXPECT_EQ(room->creators_json, R"(["@a:x"])");
+  EXPECT_TRUE(room->encrypted);
+  EXPECT_TRUE(room->encryption_notice_sent);
+  EXPECT_FALSE(store.room("!none:x"));
+  EXPECT_EQ(store.counts().quarantined, 1);
+}
+
+TEST_F(StoreTest, OpeningAnUnwritablePathFailsWithItsName) {
+  try {
+    Store store("/nonexistent-dir/sub/bot.db");
+    FAIL() << "expected StoreError";
+  } catch (const StoreError& error) {
+    EXPECT_NE(std::string(error.what()).find("/nonexistent-dir/sub/bot.db"), std::string::npos);
+  }
+}
+
+}  // namespace
+}  // namespace reflexbot::store
