@@ -1,0 +1,103 @@
+#pragma once
+// Shared by the sync benchmarks: a fresh store in a temp dir, primed so the body's rooms are
+// joined and a sync token exists (events are then acted on, as in a running bot), and one run of
+// the real batch path: outline, ingest, commit.
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+#include <system_error>
+
+#include "app/dispatcher.hpp"
+#include "matrix/parse.hpp"
+#include "matrix/sync_loop.hpp"
+#include "store/store.hpp"
+
+namespace reflexbot::bench {
+
+/// The bot's own user id in every benchmark (the generated bodies never use it).
+inline const std::string kOwnUserId = "@reflexbot:example.org";
+
+/// Reads a whole file with room for simdjson's padding behind it.
+inline std::string read_body(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw std::runtime_error("cannot open " + path);
+  in.seekg(0, std::ios::end);
+  const auto size = static_cast<std::size_t>(in.tellg());
+  in.seekg(0);
+  std::string body;
+  body.reserve(size + 64);
+  body.resize(size);
+  if (!in.read(body.data(), static_cast<std::streamsize>(size))) throw std::runtime_error("cannot read " + path);
+  return body;
+}
+
+/// A store in its own temp directory, removed again on destruction.
+class TempStore {
+ public:
+  TempStore() {
+    static std::uint64_t counter = 0;
+    auto base = std::filesystem::temp_directory_path();
+    for (;;) {
+      dir_ = base / ("reflexbot-bench-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
+      std::error_code ec;
+      if (std::filesystem::create_directory(dir_, ec)) break;
+      if (ec) throw std::runtime_error("cannot create " + dir_.string() + ": " + ec.message());
+    }
+    store_ = std::make_unique<store::Store>((dir_ / "bench.db").string());
+  }
+  TempStore(const TempStore&) = delete;
+  TempStore& operator=(const TempStore&) = delete;
+  ~TempStore() {
+    store_.reset();
+    std::error_code ec;
+    std::filesystem::remove_all(dir_, ec);
+  }
+
+  store::Store& store() { return *store_; }
+
+  /// Marks the outline's joined rooms as joined before this batch and stores a sync token, as
+  /// after earlier syncs of a running bot, so the batch's events are acted on.
+  void prime(const matrix::SyncBatch& outline) {
+    store::BatchScope scope(*store_);
+    for (const auto& joined : outline.joined) {
+      store::RoomRecord room;
+      room.room_id = joined.room_id;
+      room.membership = "join";
+      scope.put_room(room);
+    }
+    scope.set_sync_token("s0_bench");
+    scope.commit();
+  }
+
+ private:
+  std::filesystem::path dir_;
+  std::unique_ptr<store::Store> store_;
+};
+
+/// The dispatcher as the bot builds it (invites allowed from anyone; the bodies carry none).
+inline app::Dispatcher make_dispatcher(store::Store& store) {
+  return app::Dispatcher(store, app::DispatcherSettings{kOwnUserId, core::Language::de, [](const std::string&) { return true; }},
+                         [] {
+                           return std::chrono::duration_cast<std::chrono::milliseconds>(
+                                      std::chrono::system_clock::now().time_since_epoch())
+                               .count();
+                         });
+}
+
+/// The real path of one /sync batch: outline, then the events streamed into one transaction that
+/// commits with next_batch. Throws if the body does not parse.
+inline const app::BatchStats& run_batch(app::Dispatcher& dispatcher, std::string& body) {
+  auto outline = matrix::parse_sync_outline(body, kOwnUserId);
+  if (!outline) throw std::runtime_error("outline: " + outline.error().message);
+  auto done = matrix::ingest(dispatcher, body, *outline, matrix::GapEvents{}, kOwnUserId, /*initial=*/false);
+  if (!done) throw std::runtime_error("ingest: " + done.error().message);
+  return dispatcher.last_stats();
+}
+
+}  // namespace reflexbot::bench

@@ -1,0 +1,69 @@
+// reflexbot-bench-dom BODY_FILE: the reference the bot's parser is compared with. Parses the
+// same /sync body into a nlohmann::json DOM, counts the timeline events, and prints one line of
+// JSON with the same memory fields as reflexbot-bench-sync (see there).
+
+#include <sys/resource.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <iostream>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "bench_support.hpp"
+
+namespace {
+
+long long proc_status_bytes(const std::string& field) {
+  std::ifstream status("/proc/self/status");
+  std::string line;
+  while (std::getline(status, line)) {
+    if (line.rfind(field + ":", 0) == 0) return std::atoll(line.c_str() + field.size() + 1) * 1024;
+  }
+  return -1;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc != 2) {
+    std::cerr << "usage: reflexbot-bench-dom BODY_FILE\n";
+    return 2;
+  }
+  try {
+    const long long rss_baseline = proc_status_bytes("VmRSS");
+    std::string body = reflexbot::bench::read_body(argv[1]);
+    const long long rss_before = proc_status_bytes("VmRSS");
+
+    const auto start = std::chrono::steady_clock::now();
+    auto doc = nlohmann::json::parse(body);
+    std::size_t events = 0;
+    for (const auto& [room_id, room] : doc.at("rooms").at("join").items()) {
+      events += room.at("timeline").at("events").size();
+    }
+    const auto stop = std::chrono::steady_clock::now();
+    const double seconds = std::chrono::duration<double>(stop - start).count();
+    const long long rss_dom = proc_status_bytes("VmRSS");
+    rusage usage{};
+    getrusage(RUSAGE_SELF, &usage);
+    const long long peak = static_cast<long long>(usage.ru_maxrss) * 1024;
+    const double body_bytes = static_cast<double>(body.size());
+
+    std::printf(
+        "{\"events\":%zu,\"bytes\":%zu,\"seconds\":%.6f,\"events_per_second\":%.0f,"
+        "\"peak_rss_bytes\":%lld,\"rss_baseline_bytes\":%lld,\"rss_before_bytes\":%lld,"
+        "\"peak_above_baseline_bytes\":%lld,\"body_bytes\":%zu,\"peak_above_baseline_per_body\":%.3f,"
+        "\"peak_rss_per_body\":%.3f,\"dom_above_body_bytes\":%lld,\"dom_per_body\":%.3f}\n",
+        events, body.size(), seconds, static_cast<double>(events) / seconds, peak, rss_baseline, rss_before,
+        peak - rss_baseline, body.size(), static_cast<double>(peak - rss_baseline) / body_bytes,
+        static_cast<double>(peak) / body_bytes, rss_dom - rss_before,
+        static_cast<double>(rss_dom - rss_before) / body_bytes);
+  } catch (const std::exception& e) {
+    std::cerr << "reflexbot-bench-dom: " << e.what() << "\n";
+    return 1;
+  }
+  return 0;
+}

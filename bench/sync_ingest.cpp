@@ -1,0 +1,138 @@
+// reflexbot-bench-sync BODY_FILE [--repeat K] [--cache-kib N]: feeds one /sync body from a file through the real
+// batch path (outline, ingest into the dispatcher, one committed SQLite transaction in WAL mode)
+// and prints one line of JSON with the rate and the memory it took.
+//
+// Memory: rss_baseline_bytes is VmRSS at start, before the file is read; rss_before_bytes is
+// VmRSS after reading the file, before parsing; peak_rss_bytes is the whole-process high-water
+// mark (getrusage ru_maxrss); peak_above_baseline_bytes is peak minus baseline, i.e. what the
+// body, the store and the parse took on top of the bare process.
+//
+// Each repetition opens a fresh store in a temp dir (TMPDIR), marks the body's rooms joined and
+// stores a sync token (untimed), then times outline + ingest + commit. seconds is the median wall time; cpu_seconds the median
+// user + system CPU time of the same section (less sensitive to other load on the machine).
+// --cache-kib N is an experiment only: it sets PRAGMA cache_size = -N on the store's connection
+// (the bot keeps SQLite's default of 2000 KiB) to show what the page cache costs and saves.
+
+#include <sys/resource.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include <spdlog/spdlog.h>
+
+#include "bench_support.hpp"
+
+namespace {
+
+using reflexbot::bench::kOwnUserId;
+
+// A field of /proc/self/status in bytes (the kernel reports kB).
+long long proc_status_bytes(const std::string& field) {
+  std::ifstream status("/proc/self/status");
+  std::string line;
+  while (std::getline(status, line)) {
+    if (line.rfind(field + ":", 0) == 0) return std::atoll(line.c_str() + field.size() + 1) * 1024;
+  }
+  return -1;
+}
+
+// User + system CPU time of this process so far.
+double cpu_seconds() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  auto secs = [](const timeval& t) { return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6; };
+  return secs(usage.ru_utime) + secs(usage.ru_stime);
+}
+
+long long peak_rss_bytes() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  return static_cast<long long>(usage.ru_maxrss) * 1024;
+}
+
+int usage() {
+  std::cerr << "usage: reflexbot-bench-sync BODY_FILE [--repeat K] [--cache-kib N]\n";
+  return 2;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::string path;
+  int repeat = 1;
+  long cache_kib = 0;
+  for (int i = 1; i < argc; ++i) {
+    std::string arg = argv[i];
+    if (arg == "--repeat" && i + 1 < argc) {
+      repeat = std::atoi(argv[++i]);
+      if (repeat < 1) return usage();
+    } else if (arg == "--cache-kib" && i + 1 < argc) {
+      cache_kib = std::atol(argv[++i]);
+      if (cache_kib < 1) return usage();
+    } else if (path.empty() && arg.rfind("--", 0) != 0) {
+      path = arg;
+    } else {
+      return usage();
+    }
+  }
+  if (path.empty()) return usage();
+  spdlog::set_level(spdlog::level::warn);
+
+  try {
+    const long long rss_baseline = proc_status_bytes("VmRSS");
+    std::string body = reflexbot::bench::read_body(path);
+    const std::size_t body_bytes = body.size();
+    const long long rss_before = proc_status_bytes("VmRSS");
+
+    std::vector<double> seconds;
+    std::vector<double> cpu;
+    reflexbot::app::BatchStats stats;
+    for (int run = 0; run < repeat; ++run) {
+      reflexbot::bench::TempStore temp;
+      if (cache_kib > 0) temp.store().connection().exec("PRAGMA cache_size = -" + std::to_string(cache_kib));
+      {
+        auto outline = reflexbot::matrix::parse_sync_outline(body, kOwnUserId);
+        if (!outline) throw std::runtime_error("outline: " + outline.error().message);
+        temp.prime(*outline);
+      }
+      auto dispatcher = reflexbot::bench::make_dispatcher(temp.store());
+      const double cpu_start = cpu_seconds();
+      const auto start = std::chrono::steady_clock::now();
+      stats = reflexbot::bench::run_batch(dispatcher, body);
+      const auto stop = std::chrono::steady_clock::now();
+      cpu.push_back(cpu_seconds() - cpu_start);
+      seconds.push_back(std::chrono::duration<double>(stop - start).count());
+    }
+    std::sort(seconds.begin(), seconds.end());
+    std::sort(cpu.begin(), cpu.end());
+    const double median = seconds[seconds.size() / 2];
+    const double cpu_median = cpu[cpu.size() / 2];
+    const long long peak = peak_rss_bytes();
+    // After the batch, the store closed: what stays (the parsers keep their buffers for the next batch).
+    const long long rss_end = proc_status_bytes("VmRSS");
+    const long long rss_end_anon = proc_status_bytes("RssAnon");
+    const long long rss_end_file = proc_status_bytes("RssFile");
+    const std::size_t events = stats.events + stats.duplicates + stats.quarantined;
+
+    std::printf(
+        "{\"events\":%zu,\"bytes\":%zu,\"seconds\":%.6f,\"events_per_second\":%.0f,"
+        "\"peak_rss_bytes\":%lld,\"rss_baseline_bytes\":%lld,\"rss_before_bytes\":%lld,"
+        "\"peak_above_baseline_bytes\":%lld,\"body_bytes\":%zu,\"peak_above_baseline_per_body\":%.3f,"
+        "\"peak_rss_per_body\":%.3f,\"new_events\":%zu,\"queued\":%zu,\"quarantined\":%zu,\"repeat\":%d,"
+        "\"cache_kib\":%ld,\"cpu_seconds\":%.6f,\"rss_end_bytes\":%lld,\"rss_end_anon_bytes\":%lld,\"rss_end_file_bytes\":%lld}\n",
+        events, body_bytes, median, static_cast<double>(events) / median, peak, rss_baseline, rss_before,
+        peak - rss_baseline, body_bytes, static_cast<double>(peak - rss_baseline) / static_cast<double>(body_bytes),
+        static_cast<double>(peak) / static_cast<double>(body_bytes), stats.events, stats.queued, stats.quarantined,
+        repeat, cache_kib, cpu_median, rss_end, rss_end_anon, rss_end_file);
+  } catch (const std::exception& e) {
+    std::cerr << "reflexbot-bench-sync: " << e.what() << "\n";
+    return 1;
+  }
+  return 0;
+}
