@@ -107,7 +107,15 @@ net::asio::awaitable<MatrixResult<net::Response>> Client::call(std::string metho
   auto result = co_await call_once(method, path, body, timeout, true);
   if (!result && result.error().unknown_token() && has_password()) {
     auto login_result = co_await login();
-    if (!login_result) co_return Unexpected{login_result.error()};
+    if (!login_result) {
+      if (login_result.error().transient()) co_return Unexpected{login_result.error()};
+      // A refused password leaves us without a usable token: report it as such, never as a
+      // failure of the request itself (which would give up outbox rows).
+      MatrixError rejected = result.error();
+      rejected.message = "the token was rejected and logging in with the configured password "
+                         "failed (" + login_result.error().describe() + ")";
+      co_return Unexpected{std::move(rejected)};
+    }
     result = co_await call_once(method, path, body, timeout, true);
   }
   co_return result;

@@ -38,6 +38,14 @@ Parsers& parsers() {
   return instance;
 }
 
+// The outer parser's buffers grow with the largest body seen (about 0.6× of it resident). After a
+// big catch-up sync they are given back, so the idle bot does not keep them.
+constexpr std::size_t kKeepParserBuffersUpTo = 4 * 1024 * 1024;
+
+void release_large_buffers(std::size_t body_size) {
+  if (body_size > kKeepParserBuffersUpTo) parsers().outer = od::parser{};
+}
+
 enum class Kind { message, reaction, redaction, member, power_levels, encryption, name, create, other };
 
 Kind kind_of(std::string_view type) {
@@ -875,6 +883,7 @@ Expected<std::vector<MalformedEvent>, ParseError> stream_sync_timelines(
     on_event(event);
   };
   auto walked = walk_sync(body, own_user_id, TimelineMode{false, &each});
+  release_large_buffers(body.size());
   if (!walked) return Unexpected(std::move(walked.error()));
   return std::move(walked->malformed);
 }
