@@ -104,7 +104,7 @@ asio::awaitable<std::optional<matrix::Fatal>> establish_identity(Runtime& rt) {
     if (identity.error().unknown_token() || identity.error().errcode == "M_FORBIDDEN") {
       co_return matrix::token_rejected(identity.error());
     }
-    auto delay = matrix::retry_delay(identity.error(), backoff).value_or(backoff.next());
+    auto delay = matrix::retry_or_backoff(identity.error(), backoff);
     spdlog::warn("cannot reach the homeserver yet ({}), retrying in {} ms",
                  identity.error().describe(), delay.count());
     if (!co_await rt.sleeper.sleep(delay)) break;

@@ -36,6 +36,11 @@ std::optional<std::chrono::milliseconds> retry_delay(const MatrixError& error, B
   return std::nullopt;
 }
 
+std::chrono::milliseconds retry_or_backoff(const MatrixError& error, Backoff& backoff) {
+  if (auto delay = retry_delay(error, backoff)) return *delay;
+  return backoff.next();
+}
+
 net::asio::awaitable<bool> TimerSleeper::sleep(std::chrono::milliseconds delay) {
   if (stopped_) co_return false;
   net::asio::steady_timer timer(io_, delay);

@@ -37,6 +37,10 @@ class Backoff {
 /// A rate limit waits exactly what the server asked for (else the backoff's next delay).
 std::optional<std::chrono::milliseconds> retry_delay(const MatrixError& error, Backoff& backoff);
 
+/// retry_delay(), or else the backoff's next delay: for loops that must never give up (sync,
+/// start-up). Unlike value_or(backoff.next()), it advances the backoff only once.
+std::chrono::milliseconds retry_or_backoff(const MatrixError& error, Backoff& backoff);
+
 /// Waits; the bot's implementation is a timer, tests record the delays.
 class Sleeper {
  public:

@@ -38,7 +38,7 @@ net::asio::awaitable<std::optional<Fatal>> SyncLoop::prepare() {
     }
     if (id.error().unknown_token()) co_return token_rejected(id.error());
     // A filter the server refuses is a bug of ours, but syncing on must not spin: back off.
-    auto delay = retry_delay(id.error(), backoff_).value_or(backoff_.next());
+    auto delay = retry_or_backoff(id.error(), backoff_);
     spdlog::warn("uploading the sync filter failed ({}), retrying in {} ms", id.error().describe(),
                  delay.count());
     if (!co_await sleeper_.sleep(delay)) co_return std::nullopt;
@@ -138,7 +138,7 @@ net::asio::awaitable<std::optional<Fatal>> SyncLoop::step() {
       const MatrixError& error = body.error();
       if (error.unknown_token()) co_return token_rejected(error);
       if (stopped_) co_return std::nullopt;
-      auto delay = retry_delay(error, backoff_).value_or(backoff_.next());
+      auto delay = retry_or_backoff(error, backoff_);
       spdlog::warn("sync failed ({}), retrying in {} ms", error.describe(), delay.count());
       if (!co_await sleeper_.sleep(delay)) co_return std::nullopt;
       if (!error.transient()) {

@@ -1,0 +1,203 @@
+// The sync loop against a scripted transport and a recording sink: the filter, the sync query,
+// gap filling from /messages, retries and the fatal token error.
+
+#include "matrix/sync_loop.hpp"
+
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include "fake_sleeper.hpp"
+#include "fake_transport.hpp"
+
+namespace reflexbot::matrix {
+namespace {
+
+using nlohmann::json;
+using std::chrono::milliseconds;
+using test::FakeSleeper;
+using test::FakeTransport;
+using test::run_awaitable;
+
+constexpr const char* kBase = "https://hs.example/_matrix/client/v3";
+const std::string kBot = "@bot:hs.example";
+const std::string kRoom = "!room:hs.example";
+
+/// Records what the loop hands over; sync_token and was_joined are set by the test.
+class RecordingSink final : public SyncSink {
+ public:
+  std::optional<std::string> sync_token() override { return token; }
+  bool was_joined(const std::string& room_id) override { return joined.contains(room_id); }
+  void begin(const SyncBatch& outline, bool is_initial) override {
+    log.push_back(std::string("begin") + (is_initial ? " initial" : ""));
+    limited_rooms.clear();
+    for (const auto& room : outline.joined) {
+      if (room.limited) limited_rooms.push_back(room.room_id);
+    }
+  }
+  void room_timeline(const std::string& room_id) override { log.push_back("room " + room_id); }
+  void timeline_event(const Event& event) override { log.push_back("event " + event.event_id); }
+  void malformed(const MalformedEvent& event) override { log.push_back("malformed " + event.reason); }
+  void commit(const std::string& next_batch) override {
+    log.push_back("commit " + next_batch);
+    token = next_batch;
+  }
+  void abort() override { log.push_back("abort"); }
+
+  std::optional<std::string> token;
+  std::set<std::string> joined;
+  std::vector<std::string> log;
+  std::vector<std::string> limited_rooms;
+};
+
+json message(const std::string& id) {
+  return {{"type", "m.room.message"}, {"event_id", id}, {"sender", "@anna:hs.example"},
+          {"origin_server_ts", 1}, {"content", {{"msgtype", "m.text"}, {"body", "x"}}}};
+}
+
+std::string sync_body(const std::string& next_batch, const std::vector<json>& events,
+                      bool limited = false, const std::string& prev_batch = "") {
+  json timeline = {{"events", json(events)}, {"limited", limited}};
+  if (!prev_batch.empty()) timeline["prev_batch"] = prev_batch;
+  return json{{"next_batch", next_batch}, {"rooms", {{"join", {{kRoom, {{"timeline", timeline}}}}}}}}
+      .dump();
+}
+
+class SyncLoopTest : public ::testing::Test {
+ protected:
+  SyncLoop make_loop() {
+    return SyncLoop(client_, sink_, sleeper_,
+                    Backoff(BackoffPolicy{milliseconds(100), milliseconds(1000)}, [] { return 0.0; }),
+                    SyncOptions{30000, 10, 2, 100}, [this] { ++commits_; });
+  }
+
+  ClientSettings settings() {
+    ClientSettings s;
+    s.homeserver = "https://hs.example";
+    s.user_id = kBot;
+    s.access_token = "syt_secret";
+    return s;
+  }
+
+  net::asio::io_context io_;
+  FakeTransport transport_;
+  Client client_{transport_, settings()};
+  RecordingSink sink_;
+  FakeSleeper sleeper_;
+  int commits_ = 0;
+};
+
+TEST_F(SyncLoopTest, UploadsAFilterForTheEventsTheBotUses) {
+  transport_.respond(200, R"({"filter_id":"7"})");
+  auto loop = make_loop();
+  EXPECT_FALSE(run_awaitable(io_, loop.prepare()));
+  const auto& request = transport_.request(0);
+  EXPECT_EQ(request.method, "POST");
+  EXPECT_EQ(request.url, std::string(kBase) + "/user/%40bot%3Ahs.example/filter");
+  auto filter = json::parse(request.body);
+  EXPECT_EQ(filter["room"]["timeline"]["limit"], 10);
+  EXPECT_EQ(filter["room"]["state"]["lazy_load_members"], true);
+  const auto& types = filter["room"]["timeline"]["types"];
+  for (const char* type : {"m.room.message", "m.reaction", "m.room.redaction", "m.room.member",
+                           "m.room.power_levels", "m.room.encryption", "m.room.name",
+                           "m.room.create"}) {
+    EXPECT_NE(std::find(types.begin(), types.end(), type), types.end()) << type;
+  }
+}
+
+TEST_F(SyncLoopTest, TheFirstSyncIsInitialAndLaterOnesLongPollFromTheStoredToken) {
+  transport_.respond(200, R"({"filter_id":"7"})");
+  transport_.respond(200, sync_body("s1", {message("$a")}));
+  transport_.respond(200, sync_body("s2", {message("$b")}));
+  auto loop = make_loop();
+  run_awaitable(io_, loop.prepare());
+  EXPECT_FALSE(run_awaitable(io_, loop.step()));
+  EXPECT_FALSE(run_awaitable(io_, loop.step()));
+  EXPECT_EQ(transport_.request(1).url,
+            std::string(kBase) + "/sync?timeout=0&set_presence=offline&filter=7");
+  EXPECT_EQ(transport_.request(2).url,
+            std::string(kBase) + "/sync?timeout=30000&set_presence=offline&filter=7&since=s1");
+  EXPECT_EQ(sink_.log, (std::vector<std::string>{"begin initial", "room " + kRoom, "event $a",
+                                                 "commit s1", "begin", "room " + kRoom,
+                                                 "event $b", "commit s2"}));
+  EXPECT_EQ(commits_, 2);
+}
+
+TEST_F(SyncLoopTest, ALimitedTimelineIsFilledFromMessagesBeforeItsEvents) {
+  sink_.token = "s0";
+  sink_.joined.insert(kRoom);
+  transport_.respond(200, sync_body("s1", {message("$e5")}, true, "p5"));
+  // dir=b: newest first; page size 2 from SyncOptions.
+  transport_.respond(200, json{{"chunk", json::array({message("$e4"), message("$e3")})},
+                               {"start", "p5"}, {"end", "p3"}}.dump());
+  transport_.respond(200, json{{"chunk", json::array({message("$e2")})}, {"start", "p3"}}.dump());
+  auto loop = make_loop();
+  EXPECT_FALSE(run_awaitable(io_, loop.step()));
+  const std::string messages = std::string(kBase) + "/rooms/%21room%3Ahs.example/messages?dir=b&limit=2";
+  EXPECT_EQ(transport_.request(1).url, messages + "&from=p5&to=s0");
+  EXPECT_EQ(transport_.request(2).url, messages + "&from=p3&to=s0");
+  EXPECT_EQ(sink_.log, (std::vector<std::string>{"begin", "room " + kRoom, "event $e2", "event $e3",
+                                                 "event $e4", "event $e5", "commit s1"}));
+}
+
+TEST_F(SyncLoopTest, GapsAreNotFilledInRoomsTheBotWasNotJoinedTo) {
+  sink_.token = "s0";
+  transport_.respond(200, sync_body("s1", {message("$e5")}, true, "p5"));
+  auto loop = make_loop();
+  EXPECT_FALSE(run_awaitable(io_, loop.step()));
+  EXPECT_EQ(transport_.requests().size(), 1u);
+  EXPECT_EQ(sink_.log.back(), "commit s1");
+}
+
+TEST_F(SyncLoopTest, ServerErrorsAndRateLimitsAreRetriedWithTheRightDelays) {
+  sink_.token = "s0";
+  transport_.respond(502, "<html>bad gateway</html>");
+  transport_.fail(net::TransportErrorKind::connect, "connection refused");
+  transport_.respond(429, R"({"errcode":"M_LIMIT_EXCEEDED","retry_after_ms":1500})");
+  transport_.respond(200, sync_body("s1", {}));
+  auto loop = make_loop();
+  EXPECT_FALSE(run_awaitable(io_, loop.step()));
+  // Backoff 100 ms, then 200 ms (jitter source 0 → the lower half), then what the server asked.
+  EXPECT_EQ(sleeper_.delays(), (std::vector<milliseconds>{milliseconds(50), milliseconds(100),
+                                                          milliseconds(1500)}));
+  EXPECT_EQ(sink_.token, "s1");
+  for (std::size_t i = 0; i < 4; ++i) {
+    EXPECT_NE(transport_.request(i).url.find("since=s0"), std::string::npos);
+  }
+}
+
+TEST_F(SyncLoopTest, ABodyThatIsNotJsonIsRetriedAndNothingIsCommitted) {
+  sink_.token = "s0";
+  transport_.respond(200, "{\"next_batch\": ");
+  transport_.respond(200, sync_body("s1", {}));
+  auto loop = make_loop();
+  EXPECT_FALSE(run_awaitable(io_, loop.step()));
+  EXPECT_EQ(sleeper_.delays().size(), 1u);
+  EXPECT_EQ(sink_.log.front(), "begin");
+  EXPECT_EQ(sink_.token, "s1");
+}
+
+TEST_F(SyncLoopTest, ARejectedTokenIsFatalWithStatus78) {
+  sink_.token = "s0";
+  transport_.respond(401, R"({"errcode":"M_UNKNOWN_TOKEN","error":"Invalid access token"})");
+  auto loop = make_loop();
+  auto fatal = run_awaitable(io_, loop.step());
+  ASSERT_TRUE(fatal);
+  EXPECT_EQ(fatal->exit_code, 78);
+  EXPECT_NE(fatal->message.find("M_UNKNOWN_TOKEN"), std::string::npos);
+  EXPECT_EQ(fatal->message.find("syt_secret"), std::string::npos);
+  EXPECT_TRUE(sink_.log.empty());
+}
+
+TEST_F(SyncLoopTest, StoppingDuringABackoffEndsTheStepWithoutCommitting) {
+  sink_.token = "s0";
+  transport_.respond(503, "{}");
+  sleeper_.stop_after(0);
+  auto loop = make_loop();
+  EXPECT_FALSE(run_awaitable(io_, loop.step()));
+  EXPECT_TRUE(sink_.log.empty());
+  EXPECT_EQ(sink_.token, "s0");
+}
+
+}  // namespace
+}  // namespace reflexbot::matrix
