@@ -33,7 +33,8 @@ inline std::string read_body(const std::string& path) {
   std::string body;
   body.reserve(size + 64);
   body.resize(size);
-  if (!in.read(body.data(), static_cast<std::streamsize>(size))) throw std::runtime_error("cannot read " + path);
+  if (!in.read(body.data(), static_cast<std::streamsize>(size)))
+    throw std::runtime_error("cannot read " + path);
   return body;
 }
 
@@ -44,7 +45,8 @@ class TempStore {
     static std::uint64_t counter = 0;
     auto base = std::filesystem::temp_directory_path();
     for (;;) {
-      dir_ = base / ("reflexbot-bench-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
+      dir_ = base /
+             ("reflexbot-bench-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
       std::error_code ec;
       if (std::filesystem::create_directory(dir_, ec)) break;
       if (ec) throw std::runtime_error("cannot create " + dir_.string() + ": " + ec.message());
@@ -82,7 +84,9 @@ class TempStore {
 
 /// The dispatcher as the bot builds it (invites allowed from anyone; the bodies carry none).
 inline app::Dispatcher make_dispatcher(store::Store& store) {
-  return app::Dispatcher(store, app::DispatcherSettings{kOwnUserId, core::Language::de, [](const std::string&) { return true; }},
+  return app::Dispatcher(store,
+                         app::DispatcherSettings{kOwnUserId, core::Language::de,
+                                                 [](const std::string&) { return true; }},
                          [] {
                            return std::chrono::duration_cast<std::chrono::milliseconds>(
                                       std::chrono::system_clock::now().time_since_epoch())
@@ -95,7 +99,8 @@ inline app::Dispatcher make_dispatcher(store::Store& store) {
 inline const app::BatchStats& run_batch(app::Dispatcher& dispatcher, std::string& body) {
   auto outline = matrix::parse_sync_outline(body, kOwnUserId);
   if (!outline) throw std::runtime_error("outline: " + outline.error().message);
-  auto done = matrix::ingest(dispatcher, body, *outline, matrix::GapEvents{}, kOwnUserId, /*initial=*/false);
+  auto done = matrix::ingest(dispatcher, body, *outline, matrix::GapEvents{}, kOwnUserId,
+                             /*initial=*/false);
   if (!done) throw std::runtime_error("ingest: " + done.error().message);
   return dispatcher.last_stats();
 }

@@ -55,10 +55,12 @@ int main(int argc, char** argv) {
     std::printf(
         "{\"events\":%zu,\"bytes\":%zu,\"seconds\":%.6f,\"events_per_second\":%.0f,"
         "\"peak_rss_bytes\":%lld,\"rss_baseline_bytes\":%lld,\"rss_before_bytes\":%lld,"
-        "\"peak_above_baseline_bytes\":%lld,\"body_bytes\":%zu,\"peak_above_baseline_per_body\":%.3f,"
+        "\"peak_above_baseline_bytes\":%lld,\"body_bytes\":%zu,\"peak_above_baseline_per_body\":%."
+        "3f,"
         "\"peak_rss_per_body\":%.3f,\"dom_above_body_bytes\":%lld,\"dom_per_body\":%.3f}\n",
-        events, body.size(), seconds, static_cast<double>(events) / seconds, peak, rss_baseline, rss_before,
-        peak - rss_baseline, body.size(), static_cast<double>(peak - rss_baseline) / body_bytes,
+        events, body.size(), seconds, static_cast<double>(events) / seconds, peak, rss_baseline,
+        rss_before, peak - rss_baseline, body.size(),
+        static_cast<double>(peak - rss_baseline) / body_bytes,
         static_cast<double>(peak) / body_bytes, rss_dom - rss_before,
         static_cast<double>(rss_dom - rss_before) / body_bytes);
   } catch (const std::exception& e) {

@@ -18,8 +18,8 @@
 #include <string>
 #include <vector>
 
-#include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
+#include <nlohmann/json.hpp>
 
 #include "bench_support.hpp"
 
@@ -44,7 +44,7 @@ std::string generate_body(std::size_t events, std::size_t rooms, std::uint64_t s
       "Ölspur auf der B27, Bindemittel reichte nicht aus",
       "Schöne Grüße aus dem Bereitstellungsraum ☕",
   };
-  static const char* const kTags[] = {"#lehre", "#problem", "#erfolg", "#idee", "#frust",
+  static const char* const kTags[] = {"#lehre", "#problem",       "#erfolg",   "#idee", "#frust",
                                       "#stolz", "#kommunikation", "#personal", ""};
   static const char* const kReactions[] = {"👍", "📌", "✅", "❤️", "😂"};
   static const char kIdChars[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_";
@@ -59,7 +59,7 @@ std::string generate_body(std::size_t events, std::size_t rooms, std::uint64_t s
   };
   std::vector<std::string> room_ids;
   for (std::size_t i = 0; i < rooms; ++i) {
-    std::string id = "!room" + std::to_string(1000 + i).substr(0) ;
+    std::string id = "!room" + std::to_string(1000 + i).substr(0);
     for (int k = 0; k < 12; ++k) id += kIdChars[pick(52)];
     room_ids.push_back(id + ":example.org");
   }
@@ -78,14 +78,18 @@ std::string generate_body(std::size_t events, std::size_t rooms, std::uint64_t s
       std::string body = kSentences[pick(12)];
       const std::string tag = kTags[pick(9)];
       if (!tag.empty()) body += " " + tag;
-      ev = R"({"type":"m.room.message","content":{"msgtype":"m.text","body":")" + body + R"(","m.mentions":{})";
-      if (chance() < 0.1) ev += R"(,"format":"org.matrix.custom.html","formatted_body":"<p>)" + body + R"(</p>")";
+      ev = R"({"type":"m.room.message","content":{"msgtype":"m.text","body":")" + body +
+           R"(","m.mentions":{})";
+      if (chance() < 0.1)
+        ev += R"(,"format":"org.matrix.custom.html","formatted_body":"<p>)" + body + R"(</p>")";
       if (!recent[r].empty() && chance() < 0.1)
-        ev += R"(,"m.relates_to":{"m.in_reply_to":{"event_id":")" + recent[r][pick(recent[r].size())] + R"("}})";
+        ev += R"(,"m.relates_to":{"m.in_reply_to":{"event_id":")" +
+              recent[r][pick(recent[r].size())] + R"("}})";
       ev += "}";
     } else if (roll < 0.95 && !recent[r].empty()) {
-      ev = R"({"type":"m.reaction","content":{"m.relates_to":{"rel_type":"m.annotation","event_id":")" +
-           recent[r][pick(recent[r].size())] + R"(","key":")" + kReactions[pick(5)] + R"("}})";
+      ev =
+          R"({"type":"m.reaction","content":{"m.relates_to":{"rel_type":"m.annotation","event_id":")" +
+          recent[r][pick(recent[r].size())] + R"(","key":")" + kReactions[pick(5)] + R"("}})";
     } else {
       ev = R"({"type":"m.room.member","state_key":")" + std::string(sender) +
            R"(","content":{"membership":"join","displayname":"User"})";
@@ -98,13 +102,16 @@ std::string generate_body(std::size_t events, std::size_t rooms, std::uint64_t s
     recent[r].push_back(eid);
     if (recent[r].size() > 20) recent[r].erase(recent[r].begin());
   }
-  std::string out = R"({"account_data":{"events":[]},"to_device":{"events":[]},"device_lists":{"changed":[],"left":[]},"presence":{"events":[]},"rooms":{"join":{)";
+  std::string out =
+      R"({"account_data":{"events":[]},"to_device":{"events":[]},"device_lists":{"changed":[],"left":[]},"presence":{"events":[]},"rooms":{"join":{)";
   for (std::size_t r = 0; r < rooms; ++r) {
     if (r > 0) out += ",";
-    out += "\"" + room_ids[r] + R"(":{"timeline":{"events":[)" + timelines[r] +
-           R"(],"limited":false,"prev_batch":"t1-1_0_0"},"state":{"events":[]},"ephemeral":{"events":[]},"account_data":{"events":[]},"unread_notifications":{"highlight_count":0,"notification_count":0},"summary":{}})";
+    out +=
+        "\"" + room_ids[r] + R"(":{"timeline":{"events":[)" + timelines[r] +
+        R"(],"limited":false,"prev_batch":"t1-1_0_0"},"state":{"events":[]},"ephemeral":{"events":[]},"account_data":{"events":[]},"unread_notifications":{"highlight_count":0,"notification_count":0},"summary":{}})";
   }
-  out += R"(},"invite":{},"leave":{}},"next_batch":"s)" + std::to_string(events) + R"(_4483_1934"})";
+  out +=
+      R"(},"invite":{},"leave":{}},"next_batch":"s)" + std::to_string(events) + R"(_4483_1934"})";
   return out;
 }
 
@@ -115,7 +122,8 @@ const std::string& body_for(std::int64_t events) {
   if (it != bodies.end()) return it->second;
   std::string body;
   if (const char* dir = std::getenv("REFLEXBOT_BENCH_BODIES"); dir != nullptr && *dir != '\0') {
-    body = reflexbot::bench::read_body(std::string(dir) + "/sync_" + std::to_string(events / 1000) + "k.json");
+    body = reflexbot::bench::read_body(std::string(dir) + "/sync_" + std::to_string(events / 1000) +
+                                       "k.json");
   } else {
     body = generate_body(static_cast<std::size_t>(events), 50);
     body.reserve(body.size() + 64);
@@ -154,7 +162,8 @@ void BM_Ingest(benchmark::State& state) {
       state.ResumeTiming();
       const auto& stats = reflexbot::bench::run_batch(dispatcher, body);
       state.PauseTiming();
-      if (stats.events != static_cast<std::size_t>(state.range(0))) state.SkipWithError("not every event was new");
+      if (stats.events != static_cast<std::size_t>(state.range(0)))
+        state.SkipWithError("not every event was new");
     }
     state.ResumeTiming();
   }
@@ -171,7 +180,12 @@ void BM_NlohmannDom(benchmark::State& state) {
 }
 
 BENCHMARK(BM_ParseOutline)->Arg(1000)->Arg(10000)->Arg(100000)->Unit(benchmark::kMillisecond);
-BENCHMARK(BM_Ingest)->Arg(1000)->Arg(10000)->Arg(100000)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_Ingest)
+    ->Arg(1000)
+    ->Arg(10000)
+    ->Arg(100000)
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
 BENCHMARK(BM_NlohmannDom)->Arg(1000)->Arg(10000)->Arg(100000)->Unit(benchmark::kMillisecond);
 
 }  // namespace

@@ -1,6 +1,6 @@
-// reflexbot-bench-sync BODY_FILE [--repeat K] [--cache-kib N]: feeds one /sync body from a file through the real
-// batch path (outline, ingest into the dispatcher, one committed SQLite transaction in WAL mode)
-// and prints one line of JSON with the rate and the memory it took.
+// reflexbot-bench-sync BODY_FILE [--repeat K] [--cache-kib N]: feeds one /sync body from a file
+// through the real batch path (outline, ingest into the dispatcher, one committed SQLite
+// transaction in WAL mode) and prints one line of JSON with the rate and the memory it took.
 //
 // Memory: rss_baseline_bytes is VmRSS at start, before the file is read; rss_before_bytes is
 // VmRSS after reading the file, before parsing; peak_rss_bytes is the whole-process high-water
@@ -8,8 +8,9 @@
 // body, the store and the parse took on top of the bare process.
 //
 // Each repetition opens a fresh store in a temp dir (TMPDIR), marks the body's rooms joined and
-// stores a sync token (untimed), then times outline + ingest + commit. seconds is the median wall time; cpu_seconds the median
-// user + system CPU time of the same section (less sensitive to other load on the machine).
+// stores a sync token (untimed), then times outline + ingest + commit. seconds is the median wall
+// time; cpu_seconds the median user + system CPU time of the same section (less sensitive to other
+// load on the machine).
 // --cache-kib N is an experiment only: it sets PRAGMA cache_size = -N on the store's connection
 // (the bot keeps SQLite's default of 2000 KiB) to show what the page cache costs and saves.
 
@@ -46,7 +47,9 @@ long long proc_status_bytes(const std::string& field) {
 double cpu_seconds() {
   rusage usage{};
   getrusage(RUSAGE_SELF, &usage);
-  auto secs = [](const timeval& t) { return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6; };
+  auto secs = [](const timeval& t) {
+    return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6;
+  };
   return secs(usage.ru_utime) + secs(usage.ru_stime);
 }
 
@@ -95,7 +98,8 @@ int main(int argc, char** argv) {
     reflexbot::app::BatchStats stats;
     for (int run = 0; run < repeat; ++run) {
       reflexbot::bench::TempStore temp;
-      if (cache_kib > 0) temp.store().connection().exec("PRAGMA cache_size = -" + std::to_string(cache_kib));
+      if (cache_kib > 0)
+        temp.store().connection().exec("PRAGMA cache_size = -" + std::to_string(cache_kib));
       {
         auto outline = reflexbot::matrix::parse_sync_outline(body, kOwnUserId);
         if (!outline) throw std::runtime_error("outline: " + outline.error().message);
@@ -114,7 +118,8 @@ int main(int argc, char** argv) {
     const double median = seconds[seconds.size() / 2];
     const double cpu_median = cpu[cpu.size() / 2];
     const long long peak = peak_rss_bytes();
-    // After the batch, the store closed: what stays (the parsers keep their buffers for the next batch).
+    // After the batch, the store closed: what stays (the parsers keep their buffers for the next
+    // batch).
     const long long rss_end = proc_status_bytes("VmRSS");
     const long long rss_end_anon = proc_status_bytes("RssAnon");
     const long long rss_end_file = proc_status_bytes("RssFile");
@@ -123,13 +128,17 @@ int main(int argc, char** argv) {
     std::printf(
         "{\"events\":%zu,\"bytes\":%zu,\"seconds\":%.6f,\"events_per_second\":%.0f,"
         "\"peak_rss_bytes\":%lld,\"rss_baseline_bytes\":%lld,\"rss_before_bytes\":%lld,"
-        "\"peak_above_baseline_bytes\":%lld,\"body_bytes\":%zu,\"peak_above_baseline_per_body\":%.3f,"
-        "\"peak_rss_per_body\":%.3f,\"new_events\":%zu,\"queued\":%zu,\"quarantined\":%zu,\"repeat\":%d,"
-        "\"cache_kib\":%ld,\"cpu_seconds\":%.6f,\"rss_end_bytes\":%lld,\"rss_end_anon_bytes\":%lld,\"rss_end_file_bytes\":%lld}\n",
-        events, body_bytes, median, static_cast<double>(events) / median, peak, rss_baseline, rss_before,
-        peak - rss_baseline, body_bytes, static_cast<double>(peak - rss_baseline) / static_cast<double>(body_bytes),
-        static_cast<double>(peak) / static_cast<double>(body_bytes), stats.events, stats.queued, stats.quarantined,
-        repeat, cache_kib, cpu_median, rss_end, rss_end_anon, rss_end_file);
+        "\"peak_above_baseline_bytes\":%lld,\"body_bytes\":%zu,\"peak_above_baseline_per_body\":%."
+        "3f,"
+        "\"peak_rss_per_body\":%.3f,\"new_events\":%zu,\"queued\":%zu,\"quarantined\":%zu,"
+        "\"repeat\":%d,"
+        "\"cache_kib\":%ld,\"cpu_seconds\":%.6f,\"rss_end_bytes\":%lld,\"rss_end_anon_bytes\":%lld,"
+        "\"rss_end_file_bytes\":%lld}\n",
+        events, body_bytes, median, static_cast<double>(events) / median, peak, rss_baseline,
+        rss_before, peak - rss_baseline, body_bytes,
+        static_cast<double>(peak - rss_baseline) / static_cast<double>(body_bytes),
+        static_cast<double>(peak) / static_cast<double>(body_bytes), stats.events, stats.queued,
+        stats.quarantined, repeat, cache_kib, cpu_median, rss_end, rss_end_anon, rss_end_file);
   } catch (const std::exception& e) {
     std::cerr << "reflexbot-bench-sync: " << e.what() << "\n";
     return 1;

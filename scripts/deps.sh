@@ -7,7 +7,7 @@ packages=(
   build-essential cmake ninja-build pkg-config
   libcurl4-openssl-dev nlohmann-json3-dev libboost-dev libspdlog-dev libgtest-dev
   libsqlite3-dev libyaml-cpp-dev libsimdjson-dev libbenchmark-dev libssl-dev libsystemd-dev
-  sqlite3 python3 python3-venv
+  sqlite3 python3 python3-venv clang-format
 )
 
 missing=()

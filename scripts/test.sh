@@ -11,6 +11,7 @@ cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo
 cmake --build build
 
 status=0
+scripts/check-format.sh || status=$?
 ctest --test-dir build --output-on-failure || status=$?
 
 export REFLEXBOT_BIN="${REFLEXBOT_BIN:-build/reflexbot}"

@@ -4,8 +4,8 @@
 #include <csignal>
 #include <exception>
 
-#include <boost/asio/signal_set.hpp>
 #include <spdlog/spdlog.h>
+#include <boost/asio/signal_set.hpp>
 
 #include "app/dispatcher.hpp"
 #include "matrix/client.hpp"
@@ -20,7 +20,8 @@ namespace asio = net::asio;
 using std::chrono::milliseconds;
 
 std::int64_t wall_clock_ms() {
-  return std::chrono::duration_cast<milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+  return std::chrono::duration_cast<milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
       .count();
 }
 
@@ -38,12 +39,12 @@ struct Runtime {
         sleeper(io),
         policy{milliseconds(config.retry.initial_ms), milliseconds(config.retry.max_ms)},
         dispatcher(store,
-                   DispatcherSettings{config.user_id,
-                                      config.language == Language::en ? core::Language::en
-                                                                      : core::Language::de,
-                                      [this](const std::string& inviter) {
-                                        return invite_allowed(this->config, inviter);
-                                      }},
+                   DispatcherSettings{
+                       config.user_id,
+                       config.language == Language::en ? core::Language::en : core::Language::de,
+                       [this](const std::string& inviter) {
+                         return invite_allowed(this->config, inviter);
+                       }},
                    wall_clock_ms),
         outbox(client, store, sleeper, matrix::Backoff(policy, matrix::default_random01()),
                wall_clock_ms),
@@ -93,10 +94,10 @@ asio::awaitable<std::optional<matrix::Fatal>> establish_identity(Runtime& rt) {
     }
     if (identity) {
       if (identity->user_id != rt.config.user_id) {
-        co_return matrix::Fatal{matrix::kExitConfig,
-                                "the access token belongs to " + identity->user_id + ", not to " +
-                                    rt.config.user_id + " (user_id in " + rt.config.path.string() +
-                                    ")"};
+        co_return matrix::Fatal{matrix::kExitConfig, "the access token belongs to " +
+                                                         identity->user_id + ", not to " +
+                                                         rt.config.user_id + " (user_id in " +
+                                                         rt.config.path.string() + ")"};
       }
       spdlog::info("logged in as {} (device {})", identity->user_id, identity->device_id);
       co_return std::nullopt;
@@ -135,8 +136,8 @@ asio::awaitable<void> run_main(Runtime& rt, asio::io_context& io) {
 int run_bot(const Config& config) {
   asio::io_context io(1);
   Runtime rt(config, io);
-  spdlog::info("reflexbot {} starting: homeserver {}, store {}", REFLEXBOT_VERSION, config.homeserver,
-               config.database.string());
+  spdlog::info("reflexbot {} starting: homeserver {}, store {}", REFLEXBOT_VERSION,
+               config.homeserver, config.database.string());
 
   asio::signal_set signals(io, SIGINT, SIGTERM);
   signals.async_wait([&rt](const boost::system::error_code& ec, int signal_number) {

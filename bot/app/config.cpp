@@ -160,8 +160,8 @@ bool is_server_name(std::string_view name) {
         label = 0;
         continue;
       }
-      const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                      c == '-';
+      const bool ok =
+          (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-';
       if (!ok) return false;
       ++label;
     }
@@ -216,7 +216,8 @@ class Loader {
     return line >= 0 ? line + 1 : fallback;
   }
 
-  /// The line to blame for an entry: its value, or its key where the value has no reliable position.
+  /// The line to blame for an entry: its value, or its key where the value has no reliable
+  /// position.
   static int line_of(const Entry& entry) {
     const int key_line = line_of(entry.key_node, 1);
     if (!entry.value.IsDefined() || entry.value.IsNull()) return key_line;
@@ -238,7 +239,8 @@ class Loader {
       const YAML::Node key_node = it->first;
       const int key_line = line_of(key_node, 1);
       if (!key_node.IsScalar()) {
-        fail(key_line, prefix.empty() ? "(key)" : prefix, "expected a key name, got " + describe(key_node));
+        fail(key_line, prefix.empty() ? "(key)" : prefix,
+             "expected a key name, got " + describe(key_node));
       }
       const std::string key = key_node.Scalar();
       const std::string path = prefix.empty() ? key : prefix + "." + key;
@@ -291,7 +293,8 @@ class Loader {
     return number;
   }
 
-  int integer(const Entry& entry, const std::string& path, std::int64_t min, std::int64_t max) const {
+  int integer(const Entry& entry, const std::string& path, std::int64_t min,
+              std::int64_t max) const {
     return static_cast<int>(integer_value(entry.value, line_of(entry), path, min, max));
   }
 
@@ -303,41 +306,50 @@ class Loader {
   }
 
   /// Reads a token or password file: trimmed, never empty; its content never appears in errors.
-  std::string secret_from_file(const Entry& entry, const fs::path& file, const std::string& what) const {
+  std::string secret_from_file(const Entry& entry, const fs::path& file,
+                               const std::string& what) const {
     std::string reason;
     const auto content = read_whole_file(file, reason);
-    if (!content) fail(line_of(entry), entry.key, "cannot read the " + what + " " + file.string() + ": " + reason);
+    if (!content)
+      fail(line_of(entry), entry.key,
+           "cannot read the " + what + " " + file.string() + ": " + reason);
     std::string secret = trim(*content);
-    if (secret.empty()) fail(line_of(entry), entry.key, "the " + what + " " + file.string() + " is empty");
+    if (secret.empty())
+      fail(line_of(entry), entry.key, "the " + what + " " + file.string() + " is empty");
     return secret;
   }
 
   /// Reads the secret named by `<base>_file` or `<base>_credential`; empty if neither is set.
-  std::string secret(const std::vector<Entry>& root, const std::string& base, const std::string& noun) const {
+  std::string secret(const std::vector<Entry>& root, const std::string& base,
+                     const std::string& noun) const {
     const Entry* file_entry = find(root, base + "_file");
     const Entry* credential_entry = find(root, base + "_credential");
     if (file_entry && credential_entry) {
-      const Entry* later = line_of(*file_entry) > line_of(*credential_entry) ? file_entry : credential_entry;
+      const Entry* later =
+          line_of(*file_entry) > line_of(*credential_entry) ? file_entry : credential_entry;
       fail(line_of(*later), later->key,
            "set either " + base + "_file or " + base + "_credential, not both");
     }
     if (file_entry) {
       const std::string value = string_value(*file_entry, file_entry->key, "a file path");
-      if (value.empty()) fail(line_of(*file_entry), file_entry->key, "expected a file path, got \"\"");
+      if (value.empty())
+        fail(line_of(*file_entry), file_entry->key, "expected a file path, got \"\"");
       return secret_from_file(*file_entry, resolve(value), noun + " file");
     }
     if (credential_entry) {
       const std::string name =
           string_value(*credential_entry, credential_entry->key, "a systemd credential name");
       if (name.empty() || name == "." || name == ".." || name.find('/') != std::string::npos) {
-        fail(line_of(*credential_entry), credential_entry->key,
-             "expected a systemd credential name (as in LoadCredential=NAME:…), got " + quote(name));
+        fail(
+            line_of(*credential_entry), credential_entry->key,
+            "expected a systemd credential name (as in LoadCredential=NAME:…), got " + quote(name));
       }
       const char* directory = std::getenv("CREDENTIALS_DIRECTORY");
       if (directory == nullptr || *directory == '\0') {
         fail(line_of(*credential_entry), credential_entry->key,
              "CREDENTIALS_DIRECTORY is not set; run the bot as a systemd service with "
-             "LoadCredential=" + name + ":/path/to/file, or use " + base + "_file instead");
+             "LoadCredential=" +
+                 name + ":/path/to/file, or use " + base + "_file instead");
       }
       return secret_from_file(*credential_entry, fs::path(directory) / name, noun + " credential");
     }
@@ -349,8 +361,8 @@ class Loader {
     try {
       documents = YAML::LoadAll(text);
     } catch (const YAML::ParserException& e) {
-      fail_at(e.mark.line >= 0 ? e.mark.line + 1 : 1,
-              "YAML syntax error: " + e.msg + " (column " + std::to_string(e.mark.column + 1) + ")");
+      fail_at(e.mark.line >= 0 ? e.mark.line + 1 : 1, "YAML syntax error: " + e.msg + " (column " +
+                                                          std::to_string(e.mark.column + 1) + ")");
     }
     if (documents.size() > 1) {
       fail_at(line_of(documents[1], 1),
@@ -358,16 +370,31 @@ class Loader {
     }
     const YAML::Node root = documents.empty() ? YAML::Node() : documents.front();
     if (root.IsDefined() && !root.IsNull() && !root.IsMap()) {
-      fail_at(line_of(root, 1), "expected a mapping of settings (key: value), got " + describe(root));
+      fail_at(line_of(root, 1),
+              "expected a mapping of settings (key: value), got " + describe(root));
     }
     const int root_line = root.IsMap() ? line_of(root, 1) : 1;
 
-    static const std::vector<std::string> root_keys = {
-        "homeserver", "user_id", "device_id", "access_token_file", "access_token_credential",
-        "password_file", "password_credential", "database", "language", "log_level",
-        "moderator_level", "invite_allowlist", "sync", "retry", "rooms", "network_room",
-        "access_token", "password"};
-    const std::vector<Entry> keys = root.IsMap() ? entries(root, "", root_keys) : std::vector<Entry>{};
+    static const std::vector<std::string> root_keys = {"homeserver",
+                                                       "user_id",
+                                                       "device_id",
+                                                       "access_token_file",
+                                                       "access_token_credential",
+                                                       "password_file",
+                                                       "password_credential",
+                                                       "database",
+                                                       "language",
+                                                       "log_level",
+                                                       "moderator_level",
+                                                       "invite_allowlist",
+                                                       "sync",
+                                                       "retry",
+                                                       "rooms",
+                                                       "network_room",
+                                                       "access_token",
+                                                       "password"};
+    const std::vector<Entry> keys =
+        root.IsMap() ? entries(root, "", root_keys) : std::vector<Entry>{};
 
     Config config;
     config.path = path_;
@@ -383,15 +410,19 @@ class Loader {
     }
 
     const Entry* homeserver = find(keys, "homeserver");
-    if (!homeserver) fail(root_line, "homeserver", "missing required key (the homeserver's base URL, https://…)");
+    if (!homeserver)
+      fail(root_line, "homeserver", "missing required key (the homeserver's base URL, https://…)");
     config.homeserver = parse_homeserver(*homeserver);
 
     const Entry* user_id = find(keys, "user_id");
-    if (!user_id) fail(root_line, "user_id", "missing required key (the bot's Matrix id, @localpart:server)");
-    config.user_id = string_value(*user_id, "user_id", "a Matrix user id such as \"@reflexbot:example.org\"");
+    if (!user_id)
+      fail(root_line, "user_id", "missing required key (the bot's Matrix id, @localpart:server)");
+    config.user_id =
+        string_value(*user_id, "user_id", "a Matrix user id such as \"@reflexbot:example.org\"");
     if (!is_user_id(config.user_id)) {
       fail(line_of(*user_id), "user_id",
-           "expected a Matrix user id such as \"@reflexbot:example.org\", got " + quote(config.user_id));
+           "expected a Matrix user id such as \"@reflexbot:example.org\", got " +
+               quote(config.user_id));
     }
 
     if (const Entry* device = find(keys, "device_id")) {
@@ -409,8 +440,9 @@ class Loader {
                     [](char c) { return is_control(c) || c == ' '; })) {
       const Entry* source = find(keys, "access_token_file");
       if (!source) source = find(keys, "access_token_credential");
-      fail(line_of(*source), source->key,
-           "the access token must be a single word; the file contains spaces or line breaks inside");
+      fail(
+          line_of(*source), source->key,
+          "the access token must be a single word; the file contains spaces or line breaks inside");
     }
     config.password = secret(keys, "password", "password");
     if (config.access_token.empty() && config.password.empty()) {
@@ -474,7 +506,8 @@ class Loader {
 
  private:
   std::string parse_homeserver(const Entry& entry) const {
-    const std::string expected = "an http:// or https:// URL such as \"https://matrix.example.org\"";
+    const std::string expected =
+        "an http:// or https:// URL such as \"https://matrix.example.org\"";
     std::string url = string_value(entry, "homeserver", expected);
     const std::string lower = to_lower(url);
     std::size_t scheme_end = 0;
@@ -488,10 +521,11 @@ class Loader {
     });
     while (url.size() > scheme_end && url.back() == '/') url.pop_back();
     const std::size_t host_end = url.find('/', scheme_end);
-    const std::string host = url.substr(scheme_end, host_end == std::string::npos ? std::string::npos
-                                                                                   : host_end - scheme_end);
+    const std::string host = url.substr(
+        scheme_end, host_end == std::string::npos ? std::string::npos : host_end - scheme_end);
     if (scheme_end == 0 || bad_chars || !is_server_name(host)) {
-      fail(line_of(entry), "homeserver", "expected " + expected + ", got " + quote(entry.value.Scalar()));
+      fail(line_of(entry), "homeserver",
+           "expected " + expected + ", got " + quote(entry.value.Scalar()));
     }
     return lower.substr(0, scheme_end) + url.substr(scheme_end);
   }
@@ -501,15 +535,17 @@ class Loader {
     if (entry.value.IsNull()) return result;
     if (!entry.value.IsSequence()) {
       fail(line_of(entry), "invite_allowlist",
-           "expected a list of user ids (@user:server) and server names, got " + describe(entry.value));
+           "expected a list of user ids (@user:server) and server names, got " +
+               describe(entry.value));
     }
     const int list_line = line_of(entry);
     std::size_t index = 0;
     for (const auto& item : entry.value) {
       const std::string path = "invite_allowlist[" + std::to_string(index++) + "]";
       const int line = line_of(item, list_line);
-      const std::string expected = "expected a user id such as \"@moderation:example.org\" or a server "
-                                   "name such as \"example.org\"";
+      const std::string expected =
+          "expected a user id such as \"@moderation:example.org\" or a server "
+          "name such as \"example.org\"";
       if (!item.IsScalar()) fail(line, path, expected + ", got " + describe(item));
       const std::string& value = item.Scalar();
       const bool valid = value.starts_with("@") ? is_user_id(value) : is_server_name(value);
@@ -523,7 +559,8 @@ class Loader {
   std::vector<Entry> section(const Entry& entry, const std::vector<std::string>& known) const {
     if (entry.value.IsNull()) return {};
     if (!entry.value.IsMap()) {
-      fail(line_of(entry), entry.key, "expected a mapping (key: value), got " + describe(entry.value));
+      fail(line_of(entry), entry.key,
+           "expected a mapping (key: value), got " + describe(entry.value));
     }
     return entries(entry.value, entry.key, known);
   }
@@ -564,8 +601,9 @@ class Loader {
     std::vector<RoomConfig> rooms;
     if (entry.value.IsNull()) return rooms;
     if (!entry.value.IsSequence()) {
-      fail(line_of(entry), "rooms",
-           "expected a list of rooms (- room_id: \"!…\" and city: …), got " + describe(entry.value));
+      fail(
+          line_of(entry), "rooms",
+          "expected a list of rooms (- room_id: \"!…\" and city: …), got " + describe(entry.value));
     }
     const int list_line = line_of(entry);
     std::vector<int> room_lines;
@@ -580,12 +618,14 @@ class Loader {
       RoomConfig room;
 
       const Entry* room_id = find(keys, "room_id");
-      if (!room_id) fail(item_line, path + ".room_id", "missing required key (the room id, \"!…\")");
+      if (!room_id)
+        fail(item_line, path + ".room_id", "missing required key (the room id, \"!…\")");
       const std::string expected = "a room id such as \"!abc:example.org\"";
       room.room_id = string_value(*room_id, path + ".room_id", expected);
       if (!is_room_id(room.room_id)) {
         std::string message = "expected " + expected + ", got " + quote(room.room_id);
-        if (room.room_id.starts_with("#")) message += " (a room alias; use the room id from the room settings)";
+        if (room.room_id.starts_with("#"))
+          message += " (a room alias; use the room id from the room settings)";
         fail(line_of(*room_id), path + ".room_id", message);
       }
       for (std::size_t other = 0; other < rooms.size(); ++other) {
@@ -597,9 +637,11 @@ class Loader {
       }
 
       const Entry* city = find(keys, "city");
-      if (!city) fail(item_line, path + ".city", "missing required key (the city the room belongs to)");
+      if (!city)
+        fail(item_line, path + ".city", "missing required key (the city the room belongs to)");
       room.city = trim(string_value(*city, path + ".city", "a city name"));
-      if (room.city.empty()) fail(line_of(*city), path + ".city", "expected a city name, got an empty text");
+      if (room.city.empty())
+        fail(line_of(*city), path + ".city", "expected a city name, got an empty text");
 
       room_lines.push_back(line_of(*room_id));
       rooms.push_back(std::move(room));

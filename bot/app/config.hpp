@@ -34,21 +34,21 @@ struct RoomConfig {
 
 /// The validated configuration.
 struct Config {
-  std::filesystem::path path;            ///< the file it was loaded from
-  std::string homeserver;                ///< base URL without trailing slash, http(s)://
-  std::string user_id;                   ///< @localpart:server
-  std::string device_id = "REFLEXBOT";   ///< used for password login
-  std::string access_token;              ///< from access_token_file / access_token_credential
-  std::string password;                  ///< from password_file / password_credential (optional)
-  std::filesystem::path database;        ///< SQLite file; relative paths are relative to the config file
+  std::filesystem::path path;           ///< the file it was loaded from
+  std::string homeserver;               ///< base URL without trailing slash, http(s)://
+  std::string user_id;                  ///< @localpart:server
+  std::string device_id = "REFLEXBOT";  ///< used for password login
+  std::string access_token;             ///< from access_token_file / access_token_credential
+  std::string password;                 ///< from password_file / password_credential (optional)
+  std::filesystem::path database;  ///< SQLite file; relative paths are relative to the config file
   Language language = Language::de;
-  std::string log_level = "info";        ///< trace, debug, info, warn, error, critical, off
+  std::string log_level = "info";  ///< trace, debug, info, warn, error, critical, off
   int moderator_level = 50;
   std::vector<std::string> invite_allowlist;  ///< "@user:server" entries or bare server names
   SyncConfig sync;
   RetryConfig retry;
   std::vector<RoomConfig> rooms;
-  std::string network_room;              ///< room id that receives network digests (optional)
+  std::string network_room;  ///< room id that receives network digests (optional)
 };
 
 /// A configuration error; what() reads "FILE:LINE: KEY: what is wrong".

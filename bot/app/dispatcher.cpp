@@ -1,7 +1,7 @@
 #include "app/dispatcher.hpp"
 
-#include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
+#include <nlohmann/json.hpp>
 
 #include "core/commands.hpp"
 #include "core/texts.hpp"
@@ -12,7 +12,9 @@ namespace {
 using nlohmann::json;
 
 // Every event we send carries an empty m.mentions, so nothing we write pings anyone.
-std::string dump(const json& value) { return value.dump(-1, ' ', false, json::error_handler_t::replace); }
+std::string dump(const json& value) {
+  return value.dump(-1, ' ', false, json::error_handler_t::replace);
+}
 
 bool is_own_join(const matrix::Event& event, const std::string& own_user_id) {
   const auto* member = std::get_if<matrix::Member>(&event.content);
@@ -41,9 +43,8 @@ store::RoomRecord& Dispatcher::room_record(const std::string& room_id) {
   return rooms_.emplace(room_id, std::move(record)).first->second;
 }
 
-void Dispatcher::queue_notice(const std::string& room_id,
-                              const core::Notice& notice, const matrix::Event* reply_to,
-                              const std::string& key) {
+void Dispatcher::queue_notice(const std::string& room_id, const core::Notice& notice,
+                              const matrix::Event* reply_to, const std::string& key) {
   json content = {{"msgtype", "m.notice"},
                   {"body", notice.text},
                   {"format", "org.matrix.custom.html"},
@@ -90,8 +91,9 @@ void Dispatcher::apply_state(store::RoomRecord& room, const matrix::Event& event
             queue_notice(room.room_id, core::Notice{std::string(text), core::html_escape(text)},
                          nullptr, "encrypted:" + room.room_id);
             room.encryption_notice_sent = true;
-            spdlog::info("room {} is encrypted; told the room that encrypted messages cannot be read",
-                         room.room_id);
+            spdlog::info(
+                "room {} is encrypted; told the room that encrypted messages cannot be read",
+                room.room_id);
           }
         }
       },

@@ -34,7 +34,8 @@ struct BatchStats {
 /// The SyncSink of the running bot.
 class Dispatcher final : public matrix::SyncSink {
  public:
-  Dispatcher(store::Store& store, DispatcherSettings settings, std::function<std::int64_t()> now_ms);
+  Dispatcher(store::Store& store, DispatcherSettings settings,
+             std::function<std::int64_t()> now_ms);
 
   std::optional<std::string> sync_token() override;
   bool was_joined(const std::string& room_id) override;

@@ -21,21 +21,37 @@ template <typename T, typename E>
 class Expected {
  public:
   Expected(T value) : storage_(std::in_place_index<0>, std::move(value)) {}  // NOLINT implicit
-  Expected(Unexpected<E> error) : storage_(std::in_place_index<1>, std::move(error.error)) {}  // NOLINT
+  Expected(Unexpected<E> error)
+      : storage_(std::in_place_index<1>, std::move(error.error)) {}  // NOLINT
 
   bool has_value() const { return storage_.index() == 0; }
   explicit operator bool() const { return has_value(); }
 
-  T& value() & { assert(has_value()); return std::get<0>(storage_); }
-  const T& value() const& { assert(has_value()); return std::get<0>(storage_); }
-  T&& value() && { assert(has_value()); return std::get<0>(std::move(storage_)); }
+  T& value() & {
+    assert(has_value());
+    return std::get<0>(storage_);
+  }
+  const T& value() const& {
+    assert(has_value());
+    return std::get<0>(storage_);
+  }
+  T&& value() && {
+    assert(has_value());
+    return std::get<0>(std::move(storage_));
+  }
   T* operator->() { return &value(); }
   const T* operator->() const { return &value(); }
   T& operator*() & { return value(); }
   const T& operator*() const& { return value(); }
 
-  E& error() & { assert(!has_value()); return std::get<1>(storage_); }
-  const E& error() const& { assert(!has_value()); return std::get<1>(storage_); }
+  E& error() & {
+    assert(!has_value());
+    return std::get<1>(storage_);
+  }
+  const E& error() const& {
+    assert(!has_value());
+    return std::get<1>(storage_);
+  }
 
  private:
   std::variant<T, E> storage_;
@@ -50,8 +66,14 @@ class Expected<void, E> {
 
   bool has_value() const { return ok_; }
   explicit operator bool() const { return ok_; }
-  E& error() & { assert(!ok_); return error_; }
-  const E& error() const& { assert(!ok_); return error_; }
+  E& error() & {
+    assert(!ok_);
+    return error_;
+  }
+  const E& error() const& {
+    assert(!ok_);
+    return error_;
+  }
 
  private:
   E error_{};

@@ -12,7 +12,8 @@ enum class Language { de, en };
 /// Escapes &, <, >, " and ' for HTML text and attribute values.
 std::string html_escape(std::string_view text);
 
-/// The longest prefix of `text` of at most `max_bytes` bytes that ends on a UTF-8 character boundary.
+/// The longest prefix of `text` of at most `max_bytes` bytes that ends on a UTF-8 character
+/// boundary.
 std::string_view truncate_utf8(std::string_view text, std::size_t max_bytes);
 
 /// A message the bot writes: plain text and HTML built only from our own escaped text.

@@ -33,8 +33,6 @@ constexpr Texts kEnglish{
 
 }  // namespace
 
-const Texts& texts(Language language) {
-  return language == Language::en ? kEnglish : kGerman;
-}
+const Texts& texts(Language language) { return language == Language::en ? kEnglish : kGerman; }
 
 }  // namespace reflexbot::core

@@ -83,7 +83,8 @@ net::asio::awaitable<MatrixResult<net::Response>> Client::call_once(
   request.method = method;
   request.url = settings_.homeserver + std::string(kApi) + path;
   request.timeout = timeout;
-  if (authenticated) request.headers.push_back({"Authorization", "Bearer " + settings_.access_token});
+  if (authenticated)
+    request.headers.push_back({"Authorization", "Bearer " + settings_.access_token});
   if (method != "GET") {
     request.headers.push_back({"Content-Type", "application/json"});
     request.body = std::move(body);
@@ -112,8 +113,10 @@ net::asio::awaitable<MatrixResult<net::Response>> Client::call(std::string metho
       // A refused password leaves us without a usable token: report it as such, never as a
       // failure of the request itself (which would give up outbox rows).
       MatrixError rejected = result.error();
-      rejected.message = "the token was rejected and logging in with the configured password "
-                         "failed (" + login_result.error().describe() + ")";
+      rejected.message =
+          "the token was rejected and logging in with the configured password "
+          "failed (" +
+          login_result.error().describe() + ")";
       co_return Unexpected{std::move(rejected)};
     }
     result = co_await call_once(method, path, body, timeout, true);
@@ -127,13 +130,15 @@ net::asio::awaitable<MatrixResult<Identity>> Client::login() {
                {"password", settings_.password},
                {"device_id", settings_.device_id},
                {"initial_device_display_name", "Reflexbot"}};
-  auto response = co_await call_once("POST", "/login", body.dump(), settings_.request_timeout, false);
+  auto response =
+      co_await call_once("POST", "/login", body.dump(), settings_.request_timeout, false);
   if (!response) co_return Unexpected{response.error()};
   auto object = parse_object(response->body);
   if (!object) co_return Unexpected{bad_body("login response is not a JSON object")};
   auto token = string_field(*object, "access_token");
   auto user = string_field(*object, "user_id");
-  if (!token || !user) co_return Unexpected{bad_body("login response lacks access_token or user_id")};
+  if (!token || !user)
+    co_return Unexpected{bad_body("login response lacks access_token or user_id")};
   settings_.access_token = *token;
   co_return Identity{*user, string_field(*object, "device_id").value_or(settings_.device_id)};
 }
@@ -159,7 +164,8 @@ net::asio::awaitable<MatrixResult<std::string>> Client::upload_filter(std::strin
 }
 
 net::asio::awaitable<MatrixResult<std::string>> Client::sync(SyncRequest request) {
-  std::string path = "/sync?timeout=" + std::to_string(request.timeout_ms) + "&set_presence=offline";
+  std::string path =
+      "/sync?timeout=" + std::to_string(request.timeout_ms) + "&set_presence=offline";
   if (!request.filter_id.empty()) path += "&filter=" + url_encode(request.filter_id);
   if (request.since) path += "&since=" + url_encode(*request.since);
   auto response = co_await call("GET", path, "", settings_.sync_request_timeout);
@@ -170,8 +176,8 @@ net::asio::awaitable<MatrixResult<std::string>> Client::sync(SyncRequest request
 net::asio::awaitable<MatrixResult<MessagesPage>> Client::messages(std::string room_id,
                                                                   std::string from, std::string to,
                                                                   int limit) {
-  std::string path = "/rooms/" + url_encode(room_id) + "/messages?dir=b&limit=" +
-                     std::to_string(limit) + "&from=" + url_encode(from);
+  std::string path = "/rooms/" + url_encode(room_id) +
+                     "/messages?dir=b&limit=" + std::to_string(limit) + "&from=" + url_encode(from);
   if (!to.empty()) path += "&to=" + url_encode(to);
   auto response = co_await call("GET", path, "", settings_.request_timeout);
   if (!response) co_return Unexpected{response.error()};
@@ -185,8 +191,8 @@ net::asio::awaitable<MatrixResult<std::string>> Client::send(std::string room_id
                                                              std::string txn_id,
                                                              std::string content_json) {
   auto response = co_await call("PUT",
-                                "/rooms/" + url_encode(room_id) + "/send/" + url_encode(event_type) +
-                                    "/" + url_encode(txn_id),
+                                "/rooms/" + url_encode(room_id) + "/send/" +
+                                    url_encode(event_type) + "/" + url_encode(txn_id),
                                 std::move(content_json), settings_.request_timeout);
   if (!response) co_return Unexpected{response.error()};
   auto object = parse_object(response->body);

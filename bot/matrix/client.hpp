@@ -22,10 +22,10 @@ struct Identity {
 
 /// How to reach and authenticate with the homeserver.
 struct ClientSettings {
-  std::string homeserver;   ///< base URL without trailing slash
+  std::string homeserver;  ///< base URL without trailing slash
   std::string user_id;
   std::string access_token;
-  std::string password;     ///< optional: allows (re-)login
+  std::string password;  ///< optional: allows (re-)login
   std::string device_id = "REFLEXBOT";
   std::chrono::milliseconds request_timeout{std::chrono::seconds(30)};
   std::chrono::milliseconds sync_request_timeout{std::chrono::seconds(90)};
@@ -58,7 +58,8 @@ class Client {
                                                             std::string to, int limit);
   /// PUT /rooms/{id}/send/{type}/{txnId}; returns the event id.
   net::asio::awaitable<MatrixResult<std::string>> send(std::string room_id, std::string event_type,
-                                                       std::string txn_id, std::string content_json);
+                                                       std::string txn_id,
+                                                       std::string content_json);
   net::asio::awaitable<MatrixResult<void>> join(std::string room_id);
   net::asio::awaitable<MatrixResult<void>> leave(std::string room_id);
 
@@ -67,7 +68,8 @@ class Client {
   const std::string& user_id() const { return settings_.user_id; }
 
  private:
-  /// Sends an authenticated request; on M_UNKNOWN_TOKEN with a password, logs in and tries once more.
+  /// Sends an authenticated request; on M_UNKNOWN_TOKEN with a password, logs in and tries once
+  /// more.
   net::asio::awaitable<MatrixResult<net::Response>> call(std::string method, std::string path,
                                                          std::string body,
                                                          std::chrono::milliseconds timeout);

@@ -12,8 +12,8 @@ namespace reflexbot::matrix {
 
 /// A failed client-server API call.
 struct MatrixError {
-  long http_status = 0;          ///< 0 when no HTTP response arrived
-  std::string errcode;           ///< M_LIMIT_EXCEEDED, M_UNKNOWN_TOKEN, ... (or R_* for our own)
+  long http_status = 0;  ///< 0 when no HTTP response arrived
+  std::string errcode;   ///< M_LIMIT_EXCEEDED, M_UNKNOWN_TOKEN, ... (or R_* for our own)
   std::string message;
   std::optional<std::chrono::milliseconds> retry_after;
   std::optional<net::TransportErrorKind> transport;  ///< set when the request never got a response

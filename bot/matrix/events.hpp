@@ -13,19 +13,19 @@ namespace reflexbot::matrix {
 
 /// m.relates_to of a message or reaction.
 struct Relation {
-  std::string rel_type;        ///< "m.replace", "m.annotation", "m.thread", ... or empty
-  std::string event_id;        ///< target of rel_type
-  std::string key;             ///< annotation key (reactions)
-  std::string in_reply_to;     ///< m.in_reply_to.event_id, or empty
+  std::string rel_type;     ///< "m.replace", "m.annotation", "m.thread", ... or empty
+  std::string event_id;     ///< target of rel_type
+  std::string key;          ///< annotation key (reactions)
+  std::string in_reply_to;  ///< m.in_reply_to.event_id, or empty
 };
 
 /// m.room.message.
 struct RoomMessage {
-  std::string msgtype;                          ///< m.text, m.notice, m.emote, ...
+  std::string msgtype;  ///< m.text, m.notice, m.emote, ...
   std::string body;
-  std::optional<std::string> formatted_body;    ///< only when format is org.matrix.custom.html
+  std::optional<std::string> formatted_body;  ///< only when format is org.matrix.custom.html
   std::optional<Relation> relates_to;
-  std::optional<std::string> new_body;          ///< m.new_content.body of an m.replace edit
+  std::optional<std::string> new_body;  ///< m.new_content.body of an m.replace edit
 };
 
 /// m.reaction.
@@ -66,9 +66,9 @@ struct RoomName {
 
 /// m.room.create.
 struct RoomCreate {
-  std::string room_version = "1";               ///< content.room_version, "1" when absent
-  std::string creator;                          ///< content.creator (pre-v11) else the sender
-  std::vector<std::string> additional_creators; ///< room v12
+  std::string room_version = "1";                ///< content.room_version, "1" when absent
+  std::string creator;                           ///< content.creator (pre-v11) else the sender
+  std::vector<std::string> additional_creators;  ///< room v12
 };
 
 /// Any other event type: kept only so ids can be de-duplicated.
@@ -126,7 +126,7 @@ struct MessagesPage {
   std::vector<Event> chunk;  ///< in the order the server sent them (dir=b: newest first)
   std::vector<Event> state;
   std::string start;
-  std::string end;           ///< empty when there is nothing more
+  std::string end;  ///< empty when there is nothing more
   std::vector<MalformedEvent> malformed;
 };
 

@@ -13,7 +13,10 @@ Fatal token_rejected(const MatrixError& error) {
 
 Outbox::Outbox(Client& client, store::Store& store, Sleeper& sleeper, Backoff backoff,
                std::function<std::int64_t()> now_ms)
-    : client_(client), store_(store), sleeper_(sleeper), backoff_(std::move(backoff)),
+    : client_(client),
+      store_(store),
+      sleeper_(sleeper),
+      backoff_(std::move(backoff)),
       now_ms_(std::move(now_ms)) {}
 
 net::asio::awaitable<MatrixResult<std::string>> Outbox::deliver(store::OutboxItem item) {

@@ -46,7 +46,17 @@ void release_large_buffers(std::size_t body_size) {
   if (body_size > kKeepParserBuffersUpTo) parsers().outer = od::parser{};
 }
 
-enum class Kind { message, reaction, redaction, member, power_levels, encryption, name, create, other };
+enum class Kind {
+  message,
+  reaction,
+  redaction,
+  member,
+  power_levels,
+  encryption,
+  name,
+  create,
+  other
+};
 
 Kind kind_of(std::string_view type) {
   if (type == "m.room.message") return Kind::message;
@@ -86,7 +96,8 @@ sj::error_code key_of(od::field& field, std::string_view& out) {
 }
 
 // Reports a failed read of `what`; `expected` names the type for a plain type mismatch.
-bool fail(std::string& reason, std::string_view what, sj::error_code error, std::string_view expected) {
+bool fail(std::string& reason, std::string_view what, sj::error_code error,
+          std::string_view expected) {
   if (error == sj::INCORRECT_TYPE) {
     reason.assign(what).append(" is not ").append(expected);
   } else {
@@ -178,7 +189,8 @@ bool for_each_field(od::object& object, std::string_view what, std::string& reas
                     OnField&& on_field) {
   for (auto field_result : object) {
     od::field field;
-    if (auto error = std::move(field_result).get(field)) return fail(reason, what, error, "an object");
+    if (auto error = std::move(field_result).get(field))
+      return fail(reason, what, error, "an object");
     std::string_view key;
     if (auto error = key_of(field, key)) return fail(reason, what, error, "an object");
     if (!on_field(key, field.value())) return false;
@@ -187,26 +199,35 @@ bool for_each_field(od::object& object, std::string_view what, std::string& reas
 }
 
 bool parse_relation(od::object& object, Relation& relation, std::string& reason) {
-  return for_each_field(object, "content.m.relates_to", reason, [&](std::string_view key, od::value& value) {
-    if (key == "rel_type") {
-      return read_optional_string(value, relation.rel_type, "content.m.relates_to.rel_type", reason);
-    }
-    if (key == "event_id") {
-      return read_optional_string(value, relation.event_id, "content.m.relates_to.event_id", reason);
-    }
-    if (key == "key") return read_optional_string(value, relation.key, "content.m.relates_to.key", reason);
-    if (key == "m.in_reply_to") {
-      od::object reply;
-      bool present = false;
-      if (!get_optional_object(value, reply, present, "content.m.relates_to.m.in_reply_to", reason)) return false;
-      if (!present) return true;
-      return for_each_field(reply, "content.m.relates_to.m.in_reply_to", reason, [&](std::string_view k, od::value& v) {
-        if (k != "event_id") return true;
-        return read_optional_string(v, relation.in_reply_to, "content.m.relates_to.m.in_reply_to.event_id", reason);
+  return for_each_field(
+      object, "content.m.relates_to", reason, [&](std::string_view key, od::value& value) {
+        if (key == "rel_type") {
+          return read_optional_string(value, relation.rel_type, "content.m.relates_to.rel_type",
+                                      reason);
+        }
+        if (key == "event_id") {
+          return read_optional_string(value, relation.event_id, "content.m.relates_to.event_id",
+                                      reason);
+        }
+        if (key == "key")
+          return read_optional_string(value, relation.key, "content.m.relates_to.key", reason);
+        if (key == "m.in_reply_to") {
+          od::object reply;
+          bool present = false;
+          if (!get_optional_object(value, reply, present, "content.m.relates_to.m.in_reply_to",
+                                   reason))
+            return false;
+          if (!present) return true;
+          return for_each_field(reply, "content.m.relates_to.m.in_reply_to", reason,
+                                [&](std::string_view k, od::value& v) {
+                                  if (k != "event_id") return true;
+                                  return read_optional_string(
+                                      v, relation.in_reply_to,
+                                      "content.m.relates_to.m.in_reply_to.event_id", reason);
+                                });
+        }
+        return true;
       });
-    }
-    return true;
-  });
 }
 
 bool parse_optional_relation(od::value& value, std::optional<Relation>& out, std::string& reason) {
@@ -224,7 +245,8 @@ bool parse_optional_relation(od::value& value, std::optional<Relation>& out, std
 // `missing`, because whether that matters depends on `unsigned.redacted_because`, which may come
 // later in the event.
 
-bool parse_message(od::object& content, Event& event, std::string_view& missing, std::string& reason) {
+bool parse_message(od::object& content, Event& event, std::string_view& missing,
+                   std::string& reason) {
   auto& message = event.content.emplace<RoomMessage>();
   bool has_msgtype = false;
   bool has_body = false;
@@ -232,20 +254,25 @@ bool parse_message(od::object& content, Event& event, std::string_view& missing,
   std::optional<std::string> formatted_body;
   std::optional<std::string> new_body;
   bool ok = for_each_field(content, "content", reason, [&](std::string_view key, od::value& value) {
-    if (key == "msgtype") return has_msgtype = read_string(value, message.msgtype, "content.msgtype", reason);
+    if (key == "msgtype")
+      return has_msgtype = read_string(value, message.msgtype, "content.msgtype", reason);
     if (key == "body") return has_body = read_string(value, message.body, "content.body", reason);
     if (key == "format") return read_optional_string(value, format, "content.format", reason);
-    if (key == "formatted_body") return read_optional_string(value, formatted_body, "content.formatted_body", reason);
+    if (key == "formatted_body")
+      return read_optional_string(value, formatted_body, "content.formatted_body", reason);
     if (key == "m.relates_to") return parse_optional_relation(value, message.relates_to, reason);
     if (key == "m.new_content") {
       od::object new_content;
       bool present = false;
-      if (!get_optional_object(value, new_content, present, "content.m.new_content", reason)) return false;
+      if (!get_optional_object(value, new_content, present, "content.m.new_content", reason))
+        return false;
       if (!present) return true;
-      return for_each_field(new_content, "content.m.new_content", reason, [&](std::string_view k, od::value& v) {
-        if (k == "body") return read_optional_string(v, new_body, "content.m.new_content.body", reason);
-        return true;
-      });
+      return for_each_field(
+          new_content, "content.m.new_content", reason, [&](std::string_view k, od::value& v) {
+            if (k == "body")
+              return read_optional_string(v, new_body, "content.m.new_content.body", reason);
+            return true;
+          });
     }
     return true;
   });
@@ -255,14 +282,16 @@ bool parse_message(od::object& content, Event& event, std::string_view& missing,
   } else if (!has_body) {
     missing = "content.body";
   }
-  if (formatted_body && format == "org.matrix.custom.html") message.formatted_body = std::move(formatted_body);
+  if (formatted_body && format == "org.matrix.custom.html")
+    message.formatted_body = std::move(formatted_body);
   if (new_body && message.relates_to && message.relates_to->rel_type == "m.replace") {
     message.new_body = std::move(new_body);
   }
   return true;
 }
 
-bool parse_reaction(od::object& content, Event& event, std::string_view& missing, std::string& reason) {
+bool parse_reaction(od::object& content, Event& event, std::string_view& missing,
+                    std::string& reason) {
   auto& reaction = event.content.emplace<Reaction>();
   std::optional<Relation> relation;
   bool ok = for_each_field(content, "content", reason, [&](std::string_view key, od::value& value) {
@@ -291,41 +320,47 @@ bool parse_reaction(od::object& content, Event& event, std::string_view& missing
 bool parse_redaction(od::object& content, Event& event, std::string& reason) {
   auto& redaction = event.content.emplace<Redaction>();
   return for_each_field(content, "content", reason, [&](std::string_view key, od::value& value) {
-    if (key == "redacts") return read_optional_string(value, redaction.redacts, "content.redacts", reason);
-    if (key == "reason") return read_optional_string(value, redaction.reason, "content.reason", reason);
+    if (key == "redacts")
+      return read_optional_string(value, redaction.redacts, "content.redacts", reason);
+    if (key == "reason")
+      return read_optional_string(value, redaction.reason, "content.reason", reason);
     return true;
   });
 }
 
-bool parse_member(od::object& content, Event& event, std::string_view& missing, std::string& reason) {
+bool parse_member(od::object& content, Event& event, std::string_view& missing,
+                  std::string& reason) {
   auto& member = event.content.emplace<Member>();
   bool has_membership = false;
   bool ok = for_each_field(content, "content", reason, [&](std::string_view key, od::value& value) {
     if (key == "membership") {
       return has_membership = read_string(value, member.membership, "content.membership", reason);
     }
-    if (key == "displayname") return read_optional_string(value, member.displayname, "content.displayname", reason);
+    if (key == "displayname")
+      return read_optional_string(value, member.displayname, "content.displayname", reason);
     return true;
   });
   if (ok && !has_membership) missing = "content.membership";
   return ok;
 }
 
-bool parse_level_map(od::value& value, std::map<std::string, std::int64_t>& out, std::string_view what,
-                     std::string& reason) {
+bool parse_level_map(od::value& value, std::map<std::string, std::int64_t>& out,
+                     std::string_view what, std::string& reason) {
   od::object object;
   bool present = false;
   if (!get_optional_object(value, object, present, what, reason)) return false;
   if (!present) return true;
   for (auto field_result : object) {
     od::field field;
-    if (auto error = std::move(field_result).get(field)) return fail(reason, what, error, "an object");
+    if (auto error = std::move(field_result).get(field))
+      return fail(reason, what, error, "an object");
     std::string_view key;
     if (auto error = field.unescaped_key().get(key)) return fail(reason, what, error, "an object");
     std::string name(key);
     std::int64_t level = 0;
     bool level_present = false;
-    if (!read_power_level(field.value(), level, level_present, std::string(what) + "." + name, reason)) {
+    if (!read_power_level(field.value(), level, level_present, std::string(what) + "." + name,
+                          reason)) {
       return false;
     }
     if (level_present) out[std::move(name)] = level;
@@ -337,17 +372,20 @@ bool parse_power_levels(od::object& content, Event& event, std::string& reason) 
   auto& levels = event.content.emplace<PowerLevels>();
   return for_each_field(content, "content", reason, [&](std::string_view key, od::value& value) {
     if (key == "users") return parse_level_map(value, levels.users, "content.users", reason);
-    if (key == "users_default") return read_power_level(value, levels.users_default, "content.users_default", reason);
+    if (key == "users_default")
+      return read_power_level(value, levels.users_default, "content.users_default", reason);
     if (key == "events") return parse_level_map(value, levels.events, "content.events", reason);
     if (key == "events_default") {
       return read_power_level(value, levels.events_default, "content.events_default", reason);
     }
-    if (key == "state_default") return read_power_level(value, levels.state_default, "content.state_default", reason);
+    if (key == "state_default")
+      return read_power_level(value, levels.state_default, "content.state_default", reason);
     return true;
   });
 }
 
-bool parse_encryption(od::object& content, Event& event, std::string_view& missing, std::string& reason) {
+bool parse_encryption(od::object& content, Event& event, std::string_view& missing,
+                      std::string& reason) {
   auto& encryption = event.content.emplace<Encryption>();
   bool has_algorithm = false;
   bool ok = for_each_field(content, "content", reason, [&](std::string_view key, od::value& value) {
@@ -371,11 +409,14 @@ bool parse_name(od::object& content, Event& event, std::string& reason) {
 bool parse_create(od::object& content, Event& event, std::string& reason) {
   auto& create = event.content.emplace<RoomCreate>();
   return for_each_field(content, "content", reason, [&](std::string_view key, od::value& value) {
-    if (key == "room_version") return read_optional_string(value, create.room_version, "content.room_version", reason);
-    if (key == "creator") return read_optional_string(value, create.creator, "content.creator", reason);
+    if (key == "room_version")
+      return read_optional_string(value, create.room_version, "content.room_version", reason);
+    if (key == "creator")
+      return read_optional_string(value, create.creator, "content.creator", reason);
     if (key == "additional_creators") {
       od::json_type type;
-      if (auto error = value.type().get(type)) return fail(reason, "content.additional_creators", error, "an array");
+      if (auto error = value.type().get(type))
+        return fail(reason, "content.additional_creators", error, "an array");
       if (type == od::json_type::null) return true;
       od::array creators;
       if (auto error = value.get_array().get(creators)) {
@@ -395,19 +436,31 @@ bool parse_create(od::object& content, Event& event, std::string& reason) {
   });
 }
 
-bool parse_content(od::value& value, Kind kind, Event& event, std::string_view& missing, std::string& reason) {
+bool parse_content(od::value& value, Kind kind, Event& event, std::string_view& missing,
+                   std::string& reason) {
   od::object content;
-  if (auto error = value.get_object().get(content)) return fail(reason, "content", error, "an object");
+  if (auto error = value.get_object().get(content))
+    return fail(reason, "content", error, "an object");
   switch (kind) {
-    case Kind::message: return parse_message(content, event, missing, reason);
-    case Kind::reaction: return parse_reaction(content, event, missing, reason);
-    case Kind::redaction: return parse_redaction(content, event, reason);
-    case Kind::member: return parse_member(content, event, missing, reason);
-    case Kind::power_levels: return parse_power_levels(content, event, reason);
-    case Kind::encryption: return parse_encryption(content, event, missing, reason);
-    case Kind::name: return parse_name(content, event, reason);
-    case Kind::create: return parse_create(content, event, reason);
-    case Kind::other: event.content.emplace<UnknownContent>(); return true;
+    case Kind::message:
+      return parse_message(content, event, missing, reason);
+    case Kind::reaction:
+      return parse_reaction(content, event, missing, reason);
+    case Kind::redaction:
+      return parse_redaction(content, event, reason);
+    case Kind::member:
+      return parse_member(content, event, missing, reason);
+    case Kind::power_levels:
+      return parse_power_levels(content, event, reason);
+    case Kind::encryption:
+      return parse_encryption(content, event, missing, reason);
+    case Kind::name:
+      return parse_name(content, event, reason);
+    case Kind::create:
+      return parse_create(content, event, reason);
+    case Kind::other:
+      event.content.emplace<UnknownContent>();
+      return true;
   }
   return true;
 }
@@ -416,15 +469,33 @@ bool parse_content(od::value& value, Kind kind, Event& event, std::string_view& 
 // missing, if the kind requires one.
 std::string_view set_empty_content(Kind kind, Event& event) {
   switch (kind) {
-    case Kind::message: event.content.emplace<RoomMessage>(); return "content.msgtype";
-    case Kind::reaction: event.content.emplace<Reaction>(); return "content.m.relates_to";
-    case Kind::redaction: event.content.emplace<Redaction>(); return {};
-    case Kind::member: event.content.emplace<Member>(); return "content.membership";
-    case Kind::power_levels: event.content.emplace<PowerLevels>(); return {};
-    case Kind::encryption: event.content.emplace<Encryption>(); return "content.algorithm";
-    case Kind::name: event.content.emplace<RoomName>(); return {};
-    case Kind::create: event.content.emplace<RoomCreate>(); return {};
-    case Kind::other: event.content.emplace<UnknownContent>(); return {};
+    case Kind::message:
+      event.content.emplace<RoomMessage>();
+      return "content.msgtype";
+    case Kind::reaction:
+      event.content.emplace<Reaction>();
+      return "content.m.relates_to";
+    case Kind::redaction:
+      event.content.emplace<Redaction>();
+      return {};
+    case Kind::member:
+      event.content.emplace<Member>();
+      return "content.membership";
+    case Kind::power_levels:
+      event.content.emplace<PowerLevels>();
+      return {};
+    case Kind::encryption:
+      event.content.emplace<Encryption>();
+      return "content.algorithm";
+    case Kind::name:
+      event.content.emplace<RoomName>();
+      return {};
+    case Kind::create:
+      event.content.emplace<RoomCreate>();
+      return {};
+    case Kind::other:
+      event.content.emplace<UnknownContent>();
+      return {};
   }
   return {};
 }
@@ -437,7 +508,8 @@ bool read_unsigned(od::value& value, bool& redacted, std::string& reason) {
   return for_each_field(object, "unsigned", reason, [&](std::string_view key, od::value& v) {
     if (key == "redacted_because") {
       od::json_type type;
-      if (auto error = v.type().get(type)) return fail(reason, "unsigned.redacted_because", error, "an object");
+      if (auto error = v.type().get(type))
+        return fail(reason, "unsigned.redacted_because", error, "an object");
       if (type != od::json_type::null) redacted = true;
     }
     return true;
@@ -445,7 +517,8 @@ bool read_unsigned(od::value& value, bool& redacted, std::string& reason) {
 }
 
 sj::padded_string_view padded_view(std::string_view text, const char* capacity_end) {
-  return sj::padded_string_view(text.data(), text.size(), static_cast<std::size_t>(capacity_end - text.data()));
+  return sj::padded_string_view(text.data(), text.size(),
+                                static_cast<std::size_t>(capacity_end - text.data()));
 }
 
 // Parses one room event. On failure `reason` says why; event.event_id is kept if it was read.
@@ -462,7 +535,8 @@ bool read_event(od::document& doc, Event& event, std::string& reason) {
   std::string top_redacts;
   std::string_view missing;
   bool ok = for_each_field(object, "event", reason, [&](std::string_view key, od::value& value) {
-    if (key == "event_id") return has_event_id = read_string(value, event.event_id, "event_id", reason);
+    if (key == "event_id")
+      return has_event_id = read_string(value, event.event_id, "event_id", reason);
     if (key == "sender") return has_sender = read_string(value, event.sender, "sender", reason);
     if (key == "type") {
       if (!read_string(value, event.type, "type", reason)) return false;
@@ -475,7 +549,8 @@ bool read_event(od::document& doc, Event& event, std::string& reason) {
       }
       return has_ts = true;
     }
-    if (key == "state_key") return read_optional_string(value, event.state_key, "state_key", reason);
+    if (key == "state_key")
+      return read_optional_string(value, event.state_key, "state_key", reason);
     if (key == "redacts") return read_optional_string(value, top_redacts, "redacts", reason);
     if (key == "unsigned") return read_unsigned(value, event.redacted, reason);
     if (key == "content") {
@@ -532,12 +607,15 @@ struct Walk {
   const char* capacity_end;
   std::vector<MalformedEvent>& malformed;
 
-  void quarantine(const std::string& room_id, std::string event_id, std::string_view raw, std::string reason) {
-    malformed.push_back(MalformedEvent{room_id, std::move(event_id), capped(raw), std::move(reason)});
+  void quarantine(const std::string& room_id, std::string event_id, std::string_view raw,
+                  std::string reason) {
+    malformed.push_back(
+        MalformedEvent{room_id, std::move(event_id), capped(raw), std::move(reason)});
   }
 
   // Records a part of the body with the wrong shape (e.g. a timeline that is not an object).
-  sj::error_code quarantine_value(const std::string& room_id, od::value& value, std::string reason) {
+  sj::error_code quarantine_value(const std::string& room_id, od::value& value,
+                                  std::string reason) {
     std::string_view raw;
     if (auto error = sj::to_json_string(value).get(raw)) return error;
     quarantine(room_id, {}, raw, std::move(reason));
@@ -568,10 +646,12 @@ struct Walk {
   // Walks an array of events. A wrong shape is quarantined; only broken JSON fails the body.
   // With `each`, every parsed event is handed over at once and not kept in `out`.
   sj::error_code events(od::value& value, const std::string& room_id, std::string_view what,
-                        std::vector<Event>& out, const std::function<void(Event&)>* each = nullptr) {
+                        std::vector<Event>& out,
+                        const std::function<void(Event&)>* each = nullptr) {
     od::array array;
     auto error = value.get_array().get(array);
-    if (error == sj::INCORRECT_TYPE) return quarantine_value(room_id, value, std::string(what) + " is not an array");
+    if (error == sj::INCORRECT_TYPE)
+      return quarantine_value(room_id, value, std::string(what) + " is not an array");
     if (error) return error;
     if (each == nullptr) {
       std::size_t count = 0;
@@ -595,11 +675,12 @@ struct Walk {
 
   // Gets an object for a structural part of the body; `present` false if it had the wrong shape
   // (then it is quarantined).
-  sj::error_code object(od::value& value, const std::string& room_id, std::string_view what, od::object& out,
-                        bool& present) {
+  sj::error_code object(od::value& value, const std::string& room_id, std::string_view what,
+                        od::object& out, bool& present) {
     present = false;
     auto error = value.get_object().get(out);
-    if (error == sj::INCORRECT_TYPE) return quarantine_value(room_id, value, std::string(what) + " is not an object");
+    if (error == sj::INCORRECT_TYPE)
+      return quarantine_value(room_id, value, std::string(what) + " is not an object");
     if (error) return error;
     present = true;
     return sj::SUCCESS;
@@ -639,15 +720,18 @@ struct TimelineMode {
   const std::function<void(Event&)>* each = nullptr;
 };
 
-sj::error_code walk_joined_room(Walk& walk, const std::string& room_id, od::value& value, JoinedRoom& room,
-                                TimelineMode mode) {
+sj::error_code walk_joined_room(Walk& walk, const std::string& room_id, od::value& value,
+                                JoinedRoom& room, TimelineMode mode) {
   od::object object;
   bool present = false;
-  if (auto error = walk.object(value, room_id, "rooms.join room", object, present); error || !present) return error;
+  if (auto error = walk.object(value, room_id, "rooms.join room", object, present);
+      error || !present)
+    return error;
   return walk_fields(object, [&](std::string_view key, od::value& part) -> sj::error_code {
     if (key == "timeline") {
       od::object timeline;
-      if (auto error = walk.object(part, room_id, "timeline", timeline, present); error || !present) return error;
+      if (auto error = walk.object(part, room_id, "timeline", timeline, present); error || !present)
+        return error;
       return walk_fields(timeline, [&](std::string_view k, od::value& v) -> sj::error_code {
         if (k == "events") {
           if (mode.skip) return sj::SUCCESS;
@@ -680,7 +764,8 @@ sj::error_code walk_joined_room(Walk& walk, const std::string& room_id, od::valu
     }
     if (key == "state") {
       od::object state;
-      if (auto error = walk.object(part, room_id, "state", state, present); error || !present) return error;
+      if (auto error = walk.object(part, room_id, "state", state, present); error || !present)
+        return error;
       return walk_fields(state, [&](std::string_view k, od::value& v) -> sj::error_code {
         if (k == "events") {
           if (mode.each != nullptr) return sj::SUCCESS;  // the outline pass has the state
@@ -698,7 +783,8 @@ bool is_own_invite(od::parser& parser, std::string_view text, const char* capaci
                    const std::string& own_user_id, std::string& inviter) {
   od::document doc;
   od::object object;
-  if (parser.iterate(padded_view(text, capacity_end)).get(doc) || doc.get_object().get(object)) return false;
+  if (parser.iterate(padded_view(text, capacity_end)).get(doc) || doc.get_object().get(object))
+    return false;
   std::string type;
   std::string state_key;
   std::string sender;
@@ -718,7 +804,8 @@ bool is_own_invite(od::parser& parser, std::string_view text, const char* capaci
     }
     return true;
   });
-  if (!ok || type != "m.room.member" || state_key != own_user_id || membership != "invite" || sender.empty()) {
+  if (!ok || type != "m.room.member" || state_key != own_user_id || membership != "invite" ||
+      sender.empty()) {
     return false;
   }
   inviter = std::move(sender);
@@ -729,17 +816,21 @@ sj::error_code walk_invited_room(Walk& walk, const std::string& room_id, od::val
                                  const std::string& own_user_id, std::vector<Invite>& invites) {
   od::object object;
   bool present = false;
-  if (auto error = walk.object(value, room_id, "rooms.invite room", object, present); error || !present) return error;
+  if (auto error = walk.object(value, room_id, "rooms.invite room", object, present);
+      error || !present)
+    return error;
   bool found = false;
   return walk_fields(object, [&](std::string_view key, od::value& part) -> sj::error_code {
     if (key != "invite_state") return sj::SUCCESS;
     od::object state;
-    if (auto error = walk.object(part, room_id, "invite_state", state, present); error || !present) return error;
+    if (auto error = walk.object(part, room_id, "invite_state", state, present); error || !present)
+      return error;
     return walk_fields(state, [&](std::string_view k, od::value& v) -> sj::error_code {
       if (k != "events") return sj::SUCCESS;
       od::array events;
       auto error = v.get_array().get(events);
-      if (error == sj::INCORRECT_TYPE) return walk.quarantine_value(room_id, v, "invite_state.events is not an array");
+      if (error == sj::INCORRECT_TYPE)
+        return walk.quarantine_value(room_id, v, "invite_state.events is not an array");
       if (error) return error;
       for (auto element_result : events) {
         od::value element;
@@ -757,8 +848,8 @@ sj::error_code walk_invited_room(Walk& walk, const std::string& room_id, od::val
   });
 }
 
-sj::error_code walk_rooms_section(Walk& walk, od::value& value, const std::string& own_user_id, SyncBatch& batch,
-                                  TimelineMode mode) {
+sj::error_code walk_rooms_section(Walk& walk, od::value& value, const std::string& own_user_id,
+                                  SyncBatch& batch, TimelineMode mode) {
   od::object rooms;
   bool present = false;
   if (auto error = walk.object(value, {}, "rooms", rooms, present); error || !present) return error;
@@ -766,13 +857,15 @@ sj::error_code walk_rooms_section(Walk& walk, od::value& value, const std::strin
     if (key != "join" && key != "invite" && key != "leave") return sj::SUCCESS;
     od::object section;
     std::string what = "rooms." + std::string(key);
-    if (auto error = walk.object(section_value, {}, what, section, present); error || !present) return error;
+    if (auto error = walk.object(section_value, {}, what, section, present); error || !present)
+      return error;
     if (key == "join") {
-      return walk_rooms(section, [&](const std::string& room_id, od::value& room_value) -> sj::error_code {
-        JoinedRoom& room = batch.joined.emplace_back();
-        room.room_id = room_id;
-        return walk_joined_room(walk, room_id, room_value, room, mode);
-      });
+      return walk_rooms(section,
+                        [&](const std::string& room_id, od::value& room_value) -> sj::error_code {
+                          JoinedRoom& room = batch.joined.emplace_back();
+                          room.room_id = room_id;
+                          return walk_joined_room(walk, room_id, room_value, room, mode);
+                        });
     }
     if (key == "invite") {
       return walk_rooms(section, [&](const std::string& room_id, od::value& room_value) {
@@ -788,7 +881,8 @@ sj::error_code walk_rooms_section(Walk& walk, od::value& value, const std::strin
 
 // Makes room for simdjson's padding behind the body.
 void pad(std::string& body) {
-  if (body.capacity() < body.size() + sj::SIMDJSON_PADDING) body.reserve(body.size() + sj::SIMDJSON_PADDING);
+  if (body.capacity() < body.size() + sj::SIMDJSON_PADDING)
+    body.reserve(body.size() + sj::SIMDJSON_PADDING);
 }
 
 // Reads a top-level string field; a wrong type fails the body.
@@ -809,7 +903,8 @@ template <typename OnField>
 std::optional<ParseError> walk_body(std::string& body, od::parser& parser, OnField&& on_field) {
   od::document doc;
   od::object root;
-  if (auto error = parser.iterate(sj::padded_string_view(body.data(), body.size(), body.capacity())).get(doc)) {
+  if (auto error = parser.iterate(sj::padded_string_view(body.data(), body.size(), body.capacity()))
+                       .get(doc)) {
     return ParseError{"body is not JSON: " + std::string(sj::error_message(error))};
   }
   od::json_type type;
@@ -831,7 +926,8 @@ std::optional<ParseError> walk_body(std::string& body, od::parser& parser, OnFie
     return ParseError{"body is not JSON: " + std::string(sj::error_message(error))};
   }
   const char* location = nullptr;
-  if (!doc.current_location().get(location)) return ParseError{"body is not JSON: content after the top-level object"};
+  if (!doc.current_location().get(location))
+    return ParseError{"body is not JSON: content after the top-level object"};
   return std::nullopt;
 }
 
@@ -847,14 +943,15 @@ Expected<SyncBatch, ParseError> walk_sync(std::string& body, const std::string& 
   SyncBatch batch;
   Walk walk{p.inner, body.data() + body.capacity(), batch.malformed};
   bool has_next_batch = false;
-  auto error = walk_body(body, p.outer, [&](std::string_view key, od::value& value) -> sj::error_code {
-    if (key == "next_batch") {
-      has_next_batch = true;
-      return read_top_string(value, batch.next_batch, false);
-    }
-    if (key == "rooms") return walk_rooms_section(walk, value, own_user_id, batch, mode);
-    return sj::SUCCESS;
-  });
+  auto error =
+      walk_body(body, p.outer, [&](std::string_view key, od::value& value) -> sj::error_code {
+        if (key == "next_batch") {
+          has_next_batch = true;
+          return read_top_string(value, batch.next_batch, false);
+        }
+        if (key == "rooms") return walk_rooms_section(walk, value, own_user_id, batch, mode);
+        return sj::SUCCESS;
+      });
   if (error) return Unexpected(std::move(*error));
   if (!has_next_batch) return Unexpected(ParseError{"next_batch missing"});
   return batch;
@@ -866,7 +963,8 @@ Expected<SyncBatch, ParseError> parse_sync(std::string& body, const std::string&
   return walk_sync(body, own_user_id, TimelineMode{});
 }
 
-Expected<SyncBatch, ParseError> parse_sync_outline(std::string& body, const std::string& own_user_id) {
+Expected<SyncBatch, ParseError> parse_sync_outline(std::string& body,
+                                                   const std::string& own_user_id) {
   return walk_sync(body, own_user_id, TimelineMode{true, nullptr});
 }
 
@@ -894,16 +992,17 @@ Expected<MessagesPage, ParseError> parse_messages(std::string& body, const std::
   MessagesPage page;
   Walk walk{p.inner, body.data() + body.capacity(), page.malformed};
   bool has_chunk = false;
-  auto error = walk_body(body, p.outer, [&](std::string_view key, od::value& value) -> sj::error_code {
-    if (key == "chunk") {
-      has_chunk = true;
-      return walk.events(value, room_id, "chunk", page.chunk);
-    }
-    if (key == "state") return walk.events(value, room_id, "state", page.state);
-    if (key == "start") return read_top_string(value, page.start, true);
-    if (key == "end") return read_top_string(value, page.end, true);
-    return sj::SUCCESS;
-  });
+  auto error =
+      walk_body(body, p.outer, [&](std::string_view key, od::value& value) -> sj::error_code {
+        if (key == "chunk") {
+          has_chunk = true;
+          return walk.events(value, room_id, "chunk", page.chunk);
+        }
+        if (key == "state") return walk.events(value, room_id, "state", page.state);
+        if (key == "start") return read_top_string(value, page.start, true);
+        if (key == "end") return read_top_string(value, page.end, true);
+        return sj::SUCCESS;
+      });
   if (error) return Unexpected(std::move(*error));
   if (!has_chunk) return Unexpected(ParseError{"chunk missing"});
   return page;

@@ -20,7 +20,8 @@ Expected<SyncBatch, ParseError> parse_sync(std::string& body, const std::string&
 /// First of two passes over a /sync body: everything except the timeline events (joined rooms
 /// carry limited, prev_batch and their state block; their timelines stay empty). Cheap: timeline
 /// events are skipped, not parsed.
-Expected<SyncBatch, ParseError> parse_sync_outline(std::string& body, const std::string& own_user_id);
+Expected<SyncBatch, ParseError> parse_sync_outline(std::string& body,
+                                                   const std::string& own_user_id);
 
 /// Second pass: hands each joined room's timeline events to `on_event` in body order, one at a
 /// time (nothing is kept), calling `on_room` before the first event of each room. Returns the

@@ -3,30 +3,33 @@
 #include <algorithm>
 #include <unordered_set>
 
-#include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
+#include <nlohmann/json.hpp>
 
 namespace reflexbot::matrix {
 
 std::string sync_filter_json(int timeline_limit) {
-  const nlohmann::json types = {"m.room.message",      "m.reaction",   "m.room.redaction",
-                                "m.room.member",       "m.room.name",  "m.room.create",
+  const nlohmann::json types = {"m.room.message",      "m.reaction",        "m.room.redaction",
+                                "m.room.member",       "m.room.name",       "m.room.create",
                                 "m.room.power_levels", "m.room.encryption", "m.room.encrypted"};
-  const nlohmann::json filter = {
-      {"presence", {{"not_types", {"*"}}}},
-      {"account_data", {{"not_types", {"*"}}}},
-      {"room",
-       {{"timeline", {{"limit", timeline_limit}, {"types", types}}},
-        {"state", {{"lazy_load_members", true}, {"types", types}}},
-        {"ephemeral", {{"not_types", {"*"}}}},
-        {"account_data", {{"not_types", {"*"}}}}}}};
+  const nlohmann::json filter = {{"presence", {{"not_types", {"*"}}}},
+                                 {"account_data", {{"not_types", {"*"}}}},
+                                 {"room",
+                                  {{"timeline", {{"limit", timeline_limit}, {"types", types}}},
+                                   {"state", {{"lazy_load_members", true}, {"types", types}}},
+                                   {"ephemeral", {{"not_types", {"*"}}}},
+                                   {"account_data", {{"not_types", {"*"}}}}}}};
   return filter.dump();
 }
 
 SyncLoop::SyncLoop(Client& client, SyncSink& sink, Sleeper& sleeper, Backoff backoff,
                    SyncOptions options, std::function<void()> after_commit)
-    : client_(client), sink_(sink), sleeper_(sleeper), backoff_(std::move(backoff)),
-      options_(options), after_commit_(std::move(after_commit)) {}
+    : client_(client),
+      sink_(sink),
+      sleeper_(sleeper),
+      backoff_(std::move(backoff)),
+      options_(options),
+      after_commit_(std::move(after_commit)) {}
 
 net::asio::awaitable<std::optional<Fatal>> SyncLoop::prepare() {
   while (!stopped_) {
@@ -58,8 +61,8 @@ Expected<void, ParseError> ingest(SyncSink& sink, std::string& body, const SyncB
     if (it == gaps.end()) return;
     for (const auto& event : it->second) sink.timeline_event(event);
   };
-  auto malformed = stream_sync_timelines(
-      body, own_user_id, emit_gap, [&](Event& event) { sink.timeline_event(event); });
+  auto malformed = stream_sync_timelines(body, own_user_id, emit_gap,
+                                         [&](Event& event) { sink.timeline_event(event); });
   if (!malformed) {
     sink.abort();
     return Unexpected(std::move(malformed.error()));
@@ -75,8 +78,8 @@ Expected<void, ParseError> ingest(SyncSink& sink, std::string& body, const SyncB
 }
 
 net::asio::awaitable<Expected<std::vector<Event>, Fatal>> SyncLoop::fill_gap(std::string room_id,
-                                                                            std::string prev_batch,
-                                                                            std::string since) {
+                                                                             std::string prev_batch,
+                                                                             std::string since) {
   std::vector<Event> missed;  // newest first, as /messages dir=b returns them
   std::string from = std::move(prev_batch);
   int pages = 0;
@@ -164,8 +167,8 @@ net::asio::awaitable<std::optional<Fatal>> SyncLoop::step() {
     } else {
       // The outline parsed but the timelines did not: the batch was rolled back; sync again.
       auto delay = backoff_.next();
-      spdlog::error("sync body could not be read ({}), retrying in {} ms",
-                    ingested.error().message, delay.count());
+      spdlog::error("sync body could not be read ({}), retrying in {} ms", ingested.error().message,
+                    delay.count());
       if (!co_await sleeper_.sleep(delay)) co_return std::nullopt;
     }
   }

@@ -4,9 +4,9 @@
 
 #include <functional>
 #include <map>
-#include <vector>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "matrix/client.hpp"
 #include "matrix/outbox.hpp"

@@ -4,8 +4,8 @@
 #include <boost/asio/associated_executor.hpp>
 #include <boost/asio/async_result.hpp>
 #include <boost/asio/executor_work_guard.hpp>
-#include <boost/asio/post.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>
+#include <boost/asio/post.hpp>
 
 #include <curl/curl.h>
 #include <poll.h>
@@ -13,9 +13,9 @@
 
 #include <algorithm>
 #include <array>
-#include <chrono>
 #include <cctype>
 #include <charconv>
+#include <chrono>
 #include <exception>
 #include <memory>
 #include <optional>
@@ -98,7 +98,8 @@ bool is_header_value(std::string_view text) {
 class Completion {
  public:
   template <typename Handler>
-  explicit Completion(Handler handler) : model_(std::make_unique<Model<Handler>>(std::move(handler))) {}
+  explicit Completion(Handler handler)
+      : model_(std::make_unique<Model<Handler>>(std::move(handler))) {}
 
   // Posts the handler with the result to its associated executor (or fallback); call at most once.
   void complete(Result result, const IoExecutor& fallback) {
@@ -129,7 +130,8 @@ class Completion {
 
 // One request in flight: the easy handle and everything curl points into while it runs.
 struct Transfer {
-  Transfer(Completion c, asio::io_context& io) : completion(std::move(c)), work(io.get_executor()) {}
+  Transfer(Completion c, asio::io_context& io)
+      : completion(std::move(c)), work(io.get_executor()) {}
   ~Transfer() {
     if (easy != nullptr) curl_easy_cleanup(easy);
     curl_slist_free_all(headers);
@@ -251,15 +253,16 @@ class CurlTransport::Engine : public std::enable_shared_from_this<Engine> {
       const CURLMcode code = curl_multi_add_handle(multi_, easy);
       if (code != CURLM_OK) {
         auto failed = take(easy);
-        failed->completion.complete(
-            Unexpected{make_error(TransportErrorKind::other, 0,
-                                  std::string("curl_multi_add_handle: ") + curl_multi_strerror(code))},
-            io_.get_executor());
+        failed->completion.complete(Unexpected{make_error(TransportErrorKind::other, 0,
+                                                          std::string("curl_multi_add_handle: ") +
+                                                              curl_multi_strerror(code))},
+                                    io_.get_executor());
       }
     } catch (const std::exception& e) {
       if (transfer) {
         transfer->completion.complete(
-            Unexpected{make_error(TransportErrorKind::other, 0, std::string("request setup: ") + e.what())},
+            Unexpected{make_error(TransportErrorKind::other, 0,
+                                  std::string("request setup: ") + e.what())},
             io_.get_executor());
       }
     }
@@ -286,7 +289,8 @@ class CurlTransport::Engine : public std::enable_shared_from_this<Engine> {
   }
 
  private:
-  static int on_socket(CURL* /*easy*/, curl_socket_t fd, int what, void* clientp, void* /*socketp*/) {
+  static int on_socket(CURL* /*easy*/, curl_socket_t fd, int what, void* clientp,
+                       void* /*socketp*/) {
     auto* engine = static_cast<Engine*>(clientp);
     try {
       if (what == CURL_POLL_REMOVE) {
@@ -308,10 +312,11 @@ class CurlTransport::Engine : public std::enable_shared_from_this<Engine> {
     }
     try {
       engine->timer_.expires_after(std::chrono::milliseconds(timeout_ms));
-      engine->timer_.async_wait([weak = engine->weak_from_this()](const boost::system::error_code& ec) {
-        if (ec == asio::error::operation_aborted) return;
-        if (auto self = weak.lock()) self->on_timeout();
-      });
+      engine->timer_.async_wait(
+          [weak = engine->weak_from_this()](const boost::system::error_code& ec) {
+            if (ec == asio::error::operation_aborted) return;
+            if (auto self = weak.lock()) self->on_timeout();
+          });
     } catch (const std::exception&) {
       return -1;
     }
@@ -344,7 +349,8 @@ class CurlTransport::Engine : public std::enable_shared_from_this<Engine> {
     };
 
     const long timeout_ms = std::max<long>(1, static_cast<long>(request.timeout.count()));
-    const long connect_ms = std::min<long>(timeout_ms, static_cast<long>(max_connect_timeout.count()));
+    const long connect_ms =
+        std::min<long>(timeout_ms, static_cast<long>(max_connect_timeout.count()));
     set(CURLOPT_ERRORBUFFER, transfer.error.data());
     set(CURLOPT_PRIVATE, static_cast<void*>(&transfer));
     set(CURLOPT_URL, request.url.c_str());
@@ -385,7 +391,8 @@ class CurlTransport::Engine : public std::enable_shared_from_this<Engine> {
       has_expect = has_expect || name == "expect";
       has_content_type = has_content_type || name == "content-type";
       // curl sends "Name:" as "remove this header"; "Name;" sends it with an empty value.
-      append_header(transfer, header.value.empty() ? header.name + ";" : header.name + ": " + header.value);
+      append_header(transfer,
+                    header.value.empty() ? header.name + ";" : header.name + ": " + header.value);
     }
     if (!has_expect) append_header(transfer, "Expect:");  // no 100-continue round trip
     if (has_body && !has_content_type) append_header(transfer, "Content-Type:");  // no form default
@@ -463,7 +470,8 @@ class CurlTransport::Engine : public std::enable_shared_from_this<Engine> {
     // reported again, so a descriptor that is ready already is handed back to curl right away.
     pollfd probe{watch->fd, static_cast<short>(direction == Direction::read ? POLLIN : POLLOUT), 0};
     if (watch->failed || ::poll(&probe, 1, 0) > 0) {
-      asio::post(io_, [handler = std::move(handler)]() mutable { handler(boost::system::error_code{}); });
+      asio::post(
+          io_, [handler = std::move(handler)]() mutable { handler(boost::system::error_code{}); });
       return;
     }
     watch->descriptor.async_wait(direction == Direction::read
@@ -538,10 +546,13 @@ asio::awaitable<Result> CurlTransport::perform(Request request) {
   Engine* engine = engine_.get();
   try {
     co_return co_await asio::async_initiate<decltype(asio::use_awaitable), void(Result)>(
-        [engine](auto handler, Request r) { engine->start(std::move(r), Completion(std::move(handler))); },
+        [engine](auto handler, Request r) {
+          engine->start(std::move(r), Completion(std::move(handler)));
+        },
         asio::use_awaitable, std::move(request));
   } catch (const std::exception& e) {
-    co_return Unexpected{make_error(TransportErrorKind::other, 0, std::string("request failed: ") + e.what())};
+    co_return Unexpected{
+        make_error(TransportErrorKind::other, 0, std::string("request failed: ") + e.what())};
   }
 }
 

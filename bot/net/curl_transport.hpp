@@ -1,7 +1,7 @@
 #pragma once
 // The libcurl implementation of Transport: one curl multi handle driven by the caller's io_context.
-// curl's sockets are watched with posix::stream_descriptor, its timeout with one steady_timer; all of
-// it runs on the io_context's single thread, so nothing is locked.
+// curl's sockets are watched with posix::stream_descriptor, its timeout with one steady_timer; all
+// of it runs on the io_context's single thread, so nothing is locked.
 
 #include <cstddef>
 #include <memory>

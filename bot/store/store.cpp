@@ -58,9 +58,12 @@ CREATE TABLE quarantine (
 
 std::string_view kind_name(OutboxKind kind) {
   switch (kind) {
-    case OutboxKind::send: return "send";
-    case OutboxKind::join: return "join";
-    case OutboxKind::leave: return "leave";
+    case OutboxKind::send:
+      return "send";
+    case OutboxKind::join:
+      return "join";
+    case OutboxKind::leave:
+      return "leave";
   }
   return "send";
 }
@@ -108,26 +111,42 @@ std::string random_txn_id() {
 // Prepared once: the batch path runs these per event.
 struct Store::Statements {
   explicit Statements(Connection& c)
-      : insert_seen(c, "INSERT OR IGNORE INTO seen_events (event_id, room_id, received_at) VALUES (?, ?, ?)"),
+      : insert_seen(
+            c,
+            "INSERT OR IGNORE INTO seen_events (event_id, room_id, received_at) VALUES (?, ?, ?)"),
         is_seen(c, "SELECT 1 FROM seen_events WHERE event_id = ?"),
-        insert_outbox(c, "INSERT OR IGNORE INTO outbox (kind, room_id, event_type, txn_id, content, created_at) "
-                         "VALUES (?, ?, ?, ?, ?, ?)"),
-        pending_membership(c, "SELECT 1 FROM outbox WHERE room_id = ? AND kind IN ('join', 'leave') "
-                              "AND state = 'pending'"),
-        put_room(c, "INSERT OR REPLACE INTO rooms (room_id, membership, name, room_version, creators, "
-                    "power_levels, encrypted, encryption_notice_sent) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"),
-        get_room(c, "SELECT room_id, membership, name, room_version, creators, power_levels, encrypted, "
-                    "encryption_notice_sent FROM rooms WHERE room_id = ?"),
-        quarantine(c, "INSERT INTO quarantine (room_id, event_id, raw, reason, received_at) VALUES (?, ?, ?, ?, ?)"),
-        set_token(c, "INSERT INTO sync_state (id, next_batch) VALUES (1, ?) "
-                     "ON CONFLICT (id) DO UPDATE SET next_batch = excluded.next_batch"),
+        insert_outbox(
+            c,
+            "INSERT OR IGNORE INTO outbox (kind, room_id, event_type, txn_id, content, created_at) "
+            "VALUES (?, ?, ?, ?, ?, ?)"),
+        pending_membership(c,
+                           "SELECT 1 FROM outbox WHERE room_id = ? AND kind IN ('join', 'leave') "
+                           "AND state = 'pending'"),
+        put_room(
+            c,
+            "INSERT OR REPLACE INTO rooms (room_id, membership, name, room_version, creators, "
+            "power_levels, encrypted, encryption_notice_sent) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"),
+        get_room(
+            c,
+            "SELECT room_id, membership, name, room_version, creators, power_levels, encrypted, "
+            "encryption_notice_sent FROM rooms WHERE room_id = ?"),
+        quarantine(c,
+                   "INSERT INTO quarantine (room_id, event_id, raw, reason, received_at) VALUES "
+                   "(?, ?, ?, ?, ?)"),
+        set_token(c,
+                  "INSERT INTO sync_state (id, next_batch) VALUES (1, ?) "
+                  "ON CONFLICT (id) DO UPDATE SET next_batch = excluded.next_batch"),
         get_token(c, "SELECT next_batch FROM sync_state WHERE id = 1"),
-        pending_outbox(c, "SELECT id, kind, room_id, event_type, txn_id, content, attempts FROM outbox "
-                          "WHERE state = 'pending' ORDER BY id LIMIT ?"),
-        outbox_sent(c, "UPDATE outbox SET state = 'sent', sent_at = ?, remote_event_id = ?, "
-                       "attempts = attempts + 1 WHERE id = ?"),
-        outbox_failed(c, "UPDATE outbox SET state = CASE WHEN ? THEN 'failed' ELSE state END, "
-                         "last_error = ?, attempts = attempts + 1 WHERE id = ?") {}
+        pending_outbox(
+            c,
+            "SELECT id, kind, room_id, event_type, txn_id, content, attempts FROM outbox "
+            "WHERE state = 'pending' ORDER BY id LIMIT ?"),
+        outbox_sent(c,
+                    "UPDATE outbox SET state = 'sent', sent_at = ?, remote_event_id = ?, "
+                    "attempts = attempts + 1 WHERE id = ?"),
+        outbox_failed(c,
+                      "UPDATE outbox SET state = CASE WHEN ? THEN 'failed' ELSE state END, "
+                      "last_error = ?, attempts = attempts + 1 WHERE id = ?") {}
 
   Statement insert_seen;
   Statement is_seen;
@@ -182,8 +201,9 @@ std::optional<RoomRecord> Store::room(const std::string& room_id) {
   s.bind(1, room_id);
   std::optional<RoomRecord> room;
   if (s.step()) {
-    room = RoomRecord{s.column_text(0), s.column_text(1), s.column_text(2), s.column_text(3),
-                      s.column_text(4), s.column_text(5), s.column_int(6) != 0, s.column_int(7) != 0};
+    room =
+        RoomRecord{s.column_text(0), s.column_text(1), s.column_text(2),     s.column_text(3),
+                   s.column_text(4), s.column_text(5), s.column_int(6) != 0, s.column_int(7) != 0};
   }
   s.reset();
   return room;
@@ -215,7 +235,10 @@ void Store::outbox_sent(std::int64_t id, const std::string& remote_event_id, std
 }
 
 void Store::outbox_failed(std::int64_t id, const std::string& error, bool permanent) {
-  statements_->outbox_failed.bind(1, std::int64_t{permanent ? 1 : 0}).bind(2, error).bind(3, id).run();
+  statements_->outbox_failed.bind(1, std::int64_t{permanent ? 1 : 0})
+      .bind(2, error)
+      .bind(3, id)
+      .run();
 }
 
 StoreCounts Store::counts() {
@@ -256,7 +279,8 @@ std::string BatchScope::queue_send(const std::string& room_id, const std::string
   return txn_id;
 }
 
-void BatchScope::queue_membership(OutboxKind kind, const std::string& room_id, std::int64_t now_ms) {
+void BatchScope::queue_membership(OutboxKind kind, const std::string& room_id,
+                                  std::int64_t now_ms) {
   Statement& pending = store_.statements_->pending_membership;
   pending.bind(1, room_id);
   const bool already = pending.step();
@@ -284,7 +308,8 @@ void BatchScope::put_room(const RoomRecord& room) {
 }
 
 void BatchScope::quarantine(const std::string& room_id, const std::string& event_id,
-                            const std::string& raw, const std::string& reason, std::int64_t now_ms) {
+                            const std::string& raw, const std::string& reason,
+                            std::int64_t now_ms) {
   store_.statements_->quarantine.bind(1, room_id)
       .bind(2, event_id)
       .bind(3, raw)

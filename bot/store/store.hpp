@@ -29,11 +29,11 @@ struct OutboxItem {
 /// What the bot knows about a room from synced state.
 struct RoomRecord {
   std::string room_id;
-  std::string membership;          ///< join, invite, leave
+  std::string membership;  ///< join, invite, leave
   std::string name;
   std::string room_version;
-  std::string creators_json = "[]";      ///< JSON array of user ids (room v12 creators)
-  std::string power_levels_json;         ///< raw content of m.room.power_levels, or empty
+  std::string creators_json = "[]";  ///< JSON array of user ids (room v12 creators)
+  std::string power_levels_json;     ///< raw content of m.room.power_levels, or empty
   bool encrypted = false;
   bool encryption_notice_sent = false;
 };

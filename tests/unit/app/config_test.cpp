@@ -89,7 +89,8 @@ TEST_F(ConfigTest, ExampleConfigLoadsWithItsTokenFileReplaced) {
   EXPECT_EQ(config.language, Language::de);
   EXPECT_EQ(config.log_level, "info");
   EXPECT_EQ(config.moderator_level, 50);
-  EXPECT_EQ(config.invite_allowlist, (std::vector<std::string>{"@moderation:example.org", "example.org"}));
+  EXPECT_EQ(config.invite_allowlist,
+            (std::vector<std::string>{"@moderation:example.org", "example.org"}));
   EXPECT_EQ(config.sync.timeout_ms, 30000);
   EXPECT_EQ(config.sync.timeline_limit, 50);
   EXPECT_EQ(config.sync.request_timeout_ms, 90000);
@@ -185,7 +186,8 @@ database: data/bot.db
 }
 
 TEST_F(ConfigTest, AbsolutePathsStayAbsolute) {
-  const Config config = parse_config(std::string(minimal) + "database: /srv/bot/../db/bot.db\n", file_);
+  const Config config =
+      parse_config(std::string(minimal) + "database: /srv/bot/../db/bot.db\n", file_);
   EXPECT_EQ(config.database, fs::path("/srv/db/bot.db"));
 }
 
@@ -216,9 +218,10 @@ TEST_F(ConfigTest, CredentialWithoutCredentialsDirectoryIsAnError) {
 user_id: "@reflexbot:example.org"
 access_token_credential: access_token
 )"),
-            at(3) + "access_token_credential: CREDENTIALS_DIRECTORY is not set; run the bot as a "
-                    "systemd service with LoadCredential=access_token:/path/to/file, or use "
-                    "access_token_file instead");
+            at(3) +
+                "access_token_credential: CREDENTIALS_DIRECTORY is not set; run the bot as a "
+                "systemd service with LoadCredential=access_token:/path/to/file, or use "
+                "access_token_file instead");
 }
 
 TEST_F(ConfigTest, MissingCredentialIsAnError) {
@@ -237,8 +240,9 @@ TEST_F(ConfigTest, CredentialNameMustNotBeAPath) {
 user_id: "@reflexbot:example.org"
 access_token_credential: ../token
 )"),
-            at(3) + "access_token_credential: expected a systemd credential name (as in "
-                    "LoadCredential=NAME:…), got \"../token\"");
+            at(3) +
+                "access_token_credential: expected a systemd credential name (as in "
+                "LoadCredential=NAME:…), got \"../token\"");
 }
 
 TEST_F(ConfigTest, LoadConfigReadsTheFile) {
@@ -262,23 +266,26 @@ TEST_F(ConfigTest, InlineAccessTokenIsRejected) {
 user_id: "@reflexbot:example.org"
 access_token: syt_do_not_print_me
 )"),
-            at(3) + "access_token: never write the access token into the configuration; put it in "
-                    "a file readable only by the bot and set access_token_file, or use "
-                    "access_token_credential (systemd LoadCredential)");
+            at(3) +
+                "access_token: never write the access token into the configuration; put it in "
+                "a file readable only by the bot and set access_token_file, or use "
+                "access_token_credential (systemd LoadCredential)");
 }
 
 TEST_F(ConfigTest, InlinePasswordIsRejected) {
   const std::string error = error_of(std::string(minimal) + "password: hunter2\n");
-  EXPECT_EQ(error, at(4) + "password: never write the password into the configuration; put it in a "
-                           "file readable only by the bot and set password_file, or use "
-                           "password_credential (systemd LoadCredential)");
+  EXPECT_EQ(error, at(4) +
+                       "password: never write the password into the configuration; put it in a "
+                       "file readable only by the bot and set password_file, or use "
+                       "password_credential (systemd LoadCredential)");
   EXPECT_EQ(error.find("hunter2"), std::string::npos);
 }
 
 TEST_F(ConfigTest, TokenFileAndCredentialTogetherAreRejected) {
   EXPECT_EQ(error_of(std::string(minimal) + "access_token_credential: access_token\n"),
-            at(4) + "access_token_credential: set either access_token_file or "
-                    "access_token_credential, not both");
+            at(4) +
+                "access_token_credential: set either access_token_file or "
+                "access_token_credential, not both");
 }
 
 TEST_F(ConfigTest, NoCredentialIsAnError) {
@@ -286,9 +293,10 @@ TEST_F(ConfigTest, NoCredentialIsAnError) {
 homeserver: https://matrix.example.org
 user_id: "@reflexbot:example.org"
 )"),
-            at(2) + "access_token_file: missing required key; set access_token_file or "
-                    "access_token_credential (or password_file / password_credential to log in "
-                    "with a password)");
+            at(2) +
+                "access_token_file: missing required key; set access_token_file or "
+                "access_token_credential (or password_file / password_credential to log in "
+                "with a password)");
 }
 
 TEST_F(ConfigTest, MissingTokenFileIsAnError) {
@@ -296,8 +304,9 @@ TEST_F(ConfigTest, MissingTokenFileIsAnError) {
 user_id: "@reflexbot:example.org"
 access_token_file: /nonexistent/reflexbot/token
 )"),
-            at(3) + "access_token_file: cannot read the access token file "
-                    "/nonexistent/reflexbot/token: No such file or directory");
+            at(3) +
+                "access_token_file: cannot read the access token file "
+                "/nonexistent/reflexbot/token: No such file or directory");
 }
 
 TEST_F(ConfigTest, EmptyTokenFileIsAnError) {
@@ -316,8 +325,9 @@ TEST_F(ConfigTest, TokenWithInnerWhitespaceIsRejectedWithoutPrintingIt) {
 user_id: "@reflexbot:example.org"
 access_token_file: two_lines
 )");
-  EXPECT_EQ(error, at(3) + "access_token_file: the access token must be a single word; the file "
-                           "contains spaces or line breaks inside");
+  EXPECT_EQ(error, at(3) +
+                       "access_token_file: the access token must be a single word; the file "
+                       "contains spaces or line breaks inside");
   EXPECT_EQ(error.find("secret"), std::string::npos);
 }
 
@@ -356,8 +366,9 @@ TEST_F(ConfigTest, SyntaxErrorNamesFileAndLine) {
 }
 
 TEST_F(ConfigTest, SecondDocumentIsAnError) {
-  EXPECT_EQ(error_of(std::string(minimal) + "---\nlanguage: en\n"),
-            at(5) + "only one YAML document is allowed; remove the \"---\" separator and what follows");
+  EXPECT_EQ(
+      error_of(std::string(minimal) + "---\nlanguage: en\n"),
+      at(5) + "only one YAML document is allowed; remove the \"---\" separator and what follows");
 }
 
 TEST_F(ConfigTest, DocumentMustBeAMapping) {
@@ -386,14 +397,16 @@ TEST_F(ConfigTest, HomeserverMustBeAnHttpUrl) {
 user_id: "@reflexbot:example.org"
 access_token_file: token
 )"),
-            at(1) + "homeserver: expected an http:// or https:// URL such as "
-                    "\"https://matrix.example.org\", got \"matrix.example.org\"");
+            at(1) +
+                "homeserver: expected an http:// or https:// URL such as "
+                "\"https://matrix.example.org\", got \"matrix.example.org\"");
   EXPECT_EQ(error_of(R"(homeserver: "https://"
 user_id: "@reflexbot:example.org"
 access_token_file: token
 )"),
-            at(1) + "homeserver: expected an http:// or https:// URL such as "
-                    "\"https://matrix.example.org\", got \"https://\"");
+            at(1) +
+                "homeserver: expected an http:// or https:// URL such as "
+                "\"https://matrix.example.org\", got \"https://\"");
 }
 
 TEST_F(ConfigTest, UserIdMustHaveLocalpartAndServer) {
@@ -401,22 +414,25 @@ TEST_F(ConfigTest, UserIdMustHaveLocalpartAndServer) {
 user_id: reflexbot
 access_token_file: token
 )"),
-            at(2) + "user_id: expected a Matrix user id such as \"@reflexbot:example.org\", got "
-                    "\"reflexbot\"");
+            at(2) +
+                "user_id: expected a Matrix user id such as \"@reflexbot:example.org\", got "
+                "\"reflexbot\"");
   EXPECT_EQ(error_of(R"(homeserver: https://matrix.example.org
 user_id: "@:example.org"
 access_token_file: token
 )"),
-            at(2) + "user_id: expected a Matrix user id such as \"@reflexbot:example.org\", got "
-                    "\"@:example.org\"");
+            at(2) +
+                "user_id: expected a Matrix user id such as \"@reflexbot:example.org\", got "
+                "\"@:example.org\"");
 }
 
 TEST_F(ConfigTest, LanguageAndLogLevelAreChecked) {
   EXPECT_EQ(error_of(std::string(minimal) + "language: fr\n"),
             at(4) + "language: expected de or en, got \"fr\"");
   EXPECT_EQ(error_of(std::string(minimal) + "log_level: verbose\n"),
-            at(4) + "log_level: expected one of trace, debug, info, warn, error, critical, off, got "
-                    "\"verbose\"");
+            at(4) +
+                "log_level: expected one of trace, debug, info, warn, error, critical, off, got "
+                "\"verbose\"");
   EXPECT_EQ(error_of(std::string(minimal) + "language:\n"),
             at(4) + "language: expected de or en, got nothing");
 }
@@ -429,8 +445,9 @@ TEST_F(ConfigTest, IntegersAreRangeChecked) {
   EXPECT_EQ(error_of(std::string(minimal) + "moderator_level: -1\n"),
             at(4) + "moderator_level: expected an integer between 0 and 1000000, got \"-1\"");
   EXPECT_EQ(error_of(std::string(minimal) + "moderator_level: 99999999999999999999\n"),
-            at(4) + "moderator_level: expected an integer between 0 and 1000000, got "
-                    "\"99999999999999999999\"");
+            at(4) +
+                "moderator_level: expected an integer between 0 and 1000000, got "
+                "\"99999999999999999999\"");
   EXPECT_EQ(error_of(std::string(minimal) + "moderator_level: 5.5\n"),
             at(4) + "moderator_level: expected an integer between 0 and 1000000, got \"5.5\"");
   EXPECT_EQ(error_of(std::string(minimal) + "moderator_level: [50]\n"),
@@ -442,8 +459,9 @@ TEST_F(ConfigTest, RequestTimeoutMustExceedTheSyncTimeout) {
   request_timeout_ms: 60000
   timeout_ms: 60000
 )"),
-            at(5) + "sync.request_timeout_ms: expected an integer between 60001 and 900000, got "
-                    "\"60000\"");
+            at(5) +
+                "sync.request_timeout_ms: expected an integer between 60001 and 900000, got "
+                "\"60000\"");
 }
 
 TEST_F(ConfigTest, RetryMaxMustNotBeBelowInitial) {
@@ -473,8 +491,9 @@ TEST_F(ConfigTest, RoomsAreValidated) {
   EXPECT_EQ(error_of(rooms + "  - room_id: \"!b:example.org\"\n    city: \" \"\n"),
             at(8) + "rooms[1].city: expected a city name, got an empty text");
   EXPECT_EQ(error_of(rooms + "  - room_id: \"#leipzig:example.org\"\n    city: Leipzig\n"),
-            at(7) + "rooms[1].room_id: expected a room id such as \"!abc:example.org\", got "
-                    "\"#leipzig:example.org\" (a room alias; use the room id from the room settings)");
+            at(7) +
+                "rooms[1].room_id: expected a room id such as \"!abc:example.org\", got "
+                "\"#leipzig:example.org\" (a room alias; use the room id from the room settings)");
   EXPECT_EQ(error_of(rooms + "  - \"!b:example.org\"\n"),
             at(7) + "rooms[1]: expected a mapping with room_id and city, got \"!b:example.org\"");
 }
@@ -486,8 +505,9 @@ TEST_F(ConfigTest, DuplicateRoomIdsAreRejected) {
   - room_id: "!a:example.org"
     city: Leipzig
 )"),
-            at(7) + "rooms[1].room_id: duplicate room id \"!a:example.org\", already listed as "
-                    "rooms[0] on line 5");
+            at(7) +
+                "rooms[1].room_id: duplicate room id \"!a:example.org\", already listed as "
+                "rooms[0] on line 5");
 }
 
 TEST_F(ConfigTest, RoomVersion12IdsWithoutServerAreAccepted) {
@@ -503,8 +523,9 @@ network_room: "!net:example.org"
 
 TEST_F(ConfigTest, NetworkRoomMustBeARoomId) {
   EXPECT_EQ(error_of(std::string(minimal) + "network_room: \"#netz:example.org\"\n"),
-            at(4) + "network_room: expected a room id such as \"!abc:example.org\", got "
-                    "\"#netz:example.org\"");
+            at(4) +
+                "network_room: expected a room id such as \"!abc:example.org\", got "
+                "\"#netz:example.org\"");
 }
 
 TEST_F(ConfigTest, DeviceIdMustNotBeEmpty) {
@@ -517,14 +538,17 @@ TEST_F(ConfigTest, AllowlistEntriesAreValidated) {
   - example.org
   - "*.example.org"
 )"),
-            at(6) + "invite_allowlist[1]: expected a user id such as \"@moderation:example.org\" or "
-                    "a server name such as \"example.org\", got \"*.example.org\"");
+            at(6) +
+                "invite_allowlist[1]: expected a user id such as \"@moderation:example.org\" or "
+                "a server name such as \"example.org\", got \"*.example.org\"");
   EXPECT_EQ(error_of(std::string(minimal) + "invite_allowlist:\n  - \"@:example.org\"\n"),
-            at(5) + "invite_allowlist[0]: expected a user id such as \"@moderation:example.org\" or "
-                    "a server name such as \"example.org\", got \"@:example.org\"");
+            at(5) +
+                "invite_allowlist[0]: expected a user id such as \"@moderation:example.org\" or "
+                "a server name such as \"example.org\", got \"@:example.org\"");
   EXPECT_EQ(error_of(std::string(minimal) + "invite_allowlist: example.org\n"),
-            at(4) + "invite_allowlist: expected a list of user ids (@user:server) and server names, "
-                    "got \"example.org\"");
+            at(4) +
+                "invite_allowlist: expected a list of user ids (@user:server) and server names, "
+                "got \"example.org\"");
 }
 
 Config with_allowlist(std::vector<std::string> allowlist) {

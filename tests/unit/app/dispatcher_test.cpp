@@ -20,19 +20,27 @@ const std::string kRoom = "!krisenstab:example.org";
 
 json message(const std::string& id, const std::string& sender, const std::string& body,
              const std::string& msgtype = "m.text") {
-  return {{"type", "m.room.message"}, {"event_id", id}, {"sender", sender},
-          {"origin_server_ts", 1700000000000}, {"content", {{"msgtype", msgtype}, {"body", body}}}};
+  return {{"type", "m.room.message"},
+          {"event_id", id},
+          {"sender", sender},
+          {"origin_server_ts", 1700000000000},
+          {"content", {{"msgtype", msgtype}, {"body", body}}}};
 }
 
 json member(const std::string& id, const std::string& user, const std::string& membership) {
-  return {{"type", "m.room.member"}, {"event_id", id}, {"sender", user}, {"state_key", user},
-          {"origin_server_ts", 1700000000000}, {"content", {{"membership", membership}}}};
+  return {{"type", "m.room.member"},
+          {"event_id", id},
+          {"sender", user},
+          {"state_key", user},
+          {"origin_server_ts", 1700000000000},
+          {"content", {{"membership", membership}}}};
 }
 
 json encryption(const std::string& id) {
-  return {{"type", "m.room.encryption"}, {"event_id", id}, {"sender", "@anna:example.org"},
-          {"state_key", ""}, {"origin_server_ts", 1700000000000},
-          {"content", {{"algorithm", "m.megolm.v1.aes-sha2"}}}};
+  return {
+      {"type", "m.room.encryption"},       {"event_id", id},
+      {"sender", "@anna:example.org"},     {"state_key", ""},
+      {"origin_server_ts", 1700000000000}, {"content", {{"algorithm", "m.megolm.v1.aes-sha2"}}}};
 }
 
 class DispatcherTest : public ::testing::Test {
@@ -119,7 +127,8 @@ TEST_F(DispatcherTest, PingQueuesOneNoticeReplyWithEmptyMentions) {
 
 TEST_F(DispatcherTest, AReplayedBatchIsNotAnsweredTwice) {
   seed_joined_room();
-  const json batch = body("s1", {{kRoom, joined({message("$ping", "@anna:example.org", "!ping")})}});
+  const json batch =
+      body("s1", {{kRoom, joined({message("$ping", "@anna:example.org", "!ping")})}});
   sync(batch);
   sync(batch);  // e.g. the homeserver repeats events after a restart
   EXPECT_EQ(sent_contents().size(), 1u);
@@ -173,12 +182,17 @@ TEST_F(DispatcherTest, InANewlyJoinedRoomOnlyWhatFollowsOurJoinIsAnswered) {
 TEST_F(DispatcherTest, InvitesAreAcceptedOnlyFromTheAllowlist) {
   auto invite = [](const std::string& inviter) {
     return json{{"invite_state",
-                 {{"events", {{{"type", "m.room.member"}, {"sender", inviter}, {"state_key", kBot},
-                               {"content", {{"membership", "invite"}}}}}}}}};
+                 {{"events",
+                   {{{"type", "m.room.member"},
+                     {"sender", inviter},
+                     {"state_key", kBot},
+                     {"content", {{"membership", "invite"}}}}}}}}};
   };
   json batch = {{"next_batch", "s1"},
-                {"rooms", {{"invite", {{"!ok:example.org", invite("@moderation:example.org")},
-                                       {"!spam:evil.org", invite("@spam:evil.org")}}}}}};
+                {"rooms",
+                 {{"invite",
+                   {{"!ok:example.org", invite("@moderation:example.org")},
+                    {"!spam:evil.org", invite("@spam:evil.org")}}}}}};
   sync(batch);
   sync(batch);  // still invited in the next sync: no second join
   auto rows = store_->pending_outbox(10);
@@ -233,7 +247,8 @@ TEST_F(DispatcherTest, MissedEventsOfALimitedTimelineComeFirstAndAreAnswered) {
 
 TEST_F(DispatcherTest, ABodyThatBreaksMidStreamIsRolledBack) {
   seed_joined_room();
-  std::string good = body("s1", {{kRoom, joined({message("$ping", "@anna:example.org", "!ping")})}}).dump();
+  std::string good =
+      body("s1", {{kRoom, joined({message("$ping", "@anna:example.org", "!ping")})}}).dump();
   auto outline = matrix::parse_sync_outline(good, kBot);
   ASSERT_TRUE(outline);
   std::string truncated = good.substr(0, good.size() - 5);

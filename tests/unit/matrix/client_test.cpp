@@ -76,7 +76,8 @@ TEST(UrlEncode, KeepsUnreservedAndEncodesEverythingElse) {
 }
 
 TEST_F(ClientTest, LoginPostsPasswordIdentifierAndDeviceWithoutAuthorization) {
-  transport.respond(200, R"({"access_token":"syt_new","user_id":"@bot:hs.example","device_id":"REFLEXDEV"})");
+  transport.respond(
+      200, R"({"access_token":"syt_new","user_id":"@bot:hs.example","device_id":"REFLEXDEV"})");
   Client client(transport, settings("hunter2"));
   auto identity = run(client.login());
   ASSERT_TRUE(identity.has_value()) << identity.error().describe();
@@ -210,8 +211,7 @@ TEST_F(ClientTest, MessagesQueryGoesBackwardsFromToWithLimit) {
 TEST_F(ClientTest, SendPutsTheContentAsGivenUnderEncodedRoomTypeAndTxn) {
   transport.respond(200, R"({"event_id":"$ev1:b.c"})");
   Client client(transport, settings());
-  const std::string content =
-      R"({"msgtype":"m.notice","body":"pong ä","m.mentions":{}})";
+  const std::string content = R"({"msgtype":"m.notice","body":"pong ä","m.mentions":{}})";
   auto event_id = run(client.send("!a:b.c", "m.room.message", "rb/1 2", content));
   ASSERT_TRUE(event_id.has_value()) << event_id.error().describe();
   EXPECT_EQ(*event_id, "$ev1:b.c");
@@ -258,8 +258,9 @@ TEST_F(ClientTest, JoinAndLeavePostAnEmptyObject) {
 // --- error mapping ---
 
 TEST_F(ClientTest, RateLimitRetryAfterHeaderInSecondsWinsOverBody) {
-  auto error = error_for(429, R"({"errcode":"M_LIMIT_EXCEEDED","error":"Too many","retry_after_ms":5000})",
-                         {{"Retry-After", "2"}});
+  auto error =
+      error_for(429, R"({"errcode":"M_LIMIT_EXCEEDED","error":"Too many","retry_after_ms":5000})",
+                {{"Retry-After", "2"}});
   EXPECT_EQ(error.http_status, 429);
   EXPECT_EQ(error.errcode, "M_LIMIT_EXCEEDED");
   EXPECT_EQ(error.message, "Too many");
@@ -371,7 +372,8 @@ TEST_F(ClientTest, TransportErrorKindAndMessageArePreserved) {
 
 TEST_F(ClientTest, UnknownTokenWithPasswordLogsInAndRetriesOnceWithTheNewToken) {
   transport.respond(401, R"({"errcode":"M_UNKNOWN_TOKEN","error":"Invalid access token"})");
-  transport.respond(200, R"({"access_token":"syt_fresh","user_id":"@bot:hs.example","device_id":"REFLEXDEV"})");
+  transport.respond(
+      200, R"({"access_token":"syt_fresh","user_id":"@bot:hs.example","device_id":"REFLEXDEV"})");
   transport.respond(200, R"({"event_id":"$ev2"})");
   Client client(transport, settings("hunter2"));
   const std::string content = R"({"msgtype":"m.notice","body":"hi"})";
@@ -417,7 +419,8 @@ TEST_F(ClientTest, RefusedReloginIsReportedAsTheTokenError) {
   EXPECT_TRUE(result.error().unknown_token());
   EXPECT_EQ(result.error().http_status, 401);
   EXPECT_FALSE(result.error().transient());
-  EXPECT_NE(result.error().message.find("M_FORBIDDEN"), std::string::npos) << result.error().message;
+  EXPECT_NE(result.error().message.find("M_FORBIDDEN"), std::string::npos)
+      << result.error().message;
   EXPECT_EQ(result.error().message.find("wrong"), std::string::npos) << "password leaked";
   ASSERT_EQ(transport.requests().size(), 2u);  // the original request is not sent again
   EXPECT_EQ(transport.request(1).url, url("/login"));
@@ -436,7 +439,8 @@ TEST_F(ClientTest, ReloginThatCannotReachTheServerIsTransient) {
 }
 
 TEST_F(ClientTest, UnknownTokenWithoutPasswordIsReturned) {
-  transport.respond(401, R"({"errcode":"M_UNKNOWN_TOKEN","error":"Invalid access token","soft_logout":false})");
+  transport.respond(
+      401, R"({"errcode":"M_UNKNOWN_TOKEN","error":"Invalid access token","soft_logout":false})");
   Client client(transport, settings());
   EXPECT_FALSE(client.has_password());
   auto result = run(client.send("!a:b.c", "m.room.message", "t1", "{}"));

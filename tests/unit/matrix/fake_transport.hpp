@@ -30,7 +30,8 @@ class FakeTransport final : public net::Transport {
   /// Queues an HTTP response; header names are lower-cased as the real transport does.
   void respond(long status, std::string body, std::vector<net::Header> headers = {}) {
     for (auto& header : headers) {
-      for (auto& c : header.name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      for (auto& c : header.name)
+        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     }
     net::Response response;
     response.status = status;
@@ -42,9 +43,8 @@ class FakeTransport final : public net::Transport {
   /// Queues a failure below HTTP.
   void fail(net::TransportErrorKind kind, std::string message = "scripted failure",
             int curl_code = 7) {
-    script_.push_back(
-        Step{net::Result(Unexpected{net::TransportError{kind, curl_code, std::move(message)}}),
-             false});
+    script_.push_back(Step{
+        net::Result(Unexpected{net::TransportError{kind, curl_code, std::move(message)}}), false});
   }
 
   /// Queues a response that is held back until release() (or shutdown(): cancelled).
@@ -67,8 +67,8 @@ class FakeTransport final : public net::Transport {
     if (hook_) hook_(requests_.back());
     if (script_.empty()) {
       ADD_FAILURE() << "unscripted request: " << request.method << " " << request.url;
-      co_return net::Result(Unexpected{
-          net::TransportError{net::TransportErrorKind::other, 0, "script exhausted"}});
+      co_return net::Result(
+          Unexpected{net::TransportError{net::TransportErrorKind::other, 0, "script exhausted"}});
     }
     Step step = std::move(script_.front());
     script_.pop_front();

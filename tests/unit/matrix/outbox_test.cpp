@@ -39,7 +39,8 @@ ClientSettings settings(std::string token = "syt_token", std::string password = 
 }
 
 std::string notice(const std::string& text) {
-  return nlohmann::json{{"msgtype", "m.notice"}, {"body", text}, {"m.mentions", nlohmann::json::object()}}
+  return nlohmann::json{
+      {"msgtype", "m.notice"}, {"body", text}, {"m.mentions", nlohmann::json::object()}}
       .dump();
 }
 
@@ -69,8 +70,8 @@ class OutboxTest : public ::testing::Test {
   }
 
   Outbox make_outbox(Client& client) {
-    return Outbox(client, store, sleeper, Backoff({milliseconds(500), milliseconds(60000)},
-                                                  [] { return 0.0; }),
+    return Outbox(client, store, sleeper,
+                  Backoff({milliseconds(500), milliseconds(60000)}, [] { return 0.0; }),
                   [] { return kNow; });
   }
 
@@ -232,19 +233,20 @@ TEST_F(OutboxTest, RateLimitRetryAfterMsInBody) {
 TEST_F(OutboxTest, RateLimitDoesNotAdvanceTheBackoffAndSuccessResetsIt) {
   const std::string first = queue("k1", notice("one"));
   const std::string second = queue("k2", notice("two"));
-  transport.respond(500, "{}");                                               // backoff 250
+  transport.respond(500, "{}");                                                       // backoff 250
   transport.respond(429, R"({"errcode":"M_LIMIT_EXCEEDED","retry_after_ms":1500})");  // 1500
-  transport.respond(500, "{}");                                               // backoff 500
-  transport.respond(200, R"({"event_id":"$1"})");                              // reset
-  transport.respond(503, "{}");                                               // backoff 250 again
+  transport.respond(500, "{}");                                                       // backoff 500
+  transport.respond(200, R"({"event_id":"$1"})");                                     // reset
+  transport.respond(503, "{}");  // backoff 250 again
   transport.respond(200, R"({"event_id":"$2"})");
   Client client = make_client();
   Outbox outbox = make_outbox(client);
   EXPECT_EQ(flush(outbox), std::nullopt);
   EXPECT_EQ(sleeper.delays(), (std::vector<milliseconds>{milliseconds(250), milliseconds(1500),
                                                          milliseconds(500), milliseconds(250)}));
-  EXPECT_EQ(urls(), (std::vector<std::string>{send_url(first), send_url(first), send_url(first),
-                                              send_url(first), send_url(second), send_url(second)}));
+  EXPECT_EQ(urls(),
+            (std::vector<std::string>{send_url(first), send_url(first), send_url(first),
+                                      send_url(first), send_url(second), send_url(second)}));
   EXPECT_EQ(row_by_txn(first).remote_event_id, "$1");
   EXPECT_EQ(row_by_txn(second).remote_event_id, "$2");
 }
@@ -305,7 +307,8 @@ TEST_F(OutboxTest, RowsGoOutInInsertionOrder) {
     contents.push_back(notice("message " + std::to_string(i)));
     txns.push_back(queue(keys[i], contents.back()));
   }
-  for (int i = 0; i < 5; ++i) transport.respond(200, R"({"event_id":"$e)" + std::to_string(i) + "\"}");
+  for (int i = 0; i < 5; ++i)
+    transport.respond(200, R"({"event_id":"$e)" + std::to_string(i) + "\"}");
 
   Client client = make_client();
   Outbox outbox = make_outbox(client);
@@ -328,7 +331,8 @@ TEST_F(OutboxTest, MoreRowsThanOnePageAreAllSentInOrder) {
   Outbox outbox = make_outbox(client);
   EXPECT_EQ(flush(outbox), std::nullopt);
   ASSERT_EQ(transport.requests().size(), 150u);
-  for (std::size_t i = 0; i < txns.size(); ++i) EXPECT_EQ(transport.request(i).url, send_url(txns[i]));
+  for (std::size_t i = 0; i < txns.size(); ++i)
+    EXPECT_EQ(transport.request(i).url, send_url(txns[i]));
   EXPECT_EQ(store.counts().outbox_sent, 150);
 }
 
@@ -355,9 +359,8 @@ TEST_F(OutboxTest, JoinAndLeaveRowsPostToTheRoomEndpoints) {
   std::vector<std::tuple<std::string, std::string, std::optional<std::string>>> rows;
   while (s.step()) rows.emplace_back(s.column_text(0), s.column_text(1), s.column_optional_text(2));
   using RowTuple = std::tuple<std::string, std::string, std::optional<std::string>>;
-  EXPECT_EQ(rows, (std::vector<RowTuple>{{"send", "sent", "$before"},
-                                         {"join", "sent", ""},
-                                         {"leave", "sent", ""}}));
+  EXPECT_EQ(rows, (std::vector<RowTuple>{
+                      {"send", "sent", "$before"}, {"join", "sent", ""}, {"leave", "sent", ""}}));
 }
 
 TEST_F(OutboxTest, JoinIsRetriedOnServerErrors) {
@@ -450,8 +453,8 @@ TEST_F(OutboxTest, ReloginOutageIsWaitedOutWithTheSameTxn) {
   Outbox outbox = make_outbox(client);
   EXPECT_EQ(flush(outbox), std::nullopt);
   const std::string login = std::string(kBase) + "/login";
-  EXPECT_EQ(urls(), (std::vector<std::string>{send_url(txn), login, send_url(txn), login,
-                                              send_url(txn)}));
+  EXPECT_EQ(urls(),
+            (std::vector<std::string>{send_url(txn), login, send_url(txn), login, send_url(txn)}));
   EXPECT_EQ(sleeper.delays(), (std::vector<milliseconds>{milliseconds(250)}));
   EXPECT_EQ(row_by_txn(txn).remote_event_id, "$ok");
 }

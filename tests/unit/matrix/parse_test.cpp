@@ -34,8 +34,8 @@ std::string sync_error(std::string body) {
 
 // A /sync body with one joined room whose timeline holds `events` (a JSON array's inside).
 std::string sync_with_timeline(const std::string& events) {
-  return R"({"next_batch":"s1","rooms":{"join":{"!r:example.org":{"timeline":{"events":[)" + events +
-         R"(],"limited":false}}}}})";
+  return R"({"next_batch":"s1","rooms":{"join":{"!r:example.org":{"timeline":{"events":[)" +
+         events + R"(],"limited":false}}}}})";
 }
 
 const JoinedRoom* find_room(const SyncBatch& batch, const std::string& room_id) {
@@ -55,7 +55,8 @@ const Event* find_event(const std::vector<Event>& events, const std::string& eve
 // The single timeline event of a sync_with_timeline body.
 Event single_event(const std::string& event_json) {
   SyncBatch batch = sync_ok(sync_with_timeline(event_json));
-  EXPECT_TRUE(batch.malformed.empty()) << (batch.malformed.empty() ? "" : batch.malformed[0].reason);
+  EXPECT_TRUE(batch.malformed.empty())
+      << (batch.malformed.empty() ? "" : batch.malformed[0].reason);
   if (batch.joined.size() != 1 || batch.joined[0].timeline.size() != 1) {
     ADD_FAILURE() << "expected exactly one event";
     return {};
@@ -123,9 +124,10 @@ TEST_F(FullSync, TimelineOrderAndRoomId) {
     ids.push_back(event.event_id);
     EXPECT_EQ(event.room_id, "!kreis-nord:example.org");
   }
-  EXPECT_EQ(ids, (std::vector<std::string>{"$msg-1", "$msg-2-reply", "$msg-3-edit", "$msg-4-thread", "$react-1",
-                                           "$redact-1", "$member-dora", "$custom-1"}));
-  for (const auto& event : batch_.joined[0].state) EXPECT_EQ(event.room_id, "!kreis-nord:example.org");
+  EXPECT_EQ(ids, (std::vector<std::string>{"$msg-1", "$msg-2-reply", "$msg-3-edit", "$msg-4-thread",
+                                           "$react-1", "$redact-1", "$member-dora", "$custom-1"}));
+  for (const auto& event : batch_.joined[0].state)
+    EXPECT_EQ(event.room_id, "!kreis-nord:example.org");
 }
 
 TEST_F(FullSync, HtmlMessage) {
@@ -226,16 +228,19 @@ TEST_F(FullSync, CreateV12WithAdditionalCreators) {
 TEST_F(FullSync, PowerLevelsWithStringNumbers) {
   const auto& levels = std::get<PowerLevels>(state_event("$pl-nord").content);
   EXPECT_EQ(levels.users, (std::map<std::string, std::int64_t>{{"@reflexbot:example.org", 50},
-                                                                {"@dora:example.org", 100}}));
+                                                               {"@dora:example.org", 100}}));
   EXPECT_EQ(levels.users_default, 0);
-  EXPECT_EQ(levels.events, (std::map<std::string, std::int64_t>{{"m.room.name", 50}, {"m.room.power_levels", 100}}));
+  EXPECT_EQ(levels.events, (std::map<std::string, std::int64_t>{{"m.room.name", 50},
+                                                                {"m.room.power_levels", 100}}));
   EXPECT_EQ(levels.events_default, 0);
   EXPECT_EQ(levels.state_default, 50);
 }
 
 TEST_F(FullSync, NameEncryptionMember) {
-  EXPECT_EQ(std::get<RoomName>(state_event("$name-nord").content).name, "Kreisverband Nord – Einsatznachbereitung");
-  EXPECT_EQ(std::get<Encryption>(state_event("$enc-nord").content).algorithm, "m.megolm.v1.aes-sha2");
+  EXPECT_EQ(std::get<RoomName>(state_event("$name-nord").content).name,
+            "Kreisverband Nord – Einsatznachbereitung");
+  EXPECT_EQ(std::get<Encryption>(state_event("$enc-nord").content).algorithm,
+            "m.megolm.v1.aes-sha2");
   const auto& member = std::get<Member>(state_event("$member-bot").content);
   EXPECT_EQ(member.membership, "join");
   EXPECT_EQ(member.displayname, "Reflexbot");
@@ -251,7 +256,8 @@ TEST_F(FullSync, OnlyOwnInviteWithInviter) {
 
 TEST(ParseEvent, FieldsInUnusualOrder) {
   // content before type, unsigned last, event_id in the middle.
-  Event event = single_event(R"({"content":{"body":"zuerst der Inhalt","m.relates_to":{"event_id":"$t",
+  Event event =
+      single_event(R"({"content":{"body":"zuerst der Inhalt","m.relates_to":{"event_id":"$t",
       "rel_type":"m.replace"},"m.new_content":{"body":"neu","msgtype":"m.text"},"msgtype":"m.emote"},
       "origin_server_ts":17,"event_id":"$odd","sender":"@a:x","type":"m.room.message","unsigned":{"age":1}})");
   EXPECT_EQ(event.event_id, "$odd");
@@ -268,7 +274,8 @@ TEST(ParseEvent, FieldsInUnusualOrder) {
 }
 
 TEST(ParseEvent, FormattedBodyBeforeFormat) {
-  Event event = single_event(R"({"type":"m.room.message","content":{"formatted_body":"<i>x</i>","body":"x",
+  Event event =
+      single_event(R"({"type":"m.room.message","content":{"formatted_body":"<i>x</i>","body":"x",
       "msgtype":"m.text","format":"org.matrix.custom.html"},"event_id":"$f","sender":"@a:x","origin_server_ts":1})");
   const auto& message = std::get<RoomMessage>(event.content);
   ASSERT_TRUE(message.formatted_body.has_value());
@@ -283,7 +290,8 @@ TEST(ParseEvent, NewContentIgnoredWithoutReplace) {
 }
 
 TEST(ParseEvent, EscapesAndUnicodeAreDecoded) {
-  Event event = single_event(R"({"type":"m.room.message","event_id":"$e","sender":"@a:x","origin_server_ts":1,
+  Event event =
+      single_event(R"({"type":"m.room.message","event_id":"$e","sender":"@a:x","origin_server_ts":1,
       "content":{"msgtype":"m.text","body":"Gr\u00fc\u00dfe \"zitiert\"\nZeile 2 \ud83d\udc4d"}})");
   EXPECT_EQ(std::get<RoomMessage>(event.content).body, "Grüße \"zitiert\"\nZeile 2 👍");
 }
@@ -295,7 +303,8 @@ TEST(ParseEvent, EscapedKeyStillMatches) {
 }
 
 TEST(ParseEvent, UnknownFieldsIgnored) {
-  Event event = single_event(R"({"type":"m.room.message","future_field":{"a":[1,2,{"b":null}]},"event_id":"$u",
+  Event event = single_event(
+      R"({"type":"m.room.message","future_field":{"a":[1,2,{"b":null}]},"event_id":"$u",
       "sender":"@a:x","origin_server_ts":5,"hashes":{"sha256":"abc"},"content":{"msgtype":"m.text","body":"b",
       "org.example.extra":[true,false]},"depth":12})");
   EXPECT_EQ(event.event_id, "$u");
@@ -303,7 +312,8 @@ TEST(ParseEvent, UnknownFieldsIgnored) {
 }
 
 TEST(ParseEvent, RedactionPreV11UsesTopLevelRedacts) {
-  Event event = single_event(R"({"type":"m.room.redaction","redacts":"$old-target","content":{"reason":"Spam"},
+  Event event = single_event(
+      R"({"type":"m.room.redaction","redacts":"$old-target","content":{"reason":"Spam"},
       "event_id":"$red","sender":"@mod:x","origin_server_ts":1})");
   const auto& redaction = std::get<Redaction>(event.content);
   EXPECT_EQ(redaction.redacts, "$old-target");
@@ -326,7 +336,8 @@ TEST(ParseEvent, RedactionWithoutTargetIsMalformed) {
 
 TEST(ParseEvent, RedactedMessageHasEmptyContent) {
   // unsigned (with redacted_because) after the empty content.
-  Event event = single_event(R"({"type":"m.room.message","content":{},"event_id":"$gone","sender":"@a:x",
+  Event event =
+      single_event(R"({"type":"m.room.message","content":{},"event_id":"$gone","sender":"@a:x",
       "origin_server_ts":3,"unsigned":{"redacted_because":{"type":"m.room.redaction","content":{"redacts":"$gone"}}}})");
   EXPECT_TRUE(event.redacted);
   const auto& message = std::get<RoomMessage>(event.content);
@@ -336,20 +347,23 @@ TEST(ParseEvent, RedactedMessageHasEmptyContent) {
 }
 
 TEST(ParseEvent, RedactedReactionHasEmptyRelation) {
-  Event event = single_event(R"({"unsigned":{"redacted_because":{}},"type":"m.reaction","content":{},
+  Event event =
+      single_event(R"({"unsigned":{"redacted_because":{}},"type":"m.reaction","content":{},
       "event_id":"$r","sender":"@a:x","origin_server_ts":3})");
   EXPECT_TRUE(event.redacted);
   EXPECT_EQ(std::get<Reaction>(event.content).relates_to.event_id, "");
 }
 
 TEST(ParseEvent, RedactedBecauseNullIsNotRedacted) {
-  MalformedEvent m = single_malformed(R"({"type":"m.room.message","content":{},"event_id":"$x","sender":"@a:x",
+  MalformedEvent m =
+      single_malformed(R"({"type":"m.room.message","content":{},"event_id":"$x","sender":"@a:x",
       "origin_server_ts":3,"unsigned":{"redacted_because":null}})");
   EXPECT_EQ(m.reason, "content.msgtype missing");
 }
 
 TEST(ParseEvent, PowerLevelsDefaultsWhenMissing) {
-  Event event = single_event(R"({"type":"m.room.power_levels","state_key":"","content":{"users":{"@a:x":100}},
+  Event event =
+      single_event(R"({"type":"m.room.power_levels","state_key":"","content":{"users":{"@a:x":100}},
       "event_id":"$pl","sender":"@a:x","origin_server_ts":1})");
   const auto& levels = std::get<PowerLevels>(event.content);
   EXPECT_EQ(levels.users, (std::map<std::string, std::int64_t>{{"@a:x", 100}}));
@@ -360,7 +374,8 @@ TEST(ParseEvent, PowerLevelsDefaultsWhenMissing) {
 }
 
 TEST(ParseEvent, PowerLevelsStringsNegativeAndNull) {
-  Event event = single_event(R"({"type":"m.room.power_levels","state_key":"","content":{"users":{"@a:x":"-5",
+  Event event =
+      single_event(R"({"type":"m.room.power_levels","state_key":"","content":{"users":{"@a:x":"-5",
       "@b:x":" 75 ","@c:x":null},"users_default":"10","events_default":"+20","state_default":null,
       "events":{"m.room.message":"0"}},"event_id":"$pl","sender":"@a:x","origin_server_ts":1})");
   const auto& levels = std::get<PowerLevels>(event.content);
@@ -372,17 +387,20 @@ TEST(ParseEvent, PowerLevelsStringsNegativeAndNull) {
 }
 
 TEST(ParseEvent, PowerLevelsNonIntegerIsMalformed) {
-  MalformedEvent m = single_malformed(R"({"type":"m.room.power_levels","state_key":"","content":{"users":{
+  MalformedEvent m =
+      single_malformed(R"({"type":"m.room.power_levels","state_key":"","content":{"users":{
       "@a:x":50.5}},"event_id":"$pl","sender":"@a:x","origin_server_ts":1})");
   EXPECT_EQ(m.event_id, "$pl");
   EXPECT_EQ(m.reason, "content.users.@a:x is not an integer");
-  m = single_malformed(R"({"type":"m.room.power_levels","state_key":"","content":{"state_default":"50x"},
+  m = single_malformed(
+      R"({"type":"m.room.power_levels","state_key":"","content":{"state_default":"50x"},
       "event_id":"$pl2","sender":"@a:x","origin_server_ts":1})");
   EXPECT_EQ(m.reason, "content.state_default is not an integer");
 }
 
 TEST(ParseEvent, CreatePreV11WithCreatorAndDefaultVersion) {
-  Event event = single_event(R"({"type":"m.room.create","state_key":"","content":{"creator":"@founder:x",
+  Event event =
+      single_event(R"({"type":"m.room.create","state_key":"","content":{"creator":"@founder:x",
       "m.federate":true},"event_id":"$c","sender":"@other:x","origin_server_ts":1})");
   const auto& create = std::get<RoomCreate>(event.content);
   EXPECT_EQ(create.room_version, "1");
@@ -391,14 +409,16 @@ TEST(ParseEvent, CreatePreV11WithCreatorAndDefaultVersion) {
 }
 
 TEST(ParseEvent, CreateSenderAfterContent) {
-  Event event = single_event(R"({"content":{"room_version":"11"},"type":"m.room.create","state_key":"",
+  Event event =
+      single_event(R"({"content":{"room_version":"11"},"type":"m.room.create","state_key":"",
       "event_id":"$c","origin_server_ts":1,"sender":"@late:x"})");
   EXPECT_EQ(std::get<RoomCreate>(event.content).creator, "@late:x");
   EXPECT_EQ(std::get<RoomCreate>(event.content).room_version, "11");
 }
 
 TEST(ParseEvent, CreateAdditionalCreatorsMustBeStrings) {
-  MalformedEvent m = single_malformed(R"({"type":"m.room.create","state_key":"","content":{"room_version":"12",
+  MalformedEvent m =
+      single_malformed(R"({"type":"m.room.create","state_key":"","content":{"room_version":"12",
       "additional_creators":["@a:x",7]},"event_id":"$c","sender":"@a:x","origin_server_ts":1})");
   EXPECT_EQ(m.reason, "content.additional_creators[] is not a string");
 }
@@ -407,7 +427,8 @@ TEST(ParseEvent, NameAbsentOrNullIsEmpty) {
   Event event = single_event(R"({"type":"m.room.name","state_key":"","content":{},"event_id":"$n",
       "sender":"@a:x","origin_server_ts":1})");
   EXPECT_EQ(std::get<RoomName>(event.content).name, "");
-  event = single_event(R"({"type":"m.room.name","state_key":"","content":{"name":null},"event_id":"$n",
+  event =
+      single_event(R"({"type":"m.room.name","state_key":"","content":{"name":null},"event_id":"$n",
       "sender":"@a:x","origin_server_ts":1})");
   EXPECT_EQ(std::get<RoomName>(event.content).name, "");
 }
@@ -419,7 +440,8 @@ TEST(ParseEvent, StateKeyNullIsAbsent) {
 }
 
 TEST(ParseEvent, ReactionWithoutKeyOrWrongRelIsMalformed) {
-  MalformedEvent m = single_malformed(R"({"type":"m.reaction","content":{"m.relates_to":{"rel_type":"m.annotation",
+  MalformedEvent m =
+      single_malformed(R"({"type":"m.reaction","content":{"m.relates_to":{"rel_type":"m.annotation",
       "event_id":"$t"}},"event_id":"$r","sender":"@a:x","origin_server_ts":1})");
   EXPECT_EQ(m.reason, "content.m.relates_to.key missing");
   m = single_malformed(R"({"type":"m.reaction","content":{"m.relates_to":{"rel_type":"m.reference",
@@ -428,7 +450,8 @@ TEST(ParseEvent, ReactionWithoutKeyOrWrongRelIsMalformed) {
 }
 
 TEST(ParseEvent, EncryptionRequiresAlgorithm) {
-  MalformedEvent m = single_malformed(R"({"type":"m.room.encryption","state_key":"","content":{},"event_id":"$e",
+  MalformedEvent m =
+      single_malformed(R"({"type":"m.room.encryption","state_key":"","content":{},"event_id":"$e",
       "sender":"@a:x","origin_server_ts":1})");
   EXPECT_EQ(m.reason, "content.algorithm missing");
 }
@@ -437,15 +460,18 @@ TEST(ParseEvent, MissingContentIsMalformedForMessages) {
   MalformedEvent m = single_malformed(R"({"type":"m.room.message","event_id":"$e","sender":"@a:x",
       "origin_server_ts":1})");
   EXPECT_EQ(m.reason, "content missing");
-  Event event = single_event(R"({"type":"org.example.nocontent","event_id":"$e","sender":"@a:x","origin_server_ts":1})");
+  Event event = single_event(
+      R"({"type":"org.example.nocontent","event_id":"$e","sender":"@a:x","origin_server_ts":1})");
   EXPECT_TRUE(std::holds_alternative<UnknownContent>(event.content));
 }
 
 TEST(ParseEvent, HugeMessageBody) {
   std::string text;
   while (text.size() < 70 * 1024) text += "Übergabe geklappt, Funk schwierig. ";
-  Event event = single_event(R"({"type":"m.room.message","event_id":"$huge","sender":"@a:x","origin_server_ts":1,
-      "content":{"msgtype":"m.text","body":")" + text + R"("}})");
+  Event event = single_event(
+      R"({"type":"m.room.message","event_id":"$huge","sender":"@a:x","origin_server_ts":1,
+      "content":{"msgtype":"m.text","body":")" +
+      text + R"("}})");
   EXPECT_EQ(std::get<RoomMessage>(event.content).body, text);
 }
 
@@ -506,8 +532,9 @@ TEST(Malformed, DeepGarbageInsideAnEvent) {
   const std::string deep = std::string(5000, '[') + std::string(5000, ']');
   SyncBatch batch = sync_ok(sync_with_timeline(
       R"({"type":"m.room.message","event_id":"$deep","sender":"@a:x","origin_server_ts":1,"content":{"msgtype":"m.text","body":)" +
-      deep + R"(}},{"type":"m.room.message","event_id":"$ok","sender":"@a:x","origin_server_ts":2,"junk":)" + deep +
-      R"(,"content":{"msgtype":"m.text","body":"fine"}})"));
+      deep +
+      R"(}},{"type":"m.room.message","event_id":"$ok","sender":"@a:x","origin_server_ts":2,"junk":)" +
+      deep + R"(,"content":{"msgtype":"m.text","body":"fine"}})"));
   ASSERT_EQ(batch.malformed.size(), 1u);
   EXPECT_EQ(batch.malformed[0].event_id, "$deep");
   EXPECT_EQ(batch.malformed[0].reason, "content.body is not a string");
@@ -518,8 +545,9 @@ TEST(Malformed, DeepGarbageInsideAnEvent) {
 TEST(Malformed, RawJsonCappedAt64KiB) {
   std::string text;
   while (text.size() < 100 * 1024) text += "Lagebericht ä ö ü ß ";
-  const std::string event = R"({"type":"m.room.message","sender":"@a:x","origin_server_ts":1,"content":{"msgtype":"m.text","body":")" +
-                            text + R"("}})";  // no event_id
+  const std::string event =
+      R"({"type":"m.room.message","sender":"@a:x","origin_server_ts":1,"content":{"msgtype":"m.text","body":")" +
+      text + R"("}})";  // no event_id
   SyncBatch batch = sync_ok(sync_with_timeline(event));
   ASSERT_EQ(batch.malformed.size(), 1u);
   const std::string& raw = batch.malformed[0].raw_json;
@@ -530,13 +558,16 @@ TEST(Malformed, RawJsonCappedAt64KiB) {
 }
 
 TEST(Malformed, WrongTypesForOptionalFields) {
-  MalformedEvent m = single_malformed(R"({"type":"m.room.message","event_id":"$e","sender":"@a:x","origin_server_ts":1,
+  MalformedEvent m = single_malformed(
+      R"({"type":"m.room.message","event_id":"$e","sender":"@a:x","origin_server_ts":1,
       "content":{"msgtype":"m.text","body":"b","m.relates_to":"x"}})");
   EXPECT_EQ(m.reason, "content.m.relates_to is not an object");
-  m = single_malformed(R"({"type":"m.room.member","state_key":"@a:x","event_id":"$e","sender":"@a:x",
+  m = single_malformed(
+      R"({"type":"m.room.member","state_key":"@a:x","event_id":"$e","sender":"@a:x",
       "origin_server_ts":1,"content":{"membership":"join","displayname":5}})");
   EXPECT_EQ(m.reason, "content.displayname is not a string");
-  m = single_malformed(R"({"type":"m.room.message","event_id":"$e","sender":"@a:x","origin_server_ts":1.5,
+  m = single_malformed(
+      R"({"type":"m.room.message","event_id":"$e","sender":"@a:x","origin_server_ts":1.5,
       "content":{"msgtype":"m.text","body":"b"}})");
   EXPECT_EQ(m.reason, "origin_server_ts is not an integer");
 }
@@ -602,7 +633,8 @@ TEST(ParseSyncBody, BodyWithoutSpareCapacity) {
 
 TEST(ParseSyncBody, ParserReuseAcrossCalls) {
   SyncBatch big = sync_ok(read_fixture("sync_full.json"));
-  SyncBatch small = sync_ok(sync_with_timeline(R"({"type":"m.room.message","event_id":"$1","sender":"@a:x",
+  SyncBatch small =
+      sync_ok(sync_with_timeline(R"({"type":"m.room.message","event_id":"$1","sender":"@a:x",
       "origin_server_ts":1,"content":{"msgtype":"m.text","body":"klein"}})"));
   SyncBatch again = sync_ok(read_fixture("sync_full.json"));
   EXPECT_EQ(big.joined.at(0).timeline.size(), again.joined.at(0).timeline.size());

@@ -37,7 +37,9 @@ class RecordingSink final : public SyncSink {
   }
   void room_timeline(const std::string& room_id) override { log.push_back("room " + room_id); }
   void timeline_event(const Event& event) override { log.push_back("event " + event.event_id); }
-  void malformed(const MalformedEvent& event) override { log.push_back("malformed " + event.reason); }
+  void malformed(const MalformedEvent& event) override {
+    log.push_back("malformed " + event.reason);
+  }
   void commit(const std::string& next_batch) override {
     log.push_back("commit " + next_batch);
     token = next_batch;
@@ -51,24 +53,29 @@ class RecordingSink final : public SyncSink {
 };
 
 json message(const std::string& id) {
-  return {{"type", "m.room.message"}, {"event_id", id}, {"sender", "@anna:hs.example"},
-          {"origin_server_ts", 1}, {"content", {{"msgtype", "m.text"}, {"body", "x"}}}};
+  return {{"type", "m.room.message"},
+          {"event_id", id},
+          {"sender", "@anna:hs.example"},
+          {"origin_server_ts", 1},
+          {"content", {{"msgtype", "m.text"}, {"body", "x"}}}};
 }
 
 std::string sync_body(const std::string& next_batch, const std::vector<json>& events,
                       bool limited = false, const std::string& prev_batch = "") {
   json timeline = {{"events", json(events)}, {"limited", limited}};
   if (!prev_batch.empty()) timeline["prev_batch"] = prev_batch;
-  return json{{"next_batch", next_batch}, {"rooms", {{"join", {{kRoom, {{"timeline", timeline}}}}}}}}
+  return json{{"next_batch", next_batch},
+              {"rooms", {{"join", {{kRoom, {{"timeline", timeline}}}}}}}}
       .dump();
 }
 
 class SyncLoopTest : public ::testing::Test {
  protected:
   SyncLoop make_loop() {
-    return SyncLoop(client_, sink_, sleeper_,
-                    Backoff(BackoffPolicy{milliseconds(100), milliseconds(1000)}, [] { return 0.0; }),
-                    SyncOptions{30000, 10, 2, 100}, [this] { ++commits_; });
+    return SyncLoop(
+        client_, sink_, sleeper_,
+        Backoff(BackoffPolicy{milliseconds(100), milliseconds(1000)}, [] { return 0.0; }),
+        SyncOptions{30000, 10, 2, 100}, [this] { ++commits_; });
   }
 
   ClientSettings settings() {
@@ -98,9 +105,9 @@ TEST_F(SyncLoopTest, UploadsAFilterForTheEventsTheBotUses) {
   EXPECT_EQ(filter["room"]["timeline"]["limit"], 10);
   EXPECT_EQ(filter["room"]["state"]["lazy_load_members"], true);
   const auto& types = filter["room"]["timeline"]["types"];
-  for (const char* type : {"m.room.message", "m.reaction", "m.room.redaction", "m.room.member",
-                           "m.room.power_levels", "m.room.encryption", "m.room.name",
-                           "m.room.create"}) {
+  for (const char* type :
+       {"m.room.message", "m.reaction", "m.room.redaction", "m.room.member", "m.room.power_levels",
+        "m.room.encryption", "m.room.name", "m.room.create"}) {
     EXPECT_NE(std::find(types.begin(), types.end(), type), types.end()) << type;
   }
 }
@@ -117,9 +124,9 @@ TEST_F(SyncLoopTest, TheFirstSyncIsInitialAndLaterOnesLongPollFromTheStoredToken
             std::string(kBase) + "/sync?timeout=0&set_presence=offline&filter=7");
   EXPECT_EQ(transport_.request(2).url,
             std::string(kBase) + "/sync?timeout=30000&set_presence=offline&filter=7&since=s1");
-  EXPECT_EQ(sink_.log, (std::vector<std::string>{"begin initial", "room " + kRoom, "event $a",
-                                                 "commit s1", "begin", "room " + kRoom,
-                                                 "event $b", "commit s2"}));
+  EXPECT_EQ(sink_.log,
+            (std::vector<std::string>{"begin initial", "room " + kRoom, "event $a", "commit s1",
+                                      "begin", "room " + kRoom, "event $b", "commit s2"}));
   EXPECT_EQ(commits_, 2);
 }
 
@@ -128,12 +135,15 @@ TEST_F(SyncLoopTest, ALimitedTimelineIsFilledFromMessagesBeforeItsEvents) {
   sink_.joined.insert(kRoom);
   transport_.respond(200, sync_body("s1", {message("$e5")}, true, "p5"));
   // dir=b: newest first; page size 2 from SyncOptions.
-  transport_.respond(200, json{{"chunk", json::array({message("$e4"), message("$e3")})},
-                               {"start", "p5"}, {"end", "p3"}}.dump());
+  transport_.respond(
+      200,
+      json{{"chunk", json::array({message("$e4"), message("$e3")})}, {"start", "p5"}, {"end", "p3"}}
+          .dump());
   transport_.respond(200, json{{"chunk", json::array({message("$e2")})}, {"start", "p3"}}.dump());
   auto loop = make_loop();
   EXPECT_FALSE(run_awaitable(io_, loop.step()));
-  const std::string messages = std::string(kBase) + "/rooms/%21room%3Ahs.example/messages?dir=b&limit=2";
+  const std::string messages =
+      std::string(kBase) + "/rooms/%21room%3Ahs.example/messages?dir=b&limit=2";
   EXPECT_EQ(transport_.request(1).url, messages + "&from=p5&to=s0");
   EXPECT_EQ(transport_.request(2).url, messages + "&from=p3&to=s0");
   EXPECT_EQ(sink_.log, (std::vector<std::string>{"begin", "room " + kRoom, "event $e2", "event $e3",
@@ -158,8 +168,8 @@ TEST_F(SyncLoopTest, ServerErrorsAndRateLimitsAreRetriedWithTheRightDelays) {
   auto loop = make_loop();
   EXPECT_FALSE(run_awaitable(io_, loop.step()));
   // Backoff 100 ms, then 200 ms (jitter source 0 → the lower half), then what the server asked.
-  EXPECT_EQ(sleeper_.delays(), (std::vector<milliseconds>{milliseconds(50), milliseconds(100),
-                                                          milliseconds(1500)}));
+  EXPECT_EQ(sleeper_.delays(),
+            (std::vector<milliseconds>{milliseconds(50), milliseconds(100), milliseconds(1500)}));
   EXPECT_EQ(sink_.token, "s1");
   for (std::size_t i = 0; i < 4; ++i) {
     EXPECT_NE(transport_.request(i).url.find("since=s0"), std::string::npos);

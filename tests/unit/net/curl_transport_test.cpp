@@ -94,7 +94,8 @@ ServerRequest parse_head(std::string_view head, int connection) {
   return request;
 }
 
-std::string format_head(int status, const std::vector<Header>& headers, std::size_t content_length) {
+std::string format_head(int status, const std::vector<Header>& headers,
+                        std::size_t content_length) {
   std::string out = "HTTP/1.1 " + std::to_string(status) + " Scripted\r\n";
   for (const Header& h : headers) out += h.name + ": " + h.value + "\r\n";
   out += "Content-Length: " + std::to_string(content_length) + "\r\n\r\n";
@@ -106,8 +107,9 @@ asio::awaitable<void> serve_connection(std::shared_ptr<ServerState> state,
   std::string buffer;
   boost::system::error_code ec;
   for (;;) {
-    const std::size_t head_size = co_await asio::async_read_until(
-        *socket, asio::dynamic_buffer(buffer), "\r\n\r\n", asio::redirect_error(asio::use_awaitable, ec));
+    const std::size_t head_size =
+        co_await asio::async_read_until(*socket, asio::dynamic_buffer(buffer), "\r\n\r\n",
+                                        asio::redirect_error(asio::use_awaitable, ec));
     if (ec) co_return;
     ServerRequest request = parse_head(std::string_view(buffer).substr(0, head_size), connection);
     buffer.erase(0, head_size);
@@ -125,15 +127,18 @@ asio::awaitable<void> serve_connection(std::shared_ptr<ServerState> state,
     switch (reply.kind) {
       case Reply::Kind::respond: {
         std::string out = format_head(reply.status, reply.headers, reply.body.size()) + reply.body;
-        co_await asio::async_write(*socket, asio::buffer(out), asio::redirect_error(asio::use_awaitable, ec));
+        co_await asio::async_write(*socket, asio::buffer(out),
+                                   asio::redirect_error(asio::use_awaitable, ec));
         if (ec) co_return;
         break;
       }
       case Reply::Kind::never_answer:
         break;  // the next read ends when the client gives up and closes
       case Reply::Kind::close_mid_body: {
-        std::string out = format_head(reply.status, reply.headers, reply.body.size() + 1000) + reply.body;
-        co_await asio::async_write(*socket, asio::buffer(out), asio::redirect_error(asio::use_awaitable, ec));
+        std::string out =
+            format_head(reply.status, reply.headers, reply.body.size() + 1000) + reply.body;
+        co_await asio::async_write(*socket, asio::buffer(out),
+                                   asio::redirect_error(asio::use_awaitable, ec));
         socket->close(ec);
         co_return;
       }
@@ -202,7 +207,8 @@ using Results = std::vector<std::optional<Result>>;
 // Performs the chain's requests one after another, storing result i in (*results)[first + i].
 asio::awaitable<void> run_chain(Transport* transport, std::vector<Request> chain,
                                 std::shared_ptr<Results> results, std::size_t first,
-                                std::shared_ptr<std::size_t> remaining, std::function<void()> on_all_done) {
+                                std::shared_ptr<std::size_t> remaining,
+                                std::function<void()> on_all_done) {
   for (std::size_t i = 0; i < chain.size(); ++i) {
     (*results)[first + i] = co_await transport->perform(std::move(chain[i]));
   }
@@ -210,8 +216,8 @@ asio::awaitable<void> run_chain(Transport* transport, std::vector<Request> chain
 }
 
 // Runs the chains concurrently (each one sequentially); calls on_all_done after the last result.
-Results run_chains(asio::io_context& io, Transport& transport, std::vector<std::vector<Request>> chains,
-                   std::function<void()> on_all_done) {
+Results run_chains(asio::io_context& io, Transport& transport,
+                   std::vector<std::vector<Request>> chains, std::function<void()> on_all_done) {
   std::size_t total = 0;
   for (const auto& chain : chains) total += chain.size();
   auto results = std::make_shared<Results>(total);
@@ -219,7 +225,8 @@ Results run_chains(asio::io_context& io, Transport& transport, std::vector<std::
   std::size_t first = 0;
   for (auto& chain : chains) {
     const std::size_t size = chain.size();
-    asio::co_spawn(io, run_chain(&transport, std::move(chain), results, first, remaining, on_all_done),
+    asio::co_spawn(io,
+                   run_chain(&transport, std::move(chain), results, first, remaining, on_all_done),
                    asio::detached);
     first += size;
   }
@@ -321,7 +328,8 @@ TEST(CurlTransport, PostBodyAndMethodArriveIntact) {
   request.method = "POST";
   request.url = server.url("/_matrix/client/v3/login");
   request.headers = {{"Content-Type", "application/json"}};
-  request.body = std::string(R"({"type":"m.login.password","nul":")") + std::string(1, '\0') + "\"}";
+  request.body =
+      std::string(R"({"type":"m.login.password","nul":")") + std::string(1, '\0') + "\"}";
   const std::string body = request.body;
 
   const Result result = run_one(io, server, transport, request);
@@ -392,9 +400,10 @@ TEST(CurlTransport, RequestHeadersAreSent) {
 
 TEST(CurlTransport, GzipResponseIsDecoded) {
   // printf 'hello gzip, hello gzip, hello gzip' | gzip -n -9
-  static constexpr unsigned char gzipped[] = {
-      0x1f, 0x8b, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x02, 0x03, 0xcb, 0x48, 0xcd, 0xc9, 0xc9, 0x57, 0x48, 0xaf,
-      0xca, 0x2c, 0xd0, 0x51, 0xc8, 0xc0, 0xca, 0x06, 0x00, 0xba, 0x31, 0x8e, 0x26, 0x22, 0x00, 0x00, 0x00};
+  static constexpr unsigned char gzipped[] = {0x1f, 0x8b, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x02,
+                                              0x03, 0xcb, 0x48, 0xcd, 0xc9, 0xc9, 0x57, 0x48, 0xaf,
+                                              0xca, 0x2c, 0xd0, 0x51, 0xc8, 0xc0, 0xca, 0x06, 0x00,
+                                              0xba, 0x31, 0x8e, 0x26, 0x22, 0x00, 0x00, 0x00};
   asio::io_context io;
   TestServer server(io, [](const ServerRequest&) {
     return ok(std::string(reinterpret_cast<const char*>(gzipped), sizeof gzipped),
@@ -429,7 +438,8 @@ TEST(CurlTransport, ManyConcurrentRequestsComplete) {
   TestServer server(io, [](const ServerRequest& r) { return ok("body of " + r.target); });
   CurlTransport transport(io);
   std::vector<Request> requests;
-  for (std::size_t i = 0; i < count; ++i) requests.push_back(get(server.url("/item/" + std::to_string(i))));
+  for (std::size_t i = 0; i < count; ++i)
+    requests.push_back(get(server.url("/item/" + std::to_string(i))));
 
   const Results results = run_all(io, server, transport, std::move(requests));
 
@@ -511,7 +521,8 @@ TEST(CurlTransport, ShutdownCancelsRequestsInFlight) {
   std::vector<std::vector<Request>> chains;
   for (std::size_t i = 0; i < count; ++i) chains.push_back({get(server->url("/wait"))});
 
-  // The server's connections end only when curl closes them: io runs dry only if shutdown did it all.
+  // The server's connections end only when curl closes them: io runs dry only if shutdown did it
+  // all.
   const Results results = run_chains(io, transport, std::move(chains), [] {});
 
   EXPECT_TRUE(io.stopped()) << "io_context.run() did not return after shutdown()";
@@ -571,7 +582,8 @@ TEST(CurlTransport, KeepAliveReusesConnection) {
   chains[0].push_back(get(server.url("/first")));
   chains[0].push_back(get(server.url("/second")));
 
-  const Results results = run_chains(io, transport, std::move(chains), [&server] { server.stop(); });
+  const Results results =
+      run_chains(io, transport, std::move(chains), [&server] { server.stop(); });
 
   EXPECT_TRUE(io.stopped());
   ASSERT_EQ(results.size(), 2U);

@@ -7,7 +7,8 @@ namespace {
 
 TEST(Response, HeaderLookupIgnoresCase) {
   Response response;
-  response.headers = {{"content-type", "application/json"}, {"retry-after", "3"}, {"retry-after", "9"}};
+  response.headers = {
+      {"content-type", "application/json"}, {"retry-after", "3"}, {"retry-after", "9"}};
 
   EXPECT_EQ(response.header("Content-Type"), "application/json");
   EXPECT_EQ(response.header("CONTENT-TYPE"), "application/json");
