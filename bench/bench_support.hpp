@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <memory>
@@ -24,6 +25,16 @@ namespace reflexbot::bench {
 inline const std::string kOwnUserId = "@reflexbot:example.org";
 
 /// Reads a whole file with room for simdjson's padding behind it.
+/// A field of /proc/self/status in bytes (the kernel reports kB); -1 if absent.
+inline long long proc_status_bytes(const std::string& field) {
+  std::ifstream status("/proc/self/status");
+  std::string line;
+  while (std::getline(status, line)) {
+    if (line.rfind(field + ":", 0) == 0) return std::atoll(line.c_str() + field.size() + 1) * 1024;
+  }
+  return -1;
+}
+
 inline std::string read_body(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) throw std::runtime_error("cannot open " + path);

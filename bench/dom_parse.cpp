@@ -15,18 +15,7 @@
 
 #include "bench_support.hpp"
 
-namespace {
-
-long long proc_status_bytes(const std::string& field) {
-  std::ifstream status("/proc/self/status");
-  std::string line;
-  while (std::getline(status, line)) {
-    if (line.rfind(field + ":", 0) == 0) return std::atoll(line.c_str() + field.size() + 1) * 1024;
-  }
-  return -1;
-}
-
-}  // namespace
+using reflexbot::bench::proc_status_bytes;
 
 int main(int argc, char** argv) {
   if (argc != 2) {

@@ -29,19 +29,11 @@
 
 #include "bench_support.hpp"
 
+using reflexbot::bench::proc_status_bytes;
+
 namespace {
 
 using reflexbot::bench::kOwnUserId;
-
-// A field of /proc/self/status in bytes (the kernel reports kB).
-long long proc_status_bytes(const std::string& field) {
-  std::ifstream status("/proc/self/status");
-  std::string line;
-  while (std::getline(status, line)) {
-    if (line.rfind(field + ":", 0) == 0) return std::atoll(line.c_str() + field.size() + 1) * 1024;
-  }
-  return -1;
-}
 
 // User + system CPU time of this process so far.
 double cpu_seconds() {

@@ -23,15 +23,15 @@ struct LocalizedText {
 
 /// One phase of a template.
 struct PhaseTemplate {
-  std::string key;             ///< e.g. "rueckschau"; unique within the template
-  LocalizedText title;         ///< e.g. "Rückschau"
-  LocalizedText question;      ///< the guiding question, Markdown
+  std::string key;         ///< e.g. "rueckschau"; unique within the template
+  LocalizedText title;     ///< e.g. "Rückschau"
+  LocalizedText question;  ///< the guiding question, Markdown
   std::chrono::minutes duration{15};
 };
 
 /// A template such as panreflex, aar or design-thinking.
 struct Template {
-  std::string key;             ///< e.g. "panreflex"; what moderators type
+  std::string key;  ///< e.g. "panreflex"; what moderators type
   LocalizedText title;
   LocalizedText description;
   std::vector<PhaseTemplate> phases;
