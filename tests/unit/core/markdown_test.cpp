@@ -2,7 +2,6 @@
 
 #include <gtest/gtest.h>
 
-#include <chrono>
 #include <set>
 #include <string>
 
@@ -162,8 +161,9 @@ TEST(MarkdownToHtml, InvalidUtf8BecomesReplacementCharacters) {
   EXPECT_EQ(html("Köln 📌"), "<p>Köln 📌</p>");
 }
 
-TEST(MarkdownToHtml, LargeAndPathologicalInputsAreFast) {
-  const auto start = std::chrono::steady_clock::now();
+// Speed is measured in benchmarks, never asserted here: these inputs must simply come back, with
+// only whitelisted markup (html() checks every output).
+TEST(MarkdownToHtml, LargeAndPathologicalInputsComeBackSafe) {
   const std::string patterns[] = {
       std::string(70000, '*'), std::string(70000, '_'), std::string(70000, '['),
       std::string(70000, '`'), std::string(70000, '<'), std::string(70000, '\n'),
@@ -185,9 +185,7 @@ TEST(MarkdownToHtml, LargeAndPathologicalInputsAreFast) {
   std::string bytes;
   for (std::size_t i = 0; i < 70000; ++i) bytes += static_cast<char>(i * 7919 % 256);
   html(bytes);
-  markdown_to_plain(bytes);
-  const auto elapsed = std::chrono::steady_clock::now() - start;
-  EXPECT_LT(elapsed, std::chrono::seconds(2));
+  EXPECT_FALSE(markdown_to_plain(bytes).empty());
 }
 
 TEST(MarkdownToPlain, DropsMarkup) {

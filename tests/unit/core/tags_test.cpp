@@ -2,7 +2,6 @@
 
 #include <gtest/gtest.h>
 
-#include <chrono>
 #include <string>
 #include <vector>
 
@@ -270,8 +269,8 @@ TEST(ParseTags, SurvivesInvalidUtf8AndNul) {
   }
 }
 
-TEST(ParseTags, HugeInputsInLinearTime) {
-  const auto started = std::chrono::steady_clock::now();
+// Speed is measured in benchmarks, never asserted here.
+TEST(ParseTags, HugeAndPathologicalInputs) {
   EXPECT_EQ(parse("#" + std::string(70'000, 'a')), (Tags{}));
   EXPECT_EQ(parse(std::string(70'000, '#')), (Tags{}));
   EXPECT_EQ(parse(std::string(70'000, '`') + " #lehre"), (Tags{}));  // a fence, info " #lehre"
@@ -285,8 +284,6 @@ TEST(ParseTags, HugeInputsInLinearTime) {
   std::string lines;
   while (lines.size() < 70'000) lines += "> ~~~\n";
   EXPECT_EQ(parse(lines + "#lehre"), (Tags{}));
-  // Generous: each parse is linear and takes well under a millisecond per 70 KB.
-  EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(2));
 }
 
 }  // namespace
