@@ -15,6 +15,73 @@ constexpr Texts kGerman{
         "Hinweis: Dieser Raum ist verschlüsselt. Reflexbot kann verschlüsselte Nachrichten "
         "derzeit nicht lesen und daher hier keine Beiträge sammeln oder auf Befehle antworten. "
         "Für Reflexionsrunden bitte einen unverschlüsselten Raum verwenden.",
+    .round =
+        {
+            .round_begins = "Die Reflexionsrunde „{template}“ beginnt.",
+            .round_begins_topic = "Die Reflexionsrunde „{template}“ zum Thema „{topic}“ beginnt.",
+            .collection_note = "Bis zum Ende der Runde wird jede Nachricht in diesem Raum als "
+                               "Beitrag zur laufenden Phase gesammelt.",
+            .phase_heading = "Phase {n} von {count}: {title}",
+            .phase_time = "Zeit für diese Phase: {duration}.",
+            .minutes_one = "1 Minute",
+            .minutes_many = "{n} Minuten",
+            .reminder = "Noch {duration} in der Phase „{phase}“. Wer noch etwas beitragen möchte, "
+                        "hat jetzt Gelegenheit dazu.",
+            .phase_ended = "Die Phase „{phase}“ ist abgeschlossen.",
+            .phase_closed_offline = "Die Phase „{phase}“ ist abgelaufen, während Reflexbot nicht "
+                                    "erreichbar war. Sie wird hiermit nachträglich abgeschlossen.",
+            .contributions_one = "1 Beitrag",
+            .contributions_many = "{n} Beiträge",
+            .people_one = "1 Person",
+            .people_many = "{n} Personen",
+            .summary_people = " von {people}",
+            .summary_cities = " aus {cities}",
+            .list_and = " und ",
+            .summary_tags = "Nach Schlagwort: {tags}",
+            .no_contributions_phase = "In dieser Phase sind keine Beiträge eingegangen.",
+            .no_contributions_round = "In dieser Runde sind keine Beiträge eingegangen.",
+            .round_ended = "Die Reflexionsrunde „{template}“ ist abgeschlossen. Vielen Dank für "
+                           "Ihre Beiträge!",
+            .round_ended_by_command = "Die Moderation hat die Reflexionsrunde „{template}“ "
+                                      "beendet. Vielen Dank für Ihre Beiträge!",
+            .round_total = "Insgesamt: {summary}",
+            .paused = "Die Runde ist pausiert. In der Phase „{phase}“ bleiben noch {remaining}; "
+                      "die Zeit läuft erst weiter, wenn die Runde fortgesetzt wird.",
+            .resumed = "Es geht weiter: Die Phase „{phase}“ läuft noch {remaining}.",
+            .extended = "Die Phase „{phase}“ wurde um {added} verlängert. Verbleibende Zeit: "
+                        "{remaining}.",
+            .status_running = "Laufende Reflexionsrunde: „{template}“, Phase {n} von {count} "
+                              "(„{title}“), noch {remaining}.",
+            .status_paused = "Die Reflexionsrunde „{template}“ ist pausiert, Phase {n} von "
+                             "{count} („{title}“); es bleiben noch {remaining}.",
+            .status_topic = "Thema: {topic}",
+            .not_moderator = "Diesen Befehl dürfen leider nur Moderatorinnen und Moderatoren "
+                             "dieses Raums verwenden. Bitte wenden Sie sich an die Moderation, "
+                             "wenn Sie eine Runde starten oder steuern möchten.",
+            .no_round = "In diesem Raum läuft derzeit keine Reflexionsrunde. Die Moderation kann "
+                        "mit !runde <Vorlage> eine starten.",
+            .round_already_running =
+                "In diesem Raum läuft bereits eine Reflexionsrunde („{template}“, Phase {n} von "
+                "{count}). Pro Raum ist immer nur eine Runde möglich; bitte beenden Sie die "
+                "laufende zuerst mit !ende.",
+            .unknown_template = "Die Vorlage „{given}“ gibt es nicht. Verfügbar sind: {available}.",
+            .no_templates = "Die Vorlage „{given}“ gibt es nicht, und derzeit sind keine Vorlagen "
+                            "eingerichtet. Bitte wenden Sie sich an die Administration.",
+            .bad_duration = "„{given}“ ist keine gültige Dauer. Bitte geben Sie die Minuten als "
+                            "ganze Zahl zwischen 1 und {max} an.",
+            .usage_start = "So starten Sie eine Runde: !runde <Vorlage> [Thema] [Minuten je "
+                           "Phase], zum Beispiel !runde panreflex Hochwasser 20",
+            .usage_extend = "So verlängern Sie die laufende Phase: !verlängern <Minuten>, zum "
+                            "Beispiel !verlängern 10",
+            .error_no_phases = "Diese Vorlage enthält keine Phasen und kann daher nicht gestartet "
+                               "werden. Bitte wenden Sie sich an die Administration.",
+            .error_bad_phase_length = "Eine Phase kann zwischen 1 und {max} Minuten dauern.",
+            .error_bad_extension = "Eine Phase lässt sich um 1 bis {max} Minuten verlängern.",
+            .error_round_ended = "Diese Reflexionsrunde ist bereits beendet.",
+            .error_already_paused = "Die Runde ist bereits pausiert. Mit !fortsetzen geht es "
+                                    "weiter.",
+            .error_not_paused = "Die Runde ist nicht pausiert, sie läuft bereits.",
+        },
 };
 
 constexpr Texts kEnglish{
@@ -29,6 +96,73 @@ constexpr Texts kEnglish{
         "Note: this room is encrypted. Reflexbot cannot read encrypted messages yet, so it "
         "cannot collect contributions or answer commands here. Please use an unencrypted room "
         "for reflection rounds.",
+    .round =
+        {
+            .round_begins = "The reflection round \"{template}\" is starting.",
+            .round_begins_topic = "The reflection round \"{template}\" on \"{topic}\" is "
+                                  "starting.",
+            .collection_note = "Until the round ends, every message in this room is collected as "
+                               "a contribution to the current phase.",
+            .phase_heading = "Phase {n} of {count}: {title}",
+            .phase_time = "Time for this phase: {duration}.",
+            .minutes_one = "1 minute",
+            .minutes_many = "{n} minutes",
+            .reminder = "{duration} left in the \"{phase}\" phase. If you'd still like to "
+                        "contribute, now is a good time.",
+            .phase_ended = "The \"{phase}\" phase is over.",
+            .phase_closed_offline = "The \"{phase}\" phase ran out while Reflexbot was offline, "
+                                    "so it is being closed now.",
+            .contributions_one = "1 contribution",
+            .contributions_many = "{n} contributions",
+            .people_one = "1 person",
+            .people_many = "{n} people",
+            .summary_people = " from {people}",
+            .summary_cities = " in {cities}",
+            .list_and = " and ",
+            .summary_tags = "By tag: {tags}",
+            .no_contributions_phase = "No contributions came in during this phase.",
+            .no_contributions_round = "No contributions came in during this round.",
+            .round_ended = "The reflection round \"{template}\" is complete. Thank you for your "
+                           "contributions!",
+            .round_ended_by_command = "The moderator has ended the reflection round "
+                                      "\"{template}\". Thank you for your contributions!",
+            .round_total = "In total: {summary}",
+            .paused = "The round is paused with {remaining} left in the \"{phase}\" phase; the "
+                      "clock stops until the round is resumed.",
+            .resumed = "We're continuing: the \"{phase}\" phase has {remaining} left.",
+            .extended = "The \"{phase}\" phase has been extended by {added}. Time left: "
+                        "{remaining}.",
+            .status_running = "Reflection round \"{template}\" is running: phase {n} of {count} "
+                              "(\"{title}\"), {remaining} left.",
+            .status_paused = "Reflection round \"{template}\" is paused in phase {n} of {count} "
+                             "(\"{title}\") with {remaining} left.",
+            .status_topic = "Topic: {topic}",
+            .not_moderator = "Sorry, only moderators of this room can use this command. Please "
+                             "ask a moderator if you'd like to start or run a round.",
+            .no_round = "There is no reflection round running in this room. A moderator can "
+                        "start one with !round <template>.",
+            .round_already_running =
+                "A reflection round is already running in this room (\"{template}\", phase {n} "
+                "of {count}). Only one round per room can run at a time; please end it first "
+                "with !end.",
+            .unknown_template = "There is no template called \"{given}\". Available templates: "
+                                "{available}.",
+            .no_templates = "There is no template called \"{given}\", and no templates are set "
+                            "up at the moment. Please contact your administrator.",
+            .bad_duration = "\"{given}\" is not a valid duration. Please give the minutes as a "
+                            "whole number between 1 and {max}.",
+            .usage_start = "To start a round: !round <template> [topic] [minutes per phase], for "
+                           "example !round panreflex flooding 20",
+            .usage_extend = "To extend the current phase: !extend <minutes>, for example !extend "
+                            "10",
+            .error_no_phases = "This template has no phases, so it cannot be started. Please "
+                               "contact your administrator.",
+            .error_bad_phase_length = "A phase can last between 1 and {max} minutes.",
+            .error_bad_extension = "A phase can be extended by 1 to {max} minutes.",
+            .error_round_ended = "This reflection round has already ended.",
+            .error_already_paused = "The round is already paused. Use !resume to continue.",
+            .error_not_paused = "The round isn't paused; it is already running.",
+        },
 };
 
 }  // namespace

@@ -8,6 +8,54 @@
 
 namespace reflexbot::core {
 
+/// The texts of reflection rounds. Placeholders in braces ({phase}, {n} …) are filled in by
+/// round_text.cpp; a text without a placeholder is used as it stands.
+struct RoundTexts {
+  std::string_view round_begins;        ///< {template}
+  std::string_view round_begins_topic;  ///< {template}, {topic}
+  std::string_view collection_note;
+  std::string_view phase_heading;  ///< {n}, {count}, {title}
+  std::string_view phase_time;     ///< {duration}
+  std::string_view minutes_one;
+  std::string_view minutes_many;          ///< {n}
+  std::string_view reminder;              ///< {duration}, {phase}
+  std::string_view phase_ended;           ///< {phase}
+  std::string_view phase_closed_offline;  ///< {phase}
+  std::string_view contributions_one;
+  std::string_view contributions_many;  ///< {n}
+  std::string_view people_one;
+  std::string_view people_many;     ///< {n}
+  std::string_view summary_people;  ///< follows the contributions: {people}
+  std::string_view summary_cities;  ///< follows contributions and people: {cities}
+  std::string_view list_and;        ///< joins the last two items of a list
+  std::string_view summary_tags;    ///< {tags}
+  std::string_view no_contributions_phase;
+  std::string_view no_contributions_round;
+  std::string_view round_ended;             ///< {template}
+  std::string_view round_ended_by_command;  ///< {template}
+  std::string_view round_total;             ///< {summary}
+  std::string_view paused;                  ///< {phase}, {remaining}
+  std::string_view resumed;                 ///< {phase}, {remaining}
+  std::string_view extended;                ///< {phase}, {added}, {remaining}
+  std::string_view status_running;          ///< {template}, {n}, {count}, {title}, {remaining}
+  std::string_view status_paused;           ///< {template}, {n}, {count}, {title}, {remaining}
+  std::string_view status_topic;            ///< {topic}
+  std::string_view not_moderator;
+  std::string_view no_round;
+  std::string_view round_already_running;  ///< {template}, {n}, {count}
+  std::string_view unknown_template;       ///< {given}, {available}
+  std::string_view no_templates;           ///< {given}
+  std::string_view bad_duration;           ///< {given}, {max}
+  std::string_view usage_start;
+  std::string_view usage_extend;
+  std::string_view error_no_phases;
+  std::string_view error_bad_phase_length;  ///< {max}
+  std::string_view error_bad_extension;     ///< {max}
+  std::string_view error_round_ended;
+  std::string_view error_already_paused;
+  std::string_view error_not_paused;
+};
+
 /// The texts of one language.
 struct Texts {
   std::string_view pong;
@@ -18,6 +66,7 @@ struct Texts {
   std::string_view unknown_command_before;  ///< text before the command name
   std::string_view unknown_command_after;   ///< text after it
   std::string_view encrypted_room;
+  RoundTexts round;
 };
 
 /// The texts for `language`.

@@ -1,0 +1,297 @@
+#include "core/round_text.hpp"
+
+#include <algorithm>
+#include <utility>
+
+#include "core/markdown.hpp"
+#include "core/texts.hpp"
+
+namespace reflexbot::core {
+namespace {
+
+// Typed arguments echoed back are capped so that a long line cannot blow up the notice.
+constexpr std::size_t kMaxEchoBytes = 40;
+
+/// A placeholder's value as plain text and as HTML.
+struct Arg {
+  std::string_view name;
+  std::string text;
+  std::string html;
+};
+
+Arg plain(std::string_view name, std::string value) {
+  std::string html = html_escape(value);
+  return Arg{name, std::move(value), std::move(html)};
+}
+
+// Replaces each {name} in one pass, so braces inside values are never expanded again.
+std::string fill_pattern(std::string_view pattern, const std::vector<Arg>& args, bool html) {
+  std::string out;
+  std::size_t pos = 0;
+  while (pos < pattern.size()) {
+    const std::size_t open = pattern.find('{', pos);
+    const std::size_t close = open == std::string_view::npos ? open : pattern.find('}', open);
+    if (close == std::string_view::npos) {
+      out.append(pattern.substr(pos));
+      break;
+    }
+    out.append(pattern.substr(pos, open - pos));
+    const std::string_view name = pattern.substr(open + 1, close - open - 1);
+    auto it = std::find_if(args.begin(), args.end(), [&](const Arg& a) { return a.name == name; });
+    if (it == args.end()) {
+      out.append(pattern.substr(open, close - open + 1));
+    } else {
+      out.append(html ? it->html : it->text);
+    }
+    pos = close + 1;
+  }
+  return out;
+}
+
+Notice fill(std::string_view pattern, const std::vector<Arg>& args = {}) {
+  return Notice{fill_pattern(pattern, args, false), fill_pattern(html_escape(pattern), args, true)};
+}
+
+/// Builds a notice paragraph by paragraph: lines in the text, <p> (or given HTML) in the html.
+class Paragraphs {
+ public:
+  void add(const Notice& paragraph) { add(paragraph.text, "<p>" + paragraph.html + "</p>"); }
+  void add(std::string_view text, std::string_view html) {
+    if (!notice_.text.empty()) notice_.text += '\n';
+    notice_.text += text;
+    notice_.html += html;
+  }
+  Notice take() { return std::move(notice_); }
+
+ private:
+  Notice notice_;
+};
+
+std::string number(std::size_t n) { return std::to_string(n); }
+
+std::string minutes_text(std::chrono::milliseconds duration, const RoundTexts& t) {
+  // Whole minutes, rounded up: a reminder fired a few seconds late still says "5 Minuten".
+  const auto minutes = std::chrono::ceil<std::chrono::minutes>(duration).count();
+  if (minutes == 1) return std::string(t.minutes_one);
+  return fill(t.minutes_many, {plain("n", std::to_string(minutes))}).text;
+}
+
+std::string template_title(const Template& tmpl, Language language) {
+  const std::string& title = tmpl.title.in(language);
+  return title.empty() ? tmpl.key : title;
+}
+
+std::string phase_title(const Template& tmpl, std::size_t index, Language language) {
+  if (index < tmpl.phases.size()) {
+    const PhaseTemplate& phase = tmpl.phases[index];
+    const std::string& title = phase.title.in(language);
+    if (!title.empty()) return title;
+    if (!phase.key.empty()) return phase.key;
+  }
+  return number(index + 1);
+}
+
+std::size_t phase_count(const Template& tmpl, std::size_t index) {
+  return std::max(tmpl.phases.size(), index + 1);
+}
+
+std::string join_list(const std::vector<std::string>& items, std::string_view last_separator) {
+  std::string out;
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    if (i > 0) out += i + 1 == items.size() ? std::string(last_separator) : std::string(", ");
+    out += items[i];
+  }
+  return out;
+}
+
+std::string count_text(int n, std::string_view one, std::string_view many) {
+  if (n == 1) return std::string(one);
+  return fill(many, {plain("n", std::to_string(n))}).text;
+}
+
+// "12 Beiträge von 5 Personen aus Bonn und Köln." and "Nach Schlagwort: #lehre: 4, …".
+void add_summary(Paragraphs& out, const PhaseSummary& summary, std::string_view prefix_pattern,
+                 std::string_view nothing, const RoundTexts& t) {
+  if (summary.contributions <= 0) {
+    out.add(fill(nothing));
+    return;
+  }
+  std::string sentence =
+      count_text(summary.contributions, t.contributions_one, t.contributions_many);
+  if (summary.participants > 0) {
+    sentence +=
+        fill(t.summary_people,
+             {plain("people", count_text(summary.participants, t.people_one, t.people_many))})
+            .text;
+  }
+  std::vector<std::string> cities;
+  for (const auto& city : summary.cities) {
+    if (!city.empty()) cities.push_back(city);
+  }
+  if (!cities.empty()) {
+    sentence += fill(t.summary_cities, {plain("cities", join_list(cities, t.list_and))}).text;
+  }
+  sentence += '.';
+  out.add(fill(prefix_pattern, {plain("summary", std::move(sentence))}));
+
+  std::vector<std::pair<std::string, int>> tags;
+  for (const auto& [tag, count] : summary.per_tag) {
+    if (count > 0) tags.emplace_back(tag, count);
+  }
+  if (tags.empty()) return;
+  std::stable_sort(tags.begin(), tags.end(),
+                   [](const auto& a, const auto& b) { return a.second > b.second; });
+  std::vector<std::string> parts;
+  for (const auto& [tag, count] : tags) {
+    parts.push_back((tag.starts_with('#') ? "" : "#") + tag + ": " + std::to_string(count));
+  }
+  out.add(fill(t.summary_tags, {plain("tags", join_list(parts, ", "))}));
+}
+
+std::string echo(std::string_view given) {
+  return std::string(truncate_utf8(given, kMaxEchoBytes));
+}
+
+}  // namespace
+
+Notice render_phase_start(const Round& round, const Template& tmpl, Language language) {
+  const RoundTexts& t = texts(language).round;
+  const std::size_t index = round.phase_index;
+  Paragraphs out;
+  if (index == 0) {
+    const std::string title = template_title(tmpl, language);
+    Notice intro =
+        round.topic.empty()
+            ? fill(t.round_begins, {plain("template", title)})
+            : fill(t.round_begins_topic, {plain("template", title), plain("topic", round.topic)});
+    const Notice note = fill(t.collection_note);
+    intro.text += ' ' + note.text;
+    intro.html += ' ' + note.html;
+    out.add(intro);
+  }
+  const Notice heading =
+      fill(t.phase_heading,
+           {plain("n", number(index + 1)), plain("count", number(phase_count(tmpl, index))),
+            plain("title", phase_title(tmpl, index, language))});
+  out.add(heading.text, "<p><strong>" + heading.html + "</strong></p>");
+  if (index < tmpl.phases.size()) {
+    const std::string& question = tmpl.phases[index].question.in(language);
+    if (!question.empty()) out.add(markdown_to_plain(question), markdown_to_html(question));
+  }
+  const auto length = std::chrono::milliseconds(phase_length(round, tmpl, index));
+  out.add(fill(t.phase_time, {plain("duration", minutes_text(length, t))}));
+  return out.take();
+}
+
+Notice render_reminder(const Template& tmpl, const ReminderDue& event, Language language) {
+  const RoundTexts& t = texts(language).round;
+  return fill(t.reminder, {plain("duration", minutes_text(event.remaining, t)),
+                           plain("phase", phase_title(tmpl, event.index, language))});
+}
+
+Notice render_phase_end(const Template& tmpl, const PhaseEnded& event, const PhaseSummary& summary,
+                        Language language) {
+  const RoundTexts& t = texts(language).round;
+  Paragraphs out;
+  out.add(fill(event.closed_while_offline ? t.phase_closed_offline : t.phase_ended,
+               {plain("phase", phase_title(tmpl, event.index, language))}));
+  add_summary(out, summary, "{summary}", t.no_contributions_phase, t);
+  return out.take();
+}
+
+Notice render_round_end(const Template& tmpl, const RoundEnded& event, const PhaseSummary& summary,
+                        Language language) {
+  const RoundTexts& t = texts(language).round;
+  Paragraphs out;
+  out.add(fill(event.by_command ? t.round_ended_by_command : t.round_ended,
+               {plain("template", template_title(tmpl, language))}));
+  add_summary(out, summary, t.round_total, t.no_contributions_round, t);
+  return out.take();
+}
+
+Notice render_paused(const Template& tmpl, const Paused& event, Language language) {
+  const RoundTexts& t = texts(language).round;
+  return fill(t.paused, {plain("phase", phase_title(tmpl, event.index, language)),
+                         plain("remaining", minutes_text(event.remaining, t))});
+}
+
+Notice render_resumed(const Template& tmpl, const Resumed& event, Language language) {
+  const RoundTexts& t = texts(language).round;
+  return fill(t.resumed, {plain("phase", phase_title(tmpl, event.index, language)),
+                          plain("remaining", minutes_text(event.remaining, t))});
+}
+
+Notice render_extended(const Template& tmpl, const Extended& event, Language language) {
+  const RoundTexts& t = texts(language).round;
+  return fill(t.extended, {plain("phase", phase_title(tmpl, event.index, language)),
+                           plain("added", minutes_text(event.minutes, t)),
+                           plain("remaining", minutes_text(event.remaining, t))});
+}
+
+Notice render_status(const Round& round, const Template& tmpl, TimePoint now, Language language) {
+  const RoundTexts& t = texts(language).round;
+  if (round.state == RoundState::ended) return fill(t.no_round);
+  Paragraphs out;
+  out.add(fill(
+      round.state == RoundState::paused ? t.status_paused : t.status_running,
+      {plain("template", template_title(tmpl, language)), plain("n", number(round.phase_index + 1)),
+       plain("count", number(phase_count(tmpl, round.phase_index))),
+       plain("title", phase_title(tmpl, round.phase_index, language)),
+       plain("remaining", minutes_text(remaining(round, now), t))}));
+  if (!round.topic.empty()) out.add(fill(t.status_topic, {plain("topic", round.topic)}));
+  return out.take();
+}
+
+Notice render_not_moderator(Language language) { return fill(texts(language).round.not_moderator); }
+
+Notice render_no_round(Language language) { return fill(texts(language).round.no_round); }
+
+Notice render_round_already_running(const Round& round, const Template& tmpl, Language language) {
+  return fill(
+      texts(language).round.round_already_running,
+      {plain("template", template_title(tmpl, language)), plain("n", number(round.phase_index + 1)),
+       plain("count", number(phase_count(tmpl, round.phase_index)))});
+}
+
+Notice render_unknown_template(std::string_view given, std::span<const std::string> available,
+                               Language language) {
+  const RoundTexts& t = texts(language).round;
+  if (available.empty()) return fill(t.no_templates, {plain("given", echo(given))});
+  std::string keys;
+  for (const auto& key : available) {
+    if (!keys.empty()) keys += ", ";
+    keys += key;
+  }
+  return fill(t.unknown_template, {plain("given", echo(given)), plain("available", keys)});
+}
+
+Notice render_bad_duration(std::string_view given, Language language) {
+  return fill(texts(language).round.bad_duration,
+              {plain("given", echo(given)), plain("max", std::to_string(kMaxPhaseLength.count()))});
+}
+
+Notice render_usage_start(Language language) { return fill(texts(language).round.usage_start); }
+
+Notice render_usage_extend(Language language) { return fill(texts(language).round.usage_extend); }
+
+Notice render_round_error(RoundError error, Language language) {
+  const RoundTexts& t = texts(language).round;
+  switch (error) {
+    case RoundError::no_phases:
+      return fill(t.error_no_phases);
+    case RoundError::bad_phase_length:
+      return fill(t.error_bad_phase_length,
+                  {plain("max", std::to_string(kMaxPhaseLength.count()))});
+    case RoundError::bad_extension:
+      return fill(t.error_bad_extension, {plain("max", std::to_string(kMaxExtension.count()))});
+    case RoundError::round_ended:
+      return fill(t.error_round_ended);
+    case RoundError::already_paused:
+      return fill(t.error_already_paused);
+    case RoundError::not_paused:
+      return fill(t.error_not_paused);
+  }
+  return fill(t.error_round_ended);
+}
+
+}  // namespace reflexbot::core

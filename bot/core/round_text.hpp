@@ -1,0 +1,79 @@
+#pragma once
+// The notices of a reflection round: phase prompts, reminders, summaries, refusals and usage
+// lines. Texts come from texts.cpp; everything from users or config (topic, titles, tags,
+// cities, typed arguments) is escaped in the HTML, guiding questions go through the Markdown
+// renderer.
+
+#include <map>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/round.hpp"
+#include "core/template.hpp"
+#include "core/text.hpp"
+#include "core/time.hpp"
+
+namespace reflexbot::core {
+
+/// What a phase or a whole round collected, for its summary.
+struct PhaseSummary {
+  std::map<std::string, int> per_tag;  ///< tag name (without '#') → contributions carrying it
+  int contributions = 0;
+  int participants = 0;             ///< distinct authors; anonymous contributions have none
+  std::vector<std::string> cities;  ///< in the order they should be listed
+};
+
+/// The prompt of the round's current phase; the first phase also announces the round.
+Notice render_phase_start(const Round& round, const Template& tmpl, Language language);
+
+/// "Noch 5 Minuten in der Phase „Rückschau“ …".
+Notice render_reminder(const Template& tmpl, const ReminderDue& event, Language language);
+
+/// The end of a phase with its summary; notes when it was closed after an outage.
+Notice render_phase_end(const Template& tmpl, const PhaseEnded& event, const PhaseSummary& summary,
+                        Language language);
+
+/// The end of the round with the summary of all its phases.
+Notice render_round_end(const Template& tmpl, const RoundEnded& event, const PhaseSummary& summary,
+                        Language language);
+
+/// The round was paused.
+Notice render_paused(const Template& tmpl, const Paused& event, Language language);
+
+/// The round was resumed.
+Notice render_resumed(const Template& tmpl, const Resumed& event, Language language);
+
+/// The current phase was extended.
+Notice render_extended(const Template& tmpl, const Extended& event, Language language);
+
+/// Where a running or paused round stands at `now`.
+Notice render_status(const Round& round, const Template& tmpl, TimePoint now, Language language);
+
+/// A polite refusal of a moderator command.
+Notice render_not_moderator(Language language);
+
+/// There is no round in this room.
+Notice render_no_round(Language language);
+
+/// A new round was asked for while `round` is still running.
+Notice render_round_already_running(const Round& round, const Template& tmpl, Language language);
+
+/// `given` is no template; lists the keys of the available ones.
+Notice render_unknown_template(std::string_view given, std::span<const std::string> available,
+                               Language language);
+
+/// `given` is no valid number of minutes.
+Notice render_bad_duration(std::string_view given, Language language);
+
+/// How to start a round.
+Notice render_usage_start(Language language);
+
+/// How to extend a phase.
+Notice render_usage_extend(Language language);
+
+/// Why a round transition was refused.
+Notice render_round_error(RoundError error, Language language);
+
+}  // namespace reflexbot::core
