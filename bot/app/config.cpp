@@ -382,6 +382,8 @@ class Loader {
                                                        "access_token_credential",
                                                        "password_file",
                                                        "password_credential",
+                                                       "pseudonym_key_file",
+                                                       "pseudonym_key_credential",
                                                        "database",
                                                        "language",
                                                        "log_level",
@@ -392,20 +394,24 @@ class Loader {
                                                        "rooms",
                                                        "network_room",
                                                        "access_token",
-                                                       "password"};
+                                                       "password",
+                                                       "pseudonym_key"};
     const std::vector<Entry> keys =
         root.IsMap() ? entries(root, "", root_keys) : std::vector<Entry>{};
 
     Config config;
     config.path = path_;
 
-    for (const char* inline_secret : {"access_token", "password"}) {
+    for (const auto& [inline_secret, noun] :
+         {std::pair<std::string, std::string>{"access_token", "access token"},
+          {"password", "password"},
+          {"pseudonym_key", "pseudonymisation key"}}) {
       if (const Entry* entry = find(keys, inline_secret)) {
-        const std::string base = inline_secret;
-        fail(line_of(entry->key_node, 1), base,
-             "never write the " + std::string(base == "password" ? "password" : "access token") +
+        fail(line_of(entry->key_node, 1), inline_secret,
+             "never write the " + noun +
                  " into the configuration; put it in a file readable only by the bot and set " +
-                 base + "_file, or use " + base + "_credential (systemd LoadCredential)");
+                 inline_secret + "_file, or use " + inline_secret +
+                 "_credential (systemd LoadCredential)");
       }
     }
 
@@ -449,6 +455,14 @@ class Loader {
       fail(root_line, "access_token_file",
            "missing required key; set access_token_file or access_token_credential "
            "(or password_file / password_credential to log in with a password)");
+    }
+
+    config.pseudonym_key = secret(keys, "pseudonym_key", "pseudonymisation key");
+    if (!config.pseudonym_key.empty() && config.pseudonym_key.size() < 16) {
+      const Entry* source = find(keys, "pseudonym_key_file");
+      if (!source) source = find(keys, "pseudonym_key_credential");
+      fail(line_of(*source), source->key,
+           "the pseudonymisation key must be at least 16 bytes (e.g. head -c 32 /dev/urandom)");
     }
 
     if (const Entry* database = find(keys, "database")) {

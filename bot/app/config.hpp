@@ -40,6 +40,8 @@ struct Config {
   std::string device_id = "REFLEXBOT";  ///< used for password login
   std::string access_token;             ///< from access_token_file / access_token_credential
   std::string password;                 ///< from password_file / password_credential (optional)
+  std::string pseudonym_key;       ///< from pseudonym_key_file / _credential; empty: a key file
+                                   ///< beside the database is created on first start
   std::filesystem::path database;  ///< SQLite file; relative paths are relative to the config file
   Language language = Language::de;
   std::string log_level = "info";  ///< trace, debug, info, warn, error, critical, off

@@ -10,20 +10,13 @@
 #include <string_view>
 #include <vector>
 
+#include "core/contribution.hpp"
 #include "core/round.hpp"
 #include "core/template.hpp"
 #include "core/text.hpp"
 #include "core/time.hpp"
 
 namespace reflexbot::core {
-
-/// What a phase or a whole round collected, for its summary.
-struct PhaseSummary {
-  std::map<std::string, int> per_tag;  ///< tag name (without '#') → contributions carrying it
-  int contributions = 0;
-  int participants = 0;             ///< distinct authors; anonymous contributions have none
-  std::vector<std::string> cities;  ///< in the order they should be listed
-};
 
 /// The prompt of the round's current phase; the first phase also announces the round.
 Notice render_phase_start(const Round& round, const Template& tmpl, Language language);

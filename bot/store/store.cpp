@@ -9,7 +9,7 @@ namespace {
 
 // Versioned migrations: entry i moves the schema from version i to i + 1. Never edit a shipped
 // entry; append a new one.
-constexpr std::array<std::string_view, 1> kMigrations = {
+constexpr std::array<std::string_view, 2> kMigrations = {
     R"sql(
 CREATE TABLE sync_state (
   id INTEGER PRIMARY KEY CHECK (id = 1),
@@ -53,6 +53,51 @@ CREATE TABLE quarantine (
   reason TEXT NOT NULL,
   received_at INTEGER NOT NULL
 );
+)sql",
+    R"sql(
+CREATE TABLE rounds (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  room_id TEXT NOT NULL,
+  template_key TEXT NOT NULL,
+  topic TEXT NOT NULL DEFAULT '',
+  started_by TEXT NOT NULL DEFAULT '',
+  phase_index INTEGER NOT NULL,
+  state TEXT NOT NULL CHECK (state IN ('running', 'paused', 'ended')),
+  started_at INTEGER NOT NULL,
+  ended_at INTEGER NOT NULL DEFAULT 0,
+  phase_started_at INTEGER NOT NULL,
+  phase_deadline INTEGER NOT NULL,
+  remaining_when_paused_ms INTEGER NOT NULL DEFAULT 0,
+  reminder_sent INTEGER NOT NULL DEFAULT 0,
+  phase_length_override_min INTEGER NOT NULL DEFAULT 0
+);
+CREATE UNIQUE INDEX rounds_one_open_per_room ON rounds (room_id) WHERE state <> 'ended';
+CREATE TABLE contributions (
+  event_id TEXT PRIMARY KEY,
+  room_id TEXT NOT NULL,
+  city TEXT NOT NULL DEFAULT '',
+  author TEXT NOT NULL DEFAULT '',
+  round_id INTEGER REFERENCES rounds (id) ON DELETE SET NULL,
+  phase_key TEXT NOT NULL DEFAULT '',
+  body TEXT NOT NULL,
+  written_at INTEGER NOT NULL,
+  collected_at INTEGER NOT NULL,
+  via TEXT NOT NULL CHECK (via IN ('round', 'tag', 'pin', 'anonymous'))
+) WITHOUT ROWID;
+CREATE INDEX contributions_room_time ON contributions (room_id, written_at);
+CREATE INDEX contributions_round ON contributions (round_id, phase_key);
+CREATE INDEX contributions_author ON contributions (author) WHERE author <> '';
+CREATE TABLE contribution_tags (
+  event_id TEXT NOT NULL REFERENCES contributions (event_id) ON DELETE CASCADE,
+  tag TEXT NOT NULL,
+  PRIMARY KEY (event_id, tag)
+) WITHOUT ROWID;
+CREATE TABLE votes (
+  reaction_event_id TEXT PRIMARY KEY,
+  event_id TEXT NOT NULL REFERENCES contributions (event_id) ON DELETE CASCADE,
+  voter TEXT NOT NULL,
+  UNIQUE (event_id, voter)
+) WITHOUT ROWID;
 )sql",
 };
 

@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "core/contribution.hpp"
+#include "core/round.hpp"
 #include "store/sqlite.hpp"
 
 namespace reflexbot::store {
@@ -70,6 +72,22 @@ class BatchScope {
   /// Stores an event that could not be parsed.
   void quarantine(const std::string& room_id, const std::string& event_id, const std::string& raw,
                   const std::string& reason, std::int64_t now_ms);
+  /// Inserts the round (id 0: gets a new id) or updates it; returns its id.
+  std::int64_t save_round(const core::Round& round);
+  /// Stores a contribution with its tags; false if the event was collected before.
+  bool add_contribution(const core::Contribution& contribution);
+  /// Replaces body and tags (an edit by the author); false if there is no such contribution.
+  bool edit_contribution(const std::string& event_id, const std::string& body,
+                         const std::vector<std::string>& tags);
+  /// Deletes a contribution with its tags and votes (a redaction); false if there was none.
+  bool remove_contribution(const std::string& event_id);
+  /// Counts a 👍: false if the voter already voted for it or it is no contribution.
+  bool add_vote(const std::string& reaction_event_id, const std::string& event_id,
+                const std::string& voter);
+  /// Takes back the vote made by this reaction; false if it counted nothing.
+  bool remove_vote(const std::string& reaction_event_id);
+  /// Deletes every contribution by and every vote of this pseudonym; returns how many rows went.
+  std::int64_t forget_author(const std::string& author);
   /// Sets the sync token this batch advances to.
   void set_sync_token(const std::string& next_batch);
   void commit();
@@ -97,6 +115,17 @@ class Store {
   void outbox_sent(std::int64_t id, const std::string& remote_event_id, std::int64_t now_ms);
   /// Records a failed try; `permanent` gives the row up.
   void outbox_failed(std::int64_t id, const std::string& error, bool permanent);
+  /// The round of the room that has not ended, if any.
+  std::optional<core::Round> open_round(const std::string& room_id);
+  /// Every round that has not ended (their timers are re-armed at start).
+  std::vector<core::Round> open_rounds();
+  std::optional<core::Contribution> contribution(const std::string& event_id);
+  /// The author's contributions, oldest first.
+  std::vector<core::Contribution> contributions_by(const std::string& author);
+  /// What a round collected, in one phase or (phase_key empty) in all.
+  core::PhaseSummary summarize(std::int64_t round_id, const std::string& phase_key);
+  /// Votes for a contribution.
+  std::int64_t votes(const std::string& event_id);
   StoreCounts counts();
   Connection& connection() { return connection_; }
 

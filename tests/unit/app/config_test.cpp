@@ -281,6 +281,28 @@ TEST_F(ConfigTest, InlinePasswordIsRejected) {
   EXPECT_EQ(error.find("hunter2"), std::string::npos);
 }
 
+TEST_F(ConfigTest, InlinePseudonymKeyIsRejected) {
+  const std::string error = error_of(std::string(minimal) + "pseudonym_key: geheim\n");
+  EXPECT_EQ(error, at(4) +
+                       "pseudonym_key: never write the pseudonymisation key into the "
+                       "configuration; put it in a file readable only by the bot and set "
+                       "pseudonym_key_file, or use pseudonym_key_credential (systemd "
+                       "LoadCredential)");
+  EXPECT_EQ(error.find("geheim"), std::string::npos);
+}
+
+TEST_F(ConfigTest, PseudonymKeyComesFromAFileAndMustBeLongEnough) {
+  write("key", "0123456789abcdef0123\n");
+  EXPECT_EQ(parse_config(std::string(minimal) + "pseudonym_key_file: key\n", file_).pseudonym_key,
+            "0123456789abcdef0123");
+  EXPECT_EQ(parse_config(minimal, file_).pseudonym_key, "");
+  write("short", "kurz");
+  EXPECT_EQ(error_of(std::string(minimal) + "pseudonym_key_file: short\n"),
+            at(4) +
+                "pseudonym_key_file: the pseudonymisation key must be at least 16 bytes (e.g. "
+                "head -c 32 /dev/urandom)");
+}
+
 TEST_F(ConfigTest, TokenFileAndCredentialTogetherAreRejected) {
   EXPECT_EQ(error_of(std::string(minimal) + "access_token_credential: access_token\n"),
             at(4) +

@@ -1,0 +1,27 @@
+#pragma once
+// Authors are stored as a keyed hash of their Matrix id, so "forget me" finds them and the
+// database alone names no one.
+
+#include <filesystem>
+#include <string>
+#include <string_view>
+
+namespace reflexbot::app {
+
+/// HMAC-SHA-256 of Matrix user ids under a secret key.
+class Pseudonymizer {
+ public:
+  explicit Pseudonymizer(std::string key);
+  /// 32 hex digits (the first 128 bits of the HMAC).
+  std::string operator()(std::string_view user_id) const;
+
+ private:
+  std::string key_;
+};
+
+/// The configured key, or else the key file beside the database (`<database>.key`), created
+/// with 32 random bytes and mode 0600 on first use. Throws std::runtime_error naming the file.
+std::string load_or_create_pseudonym_key(const std::string& configured_key,
+                                         const std::filesystem::path& database);
+
+}  // namespace reflexbot::app

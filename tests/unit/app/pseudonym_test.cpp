@@ -1,0 +1,68 @@
+#include "app/pseudonym.hpp"
+
+#include <sys/stat.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include <gtest/gtest.h>
+
+namespace reflexbot::app {
+namespace {
+
+TEST(Pseudonymizer, IsHmacSha256TruncatedTo128Bits) {
+  // RFC 4231, test case 2.
+  Pseudonymizer pseudonym("Jefe");
+  EXPECT_EQ(pseudonym("what do ya want for nothing?"), "5bdcc146bf60754e6a042426089575c7");
+}
+
+TEST(Pseudonymizer, DependsOnKeyAndUser) {
+  Pseudonymizer a("0123456789abcdef-key-a");
+  Pseudonymizer b("0123456789abcdef-key-b");
+  EXPECT_EQ(a("@anna:koeln.de"), a("@anna:koeln.de"));
+  EXPECT_NE(a("@anna:koeln.de"), a("@ben:leipzig.de"));
+  EXPECT_NE(a("@anna:koeln.de"), b("@anna:koeln.de"));
+  EXPECT_EQ(a("@anna:koeln.de").find("anna"), std::string::npos);
+}
+
+class PseudonymKeyTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() /
+           ("reflexbot-key-" +
+            std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
+    std::filesystem::remove_all(dir_);
+    std::filesystem::create_directories(dir_);
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+  std::filesystem::path dir_;
+};
+
+TEST_F(PseudonymKeyTest, CreatesAPrivateKeyFileOnceAndReusesIt) {
+  const auto database = dir_ / "bot.db";
+  const std::string first = load_or_create_pseudonym_key("", database);
+  EXPECT_EQ(first.size(), 32u);
+  struct stat info {};
+  ASSERT_EQ(::stat((dir_ / "bot.db.key").c_str(), &info), 0);
+  EXPECT_EQ(info.st_mode & 0777, 0600u);
+  EXPECT_EQ(load_or_create_pseudonym_key("", database), first);
+}
+
+TEST_F(PseudonymKeyTest, AConfiguredKeyWinsAndNoFileIsWritten) {
+  EXPECT_EQ(load_or_create_pseudonym_key("configured-key-0123456789", dir_ / "bot.db"),
+            "configured-key-0123456789");
+  EXPECT_FALSE(std::filesystem::exists(dir_ / "bot.db.key"));
+}
+
+TEST_F(PseudonymKeyTest, AShortKeyFileIsAnErrorNamingTheFile) {
+  std::ofstream(dir_ / "bot.db.key") << "short";
+  try {
+    load_or_create_pseudonym_key("", dir_ / "bot.db");
+    FAIL() << "expected an error";
+  } catch (const std::runtime_error& error) {
+    EXPECT_NE(std::string(error.what()).find((dir_ / "bot.db.key").string()), std::string::npos);
+  }
+}
+
+}  // namespace
+}  // namespace reflexbot::app

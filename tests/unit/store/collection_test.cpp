@@ -1,0 +1,231 @@
+// Rounds, contributions and votes in a real SQLite file.
+
+#include <filesystem>
+
+#include <gtest/gtest.h>
+
+#include "store/store.hpp"
+
+namespace reflexbot::store {
+namespace {
+
+using core::TimePoint;
+using std::chrono::milliseconds;
+
+TimePoint at(std::int64_t ms) { return TimePoint(milliseconds(ms)); }
+
+class CollectionTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() /
+           ("reflexbot-collection-" +
+            std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
+    std::filesystem::remove_all(dir_);
+    std::filesystem::create_directories(dir_);
+    store_.emplace((dir_ / "bot.db").string());
+  }
+
+  // Rounds 1 and 2, which contributions refer to.
+  void save_two_rounds() {
+    BatchScope batch(*store_);
+    ASSERT_EQ(batch.save_round(running_round("!koeln:x")), 1);
+    ASSERT_EQ(batch.save_round(running_round("!leipzig:x")), 2);
+    batch.commit();
+  }
+  void TearDown() override {
+    store_.reset();
+    std::filesystem::remove_all(dir_);
+  }
+
+  core::Round running_round(const std::string& room) {
+    core::Round round;
+    round.room_id = room;
+    round.template_key = "panreflex";
+    round.topic = "Hochwasser 2024";
+    round.started_by = "p-moderator";
+    round.started_at = at(1000);
+    round.phase_started_at = at(1000);
+    round.phase_deadline = at(1000 + 15 * 60 * 1000);
+    return round;
+  }
+
+  core::Contribution contribution(const std::string& id, const std::string& author,
+                                  const std::string& city, std::int64_t round,
+                                  const std::string& phase, std::vector<std::string> tags) {
+    core::Contribution c;
+    c.event_id = id;
+    c.room_id = "!koeln:x";
+    c.city = city;
+    c.author = author;
+    c.round = round;
+    c.phase_key = phase;
+    c.body = "Beitrag " + id;
+    c.tags = std::move(tags);
+    c.written_at = at(2000);
+    c.collected_at = at(2500);
+    return c;
+  }
+
+  std::filesystem::path dir_;
+  std::optional<Store> store_;
+};
+
+TEST_F(CollectionTest, ARoundSurvivesARestartUntilItEnds) {
+  std::int64_t id = 0;
+  {
+    BatchScope batch(*store_);
+    id = batch.save_round(running_round("!koeln:x"));
+    batch.commit();
+  }
+  EXPECT_GT(id, 0);
+  store_.emplace((dir_ / "bot.db").string());  // a restart
+  auto open = store_->open_round("!koeln:x");
+  ASSERT_TRUE(open);
+  core::Round expected = running_round("!koeln:x");
+  expected.id = id;
+  EXPECT_EQ(*open, expected);
+
+  open->phase_index = 1;
+  open->state = core::RoundState::paused;
+  open->remaining_when_paused = milliseconds(90000);
+  open->reminder_sent = true;
+  {
+    BatchScope batch(*store_);
+    EXPECT_EQ(batch.save_round(*open), id);
+    batch.commit();
+  }
+  EXPECT_EQ(*store_->open_round("!koeln:x"), *open);
+  EXPECT_EQ(store_->open_rounds().size(), 1u);
+
+  open->state = core::RoundState::ended;
+  open->ended_at = at(9000);
+  {
+    BatchScope batch(*store_);
+    batch.save_round(*open);
+    batch.commit();
+  }
+  EXPECT_FALSE(store_->open_round("!koeln:x"));
+  EXPECT_TRUE(store_->open_rounds().empty());
+}
+
+TEST_F(CollectionTest, ARoomHasAtMostOneOpenRound) {
+  BatchScope batch(*store_);
+  batch.save_round(running_round("!koeln:x"));
+  EXPECT_THROW(batch.save_round(running_round("!koeln:x")), StoreError);
+}
+
+TEST_F(CollectionTest, ContributionsRoundTripAndAreCollectedOnce) {
+  BatchScope batch(*store_);
+  auto c = contribution("$1", "p-anna", "Köln", 7, "rueckschau", {"problem", "lehre"});
+  c.round.reset();  // collected outside a round
+  c.via = core::CollectedVia::tag;
+  EXPECT_TRUE(batch.add_contribution(c));
+  EXPECT_FALSE(batch.add_contribution(c));
+  batch.commit();
+  auto stored = store_->contribution("$1");
+  ASSERT_TRUE(stored);
+  c.tags = {"lehre", "problem"};  // stored in tag order
+  EXPECT_EQ(*stored, c);
+}
+
+TEST_F(CollectionTest, EditsReplaceTextAndTagsAndRedactionsDeleteEverything) {
+  save_two_rounds();
+  {
+    BatchScope batch(*store_);
+    batch.add_contribution(contribution("$1", "p-anna", "Köln", 1, "a", {"problem"}));
+    EXPECT_TRUE(batch.add_vote("$r1", "$1", "p-ben"));
+    batch.commit();
+  }
+  {
+    BatchScope batch(*store_);
+    EXPECT_TRUE(batch.edit_contribution("$1", "korrigiert #erfolg", {"erfolg"}));
+    EXPECT_FALSE(batch.edit_contribution("$none", "x", {}));
+    batch.commit();
+  }
+  EXPECT_EQ(store_->contribution("$1")->body, "korrigiert #erfolg");
+  EXPECT_EQ(store_->contribution("$1")->tags, std::vector<std::string>{"erfolg"});
+  {
+    BatchScope batch(*store_);
+    EXPECT_TRUE(batch.remove_contribution("$1"));
+    EXPECT_FALSE(batch.remove_contribution("$1"));
+    batch.commit();
+  }
+  EXPECT_FALSE(store_->contribution("$1"));
+  Statement left(store_->connection(),
+                 "SELECT (SELECT COUNT(*) FROM contribution_tags) + (SELECT COUNT(*) FROM votes)");
+  left.step();
+  EXPECT_EQ(left.column_int(0), 0);
+}
+
+TEST_F(CollectionTest, OneVotePerPersonAndTakingItBack) {
+  save_two_rounds();
+  BatchScope batch(*store_);
+  batch.add_contribution(contribution("$1", "p-anna", "Köln", 1, "a", {}));
+  EXPECT_TRUE(batch.add_vote("$r1", "$1", "p-ben"));
+  EXPECT_FALSE(batch.add_vote("$r2", "$1", "p-ben"));  // a second 👍 by the same person
+  EXPECT_TRUE(batch.add_vote("$r3", "$1", "p-carla"));
+  EXPECT_FALSE(batch.add_vote("$r4", "$unknown", "p-carla"));  // not a contribution
+  batch.commit();
+  EXPECT_EQ(store_->votes("$1"), 2);
+  BatchScope undo(*store_);
+  EXPECT_TRUE(undo.remove_vote("$r1"));
+  EXPECT_FALSE(undo.remove_vote("$r2"));  // it never counted
+  undo.commit();
+  EXPECT_EQ(store_->votes("$1"), 1);
+}
+
+TEST_F(CollectionTest, ForgetMeDeletesContributionsAndVotesOfThatPersonOnly) {
+  save_two_rounds();
+  {
+    BatchScope batch(*store_);
+    batch.add_contribution(contribution("$1", "p-anna", "Köln", 1, "a", {"lehre"}));
+    batch.add_contribution(contribution("$2", "p-anna", "Köln", 1, "a", {}));
+    batch.add_contribution(contribution("$3", "p-ben", "Leipzig", 1, "a", {}));
+    auto anonymous = contribution("$4", "", "Köln", 1, "a", {});
+    anonymous.via = core::CollectedVia::anonymous;
+    batch.add_contribution(anonymous);
+    batch.add_vote("$r1", "$3", "p-anna");
+    batch.add_vote("$r2", "$3", "p-carla");
+    batch.commit();
+  }
+  EXPECT_EQ(store_->contributions_by("p-anna").size(), 2u);
+  {
+    BatchScope batch(*store_);
+    EXPECT_EQ(batch.forget_author("p-anna"), 3);  // two contributions, one vote
+    EXPECT_EQ(batch.forget_author(""), 0);        // anonymous ones belong to no one
+    batch.commit();
+  }
+  EXPECT_TRUE(store_->contributions_by("p-anna").empty());
+  EXPECT_TRUE(store_->contribution("$3"));
+  EXPECT_TRUE(store_->contribution("$4"));
+  EXPECT_EQ(store_->votes("$3"), 1);
+}
+
+TEST_F(CollectionTest, SummariesCountPerPhaseAndForTheWholeRound) {
+  save_two_rounds();
+  BatchScope batch(*store_);
+  batch.add_contribution(contribution("$1", "p-anna", "Köln", 1, "rueckschau", {"problem"}));
+  batch.add_contribution(
+      contribution("$2", "p-anna", "Köln", 1, "rueckschau", {"problem", "lehre"}));
+  auto leipzig = contribution("$3", "p-ben", "Leipzig", 1, "ausblick", {"idee"});
+  leipzig.written_at = at(3000);
+  batch.add_contribution(leipzig);
+  batch.add_contribution(contribution("$4", "", "Köln", 1, "rueckschau", {}));
+  batch.add_contribution(contribution("$5", "p-carla", "Dresden", 2, "rueckschau", {}));
+  batch.commit();
+
+  auto phase = store_->summarize(1, "rueckschau");
+  EXPECT_EQ(phase.contributions, 3);
+  EXPECT_EQ(phase.participants, 1);
+  EXPECT_EQ(phase.cities, std::vector<std::string>{"Köln"});
+  EXPECT_EQ(phase.per_tag, (std::map<std::string, int>{{"lehre", 1}, {"problem", 2}}));
+
+  auto round = store_->summarize(1, "");
+  EXPECT_EQ(round.contributions, 4);
+  EXPECT_EQ(round.participants, 2);
+  EXPECT_EQ(round.cities, (std::vector<std::string>{"Köln", "Leipzig"}));
+  EXPECT_EQ(round.per_tag, (std::map<std::string, int>{{"idee", 1}, {"lehre", 1}, {"problem", 2}}));
+}
+
+}  // namespace
+}  // namespace reflexbot::store
