@@ -606,7 +606,12 @@ class Bot:
                  workdir: os.PathLike, allowlist: Iterable[str] = (), language: str = "de",
                  device_id: Optional[str] = None, log_level: str = "debug",
                  sync: Optional[dict] = None, retry: Optional[dict] = None,
-                 extra: Optional[dict] = None, binary: Optional[os.PathLike] = None):
+                 extra: Optional[dict] = None, binary: Optional[os.PathLike] = None,
+                 rooms: Optional[Iterable[dict]] = None,
+                 templates_dir: Optional[os.PathLike] = None,
+                 moderator_level: Optional[int] = None):
+        """rooms ([{"room_id": …, "city": …}]), templates_dir and moderator_level are written to
+        the config only when given; bot.set_rooms() changes the room list before a (re)start."""
         self.dir = Path(workdir)
         self.dir.mkdir(parents=True, exist_ok=True)
         self.binary = Path(binary) if binary else bot_binary()
@@ -630,6 +635,12 @@ class Bot:
         }
         if device_id:
             self.config["device_id"] = device_id
+        if rooms is not None:
+            self.config["rooms"] = [dict(room) for room in rooms]
+        if templates_dir is not None:
+            self.config["templates_dir"] = str(templates_dir)
+        if moderator_level is not None:
+            self.config["moderator_level"] = moderator_level
         self.config["sync"].update(sync or {})
         self.config["retry"].update(retry or {})
         self.config.update(extra or {})
@@ -640,6 +651,12 @@ class Bot:
     def write_config(self) -> Path:
         self.config_path.write_text("# written by scripts/localhs.py\n" + to_yaml(self.config) + "\n")
         return self.config_path
+
+    def set_rooms(self, rooms: Iterable[dict]) -> Path:
+        """Maps rooms to cities ([{"room_id": …, "city": …}]) and rewrites the config; takes
+        effect at the next start."""
+        self.config["rooms"] = [dict(room) for room in rooms]
+        return self.write_config()
 
     def set_token(self, token: str) -> None:
         self.token_path.write_text(token + "\n")

@@ -11,6 +11,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "scripts"))
 
 from localhs import Bot, Client, is_message, reply_target, wait_for  # noqa: E402
+from localhs import HarnessError  # noqa: E402
 
 JOIN_TIMEOUT = 30
 REPLY_TIMEOUT = 30
@@ -116,3 +117,65 @@ def wait_bot_message_after(client: Client, room: str, bot: Bot, event_id: str,
         return None
     return wait_for(find, timeout, what or f"a message from the bot after {event_id}",
                     interval=0.3)
+
+
+def bot_notices(events: list[dict], bot_user: str) -> list[dict]:
+    """The bot's m.notice messages, oldest first."""
+    return [ev for ev in events if ev.get("sender") == bot_user and is_message(ev, "m.notice")]
+
+
+def wait_bot_notice(client: Client, room: str, bot: Bot, matches, what: str,
+                    after: str | None = None, timeout: float = REPLY_TIMEOUT) -> dict:
+    """Waits for the first bot m.notice (after event `after`, if given) whose body satisfies
+    matches(body) and returns it."""
+    def find():
+        ensure_alive(bot)
+        events = client.messages(room)
+        if after is not None:
+            ids = [e["event_id"] for e in events]
+            if after not in ids:
+                return None
+            events = events[ids.index(after) + 1:]
+        for ev in bot_notices(events, bot.user_id):
+            if matches(ev.get("content", {}).get("body", "")):
+                return ev
+        return None
+    try:
+        return wait_for(find, timeout, what, interval=0.3)
+    except HarnessError as e:
+        events = client.messages(room)
+        said = [n["content"].get("body", "")[:160] for n in bot_notices(events, bot.user_id)]
+        raise AssertionError(f"{e}; the bot's last notices in {room}: {said[-5:]}") from e
+
+
+def reactions_to(events: list[dict], event_id: str, key: str | None = None,
+                 sender: str | None = None) -> list[dict]:
+    """m.reaction annotations of event_id (optionally only with this key / from this sender)."""
+    out = []
+    for ev in events:
+        if ev.get("type") != "m.reaction":
+            continue
+        rel = ev.get("content", {}).get("m.relates_to") or {}
+        if rel.get("rel_type") != "m.annotation" or rel.get("event_id") != event_id:
+            continue
+        if key is not None and rel.get("key") != key:
+            continue
+        if sender is not None and ev.get("sender") != sender:
+            continue
+        out.append(ev)
+    return out
+
+
+def wait_bot_reaction(client: Client, room: str, bot: Bot, event_id: str, key: str = "✅",
+                      timeout: float = REPLY_TIMEOUT) -> dict:
+    """Waits until the bot has reacted to event_id with key and returns the reaction."""
+    def find():
+        ensure_alive(bot)
+        found = reactions_to(client.messages(room), event_id, key, bot.user_id)
+        return found[0] if found else None
+    return wait_for(find, timeout, f"the bot's {key} reaction on {event_id}", interval=0.3)
+
+
+def db_rows(bot: Bot, sql: str, params: tuple = ()) -> list[tuple]:
+    """Reads the bot's database read-only ([] while the table does not exist yet)."""
+    return bot._query(sql, params)
