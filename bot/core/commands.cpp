@@ -2,28 +2,225 @@
 
 #include <algorithm>
 #include <array>
+#include <charconv>
+#include <cstdint>
 #include <utility>
 
+#include "core/round.hpp"
 #include "core/texts.hpp"
 
 namespace reflexbot::core {
 namespace {
 
 struct CommandName {
-  std::string_view name;
+  std::string_view name;  ///< folded: lower case, umlauts as ae/oe/ue
   CommandKind kind;
 };
 
-constexpr std::array<CommandName, 4> kNames = {{
+constexpr std::array<CommandName, 29> kNames = {{
     {"ping", CommandKind::ping},
     {"hilfe", CommandKind::help},
     {"help", CommandKind::help},
     {"h", CommandKind::help},
+    {"runde", CommandKind::start_round},
+    {"round", CommandKind::start_round},
+    {"start", CommandKind::start_round},
+    {"weiter", CommandKind::next_phase},
+    {"next", CommandKind::next_phase},
+    {"pause", CommandKind::pause},
+    {"fortsetzen", CommandKind::resume},
+    {"resume", CommandKind::resume},
+    {"verlaengern", CommandKind::extend},
+    {"extend", CommandKind::extend},
+    {"ende", CommandKind::end_round},
+    {"end", CommandKind::end_round},
+    {"beenden", CommandKind::end_round},
+    {"status", CommandKind::status},
+    {"vorlagen", CommandKind::templates},
+    {"templates", CommandKind::templates},
+    {"vergessen", CommandKind::forget_me},
+    {"forgetme", CommandKind::forget_me},
+    {"forget-me", CommandKind::forget_me},
+    {"meine", CommandKind::my_contributions},
+    {"mine", CommandKind::my_contributions},
+    {"anonym", CommandKind::anonymous},
+    {"anon", CommandKind::anonymous},
+    {"anonymous", CommandKind::anonymous},
+    // Without the dots, as on keyboards without umlauts; the tag parser accepts that too.
+    {"verlangern", CommandKind::extend},
 }};
 
-bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
+bool is_space(char c) {
+  return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
+}
 
 char ascii_lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
+
+/// ASCII and Latin-1 capitals (Ä Ö Ü …, UTF-8 C3 80–9E except ×) lower-cased.
+std::string lower(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    if (c == 0xC3 && i + 1 < text.size()) {
+      const auto next = static_cast<unsigned char>(text[i + 1]);
+      out += text[i];
+      out += (next >= 0x80 && next <= 0x9E && next != 0x97) ? static_cast<char>(next + 0x20)
+                                                            : text[i + 1];
+      ++i;
+    } else {
+      out += ascii_lower(text[i]);
+    }
+  }
+  return out;
+}
+
+/// A lower-cased word with ä ö ü ß written as ae oe ue ss (decomposed umlauts too).
+std::string fold(std::string_view lowered) {
+  std::string out;
+  out.reserve(lowered.size() + 4);
+  for (std::size_t i = 0; i < lowered.size(); ++i) {
+    const auto c = static_cast<unsigned char>(lowered[i]);
+    const auto next = i + 1 < lowered.size() ? static_cast<unsigned char>(lowered[i + 1]) : 0;
+    if (c == 0xC3 && (next == 0xA4 || next == 0xB6 || next == 0xBC)) {
+      out += next == 0xA4 ? "ae" : next == 0xB6 ? "oe" : "ue";
+      ++i;
+    } else if (c == 0xC3 && next == 0x9F) {
+      out += "ss";
+      ++i;
+    } else if (c == 0xCC && next == 0x88 && !out.empty() &&
+               (out.back() == 'a' || out.back() == 'o' || out.back() == 'u')) {
+      out += 'e';  // U+0308 COMBINING DIAERESIS after a, o or u
+      ++i;
+    } else {
+      out += lowered[i];
+    }
+  }
+  return out;
+}
+
+std::string_view trim(std::string_view text) {
+  while (!text.empty() && is_space(text.front())) text.remove_prefix(1);
+  while (!text.empty() && is_space(text.back())) text.remove_suffix(1);
+  return text;
+}
+
+/// "Minuten", "min" …: a unit written as a word of its own after the number.
+bool is_minutes_word(std::string_view lowered) {
+  return lowered == "min" || lowered == "min." || lowered == "minute" || lowered == "minuten" ||
+         lowered == "minutes";
+}
+
+/// "20", "20min", "20m", "20Minuten": the number, or nullopt if `word` is no whole number of
+/// minutes. A number too large for the counter comes back as INT64_MAX, still out of range.
+std::optional<std::int64_t> minutes_value(std::string_view word) {
+  const std::string lowered = lower(word);
+  const std::string_view text = lowered;
+  std::size_t digits = 0;
+  while (digits < text.size() && text[digits] >= '0' && text[digits] <= '9') ++digits;
+  if (digits == 0) return std::nullopt;
+  const std::string_view unit = text.substr(digits);
+  if (!unit.empty() && unit != "m" && !is_minutes_word(unit)) return std::nullopt;
+  std::int64_t value = 0;
+  const auto [end, error] = std::from_chars(text.data(), text.data() + digits, value);
+  if (error == std::errc::result_out_of_range) return INT64_MAX;
+  if (error != std::errc{} || end != text.data() + digits) return std::nullopt;
+  return value;
+}
+
+/// Whether the last one or two of `args[first…]` are a number of minutes; how many they are.
+struct TrailingMinutes {
+  std::size_t words = 0;  ///< 0: no minutes at the end
+  std::int64_t value = 0;
+};
+
+TrailingMinutes trailing_minutes(const std::vector<std::string>& args, std::size_t first) {
+  const std::size_t n = args.size();
+  if (n >= first + 2 && is_minutes_word(lower(args[n - 1]))) {
+    const std::string& number = args[n - 2];
+    if (std::all_of(number.begin(), number.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+      if (auto value = minutes_value(number)) return {2, *value};
+    }
+  }
+  if (n >= first + 1) {
+    if (auto value = minutes_value(args[n - 1])) return {1, *value};
+  }
+  return {};
+}
+
+bool in_range(std::int64_t value, std::chrono::minutes max) {
+  return value >= 1 && value <= max.count();
+}
+
+std::string help_line(const HelpEntry& entry) {
+  return std::string(entry.usage) + " – " + std::string(entry.description);
+}
+
+std::string help_item(const HelpEntry& entry) {
+  return "<li><code>" + html_escape(entry.usage) + "</code> – " + html_escape(entry.description) +
+         "</li>";
+}
+
+const HelpEntry* help_entry(CommandKind kind, const HelpTexts& h) {
+  switch (kind) {
+    case CommandKind::start_round:
+      return &h.start_round;
+    case CommandKind::next_phase:
+      return &h.next_phase;
+    case CommandKind::pause:
+      return &h.pause;
+    case CommandKind::resume:
+      return &h.resume;
+    case CommandKind::extend:
+      return &h.extend;
+    case CommandKind::end_round:
+      return &h.end_round;
+    case CommandKind::status:
+      return &h.status;
+    case CommandKind::templates:
+      return &h.templates;
+    case CommandKind::forget_me:
+      return &h.forget_me;
+    case CommandKind::my_contributions:
+      return &h.my_contributions;
+    case CommandKind::anonymous:
+      return &h.anonymous;
+    case CommandKind::ping:
+    case CommandKind::help:
+    case CommandKind::unknown:
+      break;
+  }
+  return nullptr;
+}
+
+Notice render_help(Language language) {
+  const Texts& t = texts(language);
+  const HelpTexts& h = t.help;
+  const HelpEntry help{language == Language::en ? "!help" : "!hilfe", t.help_help};
+  const HelpEntry ping{"!ping", t.help_ping};
+  const std::array<const HelpEntry*, 7> everyone = {
+      &h.status, &h.templates, &h.my_contributions, &h.forget_me, &h.anonymous, &help, &ping};
+  const std::array<const HelpEntry*, 6> moderators = {&h.start_round, &h.next_phase, &h.pause,
+                                                      &h.resume,      &h.extend,     &h.end_round};
+  Notice notice;
+  notice.text = std::string(t.help_intro) + "\n\n" + std::string(h.for_everyone);
+  notice.html =
+      "<p>" + html_escape(t.help_intro) + "</p><p>" + html_escape(h.for_everyone) + "</p><ul>";
+  for (const HelpEntry* entry : everyone) {
+    notice.text += "\n" + help_line(*entry);
+    notice.html += help_item(*entry);
+  }
+  notice.text += "\n\n" + std::string(h.for_moderators);
+  notice.html += "</ul><p>" + html_escape(h.for_moderators) + "</p><ul>";
+  for (const HelpEntry* entry : moderators) {
+    notice.text += "\n" + help_line(*entry);
+    notice.html += help_item(*entry);
+  }
+  notice.text += "\n\n" + std::string(h.collecting) + "\n\n" + std::string(t.help_footer);
+  notice.html +=
+      "</ul><p>" + html_escape(h.collecting) + "</p><p>" + html_escape(t.help_footer) + "</p>";
+  return notice;
+}
 
 }  // namespace
 
@@ -31,19 +228,74 @@ std::optional<Command> parse_command(std::string_view body) {
   if (body.size() < 2 || body[0] != '!') return std::nullopt;
   const char first = ascii_lower(body[1]);
   if (first < 'a' || first > 'z') return std::nullopt;
-  Command command;
   std::size_t pos = 1;
-  while (pos < body.size() && !is_space(body[pos])) command.name += ascii_lower(body[pos++]);
+  while (pos < body.size() && !is_space(body[pos])) ++pos;
+  Command command;
+  command.name = lower(body.substr(1, pos - 1));
+  command.rest = std::string(trim(body.substr(pos)));
   while (pos < body.size()) {
     while (pos < body.size() && is_space(body[pos])) ++pos;
     std::string arg;
     while (pos < body.size() && !is_space(body[pos])) arg += body[pos++];
     if (!arg.empty()) command.args.push_back(std::move(arg));
   }
+  const std::string folded = fold(command.name);
   auto it = std::find_if(kNames.begin(), kNames.end(),
-                         [&](const CommandName& n) { return n.name == command.name; });
+                         [&](const CommandName& n) { return n.name == folded; });
   command.kind = it == kNames.end() ? CommandKind::unknown : it->kind;
   return command;
+}
+
+bool is_moderator_command(const Command& command) {
+  switch (command.kind) {
+    case CommandKind::start_round:
+    case CommandKind::next_phase:
+    case CommandKind::pause:
+    case CommandKind::resume:
+    case CommandKind::extend:
+    case CommandKind::end_round:
+      return true;
+    default:
+      return false;
+  }
+}
+
+std::optional<StartArgs> parse_start_args(const Command& command) {
+  if (command.args.empty()) return std::nullopt;
+  StartArgs start;
+  start.template_key = lower(command.args.front());
+  const TrailingMinutes minutes = trailing_minutes(command.args, 1);
+  if (minutes.words > 0) {
+    if (!in_range(minutes.value, kMaxPhaseLength)) return std::nullopt;
+    start.phase_length = std::chrono::minutes(minutes.value);
+  }
+  for (std::size_t i = 1; i + minutes.words < command.args.size(); ++i) {
+    if (!start.topic.empty()) start.topic += ' ';
+    start.topic += command.args[i];
+  }
+  return start;
+}
+
+std::optional<std::chrono::minutes> parse_minutes(const Command& command) {
+  const TrailingMinutes minutes = trailing_minutes(command.args, 0);
+  if (minutes.words == 0 || minutes.words != command.args.size()) return std::nullopt;
+  if (!in_range(minutes.value, kMaxExtension)) return std::nullopt;
+  return std::chrono::minutes(minutes.value);
+}
+
+bool is_confirmation(const Command& command) {
+  if (command.kind != CommandKind::forget_me || command.args.size() != 1) return false;
+  const std::string word = fold(lower(command.args.front()));
+  return word == "bestaetigen" || word == "confirm";
+}
+
+std::optional<AnonymousArgs> parse_anonymous(const Command& command) {
+  std::string_view rest = command.rest;
+  std::size_t end = 0;
+  while (end < rest.size() && !is_space(rest[end])) ++end;
+  AnonymousArgs anonymous{std::string(rest.substr(0, end)), std::string(trim(rest.substr(end)))};
+  if (anonymous.room.empty() || anonymous.text.empty()) return std::nullopt;
+  return anonymous;
 }
 
 Notice answer(const Command& command, Language language) {
@@ -51,19 +303,16 @@ Notice answer(const Command& command, Language language) {
   switch (command.kind) {
     case CommandKind::ping:
       return Notice{std::string(t.pong), html_escape(t.pong)};
-    case CommandKind::help: {
-      const std::string help = language == Language::en ? "!help" : "!hilfe";
-      Notice notice;
-      notice.text = std::string(t.help_intro) + "\n" + "!ping – " + std::string(t.help_ping) +
-                    "\n" + help + " – " + std::string(t.help_help) + "\n" +
-                    std::string(t.help_footer);
-      notice.html = "<p>" + html_escape(t.help_intro) + "</p><ul><li><code>!ping</code> – " +
-                    html_escape(t.help_ping) + "</li><li><code>" + help + "</code> – " +
-                    html_escape(t.help_help) + "</li></ul><p>" + html_escape(t.help_footer) +
-                    "</p>";
-      return notice;
-    }
+    case CommandKind::help:
+      return render_help(language);
     case CommandKind::unknown:
+      break;
+    default:
+      // The app answers these; if one ends up here, its help line is the honest answer.
+      if (const HelpEntry* entry = help_entry(command.kind, t.help)) {
+        return Notice{help_line(*entry), "<code>" + html_escape(entry->usage) + "</code> – " +
+                                             html_escape(entry->description)};
+      }
       break;
   }
   // The name is user input: cap it and escape it.

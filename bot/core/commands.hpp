@@ -1,6 +1,9 @@
 #pragma once
-// Chat commands: `!name args…`, German names with English aliases.
+// Chat commands: `!name args…`, German names with English aliases. Names are matched
+// case-insensitively, and an umlaut may be written as such or as ae/oe/ue (!verlängern,
+// !verlaengern, !VERLÄNGERN).
 
+#include <chrono>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -11,19 +14,65 @@
 namespace reflexbot::core {
 
 /// The commands the bot knows.
-enum class CommandKind { ping, help, unknown };
+enum class CommandKind {
+  ping,
+  help,
+  start_round,
+  next_phase,
+  pause,
+  resume,
+  extend,
+  end_round,
+  status,
+  templates,
+  forget_me,
+  my_contributions,
+  anonymous,
+  unknown
+};
 
 /// A parsed command line.
 struct Command {
   CommandKind kind = CommandKind::unknown;
-  std::string name;               ///< as typed, lower-cased, without '!'
+  std::string name;               ///< as typed, lower-cased (umlauts too), without '!'
   std::vector<std::string> args;  ///< whitespace-separated
+  std::string rest;  ///< text after the command word, trimmed, inner spacing and lines kept
 };
 
 /// Parses a message body; nullopt unless it starts with '!' followed by a letter.
 std::optional<Command> parse_command(std::string_view body);
 
-/// The bot's answer to a command.
+/// Whether `command` is a moderator command (start, next, pause, resume, extend, end).
+bool is_moderator_command(const Command& command);
+
+/// The arguments of !runde.
+struct StartArgs {
+  std::string template_key;              ///< lower-cased
+  std::string topic;                     ///< arguments joined by single spaces; may be empty
+  std::chrono::minutes phase_length{0};  ///< 0: the template's own durations
+};
+
+/// `!runde <Vorlage> [Thema] [Minuten]`: the last argument is the phase length if it is a whole
+/// number, optionally with a unit ("20", "20min", "20m", "20 Minuten"). nullopt (a usage error)
+/// without a template or with a phase length outside 1–kMaxPhaseLength minutes.
+std::optional<StartArgs> parse_start_args(const Command& command);
+
+/// `!verlängern <Minuten>`: the minutes, 1–kMaxExtension; nullopt is a usage error.
+std::optional<std::chrono::minutes> parse_minutes(const Command& command);
+
+/// Whether `command` is "!vergessen bestätigen" (or bestaetigen, or "!forgetme confirm").
+bool is_confirmation(const Command& command);
+
+/// The arguments of !anonym.
+struct AnonymousArgs {
+  std::string room;  ///< the first argument as typed: an alias, a room ID or a link
+  std::string text;  ///< everything after it, inner spacing and line breaks kept
+};
+
+/// `!anonym <Raum> <Text>`; nullopt (a usage error) unless both are there.
+std::optional<AnonymousArgs> parse_anonymous(const Command& command);
+
+/// The bot's answer to ping, help and unknown commands (the others are answered by the app).
 Notice answer(const Command& command, Language language);
 
 }  // namespace reflexbot::core

@@ -9,6 +9,37 @@ constexpr Texts kGerman{
     .help_ping = "prüft, ob der Bot erreichbar ist",
     .help_help = "zeigt diese Hilfe",
     .help_footer = "Englische Befehle (!help …) funktionieren ebenso.",
+    .help =
+        {
+            .for_everyone = "Für alle:",
+            .for_moderators = "Für die Moderation:",
+            .status = {"!status",
+                       "zeigt, welche Runde läuft, in welcher Phase sie ist und wie "
+                       "viel Zeit noch bleibt"},
+            .templates = {"!vorlagen", "listet die verfügbaren Vorlagen für Reflexionsrunden auf"},
+            .my_contributions = {"!meine", "schickt Ihnen Ihre Beiträge als Direktnachricht"},
+            .forget_me = {"!vergessen",
+                          "löscht nach Ihrer Bestätigung (!vergessen bestätigen) "
+                          "alle Ihre Beiträge und Stimmen"},
+            .anonymous = {"!anonym <Raum> <Text>",
+                          "in einer Direktnachricht an den Bot: stellt Ihren Text als anonymen "
+                          "Beitrag in die laufende Runde des genannten Raums; der Bot speichert "
+                          "nicht, von wem er stammt"},
+            .start_round = {"!runde <Vorlage> [Thema] [Minuten je Phase]",
+                            "startet eine Reflexionsrunde"},
+            .next_phase = {"!weiter", "schließt die aktuelle Phase ab und beginnt die nächste"},
+            .pause = {"!pause",
+                      "hält die Runde an; die Zeit der Phase läuft so lange nicht "
+                      "weiter"},
+            .resume = {"!fortsetzen", "setzt eine pausierte Runde fort"},
+            .extend = {"!verlängern <Minuten>", "verlängert die laufende Phase"},
+            .end_round = {"!ende", "beendet die Runde und fasst die Beiträge zusammen"},
+            .collecting =
+                "Beiträge sammeln: Während einer Runde zählt jede Nachricht in diesem Raum als "
+                "Beitrag. Außerhalb einer Runde sammelt der Bot Nachrichten mit einem Schlagwort "
+                "wie #lehre, #problem, #erfolg oder #idee. Mit der Reaktion 📌 lässt sich jede "
+                "Nachricht nachträglich sammeln, mit 👍 geben Sie einem Beitrag Ihre Stimme.",
+        },
     .unknown_command_before = "Den Befehl „!",
     .unknown_command_after = "“ kenne ich nicht. Mit !hilfe sehen Sie alle Befehle.",
     .encrypted_room =
@@ -90,6 +121,35 @@ constexpr Texts kEnglish{
     .help_ping = "checks that the bot is reachable",
     .help_help = "shows this help",
     .help_footer = "German commands (!hilfe …) work as well.",
+    .help =
+        {
+            .for_everyone = "For everyone:",
+            .for_moderators = "For moderators:",
+            .status = {"!status",
+                       "shows which round is running, its current phase and the "
+                       "time left"},
+            .templates = {"!templates", "lists the templates available for reflection rounds"},
+            .my_contributions = {"!mine", "sends you your contributions in a direct message"},
+            .forget_me = {"!forgetme",
+                          "deletes all your contributions and votes once you "
+                          "confirm (!forgetme confirm)"},
+            .anonymous = {"!anonymous <room> <text>",
+                          "in a direct message to the bot: posts your text to the current round "
+                          "in the named room as an anonymous contribution; the bot does not "
+                          "store who sent it"},
+            .start_round = {"!round <template> [topic] [minutes per phase]",
+                            "starts a reflection round"},
+            .next_phase = {"!next", "closes the current phase and starts the next one"},
+            .pause = {"!pause", "pauses the round; the phase clock stops until it resumes"},
+            .resume = {"!resume", "resumes a paused round"},
+            .extend = {"!extend <minutes>", "adds time to the current phase"},
+            .end_round = {"!end", "ends the round and sums up the contributions"},
+            .collecting =
+                "Collecting: during a round, every message in this room counts as a "
+                "contribution. Outside a round, the bot collects messages with a tag such as "
+                "#lesson, #problem, #success or #idea. React with 📌 to collect any message "
+                "afterwards, and with 👍 to vote for a contribution.",
+        },
     .unknown_command_before = "I don't know the command \"!",
     .unknown_command_after = "\". Send !help to see all commands.",
     .encrypted_room =

@@ -56,6 +56,30 @@ struct RoundTexts {
   std::string_view error_not_paused;
 };
 
+/// One line of the help: how the command is typed and what it does.
+struct HelpEntry {
+  std::string_view usage;  ///< e.g. "!runde <Vorlage> [Thema] [Minuten je Phase]"
+  std::string_view description;
+};
+
+/// The help's lines for the reflection-round commands (ping and help are in Texts).
+struct HelpTexts {
+  std::string_view for_everyone;    ///< heading
+  std::string_view for_moderators;  ///< heading
+  HelpEntry status;
+  HelpEntry templates;
+  HelpEntry my_contributions;
+  HelpEntry forget_me;
+  HelpEntry anonymous;
+  HelpEntry start_round;
+  HelpEntry next_phase;
+  HelpEntry pause;
+  HelpEntry resume;
+  HelpEntry extend;
+  HelpEntry end_round;
+  std::string_view collecting;  ///< hashtags, 📌 and 👍
+};
+
 /// The texts of one language.
 struct Texts {
   std::string_view pong;
@@ -63,6 +87,7 @@ struct Texts {
   std::string_view help_ping;
   std::string_view help_help;
   std::string_view help_footer;
+  HelpTexts help;
   std::string_view unknown_command_before;  ///< text before the command name
   std::string_view unknown_command_after;   ///< text after it
   std::string_view encrypted_room;

@@ -2,6 +2,12 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
 #include "core/texts.hpp"
 
 namespace reflexbot::core {
@@ -18,7 +24,7 @@ TEST(ParseCommand, RecognisesGermanAndEnglishNames) {
 TEST(ParseCommand, SplitsArgumentsOnAnyWhitespace) {
   auto command = parse_command("!runde  panreflex\tKrisenstab\n 30");
   ASSERT_TRUE(command);
-  EXPECT_EQ(command->kind, CommandKind::unknown);
+  EXPECT_EQ(command->kind, CommandKind::start_round);
   EXPECT_EQ(command->name, "runde");
   EXPECT_EQ(command->args, (std::vector<std::string>{"panreflex", "Krisenstab", "30"}));
 }
@@ -31,6 +37,190 @@ TEST(ParseCommand, IgnoresTextThatIsNoCommand) {
   EXPECT_FALSE(parse_command("!!!"));
   EXPECT_FALSE(parse_command("! ping"));
   EXPECT_FALSE(parse_command("!1"));
+}
+
+TEST(ParseCommand, RecognisesEveryRoundCommandAndAlias) {
+  const std::vector<std::pair<std::string, CommandKind>> cases = {
+      {"!ping", CommandKind::ping},
+      {"!hilfe", CommandKind::help},
+      {"!help", CommandKind::help},
+      {"!h", CommandKind::help},
+      {"!runde", CommandKind::start_round},
+      {"!round", CommandKind::start_round},
+      {"!start", CommandKind::start_round},
+      {"!weiter", CommandKind::next_phase},
+      {"!next", CommandKind::next_phase},
+      {"!pause", CommandKind::pause},
+      {"!fortsetzen", CommandKind::resume},
+      {"!resume", CommandKind::resume},
+      {"!verlängern", CommandKind::extend},
+      {"!verlaengern", CommandKind::extend},
+      {"!verlangern", CommandKind::extend},
+      {"!extend", CommandKind::extend},
+      {"!ende", CommandKind::end_round},
+      {"!end", CommandKind::end_round},
+      {"!beenden", CommandKind::end_round},
+      {"!status", CommandKind::status},
+      {"!vorlagen", CommandKind::templates},
+      {"!templates", CommandKind::templates},
+      {"!vergessen", CommandKind::forget_me},
+      {"!forgetme", CommandKind::forget_me},
+      {"!forget-me", CommandKind::forget_me},
+      {"!meine", CommandKind::my_contributions},
+      {"!mine", CommandKind::my_contributions},
+      {"!anonym", CommandKind::anonymous},
+      {"!anon", CommandKind::anonymous},
+      {"!anonymous", CommandKind::anonymous},
+      {"!runden", CommandKind::unknown},
+      {"!weiter?", CommandKind::unknown},
+      {"!forget_me", CommandKind::unknown},
+  };
+  for (const auto& [body, kind] : cases) {
+    const auto command = parse_command(body);
+    ASSERT_TRUE(command) << body;
+    EXPECT_EQ(command->kind, kind) << body;
+  }
+}
+
+TEST(ParseCommand, IgnoresCaseAndAcceptsEveryUmlautSpelling) {
+  EXPECT_EQ(parse_command("!RUNDE aar")->kind, CommandKind::start_round);
+  EXPECT_EQ(parse_command("!Weiter")->kind, CommandKind::next_phase);
+  EXPECT_EQ(parse_command("!VERLÄNGERN 5")->kind, CommandKind::extend);
+  EXPECT_EQ(parse_command("!VERLÄNGERN 5")->name, "verlängern");
+  EXPECT_EQ(parse_command("!Verlaengern 5")->kind, CommandKind::extend);
+  // "a" followed by U+0308 COMBINING DIAERESIS, as some keyboards send it.
+  EXPECT_EQ(parse_command("!verla\u0308ngern 5")->kind, CommandKind::extend);
+  EXPECT_EQ(parse_command("!ForgetMe")->kind, CommandKind::forget_me);
+}
+
+TEST(ParseCommand, KeepsTheRestWithItsSpacingAndLineBreaks) {
+  const auto command = parse_command(
+      "!anonym  #krisenstab:example.org Erste Zeile\n\n  - Punkt  eins\n- Punkt zwei\n");
+  ASSERT_TRUE(command);
+  EXPECT_EQ(command->kind, CommandKind::anonymous);
+  EXPECT_EQ(command->rest, "#krisenstab:example.org Erste Zeile\n\n  - Punkt  eins\n- Punkt zwei");
+  EXPECT_EQ(command->args, (std::vector<std::string>{"#krisenstab:example.org", "Erste", "Zeile",
+                                                     "-", "Punkt", "eins", "-", "Punkt", "zwei"}));
+  EXPECT_EQ(parse_command("!status")->rest, "");
+  EXPECT_TRUE(parse_command("!status \n ")->args.empty());
+  EXPECT_EQ(parse_command("!status\nnächste Zeile")->rest, "nächste Zeile");
+  EXPECT_EQ(parse_command("!status\nnächste Zeile")->name, "status");
+}
+
+TEST(ParseCommand, OnlyRoundControlIsForModerators) {
+  for (const char* body :
+       {"!runde aar", "!weiter", "!pause", "!fortsetzen", "!verlängern 5", "!ende"}) {
+    EXPECT_TRUE(is_moderator_command(*parse_command(body))) << body;
+  }
+  for (const char* body : {"!ping", "!hilfe", "!status", "!vorlagen", "!meine", "!vergessen",
+                           "!anonym raum text", "!unbekannt"}) {
+    EXPECT_FALSE(is_moderator_command(*parse_command(body))) << body;
+  }
+}
+
+std::optional<StartArgs> start(std::string_view body) {
+  return parse_start_args(*parse_command(body));
+}
+
+TEST(ParseStartArgs, TakesTemplateTopicAndTrailingMinutes) {
+  auto args = start("!runde PanReflex Hochwasser Juli 2024 20");
+  ASSERT_TRUE(args);
+  EXPECT_EQ(args->template_key, "panreflex");
+  EXPECT_EQ(args->topic, "Hochwasser Juli 2024");
+  EXPECT_EQ(args->phase_length, std::chrono::minutes(20));
+
+  args = start("!round aar  Stabsrahmenübung\tKreis Ahrweiler");
+  ASSERT_TRUE(args);
+  EXPECT_EQ(args->template_key, "aar");
+  EXPECT_EQ(args->topic, "Stabsrahmenübung Kreis Ahrweiler");
+  EXPECT_EQ(args->phase_length, std::chrono::minutes(0));
+
+  args = start("!runde design-thinking");
+  ASSERT_TRUE(args);
+  EXPECT_EQ(args->template_key, "design-thinking");
+  EXPECT_EQ(args->topic, "");
+  EXPECT_EQ(args->phase_length, std::chrono::minutes(0));
+}
+
+TEST(ParseStartArgs, ANumberAloneAfterTheTemplateIsThePhaseLength) {
+  const auto args = start("!runde aar 15");
+  ASSERT_TRUE(args);
+  EXPECT_EQ(args->template_key, "aar");
+  EXPECT_EQ(args->topic, "");
+  EXPECT_EQ(args->phase_length, std::chrono::minutes(15));
+  // The first argument is always the template, even if it looks like a number.
+  EXPECT_EQ(start("!runde 15")->template_key, "15");
+  EXPECT_EQ(start("!runde 15")->phase_length, std::chrono::minutes(0));
+}
+
+TEST(ParseStartArgs, AcceptsMinuteUnits) {
+  for (const char* body :
+       {"!runde aar Thema 20min", "!runde aar Thema 20m", "!runde aar Thema 20MIN",
+        "!runde aar Thema 20 min", "!runde aar Thema 20 Minuten", "!runde aar Thema 20 minutes",
+        "!runde aar Thema 20Minuten"}) {
+    const auto args = start(body);
+    ASSERT_TRUE(args) << body;
+    EXPECT_EQ(args->topic, "Thema") << body;
+    EXPECT_EQ(args->phase_length, std::chrono::minutes(20)) << body;
+  }
+  // Only a whole number is a length; anything else belongs to the topic.
+  EXPECT_EQ(start("!runde aar Phase 2b")->topic, "Phase 2b");
+  EXPECT_EQ(start("!runde aar Lage 12.5")->topic, "Lage 12.5");
+  EXPECT_EQ(start("!runde aar Lage -5")->topic, "Lage -5");
+  EXPECT_EQ(start("!runde aar Thema min")->topic, "Thema min");
+  EXPECT_EQ(start("!runde aar Thema min")->phase_length, std::chrono::minutes(0));
+}
+
+TEST(ParseStartArgs, RefusesMissingTemplateAndLengthsOutOfRange) {
+  EXPECT_FALSE(start("!runde"));
+  EXPECT_FALSE(start("!runde   \n"));
+  EXPECT_FALSE(start("!runde aar Thema 0"));
+  EXPECT_FALSE(start("!runde aar 0min"));
+  EXPECT_FALSE(start("!runde aar Thema 241"));
+  EXPECT_FALSE(start("!runde aar Thema 99999999999999999999999"));
+  EXPECT_EQ(start("!runde aar 240")->phase_length, std::chrono::minutes(240));
+  EXPECT_EQ(start("!runde aar 1")->phase_length, std::chrono::minutes(1));
+}
+
+std::optional<std::chrono::minutes> minutes(std::string_view body) {
+  return parse_minutes(*parse_command(body));
+}
+
+TEST(ParseMinutes, TakesOneWholeNumberOfMinutes) {
+  EXPECT_EQ(minutes("!verlängern 10"), std::chrono::minutes(10));
+  EXPECT_EQ(minutes("!extend 5min"), std::chrono::minutes(5));
+  EXPECT_EQ(minutes("!verlängern 5 Minuten"), std::chrono::minutes(5));
+  EXPECT_EQ(minutes("!verlängern 240"), std::chrono::minutes(240));
+  EXPECT_FALSE(minutes("!verlängern"));
+  EXPECT_FALSE(minutes("!verlängern 0"));
+  EXPECT_FALSE(minutes("!verlängern 241"));
+  EXPECT_FALSE(minutes("!verlängern zehn"));
+  EXPECT_FALSE(minutes("!verlängern 10 20"));
+  EXPECT_FALSE(minutes("!verlängern 1.5"));
+  EXPECT_FALSE(minutes("!verlängern -5"));
+  EXPECT_FALSE(minutes("!verlängern Minuten"));
+}
+
+TEST(IsConfirmation, OnlyForgetMeWithTheConfirmingWord) {
+  EXPECT_TRUE(is_confirmation(*parse_command("!vergessen bestätigen")));
+  EXPECT_TRUE(is_confirmation(*parse_command("!vergessen bestaetigen")));
+  EXPECT_TRUE(is_confirmation(*parse_command("!Vergessen BESTÄTIGEN")));
+  EXPECT_TRUE(is_confirmation(*parse_command("!forgetme confirm")));
+  EXPECT_TRUE(is_confirmation(*parse_command("!forget-me Confirm")));
+  EXPECT_FALSE(is_confirmation(*parse_command("!vergessen")));
+  EXPECT_FALSE(is_confirmation(*parse_command("!vergessen bitte")));
+  EXPECT_FALSE(is_confirmation(*parse_command("!vergessen bestätigen nicht")));
+  EXPECT_FALSE(is_confirmation(*parse_command("!status bestätigen")));
+}
+
+TEST(ParseAnonymous, SplitsRoomAndTextKeepingLines) {
+  const auto args = parse_anonymous(
+      *parse_command("!anonym #stab:example.org\nDie Lagemeldung kam zu spät.\n\nZweiter Absatz"));
+  ASSERT_TRUE(args);
+  EXPECT_EQ(args->room, "#stab:example.org");
+  EXPECT_EQ(args->text, "Die Lagemeldung kam zu spät.\n\nZweiter Absatz");
+  EXPECT_FALSE(parse_anonymous(*parse_command("!anonym")));
+  EXPECT_FALSE(parse_anonymous(*parse_command("!anonym #stab:example.org  \n")));
 }
 
 TEST(Answer, PingAnswersPongInTheConfiguredLanguage) {
@@ -49,6 +239,82 @@ TEST(Answer, HelpListsTheCommandsInBothForms) {
             std::string::npos);
   const auto english = answer(*parse_command("!help"), Language::en);
   EXPECT_NE(english.text.find("!help – shows this help"), std::string::npos);
+}
+
+TEST(Answer, GermanHelpListsEveryCommandByGroup) {
+  const auto help = answer(*parse_command("!hilfe"), Language::de);
+  EXPECT_EQ(help.text,
+            "Reflexbot begleitet Reflexionsrunden in diesem Raum. Befehle:\n"
+            "\n"
+            "Für alle:\n"
+            "!status – zeigt, welche Runde läuft, in welcher Phase sie ist und wie viel Zeit noch "
+            "bleibt\n"
+            "!vorlagen – listet die verfügbaren Vorlagen für Reflexionsrunden auf\n"
+            "!meine – schickt Ihnen Ihre Beiträge als Direktnachricht\n"
+            "!vergessen – löscht nach Ihrer Bestätigung (!vergessen bestätigen) alle Ihre "
+            "Beiträge und Stimmen\n"
+            "!anonym <Raum> <Text> – in einer Direktnachricht an den Bot: stellt Ihren Text als "
+            "anonymen Beitrag in die laufende Runde des genannten Raums; der Bot speichert nicht, "
+            "von wem er stammt\n"
+            "!hilfe – zeigt diese Hilfe\n"
+            "!ping – prüft, ob der Bot erreichbar ist\n"
+            "\n"
+            "Für die Moderation:\n"
+            "!runde <Vorlage> [Thema] [Minuten je Phase] – startet eine Reflexionsrunde\n"
+            "!weiter – schließt die aktuelle Phase ab und beginnt die nächste\n"
+            "!pause – hält die Runde an; die Zeit der Phase läuft so lange nicht weiter\n"
+            "!fortsetzen – setzt eine pausierte Runde fort\n"
+            "!verlängern <Minuten> – verlängert die laufende Phase\n"
+            "!ende – beendet die Runde und fasst die Beiträge zusammen\n"
+            "\n"
+            "Beiträge sammeln: Während einer Runde zählt jede Nachricht in diesem Raum als "
+            "Beitrag. Außerhalb einer Runde sammelt der Bot Nachrichten mit einem Schlagwort wie "
+            "#lehre, #problem, #erfolg oder #idee. Mit der Reaktion 📌 lässt sich jede Nachricht "
+            "nachträglich sammeln, mit 👍 geben Sie einem Beitrag Ihre Stimme.\n"
+            "\n"
+            "Englische Befehle (!help …) funktionieren ebenso.");
+  EXPECT_NE(help.html.find("<p>Für alle:</p><ul><li><code>!status</code> – "), std::string::npos);
+  EXPECT_NE(help.html.find("<li><code>!runde &lt;Vorlage&gt; [Thema] [Minuten je Phase]</code> – "
+                           "startet eine Reflexionsrunde</li>"),
+            std::string::npos);
+  EXPECT_NE(help.html.find("</ul><p>Für die Moderation:</p><ul>"), std::string::npos);
+  EXPECT_NE(help.html.find("<li><code>!anonym &lt;Raum&gt; &lt;Text&gt;</code>"),
+            std::string::npos);
+}
+
+TEST(Answer, HelpNamesEveryCommandInBothLanguages) {
+  const auto german = answer(*parse_command("!hilfe"), Language::de);
+  for (const char* name :
+       {"!status", "!vorlagen", "!meine", "!vergessen", "!anonym", "!hilfe", "!ping", "!runde",
+        "!weiter", "!pause", "!fortsetzen", "!verlängern", "!ende", "📌", "👍", "#lehre"}) {
+    EXPECT_NE(german.text.find(name), std::string::npos) << name;
+    EXPECT_NE(german.html.find(name), std::string::npos) << name;
+  }
+  const auto english = answer(*parse_command("!help"), Language::en);
+  for (const char* name : {"!status", "!templates", "!mine", "!forgetme", "!anonymous", "!help",
+                           "!ping", "!round", "!next", "!pause", "!resume", "!extend", "!end",
+                           "For everyone:", "For moderators:", "📌", "👍", "#lesson"}) {
+    EXPECT_NE(english.text.find(name), std::string::npos) << name;
+    EXPECT_NE(english.html.find(name), std::string::npos) << name;
+  }
+  // Every name the help shows is parsed as the command it describes.
+  for (const char* body : {"!status", "!vorlagen",  "!meine",  "!vergessen",  "!anonym",
+                           "!runde",  "!weiter",    "!pause",  "!fortsetzen", "!verlängern",
+                           "!ende",   "!templates", "!mine",   "!forgetme",   "!anonymous",
+                           "!round",  "!next",      "!resume", "!extend",     "!end"}) {
+    EXPECT_NE(parse_command(body)->kind, CommandKind::unknown) << body;
+  }
+  // The HTML is our own text, escaped: the only tags are the ones we write.
+  for (const auto& html : {german.html, english.html}) {
+    EXPECT_EQ(html.find("<Vorlage>"), std::string::npos);
+    EXPECT_EQ(html.find("<template>"), std::string::npos);
+  }
+}
+
+TEST(Answer, RoundCommandsFallBackToTheirHelpLine) {
+  const auto reply = answer(*parse_command("!verlängern"), Language::de);
+  EXPECT_EQ(reply.text, "!verlängern <Minuten> – verlängert die laufende Phase");
+  EXPECT_EQ(reply.html, "<code>!verlängern &lt;Minuten&gt;</code> – verlängert die laufende Phase");
 }
 
 TEST(Answer, UnknownCommandIsNamedEscapedAndCapped) {
@@ -78,6 +344,14 @@ TEST(Texts, EveryTextExistsInBothLanguages) {
     for (auto text : {t.pong, t.help_intro, t.help_ping, t.help_help, t.help_footer,
                       t.unknown_command_before, t.unknown_command_after, t.encrypted_room}) {
       EXPECT_FALSE(text.empty());
+    }
+    const HelpTexts& h = t.help;
+    for (auto text : {h.for_everyone, h.for_moderators, h.collecting}) EXPECT_FALSE(text.empty());
+    for (const HelpEntry* entry :
+         {&h.status, &h.templates, &h.my_contributions, &h.forget_me, &h.anonymous, &h.start_round,
+          &h.next_phase, &h.pause, &h.resume, &h.extend, &h.end_round}) {
+      EXPECT_EQ(entry->usage.substr(0, 1), "!");
+      EXPECT_FALSE(entry->description.empty());
     }
   }
   EXPECT_NE(texts(Language::de).encrypted_room, texts(Language::en).encrypted_room);
