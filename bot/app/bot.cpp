@@ -6,8 +6,10 @@
 
 #include <spdlog/spdlog.h>
 #include <boost/asio/signal_set.hpp>
+#include <boost/asio/system_timer.hpp>
 
 #include "app/dispatcher.hpp"
+#include "app/pseudonym.hpp"
 #include "matrix/client.hpp"
 #include "matrix/sync_loop.hpp"
 #include "net/curl_transport.hpp"
@@ -26,8 +28,22 @@ std::int64_t wall_clock_ms() {
 }
 
 // Everything the running bot owns, so the coroutines can refer to it for the whole run.
+ReflectionSettings reflection_settings(const Config& config,
+                                       std::vector<core::Template> templates) {
+  ReflectionSettings settings;
+  settings.moderator_level = config.moderator_level;
+  settings.templates = std::move(templates);
+  settings.pseudonym = [pseudonymizer = Pseudonymizer(load_or_create_pseudonym_key(
+                            config.pseudonym_key, config.database))](const std::string& user) {
+    return pseudonymizer(user);
+  };
+  for (const auto& room : config.rooms) settings.cities[room.room_id] = room.city;
+  settings.ack_reaction = config.ack_reaction;
+  return settings;
+}
+
 struct Runtime {
-  Runtime(const Config& settings, asio::io_context& io)
+  Runtime(const Config& settings, std::vector<core::Template> templates, asio::io_context& io)
       : config(settings),
         store(config.database.string()),
         transport(io),
@@ -44,19 +60,42 @@ struct Runtime {
                        config.language == Language::en ? core::Language::en : core::Language::de,
                        [this](const std::string& inviter) {
                          return invite_allowed(this->config, inviter);
-                       }},
+                       },
+                       reflection_settings(config, std::move(templates))},
                    wall_clock_ms),
         outbox(client, store, sleeper, matrix::Backoff(policy, matrix::default_random01()),
                wall_clock_ms),
         sync(client, dispatcher, sleeper, matrix::Backoff(policy, matrix::default_random01()),
              matrix::SyncOptions{config.sync.timeout_ms, config.sync.timeline_limit},
-             [this] { outbox.wake(); }) {}
+             [this] {
+               outbox.wake();
+               arm_round_timer();
+             }),
+        round_timer(io) {}
+
+  // One timer for all rounds: it fires at the earliest reminder or deadline of any open round.
+  void arm_round_timer() {
+    if (stopping) return;
+    auto wakeup = dispatcher.next_wakeup();
+    if (!wakeup) {
+      round_timer.cancel();
+      return;
+    }
+    round_timer.expires_at(*wakeup);
+    round_timer.async_wait([this](const boost::system::error_code& ec) {
+      if (ec || stopping) return;
+      dispatcher.tick();
+      outbox.wake();
+      arm_round_timer();
+    });
+  }
 
   void stop() {
     if (stopping) return;
     stopping = true;
     sync.stop();
     outbox.stop();
+    round_timer.cancel();
     sleeper.stop();
     transport.shutdown();
   }
@@ -76,6 +115,7 @@ struct Runtime {
   Dispatcher dispatcher;
   matrix::Outbox outbox;
   matrix::SyncLoop sync;
+  asio::system_timer round_timer;
   bool stopping = false;
   int exit_code = 0;
 };
@@ -123,6 +163,7 @@ asio::awaitable<void> run_main(Runtime& rt, asio::io_context& io) {
     co_return;
   }
   if (rt.stopping) co_return;
+  rt.arm_round_timer();  // rounds that ran before a restart resume; overdue phases close now
   asio::co_spawn(io, run_outbox(rt, io), [&rt](std::exception_ptr error) {
     if (error) std::rethrow_exception(error);
     rt.stop();
@@ -133,9 +174,9 @@ asio::awaitable<void> run_main(Runtime& rt, asio::io_context& io) {
 
 }  // namespace
 
-int run_bot(const Config& config) {
+int run_bot(const Config& config, std::vector<core::Template> templates) {
   asio::io_context io(1);
-  Runtime rt(config, io);
+  Runtime rt(config, std::move(templates), io);
   spdlog::info("reflexbot {} starting: homeserver {}, store {}", REFLEXBOT_VERSION,
                config.homeserver, config.database.string());
 

@@ -393,6 +393,8 @@ class Loader {
                                                        "retry",
                                                        "rooms",
                                                        "network_room",
+                                                       "templates_dir",
+                                                       "ack_reaction",
                                                        "access_token",
                                                        "password",
                                                        "pseudonym_key"};
@@ -513,6 +515,20 @@ class Loader {
       if (!is_room_id(config.network_room)) {
         fail(line_of(*network_room), "network_room",
              "expected " + expected + ", got " + quote(config.network_room));
+      }
+    }
+    if (const Entry* templates = find(keys, "templates_dir")) {
+      const std::string value = string_value(*templates, "templates_dir", "a folder path");
+      if (value.empty())
+        fail(line_of(*templates), "templates_dir", "expected a folder path, got \"\"");
+      config.templates_dir = resolve(value);
+    }
+    if (const Entry* ack = find(keys, "ack_reaction")) {
+      config.ack_reaction = string_value(*ack, "ack_reaction", "an emoji, or \"\" for none");
+      if (config.ack_reaction.size() > 32) {
+        fail(line_of(*ack), "ack_reaction",
+             "expected one emoji (or \"\" to switch acknowledgements off), got " +
+                 quote(config.ack_reaction));
       }
     }
     return config;

@@ -50,7 +50,10 @@ struct Config {
   SyncConfig sync;
   RetryConfig retry;
   std::vector<RoomConfig> rooms;
-  std::string network_room;  ///< room id that receives network digests (optional)
+  std::string network_room;             ///< room id that receives network digests (optional)
+  std::filesystem::path templates_dir;  ///< round templates (*.yaml); empty: the first of
+                                        ///< templates/ beside the config, the installed ones
+  std::string ack_reaction = "✅";       ///< reaction on collected messages; empty: none
 };
 
 /// A configuration error; what() reads "FILE:LINE: KEY: what is wrong".

@@ -25,7 +25,15 @@ bool is_own_join(const matrix::Event& event, const std::string& own_user_id) {
 
 Dispatcher::Dispatcher(store::Store& store, DispatcherSettings settings,
                        std::function<std::int64_t()> now_ms)
-    : store_(store), settings_(std::move(settings)), now_ms_(std::move(now_ms)) {}
+    : store_(store),
+      settings_(std::move(settings)),
+      now_ms_(std::move(now_ms)),
+      reflection_(store, [this] {
+        ReflectionSettings reflection = settings_.reflection;
+        reflection.own_user_id = settings_.own_user_id;
+        reflection.language = settings_.language;
+        return reflection;
+      }()) {}
 
 std::optional<std::string> Dispatcher::sync_token() { return store_.sync_token(); }
 
@@ -43,26 +51,8 @@ store::RoomRecord& Dispatcher::room_record(const std::string& room_id) {
   return rooms_.emplace(room_id, std::move(record)).first->second;
 }
 
-void Dispatcher::queue_notice(const std::string& room_id, const core::Notice& notice,
-                              const matrix::Event* reply_to, const std::string& key) {
-  json content = {{"msgtype", "m.notice"},
-                  {"body", notice.text},
-                  {"format", "org.matrix.custom.html"},
-                  {"formatted_body", notice.html},
-                  {"m.mentions", json::object()}};
-  if (reply_to != nullptr) {
-    json relation = {{"m.in_reply_to", {{"event_id", reply_to->event_id}}}};
-    const auto* message = std::get_if<matrix::RoomMessage>(&reply_to->content);
-    if (message != nullptr && message->relates_to && message->relates_to->rel_type == "m.thread") {
-      // Answer inside the thread the command was written in.
-      relation["rel_type"] = "m.thread";
-      relation["event_id"] = message->relates_to->event_id;
-      relation["is_falling_back"] = false;
-    }
-    content["m.relates_to"] = std::move(relation);
-  }
-  scope_->queue_send(room_id, "m.room.message", dump(content), key, now_);
-  ++stats_.queued;
+BatchContext Dispatcher::context() {
+  return BatchContext{*scope_, out_, core::TimePoint(std::chrono::milliseconds(now_))};
 }
 
 void Dispatcher::apply_state(store::RoomRecord& room, const matrix::Event& event) {
@@ -88,8 +78,8 @@ void Dispatcher::apply_state(store::RoomRecord& room, const matrix::Event& event
           room.encrypted = true;
           if (!room.encryption_notice_sent) {
             const auto& text = core::texts(settings_.language).encrypted_room;
-            queue_notice(room.room_id, core::Notice{std::string(text), core::html_escape(text)},
-                         nullptr, "encrypted:" + room.room_id);
+            out_.notice(room.room_id, core::Notice{std::string(text), core::html_escape(text)},
+                        nullptr, "encrypted:" + room.room_id);
             room.encryption_notice_sent = true;
             spdlog::info(
                 "room {} is encrypted; told the room that encrypted messages cannot be read",
@@ -102,13 +92,17 @@ void Dispatcher::apply_state(store::RoomRecord& room, const matrix::Event& event
 
 void Dispatcher::handle_message(const matrix::Event& event, const matrix::RoomMessage& message) {
   if (event.redacted || message.msgtype == "m.notice") return;
-  if (message.relates_to && message.relates_to->rel_type == "m.replace") return;
-  if (message.msgtype != "m.text") return;
-  auto command = core::parse_command(message.body);
-  if (!command) return;
+  const bool edit = message.relates_to && message.relates_to->rel_type == "m.replace";
+  auto command =
+      !edit && message.msgtype == "m.text" ? core::parse_command(message.body) : std::nullopt;
+  if (!command) {
+    reflection_.collect(event, message, *room_, context());
+    return;
+  }
   spdlog::info("command !{} in {} ({})", command->name, event.room_id, event.event_id);
-  queue_notice(event.room_id, core::answer(*command, settings_.language), &event,
-               event.event_id + "/reply");
+  if (reflection_.handle_command(*command, event, *room_, context())) return;
+  out_.notice(event.room_id, core::answer(*command, settings_.language), &event,
+              event.event_id + "/reply");
 }
 
 void Dispatcher::begin(const matrix::SyncBatch& outline, bool initial) {
@@ -119,6 +113,7 @@ void Dispatcher::begin(const matrix::SyncBatch& outline, bool initial) {
   room_ = nullptr;
   initial_ = initial;
   scope_.emplace(store_);
+  out_.start(*scope_, now_);
 
   for (const auto& invite : outline.invites) {
     auto& room = room_record(invite.room_id);
@@ -163,6 +158,10 @@ void Dispatcher::timeline_event(const matrix::Event& event) {
   if (!acting_ || event.sender == settings_.own_user_id) return;
   if (const auto* message = std::get_if<matrix::RoomMessage>(&event.content)) {
     handle_message(event, *message);
+  } else if (const auto* reaction = std::get_if<matrix::Reaction>(&event.content)) {
+    reflection_.handle_reaction(event, *reaction, context());
+  } else if (const auto* redaction = std::get_if<matrix::Redaction>(&event.content)) {
+    reflection_.handle_redaction(*redaction, context());
   }
 }
 
@@ -177,6 +176,8 @@ void Dispatcher::commit(const std::string& next_batch) {
   for (const auto& [id, room] : rooms_) scope_->put_room(room);
   scope_->set_sync_token(next_batch);
   scope_->commit();
+  stats_.queued = out_.queued();
+  out_.finish();
   scope_.reset();
   room_ = nullptr;
   if (stats_.events > 0 || stats_.quarantined > 0) {
@@ -186,9 +187,19 @@ void Dispatcher::commit(const std::string& next_batch) {
 }
 
 void Dispatcher::abort() {
+  out_.finish();
   scope_.reset();  // rolls back
   room_ = nullptr;
   rooms_.clear();
+}
+
+void Dispatcher::tick() {
+  now_ = now_ms_();
+  store::BatchScope scope(store_);
+  out_.start(scope, now_);
+  reflection_.tick(BatchContext{scope, out_, core::TimePoint(std::chrono::milliseconds(now_))});
+  scope.commit();
+  out_.finish();
 }
 
 }  // namespace reflexbot::app

@@ -9,6 +9,8 @@
 #include <set>
 #include <string>
 
+#include "app/outgoing.hpp"
+#include "app/reflection.hpp"
 #include "core/text.hpp"
 #include "matrix/events.hpp"
 #include "matrix/sync_loop.hpp"
@@ -21,6 +23,7 @@ struct DispatcherSettings {
   std::string own_user_id;
   core::Language language = core::Language::de;
   std::function<bool(const std::string& inviter)> invite_allowed;
+  ReflectionSettings reflection;  ///< own_user_id and language are taken from above
 };
 
 /// Counts of one applied batch, for logs and tests.
@@ -49,16 +52,22 @@ class Dispatcher final : public matrix::SyncSink {
   /// Counts of the last committed batch.
   const BatchStats& last_stats() const { return stats_; }
 
+  /// Runs the round timers that are due, in a transaction of their own.
+  void tick();
+  /// When tick() has work next.
+  std::optional<core::TimePoint> next_wakeup() { return reflection_.next_wakeup(); }
+
  private:
   store::RoomRecord& room_record(const std::string& room_id);
   void apply_state(store::RoomRecord& room, const matrix::Event& event);
   void handle_message(const matrix::Event& event, const matrix::RoomMessage& message);
-  void queue_notice(const std::string& room_id, const core::Notice& notice,
-                    const matrix::Event* reply_to, const std::string& key);
+  BatchContext context();
 
   store::Store& store_;
   DispatcherSettings settings_;
   std::function<std::int64_t()> now_ms_;
+  Reflection reflection_;
+  Outgoing out_;
   std::optional<store::BatchScope> scope_;          ///< open between begin() and commit()
   std::map<std::string, store::RoomRecord> rooms_;  ///< rooms touched by the current batch
   std::set<std::string> newly_joined_;              ///< joined rooms that were not joined before

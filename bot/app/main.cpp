@@ -2,15 +2,18 @@
 // runs the sync loop and the outbox on one io_context thread until SIGTERM/SIGINT or a fatal error.
 
 #include <cstdio>
+#include <filesystem>
 #include <iostream>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
 #include "app/bot.hpp"
 #include "app/config.hpp"
+#include "app/templates.hpp"
 #include "store/sqlite.hpp"
 
 namespace {
@@ -28,6 +31,22 @@ constexpr std::string_view kUsage =
     "\n"
     "Exit status: 0 stopped cleanly, 1 runtime error, 2 usage error,\n"
     "78 configuration error or rejected access token (do not restart).\n";
+
+// The configured folder, else the first that exists of templates/ beside the config file, the
+// installed templates and (for a build tree) the source tree's config/templates.
+std::vector<reflexbot::core::Template> load_templates_for(const reflexbot::app::Config& config) {
+  if (!config.templates_dir.empty()) return reflexbot::app::load_templates(config.templates_dir);
+  for (const std::filesystem::path& candidate :
+       {config.path.parent_path() / "templates",
+        std::filesystem::path(REFLEXBOT_TEMPLATES_INSTALLED),
+        std::filesystem::path(REFLEXBOT_TEMPLATES_SOURCE)}) {
+    std::error_code ec;
+    if (std::filesystem::is_directory(candidate, ec)) {
+      return reflexbot::app::load_templates(candidate);
+    }
+  }
+  return {};
+}
 
 }  // namespace
 
@@ -57,8 +76,10 @@ int main(int argc, char** argv) {
   }
 
   reflexbot::app::Config config;
+  std::vector<reflexbot::core::Template> templates;
   try {
     config = reflexbot::app::load_config(config_path);
+    templates = load_templates_for(config);
   } catch (const reflexbot::app::ConfigError& error) {
     std::cerr << "reflexbot: configuration error: " << error.what() << "\n";
     return reflexbot::matrix::kExitConfig;
@@ -74,7 +95,7 @@ int main(int argc, char** argv) {
   spdlog::set_level(spdlog::level::from_str(config.log_level));
 
   try {
-    return reflexbot::app::run_bot(config);
+    return reflexbot::app::run_bot(config, std::move(templates));
   } catch (const reflexbot::store::StoreError& error) {
     spdlog::critical("store error: {}", error.what());
     return 1;

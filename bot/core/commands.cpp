@@ -264,7 +264,14 @@ std::optional<StartArgs> parse_start_args(const Command& command) {
   if (command.args.empty()) return std::nullopt;
   StartArgs start;
   start.template_key = lower(command.args.front());
-  const TrailingMinutes minutes = trailing_minutes(command.args, 1);
+  TrailingMinutes minutes = trailing_minutes(command.args, 1);
+  // "Hochwasser 2021": a bare year after topic words belongs to the topic, it is no phase length.
+  const std::string& last = command.args.back();
+  if (minutes.words == 1 && command.args.size() > 2 && minutes.value >= 1900 &&
+      minutes.value <= 2199 &&
+      std::all_of(last.begin(), last.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+    minutes.words = 0;
+  }
   if (minutes.words > 0) {
     if (!in_range(minutes.value, kMaxPhaseLength)) return std::nullopt;
     start.phase_length = std::chrono::minutes(minutes.value);

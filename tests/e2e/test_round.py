@@ -14,8 +14,6 @@ from helpers import (bot_notices, db_rows, ensure_alive, ping_and_wait, reaction
                      wait_bot_notice, wait_bot_reaction, wait_for)
 from localhs import REPO_ROOT, Client, MatrixError
 
-pytestmark = pytest.mark.skip(reason="round integration in progress")
-
 TEMPLATES_DIR = REPO_ROOT / "config" / "templates"
 TOPIC = "Hochwasser"
 PHASE_MINUTES = 30

@@ -303,6 +303,18 @@ TEST_F(ConfigTest, PseudonymKeyComesFromAFileAndMustBeLongEnough) {
                 "head -c 32 /dev/urandom)");
 }
 
+TEST_F(ConfigTest, TemplatesFolderAndAcknowledgementReaction) {
+  const Config defaults = parse_config(minimal, file_);
+  EXPECT_TRUE(defaults.templates_dir.empty());
+  EXPECT_EQ(defaults.ack_reaction, "✅");
+  const Config set =
+      parse_config(std::string(minimal) + "templates_dir: vorlagen\nack_reaction: \"\"\n", file_);
+  EXPECT_EQ(set.templates_dir, dir_ / "vorlagen");
+  EXPECT_EQ(set.ack_reaction, "");
+  EXPECT_EQ(error_of(std::string(minimal) + "templates_dir: \"\"\n"),
+            at(4) + "templates_dir: expected a folder path, got \"\"");
+}
+
 TEST_F(ConfigTest, TokenFileAndCredentialTogetherAreRejected) {
   EXPECT_EQ(error_of(std::string(minimal) + "access_token_credential: access_token\n"),
             at(4) +

@@ -52,11 +52,15 @@ class DispatcherTest : public ::testing::Test {
     std::filesystem::remove_all(dir_);
     std::filesystem::create_directories(dir_);
     store_.emplace((dir_ / "bot.db").string());
+    ReflectionSettings reflection;
+    reflection.pseudonym = [](const std::string& user) { return "p" + user.substr(1, 4); };
+    reflection.cities[kRoom] = "Köln";
     dispatcher_.emplace(*store_,
                         DispatcherSettings{kBot, core::Language::de,
                                            [](const std::string& inviter) {
                                              return inviter == "@moderation:example.org";
-                                           }},
+                                           },
+                                           reflection},
                         [] { return std::int64_t{1700000000000}; });
   }
   void TearDown() override {
@@ -257,6 +261,43 @@ TEST_F(DispatcherTest, ABodyThatBreaksMidStreamIsRolledBack) {
   EXPECT_EQ(store_->sync_token(), "s0");
   EXPECT_FALSE(store_->is_seen("$ping"));
   EXPECT_TRUE(sent_contents().empty());
+}
+
+TEST_F(DispatcherTest, ATaggedMessageOutsideARoundIsCollectedAcknowledgedAndRedactable) {
+  seed_joined_room();
+  sync(body("s1", {{kRoom, joined({message("$t", "@anna:example.org", "Funk fiel aus #Problem"),
+                                   message("$u", "@anna:example.org", "ohne Schlagwort")})}}));
+  auto stored = store_->contribution("$t");
+  ASSERT_TRUE(stored);
+  EXPECT_EQ(stored->city, "Köln");
+  EXPECT_EQ(stored->author, "panna");
+  EXPECT_EQ(stored->tags, std::vector<std::string>{"problem"});
+  EXPECT_EQ(stored->via, core::CollectedVia::tag);
+  EXPECT_FALSE(store_->contribution("$u"));
+  std::vector<json> reactions;
+  for (const auto& item : store_->pending_outbox(100)) {
+    if (item.event_type == "m.reaction") reactions.push_back(json::parse(item.content));
+  }
+  ASSERT_EQ(reactions.size(), 1u);
+  EXPECT_EQ(reactions[0]["m.relates_to"]["event_id"], "$t");
+  EXPECT_EQ(reactions[0]["m.relates_to"]["key"], "✅");
+
+  json redaction = {{"type", "m.room.redaction"},
+                    {"event_id", "$red"},
+                    {"sender", "@anna:example.org"},
+                    {"origin_server_ts", 1700000000000},
+                    {"content", {{"redacts", "$t"}}}};
+  sync(body("s2", {{kRoom, joined({redaction})}}));
+  EXPECT_FALSE(store_->contribution("$t"));
+}
+
+TEST_F(DispatcherTest, ANonModeratorCannotStartARound) {
+  seed_joined_room();
+  sync(body("s1", {{kRoom, joined({message("$r", "@anna:example.org", "!runde panreflex")})}}));
+  auto contents = sent_contents();
+  ASSERT_EQ(contents.size(), 1u);
+  EXPECT_NE(contents[0]["body"].get<std::string>().find("Moderation"), std::string::npos);
+  EXPECT_FALSE(store_->open_round(kRoom));
 }
 
 }  // namespace

@@ -357,5 +357,17 @@ TEST(Texts, EveryTextExistsInBothLanguages) {
   EXPECT_NE(texts(Language::de).encrypted_room, texts(Language::en).encrypted_room);
 }
 
+TEST(ParseStartArgs, ABareYearEndsTheTopicNotThePhaseLength) {
+  auto start = parse_start_args(*parse_command("!runde panreflex Hochwasser 2021"));
+  ASSERT_TRUE(start);
+  EXPECT_EQ(start->topic, "Hochwasser 2021");
+  EXPECT_EQ(start->phase_length, std::chrono::minutes(0));
+  auto with_length = parse_start_args(*parse_command("!runde panreflex Hochwasser 2021 20"));
+  ASSERT_TRUE(with_length);
+  EXPECT_EQ(with_length->topic, "Hochwasser 2021");
+  EXPECT_EQ(with_length->phase_length, std::chrono::minutes(20));
+  EXPECT_FALSE(parse_start_args(*parse_command("!runde aar 2021")));  // no topic: a bad length
+}
+
 }  // namespace
 }  // namespace reflexbot::core

@@ -1,0 +1,36 @@
+#pragma once
+// What the bot sends, queued in the outbox inside the open batch transaction.
+
+#include <cstdint>
+#include <string>
+
+#include "core/text.hpp"
+#include "matrix/events.hpp"
+#include "store/store.hpp"
+
+namespace reflexbot::app {
+
+/// Queues notices and reactions into the current batch. Every event gets "m.mentions": {}, and
+/// a transaction id derived from `key`, so the same effect is never queued twice.
+class Outgoing {
+ public:
+  /// Starts queueing into `scope` (valid until finish()).
+  void start(store::BatchScope& scope, std::int64_t now_ms);
+  void finish() { scope_ = nullptr; }
+
+  /// An m.notice; with `reply_to` it answers that event (inside its thread, if it has one).
+  void notice(const std::string& room_id, const core::Notice& notice, const matrix::Event* reply_to,
+              const std::string& key);
+  /// An m.reaction (annotation) on `event_id`.
+  void reaction(const std::string& room_id, const std::string& event_id, const std::string& emoji,
+                const std::string& key);
+  /// Rows queued since start().
+  std::size_t queued() const { return queued_; }
+
+ private:
+  store::BatchScope* scope_ = nullptr;
+  std::int64_t now_ms_ = 0;
+  std::size_t queued_ = 0;
+};
+
+}  // namespace reflexbot::app

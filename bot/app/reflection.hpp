@@ -1,0 +1,74 @@
+#pragma once
+// Reflection rounds and collection: round commands, timers, contributions, votes, edits and
+// redactions. Works inside the dispatcher's batch transaction; the pure rules live in bot/core.
+
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "app/outgoing.hpp"
+#include "core/commands.hpp"
+#include "core/permissions.hpp"
+#include "core/round.hpp"
+#include "core/tags.hpp"
+#include "core/template.hpp"
+#include "matrix/events.hpp"
+#include "store/store.hpp"
+
+namespace reflexbot::app {
+
+/// What the reflection features need from the configuration.
+struct ReflectionSettings {
+  std::string own_user_id;
+  core::Language language = core::Language::de;
+  std::int64_t moderator_level = 50;
+  std::vector<core::Template> templates;
+  core::TagVocabulary vocabulary = core::default_vocabulary();
+  std::function<std::string(const std::string& user_id)> pseudonym;
+  std::map<std::string, std::string> cities;  ///< room id → city (else the room's name)
+  std::string ack_reaction = "✅";             ///< empty: collected messages are not acknowledged
+};
+
+/// The open batch a handler works in.
+struct BatchContext {
+  store::BatchScope& scope;
+  Outgoing& out;
+  core::TimePoint now;
+};
+
+/// Rounds and collection for all rooms.
+class Reflection {
+ public:
+  Reflection(store::Store& store, ReflectionSettings settings);
+
+  /// Handles a round command; false if `command` is none (then the caller answers it).
+  bool handle_command(const core::Command& command, const matrix::Event& event,
+                      const store::RoomRecord& room, BatchContext context);
+  /// Collects a message (or applies an edit) if it belongs to a round or carries a tag.
+  void collect(const matrix::Event& event, const matrix::RoomMessage& message,
+               const store::RoomRecord& room, BatchContext context);
+  /// 👍 votes.
+  void handle_reaction(const matrix::Event& event, const matrix::Reaction& reaction,
+                       BatchContext context);
+  /// A redacted contribution is deleted; a redacted 👍 no longer counts.
+  void handle_redaction(const matrix::Redaction& redaction, BatchContext context);
+  /// Runs the timers of every open round that is due.
+  void tick(BatchContext context);
+  /// When tick() has work next, over all open rounds.
+  std::optional<core::TimePoint> next_wakeup();
+
+ private:
+  const core::Template* find_template(const std::string& key) const;
+  bool is_moderator(const store::RoomRecord& room, const std::string& user_id) const;
+  std::string city_of(const store::RoomRecord& room) const;
+  /// Saves the round and posts a notice per event; `key` makes the notices' txn ids.
+  void apply(const core::RoundStep& step, const core::Template& tmpl, const std::string& key,
+             const matrix::Event* reply_to, BatchContext context);
+
+  store::Store& store_;
+  ReflectionSettings settings_;
+};
+
+}  // namespace reflexbot::app
