@@ -3,8 +3,8 @@
 #include <algorithm>
 #include <stdexcept>
 
-#include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
+#include <nlohmann/json.hpp>
 
 #include "core/round_text.hpp"
 
@@ -60,6 +60,8 @@ bool is_round_command(CommandKind kind) {
     case CommandKind::extend:
     case CommandKind::end_round:
     case CommandKind::status:
+    case CommandKind::templates:
+    case CommandKind::forget_me:
       return true;
     default:
       return false;
@@ -84,7 +86,8 @@ bool Reflection::is_moderator(const store::RoomRecord& room, const std::string& 
 }
 
 std::string Reflection::city_of(const store::RoomRecord& room) const {
-  if (auto it = settings_.cities.find(room.room_id); it != settings_.cities.end()) return it->second;
+  if (auto it = settings_.cities.find(room.room_id); it != settings_.cities.end())
+    return it->second;
   return room.name.empty() ? room.room_id : room.name;
 }
 
@@ -134,6 +137,22 @@ bool Reflection::handle_command(const core::Command& command, const matrix::Even
     context.out.notice(room.room_id, notice, &event, key);
   };
 
+  if (command.kind == CommandKind::templates) {
+    answer(core::render_templates(settings_.templates, language));
+    return true;
+  }
+  if (command.kind == CommandKind::forget_me) {
+    const std::string author = settings_.pseudonym(event.sender);
+    if (!core::is_confirmation(command)) {
+      answer(core::render_forget_ask(store_.count_by_author(author), language));
+      return true;
+    }
+    const std::int64_t deleted = context.scope.forget_author(author);
+    spdlog::info("forget me: deleted {} rows of one person", deleted);
+    answer(core::render_forget_done(deleted, language));
+    return true;
+  }
+
   auto open = store_.open_round(room.room_id);
   const core::Template* tmpl = open ? find_template(open->template_key) : nullptr;
   if (command.kind == CommandKind::status) {
@@ -163,12 +182,13 @@ bool Reflection::handle_command(const core::Command& command, const matrix::Even
       return true;
     }
     if (open) {
-      answer(core::render_round_already_running(*open, tmpl != nullptr ? *tmpl : *chosen, language));
+      answer(
+          core::render_round_already_running(*open, tmpl != nullptr ? *tmpl : *chosen, language));
       return true;
     }
-    auto started = core::start_round(*chosen, room.room_id, args->topic,
-                                     settings_.pseudonym(event.sender), args->phase_length,
-                                     context.now);
+    auto started =
+        core::start_round(*chosen, room.room_id, args->topic, settings_.pseudonym(event.sender),
+                          args->phase_length, context.now);
     if (!started) {
       answer(core::render_round_error(started.error(), language));
       return true;
@@ -191,10 +211,18 @@ bool Reflection::handle_command(const core::Command& command, const matrix::Even
 
   core::RoundResult result = Unexpected{core::RoundError::round_ended};
   switch (command.kind) {
-    case CommandKind::next_phase: result = core::next_phase(current, *tmpl, context.now); break;
-    case CommandKind::pause: result = core::pause(current, *tmpl, context.now); break;
-    case CommandKind::resume: result = core::resume(current, *tmpl, context.now); break;
-    case CommandKind::end_round: result = core::end_round(current, *tmpl, context.now); break;
+    case CommandKind::next_phase:
+      result = core::next_phase(current, *tmpl, context.now);
+      break;
+    case CommandKind::pause:
+      result = core::pause(current, *tmpl, context.now);
+      break;
+    case CommandKind::resume:
+      result = core::resume(current, *tmpl, context.now);
+      break;
+    case CommandKind::end_round:
+      result = core::end_round(current, *tmpl, context.now);
+      break;
     case CommandKind::extend: {
       auto minutes = core::parse_minutes(command);
       if (!minutes) {
@@ -204,7 +232,8 @@ bool Reflection::handle_command(const core::Command& command, const matrix::Even
       result = core::extend(current, *tmpl, context.now, *minutes);
       break;
     }
-    default: break;
+    default:
+      break;
   }
   if (!result) {
     answer(core::render_round_error(result.error(), language));
@@ -285,10 +314,9 @@ void Reflection::tick(BatchContext context) {
     if (step.events.empty()) continue;
     step.round.id = round.id;
     // The timer state before the tick identifies this firing, so its notices are queued once.
-    const std::string key = "round:" + std::to_string(round.id) + ":" +
-                            std::to_string(round.phase_index) + ":" +
-                            std::to_string(to_ms(round.phase_deadline)) +
-                            (round.reminder_sent ? ":r" : ":");
+    const std::string key =
+        "round:" + std::to_string(round.id) + ":" + std::to_string(round.phase_index) + ":" +
+        std::to_string(to_ms(round.phase_deadline)) + (round.reminder_sent ? ":r" : ":");
     apply(step, *tmpl, key, nullptr, context);
   }
 }

@@ -43,7 +43,7 @@ class Reflection {
  public:
   Reflection(store::Store& store, ReflectionSettings settings);
 
-  /// Handles a round command; false if `command` is none (then the caller answers it).
+  /// Handles a round, template or "forget me" command; false for any other (the caller answers).
   bool handle_command(const core::Command& command, const matrix::Event& event,
                       const store::RoomRecord& room, BatchContext context);
   /// Collects a message (or applies an edit) if it belongs to a round or carries a tag.

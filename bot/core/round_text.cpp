@@ -209,6 +209,37 @@ Notice render_round_end(const Template& tmpl, const RoundEnded& event, const Pha
   return out.take();
 }
 
+Notice render_forget_ask(std::int64_t count, Language language) {
+  const Texts& t = texts(language);
+  if (count == 0) return fill(t.forget_nothing);
+  return fill(t.forget_ask, {plain("n", std::to_string(count))});
+}
+
+Notice render_forget_done(std::int64_t count, Language language) {
+  const Texts& t = texts(language);
+  if (count == 0) return fill(t.forget_nothing);
+  return fill(t.forget_done, {plain("n", std::to_string(count))});
+}
+
+Notice render_templates(std::span<const Template> templates, Language language) {
+  const Texts& t = texts(language);
+  if (templates.empty()) return fill(t.templates_none);
+  Notice notice = fill(t.templates_intro);
+  notice.html = "<p>" + notice.html + "</p><ul>";
+  for (const auto& tmpl : templates) {
+    std::string phases;
+    for (const auto& phase : tmpl.phases) {
+      if (!phases.empty()) phases += " → ";
+      phases += phase.title.in(language);
+    }
+    notice.text += "\n" + tmpl.key + " – " + tmpl.title.in(language) + " (" + phases + ")";
+    notice.html += "<li><code>" + html_escape(tmpl.key) + "</code> – " +
+                   html_escape(tmpl.title.in(language)) + " (" + html_escape(phases) + ")</li>";
+  }
+  notice.html += "</ul>";
+  return notice;
+}
+
 Notice render_paused(const Template& tmpl, const Paused& event, Language language) {
   const RoundTexts& t = texts(language).round;
   return fill(t.paused, {plain("phase", phase_title(tmpl, event.index, language)),

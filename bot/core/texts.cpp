@@ -113,6 +113,16 @@ constexpr Texts kGerman{
                                     "weiter.",
             .error_not_paused = "Die Runde ist nicht pausiert, sie läuft bereits.",
         },
+    .forget_ask =
+        "Sie haben {n} gespeicherte Beiträge und Stimmen. Wenn Sie „!vergessen "
+        "bestätigen“ schreiben, lösche ich sie endgültig aus der Datenbank des Bots. "
+        "Ihre Nachrichten im Raum selbst bleiben davon unberührt.",
+    .forget_done = "Erledigt: {n} Beiträge und Stimmen von Ihnen sind gelöscht.",
+    .forget_nothing = "Von Ihnen ist nichts gespeichert.",
+    .templates_intro = "Diese Vorlagen stehen für Reflexionsrunden bereit (!runde <Vorlage>):",
+    .templates_none =
+        "Es sind keine Vorlagen eingerichtet. Bitte wenden Sie sich an die "
+        "Administration.",
 };
 
 constexpr Texts kEnglish{
@@ -223,6 +233,14 @@ constexpr Texts kEnglish{
             .error_already_paused = "The round is already paused. Use !resume to continue.",
             .error_not_paused = "The round isn't paused; it is already running.",
         },
+    .forget_ask =
+        "You have {n} stored contributions and votes. If you write \"!forgetme "
+        "confirm\", I will delete them from the bot's database for good. Your messages "
+        "in the room itself are not affected.",
+    .forget_done = "Done: {n} of your contributions and votes have been deleted.",
+    .forget_nothing = "Nothing of yours is stored.",
+    .templates_intro = "These templates are available for reflection rounds (!round <template>):",
+    .templates_none = "No templates are set up. Please contact your administrator.",
 };
 
 }  // namespace

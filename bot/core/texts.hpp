@@ -92,6 +92,11 @@ struct Texts {
   std::string_view unknown_command_after;   ///< text after it
   std::string_view encrypted_room;
   RoundTexts round;
+  std::string_view forget_ask;   ///< {n}: contributions and votes that would be deleted
+  std::string_view forget_done;  ///< {n}
+  std::string_view forget_nothing;
+  std::string_view templates_intro;
+  std::string_view templates_none;
 };
 
 /// The texts for `language`.

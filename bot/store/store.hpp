@@ -124,6 +124,8 @@ class Store {
   std::vector<core::Contribution> contributions_by(const std::string& author);
   /// What a round collected, in one phase or (phase_key empty) in all.
   core::PhaseSummary summarize(std::int64_t round_id, const std::string& phase_key);
+  /// Contributions by and votes of this pseudonym: what forget_author() would delete.
+  std::int64_t count_by_author(const std::string& author);
   /// Votes for a contribution.
   std::int64_t votes(const std::string& event_id);
   StoreCounts counts();

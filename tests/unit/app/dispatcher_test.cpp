@@ -300,5 +300,29 @@ TEST_F(DispatcherTest, ANonModeratorCannotStartARound) {
   EXPECT_FALSE(store_->open_round(kRoom));
 }
 
+TEST_F(DispatcherTest, ForgetMeAsksFirstThenDeletesOnlyThatPersonsData) {
+  seed_joined_room();
+  sync(body("s1", {{kRoom, joined({message("$a1", "@anna:example.org", "Lage #problem"),
+                                   message("$b1", "@bernd:example.org", "Idee #idee")})}}));
+  sync(body("s2", {{kRoom, joined({message("$ask", "@anna:example.org", "!vergessen")})}}));
+  EXPECT_TRUE(store_->contribution("$a1"));  // nothing deleted before the confirmation
+  sync(body("s3",
+            {{kRoom, joined({message("$yes", "@anna:example.org", "!vergessen bestätigen")})}}));
+  EXPECT_FALSE(store_->contribution("$a1"));
+  EXPECT_TRUE(store_->contribution("$b1"));
+  std::vector<std::string> answers;
+  for (const auto& item : store_->pending_outbox(100)) {
+    if (item.event_type == "m.room.message") {
+      answers.push_back(json::parse(item.content)["body"].get<std::string>());
+    }
+  }
+  ASSERT_EQ(answers.size(), 2u);
+  EXPECT_EQ(answers[0],
+            "Sie haben 1 gespeicherte Beiträge und Stimmen. Wenn Sie „!vergessen bestätigen“ "
+            "schreiben, lösche ich sie endgültig aus der Datenbank des Bots. Ihre Nachrichten im "
+            "Raum selbst bleiben davon unberührt.");
+  EXPECT_EQ(answers[1], "Erledigt: 1 Beiträge und Stimmen von Ihnen sind gelöscht.");
+}
+
 }  // namespace
 }  // namespace reflexbot::app
