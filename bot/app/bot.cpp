@@ -69,6 +69,7 @@ struct Runtime {
              matrix::SyncOptions{config.sync.timeout_ms, config.sync.timeline_limit},
              [this] {
                outbox.wake();
+               pins.notify();
                arm_round_timer();
              }),
         round_timer(io) {}
@@ -95,6 +96,7 @@ struct Runtime {
     stopping = true;
     sync.stop();
     outbox.stop();
+    pins.stop();
     round_timer.cancel();
     sleeper.stop();
     transport.shutdown();
@@ -116,6 +118,7 @@ struct Runtime {
   matrix::Outbox outbox;
   matrix::SyncLoop sync;
   asio::system_timer round_timer;
+  matrix::Wakeup pins;  ///< wakes the 📌 collector after each commit
   bool stopping = false;
   int exit_code = 0;
 };
@@ -157,6 +160,40 @@ asio::awaitable<void> run_outbox(Runtime& rt, asio::io_context& io) {
   if (auto fatal = co_await rt.outbox.run(io)) rt.fail(*fatal);
 }
 
+// Fetches the messages people pinned with 📌 and collects them, one transaction each.
+asio::awaitable<void> run_pins(Runtime& rt, asio::io_context& io) {
+  matrix::Backoff backoff(rt.policy, matrix::default_random01());
+  while (!rt.stopping) {
+    co_await rt.pins.wait(io);
+    auto pending = rt.dispatcher.pending_pins();
+    while (!pending.empty() && !rt.stopping) {
+      for (const auto& [room_id, event_id] : pending) {
+        auto event = co_await rt.client.event(room_id, event_id);
+        if (event) {
+          rt.dispatcher.collect_pinned(*event);
+          backoff.reset();
+          continue;
+        }
+        if (event.error().unknown_token()) {
+          rt.fail(matrix::token_rejected(event.error()));
+          co_return;
+        }
+        auto delay = matrix::retry_delay(event.error(), backoff);
+        if (!delay) {
+          spdlog::warn("pinned event {} in {} cannot be fetched ({}); not collected", event_id,
+                       room_id, event.error().describe());
+          rt.dispatcher.drop_pin(event_id);
+          continue;
+        }
+        if (!co_await rt.sleeper.sleep(*delay)) co_return;
+        break;  // read the pending list again and retry
+      }
+      rt.outbox.wake();
+      pending = rt.dispatcher.pending_pins();
+    }
+  }
+}
+
 asio::awaitable<void> run_main(Runtime& rt, asio::io_context& io) {
   if (auto fatal = co_await establish_identity(rt)) {
     rt.fail(*fatal);
@@ -164,6 +201,9 @@ asio::awaitable<void> run_main(Runtime& rt, asio::io_context& io) {
   }
   if (rt.stopping) co_return;
   rt.arm_round_timer();  // rounds that ran before a restart resume; overdue phases close now
+  asio::co_spawn(io, run_pins(rt, io), [](std::exception_ptr error) {
+    if (error) std::rethrow_exception(error);
+  });
   asio::co_spawn(io, run_outbox(rt, io), [&rt](std::exception_ptr error) {
     if (error) std::rethrow_exception(error);
     rt.stop();

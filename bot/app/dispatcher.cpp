@@ -193,6 +193,25 @@ void Dispatcher::abort() {
   rooms_.clear();
 }
 
+void Dispatcher::collect_pinned(const matrix::Event& event) {
+  now_ = now_ms_();
+  store::BatchScope scope(store_);
+  out_.start(scope, now_);
+  auto stored = store_.room(event.room_id);
+  store::RoomRecord room = stored ? *stored : store::RoomRecord{};
+  room.room_id = event.room_id;
+  reflection_.collect_pinned(
+      event, room, BatchContext{scope, out_, core::TimePoint(std::chrono::milliseconds(now_))});
+  scope.commit();
+  out_.finish();
+}
+
+void Dispatcher::drop_pin(const std::string& target_event_id) {
+  store::BatchScope scope(store_);
+  scope.finish_pin(target_event_id);
+  scope.commit();
+}
+
 void Dispatcher::tick() {
   now_ = now_ms_();
   store::BatchScope scope(store_);

@@ -52,6 +52,14 @@ class Dispatcher final : public matrix::SyncSink {
   /// Counts of the last committed batch.
   const BatchStats& last_stats() const { return stats_; }
 
+  /// Collects a message fetched for a 📌, in a transaction of its own.
+  void collect_pinned(const matrix::Event& event);
+  /// Gives up a 📌 request whose message cannot be fetched.
+  void drop_pin(const std::string& target_event_id);
+  /// Pin requests waiting to be fetched: (room id, event id).
+  std::vector<std::pair<std::string, std::string>> pending_pins() {
+    return store_.pending_pins(16);
+  }
   /// Runs the round timers that are due, in a transaction of their own.
   void tick();
   /// When tick() has work next.

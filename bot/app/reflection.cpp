@@ -280,19 +280,48 @@ void Reflection::collect(const matrix::Event& event, const matrix::RoomMessage& 
   } else {
     return;
   }
+  add(contribution, context);
+}
+
+void Reflection::add(const core::Contribution& contribution, BatchContext context) {
   if (context.scope.add_contribution(contribution) && !settings_.ack_reaction.empty()) {
-    context.out.reaction(room.room_id, event.event_id, settings_.ack_reaction,
-                         event.event_id + "/ack");
+    context.out.reaction(contribution.room_id, contribution.event_id, settings_.ack_reaction,
+                         contribution.event_id + "/ack");
   }
+}
+
+void Reflection::collect_pinned(const matrix::Event& event, const store::RoomRecord& room,
+                                BatchContext context) {
+  context.scope.finish_pin(event.event_id);
+  const auto* message = std::get_if<matrix::RoomMessage>(&event.content);
+  if (message == nullptr || event.redacted || event.sender == settings_.own_user_id) return;
+  if (message->msgtype != "m.text" && message->msgtype != "m.emote") return;
+  const std::string_view text = strip_reply_fallback(message->body);
+  if (text.empty()) return;
+  core::Contribution contribution;
+  contribution.event_id = event.event_id;
+  contribution.room_id = room.room_id;
+  contribution.city = city_of(room);
+  contribution.author = settings_.pseudonym(event.sender);
+  contribution.body = std::string(text);
+  contribution.tags = core::parse_tags(text, settings_.vocabulary);
+  contribution.written_at = core::TimePoint(std::chrono::milliseconds(event.origin_server_ts));
+  contribution.collected_at = context.now;
+  contribution.via = core::CollectedVia::pin;
+  add(contribution, context);
 }
 
 void Reflection::handle_reaction(const matrix::Event& event, const matrix::Reaction& reaction,
                                  BatchContext context) {
   if (reaction.relates_to.rel_type != "m.annotation") return;
+  const std::string& key = reaction.relates_to.key;
+  const std::string& target = reaction.relates_to.event_id;
   // 👍 with or without a skin tone or variation selector.
-  if (reaction.relates_to.key.starts_with("\xF0\x9F\x91\x8D")) {
-    context.scope.add_vote(event.event_id, reaction.relates_to.event_id,
-                           settings_.pseudonym(event.sender));
+  if (key.starts_with("\xF0\x9F\x91\x8D")) {
+    context.scope.add_vote(event.event_id, target, settings_.pseudonym(event.sender));
+  } else if (key.starts_with("\xF0\x9F\x93\x8C") && !store_.contribution(target)) {
+    // 📌: the message is fetched after the commit (it may be older than anything synced).
+    context.scope.request_pin(event.room_id, target, to_ms(context.now));
   }
 }
 

@@ -49,9 +49,12 @@ class Reflection {
   /// Collects a message (or applies an edit) if it belongs to a round or carries a tag.
   void collect(const matrix::Event& event, const matrix::RoomMessage& message,
                const store::RoomRecord& room, BatchContext context);
-  /// 👍 votes.
+  /// 👍 votes; 📌 asks for the message to be fetched and collected.
   void handle_reaction(const matrix::Event& event, const matrix::Reaction& reaction,
                        BatchContext context);
+  /// Collects a message fetched after a 📌, with its original time and author; ends the request.
+  void collect_pinned(const matrix::Event& event, const store::RoomRecord& room,
+                      BatchContext context);
   /// A redacted contribution is deleted; a redacted 👍 no longer counts.
   void handle_redaction(const matrix::Redaction& redaction, BatchContext context);
   /// Runs the timers of every open round that is due.
@@ -63,6 +66,8 @@ class Reflection {
   const core::Template* find_template(const std::string& key) const;
   bool is_moderator(const store::RoomRecord& room, const std::string& user_id) const;
   std::string city_of(const store::RoomRecord& room) const;
+  /// Stores the contribution and acknowledges it.
+  void add(const core::Contribution& contribution, BatchContext context);
   /// Saves the round and posts a notice per event; `key` makes the notices' txn ids.
   void apply(const core::RoundStep& step, const core::Template& tmpl, const std::string& key,
              const matrix::Event* reply_to, BatchContext context);

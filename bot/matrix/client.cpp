@@ -186,6 +186,16 @@ net::asio::awaitable<MatrixResult<MessagesPage>> Client::messages(std::string ro
   co_return std::move(page).value();
 }
 
+net::asio::awaitable<MatrixResult<Event>> Client::event(std::string room_id, std::string event_id) {
+  auto response =
+      co_await call("GET", "/rooms/" + url_encode(room_id) + "/event/" + url_encode(event_id), "",
+                    settings_.request_timeout);
+  if (!response) co_return Unexpected{response.error()};
+  auto event = parse_event(response->body, room_id);
+  if (!event) co_return Unexpected{bad_body("event: " + event.error().message)};
+  co_return std::move(event).value();
+}
+
 net::asio::awaitable<MatrixResult<std::string>> Client::send(std::string room_id,
                                                              std::string event_type,
                                                              std::string txn_id,

@@ -56,6 +56,8 @@ class Client {
   /// GET /rooms/{id}/messages.
   net::asio::awaitable<MatrixResult<MessagesPage>> messages(std::string room_id, std::string from,
                                                             std::string to, int limit);
+  /// GET /rooms/{id}/event/{eventId}.
+  net::asio::awaitable<MatrixResult<Event>> event(std::string room_id, std::string event_id);
   /// PUT /rooms/{id}/send/{type}/{txnId}; returns the event id.
   net::asio::awaitable<MatrixResult<std::string>> send(std::string room_id, std::string event_type,
                                                        std::string txn_id,

@@ -78,33 +78,19 @@ net::asio::awaitable<std::optional<Fatal>> Outbox::flush() {
 }
 
 net::asio::awaitable<std::optional<Fatal>> Outbox::run(net::asio::io_context& io) {
-  net::asio::steady_timer signal(io);
-  signal_ = &signal;
   while (!stopped_) {
-    if (!woken_) {
-      signal.expires_at(net::asio::steady_timer::time_point::max());
-      boost::system::error_code ec;
-      co_await signal.async_wait(net::asio::redirect_error(net::asio::use_awaitable, ec));
-      continue;
-    }
-    woken_ = false;
-    if (auto fatal = co_await flush()) {
-      signal_ = nullptr;
-      co_return fatal;
-    }
+    co_await wakeup_.wait(io);
+    if (stopped_) break;
+    if (auto fatal = co_await flush()) co_return fatal;
   }
-  signal_ = nullptr;
   co_return std::nullopt;
 }
 
-void Outbox::wake() {
-  woken_ = true;
-  if (signal_ != nullptr) signal_->cancel();
-}
+void Outbox::wake() { wakeup_.notify(); }
 
 void Outbox::stop() {
   stopped_ = true;
-  if (signal_ != nullptr) signal_->cancel();
+  wakeup_.stop();
 }
 
 }  // namespace reflexbot::matrix

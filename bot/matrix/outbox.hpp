@@ -47,8 +47,7 @@ class Outbox {
   Sleeper& sleeper_;
   Backoff backoff_;
   std::function<std::int64_t()> now_ms_;
-  net::asio::steady_timer* signal_ = nullptr;
-  bool woken_ = true;
+  Wakeup wakeup_;
   bool stopped_ = false;
 };
 

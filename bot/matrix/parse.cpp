@@ -986,6 +986,19 @@ Expected<std::vector<MalformedEvent>, ParseError> stream_sync_timelines(
   return std::move(walked->malformed);
 }
 
+Expected<Event, ParseError> parse_event(std::string& body, const std::string& room_id) {
+  pad(body);
+  Parsers& p = parsers();
+  std::vector<MalformedEvent> malformed;
+  Walk walk{p.inner, body.data() + body.capacity(), malformed};
+  std::vector<Event> out;
+  walk.parse_event(body, room_id, out);
+  if (out.empty()) {
+    return Unexpected(ParseError{malformed.empty() ? "not an event" : malformed.front().reason});
+  }
+  return std::move(out.front());
+}
+
 Expected<MessagesPage, ParseError> parse_messages(std::string& body, const std::string& room_id) {
   pad(body);
   Parsers& p = parsers();

@@ -31,6 +31,9 @@ Expected<std::vector<MalformedEvent>, ParseError> stream_sync_timelines(
     const std::function<void(const std::string& room_id)>& on_room,
     const std::function<void(Event& event)>& on_event);
 
+/// Parses one event (GET /rooms/{id}/event/{eventId}) of `room_id`.
+Expected<Event, ParseError> parse_event(std::string& body, const std::string& room_id);
+
 /// Parses a /rooms/{id}/messages body for `room_id`.
 Expected<MessagesPage, ParseError> parse_messages(std::string& body, const std::string& room_id);
 

@@ -56,6 +56,27 @@ void TimerSleeper::stop() {
   for (auto* timer : timers_) timer->cancel();
 }
 
+net::asio::awaitable<void> Wakeup::wait(net::asio::io_context& io) {
+  if (!pending_ && !stopped_) {
+    net::asio::steady_timer timer(io, net::asio::steady_timer::time_point::max());
+    timer_ = &timer;
+    boost::system::error_code ec;
+    co_await timer.async_wait(net::asio::redirect_error(net::asio::use_awaitable, ec));
+    timer_ = nullptr;
+  }
+  pending_ = false;
+}
+
+void Wakeup::notify() {
+  pending_ = true;
+  if (timer_ != nullptr) timer_->cancel();
+}
+
+void Wakeup::stop() {
+  stopped_ = true;
+  if (timer_ != nullptr) timer_->cancel();
+}
+
 std::function<double()> default_random01() {
   auto engine = std::make_shared<std::mt19937_64>(std::random_device{}());
   return [engine] { return std::uniform_real_distribution<double>(0.0, 1.0)(*engine); };

@@ -63,6 +63,21 @@ class TimerSleeper final : public Sleeper {
   bool stopped_ = false;
 };
 
+/// Wakes a worker coroutine when there is new work; a notify() before wait() is not lost.
+class Wakeup {
+ public:
+  /// Waits until notify() or stop() (returns at once if notified since the last wait).
+  net::asio::awaitable<void> wait(net::asio::io_context& io);
+  void notify();
+  void stop();
+  bool stopped() const { return stopped_; }
+
+ private:
+  net::asio::steady_timer* timer_ = nullptr;
+  bool pending_ = true;  ///< the first wait returns at once: start-up work may be waiting
+  bool stopped_ = false;
+};
+
 /// A uniform [0, 1) source seeded from std::random_device.
 std::function<double()> default_random01();
 

@@ -218,6 +218,29 @@ std::int64_t BatchScope::forget_author(const std::string& author) {
   return removed + c.changes();
 }
 
+void BatchScope::request_pin(const std::string& room_id, const std::string& target_event_id,
+                             std::int64_t now_ms) {
+  Statement insert(store_.connection_,
+                   "INSERT OR IGNORE INTO pin_requests (target_event_id, room_id, requested_at) "
+                   "VALUES (?, ?, ?)");
+  insert.bind(1, target_event_id).bind(2, room_id).bind(3, now_ms).run();
+}
+
+void BatchScope::finish_pin(const std::string& target_event_id) {
+  Statement remove(store_.connection_, "DELETE FROM pin_requests WHERE target_event_id = ?");
+  remove.bind(1, target_event_id).run();
+}
+
+std::vector<std::pair<std::string, std::string>> Store::pending_pins(std::size_t limit) {
+  Statement s(connection_,
+              "SELECT room_id, target_event_id FROM pin_requests ORDER BY requested_at, "
+              "target_event_id LIMIT ?");
+  s.bind(1, static_cast<std::int64_t>(limit));
+  std::vector<std::pair<std::string, std::string>> pins;
+  while (s.step()) pins.emplace_back(s.column_text(0), s.column_text(1));
+  return pins;
+}
+
 std::optional<core::Round> Store::open_round(const std::string& room_id) {
   Statement s(connection_, "SELECT " + std::string(kRoundColumns) +
                                " FROM rounds WHERE room_id = ? AND state <> 'ended'");

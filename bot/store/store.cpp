@@ -9,7 +9,7 @@ namespace {
 
 // Versioned migrations: entry i moves the schema from version i to i + 1. Never edit a shipped
 // entry; append a new one.
-constexpr std::array<std::string_view, 2> kMigrations = {
+constexpr std::array<std::string_view, kSchemaVersion> kMigrations = {
     R"sql(
 CREATE TABLE sync_state (
   id INTEGER PRIMARY KEY CHECK (id = 1),
@@ -97,6 +97,13 @@ CREATE TABLE votes (
   event_id TEXT NOT NULL REFERENCES contributions (event_id) ON DELETE CASCADE,
   voter TEXT NOT NULL,
   UNIQUE (event_id, voter)
+) WITHOUT ROWID;
+)sql",
+    R"sql(
+CREATE TABLE pin_requests (
+  target_event_id TEXT PRIMARY KEY,
+  room_id TEXT NOT NULL,
+  requested_at INTEGER NOT NULL
 ) WITHOUT ROWID;
 )sql",
 };

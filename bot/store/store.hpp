@@ -14,6 +14,9 @@
 
 namespace reflexbot::store {
 
+/// The schema version a migrated database has.
+inline constexpr int kSchemaVersion = 3;
+
 /// What an outbox row asks the homeserver to do.
 enum class OutboxKind { send, join, leave };
 
@@ -88,6 +91,11 @@ class BatchScope {
   bool remove_vote(const std::string& reaction_event_id);
   /// Deletes every contribution by and every vote of this pseudonym; returns how many rows went.
   std::int64_t forget_author(const std::string& author);
+  /// Asks for the message `target_event_id` to be fetched and collected (a 📌 reaction).
+  void request_pin(const std::string& room_id, const std::string& target_event_id,
+                   std::int64_t now_ms);
+  /// The pin request is done (collected, or the message cannot be had).
+  void finish_pin(const std::string& target_event_id);
   /// Sets the sync token this batch advances to.
   void set_sync_token(const std::string& next_batch);
   void commit();
@@ -124,6 +132,8 @@ class Store {
   std::vector<core::Contribution> contributions_by(const std::string& author);
   /// What a round collected, in one phase or (phase_key empty) in all.
   core::PhaseSummary summarize(std::int64_t round_id, const std::string& phase_key);
+  /// Pin requests waiting to be fetched: (room id, target event id), oldest first.
+  std::vector<std::pair<std::string, std::string>> pending_pins(std::size_t limit);
   /// Contributions by and votes of this pseudonym: what forget_author() would delete.
   std::int64_t count_by_author(const std::string& author);
   /// Votes for a contribution.

@@ -325,6 +325,20 @@ def test_panreflex_round_in_two_cities(make_bot, user):
         author(koeln, "tagged")  # anna
     assert author(koeln, "m2") == author(leipzig, "m2") == author(leipzig, "m4")  # ben
     assert len({author(koeln, "m1"), author(koeln, "m2"), author(leipzig, "m1")}) == 3
+
+    # 📌 by someone else collects an untagged message later, with its own author and time.
+    plain_id = koeln.ids["plain"]
+    anna.react(koeln.room_id, plain_id, "📌")
+    wait_for(lambda: contribution(bot, plain_id) is not None, WAIT,
+             "the 📌-pinned message in the store")
+    via, pinned_author, written_at = db_rows(
+        bot, "SELECT via, author, written_at FROM contributions WHERE event_id = ?",
+        (plain_id,))[0]
+    assert via == "pin", via
+    assert pinned_author == author(koeln, "m2"), "the pinned message must keep ben as its author"
+    original = next(e for e in mod.messages(koeln.room_id) if e["event_id"] == plain_id)
+    assert written_at == original["origin_server_ts"], "the pinned message keeps its own time"
+    wait_bot_reaction(mod, koeln.room_id, bot, plain_id, "✅", timeout=WAIT)
     ensure_alive(bot)
 
 

@@ -324,5 +324,30 @@ TEST_F(DispatcherTest, ForgetMeAsksFirstThenDeletesOnlyThatPersonsData) {
   EXPECT_EQ(answers[1], "Erledigt: 1 Beiträge und Stimmen von Ihnen sind gelöscht.");
 }
 
+TEST_F(DispatcherTest, APinAsksForTheMessageAndCollectsItWithItsOwnAuthorAndTime) {
+  seed_joined_room();
+  json pin = {
+      {"type", "m.reaction"},
+      {"event_id", "$pin"},
+      {"sender", "@bernd:example.org"},
+      {"origin_server_ts", 1700000000000},
+      {"content",
+       {{"m.relates_to", {{"rel_type", "m.annotation"}, {"event_id", "$old"}, {"key", "📌"}}}}}};
+  sync(body("s1", {{kRoom, joined({pin})}}));
+  using Pin = std::pair<std::string, std::string>;
+  EXPECT_EQ(dispatcher_->pending_pins(), (std::vector<Pin>{{kRoom, "$old"}}));
+
+  std::string fetched = message("$old", "@anna:example.org", "Wir brauchen Ersatzgeräte").dump();
+  auto event = matrix::parse_event(fetched, kRoom);
+  ASSERT_TRUE(event);
+  dispatcher_->collect_pinned(*event);
+  auto stored = store_->contribution("$old");
+  ASSERT_TRUE(stored);
+  EXPECT_EQ(stored->via, core::CollectedVia::pin);
+  EXPECT_EQ(stored->author, "panna");
+  EXPECT_EQ(stored->written_at, core::TimePoint(std::chrono::milliseconds(1700000000000)));
+  EXPECT_TRUE(dispatcher_->pending_pins().empty());
+}
+
 }  // namespace
 }  // namespace reflexbot::app

@@ -123,7 +123,7 @@ class OutboxTest : public ::testing::Test {
 };
 
 TEST_F(OutboxTest, InMemoryStoreStartsEmptyAndMigrated) {
-  EXPECT_EQ(store.schema_version(), 2);
+  EXPECT_EQ(store.schema_version(), store::kSchemaVersion);
   EXPECT_TRUE(store.pending_outbox(64).empty());
 }
 

@@ -34,11 +34,11 @@ class StoreTest : public ::testing::Test {
 TEST_F(StoreTest, MigratesAFreshDatabaseAndReopensIt) {
   {
     Store store(path_);
-    EXPECT_EQ(store.schema_version(), 2);
+    EXPECT_EQ(store.schema_version(), store::kSchemaVersion);
     EXPECT_FALSE(store.sync_token());
   }
   Store again(path_);
-  EXPECT_EQ(again.schema_version(), 2);
+  EXPECT_EQ(again.schema_version(), store::kSchemaVersion);
   Statement mode(again.connection(), "PRAGMA journal_mode");
   ASSERT_TRUE(mode.step());
   EXPECT_EQ(mode.column_text(0), "wal");
