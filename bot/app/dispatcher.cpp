@@ -119,6 +119,7 @@ void Dispatcher::begin(const matrix::SyncBatch& outline, bool initial) {
     auto& room = room_record(invite.room_id);
     if (room.membership == "join") continue;
     room.membership = "invite";
+    room.direct = invite.is_direct;
     if (settings_.invite_allowed && settings_.invite_allowed(invite.inviter)) {
       spdlog::info("accepting the invite to {} from {}", invite.room_id, invite.inviter);
       scope_->queue_membership(store::OutboxKind::join, invite.room_id, now_);

@@ -19,8 +19,8 @@ void Outgoing::start(store::BatchScope& scope, std::int64_t now_ms) {
   queued_ = 0;
 }
 
-void Outgoing::notice(const std::string& room_id, const core::Notice& notice,
-                      const matrix::Event* reply_to, const std::string& key) {
+std::string Outgoing::notice(const std::string& room_id, const core::Notice& notice,
+                             const matrix::Event* reply_to, const std::string& key) {
   json content = {{"msgtype", "m.notice"},
                   {"body", notice.text},
                   {"format", "org.matrix.custom.html"},
@@ -37,8 +37,8 @@ void Outgoing::notice(const std::string& room_id, const core::Notice& notice,
     }
     content["m.relates_to"] = std::move(relation);
   }
-  scope_->queue_send(room_id, "m.room.message", dump(content), key, now_ms_);
   ++queued_;
+  return scope_->queue_send(room_id, "m.room.message", dump(content), key, now_ms_);
 }
 
 void Outgoing::reaction(const std::string& room_id, const std::string& event_id,

@@ -19,8 +19,9 @@ class Outgoing {
   void finish() { scope_ = nullptr; }
 
   /// An m.notice; with `reply_to` it answers that event (inside its thread, if it has one).
-  void notice(const std::string& room_id, const core::Notice& notice, const matrix::Event* reply_to,
-              const std::string& key);
+  /// Returns its transaction id.
+  std::string notice(const std::string& room_id, const core::Notice& notice,
+                     const matrix::Event* reply_to, const std::string& key);
   /// An m.reaction (annotation) on `event_id`.
   void reaction(const std::string& room_id, const std::string& event_id, const std::string& emoji,
                 const std::string& key);

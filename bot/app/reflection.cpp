@@ -62,6 +62,7 @@ bool is_round_command(CommandKind kind) {
     case CommandKind::status:
     case CommandKind::templates:
     case CommandKind::forget_me:
+    case CommandKind::anonymous:
       return true;
     default:
       return false;
@@ -139,6 +140,10 @@ bool Reflection::handle_command(const core::Command& command, const matrix::Even
 
   if (command.kind == CommandKind::templates) {
     answer(core::render_templates(settings_.templates, language));
+    return true;
+  }
+  if (command.kind == CommandKind::anonymous) {
+    post_anonymously(command, event, room, context);
     return true;
   }
   if (command.kind == CommandKind::forget_me) {
@@ -245,6 +250,7 @@ bool Reflection::handle_command(const core::Command& command, const matrix::Even
 
 void Reflection::collect(const matrix::Event& event, const matrix::RoomMessage& message,
                          const store::RoomRecord& room, BatchContext context) {
+  if (room.direct) return;  // a direct chat with the bot is no reflection room
   const std::string author = settings_.pseudonym(event.sender);
   if (message.relates_to && message.relates_to->rel_type == "m.replace") {
     // An edit counts only from the author of the original.
@@ -309,6 +315,62 @@ void Reflection::collect_pinned(const matrix::Event& event, const store::RoomRec
   contribution.collected_at = context.now;
   contribution.via = core::CollectedVia::pin;
   add(contribution, context);
+}
+
+void Reflection::post_anonymously(const core::Command& command, const matrix::Event& event,
+                                  const store::RoomRecord& room, BatchContext context) {
+  const auto language = settings_.language;
+  const std::string key = event.event_id + "/reply";
+  if (!room.direct) {
+    context.out.notice(room.room_id, core::render_anonymous_only_direct(language), &event, key);
+    return;
+  }
+  auto args = core::parse_anonymous(command);
+  if (!args) {
+    context.out.notice(room.room_id, core::render_anonymous_usage(language), &event, key);
+    return;
+  }
+  // The room is named by its city (any case) or its id; direct chats are no targets.
+  const store::RoomRecord* target = nullptr;
+  std::vector<std::string> names;
+  const auto rooms = store_.joined_rooms();
+  for (const auto& candidate : rooms) {
+    if (candidate.direct) continue;
+    const std::string city = city_of(candidate);
+    names.push_back(city);
+    if (candidate.room_id == args->room || core::fold_tag(city) == core::fold_tag(args->room)) {
+      target = &candidate;
+    }
+  }
+  if (target == nullptr) {
+    context.out.notice(room.room_id,
+                       core::render_anonymous_unknown_room(args->room, names, language), &event,
+                       key);
+    return;
+  }
+  // Nothing that leads back to the sender is stored: the contribution is keyed by the posted
+  // notice's transaction id and has no author.
+  const std::string txn_id =
+      context.out.notice(target->room_id, core::render_anonymous_contribution(args->text, language),
+                         nullptr, event.event_id + "/anon");
+  core::Contribution contribution;
+  contribution.event_id = "anon:" + txn_id;
+  contribution.room_id = target->room_id;
+  contribution.city = city_of(*target);
+  contribution.body = args->text;
+  contribution.tags = core::parse_tags(args->text, settings_.vocabulary);
+  contribution.written_at = context.now;
+  contribution.collected_at = context.now;
+  contribution.via = core::CollectedVia::anonymous;
+  auto open = store_.open_round(target->room_id);
+  const core::Template* tmpl = open ? find_template(open->template_key) : nullptr;
+  if (open && tmpl != nullptr && open->phase_index < tmpl->phases.size()) {
+    contribution.round = open->id;
+    contribution.phase_key = tmpl->phases[open->phase_index].key;
+  }
+  context.scope.add_contribution(contribution);
+  context.out.notice(room.room_id, core::render_anonymous_posted(city_of(*target), language),
+                     &event, key);
 }
 
 void Reflection::handle_reaction(const matrix::Event& event, const matrix::Reaction& reaction,

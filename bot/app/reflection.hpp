@@ -66,6 +66,9 @@ class Reflection {
   const core::Template* find_template(const std::string& key) const;
   bool is_moderator(const store::RoomRecord& room, const std::string& user_id) const;
   std::string city_of(const store::RoomRecord& room) const;
+  /// !anonym in a direct chat: posts the text in the named room without its author.
+  void post_anonymously(const core::Command& command, const matrix::Event& event,
+                        const store::RoomRecord& room, BatchContext context);
   /// Stores the contribution and acknowledges it.
   void add(const core::Contribution& contribution, BatchContext context);
   /// Saves the round and posts a notice per event; `key` makes the notices' txn ids.

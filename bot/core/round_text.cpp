@@ -24,6 +24,19 @@ Arg plain(std::string_view name, std::string value) {
   return Arg{name, std::move(value), std::move(html)};
 }
 
+// Line breaks of escaped user text as <br>.
+std::string replace_newlines(const std::string& escaped) {
+  std::string out;
+  for (char c : escaped) {
+    if (c == '\n') {
+      out += "<br>";
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
 // Replaces each {name} in one pass, so braces inside values are never expanded again.
 std::string fill_pattern(std::string_view pattern, const std::vector<Arg>& args, bool html) {
   std::string out;
@@ -238,6 +251,33 @@ Notice render_templates(std::span<const Template> templates, Language language) 
   }
   notice.html += "</ul>";
   return notice;
+}
+
+Notice render_anonymous_only_direct(Language language) {
+  return fill(texts(language).anonymous_only_direct);
+}
+
+Notice render_anonymous_usage(Language language) { return fill(texts(language).anonymous_usage); }
+
+Notice render_anonymous_unknown_room(std::string_view given, std::span<const std::string> rooms,
+                                     Language language) {
+  std::string list;
+  for (const auto& room : rooms) list += (list.empty() ? "" : ", ") + room;
+  return fill(texts(language).anonymous_unknown_room,
+              {plain("room", std::string(truncate_utf8(given, 60))), plain("rooms", list)});
+}
+
+Notice render_anonymous_contribution(std::string_view text, Language language) {
+  const std::string_view label = texts(language).anonymous_label;
+  Notice notice;
+  notice.text = std::string(label) + "\n" + std::string(text);
+  notice.html = "<p><strong>" + html_escape(label) + "</strong></p><p>" +
+                replace_newlines(html_escape(text)) + "</p>";
+  return notice;
+}
+
+Notice render_anonymous_posted(std::string_view room, Language language) {
+  return fill(texts(language).anonymous_posted, {plain("room", std::string(room))});
 }
 
 Notice render_paused(const Template& tmpl, const Paused& event, Language language) {

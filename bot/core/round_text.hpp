@@ -39,6 +39,18 @@ Notice render_forget_done(std::int64_t count, Language language);
 /// Lists the configured templates with their phases.
 Notice render_templates(std::span<const Template> templates, Language language);
 
+/// Refuses !anonym outside a direct chat.
+Notice render_anonymous_only_direct(Language language);
+/// How to use !anonym.
+Notice render_anonymous_usage(Language language);
+/// The named room is not one of the bot's rooms; `rooms` are the names that work.
+Notice render_anonymous_unknown_room(std::string_view given, std::span<const std::string> rooms,
+                                     Language language);
+/// The anonymous contribution as posted in the room (no author).
+Notice render_anonymous_contribution(std::string_view text, Language language);
+/// Confirms to the sender, in the direct chat, where it was posted.
+Notice render_anonymous_posted(std::string_view room, Language language);
+
 /// The round was paused.
 Notice render_paused(const Template& tmpl, const Paused& event, Language language);
 

@@ -123,6 +123,18 @@ constexpr Texts kGerman{
     .templates_none =
         "Es sind keine Vorlagen eingerichtet. Bitte wenden Sie sich an die "
         "Administration.",
+    .anonymous_only_direct =
+        "Anonyme Beiträge nehme ich nur in einer Direktnachricht an, damit "
+        "niemand sieht, von wem sie stammen. Schreiben Sie mir dort: "
+        "!anonym <Raum> <Text>",
+    .anonymous_usage =
+        "So senden Sie einen anonymen Beitrag: !anonym <Raum> <Text>, zum Beispiel "
+        "!anonym Köln Die Abstimmung mit dem Land kam zu spät.",
+    .anonymous_unknown_room = "Den Raum „{room}“ finde ich nicht. Möglich sind: {rooms}.",
+    .anonymous_label = "Anonymer Beitrag:",
+    .anonymous_posted =
+        "Danke. Ihr Beitrag steht jetzt ohne Ihren Namen im Raum {room}. "
+        "Gespeichert ist nur der Text, nicht, von wem er kam.",
 };
 
 constexpr Texts kEnglish{
@@ -241,6 +253,17 @@ constexpr Texts kEnglish{
     .forget_nothing = "Nothing of yours is stored.",
     .templates_intro = "These templates are available for reflection rounds (!round <template>):",
     .templates_none = "No templates are set up. Please contact your administrator.",
+    .anonymous_only_direct =
+        "I only take anonymous contributions in a direct message, so that "
+        "nobody sees who sent them. Write to me there: !anon <room> <text>",
+    .anonymous_usage =
+        "To send an anonymous contribution: !anon <room> <text>, for example "
+        "!anon Köln The coordination with the state came too late.",
+    .anonymous_unknown_room = "I can't find the room \"{room}\". Possible rooms: {rooms}.",
+    .anonymous_label = "Anonymous contribution:",
+    .anonymous_posted =
+        "Thank you. Your contribution is now in the room {room}, without your "
+        "name. Only the text is stored, not who sent it.",
 };
 
 }  // namespace

@@ -97,6 +97,11 @@ struct Texts {
   std::string_view forget_nothing;
   std::string_view templates_intro;
   std::string_view templates_none;
+  std::string_view anonymous_only_direct;
+  std::string_view anonymous_usage;
+  std::string_view anonymous_unknown_room;  ///< {room}, {rooms}
+  std::string_view anonymous_label;         ///< precedes the text in the room
+  std::string_view anonymous_posted;        ///< {room}
 };
 
 /// The texts for `language`.

@@ -100,7 +100,8 @@ struct MalformedEvent {
 /// A pending invite: who invited us to which room.
 struct Invite {
   std::string room_id;
-  std::string inviter;  ///< sender of our m.room.member invite event in invite_state
+  std::string inviter;     ///< sender of our m.room.member invite event in invite_state
+  bool is_direct = false;  ///< the invite opens a direct chat (content.is_direct)
 };
 
 /// One joined room's part of a /sync response.

@@ -780,7 +780,7 @@ sj::error_code walk_joined_room(Walk& walk, const std::string& room_id, od::valu
 
 // Reads a stripped state event of an invite; true if it is our own pending invite.
 bool is_own_invite(od::parser& parser, std::string_view text, const char* capacity_end,
-                   const std::string& own_user_id, std::string& inviter) {
+                   const std::string& own_user_id, std::string& inviter, bool& is_direct) {
   od::document doc;
   od::object object;
   if (parser.iterate(padded_view(text, capacity_end)).get(doc) || doc.get_object().get(object))
@@ -799,6 +799,10 @@ bool is_own_invite(od::parser& parser, std::string_view text, const char* capaci
       if (value.get_object().get(content)) return false;
       return for_each_field(content, "content", reason, [&](std::string_view k, od::value& v) {
         if (k == "membership") return read_string(v, membership, "content.membership", reason);
+        if (k == "is_direct") {
+          bool direct = false;
+          if (!v.get_bool().get(direct)) is_direct = direct;
+        }
         return true;
       });
     }
@@ -838,9 +842,11 @@ sj::error_code walk_invited_room(Walk& walk, const std::string& room_id, od::val
         std::string_view text;
         if (auto text_error = sj::to_json_string(element).get(text)) return text_error;
         std::string inviter;
-        if (!found && is_own_invite(walk.inner, text, walk.capacity_end, own_user_id, inviter)) {
+        bool is_direct = false;
+        if (!found &&
+            is_own_invite(walk.inner, text, walk.capacity_end, own_user_id, inviter, is_direct)) {
           found = true;
-          invites.push_back(Invite{room_id, std::move(inviter)});
+          invites.push_back(Invite{room_id, std::move(inviter), is_direct});
         }
       }
       return sj::SUCCESS;

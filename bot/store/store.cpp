@@ -106,6 +106,9 @@ CREATE TABLE pin_requests (
   requested_at INTEGER NOT NULL
 ) WITHOUT ROWID;
 )sql",
+    R"sql(
+ALTER TABLE rooms ADD COLUMN direct INTEGER NOT NULL DEFAULT 0;
+)sql",
 };
 
 std::string_view kind_name(OutboxKind kind) {
@@ -174,14 +177,14 @@ struct Store::Statements {
         pending_membership(c,
                            "SELECT 1 FROM outbox WHERE room_id = ? AND kind IN ('join', 'leave') "
                            "AND state = 'pending'"),
-        put_room(
-            c,
-            "INSERT OR REPLACE INTO rooms (room_id, membership, name, room_version, creators, "
-            "power_levels, encrypted, encryption_notice_sent) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"),
+        put_room(c,
+                 "INSERT OR REPLACE INTO rooms (room_id, membership, name, room_version, creators, "
+                 "power_levels, encrypted, encryption_notice_sent, direct) "
+                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"),
         get_room(
             c,
             "SELECT room_id, membership, name, room_version, creators, power_levels, encrypted, "
-            "encryption_notice_sent FROM rooms WHERE room_id = ?"),
+            "encryption_notice_sent, direct FROM rooms WHERE room_id = ?"),
         quarantine(c,
                    "INSERT INTO quarantine (room_id, event_id, raw, reason, received_at) VALUES "
                    "(?, ?, ?, ?, ?)"),
@@ -253,12 +256,22 @@ std::optional<RoomRecord> Store::room(const std::string& room_id) {
   s.bind(1, room_id);
   std::optional<RoomRecord> room;
   if (s.step()) {
-    room =
-        RoomRecord{s.column_text(0), s.column_text(1), s.column_text(2),     s.column_text(3),
-                   s.column_text(4), s.column_text(5), s.column_int(6) != 0, s.column_int(7) != 0};
+    room = RoomRecord{s.column_text(0),     s.column_text(1),     s.column_text(2),
+                      s.column_text(3),     s.column_text(4),     s.column_text(5),
+                      s.column_int(6) != 0, s.column_int(7) != 0, s.column_int(8) != 0};
   }
   s.reset();
   return room;
+}
+
+std::vector<RoomRecord> Store::joined_rooms() {
+  Statement ids(connection_,
+                "SELECT room_id FROM rooms WHERE membership = 'join' ORDER BY room_id");
+  std::vector<RoomRecord> rooms;
+  while (ids.step()) {
+    if (auto record = room(ids.column_text(0))) rooms.push_back(std::move(*record));
+  }
+  return rooms;
 }
 
 bool Store::is_seen(const std::string& event_id) {
@@ -356,6 +369,7 @@ void BatchScope::put_room(const RoomRecord& room) {
       .bind(6, room.power_levels_json)
       .bind(7, std::int64_t{room.encrypted ? 1 : 0})
       .bind(8, std::int64_t{room.encryption_notice_sent ? 1 : 0})
+      .bind(9, std::int64_t{room.direct ? 1 : 0})
       .run();
 }
 

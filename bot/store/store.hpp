@@ -15,7 +15,7 @@
 namespace reflexbot::store {
 
 /// The schema version a migrated database has.
-inline constexpr int kSchemaVersion = 3;
+inline constexpr int kSchemaVersion = 4;
 
 /// What an outbox row asks the homeserver to do.
 enum class OutboxKind { send, join, leave };
@@ -41,6 +41,7 @@ struct RoomRecord {
   std::string power_levels_json;     ///< raw content of m.room.power_levels, or empty
   bool encrypted = false;
   bool encryption_notice_sent = false;
+  bool direct = false;  ///< a direct chat with one person (invited with is_direct)
 };
 
 /// Counts for `reflexbot status` and tests.
@@ -116,6 +117,8 @@ class Store {
   int schema_version();
   std::optional<std::string> sync_token();
   std::optional<RoomRecord> room(const std::string& room_id);
+  /// Rooms the bot is joined to, by room id.
+  std::vector<RoomRecord> joined_rooms();
   bool is_seen(const std::string& event_id);
   /// Pending outbox rows, oldest first.
   std::vector<OutboxItem> pending_outbox(std::size_t limit);

@@ -1,0 +1,69 @@
+"""Anonymous contributions: a participant writes to the bot in a direct chat; the bot posts the
+text in the named room without its author and stores no link to the sender."""
+
+import re
+
+from helpers import db_rows, ensure_alive, join_bot, ping_and_wait, wait_for
+from localhs import REPO_ROOT
+
+WAIT = 30
+TEMPLATES = REPO_ROOT / "config" / "templates"
+
+
+def bot_notices(client, room_id, bot):
+    return [e for e in client.messages(room_id)
+            if e.get("sender") == bot.user_id and e.get("type") == "m.room.message"
+            and e["content"].get("msgtype") == "m.notice"]
+
+
+def test_anonymous_contribution_arrives_without_its_author(hs, make_bot, user):
+    moderator = user("mod")
+    anna = user("anna")
+    # The whole test server is allowlisted, so a participant may open a direct chat.
+    bot = make_bot(allowlist=[hs.server_name], templates_dir=TEMPLATES)
+    room = join_bot(moderator, bot, name="Köln")
+    moderator.invite(room, anna.user_id)
+    anna.join(room)
+    moderator.send_text(room, "!runde aar Stromausfall 30")
+    wait_for(lambda: any("geplant" in n["content"]["body"] for n in bot_notices(moderator, room, bot)),
+             WAIT, "the round's first prompt")
+
+    secret = "Die Lagemeldungen kamen doppelt und widersprüchlich #problem"
+    # The same command in the group room is refused: it would show who wrote it.
+    anna.send_text(room, "!anonym Köln " + secret)
+    wait_for(lambda: any("Direktnachricht" in n["content"]["body"]
+                         for n in bot_notices(moderator, room, bot)),
+             WAIT, "the refusal of !anonym in a group room")
+    assert not db_rows(bot, "SELECT 1 FROM contributions WHERE via = 'anonymous'")
+
+    direct = anna.create_room(invite=[bot.user_id], preset="trusted_private_chat",
+                              extra={"is_direct": True})
+    wait_for(lambda: ensure_alive(bot) or anna.membership(direct, bot.user_id) == "join", WAIT,
+             "the bot to join the direct chat")
+    anna.send_text(direct, "!anonym köln " + secret)
+
+    wait_for(lambda: any(secret in n["content"]["body"] for n in bot_notices(moderator, room, bot)),
+             WAIT, "the anonymous contribution in the room")
+    posted = [n for n in bot_notices(moderator, room, bot) if secret in n["content"]["body"]]
+    assert len(posted) == 1
+    body = posted[0]["content"]["body"]
+    assert body.startswith("Anonymer Beitrag:"), body
+    assert anna.user_id not in body and "anna" not in body.lower().replace(secret.lower(), "")
+    assert posted[0]["content"].get("m.mentions") == {}
+    wait_for(lambda: any("ohne Ihren Namen" in n["content"]["body"]
+                         for n in bot_notices(anna, direct, bot)),
+             WAIT, "the confirmation in the direct chat")
+
+    rows = db_rows(bot, "SELECT event_id, room_id, author, via, phase_key, body FROM contributions "
+                        "WHERE via = 'anonymous'")
+    assert len(rows) == 1, rows
+    event_id, room_id, author, via, phase_key, stored = rows[0]
+    assert room_id == room and author == "" and phase_key == "geplant" and stored == secret
+    assert not event_id.startswith("$"), "keyed by no Matrix event that names the sender"
+    # Nothing in the contributions names anna; the direct chat itself is no contribution.
+    for row in db_rows(bot, "SELECT author, body, room_id FROM contributions"):
+        assert anna.user_id not in " ".join(map(str, row)) and row[2] != direct
+    assert {r[0] for r in db_rows(bot, "SELECT tag FROM contribution_tags "
+                                       "WHERE event_id = ?", (event_id,))} == {"problem"}
+    ping_and_wait(moderator, room, bot)
+    ensure_alive(bot)
