@@ -63,6 +63,7 @@ bool is_round_command(CommandKind kind) {
     case CommandKind::templates:
     case CommandKind::forget_me:
     case CommandKind::anonymous:
+    case CommandKind::my_contributions:
       return true;
     default:
       return false;
@@ -140,6 +141,15 @@ bool Reflection::handle_command(const core::Command& command, const matrix::Even
 
   if (command.kind == CommandKind::templates) {
     answer(core::render_templates(settings_.templates, language));
+    return true;
+  }
+  if (command.kind == CommandKind::my_contributions) {
+    if (!room.direct) {
+      answer(core::render_mine_only_direct(language));
+    } else {
+      answer(
+          core::render_mine(store_.contributions_by(settings_.pseudonym(event.sender)), language));
+    }
     return true;
   }
   if (command.kind == CommandKind::anonymous) {

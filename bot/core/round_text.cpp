@@ -1,5 +1,8 @@
 #include "core/round_text.hpp"
 
+#include <chrono>
+#include <cstdio>
+
 #include <algorithm>
 #include <utility>
 
@@ -278,6 +281,40 @@ Notice render_anonymous_contribution(std::string_view text, Language language) {
 
 Notice render_anonymous_posted(std::string_view room, Language language) {
   return fill(texts(language).anonymous_posted, {plain("room", std::string(room))});
+}
+
+Notice render_mine_only_direct(Language language) { return fill(texts(language).mine_only_direct); }
+
+Notice render_mine(std::span<const Contribution> contributions, Language language) {
+  const Texts& t = texts(language);
+  if (contributions.empty()) return fill(t.mine_none);
+  constexpr std::size_t kShown = 50;
+  const std::size_t shown = std::min(contributions.size(), kShown);
+  Notice notice = fill(t.mine_intro, {plain("n", std::to_string(contributions.size()))});
+  notice.html = "<p>" + notice.html + "</p><ul>";
+  for (std::size_t i = contributions.size(); i-- > contributions.size() - shown;) {
+    const Contribution& c = contributions[i];
+    const auto day = std::chrono::floor<std::chrono::days>(c.written_at);
+    const std::chrono::year_month_day date{day};
+    char when[16];
+    std::snprintf(when, sizeof when, "%02u.%02u.%04d", static_cast<unsigned>(date.day()),
+                  static_cast<unsigned>(date.month()), static_cast<int>(date.year()));
+    std::string where = c.city;
+    if (!c.phase_key.empty()) where += ", " + c.phase_key;
+    const std::string text(truncate_utf8(c.body, 300));
+    const std::string ellipsis = text.size() < c.body.size() ? " …" : "";
+    notice.text += "\n• " + std::string(when) + " (" + where + "): " + text + ellipsis;
+    notice.html += "<li>" + std::string(when) + " (" + html_escape(where) +
+                   "): " + html_escape(text) + ellipsis + "</li>";
+  }
+  notice.html += "</ul>";
+  if (contributions.size() > shown) {
+    const Notice more =
+        fill(t.mine_more, {plain("n", std::to_string(contributions.size() - shown))});
+    notice.text += "\n" + more.text;
+    notice.html += "<p>" + more.html + "</p>";
+  }
+  return notice;
 }
 
 Notice render_paused(const Template& tmpl, const Paused& event, Language language) {

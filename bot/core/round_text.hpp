@@ -51,6 +51,11 @@ Notice render_anonymous_contribution(std::string_view text, Language language);
 /// Confirms to the sender, in the direct chat, where it was posted.
 Notice render_anonymous_posted(std::string_view room, Language language);
 
+/// Refuses !meine outside a direct chat.
+Notice render_mine_only_direct(Language language);
+/// The sender's own contributions, newest first, at most 50.
+Notice render_mine(std::span<const Contribution> contributions, Language language);
+
 /// The round was paused.
 Notice render_paused(const Template& tmpl, const Paused& event, Language language);
 

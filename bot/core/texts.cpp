@@ -135,6 +135,14 @@ constexpr Texts kGerman{
     .anonymous_posted =
         "Danke. Ihr Beitrag steht jetzt ohne Ihren Namen im Raum {room}. "
         "Gespeichert ist nur der Text, nicht, von wem er kam.",
+    .mine_only_direct =
+        "Ihre Beiträge zeige ich Ihnen nur in einer Direktnachricht. Schreiben "
+        "Sie mir dort !meine.",
+    .mine_none = "Von Ihnen ist kein Beitrag gespeichert.",
+    .mine_intro =
+        "Diese {n} Beiträge von Ihnen sind gespeichert (anonyme Beiträge sind nicht "
+        "dabei, sie sind niemandem zugeordnet):",
+    .mine_more = "… und {n} ältere.",
 };
 
 constexpr Texts kEnglish{
@@ -264,6 +272,14 @@ constexpr Texts kEnglish{
     .anonymous_posted =
         "Thank you. Your contribution is now in the room {room}, without your "
         "name. Only the text is stored, not who sent it.",
+    .mine_only_direct =
+        "I only show you your contributions in a direct message. Write !mine to "
+        "me there.",
+    .mine_none = "No contribution of yours is stored.",
+    .mine_intro =
+        "These {n} contributions of yours are stored (anonymous ones are not included; "
+        "they belong to no one):",
+    .mine_more = "… and {n} older ones.",
 };
 
 }  // namespace

@@ -102,6 +102,10 @@ struct Texts {
   std::string_view anonymous_unknown_room;  ///< {room}, {rooms}
   std::string_view anonymous_label;         ///< precedes the text in the room
   std::string_view anonymous_posted;        ///< {room}
+  std::string_view mine_only_direct;
+  std::string_view mine_none;
+  std::string_view mine_intro;  ///< {n}
+  std::string_view mine_more;   ///< {n}: entries not shown
 };
 
 /// The texts for `language`.

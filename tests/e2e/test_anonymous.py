@@ -65,5 +65,23 @@ def test_anonymous_contribution_arrives_without_its_author(hs, make_bot, user):
         assert anna.user_id not in " ".join(map(str, row)) and row[2] != direct
     assert {r[0] for r in db_rows(bot, "SELECT tag FROM contribution_tags "
                                        "WHERE event_id = ?", (event_id,))} == {"problem"}
+
+    # !meine: the own contributions, only in the direct chat, without the anonymous one.
+    own = "Die Abstimmung mit dem Kreis lief gut #erfolg"
+    anna.send_text(room, own)
+    wait_for(lambda: db_rows(bot, "SELECT 1 FROM contributions WHERE body = ?", (own,)), WAIT,
+             "anna's own contribution in the store")
+    anna.send_text(room, "!meine")
+    wait_for(lambda: sum("Direktnachricht" in n["content"]["body"]
+                         for n in bot_notices(moderator, room, bot)) >= 2,
+             WAIT, "the refusal of !meine in a group room")
+    assert not any(own in n["content"]["body"] and n["content"]["body"] != own
+                   for n in bot_notices(moderator, room, bot)), "own list shown in the group room"
+    anna.send_text(direct, "!meine")
+    wait_for(lambda: any(own in n["content"]["body"] for n in bot_notices(anna, direct, bot)),
+             WAIT, "the list of anna's contributions in the direct chat")
+    listing = next(n["content"]["body"] for n in bot_notices(anna, direct, bot)
+                   if own in n["content"]["body"])
+    assert secret not in listing, "the anonymous contribution must not be attributed to anna"
     ping_and_wait(moderator, room, bot)
     ensure_alive(bot)
