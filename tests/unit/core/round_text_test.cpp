@@ -303,5 +303,34 @@ TEST(RoundTexts, EveryTextExistsInBothLanguagesAndDiffers) {
             render_phase_start(round, tmpl, Language::en).text);
 }
 
+TEST(PrivacyText, AnAnonymousContributionIsEscapedAndNamesNoOne) {
+  const Notice notice =
+      render_anonymous_contribution("<b>Lage</b> war unklar\nzweite Zeile", Language::de);
+  EXPECT_EQ(notice.text, "Anonymer Beitrag:\n<b>Lage</b> war unklar\nzweite Zeile");
+  EXPECT_EQ(notice.html,
+            "<p><strong>Anonymer Beitrag:</strong></p><p>&lt;b&gt;Lage&lt;/b&gt; war "
+            "unklar<br>zweite Zeile</p>");
+}
+
+TEST(PrivacyText, OwnContributionsNewestFirstWithDateCityAndPhase) {
+  Contribution older;
+  older.city = "Köln";
+  older.phase_key = "rueckschau";
+  older.body = "Funk <fiel> aus";
+  older.written_at = TimePoint(std::chrono::milliseconds(1718100000000));  // 11.06.2024
+  Contribution newer = older;
+  newer.phase_key.clear();
+  newer.body = std::string(400, 'x');
+  newer.written_at = TimePoint(std::chrono::milliseconds(1720000000000));  // 03.07.2024
+  const std::array<Contribution, 2> list{older, newer};
+  const Notice notice = render_mine(list, Language::de);
+  EXPECT_EQ(notice.text,
+            "Diese 2 Beiträge von Ihnen sind gespeichert (anonyme Beiträge sind nicht dabei, sie "
+            "sind niemandem zugeordnet):\n• 03.07.2024 (Köln): " +
+                std::string(300, 'x') + " …\n• 11.06.2024 (Köln, rueckschau): Funk <fiel> aus");
+  EXPECT_NE(notice.html.find("Funk &lt;fiel&gt; aus"), std::string::npos);
+  EXPECT_EQ(render_mine({}, Language::de).text, "Von Ihnen ist kein Beitrag gespeichert.");
+}
+
 }  // namespace
 }  // namespace reflexbot::core
