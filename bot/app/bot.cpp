@@ -33,6 +33,7 @@ ReflectionSettings reflection_settings(const Config& config,
   ReflectionSettings settings;
   settings.moderator_level = config.moderator_level;
   settings.templates = std::move(templates);
+  settings.vocabulary = config.vocabulary;
   settings.pseudonym = [pseudonymizer = Pseudonymizer(load_or_create_pseudonym_key(
                             config.pseudonym_key, config.database))](const std::string& user) {
     return pseudonymizer(user);

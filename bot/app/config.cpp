@@ -1,5 +1,7 @@
 #include "app/config.hpp"
 
+#include "core/tags.hpp"
+
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
@@ -395,6 +397,7 @@ class Loader {
                                                        "network_room",
                                                        "templates_dir",
                                                        "ack_reaction",
+                                                       "tags",
                                                        "access_token",
                                                        "password",
                                                        "pseudonym_key"};
@@ -508,6 +511,8 @@ class Loader {
     if (const Entry* sync = find(keys, "sync")) config.sync = parse_sync(*sync);
     if (const Entry* retry = find(keys, "retry")) config.retry = parse_retry(*retry);
     if (const Entry* rooms = find(keys, "rooms")) config.rooms = parse_rooms(*rooms);
+    config.vocabulary = core::default_vocabulary();
+    if (const Entry* tags = find(keys, "tags")) add_tags(*tags, config.vocabulary);
 
     if (const Entry* network_room = find(keys, "network_room")) {
       const std::string expected = "a room id such as \"!abc:example.org\"";
@@ -625,6 +630,68 @@ class Loader {
       retry.max_ms = std::max(retry.max_ms, retry.initial_ms);
     }
     return retry;
+  }
+
+  // Further tags on top of the built-in vocabulary (core::default_vocabulary()).
+  void add_tags(const Entry& entry, core::TagVocabulary& vocabulary) const {
+    if (entry.value.IsNull()) return;
+    if (!entry.value.IsSequence()) {
+      fail(line_of(entry), "tags",
+           "expected a list of tags (- key: …, aliases: […]), got " + describe(entry.value));
+    }
+    std::size_t index = 0;
+    for (const auto& item : entry.value) {
+      const std::string path = "tags[" + std::to_string(index++) + "]";
+      const int item_line = line_of(item, line_of(entry));
+      if (!item.IsMap())
+        fail(item_line, path, "expected a mapping with key, got " + describe(item));
+      const auto keys = entries(item, path, {"key", "kind", "label_de", "label_en", "aliases"});
+      core::Tag tag;
+      const Entry* key = find(keys, "key");
+      if (!key) fail(item_line, path + ".key", "missing required key (the tag without '#')");
+      tag.key = core::fold_tag(string_value(*key, path + ".key", "a word such as \"hitze\""));
+      if (tag.key.empty() || !std::all_of(tag.key.begin(), tag.key.end(), [](char c) {
+            return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+          })) {
+        fail(line_of(*key), path + ".key",
+             "expected a word of letters and digits (umlauts allowed), got " +
+                 quote(string_value(*key, path + ".key", "a word")));
+      }
+      tag.kind = core::TagKind::topic;
+      if (const Entry* kind = find(keys, "kind")) {
+        const std::string value = string_value(*kind, path + ".kind", "signal or topic");
+        if (value == "signal") {
+          tag.kind = core::TagKind::signal;
+        } else if (value != "topic") {
+          fail(line_of(*kind), path + ".kind", "expected signal or topic, got " + quote(value));
+        }
+      }
+      tag.label.de = tag.key;
+      if (const Entry* de = find(keys, "label_de"))
+        tag.label.de = string_value(*de, path + ".label_de", "a text");
+      if (const Entry* en = find(keys, "label_en"))
+        tag.label.en = string_value(*en, path + ".label_en", "a text");
+      const Entry* aliases = find(keys, "aliases");
+      if (aliases && !aliases->value.IsNull()) {
+        if (!aliases->value.IsSequence()) {
+          fail(line_of(*aliases), path + ".aliases",
+               "expected a list of words, got " + describe(aliases->value));
+        }
+        for (const auto& alias : aliases->value) {
+          if (!alias.IsScalar() || alias.Scalar().empty()) {
+            fail(line_of(alias, line_of(*aliases)), path + ".aliases",
+                 "expected a word, got " + describe(alias));
+          }
+          tag.aliases.push_back(alias.Scalar());
+        }
+      }
+      if (auto clash = vocabulary.add(tag)) {
+        const core::Tag* owner = vocabulary.match(*clash);
+        fail(line_of(*key), path,
+             "#" + *clash + " is already a spelling of the tag " +
+                 quote(owner != nullptr ? owner->key : *clash));
+      }
+    }
   }
 
   std::vector<RoomConfig> parse_rooms(const Entry& entry) const {

@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "core/tags.hpp"
+
 namespace reflexbot::app {
 
 /// The language of everything users read.
@@ -53,6 +55,7 @@ struct Config {
   std::string network_room;             ///< room id that receives network digests (optional)
   std::filesystem::path templates_dir;  ///< round templates (*.yaml); empty: the first of
                                         ///< templates/ beside the config, the installed ones
+  core::TagVocabulary vocabulary;       ///< the built-in tags plus those under `tags:`
   std::string ack_reaction = "✅";       ///< reaction on collected messages; empty: none
 };
 

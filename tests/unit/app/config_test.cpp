@@ -315,6 +315,31 @@ TEST_F(ConfigTest, TemplatesFolderAndAcknowledgementReaction) {
             at(4) + "templates_dir: expected a folder path, got \"\"");
 }
 
+TEST_F(ConfigTest, TagsExtendTheBuiltInVocabulary) {
+  const Config config = parse_config(std::string(minimal) + R"(tags:
+  - key: Hitze
+    kind: topic
+    label_de: Hitze
+    label_en: Heat
+    aliases: [hitzewelle, heatwave]
+)",
+                                     file_);
+  EXPECT_EQ(core::parse_tags("#Hitzewelle und #lehre", config.vocabulary),
+            (std::vector<std::string>{"hitze", "lehre"}));
+  EXPECT_EQ(core::parse_tags("#heatwave", parse_config(minimal, file_).vocabulary),
+            std::vector<std::string>{});
+}
+
+TEST_F(ConfigTest, ATagSpellingTakenByAnotherTagIsAnError) {
+  EXPECT_EQ(error_of(std::string(minimal) + R"(tags:
+  - key: hitze
+    aliases: [lesson]
+)"),
+            at(5) + "tags[0]: #lesson is already a spelling of the tag \"lehre\"");
+  EXPECT_EQ(error_of(std::string(minimal) + "tags:\n  - key: hitze\n    kind: wetter\n"),
+            at(6) + "tags[0].kind: expected signal or topic, got \"wetter\"");
+}
+
 TEST_F(ConfigTest, TokenFileAndCredentialTogetherAreRejected) {
   EXPECT_EQ(error_of(std::string(minimal) + "access_token_credential: access_token\n"),
             at(4) +
