@@ -51,23 +51,9 @@ core::RoomAuthority authority_of(const store::RoomRecord& room) {
   return authority;
 }
 
-bool is_round_command(CommandKind kind) {
-  switch (kind) {
-    case CommandKind::start_round:
-    case CommandKind::next_phase:
-    case CommandKind::pause:
-    case CommandKind::resume:
-    case CommandKind::extend:
-    case CommandKind::end_round:
-    case CommandKind::status:
-    case CommandKind::templates:
-    case CommandKind::forget_me:
-    case CommandKind::anonymous:
-    case CommandKind::my_contributions:
-      return true;
-    default:
-      return false;
-  }
+// Every command except the two core answers itself (and unknown ones) belongs here.
+bool is_reflection_command(CommandKind kind) {
+  return kind != CommandKind::ping && kind != CommandKind::help && kind != CommandKind::unknown;
 }
 
 }  // namespace
@@ -132,7 +118,7 @@ void Reflection::apply(const core::RoundStep& step, const core::Template& tmpl,
 
 bool Reflection::handle_command(const core::Command& command, const matrix::Event& event,
                                 const store::RoomRecord& room, BatchContext context) {
-  if (!is_round_command(command.kind)) return false;
+  if (!is_reflection_command(command.kind)) return false;
   const auto language = settings_.language;
   const std::string key = event.event_id + "/reply";
   auto answer = [&](const core::Notice& notice) {
@@ -178,7 +164,7 @@ bool Reflection::handle_command(const core::Command& command, const matrix::Even
     }
     return true;
   }
-  if (!is_moderator(room, event.sender)) {
+  if (core::is_moderator_command(command) && !is_moderator(room, event.sender)) {
     answer(core::render_not_moderator(language));
     return true;
   }
