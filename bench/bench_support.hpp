@@ -15,6 +15,8 @@
 #include <system_error>
 
 #include "app/dispatcher.hpp"
+#include "app/pseudonym.hpp"
+#include "app/templates.hpp"
 #include "matrix/parse.hpp"
 #include "matrix/sync_loop.hpp"
 #include "store/store.hpp"
@@ -93,16 +95,22 @@ class TempStore {
   std::unique_ptr<store::Store> store_;
 };
 
-/// The dispatcher as the bot builds it (invites allowed from anyone; the bodies carry none).
+/// The dispatcher as the bot builds it: the shipped templates, the built-in tag vocabulary and
+/// HMAC pseudonyms (invites allowed from anyone; the bodies carry none).
 inline app::Dispatcher make_dispatcher(store::Store& store) {
-  return app::Dispatcher(store,
-                         app::DispatcherSettings{kOwnUserId, core::Language::de,
-                                                 [](const std::string&) { return true; }},
-                         [] {
-                           return std::chrono::duration_cast<std::chrono::milliseconds>(
-                                      std::chrono::system_clock::now().time_since_epoch())
-                               .count();
-                         });
+  app::ReflectionSettings reflection;
+  reflection.templates = app::load_templates(REFLEXBOT_TEMPLATES_SOURCE);
+  reflection.pseudonym = [pseudonymizer = app::Pseudonymizer("bench-key-0123456789abcdef")](
+                             const std::string& user) { return pseudonymizer(user); };
+  return app::Dispatcher(
+      store,
+      app::DispatcherSettings{kOwnUserId, core::Language::de,
+                              [](const std::string&) { return true; }, std::move(reflection)},
+      [] {
+        return std::chrono::duration_cast<std::chrono::milliseconds>(
+                   std::chrono::system_clock::now().time_since_epoch())
+            .count();
+      });
 }
 
 /// The real path of one /sync batch: outline, then the events streamed into one transaction that

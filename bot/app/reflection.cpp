@@ -247,11 +247,10 @@ bool Reflection::handle_command(const core::Command& command, const matrix::Even
 void Reflection::collect(const matrix::Event& event, const matrix::RoomMessage& message,
                          const store::RoomRecord& room, BatchContext context) {
   if (room.direct) return;  // a direct chat with the bot is no reflection room
-  const std::string author = settings_.pseudonym(event.sender);
   if (message.relates_to && message.relates_to->rel_type == "m.replace") {
     // An edit counts only from the author of the original.
     auto original = store_.contribution(message.relates_to->event_id);
-    if (!original || original->author != author) return;
+    if (!original || original->author != settings_.pseudonym(event.sender)) return;
     const std::string body = message.new_body.value_or(message.body);
     context.scope.edit_contribution(original->event_id, body,
                                     core::parse_tags(body, settings_.vocabulary));
@@ -261,26 +260,28 @@ void Reflection::collect(const matrix::Event& event, const matrix::RoomMessage& 
   const std::string_view text = strip_reply_fallback(message.body);
   if (text.empty()) return;
 
+  // Decide first (this runs for every message); build the contribution only for what is kept.
+  std::vector<std::string> tags = core::parse_tags(text, settings_.vocabulary);
+  auto open = store_.open_round(room.room_id);
+  const core::Template* tmpl = open ? find_template(open->template_key) : nullptr;
+  const bool in_round = open && tmpl != nullptr && open->phase_index < tmpl->phases.size();
+  if (!in_round && tags.empty()) return;
+
   core::Contribution contribution;
   contribution.event_id = event.event_id;
   contribution.room_id = room.room_id;
   contribution.city = city_of(room);
-  contribution.author = author;
+  contribution.author = settings_.pseudonym(event.sender);
   contribution.body = std::string(text);
-  contribution.tags = core::parse_tags(text, settings_.vocabulary);
+  contribution.tags = std::move(tags);
   contribution.written_at = core::TimePoint(std::chrono::milliseconds(event.origin_server_ts));
   contribution.collected_at = context.now;
-
-  auto open = store_.open_round(room.room_id);
-  const core::Template* tmpl = open ? find_template(open->template_key) : nullptr;
-  if (open && tmpl != nullptr && open->phase_index < tmpl->phases.size()) {
+  if (in_round) {
     contribution.round = open->id;
     contribution.phase_key = tmpl->phases[open->phase_index].key;
     contribution.via = core::CollectedVia::round;
-  } else if (!contribution.tags.empty()) {
-    contribution.via = core::CollectedVia::tag;
   } else {
-    return;
+    contribution.via = core::CollectedVia::tag;
   }
   add(contribution, context);
 }

@@ -97,12 +97,8 @@ core::Contribution read_contribution(Connection& connection, const Statement& s)
   return c;
 }
 
-void insert_tags(Connection& connection, const std::string& event_id,
-                 const std::vector<std::string>& tags) {
-  Statement insert(connection,
-                   "INSERT OR IGNORE INTO contribution_tags (event_id, tag) VALUES (?, ?)");
-  for (const auto& tag : tags) insert.bind(1, event_id).bind(2, tag).run();
-}
+constexpr std::string_view kInsertTag =
+    "INSERT OR IGNORE INTO contribution_tags (event_id, tag) VALUES (?, ?)";
 
 }  // namespace
 
@@ -147,10 +143,22 @@ std::int64_t BatchScope::save_round(const core::Round& round) {
   return round.id;
 }
 
+Statement& Store::cached(std::unique_ptr<Statement>& slot, const std::string& sql) {
+  if (!slot) slot = std::make_unique<Statement>(connection_, sql);
+  return *slot;
+}
+
+void BatchScope::insert_tags(const std::string& event_id, const std::vector<std::string>& tags) {
+  Statement& insert = store_.cached(store_.insert_tag_, std::string(kInsertTag));
+  for (const auto& tag : tags) insert.bind(1, event_id).bind(2, tag).run();
+}
+
 bool BatchScope::add_contribution(const core::Contribution& contribution) {
   Connection& c = store_.connection_;
-  Statement insert(c, "INSERT OR IGNORE INTO contributions (" + std::string(kContributionColumns) +
-                          ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+  Statement& insert =
+      store_.cached(store_.insert_contribution_, "INSERT OR IGNORE INTO contributions (" +
+                                                     std::string(kContributionColumns) +
+                                                     ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
   insert.bind(1, contribution.event_id)
       .bind(2, contribution.room_id)
       .bind(3, contribution.city)
@@ -167,7 +175,7 @@ bool BatchScope::add_contribution(const core::Contribution& contribution) {
       .bind(10, via_name(contribution.via))
       .run();
   if (c.changes() == 0) return false;
-  insert_tags(c, contribution.event_id, contribution.tags);
+  insert_tags(contribution.event_id, contribution.tags);
   return true;
 }
 
@@ -179,7 +187,7 @@ bool BatchScope::edit_contribution(const std::string& event_id, const std::strin
   if (c.changes() == 0) return false;
   Statement clear(c, "DELETE FROM contribution_tags WHERE event_id = ?");
   clear.bind(1, event_id).run();
-  insert_tags(c, event_id, tags);
+  insert_tags(event_id, tags);
   return true;
 }
 
@@ -242,11 +250,13 @@ std::vector<std::pair<std::string, std::string>> Store::pending_pins(std::size_t
 }
 
 std::optional<core::Round> Store::open_round(const std::string& room_id) {
-  Statement s(connection_, "SELECT " + std::string(kRoundColumns) +
-                               " FROM rounds WHERE room_id = ? AND state <> 'ended'");
+  Statement& s = cached(open_round_, "SELECT " + std::string(kRoundColumns) +
+                                         " FROM rounds WHERE room_id = ? AND state <> 'ended'");
   s.bind(1, room_id);
-  if (!s.step()) return std::nullopt;
-  return read_round(s);
+  std::optional<core::Round> round;
+  if (s.step()) round = read_round(s);
+  s.reset();
+  return round;
 }
 
 std::vector<core::Round> Store::open_rounds() {

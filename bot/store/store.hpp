@@ -102,6 +102,8 @@ class BatchScope {
   void commit();
 
  private:
+  void insert_tags(const std::string& event_id, const std::vector<std::string>& tags);
+
   Store& store_;
   Transaction transaction_;
 };
@@ -149,6 +151,12 @@ class Store {
   void migrate();
 
   Connection connection_;
+  // Used for every collected message during a round: prepared once, on first use.
+  std::unique_ptr<Statement> open_round_;
+  std::unique_ptr<Statement> insert_contribution_;
+  std::unique_ptr<Statement> insert_tag_;
+  /// The statement in `slot`, prepared from `sql` on first use.
+  Statement& cached(std::unique_ptr<Statement>& slot, const std::string& sql);
   struct Statements;
   std::unique_ptr<Statements> statements_;
 };
