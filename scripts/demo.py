@@ -101,13 +101,26 @@ def commands(demo: Demo) -> None:
     demo.say("anna", "!hilfe")
 
 
+@step("Eine kurze Reflexionsrunde (After Action Review)")
+def reflection_round(demo: Demo) -> None:
+    demo.say("anna", "!runde aar Stromausfall Oktober 10")
+    demo.say("ben", "Geplant war, die Notstromversorgung der Leitstelle binnen 30 Minuten "
+                    "hochzufahren.")
+    demo.say("anna", "!weiter")
+    demo.say("ben", "Der Diesel war da, aber niemand hatte den Schlüssel zum Aggregatraum. "
+                    "#problem")
+    demo.say("anna", "Schlüsselverwahrung gehört in den Alarmplan. #lehre")
+    demo.say("anna", "!status")
+    demo.say("anna", "!ende")
+
+
 @step("Verlauf des Raums")
 def transcript(demo: Demo) -> None:
     print(render_transcript(demo))
 
 
 STEPS: list[Callable[[Demo], None]] = [start_homeserver, register_users, create_room, start_bot,
-                                       commands, transcript]
+                                       commands, reflection_round, transcript]
 
 
 def _bot_died(demo: Demo) -> bool:

@@ -17,7 +17,8 @@ constexpr Texts kGerman{
                        "zeigt, welche Runde läuft, in welcher Phase sie ist und wie "
                        "viel Zeit noch bleibt"},
             .templates = {"!vorlagen", "listet die verfügbaren Vorlagen für Reflexionsrunden auf"},
-            .my_contributions = {"!meine", "schickt Ihnen Ihre Beiträge als Direktnachricht"},
+            .my_contributions = {"!meine",
+                                 "zeigt Ihnen Ihre Beiträge (in einer Direktnachricht an den Bot)"},
             .forget_me = {"!vergessen",
                           "löscht nach Ihrer Bestätigung (!vergessen bestätigen) "
                           "alle Ihre Beiträge und Stimmen"},
@@ -159,7 +160,8 @@ constexpr Texts kEnglish{
                        "shows which round is running, its current phase and the "
                        "time left"},
             .templates = {"!templates", "lists the templates available for reflection rounds"},
-            .my_contributions = {"!mine", "sends you your contributions in a direct message"},
+            .my_contributions = {"!mine",
+                                 "shows your contributions (in a direct message to the bot)"},
             .forget_me = {"!forgetme",
                           "deletes all your contributions and votes once you "
                           "confirm (!forgetme confirm)"},

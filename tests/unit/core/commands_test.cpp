@@ -250,7 +250,7 @@ TEST(Answer, GermanHelpListsEveryCommandByGroup) {
             "!status – zeigt, welche Runde läuft, in welcher Phase sie ist und wie viel Zeit noch "
             "bleibt\n"
             "!vorlagen – listet die verfügbaren Vorlagen für Reflexionsrunden auf\n"
-            "!meine – schickt Ihnen Ihre Beiträge als Direktnachricht\n"
+            "!meine – zeigt Ihnen Ihre Beiträge (in einer Direktnachricht an den Bot)\n"
             "!vergessen – löscht nach Ihrer Bestätigung (!vergessen bestätigen) alle Ihre "
             "Beiträge und Stimmen\n"
             "!anonym <Raum> <Text> – in einer Direktnachricht an den Bot: stellt Ihren Text als "
