@@ -267,6 +267,21 @@ void Reflection::collect(const matrix::Event& event, const matrix::RoomMessage& 
   const bool in_round = open && tmpl != nullptr && open->phase_index < tmpl->phases.size();
   if (!in_round && tags.empty()) return;
 
+  core::Contribution contribution = from_message(event, text, std::move(tags), room, context);
+  if (in_round) {
+    contribution.round = open->id;
+    contribution.phase_key = tmpl->phases[open->phase_index].key;
+    contribution.via = core::CollectedVia::round;
+  } else {
+    contribution.via = core::CollectedVia::tag;
+  }
+  add(contribution, context);
+}
+
+core::Contribution Reflection::from_message(const matrix::Event& event, std::string_view text,
+                                            std::vector<std::string> tags,
+                                            const store::RoomRecord& room,
+                                            BatchContext context) const {
   core::Contribution contribution;
   contribution.event_id = event.event_id;
   contribution.room_id = room.room_id;
@@ -276,14 +291,7 @@ void Reflection::collect(const matrix::Event& event, const matrix::RoomMessage& 
   contribution.tags = std::move(tags);
   contribution.written_at = core::TimePoint(std::chrono::milliseconds(event.origin_server_ts));
   contribution.collected_at = context.now;
-  if (in_round) {
-    contribution.round = open->id;
-    contribution.phase_key = tmpl->phases[open->phase_index].key;
-    contribution.via = core::CollectedVia::round;
-  } else {
-    contribution.via = core::CollectedVia::tag;
-  }
-  add(contribution, context);
+  return contribution;
 }
 
 void Reflection::add(const core::Contribution& contribution, BatchContext context) {
@@ -301,15 +309,8 @@ void Reflection::collect_pinned(const matrix::Event& event, const store::RoomRec
   if (message->msgtype != "m.text" && message->msgtype != "m.emote") return;
   const std::string_view text = strip_reply_fallback(message->body);
   if (text.empty()) return;
-  core::Contribution contribution;
-  contribution.event_id = event.event_id;
-  contribution.room_id = room.room_id;
-  contribution.city = city_of(room);
-  contribution.author = settings_.pseudonym(event.sender);
-  contribution.body = std::string(text);
-  contribution.tags = core::parse_tags(text, settings_.vocabulary);
-  contribution.written_at = core::TimePoint(std::chrono::milliseconds(event.origin_server_ts));
-  contribution.collected_at = context.now;
+  core::Contribution contribution =
+      from_message(event, text, core::parse_tags(text, settings_.vocabulary), room, context);
   contribution.via = core::CollectedVia::pin;
   add(contribution, context);
 }

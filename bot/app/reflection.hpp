@@ -69,6 +69,10 @@ class Reflection {
   /// !anonym in a direct chat: posts the text in the named room without its author.
   void post_anonymously(const core::Command& command, const matrix::Event& event,
                         const store::RoomRecord& room, BatchContext context);
+  /// A contribution of `event` (author pseudonymised, its own time); `via` and round left to set.
+  core::Contribution from_message(const matrix::Event& event, std::string_view text,
+                                  std::vector<std::string> tags, const store::RoomRecord& room,
+                                  BatchContext context) const;
   /// Stores the contribution and acknowledges it.
   void add(const core::Contribution& contribution, BatchContext context);
   /// Saves the round and posts a notice per event; `key` makes the notices' txn ids.
