@@ -6,8 +6,9 @@ set -euo pipefail
 packages=(
   build-essential cmake ninja-build pkg-config
   libcurl4-openssl-dev nlohmann-json3-dev libboost-dev libspdlog-dev libgtest-dev
-  libsqlite3-dev libyaml-cpp-dev libsimdjson-dev libbenchmark-dev libssl-dev libsystemd-dev
+  libsqlite3-dev libyaml-cpp-dev libsimdjson-dev libbenchmark-dev libssl-dev libsystemd-dev libstemmer-dev
   sqlite3 python3 python3-venv clang-format
+  systemd  # systemd-analyze for tests/ops/systemd_unit.sh
 )
 
 missing=()

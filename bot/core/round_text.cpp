@@ -15,18 +15,6 @@ namespace {
 // Typed arguments echoed back are capped so that a long line cannot blow up the notice.
 constexpr std::size_t kMaxEchoBytes = 40;
 
-/// A placeholder's value as plain text and as HTML.
-struct Arg {
-  std::string_view name;
-  std::string text;
-  std::string html;
-};
-
-Arg plain(std::string_view name, std::string value) {
-  std::string html = html_escape(value);
-  return Arg{name, std::move(value), std::move(html)};
-}
-
 // Line breaks of escaped user text as <br>.
 std::string replace_newlines(const std::string& escaped) {
   std::string out;
@@ -38,34 +26,6 @@ std::string replace_newlines(const std::string& escaped) {
     }
   }
   return out;
-}
-
-// Replaces each {name} in one pass, so braces inside values are never expanded again.
-std::string fill_pattern(std::string_view pattern, const std::vector<Arg>& args, bool html) {
-  std::string out;
-  std::size_t pos = 0;
-  while (pos < pattern.size()) {
-    const std::size_t open = pattern.find('{', pos);
-    const std::size_t close = open == std::string_view::npos ? open : pattern.find('}', open);
-    if (close == std::string_view::npos) {
-      out.append(pattern.substr(pos));
-      break;
-    }
-    out.append(pattern.substr(pos, open - pos));
-    const std::string_view name = pattern.substr(open + 1, close - open - 1);
-    auto it = std::find_if(args.begin(), args.end(), [&](const Arg& a) { return a.name == name; });
-    if (it == args.end()) {
-      out.append(pattern.substr(open, close - open + 1));
-    } else {
-      out.append(html ? it->html : it->text);
-    }
-    pos = close + 1;
-  }
-  return out;
-}
-
-Notice fill(std::string_view pattern, const std::vector<Arg>& args = {}) {
-  return Notice{fill_pattern(pattern, args, false), fill_pattern(html_escape(pattern), args, true)};
 }
 
 /// Builds a notice paragraph by paragraph: lines in the text, <p> (or given HTML) in the html.

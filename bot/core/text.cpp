@@ -1,5 +1,7 @@
 #include "core/text.hpp"
 
+#include <algorithm>
+
 namespace reflexbot::core {
 
 std::string html_escape(std::string_view text) {
@@ -35,6 +37,42 @@ std::string_view truncate_utf8(std::string_view text, std::size_t max_bytes) {
   // Step back over continuation bytes (10xxxxxx) to the start of the cut character.
   while (end > 0 && (static_cast<unsigned char>(text[end]) & 0xC0) == 0x80) --end;
   return text.substr(0, end);
+}
+
+Arg plain(std::string_view name, std::string value) {
+  std::string html = html_escape(value);
+  return Arg{name, std::move(value), std::move(html)};
+}
+
+// Replaces each {name} in one pass, so braces inside values are never expanded again.
+namespace {
+
+std::string fill_pattern(std::string_view pattern, const std::vector<Arg>& args, bool html) {
+  std::string out;
+  std::size_t pos = 0;
+  while (pos < pattern.size()) {
+    const std::size_t open = pattern.find('{', pos);
+    const std::size_t close = open == std::string_view::npos ? open : pattern.find('}', open);
+    if (close == std::string_view::npos) {
+      out.append(pattern.substr(pos));
+      break;
+    }
+    out.append(pattern.substr(pos, open - pos));
+    const std::string_view name = pattern.substr(open + 1, close - open - 1);
+    auto it = std::find_if(args.begin(), args.end(), [&](const Arg& a) { return a.name == name; });
+    if (it == args.end()) {
+      out.append(pattern.substr(open, close - open + 1));
+    } else {
+      out.append(html ? it->html : it->text);
+    }
+    pos = close + 1;
+  }
+  return out;
+}
+}  // namespace
+
+Notice fill(std::string_view pattern, const std::vector<Arg>& args) {
+  return Notice{fill_pattern(pattern, args, false), fill_pattern(html_escape(pattern), args, true)};
 }
 
 }  // namespace reflexbot::core

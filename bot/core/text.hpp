@@ -3,6 +3,7 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace reflexbot::core {
 
@@ -21,5 +22,20 @@ struct Notice {
   std::string text;
   std::string html;
 };
+
+/// A placeholder's value as plain text and as HTML.
+struct Arg {
+  std::string_view name;
+  std::string text;
+  std::string html;
+};
+
+/// A placeholder filled with user or config text: escaped in the HTML.
+Arg plain(std::string_view name, std::string value);
+
+/// Replaces each {name} of `pattern` (one of our texts) in one pass, so braces inside values are
+/// never expanded again; the HTML is the escaped pattern with the values' HTML. Unknown
+/// placeholders stay as they are.
+Notice fill(std::string_view pattern, const std::vector<Arg>& args = {});
 
 }  // namespace reflexbot::core

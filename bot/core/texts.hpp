@@ -80,6 +80,70 @@ struct HelpTexts {
   std::string_view collecting;  ///< hashtags, 📌 and 👍
 };
 
+/// The texts of digests. Placeholders are filled in by digest.cpp.
+struct DigestTexts {
+  std::string_view title_room;     ///< {scope}
+  std::string_view title_network;  ///< the network-wide digest
+  std::string_view period;         ///< {from}, {to}
+  std::string_view part;           ///< {i}, {n}: added to the title of split digests
+  std::string_view overview;       ///< {contributions}, {people}, {cities}, {list}
+  std::string_view contributions_one;
+  std::string_view contributions_many;  ///< {n}
+  std::string_view people_one;
+  std::string_view people_many;  ///< {n}
+  std::string_view cities_one;
+  std::string_view cities_many;  ///< {n}
+  std::string_view list_and;
+  std::string_view nothing;
+  std::string_view heading_lessons;
+  std::string_view heading_went_well;
+  std::string_view heading_was_hard;
+  std::string_view heading_ideas;
+  std::string_view heading_actions;
+  std::string_view heading_numbers;
+  std::string_view no_lessons;
+  std::string_view mark_new;
+  std::string_view mark_growing;
+  std::string_view votes;   ///< {n}
+  std::string_view quote;   ///< {text}, {city}
+  std::string_view tagged;  ///< {n}: contributions of the group carrying the section's tags
+  std::string_view action;  ///< {id}, {title}, {action}, {owner}, {due}
+  std::string_view due;     ///< {date}
+  std::string_view no_due;
+  std::string_view overdue;
+  std::string_view no_action;  ///< {id}, {title}: a lesson identified without an action yet
+  std::string_view no_actions;
+  std::string_view phases;  ///< {list}
+  std::string_view topics;  ///< {list}
+  std::string_view no_phase;
+  std::string_view footer;
+};
+
+/// The texts of the lesson commands and the on-demand digest.
+struct LessonTexts {
+  std::string_view created;  ///< {id}, {title}, {sources}
+  std::string_view usage_lesson;
+  std::string_view no_group;  ///< {n}
+  std::string_view no_digest_yet;
+  std::string_view not_contribution;
+  std::string_view unknown;  ///< {id}
+  std::string_view usage_action;
+  std::string_view bad_date;    ///< {given}
+  std::string_view action_set;  ///< {id}, {action}, {owner}, {due}
+  std::string_view usage_learned;
+  std::string_view learned;          ///< {id}, {title}
+  std::string_view already_learned;  ///< {id}
+  std::string_view list_room;
+  std::string_view list_network;
+  std::string_view list_none;
+  std::string_view state_identified;
+  std::string_view state_action;
+  std::string_view state_learned;
+  std::string_view list_entry;  ///< {id}, {title}, {state}
+  std::string_view usage_digest;
+  std::string_view no_round;
+};
+
 /// The texts of one language.
 struct Texts {
   std::string_view pong;
@@ -106,6 +170,13 @@ struct Texts {
   std::string_view mine_none;
   std::string_view mine_intro;  ///< {n}
   std::string_view mine_more;   ///< {n}: entries not shown
+  DigestTexts digest;
+  LessonTexts lesson;
+  HelpEntry help_digest;
+  HelpEntry help_lessons;
+  HelpEntry help_lesson;
+  HelpEntry help_action;
+  HelpEntry help_learned;
 };
 
 /// The texts for `language`.

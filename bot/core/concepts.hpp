@@ -1,0 +1,15 @@
+#pragma once
+// A small domain lexicon for grouping: words of municipal crisis management mapped to concepts,
+// so that "FFP2-Masken" and "Schutzausrüstung", or "Hotline" and "Bürgertelefon", count as the
+// same topic although they share no stem. Used by the text analyzer as extra terms.
+
+#include <string_view>
+#include <vector>
+
+namespace reflexbot::core {
+
+/// The concepts a word belongs to (`folded_word`: lower case, ä ö ü → a o u, ß → ss); usually
+/// none or one. The returned views point to static storage.
+std::vector<std::string_view> concepts_of(std::string_view folded_word);
+
+}  // namespace reflexbot::core

@@ -1,0 +1,707 @@
+#include "core/digest.hpp"
+
+#include <algorithm>
+#include <map>
+#include <numeric>
+#include <tuple>
+#include <set>
+#include <unordered_set>
+
+#include "core/grouping.hpp"
+#include "core/texts.hpp"
+
+namespace reflexbot::core {
+namespace {
+
+// Bytes of an event that are not our content: sender, ids, hashes, signatures, unsigned.
+constexpr std::size_t kEnvelopeBytes = 4096;
+// The content's own keys ({"msgtype":"m.notice","body":"","format":…,"m.mentions":{}}) and the
+// title's "Teil i/n" added after packing.
+constexpr std::size_t kContentOverhead = 256;
+
+const std::set<std::string, std::less<>> kWentWell = {"erfolg", "stolz"};
+const std::set<std::string, std::less<>> kWasHard = {"problem", "frust"};
+const std::set<std::string, std::less<>> kIdeas = {"idee"};
+
+std::string count_text(int n, std::string_view one, std::string_view many) {
+  if (n == 1) return std::string(one);
+  return fill(many, {plain("n", std::to_string(n))}).text;
+}
+
+std::string join_list(const std::vector<std::string>& items, std::string_view last_separator) {
+  std::string out;
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    if (i > 0) out += i + 1 == items.size() ? std::string(last_separator) : std::string(", ");
+    out += items[i];
+  }
+  return out;
+}
+
+bool has_any(const DigestItem& item, const std::set<std::string, std::less<>>& tags) {
+  return std::any_of(item.tags.begin(), item.tags.end(),
+                     [&](const std::string& tag) { return tags.contains(tag); });
+}
+
+std::string local_date(TimePoint time, const TimeZone& zone, Language language) {
+  const auto local = zone.to_local(std::chrono::floor<std::chrono::seconds>(time));
+  const std::chrono::year_month_day date{std::chrono::floor<std::chrono::days>(local)};
+  return language == Language::de ? german_date(date) : iso_date(date);
+}
+
+std::chrono::year_month_day local_day(TimePoint time, const TimeZone& zone) {
+  const auto local = zone.to_local(std::chrono::floor<std::chrono::seconds>(time));
+  return std::chrono::year_month_day{std::chrono::floor<std::chrono::days>(local)};
+}
+
+bool is_bidi_control(std::string_view text, std::size_t i) {
+  // U+200E/F, U+202A–U+202E, U+2066–U+2069: E2 80 8E/8F, E2 80 AA–AE, E2 81 A6–A9.
+  if (i + 2 >= text.size() || static_cast<unsigned char>(text[i]) != 0xE2) return false;
+  const auto b = static_cast<unsigned char>(text[i + 1]);
+  const auto c = static_cast<unsigned char>(text[i + 2]);
+  return (b == 0x80 && (c == 0x8E || c == 0x8F || (c >= 0xAA && c <= 0xAE))) ||
+         (b == 0x81 && c >= 0xA6 && c <= 0xA9);
+}
+
+// A section entry: the group, how many of its members carry the section's tags, whom to quote.
+struct SectionEntry {
+  std::uint32_t group;
+  int tagged;
+  std::size_t quote;
+};
+
+}  // namespace
+
+std::string DigestGroup::title() const {
+  std::string out;
+  for (const auto& word : keywords) {
+    if (!out.empty()) out += " · ";
+    out += word;
+  }
+  return out;
+}
+
+std::string quote_text(std::string_view body, std::size_t max_bytes) {
+  std::string out;
+  bool space = false;
+  std::size_t i = 0;
+  while (i < body.size()) {
+    const char c = body[i];
+    if (c == ' ' || c == '\n' || c == '\t' || c == '\r') {
+      space = !out.empty();
+      ++i;
+      continue;
+    }
+    if (is_bidi_control(body, i)) {
+      i += 3;
+      continue;
+    }
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7F) {
+      ++i;
+      continue;
+    }
+    const bool word_start = i == 0 || body[i - 1] == ' ' || body[i - 1] == '\n' ||
+                            body[i - 1] == '(' || body[i - 1] == '\t';
+    if (word_start && (c == '@' || body.substr(i, 7) == "http://" ||
+                       body.substr(i, 8) == "https://" || body.substr(i, 4) == "www.")) {
+      while (i < body.size() && body[i] != ' ' && body[i] != '\n' && body[i] != '\t') ++i;
+      if (space) out += ' ';
+      out += "…";
+      space = false;
+      continue;
+    }
+    if (space) out += ' ';
+    space = false;
+    out += c;
+    ++i;
+  }
+  if (out.size() <= max_bytes) return out;
+  std::string_view cut = truncate_utf8(out, max_bytes > 4 ? max_bytes - 4 : max_bytes);
+  const auto last_space = cut.rfind(' ');
+  if (last_space != std::string_view::npos && last_space > cut.size() / 2) {
+    cut = cut.substr(0, last_space);
+  }
+  return std::string(cut) + " …";
+}
+
+std::size_t json_escaped_size(std::string_view text) {
+  std::size_t n = 0;
+  for (const char c : text) {
+    const auto u = static_cast<unsigned char>(c);
+    if (c == '"' || c == '\\' || c == '\n' || c == '\t' || c == '\r' || c == '\b' || c == '\f') {
+      n += 2;
+    } else if (u < 0x20) {
+      n += 6;
+    } else {
+      ++n;
+    }
+  }
+  return n;
+}
+
+Digest build_digest(std::span<const DigestItem> items, std::span<const Lesson> lessons,
+                    const DigestRequest& request) {
+  Digest digest;
+  digest.request = request;
+  const TagVocabulary fallback = request.vocabulary == nullptr ? default_vocabulary()
+                                                               : TagVocabulary{};
+  const TagVocabulary& vocabulary = request.vocabulary == nullptr ? fallback : *request.vocabulary;
+
+  // Items in time order (ties: event id), so the grouping does not depend on the store's order.
+  std::vector<std::size_t> order(items.size());
+  std::iota(order.begin(), order.end(), std::size_t{0});
+  std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+    if (items[a].written_at != items[b].written_at) {
+      return items[a].written_at < items[b].written_at;
+    }
+    return items[a].id < items[b].id;
+  });
+
+  // Terms: words, plus topic tags as strong features.
+  TextAnalyzer analyzer;
+  std::vector<std::vector<TermId>> terms(items.size());
+  std::vector<bool> is_tag;
+  for (std::size_t k = 0; k < order.size(); ++k) {
+    const DigestItem& item = items[order[k]];
+    analyzer.terms(item.body, terms[k]);
+    for (const auto& tag : item.tags) {
+      const Tag* known = vocabulary.find(tag);
+      if (known != nullptr && known->kind == TagKind::topic) {
+        const TermId feature = analyzer.feature(tag);
+        if (feature >= is_tag.size()) is_tag.resize(feature + 1, false);
+        is_tag[feature] = true;
+        terms[k].push_back(feature);
+      }
+    }
+  }
+  // Signal tags (#problem …) cut across topics and are left out of the vectors.
+  std::vector<float> boost(analyzer.size(), 1.0F);
+  for (TermId t = 0; t < boost.size(); ++t) {
+    if (t < is_tag.size() && is_tag[t]) boost[t] = request.topic_tag_boost;
+    if (analyzer.is_concept(t)) boost[t] = request.concept_boost;
+  }
+  const auto vectors = tfidf_vectors(terms, boost);
+  const auto raw_groups = group_documents(vectors, request.grouping);
+
+  // Collect the groups that have a member in the period.
+  std::uint32_t raw_count = 0;
+  for (const auto g : raw_groups) raw_count = std::max(raw_count, g + 1);
+  std::vector<std::vector<std::size_t>> members(raw_count);  // positions in `order`
+  for (std::size_t k = 0; k < order.size(); ++k) members[raw_groups[k]].push_back(k);
+
+  std::set<std::string> all_cities;
+  std::unordered_set<std::string> all_authors;
+  int anonymous = 0;
+  std::vector<std::pair<std::string, int>> phases;
+  std::map<std::string, int> topics;
+  for (const std::size_t index : order) {
+    const DigestItem& item = items[index];
+    if (!item.current) continue;
+    ++digest.contributions;
+    if (!item.city.empty()) all_cities.insert(item.city);
+    if (item.author.empty()) {
+      ++anonymous;
+    } else {
+      all_authors.insert(item.author);
+    }
+    auto phase = std::find_if(phases.begin(), phases.end(),
+                              [&](const auto& entry) { return entry.first == item.phase; });
+    if (phase == phases.end()) {
+      phases.emplace_back(item.phase, 1);
+    } else {
+      ++phase->second;
+    }
+    for (const auto& tag : item.tags) {
+      const Tag* known = vocabulary.find(tag);
+      if (known != nullptr && known->kind == TagKind::topic) ++topics[tag];
+    }
+  }
+  digest.participants = static_cast<int>(all_authors.size()) + anonymous;
+  digest.cities.assign(all_cities.begin(), all_cities.end());
+  digest.per_phase = std::move(phases);
+  digest.per_topic.assign(topics.begin(), topics.end());
+  std::stable_sort(digest.per_topic.begin(), digest.per_topic.end(),
+                   [](const auto& a, const auto& b) { return a.second > b.second; });
+
+  digest.group_of.assign(items.size(), kNoGroup);
+  std::vector<std::size_t> first_position;  // of each group, for ties
+  std::vector<SparseVector> centroids;
+  for (auto& positions : members) {
+    DigestGroup group;
+    std::map<std::string, int> city_counts;
+    std::unordered_set<std::string> authors;
+    int anonymous_members = 0;
+    SparseVector centroid;
+    std::map<TermId, float> sum;
+    for (const std::size_t k : positions) {
+      const DigestItem& item = items[order[k]];
+      if (!item.current) {
+        ++group.previous;
+        continue;
+      }
+      ++group.current;
+      group.votes += item.votes;
+      ++city_counts[item.city];
+      if (item.author.empty()) {
+        ++anonymous_members;
+      } else {
+        authors.insert(item.author);
+      }
+      for (const auto& [term, weight] : vectors[k]) sum[term] += weight;
+    }
+    if (group.current == 0) continue;
+    group.participants = static_cast<int>(authors.size()) + anonymous_members;
+    // Members: current ones first, each in time order.
+    for (const std::size_t k : positions) {
+      if (items[order[k]].current) group.members.push_back(order[k]);
+    }
+    for (const std::size_t k : positions) {
+      if (!items[order[k]].current) group.members.push_back(order[k]);
+    }
+    std::vector<std::pair<std::string, int>> cities(city_counts.begin(), city_counts.end());
+    std::stable_sort(cities.begin(), cities.end(),
+                     [](const auto& a, const auto& b) { return a.second > b.second; });
+    for (auto& [city, count] : cities) {
+      if (!city.empty()) group.cities.push_back(city);
+    }
+    // Keywords: the terms most members share, then the heaviest, as people wrote them.
+    std::map<TermId, int> shared;
+    for (const std::size_t k : positions) {
+      if (!items[order[k]].current) continue;
+      for (const auto& entry : vectors[k]) ++shared[entry.first];
+    }
+    std::vector<std::tuple<int, float, TermId>> ranked;
+    for (const auto& [term, weight] : sum) {
+      if (term < is_tag.size() && is_tag[term]) continue;
+      ranked.emplace_back(-shared[term], -weight, term);
+    }
+    std::sort(ranked.begin(), ranked.end());
+    std::set<std::string> seen_words;
+    for (const auto& [members_with, weight, term] : ranked) {
+      if (group.keywords.size() == 3) break;
+      const std::string& word = analyzer.surface(term);
+      if (word.empty() || word.front() == '\x01' || word.front() == '\x02') continue;
+      std::string folded;
+      for (const char c : word) folded += static_cast<char>(c >= 'A' && c <= 'Z' ? c + 32 : c);
+      if (!seen_words.insert(folded).second) continue;
+      group.keywords.push_back(word);
+    }
+    centroid.assign(sum.begin(), sum.end());
+    centroids.push_back(std::move(centroid));
+    first_position.push_back(positions.front());
+    digest.groups.push_back(std::move(group));
+  }
+
+  // Quotes: most votes, then closest to the centroid, then earliest; a second from another city.
+  std::vector<std::size_t> position_of(items.size());
+  for (std::size_t k = 0; k < order.size(); ++k) position_of[order[k]] = k;
+  auto quote_rank = [&](std::size_t g) {
+    std::vector<std::size_t> ranked;
+    for (const std::size_t index : digest.groups[g].members) {
+      if (items[index].current) ranked.push_back(index);
+    }
+    std::vector<double> similarity(items.size(), 0.0);
+    for (const std::size_t index : ranked) {
+      similarity[index] = cosine(vectors[position_of[index]], centroids[g]);
+    }
+    std::stable_sort(ranked.begin(), ranked.end(), [&](std::size_t a, std::size_t b) {
+      if (items[a].votes != items[b].votes) return items[a].votes > items[b].votes;
+      return similarity[a] > similarity[b];
+    });
+    return ranked;
+  };
+  for (std::size_t g = 0; g < digest.groups.size(); ++g) {
+    const auto ranked = quote_rank(g);
+    if (ranked.empty()) continue;
+    auto& quotes = digest.groups[g].quotes;
+    quotes.push_back(ranked.front());
+    const auto other = std::find_if(ranked.begin() + 1, ranked.end(), [&](std::size_t index) {
+      return items[index].city != items[ranked.front()].city;
+    });
+    if (other != ranked.end()) {
+      quotes.push_back(*other);
+    } else if (ranked.size() >= 3) {
+      quotes.push_back(ranked[1]);
+    }
+  }
+
+  // Rank: breadth, participants, votes, growth, size, then first appearance.
+  std::vector<std::uint32_t> rank(digest.groups.size());
+  std::iota(rank.begin(), rank.end(), 0U);
+  std::sort(rank.begin(), rank.end(), [&](std::uint32_t a, std::uint32_t b) {
+    const DigestGroup& x = digest.groups[a];
+    const DigestGroup& y = digest.groups[b];
+    if (x.cities.size() != y.cities.size()) return x.cities.size() > y.cities.size();
+    if (x.participants != y.participants) return x.participants > y.participants;
+    if (x.votes != y.votes) return x.votes > y.votes;
+    if (x.current - x.previous != y.current - y.previous) {
+      return x.current - x.previous > y.current - y.previous;
+    }
+    if (x.current != y.current) return x.current > y.current;
+    return first_position[a] < first_position[b];
+  });
+  std::vector<DigestGroup> ranked_groups;
+  ranked_groups.reserve(rank.size());
+  for (std::uint32_t r = 0; r < rank.size(); ++r) {
+    DigestGroup group = std::move(digest.groups[rank[r]]);
+    group.id = r;
+    for (const std::size_t index : group.members) {
+      if (items[index].current) digest.group_of[index] = r;
+    }
+    ranked_groups.push_back(std::move(group));
+  }
+  digest.groups = std::move(ranked_groups);
+
+  for (const auto& group : digest.groups) {
+    if (digest.lessons.size() == request.top) break;
+    if (group.current >= 2) digest.lessons.push_back(group.id);
+  }
+
+  auto section = [&](const std::set<std::string, std::less<>>& tags) {
+    std::vector<std::pair<std::uint32_t, int>> entries;
+    for (const auto& group : digest.groups) {
+      int tagged = 0;
+      for (const std::size_t index : group.members) {
+        if (items[index].current && has_any(items[index], tags)) ++tagged;
+      }
+      if (tagged > 0) entries.emplace_back(group.id, tagged);
+    }
+    std::stable_sort(entries.begin(), entries.end(),
+                     [](const auto& a, const auto& b) { return a.second > b.second; });
+    std::vector<std::uint32_t> out;
+    for (const auto& [id, tagged] : entries) {
+      if (out.size() == request.top) break;
+      out.push_back(id);
+    }
+    return out;
+  };
+  digest.went_well = section(kWentWell);
+  digest.was_hard = section(kWasHard);
+  digest.ideas = section(kIdeas);
+
+  const auto today = local_day(request.now, request.zone);
+  for (const auto& lesson : lessons) {
+    if (lesson.state != LessonState::learned) digest.open_actions.push_back(lesson);
+  }
+  std::stable_sort(digest.open_actions.begin(), digest.open_actions.end(),
+                   [&](const Lesson& a, const Lesson& b) {
+                     const bool ao = is_overdue(a, today);
+                     const bool bo = is_overdue(b, today);
+                     if (ao != bo) return ao;
+                     if (a.due.has_value() != b.due.has_value()) return a.due.has_value();
+                     if (a.due && b.due && *a.due != *b.due) {
+                       return std::chrono::sys_days{*a.due} < std::chrono::sys_days{*b.due};
+                     }
+                     return a.id < b.id;
+                   });
+  return digest;
+}
+
+namespace {
+
+// A block of the rendered digest: text lines and HTML, kept together when splitting.
+struct Block {
+  std::string text;
+  std::string html;
+};
+
+// A section: heading and entries; an ordered list is numbered across parts.
+struct Section {
+  std::string heading;
+  bool ordered = false;
+  bool list = true;
+  std::vector<Block> entries;
+};
+
+// The section tags for a group entry in "Was gut lief" and friends: the tagged member with the
+// most votes, else the group's first quote.
+std::size_t section_quote(const DigestGroup& group, std::span<const DigestItem> items,
+                          const std::set<std::string, std::less<>>& tags) {
+  std::size_t best = group.quotes.empty() ? group.members.front() : group.quotes.front();
+  int best_votes = -1;
+  for (const std::size_t index : group.members) {
+    if (!items[index].current || !has_any(items[index], tags)) continue;
+    if (items[index].votes > best_votes) {
+      best = index;
+      best_votes = items[index].votes;
+    }
+  }
+  return best;
+}
+
+Block quote_block(const DigestItem& item, const DigestTexts& t) {
+  const Notice quote =
+      fill(t.quote, {plain("text", quote_text(item.body)), plain("city", item.city)});
+  return Block{quote.text, quote.html};
+}
+
+std::string tag_label(const std::string& key, const TagVocabulary& vocabulary, Language language) {
+  const Tag* tag = vocabulary.find(key);
+  if (tag == nullptr) return "#" + key;
+  const std::string& label = tag->label.in(language);
+  return label.empty() ? "#" + key : label;
+}
+
+}  // namespace
+
+std::vector<Notice> render_digest(const Digest& digest, std::span<const DigestItem> items,
+                                  std::size_t max_event_bytes) {
+  const DigestRequest& request = digest.request;
+  const Texts& all = texts(request.language);
+  const DigestTexts& t = all.digest;
+  const TagVocabulary fallback = request.vocabulary == nullptr ? default_vocabulary()
+                                                               : TagVocabulary{};
+  const TagVocabulary& vocabulary = request.vocabulary == nullptr ? fallback : *request.vocabulary;
+
+  // Title (with the period) and overview.
+  const std::string title_text =
+      request.scope.empty() ? std::string(t.title_network)
+                            : fill(t.title_room, {plain("scope", request.scope)}).text;
+  const std::string period =
+      fill(t.period,
+           {plain("from", local_date(request.from, request.zone, request.language)),
+            plain("to", local_date(request.to - std::chrono::milliseconds(1), request.zone,
+                                   request.language))})
+          .text;
+  std::vector<Block> intro;
+  if (digest.contributions == 0) {
+    intro.push_back(Block{std::string(t.nothing), "<p>" + html_escape(t.nothing) + "</p>"});
+  } else {
+    const Notice overview = fill(
+        t.overview,
+        {plain("contributions",
+               count_text(digest.contributions, t.contributions_one, t.contributions_many)),
+         plain("people", count_text(digest.participants, t.people_one, t.people_many)),
+         plain("cities",
+               count_text(static_cast<int>(digest.cities.size()), t.cities_one, t.cities_many)),
+         plain("list", join_list(digest.cities, t.list_and))});
+    intro.push_back(Block{overview.text, "<p>" + overview.html + "</p>"});
+  }
+
+  std::vector<Section> sections;
+  auto group_line = [&](const DigestGroup& group, std::string_view extra) {
+    std::vector<std::string> parts;
+    parts.push_back(join_list(group.cities, t.list_and));
+    parts.push_back(count_text(group.current, t.contributions_one, t.contributions_many));
+    parts.push_back(count_text(group.participants, t.people_one, t.people_many));
+    if (group.votes > 0) parts.push_back(fill(t.votes, {plain("n", std::to_string(group.votes))}).text);
+    if (!extra.empty()) parts.emplace_back(extra);
+    std::string line;
+    for (const auto& part : parts) {
+      if (part.empty()) continue;
+      if (!line.empty()) line += " · ";
+      line += part;
+    }
+    return line;
+  };
+  auto title_of = [&](const DigestGroup& group, std::size_t fallback_item) {
+    std::string title = group.title();
+    if (title.empty()) title = quote_text(items[fallback_item].body, 60);
+    return title;
+  };
+
+  if (digest.contributions > 0) {
+    Section lessons{std::string(t.heading_lessons), true, true, {}};
+    for (const std::uint32_t id : digest.lessons) {
+      const DigestGroup& group = digest.groups[id];
+      std::string mark;
+      if (group.is_new()) mark = t.mark_new;
+      if (group.growing()) mark = t.mark_growing;
+      Block block;
+      const std::string title = title_of(group, group.members.front());
+      block.text = title + (mark.empty() ? "" : " (" + mark + ")");
+      block.html = "<strong>" + html_escape(title) + "</strong>" +
+                   (mark.empty() ? "" : " <em>" + html_escape(mark) + "</em>");
+      const std::string line = group_line(group, "");
+      block.text += "\n   " + line;
+      block.html += "<br>" + html_escape(line);
+      for (const std::size_t q : group.quotes) {
+        const Block quote = quote_block(items[q], t);
+        block.text += "\n   " + quote.text;
+        block.html += "<br>" + quote.html;
+      }
+      lessons.entries.push_back(std::move(block));
+    }
+    if (lessons.entries.empty()) {
+      lessons.list = false;
+      lessons.entries.push_back(
+          Block{std::string(t.no_lessons), "<p>" + html_escape(t.no_lessons) + "</p>"});
+    }
+    sections.push_back(std::move(lessons));
+
+    auto tagged_section = [&](std::string_view heading, const std::vector<std::uint32_t>& ids,
+                              const std::set<std::string, std::less<>>& tags) {
+      if (ids.empty()) return;
+      Section section{std::string(heading), false, true, {}};
+      for (const std::uint32_t id : ids) {
+        const DigestGroup& group = digest.groups[id];
+        int tagged = 0;
+        for (const std::size_t index : group.members) {
+          if (items[index].current && has_any(items[index], tags)) ++tagged;
+        }
+        const std::size_t quote_index = section_quote(group, items, tags);
+        const Block quote = quote_block(items[quote_index], t);
+        if (group.current == 1) {
+          section.entries.push_back(quote);
+          continue;
+        }
+        const std::string title = title_of(group, quote_index);
+        const std::string line =
+            group_line(group, tagged < group.current
+                                  ? fill(t.tagged, {plain("n", std::to_string(tagged))}).text
+                                  : "");
+        section.entries.push_back(Block{title + ": " + line + "\n   " + quote.text,
+                                        "<strong>" + html_escape(title) + "</strong>: " +
+                                            html_escape(line) + "<br>" + quote.html});
+      }
+      sections.push_back(std::move(section));
+    };
+    tagged_section(t.heading_went_well, digest.went_well, kWentWell);
+    tagged_section(t.heading_was_hard, digest.was_hard, kWasHard);
+    tagged_section(t.heading_ideas, digest.ideas, kIdeas);
+  }
+
+  {
+    Section actions{std::string(t.heading_actions), false, true, {}};
+    const auto today = local_day(request.now, request.zone);
+    for (const Lesson& lesson : digest.open_actions) {
+      Notice entry;
+      if (lesson.state == LessonState::identified) {
+        entry = fill(t.no_action,
+                     {plain("id", std::to_string(lesson.id)), plain("title", lesson.title)});
+      } else {
+        std::string due = lesson.due ? fill(t.due, {plain("date", request.language == Language::de
+                                                                        ? german_date(*lesson.due)
+                                                                        : iso_date(*lesson.due))})
+                                               .text
+                                     : std::string(t.no_due);
+        if (is_overdue(lesson, today)) due += " (" + std::string(t.overdue) + ")";
+        entry = fill(t.action, {plain("id", std::to_string(lesson.id)), plain("title", lesson.title),
+                                plain("action", lesson.action), plain("owner", lesson.owner),
+                                plain("due", due)});
+      }
+      if (!lesson.cities.empty() && request.scope.empty()) {
+        const std::string cities = " (" + join_list(lesson.cities, t.list_and) + ")";
+        entry.text += cities;
+        entry.html += html_escape(cities);
+      }
+      actions.entries.push_back(Block{entry.text, entry.html});
+    }
+    if (actions.entries.empty()) {
+      actions.list = false;
+      actions.entries.push_back(
+          Block{std::string(t.no_actions), "<p>" + html_escape(t.no_actions) + "</p>"});
+    }
+    sections.push_back(std::move(actions));
+  }
+
+  if (digest.contributions > 0) {
+    Section numbers{std::string(t.heading_numbers), false, false, {}};
+    std::vector<std::string> phases;
+    for (const auto& [phase, count] : digest.per_phase) {
+      phases.push_back((phase.empty() ? std::string(t.no_phase) : phase) + " " +
+                       std::to_string(count));
+    }
+    const Notice phase_line = fill(t.phases, {plain("list", join_list(phases, ", "))});
+    numbers.entries.push_back(Block{phase_line.text, "<p>" + phase_line.html + "</p>"});
+    if (!digest.per_topic.empty()) {
+      std::vector<std::string> topics;
+      for (const auto& [tag, count] : digest.per_topic) {
+        topics.push_back(tag_label(tag, vocabulary, request.language) + " " +
+                         std::to_string(count));
+      }
+      const Notice topic_line = fill(t.topics, {plain("list", join_list(topics, ", "))});
+      numbers.entries.push_back(Block{topic_line.text, "<p>" + topic_line.html + "</p>"});
+    }
+    sections.push_back(std::move(numbers));
+  }
+  const Block footer{std::string(t.footer), "<p><em>" + html_escape(t.footer) + "</em></p>"};
+
+  // Pack the blocks into parts. A section that continues in the next part repeats its heading;
+  // an ordered list continues its numbering (<ol start>).
+  const std::size_t budget = max_event_bytes > kEnvelopeBytes + kContentOverhead + 1024
+                                 ? max_event_bytes - kEnvelopeBytes - kContentOverhead
+                                 : 1024;
+  struct Part {
+    std::string text;
+    std::string html;
+  };
+  std::vector<Part> parts(1);
+  auto size_of = [](const Part& p) { return json_escaped_size(p.text) + json_escaped_size(p.html); };
+  auto fits = [&](const Part& p, const std::string& text, const std::string& html) {
+    return size_of(p) + json_escaped_size(text) + json_escaped_size(html) <= budget;
+  };
+  auto append = [](Part& p, const std::string& text, const std::string& html) {
+    if (!p.text.empty()) p.text += "\n";
+    p.text += text;
+    p.html += html;
+  };
+  for (const Block& block : intro) append(parts.back(), block.text, block.html);
+  for (const Section& section : sections) {
+    const std::string heading_html = "<h4>" + html_escape(section.heading) + "</h4>";
+    std::size_t next = 0;
+    while (next < section.entries.size()) {
+      Part& part = parts.back();
+      std::string text = "\n" + section.heading;
+      std::string html = heading_html;
+      const std::size_t first = next;
+      std::string list_html;
+      std::string list_text;
+      while (next < section.entries.size()) {
+        const Block& entry = section.entries[next];
+        const std::string entry_text =
+            !section.list ? entry.text
+                          : (section.ordered ? std::to_string(next + 1) + ". " : "– ") + entry.text;
+        const std::string entry_html = section.list ? "<li>" + entry.html + "</li>" : entry.html;
+        const std::string open =
+            !section.list ? ""
+                          : (section.ordered ? (first == 0 ? std::string("<ol>")
+                                                           : "<ol start=\"" +
+                                                                 std::to_string(first + 1) + "\">")
+                                             : std::string("<ul>"));
+        const std::string close = !section.list ? "" : (section.ordered ? "</ol>" : "</ul>");
+        const std::string candidate_text = text + list_text + "\n" + entry_text;
+        const std::string candidate_html = html + open + list_html + entry_html + close;
+        if (!fits(part, candidate_text, candidate_html) && next > first) break;
+        if (!fits(part, candidate_text, candidate_html) && !part.text.empty()) break;
+        list_text += "\n" + entry_text;
+        list_html += entry_html;
+        ++next;
+      }
+      if (next == first) {  // nothing fitted into this part: start a new one
+        parts.emplace_back();
+        continue;
+      }
+      const std::string open =
+          !section.list
+              ? ""
+              : (section.ordered
+                     ? (first == 0 ? std::string("<ol>")
+                                   : "<ol start=\"" + std::to_string(first + 1) + "\">")
+                     : std::string("<ul>"));
+      const std::string close = !section.list ? "" : (section.ordered ? "</ol>" : "</ul>");
+      append(part, (part.text.empty() ? text.substr(1) : text) + list_text,
+             html + open + list_html + close);
+      if (next < section.entries.size()) parts.emplace_back();
+    }
+  }
+  if (fits(parts.back(), footer.text, footer.html)) {
+    append(parts.back(), "\n" + footer.text, footer.html);
+  } else {
+    parts.push_back(Part{footer.text, footer.html});
+  }
+
+  std::vector<Notice> out;
+  for (std::size_t i = 0; i < parts.size(); ++i) {
+    std::string heading = title_text + " · " + period;
+    if (parts.size() > 1) {
+      heading += " · " + fill(t.part, {plain("i", std::to_string(i + 1)),
+                                       plain("n", std::to_string(parts.size()))})
+                             .text;
+    }
+    out.push_back(Notice{heading + "\n" + parts[i].text,
+                         "<h3>" + html_escape(heading) + "</h3>" + parts[i].html});
+  }
+  return out;
+}
+
+}  // namespace reflexbot::core

@@ -1,0 +1,106 @@
+#pragma once
+// Digests: what the network's cities are learning in a period. Contributions are grouped by
+// content (core/grouping.hpp), the groups ranked by breadth (cities), participants, votes and
+// growth against the previous period, and the result rendered as m.notice parts below the event
+// size limit. Digests name cities, never people: quotes have Matrix ids and links removed.
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "core/analyzer.hpp"
+#include "core/grouping.hpp"
+#include "core/lesson.hpp"
+#include "core/tags.hpp"
+#include "core/text.hpp"
+#include "core/time.hpp"
+#include "core/zone.hpp"
+
+namespace reflexbot::core {
+
+/// A contribution as the digest sees it.
+struct DigestItem {
+  std::string id;  ///< the event id
+  std::string city;
+  std::string author;  ///< pseudonym; empty for anonymous contributions
+  std::string body;
+  std::vector<std::string> tags;  ///< canonical keys
+  std::string phase;              ///< the phase's title; empty outside rounds
+  int votes = 0;
+  TimePoint written_at{};
+  bool current = true;  ///< in the digest's period; false: in the previous one (for growth)
+};
+
+/// What to digest.
+struct DigestRequest {
+  Language language = Language::de;
+  std::string scope;     ///< the room's city or name; empty: the whole network
+  TimePoint from{};      ///< the period is [from, to)
+  TimePoint to{};        ///
+  TimePoint now{};       ///< for overdue actions
+  TimeZone zone = TimeZone::utc();  ///< dates are shown in this zone
+  std::size_t top = 5;   ///< groups per section
+  const TagVocabulary* vocabulary = nullptr;  ///< tag labels; the built-in one if null
+  GroupingOptions grouping;                   ///< thresholds
+  float concept_boost = 6.0F;  ///< weight of a domain concept relative to a word of equal idf
+  float topic_tag_boost = 2.0F;  ///< weight of a topic tag (#recht …); signal tags count 0
+};
+
+/// A group of similar contributions.
+struct DigestGroup {
+  std::uint32_t id = 0;               ///< index in Digest::groups
+  std::vector<std::size_t> members;   ///< indices into the items, current period first
+  std::vector<std::string> keywords;  ///< up to three words, as people wrote them
+  std::vector<std::string> cities;    ///< of current members, most contributions first
+  int current = 0;                    ///< members in the period
+  int previous = 0;                   ///< members in the previous period
+  int participants = 0;               ///< distinct authors in the period (anonymous: each one)
+  int votes = 0;
+  std::vector<std::size_t> quotes;  ///< up to two members to quote, from different cities
+
+  bool is_new() const { return current > 0 && previous == 0; }
+  bool growing() const { return previous > 0 && current > previous; }
+  /// "Schutzausrüstung · Beschaffung · Lager".
+  std::string title() const;
+};
+
+/// A digest, ready to render or export.
+struct Digest {
+  DigestRequest request;
+  int contributions = 0;  ///< in the period
+  int participants = 0;
+  std::vector<std::string> cities;  ///< alphabetical
+  std::vector<DigestGroup> groups;  ///< all groups with a member in the period, ranked
+  std::vector<std::uint32_t> group_of;  ///< per item: index into groups (previous-only: none)
+  std::vector<std::uint32_t> lessons;   ///< "Neue Lehren": groups with ≥ 2 contributions
+  std::vector<std::uint32_t> went_well;  ///< groups with #erfolg / #stolz members
+  std::vector<std::uint32_t> was_hard;   ///< #problem / #frust
+  std::vector<std::uint32_t> ideas;      ///< #idee
+  std::vector<Lesson> open_actions;      ///< lessons not learned, overdue first
+  std::vector<std::pair<std::string, int>> per_phase;  ///< in order of first appearance
+  std::vector<std::pair<std::string, int>> per_topic;  ///< topic tags, most first
+};
+
+/// Sentinel in Digest::group_of for items of the previous period that fell in no group.
+inline constexpr std::uint32_t kNoGroup = UINT32_MAX;
+
+/// Groups and ranks `items` (current and previous period) and picks the sections. Lessons that
+/// are not learned become the open actions.
+Digest build_digest(std::span<const DigestItem> items, std::span<const Lesson> lessons,
+                    const DigestRequest& request);
+
+/// The digest as notices, each small enough that the event stays below `max_event_bytes`
+/// (plain text and HTML together, JSON-escaped, plus room for the event's envelope). Parts after
+/// the first repeat the title with "Teil i/n".
+std::vector<Notice> render_digest(const Digest& digest, std::span<const DigestItem> items,
+                                  std::size_t max_event_bytes = 60000);
+
+/// A quote for the digest: one line, Matrix ids and links replaced by "…", at most `max_bytes`
+/// (cut at a word, "…" appended).
+std::string quote_text(std::string_view body, std::size_t max_bytes = 160);
+
+/// Bytes `text` takes as a JSON string value (escapes counted, quotes not).
+std::size_t json_escaped_size(std::string_view text);
+
+}  // namespace reflexbot::core

@@ -1,0 +1,264 @@
+#include "core/grouping.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+#include <unordered_map>
+
+namespace reflexbot::core {
+namespace {
+
+// A group under construction: the sum of its members' vectors, trimmed to the heaviest terms.
+struct Centroid {
+  SparseVector sum;  // sorted by term
+  double norm = 0;
+  std::vector<std::uint32_t> members;
+  std::vector<TermId> indexed;  // terms under which the group is in the inverted index
+  bool alive = true;
+};
+
+double dot(const SparseVector& a, const SparseVector& b) {
+  double total = 0;
+  auto i = a.begin();
+  auto j = b.begin();
+  while (i != a.end() && j != b.end()) {
+    if (i->first < j->first) {
+      ++i;
+    } else if (j->first < i->first) {
+      ++j;
+    } else {
+      total += static_cast<double>(i->second) * j->second;
+      ++i;
+      ++j;
+    }
+  }
+  return total;
+}
+
+double norm_of(const SparseVector& v) {
+  double total = 0;
+  for (const auto& [term, weight] : v) total += static_cast<double>(weight) * weight;
+  return std::sqrt(total);
+}
+
+// sum += v, then keeps the `keep` heaviest terms (sorted by term again).
+void add_into(SparseVector& sum, const SparseVector& v, std::size_t keep, SparseVector& scratch) {
+  scratch.clear();
+  scratch.reserve(sum.size() + v.size());
+  std::size_t i = 0;
+  std::size_t j = 0;
+  while (i < sum.size() || j < v.size()) {
+    if (j == v.size() || (i < sum.size() && sum[i].first < v[j].first)) {
+      scratch.push_back(sum[i++]);
+    } else if (i == sum.size() || v[j].first < sum[i].first) {
+      scratch.push_back(v[j++]);
+    } else {
+      scratch.emplace_back(sum[i].first, sum[i].second + v[j].second);
+      ++i;
+      ++j;
+    }
+  }
+  if (scratch.size() > keep) {
+    std::nth_element(scratch.begin(), scratch.begin() + static_cast<std::ptrdiff_t>(keep),
+                     scratch.end(), [](const auto& a, const auto& b) {
+                       return a.second != b.second ? a.second > b.second : a.first < b.first;
+                     });
+    scratch.resize(keep);
+    std::sort(scratch.begin(), scratch.end());
+  }
+  sum.swap(scratch);
+}
+
+// The `n` heaviest terms of v (ties: the smaller term id).
+void strongest(const SparseVector& v, std::size_t n, std::vector<TermId>& out) {
+  out.clear();
+  std::vector<std::pair<float, TermId>> ranked;
+  ranked.reserve(v.size());
+  for (const auto& [term, weight] : v) ranked.emplace_back(-weight, term);
+  const std::size_t k = std::min(n, ranked.size());
+  std::partial_sort(ranked.begin(), ranked.begin() + static_cast<std::ptrdiff_t>(k), ranked.end());
+  for (std::size_t i = 0; i < k; ++i) out.push_back(ranked[i].second);
+}
+
+// An inverted index from terms to groups, scanned newest first with a bound per term.
+class Index {
+ public:
+  void add(Centroid& group, std::uint32_t id, const std::vector<TermId>& terms) {
+    for (const TermId term : terms) {
+      if (std::find(group.indexed.begin(), group.indexed.end(), term) != group.indexed.end()) {
+        continue;
+      }
+      group.indexed.push_back(term);
+      postings_[term].push_back(id);
+    }
+  }
+
+  // Calls f(group id) for each distinct group found under `terms`.
+  template <class F>
+  void probe(const std::vector<TermId>& terms, std::size_t per_term, std::vector<std::uint32_t>& stamp,
+             std::uint32_t mark, F&& f) const {
+    for (const TermId term : terms) {
+      const auto it = postings_.find(term);
+      if (it == postings_.end()) continue;
+      const auto& list = it->second;
+      const std::size_t first = list.size() > per_term ? list.size() - per_term : 0;
+      for (std::size_t k = list.size(); k-- > first;) {
+        const std::uint32_t id = list[k];
+        if (stamp[id] == mark) continue;
+        stamp[id] = mark;
+        f(id);
+      }
+    }
+  }
+
+ private:
+  std::unordered_map<TermId, std::vector<std::uint32_t>> postings_;
+};
+
+}  // namespace
+
+std::vector<SparseVector> tfidf_vectors(std::span<const std::vector<TermId>> documents,
+                                        std::span<const float> boost) {
+  TermId max_term = 0;
+  for (const auto& doc : documents) {
+    for (const TermId term : doc) max_term = std::max(max_term, term);
+  }
+  std::vector<std::uint32_t> df(documents.empty() ? 0 : max_term + 1, 0);
+  std::vector<std::uint32_t> last_doc(df.size(), UINT32_MAX);
+  for (std::uint32_t d = 0; d < documents.size(); ++d) {
+    for (const TermId term : documents[d]) {
+      if (last_doc[term] != d) {
+        last_doc[term] = d;
+        ++df[term];
+      }
+    }
+  }
+  const double n = static_cast<double>(documents.size());
+  std::vector<SparseVector> out;
+  out.reserve(documents.size());
+  std::vector<TermId> sorted;
+  for (const auto& doc : documents) {
+    sorted.assign(doc.begin(), doc.end());
+    std::sort(sorted.begin(), sorted.end());
+    SparseVector v;
+    for (std::size_t i = 0; i < sorted.size();) {
+      std::size_t j = i;
+      while (j < sorted.size() && sorted[j] == sorted[i]) ++j;
+      const TermId term = sorted[i];
+      const double factor = term < boost.size() ? boost[term] : 1.0;
+      if (factor > 0) {
+        const double tf = 1.0 + std::log(static_cast<double>(j - i));
+        const double idf = std::log((1.0 + n) / (1.0 + df[term])) + 1.0;
+        v.emplace_back(term, static_cast<float>(tf * idf * factor));
+      }
+      i = j;
+    }
+    const double norm = norm_of(v);
+    if (norm > 0) {
+      for (auto& entry : v) entry.second = static_cast<float>(entry.second / norm);
+    }
+    out.push_back(std::move(v));
+  }
+  return out;
+}
+
+double cosine(const SparseVector& a, const SparseVector& b) {
+  const double na = norm_of(a);
+  const double nb = norm_of(b);
+  if (na == 0 || nb == 0) return 0;
+  return dot(a, b) / (na * nb);
+}
+
+std::vector<std::uint32_t> group_documents(std::span<const SparseVector> documents,
+                                           const GroupingOptions& options) {
+  std::vector<Centroid> groups;
+  std::vector<std::uint32_t> stamp;
+  std::uint32_t mark = 0;
+  Index index;
+  std::vector<TermId> probe;
+  SparseVector scratch;
+
+  // 1. Each document joins the most similar group or starts one.
+  for (std::uint32_t d = 0; d < documents.size(); ++d) {
+    const SparseVector& doc = documents[d];
+    strongest(doc, options.probe_terms, probe);
+    ++mark;
+    std::int64_t best = -1;
+    double best_similarity = options.join_threshold;
+    index.probe(probe, options.postings_scanned, stamp, mark, [&](std::uint32_t id) {
+      const Centroid& group = groups[id];
+      if (group.norm == 0) return;
+      const double similarity = dot(doc, group.sum) / group.norm;
+      if (similarity > best_similarity || (similarity == best_similarity && (best < 0 || id < best))) {
+        best = id;
+        best_similarity = similarity;
+      }
+    });
+    std::uint32_t id = 0;
+    if (best >= 0) {
+      id = static_cast<std::uint32_t>(best);
+      add_into(groups[id].sum, doc, options.centroid_terms, scratch);
+      groups[id].norm = norm_of(groups[id].sum);
+    } else {
+      id = static_cast<std::uint32_t>(groups.size());
+      groups.push_back(Centroid{doc, norm_of(doc), {}, {}, true});
+      stamp.push_back(0);
+    }
+    groups[id].members.push_back(d);
+    if (!doc.empty()) index.add(groups[id], id, probe);
+  }
+
+  // 2. Larger groups absorb similar smaller ones (centroid against centroid).
+  std::vector<std::uint32_t> order(groups.size());
+  std::iota(order.begin(), order.end(), 0U);
+  std::stable_sort(order.begin(), order.end(), [&](std::uint32_t a, std::uint32_t b) {
+    return groups[a].members.size() > groups[b].members.size();
+  });
+  Index kept;
+  std::fill(stamp.begin(), stamp.end(), 0U);
+  mark = 0;
+  for (auto& group : groups) group.indexed.clear();
+  for (const std::uint32_t id : order) {
+    Centroid& group = groups[id];
+    if (group.norm == 0) continue;
+    strongest(group.sum, options.probe_terms, probe);
+    ++mark;
+    std::int64_t best = -1;
+    double best_similarity = options.merge_threshold;
+    kept.probe(probe, options.postings_scanned, stamp, mark, [&](std::uint32_t other) {
+      const Centroid& target = groups[other];
+      const double similarity = dot(group.sum, target.sum) / (group.norm * target.norm);
+      if (similarity > best_similarity ||
+          (similarity == best_similarity && (best < 0 || other < best))) {
+        best = other;
+        best_similarity = similarity;
+      }
+    });
+    if (best >= 0) {
+      Centroid& target = groups[static_cast<std::size_t>(best)];
+      add_into(target.sum, group.sum, options.centroid_terms, scratch);
+      target.norm = norm_of(target.sum);
+      target.members.insert(target.members.end(), group.members.begin(), group.members.end());
+      group.members.clear();
+      group.alive = false;
+    } else {
+      kept.add(group, id, probe);
+    }
+  }
+
+  // Number the groups in order of their first document.
+  std::vector<std::uint32_t> result(documents.size(), 0);
+  std::vector<std::pair<std::uint32_t, std::uint32_t>> firsts;  // (first document, group)
+  for (std::uint32_t id = 0; id < groups.size(); ++id) {
+    if (!groups[id].alive || groups[id].members.empty()) continue;
+    firsts.emplace_back(*std::min_element(groups[id].members.begin(), groups[id].members.end()),
+                        id);
+  }
+  std::sort(firsts.begin(), firsts.end());
+  for (std::uint32_t number = 0; number < firsts.size(); ++number) {
+    for (const std::uint32_t d : groups[firsts[number].second].members) result[d] = number;
+  }
+  return result;
+}
+
+}  // namespace reflexbot::core

@@ -1,0 +1,50 @@
+#pragma once
+// Groups similar contributions without a language model: TF-IDF vectors over the analyzer's
+// terms, then greedy agglomerative merging by centroid cosine similarity.
+//
+// 1. Each document, in the order given, joins the group whose centroid is most similar to it if
+//    that similarity reaches `join_threshold`, else it starts a group. Candidate groups are found
+//    through an inverted index on the documents' strongest terms, so a document is compared with
+//    a bounded number of centroids, not with all of them.
+// 2. Groups, largest first, are merged into an earlier group whose centroid is similar enough
+//    (`merge_threshold`), again through an inverted index on the centroids' strongest terms.
+//
+// Centroids keep their `centroid_terms` heaviest terms. With those bounds the cost is linear in
+// the number of documents times the bounds, and the result depends only on the input order.
+
+#include <cstdint>
+#include <span>
+#include <utility>
+#include <vector>
+
+#include "core/analyzer.hpp"
+
+namespace reflexbot::core {
+
+/// A document as (term, weight) pairs sorted by term; tfidf_vectors() gives unit length.
+using SparseVector = std::vector<std::pair<TermId, float>>;
+
+/// TF-IDF vectors of unit length: weight (1 + ln tf) · ln((1 + N) / (1 + df)) + 1), times the
+/// term's boost (`boost[term]`, 1 for terms past its end; 0 drops the term).
+std::vector<SparseVector> tfidf_vectors(std::span<const std::vector<TermId>> documents,
+                                        std::span<const float> boost = {});
+
+/// Cosine similarity of two vectors (any length, not necessarily normalised).
+double cosine(const SparseVector& a, const SparseVector& b);
+
+/// Thresholds and bounds of group_documents(); the defaults are tuned on the labelled fixture in
+/// tests/fixtures/digest (see docs/benchmarks.md for precision and recall).
+struct GroupingOptions {
+  double join_threshold = 0.45;
+  double merge_threshold = 0.60;
+  std::size_t probe_terms = 6;        ///< a document's strongest terms used to find candidates
+  std::size_t postings_scanned = 64;  ///< newest groups scanned per probed term
+  std::size_t centroid_terms = 64;    ///< terms a centroid keeps
+};
+
+/// The group of each document: indices 0…k-1, numbered in order of their first document. An
+/// empty vector (no terms) is a group of its own.
+std::vector<std::uint32_t> group_documents(std::span<const SparseVector> documents,
+                                           const GroupingOptions& options = {});
+
+}  // namespace reflexbot::core

@@ -1,0 +1,400 @@
+#include "core/digest.hpp"
+
+#include <gtest/gtest.h>
+
+#include <set>
+#include <string>
+#include <vector>
+
+#include "core/lesson.hpp"
+
+namespace reflexbot::core {
+namespace {
+
+using namespace std::chrono;
+using namespace std::chrono_literals;
+
+TimePoint at(sys_days day, hours h = 0h, minutes m = 0min) {
+  return time_point_cast<milliseconds>(sys_time<milliseconds>{day + h + m});
+}
+
+const TimeZone& berlin() {
+  static const TimeZone zone = *TimeZone::from_posix("CET-1CEST,M3.5.0,M10.5.0/3");
+  return zone;
+}
+
+DigestItem item(std::string id, std::string city, std::string author, std::string body,
+                std::vector<std::string> tags, std::string phase, int votes, TimePoint when,
+                bool current = true) {
+  return DigestItem{std::move(id), std::move(city),  std::move(author), std::move(body),
+                    std::move(tags), std::move(phase), votes,           when,
+                    current};
+}
+
+// The period 19.11.–25.11.2026 in Berlin: [18.11. 23:00 UTC, 25.11. 23:00 UTC).
+DigestRequest november_request() {
+  DigestRequest request;
+  request.from = at(sys_days{2026y / November / 18}, 23h);
+  request.to = at(sys_days{2026y / November / 25}, 23h);
+  request.now = at(sys_days{2026y / November / 26}, 8h);
+  request.zone = berlin();
+  return request;
+}
+
+std::vector<DigestItem> november_items() {
+  const sys_days day = 2026y / November / 20;
+  return {
+      item("$1", "Köln", "p1",
+           "Die FFP2-Masken waren viel zu spät bestellt, die Preise explodierten. #problem",
+           {"problem"}, "Rückschau", 2, at(day, 9h)),
+      item("$2", "Leipzig", "p2",
+           "Masken und Schutzausrüstung hätten wir früher zentral beschaffen müssen. #lehre",
+           {"lehre"}, "Rückschau", 1, at(day, 9h, 5min)),
+      item("$3", "Dresden", "p3",
+           "Schutzausrüstung: wir haben Masken bei dubiosen Händlern bestellt, teuer und schlecht.",
+           {}, "Bestandsaufnahme", 0, at(day, 9h, 10min)),
+      item("$4", "Köln", "p4", "Das Bürgertelefon war in der ersten Woche völlig überlastet. #frust",
+           {"frust"}, "Bestandsaufnahme", 0, at(day, 9h, 15min)),
+      item("$5", "Leipzig", "p5",
+           "Unsere Hotline brauchte doppelt so viel Personal, die Anrufe stapelten sich.", {}, "", 0,
+           at(day, 9h, 20min)),
+      item("$6", "Köln", "p1",
+           "Stolz auf das Team im Gesundheitsamt: alle haben zusammengehalten. #stolz", {"stolz"},
+           "Ausblick", 3, at(day, 9h, 25min)),
+      item("$7", "Leipzig", "",
+           "#idee Ein gemeinsamer Vorrat an Schutzausrüstung und Masken für die ganze Region.",
+           {"idee"}, "Ausblick", 0, at(day, 9h, 30min)),
+      item("$8", "Dresden", "p6", "Hotline überlastet, keiner kam beim Bürgertelefon durch.", {},
+           "", 0, at(sys_days{2026y / November / 12}, 10h), false),
+  };
+}
+
+std::vector<Lesson> november_lessons() {
+  Lesson overdue;
+  overdue.id = 3;
+  overdue.title = "Schutzausrüstung zentral lagern";
+  overdue.state = LessonState::action;
+  overdue.action = "Lager für acht Wochen anlegen";
+  overdue.owner = "Gesundheitsamt";
+  overdue.due = 2026y / November / 20;
+  overdue.cities = {"Köln", "Leipzig"};
+  Lesson identified;
+  identified.id = 5;
+  identified.title = "Bürgertelefon skalieren";
+  Lesson learned;
+  learned.id = 1;
+  learned.title = "Krisenstab früh einberufen";
+  learned.state = LessonState::learned;
+  return {identified, learned, overdue};
+}
+
+TEST(Digest, GoldenNetworkDigestInGerman) {
+  const auto items = november_items();
+  const auto lessons = november_lessons();
+  const Digest digest = build_digest(items, lessons, november_request());
+  const auto notices = render_digest(digest, items);
+  ASSERT_EQ(notices.size(), 1U);
+  EXPECT_EQ(notices[0].text,
+            R"(Digest des Netzwerks · 19.11.2026 – 25.11.2026
+7 Beiträge von 6 Personen aus 3 Städten: Dresden, Köln und Leipzig.
+
+Neue Lehren
+1. Masken · bestellt · Schutzausrüstung (neu)
+   Leipzig, Dresden und Köln · 4 Beiträge · 4 Personen · 3 👍
+   „Die FFP2-Masken waren viel zu spät bestellt, die Preise explodierten. #problem“ (Köln)
+   „Masken und Schutzausrüstung hätten wir früher zentral beschaffen müssen. #lehre“ (Leipzig)
+2. Hotline · Woche · überlastet (wächst)
+   Köln und Leipzig · 2 Beiträge · 2 Personen
+   „Das Bürgertelefon war in der ersten Woche völlig überlastet. #frust“ (Köln)
+   „Unsere Hotline brauchte doppelt so viel Personal, die Anrufe stapelten sich.“ (Leipzig)
+
+Was gut lief
+– „Stolz auf das Team im Gesundheitsamt: alle haben zusammengehalten. #stolz“ (Köln)
+
+Was schwer war
+– Masken · bestellt · Schutzausrüstung: Leipzig, Dresden und Köln · 4 Beiträge · 4 Personen · 3 👍 · 1 davon markiert
+   „Die FFP2-Masken waren viel zu spät bestellt, die Preise explodierten. #problem“ (Köln)
+– Hotline · Woche · überlastet: Köln und Leipzig · 2 Beiträge · 2 Personen · 1 davon markiert
+   „Das Bürgertelefon war in der ersten Woche völlig überlastet. #frust“ (Köln)
+
+Ideen
+– Masken · bestellt · Schutzausrüstung: Leipzig, Dresden und Köln · 4 Beiträge · 4 Personen · 3 👍 · 1 davon markiert
+   „#idee Ein gemeinsamer Vorrat an Schutzausrüstung und Masken für die ganze Region.“ (Leipzig)
+
+Offene Maßnahmen
+– L3 Schutzausrüstung zentral lagern: Lager für acht Wochen anlegen – Gesundheitsamt, bis 20.11.2026 (überfällig) (Köln und Leipzig)
+– L5 Bürgertelefon skalieren: noch ohne Maßnahme
+
+Zahlen
+Nach Phase: Rückschau 2, Bestandsaufnahme 2, außerhalb von Runden 1, Ausblick 2
+
+Moderierende halten eine Lehre mit !lehre <Nr.> fest.)");
+}
+
+TEST(Digest, GoldenRoomDigestInEnglishHasTheRoomsTitleAndNoCityListOnActions) {
+  auto items = november_items();
+  std::erase_if(items, [](const DigestItem& i) { return i.city != "Köln"; });
+  DigestRequest request = november_request();
+  request.language = Language::en;
+  request.scope = "Köln";
+  const auto lessons = november_lessons();
+  const Digest digest = build_digest(items, lessons, request);
+  const auto notices = render_digest(digest, items);
+  ASSERT_EQ(notices.size(), 1U);
+  EXPECT_EQ(notices[0].text, R"(Digest for Köln · 2026-11-19 – 2026-11-25
+3 contributions from 2 people in 1 city: Köln.
+
+Emerging lessons
+No lesson recurs in several contributions yet.
+
+What went well
+– “Stolz auf das Team im Gesundheitsamt: alle haben zusammengehalten. #stolz” (Köln)
+
+What was hard
+– “Die FFP2-Masken waren viel zu spät bestellt, die Preise explodierten. #problem” (Köln)
+– “Das Bürgertelefon war in der ersten Woche völlig überlastet. #frust” (Köln)
+
+Open actions
+– L3 Schutzausrüstung zentral lagern: Lager für acht Wochen anlegen – Gesundheitsamt, due 2026-11-20 (overdue)
+– L5 Bürgertelefon skalieren: no action yet
+
+Figures
+By phase: Rückschau 1, Bestandsaufnahme 1, Ausblick 1
+
+Moderators record a lesson with !lesson <no.>.)");
+}
+
+TEST(Digest, AnEmptyPeriodSaysSoAndStillListsOpenActions) {
+  const auto lessons = november_lessons();
+  const Digest digest = build_digest({}, lessons, november_request());
+  const auto notices = render_digest(digest, {});
+  ASSERT_EQ(notices.size(), 1U);
+  EXPECT_NE(notices[0].text.find("In diesem Zeitraum wurde nichts gesammelt."), std::string::npos);
+  EXPECT_NE(notices[0].text.find("L3 Schutzausrüstung"), std::string::npos);
+  EXPECT_EQ(notices[0].text.find("Neue Lehren"), std::string::npos);
+}
+
+TEST(Digest, RanksByCitiesThenParticipantsThenVotesThenGrowth) {
+  const sys_days day = 2026y / November / 20;
+  std::vector<DigestItem> items;
+  int n = 0;
+  auto add = [&](std::string city, std::string author, std::string body, int votes,
+                 bool current = true) {
+    items.push_back(item("$" + std::to_string(++n), std::move(city), std::move(author),
+                         std::move(body), {}, "", votes, at(day, 10h, minutes(n)), current));
+  };
+  // Two cities, many contributions and votes.
+  for (int i = 0; i < 6; ++i) add(i % 2 ? "Kiel" : "Mainz", "a" + std::to_string(i),
+                                  "Impfzentrum Termine Buchung Impfzentrum", 5);
+  // Three cities, few contributions: ranks first (breadth).
+  add("Kiel", "b1", "Schulen Kitas Notbetreuung Schulen", 0);
+  add("Mainz", "b2", "Schulen Kitas Notbetreuung Eltern", 0);
+  add("Erfurt", "b3", "Kitas Schulen Notbetreuung", 0);
+  // Two cities, same participants as the next, more votes.
+  add("Kiel", "c1", "Obdachlose Unterkunft Hotel Obdachlose", 1);
+  add("Mainz", "c2", "Obdachlose Unterkunft Hotel", 1);
+  add("Kiel", "d1", "Datenschutz Gästelisten Datenschutz", 0);
+  add("Mainz", "d2", "Datenschutz Gästelisten", 0);
+  add("Erfurt", "d0", "Datenschutz Gästelisten Datenschutz", 0, false);
+  const Digest digest = build_digest(items, {}, november_request());
+  ASSERT_EQ(digest.groups.size(), 4U);
+  EXPECT_EQ(digest.groups[0].keywords.front(), "Schulen");
+  EXPECT_EQ(digest.groups[0].cities.size(), 3U);
+  EXPECT_EQ(digest.groups[1].keywords.front(), "Impfzentrum");  // 6 participants
+  EXPECT_EQ(digest.groups[2].keywords.front(), "Obdachlose");   // 2 participants, 2 votes
+  EXPECT_EQ(digest.groups[3].keywords.front(), "Datenschutz");  // 2 participants, 0 votes
+  EXPECT_TRUE(digest.groups[0].is_new());
+  EXPECT_FALSE(digest.groups[3].is_new());
+  EXPECT_TRUE(digest.groups[3].growing());  // 2 now, 1 before
+  EXPECT_EQ(digest.lessons, (std::vector<std::uint32_t>{0, 1, 2, 3}));
+}
+
+TEST(Digest, QuotesComeFromDifferentCitiesAndNameNoOne) {
+  const sys_days day = 2026y / November / 20;
+  const std::vector<DigestItem> items = {
+      item("$1", "Kiel", "a", "@alice:example.org sagt: Masken zu spät bestellt https://x.y/z", {},
+           "", 0, at(day, 10h)),
+      item("$2", "Kiel", "b", "Masken zu spät bestellt, Preise zu hoch", {}, "", 4, at(day, 11h)),
+      item("$3", "Mainz", "c", "Masken bestellt, viel zu spät", {}, "", 0, at(day, 12h)),
+  };
+  const Digest digest = build_digest(items, {}, november_request());
+  ASSERT_EQ(digest.groups.size(), 1U);
+  ASSERT_EQ(digest.groups[0].quotes.size(), 2U);
+  EXPECT_EQ(digest.groups[0].quotes[0], 1U);  // most votes
+  EXPECT_EQ(digest.groups[0].quotes[1], 2U);  // another city
+  EXPECT_EQ(quote_text(items[0].body), "… sagt: Masken zu spät bestellt …");
+  for (const Notice& notice : render_digest(digest, items)) {
+    EXPECT_EQ(notice.text.find("alice"), std::string::npos);
+    EXPECT_EQ(notice.html.find("alice"), std::string::npos);
+  }
+}
+
+TEST(Digest, QuoteTextIsOneLineWithoutBidiControlsAndCutAtAWord) {
+  EXPECT_EQ(quote_text("a\n\nb\tc  d"), "a b c d");
+  EXPECT_EQ(quote_text("x\u202Eevil\u202C y"), "xevil y");
+  EXPECT_EQ(quote_text(std::string("a\0b", 3)), "ab");
+  const std::string long_text(50, 'x');
+  const std::string words = "eins zwei drei vier fünf sechs sieben acht neun zehn";
+  const std::string cut = quote_text(words, 30);
+  EXPECT_LE(cut.size(), 30U);
+  EXPECT_EQ(cut, "eins zwei drei vier fünf …");
+  EXPECT_LE(quote_text(std::string(1000, 'y') + "ä", 160).size(), 160U);
+}
+
+// Every tag in the HTML is one the renderer writes itself.
+void expect_only_own_tags(const std::string& html) {
+  static const std::set<std::string> allowed = {"h3", "/h3", "h4", "/h4", "p",  "/p",
+                                                "ol", "/ol", "ul", "/ul", "li", "/li",
+                                                "strong", "/strong", "em", "/em", "br"};
+  for (std::size_t i = html.find('<'); i != std::string::npos; i = html.find('<', i + 1)) {
+    std::size_t end = i + 1;
+    while (end < html.size() && html[end] != '>' && html[end] != ' ') ++end;
+    const std::string name = html.substr(i + 1, end - i - 1);
+    EXPECT_TRUE(allowed.contains(name)) << "tag <" << name << "> in " << html.substr(i, 80);
+    if (name == "ol" && end < html.size() && html[end] == ' ') {
+      const std::size_t close = html.find('>', end);
+      const std::string attributes = html.substr(end, close - end);
+      EXPECT_EQ(attributes.rfind(" start=\"", 0), 0U) << attributes;
+    }
+  }
+}
+
+TEST(Digest, HostileTextIsEscapedEverywhere) {
+  const sys_days day = 2026y / November / 20;
+  const std::string hostile =
+      "<script>alert(1)</script><img src=x onerror=alert(2)> \"'& <a href=\"javascript:x\">"
+      "Masken</a> <mx-reply>quote</mx-reply> @room &lt;b&gt;";
+  std::vector<DigestItem> items;
+  for (int i = 0; i < 4; ++i) {
+    items.push_back(item("$" + std::to_string(i), "<b>Stadt" + std::to_string(i % 2) + "</b>",
+                         "p" + std::to_string(i), hostile + " Masken bestellt", {"problem", "idee"},
+                         "<i>Phase</i>", i, at(day, 10h, minutes(i))));
+  }
+  Lesson lesson;
+  lesson.id = 9;
+  lesson.title = "<script>x</script>";
+  lesson.state = LessonState::action;
+  lesson.action = "<iframe>";
+  lesson.owner = "\"><svg onload=1>";
+  const std::vector<Lesson> lessons = {lesson};
+  DigestRequest request = november_request();
+  request.scope = "<em>Köln</em>";
+  const Digest digest = build_digest(items, lessons, request);
+  for (const Notice& notice : render_digest(digest, items)) {
+    expect_only_own_tags(notice.html);
+    EXPECT_NE(notice.html.find("&lt;script&gt;"), std::string::npos);
+    EXPECT_EQ(notice.html.find("<script"), std::string::npos);
+    EXPECT_NE(notice.html.find("&amp;lt;b&amp;gt;"), std::string::npos);
+  }
+}
+
+TEST(Digest, LargeDigestsAreSplitBelowTheLimitWithContinuedNumbering) {
+  std::vector<Lesson> lessons;
+  for (int i = 1; i <= 400; ++i) {
+    Lesson lesson;
+    lesson.id = i;
+    lesson.title = "Lehre Nummer " + std::to_string(i) + " " + std::string(150, 'x');
+    lesson.state = LessonState::action;
+    lesson.action = std::string(200, '"');  // escapes double in JSON
+    lesson.owner = "Amt";
+    lessons.push_back(lesson);
+  }
+  std::vector<DigestItem> items;
+  const sys_days day = 2026y / November / 20;
+  const std::vector<std::string> topics = {"Masken",  "Hotline", "Impfzentrum", "Schulen",
+                                           "Laptops", "Soldaten", "Pflegeheime", "Datenschutz"};
+  for (std::size_t t = 0; t < topics.size(); ++t) {
+    for (int k = 0; k < 2; ++k) {
+      items.push_back(item("$" + std::to_string(t) + "-" + std::to_string(k),
+                           k ? "Kiel" : "Mainz", "p" + std::to_string(t * 2 + k),
+                           topics[t] + " " + topics[t] + " " + std::string(300, 'z'), {}, "", 0,
+                           at(day, 10h, minutes(t * 2 + k))));
+    }
+  }
+  DigestRequest request = november_request();
+  request.top = 20;
+  const Digest digest = build_digest(items, lessons, request);
+  constexpr std::size_t kLimit = 30000;
+  const auto notices = render_digest(digest, items, kLimit);
+  ASSERT_GE(notices.size(), 4U);
+  std::set<int> seen;
+  for (std::size_t i = 0; i < notices.size(); ++i) {
+    const Notice& notice = notices[i];
+    EXPECT_LT(json_escaped_size(notice.text) + json_escaped_size(notice.html) + 4096, kLimit);
+    EXPECT_NE(notice.text.find("Teil " + std::to_string(i + 1) + "/" +
+                               std::to_string(notices.size())),
+              std::string::npos);
+    expect_only_own_tags(notice.html);
+    // Balanced lists in every part.
+    auto count = [&](const std::string& s) {
+      std::size_t n = 0;
+      for (std::size_t p = notice.html.find(s); p != std::string::npos;
+           p = notice.html.find(s, p + 1)) {
+        ++n;
+      }
+      return n;
+    };
+    EXPECT_EQ(count("<ul>"), count("</ul>"));
+    EXPECT_EQ(count("<ol"), count("</ol>"));
+    EXPECT_EQ(count("<li>"), count("</li>"));
+    for (std::size_t p = notice.text.find("– L"); p != std::string::npos;
+         p = notice.text.find("– L", p + 1)) {
+      const int id = std::stoi(notice.text.substr(p + 5));  // "– L" is five bytes
+      EXPECT_TRUE(seen.insert(id).second) << "L" << id << " twice";
+    }
+  }
+  EXPECT_EQ(seen.size(), 400U);
+}
+
+TEST(Digest, AThousandGroupsOfOneAreNoLessons) {
+  std::vector<DigestItem> items;
+  const sys_days day = 2026y / November / 20;
+  for (int i = 0; i < 1000; ++i) {
+    items.push_back(item("$" + std::to_string(i), "Kiel", "p", "wort" + std::to_string(i * 7919),
+                         {}, "", 0, at(day, 10h, minutes(i % 600))));
+  }
+  const Digest digest = build_digest(items, {}, november_request());
+  EXPECT_TRUE(digest.lessons.empty());
+  EXPECT_EQ(digest.contributions, 1000);
+  EXPECT_EQ(digest.participants, 1);
+}
+
+TEST(Lesson, ParsesDueDatesAsTyped) {
+  const year_month_day today = 2026y / November / 26;
+  EXPECT_EQ(parse_date("2026-12-15", today), 2026y / December / 15);
+  EXPECT_EQ(parse_date("15.12.2026", today), 2026y / December / 15);
+  EXPECT_EQ(parse_date("1.2.27", today), 2027y / February / 1);
+  EXPECT_EQ(parse_date("15.12.", today), 2026y / December / 15);
+  EXPECT_EQ(parse_date("01.03.", today), 2027y / March / 1);  // already past this year
+  EXPECT_EQ(parse_date("26.11.", today), 2026y / November / 26);
+  EXPECT_EQ(parse_date("29.02.", today), 2028y / February / 29);
+  for (const char* bad : {"", "morgen", "31.02.2027", "2026-13-01", "15.12", "1.1.1", "a.b.c",
+                          "99999-01-01", "15..2026", "-1.2.2026", "2026-1-5"}) {
+    EXPECT_FALSE(parse_date(bad, today).has_value()) << bad;
+  }
+  EXPECT_EQ(iso_date(2026y / December / 5), "2026-12-05");
+  EXPECT_EQ(german_date(2026y / December / 5), "05.12.2026");
+}
+
+TEST(Lesson, ReferencesAndStatesAndOverdue) {
+  EXPECT_EQ(parse_lesson_ref("L7"), 7);
+  EXPECT_EQ(parse_lesson_ref("l12"), 12);
+  EXPECT_EQ(parse_lesson_ref("3"), 3);
+  for (const char* bad : {"", "L", "L0", "L-1", "x3", "L3a", "99999999999999999999"}) {
+    EXPECT_FALSE(parse_lesson_ref(bad).has_value()) << bad;
+  }
+  for (const LessonState s : {LessonState::identified, LessonState::action, LessonState::learned}) {
+    EXPECT_EQ(parse_state(state_name(s)), s);
+  }
+  EXPECT_FALSE(parse_state("done").has_value());
+  Lesson lesson;
+  lesson.state = LessonState::action;
+  lesson.due = 2026y / November / 26;
+  EXPECT_FALSE(is_overdue(lesson, 2026y / November / 26));
+  EXPECT_TRUE(is_overdue(lesson, 2026y / November / 27));
+  lesson.state = LessonState::learned;
+  EXPECT_FALSE(is_overdue(lesson, 2026y / November / 27));
+}
+
+}  // namespace
+}  // namespace reflexbot::core

@@ -1,0 +1,249 @@
+// Text analysis and grouping: unit cases, and the grouping quality on the labelled fixture
+// tests/fixtures/digest/grouping_labelled.tsv (contributions as municipal staff write them, with
+// the group a human reader assigned).
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <fstream>
+#include <map>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "core/analyzer.hpp"
+#include "core/digest.hpp"
+#include "core/grouping.hpp"
+
+namespace reflexbot::core {
+namespace {
+
+std::vector<std::string> stems(TextAnalyzer& analyzer, std::string_view text) {
+  std::vector<TermId> terms;
+  analyzer.terms(text, terms);
+  std::vector<std::string> out;
+  for (const TermId term : terms) {
+    if (!analyzer.is_concept(term)) out.push_back(analyzer.stem(term));
+  }
+  return out;
+}
+
+std::vector<std::string> concepts(TextAnalyzer& analyzer, std::string_view text) {
+  std::vector<TermId> terms;
+  analyzer.terms(text, terms);
+  std::vector<std::string> out;
+  for (const TermId term : terms) {
+    if (analyzer.is_concept(term)) out.push_back(analyzer.stem(term).substr(1));
+  }
+  return out;
+}
+
+TEST(TextAnalyzer, AddsDomainConceptsSoThatWordsWithoutACommonStemMeet) {
+  TextAnalyzer analyzer;
+  EXPECT_EQ(concepts(analyzer, "FFP2-Masken"),
+            (std::vector<std::string>{"schutzausruestung", "schutzausruestung"}));
+  EXPECT_EQ(concepts(analyzer, "Schutzausrüstung"), (std::vector<std::string>{"schutzausruestung"}));
+  EXPECT_EQ(concepts(analyzer, "Die Hotline war überlastet"),
+            concepts(analyzer, "Bürgertelefon"));
+  EXPECT_EQ(concepts(analyzer, "Quarantaene"), (std::vector<std::string>{"quarantaene"}));
+  EXPECT_TRUE(concepts(analyzer, "Heute scheint die Sonne").empty());
+}
+
+TEST(TextAnalyzer, FoldsInflectionsUmlautsAndTypedUmlautsIntoOneTerm) {
+  TextAnalyzer analyzer;
+  const auto a = stems(analyzer, "Schutzausrüstung");
+  const auto b = stems(analyzer, "Schutzausrüstungen");
+  const auto c = stems(analyzer, "SCHUTZAUSRUESTUNG");
+  ASSERT_EQ(a.size(), 1U);
+  EXPECT_EQ(a, b);
+  EXPECT_EQ(a, c);
+  EXPECT_EQ(stems(analyzer, "Gesundheitsämter"), stems(analyzer, "Gesundheitsamt"));
+}
+
+TEST(TextAnalyzer, DropsStopWordsNumbersLinksMentionsAndCode) {
+  TextAnalyzer analyzer;
+  const auto terms = stems(analyzer,
+                           "Wir haben das 2020 bei https://example.org/x?y=1 mit @alice:example.org "
+                           "und `rm -rf` gelernt, mail an a.b@stadt.de");
+  EXPECT_EQ(terms, (std::vector<std::string>{"gelernt", "mail"}));
+}
+
+TEST(TextAnalyzer, StemsEnglishTextsWithTheEnglishStemmer) {
+  TextAnalyzer analyzer;
+  EXPECT_EQ(stems(analyzer, "the hotlines were overloaded and the callers waited"),
+            (std::vector<std::string>{"hotlin", "overload", "caller", "wait"}));
+}
+
+TEST(TextAnalyzer, KeepsUpperCaseAbbreviationsOfTwoLetters) {
+  TextAnalyzer analyzer;
+  EXPECT_EQ(stems(analyzer, "Das GA und die IT"), (std::vector<std::string>{"ga", "it"}));
+  EXPECT_TRUE(stems(analyzer, "ab zu im").empty());
+}
+
+TEST(TextAnalyzer, SurfaceIsTheFormWrittenMostOften) {
+  TextAnalyzer analyzer;
+  std::vector<TermId> terms;
+  analyzer.terms("Impfzentrum Impfzentrums Impfzentrum impfzentrum", terms);
+  std::erase_if(terms, [&](TermId t) { return analyzer.is_concept(t); });
+  ASSERT_EQ(terms.size(), 4U);
+  EXPECT_EQ(terms[0], terms[1]);
+  EXPECT_EQ(analyzer.surface(terms[0]), "Impfzentrum");
+}
+
+TEST(TextAnalyzer, SurvivesHostileBytes) {
+  TextAnalyzer analyzer;
+  std::string hostile = "\xC3\x28 \xE2\x82 \xFF\xFE abc\0def \xC3";
+  hostile.push_back('\0');
+  hostile += std::string(100000, 'a') + " #tag @ http:// `";
+  std::vector<TermId> terms;
+  analyzer.terms(hostile, terms);
+  for (const TermId term : terms) EXPECT_LT(term, analyzer.size());
+}
+
+TEST(Grouping, SimilarTextsShareAGroupAndUnrelatedOnesDoNot) {
+  TextAnalyzer analyzer;
+  std::vector<std::vector<TermId>> docs(4);
+  analyzer.terms("Masken und Schutzausrüstung zu spät bestellt, Preise explodiert", docs[0]);
+  analyzer.terms("Hotline des Bürgertelefons völlig überlastet", docs[1]);
+  analyzer.terms("Schutzausrüstung hätten wir früher bestellen müssen, Masken fehlten", docs[2]);
+  analyzer.terms("Bürgertelefon: Hotline brauchte mehr Personal", docs[3]);
+  const auto groups = group_documents(tfidf_vectors(docs));
+  EXPECT_EQ(groups, (std::vector<std::uint32_t>{0, 1, 0, 1}));
+}
+
+TEST(Grouping, EmptyDocumentsAreGroupsOfTheirOwn) {
+  const std::vector<SparseVector> docs(3);
+  EXPECT_EQ(group_documents(docs), (std::vector<std::uint32_t>{0, 1, 2}));
+  EXPECT_TRUE(group_documents(std::vector<SparseVector>{}).empty());
+}
+
+TEST(Grouping, TfidfVectorsHaveUnitLengthAndBoostZeroDropsATerm) {
+  const std::vector<std::vector<TermId>> docs = {{0, 1, 1}, {1, 2}};
+  const std::vector<float> boost = {1.0F, 0.0F};
+  const auto vectors = tfidf_vectors(docs, boost);
+  ASSERT_EQ(vectors.size(), 2U);
+  EXPECT_EQ(vectors[0].size(), 1U);  // term 1 dropped
+  EXPECT_NEAR(cosine(vectors[0], vectors[0]), 1.0, 1e-6);
+  double norm = 0;
+  for (const auto& [term, weight] : vectors[1]) norm += weight * weight;
+  EXPECT_NEAR(norm, 1.0, 1e-6);
+}
+
+constexpr double kPrecisionFloor = 0.5;
+constexpr double kRecallFloor = 0.5;
+
+// The labelled fixture: one contribution per line, "group city tags lang text".
+struct Labelled {
+  std::vector<DigestItem> items;
+  std::vector<std::string> labels;
+};
+
+Labelled load_fixture() {
+  std::ifstream in(std::string(REFLEXBOT_FIXTURES) + "/digest/grouping_labelled.tsv");
+  Labelled out;
+  std::string line;
+  std::getline(in, line);  // header
+  int n = 0;
+  while (std::getline(in, line)) {
+    std::vector<std::string> fields;
+    std::stringstream stream(line);
+    std::string field;
+    while (std::getline(stream, field, '\t')) fields.push_back(field);
+    if (fields.size() != 5) continue;
+    DigestItem item;
+    item.id = "$" + std::to_string(n);
+    item.city = fields[1];
+    item.author = "p" + std::to_string(n % 37);
+    std::stringstream tags(fields[2]);
+    while (std::getline(tags, field, ',')) {
+      if (!field.empty()) item.tags.push_back(field);
+    }
+    item.body = fields[4];
+    item.written_at = TimePoint{std::chrono::minutes(n)};
+    out.items.push_back(std::move(item));
+    out.labels.push_back(fields[0]);
+    ++n;
+  }
+  return out;
+}
+
+struct Quality {
+  double precision = 0;
+  double recall = 0;
+  std::size_t groups = 0;
+};
+
+Quality evaluate(const Labelled& fixture, const DigestRequest& request) {
+  const Digest digest = build_digest(fixture.items, {}, request);
+  long true_positive = 0;
+  long predicted = 0;
+  long actual = 0;
+  for (std::size_t i = 0; i < fixture.items.size(); ++i) {
+    for (std::size_t j = i + 1; j < fixture.items.size(); ++j) {
+      const bool same_group = digest.group_of[i] == digest.group_of[j];
+      const bool same_label = fixture.labels[i] == fixture.labels[j];
+      predicted += same_group ? 1 : 0;
+      actual += same_label ? 1 : 0;
+      true_positive += same_group && same_label ? 1 : 0;
+    }
+  }
+  Quality q;
+  q.groups = digest.groups.size();
+  q.precision = predicted == 0 ? 0 : static_cast<double>(true_positive) / static_cast<double>(predicted);
+  q.recall = actual == 0 ? 0 : static_cast<double>(true_positive) / static_cast<double>(actual);
+  return q;
+}
+
+// The figures with the default settings are in docs/benchmarks.md. The floor guards against
+// regressions; the aim (0.8 each) is not reached by lexical grouping on this fixture, whose
+// groups are paraphrases that often share no word (see the note there).
+TEST(GroupingQuality, PairwisePrecisionAndRecallOnTheLabelledFixture) {
+  const Labelled fixture = load_fixture();
+  ASSERT_GE(fixture.items.size(), 200U);
+  const Quality q = evaluate(fixture, DigestRequest{});
+  std::printf("grouping on %zu labelled contributions: %zu groups, pairwise precision %.3f, "
+              "recall %.3f\n",
+              fixture.items.size(), q.groups, q.precision, q.recall);
+  RecordProperty("precision", std::to_string(q.precision));
+  RecordProperty("recall", std::to_string(q.recall));
+  EXPECT_GE(q.precision, kPrecisionFloor);
+  EXPECT_GE(q.recall, kRecallFloor);
+}
+
+// A grid over the thresholds and boosts, to tune the defaults:
+//   core_tests --gtest_also_run_disabled_tests --gtest_filter='*Sweep*'
+TEST(GroupingQuality, DISABLED_Sweep) {
+  const Labelled fixture = load_fixture();
+  for (const float concept_boost : {3.0F, 4.0F, 6.0F, 8.0F}) {
+    for (const double join : {0.3, 0.35, 0.4, 0.45, 0.5}) {
+      for (const double merge : {0.5, 0.6, 0.7}) {
+        DigestRequest request;
+        request.concept_boost = concept_boost;
+        request.grouping.join_threshold = join;
+        request.grouping.merge_threshold = merge;
+        const Quality q = evaluate(fixture, request);
+        std::printf("concept %.1f join %.2f merge %.2f: groups %3zu P %.3f R %.3f F1 %.3f\n",
+                    concept_boost, join, merge, q.groups, q.precision, q.recall,
+                    2 * q.precision * q.recall / std::max(q.precision + q.recall, 1e-9));
+      }
+    }
+  }
+}
+
+// Which labels each group mixes, to improve the lexicon:
+//   core_tests --gtest_also_run_disabled_tests --gtest_filter='*Confusion*'
+TEST(GroupingQuality, DISABLED_Confusion) {
+  const Labelled fixture = load_fixture();
+  const Digest digest = build_digest(fixture.items, {}, DigestRequest{});
+  for (const auto& group : digest.groups) {
+    std::map<std::string, int> labels;
+    for (const std::size_t index : group.members) ++labels[fixture.labels[index]];
+    std::printf("%-40s", group.title().substr(0, 40).c_str());
+    for (const auto& [label, n] : labels) std::printf(" %s:%d", label.c_str(), n);
+    std::printf("\n");
+  }
+}
+
+}  // namespace
+}  // namespace reflexbot::core
