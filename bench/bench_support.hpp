@@ -102,15 +102,17 @@ inline app::Dispatcher make_dispatcher(store::Store& store) {
   reflection.templates = app::load_templates(REFLEXBOT_TEMPLATES_SOURCE);
   reflection.pseudonym = [pseudonymizer = app::Pseudonymizer("bench-key-0123456789abcdef")](
                              const std::string& user) { return pseudonymizer(user); };
-  return app::Dispatcher(
-      store,
-      app::DispatcherSettings{kOwnUserId, core::Language::de,
-                              [](const std::string&) { return true; }, std::move(reflection)},
-      [] {
-        return std::chrono::duration_cast<std::chrono::milliseconds>(
-                   std::chrono::system_clock::now().time_since_epoch())
-            .count();
-      });
+  return app::Dispatcher(store,
+                         app::DispatcherSettings{kOwnUserId,
+                                                 core::Language::de,
+                                                 [](const std::string&) { return true; },
+                                                 std::move(reflection),
+                                                 {}},
+                         [] {
+                           return std::chrono::duration_cast<std::chrono::milliseconds>(
+                                      std::chrono::system_clock::now().time_since_epoch())
+                               .count();
+                         });
 }
 
 /// The real path of one /sync batch: outline, then the events streamed into one transaction that

@@ -9,6 +9,7 @@
 #include <boost/asio/system_timer.hpp>
 
 #include "app/dispatcher.hpp"
+#include "app/notify.hpp"
 #include "app/pseudonym.hpp"
 #include "matrix/client.hpp"
 #include "matrix/sync_loop.hpp"
@@ -43,6 +44,24 @@ ReflectionSettings reflection_settings(const Config& config,
   return settings;
 }
 
+DigestSettings digest_settings(const Config& config, std::vector<core::Template> templates) {
+  DigestSettings settings;
+  settings.language = config.language == Language::en ? core::Language::en : core::Language::de;
+  settings.zone = config.digest.zone;
+  settings.schedule = config.digest.schedule;
+  settings.room_digests = config.digest.rooms;
+  settings.period_days = config.digest.period_days;
+  settings.top = config.digest.top;
+  settings.network_room = config.network_room;
+  for (const auto& room : config.rooms) {
+    settings.rooms.push_back(room.room_id);
+    settings.cities[room.room_id] = room.city;
+  }
+  settings.templates = std::move(templates);
+  settings.vocabulary = config.vocabulary;
+  return settings;
+}
+
 struct Runtime {
   Runtime(const Config& settings, std::vector<core::Template> templates, asio::io_context& io)
       : config(settings),
@@ -62,7 +81,8 @@ struct Runtime {
                        [this](const std::string& inviter) {
                          return invite_allowed(this->config, inviter);
                        },
-                       reflection_settings(config, std::move(templates))},
+                       reflection_settings(config, templates),
+                       digest_settings(config, std::move(templates))},
                    wall_clock_ms),
         outbox(client, store, sleeper, matrix::Backoff(policy, matrix::default_random01()),
                wall_clock_ms),
@@ -73,7 +93,8 @@ struct Runtime {
                pins.notify();
                arm_round_timer();
              }),
-        round_timer(io) {}
+        round_timer(io),
+        systemd(io) {}
 
   // One timer for all rounds: it fires at the earliest reminder or deadline of any open round.
   void arm_round_timer() {
@@ -101,6 +122,7 @@ struct Runtime {
     round_timer.cancel();
     sleeper.stop();
     transport.shutdown();
+    systemd.stopping();  // systemd: STOPPING=1, and the watchdog timer ends
   }
 
   void fail(const matrix::Fatal& fatal) {
@@ -122,6 +144,9 @@ struct Runtime {
   matrix::Wakeup pins;  ///< wakes the 📌 collector after each commit
   bool stopping = false;
   int exit_code = 0;
+  // systemd (Type=notify): READY=1 and STOPPING=1, and WATCHDOG=1 from a timer on this io_context
+  // from the start, so the pings prove the loop runs, also while backing off from an outage.
+  SystemdLink systemd;
 };
 
 // Confirms who we are: login with the password when there is no token, else /whoami (which
@@ -201,6 +226,7 @@ asio::awaitable<void> run_main(Runtime& rt, asio::io_context& io) {
     co_return;
   }
   if (rt.stopping) co_return;
+  rt.systemd.ready("logged in as " + rt.config.user_id + ", syncing");  // store open, identity ok
   rt.arm_round_timer();  // rounds that ran before a restart resume; overdue phases close now
   asio::co_spawn(io, run_pins(rt, io), [](std::exception_ptr error) {
     if (error) std::rethrow_exception(error);

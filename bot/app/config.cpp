@@ -1,5 +1,7 @@
 #include "app/config.hpp"
 
+#include "app/timezone.hpp"
+
 #include "core/tags.hpp"
 
 #include <yaml-cpp/yaml.h>
@@ -398,6 +400,7 @@ class Loader {
                                                        "templates_dir",
                                                        "ack_reaction",
                                                        "tags",
+                                                       "digest",
                                                        "access_token",
                                                        "password",
                                                        "pseudonym_key"};
@@ -536,10 +539,85 @@ class Loader {
                  quote(config.ack_reaction));
       }
     }
+    config.digest = parse_digest(find(keys, "digest"));
+    if (config.digest.schedule && config.network_room.empty() && !config.digest.rooms) {
+      const Entry* digest = find(keys, "digest");
+      fail(line_of(*digest), "digest",
+           "a weekly digest needs somewhere to go: set network_room, or digest.rooms: true");
+    }
     return config;
   }
 
  private:
+  DigestConfig parse_digest(const Entry* entry) const {
+    DigestConfig digest;
+    std::vector<Entry> keys;
+    if (entry != nullptr) {
+      keys = section(*entry, {"weekday", "time", "timezone", "rooms", "period_days", "top"});
+    }
+    if (const Entry* zone = find(keys, "timezone")) {
+      digest.timezone =
+          string_value(*zone, "digest.timezone", "an IANA time zone such as \"Europe/Berlin\"");
+    }
+    auto found = find_time_zone(digest.timezone);
+    if (!found) {
+      const Entry* zone = find(keys, "timezone");
+      if (zone == nullptr)
+        throw ConfigError(path_.string() + ": digest.timezone: " + found.error());
+      fail(line_of(*zone), "digest.timezone", found.error());
+    }
+    digest.zone = *found;
+    if (const Entry* rooms = find(keys, "rooms")) {
+      const std::string value = to_lower(string_value(*rooms, "digest.rooms", "true or false"));
+      if (value != "true" && value != "false") {
+        fail(line_of(*rooms), "digest.rooms", "expected true or false, got " + quote(value));
+      }
+      digest.rooms = value == "true";
+    }
+    if (const Entry* days = find(keys, "period_days")) {
+      digest.period_days = integer(*days, "digest.period_days", 1, 366);
+    }
+    if (const Entry* top = find(keys, "top")) digest.top = integer(*top, "digest.top", 1, 50);
+    const Entry* weekday = find(keys, "weekday");
+    const Entry* time = find(keys, "time");
+    if ((weekday == nullptr) != (time == nullptr)) {
+      const Entry* given = weekday != nullptr ? weekday : time;
+      fail(line_of(*given), weekday != nullptr ? "digest.time" : "digest.weekday",
+           weekday != nullptr ? "missing: a weekly digest needs a time such as \"09:00\""
+                              : "missing: a weekly digest needs a weekday such as montag");
+    }
+    if (weekday == nullptr) return digest;
+    static const std::vector<std::pair<std::string, unsigned>> days = {
+        {"sonntag", 0},   {"montag", 1},   {"dienstag", 2}, {"mittwoch", 3}, {"donnerstag", 4},
+        {"freitag", 5},   {"samstag", 6},  {"sunday", 0},   {"monday", 1},   {"tuesday", 2},
+        {"wednesday", 3}, {"thursday", 4}, {"friday", 5},   {"saturday", 6}};
+    const std::string day = to_lower(string_value(*weekday, "digest.weekday", "a weekday"));
+    auto it = std::find_if(days.begin(), days.end(), [&](const auto& d) { return d.first == day; });
+    if (it == days.end()) {
+      fail(line_of(*weekday), "digest.weekday",
+           "expected a weekday (montag … sonntag or monday … sunday), got " + quote(day));
+    }
+    const std::string clock = string_value(*time, "digest.time", "a time such as \"09:00\"");
+    int hours = -1;
+    int minutes = -1;
+    if (clock.size() == 5 && clock[2] == ':' && std::all_of(clock.begin(), clock.end(), [](char c) {
+          return c == ':' || (c >= '0' && c <= '9');
+        })) {
+      hours = (clock[0] - '0') * 10 + (clock[1] - '0');
+      minutes = (clock[3] - '0') * 10 + (clock[4] - '0');
+    }
+    if (hours < 0 || hours > 23 || minutes < 0 || minutes > 59) {
+      fail(line_of(*time), "digest.time",
+           "expected a time HH:MM such as \"09:00\" (in quotes), got " + quote(clock));
+    }
+    core::WeeklySchedule schedule;
+    schedule.weekday = std::chrono::weekday{it->second};
+    schedule.time_of_day = std::chrono::hours(hours) + std::chrono::minutes(minutes);
+    schedule.zone = digest.zone;
+    digest.schedule = schedule;
+    return digest;
+  }
+
   std::string parse_homeserver(const Entry& entry) const {
     const std::string expected =
         "an http:// or https:// URL such as \"https://matrix.example.org\"";

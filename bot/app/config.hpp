@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "core/tags.hpp"
+#include "core/zone.hpp"
 
 namespace reflexbot::app {
 
@@ -34,6 +35,16 @@ struct RoomConfig {
   std::string city;
 };
 
+/// Digests: the time zone for dates, and the optional weekly schedule.
+struct DigestConfig {
+  std::string timezone = "Europe/Berlin";        ///< IANA name
+  core::TimeZone zone = core::TimeZone::utc();   ///< its rules (set by the loader)
+  std::optional<core::WeeklySchedule> schedule;  ///< set when `weekday` and `time` are given
+  bool rooms = false;   ///< the schedule also posts each configured room's own digest
+  int period_days = 7;  ///< length of a scheduled digest's period
+  int top = 5;          ///< groups per section
+};
+
 /// The validated configuration.
 struct Config {
   std::filesystem::path path;           ///< the file it was loaded from
@@ -57,6 +68,7 @@ struct Config {
                                         ///< templates/ beside the config, the installed ones
   core::TagVocabulary vocabulary;       ///< the built-in tags plus those under `tags:`
   std::string ack_reaction = "✅";       ///< reaction on collected messages; empty: none
+  DigestConfig digest;
 };
 
 /// A configuration error; what() reads "FILE:LINE: KEY: what is wrong".

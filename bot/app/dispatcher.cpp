@@ -28,11 +28,20 @@ Dispatcher::Dispatcher(store::Store& store, DispatcherSettings settings,
     : store_(store),
       settings_(std::move(settings)),
       now_ms_(std::move(now_ms)),
-      reflection_(store, [this] {
-        ReflectionSettings reflection = settings_.reflection;
-        reflection.own_user_id = settings_.own_user_id;
-        reflection.language = settings_.language;
-        return reflection;
+      reflection_(store,
+                  [this] {
+                    ReflectionSettings reflection = settings_.reflection;
+                    reflection.own_user_id = settings_.own_user_id;
+                    reflection.language = settings_.language;
+                    return reflection;
+                  }()),
+      digests_(store, [this] {
+        DigestSettings digests = settings_.digests;
+        digests.language = settings_.language;
+        digests.is_moderator = [this](const store::RoomRecord& room, const std::string& user) {
+          return reflection_.is_moderator(room, user);
+        };
+        return digests;
       }()) {}
 
 std::optional<std::string> Dispatcher::sync_token() { return store_.sync_token(); }
@@ -101,6 +110,7 @@ void Dispatcher::handle_message(const matrix::Event& event, const matrix::RoomMe
   }
   spdlog::info("command !{} in {} ({})", command->name, event.room_id, event.event_id);
   if (reflection_.handle_command(*command, event, *room_, context())) return;
+  if (digests_.handle_command(*command, event, *room_, context())) return;
   out_.notice(event.room_id, core::answer(*command, settings_.language), &event,
               event.event_id + "/reply");
 }
@@ -175,7 +185,7 @@ void Dispatcher::malformed(const matrix::MalformedEvent& bad) {
 
 void Dispatcher::commit(const std::string& next_batch) {
   for (const auto& [id, room] : rooms_) scope_->put_room(room);
-  scope_->set_sync_token(next_batch);
+  scope_->set_sync_token(next_batch, now_);  // now_ is also `reflexbot status`'s last sync
   scope_->commit();
   stats_.queued = out_.queued();
   out_.finish();
@@ -217,9 +227,19 @@ void Dispatcher::tick() {
   now_ = now_ms_();
   store::BatchScope scope(store_);
   out_.start(scope, now_);
-  reflection_.tick(BatchContext{scope, out_, core::TimePoint(std::chrono::milliseconds(now_))});
+  const BatchContext tick_context{scope, out_, core::TimePoint(std::chrono::milliseconds(now_))};
+  reflection_.tick(tick_context);
+  digests_.tick(tick_context);
   scope.commit();
   out_.finish();
+}
+
+std::optional<core::TimePoint> Dispatcher::next_wakeup() {
+  auto rounds = reflection_.next_wakeup();
+  auto digest = digests_.next_wakeup(core::TimePoint(std::chrono::milliseconds(now_ms_())));
+  if (!rounds) return digest;
+  if (!digest) return rounds;
+  return std::min(*rounds, *digest);
 }
 
 }  // namespace reflexbot::app

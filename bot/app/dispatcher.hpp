@@ -9,6 +9,7 @@
 #include <set>
 #include <string>
 
+#include "app/digests.hpp"
 #include "app/outgoing.hpp"
 #include "app/reflection.hpp"
 #include "core/text.hpp"
@@ -24,6 +25,7 @@ struct DispatcherSettings {
   core::Language language = core::Language::de;
   std::function<bool(const std::string& inviter)> invite_allowed;
   ReflectionSettings reflection;  ///< own_user_id and language are taken from above
+  DigestSettings digests;         ///< is_moderator is the reflection's rule
 };
 
 /// Counts of one applied batch, for logs and tests.
@@ -60,10 +62,12 @@ class Dispatcher final : public matrix::SyncSink {
   std::vector<std::pair<std::string, std::string>> pending_pins() {
     return store_.pending_pins(16);
   }
-  /// Runs the round timers that are due, in a transaction of their own.
+  /// Runs the round timers and the weekly digest that are due, in a transaction of their own.
   void tick();
   /// When tick() has work next.
-  std::optional<core::TimePoint> next_wakeup() { return reflection_.next_wakeup(); }
+  std::optional<core::TimePoint> next_wakeup();
+  /// The digests (for export and tests).
+  Digests& digests() { return digests_; }
 
  private:
   store::RoomRecord& room_record(const std::string& room_id);
@@ -75,6 +79,7 @@ class Dispatcher final : public matrix::SyncSink {
   DispatcherSettings settings_;
   std::function<std::int64_t()> now_ms_;
   Reflection reflection_;
+  Digests digests_;
   Outgoing out_;
   std::optional<store::BatchScope> scope_;          ///< open between begin() and commit()
   std::map<std::string, store::RoomRecord> rooms_;  ///< rooms touched by the current batch

@@ -53,7 +53,22 @@ core::RoomAuthority authority_of(const store::RoomRecord& room) {
 
 // Every command except the two core answers itself (and unknown ones) belongs here.
 bool is_reflection_command(CommandKind kind) {
-  return kind != CommandKind::ping && kind != CommandKind::help && kind != CommandKind::unknown;
+  switch (kind) {
+    case CommandKind::start_round:
+    case CommandKind::next_phase:
+    case CommandKind::pause:
+    case CommandKind::resume:
+    case CommandKind::extend:
+    case CommandKind::end_round:
+    case CommandKind::status:
+    case CommandKind::templates:
+    case CommandKind::forget_me:
+    case CommandKind::my_contributions:
+    case CommandKind::anonymous:
+      return true;
+    default:
+      return false;
+  }
 }
 
 }  // namespace

@@ -61,10 +61,11 @@ class Reflection {
   void tick(BatchContext context);
   /// When tick() has work next, over all open rounds.
   std::optional<core::TimePoint> next_wakeup();
+  /// Whether the user may run moderator commands in the room (power level from synced state).
+  bool is_moderator(const store::RoomRecord& room, const std::string& user_id) const;
 
  private:
   const core::Template* find_template(const std::string& key) const;
-  bool is_moderator(const store::RoomRecord& room, const std::string& user_id) const;
   std::string city_of(const store::RoomRecord& room) const;
   /// !anonym in a direct chat: posts the text in the named room without its author.
   void post_anonymously(const core::Command& command, const matrix::Event& event,

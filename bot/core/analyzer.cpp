@@ -14,52 +14,50 @@ namespace {
 // Function words of German and English (lower case, umlauts as typed) plus the chat filler that
 // says nothing about a topic. Content words stay, even frequent ones: TF-IDF weighs those.
 constexpr std::array kStopWordsDe = {
-    "aber",    "alle",    "allem",   "allen",   "aller",   "alles",   "als",     "also",
-    "am",      "an",      "ander",   "andere",  "anderen", "auch",    "auf",     "aus",
-    "bei",     "beim",    "bin",     "bis",     "bisher",  "bist",    "da",      "dabei",
-    "dafür",   "damit",   "dann",    "das",     "dass",    "daß",     "dem",     "den",
-    "denn",    "der",     "des",     "dessen",  "deshalb", "die",     "dies",    "diese",
-    "diesem",  "diesen",  "dieser",  "dieses",  "doch",    "dort",    "du",      "durch",
-    "ein",     "eine",    "einem",   "einen",   "einer",   "eines",   "einfach", "einige",
-    "er",      "es",      "etwas",   "euch",    "euer",    "eure",    "für",     "gab",
-    "ganz",    "gar",     "gibt",    "gut",     "hab",     "habe",    "haben",   "hat",
-    "hatte",   "hatten",  "hier",    "hin",     "hätte",   "hätten",  "ich",     "ihm",
-    "ihn",     "ihnen",   "ihr",     "ihre",    "ihrem",   "ihren",   "ihrer",   "im",
-    "immer",   "in",      "ins",     "ist",     "ja",      "jede",    "jedem",   "jeden",
-    "jeder",   "jedes",   "jetzt",   "kann",    "kein",    "keine",   "keinem",  "keinen",
-    "keiner",  "können",  "könnte",  "man",     "manche",  "mal",     "mehr",    "mein",
-    "meine",   "mich",    "mir",     "mit",     "muss",    "musste",  "mussten", "müssen",
-    "nach",    "nicht",   "nichts",  "noch",    "nun",     "nur",     "ob",      "oder",
-    "ohne",    "schon",   "sehr",    "sein",    "seine",   "seit",    "selbst",  "sich",
-    "sie",     "sind",    "so",      "sollte",  "sollten", "sondern", "sowie",   "um",
-    "und",     "uns",     "unser",   "unsere",  "unserem", "unseren", "unserer", "unter",
-    "viel",    "viele",   "vom",     "von",     "vor",     "war",     "waren",   "warum",
-    "was",     "weil",    "welche",  "wenn",    "wer",     "werden",  "wie",     "wieder",
-    "will",    "wir",     "wird",    "wirklich", "wo",     "wollen",  "wurde",   "wurden",
-    "während", "wäre",    "wären",   "zu",      "zum",     "zur",     "zwar",    "über",
-    "eher",    "echt",    "eigentlich", "ehrlich", "gesagt", "halt",  "eben",    "leider",
-    "zb",      "bzw",     "usw",     "ca",      "etc",     "dito",    "okay",    "ok",
-    "erst",    "erste",   "ersten",  "erster",  "völlig",  "komplett", "total",  "gerade",
-    "oft",     "nie",     "wenig",   "weniger", "danach",  "heute",   "damals",  "später",
+    "aber",    "alle",   "allem",      "allen",    "aller",   "alles",    "als",     "also",
+    "am",      "an",     "ander",      "andere",   "anderen", "auch",     "auf",     "aus",
+    "bei",     "beim",   "bin",        "bis",      "bisher",  "bist",     "da",      "dabei",
+    "dafür",   "damit",  "dann",       "das",      "dass",    "daß",      "dem",     "den",
+    "denn",    "der",    "des",        "dessen",   "deshalb", "die",      "dies",    "diese",
+    "diesem",  "diesen", "dieser",     "dieses",   "doch",    "dort",     "du",      "durch",
+    "ein",     "eine",   "einem",      "einen",    "einer",   "eines",    "einfach", "einige",
+    "er",      "es",     "etwas",      "euch",     "euer",    "eure",     "für",     "gab",
+    "ganz",    "gar",    "gibt",       "gut",      "hab",     "habe",     "haben",   "hat",
+    "hatte",   "hatten", "hier",       "hin",      "hätte",   "hätten",   "ich",     "ihm",
+    "ihn",     "ihnen",  "ihr",        "ihre",     "ihrem",   "ihren",    "ihrer",   "im",
+    "immer",   "in",     "ins",        "ist",      "ja",      "jede",     "jedem",   "jeden",
+    "jeder",   "jedes",  "jetzt",      "kann",     "kein",    "keine",    "keinem",  "keinen",
+    "keiner",  "können", "könnte",     "man",      "manche",  "mal",      "mehr",    "mein",
+    "meine",   "mich",   "mir",        "mit",      "muss",    "musste",   "mussten", "müssen",
+    "nach",    "nicht",  "nichts",     "noch",     "nun",     "nur",      "ob",      "oder",
+    "ohne",    "schon",  "sehr",       "sein",     "seine",   "seit",     "selbst",  "sich",
+    "sie",     "sind",   "so",         "sollte",   "sollten", "sondern",  "sowie",   "um",
+    "und",     "uns",    "unser",      "unsere",   "unserem", "unseren",  "unserer", "unter",
+    "viel",    "viele",  "vom",        "von",      "vor",     "war",      "waren",   "warum",
+    "was",     "weil",   "welche",     "wenn",     "wer",     "werden",   "wie",     "wieder",
+    "will",    "wir",    "wird",       "wirklich", "wo",      "wollen",   "wurde",   "wurden",
+    "während", "wäre",   "wären",      "zu",       "zum",     "zur",      "zwar",    "über",
+    "eher",    "echt",   "eigentlich", "ehrlich",  "gesagt",  "halt",     "eben",    "leider",
+    "zb",      "bzw",    "usw",        "ca",       "etc",     "dito",     "okay",    "ok",
+    "erst",    "erste",  "ersten",     "erster",   "völlig",  "komplett", "total",   "gerade",
+    "oft",     "nie",    "wenig",      "weniger",  "danach",  "heute",    "damals",  "später",
 };
 
 constexpr std::array kStopWordsEn = {
-    "a",       "about",   "after",   "again",   "all",     "also",    "an",      "and",
-    "any",     "are",     "as",      "at",      "be",      "because", "been",    "before",
-    "being",   "but",     "by",      "can",     "could",   "did",     "do",      "does",
-    "doing",   "during",  "each",    "even",    "every",   "few",     "for",     "from",
-    "get",     "got",     "had",     "has",     "have",    "having",  "he",      "her",
-    "here",    "him",     "his",     "how",     "i",       "if",      "in",      "into",
-    "is",      "it",      "its",     "just",    "let",     "like",    "lot",     "made",
-    "make",    "many",    "me",      "more",    "most",    "much",    "must",    "my",
-    "no",      "not",     "now",     "of",      "off",     "on",      "once",    "only",
-    "or",      "other",   "our",     "ours",    "out",     "over",    "own",     "really",
-    "same",    "she",     "should",  "so",      "some",    "still",   "such",    "than",
-    "that",    "the",     "their",   "them",    "then",    "there",   "these",   "they",
-    "this",    "those",   "through", "to",      "too",     "under",   "until",   "up",
-    "us",      "very",    "was",     "we",      "were",    "what",    "when",    "where",
-    "which",   "while",   "who",     "why",     "will",    "with",    "would",   "you",
-    "your",    "yes",     "way",     "well",    "next",    "time",
+    "a",     "about",  "after", "again", "all",     "also",  "an",     "and",    "any",
+    "are",   "as",     "at",    "be",    "because", "been",  "before", "being",  "but",
+    "by",    "can",    "could", "did",   "do",      "does",  "doing",  "during", "each",
+    "even",  "every",  "few",   "for",   "from",    "get",   "got",    "had",    "has",
+    "have",  "having", "he",    "her",   "here",    "him",   "his",    "how",    "i",
+    "if",    "in",     "into",  "is",    "it",      "its",   "just",   "let",    "like",
+    "lot",   "made",   "make",  "many",  "me",      "more",  "most",   "much",   "must",
+    "my",    "no",     "not",   "now",   "of",      "off",   "on",     "once",   "only",
+    "or",    "other",  "our",   "ours",  "out",     "over",  "own",    "really", "same",
+    "she",   "should", "so",    "some",  "still",   "such",  "than",   "that",   "the",
+    "their", "them",   "then",  "there", "these",   "they",  "this",   "those",  "through",
+    "to",    "too",    "under", "until", "up",      "us",    "very",   "was",    "we",
+    "were",  "what",   "when",  "where", "which",   "while", "who",    "why",    "will",
+    "with",  "would",  "you",   "your",  "yes",     "way",   "well",   "next",   "time",
 };
 
 const std::unordered_set<std::string_view>& stop_words(bool english) {
@@ -112,14 +110,25 @@ std::string fold(std::string_view stem) {
       const auto d = static_cast<unsigned char>(stem[i + 1]);
       const char* replacement = nullptr;
       switch (d) {
-        case 0xA4: replacement = "a"; break;
-        case 0xB6: replacement = "o"; break;
-        case 0xBC: replacement = "u"; break;
-        case 0x9F: replacement = "ss"; break;
+        case 0xA4:
+          replacement = "a";
+          break;
+        case 0xB6:
+          replacement = "o";
+          break;
+        case 0xBC:
+          replacement = "u";
+          break;
+        case 0x9F:
+          replacement = "ss";
+          break;
         case 0xA9:
         case 0xA8:
-        case 0xAA: replacement = "e"; break;
-        default: break;
+        case 0xAA:
+          replacement = "e";
+          break;
+        default:
+          break;
       }
       if (replacement != nullptr) {
         out += replacement;
@@ -141,8 +150,8 @@ std::string fold_typed_umlauts(std::string_view word) {
     const char c = word[i];
     if ((c == 'a' || c == 'o' || c == 'u') && i + 1 < word.size() && word[i + 1] == 'e' && i > 0 &&
         word[i - 1] != 'e' && word[i - 1] != 'a' && word[i - 1] != 'q') {
-      const bool next_is_vowel = i + 2 < word.size() && std::string_view("aeiouy").find(word[i + 2]) !=
-                                                            std::string_view::npos;
+      const bool next_is_vowel = i + 2 < word.size() && std::string_view("aeiouy").find(
+                                                            word[i + 2]) != std::string_view::npos;
       if (!next_is_vowel && i + 2 < word.size()) {
         out += c;
         ++i;
@@ -288,11 +297,11 @@ void TextAnalyzer::terms(std::string_view text, std::vector<TermId>& out) {
     auto it = words_.find(key);
     if (it == words_.end()) {
       const std::string input = is_english ? word : fold_typed_umlauts(word);
-      const sb_symbol* stemmed = stemmer == nullptr
-                                     ? nullptr
-                                     : sb_stemmer_stem(stemmer,
-                                                       reinterpret_cast<const sb_symbol*>(input.data()),
-                                                       static_cast<int>(input.size()));
+      const sb_symbol* stemmed =
+          stemmer == nullptr
+              ? nullptr
+              : sb_stemmer_stem(stemmer, reinterpret_cast<const sb_symbol*>(input.data()),
+                                static_cast<int>(input.size()));
       std::string stem =
           stemmed == nullptr
               ? fold(input)

@@ -33,7 +33,9 @@ class TextAnalyzer {
   void terms(std::string_view text, std::vector<TermId>& out);
 
   /// Whether a term is a domain concept (not a stem); concepts weigh more in grouping.
-  bool is_concept(TermId term) const { return term < concept_flags_.size() && concept_flags_[term]; }
+  bool is_concept(TermId term) const {
+    return term < concept_flags_.size() && concept_flags_[term];
+  }
 
   /// The id of a feature that is not a word (a tag, "#recht"); same id for the same name.
   TermId feature(std::string_view name);

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <utility>
 
+#include "core/lesson.hpp"
 #include "core/round.hpp"
 #include "core/texts.hpp"
 
@@ -17,7 +18,7 @@ struct CommandName {
   CommandKind kind;
 };
 
-constexpr std::array<CommandName, 29> kNames = {{
+constexpr std::array<CommandName, 43> kNames = {{
     {"ping", CommandKind::ping},
     {"hilfe", CommandKind::help},
     {"help", CommandKind::help},
@@ -48,6 +49,20 @@ constexpr std::array<CommandName, 29> kNames = {{
     {"anonymous", CommandKind::anonymous},
     // Without the dots, as on keyboards without umlauts; the tag parser accepts that too.
     {"verlangern", CommandKind::extend},
+    {"digest", CommandKind::digest},
+    {"ueberblick", CommandKind::digest},
+    {"uberblick", CommandKind::digest},
+    {"overview", CommandKind::digest},
+    {"lehren", CommandKind::lessons},
+    {"lessons", CommandKind::lessons},
+    {"lehre", CommandKind::lesson},
+    {"lesson", CommandKind::lesson},
+    {"massnahme", CommandKind::action},
+    {"masnahme", CommandKind::action},
+    {"action", CommandKind::action},
+    {"gelernt", CommandKind::learned},
+    {"learned", CommandKind::learned},
+    {"learnt", CommandKind::learned},
 }};
 
 bool is_space(char c) {
@@ -185,6 +200,16 @@ const HelpEntry* help_entry(CommandKind kind, const HelpTexts& h) {
       return &h.my_contributions;
     case CommandKind::anonymous:
       return &h.anonymous;
+    case CommandKind::digest:
+      return &h.digest;
+    case CommandKind::lessons:
+      return &h.lessons;
+    case CommandKind::lesson:
+      return &h.lesson;
+    case CommandKind::action:
+      return &h.action;
+    case CommandKind::learned:
+      return &h.learned;
     case CommandKind::ping:
     case CommandKind::help:
     case CommandKind::unknown:
@@ -198,10 +223,12 @@ Notice render_help(Language language) {
   const HelpTexts& h = t.help;
   const HelpEntry help{language == Language::en ? "!help" : "!hilfe", t.help_help};
   const HelpEntry ping{"!ping", t.help_ping};
-  const std::array<const HelpEntry*, 7> everyone = {
-      &h.status, &h.templates, &h.my_contributions, &h.forget_me, &h.anonymous, &help, &ping};
-  const std::array<const HelpEntry*, 6> moderators = {&h.start_round, &h.next_phase, &h.pause,
-                                                      &h.resume,      &h.extend,     &h.end_round};
+  const std::array<const HelpEntry*, 9> everyone = {
+      &h.status,    &h.templates, &h.digest, &h.lessons, &h.my_contributions,
+      &h.forget_me, &h.anonymous, &help,     &ping};
+  const std::array<const HelpEntry*, 9> moderators = {&h.start_round, &h.next_phase, &h.pause,
+                                                      &h.resume,      &h.extend,     &h.end_round,
+                                                      &h.lesson,      &h.action,     &h.learned};
   Notice notice;
   notice.text = std::string(t.help_intro) + "\n\n" + std::string(h.for_everyone);
   notice.html =
@@ -254,6 +281,9 @@ bool is_moderator_command(const Command& command) {
     case CommandKind::resume:
     case CommandKind::extend:
     case CommandKind::end_round:
+    case CommandKind::lesson:
+    case CommandKind::action:
+    case CommandKind::learned:
       return true;
     default:
       return false;
@@ -303,6 +333,115 @@ std::optional<AnonymousArgs> parse_anonymous(const Command& command) {
   AnonymousArgs anonymous{std::string(rest.substr(0, end)), std::string(trim(rest.substr(end)))};
   if (anonymous.room.empty() || anonymous.text.empty()) return std::nullopt;
   return anonymous;
+}
+
+std::optional<DigestArgs> parse_digest_args(const Command& command,
+                                            std::chrono::year_month_day today) {
+  DigestArgs args;
+  const auto& a = command.args;
+  if (a.empty()) return args;
+  const std::string first = fold(lower(a[0]));
+  if (first == "seit" || first == "since" || first == "ab" || first == "from") {
+    if (a.size() != 2) return std::nullopt;
+    auto date = parse_date(a[1], today);
+    // "seit 1.11." means the last 1 November, not the next one a due date would mean.
+    if (date && a[1].ends_with('.') &&
+        std::chrono::sys_days{*date} > std::chrono::sys_days{today}) {
+      for (int back = 1; back <= 8 && std::chrono::sys_days{*date} > std::chrono::sys_days{today};
+           ++back) {
+        const std::chrono::year_month_day earlier{date->year() - std::chrono::years(back),
+                                                  date->month(), date->day()};
+        if (earlier.ok() && std::chrono::sys_days{earlier} <= std::chrono::sys_days{today}) {
+          date = earlier;
+        }
+      }
+    }
+    if (!date || std::chrono::sys_days{*date} > std::chrono::sys_days{today}) return std::nullopt;
+    args.kind = DigestArgs::Kind::since;
+    args.since = *date;
+    return args;
+  }
+  if (first == "runde" || first == "round") {
+    args.kind = DigestArgs::Kind::round;
+    if (a.size() == 1) return args;
+    if (a.size() != 2) return std::nullopt;
+    const auto id = parse_lesson_ref(a[1]);
+    if (!id) return std::nullopt;
+    args.round = *id;
+    return args;
+  }
+  // "14", "14 Tage", "14 days", "14d"
+  std::string_view number = a[0];
+  std::string unit = a.size() == 2 ? fold(lower(a[1])) : std::string();
+  if (a.size() > 2) return std::nullopt;
+  std::size_t digits = 0;
+  while (digits < number.size() && number[digits] >= '0' && number[digits] <= '9') ++digits;
+  if (digits == 0 || digits > 3) return std::nullopt;
+  if (digits < number.size()) {
+    if (!unit.empty()) return std::nullopt;
+    unit = fold(lower(number.substr(digits)));
+  }
+  if (!unit.empty() && unit != "tage" && unit != "tag" && unit != "days" && unit != "day" &&
+      unit != "d" && unit != "t") {
+    return std::nullopt;
+  }
+  int days = 0;
+  std::from_chars(number.data(), number.data() + digits, days);
+  if (days < 1 || days > 366) return std::nullopt;
+  args.days = days;
+  return args;
+}
+
+LessonArgs parse_lesson_args(const Command& command) {
+  LessonArgs args;
+  std::string_view rest = command.rest;
+  std::size_t end = 0;
+  while (end < rest.size() && !is_space(rest[end])) ++end;
+  const std::string_view first = rest.substr(0, end);
+  if (!first.empty() && first.size() <= 3 &&
+      std::all_of(first.begin(), first.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+    int n = 0;
+    std::from_chars(first.data(), first.data() + first.size(), n);
+    args.group = n;
+    rest = rest.substr(end);
+  }
+  args.title = std::string(trim(rest));
+  return args;
+}
+
+std::variant<ActionArgs, ActionError> parse_action_args(const Command& command,
+                                                        std::chrono::year_month_day today) {
+  // L3 <date> <owner…>: <action…>
+  std::string_view rest = command.rest;
+  auto next_word = [&]() {
+    std::size_t begin = 0;
+    while (begin < rest.size() && is_space(rest[begin])) ++begin;
+    std::size_t end = begin;
+    while (end < rest.size() && !is_space(rest[end])) ++end;
+    const std::string_view word = rest.substr(begin, end - begin);
+    rest = rest.substr(end);
+    return word;
+  };
+  const auto lesson = parse_lesson_ref(next_word());
+  if (!lesson) return ActionError{};
+  const std::string_view date_text = next_word();
+  if (date_text.empty()) return ActionError{};
+  const auto due = parse_date(date_text, today);
+  if (!due) return ActionError{std::string(truncate_utf8(date_text, 40))};
+  const auto colon = rest.find(':');
+  if (colon == std::string_view::npos) return ActionError{};
+  ActionArgs args;
+  args.lesson = *lesson;
+  args.due = *due;
+  args.owner = std::string(trim(rest.substr(0, colon)));
+  args.action = std::string(trim(rest.substr(colon + 1)));
+  if (args.owner.empty() || args.action.empty()) return ActionError{};
+  return args;
+}
+
+std::optional<std::int64_t> parse_learned_args(const Command& command) {
+  if (command.args.size() != 1) return std::nullopt;
+  return parse_lesson_ref(command.args.front());
 }
 
 Notice answer(const Command& command, Language language) {

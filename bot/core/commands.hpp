@@ -4,12 +4,15 @@
 // !verlaengern, !VERLÄNGERN).
 
 #include <chrono>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <variant>
 #include <vector>
 
 #include "core/text.hpp"
+#include "core/time.hpp"
 
 namespace reflexbot::core {
 
@@ -28,6 +31,11 @@ enum class CommandKind {
   forget_me,
   my_contributions,
   anonymous,
+  digest,
+  lessons,
+  lesson,
+  action,
+  learned,
   unknown
 };
 
@@ -42,7 +50,8 @@ struct Command {
 /// Parses a message body; nullopt unless it starts with '!' followed by a letter.
 std::optional<Command> parse_command(std::string_view body);
 
-/// Whether `command` is a moderator command (start, next, pause, resume, extend, end).
+/// Whether `command` is a moderator command (start, next, pause, resume, extend, end, and the
+/// lesson lifecycle: lesson, action, learned).
 bool is_moderator_command(const Command& command);
 
 /// The arguments of !runde.
@@ -71,6 +80,45 @@ struct AnonymousArgs {
 
 /// `!anonym <Raum> <Text>`; nullopt (a usage error) unless both are there.
 std::optional<AnonymousArgs> parse_anonymous(const Command& command);
+
+/// What `!digest` covers.
+struct DigestArgs {
+  enum class Kind { days, since, round } kind = Kind::days;
+  int days = 7;                         ///< kind days: the last `days` days, 1–366
+  std::chrono::year_month_day since{};  ///< kind since: from this local day on
+  std::optional<std::int64_t> round;    ///< kind round: this round; nullopt: the last one
+};
+
+/// `!digest`, `!digest seit 1.11.2026` / `since 2026-11-01`, `!digest runde [Nr]` / `round`,
+/// `!digest 14 Tage` / `14 days` / `14`. nullopt is a usage error. `today` completes "1.11.".
+std::optional<DigestArgs> parse_digest_args(const Command& command,
+                                            std::chrono::year_month_day today);
+
+/// `!lehre [Nr] [Titel]`: the number of a group in the room's last digest (if the first argument
+/// is a number) and the title (the rest, may be empty).
+struct LessonArgs {
+  std::optional<int> group;
+  std::string title;
+};
+LessonArgs parse_lesson_args(const Command& command);
+
+/// `!maßnahme L3 15.12.2026 Gesundheitsamt: Schutzausrüstung zentral lagern`.
+struct ActionArgs {
+  std::int64_t lesson = 0;
+  std::chrono::year_month_day due{};
+  std::string owner;
+  std::string action;
+};
+/// Why `!maßnahme` was not understood: a usage error, or a due date that is no date.
+struct ActionError {
+  std::string bad_date;  ///< the argument that should have been a date; empty: usage error
+};
+/// Parses `!maßnahme`; the date may be ISO or German (core/lesson.hpp).
+std::variant<ActionArgs, ActionError> parse_action_args(const Command& command,
+                                                        std::chrono::year_month_day today);
+
+/// `!gelernt L3`: the lesson id, or nullopt (usage error).
+std::optional<std::int64_t> parse_learned_args(const Command& command);
 
 /// The bot's answer to ping, help and unknown commands (the others are answered by the app).
 Notice answer(const Command& command, Language language);

@@ -25,8 +25,9 @@ constexpr std::array kConcepts = {
     Concept{"beschaffung",
             "beschaff vergab einkauf bestell lieferant lieferung lieferket preis wucher =markt "
             "procur supplier purchas tender =price =prices"},
-    Concept{"vorrat", "vorrat bevorrat =lager lagerbest lagerhal pandemielag ablaufdat abgelauf "
-                      "stockpil =reserve =reserves expired"},
+    Concept{"vorrat",
+            "vorrat bevorrat =lager lagerbest lagerhal pandemielag ablaufdat abgelauf "
+            "stockpil =reserve =reserves expired"},
     Concept{"recht",
             "allgemeinverfug =av =avs verordnung coronavo schvo rechtsgrundlag rechtsamt gericht "
             "verwaltungsgericht =ifsg infektionsschutzgesetz =klage klagen jurist rechtssicher "
@@ -44,55 +45,73 @@ constexpr std::array kConcepts = {
     Concept{"personalgewinnung",
             "personalgewinn rekrut einstell ausschreib bundeswehr soldat student zeitarbeit "
             "containment =scout =scouts verstark abordn befrist recruit =hire =hired soldier"},
-    Concept{"einarbeitung", "einarbeit schulung checklist onboard einweis einlern mentor =pate "
-                            "paten lernkurv train handbuch"},
+    Concept{"einarbeitung",
+            "einarbeit schulung checklist onboard einweis einlern mentor =pate "
+            "paten lernkurv train handbuch"},
     Concept{"belastung",
             "uberstund burnout erschopf belastung =krank krankmeld schicht urlaub =mude psych "
             "erholung supervision exhaust overtime stress =shift =shifts erschopft"},
-    Concept{"bedrohung", "bedroh drohbrief droh =hass hassmail hasskommentar anfeind beleidig "
-                         "beschimpf polizeischutz angriff threat hate harass abuse"},
-    Concept{"krisenstab", "krisenstab =stab =stabs stabssitz stabsarbeit verwaltungsstab "
-                          "=kats katastrophenschutz lagebesprech sitzungsrhythm crisis"},
+    Concept{"bedrohung",
+            "bedroh drohbrief droh =hass hassmail hasskommentar anfeind beleidig "
+            "beschimpf polizeischutz angriff threat hate harass abuse"},
+    Concept{"krisenstab",
+            "krisenstab =stab =stabs stabssitz stabsarbeit verwaltungsstab "
+            "=kats katastrophenschutz lagebesprech sitzungsrhythm crisis"},
     Concept{"dokumentation",
             "dokumentier dokumentat protokoll einsatztagebuch nachvollzieh entscheidungsvorlag "
             "begrund =record =records =logbook"},
-    Concept{"buergertelefon", "burgertelefon hotline telefon anruf warteschleif callcenter "
-                              "anrufer =call =calls =callers phone"},
+    Concept{"buergertelefon",
+            "burgertelefon hotline telefon anruf warteschleif callcenter "
+            "anrufer =call =calls =callers phone"},
     Concept{"oeffentlichkeit",
             "presse social facebook twitter instagram gerucht falschmeld =fake pressemitteil "
             "medien journalist =press =media rumour rumor"},
-    Concept{"sprachen", "mehrsprach ubersetz dolmetsch fremdsprach =sprachen leichte translat "
-                        "language interpret"},
-    Concept{"pflege", "pflegeheim altenheim =heim =heime heimleit pflege senior bewohner "
-                      "besuchsverbot besuchsreg angehor =care nursing resident"},
-    Concept{"schule", "schule schul =kita kitas kindertag kinder eltern notbetreu unterricht "
-                      "lehrer school daycare parent child"},
-    Concept{"it", "homeoffice laptop =vpn =it it-abteil =netz netzwerkkapaz server fachverfahr "
-                  "rechner hardware remote lizenz"},
-    Concept{"digital", "videokonfer video =webex =teams =zoom digital e-akte =eakte online "
-                       "software =tool =tools ratssitz"},
-    Concept{"impfen", "impf =termin termine terminverg buchung vaccin booking appointment "
-                      "=jab =jabs"},
-    Concept{"testen", "=test =tests teststell testzentr schnelltest burgertest abrechn betrug "
-                      "=testv testing fraud billing"},
-    Concept{"ehrenamt", "ehrenamt freiwillig helfer nachbarschaftshilf einkaufshilf volunteer "
-                        "=thw =drk verein"},
+    Concept{"sprachen",
+            "mehrsprach ubersetz dolmetsch fremdsprach =sprachen leichte translat "
+            "language interpret"},
+    Concept{"pflege",
+            "pflegeheim altenheim =heim =heime heimleit pflege senior bewohner "
+            "besuchsverbot besuchsreg angehor =care nursing resident"},
+    Concept{"schule",
+            "schule schul =kita kitas kindertag kinder eltern notbetreu unterricht "
+            "lehrer school daycare parent child"},
+    Concept{"it",
+            "homeoffice laptop =vpn =it it-abteil =netz netzwerkkapaz server fachverfahr "
+            "rechner hardware remote lizenz"},
+    Concept{"digital",
+            "videokonfer video =webex =teams =zoom digital e-akte =eakte online "
+            "software =tool =tools ratssitz"},
+    Concept{"impfen",
+            "impf =termin termine terminverg buchung vaccin booking appointment "
+            "=jab =jabs"},
+    Concept{"testen",
+            "=test =tests teststell testzentr schnelltest burgertest abrechn betrug "
+            "=testv testing fraud billing"},
+    Concept{"ehrenamt",
+            "ehrenamt freiwillig helfer nachbarschaftshilf einkaufshilf volunteer "
+            "=thw =drk verein"},
     Concept{"quarantaene", "quarantan isolation absonder versorgung lebensmittel quarantine"},
-    Concept{"datenschutz", "datenschutz =daten =dsgvo personenbezog weitergab datenweiter "
-                           "=privacy =gdpr =data"},
-    Concept{"ordnungsamt", "ordnungsamt kontroll bussgeld durchsetz aussendienst streife "
-                           "veranstaltung =verbot enforc =fine =fines patrol inspect"},
+    Concept{"datenschutz",
+            "datenschutz =daten =dsgvo personenbezog weitergab datenweiter "
+            "=privacy =gdpr =data"},
+    Concept{"ordnungsamt",
+            "ordnungsamt kontroll bussgeld durchsetz aussendienst streife "
+            "veranstaltung =verbot enforc =fine =fines patrol inspect"},
     Concept{"pfadabhaengigkeit",
             "festgelegt pfadabh =pfad =standort vertragsbind vertragslauf ruckgangig korrigier "
             "=lock =locked =early =fruh =fruhe"},
-    Concept{"pandemieplan", "pandemieplan krisenplan =plan =plane =ubung ubungen szenario "
-                            "schwellenwert krisenhandbuch planning exercis prepared"},
-    Concept{"unterkunft", "obdachlos wohnungslos unterkunft gefluchtet sammelunterkunft "
-                          "notunterkunft homeless shelter refugee"},
-    Concept{"kosten", "=kosten kostenerstatt erstatt finanz haushalt =mittel rechnung =geld "
-                      "=euro =cost =costs reimburs budget =fund =funding"},
-    Concept{"lagebild", "lagebild meldeweg =meldung meldungen dashboard statist inzidenz "
-                        "fallzahl =zahlen situation"},
+    Concept{"pandemieplan",
+            "pandemieplan krisenplan =plan =plane =ubung ubungen szenario "
+            "schwellenwert krisenhandbuch planning exercis prepared"},
+    Concept{"unterkunft",
+            "obdachlos wohnungslos unterkunft gefluchtet sammelunterkunft "
+            "notunterkunft homeless shelter refugee"},
+    Concept{"kosten",
+            "=kosten kostenerstatt erstatt finanz haushalt =mittel rechnung =geld "
+            "=euro =cost =costs reimburs budget =fund =funding"},
+    Concept{"lagebild",
+            "lagebild meldeweg =meldung meldungen dashboard statist inzidenz "
+            "fallzahl =zahlen situation"},
     Concept{"zusammenhalt",
             "stolz zusammenhalt kolleg zusammengewachs =netzwerk =netzwerke gemeinsam dankbar "
             "proud together colleague"},

@@ -3,8 +3,8 @@
 #include <algorithm>
 #include <map>
 #include <numeric>
-#include <tuple>
 #include <set>
+#include <tuple>
 #include <unordered_set>
 
 #include "core/grouping.hpp"
@@ -142,8 +142,8 @@ Digest build_digest(std::span<const DigestItem> items, std::span<const Lesson> l
                     const DigestRequest& request) {
   Digest digest;
   digest.request = request;
-  const TagVocabulary fallback = request.vocabulary == nullptr ? default_vocabulary()
-                                                               : TagVocabulary{};
+  const TagVocabulary fallback =
+      request.vocabulary == nullptr ? default_vocabulary() : TagVocabulary{};
   const TagVocabulary& vocabulary = request.vocabulary == nullptr ? fallback : *request.vocabulary;
 
   // Items in time order (ties: event id), so the grouping does not depend on the store's order.
@@ -448,32 +448,30 @@ std::vector<Notice> render_digest(const Digest& digest, std::span<const DigestIt
   const DigestRequest& request = digest.request;
   const Texts& all = texts(request.language);
   const DigestTexts& t = all.digest;
-  const TagVocabulary fallback = request.vocabulary == nullptr ? default_vocabulary()
-                                                               : TagVocabulary{};
+  const TagVocabulary fallback =
+      request.vocabulary == nullptr ? default_vocabulary() : TagVocabulary{};
   const TagVocabulary& vocabulary = request.vocabulary == nullptr ? fallback : *request.vocabulary;
 
   // Title (with the period) and overview.
-  const std::string title_text =
-      request.scope.empty() ? std::string(t.title_network)
-                            : fill(t.title_room, {plain("scope", request.scope)}).text;
+  const std::string title_text = request.scope.empty()
+                                     ? std::string(t.title_network)
+                                     : fill(t.title_room, {plain("scope", request.scope)}).text;
   const std::string period =
-      fill(t.period,
-           {plain("from", local_date(request.from, request.zone, request.language)),
-            plain("to", local_date(request.to - std::chrono::milliseconds(1), request.zone,
-                                   request.language))})
+      fill(t.period, {plain("from", local_date(request.from, request.zone, request.language)),
+                      plain("to", local_date(request.to - std::chrono::milliseconds(1),
+                                             request.zone, request.language))})
           .text;
   std::vector<Block> intro;
   if (digest.contributions == 0) {
     intro.push_back(Block{std::string(t.nothing), "<p>" + html_escape(t.nothing) + "</p>"});
   } else {
     const Notice overview = fill(
-        t.overview,
-        {plain("contributions",
-               count_text(digest.contributions, t.contributions_one, t.contributions_many)),
-         plain("people", count_text(digest.participants, t.people_one, t.people_many)),
-         plain("cities",
-               count_text(static_cast<int>(digest.cities.size()), t.cities_one, t.cities_many)),
-         plain("list", join_list(digest.cities, t.list_and))});
+        t.overview, {plain("contributions", count_text(digest.contributions, t.contributions_one,
+                                                       t.contributions_many)),
+                     plain("people", count_text(digest.participants, t.people_one, t.people_many)),
+                     plain("cities", count_text(static_cast<int>(digest.cities.size()),
+                                                t.cities_one, t.cities_many)),
+                     plain("list", join_list(digest.cities, t.list_and))});
     intro.push_back(Block{overview.text, "<p>" + overview.html + "</p>"});
   }
 
@@ -483,7 +481,8 @@ std::vector<Notice> render_digest(const Digest& digest, std::span<const DigestIt
     parts.push_back(join_list(group.cities, t.list_and));
     parts.push_back(count_text(group.current, t.contributions_one, t.contributions_many));
     parts.push_back(count_text(group.participants, t.people_one, t.people_many));
-    if (group.votes > 0) parts.push_back(fill(t.votes, {plain("n", std::to_string(group.votes))}).text);
+    if (group.votes > 0)
+      parts.push_back(fill(t.votes, {plain("n", std::to_string(group.votes))}).text);
     if (!extra.empty()) parts.emplace_back(extra);
     std::string line;
     for (const auto& part : parts) {
@@ -570,14 +569,14 @@ std::vector<Notice> render_digest(const Digest& digest, std::span<const DigestIt
                      {plain("id", std::to_string(lesson.id)), plain("title", lesson.title)});
       } else {
         std::string due = lesson.due ? fill(t.due, {plain("date", request.language == Language::de
-                                                                        ? german_date(*lesson.due)
-                                                                        : iso_date(*lesson.due))})
-                                               .text
+                                                                      ? german_date(*lesson.due)
+                                                                      : iso_date(*lesson.due))})
+                                           .text
                                      : std::string(t.no_due);
         if (is_overdue(lesson, today)) due += " (" + std::string(t.overdue) + ")";
-        entry = fill(t.action, {plain("id", std::to_string(lesson.id)), plain("title", lesson.title),
-                                plain("action", lesson.action), plain("owner", lesson.owner),
-                                plain("due", due)});
+        entry = fill(t.action, {plain("id", std::to_string(lesson.id)),
+                                plain("title", lesson.title), plain("action", lesson.action),
+                                plain("owner", lesson.owner), plain("due", due)});
       }
       if (!lesson.cities.empty() && request.scope.empty()) {
         const std::string cities = " (" + join_list(lesson.cities, t.list_and) + ")";
@@ -626,7 +625,9 @@ std::vector<Notice> render_digest(const Digest& digest, std::span<const DigestIt
     std::string html;
   };
   std::vector<Part> parts(1);
-  auto size_of = [](const Part& p) { return json_escaped_size(p.text) + json_escaped_size(p.html); };
+  auto size_of = [](const Part& p) {
+    return json_escaped_size(p.text) + json_escaped_size(p.html);
+  };
   auto fits = [&](const Part& p, const std::string& text, const std::string& html) {
     return size_of(p) + json_escaped_size(text) + json_escaped_size(html) <= budget;
   };
@@ -654,10 +655,10 @@ std::vector<Notice> render_digest(const Digest& digest, std::span<const DigestIt
         const std::string entry_html = section.list ? "<li>" + entry.html + "</li>" : entry.html;
         const std::string open =
             !section.list ? ""
-                          : (section.ordered ? (first == 0 ? std::string("<ol>")
-                                                           : "<ol start=\"" +
-                                                                 std::to_string(first + 1) + "\">")
-                                             : std::string("<ul>"));
+                          : (section.ordered
+                                 ? (first == 0 ? std::string("<ol>")
+                                               : "<ol start=\"" + std::to_string(first + 1) + "\">")
+                                 : std::string("<ul>"));
         const std::string close = !section.list ? "" : (section.ordered ? "</ol>" : "</ul>");
         const std::string candidate_text = text + list_text + "\n" + entry_text;
         const std::string candidate_html = html + open + list_html + entry_html + close;
@@ -674,10 +675,9 @@ std::vector<Notice> render_digest(const Digest& digest, std::span<const DigestIt
       const std::string open =
           !section.list
               ? ""
-              : (section.ordered
-                     ? (first == 0 ? std::string("<ol>")
-                                   : "<ol start=\"" + std::to_string(first + 1) + "\">")
-                     : std::string("<ul>"));
+              : (section.ordered ? (first == 0 ? std::string("<ol>")
+                                               : "<ol start=\"" + std::to_string(first + 1) + "\">")
+                                 : std::string("<ul>"));
       const std::string close = !section.list ? "" : (section.ordered ? "</ol>" : "</ul>");
       append(part, (part.text.empty() ? text.substr(1) : text) + list_text,
              html + open + list_html + close);

@@ -35,15 +35,15 @@ struct DigestItem {
 /// What to digest.
 struct DigestRequest {
   Language language = Language::de;
-  std::string scope;     ///< the room's city or name; empty: the whole network
-  TimePoint from{};      ///< the period is [from, to)
-  TimePoint to{};        ///
-  TimePoint now{};       ///< for overdue actions
-  TimeZone zone = TimeZone::utc();  ///< dates are shown in this zone
-  std::size_t top = 5;   ///< groups per section
+  std::string scope;                          ///< the room's city or name; empty: the whole network
+  TimePoint from{};                           ///< the period is [from, to)
+  TimePoint to{};                             ///
+  TimePoint now{};                            ///< for overdue actions
+  TimeZone zone = TimeZone::utc();            ///< dates are shown in this zone
+  std::size_t top = 5;                        ///< groups per section
   const TagVocabulary* vocabulary = nullptr;  ///< tag labels; the built-in one if null
   GroupingOptions grouping;                   ///< thresholds
-  float concept_boost = 6.0F;  ///< weight of a domain concept relative to a word of equal idf
+  float concept_boost = 6.0F;    ///< weight of a domain concept relative to a word of equal idf
   float topic_tag_boost = 2.0F;  ///< weight of a topic tag (#recht …); signal tags count 0
 };
 
@@ -70,10 +70,10 @@ struct Digest {
   DigestRequest request;
   int contributions = 0;  ///< in the period
   int participants = 0;
-  std::vector<std::string> cities;  ///< alphabetical
-  std::vector<DigestGroup> groups;  ///< all groups with a member in the period, ranked
-  std::vector<std::uint32_t> group_of;  ///< per item: index into groups (previous-only: none)
-  std::vector<std::uint32_t> lessons;   ///< "Neue Lehren": groups with ≥ 2 contributions
+  std::vector<std::string> cities;       ///< alphabetical
+  std::vector<DigestGroup> groups;       ///< all groups with a member in the period, ranked
+  std::vector<std::uint32_t> group_of;   ///< per item: index into groups (previous-only: none)
+  std::vector<std::uint32_t> lessons;    ///< "Neue Lehren": groups with ≥ 2 contributions
   std::vector<std::uint32_t> went_well;  ///< groups with #erfolg / #stolz members
   std::vector<std::uint32_t> was_hard;   ///< #problem / #frust
   std::vector<std::uint32_t> ideas;      ///< #idee

@@ -95,8 +95,8 @@ class Index {
 
   // Calls f(group id) for each distinct group found under `terms`.
   template <class F>
-  void probe(const std::vector<TermId>& terms, std::size_t per_term, std::vector<std::uint32_t>& stamp,
-             std::uint32_t mark, F&& f) const {
+  void probe(const std::vector<TermId>& terms, std::size_t per_term,
+             std::vector<std::uint32_t>& stamp, std::uint32_t mark, F&& f) const {
     for (const TermId term : terms) {
       const auto it = postings_.find(term);
       if (it == postings_.end()) continue;
@@ -189,7 +189,8 @@ std::vector<std::uint32_t> group_documents(std::span<const SparseVector> documen
       const Centroid& group = groups[id];
       if (group.norm == 0) return;
       const double similarity = dot(doc, group.sum) / group.norm;
-      if (similarity > best_similarity || (similarity == best_similarity && (best < 0 || id < best))) {
+      if (similarity > best_similarity ||
+          (similarity == best_similarity && (best < 0 || id < best))) {
         best = id;
         best_similarity = similarity;
       }

@@ -26,9 +26,12 @@ std::optional<std::chrono::year_month_day> make(int year, int month, int day) {
 
 std::string_view state_name(LessonState state) {
   switch (state) {
-    case LessonState::identified: return "identified";
-    case LessonState::action: return "action";
-    case LessonState::learned: return "learned";
+    case LessonState::identified:
+      return "identified";
+    case LessonState::action:
+      return "action";
+    case LessonState::learned:
+      return "learned";
   }
   return "identified";
 }

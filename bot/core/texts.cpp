@@ -35,6 +35,16 @@ constexpr Texts kGerman{
             .resume = {"!fortsetzen", "setzt eine pausierte Runde fort"},
             .extend = {"!verlängern <Minuten>", "verlängert die laufende Phase"},
             .end_round = {"!ende", "beendet die Runde und fasst die Beiträge zusammen"},
+            .digest = {"!digest [seit <Datum> | runde | <Tage> Tage]",
+                       "fasst zusammen, was gesammelt wurde (Standard: die letzten 7 Tage); im "
+                       "Netzwerkraum für alle Städte"},
+            .lessons = {"!lehren", "listet die festgehaltenen Lehren und ihre Maßnahmen auf"},
+            .lesson = {"!lehre <Nr.> [Titel]",
+                       "hält eine Gruppe aus dem letzten Digest (oder, als Antwort, einen Beitrag) "
+                       "als Lehre fest"},
+            .action = {"!maßnahme L<Nr> <Datum> <Verantwortlich>: <Maßnahme>",
+                       "gibt einer Lehre eine Maßnahme mit Verantwortlichen und Termin"},
+            .learned = {"!gelernt L<Nr>", "vermerkt eine Lehre als gelernt (Maßnahme geprüft)"},
             .collecting =
                 "Beiträge sammeln: Während einer Runde zählt jede Nachricht in diesem Raum als "
                 "Beitrag. Außerhalb einer Runde sammelt der Bot Nachrichten mit einem Schlagwort "
@@ -211,16 +221,6 @@ constexpr Texts kGerman{
             .usage_digest = "So geht es: !digest [seit <Datum> | runde [Nr.] | <Tage> Tage]",
             .no_round = "In diesem Raum gab es diese Runde nicht.",
         },
-    .help_digest = {"!digest [seit <Datum> | runde | <Tage> Tage]",
-                    "fasst zusammen, was gesammelt wurde (Standard: die letzten 7 Tage); im "
-                    "Netzwerkraum für alle Städte"},
-    .help_lessons = {"!lehren", "listet die festgehaltenen Lehren und ihre Maßnahmen auf"},
-    .help_lesson = {"!lehre <Nr.> [Titel]",
-                    "hält eine Gruppe aus dem letzten Digest (oder, als Antwort, einen Beitrag) "
-                    "als Lehre fest"},
-    .help_action = {"!maßnahme L<Nr> <Datum> <Verantwortlich>: <Maßnahme>",
-                    "gibt einer Lehre eine Maßnahme mit Verantwortlichen und Termin"},
-    .help_learned = {"!gelernt L<Nr>", "vermerkt eine Lehre als gelernt (Maßnahme geprüft)"},
 };
 
 constexpr Texts kEnglish{
@@ -253,6 +253,16 @@ constexpr Texts kEnglish{
             .resume = {"!resume", "resumes a paused round"},
             .extend = {"!extend <minutes>", "adds time to the current phase"},
             .end_round = {"!end", "ends the round and sums up the contributions"},
+            .digest = {"!digest [since <date> | round | <days> days]",
+                       "summarises what was collected (default: the last 7 days); in the network "
+                       "room for all cities"},
+            .lessons = {"!lessons", "lists the recorded lessons and their actions"},
+            .lesson = {"!lesson <no.> [title]",
+                       "records a group from the last digest (or, as a reply, a contribution) as a "
+                       "lesson"},
+            .action = {"!action L<no> <date> <owner>: <action>",
+                       "gives a lesson an action with an owner and a due date"},
+            .learned = {"!learned L<no>", "marks a lesson as learned (action validated)"},
             .collecting =
                 "Collecting: during a round, every message in this room counts as a "
                 "contribution. Outside a round, the bot collects messages with a tag such as "
@@ -424,16 +434,6 @@ constexpr Texts kEnglish{
             .usage_digest = "Usage: !digest [since <date> | round [no.] | <days> days]",
             .no_round = "There was no such round in this room.",
         },
-    .help_digest = {"!digest [since <date> | round | <days> days]",
-                    "summarises what was collected (default: the last 7 days); in the network "
-                    "room for all cities"},
-    .help_lessons = {"!lessons", "lists the recorded lessons and their actions"},
-    .help_lesson = {"!lesson <no.> [title]",
-                    "records a group from the last digest (or, as a reply, a contribution) as a "
-                    "lesson"},
-    .help_action = {"!action L<no> <date> <owner>: <action>",
-                    "gives a lesson an action with an owner and a due date"},
-    .help_learned = {"!learned L<no>", "marks a lesson as learned (action validated)"},
 };
 
 }  // namespace

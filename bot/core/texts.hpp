@@ -77,6 +77,11 @@ struct HelpTexts {
   HelpEntry resume;
   HelpEntry extend;
   HelpEntry end_round;
+  HelpEntry digest;
+  HelpEntry lessons;
+  HelpEntry lesson;
+  HelpEntry action;
+  HelpEntry learned;
   std::string_view collecting;  ///< hashtags, 📌 and 👍
 };
 
@@ -172,11 +177,6 @@ struct Texts {
   std::string_view mine_more;   ///< {n}: entries not shown
   DigestTexts digest;
   LessonTexts lesson;
-  HelpEntry help_digest;
-  HelpEntry help_lessons;
-  HelpEntry help_lesson;
-  HelpEntry help_action;
-  HelpEntry help_learned;
 };
 
 /// The texts for `language`.

@@ -1,5 +1,7 @@
 #include "core/zone.hpp"
 
+#include <charconv>
+
 #include <algorithm>
 #include <array>
 #include <cassert>
@@ -281,6 +283,39 @@ std::optional<TimePoint> due_slot(const WeeklySchedule& schedule, TimePoint now,
   if (slot < active_since) return std::nullopt;
   if (last_posted && slot <= *last_posted) return std::nullopt;
   return slot;
+}
+
+std::string schedule_spec(const WeeklySchedule& schedule) {
+  return std::to_string(schedule.weekday.c_encoding()) + " " +
+         std::to_string(schedule.time_of_day.count()) + " " + schedule.zone.spec();
+}
+
+std::optional<WeeklySchedule> parse_schedule(std::string_view spec) {
+  const auto first = spec.find(' ');
+  if (first == std::string_view::npos) return std::nullopt;
+  const auto second = spec.find(' ', first + 1);
+  if (second == std::string_view::npos) return std::nullopt;
+  unsigned weekday = 0;
+  long minute_count = 0;
+  const auto day_text = spec.substr(0, first);
+  const auto minute_text = spec.substr(first + 1, second - first - 1);
+  if (std::from_chars(day_text.data(), day_text.data() + day_text.size(), weekday).ec !=
+          std::errc{} ||
+      std::from_chars(minute_text.data(), minute_text.data() + minute_text.size(), minute_count)
+              .ec != std::errc{}) {
+    return std::nullopt;
+  }
+  auto zone = TimeZone::from_posix(spec.substr(second + 1));
+  if (!zone) return std::nullopt;
+  WeeklySchedule schedule{std::chrono::weekday{weekday}, std::chrono::minutes{minute_count}, *zone};
+  if (!schedule.ok()) return std::nullopt;
+  return schedule;
+}
+
+TimePoint next_digest_time(const WeeklySchedule& schedule, TimePoint now,
+                           std::optional<TimePoint> last_posted, TimePoint active_since) {
+  if (due_slot(schedule, now, last_posted, active_since)) return now;
+  return next_slot_after(schedule, now);
 }
 
 }  // namespace reflexbot::core

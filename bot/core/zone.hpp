@@ -114,4 +114,13 @@ TimePoint last_slot_at_or_before(const WeeklySchedule& schedule, TimePoint t);
 std::optional<TimePoint> due_slot(const WeeklySchedule& schedule, TimePoint now,
                                   std::optional<TimePoint> last_posted, TimePoint active_since);
 
+/// The schedule as one line, "1 540 CET-1CEST,M3.5.0,M10.5.0/3" (weekday 0 = Sunday, minutes
+/// since midnight, POSIX TZ), as the store keeps it; parse_schedule() reads it back.
+std::string schedule_spec(const WeeklySchedule& schedule);
+std::optional<WeeklySchedule> parse_schedule(std::string_view spec);
+
+/// What a stored schedule does next: now if a slot is due (see due_slot), else the next slot.
+TimePoint next_digest_time(const WeeklySchedule& schedule, TimePoint now,
+                           std::optional<TimePoint> last_posted, TimePoint active_since);
+
 }  // namespace reflexbot::core

@@ -59,10 +59,16 @@ class Statement {
   sqlite3_stmt* stmt_ = nullptr;
 };
 
+/// How a connection opens its file.
+enum class OpenMode {
+  read_write,  ///< created if missing
+  read_only,   ///< must exist; for `reflexbot status` and `backup` beside the running bot
+};
+
 /// An open SQLite database.
 class Connection {
  public:
-  explicit Connection(const std::string& path);
+  explicit Connection(const std::string& path, OpenMode mode = OpenMode::read_write);
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;
   ~Connection();

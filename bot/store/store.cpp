@@ -109,6 +109,52 @@ CREATE TABLE pin_requests (
     R"sql(
 ALTER TABLE rooms ADD COLUMN direct INTEGER NOT NULL DEFAULT 0;
 )sql",
+    // 5: when the last sync batch was committed (for `reflexbot status`).
+    R"sql(
+CREATE TABLE sync_progress (
+  id INTEGER PRIMARY KEY CHECK (id = 1),
+  committed_at INTEGER NOT NULL
+);
+)sql",
+    // 6: digests — lessons and their sources, the groups of each room's last digest (for
+    // "!lehre <Nr>"), the scheduled digests posted, and when the schedule was first seen.
+    R"sql(
+CREATE INDEX contributions_time ON contributions (written_at);
+CREATE TABLE lessons (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  room_id TEXT NOT NULL,
+  title TEXT NOT NULL,
+  state TEXT NOT NULL CHECK (state IN ('identified', 'action', 'learned')),
+  action TEXT NOT NULL DEFAULT '',
+  owner TEXT NOT NULL DEFAULT '',
+  due TEXT NOT NULL DEFAULT '',
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL
+);
+CREATE INDEX lessons_room ON lessons (room_id);
+CREATE TABLE lesson_sources (
+  lesson_id INTEGER NOT NULL REFERENCES lessons (id) ON DELETE CASCADE,
+  event_id TEXT NOT NULL REFERENCES contributions (event_id) ON DELETE CASCADE,
+  PRIMARY KEY (lesson_id, event_id)
+) WITHOUT ROWID;
+CREATE INDEX lesson_sources_event ON lesson_sources (event_id);
+CREATE TABLE digest_groups (
+  room_id TEXT NOT NULL,
+  number INTEGER NOT NULL,
+  event_id TEXT NOT NULL REFERENCES contributions (event_id) ON DELETE CASCADE,
+  PRIMARY KEY (room_id, number, event_id)
+) WITHOUT ROWID;
+CREATE INDEX digest_groups_event ON digest_groups (event_id);
+CREATE TABLE digest_runs (
+  slot INTEGER PRIMARY KEY,
+  posted_at INTEGER NOT NULL
+);
+CREATE TABLE digest_schedule (
+  id INTEGER PRIMARY KEY CHECK (id = 1),
+  spec TEXT NOT NULL,
+  active_since INTEGER NOT NULL
+);
+)sql",
 };
 
 std::string_view kind_name(OutboxKind kind) {
@@ -192,6 +238,10 @@ struct Store::Statements {
                   "INSERT INTO sync_state (id, next_batch) VALUES (1, ?) "
                   "ON CONFLICT (id) DO UPDATE SET next_batch = excluded.next_batch"),
         get_token(c, "SELECT next_batch FROM sync_state WHERE id = 1"),
+        set_synced_at(c,
+                      "INSERT INTO sync_progress (id, committed_at) VALUES (1, ?) "
+                      "ON CONFLICT (id) DO UPDATE SET committed_at = excluded.committed_at"),
+        get_synced_at(c, "SELECT committed_at FROM sync_progress WHERE id = 1"),
         pending_outbox(
             c,
             "SELECT id, kind, room_id, event_type, txn_id, content, attempts FROM outbox "
@@ -212,6 +262,8 @@ struct Store::Statements {
   Statement quarantine;
   Statement set_token;
   Statement get_token;
+  Statement set_synced_at;
+  Statement get_synced_at;
   Statement pending_outbox;
   Statement outbox_sent;
   Statement outbox_failed;
@@ -249,6 +301,14 @@ std::optional<std::string> Store::sync_token() {
   if (s.step()) token = s.column_text(0);
   s.reset();
   return token;
+}
+
+std::optional<std::int64_t> Store::last_sync_at() {
+  Statement& s = statements_->get_synced_at;
+  std::optional<std::int64_t> at;
+  if (s.step()) at = s.column_int(0);
+  s.reset();
+  return at;
 }
 
 std::optional<RoomRecord> Store::room(const std::string& room_id) {
@@ -386,6 +446,11 @@ void BatchScope::quarantine(const std::string& room_id, const std::string& event
 
 void BatchScope::set_sync_token(const std::string& next_batch) {
   store_.statements_->set_token.bind(1, next_batch).run();
+}
+
+void BatchScope::set_sync_token(const std::string& next_batch, std::int64_t now_ms) {
+  set_sync_token(next_batch);
+  store_.statements_->set_synced_at.bind(1, now_ms).run();
 }
 
 void BatchScope::commit() { transaction_.commit(); }

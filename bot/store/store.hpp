@@ -15,7 +15,7 @@
 namespace reflexbot::store {
 
 /// The schema version a migrated database has.
-inline constexpr int kSchemaVersion = 4;
+inline constexpr int kSchemaVersion = 6;
 
 /// What an outbox row asks the homeserver to do.
 enum class OutboxKind { send, join, leave };
@@ -99,6 +99,8 @@ class BatchScope {
   void finish_pin(const std::string& target_event_id);
   /// Sets the sync token this batch advances to.
   void set_sync_token(const std::string& next_batch);
+  /// Sets the sync token and records `now_ms` as the time of the last successful sync.
+  void set_sync_token(const std::string& next_batch, std::int64_t now_ms);
   void commit();
 
  private:
@@ -118,6 +120,8 @@ class Store {
   /// The schema version after migration.
   int schema_version();
   std::optional<std::string> sync_token();
+  /// When the last sync batch was committed (ms since the epoch), if ever.
+  std::optional<std::int64_t> last_sync_at();
   std::optional<RoomRecord> room(const std::string& room_id);
   /// Rooms the bot is joined to, by room id.
   std::vector<RoomRecord> joined_rooms();

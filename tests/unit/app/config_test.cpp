@@ -69,22 +69,19 @@ std::string read_example() {
   return text.str();
 }
 
-void replace(std::string& text, const std::string& from, const std::string& to) {
-  const auto position = text.find(from);
-  ASSERT_NE(position, std::string::npos) << from;
-  text.replace(position, from.size(), to);
-}
-
-TEST_F(ConfigTest, ExampleConfigLoadsWithItsTokenFileReplaced) {
-  std::string yaml = read_example();
-  replace(yaml, "/etc/reflexbot/access_token", (dir_ / "token").string());
-  const Config config = parse_config(yaml, file_);
+// The example is written for the systemd unit: token and key come in as credentials.
+TEST_F(ConfigTest, ExampleConfigLoadsWithItsCredentials) {
+  write("creds/access_token", "syt_secret_token\n");
+  write("creds/pseudonym_key", "0123456789abcdef0123456789abcdef\n");
+  ::setenv("CREDENTIALS_DIRECTORY", (dir_ / "creds").c_str(), 1);
+  const Config config = parse_config(read_example(), file_);
   EXPECT_EQ(config.path, file_);
   EXPECT_EQ(config.homeserver, "https://matrix.example.org");
   EXPECT_EQ(config.user_id, "@reflexbot:example.org");
   EXPECT_EQ(config.device_id, "REFLEXBOT");
   EXPECT_EQ(config.access_token, "syt_secret_token");
   EXPECT_EQ(config.password, "");
+  EXPECT_EQ(config.pseudonym_key, "0123456789abcdef0123456789abcdef");
   EXPECT_EQ(config.database, fs::path("/var/lib/reflexbot/reflexbot.db"));
   EXPECT_EQ(config.language, Language::de);
   EXPECT_EQ(config.log_level, "info");
@@ -104,16 +101,16 @@ TEST_F(ConfigTest, ExampleConfigLoadsWithItsTokenFileReplaced) {
   EXPECT_EQ(config.network_room, "!netzwerk:example.org");
 }
 
-TEST_F(ConfigTest, ExampleConfigFailsOnlyOnItsMissingTokenFile) {
-  ASSERT_FALSE(fs::exists("/etc/reflexbot/access_token"));
+TEST_F(ConfigTest, ExampleConfigOutsideSystemdFailsOnlyOnItsCredentials) {
   try {
     load_config(REFLEXBOT_EXAMPLE_CONFIG);
     FAIL() << "expected a ConfigError";
   } catch (const ConfigError& e) {
     EXPECT_EQ(std::string(e.what()),
               std::string(REFLEXBOT_EXAMPLE_CONFIG) +
-                  ":11: access_token_file: cannot read the access token file "
-                  "/etc/reflexbot/access_token: No such file or directory");
+                  ":12: access_token_credential: CREDENTIALS_DIRECTORY is not set; run the bot "
+                  "as a systemd service with LoadCredential=access_token:/path/to/file, or use "
+                  "access_token_file instead");
   }
 }
 

@@ -5,6 +5,8 @@
 
 #include <filesystem>
 
+#include "store/digests.hpp"
+
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
@@ -17,13 +19,15 @@ namespace {
 using nlohmann::json;
 const std::string kBot = "@reflexbot:example.org";
 const std::string kRoom = "!krisenstab:example.org";
+const std::string kLeipzig = "!leipzig:example.org";
+const std::string kNetwork = "!netzwerk:example.org";
 
 json message(const std::string& id, const std::string& sender, const std::string& body,
-             const std::string& msgtype = "m.text") {
+             const std::string& msgtype = "m.text", std::int64_t ts = 1700000000000) {
   return {{"type", "m.room.message"},
           {"event_id", id},
           {"sender", sender},
-          {"origin_server_ts", 1700000000000},
+          {"origin_server_ts", ts},
           {"content", {{"msgtype", msgtype}, {"body", body}}}};
 }
 
@@ -55,13 +59,25 @@ class DispatcherTest : public ::testing::Test {
     ReflectionSettings reflection;
     reflection.pseudonym = [](const std::string& user) { return "p" + user.substr(1, 4); };
     reflection.cities[kRoom] = "Köln";
+    reflection.cities[kLeipzig] = "Leipzig";
+    digests_.zone = *core::TimeZone::from_posix("CET-1CEST,M3.5.0,M10.5.0/3");
+    digests_.network_room = kNetwork;
+    digests_.rooms = {kRoom, kLeipzig};
+    digests_.cities = reflection.cities;
+    reflection_ = reflection;
+    restart();
+  }
+
+  // A new dispatcher on the same store, as after a restart of the bot.
+  void restart() {
+    dispatcher_.reset();
     dispatcher_.emplace(*store_,
                         DispatcherSettings{kBot, core::Language::de,
                                            [](const std::string& inviter) {
                                              return inviter == "@moderation:example.org";
                                            },
-                                           reflection},
-                        [] { return std::int64_t{1700000000000}; });
+                                           reflection_, digests_},
+                        [this] { return now_ms_; });
   }
   void TearDown() override {
     dispatcher_.reset();
@@ -108,9 +124,35 @@ class DispatcherTest : public ::testing::Test {
     return contents;
   }
 
+  // A joined room with a moderator (power level 100) and a city.
+  void seed_room(const std::string& room_id) {
+    store::BatchScope seed(*store_);
+    store::RoomRecord room;
+    room.room_id = room_id;
+    room.membership = "join";
+    room.power_levels_json = R"({"users": {"@mod:example.org": 100}, "users_default": 0})";
+    seed.put_room(room);
+    seed.set_sync_token("s0");
+    seed.commit();
+  }
+
+  // The bodies of the queued notices in a room, in order.
+  std::vector<std::string> notices_in(const std::string& room_id) {
+    std::vector<std::string> out;
+    for (const auto& item : store_->pending_outbox(1000)) {
+      if (item.event_type == "m.room.message" && item.room_id == room_id) {
+        out.push_back(json::parse(item.content)["body"].get<std::string>());
+      }
+    }
+    return out;
+  }
+
   std::filesystem::path dir_;
   std::optional<store::Store> store_;
   std::optional<Dispatcher> dispatcher_;
+  ReflectionSettings reflection_;
+  DigestSettings digests_;
+  std::int64_t now_ms_ = 1700000000000;
 };
 
 TEST_F(DispatcherTest, PingQueuesOneNoticeReplyWithEmptyMentions) {
@@ -347,6 +389,160 @@ TEST_F(DispatcherTest, APinAsksForTheMessageAndCollectsItWithItsOwnAuthorAndTime
   EXPECT_EQ(stored->author, "panna");
   EXPECT_EQ(stored->written_at, core::TimePoint(std::chrono::milliseconds(1700000000000)));
   EXPECT_TRUE(dispatcher_->pending_pins().empty());
+}
+
+// 2023-11-14 (Tuesday) 22:13 UTC is the fixture's clock; the week after it has a Monday
+// 2023-11-20, 09:00 CET = 08:00 UTC.
+constexpr std::int64_t kMonday0900 = 1700467200000;
+constexpr std::int64_t kHour = 3600000;
+
+TEST_F(DispatcherTest, ADigestOnDemandSummarisesTheRoomAndNamesNoOne) {
+  seed_room(kRoom);
+  sync(body(
+      "s1",
+      {{kRoom, joined({message("$a", "@anna:example.org", "Masken viel zu spät bestellt #problem"),
+                       message("$b", "@bernd:example.org",
+                               "Schutzausrüstung und Masken früher beschaffen #lehre"),
+                       message("$c", "@carla:example.org", "!digest")})}}));
+  const auto notices = notices_in(kRoom);
+  ASSERT_EQ(notices.size(), 1U);
+  EXPECT_EQ(notices[0].rfind("Digest für Köln · ", 0), 0U) << notices[0];
+  EXPECT_NE(notices[0].find("2 Beiträge von 2 Personen aus 1 Stadt: Köln."), std::string::npos);
+  EXPECT_NE(notices[0].find("1. Masken"), std::string::npos) << notices[0];
+  for (const char* name : {"anna", "bernd", "carla", "@"}) {
+    EXPECT_EQ(notices[0].find(name), std::string::npos) << name;
+  }
+  EXPECT_EQ(store::digest_group(*store_, kRoom, 1), (std::vector<std::string>{"$a", "$b"}));
+}
+
+TEST_F(DispatcherTest, DigestUsageErrorsAreAnswered) {
+  seed_room(kRoom);
+  sync(body("s1", {{kRoom, joined({message("$d", "@anna:example.org", "!digest gestern")})}}));
+  const auto notices = notices_in(kRoom);
+  ASSERT_EQ(notices.size(), 1U);
+  EXPECT_EQ(notices[0], "So geht es: !digest [seit <Datum> | runde [Nr.] | <Tage> Tage]");
+}
+
+TEST_F(DispatcherTest, ALessonGoesFromGroupToActionToLearnedAndOnlyModeratorsMayDoIt) {
+  seed_room(kRoom);
+  sync(body(
+      "s1",
+      {{kRoom, joined({message("$a", "@anna:example.org", "Masken viel zu spät bestellt #problem"),
+                       message("$b", "@bernd:example.org",
+                               "Schutzausrüstung und Masken früher beschaffen #lehre"),
+                       message("$d", "@anna:example.org", "!digest")})}}));
+  sync(body("s2", {{kRoom, joined({message("$l0", "@anna:example.org", "!lehre 1")})}}));
+  EXPECT_TRUE(store::lessons(*store_, kRoom).empty());
+  sync(body("s3", {{kRoom, joined({message("$l1", "@mod:example.org", "!lehre 1")})}}));
+  auto lessons = store::lessons(*store_, kRoom);
+  ASSERT_EQ(lessons.size(), 1U);
+  EXPECT_EQ(lessons[0].state, core::LessonState::identified);
+  EXPECT_EQ(lessons[0].sources, 2);
+  EXPECT_EQ(lessons[0].cities, std::vector<std::string>{"Köln"});
+  const std::string id = std::to_string(lessons[0].id);
+  sync(body("s4", {{kRoom, joined({message("$m", "@mod:example.org",
+                                           "!maßnahme L" + id +
+                                               " 15.12.2026 Gesundheitsamt: Lager anlegen")})}}));
+  lessons = store::lessons(*store_, kRoom);
+  EXPECT_EQ(lessons[0].state, core::LessonState::action);
+  EXPECT_EQ(lessons[0].owner, "Gesundheitsamt");
+  EXPECT_EQ(lessons[0].action, "Lager anlegen");
+  EXPECT_EQ(lessons[0].due,
+            std::chrono::year_month_day{std::chrono::year{2026} / std::chrono::December / 15});
+  sync(body(
+      "s5",
+      {{kRoom, joined({message("$g", "@mod:example.org", "!gelernt L" + id),
+                       message("$g2", "@mod:example.org", "!gelernt L" + id),
+                       message("$x", "@mod:example.org", "!maßnahme L" + id + " morgen Amt: x"),
+                       message("$ls", "@anna:example.org", "!lehren")})}}));
+  EXPECT_EQ(store::lesson(*store_, lessons[0].id)->state, core::LessonState::learned);
+  const auto notices = notices_in(kRoom);
+  ASSERT_EQ(notices.size(), 8U);
+  EXPECT_NE(notices[1].find("Moderation"), std::string::npos);  // anna's !lehre refused
+  EXPECT_EQ(notices[2].rfind("Lehre L" + id + " festgehalten: „Masken", 0), 0U) << notices[2];
+  EXPECT_EQ(notices[3],
+            "Maßnahme für L" + id + ": Lager anlegen – Gesundheitsamt, bis 15.12.2026.");
+  EXPECT_NE(notices[4].find("ist jetzt eine gelernte Lehre"), std::string::npos);
+  EXPECT_EQ(notices[5], "L" + id + " ist schon als gelernt vermerkt.");
+  EXPECT_EQ(notices[6], "„morgen“ ist kein Datum. Bitte so: 15.12.2026, 15.12. oder 2026-12-15.");
+  EXPECT_NE(notices[7].find("– gelernt"), std::string::npos) << notices[7];
+}
+
+TEST_F(DispatcherTest, ALessonFromAReplyToAContribution) {
+  seed_room(kRoom);
+  sync(body("s1", {{kRoom, joined({message("$a", "@anna:example.org",
+                                           "Bürgertelefon war völlig überlastet #problem")})}}));
+  json reply = message("$r", "@mod:example.org", "!lehre Hotline skalieren");
+  reply["content"]["m.relates_to"] = {{"m.in_reply_to", {{"event_id", "$a"}}}};
+  json not_collected = message("$r2", "@mod:example.org", "!lehre");
+  not_collected["content"]["m.relates_to"] = {{"m.in_reply_to", {{"event_id", "$nothing"}}}};
+  sync(body("s2", {{kRoom, joined({reply, not_collected})}}));
+  const auto lessons = store::lessons(*store_, kRoom);
+  ASSERT_EQ(lessons.size(), 1U);
+  EXPECT_EQ(lessons[0].title, "Hotline skalieren");
+  const auto notices = notices_in(kRoom);
+  ASSERT_EQ(notices.size(), 2U);
+  EXPECT_EQ(notices[1], "Die Nachricht, auf die Sie antworten, ist kein gesammelter Beitrag.");
+}
+
+TEST_F(DispatcherTest, TheWeeklyDigestIsPostedOnceAtItsTimeAndNotAgainAfterARestart) {
+  seed_room(kRoom);
+  digests_.schedule =
+      core::WeeklySchedule{std::chrono::Monday, std::chrono::hours(9), digests_.zone};
+  restart();
+  now_ms_ = kMonday0900 - 48 * kHour;  // Saturday: the schedule is seen for the first time
+  ASSERT_EQ(dispatcher_->next_wakeup(), core::TimePoint(std::chrono::milliseconds(kMonday0900)));
+  sync(body("s1", {{kRoom, joined({message("$a", "@anna:example.org", "Funk fiel aus #problem",
+                                           "m.text", kMonday0900 - 47 * kHour)})}}));
+  now_ms_ = kMonday0900 - 1;
+  dispatcher_->tick();
+  EXPECT_TRUE(notices_in(kNetwork).empty());
+  now_ms_ = kMonday0900;
+  dispatcher_->tick();
+  auto notices = notices_in(kNetwork);
+  ASSERT_EQ(notices.size(), 1U);
+  EXPECT_EQ(notices[0].rfind("Digest des Netzwerks · 13.11.2023 – 19.11.2023", 0), 0U)
+      << notices[0];
+  EXPECT_NE(notices[0].find("1 Beitrag von 1 Person aus 1 Stadt: Köln."), std::string::npos);
+  EXPECT_TRUE(notices_in(kRoom).empty());  // room digests are not configured
+  dispatcher_->tick();
+  restart();
+  dispatcher_->tick();
+  EXPECT_EQ(notices_in(kNetwork).size(), 1U);
+  EXPECT_EQ(dispatcher_->next_wakeup(),
+            core::TimePoint(std::chrono::milliseconds(kMonday0900 + 7 * 24 * kHour)));
+}
+
+TEST_F(DispatcherTest, AWeeklyDigestMissedDuringAnOutageIsPostedOnceOnRestart) {
+  seed_room(kRoom);
+  digests_.schedule =
+      core::WeeklySchedule{std::chrono::Monday, std::chrono::hours(9), digests_.zone};
+  digests_.room_digests = true;
+  restart();
+  now_ms_ = kMonday0900 - 48 * kHour;
+  dispatcher_->next_wakeup();
+  // Down from Sunday to Wednesday after the slot.
+  now_ms_ = kMonday0900 + 50 * kHour;
+  restart();
+  EXPECT_EQ(dispatcher_->next_wakeup(), core::TimePoint(std::chrono::milliseconds(now_ms_)));
+  dispatcher_->tick();
+  dispatcher_->tick();
+  EXPECT_EQ(notices_in(kNetwork).size(), 1U);
+  EXPECT_EQ(notices_in(kRoom).size(), 1U);
+  EXPECT_EQ(notices_in(kLeipzig).size(), 1U);
+  EXPECT_EQ(notices_in(kRoom)[0].rfind("Digest für Köln · 13.11.2023 – 19.11.2023", 0), 0U);
+}
+
+TEST_F(DispatcherTest, AFreshInstallDoesNotPostLastWeeksDigest) {
+  seed_room(kRoom);
+  digests_.schedule =
+      core::WeeklySchedule{std::chrono::Monday, std::chrono::hours(9), digests_.zone};
+  restart();
+  now_ms_ = kMonday0900 + 2 * kHour;  // first start, two hours after a slot
+  dispatcher_->tick();
+  EXPECT_TRUE(notices_in(kNetwork).empty());
+  EXPECT_EQ(dispatcher_->next_wakeup(),
+            core::TimePoint(std::chrono::milliseconds(kMonday0900 + 7 * 24 * kHour)));
 }
 
 }  // namespace

@@ -250,6 +250,9 @@ TEST(Answer, GermanHelpListsEveryCommandByGroup) {
             "!status – zeigt, welche Runde läuft, in welcher Phase sie ist und wie viel Zeit noch "
             "bleibt\n"
             "!vorlagen – listet die verfügbaren Vorlagen für Reflexionsrunden auf\n"
+            "!digest [seit <Datum> | runde | <Tage> Tage] – fasst zusammen, was gesammelt wurde "
+            "(Standard: die letzten 7 Tage); im Netzwerkraum für alle Städte\n"
+            "!lehren – listet die festgehaltenen Lehren und ihre Maßnahmen auf\n"
             "!meine – zeigt Ihnen Ihre Beiträge (in einer Direktnachricht an den Bot)\n"
             "!vergessen – löscht nach Ihrer Bestätigung (!vergessen bestätigen) alle Ihre "
             "Beiträge und Stimmen\n"
@@ -266,6 +269,11 @@ TEST(Answer, GermanHelpListsEveryCommandByGroup) {
             "!fortsetzen – setzt eine pausierte Runde fort\n"
             "!verlängern <Minuten> – verlängert die laufende Phase\n"
             "!ende – beendet die Runde und fasst die Beiträge zusammen\n"
+            "!lehre <Nr.> [Titel] – hält eine Gruppe aus dem letzten Digest (oder, als Antwort, "
+            "einen Beitrag) als Lehre fest\n"
+            "!maßnahme L<Nr> <Datum> <Verantwortlich>: <Maßnahme> – gibt einer Lehre eine "
+            "Maßnahme mit Verantwortlichen und Termin\n"
+            "!gelernt L<Nr> – vermerkt eine Lehre als gelernt (Maßnahme geprüft)\n"
             "\n"
             "Beiträge sammeln: Während einer Runde zählt jede Nachricht in diesem Raum als "
             "Beitrag. Außerhalb einer Runde sammelt der Bot Nachrichten mit einem Schlagwort wie "
@@ -367,6 +375,87 @@ TEST(ParseStartArgs, ABareYearEndsTheTopicNotThePhaseLength) {
   EXPECT_EQ(with_length->topic, "Hochwasser 2021");
   EXPECT_EQ(with_length->phase_length, std::chrono::minutes(20));
   EXPECT_FALSE(parse_start_args(*parse_command("!runde aar 2021")));  // no topic: a bad length
+}
+
+TEST(DigestCommands, NamesInGermanAndEnglishWithAndWithoutUmlauts) {
+  EXPECT_EQ(parse_command("!digest")->kind, CommandKind::digest);
+  EXPECT_EQ(parse_command("!Überblick")->kind, CommandKind::digest);
+  EXPECT_EQ(parse_command("!ueberblick")->kind, CommandKind::digest);
+  EXPECT_EQ(parse_command("!lehren")->kind, CommandKind::lessons);
+  EXPECT_EQ(parse_command("!lessons")->kind, CommandKind::lessons);
+  EXPECT_EQ(parse_command("!lehre 2")->kind, CommandKind::lesson);
+  EXPECT_EQ(parse_command("!Maßnahme")->kind, CommandKind::action);
+  EXPECT_EQ(parse_command("!massnahme")->kind, CommandKind::action);
+  EXPECT_EQ(parse_command("!action")->kind, CommandKind::action);
+  EXPECT_EQ(parse_command("!gelernt L2")->kind, CommandKind::learned);
+  EXPECT_EQ(parse_command("!learned L2")->kind, CommandKind::learned);
+  for (const char* moderator : {"!lehre 1", "!maßnahme", "!gelernt L1"}) {
+    EXPECT_TRUE(is_moderator_command(*parse_command(moderator))) << moderator;
+  }
+  for (const char* everyone : {"!digest", "!lehren"}) {
+    EXPECT_FALSE(is_moderator_command(*parse_command(everyone))) << everyone;
+  }
+}
+
+TEST(DigestCommands, DigestArguments) {
+  using namespace std::chrono;
+  const year_month_day today = 2026y / November / 26;
+  auto args = [&](const char* line) { return parse_digest_args(*parse_command(line), today); };
+  EXPECT_EQ(args("!digest")->kind, DigestArgs::Kind::days);
+  EXPECT_EQ(args("!digest")->days, 7);
+  EXPECT_EQ(args("!digest 14 Tage")->days, 14);
+  EXPECT_EQ(args("!digest 30 days")->days, 30);
+  EXPECT_EQ(args("!digest 3")->days, 3);
+  EXPECT_EQ(args("!digest 21d")->days, 21);
+  ASSERT_TRUE(args("!digest seit 1.11.2026").has_value());
+  EXPECT_EQ(args("!digest seit 1.11.2026")->kind, DigestArgs::Kind::since);
+  EXPECT_EQ(args("!digest since 2026-11-01")->since, 2026y / November / 1);
+  ASSERT_TRUE(args("!digest seit 1.11.").has_value());
+  EXPECT_EQ(args("!digest seit 1.11.")->since, 2026y / November / 1);
+  ASSERT_TRUE(args("!digest seit 27.11.").has_value());
+  EXPECT_EQ(args("!digest seit 27.11.")->since, 2025y / November / 27);
+  EXPECT_EQ(args("!digest runde")->kind, DigestArgs::Kind::round);
+  EXPECT_FALSE(args("!digest runde")->round.has_value());
+  EXPECT_EQ(args("!digest round 12")->round, 12);
+  for (const char* bad : {"!digest gestern", "!digest 0", "!digest 400", "!digest 5 Wochen",
+                          "!digest seit", "!digest seit morgen", "!digest seit 1.12.2026",
+                          "!digest runde x", "!digest 1 2 3", "!digest 5x"}) {
+    EXPECT_FALSE(args(bad).has_value()) << bad;
+  }
+}
+
+TEST(DigestCommands, LessonActionAndLearnedArguments) {
+  using namespace std::chrono;
+  const year_month_day today = 2026y / November / 26;
+  auto lesson = parse_lesson_args(*parse_command("!lehre 2 Schutzausrüstung  zentral lagern"));
+  EXPECT_EQ(lesson.group, 2);
+  EXPECT_EQ(lesson.title, "Schutzausrüstung  zentral lagern");
+  lesson = parse_lesson_args(*parse_command("!lehre Hotline skalieren"));
+  EXPECT_FALSE(lesson.group.has_value());
+  EXPECT_EQ(lesson.title, "Hotline skalieren");
+
+  const auto action = parse_action_args(
+      *parse_command("!maßnahme L3 15.12.2026 Gesundheitsamt Köln: Lager für acht Wochen"), today);
+  ASSERT_TRUE(std::holds_alternative<ActionArgs>(action));
+  const auto& a = std::get<ActionArgs>(action);
+  EXPECT_EQ(a.lesson, 3);
+  EXPECT_EQ(a.due, 2026y / December / 15);
+  EXPECT_EQ(a.owner, "Gesundheitsamt Köln");
+  EXPECT_EQ(a.action, "Lager für acht Wochen");
+  const auto bad_date =
+      parse_action_args(*parse_command("!maßnahme L3 nächste-Woche Amt: x"), today);
+  ASSERT_TRUE(std::holds_alternative<ActionError>(bad_date));
+  EXPECT_EQ(std::get<ActionError>(bad_date).bad_date, "nächste-Woche");
+  for (const char* usage : {"!maßnahme", "!maßnahme L3", "!maßnahme X 15.12.2026 Amt: x",
+                            "!maßnahme L3 15.12.2026 Amt x", "!maßnahme L3 15.12.2026 : x",
+                            "!maßnahme L3 15.12.2026 Amt:"}) {
+    const auto parsed = parse_action_args(*parse_command(usage), today);
+    ASSERT_TRUE(std::holds_alternative<ActionError>(parsed)) << usage;
+    EXPECT_TRUE(std::get<ActionError>(parsed).bad_date.empty()) << usage;
+  }
+  EXPECT_EQ(parse_learned_args(*parse_command("!gelernt L4")), 4);
+  EXPECT_FALSE(parse_learned_args(*parse_command("!gelernt")).has_value());
+  EXPECT_FALSE(parse_learned_args(*parse_command("!gelernt L4 L5")).has_value());
 }
 
 }  // namespace

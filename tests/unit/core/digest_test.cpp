@@ -26,8 +26,14 @@ const TimeZone& berlin() {
 DigestItem item(std::string id, std::string city, std::string author, std::string body,
                 std::vector<std::string> tags, std::string phase, int votes, TimePoint when,
                 bool current = true) {
-  return DigestItem{std::move(id), std::move(city),  std::move(author), std::move(body),
-                    std::move(tags), std::move(phase), votes,           when,
+  return DigestItem{std::move(id),
+                    std::move(city),
+                    std::move(author),
+                    std::move(body),
+                    std::move(tags),
+                    std::move(phase),
+                    votes,
+                    when,
                     current};
 }
 
@@ -53,11 +59,12 @@ std::vector<DigestItem> november_items() {
       item("$3", "Dresden", "p3",
            "Schutzausrüstung: wir haben Masken bei dubiosen Händlern bestellt, teuer und schlecht.",
            {}, "Bestandsaufnahme", 0, at(day, 9h, 10min)),
-      item("$4", "Köln", "p4", "Das Bürgertelefon war in der ersten Woche völlig überlastet. #frust",
-           {"frust"}, "Bestandsaufnahme", 0, at(day, 9h, 15min)),
+      item("$4", "Köln", "p4",
+           "Das Bürgertelefon war in der ersten Woche völlig überlastet. #frust", {"frust"},
+           "Bestandsaufnahme", 0, at(day, 9h, 15min)),
       item("$5", "Leipzig", "p5",
-           "Unsere Hotline brauchte doppelt so viel Personal, die Anrufe stapelten sich.", {}, "", 0,
-           at(day, 9h, 20min)),
+           "Unsere Hotline brauchte doppelt so viel Personal, die Anrufe stapelten sich.", {}, "",
+           0, at(day, 9h, 20min)),
       item("$6", "Köln", "p1",
            "Stolz auf das Team im Gesundheitsamt: alle haben zusammengehalten. #stolz", {"stolz"},
            "Ausblick", 3, at(day, 9h, 25min)),
@@ -184,8 +191,9 @@ TEST(Digest, RanksByCitiesThenParticipantsThenVotesThenGrowth) {
                          std::move(body), {}, "", votes, at(day, 10h, minutes(n)), current));
   };
   // Two cities, many contributions and votes.
-  for (int i = 0; i < 6; ++i) add(i % 2 ? "Kiel" : "Mainz", "a" + std::to_string(i),
-                                  "Impfzentrum Termine Buchung Impfzentrum", 5);
+  for (int i = 0; i < 6; ++i)
+    add(i % 2 ? "Kiel" : "Mainz", "a" + std::to_string(i),
+        "Impfzentrum Termine Buchung Impfzentrum", 5);
   // Three cities, few contributions: ranks first (breadth).
   add("Kiel", "b1", "Schulen Kitas Notbetreuung Schulen", 0);
   add("Mainz", "b2", "Schulen Kitas Notbetreuung Eltern", 0);
@@ -243,8 +251,8 @@ TEST(Digest, QuoteTextIsOneLineWithoutBidiControlsAndCutAtAWord) {
 
 // Every tag in the HTML is one the renderer writes itself.
 void expect_only_own_tags(const std::string& html) {
-  static const std::set<std::string> allowed = {"h3", "/h3", "h4", "/h4", "p",  "/p",
-                                                "ol", "/ol", "ul", "/ul", "li", "/li",
+  static const std::set<std::string> allowed = {"h3",     "/h3",     "h4", "/h4", "p",  "/p",
+                                                "ol",     "/ol",     "ul", "/ul", "li", "/li",
                                                 "strong", "/strong", "em", "/em", "br"};
   for (std::size_t i = html.find('<'); i != std::string::npos; i = html.find('<', i + 1)) {
     std::size_t end = i + 1;
@@ -301,12 +309,12 @@ TEST(Digest, LargeDigestsAreSplitBelowTheLimitWithContinuedNumbering) {
   }
   std::vector<DigestItem> items;
   const sys_days day = 2026y / November / 20;
-  const std::vector<std::string> topics = {"Masken",  "Hotline", "Impfzentrum", "Schulen",
+  const std::vector<std::string> topics = {"Masken",  "Hotline",  "Impfzentrum", "Schulen",
                                            "Laptops", "Soldaten", "Pflegeheime", "Datenschutz"};
   for (std::size_t t = 0; t < topics.size(); ++t) {
     for (int k = 0; k < 2; ++k) {
-      items.push_back(item("$" + std::to_string(t) + "-" + std::to_string(k),
-                           k ? "Kiel" : "Mainz", "p" + std::to_string(t * 2 + k),
+      items.push_back(item("$" + std::to_string(t) + "-" + std::to_string(k), k ? "Kiel" : "Mainz",
+                           "p" + std::to_string(t * 2 + k),
                            topics[t] + " " + topics[t] + " " + std::string(300, 'z'), {}, "", 0,
                            at(day, 10h, minutes(t * 2 + k))));
     }
@@ -321,9 +329,9 @@ TEST(Digest, LargeDigestsAreSplitBelowTheLimitWithContinuedNumbering) {
   for (std::size_t i = 0; i < notices.size(); ++i) {
     const Notice& notice = notices[i];
     EXPECT_LT(json_escaped_size(notice.text) + json_escaped_size(notice.html) + 4096, kLimit);
-    EXPECT_NE(notice.text.find("Teil " + std::to_string(i + 1) + "/" +
-                               std::to_string(notices.size())),
-              std::string::npos);
+    EXPECT_NE(
+        notice.text.find("Teil " + std::to_string(i + 1) + "/" + std::to_string(notices.size())),
+        std::string::npos);
     expect_only_own_tags(notice.html);
     // Balanced lists in every part.
     auto count = [&](const std::string& s) {

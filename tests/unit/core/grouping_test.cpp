@@ -43,9 +43,9 @@ TEST(TextAnalyzer, AddsDomainConceptsSoThatWordsWithoutACommonStemMeet) {
   TextAnalyzer analyzer;
   EXPECT_EQ(concepts(analyzer, "FFP2-Masken"),
             (std::vector<std::string>{"schutzausruestung", "schutzausruestung"}));
-  EXPECT_EQ(concepts(analyzer, "Schutzausrüstung"), (std::vector<std::string>{"schutzausruestung"}));
-  EXPECT_EQ(concepts(analyzer, "Die Hotline war überlastet"),
-            concepts(analyzer, "Bürgertelefon"));
+  EXPECT_EQ(concepts(analyzer, "Schutzausrüstung"),
+            (std::vector<std::string>{"schutzausruestung"}));
+  EXPECT_EQ(concepts(analyzer, "Die Hotline war überlastet"), concepts(analyzer, "Bürgertelefon"));
   EXPECT_EQ(concepts(analyzer, "Quarantaene"), (std::vector<std::string>{"quarantaene"}));
   EXPECT_TRUE(concepts(analyzer, "Heute scheint die Sonne").empty());
 }
@@ -63,9 +63,10 @@ TEST(TextAnalyzer, FoldsInflectionsUmlautsAndTypedUmlautsIntoOneTerm) {
 
 TEST(TextAnalyzer, DropsStopWordsNumbersLinksMentionsAndCode) {
   TextAnalyzer analyzer;
-  const auto terms = stems(analyzer,
-                           "Wir haben das 2020 bei https://example.org/x?y=1 mit @alice:example.org "
-                           "und `rm -rf` gelernt, mail an a.b@stadt.de");
+  const auto terms =
+      stems(analyzer,
+            "Wir haben das 2020 bei https://example.org/x?y=1 mit @alice:example.org "
+            "und `rm -rf` gelernt, mail an a.b@stadt.de");
   EXPECT_EQ(terms, (std::vector<std::string>{"gelernt", "mail"}));
 }
 
@@ -190,7 +191,8 @@ Quality evaluate(const Labelled& fixture, const DigestRequest& request) {
   }
   Quality q;
   q.groups = digest.groups.size();
-  q.precision = predicted == 0 ? 0 : static_cast<double>(true_positive) / static_cast<double>(predicted);
+  q.precision =
+      predicted == 0 ? 0 : static_cast<double>(true_positive) / static_cast<double>(predicted);
   q.recall = actual == 0 ? 0 : static_cast<double>(true_positive) / static_cast<double>(actual);
   return q;
 }
@@ -202,9 +204,10 @@ TEST(GroupingQuality, PairwisePrecisionAndRecallOnTheLabelledFixture) {
   const Labelled fixture = load_fixture();
   ASSERT_GE(fixture.items.size(), 200U);
   const Quality q = evaluate(fixture, DigestRequest{});
-  std::printf("grouping on %zu labelled contributions: %zu groups, pairwise precision %.3f, "
-              "recall %.3f\n",
-              fixture.items.size(), q.groups, q.precision, q.recall);
+  std::printf(
+      "grouping on %zu labelled contributions: %zu groups, pairwise precision %.3f, "
+      "recall %.3f\n",
+      fixture.items.size(), q.groups, q.precision, q.recall);
   RecordProperty("precision", std::to_string(q.precision));
   RecordProperty("recall", std::to_string(q.recall));
   EXPECT_GE(q.precision, kPrecisionFloor);

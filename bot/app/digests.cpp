@@ -1,0 +1,389 @@
+#include "app/digests.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+
+#include "core/lesson.hpp"
+#include "core/texts.hpp"
+#include "store/digests.hpp"
+
+namespace reflexbot::app {
+namespace {
+
+using core::CommandKind;
+using core::TimePoint;
+using namespace std::chrono_literals;
+
+constexpr std::size_t kMaxTitleBytes = 200;
+constexpr std::size_t kMaxListed = 50;
+
+std::int64_t to_ms(TimePoint time) { return time.time_since_epoch().count(); }
+
+core::Notice text_notice(std::string_view text) {
+  return core::Notice{std::string(text), core::html_escape(text)};
+}
+
+std::string count_text(int n, std::string_view one, std::string_view many) {
+  if (n == 1) return std::string(one);
+  return core::fill(many, {core::plain("n", std::to_string(n))}).text;
+}
+
+}  // namespace
+
+Digests::Digests(store::Store& store, DigestSettings settings)
+    : store_(store), settings_(std::move(settings)) {}
+
+bool Digests::is_network(const std::string& room_id) const {
+  return !settings_.network_room.empty() && room_id == settings_.network_room;
+}
+
+std::string Digests::city_of(const store::RoomRecord& room) const {
+  if (auto it = settings_.cities.find(room.room_id); it != settings_.cities.end()) {
+    return it->second;
+  }
+  return room.name.empty() ? room.room_id : room.name;
+}
+
+std::string Digests::phase_title(const std::string& template_key,
+                                 const std::string& phase_key) const {
+  if (phase_key.empty()) return {};
+  for (const auto& tmpl : settings_.templates) {
+    if (tmpl.key != template_key) continue;
+    for (const auto& phase : tmpl.phases) {
+      if (phase.key != phase_key) continue;
+      const std::string& title = phase.title.in(settings_.language);
+      return title.empty() ? phase_key : title;
+    }
+  }
+  return phase_key;
+}
+
+std::chrono::year_month_day Digests::today(TimePoint now) const {
+  const auto local = settings_.zone.to_local(std::chrono::floor<std::chrono::seconds>(now));
+  return std::chrono::year_month_day{std::chrono::floor<std::chrono::days>(local)};
+}
+
+Digests::Result Digests::build(const std::string& room, TimePoint from, TimePoint to,
+                               TimePoint now) {
+  const std::string scope_room = room.empty() || is_network(room) ? std::string() : room;
+  Result result;
+  auto add = [&](std::vector<store::DigestRow> rows, bool current) {
+    for (auto& row : rows) {
+      row.item.phase = phase_title(row.template_key, row.phase_key);
+      row.item.current = current;
+      result.items.push_back(std::move(row.item));
+    }
+  };
+  add(store::digest_rows(store_, scope_room, from, to), true);
+  add(store::digest_rows(store_, scope_room, from - (to - from), from), false);
+
+  core::DigestRequest request;
+  request.language = settings_.language;
+  if (!scope_room.empty()) {
+    auto record = store_.room(scope_room);
+    store::RoomRecord fallback;
+    fallback.room_id = scope_room;
+    request.scope = city_of(record ? *record : fallback);
+  }
+  request.from = from;
+  request.to = to;
+  request.now = now;
+  request.zone = settings_.zone;
+  request.top = static_cast<std::size_t>(settings_.top);
+  request.vocabulary = &settings_.vocabulary;
+  const auto lessons = store::lessons(store_, scope_room);
+  result.digest = core::build_digest(result.items, lessons, request);
+  result.notices = core::render_digest(result.digest, result.items, settings_.max_event_bytes);
+  for (const std::uint32_t id : result.digest.lessons) {
+    std::vector<std::string> events;
+    for (const std::size_t index : result.digest.groups[id].members) {
+      if (result.items[index].current) events.push_back(result.items[index].id);
+    }
+    result.lesson_groups.push_back(std::move(events));
+  }
+  return result;
+}
+
+void Digests::post(const std::string& room_id, const Result& result,
+                   const matrix::Event* reply_to, const std::string& key, BatchContext context) {
+  for (std::size_t i = 0; i < result.notices.size(); ++i) {
+    context.out.notice(room_id, result.notices[i], i == 0 ? reply_to : nullptr,
+                       key + "/" + std::to_string(i));
+  }
+  store::save_digest_groups(store_, room_id, result.lesson_groups);
+}
+
+bool Digests::handle_command(const core::Command& command, const matrix::Event& event,
+                             const store::RoomRecord& room, BatchContext context) {
+  switch (command.kind) {
+    case CommandKind::digest:
+      on_digest(command, event, room, context);
+      return true;
+    case CommandKind::lessons:
+      on_lessons(event, room, context);
+      return true;
+    case CommandKind::lesson:
+    case CommandKind::action:
+    case CommandKind::learned:
+      if (!settings_.is_moderator || !settings_.is_moderator(room, event.sender)) {
+        context.out.notice(room.room_id,
+                           text_notice(core::texts(settings_.language).round.not_moderator),
+                           &event, event.event_id + "/reply");
+        return true;
+      }
+      if (command.kind == CommandKind::lesson) on_lesson(command, event, room, context);
+      if (command.kind == CommandKind::action) on_action(command, event, room, context);
+      if (command.kind == CommandKind::learned) on_learned(command, event, room, context);
+      return true;
+    default:
+      return false;
+  }
+}
+
+void Digests::on_digest(const core::Command& command, const matrix::Event& event,
+                        const store::RoomRecord& room, BatchContext context) {
+  const auto& t = core::texts(settings_.language).lesson;
+  const std::string key = event.event_id + "/reply";
+  const auto args = core::parse_digest_args(command, today(context.now));
+  if (!args) {
+    context.out.notice(room.room_id, text_notice(t.usage_digest), &event, key);
+    return;
+  }
+  TimePoint from = context.now - std::chrono::days(args->days);
+  TimePoint to = context.now + 1ms;
+  if (args->kind == core::DigestArgs::Kind::since) {
+    from = std::chrono::time_point_cast<std::chrono::milliseconds>(
+        settings_.zone.to_utc(std::chrono::local_days{args->since}));
+  } else if (args->kind == core::DigestArgs::Kind::round) {
+    const auto span = args->round ? store::round_span(store_, *args->round)
+                                  : store::last_round(store_, room.room_id);
+    if (!span || (span->room_id != room.room_id && !is_network(room.room_id))) {
+      context.out.notice(room.room_id, text_notice(t.no_round), &event, key);
+      return;
+    }
+    from = span->started_at;
+    to = span->ended_at.time_since_epoch().count() > 0 ? span->ended_at + 1ms : to;
+    // A round's digest covers the round's room, also when asked for in the network room.
+    const Result result = build(span->room_id, from, to, context.now);
+    post(room.room_id, result, &event, event.event_id + "/digest", context);
+    return;
+  }
+  spdlog::info("digest for {} on request ({})", room.room_id, event.event_id);
+  const Result result = build(room.room_id, from, to, context.now);
+  post(room.room_id, result, &event, event.event_id + "/digest", context);
+}
+
+void Digests::on_lesson(const core::Command& command, const matrix::Event& event,
+                        const store::RoomRecord& room, BatchContext context) {
+  const auto& t = core::texts(settings_.language).lesson;
+  const std::string key = event.event_id + "/reply";
+  auto reply = [&](const core::Notice& notice) {
+    context.out.notice(room.room_id, notice, &event, key);
+  };
+  const core::LessonArgs args = core::parse_lesson_args(command);
+  std::vector<std::string> sources;
+  const auto* message = std::get_if<matrix::RoomMessage>(&event.content);
+  const std::string reply_to =
+      message != nullptr && message->relates_to ? message->relates_to->in_reply_to : "";
+  if (!reply_to.empty() && !args.group) {
+    if (!store_.contribution(reply_to)) {
+      reply(text_notice(t.not_contribution));
+      return;
+    }
+    sources.push_back(reply_to);
+  } else if (args.group) {
+    sources = store::digest_group(store_, room.room_id, *args.group);
+    if (sources.empty()) {
+      if (!store::has_digest_groups(store_, room.room_id)) {
+        reply(text_notice(t.no_digest_yet));
+      } else {
+        reply(core::fill(t.no_group, {core::plain("n", std::to_string(*args.group))}));
+      }
+      return;
+    }
+  } else {
+    reply(text_notice(t.usage_lesson));
+    return;
+  }
+
+  // The title: as given, else the key words the sources share.
+  std::string title(core::truncate_utf8(args.title, kMaxTitleBytes));
+  if (title.empty()) {
+    std::vector<core::DigestItem> items;
+    for (const auto& id : sources) {
+      if (auto c = store_.contribution(id)) {
+        items.push_back(core::DigestItem{c->event_id, c->city, c->author, c->body, c->tags, "", 0,
+                                         c->written_at, true});
+      }
+    }
+    core::DigestRequest request;
+    request.vocabulary = &settings_.vocabulary;
+    const core::Digest digest = core::build_digest(items, {}, request);
+    const core::DigestGroup* largest = nullptr;
+    for (const auto& group : digest.groups) {
+      if (largest == nullptr || group.current > largest->current) largest = &group;
+    }
+    if (largest != nullptr) title = largest->title();
+    if (title.empty() && !items.empty()) title = core::quote_text(items.front().body, 60);
+  }
+  const std::int64_t id = store::create_lesson(store_, room.room_id, title, sources, context.now);
+  spdlog::info("lesson L{} identified in {} from {} contributions", id, room.room_id,
+               sources.size());
+  const auto& d = core::texts(settings_.language).digest;
+  reply(core::fill(t.created, {core::plain("id", std::to_string(id)), core::plain("title", title),
+                               core::plain("sources", count_text(static_cast<int>(sources.size()),
+                                                                 d.contributions_one,
+                                                                 d.contributions_many))}));
+}
+
+void Digests::on_action(const core::Command& command, const matrix::Event& event,
+                        const store::RoomRecord& room, BatchContext context) {
+  const auto& t = core::texts(settings_.language).lesson;
+  const std::string key = event.event_id + "/reply";
+  auto reply = [&](const core::Notice& notice) {
+    context.out.notice(room.room_id, notice, &event, key);
+  };
+  const auto parsed = core::parse_action_args(command, today(context.now));
+  if (const auto* error = std::get_if<core::ActionError>(&parsed)) {
+    if (error->bad_date.empty()) {
+      reply(text_notice(t.usage_action));
+    } else {
+      reply(core::fill(t.bad_date, {core::plain("given", error->bad_date)}));
+    }
+    return;
+  }
+  const auto& args = std::get<core::ActionArgs>(parsed);
+  const auto lesson = store::lesson(store_, args.lesson);
+  if (!lesson || (lesson->room_id != room.room_id && !is_network(room.room_id))) {
+    reply(core::fill(t.unknown, {core::plain("id", std::to_string(args.lesson))}));
+    return;
+  }
+  if (lesson->state == core::LessonState::learned) {
+    reply(core::fill(t.already_learned, {core::plain("id", std::to_string(lesson->id))}));
+    return;
+  }
+  const std::string action(core::truncate_utf8(args.action, kMaxTitleBytes * 2));
+  const std::string owner(core::truncate_utf8(args.owner, kMaxTitleBytes));
+  store::set_action(store_, lesson->id, action, owner, args.due, context.now);
+  const auto& d = core::texts(settings_.language).digest;
+  const std::string date = settings_.language == core::Language::de ? core::german_date(args.due)
+                                                                     : core::iso_date(args.due);
+  reply(core::fill(t.action_set,
+                   {core::plain("id", std::to_string(lesson->id)), core::plain("action", action),
+                    core::plain("owner", owner),
+                    core::plain("due", core::fill(d.due, {core::plain("date", date)}).text)}));
+}
+
+void Digests::on_learned(const core::Command& command, const matrix::Event& event,
+                         const store::RoomRecord& room, BatchContext context) {
+  const auto& t = core::texts(settings_.language).lesson;
+  const std::string key = event.event_id + "/reply";
+  auto reply = [&](const core::Notice& notice) {
+    context.out.notice(room.room_id, notice, &event, key);
+  };
+  const auto id = core::parse_learned_args(command);
+  if (!id) {
+    reply(text_notice(t.usage_learned));
+    return;
+  }
+  const auto lesson = store::lesson(store_, *id);
+  if (!lesson || (lesson->room_id != room.room_id && !is_network(room.room_id))) {
+    reply(core::fill(t.unknown, {core::plain("id", std::to_string(*id))}));
+    return;
+  }
+  if (lesson->state == core::LessonState::learned) {
+    reply(core::fill(t.already_learned, {core::plain("id", std::to_string(*id))}));
+    return;
+  }
+  store::mark_learned(store_, *id, context.now);
+  reply(core::fill(t.learned,
+                   {core::plain("id", std::to_string(*id)), core::plain("title", lesson->title)}));
+}
+
+void Digests::on_lessons(const matrix::Event& event, const store::RoomRecord& room,
+                         BatchContext context) {
+  const auto& t = core::texts(settings_.language).lesson;
+  const bool network = is_network(room.room_id);
+  const auto all = store::lessons(store_, network ? std::string() : room.room_id);
+  core::Notice notice;
+  if (all.empty()) {
+    notice = text_notice(t.list_none);
+  } else {
+    const std::string_view heading = network ? t.list_network : t.list_room;
+    notice.text = std::string(heading);
+    notice.html = "<p>" + core::html_escape(heading) + "</p><ul>";
+    const auto& d = core::texts(settings_.language).digest;
+    const auto day = today(context.now);
+    for (std::size_t i = 0; i < all.size() && i < kMaxListed; ++i) {
+      const core::Lesson& lesson = all[i];
+      const std::string_view state = lesson.state == core::LessonState::learned ? t.state_learned
+                                     : lesson.state == core::LessonState::action
+                                         ? t.state_action
+                                         : t.state_identified;
+      core::Notice entry = core::fill(t.list_entry, {core::plain("id", std::to_string(lesson.id)),
+                                                     core::plain("title", lesson.title),
+                                                     core::plain("state", std::string(state))});
+      if (lesson.state == core::LessonState::action) {
+        std::string detail = " · " + lesson.action + " – " + lesson.owner;
+        if (lesson.due) {
+          const std::string date = settings_.language == core::Language::de
+                                       ? core::german_date(*lesson.due)
+                                       : core::iso_date(*lesson.due);
+          detail += ", " + core::fill(d.due, {core::plain("date", date)}).text;
+          if (core::is_overdue(lesson, day)) detail += " (" + std::string(d.overdue) + ")";
+        }
+        entry.text += detail;
+        entry.html += core::html_escape(detail);
+      }
+      notice.text += "\n– " + entry.text;
+      notice.html += "<li>" + entry.html + "</li>";
+    }
+    notice.html += "</ul>";
+  }
+  context.out.notice(room.room_id, notice, &event, event.event_id + "/reply");
+}
+
+std::string Digests::schedule_spec() const {
+  return settings_.schedule ? core::schedule_spec(*settings_.schedule) : std::string();
+}
+
+void Digests::tick(BatchContext context) {
+  if (!settings_.schedule) return;
+  const TimePoint since = store::schedule_active_since(store_, schedule_spec(), context.now);
+  const auto slot =
+      core::due_slot(*settings_.schedule, context.now, store::last_digest_slot(store_), since);
+  if (!slot) return;
+  // Whole local days: the `period_days` days before the slot's day (Monday 09:00 → the week
+  // from Monday to Sunday before it), whatever the clocks did in between.
+  const auto slot_day = std::chrono::floor<std::chrono::days>(
+      settings_.zone.to_local(std::chrono::floor<std::chrono::seconds>(*slot)));
+  const auto local_midnight = [&](std::chrono::local_days day) {
+    return std::chrono::time_point_cast<std::chrono::milliseconds>(settings_.zone.to_utc(day));
+  };
+  const TimePoint from = local_midnight(slot_day - std::chrono::days(settings_.period_days));
+  const TimePoint to = local_midnight(slot_day);
+  const std::string key = "digest/" + std::to_string(to_ms(*slot));
+  if (!settings_.network_room.empty()) {
+    const Result result = build(settings_.network_room, from, to, context.now);
+    post(settings_.network_room, result, nullptr, key + "/network", context);
+    spdlog::info("weekly digest of slot {} queued for the network room {} ({} notices)",
+                 to_ms(*slot), settings_.network_room, result.notices.size());
+  }
+  if (settings_.room_digests) {
+    for (const auto& room : settings_.rooms) {
+      if (is_network(room)) continue;
+      const Result result = build(room, from, to, context.now);
+      post(room, result, nullptr, key + "/" + room, context);
+    }
+  }
+  store::record_digest_slot(store_, *slot, context.now);
+}
+
+std::optional<TimePoint> Digests::next_wakeup(TimePoint now) {
+  if (!settings_.schedule) return std::nullopt;
+  const TimePoint since = store::schedule_active_since(store_, schedule_spec(), now);
+  return core::next_digest_time(*settings_.schedule, now, store::last_digest_slot(store_), since);
+}
+
+}  // namespace reflexbot::app

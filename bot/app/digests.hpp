@@ -1,0 +1,90 @@
+#pragma once
+// Digests and lessons in the running bot: `!digest`, `!lehren`, `!lehre`, `!maßnahme`,
+// `!gelernt`, and the weekly digest. Works inside the dispatcher's batch transaction: a digest's
+// notices (outbox), the groups `!lehre <Nr>` refers to and the "posted" mark of a scheduled slot
+// commit together, so a crash never posts a slot twice and a restart after an outage posts the
+// missed one.
+
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "app/outgoing.hpp"
+#include "app/reflection.hpp"
+#include "core/commands.hpp"
+#include "core/digest.hpp"
+#include "core/tags.hpp"
+#include "core/template.hpp"
+#include "core/zone.hpp"
+#include "matrix/events.hpp"
+#include "store/store.hpp"
+
+namespace reflexbot::app {
+
+/// What digests need from the configuration.
+struct DigestSettings {
+  core::Language language = core::Language::de;
+  core::TimeZone zone = core::TimeZone::utc();  ///< dates and "today"
+  std::optional<core::WeeklySchedule> schedule;
+  bool room_digests = false;  ///< the schedule also posts each configured room's digest
+  int period_days = 7;
+  int top = 5;
+  std::string network_room;                    ///< its digest covers every room
+  std::vector<std::string> rooms;              ///< configured rooms (for scheduled room digests)
+  std::map<std::string, std::string> cities;   ///< room id → city
+  std::vector<core::Template> templates;       ///< phase titles
+  core::TagVocabulary vocabulary = core::default_vocabulary();
+  std::function<bool(const store::RoomRecord&, const std::string& user_id)> is_moderator;
+  std::size_t max_event_bytes = 60000;
+};
+
+/// The digest and lesson commands and the weekly schedule.
+class Digests {
+ public:
+  Digests(store::Store& store, DigestSettings settings);
+
+  /// Handles a digest or lesson command; false for any other.
+  bool handle_command(const core::Command& command, const matrix::Event& event,
+                      const store::RoomRecord& room, BatchContext context);
+  /// Posts the scheduled digest if its slot is due and was not posted yet.
+  void tick(BatchContext context);
+  /// The next scheduled slot after `now` (or now, if one is due), if there is a schedule.
+  std::optional<core::TimePoint> next_wakeup(core::TimePoint now);
+
+  /// The digest of `room` (empty or the network room: all rooms) for [from, to), as notices;
+  /// also the groups of its "Neue Lehren" in order, for `!lehre <Nr>`. Used by export too.
+  struct Result {
+    core::Digest digest;
+    std::vector<core::DigestItem> items;
+    std::vector<core::Notice> notices;
+    std::vector<std::vector<std::string>> lesson_groups;
+  };
+  Result build(const std::string& room, core::TimePoint from, core::TimePoint to,
+               core::TimePoint now);
+
+ private:
+  bool is_network(const std::string& room_id) const;
+  std::string city_of(const store::RoomRecord& room) const;
+  std::string phase_title(const std::string& template_key, const std::string& phase_key) const;
+  /// Queues the digest's notices and remembers its groups for the room; `key` makes txn ids.
+  void post(const std::string& room_id, const Result& result, const matrix::Event* reply_to,
+            const std::string& key, BatchContext context);
+  void on_digest(const core::Command& command, const matrix::Event& event,
+                 const store::RoomRecord& room, BatchContext context);
+  void on_lesson(const core::Command& command, const matrix::Event& event,
+                 const store::RoomRecord& room, BatchContext context);
+  void on_action(const core::Command& command, const matrix::Event& event,
+                 const store::RoomRecord& room, BatchContext context);
+  void on_learned(const core::Command& command, const matrix::Event& event,
+                  const store::RoomRecord& room, BatchContext context);
+  void on_lessons(const matrix::Event& event, const store::RoomRecord& room, BatchContext context);
+  std::chrono::year_month_day today(core::TimePoint now) const;
+  std::string schedule_spec() const;
+
+  store::Store& store_;
+  DigestSettings settings_;
+};
+
+}  // namespace reflexbot::app

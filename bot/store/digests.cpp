@@ -1,0 +1,246 @@
+// Digests and lessons in SQLite. Not on the /sync hot path: statements are prepared per call.
+
+#include "store/digests.hpp"
+
+#include <set>
+
+namespace reflexbot::store {
+namespace {
+
+using core::TimePoint;
+
+std::int64_t to_ms(TimePoint time) { return time.time_since_epoch().count(); }
+TimePoint from_ms(std::int64_t ms) { return TimePoint(std::chrono::milliseconds(ms)); }
+
+// Columns of a contribution for a digest: tags as one comma-separated string, votes counted.
+constexpr std::string_view kRowSelect =
+    "SELECT c.event_id, c.city, c.author, c.body, c.written_at, c.room_id, c.phase_key, "
+    "c.round_id, c.via, COALESCE(r.template_key, ''), "
+    "(SELECT group_concat(t.tag, ',') FROM contribution_tags t WHERE t.event_id = c.event_id), "
+    "(SELECT count(*) FROM votes v WHERE v.event_id = c.event_id) "
+    "FROM contributions c LEFT JOIN rounds r ON r.id = c.round_id ";
+
+DigestRow read_row(const Statement& s) {
+  DigestRow row;
+  row.item.id = s.column_text(0);
+  row.item.city = s.column_text(1);
+  row.item.author = s.column_text(2);
+  row.item.body = s.column_text(3);
+  row.item.written_at = from_ms(s.column_int(4));
+  row.room_id = s.column_text(5);
+  row.phase_key = s.column_text(6);
+  if (!s.column_is_null(7)) row.round = s.column_int(7);
+  row.via = s.column_text(8);
+  row.template_key = s.column_text(9);
+  const std::string tags = s.column_text(10);
+  std::size_t start = 0;
+  while (start < tags.size()) {
+    auto comma = tags.find(',', start);
+    if (comma == std::string::npos) comma = tags.size();
+    if (comma > start) row.item.tags.push_back(tags.substr(start, comma - start));
+    start = comma + 1;
+  }
+  row.item.votes = static_cast<int>(s.column_int(11));
+  return row;
+}
+
+std::optional<std::chrono::year_month_day> parse_iso(const std::string& text) {
+  if (text.empty()) return std::nullopt;
+  return core::parse_date(text, std::chrono::year_month_day{std::chrono::year{2000},
+                                                            std::chrono::January,
+                                                            std::chrono::day{1}});
+}
+
+core::Lesson read_lesson(const Statement& s) {
+  core::Lesson lesson;
+  lesson.id = s.column_int(0);
+  lesson.room_id = s.column_text(1);
+  lesson.title = s.column_text(2);
+  lesson.state = core::parse_state(s.column_text(3)).value_or(core::LessonState::identified);
+  lesson.action = s.column_text(4);
+  lesson.owner = s.column_text(5);
+  lesson.due = parse_iso(s.column_text(6));
+  lesson.created_at = from_ms(s.column_int(7));
+  lesson.updated_at = from_ms(s.column_int(8));
+  return lesson;
+}
+
+constexpr std::string_view kLessonColumns =
+    "SELECT id, room_id, title, state, action, owner, due, created_at, updated_at FROM lessons ";
+
+// The cities (alphabetical) and number of a lesson's remaining sources.
+void add_sources(Store& store, core::Lesson& lesson) {
+  Statement s(store.connection(),
+              "SELECT c.city FROM lesson_sources l JOIN contributions c ON c.event_id = l.event_id "
+              "WHERE l.lesson_id = ?");
+  s.bind(1, lesson.id);
+  std::set<std::string> cities;
+  while (s.step()) {
+    ++lesson.sources;
+    const std::string city = s.column_text(0);
+    if (!city.empty()) cities.insert(city);
+  }
+  lesson.cities.assign(cities.begin(), cities.end());
+}
+
+std::optional<RoundSpan> read_span(Statement& s) {
+  if (!s.step()) return std::nullopt;
+  RoundSpan span;
+  span.id = s.column_int(0);
+  span.room_id = s.column_text(1);
+  span.started_at = from_ms(s.column_int(2));
+  span.ended_at = from_ms(s.column_int(3));
+  return span;
+}
+
+}  // namespace
+
+std::vector<DigestRow> digest_rows(Store& store, const std::string& room, TimePoint from,
+                                   TimePoint to) {
+  Statement s(store.connection(),
+              std::string(kRowSelect) +
+                  (room.empty() ? "WHERE c.written_at >= ?1 AND c.written_at < ?2 "
+                                : "WHERE c.room_id = ?3 AND c.written_at >= ?1 AND "
+                                  "c.written_at < ?2 ") +
+                  "ORDER BY c.written_at, c.event_id");
+  s.bind(1, to_ms(from)).bind(2, to_ms(to));
+  if (!room.empty()) s.bind(3, std::string_view(room));
+  std::vector<DigestRow> rows;
+  while (s.step()) rows.push_back(read_row(s));
+  return rows;
+}
+
+std::vector<DigestRow> round_rows(Store& store, std::int64_t round_id) {
+  Statement s(store.connection(),
+              std::string(kRowSelect) + "WHERE c.round_id = ?1 ORDER BY c.written_at, c.event_id");
+  s.bind(1, round_id);
+  std::vector<DigestRow> rows;
+  while (s.step()) rows.push_back(read_row(s));
+  return rows;
+}
+
+std::optional<RoundSpan> last_round(Store& store, const std::string& room) {
+  Statement s(store.connection(),
+              "SELECT id, room_id, started_at, ended_at FROM rounds WHERE room_id = ? "
+              "ORDER BY started_at DESC, id DESC LIMIT 1");
+  s.bind(1, std::string_view(room));
+  return read_span(s);
+}
+
+std::optional<RoundSpan> round_span(Store& store, std::int64_t round_id) {
+  Statement s(store.connection(),
+              "SELECT id, room_id, started_at, ended_at FROM rounds WHERE id = ?");
+  s.bind(1, round_id);
+  return read_span(s);
+}
+
+std::vector<core::Lesson> lessons(Store& store, const std::string& room) {
+  Statement s(store.connection(), std::string(kLessonColumns) +
+                                      (room.empty() ? "ORDER BY id" : "WHERE room_id = ? ORDER BY id"));
+  if (!room.empty()) s.bind(1, std::string_view(room));
+  std::vector<core::Lesson> out;
+  while (s.step()) out.push_back(read_lesson(s));
+  for (auto& lesson : out) add_sources(store, lesson);
+  return out;
+}
+
+std::optional<core::Lesson> lesson(Store& store, std::int64_t id) {
+  Statement s(store.connection(), std::string(kLessonColumns) + "WHERE id = ?");
+  s.bind(1, id);
+  if (!s.step()) return std::nullopt;
+  core::Lesson out = read_lesson(s);
+  add_sources(store, out);
+  return out;
+}
+
+std::int64_t create_lesson(Store& store, const std::string& room, const std::string& title,
+                           const std::vector<std::string>& sources, TimePoint now) {
+  Statement insert(store.connection(),
+                   "INSERT INTO lessons (room_id, title, state, created_at, updated_at) "
+                   "VALUES (?, ?, 'identified', ?, ?) RETURNING id");
+  insert.bind(1, std::string_view(room)).bind(2, std::string_view(title));
+  insert.bind(3, to_ms(now)).bind(4, to_ms(now));
+  insert.step();
+  const std::int64_t id = insert.column_int(0);
+  insert.reset();
+  Statement source(store.connection(),
+                   "INSERT OR IGNORE INTO lesson_sources (lesson_id, event_id) "
+                   "SELECT ?, event_id FROM contributions WHERE event_id = ?");
+  for (const auto& event_id : sources) {
+    source.bind(1, id).bind(2, std::string_view(event_id)).run();
+  }
+  return id;
+}
+
+void set_action(Store& store, std::int64_t id, const std::string& action,
+                const std::string& owner, std::chrono::year_month_day due, TimePoint now) {
+  Statement s(store.connection(),
+              "UPDATE lessons SET state = 'action', action = ?, owner = ?, due = ?, updated_at = ? "
+              "WHERE id = ?");
+  const std::string due_text = core::iso_date(due);
+  s.bind(1, std::string_view(action)).bind(2, std::string_view(owner));
+  s.bind(3, std::string_view(due_text)).bind(4, to_ms(now)).bind(5, id).run();
+}
+
+void mark_learned(Store& store, std::int64_t id, TimePoint now) {
+  Statement s(store.connection(),
+              "UPDATE lessons SET state = 'learned', updated_at = ? WHERE id = ?");
+  s.bind(1, to_ms(now)).bind(2, id).run();
+}
+
+void save_digest_groups(Store& store, const std::string& room,
+                        const std::vector<std::vector<std::string>>& groups) {
+  Statement clear(store.connection(), "DELETE FROM digest_groups WHERE room_id = ?");
+  clear.bind(1, std::string_view(room)).run();
+  Statement insert(store.connection(),
+                   "INSERT OR IGNORE INTO digest_groups (room_id, number, event_id) "
+                   "SELECT ?, ?, event_id FROM contributions WHERE event_id = ?");
+  for (std::size_t n = 0; n < groups.size(); ++n) {
+    for (const auto& event_id : groups[n]) {
+      insert.bind(1, std::string_view(room))
+          .bind(2, static_cast<std::int64_t>(n + 1))
+          .bind(3, std::string_view(event_id))
+          .run();
+    }
+  }
+}
+
+std::vector<std::string> digest_group(Store& store, const std::string& room, int number) {
+  Statement s(store.connection(),
+              "SELECT event_id FROM digest_groups WHERE room_id = ? AND number = ? ORDER BY event_id");
+  s.bind(1, std::string_view(room)).bind(2, static_cast<std::int64_t>(number));
+  std::vector<std::string> out;
+  while (s.step()) out.push_back(s.column_text(0));
+  return out;
+}
+
+bool has_digest_groups(Store& store, const std::string& room) {
+  Statement s(store.connection(), "SELECT 1 FROM digest_groups WHERE room_id = ? LIMIT 1");
+  s.bind(1, std::string_view(room));
+  return s.step();
+}
+
+std::optional<TimePoint> last_digest_slot(Store& store) {
+  Statement s(store.connection(), "SELECT max(slot) FROM digest_runs");
+  if (!s.step() || s.column_is_null(0)) return std::nullopt;
+  return from_ms(s.column_int(0));
+}
+
+void record_digest_slot(Store& store, TimePoint slot, TimePoint now) {
+  Statement s(store.connection(), "INSERT OR IGNORE INTO digest_runs (slot, posted_at) VALUES (?, ?)");
+  s.bind(1, to_ms(slot)).bind(2, to_ms(now)).run();
+}
+
+TimePoint schedule_active_since(Store& store, const std::string& spec, TimePoint now) {
+  Statement get(store.connection(), "SELECT spec, active_since FROM digest_schedule WHERE id = 1");
+  if (get.step() && get.column_text(0) == spec) return from_ms(get.column_int(1));
+  get.reset();
+  Statement put(store.connection(),
+                "INSERT INTO digest_schedule (id, spec, active_since) VALUES (1, ?, ?) "
+                "ON CONFLICT (id) DO UPDATE SET spec = excluded.spec, "
+                "active_since = excluded.active_since");
+  put.bind(1, std::string_view(spec)).bind(2, to_ms(now)).run();
+  return now;
+}
+
+}  // namespace reflexbot::store

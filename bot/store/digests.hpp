@@ -1,0 +1,76 @@
+#pragma once
+// What digests read and write: contributions of a period with their tags and votes, lessons and
+// their sources, the groups of each room's last digest, and the scheduled digests posted.
+// Writes happen inside the caller's open transaction (a BatchScope), so a digest's notices, its
+// groups and its "posted" mark commit together.
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/digest.hpp"
+#include "core/lesson.hpp"
+#include "store/store.hpp"
+
+namespace reflexbot::store {
+
+/// A contribution of a period as the digest needs it.
+struct DigestRow {
+  core::DigestItem item;
+  std::string room_id;
+  std::string template_key;  ///< of its round, if any
+  std::string phase_key;
+  std::optional<std::int64_t> round;
+  std::string via;
+};
+
+/// Contributions written in [from, to), in one room or (room empty) all, oldest first.
+std::vector<DigestRow> digest_rows(Store& store, const std::string& room, core::TimePoint from,
+                                   core::TimePoint to);
+
+/// The contributions of a round, oldest first.
+std::vector<DigestRow> round_rows(Store& store, std::int64_t round_id);
+
+/// The newest round of a room (ended or not), if any: (id, started_at, ended_at or 0).
+struct RoundSpan {
+  std::int64_t id = 0;
+  std::string room_id;
+  core::TimePoint started_at{};
+  core::TimePoint ended_at{};  ///< epoch while it runs
+};
+std::optional<RoundSpan> last_round(Store& store, const std::string& room);
+std::optional<RoundSpan> round_span(Store& store, std::int64_t round_id);
+
+/// Lessons of a room, or of all rooms (room empty), by id; with the cities and count of their
+/// remaining sources.
+std::vector<core::Lesson> lessons(Store& store, const std::string& room);
+std::optional<core::Lesson> lesson(Store& store, std::int64_t id);
+
+/// A new lesson identified from `sources` (contributions; ids that are gone are skipped).
+std::int64_t create_lesson(Store& store, const std::string& room, const std::string& title,
+                           const std::vector<std::string>& sources, core::TimePoint now);
+/// Gives the lesson an action (state "action").
+void set_action(Store& store, std::int64_t id, const std::string& action,
+                const std::string& owner, std::chrono::year_month_day due, core::TimePoint now);
+/// Marks the lesson learned.
+void mark_learned(Store& store, std::int64_t id, core::TimePoint now);
+
+/// Replaces the groups of the room's last digest: group n (1-based) has events[n-1].
+void save_digest_groups(Store& store, const std::string& room,
+                        const std::vector<std::vector<std::string>>& groups);
+/// The contributions of group `number` of the room's last digest that still exist; empty if the
+/// group does not exist.
+std::vector<std::string> digest_group(Store& store, const std::string& room, int number);
+/// Whether the room ever had a digest with groups.
+bool has_digest_groups(Store& store, const std::string& room);
+
+/// The slot of the latest scheduled digest posted, if any.
+std::optional<core::TimePoint> last_digest_slot(Store& store);
+/// Records that the digest of `slot` was queued (inside the same transaction as its notices).
+void record_digest_slot(Store& store, core::TimePoint slot, core::TimePoint now);
+/// When the schedule `spec` was first seen; stores `now` for a new or changed spec.
+core::TimePoint schedule_active_since(Store& store, const std::string& spec, core::TimePoint now);
+
+}  // namespace reflexbot::store
