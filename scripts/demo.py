@@ -1,7 +1,8 @@
 """The Reflexbot demo: a local Synapse, a moderator in Köln, a participant in Leipzig, the bot.
 
-Runs the steps in STEPS in order and prints the room's transcript. Later features add steps
-(a scripted reflection round, a digest) to STEPS. Data lives under build/demo (fresh each run).
+Runs the steps in STEPS in order and prints the room's transcript: commands, a scripted
+reflection round, the room's digest and a lesson taken from it. Data lives under build/demo
+(fresh each run).
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import shutil
 import sys
 import time
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Callable, Optional
 
@@ -86,7 +87,7 @@ def start_bot(demo: Demo) -> None:
     account = demo.users["reflexbot"]
     demo.bot = Bot(demo.hs.url, account.user_id, account.access_token, demo.data_dir / "bot",
                    allowlist=[demo.users["anna"].user_id], device_id=account.device_id,
-                   log_level="info")
+                   log_level="info", rooms=[{"room_id": demo.room, "city": "Köln"}])
     demo.bot.start()
     demo.users["anna"].invite(demo.room, account.user_id)
     wait_for(lambda: demo.users["anna"].membership(demo.room, account.user_id) == "join"
@@ -109,9 +110,19 @@ def reflection_round(demo: Demo) -> None:
     demo.say("anna", "!weiter")
     demo.say("ben", "Der Diesel war da, aber niemand hatte den Schlüssel zum Aggregatraum. "
                     "#problem")
-    demo.say("anna", "Schlüsselverwahrung gehört in den Alarmplan. #lehre")
+    demo.say("anna", "Wo der Schlüssel zum Aggregatraum liegt, gehört in den Alarmplan. #lehre")
+    demo.say("ben", "Genau: ohne Schlüssel zum Aggregatraum hilft der beste Alarmplan nichts.")
     demo.say("anna", "!status")
     demo.say("anna", "!ende")
+
+
+@step("Digest des Raums, eine Lehre daraus und ihre Maßnahme")
+def digest(demo: Demo) -> None:
+    demo.say("ben", "!digest")
+    demo.say("anna", "!lehre 1 Schlüssel für Notstrom zugänglich verwahren")
+    due = (datetime.now() + timedelta(days=30)).strftime("%d.%m.%Y")
+    demo.say("anna", f"!maßnahme L1 {due} Hausverwaltung: Schlüsseltresor an der Leitstelle")
+    demo.say("anna", "!lehren")
 
 
 @step("Verlauf des Raums")
@@ -120,7 +131,7 @@ def transcript(demo: Demo) -> None:
 
 
 STEPS: list[Callable[[Demo], None]] = [start_homeserver, register_users, create_room, start_bot,
-                                       commands, reflection_round, transcript]
+                                       commands, reflection_round, digest, transcript]
 
 
 def _bot_died(demo: Demo) -> bool:

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The one main-job command: builds Reflexbot, starts a local Synapse on 127.0.0.1, registers the
-# bot and demo users, lets the bot join a room and answer, prints the room's transcript, stops all.
+# bot and demo users, lets the bot join a room, run a round and post a digest, prints the
+# transcript, stops all.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

@@ -105,8 +105,8 @@ Digests::Result Digests::build(const std::string& room, TimePoint from, TimePoin
   return result;
 }
 
-void Digests::post(const std::string& room_id, const Result& result,
-                   const matrix::Event* reply_to, const std::string& key, BatchContext context) {
+void Digests::post(const std::string& room_id, const Result& result, const matrix::Event* reply_to,
+                   const std::string& key, BatchContext context) {
   for (std::size_t i = 0; i < result.notices.size(); ++i) {
     context.out.notice(room_id, result.notices[i], i == 0 ? reply_to : nullptr,
                        key + "/" + std::to_string(i));
@@ -128,8 +128,8 @@ bool Digests::handle_command(const core::Command& command, const matrix::Event& 
     case CommandKind::learned:
       if (!settings_.is_moderator || !settings_.is_moderator(room, event.sender)) {
         context.out.notice(room.room_id,
-                           text_notice(core::texts(settings_.language).round.not_moderator),
-                           &event, event.event_id + "/reply");
+                           text_notice(core::texts(settings_.language).round.not_moderator), &event,
+                           event.event_id + "/reply");
         return true;
       }
       if (command.kind == CommandKind::lesson) on_lesson(command, event, room, context);
@@ -231,10 +231,10 @@ void Digests::on_lesson(const core::Command& command, const matrix::Event& event
   spdlog::info("lesson L{} identified in {} from {} contributions", id, room.room_id,
                sources.size());
   const auto& d = core::texts(settings_.language).digest;
-  reply(core::fill(t.created, {core::plain("id", std::to_string(id)), core::plain("title", title),
-                               core::plain("sources", count_text(static_cast<int>(sources.size()),
-                                                                 d.contributions_one,
-                                                                 d.contributions_many))}));
+  reply(core::fill(
+      t.created, {core::plain("id", std::to_string(id)), core::plain("title", title),
+                  core::plain("sources", count_text(static_cast<int>(sources.size()),
+                                                    d.contributions_one, d.contributions_many))}));
 }
 
 void Digests::on_action(const core::Command& command, const matrix::Event& event,
@@ -268,7 +268,7 @@ void Digests::on_action(const core::Command& command, const matrix::Event& event
   store::set_action(store_, lesson->id, action, owner, args.due, context.now);
   const auto& d = core::texts(settings_.language).digest;
   const std::string date = settings_.language == core::Language::de ? core::german_date(args.due)
-                                                                     : core::iso_date(args.due);
+                                                                    : core::iso_date(args.due);
   reply(core::fill(t.action_set,
                    {core::plain("id", std::to_string(lesson->id)), core::plain("action", action),
                     core::plain("owner", owner),

@@ -179,7 +179,7 @@ Digest build_digest(std::span<const DigestItem> items, std::span<const Lesson> l
     if (t < is_tag.size() && is_tag[t]) boost[t] = request.topic_tag_boost;
     if (analyzer.is_concept(t)) boost[t] = request.concept_boost;
   }
-  const auto vectors = tfidf_vectors(terms, boost);
+  const auto vectors = tfidf_vectors(terms, boost, request.idf_prior);
   const auto raw_groups = group_documents(vectors, request.grouping);
 
   // Collect the groups that have a member in the period.

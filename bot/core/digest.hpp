@@ -45,6 +45,7 @@ struct DigestRequest {
   GroupingOptions grouping;                   ///< thresholds
   float concept_boost = 6.0F;    ///< weight of a domain concept relative to a word of equal idf
   float topic_tag_boost = 2.0F;  ///< weight of a topic tag (#recht …); signal tags count 0
+  double idf_prior = 5;          ///< pseudo-documents for small periods, see tfidf_vectors()
 };
 
 /// A group of similar contributions.

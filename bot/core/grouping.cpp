@@ -118,7 +118,7 @@ class Index {
 }  // namespace
 
 std::vector<SparseVector> tfidf_vectors(std::span<const std::vector<TermId>> documents,
-                                        std::span<const float> boost) {
+                                        std::span<const float> boost, double idf_prior) {
   TermId max_term = 0;
   for (const auto& doc : documents) {
     for (const TermId term : doc) max_term = std::max(max_term, term);
@@ -148,7 +148,7 @@ std::vector<SparseVector> tfidf_vectors(std::span<const std::vector<TermId>> doc
       const double factor = term < boost.size() ? boost[term] : 1.0;
       if (factor > 0) {
         const double tf = 1.0 + std::log(static_cast<double>(j - i));
-        const double idf = std::log((1.0 + n) / (1.0 + df[term])) + 1.0;
+        const double idf = std::log((1.0 + n + idf_prior) / (1.0 + df[term] + idf_prior)) + 1.0;
         v.emplace_back(term, static_cast<float>(tf * idf * factor));
       }
       i = j;

@@ -24,10 +24,13 @@ namespace reflexbot::core {
 /// A document as (term, weight) pairs sorted by term; tfidf_vectors() gives unit length.
 using SparseVector = std::vector<std::pair<TermId, float>>;
 
-/// TF-IDF vectors of unit length: weight (1 + ln tf) · ln((1 + N) / (1 + df)) + 1), times the
-/// term's boost (`boost[term]`, 1 for terms past its end; 0 drops the term).
+/// TF-IDF vectors of unit length: weight (1 + ln tf) · (ln((1 + N + p) / (1 + df + p)) + 1),
+/// times the term's boost (`boost[term]`, 1 for terms past its end; 0 drops the term). The prior
+/// p adds pseudo-documents to every document frequency: with a handful of contributions (a
+/// room's week) a word that three of four share would otherwise weigh almost nothing and similar
+/// messages would never meet; with thousands it hardly matters.
 std::vector<SparseVector> tfidf_vectors(std::span<const std::vector<TermId>> documents,
-                                        std::span<const float> boost = {});
+                                        std::span<const float> boost = {}, double idf_prior = 0);
 
 /// Cosine similarity of two vectors (any length, not necessarily normalised).
 double cosine(const SparseVector& a, const SparseVector& b);

@@ -198,8 +198,10 @@ constexpr Texts kGerman{
             .usage_lesson = "So geht es: !lehre <Nr. aus dem letzten Digest dieses Raums> [Titel] "
                             "– oder als Antwort auf einen Beitrag: !lehre [Titel]",
             .no_group = "Der letzte Digest dieses Raums hat keine Lehre Nr. {n}.",
-            .no_digest_yet = "In diesem Raum gab es noch keinen Digest. Erst !digest, dann !lehre "
-                             "<Nr.> – oder antworten Sie mit !lehre auf einen Beitrag.",
+            .no_digest_yet =
+                "Der letzte Digest dieses Raums hat keine nummerierten Lehren (oder es "
+                "gab noch keinen: erst !digest). Einen einzelnen Beitrag halten Sie "
+                "fest, indem Sie mit !lehre auf ihn antworten.",
             .not_contribution =
                 "Die Nachricht, auf die Sie antworten, ist kein gesammelter Beitrag.",
             .unknown = "Eine Lehre L{id} gibt es hier nicht. !lehren zeigt alle.",
@@ -413,8 +415,9 @@ constexpr Texts kEnglish{
             .usage_lesson = "Usage: !lesson <no. from this room's last digest> [title] – or as a "
                             "reply to a contribution: !lesson [title]",
             .no_group = "This room's last digest has no lesson no. {n}.",
-            .no_digest_yet = "There has been no digest in this room yet. Run !digest first, then "
-                             "!lesson <no.> – or reply to a contribution with !lesson.",
+            .no_digest_yet = "This room's last digest has no numbered lessons (or there was none "
+                             "yet: run !digest first). To record a single contribution, reply to "
+                             "it with !lesson.",
             .not_contribution = "The message you reply to is not a collected contribution.",
             .unknown = "There is no lesson L{id} here. !lessons lists them all.",
             .usage_action = "Usage: !action L<no> <date> <owner>: <action>, e.g. !action L3 "

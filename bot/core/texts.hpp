@@ -128,8 +128,8 @@ struct DigestTexts {
 struct LessonTexts {
   std::string_view created;  ///< {id}, {title}, {sources}
   std::string_view usage_lesson;
-  std::string_view no_group;  ///< {n}
-  std::string_view no_digest_yet;
+  std::string_view no_group;       ///< {n}
+  std::string_view no_digest_yet;  ///< the room's last digest had no groups, or there was none
   std::string_view not_contribution;
   std::string_view unknown;  ///< {id}
   std::string_view usage_action;

@@ -112,8 +112,8 @@ Neue Lehren
    „Masken und Schutzausrüstung hätten wir früher zentral beschaffen müssen. #lehre“ (Leipzig)
 2. Hotline · Woche · überlastet (wächst)
    Köln und Leipzig · 2 Beiträge · 2 Personen
-   „Das Bürgertelefon war in der ersten Woche völlig überlastet. #frust“ (Köln)
    „Unsere Hotline brauchte doppelt so viel Personal, die Anrufe stapelten sich.“ (Leipzig)
+   „Das Bürgertelefon war in der ersten Woche völlig überlastet. #frust“ (Köln)
 
 Was gut lief
 – „Stolz auf das Team im Gesundheitsamt: alle haben zusammengehalten. #stolz“ (Köln)

@@ -218,16 +218,16 @@ TEST(GroupingQuality, PairwisePrecisionAndRecallOnTheLabelledFixture) {
 //   core_tests --gtest_also_run_disabled_tests --gtest_filter='*Sweep*'
 TEST(GroupingQuality, DISABLED_Sweep) {
   const Labelled fixture = load_fixture();
-  for (const float concept_boost : {3.0F, 4.0F, 6.0F, 8.0F}) {
-    for (const double join : {0.3, 0.35, 0.4, 0.45, 0.5}) {
+  for (const double prior : {0.0, 5.0, 20.0, 50.0}) {
+    for (const double join : {0.25, 0.3, 0.35, 0.4, 0.45, 0.5}) {
       for (const double merge : {0.5, 0.6, 0.7}) {
         DigestRequest request;
-        request.concept_boost = concept_boost;
+        request.idf_prior = prior;
         request.grouping.join_threshold = join;
         request.grouping.merge_threshold = merge;
         const Quality q = evaluate(fixture, request);
-        std::printf("concept %.1f join %.2f merge %.2f: groups %3zu P %.3f R %.3f F1 %.3f\n",
-                    concept_boost, join, merge, q.groups, q.precision, q.recall,
+        std::printf("prior %.0f join %.2f merge %.2f: groups %3zu P %.3f R %.3f F1 %.3f\n", prior,
+                    join, merge, q.groups, q.precision, q.recall,
                     2 * q.precision * q.recall / std::max(q.precision + q.recall, 1e-9));
       }
     }
