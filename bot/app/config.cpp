@@ -389,6 +389,7 @@ class Loader {
                                                        "pseudonym_key_file",
                                                        "pseudonym_key_credential",
                                                        "database",
+                                                       "retention_days",
                                                        "language",
                                                        "log_level",
                                                        "moderator_level",
@@ -480,6 +481,9 @@ class Loader {
     } else {
       config.database = resolve("reflexbot.db");
     }
+    if (const Entry* retention = find(keys, "retention_days")) {
+      config.retention_days = integer(*retention, "retention_days", 1, 3650);
+    }
 
     if (const Entry* language = find(keys, "language")) {
       const std::string value = string_value(*language, "language", "de or en");
@@ -542,7 +546,7 @@ class Loader {
     config.digest = parse_digest(find(keys, "digest"));
     if (config.digest.schedule && config.network_room.empty() && !config.digest.rooms) {
       const Entry* digest = find(keys, "digest");
-      fail(line_of(*digest), "digest",
+      fail(line_of(digest->key_node, 1), "digest",
            "a weekly digest needs somewhere to go: set network_room, or digest.rooms: true");
     }
     return config;

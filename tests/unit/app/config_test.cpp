@@ -99,6 +99,7 @@ TEST_F(ConfigTest, ExampleConfigLoadsWithItsCredentials) {
   EXPECT_EQ(config.rooms[1].room_id, "!leipzig:example.org");
   EXPECT_EQ(config.rooms[1].city, "Leipzig");
   EXPECT_EQ(config.network_room, "!netzwerk:example.org");
+  EXPECT_EQ(config.retention_days, 365);
 }
 
 TEST_F(ConfigTest, ExampleConfigOutsideSystemdFailsOnlyOnItsCredentials) {
@@ -144,6 +145,62 @@ device_id: BOT2
   EXPECT_EQ(config.log_level, "debug");
   EXPECT_EQ(config.moderator_level, 100);
   EXPECT_EQ(config.device_id, "BOT2");
+}
+
+TEST_F(ConfigTest, DigestScheduleIsRead) {
+  const Config config = parse_config(std::string(minimal) + R"(network_room: "!netz:example.org"
+digest:
+  weekday: Montag
+  time: "09:30"
+  timezone: Europe/Berlin
+  rooms: true
+  period_days: 14
+  top: 3
+)",
+                                     file_);
+  ASSERT_TRUE(config.digest.schedule);
+  EXPECT_EQ(config.digest.schedule->weekday, std::chrono::Monday);
+  EXPECT_EQ(config.digest.schedule->time_of_day, std::chrono::minutes(9 * 60 + 30));
+  EXPECT_EQ(config.digest.zone.spec(), "CET-1CEST,M3.5.0,M10.5.0/3");
+  EXPECT_TRUE(config.digest.rooms);
+  EXPECT_EQ(config.digest.period_days, 14);
+  EXPECT_EQ(config.digest.top, 3);
+}
+
+TEST_F(ConfigTest, WithoutADigestSectionThereIsNoScheduleAndDatesAreInBerlin) {
+  const Config config = parse_config(minimal, file_);
+  EXPECT_FALSE(config.digest.schedule);
+  EXPECT_EQ(config.digest.zone.spec(), "CET-1CEST,M3.5.0,M10.5.0/3");
+}
+
+TEST_F(ConfigTest, DigestErrorsNameKeyAndLine) {
+  const std::string room = "network_room: \"!netz:example.org\"\n";  // line 4
+  EXPECT_EQ(
+      error_of(std::string(minimal) + room + "digest:\n  weekday: funday\n  time: \"09:00\"\n"),
+      at(6) +
+          "digest.weekday: expected a weekday (montag … sonntag or monday … sunday), "
+          "got \"funday\"");
+  EXPECT_EQ(
+      error_of(std::string(minimal) + room + "digest:\n  weekday: montag\n  time: \"9 Uhr\"\n"),
+      at(7) +
+          "digest.time: expected a time HH:MM such as \"09:00\" (in quotes), got "
+          "\"9 Uhr\"");
+  EXPECT_EQ(
+      error_of(std::string(minimal) + room + "digest:\n  weekday: montag\n  time: \"24:00\"\n"),
+      at(7) +
+          "digest.time: expected a time HH:MM such as \"09:00\" (in quotes), got "
+          "\"24:00\"");
+  EXPECT_EQ(error_of(std::string(minimal) + room + "digest:\n  weekday: montag\n"),
+            at(6) + "digest.time: missing: a weekly digest needs a time such as \"09:00\"");
+  EXPECT_NE(error_of(std::string(minimal) + room + "digest:\n  timezone: Europe/Berln\n")
+                .find(at(6) + "digest.timezone: "),
+            std::string::npos);
+  EXPECT_EQ(error_of(std::string(minimal) + "digest:\n  weekday: montag\n  time: \"09:00\"\n"),
+            at(4) +
+                "digest: a weekly digest needs somewhere to go: set network_room, or "
+                "digest.rooms: true");
+  EXPECT_EQ(error_of(std::string(minimal) + room + "digest:\n  wekday: montag\n"),
+            at(6) + "digest.wekday: unknown key; did you mean weekday?");
 }
 
 TEST_F(ConfigTest, RequestTimeoutDefaultFollowsTimeout) {
@@ -508,6 +565,19 @@ TEST_F(ConfigTest, IntegersAreRangeChecked) {
             at(4) + "moderator_level: expected an integer between 0 and 1000000, got \"5.5\"");
   EXPECT_EQ(error_of(std::string(minimal) + "moderator_level: [50]\n"),
             at(4) + "moderator_level: expected an integer between 0 and 1000000, got a list");
+}
+
+TEST_F(ConfigTest, RetentionDaysDefaultTo365AndAreRangeChecked) {
+  EXPECT_EQ(parse_config(minimal, file_).retention_days, 365);
+  EXPECT_EQ(parse_config(std::string(minimal) + "retention_days: 1\n", file_).retention_days, 1);
+  EXPECT_EQ(parse_config(std::string(minimal) + "retention_days: 3650\n", file_).retention_days,
+            3650);
+  EXPECT_EQ(error_of(std::string(minimal) + "retention_days: 0\n"),
+            at(4) + "retention_days: expected an integer between 1 and 3650, got \"0\"");
+  EXPECT_EQ(error_of(std::string(minimal) + "retention_days: 3651\n"),
+            at(4) + "retention_days: expected an integer between 1 and 3650, got \"3651\"");
+  EXPECT_EQ(error_of(std::string(minimal) + "retention_days: ein Jahr\n"),
+            at(4) + "retention_days: expected an integer between 1 and 3650, got \"ein Jahr\"");
 }
 
 TEST_F(ConfigTest, RequestTimeoutMustExceedTheSyncTimeout) {
