@@ -24,11 +24,6 @@ core::Notice text_notice(std::string_view text) {
   return core::Notice{std::string(text), core::html_escape(text)};
 }
 
-std::string count_text(int n, std::string_view one, std::string_view many) {
-  if (n == 1) return std::string(one);
-  return core::fill(many, {core::plain("n", std::to_string(n))}).text;
-}
-
 }  // namespace
 
 Digests::Digests(store::Store& store, DigestSettings settings)
@@ -232,9 +227,10 @@ void Digests::on_lesson(const core::Command& command, const matrix::Event& event
                sources.size());
   const auto& d = core::texts(settings_.language).digest;
   reply(core::fill(
-      t.created, {core::plain("id", std::to_string(id)), core::plain("title", title),
-                  core::plain("sources", count_text(static_cast<int>(sources.size()),
-                                                    d.contributions_one, d.contributions_many))}));
+      t.created,
+      {core::plain("id", std::to_string(id)), core::plain("title", title),
+       core::plain("sources", core::count_text(static_cast<int>(sources.size()),
+                                               d.contributions_one, d.contributions_many))}));
 }
 
 void Digests::on_action(const core::Command& command, const matrix::Event& event,

@@ -23,20 +23,6 @@ const std::set<std::string, std::less<>> kWentWell = {"erfolg", "stolz"};
 const std::set<std::string, std::less<>> kWasHard = {"problem", "frust"};
 const std::set<std::string, std::less<>> kIdeas = {"idee"};
 
-std::string count_text(int n, std::string_view one, std::string_view many) {
-  if (n == 1) return std::string(one);
-  return fill(many, {plain("n", std::to_string(n))}).text;
-}
-
-std::string join_list(const std::vector<std::string>& items, std::string_view last_separator) {
-  std::string out;
-  for (std::size_t i = 0; i < items.size(); ++i) {
-    if (i > 0) out += i + 1 == items.size() ? std::string(last_separator) : std::string(", ");
-    out += items[i];
-  }
-  return out;
-}
-
 bool has_any(const DigestItem& item, const std::set<std::string, std::less<>>& tags) {
   return std::any_of(item.tags.begin(), item.tags.end(),
                      [&](const std::string& tag) { return tags.contains(tag); });

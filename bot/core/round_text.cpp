@@ -71,20 +71,6 @@ std::size_t phase_count(const Template& tmpl, std::size_t index) {
   return std::max(tmpl.phases.size(), index + 1);
 }
 
-std::string join_list(const std::vector<std::string>& items, std::string_view last_separator) {
-  std::string out;
-  for (std::size_t i = 0; i < items.size(); ++i) {
-    if (i > 0) out += i + 1 == items.size() ? std::string(last_separator) : std::string(", ");
-    out += items[i];
-  }
-  return out;
-}
-
-std::string count_text(int n, std::string_view one, std::string_view many) {
-  if (n == 1) return std::string(one);
-  return fill(many, {plain("n", std::to_string(n))}).text;
-}
-
 // "12 Beiträge von 5 Personen aus Bonn und Köln." and "Nach Schlagwort: #lehre: 4, …".
 void add_summary(Paragraphs& out, const PhaseSummary& summary, std::string_view prefix_pattern,
                  std::string_view nothing, const RoundTexts& t) {

@@ -75,4 +75,18 @@ Notice fill(std::string_view pattern, const std::vector<Arg>& args) {
   return Notice{fill_pattern(pattern, args, false), fill_pattern(html_escape(pattern), args, true)};
 }
 
+std::string join_list(const std::vector<std::string>& items, std::string_view last_separator) {
+  std::string out;
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    if (i > 0) out += i + 1 == items.size() ? std::string(last_separator) : std::string(", ");
+    out += items[i];
+  }
+  return out;
+}
+
+std::string count_text(int n, std::string_view one, std::string_view many) {
+  if (n == 1) return std::string(one);
+  return fill(many, {plain("n", std::to_string(n))}).text;
+}
+
 }  // namespace reflexbot::core

@@ -38,4 +38,10 @@ Arg plain(std::string_view name, std::string value);
 /// placeholders stay as they are.
 Notice fill(std::string_view pattern, const std::vector<Arg>& args = {});
 
+/// "a, b und c": items joined by ", ", the last two by `last_separator` (" und ", " and ").
+std::string join_list(const std::vector<std::string>& items, std::string_view last_separator);
+
+/// `one` for 1, else `many` with {n} filled ("1 Beitrag", "3 Beiträge").
+std::string count_text(int n, std::string_view one, std::string_view many);
+
 }  // namespace reflexbot::core
