@@ -228,7 +228,9 @@ StatusReport read_status(const fs::path& database, std::int64_t now_ms) {
     if (schedule.step()) {
       if (const auto parsed = core::parse_schedule(schedule.column_text(0))) {
         const auto last = optional_scalar(c, "SELECT MAX(slot) FROM digest_runs");
-        const auto ms = [](std::int64_t v) { return core::TimePoint(std::chrono::milliseconds(v)); };
+        const auto ms = [](std::int64_t v) {
+          return core::TimePoint(std::chrono::milliseconds(v));
+        };
         const auto now = ms(now_ms);
         const auto next = core::next_digest_time(
             *parsed, now, last ? std::optional<core::TimePoint>(ms(*last)) : std::nullopt,

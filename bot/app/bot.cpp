@@ -11,6 +11,7 @@
 #include "app/dispatcher.hpp"
 #include "app/notify.hpp"
 #include "app/pseudonym.hpp"
+#include "app/retention.hpp"
 #include "matrix/client.hpp"
 #include "matrix/sync_loop.hpp"
 #include "net/curl_transport.hpp"
@@ -44,28 +45,11 @@ ReflectionSettings reflection_settings(const Config& config,
   return settings;
 }
 
-DigestSettings digest_settings(const Config& config, std::vector<core::Template> templates) {
-  DigestSettings settings;
-  settings.language = config.language == Language::en ? core::Language::en : core::Language::de;
-  settings.zone = config.digest.zone;
-  settings.schedule = config.digest.schedule;
-  settings.room_digests = config.digest.rooms;
-  settings.period_days = config.digest.period_days;
-  settings.top = config.digest.top;
-  settings.network_room = config.network_room;
-  for (const auto& room : config.rooms) {
-    settings.rooms.push_back(room.room_id);
-    settings.cities[room.room_id] = room.city;
-  }
-  settings.templates = std::move(templates);
-  settings.vocabulary = config.vocabulary;
-  return settings;
-}
-
 struct Runtime {
   Runtime(const Config& settings, std::vector<core::Template> templates, asio::io_context& io)
       : config(settings),
         store(config.database.string()),
+        retention(store, config.retention_days, io, wall_clock_ms),
         transport(io),
         client(transport,
                matrix::ClientSettings{config.homeserver, config.user_id, config.access_token,
@@ -89,6 +73,7 @@ struct Runtime {
         sync(client, dispatcher, sleeper, matrix::Backoff(policy, matrix::default_random01()),
              matrix::SyncOptions{config.sync.timeout_ms, config.sync.timeline_limit},
              [this] {
+               retention.after_commit();  // wipes what a redaction or "forget me" erased
                outbox.wake();
                pins.notify();
                arm_round_timer();
@@ -120,6 +105,7 @@ struct Runtime {
     outbox.stop();
     pins.stop();
     round_timer.cancel();
+    retention.stop();
     sleeper.stop();
     transport.shutdown();
     systemd.stopping();  // systemd: STOPPING=1, and the watchdog timer ends
@@ -133,6 +119,7 @@ struct Runtime {
 
   const Config& config;
   store::Store store;
+  Retention retention;  ///< purge at start and daily; scrub after erasures
   net::CurlTransport transport;
   matrix::Client client;
   matrix::TimerSleeper sleeper;
@@ -246,6 +233,8 @@ int run_bot(const Config& config, std::vector<core::Template> templates) {
   Runtime rt(config, std::move(templates), io);
   spdlog::info("reflexbot {} starting: homeserver {}, store {}", REFLEXBOT_VERSION,
                config.homeserver, config.database.string());
+
+  rt.retention.start();  // before login: a purge must not wait for the homeserver
 
   asio::signal_set signals(io, SIGINT, SIGTERM);
   signals.async_wait([&rt](const boost::system::error_code& ec, int signal_number) {

@@ -56,6 +56,8 @@ struct Config {
   std::string pseudonym_key;       ///< from pseudonym_key_file / _credential; empty: a key file
                                    ///< beside the database is created on first start
   std::filesystem::path database;  ///< SQLite file; relative paths are relative to the config file
+  int retention_days = 365;        ///< contributions are deleted this many days after they were
+                                   ///< written (1–3650); quarantined events after 30 at most
   Language language = Language::de;
   std::string log_level = "info";  ///< trace, debug, info, warn, error, critical, off
   int moderator_level = 50;

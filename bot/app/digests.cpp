@@ -26,6 +26,24 @@ core::Notice text_notice(std::string_view text) {
 
 }  // namespace
 
+DigestSettings digest_settings(const Config& config, std::vector<core::Template> templates) {
+  DigestSettings settings;
+  settings.language = config.language == Language::en ? core::Language::en : core::Language::de;
+  settings.zone = config.digest.zone;
+  settings.schedule = config.digest.schedule;
+  settings.room_digests = config.digest.rooms;
+  settings.period_days = config.digest.period_days;
+  settings.top = config.digest.top;
+  settings.network_room = config.network_room;
+  for (const auto& room : config.rooms) {
+    settings.rooms.push_back(room.room_id);
+    settings.cities[room.room_id] = room.city;
+  }
+  settings.templates = std::move(templates);
+  settings.vocabulary = config.vocabulary;
+  return settings;
+}
+
 Digests::Digests(store::Store& store, DigestSettings settings)
     : store_(store), settings_(std::move(settings)) {}
 

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "app/config.hpp"
 #include "app/outgoing.hpp"
 #include "app/reflection.hpp"
 #include "core/commands.hpp"
@@ -31,14 +32,17 @@ struct DigestSettings {
   bool room_digests = false;  ///< the schedule also posts each configured room's digest
   int period_days = 7;
   int top = 5;
-  std::string network_room;                    ///< its digest covers every room
-  std::vector<std::string> rooms;              ///< configured rooms (for scheduled room digests)
-  std::map<std::string, std::string> cities;   ///< room id → city
-  std::vector<core::Template> templates;       ///< phase titles
+  std::string network_room;                   ///< its digest covers every room
+  std::vector<std::string> rooms;             ///< configured rooms (for scheduled room digests)
+  std::map<std::string, std::string> cities;  ///< room id → city
+  std::vector<core::Template> templates;      ///< phase titles
   core::TagVocabulary vocabulary = core::default_vocabulary();
   std::function<bool(const store::RoomRecord&, const std::string& user_id)> is_moderator;
   std::size_t max_event_bytes = 60000;
 };
+
+/// The digest settings a configuration gives (is_moderator is the dispatcher's to set).
+DigestSettings digest_settings(const Config& config, std::vector<core::Template> templates);
 
 /// The digest and lesson commands and the weekly schedule.
 class Digests {

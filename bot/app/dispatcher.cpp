@@ -108,7 +108,15 @@ void Dispatcher::handle_message(const matrix::Event& event, const matrix::RoomMe
     reflection_.collect(event, message, *room_, context());
     return;
   }
-  spdlog::info("command !{} in {} ({})", command->name, event.room_id, event.event_id);
+  // The word after an unknown '!' is the user's text, not a command name: not logged at info.
+  // An anonymous contribution's direct chat is not logged: it would name its author.
+  if (command->kind == core::CommandKind::unknown) {
+    spdlog::info("unknown command in {} ({})", event.room_id, event.event_id);
+  } else if (command->kind == core::CommandKind::anonymous) {
+    spdlog::info("command !{}", command->name);
+  } else {
+    spdlog::info("command !{} in {} ({})", command->name, event.room_id, event.event_id);
+  }
   if (reflection_.handle_command(*command, event, *room_, context())) return;
   if (digests_.handle_command(*command, event, *room_, context())) return;
   out_.notice(event.room_id, core::answer(*command, settings_.language), &event,

@@ -1,12 +1,15 @@
 // reflexbot: the process. Parses the command line and runs one command: `run` (the default) loads
 // the configuration, opens the store and runs the sync loop and the outbox on one io_context
-// thread until SIGTERM/SIGINT or a fatal error; `status` and `backup` serve the admin beside it.
+// thread until SIGTERM/SIGINT or a fatal error; `status`, `backup` and `export` serve the admin
+// beside it.
 
+#include <algorithm>
 #include <array>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -18,6 +21,7 @@
 #include "app/admin.hpp"
 #include "app/bot.hpp"
 #include "app/config.hpp"
+#include "app/export.hpp"
 #include "app/templates.hpp"
 #include "store/sqlite.hpp"
 
@@ -46,6 +50,7 @@ struct Command {
 int run_command(const Invocation& invocation);
 int status_command(const Invocation& invocation);
 int backup_command(const Invocation& invocation);
+int export_command(const Invocation& invocation);
 
 // Adding a command: a function above and a row here; the help text follows.
 constexpr std::array kCommands = {
@@ -56,6 +61,15 @@ constexpr std::array kCommands = {
     Command{"backup", "[--force] [--database FILE] FILE",
             "copy the store into FILE while the bot runs (refuses to overwrite without --force)",
             backup_command},
+    Command{"export",
+            "--format markdown|csv|json [--since DATE] [--until DATE] [--room ROOM]\n"
+            "         [--output FILE] [--database FILE]",
+            "the digest of a period and every contribution of it, for reports (default: the\n"
+            "      last 7 days, all rooms). DATE is 2026-05-04 or 04.05.2026 in the digest's time\n"
+            "      zone, both days included; ROOM a room id or a configured city. Authors appear\n"
+            "      only as their pseudonym or as anonymous; contribution texts are exported as\n"
+            "      written (they may name people). --output writes the file with mode 0600.",
+            export_command},
 };
 
 std::string usage() {
@@ -76,7 +90,7 @@ std::string usage() {
       "\n"
       "Options:\n"
       "  --config FILE    configuration file (default /etc/reflexbot/reflexbot.yaml)\n"
-      "  --database FILE  (status, backup) this database instead of the configured one\n"
+      "  --database FILE  (status, backup, export) this database instead of the configured one\n"
       "  --check-config   validate the configuration and exit\n"
       "  --version        print the version and exit\n"
       "  --help           print this help and exit\n"
@@ -231,6 +245,132 @@ int backup_command(const Invocation& invocation) {
     std::cerr << "reflexbot backup: " << failure.what() << "\n";
     return kExitRuntime;
   }
+}
+
+/// `export`'s options: each one once, as `--name VALUE` or `--name=VALUE`.
+std::optional<std::map<std::string, std::string, std::less<>>> parse_export_args(
+    const Invocation& invocation, std::string& error) {
+  constexpr std::array<std::string_view, 6> kOptions = {"--format", "--since",  "--until",
+                                                        "--room",   "--output", "--database"};
+  std::map<std::string, std::string, std::less<>> values;
+  const auto& args = invocation.args;
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    std::string_view name = args[i];
+    std::optional<std::string_view> value;
+    if (const auto equals = name.find('='); name.starts_with("--") && equals != name.npos) {
+      value = name.substr(equals + 1);
+      name = name.substr(0, equals);
+    }
+    if (std::find(kOptions.begin(), kOptions.end(), name) == kOptions.end()) {
+      error = (name.starts_with("-") ? "unknown option '" : "unexpected argument '") +
+              std::string(args[i]) + "'";
+      return std::nullopt;
+    }
+    if (!value) {
+      if (i + 1 >= args.size()) {
+        error = std::string(name) + " needs a value";
+        return std::nullopt;
+      }
+      value = args[++i];
+    }
+    if (!values.emplace(std::string(name), std::string(*value)).second) {
+      error = std::string(name) + " is given twice";
+      return std::nullopt;
+    }
+  }
+  return values;
+}
+
+int export_command(const Invocation& invocation) {
+  std::string error;
+  const auto values = parse_export_args(invocation, error);
+  if (!values) return usage_error("export: " + error);
+  auto value = [&](std::string_view name) -> std::optional<std::string> {
+    const auto found = values->find(name);
+    if (found == values->end()) return std::nullopt;
+    return found->second;
+  };
+  reflexbot::app::ExportOptions options;
+  const auto format = value("--format");
+  if (!format) return usage_error("export needs --format markdown, csv or json");
+  const auto parsed_format = reflexbot::app::parse_export_format(*format);
+  if (!parsed_format) {
+    return usage_error("export: --format is markdown, csv or json, not '" + *format + "'");
+  }
+  options.format = *parsed_format;
+  for (const auto& [name, date] :
+       {std::pair{"--since", &options.since}, std::pair{"--until", &options.until}}) {
+    const auto text = value(name);
+    if (!text) continue;
+    *date = reflexbot::app::parse_export_date(*text);
+    if (!*date) {
+      return usage_error("export: " + std::string(name) +
+                         " is a date like 2026-05-04 or 04.05.2026, not '" + *text + "'");
+    }
+  }
+  options.room = value("--room").value_or("");
+  if (value("--room") && options.room.empty()) return usage_error("export: --room is empty");
+  const auto output = value("--output");
+  if (output && output->empty()) return usage_error("export: --output is empty");
+  if (const auto database = value("--database"); database && database->empty()) {
+    return usage_error("export: --database is empty");
+  }
+
+  // The full configuration: rooms and cities, language, time zone, templates (phase titles).
+  reflexbot::app::Config config;
+  std::vector<reflexbot::core::Template> templates;
+  try {
+    config = reflexbot::app::load_config(invocation.config_path);
+    templates = load_templates_for(config);
+  } catch (const reflexbot::app::ConfigError& failure) {
+    std::cerr << "reflexbot: configuration error: " << failure.what() << "\n";
+    return reflexbot::matrix::kExitConfig;
+  }
+  const fs::path database = value("--database") ? fs::path(*value("--database")) : config.database;
+  options.now = reflexbot::core::TimePoint(std::chrono::milliseconds(now_ms()));
+
+  std::string text;
+  try {
+    {
+      // Only read: a database of another schema version is left alone (opening the store would
+      // migrate it behind the running bot's back).
+      reflexbot::store::Connection probe(database.string(), reflexbot::store::OpenMode::read_only);
+      reflexbot::store::Statement version(probe, "PRAGMA user_version");
+      version.step();
+      if (version.column_int(0) != reflexbot::store::kSchemaVersion) {
+        std::cerr << "reflexbot export: " << database.string() << " has schema version "
+                  << version.column_int(0) << ", this reflexbot reads version "
+                  << reflexbot::store::kSchemaVersion << "\n";
+        return kExitRuntime;
+      }
+    }
+    reflexbot::store::Store store(database.string());
+    text = reflexbot::app::export_digest(
+        store, reflexbot::app::digest_settings(config, std::move(templates)), options);
+  } catch (const reflexbot::app::ExportError& failure) {
+    return usage_error("export: " + std::string(failure.what()));
+  } catch (const std::exception& failure) {
+    std::cerr << "reflexbot export: " << failure.what() << "\n";
+    return kExitRuntime;
+  }
+
+  if (!output || *output == "-") {
+    std::cout << text << std::flush;
+    if (!std::cout) {
+      std::cerr << "reflexbot export: cannot write to the standard output\n";
+      return kExitRuntime;
+    }
+    return 0;
+  }
+  try {
+    reflexbot::app::write_private_file(fs::path(*output), text);
+  } catch (const std::exception& failure) {
+    std::cerr << "reflexbot export: " << failure.what() << "\n";
+    return kExitRuntime;
+  }
+  std::cerr << "reflexbot: export written to " << *output << " (" << text.size()
+            << " bytes, mode 0600)\n";
+  return 0;
 }
 
 }  // namespace

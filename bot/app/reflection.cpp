@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/round_text.hpp"
+#include "store/retention.hpp"
 
 namespace reflexbot::app {
 namespace {
@@ -164,7 +165,10 @@ bool Reflection::handle_command(const core::Command& command, const matrix::Even
       return true;
     }
     const std::int64_t deleted = context.scope.forget_author(author);
-    spdlog::info("forget me: deleted {} rows of one person", deleted);
+    // Not counted in the answer: quarantined events naming the sender, rounds they started.
+    const std::int64_t cleared = store::forget_sender(store_, author, event.sender);
+    spdlog::info("forget me in {} ({}): deleted {} contributions and votes, {} other rows",
+                 room.room_id, event.event_id, deleted, cleared);
     answer(core::render_forget_done(deleted, language));
     return true;
   }
@@ -401,8 +405,13 @@ void Reflection::handle_reaction(const matrix::Event& event, const matrix::React
 }
 
 void Reflection::handle_redaction(const matrix::Redaction& redaction, BatchContext context) {
-  if (!context.scope.remove_contribution(redaction.redacts)) {
-    context.scope.remove_vote(redaction.redacts);
+  const bool contribution = context.scope.remove_contribution(redaction.redacts);
+  if (!contribution) context.scope.remove_vote(redaction.redacts);
+  // A redacted anonymous notice takes its contribution along; quarantined copies go too.
+  const std::int64_t other = store::erase_redacted(store_, redaction.redacts);
+  if (contribution || other > 0) {
+    spdlog::info("redaction of {}: deleted {} stored rows", redaction.redacts,
+                 other + (contribution ? 1 : 0));
   }
 }
 

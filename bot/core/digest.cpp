@@ -11,6 +11,11 @@
 #include "core/texts.hpp"
 
 namespace reflexbot::core {
+
+const std::set<std::string, std::less<>> kWentWellTags = {"erfolg", "stolz"};
+const std::set<std::string, std::less<>> kWasHardTags = {"problem", "frust"};
+const std::set<std::string, std::less<>> kIdeaTags = {"idee"};
+
 namespace {
 
 // Bytes of an event that are not our content: sender, ids, hashes, signatures, unsigned.
@@ -18,10 +23,6 @@ constexpr std::size_t kEnvelopeBytes = 4096;
 // The content's own keys ({"msgtype":"m.notice","body":"","format":…,"m.mentions":{}}) and the
 // title's "Teil i/n" added after packing.
 constexpr std::size_t kContentOverhead = 256;
-
-const std::set<std::string, std::less<>> kWentWell = {"erfolg", "stolz"};
-const std::set<std::string, std::less<>> kWasHard = {"problem", "frust"};
-const std::set<std::string, std::less<>> kIdeas = {"idee"};
 
 bool has_any(const DigestItem& item, const std::set<std::string, std::less<>>& tags) {
   return std::any_of(item.tags.begin(), item.tags.end(),
@@ -360,9 +361,9 @@ Digest build_digest(std::span<const DigestItem> items, std::span<const Lesson> l
     }
     return out;
   };
-  digest.went_well = section(kWentWell);
-  digest.was_hard = section(kWasHard);
-  digest.ideas = section(kIdeas);
+  digest.went_well = section(kWentWellTags);
+  digest.was_hard = section(kWasHardTags);
+  digest.ideas = section(kIdeaTags);
 
   const auto today = local_day(request.now, request.zone);
   for (const auto& lesson : lessons) {
@@ -540,9 +541,9 @@ std::vector<Notice> render_digest(const Digest& digest, std::span<const DigestIt
       }
       sections.push_back(std::move(section));
     };
-    tagged_section(t.heading_went_well, digest.went_well, kWentWell);
-    tagged_section(t.heading_was_hard, digest.was_hard, kWasHard);
-    tagged_section(t.heading_ideas, digest.ideas, kIdeas);
+    tagged_section(t.heading_went_well, digest.went_well, kWentWellTags);
+    tagged_section(t.heading_was_hard, digest.was_hard, kWasHardTags);
+    tagged_section(t.heading_ideas, digest.ideas, kIdeaTags);
   }
 
   {

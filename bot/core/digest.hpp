@@ -5,6 +5,8 @@
 // size limit. Digests name cities, never people: quotes have Matrix ids and links removed.
 
 #include <cstdint>
+#include <functional>
+#include <set>
 #include <span>
 #include <string>
 #include <vector>
@@ -82,6 +84,11 @@ struct Digest {
   std::vector<std::pair<std::string, int>> per_phase;  ///< in order of first appearance
   std::vector<std::pair<std::string, int>> per_topic;  ///< topic tags, most first
 };
+
+/// The tags that put a group into "Was gut lief", "Was schwer war" and "Ideen".
+extern const std::set<std::string, std::less<>> kWentWellTags;
+extern const std::set<std::string, std::less<>> kWasHardTags;
+extern const std::set<std::string, std::less<>> kIdeaTags;
 
 /// Sentinel in Digest::group_of for items of the previous period that fell in no group.
 inline constexpr std::uint32_t kNoGroup = UINT32_MAX;

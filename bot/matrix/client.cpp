@@ -2,6 +2,7 @@
 
 #include <charconv>
 
+#include <spdlog/spdlog.h>
 #include <nlohmann/json.hpp>
 
 #include "matrix/parse.hpp"
@@ -107,6 +108,7 @@ net::asio::awaitable<MatrixResult<net::Response>> Client::call(std::string metho
                                                                std::chrono::milliseconds timeout) {
   auto result = co_await call_once(method, path, body, timeout, true);
   if (!result && result.error().unknown_token() && has_password()) {
+    spdlog::warn("the homeserver rejected the access token; logging in again with the password");
     auto login_result = co_await login();
     if (!login_result) {
       if (login_result.error().transient()) co_return Unexpected{login_result.error()};
@@ -119,6 +121,8 @@ net::asio::awaitable<MatrixResult<net::Response>> Client::call(std::string metho
           login_result.error().describe() + ")";
       co_return Unexpected{std::move(rejected)};
     }
+    spdlog::info("logged in again as {} (device {})", login_result->user_id,
+                 login_result->device_id);
     result = co_await call_once(method, path, body, timeout, true);
   }
   co_return result;

@@ -46,9 +46,9 @@ DigestRow read_row(const Statement& s) {
 
 std::optional<std::chrono::year_month_day> parse_iso(const std::string& text) {
   if (text.empty()) return std::nullopt;
-  return core::parse_date(text, std::chrono::year_month_day{std::chrono::year{2000},
-                                                            std::chrono::January,
-                                                            std::chrono::day{1}});
+  return core::parse_date(text,
+                          std::chrono::year_month_day{std::chrono::year{2000}, std::chrono::January,
+                                                      std::chrono::day{1}});
 }
 
 core::Lesson read_lesson(const Statement& s) {
@@ -135,8 +135,9 @@ std::optional<RoundSpan> round_span(Store& store, std::int64_t round_id) {
 }
 
 std::vector<core::Lesson> lessons(Store& store, const std::string& room) {
-  Statement s(store.connection(), std::string(kLessonColumns) +
-                                      (room.empty() ? "ORDER BY id" : "WHERE room_id = ? ORDER BY id"));
+  Statement s(store.connection(),
+              std::string(kLessonColumns) +
+                  (room.empty() ? "ORDER BY id" : "WHERE room_id = ? ORDER BY id"));
   if (!room.empty()) s.bind(1, std::string_view(room));
   std::vector<core::Lesson> out;
   while (s.step()) out.push_back(read_lesson(s));
@@ -172,8 +173,8 @@ std::int64_t create_lesson(Store& store, const std::string& room, const std::str
   return id;
 }
 
-void set_action(Store& store, std::int64_t id, const std::string& action,
-                const std::string& owner, std::chrono::year_month_day due, TimePoint now) {
+void set_action(Store& store, std::int64_t id, const std::string& action, const std::string& owner,
+                std::chrono::year_month_day due, TimePoint now) {
   Statement s(store.connection(),
               "UPDATE lessons SET state = 'action', action = ?, owner = ?, due = ?, updated_at = ? "
               "WHERE id = ?");
@@ -206,8 +207,9 @@ void save_digest_groups(Store& store, const std::string& room,
 }
 
 std::vector<std::string> digest_group(Store& store, const std::string& room, int number) {
-  Statement s(store.connection(),
-              "SELECT event_id FROM digest_groups WHERE room_id = ? AND number = ? ORDER BY event_id");
+  Statement s(
+      store.connection(),
+      "SELECT event_id FROM digest_groups WHERE room_id = ? AND number = ? ORDER BY event_id");
   s.bind(1, std::string_view(room)).bind(2, static_cast<std::int64_t>(number));
   std::vector<std::string> out;
   while (s.step()) out.push_back(s.column_text(0));
@@ -227,7 +229,8 @@ std::optional<TimePoint> last_digest_slot(Store& store) {
 }
 
 void record_digest_slot(Store& store, TimePoint slot, TimePoint now) {
-  Statement s(store.connection(), "INSERT OR IGNORE INTO digest_runs (slot, posted_at) VALUES (?, ?)");
+  Statement s(store.connection(),
+              "INSERT OR IGNORE INTO digest_runs (slot, posted_at) VALUES (?, ?)");
   s.bind(1, to_ms(slot)).bind(2, to_ms(now)).run();
 }
 

@@ -52,8 +52,8 @@ std::optional<core::Lesson> lesson(Store& store, std::int64_t id);
 std::int64_t create_lesson(Store& store, const std::string& room, const std::string& title,
                            const std::vector<std::string>& sources, core::TimePoint now);
 /// Gives the lesson an action (state "action").
-void set_action(Store& store, std::int64_t id, const std::string& action,
-                const std::string& owner, std::chrono::year_month_day due, core::TimePoint now);
+void set_action(Store& store, std::int64_t id, const std::string& action, const std::string& owner,
+                std::chrono::year_month_day due, core::TimePoint now);
 /// Marks the lesson learned.
 void mark_learned(Store& store, std::int64_t id, core::TimePoint now);
 

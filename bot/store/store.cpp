@@ -246,12 +246,15 @@ struct Store::Statements {
             c,
             "SELECT id, kind, room_id, event_type, txn_id, content, attempts FROM outbox "
             "WHERE state = 'pending' ORDER BY id LIMIT ?"),
+        // Once delivered or given up, a row's content (which may quote contributions) is no
+        // longer needed: the homeserver has the event, and the txn id still de-duplicates.
         outbox_sent(c,
                     "UPDATE outbox SET state = 'sent', sent_at = ?, remote_event_id = ?, "
-                    "attempts = attempts + 1 WHERE id = ?"),
+                    "attempts = attempts + 1, content = '' WHERE id = ?"),
         outbox_failed(c,
-                      "UPDATE outbox SET state = CASE WHEN ? THEN 'failed' ELSE state END, "
-                      "last_error = ?, attempts = attempts + 1 WHERE id = ?") {}
+                      "UPDATE outbox SET state = CASE WHEN ?1 THEN 'failed' ELSE state END, "
+                      "content = CASE WHEN ?1 THEN '' ELSE content END, "
+                      "last_error = ?2, attempts = attempts + 1 WHERE id = ?3") {}
 
   Statement insert_seen;
   Statement is_seen;

@@ -128,9 +128,10 @@ class Store {
   bool is_seen(const std::string& event_id);
   /// Pending outbox rows, oldest first.
   std::vector<OutboxItem> pending_outbox(std::size_t limit);
-  /// Records a delivered row with the homeserver's event id (empty for join/leave).
+  /// Records a delivered row with the homeserver's event id (empty for join/leave) and empties
+  /// its content.
   void outbox_sent(std::int64_t id, const std::string& remote_event_id, std::int64_t now_ms);
-  /// Records a failed try; `permanent` gives the row up.
+  /// Records a failed try; `permanent` gives the row up and empties its content.
   void outbox_failed(std::int64_t id, const std::string& error, bool permanent);
   /// The round of the room that has not ended, if any.
   std::optional<core::Round> open_round(const std::string& room_id);

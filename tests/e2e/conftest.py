@@ -11,6 +11,10 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "scripts"))
 
 from localhs import Bot, Client, Homeserver, bot_binary  # noqa: E402
+from helpers import secrets_in_logs  # noqa: E402
+
+# Access tokens and passwords of every bot account of this run (see _no_secrets_in_bot_logs).
+_BOT_SECRETS: set[str] = set()
 
 @pytest.hookimpl(hookwrapper=True, tryfirst=True)
 def pytest_runtest_makereport(item, call):
@@ -22,6 +26,20 @@ def pytest_runtest_makereport(item, call):
 def _failed(request) -> bool:
     return any(getattr(getattr(request.node, "rep_" + w, None), "failed", False)
                for w in ("setup", "call"))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _no_secrets_in_bot_logs(tmp_path_factory):
+    """At the end of the run: no line of any bot's log holds an access token (any syt_/syr_) or a
+    bot account's password, at whatever level the test ran the bot. A failure shows up as an
+    error at the teardown of the last test."""
+    yield
+    logs = sorted(tmp_path_factory.getbasetemp().rglob("bot.log"))
+    if not logs:
+        return  # no bot ran in this session
+    assert any(path.stat().st_size > 0 for path in logs), f"{len(logs)} bot logs, all empty"
+    leaks = secrets_in_logs(logs, _BOT_SECRETS)
+    assert not leaks, f"{len(leaks)} log line(s) with a token or password:\n" + "\n".join(leaks[:20])
 
 
 @pytest.fixture(scope="session")
@@ -72,6 +90,7 @@ def make_bot(hs, tmp_path, request, require_bot):
 
     def make(allowlist=(), start=True, **kwargs) -> Bot:
         account = hs.register(hs.unique_name("reflexbot"))
+        _BOT_SECRETS.update({account.access_token, account.password})
         bot = Bot(hs.url, account.user_id, account.access_token,
                   tmp_path / f"bot{len(bots) + 1}", allowlist=allowlist,
                   device_id=account.device_id, **kwargs)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sys
 import time
 from pathlib import Path
@@ -179,3 +180,27 @@ def wait_bot_reaction(client: Client, room: str, bot: Bot, event_id: str, key: s
 def db_rows(bot: Bot, sql: str, params: tuple = ()) -> list[tuple]:
     """Reads the bot's database read-only ([] while the table does not exist yet)."""
     return bot._query(sql, params)
+
+
+# Synapse's access and refresh tokens (syt_…, syr_…), whoever they belong to.
+TOKEN_PATTERN = re.compile(r"(?<![A-Za-z0-9])sy[tr]_[A-Za-z0-9_]{8,}")
+
+
+def secrets_in_logs(paths, secrets=()) -> list[str]:
+    """Lines of the given log files that contain a Synapse token or one of `secrets`, as
+    "FILE:LINE: …" with the secret itself masked (a report must not leak it again)."""
+    secrets = [s for s in secrets if s and len(s) >= 8]
+    found = []
+    for path in paths:
+        try:
+            lines = Path(path).read_text(errors="replace").splitlines()
+        except FileNotFoundError:
+            continue
+        for number, line in enumerate(lines, 1):
+            hits = TOKEN_PATTERN.findall(line) + [s for s in secrets if s in line]
+            if hits:
+                masked = line
+                for hit in hits:
+                    masked = masked.replace(hit, "«secret»")
+                found.append(f"{path}:{number}: {masked[:200]}")
+    return found

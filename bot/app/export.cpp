@@ -1,0 +1,905 @@
+#include "app/export.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <set>
+#include <unordered_map>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "core/lesson.hpp"
+#include "core/texts.hpp"
+#include "store/digests.hpp"
+
+namespace reflexbot::app {
+namespace {
+
+using core::TimePoint;
+using namespace std::chrono_literals;
+using Json = nlohmann::ordered_json;
+
+constexpr int kDefaultDays = 7;
+
+// The export's own labels; the digest's texts (headings, counts, quotes) are core::texts().
+struct ExportTexts {
+  std::string_view period;
+  std::string_view exported;
+  std::string_view group;  // {n}
+  std::string_view heading_groups;
+  std::string_view heading_contributions;
+  std::string_view no_contributions;
+  std::string_view note;
+  std::string_view time;
+  std::string_view city;
+  std::string_view room;
+  std::string_view phase;
+  std::string_view via;
+  std::string_view tags;
+  std::string_view votes;
+  std::string_view group_column;
+  std::string_view group_title;
+  std::string_view author;
+  std::string_view text;
+  std::string_view event;
+  std::string_view rank;
+  std::string_view title;
+  std::string_view cities;
+  std::string_view contributions;
+  std::string_view people;
+  std::string_view previous;
+  std::string_view trend;
+  std::string_view anonymous;
+  std::string_view via_round;
+  std::string_view via_tag;
+  std::string_view via_pin;
+  std::string_view via_anonymous;
+};
+
+constexpr ExportTexts kGerman{
+    .period = "Zeitraum",
+    .exported = "Exportiert am",
+    .group = "Gruppe {n}",
+    .heading_groups = "Alle Gruppen",
+    .heading_contributions = "Beiträge",
+    .no_contributions = "Keine Beiträge in diesem Zeitraum.",
+    .note =
+        "Personen erscheinen nur als Pseudonym (Schlüssel-Hash) oder als anonym. Die Beiträge "
+        "stehen so da, wie sie geschrieben wurden; in den Zitaten des Digests sind "
+        "Matrix-IDs und Links entfernt.",
+    .time = "Zeit",
+    .city = "Stadt",
+    .room = "Raum",
+    .phase = "Phase",
+    .via = "Weg",
+    .tags = "Tags",
+    .votes = "Stimmen",
+    .group_column = "Gruppe",
+    .group_title = "Gruppentitel",
+    .author = "Autor (Pseudonym)",
+    .text = "Text",
+    .event = "Event-ID",
+    .rank = "Nr.",
+    .title = "Titel",
+    .cities = "Städte",
+    .contributions = "Beiträge",
+    .people = "Personen",
+    .previous = "Vorperiode",
+    .trend = "Trend",
+    .anonymous = "anonym",
+    .via_round = "Runde",
+    .via_tag = "Hashtag",
+    .via_pin = "Pin",
+    .via_anonymous = "anonym",
+};
+
+constexpr ExportTexts kEnglish{
+    .period = "Period",
+    .exported = "Exported on",
+    .group = "group {n}",
+    .heading_groups = "All groups",
+    .heading_contributions = "Contributions",
+    .no_contributions = "No contributions in this period.",
+    .note =
+        "People appear only as a pseudonym (keyed hash) or as anonymous. Contributions are "
+        "exported as they were written; the digest's quotes have Matrix ids and links "
+        "removed.",
+    .time = "Time",
+    .city = "City",
+    .room = "Room",
+    .phase = "Phase",
+    .via = "Via",
+    .tags = "Tags",
+    .votes = "Votes",
+    .group_column = "Group",
+    .group_title = "Group title",
+    .author = "Author (pseudonym)",
+    .text = "Text",
+    .event = "Event id",
+    .rank = "No.",
+    .title = "Title",
+    .cities = "Cities",
+    .contributions = "Contributions",
+    .people = "People",
+    .previous = "Previous period",
+    .trend = "Trend",
+    .anonymous = "anonymous",
+    .via_round = "round",
+    .via_tag = "hashtag",
+    .via_pin = "pin",
+    .via_anonymous = "anonymous",
+};
+
+TimePoint local_midnight(const core::TimeZone& zone, std::chrono::local_days day) {
+  return std::chrono::time_point_cast<std::chrono::milliseconds>(zone.to_utc(day));
+}
+
+struct LocalTime {
+  std::chrono::year_month_day date;
+  std::chrono::hh_mm_ss<std::chrono::seconds> time{std::chrono::seconds(0)};
+  std::chrono::seconds offset{0};
+};
+
+LocalTime local_time(TimePoint t, const core::TimeZone& zone) {
+  const auto utc = std::chrono::floor<std::chrono::seconds>(t);
+  const auto local = zone.to_local(utc);
+  const auto day = std::chrono::floor<std::chrono::days>(local);
+  return LocalTime{std::chrono::year_month_day{day},
+                   std::chrono::hh_mm_ss<std::chrono::seconds>(local - day), zone.offset_at(utc)};
+}
+
+std::chrono::year_month_day local_date(TimePoint t, const core::TimeZone& zone) {
+  return local_time(t, zone).date;
+}
+
+// "2026-05-06 10:15"
+std::string minute_text(TimePoint t, const core::TimeZone& zone) {
+  const LocalTime local = local_time(t, zone);
+  char buffer[48];
+  std::snprintf(buffer, sizeof buffer, "%s %02d:%02d", core::iso_date(local.date).c_str(),
+                static_cast<int>(local.time.hours().count()),
+                static_cast<int>(local.time.minutes().count()));
+  return buffer;
+}
+
+// "2026-05-06T10:15:00+02:00"
+std::string iso_instant(TimePoint t, const core::TimeZone& zone) {
+  const LocalTime local = local_time(t, zone);
+  const long long offset = local.offset.count();
+  const long long magnitude = offset < 0 ? -offset : offset;
+  char buffer[64];
+  std::snprintf(buffer, sizeof buffer, "%sT%02d:%02d:%02d%c%02lld:%02lld",
+                core::iso_date(local.date).c_str(), static_cast<int>(local.time.hours().count()),
+                static_cast<int>(local.time.minutes().count()),
+                static_cast<int>(local.time.seconds().count()), offset < 0 ? '-' : '+',
+                magnitude / 3600, magnitude % 3600 / 60);
+  return buffer;
+}
+
+std::string shown_date(std::chrono::year_month_day date, core::Language language) {
+  return language == core::Language::de ? core::german_date(date) : core::iso_date(date);
+}
+
+std::string count_text(int n, std::string_view one, std::string_view many) {
+  if (n == 1) return std::string(one);
+  return core::fill(many, {core::plain("n", std::to_string(n))}).text;
+}
+
+std::string join_list(const std::vector<std::string>& items, std::string_view last_separator) {
+  std::string out;
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    if (i > 0) out += i + 1 == items.size() ? std::string(last_separator) : std::string(", ");
+    out += items[i];
+  }
+  return out;
+}
+
+bool has_any(const core::DigestItem& item, const std::set<std::string, std::less<>>& tags) {
+  return std::any_of(item.tags.begin(), item.tags.end(),
+                     [&](const std::string& tag) { return tags.contains(tag); });
+}
+
+bool is_bidi_control(std::string_view text, std::size_t i) {
+  // U+200E/F, U+202A–U+202E, U+2066–U+2069: E2 80 8E/8F, E2 80 AA–AE, E2 81 A6–A9.
+  if (i + 2 >= text.size() || static_cast<unsigned char>(text[i]) != 0xE2) return false;
+  const auto b = static_cast<unsigned char>(text[i + 1]);
+  const auto c = static_cast<unsigned char>(text[i + 2]);
+  return (b == 0x80 && (c == 0x8E || c == 0x8F || (c >= 0xAA && c <= 0xAE))) ||
+         (b == 0x81 && c >= 0xA6 && c <= 0xA9);
+}
+
+// Text for Markdown (CommonMark with GFM tables) that stays text: characters that start
+// emphasis, code, links, raw HTML, entities, headings, block quotes, lists or table cells are
+// backslash-escaped, line breaks become " ↵ " (a table cell is one line), other control and
+// bidi-override characters are dropped. `line_start`: the text begins a line (or a table cell),
+// where "-", "+", "=" and "1." or "1)" would begin a list or a heading underline.
+std::string md(std::string_view text, bool line_start = false) {
+  std::string out;
+  out.reserve(text.size() + 8);
+  std::size_t i = 0;
+  if (!line_start || text.empty()) {
+    // Mid-line these characters are text.
+  } else if (text[0] == '-' || text[0] == '+' || text[0] == '=') {
+    out += '\\';
+  } else {
+    std::size_t digits = 0;
+    while (digits < text.size() && digits < 9 && text[digits] >= '0' && text[digits] <= '9') {
+      ++digits;
+    }
+    if (digits > 0 && digits < text.size() && (text[digits] == '.' || text[digits] == ')')) {
+      out.append(text.substr(0, digits));
+      out += '\\';
+      i = digits;
+    }
+  }
+  for (; i < text.size(); ++i) {
+    const char c = text[i];
+    if (c == '\r' || c == '\n') {
+      if (c == '\r' && i + 1 < text.size() && text[i + 1] == '\n') ++i;
+      out += " ↵ ";
+      continue;
+    }
+    if (c == '\t') {
+      out += ' ';
+      continue;
+    }
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7F) continue;
+    if (is_bidi_control(text, i)) {
+      i += 2;
+      continue;
+    }
+    if (std::string_view("\\`*_[]<>#|~&").find(c) != std::string_view::npos) out += '\\';
+    out += c;
+  }
+  return out;
+}
+
+// One CSV field (RFC 4180): quoted if it has a comma, a quote or a line break, quotes doubled.
+// A field starting with =, +, -, @, tab or CR gets a leading ' so spreadsheets do not run it as
+// a formula (OWASP, "CSV Injection").
+std::string csv(std::string_view value) {
+  std::string field;
+  if (!value.empty() &&
+      std::string_view("=+-@\t\r").find(value.front()) != std::string_view::npos) {
+    field += '\'';
+  }
+  field.append(value);
+  if (field.find_first_of(",\"\r\n") == std::string::npos) return field;
+  std::string quoted = "\"";
+  for (const char c : field) {
+    if (c == '"') quoted += '"';
+    quoted += c;
+  }
+  return quoted + "\"";
+}
+
+std::string tags_text(const std::vector<std::string>& tags) {
+  std::string out;
+  for (const auto& tag : tags) {
+    if (!out.empty()) out += ' ';
+    out += "#" + tag;
+  }
+  return out;
+}
+
+std::string tag_label(const std::string& key, const core::TagVocabulary& vocabulary,
+                      core::Language language) {
+  const core::Tag* tag = vocabulary.find(key);
+  if (tag == nullptr) return "#" + key;
+  const std::string& label = tag->label.in(language);
+  return label.empty() ? "#" + key : label;
+}
+
+// The room the export is about: empty for the whole network.
+std::string resolve_room(store::Store& store, const DigestSettings& settings,
+                         const std::string& wanted) {
+  if (wanted.empty() || wanted == settings.network_room) return {};
+  if (wanted.starts_with('!')) {
+    if (settings.cities.contains(wanted) || store.room(wanted)) return wanted;
+    throw ExportError("unknown room " + wanted);
+  }
+  // Without regard to case, for ASCII letters and Ä, Ö, Ü.
+  auto fold = [](std::string_view text) {
+    std::string out(text);
+    for (std::size_t i = 0; i < out.size(); ++i) {
+      const auto c = static_cast<unsigned char>(out[i]);
+      if (c >= 'A' && c <= 'Z') out[i] = static_cast<char>(c + 32);
+      if (c == 0xC3 && i + 1 < out.size()) {
+        const auto next = static_cast<unsigned char>(out[i + 1]);
+        if (next == 0x84 || next == 0x96 || next == 0x9C) out[i + 1] = static_cast<char>(next + 32);
+      }
+    }
+    return out;
+  };
+  std::vector<std::string> matches;
+  std::set<std::string> cities;
+  for (const auto& room : settings.rooms) {
+    const auto city = settings.cities.find(room);
+    if (city == settings.cities.end() || city->second.empty()) continue;
+    cities.insert(city->second);
+    if (fold(city->second) == fold(wanted)) matches.push_back(room);
+  }
+  if (matches.size() == 1) return matches.front();
+  if (matches.empty()) {
+    std::vector<std::string> known(cities.begin(), cities.end());
+    throw ExportError("no configured room belongs to the city '" + wanted + "'" +
+                      (known.empty() ? std::string(" (no cities are configured)")
+                                     : "; configured cities: " + join_list(known, ", ")));
+  }
+  throw ExportError("the city '" + wanted + "' has several rooms (" + join_list(matches, ", ") +
+                    "); give one room id");
+}
+
+// A read transaction: every query of the export sees the same state of the store, whatever the
+// running bot commits meanwhile.
+class ReadSnapshot {
+ public:
+  explicit ReadSnapshot(store::Connection& connection) : connection_(connection) {
+    connection_.exec("BEGIN DEFERRED");
+  }
+  ReadSnapshot(const ReadSnapshot&) = delete;
+  ReadSnapshot& operator=(const ReadSnapshot&) = delete;
+  ~ReadSnapshot() {
+    try {
+      connection_.exec("ROLLBACK");  // nothing was written
+    } catch (const store::StoreError&) {
+      // The transaction is gone already.
+    }
+  }
+
+ private:
+  store::Connection& connection_;
+};
+
+// A contribution of the period with everything the export shows.
+struct ExportRow {
+  const core::DigestItem* item = nullptr;
+  const store::DigestRow* row = nullptr;
+  std::optional<std::uint32_t> group;  // rank - 1
+};
+
+// Everything the three formats are made of.
+struct ExportData {
+  const DigestSettings& settings;
+  const core::DigestTexts& t;
+  const ExportTexts& e;
+  ExportPeriod period;
+  std::string room;  // empty: the network
+  Digests::Result result;
+  std::vector<store::DigestRow> rows;
+  std::vector<ExportRow> contributions;
+
+  const core::Digest& digest() const { return result.digest; }
+  const std::vector<core::DigestItem>& items() const { return result.items; }
+  core::Language language() const { return settings.language; }
+
+  std::string title() const {
+    const std::string& scope = digest().request.scope;
+    return scope.empty() ? std::string(t.title_network)
+                         : core::fill(t.title_room, {core::plain("scope", scope)}).text;
+  }
+  std::chrono::year_month_day first_day() const { return local_date(period.from, settings.zone); }
+  std::chrono::year_month_day last_day() const {
+    return local_date(period.to - 1ms, settings.zone);
+  }
+  std::string period_text() const {
+    return core::fill(t.period, {core::plain("from", shown_date(first_day(), language())),
+                                 core::plain("to", shown_date(last_day(), language()))})
+        .text;
+  }
+  std::string overview() const {
+    const core::Digest& d = digest();
+    if (d.contributions == 0) return std::string(t.nothing);
+    return core::fill(
+               t.overview,
+               {core::plain("contributions",
+                            count_text(d.contributions, t.contributions_one, t.contributions_many)),
+                core::plain("people", count_text(d.participants, t.people_one, t.people_many)),
+                core::plain("cities", count_text(static_cast<int>(d.cities.size()), t.cities_one,
+                                                 t.cities_many)),
+                core::plain("list", join_list(d.cities, t.list_and))})
+        .text;
+  }
+  // The group's key words, else the start of its first contribution (as the chat digest does).
+  std::string group_title(const core::DigestGroup& group) const {
+    std::string title = group.title();
+    if (title.empty() && !group.members.empty()) {
+      title = core::quote_text(items()[group.members.front()].body, 60);
+    }
+    return title;
+  }
+  std::string group_line(const core::DigestGroup& group, std::string_view extra) const {
+    std::vector<std::string> parts;
+    parts.push_back(join_list(group.cities, t.list_and));
+    parts.push_back(count_text(group.current, t.contributions_one, t.contributions_many));
+    parts.push_back(count_text(group.participants, t.people_one, t.people_many));
+    if (group.votes > 0) {
+      parts.push_back(core::fill(t.votes, {core::plain("n", std::to_string(group.votes))}).text);
+    }
+    if (!extra.empty()) parts.emplace_back(extra);
+    std::string line;
+    for (const auto& part : parts) {
+      if (part.empty()) continue;
+      if (!line.empty()) line += " · ";
+      line += part;
+    }
+    return line;
+  }
+  std::string quote(std::size_t index) const {
+    const core::DigestItem& item = items()[index];
+    return core::fill(t.quote, {core::plain("text", core::quote_text(item.body)),
+                                core::plain("city", item.city)})
+        .text;
+  }
+  std::string mark(const core::DigestGroup& group) const {
+    if (group.growing()) return std::string(t.mark_growing);
+    if (group.is_new()) return std::string(t.mark_new);
+    return {};
+  }
+  std::string group_ref(std::uint32_t id) const {
+    return core::fill(e.group, {core::plain("n", std::to_string(id + 1))}).text;
+  }
+  std::string action_text(const core::Lesson& lesson) const {
+    core::Notice entry;
+    if (lesson.state == core::LessonState::identified) {
+      entry = core::fill(t.no_action, {core::plain("id", std::to_string(lesson.id)),
+                                       core::plain("title", lesson.title)});
+    } else {
+      std::string due =
+          lesson.due
+              ? core::fill(t.due, {core::plain("date", shown_date(*lesson.due, language()))}).text
+              : std::string(t.no_due);
+      if (core::is_overdue(lesson, local_date(digest().request.now, settings.zone))) {
+        due += " (" + std::string(t.overdue) + ")";
+      }
+      entry = core::fill(t.action,
+                         {core::plain("id", std::to_string(lesson.id)),
+                          core::plain("title", lesson.title), core::plain("action", lesson.action),
+                          core::plain("owner", lesson.owner), core::plain("due", due)});
+    }
+    if (!lesson.cities.empty() && digest().request.scope.empty()) {
+      entry.text += " (" + join_list(lesson.cities, t.list_and) + ")";
+    }
+    return entry.text;
+  }
+  std::string via_text(const std::string& via) const {
+    if (via == "round") return std::string(e.via_round);
+    if (via == "tag") return std::string(e.via_tag);
+    if (via == "pin") return std::string(e.via_pin);
+    if (via == "anonymous") return std::string(e.via_anonymous);
+    return via;
+  }
+  std::string phase_line() const {
+    std::vector<std::string> phases;
+    for (const auto& [phase, count] : digest().per_phase) {
+      phases.push_back((phase.empty() ? std::string(t.no_phase) : phase) + " " +
+                       std::to_string(count));
+    }
+    return core::fill(t.phases, {core::plain("list", join_list(phases, ", "))}).text;
+  }
+  std::string topic_line() const {
+    std::vector<std::string> topics;
+    for (const auto& [tag, count] : digest().per_topic) {
+      topics.push_back(tag_label(tag, settings.vocabulary, language()) + " " +
+                       std::to_string(count));
+    }
+    return core::fill(t.topics, {core::plain("list", join_list(topics, ", "))}).text;
+  }
+};
+
+// The member to quote for a tagged section: the tagged member with the most votes.
+std::size_t section_quote(const core::DigestGroup& group,
+                          const std::vector<core::DigestItem>& items,
+                          const std::set<std::string, std::less<>>& tags) {
+  std::size_t best = group.quotes.empty() ? group.members.front() : group.quotes.front();
+  int best_votes = -1;
+  for (const std::size_t index : group.members) {
+    if (!items[index].current || !has_any(items[index], tags)) continue;
+    if (items[index].votes > best_votes) {
+      best = index;
+      best_votes = items[index].votes;
+    }
+  }
+  return best;
+}
+
+int tagged_members(const core::DigestGroup& group, const std::vector<core::DigestItem>& items,
+                   const std::set<std::string, std::less<>>& tags) {
+  int tagged = 0;
+  for (const std::size_t index : group.members) {
+    if (items[index].current && has_any(items[index], tags)) ++tagged;
+  }
+  return tagged;
+}
+
+// A row of a Markdown table; each cell escaped as text.
+std::string table_row(const std::vector<std::string>& cells) {
+  std::string row = "|";
+  for (const auto& cell : cells) row += " " + md(cell, true) + " |";
+  return row + "\n";
+}
+
+std::string render_markdown(const ExportData& data) {
+  const auto& t = data.t;
+  const auto& e = data.e;
+  const core::Digest& digest = data.digest();
+  const auto& items = data.items();
+  std::string out = "# " + md(data.title()) + "\n\n";
+  out += "**" + md(e.period) + ":** " + md(data.period_text()) + "\\\n";
+  out += "**" + md(e.exported) + ":** " +
+         md(shown_date(local_date(digest.request.now, data.settings.zone), data.language()) +
+            minute_text(digest.request.now, data.settings.zone).substr(10)) +
+         "\n\n";
+  out += md(data.overview(), true) + "\n";
+
+  if (digest.contributions > 0) {
+    out += "\n## " + md(t.heading_lessons) + "\n\n";
+    if (digest.lessons.empty()) out += md(t.no_lessons, true) + "\n";
+    for (std::size_t n = 0; n < digest.lessons.size(); ++n) {
+      const core::DigestGroup& group = digest.groups[digest.lessons[n]];
+      const std::string marker = std::to_string(n + 1) + ". ";
+      const std::string indent(marker.size(), ' ');
+      const std::string mark = data.mark(group);
+      out += marker + "**" + md(data.group_title(group)) + "**" +
+             (mark.empty() ? "" : " (" + md(mark) + ")") + " · " + md(data.group_ref(group.id));
+      out += "\\\n" + indent + md(data.group_line(group, ""), true);
+      for (const std::size_t q : group.quotes) out += "\\\n" + indent + md(data.quote(q), true);
+      out += "\n";
+    }
+
+    auto tagged_section = [&](std::string_view heading, const std::vector<std::uint32_t>& ids,
+                              const std::set<std::string, std::less<>>& tags) {
+      if (ids.empty()) return;
+      out += "\n## " + md(heading) + "\n\n";
+      for (const std::uint32_t id : ids) {
+        const core::DigestGroup& group = digest.groups[id];
+        const int tagged = tagged_members(group, items, tags);
+        const std::string quote = data.quote(section_quote(group, items, tags));
+        if (group.current == 1) {
+          out += "- " + md(quote) + " · " + md(data.group_ref(id)) + "\n";
+          continue;
+        }
+        const std::string extra =
+            tagged < group.current
+                ? core::fill(t.tagged, {core::plain("n", std::to_string(tagged))}).text
+                : "";
+        out += "- **" + md(data.group_title(group)) + "**: " + md(data.group_line(group, extra)) +
+               " · " + md(data.group_ref(id)) + "\\\n  " + md(quote, true) + "\n";
+      }
+    };
+    tagged_section(t.heading_went_well, digest.went_well, core::kWentWellTags);
+    tagged_section(t.heading_was_hard, digest.was_hard, core::kWasHardTags);
+    tagged_section(t.heading_ideas, digest.ideas, core::kIdeaTags);
+  }
+
+  out += "\n## " + md(t.heading_actions) + "\n\n";
+  if (digest.open_actions.empty()) out += md(t.no_actions, true) + "\n";
+  for (const core::Lesson& lesson : digest.open_actions) {
+    out += "- " + md(data.action_text(lesson)) + "\n";
+  }
+
+  if (digest.contributions > 0) {
+    out += "\n## " + md(t.heading_numbers) + "\n\n" + md(data.phase_line(), true) + "\n";
+    if (!digest.per_topic.empty()) out += "\n" + md(data.topic_line(), true) + "\n";
+
+    out += "\n## " + md(e.heading_groups) + "\n\n";
+    out += table_row({std::string(e.rank), std::string(e.title), std::string(e.cities),
+                      std::string(e.contributions), std::string(e.people), std::string(e.votes),
+                      std::string(e.previous), std::string(e.trend)});
+    out += "| ---: | --- | --- | ---: | ---: | ---: | ---: | --- |\n";
+    for (const core::DigestGroup& group : digest.groups) {
+      out += table_row({std::to_string(group.id + 1), data.group_title(group),
+                        join_list(group.cities, ", "), std::to_string(group.current),
+                        std::to_string(group.participants), std::to_string(group.votes),
+                        std::to_string(group.previous), data.mark(group)});
+    }
+  }
+
+  out += "\n## " + md(e.heading_contributions) + "\n\n";
+  if (data.contributions.empty()) {
+    out += md(e.no_contributions, true) + "\n";
+  } else {
+    out += table_row({std::string(e.time), std::string(e.city), std::string(e.room),
+                      std::string(e.phase), std::string(e.via), std::string(e.tags),
+                      std::string(e.votes), std::string(e.group_column), std::string(e.author),
+                      std::string(e.text)});
+    out += "| --- | --- | --- | --- | --- | --- | ---: | ---: | --- | --- |\n";
+    for (const ExportRow& row : data.contributions) {
+      const core::DigestItem& item = *row.item;
+      out += table_row({minute_text(item.written_at, data.settings.zone), item.city,
+                        row.row->room_id, item.phase, data.via_text(row.row->via),
+                        tags_text(item.tags), std::to_string(item.votes),
+                        row.group ? std::to_string(*row.group + 1) : std::string(),
+                        item.author.empty() ? std::string(e.anonymous) : item.author, item.body});
+    }
+  }
+  out += "\n_" + md(e.note) + "_\n";
+  return out;
+}
+
+std::string render_csv(const ExportData& data) {
+  const auto& e = data.e;
+  std::string out;
+  auto line = [&](const std::vector<std::string>& fields) {
+    for (std::size_t i = 0; i < fields.size(); ++i) {
+      if (i > 0) out += ',';
+      out += csv(fields[i]);
+    }
+    out += "\r\n";
+  };
+  line({std::string(e.time), std::string(e.city), std::string(e.room), std::string(e.phase),
+        std::string(e.via), std::string(e.tags), std::string(e.votes), std::string(e.group_column),
+        std::string(e.group_title), std::string(e.author), std::string(e.text),
+        std::string(e.event)});
+  for (const ExportRow& row : data.contributions) {
+    const core::DigestItem& item = *row.item;
+    line({minute_text(item.written_at, data.settings.zone), item.city, row.row->room_id, item.phase,
+          data.via_text(row.row->via), tags_text(item.tags), std::to_string(item.votes),
+          row.group ? std::to_string(*row.group + 1) : std::string(),
+          row.group ? data.group_title(data.digest().groups[*row.group]) : std::string(),
+          item.author.empty() ? std::string(e.anonymous) : item.author, item.body, item.id});
+  }
+  return out;
+}
+
+Json or_null(const std::string& text) { return text.empty() ? Json(nullptr) : Json(text); }
+
+std::string render_json(const ExportData& data) {
+  const auto& t = data.t;
+  const core::Digest& digest = data.digest();
+  const auto& items = data.items();
+  const core::TimeZone& zone = data.settings.zone;
+  Json out;
+  out["title"] = data.title();
+  out["language"] = data.language() == core::Language::en ? "en" : "de";
+  out["generated_at"] = iso_instant(digest.request.now, zone);
+  out["period"] = {{"from", core::iso_date(data.first_day())},
+                   {"to", core::iso_date(data.last_day())},
+                   {"start", iso_instant(data.period.from, zone)},
+                   {"end", iso_instant(data.period.to, zone)},
+                   {"label", data.period_text()}};
+  Json scope;
+  scope["network"] = data.room.empty();
+  scope["room_id"] = or_null(data.room);
+  scope["city"] = or_null(digest.request.scope);
+  out["scope"] = std::move(scope);
+  out["overview"] = {{"contributions", digest.contributions},
+                     {"participants", digest.participants},
+                     {"cities", digest.cities},
+                     {"groups", digest.groups.size()},
+                     {"text", data.overview()}};
+
+  Json groups = Json::array();
+  for (const core::DigestGroup& group : digest.groups) {
+    Json members = Json::array();
+    for (const std::size_t index : group.members) {
+      if (items[index].current) members.push_back(items[index].id);
+    }
+    Json quotes = Json::array();
+    for (const std::size_t index : group.quotes) {
+      quotes.push_back({{"event_id", items[index].id},
+                        {"city", items[index].city},
+                        {"text", core::quote_text(items[index].body)}});
+    }
+    Json entry;
+    entry["rank"] = group.id + 1;
+    entry["title"] = data.group_title(group);
+    entry["keywords"] = group.keywords;
+    entry["cities"] = group.cities;
+    entry["contributions"] = group.current;
+    entry["previous"] = group.previous;
+    entry["participants"] = group.participants;
+    entry["votes"] = group.votes;
+    entry["new"] = group.is_new();
+    entry["growing"] = group.growing();
+    entry["members"] = std::move(members);
+    entry["quotes"] = std::move(quotes);
+    groups.push_back(std::move(entry));
+  }
+  out["groups"] = std::move(groups);
+
+  Json sections = Json::array();
+  auto section = [&](std::string_view key, std::string_view heading,
+                     const std::vector<std::uint32_t>& ids) {
+    Json ranks = Json::array();
+    for (const std::uint32_t id : ids) ranks.push_back(id + 1);
+    sections.push_back({{"key", key}, {"heading", heading}, {"groups", std::move(ranks)}});
+  };
+  section("lessons", t.heading_lessons, digest.lessons);
+  section("went_well", t.heading_went_well, digest.went_well);
+  section("was_hard", t.heading_was_hard, digest.was_hard);
+  section("ideas", t.heading_ideas, digest.ideas);
+  out["sections"] = std::move(sections);
+
+  Json actions = Json::array();
+  const auto today = local_date(digest.request.now, zone);
+  for (const core::Lesson& lesson : digest.open_actions) {
+    Json entry;
+    entry["lesson"] = lesson.id;
+    entry["title"] = lesson.title;
+    entry["state"] = core::state_name(lesson.state);
+    entry["action"] = or_null(lesson.action);
+    entry["owner"] = or_null(lesson.owner);
+    entry["due"] = lesson.due ? Json(core::iso_date(*lesson.due)) : Json(nullptr);
+    entry["overdue"] = core::is_overdue(lesson, today);
+    entry["cities"] = lesson.cities;
+    entry["sources"] = lesson.sources;
+    entry["text"] = data.action_text(lesson);
+    actions.push_back(std::move(entry));
+  }
+  out["open_actions"] = std::move(actions);
+
+  Json phases = Json::array();
+  for (const auto& [phase, count] : digest.per_phase) {
+    phases.push_back({{"phase", or_null(phase)},
+                      {"label", phase.empty() ? std::string(t.no_phase) : phase},
+                      {"contributions", count}});
+  }
+  out["per_phase"] = std::move(phases);
+  Json topics = Json::array();
+  for (const auto& [tag, count] : digest.per_topic) {
+    topics.push_back({{"tag", tag},
+                      {"label", tag_label(tag, data.settings.vocabulary, data.language())},
+                      {"contributions", count}});
+  }
+  out["per_topic"] = std::move(topics);
+
+  Json contributions = Json::array();
+  for (const ExportRow& row : data.contributions) {
+    const core::DigestItem& item = *row.item;
+    Json entry;
+    entry["event_id"] = item.id;
+    entry["time"] = iso_instant(item.written_at, zone);
+    entry["city"] = item.city;
+    entry["room_id"] = row.row->room_id;
+    entry["round"] = row.row->round ? Json(*row.row->round) : Json(nullptr);
+    entry["phase"] = or_null(item.phase);
+    entry["phase_key"] = or_null(row.row->phase_key);
+    entry["via"] = row.row->via;
+    entry["tags"] = item.tags;
+    entry["votes"] = item.votes;
+    entry["group"] = row.group ? Json(*row.group + 1) : Json(nullptr);
+    entry["group_title"] =
+        row.group ? Json(data.group_title(digest.groups[*row.group])) : Json(nullptr);
+    entry["author"] = or_null(item.author);
+    entry["text"] = item.body;
+    contributions.push_back(std::move(entry));
+  }
+  out["contributions"] = std::move(contributions);
+  return out.dump(2, ' ', false, Json::error_handler_t::replace) + "\n";
+}
+
+}  // namespace
+
+std::optional<ExportFormat> parse_export_format(std::string_view text) {
+  if (text == "markdown" || text == "md") return ExportFormat::markdown;
+  if (text == "csv") return ExportFormat::csv;
+  if (text == "json") return ExportFormat::json;
+  return std::nullopt;
+}
+
+std::optional<std::chrono::year_month_day> parse_export_date(std::string_view text) {
+  // Only full dates: the short forms of core::parse_date ("15.12.") look forward from today.
+  const bool iso = text.size() == 10 && text[4] == '-' && text[7] == '-';
+  const bool german = text.size() == 10 && text[2] == '.' && text[5] == '.';
+  if (!iso && !german) return std::nullopt;
+  return core::parse_date(text,
+                          std::chrono::year_month_day{std::chrono::year{2000}, std::chrono::January,
+                                                      std::chrono::day{1}});
+}
+
+ExportPeriod export_period(const DigestSettings& settings, const ExportOptions& options) {
+  const core::TimeZone& zone = settings.zone;
+  ExportPeriod period;
+  if (options.until) {
+    period.to =
+        local_midnight(zone, std::chrono::local_days{*options.until} + std::chrono::days(1));
+  } else {
+    period.to = options.now + 1ms;
+  }
+  if (options.since) {
+    period.from = local_midnight(zone, std::chrono::local_days{*options.since});
+  } else if (options.until) {
+    period.from = local_midnight(
+        zone, std::chrono::local_days{*options.until} + std::chrono::days(1 - kDefaultDays));
+  } else {
+    period.from = options.now - std::chrono::days(kDefaultDays);
+  }
+  if (period.from >= period.to) {
+    if (options.since && options.until) {
+      throw ExportError("the period is empty: since " + core::iso_date(*options.since) +
+                        " is after until " + core::iso_date(*options.until));
+    }
+    // Without both, only a --since after today leaves the period empty.
+    throw ExportError("the period is empty: since " + core::iso_date(options.since.value()) +
+                      " lies in the future");
+  }
+  return period;
+}
+
+std::string export_digest(store::Store& store, const DigestSettings& settings,
+                          const ExportOptions& options) {
+  const ExportPeriod period = export_period(settings, options);
+  const bool english = settings.language == core::Language::en;
+  ReadSnapshot snapshot(store.connection());
+  ExportData data{settings,
+                  core::texts(settings.language).digest,
+                  english ? kEnglish : kGerman,
+                  period,
+                  resolve_room(store, settings, options.room),
+                  {},
+                  {},
+                  {}};
+  Digests digests(store, settings);
+  data.result = digests.build(data.room, period.from, period.to, options.now);
+  data.rows = store::digest_rows(store, data.room, period.from, period.to);
+
+  std::unordered_map<std::string_view, std::size_t> item_of;
+  for (std::size_t i = 0; i < data.result.items.size(); ++i) {
+    if (data.result.items[i].current) item_of.emplace(data.result.items[i].id, i);
+  }
+  for (const store::DigestRow& row : data.rows) {
+    const auto found = item_of.find(row.item.id);
+    if (found == item_of.end()) continue;
+    ExportRow entry{&data.result.items[found->second], &row, std::nullopt};
+    const std::uint32_t group = data.result.digest.group_of[found->second];
+    if (group != core::kNoGroup) entry.group = group;
+    data.contributions.push_back(entry);
+  }
+
+  switch (options.format) {
+    case ExportFormat::markdown:
+      return render_markdown(data);
+    case ExportFormat::csv:
+      return render_csv(data);
+    case ExportFormat::json:
+      return render_json(data);
+  }
+  return {};
+}
+
+void write_private_file(const std::filesystem::path& file, std::string_view content) {
+  const auto fail = [&](const std::string& what, int error) {
+    throw std::runtime_error("cannot write " + file.string() + ": " + what + ": " +
+                             std::strerror(error));
+  };
+  const std::filesystem::path folder =
+      file.parent_path().empty() ? std::filesystem::path(".") : file.parent_path();
+  std::string pattern = (folder / ("." + file.filename().string() + ".XXXXXX")).string();
+  const int fd = ::mkstemp(pattern.data());  // mode 0600
+  if (fd < 0) fail("cannot create a temporary file in " + folder.string(), errno);
+  const std::string temporary = pattern;
+  auto abandon = [&](const std::string& what) {
+    const int error = errno;
+    ::close(fd);
+    ::unlink(temporary.c_str());
+    fail(what, error);
+  };
+  if (::fchmod(fd, S_IRUSR | S_IWUSR) != 0) abandon("fchmod");
+  std::size_t written = 0;
+  while (written < content.size()) {
+    const ssize_t n = ::write(fd, content.data() + written, content.size() - written);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) abandon("write");
+    written += static_cast<std::size_t>(n);
+  }
+  if (::fsync(fd) != 0) abandon("fsync");
+  if (::close(fd) != 0) {
+    const int error = errno;
+    ::unlink(temporary.c_str());
+    fail("close", error);
+  }
+  if (::rename(temporary.c_str(), file.c_str()) != 0) {
+    const int error = errno;
+    ::unlink(temporary.c_str());
+    fail("rename", error);
+  }
+}
+
+}  // namespace reflexbot::app

@@ -1,0 +1,143 @@
+// Retention purge, erasure helpers and the scrubber. Rarely run: statements are prepared per call.
+
+#include "store/retention.hpp"
+
+#include <algorithm>
+
+namespace reflexbot::store {
+namespace {
+
+std::int64_t to_ms(core::TimePoint time) { return time.time_since_epoch().count(); }
+
+// Temporary (per connection, never in the database file): a one-row table that says "something
+// was erased", set by triggers. A note written inside a transaction commits or rolls back with it.
+constexpr std::string_view kWatch = R"sql(
+CREATE TEMP TABLE IF NOT EXISTS reflexbot_erasure (id INTEGER PRIMARY KEY CHECK (id = 1));
+CREATE TEMP TRIGGER IF NOT EXISTS reflexbot_erased_contribution AFTER DELETE ON main.contributions
+BEGIN INSERT OR IGNORE INTO reflexbot_erasure (id) VALUES (1); END;
+CREATE TEMP TRIGGER IF NOT EXISTS reflexbot_edited_contribution
+AFTER UPDATE OF body ON main.contributions
+BEGIN INSERT OR IGNORE INTO reflexbot_erasure (id) VALUES (1); END;
+CREATE TEMP TRIGGER IF NOT EXISTS reflexbot_erased_vote AFTER DELETE ON main.votes
+BEGIN INSERT OR IGNORE INTO reflexbot_erasure (id) VALUES (1); END;
+CREATE TEMP TRIGGER IF NOT EXISTS reflexbot_erased_quarantine AFTER DELETE ON main.quarantine
+BEGIN INSERT OR IGNORE INTO reflexbot_erasure (id) VALUES (1); END;
+)sql";
+
+void mark_erased(Connection& connection) {
+  connection.exec(kWatch);
+  connection.exec("INSERT OR IGNORE INTO reflexbot_erasure (id) VALUES (1)");
+}
+
+// Runs a statement with up to one bound integer and returns the rows it changed.
+std::int64_t changed(Connection& connection, std::string_view sql) {
+  Statement statement(connection, sql);
+  statement.run();
+  return connection.changes();
+}
+
+std::int64_t changed(Connection& connection, std::string_view sql, std::int64_t value) {
+  Statement statement(connection, sql);
+  statement.bind(1, value).run();
+  return connection.changes();
+}
+
+}  // namespace
+
+RetentionPolicy retention_policy(int retention_days) {
+  RetentionPolicy policy;
+  policy.contributions = std::chrono::days(retention_days);
+  policy.quarantine = std::min(policy.quarantine, policy.contributions);
+  return policy;
+}
+
+PurgeCounts purge_expired(Store& store, const RetentionPolicy& policy, core::TimePoint now) {
+  Connection& c = store.connection();
+  const std::int64_t cutoff = to_ms(now - policy.contributions);
+  const std::int64_t quarantine_cutoff = to_ms(now - policy.quarantine);
+  PurgeCounts counts;
+  Transaction transaction(c);
+  // Tags, votes, lesson sources and digest groups go with their contribution (ON DELETE CASCADE).
+  counts.contributions = changed(c, "DELETE FROM contributions WHERE written_at < ?", cutoff);
+  counts.rounds = changed(c, "DELETE FROM rounds WHERE state = 'ended' AND ended_at < ?", cutoff);
+  counts.quarantined =
+      changed(c, "DELETE FROM quarantine WHERE received_at < ?", quarantine_cutoff);
+  counts.outbox_rows = changed(c,
+                               "DELETE FROM outbox WHERE state <> 'pending' AND "
+                               "COALESCE(sent_at, created_at) < ?",
+                               cutoff);
+  // Delivery empties the content already; this catches rows delivered by older versions.
+  counts.outbox_contents =
+      changed(c, "UPDATE outbox SET content = '' WHERE state <> 'pending' AND content <> ''");
+  counts.seen_events = changed(c, "DELETE FROM seen_events WHERE received_at < ?", cutoff);
+  if (counts.total() > 0) mark_erased(c);
+  transaction.commit();
+  return counts;
+}
+
+std::int64_t erase_redacted(Store& store, const std::string& event_id) {
+  Connection& c = store.connection();
+  // An anonymous contribution is keyed by its notice's transaction id; the redaction names the
+  // notice's event id, which the outbox recorded at delivery.
+  Statement anonymous(c,
+                      "DELETE FROM contributions WHERE via = 'anonymous' AND event_id = "
+                      "(SELECT 'anon:' || txn_id FROM outbox WHERE remote_event_id = ?1 "
+                      "AND kind = 'send' LIMIT 1)");
+  anonymous.bind(1, event_id).run();
+  std::int64_t deleted = c.changes();
+  Statement quarantined(c, "DELETE FROM quarantine WHERE event_id = ?");
+  quarantined.bind(1, event_id).run();
+  return deleted + c.changes();
+}
+
+std::int64_t forget_sender(Store& store, const std::string& pseudonym, const std::string& user_id) {
+  Connection& c = store.connection();
+  std::int64_t changes = 0;
+  if (!user_id.empty()) {
+    // Raw JSON, possibly malformed: the id as a JSON string anywhere in it (sender, mentions).
+    Statement quarantined(c, "DELETE FROM quarantine WHERE instr(raw, ?) > 0");
+    quarantined.bind(1, "\"" + user_id + "\"").run();
+    changes += c.changes();
+  }
+  if (!pseudonym.empty()) {
+    Statement rounds(c, "UPDATE rounds SET started_by = '' WHERE started_by = ?");
+    rounds.bind(1, pseudonym).run();
+    changes += c.changes();
+  }
+  if (changes > 0) mark_erased(c);
+  return changes;
+}
+
+Scrubber::Scrubber(Store& store) : store_(store) {
+  // Set before the temporary objects exist: changing temp_store drops them.
+  store_.connection().exec("PRAGMA temp_store = MEMORY");
+  store_.connection().exec(kWatch);
+}
+
+bool Scrubber::pending() {
+  Statement s(store_.connection(), "SELECT 1 FROM reflexbot_erasure");
+  return s.step();
+}
+
+ScrubResult Scrubber::scrub() {
+  ScrubResult result;
+  if (pending()) {
+    result.ran = true;
+    store_.connection().exec("VACUUM");
+    store_.connection().exec("DELETE FROM reflexbot_erasure");
+    checkpoint_due_ = true;
+  }
+  if (checkpoint_due_) {
+    result.ran = true;
+    if (checkpoint_truncate(store_)) checkpoint_due_ = false;
+  }
+  result.complete = result.ran && !checkpoint_due_;
+  return result;
+}
+
+bool checkpoint_truncate(Store& store) {
+  Statement checkpoint(store.connection(), "PRAGMA main.wal_checkpoint(TRUNCATE)");
+  return checkpoint.step() && checkpoint.column_int(0) == 0;
+}
+
+}  // namespace reflexbot::store
