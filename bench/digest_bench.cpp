@@ -1,0 +1,535 @@
+// reflexbot-bench-digest: the cost of a network digest over 10k, 100k and 1M stored contributions
+// from 400 cities (issue 4). The store comes from digest_fixture.hpp and is built once per size.
+//
+//   reflexbot-bench-digest prepare N [N …] [--previous R]
+//       builds (or finds) the stores and prints the generator's statistics, one JSON line each.
+//   reflexbot-bench-digest run N [--previous R] [--repeat K] [--cache-kib C] [--mmap-mib M]
+//       a whole process: opens the store, times app::Digests::build for the network room (load
+//       from SQLite, analyze, group, rank, render) and prints one line of JSON with wall and CPU
+//       time and the memory it took. If the store is missing it is built first and the program
+//       starts itself again, so the measurement never includes the generator's memory.
+//       --cache-kib and --mmap-mib are experiments only: they set PRAGMA cache_size = -C and
+//       mmap_size = M MiB on the store's connection (the bot keeps SQLite's defaults: a 2000 KiB
+//       cache, no mmap).
+//   reflexbot-bench-digest phases N [--previous R]
+//       the same work split by phase with timers (load, analyze, tf-idf, group, then
+//       core::build_digest as a whole — whose rank share is its time minus the three before —
+//       and render); one JSON line.
+//   reflexbot-bench-digest [--benchmark_… flags]
+//       Google Benchmark cases for the phases at 10k and 100k contributions.
+//
+// N counts the contributions in the digest's week; the previous week holds R · N more (default
+// R = 1), which the digest loads too for its growth marks. The stores live in
+// REFLEXBOT_BENCH_DIGEST_DIR (default: build dir/digest-stores).
+//
+// Memory (bytes): rss_baseline is VmRSS at start; rss_before is VmRSS with the store open, before
+// the build; peak_rss is the whole-process high-water mark (getrusage ru_maxrss, VmHWM beside it);
+// peak_above_baseline = peak_rss − rss_baseline.
+
+#include <benchmark/benchmark.h>
+#include <sched.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <memory>
+#include <numeric>
+#include <string>
+#include <vector>
+
+#include <spdlog/spdlog.h>
+
+#include "bench_support.hpp"
+#include "core/digest.hpp"
+#include "digest_fixture.hpp"
+#include "store/digests.hpp"
+
+namespace {
+
+using reflexbot::bench::DigestFixture;
+using reflexbot::bench::DigestFixtureSpec;
+using reflexbot::bench::proc_status_bytes;
+namespace app = reflexbot::app;
+namespace core = reflexbot::core;
+namespace store = reflexbot::store;
+
+std::string store_directory() {
+  if (const char* dir = std::getenv("REFLEXBOT_BENCH_DIGEST_DIR"); dir != nullptr && *dir != '\0')
+    return dir;
+  return REFLEXBOT_BENCH_DIGEST_DIR;
+}
+
+double cpu_seconds() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  auto secs = [](const timeval& t) {
+    return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6;
+  };
+  return secs(usage.ru_utime) + secs(usage.ru_stime);
+}
+
+long long peak_rss_bytes() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  return static_cast<long long>(usage.ru_maxrss) * 1024;
+}
+
+double load_average() {
+  std::ifstream in("/proc/loadavg");
+  double load = -1;
+  in >> load;
+  return load;
+}
+
+// Wall and CPU seconds of one section.
+class Stopwatch {
+ public:
+  Stopwatch() : wall_(std::chrono::steady_clock::now()), cpu_(cpu_seconds()) {}
+  std::pair<double, double> lap() {
+    const auto wall = std::chrono::steady_clock::now();
+    const double cpu = cpu_seconds();
+    const std::pair<double, double> out{std::chrono::duration<double>(wall - wall_).count(),
+                                        cpu - cpu_};
+    wall_ = wall;
+    cpu_ = cpu;
+    return out;
+  }
+
+ private:
+  std::chrono::steady_clock::time_point wall_;
+  double cpu_;
+};
+
+// The request app::Digests::build makes for the network room.
+core::DigestRequest network_request(const DigestFixture& fixture,
+                                    const app::DigestSettings& settings) {
+  core::DigestRequest request;
+  request.language = settings.language;
+  request.from = fixture.from;
+  request.to = fixture.to;
+  request.now = fixture.now;
+  request.zone = settings.zone;
+  request.top = static_cast<std::size_t>(settings.top);
+  request.vocabulary = &settings.vocabulary;
+  return request;
+}
+
+std::string phase_title(const app::DigestSettings& settings, const store::DigestRow& row) {
+  if (row.phase_key.empty()) return {};
+  for (const auto& tmpl : settings.templates) {
+    if (tmpl.key != row.template_key) continue;
+    for (const auto& phase : tmpl.phases) {
+      if (phase.key == row.phase_key) return phase.title.in(settings.language);
+    }
+  }
+  return row.phase_key;
+}
+
+// What app::Digests::build loads: the period, the previous period and the open lessons.
+struct Loaded {
+  std::vector<core::DigestItem> items;
+  std::vector<core::Lesson> lessons;
+};
+
+Loaded load(store::Store& db, const DigestFixture& fixture, const app::DigestSettings& settings) {
+  Loaded out;
+  auto add = [&](std::vector<store::DigestRow> rows, bool current) {
+    for (auto& row : rows) {
+      row.item.phase = phase_title(settings, row);
+      row.item.current = current;
+      out.items.push_back(std::move(row.item));
+    }
+  };
+  add(store::digest_rows(db, "", fixture.from, fixture.to), true);
+  add(store::digest_rows(db, "", fixture.from - (fixture.to - fixture.from), fixture.from), false);
+  out.lessons = store::lessons(db, "");
+  return out;
+}
+
+// The first step of core::build_digest, repeated here to time it on its own: items in time order,
+// their terms (words, concepts, topic tags) and the boosts.
+struct Analysis {
+  std::vector<std::vector<core::TermId>> terms;
+  std::vector<float> boost;
+};
+
+Analysis analyze(const std::vector<core::DigestItem>& items, const core::DigestRequest& request) {
+  const core::TagVocabulary& vocabulary = *request.vocabulary;
+  std::vector<std::size_t> order(items.size());
+  std::iota(order.begin(), order.end(), std::size_t{0});
+  std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+    if (items[a].written_at != items[b].written_at)
+      return items[a].written_at < items[b].written_at;
+    return items[a].id < items[b].id;
+  });
+  core::TextAnalyzer analyzer;
+  Analysis out;
+  out.terms.resize(items.size());
+  std::vector<bool> is_tag;
+  for (std::size_t k = 0; k < order.size(); ++k) {
+    const core::DigestItem& item = items[order[k]];
+    analyzer.terms(item.body, out.terms[k]);
+    for (const auto& tag : item.tags) {
+      const core::Tag* known = vocabulary.find(tag);
+      if (known != nullptr && known->kind == core::TagKind::topic) {
+        const core::TermId feature = analyzer.feature(tag);
+        if (feature >= is_tag.size()) is_tag.resize(feature + 1, false);
+        is_tag[feature] = true;
+        out.terms[k].push_back(feature);
+      }
+    }
+  }
+  out.boost.assign(analyzer.size(), 1.0F);
+  for (core::TermId t = 0; t < out.boost.size(); ++t) {
+    if (t < is_tag.size() && is_tag[t]) out.boost[t] = request.topic_tag_boost;
+    if (analyzer.is_concept(t)) out.boost[t] = request.concept_boost;
+  }
+  return out;
+}
+
+struct Options {
+  std::vector<std::size_t> sizes;
+  double previous_ratio = 1.0;
+  int repeat = 1;
+  long cache_kib = 0;
+  long mmap_mib = 0;
+};
+
+int usage() {
+  std::cerr << "usage: reflexbot-bench-digest prepare N [N …] [--previous R]\n"
+               "       reflexbot-bench-digest run N [--previous R] [--repeat K] [--cache-kib C]"
+               " [--mmap-mib M]\n"
+               "       reflexbot-bench-digest phases N [--previous R]\n"
+               "       reflexbot-bench-digest [--benchmark_… flags]\n";
+  return 2;
+}
+
+bool parse_options(int argc, char** argv, Options& options) {
+  for (int i = 2; i < argc; ++i) {
+    const std::string arg = argv[i];
+    if (arg == "--previous" && i + 1 < argc) {
+      options.previous_ratio = std::atof(argv[++i]);
+      if (options.previous_ratio < 0) return false;
+    } else if (arg == "--cache-kib" && i + 1 < argc) {
+      options.cache_kib = std::atol(argv[++i]);
+      if (options.cache_kib < 1) return false;
+    } else if (arg == "--mmap-mib" && i + 1 < argc) {
+      options.mmap_mib = std::atol(argv[++i]);
+      if (options.mmap_mib < 1) return false;
+    } else if (arg == "--repeat" && i + 1 < argc) {
+      options.repeat = std::atoi(argv[++i]);
+      if (options.repeat < 1) return false;
+    } else if (!arg.empty() && arg[0] != '-') {
+      const long long n = std::atoll(arg.c_str());
+      if (n < 1) return false;
+      options.sizes.push_back(static_cast<std::size_t>(n));
+    } else {
+      return false;
+    }
+  }
+  return !options.sizes.empty();
+}
+
+DigestFixtureSpec spec_for(std::size_t n, double previous_ratio) {
+  DigestFixtureSpec spec;
+  spec.contributions = n;
+  spec.previous_ratio = previous_ratio;
+  return spec;
+}
+
+int prepare(const Options& options) {
+  for (const std::size_t n : options.sizes) {
+    const auto start = std::chrono::steady_clock::now();
+    bool built = false;
+    const DigestFixture fixture = reflexbot::bench::digest_fixture(
+        spec_for(n, options.previous_ratio), store_directory(), &built);
+    const double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    std::error_code ec;
+    const auto bytes = std::filesystem::file_size(fixture.path, ec);
+    std::cerr << (built ? "built " : "found ") << fixture.path << " in " << seconds << " s\n";
+    std::printf(
+        "{\"path\":\"%s\",\"built\":%s,\"build_seconds\":%.1f,\"file_bytes\":%llu,"
+        "\"stats\":%s}\n",
+        fixture.path.c_str(), built ? "true" : "false", seconds,
+        static_cast<unsigned long long>(ec ? 0 : bytes),
+        reflexbot::bench::digest_fixture_stats(fixture).c_str());
+    std::fflush(stdout);
+  }
+  return 0;
+}
+
+// Sizes of what a digest produced.
+std::string digest_summary(const core::Digest& digest, std::size_t items,
+                           const std::vector<core::Notice>& notices) {
+  std::size_t multi = 0;
+  std::size_t largest = 0;
+  std::size_t singletons = 0;
+  for (const auto& group : digest.groups) {
+    const auto size = static_cast<std::size_t>(group.current);
+    if (size >= 2) ++multi;
+    if (size == 1 && group.previous == 0) ++singletons;
+    largest = std::max(largest, size);
+  }
+  std::size_t bytes = 0;
+  for (const auto& notice : notices) bytes += notice.text.size() + notice.html.size();
+  char buffer[512];
+  std::snprintf(buffer, sizeof buffer,
+                "\"items\":%zu,\"digest_contributions\":%d,\"participants\":%d,\"cities\":%zu,"
+                "\"groups\":%zu,\"groups_2plus\":%zu,\"singleton_groups\":%zu,"
+                "\"largest_group\":%zu,\"lessons_listed\":%zu,\"open_actions\":%zu,"
+                "\"notices\":%zu,\"notice_bytes\":%zu",
+                items, digest.contributions, digest.participants, digest.cities.size(),
+                digest.groups.size(), multi, singletons, largest, digest.lessons.size(),
+                digest.open_actions.size(), notices.size(), bytes);
+  return buffer;
+}
+
+int run(const Options& options, char** argv) {
+  if (options.sizes.size() != 1) return usage();
+  const long long rss_baseline = proc_status_bytes("VmRSS");
+  bool built = false;
+  const DigestFixture fixture = reflexbot::bench::digest_fixture(
+      spec_for(options.sizes.front(), options.previous_ratio), store_directory(), &built);
+  if (built) {
+    // Measure in a fresh process, without the generator's memory.
+    std::fflush(nullptr);
+    ::execv("/proc/self/exe", argv);
+    throw std::runtime_error("cannot restart for the measurement");
+  }
+  const double load_before = load_average();
+  store::Store db(fixture.path);
+  if (options.cache_kib > 0)
+    db.connection().exec("PRAGMA cache_size = -" + std::to_string(options.cache_kib));
+  if (options.mmap_mib > 0)
+    db.connection().exec("PRAGMA mmap_size = " + std::to_string(options.mmap_mib * 1024 * 1024));
+  app::Digests digests(db, reflexbot::bench::digest_settings(fixture));
+  const long long rss_before = proc_status_bytes("VmRSS");
+
+  std::vector<double> wall;
+  std::vector<double> cpu;
+  std::string summary;
+  for (int r = 0; r < options.repeat; ++r) {
+    Stopwatch watch;
+    const app::Digests::Result result =
+        digests.build(fixture.network_room, fixture.from, fixture.to, fixture.now);
+    const auto [w, c] = watch.lap();
+    wall.push_back(w);
+    cpu.push_back(c);
+    if (r == 0) summary = digest_summary(result.digest, result.items.size(), result.notices);
+  }
+  std::sort(wall.begin(), wall.end());
+  std::sort(cpu.begin(), cpu.end());
+  const long long peak = peak_rss_bytes();
+  const long long hwm = proc_status_bytes("VmHWM");
+  const long long rss_end = proc_status_bytes("VmRSS");
+  const double n = static_cast<double>(fixture.spec.contributions);
+  const double seconds = wall[wall.size() / 2];
+  std::printf(
+      "{\"contributions\":%zu,\"previous\":%zu,\"seconds\":%.6f,\"cpu_seconds\":%.6f,"
+      "\"us_per_contribution\":%.3f,\"cpu_us_per_contribution\":%.3f,\"repeat\":%d,"
+      "\"peak_rss_bytes\":%lld,\"vm_hwm_bytes\":%lld,\"rss_baseline_bytes\":%lld,"
+      "\"rss_before_bytes\":%lld,\"peak_above_baseline_bytes\":%lld,\"rss_end_bytes\":%lld,"
+      "\"load1_before\":%.2f,\"load1_after\":%.2f,\"cpu\":%d,\"cache_kib\":%ld,"
+      "\"mmap_mib\":%ld,%s}\n",
+      fixture.spec.contributions, fixture.previous, seconds, cpu[cpu.size() / 2], seconds / n * 1e6,
+      cpu[cpu.size() / 2] / n * 1e6, options.repeat, peak, hwm, rss_baseline, rss_before,
+      peak - rss_baseline, rss_end, load_before, load_average(), sched_getcpu(), options.cache_kib,
+      options.mmap_mib, summary.c_str());
+  return 0;
+}
+
+int phases(const Options& options, char** argv) {
+  if (options.sizes.size() != 1) return usage();
+  bool built = false;
+  const DigestFixture fixture = reflexbot::bench::digest_fixture(
+      spec_for(options.sizes.front(), options.previous_ratio), store_directory(), &built);
+  if (built) {
+    std::fflush(nullptr);
+    ::execv("/proc/self/exe", argv);
+    throw std::runtime_error("cannot restart for the measurement");
+  }
+  const double load_before = load_average();
+  store::Store db(fixture.path);
+  const app::DigestSettings settings = reflexbot::bench::digest_settings(fixture);
+  const core::DigestRequest request = network_request(fixture, settings);
+
+  std::string out = "{\"contributions\":" + std::to_string(fixture.spec.contributions) +
+                    ",\"previous\":" + std::to_string(fixture.previous);
+  auto record = [&](const char* name, std::pair<double, double> lap) {
+    char buffer[160];
+    std::snprintf(buffer, sizeof buffer,
+                  ",\"%s\":{\"seconds\":%.6f,\"cpu_seconds\":%.6f,"
+                  "\"rss_bytes\":%lld}",
+                  name, lap.first, lap.second, proc_status_bytes("VmRSS"));
+    out += buffer;
+  };
+  Stopwatch watch;
+  const Loaded loaded = load(db, fixture, settings);
+  record("load", watch.lap());
+  Analysis analysis = analyze(loaded.items, request);
+  record("analyze", watch.lap());
+  const auto vectors = core::tfidf_vectors(analysis.terms, analysis.boost, request.idf_prior);
+  record("tfidf", watch.lap());
+  const auto groups = core::group_documents(vectors, request.grouping);
+  record("group", watch.lap());
+  std::size_t terms = 0;
+  for (const auto& doc : analysis.terms) terms += doc.size();
+  analysis = {};
+  const core::Digest digest = core::build_digest(loaded.items, loaded.lessons, request);
+  record("build_digest", watch.lap());
+  const auto notices = core::render_digest(digest, loaded.items, settings.max_event_bytes);
+  record("render", watch.lap());
+  const std::uint32_t raw_groups =
+      groups.empty() ? 0 : *std::max_element(groups.begin(), groups.end()) + 1;
+  out += ",\"terms\":" + std::to_string(terms) + ",\"raw_groups\":" + std::to_string(raw_groups) +
+         "," + digest_summary(digest, loaded.items.size(), notices);
+  char tail[128];
+  std::snprintf(tail, sizeof tail,
+                ",\"peak_rss_bytes\":%lld,\"load1_before\":%.2f,"
+                "\"load1_after\":%.2f}\n",
+                peak_rss_bytes(), load_before, load_average());
+  out += tail;
+  std::fputs(out.c_str(), stdout);
+  return 0;
+}
+
+// Google Benchmark: the phases at 10k and 100k, on data loaded once per size.
+struct Prepared {
+  DigestFixture fixture;
+  std::unique_ptr<store::Store> db;
+  app::DigestSettings settings;
+  core::DigestRequest request;
+  Loaded loaded;
+  std::vector<core::SparseVector> vectors;
+  core::Digest digest;
+};
+
+Prepared& prepared(std::size_t n) {
+  static std::map<std::size_t, std::unique_ptr<Prepared>> cache;
+  auto& slot = cache[n];
+  if (slot) return *slot;
+  slot = std::make_unique<Prepared>();
+  Prepared& p = *slot;
+  p.fixture = reflexbot::bench::digest_fixture(spec_for(n, 1.0), store_directory());
+  p.db = std::make_unique<store::Store>(p.fixture.path);
+  p.settings = reflexbot::bench::digest_settings(p.fixture);
+  p.request = network_request(p.fixture, p.settings);
+  p.loaded = load(*p.db, p.fixture, p.settings);
+  const Analysis analysis = analyze(p.loaded.items, p.request);
+  p.vectors = core::tfidf_vectors(analysis.terms, analysis.boost, p.request.idf_prior);
+  p.digest = core::build_digest(p.loaded.items, p.loaded.lessons, p.request);
+  return p;
+}
+
+void set_items(benchmark::State& state) {
+  state.SetItemsProcessed(state.iterations() * state.range(0));
+}
+
+void BM_Load(benchmark::State& state) {
+  Prepared& p = prepared(static_cast<std::size_t>(state.range(0)));
+  for (auto _ : state) {
+    Loaded loaded = load(*p.db, p.fixture, p.settings);
+    benchmark::DoNotOptimize(loaded.items.data());
+  }
+  set_items(state);
+}
+
+void BM_Analyze(benchmark::State& state) {
+  Prepared& p = prepared(static_cast<std::size_t>(state.range(0)));
+  for (auto _ : state) {
+    Analysis analysis = analyze(p.loaded.items, p.request);
+    benchmark::DoNotOptimize(analysis.terms.data());
+  }
+  set_items(state);
+}
+
+void BM_AnalyzeTfidf(benchmark::State& state) {
+  Prepared& p = prepared(static_cast<std::size_t>(state.range(0)));
+  for (auto _ : state) {
+    const Analysis analysis = analyze(p.loaded.items, p.request);
+    auto vectors = core::tfidf_vectors(analysis.terms, analysis.boost, p.request.idf_prior);
+    benchmark::DoNotOptimize(vectors.data());
+  }
+  set_items(state);
+}
+
+void BM_Group(benchmark::State& state) {
+  Prepared& p = prepared(static_cast<std::size_t>(state.range(0)));
+  for (auto _ : state) {
+    auto groups = core::group_documents(p.vectors, p.request.grouping);
+    benchmark::DoNotOptimize(groups.data());
+  }
+  set_items(state);
+}
+
+// core::build_digest as a whole: analyze + tf-idf + group + rank and sections.
+void BM_BuildDigest(benchmark::State& state) {
+  Prepared& p = prepared(static_cast<std::size_t>(state.range(0)));
+  for (auto _ : state) {
+    core::Digest digest = core::build_digest(p.loaded.items, p.loaded.lessons, p.request);
+    benchmark::DoNotOptimize(digest.groups.data());
+  }
+  set_items(state);
+}
+
+void BM_Render(benchmark::State& state) {
+  Prepared& p = prepared(static_cast<std::size_t>(state.range(0)));
+  for (auto _ : state) {
+    auto notices = core::render_digest(p.digest, p.loaded.items, p.settings.max_event_bytes);
+    benchmark::DoNotOptimize(notices.data());
+  }
+  set_items(state);
+}
+
+// app::Digests::build: everything (what `run` measures once per process).
+void BM_DigestsBuild(benchmark::State& state) {
+  Prepared& p = prepared(static_cast<std::size_t>(state.range(0)));
+  app::Digests digests(*p.db, p.settings);
+  for (auto _ : state) {
+    auto result =
+        digests.build(p.fixture.network_room, p.fixture.from, p.fixture.to, p.fixture.now);
+    benchmark::DoNotOptimize(result.notices.data());
+  }
+  set_items(state);
+}
+
+BENCHMARK(BM_Load)->Arg(10000)->Arg(100000)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_Analyze)->Arg(10000)->Arg(100000)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_AnalyzeTfidf)->Arg(10000)->Arg(100000)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_Group)->Arg(10000)->Arg(100000)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_BuildDigest)->Arg(10000)->Arg(100000)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_Render)->Arg(10000)->Arg(100000)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_DigestsBuild)->Arg(10000)->Arg(100000)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  spdlog::set_level(spdlog::level::warn);
+  const std::string mode = argc > 1 ? argv[1] : "";
+  try {
+    if (mode == "prepare" || mode == "run" || mode == "phases") {
+      Options options;
+      if (!parse_options(argc, argv, options)) return usage();
+      if (mode == "prepare") return prepare(options);
+      if (mode == "run") return run(options, argv);
+      return phases(options, argv);
+    }
+    if (!mode.empty() && mode[0] != '-') return usage();
+    benchmark::Initialize(&argc, argv);
+    if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 2;
+    benchmark::RunSpecifiedBenchmarks();
+    benchmark::Shutdown();
+  } catch (const std::exception& e) {
+    std::cerr << "reflexbot-bench-digest: " << e.what() << "\n";
+    return 1;
+  }
+  return 0;
+}
