@@ -11,10 +11,10 @@
 //       --cache-kib and --mmap-mib are experiments only: they set PRAGMA cache_size = -C and
 //       mmap_size = M MiB on the store's connection (the bot keeps SQLite's defaults: a 2000 KiB
 //       cache, no mmap).
-//   reflexbot-bench-digest phases N [--previous R]
+//   reflexbot-bench-digest phases N [--previous R] [--repeat K]
 //       the same work split by phase with timers (load, analyze, tf-idf, group, then
 //       core::build_digest as a whole — whose rank share is its time minus the three before —
-//       and render); one JSON line.
+//       and render), each phase the fastest of K rounds; one JSON line.
 //   reflexbot-bench-digest [--benchmark_… flags]
 //       Google Benchmark cases for the phases at 10k and 100k contributions.
 //
@@ -118,6 +118,15 @@ core::DigestRequest network_request(const DigestFixture& fixture,
   request.zone = settings.zone;
   request.top = static_cast<std::size_t>(settings.top);
   request.vocabulary = &settings.vocabulary;
+  // Experiments only: REFLEXBOT_BENCH_GROUPING="probe_terms,postings_scanned,centroid_terms".
+  if (const char* bounds = std::getenv("REFLEXBOT_BENCH_GROUPING")) {
+    std::size_t probe = 0, postings = 0, centroid = 0;
+    if (std::sscanf(bounds, "%zu,%zu,%zu", &probe, &postings, &centroid) == 3) {
+      request.grouping.probe_terms = probe;
+      request.grouping.postings_scanned = postings;
+      request.grouping.centroid_terms = centroid;
+    }
+  }
   return request;
 }
 
@@ -158,6 +167,7 @@ Loaded load(store::Store& db, const DigestFixture& fixture, const app::DigestSet
 struct Analysis {
   std::vector<std::vector<core::TermId>> terms;
   std::vector<float> boost;
+  std::size_t leaders = 0;  // the period's items, which come first and form the groups
 };
 
 Analysis analyze(const std::vector<core::DigestItem>& items, const core::DigestRequest& request) {
@@ -165,6 +175,7 @@ Analysis analyze(const std::vector<core::DigestItem>& items, const core::DigestR
   std::vector<std::size_t> order(items.size());
   std::iota(order.begin(), order.end(), std::size_t{0});
   std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+    if (items[a].current != items[b].current) return items[a].current;
     if (items[a].written_at != items[b].written_at)
       return items[a].written_at < items[b].written_at;
     return items[a].id < items[b].id;
@@ -172,6 +183,7 @@ Analysis analyze(const std::vector<core::DigestItem>& items, const core::DigestR
   core::TextAnalyzer analyzer;
   Analysis out;
   out.terms.resize(items.size());
+  for (const auto& item : items) out.leaders += item.current ? 1 : 0;
   std::vector<bool> is_tag;
   for (std::size_t k = 0; k < order.size(); ++k) {
     const core::DigestItem& item = items[order[k]];
@@ -206,7 +218,7 @@ int usage() {
   std::cerr << "usage: reflexbot-bench-digest prepare N [N …] [--previous R]\n"
                "       reflexbot-bench-digest run N [--previous R] [--repeat K] [--cache-kib C]"
                " [--mmap-mib M]\n"
-               "       reflexbot-bench-digest phases N [--previous R]\n"
+               "       reflexbot-bench-digest phases N [--previous R] [--repeat K]\n"
                "       reflexbot-bench-digest [--benchmark_… flags]\n";
   return 2;
 }
@@ -361,36 +373,58 @@ int phases(const Options& options, char** argv) {
   const app::DigestSettings settings = reflexbot::bench::digest_settings(fixture);
   const core::DigestRequest request = network_request(fixture, settings);
 
-  std::string out = "{\"contributions\":" + std::to_string(fixture.spec.contributions) +
-                    ",\"previous\":" + std::to_string(fixture.previous);
+  // Each phase's fastest of `repeat` rounds (the least disturbed by other work on the machine).
+  static constexpr const char* kPhases[] = {"load",  "analyze",      "tfidf",
+                                            "group", "build_digest", "render"};
+  std::map<std::string, std::pair<double, double>> best;
+  std::map<std::string, long long> rss;
   auto record = [&](const char* name, std::pair<double, double> lap) {
+    auto [it, inserted] = best.try_emplace(name, lap);
+    if (!inserted) {
+      it->second.first = std::min(it->second.first, lap.first);
+      it->second.second = std::min(it->second.second, lap.second);
+    }
+    rss[name] = proc_status_bytes("VmRSS");
+  };
+  std::string summary;
+  std::size_t terms = 0;
+  std::uint32_t raw_groups = 0;
+  for (int round = 0; round < options.repeat; ++round) {
+    Stopwatch watch;
+    const Loaded loaded = load(db, fixture, settings);
+    record(kPhases[0], watch.lap());
+    Analysis analysis = analyze(loaded.items, request);
+    record(kPhases[1], watch.lap());
+    const auto vectors = core::tfidf_vectors(analysis.terms, analysis.boost, request.idf_prior);
+    record(kPhases[2], watch.lap());
+    const auto groups = core::group_documents(vectors, request.grouping, analysis.leaders);
+    record(kPhases[3], watch.lap());
+    terms = 0;
+    for (const auto& doc : analysis.terms) terms += doc.size();
+    raw_groups = 0;
+    for (const auto g : groups) {
+      if (g != core::kNoGroupFound) raw_groups = std::max(raw_groups, g + 1);
+    }
+    analysis = {};
+    watch.lap();
+    const core::Digest digest = core::build_digest(loaded.items, loaded.lessons, request);
+    record(kPhases[4], watch.lap());
+    const auto notices = core::render_digest(digest, loaded.items, settings.max_event_bytes);
+    record(kPhases[5], watch.lap());
+    summary = digest_summary(digest, loaded.items.size(), notices);
+  }
+  std::string out = "{\"contributions\":" + std::to_string(fixture.spec.contributions) +
+                    ",\"previous\":" + std::to_string(fixture.previous) +
+                    ",\"repeat\":" + std::to_string(options.repeat);
+  for (const char* name : kPhases) {
     char buffer[160];
     std::snprintf(buffer, sizeof buffer,
-                  ",\"%s\":{\"seconds\":%.6f,\"cpu_seconds\":%.6f,"
-                  "\"rss_bytes\":%lld}",
-                  name, lap.first, lap.second, proc_status_bytes("VmRSS"));
+                  ",\"%s\":{\"seconds\":%.6f,\"cpu_seconds\":%.6f,\"rss_bytes\":%lld}", name,
+                  best[name].first, best[name].second, rss[name]);
     out += buffer;
-  };
-  Stopwatch watch;
-  const Loaded loaded = load(db, fixture, settings);
-  record("load", watch.lap());
-  Analysis analysis = analyze(loaded.items, request);
-  record("analyze", watch.lap());
-  const auto vectors = core::tfidf_vectors(analysis.terms, analysis.boost, request.idf_prior);
-  record("tfidf", watch.lap());
-  const auto groups = core::group_documents(vectors, request.grouping);
-  record("group", watch.lap());
-  std::size_t terms = 0;
-  for (const auto& doc : analysis.terms) terms += doc.size();
-  analysis = {};
-  const core::Digest digest = core::build_digest(loaded.items, loaded.lessons, request);
-  record("build_digest", watch.lap());
-  const auto notices = core::render_digest(digest, loaded.items, settings.max_event_bytes);
-  record("render", watch.lap());
-  const std::uint32_t raw_groups =
-      groups.empty() ? 0 : *std::max_element(groups.begin(), groups.end()) + 1;
+  }
   out += ",\"terms\":" + std::to_string(terms) + ",\"raw_groups\":" + std::to_string(raw_groups) +
-         "," + digest_summary(digest, loaded.items.size(), notices);
+         "," + summary;
   char tail[128];
   std::snprintf(tail, sizeof tail,
                 ",\"peak_rss_bytes\":%lld,\"load1_before\":%.2f,"
@@ -409,6 +443,7 @@ struct Prepared {
   core::DigestRequest request;
   Loaded loaded;
   std::vector<core::SparseVector> vectors;
+  std::size_t leaders = 0;
   core::Digest digest;
 };
 
@@ -425,6 +460,7 @@ Prepared& prepared(std::size_t n) {
   p.loaded = load(*p.db, p.fixture, p.settings);
   const Analysis analysis = analyze(p.loaded.items, p.request);
   p.vectors = core::tfidf_vectors(analysis.terms, analysis.boost, p.request.idf_prior);
+  p.leaders = analysis.leaders;
   p.digest = core::build_digest(p.loaded.items, p.loaded.lessons, p.request);
   return p;
 }
@@ -464,7 +500,7 @@ void BM_AnalyzeTfidf(benchmark::State& state) {
 void BM_Group(benchmark::State& state) {
   Prepared& p = prepared(static_cast<std::size_t>(state.range(0)));
   for (auto _ : state) {
-    auto groups = core::group_documents(p.vectors, p.request.grouping);
+    auto groups = core::group_documents(p.vectors, p.request.grouping, p.leaders);
     benchmark::DoNotOptimize(groups.data());
   }
   set_items(state);

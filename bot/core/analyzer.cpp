@@ -196,13 +196,14 @@ bool is_stop_word(std::string_view word) {
   return stop_words(false).contains(word) || stop_words(true).contains(word);
 }
 
-TermId TextAnalyzer::intern_stem(const std::string& stem) {
-  const auto [it, inserted] = by_stem_.try_emplace(stem, static_cast<TermId>(stems_.size()));
-  if (inserted) {
-    stems_.push_back(stem);
-    surfaces_.emplace_back();
-  }
-  return it->second;
+TermId TextAnalyzer::intern_stem(std::string_view stem) {
+  const auto it = by_stem_.find(stem);
+  if (it != by_stem_.end()) return it->second;
+  const auto term = static_cast<TermId>(stems_.size());
+  by_stem_.emplace(std::string(stem), term);
+  stems_.emplace_back(stem);
+  surfaces_dirty_ = true;
+  return term;
 }
 
 TermId TextAnalyzer::feature(std::string_view name) {
@@ -210,25 +211,104 @@ TermId TextAnalyzer::feature(std::string_view name) {
   return intern_stem("\x01" + std::string(name));
 }
 
-void TextAnalyzer::count_surface(TermId term, const std::string& word) {
-  auto& forms = surfaces_[term];
-  for (auto& [form, count] : forms) {
-    if (form == word) {
-      ++count;
-      return;
+std::uint32_t TextAnalyzer::typed_id(std::string_view word) {
+  const auto it = typed_ids_.find(word);
+  if (it != typed_ids_.end()) return it->second;
+  std::string lowered = lower(word);
+  auto lower_it = lower_ids_.find(lowered);
+  if (lower_it == lower_ids_.end()) {
+    Lower entry;
+    entry.stop = stop_words(false).contains(lowered) || stop_words(true).contains(lowered);
+    entry.text = lowered;
+    lower_it =
+        lower_ids_.emplace(std::move(lowered), static_cast<std::uint32_t>(lowers_.size())).first;
+    lowers_.push_back(std::move(entry));
+  }
+  Typed typed;
+  typed.lower = lower_it->second;
+  const std::string& lower_text = lowers_[typed.lower].text;
+  typed.abbreviation = word.size() == 2 && all_caps_ascii(word);
+  typed.stop_in = {stop_words(false).contains(lower_text), stop_words(true).contains(lower_text)};
+  const auto id = static_cast<std::uint32_t>(typed_.size());
+  const auto inserted = typed_ids_.emplace(std::string(word), id).first;
+  typed_.push_back(typed);
+  typed_text_.push_back(inserted->first);
+  return id;
+}
+
+// The stem and the concepts of a lower-case word in a language (0 German, 1 English).
+void TextAnalyzer::analyse(Lower& lower_word, int language) {
+  const bool is_english = language == 1;
+  sb_stemmer* stemmer = is_english ? stemmers_->english : stemmers_->german;
+  const std::string input = is_english ? lower_word.text : fold_typed_umlauts(lower_word.text);
+  const sb_symbol* stemmed =
+      stemmer == nullptr
+          ? nullptr
+          : sb_stemmer_stem(stemmer, reinterpret_cast<const sb_symbol*>(input.data()),
+                            static_cast<int>(input.size()));
+  std::string stem =
+      stemmed == nullptr
+          ? fold(input)
+          : fold(std::string_view(reinterpret_cast<const char*>(stemmed),
+                                  static_cast<std::size_t>(sb_stemmer_length(stemmer))));
+  if (stem.size() < 2) stem = fold(input);
+  // intern_stem() may grow nothing that `lower_word` lives in: lowers_ is not touched here.
+  lower_word.term[language] = intern_stem(stem);
+  lower_word.concepts_begin[language] = static_cast<std::uint32_t>(concept_pool_.size());
+  for (const std::string_view key_name : concepts_of(fold(input))) {
+    const TermId concept_term = intern_stem("\x02" + std::string(key_name));
+    if (concept_term >= concept_flags_.size()) concept_flags_.resize(concept_term + 1, false);
+    concept_flags_[concept_term] = true;
+    concept_pool_.push_back(concept_term);
+  }
+  lower_word.concepts_end[language] = static_cast<std::uint32_t>(concept_pool_.size());
+  lower_word.analysed[language] = true;
+}
+
+void TextAnalyzer::rank_surfaces() const {
+  // Per (term, typed word): how often, and when first counted for any of its languages.
+  struct Seen {
+    std::uint64_t count = 0;
+    std::uint64_t first = UINT64_MAX;
+  };
+  std::unordered_map<std::uint64_t, Seen> seen;
+  for (std::uint32_t id = 0; id < typed_.size(); ++id) {
+    const Typed& typed = typed_[id];
+    const Lower& lower_word = lowers_[typed.lower];
+    for (int language = 0; language < 2; ++language) {
+      if (typed.count[language] == 0) continue;
+      auto add = [&](TermId term) {
+        Seen& entry = seen[(static_cast<std::uint64_t>(term) << 32) | id];
+        entry.count += typed.count[language];
+        entry.first = std::min(entry.first, typed.first[language]);
+      };
+      add(lower_word.term[language]);
+      for (std::uint32_t c = lower_word.concepts_begin[language];
+           c < lower_word.concepts_end[language]; ++c) {
+        add(concept_pool_[c]);
+      }
     }
   }
-  if (forms.size() < 8) forms.emplace_back(word, 1);
+  surface_of_.assign(stems_.size(), -1);
+  std::vector<Seen> best(stems_.size());
+  for (const auto& [key, entry] : seen) {
+    const auto term = static_cast<TermId>(key >> 32);
+    const auto id = static_cast<std::int64_t>(key & 0xFFFFFFFFU);
+    Seen& current = best[term];
+    if (surface_of_[term] < 0 || entry.count > current.count ||
+        (entry.count == current.count && entry.first < current.first)) {
+      current = entry;
+      surface_of_[term] = id;
+    }
+  }
+  surfaces_dirty_ = false;
 }
 
 const std::string& TextAnalyzer::surface(TermId term) const {
-  const auto& forms = surfaces_[term];
-  if (forms.empty()) return stems_[term];
-  const auto* best = &forms.front();
-  for (const auto& form : forms) {
-    if (form.second > best->second) best = &form;
-  }
-  return best->first;
+  if (surfaces_dirty_) rank_surfaces();
+  if (term >= surface_of_.size() || surface_of_[term] < 0) return stems_[term];
+  // typed_text_ views the map's keys; the map owns std::string nodes that never move.
+  return typed_ids_.find(typed_text_[static_cast<std::size_t>(surface_of_[term])])->first;
 }
 
 void TextAnalyzer::terms(std::string_view text, std::vector<TermId>& out) {
@@ -242,8 +322,9 @@ void TextAnalyzer::terms(std::string_view text, std::vector<TermId>& out) {
       i = close == std::string_view::npos ? i + 1 : close + 1;
       continue;
     }
-    if (c == '@' || text.substr(i, 7) == "http://" || text.substr(i, 8) == "https://" ||
-        text.substr(i, 4) == "www.") {
+    if (c == '@' || ((c == 'h' || c == 'w') &&
+                     (text.substr(i, 7) == "http://" || text.substr(i, 8) == "https://" ||
+                      text.substr(i, 4) == "www."))) {
       while (i < text.size() && !is_space(text[i])) ++i;
       continue;
     }
@@ -270,58 +351,27 @@ void TextAnalyzer::terms(std::string_view text, std::vector<TermId>& out) {
     if (all_digits(word)) continue;
     const std::size_t chars = char_count(word);
     if (chars < 2 || (chars == 2 && !all_caps_ascii(word)) || word.size() > 64) continue;
-    scratch_words_.push_back(word);
+    scratch_words_.push_back(typed_id(word));
   }
 
-  // 2. Guess the language from stop words, drop them, stem the rest.
-  scratch_lower_.clear();
+  // 2. Guess the language from stop words, drop them, stem the rest (once per word).
   int german = 0;
   int english = 0;
-  for (const auto word : scratch_words_) {
-    scratch_lower_.push_back(lower(word));
-    german += stop_words(false).contains(scratch_lower_.back()) ? 1 : 0;
-    english += stop_words(true).contains(scratch_lower_.back()) ? 1 : 0;
+  for (const std::uint32_t id : scratch_words_) {
+    german += typed_[id].stop_in[0] ? 1 : 0;
+    english += typed_[id].stop_in[1] ? 1 : 0;
   }
-  const bool is_english = english > german;
-  sb_stemmer* stemmer = is_english ? stemmers_->english : stemmers_->german;
-  std::string key;
-  for (std::size_t w = 0; w < scratch_words_.size(); ++w) {
-    const std::string& word = scratch_lower_[w];
-    const bool abbreviation = scratch_words_[w].size() == 2 && all_caps_ascii(scratch_words_[w]);
-    if (!abbreviation &&
-        (stop_words(is_english).contains(word) || stop_words(!is_english).contains(word))) {
-      continue;
-    }
-    key.assign(1, is_english ? 'e' : 'd');
-    key += word;
-    auto it = words_.find(key);
-    if (it == words_.end()) {
-      const std::string input = is_english ? word : fold_typed_umlauts(word);
-      const sb_symbol* stemmed =
-          stemmer == nullptr
-              ? nullptr
-              : sb_stemmer_stem(stemmer, reinterpret_cast<const sb_symbol*>(input.data()),
-                                static_cast<int>(input.size()));
-      std::string stem =
-          stemmed == nullptr
-              ? fold(input)
-              : fold(std::string_view(reinterpret_cast<const char*>(stemmed),
-                                      static_cast<std::size_t>(sb_stemmer_length(stemmer))));
-      if (stem.size() < 2) stem = fold(input);
-      WordInfo info{intern_stem(stem), {}};
-      for (const std::string_view key_name : concepts_of(fold(input))) {
-        const TermId concept_term = intern_stem("\x02" + std::string(key_name));
-        if (concept_term >= concept_flags_.size()) concept_flags_.resize(concept_term + 1, false);
-        concept_flags_[concept_term] = true;
-        info.concepts.push_back(concept_term);
-      }
-      it = words_.emplace(key, std::move(info)).first;
-    }
-    out.push_back(it->second.term);
-    out.insert(out.end(), it->second.concepts.begin(), it->second.concepts.end());
-    const std::string surface(scratch_words_[w]);
-    count_surface(it->second.term, surface);
-    for (const TermId concept_term : it->second.concepts) count_surface(concept_term, surface);
+  const int language = english > german ? 1 : 0;
+  for (const std::uint32_t id : scratch_words_) {
+    Typed& typed = typed_[id];
+    Lower& lower_word = lowers_[typed.lower];
+    if (!typed.abbreviation && lower_word.stop) continue;
+    if (!lower_word.analysed[language]) analyse(lower_word, language);
+    out.push_back(lower_word.term[language]);
+    out.insert(out.end(), concept_pool_.begin() + lower_word.concepts_begin[language],
+               concept_pool_.begin() + lower_word.concepts_end[language]);
+    if (typed.count[language]++ == 0) typed.first[language] = ++counted_;
+    surfaces_dirty_ = true;
   }
 }
 

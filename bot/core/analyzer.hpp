@@ -8,7 +8,9 @@
 // German ones, else German (the network's language). Words are stemmed once and cached, so the
 // cost of a large digest is dominated by hashing, not by the stemmer. Safe for any bytes.
 
+#include <array>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -52,23 +54,54 @@ class TextAnalyzer {
 
  private:
   struct Stemmers;
-  struct WordInfo {
-    TermId term;
-    std::vector<TermId> concepts;
+  struct StringHash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view text) const noexcept {
+      return std::hash<std::string_view>{}(text);
+    }
   };
-  TermId intern_stem(const std::string& stem);
-  void count_surface(TermId term, const std::string& word);
+  template <class T>
+  using StringMap = std::unordered_map<std::string, T, StringHash, std::equal_to<>>;
+
+  // A word in lower case, with what it means in each language (0 German, 1 English), analysed
+  // the first time a text of that language has it.
+  struct Lower {
+    std::string text;
+    bool stop = false;  // a stop word of either language
+    std::array<bool, 2> analysed{};
+    std::array<TermId, 2> term{};
+    std::array<std::uint32_t, 2> concepts_begin{};  // into concept_pool_
+    std::array<std::uint32_t, 2> concepts_end{};
+  };
+  // A word as typed: how often it was counted in each language, and when first (for surface()).
+  struct Typed {
+    std::uint32_t lower = 0;
+    bool abbreviation = false;  // two capitals ("EU"): kept even if its lower case is a stop word
+    std::array<bool, 2> stop_in{};  // a stop word of German / English (for the language guess)
+    std::array<std::uint32_t, 2> count{};
+    std::array<std::uint64_t, 2> first{};
+  };
+
+  TermId intern_stem(std::string_view stem);
+  std::uint32_t typed_id(std::string_view word);
+  void analyse(Lower& lower, int language);
+  void rank_surfaces() const;
 
   std::unique_ptr<Stemmers> stemmers_;
-  // (language, lower-case word) → term; kLanguageMark + word for English.
-  std::unordered_map<std::string, WordInfo> words_;
+  StringMap<std::uint32_t> typed_ids_;
+  std::vector<Typed> typed_;
+  std::vector<std::string_view> typed_text_;  // keys of typed_ids_ (stable: node-based map)
+  StringMap<std::uint32_t> lower_ids_;
+  std::vector<Lower> lowers_;
+  std::vector<TermId> concept_pool_;
   std::vector<bool> concept_flags_;
-  std::unordered_map<std::string, TermId> by_stem_;
+  StringMap<TermId> by_stem_;
   std::vector<std::string> stems_;
-  // Per term: surface forms and how often each was seen (few per term).
-  std::vector<std::vector<std::pair<std::string, std::uint32_t>>> surfaces_;
-  std::vector<std::string_view> scratch_words_;
-  std::vector<std::string> scratch_lower_;
+  std::uint64_t counted_ = 0;
+  std::vector<std::uint32_t> scratch_words_;
+  // surface(): per term the typed word counted most often, recomputed when counts changed.
+  mutable std::vector<std::int64_t> surface_of_;
+  mutable bool surfaces_dirty_ = true;
 };
 
 /// Whether `word` (lower case, umlauts as typed) is a German or English stop word.

@@ -1,6 +1,7 @@
 #include "core/digest.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <map>
 #include <numeric>
 #include <set>
@@ -133,10 +134,12 @@ Digest build_digest(std::span<const DigestItem> items, std::span<const Lesson> l
       request.vocabulary == nullptr ? default_vocabulary() : TagVocabulary{};
   const TagVocabulary& vocabulary = request.vocabulary == nullptr ? fallback : *request.vocabulary;
 
-  // Items in time order (ties: event id), so the grouping does not depend on the store's order.
+  // The period's items in time order (ties: event id), then the previous period's, so the
+  // grouping does not depend on the store's order; the period's items form the groups.
   std::vector<std::size_t> order(items.size());
   std::iota(order.begin(), order.end(), std::size_t{0});
   std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+    if (items[a].current != items[b].current) return items[a].current;
     if (items[a].written_at != items[b].written_at) {
       return items[a].written_at < items[b].written_at;
     }
@@ -167,13 +170,19 @@ Digest build_digest(std::span<const DigestItem> items, std::span<const Lesson> l
     if (analyzer.is_concept(t)) boost[t] = request.concept_boost;
   }
   const auto vectors = tfidf_vectors(terms, boost, request.idf_prior);
-  const auto raw_groups = group_documents(vectors, request.grouping);
+  const auto leaders = static_cast<std::size_t>(std::count_if(
+      items.begin(), items.end(), [](const DigestItem& item) { return item.current; }));
+  const auto raw_groups = group_documents(vectors, request.grouping, leaders);
 
-  // Collect the groups that have a member in the period.
+  // Collect the groups (each has a member in the period).
   std::uint32_t raw_count = 0;
-  for (const auto g : raw_groups) raw_count = std::max(raw_count, g + 1);
+  for (const auto g : raw_groups) {
+    if (g != kNoGroupFound) raw_count = std::max(raw_count, g + 1);
+  }
   std::vector<std::vector<std::size_t>> members(raw_count);  // positions in `order`
-  for (std::size_t k = 0; k < order.size(); ++k) members[raw_groups[k]].push_back(k);
+  for (std::size_t k = 0; k < order.size(); ++k) {
+    if (raw_groups[k] != kNoGroupFound) members[raw_groups[k]].push_back(k);
+  }
 
   std::set<std::string> all_cities;
   std::unordered_set<std::string> all_authors;
@@ -281,19 +290,37 @@ Digest build_digest(std::span<const DigestItem> items, std::span<const Lesson> l
   // Quotes: most votes, then closest to the centroid, then earliest; a second from another city.
   std::vector<std::size_t> position_of(items.size());
   for (std::size_t k = 0; k < order.size(); ++k) position_of[order[k]] = k;
+  std::vector<float> dense(analyzer.size(), 0.0F);
   auto quote_rank = [&](std::size_t g) {
     std::vector<std::size_t> ranked;
     for (const std::size_t index : digest.groups[g].members) {
       if (items[index].current) ranked.push_back(index);
     }
-    std::vector<double> similarity(items.size(), 0.0);
-    for (const std::size_t index : ranked) {
-      similarity[index] = cosine(vectors[position_of[index]], centroids[g]);
+    // (votes, similarity, item) sorted; stable for equal keys, as members are in time order.
+    // Cosine with the centroid: the members' vectors have unit length (or none), so the dot
+    // product over the centroid's norm; the centroid is scattered once.
+    const SparseVector& centroid = centroids[g];
+    double norm = 0;
+    for (const auto& [term, weight] : centroid) {
+      norm += static_cast<double>(weight) * weight;
+      dense[term] = weight;
     }
-    std::stable_sort(ranked.begin(), ranked.end(), [&](std::size_t a, std::size_t b) {
-      if (items[a].votes != items[b].votes) return items[a].votes > items[b].votes;
-      return similarity[a] > similarity[b];
+    norm = std::sqrt(norm);
+    std::vector<std::tuple<int, double, std::size_t>> keyed;
+    keyed.reserve(ranked.size());
+    for (const std::size_t index : ranked) {
+      double dot = 0;
+      for (const auto& [term, weight] : vectors[position_of[index]]) {
+        dot += static_cast<double>(dense[term]) * weight;
+      }
+      keyed.emplace_back(items[index].votes, norm > 0 ? dot / norm : 0.0, index);
+    }
+    for (const auto& entry : centroid) dense[entry.first] = 0;
+    std::stable_sort(keyed.begin(), keyed.end(), [](const auto& a, const auto& b) {
+      if (std::get<0>(a) != std::get<0>(b)) return std::get<0>(a) > std::get<0>(b);
+      return std::get<1>(a) > std::get<1>(b);
     });
+    for (std::size_t k = 0; k < keyed.size(); ++k) ranked[k] = std::get<2>(keyed[k]);
     return ranked;
   };
   for (std::size_t g = 0; g < digest.groups.size(); ++g) {

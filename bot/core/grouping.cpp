@@ -2,8 +2,9 @@
 
 #include <algorithm>
 #include <cmath>
+#include <functional>
 #include <numeric>
-#include <unordered_map>
+#include <unordered_set>
 
 namespace reflexbot::core {
 namespace {
@@ -13,7 +14,6 @@ struct Centroid {
   SparseVector sum;  // sorted by term
   double norm = 0;
   std::vector<std::uint32_t> members;
-  std::vector<TermId> indexed;  // terms under which the group is in the inverted index
   bool alive = true;
 };
 
@@ -35,6 +35,32 @@ double dot(const SparseVector& a, const SparseVector& b) {
   return total;
 }
 
+// A vector scattered into an array indexed by term, for many dot products with one vector.
+class Dense {
+ public:
+  void load(const SparseVector& v) {
+    for (const auto& [term, weight] : loaded_) values_[term] = 0;
+    loaded_ = v;
+    for (const auto& [term, weight] : v) {
+      if (term >= values_.size()) values_.resize(static_cast<std::size_t>(term) + 1, 0.0F);
+      values_[term] = weight;
+    }
+  }
+  // The dot product with the loaded vector: one load per entry of `other`, no branches.
+  double dot(const SparseVector& other) const {
+    double total = 0;
+    const std::size_t size = values_.size();
+    for (const auto& [term, weight] : other) {
+      if (term < size) total += static_cast<double>(values_[term]) * weight;
+    }
+    return total;
+  }
+
+ private:
+  std::vector<float> values_;
+  SparseVector loaded_;
+};
+
 double norm_of(const SparseVector& v) {
   double total = 0;
   for (const auto& [term, weight] : v) total += static_cast<double>(weight) * weight;
@@ -42,7 +68,8 @@ double norm_of(const SparseVector& v) {
 }
 
 // sum += v, then keeps the `keep` heaviest terms (sorted by term again).
-void add_into(SparseVector& sum, const SparseVector& v, std::size_t keep, SparseVector& scratch) {
+void add_into(SparseVector& sum, const SparseVector& v, std::size_t keep, SparseVector& scratch,
+              std::vector<float>& weights) {
   scratch.clear();
   scratch.reserve(sum.size() + v.size());
   std::size_t i = 0;
@@ -58,22 +85,35 @@ void add_into(SparseVector& sum, const SparseVector& v, std::size_t keep, Sparse
       ++j;
     }
   }
-  if (scratch.size() > keep) {
-    std::nth_element(scratch.begin(), scratch.begin() + static_cast<std::ptrdiff_t>(keep),
-                     scratch.end(), [](const auto& a, const auto& b) {
-                       return a.second != b.second ? a.second > b.second : a.first < b.first;
-                     });
-    scratch.resize(keep);
-    std::sort(scratch.begin(), scratch.end());
+  if (scratch.size() > keep && keep > 0) {
+    // The keep-th heaviest weight; entries above it stay, and of those equal to it the ones with
+    // the smaller terms (the same set as sorting by weight, then term). Filtering keeps the
+    // term order, so nothing needs sorting again.
+    weights.clear();
+    for (const auto& entry : scratch) weights.push_back(entry.second);
+    std::nth_element(weights.begin(), weights.begin() + static_cast<std::ptrdiff_t>(keep - 1),
+                     weights.end(), std::greater<>());
+    const float cut = weights[keep - 1];
+    std::size_t above = 0;
+    for (const auto& entry : scratch) above += entry.second > cut ? 1 : 0;
+    std::size_t ties = keep - above;
+    std::size_t out = 0;
+    for (const auto& entry : scratch) {
+      if (entry.second > cut || (entry.second == cut && ties > 0)) {
+        if (entry.second == cut) --ties;
+        scratch[out++] = entry;
+      }
+    }
+    scratch.resize(out);
   }
   sum.swap(scratch);
 }
 
 // The `n` heaviest terms of v (ties: the smaller term id).
-void strongest(const SparseVector& v, std::size_t n, std::vector<TermId>& out) {
+void strongest(const SparseVector& v, std::size_t n, std::vector<TermId>& out,
+               std::vector<std::pair<float, TermId>>& ranked) {
   out.clear();
-  std::vector<std::pair<float, TermId>> ranked;
-  ranked.reserve(v.size());
+  ranked.clear();
   for (const auto& [term, weight] : v) ranked.emplace_back(-weight, term);
   const std::size_t k = std::min(n, ranked.size());
   std::partial_sort(ranked.begin(), ranked.begin() + static_cast<std::ptrdiff_t>(k), ranked.end());
@@ -83,12 +123,10 @@ void strongest(const SparseVector& v, std::size_t n, std::vector<TermId>& out) {
 // An inverted index from terms to groups, scanned newest first with a bound per term.
 class Index {
  public:
-  void add(Centroid& group, std::uint32_t id, const std::vector<TermId>& terms) {
+  void add(std::uint32_t id, const std::vector<TermId>& terms) {
     for (const TermId term : terms) {
-      if (std::find(group.indexed.begin(), group.indexed.end(), term) != group.indexed.end()) {
-        continue;
-      }
-      group.indexed.push_back(term);
+      if (!indexed_.insert((static_cast<std::uint64_t>(term) << 32) | id).second) continue;
+      if (term >= postings_.size()) postings_.resize(term + 1);
       postings_[term].push_back(id);
     }
   }
@@ -98,9 +136,8 @@ class Index {
   void probe(const std::vector<TermId>& terms, std::size_t per_term,
              std::vector<std::uint32_t>& stamp, std::uint32_t mark, F&& f) const {
     for (const TermId term : terms) {
-      const auto it = postings_.find(term);
-      if (it == postings_.end()) continue;
-      const auto& list = it->second;
+      if (term >= postings_.size()) continue;
+      const auto& list = postings_[term];
       const std::size_t first = list.size() > per_term ? list.size() - per_term : 0;
       for (std::size_t k = list.size(); k-- > first;) {
         const std::uint32_t id = list[k];
@@ -112,7 +149,8 @@ class Index {
   }
 
  private:
-  std::unordered_map<TermId, std::vector<std::uint32_t>> postings_;
+  std::vector<std::vector<std::uint32_t>> postings_;  // by term
+  std::unordered_set<std::uint64_t> indexed_;         // (term, group) pairs in postings_
 };
 
 }  // namespace
@@ -170,25 +208,30 @@ double cosine(const SparseVector& a, const SparseVector& b) {
 }
 
 std::vector<std::uint32_t> group_documents(std::span<const SparseVector> documents,
-                                           const GroupingOptions& options) {
+                                           const GroupingOptions& options, std::size_t leaders) {
+  leaders = std::min(leaders, documents.size());
   std::vector<Centroid> groups;
   std::vector<std::uint32_t> stamp;
   std::uint32_t mark = 0;
   Index index;
   std::vector<TermId> probe;
+  std::vector<std::pair<float, TermId>> ranked;
   SparseVector scratch;
+  std::vector<float> weights;
+  Dense dense;
 
   // 1. Each document joins the most similar group or starts one.
-  for (std::uint32_t d = 0; d < documents.size(); ++d) {
+  for (std::uint32_t d = 0; d < leaders; ++d) {
     const SparseVector& doc = documents[d];
-    strongest(doc, options.probe_terms, probe);
+    strongest(doc, options.probe_terms, probe, ranked);
+    dense.load(doc);
     ++mark;
     std::int64_t best = -1;
     double best_similarity = options.join_threshold;
     index.probe(probe, options.postings_scanned, stamp, mark, [&](std::uint32_t id) {
       const Centroid& group = groups[id];
       if (group.norm == 0) return;
-      const double similarity = dot(doc, group.sum) / group.norm;
+      const double similarity = dense.dot(group.sum) / group.norm;
       if (similarity > best_similarity ||
           (similarity == best_similarity && (best < 0 || id < best))) {
         best = id;
@@ -198,15 +241,15 @@ std::vector<std::uint32_t> group_documents(std::span<const SparseVector> documen
     std::uint32_t id = 0;
     if (best >= 0) {
       id = static_cast<std::uint32_t>(best);
-      add_into(groups[id].sum, doc, options.centroid_terms, scratch);
+      add_into(groups[id].sum, doc, options.centroid_terms, scratch, weights);
       groups[id].norm = norm_of(groups[id].sum);
     } else {
       id = static_cast<std::uint32_t>(groups.size());
-      groups.push_back(Centroid{doc, norm_of(doc), {}, {}, true});
+      groups.push_back(Centroid{doc, norm_of(doc), {}, true});
       stamp.push_back(0);
     }
     groups[id].members.push_back(d);
-    if (!doc.empty()) index.add(groups[id], id, probe);
+    if (!doc.empty()) index.add(id, probe);
   }
 
   // 2. Larger groups absorb similar smaller ones (centroid against centroid).
@@ -216,19 +259,20 @@ std::vector<std::uint32_t> group_documents(std::span<const SparseVector> documen
     return groups[a].members.size() > groups[b].members.size();
   });
   Index kept;
+  std::vector<std::uint32_t> absorbed_by(groups.size(), kNoGroupFound);
   std::fill(stamp.begin(), stamp.end(), 0U);
   mark = 0;
-  for (auto& group : groups) group.indexed.clear();
   for (const std::uint32_t id : order) {
     Centroid& group = groups[id];
     if (group.norm == 0) continue;
-    strongest(group.sum, options.probe_terms, probe);
+    strongest(group.sum, options.probe_terms, probe, ranked);
+    dense.load(group.sum);
     ++mark;
     std::int64_t best = -1;
     double best_similarity = options.merge_threshold;
     kept.probe(probe, options.postings_scanned, stamp, mark, [&](std::uint32_t other) {
       const Centroid& target = groups[other];
-      const double similarity = dot(group.sum, target.sum) / (group.norm * target.norm);
+      const double similarity = dense.dot(target.sum) / (group.norm * target.norm);
       if (similarity > best_similarity ||
           (similarity == best_similarity && (best < 0 || other < best))) {
         best = other;
@@ -237,18 +281,48 @@ std::vector<std::uint32_t> group_documents(std::span<const SparseVector> documen
     });
     if (best >= 0) {
       Centroid& target = groups[static_cast<std::size_t>(best)];
-      add_into(target.sum, group.sum, options.centroid_terms, scratch);
+      add_into(target.sum, group.sum, options.centroid_terms, scratch, weights);
       target.norm = norm_of(target.sum);
       target.members.insert(target.members.end(), group.members.begin(), group.members.end());
       group.members.clear();
       group.alive = false;
+      absorbed_by[id] = static_cast<std::uint32_t>(best);
     } else {
-      kept.add(group, id, probe);
+      kept.add(id, probe);
     }
   }
 
+  // 3. Followers join the most similar final group, found through the groups' first index.
+  std::vector<std::uint32_t> result(documents.size(), kNoGroupFound);
+  std::vector<std::pair<std::uint32_t, std::uint32_t>> followers;  // (document, group)
+  std::fill(stamp.begin(), stamp.end(), 0U);
+  std::vector<std::uint32_t> seen(groups.size(), 0);
+  mark = 0;
+  for (auto d = static_cast<std::uint32_t>(leaders); d < documents.size(); ++d) {
+    const SparseVector& doc = documents[d];
+    if (doc.empty()) continue;
+    strongest(doc, options.probe_terms, probe, ranked);
+    dense.load(doc);
+    ++mark;
+    std::int64_t best = -1;
+    double best_similarity = options.join_threshold;
+    index.probe(probe, options.postings_scanned, stamp, mark, [&](std::uint32_t raw) {
+      const std::uint32_t id = groups[raw].alive ? raw : absorbed_by[raw];
+      if (seen[id] == mark) return;
+      seen[id] = mark;
+      const Centroid& group = groups[id];
+      if (group.norm == 0) return;
+      const double similarity = dense.dot(group.sum) / group.norm;
+      if (similarity > best_similarity ||
+          (similarity == best_similarity && (best < 0 || id < best))) {
+        best = id;
+        best_similarity = similarity;
+      }
+    });
+    if (best >= 0) followers.emplace_back(d, static_cast<std::uint32_t>(best));
+  }
+
   // Number the groups in order of their first document.
-  std::vector<std::uint32_t> result(documents.size(), 0);
   std::vector<std::pair<std::uint32_t, std::uint32_t>> firsts;  // (first document, group)
   for (std::uint32_t id = 0; id < groups.size(); ++id) {
     if (!groups[id].alive || groups[id].members.empty()) continue;
@@ -256,9 +330,12 @@ std::vector<std::uint32_t> group_documents(std::span<const SparseVector> documen
                         id);
   }
   std::sort(firsts.begin(), firsts.end());
+  std::vector<std::uint32_t> number_of(groups.size(), kNoGroupFound);
   for (std::uint32_t number = 0; number < firsts.size(); ++number) {
+    number_of[firsts[number].second] = number;
     for (const std::uint32_t d : groups[firsts[number].second].members) result[d] = number;
   }
+  for (const auto& [d, id] : followers) result[d] = number_of[id];
   return result;
 }
 

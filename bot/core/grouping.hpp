@@ -41,13 +41,22 @@ struct GroupingOptions {
   double join_threshold = 0.45;
   double merge_threshold = 0.60;
   std::size_t probe_terms = 6;        ///< a document's strongest terms used to find candidates
-  std::size_t postings_scanned = 64;  ///< newest groups scanned per probed term
-  std::size_t centroid_terms = 64;    ///< terms a centroid keeps
+  std::size_t postings_scanned = 32;  ///< newest groups scanned per probed term
+  std::size_t centroid_terms = 32;    ///< terms a centroid keeps
 };
+
+/// Marks a document that follows no group (see group_documents()).
+inline constexpr std::uint32_t kNoGroupFound = UINT32_MAX;
 
 /// The group of each document: indices 0…k-1, numbered in order of their first document. An
 /// empty vector (no terms) is a group of its own.
+///
+/// Only the first `leaders` documents form groups; each later one (a digest's previous period)
+/// follows the group it is most similar to, if any reaches `join_threshold` (else
+/// kNoGroupFound), without moving its centroid: the groups are what the leaders say, and the
+/// followers only count how much of each was said before.
 std::vector<std::uint32_t> group_documents(std::span<const SparseVector> documents,
-                                           const GroupingOptions& options = {});
+                                           const GroupingOptions& options = {},
+                                           std::size_t leaders = SIZE_MAX);
 
 }  // namespace reflexbot::core

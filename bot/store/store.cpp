@@ -4,6 +4,8 @@
 #include <random>
 #include <string_view>
 
+#include <sqlite3.h>
+
 namespace reflexbot::store {
 namespace {
 
@@ -155,6 +157,59 @@ CREATE TABLE digest_schedule (
   active_since INTEGER NOT NULL
 );
 )sql",
+    // 7: contributions stored in time order (a rowid table filled in written_at order; new rows
+    // arrive in about that order), so a digest's period is one sequential range instead of a
+    // random B-tree lookup per row; their tags and vote count kept on the row by triggers, so a
+    // digest needs no lookup in contribution_tags or votes. Runs with foreign keys off (see
+    // Store::migrate): dropping the old table must not cascade into tags and votes.
+    R"sql(
+CREATE TABLE contributions_by_time (
+  id INTEGER PRIMARY KEY,
+  event_id TEXT NOT NULL UNIQUE,
+  room_id TEXT NOT NULL,
+  city TEXT NOT NULL DEFAULT '',
+  author TEXT NOT NULL DEFAULT '',
+  round_id INTEGER REFERENCES rounds (id) ON DELETE SET NULL,
+  phase_key TEXT NOT NULL DEFAULT '',
+  body TEXT NOT NULL,
+  written_at INTEGER NOT NULL,
+  collected_at INTEGER NOT NULL,
+  via TEXT NOT NULL CHECK (via IN ('round', 'tag', 'pin', 'anonymous')),
+  tags TEXT NOT NULL DEFAULT '',
+  votes INTEGER NOT NULL DEFAULT 0
+);
+INSERT INTO contributions_by_time (event_id, room_id, city, author, round_id, phase_key, body,
+                                   written_at, collected_at, via, tags, votes)
+SELECT c.event_id, c.room_id, c.city, c.author, c.round_id, c.phase_key, c.body, c.written_at,
+       c.collected_at, c.via,
+       COALESCE((SELECT group_concat(tag, ',') FROM (SELECT t.tag FROM contribution_tags t
+                                                      WHERE t.event_id = c.event_id ORDER BY t.tag)),
+                ''),
+       (SELECT count(*) FROM votes v WHERE v.event_id = c.event_id)
+FROM contributions c ORDER BY c.written_at, c.event_id;
+DROP TABLE contributions;
+ALTER TABLE contributions_by_time RENAME TO contributions;
+CREATE INDEX contributions_room_time ON contributions (room_id, written_at);
+CREATE INDEX contributions_round ON contributions (round_id, phase_key);
+CREATE INDEX contributions_author ON contributions (author) WHERE author <> '';
+CREATE INDEX contributions_time ON contributions (written_at);
+CREATE TRIGGER contribution_tags_added AFTER INSERT ON contribution_tags BEGIN
+  UPDATE contributions SET tags = COALESCE((SELECT group_concat(tag, ',') FROM (
+    SELECT t.tag FROM contribution_tags t WHERE t.event_id = NEW.event_id ORDER BY t.tag)), '')
+  WHERE event_id = NEW.event_id;
+END;
+CREATE TRIGGER contribution_tags_removed AFTER DELETE ON contribution_tags BEGIN
+  UPDATE contributions SET tags = COALESCE((SELECT group_concat(tag, ',') FROM (
+    SELECT t.tag FROM contribution_tags t WHERE t.event_id = OLD.event_id ORDER BY t.tag)), '')
+  WHERE event_id = OLD.event_id;
+END;
+CREATE TRIGGER votes_added AFTER INSERT ON votes BEGIN
+  UPDATE contributions SET votes = votes + 1 WHERE event_id = NEW.event_id;
+END;
+CREATE TRIGGER votes_removed AFTER DELETE ON votes BEGIN
+  UPDATE contributions SET votes = votes - 1 WHERE event_id = OLD.event_id;
+END;
+)sql",
 };
 
 std::string_view kind_name(OutboxKind kind) {
@@ -276,8 +331,11 @@ Store::Store(const std::string& path) : connection_(path) {
   connection_.exec("PRAGMA journal_mode = WAL");
   connection_.exec("PRAGMA synchronous = FULL");
   connection_.exec("PRAGMA secure_delete = ON");
-  connection_.exec("PRAGMA foreign_keys = ON");
+  // Migrations run with foreign keys off (SQLite's procedure for rebuilding a table: dropping a
+  // parent table must not cascade), and the result is checked before it is committed.
+  connection_.exec("PRAGMA foreign_keys = OFF");
   migrate();
+  connection_.exec("PRAGMA foreign_keys = ON");
   statements_ = std::make_unique<Statements>(connection_);
 }
 
@@ -293,6 +351,12 @@ void Store::migrate() {
   for (int version = schema_version(); version < static_cast<int>(kMigrations.size()); ++version) {
     Transaction transaction(connection_);
     connection_.exec(kMigrations[static_cast<std::size_t>(version)]);
+    Statement check(connection_, "PRAGMA foreign_key_check");
+    if (check.step()) {
+      throw StoreError("migration to schema version " + std::to_string(version + 1) +
+                           " left a dangling reference in table " + check.column_text(0),
+                       SQLITE_CONSTRAINT_FOREIGNKEY);
+    }
     connection_.exec("PRAGMA user_version = " + std::to_string(version + 1));
     transaction.commit();
   }

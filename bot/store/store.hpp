@@ -15,7 +15,7 @@
 namespace reflexbot::store {
 
 /// The schema version a migrated database has.
-inline constexpr int kSchemaVersion = 6;
+inline constexpr int kSchemaVersion = 7;
 
 /// What an outbox row asks the homeserver to do.
 enum class OutboxKind { send, join, leave };

@@ -110,7 +110,7 @@ Neue Lehren
    Leipzig, Dresden und Köln · 4 Beiträge · 4 Personen · 3 👍
    „Die FFP2-Masken waren viel zu spät bestellt, die Preise explodierten. #problem“ (Köln)
    „Masken und Schutzausrüstung hätten wir früher zentral beschaffen müssen. #lehre“ (Leipzig)
-2. Hotline · Woche · überlastet (wächst)
+2. Bürgertelefon · Woche · überlastet (wächst)
    Köln und Leipzig · 2 Beiträge · 2 Personen
    „Unsere Hotline brauchte doppelt so viel Personal, die Anrufe stapelten sich.“ (Leipzig)
    „Das Bürgertelefon war in der ersten Woche völlig überlastet. #frust“ (Köln)
@@ -121,7 +121,7 @@ Was gut lief
 Was schwer war
 – Masken · bestellt · Schutzausrüstung: Leipzig, Dresden und Köln · 4 Beiträge · 4 Personen · 3 👍 · 1 davon markiert
    „Die FFP2-Masken waren viel zu spät bestellt, die Preise explodierten. #problem“ (Köln)
-– Hotline · Woche · überlastet: Köln und Leipzig · 2 Beiträge · 2 Personen · 1 davon markiert
+– Bürgertelefon · Woche · überlastet: Köln und Leipzig · 2 Beiträge · 2 Personen · 1 davon markiert
    „Das Bürgertelefon war in der ersten Woche völlig überlastet. #frust“ (Köln)
 
 Ideen

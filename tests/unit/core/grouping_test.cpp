@@ -113,6 +113,24 @@ TEST(Grouping, SimilarTextsShareAGroupAndUnrelatedOnesDoNot) {
   EXPECT_EQ(groups, (std::vector<std::uint32_t>{0, 1, 0, 1}));
 }
 
+// The previous period's contributions follow the groups of the period; they form none.
+TEST(Grouping, FollowersJoinTheMostSimilarGroupAndFormNone) {
+  TextAnalyzer analyzer;
+  std::vector<std::vector<TermId>> docs(6);
+  analyzer.terms("Masken und Schutzausrüstung zu spät bestellt, Preise explodiert", docs[0]);
+  analyzer.terms("Hotline des Bürgertelefons völlig überlastet", docs[1]);
+  // followers
+  analyzer.terms("Bürgertelefon: Hotline brauchte mehr Personal", docs[2]);
+  analyzer.terms("Schulen geschlossen, Kinder ohne Betreuung", docs[3]);
+  analyzer.terms("Schulen: Betreuung der Kinder fehlte", docs[4]);
+  analyzer.terms("Schutzausrüstung hätten wir früher bestellen müssen, Masken fehlten", docs[5]);
+  const auto vectors = tfidf_vectors(docs);
+  EXPECT_EQ(group_documents(vectors, {}, 2),
+            (std::vector<std::uint32_t>{0, 1, 1, kNoGroupFound, kNoGroupFound, 0}));
+  // As leaders, the two about schools would have formed a group of their own.
+  EXPECT_EQ(group_documents(vectors), (std::vector<std::uint32_t>{0, 1, 1, 2, 2, 0}));
+}
+
 TEST(Grouping, EmptyDocumentsAreGroupsOfTheirOwn) {
   const std::vector<SparseVector> docs(3);
   EXPECT_EQ(group_documents(docs), (std::vector<std::uint32_t>{0, 1, 2}));

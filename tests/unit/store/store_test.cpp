@@ -6,6 +6,8 @@
 
 #include <gtest/gtest.h>
 
+#include "store/digests.hpp"
+
 namespace reflexbot::store {
 namespace {
 
@@ -45,6 +47,65 @@ TEST_F(StoreTest, MigratesAFreshDatabaseAndReopensIt) {
   Statement secure(again.connection(), "PRAGMA secure_delete");
   ASSERT_TRUE(secure.step());
   EXPECT_EQ(secure.column_int(0), 1);
+}
+
+// A real store of schema version 6 (tests/fixtures/store/schema-v6.sql) migrates to the
+// time-ordered contributions table: nothing lost, tags and votes on the row, and every reference
+// still cascades.
+TEST_F(StoreTest, MigratesAVersion6StoreWithItsContributionsTagsAndVotes) {
+  {
+    std::ifstream in(std::string(REFLEXBOT_FIXTURES) + "/store/schema-v6.sql");
+    ASSERT_TRUE(in) << "fixture missing";
+    const std::string sql((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    Connection raw(path_);
+    raw.exec(sql);
+  }
+  Store store(path_);
+  EXPECT_EQ(store.schema_version(), kSchemaVersion);
+  const auto rows =
+      digest_rows(store, "", core::TimePoint{}, core::TimePoint{std::chrono::hours(24 * 365 * 60)});
+  ASSERT_EQ(rows.size(), 3U);
+  EXPECT_EQ(rows[0].item.id, "$a");  // time order, not the order of insertion
+  EXPECT_EQ(rows[0].item.body, "Früher: Hotline #problem #recht");
+  EXPECT_EQ(rows[0].item.tags, (std::vector<std::string>{"problem", "recht"}));
+  EXPECT_EQ(rows[0].item.votes, 2);
+  EXPECT_EQ(rows[0].round, 1);
+  EXPECT_EQ(rows[0].template_key, "rueckschau");
+  EXPECT_EQ(rows[1].item.id, "$c");
+  EXPECT_TRUE(rows[1].item.tags.empty());
+  EXPECT_EQ(rows[1].via, "anonymous");
+  EXPECT_EQ(rows[2].item.id, "$b");
+  EXPECT_EQ(rows[2].item.votes, 1);
+
+  // The triggers keep tags and votes on the row.
+  {
+    BatchScope scope(store);
+    EXPECT_TRUE(scope.add_vote("$v4", "$b", "p5"));
+    EXPECT_TRUE(scope.remove_vote("$v1"));
+    scope.commit();
+  }
+  store.connection().exec("INSERT INTO contribution_tags (event_id, tag) VALUES ('$c', 'idee')");
+  store.connection().exec("DELETE FROM contribution_tags WHERE event_id = '$a' AND tag = 'recht'");
+  const auto after =
+      digest_rows(store, "", core::TimePoint{}, core::TimePoint{std::chrono::hours(24 * 365 * 60)});
+  ASSERT_EQ(after.size(), 3U);
+  EXPECT_EQ(after[0].item.votes, 1);
+  EXPECT_EQ(after[0].item.tags, (std::vector<std::string>{"problem"}));
+  EXPECT_EQ(after[1].item.tags, (std::vector<std::string>{"idee"}));
+  EXPECT_EQ(after[2].item.votes, 2);
+
+  // Deleting a contribution still cascades into its tags, votes, lesson sources and digest groups.
+  store.connection().exec("DELETE FROM contributions WHERE event_id = '$a'");
+  EXPECT_EQ(count(store, "SELECT count(*) FROM contribution_tags WHERE event_id = '$a'"), 0);
+  EXPECT_EQ(count(store, "SELECT count(*) FROM votes WHERE event_id = '$a'"), 0);
+  EXPECT_EQ(count(store, "SELECT count(*) FROM lesson_sources"), 0);
+  EXPECT_EQ(count(store, "SELECT count(*) FROM digest_groups"), 0);
+  EXPECT_EQ(count(store, "SELECT count(*) FROM lessons"), 1);
+  // And a vote for a contribution that does not exist is refused.
+  EXPECT_THROW(
+      store.connection().exec(
+          "INSERT INTO votes (reaction_event_id, event_id, voter) VALUES ('$x', '$zz', 'p')"),
+      StoreError);
 }
 
 TEST_F(StoreTest, ABatchCommitsEventsEffectsAndTokenTogether) {
