@@ -66,7 +66,9 @@ struct Runtime {
                          return invite_allowed(this->config, inviter);
                        },
                        reflection_settings(config, templates),
-                       digest_settings(config, std::move(templates))},
+                       digest_settings(config, std::move(templates)),
+                       core::RateLimit{config.command_limit.burst,
+                                       std::chrono::seconds(config.command_limit.refill_seconds)}},
                    wall_clock_ms),
         outbox(client, store, sleeper, matrix::Backoff(policy, matrix::default_random01()),
                wall_clock_ms),

@@ -396,6 +396,7 @@ class Loader {
                                                        "invite_allowlist",
                                                        "sync",
                                                        "retry",
+                                                       "command_limit",
                                                        "rooms",
                                                        "network_room",
                                                        "templates_dir",
@@ -517,6 +518,9 @@ class Loader {
 
     if (const Entry* sync = find(keys, "sync")) config.sync = parse_sync(*sync);
     if (const Entry* retry = find(keys, "retry")) config.retry = parse_retry(*retry);
+    if (const Entry* limit = find(keys, "command_limit")) {
+      config.command_limit = parse_command_limit(*limit);
+    }
     if (const Entry* rooms = find(keys, "rooms")) config.rooms = parse_rooms(*rooms);
     config.vocabulary = core::default_vocabulary();
     if (const Entry* tags = find(keys, "tags")) add_tags(*tags, config.vocabulary);
@@ -712,6 +716,18 @@ class Loader {
       retry.max_ms = std::max(retry.max_ms, retry.initial_ms);
     }
     return retry;
+  }
+
+  CommandLimitConfig parse_command_limit(const Entry& entry) const {
+    const auto keys = section(entry, {"burst", "refill_seconds"});
+    CommandLimitConfig limit;
+    if (const Entry* burst = find(keys, "burst")) {
+      limit.burst = integer(*burst, "command_limit.burst", 0, 1000);
+    }
+    if (const Entry* refill = find(keys, "refill_seconds")) {
+      limit.refill_seconds = integer(*refill, "command_limit.refill_seconds", 1, 3600);
+    }
+    return limit;
   }
 
   // Further tags on top of the built-in vocabulary (core::default_vocabulary()).

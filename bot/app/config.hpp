@@ -29,6 +29,14 @@ struct RetryConfig {
   int max_ms = 60000;
 };
 
+/// The per-person command limit: `burst` commands at once, then one every `refill_seconds`.
+/// Commands over it get one short notice, then no answer until the limit allows again;
+/// collection is never limited.
+struct CommandLimitConfig {
+  int burst = 10;  ///< 0 switches the limit off
+  int refill_seconds = 3;
+};
+
 /// A room of the network and the city it belongs to.
 struct RoomConfig {
   std::string room_id;
@@ -64,6 +72,7 @@ struct Config {
   std::vector<std::string> invite_allowlist;  ///< "@user:server" entries or bare server names
   SyncConfig sync;
   RetryConfig retry;
+  CommandLimitConfig command_limit;
   std::vector<RoomConfig> rooms;
   std::string network_room;             ///< room id that receives network digests (optional)
   std::filesystem::path templates_dir;  ///< round templates (*.yaml); empty: the first of

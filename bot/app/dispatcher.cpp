@@ -1,5 +1,8 @@
 #include "app/dispatcher.hpp"
 
+#include <algorithm>
+#include <chrono>
+
 #include <spdlog/spdlog.h>
 #include <nlohmann/json.hpp>
 
@@ -35,14 +38,17 @@ Dispatcher::Dispatcher(store::Store& store, DispatcherSettings settings,
                     reflection.language = settings_.language;
                     return reflection;
                   }()),
-      digests_(store, [this] {
-        DigestSettings digests = settings_.digests;
-        digests.language = settings_.language;
-        digests.is_moderator = [this](const store::RoomRecord& room, const std::string& user) {
-          return reflection_.is_moderator(room, user);
-        };
-        return digests;
-      }()) {}
+      digests_(store,
+               [this] {
+                 DigestSettings digests = settings_.digests;
+                 digests.language = settings_.language;
+                 digests.is_moderator = [this](const store::RoomRecord& room,
+                                               const std::string& user) {
+                   return reflection_.is_moderator(room, user);
+                 };
+                 return digests;
+               }()),
+      command_limiter_(settings_.command_limit) {}
 
 std::optional<std::string> Dispatcher::sync_token() { return store_.sync_token(); }
 
@@ -108,6 +114,7 @@ void Dispatcher::handle_message(const matrix::Event& event, const matrix::RoomMe
     reflection_.collect(event, message, *room_, context());
     return;
   }
+  if (!within_limit(event)) return;
   // The word after an unknown '!' is the user's text, not a command name: not logged at info.
   // An anonymous contribution's direct chat is not logged: it would name its author.
   if (command->kind == core::CommandKind::unknown) {
@@ -121,6 +128,32 @@ void Dispatcher::handle_message(const matrix::Event& event, const matrix::RoomMe
   if (digests_.handle_command(*command, event, *room_, context())) return;
   out_.notice(event.room_id, core::answer(*command, settings_.language), &event,
               event.event_id + "/reply");
+}
+
+bool Dispatcher::within_limit(const matrix::Event& event) {
+  const auto verdict =
+      command_limiter_.take(event.sender, core::TimePoint(std::chrono::milliseconds(now_)));
+  switch (verdict.decision) {
+    case core::RateDecision::allow:
+      return true;
+    case core::RateDecision::notify: {
+      // No room or event id: in a direct chat (!anonym) they would point to the person.
+      spdlog::info(
+          "a person is over the command rate limit: told once, further commands are "
+          "dropped until it allows again");
+      const auto seconds = std::chrono::ceil<std::chrono::seconds>(verdict.retry_after).count();
+      out_.notice(
+          event.room_id,
+          core::fill(core::texts(settings_.language).rate_limited,
+                     {core::plain("seconds", std::to_string(std::max<std::int64_t>(seconds, 1)))}),
+          &event, event.event_id + "/slow-down");
+      return false;
+    }
+    case core::RateDecision::drop:
+      spdlog::debug("command dropped: its sender is over the command rate limit");
+      return false;
+  }
+  return false;
 }
 
 void Dispatcher::begin(const matrix::SyncBatch& outline, bool initial) {

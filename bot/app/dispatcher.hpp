@@ -12,6 +12,7 @@
 #include "app/digests.hpp"
 #include "app/outgoing.hpp"
 #include "app/reflection.hpp"
+#include "core/ratelimit.hpp"
 #include "core/text.hpp"
 #include "matrix/events.hpp"
 #include "matrix/sync_loop.hpp"
@@ -26,6 +27,7 @@ struct DispatcherSettings {
   std::function<bool(const std::string& inviter)> invite_allowed;
   ReflectionSettings reflection;  ///< own_user_id and language are taken from above
   DigestSettings digests;         ///< is_moderator is the reflection's rule
+  core::RateLimit command_limit;  ///< per person, over all rooms; collection is not limited
 };
 
 /// Counts of one applied batch, for logs and tests.
@@ -73,6 +75,8 @@ class Dispatcher final : public matrix::SyncSink {
   store::RoomRecord& room_record(const std::string& room_id);
   void apply_state(store::RoomRecord& room, const matrix::Event& event);
   void handle_message(const matrix::Event& event, const matrix::RoomMessage& message);
+  /// Whether the sender's command may be answered; tells the sender once when it may not.
+  bool within_limit(const matrix::Event& event);
   BatchContext context();
 
   store::Store& store_;
@@ -81,6 +85,7 @@ class Dispatcher final : public matrix::SyncSink {
   Reflection reflection_;
   Digests digests_;
   Outgoing out_;
+  core::SenderRateLimiter command_limiter_;
   std::optional<store::BatchScope> scope_;          ///< open between begin() and commit()
   std::map<std::string, store::RoomRecord> rooms_;  ///< rooms touched by the current batch
   std::set<std::string> newly_joined_;              ///< joined rooms that were not joined before

@@ -52,6 +52,28 @@ core::RoomAuthority authority_of(const store::RoomRecord& room) {
   return authority;
 }
 
+// An anonymous post with its label, escaped as HTML and as JSON, stays below this many bytes, so
+// the event stays below the 64 KiB limit of Matrix whatever the text holds.
+constexpr std::size_t kMaxPostBytes = 60000;
+
+std::size_t encoded_size(const core::Notice& notice) {
+  using nlohmann::json;
+  return json(notice.text).dump(-1, ' ', false, json::error_handler_t::replace).size() +
+         json(notice.html).dump(-1, ' ', false, json::error_handler_t::replace).size();
+}
+
+// The text of an anonymous post, shortened at a character boundary (and marked " …") until its
+// notice fits: escaping can make a text of 64 KiB five times as long.
+std::string fitting_post_text(std::string text, core::Language language) {
+  bool shortened = false;
+  while (encoded_size(core::render_anonymous_contribution(text + (shortened ? " …" : ""),
+                                                          language)) > kMaxPostBytes) {
+    text = std::string(core::truncate_utf8(text, text.size() * 3 / 4));
+    shortened = true;
+  }
+  return shortened ? text + " …" : text;
+}
+
 // Every command except the two core answers itself (and unknown ones) belongs here.
 bool is_reflection_command(CommandKind kind) {
   switch (kind) {
@@ -367,15 +389,16 @@ void Reflection::post_anonymously(const core::Command& command, const matrix::Ev
   }
   // Nothing that leads back to the sender is stored: the contribution is keyed by the posted
   // notice's transaction id and has no author.
+  const std::string text = fitting_post_text(args->text, language);
   const std::string txn_id =
-      context.out.notice(target->room_id, core::render_anonymous_contribution(args->text, language),
+      context.out.notice(target->room_id, core::render_anonymous_contribution(text, language),
                          nullptr, event.event_id + "/anon");
   core::Contribution contribution;
   contribution.event_id = "anon:" + txn_id;
   contribution.room_id = target->room_id;
   contribution.city = city_of(*target);
-  contribution.body = args->text;
-  contribution.tags = core::parse_tags(args->text, settings_.vocabulary);
+  contribution.body = text;  // what the room reads
+  contribution.tags = core::parse_tags(text, settings_.vocabulary);
   contribution.written_at = context.now;
   contribution.collected_at = context.now;
   contribution.via = core::CollectedVia::anonymous;

@@ -57,6 +57,10 @@ constexpr Texts kGerman{
         "Hinweis: Dieser Raum ist verschlüsselt. Reflexbot kann verschlüsselte Nachrichten "
         "derzeit nicht lesen und daher hier keine Beiträge sammeln oder auf Befehle antworten. "
         "Für Reflexionsrunden bitte einen unverschlüsselten Raum verwenden.",
+    .rate_limited =
+        "Sie senden zu viele Befehle auf einmal. In etwa {seconds} Sekunden antworte ich Ihnen "
+        "wieder; bis dahin bleiben weitere Befehle unbeantwortet. Beiträge mit Schlagwort "
+        "sammle ich weiterhin.",
     .round =
         {
             .round_begins = "Die Reflexionsrunde „{template}“ beginnt.",
@@ -277,6 +281,10 @@ constexpr Texts kEnglish{
         "Note: this room is encrypted. Reflexbot cannot read encrypted messages yet, so it "
         "cannot collect contributions or answer commands here. Please use an unencrypted room "
         "for reflection rounds.",
+    .rate_limited =
+        "You are sending too many commands at once. I will answer you again in about {seconds} "
+        "seconds; until then further commands go unanswered. Tagged contributions are still "
+        "collected.",
     .round =
         {
             .round_begins = "The reflection round \"{template}\" is starting.",

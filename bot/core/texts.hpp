@@ -160,6 +160,7 @@ struct Texts {
   std::string_view unknown_command_before;  ///< text before the command name
   std::string_view unknown_command_after;   ///< text after it
   std::string_view encrypted_room;
+  std::string_view rate_limited;  ///< {seconds}: the first command over the per-person limit
   RoundTexts round;
   std::string_view forget_ask;   ///< {n}: contributions and votes that would be deleted
   std::string_view forget_done;  ///< {n}

@@ -76,7 +76,7 @@ class DispatcherTest : public ::testing::Test {
                                            [](const std::string& inviter) {
                                              return inviter == "@moderation:example.org";
                                            },
-                                           reflection_, digests_},
+                                           reflection_, digests_, command_limit_},
                         [this] { return now_ms_; });
   }
   void TearDown() override {
@@ -152,6 +152,7 @@ class DispatcherTest : public ::testing::Test {
   std::optional<Dispatcher> dispatcher_;
   ReflectionSettings reflection_;
   DigestSettings digests_;
+  core::RateLimit command_limit_;
   std::int64_t now_ms_ = 1700000000000;
 };
 
@@ -389,6 +390,113 @@ TEST_F(DispatcherTest, APinAsksForTheMessageAndCollectsItWithItsOwnAuthorAndTime
   EXPECT_EQ(stored->author, "panna");
   EXPECT_EQ(stored->written_at, core::TimePoint(std::chrono::milliseconds(1700000000000)));
   EXPECT_TRUE(dispatcher_->pending_pins().empty());
+}
+
+// The messages the bot queued as replies to `event_id`.
+std::vector<json> replies_to(const std::vector<json>& contents, const std::string& event_id) {
+  std::vector<json> out;
+  for (const auto& content : contents) {
+    if (content.contains("m.relates_to") &&
+        content["m.relates_to"].value("m.in_reply_to", json::object()).value("event_id", "") ==
+            event_id) {
+      out.push_back(content);
+    }
+  }
+  return out;
+}
+
+TEST_F(DispatcherTest, AFloodOfCommandsFromOnePersonIsAnsweredAtABoundedRateOthersAtOnce) {
+  command_limit_ = core::RateLimit{5, std::chrono::seconds(3)};
+  restart();
+  seed_joined_room();
+  const std::int64_t start = now_ms_;
+  std::vector<std::string> flood;
+  std::optional<std::size_t> bert_answered_after;  // rows queued when bert's ping was answered
+  for (int i = 0; i < 100; ++i) {                  // 100 commands in 59.4 s, one batch each
+    now_ms_ = start + 600 * i;
+    std::vector<json> timeline;
+    flood.push_back("$flood" + std::to_string(i));
+    timeline.push_back(message(flood.back(), "@anna:example.org", i % 2 == 0 ? "!ping" : "!hilfe"));
+    if (i == 50) {
+      timeline.push_back(message("$bert", "@bert:example.org", "!ping"));
+      timeline.push_back(message("$tagged", "@anna:example.org", "Funk fiel aus #problem"));
+    }
+    sync(body("s" + std::to_string(i + 1), {{kRoom, joined(timeline)}}));
+    if (i == 50) bert_answered_after = replies_to(sent_contents(), "$bert").size();
+  }
+  const auto contents = sent_contents();
+  int answers = 0;
+  int notices = 0;
+  for (const auto& id : flood) {
+    for (const auto& reply : replies_to(contents, id)) {
+      const auto text = reply["body"].get<std::string>();
+      if (text.find("zu viele Befehle") != std::string::npos) {
+        ++notices;
+        EXPECT_EQ(text,
+                  "Sie senden zu viele Befehle auf einmal. In etwa 3 Sekunden antworte ich Ihnen "
+                  "wieder; bis dahin bleiben weitere Befehle unbeantwortet. Beiträge mit "
+                  "Schlagwort sammle ich weiterhin.");
+        EXPECT_EQ(reply["m.mentions"], json::object());
+      } else {
+        ++answers;
+      }
+    }
+  }
+  EXPECT_LE(answers, 5 + 60 / 3);
+  EXPECT_EQ(answers, 5 + 19);  // the burst, then one every 3 s from 3.0 s to 57.0 s
+  EXPECT_EQ(notices, 1);
+  EXPECT_EQ(bert_answered_after, 1U);            // in the very batch it came in
+  EXPECT_TRUE(store_->contribution("$tagged"));  // collection is never limited
+
+  // A minute later anna is answered again.
+  now_ms_ = start + 120000;
+  sync(body("s200", {{kRoom, joined({message("$later", "@anna:example.org", "!ping")})}}));
+  const auto later = replies_to(sent_contents(), "$later");
+  ASSERT_EQ(later.size(), 1U);
+  EXPECT_EQ(later[0]["body"], "Pong! Reflexbot ist da und hört zu.");
+}
+
+TEST_F(DispatcherTest, ADroppedCommandDoesNothing) {
+  command_limit_ = core::RateLimit{1, std::chrono::minutes(1)};
+  restart();
+  seed_room(kRoom);
+  sync(body("s1", {{kRoom, joined({message("$1", "@mod:example.org", "!status"),
+                                   message("$2", "@mod:example.org", "!status"),
+                                   message("$3", "@mod:example.org", "!runde aar")})}}));
+  EXPECT_FALSE(store_->open_round(kRoom));
+  const auto notices = notices_in(kRoom);
+  ASSERT_EQ(notices.size(), 2U);  // the status, the one notice; nothing for the third
+  EXPECT_NE(notices[1].find("In etwa 60 Sekunden"), std::string::npos) << notices[1];
+}
+
+TEST_F(DispatcherTest, TheSlowDownNoticeIsInEnglishWhenConfigured) {
+  command_limit_ = core::RateLimit{1, std::chrono::seconds(10)};
+  dispatcher_.reset();
+  dispatcher_.emplace(
+      *store_,
+      DispatcherSettings{kBot, core::Language::en, {}, reflection_, digests_, command_limit_},
+      [this] { return now_ms_; });
+  seed_joined_room();
+  sync(body("s1", {{kRoom, joined({message("$1", "@anna:example.org", "!ping"),
+                                   message("$2", "@anna:example.org", "!ping")})}}));
+  const auto notices = notices_in(kRoom);
+  ASSERT_EQ(notices.size(), 2U);
+  EXPECT_EQ(notices[1],
+            "You are sending too many commands at once. I will answer you again in about 10 "
+            "seconds; until then further commands go unanswered. Tagged contributions are still "
+            "collected.");
+}
+
+TEST_F(DispatcherTest, BurstZeroSwitchesTheCommandLimitOff) {
+  command_limit_ = core::RateLimit{0, std::chrono::seconds(3)};
+  restart();
+  seed_joined_room();
+  std::vector<json> timeline;
+  for (int i = 0; i < 50; ++i) {
+    timeline.push_back(message("$p" + std::to_string(i), "@anna:example.org", "!ping"));
+  }
+  sync(body("s1", {{kRoom, joined(timeline)}}));
+  EXPECT_EQ(notices_in(kRoom).size(), 50U);
 }
 
 // 2023-11-14 (Tuesday) 22:13 UTC is the fixture's clock; the week after it has a Monday
