@@ -2,6 +2,7 @@
 // Typed Matrix events: only the kinds and fields the bot uses. Parsing never throws: an event that
 // does not fit becomes a MalformedEvent carrying its raw JSON and the reason.
 
+#include <cstddef>
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -120,6 +121,7 @@ struct SyncBatch {
   std::vector<Invite> invites;
   std::vector<std::string> left;  ///< rooms we left or were kicked from
   std::vector<MalformedEvent> malformed;
+  std::size_t repaired_utf8 = 0;  ///< invalid UTF-8 sequences in the body replaced with U+FFFD
 };
 
 /// A parsed /rooms/{id}/messages response.
@@ -129,6 +131,7 @@ struct MessagesPage {
   std::string start;
   std::string end;  ///< empty when there is nothing more
   std::vector<MalformedEvent> malformed;
+  std::size_t repaired_utf8 = 0;  ///< invalid UTF-8 sequences in the body replaced with U+FFFD
 };
 
 /// Why a whole response body could not be parsed.

@@ -885,6 +885,45 @@ sj::error_code walk_rooms_section(Walk& walk, od::value& value, const std::strin
   });
 }
 
+constexpr std::string_view kReplacementCharacter = "\xEF\xBF\xBD";  // U+FFFD
+
+// The length of the well-formed UTF-8 sequence at text[i] (Unicode table 3-7), or 0 with `skip`
+// set to the length of its maximal ill-formed subpart, which becomes one U+FFFD.
+std::size_t utf8_sequence_at(std::string_view text, std::size_t i, std::size_t& skip) {
+  const auto lead = static_cast<unsigned char>(text[i]);
+  if (lead < 0x80) return 1;
+  std::size_t length = 0;
+  unsigned char low = 0x80;
+  unsigned char high = 0xBF;
+  if (lead >= 0xC2 && lead <= 0xDF) {
+    length = 2;
+  } else if (lead >= 0xE0 && lead <= 0xEF) {
+    length = 3;
+    if (lead == 0xE0) low = 0xA0;   // no overlong forms
+    if (lead == 0xED) high = 0x9F;  // no surrogates
+  } else if (lead >= 0xF0 && lead <= 0xF4) {
+    length = 4;
+    if (lead == 0xF0) low = 0x90;   // no overlong forms
+    if (lead == 0xF4) high = 0x8F;  // nothing above U+10FFFF
+  } else {
+    skip = 1;  // a continuation byte without a lead, C0, C1 or F5..FF
+    return 0;
+  }
+  for (std::size_t k = 1; k < length; ++k) {
+    if (i + k >= text.size()) {
+      skip = k;
+      return 0;
+    }
+    const auto byte = static_cast<unsigned char>(text[i + k]);
+    const bool fits = k == 1 ? (byte >= low && byte <= high) : (byte >= 0x80 && byte <= 0xBF);
+    if (!fits) {
+      skip = k;
+      return 0;
+    }
+  }
+  return length;
+}
+
 // Makes room for simdjson's padding behind the body.
 void pad(std::string& body) {
   if (body.capacity() < body.size() + sj::SIMDJSON_PADDING)
@@ -904,15 +943,26 @@ sj::error_code read_top_string(od::value& value, std::string& out, bool allow_nu
   return sj::SUCCESS;
 }
 
-// Walks the top-level object; on_field returns an error to fail the body.
+// Walks the top-level object; on_field returns an error to fail the body. A body with invalid
+// UTF-8 is replaced by its repaired copy (`repaired` counts the replacements) and `walk` follows
+// it. simdjson validates UTF-8 while it indexes the body, so a valid body pays nothing for this.
 template <typename OnField>
-std::optional<ParseError> walk_body(std::string& body, od::parser& parser, OnField&& on_field) {
+std::optional<ParseError> walk_body(std::string& body, od::parser& parser, Walk& walk,
+                                    std::size_t& repaired, OnField&& on_field) {
   od::document doc;
   od::object root;
-  if (auto error = parser.iterate(sj::padded_string_view(body.data(), body.size(), body.capacity()))
-                       .get(doc)) {
-    return ParseError{"body is not JSON: " + std::string(sj::error_message(error))};
+  auto start = [&] {
+    pad(body);
+    walk.capacity_end = body.data() + body.capacity();
+    return parser.iterate(sj::padded_string_view(body.data(), body.size(), body.capacity()))
+        .get(doc);
+  };
+  auto started = start();
+  if (started == sj::UTF8_ERROR) {
+    repaired = repair_utf8(body);
+    started = start();
   }
+  if (started) return ParseError{"body is not JSON: " + std::string(sj::error_message(started))};
   od::json_type type;
   if (auto error = doc.type().get(type)) {
     return ParseError{"body is not JSON: " + std::string(sj::error_message(error))};
@@ -944,26 +994,48 @@ namespace {
 // One walk over a /sync body; `mode` says what happens to timeline events.
 Expected<SyncBatch, ParseError> walk_sync(std::string& body, const std::string& own_user_id,
                                           TimelineMode mode) {
-  pad(body);
   Parsers& p = parsers();
   SyncBatch batch;
-  Walk walk{p.inner, body.data() + body.capacity(), batch.malformed};
+  Walk walk{p.inner, nullptr, batch.malformed};
   bool has_next_batch = false;
-  auto error =
-      walk_body(body, p.outer, [&](std::string_view key, od::value& value) -> sj::error_code {
-        if (key == "next_batch") {
-          has_next_batch = true;
-          return read_top_string(value, batch.next_batch, false);
-        }
-        if (key == "rooms") return walk_rooms_section(walk, value, own_user_id, batch, mode);
-        return sj::SUCCESS;
-      });
+  auto error = walk_body(body, p.outer, walk, batch.repaired_utf8,
+                         [&](std::string_view key, od::value& value) -> sj::error_code {
+                           if (key == "next_batch") {
+                             has_next_batch = true;
+                             return read_top_string(value, batch.next_batch, false);
+                           }
+                           if (key == "rooms")
+                             return walk_rooms_section(walk, value, own_user_id, batch, mode);
+                           return sj::SUCCESS;
+                         });
   if (error) return Unexpected(std::move(*error));
   if (!has_next_batch) return Unexpected(ParseError{"next_batch missing"});
   return batch;
 }
 
 }  // namespace
+
+std::size_t repair_utf8(std::string& text) {
+  if (sj::validate_utf8(text.data(), text.size())) return 0;
+  std::string repaired;
+  repaired.reserve(text.size() + sj::SIMDJSON_PADDING);
+  std::size_t replaced = 0;
+  std::size_t i = 0;
+  while (i < text.size()) {
+    std::size_t skip = 0;
+    const std::size_t length = utf8_sequence_at(text, i, skip);
+    if (length > 0) {
+      repaired.append(text, i, length);
+      i += length;
+    } else {
+      repaired.append(kReplacementCharacter);
+      i += skip;
+      ++replaced;
+    }
+  }
+  text = std::move(repaired);
+  return replaced;
+}
 
 Expected<SyncBatch, ParseError> parse_sync(std::string& body, const std::string& own_user_id) {
   return walk_sync(body, own_user_id, TimelineMode{});
@@ -993,6 +1065,7 @@ Expected<std::vector<MalformedEvent>, ParseError> stream_sync_timelines(
 }
 
 Expected<Event, ParseError> parse_event(std::string& body, const std::string& room_id) {
+  repair_utf8(body);  // one small event: validating it up front costs nothing worth saving
   pad(body);
   Parsers& p = parsers();
   std::vector<MalformedEvent> malformed;
@@ -1006,22 +1079,22 @@ Expected<Event, ParseError> parse_event(std::string& body, const std::string& ro
 }
 
 Expected<MessagesPage, ParseError> parse_messages(std::string& body, const std::string& room_id) {
-  pad(body);
   Parsers& p = parsers();
   MessagesPage page;
-  Walk walk{p.inner, body.data() + body.capacity(), page.malformed};
+  Walk walk{p.inner, nullptr, page.malformed};
   bool has_chunk = false;
-  auto error =
-      walk_body(body, p.outer, [&](std::string_view key, od::value& value) -> sj::error_code {
-        if (key == "chunk") {
-          has_chunk = true;
-          return walk.events(value, room_id, "chunk", page.chunk);
-        }
-        if (key == "state") return walk.events(value, room_id, "state", page.state);
-        if (key == "start") return read_top_string(value, page.start, true);
-        if (key == "end") return read_top_string(value, page.end, true);
-        return sj::SUCCESS;
-      });
+  auto error = walk_body(body, p.outer, walk, page.repaired_utf8,
+                         [&](std::string_view key, od::value& value) -> sj::error_code {
+                           if (key == "chunk") {
+                             has_chunk = true;
+                             return walk.events(value, room_id, "chunk", page.chunk);
+                           }
+                           if (key == "state")
+                             return walk.events(value, room_id, "state", page.state);
+                           if (key == "start") return read_top_string(value, page.start, true);
+                           if (key == "end") return read_top_string(value, page.end, true);
+                           return sj::SUCCESS;
+                         });
   if (error) return Unexpected(std::move(*error));
   if (!has_chunk) return Unexpected(ParseError{"chunk missing"});
   return page;

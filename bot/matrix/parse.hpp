@@ -2,6 +2,7 @@
 // Turns /sync and /messages bodies into typed events (simdjson on-demand: the body is parsed in
 // place, never held as a DOM).
 
+#include <cstddef>
 #include <functional>
 #include <string>
 #include <vector>
@@ -11,10 +12,17 @@
 
 namespace reflexbot::matrix {
 
+/// Replaces each invalid UTF-8 sequence in `text` with U+FFFD (one per maximal ill-formed
+/// subpart, as the Unicode standard recommends) and returns how many were replaced. Valid text is
+/// only validated, never copied. The parse functions below do this to a body simdjson rejects
+/// for invalid UTF-8, so a stray byte from a broken or hostile server spoils one string, not the
+/// whole body; valid bodies pay nothing for it.
+std::size_t repair_utf8(std::string& text);
+
 /// Parses a whole /sync body into memory (tests and tools; the bot streams with the two functions
 /// below). `body` gets capacity for simdjson's padding (it may be reallocated).
 /// Malformed events are returned in SyncBatch::malformed; only a body that is not JSON or lacks
-/// next_batch fails as a whole.
+/// next_batch fails as a whole. Invalid UTF-8 is repaired in `body` (SyncBatch::repaired_utf8).
 Expected<SyncBatch, ParseError> parse_sync(std::string& body, const std::string& own_user_id);
 
 /// First of two passes over a /sync body: everything except the timeline events (joined rooms

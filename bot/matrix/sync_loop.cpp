@@ -83,6 +83,7 @@ net::asio::awaitable<Expected<std::vector<Event>, Fatal>> SyncLoop::fill_gap(std
   std::vector<Event> missed;  // newest first, as /messages dir=b returns them
   std::string from = std::move(prev_batch);
   int pages = 0;
+  std::size_t repaired = 0;
   Backoff backoff = backoff_;
   backoff.reset();
   while (!stopped_ && !from.empty()) {
@@ -107,9 +108,14 @@ net::asio::awaitable<Expected<std::vector<Event>, Fatal>> SyncLoop::fill_gap(std
     }
     ++pages;
     backoff.reset();
+    repaired += page->repaired_utf8;
     for (auto& event : page->chunk) missed.push_back(std::move(event));
     if (page->chunk.empty() || page->end.empty() || page->end == from) break;
     from = page->end;
+  }
+  if (repaired > 0) {
+    spdlog::warn("room {}: /messages held {} invalid UTF-8 sequences; replaced with U+FFFD",
+                 room_id, repaired);
   }
   std::vector<Event> chronological(std::make_move_iterator(missed.rbegin()),
                                    std::make_move_iterator(missed.rend()));
@@ -130,6 +136,11 @@ net::asio::awaitable<std::optional<Fatal>> SyncLoop::step() {
       auto parsed = parse_sync_outline(*body, client_.user_id());
       if (parsed) {
         outline = std::move(parsed).value();
+        // Once per batch, without content: the events carry U+FFFD where the bytes were.
+        if (outline->repaired_utf8 > 0) {
+          spdlog::warn("sync: the body held {} invalid UTF-8 sequences; replaced with U+FFFD",
+                       outline->repaired_utf8);
+        }
       } else {
         MatrixError error;
         error.errcode = "R_BAD_BODY";

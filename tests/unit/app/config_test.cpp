@@ -600,6 +600,77 @@ TEST_F(ConfigTest, RetryMaxMustNotBeBelowInitial) {
             at(5) + "retry.initial_ms: expected an integer between 1 and 600000, got \"0\"");
 }
 
+TEST_F(ConfigTest, CommandLimitDefaultsAndValues) {
+  const Config defaults = parse_config(minimal, file_);
+  EXPECT_EQ(defaults.command_limit.burst, 10);
+  EXPECT_EQ(defaults.command_limit.refill_seconds, 3);
+  const Config example = [&] {
+    write("creds/access_token", "syt_secret_token\n");
+    write("creds/pseudonym_key", "0123456789abcdef0123456789abcdef\n");
+    ::setenv("CREDENTIALS_DIRECTORY", (dir_ / "creds").c_str(), 1);
+    return parse_config(read_example(), file_);
+  }();
+  EXPECT_EQ(example.command_limit.burst, 10);
+  EXPECT_EQ(example.command_limit.refill_seconds, 3);
+
+  const Config block = parse_config(std::string(minimal) + R"(command_limit:
+  burst: 4
+  refill_seconds: 60
+)",
+                                    file_);
+  EXPECT_EQ(block.command_limit.burst, 4);
+  EXPECT_EQ(block.command_limit.refill_seconds, 60);
+  // Flow style, one key alone: the other keeps its default.
+  const Config flow =
+      parse_config(std::string(minimal) + "command_limit: {refill_seconds: 3600}\n", file_);
+  EXPECT_EQ(flow.command_limit.burst, 10);
+  EXPECT_EQ(flow.command_limit.refill_seconds, 3600);
+  const Config empty = parse_config(std::string(minimal) + "command_limit:\n", file_);
+  EXPECT_EQ(empty.command_limit.burst, 10);
+  EXPECT_EQ(empty.command_limit.refill_seconds, 3);
+}
+
+TEST_F(ConfigTest, CommandLimitBurstZeroSwitchesItOff) {
+  const Config off =
+      parse_config(std::string(minimal) + "command_limit: {burst: 0, refill_seconds: 1}\n", file_);
+  EXPECT_EQ(off.command_limit.burst, 0);
+  EXPECT_EQ(off.command_limit.refill_seconds, 1);
+  EXPECT_EQ(parse_config(std::string(minimal) + "command_limit:\n  burst: 1000\n", file_)
+                .command_limit.burst,
+            1000);
+}
+
+TEST_F(ConfigTest, CommandLimitErrorsNameFileKeyAndLine) {
+  EXPECT_EQ(error_of(std::string(minimal) + "command_limit:\n  burst: -1\n"),
+            at(5) + "command_limit.burst: expected an integer between 0 and 1000, got \"-1\"");
+  EXPECT_EQ(error_of(std::string(minimal) + "command_limit:\n  burst: 1001\n"),
+            at(5) + "command_limit.burst: expected an integer between 0 and 1000, got \"1001\"");
+  EXPECT_EQ(error_of(std::string(minimal) + "command_limit:\n  burst: viele\n"),
+            at(5) + "command_limit.burst: expected an integer between 0 and 1000, got \"viele\"");
+  EXPECT_EQ(
+      error_of(std::string(minimal) + R"(command_limit:
+  burst: 10
+  refill_seconds: 0
+)"),
+      at(6) + "command_limit.refill_seconds: expected an integer between 1 and 3600, got \"0\"");
+  EXPECT_EQ(error_of(std::string(minimal) + "command_limit:\n  refill_seconds: 3601\n"),
+            at(5) +
+                "command_limit.refill_seconds: expected an integer between 1 and 3600, got "
+                "\"3601\"");
+  EXPECT_EQ(error_of(std::string(minimal) + "command_limit:\n  refill_seconds: 2.5\n"),
+            at(5) +
+                "command_limit.refill_seconds: expected an integer between 1 and 3600, got "
+                "\"2.5\"");
+  EXPECT_EQ(error_of(std::string(minimal) + "command_limit:\n  burst: [10]\n"),
+            at(5) + "command_limit.burst: expected an integer between 0 and 1000, got a list");
+  EXPECT_EQ(error_of(std::string(minimal) + "command_limit:\n  refil_seconds: 5\n"),
+            at(5) + "command_limit.refil_seconds: unknown key; did you mean refill_seconds?");
+  EXPECT_EQ(error_of(std::string(minimal) + "command_limit: 10\n"),
+            at(4) + "command_limit: expected a mapping (key: value), got \"10\"");
+  EXPECT_EQ(error_of(std::string(minimal) + "comand_limit:\n  burst: 5\n"),
+            at(4) + "comand_limit: unknown key; did you mean command_limit?");
+}
+
 TEST_F(ConfigTest, SectionMustBeAMapping) {
   EXPECT_EQ(error_of(std::string(minimal) + "sync: 30000\n"),
             at(4) + "sync: expected a mapping (key: value), got \"30000\"");

@@ -688,5 +688,164 @@ TEST(ParseMessages, BadBodies) {
   EXPECT_EQ(result.error().message, "chunk missing");
 }
 
+// --- invalid UTF-8 -------------------------------------------------------------------------
+// A broken or hostile server (or federation peer) may send raw bytes that are not UTF-8. They
+// spoil only the string they are in (each ill-formed sequence becomes U+FFFD); the body parses.
+
+const std::string kFffd = "\xEF\xBF\xBD";
+
+std::string repaired(std::string text, std::size_t expected_count) {
+  EXPECT_EQ(repair_utf8(text), expected_count);
+  return text;
+}
+
+TEST(RepairUtf8, ValidTextIsLeftInPlace) {
+  std::string text = "Köln 👍 Grüße € \x7F";
+  text.reserve(200);
+  const char* data = text.data();
+  const std::string before = text;
+  EXPECT_EQ(repair_utf8(text), 0u);
+  EXPECT_EQ(text, before);
+  EXPECT_EQ(text.data(), data);  // not copied
+  std::string empty;
+  EXPECT_EQ(repair_utf8(empty), 0u);
+}
+
+TEST(RepairUtf8, EachMaximalIllFormedSubpartBecomesOneReplacementCharacter) {
+  // The injection test's bytes: ff 20 23 65 72 66 6f 6c 67.
+  EXPECT_EQ(repaired("\xFF #erfolg", 1), kFffd + " #erfolg");
+  EXPECT_EQ(repaired("K\xC3\xB6ln \xFF\xFE", 2), "Köln " + kFffd + kFffd);
+  EXPECT_EQ(repaired("\x80x", 1), kFffd + "x");                               // lone continuation
+  EXPECT_EQ(repaired("\xC0\xAF", 2), kFffd + kFffd);                          // overlong '/'
+  EXPECT_EQ(repaired("\xE0\x80\xAF", 3), kFffd + kFffd + kFffd);              // overlong, 3 bytes
+  EXPECT_EQ(repaired("\xED\xA0\x80", 3), kFffd + kFffd + kFffd);              // surrogate D800
+  EXPECT_EQ(repaired("\xF4\x90\x80\x80", 4), kFffd + kFffd + kFffd + kFffd);  // > U+10FFFF
+  EXPECT_EQ(repaired("\xE2\x82x", 1), kFffd + "x");                           // cut 3-byte sequence
+  EXPECT_EQ(repaired("\xF0\x9F\x98", 1), kFffd);                              // cut at the very end
+  EXPECT_EQ(repaired("a\xC3", 1), "a" + kFffd);
+  // The example of the Unicode standard (section 3.9, "U+FFFD Substitution of Maximal Subparts").
+  EXPECT_EQ(repaired("\x61\xF1\x80\x80\xE1\x80\xC2\x62\x80\x63\x80\xBF\x64", 6),
+            "a" + kFffd + kFffd + kFffd + "b" + kFffd + "c" + kFffd + kFffd + "d");
+}
+
+// A body with raw bytes spliced in as they stand: $bad's body, a state event's name and a key.
+std::string sync_with_invalid_utf8() {
+  return "{\"next_batch\":\"s2\",\"rooms\":{\"join\":{\"!r:example.org\":{"
+         "\"state\":{\"events\":[{\"type\":\"m.room.name\",\"state_key\":\"\","
+         "\"event_id\":\"$name\",\"sender\":\"@a:x\",\"origin_server_ts\":1,"
+         "\"content\":{\"name\":\"Lage \xFF\xFE K\xC3\xB6ln\"}}]},"
+         "\"timeline\":{\"events\":["
+         "{\"type\":\"m.room.message\",\"event_id\":\"$a\",\"sender\":\"@a:x\","
+         "\"origin_server_ts\":1,\"content\":{\"msgtype\":\"m.text\",\"body\":\"vorher\"}},"
+         "{\"type\":\"m.room.message\",\"event_id\":\"$bad\",\"sender\":\"@a:x\","
+         "\"origin_server_ts\":2,\"content\":{\"msgtype\":\"m.text\",\"body\":\"\xFF #erfolg\"}},"
+         "{\"type\":\"m.room.message\",\"event_id\":\"$key\",\"sender\":\"@a:x\","
+         "\"origin_server_ts\":3,\"content\":{\"b\xC0\xAF\":1,\"msgtype\":\"m.text\","
+         "\"body\":\"Schl\xC3\xBCssel\"}},"
+         "{\"type\":\"m.room.message\",\"event_id\":\"$c\",\"sender\":\"@a:x\","
+         "\"origin_server_ts\":4,\"content\":{\"msgtype\":\"m.text\",\"body\":\"nachher\"}}"
+         "],\"limited\":false}}}}}";
+}
+
+std::string body_of(const Event& event) { return std::get<RoomMessage>(event.content).body; }
+
+TEST(InvalidUtf8, TheBatchParsesAndOnlyTheBadStringsCarryReplacementCharacters) {
+  std::string body = sync_with_invalid_utf8();
+  auto result = parse_sync(body, kOwnUser);
+  ASSERT_TRUE(result.has_value()) << result.error().message;
+  EXPECT_EQ(result->next_batch, "s2");
+  EXPECT_EQ(result->repaired_utf8, 5u);
+  EXPECT_TRUE(result->malformed.empty());
+  const JoinedRoom* room = find_room(*result, "!r:example.org");
+  ASSERT_NE(room, nullptr);
+  ASSERT_EQ(room->state.size(), 1u);
+  EXPECT_EQ(std::get<RoomName>(room->state[0].content).name, "Lage " + kFffd + kFffd + " Köln");
+  ASSERT_EQ(room->timeline.size(), 4u);
+  EXPECT_EQ(body_of(room->timeline[0]), "vorher");
+  EXPECT_EQ(room->timeline[1].event_id, "$bad");
+  EXPECT_EQ(body_of(room->timeline[1]), kFffd + " #erfolg");
+  EXPECT_EQ(room->timeline[2].event_id, "$key");  // a broken key is just an unknown field
+  EXPECT_EQ(body_of(room->timeline[2]), "Schlüssel");
+  EXPECT_EQ(body_of(room->timeline[3]), "nachher");
+}
+
+TEST(InvalidUtf8, OutlineRepairsTheBodyInPlaceForTheTimelinePass) {
+  std::string body = sync_with_invalid_utf8();
+  auto outline = parse_sync_outline(body, kOwnUser);
+  ASSERT_TRUE(outline.has_value()) << outline.error().message;
+  EXPECT_EQ(outline->next_batch, "s2");
+  EXPECT_EQ(outline->repaired_utf8, 5u);
+  ASSERT_EQ(outline->joined.size(), 1u);
+  EXPECT_EQ(outline->joined[0].state.size(), 1u);
+  EXPECT_EQ(repair_utf8(body), 0u);  // the second pass finds nothing left to repair
+
+  std::vector<std::string> seen;
+  auto malformed = stream_sync_timelines(
+      body, kOwnUser, [](const std::string&) {},
+      [&](Event& event) { seen.push_back(event.event_id + " " + body_of(event)); });
+  ASSERT_TRUE(malformed.has_value()) << malformed.error().message;
+  EXPECT_TRUE(malformed->empty());
+  EXPECT_EQ(seen, (std::vector<std::string>{"$a vorher", "$bad " + kFffd + " #erfolg",
+                                            "$key Schlüssel", "$c nachher"}));
+}
+
+TEST(InvalidUtf8, StreamingAnUnrepairedBodyRepairsItToo) {
+  std::string body = sync_with_invalid_utf8();
+  std::size_t events = 0;
+  auto malformed = stream_sync_timelines(
+      body, kOwnUser, [](const std::string&) {}, [&](Event&) { ++events; });
+  ASSERT_TRUE(malformed.has_value()) << malformed.error().message;
+  EXPECT_EQ(events, 4u);
+}
+
+TEST(InvalidUtf8, InRoomIdsAndEventIds) {
+  SyncBatch batch = sync_ok(
+      "{\"next_batch\":\"s\",\"rooms\":{\"join\":{\"!r\xFF:x\":{\"timeline\":{\"events\":["
+      "{\"type\":\"m.room.message\",\"event_id\":\"$e\xFF\",\"sender\":\"@a:x\","
+      "\"origin_server_ts\":1,\"content\":{\"msgtype\":\"m.text\",\"body\":\"b\"}}]}}}}}");
+  ASSERT_EQ(batch.joined.size(), 1u);
+  EXPECT_EQ(batch.joined[0].room_id, "!r" + kFffd + ":x");
+  ASSERT_EQ(batch.joined[0].timeline.size(), 1u);
+  EXPECT_EQ(batch.joined[0].timeline[0].event_id, "$e" + kFffd);
+  EXPECT_EQ(batch.repaired_utf8, 2u);
+}
+
+TEST(InvalidUtf8, AnEventThatIsStillMalformedAfterRepairIsQuarantinedAlone) {
+  // The broken bytes sit in the "body" key, so the message has no body: that one event goes to
+  // the quarantine (as valid UTF-8 text) and the batch goes on.
+  SyncBatch batch = sync_ok(sync_with_timeline(
+      "{\"type\":\"m.room.message\",\"event_id\":\"$q\",\"sender\":\"@a:x\","
+      "\"origin_server_ts\":1,\"content\":{\"msgtype\":\"m.text\",\"bo\xFF"
+      "dy\":\"x\"}},"
+      "{\"type\":\"m.room.message\",\"event_id\":\"$ok\",\"sender\":\"@a:x\","
+      "\"origin_server_ts\":2,\"content\":{\"msgtype\":\"m.text\",\"body\":\"gut\"}}"));
+  EXPECT_EQ(batch.next_batch, "s1");
+  ASSERT_EQ(batch.malformed.size(), 1u);
+  EXPECT_EQ(batch.malformed[0].event_id, "$q");
+  EXPECT_NE(batch.malformed[0].raw_json.find("bo" + kFffd + "dy"), std::string::npos);
+  ASSERT_EQ(batch.joined.at(0).timeline.size(), 1u);
+  EXPECT_EQ(batch.joined[0].timeline[0].event_id, "$ok");
+}
+
+TEST(InvalidUtf8, MessagesPagesAndSingleEvents) {
+  std::string body =
+      "{\"start\":\"t2\",\"end\":\"t1\",\"chunk\":[{\"type\":\"m.room.message\","
+      "\"event_id\":\"$p\",\"sender\":\"@a:x\",\"origin_server_ts\":1,"
+      "\"content\":{\"msgtype\":\"m.text\",\"body\":\"alt \xFF\"}}]}";
+  auto page = parse_messages(body, "!r:x");
+  ASSERT_TRUE(page.has_value()) << page.error().message;
+  EXPECT_EQ(page->repaired_utf8, 1u);
+  ASSERT_EQ(page->chunk.size(), 1u);
+  EXPECT_EQ(body_of(page->chunk[0]), "alt " + kFffd);
+  EXPECT_EQ(page->end, "t1");
+
+  std::string event_body =
+      "{\"type\":\"m.room.message\",\"event_id\":\"$p\",\"sender\":\"@a:x\","
+      "\"origin_server_ts\":1,\"content\":{\"msgtype\":\"m.text\",\"body\":\"\xC3(\"}}";
+  auto event = parse_event(event_body, "!r:x");
+  ASSERT_TRUE(event.has_value()) << event.error().message;
+  EXPECT_EQ(body_of(*event), kFffd + "(");
+}
+
 }  // namespace
 }  // namespace reflexbot::matrix

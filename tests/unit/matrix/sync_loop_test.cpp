@@ -36,7 +36,10 @@ class RecordingSink final : public SyncSink {
     }
   }
   void room_timeline(const std::string& room_id) override { log.push_back("room " + room_id); }
-  void timeline_event(const Event& event) override { log.push_back("event " + event.event_id); }
+  void timeline_event(const Event& event) override {
+    log.push_back("event " + event.event_id);
+    events.push_back(event);
+  }
   void malformed(const MalformedEvent& event) override {
     log.push_back("malformed " + event.reason);
   }
@@ -49,6 +52,7 @@ class RecordingSink final : public SyncSink {
   std::optional<std::string> token;
   std::set<std::string> joined;
   std::vector<std::string> log;
+  std::vector<Event> events;
   std::vector<std::string> limited_rooms;
 };
 
@@ -205,6 +209,90 @@ TEST_F(SyncLoopTest, StoppingDuringABackoffEndsTheStepWithoutCommitting) {
   sleeper_.stop_after(0);
   auto loop = make_loop();
   EXPECT_FALSE(run_awaitable(io_, loop.step()));
+  EXPECT_TRUE(sink_.log.empty());
+  EXPECT_EQ(sink_.token, "s0");
+}
+
+// The injection test's finding: raw bytes that are not UTF-8 in one event used to fail the whole
+// body, and the loop retried the same `since` forever. Now they become U+FFFD and the batch goes
+// through; the token advances.
+TEST_F(SyncLoopTest, InvalidUtf8InOneEventNeitherStallsTheLoopNorLosesTheOthers) {
+  sink_.token = "s0";
+  std::string bad = sync_body("s1", {message("$a"), message("$bad"), message("$c")});
+  const std::string marker = R"("event_id":"$bad")";
+  const auto at = bad.find(marker);
+  ASSERT_NE(at, std::string::npos);
+  const auto content_at = bad.rfind(R"("content")", at);  // dump() sorts keys: content first
+  ASSERT_NE(content_at, std::string::npos);
+  const auto field = bad.find(R"("body":"x")", content_at);
+  ASSERT_LT(field, at);
+  bad.replace(field, 10, "\"body\":\"\xFF #erfolg\"");
+  transport_.respond(200, bad);
+  transport_.respond(200, sync_body("s2", {message("$d")}));
+  auto loop = make_loop();
+  EXPECT_FALSE(run_awaitable(io_, loop.step()));
+  EXPECT_FALSE(run_awaitable(io_, loop.step()));
+  EXPECT_TRUE(sleeper_.delays().empty());  // nothing was retried
+  EXPECT_EQ(sink_.log, (std::vector<std::string>{"begin", "room " + kRoom, "event $a", "event $bad",
+                                                 "event $c", "commit s1", "begin", "room " + kRoom,
+                                                 "event $d", "commit s2"}));
+  ASSERT_EQ(sink_.events.size(), 4u);
+  EXPECT_EQ(std::get<RoomMessage>(sink_.events[1].content).body, "\xEF\xBF\xBD #erfolg");
+  EXPECT_EQ(std::get<RoomMessage>(sink_.events[0].content).body, "x");
+  EXPECT_NE(transport_.request(1).url.find("since=s1"), std::string::npos);
+  EXPECT_EQ(sink_.token, "s2");
+}
+
+TEST_F(SyncLoopTest, InvalidUtf8InAGapPageIsRepairedToo) {
+  sink_.token = "s0";
+  sink_.joined.insert(kRoom);
+  transport_.respond(200, sync_body("s1", {message("$e3")}, true, "p3"));
+  std::string page =
+      json{{"chunk", json::array({message("$e2")})}, {"start", "p3"}, {"end", "p2"}}.dump();
+  const auto field = page.find(R"("body":"x")");
+  ASSERT_NE(field, std::string::npos);
+  page.replace(field, 10, "\"body\":\"\xC0\xAF\"");
+  transport_.respond(200, page);
+  transport_.respond(200, json{{"chunk", json::array()}, {"start", "p2"}}.dump());
+  auto loop = make_loop();
+  EXPECT_FALSE(run_awaitable(io_, loop.step()));
+  EXPECT_EQ(sink_.log, (std::vector<std::string>{"begin", "room " + kRoom, "event $e2", "event $e3",
+                                                 "commit s1"}));
+  ASSERT_EQ(sink_.events.size(), 2u);
+  EXPECT_EQ(std::get<RoomMessage>(sink_.events[0].content).body, "\xEF\xBF\xBD\xEF\xBF\xBD");
+  EXPECT_TRUE(sleeper_.delays().empty());
+}
+
+// A body that is not JSON at all (e.g. cut off) cannot be skipped: without next_batch there is
+// no way past it. The loop keeps the token and retries with a growing, capped backoff, never hot.
+TEST_F(SyncLoopTest, ABodyThatStaysBrokenIsRetriedWithGrowingCappedBackoff) {
+  sink_.token = "s0";
+  const std::string truncated = sync_body("s1", {message("$a")}).substr(0, 40);
+  for (int i = 0; i < 7; ++i) transport_.respond(200, truncated);
+  transport_.respond(200, sync_body("s1", {message("$a")}));
+  auto loop = make_loop();
+  EXPECT_FALSE(run_awaitable(io_, loop.step()));
+  // Policy 100 ms .. 1000 ms, jitter source 0 → the lower half of each step.
+  EXPECT_EQ(sleeper_.delays(),
+            (std::vector<milliseconds>{milliseconds(50), milliseconds(100), milliseconds(200),
+                                       milliseconds(400), milliseconds(500), milliseconds(500),
+                                       milliseconds(500)}));
+  ASSERT_EQ(transport_.requests().size(), 8u);  // no filter re-upload in between: only /sync
+  for (const auto& request : transport_.requests()) {
+    EXPECT_NE(request.url.find("/sync?"), std::string::npos);
+    EXPECT_NE(request.url.find("since=s0"), std::string::npos);
+  }
+  EXPECT_EQ(sink_.log,
+            (std::vector<std::string>{"begin", "room " + kRoom, "event $a", "commit s1"}));
+}
+
+TEST_F(SyncLoopTest, ABrokenBodyDoesNotKeepTheLoopFromStopping) {
+  sink_.token = "s0";
+  transport_.respond(200, "{\"next_batch\":\"s1\",\"rooms\":{\"join\":{");
+  sleeper_.stop_after(0);
+  auto loop = make_loop();
+  EXPECT_FALSE(run_awaitable(io_, loop.step()));
+  EXPECT_EQ(sleeper_.delays().size(), 1u);
   EXPECT_TRUE(sink_.log.empty());
   EXPECT_EQ(sink_.token, "s0");
 }
