@@ -72,6 +72,8 @@ net::asio::awaitable<std::optional<Fatal>> Outbox::flush() {
         if (!co_await sleeper_.sleep(*delay)) co_return std::nullopt;
       }
       if (stopped_) co_return std::nullopt;
+      // After a leave, look again: replies queued meanwhile go before the remaining leaves.
+      if (item.kind == store::OutboxKind::leave) break;
     }
   }
   co_return std::nullopt;

@@ -300,7 +300,7 @@ struct Store::Statements {
         pending_outbox(
             c,
             "SELECT id, kind, room_id, event_type, txn_id, content, attempts FROM outbox "
-            "WHERE state = 'pending' ORDER BY id LIMIT ?"),
+            "WHERE state = 'pending' ORDER BY kind = 'leave', id LIMIT ?"),
         // Once delivered or given up, a row's content (which may quote contributions) is no
         // longer needed: the homeserver has the event, and the txn id still de-duplicates.
         outbox_sent(c,

@@ -126,7 +126,9 @@ class Store {
   /// Rooms the bot is joined to, by room id.
   std::vector<RoomRecord> joined_rooms();
   bool is_seen(const std::string& event_id);
-  /// Pending outbox rows, oldest first.
+  /// Pending outbox rows, oldest first, leaves (declined invites) after everything else: a flood
+  /// of invites must not hold back replies. Order within a room is kept, as a room has at most
+  /// one pending membership change and nothing is queued for a room the bot is leaving.
   std::vector<OutboxItem> pending_outbox(std::size_t limit);
   /// Records a delivered row with the homeserver's event id (empty for join/leave) and empties
   /// its content.

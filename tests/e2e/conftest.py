@@ -85,13 +85,14 @@ def require_bot():
 def make_bot(hs, tmp_path, request, require_bot):
     """make_bot(allowlist=[...], **Bot kwargs) -> a started Bot with a fresh Matrix account.
 
+    homeserver_url: where the bot reaches Synapse (default hs.url; e.g. a fault proxy's url).
     Every bot is stopped at teardown; on failure its log tail is printed."""
     bots: list[Bot] = []
 
-    def make(allowlist=(), start=True, **kwargs) -> Bot:
+    def make(allowlist=(), start=True, homeserver_url=None, **kwargs) -> Bot:
         account = hs.register(hs.unique_name("reflexbot"))
         _BOT_SECRETS.update({account.access_token, account.password})
-        bot = Bot(hs.url, account.user_id, account.access_token,
+        bot = Bot(homeserver_url or hs.url, account.user_id, account.access_token,
                   tmp_path / f"bot{len(bots) + 1}", allowlist=allowlist,
                   device_id=account.device_id, **kwargs)
         bot.account = account

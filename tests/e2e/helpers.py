@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import os
 import re
 import sys
 import time
@@ -204,3 +206,53 @@ def secrets_in_logs(paths, secrets=()) -> list[str]:
                     masked = masked.replace(hit, "«secret»")
                 found.append(f"{path}:{number}: {masked[:200]}")
     return found
+
+
+def bot_event_duplicates(events: list[dict], bot_user: str) -> list[str]:
+    """The bot's events that repeat an earlier one of its own: a message with the same msgtype,
+    body and reply target, or a reaction with the same key on the same event. Every message the
+    bot sends is different from its others (a reply names what it answers), so any repeat is
+    one send that reached the room twice."""
+    seen: dict = {}
+    repeats = []
+    for ev in events:
+        if ev.get("sender") != bot_user:
+            continue
+        content = ev.get("content", {})
+        if is_message(ev):
+            key = ("message", content.get("msgtype"), content.get("body"), reply_target(ev))
+        elif ev.get("type") == "m.reaction":
+            rel = content.get("m.relates_to") or {}
+            key = ("reaction", rel.get("event_id"), rel.get("key"))
+        else:
+            continue
+        if key in seen:
+            repeats.append(f"{ev['event_id']} repeats {seen[key]}: {str(key)[:120]}")
+        else:
+            seen[key] = ev["event_id"]
+    return repeats
+
+
+def outbox_states(bot: Bot) -> dict[str, int]:
+    """Rows of the bot's outbox per state (pending, sent, failed)."""
+    return dict(db_rows(bot, "SELECT state, COUNT(*) FROM outbox GROUP BY state"))
+
+
+def record_figures(tmp_path: Path, name: str, figures: dict) -> Path:
+    """Prints a test's figures and writes them as JSON: tmp_path/figures.json, merged under
+    `name` into reliability-figures.json in the run's base temp dir, and into the file named by
+    REFLEXBOT_FIGURES if set (for docs/reliability.md)."""
+    text = json.dumps(figures, indent=2, ensure_ascii=False, sort_keys=True)
+    print(f"\nfigures {name}: {text}")
+    (tmp_path / "figures.json").write_text(text + "\n")
+    targets = [tmp_path.parent / "reliability-figures.json"]
+    if os.environ.get("REFLEXBOT_FIGURES"):
+        targets.append(Path(os.environ["REFLEXBOT_FIGURES"]))
+    for target in targets:
+        try:
+            merged = json.loads(target.read_text())
+        except (FileNotFoundError, ValueError):
+            merged = {}
+        merged[name] = figures
+        target.write_text(json.dumps(merged, indent=2, ensure_ascii=False, sort_keys=True) + "\n")
+    return tmp_path / "figures.json"

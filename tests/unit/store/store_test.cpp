@@ -193,6 +193,30 @@ TEST_F(StoreTest, OutboxRowsMoveFromPendingToSentOrFailed) {
   EXPECT_EQ(sent.column_text(0), "$sent");
 }
 
+// Declined invites (leaves) go after replies and joins, so an invite flood cannot hold them back.
+TEST_F(StoreTest, PendingLeavesComeAfterSendsAndJoins) {
+  Store store(path_);
+  {
+    BatchScope batch(store);
+    batch.queue_membership(OutboxKind::leave, "!spam1:x", 1);
+    batch.queue_membership(OutboxKind::leave, "!spam2:x", 1);
+    batch.queue_send("!r:x", "m.room.message", "{}", "reply", 2);
+    batch.queue_membership(OutboxKind::join, "!new:x", 3);
+    batch.queue_membership(OutboxKind::leave, "!spam3:x", 4);
+    batch.queue_send("!r:x", "m.room.message", "{}", "reply2", 5);
+    batch.commit();
+  }
+  const auto rows = store.pending_outbox(10);
+  ASSERT_EQ(rows.size(), 6u);
+  EXPECT_EQ(rows[0].kind, OutboxKind::send);
+  EXPECT_EQ(rows[1].kind, OutboxKind::join);
+  EXPECT_EQ(rows[2].kind, OutboxKind::send);
+  EXPECT_EQ(rows[3].room_id, "!spam1:x");
+  EXPECT_EQ(rows[4].room_id, "!spam2:x");
+  EXPECT_EQ(rows[5].room_id, "!spam3:x");
+  EXPECT_EQ(store.pending_outbox(1)[0].kind, OutboxKind::send);
+}
+
 TEST_F(StoreTest, OnlyOneMembershipChangePerRoomIsPending) {
   Store store(path_);
   {
