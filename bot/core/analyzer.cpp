@@ -212,8 +212,15 @@ TermId TextAnalyzer::feature(std::string_view name) {
 }
 
 std::uint32_t TextAnalyzer::typed_id(std::string_view word) {
-  const auto it = typed_ids_.find(word);
-  if (it != typed_ids_.end()) return it->second;
+  const auto hash = static_cast<std::uint32_t>(std::hash<std::string_view>{}(word));
+  std::size_t mask = slots_.size() - 1;
+  std::size_t at = hash & mask;
+  for (; slots_[at].id != 0; at = (at + 1) & mask) {
+    if (slots_[at].hash != hash) continue;
+    const auto [offset, length] = typed_text_[slots_[at].id - 1];
+    if (std::string_view(arena_).substr(offset, length) == word) return slots_[at].id - 1;
+  }
+  // New: its lower case (shared by "Masken" and "MASKEN") and whether it is a stop word.
   std::string lowered = lower(word);
   auto lower_it = lower_ids_.find(lowered);
   if (lower_it == lower_ids_.end()) {
@@ -230,9 +237,23 @@ std::uint32_t TextAnalyzer::typed_id(std::string_view word) {
   typed.abbreviation = word.size() == 2 && all_caps_ascii(word);
   typed.stop_in = {stop_words(false).contains(lower_text), stop_words(true).contains(lower_text)};
   const auto id = static_cast<std::uint32_t>(typed_.size());
-  const auto inserted = typed_ids_.emplace(std::string(word), id).first;
   typed_.push_back(typed);
-  typed_text_.push_back(inserted->first);
+  typed_text_.emplace_back(static_cast<std::uint32_t>(arena_.size()),
+                           static_cast<std::uint32_t>(word.size()));
+  arena_.append(word);
+  slots_[at] = Slot{hash, id + 1};
+  if (typed_.size() * 2 > slots_.size()) {
+    // Grow at half full; the stored hashes place every word again without rehashing it.
+    std::vector<Slot> grown(slots_.size() * 2);
+    mask = grown.size() - 1;
+    for (const Slot& slot : slots_) {
+      if (slot.id == 0) continue;
+      std::size_t to = slot.hash & mask;
+      while (grown[to].id != 0) to = (to + 1) & mask;
+      grown[to] = slot;
+    }
+    slots_.swap(grown);
+  }
   return id;
 }
 
@@ -304,11 +325,11 @@ void TextAnalyzer::rank_surfaces() const {
   surfaces_dirty_ = false;
 }
 
-const std::string& TextAnalyzer::surface(TermId term) const {
+std::string_view TextAnalyzer::surface(TermId term) const {
   if (surfaces_dirty_) rank_surfaces();
   if (term >= surface_of_.size() || surface_of_[term] < 0) return stems_[term];
-  // typed_text_ views the map's keys; the map owns std::string nodes that never move.
-  return typed_ids_.find(typed_text_[static_cast<std::size_t>(surface_of_[term])])->first;
+  const auto [offset, length] = typed_text_[static_cast<std::size_t>(surface_of_[term])];
+  return std::string_view(arena_).substr(offset, length);
 }
 
 void TextAnalyzer::terms(std::string_view text, std::vector<TermId>& out) {

@@ -45,9 +45,10 @@ class TextAnalyzer {
   /// The stem of a term as stored (folded), e.g. "schutzausrust".
   const std::string& stem(TermId term) const { return stems_[term]; }
 
-  /// The word seen most often for a term, as typed, e.g. "Schutzausrüstung" (for a concept: the
-  /// word that named it most often); for titles. Ties go to the form seen first.
-  const std::string& surface(TermId term) const;
+  /// The word seen most often for a term, as typed (valid until the next terms() call), e.g.
+  /// "Schutzausrüstung" (for a concept: the word that named it most often); for titles. Ties go to
+  /// the form seen first.
+  std::string_view surface(TermId term) const;
 
   /// Number of distinct terms so far.
   std::size_t size() const { return stems_.size(); }
@@ -88,9 +89,16 @@ class TextAnalyzer {
   void rank_surfaces() const;
 
   std::unique_ptr<Stemmers> stemmers_;
-  StringMap<std::uint32_t> typed_ids_;
+  // Typed words: an open-addressing table of (hash, id + 1) with the words in one arena, so a
+  // lookup is one probe sequence in a flat array and one comparison (the hot path of a digest).
+  struct Slot {
+    std::uint32_t hash = 0;
+    std::uint32_t id = 0;  // typed_ index + 1; 0: empty
+  };
+  std::vector<Slot> slots_ = std::vector<Slot>(1024);
   std::vector<Typed> typed_;
-  std::vector<std::string_view> typed_text_;  // keys of typed_ids_ (stable: node-based map)
+  std::string arena_;  // the typed words, one after another
+  std::vector<std::pair<std::uint32_t, std::uint32_t>> typed_text_;  // (offset, length) in arena_
   StringMap<std::uint32_t> lower_ids_;
   std::vector<Lower> lowers_;
   std::vector<TermId> concept_pool_;

@@ -274,12 +274,12 @@ Digest build_digest(std::span<const DigestItem> items, std::span<const Lesson> l
     std::set<std::string> seen_words;
     for (const auto& [members_with, weight, term] : ranked) {
       if (group.keywords.size() == 3) break;
-      const std::string& word = analyzer.surface(term);
+      const std::string_view word = analyzer.surface(term);
       if (word.empty() || word.front() == '\x01' || word.front() == '\x02') continue;
       std::string folded;
       for (const char c : word) folded += static_cast<char>(c >= 'A' && c <= 'Z' ? c + 32 : c);
       if (!seen_words.insert(folded).second) continue;
-      group.keywords.push_back(word);
+      group.keywords.emplace_back(word);
     }
     centroid.assign(sum.begin(), sum.end());
     centroids.push_back(std::move(centroid));

@@ -4,7 +4,6 @@
 #include <cmath>
 #include <functional>
 #include <numeric>
-#include <unordered_set>
 
 namespace reflexbot::core {
 namespace {
@@ -123,11 +122,14 @@ void strongest(const SparseVector& v, std::size_t n, std::vector<TermId>& out,
 // An inverted index from terms to groups, scanned newest first with a bound per term.
 class Index {
  public:
+  // Appends the group to each term's list unless it is already last there: a group that is
+  // joined again moves to the front of the newest-first scan (recently active groups are found
+  // first), and the scan's stamps skip its older entries.
   void add(std::uint32_t id, const std::vector<TermId>& terms) {
     for (const TermId term : terms) {
-      if (!indexed_.insert((static_cast<std::uint64_t>(term) << 32) | id).second) continue;
       if (term >= postings_.size()) postings_.resize(term + 1);
-      postings_[term].push_back(id);
+      auto& list = postings_[term];
+      if (list.empty() || list.back() != id) list.push_back(id);
     }
   }
 
@@ -149,8 +151,7 @@ class Index {
   }
 
  private:
-  std::vector<std::vector<std::uint32_t>> postings_;  // by term
-  std::unordered_set<std::uint64_t> indexed_;         // (term, group) pairs in postings_
+  std::vector<std::vector<std::uint32_t>> postings_;  // by term, oldest first
 };
 
 }  // namespace
