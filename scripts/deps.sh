@@ -8,6 +8,7 @@ packages=(
   libcurl4-openssl-dev nlohmann-json3-dev libboost-dev libspdlog-dev libgtest-dev
   libsqlite3-dev libyaml-cpp-dev libsimdjson-dev libbenchmark-dev libssl-dev libsystemd-dev libstemmer-dev
   sqlite3 python3 python3-venv clang-format
+  clang libclang-rt-14-dev  # libFuzzer and the sanitizer runtimes for build-san/ (fuzz/, scripts/fuzz.sh)
   systemd  # systemd-analyze for tests/ops/systemd_unit.sh
 )
 

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The one test command: dependencies, venv, build, unit tests (ctest), end-to-end tests (pytest).
+# The one test command: dependencies, venv, build, unit tests (ctest), the unit tests again under
+# sanitizers and a short fuzz run (build-san/), end-to-end tests (pytest).
 # Runs every stage it can and exits non-zero if any failed; pytest's output comes last.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -14,6 +15,33 @@ status=0
 scripts/check-format.sh || status=$?
 ctest --test-dir build --output-on-failure || status=$?
 
+# The same unit tests under ASan + UBSan (any report fails the test), then each fuzz target for a
+# short run over a copy of its seed corpus; both in build-san/ (clang, scripts/fuzz.sh). This stage
+# runs beside the end-to-end tests, at lower priority: those mostly wait for Synapse, and CI must
+# stay under 30 minutes on two cores. Its output follows pytest's.
+# systemd_unit only checks the installed unit file, which sanitizers do not change.
+sanitized() {
+  scripts/fuzz.sh --build-only || return 1
+  local rc=0
+  ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+    ctest --test-dir build-san --output-on-failure -E '^systemd_unit$' || rc=$?
+  scripts/fuzz.sh "${REFLEXBOT_FUZZ_SECONDS:-15}" || rc=$?
+  return "$rc"
+}
+san_log="$(mktemp "${TMPDIR:-/tmp}/reflexbot-sanitized-XXXXXX.log")"
+nice -n 10 bash -c "$(declare -f sanitized); sanitized" >"$san_log" 2>&1 &
+san_pid=$!
+
 export REFLEXBOT_BIN="${REFLEXBOT_BIN:-build/reflexbot}"
 "$venv/bin/python" -m pytest tests/e2e "$@" || status=$?
+
+san_status=0
+wait "$san_pid" || san_status=$?
+echo "----- sanitizers and fuzzing (build-san/) -----"
+grep -v -E '^\[[0-9]+/[0-9]+\] ' "$san_log" | tail -120
+rm -f "$san_log"
+if ((san_status != 0)); then
+  echo "sanitizer or fuzz stage failed (exit $san_status)" >&2
+  status=1
+fi
 exit "$status"

@@ -4,6 +4,7 @@
 
 #include "core/tags.hpp"
 
+#include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
@@ -13,6 +14,8 @@
 #include <cstdio>
 #include <cstdlib>
 #include <initializer_list>
+#include <optional>
+#include <sstream>
 #include <string_view>
 #include <system_error>
 #include <utility>
@@ -50,6 +53,49 @@ std::optional<std::string> read_whole_file(const fs::path& file, std::string& re
     return std::nullopt;
   }
   return content;
+}
+
+/// The line where a second YAML document starts, if the text has one. Not YAML::LoadAll: on some
+/// malformed input (a "," alone on the first line) yaml-cpp 0.7 returns empty documents without
+/// end, and the bot would fill its memory instead of naming the error (found by fuzz/config).
+std::optional<int> second_document_line(const std::string& text) {
+  // Counts documents and remembers where the first node of the second one is.
+  class Documents : public YAML::EventHandler {
+   public:
+    int count = 0;
+    int second_line = 0;
+
+    void OnDocumentStart(const YAML::Mark& /*mark*/) override { ++count; }
+    void OnDocumentEnd() override {}
+    void OnNull(const YAML::Mark& mark, YAML::anchor_t /*anchor*/) override { note(mark); }
+    void OnAlias(const YAML::Mark& mark, YAML::anchor_t /*anchor*/) override { note(mark); }
+    void OnScalar(const YAML::Mark& mark, const std::string& /*tag*/, YAML::anchor_t /*anchor*/,
+                  const std::string& /*value*/) override {
+      note(mark);
+    }
+    void OnSequenceStart(const YAML::Mark& mark, const std::string& /*tag*/,
+                         YAML::anchor_t /*anchor*/, YAML::EmitterStyle::value /*style*/) override {
+      note(mark);
+    }
+    void OnSequenceEnd() override {}
+    void OnMapStart(const YAML::Mark& mark, const std::string& /*tag*/, YAML::anchor_t /*anchor*/,
+                    YAML::EmitterStyle::value /*style*/) override {
+      note(mark);
+    }
+    void OnMapEnd() override {}
+
+   private:
+    void note(const YAML::Mark& mark) {
+      if (count == 2 && second_line == 0) second_line = mark.line >= 0 ? mark.line + 1 : 1;
+    }
+  };
+  std::istringstream stream(text);
+  YAML::Parser parser(stream);
+  Documents documents;
+  for (int i = 0; i < 2 && parser.HandleNextDocument(documents); ++i) {
+  }
+  if (documents.count < 2) return std::nullopt;
+  return documents.second_line > 0 ? documents.second_line : 1;
 }
 
 bool is_space(char c) {
@@ -361,18 +407,19 @@ class Loader {
   }
 
   Config load(const std::string& text) {
-    std::vector<YAML::Node> documents;
+    YAML::Node root;
+    std::optional<int> second_document;
     try {
-      documents = YAML::LoadAll(text);
+      root = YAML::Load(text);
+      second_document = second_document_line(text);
     } catch (const YAML::ParserException& e) {
       fail_at(e.mark.line >= 0 ? e.mark.line + 1 : 1, "YAML syntax error: " + e.msg + " (column " +
                                                           std::to_string(e.mark.column + 1) + ")");
     }
-    if (documents.size() > 1) {
-      fail_at(line_of(documents[1], 1),
+    if (second_document) {
+      fail_at(*second_document,
               "only one YAML document is allowed; remove the \"---\" separator and what follows");
     }
-    const YAML::Node root = documents.empty() ? YAML::Node() : documents.front();
     if (root.IsDefined() && !root.IsNull() && !root.IsMap()) {
       fail_at(line_of(root, 1),
               "expected a mapping of settings (key: value), got " + describe(root));

@@ -10,6 +10,9 @@ namespace reflexbot {
 /// Wraps an error value so that Expected<T, E> can be built from it unambiguously.
 template <typename E>
 struct Unexpected {
+  // A constructor, not an aggregate: Unexpected(e) with parentheses needs C++20's parenthesized
+  // aggregate initialisation, which g++ 10+ has and clang only from 16.
+  explicit Unexpected(E value) : error(std::move(value)) {}
   E error;
 };
 

@@ -253,8 +253,13 @@ Notice render_help(Language language) {
 
 std::optional<Command> parse_command(std::string_view body) {
   if (body.size() < 2 || body[0] != '!') return std::nullopt;
+  // A letter: ASCII, or a Latin-1 one in UTF-8 (C3 80–BF without × and ÷), as in !Überblick.
   const char first = ascii_lower(body[1]);
-  if (first < 'a' || first > 'z') return std::nullopt;
+  const auto lead = static_cast<unsigned char>(body[1]);
+  const auto second = body.size() > 2 ? static_cast<unsigned char>(body[2]) : 0;
+  const bool latin1_letter =
+      lead == 0xC3 && second >= 0x80 && second <= 0xBF && second != 0x97 && second != 0xB7;
+  if ((first < 'a' || first > 'z') && !latin1_letter) return std::nullopt;
   std::size_t pos = 1;
   while (pos < body.size() && !is_space(body[pos])) ++pos;
   Command command;
