@@ -150,17 +150,19 @@ inline void check_html(std::string_view html, const std::vector<std::string_view
         break;
       }
       // With an attribute: exactly ` attr="N"`, N a positive number, and never on a closing tag.
-      if (closing || entry.size() == entry_name.size()) break;
+      if (closing || entry.size() == entry_name.size()) continue;
       const std::string_view attribute = entry.substr(entry_name.size() + 1);
       std::string_view rest = tag.substr(name.size());
       const std::string prefix = " " + std::string(attribute) + "=\"";
-      if (!rest.starts_with(prefix) || !rest.ends_with('"')) break;
+      if (!rest.starts_with(prefix) || !rest.ends_with('"')) continue;
       rest = rest.substr(prefix.size(), rest.size() - prefix.size() - 1);
-      if (rest.empty() || rest.size() > 9 || rest[0] == '0') break;
+      if (rest.empty() || rest.size() > 9 || rest[0] == '0') continue;
       bool digits = true;
       for (const char d : rest) digits = digits && d >= '0' && d <= '9';
-      known = digits;
-      break;
+      if (digits) {
+        known = true;
+        break;
+      }
     }
     if (!known) violation("a tag the bot does not write", tag);
     if (name == "br") {

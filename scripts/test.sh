@@ -8,29 +8,31 @@ cd "$(dirname "$0")/.."
 scripts/deps.sh
 venv="$(scripts/venv.sh)"
 
+# The unit tests again under ASan + UBSan (any report fails the test), then each fuzz target for a
+# short run over a copy of its seed corpus; both in build-san/ (clang, -O0 so it compiles fast;
+# scripts/fuzz.sh). This stage starts at once and runs beside everything else at lower priority
+# (most of the end-to-end tests' time is waiting for Synapse), so CI stays under 30 minutes on two
+# cores. Its output follows pytest's. systemd_unit only checks the installed unit file, which
+# sanitizers do not change.
+sanitized() {
+  export REFLEXBOT_SAN_CXX_FLAGS="-O0 -gline-tables-only"
+  scripts/fuzz.sh --build-only || return 1
+  local rc=0
+  ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+    ctest --test-dir build-san --output-on-failure -j2 -E '^systemd_unit$' || rc=$?
+  scripts/fuzz.sh "${REFLEXBOT_FUZZ_SECONDS:-10}" || rc=$?
+  return "$rc"
+}
+san_log="$(mktemp "${TMPDIR:-/tmp}/reflexbot-sanitized-XXXXXX.log")"
+nice -n 15 bash -c "$(declare -f sanitized); sanitized" >"$san_log" 2>&1 &
+san_pid=$!
+
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo
 cmake --build build
 
 status=0
 scripts/check-format.sh || status=$?
 ctest --test-dir build --output-on-failure || status=$?
-
-# The same unit tests under ASan + UBSan (any report fails the test), then each fuzz target for a
-# short run over a copy of its seed corpus; both in build-san/ (clang, scripts/fuzz.sh). This stage
-# runs beside the end-to-end tests, at lower priority: those mostly wait for Synapse, and CI must
-# stay under 30 minutes on two cores. Its output follows pytest's.
-# systemd_unit only checks the installed unit file, which sanitizers do not change.
-sanitized() {
-  scripts/fuzz.sh --build-only || return 1
-  local rc=0
-  ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-    ctest --test-dir build-san --output-on-failure -E '^systemd_unit$' || rc=$?
-  scripts/fuzz.sh "${REFLEXBOT_FUZZ_SECONDS:-15}" || rc=$?
-  return "$rc"
-}
-san_log="$(mktemp "${TMPDIR:-/tmp}/reflexbot-sanitized-XXXXXX.log")"
-nice -n 10 bash -c "$(declare -f sanitized); sanitized" >"$san_log" 2>&1 &
-san_pid=$!
 
 export REFLEXBOT_BIN="${REFLEXBOT_BIN:-build/reflexbot}"
 "$venv/bin/python" -m pytest tests/e2e "$@" || status=$?
