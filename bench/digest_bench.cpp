@@ -162,48 +162,11 @@ Loaded load(store::Store& db, const DigestFixture& fixture, const app::DigestSet
   return out;
 }
 
-// The first step of core::build_digest, repeated here to time it on its own: items in time order,
-// their terms (words, concepts, topic tags) and the boosts.
-struct Analysis {
-  std::vector<std::vector<core::TermId>> terms;
-  std::vector<float> boost;
-  std::size_t leaders = 0;  // the period's items, which come first and form the groups
-};
-
+// The first step of core::build_digest on its own: items in time order, their terms (the
+// stored keys as dense ids, topic tags) and the boosts.
+using Analysis = core::DigestTerms;
 Analysis analyze(const std::vector<core::DigestItem>& items, const core::DigestRequest& request) {
-  const core::TagVocabulary& vocabulary = *request.vocabulary;
-  std::vector<std::size_t> order(items.size());
-  std::iota(order.begin(), order.end(), std::size_t{0});
-  std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
-    if (items[a].current != items[b].current) return items[a].current;
-    if (items[a].written_at != items[b].written_at)
-      return items[a].written_at < items[b].written_at;
-    return items[a].id < items[b].id;
-  });
-  core::TextAnalyzer analyzer;
-  Analysis out;
-  out.terms.resize(items.size());
-  for (const auto& item : items) out.leaders += item.current ? 1 : 0;
-  std::vector<bool> is_tag;
-  for (std::size_t k = 0; k < order.size(); ++k) {
-    const core::DigestItem& item = items[order[k]];
-    analyzer.terms(item.body, out.terms[k]);
-    for (const auto& tag : item.tags) {
-      const core::Tag* known = vocabulary.find(tag);
-      if (known != nullptr && known->kind == core::TagKind::topic) {
-        const core::TermId feature = analyzer.feature(tag);
-        if (feature >= is_tag.size()) is_tag.resize(feature + 1, false);
-        is_tag[feature] = true;
-        out.terms[k].push_back(feature);
-      }
-    }
-  }
-  out.boost.assign(analyzer.size(), 1.0F);
-  for (core::TermId t = 0; t < out.boost.size(); ++t) {
-    if (t < is_tag.size() && is_tag[t]) out.boost[t] = request.topic_tag_boost;
-    if (analyzer.is_concept(t)) out.boost[t] = request.concept_boost;
-  }
-  return out;
+  return core::digest_terms(items, request);
 }
 
 struct Options {

@@ -43,7 +43,8 @@ struct DigestFixture {
 
 /// The fixture for `spec` under `directory`; builds the store first if it is not there (the
 /// build writes a temporary file and renames it, so concurrent builds do not clash). `built` is
-/// set to whether this call built it.
+/// set to whether this call built it (or indexed an older store: migrated to the schema and
+/// indexed like the bot does at start).
 DigestFixture digest_fixture(const DigestFixtureSpec& spec, const std::string& directory,
                              bool* built = nullptr);
 

@@ -77,8 +77,8 @@ std::chrono::year_month_day Digests::today(TimePoint now) const {
   return std::chrono::year_month_day{std::chrono::floor<std::chrono::days>(local)};
 }
 
-Digests::Result Digests::build(const std::string& room, TimePoint from, TimePoint to,
-                               TimePoint now) {
+Digests::Result Digests::build(const std::string& room, TimePoint from, TimePoint to, TimePoint now,
+                               bool name_all_groups) {
   const std::string scope_room = room.empty() || is_network(room) ? std::string() : room;
   Result result;
   auto add = [&](std::vector<store::DigestRow> rows, bool current) {
@@ -105,6 +105,7 @@ Digests::Result Digests::build(const std::string& room, TimePoint from, TimePoin
   request.zone = settings_.zone;
   request.top = static_cast<std::size_t>(settings_.top);
   request.vocabulary = &settings_.vocabulary;
+  request.name_all_groups = name_all_groups;
   const auto lessons = store::lessons(store_, scope_room);
   result.digest = core::build_digest(result.items, lessons, request);
   result.notices = core::render_digest(result.digest, result.items, settings_.max_event_bytes);
@@ -232,6 +233,7 @@ void Digests::on_lesson(const core::Command& command, const matrix::Event& event
     }
     core::DigestRequest request;
     request.vocabulary = &settings_.vocabulary;
+    request.name_all_groups = true;
     const core::Digest digest = core::build_digest(items, {}, request);
     const core::DigestGroup* largest = nullptr;
     for (const auto& group : digest.groups) {

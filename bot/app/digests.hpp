@@ -58,7 +58,8 @@ class Digests {
   std::optional<core::TimePoint> next_wakeup(core::TimePoint now);
 
   /// The digest of `room` (empty or the network room: all rooms) for [from, to), as notices;
-  /// also the groups of its "Neue Lehren" in order, for `!lehre <Nr>`. Used by export too.
+  /// also the groups of its "Neue Lehren" in order, for `!lehre <Nr>`. Used by export too, which
+  /// wants keywords for every group (`name_all_groups`), not only for those the notices show.
   struct Result {
     core::Digest digest;
     std::vector<core::DigestItem> items;
@@ -66,7 +67,7 @@ class Digests {
     std::vector<std::vector<std::string>> lesson_groups;
   };
   Result build(const std::string& room, core::TimePoint from, core::TimePoint to,
-               core::TimePoint now);
+               core::TimePoint now, bool name_all_groups = false);
 
  private:
   bool is_network(const std::string& room_id) const;

@@ -837,7 +837,7 @@ std::string export_digest(store::Store& store, const DigestSettings& settings,
                   {},
                   {}};
   Digests digests(store, settings);
-  data.result = digests.build(data.room, period.from, period.to, options.now);
+  data.result = digests.build(data.room, period.from, period.to, options.now, true);
   data.rows = store::digest_rows(store, data.room, period.from, period.to);
 
   std::unordered_map<std::string_view, std::size_t> item_of;

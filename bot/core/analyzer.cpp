@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <array>
+#include <string>
 #include <unordered_set>
 
 #include "core/concepts.hpp"
@@ -196,12 +197,57 @@ bool is_stop_word(std::string_view word) {
   return stop_words(false).contains(word) || stop_words(true).contains(word);
 }
 
+namespace {
+
+// Bump when a rule of the analysis changes (word splitting, folding, stemming); stop words and
+// concepts are hashed into the fingerprint by themselves.
+constexpr std::uint64_t kAnalysisRevision = 1;
+
+constexpr std::uint64_t kFnvOffset = 14695981039346656037ULL;
+constexpr std::uint64_t kFnvPrime = 1099511628211ULL;
+
+std::uint64_t fnv1a(std::string_view text, std::uint64_t hash = kFnvOffset) {
+  for (const char c : text) {
+    hash ^= static_cast<unsigned char>(c);
+    hash *= kFnvPrime;
+  }
+  return hash;
+}
+
+}  // namespace
+
+std::uint64_t term_key(std::string_view stem) {
+  const std::uint64_t hash = fnv1a(stem) & ~kConceptKeyBit;
+  return !stem.empty() && stem.front() == '\x02' ? hash | kConceptKeyBit : hash;
+}
+
+std::uint64_t feature_key(std::string_view name) {
+  std::string stem(1, '\x01');
+  stem.append(name);
+  return term_key(stem);
+}
+
+std::uint64_t analysis_fingerprint() {
+  std::uint64_t hash = fnv1a(std::to_string(kAnalysisRevision));
+  for (const std::string_view word : kStopWordsDe) hash = fnv1a(word, fnv1a("\n", hash));
+  hash = fnv1a("\x01", hash);
+  for (const std::string_view word : kStopWordsEn) hash = fnv1a(word, fnv1a("\n", hash));
+  return fnv1a(concepts_fingerprint(), fnv1a("\x02", hash)) & ~kConceptKeyBit;
+}
+
+void TextAnalyzer::keys(std::string_view text, std::vector<std::uint64_t>& out) {
+  scratch_terms_.clear();
+  terms(text, scratch_terms_);
+  for (const TermId term : scratch_terms_) out.push_back(keys_[term]);
+}
+
 TermId TextAnalyzer::intern_stem(std::string_view stem) {
   const auto it = by_stem_.find(stem);
   if (it != by_stem_.end()) return it->second;
   const auto term = static_cast<TermId>(stems_.size());
   by_stem_.emplace(std::string(stem), term);
   stems_.emplace_back(stem);
+  keys_.push_back(term_key(stem));
   surfaces_dirty_ = true;
   return term;
 }

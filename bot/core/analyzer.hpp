@@ -53,6 +53,12 @@ class TextAnalyzer {
   /// Number of distinct terms so far.
   std::size_t size() const { return stems_.size(); }
 
+  /// The stable key of a term (term_key() of its stem), which the store keeps per contribution.
+  std::uint64_t key(TermId term) const { return keys_[term]; }
+
+  /// Appends the keys of the terms of `text` (terms() mapped through key()).
+  void keys(std::string_view text, std::vector<std::uint64_t>& out);
+
  private:
   struct Stemmers;
   struct StringHash {
@@ -105,12 +111,28 @@ class TextAnalyzer {
   std::vector<bool> concept_flags_;
   StringMap<TermId> by_stem_;
   std::vector<std::string> stems_;
+  std::vector<std::uint64_t> keys_;  // per term
+  std::vector<TermId> scratch_terms_;
   std::uint64_t counted_ = 0;
   std::vector<std::uint32_t> scratch_words_;
   // surface(): per term the typed word counted most often, recomputed when counts changed.
   mutable std::vector<std::int64_t> surface_of_;
   mutable bool surfaces_dirty_ = true;
 };
+
+/// A term's key: 64-bit FNV-1a of its stem, the same on every machine and in every run, with the
+/// top bit set for domain concepts. Contributions are indexed once, when collected, and a digest
+/// reads the keys instead of analysing every text again.
+std::uint64_t term_key(std::string_view stem);
+inline constexpr std::uint64_t kConceptKeyBit = std::uint64_t{1} << 63;
+inline bool is_concept_key(std::uint64_t key) { return (key & kConceptKeyBit) != 0; }
+
+/// The key of a feature that is not a word (TextAnalyzer::feature()).
+std::uint64_t feature_key(std::string_view name);
+
+/// Changes whenever the analysis would give other keys for the same text (stop words, concepts,
+/// a new revision of the rules): stored keys made under another fingerprint are made again.
+std::uint64_t analysis_fingerprint();
 
 /// Whether `word` (lower case, umlauts as typed) is a German or English stop word.
 bool is_stop_word(std::string_view word);

@@ -3,6 +3,7 @@
 // so that "FFP2-Masken" and "Schutzausrüstung", or "Hotline" and "Bürgertelefon", count as the
 // same topic although they share no stem. Used by the text analyzer as extra terms.
 
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -11,5 +12,9 @@ namespace reflexbot::core {
 /// The concepts a word belongs to (`folded_word`: lower case, ä ö ü → a o u, ß → ss); usually
 /// none or one. The returned views point to static storage.
 std::vector<std::string_view> concepts_of(std::string_view folded_word);
+
+/// The whole lexicon as text, for core::analysis_fingerprint(): stored index terms are made again
+/// when it changes.
+std::string concepts_fingerprint();
 
 }  // namespace reflexbot::core

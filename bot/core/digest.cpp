@@ -3,9 +3,11 @@
 #include <algorithm>
 #include <cmath>
 #include <map>
+#include <memory>
 #include <numeric>
 #include <set>
 #include <tuple>
+#include <unordered_map>
 #include <unordered_set>
 
 #include "core/grouping.hpp"
@@ -48,6 +50,40 @@ bool is_bidi_control(std::string_view text, std::size_t i) {
   const auto c = static_cast<unsigned char>(text[i + 2]);
   return (b == 0x80 && (c == 0x8E || c == 0x8F || (c >= 0xAA && c <= 0xAE))) ||
          (b == 0x81 && c >= 0xA6 && c <= 0xA9);
+}
+
+// Terms a group keeps as candidates for its keywords (three are shown; some candidates have no
+// word of their own, e.g. a concept only a tag named, or fold to a word already taken).
+constexpr std::size_t kKeywordCandidates = 16;
+// Members whose words name a group (its first ones in time order).
+constexpr std::size_t kNamingMembers = 200;
+
+// Up to three keywords for a group: its candidate terms, each as the members wrote it most often.
+void name_group(DigestGroup& group, std::span<const DigestItem> items) {
+  TextAnalyzer analyzer;
+  std::vector<TermId> scratch;
+  std::size_t used = 0;
+  for (const std::size_t index : group.members) {
+    if (!items[index].current) continue;
+    if (used++ == kNamingMembers) break;
+    scratch.clear();
+    analyzer.terms(items[index].body, scratch);
+  }
+  std::unordered_map<std::uint64_t, TermId> by_key;
+  for (TermId t = 0; t < analyzer.size(); ++t) by_key.emplace(analyzer.key(t), t);
+  std::set<std::string> seen_words;
+  group.keywords.clear();
+  for (const std::uint64_t key : group.keyword_keys) {
+    if (group.keywords.size() == 3) break;
+    const auto found = by_key.find(key);
+    if (found == by_key.end()) continue;
+    const std::string_view word = analyzer.surface(found->second);
+    if (word.empty() || word.front() == '\x01' || word.front() == '\x02') continue;
+    std::string folded;
+    for (const char c : word) folded += static_cast<char>(c >= 'A' && c <= 'Z' ? c + 32 : c);
+    if (!seen_words.insert(folded).second) continue;
+    group.keywords.emplace_back(word);
+  }
 }
 
 // A section entry: the group, how many of its members carry the section's tags, whom to quote.
@@ -126,6 +162,100 @@ std::size_t json_escaped_size(std::string_view text) {
   return n;
 }
 
+namespace {
+
+// Term keys → dense term ids: an open-addressing table of (key, id + 1), keys are hashes already.
+class KeyTable {
+ public:
+  TermId id(std::uint64_t key, std::vector<std::uint64_t>& keys) {
+    std::size_t mask = slots_.size() - 1;
+    std::size_t at = mix(key) & mask;
+    for (; slots_[at].id != 0; at = (at + 1) & mask) {
+      if (slots_[at].key == key) return slots_[at].id - 1;
+    }
+    const auto term = static_cast<TermId>(keys.size());
+    keys.push_back(key);
+    slots_[at] = Slot{key, term + 1};
+    if (keys.size() * 2 > slots_.size()) {
+      std::vector<Slot> grown(slots_.size() * 2);
+      mask = grown.size() - 1;
+      for (const Slot& slot : slots_) {
+        if (slot.id == 0) continue;
+        std::size_t to = mix(slot.key) & mask;
+        while (grown[to].id != 0) to = (to + 1) & mask;
+        grown[to] = slot;
+      }
+      slots_.swap(grown);
+    }
+    return term;
+  }
+
+ private:
+  struct Slot {
+    std::uint64_t key = 0;
+    TermId id = 0;
+  };
+  static std::size_t mix(std::uint64_t key) { return static_cast<std::size_t>(key ^ (key >> 29)); }
+  std::vector<Slot> slots_ = std::vector<Slot>(4096);
+};
+
+}  // namespace
+
+DigestTerms digest_terms(std::span<const DigestItem> items, const DigestRequest& request) {
+  const TagVocabulary fallback =
+      request.vocabulary == nullptr ? default_vocabulary() : TagVocabulary{};
+  const TagVocabulary& vocabulary = request.vocabulary == nullptr ? fallback : *request.vocabulary;
+  DigestTerms out;
+  // The period's items in time order (ties: event id), then the previous period's, so the
+  // grouping does not depend on the store's order; the period's items form the groups.
+  out.order.resize(items.size());
+  std::iota(out.order.begin(), out.order.end(), std::size_t{0});
+  std::sort(out.order.begin(), out.order.end(), [&](std::size_t a, std::size_t b) {
+    if (items[a].current != items[b].current) return items[a].current;
+    if (items[a].written_at != items[b].written_at) {
+      return items[a].written_at < items[b].written_at;
+    }
+    return items[a].id < items[b].id;
+  });
+  for (const DigestItem& item : items) out.leaders += item.current ? 1 : 0;
+
+  // Terms: the stored keys (or the body analysed now), plus topic tags as strong features.
+  std::unique_ptr<TextAnalyzer> analyzer;  // only for items the store did not index
+  std::vector<std::uint64_t> analysed;
+  KeyTable table;
+  out.terms.resize(items.size());
+  for (std::size_t k = 0; k < out.order.size(); ++k) {
+    const DigestItem& item = items[out.order[k]];
+    std::span<const std::uint64_t> keys = item.term_keys;
+    if (!item.indexed) {
+      if (!analyzer) analyzer = std::make_unique<TextAnalyzer>();
+      analysed.clear();
+      analyzer->keys(item.body, analysed);
+      keys = analysed;
+    }
+    std::vector<TermId>& terms = out.terms[k];
+    terms.reserve(keys.size() + item.tags.size());
+    for (const std::uint64_t key : keys) terms.push_back(table.id(key, out.keys));
+    for (const auto& tag : item.tags) {
+      const Tag* known = vocabulary.find(tag);
+      if (known != nullptr && known->kind == TagKind::topic) {
+        const TermId feature = table.id(feature_key(tag), out.keys);
+        if (feature >= out.is_tag.size()) out.is_tag.resize(feature + 1, false);
+        out.is_tag[feature] = true;
+        terms.push_back(feature);
+      }
+    }
+  }
+  // Signal tags (#problem …) cut across topics and are left out of the vectors.
+  out.is_tag.resize(out.keys.size(), false);
+  out.boost.assign(out.keys.size(), 1.0F);
+  for (TermId t = 0; t < out.boost.size(); ++t) {
+    if (out.is_tag[t]) out.boost[t] = request.topic_tag_boost;
+    if (is_concept_key(out.keys[t])) out.boost[t] = request.concept_boost;
+  }
+  return out;
+}
+
 Digest build_digest(std::span<const DigestItem> items, std::span<const Lesson> lessons,
                     const DigestRequest& request) {
   Digest digest;
@@ -134,45 +264,12 @@ Digest build_digest(std::span<const DigestItem> items, std::span<const Lesson> l
       request.vocabulary == nullptr ? default_vocabulary() : TagVocabulary{};
   const TagVocabulary& vocabulary = request.vocabulary == nullptr ? fallback : *request.vocabulary;
 
-  // The period's items in time order (ties: event id), then the previous period's, so the
-  // grouping does not depend on the store's order; the period's items form the groups.
-  std::vector<std::size_t> order(items.size());
-  std::iota(order.begin(), order.end(), std::size_t{0});
-  std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
-    if (items[a].current != items[b].current) return items[a].current;
-    if (items[a].written_at != items[b].written_at) {
-      return items[a].written_at < items[b].written_at;
-    }
-    return items[a].id < items[b].id;
-  });
-
-  // Terms: words, plus topic tags as strong features.
-  TextAnalyzer analyzer;
-  std::vector<std::vector<TermId>> terms(items.size());
-  std::vector<bool> is_tag;
-  for (std::size_t k = 0; k < order.size(); ++k) {
-    const DigestItem& item = items[order[k]];
-    analyzer.terms(item.body, terms[k]);
-    for (const auto& tag : item.tags) {
-      const Tag* known = vocabulary.find(tag);
-      if (known != nullptr && known->kind == TagKind::topic) {
-        const TermId feature = analyzer.feature(tag);
-        if (feature >= is_tag.size()) is_tag.resize(feature + 1, false);
-        is_tag[feature] = true;
-        terms[k].push_back(feature);
-      }
-    }
-  }
-  // Signal tags (#problem …) cut across topics and are left out of the vectors.
-  std::vector<float> boost(analyzer.size(), 1.0F);
-  for (TermId t = 0; t < boost.size(); ++t) {
-    if (t < is_tag.size() && is_tag[t]) boost[t] = request.topic_tag_boost;
-    if (analyzer.is_concept(t)) boost[t] = request.concept_boost;
-  }
-  const auto vectors = tfidf_vectors(terms, boost, request.idf_prior);
-  const auto leaders = static_cast<std::size_t>(std::count_if(
-      items.begin(), items.end(), [](const DigestItem& item) { return item.current; }));
-  const auto raw_groups = group_documents(vectors, request.grouping, leaders);
+  const DigestTerms analysis = digest_terms(items, request);
+  const std::vector<std::size_t>& order = analysis.order;
+  const std::vector<bool>& is_tag = analysis.is_tag;
+  const std::size_t term_count = analysis.keys.size();
+  const auto vectors = tfidf_vectors(analysis.terms, analysis.boost, request.idf_prior);
+  const auto raw_groups = group_documents(vectors, request.grouping, analysis.leaders);
 
   // Collect the groups (each has a member in the period).
   std::uint32_t raw_count = 0;
@@ -184,8 +281,28 @@ Digest build_digest(std::span<const DigestItem> items, std::span<const Lesson> l
     if (raw_groups[k] != kNoGroupFound) members[raw_groups[k]].push_back(k);
   }
 
-  std::set<std::string> all_cities;
-  std::unordered_set<std::string> all_authors;
+  // Cities and authors as small integers: the per-group counts below are array updates, not
+  // string maps. City ids are in alphabetical order (ties in a group's city list go by name).
+  std::unordered_map<std::string_view, std::uint32_t> city_ids;
+  std::vector<std::string_view> city_names;
+  for (const DigestItem& item : items) {
+    if (city_ids.emplace(item.city, 0).second) city_names.push_back(item.city);
+  }
+  std::sort(city_names.begin(), city_names.end());
+  for (std::uint32_t c = 0; c < city_names.size(); ++c) city_ids[city_names[c]] = c;
+  constexpr std::uint32_t kAnonymous = UINT32_MAX;
+  std::unordered_map<std::string_view, std::uint32_t> author_ids;
+  std::vector<std::uint32_t> city_of(items.size());
+  std::vector<std::uint32_t> author_of(items.size(), kAnonymous);
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    city_of[i] = city_ids[items[i].city];
+    if (!items[i].author.empty()) {
+      author_of[i] = author_ids.emplace(items[i].author, author_ids.size()).first->second;
+    }
+  }
+
+  std::vector<bool> city_seen(city_names.size(), false);
+  std::vector<bool> author_seen(author_ids.size(), false);
   int anonymous = 0;
   std::vector<std::pair<std::string, int>> phases;
   std::map<std::string, int> topics;
@@ -193,26 +310,33 @@ Digest build_digest(std::span<const DigestItem> items, std::span<const Lesson> l
     const DigestItem& item = items[index];
     if (!item.current) continue;
     ++digest.contributions;
-    if (!item.city.empty()) all_cities.insert(item.city);
-    if (item.author.empty()) {
+    city_seen[city_of[index]] = true;
+    if (author_of[index] == kAnonymous) {
       ++anonymous;
-    } else {
-      all_authors.insert(item.author);
+    } else if (!author_seen[author_of[index]]) {
+      author_seen[author_of[index]] = true;
+      ++digest.participants;
     }
-    auto phase = std::find_if(phases.begin(), phases.end(),
-                              [&](const auto& entry) { return entry.first == item.phase; });
-    if (phase == phases.end()) {
-      phases.emplace_back(item.phase, 1);
+    if (phases.empty() || phases.back().first != item.phase) {
+      auto phase = std::find_if(phases.begin(), phases.end(),
+                                [&](const auto& entry) { return entry.first == item.phase; });
+      if (phase == phases.end()) {
+        phases.emplace_back(item.phase, 1);
+      } else {
+        ++phase->second;
+      }
     } else {
-      ++phase->second;
+      ++phases.back().second;
     }
     for (const auto& tag : item.tags) {
       const Tag* known = vocabulary.find(tag);
       if (known != nullptr && known->kind == TagKind::topic) ++topics[tag];
     }
   }
-  digest.participants = static_cast<int>(all_authors.size()) + anonymous;
-  digest.cities.assign(all_cities.begin(), all_cities.end());
+  digest.participants += anonymous;
+  for (std::uint32_t c = 0; c < city_names.size(); ++c) {
+    if (city_seen[c] && !city_names[c].empty()) digest.cities.emplace_back(city_names[c]);
+  }
   digest.per_phase = std::move(phases);
   digest.per_topic.assign(topics.begin(), topics.end());
   std::stable_sort(digest.per_topic.begin(), digest.per_topic.end(),
@@ -221,31 +345,41 @@ Digest build_digest(std::span<const DigestItem> items, std::span<const Lesson> l
   digest.group_of.assign(items.size(), kNoGroup);
   std::vector<std::size_t> first_position;  // of each group, for ties
   std::vector<SparseVector> centroids;
-  for (auto& positions : members) {
+  // Per group, reused: city counts, authors seen (stamped with the group), term sums and how
+  // many members have each term, with the touched entries listed to reset them.
+  std::vector<int> city_count(city_names.size(), 0);
+  std::vector<std::uint32_t> touched_cities;
+  std::vector<std::uint32_t> author_stamp(author_ids.size(), UINT32_MAX);
+  std::vector<float> term_sum(term_count, 0.0F);
+  std::vector<int> term_members(term_count, 0);
+  std::vector<TermId> touched_terms;
+  for (std::uint32_t raw = 0; raw < members.size(); ++raw) {
+    const auto& positions = members[raw];
     DigestGroup group;
-    std::map<std::string, int> city_counts;
-    std::unordered_set<std::string> authors;
     int anonymous_members = 0;
-    SparseVector centroid;
-    std::map<TermId, float> sum;
     for (const std::size_t k : positions) {
-      const DigestItem& item = items[order[k]];
+      const std::size_t index = order[k];
+      const DigestItem& item = items[index];
       if (!item.current) {
         ++group.previous;
         continue;
       }
       ++group.current;
       group.votes += item.votes;
-      ++city_counts[item.city];
-      if (item.author.empty()) {
+      if (city_count[city_of[index]]++ == 0) touched_cities.push_back(city_of[index]);
+      if (author_of[index] == kAnonymous) {
         ++anonymous_members;
-      } else {
-        authors.insert(item.author);
+      } else if (author_stamp[author_of[index]] != raw) {
+        author_stamp[author_of[index]] = raw;
+        ++group.participants;
       }
-      for (const auto& [term, weight] : vectors[k]) sum[term] += weight;
+      for (const auto& [term, weight] : vectors[k]) {
+        if (term_members[term]++ == 0) touched_terms.push_back(term);
+        term_sum[term] += weight;
+      }
     }
     if (group.current == 0) continue;
-    group.participants = static_cast<int>(authors.size()) + anonymous_members;
+    group.participants += anonymous_members;
     // Members: current ones first, each in time order.
     for (const std::size_t k : positions) {
       if (items[order[k]].current) group.members.push_back(order[k]);
@@ -253,35 +387,39 @@ Digest build_digest(std::span<const DigestItem> items, std::span<const Lesson> l
     for (const std::size_t k : positions) {
       if (!items[order[k]].current) group.members.push_back(order[k]);
     }
-    std::vector<std::pair<std::string, int>> cities(city_counts.begin(), city_counts.end());
-    std::stable_sort(cities.begin(), cities.end(),
-                     [](const auto& a, const auto& b) { return a.second > b.second; });
-    for (auto& [city, count] : cities) {
-      if (!city.empty()) group.cities.push_back(city);
+    // Cities: most contributions first, ties by name.
+    std::sort(touched_cities.begin(), touched_cities.end(), [&](std::uint32_t a, std::uint32_t b) {
+      if (city_count[a] != city_count[b]) return city_count[a] > city_count[b];
+      return a < b;
+    });
+    for (const std::uint32_t c : touched_cities) {
+      if (!city_names[c].empty()) group.cities.emplace_back(city_names[c]);
+      city_count[c] = 0;
     }
+    touched_cities.clear();
     // Keywords: the terms most members share, then the heaviest, as people wrote them.
-    std::map<TermId, int> shared;
-    for (const std::size_t k : positions) {
-      if (!items[order[k]].current) continue;
-      for (const auto& entry : vectors[k]) ++shared[entry.first];
-    }
+    std::sort(touched_terms.begin(), touched_terms.end());
     std::vector<std::tuple<int, float, TermId>> ranked;
-    for (const auto& [term, weight] : sum) {
+    ranked.reserve(touched_terms.size());
+    for (const TermId term : touched_terms) {
       if (term < is_tag.size() && is_tag[term]) continue;
-      ranked.emplace_back(-shared[term], -weight, term);
+      ranked.emplace_back(-term_members[term], -term_sum[term], term);
     }
-    std::sort(ranked.begin(), ranked.end());
-    std::set<std::string> seen_words;
-    for (const auto& [members_with, weight, term] : ranked) {
-      if (group.keywords.size() == 3) break;
-      const std::string_view word = analyzer.surface(term);
-      if (word.empty() || word.front() == '\x01' || word.front() == '\x02') continue;
-      std::string folded;
-      for (const char c : word) folded += static_cast<char>(c >= 'A' && c <= 'Z' ? c + 32 : c);
-      if (!seen_words.insert(folded).second) continue;
-      group.keywords.emplace_back(word);
+    const std::size_t candidates = std::min<std::size_t>(ranked.size(), kKeywordCandidates);
+    std::partial_sort(ranked.begin(), ranked.begin() + static_cast<std::ptrdiff_t>(candidates),
+                      ranked.end());
+    group.keyword_keys.reserve(candidates);
+    for (std::size_t r = 0; r < candidates; ++r) {
+      group.keyword_keys.push_back(analysis.keys[std::get<2>(ranked[r])]);
     }
-    centroid.assign(sum.begin(), sum.end());
+    SparseVector centroid;
+    centroid.reserve(touched_terms.size());
+    for (const TermId term : touched_terms) {
+      centroid.emplace_back(term, term_sum[term]);
+      term_sum[term] = 0;
+      term_members[term] = 0;
+    }
+    touched_terms.clear();
     centroids.push_back(std::move(centroid));
     first_position.push_back(positions.front());
     digest.groups.push_back(std::move(group));
@@ -290,7 +428,7 @@ Digest build_digest(std::span<const DigestItem> items, std::span<const Lesson> l
   // Quotes: most votes, then closest to the centroid, then earliest; a second from another city.
   std::vector<std::size_t> position_of(items.size());
   for (std::size_t k = 0; k < order.size(); ++k) position_of[order[k]] = k;
-  std::vector<float> dense(analyzer.size(), 0.0F);
+  std::vector<float> dense(term_count, 0.0F);
   auto quote_rank = [&](std::size_t g) {
     std::vector<std::size_t> ranked;
     for (const std::size_t index : digest.groups[g].members) {
@@ -391,6 +529,15 @@ Digest build_digest(std::span<const DigestItem> items, std::span<const Lesson> l
   digest.went_well = section(kWentWellTags);
   digest.was_hard = section(kWasHardTags);
   digest.ideas = section(kIdeaTags);
+
+  // Keywords, from the members' own words: for the groups shown, or for all (exports).
+  std::vector<bool> named(digest.groups.size(), request.name_all_groups);
+  for (const auto* shown : {&digest.lessons, &digest.went_well, &digest.was_hard, &digest.ideas}) {
+    for (const std::uint32_t id : *shown) named[id] = true;
+  }
+  for (std::size_t g = 0; g < digest.groups.size(); ++g) {
+    if (named[g]) name_group(digest.groups[g], items);
+  }
 
   const auto today = local_day(request.now, request.zone);
   for (const auto& lesson : lessons) {

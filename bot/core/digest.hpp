@@ -32,6 +32,10 @@ struct DigestItem {
   int votes = 0;
   TimePoint written_at{};
   bool current = true;  ///< in the digest's period; false: in the previous one (for growth)
+  /// The body's index terms as the store keeps them (TextAnalyzer::keys(), made when the
+  /// contribution was collected); if not `indexed`, the digest analyses the body itself.
+  std::vector<std::uint64_t> term_keys{};
+  bool indexed = false;
 };
 
 /// What to digest.
@@ -48,19 +52,23 @@ struct DigestRequest {
   float concept_boost = 6.0F;    ///< weight of a domain concept relative to a word of equal idf
   float topic_tag_boost = 2.0F;  ///< weight of a topic tag (#recht …); signal tags count 0
   double idf_prior = 5;          ///< pseudo-documents for small periods, see tfidf_vectors()
+  /// Keywords for every group (exports); else only for the groups the sections show.
+  bool name_all_groups = false;
 };
 
 /// A group of similar contributions.
 struct DigestGroup {
   std::uint32_t id = 0;               ///< index in Digest::groups
   std::vector<std::size_t> members;   ///< indices into the items, current period first
-  std::vector<std::string> keywords;  ///< up to three words, as people wrote them
+  std::vector<std::string> keywords;  ///< up to three words, as the members wrote them
   std::vector<std::string> cities;    ///< of current members, most contributions first
   int current = 0;                    ///< members in the period
   int previous = 0;                   ///< members in the previous period
   int participants = 0;               ///< distinct authors in the period (anonymous: each one)
   int votes = 0;
   std::vector<std::size_t> quotes;  ///< up to two members to quote, from different cities
+  /// Keys of the terms most members share, best first: the candidates for `keywords`.
+  std::vector<std::uint64_t> keyword_keys;
 
   bool is_new() const { return current > 0 && previous == 0; }
   bool growing() const { return previous > 0 && current > previous; }
@@ -92,6 +100,18 @@ extern const std::set<std::string, std::less<>> kIdeaTags;
 
 /// Sentinel in Digest::group_of for items of the previous period that fell in no group.
 inline constexpr std::uint32_t kNoGroup = UINT32_MAX;
+
+/// The first step of build_digest(): the items in the order the grouping sees them (the period's
+/// first, each period by time, then event id) and their terms as small dense ids.
+struct DigestTerms {
+  std::vector<std::size_t> order;          ///< position → index into the items
+  std::vector<std::vector<TermId>> terms;  ///< per position: words, concepts, topic tags
+  std::vector<std::uint64_t> keys;         ///< per term: its key (term_key(), feature_key())
+  std::vector<float> boost;                ///< per term: concept_boost, topic_tag_boost or 1
+  std::vector<bool> is_tag;                ///< per term: a topic tag
+  std::size_t leaders = 0;                 ///< items of the period (they come first)
+};
+DigestTerms digest_terms(std::span<const DigestItem> items, const DigestRequest& request);
 
 /// Groups and ranks `items` (current and previous period) and picks the sections. Lessons that
 /// are not learned become the open actions.

@@ -156,9 +156,9 @@ void BatchScope::insert_tags(const std::string& event_id, const std::vector<std:
 bool BatchScope::add_contribution(const core::Contribution& contribution) {
   Connection& c = store_.connection_;
   Statement& insert =
-      store_.cached(store_.insert_contribution_, "INSERT OR IGNORE INTO contributions (" +
-                                                     std::string(kContributionColumns) +
-                                                     ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+      store_.cached(store_.insert_contribution_,
+                    "INSERT OR IGNORE INTO contributions (" + std::string(kContributionColumns) +
+                        ", terms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
   insert.bind(1, contribution.event_id)
       .bind(2, contribution.room_id)
       .bind(3, contribution.city)
@@ -172,8 +172,9 @@ bool BatchScope::add_contribution(const core::Contribution& contribution) {
       .bind(7, contribution.body)
       .bind(8, to_ms(contribution.written_at))
       .bind(9, to_ms(contribution.collected_at))
-      .bind(10, via_name(contribution.via))
-      .run();
+      .bind(10, via_name(contribution.via));
+  const std::string terms = store_.index_terms(contribution.body);
+  insert.bind_blob(11, std::as_bytes(std::span(terms))).run();
   if (c.changes() == 0) return false;
   insert_tags(contribution.event_id, contribution.tags);
   return true;
@@ -182,8 +183,9 @@ bool BatchScope::add_contribution(const core::Contribution& contribution) {
 bool BatchScope::edit_contribution(const std::string& event_id, const std::string& body,
                                    const std::vector<std::string>& tags) {
   Connection& c = store_.connection_;
-  Statement update(c, "UPDATE contributions SET body = ? WHERE event_id = ?");
-  update.bind(1, body).bind(2, event_id).run();
+  Statement update(c, "UPDATE contributions SET body = ?, terms = ? WHERE event_id = ?");
+  const std::string terms = store_.index_terms(body);
+  update.bind(1, body).bind_blob(2, std::as_bytes(std::span(terms))).bind(3, event_id).run();
   if (c.changes() == 0) return false;
   Statement clear(c, "DELETE FROM contribution_tags WHERE event_id = ?");
   clear.bind(1, event_id).run();

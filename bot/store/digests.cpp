@@ -16,7 +16,7 @@ TimePoint from_ms(std::int64_t ms) { return TimePoint(std::chrono::milliseconds(
 // triggers (migration 7), so a period is read as one range of the table, without a lookup per row.
 constexpr std::string_view kRowSelect =
     "SELECT c.event_id, c.city, c.author, c.body, c.written_at, c.room_id, c.phase_key, "
-    "c.round_id, c.via, COALESCE(r.template_key, ''), c.tags, c.votes "
+    "c.round_id, c.via, COALESCE(r.template_key, ''), c.tags, c.votes, c.terms "
     "FROM contributions c LEFT JOIN rounds r ON r.id = c.round_id ";
 
 DigestRow read_row(const Statement& s) {
@@ -40,6 +40,9 @@ DigestRow read_row(const Statement& s) {
     start = comma + 1;
   }
   row.item.votes = static_cast<int>(s.column_int(11));
+  // Terms not (yet) indexed, or unreadable: the digest analyses the body instead.
+  row.item.indexed =
+      !s.column_is_null(12) && store::decode_term_keys(s.column_blob(12), row.item.term_keys);
   return row;
 }
 

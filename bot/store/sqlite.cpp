@@ -105,6 +105,20 @@ void Statement::reset() {
   sqlite3_clear_bindings(stmt_);
 }
 
+Statement& Statement::bind_blob(int index, std::span<const std::byte> bytes) {
+  const void* data = bytes.data() != nullptr ? static_cast<const void*>(bytes.data()) : "";
+  const int rc = sqlite3_bind_blob64(stmt_, index, data, bytes.size(), SQLITE_TRANSIENT);
+  if (rc != SQLITE_OK) fail(db_, rc, "bind");
+  return *this;
+}
+
+std::span<const std::byte> Statement::column_blob(int index) const {
+  const void* data = sqlite3_column_blob(stmt_, index);
+  if (data == nullptr) return {};
+  return {static_cast<const std::byte*>(data),
+          static_cast<std::size_t>(sqlite3_column_bytes(stmt_, index))};
+}
+
 std::string Statement::column_text(int index) const {
   const auto* text = sqlite3_column_text(stmt_, index);
   if (text == nullptr) return {};

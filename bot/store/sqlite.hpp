@@ -2,8 +2,10 @@
 // A thin RAII layer over the SQLite C API: a connection, prepared statements, and errors that say
 // which statement failed.
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -39,6 +41,8 @@ class Statement {
   Statement& bind(int index, std::string_view text);
   Statement& bind(int index, std::int64_t number);
   Statement& bind_null(int index);
+  /// Binds bytes as a BLOB.
+  Statement& bind_blob(int index, std::span<const std::byte> bytes);
   /// Binds text, or NULL when absent.
   Statement& bind_optional(int index, const std::optional<std::string>& text);
 
@@ -53,6 +57,8 @@ class Statement {
   std::optional<std::string> column_optional_text(int index) const;
   std::int64_t column_int(int index) const;
   bool column_is_null(int index) const;
+  /// A BLOB (or text) column's bytes, valid until the next step, reset or column call.
+  std::span<const std::byte> column_blob(int index) const;
 
  private:
   sqlite3* db_ = nullptr;

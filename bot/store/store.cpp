@@ -210,6 +210,16 @@ CREATE TRIGGER votes_removed AFTER DELETE ON votes BEGIN
   UPDATE contributions SET votes = votes - 1 WHERE event_id = OLD.event_id;
 END;
 )sql",
+    // 8: each contribution's index terms (core::TextAnalyzer::keys()), made when it is collected,
+    // so a digest reads them instead of analysing every text again; NULL until indexed (see
+    // Store::index_contributions). `fingerprint` names the analysis the stored terms come from.
+    R"sql(
+ALTER TABLE contributions ADD COLUMN terms BLOB;
+CREATE TABLE analysis_state (
+  id INTEGER PRIMARY KEY CHECK (id = 1),
+  fingerprint INTEGER NOT NULL
+);
+)sql",
 };
 
 std::string_view kind_name(OutboxKind kind) {
@@ -337,6 +347,78 @@ Store::Store(const std::string& path) : connection_(path) {
   migrate();
   connection_.exec("PRAGMA foreign_keys = ON");
   statements_ = std::make_unique<Statements>(connection_);
+  forget_stale_terms();
+}
+
+std::string encode_term_keys(const std::vector<std::uint64_t>& keys) {
+  std::string out(keys.size() * 8, '\0');
+  for (std::size_t i = 0; i < keys.size(); ++i) {
+    for (std::size_t b = 0; b < 8; ++b) {
+      out[i * 8 + b] = static_cast<char>((keys[i] >> (8 * b)) & 0xFFU);
+    }
+  }
+  return out;
+}
+
+bool decode_term_keys(std::span<const std::byte> bytes, std::vector<std::uint64_t>& out) {
+  if (bytes.size() % 8 != 0) return false;
+  out.reserve(out.size() + bytes.size() / 8);
+  for (std::size_t i = 0; i < bytes.size(); i += 8) {
+    std::uint64_t key = 0;
+    for (std::size_t b = 0; b < 8; ++b) {
+      key |= static_cast<std::uint64_t>(bytes[i + b]) << (8 * b);
+    }
+    out.push_back(key);
+  }
+  return true;
+}
+
+std::string Store::index_terms(std::string_view body) {
+  constexpr std::size_t kMaxAnalyzerTerms = 200000;
+  if (!analyzer_ || analyzer_->size() > kMaxAnalyzerTerms) {
+    analyzer_ = std::make_unique<core::TextAnalyzer>();
+  }
+  scratch_keys_.clear();
+  analyzer_->keys(body, scratch_keys_);
+  return encode_term_keys(scratch_keys_);
+}
+
+void Store::forget_stale_terms() {
+  const auto fingerprint = static_cast<std::int64_t>(core::analysis_fingerprint());
+  Statement stored(connection_, "SELECT fingerprint FROM analysis_state WHERE id = 1");
+  if (stored.step() && stored.column_int(0) == fingerprint) return;
+  stored.reset();
+  // Another analysis made the stored terms (or the store was just migrated and has none): they
+  // are dropped, so every non-NULL `terms` is this analysis's, and made again by
+  // index_contributions().
+  Transaction transaction(connection_);
+  connection_.exec("UPDATE contributions SET terms = NULL WHERE terms IS NOT NULL");
+  Statement set(connection_,
+                "INSERT INTO analysis_state (id, fingerprint) VALUES (1, ?) "
+                "ON CONFLICT (id) DO UPDATE SET fingerprint = excluded.fingerprint");
+  set.bind(1, fingerprint).run();
+  transaction.commit();
+}
+
+std::int64_t Store::index_contributions(std::size_t batch) {
+  std::int64_t indexed = 0;
+  Statement missing(connection_, "SELECT id, body FROM contributions WHERE terms IS NULL LIMIT ?");
+  Statement update(connection_, "UPDATE contributions SET terms = ? WHERE id = ?");
+  for (;;) {
+    std::vector<std::pair<std::int64_t, std::string>> rows;
+    missing.bind(1, static_cast<std::int64_t>(batch));
+    while (missing.step()) rows.emplace_back(missing.column_int(0), missing.column_text(1));
+    missing.reset();
+    if (rows.empty()) break;
+    Transaction transaction(connection_);
+    for (const auto& [id, body] : rows) {
+      const std::string terms = index_terms(body);
+      update.bind_blob(1, std::as_bytes(std::span(terms))).bind(2, id).run();
+    }
+    transaction.commit();
+    indexed += static_cast<std::int64_t>(rows.size());
+  }
+  return indexed;
 }
 
 Store::~Store() = default;

@@ -5,9 +5,12 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
+#include "core/analyzer.hpp"
 #include "core/contribution.hpp"
 #include "core/round.hpp"
 #include "store/sqlite.hpp"
@@ -15,7 +18,14 @@
 namespace reflexbot::store {
 
 /// The schema version a migrated database has.
-inline constexpr int kSchemaVersion = 7;
+inline constexpr int kSchemaVersion = 8;
+
+/// A contribution's index terms (core::TextAnalyzer::keys()) as stored in `contributions.terms`:
+/// 8 bytes per key, little-endian.
+std::string encode_term_keys(const std::vector<std::uint64_t>& keys);
+/// Appends the keys of a stored `terms` value; false (nothing appended) if its length is not a
+/// multiple of 8, i.e. it was not written by encode_term_keys().
+bool decode_term_keys(std::span<const std::byte> bytes, std::vector<std::uint64_t>& out);
 
 /// What an outbox row asks the homeserver to do.
 enum class OutboxKind { send, join, leave };
@@ -153,9 +163,19 @@ class Store {
   StoreCounts counts();
   Connection& connection() { return connection_; }
 
+  /// Indexes contributions whose terms are missing, in batches of `batch` rows, each its own
+  /// transaction; returns how many. Opening a store drops terms made by another analysis (see
+  /// core::analysis_fingerprint()), so after an upgrade this makes them all again. The bot runs
+  /// it at start; a crash in between leaves the rest for the next time, and until then digests
+  /// analyse those bodies themselves.
+  std::int64_t index_contributions(std::size_t batch = 2000);
+  /// The index terms of a body, encoded for `contributions.terms`.
+  std::string index_terms(std::string_view body);
+
  private:
   friend class BatchScope;
   void migrate();
+  void forget_stale_terms();
 
   Connection connection_;
   // Used for every collected message during a round: prepared once, on first use.
@@ -166,6 +186,9 @@ class Store {
   Statement& cached(std::unique_ptr<Statement>& slot, const std::string& sql);
   struct Statements;
   std::unique_ptr<Statements> statements_;
+  // Analyses collected messages; replaced when its caches grow large (hostile vocabulary).
+  std::unique_ptr<core::TextAnalyzer> analyzer_;
+  std::vector<std::uint64_t> scratch_keys_;
 };
 
 }  // namespace reflexbot::store

@@ -138,6 +138,53 @@ Nach Phase: Rückschau 2, Bestandsaufnahme 2, außerhalb von Runden 1, Ausblick 
 Moderierende halten eine Lehre mit !lehre <Nr.> fest.)");
 }
 
+// The store keeps each contribution's term keys (made when it was collected); a digest from
+// those keys is the digest from the bodies, titles included.
+TEST(Digest, StoredTermKeysGiveTheSameDigestAsTheBodies) {
+  auto items = november_items();
+  const auto lessons = november_lessons();
+  const auto from_bodies = render_digest(build_digest(items, lessons, november_request()), items);
+  TextAnalyzer collector;  // another analyzer than the digest's, as in the bot
+  for (auto& item : items) {
+    collector.keys(item.body, item.term_keys);
+    item.indexed = true;
+  }
+  const Digest digest = build_digest(items, lessons, november_request());
+  const auto from_keys = render_digest(digest, items);
+  ASSERT_EQ(from_keys.size(), from_bodies.size());
+  for (std::size_t i = 0; i < from_keys.size(); ++i) {
+    EXPECT_EQ(from_keys[i].text, from_bodies[i].text);
+    EXPECT_EQ(from_keys[i].html, from_bodies[i].html);
+  }
+  ASSERT_FALSE(digest.lessons.empty());
+  EXPECT_EQ(digest.groups[digest.lessons[0]].title(), "Masken · bestellt · Schutzausrüstung");
+
+  // Keys are what the digest groups by: empty keys make every text a group of its own.
+  for (auto& item : items) item.term_keys.clear();
+  const Digest keyless = build_digest(items, lessons, november_request());
+  EXPECT_TRUE(keyless.lessons.empty());
+}
+
+// Stored keys must mean the same in every run and on every machine: FNV-1a of the stem, the top
+// bit marking concepts.
+TEST(Digest, TermKeysAreStable) {
+  EXPECT_EQ(term_key("schutzausrust"), 0x60a34df4b148be5bULL);
+  EXPECT_EQ(term_key("\x02"
+                     "beschaffung"),
+            0xf0104c874b4df313ULL);
+  EXPECT_TRUE(
+      is_concept_key(term_key("\x02"
+                              "beschaffung")));
+  EXPECT_FALSE(is_concept_key(term_key("schutzausrust")));
+  TextAnalyzer analyzer;
+  std::vector<std::uint64_t> keys;
+  analyzer.keys("Schutzausrüstungen", keys);
+  ASSERT_EQ(keys.size(), 2U);  // the stem and the concept
+  EXPECT_EQ(keys[0], term_key("schutzausrust"));
+  EXPECT_TRUE(is_concept_key(keys[1]));
+  EXPECT_NE(analysis_fingerprint(), 0U);
+}
+
 TEST(Digest, GoldenRoomDigestInEnglishHasTheRoomsTitleAndNoCityListOnActions) {
   auto items = november_items();
   std::erase_if(items, [](const DigestItem& i) { return i.city != "Köln"; });

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include "store/digests.hpp"
 #include "store/store.hpp"
 
 namespace reflexbot::store {
@@ -225,6 +226,94 @@ TEST_F(CollectionTest, SummariesCountPerPhaseAndForTheWholeRound) {
   EXPECT_EQ(round.participants, 2);
   EXPECT_EQ(round.cities, (std::vector<std::string>{"Köln", "Leipzig"}));
   EXPECT_EQ(round.per_tag, (std::map<std::string, int>{{"idee", 1}, {"lehre", 1}, {"problem", 2}}));
+}
+
+// The keys a digest reads for a stored contribution: the analysis of its current body.
+std::vector<std::uint64_t> stored_keys(Store& store, const std::string& event_id) {
+  for (auto& row : digest_rows(store, "", TimePoint{}, at(1'000'000'000))) {
+    if (row.item.id == event_id) {
+      EXPECT_TRUE(row.item.indexed) << event_id;
+      return row.item.term_keys;
+    }
+  }
+  ADD_FAILURE() << event_id << " not found";
+  return {};
+}
+
+std::vector<std::uint64_t> analysed_keys(std::string_view body) {
+  core::TextAnalyzer analyzer;
+  std::vector<std::uint64_t> keys;
+  analyzer.keys(body, keys);
+  return keys;
+}
+
+TEST_F(CollectionTest, ContributionsAreIndexedWhenCollectedAndAgainWhenEdited) {
+  save_two_rounds();
+  auto c = contribution("$1", "p-anna", "Köln", 1, "a", {});
+  c.body = "Die FFP2-Masken kamen zu spät, die Beschaffung lief über das Rechtsamt.";
+  {
+    BatchScope batch(*store_);
+    ASSERT_TRUE(batch.add_contribution(c));
+    batch.commit();
+  }
+  const auto first = stored_keys(*store_, "$1");
+  EXPECT_EQ(first, analysed_keys(c.body));
+  EXPECT_GE(first.size(), 5U);  // masken, beschaffung, rechtsamt … and their concepts
+
+  const std::string edited = "Impfzentrum: Terminvergabe per Hotline war überlastet.";
+  {
+    BatchScope batch(*store_);
+    ASSERT_TRUE(batch.edit_contribution("$1", edited, {}));
+    batch.commit();
+  }
+  const auto second = stored_keys(*store_, "$1");
+  EXPECT_EQ(second, analysed_keys(edited));
+  EXPECT_NE(second, first);
+}
+
+TEST_F(CollectionTest, TermsFromAnotherAnalysisOrMissingAreMadeAgain) {
+  save_two_rounds();
+  {
+    BatchScope batch(*store_);
+    for (int i = 0; i < 5; ++i) {
+      auto c = contribution("$" + std::to_string(i), "p-anna", "Köln", 1, "a", {});
+      c.body = "Kontaktverfolgung mit SORMAS, Woche " + std::to_string(i) + " Quarantäne";
+      ASSERT_TRUE(batch.add_contribution(c));
+    }
+    batch.commit();
+  }
+  EXPECT_EQ(store_->index_contributions(), 0);  // all indexed when collected
+  // Terms lost (an older bot), unreadable, and made by another analysis.
+  store_->connection().exec("UPDATE contributions SET terms = NULL WHERE event_id = '$1'");
+  store_->connection().exec("UPDATE contributions SET terms = X'0102' WHERE event_id = '$2'");
+  EXPECT_FALSE(digest_rows(*store_, "", TimePoint{}, at(1'000'000'000))[1].item.indexed);
+  EXPECT_EQ(store_->index_contributions(2), 1);  // $1; $2's blob is not NULL
+  // Reopened after an upgrade that changed the analysis: all are made again, in batches of 2.
+  store_->connection().exec("UPDATE analysis_state SET fingerprint = fingerprint + 1");
+  store_.emplace((dir_ / "bot.db").string());
+  EXPECT_FALSE(digest_rows(*store_, "", TimePoint{}, at(1'000'000'000))[0].item.indexed);
+  EXPECT_EQ(store_->index_contributions(2), 5);
+  EXPECT_EQ(store_->index_contributions(), 0);
+  for (int i = 0; i < 5; ++i) {
+    const std::string id = "$" + std::to_string(i);
+    EXPECT_EQ(stored_keys(*store_, id), analysed_keys("Kontaktverfolgung mit SORMAS, Woche " +
+                                                      std::to_string(i) + " Quarantäne"))
+        << id;
+  }
+}
+
+TEST(TermKeys, EncodeAndDecodeRoundTripAndRejectATruncatedValue) {
+  const std::vector<std::uint64_t> keys = {0, 1, 0x8000000000000001ULL, UINT64_MAX,
+                                           0x0102030405060708ULL};
+  const std::string bytes = encode_term_keys(keys);
+  ASSERT_EQ(bytes.size(), 40U);
+  EXPECT_EQ(static_cast<unsigned char>(bytes[32]), 0x08);  // little-endian
+  std::vector<std::uint64_t> out;
+  EXPECT_TRUE(decode_term_keys(std::as_bytes(std::span(bytes)), out));
+  EXPECT_EQ(out, keys);
+  out.clear();
+  EXPECT_FALSE(decode_term_keys(std::as_bytes(std::span(bytes).first(39)), out));
+  EXPECT_TRUE(out.empty());
 }
 
 }  // namespace
