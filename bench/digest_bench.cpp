@@ -130,17 +130,6 @@ core::DigestRequest network_request(const DigestFixture& fixture,
   return request;
 }
 
-std::string phase_title(const app::DigestSettings& settings, const store::DigestRow& row) {
-  if (row.phase_key.empty()) return {};
-  for (const auto& tmpl : settings.templates) {
-    if (tmpl.key != row.template_key) continue;
-    for (const auto& phase : tmpl.phases) {
-      if (phase.key == row.phase_key) return phase.title.in(settings.language);
-    }
-  }
-  return row.phase_key;
-}
-
 // What app::Digests::build loads: the period, the previous period and the open lessons.
 struct Loaded {
   std::vector<core::DigestItem> items;
@@ -149,15 +138,8 @@ struct Loaded {
 
 Loaded load(store::Store& db, const DigestFixture& fixture, const app::DigestSettings& settings) {
   Loaded out;
-  auto add = [&](std::vector<store::DigestRow> rows, bool current) {
-    for (auto& row : rows) {
-      row.item.phase = phase_title(settings, row);
-      row.item.current = current;
-      out.items.push_back(std::move(row.item));
-    }
-  };
-  add(store::digest_rows(db, "", fixture.from, fixture.to), true);
-  add(store::digest_rows(db, "", fixture.from - (fixture.to - fixture.from), fixture.from), false);
+  app::Digests digests(db, settings);
+  out.items = digests.load_items("", fixture.from, fixture.to);
   out.lessons = store::lessons(db, "");
   return out;
 }

@@ -58,18 +58,29 @@ std::string Digests::city_of(const store::RoomRecord& room) const {
   return room.name.empty() ? room.room_id : room.name;
 }
 
-std::string Digests::phase_title(const std::string& template_key,
-                                 const std::string& phase_key) const {
+std::string Digests::phase_title(std::string_view template_key, std::string_view phase_key) const {
   if (phase_key.empty()) return {};
   for (const auto& tmpl : settings_.templates) {
     if (tmpl.key != template_key) continue;
     for (const auto& phase : tmpl.phases) {
       if (phase.key != phase_key) continue;
       const std::string& title = phase.title.in(settings_.language);
-      return title.empty() ? phase_key : title;
+      return title.empty() ? std::string(phase_key) : title;
     }
   }
-  return phase_key;
+  return std::string(phase_key);
+}
+
+std::vector<core::DigestItem> Digests::load_items(const std::string& scope_room, TimePoint from,
+                                                  TimePoint to) {
+  std::vector<core::DigestItem> items;
+  const store::PhaseTitle title = [this](std::string_view template_key,
+                                         std::string_view phase_key) {
+    return phase_title(template_key, phase_key);
+  };
+  store::digest_items(store_, scope_room, from, to, true, title, items);
+  store::digest_items(store_, scope_room, from - (to - from), from, false, title, items);
+  return items;
 }
 
 std::chrono::year_month_day Digests::today(TimePoint now) const {
@@ -81,15 +92,7 @@ Digests::Result Digests::build(const std::string& room, TimePoint from, TimePoin
                                bool name_all_groups) {
   const std::string scope_room = room.empty() || is_network(room) ? std::string() : room;
   Result result;
-  auto add = [&](std::vector<store::DigestRow> rows, bool current) {
-    for (auto& row : rows) {
-      row.item.phase = phase_title(row.template_key, row.phase_key);
-      row.item.current = current;
-      result.items.push_back(std::move(row.item));
-    }
-  };
-  add(store::digest_rows(store_, scope_room, from, to), true);
-  add(store::digest_rows(store_, scope_room, from - (to - from), from), false);
+  result.items = load_items(scope_room, from, to);
 
   core::DigestRequest request;
   request.language = settings_.language;

@@ -68,11 +68,15 @@ class Digests {
   };
   Result build(const std::string& room, core::TimePoint from, core::TimePoint to,
                core::TimePoint now, bool name_all_groups = false);
+  /// What build() reads: the contributions of [from, to) in `scope_room` (empty: all rooms),
+  /// then those of the period before it (for growth), phases titled.
+  std::vector<core::DigestItem> load_items(const std::string& scope_room, core::TimePoint from,
+                                           core::TimePoint to);
 
  private:
   bool is_network(const std::string& room_id) const;
   std::string city_of(const store::RoomRecord& room) const;
-  std::string phase_title(const std::string& template_key, const std::string& phase_key) const;
+  std::string phase_title(std::string_view template_key, std::string_view phase_key) const;
   /// Queues the digest's notices and remembers its groups for the room; `key` makes txn ids.
   void post(const std::string& room_id, const Result& result, const matrix::Event* reply_to,
             const std::string& key, BatchContext context);

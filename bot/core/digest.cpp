@@ -28,8 +28,13 @@ constexpr std::size_t kEnvelopeBytes = 4096;
 constexpr std::size_t kContentOverhead = 256;
 
 bool has_any(const DigestItem& item, const std::set<std::string, std::less<>>& tags) {
-  return std::any_of(item.tags.begin(), item.tags.end(),
-                     [&](const std::string& tag) { return tags.contains(tag); });
+  // The sets have two entries or so and most items one tag: compare, no tree walk.
+  for (const std::string& tag : item.tags) {
+    for (const std::string& wanted : tags) {
+      if (tag == wanted) return true;
+    }
+  }
+  return false;
 }
 
 std::string local_date(TimePoint time, const TimeZone& zone, Language language) {
@@ -210,19 +215,25 @@ DigestTerms digest_terms(std::span<const DigestItem> items, const DigestRequest&
   // grouping does not depend on the store's order; the period's items form the groups.
   out.order.resize(items.size());
   std::iota(out.order.begin(), out.order.end(), std::size_t{0});
-  std::sort(out.order.begin(), out.order.end(), [&](std::size_t a, std::size_t b) {
+  const auto before = [&](std::size_t a, std::size_t b) {
     if (items[a].current != items[b].current) return items[a].current;
     if (items[a].written_at != items[b].written_at) {
       return items[a].written_at < items[b].written_at;
     }
     return items[a].id < items[b].id;
-  });
+  };
+  // The store reads them in this order already; sort only if not.
+  if (!std::is_sorted(out.order.begin(), out.order.end(), before)) {
+    std::sort(out.order.begin(), out.order.end(), before);
+  }
   for (const DigestItem& item : items) out.leaders += item.current ? 1 : 0;
 
   // Terms: the stored keys (or the body analysed now), plus topic tags as strong features.
   std::unique_ptr<TextAnalyzer> analyzer;  // only for items the store did not index
   std::vector<std::uint64_t> analysed;
   KeyTable table;
+  constexpr TermId kNotATopic = UINT32_MAX;
+  std::unordered_map<std::string_view, TermId> features;  // per distinct tag
   out.terms.resize(items.size());
   for (std::size_t k = 0; k < out.order.size(); ++k) {
     const DigestItem& item = items[out.order[k]];
@@ -237,13 +248,16 @@ DigestTerms digest_terms(std::span<const DigestItem> items, const DigestRequest&
     terms.reserve(keys.size() + item.tags.size());
     for (const std::uint64_t key : keys) terms.push_back(table.id(key, out.keys));
     for (const auto& tag : item.tags) {
-      const Tag* known = vocabulary.find(tag);
-      if (known != nullptr && known->kind == TagKind::topic) {
-        const TermId feature = table.id(feature_key(tag), out.keys);
-        if (feature >= out.is_tag.size()) out.is_tag.resize(feature + 1, false);
-        out.is_tag[feature] = true;
-        terms.push_back(feature);
+      const auto [it, fresh] = features.emplace(tag, kNotATopic);
+      if (fresh) {
+        const Tag* known = vocabulary.find(tag);
+        if (known != nullptr && known->kind == TagKind::topic) {
+          it->second = table.id(feature_key(tag), out.keys);
+          if (it->second >= out.is_tag.size()) out.is_tag.resize(it->second + 1, false);
+          out.is_tag[it->second] = true;
+        }
       }
+      if (it->second != kNotATopic) terms.push_back(it->second);
     }
   }
   // Signal tags (#problem …) cut across topics and are left out of the vectors.
@@ -301,11 +315,33 @@ Digest build_digest(std::span<const DigestItem> items, std::span<const Lesson> l
     }
   }
 
+  // Tags, looked up once per distinct tag: topics (counted) and the sections' signal tags.
+  enum : std::uint8_t { kTopic = 1, kWentWell = 2, kWasHard = 4, kIdea = 8 };
+  std::unordered_map<std::string_view, std::uint32_t> tag_ids;
+  std::vector<std::uint8_t> tag_bits;
+  std::vector<int> topic_count;
+  std::vector<std::uint8_t> item_bits(items.size(), 0);
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    for (const auto& tag : items[i].tags) {
+      const auto [it, fresh] = tag_ids.emplace(tag, static_cast<std::uint32_t>(tag_bits.size()));
+      if (fresh) {
+        const Tag* known = vocabulary.find(tag);
+        std::uint8_t bits = known != nullptr && known->kind == TagKind::topic ? kTopic : 0;
+        if (kWentWellTags.contains(tag)) bits |= kWentWell;
+        if (kWasHardTags.contains(tag)) bits |= kWasHard;
+        if (kIdeaTags.contains(tag)) bits |= kIdea;
+        tag_bits.push_back(bits);
+        topic_count.push_back(0);
+      }
+      item_bits[i] |= tag_bits[it->second];
+      if (items[i].current && (tag_bits[it->second] & kTopic) != 0) ++topic_count[it->second];
+    }
+  }
+
   std::vector<bool> city_seen(city_names.size(), false);
   std::vector<bool> author_seen(author_ids.size(), false);
   int anonymous = 0;
   std::vector<std::pair<std::string, int>> phases;
-  std::map<std::string, int> topics;
   for (const std::size_t index : order) {
     const DigestItem& item = items[index];
     if (!item.current) continue;
@@ -328,19 +364,20 @@ Digest build_digest(std::span<const DigestItem> items, std::span<const Lesson> l
     } else {
       ++phases.back().second;
     }
-    for (const auto& tag : item.tags) {
-      const Tag* known = vocabulary.find(tag);
-      if (known != nullptr && known->kind == TagKind::topic) ++topics[tag];
-    }
   }
   digest.participants += anonymous;
   for (std::uint32_t c = 0; c < city_names.size(); ++c) {
     if (city_seen[c] && !city_names[c].empty()) digest.cities.emplace_back(city_names[c]);
   }
   digest.per_phase = std::move(phases);
-  digest.per_topic.assign(topics.begin(), topics.end());
-  std::stable_sort(digest.per_topic.begin(), digest.per_topic.end(),
-                   [](const auto& a, const auto& b) { return a.second > b.second; });
+  // Topics: most contributions first, ties by name.
+  for (const auto& [tag, id] : tag_ids) {
+    if (topic_count[id] > 0) digest.per_topic.emplace_back(tag, topic_count[id]);
+  }
+  std::sort(digest.per_topic.begin(), digest.per_topic.end(), [](const auto& a, const auto& b) {
+    if (a.second != b.second) return a.second > b.second;
+    return a.first < b.first;
+  });
 
   digest.group_of.assign(items.size(), kNoGroup);
   std::vector<std::size_t> first_position;  // of each group, for ties
@@ -508,12 +545,12 @@ Digest build_digest(std::span<const DigestItem> items, std::span<const Lesson> l
     if (group.current >= 2) digest.lessons.push_back(group.id);
   }
 
-  auto section = [&](const std::set<std::string, std::less<>>& tags) {
+  auto section = [&](std::uint8_t bit) {
     std::vector<std::pair<std::uint32_t, int>> entries;
     for (const auto& group : digest.groups) {
       int tagged = 0;
       for (const std::size_t index : group.members) {
-        if (items[index].current && has_any(items[index], tags)) ++tagged;
+        if (items[index].current && (item_bits[index] & bit) != 0) ++tagged;
       }
       if (tagged > 0) entries.emplace_back(group.id, tagged);
     }
@@ -526,9 +563,9 @@ Digest build_digest(std::span<const DigestItem> items, std::span<const Lesson> l
     }
     return out;
   };
-  digest.went_well = section(kWentWellTags);
-  digest.was_hard = section(kWasHardTags);
-  digest.ideas = section(kIdeaTags);
+  digest.went_well = section(kWentWell);
+  digest.was_hard = section(kWasHard);
+  digest.ideas = section(kIdea);
 
   // Keywords, from the members' own words: for the groups shown, or for all (exports).
   std::vector<bool> named(digest.groups.size(), request.name_all_groups);

@@ -37,27 +37,26 @@ double dot(const SparseVector& a, const SparseVector& b) {
 // A vector scattered into an array indexed by term, for many dot products with one vector.
 class Dense {
  public:
+  // Room for every term of the vectors to come (the dot products do not check bounds).
+  explicit Dense(std::size_t terms) : values_(terms, 0.0F) {}
   void load(const SparseVector& v) {
-    for (const auto& [term, weight] : loaded_) values_[term] = 0;
-    loaded_ = v;
+    for (const TermId term : loaded_) values_[term] = 0;
+    loaded_.clear();
     for (const auto& [term, weight] : v) {
-      if (term >= values_.size()) values_.resize(static_cast<std::size_t>(term) + 1, 0.0F);
       values_[term] = weight;
+      loaded_.push_back(term);
     }
   }
   // The dot product with the loaded vector: one load per entry of `other`, no branches.
   double dot(const SparseVector& other) const {
     double total = 0;
-    const std::size_t size = values_.size();
-    for (const auto& [term, weight] : other) {
-      if (term < size) total += static_cast<double>(values_[term]) * weight;
-    }
+    for (const auto& [term, weight] : other) total += static_cast<double>(values_[term]) * weight;
     return total;
   }
 
  private:
   std::vector<float> values_;
-  SparseVector loaded_;
+  std::vector<TermId> loaded_;
 };
 
 double norm_of(const SparseVector& v) {
@@ -173,6 +172,15 @@ std::vector<SparseVector> tfidf_vectors(std::span<const std::vector<TermId>> doc
     }
   }
   const double n = static_cast<double>(documents.size());
+  // idf times boost, once per term (0: the term is dropped).
+  std::vector<double> weight(df.size(), 0.0);
+  for (TermId term = 0; term < df.size(); ++term) {
+    const double factor = term < boost.size() ? boost[term] : 1.0;
+    if (factor > 0 && df[term] > 0) {
+      weight[term] =
+          (std::log((1.0 + n + idf_prior) / (1.0 + df[term] + idf_prior)) + 1.0) * factor;
+    }
+  }
   std::vector<SparseVector> out;
   out.reserve(documents.size());
   std::vector<TermId> sorted;
@@ -180,15 +188,14 @@ std::vector<SparseVector> tfidf_vectors(std::span<const std::vector<TermId>> doc
     sorted.assign(doc.begin(), doc.end());
     std::sort(sorted.begin(), sorted.end());
     SparseVector v;
+    v.reserve(sorted.size());
     for (std::size_t i = 0; i < sorted.size();) {
       std::size_t j = i;
       while (j < sorted.size() && sorted[j] == sorted[i]) ++j;
       const TermId term = sorted[i];
-      const double factor = term < boost.size() ? boost[term] : 1.0;
-      if (factor > 0) {
-        const double tf = 1.0 + std::log(static_cast<double>(j - i));
-        const double idf = std::log((1.0 + n + idf_prior) / (1.0 + df[term] + idf_prior)) + 1.0;
-        v.emplace_back(term, static_cast<float>(tf * idf * factor));
+      if (weight[term] > 0) {
+        const double tf = j - i == 1 ? 1.0 : 1.0 + std::log(static_cast<double>(j - i));
+        v.emplace_back(term, static_cast<float>(tf * weight[term]));
       }
       i = j;
     }
@@ -219,7 +226,12 @@ std::vector<std::uint32_t> group_documents(std::span<const SparseVector> documen
   std::vector<std::pair<float, TermId>> ranked;
   SparseVector scratch;
   std::vector<float> weights;
-  Dense dense;
+  std::size_t terms = 0;
+  for (const auto& doc : documents) {
+    for (const auto& entry : doc)
+      terms = std::max<std::size_t>(terms, entry.first + std::size_t{1});
+  }
+  Dense dense(terms);
 
   // 1. Each document joins the most similar group or starts one.
   for (std::uint32_t d = 0; d < leaders; ++d) {

@@ -2,7 +2,9 @@
 
 #include "store/digests.hpp"
 
+#include <algorithm>
 #include <set>
+#include <tuple>
 
 namespace reflexbot::store {
 namespace {
@@ -110,6 +112,59 @@ std::vector<DigestRow> digest_rows(Store& store, const std::string& room, TimePo
   std::vector<DigestRow> rows;
   while (s.step()) rows.push_back(read_row(s));
   return rows;
+}
+
+void digest_items(Store& store, const std::string& room, TimePoint from, TimePoint to, bool current,
+                  const PhaseTitle& phase_title, std::vector<core::DigestItem>& out) {
+  Statement s(store.connection(),
+              std::string("SELECT c.event_id, c.city, c.author, c.body, c.written_at, "
+                          "COALESCE(r.template_key, ''), c.phase_key, c.tags, c.votes, c.terms "
+                          "FROM contributions c LEFT JOIN rounds r ON r.id = c.round_id ") +
+                  (room.empty() ? "WHERE c.written_at >= ?1 AND c.written_at < ?2 "
+                                : "WHERE c.room_id = ?3 AND c.written_at >= ?1 AND "
+                                  "c.written_at < ?2 ") +
+                  "ORDER BY c.written_at, c.event_id");
+  s.bind(1, to_ms(from)).bind(2, to_ms(to));
+  if (!room.empty()) s.bind(3, std::string_view(room));
+  // Phase titles by (template, phase): a handful of distinct pairs, the last one asked most.
+  std::vector<std::tuple<std::string, std::string, std::string>> titles;
+  std::size_t last_title = 0;
+  while (s.step()) {
+    core::DigestItem& item = out.emplace_back();
+    item.id = s.column_view(0);
+    item.city = s.column_view(1);
+    item.author = s.column_view(2);
+    item.body = s.column_view(3);
+    item.written_at = from_ms(s.column_int(4));
+    const std::string_view template_key = s.column_view(5);
+    const std::string_view phase_key = s.column_view(6);
+    if (!phase_key.empty()) {
+      auto same = [&](const auto& entry) {
+        return std::get<0>(entry) == template_key && std::get<1>(entry) == phase_key;
+      };
+      if (last_title >= titles.size() || !same(titles[last_title])) {
+        const auto found = std::find_if(titles.begin(), titles.end(), same);
+        if (found == titles.end()) {
+          titles.emplace_back(template_key, phase_key, phase_title(template_key, phase_key));
+          last_title = titles.size() - 1;
+        } else {
+          last_title = static_cast<std::size_t>(found - titles.begin());
+        }
+      }
+      item.phase = std::get<2>(titles[last_title]);
+    }
+    std::string_view tags = s.column_view(7);
+    while (!tags.empty()) {
+      const auto comma = tags.find(',');
+      const std::string_view tag = tags.substr(0, comma);
+      if (!tag.empty()) item.tags.emplace_back(tag);
+      tags = comma == std::string_view::npos ? std::string_view{} : tags.substr(comma + 1);
+    }
+    item.votes = static_cast<int>(s.column_int(8));
+    item.current = current;
+    // Terms not (yet) indexed, or unreadable: the digest analyses the body instead.
+    item.indexed = !s.column_is_null(9) && decode_term_keys(s.column_blob(9), item.term_keys);
+  }
 }
 
 std::vector<DigestRow> round_rows(Store& store, std::int64_t round_id) {

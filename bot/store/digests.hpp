@@ -8,6 +8,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/digest.hpp"
@@ -29,6 +30,17 @@ struct DigestRow {
 /// Contributions written in [from, to), in one room or (room empty) all, oldest first.
 std::vector<DigestRow> digest_rows(Store& store, const std::string& room, core::TimePoint from,
                                    core::TimePoint to);
+
+/// The title of a round's phase, from the round's template key and the phase key.
+using PhaseTitle =
+    std::function<std::string(std::string_view template_key, std::string_view phase_key)>;
+
+/// Appends the contributions written in [from, to) (one room, or all if `room` is empty) to `out`
+/// as a digest reads them, oldest first, with `current` set and the phase titled by
+/// `phase_title` (asked once per distinct template and phase). The digest's own read: only the
+/// columns it needs, the stored term keys, no copy of the rest.
+void digest_items(Store& store, const std::string& room, core::TimePoint from, core::TimePoint to,
+                  bool current, const PhaseTitle& phase_title, std::vector<core::DigestItem>& out);
 
 /// The contributions of a round, oldest first.
 std::vector<DigestRow> round_rows(Store& store, std::int64_t round_id);

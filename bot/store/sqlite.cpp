@@ -119,6 +119,13 @@ std::span<const std::byte> Statement::column_blob(int index) const {
           static_cast<std::size_t>(sqlite3_column_bytes(stmt_, index))};
 }
 
+std::string_view Statement::column_view(int index) const {
+  const auto* text = sqlite3_column_text(stmt_, index);
+  if (text == nullptr) return {};
+  return {reinterpret_cast<const char*>(text),
+          static_cast<std::size_t>(sqlite3_column_bytes(stmt_, index))};
+}
+
 std::string Statement::column_text(int index) const {
   const auto* text = sqlite3_column_text(stmt_, index);
   if (text == nullptr) return {};
