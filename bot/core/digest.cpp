@@ -1,6 +1,7 @@
 #include "core/digest.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <map>
 #include <memory>
@@ -278,11 +279,12 @@ Digest build_digest(std::span<const DigestItem> items, std::span<const Lesson> l
       request.vocabulary == nullptr ? default_vocabulary() : TagVocabulary{};
   const TagVocabulary& vocabulary = request.vocabulary == nullptr ? fallback : *request.vocabulary;
 
-  const DigestTerms analysis = digest_terms(items, request);
+  DigestTerms analysis = digest_terms(items, request);
   const std::vector<std::size_t>& order = analysis.order;
   const std::vector<bool>& is_tag = analysis.is_tag;
   const std::size_t term_count = analysis.keys.size();
   const auto vectors = tfidf_vectors(analysis.terms, analysis.boost, request.idf_prior);
+  std::vector<std::vector<TermId>>().swap(analysis.terms);  // the vectors have them now
   const auto raw_groups = group_documents(vectors, request.grouping, analysis.leaders);
 
   // Collect the groups (each has a member in the period).
@@ -462,7 +464,80 @@ Digest build_digest(std::span<const DigestItem> items, std::span<const Lesson> l
     digest.groups.push_back(std::move(group));
   }
 
-  // Quotes: most votes, then closest to the centroid, then earliest; a second from another city.
+  // Rank: breadth, participants, votes, growth, size, then first appearance.
+  std::vector<std::uint32_t> rank(digest.groups.size());
+  std::iota(rank.begin(), rank.end(), 0U);
+  std::sort(rank.begin(), rank.end(), [&](std::uint32_t a, std::uint32_t b) {
+    const DigestGroup& x = digest.groups[a];
+    const DigestGroup& y = digest.groups[b];
+    if (x.cities.size() != y.cities.size()) return x.cities.size() > y.cities.size();
+    if (x.participants != y.participants) return x.participants > y.participants;
+    if (x.votes != y.votes) return x.votes > y.votes;
+    if (x.current - x.previous != y.current - y.previous) {
+      return x.current - x.previous > y.current - y.previous;
+    }
+    if (x.current != y.current) return x.current > y.current;
+    return first_position[a] < first_position[b];
+  });
+  std::vector<DigestGroup> ranked_groups;
+  ranked_groups.reserve(rank.size());
+  std::vector<SparseVector> ranked_centroids;
+  ranked_centroids.reserve(rank.size());
+  for (std::uint32_t r = 0; r < rank.size(); ++r) {
+    DigestGroup group = std::move(digest.groups[rank[r]]);
+    group.id = r;
+    // Members are the current ones first.
+    for (int k = 0; k < group.current; ++k) digest.group_of[group.members[k]] = r;
+    ranked_groups.push_back(std::move(group));
+    ranked_centroids.push_back(std::move(centroids[rank[r]]));
+  }
+  digest.groups = std::move(ranked_groups);
+  centroids = std::move(ranked_centroids);
+
+  for (const auto& group : digest.groups) {
+    if (digest.lessons.size() == request.top) break;
+    if (group.current >= 2) digest.lessons.push_back(group.id);
+  }
+
+  // Members with each section's tags, per group: one pass over the items in memory order.
+  std::vector<std::array<int, 3>> tagged_in(digest.groups.size(), {0, 0, 0});
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    if (item_bits[i] == 0 || digest.group_of[i] == kNoGroup) continue;
+    auto& counts = tagged_in[digest.group_of[i]];
+    counts[0] += (item_bits[i] & kWentWell) != 0 ? 1 : 0;
+    counts[1] += (item_bits[i] & kWasHard) != 0 ? 1 : 0;
+    counts[2] += (item_bits[i] & kIdea) != 0 ? 1 : 0;
+  }
+  auto section = [&](std::size_t which) {
+    std::vector<std::pair<std::uint32_t, int>> entries;
+    for (const auto& group : digest.groups) {
+      const int tagged = tagged_in[group.id][which];
+      if (tagged > 0) entries.emplace_back(group.id, tagged);
+    }
+    std::stable_sort(entries.begin(), entries.end(),
+                     [](const auto& a, const auto& b) { return a.second > b.second; });
+    std::vector<std::uint32_t> out;
+    for (const auto& [id, tagged] : entries) {
+      if (out.size() == request.top) break;
+      out.push_back(id);
+    }
+    return out;
+  };
+  digest.went_well = section(0);
+  digest.was_hard = section(1);
+  digest.ideas = section(2);
+
+  // Keywords, from the members' own words: for the groups shown, or for all (exports).
+  std::vector<bool> named(digest.groups.size(), request.name_all_groups);
+  for (const auto* shown : {&digest.lessons, &digest.went_well, &digest.was_hard, &digest.ideas}) {
+    for (const std::uint32_t id : *shown) named[id] = true;
+  }
+  for (std::size_t g = 0; g < digest.groups.size(); ++g) {
+    if (named[g]) name_group(digest.groups[g], items);
+  }
+
+  // Quotes (for the same groups): most votes, then closest to the centroid, then earliest; a
+  // second from another city.
   std::vector<std::size_t> position_of(items.size());
   for (std::size_t k = 0; k < order.size(); ++k) position_of[order[k]] = k;
   std::vector<float> dense(term_count, 0.0F);
@@ -499,6 +574,7 @@ Digest build_digest(std::span<const DigestItem> items, std::span<const Lesson> l
     return ranked;
   };
   for (std::size_t g = 0; g < digest.groups.size(); ++g) {
+    if (!named[g]) continue;
     const auto ranked = quote_rank(g);
     if (ranked.empty()) continue;
     auto& quotes = digest.groups[g].quotes;
@@ -511,69 +587,6 @@ Digest build_digest(std::span<const DigestItem> items, std::span<const Lesson> l
     } else if (ranked.size() >= 3) {
       quotes.push_back(ranked[1]);
     }
-  }
-
-  // Rank: breadth, participants, votes, growth, size, then first appearance.
-  std::vector<std::uint32_t> rank(digest.groups.size());
-  std::iota(rank.begin(), rank.end(), 0U);
-  std::sort(rank.begin(), rank.end(), [&](std::uint32_t a, std::uint32_t b) {
-    const DigestGroup& x = digest.groups[a];
-    const DigestGroup& y = digest.groups[b];
-    if (x.cities.size() != y.cities.size()) return x.cities.size() > y.cities.size();
-    if (x.participants != y.participants) return x.participants > y.participants;
-    if (x.votes != y.votes) return x.votes > y.votes;
-    if (x.current - x.previous != y.current - y.previous) {
-      return x.current - x.previous > y.current - y.previous;
-    }
-    if (x.current != y.current) return x.current > y.current;
-    return first_position[a] < first_position[b];
-  });
-  std::vector<DigestGroup> ranked_groups;
-  ranked_groups.reserve(rank.size());
-  for (std::uint32_t r = 0; r < rank.size(); ++r) {
-    DigestGroup group = std::move(digest.groups[rank[r]]);
-    group.id = r;
-    for (const std::size_t index : group.members) {
-      if (items[index].current) digest.group_of[index] = r;
-    }
-    ranked_groups.push_back(std::move(group));
-  }
-  digest.groups = std::move(ranked_groups);
-
-  for (const auto& group : digest.groups) {
-    if (digest.lessons.size() == request.top) break;
-    if (group.current >= 2) digest.lessons.push_back(group.id);
-  }
-
-  auto section = [&](std::uint8_t bit) {
-    std::vector<std::pair<std::uint32_t, int>> entries;
-    for (const auto& group : digest.groups) {
-      int tagged = 0;
-      for (const std::size_t index : group.members) {
-        if (items[index].current && (item_bits[index] & bit) != 0) ++tagged;
-      }
-      if (tagged > 0) entries.emplace_back(group.id, tagged);
-    }
-    std::stable_sort(entries.begin(), entries.end(),
-                     [](const auto& a, const auto& b) { return a.second > b.second; });
-    std::vector<std::uint32_t> out;
-    for (const auto& [id, tagged] : entries) {
-      if (out.size() == request.top) break;
-      out.push_back(id);
-    }
-    return out;
-  };
-  digest.went_well = section(kWentWell);
-  digest.was_hard = section(kWasHard);
-  digest.ideas = section(kIdea);
-
-  // Keywords, from the members' own words: for the groups shown, or for all (exports).
-  std::vector<bool> named(digest.groups.size(), request.name_all_groups);
-  for (const auto* shown : {&digest.lessons, &digest.went_well, &digest.was_hard, &digest.ideas}) {
-    for (const std::uint32_t id : *shown) named[id] = true;
-  }
-  for (std::size_t g = 0; g < digest.groups.size(); ++g) {
-    if (named[g]) name_group(digest.groups[g], items);
   }
 
   const auto today = local_day(request.now, request.zone);

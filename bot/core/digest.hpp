@@ -52,7 +52,8 @@ struct DigestRequest {
   float concept_boost = 6.0F;    ///< weight of a domain concept relative to a word of equal idf
   float topic_tag_boost = 2.0F;  ///< weight of a topic tag (#recht …); signal tags count 0
   double idf_prior = 5;          ///< pseudo-documents for small periods, see tfidf_vectors()
-  /// Keywords for every group (exports); else only for the groups the sections show.
+  /// Keywords and quotes for every group (exports); else only for the groups the sections show
+  /// (the others have none: a digest of a million contributions has thousands of groups).
   bool name_all_groups = false;
 };
 
