@@ -12,6 +12,8 @@
 #   SKIP_GBENCH=1 bench/run.sh
 #   SKIP_SYNC=1 bench/run.sh  # digests only;  SKIP_DIGEST=1: /sync only
 #   DIGEST_SIZES="10000 100000" DIGEST_RUNS=3 DIGEST_CPU=1 SKIP_SYNC=1 bench/run.sh
+#   DIGEST_PREVIOUS=0 …                    # the store holds just the N of the period (default 1:
+#                                          # N more in the previous period)
 #   DIGEST_MAX_LOAD=1.0 DIGEST_WAIT=600 …  # before each digest run, wait (at most DIGEST_WAIT s)
 #                                          # for a 1-minute load average below DIGEST_MAX_LOAD
 set -euo pipefail
@@ -95,6 +97,9 @@ if [[ -z "${SKIP_DIGEST:-}" ]]; then
   DIGEST_SIZES=${DIGEST_SIZES:-"10000 100000 1000000"}
   DIGEST_RUNS=${DIGEST_RUNS:-5}
   DIGEST_CPU=${DIGEST_CPU:-1}
+  # The previous period holds DIGEST_PREVIOUS · N more contributions (0: the store holds just the
+  # N of the period).
+  DIGEST_PREVIOUS=${DIGEST_PREVIOUS:-1}
   DIGEST="$BUILD/bench/reflexbot-bench-digest"
   # On a shared machine: wait for a quiet moment (if asked to); the run records the load anyway.
   wait_for_quiet() {
@@ -107,7 +112,7 @@ if [[ -z "${SKIP_DIGEST:-}" ]]; then
     done
   }
   # shellcheck disable=SC2086
-  "$DIGEST" prepare $DIGEST_SIZES >"$BUILD/digest-stores.jsonl"
+  "$DIGEST" prepare $DIGEST_SIZES --previous "$DIGEST_PREVIOUS" >"$BUILD/digest-stores.jsonl"
   DRESULTS="$BUILD/digest-results.jsonl"
   DPHASES="$BUILD/digest-phases.jsonl"
   : >"$DRESULTS"
@@ -115,13 +120,14 @@ if [[ -z "${SKIP_DIGEST:-}" ]]; then
   for n in $DIGEST_SIZES; do
     for ((i = 1; i <= DIGEST_RUNS; i++)); do
       wait_for_quiet
-      line=$(taskset -c "$DIGEST_CPU" "$DIGEST" run "$n")
+      line=$(taskset -c "$DIGEST_CPU" "$DIGEST" run "$n" --previous "$DIGEST_PREVIOUS")
       echo "digest $n run $i: $line" >&2
       echo "$line" >>"$DRESULTS"
     done
     wait_for_quiet
     # Each phase the fastest of 3 rounds (1 for the largest sizes, which take minutes).
-    line=$(taskset -c "$DIGEST_CPU" "$DIGEST" phases "$n" --repeat $((n <= 100000 ? 3 : 1)))
+    line=$(taskset -c "$DIGEST_CPU" "$DIGEST" phases "$n" --previous "$DIGEST_PREVIOUS" \
+      --repeat $((n <= 100000 ? 3 : 1)))
     echo "digest $n phases: $line" >&2
     echo "$line" >>"$DPHASES"
   done
@@ -162,8 +168,8 @@ if len(sizes) > 1:
         prev = n
 if phases:
     names = ["load", "analyze", "tfidf", "group", "build_digest", "render"]
-    print("\nPhases (CPU s, fastest of the rounds; rank = build_digest − analyze − tf-idf − group):\n")
-    print("| N | rounds | load | analyze | tf-idf | group | rank (derived) | render | load 1 min |")
+    print("\nPhases (CPU s, fastest of the rounds; terms = stored keys to term ids and tags; rank = build_digest − terms − tf-idf − group):\n")
+    print("| N | rounds | load | terms | tf-idf | group | rank (derived) | render | load 1 min |")
     print("|---:|---:|---:|---:|---:|---:|---:|---:|---|")
     for n in sorted(phases):
         p = phases[n]

@@ -377,23 +377,33 @@ TEST(ParseStartArgs, ABareYearEndsTheTopicNotThePhaseLength) {
   EXPECT_FALSE(parse_start_args(*parse_command("!runde aar 2021")));  // no topic: a bad length
 }
 
+// The kind of a command, none if it does not parse (so a failed parse fails the comparison).
+std::optional<CommandKind> kind_of(std::string_view text) {
+  const auto command = parse_command(text);
+  return command ? std::optional<CommandKind>(command->kind) : std::nullopt;
+}
+
 TEST(DigestCommands, NamesInGermanAndEnglishWithAndWithoutUmlauts) {
-  EXPECT_EQ(parse_command("!digest")->kind, CommandKind::digest);
-  EXPECT_EQ(parse_command("!Überblick")->kind, CommandKind::digest);
-  EXPECT_EQ(parse_command("!ueberblick")->kind, CommandKind::digest);
-  EXPECT_EQ(parse_command("!lehren")->kind, CommandKind::lessons);
-  EXPECT_EQ(parse_command("!lessons")->kind, CommandKind::lessons);
-  EXPECT_EQ(parse_command("!lehre 2")->kind, CommandKind::lesson);
-  EXPECT_EQ(parse_command("!Maßnahme")->kind, CommandKind::action);
-  EXPECT_EQ(parse_command("!massnahme")->kind, CommandKind::action);
-  EXPECT_EQ(parse_command("!action")->kind, CommandKind::action);
-  EXPECT_EQ(parse_command("!gelernt L2")->kind, CommandKind::learned);
-  EXPECT_EQ(parse_command("!learned L2")->kind, CommandKind::learned);
+  EXPECT_EQ(kind_of("!digest"), CommandKind::digest);
+  EXPECT_EQ(kind_of("!Überblick"), CommandKind::digest);
+  EXPECT_EQ(kind_of("!ueberblick"), CommandKind::digest);
+  EXPECT_EQ(kind_of("!lehren"), CommandKind::lessons);
+  EXPECT_EQ(kind_of("!lessons"), CommandKind::lessons);
+  EXPECT_EQ(kind_of("!lehre 2"), CommandKind::lesson);
+  EXPECT_EQ(kind_of("!Maßnahme"), CommandKind::action);
+  EXPECT_EQ(kind_of("!massnahme"), CommandKind::action);
+  EXPECT_EQ(kind_of("!action"), CommandKind::action);
+  EXPECT_EQ(kind_of("!gelernt L2"), CommandKind::learned);
+  EXPECT_EQ(kind_of("!learned L2"), CommandKind::learned);
   for (const char* moderator : {"!lehre 1", "!maßnahme", "!gelernt L1"}) {
-    EXPECT_TRUE(is_moderator_command(*parse_command(moderator))) << moderator;
+    const auto command = parse_command(moderator);
+    ASSERT_TRUE(command) << moderator;
+    EXPECT_TRUE(is_moderator_command(*command)) << moderator;
   }
   for (const char* everyone : {"!digest", "!lehren"}) {
-    EXPECT_FALSE(is_moderator_command(*parse_command(everyone))) << everyone;
+    const auto command = parse_command(everyone);
+    ASSERT_TRUE(command) << everyone;
+    EXPECT_FALSE(is_moderator_command(*command)) << everyone;
   }
 }
 
