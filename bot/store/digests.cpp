@@ -97,18 +97,25 @@ std::optional<RoundSpan> read_span(Statement& s) {
   return span;
 }
 
+// A period's rows, [from, to) in one room or (room empty) all, oldest first.
+std::string period_clause(const std::string& room) {
+  return std::string(room.empty() ? "WHERE c.written_at >= ?1 AND c.written_at < ?2 "
+                                  : "WHERE c.room_id = ?3 AND c.written_at >= ?1 AND "
+                                    "c.written_at < ?2 ") +
+         "ORDER BY c.written_at, c.event_id";
+}
+
+void bind_period(Statement& s, const std::string& room, TimePoint from, TimePoint to) {
+  s.bind(1, to_ms(from)).bind(2, to_ms(to));
+  if (!room.empty()) s.bind(3, std::string_view(room));
+}
+
 }  // namespace
 
 std::vector<DigestRow> digest_rows(Store& store, const std::string& room, TimePoint from,
                                    TimePoint to) {
-  Statement s(store.connection(),
-              std::string(kRowSelect) +
-                  (room.empty() ? "WHERE c.written_at >= ?1 AND c.written_at < ?2 "
-                                : "WHERE c.room_id = ?3 AND c.written_at >= ?1 AND "
-                                  "c.written_at < ?2 ") +
-                  "ORDER BY c.written_at, c.event_id");
-  s.bind(1, to_ms(from)).bind(2, to_ms(to));
-  if (!room.empty()) s.bind(3, std::string_view(room));
+  Statement s(store.connection(), std::string(kRowSelect) + period_clause(room));
+  bind_period(s, room, from, to);
   std::vector<DigestRow> rows;
   while (s.step()) rows.push_back(read_row(s));
   return rows;
@@ -117,15 +124,11 @@ std::vector<DigestRow> digest_rows(Store& store, const std::string& room, TimePo
 void digest_items(Store& store, const std::string& room, TimePoint from, TimePoint to, bool current,
                   const PhaseTitle& phase_title, std::vector<core::DigestItem>& out) {
   Statement s(store.connection(),
-              std::string("SELECT c.event_id, c.city, c.author, c.body, c.written_at, "
-                          "COALESCE(r.template_key, ''), c.phase_key, c.tags, c.votes, c.terms "
-                          "FROM contributions c LEFT JOIN rounds r ON r.id = c.round_id ") +
-                  (room.empty() ? "WHERE c.written_at >= ?1 AND c.written_at < ?2 "
-                                : "WHERE c.room_id = ?3 AND c.written_at >= ?1 AND "
-                                  "c.written_at < ?2 ") +
-                  "ORDER BY c.written_at, c.event_id");
-  s.bind(1, to_ms(from)).bind(2, to_ms(to));
-  if (!room.empty()) s.bind(3, std::string_view(room));
+              "SELECT c.event_id, c.city, c.author, c.body, c.written_at, "
+              "COALESCE(r.template_key, ''), c.phase_key, c.tags, c.votes, c.terms "
+              "FROM contributions c LEFT JOIN rounds r ON r.id = c.round_id " +
+                  period_clause(room));
+  bind_period(s, room, from, to);
   // Phase titles by (template, phase): a handful of distinct pairs, the last one asked most.
   std::vector<std::tuple<std::string, std::string, std::string>> titles;
   std::size_t last_title = 0;
