@@ -69,6 +69,8 @@ const std::unordered_set<std::string_view>& stop_words(bool english) {
 
 bool is_ascii_letter(unsigned char c) { return (c | 0x20) >= 'a' && (c | 0x20) <= 'z'; }
 
+bool is_lower_ascii(char c) { return c >= 'a' && c <= 'z'; }
+
 // Length of the word character starting at text[i] (a letter or digit), 0 if it is none. Letters
 // beyond ASCII: Latin-1 Supplement letters (not × ÷) and Latin Extended-A; anything else (quotes,
 // dashes, emoji, invalid UTF-8) separates words.
@@ -201,7 +203,8 @@ namespace {
 
 // Bump when a rule of the analysis changes (word splitting, folding, stemming); stop words and
 // concepts are hashed into the fingerprint by themselves.
-constexpr std::uint64_t kAnalysisRevision = 1;
+// 2: gendered forms without their suffix, concepts of words with one typing error.
+constexpr std::uint64_t kAnalysisRevision = 2;
 
 constexpr std::uint64_t kFnvOffset = 14695981039346656037ULL;
 constexpr std::uint64_t kFnvPrime = 1099511628211ULL;
@@ -322,7 +325,12 @@ void TextAnalyzer::analyse(Lower& lower_word, int language) {
   // intern_stem() may grow nothing that `lower_word` lives in: lowers_ is not touched here.
   lower_word.term[language] = intern_stem(stem);
   lower_word.concepts_begin[language] = static_cast<std::uint32_t>(concept_pool_.size());
-  for (const std::string_view key_name : concepts_of(fold(input))) {
+  // A word with no concept may be one with a typing error ("Bürgertelfon"): its long patterns
+  // are tried again with one edit allowed (once per distinct word, as all of this).
+  const std::string folded = fold(input);
+  std::vector<std::string_view> found = concepts_of(folded);
+  if (found.empty()) found = concepts_of_with_one_edit(folded);
+  for (const std::string_view key_name : found) {
     const TermId concept_term = intern_stem("\x02" + std::string(key_name));
     if (concept_term >= concept_flags_.size()) concept_flags_.resize(concept_term + 1, false);
     concept_flags_[concept_term] = true;
@@ -412,7 +420,29 @@ void TextAnalyzer::terms(std::string_view text, std::vector<TermId>& out) {
       while (i < text.size() && !is_space(text[i])) ++i;
       continue;
     }
-    const std::string_view word = text.substr(begin, i - begin);
+    std::string_view word = text.substr(begin, i - begin);
+    // Gendered forms count as the word without the suffix: "Kolleg*innen", "Bürger:innen",
+    // "Helfer_in", "Ärzt/-innen" (the suffix is skipped) and "MitarbeiterInnen" (a capital I
+    // after a small letter), so no term "innen" links unrelated messages.
+    if (i + 2 < text.size() && std::string_view("*:_/").find(text[i]) != std::string_view::npos) {
+      std::size_t suffix = i + 1;
+      if (text[i] == '/' && text[suffix] == '-') ++suffix;
+      for (const std::string_view ending : {std::string_view("innen"), std::string_view("in")}) {
+        const std::size_t end = suffix + ending.size();
+        if (text.substr(suffix, ending.size()) == ending &&
+            (end == text.size() || word_char(text, end) == 0)) {
+          i = end;
+          break;
+        }
+      }
+    }
+    for (const std::string_view ending : {std::string_view("Innen"), std::string_view("In")}) {
+      if (word.size() > ending.size() + 2 && word.ends_with(ending) &&
+          is_lower_ascii(word[word.size() - ending.size() - 1])) {
+        word.remove_suffix(ending.size());
+        break;
+      }
+    }
     // Hashtags are tags (the vocabulary's become features in the digest), not words.
     if (begin > 0 && text[begin - 1] == '#') continue;
     if (all_digits(word)) continue;

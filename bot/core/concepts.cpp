@@ -134,6 +134,80 @@ bool contains_word(std::string_view word, std::string_view pattern) {
   return pattern.size() >= 6 && word.find(pattern) != std::string_view::npos;
 }
 
+// Whether a '!' pattern of the concept excludes the word.
+bool excluded_from(std::string_view word, std::size_t concept_index) {
+  std::string_view rest = kConcepts[concept_index].patterns;
+  while (!rest.empty()) {
+    const auto space = rest.find(' ');
+    const std::string_view pattern = rest.substr(0, space);
+    rest = space == std::string_view::npos ? std::string_view{} : rest.substr(space + 1);
+    if (pattern.starts_with('!') && contains_word(word, pattern)) return true;
+  }
+  return false;
+}
+
+// Typing errors are forgiven only in patterns this long: shorter ones differ from other words
+// by one letter too often ("abgeordnet" / "angeordnet", "beschaff" / "beschaft").
+constexpr std::size_t kMinTypoPattern = 9;
+
+// Whether `pattern` occurs in `word` at `at` with one typing error: a letter changed, left out,
+// added, or two neighbours swapped, after the first three letters (which must be as typed, so
+// that "ab-"/"an-" or "be-"/"ge-" words do not meet).
+bool one_edit_at(std::string_view word, std::size_t at, std::string_view pattern) {
+  const std::string_view rest = word.substr(at);
+  const std::size_t m = pattern.size();
+  std::size_t same = 0;
+  while (same < m && same < rest.size() && rest[same] == pattern[same]) ++same;
+  if (same < 3 || same >= m) return false;
+  // Whether the pattern from `from_pattern` on follows in the word at `from_word`.
+  const auto rest_is = [&](std::size_t from_word, std::size_t from_pattern) {
+    return from_word <= rest.size() &&
+           rest.substr(from_word).starts_with(pattern.substr(from_pattern));
+  };
+  if (rest_is(same + 1, same + 1) || rest_is(same, same + 1) || rest_is(same + 1, same)) {
+    return true;
+  }
+  return same + 1 < m && same + 1 < rest.size() && rest[same] == pattern[same + 1] &&
+         rest[same + 1] == pattern[same] && rest_is(same + 2, same + 2);
+}
+
+bool contains_with_one_edit(std::string_view word, std::string_view pattern, bool anchored) {
+  for (std::size_t at = 0; at + 3 <= word.size(); ++at) {
+    if (word.compare(at, 3, pattern.substr(0, 3)) == 0 && one_edit_at(word, at, pattern)) {
+      return true;
+    }
+    if (anchored) break;
+  }
+  return false;
+}
+
+// The patterns long enough for typing errors, with their concept.
+struct TypoPattern {
+  std::size_t concept_index = 0;
+  std::string_view text;
+  bool anchored = false;
+};
+
+const std::vector<TypoPattern>& typo_patterns() {
+  static const std::vector<TypoPattern> patterns = [] {
+    std::vector<TypoPattern> out;
+    for (std::size_t c = 0; c < kConcepts.size(); ++c) {
+      std::string_view rest = kConcepts[c].patterns;
+      while (!rest.empty()) {
+        const auto space = rest.find(' ');
+        std::string_view pattern = rest.substr(0, space);
+        rest = space == std::string_view::npos ? std::string_view{} : rest.substr(space + 1);
+        if (pattern.starts_with('=') || pattern.starts_with('!')) continue;
+        const bool anchored = pattern.starts_with('^');
+        if (anchored) pattern.remove_prefix(1);
+        if (pattern.size() >= kMinTypoPattern) out.push_back({c, pattern, anchored});
+      }
+    }
+    return out;
+  }();
+  return patterns;
+}
+
 }  // namespace
 
 std::vector<std::string_view> concepts_of(std::string_view folded_word) {
@@ -154,6 +228,19 @@ std::vector<std::string_view> concepts_of(std::string_view folded_word) {
       }
     }
     if (matched && !excluded) out.push_back(concept_entry.key);
+  }
+  return out;
+}
+
+std::vector<std::string_view> concepts_of_with_one_edit(std::string_view folded_word) {
+  std::vector<std::string_view> out;
+  for (const TypoPattern& pattern : typo_patterns()) {
+    const std::string_view key = kConcepts[pattern.concept_index].key;
+    if (!out.empty() && out.back() == key) continue;
+    if (contains_with_one_edit(folded_word, pattern.text, pattern.anchored) &&
+        !excluded_from(folded_word, pattern.concept_index)) {
+      out.push_back(key);
+    }
   }
   return out;
 }

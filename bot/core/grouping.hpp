@@ -36,7 +36,7 @@ std::vector<SparseVector> tfidf_vectors(std::span<const std::vector<TermId>> doc
 double cosine(const SparseVector& a, const SparseVector& b);
 
 /// Thresholds and bounds of group_documents(); the defaults are tuned on the labelled fixture in
-/// tests/fixtures/digest (see docs/benchmarks.md for precision and recall).
+/// tests/fixtures/digest (see docs/digests.md for precision and recall).
 struct GroupingOptions {
   double join_threshold = 0.45;
   double merge_threshold = 0.60;

@@ -65,6 +65,36 @@ TEST(TextAnalyzer, ConceptsSkipWordsThatOnlyContainAPattern) {
   EXPECT_EQ(concepts(analyzer, "Gerichte"), (std::vector<std::string>{"recht"}));
 }
 
+// One typing error in a long word still finds its concept; a short or early difference does not
+// ("angeordnet" is not "abgeordnet", "Beschäftigte" not "beschaffen").
+TEST(TextAnalyzer, ConceptsForgiveOneTypingErrorInLongWords) {
+  TextAnalyzer analyzer;
+  EXPECT_EQ(concepts(analyzer, "Bürgertelfon"), (std::vector<std::string>{"buergertelefon"}));
+  EXPECT_EQ(concepts(analyzer, "Kontaktnachverfolung"),
+            (std::vector<std::string>{"kontaktverfolgung"}));
+  EXPECT_EQ(concepts(analyzer, "Schutzausrüsutng"),
+            (std::vector<std::string>{"schutzausruestung"}));
+  EXPECT_EQ(concepts(analyzer, "Katastrophenschtuz"), (std::vector<std::string>{"krisenstab"}));
+  EXPECT_TRUE(concepts(analyzer, "angeordnet").empty());
+  EXPECT_TRUE(concepts(analyzer, "Beschäftigte").empty());
+  EXPECT_TRUE(concepts(analyzer, "Administration").empty());
+}
+
+// "Kolleg*innen" is about colleagues, not about "innen"; all spellings meet the plain form.
+TEST(TextAnalyzer, GenderedFormsCountAsTheWordWithoutTheSuffix) {
+  TextAnalyzer analyzer;
+  const auto plain = stems(analyzer, "Kollegen");
+  ASSERT_EQ(plain.size(), 1U);
+  for (const char* text : {"Kolleg*innen", "Kolleg:innen", "Kolleg_innen", "Kolleg/innen",
+                           "Kolleg/-innen", "KollegInnen"}) {
+    EXPECT_EQ(stems(analyzer, text), plain) << text;
+  }
+  EXPECT_EQ(stems(analyzer, "Mitarbeiter*in"), stems(analyzer, "Mitarbeiter"));
+  EXPECT_EQ(stems(analyzer, "Bürger:innen fragen"), stems(analyzer, "Bürger fragen"));
+  EXPECT_EQ(stems(analyzer, "Innenstadt drinnen"),
+            (std::vector<std::string>{"innenstadt", "drinn"}));
+}
+
 TEST(TextAnalyzer, FoldsInflectionsUmlautsAndTypedUmlautsIntoOneTerm) {
   TextAnalyzer analyzer;
   const auto a = stems(analyzer, "Schutzausrüstung");
@@ -165,10 +195,10 @@ TEST(Grouping, TfidfVectorsHaveUnitLengthAndBoostZeroDropsATerm) {
 }
 
 // Just below the figures of the defaults, so that a change that makes grouping worse fails.
-constexpr double kPrecisionFloor = 0.64;
-constexpr double kRecallFloor = 0.68;
-constexpr double kHeldOutPrecisionFloor = 0.47;
-constexpr double kHeldOutRecallFloor = 0.50;
+constexpr double kPrecisionFloor = 0.665;
+constexpr double kRecallFloor = 0.700;
+constexpr double kHeldOutPrecisionFloor = 0.495;
+constexpr double kHeldOutRecallFloor = 0.555;
 
 // The labelled fixture: one contribution per line, "group city tags lang text".
 struct Labelled {
@@ -233,7 +263,7 @@ Quality evaluate(const Labelled& fixture, const DigestRequest& request) {
   return q;
 }
 
-// The figures with the default settings are in docs/benchmarks.md. The floor guards against
+// The figures with the default settings are in docs/digests.md. The floor guards against
 // regressions; the aim (0.8 each) is not reached by lexical grouping on this fixture, whose
 // groups are paraphrases that often share no word (see the note there).
 TEST(GroupingQuality, PairwisePrecisionAndRecallOnTheLabelledFixture) {
@@ -318,6 +348,19 @@ TEST(GroupingQuality, DISABLED_ShuffledOrder) {
     }
     std::printf("%s, %d shuffles: mean pairwise precision %.3f, recall %.3f\n", name, kShuffles,
                 precision, recall);
+  }
+}
+
+// The stored keys per contribution (what the store keeps for each one), mean over a fixture:
+//   core_tests --gtest_also_run_disabled_tests --gtest_filter='*KeysPerContribution*'
+TEST(GroupingQuality, DISABLED_KeysPerContribution) {
+  for (const char* name : {"grouping_labelled.tsv", "grouping_heldout.tsv"}) {
+    const Labelled fixture = load_fixture(name);
+    TextAnalyzer analyzer;
+    std::vector<std::uint64_t> keys;
+    for (const DigestItem& item : fixture.items) analyzer.keys(item.body, keys);
+    std::printf("%s: %.2f keys per contribution\n", name,
+                static_cast<double>(keys.size()) / static_cast<double>(fixture.items.size()));
   }
 }
 
