@@ -107,7 +107,8 @@ inline app::Dispatcher make_dispatcher(store::Store& store) {
                                                  core::Language::de,
                                                  [](const std::string&) { return true; },
                                                  std::move(reflection),
-                                                 {}},
+                                                 {},
+                                                 core::RateLimit{}},
                          [] {
                            return std::chrono::duration_cast<std::chrono::milliseconds>(
                                       std::chrono::system_clock::now().time_since_epoch())
