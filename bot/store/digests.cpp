@@ -135,10 +135,27 @@ void digest_items(Store& store, const std::string& room, TimePoint from, TimePoi
   while (s.step()) {
     core::DigestItem& item = out.emplace_back();
     item.id = s.column_view(0);
+    item.written_at = from_ms(s.column_int(4));
+    std::string_view tags = s.column_view(7);
+    while (!tags.empty()) {
+      const auto comma = tags.find(',');
+      const std::string_view tag = tags.substr(0, comma);
+      if (!tag.empty()) item.tags.emplace_back(tag);
+      tags = comma == std::string_view::npos ? std::string_view{} : tags.substr(comma + 1);
+    }
+    item.votes = static_cast<int>(s.column_int(8));
+    item.current = current;
+    // Terms not (yet) indexed, or unreadable: the digest analyses the body instead.
+    item.indexed = !s.column_is_null(9) && decode_term_keys(s.column_blob(9), item.term_keys);
+    // The previous period only counts towards growth: no city, author, phase or text needed
+    // (the text only if the digest has to analyse it).
+    if (!current) {
+      if (!item.indexed) item.body = s.column_view(3);
+      continue;
+    }
     item.city = s.column_view(1);
     item.author = s.column_view(2);
     item.body = s.column_view(3);
-    item.written_at = from_ms(s.column_int(4));
     const std::string_view template_key = s.column_view(5);
     const std::string_view phase_key = s.column_view(6);
     if (!phase_key.empty()) {
@@ -156,17 +173,6 @@ void digest_items(Store& store, const std::string& room, TimePoint from, TimePoi
       }
       item.phase = std::get<2>(titles[last_title]);
     }
-    std::string_view tags = s.column_view(7);
-    while (!tags.empty()) {
-      const auto comma = tags.find(',');
-      const std::string_view tag = tags.substr(0, comma);
-      if (!tag.empty()) item.tags.emplace_back(tag);
-      tags = comma == std::string_view::npos ? std::string_view{} : tags.substr(comma + 1);
-    }
-    item.votes = static_cast<int>(s.column_int(8));
-    item.current = current;
-    // Terms not (yet) indexed, or unreadable: the digest analyses the body instead.
-    item.indexed = !s.column_is_null(9) && decode_term_keys(s.column_blob(9), item.term_keys);
   }
 }
 

@@ -38,7 +38,9 @@ using PhaseTitle =
 /// Appends the contributions written in [from, to) (one room, or all if `room` is empty) to `out`
 /// as a digest reads them, oldest first, with `current` set and the phase titled by
 /// `phase_title` (asked once per distinct template and phase). The digest's own read: only the
-/// columns it needs, the stored term keys, no copy of the rest.
+/// columns it needs, the stored term keys, no copy of the rest. Items of the previous period
+/// (`current` false) only count towards growth and carry just id, time, tags, votes and term keys
+/// (their text only if they have no keys).
 void digest_items(Store& store, const std::string& room, core::TimePoint from, core::TimePoint to,
                   bool current, const PhaseTitle& phase_title, std::vector<core::DigestItem>& out);
 

@@ -83,13 +83,12 @@ TEST_F(StoreTest, MigratesAVersion6StoreWithItsContributionsTagsAndVotes) {
   EXPECT_EQ(store.index_contributions(), 3);
   std::vector<core::DigestItem> items;
   std::vector<std::pair<std::string, std::string>> asked;
-  digest_items(
-      store, "", core::TimePoint{}, core::TimePoint{std::chrono::hours(24 * 365 * 60)}, false,
-      [&](std::string_view template_key, std::string_view phase_key) {
-        asked.emplace_back(template_key, phase_key);
-        return std::string(template_key) + "/" + std::string(phase_key);
-      },
-      items);
+  const auto title = [&](std::string_view template_key, std::string_view phase_key) {
+    asked.emplace_back(template_key, phase_key);
+    return std::string(template_key) + "/" + std::string(phase_key);
+  };
+  const core::TimePoint end{std::chrono::hours(24 * 365 * 60)};
+  digest_items(store, "", core::TimePoint{}, end, true, title, items);
   ASSERT_EQ(items.size(), rows.size());
   for (std::size_t i = 0; i < items.size(); ++i) {
     SCOPED_TRACE(rows[i].item.id);
@@ -100,7 +99,7 @@ TEST_F(StoreTest, MigratesAVersion6StoreWithItsContributionsTagsAndVotes) {
     EXPECT_EQ(items[i].tags, rows[i].item.tags);
     EXPECT_EQ(items[i].votes, rows[i].item.votes);
     EXPECT_EQ(items[i].written_at, rows[i].item.written_at);
-    EXPECT_FALSE(items[i].current);
+    EXPECT_TRUE(items[i].current);
     EXPECT_EQ(items[i].phase, rows[i].phase_key.empty()
                                   ? std::string()
                                   : rows[i].template_key + "/" + rows[i].phase_key);
@@ -115,6 +114,26 @@ TEST_F(StoreTest, MigratesAVersion6StoreWithItsContributionsTagsAndVotes) {
   std::sort(distinct.begin(), distinct.end());
   EXPECT_EQ(std::unique(distinct.begin(), distinct.end()), distinct.end());
   EXPECT_FALSE(asked.empty());
+  // As the previous period: only what growth needs; the text only where there are no keys.
+  std::vector<core::DigestItem> previous;
+  store.connection().exec("UPDATE contributions SET terms = NULL WHERE event_id = '$c'");
+  digest_items(store, "", core::TimePoint{}, end, false, title, previous);
+  ASSERT_EQ(previous.size(), rows.size());
+  for (std::size_t i = 0; i < previous.size(); ++i) {
+    SCOPED_TRACE(rows[i].item.id);
+    EXPECT_EQ(previous[i].id, rows[i].item.id);
+    EXPECT_EQ(previous[i].tags, rows[i].item.tags);
+    EXPECT_EQ(previous[i].written_at, rows[i].item.written_at);
+    EXPECT_FALSE(previous[i].current);
+    EXPECT_TRUE(previous[i].city.empty());
+    EXPECT_TRUE(previous[i].author.empty());
+    EXPECT_TRUE(previous[i].phase.empty());
+    EXPECT_EQ(previous[i].indexed, rows[i].item.id != "$c");
+    EXPECT_EQ(previous[i].body, previous[i].indexed ? "" : rows[i].item.body);
+    EXPECT_EQ(previous[i].term_keys,
+              previous[i].indexed ? items[i].term_keys : std::vector<std::uint64_t>{});
+  }
+  EXPECT_EQ(store.index_contributions(), 1);
 
   // The triggers keep tags and votes on the row.
   {
