@@ -118,6 +118,25 @@ void strongest(const SparseVector& v, std::size_t n, std::vector<TermId>& out,
   for (std::size_t i = 0; i < k; ++i) out.push_back(ranked[i].second);
 }
 
+// The most similar candidate at or above a threshold; ties go to the smaller id, so the result
+// does not depend on the order candidates are offered in.
+class Best {
+ public:
+  explicit Best(double threshold) : similarity_(threshold) {}
+  void offer(std::uint32_t id, double similarity) {
+    if (similarity > similarity_ || (similarity == similarity_ && (id_ < 0 || id < id_))) {
+      id_ = id;
+      similarity_ = similarity;
+    }
+  }
+  bool found() const { return id_ >= 0; }
+  std::uint32_t id() const { return static_cast<std::uint32_t>(id_); }
+
+ private:
+  std::int64_t id_ = -1;
+  double similarity_;
+};
+
 // An inverted index from terms to groups, scanned newest first with a bound per term.
 class Index {
  public:
@@ -239,21 +258,14 @@ std::vector<std::uint32_t> group_documents(std::span<const SparseVector> documen
     strongest(doc, options.probe_terms, probe, ranked);
     dense.load(doc);
     ++mark;
-    std::int64_t best = -1;
-    double best_similarity = options.join_threshold;
+    Best best(options.join_threshold);
     index.probe(probe, options.postings_scanned, stamp, mark, [&](std::uint32_t id) {
       const Centroid& group = groups[id];
-      if (group.norm == 0) return;
-      const double similarity = dense.dot(group.sum) / group.norm;
-      if (similarity > best_similarity ||
-          (similarity == best_similarity && (best < 0 || id < best))) {
-        best = id;
-        best_similarity = similarity;
-      }
+      if (group.norm > 0) best.offer(id, dense.dot(group.sum) / group.norm);
     });
     std::uint32_t id = 0;
-    if (best >= 0) {
-      id = static_cast<std::uint32_t>(best);
+    if (best.found()) {
+      id = best.id();
       add_into(groups[id].sum, doc, options.centroid_terms, scratch, weights);
       groups[id].norm = norm_of(groups[id].sum);
     } else {
@@ -281,25 +293,19 @@ std::vector<std::uint32_t> group_documents(std::span<const SparseVector> documen
     strongest(group.sum, options.probe_terms, probe, ranked);
     dense.load(group.sum);
     ++mark;
-    std::int64_t best = -1;
-    double best_similarity = options.merge_threshold;
+    Best best(options.merge_threshold);
     kept.probe(probe, options.postings_scanned, stamp, mark, [&](std::uint32_t other) {
       const Centroid& target = groups[other];
-      const double similarity = dense.dot(target.sum) / (group.norm * target.norm);
-      if (similarity > best_similarity ||
-          (similarity == best_similarity && (best < 0 || other < best))) {
-        best = other;
-        best_similarity = similarity;
-      }
+      best.offer(other, dense.dot(target.sum) / (group.norm * target.norm));
     });
-    if (best >= 0) {
-      Centroid& target = groups[static_cast<std::size_t>(best)];
+    if (best.found()) {
+      Centroid& target = groups[best.id()];
       add_into(target.sum, group.sum, options.centroid_terms, scratch, weights);
       target.norm = norm_of(target.sum);
       target.members.insert(target.members.end(), group.members.begin(), group.members.end());
       group.members.clear();
       group.alive = false;
-      absorbed_by[id] = static_cast<std::uint32_t>(best);
+      absorbed_by[id] = best.id();
     } else {
       kept.add(id, probe);
     }
@@ -317,22 +323,15 @@ std::vector<std::uint32_t> group_documents(std::span<const SparseVector> documen
     strongest(doc, options.probe_terms, probe, ranked);
     dense.load(doc);
     ++mark;
-    std::int64_t best = -1;
-    double best_similarity = options.join_threshold;
+    Best best(options.join_threshold);
     index.probe(probe, options.postings_scanned, stamp, mark, [&](std::uint32_t raw) {
       const std::uint32_t id = groups[raw].alive ? raw : absorbed_by[raw];
       if (seen[id] == mark) return;
       seen[id] = mark;
       const Centroid& group = groups[id];
-      if (group.norm == 0) return;
-      const double similarity = dense.dot(group.sum) / group.norm;
-      if (similarity > best_similarity ||
-          (similarity == best_similarity && (best < 0 || id < best))) {
-        best = id;
-        best_similarity = similarity;
-      }
+      if (group.norm > 0) best.offer(id, dense.dot(group.sum) / group.norm);
     });
-    if (best >= 0) followers.emplace_back(d, static_cast<std::uint32_t>(best));
+    if (best.found()) followers.emplace_back(d, best.id());
   }
 
   // Number the groups in order of their first document.

@@ -263,38 +263,35 @@ Quality evaluate(const Labelled& fixture, const DigestRequest& request) {
   return q;
 }
 
+// Grouping of a labelled fixture with the default settings, printed, recorded, and checked
+// against its floors.
+void check_quality(const std::string& file, const char* what, std::size_t min_items,
+                   double precision_floor, double recall_floor) {
+  const Labelled fixture = load_fixture(file);
+  ASSERT_GE(fixture.items.size(), min_items);
+  const Quality q = evaluate(fixture, DigestRequest{});
+  std::printf(
+      "grouping on %zu %s contributions: %zu groups, pairwise precision %.3f, recall %.3f\n",
+      fixture.items.size(), what, q.groups, q.precision, q.recall);
+  ::testing::Test::RecordProperty("precision", std::to_string(q.precision));
+  ::testing::Test::RecordProperty("recall", std::to_string(q.recall));
+  EXPECT_GE(q.precision, precision_floor);
+  EXPECT_GE(q.recall, recall_floor);
+}
+
 // The figures with the default settings are in docs/digests.md. The floor guards against
 // regressions; the aim (0.8 each) is not reached by lexical grouping on this fixture, whose
 // groups are paraphrases that often share no word (see the note there).
 TEST(GroupingQuality, PairwisePrecisionAndRecallOnTheLabelledFixture) {
-  const Labelled fixture = load_fixture();
-  ASSERT_GE(fixture.items.size(), 200U);
-  const Quality q = evaluate(fixture, DigestRequest{});
-  std::printf(
-      "grouping on %zu labelled contributions: %zu groups, pairwise precision %.3f, "
-      "recall %.3f\n",
-      fixture.items.size(), q.groups, q.precision, q.recall);
-  RecordProperty("precision", std::to_string(q.precision));
-  RecordProperty("recall", std::to_string(q.recall));
-  EXPECT_GE(q.precision, kPrecisionFloor);
-  EXPECT_GE(q.recall, kRecallFloor);
+  check_quality("grouping_labelled.tsv", "labelled", 200, kPrecisionFloor, kRecallFloor);
 }
 
 // A second labelled fixture, written after the first and never used for tuning: contributions
 // from other cities with fresh wording, some topics the first one lacks, and singletons. If a
 // change helps the first fixture but not this one, it is overfitting.
 TEST(GroupingQuality, PairwisePrecisionAndRecallOnTheHeldOutFixture) {
-  const Labelled fixture = load_fixture("grouping_heldout.tsv");
-  ASSERT_GE(fixture.items.size(), 120U);
-  const Quality q = evaluate(fixture, DigestRequest{});
-  std::printf(
-      "grouping on %zu held-out contributions: %zu groups, pairwise precision %.3f, "
-      "recall %.3f\n",
-      fixture.items.size(), q.groups, q.precision, q.recall);
-  RecordProperty("precision", std::to_string(q.precision));
-  RecordProperty("recall", std::to_string(q.recall));
-  EXPECT_GE(q.precision, kHeldOutPrecisionFloor);
-  EXPECT_GE(q.recall, kHeldOutRecallFloor);
+  check_quality("grouping_heldout.tsv", "held-out", 120, kHeldOutPrecisionFloor,
+                kHeldOutRecallFloor);
 }
 
 // A grid over the thresholds and boosts, to tune the defaults:
