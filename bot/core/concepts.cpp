@@ -2,7 +2,10 @@
 
 #include <algorithm>
 #include <array>
+#include <cstdint>
 #include <string>
+#include <unordered_map>
+#include <vector>
 
 namespace reflexbot::core {
 namespace {
@@ -171,16 +174,6 @@ bool one_edit_at(std::string_view word, std::size_t at, std::string_view pattern
          rest[same + 1] == pattern[same] && rest_is(same + 2, same + 2);
 }
 
-bool contains_with_one_edit(std::string_view word, std::string_view pattern, bool anchored) {
-  for (std::size_t at = 0; at + 3 <= word.size(); ++at) {
-    if (word.compare(at, 3, pattern.substr(0, 3)) == 0 && one_edit_at(word, at, pattern)) {
-      return true;
-    }
-    if (anchored) break;
-  }
-  return false;
-}
-
 // The patterns long enough for typing errors, with their concept.
 struct TypoPattern {
   std::size_t concept_index = 0;
@@ -188,9 +181,17 @@ struct TypoPattern {
   bool anchored = false;
 };
 
-const std::vector<TypoPattern>& typo_patterns() {
-  static const std::vector<TypoPattern> patterns = [] {
-    std::vector<TypoPattern> out;
+// The long patterns by their first three letters (which a typing error must leave alone), so a
+// word is checked only against the patterns that start somewhere in it.
+struct TypoIndex {
+  std::vector<TypoPattern> patterns;
+  std::unordered_map<std::string_view, std::vector<std::uint32_t>> by_prefix;
+};
+
+const TypoIndex& typo_index() {
+  static const TypoIndex index = [] {
+    TypoIndex out_index;
+    std::vector<TypoPattern>& out = out_index.patterns;
     for (std::size_t c = 0; c < kConcepts.size(); ++c) {
       std::string_view rest = kConcepts[c].patterns;
       while (!rest.empty()) {
@@ -203,9 +204,12 @@ const std::vector<TypoPattern>& typo_patterns() {
         if (pattern.size() >= kMinTypoPattern) out.push_back({c, pattern, anchored});
       }
     }
-    return out;
+    for (std::uint32_t p = 0; p < out.size(); ++p) {
+      out_index.by_prefix[out[p].text.substr(0, 3)].push_back(p);
+    }
+    return out_index;
   }();
-  return patterns;
+  return index;
 }
 
 }  // namespace
@@ -234,13 +238,26 @@ std::vector<std::string_view> concepts_of(std::string_view folded_word) {
 
 std::vector<std::string_view> concepts_of_with_one_edit(std::string_view folded_word) {
   std::vector<std::string_view> out;
-  for (const TypoPattern& pattern : typo_patterns()) {
+  const TypoIndex& index = typo_index();
+  // The patterns that occur with one typing error, in the table's order.
+  std::vector<std::uint32_t> hits;
+  for (std::size_t at = 0; at + 3 <= folded_word.size(); ++at) {
+    const auto found = index.by_prefix.find(folded_word.substr(at, 3));
+    if (found == index.by_prefix.end()) continue;
+    for (const std::uint32_t p : found->second) {
+      const TypoPattern& pattern = index.patterns[p];
+      if ((at == 0 || !pattern.anchored) && one_edit_at(folded_word, at, pattern.text)) {
+        hits.push_back(p);
+      }
+    }
+  }
+  std::sort(hits.begin(), hits.end());
+  hits.erase(std::unique(hits.begin(), hits.end()), hits.end());
+  for (const std::uint32_t p : hits) {
+    const TypoPattern& pattern = index.patterns[p];
     const std::string_view key = kConcepts[pattern.concept_index].key;
     if (!out.empty() && out.back() == key) continue;
-    if (contains_with_one_edit(folded_word, pattern.text, pattern.anchored) &&
-        !excluded_from(folded_word, pattern.concept_index)) {
-      out.push_back(key);
-    }
+    if (!excluded_from(folded_word, pattern.concept_index)) out.push_back(key);
   }
   return out;
 }
