@@ -21,6 +21,16 @@ constexpr std::string_view kRowSelect =
     "c.round_id, c.via, COALESCE(r.template_key, ''), c.tags, c.votes, c.terms "
     "FROM contributions c LEFT JOIN rounds r ON r.id = c.round_id ";
 
+// The `tags` column: canonical keys joined by commas (migration 7's triggers keep it).
+void split_tags(std::string_view tags, std::vector<std::string>& out) {
+  while (!tags.empty()) {
+    const auto comma = tags.find(',');
+    const std::string_view tag = tags.substr(0, comma);
+    if (!tag.empty()) out.emplace_back(tag);
+    tags = comma == std::string_view::npos ? std::string_view{} : tags.substr(comma + 1);
+  }
+}
+
 DigestRow read_row(const Statement& s) {
   DigestRow row;
   row.item.id = s.column_text(0);
@@ -33,14 +43,7 @@ DigestRow read_row(const Statement& s) {
   if (!s.column_is_null(7)) row.round = s.column_int(7);
   row.via = s.column_text(8);
   row.template_key = s.column_text(9);
-  const std::string tags = s.column_text(10);
-  std::size_t start = 0;
-  while (start < tags.size()) {
-    auto comma = tags.find(',', start);
-    if (comma == std::string::npos) comma = tags.size();
-    if (comma > start) row.item.tags.push_back(tags.substr(start, comma - start));
-    start = comma + 1;
-  }
+  split_tags(s.column_view(10), row.item.tags);
   row.item.votes = static_cast<int>(s.column_int(11));
   // Terms not (yet) indexed, or unreadable: the digest analyses the body instead.
   row.item.indexed =
@@ -136,13 +139,7 @@ void digest_items(Store& store, const std::string& room, TimePoint from, TimePoi
     core::DigestItem& item = out.emplace_back();
     item.id = s.column_view(0);
     item.written_at = from_ms(s.column_int(4));
-    std::string_view tags = s.column_view(7);
-    while (!tags.empty()) {
-      const auto comma = tags.find(',');
-      const std::string_view tag = tags.substr(0, comma);
-      if (!tag.empty()) item.tags.emplace_back(tag);
-      tags = comma == std::string_view::npos ? std::string_view{} : tags.substr(comma + 1);
-    }
+    split_tags(s.column_view(7), item.tags);
     item.votes = static_cast<int>(s.column_int(8));
     item.current = current;
     // Terms not (yet) indexed, or unreadable: the digest analyses the body instead.

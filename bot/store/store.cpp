@@ -220,6 +220,11 @@ CREATE TABLE analysis_state (
   fingerprint INTEGER NOT NULL
 );
 )sql",
+    // 9: the contributions still to index, so that finding none at start is an index lookup, not
+    // a scan of the whole table (2 s for a store of 2M contributions).
+    R"sql(
+CREATE INDEX contributions_unindexed ON contributions (id) WHERE terms IS NULL;
+)sql",
 };
 
 std::string_view kind_name(OutboxKind kind) {
@@ -402,7 +407,8 @@ void Store::forget_stale_terms() {
 
 std::int64_t Store::index_contributions(std::size_t batch) {
   std::int64_t indexed = 0;
-  Statement missing(connection_, "SELECT id, body FROM contributions WHERE terms IS NULL LIMIT ?");
+  Statement missing(connection_,
+                    "SELECT id, body FROM contributions WHERE terms IS NULL ORDER BY id LIMIT ?");
   Statement update(connection_, "UPDATE contributions SET terms = ? WHERE id = ?");
   for (;;) {
     std::vector<std::pair<std::int64_t, std::string>> rows;

@@ -14,8 +14,8 @@ import time
 import pytest
 
 from helpers import (bot_event_duplicates, bot_replies, db_rows, ensure_alive, is_message,
-                     ping_and_wait, record_figures, reply_target, sleep_briefly, wait_for,
-                     wait_reply)
+                     join_bot, ping_and_wait, record_figures, reply_target, sleep_briefly,
+                     wait_for, wait_reply)
 from localhs import REPO_ROOT
 
 TEMPLATES_DIR = REPO_ROOT / "config" / "templates"
@@ -194,9 +194,7 @@ def reply_delay_s(client, room: str, bot, event_id: str):
 def test_a_thousand_invites_from_a_stranger_give_zero_joins(make_bot, user, admin, tmp_path):
     anna, mallory = user("anna"), user("mallory")
     bot = make_bot(allowlist=[anna.user_id])
-    allowed = anna.create_room(name="Reflexion Köln", invite=[bot.user_id])
-    wait_for(lambda: ensure_alive(bot) or anna.membership(allowed, bot.user_id) == "join", WAIT,
-             "the bot to join the allowlisted room")
+    allowed = join_bot(anna, bot, name="Reflexion Köln")
     ping_and_wait(anna, allowed, bot)
 
     started = time.monotonic()
@@ -247,9 +245,7 @@ def test_a_reply_is_not_queued_behind_the_declines_of_an_invite_flood(make_bot, 
     invites: its reply overtakes declines that were queued before it."""
     anna, mallory = user("anna"), user("mallory")
     bot = make_bot(allowlist=[anna.user_id])
-    allowed = anna.create_room(name="Reflexion Köln", invite=[bot.user_id])
-    wait_for(lambda: ensure_alive(bot) or anna.membership(allowed, bot.user_id) == "join", WAIT,
-             "the bot to join the allowlisted room")
+    allowed = join_bot(anna, bot, name="Reflexion Köln")
     ping_and_wait(anna, allowed, bot)
 
     flood = InviteFlood(mallory, bot.user_id, RESPONSIVE_INVITES).start()

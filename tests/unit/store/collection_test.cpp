@@ -286,12 +286,18 @@ TEST_F(CollectionTest, TermsFromAnotherAnalysisOrMissingAreMadeAgain) {
   // Terms lost (an older bot), unreadable, and made by another analysis.
   store_->connection().exec("UPDATE contributions SET terms = NULL WHERE event_id = '$1'");
   store_->connection().exec("UPDATE contributions SET terms = X'0102' WHERE event_id = '$2'");
-  EXPECT_FALSE(digest_rows(*store_, "", TimePoint{}, at(1'000'000'000))[1].item.indexed);
+  const auto damaged = digest_rows(*store_, "", TimePoint{}, at(1'000'000'000));
+  ASSERT_EQ(damaged.size(), 5U);
+  for (const auto& row : damaged) {
+    EXPECT_EQ(row.item.indexed, row.item.id != "$1" && row.item.id != "$2") << row.item.id;
+  }
   EXPECT_EQ(store_->index_contributions(2), 1);  // $1; $2's blob is not NULL
   // Reopened after an upgrade that changed the analysis: all are made again, in batches of 2.
   store_->connection().exec("UPDATE analysis_state SET fingerprint = fingerprint + 1");
   store_.emplace((dir_ / "bot.db").string());
-  EXPECT_FALSE(digest_rows(*store_, "", TimePoint{}, at(1'000'000'000))[0].item.indexed);
+  const auto reopened = digest_rows(*store_, "", TimePoint{}, at(1'000'000'000));
+  ASSERT_EQ(reopened.size(), 5U);
+  for (const auto& row : reopened) EXPECT_FALSE(row.item.indexed) << row.item.id;
   EXPECT_EQ(store_->index_contributions(2), 5);
   EXPECT_EQ(store_->index_contributions(), 0);
   for (int i = 0; i < 5; ++i) {
