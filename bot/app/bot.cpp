@@ -75,9 +75,11 @@ struct Runtime {
         sync(client, dispatcher, sleeper, matrix::Backoff(policy, matrix::default_random01()),
              matrix::SyncOptions{config.sync.timeout_ms, config.sync.timeline_limit},
              [this] {
-               retention.after_commit();  // wipes what a redaction or "forget me" erased
+               // Wipes what a redaction or "forget me" erased, and a direct chat's traces.
+               retention.after_commit(dispatcher.erased_direct_traces());
                outbox.wake();
                pins.notify();
+               members.notify();
                arm_round_timer();
              }),
         round_timer(io),
@@ -106,6 +108,7 @@ struct Runtime {
     sync.stop();
     outbox.stop();
     pins.stop();
+    members.stop();
     round_timer.cancel();
     retention.stop();
     sleeper.stop();
@@ -130,7 +133,8 @@ struct Runtime {
   matrix::Outbox outbox;
   matrix::SyncLoop sync;
   asio::system_timer round_timer;
-  matrix::Wakeup pins;  ///< wakes the 📌 collector after each commit
+  matrix::Wakeup pins;     ///< wakes the 📌 collector after each commit
+  matrix::Wakeup members;  ///< wakes the member-list fetcher after each commit
   bool stopping = false;
   int exit_code = 0;
   // systemd (Type=notify): READY=1 and STOPPING=1, and WATCHDOG=1 from a timer on this io_context
@@ -209,6 +213,42 @@ asio::awaitable<void> run_pins(Runtime& rt, asio::io_context& io) {
   }
 }
 
+// Fetches the member lists of joined rooms that have none yet (rooms joined before the bot kept
+// them, or just joined: lazy-loaded sync state names only those who spoke). After that, the
+// timeline's membership events keep them current.
+asio::awaitable<void> run_members(Runtime& rt, asio::io_context& io) {
+  matrix::Backoff backoff(rt.policy, matrix::default_random01());
+  while (!rt.stopping) {
+    co_await rt.members.wait(io);
+    auto rooms = rt.dispatcher.rooms_without_members();
+    while (!rooms.empty() && !rt.stopping) {
+      for (const auto& room_id : rooms) {
+        auto members = co_await rt.client.joined_members(room_id);
+        if (members) {
+          rt.dispatcher.set_members(room_id, *members);
+          backoff.reset();
+          continue;
+        }
+        if (members.error().unknown_token()) {
+          rt.fail(matrix::token_rejected(members.error()));
+          co_return;
+        }
+        auto delay = matrix::retry_delay(members.error(), backoff);
+        if (!delay) {
+          // Stored as empty, so it is not asked for again and again; membership events of the
+          // timeline fill it from now on.
+          spdlog::warn("members of {} cannot be fetched ({})", room_id, members.error().describe());
+          rt.dispatcher.set_members(room_id, {});
+          continue;
+        }
+        if (!co_await rt.sleeper.sleep(*delay)) co_return;
+        break;
+      }
+      rooms = rt.dispatcher.rooms_without_members();
+    }
+  }
+}
+
 asio::awaitable<void> run_main(Runtime& rt, asio::io_context& io) {
   if (auto fatal = co_await establish_identity(rt)) {
     rt.fail(*fatal);
@@ -220,6 +260,10 @@ asio::awaitable<void> run_main(Runtime& rt, asio::io_context& io) {
   asio::co_spawn(io, run_pins(rt, io), [](std::exception_ptr error) {
     if (error) std::rethrow_exception(error);
   });
+  asio::co_spawn(io, run_members(rt, io), [](std::exception_ptr error) {
+    if (error) std::rethrow_exception(error);
+  });
+  rt.members.notify();
   asio::co_spawn(io, run_outbox(rt, io), [&rt](std::exception_ptr error) {
     if (error) std::rethrow_exception(error);
     rt.stop();

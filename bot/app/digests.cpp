@@ -51,6 +51,12 @@ bool Digests::is_network(const std::string& room_id) const {
   return !settings_.network_room.empty() && room_id == settings_.network_room;
 }
 
+std::vector<std::string> Digests::network_rooms() const {
+  std::vector<std::string> rooms = settings_.rooms;
+  if (!rooms.empty() && !settings_.network_room.empty()) rooms.push_back(settings_.network_room);
+  return rooms;
+}
+
 std::string Digests::city_of(const store::RoomRecord& room) const {
   if (auto it = settings_.cities.find(room.room_id); it != settings_.cities.end()) {
     return it->second;
@@ -78,8 +84,10 @@ std::vector<core::DigestItem> Digests::load_items(const std::string& scope_room,
                                          std::string_view phase_key) {
     return phase_title(template_key, phase_key);
   };
-  store::digest_items(store_, scope_room, from, to, true, title, items);
-  store::digest_items(store_, scope_room, from - (to - from), from, false, title, items);
+  const std::vector<std::string> rooms =
+      scope_room.empty() ? network_rooms() : std::vector<std::string>{};
+  store::digest_items(store_, scope_room, from, to, true, title, items, rooms);
+  store::digest_items(store_, scope_room, from - (to - from), from, false, title, items, rooms);
   return items;
 }
 
@@ -109,7 +117,8 @@ Digests::Result Digests::build(const std::string& room, TimePoint from, TimePoin
   request.top = static_cast<std::size_t>(settings_.top);
   request.vocabulary = &settings_.vocabulary;
   request.name_all_groups = name_all_groups;
-  const auto lessons = store::lessons(store_, scope_room);
+  const auto lessons = store::lessons(
+      store_, scope_room, scope_room.empty() ? network_rooms() : std::vector<std::string>{});
   result.digest = core::build_digest(result.items, lessons, request);
   result.notices = core::render_digest(result.digest, result.items, settings_.max_event_bytes);
   for (const std::uint32_t id : result.digest.lessons) {
@@ -204,7 +213,15 @@ void Digests::on_lesson(const core::Command& command, const matrix::Event& event
   const std::string reply_to =
       message != nullptr && message->relates_to ? message->relates_to->in_reply_to : "";
   if (!reply_to.empty() && !args.group) {
-    if (!store_.contribution(reply_to)) {
+    // A lesson's source is a contribution of this room; the network room's may come from any of
+    // the network's rooms.
+    const auto source = store_.contribution(reply_to);
+    const auto rooms = network_rooms();
+    const bool allowed = source && (source->room_id == room.room_id ||
+                                    (is_network(room.room_id) &&
+                                     (rooms.empty() || std::find(rooms.begin(), rooms.end(),
+                                                                 source->room_id) != rooms.end())));
+    if (!allowed) {
       reply(text_notice(t.not_contribution));
       return;
     }
@@ -324,7 +341,8 @@ void Digests::on_lessons(const matrix::Event& event, const store::RoomRecord& ro
                          BatchContext context) {
   const auto& t = core::texts(settings_.language).lesson;
   const bool network = is_network(room.room_id);
-  const auto all = store::lessons(store_, network ? std::string() : room.room_id);
+  const auto all = network ? store::lessons(store_, std::string(), network_rooms())
+                           : store::lessons(store_, room.room_id);
   core::Notice notice;
   if (all.empty()) {
     notice = text_notice(t.list_none);

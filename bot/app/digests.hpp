@@ -75,6 +75,8 @@ class Digests {
 
  private:
   bool is_network(const std::string& room_id) const;
+  /// The rooms a network digest reads: the configured rooms and the network room.
+  std::vector<std::string> network_rooms() const;
   std::string city_of(const store::RoomRecord& room) const;
   std::string phase_title(std::string_view template_key, std::string_view phase_key) const;
   /// Queues the digest's notices and remembers its groups for the room; `key` makes txn ids.

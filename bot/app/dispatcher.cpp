@@ -89,6 +89,14 @@ void Dispatcher::apply_state(store::RoomRecord& room, const matrix::Event& event
                          {"events_default", content.events_default},
                          {"state_default", content.state_default}};
           room.power_levels_json = dump(levels);
+        } else if constexpr (std::is_same_v<T, matrix::Member>) {
+          const bool joined = content.membership == "join";
+          if (*event.state_key == settings_.own_user_id && !joined &&
+              content.membership != "invite") {
+            scope_->forget_members(room.room_id);  // left, kicked or banned
+          } else {
+            scope_->set_member(room.room_id, *event.state_key, joined);
+          }
         } else if constexpr (std::is_same_v<T, matrix::Encryption>) {
           room.encrypted = true;
           if (!room.encryption_notice_sent) {
@@ -115,12 +123,23 @@ void Dispatcher::handle_message(const matrix::Event& event, const matrix::RoomMe
     return;
   }
   if (!within_limit(event)) return;
+  if (room_->direct && !core::is_direct_chat_command(*command)) {
+    // A direct chat is no room of the network: no rounds, lessons or digests there, and nobody's
+    // power level in their own chat with the bot counts.
+    const auto& text = core::texts(settings_.language).direct_chat_only_own;
+    out_.notice(event.room_id, core::Notice{std::string(text), core::html_escape(text)}, &event,
+                event.event_id + "/reply");
+    return;
+  }
   // The word after an unknown '!' is the user's text, not a command name: not logged at info.
-  // An anonymous contribution's direct chat is not logged: it would name its author.
-  if (command->kind == core::CommandKind::unknown) {
+  // A direct chat's commands are logged without room or event: next to an anonymous post's
+  // time, they would name its author.
+  const bool unknown = command->kind == core::CommandKind::unknown;
+  if (room_->direct) {
+    spdlog::info("{} in a direct chat",
+                 unknown ? std::string("unknown command") : "command !" + command->name);
+  } else if (unknown) {
     spdlog::info("unknown command in {} ({})", event.room_id, event.event_id);
-  } else if (command->kind == core::CommandKind::anonymous) {
-    spdlog::info("command !{}", command->name);
   } else {
     spdlog::info("command !{} in {} ({})", command->name, event.room_id, event.event_id);
   }
@@ -128,6 +147,20 @@ void Dispatcher::handle_message(const matrix::Event& event, const matrix::RoomMe
   if (digests_.handle_command(*command, event, *room_, context())) return;
   out_.notice(event.room_id, core::answer(*command, settings_.language), &event,
               event.event_id + "/reply");
+}
+
+bool Dispatcher::accepts_invite(const matrix::Invite& invite) {
+  if (invite.inviter.empty()) return false;
+  if (settings_.invite_allowed && settings_.invite_allowed(invite.inviter)) return true;
+  if (!invite.is_direct) return false;
+  auto shared = [&](const std::string& room_id) {
+    auto record = store_.room(room_id);
+    return record && record->membership == "join" && store_.is_member(room_id, invite.inviter);
+  };
+  for (const auto& [room_id, city] : settings_.reflection.cities) {
+    if (shared(room_id)) return true;
+  }
+  return !settings_.digests.network_room.empty() && shared(settings_.digests.network_room);
 }
 
 bool Dispatcher::within_limit(const matrix::Event& event) {
@@ -171,12 +204,15 @@ void Dispatcher::begin(const matrix::SyncBatch& outline, bool initial) {
     if (room.membership == "join") continue;
     room.membership = "invite";
     room.direct = invite.is_direct;
-    if (settings_.invite_allowed && settings_.invite_allowed(invite.inviter)) {
-      spdlog::info("accepting the invite to {} from {}", invite.room_id, invite.inviter);
+    if (accepts_invite(invite)) {
+      spdlog::info("accepting the {}invite to {} from {}", invite.is_direct ? "direct-chat " : "",
+                   invite.room_id, invite.inviter);
       scope_->queue_membership(store::OutboxKind::join, invite.room_id, now_);
     } else {
-      spdlog::warn("declining the invite to {} from {}: not on the invite allowlist",
-                   invite.room_id, invite.inviter);
+      // The inviter is told nothing: a stranger learns nothing about the bot or its rooms.
+      spdlog::warn("declining the invite to {} from {}: not on the invite allowlist{}",
+                   invite.room_id, invite.inviter.empty() ? "an unknown inviter" : invite.inviter,
+                   invite.is_direct ? " and no member of a configured room" : "");
       scope_->queue_membership(store::OutboxKind::leave, invite.room_id, now_);
     }
   }
@@ -197,6 +233,14 @@ void Dispatcher::room_timeline(const std::string& room_id) {
 
 void Dispatcher::timeline_event(const matrix::Event& event) {
   if (room_ == nullptr || room_->room_id != event.room_id) room_timeline(event.room_id);
+  if (room_->direct && event.sender == settings_.own_user_id) {
+    // Our own events in a direct chat are never acted on and leave no seen row: paired with the
+    // room's echo of an anonymous post, its time would point to the direct chat.
+    apply_state(*room_, event);
+    if (is_own_join(event, settings_.own_user_id)) acting_ = !initial_;
+    return;
+  }
+  if (room_->direct) direct_seen_now_ = true;
   if (!scope_->mark_seen(event.event_id, event.room_id, now_)) {
     ++stats_.duplicates;
     return;
@@ -213,11 +257,18 @@ void Dispatcher::timeline_event(const matrix::Event& event) {
   } else if (const auto* reaction = std::get_if<matrix::Reaction>(&event.content)) {
     reflection_.handle_reaction(event, *reaction, context());
   } else if (const auto* redaction = std::get_if<matrix::Redaction>(&event.content)) {
-    reflection_.handle_redaction(*redaction, context());
+    reflection_.handle_redaction(event, *redaction, *room_, context());
   }
 }
 
 void Dispatcher::malformed(const matrix::MalformedEvent& bad) {
+  if (bad.type == "m.room.power_levels" && bad.state_key == "") {
+    // A power-levels event we cannot read must not leave the old levels in force: only the
+    // room's creators keep their power until a readable one arrives.
+    room_record(bad.room_id).power_levels_json.clear();
+    spdlog::warn("power levels of {} unreadable: only the room's creators count as moderators",
+                 bad.room_id);
+  }
   if (!bad.event_id.empty() && !scope_->mark_seen(bad.event_id, bad.room_id, now_)) return;
   spdlog::warn("quarantined malformed event {} in {}: {}", bad.event_id, bad.room_id, bad.reason);
   scope_->quarantine(bad.room_id, bad.event_id, bad.raw_json, bad.reason, now_);
@@ -226,6 +277,10 @@ void Dispatcher::malformed(const matrix::MalformedEvent& bad) {
 
 void Dispatcher::commit(const std::string& next_batch) {
   for (const auto& [id, room] : rooms_) scope_->put_room(room);
+  // A direct chat's seen rows serve only the next batch's de-duplication.
+  erased_direct_traces_ = direct_seen_ && scope_->forget_direct_seen(now_) > 0;
+  direct_seen_ = direct_seen_now_;
+  direct_seen_now_ = false;
   scope_->set_sync_token(next_batch, now_);  // now_ is also `reflexbot status`'s last sync
   scope_->commit();
   stats_.queued = out_.queued();
@@ -238,7 +293,14 @@ void Dispatcher::commit(const std::string& next_batch) {
   }
 }
 
+void Dispatcher::set_members(const std::string& room_id, const std::vector<std::string>& user_ids) {
+  store::BatchScope scope(store_);
+  scope.replace_members(room_id, user_ids, now_ms_());
+  scope.commit();
+}
+
 void Dispatcher::abort() {
+  direct_seen_now_ = false;
   out_.finish();
   scope_.reset();  // rolls back
   room_ = nullptr;

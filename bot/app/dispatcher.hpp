@@ -70,6 +70,12 @@ class Dispatcher final : public matrix::SyncSink {
   std::optional<core::TimePoint> next_wakeup();
   /// The digests (for export and tests).
   Digests& digests() { return digests_; }
+  /// Joined rooms whose member list is still to be fetched.
+  std::vector<std::string> rooms_without_members() { return store_.rooms_without_members(16); }
+  /// Stores a room's fetched member list, in a transaction of its own.
+  void set_members(const std::string& room_id, const std::vector<std::string>& user_ids);
+  /// Whether the last commit erased traces of a direct chat (the WAL should be truncated soon).
+  bool erased_direct_traces() const { return erased_direct_traces_; }
 
  private:
   store::RoomRecord& room_record(const std::string& room_id);
@@ -77,6 +83,9 @@ class Dispatcher final : public matrix::SyncSink {
   void handle_message(const matrix::Event& event, const matrix::RoomMessage& message);
   /// Whether the sender's command may be answered; tells the sender once when it may not.
   bool within_limit(const matrix::Event& event);
+  /// Whether an invite is accepted: from the allowlist, or a direct chat opened by a joined
+  /// member of a configured room or the network room.
+  bool accepts_invite(const matrix::Invite& invite);
   BatchContext context();
 
   store::Store& store_;
@@ -92,6 +101,9 @@ class Dispatcher final : public matrix::SyncSink {
   store::RoomRecord* room_ = nullptr;               ///< the room whose timeline is streaming
   bool acting_ = false;  ///< whether events of the current timeline are acted on
   bool initial_ = false;
+  bool direct_seen_ = true;  ///< seen rows of direct chats may exist from an earlier batch
+  bool direct_seen_now_ = false;
+  bool erased_direct_traces_ = false;
   std::int64_t now_ = 0;
   BatchStats stats_;
 };

@@ -19,13 +19,26 @@ void Outgoing::start(store::BatchScope& scope, std::int64_t now_ms) {
   queued_ = 0;
 }
 
+namespace {
+
+json notice_content(const core::Notice& notice) {
+  return {{"msgtype", "m.notice"},
+          {"body", notice.text},
+          {"format", "org.matrix.custom.html"},
+          {"formatted_body", notice.html},
+          {"m.mentions", json::object()}};
+}
+
+}  // namespace
+
+std::string Outgoing::anonymous_post(const std::string& room_id, const core::Notice& notice) {
+  ++queued_;
+  return scope_->queue_anonymous_post(room_id, dump(notice_content(notice)), now_ms_);
+}
+
 std::string Outgoing::notice(const std::string& room_id, const core::Notice& notice,
                              const matrix::Event* reply_to, const std::string& key) {
-  json content = {{"msgtype", "m.notice"},
-                  {"body", notice.text},
-                  {"format", "org.matrix.custom.html"},
-                  {"formatted_body", notice.html},
-                  {"m.mentions", json::object()}};
+  json content = notice_content(notice);
   if (reply_to != nullptr) {
     json relation = {{"m.in_reply_to", {{"event_id", reply_to->event_id}}}};
     const auto* message = std::get_if<matrix::RoomMessage>(&reply_to->content);

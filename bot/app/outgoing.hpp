@@ -22,6 +22,9 @@ class Outgoing {
   /// Returns its transaction id.
   std::string notice(const std::string& room_id, const core::Notice& notice,
                      const matrix::Event* reply_to, const std::string& key);
+  /// An anonymous post (an m.notice that answers nothing): its transaction id is random and its
+  /// outbox row confidential (store::BatchScope::queue_anonymous_post). Returns the id.
+  std::string anonymous_post(const std::string& room_id, const core::Notice& notice);
   /// An m.reaction (annotation) on `event_id`.
   void reaction(const std::string& room_id, const std::string& event_id, const std::string& emoji,
                 const std::string& key);

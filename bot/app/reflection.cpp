@@ -111,6 +111,12 @@ bool Reflection::is_moderator(const store::RoomRecord& room, const std::string& 
   return core::is_moderator(authority_of(room), user_id, settings_.moderator_level);
 }
 
+bool Reflection::is_direct_chat_with(const store::RoomRecord& room, const std::string& user_id) {
+  return room.direct && store_.is_member(room.room_id, user_id) &&
+         store_.is_member(room.room_id, settings_.own_user_id) &&
+         store_.member_count(room.room_id) == 2;
+}
+
 std::string Reflection::city_of(const store::RoomRecord& room) const {
   if (auto it = settings_.cities.find(room.room_id); it != settings_.cities.end())
     return it->second;
@@ -168,7 +174,7 @@ bool Reflection::handle_command(const core::Command& command, const matrix::Even
     return true;
   }
   if (command.kind == CommandKind::my_contributions) {
-    if (!room.direct) {
+    if (!is_direct_chat_with(room, event.sender)) {
       answer(core::render_mine_only_direct(language));
     } else {
       answer(
@@ -356,11 +362,42 @@ void Reflection::collect_pinned(const matrix::Event& event, const store::RoomRec
   add(contribution, context);
 }
 
+std::variant<store::RoomRecord, core::Notice> Reflection::anonymous_target(
+    const std::string& name, const std::string& sender) {
+  const auto language = settings_.language;
+  // Only configured rooms the bot is in and the sender is a joined member of: nobody posts into
+  // a room they cannot read, and no other room is ever named to them.
+  std::vector<store::RoomRecord> matches;
+  std::vector<std::string> names;
+  const std::string wanted = core::fold_tag(name);
+  for (const auto& [room_id, city] : settings_.cities) {
+    auto record = store_.room(room_id);
+    if (!record || record->membership != "join" || record->direct) continue;
+    if (!store_.is_member(room_id, sender)) continue;
+    const bool by_city = core::fold_tag(city) == wanted;
+    const bool by_name = !record->name.empty() && core::fold_tag(record->name) == wanted;
+    names.push_back(city);
+    if (room_id == name || by_city || by_name) matches.push_back(*record);
+  }
+  if (matches.size() == 1) return matches.front();
+  if (matches.empty()) {
+    std::sort(names.begin(), names.end());
+    names.erase(std::unique(names.begin(), names.end()), names.end());
+    return core::render_anonymous_unknown_room(name, names, language);
+  }
+  std::vector<std::string> candidates;
+  for (const auto& match : matches) {
+    candidates.push_back(match.name.empty() ? city_of(match)
+                                            : "„" + match.name + "“ (" + city_of(match) + ")");
+  }
+  return core::render_anonymous_ambiguous(name, candidates, language);
+}
+
 void Reflection::post_anonymously(const core::Command& command, const matrix::Event& event,
                                   const store::RoomRecord& room, BatchContext context) {
   const auto language = settings_.language;
   const std::string key = event.event_id + "/reply";
-  if (!room.direct) {
+  if (!is_direct_chat_with(room, event.sender)) {
     context.out.notice(room.room_id, core::render_anonymous_only_direct(language), &event, key);
     return;
   }
@@ -369,47 +406,36 @@ void Reflection::post_anonymously(const core::Command& command, const matrix::Ev
     context.out.notice(room.room_id, core::render_anonymous_usage(language), &event, key);
     return;
   }
-  // The room is named by its city (any case) or its id; direct chats are no targets.
-  const store::RoomRecord* target = nullptr;
-  std::vector<std::string> names;
-  const auto rooms = store_.joined_rooms();
-  for (const auto& candidate : rooms) {
-    if (candidate.direct) continue;
-    const std::string city = city_of(candidate);
-    names.push_back(city);
-    if (candidate.room_id == args->room || core::fold_tag(city) == core::fold_tag(args->room)) {
-      target = &candidate;
-    }
-  }
-  if (target == nullptr) {
-    context.out.notice(room.room_id,
-                       core::render_anonymous_unknown_room(args->room, names, language), &event,
-                       key);
+  auto target = anonymous_target(args->room, event.sender);
+  if (const auto* refusal = std::get_if<core::Notice>(&target)) {
+    context.out.notice(room.room_id, *refusal, &event, key);
     return;
   }
-  // Nothing that leads back to the sender is stored: the contribution is keyed by the posted
-  // notice's transaction id and has no author.
+  const auto& target_room = std::get<store::RoomRecord>(target);
+  // Nothing that leads back to the sender is stored: the post's transaction id is random (the
+  // contribution is keyed by it), its times are coarse, it has no author, and the direct chat's
+  // traces go with the next batch (Dispatcher::commit, Store::outbox_sent).
   const std::string text = fitting_post_text(args->text, language);
-  const std::string txn_id =
-      context.out.notice(target->room_id, core::render_anonymous_contribution(text, language),
-                         nullptr, event.event_id + "/anon");
+  const std::string txn_id = context.out.anonymous_post(
+      target_room.room_id, core::render_anonymous_contribution(text, language));
+  const auto coarse = std::chrono::floor<std::chrono::hours>(context.now);
   core::Contribution contribution;
   contribution.event_id = "anon:" + txn_id;
-  contribution.room_id = target->room_id;
-  contribution.city = city_of(*target);
+  contribution.room_id = target_room.room_id;
+  contribution.city = city_of(target_room);
   contribution.body = text;  // what the room reads
   contribution.tags = core::parse_tags(text, settings_.vocabulary);
-  contribution.written_at = context.now;
-  contribution.collected_at = context.now;
+  contribution.written_at = coarse;
+  contribution.collected_at = coarse;
   contribution.via = core::CollectedVia::anonymous;
-  auto open = store_.open_round(target->room_id);
+  auto open = store_.open_round(target_room.room_id);
   const core::Template* tmpl = open ? find_template(open->template_key) : nullptr;
   if (open && tmpl != nullptr && open->phase_index < tmpl->phases.size()) {
     contribution.round = open->id;
     contribution.phase_key = tmpl->phases[open->phase_index].key;
   }
   context.scope.add_contribution(contribution);
-  context.out.notice(room.room_id, core::render_anonymous_posted(city_of(*target), language),
+  context.out.notice(room.room_id, core::render_anonymous_posted(city_of(target_room), language),
                      &event, key);
 }
 
@@ -418,8 +444,10 @@ void Reflection::handle_reaction(const matrix::Event& event, const matrix::React
   if (reaction.relates_to.rel_type != "m.annotation") return;
   const std::string& key = reaction.relates_to.key;
   const std::string& target = reaction.relates_to.event_id;
-  // 👍 with or without a skin tone or variation selector.
+  // 👍 with or without a skin tone or variation selector; only for a contribution of this room.
   if (key.starts_with("\xF0\x9F\x91\x8D")) {
+    const auto contribution = store_.contribution(target);
+    if (!contribution || contribution->room_id != event.room_id) return;
     context.scope.add_vote(event.event_id, target, settings_.pseudonym(event.sender));
   } else if (key.starts_with("\xF0\x9F\x93\x8C") && !store_.contribution(target)) {
     // 📌: the message is fetched after the commit (it may be older than anything synced).
@@ -427,14 +455,31 @@ void Reflection::handle_reaction(const matrix::Event& event, const matrix::React
   }
 }
 
-void Reflection::handle_redaction(const matrix::Redaction& redaction, BatchContext context) {
-  const bool contribution = context.scope.remove_contribution(redaction.redacts);
-  if (!contribution) context.scope.remove_vote(redaction.redacts);
-  // A redacted anonymous notice takes its contribution along; quarantined copies go too.
-  const std::int64_t other = store::erase_redacted(store_, redaction.redacts);
-  if (contribution || other > 0) {
-    spdlog::info("redaction of {}: deleted {} stored rows", redaction.redacts,
-                 other + (contribution ? 1 : 0));
+void Reflection::handle_redaction(const matrix::Event& event, const matrix::Redaction& redaction,
+                                  const store::RoomRecord& room, BatchContext context) {
+  // The homeserver checks a redaction against its target only when it serves the target again;
+  // the redaction event itself reaches us unchecked (another room's event id, a same-server
+  // sender who is not the author). So: the same room, and the author, the voter or a moderator.
+  const bool moderator = is_moderator(room, event.sender);
+  bool removed = false;
+  if (auto contribution = store_.contribution(redaction.redacts)) {
+    if (contribution->room_id == event.room_id &&
+        (moderator || contribution->author == settings_.pseudonym(event.sender))) {
+      removed = context.scope.remove_contribution(redaction.redacts);
+    }
+  } else if (auto vote = store_.vote(redaction.redacts)) {
+    if (vote->room_id == event.room_id &&
+        (moderator || vote->voter == settings_.pseudonym(event.sender))) {
+      removed = context.scope.remove_vote(redaction.redacts);
+    }
+  }
+  // A redacted anonymous notice takes its contribution along (a moderator's redaction: the bot's
+  // notices can be removed by nobody else); quarantined copies of the event go too.
+  const std::int64_t other =
+      store::erase_redacted(store_, redaction.redacts, event.room_id, moderator);
+  if (removed || other > 0) {
+    spdlog::info("redaction in {}: deleted {} stored rows", event.room_id,
+                 other + (removed ? 1 : 0));
   }
 }
 

@@ -6,6 +6,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <variant>
 #include <vector>
 
 #include "app/outgoing.hpp"
@@ -55,18 +56,27 @@ class Reflection {
   /// Collects a message fetched after a 📌, with its original time and author; ends the request.
   void collect_pinned(const matrix::Event& event, const store::RoomRecord& room,
                       BatchContext context);
-  /// A redacted contribution is deleted; a redacted 👍 no longer counts.
-  void handle_redaction(const matrix::Redaction& redaction, BatchContext context);
+  /// A redacted contribution is deleted, a redacted 👍 no longer counts: if the redaction comes
+  /// from the same room and from the author (the voter) or a moderator.
+  void handle_redaction(const matrix::Event& event, const matrix::Redaction& redaction,
+                        const store::RoomRecord& room, BatchContext context);
   /// Runs the timers of every open round that is due.
   void tick(BatchContext context);
   /// When tick() has work next, over all open rounds.
   std::optional<core::TimePoint> next_wakeup();
   /// Whether the user may run moderator commands in the room (power level from synced state).
   bool is_moderator(const store::RoomRecord& room, const std::string& user_id) const;
+  /// Whether the room is a direct chat between the bot and `user_id` alone: invited as one, and
+  /// its joined members are the two of them.
+  bool is_direct_chat_with(const store::RoomRecord& room, const std::string& user_id);
 
  private:
   const core::Template* find_template(const std::string& key) const;
   std::string city_of(const store::RoomRecord& room) const;
+  /// A configured room the sender may post to anonymously, named by `name` (city, room name or
+  /// room id); else the answer that says why not.
+  std::variant<store::RoomRecord, core::Notice> anonymous_target(const std::string& name,
+                                                                 const std::string& sender);
   /// !anonym in a direct chat: posts the text in the named room without its author.
   void post_anonymously(const core::Command& command, const matrix::Event& event,
                         const store::RoomRecord& room, BatchContext context);

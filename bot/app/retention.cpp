@@ -54,8 +54,11 @@ store::PurgeCounts Retention::purge() {
   return purged;
 }
 
-void Retention::after_commit() {
+void Retention::after_commit(bool direct_traces) {
   try {
+    if (direct_traces && !store::checkpoint_truncate(store_)) {
+      spdlog::debug("erasure: a reader kept the WAL from being truncated after a direct chat");
+    }
     scrub();
   } catch (const store::StoreError& error) {
     spdlog::error(

@@ -21,8 +21,10 @@ class Retention {
   /// Purges now, then once a day until stop().
   void start();
   /// After every committed sync batch: wipes from the files what the batch erased (redactions,
-  /// "forget me", edits), and finishes a wipe that a reader held up before.
-  void after_commit();
+  /// "forget me", edits), and finishes a wipe that a reader held up before. `direct_traces`: the
+  /// batch deleted a direct chat's traces, whose old pages the WAL still holds: it is truncated
+  /// (no VACUUM: secure_delete has zeroed them in the database file).
+  void after_commit(bool direct_traces = false);
   void stop();
 
   /// Deletes what is expired, in a transaction of its own, then wipes it from the files.

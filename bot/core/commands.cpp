@@ -331,8 +331,38 @@ bool is_confirmation(const Command& command) {
   return word == "bestaetigen" || word == "confirm";
 }
 
+bool is_direct_chat_command(const Command& command) {
+  switch (command.kind) {
+    case CommandKind::anonymous:
+    case CommandKind::my_contributions:
+    case CommandKind::forget_me:
+    case CommandKind::help:
+    case CommandKind::ping:
+    case CommandKind::unknown:
+      return true;
+    default:
+      return false;
+  }
+}
+
 std::optional<AnonymousArgs> parse_anonymous(const Command& command) {
-  std::string_view rest = command.rest;
+  std::string_view rest = trim(command.rest);
+  // A room name with spaces is quoted: "Bad Homburg", „Bad Homburg“ or “Bad Homburg”.
+  static constexpr std::pair<std::string_view, std::string_view> kQuotes[] = {
+      {"\"", "\""},
+      {"\xE2\x80\x9E", "\xE2\x80\x9C"},
+      {"\xE2\x80\x9C", "\xE2\x80\x9D"},
+      {"\xC2\xBB", "\xC2\xAB"},
+      {"\xC2\xAB", "\xC2\xBB"}};
+  for (const auto& [open, close] : kQuotes) {
+    if (!rest.starts_with(open)) continue;
+    const std::size_t end = rest.find(close, open.size());
+    if (end == std::string_view::npos) return std::nullopt;
+    AnonymousArgs anonymous{std::string(trim(rest.substr(open.size(), end - open.size()))),
+                            std::string(trim(rest.substr(end + close.size())))};
+    if (anonymous.room.empty() || anonymous.text.empty()) return std::nullopt;
+    return anonymous;
+  }
   std::size_t end = 0;
   while (end < rest.size() && !is_space(rest[end])) ++end;
   AnonymousArgs anonymous{std::string(rest.substr(0, end)), std::string(trim(rest.substr(end)))};

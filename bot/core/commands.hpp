@@ -54,6 +54,10 @@ std::optional<Command> parse_command(std::string_view body);
 /// lesson lifecycle: lesson, action, learned).
 bool is_moderator_command(const Command& command);
 
+/// Whether the command is one of a direct chat's own (!anonym, !meine, !vergessen, !hilfe,
+/// !ping): everything else belongs to rooms, and a direct chat answers it with a hint.
+bool is_direct_chat_command(const Command& command);
+
 /// The arguments of !runde.
 struct StartArgs {
   std::string template_key;              ///< lower-cased
@@ -74,7 +78,7 @@ bool is_confirmation(const Command& command);
 
 /// The arguments of !anonym.
 struct AnonymousArgs {
-  std::string room;  ///< the first argument as typed: an alias, a room ID or a link
+  std::string room;  ///< the first argument as typed, or the quoted words ("Bad Homburg", „…“)
   std::string text;  ///< everything after it, inner spacing and line breaks kept
 };
 

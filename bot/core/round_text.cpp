@@ -210,10 +210,19 @@ Notice render_anonymous_usage(Language language) { return fill(texts(language).a
 
 Notice render_anonymous_unknown_room(std::string_view given, std::span<const std::string> rooms,
                                      Language language) {
-  std::string list;
-  for (const auto& room : rooms) list += (list.empty() ? "" : ", ") + room;
-  return fill(texts(language).anonymous_unknown_room,
-              {plain("room", std::string(truncate_utf8(given, 60))), plain("rooms", list)});
+  if (rooms.empty()) return fill(texts(language).anonymous_no_rooms);
+  return fill(
+      texts(language).anonymous_unknown_room,
+      {plain("room", std::string(truncate_utf8(given, 60))),
+       plain("rooms", join_list({rooms.begin(), rooms.end()}, texts(language).round.list_and))});
+}
+
+Notice render_anonymous_ambiguous(std::string_view given, std::span<const std::string> rooms,
+                                  Language language) {
+  return fill(
+      texts(language).anonymous_ambiguous,
+      {plain("room", std::string(truncate_utf8(given, 60))),
+       plain("rooms", join_list({rooms.begin(), rooms.end()}, texts(language).round.list_and))});
 }
 
 Notice render_anonymous_contribution(std::string_view text, Language language) {

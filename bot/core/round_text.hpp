@@ -43,9 +43,13 @@ Notice render_templates(std::span<const Template> templates, Language language);
 Notice render_anonymous_only_direct(Language language);
 /// How to use !anonym.
 Notice render_anonymous_usage(Language language);
-/// The named room is not one of the bot's rooms; `rooms` are the names that work.
+/// The named room is not one the sender can post to; `rooms` are the names that work (empty:
+/// the sender is a member of none).
 Notice render_anonymous_unknown_room(std::string_view given, std::span<const std::string> rooms,
                                      Language language);
+/// The name fits several rooms; `rooms` are their names.
+Notice render_anonymous_ambiguous(std::string_view given, std::span<const std::string> rooms,
+                                  Language language);
 /// The anonymous contribution as posted in the room (no author).
 Notice render_anonymous_contribution(std::string_view text, Language language);
 /// Confirms to the sender, in the direct chat, where it was posted.

@@ -145,7 +145,18 @@ constexpr Texts kGerman{
     .anonymous_usage =
         "So senden Sie einen anonymen Beitrag: !anonym <Raum> <Text>, zum Beispiel "
         "!anonym Köln Die Abstimmung mit dem Land kam zu spät.",
-    .anonymous_unknown_room = "Den Raum „{room}“ finde ich nicht. Möglich sind: {rooms}.",
+    .anonymous_unknown_room =
+        "Den Raum „{room}“ finde ich nicht unter den Räumen, in denen Sie Mitglied sind. "
+        "Möglich sind: {rooms}.",
+    .anonymous_no_rooms =
+        "Sie sind in keinem Raum des Netzwerks Mitglied, in den ich anonyme Beiträge stellen "
+        "kann. Anonym schreiben können Sie nur in Räume, denen Sie selbst angehören.",
+    .anonymous_ambiguous =
+        "„{room}“ passt auf mehrere Räume: {rooms}. Bitte schreiben Sie den Namen des Raums in "
+        "Anführungszeichen, zum Beispiel: !anonym „Name des Raums“ <Text>",
+    .direct_chat_only_own =
+        "Dieser Befehl gehört in einen Raum des Netzwerks, nicht in den Direktchat. Hier können "
+        "Sie: !anonym <Raum> <Text>, !meine, !vergessen und !hilfe.",
     .anonymous_label = "Anonymer Beitrag:",
     .anonymous_posted =
         "Danke. Ihr Beitrag steht jetzt ohne Ihren Namen im Raum {room}. "
@@ -366,7 +377,18 @@ constexpr Texts kEnglish{
     .anonymous_usage =
         "To send an anonymous contribution: !anon <room> <text>, for example "
         "!anon Köln The coordination with the state came too late.",
-    .anonymous_unknown_room = "I can't find the room \"{room}\". Possible rooms: {rooms}.",
+    .anonymous_unknown_room =
+        "I can't find the room \"{room}\" among the rooms you are a member of. Possible rooms: "
+        "{rooms}.",
+    .anonymous_no_rooms =
+        "You are not a member of any network room I can post anonymous contributions to. You "
+        "can only write anonymously to rooms you belong to.",
+    .anonymous_ambiguous =
+        "\"{room}\" matches several rooms: {rooms}. Please write the room's name in quotes, for "
+        "example: !anon \"Name of the room\" <text>",
+    .direct_chat_only_own =
+        "This command belongs in a network room, not in a direct chat. Here you can use: "
+        "!anon <room> <text>, !mine, !forgetme and !help.",
     .anonymous_label = "Anonymous contribution:",
     .anonymous_posted =
         "Thank you. Your contribution is now in the room {room}, without your "

@@ -169,7 +169,10 @@ struct Texts {
   std::string_view templates_none;
   std::string_view anonymous_only_direct;
   std::string_view anonymous_usage;
-  std::string_view anonymous_unknown_room;  ///< {room}, {rooms}
+  std::string_view anonymous_unknown_room;  ///< {room}, {rooms}: the sender's rooms
+  std::string_view anonymous_no_rooms;      ///< the sender is in no configured room
+  std::string_view anonymous_ambiguous;     ///< {room}, {rooms}
+  std::string_view direct_chat_only_own;    ///< a room command in a direct chat
   std::string_view anonymous_label;         ///< precedes the text in the room
   std::string_view anonymous_posted;        ///< {room}
   std::string_view mine_only_direct;

@@ -47,7 +47,10 @@ net::asio::awaitable<std::optional<Fatal>> Outbox::flush() {
         if (result) {
           store_.outbox_sent(item.id, *result, now_ms_());
           backoff_.reset();
-          spdlog::debug("outbox {} delivered to {} {}", item.id, item.room_id, *result);
+          // An anonymous post or a direct chat's row: no id, room or time pairs in the log.
+          if (!item.confidential) {
+            spdlog::debug("outbox {} delivered to {} {}", item.id, item.room_id, *result);
+          }
           break;
         }
         const MatrixError& error = result.error();
@@ -55,18 +58,23 @@ net::asio::awaitable<std::optional<Fatal>> Outbox::flush() {
         auto delay = retry_delay(error, backoff_);
         if (!delay) {
           // Permanent (e.g. M_FORBIDDEN after a kick): give the row up so later ones go out.
-          spdlog::error("outbox {} to {} failed permanently: {}", item.id, item.room_id,
-                        error.describe());
+          if (item.confidential) {
+            spdlog::error("a confidential outbox row failed permanently: {}", error.describe());
+          } else {
+            spdlog::error("outbox {} to {} failed permanently: {}", item.id, item.room_id,
+                          error.describe());
+          }
           store_.outbox_failed(item.id, error.describe(), true);
           break;
         }
         if (error.rate_limited()) {
           spdlog::warn("rate limited ({}) sending to {}, retrying in {} ms",
-                       error.errcode.empty() ? "HTTP 429" : error.errcode, item.room_id,
-                       delay->count());
+                       error.errcode.empty() ? "HTTP 429" : error.errcode,
+                       item.confidential ? "a confidential room" : item.room_id, delay->count());
         } else {
-          spdlog::warn("sending to {} failed ({}), retrying in {} ms", item.room_id,
-                       error.describe(), delay->count());
+          spdlog::warn("sending to {} failed ({}), retrying in {} ms",
+                       item.confidential ? "a confidential room" : item.room_id, error.describe(),
+                       delay->count());
         }
         store_.outbox_failed(item.id, error.describe(), false);
         if (!co_await sleeper_.sleep(*delay)) co_return std::nullopt;

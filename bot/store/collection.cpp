@@ -337,4 +337,13 @@ std::int64_t Store::votes(const std::string& event_id) {
   return s.column_int(0);
 }
 
+std::optional<Store::Vote> Store::vote(const std::string& reaction_event_id) {
+  Statement s(connection_,
+              "SELECT c.room_id, v.voter FROM votes v JOIN contributions c ON c.event_id = "
+              "v.event_id WHERE v.reaction_event_id = ?");
+  s.bind(1, reaction_event_id);
+  if (!s.step()) return std::nullopt;
+  return Vote{s.column_text(0), s.column_text(1)};
+}
+
 }  // namespace reflexbot::store

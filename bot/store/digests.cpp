@@ -100,17 +100,41 @@ std::optional<RoundSpan> read_span(Statement& s) {
   return span;
 }
 
-// A period's rows, [from, to) in one room or (room empty) all, oldest first.
-std::string period_clause(const std::string& room) {
-  return std::string(room.empty() ? "WHERE c.written_at >= ?1 AND c.written_at < ?2 "
+// The network's rooms (room empty): no direct chat, and only the listed rooms (?4, a JSON array)
+// if there is a list.
+std::string network_clause(bool listed) {
+  return std::string("c.room_id NOT IN (SELECT room_id FROM rooms WHERE direct = 1) ") +
+         (listed ? "AND c.room_id IN (SELECT value FROM json_each(?4)) " : "");
+}
+
+std::string rooms_json(const std::vector<std::string>& rooms) {
+  std::string json = "[";
+  for (const auto& room : rooms) {
+    if (json.size() > 1) json += ',';
+    json += '"';
+    for (const char c : room) {
+      if (c == '"' || c == '\\') json += '\\';
+      if (static_cast<unsigned char>(c) >= 0x20) json += c;
+    }
+    json += '"';
+  }
+  return json + "]";
+}
+
+// A period's rows, [from, to) in one room or (room empty) the network, oldest first.
+std::string period_clause(const std::string& room, bool listed = false) {
+  return std::string(room.empty() ? "WHERE c.written_at >= ?1 AND c.written_at < ?2 AND " +
+                                        network_clause(listed)
                                   : "WHERE c.room_id = ?3 AND c.written_at >= ?1 AND "
                                     "c.written_at < ?2 ") +
          "ORDER BY c.written_at, c.event_id";
 }
 
-void bind_period(Statement& s, const std::string& room, TimePoint from, TimePoint to) {
+void bind_period(Statement& s, const std::string& room, TimePoint from, TimePoint to,
+                 const std::vector<std::string>& network_rooms = {}) {
   s.bind(1, to_ms(from)).bind(2, to_ms(to));
   if (!room.empty()) s.bind(3, std::string_view(room));
+  if (room.empty() && !network_rooms.empty()) s.bind(4, rooms_json(network_rooms));
 }
 
 }  // namespace
@@ -125,13 +149,14 @@ std::vector<DigestRow> digest_rows(Store& store, const std::string& room, TimePo
 }
 
 void digest_items(Store& store, const std::string& room, TimePoint from, TimePoint to, bool current,
-                  const PhaseTitle& phase_title, std::vector<core::DigestItem>& out) {
+                  const PhaseTitle& phase_title, std::vector<core::DigestItem>& out,
+                  const std::vector<std::string>& network_rooms) {
   Statement s(store.connection(),
               "SELECT c.event_id, c.city, c.author, c.body, c.written_at, "
               "COALESCE(r.template_key, ''), c.phase_key, c.tags, c.votes, c.terms "
               "FROM contributions c LEFT JOIN rounds r ON r.id = c.round_id " +
-                  period_clause(room));
-  bind_period(s, room, from, to);
+                  period_clause(room, !network_rooms.empty()));
+  bind_period(s, room, from, to, network_rooms);
   // Phase titles by (template, phase): a handful of distinct pairs, the last one asked most.
   std::vector<std::tuple<std::string, std::string, std::string>> titles;
   std::size_t last_title = 0;
@@ -197,11 +222,18 @@ std::optional<RoundSpan> round_span(Store& store, std::int64_t round_id) {
   return read_span(s);
 }
 
-std::vector<core::Lesson> lessons(Store& store, const std::string& room) {
+std::vector<core::Lesson> lessons(Store& store, const std::string& room,
+                                  const std::vector<std::string>& network_rooms) {
   Statement s(store.connection(),
               std::string(kLessonColumns) +
-                  (room.empty() ? "ORDER BY id" : "WHERE room_id = ? ORDER BY id"));
+                  (!room.empty() ? "WHERE room_id = ? ORDER BY id"
+                   : network_rooms.empty()
+                       ? "WHERE room_id NOT IN (SELECT room_id FROM rooms WHERE direct = 1) "
+                         "ORDER BY id"
+                       : "WHERE room_id NOT IN (SELECT room_id FROM rooms WHERE direct = 1) AND "
+                         "room_id IN (SELECT value FROM json_each(?)) ORDER BY id"));
   if (!room.empty()) s.bind(1, std::string_view(room));
+  if (room.empty() && !network_rooms.empty()) s.bind(1, rooms_json(network_rooms));
   std::vector<core::Lesson> out;
   while (s.step()) out.push_back(read_lesson(s));
   for (auto& lesson : out) add_sources(store, lesson);

@@ -41,8 +41,11 @@ using PhaseTitle =
 /// columns it needs, the stored term keys, no copy of the rest. Items of the previous period
 /// (`current` false) only count towards growth and carry just id, time, tags, votes and term keys
 /// (their text only if they have no keys).
+/// With `room` empty (the network) direct chats never count, and if `network_rooms` is not
+/// empty only those rooms do (the configured ones).
 void digest_items(Store& store, const std::string& room, core::TimePoint from, core::TimePoint to,
-                  bool current, const PhaseTitle& phase_title, std::vector<core::DigestItem>& out);
+                  bool current, const PhaseTitle& phase_title, std::vector<core::DigestItem>& out,
+                  const std::vector<std::string>& network_rooms = {});
 
 /// The contributions of a round, oldest first.
 std::vector<DigestRow> round_rows(Store& store, std::int64_t round_id);
@@ -59,7 +62,9 @@ std::optional<RoundSpan> round_span(Store& store, std::int64_t round_id);
 
 /// Lessons of a room, or of all rooms (room empty), by id; with the cities and count of their
 /// remaining sources.
-std::vector<core::Lesson> lessons(Store& store, const std::string& room);
+/// With `room` empty, as for digest_items(): no direct chat's, only `network_rooms` if given.
+std::vector<core::Lesson> lessons(Store& store, const std::string& room,
+                                  const std::vector<std::string>& network_rooms = {});
 std::optional<core::Lesson> lesson(Store& store, std::int64_t id);
 
 /// A new lesson identified from `sources` (contributions; ids that are gone are skipped).

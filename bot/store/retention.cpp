@@ -75,18 +75,22 @@ PurgeCounts purge_expired(Store& store, const RetentionPolicy& policy, core::Tim
   return counts;
 }
 
-std::int64_t erase_redacted(Store& store, const std::string& event_id) {
+std::int64_t erase_redacted(Store& store, const std::string& event_id, const std::string& room_id,
+                            bool bot_posts) {
   Connection& c = store.connection();
-  // An anonymous contribution is keyed by its notice's transaction id; the redaction names the
-  // notice's event id, which the outbox recorded at delivery.
-  Statement anonymous(c,
-                      "DELETE FROM contributions WHERE via = 'anonymous' AND event_id = "
-                      "(SELECT 'anon:' || txn_id FROM outbox WHERE remote_event_id = ?1 "
-                      "AND kind = 'send' LIMIT 1)");
-  anonymous.bind(1, event_id).run();
-  std::int64_t deleted = c.changes();
-  Statement quarantined(c, "DELETE FROM quarantine WHERE event_id = ?");
-  quarantined.bind(1, event_id).run();
+  std::int64_t deleted = 0;
+  if (bot_posts) {
+    // An anonymous contribution is keyed by its notice's transaction id; the redaction names the
+    // notice's event id, which the outbox recorded at delivery.
+    Statement anonymous(c,
+                        "DELETE FROM contributions WHERE via = 'anonymous' AND room_id = ?2 AND "
+                        "event_id = (SELECT 'anon:' || txn_id FROM outbox WHERE "
+                        "remote_event_id = ?1 AND room_id = ?2 AND kind = 'send' LIMIT 1)");
+    anonymous.bind(1, event_id).bind(2, room_id).run();
+    deleted = c.changes();
+  }
+  Statement quarantined(c, "DELETE FROM quarantine WHERE event_id = ? AND room_id = ?");
+  quarantined.bind(1, event_id).bind(2, room_id).run();
   return deleted + c.changes();
 }
 

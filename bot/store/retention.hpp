@@ -50,11 +50,13 @@ struct PurgeCounts {
 /// store for a scrub if anything went. Pending outbox rows are never touched.
 PurgeCounts purge_expired(Store& store, const RetentionPolicy& policy, core::TimePoint now);
 
-/// After the redaction of `event_id`, inside the batch's transaction: deletes the anonymous
-/// contribution that a redacted bot notice carried and quarantined copies of the event (the
-/// contribution and votes themselves go by BatchScope::remove_contribution/remove_vote). Returns
-/// the rows deleted.
-std::int64_t erase_redacted(Store& store, const std::string& event_id);
+/// After the redaction of `event_id` in `room_id`, inside the batch's transaction: deletes
+/// quarantined copies of the event and, if `bot_posts` (the redaction's sender may remove the
+/// bot's notices there), the anonymous contribution that a redacted bot notice of that room
+/// carried (the contribution and votes themselves go by BatchScope::remove_contribution /
+/// remove_vote). Returns the rows deleted.
+std::int64_t erase_redacted(Store& store, const std::string& event_id, const std::string& room_id,
+                            bool bot_posts);
 
 /// For "forget me", inside the batch's transaction: deletes quarantined events that mention
 /// `user_id` (raw JSON) and removes `pseudonym` as the starter of rounds (contributions and votes

@@ -126,6 +126,8 @@ std::string_view Statement::column_view(int index) const {
           static_cast<std::size_t>(sqlite3_column_bytes(stmt_, index))};
 }
 
+int Statement::column_count() const { return sqlite3_column_count(stmt_); }
+
 std::string Statement::column_text(int index) const {
   const auto* text = sqlite3_column_text(stmt_, index);
   if (text == nullptr) return {};

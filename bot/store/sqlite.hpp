@@ -54,6 +54,8 @@ class Statement {
   void reset();
 
   std::string column_text(int index) const;
+  /// How many columns a row of the statement has.
+  int column_count() const;
   /// A text column without a copy, valid until the next step, reset or column call.
   std::string_view column_view(int index) const;
   std::optional<std::string> column_optional_text(int index) const;

@@ -225,7 +225,36 @@ CREATE TABLE analysis_state (
     R"sql(
 CREATE INDEX contributions_unindexed ON contributions (id) WHERE terms IS NULL;
 )sql",
+    // 10: who is a joined member of which room (for "!anonym" targets and direct-chat invites),
+    // the rooms whose full member list was fetched, and confidential outbox rows. Traces that
+    // linked an anonymous post to its direct chat go: the seen rows and delivered outbox rows of
+    // direct chats, and exact times of anonymous contributions and their outbox rows.
+    R"sql(
+CREATE TABLE room_members (
+  room_id TEXT NOT NULL,
+  user_id TEXT NOT NULL,
+  PRIMARY KEY (room_id, user_id)
+) WITHOUT ROWID;
+CREATE TABLE member_lists (
+  room_id TEXT PRIMARY KEY,
+  fetched_at INTEGER NOT NULL
+) WITHOUT ROWID;
+ALTER TABLE outbox ADD COLUMN confidential INTEGER NOT NULL DEFAULT 0;
+UPDATE outbox SET confidential = 1,
+  created_at = created_at - created_at % 3600000,
+  sent_at = CASE WHEN sent_at IS NULL THEN NULL ELSE sent_at - sent_at % 3600000 END
+  WHERE kind = 'send' AND 'anon:' || txn_id IN (SELECT event_id FROM contributions
+                                                 WHERE via = 'anonymous');
+UPDATE contributions SET written_at = written_at - written_at % 3600000,
+  collected_at = collected_at - collected_at % 3600000 WHERE via = 'anonymous';
+DELETE FROM seen_events WHERE room_id IN (SELECT room_id FROM rooms WHERE direct = 1);
+DELETE FROM outbox WHERE state <> 'pending' AND room_id IN (SELECT room_id FROM rooms
+                                                             WHERE direct = 1);
+)sql",
 };
+
+// Times of anonymous posts are kept to the hour: exact ones could be matched with a direct chat.
+constexpr std::int64_t kCoarseMs = 3600000;
 
 std::string_view kind_name(OutboxKind kind) {
   switch (kind) {
@@ -268,6 +297,18 @@ std::string txn_id_for(std::string_view key) {
   return id;
 }
 
+// 128 bits from the system's CSPRNG (getrandom behind std::random_device in libstdc++): an
+// anonymous post's id must not be predictable from anything stored or from other ids.
+std::string secret_txn_id() {
+  std::random_device device;
+  std::string id = "ra";
+  for (int i = 0; i < 2; ++i) {
+    const std::uint64_t bits = (static_cast<std::uint64_t>(device()) << 32) | device();
+    append_hex(id, bits);
+  }
+  return id;
+}
+
 // Membership changes are de-duplicated by the pending check instead; their id is only a key.
 std::string random_txn_id() {
   static std::mt19937_64 rng{std::random_device{}()};
@@ -286,10 +327,9 @@ struct Store::Statements {
             c,
             "INSERT OR IGNORE INTO seen_events (event_id, room_id, received_at) VALUES (?, ?, ?)"),
         is_seen(c, "SELECT 1 FROM seen_events WHERE event_id = ?"),
-        insert_outbox(
-            c,
-            "INSERT OR IGNORE INTO outbox (kind, room_id, event_type, txn_id, content, created_at) "
-            "VALUES (?, ?, ?, ?, ?, ?)"),
+        insert_outbox(c,
+                      "INSERT OR IGNORE INTO outbox (kind, room_id, event_type, txn_id, content, "
+                      "created_at, confidential) VALUES (?, ?, ?, ?, ?, ?, ?)"),
         pending_membership(c,
                            "SELECT 1 FROM outbox WHERE room_id = ? AND kind IN ('join', 'leave') "
                            "AND state = 'pending'"),
@@ -314,17 +354,28 @@ struct Store::Statements {
         get_synced_at(c, "SELECT committed_at FROM sync_progress WHERE id = 1"),
         pending_outbox(
             c,
-            "SELECT id, kind, room_id, event_type, txn_id, content, attempts FROM outbox "
+            "SELECT id, kind, room_id, event_type, txn_id, content, attempts, "
+            "confidential OR room_id IN (SELECT room_id FROM rooms WHERE direct = 1) FROM outbox "
             "WHERE state = 'pending' ORDER BY kind = 'leave', id LIMIT ?"),
         // Once delivered or given up, a row's content (which may quote contributions) is no
-        // longer needed: the homeserver has the event, and the txn id still de-duplicates.
+        // longer needed: the homeserver has the event, and the txn id still de-duplicates. A
+        // direct chat's row goes whole (it would say when the person talked to the bot), an
+        // anonymous post's row keeps an hour-coarse time.
+        drop_direct_row(c,
+                        "DELETE FROM outbox WHERE id = ? AND room_id IN "
+                        "(SELECT room_id FROM rooms WHERE direct = 1)"),
         outbox_sent(c,
-                    "UPDATE outbox SET state = 'sent', sent_at = ?, remote_event_id = ?, "
-                    "attempts = attempts + 1, content = '' WHERE id = ?"),
+                    "UPDATE outbox SET state = 'sent', "
+                    "sent_at = CASE WHEN confidential THEN ?1 - ?1 % 3600000 ELSE ?1 END, "
+                    "remote_event_id = ?2, attempts = attempts + 1, content = '' WHERE id = ?3"),
         outbox_failed(c,
                       "UPDATE outbox SET state = CASE WHEN ?1 THEN 'failed' ELSE state END, "
                       "content = CASE WHEN ?1 THEN '' ELSE content END, "
-                      "last_error = ?2, attempts = attempts + 1 WHERE id = ?3") {}
+                      "last_error = ?2, attempts = attempts + 1 WHERE id = ?3"),
+        add_member(c, "INSERT OR IGNORE INTO room_members (room_id, user_id) VALUES (?, ?)"),
+        remove_member(c, "DELETE FROM room_members WHERE room_id = ? AND user_id = ?"),
+        is_member(c, "SELECT 1 FROM room_members WHERE room_id = ? AND user_id = ?"),
+        member_count(c, "SELECT COUNT(*) FROM room_members WHERE room_id = ?") {}
 
   Statement insert_seen;
   Statement is_seen;
@@ -338,8 +389,13 @@ struct Store::Statements {
   Statement set_synced_at;
   Statement get_synced_at;
   Statement pending_outbox;
+  Statement drop_direct_row;
   Statement outbox_sent;
   Statement outbox_failed;
+  Statement add_member;
+  Statement remove_member;
+  Statement is_member;
+  Statement member_count;
 };
 
 Store::Store(const std::string& path) : connection_(path) {
@@ -504,21 +560,54 @@ std::vector<OutboxItem> Store::pending_outbox(std::size_t limit) {
   while (s.step()) {
     items.push_back(OutboxItem{s.column_int(0), kind_from(s.column_text(1)), s.column_text(2),
                                s.column_text(3), s.column_text(4), s.column_text(5),
-                               s.column_int(6)});
+                               s.column_int(6), s.column_int(7) != 0});
   }
   s.reset();
   return items;
 }
 
 void Store::outbox_sent(std::int64_t id, const std::string& remote_event_id, std::int64_t now_ms) {
+  statements_->drop_direct_row.bind(1, id).run();
+  if (connection_.changes() > 0) return;
   statements_->outbox_sent.bind(1, now_ms).bind(2, remote_event_id).bind(3, id).run();
 }
 
 void Store::outbox_failed(std::int64_t id, const std::string& error, bool permanent) {
+  if (permanent) {
+    statements_->drop_direct_row.bind(1, id).run();
+    if (connection_.changes() > 0) return;
+  }
   statements_->outbox_failed.bind(1, std::int64_t{permanent ? 1 : 0})
       .bind(2, error)
       .bind(3, id)
       .run();
+}
+
+bool Store::is_member(const std::string& room_id, const std::string& user_id) {
+  Statement& s = statements_->is_member;
+  s.bind(1, room_id).bind(2, user_id);
+  const bool member = s.step();
+  s.reset();
+  return member;
+}
+
+std::int64_t Store::member_count(const std::string& room_id) {
+  Statement& s = statements_->member_count;
+  s.bind(1, room_id);
+  s.step();
+  const std::int64_t count = s.column_int(0);
+  s.reset();
+  return count;
+}
+
+std::vector<std::string> Store::rooms_without_members(std::size_t limit) {
+  Statement s(connection_,
+              "SELECT room_id FROM rooms WHERE membership = 'join' AND room_id NOT IN "
+              "(SELECT room_id FROM member_lists) ORDER BY room_id LIMIT ?");
+  s.bind(1, static_cast<std::int64_t>(limit));
+  std::vector<std::string> rooms;
+  while (s.step()) rooms.push_back(s.column_text(0));
+  return rooms;
 }
 
 StoreCounts Store::counts() {
@@ -555,6 +644,21 @@ std::string BatchScope::queue_send(const std::string& room_id, const std::string
       .bind(4, txn_id)
       .bind(5, content_json)
       .bind(6, now_ms)
+      .bind(7, std::int64_t{0})
+      .run();
+  return txn_id;
+}
+
+std::string BatchScope::queue_anonymous_post(const std::string& room_id,
+                                             const std::string& content_json, std::int64_t now_ms) {
+  std::string txn_id = secret_txn_id();
+  store_.statements_->insert_outbox.bind(1, kind_name(OutboxKind::send))
+      .bind(2, room_id)
+      .bind(3, std::string_view{"m.room.message"})
+      .bind(4, txn_id)
+      .bind(5, content_json)
+      .bind(6, now_ms - now_ms % kCoarseMs)
+      .bind(7, std::int64_t{1})
       .run();
   return txn_id;
 }
@@ -572,6 +676,7 @@ void BatchScope::queue_membership(OutboxKind kind, const std::string& room_id,
       .bind(4, random_txn_id())
       .bind(5, std::string_view{})
       .bind(6, now_ms)
+      .bind(7, std::int64_t{0})
       .run();
 }
 
@@ -586,6 +691,35 @@ void BatchScope::put_room(const RoomRecord& room) {
       .bind(8, std::int64_t{room.encryption_notice_sent ? 1 : 0})
       .bind(9, std::int64_t{room.direct ? 1 : 0})
       .run();
+}
+
+void BatchScope::set_member(const std::string& room_id, const std::string& user_id, bool joined) {
+  Statement& s = joined ? store_.statements_->add_member : store_.statements_->remove_member;
+  s.bind(1, room_id).bind(2, user_id).run();
+}
+
+void BatchScope::replace_members(const std::string& room_id,
+                                 const std::vector<std::string>& user_ids, std::int64_t now_ms) {
+  forget_members(room_id);
+  for (const auto& user_id : user_ids) set_member(room_id, user_id, true);
+  Statement fetched(store_.connection_,
+                    "INSERT OR REPLACE INTO member_lists (room_id, fetched_at) VALUES (?, ?)");
+  fetched.bind(1, room_id).bind(2, now_ms).run();
+}
+
+void BatchScope::forget_members(const std::string& room_id) {
+  Statement members(store_.connection_, "DELETE FROM room_members WHERE room_id = ?");
+  members.bind(1, room_id).run();
+  Statement list(store_.connection_, "DELETE FROM member_lists WHERE room_id = ?");
+  list.bind(1, room_id).run();
+}
+
+std::int64_t BatchScope::forget_direct_seen(std::int64_t before_ms) {
+  Statement s(store_.connection_,
+              "DELETE FROM seen_events WHERE received_at < ? AND room_id IN "
+              "(SELECT room_id FROM rooms WHERE direct = 1)");
+  s.bind(1, before_ms).run();
+  return store_.connection_.changes();
 }
 
 void BatchScope::quarantine(const std::string& room_id, const std::string& event_id,

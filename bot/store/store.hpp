@@ -18,7 +18,7 @@
 namespace reflexbot::store {
 
 /// The schema version a migrated database has.
-inline constexpr int kSchemaVersion = 9;
+inline constexpr int kSchemaVersion = 10;
 
 /// A contribution's index terms (core::TextAnalyzer::keys()) as stored in `contributions.terms`:
 /// 8 bytes per key, little-endian.
@@ -39,6 +39,10 @@ struct OutboxItem {
   std::string txn_id;      ///< fixed before the first try
   std::string content;     ///< event content as JSON (send), reason (leave)
   std::int64_t attempts = 0;
+  /// An anonymous post or a row for a direct chat: delivered without naming its room or ids in
+  /// the log. A direct chat's row is deleted once delivered or given up; an anonymous post's row
+  /// keeps only hour-coarse times (its event id lets a redaction find the contribution).
+  bool confidential = false;
 };
 
 /// What the bot knows about a room from synced state.
@@ -79,10 +83,25 @@ class BatchScope {
   std::string queue_send(const std::string& room_id, const std::string& event_type,
                          const std::string& content_json, const std::string& key,
                          std::int64_t now_ms);
+  /// Queues an anonymous post: a random transaction id (from the system's CSPRNG, derived from
+  /// nothing the sender wrote), hour-coarse times, and a row the log never names. Returns the id.
+  std::string queue_anonymous_post(const std::string& room_id, const std::string& content_json,
+                                   std::int64_t now_ms);
   /// Queues a join or leave unless one for the room is already pending.
   void queue_membership(OutboxKind kind, const std::string& room_id, std::int64_t now_ms);
   /// Inserts or replaces the room's record.
   void put_room(const RoomRecord& room);
+  /// Applies an m.room.member event: `user_id` is a joined member of the room or no longer one.
+  void set_member(const std::string& room_id, const std::string& user_id, bool joined);
+  /// Replaces the room's member list with one fetched from the homeserver.
+  void replace_members(const std::string& room_id, const std::vector<std::string>& user_ids,
+                       std::int64_t now_ms);
+  /// Forgets the members of a room the bot left.
+  void forget_members(const std::string& room_id);
+  /// Deletes the seen rows of direct chats received before `before_ms`: they are needed only to
+  /// de-duplicate the next batch, and kept longer they would say when a person wrote to the bot.
+  /// Returns the rows deleted.
+  std::int64_t forget_direct_seen(std::int64_t before_ms);
   /// Stores an event that could not be parsed.
   void quarantine(const std::string& room_id, const std::string& event_id, const std::string& raw,
                   const std::string& reason, std::int64_t now_ms);
@@ -136,6 +155,13 @@ class Store {
   /// Rooms the bot is joined to, by room id.
   std::vector<RoomRecord> joined_rooms();
   bool is_seen(const std::string& event_id);
+  /// Whether `user_id` is a joined member of the room, as far as synced state and fetched member
+  /// lists tell.
+  bool is_member(const std::string& room_id, const std::string& user_id);
+  /// How many joined members the room has, as far as the store knows.
+  std::int64_t member_count(const std::string& room_id);
+  /// Joined rooms whose member list has not been fetched yet.
+  std::vector<std::string> rooms_without_members(std::size_t limit);
   /// Pending outbox rows, oldest first, leaves (declined invites) after everything else: a flood
   /// of invites must not hold back replies. Order within a room is kept, as a room has at most
   /// one pending membership change and nothing is queued for a room the bot is leaving.
@@ -160,6 +186,13 @@ class Store {
   std::int64_t count_by_author(const std::string& author);
   /// Votes for a contribution.
   std::int64_t votes(const std::string& event_id);
+  /// A vote as the reaction that made it: the voted contribution's room and the voter.
+  struct Vote {
+    std::string room_id;
+    std::string voter;
+  };
+  /// The vote `reaction_event_id` made, if it counts.
+  std::optional<Vote> vote(const std::string& reaction_event_id);
   StoreCounts counts();
   Connection& connection() { return connection_; }
 

@@ -19,11 +19,15 @@ def bot_notices(client, room_id, bot):
 def test_anonymous_contribution_arrives_without_its_author(hs, make_bot, user):
     moderator = user("mod")
     anna = user("anna")
-    # The whole test server is allowlisted, so a participant may open a direct chat.
-    bot = make_bot(allowlist=[hs.server_name], templates_dir=TEMPLATES)
-    room = join_bot(moderator, bot, name="Köln")
-    moderator.invite(room, anna.user_id)
+    room = moderator.create_room(name="Krisenstab Köln", invite=[anna.user_id])
     anna.join(room)
+    # The documented setup: only the moderators are allowlisted; a participant may still open a
+    # direct chat, because she is a member of a configured room.
+    bot = make_bot(allowlist=[moderator.user_id], templates_dir=TEMPLATES,
+                   rooms=[{"room_id": room, "city": "Köln"}])
+    moderator.invite(room, bot.user_id)
+    wait_for(lambda: ensure_alive(bot) or moderator.membership(room, bot.user_id) == "join", WAIT,
+             "the bot to join the configured room")
     moderator.send_text(room, "!runde aar Stromausfall 30")
     wait_for(lambda: any("geplant" in n["content"]["body"] for n in bot_notices(moderator, room, bot)),
              WAIT, "the round's first prompt")
@@ -85,3 +89,53 @@ def test_anonymous_contribution_arrives_without_its_author(hs, make_bot, user):
     assert secret not in listing, "the anonymous contribution must not be attributed to anna"
     ping_and_wait(moderator, room, bot)
     ensure_alive(bot)
+
+    # Whoever holds the database or the log finds no trace of the direct chat's messages.
+    posted_id = posted[0]["event_id"]
+    log = bot.log_path.read_text(errors="replace")
+    direct_lines = [line for line in log.splitlines() if direct in line]
+    assert all("invite" in line for line in direct_lines), direct_lines
+    assert posted_id not in log, "the log names the anonymous post's event"
+    for table, column in (("seen_events", "room_id"), ("outbox", "room_id"),
+                          ("quarantine", "room_id")):
+        rows = db_rows(bot, f"SELECT COUNT(*) FROM {table} WHERE {column} = ?", (direct,))
+        assert rows[0][0] <= 1, (table, rows)  # at most the latest batch's, for its replay
+
+
+def test_strangers_cannot_open_a_direct_chat_or_post_into_rooms_they_are_not_in(hs, make_bot,
+                                                                                 user):
+    moderator, anna, eve = user("mod"), user("anna"), user("eve")
+    koeln = moderator.create_room(name="Krisenstab Köln", invite=[anna.user_id])
+    leipzig = moderator.create_room(name="Krisenstab Leipzig")
+    anna.join(koeln)
+    bot = make_bot(allowlist=[moderator.user_id], templates_dir=TEMPLATES,
+                   rooms=[{"room_id": koeln, "city": "Köln"},
+                          {"room_id": leipzig, "city": "Leipzig"}])
+    for room in (koeln, leipzig):
+        moderator.invite(room, bot.user_id)
+        wait_for(lambda: ensure_alive(bot) or moderator.membership(room, bot.user_id) == "join",
+                 WAIT, "the bot to join a configured room")
+
+    # eve shares no room with the bot: her direct chat is declined, and she is told nothing.
+    strange = eve.create_room(invite=[bot.user_id], preset="trusted_private_chat",
+                              extra={"is_direct": True})
+    wait_for(lambda: ensure_alive(bot) or eve.membership(strange, bot.user_id) == "leave", WAIT,
+             "the bot to decline the stranger's direct chat")
+    assert not [e for e in eve.messages(strange) if e.get("sender") == bot.user_id
+                and e.get("type") == "m.room.message"]
+
+    # anna may open one, but may post only into Köln, where she is a member.
+    direct = anna.create_room(invite=[bot.user_id], preset="trusted_private_chat",
+                              extra={"is_direct": True})
+    wait_for(lambda: ensure_alive(bot) or anna.membership(direct, bot.user_id) == "join", WAIT,
+             "the bot to join anna's direct chat")
+    anna.send_text(direct, "!anonym Leipzig Das sollte dort nicht stehen")
+    wait_for(lambda: any("Möglich sind: Köln" in n["content"]["body"]
+                         for n in bot_notices(anna, direct, bot)),
+             WAIT, "the refusal naming only anna's rooms")
+    assert not [n for n in bot_notices(moderator, leipzig, bot)
+                if "nicht stehen" in n["content"]["body"]]
+    anna.send_text(direct, "!runde aar Test")
+    wait_for(lambda: any("nicht in den Direktchat" in n["content"]["body"]
+                         for n in bot_notices(anna, direct, bot)),
+             WAIT, "the refusal of a room command in the direct chat")

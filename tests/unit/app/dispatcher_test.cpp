@@ -4,14 +4,19 @@
 #include "app/dispatcher.hpp"
 
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 
 #include "store/digests.hpp"
 
 #include <gtest/gtest.h>
+#include <spdlog/sinks/ostream_sink.h>
+#include <spdlog/spdlog.h>
 #include <nlohmann/json.hpp>
 
 #include "matrix/parse.hpp"
 #include "matrix/sync_loop.hpp"
+#include "store/retention.hpp"
 
 namespace reflexbot::app {
 namespace {
@@ -651,6 +656,327 @@ TEST_F(DispatcherTest, AFreshInstallDoesNotPostLastWeeksDigest) {
   EXPECT_TRUE(notices_in(kNetwork).empty());
   EXPECT_EQ(dispatcher_->next_wakeup(),
             core::TimePoint(std::chrono::milliseconds(kMonday0900 + 7 * 24 * kHour)));
+}
+
+// --- Direct chats, anonymous posts and the rooms they may reach (issue 12) ---
+
+const std::string kDirect = "!direkt-anna:example.org";
+const std::string kAnna = "@anna:example.org";
+const std::string kUnconfigured = "!fremd:example.org";
+
+json direct_invite(const std::string& inviter) {
+  return json{{"invite_state",
+               {{"events",
+                 {{{"type", "m.room.member"},
+                   {"sender", inviter},
+                   {"state_key", kBot},
+                   {"content", {{"membership", "invite"}, {"is_direct", true}}}}}}}}};
+}
+
+class DirectChatTest : public DispatcherTest {
+ protected:
+  // Joined rooms with their members, as the synced state and the fetched member lists give them.
+  void seed_members(const std::string& room_id, const std::vector<std::string>& members,
+                    bool direct = false, const std::string& name = "") {
+    store::BatchScope seed(*store_);
+    store::RoomRecord room;
+    room.room_id = room_id;
+    room.membership = "join";
+    room.direct = direct;
+    room.name = name;
+    room.power_levels_json = R"({"users": {"@mod:example.org": 100}, "users_default": 0})";
+    seed.put_room(room);
+    seed.replace_members(room_id, members, now_ms_);
+    seed.set_sync_token("s0");
+    seed.commit();
+  }
+
+  void seed_network() {
+    seed_members(kRoom, {kBot, kAnna, "@mod:example.org"});
+    seed_members(kLeipzig, {kBot, "@bert:example.org"});
+    seed_members(kDirect, {kBot, kAnna}, true);
+  }
+
+  // Every row of every table, as text, with the table's name first.
+  std::vector<std::string> all_rows() {
+    std::vector<std::string> tables;
+    store::Statement list(store_->connection(),
+                          "SELECT name FROM sqlite_master WHERE type = 'table'");
+    while (list.step()) tables.push_back(list.column_text(0));
+    std::vector<std::string> rows;
+    for (const auto& table : tables) {
+      store::Statement select(store_->connection(), "SELECT * FROM \"" + table + "\"");
+      while (select.step()) {
+        std::string row = table;
+        for (int i = 0; i < select.column_count(); ++i) row += "|" + select.column_text(i);
+        rows.push_back(row);
+      }
+    }
+    return rows;
+  }
+
+  // Every number in the store that could be a time (ms since the epoch), by table.
+  std::vector<std::pair<std::string, std::int64_t>> all_times() {
+    std::vector<std::pair<std::string, std::int64_t>> times;
+    for (const auto& row : all_rows()) {
+      const std::string table = row.substr(0, row.find('|'));
+      std::size_t at = row.find('|');
+      while (at != std::string::npos) {
+        const std::size_t next = row.find('|', at + 1);
+        const std::string cell =
+            row.substr(at + 1, next == std::string::npos ? std::string::npos : next - at - 1);
+        if (cell.size() == 13 && cell.find_first_not_of("0123456789") == std::string::npos) {
+          times.emplace_back(table, std::stoll(cell));
+        }
+        at = next;
+      }
+    }
+    return times;
+  }
+
+  std::string file_bytes(const std::filesystem::path& path) {
+    std::ifstream in(path, std::ios::binary);
+    return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+  }
+};
+
+TEST_F(DirectChatTest, AnAnonymousPostLeavesNothingThatLinksItToTheDirectChat) {
+  seed_network();
+  std::ostringstream log;
+  auto previous = spdlog::default_logger();
+  auto capture = std::make_shared<spdlog::logger>(
+      "capture", std::make_shared<spdlog::sinks::ostream_sink_mt>(log));
+  capture->set_level(spdlog::level::debug);
+  spdlog::set_default_logger(capture);
+
+  const std::int64_t posted_at = 1700000123456;
+  now_ms_ = posted_at;
+  sync(body("s1", {{kDirect, joined({message("$dm-anon", kAnna,
+                                             "!anonym Köln Die Lage war unklar #problem")})}}));
+  // The outbox delivers: the post in Köln, the confirmation in the direct chat.
+  std::string txn_id;
+  for (const auto& item : store_->pending_outbox(10)) {
+    if (item.room_id == kRoom) txn_id = item.txn_id;
+    store_->outbox_sent(item.id, item.room_id == kRoom ? "$posted" : "$confirm", now_ms_ + 40);
+  }
+  ASSERT_FALSE(txn_id.empty());
+  // The next batches hold the echoes of both, then nothing.
+  now_ms_ += 2000;
+  sync(body("s2", {{kRoom, joined({message("$posted", kBot, "Anonymer Beitrag: …", "m.notice")})},
+                   {kDirect, joined({message("$confirm", kBot, "Danke.", "m.notice")})}}));
+  EXPECT_TRUE(dispatcher_->erased_direct_traces());
+  now_ms_ += 30000;
+  sync(body("s3", json::object()));
+  ASSERT_TRUE(store::checkpoint_truncate(*store_));  // what the bot does after such a commit
+  spdlog::set_default_logger(previous);
+
+  const auto rows = all_rows();
+  std::string contribution;
+  for (const auto& row : rows) {
+    if (row.starts_with("contributions|") && row.find("anonymous") != std::string::npos) {
+      contribution = row;
+    }
+  }
+  ASSERT_FALSE(contribution.empty()) << "the anonymous contribution is stored";
+  // No row but the room's own record and its member list names the direct chat; no row holds
+  // the direct chat's event ids.
+  for (const auto& row : rows) {
+    if (row.find(kDirect) != std::string::npos) {
+      EXPECT_TRUE(row.starts_with("rooms|") || row.starts_with("room_members|") ||
+                  row.starts_with("member_lists|"))
+          << row;
+    }
+    EXPECT_EQ(row.find("$dm-anon"), std::string::npos) << row;
+    EXPECT_EQ(row.find("$confirm"), std::string::npos) << row;
+  }
+  // The post's id is random, not made from the direct chat's event.
+  EXPECT_NE(contribution.find("anon:" + txn_id), std::string::npos);
+  // No time in the store is the time the direct chat's message was handled or delivered, and
+  // the post's own times are coarse: nothing can be matched with the direct chat by time.
+  for (const auto& [table, time] : all_times()) {
+    EXPECT_FALSE(time >= posted_at && time <= posted_at + 1000) << table << " " << time;
+    if (table == "contributions" || table == "outbox") {
+      EXPECT_EQ(time % 3600000, 0) << table << " " << time;
+    }
+  }
+  // Nor do the files, with freed pages and the WAL.
+  for (const char* suffix : {"", "-wal"}) {
+    const std::string bytes = file_bytes(dir_ / (std::string("bot.db") + suffix));
+    EXPECT_EQ(bytes.find("$dm-anon"), std::string::npos) << suffix;
+    EXPECT_EQ(bytes.find("$confirm"), std::string::npos) << suffix;
+  }
+  // The log pairs nothing: neither the direct chat nor anna nor the posted event is named.
+  const std::string text = log.str();
+  for (const std::string& secret :
+       {kDirect, kAnna, std::string("$dm-anon"), std::string("$posted"), txn_id}) {
+    EXPECT_EQ(text.find(secret), std::string::npos) << secret << " in\n" << text;
+  }
+}
+
+TEST_F(DirectChatTest, AnonymousPostsGoOnlyToConfiguredRoomsTheSenderIsIn) {
+  seed_network();
+  // A room that is not configured, named like a city.
+  seed_members(kUnconfigured, {kBot, kAnna}, false, "KÖLN");
+  sync(body("s1", {{kDirect,
+                    joined({message("$a1", kAnna, "!anonym KÖLN Text eins"),
+                            message("$a2", kAnna, "!anonym Leipzig Text zwei"),
+                            message("$a3", kAnna, "!anonym Hamburg Text drei"),
+                            message("$a4", kAnna, "!anonym " + kUnconfigured + " Text vier")})}}));
+  const auto in_room = notices_in(kRoom);
+  ASSERT_EQ(in_room.size(), 1u);  // KÖLN: the configured Köln, not the room named so
+  EXPECT_NE(in_room[0].find("Text eins"), std::string::npos);
+  EXPECT_TRUE(notices_in(kLeipzig).empty()) << "anna is no member of Leipzig";
+  EXPECT_TRUE(notices_in(kUnconfigured).empty());
+  const auto answers = notices_in(kDirect);
+  ASSERT_EQ(answers.size(), 4u);
+  // Refusals list only configured rooms anna is a member of.
+  for (std::size_t i = 1; i < 4; ++i) {
+    EXPECT_NE(answers[i].find("Möglich sind: Köln."), std::string::npos) << answers[i];
+    EXPECT_EQ(answers[i].find("Leipzig."), std::string::npos) << answers[i];
+    EXPECT_EQ(answers[i].find(kUnconfigured), std::string::npos) << answers[i];
+  }
+}
+
+TEST_F(DirectChatTest, AmbiguousNamesAreRefusedAndQuotedNamesWork) {
+  reflection_.cities[kLeipzig] = "Köln";  // two rooms of one city
+  restart();
+  seed_members(kRoom, {kBot, kAnna}, false, "Krisenstab Köln");
+  seed_members(kLeipzig, {kBot, kAnna}, false, "Stab für außergewöhnliche Ereignisse");
+  seed_members(kDirect, {kBot, kAnna}, true);
+  sync(body("s1", {{kDirect, joined({message("$a1", kAnna, "!anonym Köln Text eins"),
+                                     message("$a2", kAnna,
+                                             "!anonym „Stab für außergewöhnliche Ereignisse“ "
+                                             "Text zwei")})}}));
+  EXPECT_TRUE(notices_in(kRoom).empty());
+  ASSERT_EQ(notices_in(kLeipzig).size(), 1u);
+  EXPECT_NE(notices_in(kLeipzig)[0].find("Text zwei"), std::string::npos);
+  const auto answers = notices_in(kDirect);
+  ASSERT_EQ(answers.size(), 2u);
+  EXPECT_NE(answers[0].find("passt auf mehrere Räume"), std::string::npos) << answers[0];
+}
+
+TEST_F(DirectChatTest, ARoomWithMoreThanTwoMembersIsNoDirectChat) {
+  seed_members(kRoom, {kBot, kAnna});
+  seed_members(kDirect, {kBot, kAnna, "@eve:example.org"}, true);  // invited as direct
+  sync(body("s1", {{kDirect, joined({message("$a1", kAnna, "!anonym Köln Text"),
+                                     message("$m1", kAnna, "!meine")})}}));
+  EXPECT_TRUE(notices_in(kRoom).empty());
+  const auto answers = notices_in(kDirect);
+  ASSERT_EQ(answers.size(), 2u);
+  EXPECT_NE(answers[0].find("nur in einer Direktnachricht"), std::string::npos) << answers[0];
+  EXPECT_NE(answers[1].find("nur in einer Direktnachricht"), std::string::npos) << answers[1];
+}
+
+TEST_F(DirectChatTest, MembersOfConfiguredRoomsMayOpenADirectChatStrangersMayNot) {
+  seed_network();
+  json batch = {{"next_batch", "s1"},
+                {"rooms",
+                 {{"invite",
+                   {{"!dm-anna:example.org", direct_invite(kAnna)},
+                    {"!dm-eve:evil.org", direct_invite("@eve:evil.org")},
+                    {"!group-anna:example.org", [] {
+                       json invite = direct_invite(kAnna);
+                       invite["invite_state"]["events"][0]["content"].erase("is_direct");
+                       return invite;
+                     }()}}}}}};
+  sync(batch);
+  std::map<std::string, store::OutboxKind> by_room;
+  for (const auto& row : store_->pending_outbox(10)) by_room[row.room_id] = row.kind;
+  EXPECT_EQ(by_room.at("!dm-anna:example.org"), store::OutboxKind::join);
+  EXPECT_EQ(by_room.at("!dm-eve:evil.org"), store::OutboxKind::leave);
+  EXPECT_EQ(by_room.at("!group-anna:example.org"), store::OutboxKind::leave);
+  EXPECT_EQ(sent_contents().size(), 0u) << "a declined inviter is told nothing";
+}
+
+TEST_F(DirectChatTest, DirectChatsHaveNoRoundsLessonsOrDigests) {
+  seed_network();
+  // In her own direct chat anna is its creator with power 100.
+  {
+    store::BatchScope scope(*store_);
+    auto room = *store_->room(kDirect);
+    room.power_levels_json = R"({"users": {"@anna:example.org": 100}})";
+    scope.put_room(room);
+    scope.commit();
+  }
+  sync(body("s1", {{kRoom, joined({message("$c1", kAnna, "Die Lage war unklar #problem")})}}));
+  json lesson = message("$l1", kAnna, "!lehre Lagebild");
+  lesson["content"]["m.relates_to"] = {{"m.in_reply_to", {{"event_id", "$c1"}}}};
+  sync(body("s2", {{kDirect, joined({message("$r1", kAnna, "!runde aar Test"), lesson,
+                                     message("$d1", kAnna, "!digest")})}}));
+  EXPECT_TRUE(store::lessons(*store_, "").empty());
+  EXPECT_FALSE(store_->open_round(kDirect));
+  const auto answers = notices_in(kDirect);
+  ASSERT_EQ(answers.size(), 3u);
+  for (const auto& answer : answers) {
+    EXPECT_NE(answer.find("nicht in den Direktchat"), std::string::npos) << answer;
+  }
+}
+
+TEST_F(DirectChatTest, LessonSourcesComeFromTheSameRoomOrTheNetwork) {
+  seed_network();
+  seed_members(kNetwork, {kBot, "@mod:example.org"});
+  sync(body(
+      "s1",
+      {{kLeipzig, joined({message("$c1", "@bert:example.org", "Die Lage war unklar #problem")})}}));
+  auto lesson_reply = [](const std::string& id) {
+    json lesson = message(id, "@mod:example.org", "!lehre Lagebild");
+    lesson["content"]["m.relates_to"] = {{"m.in_reply_to", {{"event_id", "$c1"}}}};
+    return lesson;
+  };
+  // A moderator of Köln cannot turn a Leipzig contribution into a Köln lesson ...
+  sync(body("s2", {{kRoom, joined({lesson_reply("$l1")})}}));
+  EXPECT_TRUE(store::lessons(*store_, kRoom).empty());
+  // ... the network room can.
+  sync(body("s3", {{kNetwork, joined({lesson_reply("$l2")})}}));
+  EXPECT_EQ(store::lessons(*store_, kNetwork).size(), 1u);
+}
+
+TEST_F(DirectChatTest, VotesAndRedactionsCountOnlyInTheirOwnRoom) {
+  seed_network();
+  sync(body("s1", {{kRoom, joined({message("$c1", kAnna, "Die Lage war unklar #problem")})}}));
+  auto reaction = [](const std::string& id, const std::string& sender, const std::string& target) {
+    return json{
+        {"type", "m.reaction"},
+        {"event_id", id},
+        {"sender", sender},
+        {"origin_server_ts", 1700000000000},
+        {"content",
+         {{"m.relates_to", {{"rel_type", "m.annotation"}, {"event_id", target}, {"key", "👍"}}}}}};
+  };
+  auto redaction = [](const std::string& id, const std::string& sender, const std::string& target) {
+    return json{{"type", "m.room.redaction"}, {"event_id", id},
+                {"sender", sender},           {"origin_server_ts", 1700000000000},
+                {"redacts", target},          {"content", {{"redacts", target}}}};
+  };
+  // A vote from another room does not count; one from Köln does.
+  sync(body("s2", {{kLeipzig, joined({reaction("$v1", "@bert:example.org", "$c1")})},
+                   {kRoom, joined({reaction("$v2", "@mod:example.org", "$c1")})}}));
+  EXPECT_EQ(store_->votes("$c1"), 1);
+  // Redactions from another room, or from someone who is neither author nor moderator, remove
+  // nothing.
+  sync(body("s3", {{kLeipzig, joined({redaction("$x1", "@bert:example.org", "$c1")})},
+                   {kRoom, joined({redaction("$x2", "@eve:example.org", "$c1"),
+                                   redaction("$x3", "@eve:example.org", "$v2")})}}));
+  EXPECT_TRUE(store_->contribution("$c1"));
+  EXPECT_EQ(store_->votes("$c1"), 1);
+  // The voter takes the vote back; the author removes the contribution.
+  sync(body("s4", {{kRoom, joined({redaction("$x4", "@mod:example.org", "$v2"),
+                                   redaction("$x5", kAnna, "$c1")})}}));
+  EXPECT_EQ(store_->votes("$c1"), 0);
+  EXPECT_FALSE(store_->contribution("$c1"));
+}
+
+TEST_F(DirectChatTest, UnreadablePowerLevelsLeaveOnlyTheCreators) {
+  seed_network();
+  json levels = {{"type", "m.room.power_levels"},
+                 {"event_id", "$pl"},
+                 {"sender", "@mod:example.org"},
+                 {"state_key", ""},
+                 {"origin_server_ts", 1700000000000},
+                 {"content", {{"users", {{"@mod:example.org", "hundert"}}}}}};
+  sync(body("s1",
+            {{kRoom, joined({levels, message("$r1", "@mod:example.org", "!runde aar Test")})}}));
+  EXPECT_FALSE(store_->open_round(kRoom)) << "the old levels no longer make @mod a moderator";
 }
 
 }  // namespace
