@@ -24,8 +24,9 @@ constexpr Texts kGerman{
                           "alle Ihre Beiträge und Stimmen"},
             .anonymous = {"!anonym <Raum> <Text>",
                           "in einer Direktnachricht an den Bot: stellt Ihren Text als anonymen "
-                          "Beitrag in die laufende Runde des genannten Raums; der Bot speichert "
-                          "nicht, von wem er stammt"},
+                          "Beitrag in die laufende Runde des genannten Raums (Stadt, oder der "
+                          "Raumname in Anführungszeichen), wenn Sie dort Mitglied sind; der Bot "
+                          "speichert nicht, von wem er stammt"},
             .start_round = {"!runde <Vorlage> [Thema] [Minuten je Phase]",
                             "startet eine Reflexionsrunde"},
             .next_phase = {"!weiter", "schließt die aktuelle Phase ab und beginnt die nächste"},
@@ -261,7 +262,8 @@ constexpr Texts kEnglish{
                           "confirm (!forgetme confirm)"},
             .anonymous = {"!anonymous <room> <text>",
                           "in a direct message to the bot: posts your text to the current round "
-                          "in the named room as an anonymous contribution; the bot does not "
+                          "in the named room (a city, or the room's name in quotes) as an "
+                          "anonymous contribution if you are a member there; the bot does not "
                           "store who sent it"},
             .start_round = {"!round <template> [topic] [minutes per phase]",
                             "starts a reflection round"},
