@@ -3,6 +3,7 @@
 #include <chrono>
 #include <csignal>
 #include <exception>
+#include <map>
 
 #include <spdlog/spdlog.h>
 #include <boost/asio/signal_set.hpp>
@@ -182,6 +183,7 @@ asio::awaitable<void> run_outbox(Runtime& rt, asio::io_context& io) {
 // Fetches the messages people pinned with 📌 and collects them, one transaction each.
 asio::awaitable<void> run_pins(Runtime& rt, asio::io_context& io) {
   matrix::Backoff backoff(rt.policy, matrix::default_random01());
+  std::map<std::string, int> unreadable;  ///< pins whose event came back unreadable, and how often
   while (!rt.stopping) {
     co_await rt.pins.wait(io);
     auto pending = rt.dispatcher.pending_pins();
@@ -197,7 +199,14 @@ asio::awaitable<void> run_pins(Runtime& rt, asio::io_context& io) {
           rt.fail(matrix::token_rejected(event.error()));
           co_return;
         }
+        // An event that arrived but cannot be read will not become readable by asking again:
+        // after a few tries (a body cut short on the way is worth another) it is given up, so
+        // it cannot hold back every pin behind it.
         auto delay = matrix::retry_delay(event.error(), backoff);
+        if (event.error().errcode == "R_BAD_BODY" && ++unreadable[event_id] >= 3) {
+          delay.reset();
+          unreadable.erase(event_id);
+        }
         if (!delay) {
           spdlog::warn("pinned event {} in {} cannot be fetched ({}); not collected", event_id,
                        room_id, event.error().describe());

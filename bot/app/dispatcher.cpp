@@ -72,6 +72,9 @@ BatchContext Dispatcher::context() {
 
 void Dispatcher::apply_state(store::RoomRecord& room, const matrix::Event& event) {
   if (!event.state_key) return;
+  // Only membership is keyed by a user; the room's name, creation, power levels and encryption
+  // are the events with an empty state key (another key is another, meaningless state entry).
+  if (!event.state_key->empty() && !std::holds_alternative<matrix::Member>(event.content)) return;
   std::visit(
       [&](const auto& content) {
         using T = std::decay_t<decltype(content)>;
@@ -149,6 +152,10 @@ void Dispatcher::handle_message(const matrix::Event& event, const matrix::RoomMe
               event.event_id + "/reply");
 }
 
+bool Dispatcher::is_network_room(const std::string& room_id) const {
+  return settings_.reflection.cities.contains(room_id) || room_id == settings_.digests.network_room;
+}
+
 bool Dispatcher::accepts_invite(const matrix::Invite& invite) {
   if (invite.inviter.empty()) return false;
   if (settings_.invite_allowed && settings_.invite_allowed(invite.inviter)) return true;
@@ -203,7 +210,8 @@ void Dispatcher::begin(const matrix::SyncBatch& outline, bool initial) {
     auto& room = room_record(invite.room_id);
     if (room.membership == "join") continue;
     room.membership = "invite";
-    room.direct = invite.is_direct;
+    // Whoever invites says is_direct; a room of the network never becomes a direct chat by it.
+    room.direct = invite.is_direct && !is_network_room(invite.room_id);
     if (accepts_invite(invite)) {
       spdlog::info("accepting the {}invite to {} from {}", invite.is_direct ? "direct-chat " : "",
                    invite.room_id, invite.inviter);
@@ -255,7 +263,7 @@ void Dispatcher::timeline_event(const matrix::Event& event) {
   if (const auto* message = std::get_if<matrix::RoomMessage>(&event.content)) {
     handle_message(event, *message);
   } else if (const auto* reaction = std::get_if<matrix::Reaction>(&event.content)) {
-    reflection_.handle_reaction(event, *reaction, context());
+    reflection_.handle_reaction(event, *reaction, *room_, context());
   } else if (const auto* redaction = std::get_if<matrix::Redaction>(&event.content)) {
     reflection_.handle_redaction(event, *redaction, *room_, context());
   }
@@ -276,7 +284,11 @@ void Dispatcher::malformed(const matrix::MalformedEvent& bad) {
 }
 
 void Dispatcher::commit(const std::string& next_batch) {
-  for (const auto& [id, room] : rooms_) scope_->put_room(room);
+  for (auto& [id, room] : rooms_) {
+    // A direct chat that someone else joined is a group room from now on.
+    if (room.direct && (is_network_room(id) || store_.member_count(id) > 2)) room.direct = false;
+    scope_->put_room(room);
+  }
   // A direct chat's seen rows serve only the next batch's de-duplication.
   erased_direct_traces_ = direct_seen_ && scope_->forget_direct_seen(now_) > 0;
   direct_seen_ = direct_seen_now_;

@@ -86,6 +86,8 @@ class Dispatcher final : public matrix::SyncSink {
   /// Whether an invite is accepted: from the allowlist, or a direct chat opened by a joined
   /// member of a configured room or the network room.
   bool accepts_invite(const matrix::Invite& invite);
+  /// A configured room or the network room.
+  bool is_network_room(const std::string& room_id) const;
   BatchContext context();
 
   store::Store& store_;

@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/round_text.hpp"
+#include "core/texts.hpp"
 #include "store/retention.hpp"
 
 namespace reflexbot::app {
@@ -55,6 +56,9 @@ core::RoomAuthority authority_of(const store::RoomRecord& room) {
 // An anonymous post with its label, escaped as HTML and as JSON, stays below this many bytes, so
 // the event stays below the 64 KiB limit of Matrix whatever the text holds.
 constexpr std::size_t kMaxPostBytes = 60000;
+// An anonymous text is a contribution to a round, not a document: longer ones are shortened, so
+// nobody fills a room (or the store) under cover of anonymity.
+constexpr std::size_t kMaxAnonymousTextBytes = 4000;
 
 std::size_t encoded_size(const core::Notice& notice) {
   using nlohmann::json;
@@ -65,7 +69,8 @@ std::size_t encoded_size(const core::Notice& notice) {
 // The text of an anonymous post, shortened at a character boundary (and marked " …") until its
 // notice fits: escaping can make a text of 64 KiB five times as long.
 std::string fitting_post_text(std::string text, core::Language language) {
-  bool shortened = false;
+  bool shortened = text.size() > kMaxAnonymousTextBytes;
+  if (shortened) text = std::string(core::truncate_utf8(text, kMaxAnonymousTextBytes));
   while (encoded_size(core::render_anonymous_contribution(text + (shortened ? " …" : ""),
                                                           language)) > kMaxPostBytes) {
     text = std::string(core::truncate_utf8(text, text.size() * 3 / 4));
@@ -97,7 +102,7 @@ bool is_reflection_command(CommandKind kind) {
 }  // namespace
 
 Reflection::Reflection(store::Store& store, ReflectionSettings settings)
-    : store_(store), settings_(std::move(settings)) {
+    : store_(store), settings_(std::move(settings)), anonymous_limiter_(settings_.anonymous_limit) {
   if (!settings_.pseudonym) throw std::invalid_argument("Reflection needs a pseudonymizer");
 }
 
@@ -195,8 +200,8 @@ bool Reflection::handle_command(const core::Command& command, const matrix::Even
     const std::int64_t deleted = context.scope.forget_author(author);
     // Not counted in the answer: quarantined events naming the sender, rounds they started.
     const std::int64_t cleared = store::forget_sender(store_, author, event.sender);
-    spdlog::info("forget me in {} ({}): deleted {} contributions and votes, {} other rows",
-                 room.room_id, event.event_id, deleted, cleared);
+    // Counts only: the room (often a direct chat) and the event would say who asked and when.
+    spdlog::info("forget me: deleted {} contributions and votes, {} other rows", deleted, cleared);
     answer(core::render_forget_done(deleted, language));
     return true;
   }
@@ -295,9 +300,12 @@ void Reflection::collect(const matrix::Event& event, const matrix::RoomMessage& 
                          const store::RoomRecord& room, BatchContext context) {
   if (room.direct) return;  // a direct chat with the bot is no reflection room
   if (message.relates_to && message.relates_to->rel_type == "m.replace") {
-    // An edit counts only from the author of the original.
+    // An edit counts only from the author of the original, in the original's room.
     auto original = store_.contribution(message.relates_to->event_id);
-    if (!original || original->author != settings_.pseudonym(event.sender)) return;
+    if (!original || original->room_id != event.room_id ||
+        original->author != settings_.pseudonym(event.sender)) {
+      return;
+    }
     const std::string body = message.new_body.value_or(message.body);
     context.scope.edit_contribution(original->event_id, body,
                                     core::parse_tags(body, settings_.vocabulary));
@@ -336,7 +344,9 @@ core::Contribution Reflection::from_message(const matrix::Event& event, std::str
   contribution.author = settings_.pseudonym(event.sender);
   contribution.body = std::string(text);
   contribution.tags = std::move(tags);
-  contribution.written_at = core::TimePoint(std::chrono::milliseconds(event.origin_server_ts));
+  // The sender's server sets origin_server_ts: a time in the future would escape retention.
+  contribution.written_at =
+      std::min(core::TimePoint(std::chrono::milliseconds(event.origin_server_ts)), context.now);
   contribution.collected_at = context.now;
   return contribution;
 }
@@ -353,6 +363,7 @@ void Reflection::collect_pinned(const matrix::Event& event, const store::RoomRec
   context.scope.finish_pin(event.event_id);
   const auto* message = std::get_if<matrix::RoomMessage>(&event.content);
   if (message == nullptr || event.redacted || event.sender == settings_.own_user_id) return;
+  if (room.direct) return;  // nothing of a direct chat is collected
   if (message->msgtype != "m.text" && message->msgtype != "m.emote") return;
   const std::string_view text = strip_reply_fallback(message->body);
   if (text.empty()) return;
@@ -412,6 +423,24 @@ void Reflection::post_anonymously(const core::Command& command, const matrix::Ev
     return;
   }
   const auto& target_room = std::get<store::RoomRecord>(target);
+  if (target_room.encrypted) {
+    // Until the bot speaks end-to-end encryption, the text would go into the room in clear.
+    context.out.notice(room.room_id,
+                       core::fill(core::texts(language).anonymous_encrypted,
+                                  {core::plain("room", city_of(target_room))}),
+                       &event, key);
+    return;
+  }
+  const auto verdict = anonymous_limiter_.take(event.sender, context.now);
+  if (verdict.decision != core::RateDecision::allow) {
+    const auto minutes = std::chrono::ceil<std::chrono::minutes>(verdict.retry_after).count();
+    context.out.notice(
+        room.room_id,
+        core::fill(core::texts(language).anonymous_slow_down,
+                   {core::plain("minutes", std::to_string(std::max<std::int64_t>(minutes, 1)))}),
+        &event, key);
+    return;
+  }
   // Nothing that leads back to the sender is stored: the post's transaction id is random (the
   // contribution is keyed by it), its times are coarse, it has no author, and the direct chat's
   // traces go with the next batch (Dispatcher::commit, Store::outbox_sent).
@@ -440,8 +469,8 @@ void Reflection::post_anonymously(const core::Command& command, const matrix::Ev
 }
 
 void Reflection::handle_reaction(const matrix::Event& event, const matrix::Reaction& reaction,
-                                 BatchContext context) {
-  if (reaction.relates_to.rel_type != "m.annotation") return;
+                                 const store::RoomRecord& room, BatchContext context) {
+  if (room.direct || reaction.relates_to.rel_type != "m.annotation") return;
   const std::string& key = reaction.relates_to.key;
   const std::string& target = reaction.relates_to.event_id;
   // 👍 with or without a skin tone or variation selector; only for a contribution of this room.

@@ -12,6 +12,7 @@
 #include "app/outgoing.hpp"
 #include "core/commands.hpp"
 #include "core/permissions.hpp"
+#include "core/ratelimit.hpp"
 #include "core/round.hpp"
 #include "core/tags.hpp"
 #include "core/template.hpp"
@@ -30,6 +31,8 @@ struct ReflectionSettings {
   std::function<std::string(const std::string& user_id)> pseudonym;
   std::map<std::string, std::string> cities;  ///< room id → city (else the room's name)
   std::string ack_reaction = "✅";             ///< empty: collected messages are not acknowledged
+  /// Anonymous posts per person (in memory only): a few at once, then one every 10 minutes.
+  core::RateLimit anonymous_limit{3, std::chrono::minutes(10), 10000};
 };
 
 /// The open batch a handler works in.
@@ -52,7 +55,7 @@ class Reflection {
                const store::RoomRecord& room, BatchContext context);
   /// 👍 votes; 📌 asks for the message to be fetched and collected.
   void handle_reaction(const matrix::Event& event, const matrix::Reaction& reaction,
-                       BatchContext context);
+                       const store::RoomRecord& room, BatchContext context);
   /// Collects a message fetched after a 📌, with its original time and author; ends the request.
   void collect_pinned(const matrix::Event& event, const store::RoomRecord& room,
                       BatchContext context);
@@ -92,6 +95,7 @@ class Reflection {
 
   store::Store& store_;
   ReflectionSettings settings_;
+  core::SenderRateLimiter anonymous_limiter_;
 };
 
 }  // namespace reflexbot::app

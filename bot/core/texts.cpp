@@ -155,6 +155,12 @@ constexpr Texts kGerman{
     .anonymous_ambiguous =
         "„{room}“ passt auf mehrere Räume: {rooms}. Bitte schreiben Sie den Namen des Raums in "
         "Anführungszeichen, zum Beispiel: !anonym „Name des Raums“ <Text>",
+    .anonymous_slow_down =
+        "Sie haben gerade schon mehrere anonyme Beiträge gesendet. Der nächste ist in etwa "
+        "{minutes} Minuten möglich.",
+    .anonymous_encrypted =
+        "Der Raum {room} ist verschlüsselt, und verschlüsselte Räume kann ich noch nicht lesen "
+        "und nicht verschlüsselt beschreiben. Ihr Text wurde nicht gesendet.",
     .direct_chat_only_own =
         "Dieser Befehl gehört in einen Raum des Netzwerks, nicht in den Direktchat. Hier können "
         "Sie: !anonym <Raum> <Text>, !meine, !vergessen und !hilfe.",
@@ -388,6 +394,12 @@ constexpr Texts kEnglish{
     .anonymous_ambiguous =
         "\"{room}\" matches several rooms: {rooms}. Please write the room's name in quotes, for "
         "example: !anon \"Name of the room\" <text>",
+    .anonymous_slow_down =
+        "You have just sent several anonymous contributions. The next one is possible in about "
+        "{minutes} minutes.",
+    .anonymous_encrypted =
+        "The room {room} is encrypted, and I cannot read or write encrypted rooms yet. Your text "
+        "was not sent.",
     .direct_chat_only_own =
         "This command belongs in a network room, not in a direct chat. Here you can use: "
         "!anon <room> <text>, !mine, !forgetme and !help.",

@@ -979,5 +979,86 @@ TEST_F(DirectChatTest, UnreadablePowerLevelsLeaveOnlyTheCreators) {
   EXPECT_FALSE(store_->open_round(kRoom)) << "the old levels no longer make @mod a moderator";
 }
 
+TEST_F(DirectChatTest, ANetworkRoomNeverBecomesADirectChatAndAGrowingOneStopsBeingOne) {
+  seed_network();
+  // A member invites the bot into a configured room it has not joined yet, claiming is_direct.
+  json batch = {{"next_batch", "s1"}, {"rooms", {{"invite", {{kNetwork, direct_invite(kAnna)}}}}}};
+  sync(batch);
+  EXPECT_FALSE(store_->room(kNetwork)->direct);
+  // A third person joins anna's direct chat: from now on it is a group room.
+  sync(body("s2", {{kDirect, joined({member("$eve", "@eve:example.org", "join")})}}));
+  EXPECT_FALSE(store_->room(kDirect)->direct);
+}
+
+TEST_F(DirectChatTest, NothingOfADirectChatIsCollectedVotedOrPinned) {
+  seed_network();
+  auto reaction = [](const std::string& id, const std::string& key) {
+    return json{
+        {"type", "m.reaction"},
+        {"event_id", id},
+        {"sender", kAnna},
+        {"origin_server_ts", 1700000000000},
+        {"content",
+         {{"m.relates_to", {{"rel_type", "m.annotation"}, {"event_id", "$dm1"}, {"key", key}}}}}};
+  };
+  sync(body("s1", {{kDirect, joined({message("$dm1", kAnna, "Meine Notiz #lehre"),
+                                     reaction("$p1", "📌"), reaction("$v1", "👍")})}}));
+  EXPECT_FALSE(store_->contribution("$dm1"));
+  EXPECT_TRUE(store_->pending_pins(10).empty());
+}
+
+TEST_F(DirectChatTest, EditsCountOnlyFromTheContributionsRoom) {
+  seed_network();
+  seed_members(kLeipzig, {kBot, kAnna});
+  sync(body("s1", {{kRoom, joined({message("$c1", kAnna, "Erste Fassung #problem")})}}));
+  json edit = message("$e1", kAnna, "* Geändert #problem");
+  edit["content"]["m.relates_to"] = {{"rel_type", "m.replace"}, {"event_id", "$c1"}};
+  edit["content"]["m.new_content"] = {{"msgtype", "m.text"}, {"body", "Geändert #problem"}};
+  sync(body("s2", {{kLeipzig, joined({edit})}}));
+  EXPECT_EQ(store_->contribution("$c1")->body, "Erste Fassung #problem");
+}
+
+TEST_F(DirectChatTest, AContributionFromTheFutureIsDatedWhenItArrived) {
+  seed_network();
+  sync(body("s1", {{kRoom, joined({message("$c1", kAnna, "Später #problem", "m.text",
+                                           253402300799000)})}}));  // 9999-12-31
+  EXPECT_EQ(store_->contribution("$c1")->written_at,
+            core::TimePoint(std::chrono::milliseconds(now_ms_)));
+}
+
+TEST_F(DirectChatTest, PowerLevelsUnderAnotherStateKeyAreIgnored) {
+  seed_network();
+  json levels = {{"type", "m.room.power_levels"},
+                 {"event_id", "$pl"},
+                 {"sender", kAnna},
+                 {"state_key", "nebenbei"},
+                 {"origin_server_ts", 1700000000000},
+                 {"content", {{"users", {{kAnna, 100}}}}}};
+  sync(body("s1", {{kRoom, joined({levels, message("$r1", kAnna, "!runde aar Test")})}}));
+  EXPECT_FALSE(store_->open_round(kRoom));
+}
+
+TEST_F(DirectChatTest, AnonymousPostsAreLimitedAndNeverGoIntoEncryptedRooms) {
+  seed_network();
+  sync(body("s1", {{kDirect, joined({message("$a1", kAnna, "!anonym Köln eins"),
+                                     message("$a2", kAnna, "!anonym Köln zwei"),
+                                     message("$a3", kAnna, "!anonym Köln drei"),
+                                     message("$a4", kAnna, "!anonym Köln vier")})}}));
+  EXPECT_EQ(notices_in(kRoom).size(), 3u);
+  EXPECT_NE(notices_in(kDirect).back().find("in etwa 10 Minuten"), std::string::npos)
+      << notices_in(kDirect).back();
+  {
+    store::BatchScope scope(*store_);
+    auto room = *store_->room(kRoom);
+    room.encrypted = true;
+    scope.put_room(room);
+    scope.commit();
+  }
+  now_ms_ += 3600000;
+  sync(body("s2", {{kDirect, joined({message("$a5", kAnna, "!anonym Köln fünf")})}}));
+  EXPECT_EQ(notices_in(kRoom).size(), 3u);
+  EXPECT_NE(notices_in(kDirect).back().find("verschlüsselt"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace reflexbot::app
