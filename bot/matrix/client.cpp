@@ -33,6 +33,13 @@ std::optional<std::string> string_field(const json& object, const char* key) {
   return it->get<std::string>();
 }
 
+// The field `key` of a parsed body, or null when the body or the field is missing.
+const json* field_of(const std::optional<json>& object, const char* key) {
+  if (!object) return nullptr;
+  auto it = object->find(key);
+  return it == object->end() ? nullptr : &*it;
+}
+
 }  // namespace
 
 std::string url_encode(std::string_view text) {
@@ -82,7 +89,9 @@ net::asio::awaitable<MatrixResult<net::Response>> Client::call_once(
     bool authenticated) {
   net::Request request;
   request.method = method;
-  request.url = settings_.homeserver + std::string(kApi) + path;
+  // A path that starts with /_matrix/ is outside the versioned API (e.g. /_matrix/client/versions).
+  request.url =
+      settings_.homeserver + (path.starts_with("/_matrix/") ? "" : std::string(kApi)) + path;
   request.timeout = timeout;
   if (authenticated)
     request.headers.push_back({"Authorization", "Bearer " + settings_.access_token});
@@ -226,6 +235,33 @@ net::asio::awaitable<MatrixResult<void>> Client::leave(std::string room_id) {
   auto response = co_await call("POST", "/rooms/" + url_encode(room_id) + "/leave", "{}",
                                 settings_.request_timeout);
   if (!response) co_return Unexpected{response.error()};
+  co_return MatrixResult<void>{};
+}
+
+net::asio::awaitable<MatrixResult<std::vector<std::string>>> Client::joined_members(
+    std::string room_id) {
+  auto response = co_await call("GET", "/rooms/" + url_encode(room_id) + "/joined_members", "",
+                                settings_.request_timeout);
+  if (!response) co_return Unexpected{response.error()};
+  const auto object = parse_object(response->body);
+  const json* joined = field_of(object, "joined");
+  if (joined == nullptr || !joined->is_object()) {
+    co_return Unexpected{bad_body("joined_members response lacks the joined object")};
+  }
+  std::vector<std::string> members;
+  members.reserve(joined->size());
+  for (const auto& [user_id, profile] : joined->items()) members.push_back(user_id);
+  co_return members;
+}
+
+net::asio::awaitable<MatrixResult<void>> Client::versions(std::chrono::milliseconds timeout) {
+  auto response = co_await call_once("GET", "/_matrix/client/versions", "", timeout, false);
+  if (!response) co_return Unexpected{response.error()};
+  const auto object = parse_object(response->body);
+  const json* list = field_of(object, "versions");
+  if (list == nullptr || !list->is_array()) {
+    co_return Unexpected{bad_body("versions response lacks the versions list")};
+  }
   co_return MatrixResult<void>{};
 }
 

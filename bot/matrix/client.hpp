@@ -5,6 +5,7 @@
 #include <chrono>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json_fwd.hpp>
 
@@ -64,6 +65,11 @@ class Client {
                                                        std::string content_json);
   net::asio::awaitable<MatrixResult<void>> join(std::string room_id);
   net::asio::awaitable<MatrixResult<void>> leave(std::string room_id);
+  /// GET /rooms/{id}/joined_members; the user ids of the room's joined members.
+  net::asio::awaitable<MatrixResult<std::vector<std::string>>> joined_members(std::string room_id);
+  /// GET /_matrix/client/versions without the token: succeeds when the homeserver answers with
+  /// its versions object (a cheap probe whether it is reachable again).
+  net::asio::awaitable<MatrixResult<void>> versions(std::chrono::milliseconds timeout);
 
   bool has_password() const { return !settings_.password.empty(); }
   bool has_access_token() const { return !settings_.access_token.empty(); }

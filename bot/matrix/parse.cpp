@@ -1,5 +1,6 @@
 #include "matrix/parse.hpp"
 
+#include <algorithm>
 #include <functional>
 
 #include <charconv>
@@ -12,6 +13,7 @@
 #include <vector>
 
 #include <simdjson.h>
+#include <spdlog/spdlog.h>
 
 // Two on-demand parsers work together: `outer` walks the body's structure (rooms, arrays) and
 // takes each event's raw text without looking inside it; `inner` parses that text on its own.
@@ -183,6 +185,49 @@ bool get_optional_object(od::value& value, od::object& out, bool& present, std::
   return true;
 }
 
+// Optional fields of the wrong type are ignored, not fatal: Synapse accepts any content from any
+// client, and a contribution must not be lost for a broken `formatted_body`. Each ignored field is
+// noted here ("content.formatted_body is not a string") and logged once the event id is known.
+using Ignored = std::vector<std::string>;
+
+// Reads an optional string that is ignored (noted in `ignored`) when it has another type; JSON
+// null counts as absent. Only broken JSON fails.
+bool read_lenient_string(od::value& value, std::optional<std::string>& out, std::string_view what,
+                         Ignored& ignored, std::string& reason) {
+  od::json_type type;
+  if (auto error = value.type().get(type)) return fail(reason, what, error, "a string");
+  if (type == od::json_type::null) return true;
+  if (type != od::json_type::string) {
+    ignored.push_back(std::string(what) + " is not a string");
+    return true;
+  }
+  std::string text;
+  if (!read_string(value, text, what, reason)) return false;
+  out = std::move(text);
+  return true;
+}
+
+bool read_lenient_string(od::value& value, std::string& out, std::string_view what,
+                         Ignored& ignored, std::string& reason) {
+  std::optional<std::string> text;
+  if (!read_lenient_string(value, text, what, ignored, reason)) return false;
+  if (text) out = std::move(*text);
+  return true;
+}
+
+// Gets an optional object that is ignored (noted in `ignored`) when it has another type.
+bool get_lenient_object(od::value& value, od::object& out, bool& present, std::string_view what,
+                        Ignored& ignored, std::string& reason) {
+  od::json_type type;
+  if (auto error = value.type().get(type)) return fail(reason, what, error, "an object");
+  if (type == od::json_type::null) return true;
+  if (type != od::json_type::object) {
+    ignored.push_back(std::string(what) + " is not an object");
+    return true;
+  }
+  return get_optional_object(value, out, present, what, reason);
+}
+
 // Iterates an object's fields, calling `on_field(key, value)`; stops at the first false.
 template <typename OnField>
 bool for_each_field(od::object& object, std::string_view what, std::string& reason,
@@ -198,45 +243,64 @@ bool for_each_field(od::object& object, std::string_view what, std::string& reas
   return true;
 }
 
-bool parse_relation(od::object& object, Relation& relation, std::string& reason) {
+// What was wrong in an m.relates_to object. Its own fields (rel_type, event_id, key) are read
+// strictly: a message drops a relation with a broken one, a reaction is malformed. The reply
+// reference is optional for both and is dropped alone.
+struct RelationProblems {
+  std::string relation;  ///< first wrong-typed rel_type / event_id / key, or empty
+  Ignored reply;         ///< a wrong-typed m.in_reply_to or its event_id
+};
+
+bool parse_relation(od::object& object, Relation& relation, RelationProblems& problems,
+                    std::string& reason) {
+  auto strict = [&](od::value& value, std::string& out, std::string_view what) {
+    Ignored wrong;
+    if (!read_lenient_string(value, out, what, wrong, reason)) return false;
+    if (!wrong.empty() && problems.relation.empty()) problems.relation = std::move(wrong.front());
+    return true;
+  };
   return for_each_field(
       object, "content.m.relates_to", reason, [&](std::string_view key, od::value& value) {
-        if (key == "rel_type") {
-          return read_optional_string(value, relation.rel_type, "content.m.relates_to.rel_type",
-                                      reason);
-        }
-        if (key == "event_id") {
-          return read_optional_string(value, relation.event_id, "content.m.relates_to.event_id",
-                                      reason);
-        }
-        if (key == "key")
-          return read_optional_string(value, relation.key, "content.m.relates_to.key", reason);
+        if (key == "rel_type")
+          return strict(value, relation.rel_type, "content.m.relates_to.rel_type");
+        if (key == "event_id")
+          return strict(value, relation.event_id, "content.m.relates_to.event_id");
+        if (key == "key") return strict(value, relation.key, "content.m.relates_to.key");
         if (key == "m.in_reply_to") {
           od::object reply;
           bool present = false;
-          if (!get_optional_object(value, reply, present, "content.m.relates_to.m.in_reply_to",
-                                   reason))
+          if (!get_lenient_object(value, reply, present, "content.m.relates_to.m.in_reply_to",
+                                  problems.reply, reason))
             return false;
           if (!present) return true;
           return for_each_field(reply, "content.m.relates_to.m.in_reply_to", reason,
                                 [&](std::string_view k, od::value& v) {
                                   if (k != "event_id") return true;
-                                  return read_optional_string(
+                                  return read_lenient_string(
                                       v, relation.in_reply_to,
-                                      "content.m.relates_to.m.in_reply_to.event_id", reason);
+                                      "content.m.relates_to.m.in_reply_to.event_id", problems.reply,
+                                      reason);
                                 });
         }
         return true;
       });
 }
 
-bool parse_optional_relation(od::value& value, std::optional<Relation>& out, std::string& reason) {
+// Reads m.relates_to. `present` is set when it is an object; a value of another type is noted in
+// `problems.relation`.
+bool parse_optional_relation(od::value& value, std::optional<Relation>& out,
+                             RelationProblems& problems, std::string& reason) {
   od::object object;
   bool present = false;
-  if (!get_optional_object(value, object, present, "content.m.relates_to", reason)) return false;
+  Ignored wrong;
+  if (!get_lenient_object(value, object, present, "content.m.relates_to", wrong, reason))
+    return false;
+  if (!wrong.empty()) problems.relation = std::move(wrong.front());
   if (!present) return true;
   Relation relation;
-  if (!parse_relation(object, relation, reason)) return false;
+  if (!parse_relation(object, relation, problems, reason)) return false;
+  // The reply reference is dropped alone, whatever else happens to the relation.
+  if (!problems.reply.empty()) relation.in_reply_to.clear();
   out = std::move(relation);
   return true;
 }
@@ -245,7 +309,7 @@ bool parse_optional_relation(od::value& value, std::optional<Relation>& out, std
 // `missing`, because whether that matters depends on `unsigned.redacted_because`, which may come
 // later in the event.
 
-bool parse_message(od::object& content, Event& event, std::string_view& missing,
+bool parse_message(od::object& content, Event& event, std::string_view& missing, Ignored& ignored,
                    std::string& reason) {
   auto& message = event.content.emplace<RoomMessage>();
   bool has_msgtype = false;
@@ -253,26 +317,32 @@ bool parse_message(od::object& content, Event& event, std::string_view& missing,
   std::string format;
   std::optional<std::string> formatted_body;
   std::optional<std::string> new_body;
+  RelationProblems relation_problems;
   bool ok = for_each_field(content, "content", reason, [&](std::string_view key, od::value& value) {
     if (key == "msgtype")
       return has_msgtype = read_string(value, message.msgtype, "content.msgtype", reason);
     if (key == "body") return has_body = read_string(value, message.body, "content.body", reason);
-    if (key == "format") return read_optional_string(value, format, "content.format", reason);
-    if (key == "formatted_body")
-      return read_optional_string(value, formatted_body, "content.formatted_body", reason);
-    if (key == "m.relates_to") return parse_optional_relation(value, message.relates_to, reason);
+    if (key == "format")
+      return read_lenient_string(value, format, "content.format", ignored, reason);
+    if (key == "formatted_body") {
+      return read_lenient_string(value, formatted_body, "content.formatted_body", ignored, reason);
+    }
+    if (key == "m.relates_to")
+      return parse_optional_relation(value, message.relates_to, relation_problems, reason);
     if (key == "m.new_content") {
       od::object new_content;
       bool present = false;
-      if (!get_optional_object(value, new_content, present, "content.m.new_content", reason))
+      if (!get_lenient_object(value, new_content, present, "content.m.new_content", ignored,
+                              reason))
         return false;
       if (!present) return true;
-      return for_each_field(
-          new_content, "content.m.new_content", reason, [&](std::string_view k, od::value& v) {
-            if (k == "body")
-              return read_optional_string(v, new_body, "content.m.new_content.body", reason);
-            return true;
-          });
+      return for_each_field(new_content, "content.m.new_content", reason,
+                            [&](std::string_view k, od::value& v) {
+                              if (k == "body")
+                                return read_lenient_string(
+                                    v, new_body, "content.m.new_content.body", ignored, reason);
+                              return true;
+                            });
     }
     return true;
   });
@@ -282,6 +352,13 @@ bool parse_message(od::object& content, Event& event, std::string_view& missing,
   } else if (!has_body) {
     missing = "content.body";
   }
+  // A relation with a broken rel_type, event_id or key points nowhere we could trust: the message
+  // is kept as a plain one.
+  if (!relation_problems.relation.empty()) {
+    ignored.push_back(std::move(relation_problems.relation));
+    message.relates_to.reset();
+  }
+  for (auto& problem : relation_problems.reply) ignored.push_back(std::move(problem));
   if (formatted_body && format == "org.matrix.custom.html")
     message.formatted_body = std::move(formatted_body);
   if (new_body && message.relates_to && message.relates_to->rel_type == "m.replace") {
@@ -290,15 +367,22 @@ bool parse_message(od::object& content, Event& event, std::string_view& missing,
   return true;
 }
 
-bool parse_reaction(od::object& content, Event& event, std::string_view& missing,
+bool parse_reaction(od::object& content, Event& event, std::string_view& missing, Ignored& ignored,
                     std::string& reason) {
   auto& reaction = event.content.emplace<Reaction>();
   std::optional<Relation> relation;
+  RelationProblems problems;
   bool ok = for_each_field(content, "content", reason, [&](std::string_view key, od::value& value) {
-    if (key == "m.relates_to") return parse_optional_relation(value, relation, reason);
+    if (key == "m.relates_to") return parse_optional_relation(value, relation, problems, reason);
     return true;
   });
   if (!ok) return false;
+  // The relation is what a reaction is: a broken one makes the reaction malformed.
+  if (!problems.relation.empty()) {
+    reason = std::move(problems.relation);
+    return false;
+  }
+  for (auto& problem : problems.reply) ignored.push_back(std::move(problem));
   if (!relation) {
     missing = "content.m.relates_to";
     return true;
@@ -317,13 +401,21 @@ bool parse_reaction(od::object& content, Event& event, std::string_view& missing
   return true;
 }
 
-bool parse_redaction(od::object& content, Event& event, std::string& reason) {
+// content.redacts of the wrong type is treated as absent (the top-level redacts of older rooms may
+// still name the target); it is noted in `wrong_redacts` in case neither does.
+bool parse_redaction(od::object& content, Event& event, std::string& wrong_redacts,
+                     Ignored& ignored, std::string& reason) {
   auto& redaction = event.content.emplace<Redaction>();
   return for_each_field(content, "content", reason, [&](std::string_view key, od::value& value) {
-    if (key == "redacts")
-      return read_optional_string(value, redaction.redacts, "content.redacts", reason);
+    if (key == "redacts") {
+      Ignored wrong;
+      if (!read_lenient_string(value, redaction.redacts, "content.redacts", wrong, reason))
+        return false;
+      if (!wrong.empty()) wrong_redacts = std::move(wrong.front());
+      return true;
+    }
     if (key == "reason")
-      return read_optional_string(value, redaction.reason, "content.reason", reason);
+      return read_lenient_string(value, redaction.reason, "content.reason", ignored, reason);
     return true;
   });
 }
@@ -436,18 +528,26 @@ bool parse_create(od::object& content, Event& event, std::string& reason) {
   });
 }
 
-bool parse_content(od::value& value, Kind kind, Event& event, std::string_view& missing,
+// What reading one event's fields found besides its values.
+struct Findings {
+  std::string_view missing;   ///< the first missing required field
+  Ignored ignored;            ///< optional fields of the wrong type, ignored
+  std::string wrong_redacts;  ///< a redaction's redacts of the wrong type
+};
+
+bool parse_content(od::value& value, Kind kind, Event& event, Findings& findings,
                    std::string& reason) {
   od::object content;
   if (auto error = value.get_object().get(content))
     return fail(reason, "content", error, "an object");
+  std::string_view& missing = findings.missing;
   switch (kind) {
     case Kind::message:
-      return parse_message(content, event, missing, reason);
+      return parse_message(content, event, missing, findings.ignored, reason);
     case Kind::reaction:
-      return parse_reaction(content, event, missing, reason);
+      return parse_reaction(content, event, missing, findings.ignored, reason);
     case Kind::redaction:
-      return parse_redaction(content, event, reason);
+      return parse_redaction(content, event, findings.wrong_redacts, findings.ignored, reason);
     case Kind::member:
       return parse_member(content, event, missing, reason);
     case Kind::power_levels:
@@ -521,8 +621,9 @@ sj::padded_string_view padded_view(std::string_view text, const char* capacity_e
                                 static_cast<std::size_t>(capacity_end - text.data()));
 }
 
-// Parses one room event. On failure `reason` says why; event.event_id is kept if it was read.
-bool read_event(od::document& doc, Event& event, std::string& reason) {
+// Parses one room event. On failure `reason` says why. Optional fields of the wrong type that
+// were ignored are added to `ignored`.
+bool read_event(od::document& doc, Event& event, Ignored& ignored, std::string& reason) {
   od::object object;
   if (auto error = doc.get_object().get(object)) return fail(reason, "event", error, "an object");
   bool has_event_id = false;
@@ -533,7 +634,9 @@ bool read_event(od::document& doc, Event& event, std::string& reason) {
   bool content_done = false;
   Kind kind = Kind::other;
   std::string top_redacts;
-  std::string_view missing;
+  std::string wrong_top_redacts;
+  Findings findings;
+  std::string_view& missing = findings.missing;
   bool ok = for_each_field(object, "event", reason, [&](std::string_view key, od::value& value) {
     if (key == "event_id")
       return has_event_id = read_string(value, event.event_id, "event_id", reason);
@@ -551,13 +654,18 @@ bool read_event(od::document& doc, Event& event, std::string& reason) {
     }
     if (key == "state_key")
       return read_optional_string(value, event.state_key, "state_key", reason);
-    if (key == "redacts") return read_optional_string(value, top_redacts, "redacts", reason);
+    if (key == "redacts") {
+      Ignored wrong;
+      if (!read_lenient_string(value, top_redacts, "redacts", wrong, reason)) return false;
+      if (!wrong.empty()) wrong_top_redacts = std::move(wrong.front());
+      return true;
+    }
     if (key == "unsigned") return read_unsigned(value, event.redacted, reason);
     if (key == "content") {
       content_seen = true;
       if (!has_type) return true;  // parsed below, once the type is known
       content_done = true;
-      return parse_content(value, kind, event, missing, reason);
+      return parse_content(value, kind, event, findings, reason);
     }
     return true;
   });
@@ -573,7 +681,7 @@ bool read_event(od::document& doc, Event& event, std::string& reason) {
     if (auto error = doc.find_field_unordered("content").get(content)) {
       return fail(reason, "content", error, "an object");
     }
-    if (!parse_content(content, kind, event, missing, reason)) return false;
+    if (!parse_content(content, kind, event, findings, reason)) return false;
   } else if (!content_seen) {
     missing = set_empty_content(kind, event);
     if (!missing.empty()) missing = "content";
@@ -584,21 +692,42 @@ bool read_event(od::document& doc, Event& event, std::string& reason) {
   }
   if (auto* redaction = std::get_if<Redaction>(&event.content)) {
     if (redaction->redacts.empty()) redaction->redacts = std::move(top_redacts);
-    if (redaction->redacts.empty() && !event.redacted) return (reason = "redacts missing", false);
+    if (redaction->redacts.empty() && !event.redacted) {
+      if (!findings.wrong_redacts.empty()) return (reason = findings.wrong_redacts, false);
+      if (!wrong_top_redacts.empty()) return (reason = wrong_top_redacts, false);
+      return (reason = "redacts missing", false);
+    }
   } else if (auto* create = std::get_if<RoomCreate>(&event.content)) {
     if (create->creator.empty()) create->creator = event.sender;
   }
+  for (auto& field : findings.ignored) ignored.push_back(std::move(field));
   return true;
 }
 
-// Reads event_id from an event whose parse failed part-way (a fresh walk: the failed one may be
-// unusable).
-std::string recover_event_id(od::parser& parser, std::string_view text, const char* capacity_end) {
+// Reads event_id, type, state_key and sender of an event whose parse failed part-way (a fresh
+// walk: the failed one may be unusable). Fields of the wrong type stay empty; the walk stops at
+// the first broken JSON, keeping what it read before.
+void recover_identity(od::parser& parser, std::string_view text, const char* capacity_end,
+                      MalformedEvent& out) {
   od::document doc;
-  if (parser.iterate(padded_view(text, capacity_end)).get(doc)) return {};
-  std::string_view event_id;
-  if (doc.find_field_unordered("event_id").get_string().get(event_id)) return {};
-  return std::string(event_id);
+  od::object object;
+  if (parser.iterate(padded_view(text, capacity_end)).get(doc) || doc.get_object().get(object))
+    return;
+  std::string ignored;
+  for_each_field(object, "event", ignored, [&](std::string_view key, od::value& value) {
+    std::string* target = nullptr;
+    if (key == "event_id") target = &out.event_id;
+    if (key == "type") target = &out.type;
+    if (key == "sender") target = &out.sender;
+    if (key == "state_key") {
+      std::string_view state_key;
+      if (!value.get_string().get(state_key)) out.state_key = std::string(state_key);
+      return true;
+    }
+    std::string_view field;
+    if (target != nullptr && !value.get_string().get(field)) target->assign(field);
+    return true;
+  });
 }
 
 // State shared by one walk over a body.
@@ -607,10 +736,13 @@ struct Walk {
   const char* capacity_end;
   std::vector<MalformedEvent>& malformed;
 
-  void quarantine(const std::string& room_id, std::string event_id, std::string_view raw,
-                  std::string reason) {
-    malformed.push_back(
-        MalformedEvent{room_id, std::move(event_id), capped(raw), std::move(reason)});
+  // Records a part of the body that did not parse (its room and the reason; the event's fields
+  // are added by the caller where they could be read).
+  void quarantine(const std::string& room_id, std::string_view raw, std::string reason) {
+    MalformedEvent& bad = malformed.emplace_back();
+    bad.room_id = room_id;
+    bad.raw_json = capped(raw);
+    bad.reason = std::move(reason);
   }
 
   // Records a part of the body with the wrong shape (e.g. a timeline that is not an object).
@@ -618,7 +750,7 @@ struct Walk {
                                   std::string reason) {
     std::string_view raw;
     if (auto error = sj::to_json_string(value).get(raw)) return error;
-    quarantine(room_id, {}, raw, std::move(reason));
+    quarantine(room_id, raw, std::move(reason));
     return sj::SUCCESS;
   }
 
@@ -626,21 +758,26 @@ struct Walk {
   void parse_event(std::string_view text, const std::string& room_id, std::vector<Event>& out) {
     Event& event = out.emplace_back();
     std::string reason;
+    Ignored ignored;
     od::document doc;
     bool ok = false;
     if (auto error = inner.iterate(padded_view(text, capacity_end)).get(doc)) {
       reason = invalid_json(error);
     } else {
-      ok = read_event(doc, event, reason);
+      ok = read_event(doc, event, ignored, reason);
     }
     if (ok) {
       event.room_id = room_id;
+      // The field and the event id only: never the content or the sender.
+      for (const auto& field : ignored) {
+        spdlog::warn("event {} in {}: ignored {}; the event is kept without it", event.event_id,
+                     room_id, field);
+      }
       return;
     }
-    std::string event_id = std::move(event.event_id);
     out.pop_back();
-    if (event_id.empty()) event_id = recover_event_id(inner, text, capacity_end);
-    quarantine(room_id, std::move(event_id), text, std::move(reason));
+    quarantine(room_id, text, std::move(reason));
+    recover_identity(inner, text, capacity_end, malformed.back());
   }
 
   // Walks an array of events. A wrong shape is quarantined; only broken JSON fails the body.
@@ -823,8 +960,13 @@ sj::error_code walk_invited_room(Walk& walk, const std::string& room_id, od::val
   if (auto error = walk.object(value, room_id, "rooms.invite room", object, present);
       error || !present)
     return error;
-  bool found = false;
-  return walk_fields(object, [&](std::string_view key, od::value& part) -> sj::error_code {
+  // Over federation invite_state is the inviting server's stripped state, and a hostile server can
+  // put a forged m.room.member for us (naming someone else as the sender) before or after the
+  // genuine one. So every invite event for us counts, and only when they agree is there an
+  // inviter; otherwise the invite carries none and the allowlist declines it.
+  std::vector<std::string> senders;
+  bool all_direct = true;
+  auto walked = walk_fields(object, [&](std::string_view key, od::value& part) -> sj::error_code {
     if (key != "invite_state") return sj::SUCCESS;
     od::object state;
     if (auto error = walk.object(part, room_id, "invite_state", state, present); error || !present)
@@ -843,15 +985,26 @@ sj::error_code walk_invited_room(Walk& walk, const std::string& room_id, od::val
         if (auto text_error = sj::to_json_string(element).get(text)) return text_error;
         std::string inviter;
         bool is_direct = false;
-        if (!found &&
-            is_own_invite(walk.inner, text, walk.capacity_end, own_user_id, inviter, is_direct)) {
-          found = true;
-          invites.push_back(Invite{room_id, std::move(inviter), is_direct});
+        if (is_own_invite(walk.inner, text, walk.capacity_end, own_user_id, inviter, is_direct)) {
+          senders.push_back(std::move(inviter));
+          all_direct = all_direct && is_direct;
         }
       }
       return sj::SUCCESS;
     });
   });
+  if (walked || senders.empty()) return walked;
+  Invite& invite = invites.emplace_back(Invite{room_id, senders.front(), all_direct});
+  if (std::any_of(senders.begin(), senders.end(),
+                  [&](const std::string& sender) { return sender != senders.front(); })) {
+    // The room id only: the senders are Matrix ids, and one of them is made up anyway.
+    spdlog::warn(
+        "invite to {}: its {} invite events for the bot disagree on the sender; no "
+        "inviter is trusted",
+        room_id, senders.size());
+    invite.inviter.clear();
+  }
+  return sj::SUCCESS;
 }
 
 sj::error_code walk_rooms_section(Walk& walk, od::value& value, const std::string& own_user_id,

@@ -51,7 +51,7 @@ net::asio::awaitable<std::optional<Fatal>> SyncLoop::prepare() {
 
 Expected<void, ParseError> ingest(SyncSink& sink, std::string& body, const SyncBatch& outline,
                                   const GapEvents& gaps, const std::string& own_user_id,
-                                  bool initial) {
+                                  bool initial, const std::vector<MalformedEvent>& gap_malformed) {
   sink.begin(outline, initial);
   std::unordered_set<std::string> visited;
   auto emit_gap = [&](const std::string& room_id) {
@@ -72,15 +72,17 @@ Expected<void, ParseError> ingest(SyncSink& sink, std::string& body, const SyncB
     if (!visited.contains(room_id)) emit_gap(room_id);
   }
   for (const auto& bad : outline.malformed) sink.malformed(bad);
+  for (const auto& bad : gap_malformed) sink.malformed(bad);
   for (const auto& bad : *malformed) sink.malformed(bad);
   sink.commit(outline.next_batch);
   return {};
 }
 
-net::asio::awaitable<Expected<std::vector<Event>, Fatal>> SyncLoop::fill_gap(std::string room_id,
-                                                                             std::string prev_batch,
-                                                                             std::string since) {
-  std::vector<Event> missed;  // newest first, as /messages dir=b returns them
+net::asio::awaitable<Expected<SyncLoop::Gap, Fatal>> SyncLoop::fill_gap(std::string room_id,
+                                                                        std::string prev_batch,
+                                                                        std::string since) {
+  std::vector<Event> missed;              // newest first, as /messages dir=b returns them
+  std::vector<MalformedEvent> malformed;  // likewise
   std::string from = std::move(prev_batch);
   int pages = 0;
   std::size_t repaired = 0;
@@ -110,6 +112,7 @@ net::asio::awaitable<Expected<std::vector<Event>, Fatal>> SyncLoop::fill_gap(std
     backoff.reset();
     repaired += page->repaired_utf8;
     for (auto& event : page->chunk) missed.push_back(std::move(event));
+    for (auto& bad : page->malformed) malformed.push_back(std::move(bad));
     if (page->chunk.empty() || page->end.empty() || page->end == from) break;
     from = page->end;
   }
@@ -117,11 +120,15 @@ net::asio::awaitable<Expected<std::vector<Event>, Fatal>> SyncLoop::fill_gap(std
     spdlog::warn("room {}: /messages held {} invalid UTF-8 sequences; replaced with U+FFFD",
                  room_id, repaired);
   }
-  std::vector<Event> chronological(std::make_move_iterator(missed.rbegin()),
-                                   std::make_move_iterator(missed.rend()));
-  spdlog::info("room {}: timeline was limited; fetched {} missed events from /messages", room_id,
-               chronological.size());
-  co_return chronological;
+  Gap gap;
+  gap.events.assign(std::make_move_iterator(missed.rbegin()),
+                    std::make_move_iterator(missed.rend()));
+  gap.malformed.assign(std::make_move_iterator(malformed.rbegin()),
+                       std::make_move_iterator(malformed.rend()));
+  spdlog::info(
+      "room {}: timeline was limited; fetched {} missed events from /messages ({} malformed)",
+      room_id, gap.events.size(), gap.malformed.size());
+  co_return gap;
 }
 
 net::asio::awaitable<std::optional<Fatal>> SyncLoop::step() {
@@ -163,16 +170,19 @@ net::asio::awaitable<std::optional<Fatal>> SyncLoop::step() {
     if (backoff_.attempt() > 0) spdlog::info("sync recovered");
     backoff_.reset();
     GapEvents gaps;
+    std::vector<MalformedEvent> gap_malformed;
     if (since) {
       for (const auto& room : outline->joined) {
         if (!room.limited || !sink_.was_joined(room.room_id)) continue;
         auto missed = co_await fill_gap(room.room_id, room.prev_batch, *since);
         if (!missed) co_return missed.error();
-        gaps.emplace(room.room_id, std::move(missed).value());
+        for (auto& bad : missed->malformed) gap_malformed.push_back(std::move(bad));
+        gaps.emplace(room.room_id, std::move(missed->events));
       }
     }
     if (stopped_) co_return std::nullopt;
-    if (auto ingested = ingest(sink_, *body, *outline, gaps, client_.user_id(), !since)) {
+    if (auto ingested =
+            ingest(sink_, *body, *outline, gaps, client_.user_id(), !since, gap_malformed)) {
       if (after_commit_) after_commit_();
       co_return std::nullopt;
     } else {

@@ -42,10 +42,13 @@ class SyncSink {
 using GapEvents = std::map<std::string, std::vector<Event>>;
 
 /// Streams a /sync body whose outline was parsed already into the sink and commits it: the real
-/// path of every batch (also used by the benchmark). On a parse error the batch is rolled back.
+/// path of every batch (also used by the benchmark). `gap_malformed` are the malformed events of
+/// the gap fill's /messages pages; they are quarantined in the same batch. On a parse error the
+/// batch is rolled back.
 Expected<void, ParseError> ingest(SyncSink& sink, std::string& body, const SyncBatch& outline,
                                   const GapEvents& gaps, const std::string& own_user_id,
-                                  bool initial);
+                                  bool initial,
+                                  const std::vector<MalformedEvent>& gap_malformed = {});
 
 /// Tuning of the loop.
 struct SyncOptions {
@@ -73,10 +76,15 @@ class SyncLoop {
   void stop() { stopped_ = true; }
 
  private:
-  /// Fetches what a limited timeline left out, from prev_batch back to `since`, chronologically.
-  net::asio::awaitable<Expected<std::vector<Event>, Fatal>> fill_gap(std::string room_id,
-                                                                     std::string prev_batch,
-                                                                     std::string since);
+  /// What a gap fill fetched: the missed events and the malformed ones, each chronologically.
+  struct Gap {
+    std::vector<Event> events;
+    std::vector<MalformedEvent> malformed;
+  };
+
+  /// Fetches what a limited timeline left out, from prev_batch back to `since`.
+  net::asio::awaitable<Expected<Gap, Fatal>> fill_gap(std::string room_id, std::string prev_batch,
+                                                      std::string since);
 
   Client& client_;
   SyncSink& sink_;

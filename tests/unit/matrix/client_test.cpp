@@ -3,6 +3,10 @@
 
 #include "matrix/client.hpp"
 
+#include <algorithm>
+#include <string>
+#include <vector>
+
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
@@ -253,6 +257,81 @@ TEST_F(ClientTest, JoinAndLeavePostAnEmptyObject) {
     EXPECT_EQ(header_of(request, "Authorization"), std::string("Bearer ") + kToken);
     expect_token_only_in_header(request, kToken);
   }
+}
+
+TEST_F(ClientTest, JoinedMembersListsTheUserIdsOfTheEncodedRoom) {
+  transport.respond(200, R"({"joined":{"@anna:hs.example":{"display_name":"Anna","avatar_url":null},
+      "@bot:hs.example":{}}})");
+  Client client(transport, settings());
+  auto members = run(client.joined_members("!a/b:hs.example"));
+  ASSERT_TRUE(members.has_value()) << members.error().describe();
+  std::sort(members->begin(), members->end());
+  EXPECT_EQ(*members, (std::vector<std::string>{"@anna:hs.example", "@bot:hs.example"}));
+
+  ASSERT_EQ(transport.requests().size(), 1u);
+  const auto& request = transport.request(0);
+  EXPECT_EQ(request.method, "GET");
+  EXPECT_EQ(request.url, url("/rooms/%21a%2Fb%3Ahs.example/joined_members"));
+  EXPECT_EQ(request.timeout, milliseconds(12345));
+  EXPECT_EQ(request.body, "");
+  EXPECT_EQ(header_of(request, "Authorization"), std::string("Bearer ") + kToken);
+  expect_token_only_in_header(request, kToken);
+}
+
+TEST_F(ClientTest, JoinedMembersWithABadBodyIsATransientBadBody) {
+  for (const char* body : {"<html>ok</html>", R"({"chunk":[]})", R"({"joined":["@a:x"]})",
+                           R"({"joined":null})", "[]"}) {
+    SCOPED_TRACE(body);
+    transport.respond(200, body);
+    Client client(transport, settings());
+    auto members = run(client.joined_members("!a:b.c"));
+    ASSERT_FALSE(members.has_value());
+    EXPECT_EQ(members.error().errcode, "R_BAD_BODY");
+    EXPECT_TRUE(members.error().transient());
+  }
+}
+
+TEST_F(ClientTest, JoinedMembersOfAnEmptyRoomIsAnEmptyList) {
+  transport.respond(200, R"({"joined":{}})");
+  Client client(transport, settings());
+  auto members = run(client.joined_members("!a:b.c"));
+  ASSERT_TRUE(members.has_value());
+  EXPECT_TRUE(members->empty());
+}
+
+TEST_F(ClientTest, JoinedMembersErrorsAreMatrixErrors) {
+  transport.respond(403, R"({"errcode":"M_FORBIDDEN","error":"not in room"})");
+  Client client(transport, settings());
+  auto members = run(client.joined_members("!a:b.c"));
+  ASSERT_FALSE(members.has_value());
+  EXPECT_EQ(members.error().http_status, 403);
+  EXPECT_EQ(members.error().errcode, "M_FORBIDDEN");
+  EXPECT_FALSE(members.error().transient());
+}
+
+TEST_F(ClientTest, VersionsIsAnUnauthenticatedGetWithItsOwnTimeout) {
+  transport.respond(200, R"({"versions":["v1.11","v1.12"],"unstable_features":{}})");
+  Client client(transport, settings());
+  auto answered = run(client.versions(milliseconds(1500)));
+  ASSERT_TRUE(answered.has_value()) << answered.error().describe();
+  const auto& request = transport.request(0);
+  EXPECT_EQ(request.method, "GET");
+  EXPECT_EQ(request.url, "https://hs.example/_matrix/client/versions");
+  EXPECT_EQ(request.timeout, milliseconds(1500));
+  EXPECT_EQ(header_of(request, "Authorization"), std::nullopt);
+}
+
+TEST_F(ClientTest, VersionsAnswerThatIsNotTheVersionsObjectIsABadBody) {
+  // e.g. a proxy's maintenance page served with 200
+  transport.respond(200, "<html>Wartungsarbeiten</html>");
+  transport.respond(502, "<html>bad gateway</html>");
+  Client client(transport, settings());
+  auto answered = run(client.versions(milliseconds(1000)));
+  ASSERT_FALSE(answered.has_value());
+  EXPECT_EQ(answered.error().errcode, "R_BAD_BODY");
+  answered = run(client.versions(milliseconds(1000)));
+  ASSERT_FALSE(answered.has_value());
+  EXPECT_EQ(answered.error().http_status, 502);
 }
 
 // --- error mapping ---

@@ -1,10 +1,15 @@
 #include "matrix/parse.hpp"
 
 #include <fstream>
+#include <memory>
+#include <optional>
 #include <sstream>
 #include <string>
+#include <vector>
 
 #include <gtest/gtest.h>
+#include <spdlog/sinks/ringbuffer_sink.h>
+#include <spdlog/spdlog.h>
 
 namespace reflexbot::matrix {
 namespace {
@@ -559,10 +564,6 @@ TEST(Malformed, RawJsonCappedAt64KiB) {
 
 TEST(Malformed, WrongTypesForOptionalFields) {
   MalformedEvent m = single_malformed(
-      R"({"type":"m.room.message","event_id":"$e","sender":"@a:x","origin_server_ts":1,
-      "content":{"msgtype":"m.text","body":"b","m.relates_to":"x"}})");
-  EXPECT_EQ(m.reason, "content.m.relates_to is not an object");
-  m = single_malformed(
       R"({"type":"m.room.member","state_key":"@a:x","event_id":"$e","sender":"@a:x",
       "origin_server_ts":1,"content":{"membership":"join","displayname":5}})");
   EXPECT_EQ(m.reason, "content.displayname is not a string");
@@ -578,6 +579,265 @@ TEST(Malformed, EventIdRecoveredWhenReadAfterTheError) {
   EXPECT_EQ(m.event_id, "$late");
   EXPECT_EQ(m.room_id, "!r:example.org");
   EXPECT_EQ(m.reason, "sender is not a string");
+}
+
+// The app falls back to creators-only authority when a power-levels event is rejected, and caps
+// quarantine rows per sender: the record carries type, state key and sender wherever they could be
+// read, also when they come after the field that broke the event.
+TEST(Malformed, CarriesTypeStateKeyAndSender) {
+  MalformedEvent m = single_malformed(
+      R"({"type":"m.room.power_levels","state_key":"","sender":"@mallory:x","event_id":"$p",
+      "origin_server_ts":1,"content":{"users":{"@mallory:x":"hundert"}}})");
+  EXPECT_EQ(m.reason, "content.users.@mallory:x is not an integer");
+  EXPECT_EQ(m.event_id, "$p");
+  EXPECT_EQ(m.type, "m.room.power_levels");
+  EXPECT_EQ(m.state_key, std::optional<std::string>(""));
+  EXPECT_EQ(m.sender, "@mallory:x");
+  EXPECT_NE(m.raw_json.find("hundert"), std::string::npos);
+
+  m = single_malformed(R"({"origin_server_ts":"gestern","content":{},"event_id":"$late",
+      "state_key":"","type":"m.room.power_levels","sender":"@mallory:x"})");
+  EXPECT_EQ(m.reason, "origin_server_ts is not an integer");
+  EXPECT_EQ(m.event_id, "$late");
+  EXPECT_EQ(m.type, "m.room.power_levels");
+  EXPECT_EQ(m.state_key, std::optional<std::string>(""));
+  EXPECT_EQ(m.sender, "@mallory:x");
+
+  m = single_malformed(R"({"type":"m.room.message","event_id":"$m","sender":"@anna:x",
+      "origin_server_ts":1,"content":{"msgtype":"m.text"}})");
+  EXPECT_EQ(m.reason, "content.body missing");
+  EXPECT_EQ(m.type, "m.room.message");
+  EXPECT_FALSE(m.state_key.has_value());
+  EXPECT_EQ(m.sender, "@anna:x");
+
+  // What has the wrong type stays empty.
+  m = single_malformed(R"({"sender":5,"type":["m.room.message"],"state_key":7,"event_id":"$w",
+      "origin_server_ts":1,"content":{}})");
+  EXPECT_EQ(m.event_id, "$w");
+  EXPECT_EQ(m.type, "");
+  EXPECT_FALSE(m.state_key.has_value());
+  EXPECT_EQ(m.sender, "");
+}
+
+TEST(Malformed, CarriesTypeStateKeyAndSenderInStateBlocksAndMessagesPages) {
+  SyncBatch batch = sync_ok(R"({"next_batch":"s1","rooms":{"join":{"!r:x":{"state":{"events":[
+      {"type":"m.room.power_levels","state_key":"","sender":"@mallory:x","event_id":"$p",
+       "origin_server_ts":1,"content":{"events_default":[1]}}]}}}}})");
+  ASSERT_EQ(batch.malformed.size(), 1u);
+  EXPECT_EQ(batch.malformed[0].room_id, "!r:x");
+  EXPECT_EQ(batch.malformed[0].type, "m.room.power_levels");
+  EXPECT_EQ(batch.malformed[0].state_key, std::optional<std::string>(""));
+  EXPECT_EQ(batch.malformed[0].sender, "@mallory:x");
+
+  std::string body = R"({"start":"t1","chunk":[{"type":"m.reaction","sender":"@bob:x",
+      "event_id":"$r","origin_server_ts":1,"content":{"m.relates_to":{"rel_type":"m.reference",
+      "event_id":"$t"}}}]})";
+  auto page = parse_messages(body, "!r:x");
+  ASSERT_TRUE(page.has_value());
+  ASSERT_EQ(page->malformed.size(), 1u);
+  EXPECT_EQ(page->malformed[0].event_id, "$r");
+  EXPECT_EQ(page->malformed[0].type, "m.reaction");
+  EXPECT_FALSE(page->malformed[0].state_key.has_value());
+  EXPECT_EQ(page->malformed[0].sender, "@bob:x");
+  EXPECT_EQ(page->malformed[0].reason, "content.m.relates_to.rel_type is not m.annotation");
+}
+
+TEST(Malformed, AWrongShapeCarriesNoEventFields) {
+  SyncBatch batch = sync_ok(
+      R"({"next_batch":"s1","rooms":{"join":{"!r:x":{"timeline":{"events":{"type":"x"}}}}}})");
+  ASSERT_EQ(batch.malformed.size(), 1u);
+  EXPECT_EQ(batch.malformed[0].reason, "timeline.events is not an array");
+  EXPECT_EQ(batch.malformed[0].raw_json, R"({"type":"x"})");
+  EXPECT_EQ(batch.malformed[0].type, "");
+  EXPECT_EQ(batch.malformed[0].sender, "");
+  EXPECT_FALSE(batch.malformed[0].state_key.has_value());
+}
+
+// --- a wrong optional field costs the field, not the event ----------------------------------
+// Synapse accepts any content from any client: a contribution with `formatted_body: 5` must not be
+// quarantined whole. The field is ignored (and logged by name with the event id, never the text);
+// required fields still make the event malformed.
+
+// Captures what the default logger writes while it lives.
+class CapturedLog {
+ public:
+  CapturedLog() : sink_(std::make_shared<spdlog::sinks::ringbuffer_sink_mt>(256)) {
+    previous_ = spdlog::default_logger();
+    spdlog::set_default_logger(std::make_shared<spdlog::logger>("captured", sink_));
+  }
+  ~CapturedLog() { spdlog::set_default_logger(previous_); }
+  CapturedLog(const CapturedLog&) = delete;
+  CapturedLog& operator=(const CapturedLog&) = delete;
+
+  std::string text() const {
+    std::string out;
+    for (const auto& line : sink_->last_formatted()) out += line;
+    return out;
+  }
+
+ private:
+  std::shared_ptr<spdlog::sinks::ringbuffer_sink_mt> sink_;
+  std::shared_ptr<spdlog::logger> previous_;
+};
+
+struct BrokenOptional {
+  std::string type;
+  std::string content;
+  std::string field;  ///< named in the warning
+};
+
+const std::vector<BrokenOptional>& broken_optionals() {
+  static const std::vector<BrokenOptional> cases = {
+      {"m.room.message",
+       R"({"msgtype":"m.text","body":"#lehre geheim","format":"org.matrix.custom.html","formatted_body":5})",
+       "content.formatted_body"},
+      {"m.room.message", R"({"msgtype":"m.text","body":"#lehre geheim","format":7})",
+       "content.format"},
+      {"m.room.message", R"({"msgtype":"m.text","body":"#lehre geheim","m.new_content":5})",
+       "content.m.new_content"},
+      {"m.room.message",
+       R"({"msgtype":"m.text","body":"#lehre geheim","m.relates_to":{"rel_type":"m.replace","event_id":"$t"},"m.new_content":{"body":5}})",
+       "content.m.new_content.body"},
+      {"m.room.message", R"({"msgtype":"m.text","body":"#lehre geheim","m.relates_to":"x"})",
+       "content.m.relates_to"},
+      {"m.room.message",
+       R"({"msgtype":"m.text","body":"#lehre geheim","m.relates_to":{"rel_type":"m.replace","event_id":5}})",
+       "content.m.relates_to.event_id"},
+      {"m.room.message",
+       R"({"msgtype":"m.text","body":"#lehre geheim","m.relates_to":{"rel_type":["m.thread"],"event_id":"$t"}})",
+       "content.m.relates_to.rel_type"},
+      {"m.room.message",
+       R"({"msgtype":"m.text","body":"#lehre geheim","m.relates_to":{"m.in_reply_to":"$t"}})",
+       "content.m.relates_to.m.in_reply_to"},
+      {"m.room.message",
+       R"({"msgtype":"m.text","body":"#lehre geheim","m.relates_to":{"m.in_reply_to":{"event_id":{}}}})",
+       "content.m.relates_to.m.in_reply_to.event_id"},
+      {"m.reaction",
+       R"({"m.relates_to":{"rel_type":"m.annotation","event_id":"$t","key":"👍","m.in_reply_to":5}})",
+       "content.m.relates_to.m.in_reply_to"},
+      {"m.room.redaction", R"({"redacts":"$t","reason":5})", "content.reason"},
+  };
+  return cases;
+}
+
+std::string event_with(const BrokenOptional& c, const std::string& event_id) {
+  return R"({"type":")" + c.type + R"(","event_id":")" + event_id +
+         R"(","sender":"@a:x","origin_server_ts":1,"content":)" + c.content + "}";
+}
+
+// The parts of a kept event that the broken field must not disturb.
+void expect_kept(const Event& event, const BrokenOptional& c) {
+  if (c.type == "m.room.message") {
+    const auto* message = std::get_if<RoomMessage>(&event.content);
+    ASSERT_NE(message, nullptr);
+    EXPECT_EQ(message->body, "#lehre geheim");
+    EXPECT_EQ(message->msgtype, "m.text");
+    EXPECT_FALSE(message->formatted_body.has_value());
+    EXPECT_FALSE(message->new_body.has_value());
+  } else if (c.type == "m.reaction") {
+    const auto* reaction = std::get_if<Reaction>(&event.content);
+    ASSERT_NE(reaction, nullptr);
+    EXPECT_EQ(reaction->relates_to.event_id, "$t");
+    EXPECT_EQ(reaction->relates_to.key, "👍");
+    EXPECT_EQ(reaction->relates_to.in_reply_to, "");
+  } else {
+    const auto* redaction = std::get_if<Redaction>(&event.content);
+    ASSERT_NE(redaction, nullptr);
+    EXPECT_EQ(redaction->redacts, "$t");
+    EXPECT_EQ(redaction->reason, "");
+  }
+}
+
+TEST(OptionalFields, AWrongOneIsIgnoredOnSync) {
+  for (const auto& c : broken_optionals()) {
+    SCOPED_TRACE(c.content);
+    CapturedLog log;
+    Event event = single_event(event_with(c, "$kept"));
+    EXPECT_EQ(event.event_id, "$kept");
+    expect_kept(event, c);
+    const std::string text = log.text();
+    EXPECT_NE(text.find(c.field + " "), std::string::npos) << text;
+    EXPECT_NE(text.find("$kept"), std::string::npos) << text;
+    EXPECT_EQ(text.find("geheim"), std::string::npos) << text;
+    EXPECT_EQ(text.find("@a:x"), std::string::npos) << text;
+  }
+}
+
+TEST(OptionalFields, AWrongOneIsIgnoredOnMessagesPages) {
+  for (const auto& c : broken_optionals()) {
+    SCOPED_TRACE(c.content);
+    std::string body = R"({"start":"t1","chunk":[)" + event_with(c, "$page") + "]}";
+    auto page = parse_messages(body, "!r:x");
+    ASSERT_TRUE(page.has_value());
+    EXPECT_TRUE(page->malformed.empty());
+    ASSERT_EQ(page->chunk.size(), 1u);
+    EXPECT_EQ(page->chunk[0].event_id, "$page");
+    expect_kept(page->chunk[0], c);
+  }
+}
+
+TEST(OptionalFields, AWrongOneIsIgnoredInASingleEvent) {
+  for (const auto& c : broken_optionals()) {
+    SCOPED_TRACE(c.content);
+    std::string body = event_with(c, "$single");
+    auto event = parse_event(body, "!r:x");
+    ASSERT_TRUE(event.has_value()) << event.error().message;
+    EXPECT_EQ(event->room_id, "!r:x");
+    expect_kept(*event, c);
+  }
+}
+
+TEST(OptionalFields, AWrongRelationKeepsTheMessageAsAPlainOne) {
+  Event event = single_event(R"({"type":"m.room.message","event_id":"$e","sender":"@a:x",
+      "origin_server_ts":1,"content":{"msgtype":"m.text","body":"* neu","m.new_content":{"body":"neu"},
+      "m.relates_to":{"rel_type":"m.replace","event_id":5}}})");
+  const auto& message = std::get<RoomMessage>(event.content);
+  EXPECT_FALSE(message.relates_to.has_value());
+  EXPECT_FALSE(message.new_body.has_value());
+  // A broken reply reference costs only the reply: the thread relation stays.
+  event = single_event(R"({"type":"m.room.message","event_id":"$e","sender":"@a:x",
+      "origin_server_ts":1,"content":{"msgtype":"m.text","body":"b","m.relates_to":{
+      "rel_type":"m.thread","event_id":"$root","m.in_reply_to":{"event_id":5}}}})");
+  const auto& threaded = std::get<RoomMessage>(event.content);
+  ASSERT_TRUE(threaded.relates_to.has_value());
+  EXPECT_EQ(threaded.relates_to->rel_type, "m.thread");
+  EXPECT_EQ(threaded.relates_to->event_id, "$root");
+  EXPECT_EQ(threaded.relates_to->in_reply_to, "");
+  // An edit whose new content is broken stays an edit, without the new text.
+  event = single_event(R"({"type":"m.room.message","event_id":"$e","sender":"@a:x",
+      "origin_server_ts":1,"content":{"msgtype":"m.text","body":"* neu","m.new_content":5,
+      "m.relates_to":{"rel_type":"m.replace","event_id":"$t"}}})");
+  const auto& edit = std::get<RoomMessage>(event.content);
+  ASSERT_TRUE(edit.relates_to.has_value());
+  EXPECT_EQ(edit.relates_to->rel_type, "m.replace");
+  EXPECT_FALSE(edit.new_body.has_value());
+}
+
+TEST(OptionalFields, ARedactionFallsBackToTheTopLevelRedacts) {
+  Event event = single_event(R"({"type":"m.room.redaction","redacts":"$old","event_id":"$red",
+      "sender":"@mod:x","origin_server_ts":1,"content":{"redacts":5}})");
+  EXPECT_EQ(std::get<Redaction>(event.content).redacts, "$old");
+  MalformedEvent m = single_malformed(R"({"type":"m.room.redaction","event_id":"$red",
+      "sender":"@mod:x","origin_server_ts":1,"content":{"redacts":5}})");
+  EXPECT_EQ(m.reason, "content.redacts is not a string");
+}
+
+TEST(OptionalFields, RequiredFieldsStillMakeTheEventMalformed) {
+  MalformedEvent m = single_malformed(R"({"type":"m.room.message","event_id":"$e","sender":"@a:x",
+      "origin_server_ts":1,"content":{"msgtype":"m.text","body":5,"formatted_body":5}})");
+  EXPECT_EQ(m.reason, "content.body is not a string");
+  m = single_malformed(R"({"type":"m.room.message","event_id":"$e","sender":"@a:x",
+      "origin_server_ts":1,"content":{"msgtype":{},"body":"b"}})");
+  EXPECT_EQ(m.reason, "content.msgtype is not a string");
+  m = single_malformed(R"({"type":"m.reaction","event_id":"$e","sender":"@a:x",
+      "origin_server_ts":1,"content":{"m.relates_to":{"rel_type":"m.annotation","event_id":"$t","key":5}}})");
+  EXPECT_EQ(m.reason, "content.m.relates_to.key is not a string");
+  m = single_malformed(R"({"type":"m.reaction","event_id":"$e","sender":"@a:x",
+      "origin_server_ts":1,"content":{"m.relates_to":"x"}})");
+  EXPECT_EQ(m.reason, "content.m.relates_to is not an object");
+  m = single_malformed(R"({"type":"m.reaction","event_id":"$e","sender":"@a:x",
+      "origin_server_ts":1,"content":{"m.relates_to":{"rel_type":"m.annotation","event_id":[],"key":"x"}}})");
+  EXPECT_EQ(m.reason, "content.m.relates_to.event_id is not a string");
 }
 
 // --- whole bodies ----------------------------------------------------------------------------
@@ -620,6 +880,53 @@ TEST(ParseSyncBody, InviteWithoutOwnMemberEventIsSkipped) {
   ASSERT_EQ(batch.invites.size(), 1u);
   EXPECT_EQ(batch.invites[0].room_id, "!b:x");
   EXPECT_EQ(batch.invites[0].inviter, "@inviter:y");
+}
+
+// Over federation the invite_state comes from the remote server (Synapse puts it first and the
+// genuine invite last): a forged m.room.member for us can name anyone as the inviter. Whatever
+// the order, an invite whose own invite events disagree on the sender has no inviter.
+std::string invite_body(const std::vector<std::string>& senders) {
+  std::string events;
+  for (const auto& sender : senders) {
+    if (!events.empty()) events += ",";
+    events += R"({"type":"m.room.member","state_key":"@reflexbot:example.org","sender":")" +
+              sender + R"(","content":{"membership":"invite"}})";
+  }
+  return R"({"next_batch":"s","rooms":{"invite":{"!r:remote.example":{"invite_state":{"events":[
+      {"type":"m.room.name","state_key":"","sender":"@evil:remote.example","content":{"name":"x"}},)" +
+         events + R"(]}}}}})";
+}
+
+TEST(ParseSyncBody, AForgedInviteInFrontOfTheGenuineOneLeavesNoInviter) {
+  SyncBatch batch = sync_ok(invite_body({"@admin:example.org", "@evil:remote.example"}));
+  ASSERT_EQ(batch.invites.size(), 1u);
+  EXPECT_EQ(batch.invites[0].room_id, "!r:remote.example");
+  EXPECT_EQ(batch.invites[0].inviter, "");
+}
+
+TEST(ParseSyncBody, AForgedInviteBehindTheGenuineOneLeavesNoInviter) {
+  SyncBatch batch = sync_ok(invite_body({"@evil:remote.example", "@admin:example.org"}));
+  ASSERT_EQ(batch.invites.size(), 1u);
+  EXPECT_EQ(batch.invites[0].inviter, "");
+}
+
+TEST(ParseSyncBody, InviteEventsThatAgreeNameTheirSender) {
+  SyncBatch batch = sync_ok(invite_body({"@anna:example.org", "@anna:example.org"}));
+  ASSERT_EQ(batch.invites.size(), 1u);
+  EXPECT_EQ(batch.invites[0].inviter, "@anna:example.org");
+}
+
+TEST(ParseSyncBody, OtherMembersInvitesDoNotCountAgainstOurs) {
+  SyncBatch batch = sync_ok(R"({"next_batch":"s","rooms":{"invite":{"!r:x":{"invite_state":{
+      "events":[{"type":"m.room.member","state_key":"@someone:x","sender":"@evil:x",
+                 "content":{"membership":"invite"}},
+                {"type":"m.room.member","state_key":"@reflexbot:example.org","sender":"@evil:x",
+                 "content":{"membership":"join"}},
+                {"type":"m.room.member","state_key":"@reflexbot:example.org","sender":"@anna:x",
+                 "content":{"membership":"invite","is_direct":true}}]}}}}})");
+  ASSERT_EQ(batch.invites.size(), 1u);
+  EXPECT_EQ(batch.invites[0].inviter, "@anna:x");
+  EXPECT_TRUE(batch.invites[0].is_direct);
 }
 
 TEST(ParseSyncBody, BodyWithoutSpareCapacity) {

@@ -42,6 +42,7 @@ class RecordingSink final : public SyncSink {
   }
   void malformed(const MalformedEvent& event) override {
     log.push_back("malformed " + event.reason);
+    bad.push_back(event);
   }
   void commit(const std::string& next_batch) override {
     log.push_back("commit " + next_batch);
@@ -53,6 +54,7 @@ class RecordingSink final : public SyncSink {
   std::set<std::string> joined;
   std::vector<std::string> log;
   std::vector<Event> events;
+  std::vector<MalformedEvent> bad;
   std::vector<std::string> limited_rooms;
 };
 
@@ -152,6 +154,53 @@ TEST_F(SyncLoopTest, ALimitedTimelineIsFilledFromMessagesBeforeItsEvents) {
   EXPECT_EQ(transport_.request(2).url, messages + "&from=p3&to=s0");
   EXPECT_EQ(sink_.log, (std::vector<std::string>{"begin", "room " + kRoom, "event $e2", "event $e3",
                                                  "event $e4", "event $e5", "commit s1"}));
+}
+
+// A malformed event that arrives through the gap fill is quarantined like one on /sync, in the
+// same batch: it used to vanish (no quarantine row, no seen row, no log line).
+TEST_F(SyncLoopTest, MalformedEventsOfAGapPageReachTheSinkInTheSameBatch) {
+  sink_.token = "s0";
+  sink_.joined.insert(kRoom);
+  transport_.respond(200, sync_body("s1", {message("$e4")}, true, "p4"));
+  json reference = message("$ref");
+  reference["type"] = "m.reaction";
+  reference["content"] = {{"m.relates_to", {{"rel_type", "m.reference"}, {"event_id", "$e2"}}}};
+  json no_body = message("$nobody");
+  no_body["content"].erase("body");
+  transport_.respond(
+      200, json{{"chunk", json::array({message("$e3"), reference})}, {"start", "p4"}, {"end", "p2"}}
+               .dump());
+  transport_.respond(
+      200, json{{"chunk", json::array({no_body, message("$e2")})}, {"start", "p2"}}.dump());
+  auto loop = make_loop();
+  EXPECT_FALSE(run_awaitable(io_, loop.step()));
+  EXPECT_EQ(sink_.log,
+            (std::vector<std::string>{"begin", "room " + kRoom, "event $e2", "event $e3",
+                                      "event $e4", "malformed content.body missing",
+                                      "malformed content.m.relates_to.rel_type is not m.annotation",
+                                      "commit s1"}));
+  ASSERT_EQ(sink_.bad.size(), 2u);  // chronologically, as the events
+  EXPECT_EQ(sink_.bad[0].event_id, "$nobody");
+  EXPECT_NE(sink_.bad[0].raw_json.find("$nobody"), std::string::npos);
+  EXPECT_EQ(sink_.bad[1].event_id, "$ref");
+  EXPECT_EQ(sink_.bad[1].room_id, kRoom);
+  EXPECT_EQ(sink_.bad[1].type, "m.reaction");
+  EXPECT_EQ(sink_.bad[1].sender, "@anna:hs.example");
+}
+
+// A wrong optional field in a gap page costs the field, not the message.
+TEST_F(SyncLoopTest, AGapMessageWithAWrongOptionalFieldIsKept) {
+  sink_.token = "s0";
+  sink_.joined.insert(kRoom);
+  transport_.respond(200, sync_body("s1", {message("$e3")}, true, "p3"));
+  json odd = message("$e2");
+  odd["content"]["m.relates_to"] = "x";
+  odd["content"]["m.new_content"] = 5;
+  transport_.respond(200, json{{"chunk", json::array({odd})}, {"start", "p3"}}.dump());
+  auto loop = make_loop();
+  EXPECT_FALSE(run_awaitable(io_, loop.step()));
+  EXPECT_EQ(sink_.log, (std::vector<std::string>{"begin", "room " + kRoom, "event $e2", "event $e3",
+                                                 "commit s1"}));
 }
 
 TEST_F(SyncLoopTest, GapsAreNotFilledInRoomsTheBotWasNotJoinedTo) {
