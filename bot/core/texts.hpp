@@ -172,9 +172,9 @@ struct Texts {
   std::string_view anonymous_unknown_room;  ///< {room}, {rooms}: the sender's rooms
   std::string_view anonymous_no_rooms;      ///< the sender is in no configured room
   std::string_view anonymous_ambiguous;     ///< {room}, {rooms}
-  std::string_view direct_chat_only_own;    ///< a room command in a direct chat
   std::string_view anonymous_slow_down;     ///< {minutes}: over the anonymous-post limit
   std::string_view anonymous_encrypted;     ///< {room}: the target room is encrypted
+  std::string_view direct_chat_only_own;    ///< a room command in a direct chat
   std::string_view anonymous_label;         ///< precedes the text in the room
   std::string_view anonymous_posted;        ///< {room}
   std::string_view mine_only_direct;

@@ -833,7 +833,8 @@ TEST_F(DirectChatTest, AnonymousPostsGoOnlyToConfiguredRoomsTheSenderIsIn) {
   for (std::size_t i = 1; i < 4; ++i) {
     EXPECT_NE(answers[i].find("Möglich sind: Köln."), std::string::npos) << answers[i];
     EXPECT_EQ(answers[i].find("Leipzig."), std::string::npos) << answers[i];
-    EXPECT_EQ(answers[i].find(kUnconfigured), std::string::npos) << answers[i];
+    const std::string listed = answers[i].substr(answers[i].find("Möglich sind:"));
+    EXPECT_EQ(listed.find(kUnconfigured), std::string::npos) << answers[i];
   }
 }
 
