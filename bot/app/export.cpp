@@ -36,6 +36,7 @@ struct ExportTexts {
   std::string_view heading_contributions;
   std::string_view no_contributions;
   std::string_view note;
+  std::string_view note_event_ids;  // added with --with-event-ids
   std::string_view time;
   std::string_view city;
   std::string_view room;
@@ -70,9 +71,12 @@ constexpr ExportTexts kGerman{
     .heading_contributions = "Beiträge",
     .no_contributions = "Keine Beiträge in diesem Zeitraum.",
     .note =
-        "Personen erscheinen nur als Pseudonym (Schlüssel-Hash) oder als anonym. Die Beiträge "
-        "stehen so da, wie sie geschrieben wurden; in den Zitaten des Digests sind "
-        "Matrix-IDs und Links entfernt.",
+        "Personen erscheinen nur als Nummer, die allein in diesem Export gilt („Person 1“, "
+        "„Person 2“ …), oder als anonym. Die Beiträge stehen so da, wie sie geschrieben wurden; "
+        "in den Zitaten des Digests sind Matrix-IDs, E-Mail-Adressen und Links entfernt.",
+    .note_event_ids =
+        "Für eine Prüfung enthält dieser Export die Event-IDs; über sie lassen sich Beiträge "
+        "ihren Matrix-Konten zuordnen.",
     .time = "Zeit",
     .city = "Stadt",
     .room = "Raum",
@@ -107,9 +111,12 @@ constexpr ExportTexts kEnglish{
     .heading_contributions = "Contributions",
     .no_contributions = "No contributions in this period.",
     .note =
-        "People appear only as a pseudonym (keyed hash) or as anonymous. Contributions are "
-        "exported as they were written; the digest's quotes have Matrix ids and links "
-        "removed.",
+        "People appear only as a number that holds in this export alone (“Person 1”, "
+        "“Person 2” …) or as anonymous. Contributions are exported as they were written; the "
+        "digest's quotes have Matrix ids, e-mail addresses and links removed.",
+    .note_event_ids =
+        "For an audit this export contains the event ids; they tie contributions to their "
+        "Matrix accounts.",
     .time = "Time",
     .city = "City",
     .room = "Room",
@@ -362,6 +369,7 @@ struct ExportRow {
   const core::DigestItem* item = nullptr;
   const store::DigestRow* row = nullptr;
   std::optional<std::uint32_t> group;  // rank - 1
+  std::string author;                  // "Person n", numbered in this export; empty: anonymous
 };
 
 // Everything the three formats are made of.
@@ -373,7 +381,19 @@ struct ExportData {
   std::string room;  // empty: the network
   Digests::Result result;
   std::vector<store::DigestRow> rows;
-  std::vector<ExportRow> contributions;
+  std::vector<ExportRow> contributions;  // numbered from 1 in this order
+  bool with_event_ids = false;
+  std::unordered_map<std::size_t, std::size_t> number_of_item;  // digest item → contribution
+
+  // The contribution's number in this export; nullopt if it is not one of the rows.
+  std::optional<std::size_t> number(std::size_t item) const {
+    const auto found = number_of_item.find(item);
+    if (found == number_of_item.end()) return std::nullopt;
+    return found->second;
+  }
+  std::string author(const ExportRow& row) const {
+    return row.author.empty() ? std::string(e.anonymous) : row.author;
+  }
 
   const core::Digest& digest() const { return result.digest; }
   const std::vector<core::DigestItem>& items() const { return result.items; }
@@ -493,22 +513,6 @@ struct ExportData {
   }
 };
 
-// The member to quote for a tagged section: the tagged member with the most votes.
-std::size_t section_quote(const core::DigestGroup& group,
-                          const std::vector<core::DigestItem>& items,
-                          const std::set<std::string, std::less<>>& tags) {
-  std::size_t best = group.quotes.empty() ? group.members.front() : group.quotes.front();
-  int best_votes = -1;
-  for (const std::size_t index : group.members) {
-    if (!items[index].current || !has_any(items[index], tags)) continue;
-    if (items[index].votes > best_votes) {
-      best = index;
-      best_votes = items[index].votes;
-    }
-  }
-  return best;
-}
-
 int tagged_members(const core::DigestGroup& group, const std::vector<core::DigestItem>& items,
                    const std::set<std::string, std::less<>>& tags) {
   int tagged = 0;
@@ -560,7 +564,7 @@ std::string render_markdown(const ExportData& data) {
       for (const std::uint32_t id : ids) {
         const core::DigestGroup& group = digest.groups[id];
         const int tagged = tagged_members(group, items, tags);
-        const std::string quote = data.quote(section_quote(group, items, tags));
+        const std::string quote = data.quote(core::section_quote(group, items, tags));
         if (group.current == 1) {
           out += "- " + md(quote) + " · " + md(data.group_ref(id)) + "\n";
           continue;
@@ -605,21 +609,32 @@ std::string render_markdown(const ExportData& data) {
   if (data.contributions.empty()) {
     out += md(e.no_contributions, true) + "\n";
   } else {
-    out += table_row({std::string(e.time), std::string(e.city), std::string(e.room),
-                      std::string(e.phase), std::string(e.via), std::string(e.tags),
-                      std::string(e.votes), std::string(e.group_column), std::string(e.author),
-                      std::string(e.text)});
-    out += "| --- | --- | --- | --- | --- | --- | ---: | ---: | --- | --- |\n";
+    std::vector<std::string> header = {std::string(e.time),   std::string(e.city),
+                                       std::string(e.room),   std::string(e.phase),
+                                       std::string(e.via),    std::string(e.tags),
+                                       std::string(e.votes),  std::string(e.group_column),
+                                       std::string(e.author), std::string(e.text)};
+    if (data.with_event_ids) header.emplace_back(e.event);
+    out += table_row(header);
+    out += "| --- | --- | --- | --- | --- | --- | ---: | ---: | --- | --- |";
+    out += data.with_event_ids ? " --- |\n" : "\n";
     for (const ExportRow& row : data.contributions) {
       const core::DigestItem& item = *row.item;
-      out += table_row({minute_text(item.written_at, data.settings.zone), item.city,
-                        row.row->room_id, item.phase, data.via_text(row.row->via),
-                        tags_text(item.tags), std::to_string(item.votes),
-                        row.group ? std::to_string(*row.group + 1) : std::string(),
-                        item.author.empty() ? std::string(e.anonymous) : item.author, item.body});
+      std::vector<std::string> cells = {minute_text(item.written_at, data.settings.zone),
+                                        item.city,
+                                        row.row->room_id,
+                                        item.phase,
+                                        data.via_text(row.row->via),
+                                        tags_text(item.tags),
+                                        std::to_string(item.votes),
+                                        row.group ? std::to_string(*row.group + 1) : std::string(),
+                                        data.author(row),
+                                        item.body};
+      if (data.with_event_ids) cells.push_back(item.id);
+      out += table_row(cells);
     }
   }
-  out += "\n_" + md(e.note) + "_\n";
+  out += "\n_" + md(e.note) + (data.with_event_ids ? " " + md(e.note_event_ids) : "") + "_\n";
   return out;
 }
 
@@ -633,22 +648,36 @@ std::string render_csv(const ExportData& data) {
     }
     out += "\r\n";
   };
-  line({std::string(e.time), std::string(e.city), std::string(e.room), std::string(e.phase),
-        std::string(e.via), std::string(e.tags), std::string(e.votes), std::string(e.group_column),
-        std::string(e.group_title), std::string(e.author), std::string(e.text),
-        std::string(e.event)});
+  std::vector<std::string> header = {
+      std::string(e.time),   std::string(e.city),         std::string(e.room),
+      std::string(e.phase),  std::string(e.via),          std::string(e.tags),
+      std::string(e.votes),  std::string(e.group_column), std::string(e.group_title),
+      std::string(e.author), std::string(e.text)};
+  if (data.with_event_ids) header.emplace_back(e.event);
+  line(header);
   for (const ExportRow& row : data.contributions) {
     const core::DigestItem& item = *row.item;
-    line({minute_text(item.written_at, data.settings.zone), item.city, row.row->room_id, item.phase,
-          data.via_text(row.row->via), tags_text(item.tags), std::to_string(item.votes),
-          row.group ? std::to_string(*row.group + 1) : std::string(),
-          row.group ? data.group_title(data.digest().groups[*row.group]) : std::string(),
-          item.author.empty() ? std::string(e.anonymous) : item.author, item.body, item.id});
+    std::vector<std::string> fields = {
+        minute_text(item.written_at, data.settings.zone),
+        item.city,
+        row.row->room_id,
+        item.phase,
+        data.via_text(row.row->via),
+        tags_text(item.tags),
+        std::to_string(item.votes),
+        row.group ? std::to_string(*row.group + 1) : std::string(),
+        row.group ? data.group_title(data.digest().groups[*row.group]) : std::string(),
+        data.author(row),
+        item.body};
+    if (data.with_event_ids) fields.push_back(item.id);
+    line(fields);
   }
   return out;
 }
 
 Json or_null(const std::string& text) { return text.empty() ? Json(nullptr) : Json(text); }
+
+Json or_null(std::optional<std::size_t> number) { return number ? Json(*number) : Json(nullptr); }
 
 std::string render_json(const ExportData& data) {
   const auto& t = data.t;
@@ -679,13 +708,16 @@ std::string render_json(const ExportData& data) {
   for (const core::DigestGroup& group : digest.groups) {
     Json members = Json::array();
     for (const std::size_t index : group.members) {
-      if (items[index].current) members.push_back(items[index].id);
+      if (const auto number = data.number(index)) members.push_back(*number);
     }
     Json quotes = Json::array();
     for (const std::size_t index : group.quotes) {
-      quotes.push_back({{"event_id", items[index].id},
-                        {"city", items[index].city},
-                        {"text", core::quote_text(items[index].body)}});
+      Json quote;
+      quote["contribution"] = or_null(data.number(index));
+      if (data.with_event_ids) quote["event_id"] = items[index].id;
+      quote["city"] = items[index].city;
+      quote["text"] = core::quote_text(items[index].body);
+      quotes.push_back(std::move(quote));
     }
     Json entry;
     entry["rank"] = group.id + 1;
@@ -751,10 +783,12 @@ std::string render_json(const ExportData& data) {
   out["per_topic"] = std::move(topics);
 
   Json contributions = Json::array();
-  for (const ExportRow& row : data.contributions) {
+  for (std::size_t n = 0; n < data.contributions.size(); ++n) {
+    const ExportRow& row = data.contributions[n];
     const core::DigestItem& item = *row.item;
     Json entry;
-    entry["event_id"] = item.id;
+    entry["number"] = n + 1;
+    if (data.with_event_ids) entry["event_id"] = item.id;
     entry["time"] = iso_instant(item.written_at, zone);
     entry["city"] = item.city;
     entry["room_id"] = row.row->room_id;
@@ -767,7 +801,7 @@ std::string render_json(const ExportData& data) {
     entry["group"] = row.group ? Json(*row.group + 1) : Json(nullptr);
     entry["group_title"] =
         row.group ? Json(data.group_title(digest.groups[*row.group])) : Json(nullptr);
-    entry["author"] = or_null(item.author);
+    entry["author"] = or_null(row.author);
     entry["text"] = item.body;
     contributions.push_back(std::move(entry));
   }
@@ -835,6 +869,8 @@ std::string export_digest(store::Store& store, const DigestSettings& settings,
                   resolve_room(store, settings, options.room),
                   {},
                   {},
+                  {},
+                  options.with_event_ids,
                   {}};
   Digests digests(store, settings);
   data.result = digests.build(data.room, period.from, period.to, options.now, true);
@@ -844,13 +880,26 @@ std::string export_digest(store::Store& store, const DigestSettings& settings,
   for (std::size_t i = 0; i < data.result.items.size(); ++i) {
     if (data.result.items[i].current) item_of.emplace(data.result.items[i].id, i);
   }
+  // People are numbered in the order of their first contribution here: a label means nothing
+  // outside this export (the stored pseudonym is the same in every room and period).
+  std::unordered_map<std::string_view, std::string> person_of;
   for (const store::DigestRow& row : data.rows) {
     const auto found = item_of.find(row.item.id);
     if (found == item_of.end()) continue;
-    ExportRow entry{&data.result.items[found->second], &row, std::nullopt};
+    const core::DigestItem& item = data.result.items[found->second];
+    ExportRow entry{&item, &row, std::nullopt, {}};
     const std::uint32_t group = data.result.digest.group_of[found->second];
     if (group != core::kNoGroup) entry.group = group;
-    data.contributions.push_back(entry);
+    if (!item.author.empty()) {
+      auto [person, added] = person_of.try_emplace(item.author);
+      if (added) {
+        person->second =
+            core::fill(data.t.person, {core::plain("n", std::to_string(person_of.size()))}).text;
+      }
+      entry.author = person->second;
+    }
+    data.number_of_item.emplace(found->second, data.contributions.size() + 1);
+    data.contributions.push_back(std::move(entry));
   }
 
   switch (options.format) {

@@ -1,9 +1,11 @@
 #pragma once
 // `reflexbot export`: the digest of a period and every contribution of it, as Markdown, CSV or
-// JSON for the network's reports. Authors appear only as their stored pseudonym (HMAC of the
-// Matrix id) or as anonymous; quotes have Matrix ids and links removed as in the chat digest, but
-// the contributions themselves are exported as their authors wrote them. Only reads the store,
-// inside one read transaction, so it runs beside the bot (SQLite WAL).
+// JSON for the network's reports. Authors appear only as "Person n", numbered anew in every
+// export in the order of their first contribution (never the stored pseudonym, which is the same
+// everywhere), or as anonymous; event ids only on request (audits). Quotes have Matrix ids and
+// links removed by the chat digest's own core::quote_text, but the contributions themselves are
+// exported as their authors wrote them. Only reads the store, inside one read transaction, so it
+// runs beside the bot (SQLite WAL).
 
 #include <chrono>
 #include <filesystem>
@@ -32,6 +34,8 @@ struct ExportOptions {
   std::optional<std::chrono::year_month_day> since;
   std::optional<std::chrono::year_month_day> until;
   std::string room;  ///< a room id or a configured city; empty or the network room: all rooms
+  /// For audits: add the Matrix event ids (which tie rows to accounts) to every format.
+  bool with_event_ids = false;
   core::TimePoint now{};
 };
 

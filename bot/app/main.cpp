@@ -61,15 +61,18 @@ constexpr std::array kCommands = {
     Command{"backup", "[--force] [--database FILE] FILE",
             "copy the store into FILE while the bot runs (refuses to overwrite without --force)",
             backup_command},
-    Command{"export",
-            "--format markdown|csv|json [--since DATE] [--until DATE] [--room ROOM]\n"
-            "         [--output FILE] [--database FILE]",
-            "the digest of a period and every contribution of it, for reports (default: the\n"
-            "      last 7 days, all rooms). DATE is 2026-05-04 or 04.05.2026 in the digest's time\n"
-            "      zone, both days included; ROOM a room id or a configured city. Authors appear\n"
-            "      only as their pseudonym or as anonymous; contribution texts are exported as\n"
-            "      written (they may name people). --output writes the file with mode 0600.",
-            export_command},
+    Command{
+        "export",
+        "--format markdown|csv|json [--since DATE] [--until DATE] [--room ROOM]\n"
+        "         [--output FILE] [--database FILE] [--with-event-ids]",
+        "the digest of a period and every contribution of it, for reports (default: the\n"
+        "      last 7 days, all rooms). DATE is 2026-05-04 or 04.05.2026 in the digest's time\n"
+        "      zone, both days included; ROOM a room id or a configured city. Authors appear\n"
+        "      only as Person 1, Person 2, ... numbered anew in every export, or as anonymous;\n"
+        "      no event ids. Contribution texts are exported as written (they may name\n"
+        "      people). --output writes the file with mode 0600. --with-event-ids adds the\n"
+        "      Matrix event ids for an audit (they tie each row to its author's account).",
+        export_command},
 };
 
 std::string usage() {
@@ -247,11 +250,13 @@ int backup_command(const Invocation& invocation) {
   }
 }
 
-/// `export`'s options: each one once, as `--name VALUE` or `--name=VALUE`.
+/// `export`'s options: each one once, as `--name VALUE` or `--name=VALUE`; flags (no value) as
+/// `--name`, kept with an empty value.
 std::optional<std::map<std::string, std::string, std::less<>>> parse_export_args(
     const Invocation& invocation, std::string& error) {
   constexpr std::array<std::string_view, 6> kOptions = {"--format", "--since",  "--until",
                                                         "--room",   "--output", "--database"};
+  constexpr std::array<std::string_view, 1> kFlags = {"--with-event-ids"};
   std::map<std::string, std::string, std::less<>> values;
   const auto& args = invocation.args;
   for (std::size_t i = 0; i < args.size(); ++i) {
@@ -260,6 +265,17 @@ std::optional<std::map<std::string, std::string, std::less<>>> parse_export_args
     if (const auto equals = name.find('='); name.starts_with("--") && equals != name.npos) {
       value = name.substr(equals + 1);
       name = name.substr(0, equals);
+    }
+    if (std::find(kFlags.begin(), kFlags.end(), name) != kFlags.end()) {
+      if (value) {
+        error = std::string(name) + " takes no value";
+        return std::nullopt;
+      }
+      if (!values.emplace(std::string(name), std::string()).second) {
+        error = std::string(name) + " is given twice";
+        return std::nullopt;
+      }
+      continue;
     }
     if (std::find(kOptions.begin(), kOptions.end(), name) == kOptions.end()) {
       error = (name.starts_with("-") ? "unknown option '" : "unexpected argument '") +
@@ -308,6 +324,7 @@ int export_command(const Invocation& invocation) {
                          " is a date like 2026-05-04 or 04.05.2026, not '" + *text + "'");
     }
   }
+  options.with_event_ids = value("--with-event-ids").has_value();
   options.room = value("--room").value_or("");
   if (value("--room") && options.room.empty()) return usage_error("export: --room is empty");
   const auto output = value("--output");

@@ -6,6 +6,7 @@
 #include <map>
 #include <memory>
 #include <numeric>
+#include <optional>
 #include <set>
 #include <tuple>
 #include <unordered_map>
@@ -110,13 +111,161 @@ std::string DigestGroup::title() const {
   return out;
 }
 
+namespace {
+
+bool is_ascii_alnum(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+}
+
+bool is_space(char c) { return c == ' ' || c == '\n' || c == '\t' || c == '\r'; }
+
+// Bytes of the character that begins at `i` if it ends an identifier or a link: white space,
+// ASCII brackets, quotes and separators, and Unicode quotes, dashes and other general
+// punctuation (U+2000–U+206F, « » and the no-break space); 0 if it can be part of one.
+std::size_t delimiter_at(std::string_view text, std::size_t i) {
+  const auto c = static_cast<unsigned char>(text[i]);
+  if (c < 0x80) {
+    return is_space(text[i]) || c < 0x20 || c == 0x7F ||
+                   std::string_view("\"`()<>[]{},;!?|\\").find(text[i]) != std::string_view::npos
+               ? 1
+               : 0;
+  }
+  if (c == 0xC2 && i + 1 < text.size()) {
+    const auto next = static_cast<unsigned char>(text[i + 1]);
+    return next == 0xA0 || next == 0xAB || next == 0xBB ? 2 : 0;
+  }
+  if (c == 0xE2 && i + 2 < text.size()) {
+    const auto next = static_cast<unsigned char>(text[i + 1]);
+    return next == 0x80 || (next == 0x81 && static_cast<unsigned char>(text[i + 2]) <= 0xAF) ? 3
+                                                                                             : 0;
+  }
+  return 0;
+}
+
+bool starts_with_ci(std::string_view text, std::size_t i, std::string_view prefix) {
+  if (text.size() - i < prefix.size()) return false;
+  for (std::size_t k = 0; k < prefix.size(); ++k) {
+    char c = text[i + k];
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c + 32);
+    if (c != prefix[k]) return false;
+  }
+  return true;
+}
+
+// The end of an identifier or link that goes on from `i`: the next delimiter, with a final
+// '.' or ':' (the sentence's, not the name's) left as text.
+std::size_t token_end(std::string_view text, std::size_t i) {
+  while (i < text.size() && delimiter_at(text, i) == 0) ++i;
+  return i;
+}
+
+std::size_t trim_end(std::string_view text, std::size_t begin, std::size_t end) {
+  while (end > begin + 1 && (text[end - 1] == '.' || text[end - 1] == ':')) --end;
+  return end;
+}
+
+// The end of a link starting at `i` ("https://…", "ftp://…", "www.…", "matrix.to/…",
+// "matrix:u/…"), or `i` if none starts there. A link runs to white space, a bracket or a quote.
+std::size_t link_end(std::string_view text, std::size_t i) {
+  std::size_t scheme = i;
+  while (scheme < text.size() && (is_ascii_alnum(text[scheme]) || text[scheme] == '+' ||
+                                  text[scheme] == '-' || text[scheme] == '.')) {
+    ++scheme;
+  }
+  const bool link = (scheme > i && text.substr(scheme, 3) == "://") ||
+                    starts_with_ci(text, i, "www.") || starts_with_ci(text, i, "matrix.to/") ||
+                    starts_with_ci(text, i, "matrix:u/") || starts_with_ci(text, i, "matrix:r/") ||
+                    starts_with_ci(text, i, "matrix:roomid/");
+  if (!link) return i;
+  std::size_t end = token_end(text, i);
+  // ')' of "(https://…)" is left as text; a link rarely ends in one.
+  while (end > i && text[end - 1] == ')') --end;
+  return trim_end(text, i, end);
+}
+
+// The end of a room id or alias starting at `i` ("!abc:server", "#name:server"), or `i`. A hashtag
+// has no ":server" and is none.
+std::size_t room_end(std::string_view text, std::size_t i) {
+  if (text[i] != '#' && text[i] != '!') return i;
+  std::size_t colon = i + 1;
+  while (colon < text.size() && text[colon] != ':' && delimiter_at(text, colon) == 0) ++colon;
+  if (colon == i + 1 || colon + 1 >= text.size() || text[colon] != ':') return i;
+  if (!is_ascii_alnum(text[colon + 1]) && text[colon + 1] != '[') return i;
+  return trim_end(text, i, token_end(text, colon + 1));
+}
+
+// Where the identifier holding the '@' at `at` begins and ends: a Matrix user id or mention
+// ("@anna:example.org", "@anna") or an e-mail address ("anna@example.org", local part included).
+// nullopt for a lone '@'.
+std::optional<std::pair<std::size_t, std::size_t>> at_span(std::string_view text, std::size_t at,
+                                                           std::size_t floor) {
+  std::size_t begin = at;
+  while (begin > floor) {
+    std::size_t previous = begin - 1;
+    while (previous > floor && (static_cast<unsigned char>(text[previous]) & 0xC0) == 0x80) {
+      --previous;
+    }
+    if (delimiter_at(text, previous) != 0 || text[previous] == ':' || text[previous] == '/' ||
+        text[previous] == '=' || text[previous] == '*') {
+      break;
+    }
+    begin = previous;
+  }
+  const std::size_t end = token_end(text, at + 1);
+  if (end == at + 1 && begin == at) return std::nullopt;
+  return std::pair{begin, trim_end(text, at, end)};
+}
+
+// The parts of `body` that could name a person or lead to one: Matrix user ids and mentions,
+// room ids and aliases, e-mail addresses and links, wherever they start (after a quote, a
+// bracket or a colon too). Sorted, not overlapping.
+std::vector<std::pair<std::size_t, std::size_t>> hidden_spans(std::string_view body) {
+  std::vector<std::pair<std::size_t, std::size_t>> spans;
+  std::size_t floor = 0;  // the end of the last span
+  for (std::size_t i = 0; i < body.size(); ++i) {
+    const char c = body[i];
+    if (c == '@') {
+      if (const auto span = at_span(body, i, floor)) {
+        spans.push_back(*span);
+        floor = span->second;
+        i = floor - 1;
+      }
+      continue;
+    }
+    // Links and room names begin after a non-letter; "xhttps://" is caught at its 'x'.
+    if (i > floor && is_ascii_alnum(body[i - 1])) continue;
+    std::size_t end = link_end(body, i);
+    if (end == i) end = room_end(body, i);
+    if (end > i) {
+      spans.emplace_back(i, end);
+      floor = end;
+      i = end - 1;
+    }
+  }
+  return spans;
+}
+
+}  // namespace
+
 std::string quote_text(std::string_view body, std::size_t max_bytes) {
+  const auto spans = hidden_spans(body);
+  auto next_span = spans.begin();
   std::string out;
   bool space = false;
   std::size_t i = 0;
+  std::size_t last_end = std::string_view::npos;
   while (i < body.size()) {
+    if (next_span != spans.end() && i >= next_span->first) {
+      if (space) out += ' ';
+      // Spans that touch ("#raum:x.org@anna") become one "…".
+      if (space || last_end != next_span->first) out += "…";
+      space = false;
+      i = last_end = next_span->second;
+      ++next_span;
+      continue;
+    }
     const char c = body[i];
-    if (c == ' ' || c == '\n' || c == '\t' || c == '\r') {
+    if (is_space(c)) {
       space = !out.empty();
       ++i;
       continue;
@@ -127,16 +276,6 @@ std::string quote_text(std::string_view body, std::size_t max_bytes) {
     }
     if (static_cast<unsigned char>(c) < 0x20 || c == 0x7F) {
       ++i;
-      continue;
-    }
-    const bool word_start = i == 0 || body[i - 1] == ' ' || body[i - 1] == '\n' ||
-                            body[i - 1] == '(' || body[i - 1] == '\t';
-    if (word_start && (c == '@' || body.substr(i, 7) == "http://" ||
-                       body.substr(i, 8) == "https://" || body.substr(i, 4) == "www.")) {
-      while (i < body.size() && body[i] != ' ' && body[i] != '\n' && body[i] != '\t') ++i;
-      if (space) out += ' ';
-      out += "…";
-      space = false;
       continue;
     }
     if (space) out += ' ';
@@ -623,8 +762,8 @@ struct Section {
   std::vector<Block> entries;
 };
 
-// The section tags for a group entry in "Was gut lief" and friends: the tagged member with the
-// most votes, else the group's first quote.
+}  // namespace
+
 std::size_t section_quote(const DigestGroup& group, std::span<const DigestItem> items,
                           const std::set<std::string, std::less<>>& tags) {
   std::size_t best = group.quotes.empty() ? group.members.front() : group.quotes.front();
@@ -638,6 +777,8 @@ std::size_t section_quote(const DigestGroup& group, std::span<const DigestItem> 
   }
   return best;
 }
+
+namespace {
 
 Block quote_block(const DigestItem& item, const DigestTexts& t) {
   const Notice quote =

@@ -125,8 +125,14 @@ Digest build_digest(std::span<const DigestItem> items, std::span<const Lesson> l
 std::vector<Notice> render_digest(const Digest& digest, std::span<const DigestItem> items,
                                   std::size_t max_event_bytes = 60000);
 
-/// A quote for the digest: one line, Matrix ids and links replaced by "…", at most `max_bytes`
-/// (cut at a word, "…" appended).
+/// The member to quote for a group in a tagged section ("Was gut lief" and friends): the tagged
+/// member of this period with the most votes, else the group's first quote.
+std::size_t section_quote(const DigestGroup& group, std::span<const DigestItem> items,
+                          const std::set<std::string, std::less<>>& tags);
+
+/// A quote for the digest (chat and export): one line; Matrix user ids and mentions, room ids and
+/// aliases, e-mail addresses and links replaced by "…" wherever they start, after a quote, a
+/// bracket or a colon too (hashtags stay); at most `max_bytes` (cut at a word, "…" appended).
 std::string quote_text(std::string_view body, std::size_t max_bytes = 160);
 
 /// Bytes `text` takes as a JSON string value (escapes counted, quotes not).

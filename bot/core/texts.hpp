@@ -111,6 +111,7 @@ struct DigestTexts {
   std::string_view mark_growing;
   std::string_view votes;   ///< {n}
   std::string_view quote;   ///< {text}, {city}
+  std::string_view person;  ///< {n}: an author in an export, numbered anew in every export
   std::string_view tagged;  ///< {n}: contributions of the group carrying the section's tags
   std::string_view action;  ///< {id}, {title}, {action}, {owner}, {due}
   std::string_view due;     ///< {date}

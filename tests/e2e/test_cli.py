@@ -20,6 +20,18 @@ def test_version_and_help(require_bot):
     assert "--config" in help_.stdout + help_.stderr
 
 
+def test_export_adds_event_ids_only_on_request(require_bot):
+    help_ = _run(require_bot, "--help")
+    assert "[--with-event-ids]" in help_.stdout
+    assert "numbered anew in every export" in help_.stdout
+    # A flag: a value or a second one is a usage error, before the configuration is read.
+    for args in (["--with-event-ids=yes"], ["--with-event-ids", "--with-event-ids"]):
+        result = _run(require_bot, "--config", "/nonexistent/reflexbot.yaml", "export",
+                      "--format", "json", *args)
+        assert result.returncode == 2, result.stderr
+        assert "--with-event-ids" in result.stderr
+
+
 def test_check_config_accepts_a_valid_config(make_bot):
     bot = make_bot(start=False)
     result = _run(bot.binary, "--check-config", "--config", str(bot.config_path))

@@ -125,10 +125,11 @@ def wait_confirmed(mod, room: str, bot, ids: list[str], timeout: float = WAIT) -
 
 
 def export_event_ids(bot) -> list[str]:
-    """The contributions of `reflexbot export --format json` (the bot must be stopped)."""
+    """The contributions of `reflexbot export --format json --with-event-ids` (the bot must be
+    stopped; exports carry event ids only on request)."""
     result = subprocess.run([str(bot.binary), "--config", str(bot.config_path), "export",
-                             "--format", "json"], capture_output=True, text=True, timeout=60,
-                            stdin=subprocess.DEVNULL)
+                             "--format", "json", "--with-event-ids"], capture_output=True,
+                            text=True, timeout=60, stdin=subprocess.DEVNULL)
     assert result.returncode == 0, f"export failed ({result.returncode}): {result.stderr}"
     return [c["event_id"] for c in json.loads(result.stdout)["contributions"]]
 

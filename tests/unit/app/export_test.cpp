@@ -246,6 +246,7 @@ class ExportTest : public ::testing::Test {
     options.room = std::move(room);
     options.since = since;
     options.until = until;
+    options.with_event_ids = with_event_ids_;
     options.now = now_;
     return export_digest(*store_, settings_, options);
   }
@@ -258,6 +259,7 @@ class ExportTest : public ::testing::Test {
   std::filesystem::path dir_;
   std::optional<store::Store> store_;
   DigestSettings settings_;
+  bool with_event_ids_ = false;  // --with-event-ids: the tests that pick contributions by id
   const core::TimePoint now_ = utc(day(12), 8, 0);  // Tuesday 12 May 2026, 10:00 in Berlin
 };
 
@@ -305,7 +307,7 @@ TEST_F(ExportTest, MarkdownHasTheDigestSectionsAndATableOfEveryContribution) {
   EXPECT_EQ(rows[0][4], "Runde");
   EXPECT_EQ(rows[0][5], "\\#problem");
   EXPECT_EQ(rows[0][6], "2");
-  EXPECT_EQ(rows[0][8], kAnna);
+  EXPECT_EQ(rows[0][8], "Person 1");  // numbered in this export, not the stored pseudonym
   EXPECT_EQ(rows[1][4], "Hashtag");
   // The anonymous contribution: markup escaped, the line break shown, no raw HTML.
   EXPECT_EQ(rows[2][0], "2026-05-08 09:00");
@@ -353,7 +355,7 @@ TEST_F(ExportTest, CsvIsRfc4180WithGroupsAndGuardsAgainstFormulas) {
   const std::vector<std::string> header = {
       "Zeit", "Stadt",   "Raum",   "Phase",        "Weg",
       "Tags", "Stimmen", "Gruppe", "Gruppentitel", "Autor (Pseudonym)",
-      "Text", "Event-ID"};
+      "Text"};
   EXPECT_EQ(records[0], header);
   for (const auto& record : records) EXPECT_EQ(record.size(), header.size());
 
@@ -362,26 +364,27 @@ TEST_F(ExportTest, CsvIsRfc4180WithGroupsAndGuardsAgainstFormulas) {
   EXPECT_EQ(records[1][4], "Runde");
   EXPECT_EQ(records[1][5], "#problem");
   EXPECT_EQ(records[1][6], "2");
-  EXPECT_EQ(records[1][9], kAnna);
-  EXPECT_EQ(records[1][11], "$k1");
+  EXPECT_EQ(records[1][9], "Person 1");
   // Commas, quotes and the line break survive; the leading '=' is neutralised with a "'".
   EXPECT_EQ(records[3][10], "'" + kTricky);
   EXPECT_EQ(records[3][9], "anonym");
-  EXPECT_EQ(records[3][11], "$k2");
   EXPECT_EQ(records[4][10],
             "'- Die Pressearbeit lief über einen festen Sprecher. #idee "
             "#kommunikation");
   EXPECT_NE(text.find("\"'=SUMME(A1:A9), \"\"Zitat\"\"\nzweite Zeile"), std::string::npos);
 
-  // Group number and title agree with the JSON export.
+  // Group number and title agree with the JSON export (same rows in the same order).
   const Json json = run_json();
   const Json& groups = json.at("groups");
+  ASSERT_EQ(json.at("contributions").size(), records.size() - 1);
   for (std::size_t r = 1; r < records.size(); ++r) {
     const std::size_t rank = std::stoul(records[r][7]);
     ASSERT_GE(rank, 1U);
     ASSERT_LE(rank, groups.size());
     EXPECT_EQ(records[r][8], groups[rank - 1].at("title").get<std::string>());
-    EXPECT_EQ(contribution(json, records[r][11])->at("group").get<std::size_t>(), rank);
+    const Json& entry = json.at("contributions")[r - 1];
+    EXPECT_EQ(entry.at("number").get<std::size_t>(), r);
+    EXPECT_EQ(entry.at("group").get<std::size_t>(), rank);
   }
 }
 
@@ -411,9 +414,10 @@ TEST_F(ExportTest, JsonHasPeriodScopeGroupsSectionsActionsAndContributions) {
     EXPECT_EQ(group.at("growing"), false);
     members += group.at("contributions").get<int>();
     for (const Json& quote : group.at("quotes")) {
-      const auto id = quote.at("event_id").get<std::string>();
-      EXPECT_NE(std::find(group.at("members").begin(), group.at("members").end(), Json(id)),
+      const auto number = quote.at("contribution").get<std::size_t>();
+      EXPECT_NE(std::find(group.at("members").begin(), group.at("members").end(), Json(number)),
                 group.at("members").end());
+      EXPECT_EQ(json.at("contributions")[number - 1].at("group"), group.at("rank"));
       EXPECT_FALSE(quote.at("text").get<std::string>().empty());
     }
   }
@@ -447,8 +451,10 @@ TEST_F(ExportTest, JsonHasPeriodScopeGroupsSectionsActionsAndContributions) {
   EXPECT_EQ(json.at("per_topic"),
             Json::parse(R"([{"tag":"kommunikation","label":"Kommunikation","contributions":1}])"));
 
-  EXPECT_EQ(event_ids(json), (std::vector<std::string>{"$k1", "$l1", "$k2", "$l2", "$l3", "$l4"}));
-  const Json& k1 = *contribution(json, "$k1");
+  const Json& all = json.at("contributions");
+  ASSERT_EQ(all.size(), 6U);
+  for (std::size_t i = 0; i < all.size(); ++i) EXPECT_EQ(all[i].at("number"), i + 1);
+  const Json& k1 = all[0];
   EXPECT_EQ(k1.at("time"), "2026-05-06T10:15:00+02:00");
   EXPECT_EQ(k1.at("city"), "Köln");
   EXPECT_EQ(k1.at("room_id"), "!koeln:x");
@@ -458,8 +464,8 @@ TEST_F(ExportTest, JsonHasPeriodScopeGroupsSectionsActionsAndContributions) {
   EXPECT_EQ(k1.at("via"), "round");
   EXPECT_EQ(k1.at("tags"), Json::array({"problem"}));
   EXPECT_EQ(k1.at("votes"), 2);
-  EXPECT_EQ(k1.at("author"), kAnna);
-  const Json& k2 = *contribution(json, "$k2");
+  EXPECT_EQ(k1.at("author"), "Person 1");
+  const Json& k2 = all[2];
   EXPECT_TRUE(k2.at("author").is_null());
   EXPECT_TRUE(k2.at("round").is_null());
   EXPECT_TRUE(k2.at("phase").is_null());
@@ -470,6 +476,7 @@ TEST_F(ExportTest, JsonHasPeriodScopeGroupsSectionsActionsAndContributions) {
 }
 
 TEST_F(ExportTest, PeriodIsWholeLocalDaysBothIncluded) {
+  with_event_ids_ = true;
   // 11 May in Berlin ends at 22:00 UTC: $l4 (00:30 on 12 May) is not in it.
   Json json = run_json("", day(11), day(11));
   EXPECT_EQ(event_ids(json), std::vector<std::string>{"$l3"});
@@ -496,6 +503,7 @@ TEST_F(ExportTest, PeriodIsWholeLocalDaysBothIncluded) {
 }
 
 TEST_F(ExportTest, RoomIsARoomIdOrAConfiguredCity) {
+  with_event_ids_ = true;
   Json json = run_json("Leipzig");
   EXPECT_EQ(event_ids(json), (std::vector<std::string>{"$l1", "$l2", "$l3", "$l4"}));
   EXPECT_EQ(json.at("title"), "Digest für Leipzig");
@@ -526,6 +534,92 @@ TEST_F(ExportTest, NoMatrixUserIdAppearsInAnyFormat) {
   }
 }
 
+// Event ids would let anyone who can read the room tie a row to a Matrix account, and with it
+// every other row of the same author.
+TEST_F(ExportTest, NoEventIdsByDefaultInAnyFormat) {
+  for (const auto format : {ExportFormat::markdown, ExportFormat::csv, ExportFormat::json}) {
+    for (const std::string room : {"", "Leipzig"}) {
+      const std::string text = run(format, room);
+      EXPECT_EQ(text.find('$'), std::string::npos) << text;  // every event id starts with '$'
+    }
+  }
+  const Json json = run_json();
+  for (const Json& entry : json.at("contributions")) EXPECT_FALSE(entry.contains("event_id"));
+  for (const Json& group : json.at("groups")) {
+    for (const Json& quote : group.at("quotes")) EXPECT_FALSE(quote.contains("event_id"));
+  }
+}
+
+std::vector<Json> authors_of(const Json& export_json) {
+  std::vector<Json> authors;
+  for (const Json& entry : export_json.at("contributions")) authors.push_back(entry.at("author"));
+  return authors;
+}
+
+// The stored pseudonym is the same in every room and period, so two exports could be joined by
+// it; each export numbers the people it shows instead, in order of their first contribution.
+TEST_F(ExportTest, AuthorsAreNumberedPerExportNotByTheStoredPseudonym) {
+  for (const auto format : {ExportFormat::markdown, ExportFormat::csv, ExportFormat::json}) {
+    for (const std::string room : {"", "Köln", "Leipzig"}) {
+      const std::string text = run(format, room);
+      for (const std::string& pseudonym : {kAnna, kBen, kCarla}) {
+        EXPECT_EQ(text.find(pseudonym), std::string::npos) << text;
+        EXPECT_EQ(text.find(pseudonym.substr(0, 8)), std::string::npos) << text;
+      }
+    }
+  }
+  // Network: Anna, Ben, anonymous, Carla, Ben, Ben.
+  EXPECT_EQ(authors_of(run_json()), (std::vector<Json>{"Person 1", "Person 2", nullptr, "Person 3",
+                                                       "Person 2", "Person 2"}));
+  // Leipzig alone: Ben is now the first person, so the two exports cannot be joined by author.
+  EXPECT_EQ(authors_of(run_json("Leipzig")),
+            (std::vector<Json>{"Person 1", "Person 2", "Person 1", "Person 1"}));
+  EXPECT_EQ(authors_of(run_json("", day(9))),
+            (std::vector<Json>{"Person 1", "Person 2", "Person 2"}));
+
+  const auto records = read_csv(run(ExportFormat::csv, "Leipzig"));
+  ASSERT_EQ(records.size(), 5U);
+  EXPECT_EQ(records[1][9], "Person 1");
+  EXPECT_EQ(records[2][9], "Person 2");
+  const auto rows = table_under(run(ExportFormat::markdown), "## Beiträge");
+  ASSERT_EQ(rows.size(), 6U);
+  EXPECT_EQ(rows[1][8], "Person 2");
+  EXPECT_EQ(rows[2][8], "anonym");
+}
+
+// --with-event-ids, for audits: the event ids come back in every format; people stay numbered.
+TEST_F(ExportTest, WithEventIdsAddsThemBackForAudits) {
+  with_event_ids_ = true;
+  const auto records = read_csv(run(ExportFormat::csv));
+  ASSERT_EQ(records.size(), 7U);
+  ASSERT_EQ(records[0].size(), 12U);
+  EXPECT_EQ(records[0][11], "Event-ID");
+  EXPECT_EQ(records[1][11], "$k1");
+  EXPECT_EQ(records[1][9], "Person 1");
+  EXPECT_EQ(records[3][11], "$k2");
+
+  const Json json = run_json();
+  EXPECT_EQ(event_ids(json), (std::vector<std::string>{"$k1", "$l1", "$k2", "$l2", "$l3", "$l4"}));
+  EXPECT_EQ(contribution(json, "$l1")->at("author"), "Person 2");
+  for (const Json& group : json.at("groups")) {
+    for (const Json& quote : group.at("quotes")) {
+      const auto number = quote.at("contribution").get<std::size_t>();
+      EXPECT_EQ(quote.at("event_id"), json.at("contributions")[number - 1].at("event_id"));
+    }
+  }
+
+  std::vector<std::string> header;
+  const auto rows = table_under(run(ExportFormat::markdown), "## Beiträge", &header);
+  ASSERT_EQ(header.size(), 11U);
+  EXPECT_EQ(header[10], "Event-ID");
+  ASSERT_EQ(rows.size(), 6U);
+  EXPECT_EQ(rows[0][10], "$k1");
+  EXPECT_EQ(rows[0][8], "Person 1");
+  for (const auto format : {ExportFormat::markdown, ExportFormat::csv, ExportFormat::json}) {
+    EXPECT_EQ(run(format).find(kAnna), std::string::npos);
+  }
+}
+
 TEST_F(ExportTest, EnglishLabelsWhenTheConfigSaysEn) {
   settings_.language = core::Language::en;
   const std::string md = run(ExportFormat::markdown);
@@ -539,6 +633,7 @@ TEST_F(ExportTest, EnglishLabelsWhenTheConfigSaysEn) {
                                               "Votes", "Group", "Author (pseudonym)", "Text"}));
   ASSERT_EQ(rows.size(), 6U);
   EXPECT_EQ(rows[0][3], "Looking back");
+  EXPECT_EQ(rows[0][8], "Person 1");
   EXPECT_EQ(rows[0][4], "round");
   EXPECT_EQ(rows[2][8], "anonymous");
   EXPECT_NE(md.find("due 2026-12-15"), std::string::npos);
@@ -564,6 +659,7 @@ TEST_F(ExportTest, EmptyPeriodStillHasTitleActionsAndAnEmptyTable) {
 }
 
 TEST_F(ExportTest, ReadsBesideTheBotsOpenWriteTransaction) {
+  with_event_ids_ = true;
   store::Store bot((dir_ / "bot.db").string());
   store::BatchScope batch(bot);  // BEGIN IMMEDIATE, as the bot's sync batches
   ASSERT_TRUE(batch.add_contribution(make("$uncommitted", "!koeln:x", "Köln", kAnna,
@@ -575,6 +671,7 @@ TEST_F(ExportTest, ReadsBesideTheBotsOpenWriteTransaction) {
 }
 
 TEST_F(ExportTest, InvalidUtf8IsReplacedInJson) {
+  with_event_ids_ = true;
   {
     store::BatchScope batch(*store_);
     ASSERT_TRUE(

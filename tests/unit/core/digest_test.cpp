@@ -284,6 +284,50 @@ TEST(Digest, QuotesComeFromDifferentCitiesAndNameNoOne) {
   }
 }
 
+// Matrix ids and links are removed wherever they start: after quotes, brackets, a colon or other
+// punctuation too, not only at the start of a word.
+TEST(Digest, QuoteTextRemovesMatrixIdsAndLinksWhereverTheyStart) {
+  EXPECT_EQ(quote_text("Frag „@anna:example.org“ dazu"), "Frag „…“ dazu");
+  EXPECT_EQ(quote_text("Frag \"@anna:example.org\" dazu"), "Frag \"…\" dazu");
+  EXPECT_EQ(quote_text("Frag (@anna:example.org) dazu"), "Frag (…) dazu");
+  EXPECT_EQ(quote_text("Danke,@anna:example.org!"), "Danke,…!");
+  EXPECT_EQ(quote_text("@anna:example.org: bitte prüfen"), "…: bitte prüfen");
+  EXPECT_EQ(quote_text("Link:https://example.org/x"), "Link:…");
+  EXPECT_EQ(quote_text("Link:HTTPS://example.org/x."), "Link:….");
+  EXPECT_EQ(quote_text("siehe:matrix.to/#/@a:b"), "siehe:…");
+  EXPECT_EQ(quote_text("siehe „https://matrix.to/#/@anna:example.org“."), "siehe „…“.");
+  EXPECT_EQ(quote_text("(www.example.org/lage)"), "(…)");
+  EXPECT_EQ(quote_text("Karte:www.example.org, Stand 10 Uhr"), "Karte:…, Stand 10 Uhr");
+  EXPECT_EQ(quote_text("ftp://files.example.org/a und mxc://example.org/abc"), "… und …");
+  EXPECT_EQ(quote_text("mehr unter matrix:u/anna:example.org"), "mehr unter …");
+  // Room ids and aliases: a sigil, a local part and ":server".
+  EXPECT_EQ(quote_text("im Raum #lage-koeln:example.org besprochen"), "im Raum … besprochen");
+  EXPECT_EQ(quote_text("(!AbCdEf:example.org)"), "(…)");
+  EXPECT_EQ(quote_text("Raum:#lage:example.org:8448."), "Raum:….");
+  // Hashtags, exclamation marks and a colon after a hashtag stay.
+  EXPECT_EQ(quote_text("#lehre #Maßnahme: Sirenen testen! Sofort!"),
+            "#lehre #Maßnahme: Sirenen testen! Sofort!");
+  EXPECT_EQ(quote_text("„#lehre“ (#idee) Achtung!Wichtig"), "„#lehre“ (#idee) Achtung!Wichtig");
+  EXPECT_EQ(quote_text("Uhrzeit 10:30, Verhältnis 3:1"), "Uhrzeit 10:30, Verhältnis 3:1");
+  EXPECT_EQ(quote_text("Treffen @ 10 Uhr"), "Treffen @ 10 Uhr");
+  // E-mail addresses name people too: removed whole, local part included.
+  EXPECT_EQ(quote_text("Mail an anna.schmidt@example.org bitte"), "Mail an … bitte");
+  EXPECT_EQ(quote_text("Mail:anna.schmidt@example.org."), "Mail:….");
+  EXPECT_EQ(quote_text("(jürgen@stadt.example)"), "(…)");
+  EXPECT_EQ(quote_text("„anna@example.org“"), "„…“");
+  // Mentions without a server, and several in a row, become one "…".
+  EXPECT_EQ(quote_text("@anna @ben:example.org danke"), "… … danke");
+  EXPECT_EQ(quote_text("an:@anna,@ben"), "an:…,…");
+  for (const std::string body :
+       {"„@anna:example.org“", "(@anna:example.org)", "Link:https://example.org/x",
+        "siehe:matrix.to/#/@a:b", "x:www.example.org", "»anna@example.org«"}) {
+    const std::string quote = quote_text(body);
+    EXPECT_EQ(quote.find("anna"), std::string::npos) << quote;
+    EXPECT_EQ(quote.find("example"), std::string::npos) << quote;
+    EXPECT_EQ(quote.find('@'), std::string::npos) << quote;
+  }
+}
+
 TEST(Digest, QuoteTextIsOneLineWithoutBidiControlsAndCutAtAWord) {
   EXPECT_EQ(quote_text("a\n\nb\tc  d"), "a b c d");
   EXPECT_EQ(quote_text("x\u202Eevil\u202C y"), "xevil y");
