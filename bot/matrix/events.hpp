@@ -93,8 +93,8 @@ struct Event {
 /// An event that could not be turned into an Event; goes to the quarantine table.
 struct MalformedEvent {
   std::string room_id;
-  std::string event_id;  ///< if it could be read
-  std::string type;      ///< if it could be read
+  std::string event_id;                  ///< if it could be read
+  std::string type;                      ///< if it could be read
   std::optional<std::string> state_key;  ///< for a state event, if it could be read
   std::string sender;    ///< if it could be read (never stored as is: see store quarantine)
   std::string raw_json;  ///< capped at 64 KiB

@@ -243,29 +243,36 @@ bool for_each_field(od::object& object, std::string_view what, std::string& reas
   return true;
 }
 
-// What was wrong in an m.relates_to object. Its own fields (rel_type, event_id, key) are read
-// strictly: a message drops a relation with a broken one, a reaction is malformed. The reply
-// reference is optional for both and is dropped alone.
+// What was wrong in an m.relates_to object. rel_type and event_id are what a relation is: a
+// message drops a relation with a broken one, a reaction is malformed. The annotation key matters
+// to reactions only, the reply reference is optional for both and is dropped alone.
 struct RelationProblems {
-  std::string relation;  ///< first wrong-typed rel_type / event_id / key, or empty
+  std::string relation;  ///< m.relates_to, its rel_type or event_id of the wrong type, or empty
+  std::string key;       ///< the key of the wrong type, or empty
   Ignored reply;         ///< a wrong-typed m.in_reply_to or its event_id
 };
 
 bool parse_relation(od::object& object, Relation& relation, RelationProblems& problems,
                     std::string& reason) {
-  auto strict = [&](od::value& value, std::string& out, std::string_view what) {
+  auto strict = [&](od::value& value, std::string& out, std::string_view what,
+                    std::string& problem) {
     Ignored wrong;
     if (!read_lenient_string(value, out, what, wrong, reason)) return false;
-    if (!wrong.empty() && problems.relation.empty()) problems.relation = std::move(wrong.front());
+    if (!wrong.empty() && problem.empty()) problem = std::move(wrong.front());
     return true;
   };
   return for_each_field(
       object, "content.m.relates_to", reason, [&](std::string_view key, od::value& value) {
-        if (key == "rel_type")
-          return strict(value, relation.rel_type, "content.m.relates_to.rel_type");
-        if (key == "event_id")
-          return strict(value, relation.event_id, "content.m.relates_to.event_id");
-        if (key == "key") return strict(value, relation.key, "content.m.relates_to.key");
+        if (key == "rel_type") {
+          return strict(value, relation.rel_type, "content.m.relates_to.rel_type",
+                        problems.relation);
+        }
+        if (key == "event_id") {
+          return strict(value, relation.event_id, "content.m.relates_to.event_id",
+                        problems.relation);
+        }
+        if (key == "key")
+          return strict(value, relation.key, "content.m.relates_to.key", problems.key);
         if (key == "m.in_reply_to") {
           od::object reply;
           bool present = false;
@@ -358,6 +365,7 @@ bool parse_message(od::object& content, Event& event, std::string_view& missing,
     ignored.push_back(std::move(relation_problems.relation));
     message.relates_to.reset();
   }
+  if (!relation_problems.key.empty()) ignored.push_back(std::move(relation_problems.key));
   for (auto& problem : relation_problems.reply) ignored.push_back(std::move(problem));
   if (formatted_body && format == "org.matrix.custom.html")
     message.formatted_body = std::move(formatted_body);
@@ -378,8 +386,8 @@ bool parse_reaction(od::object& content, Event& event, std::string_view& missing
   });
   if (!ok) return false;
   // The relation is what a reaction is: a broken one makes the reaction malformed.
-  if (!problems.relation.empty()) {
-    reason = std::move(problems.relation);
+  if (!problems.relation.empty() || !problems.key.empty()) {
+    reason = std::move(problems.relation.empty() ? problems.key : problems.relation);
     return false;
   }
   for (auto& problem : problems.reply) ignored.push_back(std::move(problem));

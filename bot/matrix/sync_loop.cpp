@@ -44,9 +44,44 @@ net::asio::awaitable<std::optional<Fatal>> SyncLoop::prepare() {
     auto delay = retry_or_backoff(id.error(), backoff_);
     spdlog::warn("uploading the sync filter failed ({}), retrying in {} ms", id.error().describe(),
                  delay.count());
-    if (!co_await sleeper_.sleep(delay)) co_return std::nullopt;
+    if (!co_await wait_before_retry(id.error(), delay)) co_return std::nullopt;
   }
   co_return std::nullopt;
+}
+
+net::asio::awaitable<bool> SyncLoop::wait_before_retry(MatrixError error,
+                                                       std::chrono::milliseconds delay) {
+  const std::chrono::milliseconds interval(options_.probe_interval_ms);
+  // A rate limit says how long to wait, and an unreadable body comes from a server that answers:
+  // only an error that may mean the homeserver is away is worth probing for.
+  const bool maybe_away =
+      !error.rate_limited() && (error.transport.has_value() || error.http_status >= 500);
+  if (!maybe_away || interval.count() <= 0 || delay <= interval) {
+    co_return co_await sleeper_.sleep(delay);
+  }
+  // "Back" needs proof that it was away: a connection that could not be made, or a failed probe.
+  // A homeserver that answers the first probe had its own trouble (a 500, a timeout, a body too
+  // large): for that the backoff runs in full, or every retry would come 2 s after the last.
+  bool was_away = error.transport == net::TransportErrorKind::connect;
+  const std::chrono::milliseconds timeout(std::max(1, options_.probe_timeout_ms));
+  auto remaining = delay;
+  int probes = 0;
+  while (remaining > interval) {
+    if (!co_await sleeper_.sleep(interval)) co_return false;
+    remaining -= interval;
+    if (stopped_) co_return false;
+    auto answered = co_await client_.versions(timeout);
+    ++probes;
+    if (answered) {
+      if (was_away) {
+        spdlog::info("the homeserver answers again (probe {} of /versions); retrying now", probes);
+        co_return true;
+      }
+      break;
+    }
+    was_away = true;
+  }
+  co_return co_await sleeper_.sleep(remaining);
 }
 
 Expected<void, ParseError> ingest(SyncSink& sink, std::string& body, const SyncBatch& outline,
@@ -105,7 +140,7 @@ net::asio::awaitable<Expected<SyncLoop::Gap, Fatal>> SyncLoop::fill_gap(std::str
       }
       spdlog::warn("room {}: /messages failed ({}), retrying in {} ms", room_id,
                    page.error().describe(), delay->count());
-      if (!co_await sleeper_.sleep(*delay)) break;
+      if (!co_await wait_before_retry(page.error(), *delay)) break;
       continue;
     }
     ++pages;
@@ -161,7 +196,7 @@ net::asio::awaitable<std::optional<Fatal>> SyncLoop::step() {
       if (stopped_) co_return std::nullopt;
       auto delay = retry_or_backoff(error, backoff_);
       spdlog::warn("sync failed ({}), retrying in {} ms", error.describe(), delay.count());
-      if (!co_await sleeper_.sleep(delay)) co_return std::nullopt;
+      if (!co_await wait_before_retry(error, delay)) co_return std::nullopt;
       if (!error.transient()) {
         if (auto fatal = co_await prepare()) co_return fatal;  // e.g. the filter was lost
       }

@@ -2,6 +2,7 @@
 // The /sync long-poll loop: fills gaps of `limited` timelines from /messages, hands each batch to
 // the sink (which commits it together with next_batch), then wakes the outbox.
 
+#include <chrono>
 #include <functional>
 #include <map>
 #include <optional>
@@ -56,6 +57,10 @@ struct SyncOptions {
   int timeline_limit = 50;
   int gap_page_size = 100;
   int gap_max_pages = 100;  ///< a larger gap is filled up to this many pages, with a warning
+  /// While a backoff wait after a network error or a 5xx runs, GET /versions is tried this often;
+  /// the wait ends once the homeserver is seen back (0: no probes).
+  int probe_interval_ms = 2000;
+  int probe_timeout_ms = 1000;  ///< the timeout of each probe
 };
 
 /// The sync filter: only the event types the bot uses, members lazy-loaded.
@@ -85,6 +90,10 @@ class SyncLoop {
   /// Fetches what a limited timeline left out, from prev_batch back to `since`.
   net::asio::awaitable<Expected<Gap, Fatal>> fill_gap(std::string room_id, std::string prev_batch,
                                                       std::string since);
+
+  /// Waits `delay` before retrying after `error`; after a network error or a 5xx the wait ends
+  /// early once /versions shows the homeserver back. False if the bot is stopping.
+  net::asio::awaitable<bool> wait_before_retry(MatrixError error, std::chrono::milliseconds delay);
 
   Client& client_;
   SyncSink& sink_;

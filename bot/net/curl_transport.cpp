@@ -17,6 +17,7 @@
 #include <charconv>
 #include <chrono>
 #include <exception>
+#include <limits>
 #include <memory>
 #include <optional>
 #include <stdexcept>
@@ -130,8 +131,8 @@ class Completion {
 
 // One request in flight: the easy handle and everything curl points into while it runs.
 struct Transfer {
-  Transfer(Completion c, asio::io_context& io)
-      : completion(std::move(c)), work(io.get_executor()) {}
+  Transfer(Completion c, asio::io_context& io, std::size_t max)
+      : max_body(max), completion(std::move(c)), work(io.get_executor()) {}
   ~Transfer() {
     if (easy != nullptr) curl_easy_cleanup(easy);
     curl_slist_free_all(headers);
@@ -144,6 +145,8 @@ struct Transfer {
   std::string method;
   std::string request_body;
   Response response;
+  std::size_t max_body;    // the decoded body may not grow beyond this
+  bool too_large = false;  // on_body refused a body beyond max_body
   std::array<char, CURL_ERROR_SIZE> error{};
   Completion completion;
   // Keeps io_context::run() going while the request is in flight, whatever curl is waiting for.
@@ -176,6 +179,11 @@ enum class Direction { read, write };
 size_t on_body(char* data, size_t size, size_t count, void* userp) {
   auto* transfer = static_cast<Transfer*>(userp);
   const size_t length = size * count;
+  // A chunked (or compressed) body announces no size that curl could check up front.
+  if (length > transfer->max_body - transfer->response.body.size()) {
+    transfer->too_large = true;
+    return 0;  // curl fails the transfer with CURLE_WRITE_ERROR
+  }
   try {
     transfer->response.body.append(data, length);
   } catch (const std::exception&) {
@@ -208,7 +216,8 @@ size_t on_header(char* data, size_t size, size_t count, void* userp) {
       std::size_t expected = 0;
       const char* end = header.value.data() + header.value.size();
       if (std::from_chars(header.value.data(), end, expected).ec == std::errc{}) {
-        response.body.reserve(std::min(expected, max_reserved_body) + response_body_padding);
+        response.body.reserve(std::min({expected, max_reserved_body, transfer->max_body}) +
+                              response_body_padding);
       }
     }
     response.headers.push_back(std::move(header));
@@ -222,7 +231,7 @@ size_t on_header(char* data, size_t size, size_t count, void* userp) {
 
 class CurlTransport::Engine : public std::enable_shared_from_this<Engine> {
  public:
-  explicit Engine(asio::io_context& io) : io_(io), timer_(io) {
+  Engine(asio::io_context& io, std::size_t max_body) : io_(io), timer_(io), max_body_(max_body) {
     init_curl_once();
     multi_ = curl_multi_init();
     if (multi_ == nullptr) throw std::runtime_error("curl_multi_init failed");
@@ -242,7 +251,7 @@ class CurlTransport::Engine : public std::enable_shared_from_this<Engine> {
       completion.complete(Unexpected{cancelled_error()}, io_.get_executor());
       return;
     }
-    auto transfer = std::make_unique<Transfer>(std::move(completion), io_);
+    auto transfer = std::make_unique<Transfer>(std::move(completion), io_, max_body_);
     try {
       if (auto error = configure(*transfer, std::move(request))) {
         transfer->completion.complete(Unexpected{std::move(*error)}, io_.get_executor());
@@ -364,6 +373,11 @@ class CurlTransport::Engine : public std::enable_shared_from_this<Engine> {
     set(CURLOPT_HEADERDATA, static_cast<void*>(&transfer));
     set(CURLOPT_WRITEFUNCTION, &on_body);
     set(CURLOPT_WRITEDATA, static_cast<void*>(&transfer));
+    // Refuses an announced Content-Length over the cap before the body comes; on_body checks the
+    // decoded bytes as they arrive.
+    set(CURLOPT_MAXFILESIZE_LARGE,
+        static_cast<curl_off_t>(std::min<std::size_t>(
+            transfer.max_body, static_cast<std::size_t>(std::numeric_limits<curl_off_t>::max()))));
     set(CURLOPT_CLOSESOCKETFUNCTION, &Engine::on_close_socket);
     set(CURLOPT_CLOSESOCKETDATA, static_cast<void*>(this));
 
@@ -513,6 +527,14 @@ class CurlTransport::Engine : public std::enable_shared_from_this<Engine> {
   }
 
   void finish(Transfer& transfer, CURLcode code) {
+    if (transfer.too_large || code == CURLE_FILESIZE_EXCEEDED) {
+      transfer.completion.complete(
+          Unexpected{
+              make_error(TransportErrorKind::other, code,
+                         "response larger than " + std::to_string(transfer.max_body) + " bytes")},
+          io_.get_executor());
+      return;
+    }
     if (code != CURLE_OK) {
       std::string message = curl_easy_strerror(code);
       if (transfer.error[0] != '\0') {
@@ -532,13 +554,15 @@ class CurlTransport::Engine : public std::enable_shared_from_this<Engine> {
 
   asio::io_context& io_;
   asio::steady_timer timer_;
+  std::size_t max_body_;
   CURLM* multi_ = nullptr;
   bool shut_down_ = false;
   std::unordered_map<CURL*, std::unique_ptr<Transfer>> transfers_;
   std::unordered_map<curl_socket_t, std::shared_ptr<Watch>> watches_;
 };
 
-CurlTransport::CurlTransport(asio::io_context& io) : engine_(std::make_shared<Engine>(io)) {}
+CurlTransport::CurlTransport(asio::io_context& io, std::size_t max_response_body)
+    : engine_(std::make_shared<Engine>(io, max_response_body)) {}
 
 CurlTransport::~CurlTransport() { engine_->shutdown(); }
 

@@ -14,11 +14,18 @@ namespace reflexbot::net {
 /// Spare capacity every successful Response::body has beyond its size (simdjson's padding).
 inline constexpr std::size_t response_body_padding = 64;
 
+/// The largest response body a transfer accepts by default (decoded): room for the initial /sync
+/// of a bot in many big rooms, far below what would exhaust the unit's memory.
+inline constexpr std::size_t default_max_response_body = std::size_t{64} << 20;
+
 /// Performs requests with libcurl's multi interface on one io_context thread.
 class CurlTransport final : public Transport {
  public:
   /// Creates the transport on io, which must outlive it; throws std::runtime_error if curl fails.
-  explicit CurlTransport(asio::io_context& io);
+  /// A response whose (decoded) body exceeds `max_response_body` bytes is aborted and completes
+  /// with a TransportError "response larger than N bytes".
+  explicit CurlTransport(asio::io_context& io,
+                         std::size_t max_response_body = default_max_response_body);
   /// Aborts transfers still in flight (they complete with cancelled) and frees every curl handle.
   ~CurlTransport() override;
   CurlTransport(const CurlTransport&) = delete;

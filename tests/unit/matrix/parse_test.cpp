@@ -57,6 +57,28 @@ const Event* find_event(const std::vector<Event>& events, const std::string& eve
   return nullptr;
 }
 
+// Captures what the default logger writes while it lives.
+class CapturedLog {
+ public:
+  CapturedLog() : sink_(std::make_shared<spdlog::sinks::ringbuffer_sink_mt>(256)) {
+    previous_ = spdlog::default_logger();
+    spdlog::set_default_logger(std::make_shared<spdlog::logger>("captured", sink_));
+  }
+  ~CapturedLog() { spdlog::set_default_logger(previous_); }
+  CapturedLog(const CapturedLog&) = delete;
+  CapturedLog& operator=(const CapturedLog&) = delete;
+
+  std::string text() const {
+    std::string out;
+    for (const auto& line : sink_->last_formatted()) out += line;
+    return out;
+  }
+
+ private:
+  std::shared_ptr<spdlog::sinks::ringbuffer_sink_mt> sink_;
+  std::shared_ptr<spdlog::logger> previous_;
+};
+
 // The single timeline event of a sync_with_timeline body.
 Event single_event(const std::string& event_json) {
   SyncBatch batch = sync_ok(sync_with_timeline(event_json));
@@ -658,28 +680,6 @@ TEST(Malformed, AWrongShapeCarriesNoEventFields) {
 // quarantined whole. The field is ignored (and logged by name with the event id, never the text);
 // required fields still make the event malformed.
 
-// Captures what the default logger writes while it lives.
-class CapturedLog {
- public:
-  CapturedLog() : sink_(std::make_shared<spdlog::sinks::ringbuffer_sink_mt>(256)) {
-    previous_ = spdlog::default_logger();
-    spdlog::set_default_logger(std::make_shared<spdlog::logger>("captured", sink_));
-  }
-  ~CapturedLog() { spdlog::set_default_logger(previous_); }
-  CapturedLog(const CapturedLog&) = delete;
-  CapturedLog& operator=(const CapturedLog&) = delete;
-
-  std::string text() const {
-    std::string out;
-    for (const auto& line : sink_->last_formatted()) out += line;
-    return out;
-  }
-
- private:
-  std::shared_ptr<spdlog::sinks::ringbuffer_sink_mt> sink_;
-  std::shared_ptr<spdlog::logger> previous_;
-};
-
 struct BrokenOptional {
   std::string type;
   std::string content;
@@ -706,6 +706,9 @@ const std::vector<BrokenOptional>& broken_optionals() {
       {"m.room.message",
        R"({"msgtype":"m.text","body":"#lehre geheim","m.relates_to":{"rel_type":["m.thread"],"event_id":"$t"}})",
        "content.m.relates_to.rel_type"},
+      {"m.room.message",
+       R"({"msgtype":"m.text","body":"#lehre geheim","m.relates_to":{"rel_type":"m.thread","event_id":"$t","key":5}})",
+       "content.m.relates_to.key"},
       {"m.room.message",
        R"({"msgtype":"m.text","body":"#lehre geheim","m.relates_to":{"m.in_reply_to":"$t"}})",
        "content.m.relates_to.m.in_reply_to"},
@@ -803,6 +806,14 @@ TEST(OptionalFields, AWrongRelationKeepsTheMessageAsAPlainOne) {
   EXPECT_EQ(threaded.relates_to->rel_type, "m.thread");
   EXPECT_EQ(threaded.relates_to->event_id, "$root");
   EXPECT_EQ(threaded.relates_to->in_reply_to, "");
+  // The annotation key means nothing to a message: a broken one costs only the key.
+  event = single_event(R"({"type":"m.room.message","event_id":"$e","sender":"@a:x",
+      "origin_server_ts":1,"content":{"msgtype":"m.text","body":"b","m.relates_to":{
+      "rel_type":"m.thread","event_id":"$root","key":[1]}}})");
+  const auto& keyed = std::get<RoomMessage>(event.content);
+  ASSERT_TRUE(keyed.relates_to.has_value());
+  EXPECT_EQ(keyed.relates_to->event_id, "$root");
+  EXPECT_EQ(keyed.relates_to->key, "");
   // An edit whose new content is broken stays an edit, without the new text.
   event = single_event(R"({"type":"m.room.message","event_id":"$e","sender":"@a:x",
       "origin_server_ts":1,"content":{"msgtype":"m.text","body":"* neu","m.new_content":5,
@@ -898,10 +909,15 @@ std::string invite_body(const std::vector<std::string>& senders) {
 }
 
 TEST(ParseSyncBody, AForgedInviteInFrontOfTheGenuineOneLeavesNoInviter) {
+  CapturedLog log;
   SyncBatch batch = sync_ok(invite_body({"@admin:example.org", "@evil:remote.example"}));
   ASSERT_EQ(batch.invites.size(), 1u);
   EXPECT_EQ(batch.invites[0].room_id, "!r:remote.example");
   EXPECT_EQ(batch.invites[0].inviter, "");
+  // A warning with the room id only: no user id, neither the forged nor the genuine one.
+  const std::string text = log.text();
+  EXPECT_NE(text.find("!r:remote.example"), std::string::npos) << text;
+  EXPECT_EQ(text.find('@'), std::string::npos) << text;
 }
 
 TEST(ParseSyncBody, AForgedInviteBehindTheGenuineOneLeavesNoInviter) {

@@ -77,11 +77,9 @@ std::string sync_body(const std::string& next_batch, const std::vector<json>& ev
 
 class SyncLoopTest : public ::testing::Test {
  protected:
-  SyncLoop make_loop() {
-    return SyncLoop(
-        client_, sink_, sleeper_,
-        Backoff(BackoffPolicy{milliseconds(100), milliseconds(1000)}, [] { return 0.0; }),
-        SyncOptions{30000, 10, 2, 100}, [this] { ++commits_; });
+  SyncLoop make_loop(BackoffPolicy policy = BackoffPolicy{milliseconds(100), milliseconds(1000)}) {
+    return SyncLoop(client_, sink_, sleeper_, Backoff(policy, [] { return 0.0; }),
+                    SyncOptions{30000, 10, 2, 100, 2000, 1000}, [this] { ++commits_; });
   }
 
   ClientSettings settings() {
@@ -227,6 +225,127 @@ TEST_F(SyncLoopTest, ServerErrorsAndRateLimitsAreRetriedWithTheRightDelays) {
   for (std::size_t i = 0; i < 4; ++i) {
     EXPECT_NE(transport_.request(i).url.find("since=s0"), std::string::npos);
   }
+}
+
+// --- probes while a long backoff runs -------------------------------------------------------
+// After a 90 s outage the first /sync came 31.8 s after the homeserver was back: the backoff had
+// grown to tens of seconds. While such a wait runs, GET /versions is tried every 2 s and the wait
+// ends once the homeserver is seen back.
+
+constexpr const char* kVersions = "https://hs.example/_matrix/client/versions";
+const std::string kVersionsBody = R"({"versions":["v1.11"]})";
+// A first backoff delay of 10 s (jitter source 0 → the lower half of 20 s).
+const BackoffPolicy kLongBackoff{milliseconds(20000), milliseconds(60000)};
+
+TEST_F(SyncLoopTest, ABackoffAfterAnOutageEndsOnceVersionsAnswers) {
+  sink_.token = "s0";
+  transport_.fail(net::TransportErrorKind::connect, "connection refused");  // /sync
+  transport_.fail(net::TransportErrorKind::connect, "connection refused");  // probe 1
+  transport_.respond(502, "<html>bad gateway</html>");                      // probe 2
+  transport_.respond(200, kVersionsBody);                                   // probe 3
+  transport_.respond(200, sync_body("s1", {message("$a")}));
+  auto loop = make_loop(kLongBackoff);
+  EXPECT_FALSE(run_awaitable(io_, loop.step()));
+  // Three probe intervals instead of the whole 10 s.
+  EXPECT_EQ(sleeper_.delays(), (std::vector<milliseconds>{milliseconds(2000), milliseconds(2000),
+                                                          milliseconds(2000)}));
+  ASSERT_EQ(transport_.requests().size(), 5u);
+  for (std::size_t i = 1; i <= 3; ++i) {
+    const auto& probe = transport_.request(i);
+    EXPECT_EQ(probe.method, "GET");
+    EXPECT_EQ(probe.url, kVersions);
+    EXPECT_EQ(probe.timeout, milliseconds(1000));
+    EXPECT_EQ(test::header_of(probe, "Authorization"), std::nullopt);
+  }
+  EXPECT_NE(transport_.request(4).url.find("/sync?"), std::string::npos);
+  EXPECT_EQ(sink_.token, "s1");
+}
+
+TEST_F(SyncLoopTest, ProbesAreBoundedByTheBackoffDelay) {
+  sink_.token = "s0";
+  transport_.respond(503, "{}");
+  for (int i = 0; i < 4; ++i) transport_.fail(net::TransportErrorKind::timeout, "timed out");
+  transport_.respond(200, sync_body("s1", {}));
+  auto loop = make_loop(kLongBackoff);
+  EXPECT_FALSE(run_awaitable(io_, loop.step()));
+  // 10 s in all: four probes, one after each 2 s but the last.
+  EXPECT_EQ(sleeper_.delays(),
+            (std::vector<milliseconds>{milliseconds(2000), milliseconds(2000), milliseconds(2000),
+                                       milliseconds(2000), milliseconds(2000)}));
+  EXPECT_EQ(transport_.requests().size(), 6u);
+  EXPECT_EQ(transport_.remaining(), 0u);
+}
+
+// A homeserver that answers /versions at once was not away: its 5xx is its own trouble, and the
+// backoff must not be cut short (that would hammer it every 2 s).
+TEST_F(SyncLoopTest, AServerErrorWhileTheHomeserverAnswersWaitsTheWholeBackoff) {
+  sink_.token = "s0";
+  transport_.respond(500, R"({"errcode":"M_UNKNOWN","error":"Internal server error"})");
+  transport_.respond(200, kVersionsBody);
+  transport_.respond(200, sync_body("s1", {}));
+  auto loop = make_loop(kLongBackoff);
+  EXPECT_FALSE(run_awaitable(io_, loop.step()));
+  EXPECT_EQ(sleeper_.delays(), (std::vector<milliseconds>{milliseconds(2000), milliseconds(8000)}));
+  EXPECT_EQ(transport_.requests().size(), 3u);
+}
+
+// A 200 that is not the versions object (a proxy's maintenance page) does not count as back.
+TEST_F(SyncLoopTest, AMaintenancePageIsNotTheHomeserverBack) {
+  sink_.token = "s0";
+  transport_.fail(net::TransportErrorKind::connect, "connection refused");
+  transport_.respond(200, "<html>Wartung</html>");
+  transport_.respond(200, kVersionsBody);
+  transport_.respond(200, sync_body("s1", {}));
+  auto loop = make_loop(kLongBackoff);
+  EXPECT_FALSE(run_awaitable(io_, loop.step()));
+  EXPECT_EQ(sleeper_.delays(), (std::vector<milliseconds>{milliseconds(2000), milliseconds(2000)}));
+}
+
+TEST_F(SyncLoopTest, RateLimitsAndUnreadableBodiesAreNotProbed) {
+  sink_.token = "s0";
+  transport_.respond(429, R"({"errcode":"M_LIMIT_EXCEEDED"})", {{"Retry-After", "10"}});
+  transport_.respond(200, "{\"next_batch\": ");
+  transport_.respond(200, sync_body("s1", {}));
+  auto loop = make_loop(kLongBackoff);
+  EXPECT_FALSE(run_awaitable(io_, loop.step()));
+  EXPECT_EQ(sleeper_.delays(),
+            (std::vector<milliseconds>{milliseconds(10000), milliseconds(10000)}));
+  EXPECT_EQ(transport_.requests().size(), 3u);  // no /versions in between
+}
+
+TEST_F(SyncLoopTest, StoppingWhileProbingEndsTheStep) {
+  sink_.token = "s0";
+  transport_.fail(net::TransportErrorKind::connect, "connection refused");
+  transport_.fail(net::TransportErrorKind::connect, "connection refused");
+  sleeper_.stop_after(1);
+  auto loop = make_loop(kLongBackoff);
+  EXPECT_FALSE(run_awaitable(io_, loop.step()));
+  EXPECT_EQ(sleeper_.delays().size(), 2u);
+  EXPECT_TRUE(sink_.log.empty());
+  EXPECT_EQ(transport_.requests().size(), 2u);
+}
+
+// The filter upload and the gap fill wait the same way.
+TEST_F(SyncLoopTest, TheFilterUploadAndTheGapFillAlsoEndTheirWaitOnceVersionsAnswers) {
+  transport_.fail(net::TransportErrorKind::connect, "connection refused");  // filter
+  transport_.respond(200, kVersionsBody);                                   // probe
+  transport_.respond(200, R"({"filter_id":"7"})");
+  auto loop = make_loop(kLongBackoff);
+  EXPECT_FALSE(run_awaitable(io_, loop.prepare()));
+  EXPECT_EQ(sleeper_.delays(), (std::vector<milliseconds>{milliseconds(2000)}));
+
+  sink_.token = "s0";
+  sink_.joined.insert(kRoom);
+  transport_.respond(200, sync_body("s1", {message("$e3")}, true, "p3"));
+  transport_.fail(net::TransportErrorKind::connect, "connection refused");  // /messages
+  transport_.fail(net::TransportErrorKind::connect, "connection refused");  // probe
+  transport_.respond(200, kVersionsBody);                                   // probe
+  transport_.respond(200, json{{"chunk", json::array({message("$e2")})}, {"start", "p3"}}.dump());
+  EXPECT_FALSE(run_awaitable(io_, loop.step()));
+  EXPECT_EQ(sleeper_.delays(), (std::vector<milliseconds>{milliseconds(2000), milliseconds(2000),
+                                                          milliseconds(2000)}));
+  EXPECT_EQ(sink_.log.back(), "commit s1");
+  EXPECT_EQ(transport_.remaining(), 0u);
 }
 
 TEST_F(SyncLoopTest, ABodyThatIsNotJsonIsRetriedAndNothingIsCommitted) {

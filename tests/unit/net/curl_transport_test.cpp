@@ -13,6 +13,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cstddef>
+#include <cstdio>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -53,7 +54,7 @@ struct ServerRequest {
 
 // What the server does with one request.
 struct Reply {
-  enum class Kind { respond, never_answer, close_mid_body };
+  enum class Kind { respond, never_answer, close_mid_body, chunked };
   Kind kind = Kind::respond;
   int status = 200;
   std::vector<Header> headers;
@@ -134,6 +135,24 @@ asio::awaitable<void> serve_connection(std::shared_ptr<ServerState> state,
       }
       case Reply::Kind::never_answer:
         break;  // the next read ends when the client gives up and closes
+      case Reply::Kind::chunked: {
+        // No Content-Length: the size is known only at the end (as with a streaming server).
+        std::string out = "HTTP/1.1 " + std::to_string(reply.status) + " Scripted\r\n";
+        for (const Header& h : reply.headers) out += h.name + ": " + h.value + "\r\n";
+        out += "Transfer-Encoding: chunked\r\n\r\n";
+        constexpr std::size_t chunk = 4096;
+        for (std::size_t at = 0; at < reply.body.size(); at += chunk) {
+          const std::string piece = reply.body.substr(at, chunk);
+          char size[32];
+          std::snprintf(size, sizeof size, "%zx\r\n", piece.size());
+          out += size + piece + "\r\n";
+        }
+        out += "0\r\n\r\n";
+        co_await asio::async_write(*socket, asio::buffer(out),
+                                   asio::redirect_error(asio::use_awaitable, ec));
+        if (ec) co_return;
+        break;
+      }
       case Reply::Kind::close_mid_body: {
         std::string out =
             format_head(reply.status, reply.headers, reply.body.size() + 1000) + reply.body;
@@ -430,6 +449,80 @@ TEST(CurlTransport, LargeResponseBodyIntact) {
   EXPECT_EQ(result->body.size(), big.size());
   EXPECT_TRUE(result->body == big);
   EXPECT_GE(result->body.capacity(), big.size() + response_body_padding);
+}
+
+// A homeserver (or whatever answers in its place) must not make the bot hold a body of any size:
+// beyond the cap the transfer is aborted with a clear error, which the sync loop retries.
+constexpr std::size_t small_cap = 64 * 1024;
+
+void expect_too_large(const Result& result, std::size_t cap) {
+  ASSERT_FALSE(result.has_value()) << "a body over the cap was accepted";
+  EXPECT_EQ(result.error().kind, TransportErrorKind::other);
+  EXPECT_EQ(result.error().message, "response larger than " + std::to_string(cap) + " bytes");
+}
+
+TEST(CurlTransport, ABodyOverTheCapIsAnErrorWhenItsLengthIsAnnounced) {
+  asio::io_context io;
+  TestServer server(io, [](const ServerRequest&) { return ok(pattern(small_cap + 1)); });
+  CurlTransport transport(io, small_cap);
+  expect_too_large(run_one(io, server, transport, get(server.url("/big"))), small_cap);
+}
+
+TEST(CurlTransport, AChunkedBodyOverTheCapIsAbortedWhileItArrives) {
+  asio::io_context io;
+  TestServer server(io, [](const ServerRequest&) {
+    Reply reply = ok(pattern(4 * small_cap));
+    reply.kind = Reply::Kind::chunked;
+    return reply;
+  });
+  CurlTransport transport(io, small_cap);
+  expect_too_large(run_one(io, server, transport, get(server.url("/stream"))), small_cap);
+}
+
+TEST(CurlTransport, TheCapCountsTheDecodedBody) {
+  // 239 bytes of gzip that decode to {"x":"aaa…"} of 200,008 bytes (python3 zlib, level 9).
+  static constexpr unsigned char head[] = {0x1f, 0x8b, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x02,
+                                           0x03, 0xed, 0xc1, 0x41, 0x0d, 0x00, 0x30, 0x08, 0x04,
+                                           0x30, 0x2f, 0x27, 0x03, 0x37, 0x73, 0x41, 0x42, 0xf0,
+                                           0x3e, 0x0d, 0xfc, 0xdb, 0x4e, 0x3a, 0x95, 0x07};
+  static constexpr unsigned char tail[] = {0x9c, 0x65, 0x3f, 0x1d, 0xbc, 0x59,
+                                           0x3f, 0x48, 0x0d, 0x03, 0x00};
+  const std::string gzipped = std::string(reinterpret_cast<const char*>(head), sizeof head) +
+                              std::string(193, '\0') +
+                              std::string(reinterpret_cast<const char*>(tail), sizeof tail);
+  {
+    asio::io_context io;
+    TestServer server(io, [&](const ServerRequest&) {
+      return ok(gzipped, {{"Content-Encoding", "gzip"}});
+    });
+    CurlTransport transport(io, small_cap);
+    expect_too_large(run_one(io, server, transport, get(server.url("/bomb"))), small_cap);
+  }
+  asio::io_context io;
+  TestServer server(io, [&](const ServerRequest&) {
+    return ok(gzipped, {{"Content-Encoding", "gzip"}});
+  });
+  CurlTransport transport(io, 200008);
+  const Result result = run_one(io, server, transport, get(server.url("/fits")));
+  ASSERT_TRUE(result.has_value()) << result.error().message;
+  EXPECT_EQ(result->body.size(), 200008u);
+}
+
+TEST(CurlTransport, ABodyOfExactlyTheCapArrives) {
+  const std::string body = pattern(small_cap);
+  asio::io_context io;
+  TestServer server(io, [&](const ServerRequest& r) {
+    Reply reply = ok(body);
+    if (r.target == "/chunked") reply.kind = Reply::Kind::chunked;
+    return reply;
+  });
+  CurlTransport transport(io, small_cap);
+  const Results results =
+      run_all(io, server, transport, {get(server.url("/plain")), get(server.url("/chunked"))});
+  for (const auto& result : results) {
+    ASSERT_TRUE(result.has_value() && result->has_value());
+    EXPECT_TRUE(result->value().body == body);
+  }
 }
 
 TEST(CurlTransport, ManyConcurrentRequestsComplete) {
