@@ -218,10 +218,22 @@ void Dispatcher::timeline_event(const matrix::Event& event) {
 }
 
 void Dispatcher::malformed(const matrix::MalformedEvent& bad) {
+  // Seen even when the quarantine refuses it: a malformed event is never retried.
   if (!bad.event_id.empty() && !scope_->mark_seen(bad.event_id, bad.room_id, now_)) return;
-  spdlog::warn("quarantined malformed event {} in {}: {}", bad.event_id, bad.room_id, bad.reason);
-  scope_->quarantine(bad.room_id, bad.event_id, bad.raw_json, bad.reason, now_);
-  ++stats_.quarantined;
+  const auto outcome =
+      scope_->quarantine({bad.room_id, bad.event_id, bad.type, bad.state_key.has_value(),
+                          bad.sender, bad.raw_json, bad.reason},
+                         now_);
+  if (outcome.stored) {
+    spdlog::warn("quarantined malformed event {} in {}: {}", bad.event_id, bad.room_id,
+                 outcome.reason);
+    ++stats_.quarantined;
+  } else if (outcome.first_refusal) {
+    spdlog::warn(
+        "the quarantine's {} cap for today (UTC) is reached in {}: further malformed events "
+        "there are counted, not kept",
+        outcome.cap, bad.room_id);
+  }
 }
 
 void Dispatcher::commit(const std::string& next_batch) {

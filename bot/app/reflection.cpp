@@ -187,8 +187,8 @@ bool Reflection::handle_command(const core::Command& command, const matrix::Even
       return true;
     }
     const std::int64_t deleted = context.scope.forget_author(author);
-    // Not counted in the answer: quarantined events naming the sender, rounds they started.
-    const std::int64_t cleared = store::forget_sender(store_, author, event.sender);
+    // Not counted in the answer: rounds they started.
+    const std::int64_t cleared = store::forget_sender(store_, author);
     spdlog::info("forget me in {} ({}): deleted {} contributions and votes, {} other rows",
                  room.room_id, event.event_id, deleted, cleared);
     answer(core::render_forget_done(deleted, language));
