@@ -20,6 +20,9 @@
 #include <system_error>
 #include <utility>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
 namespace reflexbot::app {
 namespace {
 
@@ -238,6 +241,20 @@ bool is_user_id(std::string_view id) {
 bool is_room_id(std::string_view id) {
   if (id.size() < 2 || id.front() != '!') return false;
   return std::none_of(id.begin(), id.end(), [](char c) { return is_control(c) || c == ' '; });
+}
+
+/// Whether a server name (host[:port], checked by is_server_name) names this machine:
+/// localhost, 127.x.x.x or [::1].
+bool is_loopback(std::string_view server) {
+  if (server.starts_with("[")) {
+    const std::string address(server.substr(1, server.find(']') - 1));
+    in6_addr v6{};
+    return ::inet_pton(AF_INET6, address.c_str(), &v6) == 1 && IN6_IS_ADDR_LOOPBACK(&v6);
+  }
+  const std::string host(server.substr(0, server.find(':')));
+  if (to_lower(host) == "localhost") return true;
+  in_addr v4{};
+  return ::inet_pton(AF_INET, host.c_str(), &v4) == 1 && (ntohl(v4.s_addr) >> 24) == 127;
 }
 
 /// One key of a mapping with its value.
@@ -694,6 +711,12 @@ class Loader {
     if (scheme_end == 0 || bad_chars || !is_server_name(host)) {
       fail(line_of(entry), "homeserver",
            "expected " + expected + ", got " + quote(entry.value.Scalar()));
+    }
+    if (scheme_end == 7 && !is_loopback(host)) {
+      fail(line_of(entry), "homeserver",
+           "plain http:// sends the access token in clear; use https:// (http:// only to this "
+           "machine: localhost, 127.x.x.x or [::1]), got " +
+               quote(entry.value.Scalar()));
     }
     return lower.substr(0, scheme_end) + url.substr(scheme_end);
   }

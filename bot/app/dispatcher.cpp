@@ -277,10 +277,22 @@ void Dispatcher::malformed(const matrix::MalformedEvent& bad) {
     spdlog::warn("power levels of {} unreadable: only the room's creators count as moderators",
                  bad.room_id);
   }
+  // Seen even when the quarantine refuses it: a malformed event is never retried.
   if (!bad.event_id.empty() && !scope_->mark_seen(bad.event_id, bad.room_id, now_)) return;
-  spdlog::warn("quarantined malformed event {} in {}: {}", bad.event_id, bad.room_id, bad.reason);
-  scope_->quarantine(bad.room_id, bad.event_id, bad.raw_json, bad.reason, now_);
-  ++stats_.quarantined;
+  const auto outcome =
+      scope_->quarantine({bad.room_id, bad.event_id, bad.type, bad.state_key.has_value(),
+                          bad.sender, bad.raw_json, bad.reason},
+                         now_);
+  if (outcome.stored) {
+    spdlog::warn("quarantined malformed event {} in {}: {}", bad.event_id, bad.room_id,
+                 outcome.reason);
+    ++stats_.quarantined;
+  } else if (outcome.first_refusal) {
+    spdlog::warn(
+        "the quarantine's {} cap for today (UTC) is reached in {}: further malformed events "
+        "there are counted, not kept",
+        outcome.cap, bad.room_id);
+  }
 }
 
 void Dispatcher::commit(const std::string& next_batch) {
@@ -307,7 +319,7 @@ void Dispatcher::commit(const std::string& next_batch) {
 
 void Dispatcher::set_members(const std::string& room_id, const std::vector<std::string>& user_ids) {
   store::BatchScope scope(store_);
-  scope.replace_members(room_id, user_ids, now_ms_());
+  scope.replace_members(room_id, user_ids);
   scope.commit();
 }
 

@@ -22,6 +22,7 @@
 #include "app/bot.hpp"
 #include "app/config.hpp"
 #include "app/export.hpp"
+#include "app/hardening.hpp"
 #include "app/templates.hpp"
 #include "store/sqlite.hpp"
 
@@ -393,6 +394,10 @@ int export_command(const Invocation& invocation) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // Before anything opens a file: files 0600 whatever the umask, and no core dumps.
+  for (const std::string& failure : reflexbot::app::harden_process()) {
+    std::cerr << "reflexbot: warning: " << failure << "\n";
+  }
   Invocation invocation;
   const Command* command = nullptr;
   // Global options may come before or after the command; the other words belong to the command.

@@ -198,8 +198,8 @@ bool Reflection::handle_command(const core::Command& command, const matrix::Even
       return true;
     }
     const std::int64_t deleted = context.scope.forget_author(author);
-    // Not counted in the answer: quarantined events naming the sender, rounds they started.
-    const std::int64_t cleared = store::forget_sender(store_, author, event.sender);
+    // Not counted in the answer: rounds they started.
+    const std::int64_t cleared = store::forget_sender(store_, author);
     // Counts only: the room (often a direct chat) and the event would say who asked and when.
     spdlog::info("forget me: deleted {} contributions and votes, {} other rows", deleted, cleared);
     answer(core::render_forget_done(deleted, language));

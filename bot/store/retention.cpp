@@ -29,6 +29,10 @@ void mark_erased(Connection& connection) {
   connection.exec("INSERT OR IGNORE INTO reflexbot_erasure (id) VALUES (1)");
 }
 
+// The Scrubber's setting, made before the temporary objects exist: changing temp_store drops
+// them (setting the same value again does not).
+constexpr std::string_view kTempStore = "PRAGMA temp_store = MEMORY";
+
 // Runs a statement with up to one bound integer and returns the rows it changed.
 std::int64_t changed(Connection& connection, std::string_view sql) {
   Statement statement(connection, sql);
@@ -62,6 +66,9 @@ PurgeCounts purge_expired(Store& store, const RetentionPolicy& policy, core::Tim
   counts.rounds = changed(c, "DELETE FROM rounds WHERE state = 'ended' AND ended_at < ?", cutoff);
   counts.quarantined =
       changed(c, "DELETE FROM quarantine WHERE received_at < ?", quarantine_cutoff);
+  // Counts only, no personal data: not counted as an erasure.
+  Statement refused(c, "DELETE FROM quarantine_refused WHERE day < ?");
+  refused.bind(1, quarantine_cutoff / (24LL * 60 * 60 * 1000)).run();
   counts.outbox_rows = changed(c,
                                "DELETE FROM outbox WHERE state <> 'pending' AND "
                                "COALESCE(sent_at, created_at) < ?",
@@ -94,15 +101,9 @@ std::int64_t erase_redacted(Store& store, const std::string& event_id, const std
   return deleted + c.changes();
 }
 
-std::int64_t forget_sender(Store& store, const std::string& pseudonym, const std::string& user_id) {
+std::int64_t forget_sender(Store& store, const std::string& pseudonym) {
   Connection& c = store.connection();
   std::int64_t changes = 0;
-  if (!user_id.empty()) {
-    // Raw JSON, possibly malformed: the id as a JSON string anywhere in it (sender, mentions).
-    Statement quarantined(c, "DELETE FROM quarantine WHERE instr(raw, ?) > 0");
-    quarantined.bind(1, "\"" + user_id + "\"").run();
-    changes += c.changes();
-  }
   if (!pseudonym.empty()) {
     Statement rounds(c, "UPDATE rounds SET started_by = '' WHERE started_by = ?");
     rounds.bind(1, pseudonym).run();
@@ -112,9 +113,13 @@ std::int64_t forget_sender(Store& store, const std::string& pseudonym, const std
   return changes;
 }
 
+void note_erasure(Connection& connection) {
+  connection.exec(kTempStore);
+  mark_erased(connection);
+}
+
 Scrubber::Scrubber(Store& store) : store_(store) {
-  // Set before the temporary objects exist: changing temp_store drops them.
-  store_.connection().exec("PRAGMA temp_store = MEMORY");
+  store_.connection().exec(kTempStore);
   store_.connection().exec(kWatch);
 }
 

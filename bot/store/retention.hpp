@@ -25,7 +25,8 @@ struct RetentionPolicy {
   /// Contributions (with their tags, votes, lesson sources and digest groups), ended rounds, seen
   /// event ids and delivered or given-up outbox rows.
   std::chrono::days contributions{365};
-  /// Quarantined events (raw event JSON, which may hold message text and the sender's Matrix id).
+  /// Quarantined events' outlines (type, key names and JSON types; no values, no sender), and
+  /// the per-day counts of events the quarantine's caps refused.
   std::chrono::days quarantine{30};
 };
 
@@ -58,10 +59,10 @@ PurgeCounts purge_expired(Store& store, const RetentionPolicy& policy, core::Tim
 std::int64_t erase_redacted(Store& store, const std::string& event_id, const std::string& room_id,
                             bool bot_posts);
 
-/// For "forget me", inside the batch's transaction: deletes quarantined events that mention
-/// `user_id` (raw JSON) and removes `pseudonym` as the starter of rounds (contributions and votes
-/// go by BatchScope::forget_author). Returns the rows changed.
-std::int64_t forget_sender(Store& store, const std::string& pseudonym, const std::string& user_id);
+/// For "forget me", inside the batch's transaction: removes `pseudonym` as the starter of rounds
+/// (contributions and votes go by BatchScope::forget_author; the quarantine keeps no sender).
+/// Returns the rows changed.
+std::int64_t forget_sender(Store& store, const std::string& pseudonym);
 
 /// What a scrub did.
 struct ScrubResult {
@@ -88,6 +89,10 @@ class Scrubber {
   Store& store_;
   bool checkpoint_due_ = false;  ///< rewritten, but the WAL is not yet truncated
 };
+
+/// Notes on the connection that something was erased outside a Scrubber's watch (a migration
+/// that dropped data), so that the next Scrubber::scrub() wipes it from the files.
+void note_erasure(Connection& connection);
 
 /// Copies the WAL into the database and truncates it; false if a reader kept it from finishing.
 bool checkpoint_truncate(Store& store);

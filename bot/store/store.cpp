@@ -1,10 +1,18 @@
 #include "store/store.hpp"
 
+#include <sys/stat.h>
+
+#include <algorithm>
 #include <array>
+#include <cerrno>
+#include <cstring>
 #include <random>
 #include <string_view>
 
 #include <sqlite3.h>
+#include <nlohmann/json.hpp>
+
+#include "store/retention.hpp"
 
 namespace reflexbot::store {
 namespace {
@@ -225,7 +233,49 @@ CREATE TABLE analysis_state (
     R"sql(
 CREATE INDEX contributions_unindexed ON contributions (id) WHERE terms IS NULL;
 )sql",
-    // 10: who is a joined member of which room (for "!anonym" targets and direct-chat invites),
+    // 10: event ids are de-duplicated per room (a copy of one room's event served under another
+    // room must not make the real one look seen).
+    R"sql(
+CREATE TABLE seen_events_by_room (
+  room_id TEXT NOT NULL,
+  event_id TEXT NOT NULL,
+  received_at INTEGER NOT NULL,
+  PRIMARY KEY (room_id, event_id)
+) WITHOUT ROWID;
+INSERT INTO seen_events_by_room (room_id, event_id, received_at)
+  SELECT room_id, event_id, received_at FROM seen_events;
+DROP TABLE seen_events;
+ALTER TABLE seen_events_by_room RENAME TO seen_events;
+)sql"
+    // ... and the quarantine keeps an outline (type, key names, JSON types) instead of the raw
+    // event, which held message texts and sender ids; the old raw JSON is dropped (the Scrubber
+    // then wipes it from the files). Old reasons lose what follows a user id in them. Events
+    // refused by the daily caps are counted per day.
+    R"sql(
+CREATE TABLE quarantine_outlines (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  room_id TEXT NOT NULL,
+  event_id TEXT NOT NULL,
+  outline TEXT NOT NULL,
+  reason TEXT NOT NULL,
+  received_at INTEGER NOT NULL
+);
+INSERT INTO quarantine_outlines (id, room_id, event_id, outline, reason, received_at)
+  SELECT id, room_id, event_id, '',
+         CASE WHEN instr(reason, '@') > 0 THEN substr(reason, 1, instr(reason, '@')) || '…'
+              ELSE substr(reason, 1, 160) END,
+         received_at
+  FROM quarantine;
+DROP TABLE quarantine;
+ALTER TABLE quarantine_outlines RENAME TO quarantine;
+CREATE INDEX quarantine_room_time ON quarantine (room_id, received_at);
+CREATE INDEX quarantine_time ON quarantine (received_at);
+CREATE TABLE quarantine_refused (
+  day INTEGER PRIMARY KEY,
+  events INTEGER NOT NULL
+);
+)sql",
+    // 11: who is a joined member of which room (for "!anonym" targets and direct-chat invites),
     // the rooms whose full member list was fetched, and confidential outbox rows. Traces that
     // linked an anonymous post to its direct chat go: the seen rows and delivered outbox rows of
     // direct chats, and exact times of anonymous contributions and their outbox rows.
@@ -236,8 +286,7 @@ CREATE TABLE room_members (
   PRIMARY KEY (room_id, user_id)
 ) WITHOUT ROWID;
 CREATE TABLE member_lists (
-  room_id TEXT PRIMARY KEY,
-  fetched_at INTEGER NOT NULL
+  room_id TEXT PRIMARY KEY
 ) WITHOUT ROWID;
 ALTER TABLE outbox ADD COLUMN confidential INTEGER NOT NULL DEFAULT 0;
 UPDATE outbox SET confidential = 1,
@@ -318,6 +367,102 @@ std::string random_txn_id() {
   return id;
 }
 
+// Event ids are at most 255 bytes (the spec's limit); a longer one is cut.
+constexpr std::size_t kMaxEventId = 255;
+
+// A key or event type worth keeping: a name, not a text or a user id.
+bool is_plain_name(std::string_view name, std::size_t max) {
+  return !name.empty() && name.size() <= max && std::all_of(name.begin(), name.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
+           c == '_' || c == '-';
+  });
+}
+
+const char* json_type(const nlohmann::json& value) {
+  switch (value.type()) {
+    case nlohmann::json::value_t::null:
+      return "null";
+    case nlohmann::json::value_t::boolean:
+      return "boolean";
+    case nlohmann::json::value_t::string:
+      return "string";
+    case nlohmann::json::value_t::array:
+      return "array";
+    case nlohmann::json::value_t::object:
+      return "object";
+    default:
+      return "number";
+  }
+}
+
+// The outline of a parsed event (discarded: not JSON, e.g. cut at 64 KiB): type, state, the
+// event's keys and its content's keys with their JSON types, within kQuarantineOutlineMax bytes.
+// Names that are not plain are counted ("keys_unnamed"), keys beyond the budget too
+// ("keys_omitted"), so the outline never carries a value, a text or a user id.
+std::string outline_of(const nlohmann::json& raw, std::string_view type, bool state,
+                       std::size_t raw_bytes) {
+  std::string out = "{\"type\":";
+  out += is_plain_name(type, 64) ? "\"" + std::string(type) + "\"" : std::string("\"?\"");
+  out += state ? ",\"state\":true" : ",\"state\":false";
+  if (!raw.is_object()) {
+    out += raw.is_discarded() ? ",\"unreadable_bytes\":" + std::to_string(raw_bytes)
+                              : std::string(",\"not_an_object\":true");
+    return out + "}";
+  }
+  // Room for the closing braces and the counts at the end of each part.
+  constexpr std::size_t kReserve = 2 * 48;
+  auto part = [&out](const std::string& name, const nlohmann::json& object) {
+    std::string body;
+    std::size_t unnamed = 0;
+    std::size_t omitted = 0;
+    for (const auto& [key, value] : object.items()) {
+      if (!is_plain_name(key, 32)) {
+        ++unnamed;
+        continue;
+      }
+      const std::string field = "\"" + key + "\":\"" + json_type(value) + "\"";
+      if (out.size() + name.size() + body.size() + field.size() + 8 + kReserve >
+          kQuarantineOutlineMax) {
+        ++omitted;
+        continue;
+      }
+      body += (body.empty() ? "" : ",") + field;
+    }
+    out += ",\"" + name + "\":{" + body + "}";
+    if (unnamed > 0) out += ",\"" + name + "_unnamed\":" + std::to_string(unnamed);
+    if (omitted > 0) out += ",\"" + name + "_omitted\":" + std::to_string(omitted);
+  };
+  part("keys", raw);
+  const auto content = raw.find("content");
+  if (content != raw.end() && content->is_object()) part("content", *content);
+  return out + "}";
+}
+
+// The reason as stored and logged: Matrix user ids (which the parser may name, e.g. a power
+// level's key) and the sender replaced by "@…", at most kQuarantineReasonMax bytes, whole
+// UTF-8 characters.
+std::string safe_reason(std::string_view reason, std::string_view sender) {
+  std::string out;
+  for (std::size_t i = 0; i < reason.size();) {
+    if (reason[i] == '@' || (!sender.empty() && reason.substr(i).starts_with(sender))) {
+      out += "@…";
+      i += reason[i] == '@' ? 1 : sender.size();
+      while (i < reason.size() && reason[i] != ' ' && reason[i] != ',' && reason[i] != '"' &&
+             reason[i] != '\'' && reason[i] != ')') {
+        ++i;
+      }
+      continue;
+    }
+    out += reason[i++];
+  }
+  if (out.size() > kQuarantineReasonMax) {
+    std::size_t end = kQuarantineReasonMax;
+    while (end > 0 && (static_cast<unsigned char>(out[end]) & 0xC0) == 0x80) --end;
+    out.resize(end);
+  }
+  return out;
+}
+
 }  // namespace
 
 // Prepared once: the batch path runs these per event.
@@ -326,7 +471,7 @@ struct Store::Statements {
       : insert_seen(
             c,
             "INSERT OR IGNORE INTO seen_events (event_id, room_id, received_at) VALUES (?, ?, ?)"),
-        is_seen(c, "SELECT 1 FROM seen_events WHERE event_id = ?"),
+        is_seen(c, "SELECT 1 FROM seen_events WHERE room_id = ? AND event_id = ?"),
         insert_outbox(c,
                       "INSERT OR IGNORE INTO outbox (kind, room_id, event_type, txn_id, content, "
                       "created_at, confidential) VALUES (?, ?, ?, ?, ?, ?, ?)"),
@@ -342,8 +487,14 @@ struct Store::Statements {
             "SELECT room_id, membership, name, room_version, creators, power_levels, encrypted, "
             "encryption_notice_sent, direct FROM rooms WHERE room_id = ?"),
         quarantine(c,
-                   "INSERT INTO quarantine (room_id, event_id, raw, reason, received_at) VALUES "
-                   "(?, ?, ?, ?, ?)"),
+                   "INSERT INTO quarantine (room_id, event_id, outline, reason, received_at) "
+                   "VALUES (?, ?, ?, ?, ?)"),
+        quarantined_in_room(
+            c, "SELECT COUNT(*) FROM quarantine WHERE room_id = ? AND received_at >= ?"),
+        quarantined_since(c, "SELECT COUNT(*) FROM quarantine WHERE received_at >= ?"),
+        quarantine_refused(c,
+                           "INSERT INTO quarantine_refused (day, events) VALUES (?, 1) "
+                           "ON CONFLICT (day) DO UPDATE SET events = events + 1"),
         set_token(c,
                   "INSERT INTO sync_state (id, next_batch) VALUES (1, ?) "
                   "ON CONFLICT (id) DO UPDATE SET next_batch = excluded.next_batch"),
@@ -384,6 +535,9 @@ struct Store::Statements {
   Statement put_room;
   Statement get_room;
   Statement quarantine;
+  Statement quarantined_in_room;
+  Statement quarantined_since;
+  Statement quarantine_refused;
   Statement set_token;
   Statement get_token;
   Statement set_synced_at;
@@ -399,6 +553,7 @@ struct Store::Statements {
 };
 
 Store::Store(const std::string& path) : connection_(path) {
+  make_private(path);
   connection_.exec("PRAGMA journal_mode = WAL");
   connection_.exec("PRAGMA synchronous = FULL");
   connection_.exec("PRAGMA secure_delete = ON");
@@ -492,8 +647,13 @@ int Store::schema_version() {
 }
 
 void Store::migrate() {
+  bool dropped_raw_events = false;
   for (int version = schema_version(); version < static_cast<int>(kMigrations.size()); ++version) {
     Transaction transaction(connection_);
+    if (version == 9) {
+      Statement raw(connection_, "SELECT 1 FROM quarantine LIMIT 1");
+      dropped_raw_events = raw.step();
+    }
     connection_.exec(kMigrations[static_cast<std::size_t>(version)]);
     Statement check(connection_, "PRAGMA foreign_key_check");
     if (check.step()) {
@@ -503,6 +663,22 @@ void Store::migrate() {
     }
     connection_.exec("PRAGMA user_version = " + std::to_string(version + 1));
     transaction.commit();
+  }
+  // The dropped raw JSON stays in freed pages and the WAL until the Scrubber rewrites the file.
+  if (dropped_raw_events) note_erasure(connection_);
+}
+
+void Store::make_private(const std::string& path) {
+  if (path.empty() || path == ":memory:" || path.starts_with("file:")) return;
+  // SQLite gives the -wal and -shm it creates later the database's mode; these may be left
+  // readable by an older version or another umask.
+  for (const char* suffix : {"", "-wal", "-shm"}) {
+    const std::string file = path + suffix;
+    if (::chmod(file.c_str(), S_IRUSR | S_IWUSR) != 0 && errno != ENOENT) {
+      throw StoreError("cannot make " + file +
+                           " readable for its owner only (chmod 0600): " + std::strerror(errno),
+                       SQLITE_PERM);
+    }
   }
 }
 
@@ -545,9 +721,9 @@ std::vector<RoomRecord> Store::joined_rooms() {
   return rooms;
 }
 
-bool Store::is_seen(const std::string& event_id) {
+bool Store::is_seen(const std::string& event_id, const std::string& room_id) {
   Statement& s = statements_->is_seen;
-  s.bind(1, event_id);
+  s.bind(1, room_id).bind(2, event_id);
   const bool seen = s.step();
   s.reset();
   return seen;
@@ -622,6 +798,7 @@ StoreCounts Store::counts() {
   counts.outbox_sent = count("SELECT COUNT(*) FROM outbox WHERE state = 'sent'");
   counts.outbox_failed = count("SELECT COUNT(*) FROM outbox WHERE state = 'failed'");
   counts.quarantined = count("SELECT COUNT(*) FROM quarantine");
+  counts.quarantine_refused = count("SELECT COALESCE(SUM(events), 0) FROM quarantine_refused");
   counts.rooms_joined = count("SELECT COUNT(*) FROM rooms WHERE membership = 'join'");
   return counts;
 }
@@ -637,7 +814,8 @@ bool BatchScope::mark_seen(const std::string& event_id, const std::string& room_
 std::string BatchScope::queue_send(const std::string& room_id, const std::string& event_type,
                                    const std::string& content_json, const std::string& key,
                                    std::int64_t now_ms) {
-  std::string txn_id = txn_id_for(key);
+  // The room is part of the key: the same event id answered in two rooms is two messages.
+  std::string txn_id = txn_id_for(room_id + '\n' + key);
   store_.statements_->insert_outbox.bind(1, kind_name(OutboxKind::send))
       .bind(2, room_id)
       .bind(3, event_type)
@@ -699,12 +877,11 @@ void BatchScope::set_member(const std::string& room_id, const std::string& user_
 }
 
 void BatchScope::replace_members(const std::string& room_id,
-                                 const std::vector<std::string>& user_ids, std::int64_t now_ms) {
+                                 const std::vector<std::string>& user_ids) {
   forget_members(room_id);
   for (const auto& user_id : user_ids) set_member(room_id, user_id, true);
-  Statement fetched(store_.connection_,
-                    "INSERT OR REPLACE INTO member_lists (room_id, fetched_at) VALUES (?, ?)");
-  fetched.bind(1, room_id).bind(2, now_ms).run();
+  Statement fetched(store_.connection_, "INSERT OR REPLACE INTO member_lists (room_id) VALUES (?)");
+  fetched.bind(1, room_id).run();
 }
 
 void BatchScope::forget_members(const std::string& room_id) {
@@ -722,15 +899,69 @@ std::int64_t BatchScope::forget_direct_seen(std::int64_t before_ms) {
   return store_.connection_.changes();
 }
 
-void BatchScope::quarantine(const std::string& room_id, const std::string& event_id,
-                            const std::string& raw, const std::string& reason,
-                            std::int64_t now_ms) {
-  store_.statements_->quarantine.bind(1, room_id)
-      .bind(2, event_id)
-      .bind(3, raw)
-      .bind(4, reason)
+QuarantineOutcome BatchScope::quarantine(const QuarantineEntry& entry, std::int64_t now_ms) {
+  constexpr std::int64_t kDayMs = 24LL * 60 * 60 * 1000;
+  constexpr std::size_t kTracked = 4096;  // senders counted and rooms logged, each per day
+  const std::int64_t day = now_ms >= 0 ? now_ms / kDayMs : (now_ms - kDayMs + 1) / kDayMs;
+  auto& today = store_.quarantine_day_;
+  if (today.day != day) today = Store::QuarantineDay{day, {}, {}};
+
+  const nlohmann::json raw = nlohmann::json::parse(entry.raw_json, nullptr, false);
+  auto raw_string = [&raw](const char* key) {
+    if (!raw.is_object()) return std::string();
+    const auto it = raw.find(key);
+    return it != raw.end() && it->is_string() ? it->get<std::string>() : std::string();
+  };
+  const std::string sender = entry.sender.empty() ? raw_string("sender") : entry.sender;
+  // Senders beyond the bound share one count (under "\0", which is no sender's id).
+  std::string bucket = sender;
+  if (!today.per_sender.contains(bucket) && today.per_sender.size() >= kTracked) {
+    bucket = std::string(1, '\0');
+  }
+
+  QuarantineOutcome outcome;
+  outcome.reason = safe_reason(entry.reason, sender);
+  auto count = [](Statement& statement) {
+    statement.step();
+    const std::int64_t n = statement.column_int(0);
+    statement.reset();
+    return n;
+  };
+  const std::int64_t day_start = day * kDayMs;
+  if (today.per_sender[bucket] >= kQuarantinePerSender) {
+    outcome.cap = "sender";
+  } else if (count(store_.statements_->quarantined_in_room.bind(1, entry.room_id)
+                       .bind(2, day_start)) >= kQuarantinePerRoom) {
+    outcome.cap = "room";
+  } else if (count(store_.statements_->quarantined_since.bind(1, day_start)) >= kQuarantinePerDay) {
+    outcome.cap = "day";
+  }
+  if (!outcome.cap.empty()) {
+    store_.statements_->quarantine_refused.bind(1, day).run();
+    if (today.refused_rooms.size() < kTracked) {
+      outcome.first_refusal = today.refused_rooms.insert(entry.room_id).second;
+    }
+    return outcome;
+  }
+
+  std::string type = entry.type.empty() ? raw_string("type") : entry.type;
+  const bool state = entry.state || (raw.is_object() && raw.contains("state_key"));
+  std::string outline = raw.is_discarded() ? quarantine_outline(entry.raw_json, type, state)
+                                           : outline_of(raw, type, state, entry.raw_json.size());
+  store_.statements_->quarantine.bind(1, entry.room_id)
+      .bind(2, std::string_view(entry.event_id).substr(0, kMaxEventId))
+      .bind(3, outline)
+      .bind(4, outcome.reason)
       .bind(5, now_ms)
       .run();
+  ++today.per_sender[bucket];
+  outcome.stored = true;
+  return outcome;
+}
+
+std::string quarantine_outline(std::string_view raw_json, std::string_view type, bool state) {
+  const nlohmann::json raw = nlohmann::json::parse(raw_json, nullptr, false);
+  return outline_of(raw, type, state, raw_json.size());
 }
 
 void BatchScope::set_sync_token(const std::string& next_batch) {

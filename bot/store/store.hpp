@@ -8,6 +8,8 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "core/analyzer.hpp"
@@ -18,7 +20,7 @@
 namespace reflexbot::store {
 
 /// The schema version a migrated database has.
-inline constexpr int kSchemaVersion = 10;
+inline constexpr int kSchemaVersion = 11;
 
 /// A contribution's index terms (core::TextAnalyzer::keys()) as stored in `contributions.terms`:
 /// 8 bytes per key, little-endian.
@@ -58,6 +60,41 @@ struct RoomRecord {
   bool direct = false;  ///< a direct chat with one person (invited with is_direct)
 };
 
+/// The quarantine keeps so many malformed events per day (UTC) from one sender, in one room and
+/// in all; more are counted (StoreCounts::quarantine_refused) and dropped.
+inline constexpr std::int64_t kQuarantinePerSender = 5;
+inline constexpr std::int64_t kQuarantinePerRoom = 20;
+inline constexpr std::int64_t kQuarantinePerDay = 200;
+/// The most bytes a quarantined event's outline and its reason take.
+inline constexpr std::size_t kQuarantineOutlineMax = 384;
+inline constexpr std::size_t kQuarantineReasonMax = 160;
+
+/// A malformed event offered to the quarantine. Only its outline is stored: the event type, the
+/// event id and the key names with their JSON types, never a value, the sender or a state key.
+struct QuarantineEntry {
+  std::string room_id;
+  std::string event_id;
+  std::string type;      ///< empty: read from raw_json where it can be
+  bool state = false;    ///< it has a state key (the key itself may be a user id: not stored)
+  std::string sender;    ///< empty: read from raw_json; counted against the cap, never stored
+  std::string raw_json;  ///< outlined, never stored
+  std::string reason;    ///< stored capped, with Matrix user ids replaced by "@…"
+};
+
+/// What the quarantine did with a malformed event.
+struct QuarantineOutcome {
+  bool stored = false;
+  /// Refused, and the first event refused in this room today: worth one log line.
+  bool first_refusal = false;
+  std::string_view cap;  ///< the cap that refused it: "sender", "room" or "day"; empty if stored
+  std::string reason;    ///< the reason as stored (safe to log)
+};
+
+/// The outline the quarantine stores for an event: JSON with its type, whether it is a state
+/// event, its keys and those of its content with their JSON types, at most
+/// kQuarantineOutlineMax bytes. Key names other than [A-Za-z0-9._-]{1,32} are only counted.
+std::string quarantine_outline(std::string_view raw_json, std::string_view type, bool state);
+
 /// Counts for `reflexbot status` and tests.
 struct StoreCounts {
   std::int64_t seen_events = 0;
@@ -65,6 +102,7 @@ struct StoreCounts {
   std::int64_t outbox_sent = 0;
   std::int64_t outbox_failed = 0;
   std::int64_t quarantined = 0;
+  std::int64_t quarantine_refused = 0;  ///< over a daily cap, within the quarantine's retention
   std::int64_t rooms_joined = 0;
 };
 
@@ -75,11 +113,13 @@ class BatchScope {
  public:
   explicit BatchScope(Store& store);
 
-  /// Records the event as seen; false if it was seen before (then it must not be acted on again).
+  /// Records the event as seen in its room; false if it was seen there before (then it must not be
+  /// acted on again). The same event id in another room is another event.
   bool mark_seen(const std::string& event_id, const std::string& room_id, std::int64_t now_ms);
-  /// Queues an outgoing event. Its transaction id is derived from `key` (e.g. the source event id
-  /// and the effect's index), so queueing the same key twice stores it once and a replayed batch
-  /// reuses the id the homeserver already knows. Returns the transaction id.
+  /// Queues an outgoing event. Its transaction id is derived from the room and `key` (e.g. the
+  /// source event id and the effect's index), so queueing the same key for a room twice stores it
+  /// once and a replayed batch reuses the id the homeserver already knows. Returns the
+  /// transaction id.
   std::string queue_send(const std::string& room_id, const std::string& event_type,
                          const std::string& content_json, const std::string& key,
                          std::int64_t now_ms);
@@ -94,17 +134,16 @@ class BatchScope {
   /// Applies an m.room.member event: `user_id` is a joined member of the room or no longer one.
   void set_member(const std::string& room_id, const std::string& user_id, bool joined);
   /// Replaces the room's member list with one fetched from the homeserver.
-  void replace_members(const std::string& room_id, const std::vector<std::string>& user_ids,
-                       std::int64_t now_ms);
+  void replace_members(const std::string& room_id, const std::vector<std::string>& user_ids);
   /// Forgets the members of a room the bot left.
   void forget_members(const std::string& room_id);
   /// Deletes the seen rows of direct chats received before `before_ms`: they are needed only to
   /// de-duplicate the next batch, and kept longer they would say when a person wrote to the bot.
   /// Returns the rows deleted.
   std::int64_t forget_direct_seen(std::int64_t before_ms);
-  /// Stores an event that could not be parsed.
-  void quarantine(const std::string& room_id, const std::string& event_id, const std::string& raw,
-                  const std::string& reason, std::int64_t now_ms);
+  /// Stores the outline of an event that could not be parsed, unless a daily cap is reached
+  /// (then counts it). The caller marks the event seen either way, so it is never retried.
+  QuarantineOutcome quarantine(const QuarantineEntry& entry, std::int64_t now_ms);
   /// Inserts the round (id 0: gets a new id) or updates it; returns its id.
   std::int64_t save_round(const core::Round& round);
   /// Stores a contribution with its tags; false if the event was collected before.
@@ -142,7 +181,8 @@ class BatchScope {
 /// The SQLite store. One instance, used from the bot's one thread.
 class Store {
  public:
-  /// Opens (creating if needed) and migrates the database. Throws StoreError.
+  /// Opens (creating if needed) and migrates the database, and makes it and its -wal and -shm
+  /// readable for the owner only (0600, whatever the umask). Throws StoreError.
   explicit Store(const std::string& path);
   ~Store();
 
@@ -154,7 +194,8 @@ class Store {
   std::optional<RoomRecord> room(const std::string& room_id);
   /// Rooms the bot is joined to, by room id.
   std::vector<RoomRecord> joined_rooms();
-  bool is_seen(const std::string& event_id);
+  /// Whether the event was seen in this room (event ids are de-duplicated per room).
+  bool is_seen(const std::string& event_id, const std::string& room_id);
   /// Whether `user_id` is a joined member of the room, as far as synced state and fetched member
   /// lists tell.
   bool is_member(const std::string& room_id, const std::string& user_id);
@@ -209,6 +250,7 @@ class Store {
   friend class BatchScope;
   void migrate();
   void forget_stale_terms();
+  static void make_private(const std::string& path);
 
   Connection connection_;
   // Used for every collected message during a round: prepared once, on first use.
@@ -222,6 +264,14 @@ class Store {
   // Analyses collected messages; replaced when its caches grow large (hostile vocabulary).
   std::unique_ptr<core::TextAnalyzer> analyzer_;
   std::vector<std::uint64_t> scratch_keys_;
+  // The quarantine's caps of the current day (UTC). Per sender in memory only, so that no sender
+  // id is ever written; bounded: senders beyond kTrackedSenders share one count.
+  struct QuarantineDay {
+    std::int64_t day = -1;
+    std::unordered_map<std::string, std::int64_t> per_sender;
+    std::unordered_set<std::string> refused_rooms;  ///< logged once today
+  };
+  QuarantineDay quarantine_day_;
 };
 
 }  // namespace reflexbot::store

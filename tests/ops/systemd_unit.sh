@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # The installed systemd unit: `cmake --install` into a temporary DESTDIR (prefix /usr) must put
 # the binary, unit, example config, templates and docs in place; `systemd-analyze security`
-# must rate the unit at most 1.5 and `systemd-analyze verify` must accept it without a word.
+# must rate the unit at most 1.1 and `systemd-analyze verify` must accept it without a word; the
+# unit must forbid core dumps and cap the memory.
 # Usage: tests/ops/systemd_unit.sh BUILD_DIR   (registered with ctest as systemd_unit)
 set -euo pipefail
 
 build="${1:?usage: systemd_unit.sh BUILD_DIR}"
-max_exposure=1.5
+max_exposure=1.1
 
 fail() { echo "FAIL: $*" >&2; exit 1; }
 
@@ -33,6 +34,9 @@ done
 echo "installed unit: ${unit#"$root"}"
 grep -qx 'ExecStart=/usr/bin/reflexbot --config /etc/reflexbot/reflexbot.yaml' "$unit" ||
   fail "ExecStart does not name the installed binary: $(grep ExecStart "$unit")"
+
+grep -qx 'LimitCORE=0' "$unit" || fail "the unit allows core dumps: no LimitCORE=0"
+grep -qE '^MemoryMax=[0-9]+[KMGT]?$' "$unit" || fail "the unit has no MemoryMax="
 
 # "→ Overall exposure level for reflexbot.service: 1.1 OK 🙂" → 1.1
 exposure_of() {

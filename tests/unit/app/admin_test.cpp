@@ -144,9 +144,10 @@ class AdminTest : public ::testing::Test {
       batch.queue_send("!leipzig:example.org", "m.room.message", R"({"body":"two"})", "$c3/a",
                        kNow - 3 * kMinute);
       batch.queue_membership(store::OutboxKind::join, "!invite:example.org", kNow - 2 * kMinute);
-      batch.quarantine("!koeln:example.org", "$bad1", "{\"type\":1}", "type is not a string",
-                       kNow - 9 * kMinute);
-      batch.quarantine("!leipzig:example.org", "$bad2", "{}", "missing event_id",
+      batch.quarantine(
+          {"!koeln:example.org", "$bad1", "", false, "", "{\"type\":1}", "type is not a string"},
+          kNow - 9 * kMinute);
+      batch.quarantine({"!leipzig:example.org", "$bad2", "", false, "", "{}", "missing event_id"},
                        kNow - 4 * kMinute);
       batch.set_sync_token("s42", kNow - 2 * kMinute);
       batch.commit();
@@ -283,7 +284,8 @@ TEST_F(AdminTest, StatusOfAFreshStoreSaysNever) {
 TEST_F(AdminTest, StatusAndBackupWorkWhileTheBotWrites) {
   store::Store& s = fill();
   store::BatchScope open_batch(s);
-  open_batch.quarantine("!koeln:example.org", "$uncommitted", "{}", "not yet", kNow);
+  open_batch.quarantine({"!koeln:example.org", "$uncommitted", "", false, "", "{}", "not yet"},
+                        kNow);
   open_batch.set_sync_token("s99", kNow);
 
   const StatusReport report = read_status(database_, kNow);

@@ -522,6 +522,31 @@ access_token_file: token
                 "\"https://matrix.example.org\", got \"https://\"");
 }
 
+// The access token goes with every request: in clear only to this machine.
+TEST_F(ConfigTest, PlainHttpIsRefusedExceptToLoopback) {
+  auto with = [](const std::string& url) {
+    return "user_id: \"@reflexbot:example.org\"\naccess_token_file: token\nhomeserver: " + url +
+           "\n";
+  };
+  for (const std::string url :
+       {"http://matrix.example.org", "http://10.0.0.5:8008", "http://128.0.0.1",
+        "http://127.example.org", "http://localhost.example.org", "http://[::2]:8008",
+        "http://[::ffff:127.0.0.1]", "HTTP://Matrix.Example.Org/"}) {
+    SCOPED_TRACE(url);
+    EXPECT_EQ(error_of(with(url)),
+              at(3) +
+                  "homeserver: plain http:// sends the access token in clear; use https:// "
+                  "(http:// only to this machine: localhost, 127.x.x.x or [::1]), got \"" +
+                  url + "\"");
+  }
+  for (const std::string url : {"https://matrix.example.org", "http://127.0.0.1:8008",
+                                "http://127.1.2.3", "http://localhost:8008/", "HTTP://LocalHost",
+                                "http://[::1]:8008", "http://[::1]", "https://10.0.0.5"}) {
+    SCOPED_TRACE(url);
+    EXPECT_EQ(error_of(with(url)), "no error");
+  }
+}
+
 TEST_F(ConfigTest, UserIdMustHaveLocalpartAndServer) {
   EXPECT_EQ(error_of(R"(homeserver: https://matrix.example.org
 user_id: reflexbot

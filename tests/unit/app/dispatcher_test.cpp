@@ -167,7 +167,7 @@ TEST_F(DispatcherTest, PingQueuesOneNoticeReplyWithEmptyMentions) {
   sync(body("s1", {{kRoom, joined({message("$ping", "@anna:example.org", "!ping")})}}));
 
   EXPECT_EQ(store_->sync_token(), "s1");
-  EXPECT_TRUE(store_->is_seen("$ping"));
+  EXPECT_TRUE(store_->is_seen("$ping", kRoom));
   auto contents = sent_contents();
   ASSERT_EQ(contents.size(), 1u);
   EXPECT_EQ(contents[0]["msgtype"], "m.notice");
@@ -198,6 +198,24 @@ TEST_F(DispatcherTest, IgnoresNoticesOwnMessagesEditsAndPlainText) {
   EXPECT_EQ(dispatcher_->last_stats().events, 4u);
 }
 
+// Event ids are de-duplicated per room: a copy of one room's event served first under another
+// room must not swallow the real one, and each room is answered once.
+TEST_F(DispatcherTest, TheSameEventIdInTwoRoomsIsAnsweredInBothButOnceInEach) {
+  seed_room(kRoom);
+  seed_room(kLeipzig);
+  const json batch =
+      body("s1", {{kLeipzig, joined({message("$ping", "@anna:example.org", "!ping")})},
+                  {kRoom, joined({message("$ping", "@anna:example.org", "!ping")})}});
+  sync(batch);
+  sync(body("s2", {{kRoom, joined({message("$ping", "@anna:example.org", "!ping")})}}));
+  restart();
+  sync(batch);
+  EXPECT_EQ(notices_in(kRoom).size(), 1u);
+  EXPECT_EQ(notices_in(kLeipzig).size(), 1u);
+  EXPECT_TRUE(store_->is_seen("$ping", kRoom));
+  EXPECT_TRUE(store_->is_seen("$ping", kLeipzig));
+}
+
 TEST_F(DispatcherTest, ReplyGoesIntoTheThreadOfTheCommand) {
   seed_joined_room();
   json threaded = message("$ping", "@anna:example.org", "!ping");
@@ -214,7 +232,7 @@ TEST_F(DispatcherTest, TheInitialSyncRecordsHistoryButAnswersNothing) {
   sync(body("s1", {{kRoom, joined({member("$j", kBot, "join"),
                                    message("$old", "@anna:example.org", "!ping")})}}),
        true);
-  EXPECT_TRUE(store_->is_seen("$old"));
+  EXPECT_TRUE(store_->is_seen("$old", kRoom));
   EXPECT_TRUE(sent_contents().empty());
   EXPECT_EQ(store_->room(kRoom)->membership, "join");
 }
@@ -278,6 +296,26 @@ TEST_F(DispatcherTest, MalformedEventsAreQuarantinedAndTheBatchGoesOn) {
   EXPECT_EQ(store_->sync_token(), "s1");
 }
 
+// A flood of malformed events from one sender: a few outlines are kept, every event is seen
+// (none is retried), and the commands among them are still answered.
+TEST_F(DispatcherTest, AFloodOfMalformedEventsKeepsOnlyTheQuarantineCap) {
+  seed_joined_room();
+  std::vector<json> timeline;
+  for (int i = 0; i < 30; ++i) {
+    json broken = message("$bad" + std::to_string(i), "@anna:example.org", "Geheimer Text");
+    broken["content"]["body"] = json::array({"Geheimer Text"});  // a required field, broken
+    timeline.push_back(broken);
+  }
+  timeline.push_back(message("$ping", "@anna:example.org", "!ping"));
+  sync(body("s1", {{kRoom, joined(timeline)}}));
+  EXPECT_EQ(store_->counts().quarantined, store::kQuarantinePerSender);
+  EXPECT_EQ(store_->counts().quarantine_refused, 30 - store::kQuarantinePerSender);
+  for (int i = 0; i < 30; ++i) EXPECT_TRUE(store_->is_seen("$bad" + std::to_string(i), kRoom));
+  EXPECT_EQ(sent_contents().size(), 1u);
+  sync(body("s2", {{kRoom, joined(timeline)}}));  // served again: seen, not counted again
+  EXPECT_EQ(store_->counts().quarantine_refused, 30 - store::kQuarantinePerSender);
+}
+
 TEST_F(DispatcherTest, MissedEventsOfALimitedTimelineComeFirstAndAreAnswered) {
   seed_joined_room();
   std::string gap_body =
@@ -307,7 +345,7 @@ TEST_F(DispatcherTest, ABodyThatBreaksMidStreamIsRolledBack) {
   auto ingested = matrix::ingest(*dispatcher_, truncated, *outline, {}, kBot, false);
   EXPECT_FALSE(ingested);
   EXPECT_EQ(store_->sync_token(), "s0");
-  EXPECT_FALSE(store_->is_seen("$ping"));
+  EXPECT_FALSE(store_->is_seen("$ping", kRoom));
   EXPECT_TRUE(sent_contents().empty());
 }
 
@@ -686,7 +724,7 @@ class DirectChatTest : public DispatcherTest {
     room.name = name;
     room.power_levels_json = R"({"users": {"@mod:example.org": 100}, "users_default": 0})";
     seed.put_room(room);
-    seed.replace_members(room_id, members, now_ms_);
+    seed.replace_members(room_id, members);
     seed.set_sync_token("s0");
     seed.commit();
   }

@@ -490,11 +490,11 @@ TEST_F(OutboxTest, SameKeyQueuedTwiceIsOneRowAndOneSend) {
   EXPECT_EQ(transport.requests().size(), 2u);
 }
 
-TEST_F(OutboxTest, TxnIdDependsOnlyOnTheKey) {
-  // Two stores (two bot runs) derive the same id for the same key.
+TEST_F(OutboxTest, TxnIdDependsOnlyOnTheRoomAndTheKey) {
+  // Two stores (two bot runs) derive the same id for the same room and key.
   store::Store other(":memory:");
   store::BatchScope batch(other);
-  const std::string there = batch.queue_send("!x:y", "m.reaction", "{}", "$src/0", 1);
+  const std::string there = batch.queue_send(kRoom, "m.reaction", "{}", "$src/0", 1);
   batch.commit();
   EXPECT_EQ(queue("$src/0", notice("here")), there);
 }

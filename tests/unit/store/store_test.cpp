@@ -5,9 +5,13 @@
 #include <fstream>
 #include <iterator>
 
+#include <sys/stat.h>
+
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include "store/digests.hpp"
+#include "store/retention.hpp"
 
 namespace reflexbot::store {
 namespace {
@@ -30,9 +34,55 @@ class StoreTest : public ::testing::Test {
     return statement.column_int(0);
   }
 
+  /// The raw bytes of the database and its -wal and -shm, as anyone with the disk reads them.
+  std::string file_bytes() const {
+    std::string bytes;
+    for (const char* suffix : {"", "-wal", "-shm"}) {
+      std::ifstream file(path_ + suffix, std::ios::binary);
+      bytes.append(std::istreambuf_iterator<char>(file), std::istreambuf_iterator<char>());
+    }
+    return bytes;
+  }
+
+  /// The permission bits of the file, or -1 if it does not exist.
+  static int mode_of(const std::string& file) {
+    struct stat info {};
+    if (::stat(file.c_str(), &info) != 0) return -1;
+    return static_cast<int>(info.st_mode & 07777);
+  }
+
   std::filesystem::path dir_;
   std::string path_;
 };
+
+/// Sets the umask for a scope.
+struct UmaskScope {
+  explicit UmaskScope(mode_t mask) : previous(::umask(mask)) {}
+  ~UmaskScope() { ::umask(previous); }
+  mode_t previous;
+};
+
+constexpr std::int64_t kDay = 24LL * 60 * 60 * 1000;
+// 2025-06-01 12:00 UTC.
+constexpr std::int64_t kNoon = 1748779200000;
+
+/// A malformed m.room.message with a text, as a sender's client may send it.
+QuarantineEntry malformed_message(const std::string& event_id, const std::string& sender,
+                                  const std::string& room_id, const std::string& text) {
+  nlohmann::json raw = {{"type", "m.room.message"},
+                        {"event_id", event_id},
+                        {"sender", sender},
+                        {"origin_server_ts", 1748779200000},
+                        {"content",
+                         {{"msgtype", "m.text"},
+                          {"body", text},
+                          {"formatted_body", "<b>" + text + "</b>"},
+                          {"m.mentions", {{"user_ids", {"@bert:example.org"}}}},
+                          {"m.relates_to", "x"},
+                          {text, 1}}}};
+  return QuarantineEntry{
+      room_id, event_id, "", false, "", raw.dump(), "content.m.relates_to is not an object"};
+}
 
 TEST_F(StoreTest, MigratesAFreshDatabaseAndReopensIt) {
   {
@@ -66,15 +116,18 @@ TEST_F(StoreTest, MigratesAVersion6StoreWithItsContributionsTagsAndVotes) {
   const auto rows =
       digest_rows(store, "", core::TimePoint{}, core::TimePoint{std::chrono::hours(24 * 365 * 60)});
   ASSERT_EQ(rows.size(), 3U);
-  EXPECT_EQ(rows[0].item.id, "$a");  // time order, not the order of insertion
-  EXPECT_EQ(rows[0].item.body, "Früher: Hotline #problem #recht");
-  EXPECT_EQ(rows[0].item.tags, (std::vector<std::string>{"problem", "recht"}));
-  EXPECT_EQ(rows[0].item.votes, 2);
-  EXPECT_EQ(rows[0].round, 1);
-  EXPECT_EQ(rows[0].template_key, "rueckschau");
-  EXPECT_EQ(rows[1].item.id, "$c");
-  EXPECT_TRUE(rows[1].item.tags.empty());
-  EXPECT_EQ(rows[1].via, "anonymous");
+  // Time order, not the order of insertion; the anonymous contribution's time is kept to the
+  // hour since migration 11, which puts it first.
+  EXPECT_EQ(rows[0].item.id, "$c");
+  EXPECT_TRUE(rows[0].item.tags.empty());
+  EXPECT_EQ(rows[0].via, "anonymous");
+  EXPECT_EQ(rows[0].item.written_at.time_since_epoch().count() % 3600000, 0);
+  EXPECT_EQ(rows[1].item.id, "$a");
+  EXPECT_EQ(rows[1].item.body, "Früher: Hotline #problem #recht");
+  EXPECT_EQ(rows[1].item.tags, (std::vector<std::string>{"problem", "recht"}));
+  EXPECT_EQ(rows[1].item.votes, 2);
+  EXPECT_EQ(rows[1].round, 1);
+  EXPECT_EQ(rows[1].template_key, "rueckschau");
   EXPECT_EQ(rows[2].item.id, "$b");
   EXPECT_EQ(rows[2].item.votes, 1);
 
@@ -147,9 +200,9 @@ TEST_F(StoreTest, MigratesAVersion6StoreWithItsContributionsTagsAndVotes) {
   const auto after =
       digest_rows(store, "", core::TimePoint{}, core::TimePoint{std::chrono::hours(24 * 365 * 60)});
   ASSERT_EQ(after.size(), 3U);
-  EXPECT_EQ(after[0].item.votes, 1);
-  EXPECT_EQ(after[0].item.tags, (std::vector<std::string>{"problem"}));
-  EXPECT_EQ(after[1].item.tags, (std::vector<std::string>{"idee"}));
+  EXPECT_EQ(after[1].item.votes, 1);  // $a
+  EXPECT_EQ(after[1].item.tags, (std::vector<std::string>{"problem"}));
+  EXPECT_EQ(after[0].item.tags, (std::vector<std::string>{"idee"}));  // $c
   EXPECT_EQ(after[2].item.votes, 2);
 
   // Deleting a contribution still cascades into its tags, votes, lesson sources and digest groups.
@@ -176,7 +229,7 @@ TEST_F(StoreTest, ABatchCommitsEventsEffectsAndTokenTogether) {
     batch.commit();
   }
   EXPECT_EQ(store.sync_token(), "s1");
-  EXPECT_TRUE(store.is_seen("$a"));
+  EXPECT_TRUE(store.is_seen("$a", "!r:x"));
   auto pending = store.pending_outbox(10);
   ASSERT_EQ(pending.size(), 1u);
   EXPECT_EQ(pending[0].content, R"({"body":"pong"})");
@@ -193,7 +246,7 @@ TEST_F(StoreTest, ABatchThatIsNotCommittedLeavesNothingBehind) {
     batch.set_sync_token("s1");
   }  // no commit: a crash or parse error mid-batch
   EXPECT_FALSE(store.sync_token());
-  EXPECT_FALSE(store.is_seen("$a"));
+  EXPECT_FALSE(store.is_seen("$a", "!r:x"));
   EXPECT_TRUE(store.pending_outbox(10).empty());
 }
 
@@ -205,6 +258,36 @@ TEST_F(StoreTest, AnEventIsSeenOnlyOnce) {
   EXPECT_TRUE(batch.mark_seen("$b", "!r:x", 2));
   batch.commit();
   EXPECT_EQ(count(store, "SELECT COUNT(*) FROM seen_events"), 2);
+}
+
+// An event id is unique only within its room: a copy of one room's event served first under
+// another room must not make the real one look seen.
+TEST_F(StoreTest, AnEventIsSeenOncePerRoom) {
+  Store store(path_);
+  {
+    BatchScope batch(store);
+    EXPECT_TRUE(batch.mark_seen("$a", "!copy:x", 1));
+    EXPECT_TRUE(batch.mark_seen("$a", "!real:x", 2));
+    EXPECT_FALSE(batch.mark_seen("$a", "!real:x", 3));
+    EXPECT_FALSE(batch.mark_seen("$a", "!copy:x", 3));
+    batch.commit();
+  }
+  EXPECT_TRUE(store.is_seen("$a", "!copy:x"));
+  EXPECT_TRUE(store.is_seen("$a", "!real:x"));
+  EXPECT_FALSE(store.is_seen("$a", "!other:x"));
+  EXPECT_EQ(count(store, "SELECT COUNT(*) FROM seen_events"), 2);
+}
+
+// Replies are keyed by the event they answer: the same key in two rooms is two messages.
+TEST_F(StoreTest, TheSameKeyInTwoRoomsQueuesTwoMessages) {
+  Store store(path_);
+  BatchScope batch(store);
+  const std::string first = batch.queue_send("!a:x", "m.room.message", "{}", "$e/reply", 1);
+  const std::string second = batch.queue_send("!b:x", "m.room.message", "{}", "$e/reply", 1);
+  EXPECT_NE(first, second);
+  EXPECT_EQ(batch.queue_send("!b:x", "m.room.message", "{}", "$e/reply", 2), second);
+  batch.commit();
+  EXPECT_EQ(count(store, "SELECT COUNT(*) FROM outbox"), 2);
 }
 
 TEST_F(StoreTest, TransactionIdsAreStableAndQueueingAKeyTwiceStoresItOnce) {
@@ -304,7 +387,9 @@ TEST_F(StoreTest, RoomsAndQuarantineRoundTrip) {
     BatchScope batch(store);
     batch.put_room(RoomRecord{"!r:x", "join", "Krisenstab Köln", "12", R"(["@a:x"])",
                               R"({"users_default":0})", true, true});
-    batch.quarantine("!r:x", "$bad", R"({"event_id":"$bad"})", "sender missing", 7);
+    batch.quarantine(
+        QuarantineEntry{"!r:x", "$bad", "", false, "", R"({"event_id":"$bad"})", "sender missing"},
+        7);
     batch.commit();
   }
   auto room = store.room("!r:x");
@@ -316,6 +401,192 @@ TEST_F(StoreTest, RoomsAndQuarantineRoundTrip) {
   EXPECT_TRUE(room->encryption_notice_sent);
   EXPECT_FALSE(store.room("!none:x"));
   EXPECT_EQ(store.counts().quarantined, 1);
+}
+
+// The quarantine keeps what helps to find a bug (type, event id, key names and JSON types, the
+// reason) and nothing a person wrote or is known by.
+TEST_F(StoreTest, TheQuarantineKeepsAnOutlineWithoutTextOrSender) {
+  const std::string text = "Anna hat Angst vor dem Hochwasser KANARIE-7f3a";
+  QuarantineEntry entry = malformed_message("$bad:example.org", "@anna:example.org", "!r:x", text);
+  entry.reason = "content.users.@anna:example.org is not an integer";
+  Store store(path_);
+  {
+    BatchScope batch(store);
+    const QuarantineOutcome outcome = batch.quarantine(entry, kNoon);
+    EXPECT_TRUE(outcome.stored);
+    EXPECT_EQ(outcome.reason, "content.users.@… is not an integer");
+    batch.commit();
+  }
+  Statement row(store.connection(),
+                "SELECT room_id, event_id, outline, reason, received_at FROM quarantine");
+  ASSERT_TRUE(row.step());
+  EXPECT_EQ(row.column_text(0), "!r:x");
+  EXPECT_EQ(row.column_text(1), "$bad:example.org");
+  const std::string outline = row.column_text(2);
+  EXPECT_LE(outline.size(), kQuarantineOutlineMax);
+  const auto parsed = nlohmann::json::parse(outline);
+  EXPECT_EQ(parsed["type"], "m.room.message");
+  EXPECT_EQ(parsed["state"], false);
+  EXPECT_EQ(parsed["keys"]["sender"], "string");
+  EXPECT_EQ(parsed["keys"]["content"], "object");
+  EXPECT_EQ(parsed["keys"]["origin_server_ts"], "number");
+  EXPECT_EQ(parsed["content"]["body"], "string");
+  EXPECT_EQ(parsed["content"]["m.relates_to"], "string");
+  EXPECT_EQ(parsed["content"]["m.mentions"], "object");
+  EXPECT_EQ(parsed["content_unnamed"], 1) << "the key made of text is only counted";
+  EXPECT_EQ(row.column_text(3), "content.users.@… is not an integer");
+  EXPECT_EQ(row.column_int(4), kNoon);
+  EXPECT_FALSE(row.step());
+  checkpoint_truncate(store);
+  for (const std::string needle : {std::string("KANARIE-7f3a"), std::string("Hochwasser"),
+                                   std::string("anna"), std::string("bert")}) {
+    EXPECT_EQ(file_bytes().find(needle), std::string::npos) << needle;
+  }
+}
+
+TEST_F(StoreTest, AnOutlineStaysSmallWhateverTheEvent) {
+  nlohmann::json raw = {{"type", std::string(500, 't')}, {"content", nlohmann::json::object()}};
+  for (int i = 0; i < 200; ++i) raw["content"]["key_number_" + std::to_string(i)] = i;
+  const std::string outline = quarantine_outline(raw.dump(), "", true);
+  EXPECT_LE(outline.size(), kQuarantineOutlineMax);
+  const auto parsed = nlohmann::json::parse(outline);
+  EXPECT_EQ(parsed["state"], true);
+  EXPECT_EQ(parsed["type"], "?") << "an event type that is no name is not kept";
+  EXPECT_GT(parsed["content_omitted"].get<int>(), 100);
+  // A truncated (64 KiB) event is not JSON: the outline says so and keeps the type it was given.
+  const std::string cut = R"({"type":"m.room.message","content":{"body":"Anna)";
+  const auto broken = nlohmann::json::parse(quarantine_outline(cut, "m.room.message", false));
+  EXPECT_EQ(broken["type"], "m.room.message");
+  EXPECT_EQ(broken["unreadable_bytes"], cut.size());
+  EXPECT_FALSE(broken.contains("content"));
+}
+
+// 200 malformed events from one sender in one room were 12 MB of raw JSON; now the quarantine
+// keeps a few small outlines, marks the rest as counted and says so once.
+TEST_F(StoreTest, TwoHundredMalformedEventsFromOneSenderStoreOnlyTheCap) {
+  const std::string text = "Sehr langer Text KANARIE-91b0 " + std::string(60000, 'x');
+  Store store(path_);
+  int stored = 0;
+  int first_refusals = 0;
+  {
+    BatchScope batch(store);
+    for (int i = 0; i < 200; ++i) {
+      const auto outcome = batch.quarantine(
+          malformed_message("$e" + std::to_string(i), "@anna:example.org", "!r:x", text),
+          kNoon + i);
+      stored += outcome.stored ? 1 : 0;
+      if (!outcome.stored) EXPECT_EQ(outcome.cap, "sender");
+      first_refusals += outcome.first_refusal ? 1 : 0;
+    }
+    batch.commit();
+  }
+  EXPECT_EQ(stored, kQuarantinePerSender);
+  EXPECT_EQ(first_refusals, 1);
+  const StoreCounts counts = store.counts();
+  EXPECT_EQ(counts.quarantined, kQuarantinePerSender);
+  EXPECT_EQ(counts.quarantine_refused, 200 - kQuarantinePerSender);
+  EXPECT_LE(count(store,
+                  "SELECT MAX(length(CAST(event_id AS BLOB)) + length(CAST(outline AS BLOB)) + "
+                  "length(CAST(reason AS BLOB))) FROM quarantine"),
+            static_cast<std::int64_t>(kQuarantineOutlineMax + kQuarantineReasonMax + 16));
+  checkpoint_truncate(store);
+  EXPECT_LT(std::filesystem::file_size(path_), 256U * 1024);
+  EXPECT_EQ(file_bytes().find("KANARIE-91b0"), std::string::npos);
+  EXPECT_EQ(file_bytes().find("anna"), std::string::npos);
+}
+
+TEST_F(StoreTest, TheQuarantineIsCappedPerRoomPerDayAndInAll) {
+  Store store(path_);
+  auto offer = [&](const std::string& room, const std::string& sender, int n, std::int64_t now) {
+    int stored = 0;
+    BatchScope batch(store);
+    for (int i = 0; i < n; ++i) {
+      QuarantineEntry entry = malformed_message(
+          "$" + room + sender + std::to_string(i) + "-" + std::to_string(now), sender, room, "t");
+      stored += batch.quarantine(entry, now).stored ? 1 : 0;
+    }
+    batch.commit();
+    return stored;
+  };
+  // Many senders in one room: the room's cap.
+  int in_room = 0;
+  for (int s = 0; s < 30; ++s) in_room += offer("!r:x", "@p" + std::to_string(s) + ":x", 1, kNoon);
+  EXPECT_EQ(in_room, kQuarantinePerRoom);
+  // Events without a sender share one bucket.
+  EXPECT_EQ(offer("!other:x", "", 9, kNoon), kQuarantinePerSender);
+  // Many rooms and senders: the day's cap.
+  int in_all = in_room + kQuarantinePerSender;
+  for (int r = 0; r < 100; ++r) {
+    in_all += offer("!room" + std::to_string(r) + ":x", "@q" + std::to_string(r) + ":x", 3, kNoon);
+  }
+  EXPECT_EQ(in_all, kQuarantinePerDay);
+  EXPECT_EQ(store.counts().quarantined, kQuarantinePerDay);
+  // The next day (UTC) starts afresh.
+  EXPECT_EQ(offer("!r:x", "@p0:x", 9, kNoon + kDay), kQuarantinePerSender);
+}
+
+// Files 0600 whatever the umask: the database, and the -wal and -shm that SQLite makes later
+// (it gives them the database's mode), also when an older version left them readable.
+TEST_F(StoreTest, TheDatabaseAndItsWalAndShmAreOnlyForTheOwnerWhateverTheUmask) {
+  const UmaskScope umask(022);
+  {
+    Store store(path_);
+    BatchScope batch(store);
+    batch.mark_seen("$a", "!r:x", 1);
+    batch.commit();
+    for (const char* suffix : {"", "-wal", "-shm"}) {
+      EXPECT_EQ(mode_of(path_ + suffix), 0600) << "bot.db" << suffix;
+    }
+  }
+  Connection older(path_);  // keeps the -wal and -shm in place
+  older.exec("INSERT INTO sync_state (id, next_batch) VALUES (1, 's1')");
+  for (const char* suffix : {"", "-wal", "-shm"}) {
+    ASSERT_EQ(::chmod((path_ + suffix).c_str(), 0644), 0) << suffix;
+  }
+  Store store(path_);
+  for (const char* suffix : {"", "-wal", "-shm"}) {
+    EXPECT_EQ(mode_of(path_ + suffix), 0600) << "bot.db" << suffix;
+  }
+}
+
+// Migration 10: seen event ids keep their room, and the raw JSON of quarantined events (which
+// held message texts and sender ids) is gone from the tables and, after a scrub, from the files.
+TEST_F(StoreTest, MigrationTenKeysSeenEventsByRoomAndEmptiesTheQuarantine) {
+  const std::string canary = "KANARIE-ALT-QUARANTAENE-4c2d";
+  {
+    std::ifstream in(std::string(REFLEXBOT_FIXTURES) + "/store/schema-v6.sql");
+    ASSERT_TRUE(in) << "fixture missing";
+    const std::string sql((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    Connection raw(path_);
+    raw.exec(sql);
+    raw.exec("DELETE FROM seen_events; DELETE FROM quarantine;");
+    raw.exec(
+        "INSERT INTO seen_events (event_id, room_id, received_at) VALUES ('$s1', '!a:x', 5), "
+        "('$s2', '!b:x', 6)");
+    raw.exec(
+        "INSERT INTO quarantine (room_id, event_id, raw, reason, received_at) VALUES "
+        "('!a:x', '$q', '{\"sender\":\"@anna:example.org\",\"body\":\"" +
+        canary + "\"}', 'content.users.@anna:example.org is not an integer', 7)");
+  }
+  Store store(path_);
+  Scrubber scrubber(store);  // as the bot does at start
+  EXPECT_EQ(store.schema_version(), kSchemaVersion);
+  EXPECT_TRUE(store.is_seen("$s1", "!a:x"));
+  EXPECT_TRUE(store.is_seen("$s2", "!b:x"));
+  EXPECT_FALSE(store.is_seen("$s1", "!b:x"));
+  Statement row(store.connection(),
+                "SELECT event_id, outline, reason, received_at FROM quarantine");
+  ASSERT_TRUE(row.step());
+  EXPECT_EQ(row.column_text(0), "$q");
+  EXPECT_EQ(row.column_text(1), "");
+  EXPECT_EQ(row.column_text(2), "content.users.@…");
+  EXPECT_EQ(row.column_int(3), 7);
+  row.reset();
+  EXPECT_TRUE(scrubber.pending()) << "the old raw JSON must be wiped from the files";
+  const ScrubResult result = scrubber.scrub();
+  EXPECT_TRUE(result.complete);
+  EXPECT_EQ(file_bytes().find(canary), std::string::npos);
+  EXPECT_EQ(file_bytes().find("@anna"), std::string::npos);
 }
 
 TEST_F(StoreTest, OpeningAnUnwritablePathFailsWithItsName) {
