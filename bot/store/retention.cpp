@@ -118,7 +118,8 @@ void note_erasure(Connection& connection) {
   mark_erased(connection);
 }
 
-Scrubber::Scrubber(Store& store) : store_(store) {
+Scrubber::Scrubber(Store& store, std::chrono::steady_clock::duration vacuum_interval)
+    : store_(store), vacuum_interval_(vacuum_interval) {
   store_.connection().exec(kTempStore);
   store_.connection().exec(kWatch);
 }
@@ -132,8 +133,16 @@ ScrubResult Scrubber::scrub() {
   ScrubResult result;
   if (pending()) {
     result.ran = true;
-    store_.connection().exec("VACUUM");
     store_.connection().exec("DELETE FROM reflexbot_erasure");
+    checkpoint_due_ = true;
+    vacuum_due_ = true;
+  }
+  const auto now = std::chrono::steady_clock::now();
+  if (vacuum_due_ && (!last_vacuum_ || now - *last_vacuum_ >= vacuum_interval_)) {
+    result.ran = true;
+    store_.connection().exec("VACUUM");
+    last_vacuum_ = now;
+    vacuum_due_ = false;
     checkpoint_due_ = true;
   }
   if (checkpoint_due_) {

@@ -13,6 +13,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include "core/time.hpp"
@@ -76,18 +77,26 @@ class Scrubber {
   /// Keeps temporary data in memory (so VACUUM writes no temporary file) and installs temporary
   /// triggers that note every deleted contribution, vote or quarantined event and every edited
   /// contribution text. The notes commit or roll back with the transaction that made them.
-  explicit Scrubber(Store& store);
+  /// `vacuum_interval`: the least time between two VACUUMs (see scrub()).
+  explicit Scrubber(Store& store,
+                    std::chrono::steady_clock::duration vacuum_interval = std::chrono::minutes(5));
 
   /// Whether something was erased and is not yet wiped from the files.
   bool pending();
-  /// If pending: VACUUM, then checkpoint(TRUNCATE). Runs outside any transaction, with no
-  /// statement in progress. A checkpoint that a reader blocks (`reflexbot status`, `backup`) is
-  /// retried by the next call. Throws StoreError.
+  /// If pending: checkpoint(TRUNCATE) at once — secure_delete has already overwritten what was
+  /// erased in the database file, so this wipes the last copies, in the WAL. The VACUUM that
+  /// also rewrites the file runs at most once per `vacuum_interval` (then at the first call after
+  /// it): rewriting a large store after every edit or taken-back vote would let any member stall
+  /// the bot. Runs outside any transaction, with no statement in progress. A checkpoint that a
+  /// reader blocks (`reflexbot status`, `backup`) is retried by the next call. Throws StoreError.
   ScrubResult scrub();
 
  private:
   Store& store_;
-  bool checkpoint_due_ = false;  ///< rewritten, but the WAL is not yet truncated
+  std::chrono::steady_clock::duration vacuum_interval_;
+  std::optional<std::chrono::steady_clock::time_point> last_vacuum_;
+  bool vacuum_due_ = false;      ///< erased since the last VACUUM
+  bool checkpoint_due_ = false;  ///< erased or rewritten, but the WAL is not yet truncated
 };
 
 /// Notes on the connection that something was erased outside a Scrubber's watch (a migration

@@ -190,6 +190,42 @@ TEST_F(RetentionTest, ARedactedContributionLeavesNoTraceInTheDatabaseOrItsWal) {
   EXPECT_EQ(count("SELECT COUNT(*) FROM contributions"), 3001);
 }
 
+// A member who edits a collected message or takes back a vote again and again must not make the
+// bot rewrite the whole store each time: between two VACUUMs, secure_delete and the WAL
+// checkpoint alone must leave nothing of an erased text in the files.
+TEST_F(RetentionTest, ErasuresBetweenVacuumsAreWipedWithoutRewritingTheStore) {
+  const std::string first = "KANARIE-ERSTE-71a2";
+  const std::string second = "KANARIE-ZWEITE-93b0";
+  const std::string control = "KONTROLLE-BLEIBT-5e3f";
+  fill(1500, kNow);
+  add(contribution("$first:example.org", "p-anna", "Die Meldung " + first + " #problem", kNow));
+  add(contribution("$second:example.org", "p-bert", "Der Funk " + second + " #problem", kNow));
+  add(contribution("$kept:example.org", "p-carl", "Das Lagebild " + control + " #erfolg", kNow));
+  fill(1500, kNow);
+  settle();
+  {
+    BatchScope batch(*store_);
+    ASSERT_TRUE(batch.remove_contribution("$first:example.org"));
+    batch.commit();
+  }
+  expect_scrubbed();  // the first erasure rewrites the store
+  EXPECT_EQ(count("PRAGMA freelist_count"), 0);
+  EXPECT_EQ(files_with(first), "");
+  ASSERT_NE(files_with(second), "");
+  {
+    BatchScope batch(*store_);
+    ASSERT_TRUE(batch.remove_contribution("$second:example.org"));
+    batch.commit();
+  }
+  // Pages freed by a large deletion stay free until the next VACUUM: proof that none ran.
+  store_->connection().exec("DELETE FROM contributions WHERE written_at = " +
+                            std::to_string(ms(kNow)) + " AND body LIKE 'Die Lage am Pegel%'");
+  expect_scrubbed();
+  EXPECT_GT(count("PRAGMA freelist_count"), 0) << "no second VACUUM within the interval";
+  EXPECT_EQ(files_with(second), "");
+  EXPECT_EQ(files_with(control), "bot.db");
+}
+
 TEST_F(RetentionTest, RedactingAnAnonymousNoticeDeletesItsContribution) {
   const std::string canary = "KANARIE-ANONYM-REDAKTION-d2c4";
   const std::string txn = send_delivered("$dm/anon", "Anonymer Beitrag: " + canary, kNow);
