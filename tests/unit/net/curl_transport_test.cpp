@@ -565,12 +565,14 @@ TEST(CurlTransport, TimeoutWhenServerNeverAnswers) {
 
 TEST(CurlTransport, ConnectionRefused) {
   asio::io_context io;
+  // The server binds first: the port freed below can then not become the server's (it did, now
+  // and then, when the server was bound after it and the kernel handed out the same port again).
+  TestServer server(io, [](const ServerRequest&) { return ok("unexpected"); });
   unsigned short closed_port = 0;
   {
     tcp::acceptor probe(io, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
     closed_port = probe.local_endpoint().port();
   }
-  TestServer server(io, [](const ServerRequest&) { return ok("unexpected"); });
   CurlTransport transport(io);
 
   const Result result =
