@@ -112,8 +112,26 @@ def reflection_round(demo: Demo) -> None:
                     "#problem")
     demo.say("anna", "Wo der Schlüssel zum Aggregatraum liegt, gehört in den Alarmplan. #lehre")
     demo.say("ben", "Genau: ohne Schlüssel zum Aggregatraum hilft der beste Alarmplan nichts.")
+    anonymous_contribution(demo)
     demo.say("anna", "!status")
     demo.say("anna", "!ende")
+
+
+def anonymous_contribution(demo: Demo) -> None:
+    """Ben, a member of the configured room (not on the invite allowlist), opens a direct chat with
+    the bot and posts a contribution without his name."""
+    ben, bot = demo.users["ben"], demo.bot
+    direct = ben.create_room(invite=[bot.user_id], preset="trusted_private_chat",
+                             extra={"is_direct": True})
+    wait_for(lambda: ben.membership(direct, bot.user_id) == "join" or _bot_died(demo), 30,
+             "the bot to join Ben's direct chat")
+    text = "Die Alarmierung der Stadtwerke kam eine Stunde zu spät. #problem"
+    ben.send_text(direct, "!anonym Köln " + text)
+    wait_for(lambda: any(text in e.get("content", {}).get("body", "")
+                         for e in demo.users["anna"].messages(demo.room)
+                         if e.get("sender") == bot.user_id) or _bot_died(demo),
+             30, "the anonymous contribution in the room")
+    log("Ben hat per Direktnachricht einen anonymen Beitrag gesendet")
 
 
 @step("Digest des Raums, eine Lehre daraus und ihre Maßnahme")

@@ -1,5 +1,6 @@
 #include "app/admin.hpp"
 
+#include "core/text.hpp"
 #include "core/zone.hpp"
 
 #include <fcntl.h>
@@ -273,8 +274,10 @@ std::string format_status(const StatusReport& report, std::int64_t now_ms) {
   }
   out << "\n";
   for (const auto& room : report.rooms) {
-    out << "  " << room.room_id;
-    if (!room.name.empty()) out << "  " << room.name;
+    // Names, topics and ids are chosen by others: printed without control characters, so no
+    // one can send escape sequences to an administrator's terminal.
+    out << "  " << core::printable(room.room_id);
+    if (!room.name.empty()) out << "  " << core::printable(room.name);
     if (room.direct) out << "  [direct chat]";
     if (room.encrypted) out << "  [encrypted: not readable]";
     out << "\n";
@@ -283,9 +286,10 @@ std::string format_status(const StatusReport& report, std::int64_t now_ms) {
   out << "Rounds:        "
       << plural(static_cast<std::int64_t>(report.rounds.size()), "open", "open") << "\n";
   for (const auto& round : report.rounds) {
-    out << "  #" << round.id << " " << round.template_key;
-    if (!round.topic.empty()) out << " \"" << round.topic << "\"";
-    out << " in " << room_label(round.room_id) << ", phase " << round.phase << ", ";
+    out << "  #" << round.id << " " << core::printable(round.template_key);
+    if (!round.topic.empty()) out << " \"" << core::printable(round.topic) << "\"";
+    out << " in " << core::printable(room_label(round.room_id)) << ", phase " << round.phase
+        << ", ";
     if (round.state == "paused") {
       out << "paused with " << span(round.remaining_ms) << " left";
     } else {
@@ -303,8 +307,8 @@ std::string format_status(const StatusReport& report, std::int64_t now_ms) {
 
   out << "Quarantine:    " << plural(report.quarantined, "event", "events") << "\n";
   for (const auto& event : report.recent_quarantine) {
-    out << "  " << local_time(event.received_at_ms) << "  " << event.room_id << "  "
-        << event.event_id << ": " << event.reason << "\n";
+    out << "  " << local_time(event.received_at_ms) << "  " << core::printable(event.room_id)
+        << "  " << core::printable(event.event_id) << ": " << core::printable(event.reason) << "\n";
   }
 
   out << "Next digest:   ";

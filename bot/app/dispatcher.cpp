@@ -214,12 +214,14 @@ void Dispatcher::begin(const matrix::SyncBatch& outline, bool initial) {
     room.direct = invite.is_direct && !is_network_room(invite.room_id);
     if (accepts_invite(invite)) {
       spdlog::info("accepting the {}invite to {} from {}", invite.is_direct ? "direct-chat " : "",
-                   invite.room_id, invite.inviter);
+                   core::printable(invite.room_id), core::printable(invite.inviter));
       scope_->queue_membership(store::OutboxKind::join, invite.room_id, now_);
     } else {
       // The inviter is told nothing: a stranger learns nothing about the bot or its rooms.
+      // Both come from the inviting server: no control characters into the log.
       spdlog::warn("declining the invite to {} from {}: not on the invite allowlist{}",
-                   invite.room_id, invite.inviter.empty() ? "an unknown inviter" : invite.inviter,
+                   core::printable(invite.room_id),
+                   invite.inviter.empty() ? "an unknown inviter" : core::printable(invite.inviter),
                    invite.is_direct ? " and no member of a configured room" : "");
       scope_->queue_membership(store::OutboxKind::leave, invite.room_id, now_);
     }

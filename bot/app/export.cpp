@@ -212,15 +212,6 @@ bool has_any(const core::DigestItem& item, const std::set<std::string, std::less
                      [&](const std::string& tag) { return tags.contains(tag); });
 }
 
-bool is_bidi_control(std::string_view text, std::size_t i) {
-  // U+200E/F, U+202A–U+202E, U+2066–U+2069: E2 80 8E/8F, E2 80 AA–AE, E2 81 A6–A9.
-  if (i + 2 >= text.size() || static_cast<unsigned char>(text[i]) != 0xE2) return false;
-  const auto b = static_cast<unsigned char>(text[i + 1]);
-  const auto c = static_cast<unsigned char>(text[i + 2]);
-  return (b == 0x80 && (c == 0x8E || c == 0x8F || (c >= 0xAA && c <= 0xAE))) ||
-         (b == 0x81 && c >= 0xA6 && c <= 0xA9);
-}
-
 // Text for Markdown (CommonMark with GFM tables) that stays text: characters that start
 // emphasis, code, links, raw HTML, entities, headings, block quotes, lists or table cells are
 // backslash-escaped, line breaks become " ↵ " (a table cell is one line), other control and
@@ -257,7 +248,7 @@ std::string md(std::string_view text, bool line_start = false) {
       continue;
     }
     if (static_cast<unsigned char>(c) < 0x20 || c == 0x7F) continue;
-    if (is_bidi_control(text, i)) {
+    if (core::is_bidi_control(text, i)) {
       i += 2;
       continue;
     }

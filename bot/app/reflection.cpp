@@ -198,6 +198,7 @@ bool Reflection::handle_command(const core::Command& command, const matrix::Even
       return true;
     }
     const std::int64_t deleted = context.scope.forget_author(author);
+    context.scope.remember_forgotten(author, to_ms(context.now));
     // Not counted in the answer: rounds they started.
     const std::int64_t cleared = store::forget_sender(store_, author);
     // Counts only: the room (often a direct chat) and the event would say who asked and when.
@@ -367,6 +368,14 @@ void Reflection::collect_pinned(const matrix::Event& event, const store::RoomRec
   if (message->msgtype != "m.text" && message->msgtype != "m.emote") return;
   const std::string_view text = strip_reply_fallback(message->body);
   if (text.empty()) return;
+  // What someone wrote before they asked to be forgotten stays forgotten, whoever pins it.
+  if (const auto forgotten = store_.forgotten_at(settings_.pseudonym(event.sender));
+      forgotten && event.origin_server_ts <= *forgotten) {
+    spdlog::info(
+        "a pinned message was written before its author asked to be forgotten; "
+        "not collected");
+    return;
+  }
   core::Contribution contribution =
       from_message(event, text, core::parse_tags(text, settings_.vocabulary), room, context);
   contribution.via = core::CollectedVia::pin;

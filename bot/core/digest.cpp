@@ -50,15 +50,6 @@ std::chrono::year_month_day local_day(TimePoint time, const TimeZone& zone) {
   return std::chrono::year_month_day{std::chrono::floor<std::chrono::days>(local)};
 }
 
-bool is_bidi_control(std::string_view text, std::size_t i) {
-  // U+200E/F, U+202A–U+202E, U+2066–U+2069: E2 80 8E/8F, E2 80 AA–AE, E2 81 A6–A9.
-  if (i + 2 >= text.size() || static_cast<unsigned char>(text[i]) != 0xE2) return false;
-  const auto b = static_cast<unsigned char>(text[i + 1]);
-  const auto c = static_cast<unsigned char>(text[i + 2]);
-  return (b == 0x80 && (c == 0x8E || c == 0x8F || (c >= 0xAA && c <= 0xAE))) ||
-         (b == 0x81 && c >= 0xA6 && c <= 0xA9);
-}
-
 // Terms a group keeps as candidates for its keywords (three are shown; some candidates have no
 // word of their own, e.g. a concept only a tag named, or fold to a word already taken).
 constexpr std::size_t kKeywordCandidates = 16;

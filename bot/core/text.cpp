@@ -31,6 +31,38 @@ std::string html_escape(std::string_view text) {
   return out;
 }
 
+bool is_bidi_control(std::string_view text, std::size_t i) {
+  // U+200E/F, U+202A–U+202E, U+2066–U+2069: E2 80 8E/8F, E2 80 AA–AE, E2 81 A6–A9.
+  if (i + 2 >= text.size() || static_cast<unsigned char>(text[i]) != 0xE2) return false;
+  const auto b = static_cast<unsigned char>(text[i + 1]);
+  const auto c = static_cast<unsigned char>(text[i + 2]);
+  return (b == 0x80 && (c == 0x8E || c == 0x8F || (c >= 0xAA && c <= 0xAE))) ||
+         (b == 0x81 && c >= 0xA6 && c <= 0xA9);
+}
+
+std::string printable(std::string_view text) {
+  static constexpr std::string_view kReplacement = "\xEF\xBF\xBD";
+  std::string out;
+  out.reserve(text.size());
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    if (c < 0x20 || c == 0x7F) {
+      out += kReplacement;
+    } else if (c == 0xC2 && i + 1 < text.size() &&
+               static_cast<unsigned char>(text[i + 1]) >= 0x80 &&
+               static_cast<unsigned char>(text[i + 1]) <= 0x9F) {
+      out += kReplacement;  // C1: U+0080–U+009F
+      ++i;
+    } else if (is_bidi_control(text, i)) {
+      out += kReplacement;
+      i += 2;
+    } else {
+      out += static_cast<char>(c);
+    }
+  }
+  return out;
+}
+
 std::string_view truncate_utf8(std::string_view text, std::size_t max_bytes) {
   if (text.size() <= max_bytes) return text;
   std::size_t end = max_bytes;

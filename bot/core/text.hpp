@@ -13,6 +13,15 @@ enum class Language { de, en };
 /// Escapes &, <, >, " and ' for HTML text and attribute values.
 std::string html_escape(std::string_view text);
 
+/// Whether a Unicode bidirectional control (U+200E/F, U+202A–U+202E, U+2066–U+2069, three bytes
+/// in UTF-8) starts at byte `i`: it can reorder what a reader sees.
+bool is_bidi_control(std::string_view text, std::size_t i);
+
+/// `text` safe to print on a terminal or in a one-line log: control characters (C0, DEL, C1, which
+/// start terminal escape sequences or forge new lines) and Unicode's bidirectional controls
+/// become U+FFFD. For names and ids that others chose (room names, topics, remote inviters).
+std::string printable(std::string_view text);
+
 /// The longest prefix of `text` of at most `max_bytes` bytes that ends on a UTF-8 character
 /// boundary.
 std::string_view truncate_utf8(std::string_view text, std::size_t max_bytes);

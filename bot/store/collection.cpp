@@ -228,6 +228,14 @@ std::int64_t BatchScope::forget_author(const std::string& author) {
   return removed + c.changes();
 }
 
+void BatchScope::remember_forgotten(const std::string& author, std::int64_t now_ms) {
+  if (author.empty()) return;
+  Statement s(store_.connection_,
+              "INSERT INTO forgotten_authors (author, forgotten_at) VALUES (?, ?) "
+              "ON CONFLICT (author) DO UPDATE SET forgotten_at = excluded.forgotten_at");
+  s.bind(1, author).bind(2, now_ms).run();
+}
+
 void BatchScope::request_pin(const std::string& room_id, const std::string& target_event_id,
                              std::int64_t now_ms) {
   Statement insert(store_.connection_,
@@ -334,6 +342,13 @@ std::int64_t Store::votes(const std::string& event_id) {
   Statement s(connection_, "SELECT COUNT(*) FROM votes WHERE event_id = ?");
   s.bind(1, event_id);
   s.step();
+  return s.column_int(0);
+}
+
+std::optional<std::int64_t> Store::forgotten_at(const std::string& author) {
+  Statement s(connection_, "SELECT forgotten_at FROM forgotten_authors WHERE author = ?");
+  s.bind(1, author);
+  if (!s.step()) return std::nullopt;
   return s.column_int(0);
 }
 

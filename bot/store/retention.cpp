@@ -77,6 +77,8 @@ PurgeCounts purge_expired(Store& store, const RetentionPolicy& policy, core::Tim
   counts.outbox_contents =
       changed(c, "UPDATE outbox SET content = '' WHERE state <> 'pending' AND content <> ''");
   counts.seen_events = changed(c, "DELETE FROM seen_events WHERE received_at < ?", cutoff);
+  // Messages older than the retention period are not collected anyway.
+  changed(c, "DELETE FROM forgotten_authors WHERE forgotten_at < ?", cutoff);
   if (counts.total() > 0) mark_erased(c);
   transaction.commit();
   return counts;

@@ -300,6 +300,14 @@ DELETE FROM seen_events WHERE room_id IN (SELECT room_id FROM rooms WHERE direct
 DELETE FROM outbox WHERE state <> 'pending' AND room_id IN (SELECT room_id FROM rooms
                                                              WHERE direct = 1);
 )sql",
+    // 12: who asked to be forgotten, and when (their keyed pseudonym only), so that a 📌 cannot
+    // collect their earlier messages again.
+    R"sql(
+CREATE TABLE forgotten_authors (
+  author TEXT PRIMARY KEY,
+  forgotten_at INTEGER NOT NULL
+) WITHOUT ROWID;
+)sql",
 };
 
 // Times of anonymous posts are kept to the hour: exact ones could be matched with a direct chat.

@@ -20,7 +20,7 @@
 namespace reflexbot::store {
 
 /// The schema version a migrated database has.
-inline constexpr int kSchemaVersion = 11;
+inline constexpr int kSchemaVersion = 12;
 
 /// A contribution's index terms (core::TextAnalyzer::keys()) as stored in `contributions.terms`:
 /// 8 bytes per key, little-endian.
@@ -160,6 +160,9 @@ class BatchScope {
   bool remove_vote(const std::string& reaction_event_id);
   /// Deletes every contribution by and every vote of this pseudonym; returns how many rows went.
   std::int64_t forget_author(const std::string& author);
+  /// Remembers that `author` asked to be forgotten at `now_ms`, so that nobody can collect their
+  /// earlier messages again (a 📌 on an old message); kept for the retention period.
+  void remember_forgotten(const std::string& author, std::int64_t now_ms);
   /// Asks for the message `target_event_id` to be fetched and collected (a 📌 reaction).
   void request_pin(const std::string& room_id, const std::string& target_event_id,
                    std::int64_t now_ms);
@@ -223,6 +226,8 @@ class Store {
   core::PhaseSummary summarize(std::int64_t round_id, const std::string& phase_key);
   /// Pin requests waiting to be fetched: (room id, target event id), oldest first.
   std::vector<std::pair<std::string, std::string>> pending_pins(std::size_t limit);
+  /// When `author` last asked to be forgotten, if they did.
+  std::optional<std::int64_t> forgotten_at(const std::string& author);
   /// Contributions by and votes of this pseudonym: what forget_author() would delete.
   std::int64_t count_by_author(const std::string& author);
   /// Votes for a contribution.

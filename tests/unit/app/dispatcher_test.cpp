@@ -1099,5 +1099,26 @@ TEST_F(DirectChatTest, AnonymousPostsAreLimitedAndNeverGoIntoEncryptedRooms) {
   EXPECT_NE(notices_in(kDirect).back().find("verschlüsselt"), std::string::npos);
 }
 
+TEST_F(DirectChatTest, APinCannotBringBackWhatSomeoneAskedToForget) {
+  seed_network();
+  sync(body("s1", {{kRoom, joined({message("$c1", kAnna, "Die Lage war unklar #problem")})}}));
+  ASSERT_TRUE(store_->contribution("$c1"));
+  sync(body("s2", {{kDirect, joined({message("$f1", kAnna, "!vergessen bestätigen")})}}));
+  ASSERT_FALSE(store_->contribution("$c1"));
+  // A colleague pins anna's old message; the bot fetches it and would collect it.
+  now_ms_ += 60000;
+  std::string pinned =
+      json{{"chunk", json::array({message("$c1", kAnna, "Die Lage war unklar #problem")})}}.dump();
+  const auto page = matrix::parse_messages(pinned, kRoom);
+  ASSERT_TRUE(page);
+  dispatcher_->collect_pinned(page->chunk.front());
+  EXPECT_FALSE(store_->contribution("$c1"));
+  // What she writes afterwards is collected as usual.
+  sync(body(
+      "s3",
+      {{kRoom, joined({message("$c2", kAnna, "Neu #idee", "m.text", 1700000000000 + 3600000)})}}));
+  EXPECT_TRUE(store_->contribution("$c2"));
+}
+
 }  // namespace
 }  // namespace reflexbot::app

@@ -24,5 +24,24 @@ TEST(TruncateUtf8, CutsOnlyAtCharacterBoundaries) {
   EXPECT_EQ(truncate_utf8("ää", 0), "");
 }
 
+TEST(Printable, ControlCharactersAndBidiControlsBecomeReplacementCharacters) {
+  // An ANSI colour, an OSC title, a forged log line, a C1 CSI and a right-to-left override.
+  EXPECT_EQ(printable("Raum\x1B[31mrot"), "Raum\xEF\xBF\xBD[31mrot");
+  EXPECT_EQ(printable("a\x1B]0;titel\x07"
+                      "b"),
+            "a\xEF\xBF\xBD]0;titel\xEF\xBF\xBD"
+            "b");
+  EXPECT_EQ(printable("@x:y\n[info] gefälscht"), "@x:y\xEF\xBF\xBD[info] gefälscht");
+  EXPECT_EQ(printable("a\xC2\x9B"
+                      "1m"),
+            "a\xEF\xBF\xBD"
+            "1m");
+  EXPECT_EQ(printable("a\xE2\x80\xAE"
+                      "b"),
+            "a\xEF\xBF\xBD"
+            "b");
+  EXPECT_EQ(printable("Köln – Krisenstab 🚒"), "Köln – Krisenstab 🚒");
+}
+
 }  // namespace
 }  // namespace reflexbot::core
