@@ -117,7 +117,7 @@ struct Runtime {
     systemd.stopping();  // systemd: STOPPING=1, and the watchdog timer ends
   }
 
-  void fail(const matrix::Fatal& fatal) {
+  void fail(const Fatal& fatal) {
     if (exit_code == 0) exit_code = fatal.exit_code;
     spdlog::critical("{}", fatal.message);
     stop();
@@ -145,7 +145,7 @@ struct Runtime {
 
 // Confirms who we are: login with the password when there is no token, else /whoami (which
 // re-logs in by itself on a rejected token when a password is configured).
-asio::awaitable<std::optional<matrix::Fatal>> establish_identity(Runtime& rt) {
+asio::awaitable<std::optional<Fatal>> establish_identity(Runtime& rt) {
   matrix::Backoff backoff(rt.policy, matrix::default_random01());
   while (!rt.stopping) {
     // No co_await inside ?: — g++ 12 destroys the temporary twice there.
@@ -157,7 +157,7 @@ asio::awaitable<std::optional<matrix::Fatal>> establish_identity(Runtime& rt) {
     }
     if (identity) {
       if (identity->user_id != rt.config.user_id) {
-        co_return matrix::Fatal{matrix::kExitConfig, "the access token belongs to " +
+        co_return Fatal{kExitConfig, "the access token belongs to " +
                                                          identity->user_id + ", not to " +
                                                          rt.config.user_id + " (user_id in " +
                                                          rt.config.path.string() + ")"};

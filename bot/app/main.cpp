@@ -24,14 +24,16 @@
 #include "app/export.hpp"
 #include "app/hardening.hpp"
 #include "app/templates.hpp"
+#include "common/fatal.hpp"
 #include "store/sqlite.hpp"
 
 namespace {
 
 namespace fs = std::filesystem;
 
-constexpr int kExitRuntime = 1;
-constexpr int kExitUsage = 2;
+using reflexbot::kExitConfig;
+using reflexbot::kExitRuntime;
+using reflexbot::kExitUsage;
 
 /// What every command gets: the global options and the words after the command's name.
 struct Invocation {
@@ -136,7 +138,7 @@ int run_command(const Invocation& invocation) {
     templates = load_templates_for(config);
   } catch (const reflexbot::app::ConfigError& error) {
     std::cerr << "reflexbot: configuration error: " << error.what() << "\n";
-    return reflexbot::matrix::kExitConfig;
+    return kExitConfig;
   }
   if (invocation.check_only) {
     std::cout << "reflexbot: configuration " << invocation.config_path << " is valid\n";
@@ -196,7 +198,7 @@ std::optional<fs::path> admin_database(const Invocation& invocation, const Admin
     return reflexbot::app::database_from_config(invocation.config_path);
   } catch (const reflexbot::app::ConfigError& error) {
     std::cerr << "reflexbot: configuration error: " << error.what() << "\n";
-    exit_code = reflexbot::matrix::kExitConfig;
+    exit_code = kExitConfig;
     return std::nullopt;
   }
 }
@@ -342,7 +344,7 @@ int export_command(const Invocation& invocation) {
     templates = load_templates_for(config);
   } catch (const reflexbot::app::ConfigError& failure) {
     std::cerr << "reflexbot: configuration error: " << failure.what() << "\n";
-    return reflexbot::matrix::kExitConfig;
+    return kExitConfig;
   }
   const fs::path database = value("--database") ? fs::path(*value("--database")) : config.database;
   options.now = reflexbot::core::TimePoint(std::chrono::milliseconds(now_ms()));

@@ -7,20 +7,12 @@
 #include <optional>
 #include <string>
 
+#include "common/fatal.hpp"
 #include "matrix/client.hpp"
 #include "matrix/retry.hpp"
 #include "store/store.hpp"
 
 namespace reflexbot::matrix {
-
-/// A condition the bot cannot recover from; main exits with `exit_code`.
-struct Fatal {
-  int exit_code = 1;
-  std::string message;
-};
-
-/// Exit status for "fix the configuration" (sysexits EX_CONFIG); systemd must not restart on it.
-inline constexpr int kExitConfig = 78;
 
 /// The fatal error for a token the homeserver no longer accepts.
 Fatal token_rejected(const MatrixError& error);
