@@ -11,24 +11,24 @@ Fatal token_rejected(const MatrixError& error) {
                    "configure a password so the bot can log in again"};
 }
 
-Outbox::Outbox(Client& client, store::Store& store, Sleeper& sleeper, Backoff backoff,
+Outbox::Outbox(Client& client, OutboxQueue& queue, Sleeper& sleeper, Backoff backoff,
                std::function<std::int64_t()> now_ms)
     : client_(client),
-      store_(store),
+      queue_(queue),
       sleeper_(sleeper),
       backoff_(std::move(backoff)),
       now_ms_(std::move(now_ms)) {}
 
-net::asio::awaitable<MatrixResult<std::string>> Outbox::deliver(store::OutboxItem item) {
+net::asio::awaitable<MatrixResult<std::string>> Outbox::deliver(OutboxItem item) {
   switch (item.kind) {
-    case store::OutboxKind::send:
+    case OutboxKind::send:
       co_return co_await client_.send(item.room_id, item.event_type, item.txn_id, item.content);
-    case store::OutboxKind::join: {
+    case OutboxKind::join: {
       auto joined = co_await client_.join(item.room_id);
       if (!joined) co_return Unexpected{joined.error()};
       co_return std::string{};
     }
-    case store::OutboxKind::leave: {
+    case OutboxKind::leave: {
       auto left = co_await client_.leave(item.room_id);
       if (!left) co_return Unexpected{left.error()};
       co_return std::string{};
@@ -39,13 +39,13 @@ net::asio::awaitable<MatrixResult<std::string>> Outbox::deliver(store::OutboxIte
 
 net::asio::awaitable<std::optional<Fatal>> Outbox::flush() {
   while (!stopped_) {
-    auto items = store_.pending_outbox(64);
+    auto items = queue_.pending_outbox(64);
     if (items.empty()) co_return std::nullopt;
     for (auto& item : items) {
       for (;;) {
         auto result = co_await deliver(item);
         if (result) {
-          store_.outbox_sent(item.id, *result, now_ms_());
+          queue_.outbox_sent(item.id, *result, now_ms_());
           backoff_.reset();
           // An anonymous post or a direct chat's row: no id, room or time pairs in the log.
           if (!item.confidential) {
@@ -64,7 +64,7 @@ net::asio::awaitable<std::optional<Fatal>> Outbox::flush() {
             spdlog::error("outbox {} to {} failed permanently: {}", item.id, item.room_id,
                           error.describe());
           }
-          store_.outbox_failed(item.id, error.describe(), true);
+          queue_.outbox_failed(item.id, error.describe(), true);
           break;
         }
         if (error.rate_limited()) {
@@ -76,12 +76,12 @@ net::asio::awaitable<std::optional<Fatal>> Outbox::flush() {
                        item.confidential ? "a confidential room" : item.room_id, error.describe(),
                        delay->count());
         }
-        store_.outbox_failed(item.id, error.describe(), false);
+        queue_.outbox_failed(item.id, error.describe(), false);
         if (!co_await sleeper_.sleep(*delay)) co_return std::nullopt;
       }
       if (stopped_) co_return std::nullopt;
       // After a leave, look again: replies queued meanwhile go before the remaining leaves.
-      if (item.kind == store::OutboxKind::leave) break;
+      if (item.kind == OutboxKind::leave) break;
     }
   }
   co_return std::nullopt;

@@ -1,5 +1,5 @@
 #pragma once
-// Sends what the store's outbox holds: each row with its stored transaction id, so a retry or a
+// Sends what the outbox queue (the store) holds: each row with its stored transaction id, so a retry or a
 // restart can never post twice; rate limits and outages are waited out, nothing is dropped.
 
 #include <cstdint>
@@ -10,7 +10,7 @@
 #include "common/fatal.hpp"
 #include "matrix/client.hpp"
 #include "matrix/retry.hpp"
-#include "store/store.hpp"
+#include "matrix/outbox_queue.hpp"
 
 namespace reflexbot::matrix {
 
@@ -20,7 +20,7 @@ Fatal token_rejected(const MatrixError& error);
 /// Drains the outbox in order.
 class Outbox {
  public:
-  Outbox(Client& client, store::Store& store, Sleeper& sleeper, Backoff backoff,
+  Outbox(Client& client, OutboxQueue& queue, Sleeper& sleeper, Backoff backoff,
          std::function<std::int64_t()> now_ms);
 
   /// Sends every pending row; returns when the outbox is empty, the bot stops, or on a fatal error.
@@ -32,10 +32,10 @@ class Outbox {
   void stop();
 
  private:
-  net::asio::awaitable<MatrixResult<std::string>> deliver(store::OutboxItem item);
+  net::asio::awaitable<MatrixResult<std::string>> deliver(OutboxItem item);
 
   Client& client_;
-  store::Store& store_;
+  OutboxQueue& queue_;
   Sleeper& sleeper_;
   Backoff backoff_;
   std::function<std::int64_t()> now_ms_;

@@ -15,6 +15,7 @@
 #include "core/analyzer.hpp"
 #include "core/contribution.hpp"
 #include "core/round.hpp"
+#include "matrix/outbox_queue.hpp"
 #include "store/sqlite.hpp"
 
 namespace reflexbot::store {
@@ -29,23 +30,9 @@ std::string encode_term_keys(const std::vector<std::uint64_t>& keys);
 /// multiple of 8, i.e. it was not written by encode_term_keys().
 bool decode_term_keys(std::span<const std::byte> bytes, std::vector<std::uint64_t>& out);
 
-/// What an outbox row asks the homeserver to do.
-enum class OutboxKind { send, join, leave };
-
-/// A row of the outbox.
-struct OutboxItem {
-  std::int64_t id = 0;
-  OutboxKind kind = OutboxKind::send;
-  std::string room_id;
-  std::string event_type;  ///< for send
-  std::string txn_id;      ///< fixed before the first try
-  std::string content;     ///< event content as JSON (send), reason (leave)
-  std::int64_t attempts = 0;
-  /// An anonymous post or a row for a direct chat: delivered without naming its room or ids in
-  /// the log. A direct chat's row is deleted once delivered or given up; an anonymous post's row
-  /// keeps only hour-coarse times (its event id lets a redaction find the contribution).
-  bool confidential = false;
-};
+// The outbox's row types belong to the drain (matrix); the store queues and keeps the rows.
+using matrix::OutboxItem;
+using matrix::OutboxKind;
 
 /// What the bot knows about a room from synced state.
 struct RoomRecord {
@@ -181,8 +168,9 @@ class BatchScope {
   Transaction transaction_;
 };
 
-/// The SQLite store. One instance, used from the bot's one thread.
-class Store {
+/// The SQLite store. One instance, used from the bot's one thread. It is the outbox's queue: the
+/// drain (matrix::Outbox) reads pending rows and marks them through matrix::OutboxQueue.
+class Store final : public matrix::OutboxQueue {
  public:
   /// Opens (creating if needed) and migrates the database, and makes it and its -wal and -shm
   /// readable for the owner only (0600, whatever the umask). Throws StoreError.
@@ -209,12 +197,14 @@ class Store {
   /// Pending outbox rows, oldest first, leaves (declined invites) after everything else: a flood
   /// of invites must not hold back replies. Order within a room is kept, as a room has at most
   /// one pending membership change and nothing is queued for a room the bot is leaving.
-  std::vector<OutboxItem> pending_outbox(std::size_t limit);
+  std::vector<OutboxItem> pending_outbox(std::size_t limit) override;
   /// Records a delivered row with the homeserver's event id (empty for join/leave) and empties
-  /// its content.
-  void outbox_sent(std::int64_t id, const std::string& remote_event_id, std::int64_t now_ms);
-  /// Records a failed try; `permanent` gives the row up and empties its content.
-  void outbox_failed(std::int64_t id, const std::string& error, bool permanent);
+  /// its content; a direct chat's row is deleted instead.
+  void outbox_sent(std::int64_t id, const std::string& remote_event_id,
+                   std::int64_t now_ms) override;
+  /// Records a failed try; `permanent` gives the row up and empties its content (a direct chat's
+  /// row is deleted instead).
+  void outbox_failed(std::int64_t id, const std::string& error, bool permanent) override;
   /// The round of the room that has not ended, if any.
   std::optional<core::Round> open_round(const std::string& room_id);
   /// Every round that has not ended (their timers are re-armed at start).

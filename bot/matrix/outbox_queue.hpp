@@ -1,0 +1,51 @@
+#pragma once
+// The outbox as the drain sees it: rows to send, each with the transaction id fixed before its
+// first try, and what became of each. The store implements it (the rows are queued in the same
+// transaction as the effects that caused them); the drain (matrix/outbox.hpp) only reads and marks.
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace reflexbot::matrix {
+
+/// What an outbox row asks the homeserver to do.
+enum class OutboxKind { send, join, leave };
+
+/// A row of the outbox.
+struct OutboxItem {
+  std::int64_t id = 0;
+  OutboxKind kind = OutboxKind::send;
+  std::string room_id;
+  std::string event_type;  ///< for send
+  std::string txn_id;      ///< fixed before the first try
+  std::string content;     ///< event content as JSON (send), reason (leave)
+  std::int64_t attempts = 0;
+  /// An anonymous post or a row for a direct chat: delivered without naming its room or ids in
+  /// the log. A direct chat's row is deleted once delivered or given up; an anonymous post's row
+  /// keeps only hour-coarse times (its event id lets a redaction find the contribution).
+  bool confidential = false;
+};
+
+/// The queue the outbox drains, in order.
+class OutboxQueue {
+ public:
+  /// Pending rows, oldest first, leaves (declined invites) after everything else: a flood of
+  /// invites must not hold back replies. Order within a room is kept.
+  virtual std::vector<OutboxItem> pending_outbox(std::size_t limit) = 0;
+  /// Records a delivered row with the homeserver's event id (empty for join/leave) and empties
+  /// its content; a direct chat's row is deleted.
+  virtual void outbox_sent(std::int64_t id, const std::string& remote_event_id,
+                           std::int64_t now_ms) = 0;
+  /// Records a failed try; `permanent` gives the row up and empties its content.
+  virtual void outbox_failed(std::int64_t id, const std::string& error, bool permanent) = 0;
+
+ protected:
+  OutboxQueue() = default;
+  OutboxQueue(const OutboxQueue&) = default;
+  OutboxQueue& operator=(const OutboxQueue&) = default;
+  ~OutboxQueue() = default;
+};
+
+}  // namespace reflexbot::matrix
