@@ -1,5 +1,6 @@
 #pragma once
-// What the bot sends, queued in the outbox inside the open batch transaction.
+// What the bot sends, queued in the outbox inside the open batch transaction. The events' content
+// is built by matrix/content.hpp; this only puts it into the unit of work.
 
 #include <cstdint>
 #include <string>
@@ -10,8 +11,9 @@
 
 namespace reflexbot::app {
 
-/// Queues notices and reactions into the current batch. Every event gets "m.mentions": {}, and
-/// a transaction id derived from `key`, so the same effect is never queued twice.
+/// Queues notices and reactions into the current batch (content: matrix::notice_event(),
+/// matrix::reaction_event()), each with a transaction id derived from `key`, so the same effect
+/// is never queued twice.
 class Outgoing {
  public:
   /// Starts queueing into `scope` (valid until finish()).

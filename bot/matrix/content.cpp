@@ -1,0 +1,52 @@
+#include "matrix/content.hpp"
+
+#include <variant>
+
+#include <nlohmann/json.hpp>
+
+namespace reflexbot::matrix {
+namespace {
+
+using nlohmann::json;
+
+// Invalid UTF-8 in a text is replaced, never a reason to throw while queueing.
+std::string dump(const json& value) {
+  return value.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+json notice_content(const core::Notice& notice) {
+  return {{"msgtype", "m.notice"},
+          {"body", notice.text},
+          {"format", "org.matrix.custom.html"},
+          {"formatted_body", notice.html},
+          {"m.mentions", json::object()}};
+}
+
+json reply_relation(const Event& reply_to) {
+  json relation = {{"m.in_reply_to", {{"event_id", reply_to.event_id}}}};
+  const auto* message = std::get_if<RoomMessage>(&reply_to.content);
+  if (message != nullptr && message->relates_to && message->relates_to->rel_type == "m.thread") {
+    // Answer inside the thread the command was written in.
+    relation["rel_type"] = "m.thread";
+    relation["event_id"] = message->relates_to->event_id;
+    relation["is_falling_back"] = false;
+  }
+  return relation;
+}
+
+}  // namespace
+
+OutgoingEvent notice_event(const core::Notice& notice, const Event* reply_to) {
+  json content = notice_content(notice);
+  if (reply_to != nullptr) content["m.relates_to"] = reply_relation(*reply_to);
+  return {"m.room.message", dump(content)};
+}
+
+OutgoingEvent reaction_event(const std::string& event_id, const std::string& emoji) {
+  const json content = {
+      {"m.relates_to", {{"rel_type", "m.annotation"}, {"event_id", event_id}, {"key", emoji}}},
+      {"m.mentions", json::object()}};
+  return {"m.reaction", dump(content)};
+}
+
+}  // namespace reflexbot::matrix
