@@ -137,7 +137,7 @@ void Digests::post(const std::string& room_id, const Result& result, const matri
     context.out.notice(room_id, result.notices[i], i == 0 ? reply_to : nullptr,
                        key + "/" + std::to_string(i));
   }
-  store::save_digest_groups(store_, room_id, result.lesson_groups);
+  context.scope.save_digest_groups(room_id, result.lesson_groups);
 }
 
 bool Digests::handle_command(const core::Command& command, const matrix::Event& event,
@@ -262,7 +262,7 @@ void Digests::on_lesson(const core::Command& command, const matrix::Event& event
     if (largest != nullptr) title = largest->title();
     if (title.empty() && !items.empty()) title = core::quote_text(items.front().body, 60);
   }
-  const std::int64_t id = store::create_lesson(store_, room.room_id, title, sources, context.now);
+  const std::int64_t id = context.scope.create_lesson(room.room_id, title, sources, context.now);
   spdlog::info("lesson L{} identified in {} from {} contributions", id, room.room_id,
                sources.size());
   const auto& d = core::texts(settings_.language).digest;
@@ -301,7 +301,7 @@ void Digests::on_action(const core::Command& command, const matrix::Event& event
   }
   const std::string action(core::truncate_utf8(args.action, kMaxTitleBytes * 2));
   const std::string owner(core::truncate_utf8(args.owner, kMaxTitleBytes));
-  store::set_action(store_, lesson->id, action, owner, args.due, context.now);
+  context.scope.set_action(lesson->id, action, owner, args.due, context.now);
   const auto& d = core::texts(settings_.language).digest;
   const std::string date = settings_.language == core::Language::de ? core::german_date(args.due)
                                                                     : core::iso_date(args.due);
@@ -332,7 +332,7 @@ void Digests::on_learned(const core::Command& command, const matrix::Event& even
     reply(core::fill(t.already_learned, {core::plain("id", std::to_string(*id))}));
     return;
   }
-  store::mark_learned(store_, *id, context.now);
+  context.scope.mark_learned(*id, context.now);
   reply(core::fill(t.learned,
                    {core::plain("id", std::to_string(*id)), core::plain("title", lesson->title)}));
 }
@@ -414,7 +414,7 @@ void Digests::tick(BatchContext context) {
       post(room, result, nullptr, key + "/" + room, context);
     }
   }
-  store::record_digest_slot(store_, *slot, context.now);
+  context.scope.record_digest_slot(*slot, context.now);
 }
 
 std::optional<TimePoint> Digests::next_wakeup(TimePoint now) {

@@ -200,7 +200,7 @@ bool Reflection::handle_command(const core::Command& command, const matrix::Even
     const std::int64_t deleted = context.scope.forget_author(author);
     context.scope.remember_forgotten(author, to_ms(context.now));
     // Not counted in the answer: rounds they started.
-    const std::int64_t cleared = store::forget_sender(store_, author);
+    const std::int64_t cleared = context.scope.forget_sender(author);
     // Counts only: the room (often a direct chat) and the event would say who asked and when.
     spdlog::info("forget me: deleted {} contributions and votes, {} other rows", deleted, cleared);
     answer(core::render_forget_done(deleted, language));
@@ -514,7 +514,7 @@ void Reflection::handle_redaction(const matrix::Event& event, const matrix::Reda
   // A redacted anonymous notice takes its contribution along (a moderator's redaction: the bot's
   // notices can be removed by nobody else); quarantined copies of the event go too.
   const std::int64_t other =
-      store::erase_redacted(store_, redaction.redacts, event.room_id, moderator);
+      context.scope.erase_redacted(redaction.redacts, event.room_id, moderator);
   if (removed || other > 0) {
     spdlog::info("redaction in {}: deleted {} stored rows", event.room_id,
                  other + (removed ? 1 : 0));

@@ -249,9 +249,9 @@ std::optional<core::Lesson> lesson(Store& store, std::int64_t id) {
   return out;
 }
 
-std::int64_t create_lesson(Store& store, const std::string& room, const std::string& title,
-                           const std::vector<std::string>& sources, TimePoint now) {
-  Statement insert(store.connection(),
+std::int64_t BatchScope::create_lesson(const std::string& room, const std::string& title,
+                                      const std::vector<std::string>& sources, TimePoint now) {
+  Statement insert(store_.connection(),
                    "INSERT INTO lessons (room_id, title, state, created_at, updated_at) "
                    "VALUES (?, ?, 'identified', ?, ?) RETURNING id");
   insert.bind(1, std::string_view(room)).bind(2, std::string_view(title));
@@ -259,7 +259,7 @@ std::int64_t create_lesson(Store& store, const std::string& room, const std::str
   insert.step();
   const std::int64_t id = insert.column_int(0);
   insert.reset();
-  Statement source(store.connection(),
+  Statement source(store_.connection(),
                    "INSERT OR IGNORE INTO lesson_sources (lesson_id, event_id) "
                    "SELECT ?, event_id FROM contributions WHERE event_id = ?");
   for (const auto& event_id : sources) {
@@ -268,9 +268,9 @@ std::int64_t create_lesson(Store& store, const std::string& room, const std::str
   return id;
 }
 
-void set_action(Store& store, std::int64_t id, const std::string& action, const std::string& owner,
-                std::chrono::year_month_day due, TimePoint now) {
-  Statement s(store.connection(),
+void BatchScope::set_action(std::int64_t id, const std::string& action, const std::string& owner,
+                            std::chrono::year_month_day due, TimePoint now) {
+  Statement s(store_.connection(),
               "UPDATE lessons SET state = 'action', action = ?, owner = ?, due = ?, updated_at = ? "
               "WHERE id = ?");
   const std::string due_text = core::iso_date(due);
@@ -278,17 +278,17 @@ void set_action(Store& store, std::int64_t id, const std::string& action, const 
   s.bind(3, std::string_view(due_text)).bind(4, to_ms(now)).bind(5, id).run();
 }
 
-void mark_learned(Store& store, std::int64_t id, TimePoint now) {
-  Statement s(store.connection(),
+void BatchScope::mark_learned(std::int64_t id, TimePoint now) {
+  Statement s(store_.connection(),
               "UPDATE lessons SET state = 'learned', updated_at = ? WHERE id = ?");
   s.bind(1, to_ms(now)).bind(2, id).run();
 }
 
-void save_digest_groups(Store& store, const std::string& room,
-                        const std::vector<std::vector<std::string>>& groups) {
-  Statement clear(store.connection(), "DELETE FROM digest_groups WHERE room_id = ?");
+void BatchScope::save_digest_groups(const std::string& room,
+                                    const std::vector<std::vector<std::string>>& groups) {
+  Statement clear(store_.connection(), "DELETE FROM digest_groups WHERE room_id = ?");
   clear.bind(1, std::string_view(room)).run();
-  Statement insert(store.connection(),
+  Statement insert(store_.connection(),
                    "INSERT OR IGNORE INTO digest_groups (room_id, number, event_id) "
                    "SELECT ?, ?, event_id FROM contributions WHERE event_id = ?");
   for (std::size_t n = 0; n < groups.size(); ++n) {
@@ -323,8 +323,8 @@ std::optional<TimePoint> last_digest_slot(Store& store) {
   return from_ms(s.column_int(0));
 }
 
-void record_digest_slot(Store& store, TimePoint slot, TimePoint now) {
-  Statement s(store.connection(),
+void BatchScope::record_digest_slot(TimePoint slot, TimePoint now) {
+  Statement s(store_.connection(),
               "INSERT OR IGNORE INTO digest_runs (slot, posted_at) VALUES (?, ?)");
   s.bind(1, to_ms(slot)).bind(2, to_ms(now)).run();
 }

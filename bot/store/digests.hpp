@@ -1,8 +1,8 @@
 #pragma once
 // What digests read and write: contributions of a period with their tags and votes, lessons and
 // their sources, the groups of each room's last digest, and the scheduled digests posted.
-// Writes happen inside the caller's open transaction (a BatchScope), so a digest's notices, its
-// groups and its "posted" mark commit together.
+// The writes (lessons, digest groups, the "posted" mark) are BatchScope's methods, implemented
+// here, so a digest's notices, its groups and its "posted" mark commit together.
 
 #include <cstdint>
 #include <functional>
@@ -67,18 +67,6 @@ std::vector<core::Lesson> lessons(Store& store, const std::string& room,
                                   const std::vector<std::string>& network_rooms = {});
 std::optional<core::Lesson> lesson(Store& store, std::int64_t id);
 
-/// A new lesson identified from `sources` (contributions; ids that are gone are skipped).
-std::int64_t create_lesson(Store& store, const std::string& room, const std::string& title,
-                           const std::vector<std::string>& sources, core::TimePoint now);
-/// Gives the lesson an action (state "action").
-void set_action(Store& store, std::int64_t id, const std::string& action, const std::string& owner,
-                std::chrono::year_month_day due, core::TimePoint now);
-/// Marks the lesson learned.
-void mark_learned(Store& store, std::int64_t id, core::TimePoint now);
-
-/// Replaces the groups of the room's last digest: group n (1-based) has events[n-1].
-void save_digest_groups(Store& store, const std::string& room,
-                        const std::vector<std::vector<std::string>>& groups);
 /// The contributions of group `number` of the room's last digest that still exist; empty if the
 /// group does not exist.
 std::vector<std::string> digest_group(Store& store, const std::string& room, int number);
@@ -87,8 +75,6 @@ bool has_digest_groups(Store& store, const std::string& room);
 
 /// The slot of the latest scheduled digest posted, if any.
 std::optional<core::TimePoint> last_digest_slot(Store& store);
-/// Records that the digest of `slot` was queued (inside the same transaction as its notices).
-void record_digest_slot(Store& store, core::TimePoint slot, core::TimePoint now);
 /// When the schedule `spec` was first seen; stores `now` for a new or changed spec.
 core::TimePoint schedule_active_since(Store& store, const std::string& spec, core::TimePoint now);
 

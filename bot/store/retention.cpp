@@ -60,7 +60,7 @@ PurgeCounts purge_expired(Store& store, const RetentionPolicy& policy, core::Tim
   const std::int64_t cutoff = to_ms(now - policy.contributions);
   const std::int64_t quarantine_cutoff = to_ms(now - policy.quarantine);
   PurgeCounts counts;
-  Transaction transaction(c);
+  BatchScope scope(store);
   // Tags, votes, lesson sources and digest groups go with their contribution (ON DELETE CASCADE).
   counts.contributions = changed(c, "DELETE FROM contributions WHERE written_at < ?", cutoff);
   counts.rounds = changed(c, "DELETE FROM rounds WHERE state = 'ended' AND ended_at < ?", cutoff);
@@ -80,13 +80,13 @@ PurgeCounts purge_expired(Store& store, const RetentionPolicy& policy, core::Tim
   // Messages older than the retention period are not collected anyway.
   changed(c, "DELETE FROM forgotten_authors WHERE forgotten_at < ?", cutoff);
   if (counts.total() > 0) mark_erased(c);
-  transaction.commit();
+  scope.commit();
   return counts;
 }
 
-std::int64_t erase_redacted(Store& store, const std::string& event_id, const std::string& room_id,
-                            bool bot_posts) {
-  Connection& c = store.connection();
+std::int64_t BatchScope::erase_redacted(const std::string& event_id, const std::string& room_id,
+                                        bool bot_posts) {
+  Connection& c = store_.connection();
   std::int64_t deleted = 0;
   if (bot_posts) {
     // An anonymous contribution is keyed by its notice's transaction id; the redaction names the
@@ -103,8 +103,8 @@ std::int64_t erase_redacted(Store& store, const std::string& event_id, const std
   return deleted + c.changes();
 }
 
-std::int64_t forget_sender(Store& store, const std::string& pseudonym) {
-  Connection& c = store.connection();
+std::int64_t BatchScope::forget_sender(const std::string& pseudonym) {
+  Connection& c = store_.connection();
   std::int64_t changes = 0;
   if (!pseudonym.empty()) {
     Statement rounds(c, "UPDATE rounds SET started_by = '' WHERE started_by = ?");

@@ -48,22 +48,10 @@ struct PurgeCounts {
   }
 };
 
-/// Deletes what is older than the policy allows, in one transaction of its own, and marks the
-/// store for a scrub if anything went. Pending outbox rows are never touched.
+/// Deletes what is older than the policy allows, in a unit of work (BatchScope) of its own, and
+/// marks the store for a scrub if anything went. Pending outbox rows are never touched. The
+/// erasures inside a batch (BatchScope::erase_redacted(), forget_sender()) are in retention.cpp.
 PurgeCounts purge_expired(Store& store, const RetentionPolicy& policy, core::TimePoint now);
-
-/// After the redaction of `event_id` in `room_id`, inside the batch's transaction: deletes
-/// quarantined copies of the event and, if `bot_posts` (the redaction's sender may remove the
-/// bot's notices there), the anonymous contribution that a redacted bot notice of that room
-/// carried (the contribution and votes themselves go by BatchScope::remove_contribution /
-/// remove_vote). Returns the rows deleted.
-std::int64_t erase_redacted(Store& store, const std::string& event_id, const std::string& room_id,
-                            bool bot_posts);
-
-/// For "forget me", inside the batch's transaction: removes `pseudonym` as the starter of rounds
-/// (contributions and votes go by BatchScope::forget_author; the quarantine keeps no sender).
-/// Returns the rows changed.
-std::int64_t forget_sender(Store& store, const std::string& pseudonym);
 
 /// What a scrub did.
 struct ScrubResult {

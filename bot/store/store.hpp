@@ -2,6 +2,7 @@
 // The bot's state in SQLite: sync token, seen events, rooms, outbox and quarantine. A sync batch
 // is applied inside one BatchScope, so its events, effects and the new sync token commit together.
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -15,6 +16,7 @@
 #include "core/analyzer.hpp"
 #include "core/contribution.hpp"
 #include "core/round.hpp"
+#include "core/time.hpp"
 #include "matrix/outbox_queue.hpp"
 #include "store/sqlite.hpp"
 
@@ -95,7 +97,12 @@ struct StoreCounts {
 
 class Store;
 
-/// An open write transaction for one sync batch. Destroyed without commit() it rolls back.
+/// The unit of work: an open write transaction for one sync batch, one command or one job. All
+/// writes of that batch or command commit together or not at all; destroyed without commit() it
+/// rolls back. Every write to the store's state goes through here (reads are Store's); the only
+/// writes outside are the outbox drain's marks (matrix::OutboxQueue) and the store's own
+/// maintenance (migration, indexing, purge_expired(), the Scrubber), each in a transaction it
+/// names.
 class BatchScope {
  public:
   explicit BatchScope(Store& store);
@@ -155,6 +162,34 @@ class BatchScope {
                    std::int64_t now_ms);
   /// The pin request is done (collected, or the message cannot be had).
   void finish_pin(const std::string& target_event_id);
+  // Lessons and digests (written in store/digests.cpp).
+
+  /// A new lesson identified from `sources` (contributions; ids that are gone are skipped).
+  std::int64_t create_lesson(const std::string& room, const std::string& title,
+                             const std::vector<std::string>& sources, core::TimePoint now);
+  /// Gives the lesson an action (state "action").
+  void set_action(std::int64_t id, const std::string& action, const std::string& owner,
+                  std::chrono::year_month_day due, core::TimePoint now);
+  /// Marks the lesson learned.
+  void mark_learned(std::int64_t id, core::TimePoint now);
+  /// Replaces the groups of the room's last digest: group n (1-based) has groups[n-1].
+  void save_digest_groups(const std::string& room,
+                          const std::vector<std::vector<std::string>>& groups);
+  /// Records that the digest of `slot` was queued (with its notices, in this unit of work).
+  void record_digest_slot(core::TimePoint slot, core::TimePoint now);
+
+  // Erasure (written in store/retention.cpp).
+
+  /// After the redaction of `event_id` in `room_id`: deletes quarantined copies of the event
+  /// and, if `bot_posts` (the redaction's sender may remove the bot's notices there), the
+  /// anonymous contribution that a redacted bot notice of that room carried (the contribution
+  /// and votes themselves go by remove_contribution() / remove_vote()). Returns the rows deleted.
+  std::int64_t erase_redacted(const std::string& event_id, const std::string& room_id,
+                              bool bot_posts);
+  /// For "forget me": removes `pseudonym` as the starter of rounds (contributions and votes go
+  /// by forget_author(); the quarantine keeps no sender). Returns the rows changed.
+  std::int64_t forget_sender(const std::string& pseudonym);
+
   /// Sets the sync token this batch advances to.
   void set_sync_token(const std::string& next_batch);
   /// Sets the sync token and records `now_ms` as the time of the last successful sync.

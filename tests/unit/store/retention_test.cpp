@@ -175,10 +175,10 @@ TEST_F(RetentionTest, ARedactedContributionLeavesNoTraceInTheDatabaseOrItsWal) {
   {
     BatchScope batch(*store_);
     ASSERT_TRUE(batch.remove_contribution("$redacted:example.org"));
-    EXPECT_EQ(erase_redacted(*store_, "$redacted:example.org", "!koeln:example.org", false), 0);
-    EXPECT_EQ(erase_redacted(*store_, "$broken:example.org", "!other:example.org", false), 0)
+    EXPECT_EQ(batch.erase_redacted("$redacted:example.org", "!koeln:example.org", false), 0);
+    EXPECT_EQ(batch.erase_redacted("$broken:example.org", "!other:example.org", false), 0)
         << "a redaction in another room leaves this room's quarantine";
-    EXPECT_EQ(erase_redacted(*store_, "$broken:example.org", "!koeln:example.org", false), 1);
+    EXPECT_EQ(batch.erase_redacted("$broken:example.org", "!koeln:example.org", false), 1);
     batch.commit();
   }
   EXPECT_TRUE(scrubber_->pending());
@@ -237,10 +237,10 @@ TEST_F(RetentionTest, RedactingAnAnonymousNoticeDeletesItsContribution) {
     BatchScope batch(*store_);
     EXPECT_FALSE(batch.remove_contribution("$notice-$dm/anon"));  // no contribution has that id
     // Only a redaction by someone who may remove the bot's notices, in the notice's room, counts.
-    EXPECT_EQ(erase_redacted(*store_, "$notice-$dm/anon", "!koeln:example.org", false), 0);
-    EXPECT_EQ(erase_redacted(*store_, "$notice-$dm/anon", "!other:example.org", true), 0);
-    EXPECT_EQ(erase_redacted(*store_, "$notice-$dm/anon", "!koeln:example.org", true), 1);
-    EXPECT_EQ(erase_redacted(*store_, "$notice-unknown", "!koeln:example.org", true), 0);
+    EXPECT_EQ(batch.erase_redacted("$notice-$dm/anon", "!koeln:example.org", false), 0);
+    EXPECT_EQ(batch.erase_redacted("$notice-$dm/anon", "!other:example.org", true), 0);
+    EXPECT_EQ(batch.erase_redacted("$notice-$dm/anon", "!koeln:example.org", true), 1);
+    EXPECT_EQ(batch.erase_redacted("$notice-unknown", "!koeln:example.org", true), 0);
     batch.commit();
   }
   EXPECT_FALSE(store_->contribution("anon:" + txn));
@@ -298,7 +298,7 @@ TEST_F(RetentionTest, ForgetMeLeavesNoTraceOfThePersonsTextsOrPseudonym) {
   {
     BatchScope batch(*store_);
     EXPECT_EQ(batch.forget_author(pseudonym), texts + 1);  // and 1 vote
-    EXPECT_EQ(forget_sender(*store_, pseudonym), 1);  // the round; the quarantine has no sender
+    EXPECT_EQ(batch.forget_sender(pseudonym), 1);  // the round; the quarantine has no sender
     batch.commit();
   }
   expect_scrubbed();
