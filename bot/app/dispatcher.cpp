@@ -4,20 +4,13 @@
 #include <chrono>
 
 #include <spdlog/spdlog.h>
-#include <nlohmann/json.hpp>
 
 #include "core/commands.hpp"
 #include "core/texts.hpp"
+#include "matrix/authority.hpp"
 
 namespace reflexbot::app {
 namespace {
-
-using nlohmann::json;
-
-// Every event we send carries an empty m.mentions, so nothing we write pings anyone.
-std::string dump(const json& value) {
-  return value.dump(-1, ' ', false, json::error_handler_t::replace);
-}
 
 bool is_own_join(const matrix::Event& event, const std::string& own_user_id) {
   const auto* member = std::get_if<matrix::Member>(&event.content);
@@ -81,17 +74,9 @@ void Dispatcher::apply_state(store::RoomRecord& room, const matrix::Event& event
         if constexpr (std::is_same_v<T, matrix::RoomName>) {
           room.name = content.name;
         } else if constexpr (std::is_same_v<T, matrix::RoomCreate>) {
-          room.room_version = content.room_version;
-          json creators = json::array({content.creator});
-          for (const auto& creator : content.additional_creators) creators.push_back(creator);
-          room.creators_json = dump(creators);
+          matrix::apply_create(room.authority, content);
         } else if constexpr (std::is_same_v<T, matrix::PowerLevels>) {
-          json levels = {{"users", content.users},
-                         {"users_default", content.users_default},
-                         {"events", content.events},
-                         {"events_default", content.events_default},
-                         {"state_default", content.state_default}};
-          room.power_levels_json = dump(levels);
+          matrix::apply_power_levels(room.authority, content);
         } else if constexpr (std::is_same_v<T, matrix::Member>) {
           const bool joined = content.membership == "join";
           if (*event.state_key == settings_.own_user_id && !joined &&
@@ -275,7 +260,7 @@ void Dispatcher::malformed(const matrix::MalformedEvent& bad) {
   if (bad.type == "m.room.power_levels" && bad.state_key == "") {
     // A power-levels event we cannot read must not leave the old levels in force: only the
     // room's creators keep their power until a readable one arrives.
-    room_record(bad.room_id).power_levels_json.clear();
+    matrix::drop_power_levels(room_record(bad.room_id).authority);
     spdlog::warn("power levels of {} unreadable: only the room's creators count as moderators",
                  bad.room_id);
   }

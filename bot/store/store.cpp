@@ -331,6 +331,47 @@ OutboxKind kind_from(std::string_view name) {
   return OutboxKind::send;
 }
 
+// A room's authority in its columns: `creators` a JSON array of user ids, `power_levels` the
+// levels as JSON ({"users": {…}, "users_default": n}) or empty if the room has none. Rows written
+// by older versions hold the whole power-levels content; only these keys are read.
+std::string dump_column(const nlohmann::json& value) {
+  return value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+std::string creators_column(const core::RoomAuthority& authority) {
+  return dump_column(nlohmann::json(authority.creators));
+}
+
+std::string power_levels_column(const core::RoomAuthority& authority) {
+  if (!authority.has_power_levels) return {};
+  return dump_column({{"users", authority.users}, {"users_default", authority.users_default}});
+}
+
+core::RoomAuthority read_authority(std::string room_version, const std::string& creators_json,
+                                   const std::string& power_levels_json) {
+  core::RoomAuthority authority;
+  authority.room_version = std::move(room_version);
+  const auto creators = nlohmann::json::parse(creators_json, nullptr, false);
+  if (creators.is_array()) {
+    for (const auto& creator : creators) {
+      if (creator.is_string() && !creator.get<std::string>().empty()) {
+        authority.creators.push_back(creator.get<std::string>());
+      }
+    }
+  }
+  const auto levels = nlohmann::json::parse(power_levels_json, nullptr, false);
+  authority.has_power_levels = levels.is_object();
+  if (authority.has_power_levels) {
+    authority.users_default = levels.value("users_default", std::int64_t{0});
+    if (auto users = levels.find("users"); users != levels.end() && users->is_object()) {
+      for (const auto& [user, level] : users->items()) {
+        if (level.is_number_integer()) authority.users[user] = level.get<std::int64_t>();
+      }
+    }
+  }
+  return authority;
+}
+
 void append_hex(std::string& out, std::uint64_t bits) {
   static constexpr char kHex[] = "0123456789abcdef";
   for (int i = 0; i < 16; ++i) {
@@ -711,9 +752,13 @@ std::optional<RoomRecord> Store::room(const std::string& room_id) {
   s.bind(1, room_id);
   std::optional<RoomRecord> room;
   if (s.step()) {
-    room = RoomRecord{s.column_text(0),     s.column_text(1),     s.column_text(2),
-                      s.column_text(3),     s.column_text(4),     s.column_text(5),
-                      s.column_int(6) != 0, s.column_int(7) != 0, s.column_int(8) != 0};
+    room = RoomRecord{s.column_text(0),
+                      s.column_text(1),
+                      s.column_text(2),
+                      read_authority(s.column_text(3), s.column_text(4), s.column_text(5)),
+                      s.column_int(6) != 0,
+                      s.column_int(7) != 0,
+                      s.column_int(8) != 0};
   }
   s.reset();
   return room;
@@ -870,9 +915,9 @@ void BatchScope::put_room(const RoomRecord& room) {
   store_.statements_->put_room.bind(1, room.room_id)
       .bind(2, room.membership)
       .bind(3, room.name)
-      .bind(4, room.room_version)
-      .bind(5, room.creators_json)
-      .bind(6, room.power_levels_json)
+      .bind(4, room.authority.room_version)
+      .bind(5, creators_column(room.authority))
+      .bind(6, power_levels_column(room.authority))
       .bind(7, std::int64_t{room.encrypted ? 1 : 0})
       .bind(8, std::int64_t{room.encryption_notice_sent ? 1 : 0})
       .bind(9, std::int64_t{room.direct ? 1 : 0})

@@ -15,6 +15,7 @@
 
 #include "core/analyzer.hpp"
 #include "core/contribution.hpp"
+#include "core/permissions.hpp"
 #include "core/round.hpp"
 #include "core/time.hpp"
 #include "matrix/outbox_queue.hpp"
@@ -41,9 +42,9 @@ struct RoomRecord {
   std::string room_id;
   std::string membership;  ///< join, invite, leave
   std::string name;
-  std::string room_version;
-  std::string creators_json = "[]";  ///< JSON array of user ids (room v12 creators)
-  std::string power_levels_json;     ///< raw content of m.room.power_levels, or empty
+  /// Room version, creators and power levels (stored as the `room_version`, `creators` and
+  /// `power_levels` columns; the JSON stays inside the store).
+  core::RoomAuthority authority;
   bool encrypted = false;
   bool encryption_notice_sent = false;
   bool direct = false;  ///< a direct chat with one person (invited with is_direct)

@@ -135,7 +135,7 @@ class DispatcherTest : public ::testing::Test {
     store::RoomRecord room;
     room.room_id = room_id;
     room.membership = "join";
-    room.power_levels_json = R"({"users": {"@mod:example.org": 100}, "users_default": 0})";
+    room.authority = {"", {}, true, {{"@mod:example.org", 100}}, 0};
     seed.put_room(room);
     seed.set_sync_token("s0");
     seed.commit();
@@ -722,7 +722,7 @@ class DirectChatTest : public DispatcherTest {
     room.membership = "join";
     room.direct = direct;
     room.name = name;
-    room.power_levels_json = R"({"users": {"@mod:example.org": 100}, "users_default": 0})";
+    room.authority = {"", {}, true, {{"@mod:example.org", 100}}, 0};
     seed.put_room(room);
     seed.replace_members(room_id, members);
     seed.set_sync_token("s0");
@@ -933,7 +933,7 @@ TEST_F(DirectChatTest, DirectChatsHaveNoRoundsLessonsOrDigests) {
   {
     store::BatchScope scope(*store_);
     auto room = *store_->room(kDirect);
-    room.power_levels_json = R"({"users": {"@anna:example.org": 100}})";
+    room.authority = {room.authority.room_version, room.authority.creators, true, {{"@anna:example.org", 100}}, 0};
     scope.put_room(room);
     scope.commit();
   }

@@ -180,8 +180,7 @@ class ExportTest : public ::testing::Test {
       room.room_id = id;
       room.membership = "join";
       room.name = name;
-      room.creators_json = R"(["@creator:example.org"])";
-      room.power_levels_json = R"({"users":{"@mod:example.org":100}})";
+      room.authority = {"", {"@creator:example.org"}, true, {{"@mod:example.org", 100}}, 0};
       batch.put_room(room);
     }
     core::Round round;

@@ -246,7 +246,7 @@ class InjectionTest : public ::testing::Test {
       store::RoomRecord room;
       room.room_id = id;
       room.membership = "join";
-      room.power_levels_json = R"({"users": {"@mod:example.org": 100}, "users_default": 0})";
+      room.authority = {"", {}, true, {{"@mod:example.org", 100}}, 0};
       if (id == kHostile) room.name = kHostileName;
       room.direct = id == kDirect;
       seed.put_room(room);

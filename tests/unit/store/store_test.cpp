@@ -385,8 +385,8 @@ TEST_F(StoreTest, RoomsAndQuarantineRoundTrip) {
   Store store(path_);
   {
     BatchScope batch(store);
-    batch.put_room(RoomRecord{"!r:x", "join", "Krisenstab Köln", "12", R"(["@a:x"])",
-                              R"({"users_default":0})", true, true});
+    batch.put_room(RoomRecord{"!r:x", "join", "Krisenstab Köln", {"12", {"@a:x"}, true, {}, 0},
+                              true, true});
     batch.quarantine(
         QuarantineEntry{"!r:x", "$bad", "", false, "", R"({"event_id":"$bad"})", "sender missing"},
         7);
@@ -395,12 +395,45 @@ TEST_F(StoreTest, RoomsAndQuarantineRoundTrip) {
   auto room = store.room("!r:x");
   ASSERT_TRUE(room);
   EXPECT_EQ(room->name, "Krisenstab Köln");
-  EXPECT_EQ(room->room_version, "12");
-  EXPECT_EQ(room->creators_json, R"(["@a:x"])");
+  EXPECT_EQ(room->authority.room_version, "12");
+  EXPECT_EQ(room->authority.creators, std::vector<std::string>{"@a:x"});
   EXPECT_TRUE(room->encrypted);
   EXPECT_TRUE(room->encryption_notice_sent);
   EXPECT_FALSE(store.room("!none:x"));
   EXPECT_EQ(store.counts().quarantined, 1);
+}
+
+// The room's authority is typed; its columns keep JSON, and rows written by older versions (the
+// whole power-levels content) read the same.
+TEST_F(StoreTest, RoomAuthorityRoundTripsThroughItsColumns) {
+  Store store(path_);
+  {
+    BatchScope batch(store);
+    batch.put_room(RoomRecord{"!levels:x", "join", "", {"11", {"@a:x"}, true, {{"@m:x", 100}}, 20}});
+    batch.put_room(RoomRecord{"!none:x", "join", "", {"12", {"@a:x", "@b:x"}, false, {}, 0}});
+    batch.commit();
+  }
+  const auto levels = store.room("!levels:x");
+  ASSERT_TRUE(levels);
+  EXPECT_TRUE(levels->authority.has_power_levels);
+  EXPECT_EQ(levels->authority.users, (std::map<std::string, std::int64_t>{{"@m:x", 100}}));
+  EXPECT_EQ(levels->authority.users_default, 20);
+  const auto none = store.room("!none:x");
+  ASSERT_TRUE(none);
+  EXPECT_FALSE(none->authority.has_power_levels);
+  EXPECT_EQ(none->authority.creators, (std::vector<std::string>{"@a:x", "@b:x"}));
+
+  Statement old(store.connection(),
+                "UPDATE rooms SET creators = '[\"\", \"@c:x\", 7]', power_levels = "
+                "'{\"users\": {\"@m:x\": 50, \"@n:x\": \"x\"}, \"users_default\": 10, "
+                "\"events\": {}, \"state_default\": 50}' WHERE room_id = '!none:x'");
+  old.run();
+  const auto upgraded = store.room("!none:x");
+  ASSERT_TRUE(upgraded);
+  EXPECT_EQ(upgraded->authority.creators, std::vector<std::string>{"@c:x"});
+  EXPECT_TRUE(upgraded->authority.has_power_levels);
+  EXPECT_EQ(upgraded->authority.users, (std::map<std::string, std::int64_t>{{"@m:x", 50}}));
+  EXPECT_EQ(upgraded->authority.users_default, 10);
 }
 
 // The quarantine keeps what helps to find a bug (type, event id, key names and JSON types, the
