@@ -1,10 +1,10 @@
 #include "app/admin.hpp"
 
 #include "core/text.hpp"
+#include "core/time.hpp"
 #include "core/zone.hpp"
 
 #include <fcntl.h>
-#include <sqlite3.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -18,34 +18,14 @@
 #include <yaml-cpp/yaml.h>
 
 #include "app/config.hpp"
-#include "store/sqlite.hpp"
+#include "store/status.hpp"
 
 namespace reflexbot::app {
 namespace {
 
 namespace fs = std::filesystem;
-using store::Connection;
-using store::OpenMode;
-using store::Statement;
 
 std::string errno_text() { return std::generic_category().message(errno); }
-
-std::int64_t scalar(Connection& c, std::string_view sql) {
-  Statement s(c, sql);
-  return s.step() ? s.column_int(0) : 0;
-}
-
-std::optional<std::int64_t> optional_scalar(Connection& c, std::string_view sql) {
-  Statement s(c, sql);
-  if (!s.step() || s.column_is_null(0)) return std::nullopt;
-  return s.column_int(0);
-}
-
-bool has_table(Connection& c, std::string_view name) {
-  Statement s(c, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?");
-  s.bind(1, name);
-  return s.step();
-}
 
 void require_database(const fs::path& database) {
   std::error_code ec;
@@ -116,30 +96,6 @@ struct TemporaryFile {
   }
 };
 
-[[noreturn]] void sqlite_fail(const std::string& what, int code) {
-  throw store::StoreError(what + ": " + sqlite3_errstr(code), code);
-}
-
-void copy_pages(Connection& source, Connection& target) {
-  sqlite3_backup* backup = sqlite3_backup_init(target.handle(), "main", source.handle(), "main");
-  if (backup == nullptr) {
-    throw store::StoreError(std::string("backup: ") + sqlite3_errmsg(target.handle()),
-                            sqlite3_errcode(target.handle()));
-  }
-  // All pages in one step: one read transaction on the source, which in WAL mode never blocks
-  // the bot's writes. Busy or locked happens only around a checkpoint; wait and try again.
-  int rc = SQLITE_OK;
-  for (int attempt = 0; attempt < 100; ++attempt) {
-    rc = sqlite3_backup_step(backup, -1);
-    const int primary = rc & 0xFF;
-    if (primary != SQLITE_BUSY && primary != SQLITE_LOCKED && primary != SQLITE_OK) break;
-    if (primary != SQLITE_OK) sqlite3_sleep(100);
-  }
-  const int finished = sqlite3_backup_finish(backup);
-  if (rc != SQLITE_DONE) sqlite_fail("backup", rc);
-  if (finished != SQLITE_OK) sqlite_fail("backup", finished);
-}
-
 }  // namespace
 
 fs::path database_from_config(const fs::path& config_path) {
@@ -168,80 +124,22 @@ fs::path database_from_config(const fs::path& config_path) {
 
 StatusReport read_status(const fs::path& database, std::int64_t now_ms) {
   require_database(database);
+  auto snapshot = store::read_status_snapshot(database.string());
+  if (!snapshot) throw AdminError(database.string() + " is not a Reflexbot database");
   StatusReport report;
+  static_cast<store::StatusSnapshot&>(report) = std::move(*snapshot);
   report.database = database;
-  // Run as root beside a stopped DynamicUser service, SQLite creates the -wal and -shm files
-  // with the database file's owner, so the service can open them again (tested).
-  Connection c(database.string(), OpenMode::read_only);
-  c.exec("BEGIN");  // one snapshot, while the bot goes on writing
-  report.schema_version = static_cast<int>(scalar(c, "PRAGMA user_version"));
-  if (report.schema_version < 1 || !has_table(c, "sync_state")) {
-    throw AdminError(database.string() + " is not a Reflexbot database");
-  }
-  report.has_sync_token = scalar(c, "SELECT COUNT(*) FROM sync_state") > 0;
-  if (has_table(c, "sync_progress")) {
-    report.last_sync_ms = optional_scalar(c, "SELECT committed_at FROM sync_progress WHERE id = 1");
-  }
-
-  const std::string direct = report.schema_version >= 4 ? "direct" : "0";
-  Statement rooms(c, "SELECT room_id, name, " + direct +
-                         ", encrypted FROM rooms WHERE membership = 'join' "
-                         "ORDER BY name = '', name, room_id");
-  while (rooms.step()) {
-    report.rooms.push_back({rooms.column_text(0), rooms.column_text(1), rooms.column_int(2) != 0,
-                            rooms.column_int(3) != 0});
-  }
-  report.rooms_invited = scalar(c, "SELECT COUNT(*) FROM rooms WHERE membership = 'invite'");
-
-  if (has_table(c, "rounds")) {
-    Statement rounds(c,
-                     "SELECT id, room_id, template_key, topic, state, phase_index, phase_deadline, "
-                     "remaining_when_paused_ms FROM rounds WHERE state <> 'ended' ORDER BY id");
-    while (rounds.step()) {
-      report.rounds.push_back({rounds.column_int(0), rounds.column_text(1), rounds.column_text(2),
-                               rounds.column_text(3), rounds.column_text(4),
-                               rounds.column_int(5) + 1, rounds.column_int(6),
-                               rounds.column_int(7)});
+  // The next scheduled digest, from the schedule the running bot stored.
+  if (report.schedule) {
+    if (const auto parsed = core::parse_schedule(report.schedule->spec)) {
+      const auto last = report.schedule->last_slot_ms;
+      const auto next = core::next_digest_time(
+          *parsed, core::from_ms(now_ms),
+          last ? std::optional<core::TimePoint>(core::from_ms(*last)) : std::nullopt,
+          core::from_ms(report.schedule->active_since_ms));
+      report.next_digest_ms = core::to_ms(next);
     }
   }
-  if (has_table(c, "contributions")) {
-    report.contributions = scalar(c, "SELECT COUNT(*) FROM contributions");
-  }
-
-  report.outbox_pending = scalar(c, "SELECT COUNT(*) FROM outbox WHERE state = 'pending'");
-  report.oldest_pending_ms =
-      optional_scalar(c, "SELECT MIN(created_at) FROM outbox WHERE state = 'pending'");
-  report.outbox_failed = scalar(c, "SELECT COUNT(*) FROM outbox WHERE state = 'failed'");
-  report.outbox_sent = scalar(c, "SELECT COUNT(*) FROM outbox WHERE state = 'sent'");
-
-  report.quarantined = scalar(c, "SELECT COUNT(*) FROM quarantine");
-  Statement quarantine(c,
-                       "SELECT room_id, event_id, reason, received_at FROM quarantine "
-                       "ORDER BY id DESC LIMIT 5");
-  while (quarantine.step()) {
-    report.recent_quarantine.push_back({quarantine.column_text(0), quarantine.column_text(1),
-                                        quarantine.column_text(2), quarantine.column_int(3)});
-  }
-
-  // The next scheduled digest, from the schedule the running bot stored (migration 6).
-  if (has_table(c, "digest_schedule")) {
-    Statement schedule(c, "SELECT spec, active_since FROM digest_schedule WHERE id = 1");
-    if (schedule.step()) {
-      if (const auto parsed = core::parse_schedule(schedule.column_text(0))) {
-        const auto last = optional_scalar(c, "SELECT MAX(slot) FROM digest_runs");
-        const auto ms = [](std::int64_t v) {
-          return core::TimePoint(std::chrono::milliseconds(v));
-        };
-        const auto now = ms(now_ms);
-        const auto next = core::next_digest_time(
-            *parsed, now, last ? std::optional<core::TimePoint>(ms(*last)) : std::nullopt,
-            ms(schedule.column_int(1)));
-        report.next_digest_ms = next.time_since_epoch().count();
-      }
-    }
-  }
-
-  c.exec("COMMIT");
   return report;
 }
 
@@ -344,12 +242,7 @@ BackupResult backup_database(const fs::path& database, const fs::path& target, b
   TemporaryFile temporary{pattern};
 
   {
-    Connection source(database.string(), OpenMode::read_only);
-    Connection copy(temporary.path.string(), OpenMode::read_write);
-    copy_pages(source, copy);
-    copy.exec("PRAGMA journal_mode = DELETE");  // one self-contained file, no -wal beside it
-    Statement check(copy, "PRAGMA integrity_check");
-    const std::string verdict = check.step() ? check.column_text(0) : "no answer";
+    const std::string verdict = store::copy_database(database.string(), temporary.path.string());
     if (verdict != "ok") {
       throw AdminError("the copy fails PRAGMA integrity_check: " + verdict +
                        "; check the database with sqlite3 " + database.string() +

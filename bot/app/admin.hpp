@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "store/status.hpp"
+
 namespace reflexbot::app {
 
 /// An admin command failed; what() says why in a sentence for the admin.
@@ -22,48 +24,10 @@ class AdminError : public std::runtime_error {
 /// credentials) are not at hand. Throws ConfigError.
 std::filesystem::path database_from_config(const std::filesystem::path& config_path);
 
-/// What `reflexbot status` reports.
-struct StatusReport {
-  /// A room the bot is in.
-  struct Room {
-    std::string room_id;
-    std::string name;
-    bool direct = false;
-    bool encrypted = false;
-  };
-  /// A round that has not ended.
-  struct Round {
-    std::int64_t id = 0;
-    std::string room_id;
-    std::string template_key;
-    std::string topic;
-    std::string state;                   ///< running or paused
-    std::int64_t phase = 1;              ///< 1-based
-    std::int64_t phase_deadline_ms = 0;  ///< while running
-    std::int64_t remaining_ms = 0;       ///< while paused
-  };
-  /// A quarantined event (newest first, a few).
-  struct Quarantined {
-    std::string room_id;
-    std::string event_id;
-    std::string reason;
-    std::int64_t received_at_ms = 0;
-  };
-
+/// What `reflexbot status` reports: the store's read snapshot (store::StatusSnapshot), and what
+/// follows from it.
+struct StatusReport : store::StatusSnapshot {
   std::filesystem::path database;
-  int schema_version = 0;
-  bool has_sync_token = false;
-  std::optional<std::int64_t> last_sync_ms;  ///< when the last sync batch was committed
-  std::vector<Room> rooms;                   ///< joined
-  std::int64_t rooms_invited = 0;
-  std::vector<Round> rounds;
-  std::int64_t contributions = 0;
-  std::int64_t outbox_pending = 0;
-  std::optional<std::int64_t> oldest_pending_ms;  ///< when the oldest pending row was queued
-  std::int64_t outbox_failed = 0;                 ///< given up
-  std::int64_t outbox_sent = 0;
-  std::int64_t quarantined = 0;
-  std::vector<Quarantined> recent_quarantine;
   /// The next scheduled digest (now, if one is due), as the running bot stored its schedule.
   std::optional<std::int64_t> next_digest_ms;
 };

@@ -26,6 +26,7 @@
 #include "app/templates.hpp"
 #include "common/fatal.hpp"
 #include "store/sqlite.hpp"
+#include "store/status.hpp"
 
 namespace {
 
@@ -354,12 +355,10 @@ int export_command(const Invocation& invocation) {
     {
       // Only read: a database of another schema version is left alone (opening the store would
       // migrate it behind the running bot's back).
-      reflexbot::store::Connection probe(database.string(), reflexbot::store::OpenMode::read_only);
-      reflexbot::store::Statement version(probe, "PRAGMA user_version");
-      version.step();
-      if (version.column_int(0) != reflexbot::store::kSchemaVersion) {
+      const int version = reflexbot::store::schema_version(database.string());
+      if (version != reflexbot::store::kSchemaVersion) {
         std::cerr << "reflexbot export: " << database.string() << " has schema version "
-                  << version.column_int(0) << ", this reflexbot reads version "
+                  << version << ", this reflexbot reads version "
                   << reflexbot::store::kSchemaVersion << "\n";
         return kExitRuntime;
       }
