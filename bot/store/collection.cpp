@@ -10,8 +10,8 @@ namespace {
 
 using core::TimePoint;
 
-std::int64_t to_ms(TimePoint time) { return time.time_since_epoch().count(); }
-TimePoint from_ms(std::int64_t ms) { return TimePoint(std::chrono::milliseconds(ms)); }
+using core::from_ms;
+using core::to_ms;
 
 std::string_view state_name(core::RoundState state) {
   switch (state) {

@@ -11,8 +11,8 @@ namespace {
 
 using core::TimePoint;
 
-std::int64_t to_ms(TimePoint time) { return time.time_since_epoch().count(); }
-TimePoint from_ms(std::int64_t ms) { return TimePoint(std::chrono::milliseconds(ms)); }
+using core::from_ms;
+using core::to_ms;
 
 // Columns of a contribution for a digest. Tags (comma-separated) and votes are kept on the row by
 // triggers (migration 7), so a period is read as one range of the table, without a lookup per row.

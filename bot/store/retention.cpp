@@ -7,7 +7,7 @@
 namespace reflexbot::store {
 namespace {
 
-std::int64_t to_ms(core::TimePoint time) { return time.time_since_epoch().count(); }
+using core::to_ms;
 
 // Temporary (per connection, never in the database file): a one-row table that says "something
 // was erased", set by triggers. A note written inside a transaction commits or rolls back with it.
