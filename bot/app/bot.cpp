@@ -157,10 +157,9 @@ asio::awaitable<std::optional<Fatal>> establish_identity(Runtime& rt) {
     }
     if (identity) {
       if (identity->user_id != rt.config.user_id) {
-        co_return Fatal{kExitConfig, "the access token belongs to " +
-                                                         identity->user_id + ", not to " +
-                                                         rt.config.user_id + " (user_id in " +
-                                                         rt.config.path.string() + ")"};
+        co_return Fatal{kExitConfig, "the access token belongs to " + identity->user_id +
+                                         ", not to " + rt.config.user_id + " (user_id in " +
+                                         rt.config.path.string() + ")"};
       }
       spdlog::info("logged in as {} (device {})", identity->user_id, identity->device_id);
       co_return std::nullopt;

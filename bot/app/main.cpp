@@ -357,9 +357,8 @@ int export_command(const Invocation& invocation) {
       // migrate it behind the running bot's back).
       const int version = reflexbot::store::schema_version(database.string());
       if (version != reflexbot::store::kSchemaVersion) {
-        std::cerr << "reflexbot export: " << database.string() << " has schema version "
-                  << version << ", this reflexbot reads version "
-                  << reflexbot::store::kSchemaVersion << "\n";
+        std::cerr << "reflexbot export: " << database.string() << " has schema version " << version
+                  << ", this reflexbot reads version " << reflexbot::store::kSchemaVersion << "\n";
         return kExitRuntime;
       }
     }

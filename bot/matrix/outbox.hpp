@@ -1,6 +1,7 @@
 #pragma once
-// Sends what the outbox queue (the store) holds: each row with its stored transaction id, so a retry or a
-// restart can never post twice; rate limits and outages are waited out, nothing is dropped.
+// Drains the outbox queue (matrix::OutboxQueue, which the store implements): each row with its
+// stored transaction id, so a retry or a restart can never post twice; rate limits and outages
+// are waited out, nothing is dropped.
 
 #include <cstdint>
 #include <functional>
@@ -9,8 +10,8 @@
 
 #include "common/fatal.hpp"
 #include "matrix/client.hpp"
-#include "matrix/retry.hpp"
 #include "matrix/outbox_queue.hpp"
+#include "matrix/retry.hpp"
 
 namespace reflexbot::matrix {
 

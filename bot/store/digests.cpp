@@ -250,7 +250,7 @@ std::optional<core::Lesson> lesson(Store& store, std::int64_t id) {
 }
 
 std::int64_t BatchScope::create_lesson(const std::string& room, const std::string& title,
-                                      const std::vector<std::string>& sources, TimePoint now) {
+                                       const std::vector<std::string>& sources, TimePoint now) {
   Statement insert(store_.connection(),
                    "INSERT INTO lessons (room_id, title, state, created_at, updated_at) "
                    "VALUES (?, ?, 'identified', ?, ?) RETURNING id");

@@ -34,8 +34,8 @@ void read_rooms_and_rounds(Connection& c, StatusSnapshot& snapshot) {
                          ", encrypted FROM rooms WHERE membership = 'join' "
                          "ORDER BY name = '', name, room_id");
   while (rooms.step()) {
-    snapshot.rooms.push_back({rooms.column_text(0), rooms.column_text(1),
-                              rooms.column_int(2) != 0, rooms.column_int(3) != 0});
+    snapshot.rooms.push_back({rooms.column_text(0), rooms.column_text(1), rooms.column_int(2) != 0,
+                              rooms.column_int(3) != 0});
   }
   snapshot.rooms_invited = scalar(c, "SELECT COUNT(*) FROM rooms WHERE membership = 'invite'");
 
@@ -44,10 +44,10 @@ void read_rooms_and_rounds(Connection& c, StatusSnapshot& snapshot) {
                      "SELECT id, room_id, template_key, topic, state, phase_index, phase_deadline, "
                      "remaining_when_paused_ms FROM rounds WHERE state <> 'ended' ORDER BY id");
     while (rounds.step()) {
-      snapshot.rounds.push_back({rounds.column_int(0), rounds.column_text(1),
-                                 rounds.column_text(2), rounds.column_text(3),
-                                 rounds.column_text(4), rounds.column_int(5) + 1,
-                                 rounds.column_int(6), rounds.column_int(7)});
+      snapshot.rounds.push_back({rounds.column_int(0), rounds.column_text(1), rounds.column_text(2),
+                                 rounds.column_text(3), rounds.column_text(4),
+                                 rounds.column_int(5) + 1, rounds.column_int(6),
+                                 rounds.column_int(7)});
     }
   }
   if (has_table(c, "contributions")) {
@@ -74,9 +74,9 @@ void read_outbox_and_quarantine(Connection& c, StatusSnapshot& snapshot) {
   if (has_table(c, "digest_schedule")) {
     Statement schedule(c, "SELECT spec, active_since FROM digest_schedule WHERE id = 1");
     if (schedule.step()) {
-      snapshot.schedule = StatusSnapshot::Schedule{
-          schedule.column_text(0), schedule.column_int(1),
-          optional_scalar(c, "SELECT MAX(slot) FROM digest_runs")};
+      snapshot.schedule =
+          StatusSnapshot::Schedule{schedule.column_text(0), schedule.column_int(1),
+                                   optional_scalar(c, "SELECT MAX(slot) FROM digest_runs")};
     }
   }
 }

@@ -752,13 +752,11 @@ std::optional<RoomRecord> Store::room(const std::string& room_id) {
   s.bind(1, room_id);
   std::optional<RoomRecord> room;
   if (s.step()) {
-    room = RoomRecord{s.column_text(0),
-                      s.column_text(1),
-                      s.column_text(2),
-                      read_authority(s.column_text(3), s.column_text(4), s.column_text(5)),
-                      s.column_int(6) != 0,
-                      s.column_int(7) != 0,
-                      s.column_int(8) != 0};
+    room = RoomRecord{
+        s.column_text(0),     s.column_text(1),
+        s.column_text(2),     read_authority(s.column_text(3), s.column_text(4), s.column_text(5)),
+        s.column_int(6) != 0, s.column_int(7) != 0,
+        s.column_int(8) != 0};
   }
   s.reset();
   return room;

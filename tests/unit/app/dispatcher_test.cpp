@@ -933,7 +933,11 @@ TEST_F(DirectChatTest, DirectChatsHaveNoRoundsLessonsOrDigests) {
   {
     store::BatchScope scope(*store_);
     auto room = *store_->room(kDirect);
-    room.authority = {room.authority.room_version, room.authority.creators, true, {{"@anna:example.org", 100}}, 0};
+    room.authority = {room.authority.room_version,
+                      room.authority.creators,
+                      true,
+                      {{"@anna:example.org", 100}},
+                      0};
     scope.put_room(room);
     scope.commit();
   }

@@ -226,14 +226,13 @@ class ExportTest : public ::testing::Test {
     ASSERT_TRUE(batch.add_vote("$v1", "$k1", kBen));
     ASSERT_TRUE(batch.add_vote("$v2", "$k1", kCarla));
 
-    const std::int64_t lesson = batch.create_lesson(
-        "!koeln:x", "Schutzausrüstung zentral lagern", {"$k1", "$l1"}, utc(day(10), 9, 0));
+    const std::int64_t lesson = batch.create_lesson("!koeln:x", "Schutzausrüstung zentral lagern",
+                                                    {"$k1", "$l1"}, utc(day(10), 9, 0));
     batch.set_action(lesson, "Lager zentral einrichten", "Gesundheitsamt",
-                      std::chrono::year_month_day{std::chrono::year{2026}, std::chrono::December,
-                                                  std::chrono::day{15}},
-                      utc(day(10), 9, 5));
-    batch.create_lesson("!leipzig:x", "Pressesprecher festlegen", {"$l2"},
-                         utc(day(10), 10, 0));
+                     std::chrono::year_month_day{std::chrono::year{2026}, std::chrono::December,
+                                                 std::chrono::day{15}},
+                     utc(day(10), 9, 5));
+    batch.create_lesson("!leipzig:x", "Pressesprecher festlegen", {"$l2"}, utc(day(10), 10, 0));
     batch.commit();
   }
 

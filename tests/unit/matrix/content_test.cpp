@@ -44,9 +44,8 @@ TEST(Content, AReplyInAThreadStaysInTheThread) {
 TEST(Content, AReactionIsAnAnnotation) {
   const OutgoingEvent event = reaction_event("$e", "✅");
   EXPECT_EQ(event.type, "m.reaction");
-  EXPECT_EQ(event.content,
-            R"({"m.mentions":{},"m.relates_to":{"event_id":"$e","key":"✅",)"
-            R"("rel_type":"m.annotation"}})");
+  EXPECT_EQ(event.content, R"({"m.mentions":{},"m.relates_to":{"event_id":"$e","key":"✅",)"
+                           R"("rel_type":"m.annotation"}})");
 }
 
 TEST(Content, InvalidUtf8IsReplacedNotThrown) {

@@ -385,8 +385,8 @@ TEST_F(StoreTest, RoomsAndQuarantineRoundTrip) {
   Store store(path_);
   {
     BatchScope batch(store);
-    batch.put_room(RoomRecord{"!r:x", "join", "Krisenstab Köln", {"12", {"@a:x"}, true, {}, 0},
-                              true, true});
+    batch.put_room(
+        RoomRecord{"!r:x", "join", "Krisenstab Köln", {"12", {"@a:x"}, true, {}, 0}, true, true});
     batch.quarantine(
         QuarantineEntry{"!r:x", "$bad", "", false, "", R"({"event_id":"$bad"})", "sender missing"},
         7);
@@ -409,7 +409,8 @@ TEST_F(StoreTest, RoomAuthorityRoundTripsThroughItsColumns) {
   Store store(path_);
   {
     BatchScope batch(store);
-    batch.put_room(RoomRecord{"!levels:x", "join", "", {"11", {"@a:x"}, true, {{"@m:x", 100}}, 20}});
+    batch.put_room(
+        RoomRecord{"!levels:x", "join", "", {"11", {"@a:x"}, true, {{"@m:x", 100}}, 20}});
     batch.put_room(RoomRecord{"!none:x", "join", "", {"12", {"@a:x", "@b:x"}, false, {}, 0}});
     batch.commit();
   }
