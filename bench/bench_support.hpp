@@ -98,7 +98,7 @@ class TempStore {
 /// The dispatcher as the bot builds it: the shipped templates, the built-in tag vocabulary and
 /// HMAC pseudonyms (invites allowed from anyone; the bodies carry none).
 inline app::Dispatcher make_dispatcher(store::Store& store) {
-  app::ReflectionSettings reflection;
+  app::FeatureSettings reflection;
   reflection.templates = app::load_templates(REFLEXBOT_TEMPLATES_SOURCE);
   reflection.pseudonym = [pseudonymizer = app::Pseudonymizer("bench-key-0123456789abcdef")](
                              const std::string& user) { return pseudonymizer(user); };

@@ -30,10 +30,8 @@ std::int64_t wall_clock_ms() {
       .count();
 }
 
-// Everything the running bot owns, so the coroutines can refer to it for the whole run.
-ReflectionSettings reflection_settings(const Config& config,
-                                       std::vector<core::Template> templates) {
-  ReflectionSettings settings;
+FeatureSettings feature_settings(const Config& config, std::vector<core::Template> templates) {
+  FeatureSettings settings;
   settings.moderator_level = config.moderator_level;
   settings.templates = std::move(templates);
   settings.vocabulary = config.vocabulary;
@@ -46,6 +44,7 @@ ReflectionSettings reflection_settings(const Config& config,
   return settings;
 }
 
+// Everything the running bot owns, so the coroutines can refer to it for the whole run.
 struct Runtime {
   Runtime(const Config& settings, std::vector<core::Template> templates, asio::io_context& io)
       : config(settings),
@@ -59,18 +58,18 @@ struct Runtime {
                                       milliseconds(config.sync.request_timeout_ms)}),
         sleeper(io),
         policy{milliseconds(config.retry.initial_ms), milliseconds(config.retry.max_ms)},
-        dispatcher(store,
-                   DispatcherSettings{
-                       config.user_id,
-                       config.language == Language::en ? core::Language::en : core::Language::de,
-                       [this](const std::string& inviter) {
-                         return invite_allowed(this->config, inviter);
-                       },
-                       reflection_settings(config, templates),
-                       digest_settings(config, std::move(templates)),
-                       core::RateLimit{config.command_limit.burst,
-                                       std::chrono::seconds(config.command_limit.refill_seconds)}},
-                   wall_clock_ms),
+        dispatcher(
+            store,
+            DispatcherSettings{
+                config.user_id,
+                config.language == Language::en ? core::Language::en : core::Language::de,
+                [this](const std::string& inviter) {
+                  return invite_allowed(this->config, inviter);
+                },
+                feature_settings(config, templates), digest_settings(config, std::move(templates)),
+                core::RateLimit{config.command_limit.burst,
+                                std::chrono::seconds(config.command_limit.refill_seconds)}},
+            wall_clock_ms),
         outbox(client, store, sleeper, matrix::Backoff(policy, matrix::default_random01()),
                wall_clock_ms),
         sync(client, dispatcher, sleeper, matrix::Backoff(policy, matrix::default_random01()),

@@ -149,18 +149,15 @@ bool Digests::handle_command(const core::Command& command, const matrix::Event& 
     case CommandKind::lessons:
       on_lessons(event, room, context);
       return true;
+    // Moderator commands: the dispatcher has checked who runs them (the command table).
     case CommandKind::lesson:
+      on_lesson(command, event, room, context);
+      return true;
     case CommandKind::action:
+      on_action(command, event, room, context);
+      return true;
     case CommandKind::learned:
-      if (!settings_.is_moderator || !settings_.is_moderator(room, event.sender)) {
-        context.out.notice(room.room_id,
-                           text_notice(core::texts(settings_.language).round.not_moderator), &event,
-                           event.event_id + "/reply");
-        return true;
-      }
-      if (command.kind == CommandKind::lesson) on_lesson(command, event, room, context);
-      if (command.kind == CommandKind::action) on_action(command, event, room, context);
-      if (command.kind == CommandKind::learned) on_learned(command, event, room, context);
+      on_learned(command, event, room, context);
       return true;
     default:
       return false;

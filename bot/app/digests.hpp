@@ -12,8 +12,8 @@
 #include <vector>
 
 #include "app/config.hpp"
+#include "app/feature.hpp"
 #include "app/outgoing.hpp"
-#include "app/reflection.hpp"
 #include "core/commands.hpp"
 #include "core/digest.hpp"
 #include "core/tags.hpp"
@@ -37,11 +37,10 @@ struct DigestSettings {
   std::map<std::string, std::string> cities;  ///< room id → city
   std::vector<core::Template> templates;      ///< phase titles
   core::TagVocabulary vocabulary = core::default_vocabulary();
-  std::function<bool(const store::RoomRecord&, const std::string& user_id)> is_moderator;
   std::size_t max_event_bytes = 60000;
 };
 
-/// The digest settings a configuration gives (is_moderator is the dispatcher's to set).
+/// The digest settings a configuration gives.
 DigestSettings digest_settings(const Config& config, std::vector<core::Template> templates);
 
 /// The digest and lesson commands and the weekly schedule.

@@ -2,10 +2,12 @@
 
 #include <algorithm>
 #include <chrono>
+#include <stdexcept>
 
 #include <spdlog/spdlog.h>
 
 #include "core/commands.hpp"
+#include "core/round_text.hpp"
 #include "core/texts.hpp"
 #include "matrix/authority.hpp"
 
@@ -24,24 +26,55 @@ Dispatcher::Dispatcher(store::Store& store, DispatcherSettings settings,
     : store_(store),
       settings_(std::move(settings)),
       now_ms_(std::move(now_ms)),
-      reflection_(store,
-                  [this] {
-                    ReflectionSettings reflection = settings_.reflection;
-                    reflection.own_user_id = settings_.own_user_id;
-                    reflection.language = settings_.language;
-                    return reflection;
-                  }()),
+      features_([this] {
+        FeatureSettings features = settings_.features;
+        features.own_user_id = settings_.own_user_id;
+        features.language = settings_.language;
+        if (!features.pseudonym) throw std::invalid_argument("the features need a pseudonymizer");
+        return features;
+      }()),
+      authority_(features_.moderator_level),
+      rounds_(store, features_),
+      collection_(store, features_, authority_),
+      privacy_(store, features_),
       digests_(store,
                [this] {
                  DigestSettings digests = settings_.digests;
                  digests.language = settings_.language;
-                 digests.is_moderator = [this](const store::RoomRecord& room,
-                                               const std::string& user) {
-                   return reflection_.is_moderator(room, user);
-                 };
                  return digests;
                }()),
       command_limiter_(settings_.command_limit) {}
+
+void Dispatcher::open_unit() {
+  now_ = now_ms_();
+  scope_.emplace(store_);
+  out_.start(*scope_, now_);
+}
+
+std::size_t Dispatcher::commit_unit() {
+  scope_->commit();
+  const std::size_t queued = out_.queued();
+  out_.finish();
+  scope_.reset();
+  return queued;
+}
+
+void Dispatcher::abort_unit() {
+  out_.finish();
+  scope_.reset();  // rolls back
+}
+
+template <class Work>
+std::size_t Dispatcher::in_transaction(Work&& work) {
+  open_unit();
+  try {
+    work(context());
+  } catch (...) {
+    abort_unit();
+    throw;
+  }
+  return commit_unit();
+}
 
 std::optional<std::string> Dispatcher::sync_token() { return store_.sync_token(); }
 
@@ -50,18 +83,25 @@ bool Dispatcher::was_joined(const std::string& room_id) {
   return room && room->membership == "join";
 }
 
-store::RoomRecord& Dispatcher::room_record(const std::string& room_id) {
-  auto it = rooms_.find(room_id);
-  if (it != rooms_.end()) return it->second;
+store::RoomRecord Dispatcher::stored_room(const std::string& room_id) {
   auto stored = store_.room(room_id);
   store::RoomRecord record = stored ? *stored : store::RoomRecord{};
   record.room_id = room_id;
-  return rooms_.emplace(room_id, std::move(record)).first->second;
+  return record;
 }
 
-BatchContext Dispatcher::context() {
-  return BatchContext{*scope_, out_, core::TimePoint(std::chrono::milliseconds(now_))};
+store::RoomRecord& Dispatcher::room_record(const std::string& room_id) {
+  auto it = rooms_.find(room_id);
+  if (it != rooms_.end()) return it->second;
+  return rooms_.emplace(room_id, stored_room(room_id)).first->second;
 }
+
+bool Dispatcher::is_direct(const std::string& room_id) {
+  auto it = rooms_.find(room_id);
+  return it != rooms_.end() ? it->second.direct : stored_room(room_id).direct;
+}
+
+BatchContext Dispatcher::context() { return BatchContext{*scope_, out_, core::from_ms(now_)}; }
 
 void Dispatcher::apply_state(store::RoomRecord& room, const matrix::Event& event) {
   if (!event.state_key) return;
@@ -107,38 +147,67 @@ void Dispatcher::handle_message(const matrix::Event& event, const matrix::RoomMe
   auto command =
       !edit && message.msgtype == "m.text" ? core::parse_command(message.body) : std::nullopt;
   if (!command) {
-    reflection_.collect(event, message, *room_, context());
+    collection_.collect(event, message, *room_, context());
     return;
   }
-  if (!within_limit(event)) return;
-  if (room_->direct && !core::is_direct_chat_command(*command)) {
-    // A direct chat is no room of the network: no rounds, lessons or digests there, and nobody's
-    // power level in their own chat with the bot counts.
-    const auto& text = core::texts(settings_.language).direct_chat_only_own;
-    out_.notice(event.room_id, core::Notice{std::string(text), core::html_escape(text)}, &event,
-                event.event_id + "/reply");
-    return;
-  }
+  if (within_limit(event)) run_command(*command, event);
+}
+
+void Dispatcher::run_command(const core::Command& command, const matrix::Event& event) {
+  const core::CommandSpec& spec = core::command_spec(command.kind);
+  const core::Place place = room_->direct ? core::in_direct_chat : core::in_room;
+  auto reply = [&](const core::Notice& notice) {
+    out_.notice(event.room_id, notice, &event, event.event_id + "/reply");
+  };
+  auto refuse_here = [&] {
+    if (spec.elsewhere != nullptr)
+      reply(core::fill(core::texts(settings_.language).*spec.elsewhere));
+  };
+  // A direct chat is no room of the network: no rounds, lessons or digests there, and nobody's
+  // power level in their own chat with the bot counts. (Refused before the log line.)
+  if (room_->direct && !spec.runs_in(place)) return refuse_here();
   // The word after an unknown '!' is the user's text, not a command name: not logged at info.
   // A direct chat's commands are logged without room or event: next to an anonymous post's
   // time, they would name its author.
-  const bool unknown = command->kind == core::CommandKind::unknown;
+  const bool unknown = command.kind == core::CommandKind::unknown;
   if (room_->direct) {
     spdlog::info("{} in a direct chat",
-                 unknown ? std::string("unknown command") : "command !" + command->name);
+                 unknown ? std::string("unknown command") : "command !" + command.name);
   } else if (unknown) {
     spdlog::info("unknown command in {} ({})", event.room_id, event.event_id);
   } else {
-    spdlog::info("command !{} in {} ({})", command->name, event.room_id, event.event_id);
+    spdlog::info("command !{} in {} ({})", command.name, event.room_id, event.event_id);
   }
-  if (reflection_.handle_command(*command, event, *room_, context())) return;
-  if (digests_.handle_command(*command, event, *room_, context())) return;
-  out_.notice(event.room_id, core::answer(*command, settings_.language), &event,
-              event.event_id + "/reply");
+  if (!spec.runs_in(place)) return refuse_here();  // a direct chat's own command in a room
+  if (spec.moderator && !authority_.is_moderator(*room_, event.sender)) {
+    reply(core::render_not_moderator(settings_.language));
+    return;
+  }
+  route(spec, command, event);
+}
+
+void Dispatcher::route(const core::CommandSpec& spec, const core::Command& command,
+                       const matrix::Event& event) {
+  switch (spec.feature) {
+    case core::Feature::rounds:
+      rounds_.handle_command(command, event, *room_, context());
+      return;
+    case core::Feature::privacy:
+      privacy_.handle_command(command, event, *room_, context());
+      return;
+    case core::Feature::digests:
+    case core::Feature::lessons:
+      digests_.handle_command(command, event, *room_, context());
+      return;
+    case core::Feature::core:
+      out_.notice(event.room_id, core::answer(command, settings_.language), &event,
+                  event.event_id + "/reply");
+      return;
+  }
 }
 
 bool Dispatcher::is_network_room(const std::string& room_id) const {
-  return settings_.reflection.cities.contains(room_id) || room_id == settings_.digests.network_room;
+  return settings_.features.cities.contains(room_id) || room_id == settings_.digests.network_room;
 }
 
 bool Dispatcher::accepts_invite(const matrix::Invite& invite) {
@@ -149,15 +218,14 @@ bool Dispatcher::accepts_invite(const matrix::Invite& invite) {
     auto record = store_.room(room_id);
     return record && record->membership == "join" && store_.is_member(room_id, invite.inviter);
   };
-  for (const auto& [room_id, city] : settings_.reflection.cities) {
+  for (const auto& [room_id, city] : settings_.features.cities) {
     if (shared(room_id)) return true;
   }
   return !settings_.digests.network_room.empty() && shared(settings_.digests.network_room);
 }
 
 bool Dispatcher::within_limit(const matrix::Event& event) {
-  const auto verdict =
-      command_limiter_.take(event.sender, core::TimePoint(std::chrono::milliseconds(now_)));
+  const auto verdict = command_limiter_.take(event.sender, core::from_ms(now_));
   switch (verdict.decision) {
     case core::RateDecision::allow:
       return true;
@@ -182,14 +250,12 @@ bool Dispatcher::within_limit(const matrix::Event& event) {
 }
 
 void Dispatcher::begin(const matrix::SyncBatch& outline, bool initial) {
-  now_ = now_ms_();
+  open_unit();
   stats_ = {};
   rooms_.clear();
   newly_joined_.clear();
   room_ = nullptr;
   initial_ = initial;
-  scope_.emplace(store_);
-  out_.start(*scope_, now_);
 
   for (const auto& invite : outline.invites) {
     auto& room = room_record(invite.room_id);
@@ -250,9 +316,9 @@ void Dispatcher::timeline_event(const matrix::Event& event) {
   if (const auto* message = std::get_if<matrix::RoomMessage>(&event.content)) {
     handle_message(event, *message);
   } else if (const auto* reaction = std::get_if<matrix::Reaction>(&event.content)) {
-    reflection_.handle_reaction(event, *reaction, *room_, context());
+    collection_.handle_reaction(event, *reaction, *room_, context());
   } else if (const auto* redaction = std::get_if<matrix::Redaction>(&event.content)) {
-    reflection_.handle_redaction(event, *redaction, *room_, context());
+    collection_.handle_redaction(event, *redaction, *room_, context());
   }
 }
 
@@ -264,6 +330,8 @@ void Dispatcher::malformed(const matrix::MalformedEvent& bad) {
     spdlog::warn("power levels of {} unreadable: only the room's creators count as moderators",
                  bad.room_id);
   }
+  // Its seen row is a trace of the direct chat like any other event's: it goes with the next batch.
+  if (is_direct(bad.room_id)) direct_seen_now_ = true;
   // Seen even when the quarantine refuses it: a malformed event is never retried.
   if (!bad.event_id.empty() && !scope_->mark_seen(bad.event_id, bad.room_id, now_)) return;
   const auto outcome =
@@ -293,10 +361,7 @@ void Dispatcher::commit(const std::string& next_batch) {
   direct_seen_ = direct_seen_now_;
   direct_seen_now_ = false;
   scope_->set_sync_token(next_batch, now_);  // now_ is also `reflexbot status`'s last sync
-  scope_->commit();
-  stats_.queued = out_.queued();
-  out_.finish();
-  scope_.reset();
+  stats_.queued = commit_unit();
   room_ = nullptr;
   if (stats_.events > 0 || stats_.quarantined > 0) {
     spdlog::debug("batch committed: {} new events, {} seen before, {} queued, {} quarantined",
@@ -305,52 +370,36 @@ void Dispatcher::commit(const std::string& next_batch) {
 }
 
 void Dispatcher::set_members(const std::string& room_id, const std::vector<std::string>& user_ids) {
-  store::BatchScope scope(store_);
-  scope.replace_members(room_id, user_ids);
-  scope.commit();
+  in_transaction([&](BatchContext context) { context.scope.replace_members(room_id, user_ids); });
 }
 
 void Dispatcher::abort() {
   direct_seen_now_ = false;
-  out_.finish();
-  scope_.reset();  // rolls back
+  abort_unit();
   room_ = nullptr;
   rooms_.clear();
 }
 
 void Dispatcher::collect_pinned(const matrix::Event& event) {
-  now_ = now_ms_();
-  store::BatchScope scope(store_);
-  out_.start(scope, now_);
-  auto stored = store_.room(event.room_id);
-  store::RoomRecord room = stored ? *stored : store::RoomRecord{};
-  room.room_id = event.room_id;
-  reflection_.collect_pinned(
-      event, room, BatchContext{scope, out_, core::TimePoint(std::chrono::milliseconds(now_))});
-  scope.commit();
-  out_.finish();
+  in_transaction([&](BatchContext context) {
+    collection_.collect_pinned(event, stored_room(event.room_id), context);
+  });
 }
 
 void Dispatcher::drop_pin(const std::string& target_event_id) {
-  store::BatchScope scope(store_);
-  scope.finish_pin(target_event_id);
-  scope.commit();
+  in_transaction([&](BatchContext context) { collection_.drop_pin(target_event_id, context); });
 }
 
-void Dispatcher::tick() {
-  now_ = now_ms_();
-  store::BatchScope scope(store_);
-  out_.start(scope, now_);
-  const BatchContext tick_context{scope, out_, core::TimePoint(std::chrono::milliseconds(now_))};
-  reflection_.tick(tick_context);
-  digests_.tick(tick_context);
-  scope.commit();
-  out_.finish();
+std::size_t Dispatcher::tick() {
+  return in_transaction([&](BatchContext context) {
+    rounds_.tick(context);
+    digests_.tick(context);
+  });
 }
 
 std::optional<core::TimePoint> Dispatcher::next_wakeup() {
-  auto rounds = reflection_.next_wakeup();
-  auto digest = digests_.next_wakeup(core::TimePoint(std::chrono::milliseconds(now_ms_())));
+  auto rounds = rounds_.next_wakeup();
+  auto digest = digests_.next_wakeup(core::from_ms(now_ms_()));
   if (!rounds) return digest;
   if (!digest) return rounds;
   return std::min(*rounds, *digest);

@@ -13,57 +13,46 @@
 namespace reflexbot::core {
 namespace {
 
-struct CommandName {
-  std::string_view name;  ///< folded: lower case, umlauts as ae/oe/ue
-  CommandKind kind;
-};
+// The help lists the rows in this order: everyone's commands, then the moderators'. A command
+// that may not run somewhere says what to answer there (its `elsewhere`).
+constexpr std::array<CommandSpec, 19> make_table() {
+  using enum CommandKind;
+  using F = Feature;
+  using H = HelpTexts;
+  constexpr unsigned kRoom = in_room;
+  constexpr unsigned kDirect = in_direct_chat;
+  constexpr unsigned kAnywhere = in_room | in_direct_chat;
+  constexpr auto kNotInDirect = &Texts::direct_chat_only_own;
+  // Names without the dots too (verlangern, masnahme), as on keyboards without umlauts.
+  // clang-format off
+  return {{
+    // kind           names                                        mod.   places     feature     help line            elsewhere
+    {status,           {"status"},                                  false, kRoom,     F::rounds,  &H::status,           kNotInDirect},
+    {templates,        {"vorlagen", "templates"},                   false, kRoom,     F::rounds,  &H::templates,        kNotInDirect},
+    {digest,           {"digest", "ueberblick", "uberblick", "overview"},
+                                                                    false, kRoom,     F::digests, &H::digest,           kNotInDirect},
+    {lessons,          {"lehren", "lessons"},                       false, kRoom,     F::lessons, &H::lessons,          kNotInDirect},
+    {my_contributions, {"meine", "mine"},                           false, kDirect,   F::privacy, &H::my_contributions, &Texts::mine_only_direct},
+    {forget_me,        {"vergessen", "forgetme", "forget-me"},      false, kAnywhere, F::privacy, &H::forget_me,        nullptr},
+    {anonymous,        {"anonym", "anon", "anonymous"},             false, kDirect,   F::privacy, &H::anonymous,        &Texts::anonymous_only_direct},
+    {help,             {"hilfe", "help", "h"},                      false, kAnywhere, F::core,    &H::help,             nullptr},
+    {ping,             {"ping"},                                    false, kAnywhere, F::core,    &H::ping,             nullptr},
+    {start_round,      {"runde", "round", "start"},                 true,  kRoom,     F::rounds,  &H::start_round,      kNotInDirect},
+    {next_phase,       {"weiter", "next"},                          true,  kRoom,     F::rounds,  &H::next_phase,       kNotInDirect},
+    {pause,            {"pause"},                                   true,  kRoom,     F::rounds,  &H::pause,            kNotInDirect},
+    {resume,           {"fortsetzen", "resume"},                    true,  kRoom,     F::rounds,  &H::resume,           kNotInDirect},
+    {extend,           {"verlaengern", "extend", "verlangern"},     true,  kRoom,     F::rounds,  &H::extend,           kNotInDirect},
+    {end_round,        {"ende", "end", "beenden"},                  true,  kRoom,     F::rounds,  &H::end_round,        kNotInDirect},
+    {lesson,           {"lehre", "lesson"},                         true,  kRoom,     F::lessons, &H::lesson,           kNotInDirect},
+    {action,           {"massnahme", "masnahme", "action"},         true,  kRoom,     F::lessons, &H::action,           kNotInDirect},
+    {learned,          {"gelernt", "learned", "learnt"},            true,  kRoom,     F::lessons, &H::learned,          kNotInDirect},
+    // Whatever follows an unknown '!' is answered by core, wherever it is typed.
+    {unknown,          {},                                          false, kAnywhere, F::core,    nullptr,              nullptr},
+  }};
+  // clang-format on
+}
 
-constexpr std::array<CommandName, 43> kNames = {{
-    {"ping", CommandKind::ping},
-    {"hilfe", CommandKind::help},
-    {"help", CommandKind::help},
-    {"h", CommandKind::help},
-    {"runde", CommandKind::start_round},
-    {"round", CommandKind::start_round},
-    {"start", CommandKind::start_round},
-    {"weiter", CommandKind::next_phase},
-    {"next", CommandKind::next_phase},
-    {"pause", CommandKind::pause},
-    {"fortsetzen", CommandKind::resume},
-    {"resume", CommandKind::resume},
-    {"verlaengern", CommandKind::extend},
-    {"extend", CommandKind::extend},
-    {"ende", CommandKind::end_round},
-    {"end", CommandKind::end_round},
-    {"beenden", CommandKind::end_round},
-    {"status", CommandKind::status},
-    {"vorlagen", CommandKind::templates},
-    {"templates", CommandKind::templates},
-    {"vergessen", CommandKind::forget_me},
-    {"forgetme", CommandKind::forget_me},
-    {"forget-me", CommandKind::forget_me},
-    {"meine", CommandKind::my_contributions},
-    {"mine", CommandKind::my_contributions},
-    {"anonym", CommandKind::anonymous},
-    {"anon", CommandKind::anonymous},
-    {"anonymous", CommandKind::anonymous},
-    // Without the dots, as on keyboards without umlauts; the tag parser accepts that too.
-    {"verlangern", CommandKind::extend},
-    {"digest", CommandKind::digest},
-    {"ueberblick", CommandKind::digest},
-    {"uberblick", CommandKind::digest},
-    {"overview", CommandKind::digest},
-    {"lehren", CommandKind::lessons},
-    {"lessons", CommandKind::lessons},
-    {"lehre", CommandKind::lesson},
-    {"lesson", CommandKind::lesson},
-    {"massnahme", CommandKind::action},
-    {"masnahme", CommandKind::action},
-    {"action", CommandKind::action},
-    {"gelernt", CommandKind::learned},
-    {"learned", CommandKind::learned},
-    {"learnt", CommandKind::learned},
-}};
+constexpr auto kTable = make_table();
 
 bool is_space(char c) {
   return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
@@ -176,73 +165,27 @@ std::string help_item(const HelpEntry& entry) {
          "</li>";
 }
 
-const HelpEntry* help_entry(CommandKind kind, const HelpTexts& h) {
-  switch (kind) {
-    case CommandKind::start_round:
-      return &h.start_round;
-    case CommandKind::next_phase:
-      return &h.next_phase;
-    case CommandKind::pause:
-      return &h.pause;
-    case CommandKind::resume:
-      return &h.resume;
-    case CommandKind::extend:
-      return &h.extend;
-    case CommandKind::end_round:
-      return &h.end_round;
-    case CommandKind::status:
-      return &h.status;
-    case CommandKind::templates:
-      return &h.templates;
-    case CommandKind::forget_me:
-      return &h.forget_me;
-    case CommandKind::my_contributions:
-      return &h.my_contributions;
-    case CommandKind::anonymous:
-      return &h.anonymous;
-    case CommandKind::digest:
-      return &h.digest;
-    case CommandKind::lessons:
-      return &h.lessons;
-    case CommandKind::lesson:
-      return &h.lesson;
-    case CommandKind::action:
-      return &h.action;
-    case CommandKind::learned:
-      return &h.learned;
-    case CommandKind::ping:
-    case CommandKind::help:
-    case CommandKind::unknown:
-      break;
+// One list per audience, in the table's order.
+void add_help_list(Notice& notice, const HelpTexts& h, bool moderators) {
+  for (const CommandSpec& spec : kTable) {
+    if (spec.help == nullptr || spec.moderator != moderators) continue;
+    const HelpEntry& entry = h.*spec.help;
+    notice.text += "\n" + help_line(entry);
+    notice.html += help_item(entry);
   }
-  return nullptr;
 }
 
 Notice render_help(Language language) {
   const Texts& t = texts(language);
   const HelpTexts& h = t.help;
-  const HelpEntry help{language == Language::en ? "!help" : "!hilfe", t.help_help};
-  const HelpEntry ping{"!ping", t.help_ping};
-  const std::array<const HelpEntry*, 9> everyone = {
-      &h.status,    &h.templates, &h.digest, &h.lessons, &h.my_contributions,
-      &h.forget_me, &h.anonymous, &help,     &ping};
-  const std::array<const HelpEntry*, 9> moderators = {&h.start_round, &h.next_phase, &h.pause,
-                                                      &h.resume,      &h.extend,     &h.end_round,
-                                                      &h.lesson,      &h.action,     &h.learned};
   Notice notice;
   notice.text = std::string(t.help_intro) + "\n\n" + std::string(h.for_everyone);
   notice.html =
       "<p>" + html_escape(t.help_intro) + "</p><p>" + html_escape(h.for_everyone) + "</p><ul>";
-  for (const HelpEntry* entry : everyone) {
-    notice.text += "\n" + help_line(*entry);
-    notice.html += help_item(*entry);
-  }
+  add_help_list(notice, h, false);
   notice.text += "\n\n" + std::string(h.for_moderators);
   notice.html += "</ul><p>" + html_escape(h.for_moderators) + "</p><ul>";
-  for (const HelpEntry* entry : moderators) {
-    notice.text += "\n" + help_line(*entry);
-    notice.html += help_item(*entry);
-  }
+  add_help_list(notice, h, true);
   notice.text += "\n\n" + std::string(h.collecting) + "\n\n" + std::string(t.help_footer);
   notice.html +=
       "</ul><p>" + html_escape(h.collecting) + "</p><p>" + html_escape(t.help_footer) + "</p>";
@@ -272,27 +215,26 @@ std::optional<Command> parse_command(std::string_view body) {
     if (!arg.empty()) command.args.push_back(std::move(arg));
   }
   const std::string folded = fold(command.name);
-  auto it = std::find_if(kNames.begin(), kNames.end(),
-                         [&](const CommandName& n) { return n.name == folded; });
-  command.kind = it == kNames.end() ? CommandKind::unknown : it->kind;
+  auto it = std::find_if(kTable.begin(), kTable.end(), [&](const CommandSpec& spec) {
+    return std::find(spec.names.begin(), spec.names.end(), folded) != spec.names.end();
+  });
+  command.kind = it == kTable.end() ? CommandKind::unknown : it->kind;
   return command;
 }
 
-bool is_moderator_command(const Command& command) {
-  switch (command.kind) {
-    case CommandKind::start_round:
-    case CommandKind::next_phase:
-    case CommandKind::pause:
-    case CommandKind::resume:
-    case CommandKind::extend:
-    case CommandKind::end_round:
-    case CommandKind::lesson:
-    case CommandKind::action:
-    case CommandKind::learned:
-      return true;
-    default:
-      return false;
+std::span<const CommandSpec> command_table() { return kTable; }
+
+const CommandSpec& command_spec(CommandKind kind) {
+  for (const CommandSpec& spec : kTable) {
+    if (spec.kind == kind) return spec;
   }
+  return kTable.back();  // unknown
+}
+
+bool is_moderator_command(const Command& command) { return command_spec(command.kind).moderator; }
+
+bool is_direct_chat_command(const Command& command) {
+  return command_spec(command.kind).runs_in(in_direct_chat);
 }
 
 std::optional<StartArgs> parse_start_args(const Command& command) {
@@ -329,20 +271,6 @@ bool is_confirmation(const Command& command) {
   if (command.kind != CommandKind::forget_me || command.args.size() != 1) return false;
   const std::string word = fold(lower(command.args.front()));
   return word == "bestaetigen" || word == "confirm";
-}
-
-bool is_direct_chat_command(const Command& command) {
-  switch (command.kind) {
-    case CommandKind::anonymous:
-    case CommandKind::my_contributions:
-    case CommandKind::forget_me:
-    case CommandKind::help:
-    case CommandKind::ping:
-    case CommandKind::unknown:
-      return true;
-    default:
-      return false;
-  }
 }
 
 std::optional<AnonymousArgs> parse_anonymous(const Command& command) {
@@ -490,9 +418,10 @@ Notice answer(const Command& command, Language language) {
       break;
     default:
       // The app answers these; if one ends up here, its help line is the honest answer.
-      if (const HelpEntry* entry = help_entry(command.kind, t.help)) {
-        return Notice{help_line(*entry), "<code>" + html_escape(entry->usage) + "</code> – " +
-                                             html_escape(entry->description)};
+      if (const auto line = command_spec(command.kind).help) {
+        const HelpEntry& entry = t.help.*line;
+        return Notice{help_line(entry), "<code>" + html_escape(entry.usage) + "</code> – " +
+                                            html_escape(entry.description)};
       }
       break;
   }

@@ -1,17 +1,22 @@
 #pragma once
 // Chat commands: `!name args…`, German names with English aliases. Names are matched
 // case-insensitively, and an umlaut may be written as such or as ae/oe/ue (!verlängern,
-// !verlaengern, !VERLÄNGERN).
+// !verlaengern, !VERLÄNGERN). The command table (command_spec) is the one place that says, per
+// command, its names, who may run it, where, which feature answers it and its help line: adding
+// a command is one CommandKind and one row there, and the feature's handler.
 
+#include <array>
 #include <chrono>
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <variant>
 #include <vector>
 
 #include "core/text.hpp"
+#include "core/texts.hpp"
 #include "core/time.hpp"
 
 namespace reflexbot::core {
@@ -47,15 +52,43 @@ struct Command {
   std::string rest;  ///< text after the command word, trimmed, inner spacing and lines kept
 };
 
+/// Where a command may run (a set of these, as bits).
+enum Place : unsigned {
+  in_room = 1,         ///< a room of the network (configured rooms, the network room, others)
+  in_direct_chat = 2,  ///< a direct chat with the bot
+};
+
+/// Which feature of the running bot answers a command (core: answer() below).
+enum class Feature { core, rounds, privacy, digests, lessons };
+
+/// One row of the command table.
+struct CommandSpec {
+  CommandKind kind;
+  std::array<std::string_view, 4> names;  ///< folded (lower case, umlauts as ae/oe/ue); "" unused
+  bool moderator;                         ///< only a room's moderators may run it
+  unsigned places;                        ///< Place bits
+  Feature feature;
+  HelpEntry HelpTexts::*help;  ///< its help line; nullptr: not in the help
+  /// The answer when it is typed where it may not run.
+  std::string_view Texts::*elsewhere;
+
+  bool runs_in(Place place) const { return (places & place) != 0; }
+};
+
+/// The command table, in the help's order (everyone's commands, then the moderators').
+std::span<const CommandSpec> command_table();
+
+/// The row of `kind`; CommandKind::unknown has one too (runs anywhere, answered by core).
+const CommandSpec& command_spec(CommandKind kind);
+
 /// Parses a message body; nullopt unless it starts with '!' followed by a letter.
 std::optional<Command> parse_command(std::string_view body);
 
-/// Whether `command` is a moderator command (start, next, pause, resume, extend, end, and the
-/// lesson lifecycle: lesson, action, learned).
+/// Whether `command` is a moderator command (the table's flag).
 bool is_moderator_command(const Command& command);
 
-/// Whether the command is one of a direct chat's own (!anonym, !meine, !vergessen, !hilfe,
-/// !ping): everything else belongs to rooms, and a direct chat answers it with a hint.
+/// Whether the command may run in a direct chat (!anonym, !meine, !vergessen, !hilfe, !ping, and
+/// unknown ones): everything else belongs to rooms, and a direct chat answers it with a hint.
 bool is_direct_chat_command(const Command& command);
 
 /// The arguments of !runde.

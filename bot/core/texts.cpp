@@ -6,8 +6,6 @@ namespace {
 constexpr Texts kGerman{
     .pong = "Pong! Reflexbot ist da und hört zu.",
     .help_intro = "Reflexbot begleitet Reflexionsrunden in diesem Raum. Befehle:",
-    .help_ping = "prüft, ob der Bot erreichbar ist",
-    .help_help = "zeigt diese Hilfe",
     .help_footer = "Englische Befehle (!help …) funktionieren ebenso.",
     .help =
         {
@@ -46,6 +44,8 @@ constexpr Texts kGerman{
             .action = {"!maßnahme L<Nr> <Datum> <Verantwortlich>: <Maßnahme>",
                        "gibt einer Lehre eine Maßnahme mit Verantwortlichen und Termin"},
             .learned = {"!gelernt L<Nr>", "vermerkt eine Lehre als gelernt (Maßnahme geprüft)"},
+            .help = {"!hilfe", "zeigt diese Hilfe"},
+            .ping = {"!ping", "prüft, ob der Bot erreichbar ist"},
             .collecting =
                 "Beiträge sammeln: Während einer Runde zählt jede Nachricht in diesem Raum als "
                 "Beitrag. Außerhalb einer Runde sammelt der Bot Nachrichten mit einem Schlagwort "
@@ -251,8 +251,6 @@ constexpr Texts kGerman{
 constexpr Texts kEnglish{
     .pong = "Pong! Reflexbot is here and listening.",
     .help_intro = "Reflexbot guides reflection rounds in this room. Commands:",
-    .help_ping = "checks that the bot is reachable",
-    .help_help = "shows this help",
     .help_footer = "German commands (!hilfe …) work as well.",
     .help =
         {
@@ -289,6 +287,8 @@ constexpr Texts kEnglish{
             .action = {"!action L<no> <date> <owner>: <action>",
                        "gives a lesson an action with an owner and a due date"},
             .learned = {"!learned L<no>", "marks a lesson as learned (action validated)"},
+            .help = {"!help", "shows this help"},
+            .ping = {"!ping", "checks that the bot is reachable"},
             .collecting =
                 "Collecting: during a round, every message in this room counts as a "
                 "contribution. Outside a round, the bot collects messages with a tag such as "

@@ -62,7 +62,7 @@ struct HelpEntry {
   std::string_view description;
 };
 
-/// The help's lines for the reflection-round commands (ping and help are in Texts).
+/// The help's lines, one per command (core/commands.cpp's table says which command has which).
 struct HelpTexts {
   std::string_view for_everyone;    ///< heading
   std::string_view for_moderators;  ///< heading
@@ -82,6 +82,8 @@ struct HelpTexts {
   HelpEntry lesson;
   HelpEntry action;
   HelpEntry learned;
+  HelpEntry help;
+  HelpEntry ping;
   std::string_view collecting;  ///< hashtags, 📌 and 👍
 };
 
@@ -154,8 +156,6 @@ struct LessonTexts {
 struct Texts {
   std::string_view pong;
   std::string_view help_intro;
-  std::string_view help_ping;
-  std::string_view help_help;
   std::string_view help_footer;
   HelpTexts help;
   std::string_view unknown_command_before;  ///< text before the command name

@@ -61,7 +61,7 @@ class DispatcherTest : public ::testing::Test {
     std::filesystem::remove_all(dir_);
     std::filesystem::create_directories(dir_);
     store_.emplace((dir_ / "bot.db").string());
-    ReflectionSettings reflection;
+    FeatureSettings reflection;
     reflection.pseudonym = [](const std::string& user) { return "p" + user.substr(1, 4); };
     reflection.cities[kRoom] = "Köln";
     reflection.cities[kLeipzig] = "Leipzig";
@@ -155,7 +155,7 @@ class DispatcherTest : public ::testing::Test {
   std::filesystem::path dir_;
   std::optional<store::Store> store_;
   std::optional<Dispatcher> dispatcher_;
-  ReflectionSettings reflection_;
+  FeatureSettings reflection_;
   DigestSettings digests_;
   core::RateLimit command_limit_;
   std::int64_t now_ms_ = 1700000000000;
@@ -849,6 +849,22 @@ TEST_F(DirectChatTest, AnAnonymousPostLeavesNothingThatLinksItToTheDirectChat) {
        {kDirect, kAnna, std::string("$dm-anon"), std::string("$posted"), txn_id}) {
     EXPECT_EQ(text.find(secret), std::string::npos) << secret << " in\n" << text;
   }
+}
+
+// A malformed event of a direct chat leaves a seen row like every other event there: it goes with
+// the next batch, even when that batch holds nothing of the direct chat.
+TEST_F(DirectChatTest, AMalformedEventOfADirectChatLeavesNoSeenRowBehind) {
+  seed_network();
+  sync(body("s1", json::object()));
+  json broken = message("$dm-broken", kAnna, "x");
+  broken["content"]["body"] = json::array({"x"});  // a required field, broken
+  now_ms_ += 1000;
+  sync(body("s2", {{kDirect, joined({broken})}}));
+  EXPECT_TRUE(store_->is_seen("$dm-broken", kDirect));  // not retried within the next batch
+  now_ms_ += 1000;
+  sync(body("s3", json::object()));
+  EXPECT_TRUE(dispatcher_->erased_direct_traces());
+  EXPECT_FALSE(store_->is_seen("$dm-broken", kDirect));
 }
 
 TEST_F(DirectChatTest, AnonymousPostsGoOnlyToConfiguredRoomsTheSenderIsIn) {

@@ -223,7 +223,7 @@ class InjectionTest : public ::testing::Test {
     std::filesystem::create_directories(dir_);
     store_.emplace((dir_ / "bot.db").string());
     const auto templates = load_templates(REFLEXBOT_TEMPLATES_DIR);
-    ReflectionSettings reflection;
+    FeatureSettings reflection;
     reflection.templates = templates;
     reflection.pseudonym = [](const std::string& user) {
       return std::string(32 - std::min<std::size_t>(32, user.size() % 7), 'a') +

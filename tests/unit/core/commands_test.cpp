@@ -1,5 +1,7 @@
 #include "core/commands.hpp"
 
+#include <set>
+
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -350,8 +352,9 @@ TEST(Answer, UnknownCommandIsNamedEscapedAndCapped) {
 TEST(Texts, EveryTextExistsInBothLanguages) {
   for (auto language : {Language::de, Language::en}) {
     const Texts& t = texts(language);
-    for (auto text : {t.pong, t.help_intro, t.help_ping, t.help_help, t.help_footer,
-                      t.unknown_command_before, t.unknown_command_after, t.encrypted_room}) {
+    for (auto text :
+         {t.pong, t.help_intro, t.help.ping.description, t.help.help.description, t.help_footer,
+          t.unknown_command_before, t.unknown_command_after, t.encrypted_room}) {
       EXPECT_FALSE(text.empty());
     }
     const HelpTexts& h = t.help;
@@ -364,6 +367,40 @@ TEST(Texts, EveryTextExistsInBothLanguages) {
     }
   }
   EXPECT_NE(texts(Language::de).encrypted_room, texts(Language::en).encrypted_room);
+}
+
+// The command table is the one source of names, places, authority and help: every command has
+// one row, every name parses to its row's command, and every row's help line is in the help.
+TEST(CommandTable, EachCommandHasOneRowAndEachNameParsesToIt) {
+  std::set<CommandKind> kinds;
+  std::set<std::string_view> names;
+  for (const CommandSpec& spec : command_table()) {
+    EXPECT_TRUE(kinds.insert(spec.kind).second) << static_cast<int>(spec.kind);
+    EXPECT_NE(spec.places, 0u);
+    // Where a command may not run, the table says what to answer.
+    if (!spec.runs_in(in_room) || !spec.runs_in(in_direct_chat)) {
+      EXPECT_NE(spec.elsewhere, nullptr);
+    }
+    // Moderators have no power in a direct chat with the bot.
+    if (spec.moderator) {
+      EXPECT_FALSE(spec.runs_in(in_direct_chat));
+    }
+    EXPECT_EQ(&command_spec(spec.kind), &spec);
+    for (std::string_view name : spec.names) {
+      if (name.empty()) continue;
+      EXPECT_TRUE(names.insert(name).second) << name;
+      const auto command = parse_command("!" + std::string(name));
+      ASSERT_TRUE(command) << name;
+      EXPECT_EQ(command->kind, spec.kind) << name;
+    }
+    if (spec.help == nullptr) continue;
+    for (auto language : {Language::de, Language::en}) {
+      const std::string help = answer(*parse_command("!hilfe"), language).text;
+      EXPECT_NE(help.find(std::string((texts(language).help.*spec.help).usage)), std::string::npos);
+    }
+  }
+  EXPECT_TRUE(kinds.contains(CommandKind::unknown));
+  EXPECT_EQ(command_spec(CommandKind::unknown).feature, Feature::core);
 }
 
 TEST(ParseStartArgs, ABareYearEndsTheTopicNotThePhaseLength) {
