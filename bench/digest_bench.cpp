@@ -138,7 +138,7 @@ struct Loaded {
 
 Loaded load(store::Store& db, const DigestFixture& fixture, const app::DigestSettings& settings) {
   Loaded out;
-  app::Digests digests(db, settings);
+  app::DigestBuilder digests(db, settings);
   out.items = digests.load_items("", fixture.from, fixture.to);
   out.lessons = store::lessons(db, "");
   return out;
@@ -267,7 +267,7 @@ int run(const Options& options, char** argv) {
     db.connection().exec("PRAGMA cache_size = -" + std::to_string(options.cache_kib));
   if (options.mmap_mib > 0)
     db.connection().exec("PRAGMA mmap_size = " + std::to_string(options.mmap_mib * 1024 * 1024));
-  app::Digests digests(db, reflexbot::bench::digest_settings(fixture));
+  app::DigestBuilder digests(db, reflexbot::bench::digest_settings(fixture));
   const long long rss_before = proc_status_bytes("VmRSS");
 
   std::vector<double> wall;
@@ -275,7 +275,7 @@ int run(const Options& options, char** argv) {
   std::string summary;
   for (int r = 0; r < options.repeat; ++r) {
     Stopwatch watch;
-    const app::Digests::Result result =
+    const app::DigestBuilder::Result result =
         digests.build(fixture.network_room, fixture.from, fixture.to, fixture.now);
     const auto [w, c] = watch.lap();
     wall.push_back(w);
@@ -473,7 +473,7 @@ void BM_Render(benchmark::State& state) {
 // app::Digests::build: everything (what `run` measures once per process).
 void BM_DigestsBuild(benchmark::State& state) {
   Prepared& p = prepared(static_cast<std::size_t>(state.range(0)));
-  app::Digests digests(*p.db, p.settings);
+  app::DigestBuilder digests(*p.db, p.settings);
   for (auto _ : state) {
     auto result =
         digests.build(p.fixture.network_room, p.fixture.from, p.fixture.to, p.fixture.now);

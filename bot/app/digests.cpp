@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "core/digest_view.hpp"
 #include "core/lesson.hpp"
 #include "core/texts.hpp"
 #include "store/digests.hpp"
@@ -44,27 +45,32 @@ DigestSettings digest_settings(const Config& config, std::vector<core::Template>
   return settings;
 }
 
-Digests::Digests(store::Store& store, DigestSettings settings)
+DigestBuilder::DigestBuilder(store::Store& store, DigestSettings settings)
     : store_(store), settings_(std::move(settings)) {}
 
-bool Digests::is_network(const std::string& room_id) const {
+bool DigestBuilder::is_network(const std::string& room_id) const {
   return !settings_.network_room.empty() && room_id == settings_.network_room;
 }
 
-std::vector<std::string> Digests::network_rooms() const {
+std::string DigestBuilder::scope_room(const std::string& room) const {
+  return room.empty() || is_network(room) ? std::string() : room;
+}
+
+std::vector<std::string> DigestBuilder::network_rooms() const {
   std::vector<std::string> rooms = settings_.rooms;
   if (!rooms.empty() && !settings_.network_room.empty()) rooms.push_back(settings_.network_room);
   return rooms;
 }
 
-std::string Digests::city_of(const store::RoomRecord& room) const {
+std::string DigestBuilder::city_of(const store::RoomRecord& room) const {
   if (auto it = settings_.cities.find(room.room_id); it != settings_.cities.end()) {
     return it->second;
   }
   return room.name.empty() ? room.room_id : room.name;
 }
 
-std::string Digests::phase_title(std::string_view template_key, std::string_view phase_key) const {
+std::string DigestBuilder::phase_title(std::string_view template_key,
+                                       std::string_view phase_key) const {
   if (phase_key.empty()) return {};
   for (const auto& tmpl : settings_.templates) {
     if (tmpl.key != template_key) continue;
@@ -77,31 +83,44 @@ std::string Digests::phase_title(std::string_view template_key, std::string_view
   return std::string(phase_key);
 }
 
-std::vector<core::DigestItem> Digests::load_items(const std::string& scope_room, TimePoint from,
-                                                  TimePoint to) {
-  std::vector<core::DigestItem> items;
+std::vector<std::string> DigestBuilder::rooms_read(const std::string& scope_room) const {
+  return scope_room.empty() ? network_rooms() : std::vector<std::string>{};
+}
+
+void DigestBuilder::read(const std::string& scope_room, TimePoint from, TimePoint to, bool current,
+                         std::vector<core::DigestItem>& items) const {
   const store::PhaseTitle title = [this](std::string_view template_key,
                                          std::string_view phase_key) {
     return phase_title(template_key, phase_key);
   };
-  const std::vector<std::string> rooms =
-      scope_room.empty() ? network_rooms() : std::vector<std::string>{};
-  store::digest_items(store_, scope_room, from, to, true, title, items, rooms);
-  store::digest_items(store_, scope_room, from - (to - from), from, false, title, items, rooms);
+  store::digest_items(store_, scope_room, from, to, current, title, items, rooms_read(scope_room));
+}
+
+std::vector<core::DigestItem> DigestBuilder::load_items(const std::string& scope_room,
+                                                        TimePoint from, TimePoint to) const {
+  std::vector<core::DigestItem> items;
+  read(scope_room, from, to, true, items);
+  load_previous(scope_room, from, to, items);
   return items;
 }
 
-std::chrono::year_month_day Digests::today(TimePoint now) const {
-  const auto local = settings_.zone.to_local(std::chrono::floor<std::chrono::seconds>(now));
-  return std::chrono::year_month_day{std::chrono::floor<std::chrono::days>(local)};
+void DigestBuilder::load_previous(const std::string& scope_room, TimePoint from, TimePoint to,
+                                  std::vector<core::DigestItem>& items) const {
+  read(scope_room, from - (to - from), from, false, items);
 }
 
-Digests::Result Digests::build(const std::string& room, TimePoint from, TimePoint to, TimePoint now,
-                               bool name_all_groups) {
-  const std::string scope_room = room.empty() || is_network(room) ? std::string() : room;
-  Result result;
-  result.items = load_items(scope_room, from, to);
+DigestBuilder::Result DigestBuilder::build(const std::string& room, TimePoint from, TimePoint to,
+                                           TimePoint now, bool name_all_groups) const {
+  const std::string scope = scope_room(room);
+  return build_from(scope, load_items(scope, from, to), from, to, now, name_all_groups);
+}
 
+DigestBuilder::Result DigestBuilder::build_from(const std::string& scope_room,
+                                                std::vector<core::DigestItem> items, TimePoint from,
+                                                TimePoint to, TimePoint now,
+                                                bool name_all_groups) const {
+  Result result;
+  result.items = std::move(items);
   core::DigestRequest request;
   request.language = settings_.language;
   if (!scope_room.empty()) {
@@ -117,8 +136,7 @@ Digests::Result Digests::build(const std::string& room, TimePoint from, TimePoin
   request.top = static_cast<std::size_t>(settings_.top);
   request.vocabulary = &settings_.vocabulary;
   request.name_all_groups = name_all_groups;
-  const auto lessons = store::lessons(
-      store_, scope_room, scope_room.empty() ? network_rooms() : std::vector<std::string>{});
+  const auto lessons = store::lessons(store_, scope_room, rooms_read(scope_room));
   result.digest = core::build_digest(result.items, lessons, request);
   result.notices = core::render_digest(result.digest, result.items, settings_.max_event_bytes);
   for (const std::uint32_t id : result.digest.lessons) {
@@ -129,6 +147,13 @@ Digests::Result Digests::build(const std::string& room, TimePoint from, TimePoin
     result.lesson_groups.push_back(std::move(events));
   }
   return result;
+}
+
+Digests::Digests(store::Store& store, DigestSettings settings)
+    : store_(store), settings_(std::move(settings)), builder_(store, settings_) {}
+
+std::chrono::year_month_day Digests::today(TimePoint now) const {
+  return core::local_day(now, settings_.zone);
 }
 
 void Digests::post(const std::string& room_id, const Result& result, const matrix::Event* reply_to,
@@ -188,12 +213,12 @@ void Digests::on_digest(const core::Command& command, const matrix::Event& event
     from = span->started_at;
     to = span->ended_at.time_since_epoch().count() > 0 ? span->ended_at + 1ms : to;
     // A round's digest covers the round's room, also when asked for in the network room.
-    const Result result = build(span->room_id, from, to, context.now);
+    const Result result = builder_.build(span->room_id, from, to, context.now);
     post(room.room_id, result, &event, event.event_id + "/digest", context);
     return;
   }
   spdlog::info("digest for {} on request ({})", room.room_id, event.event_id);
-  const Result result = build(room.room_id, from, to, context.now);
+  const Result result = builder_.build(room.room_id, from, to, context.now);
   post(room.room_id, result, &event, event.event_id + "/digest", context);
 }
 
@@ -213,7 +238,7 @@ void Digests::on_lesson(const core::Command& command, const matrix::Event& event
     // A lesson's source is a contribution of this room; the network room's may come from any of
     // the network's rooms.
     const auto source = store_.contribution(reply_to);
-    const auto rooms = network_rooms();
+    const auto rooms = builder_.network_rooms();
     const bool allowed = source && (source->room_id == room.room_id ||
                                     (is_network(room.room_id) &&
                                      (rooms.empty() || std::find(rooms.begin(), rooms.end(),
@@ -300,8 +325,7 @@ void Digests::on_action(const core::Command& command, const matrix::Event& event
   const std::string owner(core::truncate_utf8(args.owner, kMaxTitleBytes));
   context.scope.set_action(lesson->id, action, owner, args.due, context.now);
   const auto& d = core::texts(settings_.language).digest;
-  const std::string date = settings_.language == core::Language::de ? core::german_date(args.due)
-                                                                    : core::iso_date(args.due);
+  const std::string date = core::shown_date(args.due, settings_.language);
   reply(core::fill(t.action_set,
                    {core::plain("id", std::to_string(lesson->id)), core::plain("action", action),
                     core::plain("owner", owner),
@@ -338,7 +362,7 @@ void Digests::on_lessons(const matrix::Event& event, const store::RoomRecord& ro
                          BatchContext context) {
   const auto& t = core::texts(settings_.language).lesson;
   const bool network = is_network(room.room_id);
-  const auto all = network ? store::lessons(store_, std::string(), network_rooms())
+  const auto all = network ? store::lessons(store_, std::string(), builder_.network_rooms())
                            : store::lessons(store_, room.room_id);
   core::Notice notice;
   if (all.empty()) {
@@ -361,9 +385,7 @@ void Digests::on_lessons(const matrix::Event& event, const store::RoomRecord& ro
       if (lesson.state == core::LessonState::action) {
         std::string detail = " · " + lesson.action + " – " + lesson.owner;
         if (lesson.due) {
-          const std::string date = settings_.language == core::Language::de
-                                       ? core::german_date(*lesson.due)
-                                       : core::iso_date(*lesson.due);
+          const std::string date = core::shown_date(*lesson.due, settings_.language);
           detail += ", " + core::fill(d.due, {core::plain("date", date)}).text;
           if (core::is_overdue(lesson, day)) detail += " (" + std::string(d.overdue) + ")";
         }
@@ -399,7 +421,7 @@ void Digests::tick(BatchContext context) {
   const TimePoint to = local_midnight(slot_day);
   const std::string key = "digest/" + std::to_string(to_ms(*slot));
   if (!settings_.network_room.empty()) {
-    const Result result = build(settings_.network_room, from, to, context.now);
+    const Result result = builder_.build(settings_.network_room, from, to, context.now);
     post(settings_.network_room, result, nullptr, key + "/network", context);
     spdlog::info("weekly digest of slot {} queued for the network room {} ({} notices)",
                  to_ms(*slot), settings_.network_room, result.notices.size());
@@ -407,7 +429,7 @@ void Digests::tick(BatchContext context) {
   if (settings_.room_digests) {
     for (const auto& room : settings_.rooms) {
       if (is_network(room)) continue;
-      const Result result = build(room, from, to, context.now);
+      const Result result = builder_.build(room, from, to, context.now);
       post(room, result, nullptr, key + "/" + room, context);
     }
   }

@@ -3,7 +3,8 @@
 // `!gelernt`, and the weekly digest. Works inside the dispatcher's batch transaction: a digest's
 // notices (outbox), the groups `!lehre <Nr>` refers to and the "posted" mark of a scheduled slot
 // commit together, so a crash never posts a slot twice and a restart after an outage posts the
-// missed one.
+// missed one. DigestBuilder is the one way a digest is built (read, grouped, ranked, rendered),
+// for these commands, the schedule and `reflexbot export` alike.
 
 #include <functional>
 #include <map>
@@ -43,6 +44,60 @@ struct DigestSettings {
 /// The digest settings a configuration gives.
 DigestSettings digest_settings(const Config& config, std::vector<core::Template> templates);
 
+/// Builds the digest of a room or of the network for a period: reads the period's contributions
+/// (and those of the period before it, for growth) and the open lessons once, then groups, names,
+/// ranks and renders them. The chat commands, the weekly schedule and `reflexbot export` all build
+/// here; it only reads the store.
+class DigestBuilder {
+ public:
+  DigestBuilder(store::Store& store, DigestSettings settings);
+
+  /// A digest with its items, as notices, and the groups of its "Neue Lehren" in order, for
+  /// `!lehre <Nr>`.
+  struct Result {
+    core::Digest digest;
+    std::vector<core::DigestItem> items;
+    std::vector<core::Notice> notices;
+    std::vector<std::vector<std::string>> lesson_groups;
+  };
+  /// The digest of `room` (empty or the network room: all rooms) for [from, to); its request
+  /// points to this builder's tag vocabulary, so the builder outlives the result. Exports want
+  /// keywords for every group (`name_all_groups`), not only for those the notices show.
+  Result build(const std::string& room, core::TimePoint from, core::TimePoint to,
+               core::TimePoint now, bool name_all_groups = false) const;
+  /// The same from items read already: the period's, then the previous period's (load_items()).
+  Result build_from(const std::string& scope_room, std::vector<core::DigestItem> items,
+                    core::TimePoint from, core::TimePoint to, core::TimePoint now,
+                    bool name_all_groups = false) const;
+  /// What build() reads: the contributions of [from, to) in `scope_room` (empty: all rooms),
+  /// then those of the period before it (for growth), phases titled.
+  std::vector<core::DigestItem> load_items(const std::string& scope_room, core::TimePoint from,
+                                           core::TimePoint to) const;
+  /// Appends the contributions of the period before [from, to) to `items`.
+  void load_previous(const std::string& scope_room, core::TimePoint from, core::TimePoint to,
+                     std::vector<core::DigestItem>& items) const;
+
+  /// The room a digest of `room` reads: empty for the network (empty or the network room).
+  std::string scope_room(const std::string& room) const;
+  bool is_network(const std::string& room_id) const;
+  /// The rooms a network digest reads: the configured rooms and the network room.
+  std::vector<std::string> network_rooms() const;
+  /// A phase's title in the digest's language, from its template and phase keys.
+  std::string phase_title(std::string_view template_key, std::string_view phase_key) const;
+  const DigestSettings& settings() const { return settings_; }
+
+ private:
+  std::string city_of(const store::RoomRecord& room) const;
+  /// The rooms a digest of `scope_room` reads beyond it: the network's, or none.
+  std::vector<std::string> rooms_read(const std::string& scope_room) const;
+  /// Appends the contributions of [from, to) to `items`, of this period (`current`) or not.
+  void read(const std::string& scope_room, core::TimePoint from, core::TimePoint to, bool current,
+            std::vector<core::DigestItem>& items) const;
+
+  store::Store& store_;
+  DigestSettings settings_;
+};
+
 /// The digest and lesson commands and the weekly schedule.
 class Digests {
  public:
@@ -56,28 +111,9 @@ class Digests {
   /// The next scheduled slot after `now` (or now, if one is due), if there is a schedule.
   std::optional<core::TimePoint> next_wakeup(core::TimePoint now);
 
-  /// The digest of `room` (empty or the network room: all rooms) for [from, to), as notices;
-  /// also the groups of its "Neue Lehren" in order, for `!lehre <Nr>`. Used by export too, which
-  /// wants keywords for every group (`name_all_groups`), not only for those the notices show.
-  struct Result {
-    core::Digest digest;
-    std::vector<core::DigestItem> items;
-    std::vector<core::Notice> notices;
-    std::vector<std::vector<std::string>> lesson_groups;
-  };
-  Result build(const std::string& room, core::TimePoint from, core::TimePoint to,
-               core::TimePoint now, bool name_all_groups = false);
-  /// What build() reads: the contributions of [from, to) in `scope_room` (empty: all rooms),
-  /// then those of the period before it (for growth), phases titled.
-  std::vector<core::DigestItem> load_items(const std::string& scope_room, core::TimePoint from,
-                                           core::TimePoint to);
-
  private:
-  bool is_network(const std::string& room_id) const;
-  /// The rooms a network digest reads: the configured rooms and the network room.
-  std::vector<std::string> network_rooms() const;
-  std::string city_of(const store::RoomRecord& room) const;
-  std::string phase_title(std::string_view template_key, std::string_view phase_key) const;
+  using Result = DigestBuilder::Result;
+  bool is_network(const std::string& room_id) const { return builder_.is_network(room_id); }
   /// Queues the digest's notices and remembers its groups for the room; `key` makes txn ids.
   void post(const std::string& room_id, const Result& result, const matrix::Event* reply_to,
             const std::string& key, BatchContext context);
@@ -95,6 +131,7 @@ class Digests {
 
   store::Store& store_;
   DigestSettings settings_;
+  DigestBuilder builder_;
 };
 
 }  // namespace reflexbot::app

@@ -14,9 +14,10 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/digest_view.hpp"
 #include "core/lesson.hpp"
 #include "core/texts.hpp"
-#include "store/digests.hpp"
+#include "store/reports.hpp"
 
 namespace reflexbot::app {
 namespace {
@@ -161,10 +162,6 @@ LocalTime local_time(TimePoint t, const core::TimeZone& zone) {
                    std::chrono::hh_mm_ss<std::chrono::seconds>(local - day), zone.offset_at(utc)};
 }
 
-std::chrono::year_month_day local_date(TimePoint t, const core::TimeZone& zone) {
-  return local_time(t, zone).date;
-}
-
 // "2026-05-06 10:15"
 std::string minute_text(TimePoint t, const core::TimeZone& zone) {
   const LocalTime local = local_time(t, zone);
@@ -187,29 +184,6 @@ std::string iso_instant(TimePoint t, const core::TimeZone& zone) {
                 static_cast<int>(local.time.seconds().count()), offset < 0 ? '-' : '+',
                 magnitude / 3600, magnitude % 3600 / 60);
   return buffer;
-}
-
-std::string shown_date(std::chrono::year_month_day date, core::Language language) {
-  return language == core::Language::de ? core::german_date(date) : core::iso_date(date);
-}
-
-std::string count_text(int n, std::string_view one, std::string_view many) {
-  if (n == 1) return std::string(one);
-  return core::fill(many, {core::plain("n", std::to_string(n))}).text;
-}
-
-std::string join_list(const std::vector<std::string>& items, std::string_view last_separator) {
-  std::string out;
-  for (std::size_t i = 0; i < items.size(); ++i) {
-    if (i > 0) out += i + 1 == items.size() ? std::string(last_separator) : std::string(", ");
-    out += items[i];
-  }
-  return out;
-}
-
-bool has_any(const core::DigestItem& item, const std::set<std::string, std::less<>>& tags) {
-  return std::any_of(item.tags.begin(), item.tags.end(),
-                     [&](const std::string& tag) { return tags.contains(tag); });
 }
 
 // Text for Markdown (CommonMark with GFM tables) that stays text: characters that start
@@ -286,14 +260,6 @@ std::string tags_text(const std::vector<std::string>& tags) {
   return out;
 }
 
-std::string tag_label(const std::string& key, const core::TagVocabulary& vocabulary,
-                      core::Language language) {
-  const core::Tag* tag = vocabulary.find(key);
-  if (tag == nullptr) return "#" + key;
-  const std::string& label = tag->label.in(language);
-  return label.empty() ? "#" + key : label;
-}
-
 // The room the export is about: empty for the whole network.
 std::string resolve_room(store::Store& store, const DigestSettings& settings,
                          const std::string& wanted) {
@@ -328,53 +294,36 @@ std::string resolve_room(store::Store& store, const DigestSettings& settings,
     std::vector<std::string> known(cities.begin(), cities.end());
     throw ExportError("no configured room belongs to the city '" + wanted + "'" +
                       (known.empty() ? std::string(" (no cities are configured)")
-                                     : "; configured cities: " + join_list(known, ", ")));
+                                     : "; configured cities: " + core::join_list(known, ", ")));
   }
-  throw ExportError("the city '" + wanted + "' has several rooms (" + join_list(matches, ", ") +
-                    "); give one room id");
+  throw ExportError("the city '" + wanted + "' has several rooms (" +
+                    core::join_list(matches, ", ") + "); give one room id");
 }
-
-// A read transaction: every query of the export sees the same state of the store, whatever the
-// running bot commits meanwhile.
-class ReadSnapshot {
- public:
-  explicit ReadSnapshot(store::Connection& connection) : connection_(connection) {
-    connection_.exec("BEGIN DEFERRED");
-  }
-  ReadSnapshot(const ReadSnapshot&) = delete;
-  ReadSnapshot& operator=(const ReadSnapshot&) = delete;
-  ~ReadSnapshot() {
-    try {
-      connection_.exec("ROLLBACK");  // nothing was written
-    } catch (const store::StoreError&) {
-      // The transaction is gone already.
-    }
-  }
-
- private:
-  store::Connection& connection_;
-};
 
 // A contribution of the period with everything the export shows.
 struct ExportRow {
   const core::DigestItem* item = nullptr;
-  const store::DigestRow* row = nullptr;
+  const store::ReportSource* source = nullptr;
   std::optional<std::uint32_t> group;  // rank - 1
   std::string author;                  // "Person n", numbered in this export; empty: anonymous
 };
 
-// Everything the three formats are made of.
+// Everything the three formats are made of: the digest (built once, for the period read once),
+// its view, and the contributions numbered for this export.
 struct ExportData {
   const DigestSettings& settings;
-  const core::DigestTexts& t;
   const ExportTexts& e;
   ExportPeriod period;
   std::string room;  // empty: the network
-  Digests::Result result;
-  std::vector<store::DigestRow> rows;
-  std::vector<ExportRow> contributions;  // numbered from 1 in this order
   bool with_event_ids = false;
+  DigestBuilder::Result result;
+  std::vector<store::ReportSource> sources;  // per item of the period, index for index
+  std::vector<ExportRow> contributions;      // numbered from 1 in this order
   std::unordered_map<std::size_t, std::size_t> number_of_item;  // digest item → contribution
+
+  core::DigestView view() const { return core::DigestView(result.digest, result.items); }
+  const core::Digest& digest() const { return result.digest; }
+  const std::vector<core::DigestItem>& items() const { return result.items; }
 
   // The contribution's number in this export; nullopt if it is not one of the rows.
   std::optional<std::size_t> number(std::size_t item) const {
@@ -385,99 +334,8 @@ struct ExportData {
   std::string author(const ExportRow& row) const {
     return row.author.empty() ? std::string(e.anonymous) : row.author;
   }
-
-  const core::Digest& digest() const { return result.digest; }
-  const std::vector<core::DigestItem>& items() const { return result.items; }
-  core::Language language() const { return settings.language; }
-
-  std::string title() const {
-    const std::string& scope = digest().request.scope;
-    return scope.empty() ? std::string(t.title_network)
-                         : core::fill(t.title_room, {core::plain("scope", scope)}).text;
-  }
-  std::chrono::year_month_day first_day() const { return local_date(period.from, settings.zone); }
-  std::chrono::year_month_day last_day() const {
-    return local_date(period.to - 1ms, settings.zone);
-  }
-  std::string period_text() const {
-    return core::fill(t.period, {core::plain("from", shown_date(first_day(), language())),
-                                 core::plain("to", shown_date(last_day(), language()))})
-        .text;
-  }
-  std::string overview() const {
-    const core::Digest& d = digest();
-    if (d.contributions == 0) return std::string(t.nothing);
-    return core::fill(
-               t.overview,
-               {core::plain("contributions",
-                            count_text(d.contributions, t.contributions_one, t.contributions_many)),
-                core::plain("people", count_text(d.participants, t.people_one, t.people_many)),
-                core::plain("cities", count_text(static_cast<int>(d.cities.size()), t.cities_one,
-                                                 t.cities_many)),
-                core::plain("list", join_list(d.cities, t.list_and))})
-        .text;
-  }
-  // The group's key words, else the start of its first contribution (as the chat digest does).
-  std::string group_title(const core::DigestGroup& group) const {
-    std::string title = group.title();
-    if (title.empty() && !group.members.empty()) {
-      title = core::quote_text(items()[group.members.front()].body, 60);
-    }
-    return title;
-  }
-  std::string group_line(const core::DigestGroup& group, std::string_view extra) const {
-    std::vector<std::string> parts;
-    parts.push_back(join_list(group.cities, t.list_and));
-    parts.push_back(count_text(group.current, t.contributions_one, t.contributions_many));
-    parts.push_back(count_text(group.participants, t.people_one, t.people_many));
-    if (group.votes > 0) {
-      parts.push_back(core::fill(t.votes, {core::plain("n", std::to_string(group.votes))}).text);
-    }
-    if (!extra.empty()) parts.emplace_back(extra);
-    std::string line;
-    for (const auto& part : parts) {
-      if (part.empty()) continue;
-      if (!line.empty()) line += " · ";
-      line += part;
-    }
-    return line;
-  }
-  std::string quote(std::size_t index) const {
-    const core::DigestItem& item = items()[index];
-    return core::fill(t.quote, {core::plain("text", core::quote_text(item.body)),
-                                core::plain("city", item.city)})
-        .text;
-  }
-  std::string mark(const core::DigestGroup& group) const {
-    if (group.growing()) return std::string(t.mark_growing);
-    if (group.is_new()) return std::string(t.mark_new);
-    return {};
-  }
   std::string group_ref(std::uint32_t id) const {
     return core::fill(e.group, {core::plain("n", std::to_string(id + 1))}).text;
-  }
-  std::string action_text(const core::Lesson& lesson) const {
-    core::Notice entry;
-    if (lesson.state == core::LessonState::identified) {
-      entry = core::fill(t.no_action, {core::plain("id", std::to_string(lesson.id)),
-                                       core::plain("title", lesson.title)});
-    } else {
-      std::string due =
-          lesson.due
-              ? core::fill(t.due, {core::plain("date", shown_date(*lesson.due, language()))}).text
-              : std::string(t.no_due);
-      if (core::is_overdue(lesson, local_date(digest().request.now, settings.zone))) {
-        due += " (" + std::string(t.overdue) + ")";
-      }
-      entry = core::fill(t.action,
-                         {core::plain("id", std::to_string(lesson.id)),
-                          core::plain("title", lesson.title), core::plain("action", lesson.action),
-                          core::plain("owner", lesson.owner), core::plain("due", due)});
-    }
-    if (!lesson.cities.empty() && digest().request.scope.empty()) {
-      entry.text += " (" + join_list(lesson.cities, t.list_and) + ")";
-    }
-    return entry.text;
   }
   std::string via_text(const std::string& via) const {
     if (via == "round") return std::string(e.via_round);
@@ -486,31 +344,51 @@ struct ExportData {
     if (via == "anonymous") return std::string(e.via_anonymous);
     return via;
   }
-  std::string phase_line() const {
-    std::vector<std::string> phases;
-    for (const auto& [phase, count] : digest().per_phase) {
-      phases.push_back((phase.empty() ? std::string(t.no_phase) : phase) + " " +
-                       std::to_string(count));
-    }
-    return core::fill(t.phases, {core::plain("list", join_list(phases, ", "))}).text;
-  }
-  std::string topic_line() const {
-    std::vector<std::string> topics;
-    for (const auto& [tag, count] : digest().per_topic) {
-      topics.push_back(tag_label(tag, settings.vocabulary, language()) + " " +
-                       std::to_string(count));
-    }
-    return core::fill(t.topics, {core::plain("list", join_list(topics, ", "))}).text;
-  }
 };
 
-int tagged_members(const core::DigestGroup& group, const std::vector<core::DigestItem>& items,
-                   const std::set<std::string, std::less<>>& tags) {
-  int tagged = 0;
-  for (const std::size_t index : group.members) {
-    if (items[index].current && has_any(items[index], tags)) ++tagged;
+// Reads the period once (with the sources the digest does not need) and the period before it,
+// and builds the digest with keywords for every group. The digest refers to the builder's
+// settings (its tag vocabulary): the builder outlives the rendering.
+void build(ExportData& data, store::Store& store, const DigestBuilder& builder,
+           core::TimePoint now) {
+  const std::string scope = builder.scope_room(data.room);
+  store::PeriodReport report = store::period_report(
+      store, scope, data.period.from, data.period.to,
+      [&builder](std::string_view template_key, std::string_view phase_key) {
+        return builder.phase_title(template_key, phase_key);
+      },
+      scope.empty() ? builder.network_rooms() : std::vector<std::string>{});
+  data.sources = std::move(report.sources);
+  builder.load_previous(scope, data.period.from, data.period.to, report.items);
+  data.result = builder.build_from(scope, std::move(report.items), data.period.from, data.period.to,
+                                   now, true);
+}
+
+// The period's contributions of the export's room, numbered, with their group and author.
+void number_contributions(ExportData& data) {
+  const core::DigestTexts& t = core::texts(data.settings.language).digest;
+  // People are numbered in the order of their first contribution here: a label means nothing
+  // outside this export (the stored pseudonym is the same in every room and period).
+  std::unordered_map<std::string_view, std::string> person_of;
+  for (std::size_t i = 0; i < data.sources.size(); ++i) {
+    const store::ReportSource& source = data.sources[i];
+    // The network room asked for by its city: its digest covers the network, the list the room.
+    if (!data.room.empty() && source.room_id != data.room) continue;
+    const core::DigestItem& item = data.result.items[i];
+    ExportRow entry{&item, &source, std::nullopt, {}};
+    const std::uint32_t group = data.result.digest.group_of[i];
+    if (group != core::kNoGroup) entry.group = group;
+    if (!item.author.empty()) {
+      auto [person, added] = person_of.try_emplace(item.author);
+      if (added) {
+        person->second =
+            core::fill(t.person, {core::plain("n", std::to_string(person_of.size()))}).text;
+      }
+      entry.author = person->second;
+    }
+    data.number_of_item.emplace(i, data.contributions.size() + 1);
+    data.contributions.push_back(std::move(entry));
   }
-  return tagged;
 }
 
 // A row of a Markdown table; each cell escaped as text.
@@ -520,117 +398,151 @@ std::string table_row(const std::vector<std::string>& cells) {
   return row + "\n";
 }
 
-std::string render_markdown(const ExportData& data) {
-  const auto& t = data.t;
+// Title, period, time of export and overview.
+std::string markdown_head(const ExportData& data, const core::DigestView& view) {
   const auto& e = data.e;
-  const core::Digest& digest = data.digest();
-  const auto& items = data.items();
-  std::string out = "# " + md(data.title()) + "\n\n";
-  out += "**" + md(e.period) + ":** " + md(data.period_text()) + "\\\n";
+  const core::TimePoint now = view.digest().request.now;
+  std::string out = "# " + md(view.title()) + "\n\n";
+  out += "**" + md(e.period) + ":** " + md(view.period()) + "\\\n";
   out += "**" + md(e.exported) + ":** " +
-         md(shown_date(local_date(digest.request.now, data.settings.zone), data.language()) +
-            minute_text(digest.request.now, data.settings.zone).substr(10)) +
-         "\n\n";
-  out += md(data.overview(), true) + "\n";
+         md(view.date(view.today()) + minute_text(now, data.settings.zone).substr(10)) + "\n\n";
+  out += md(view.overview().text, true) + "\n";
+  return out;
+}
 
-  if (digest.contributions > 0) {
-    out += "\n## " + md(t.heading_lessons) + "\n\n";
-    if (digest.lessons.empty()) out += md(t.no_lessons, true) + "\n";
-    for (std::size_t n = 0; n < digest.lessons.size(); ++n) {
-      const core::DigestGroup& group = digest.groups[digest.lessons[n]];
-      const std::string marker = std::to_string(n + 1) + ". ";
-      const std::string indent(marker.size(), ' ');
-      const std::string mark = data.mark(group);
-      out += marker + "**" + md(data.group_title(group)) + "**" +
-             (mark.empty() ? "" : " (" + md(mark) + ")") + " · " + md(data.group_ref(group.id));
-      out += "\\\n" + indent + md(data.group_line(group, ""), true);
-      for (const std::size_t q : group.quotes) out += "\\\n" + indent + md(data.quote(q), true);
-      out += "\n";
+std::string markdown_lessons(const ExportData& data, const core::DigestView& view) {
+  const auto& t = view.texts();
+  const core::Digest& digest = view.digest();
+  std::string out = "\n## " + md(t.heading_lessons) + "\n\n";
+  if (digest.lessons.empty()) out += md(t.no_lessons, true) + "\n";
+  for (std::size_t n = 0; n < digest.lessons.size(); ++n) {
+    const core::DigestGroup& group = digest.groups[digest.lessons[n]];
+    const std::string marker = std::to_string(n + 1) + ". ";
+    const std::string indent(marker.size(), ' ');
+    const std::string mark = view.mark(group);
+    out += marker + "**" + md(view.group_title(group)) + "**" +
+           (mark.empty() ? "" : " (" + md(mark) + ")") + " · " + md(data.group_ref(group.id));
+    out += "\\\n" + indent + md(view.group_line(group, ""), true);
+    for (const std::size_t q : group.quotes) {
+      out += "\\\n" + indent + md(view.quote(q).text, true);
     }
-
-    auto tagged_section = [&](std::string_view heading, const std::vector<std::uint32_t>& ids,
-                              const std::set<std::string, std::less<>>& tags) {
-      if (ids.empty()) return;
-      out += "\n## " + md(heading) + "\n\n";
-      for (const std::uint32_t id : ids) {
-        const core::DigestGroup& group = digest.groups[id];
-        const int tagged = tagged_members(group, items, tags);
-        const std::string quote = data.quote(core::section_quote(group, items, tags));
-        if (group.current == 1) {
-          out += "- " + md(quote) + " · " + md(data.group_ref(id)) + "\n";
-          continue;
-        }
-        const std::string extra =
-            tagged < group.current
-                ? core::fill(t.tagged, {core::plain("n", std::to_string(tagged))}).text
-                : "";
-        out += "- **" + md(data.group_title(group)) + "**: " + md(data.group_line(group, extra)) +
-               " · " + md(data.group_ref(id)) + "\\\n  " + md(quote, true) + "\n";
-      }
-    };
-    tagged_section(t.heading_went_well, digest.went_well, core::kWentWellTags);
-    tagged_section(t.heading_was_hard, digest.was_hard, core::kWasHardTags);
-    tagged_section(t.heading_ideas, digest.ideas, core::kIdeaTags);
+    out += "\n";
   }
+  return out;
+}
 
-  out += "\n## " + md(t.heading_actions) + "\n\n";
+std::string markdown_tagged(const ExportData& data, const core::DigestView& view,
+                            std::string_view heading, const std::vector<std::uint32_t>& ids,
+                            const std::set<std::string, std::less<>>& tags) {
+  if (ids.empty()) return {};
+  std::string out = "\n## " + md(heading) + "\n\n";
+  for (const std::uint32_t id : ids) {
+    const core::DigestGroup& group = view.digest().groups[id];
+    const std::string quote = view.quote(core::section_quote(group, view.items(), tags)).text;
+    if (group.current == 1) {
+      out += "- " + md(quote) + " · " + md(data.group_ref(id)) + "\n";
+      continue;
+    }
+    out += "- **" + md(view.group_title(group)) +
+           "**: " + md(view.group_line(group, view.tagged_note(group, tags))) + " · " +
+           md(data.group_ref(id)) + "\\\n  " + md(quote, true) + "\n";
+  }
+  return out;
+}
+
+// Open actions; with contributions also the numbers and the table of all groups.
+std::string markdown_actions_and_numbers(const ExportData& data, const core::DigestView& view) {
+  const auto& t = view.texts();
+  const auto& e = data.e;
+  const core::Digest& digest = view.digest();
+  std::string out = "\n## " + md(t.heading_actions) + "\n\n";
   if (digest.open_actions.empty()) out += md(t.no_actions, true) + "\n";
   for (const core::Lesson& lesson : digest.open_actions) {
-    out += "- " + md(data.action_text(lesson)) + "\n";
+    out += "- " + md(view.action(lesson).text) + "\n";
   }
+  if (digest.contributions == 0) return out;
+  out += "\n## " + md(t.heading_numbers) + "\n\n" + md(view.phase_line().text, true) + "\n";
+  if (!digest.per_topic.empty()) out += "\n" + md(view.topic_line().text, true) + "\n";
+  out += "\n## " + md(e.heading_groups) + "\n\n";
+  out += table_row({std::string(e.rank), std::string(e.title), std::string(e.cities),
+                    std::string(e.contributions), std::string(e.people), std::string(e.votes),
+                    std::string(e.previous), std::string(e.trend)});
+  out += "| ---: | --- | --- | ---: | ---: | ---: | ---: | --- |\n";
+  for (const core::DigestGroup& group : digest.groups) {
+    out += table_row({std::to_string(group.id + 1), view.group_title(group),
+                      core::join_list(group.cities, ", "), std::to_string(group.current),
+                      std::to_string(group.participants), std::to_string(group.votes),
+                      std::to_string(group.previous), view.mark(group)});
+  }
+  return out;
+}
 
+// The columns of the contribution tables (Markdown, CSV); CSV adds the group's title.
+std::vector<std::string> contribution_header(const ExportData& data, bool group_title) {
+  const auto& e = data.e;
+  std::vector<std::string> header = {
+      std::string(e.time), std::string(e.city), std::string(e.room),  std::string(e.phase),
+      std::string(e.via),  std::string(e.tags), std::string(e.votes), std::string(e.group_column)};
+  if (group_title) header.emplace_back(e.group_title);
+  header.emplace_back(e.author);
+  header.emplace_back(e.text);
+  if (data.with_event_ids) header.emplace_back(e.event);
+  return header;
+}
+
+std::vector<std::string> contribution_cells(const ExportData& data, const core::DigestView& view,
+                                            const ExportRow& row, bool group_title) {
+  const core::DigestItem& item = *row.item;
+  std::vector<std::string> cells = {minute_text(item.written_at, data.settings.zone),
+                                    item.city,
+                                    row.source->room_id,
+                                    item.phase,
+                                    data.via_text(row.source->via),
+                                    tags_text(item.tags),
+                                    std::to_string(item.votes),
+                                    row.group ? std::to_string(*row.group + 1) : std::string()};
+  if (group_title) {
+    cells.push_back(row.group ? view.group_title(view.digest().groups[*row.group]) : std::string());
+  }
+  cells.push_back(data.author(row));
+  cells.push_back(item.body);
+  if (data.with_event_ids) cells.push_back(item.id);
+  return cells;
+}
+
+std::string markdown_contributions(const ExportData& data, const core::DigestView& view) {
+  const auto& e = data.e;
+  std::string out = "\n## " + md(e.heading_contributions) + "\n\n";
+  if (data.contributions.empty()) return out + md(e.no_contributions, true) + "\n";
+  out += table_row(contribution_header(data, false));
+  out += "| --- | --- | --- | --- | --- | --- | ---: | ---: | --- | --- |";
+  out += data.with_event_ids ? " --- |\n" : "\n";
+  for (const ExportRow& row : data.contributions) {
+    out += table_row(contribution_cells(data, view, row, false));
+  }
+  return out;
+}
+
+std::string render_markdown(const ExportData& data) {
+  const core::DigestView view = data.view();
+  const auto& t = view.texts();
+  const core::Digest& digest = view.digest();
+  std::string out = markdown_head(data, view);
   if (digest.contributions > 0) {
-    out += "\n## " + md(t.heading_numbers) + "\n\n" + md(data.phase_line(), true) + "\n";
-    if (!digest.per_topic.empty()) out += "\n" + md(data.topic_line(), true) + "\n";
-
-    out += "\n## " + md(e.heading_groups) + "\n\n";
-    out += table_row({std::string(e.rank), std::string(e.title), std::string(e.cities),
-                      std::string(e.contributions), std::string(e.people), std::string(e.votes),
-                      std::string(e.previous), std::string(e.trend)});
-    out += "| ---: | --- | --- | ---: | ---: | ---: | ---: | --- |\n";
-    for (const core::DigestGroup& group : digest.groups) {
-      out += table_row({std::to_string(group.id + 1), data.group_title(group),
-                        join_list(group.cities, ", "), std::to_string(group.current),
-                        std::to_string(group.participants), std::to_string(group.votes),
-                        std::to_string(group.previous), data.mark(group)});
-    }
+    out += markdown_lessons(data, view);
+    out += markdown_tagged(data, view, t.heading_went_well, digest.went_well, core::kWentWellTags);
+    out += markdown_tagged(data, view, t.heading_was_hard, digest.was_hard, core::kWasHardTags);
+    out += markdown_tagged(data, view, t.heading_ideas, digest.ideas, core::kIdeaTags);
   }
-
-  out += "\n## " + md(e.heading_contributions) + "\n\n";
-  if (data.contributions.empty()) {
-    out += md(e.no_contributions, true) + "\n";
-  } else {
-    std::vector<std::string> header = {std::string(e.time),   std::string(e.city),
-                                       std::string(e.room),   std::string(e.phase),
-                                       std::string(e.via),    std::string(e.tags),
-                                       std::string(e.votes),  std::string(e.group_column),
-                                       std::string(e.author), std::string(e.text)};
-    if (data.with_event_ids) header.emplace_back(e.event);
-    out += table_row(header);
-    out += "| --- | --- | --- | --- | --- | --- | ---: | ---: | --- | --- |";
-    out += data.with_event_ids ? " --- |\n" : "\n";
-    for (const ExportRow& row : data.contributions) {
-      const core::DigestItem& item = *row.item;
-      std::vector<std::string> cells = {minute_text(item.written_at, data.settings.zone),
-                                        item.city,
-                                        row.row->room_id,
-                                        item.phase,
-                                        data.via_text(row.row->via),
-                                        tags_text(item.tags),
-                                        std::to_string(item.votes),
-                                        row.group ? std::to_string(*row.group + 1) : std::string(),
-                                        data.author(row),
-                                        item.body};
-      if (data.with_event_ids) cells.push_back(item.id);
-      out += table_row(cells);
-    }
-  }
+  out += markdown_actions_and_numbers(data, view);
+  out += markdown_contributions(data, view);
+  const auto& e = data.e;
   out += "\n_" + md(e.note) + (data.with_event_ids ? " " + md(e.note_event_ids) : "") + "_\n";
   return out;
 }
 
 std::string render_csv(const ExportData& data) {
-  const auto& e = data.e;
+  const core::DigestView view = data.view();
   std::string out;
   auto line = [&](const std::vector<std::string>& fields) {
     for (std::size_t i = 0; i < fields.size(); ++i) {
@@ -639,30 +551,8 @@ std::string render_csv(const ExportData& data) {
     }
     out += "\r\n";
   };
-  std::vector<std::string> header = {
-      std::string(e.time),   std::string(e.city),         std::string(e.room),
-      std::string(e.phase),  std::string(e.via),          std::string(e.tags),
-      std::string(e.votes),  std::string(e.group_column), std::string(e.group_title),
-      std::string(e.author), std::string(e.text)};
-  if (data.with_event_ids) header.emplace_back(e.event);
-  line(header);
-  for (const ExportRow& row : data.contributions) {
-    const core::DigestItem& item = *row.item;
-    std::vector<std::string> fields = {
-        minute_text(item.written_at, data.settings.zone),
-        item.city,
-        row.row->room_id,
-        item.phase,
-        data.via_text(row.row->via),
-        tags_text(item.tags),
-        std::to_string(item.votes),
-        row.group ? std::to_string(*row.group + 1) : std::string(),
-        row.group ? data.group_title(data.digest().groups[*row.group]) : std::string(),
-        data.author(row),
-        item.body};
-    if (data.with_event_ids) fields.push_back(item.id);
-    line(fields);
-  }
+  line(contribution_header(data, true));
+  for (const ExportRow& row : data.contributions) line(contribution_cells(data, view, row, true));
   return out;
 }
 
@@ -670,20 +560,18 @@ Json or_null(const std::string& text) { return text.empty() ? Json(nullptr) : Js
 
 Json or_null(std::optional<std::size_t> number) { return number ? Json(*number) : Json(nullptr); }
 
-std::string render_json(const ExportData& data) {
-  const auto& t = data.t;
-  const core::Digest& digest = data.digest();
-  const auto& items = data.items();
+// Title, language, time of export, period, scope and overview.
+void json_head(Json& out, const ExportData& data, const core::DigestView& view) {
+  const core::Digest& digest = view.digest();
   const core::TimeZone& zone = data.settings.zone;
-  Json out;
-  out["title"] = data.title();
-  out["language"] = data.language() == core::Language::en ? "en" : "de";
+  out["title"] = view.title();
+  out["language"] = view.language() == core::Language::en ? "en" : "de";
   out["generated_at"] = iso_instant(digest.request.now, zone);
-  out["period"] = {{"from", core::iso_date(data.first_day())},
-                   {"to", core::iso_date(data.last_day())},
+  out["period"] = {{"from", core::iso_date(view.first_day())},
+                   {"to", core::iso_date(view.last_day())},
                    {"start", iso_instant(data.period.from, zone)},
                    {"end", iso_instant(data.period.to, zone)},
-                   {"label", data.period_text()}};
+                   {"label", view.period()}};
   Json scope;
   scope["network"] = data.room.empty();
   scope["room_id"] = or_null(data.room);
@@ -693,40 +581,45 @@ std::string render_json(const ExportData& data) {
                      {"participants", digest.participants},
                      {"cities", digest.cities},
                      {"groups", digest.groups.size()},
-                     {"text", data.overview()}};
+                     {"text", view.overview().text}};
+}
 
-  Json groups = Json::array();
-  for (const core::DigestGroup& group : digest.groups) {
-    Json members = Json::array();
-    for (const std::size_t index : group.members) {
-      if (const auto number = data.number(index)) members.push_back(*number);
-    }
-    Json quotes = Json::array();
-    for (const std::size_t index : group.quotes) {
-      Json quote;
-      quote["contribution"] = or_null(data.number(index));
-      if (data.with_event_ids) quote["event_id"] = items[index].id;
-      quote["city"] = items[index].city;
-      quote["text"] = core::quote_text(items[index].body);
-      quotes.push_back(std::move(quote));
-    }
-    Json entry;
-    entry["rank"] = group.id + 1;
-    entry["title"] = data.group_title(group);
-    entry["keywords"] = group.keywords;
-    entry["cities"] = group.cities;
-    entry["contributions"] = group.current;
-    entry["previous"] = group.previous;
-    entry["participants"] = group.participants;
-    entry["votes"] = group.votes;
-    entry["new"] = group.is_new();
-    entry["growing"] = group.growing();
-    entry["members"] = std::move(members);
-    entry["quotes"] = std::move(quotes);
-    groups.push_back(std::move(entry));
+Json json_group(const ExportData& data, const core::DigestView& view,
+                const core::DigestGroup& group) {
+  const auto& items = view.items();
+  Json members = Json::array();
+  for (const std::size_t index : group.members) {
+    if (const auto number = data.number(index)) members.push_back(*number);
   }
-  out["groups"] = std::move(groups);
+  Json quotes = Json::array();
+  for (const std::size_t index : group.quotes) {
+    Json quote;
+    quote["contribution"] = or_null(data.number(index));
+    if (data.with_event_ids) quote["event_id"] = items[index].id;
+    quote["city"] = items[index].city;
+    quote["text"] = core::quote_text(items[index].body);
+    quotes.push_back(std::move(quote));
+  }
+  Json entry;
+  entry["rank"] = group.id + 1;
+  entry["title"] = view.group_title(group);
+  entry["keywords"] = group.keywords;
+  entry["cities"] = group.cities;
+  entry["contributions"] = group.current;
+  entry["previous"] = group.previous;
+  entry["participants"] = group.participants;
+  entry["votes"] = group.votes;
+  entry["new"] = group.is_new();
+  entry["growing"] = group.growing();
+  entry["members"] = std::move(members);
+  entry["quotes"] = std::move(quotes);
+  return entry;
+}
 
+// The sections as lists of group ranks.
+Json json_sections(const core::DigestView& view) {
+  const auto& t = view.texts();
+  const core::Digest& digest = view.digest();
   Json sections = Json::array();
   auto section = [&](std::string_view key, std::string_view heading,
                      const std::vector<std::uint32_t>& ids) {
@@ -738,11 +631,13 @@ std::string render_json(const ExportData& data) {
   section("went_well", t.heading_went_well, digest.went_well);
   section("was_hard", t.heading_was_hard, digest.was_hard);
   section("ideas", t.heading_ideas, digest.ideas);
-  out["sections"] = std::move(sections);
+  return sections;
+}
 
+Json json_actions(const core::DigestView& view) {
   Json actions = Json::array();
-  const auto today = local_date(digest.request.now, zone);
-  for (const core::Lesson& lesson : digest.open_actions) {
+  const auto today = view.today();
+  for (const core::Lesson& lesson : view.digest().open_actions) {
     Json entry;
     entry["lesson"] = lesson.id;
     entry["title"] = lesson.title;
@@ -753,26 +648,28 @@ std::string render_json(const ExportData& data) {
     entry["overdue"] = core::is_overdue(lesson, today);
     entry["cities"] = lesson.cities;
     entry["sources"] = lesson.sources;
-    entry["text"] = data.action_text(lesson);
+    entry["text"] = view.action(lesson).text;
     actions.push_back(std::move(entry));
   }
-  out["open_actions"] = std::move(actions);
+  return actions;
+}
 
+// Contributions per phase and per topic.
+void json_counts(Json& out, const core::DigestView& view) {
   Json phases = Json::array();
-  for (const auto& [phase, count] : digest.per_phase) {
-    phases.push_back({{"phase", or_null(phase)},
-                      {"label", phase.empty() ? std::string(t.no_phase) : phase},
-                      {"contributions", count}});
+  for (const auto& [phase, count] : view.digest().per_phase) {
+    phases.push_back(
+        {{"phase", or_null(phase)}, {"label", view.phase_label(phase)}, {"contributions", count}});
   }
   out["per_phase"] = std::move(phases);
   Json topics = Json::array();
-  for (const auto& [tag, count] : digest.per_topic) {
-    topics.push_back({{"tag", tag},
-                      {"label", tag_label(tag, data.settings.vocabulary, data.language())},
-                      {"contributions", count}});
+  for (const auto& [tag, count] : view.digest().per_topic) {
+    topics.push_back({{"tag", tag}, {"label", view.tag_label(tag)}, {"contributions", count}});
   }
   out["per_topic"] = std::move(topics);
+}
 
+Json json_contributions(const ExportData& data, const core::DigestView& view) {
   Json contributions = Json::array();
   for (std::size_t n = 0; n < data.contributions.size(); ++n) {
     const ExportRow& row = data.contributions[n];
@@ -780,23 +677,38 @@ std::string render_json(const ExportData& data) {
     Json entry;
     entry["number"] = n + 1;
     if (data.with_event_ids) entry["event_id"] = item.id;
-    entry["time"] = iso_instant(item.written_at, zone);
+    entry["time"] = iso_instant(item.written_at, data.settings.zone);
     entry["city"] = item.city;
-    entry["room_id"] = row.row->room_id;
-    entry["round"] = row.row->round ? Json(*row.row->round) : Json(nullptr);
+    entry["room_id"] = row.source->room_id;
+    entry["round"] = row.source->round ? Json(*row.source->round) : Json(nullptr);
     entry["phase"] = or_null(item.phase);
-    entry["phase_key"] = or_null(row.row->phase_key);
-    entry["via"] = row.row->via;
+    entry["phase_key"] = or_null(row.source->phase_key);
+    entry["via"] = row.source->via;
     entry["tags"] = item.tags;
     entry["votes"] = item.votes;
     entry["group"] = row.group ? Json(*row.group + 1) : Json(nullptr);
     entry["group_title"] =
-        row.group ? Json(data.group_title(digest.groups[*row.group])) : Json(nullptr);
+        row.group ? Json(view.group_title(view.digest().groups[*row.group])) : Json(nullptr);
     entry["author"] = or_null(row.author);
     entry["text"] = item.body;
     contributions.push_back(std::move(entry));
   }
-  out["contributions"] = std::move(contributions);
+  return contributions;
+}
+
+std::string render_json(const ExportData& data) {
+  const core::DigestView view = data.view();
+  Json out;
+  json_head(out, data, view);
+  Json groups = Json::array();
+  for (const core::DigestGroup& group : view.digest().groups) {
+    groups.push_back(json_group(data, view, group));
+  }
+  out["groups"] = std::move(groups);
+  out["sections"] = json_sections(view);
+  out["open_actions"] = json_actions(view);
+  json_counts(out, view);
+  out["contributions"] = json_contributions(data, view);
   return out.dump(2, ' ', false, Json::error_handler_t::replace) + "\n";
 }
 
@@ -852,47 +764,19 @@ std::string export_digest(store::Store& store, const DigestSettings& settings,
                           const ExportOptions& options) {
   const ExportPeriod period = export_period(settings, options);
   const bool english = settings.language == core::Language::en;
-  ReadSnapshot snapshot(store.connection());
+  store::ReadSnapshot snapshot(store);
   ExportData data{settings,
-                  core::texts(settings.language).digest,
                   english ? kEnglish : kGerman,
                   period,
                   resolve_room(store, settings, options.room),
-                  {},
-                  {},
-                  {},
                   options.with_event_ids,
+                  {},
+                  {},
+                  {},
                   {}};
-  Digests digests(store, settings);
-  data.result = digests.build(data.room, period.from, period.to, options.now, true);
-  data.rows = store::digest_rows(store, data.room, period.from, period.to);
-
-  std::unordered_map<std::string_view, std::size_t> item_of;
-  for (std::size_t i = 0; i < data.result.items.size(); ++i) {
-    if (data.result.items[i].current) item_of.emplace(data.result.items[i].id, i);
-  }
-  // People are numbered in the order of their first contribution here: a label means nothing
-  // outside this export (the stored pseudonym is the same in every room and period).
-  std::unordered_map<std::string_view, std::string> person_of;
-  for (const store::DigestRow& row : data.rows) {
-    const auto found = item_of.find(row.item.id);
-    if (found == item_of.end()) continue;
-    const core::DigestItem& item = data.result.items[found->second];
-    ExportRow entry{&item, &row, std::nullopt, {}};
-    const std::uint32_t group = data.result.digest.group_of[found->second];
-    if (group != core::kNoGroup) entry.group = group;
-    if (!item.author.empty()) {
-      auto [person, added] = person_of.try_emplace(item.author);
-      if (added) {
-        person->second =
-            core::fill(data.t.person, {core::plain("n", std::to_string(person_of.size()))}).text;
-      }
-      entry.author = person->second;
-    }
-    data.number_of_item.emplace(found->second, data.contributions.size() + 1);
-    data.contributions.push_back(std::move(entry));
-  }
-
+  const DigestBuilder builder(store, settings);
+  build(data, store, builder, options.now);
+  number_contributions(data);
   switch (options.format) {
     case ExportFormat::markdown:
       return render_markdown(data);

@@ -55,6 +55,9 @@ struct DigestRequest {
   /// Keywords and quotes for every group (exports); else only for the groups the sections show
   /// (the others have none: a digest of a million contributions has thousands of groups).
   bool name_all_groups = false;
+
+  /// `vocabulary`, else the built-in one.
+  const TagVocabulary& tag_vocabulary() const;
 };
 
 /// A group of similar contributions.
@@ -121,18 +124,15 @@ Digest build_digest(std::span<const DigestItem> items, std::span<const Lesson> l
 
 /// The digest as notices, each small enough that the event stays below `max_event_bytes`
 /// (plain text and HTML together, JSON-escaped, plus room for the event's envelope). Parts after
-/// the first repeat the title with "Teil i/n".
+/// the first repeat the title with "Teil i/n". Laid out in core/digest_render.cpp from the
+/// pieces of core/digest_view.hpp.
 std::vector<Notice> render_digest(const Digest& digest, std::span<const DigestItem> items,
                                   std::size_t max_event_bytes = 60000);
-
-/// The member to quote for a group in a tagged section ("Was gut lief" and friends): the tagged
-/// member of this period with the most votes, else the group's first quote.
-std::size_t section_quote(const DigestGroup& group, std::span<const DigestItem> items,
-                          const std::set<std::string, std::less<>>& tags);
 
 /// A quote for the digest (chat and export): one line; Matrix user ids and mentions, room ids and
 /// aliases, e-mail addresses and links replaced by "…" wherever they start, after a quote, a
 /// bracket or a colon too (hashtags stay); at most `max_bytes` (cut at a word, "…" appended).
+/// In core/digest_view.cpp.
 std::string quote_text(std::string_view body, std::size_t max_bytes = 160);
 
 /// Bytes `text` takes as a JSON string value (escapes counted, quotes not).

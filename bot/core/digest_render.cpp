@@ -1,0 +1,270 @@
+// The chat digest (render_digest, core/digest.hpp): the digest view's pieces laid out as
+// sections of notices, and the notices packed below the event size limit.
+
+#include <optional>
+#include <vector>
+
+#include "core/digest.hpp"
+#include "core/digest_view.hpp"
+
+namespace reflexbot::core {
+namespace {
+
+// Bytes of an event that are not our content: sender, ids, hashes, signatures, unsigned.
+constexpr std::size_t kEnvelopeBytes = 4096;
+// The content's own keys ({"msgtype":"m.notice","body":"","format":…,"m.mentions":{}}) and the
+// title's "Teil i/n" added after packing.
+constexpr std::size_t kContentOverhead = 256;
+
+// A block of the rendered digest: text lines and HTML, kept together when splitting.
+struct Block {
+  std::string text;
+  std::string html;
+};
+
+// A section: heading and entries; an ordered list is numbered across parts.
+struct Section {
+  std::string heading;
+  bool ordered = false;
+  bool list = true;
+  std::vector<Block> entries;
+};
+
+Block paragraph(std::string_view text) {
+  return Block{std::string(text), "<p>" + html_escape(text) + "</p>"};
+}
+
+Block paragraph(const Notice& notice) { return Block{notice.text, "<p>" + notice.html + "</p>"}; }
+
+// "Neue Lehren": title and mark, the group's line and its quotes per group.
+Section lessons_section(const DigestView& view) {
+  const DigestTexts& t = view.texts();
+  const Digest& digest = view.digest();
+  Section lessons{std::string(t.heading_lessons), true, true, {}};
+  for (const std::uint32_t id : digest.lessons) {
+    const DigestGroup& group = digest.groups[id];
+    const std::string mark = view.mark(group);
+    const std::string title = view.group_title(group, group.members.front());
+    Block block;
+    block.text = title + (mark.empty() ? "" : " (" + mark + ")");
+    block.html = "<strong>" + html_escape(title) + "</strong>" +
+                 (mark.empty() ? "" : " <em>" + html_escape(mark) + "</em>");
+    const std::string line = view.group_line(group, "");
+    block.text += "\n   " + line;
+    block.html += "<br>" + html_escape(line);
+    for (const std::size_t q : group.quotes) {
+      const Notice quote = view.quote(q);
+      block.text += "\n   " + quote.text;
+      block.html += "<br>" + quote.html;
+    }
+    lessons.entries.push_back(std::move(block));
+  }
+  if (lessons.entries.empty()) {
+    lessons.list = false;
+    lessons.entries.push_back(paragraph(t.no_lessons));
+  }
+  return lessons;
+}
+
+// "Was gut lief" and friends: a single contribution as its quote, a group with its title and
+// line above the quote; none without groups.
+std::optional<Section> tagged_section(const DigestView& view, std::string_view heading,
+                                      const std::vector<std::uint32_t>& ids,
+                                      const std::set<std::string, std::less<>>& tags) {
+  if (ids.empty()) return std::nullopt;
+  Section section{std::string(heading), false, true, {}};
+  for (const std::uint32_t id : ids) {
+    const DigestGroup& group = view.digest().groups[id];
+    const std::size_t quote_index = section_quote(group, view.items(), tags);
+    const Notice quote = view.quote(quote_index);
+    if (group.current == 1) {
+      section.entries.push_back(Block{quote.text, quote.html});
+      continue;
+    }
+    const std::string title = view.group_title(group, quote_index);
+    const std::string line = view.group_line(group, view.tagged_note(group, tags));
+    section.entries.push_back(Block{
+        title + ": " + line + "\n   " + quote.text,
+        "<strong>" + html_escape(title) + "</strong>: " + html_escape(line) + "<br>" + quote.html});
+  }
+  return section;
+}
+
+Section actions_section(const DigestView& view) {
+  Section actions{std::string(view.texts().heading_actions), false, true, {}};
+  for (const Lesson& lesson : view.digest().open_actions) {
+    const Notice entry = view.action(lesson);
+    actions.entries.push_back(Block{entry.text, entry.html});
+  }
+  if (actions.entries.empty()) {
+    actions.list = false;
+    actions.entries.push_back(paragraph(view.texts().no_actions));
+  }
+  return actions;
+}
+
+Section numbers_section(const DigestView& view) {
+  Section numbers{std::string(view.texts().heading_numbers), false, false, {}};
+  numbers.entries.push_back(paragraph(view.phase_line()));
+  if (!view.digest().per_topic.empty()) numbers.entries.push_back(paragraph(view.topic_line()));
+  return numbers;
+}
+
+// The sections in order: with contributions the lessons, the tagged sections and the numbers
+// around the open actions; without, the open actions alone.
+std::vector<Section> sections_of(const DigestView& view) {
+  const DigestTexts& t = view.texts();
+  const Digest& digest = view.digest();
+  std::vector<Section> sections;
+  if (digest.contributions > 0) {
+    sections.push_back(lessons_section(view));
+    for (auto section : {tagged_section(view, t.heading_went_well, digest.went_well, kWentWellTags),
+                         tagged_section(view, t.heading_was_hard, digest.was_hard, kWasHardTags),
+                         tagged_section(view, t.heading_ideas, digest.ideas, kIdeaTags)}) {
+      if (section) sections.push_back(std::move(*section));
+    }
+  }
+  sections.push_back(actions_section(view));
+  if (digest.contributions > 0) sections.push_back(numbers_section(view));
+  return sections;
+}
+
+std::string list_open(const Section& section, std::size_t first) {
+  if (!section.list) return "";
+  if (!section.ordered) return "<ul>";
+  return first == 0 ? std::string("<ol>") : "<ol start=\"" + std::to_string(first + 1) + "\">";
+}
+
+std::string list_close(const Section& section) {
+  return !section.list ? "" : (section.ordered ? "</ol>" : "</ul>");
+}
+
+// Entry `n` of the section as a list item ("3. …" or "– …"), or as it is outside a list.
+Block list_entry(const Section& section, std::size_t n) {
+  const Block& entry = section.entries[n];
+  if (!section.list) return entry;
+  return Block{(section.ordered ? std::to_string(n + 1) + ". " : "– ") + entry.text,
+               "<li>" + entry.html + "</li>"};
+}
+
+// Packs blocks into parts of at most `budget` bytes (text and HTML JSON-escaped). A section that
+// continues in the next part repeats its heading; an ordered list continues its numbering
+// (<ol start>).
+class Packer {
+ public:
+  explicit Packer(std::size_t budget) : budget_(budget), parts_(1) {}
+
+  void add(const Block& block) { append(parts_.back(), block.text, block.html); }
+
+  void add(const Section& section) {
+    std::size_t next = 0;
+    while (next < section.entries.size()) {
+      const std::size_t first = next;
+      next = fill_part(section, first);
+      // Nothing fitted into this part, or the section goes on: start a new one.
+      if (next == first || next < section.entries.size()) parts_.emplace_back();
+    }
+  }
+
+  void add_footer(const Block& footer) {
+    if (fits(parts_.back(), footer.text, footer.html)) {
+      append(parts_.back(), "\n" + footer.text, footer.html);
+    } else {
+      parts_.push_back(footer);
+    }
+  }
+
+  const std::vector<Block>& parts() const { return parts_; }
+
+ private:
+  bool fits(const Block& part, const std::string& text, const std::string& html) const {
+    return json_escaped_size(part.text) + json_escaped_size(part.html) + json_escaped_size(text) +
+               json_escaped_size(html) <=
+           budget_;
+  }
+
+  static void append(Block& part, const std::string& text, const std::string& html) {
+    if (!part.text.empty()) part.text += "\n";
+    part.text += text;
+    part.html += html;
+  }
+
+  // Adds the section's entries from `first` to the last part, as many as fit (one at least if
+  // the part is empty), under the section's heading. Returns the next entry: `first` if none fit.
+  std::size_t fill_part(const Section& section, std::size_t first) {
+    Block& part = parts_.back();
+    const std::string text = "\n" + section.heading;
+    const std::string html = "<h4>" + html_escape(section.heading) + "</h4>";
+    const std::string open = list_open(section, first);
+    const std::string close = list_close(section);
+    std::string list_text;
+    std::string list_html;
+    std::size_t next = first;
+    for (; next < section.entries.size(); ++next) {
+      const Block entry = list_entry(section, next);
+      const bool fit = fits(part, text + list_text + "\n" + entry.text,
+                            html + open + list_html + entry.html + close);
+      if (!fit && (next > first || !part.text.empty())) break;
+      list_text += "\n" + entry.text;
+      list_html += entry.html;
+    }
+    if (next > first) {
+      append(part, (part.text.empty() ? text.substr(1) : text) + list_text,
+             html + open + list_html + close);
+    }
+    return next;
+  }
+
+  std::size_t budget_;
+  std::vector<Block> parts_;
+};
+
+// The parts as notices, each under the digest's title and period ("Teil i/n" if split).
+std::vector<Notice> titled(const DigestView& view, const std::vector<Block>& parts) {
+  const std::string title = view.title() + " · " + view.period();
+  std::vector<Notice> out;
+  for (std::size_t i = 0; i < parts.size(); ++i) {
+    std::string heading = title;
+    if (parts.size() > 1) {
+      heading += " · " + fill(view.texts().part, {plain("i", std::to_string(i + 1)),
+                                                  plain("n", std::to_string(parts.size()))})
+                             .text;
+    }
+    out.push_back(Notice{heading + "\n" + parts[i].text,
+                         "<h3>" + html_escape(heading) + "</h3>" + parts[i].html});
+  }
+  return out;
+}
+
+}  // namespace
+
+std::size_t json_escaped_size(std::string_view text) {
+  std::size_t n = 0;
+  for (const char c : text) {
+    const auto u = static_cast<unsigned char>(c);
+    if (c == '"' || c == '\\' || c == '\n' || c == '\t' || c == '\r' || c == '\b' || c == '\f') {
+      n += 2;
+    } else if (u < 0x20) {
+      n += 6;
+    } else {
+      ++n;
+    }
+  }
+  return n;
+}
+
+std::vector<Notice> render_digest(const Digest& digest, std::span<const DigestItem> items,
+                                  std::size_t max_event_bytes) {
+  const DigestView view(digest, items);
+  const std::size_t budget = max_event_bytes > kEnvelopeBytes + kContentOverhead + 1024
+                                 ? max_event_bytes - kEnvelopeBytes - kContentOverhead
+                                 : 1024;
+  Packer packer(budget);
+  packer.add(paragraph(view.overview()));
+  for (const Section& section : sections_of(view)) packer.add(section);
+  const std::string_view footer = view.texts().footer;
+  packer.add_footer(Block{std::string(footer), "<p><em>" + html_escape(footer) + "</em></p>"});
+  return titled(view, packer.parts());
+}
+
+}  // namespace reflexbot::core

@@ -1,0 +1,372 @@
+// The digest's presentation (core/digest_view.hpp) and its quotes: a quote names no one, so
+// Matrix ids, mentions, room names, e-mail addresses and links are cut out here, for the chat
+// digest and every export alike.
+
+#include "core/digest_view.hpp"
+
+#include <optional>
+#include <utility>
+#include <vector>
+
+namespace reflexbot::core {
+
+namespace {
+
+bool is_ascii_alnum(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+}
+
+bool is_space(char c) { return c == ' ' || c == '\n' || c == '\t' || c == '\r'; }
+
+// Bytes of the character that begins at `i` if it ends an identifier or a link: white space,
+// ASCII brackets, quotes and separators, and Unicode quotes, dashes and other general
+// punctuation (U+2000–U+206F, « » and the no-break space); 0 if it can be part of one.
+std::size_t delimiter_at(std::string_view text, std::size_t i) {
+  const auto c = static_cast<unsigned char>(text[i]);
+  if (c < 0x80) {
+    return is_space(text[i]) || c < 0x20 || c == 0x7F ||
+                   std::string_view("\"`()<>[]{},;!?|\\").find(text[i]) != std::string_view::npos
+               ? 1
+               : 0;
+  }
+  if (c == 0xC2 && i + 1 < text.size()) {
+    const auto next = static_cast<unsigned char>(text[i + 1]);
+    return next == 0xA0 || next == 0xAB || next == 0xBB ? 2 : 0;
+  }
+  if (c == 0xE2 && i + 2 < text.size()) {
+    const auto next = static_cast<unsigned char>(text[i + 1]);
+    return next == 0x80 || (next == 0x81 && static_cast<unsigned char>(text[i + 2]) <= 0xAF) ? 3
+                                                                                             : 0;
+  }
+  return 0;
+}
+
+bool starts_with_ci(std::string_view text, std::size_t i, std::string_view prefix) {
+  if (text.size() - i < prefix.size()) return false;
+  for (std::size_t k = 0; k < prefix.size(); ++k) {
+    char c = text[i + k];
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c + 32);
+    if (c != prefix[k]) return false;
+  }
+  return true;
+}
+
+// The end of an identifier or link that goes on from `i`: the next delimiter, with a final
+// '.' or ':' (the sentence's, not the name's) left as text.
+std::size_t token_end(std::string_view text, std::size_t i) {
+  while (i < text.size() && delimiter_at(text, i) == 0) ++i;
+  return i;
+}
+
+std::size_t trim_end(std::string_view text, std::size_t begin, std::size_t end) {
+  while (end > begin + 1 && (text[end - 1] == '.' || text[end - 1] == ':')) --end;
+  return end;
+}
+
+// The end of a link starting at `i` ("https://…", "ftp://…", "www.…", "matrix.to/…",
+// "matrix:u/…"), or `i` if none starts there. A link runs to white space, a bracket or a quote.
+std::size_t link_end(std::string_view text, std::size_t i) {
+  std::size_t scheme = i;
+  while (scheme < text.size() && (is_ascii_alnum(text[scheme]) || text[scheme] == '+' ||
+                                  text[scheme] == '-' || text[scheme] == '.')) {
+    ++scheme;
+  }
+  const bool link = (scheme > i && text.substr(scheme, 3) == "://") ||
+                    starts_with_ci(text, i, "www.") || starts_with_ci(text, i, "matrix.to/") ||
+                    starts_with_ci(text, i, "matrix:u/") || starts_with_ci(text, i, "matrix:r/") ||
+                    starts_with_ci(text, i, "matrix:roomid/");
+  if (!link) return i;
+  std::size_t end = token_end(text, i);
+  // ')' of "(https://…)" is left as text; a link rarely ends in one.
+  while (end > i && text[end - 1] == ')') --end;
+  return trim_end(text, i, end);
+}
+
+// The end of a room id or alias starting at `i` ("!abc:server", "#name:server"), or `i`. A hashtag
+// has no ":server" and is none.
+std::size_t room_end(std::string_view text, std::size_t i) {
+  if (text[i] != '#' && text[i] != '!') return i;
+  std::size_t colon = i + 1;
+  while (colon < text.size() && text[colon] != ':' && delimiter_at(text, colon) == 0) ++colon;
+  if (colon == i + 1 || colon + 1 >= text.size() || text[colon] != ':') return i;
+  if (!is_ascii_alnum(text[colon + 1]) && text[colon + 1] != '[') return i;
+  return trim_end(text, i, token_end(text, colon + 1));
+}
+
+// Where the identifier holding the '@' at `at` begins and ends: a Matrix user id or mention
+// ("@anna:example.org", "@anna") or an e-mail address ("anna@example.org", local part included).
+// nullopt for a lone '@'.
+std::optional<std::pair<std::size_t, std::size_t>> at_span(std::string_view text, std::size_t at,
+                                                           std::size_t floor) {
+  std::size_t begin = at;
+  while (begin > floor) {
+    std::size_t previous = begin - 1;
+    while (previous > floor && (static_cast<unsigned char>(text[previous]) & 0xC0) == 0x80) {
+      --previous;
+    }
+    if (delimiter_at(text, previous) != 0 || text[previous] == ':' || text[previous] == '/' ||
+        text[previous] == '=' || text[previous] == '*') {
+      break;
+    }
+    begin = previous;
+  }
+  const std::size_t end = token_end(text, at + 1);
+  if (end == at + 1 && begin == at) return std::nullopt;
+  return std::pair{begin, trim_end(text, at, end)};
+}
+
+// The parts of `body` that could name a person or lead to one: Matrix user ids and mentions,
+// room ids and aliases, e-mail addresses and links, wherever they start (after a quote, a
+// bracket or a colon too). Sorted, not overlapping.
+std::vector<std::pair<std::size_t, std::size_t>> hidden_spans(std::string_view body) {
+  std::vector<std::pair<std::size_t, std::size_t>> spans;
+  std::size_t floor = 0;  // the end of the last span
+  for (std::size_t i = 0; i < body.size(); ++i) {
+    const char c = body[i];
+    if (c == '@') {
+      if (const auto span = at_span(body, i, floor)) {
+        spans.push_back(*span);
+        floor = span->second;
+        i = floor - 1;
+      }
+      continue;
+    }
+    // Links and room names begin after a non-letter; "xhttps://" is caught at its 'x'.
+    if (i > floor && is_ascii_alnum(body[i - 1])) continue;
+    std::size_t end = link_end(body, i);
+    if (end == i) end = room_end(body, i);
+    if (end > i) {
+      spans.emplace_back(i, end);
+      floor = end;
+      i = end - 1;
+    }
+  }
+  return spans;
+}
+
+}  // namespace
+
+std::string quote_text(std::string_view body, std::size_t max_bytes) {
+  const auto spans = hidden_spans(body);
+  auto next_span = spans.begin();
+  std::string out;
+  bool space = false;
+  std::size_t i = 0;
+  std::size_t last_end = std::string_view::npos;
+  while (i < body.size()) {
+    if (next_span != spans.end() && i >= next_span->first) {
+      if (space) out += ' ';
+      // Spans that touch ("#raum:x.org@anna") become one "…".
+      if (space || last_end != next_span->first) out += "…";
+      space = false;
+      i = last_end = next_span->second;
+      ++next_span;
+      continue;
+    }
+    const char c = body[i];
+    if (is_space(c)) {
+      space = !out.empty();
+      ++i;
+      continue;
+    }
+    if (is_bidi_control(body, i)) {
+      i += 3;
+      continue;
+    }
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7F) {
+      ++i;
+      continue;
+    }
+    if (space) out += ' ';
+    space = false;
+    out += c;
+    ++i;
+  }
+  if (out.size() <= max_bytes) return out;
+  std::string_view cut = truncate_utf8(out, max_bytes > 4 ? max_bytes - 4 : max_bytes);
+  const auto last_space = cut.rfind(' ');
+  if (last_space != std::string_view::npos && last_space > cut.size() / 2) {
+    cut = cut.substr(0, last_space);
+  }
+  return std::string(cut) + " …";
+}
+std::chrono::year_month_day local_day(TimePoint time, const TimeZone& zone) {
+  const auto local = zone.to_local(std::chrono::floor<std::chrono::seconds>(time));
+  return std::chrono::year_month_day{std::chrono::floor<std::chrono::days>(local)};
+}
+
+std::string shown_date(std::chrono::year_month_day date, Language language) {
+  return language == Language::de ? german_date(date) : iso_date(date);
+}
+
+bool has_any(const DigestItem& item, const std::set<std::string, std::less<>>& tags) {
+  // The sets have two entries or so and most items one tag: compare, no tree walk.
+  for (const std::string& tag : item.tags) {
+    for (const std::string& wanted : tags) {
+      if (tag == wanted) return true;
+    }
+  }
+  return false;
+}
+
+std::size_t section_quote(const DigestGroup& group, std::span<const DigestItem> items,
+                          const std::set<std::string, std::less<>>& tags) {
+  std::size_t best = group.quotes.empty() ? group.members.front() : group.quotes.front();
+  int best_votes = -1;
+  for (const std::size_t index : group.members) {
+    if (!items[index].current || !has_any(items[index], tags)) continue;
+    if (items[index].votes > best_votes) {
+      best = index;
+      best_votes = items[index].votes;
+    }
+  }
+  return best;
+}
+
+std::string tag_label(const std::string& key, const TagVocabulary& vocabulary, Language language) {
+  const Tag* tag = vocabulary.find(key);
+  if (tag == nullptr) return "#" + key;
+  const std::string& label = tag->label.in(language);
+  return label.empty() ? "#" + key : label;
+}
+
+DigestView::DigestView(const Digest& digest, std::span<const DigestItem> items)
+    : digest_(digest),
+      items_(items),
+      t_(core::texts(digest.request.language).digest),
+      vocabulary_(digest.request.tag_vocabulary()) {}
+
+std::string DigestView::title() const {
+  const std::string& scope = digest_.request.scope;
+  return scope.empty() ? std::string(t_.title_network)
+                       : fill(t_.title_room, {plain("scope", scope)}).text;
+}
+
+std::chrono::year_month_day DigestView::first_day() const {
+  return local_day(digest_.request.from, digest_.request.zone);
+}
+
+std::chrono::year_month_day DigestView::last_day() const {
+  return local_day(digest_.request.to - std::chrono::milliseconds(1), digest_.request.zone);
+}
+
+std::chrono::year_month_day DigestView::today() const {
+  return local_day(digest_.request.now, digest_.request.zone);
+}
+
+std::string DigestView::period() const {
+  return fill(t_.period, {plain("from", date(first_day())), plain("to", date(last_day()))}).text;
+}
+
+Notice DigestView::overview() const {
+  if (digest_.contributions == 0) return Notice{std::string(t_.nothing), html_escape(t_.nothing)};
+  return fill(t_.overview,
+              {plain("contributions", count_text(digest_.contributions, t_.contributions_one,
+                                                 t_.contributions_many)),
+               plain("people", count_text(digest_.participants, t_.people_one, t_.people_many)),
+               plain("cities", count_text(static_cast<int>(digest_.cities.size()), t_.cities_one,
+                                          t_.cities_many)),
+               plain("list", join_list(digest_.cities, t_.list_and))});
+}
+
+std::string DigestView::group_title(const DigestGroup& group, std::size_t fallback_item) const {
+  std::string title = group.title();
+  if (title.empty()) title = quote_text(items_[fallback_item].body, 60);
+  return title;
+}
+
+std::string DigestView::group_title(const DigestGroup& group) const {
+  if (group.members.empty()) return group.title();
+  return group_title(group, group.members.front());
+}
+
+std::string DigestView::group_line(const DigestGroup& group, std::string_view extra) const {
+  std::vector<std::string> parts;
+  parts.push_back(join_list(group.cities, t_.list_and));
+  parts.push_back(count_text(group.current, t_.contributions_one, t_.contributions_many));
+  parts.push_back(count_text(group.participants, t_.people_one, t_.people_many));
+  if (group.votes > 0)
+    parts.push_back(fill(t_.votes, {plain("n", std::to_string(group.votes))}).text);
+  if (!extra.empty()) parts.emplace_back(extra);
+  std::string line;
+  for (const auto& part : parts) {
+    if (part.empty()) continue;
+    if (!line.empty()) line += " · ";
+    line += part;
+  }
+  return line;
+}
+
+std::string DigestView::mark(const DigestGroup& group) const {
+  if (group.growing()) return std::string(t_.mark_growing);
+  if (group.is_new()) return std::string(t_.mark_new);
+  return {};
+}
+
+int DigestView::tagged_members(const DigestGroup& group,
+                               const std::set<std::string, std::less<>>& tags) const {
+  int tagged = 0;
+  for (const std::size_t index : group.members) {
+    if (items_[index].current && has_any(items_[index], tags)) ++tagged;
+  }
+  return tagged;
+}
+
+std::string DigestView::tagged_note(const DigestGroup& group,
+                                    const std::set<std::string, std::less<>>& tags) const {
+  const int tagged = tagged_members(group, tags);
+  if (tagged >= group.current) return {};
+  return fill(t_.tagged, {plain("n", std::to_string(tagged))}).text;
+}
+
+Notice DigestView::quote(std::size_t item) const {
+  return fill(t_.quote,
+              {plain("text", quote_text(items_[item].body)), plain("city", items_[item].city)});
+}
+
+Notice DigestView::action(const Lesson& lesson) const {
+  Notice entry;
+  if (lesson.state == LessonState::identified) {
+    entry =
+        fill(t_.no_action, {plain("id", std::to_string(lesson.id)), plain("title", lesson.title)});
+  } else {
+    std::string due =
+        lesson.due ? fill(t_.due, {plain("date", date(*lesson.due))}).text : std::string(t_.no_due);
+    if (is_overdue(lesson, today())) due += " (" + std::string(t_.overdue) + ")";
+    entry = fill(t_.action,
+                 {plain("id", std::to_string(lesson.id)), plain("title", lesson.title),
+                  plain("action", lesson.action), plain("owner", lesson.owner), plain("due", due)});
+  }
+  if (!lesson.cities.empty() && network()) {
+    const std::string cities = " (" + join_list(lesson.cities, t_.list_and) + ")";
+    entry.text += cities;
+    entry.html += html_escape(cities);
+  }
+  return entry;
+}
+
+std::string DigestView::phase_label(const std::string& phase) const {
+  return phase.empty() ? std::string(t_.no_phase) : phase;
+}
+
+std::string DigestView::tag_label(const std::string& key) const {
+  return core::tag_label(key, vocabulary_, language());
+}
+
+Notice DigestView::phase_line() const {
+  std::vector<std::string> phases;
+  for (const auto& [phase, count] : digest_.per_phase) {
+    phases.push_back(phase_label(phase) + " " + std::to_string(count));
+  }
+  return fill(t_.phases, {plain("list", join_list(phases, ", "))});
+}
+
+Notice DigestView::topic_line() const {
+  std::vector<std::string> topics;
+  for (const auto& [tag, count] : digest_.per_topic) {
+    topics.push_back(tag_label(tag) + " " + std::to_string(count));
+  }
+  return fill(t_.topics, {plain("list", join_list(topics, ", "))});
+}
+
+}  // namespace reflexbot::core
