@@ -447,9 +447,9 @@ class Loader : public yaml::FileErrors {
     if (const Entry* language = find(keys, "language")) {
       const std::string value = scalar(*language, "language", "de or en");
       if (value == "de") {
-        config.language = Language::de;
+        config.language = core::Language::de;
       } else if (value == "en") {
-        config.language = Language::en;
+        config.language = core::Language::en;
       } else {
         fail(line_of(*language), "language", "expected de or en, got " + quote(value));
       }
