@@ -53,8 +53,10 @@
 
 namespace {
 
+using reflexbot::bench::cpu_seconds;
 using reflexbot::bench::DigestFixture;
 using reflexbot::bench::DigestFixtureSpec;
+using reflexbot::bench::peak_rss_bytes;
 using reflexbot::bench::proc_status_bytes;
 namespace app = reflexbot::app;
 namespace core = reflexbot::core;
@@ -64,21 +66,6 @@ std::string store_directory() {
   if (const char* dir = std::getenv("REFLEXBOT_BENCH_DIGEST_DIR"); dir != nullptr && *dir != '\0')
     return dir;
   return REFLEXBOT_BENCH_DIGEST_DIR;
-}
-
-double cpu_seconds() {
-  rusage usage{};
-  getrusage(RUSAGE_SELF, &usage);
-  auto secs = [](const timeval& t) {
-    return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6;
-  };
-  return secs(usage.ru_utime) + secs(usage.ru_stime);
-}
-
-long long peak_rss_bytes() {
-  rusage usage{};
-  getrusage(RUSAGE_SELF, &usage);
-  return static_cast<long long>(usage.ru_maxrss) * 1024;
 }
 
 double load_average() {
