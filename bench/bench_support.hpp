@@ -1,10 +1,13 @@
 #pragma once
-// Shared by the sync benchmarks: a fresh store in a temp dir, primed so the body's rooms are
-// joined and a sync token exists (events are then acted on, as in a running bot), and one run of
-// the real batch path: outline, ingest, commit.
+// Shared by the benchmarks: a fresh store in a temp dir, primed so the body's rooms are joined and
+// a sync token exists (events are then acted on, as in a running bot), one run of the real batch
+// path (outline, ingest, commit), and the process's CPU time and memory figures.
+
+#include <sys/resource.h>
 
 #include <chrono>
 #include <cstdint>
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -26,7 +29,6 @@ namespace reflexbot::bench {
 /// The bot's own user id in every benchmark (the generated bodies never use it).
 inline const std::string kOwnUserId = "@reflexbot:example.org";
 
-/// Reads a whole file with room for simdjson's padding behind it.
 /// A field of /proc/self/status in bytes (the kernel reports kB); -1 if absent.
 inline long long proc_status_bytes(const std::string& field) {
   std::ifstream status("/proc/self/status");
@@ -37,6 +39,52 @@ inline long long proc_status_bytes(const std::string& field) {
   return -1;
 }
 
+/// User + system CPU time of this process so far, in seconds.
+inline double cpu_seconds() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  auto secs = [](const timeval& t) {
+    return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6;
+  };
+  return secs(usage.ru_utime) + secs(usage.ru_stime);
+}
+
+/// The whole process's resident-set high-water mark (getrusage ru_maxrss) in bytes.
+inline long long peak_rss_bytes() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  return static_cast<long long>(usage.ru_maxrss) * 1024;
+}
+
+/// What one parse of a body took, as reflexbot-bench-sync and reflexbot-bench-dom both report it.
+struct BodyRun {
+  std::size_t events = 0;
+  std::size_t body_bytes = 0;
+  double seconds = 0;
+  long long peak_rss = 0;      ///< peak_rss_bytes() after the run
+  long long rss_baseline = 0;  ///< VmRSS at start, before the body was read
+  long long rss_before = 0;    ///< VmRSS with the body read, before parsing
+};
+
+/// The JSON members both tools print first (without the braces): events, bytes, seconds,
+/// events_per_second and the memory figures (see sync_ingest.cpp).
+inline std::string body_run_json(const BodyRun& run) {
+  const auto body = static_cast<double>(run.body_bytes);
+  char buffer[512];
+  std::snprintf(buffer, sizeof buffer,
+                "\"events\":%zu,\"bytes\":%zu,\"seconds\":%.6f,\"events_per_second\":%.0f,"
+                "\"peak_rss_bytes\":%lld,\"rss_baseline_bytes\":%lld,\"rss_before_bytes\":%lld,"
+                "\"peak_above_baseline_bytes\":%lld,\"body_bytes\":%zu,"
+                "\"peak_above_baseline_per_body\":%.3f,\"peak_rss_per_body\":%.3f",
+                run.events, run.body_bytes, run.seconds,
+                static_cast<double>(run.events) / run.seconds, run.peak_rss, run.rss_baseline,
+                run.rss_before, run.peak_rss - run.rss_baseline, run.body_bytes,
+                static_cast<double>(run.peak_rss - run.rss_baseline) / body,
+                static_cast<double>(run.peak_rss) / body);
+  return buffer;
+}
+
+/// Reads a whole file with room for simdjson's padding behind it.
 inline std::string read_body(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) throw std::runtime_error("cannot open " + path);
@@ -94,6 +142,20 @@ class TempStore {
   std::filesystem::path dir_;
   std::unique_ptr<store::Store> store_;
 };
+
+/// A fresh store primed for the body's rooms: the untimed set-up before each timed batch run.
+/// `cache_kib` > 0 sets PRAGMA cache_size = -cache_kib first (an experiment; the bot keeps
+/// SQLite's default). Throws if the body does not parse.
+inline std::unique_ptr<TempStore> primed_store(std::string& body, long cache_kib = 0) {
+  auto temp = std::make_unique<TempStore>();
+  if (cache_kib > 0) {
+    temp->store().connection().exec("PRAGMA cache_size = -" + std::to_string(cache_kib));
+  }
+  auto outline = matrix::parse_sync_outline(body, kOwnUserId);
+  if (!outline) throw std::runtime_error("outline: " + outline.error().message);
+  temp->prime(*outline);
+  return temp;
+}
 
 /// The dispatcher as the bot builds it: the shipped templates, the built-in tag vocabulary and
 /// HMAC pseudonyms (invites allowed from anyone; the bodies carry none).

@@ -4,7 +4,7 @@
 //   reflexbot-bench-digest prepare N [N …] [--previous R]
 //       builds (or finds) the stores and prints the generator's statistics, one JSON line each.
 //   reflexbot-bench-digest run N [--previous R] [--repeat K] [--cache-kib C] [--mmap-mib M]
-//       a whole process: opens the store, times app::Digests::build for the network room (load
+//       a whole process: opens the store, times app::DigestBuilder::build for the network room (load
 //       from SQLite, analyze, group, rank, render) and prints one line of JSON with wall and CPU
 //       time and the memory it took. If the store is missing it is built first and the program
 //       starts itself again, so the measurement never includes the generator's memory.
@@ -53,8 +53,10 @@
 
 namespace {
 
+using reflexbot::bench::cpu_seconds;
 using reflexbot::bench::DigestFixture;
 using reflexbot::bench::DigestFixtureSpec;
+using reflexbot::bench::peak_rss_bytes;
 using reflexbot::bench::proc_status_bytes;
 namespace app = reflexbot::app;
 namespace core = reflexbot::core;
@@ -64,21 +66,6 @@ std::string store_directory() {
   if (const char* dir = std::getenv("REFLEXBOT_BENCH_DIGEST_DIR"); dir != nullptr && *dir != '\0')
     return dir;
   return REFLEXBOT_BENCH_DIGEST_DIR;
-}
-
-double cpu_seconds() {
-  rusage usage{};
-  getrusage(RUSAGE_SELF, &usage);
-  auto secs = [](const timeval& t) {
-    return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6;
-  };
-  return secs(usage.ru_utime) + secs(usage.ru_stime);
-}
-
-long long peak_rss_bytes() {
-  rusage usage{};
-  getrusage(RUSAGE_SELF, &usage);
-  return static_cast<long long>(usage.ru_maxrss) * 1024;
 }
 
 double load_average() {
@@ -107,7 +94,7 @@ class Stopwatch {
   double cpu_;
 };
 
-// The request app::Digests::build makes for the network room.
+// The request app::DigestBuilder::build makes for the network room.
 core::DigestRequest network_request(const DigestFixture& fixture,
                                     const app::DigestSettings& settings) {
   core::DigestRequest request;
@@ -130,7 +117,7 @@ core::DigestRequest network_request(const DigestFixture& fixture,
   return request;
 }
 
-// What app::Digests::build loads: the period, the previous period and the open lessons.
+// What app::DigestBuilder::build loads: the period, the previous period and the open lessons.
 struct Loaded {
   std::vector<core::DigestItem> items;
   std::vector<core::Lesson> lessons;
@@ -470,7 +457,7 @@ void BM_Render(benchmark::State& state) {
   set_items(state);
 }
 
-// app::Digests::build: everything (what `run` measures once per process).
+// app::DigestBuilder::build: everything (what `run` measures once per process).
 void BM_DigestsBuild(benchmark::State& state) {
   Prepared& p = prepared(static_cast<std::size_t>(state.range(0)));
   app::DigestBuilder digests(*p.db, p.settings);

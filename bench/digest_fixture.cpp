@@ -1170,166 +1170,196 @@ const std::vector<const char*> kLessonTitles = {
     "Hitzeaktionsplan umsetzen, nicht nur schreiben",
 };
 
-void build_store(const DigestFixture& fixture, const std::vector<City>& cities,
-                 const std::string& path, const std::string& stats_path) {
-  store::Store store(path);
-  // A fixture, not the bot: no fsync per commit and a large cache make building it fast. The
-  // file's content is the same as with the bot's settings.
-  store.connection().exec("PRAGMA synchronous = OFF");
-  store.connection().exec("PRAGMA cache_size = -262144");
-  const auto templates = app::load_templates(REFLEXBOT_TEMPLATES_SOURCE);
-  const core::TagVocabulary vocabulary = core::default_vocabulary();
-  Rng rng(fixture.spec.seed * 0x9E3779B97F4A7C15ULL + fixture.spec.contributions);
-  const Zipf city_rank(cities.size(), 0.8);
-  const Zipf author_rank(64, 1.0);
+// A round of the fixture and its template.
+struct RoundRef {
+  std::int64_t id;
+  const core::Template* tmpl;
+};
 
-  // Rooms and rounds: two ended rounds per city and week.
-  struct RoundRef {
-    std::int64_t id;
-    const core::Template* tmpl;
-  };
+// Rooms and rounds: two ended rounds per city and week, by city · 2 + week.
+std::vector<std::vector<RoundRef>> write_rooms_and_rounds(
+    store::Store& store, const DigestFixture& fixture, const std::vector<City>& cities,
+    const std::vector<core::Template>& templates, Rng& rng) {
   std::vector<std::vector<RoundRef>> rounds(cities.size() * 2);
-  {
-    store::BatchScope scope(store);
-    for (const City& city : cities) {
-      store::RoomRecord room;
-      room.room_id = city.room_id;
-      room.membership = "join";
-      room.name = "Krisenstab " + city.name;
-      scope.put_room(room);
-    }
-    store::RoomRecord network;
-    network.room_id = fixture.network_room;
-    network.membership = "join";
-    network.name = "Netzwerk Krisenmanagement";
-    scope.put_room(network);
-    for (std::size_t c = 0; c < cities.size(); ++c) {
-      for (int week = 0; week < 2; ++week) {
-        for (int k = 0; k < 2; ++k) {
-          const core::Template& tmpl = templates[rng.below(templates.size())];
-          core::Round round;
-          round.room_id = cities[c].room_id;
-          round.template_key = tmpl.key;
-          round.topic = "Nachbesprechung " + std::string(topics()[rng.below(topics().size())].key);
-          round.started_by = "@moderation:example.org";
-          round.phase_index = tmpl.phases.size() - 1;
-          round.state = core::RoundState::ended;
-          round.started_at =
-              fixture.from - (week == 0 ? 7 * 24h : 0h) + std::chrono::hours(rng.between(0, 160));
-          round.ended_at = round.started_at + 2h;
-          round.phase_started_at = round.ended_at - 15min;
-          round.phase_deadline = round.ended_at;
-          rounds[c * 2 + static_cast<std::size_t>(week)].push_back(
-              {scope.save_round(round), &tmpl});
-        }
+  store::BatchScope scope(store);
+  for (const City& city : cities) {
+    store::RoomRecord room;
+    room.room_id = city.room_id;
+    room.membership = "join";
+    room.name = "Krisenstab " + city.name;
+    scope.put_room(room);
+  }
+  store::RoomRecord network;
+  network.room_id = fixture.network_room;
+  network.membership = "join";
+  network.name = "Netzwerk Krisenmanagement";
+  scope.put_room(network);
+  for (std::size_t c = 0; c < cities.size(); ++c) {
+    for (int week = 0; week < 2; ++week) {
+      for (int k = 0; k < 2; ++k) {
+        const core::Template& tmpl = templates[rng.below(templates.size())];
+        core::Round round;
+        round.room_id = cities[c].room_id;
+        round.template_key = tmpl.key;
+        round.topic = "Nachbesprechung " + std::string(topics()[rng.below(topics().size())].key);
+        round.started_by = "@moderation:example.org";
+        round.phase_index = tmpl.phases.size() - 1;
+        round.state = core::RoundState::ended;
+        round.started_at =
+            fixture.from - (week == 0 ? 7 * 24h : 0h) + std::chrono::hours(rng.between(0, 160));
+        round.ended_at = round.started_at + 2h;
+        round.phase_started_at = round.ended_at - 15min;
+        round.phase_deadline = round.ended_at;
+        rounds[c * 2 + static_cast<std::size_t>(week)].push_back({scope.save_round(round), &tmpl});
       }
     }
-    scope.commit();
   }
+  scope.commit();
+  return rounds;
+}
+
+// What the generator wrote, for the statistics beside the store.
+struct GeneratorStats {
   Vocabulary words;
   std::size_t body_bytes = 0, english = 0, tagged = 0, via_round = 0, anonymous = 0, votes = 0,
               voted = 0;
-  std::vector<std::pair<std::size_t, std::string>> lesson_pool;  // (city, event id)
+};
 
-  auto write_period = [&](std::size_t n, core::TimePoint begin, int week) {
-    const auto times = timestamps(rng, n, begin);
+// Writes the contributions of one period (with their votes) and picks some for lessons.
+class ContributionWriter {
+ public:
+  ContributionWriter(store::Store& store, const std::vector<City>& cities,
+                     const std::vector<std::vector<RoundRef>>& rounds, Rng& rng,
+                     GeneratorStats& stats)
+      : store_(store), cities_(cities), rounds_(rounds), rng_(rng), stats_(stats) {}
+
+  // n contributions in [begin, begin + 7 days) of week 0 (previous) or 1 (the digest's).
+  void write_period(std::size_t n, core::TimePoint begin, int week) {
+    const auto times = timestamps(rng_, n, begin);
     std::size_t done = 0;
     while (done < n) {
-      store::BatchScope scope(store);
+      store::BatchScope scope(store_);
       const std::size_t end = std::min(n, done + kChunk);
-      for (; done < end; ++done) {
-        const std::size_t c = city_rank(rng);
-        const City& city = cities[c];
-        core::Contribution contribution;
-        contribution.event_id = random_id(rng, 43, "$");
-        contribution.room_id = city.room_id;
-        contribution.city = city.name;
-        const double roll = rng.uniform();
-        const bool in_round = roll < 0.45;
-        const bool is_anonymous = !in_round && roll < 0.49;
-        const Message message = compose(rng, city, !in_round && !is_anonymous);
-        contribution.body = message.body;
-        contribution.tags = core::parse_tags(contribution.body, vocabulary);
-        if (in_round) {
-          const auto& candidates = rounds[c * 2 + static_cast<std::size_t>(week)];
-          const RoundRef& round = candidates[rng.below(candidates.size())];
-          contribution.round = round.id;
-          // Earlier phases collect more than later ones.
-          const std::size_t phases = round.tmpl->phases.size();
-          contribution.phase_key =
-              round.tmpl->phases[std::min(rng.below(phases), rng.below(phases))].key;
-          contribution.via = core::CollectedVia::round;
-          ++via_round;
-        } else if (is_anonymous) {
-          contribution.via = core::CollectedVia::anonymous;
-          ++anonymous;
-        } else {
-          contribution.via =
-              contribution.tags.empty() ? core::CollectedVia::pin : core::CollectedVia::tag;
-        }
-        if (!is_anonymous) {
-          contribution.author = city.people[author_rank(rng) % city.people.size()];
-        }
-        contribution.written_at = core::TimePoint(std::chrono::milliseconds(times[done]));
-        contribution.collected_at =
-            contribution.written_at + std::chrono::milliseconds(rng.between(200, 3000));
-        if (!scope.add_contribution(contribution)) throw std::runtime_error("duplicate event id");
-        if (rng.chance(0.12)) {
-          const std::size_t count =
-              1 + (rng.chance(0.5) ? 0 : rng.below(3)) + (rng.chance(0.1) ? rng.below(6) : 0);
-          std::set<std::string> voters;
-          for (std::size_t v = 0; v < count; ++v) {
-            const City& from = rng.chance(0.8) ? city : cities[city_rank(rng)];
-            const std::string voter = from.people[rng.below(from.people.size())];
-            if (voter == contribution.author || !voters.insert(voter).second) continue;
-            scope.add_vote(random_id(rng, 43, "$"), contribution.event_id, voter);
-            ++votes;
-          }
-          ++voted;
-        }
-        if (week == 1 && lesson_pool.size() < 400 && rng.chance(0.01)) {
-          lesson_pool.emplace_back(c, contribution.event_id);
-        }
-        words.add(contribution.body);
-        body_bytes += contribution.body.size();
-        english += message.english ? 1 : 0;
-        tagged += contribution.tags.empty() ? 0 : 1;
-      }
+      for (; done < end; ++done) write_one(scope, times[done], week);
       scope.commit();
     }
-  };
-  write_period(fixture.previous, fixture.from - (fixture.to - fixture.from), 0);
-  write_period(fixture.spec.contributions, fixture.from, 1);
-
-  // Lessons identified from some contributions: open, with an action (some overdue), learned.
-  {
-    store::BatchScope scope(store);
-    for (std::size_t l = 0; l < kLessons && lesson_pool.size() >= 4; ++l) {
-      std::vector<std::string> sources;
-      const std::size_t k = rng.between(2, 4);
-      std::size_t room_city = 0;
-      for (std::size_t s = 0; s < k; ++s) {
-        const auto& [c, id] = lesson_pool[rng.below(lesson_pool.size())];
-        sources.push_back(id);
-        room_city = c;
-      }
-      const std::int64_t id = scope.create_lesson(cities[room_city].room_id,
-                                                  rng.pick(kLessonTitles), sources, fixture.from);
-      const double state = rng.uniform();
-      if (state < 0.45) {
-        const auto due = std::chrono::year_month_day{
-            std::chrono::floor<std::chrono::days>(fixture.to) +
-            std::chrono::days(static_cast<int>(rng.between(0, 40)) - 20)};
-        scope.set_action(id, "Konzept bis zur nächsten Stabssitzung",
-                         "Amt " + std::to_string(rng.between(10, 80)), due, fixture.from);
-      } else if (state < 0.6) {
-        scope.mark_learned(id, fixture.from + 24h);
-      }
-    }
-    scope.commit();
   }
-  store.connection().exec("PRAGMA wal_checkpoint(TRUNCATE)");
 
+  // (city, event id) of contributions lessons may cite.
+  const std::vector<std::pair<std::size_t, std::string>>& lesson_pool() const {
+    return lesson_pool_;
+  }
+
+ private:
+  void write_one(store::BatchScope& scope, std::int64_t time, int week) {
+    const std::size_t c = city_rank_(rng_);
+    const City& city = cities_[c];
+    core::Contribution contribution;
+    contribution.event_id = random_id(rng_, 43, "$");
+    contribution.room_id = city.room_id;
+    contribution.city = city.name;
+    const double roll = rng_.uniform();
+    const bool in_round = roll < 0.45;
+    const bool is_anonymous = !in_round && roll < 0.49;
+    const Message message = compose(rng_, city, !in_round && !is_anonymous);
+    contribution.body = message.body;
+    contribution.tags = core::parse_tags(contribution.body, vocabulary_);
+    if (in_round) {
+      const auto& candidates = rounds_[c * 2 + static_cast<std::size_t>(week)];
+      const RoundRef& round = candidates[rng_.below(candidates.size())];
+      contribution.round = round.id;
+      // Earlier phases collect more than later ones.
+      const std::size_t phases = round.tmpl->phases.size();
+      contribution.phase_key =
+          round.tmpl->phases[std::min(rng_.below(phases), rng_.below(phases))].key;
+      contribution.via = core::CollectedVia::round;
+      ++stats_.via_round;
+    } else if (is_anonymous) {
+      contribution.via = core::CollectedVia::anonymous;
+      ++stats_.anonymous;
+    } else {
+      contribution.via =
+          contribution.tags.empty() ? core::CollectedVia::pin : core::CollectedVia::tag;
+    }
+    if (!is_anonymous) {
+      contribution.author = city.people[author_rank_(rng_) % city.people.size()];
+    }
+    contribution.written_at = core::TimePoint(std::chrono::milliseconds(time));
+    contribution.collected_at =
+        contribution.written_at + std::chrono::milliseconds(rng_.between(200, 3000));
+    if (!scope.add_contribution(contribution)) throw std::runtime_error("duplicate event id");
+    add_votes(scope, contribution, city);
+    if (week == 1 && lesson_pool_.size() < 400 && rng_.chance(0.01)) {
+      lesson_pool_.emplace_back(c, contribution.event_id);
+    }
+    stats_.words.add(contribution.body);
+    stats_.body_bytes += contribution.body.size();
+    stats_.english += message.english ? 1 : 0;
+    stats_.tagged += contribution.tags.empty() ? 0 : 1;
+  }
+
+  // Votes on some contributions, mostly from the same city, never by the author.
+  void add_votes(store::BatchScope& scope, const core::Contribution& contribution,
+                 const City& city) {
+    if (rng_.chance(0.12)) {
+      const std::size_t count =
+          1 + (rng_.chance(0.5) ? 0 : rng_.below(3)) + (rng_.chance(0.1) ? rng_.below(6) : 0);
+      std::set<std::string> voters;
+      for (std::size_t v = 0; v < count; ++v) {
+        const City& from = rng_.chance(0.8) ? city : cities_[city_rank_(rng_)];
+        const std::string voter = from.people[rng_.below(from.people.size())];
+        if (voter == contribution.author || !voters.insert(voter).second) continue;
+        scope.add_vote(random_id(rng_, 43, "$"), contribution.event_id, voter);
+        ++stats_.votes;
+      }
+      ++stats_.voted;
+    }
+  }
+
+  store::Store& store_;
+  const std::vector<City>& cities_;
+  const std::vector<std::vector<RoundRef>>& rounds_;
+  Rng& rng_;
+  GeneratorStats& stats_;
+  const core::TagVocabulary vocabulary_ = core::default_vocabulary();
+  const Zipf city_rank_{cities_.size(), 0.8};
+  const Zipf author_rank_{64, 1.0};
+  std::vector<std::pair<std::size_t, std::string>> lesson_pool_;
+};
+
+// Lessons identified from some contributions: open, with an action (some overdue), learned.
+void write_lessons(store::Store& store, const DigestFixture& fixture,
+                   const std::vector<City>& cities,
+                   const std::vector<std::pair<std::size_t, std::string>>& lesson_pool, Rng& rng) {
+  store::BatchScope scope(store);
+  for (std::size_t l = 0; l < kLessons && lesson_pool.size() >= 4; ++l) {
+    std::vector<std::string> sources;
+    const std::size_t k = rng.between(2, 4);
+    std::size_t room_city = 0;
+    for (std::size_t s = 0; s < k; ++s) {
+      const auto& [c, id] = lesson_pool[rng.below(lesson_pool.size())];
+      sources.push_back(id);
+      room_city = c;
+    }
+    const std::int64_t id = scope.create_lesson(cities[room_city].room_id,
+                                                 rng.pick(kLessonTitles), sources, fixture.from);
+    const double state = rng.uniform();
+    if (state < 0.45) {
+      const auto due =
+          std::chrono::year_month_day{std::chrono::floor<std::chrono::days>(fixture.to) +
+                                      std::chrono::days(static_cast<int>(rng.between(0, 40)) - 20)};
+      scope.set_action(id, "Konzept bis zur nächsten Stabssitzung",
+                        "Amt " + std::to_string(rng.between(10, 80)), due, fixture.from);
+    } else if (state < 0.6) {
+      scope.mark_learned(id, fixture.from + 24h);
+    }
+  }
+  scope.commit();
+}
+
+void write_stats(const std::string& stats_path, const DigestFixture& fixture,
+                 const std::vector<City>& cities, const GeneratorStats& generated) {
+  const auto& [words, body_bytes, english, tagged, via_round, anonymous, votes, voted] = generated;
   const std::size_t total = fixture.previous + fixture.spec.contributions;
   std::ofstream stats(stats_path);
   stats << "{\"generator_version\":" << kDigestFixtureVersion
@@ -1343,6 +1373,25 @@ void build_store(const DigestFixture& fixture, const std::vector<City>& cities,
         << ",\"anonymous_share\":" << static_cast<double>(anonymous) / static_cast<double>(total)
         << ",\"voted_contributions\":" << voted << ",\"votes\":" << votes
         << ",\"topics\":" << topics().size() << "," << words.json() << "}\n";
+}
+
+void build_store(const DigestFixture& fixture, const std::vector<City>& cities,
+                 const std::string& path, const std::string& stats_path) {
+  store::Store store(path);
+  // A fixture, not the bot: no fsync per commit and a large cache make building it fast. The
+  // file's content is the same as with the bot's settings.
+  store.connection().exec("PRAGMA synchronous = OFF");
+  store.connection().exec("PRAGMA cache_size = -262144");
+  const auto templates = app::load_templates(REFLEXBOT_TEMPLATES_SOURCE);
+  Rng rng(fixture.spec.seed * 0x9E3779B97F4A7C15ULL + fixture.spec.contributions);
+  const auto rounds = write_rooms_and_rounds(store, fixture, cities, templates, rng);
+  GeneratorStats stats;
+  ContributionWriter writer(store, cities, rounds, rng, stats);
+  writer.write_period(fixture.previous, fixture.from - (fixture.to - fixture.from), 0);
+  writer.write_period(fixture.spec.contributions, fixture.from, 1);
+  write_lessons(store, fixture, cities, writer.lesson_pool(), rng);
+  store.connection().exec("PRAGMA wal_checkpoint(TRUNCATE)");
+  write_stats(stats_path, fixture, cities, stats);
 }
 
 std::string ratio_text(double ratio) {

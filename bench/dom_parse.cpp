@@ -2,8 +2,6 @@
 // same /sync body into a nlohmann::json DOM, counts the timeline events, and prints one line of
 // JSON with the same memory fields as reflexbot-bench-sync (see there).
 
-#include <sys/resource.h>
-
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -36,22 +34,13 @@ int main(int argc, char** argv) {
     const auto stop = std::chrono::steady_clock::now();
     const double seconds = std::chrono::duration<double>(stop - start).count();
     const long long rss_dom = proc_status_bytes("VmRSS");
-    rusage usage{};
-    getrusage(RUSAGE_SELF, &usage);
-    const long long peak = static_cast<long long>(usage.ru_maxrss) * 1024;
+    const reflexbot::bench::BodyRun run{
+        events, body.size(), seconds, reflexbot::bench::peak_rss_bytes(), rss_baseline, rss_before};
     const double body_bytes = static_cast<double>(body.size());
 
-    std::printf(
-        "{\"events\":%zu,\"bytes\":%zu,\"seconds\":%.6f,\"events_per_second\":%.0f,"
-        "\"peak_rss_bytes\":%lld,\"rss_baseline_bytes\":%lld,\"rss_before_bytes\":%lld,"
-        "\"peak_above_baseline_bytes\":%lld,\"body_bytes\":%zu,\"peak_above_baseline_per_body\":%."
-        "3f,"
-        "\"peak_rss_per_body\":%.3f,\"dom_above_body_bytes\":%lld,\"dom_per_body\":%.3f}\n",
-        events, body.size(), seconds, static_cast<double>(events) / seconds, peak, rss_baseline,
-        rss_before, peak - rss_baseline, body.size(),
-        static_cast<double>(peak - rss_baseline) / body_bytes,
-        static_cast<double>(peak) / body_bytes, rss_dom - rss_before,
-        static_cast<double>(rss_dom - rss_before) / body_bytes);
+    std::printf("{%s,\"dom_above_body_bytes\":%lld,\"dom_per_body\":%.3f}\n",
+                reflexbot::bench::body_run_json(run).c_str(), rss_dom - rss_before,
+                static_cast<double>(rss_dom - rss_before) / body_bytes);
   } catch (const std::exception& e) {
     std::cerr << "reflexbot-bench-dom: " << e.what() << "\n";
     return 1;

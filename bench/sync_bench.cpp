@@ -155,9 +155,7 @@ void BM_Ingest(benchmark::State& state) {
     // A fresh store per iteration (else every event is a duplicate); setup is not timed.
     state.PauseTiming();
     {
-      auto temp = std::make_unique<reflexbot::bench::TempStore>();
-      auto outline = reflexbot::matrix::parse_sync_outline(body, kOwnUserId);
-      temp->prime(*outline);
+      auto temp = reflexbot::bench::primed_store(body);
       auto dispatcher = reflexbot::bench::make_dispatcher(temp->store());
       state.ResumeTiming();
       const auto& stats = reflexbot::bench::run_batch(dispatcher, body);

@@ -14,8 +14,6 @@
 // --cache-kib N is an experiment only: it sets PRAGMA cache_size = -N on the store's connection
 // (the bot keeps SQLite's default of 2000 KiB) to show what the page cache costs and saves.
 
-#include <sys/resource.h>
-
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -29,27 +27,10 @@
 
 #include "bench_support.hpp"
 
-using reflexbot::bench::proc_status_bytes;
-
 namespace {
 
-using reflexbot::bench::kOwnUserId;
-
-// User + system CPU time of this process so far.
-double cpu_seconds() {
-  rusage usage{};
-  getrusage(RUSAGE_SELF, &usage);
-  auto secs = [](const timeval& t) {
-    return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6;
-  };
-  return secs(usage.ru_utime) + secs(usage.ru_stime);
-}
-
-long long peak_rss_bytes() {
-  rusage usage{};
-  getrusage(RUSAGE_SELF, &usage);
-  return static_cast<long long>(usage.ru_maxrss) * 1024;
-}
+using reflexbot::bench::cpu_seconds;
+using reflexbot::bench::proc_status_bytes;
 
 int usage() {
   std::cerr << "usage: reflexbot-bench-sync BODY_FILE [--repeat K] [--cache-kib N]\n";
@@ -89,15 +70,8 @@ int main(int argc, char** argv) {
     std::vector<double> cpu;
     reflexbot::app::BatchStats stats;
     for (int run = 0; run < repeat; ++run) {
-      reflexbot::bench::TempStore temp;
-      if (cache_kib > 0)
-        temp.store().connection().exec("PRAGMA cache_size = -" + std::to_string(cache_kib));
-      {
-        auto outline = reflexbot::matrix::parse_sync_outline(body, kOwnUserId);
-        if (!outline) throw std::runtime_error("outline: " + outline.error().message);
-        temp.prime(*outline);
-      }
-      auto dispatcher = reflexbot::bench::make_dispatcher(temp.store());
+      const auto temp = reflexbot::bench::primed_store(body, cache_kib);
+      auto dispatcher = reflexbot::bench::make_dispatcher(temp->store());
       const double cpu_start = cpu_seconds();
       const auto start = std::chrono::steady_clock::now();
       stats = reflexbot::bench::run_batch(dispatcher, body);
@@ -109,7 +83,7 @@ int main(int argc, char** argv) {
     std::sort(cpu.begin(), cpu.end());
     const double median = seconds[seconds.size() / 2];
     const double cpu_median = cpu[cpu.size() / 2];
-    const long long peak = peak_rss_bytes();
+    const long long peak = reflexbot::bench::peak_rss_bytes();
     // After the batch, the store closed: what stays (the parsers keep their buffers for the next
     // batch).
     const long long rss_end = proc_status_bytes("VmRSS");
@@ -117,20 +91,13 @@ int main(int argc, char** argv) {
     const long long rss_end_file = proc_status_bytes("RssFile");
     const std::size_t events = stats.events + stats.duplicates + stats.quarantined;
 
+    const reflexbot::bench::BodyRun run{events, body_bytes, median, peak, rss_baseline, rss_before};
     std::printf(
-        "{\"events\":%zu,\"bytes\":%zu,\"seconds\":%.6f,\"events_per_second\":%.0f,"
-        "\"peak_rss_bytes\":%lld,\"rss_baseline_bytes\":%lld,\"rss_before_bytes\":%lld,"
-        "\"peak_above_baseline_bytes\":%lld,\"body_bytes\":%zu,\"peak_above_baseline_per_body\":%."
-        "3f,"
-        "\"peak_rss_per_body\":%.3f,\"new_events\":%zu,\"queued\":%zu,\"quarantined\":%zu,"
-        "\"repeat\":%d,"
+        "{%s,\"new_events\":%zu,\"queued\":%zu,\"quarantined\":%zu,\"repeat\":%d,"
         "\"cache_kib\":%ld,\"cpu_seconds\":%.6f,\"rss_end_bytes\":%lld,\"rss_end_anon_bytes\":%lld,"
         "\"rss_end_file_bytes\":%lld}\n",
-        events, body_bytes, median, static_cast<double>(events) / median, peak, rss_baseline,
-        rss_before, peak - rss_baseline, body_bytes,
-        static_cast<double>(peak - rss_baseline) / static_cast<double>(body_bytes),
-        static_cast<double>(peak) / static_cast<double>(body_bytes), stats.events, stats.queued,
-        stats.quarantined, repeat, cache_kib, cpu_median, rss_end, rss_end_anon, rss_end_file);
+        reflexbot::bench::body_run_json(run).c_str(), stats.events, stats.queued, stats.quarantined,
+        repeat, cache_kib, cpu_median, rss_end, rss_end_anon, rss_end_file);
   } catch (const std::exception& e) {
     std::cerr << "reflexbot-bench-sync: " << e.what() << "\n";
     return 1;

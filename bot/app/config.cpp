@@ -1,6 +1,7 @@
 #include "app/config.hpp"
 
 #include "app/timezone.hpp"
+#include "app/yaml.hpp"
 
 #include "core/tags.hpp"
 
@@ -28,7 +29,14 @@ namespace {
 
 namespace fs = std::filesystem;
 
-constexpr std::size_t max_quoted_length = 60;
+using yaml::describe;
+using yaml::Entry;
+using yaml::find;
+using yaml::is_control;
+using yaml::line_of;
+using yaml::quote;
+using yaml::to_lower;
+using yaml::trim;
 
 /// Reads a whole file; on failure returns nullopt and sets `reason` to an English description.
 std::optional<std::string> read_whole_file(const fs::path& file, std::string& reason) {
@@ -101,93 +109,6 @@ std::optional<int> second_document_line(const std::string& text) {
   return documents.second_line > 0 ? documents.second_line : 1;
 }
 
-bool is_space(char c) {
-  return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
-}
-
-bool is_control(char c) {
-  const auto byte = static_cast<unsigned char>(c);
-  return byte < 0x20 || byte == 0x7f;
-}
-
-std::string trim(std::string_view text) {
-  while (!text.empty() && is_space(text.front())) text.remove_prefix(1);
-  while (!text.empty() && is_space(text.back())) text.remove_suffix(1);
-  return std::string(text);
-}
-
-std::string to_lower(std::string_view text) {
-  std::string lower(text);
-  for (char& c : lower) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
-  return lower;
-}
-
-/// A value for an error message: quoted, control characters escaped, long values shortened.
-std::string quote(std::string_view text) {
-  bool shortened = false;
-  if (text.size() > max_quoted_length) {
-    std::size_t cut = max_quoted_length;
-    // Do not cut a UTF-8 sequence in half.
-    while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
-    text = text.substr(0, cut);
-    shortened = true;
-  }
-  std::string out = "\"";
-  for (char c : text) {
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += c;
-    } else if (is_control(c)) {
-      constexpr char hex[] = "0123456789abcdef";
-      const auto byte = static_cast<unsigned char>(c);
-      out += "\\x";
-      out += hex[byte >> 4];
-      out += hex[byte & 0x0F];
-    } else {
-      out += c;
-    }
-  }
-  out += shortened ? "\"…" : "\"";
-  return out;
-}
-
-/// Edit distance counting insertions, deletions, substitutions and swaps of neighbours.
-std::size_t edit_distance(std::string_view a, std::string_view b) {
-  std::vector<std::vector<std::size_t>> d(a.size() + 1, std::vector<std::size_t>(b.size() + 1));
-  for (std::size_t i = 0; i <= a.size(); ++i) d[i][0] = i;
-  for (std::size_t j = 0; j <= b.size(); ++j) d[0][j] = j;
-  for (std::size_t i = 1; i <= a.size(); ++i) {
-    for (std::size_t j = 1; j <= b.size(); ++j) {
-      const std::size_t cost = a[i - 1] == b[j - 1] ? 0 : 1;
-      d[i][j] = std::min({d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost});
-      if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1]) {
-        d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
-      }
-    }
-  }
-  return d[a.size()][b.size()];
-}
-
-/// The known key closest to `key`, if it is close enough to be a likely typo.
-std::optional<std::string> closest_key(const std::string& key,
-                                       const std::vector<std::string>& known) {
-  const std::string lower = to_lower(key);
-  std::optional<std::string> best;
-  std::size_t best_distance = 0;
-  for (const auto& candidate : known) {
-    const std::size_t distance = edit_distance(lower, candidate);
-    if (!best || distance < best_distance) {
-      best = candidate;
-      best_distance = distance;
-    }
-  }
-  const std::size_t limit = std::min<std::size_t>(3, std::max<std::size_t>(1, key.size() / 3));
-  if (best && best_distance <= limit) return best;
-  return std::nullopt;
-}
-
 /// Matrix server name: DNS name, IPv4 or [IPv6], optionally followed by :port.
 bool is_server_name(std::string_view name) {
   std::string_view host = name;
@@ -257,46 +178,10 @@ bool is_loopback(std::string_view server) {
   return ::inet_pton(AF_INET, host.c_str(), &v4) == 1 && (ntohl(v4.s_addr) >> 24) == 127;
 }
 
-/// One key of a mapping with its value.
-struct Entry {
-  std::string key;
-  YAML::Node key_node;
-  YAML::Node value;
-};
-
 /// Collects what the loader knows about a file and formats errors for it.
-class Loader {
+class Loader : public yaml::FileErrors {
  public:
-  explicit Loader(fs::path path) : path_(std::move(path)) {}
-
-  [[noreturn]] void fail(int line, const std::string& key, const std::string& message) const {
-    throw ConfigError(path_.string() + ":" + std::to_string(line) + ": " + key + ": " + message);
-  }
-
-  [[noreturn]] void fail_at(int line, const std::string& message) const {
-    throw ConfigError(path_.string() + ":" + std::to_string(line) + ": " + message);
-  }
-
-  /// 1-based line of a node; nodes without a position fall back to `fallback`.
-  static int line_of(const YAML::Node& node, int fallback) {
-    const int line = node.Mark().line;
-    return line >= 0 ? line + 1 : fallback;
-  }
-
-  /// The line to blame for an entry: its value, or its key where the value has no reliable
-  /// position.
-  static int line_of(const Entry& entry) {
-    const int key_line = line_of(entry.key_node, 1);
-    if (!entry.value.IsDefined() || entry.value.IsNull()) return key_line;
-    return line_of(entry.value, key_line);
-  }
-
-  static std::string describe(const YAML::Node& node) {
-    if (!node.IsDefined() || node.IsNull()) return "nothing";
-    if (node.IsSequence()) return "a list";
-    if (node.IsMap()) return "a mapping";
-    return quote(node.Scalar());
-  }
+  using FileErrors::FileErrors;
 
   /// Reads the keys of a mapping; rejects duplicate and unknown keys.
   std::vector<Entry> entries(const YAML::Node& map, const std::string& prefix,
@@ -323,41 +208,12 @@ class Loader {
       if (std::find(known.begin(), known.end(), entry.key) != known.end()) continue;
       const std::string path = prefix.empty() ? entry.key : prefix + "." + entry.key;
       std::string message = "unknown key";
-      if (auto suggestion = closest_key(entry.key, known)) {
+      if (auto suggestion = yaml::closest_key(to_lower(entry.key), known)) {
         message += "; did you mean " + *suggestion + "?";
       }
       fail(line_of(entry.key_node, 1), path, message);
     }
     return result;
-  }
-
-  static const Entry* find(const std::vector<Entry>& list, std::string_view key) {
-    for (const auto& entry : list) {
-      if (entry.key == key) return &entry;
-    }
-    return nullptr;
-  }
-
-  std::string string_value(const Entry& entry, const std::string& path,
-                           const std::string& expected) const {
-    if (!entry.value.IsScalar()) {
-      fail(line_of(entry), path, "expected " + expected + ", got " + describe(entry.value));
-    }
-    return entry.value.Scalar();
-  }
-
-  std::int64_t integer_value(const YAML::Node& value, int line, const std::string& path,
-                             std::int64_t min, std::int64_t max) const {
-    const std::string expected =
-        "expected an integer between " + std::to_string(min) + " and " + std::to_string(max);
-    if (!value.IsScalar()) fail(line, path, expected + ", got " + describe(value));
-    const std::string& text = value.Scalar();
-    std::int64_t number = 0;
-    const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), number);
-    if (error != std::errc{} || end != text.data() + text.size() || number < min || number > max) {
-      fail(line, path, expected + ", got " + quote(text));
-    }
-    return number;
   }
 
   int integer(const Entry& entry, const std::string& path, std::int64_t min,
@@ -398,14 +254,14 @@ class Loader {
            "set either " + base + "_file or " + base + "_credential, not both");
     }
     if (file_entry) {
-      const std::string value = string_value(*file_entry, file_entry->key, "a file path");
+      const std::string value = scalar(*file_entry, file_entry->key, "a file path");
       if (value.empty())
         fail(line_of(*file_entry), file_entry->key, "expected a file path, got \"\"");
       return secret_from_file(*file_entry, resolve(value), noun + " file");
     }
     if (credential_entry) {
       const std::string name =
-          string_value(*credential_entry, credential_entry->key, "a systemd credential name");
+          scalar(*credential_entry, credential_entry->key, "a systemd credential name");
       if (name.empty() || name == "." || name == ".." || name.find('/') != std::string::npos) {
         fail(
             line_of(*credential_entry), credential_entry->key,
@@ -424,14 +280,39 @@ class Loader {
   }
 
   Config load(const std::string& text) {
+    const YAML::Node root = parse_root(text);
+    const int root_line = root.IsMap() ? line_of(root, 1) : 1;
+    const std::vector<Entry> keys =
+        root.IsMap() ? entries(root, "", root_keys()) : std::vector<Entry>{};
+    reject_inline_secrets(keys);
+
+    Config config;
+    config.path = path_;
+    parse_account(keys, root_line, config);
+    parse_credentials(keys, root_line, config);
+    parse_storage(keys, config);
+    parse_behaviour(keys, config);
+    parse_sections(keys, config);
+    parse_destinations(keys, config);
+    config.digest = parse_digest(find(keys, "digest"));
+    if (config.digest.schedule && config.network_room.empty() && !config.digest.rooms) {
+      const Entry* digest = find(keys, "digest");
+      fail(line_of(digest->key_node, 1), "digest",
+           "a weekly digest needs somewhere to go: set network_room, or digest.rooms: true");
+    }
+    return config;
+  }
+
+ private:
+  /// The one YAML document of the file: a mapping, or empty (then every required key is missing).
+  YAML::Node parse_root(const std::string& text) const {
     YAML::Node root;
     std::optional<int> second_document;
     try {
       root = YAML::Load(text);
       second_document = second_document_line(text);
     } catch (const YAML::ParserException& e) {
-      fail_at(e.mark.line >= 0 ? e.mark.line + 1 : 1, "YAML syntax error: " + e.msg + " (column " +
-                                                          std::to_string(e.mark.column + 1) + ")");
+      fail_syntax(e);
     }
     if (second_document) {
       fail_at(*second_document,
@@ -441,41 +322,42 @@ class Loader {
       fail_at(line_of(root, 1),
               "expected a mapping of settings (key: value), got " + describe(root));
     }
-    const int root_line = root.IsMap() ? line_of(root, 1) : 1;
+    return root;
+  }
 
-    static const std::vector<std::string> root_keys = {"homeserver",
-                                                       "user_id",
-                                                       "device_id",
-                                                       "access_token_file",
-                                                       "access_token_credential",
-                                                       "password_file",
-                                                       "password_credential",
-                                                       "pseudonym_key_file",
-                                                       "pseudonym_key_credential",
-                                                       "database",
-                                                       "retention_days",
-                                                       "language",
-                                                       "log_level",
-                                                       "moderator_level",
-                                                       "invite_allowlist",
-                                                       "sync",
-                                                       "retry",
-                                                       "command_limit",
-                                                       "rooms",
-                                                       "network_room",
-                                                       "templates_dir",
-                                                       "ack_reaction",
-                                                       "tags",
-                                                       "digest",
-                                                       "access_token",
-                                                       "password",
-                                                       "pseudonym_key"};
-    const std::vector<Entry> keys =
-        root.IsMap() ? entries(root, "", root_keys) : std::vector<Entry>{};
+  static const std::vector<std::string>& root_keys() {
+    static const std::vector<std::string> keys = {"homeserver",
+                                                  "user_id",
+                                                  "device_id",
+                                                  "access_token_file",
+                                                  "access_token_credential",
+                                                  "password_file",
+                                                  "password_credential",
+                                                  "pseudonym_key_file",
+                                                  "pseudonym_key_credential",
+                                                  "database",
+                                                  "retention_days",
+                                                  "language",
+                                                  "log_level",
+                                                  "moderator_level",
+                                                  "invite_allowlist",
+                                                  "sync",
+                                                  "retry",
+                                                  "command_limit",
+                                                  "rooms",
+                                                  "network_room",
+                                                  "templates_dir",
+                                                  "ack_reaction",
+                                                  "tags",
+                                                  "digest",
+                                                  "access_token",
+                                                  "password",
+                                                  "pseudonym_key"};
+    return keys;
+  }
 
-    Config config;
-    config.path = path_;
-
+  /// access_token, password and pseudonym_key are known keys only to say where secrets belong.
+  void reject_inline_secrets(const std::vector<Entry>& keys) const {
     for (const auto& [inline_secret, noun] :
          {std::pair<std::string, std::string>{"access_token", "access token"},
           {"password", "password"},
@@ -488,7 +370,10 @@ class Loader {
                  "_credential (systemd LoadCredential)");
       }
     }
+  }
 
+  /// homeserver, user_id, device_id.
+  void parse_account(const std::vector<Entry>& keys, int root_line, Config& config) const {
     const Entry* homeserver = find(keys, "homeserver");
     if (!homeserver)
       fail(root_line, "homeserver", "missing required key (the homeserver's base URL, https://…)");
@@ -498,7 +383,7 @@ class Loader {
     if (!user_id)
       fail(root_line, "user_id", "missing required key (the bot's Matrix id, @localpart:server)");
     config.user_id =
-        string_value(*user_id, "user_id", "a Matrix user id such as \"@reflexbot:example.org\"");
+        scalar(*user_id, "user_id", "a Matrix user id such as \"@reflexbot:example.org\"");
     if (!is_user_id(config.user_id)) {
       fail(line_of(*user_id), "user_id",
            "expected a Matrix user id such as \"@reflexbot:example.org\", got " +
@@ -506,7 +391,7 @@ class Loader {
     }
 
     if (const Entry* device = find(keys, "device_id")) {
-      config.device_id = string_value(*device, "device_id", "a non-empty device id");
+      config.device_id = scalar(*device, "device_id", "a non-empty device id");
       if (config.device_id.empty() ||
           std::any_of(config.device_id.begin(), config.device_id.end(),
                       [](char c) { return is_control(c) || c == ' '; })) {
@@ -514,7 +399,10 @@ class Loader {
              "expected a non-empty device id without spaces, got " + quote(config.device_id));
       }
     }
+  }
 
+  /// The access token or password (one is required) and the pseudonymisation key.
+  void parse_credentials(const std::vector<Entry>& keys, int root_line, Config& config) const {
     config.access_token = secret(keys, "access_token", "access token");
     if (std::any_of(config.access_token.begin(), config.access_token.end(),
                     [](char c) { return is_control(c) || c == ' '; })) {
@@ -538,9 +426,12 @@ class Loader {
       fail(line_of(*source), source->key,
            "the pseudonymisation key must be at least 16 bytes (e.g. head -c 32 /dev/urandom)");
     }
+  }
 
+  /// database, retention_days.
+  void parse_storage(const std::vector<Entry>& keys, Config& config) const {
     if (const Entry* database = find(keys, "database")) {
-      const std::string value = string_value(*database, "database", "a file path");
+      const std::string value = scalar(*database, "database", "a file path");
       if (value.empty()) fail(line_of(*database), "database", "expected a file path, got \"\"");
       config.database = resolve(value);
     } else {
@@ -549,13 +440,16 @@ class Loader {
     if (const Entry* retention = find(keys, "retention_days")) {
       config.retention_days = integer(*retention, "retention_days", 1, 3650);
     }
+  }
 
+  /// language, log_level, moderator_level, invite_allowlist.
+  void parse_behaviour(const std::vector<Entry>& keys, Config& config) const {
     if (const Entry* language = find(keys, "language")) {
-      const std::string value = string_value(*language, "language", "de or en");
+      const std::string value = scalar(*language, "language", "de or en");
       if (value == "de") {
-        config.language = Language::de;
+        config.language = core::Language::de;
       } else if (value == "en") {
-        config.language = Language::en;
+        config.language = core::Language::en;
       } else {
         fail(line_of(*language), "language", "expected de or en, got " + quote(value));
       }
@@ -565,7 +459,7 @@ class Loader {
       static const std::vector<std::string> levels = {"trace", "debug",    "info", "warn",
                                                       "error", "critical", "off"};
       const std::string expected = "one of trace, debug, info, warn, error, critical, off";
-      const std::string value = string_value(*log_level, "log_level", expected);
+      const std::string value = scalar(*log_level, "log_level", expected);
       if (std::find(levels.begin(), levels.end(), value) == levels.end()) {
         fail(line_of(*log_level), "log_level", "expected " + expected + ", got " + quote(value));
       }
@@ -579,7 +473,10 @@ class Loader {
     if (const Entry* allowlist = find(keys, "invite_allowlist")) {
       config.invite_allowlist = parse_allowlist(*allowlist);
     }
+  }
 
+  /// The sections sync, retry, command_limit, rooms and tags.
+  void parse_sections(const std::vector<Entry>& keys, Config& config) const {
     if (const Entry* sync = find(keys, "sync")) config.sync = parse_sync(*sync);
     if (const Entry* retry = find(keys, "retry")) config.retry = parse_retry(*retry);
     if (const Entry* limit = find(keys, "command_limit")) {
@@ -588,39 +485,34 @@ class Loader {
     if (const Entry* rooms = find(keys, "rooms")) config.rooms = parse_rooms(*rooms);
     config.vocabulary = core::default_vocabulary();
     if (const Entry* tags = find(keys, "tags")) add_tags(*tags, config.vocabulary);
+  }
 
+  /// network_room, templates_dir, ack_reaction.
+  void parse_destinations(const std::vector<Entry>& keys, Config& config) const {
     if (const Entry* network_room = find(keys, "network_room")) {
       const std::string expected = "a room id such as \"!abc:example.org\"";
-      config.network_room = string_value(*network_room, "network_room", expected);
+      config.network_room = scalar(*network_room, "network_room", expected);
       if (!is_room_id(config.network_room)) {
         fail(line_of(*network_room), "network_room",
              "expected " + expected + ", got " + quote(config.network_room));
       }
     }
     if (const Entry* templates = find(keys, "templates_dir")) {
-      const std::string value = string_value(*templates, "templates_dir", "a folder path");
+      const std::string value = scalar(*templates, "templates_dir", "a folder path");
       if (value.empty())
         fail(line_of(*templates), "templates_dir", "expected a folder path, got \"\"");
       config.templates_dir = resolve(value);
     }
     if (const Entry* ack = find(keys, "ack_reaction")) {
-      config.ack_reaction = string_value(*ack, "ack_reaction", "an emoji, or \"\" for none");
+      config.ack_reaction = scalar(*ack, "ack_reaction", "an emoji, or \"\" for none");
       if (config.ack_reaction.size() > 32) {
         fail(line_of(*ack), "ack_reaction",
              "expected one emoji (or \"\" to switch acknowledgements off), got " +
                  quote(config.ack_reaction));
       }
     }
-    config.digest = parse_digest(find(keys, "digest"));
-    if (config.digest.schedule && config.network_room.empty() && !config.digest.rooms) {
-      const Entry* digest = find(keys, "digest");
-      fail(line_of(digest->key_node, 1), "digest",
-           "a weekly digest needs somewhere to go: set network_room, or digest.rooms: true");
-    }
-    return config;
   }
 
- private:
   DigestConfig parse_digest(const Entry* entry) const {
     DigestConfig digest;
     std::vector<Entry> keys;
@@ -629,7 +521,7 @@ class Loader {
     }
     if (const Entry* zone = find(keys, "timezone")) {
       digest.timezone =
-          string_value(*zone, "digest.timezone", "an IANA time zone such as \"Europe/Berlin\"");
+          scalar(*zone, "digest.timezone", "an IANA time zone such as \"Europe/Berlin\"");
     }
     auto found = find_time_zone(digest.timezone);
     if (!found) {
@@ -640,7 +532,7 @@ class Loader {
     }
     digest.zone = *found;
     if (const Entry* rooms = find(keys, "rooms")) {
-      const std::string value = to_lower(string_value(*rooms, "digest.rooms", "true or false"));
+      const std::string value = to_lower(scalar(*rooms, "digest.rooms", "true or false"));
       if (value != "true" && value != "false") {
         fail(line_of(*rooms), "digest.rooms", "expected true or false, got " + quote(value));
       }
@@ -663,13 +555,13 @@ class Loader {
         {"sonntag", 0},   {"montag", 1},   {"dienstag", 2}, {"mittwoch", 3}, {"donnerstag", 4},
         {"freitag", 5},   {"samstag", 6},  {"sunday", 0},   {"monday", 1},   {"tuesday", 2},
         {"wednesday", 3}, {"thursday", 4}, {"friday", 5},   {"saturday", 6}};
-    const std::string day = to_lower(string_value(*weekday, "digest.weekday", "a weekday"));
+    const std::string day = to_lower(scalar(*weekday, "digest.weekday", "a weekday"));
     auto it = std::find_if(days.begin(), days.end(), [&](const auto& d) { return d.first == day; });
     if (it == days.end()) {
       fail(line_of(*weekday), "digest.weekday",
            "expected a weekday (montag … sonntag or monday … sunday), got " + quote(day));
     }
-    const std::string clock = string_value(*time, "digest.time", "a time such as \"09:00\"");
+    const std::string clock = scalar(*time, "digest.time", "a time such as \"09:00\"");
     int hours = -1;
     int minutes = -1;
     if (clock.size() == 5 && clock[2] == ':' && std::all_of(clock.begin(), clock.end(), [](char c) {
@@ -693,7 +585,7 @@ class Loader {
   std::string parse_homeserver(const Entry& entry) const {
     const std::string expected =
         "an http:// or https:// URL such as \"https://matrix.example.org\"";
-    std::string url = string_value(entry, "homeserver", expected);
+    std::string url = scalar(entry, "homeserver", expected);
     const std::string lower = to_lower(url);
     std::size_t scheme_end = 0;
     if (lower.starts_with("https://")) {
@@ -817,17 +709,17 @@ class Loader {
       core::Tag tag;
       const Entry* key = find(keys, "key");
       if (!key) fail(item_line, path + ".key", "missing required key (the tag without '#')");
-      tag.key = core::fold_tag(string_value(*key, path + ".key", "a word such as \"hitze\""));
+      tag.key = core::fold_tag(scalar(*key, path + ".key", "a word such as \"hitze\""));
       if (tag.key.empty() || !std::all_of(tag.key.begin(), tag.key.end(), [](char c) {
             return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
           })) {
         fail(line_of(*key), path + ".key",
              "expected a word of letters and digits (umlauts allowed), got " +
-                 quote(string_value(*key, path + ".key", "a word")));
+                 quote(scalar(*key, path + ".key", "a word")));
       }
       tag.kind = core::TagKind::topic;
       if (const Entry* kind = find(keys, "kind")) {
-        const std::string value = string_value(*kind, path + ".kind", "signal or topic");
+        const std::string value = scalar(*kind, path + ".kind", "signal or topic");
         if (value == "signal") {
           tag.kind = core::TagKind::signal;
         } else if (value != "topic") {
@@ -836,9 +728,9 @@ class Loader {
       }
       tag.label.de = tag.key;
       if (const Entry* de = find(keys, "label_de"))
-        tag.label.de = string_value(*de, path + ".label_de", "a text");
+        tag.label.de = scalar(*de, path + ".label_de", "a text");
       if (const Entry* en = find(keys, "label_en"))
-        tag.label.en = string_value(*en, path + ".label_en", "a text");
+        tag.label.en = scalar(*en, path + ".label_en", "a text");
       const Entry* aliases = find(keys, "aliases");
       if (aliases && !aliases->value.IsNull()) {
         if (!aliases->value.IsSequence()) {
@@ -886,7 +778,7 @@ class Loader {
       if (!room_id)
         fail(item_line, path + ".room_id", "missing required key (the room id, \"!…\")");
       const std::string expected = "a room id such as \"!abc:example.org\"";
-      room.room_id = string_value(*room_id, path + ".room_id", expected);
+      room.room_id = scalar(*room_id, path + ".room_id", expected);
       if (!is_room_id(room.room_id)) {
         std::string message = "expected " + expected + ", got " + quote(room.room_id);
         if (room.room_id.starts_with("#"))
@@ -904,7 +796,7 @@ class Loader {
       const Entry* city = find(keys, "city");
       if (!city)
         fail(item_line, path + ".city", "missing required key (the city the room belongs to)");
-      room.city = trim(string_value(*city, path + ".city", "a city name"));
+      room.city = trim(scalar(*city, path + ".city", "a city name"));
       if (room.city.empty())
         fail(line_of(*city), path + ".city", "expected a city name, got an empty text");
 
@@ -913,8 +805,6 @@ class Loader {
     }
     return rooms;
   }
-
-  fs::path path_;
 };
 
 }  // namespace
@@ -926,7 +816,7 @@ Config parse_config(const std::string& yaml_text, const std::filesystem::path& p
   } catch (const ConfigError&) {
     throw;
   } catch (const YAML::Exception& e) {
-    loader.fail_at(e.mark.line >= 0 ? e.mark.line + 1 : 1, "cannot read the YAML: " + e.msg);
+    loader.fail_at(line_of(e.mark), "cannot read the YAML: " + e.msg);
   } catch (const std::filesystem::filesystem_error& e) {
     loader.fail_at(1, std::string("file system error: ") + e.what());
   }

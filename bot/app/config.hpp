@@ -9,12 +9,14 @@
 #include <vector>
 
 #include "core/tags.hpp"
+#include "core/text.hpp"
 #include "core/zone.hpp"
 
 namespace reflexbot::app {
 
-/// The language of everything users read.
-enum class Language { de, en };
+/// The language of everything users read: core's own (app/bot.cpp and app/digests.cpp still
+/// spell it app::Language).
+using Language = core::Language;
 
 /// How the bot long-polls /sync.
 struct SyncConfig {
@@ -66,7 +68,7 @@ struct Config {
   std::filesystem::path database;  ///< SQLite file; relative paths are relative to the config file
   int retention_days = 365;        ///< contributions are deleted this many days after they were
                                    ///< written (1–3650); quarantined events after 30 at most
-  Language language = Language::de;
+  core::Language language = core::Language::de;
   std::string log_level = "info";  ///< trace, debug, info, warn, error, critical, off
   int moderator_level = 50;
   std::vector<std::string> invite_allowlist;  ///< "@user:server" entries or bare server names

@@ -1,5 +1,7 @@
 #include "app/templates.hpp"
 
+#include "app/yaml.hpp"
+
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
@@ -18,62 +20,18 @@ namespace {
 
 namespace fs = std::filesystem;
 
+using yaml::describe;
+using yaml::Entry;
+using yaml::find;
+using yaml::line_of;
+using yaml::quote;
+using yaml::trim;
+
 constexpr std::size_t max_phases = 20;
 constexpr std::size_t max_title_bytes = 200;
 constexpr std::size_t max_description_bytes = 1000;
 constexpr std::size_t max_question_bytes = 4000;
 constexpr std::size_t max_key_length = 40;
-
-/// A value for an error message: quoted, with quotes, backslashes and control characters escaped.
-std::string quote(std::string_view text) {
-  const bool shortened = text.size() > 60;
-  if (shortened) {
-    std::size_t cut = 60;
-    while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
-    text = text.substr(0, cut);
-  }
-  std::string out = "\"";
-  for (char c : text) {
-    const auto byte = static_cast<unsigned char>(c);
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += c;
-    } else if (byte < 0x20 || byte == 0x7f) {
-      constexpr char hex[] = "0123456789abcdef";
-      out += "\\x";
-      out += hex[byte >> 4];
-      out += hex[byte & 0x0F];
-    } else {
-      out += c;
-    }
-  }
-  out += shortened ? "\"…" : "\"";
-  return out;
-}
-
-/// Edit distance counting insertions, deletions, substitutions and swaps of neighbours.
-std::size_t edit_distance(std::string_view a, std::string_view b) {
-  std::vector<std::vector<std::size_t>> d(a.size() + 1, std::vector<std::size_t>(b.size() + 1));
-  for (std::size_t i = 0; i <= a.size(); ++i) d[i][0] = i;
-  for (std::size_t j = 0; j <= b.size(); ++j) d[0][j] = j;
-  for (std::size_t i = 1; i <= a.size(); ++i) {
-    for (std::size_t j = 1; j <= b.size(); ++j) {
-      d[i][j] = std::min(
-          {d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1)});
-      if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1]) {
-        d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
-      }
-    }
-  }
-  return d[a.size()][b.size()];
-}
-
-std::string trim(std::string_view text) {
-  const auto space = [](char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; };
-  while (!text.empty() && space(text.front())) text.remove_prefix(1);
-  while (!text.empty() && space(text.back())) text.remove_suffix(1);
-  return std::string(text);
-}
 
 bool is_key(std::string_view key, bool underscore) {
   return !key.empty() && key.size() <= max_key_length &&
@@ -83,45 +41,17 @@ bool is_key(std::string_view key, bool underscore) {
          });
 }
 
-/// One key of a mapping with its value.
-struct Entry {
-  std::string key;
-  YAML::Node key_node;
-  YAML::Node value;
-};
-
 /// Parses and validates one template file; every error names the file, line and key.
-class TemplateFile {
+class TemplateFile : public yaml::FileErrors {
  public:
-  explicit TemplateFile(fs::path path) : path_(std::move(path)) {}
-
-  [[noreturn]] void fail(int line, const std::string& key, const std::string& message) const {
-    fail_at(line, key + ": " + message);
-  }
-
-  [[noreturn]] void fail_at(int line, const std::string& message) const {
-    throw ConfigError(path_.string() + ":" + std::to_string(line) + ": " + message);
-  }
-
-  static int line_of(const YAML::Node& node, int fallback) {
-    const int line = node.Mark().line;
-    return line >= 0 ? line + 1 : fallback;
-  }
-
-  /// The value's line, or the key's own line when the value is empty.
-  static int line_of(const Entry& entry) {
-    const int key_line = line_of(entry.key_node, 1);
-    if (!entry.value.IsDefined() || entry.value.IsNull()) return key_line;
-    return line_of(entry.value, key_line);
-  }
+  using FileErrors::FileErrors;
 
   core::Template parse(const std::string& text) {
     std::vector<YAML::Node> documents;
     try {
       documents = YAML::LoadAll(text);
     } catch (const YAML::ParserException& e) {
-      fail_at(e.mark.line >= 0 ? e.mark.line + 1 : 1, "YAML syntax error: " + e.msg + " (column " +
-                                                          std::to_string(e.mark.column + 1) + ")");
+      fail_syntax(e);
     }
     if (documents.size() > 1) {
       fail_at(line_of(documents[1], 1), "only one template per file; remove the \"---\" separator");
@@ -178,22 +108,8 @@ class TemplateFile {
   int key_line() const { return key_line_; }
 
  private:
-  static std::string describe(const YAML::Node& node) {
-    if (!node.IsDefined() || node.IsNull()) return "nothing";
-    if (node.IsSequence()) return "a list";
-    if (node.IsMap()) return "a mapping";
-    return quote(node.Scalar());
-  }
-
   static std::string join(const std::string& prefix, const std::string& key) {
     return prefix.empty() ? key : prefix + "." + key;
-  }
-
-  static const Entry* find(const std::vector<Entry>& list, std::string_view key) {
-    for (const auto& entry : list) {
-      if (entry.key == key) return &entry;
-    }
-    return nullptr;
   }
 
   const Entry* required(const std::vector<Entry>& list, const std::string& key, int map_line,
@@ -219,13 +135,7 @@ class TemplateFile {
       }
       if (std::find(known.begin(), known.end(), key) == known.end()) {
         std::string message = "unknown key";
-        const auto closest = std::min_element(
-            known.begin(), known.end(), [&](const std::string& a, const std::string& b) {
-              return edit_distance(key, a) < edit_distance(key, b);
-            });
-        const std::size_t limit =
-            std::min<std::size_t>(3, std::max<std::size_t>(1, key.size() / 3));
-        if (closest != known.end() && edit_distance(key, *closest) <= limit) {
+        if (auto closest = yaml::closest_key(key, known)) {
           message += "; did you mean " + *closest + "?";
         }
         fail(line, join(prefix, key), message);
@@ -233,14 +143,6 @@ class TemplateFile {
       result.push_back(Entry{key, it->first, it->second});
     }
     return result;
-  }
-
-  std::string scalar(const Entry& entry, const std::string& path,
-                     const std::string& expected) const {
-    if (!entry.value.IsScalar()) {
-      fail(line_of(entry), path, "expected " + expected + ", got " + describe(entry.value));
-    }
-    return entry.value.Scalar();
   }
 
   std::string text(const Entry& entry, const std::string& path, std::size_t max_bytes) const {
@@ -293,24 +195,13 @@ class TemplateFile {
     phase.question = localized(*required(keys, "question", line, path, "the guiding question"),
                                path + ".question", max_question_bytes);
     if (const Entry* duration = find(keys, "duration_minutes")) {
-      const std::string where = path + ".duration_minutes";
-      const std::string expected = "expected an integer between 1 and 1440, got ";
-      if (!duration->value.IsScalar()) {
-        fail(line_of(*duration), where, expected + describe(duration->value));
-      }
-      const std::string& value = duration->value.Scalar();
-      int minutes = 0;
-      const auto [end, error] = std::from_chars(value.data(), value.data() + value.size(), minutes);
-      if (error != std::errc{} || end != value.data() + value.size() || minutes < 1 ||
-          minutes > 1440) {
-        fail(line_of(*duration), where, expected + quote(value));
-      }
+      const auto minutes =
+          integer_value(duration->value, line_of(*duration), path + ".duration_minutes", 1, 1440);
       phase.duration = std::chrono::minutes(minutes);
     }
     return phase;
   }
 
-  fs::path path_;
   int key_line_ = 1;
   int phase_key_line_ = 1;
 };
@@ -329,7 +220,7 @@ core::Template load_file(const fs::path& file, int& key_line) {
     key_line = parser.key_line();
     return result;
   } catch (const YAML::Exception& e) {
-    parser.fail_at(e.mark.line >= 0 ? e.mark.line + 1 : 1, "cannot read the YAML: " + e.msg);
+    parser.fail_at(line_of(e.mark), "cannot read the YAML: " + e.msg);
   }
 }
 

@@ -1,5 +1,7 @@
 #include "app/timezone.hpp"
 
+#include "app/yaml.hpp"
+
 #include <array>
 #include <cstdint>
 #include <fstream>
@@ -30,27 +32,11 @@ constexpr std::array<BuiltInZone, 5> kBuiltIn{{
     {"Europe/Zurich", "CET-1CEST,M3.5.0,M10.5.0/3"},
 }};
 
-/// A value for an error message: quoted, shortened, control characters and quotes escaped.
+/// A value for an error message: escaped, shortened to 60 bytes with `…` inside the quotes.
 std::string quote(std::string_view text) {
   constexpr std::size_t kMaxShown = 60;
-  std::string quoted = "\"";
-  for (std::size_t i = 0; i < text.size() && i < kMaxShown; ++i) {
-    const auto c = static_cast<unsigned char>(text[i]);
-    if (c == '"' || c == '\\') {
-      quoted += '\\';
-      quoted += static_cast<char>(c);
-    } else if (c < 0x20 || c == 0x7f) {
-      constexpr std::string_view hex = "0123456789abcdef";
-      quoted += "\\x";
-      quoted += hex[c >> 4];
-      quoted += hex[c & 0xf];
-    } else {
-      quoted += static_cast<char>(c);
-    }
-  }
-  if (text.size() > kMaxShown) quoted += "…";
-  quoted += '"';
-  return quoted;
+  return "\"" + yaml::escape(text.substr(0, kMaxShown)) + (text.size() > kMaxShown ? "…" : "") +
+         "\"";
 }
 
 bool name_char(char c) {

@@ -6,7 +6,6 @@ import json
 import os
 import re
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -100,9 +99,16 @@ def ping_and_wait(client: Client, room: str, bot: Bot, text: str = "!ping") -> t
     return event_id, wait_reply(client, room, bot, event_id)
 
 
-def sleep_briefly(seconds: float = 2.0) -> None:
-    """A short grace period for late duplicates to show up before counting (not a sync wait)."""
-    time.sleep(seconds)
+def wait_settled(*bots: Bot, timeout: float = REPLY_TIMEOUT) -> None:
+    """Waits until none of the bots has anything left to send (no pending outbox row). Called
+    after a reply to a last ping, which proves a bot has read everything before it: a late
+    duplicate would be such a row (a resend, or a second answer queued while reading), so from
+    here the rooms can be counted. Replaces a fixed grace period."""
+    def settled():
+        for bot in bots:
+            ensure_alive(bot)
+        return all(outbox_states(bot).get("pending", 0) == 0 for bot in bots)
+    wait_for(settled, timeout, "the bot's outbox to have nothing pending", interval=0.1)
 
 
 def wait_bot_message_after(client: Client, room: str, bot: Bot, event_id: str,

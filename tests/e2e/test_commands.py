@@ -2,7 +2,7 @@
 
 import re
 
-from helpers import (bot_replies, ensure_alive, join_bot, ping_and_wait, sleep_briefly,
+from helpers import (bot_replies, ensure_alive, join_bot, ping_and_wait, wait_settled,
                      wait_bot_message_after)
 
 GERMAN = re.compile(r"\b(und|der|die|das|ist|nicht|ein|eine|zeigt|antwortet|befehle?|diese[rn]?|"
@@ -29,7 +29,7 @@ def test_ping_gets_exactly_one_notice_reply(make_bot, user):
 
     # A second ping answered proves the bot moved on; the first still has exactly one reply.
     ping_and_wait(anna, room, bot)
-    sleep_briefly()
+    wait_settled(bot)
     replies = bot_replies(anna.messages(room), bot.user_id)
     assert len(replies.get(ping, [])) == 1, replies.get(ping)
 
@@ -70,7 +70,7 @@ def test_notices_and_own_events_are_not_answered(make_bot, user):
 
     notice = anna.send_notice(room, "!ping")
     ping_and_wait(anna, room, bot)
-    sleep_briefly()
+    wait_settled(bot)
     ensure_alive(bot)
     events = anna.messages(room)
     replies = bot_replies(events, bot.user_id)

@@ -1,6 +1,6 @@
 """Encrypted rooms: the bot says once, plainly, that it cannot read encrypted messages."""
 
-from helpers import ensure_alive, join_bot, ping_and_wait, sleep_briefly, wait_for
+from helpers import ensure_alive, join_bot, ping_and_wait, wait_settled, wait_for
 
 FAKE_CIPHERTEXT = {"algorithm": "m.megolm.v1.aes-sha2", "ciphertext": "AwgAEnAcA0Nz",
                    "sender_key": "senderkey", "session_id": "session", "device_id": "DEVICE"}
@@ -29,6 +29,6 @@ def test_encrypted_room_notice_once_even_after_restart(make_bot, user):
     anna.send_event(encrypted, "m.room.encrypted", FAKE_CIPHERTEXT)
     anna.send_text(encrypted, "Klartext im verschlüsselten Raum")
     ping_and_wait(anna, plain, bot)
-    sleep_briefly(3)
+    wait_settled(bot)
     notices = _encryption_notices(anna, encrypted, bot)
     assert len(notices) == 1, f"expected one encryption notice, got {len(notices)}"

@@ -24,7 +24,7 @@ import pytest
 
 from faultproxy import FaultProxy
 from helpers import (bot_event_duplicates, bot_notices, bot_replies, db_rows, ensure_alive,
-                     outbox_states, ping_and_wait, reactions_to, record_figures, sleep_briefly,
+                     outbox_states, ping_and_wait, reactions_to, record_figures, wait_settled,
                      wait_bot_notice, wait_for)
 from localhs import REPO_ROOT
 
@@ -302,7 +302,7 @@ def test_round_through_stalls_resets_and_truncations_loses_and_duplicates_nothin
     faulty_seconds = time.monotonic() - started
 
     pings.append(ping_and_wait(mod, room, bot)[0])  # the bot has caught up with everything
-    sleep_briefly()
+    wait_settled(bot)
     ensure_alive(bot)
     figures = audit(mod, room, bot, contributions, pings)
     assert prompt_counts(mod, room, bot) == [1, 1], prompt_counts(mod, room, bot)
@@ -356,7 +356,7 @@ def test_synapse_restarted_mid_round_loses_and_duplicates_nothing(make_bot, user
     wait_confirmed(mod, room, bot, contributions)
     end_round(mod, room, bot, RESTART_CONTRIBUTIONS)
     pings.append(ping_and_wait(mod, room, bot)[0])
-    sleep_briefly()
+    wait_settled(bot)
     figures = audit(mod, room, bot, contributions, pings)
     assert prompt_counts(mod, room, bot) == [1, 1], prompt_counts(mod, room, bot)
     assert pending_at_stop + unstored_at_stop > 0, \
@@ -473,7 +473,7 @@ def test_bot_sigkilled_while_posting_a_digest_posts_each_part_exactly_once(make_
             time.sleep(rng.uniform(0.0, 0.5))
     admin.delete_ratelimit_override(bot.user_id)
     ping_and_wait(mod, network, bot)
-    sleep_briefly(3)
+    wait_settled(bot)
 
     posted_parts = parts()
     numbers = [part_number(p["content"]["body"]) for p in posted_parts]

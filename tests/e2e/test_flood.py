@@ -8,7 +8,8 @@ import time
 
 import pytest
 
-from helpers import bot_replies, db_rows, ensure_alive, join_bot, ping_and_wait, wait_reply
+from helpers import (bot_replies, db_rows, ensure_alive, join_bot, ping_and_wait, wait_reply,
+                     wait_settled)
 
 FLOOD = 60
 BURST = 10  # the defaults of command_limit (bot/app/config.hpp)
@@ -60,7 +61,7 @@ def test_a_flood_is_answered_at_a_bounded_rate_and_others_at_once(make_bot, user
 
     # Quiet again: anna's next command is answered after everything of ben's was processed.
     ping_and_wait(anna, room, bot)
-    time.sleep(2)
+    wait_settled(bot)
     replies = bot_replies(anna.messages(room), bot.user_id)
     answers = notices = 0
     for _, event_id in sent:

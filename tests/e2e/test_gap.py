@@ -2,7 +2,7 @@
 
 import re
 
-from helpers import assert_exactly_one_reply_each, join_bot, ping_and_wait, sleep_briefly, wait_for
+from helpers import assert_exactly_one_reply_each, join_bot, ping_and_wait, wait_settled, wait_for
 
 GAP = 200
 
@@ -29,7 +29,7 @@ def test_limited_timeline_after_downtime_is_filled(make_bot, user):
     assert filled, "the bot log does not mention the limited timeline it filled"
 
     ping, _ = ping_and_wait(anna, room, bot)
-    sleep_briefly()
+    wait_settled(bot)
     pings = _all_pings(anna, room)
     assert ping in pings[room] and len(pings[room]) == 2
     assert_exactly_one_reply_each(anna, pings, bot)

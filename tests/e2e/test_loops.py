@@ -14,7 +14,7 @@ import time
 import pytest
 
 from helpers import (bot_event_duplicates, bot_replies, db_rows, ensure_alive, is_message,
-                     join_bot, ping_and_wait, record_figures, reply_target, sleep_briefly,
+                     join_bot, ping_and_wait, record_figures, reply_target, wait_settled,
                      wait_for, wait_reply)
 from localhs import REPO_ROOT
 
@@ -76,14 +76,18 @@ def test_two_bots_in_one_room_answer_each_other_zero_times(make_bot, user, tmp_p
     commands.append(round_commands[-1])
     for bot in bots:
         commands.append(ping_and_wait(mod, room, bot)[0])
+    # Each bot has answered both last pings, so each has read everything before them.
+    for bot in bots:
+        for ping in commands[-len(bots):]:
+            wait_reply(mod, room, bot, ping)
     human_events.update(commands + notice_commands)
 
     # Quiet: once the people stop, the bots stop. A loop would keep the room busy.
     def bot_event_count():
         return sum(1 for e in mod.messages(room) if e.get("sender") in {b.user_id for b in bots})
-    sleep_briefly(3)
+    wait_settled(*bots)
     settled = bot_event_count()
-    time.sleep(6)
+    time.sleep(6)  # the window in which a loop would show, not a wait for something
     events = mod.messages(room)
     after_quiet = bot_event_count()
 

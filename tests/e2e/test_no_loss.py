@@ -5,7 +5,7 @@ import signal
 import threading
 import time
 
-from helpers import (assert_exactly_one_reply_each, join_bot, ping_and_wait, sleep_briefly,
+from helpers import (assert_exactly_one_reply_each, join_bot, ping_and_wait, wait_settled,
                      wait_all_replied)
 
 PINGS = 300
@@ -57,7 +57,7 @@ def test_sigkill_during_300_pings_loses_and_duplicates_nothing(make_bot, user):
     # One more ping per room, answered: the bot has worked through everything before it.
     for room in rooms:
         pings[room].append(ping_and_wait(ben, room, bot)[0])
-    sleep_briefly()
+    wait_settled(bot)
     assert_exactly_one_reply_each(ben, pings, bot)
 
     seen = bot.seen_event_ids()

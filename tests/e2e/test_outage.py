@@ -3,7 +3,7 @@
 import time
 
 from helpers import (assert_exactly_one_reply_each, ensure_alive, join_bot, ping_and_wait,
-                     sleep_briefly, wait_all_replied)
+                     wait_settled, wait_all_replied)
 
 OUTAGE_S = 30
 
@@ -29,7 +29,7 @@ def test_homeserver_outage(make_bot, user, hs):
     pings = {room: before + after}
     wait_all_replied(anna, pings, bot, timeout=90)
     pings[room].append(ping_and_wait(anna, room, bot)[0])
-    sleep_briefly()
+    wait_settled(bot)
     assert_exactly_one_reply_each(anna, pings, bot)
     ensure_alive(bot)
     assert "warn" in bot.log().lower(), "the bot logged no warning while the homeserver was down"

@@ -4,6 +4,10 @@
 // text (!runde, unknown commands, !anonym, !lehre, !maßnahme, !meine). Then rounds end, digests
 // are asked for and the export runs. Every event the bot queued must hold only the HTML the bot
 // writes itself, carry m.mentions without @room, stay below 64 KiB and be valid UTF-8.
+// Every body here is JSON with a next_batch (the lone surrogate escapes spliced in as raw JSON
+// too), which the /sync parser must read, repairing what it has to: a refused body would take its
+// payload past every check above, so none may be refused. Should one be, it must leave no trace:
+// no sync token, no seen event, nothing queued.
 
 #include <algorithm>
 #include <filesystem>
@@ -18,12 +22,14 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "../support/temp_store.hpp"
 #include "app/dispatcher.hpp"
 #include "app/export.hpp"
 #include "app/templates.hpp"
 #include "matrix/parse.hpp"
 #include "matrix/sync_loop.hpp"
 #include "store/digests.hpp"
+#include "store/sqlite.hpp"
 
 namespace reflexbot::app {
 namespace {
@@ -215,13 +221,21 @@ std::vector<std::string> html_problems(std::string_view html) {
   return problems;
 }
 
+// What the test fed and what the bot made of it.
+struct Figures {
+  std::map<std::string, int> refused_by_kind;  // bodies the /sync parser refused as a whole
+  std::vector<std::string> refused;            // which payload, in which role
+  int fed = 0;
+  std::size_t produced = 0;
+  std::size_t max_size = 0;
+  std::size_t with_html = 0;
+  std::size_t exported = 0;
+  std::vector<std::string> problems;
+};
+
 class InjectionTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() / "reflexbot-injection";
-    std::filesystem::remove_all(dir_);
-    std::filesystem::create_directories(dir_);
-    store_.emplace((dir_ / "bot.db").string());
     const auto templates = load_templates(REFLEXBOT_TEMPLATES_DIR);
     FeatureSettings reflection;
     reflection.templates = templates;
@@ -254,10 +268,13 @@ class InjectionTest : public ::testing::Test {
     seed.set_sync_token("s0");
     seed.commit();
   }
-  void TearDown() override {
-    dispatcher_.reset();
-    store_.reset();
-    std::filesystem::remove_all(dir_);
+  void TearDown() override { dispatcher_.reset(); }
+
+  std::int64_t count(const std::string& sql, const std::string& parameter = {}) {
+    store::Statement statement(store_->connection(), sql);
+    if (!parameter.empty()) statement.bind(1, parameter);
+    statement.step();
+    return statement.column_int(0);
   }
 
   // An m.room.message whose body and formatted_body are JSON string literals as they stand.
@@ -275,16 +292,38 @@ class InjectionTest : public ::testing::Test {
   }
 
   // Feeds one room's timeline through the real ingest path; false if the body was refused.
+  // A refused body must leave the store as it was.
   bool sync(const std::string& room_id, const std::vector<std::string>& events) {
     std::string timeline;
     for (const auto& e : events) timeline += (timeline.empty() ? "" : ",") + e;
     std::string body = R"({"next_batch":"s)" + std::to_string(++batches_) +
                        R"(","rooms":{"join":{")" + room_id + R"(":{"timeline":{"events":[)" +
                        timeline + R"(],"limited":false},"state":{"events":[]}}}}})";
+    const auto token = store_->sync_token();
+    const std::int64_t queued = count("SELECT COUNT(*) FROM outbox");
     auto outline = matrix::parse_sync_outline(body, kBot);
-    if (!outline) return false;
-    auto ingested = matrix::ingest(*dispatcher_, body, *outline, {}, kBot, false);
-    return static_cast<bool>(ingested);
+    const bool accepted =
+        outline && matrix::ingest(*dispatcher_, body, *outline, {}, kBot, false).has_value();
+    if (!accepted) check_refusal(token, queued, events.size());
+    return accepted;
+  }
+
+  // What must hold after a body was refused.
+  void check_refusal(const std::optional<std::string>& token, std::int64_t queued,
+                     std::size_t events) {
+    const std::string batch = "batch s" + std::to_string(batches_) + ": ";
+    if (store_->sync_token() != token) {
+      refusal_problems_.push_back(batch + "refused, but the sync token moved");
+    }
+    if (count("SELECT COUNT(*) FROM outbox") != queued) {
+      refusal_problems_.push_back(batch + "refused, but something was queued");
+    }
+    for (int k = events_ - static_cast<int>(events) + 1; k <= events_; ++k) {
+      if (count("SELECT COUNT(*) FROM seen_events WHERE event_id = ?", "$e" + std::to_string(k))) {
+        refusal_problems_.push_back(batch + "refused, but its event $e" + std::to_string(k) +
+                                    " was seen");
+      }
+    }
   }
 
   // One command (plain text before the payload) by `sender`.
@@ -293,26 +332,17 @@ class InjectionTest : public ::testing::Test {
     return sync(room_id, {event(sender, literal_of(prefix) + payload_literal)});
   }
 
-  std::filesystem::path dir_;
-  std::optional<store::Store> store_;
-  std::optional<Dispatcher> dispatcher_;
-  DigestSettings digests_;
-  std::int64_t now_ms_ = 1700000000000;
-  int events_ = 0;
-  int batches_ = 0;
-};
+  // Records a refused body: its payload never reached the checks.
+  void must(bool ok, const Payload& p, const char* what) {
+    if (ok) return;
+    ++figures_.refused_by_kind[p.kind + std::string(" (") + what + ")"];
+    figures_.refused.push_back("payload " + std::to_string(p.id) + " (" + p.kind + ") as " + what +
+                               " was refused by the /sync parser");
+  }
 
-TEST_F(InjectionTest, HostilePayloadsNeverLeaveTheBotAsMarkupMentionsOrOversizedEvents) {
-  const auto payloads = load_payloads();
-  ASSERT_GE(payloads.size(), 1000U);
-  std::map<std::string, int> refused_by_kind;  // bodies the /sync parser refused as a whole
-  int fed = 0;
-
-  auto must = [&](bool ok, const Payload& p, const char* what) {
-    if (!ok) ++refused_by_kind[p.kind + std::string(" (") + what + ")"];
-  };
-
-  try {
+  // Rounds, every payload as contribution and in the commands that echo it.
+  void feed_payloads(const std::vector<Payload>& payloads) {
+    int& fed = figures_.fed;
     // Rounds in Köln and Leipzig, their topics hostile too.
     ASSERT_TRUE(command(kKoeln, kMod, "!runde aar ", payloads[0].literal));
     ASSERT_TRUE(command(kLeipzig, kMod, "!runde panreflex ", payloads[1].literal + " 30"));
@@ -338,7 +368,11 @@ TEST_F(InjectionTest, HostilePayloadsNeverLeaveTheBotAsMarkupMentionsOrOversized
         fed += 4;
       }
     }
+  }
 
+  // Digests everywhere, lessons with hostile titles, actions and owners, the weekly digest.
+  void ask_digests_and_lessons(const std::vector<Payload>& payloads) {
+    int& fed = figures_.fed;
     // Digests everywhere; then lessons with hostile titles, actions and owners.
     for (const auto& room : {kKoeln, kLeipzig, kDresden, kHostile, kNetwork}) {
       command(room, kSenders[2], "!digest 30 Tage");
@@ -375,81 +409,110 @@ TEST_F(InjectionTest, HostilePayloadsNeverLeaveTheBotAsMarkupMentionsOrOversized
     // The weekly digest, for the network and every configured room.
     now_ms_ += 2 * 24 * 3600 * 1000LL;
     dispatcher_->tick();
-  } catch (const std::exception& e) {
-    ADD_FAILURE() << "an exception escaped: " << e.what();
   }
 
   // Every event the bot queued.
-  std::size_t produced = 0;
-  std::size_t max_size = 0;
-  std::size_t with_html = 0;
-  std::vector<std::string> problems;
-  for (const auto& item : store_->pending_outbox(1000000)) {
-    if (item.kind != store::OutboxKind::send) continue;
-    ++produced;
-    max_size = std::max(max_size, item.content.size());
-    const std::string where = item.event_type + " in " + item.room_id + ": ";
-    if (item.content.size() >= 65536) problems.push_back(where + "event of 64 KiB or more");
-    if (!valid_utf8(item.content)) {
-      problems.push_back(where + "not valid UTF-8");
-      continue;
-    }
-    const json content = json::parse(item.content, nullptr, false);
-    if (content.is_discarded()) {
-      problems.push_back(where + "not JSON");
-      continue;
-    }
-    const auto mentions = content.find("m.mentions");
-    if (mentions == content.end() || !mentions->is_object()) {
-      problems.push_back(where + "no m.mentions");
-    } else if (mentions->value("room", false) ||
-               !mentions->value("user_ids", json::array()).empty()) {
-      problems.push_back(where + "mentions " + mentions->dump());
-    }
-    if (item.event_type != "m.room.message") continue;
-    if (content.value("msgtype", "") != "m.notice") problems.push_back(where + "not m.notice");
-    if (content.contains("formatted_body")) {
-      ++with_html;
-      for (const auto& problem : html_problems(content["formatted_body"].get<std::string>())) {
-        problems.push_back(where + problem);
+  void check_outbox() {
+    std::size_t& produced = figures_.produced;
+    std::size_t& max_size = figures_.max_size;
+    std::size_t& with_html = figures_.with_html;
+    std::vector<std::string>& problems = figures_.problems;
+    for (const auto& item : store_->pending_outbox(1000000)) {
+      if (item.kind != store::OutboxKind::send) continue;
+      ++produced;
+      max_size = std::max(max_size, item.content.size());
+      const std::string where = item.event_type + " in " + item.room_id + ": ";
+      if (item.content.size() >= 65536) problems.push_back(where + "event of 64 KiB or more");
+      if (!valid_utf8(item.content)) {
+        problems.push_back(where + "not valid UTF-8");
+        continue;
+      }
+      const json content = json::parse(item.content, nullptr, false);
+      if (content.is_discarded()) {
+        problems.push_back(where + "not JSON");
+        continue;
+      }
+      const auto mentions = content.find("m.mentions");
+      if (mentions == content.end() || !mentions->is_object()) {
+        problems.push_back(where + "no m.mentions");
+      } else if (mentions->value("room", false) ||
+                 !mentions->value("user_ids", json::array()).empty()) {
+        problems.push_back(where + "mentions " + mentions->dump());
+      }
+      if (item.event_type != "m.room.message") continue;
+      if (content.value("msgtype", "") != "m.notice") problems.push_back(where + "not m.notice");
+      if (content.contains("formatted_body")) {
+        ++with_html;
+        for (const auto& problem : html_problems(content["formatted_body"].get<std::string>())) {
+          problems.push_back(where + problem);
+        }
       }
     }
   }
 
   // The export in its three formats, for the network and each city.
-  std::size_t exported = 0;
-  try {
-    for (const auto format : {ExportFormat::markdown, ExportFormat::csv, ExportFormat::json}) {
-      for (const std::string room : {"", "Köln", "Leipzig", "Dresden"}) {
-        ExportOptions options;
-        options.format = format;
-        options.room = room;
-        options.now = core::TimePoint(std::chrono::milliseconds(now_ms_));
-        options.since = std::chrono::year_month_day{std::chrono::year{2023}, std::chrono::October,
-                                                    std::chrono::day{1}};
-        const std::string out = export_digest(*store_, digests_, options);
-        exported += out.size();
-        const std::string what = "export " + std::to_string(static_cast<int>(format)) + " " + room;
-        if (!valid_utf8(out)) problems.push_back(what + ": not valid UTF-8");
-        if (format == ExportFormat::json && json::parse(out, nullptr, false).is_discarded()) {
-          problems.push_back(what + ": not JSON");
-        }
-        if (format == ExportFormat::markdown) {
-          // Raw HTML in Markdown survives many converters: every '<' of user text is escaped.
-          for (std::size_t i = out.find('<'); i != std::string::npos; i = out.find('<', i + 1)) {
-            if (i == 0 || out[i - 1] != '\\') {
-              problems.push_back(
-                  what + ": unescaped '<' in Markdown: " + out.substr(i >= 20 ? i - 20 : 0, 60));
-              break;
+  void check_export() {
+    std::size_t& exported = figures_.exported;
+    std::vector<std::string>& problems = figures_.problems;
+    try {
+      for (const auto format : {ExportFormat::markdown, ExportFormat::csv, ExportFormat::json}) {
+        for (const std::string room : {"", "Köln", "Leipzig", "Dresden"}) {
+          ExportOptions options;
+          options.format = format;
+          options.room = room;
+          options.now = core::TimePoint(std::chrono::milliseconds(now_ms_));
+          options.since = std::chrono::year_month_day{std::chrono::year{2023}, std::chrono::October,
+                                                      std::chrono::day{1}};
+          const std::string out = export_digest(*store_, digests_, options);
+          exported += out.size();
+          const std::string what =
+              "export " + std::to_string(static_cast<int>(format)) + " " + room;
+          if (!valid_utf8(out)) problems.push_back(what + ": not valid UTF-8");
+          if (format == ExportFormat::json && json::parse(out, nullptr, false).is_discarded()) {
+            problems.push_back(what + ": not JSON");
+          }
+          if (format == ExportFormat::markdown) {
+            // Raw HTML in Markdown survives many converters: every '<' of user text is escaped.
+            for (std::size_t i = out.find('<'); i != std::string::npos; i = out.find('<', i + 1)) {
+              if (i == 0 || out[i - 1] != '\\') {
+                problems.push_back(
+                    what + ": unescaped '<' in Markdown: " + out.substr(i >= 20 ? i - 20 : 0, 60));
+                break;
+              }
             }
           }
         }
       }
+    } catch (const std::exception& e) {
+      ADD_FAILURE() << "an exception escaped the export: " << e.what();
     }
-  } catch (const std::exception& e) {
-    ADD_FAILURE() << "an exception escaped the export: " << e.what();
   }
 
+  test::TempStore store_{"injection"};
+  std::optional<Dispatcher> dispatcher_;
+  DigestSettings digests_;
+  std::int64_t now_ms_ = 1700000000000;
+  int events_ = 0;
+  int batches_ = 0;
+  std::vector<std::string> refusal_problems_;
+  Figures figures_;
+};
+
+TEST_F(InjectionTest, HostilePayloadsNeverLeaveTheBotAsMarkupMentionsOrOversizedEvents) {
+  const auto payloads = load_payloads();
+  ASSERT_GE(payloads.size(), 1000U);
+  try {
+    feed_payloads(payloads);
+    if (HasFatalFailure()) return;
+    ask_digests_and_lessons(payloads);
+  } catch (const std::exception& e) {
+    ADD_FAILURE() << "an exception escaped: " << e.what();
+  }
+  check_outbox();
+  check_export();
+
+  const auto& [refused_by_kind, refused_payloads, fed, produced, max_size, with_html, exported,
+               problems] = figures_;
   std::size_t refused = 0;
   for (const auto& [kind, n] : refused_by_kind) refused += n;
   std::cout << "[injection] payloads tried: " << payloads.size() << ", events fed: " << fed
@@ -460,6 +523,14 @@ TEST_F(InjectionTest, HostilePayloadsNeverLeaveTheBotAsMarkupMentionsOrOversized
   for (const auto& [kind, n] : refused_by_kind) {
     std::cout << "[injection]   refused: " << kind << ": " << n << "\n";
   }
+  for (std::size_t k = 0; k < std::min<std::size_t>(refused_payloads.size(), 20); ++k) {
+    ADD_FAILURE() << refused_payloads[k];
+  }
+  EXPECT_EQ(refused, 0U) << "bodies refused: their payloads escaped the checks";
+  for (std::size_t k = 0; k < std::min<std::size_t>(refusal_problems_.size(), 20); ++k) {
+    ADD_FAILURE() << refusal_problems_[k];
+  }
+  EXPECT_TRUE(refusal_problems_.empty()) << refusal_problems_.size() << " refusals left a trace";
   EXPECT_GT(produced, payloads.size());
   EXPECT_LT(max_size, 65536U);
   for (std::size_t k = 0; k < std::min<std::size_t>(problems.size(), 40); ++k) {
