@@ -18,7 +18,7 @@
 #include <string_view>
 #include <unordered_map>
 
-#include "app/templates.hpp"
+#include "app/config/templates.hpp"
 #include "core/tags.hpp"
 #include "store/digests.hpp"
 #include "store/store.hpp"

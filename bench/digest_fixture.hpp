@@ -14,7 +14,7 @@
 #include <utility>
 #include <vector>
 
-#include "app/digests.hpp"
+#include "app/features/digests.hpp"
 #include "core/time.hpp"
 
 namespace reflexbot::bench {

@@ -11,7 +11,7 @@
 #include <fstream>
 #include <string>
 
-#include "app/config.hpp"
+#include "app/config/config.hpp"
 #include "fuzz_support.hpp"
 
 namespace {

@@ -20,7 +20,11 @@ LAYERS = [
     ("net", 2),     # HTTP transport on Asio
     ("matrix", 3),  # client, sync loop, event content, outbox drain
     ("store", 4),   # SQLite: the unit of work, the outbox queue
-    ("app", 5),     # runtime, features, CLI, configuration
+    ("app", 5),     # (no file directly in app/: one of its folders below)
+    ("app/config", 5),    # configuration, templates, time zones, YAML helpers
+    ("app/features", 6),  # rounds, collection, privacy, digests and lessons: one unit of work
+    ("app/runtime", 7),   # wiring, dispatcher, timers, systemd, retention job, pseudonyms
+    ("app/cli", 8),       # main, status and backup, export
 ]
 
 INCLUDE = re.compile(r'^\s*#\s*include\s*"([^"]+)"')

@@ -12,7 +12,7 @@ from helpers import (bot_replies, db_rows, ensure_alive, join_bot, ping_and_wait
                      wait_settled)
 
 FLOOD = 60
-BURST = 10  # the defaults of command_limit (bot/app/config.hpp)
+BURST = 10  # the defaults of command_limit (bot/app/config/config.hpp)
 REFILL_S = 3
 SLOW_DOWN = "Sie senden zu viele Befehle"
 

@@ -1,6 +1,6 @@
 // `reflexbot status` and `reflexbot backup` against a store filled through its own API.
 
-#include "app/admin.hpp"
+#include "app/cli/admin.hpp"
 
 #include "store/digests.hpp"
 
@@ -18,7 +18,7 @@
 
 #include <gtest/gtest.h>
 
-#include "app/config.hpp"
+#include "app/config/config.hpp"
 #include "store/sqlite.hpp"
 #include "store/store.hpp"
 

@@ -1,7 +1,7 @@
 // The dispatcher on the real path: JSON /sync bodies → parse (outline + stream) → dispatcher →
 // a real SQLite store; assertions read the store.
 
-#include "app/dispatcher.hpp"
+#include "app/runtime/dispatcher.hpp"
 
 #include <filesystem>
 #include <fstream>

@@ -1,6 +1,6 @@
 // `reflexbot export`: a real store in two cities, exported as Markdown, CSV and JSON.
 
-#include "app/export.hpp"
+#include "app/cli/export.hpp"
 
 #include <sys/stat.h>
 
@@ -11,7 +11,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
-#include "app/templates.hpp"
+#include "app/config/templates.hpp"
 #include "store/digests.hpp"
 
 namespace reflexbot::app {

@@ -1,6 +1,6 @@
 // harden_process() in a child process, so the test runner itself keeps its settings.
 
-#include "app/hardening.hpp"
+#include "app/runtime/hardening.hpp"
 
 #include <sys/prctl.h>
 #include <sys/resource.h>

@@ -1,6 +1,6 @@
 // The sd_notify protocol against a real datagram socket, as systemd listens on one.
 
-#include "app/notify.hpp"
+#include "app/runtime/notify.hpp"
 
 #include <sys/socket.h>
 #include <sys/time.h>

@@ -1,4 +1,4 @@
-#include "app/pseudonym.hpp"
+#include "app/runtime/pseudonym.hpp"
 
 #include <sys/stat.h>
 

@@ -1,4 +1,4 @@
-#include "app/templates.hpp"
+#include "app/config/templates.hpp"
 
 #include <gtest/gtest.h>
 #include <unistd.h>

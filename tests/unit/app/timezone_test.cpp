@@ -1,4 +1,4 @@
-#include "app/timezone.hpp"
+#include "app/config/timezone.hpp"
 
 #include <gtest/gtest.h>
 #include <unistd.h>

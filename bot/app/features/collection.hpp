@@ -1,0 +1,55 @@
+#pragma once
+// Collection in the running bot: what people write becomes contributions. Messages in a round or
+// with a tag, their edits, 👍 votes, 📌 pins (asked for here, fetched after the commit, collected
+// by collect_pinned) and redactions that delete what was collected.
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "app/features/authority.hpp"
+#include "app/features/feature.hpp"
+#include "core/contribution.hpp"
+#include "matrix/events.hpp"
+#include "store/store.hpp"
+
+namespace reflexbot::app {
+
+/// Collection in all rooms.
+class Collection {
+ public:
+  Collection(store::Store& store, const FeatureSettings& settings, const Authority& authority)
+      : store_(store), settings_(settings), authority_(authority) {}
+
+  /// Collects a message (or applies an edit) if it belongs to a round or carries a tag.
+  void collect(const matrix::Event& event, const matrix::RoomMessage& message,
+               const store::RoomRecord& room, BatchContext context);
+  /// 👍 votes; 📌 asks for the message to be fetched and collected.
+  void handle_reaction(const matrix::Event& event, const matrix::Reaction& reaction,
+                       const store::RoomRecord& room, BatchContext context);
+  /// Collects a message fetched after a 📌, with its original time and author; ends the request.
+  void collect_pinned(const matrix::Event& event, const store::RoomRecord& room,
+                      BatchContext context);
+  /// Gives up a 📌 request whose message cannot be fetched.
+  void drop_pin(const std::string& target_event_id, BatchContext context);
+  /// A redacted contribution is deleted, a redacted 👍 no longer counts: if the redaction comes
+  /// from the same room and from the author (the voter) or a moderator.
+  void handle_redaction(const matrix::Event& event, const matrix::Redaction& redaction,
+                        const store::RoomRecord& room, BatchContext context);
+
+ private:
+  /// An edit (m.replace) of a contribution, from its author in its room.
+  void edit(const matrix::Event& event, const matrix::RoomMessage& message, BatchContext context);
+  /// A contribution of `event` (author pseudonymised, its own time); `via` and round left to set.
+  core::Contribution from_message(const matrix::Event& event, std::string_view text,
+                                  std::vector<std::string> tags, const store::RoomRecord& room,
+                                  BatchContext context) const;
+  /// Stores the contribution and acknowledges it.
+  void add(const core::Contribution& contribution, BatchContext context);
+
+  store::Store& store_;
+  const FeatureSettings& settings_;
+  const Authority& authority_;
+};
+
+}  // namespace reflexbot::app

@@ -1,0 +1,445 @@
+#include "app/features/digests.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+
+#include "core/digest_view.hpp"
+#include "core/lesson.hpp"
+#include "core/texts.hpp"
+#include "store/digests.hpp"
+
+namespace reflexbot::app {
+namespace {
+
+using core::CommandKind;
+using core::TimePoint;
+using namespace std::chrono_literals;
+
+constexpr std::size_t kMaxTitleBytes = 200;
+constexpr std::size_t kMaxListed = 50;
+
+std::int64_t to_ms(TimePoint time) { return time.time_since_epoch().count(); }
+
+core::Notice text_notice(std::string_view text) {
+  return core::Notice{std::string(text), core::html_escape(text)};
+}
+
+}  // namespace
+
+DigestSettings digest_settings(const Config& config, std::vector<core::Template> templates) {
+  DigestSettings settings;
+  settings.language = config.language == Language::en ? core::Language::en : core::Language::de;
+  settings.zone = config.digest.zone;
+  settings.schedule = config.digest.schedule;
+  settings.room_digests = config.digest.rooms;
+  settings.period_days = config.digest.period_days;
+  settings.top = config.digest.top;
+  settings.network_room = config.network_room;
+  for (const auto& room : config.rooms) {
+    settings.rooms.push_back(room.room_id);
+    settings.cities[room.room_id] = room.city;
+  }
+  settings.templates = std::move(templates);
+  settings.vocabulary = config.vocabulary;
+  return settings;
+}
+
+DigestBuilder::DigestBuilder(store::Store& store, DigestSettings settings)
+    : store_(store), settings_(std::move(settings)) {}
+
+bool DigestBuilder::is_network(const std::string& room_id) const {
+  return !settings_.network_room.empty() && room_id == settings_.network_room;
+}
+
+std::string DigestBuilder::scope_room(const std::string& room) const {
+  return room.empty() || is_network(room) ? std::string() : room;
+}
+
+std::vector<std::string> DigestBuilder::network_rooms() const {
+  std::vector<std::string> rooms = settings_.rooms;
+  if (!rooms.empty() && !settings_.network_room.empty()) rooms.push_back(settings_.network_room);
+  return rooms;
+}
+
+std::string DigestBuilder::city_of(const store::RoomRecord& room) const {
+  if (auto it = settings_.cities.find(room.room_id); it != settings_.cities.end()) {
+    return it->second;
+  }
+  return room.name.empty() ? room.room_id : room.name;
+}
+
+std::string DigestBuilder::phase_title(std::string_view template_key,
+                                       std::string_view phase_key) const {
+  if (phase_key.empty()) return {};
+  for (const auto& tmpl : settings_.templates) {
+    if (tmpl.key != template_key) continue;
+    for (const auto& phase : tmpl.phases) {
+      if (phase.key != phase_key) continue;
+      const std::string& title = phase.title.in(settings_.language);
+      return title.empty() ? std::string(phase_key) : title;
+    }
+  }
+  return std::string(phase_key);
+}
+
+std::vector<std::string> DigestBuilder::rooms_read(const std::string& scope_room) const {
+  return scope_room.empty() ? network_rooms() : std::vector<std::string>{};
+}
+
+void DigestBuilder::read(const std::string& scope_room, TimePoint from, TimePoint to, bool current,
+                         std::vector<core::DigestItem>& items) const {
+  const store::PhaseTitle title = [this](std::string_view template_key,
+                                         std::string_view phase_key) {
+    return phase_title(template_key, phase_key);
+  };
+  store::digest_items(store_, scope_room, from, to, current, title, items, rooms_read(scope_room));
+}
+
+std::vector<core::DigestItem> DigestBuilder::load_items(const std::string& scope_room,
+                                                        TimePoint from, TimePoint to) const {
+  std::vector<core::DigestItem> items;
+  read(scope_room, from, to, true, items);
+  load_previous(scope_room, from, to, items);
+  return items;
+}
+
+void DigestBuilder::load_previous(const std::string& scope_room, TimePoint from, TimePoint to,
+                                  std::vector<core::DigestItem>& items) const {
+  read(scope_room, from - (to - from), from, false, items);
+}
+
+DigestBuilder::Result DigestBuilder::build(const std::string& room, TimePoint from, TimePoint to,
+                                           TimePoint now, bool name_all_groups) const {
+  const std::string scope = scope_room(room);
+  return build_from(scope, load_items(scope, from, to), from, to, now, name_all_groups);
+}
+
+DigestBuilder::Result DigestBuilder::build_from(const std::string& scope_room,
+                                                std::vector<core::DigestItem> items, TimePoint from,
+                                                TimePoint to, TimePoint now,
+                                                bool name_all_groups) const {
+  Result result;
+  result.items = std::move(items);
+  core::DigestRequest request;
+  request.language = settings_.language;
+  if (!scope_room.empty()) {
+    auto record = store_.room(scope_room);
+    store::RoomRecord fallback;
+    fallback.room_id = scope_room;
+    request.scope = city_of(record ? *record : fallback);
+  }
+  request.from = from;
+  request.to = to;
+  request.now = now;
+  request.zone = settings_.zone;
+  request.top = static_cast<std::size_t>(settings_.top);
+  request.vocabulary = &settings_.vocabulary;
+  request.name_all_groups = name_all_groups;
+  const auto lessons = store::lessons(store_, scope_room, rooms_read(scope_room));
+  result.digest = core::build_digest(result.items, lessons, request);
+  result.notices = core::render_digest(result.digest, result.items, settings_.max_event_bytes);
+  for (const std::uint32_t id : result.digest.lessons) {
+    std::vector<std::string> events;
+    for (const std::size_t index : result.digest.groups[id].members) {
+      if (result.items[index].current) events.push_back(result.items[index].id);
+    }
+    result.lesson_groups.push_back(std::move(events));
+  }
+  return result;
+}
+
+Digests::Digests(store::Store& store, DigestSettings settings)
+    : store_(store), settings_(std::move(settings)), builder_(store, settings_) {}
+
+std::chrono::year_month_day Digests::today(TimePoint now) const {
+  return core::local_day(now, settings_.zone);
+}
+
+void Digests::post(const std::string& room_id, const Result& result, const matrix::Event* reply_to,
+                   const std::string& key, BatchContext context) {
+  for (std::size_t i = 0; i < result.notices.size(); ++i) {
+    context.out.notice(room_id, result.notices[i], i == 0 ? reply_to : nullptr,
+                       key + "/" + std::to_string(i));
+  }
+  context.scope.save_digest_groups(room_id, result.lesson_groups);
+}
+
+bool Digests::handle_command(const core::Command& command, const matrix::Event& event,
+                             const store::RoomRecord& room, BatchContext context) {
+  switch (command.kind) {
+    case CommandKind::digest:
+      on_digest(command, event, room, context);
+      return true;
+    case CommandKind::lessons:
+      on_lessons(event, room, context);
+      return true;
+    // Moderator commands: the dispatcher has checked who runs them (the command table).
+    case CommandKind::lesson:
+      on_lesson(command, event, room, context);
+      return true;
+    case CommandKind::action:
+      on_action(command, event, room, context);
+      return true;
+    case CommandKind::learned:
+      on_learned(command, event, room, context);
+      return true;
+    default:
+      return false;
+  }
+}
+
+void Digests::on_digest(const core::Command& command, const matrix::Event& event,
+                        const store::RoomRecord& room, BatchContext context) {
+  const auto& t = core::texts(settings_.language).lesson;
+  const std::string key = event.event_id + "/reply";
+  const auto args = core::parse_digest_args(command, today(context.now));
+  if (!args) {
+    context.out.notice(room.room_id, text_notice(t.usage_digest), &event, key);
+    return;
+  }
+  TimePoint from = context.now - std::chrono::days(args->days);
+  TimePoint to = context.now + 1ms;
+  if (args->kind == core::DigestArgs::Kind::since) {
+    from = std::chrono::time_point_cast<std::chrono::milliseconds>(
+        settings_.zone.to_utc(std::chrono::local_days{args->since}));
+  } else if (args->kind == core::DigestArgs::Kind::round) {
+    const auto span = args->round ? store::round_span(store_, *args->round)
+                                  : store::last_round(store_, room.room_id);
+    if (!span || (span->room_id != room.room_id && !is_network(room.room_id))) {
+      context.out.notice(room.room_id, text_notice(t.no_round), &event, key);
+      return;
+    }
+    from = span->started_at;
+    to = span->ended_at.time_since_epoch().count() > 0 ? span->ended_at + 1ms : to;
+    // A round's digest covers the round's room, also when asked for in the network room.
+    const Result result = builder_.build(span->room_id, from, to, context.now);
+    post(room.room_id, result, &event, event.event_id + "/digest", context);
+    return;
+  }
+  spdlog::info("digest for {} on request ({})", room.room_id, event.event_id);
+  const Result result = builder_.build(room.room_id, from, to, context.now);
+  post(room.room_id, result, &event, event.event_id + "/digest", context);
+}
+
+void Digests::on_lesson(const core::Command& command, const matrix::Event& event,
+                        const store::RoomRecord& room, BatchContext context) {
+  const auto& t = core::texts(settings_.language).lesson;
+  const std::string key = event.event_id + "/reply";
+  auto reply = [&](const core::Notice& notice) {
+    context.out.notice(room.room_id, notice, &event, key);
+  };
+  const core::LessonArgs args = core::parse_lesson_args(command);
+  std::vector<std::string> sources;
+  const auto* message = std::get_if<matrix::RoomMessage>(&event.content);
+  const std::string reply_to =
+      message != nullptr && message->relates_to ? message->relates_to->in_reply_to : "";
+  if (!reply_to.empty() && !args.group) {
+    // A lesson's source is a contribution of this room; the network room's may come from any of
+    // the network's rooms.
+    const auto source = store_.contribution(reply_to);
+    const auto rooms = builder_.network_rooms();
+    const bool allowed = source && (source->room_id == room.room_id ||
+                                    (is_network(room.room_id) &&
+                                     (rooms.empty() || std::find(rooms.begin(), rooms.end(),
+                                                                 source->room_id) != rooms.end())));
+    if (!allowed) {
+      reply(text_notice(t.not_contribution));
+      return;
+    }
+    sources.push_back(reply_to);
+  } else if (args.group) {
+    sources = store::digest_group(store_, room.room_id, *args.group);
+    if (sources.empty()) {
+      if (!store::has_digest_groups(store_, room.room_id)) {
+        reply(text_notice(t.no_digest_yet));
+      } else {
+        reply(core::fill(t.no_group, {core::plain("n", std::to_string(*args.group))}));
+      }
+      return;
+    }
+  } else {
+    reply(text_notice(t.usage_lesson));
+    return;
+  }
+
+  // The title: as given, else the key words the sources share.
+  std::string title(core::truncate_utf8(args.title, kMaxTitleBytes));
+  if (title.empty()) {
+    std::vector<core::DigestItem> items;
+    for (const auto& id : sources) {
+      if (auto c = store_.contribution(id)) {
+        items.push_back(core::DigestItem{c->event_id, c->city, c->author, c->body, c->tags, "", 0,
+                                         c->written_at, true});
+      }
+    }
+    core::DigestRequest request;
+    request.vocabulary = &settings_.vocabulary;
+    request.name_all_groups = true;
+    const core::Digest digest = core::build_digest(items, {}, request);
+    const core::DigestGroup* largest = nullptr;
+    for (const auto& group : digest.groups) {
+      if (largest == nullptr || group.current > largest->current) largest = &group;
+    }
+    if (largest != nullptr) title = largest->title();
+    if (title.empty() && !items.empty()) title = core::quote_text(items.front().body, 60);
+  }
+  const std::int64_t id = context.scope.create_lesson(room.room_id, title, sources, context.now);
+  spdlog::info("lesson L{} identified in {} from {} contributions", id, room.room_id,
+               sources.size());
+  const auto& d = core::texts(settings_.language).digest;
+  reply(core::fill(
+      t.created,
+      {core::plain("id", std::to_string(id)), core::plain("title", title),
+       core::plain("sources", core::count_text(static_cast<int>(sources.size()),
+                                               d.contributions_one, d.contributions_many))}));
+}
+
+void Digests::on_action(const core::Command& command, const matrix::Event& event,
+                        const store::RoomRecord& room, BatchContext context) {
+  const auto& t = core::texts(settings_.language).lesson;
+  const std::string key = event.event_id + "/reply";
+  auto reply = [&](const core::Notice& notice) {
+    context.out.notice(room.room_id, notice, &event, key);
+  };
+  const auto parsed = core::parse_action_args(command, today(context.now));
+  if (const auto* error = std::get_if<core::ActionError>(&parsed)) {
+    if (error->bad_date.empty()) {
+      reply(text_notice(t.usage_action));
+    } else {
+      reply(core::fill(t.bad_date, {core::plain("given", error->bad_date)}));
+    }
+    return;
+  }
+  const auto& args = std::get<core::ActionArgs>(parsed);
+  const auto lesson = store::lesson(store_, args.lesson);
+  if (!lesson || (lesson->room_id != room.room_id && !is_network(room.room_id))) {
+    reply(core::fill(t.unknown, {core::plain("id", std::to_string(args.lesson))}));
+    return;
+  }
+  if (lesson->state == core::LessonState::learned) {
+    reply(core::fill(t.already_learned, {core::plain("id", std::to_string(lesson->id))}));
+    return;
+  }
+  const std::string action(core::truncate_utf8(args.action, kMaxTitleBytes * 2));
+  const std::string owner(core::truncate_utf8(args.owner, kMaxTitleBytes));
+  context.scope.set_action(lesson->id, action, owner, args.due, context.now);
+  const auto& d = core::texts(settings_.language).digest;
+  const std::string date = core::shown_date(args.due, settings_.language);
+  reply(core::fill(t.action_set,
+                   {core::plain("id", std::to_string(lesson->id)), core::plain("action", action),
+                    core::plain("owner", owner),
+                    core::plain("due", core::fill(d.due, {core::plain("date", date)}).text)}));
+}
+
+void Digests::on_learned(const core::Command& command, const matrix::Event& event,
+                         const store::RoomRecord& room, BatchContext context) {
+  const auto& t = core::texts(settings_.language).lesson;
+  const std::string key = event.event_id + "/reply";
+  auto reply = [&](const core::Notice& notice) {
+    context.out.notice(room.room_id, notice, &event, key);
+  };
+  const auto id = core::parse_learned_args(command);
+  if (!id) {
+    reply(text_notice(t.usage_learned));
+    return;
+  }
+  const auto lesson = store::lesson(store_, *id);
+  if (!lesson || (lesson->room_id != room.room_id && !is_network(room.room_id))) {
+    reply(core::fill(t.unknown, {core::plain("id", std::to_string(*id))}));
+    return;
+  }
+  if (lesson->state == core::LessonState::learned) {
+    reply(core::fill(t.already_learned, {core::plain("id", std::to_string(*id))}));
+    return;
+  }
+  context.scope.mark_learned(*id, context.now);
+  reply(core::fill(t.learned,
+                   {core::plain("id", std::to_string(*id)), core::plain("title", lesson->title)}));
+}
+
+void Digests::on_lessons(const matrix::Event& event, const store::RoomRecord& room,
+                         BatchContext context) {
+  const auto& t = core::texts(settings_.language).lesson;
+  const bool network = is_network(room.room_id);
+  const auto all = network ? store::lessons(store_, std::string(), builder_.network_rooms())
+                           : store::lessons(store_, room.room_id);
+  core::Notice notice;
+  if (all.empty()) {
+    notice = text_notice(t.list_none);
+  } else {
+    const std::string_view heading = network ? t.list_network : t.list_room;
+    notice.text = std::string(heading);
+    notice.html = "<p>" + core::html_escape(heading) + "</p><ul>";
+    const auto& d = core::texts(settings_.language).digest;
+    const auto day = today(context.now);
+    for (std::size_t i = 0; i < all.size() && i < kMaxListed; ++i) {
+      const core::Lesson& lesson = all[i];
+      const std::string_view state = lesson.state == core::LessonState::learned ? t.state_learned
+                                     : lesson.state == core::LessonState::action
+                                         ? t.state_action
+                                         : t.state_identified;
+      core::Notice entry = core::fill(t.list_entry, {core::plain("id", std::to_string(lesson.id)),
+                                                     core::plain("title", lesson.title),
+                                                     core::plain("state", std::string(state))});
+      if (lesson.state == core::LessonState::action) {
+        std::string detail = " · " + lesson.action + " – " + lesson.owner;
+        if (lesson.due) {
+          const std::string date = core::shown_date(*lesson.due, settings_.language);
+          detail += ", " + core::fill(d.due, {core::plain("date", date)}).text;
+          if (core::is_overdue(lesson, day)) detail += " (" + std::string(d.overdue) + ")";
+        }
+        entry.text += detail;
+        entry.html += core::html_escape(detail);
+      }
+      notice.text += "\n– " + entry.text;
+      notice.html += "<li>" + entry.html + "</li>";
+    }
+    notice.html += "</ul>";
+  }
+  context.out.notice(room.room_id, notice, &event, event.event_id + "/reply");
+}
+
+std::string Digests::schedule_spec() const {
+  return settings_.schedule ? core::schedule_spec(*settings_.schedule) : std::string();
+}
+
+void Digests::tick(BatchContext context) {
+  if (!settings_.schedule) return;
+  const TimePoint since = store::schedule_active_since(store_, schedule_spec(), context.now);
+  const auto slot =
+      core::due_slot(*settings_.schedule, context.now, store::last_digest_slot(store_), since);
+  if (!slot) return;
+  // Whole local days: the `period_days` days before the slot's day (Monday 09:00 → the week
+  // from Monday to Sunday before it), whatever the clocks did in between.
+  const auto slot_day = std::chrono::floor<std::chrono::days>(
+      settings_.zone.to_local(std::chrono::floor<std::chrono::seconds>(*slot)));
+  const auto local_midnight = [&](std::chrono::local_days day) {
+    return std::chrono::time_point_cast<std::chrono::milliseconds>(settings_.zone.to_utc(day));
+  };
+  const TimePoint from = local_midnight(slot_day - std::chrono::days(settings_.period_days));
+  const TimePoint to = local_midnight(slot_day);
+  const std::string key = "digest/" + std::to_string(to_ms(*slot));
+  if (!settings_.network_room.empty()) {
+    const Result result = builder_.build(settings_.network_room, from, to, context.now);
+    post(settings_.network_room, result, nullptr, key + "/network", context);
+    spdlog::info("weekly digest of slot {} queued for the network room {} ({} notices)",
+                 to_ms(*slot), settings_.network_room, result.notices.size());
+  }
+  if (settings_.room_digests) {
+    for (const auto& room : settings_.rooms) {
+      if (is_network(room)) continue;
+      const Result result = builder_.build(room, from, to, context.now);
+      post(room, result, nullptr, key + "/" + room, context);
+    }
+  }
+  context.scope.record_digest_slot(*slot, context.now);
+}
+
+std::optional<TimePoint> Digests::next_wakeup(TimePoint now) {
+  if (!settings_.schedule) return std::nullopt;
+  const TimePoint since = store::schedule_active_since(store_, schedule_spec(), now);
+  return core::next_digest_time(*settings_.schedule, now, store::last_digest_slot(store_), since);
+}
+
+}  // namespace reflexbot::app

@@ -1,0 +1,137 @@
+#pragma once
+// Digests and lessons in the running bot: `!digest`, `!lehren`, `!lehre`, `!maßnahme`,
+// `!gelernt`, and the weekly digest. Works inside the dispatcher's batch transaction: a digest's
+// notices (outbox), the groups `!lehre <Nr>` refers to and the "posted" mark of a scheduled slot
+// commit together, so a crash never posts a slot twice and a restart after an outage posts the
+// missed one. DigestBuilder is the one way a digest is built (read, grouped, ranked, rendered),
+// for these commands, the schedule and `reflexbot export` alike.
+
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "app/config/config.hpp"
+#include "app/features/feature.hpp"
+#include "app/features/outgoing.hpp"
+#include "core/commands.hpp"
+#include "core/digest.hpp"
+#include "core/tags.hpp"
+#include "core/template.hpp"
+#include "core/zone.hpp"
+#include "matrix/events.hpp"
+#include "store/store.hpp"
+
+namespace reflexbot::app {
+
+/// What digests need from the configuration.
+struct DigestSettings {
+  core::Language language = core::Language::de;
+  core::TimeZone zone = core::TimeZone::utc();  ///< dates and "today"
+  std::optional<core::WeeklySchedule> schedule;
+  bool room_digests = false;  ///< the schedule also posts each configured room's digest
+  int period_days = 7;
+  int top = 5;
+  std::string network_room;                   ///< its digest covers every room
+  std::vector<std::string> rooms;             ///< configured rooms (for scheduled room digests)
+  std::map<std::string, std::string> cities;  ///< room id → city
+  std::vector<core::Template> templates;      ///< phase titles
+  core::TagVocabulary vocabulary = core::default_vocabulary();
+  std::size_t max_event_bytes = 60000;
+};
+
+/// The digest settings a configuration gives.
+DigestSettings digest_settings(const Config& config, std::vector<core::Template> templates);
+
+/// Builds the digest of a room or of the network for a period: reads the period's contributions
+/// (and those of the period before it, for growth) and the open lessons once, then groups, names,
+/// ranks and renders them. The chat commands, the weekly schedule and `reflexbot export` all build
+/// here; it only reads the store.
+class DigestBuilder {
+ public:
+  DigestBuilder(store::Store& store, DigestSettings settings);
+
+  /// A digest with its items, as notices, and the groups of its "Neue Lehren" in order, for
+  /// `!lehre <Nr>`.
+  struct Result {
+    core::Digest digest;
+    std::vector<core::DigestItem> items;
+    std::vector<core::Notice> notices;
+    std::vector<std::vector<std::string>> lesson_groups;
+  };
+  /// The digest of `room` (empty or the network room: all rooms) for [from, to); its request
+  /// points to this builder's tag vocabulary, so the builder outlives the result. Exports want
+  /// keywords for every group (`name_all_groups`), not only for those the notices show.
+  Result build(const std::string& room, core::TimePoint from, core::TimePoint to,
+               core::TimePoint now, bool name_all_groups = false) const;
+  /// The same from items read already: the period's, then the previous period's (load_items()).
+  Result build_from(const std::string& scope_room, std::vector<core::DigestItem> items,
+                    core::TimePoint from, core::TimePoint to, core::TimePoint now,
+                    bool name_all_groups = false) const;
+  /// What build() reads: the contributions of [from, to) in `scope_room` (empty: all rooms),
+  /// then those of the period before it (for growth), phases titled.
+  std::vector<core::DigestItem> load_items(const std::string& scope_room, core::TimePoint from,
+                                           core::TimePoint to) const;
+  /// Appends the contributions of the period before [from, to) to `items`.
+  void load_previous(const std::string& scope_room, core::TimePoint from, core::TimePoint to,
+                     std::vector<core::DigestItem>& items) const;
+
+  /// The room a digest of `room` reads: empty for the network (empty or the network room).
+  std::string scope_room(const std::string& room) const;
+  bool is_network(const std::string& room_id) const;
+  /// The rooms a network digest reads: the configured rooms and the network room.
+  std::vector<std::string> network_rooms() const;
+  /// A phase's title in the digest's language, from its template and phase keys.
+  std::string phase_title(std::string_view template_key, std::string_view phase_key) const;
+  const DigestSettings& settings() const { return settings_; }
+
+ private:
+  std::string city_of(const store::RoomRecord& room) const;
+  /// The rooms a digest of `scope_room` reads beyond it: the network's, or none.
+  std::vector<std::string> rooms_read(const std::string& scope_room) const;
+  /// Appends the contributions of [from, to) to `items`, of this period (`current`) or not.
+  void read(const std::string& scope_room, core::TimePoint from, core::TimePoint to, bool current,
+            std::vector<core::DigestItem>& items) const;
+
+  store::Store& store_;
+  DigestSettings settings_;
+};
+
+/// The digest and lesson commands and the weekly schedule.
+class Digests {
+ public:
+  Digests(store::Store& store, DigestSettings settings);
+
+  /// Handles a digest or lesson command; false for any other.
+  bool handle_command(const core::Command& command, const matrix::Event& event,
+                      const store::RoomRecord& room, BatchContext context);
+  /// Posts the scheduled digest if its slot is due and was not posted yet.
+  void tick(BatchContext context);
+  /// The next scheduled slot after `now` (or now, if one is due), if there is a schedule.
+  std::optional<core::TimePoint> next_wakeup(core::TimePoint now);
+
+ private:
+  using Result = DigestBuilder::Result;
+  bool is_network(const std::string& room_id) const { return builder_.is_network(room_id); }
+  /// Queues the digest's notices and remembers its groups for the room; `key` makes txn ids.
+  void post(const std::string& room_id, const Result& result, const matrix::Event* reply_to,
+            const std::string& key, BatchContext context);
+  void on_digest(const core::Command& command, const matrix::Event& event,
+                 const store::RoomRecord& room, BatchContext context);
+  void on_lesson(const core::Command& command, const matrix::Event& event,
+                 const store::RoomRecord& room, BatchContext context);
+  void on_action(const core::Command& command, const matrix::Event& event,
+                 const store::RoomRecord& room, BatchContext context);
+  void on_learned(const core::Command& command, const matrix::Event& event,
+                  const store::RoomRecord& room, BatchContext context);
+  void on_lessons(const matrix::Event& event, const store::RoomRecord& room, BatchContext context);
+  std::chrono::year_month_day today(core::TimePoint now) const;
+  std::string schedule_spec() const;
+
+  store::Store& store_;
+  DigestSettings settings_;
+  DigestBuilder builder_;
+};
+
+}  // namespace reflexbot::app

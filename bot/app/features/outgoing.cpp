@@ -1,0 +1,32 @@
+#include "app/features/outgoing.hpp"
+
+#include "matrix/content.hpp"
+
+namespace reflexbot::app {
+
+void Outgoing::start(store::BatchScope& scope, std::int64_t now_ms) {
+  scope_ = &scope;
+  now_ms_ = now_ms;
+  queued_ = 0;
+}
+
+std::string Outgoing::anonymous_post(const std::string& room_id, const core::Notice& notice) {
+  ++queued_;
+  return scope_->queue_anonymous_post(room_id, matrix::notice_event(notice).content, now_ms_);
+}
+
+std::string Outgoing::notice(const std::string& room_id, const core::Notice& notice,
+                             const matrix::Event* reply_to, const std::string& key) {
+  const matrix::OutgoingEvent event = matrix::notice_event(notice, reply_to);
+  ++queued_;
+  return scope_->queue_send(room_id, event.type, event.content, key, now_ms_);
+}
+
+void Outgoing::reaction(const std::string& room_id, const std::string& event_id,
+                        const std::string& emoji, const std::string& key) {
+  const matrix::OutgoingEvent event = matrix::reaction_event(event_id, emoji);
+  scope_->queue_send(room_id, event.type, event.content, key, now_ms_);
+  ++queued_;
+}
+
+}  // namespace reflexbot::app

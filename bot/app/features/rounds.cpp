@@ -1,0 +1,187 @@
+#include "app/features/rounds.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include "core/round_text.hpp"
+
+namespace reflexbot::app {
+
+using core::CommandKind;
+
+core::Notice Rounds::render(const core::RoundEvent& round_event, const core::Round& round,
+                            const core::Template& tmpl) {
+  const auto language = settings_.language;
+  return std::visit(
+      [&](const auto& event) -> core::Notice {
+        using T = std::decay_t<decltype(event)>;
+        if constexpr (std::is_same_v<T, core::PhaseStarted>) {
+          core::Round at_start = round;
+          at_start.phase_index = event.index;
+          return core::render_phase_start(at_start, tmpl, language);
+        } else if constexpr (std::is_same_v<T, core::ReminderDue>) {
+          return core::render_reminder(tmpl, event, language);
+        } else if constexpr (std::is_same_v<T, core::PhaseEnded>) {
+          const std::string phase =
+              event.index < tmpl.phases.size() ? tmpl.phases[event.index].key : std::string();
+          return core::render_phase_end(tmpl, event, store_.summarize(round.id, phase), language);
+        } else if constexpr (std::is_same_v<T, core::RoundEnded>) {
+          return core::render_round_end(tmpl, event, store_.summarize(round.id, ""), language);
+        } else if constexpr (std::is_same_v<T, core::Paused>) {
+          return core::render_paused(tmpl, event, language);
+        } else if constexpr (std::is_same_v<T, core::Resumed>) {
+          return core::render_resumed(tmpl, event, language);
+        } else {
+          return core::render_extended(tmpl, event, language);
+        }
+      },
+      round_event);
+}
+
+void Rounds::apply(const core::RoundStep& step, const core::Template& tmpl, const std::string& key,
+                   const matrix::Event* reply_to, BatchContext context) {
+  core::Round round = step.round;
+  round.id = context.scope.save_round(round);
+  for (std::size_t i = 0; i < step.events.size(); ++i) {
+    // Only the first notice answers the command; the rest follow as plain notices.
+    context.out.notice(round.room_id, render(step.events[i], round, tmpl),
+                       i == 0 ? reply_to : nullptr, key + "/" + std::to_string(i));
+  }
+}
+
+void Rounds::handle_command(const core::Command& command, const matrix::Event& event,
+                            const store::RoomRecord& room, BatchContext context) {
+  const auto language = settings_.language;
+  auto answer = [&](const core::Notice& notice) {
+    context.out.notice(room.room_id, notice, &event, event.event_id + "/reply");
+  };
+  if (command.kind == CommandKind::templates) {
+    answer(core::render_templates(settings_.templates, language));
+    return;
+  }
+  if (command.kind == CommandKind::start_round) {
+    start(command, event, room, context);
+    return;
+  }
+  auto open = store_.open_round(room.room_id);
+  const core::Template* tmpl = open ? find_template(settings_, open->template_key) : nullptr;
+  if (!open || tmpl == nullptr) {
+    answer(core::render_no_round(language));
+  } else if (command.kind == CommandKind::status) {
+    answer(core::render_status(*open, *tmpl, context.now, language));
+  } else {
+    step(command, event, *open, *tmpl, context);
+  }
+}
+
+void Rounds::start(const core::Command& command, const matrix::Event& event,
+                   const store::RoomRecord& room, BatchContext context) {
+  const auto language = settings_.language;
+  auto answer = [&](const core::Notice& notice) {
+    context.out.notice(room.room_id, notice, &event, event.event_id + "/reply");
+  };
+  auto args = core::parse_start_args(command);
+  if (!args) {
+    answer(core::render_usage_start(language));
+    return;
+  }
+  const core::Template* chosen = find_template(settings_, args->template_key);
+  if (chosen == nullptr) {
+    std::vector<std::string> keys;
+    for (const auto& t : settings_.templates) keys.push_back(t.key);
+    answer(core::render_unknown_template(args->template_key, keys, language));
+    return;
+  }
+  if (auto open = store_.open_round(room.room_id)) {
+    const core::Template* tmpl = find_template(settings_, open->template_key);
+    answer(core::render_round_already_running(*open, tmpl != nullptr ? *tmpl : *chosen, language));
+    return;
+  }
+  auto started =
+      core::start_round(*chosen, room.room_id, args->topic, settings_.pseudonym(event.sender),
+                        args->phase_length, context.now);
+  if (!started) {
+    answer(core::render_round_error(started.error(), language));
+    return;
+  }
+  spdlog::info("round {} started in {} ({} phases)", chosen->key, room.room_id,
+               chosen->phases.size());
+  apply(*started, *chosen, event.event_id + "/reply", &event, context);
+}
+
+void Rounds::step(const core::Command& command, const matrix::Event& event, const core::Round& open,
+                  const core::Template& tmpl, BatchContext context) {
+  const auto language = settings_.language;
+  const std::string key = event.event_id + "/reply";
+  auto answer = [&](const core::Notice& notice) {
+    context.out.notice(open.room_id, notice, &event, key);
+  };
+  // Timers that fell due are applied first, so the command acts on the round as it is now.
+  core::RoundStep due = core::tick(open, tmpl, context.now);
+  if (!due.events.empty()) apply(due, tmpl, key + "/due", nullptr, context);
+  core::Round current = due.round;
+  current.id = open.id;
+
+  core::RoundResult result = Unexpected{core::RoundError::round_ended};
+  switch (command.kind) {
+    case CommandKind::next_phase:
+      result = core::next_phase(current, tmpl, context.now);
+      break;
+    case CommandKind::pause:
+      result = core::pause(current, tmpl, context.now);
+      break;
+    case CommandKind::resume:
+      result = core::resume(current, tmpl, context.now);
+      break;
+    case CommandKind::end_round:
+      result = core::end_round(current, tmpl, context.now);
+      break;
+    case CommandKind::extend: {
+      auto minutes = core::parse_minutes(command);
+      if (!minutes) {
+        answer(core::render_usage_extend(language));
+        return;
+      }
+      result = core::extend(current, tmpl, context.now, *minutes);
+      break;
+    }
+    default:
+      break;
+  }
+  if (!result) {
+    answer(core::render_round_error(result.error(), language));
+    return;
+  }
+  apply(*result, tmpl, key, &event, context);
+}
+
+void Rounds::tick(BatchContext context) {
+  for (const auto& round : store_.open_rounds()) {
+    const core::Template* tmpl = find_template(settings_, round.template_key);
+    if (tmpl == nullptr) {
+      spdlog::warn("round {} in {} uses template {}, which is no longer configured", round.id,
+                   round.room_id, round.template_key);
+      continue;
+    }
+    core::RoundStep step = core::tick(round, *tmpl, context.now);
+    if (step.events.empty()) continue;
+    step.round.id = round.id;
+    // The timer state before the tick identifies this firing, so its notices are queued once.
+    const std::string key =
+        "round:" + std::to_string(round.id) + ":" + std::to_string(round.phase_index) + ":" +
+        std::to_string(core::to_ms(round.phase_deadline)) + (round.reminder_sent ? ":r" : ":");
+    apply(step, *tmpl, key, nullptr, context);
+  }
+}
+
+std::optional<core::TimePoint> Rounds::next_wakeup() {
+  std::optional<core::TimePoint> earliest;
+  for (const auto& round : store_.open_rounds()) {
+    const core::Template* tmpl = find_template(settings_, round.template_key);
+    if (tmpl == nullptr) continue;
+    auto wakeup = core::next_wakeup(round, *tmpl);
+    if (wakeup && (!earliest || *wakeup < *earliest)) earliest = wakeup;
+  }
+  return earliest;
+}
+
+}  // namespace reflexbot::app

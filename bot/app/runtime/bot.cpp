@@ -1,0 +1,318 @@
+#include "app/runtime/bot.hpp"
+
+#include <chrono>
+#include <csignal>
+#include <exception>
+#include <map>
+
+#include <spdlog/spdlog.h>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/system_timer.hpp>
+
+#include "app/runtime/dispatcher.hpp"
+#include "app/runtime/notify.hpp"
+#include "app/runtime/pseudonym.hpp"
+#include "app/runtime/retention.hpp"
+#include "matrix/client.hpp"
+#include "matrix/sync_loop.hpp"
+#include "net/curl_transport.hpp"
+#include "store/store.hpp"
+
+namespace reflexbot::app {
+namespace {
+
+namespace asio = net::asio;
+using std::chrono::milliseconds;
+
+std::int64_t wall_clock_ms() {
+  return std::chrono::duration_cast<milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+FeatureSettings feature_settings(const Config& config, std::vector<core::Template> templates) {
+  FeatureSettings settings;
+  settings.moderator_level = config.moderator_level;
+  settings.templates = std::move(templates);
+  settings.vocabulary = config.vocabulary;
+  settings.pseudonym = [pseudonymizer = Pseudonymizer(load_or_create_pseudonym_key(
+                            config.pseudonym_key, config.database))](const std::string& user) {
+    return pseudonymizer(user);
+  };
+  for (const auto& room : config.rooms) settings.cities[room.room_id] = room.city;
+  settings.ack_reaction = config.ack_reaction;
+  return settings;
+}
+
+// Everything the running bot owns, so the coroutines can refer to it for the whole run.
+struct Runtime {
+  Runtime(const Config& settings, std::vector<core::Template> templates, asio::io_context& io)
+      : config(settings),
+        store(config.database.string()),
+        retention(store, config.retention_days, io, wall_clock_ms),
+        transport(io),
+        client(transport,
+               matrix::ClientSettings{config.homeserver, config.user_id, config.access_token,
+                                      config.password, config.device_id,
+                                      milliseconds(config.sync.request_timeout_ms),
+                                      milliseconds(config.sync.request_timeout_ms)}),
+        sleeper(io),
+        policy{milliseconds(config.retry.initial_ms), milliseconds(config.retry.max_ms)},
+        dispatcher(
+            store,
+            DispatcherSettings{
+                config.user_id,
+                config.language == Language::en ? core::Language::en : core::Language::de,
+                [this](const std::string& inviter) {
+                  return invite_allowed(this->config, inviter);
+                },
+                feature_settings(config, templates), digest_settings(config, std::move(templates)),
+                core::RateLimit{config.command_limit.burst,
+                                std::chrono::seconds(config.command_limit.refill_seconds)}},
+            wall_clock_ms),
+        outbox(client, store, sleeper, matrix::Backoff(policy, matrix::default_random01()),
+               wall_clock_ms),
+        sync(client, dispatcher, sleeper, matrix::Backoff(policy, matrix::default_random01()),
+             matrix::SyncOptions{config.sync.timeout_ms, config.sync.timeline_limit},
+             [this] {
+               // Wipes what a redaction or "forget me" erased, and a direct chat's traces.
+               retention.after_commit(dispatcher.erased_direct_traces());
+               outbox.wake();
+               pins.notify();
+               members.notify();
+               arm_round_timer();
+             }),
+        round_timer(io),
+        systemd(io) {}
+
+  // One timer for all rounds: it fires at the earliest reminder or deadline of any open round.
+  void arm_round_timer() {
+    if (stopping) return;
+    auto wakeup = dispatcher.next_wakeup();
+    if (!wakeup) {
+      round_timer.cancel();
+      return;
+    }
+    round_timer.expires_at(*wakeup);
+    round_timer.async_wait([this](const boost::system::error_code& ec) {
+      if (ec || stopping) return;
+      dispatcher.tick();
+      outbox.wake();
+      arm_round_timer();
+    });
+  }
+
+  void stop() {
+    if (stopping) return;
+    stopping = true;
+    sync.stop();
+    outbox.stop();
+    pins.stop();
+    members.stop();
+    round_timer.cancel();
+    retention.stop();
+    sleeper.stop();
+    transport.shutdown();
+    systemd.stopping();  // systemd: STOPPING=1, and the watchdog timer ends
+  }
+
+  void fail(const Fatal& fatal) {
+    if (exit_code == 0) exit_code = fatal.exit_code;
+    spdlog::critical("{}", fatal.message);
+    stop();
+  }
+
+  const Config& config;
+  store::Store store;
+  Retention retention;  ///< purge at start and daily; scrub after erasures
+  net::CurlTransport transport;
+  matrix::Client client;
+  matrix::TimerSleeper sleeper;
+  matrix::BackoffPolicy policy;
+  Dispatcher dispatcher;
+  matrix::Outbox outbox;
+  matrix::SyncLoop sync;
+  asio::system_timer round_timer;
+  matrix::Wakeup pins;     ///< wakes the 📌 collector after each commit
+  matrix::Wakeup members;  ///< wakes the member-list fetcher after each commit
+  bool stopping = false;
+  int exit_code = 0;
+  // systemd (Type=notify): READY=1 and STOPPING=1, and WATCHDOG=1 from a timer on this io_context
+  // from the start, so the pings prove the loop runs, also while backing off from an outage.
+  SystemdLink systemd;
+};
+
+// Confirms who we are: login with the password when there is no token, else /whoami (which
+// re-logs in by itself on a rejected token when a password is configured).
+asio::awaitable<std::optional<Fatal>> establish_identity(Runtime& rt) {
+  matrix::Backoff backoff(rt.policy, matrix::default_random01());
+  while (!rt.stopping) {
+    // No co_await inside ?: — g++ 12 destroys the temporary twice there.
+    matrix::MatrixResult<matrix::Identity> identity = Unexpected{matrix::MatrixError{}};
+    if (rt.client.has_access_token()) {
+      identity = co_await rt.client.whoami();
+    } else {
+      identity = co_await rt.client.login();
+    }
+    if (identity) {
+      if (identity->user_id != rt.config.user_id) {
+        co_return Fatal{kExitConfig, "the access token belongs to " + identity->user_id +
+                                         ", not to " + rt.config.user_id + " (user_id in " +
+                                         rt.config.path.string() + ")"};
+      }
+      spdlog::info("logged in as {} (device {})", identity->user_id, identity->device_id);
+      co_return std::nullopt;
+    }
+    if (identity.error().unknown_token() || identity.error().errcode == "M_FORBIDDEN") {
+      co_return matrix::token_rejected(identity.error());
+    }
+    auto delay = matrix::retry_or_backoff(identity.error(), backoff);
+    spdlog::warn("cannot reach the homeserver yet ({}), retrying in {} ms",
+                 identity.error().describe(), delay.count());
+    if (!co_await rt.sleeper.sleep(delay)) break;
+  }
+  co_return std::nullopt;
+}
+
+asio::awaitable<void> run_outbox(Runtime& rt, asio::io_context& io) {
+  if (auto fatal = co_await rt.outbox.run(io)) rt.fail(*fatal);
+}
+
+// Fetches the messages people pinned with 📌 and collects them, one transaction each.
+asio::awaitable<void> run_pins(Runtime& rt, asio::io_context& io) {
+  matrix::Backoff backoff(rt.policy, matrix::default_random01());
+  std::map<std::string, int> unreadable;  ///< pins whose event came back unreadable, and how often
+  while (!rt.stopping) {
+    co_await rt.pins.wait(io);
+    auto pending = rt.dispatcher.pending_pins();
+    while (!pending.empty() && !rt.stopping) {
+      for (const auto& [room_id, event_id] : pending) {
+        auto event = co_await rt.client.event(room_id, event_id);
+        if (event) {
+          rt.dispatcher.collect_pinned(*event);
+          backoff.reset();
+          continue;
+        }
+        if (event.error().unknown_token()) {
+          rt.fail(matrix::token_rejected(event.error()));
+          co_return;
+        }
+        // An event that arrived but cannot be read will not become readable by asking again:
+        // after a few tries (a body cut short on the way is worth another) it is given up, so
+        // it cannot hold back every pin behind it.
+        auto delay = matrix::retry_delay(event.error(), backoff);
+        if (event.error().errcode == "R_BAD_BODY" && ++unreadable[event_id] >= 3) {
+          delay.reset();
+          unreadable.erase(event_id);
+        }
+        if (!delay) {
+          spdlog::warn("pinned event {} in {} cannot be fetched ({}); not collected", event_id,
+                       room_id, event.error().describe());
+          rt.dispatcher.drop_pin(event_id);
+          continue;
+        }
+        if (!co_await rt.sleeper.sleep(*delay)) co_return;
+        break;  // read the pending list again and retry
+      }
+      rt.outbox.wake();
+      pending = rt.dispatcher.pending_pins();
+    }
+  }
+}
+
+// Fetches the member lists of joined rooms that have none yet (rooms joined before the bot kept
+// them, or just joined: lazy-loaded sync state names only those who spoke). After that, the
+// timeline's membership events keep them current.
+asio::awaitable<void> run_members(Runtime& rt, asio::io_context& io) {
+  matrix::Backoff backoff(rt.policy, matrix::default_random01());
+  while (!rt.stopping) {
+    co_await rt.members.wait(io);
+    auto rooms = rt.dispatcher.rooms_without_members();
+    while (!rooms.empty() && !rt.stopping) {
+      for (const auto& room_id : rooms) {
+        auto members = co_await rt.client.joined_members(room_id);
+        if (members) {
+          rt.dispatcher.set_members(room_id, *members);
+          backoff.reset();
+          continue;
+        }
+        if (members.error().unknown_token()) {
+          rt.fail(matrix::token_rejected(members.error()));
+          co_return;
+        }
+        auto delay = matrix::retry_delay(members.error(), backoff);
+        if (!delay) {
+          // Stored as empty, so it is not asked for again and again; membership events of the
+          // timeline fill it from now on.
+          spdlog::warn("members of {} cannot be fetched ({})", room_id, members.error().describe());
+          rt.dispatcher.set_members(room_id, {});
+          continue;
+        }
+        if (!co_await rt.sleeper.sleep(*delay)) co_return;
+        break;
+      }
+      rooms = rt.dispatcher.rooms_without_members();
+    }
+  }
+}
+
+asio::awaitable<void> run_main(Runtime& rt, asio::io_context& io) {
+  if (auto fatal = co_await establish_identity(rt)) {
+    rt.fail(*fatal);
+    co_return;
+  }
+  if (rt.stopping) co_return;
+  rt.systemd.ready("logged in as " + rt.config.user_id + ", syncing");  // store open, identity ok
+  rt.arm_round_timer();  // rounds that ran before a restart resume; overdue phases close now
+  asio::co_spawn(io, run_pins(rt, io), [](std::exception_ptr error) {
+    if (error) std::rethrow_exception(error);
+  });
+  asio::co_spawn(io, run_members(rt, io), [](std::exception_ptr error) {
+    if (error) std::rethrow_exception(error);
+  });
+  rt.members.notify();
+  asio::co_spawn(io, run_outbox(rt, io), [&rt](std::exception_ptr error) {
+    if (error) std::rethrow_exception(error);
+    rt.stop();
+  });
+  if (auto fatal = co_await rt.sync.run()) rt.fail(*fatal);
+  rt.stop();
+}
+
+}  // namespace
+
+int run_bot(const Config& config, std::vector<core::Template> templates) {
+  asio::io_context io(1);
+  Runtime rt(config, std::move(templates), io);
+  spdlog::info("reflexbot {} starting: homeserver {}, store {}", REFLEXBOT_VERSION,
+               config.homeserver, config.database.string());
+
+  rt.retention.start();  // before login: a purge must not wait for the homeserver
+  {
+    // Index terms for digests: none missing normally; all of them after the analysis changed.
+    const auto started = std::chrono::steady_clock::now();
+    if (const std::int64_t indexed = rt.store.index_contributions(); indexed > 0) {
+      spdlog::info("indexed {} stored contributions for digests in {} ms", indexed,
+                   std::chrono::duration_cast<std::chrono::milliseconds>(
+                       std::chrono::steady_clock::now() - started)
+                       .count());
+    }
+  }
+
+  asio::signal_set signals(io, SIGINT, SIGTERM);
+  signals.async_wait([&rt](const boost::system::error_code& ec, int signal_number) {
+    if (ec) return;
+    spdlog::info("signal {} received, stopping", signal_number);
+    rt.stop();
+  });
+
+  asio::co_spawn(io, run_main(rt, io), [&](std::exception_ptr error) {
+    signals.cancel();
+    if (error) std::rethrow_exception(error);
+  });
+  io.run();
+  spdlog::info("reflexbot stopped");
+  return rt.exit_code;
+}
+
+}  // namespace reflexbot::app

@@ -1,0 +1,148 @@
+#pragma once
+// Events → core → effects → store: applies one sync batch in one transaction, together with the
+// batch's next_batch token. The runtime's unit of work: a sync batch (begin … commit), or a unit
+// of its own (in_transaction) for the round and digest timers, a fetched 📌 message and a member
+// list. Commands are routed here by the command table (core/commands.hpp), which also says who
+// may run them and where; the features (rounds, collection, privacy, digests) do the rest.
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+
+#include "app/features/authority.hpp"
+#include "app/features/collection.hpp"
+#include "app/features/digests.hpp"
+#include "app/features/feature.hpp"
+#include "app/features/outgoing.hpp"
+#include "app/features/privacy.hpp"
+#include "app/features/rounds.hpp"
+#include "core/commands.hpp"
+#include "core/ratelimit.hpp"
+#include "core/text.hpp"
+#include "matrix/events.hpp"
+#include "matrix/sync_loop.hpp"
+#include "store/store.hpp"
+
+namespace reflexbot::app {
+
+/// What the dispatcher needs to know about the bot.
+struct DispatcherSettings {
+  std::string own_user_id;
+  core::Language language = core::Language::de;
+  std::function<bool(const std::string& inviter)> invite_allowed;
+  FeatureSettings features;       ///< own_user_id and language are taken from above
+  DigestSettings digests;         ///< language is taken from above
+  core::RateLimit command_limit;  ///< per person, over all rooms; collection is not limited
+};
+
+/// Counts of one applied batch, for logs and tests.
+struct BatchStats {
+  std::size_t events = 0;      ///< timeline events new to the store
+  std::size_t duplicates = 0;  ///< timeline events seen before
+  std::size_t queued = 0;      ///< outbox rows queued
+  std::size_t quarantined = 0;
+};
+
+/// The SyncSink of the running bot.
+class Dispatcher final : public matrix::SyncSink {
+ public:
+  Dispatcher(store::Store& store, DispatcherSettings settings,
+             std::function<std::int64_t()> now_ms);
+
+  std::optional<std::string> sync_token() override;
+  bool was_joined(const std::string& room_id) override;
+  void begin(const matrix::SyncBatch& outline, bool initial) override;
+  void room_timeline(const std::string& room_id) override;
+  void timeline_event(const matrix::Event& event) override;
+  void malformed(const matrix::MalformedEvent& event) override;
+  void commit(const std::string& next_batch) override;
+  void abort() override;
+
+  /// Counts of the last committed batch.
+  const BatchStats& last_stats() const { return stats_; }
+
+  /// Collects a message fetched for a 📌, in a transaction of its own. Not a timeline event: it
+  /// is not marked seen, changes no state and runs no command (a pinned "!ende" ends nothing).
+  void collect_pinned(const matrix::Event& event);
+  /// Gives up a 📌 request whose message cannot be fetched.
+  void drop_pin(const std::string& target_event_id);
+  /// Pin requests waiting to be fetched: (room id, event id).
+  std::vector<std::pair<std::string, std::string>> pending_pins() {
+    return store_.pending_pins(16);
+  }
+  /// Runs the round timers and the weekly digest that are due, in a transaction of their own;
+  /// returns the outbox rows queued.
+  std::size_t tick();
+  /// When tick() has work next.
+  std::optional<core::TimePoint> next_wakeup();
+  /// The digests (for export and tests).
+  Digests& digests() { return digests_; }
+  /// Joined rooms whose member list is still to be fetched.
+  std::vector<std::string> rooms_without_members() { return store_.rooms_without_members(16); }
+  /// Stores a room's fetched member list, in a transaction of its own.
+  void set_members(const std::string& room_id, const std::vector<std::string>& user_ids);
+  /// Whether the last commit erased traces of a direct chat (the WAL should be truncated soon).
+  bool erased_direct_traces() const { return erased_direct_traces_; }
+
+ private:
+  /// Opens the unit of work: the store's transaction and the outbox queue inside it, at now.
+  void open_unit();
+  /// Commits the unit of work; returns the outbox rows queued in it.
+  std::size_t commit_unit();
+  /// Rolls the unit of work back.
+  void abort_unit();
+  /// Runs `work(BatchContext)` in a unit of work of its own (outside a sync batch) and commits
+  /// it; rolls back if `work` throws. Returns the outbox rows queued.
+  template <class Work>
+  std::size_t in_transaction(Work&& work);
+
+  /// The room as stored (or a new record), not yet touched by this batch.
+  store::RoomRecord stored_room(const std::string& room_id);
+  /// The room as this batch has it so far.
+  store::RoomRecord& room_record(const std::string& room_id);
+  /// Whether the room is a direct chat, as this batch has it so far (adds no record to it).
+  bool is_direct(const std::string& room_id);
+  void apply_state(store::RoomRecord& room, const matrix::Event& event);
+  void handle_message(const matrix::Event& event, const matrix::RoomMessage& message);
+  /// Runs a command where the table allows it, for whom it allows it, in its feature.
+  void run_command(const core::Command& command, const matrix::Event& event);
+  /// Hands the command to the feature the table names.
+  void route(const core::CommandSpec& spec, const core::Command& command,
+             const matrix::Event& event);
+  /// Whether the sender's command may be answered; tells the sender once when it may not.
+  bool within_limit(const matrix::Event& event);
+  /// Whether an invite is accepted: from the allowlist, or a direct chat opened by a joined
+  /// member of a configured room or the network room.
+  bool accepts_invite(const matrix::Invite& invite);
+  /// A configured room or the network room.
+  bool is_network_room(const std::string& room_id) const;
+  BatchContext context();
+
+  store::Store& store_;
+  DispatcherSettings settings_;
+  std::function<std::int64_t()> now_ms_;
+  FeatureSettings features_;  ///< what the features below read (they keep a reference)
+  Authority authority_;
+  Rounds rounds_;
+  Collection collection_;
+  Privacy privacy_;
+  Digests digests_;
+  Outgoing out_;
+  core::SenderRateLimiter command_limiter_;
+  std::optional<store::BatchScope> scope_;          ///< the open unit of work
+  std::map<std::string, store::RoomRecord> rooms_;  ///< rooms touched by the current batch
+  std::set<std::string> newly_joined_;              ///< joined rooms that were not joined before
+  store::RoomRecord* room_ = nullptr;               ///< the room whose timeline is streaming
+  bool acting_ = false;  ///< whether events of the current timeline are acted on
+  bool initial_ = false;
+  bool direct_seen_ = true;  ///< seen rows of direct chats may exist from an earlier batch
+  bool direct_seen_now_ = false;
+  bool erased_direct_traces_ = false;
+  std::int64_t now_ = 0;
+  BatchStats stats_;
+};
+
+}  // namespace reflexbot::app

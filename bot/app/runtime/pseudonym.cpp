@@ -1,0 +1,67 @@
+#include "app/runtime/pseudonym.hpp"
+
+#include <fcntl.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <openssl/rand.h>
+#include <unistd.h>
+
+#include <array>
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <iterator>
+#include <stdexcept>
+
+namespace reflexbot::app {
+
+Pseudonymizer::Pseudonymizer(std::string key) : key_(std::move(key)) {}
+
+std::string Pseudonymizer::operator()(std::string_view user_id) const {
+  std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
+  unsigned int length = 0;
+  HMAC(EVP_sha256(), key_.data(), static_cast<int>(key_.size()),
+       reinterpret_cast<const unsigned char*>(user_id.data()), user_id.size(), digest.data(),
+       &length);
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  for (unsigned int i = 0; i < 16 && i < length; ++i) {
+    out += kHex[digest[i] >> 4];
+    out += kHex[digest[i] & 0xF];
+  }
+  return out;
+}
+
+std::string load_or_create_pseudonym_key(const std::string& configured_key,
+                                         const std::filesystem::path& database) {
+  if (!configured_key.empty()) return configured_key;
+  const std::filesystem::path path = database.string() + ".key";
+  std::ifstream existing(path, std::ios::binary);
+  if (existing) {
+    std::string key((std::istreambuf_iterator<char>(existing)), std::istreambuf_iterator<char>());
+    if (key.size() < 16) {
+      throw std::runtime_error("pseudonymisation key file " + path.string() +
+                               " is shorter than 16 bytes");
+    }
+    return key;
+  }
+  std::array<unsigned char, 32> bytes{};
+  if (RAND_bytes(bytes.data(), static_cast<int>(bytes.size())) != 1) {
+    throw std::runtime_error("cannot generate a pseudonymisation key");
+  }
+  // O_EXCL: never overwrite a key another process just wrote.
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd < 0) {
+    throw std::runtime_error("cannot create pseudonymisation key file " + path.string() + ": " +
+                             std::strerror(errno));
+  }
+  const auto written = ::write(fd, bytes.data(), bytes.size());
+  const bool synced = ::fsync(fd) == 0;
+  ::close(fd);
+  if (written != static_cast<ssize_t>(bytes.size()) || !synced) {
+    throw std::runtime_error("cannot write pseudonymisation key file " + path.string());
+  }
+  return std::string(bytes.begin(), bytes.end());
+}
+
+}  // namespace reflexbot::app
