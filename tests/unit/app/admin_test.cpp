@@ -22,6 +22,8 @@
 #include "store/sqlite.hpp"
 #include "store/store.hpp"
 
+#include "../support/temp_dir.hpp"
+
 namespace reflexbot::app {
 namespace {
 
@@ -50,9 +52,6 @@ std::int64_t count(store::Connection& c, const std::string& sql) {
 class AdminTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    std::string pattern = (fs::temp_directory_path() / "reflexbot-admin-XXXXXX").string();
-    ASSERT_NE(::mkdtemp(pattern.data()), nullptr);
-    dir_ = pattern;
     database_ = dir_ / "reflexbot.db";
     if (const char* tz = std::getenv("TZ")) saved_tz_ = tz;
     ::setenv("TZ", "UTC", 1);
@@ -67,7 +66,6 @@ class AdminTest : public ::testing::Test {
       ::unsetenv("TZ");
     }
     ::tzset();
-    fs::remove_all(dir_);
   }
 
   store::RoomRecord room(const std::string& id, const std::string& name,
@@ -163,7 +161,8 @@ class AdminTest : public ::testing::Test {
     return s;
   }
 
-  fs::path dir_;
+  test::TempDir temp_{"admin"};
+  const fs::path dir_ = temp_.path();
   fs::path database_;
   std::optional<store::Store> store_;
   std::int64_t running_id_ = 0;

@@ -7,6 +7,8 @@
 #include <sstream>
 #include <string>
 
+#include "../support/temp_dir.hpp"
+
 namespace reflexbot::app {
 namespace {
 
@@ -21,9 +23,6 @@ access_token_file: token
 class ConfigTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    std::string pattern = (fs::temp_directory_path() / "reflexbot-config-XXXXXX").string();
-    ASSERT_NE(::mkdtemp(pattern.data()), nullptr);
-    dir_ = pattern;
     file_ = dir_ / "reflexbot.yaml";
     write("token", "  syt_secret_token\n\n");
     if (const char* old = std::getenv("CREDENTIALS_DIRECTORY")) saved_credentials_ = old;
@@ -36,7 +35,6 @@ class ConfigTest : public ::testing::Test {
     } else {
       ::unsetenv("CREDENTIALS_DIRECTORY");
     }
-    fs::remove_all(dir_);
   }
 
   void write(const fs::path& name, const std::string& content) const {
@@ -57,7 +55,8 @@ class ConfigTest : public ::testing::Test {
   /// The "FILE:LINE: " prefix of an error on this line.
   std::string at(int line) const { return file_.string() + ":" + std::to_string(line) + ": "; }
 
-  fs::path dir_;
+  test::TempDir temp_{"config"};
+  const fs::path dir_ = temp_.path();
   fs::path file_;
   std::optional<std::string> saved_credentials_;
 };

@@ -18,6 +18,8 @@
 #include "matrix/sync_loop.hpp"
 #include "store/retention.hpp"
 
+#include "../support/temp_store.hpp"
+
 namespace reflexbot::app {
 namespace {
 
@@ -55,12 +57,6 @@ json encryption(const std::string& id) {
 class DispatcherTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           ("reflexbot-dispatch-" +
-            std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
-    std::filesystem::remove_all(dir_);
-    std::filesystem::create_directories(dir_);
-    store_.emplace((dir_ / "bot.db").string());
     FeatureSettings reflection;
     reflection.pseudonym = [](const std::string& user) { return "p" + user.substr(1, 4); };
     reflection.cities[kRoom] = "Köln";
@@ -83,11 +79,6 @@ class DispatcherTest : public ::testing::Test {
                                            },
                                            reflection_, digests_, command_limit_},
                         [this] { return now_ms_; });
-  }
-  void TearDown() override {
-    dispatcher_.reset();
-    store_.reset();
-    std::filesystem::remove_all(dir_);
   }
 
   // Feeds one /sync body through the bot's real ingest path.
@@ -152,13 +143,12 @@ class DispatcherTest : public ::testing::Test {
     return out;
   }
 
-  std::filesystem::path dir_;
-  std::optional<store::Store> store_;
-  std::optional<Dispatcher> dispatcher_;
+  test::TempStore store_{"dispatch"};
   FeatureSettings reflection_;
   DigestSettings digests_;
   core::RateLimit command_limit_;
   std::int64_t now_ms_ = 1700000000000;
+  std::optional<Dispatcher> dispatcher_;  // last: it uses the members above, so it goes first
 };
 
 TEST_F(DispatcherTest, PingQueuesOneNoticeReplyWithEmptyMentions) {
@@ -839,7 +829,7 @@ TEST_F(DirectChatTest, AnAnonymousPostLeavesNothingThatLinksItToTheDirectChat) {
   }
   // Nor do the files, with freed pages and the WAL.
   for (const char* suffix : {"", "-wal"}) {
-    const std::string bytes = file_bytes(dir_ / (std::string("bot.db") + suffix));
+    const std::string bytes = file_bytes(store_.path() + suffix);
     EXPECT_EQ(bytes.find("$dm-anon"), std::string::npos) << suffix;
     EXPECT_EQ(bytes.find("$confirm"), std::string::npos) << suffix;
   }

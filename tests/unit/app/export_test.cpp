@@ -14,6 +14,8 @@
 #include "app/config/templates.hpp"
 #include "store/digests.hpp"
 
+#include "../support/temp_store.hpp"
+
 namespace reflexbot::app {
 namespace {
 
@@ -135,23 +137,12 @@ std::vector<std::string> event_ids(const Json& export_json) {
 class ExportTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           ("reflexbot-export-" +
-            std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
-    std::filesystem::remove_all(dir_);
-    std::filesystem::create_directories(dir_);
-    store_.emplace((dir_ / "bot.db").string());
-
     settings_.zone = *core::TimeZone::from_posix("CET-1CEST,M3.5.0,M10.5.0/3");
     settings_.network_room = "!netz:x";
     settings_.rooms = {"!koeln:x", "!leipzig:x", "!netz:x"};
     settings_.cities = {{"!koeln:x", "Köln"}, {"!leipzig:x", "Leipzig"}, {"!netz:x", ""}};
     settings_.templates = load_templates(REFLEXBOT_TEMPLATES_DIR);
     fill_store();
-  }
-  void TearDown() override {
-    store_.reset();
-    std::filesystem::remove_all(dir_);
   }
 
   core::Contribution make(const std::string& id, const std::string& room, const std::string& city,
@@ -254,8 +245,7 @@ class ExportTest : public ::testing::Test {
     return Json::parse(run(ExportFormat::json, std::move(room), since, until));
   }
 
-  std::filesystem::path dir_;
-  std::optional<store::Store> store_;
+  test::TempStore store_{"export"};
   DigestSettings settings_;
   bool with_event_ids_ = false;  // --with-event-ids: the tests that pick contributions by id
   const core::TimePoint now_ = utc(day(12), 8, 0);  // Tuesday 12 May 2026, 10:00 in Berlin
@@ -658,7 +648,7 @@ TEST_F(ExportTest, EmptyPeriodStillHasTitleActionsAndAnEmptyTable) {
 
 TEST_F(ExportTest, ReadsBesideTheBotsOpenWriteTransaction) {
   with_event_ids_ = true;
-  store::Store bot((dir_ / "bot.db").string());
+  store::Store bot(store_.path());
   store::BatchScope batch(bot);  // BEGIN IMMEDIATE, as the bot's sync batches
   ASSERT_TRUE(batch.add_contribution(make("$uncommitted", "!koeln:x", "Köln", kAnna,
                                           core::CollectedVia::tag, "Noch offen #lehre", {"lehre"},
@@ -695,9 +685,8 @@ TEST(ExportOptions, FormatsAndDates) {
 }
 
 TEST(ExportFile, IsWrittenWithMode0600ThroughARename) {
-  const auto dir = std::filesystem::temp_directory_path() / "reflexbot-export-file";
-  std::filesystem::remove_all(dir);
-  std::filesystem::create_directories(dir);
+  const test::TempDir temp("export-file");
+  const auto& dir = temp.path();
   const auto file = dir / "bericht.md";
   {
     std::ofstream old(file);
@@ -716,7 +705,6 @@ TEST(ExportFile, IsWrittenWithMode0600ThroughARename) {
                           std::filesystem::directory_iterator{}),
             1);  // no temporary file left
   EXPECT_THROW(write_private_file(dir / "missing" / "x.md", "x"), std::runtime_error);
-  std::filesystem::remove_all(dir);
 }
 
 }  // namespace

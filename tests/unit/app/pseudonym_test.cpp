@@ -7,6 +7,8 @@
 
 #include <gtest/gtest.h>
 
+#include "../support/temp_dir.hpp"
+
 namespace reflexbot::app {
 namespace {
 
@@ -27,15 +29,8 @@ TEST(Pseudonymizer, DependsOnKeyAndUser) {
 
 class PseudonymKeyTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           ("reflexbot-key-" +
-            std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
-    std::filesystem::remove_all(dir_);
-    std::filesystem::create_directories(dir_);
-  }
-  void TearDown() override { std::filesystem::remove_all(dir_); }
-  std::filesystem::path dir_;
+  test::TempDir temp_{"key"};
+  const std::filesystem::path dir_ = temp_.path();
 };
 
 TEST_F(PseudonymKeyTest, CreatesAPrivateKeyFileOnceAndReusesIt) {

@@ -1,12 +1,13 @@
 #include "app/config/templates.hpp"
 
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include <fstream>
 #include <string>
 
 #include "core/markdown.hpp"
+
+#include "../support/temp_dir.hpp"
 
 namespace reflexbot::app {
 namespace {
@@ -33,14 +34,6 @@ phases:
 
 class TemplatesTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    std::string pattern = (fs::temp_directory_path() / "reflexbot-templates-XXXXXX").string();
-    ASSERT_NE(::mkdtemp(pattern.data()), nullptr);
-    dir_ = pattern;
-  }
-
-  void TearDown() override { fs::remove_all(dir_); }
-
   void write(const std::string& name, const std::string& content) const {
     std::ofstream(dir_ / name, std::ios::binary) << content;
   }
@@ -74,7 +67,8 @@ class TemplatesTest : public ::testing::Test {
     return (dir_ / "test.yaml").string() + ":" + std::to_string(line) + ": ";
   }
 
-  fs::path dir_;
+  test::TempDir temp_{"templates"};
+  const fs::path dir_ = temp_.path();
 };
 
 TEST(ShippedTemplates, LoadWithTheirPhasesAndDurations) {

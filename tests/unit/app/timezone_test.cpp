@@ -1,12 +1,13 @@
 #include "app/config/timezone.hpp"
 
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include <cstdint>
 #include <fstream>
 #include <string>
 #include <vector>
+
+#include "../support/temp_dir.hpp"
 
 namespace reflexbot::app {
 namespace {
@@ -41,14 +42,6 @@ std::string tzif(const std::string& footer, char version = '2') {
 
 class TimeZoneFile : public ::testing::Test {
  protected:
-  void SetUp() override {
-    std::string pattern = (fs::temp_directory_path() / "reflexbot-zoneinfo-XXXXXX").string();
-    ASSERT_NE(::mkdtemp(pattern.data()), nullptr);
-    dir_ = pattern;
-  }
-
-  void TearDown() override { fs::remove_all(dir_); }
-
   void write(const std::string& name, const std::string& contents) const {
     fs::create_directories((dir_ / name).parent_path());
     std::ofstream(dir_ / name, std::ios::binary) << contents;
@@ -60,7 +53,8 @@ class TimeZoneFile : public ::testing::Test {
     return result ? "no error" : result.error();
   }
 
-  fs::path dir_;
+  test::TempDir temp_{"zoneinfo"};
+  const fs::path dir_ = temp_.path();
 };
 
 TEST_F(TimeZoneFile, SystemEuropeBerlin) {

@@ -1,11 +1,11 @@
 // Rounds, contributions and votes in a real SQLite file.
 
-#include <filesystem>
-
 #include <gtest/gtest.h>
 
 #include "store/digests.hpp"
 #include "store/store.hpp"
+
+#include "../support/temp_store.hpp"
 
 namespace reflexbot::store {
 namespace {
@@ -17,25 +17,12 @@ TimePoint at(std::int64_t ms) { return TimePoint(milliseconds(ms)); }
 
 class CollectionTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           ("reflexbot-collection-" +
-            std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
-    std::filesystem::remove_all(dir_);
-    std::filesystem::create_directories(dir_);
-    store_.emplace((dir_ / "bot.db").string());
-  }
-
   // Rounds 1 and 2, which contributions refer to.
   void save_two_rounds() {
     BatchScope batch(*store_);
     ASSERT_EQ(batch.save_round(running_round("!koeln:x")), 1);
     ASSERT_EQ(batch.save_round(running_round("!leipzig:x")), 2);
     batch.commit();
-  }
-  void TearDown() override {
-    store_.reset();
-    std::filesystem::remove_all(dir_);
   }
 
   core::Round running_round(const std::string& room) {
@@ -67,8 +54,7 @@ class CollectionTest : public ::testing::Test {
     return c;
   }
 
-  std::filesystem::path dir_;
-  std::optional<Store> store_;
+  test::TempStore store_{"collection"};
 };
 
 TEST_F(CollectionTest, ARoundSurvivesARestartUntilItEnds) {
@@ -79,7 +65,7 @@ TEST_F(CollectionTest, ARoundSurvivesARestartUntilItEnds) {
     batch.commit();
   }
   EXPECT_GT(id, 0);
-  store_.emplace((dir_ / "bot.db").string());  // a restart
+  store_.open();  // a restart
   auto open = store_->open_round("!koeln:x");
   ASSERT_TRUE(open);
   core::Round expected = running_round("!koeln:x");
@@ -294,7 +280,7 @@ TEST_F(CollectionTest, TermsFromAnotherAnalysisOrMissingAreMadeAgain) {
   EXPECT_EQ(store_->index_contributions(2), 1);  // $1; $2's blob is not NULL
   // Reopened after an upgrade that changed the analysis: all are made again, in batches of 2.
   store_->connection().exec("UPDATE analysis_state SET fingerprint = fingerprint + 1");
-  store_.emplace((dir_ / "bot.db").string());
+  store_.open();
   const auto reopened = digest_rows(*store_, "", TimePoint{}, at(1'000'000'000));
   ASSERT_EQ(reopened.size(), 5U);
   for (const auto& row : reopened) EXPECT_FALSE(row.item.indexed) << row.item.id;

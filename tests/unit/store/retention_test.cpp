@@ -13,6 +13,8 @@
 
 #include <gtest/gtest.h>
 
+#include "../support/temp_store.hpp"
+
 namespace reflexbot::store {
 namespace {
 
@@ -27,28 +29,14 @@ std::int64_t ms(TimePoint time) { return time.time_since_epoch().count(); }
 
 class RetentionTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           ("reflexbot-retention-" +
-            std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
-    std::filesystem::remove_all(dir_);
-    std::filesystem::create_directories(dir_);
-    path_ = (dir_ / "bot.db").string();
-    store_.emplace(path_);
-    scrubber_.emplace(*store_);
-  }
-  void TearDown() override {
-    scrubber_.reset();
-    store_.reset();
-    std::filesystem::remove_all(dir_);
-  }
+  void SetUp() override { scrubber_.emplace(*store_); }
 
   /// The files (of bot.db, bot.db-wal, bot.db-shm) whose raw bytes contain `needle`, e.g.
   /// "bot.db-wal"; empty if none does.
   std::string files_with(const std::string& needle) const {
     std::string found;
     for (const char* suffix : {"", "-wal", "-shm"}) {
-      std::ifstream file(path_ + suffix, std::ios::binary);
+      std::ifstream file(store_.path() + suffix, std::ios::binary);
       if (!file) continue;
       const std::string bytes((std::istreambuf_iterator<char>(file)),
                               std::istreambuf_iterator<char>());
@@ -61,7 +49,7 @@ class RetentionTest : public ::testing::Test {
 
   std::uintmax_t wal_size() const {
     std::error_code ec;
-    const auto size = std::filesystem::file_size(path_ + "-wal", ec);
+    const auto size = std::filesystem::file_size(store_.path() + "-wal", ec);
     return ec ? 0 : size;
   }
 
@@ -148,10 +136,8 @@ class RetentionTest : public ::testing::Test {
     EXPECT_EQ(wal_size(), 0u);
   }
 
-  std::filesystem::path dir_;
-  std::string path_;
-  std::optional<Store> store_;
-  std::optional<Scrubber> scrubber_;
+  test::TempStore store_{"retention"};
+  std::optional<Scrubber> scrubber_;  // on store_, so gone before it
   std::mt19937 random_{20240601};
 };
 
@@ -465,7 +451,7 @@ TEST_F(RetentionTest, ACheckpointBlockedByAReaderIsFinishedByTheNextScrub) {
   add(contribution("$b:x", "p-b", "bleibt", kNow));
   sqlite3_busy_timeout(store_->connection().handle(), 0);  // do not wait for the reader
   // `reflexbot status` or `backup` reading at the same moment.
-  Connection reader(path_, OpenMode::read_only);
+  Connection reader(store_.path(), OpenMode::read_only);
   Statement reading(reader, "SELECT body FROM contributions");
   ASSERT_TRUE(reading.step());
   {

@@ -13,21 +13,13 @@
 #include "store/digests.hpp"
 #include "store/retention.hpp"
 
+#include "../support/temp_dir.hpp"
+
 namespace reflexbot::store {
 namespace {
 
 class StoreTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           ("reflexbot-store-" + std::to_string(::testing::UnitTest::GetInstance()->random_seed()) +
-            "-" + ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::remove_all(dir_);
-    std::filesystem::create_directories(dir_);
-    path_ = (dir_ / "bot.db").string();
-  }
-  void TearDown() override { std::filesystem::remove_all(dir_); }
-
   std::int64_t count(Store& store, const std::string& sql) {
     Statement statement(store.connection(), sql);
     statement.step();
@@ -51,8 +43,9 @@ class StoreTest : public ::testing::Test {
     return static_cast<int>(info.st_mode & 07777);
   }
 
-  std::filesystem::path dir_;
-  std::string path_;
+  // Each test opens its own stores on path_ (some write the file raw first).
+  test::TempDir dir_{"store"};
+  const std::string path_ = (dir_.path() / "bot.db").string();
 };
 
 /// Sets the umask for a scope.

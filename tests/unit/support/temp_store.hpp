@@ -1,7 +1,6 @@
 #pragma once
-// The temporary store the unit tests share: a fresh directory per test under the system's temp
-// dir, named after the test and the process (tests of several checkouts may run at once), with
-// the SQLite database in it; closed and removed again when the test ends.
+// The temporary store the unit tests share: the SQLite database `bot.db` in a TempDir (per
+// process and test, see temp_dir.hpp), closed before the directory is removed.
 //
 //   class CollectionTest : public ::testing::Test {
 //    protected:
@@ -9,46 +8,15 @@
 //     store::Store& store() { return temp_.store(); }
 //   };
 
-#include <unistd.h>
-
 #include <filesystem>
 #include <optional>
 #include <string>
 #include <string_view>
-#include <system_error>
-
-#include <gtest/gtest.h>
 
 #include "store/store.hpp"
+#include "temp_dir.hpp"
 
 namespace reflexbot::test {
-
-/// A fresh, empty directory for the running test, removed on destruction.
-class TempDir {
- public:
-  explicit TempDir(std::string_view prefix) {
-    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-    std::string name = "reflexbot-" + std::string(prefix) + "-" + std::to_string(::getpid());
-    if (info != nullptr) name += std::string("-") + info->test_suite_name() + "-" + info->name();
-    for (char& c : name) {
-      if (c == '/') c = '_';  // parameterised tests: "Suite/0"
-    }
-    path_ = std::filesystem::temp_directory_path() / name;
-    std::filesystem::remove_all(path_);
-    std::filesystem::create_directories(path_);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  ~TempDir() {
-    std::error_code ignored;
-    std::filesystem::remove_all(path_, ignored);
-  }
-
-  const std::filesystem::path& path() const { return path_; }
-
- private:
-  std::filesystem::path path_;
-};
 
 /// A store opened on `bot.db` in a TempDir; close() and open() let a test reopen it, as after a
 /// restart. The store is closed before the directory goes.
