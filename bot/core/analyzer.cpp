@@ -181,6 +181,37 @@ std::size_t char_count(std::string_view word) {
   return n;
 }
 
+// Gendered forms count as the word without the suffix: "Kolleg*innen", "Bürger:innen",
+// "Helfer_in", "Ärzt/-innen" (the suffix is skipped: returns where it ends, else `i`, the end of
+// the word) and "MitarbeiterInnen" (a capital I after a small letter: cut off by
+// without_capital_suffix()), so no term "innen" links unrelated messages.
+std::size_t past_gender_suffix(std::string_view text, std::size_t i) {
+  if (i + 2 >= text.size() || std::string_view("*:_/").find(text[i]) == std::string_view::npos) {
+    return i;
+  }
+  std::size_t suffix = i + 1;
+  if (text[i] == '/' && text[suffix] == '-') ++suffix;
+  for (const std::string_view ending : {std::string_view("innen"), std::string_view("in")}) {
+    const std::size_t end = suffix + ending.size();
+    if (text.substr(suffix, ending.size()) == ending &&
+        (end == text.size() || word_char(text, end) == 0)) {
+      return end;
+    }
+  }
+  return i;
+}
+
+std::string_view without_capital_suffix(std::string_view word) {
+  for (const std::string_view ending : {std::string_view("Innen"), std::string_view("In")}) {
+    if (word.size() > ending.size() + 2 && word.ends_with(ending) &&
+        is_lower_ascii(word[word.size() - ending.size() - 1])) {
+      word.remove_suffix(ending.size());
+      break;
+    }
+  }
+  return word;
+}
+
 }  // namespace
 
 struct TextAnalyzer::Stemmers {
@@ -387,7 +418,12 @@ std::string_view TextAnalyzer::surface(TermId term) const {
 }
 
 void TextAnalyzer::terms(std::string_view text, std::vector<TermId>& out) {
-  // 1. Split into words, skipping URLs, Matrix ids / mentions / e-mail and `code`.
+  collect_words(text);
+  stem_words(out);
+}
+
+// 1. Splits into words, skipping URLs, Matrix ids / mentions / e-mail and `code`.
+void TextAnalyzer::collect_words(std::string_view text) {
   scratch_words_.clear();
   std::size_t i = 0;
   while (i < text.size()) {
@@ -420,29 +456,9 @@ void TextAnalyzer::terms(std::string_view text, std::vector<TermId>& out) {
       while (i < text.size() && !is_space(text[i])) ++i;
       continue;
     }
-    std::string_view word = text.substr(begin, i - begin);
-    // Gendered forms count as the word without the suffix: "Kolleg*innen", "Bürger:innen",
-    // "Helfer_in", "Ärzt/-innen" (the suffix is skipped) and "MitarbeiterInnen" (a capital I
-    // after a small letter), so no term "innen" links unrelated messages.
-    if (i + 2 < text.size() && std::string_view("*:_/").find(text[i]) != std::string_view::npos) {
-      std::size_t suffix = i + 1;
-      if (text[i] == '/' && text[suffix] == '-') ++suffix;
-      for (const std::string_view ending : {std::string_view("innen"), std::string_view("in")}) {
-        const std::size_t end = suffix + ending.size();
-        if (text.substr(suffix, ending.size()) == ending &&
-            (end == text.size() || word_char(text, end) == 0)) {
-          i = end;
-          break;
-        }
-      }
-    }
-    for (const std::string_view ending : {std::string_view("Innen"), std::string_view("In")}) {
-      if (word.size() > ending.size() + 2 && word.ends_with(ending) &&
-          is_lower_ascii(word[word.size() - ending.size() - 1])) {
-        word.remove_suffix(ending.size());
-        break;
-      }
-    }
+    // The word without a gender suffix, which is skipped.
+    const std::string_view word = without_capital_suffix(text.substr(begin, i - begin));
+    i = past_gender_suffix(text, i);
     // Hashtags are tags (the vocabulary's become features in the digest), not words.
     if (begin > 0 && text[begin - 1] == '#') continue;
     if (all_digits(word)) continue;
@@ -450,8 +466,10 @@ void TextAnalyzer::terms(std::string_view text, std::vector<TermId>& out) {
     if (chars < 2 || (chars == 2 && !all_caps_ascii(word)) || word.size() > 64) continue;
     scratch_words_.push_back(typed_id(word));
   }
+}
 
-  // 2. Guess the language from stop words, drop them, stem the rest (once per word).
+// 2. Guesses the language from stop words, drops them, stems the rest (once per word).
+void TextAnalyzer::stem_words(std::vector<TermId>& out) {
   int german = 0;
   int english = 0;
   for (const std::uint32_t id : scratch_words_) {

@@ -60,6 +60,10 @@ class TextAnalyzer {
   void keys(std::string_view text, std::vector<std::uint64_t>& out);
 
  private:
+  /// terms() in two steps: the words of `text` into scratch_words_, then their terms into `out`.
+  void collect_words(std::string_view text);
+  void stem_words(std::vector<TermId>& out);
+
   struct Stemmers;
   struct StringHash {
     using is_transparent = void;

@@ -172,6 +172,151 @@ class Index {
   std::vector<std::vector<std::uint32_t>> postings_;  // by term, oldest first
 };
 
+// group_documents() in its three steps, with the scratch space they share: the groups, the
+// leaders' index of them, and the buffers each probe reuses.
+class Grouper {
+ public:
+  Grouper(std::span<const SparseVector> documents, const GroupingOptions& options)
+      : documents_(documents), options_(options), dense_(term_count(documents)) {}
+
+  // 1. Each leader joins the most similar group or starts one.
+  void lead(std::size_t leaders) {
+    for (std::uint32_t d = 0; d < leaders; ++d) {
+      const SparseVector& doc = documents_[d];
+      strongest(doc, options_.probe_terms, probe_, ranked_);
+      dense_.load(doc);
+      ++mark_;
+      Best best(options_.join_threshold);
+      index_.probe(probe_, options_.postings_scanned, stamp_, mark_, [&](std::uint32_t id) {
+        const Centroid& group = groups_[id];
+        if (group.norm > 0) best.offer(id, dense_.dot(group.sum) / group.norm);
+      });
+      std::uint32_t id = 0;
+      if (best.found()) {
+        id = best.id();
+        add_into(groups_[id].sum, doc, options_.centroid_terms, scratch_, weights_);
+        groups_[id].norm = norm_of(groups_[id].sum);
+      } else {
+        id = static_cast<std::uint32_t>(groups_.size());
+        groups_.push_back(Centroid{doc, norm_of(doc), {}, true});
+        stamp_.push_back(0);
+      }
+      groups_[id].members.push_back(d);
+      if (!doc.empty()) index_.add(id, probe_);
+    }
+  }
+
+  // 2. Larger groups absorb similar smaller ones (centroid against centroid). Returns the group
+  // that absorbed each group (kNoGroupFound: none).
+  std::vector<std::uint32_t> merge() {
+    std::vector<std::uint32_t> order(groups_.size());
+    std::iota(order.begin(), order.end(), 0U);
+    std::stable_sort(order.begin(), order.end(), [&](std::uint32_t a, std::uint32_t b) {
+      return groups_[a].members.size() > groups_[b].members.size();
+    });
+    Index kept;
+    std::vector<std::uint32_t> absorbed_by(groups_.size(), kNoGroupFound);
+    restart_marks();
+    for (const std::uint32_t id : order) {
+      Centroid& group = groups_[id];
+      if (group.norm == 0) continue;
+      strongest(group.sum, options_.probe_terms, probe_, ranked_);
+      dense_.load(group.sum);
+      ++mark_;
+      Best best(options_.merge_threshold);
+      kept.probe(probe_, options_.postings_scanned, stamp_, mark_, [&](std::uint32_t other) {
+        const Centroid& target = groups_[other];
+        best.offer(other, dense_.dot(target.sum) / (group.norm * target.norm));
+      });
+      if (best.found()) {
+        Centroid& target = groups_[best.id()];
+        add_into(target.sum, group.sum, options_.centroid_terms, scratch_, weights_);
+        target.norm = norm_of(target.sum);
+        target.members.insert(target.members.end(), group.members.begin(), group.members.end());
+        group.members.clear();
+        group.alive = false;
+        absorbed_by[id] = best.id();
+      } else {
+        kept.add(id, probe_);
+      }
+    }
+    return absorbed_by;
+  }
+
+  // 3. Followers join the most similar final group, found through the groups' first index.
+  // Returns (document, group) for each follower that found one.
+  std::vector<std::pair<std::uint32_t, std::uint32_t>> follow(
+      std::size_t leaders, const std::vector<std::uint32_t>& absorbed_by) {
+    std::vector<std::pair<std::uint32_t, std::uint32_t>> followers;
+    restart_marks();
+    std::vector<std::uint32_t> seen(groups_.size(), 0);
+    for (auto d = static_cast<std::uint32_t>(leaders); d < documents_.size(); ++d) {
+      const SparseVector& doc = documents_[d];
+      if (doc.empty()) continue;
+      strongest(doc, options_.probe_terms, probe_, ranked_);
+      dense_.load(doc);
+      ++mark_;
+      Best best(options_.join_threshold);
+      index_.probe(probe_, options_.postings_scanned, stamp_, mark_, [&](std::uint32_t raw) {
+        const std::uint32_t id = groups_[raw].alive ? raw : absorbed_by[raw];
+        if (seen[id] == mark_) return;
+        seen[id] = mark_;
+        const Centroid& group = groups_[id];
+        if (group.norm > 0) best.offer(id, dense_.dot(group.sum) / group.norm);
+      });
+      if (best.found()) followers.emplace_back(d, best.id());
+    }
+    return followers;
+  }
+
+  // The group of each document, the groups numbered in order of their first document.
+  std::vector<std::uint32_t> numbered(
+      const std::vector<std::pair<std::uint32_t, std::uint32_t>>& followers) const {
+    std::vector<std::uint32_t> result(documents_.size(), kNoGroupFound);
+    std::vector<std::pair<std::uint32_t, std::uint32_t>> firsts;  // (first document, group)
+    for (std::uint32_t id = 0; id < groups_.size(); ++id) {
+      if (!groups_[id].alive || groups_[id].members.empty()) continue;
+      firsts.emplace_back(*std::min_element(groups_[id].members.begin(), groups_[id].members.end()),
+                          id);
+    }
+    std::sort(firsts.begin(), firsts.end());
+    std::vector<std::uint32_t> number_of(groups_.size(), kNoGroupFound);
+    for (std::uint32_t number = 0; number < firsts.size(); ++number) {
+      number_of[firsts[number].second] = number;
+      for (const std::uint32_t d : groups_[firsts[number].second].members) result[d] = number;
+    }
+    for (const auto& [d, id] : followers) result[d] = number_of[id];
+    return result;
+  }
+
+ private:
+  // One past the largest term id of any document.
+  static std::size_t term_count(std::span<const SparseVector> documents) {
+    std::size_t terms = 0;
+    for (const auto& doc : documents) {
+      for (const auto& entry : doc)
+        terms = std::max<std::size_t>(terms, entry.first + std::size_t{1});
+    }
+    return terms;
+  }
+  void restart_marks() {
+    std::fill(stamp_.begin(), stamp_.end(), 0U);
+    mark_ = 0;
+  }
+
+  std::span<const SparseVector> documents_;
+  const GroupingOptions& options_;
+  std::vector<Centroid> groups_;
+  Index index_;  // the leaders' groups, by their strongest terms when they joined or started
+  std::vector<std::uint32_t> stamp_;
+  std::uint32_t mark_ = 0;
+  std::vector<TermId> probe_;
+  std::vector<std::pair<float, TermId>> ranked_;
+  SparseVector scratch_;
+  std::vector<float> weights_;
+  Dense dense_;
+};
+
 }  // namespace
 
 std::vector<SparseVector> tfidf_vectors(std::span<const std::vector<TermId>> documents,
@@ -237,118 +382,11 @@ double cosine(const SparseVector& a, const SparseVector& b) {
 std::vector<std::uint32_t> group_documents(std::span<const SparseVector> documents,
                                            const GroupingOptions& options, std::size_t leaders) {
   leaders = std::min(leaders, documents.size());
-  std::vector<Centroid> groups;
-  std::vector<std::uint32_t> stamp;
-  std::uint32_t mark = 0;
-  Index index;
-  std::vector<TermId> probe;
-  std::vector<std::pair<float, TermId>> ranked;
-  SparseVector scratch;
-  std::vector<float> weights;
-  std::size_t terms = 0;
-  for (const auto& doc : documents) {
-    for (const auto& entry : doc)
-      terms = std::max<std::size_t>(terms, entry.first + std::size_t{1});
-  }
-  Dense dense(terms);
-
-  // 1. Each document joins the most similar group or starts one.
-  for (std::uint32_t d = 0; d < leaders; ++d) {
-    const SparseVector& doc = documents[d];
-    strongest(doc, options.probe_terms, probe, ranked);
-    dense.load(doc);
-    ++mark;
-    Best best(options.join_threshold);
-    index.probe(probe, options.postings_scanned, stamp, mark, [&](std::uint32_t id) {
-      const Centroid& group = groups[id];
-      if (group.norm > 0) best.offer(id, dense.dot(group.sum) / group.norm);
-    });
-    std::uint32_t id = 0;
-    if (best.found()) {
-      id = best.id();
-      add_into(groups[id].sum, doc, options.centroid_terms, scratch, weights);
-      groups[id].norm = norm_of(groups[id].sum);
-    } else {
-      id = static_cast<std::uint32_t>(groups.size());
-      groups.push_back(Centroid{doc, norm_of(doc), {}, true});
-      stamp.push_back(0);
-    }
-    groups[id].members.push_back(d);
-    if (!doc.empty()) index.add(id, probe);
-  }
-
-  // 2. Larger groups absorb similar smaller ones (centroid against centroid).
-  std::vector<std::uint32_t> order(groups.size());
-  std::iota(order.begin(), order.end(), 0U);
-  std::stable_sort(order.begin(), order.end(), [&](std::uint32_t a, std::uint32_t b) {
-    return groups[a].members.size() > groups[b].members.size();
-  });
-  Index kept;
-  std::vector<std::uint32_t> absorbed_by(groups.size(), kNoGroupFound);
-  std::fill(stamp.begin(), stamp.end(), 0U);
-  mark = 0;
-  for (const std::uint32_t id : order) {
-    Centroid& group = groups[id];
-    if (group.norm == 0) continue;
-    strongest(group.sum, options.probe_terms, probe, ranked);
-    dense.load(group.sum);
-    ++mark;
-    Best best(options.merge_threshold);
-    kept.probe(probe, options.postings_scanned, stamp, mark, [&](std::uint32_t other) {
-      const Centroid& target = groups[other];
-      best.offer(other, dense.dot(target.sum) / (group.norm * target.norm));
-    });
-    if (best.found()) {
-      Centroid& target = groups[best.id()];
-      add_into(target.sum, group.sum, options.centroid_terms, scratch, weights);
-      target.norm = norm_of(target.sum);
-      target.members.insert(target.members.end(), group.members.begin(), group.members.end());
-      group.members.clear();
-      group.alive = false;
-      absorbed_by[id] = best.id();
-    } else {
-      kept.add(id, probe);
-    }
-  }
-
-  // 3. Followers join the most similar final group, found through the groups' first index.
-  std::vector<std::uint32_t> result(documents.size(), kNoGroupFound);
-  std::vector<std::pair<std::uint32_t, std::uint32_t>> followers;  // (document, group)
-  std::fill(stamp.begin(), stamp.end(), 0U);
-  std::vector<std::uint32_t> seen(groups.size(), 0);
-  mark = 0;
-  for (auto d = static_cast<std::uint32_t>(leaders); d < documents.size(); ++d) {
-    const SparseVector& doc = documents[d];
-    if (doc.empty()) continue;
-    strongest(doc, options.probe_terms, probe, ranked);
-    dense.load(doc);
-    ++mark;
-    Best best(options.join_threshold);
-    index.probe(probe, options.postings_scanned, stamp, mark, [&](std::uint32_t raw) {
-      const std::uint32_t id = groups[raw].alive ? raw : absorbed_by[raw];
-      if (seen[id] == mark) return;
-      seen[id] = mark;
-      const Centroid& group = groups[id];
-      if (group.norm > 0) best.offer(id, dense.dot(group.sum) / group.norm);
-    });
-    if (best.found()) followers.emplace_back(d, best.id());
-  }
-
-  // Number the groups in order of their first document.
-  std::vector<std::pair<std::uint32_t, std::uint32_t>> firsts;  // (first document, group)
-  for (std::uint32_t id = 0; id < groups.size(); ++id) {
-    if (!groups[id].alive || groups[id].members.empty()) continue;
-    firsts.emplace_back(*std::min_element(groups[id].members.begin(), groups[id].members.end()),
-                        id);
-  }
-  std::sort(firsts.begin(), firsts.end());
-  std::vector<std::uint32_t> number_of(groups.size(), kNoGroupFound);
-  for (std::uint32_t number = 0; number < firsts.size(); ++number) {
-    number_of[firsts[number].second] = number;
-    for (const std::uint32_t d : groups[firsts[number].second].members) result[d] = number;
-  }
-  for (const auto& [d, id] : followers) result[d] = number_of[id];
-  return result;
+  Grouper grouper(documents, options);
+  grouper.lead(leaders);
+  const std::vector<std::uint32_t> absorbed_by = grouper.merge();
+  const auto followers = grouper.follow(leaders, absorbed_by);
+  return grouper.numbered(followers);
 }
 
 }  // namespace reflexbot::core

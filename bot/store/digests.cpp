@@ -329,16 +329,18 @@ void BatchScope::record_digest_slot(TimePoint slot, TimePoint now) {
   s.bind(1, to_ms(slot)).bind(2, to_ms(now)).run();
 }
 
-TimePoint schedule_active_since(Store& store, const std::string& spec, TimePoint now) {
+std::optional<TimePoint> schedule_active_since(Store& store, const std::string& spec) {
   Statement get(store.connection(), "SELECT spec, active_since FROM digest_schedule WHERE id = 1");
   if (get.step() && get.column_text(0) == spec) return from_ms(get.column_int(1));
-  get.reset();
-  Statement put(store.connection(),
+  return std::nullopt;
+}
+
+void BatchScope::activate_schedule(const std::string& spec, TimePoint now) {
+  Statement put(store_.connection(),
                 "INSERT INTO digest_schedule (id, spec, active_since) VALUES (1, ?, ?) "
                 "ON CONFLICT (id) DO UPDATE SET spec = excluded.spec, "
                 "active_since = excluded.active_since");
   put.bind(1, std::string_view(spec)).bind(2, to_ms(now)).run();
-  return now;
 }
 
 }  // namespace reflexbot::store

@@ -1,8 +1,8 @@
 #pragma once
 // What digests read and write: contributions of a period with their tags and votes, lessons and
 // their sources, the groups of each room's last digest, and the scheduled digests posted.
-// The writes (lessons, digest groups, the "posted" mark) are BatchScope's methods, implemented
-// here, so a digest's notices, its groups and its "posted" mark commit together.
+// The writes (lessons, digest groups, the "posted" mark, the schedule) are BatchScope's methods,
+// implemented here, so a digest's notices, its groups and its "posted" mark commit together.
 
 #include <cstdint>
 #include <functional>
@@ -75,7 +75,8 @@ bool has_digest_groups(Store& store, const std::string& room);
 
 /// The slot of the latest scheduled digest posted, if any.
 std::optional<core::TimePoint> last_digest_slot(Store& store);
-/// When the schedule `spec` was first seen; stores `now` for a new or changed spec.
-core::TimePoint schedule_active_since(Store& store, const std::string& spec, core::TimePoint now);
+/// When the stored digest schedule became active, if it is `spec`; nullopt for a new or changed
+/// spec (then BatchScope::activate_schedule() stores it).
+std::optional<core::TimePoint> schedule_active_since(Store& store, const std::string& spec);
 
 }  // namespace reflexbot::store

@@ -178,6 +178,9 @@ class BatchScope {
                           const std::vector<std::vector<std::string>>& groups);
   /// Records that the digest of `slot` was queued (with its notices, in this unit of work).
   void record_digest_slot(core::TimePoint slot, core::TimePoint now);
+  /// Stores `spec` as the digest schedule, active since `now` (a new or changed schedule: its
+  /// slots before `now` never come due).
+  void activate_schedule(const std::string& spec, core::TimePoint now);
 
   // Erasure (written in store/retention.cpp).
 

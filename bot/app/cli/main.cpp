@@ -13,17 +13,18 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <variant>
 #include <vector>
 
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
 #include "app/cli/admin.hpp"
-#include "app/runtime/bot.hpp"
-#include "app/config/config.hpp"
 #include "app/cli/export.hpp"
-#include "app/runtime/hardening.hpp"
+#include "app/config/config.hpp"
 #include "app/config/templates.hpp"
+#include "app/runtime/bot.hpp"
+#include "app/runtime/hardening.hpp"
 #include "common/fatal.hpp"
 #include "store/sqlite.hpp"
 #include "store/status.hpp"
@@ -254,10 +255,11 @@ int backup_command(const Invocation& invocation) {
   }
 }
 
+using ExportArgs = std::map<std::string, std::string, std::less<>>;
+
 /// `export`'s options: each one once, as `--name VALUE` or `--name=VALUE`; flags (no value) as
 /// `--name`, kept with an empty value.
-std::optional<std::map<std::string, std::string, std::less<>>> parse_export_args(
-    const Invocation& invocation, std::string& error) {
+std::optional<ExportArgs> parse_export_args(const Invocation& invocation, std::string& error) {
   constexpr std::array<std::string_view, 6> kOptions = {"--format", "--since",  "--until",
                                                         "--room",   "--output", "--database"};
   constexpr std::array<std::string_view, 1> kFlags = {"--with-event-ids"};
@@ -301,15 +303,16 @@ std::optional<std::map<std::string, std::string, std::less<>>> parse_export_args
   return values;
 }
 
-int export_command(const Invocation& invocation) {
-  std::string error;
-  const auto values = parse_export_args(invocation, error);
-  if (!values) return usage_error("export: " + error);
-  auto value = [&](std::string_view name) -> std::optional<std::string> {
-    const auto found = values->find(name);
-    if (found == values->end()) return std::nullopt;
-    return found->second;
-  };
+/// The value of the option `name`, if it was given.
+std::optional<std::string> export_arg(const ExportArgs& values, std::string_view name) {
+  const auto found = values.find(name);
+  if (found == values.end()) return std::nullopt;
+  return found->second;
+}
+
+/// `export`'s options from its arguments; on a usage error, its exit status.
+std::variant<reflexbot::app::ExportOptions, int> export_options(const ExportArgs& values) {
+  auto value = [&](std::string_view name) { return export_arg(values, name); };
   reflexbot::app::ExportOptions options;
   const auto format = value("--format");
   if (!format) return usage_error("export needs --format markdown, csv or json");
@@ -336,6 +339,38 @@ int export_command(const Invocation& invocation) {
   if (const auto database = value("--database"); database && database->empty()) {
     return usage_error("export: --database is empty");
   }
+  return options;
+}
+
+/// Writes the export to `output` (none or "-": the standard output); the exit status.
+int write_export(const std::optional<std::string>& output, const std::string& text) {
+  if (!output || *output == "-") {
+    std::cout << text << std::flush;
+    if (!std::cout) {
+      std::cerr << "reflexbot export: cannot write to the standard output\n";
+      return kExitRuntime;
+    }
+    return 0;
+  }
+  try {
+    reflexbot::app::write_private_file(fs::path(*output), text);
+  } catch (const std::exception& failure) {
+    std::cerr << "reflexbot export: " << failure.what() << "\n";
+    return kExitRuntime;
+  }
+  std::cerr << "reflexbot: export written to " << *output << " (" << text.size()
+            << " bytes, mode 0600)\n";
+  return 0;
+}
+
+int export_command(const Invocation& invocation) {
+  std::string error;
+  const auto values = parse_export_args(invocation, error);
+  if (!values) return usage_error("export: " + error);
+  auto parsed = export_options(*values);
+  if (const int* status = std::get_if<int>(&parsed)) return *status;
+  auto& options = std::get<reflexbot::app::ExportOptions>(parsed);
+  auto value = [&](std::string_view name) { return export_arg(*values, name); };
 
   // The full configuration: rooms and cities, language, time zone, templates (phase titles).
   reflexbot::app::Config config;
@@ -364,31 +399,17 @@ int export_command(const Invocation& invocation) {
     }
     reflexbot::store::Store store(database.string());
     text = reflexbot::app::export_digest(
-        store, reflexbot::app::digest_settings(config, std::move(templates)), options);
+        store,
+        reflexbot::app::digest_settings(
+            config, reflexbot::app::network_settings(config, std::move(templates))),
+        options);
   } catch (const reflexbot::app::ExportError& failure) {
     return usage_error("export: " + std::string(failure.what()));
   } catch (const std::exception& failure) {
     std::cerr << "reflexbot export: " << failure.what() << "\n";
     return kExitRuntime;
   }
-
-  if (!output || *output == "-") {
-    std::cout << text << std::flush;
-    if (!std::cout) {
-      std::cerr << "reflexbot export: cannot write to the standard output\n";
-      return kExitRuntime;
-    }
-    return 0;
-  }
-  try {
-    reflexbot::app::write_private_file(fs::path(*output), text);
-  } catch (const std::exception& failure) {
-    std::cerr << "reflexbot export: " << failure.what() << "\n";
-    return kExitRuntime;
-  }
-  std::cerr << "reflexbot: export written to " << *output << " (" << text.size()
-            << " bytes, mode 0600)\n";
-  return 0;
+  return write_export(value("--output"), text);
 }
 
 }  // namespace

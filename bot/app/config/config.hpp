@@ -14,10 +14,6 @@
 
 namespace reflexbot::app {
 
-/// The language of everything users read: core's own (app/runtime/bot.cpp and app/features/digests.cpp still
-/// spell it app::Language).
-using Language = core::Language;
-
 /// How the bot long-polls /sync.
 struct SyncConfig {
   int timeout_ms = 30000;          ///< server-side long-poll timeout

@@ -7,6 +7,7 @@
 #include "core/digest_view.hpp"
 #include "core/lesson.hpp"
 #include "core/texts.hpp"
+#include "core/time.hpp"
 #include "store/digests.hpp"
 
 namespace reflexbot::app {
@@ -19,29 +20,22 @@ using namespace std::chrono_literals;
 constexpr std::size_t kMaxTitleBytes = 200;
 constexpr std::size_t kMaxListed = 50;
 
-std::int64_t to_ms(TimePoint time) { return time.time_since_epoch().count(); }
-
 core::Notice text_notice(std::string_view text) {
   return core::Notice{std::string(text), core::html_escape(text)};
 }
 
 }  // namespace
 
-DigestSettings digest_settings(const Config& config, std::vector<core::Template> templates) {
+DigestSettings digest_settings(const Config& config, NetworkSettings network) {
   DigestSettings settings;
-  settings.language = config.language == Language::en ? core::Language::en : core::Language::de;
+  static_cast<NetworkSettings&>(settings) = std::move(network);
   settings.zone = config.digest.zone;
   settings.schedule = config.digest.schedule;
   settings.room_digests = config.digest.rooms;
   settings.period_days = config.digest.period_days;
   settings.top = config.digest.top;
   settings.network_room = config.network_room;
-  for (const auto& room : config.rooms) {
-    settings.rooms.push_back(room.room_id);
-    settings.cities[room.room_id] = room.city;
-  }
-  settings.templates = std::move(templates);
-  settings.vocabulary = config.vocabulary;
+  for (const auto& room : config.rooms) settings.rooms.push_back(room.room_id);
   return settings;
 }
 
@@ -62,19 +56,11 @@ std::vector<std::string> DigestBuilder::network_rooms() const {
   return rooms;
 }
 
-std::string DigestBuilder::city_of(const store::RoomRecord& room) const {
-  if (auto it = settings_.cities.find(room.room_id); it != settings_.cities.end()) {
-    return it->second;
-  }
-  return room.name.empty() ? room.room_id : room.name;
-}
-
 std::string DigestBuilder::phase_title(std::string_view template_key,
                                        std::string_view phase_key) const {
   if (phase_key.empty()) return {};
-  for (const auto& tmpl : settings_.templates) {
-    if (tmpl.key != template_key) continue;
-    for (const auto& phase : tmpl.phases) {
+  if (const core::Template* tmpl = find_template(settings_, template_key)) {
+    for (const auto& phase : tmpl->phases) {
       if (phase.key != phase_key) continue;
       const std::string& title = phase.title.in(settings_.language);
       return title.empty() ? std::string(phase_key) : title;
@@ -127,7 +113,7 @@ DigestBuilder::Result DigestBuilder::build_from(const std::string& scope_room,
     auto record = store_.room(scope_room);
     store::RoomRecord fallback;
     fallback.room_id = scope_room;
-    request.scope = city_of(record ? *record : fallback);
+    request.scope = city_of(settings_, record ? *record : fallback);
   }
   request.from = from;
   request.to = to;
@@ -404,9 +390,16 @@ std::string Digests::schedule_spec() const {
   return settings_.schedule ? core::schedule_spec(*settings_.schedule) : std::string();
 }
 
+TimePoint Digests::schedule_since(store::BatchScope& scope, TimePoint now) const {
+  const std::string spec = schedule_spec();
+  if (const auto since = store::schedule_active_since(store_, spec)) return *since;
+  scope.activate_schedule(spec, now);
+  return now;
+}
+
 void Digests::tick(BatchContext context) {
   if (!settings_.schedule) return;
-  const TimePoint since = store::schedule_active_since(store_, schedule_spec(), context.now);
+  const TimePoint since = schedule_since(context.scope, context.now);
   const auto slot =
       core::due_slot(*settings_.schedule, context.now, store::last_digest_slot(store_), since);
   if (!slot) return;
@@ -419,12 +412,12 @@ void Digests::tick(BatchContext context) {
   };
   const TimePoint from = local_midnight(slot_day - std::chrono::days(settings_.period_days));
   const TimePoint to = local_midnight(slot_day);
-  const std::string key = "digest/" + std::to_string(to_ms(*slot));
+  const std::string key = "digest/" + std::to_string(core::to_ms(*slot));
   if (!settings_.network_room.empty()) {
     const Result result = builder_.build(settings_.network_room, from, to, context.now);
     post(settings_.network_room, result, nullptr, key + "/network", context);
     spdlog::info("weekly digest of slot {} queued for the network room {} ({} notices)",
-                 to_ms(*slot), settings_.network_room, result.notices.size());
+                 core::to_ms(*slot), settings_.network_room, result.notices.size());
   }
   if (settings_.room_digests) {
     for (const auto& room : settings_.rooms) {
@@ -438,8 +431,17 @@ void Digests::tick(BatchContext context) {
 
 std::optional<TimePoint> Digests::next_wakeup(TimePoint now) {
   if (!settings_.schedule) return std::nullopt;
-  const TimePoint since = store::schedule_active_since(store_, schedule_spec(), now);
-  return core::next_digest_time(*settings_.schedule, now, store::last_digest_slot(store_), since);
+  // Asked after a commit, outside any unit of work: a new or changed schedule is stored in one
+  // of its own, so its slots count from the first time the bot ran with it, across restarts.
+  const std::string spec = schedule_spec();
+  std::optional<TimePoint> since = store::schedule_active_since(store_, spec);
+  if (!since) {
+    store::BatchScope scope(store_);
+    scope.activate_schedule(spec, now);
+    scope.commit();
+    since = now;
+  }
+  return core::next_digest_time(*settings_.schedule, now, store::last_digest_slot(store_), *since);
 }
 
 }  // namespace reflexbot::app

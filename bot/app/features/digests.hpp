@@ -25,24 +25,21 @@
 
 namespace reflexbot::app {
 
-/// What digests need from the configuration.
-struct DigestSettings {
-  core::Language language = core::Language::de;
+/// What digests need beyond the network settings (language, cities, templates for the phase
+/// titles, the tag vocabulary).
+struct DigestSettings : NetworkSettings {
   core::TimeZone zone = core::TimeZone::utc();  ///< dates and "today"
   std::optional<core::WeeklySchedule> schedule;
   bool room_digests = false;  ///< the schedule also posts each configured room's digest
   int period_days = 7;
   int top = 5;
-  std::string network_room;                   ///< its digest covers every room
-  std::vector<std::string> rooms;             ///< configured rooms (for scheduled room digests)
-  std::map<std::string, std::string> cities;  ///< room id → city
-  std::vector<core::Template> templates;      ///< phase titles
-  core::TagVocabulary vocabulary = core::default_vocabulary();
+  std::string network_room;        ///< its digest covers every room
+  std::vector<std::string> rooms;  ///< configured rooms (for scheduled room digests)
   std::size_t max_event_bytes = 60000;
 };
 
-/// The digest settings a configuration gives.
-DigestSettings digest_settings(const Config& config, std::vector<core::Template> templates);
+/// The digest settings a configuration gives, around its network settings.
+DigestSettings digest_settings(const Config& config, NetworkSettings network);
 
 /// Builds the digest of a room or of the network for a period: reads the period's contributions
 /// (and those of the period before it, for growth) and the open lessons once, then groups, names,
@@ -87,7 +84,6 @@ class DigestBuilder {
   const DigestSettings& settings() const { return settings_; }
 
  private:
-  std::string city_of(const store::RoomRecord& room) const;
   /// The rooms a digest of `scope_room` reads beyond it: the network's, or none.
   std::vector<std::string> rooms_read(const std::string& scope_room) const;
   /// Appends the contributions of [from, to) to `items`, of this period (`current`) or not.
@@ -128,6 +124,8 @@ class Digests {
   void on_lessons(const matrix::Event& event, const store::RoomRecord& room, BatchContext context);
   std::chrono::year_month_day today(core::TimePoint now) const;
   std::string schedule_spec() const;
+  /// When the schedule became active; a new or changed schedule is activated at `now` in `scope`.
+  core::TimePoint schedule_since(store::BatchScope& scope, core::TimePoint now) const;
 
   store::Store& store_;
   DigestSettings settings_;

@@ -1,21 +1,31 @@
 #include "app/features/feature.hpp"
 
 #include <algorithm>
+#include <utility>
 
 namespace reflexbot::app {
 
-const core::Template* find_template(const FeatureSettings& settings, const std::string& key) {
+NetworkSettings network_settings(const Config& config, std::vector<core::Template> templates) {
+  NetworkSettings settings;
+  settings.language = config.language;
+  for (const auto& room : config.rooms) settings.cities[room.room_id] = room.city;
+  settings.templates = std::move(templates);
+  settings.vocabulary = config.vocabulary;
+  return settings;
+}
+
+const core::Template* find_template(const NetworkSettings& settings, std::string_view key) {
   auto it = std::find_if(settings.templates.begin(), settings.templates.end(),
                          [&](const core::Template& t) { return t.key == key; });
   return it == settings.templates.end() ? nullptr : &*it;
 }
 
-std::string city_of(const FeatureSettings& settings, const store::RoomRecord& room) {
+std::string city_of(const NetworkSettings& settings, const store::RoomRecord& room) {
   if (auto it = settings.cities.find(room.room_id); it != settings.cities.end()) return it->second;
   return room.name.empty() ? room.room_id : room.name;
 }
 
-std::optional<OpenPhase> open_phase(store::Store& store, const FeatureSettings& settings,
+std::optional<OpenPhase> open_phase(store::Store& store, const NetworkSettings& settings,
                                     const std::string& room_id) {
   auto open = store.open_round(room_id);
   const core::Template* tmpl = open ? find_template(settings, open->template_key) : nullptr;

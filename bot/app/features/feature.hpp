@@ -1,8 +1,8 @@
 #pragma once
 // What the features of the running bot (rounds, collection, privacy, digests) share: the open
-// unit of work they write into, the settings several of them read, and the lookups several of
-// them make. Each feature works inside the dispatcher's transaction (Dispatcher::in_transaction
-// or a sync batch); the pure rules live in bot/core.
+// unit of work they write into, the settings all of them read (NetworkSettings, built once from
+// the Config), and the lookups several of them make. Each feature works inside the dispatcher's
+// transaction (Dispatcher::in_transaction or a sync batch); the pure rules live in bot/core.
 
 #include <chrono>
 #include <cstdint>
@@ -10,8 +10,10 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
+#include "app/config/config.hpp"
 #include "app/features/outgoing.hpp"
 #include "core/ratelimit.hpp"
 #include "core/tags.hpp"
@@ -22,16 +24,25 @@
 
 namespace reflexbot::app {
 
-/// What the features need from the configuration (the digests have their own DigestSettings).
-struct FeatureSettings {
-  std::string own_user_id;
+/// What every feature reads from the configuration, the digests included: declared here only,
+/// built once (network_settings()) and embedded in FeatureSettings and DigestSettings.
+struct NetworkSettings {
   core::Language language = core::Language::de;
-  std::int64_t moderator_level = 50;
-  std::vector<core::Template> templates;
-  core::TagVocabulary vocabulary = core::default_vocabulary();
-  std::function<std::string(const std::string& user_id)> pseudonym;
   std::map<std::string, std::string> cities;  ///< room id → city (else the room's name)
-  std::string ack_reaction = "✅";             ///< empty: collected messages are not acknowledged
+  std::vector<core::Template> templates;      ///< rounds, and the digests' phase titles
+  core::TagVocabulary vocabulary = core::default_vocabulary();
+};
+
+/// The network settings a configuration gives, with the templates loaded for it.
+NetworkSettings network_settings(const Config& config, std::vector<core::Template> templates);
+
+/// What rounds, collection and privacy need beyond the network settings (the digests have
+/// DigestSettings).
+struct FeatureSettings : NetworkSettings {
+  std::string own_user_id;
+  std::int64_t moderator_level = 50;
+  std::function<std::string(const std::string& user_id)> pseudonym;
+  std::string ack_reaction = "✅";  ///< empty: collected messages are not acknowledged
   /// Anonymous posts per person (in memory only): a few at once, then one every 10 minutes.
   core::RateLimit anonymous_limit{3, std::chrono::minutes(10), 10000};
 };
@@ -45,17 +56,17 @@ struct BatchContext {
 };
 
 /// The configured template `key`, or nullptr.
-const core::Template* find_template(const FeatureSettings& settings, const std::string& key);
+const core::Template* find_template(const NetworkSettings& settings, std::string_view key);
 
 /// The room's city: configured, else the room's name, else its id.
-std::string city_of(const FeatureSettings& settings, const store::RoomRecord& room);
+std::string city_of(const NetworkSettings& settings, const store::RoomRecord& room);
 
 /// The round and phase a message in `room_id` belongs to now, if a round is open in a phase.
 struct OpenPhase {
   std::int64_t round = 0;
   std::string phase_key;
 };
-std::optional<OpenPhase> open_phase(store::Store& store, const FeatureSettings& settings,
+std::optional<OpenPhase> open_phase(store::Store& store, const NetworkSettings& settings,
                                     const std::string& room_id);
 
 }  // namespace reflexbot::app

@@ -3,6 +3,7 @@
 #include <chrono>
 #include <csignal>
 #include <exception>
+#include <functional>
 #include <map>
 
 #include <spdlog/spdlog.h>
@@ -30,18 +31,31 @@ std::int64_t wall_clock_ms() {
       .count();
 }
 
-FeatureSettings feature_settings(const Config& config, std::vector<core::Template> templates) {
+FeatureSettings feature_settings(const Config& config, NetworkSettings network) {
   FeatureSettings settings;
+  static_cast<NetworkSettings&>(settings) = std::move(network);
   settings.moderator_level = config.moderator_level;
-  settings.templates = std::move(templates);
-  settings.vocabulary = config.vocabulary;
   settings.pseudonym = [pseudonymizer = Pseudonymizer(load_or_create_pseudonym_key(
                             config.pseudonym_key, config.database))](const std::string& user) {
     return pseudonymizer(user);
   };
-  for (const auto& room : config.rooms) settings.cities[room.room_id] = room.city;
   settings.ack_reaction = config.ack_reaction;
   return settings;
+}
+
+// The dispatcher's settings: the network settings are built once, for the features and the
+// digests alike.
+DispatcherSettings dispatcher_settings(const Config& config, std::vector<core::Template> templates,
+                                       std::function<bool(const std::string&)> invite_allowed) {
+  const NetworkSettings network = network_settings(config, std::move(templates));
+  return DispatcherSettings{
+      config.user_id,
+      config.language,
+      std::move(invite_allowed),
+      feature_settings(config, network),
+      digest_settings(config, network),
+      core::RateLimit{config.command_limit.burst,
+                      std::chrono::seconds(config.command_limit.refill_seconds)}};
 }
 
 // Everything the running bot owns, so the coroutines can refer to it for the whole run.
@@ -58,18 +72,12 @@ struct Runtime {
                                       milliseconds(config.sync.request_timeout_ms)}),
         sleeper(io),
         policy{milliseconds(config.retry.initial_ms), milliseconds(config.retry.max_ms)},
-        dispatcher(
-            store,
-            DispatcherSettings{
-                config.user_id,
-                config.language == Language::en ? core::Language::en : core::Language::de,
-                [this](const std::string& inviter) {
-                  return invite_allowed(this->config, inviter);
-                },
-                feature_settings(config, templates), digest_settings(config, std::move(templates)),
-                core::RateLimit{config.command_limit.burst,
-                                std::chrono::seconds(config.command_limit.refill_seconds)}},
-            wall_clock_ms),
+        dispatcher(store,
+                   dispatcher_settings(config, std::move(templates),
+                                       [this](const std::string& inviter) {
+                                         return invite_allowed(this->config, inviter);
+                                       }),
+                   wall_clock_ms),
         outbox(client, store, sleeper, matrix::Backoff(policy, matrix::default_random01()),
                wall_clock_ms),
         sync(client, dispatcher, sleeper, matrix::Backoff(policy, matrix::default_random01()),

@@ -234,7 +234,9 @@ TEST_F(AdminTest, StatusShowsTheNextWeeklyDigestFromTheStoredSchedule) {
       core::WeeklySchedule{std::chrono::Monday, std::chrono::hours(9),
                            *core::TimeZone::from_posix("CET-1CEST,M3.5.0,M10.5.0/3")};
   const auto now = core::TimePoint(std::chrono::milliseconds(kNow));
-  store::schedule_active_since(*store_, core::schedule_spec(schedule), now - std::chrono::hours(1));
+  store::BatchScope scope(*store_);
+  scope.activate_schedule(core::schedule_spec(schedule), now - std::chrono::hours(1));
+  scope.commit();
   const StatusReport report = read_status(database_, kNow);
   ASSERT_TRUE(report.next_digest_ms);
   EXPECT_EQ(*report.next_digest_ms,

@@ -82,7 +82,7 @@ TEST_F(ConfigTest, ExampleConfigLoadsWithItsCredentials) {
   EXPECT_EQ(config.password, "");
   EXPECT_EQ(config.pseudonym_key, "0123456789abcdef0123456789abcdef");
   EXPECT_EQ(config.database, fs::path("/var/lib/reflexbot/reflexbot.db"));
-  EXPECT_EQ(config.language, Language::de);
+  EXPECT_EQ(config.language, core::Language::de);
   EXPECT_EQ(config.log_level, "info");
   EXPECT_EQ(config.moderator_level, 50);
   EXPECT_EQ(config.invite_allowlist,
@@ -120,7 +120,7 @@ TEST_F(ConfigTest, MinimalConfigGetsDefaults) {
   EXPECT_EQ(config.access_token, "syt_secret_token");
   EXPECT_EQ(config.device_id, "REFLEXBOT");
   EXPECT_EQ(config.database, dir_ / "reflexbot.db");
-  EXPECT_EQ(config.language, Language::de);
+  EXPECT_EQ(config.language, core::Language::de);
   EXPECT_EQ(config.log_level, "info");
   EXPECT_EQ(config.moderator_level, 50);
   EXPECT_TRUE(config.invite_allowlist.empty());
@@ -140,7 +140,7 @@ moderator_level: 100
 device_id: BOT2
 )",
                                      file_);
-  EXPECT_EQ(config.language, Language::en);
+  EXPECT_EQ(config.language, core::Language::en);
   EXPECT_EQ(config.log_level, "debug");
   EXPECT_EQ(config.moderator_level, 100);
   EXPECT_EQ(config.device_id, "BOT2");
