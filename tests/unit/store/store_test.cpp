@@ -465,8 +465,8 @@ TEST_F(StoreTest, TheQuarantineKeepsAnOutlineWithoutTextOrSender) {
   EXPECT_EQ(row.column_int(4), kNoon);
   EXPECT_FALSE(row.step());
   checkpoint_truncate(store);
-  for (const std::string needle : {std::string("KANARIE-7f3a"), std::string("Hochwasser"),
-                                   std::string("anna"), std::string("bert")}) {
+  for (const std::string& needle : {std::string("KANARIE-7f3a"), std::string("Hochwasser"),
+                                    std::string("anna"), std::string("bert")}) {
     EXPECT_EQ(file_bytes().find(needle), std::string::npos) << needle;
   }
 }
@@ -502,7 +502,9 @@ TEST_F(StoreTest, TwoHundredMalformedEventsFromOneSenderStoreOnlyTheCap) {
           malformed_message("$e" + std::to_string(i), "@anna:example.org", "!r:x", text),
           kNoon + i);
       stored += outcome.stored ? 1 : 0;
-      if (!outcome.stored) EXPECT_EQ(outcome.cap, "sender");
+      if (!outcome.stored) {
+        EXPECT_EQ(outcome.cap, "sender");
+      }
       first_refusals += outcome.first_refusal ? 1 : 0;
     }
     batch.commit();
