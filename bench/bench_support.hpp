@@ -17,9 +17,9 @@
 #include <string>
 #include <system_error>
 
+#include "app/config/templates.hpp"
 #include "app/runtime/dispatcher.hpp"
 #include "app/runtime/pseudonym.hpp"
-#include "app/config/templates.hpp"
 #include "matrix/parse.hpp"
 #include "matrix/sync_loop.hpp"
 #include "store/store.hpp"

@@ -4,9 +4,9 @@
 //   reflexbot-bench-digest prepare N [N …] [--previous R]
 //       builds (or finds) the stores and prints the generator's statistics, one JSON line each.
 //   reflexbot-bench-digest run N [--previous R] [--repeat K] [--cache-kib C] [--mmap-mib M]
-//       a whole process: opens the store, times app::DigestBuilder::build for the network room (load
-//       from SQLite, analyze, group, rank, render) and prints one line of JSON with wall and CPU
-//       time and the memory it took. If the store is missing it is built first and the program
+//       a whole process: opens the store, times app::DigestBuilder::build for the network room
+//       (load from SQLite, analyze, group, rank, render) and prints one line of JSON with wall and
+//       CPU time and the memory it took. If the store is missing it is built first and the program
 //       starts itself again, so the measurement never includes the generator's memory.
 //       --cache-kib and --mmap-mib are experiments only: they set PRAGMA cache_size = -C and
 //       mmap_size = M MiB on the store's connection (the bot keeps SQLite's defaults: a 2000 KiB

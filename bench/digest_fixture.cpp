@@ -1341,15 +1341,15 @@ void write_lessons(store::Store& store, const DigestFixture& fixture,
       sources.push_back(id);
       room_city = c;
     }
-    const std::int64_t id = scope.create_lesson(cities[room_city].room_id,
-                                                 rng.pick(kLessonTitles), sources, fixture.from);
+    const std::int64_t id = scope.create_lesson(cities[room_city].room_id, rng.pick(kLessonTitles),
+                                                sources, fixture.from);
     const double state = rng.uniform();
     if (state < 0.45) {
       const auto due =
           std::chrono::year_month_day{std::chrono::floor<std::chrono::days>(fixture.to) +
                                       std::chrono::days(static_cast<int>(rng.between(0, 40)) - 20)};
       scope.set_action(id, "Konzept bis zur nächsten Stabssitzung",
-                        "Amt " + std::to_string(rng.between(10, 80)), due, fixture.from);
+                       "Amt " + std::to_string(rng.between(10, 80)), due, fixture.from);
     } else if (state < 0.6) {
       scope.mark_learned(id, fixture.from + 24h);
     }

@@ -23,9 +23,9 @@
 #include <nlohmann/json.hpp>
 
 #include "../support/temp_store.hpp"
-#include "app/runtime/dispatcher.hpp"
 #include "app/cli/export.hpp"
 #include "app/config/templates.hpp"
+#include "app/runtime/dispatcher.hpp"
 #include "matrix/parse.hpp"
 #include "matrix/sync_loop.hpp"
 #include "store/digests.hpp"
