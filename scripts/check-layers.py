@@ -15,11 +15,11 @@ import re
 import sys
 
 LAYERS = [
-    ("common", 0),  # Expected, Fatal, exit statuses
+    ("common", 0),  # Expected, Fatal, exit statuses, the outbox queue interface
     ("core", 1),    # the pure domain: standard library only
     ("net", 2),     # HTTP transport on Asio
-    ("matrix", 3),  # client, sync loop, event content, outbox drain
-    ("store", 4),   # SQLite: the unit of work, the outbox queue
+    ("store", 3),   # SQLite: the unit of work; implements the outbox queue
+    ("matrix", 4),  # client, sync loop, event content, outbox drain (includes no store header)
     ("app", 5),     # (no file directly in app/: one of its folders below)
     ("app/config", 5),    # configuration, templates, time zones, YAML helpers
     ("app/features", 6),  # rounds, collection, privacy, digests and lessons: one unit of work

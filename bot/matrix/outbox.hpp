@@ -1,5 +1,5 @@
 #pragma once
-// Drains the outbox queue (matrix::OutboxQueue, which the store implements): each row with its
+// Drains the outbox queue (reflexbot::OutboxQueue, which the store implements): each row with its
 // stored transaction id, so a retry or a restart can never post twice; rate limits and outages
 // are waited out, nothing is dropped.
 
@@ -10,7 +10,7 @@
 
 #include "common/fatal.hpp"
 #include "matrix/client.hpp"
-#include "matrix/outbox_queue.hpp"
+#include "common/outbox_queue.hpp"
 #include "matrix/retry.hpp"
 
 namespace reflexbot::matrix {

@@ -18,7 +18,7 @@
 #include "core/permissions.hpp"
 #include "core/round.hpp"
 #include "core/time.hpp"
-#include "matrix/outbox_queue.hpp"
+#include "common/outbox_queue.hpp"
 #include "store/sqlite.hpp"
 
 namespace reflexbot::store {
@@ -34,8 +34,8 @@ std::string encode_term_keys(const std::vector<std::uint64_t>& keys);
 bool decode_term_keys(std::span<const std::byte> bytes, std::vector<std::uint64_t>& out);
 
 // The outbox's row types belong to the drain (matrix); the store queues and keeps the rows.
-using matrix::OutboxItem;
-using matrix::OutboxKind;
+using reflexbot::OutboxItem;
+using reflexbot::OutboxKind;
 
 /// What the bot knows about a room from synced state.
 struct RoomRecord {
@@ -101,7 +101,7 @@ class Store;
 /// The unit of work: an open write transaction for one sync batch, one command or one job. All
 /// writes of that batch or command commit together or not at all; destroyed without commit() it
 /// rolls back. Every write to the store's state goes through here (reads are Store's); the only
-/// writes outside are the outbox drain's marks (matrix::OutboxQueue) and the store's own
+/// writes outside are the outbox drain's marks (reflexbot::OutboxQueue) and the store's own
 /// maintenance (migration, indexing, purge_expired(), the Scrubber), each in a transaction it
 /// names.
 class BatchScope {
@@ -208,8 +208,8 @@ class BatchScope {
 };
 
 /// The SQLite store. One instance, used from the bot's one thread. It is the outbox's queue: the
-/// drain (matrix::Outbox) reads pending rows and marks them through matrix::OutboxQueue.
-class Store final : public matrix::OutboxQueue {
+/// drain (matrix::Outbox) reads pending rows and marks them through reflexbot::OutboxQueue.
+class Store final : public reflexbot::OutboxQueue {
  public:
   /// Opens (creating if needed) and migrates the database, and makes it and its -wal and -shm
   /// readable for the owner only (0600, whatever the umask). Throws StoreError.

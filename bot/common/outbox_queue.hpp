@@ -2,13 +2,14 @@
 // The outbox as the drain sees it: rows to send, each with the transaction id fixed before its
 // first try, and what became of each. The store implements it (the rows are queued in the same
 // transaction as the effects that caused them); the drain (matrix/outbox.hpp) only reads and marks.
+// Here in common, below both, so that neither the store nor matrix includes the other.
 
 #include <cstddef>
 #include <cstdint>
 #include <string>
 #include <vector>
 
-namespace reflexbot::matrix {
+namespace reflexbot {
 
 /// What an outbox row asks the homeserver to do.
 enum class OutboxKind { send, join, leave };
@@ -48,4 +49,4 @@ class OutboxQueue {
   ~OutboxQueue() = default;
 };
 
-}  // namespace reflexbot::matrix
+}  // namespace reflexbot
