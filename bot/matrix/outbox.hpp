@@ -9,8 +9,8 @@
 #include <string>
 
 #include "common/fatal.hpp"
-#include "matrix/client.hpp"
 #include "common/outbox_queue.hpp"
+#include "matrix/client.hpp"
 #include "matrix/retry.hpp"
 
 namespace reflexbot::matrix {

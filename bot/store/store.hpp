@@ -13,12 +13,12 @@
 #include <unordered_set>
 #include <vector>
 
+#include "common/outbox_queue.hpp"
 #include "core/analyzer.hpp"
 #include "core/contribution.hpp"
 #include "core/permissions.hpp"
 #include "core/round.hpp"
 #include "core/time.hpp"
-#include "common/outbox_queue.hpp"
 #include "store/sqlite.hpp"
 
 namespace reflexbot::store {
