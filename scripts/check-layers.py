@@ -19,6 +19,7 @@ LAYERS = [
     ("core", 1),    # the pure domain: standard library only
     ("net", 2),     # HTTP transport on Asio
     ("store", 3),   # SQLite: the unit of work; implements the outbox queue
+    ("crypto", 3),  # the encryption machine: interface, and matrix-sdk-crypto behind a C ABI
     ("matrix", 4),  # client, sync loop, event content, outbox drain (includes no store header)
     ("app", 5),     # (no file directly in app/: one of its folders below)
     ("app/config", 5),    # configuration, templates, time zones, YAML helpers

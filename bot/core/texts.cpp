@@ -54,10 +54,10 @@ constexpr Texts kGerman{
         },
     .unknown_command_before = "Den Befehl „!",
     .unknown_command_after = "“ kenne ich nicht. Mit !hilfe sehen Sie alle Befehle.",
-    .encrypted_room =
-        "Hinweis: Dieser Raum ist verschlüsselt. Reflexbot kann verschlüsselte Nachrichten "
-        "derzeit nicht lesen und daher hier keine Beiträge sammeln oder auf Befehle antworten. "
-        "Für Reflexionsrunden bitte einen unverschlüsselten Raum verwenden.",
+    .unsupported_encryption =
+        "Hinweis: Dieser Raum ist mit einem Verfahren verschlüsselt, das Reflexbot nicht kennt. "
+        "Reflexbot kann hier daher keine Beiträge sammeln und nicht auf Befehle antworten. Räume "
+        "mit der üblichen Verschlüsselung von Element (Megolm) unterstützt Reflexbot.",
     .rate_limited =
         "Sie senden zu viele Befehle auf einmal. In etwa {seconds} Sekunden antworte ich Ihnen "
         "wieder; bis dahin bleiben weitere Befehle unbeantwortet. Beiträge mit Schlagwort "
@@ -158,9 +158,6 @@ constexpr Texts kGerman{
     .anonymous_slow_down =
         "Sie haben gerade schon mehrere anonyme Beiträge gesendet. Der nächste ist in etwa "
         "{minutes} Minuten möglich.",
-    .anonymous_encrypted =
-        "Der Raum {room} ist verschlüsselt, und verschlüsselte Räume kann ich noch nicht lesen "
-        "und nicht verschlüsselt beschreiben. Ihr Text wurde nicht gesendet.",
     .direct_chat_only_own =
         "Dieser Befehl gehört in einen Raum des Netzwerks, nicht in den Direktchat. Hier können "
         "Sie: !anonym <Raum> <Text>, !meine, !vergessen und !hilfe.",
@@ -297,10 +294,10 @@ constexpr Texts kEnglish{
         },
     .unknown_command_before = "I don't know the command \"!",
     .unknown_command_after = "\". Send !help to see all commands.",
-    .encrypted_room =
-        "Note: this room is encrypted. Reflexbot cannot read encrypted messages yet, so it "
-        "cannot collect contributions or answer commands here. Please use an unencrypted room "
-        "for reflection rounds.",
+    .unsupported_encryption =
+        "Note: this room is encrypted with a method Reflexbot does not know, so it cannot "
+        "collect contributions or answer commands here. Reflexbot supports rooms with Element's "
+        "usual encryption (Megolm).",
     .rate_limited =
         "You are sending too many commands at once. I will answer you again in about {seconds} "
         "seconds; until then further commands go unanswered. Tagged contributions are still "
@@ -398,9 +395,6 @@ constexpr Texts kEnglish{
     .anonymous_slow_down =
         "You have just sent several anonymous contributions. The next one is possible in about "
         "{minutes} minutes.",
-    .anonymous_encrypted =
-        "The room {room} is encrypted, and I cannot read or write encrypted rooms yet. Your text "
-        "was not sent.",
     .direct_chat_only_own =
         "This command belongs in a network room, not in a direct chat. Here you can use: "
         "!anon <room> <text>, !mine, !forgetme and !help.",

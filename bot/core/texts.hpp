@@ -160,7 +160,7 @@ struct Texts {
   HelpTexts help;
   std::string_view unknown_command_before;  ///< text before the command name
   std::string_view unknown_command_after;   ///< text after it
-  std::string_view encrypted_room;
+  std::string_view unsupported_encryption;  ///< the room uses an algorithm we cannot handle
   std::string_view rate_limited;  ///< {seconds}: the first command over the per-person limit
   RoundTexts round;
   std::string_view forget_ask;   ///< {n}: contributions and votes that would be deleted
@@ -174,7 +174,6 @@ struct Texts {
   std::string_view anonymous_no_rooms;      ///< the sender is in no configured room
   std::string_view anonymous_ambiguous;     ///< {room}, {rooms}
   std::string_view anonymous_slow_down;     ///< {minutes}: over the anonymous-post limit
-  std::string_view anonymous_encrypted;     ///< {room}: the target room is encrypted
   std::string_view direct_chat_only_own;    ///< a room command in a direct chat
   std::string_view anonymous_label;         ///< precedes the text in the room
   std::string_view anonymous_posted;        ///< {room}

@@ -65,6 +65,7 @@ MatrixError error_from_response(const net::Response& response) {
   if (auto body = parse_object(response.body)) {
     error.errcode = string_field(*body, "errcode").value_or("");
     error.message = string_field(*body, "error").value_or("");
+    if (response.status == 401) error.auth_session = string_field(*body, "session").value_or("");
     auto it = body->find("retry_after_ms");
     if (it != body->end() && it->is_number_integer() && it->get<std::int64_t>() >= 0) {
       error.retry_after = std::chrono::milliseconds(it->get<std::int64_t>());
@@ -222,6 +223,31 @@ net::asio::awaitable<MatrixResult<std::string>> Client::send(std::string room_id
   auto id = object ? string_field(*object, "event_id") : std::nullopt;
   if (!id) co_return Unexpected{bad_body("send response lacks event_id")};
   co_return *id;
+}
+
+net::asio::awaitable<MatrixResult<std::string>> Client::request(std::string method,
+                                                                std::string path,
+                                                                std::string body) {
+  auto response = co_await call(std::move(method), std::move(path), std::move(body),
+                                settings_.request_timeout);
+  if (!response) co_return Unexpected{response.error()};
+  co_return std::move(response->body);
+}
+
+net::asio::awaitable<MatrixResult<std::string>> Client::request_with_password(std::string path,
+                                                                              std::string body) {
+  auto first = co_await call("POST", path, body, settings_.request_timeout);
+  if (first) co_return std::move(first->body);
+  if (first.error().http_status != 401 || first.error().auth_session.empty() || !has_password())
+    co_return Unexpected{first.error()};
+  json object = parse_object(body).value_or(json::object());
+  object["auth"] = {{"type", "m.login.password"},
+                    {"identifier", {{"type", "m.id.user"}, {"user", settings_.user_id}}},
+                    {"password", settings_.password},
+                    {"session", first.error().auth_session}};
+  auto second = co_await call("POST", std::move(path), object.dump(), settings_.request_timeout);
+  if (!second) co_return Unexpected{second.error()};
+  co_return std::move(second->body);
 }
 
 net::asio::awaitable<MatrixResult<void>> Client::join(std::string room_id) {

@@ -63,6 +63,14 @@ class Client {
   net::asio::awaitable<MatrixResult<std::string>> send(std::string room_id, std::string event_type,
                                                        std::string txn_id,
                                                        std::string content_json);
+  /// A request whose path is complete (/_matrix/...), e.g. one the crypto machine asked for;
+  /// returns the response body.
+  net::asio::awaitable<MatrixResult<std::string>> request(std::string method, std::string path,
+                                                          std::string body);
+  /// POST with user-interactive auth by the configured password (e.g. uploading cross-signing
+  /// keys): tried without auth first, then with the password and the homeserver's session.
+  net::asio::awaitable<MatrixResult<std::string>> request_with_password(std::string path,
+                                                                        std::string body);
   net::asio::awaitable<MatrixResult<void>> join(std::string room_id);
   net::asio::awaitable<MatrixResult<void>> leave(std::string room_id);
   /// GET /rooms/{id}/joined_members; the user ids of the room's joined members.

@@ -17,14 +17,17 @@ struct MatrixError {
   std::string message;
   std::optional<std::chrono::milliseconds> retry_after;
   std::optional<net::TransportErrorKind> transport;  ///< set when the request never got a response
+  std::string auth_session;  ///< a 401 of user-interactive auth: the session to continue
 
   /// 429 or M_LIMIT_EXCEEDED.
   bool rate_limited() const { return http_status == 429 || errcode == "M_LIMIT_EXCEEDED"; }
   /// The access token is no longer valid.
   bool unknown_token() const { return errcode == "M_UNKNOWN_TOKEN"; }
-  /// Worth retrying: network errors, 5xx, rate limits, bodies we could not read.
+  /// Worth retrying: network errors, 5xx, rate limits, bodies we could not read, and a message
+  /// that could not be encrypted yet (R_CRYPTO: it is never sent in clear instead).
   bool transient() const {
-    return transport.has_value() || http_status >= 500 || rate_limited() || errcode == "R_BAD_BODY";
+    return transport.has_value() || http_status >= 500 || rate_limited() ||
+           errcode == "R_BAD_BODY" || errcode == "R_CRYPTO";
   }
   /// A short description for logs (never contains request headers).
   std::string describe() const;

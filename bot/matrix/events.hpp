@@ -10,6 +10,8 @@
 #include <variant>
 #include <vector>
 
+#include "crypto/machine.hpp"
+
 namespace reflexbot::matrix {
 
 /// m.relates_to of a message or reaction.
@@ -72,11 +74,16 @@ struct RoomCreate {
   std::vector<std::string> additional_creators;  ///< room v12
 };
 
+/// m.room.encrypted: the ciphertext, kept as JSON for the crypto machine.
+struct Encrypted {
+  std::string content_json;  ///< the content object as synced (empty when redacted)
+};
+
 /// Any other event type: kept only so ids can be de-duplicated.
 struct UnknownContent {};
 
 using EventContent = std::variant<RoomMessage, Reaction, Redaction, Member, PowerLevels, Encryption,
-                                  RoomName, RoomCreate, UnknownContent>;
+                                  RoomName, RoomCreate, Encrypted, UnknownContent>;
 
 /// A room event as the bot sees it.
 struct Event {
@@ -125,6 +132,8 @@ struct SyncBatch {
   std::vector<std::string> left;  ///< rooms we left or were kicked from
   std::vector<MalformedEvent> malformed;
   std::size_t repaired_utf8 = 0;  ///< invalid UTF-8 sequences in the body replaced with U+FFFD
+  /// To-device events, device lists and key counts: for the crypto machine, before the timeline.
+  crypto::SyncChanges encryption;
 };
 
 /// A parsed /rooms/{id}/messages response.

@@ -12,16 +12,31 @@ Fatal token_rejected(const MatrixError& error) {
 }
 
 Outbox::Outbox(Client& client, OutboxQueue& queue, Sleeper& sleeper, Backoff backoff,
-               std::function<std::int64_t()> now_ms)
+               std::function<std::int64_t()> now_ms, E2ee* e2ee)
     : client_(client),
       queue_(queue),
       sleeper_(sleeper),
       backoff_(std::move(backoff)),
-      now_ms_(std::move(now_ms)) {}
+      now_ms_(std::move(now_ms)),
+      e2ee_(e2ee) {}
 
-net::asio::awaitable<MatrixResult<std::string>> Outbox::deliver(OutboxItem item) {
+net::asio::awaitable<MatrixResult<std::string>> Outbox::deliver(OutboxItem& item) {
   switch (item.kind) {
     case OutboxKind::send:
+      if (item.encrypted && item.event_type != "m.room.encrypted") {
+        // Never in clear into an encrypted room: without encryption the row waits.
+        if (e2ee_ == nullptr) {
+          MatrixError off;
+          off.errcode = "R_CRYPTO";
+          off.message = "the room is encrypted and encryption is not available";
+          co_return Unexpected{std::move(off)};
+        }
+        auto sealed = co_await e2ee_->encrypt(item.room_id, item.event_type, item.content);
+        if (!sealed) co_return Unexpected{sealed.error()};
+        queue_.outbox_encrypted(item.id, "m.room.encrypted", *sealed);
+        item.event_type = "m.room.encrypted";
+        item.content = std::move(sealed).value();
+      }
       co_return co_await client_.send(item.room_id, item.event_type, item.txn_id, item.content);
     case OutboxKind::join: {
       auto joined = co_await client_.join(item.room_id);

@@ -11,6 +11,7 @@
 #include "common/fatal.hpp"
 #include "common/outbox_queue.hpp"
 #include "matrix/client.hpp"
+#include "matrix/e2ee.hpp"
 #include "matrix/retry.hpp"
 
 namespace reflexbot::matrix {
@@ -21,8 +22,9 @@ Fatal token_rejected(const MatrixError& error);
 /// Drains the outbox in order.
 class Outbox {
  public:
+  /// `e2ee` (may be null: no encryption) encrypts the rows of encrypted rooms.
   Outbox(Client& client, OutboxQueue& queue, Sleeper& sleeper, Backoff backoff,
-         std::function<std::int64_t()> now_ms);
+         std::function<std::int64_t()> now_ms, E2ee* e2ee = nullptr);
 
   /// Sends every pending row; returns when the outbox is empty, the bot stops, or on a fatal error.
   net::asio::awaitable<std::optional<Fatal>> flush();
@@ -31,15 +33,20 @@ class Outbox {
   /// Signals that new rows were committed.
   void wake();
   void stop();
+  /// From now on, with encryption (set once the crypto machine is open, before the first run).
+  void enable_encryption(E2ee& e2ee) { e2ee_ = &e2ee; }
 
  private:
-  net::asio::awaitable<MatrixResult<std::string>> deliver(OutboxItem item);
+  /// Sends a row; a row of an encrypted room is encrypted first, once: its ciphertext is stored
+  /// in the row (and kept in `item` for the retries) before the first try.
+  net::asio::awaitable<MatrixResult<std::string>> deliver(OutboxItem& item);
 
   Client& client_;
   OutboxQueue& queue_;
   Sleeper& sleeper_;
   Backoff backoff_;
   std::function<std::int64_t()> now_ms_;
+  E2ee* e2ee_;
   Wakeup wakeup_;
   bool stopped_ = false;
 };

@@ -57,6 +57,7 @@ enum class Kind {
   encryption,
   name,
   create,
+  encrypted,
   other
 };
 
@@ -69,6 +70,7 @@ Kind kind_of(std::string_view type) {
   if (type == "m.room.encryption") return Kind::encryption;
   if (type == "m.room.name") return Kind::name;
   if (type == "m.room.create") return Kind::create;
+  if (type == "m.room.encrypted") return Kind::encrypted;
   return Kind::other;
 }
 
@@ -545,6 +547,15 @@ struct Findings {
 
 bool parse_content(od::value& value, Kind kind, Event& event, Findings& findings,
                    std::string& reason) {
+  if (kind == Kind::encrypted) {
+    // Kept whole for the crypto machine, which reads and checks it.
+    std::string_view raw;
+    if (auto error = sj::to_json_string(value).get(raw))
+      return fail(reason, "content", error, "an object");
+    if (raw.empty() || raw.front() != '{') return (reason = "content is not an object", false);
+    event.content.emplace<Encrypted>().content_json.assign(raw);
+    return true;
+  }
   od::object content;
   if (auto error = value.get_object().get(content))
     return fail(reason, "content", error, "an object");
@@ -566,6 +577,7 @@ bool parse_content(od::value& value, Kind kind, Event& event, Findings& findings
       return parse_name(content, event, reason);
     case Kind::create:
       return parse_create(content, event, reason);
+    case Kind::encrypted:  // handled above
     case Kind::other:
       event.content.emplace<UnknownContent>();
       return true;
@@ -600,6 +612,9 @@ std::string_view set_empty_content(Kind kind, Event& event) {
       return {};
     case Kind::create:
       event.content.emplace<RoomCreate>();
+      return {};
+    case Kind::encrypted:
+      event.content.emplace<Encrypted>();
       return {};
     case Kind::other:
       event.content.emplace<UnknownContent>();
@@ -1152,6 +1167,45 @@ std::optional<ParseError> walk_body(std::string& body, od::parser& parser, Walk&
 
 namespace {
 
+// A top-level value as JSON text, or `fallback` when it is not of the expected type: the crypto
+// machine gets nothing from a malformed part rather than a failed batch.
+std::string raw_or(od::value& value, od::json_type expected, std::string fallback) {
+  od::json_type type;
+  std::string_view raw;
+  if (value.type().get(type) || type != expected || sj::to_json_string(value).get(raw))
+    return fallback;
+  return std::string(raw);
+}
+
+// Reads the encryption parts of a /sync body (to-device events, device lists, key counts).
+sj::error_code walk_encryption(std::string_view key, od::value& value, crypto::SyncChanges& out) {
+  if (key == "device_one_time_keys_count") {
+    out.one_time_key_counts = raw_or(value, od::json_type::object, "{}");
+  } else if (key == "device_unused_fallback_key_types") {
+    std::string raw = raw_or(value, od::json_type::array, {});
+    if (!raw.empty()) out.unused_fallback_keys = std::move(raw);
+  } else if (key == "to_device" || key == "device_lists") {
+    od::object object;
+    if (value.get_object().get(object)) return sj::SUCCESS;
+    return walk_fields(object, [&](std::string_view field, od::value& part) -> sj::error_code {
+      if (key == "to_device") {
+        if (field == "events") out.to_device_events = raw_or(part, od::json_type::array, "[]");
+        return sj::SUCCESS;
+      }
+      if (field != "changed" && field != "left") return sj::SUCCESS;
+      auto& users = field == "changed" ? out.changed : out.left;
+      od::array array;
+      if (part.get_array().get(array)) return sj::SUCCESS;
+      for (auto item : array) {
+        std::string_view user;
+        if (!item.get_string().get(user)) users.emplace_back(user);
+      }
+      return sj::SUCCESS;
+    });
+  }
+  return sj::SUCCESS;
+}
+
 // One walk over a /sync body; `mode` says what happens to timeline events.
 Expected<SyncBatch, ParseError> walk_sync(std::string& body, const std::string& own_user_id,
                                           TimelineMode mode) {
@@ -1167,10 +1221,11 @@ Expected<SyncBatch, ParseError> walk_sync(std::string& body, const std::string& 
                            }
                            if (key == "rooms")
                              return walk_rooms_section(walk, value, own_user_id, batch, mode);
-                           return sj::SUCCESS;
+                           return walk_encryption(key, value, batch.encryption);
                          });
   if (error) return Unexpected(std::move(*error));
   if (!has_next_batch) return Unexpected(ParseError{"next_batch missing"});
+  batch.encryption.next_batch = batch.next_batch;
   return batch;
 }
 

@@ -23,13 +23,14 @@ std::string sync_filter_json(int timeline_limit) {
 }
 
 SyncLoop::SyncLoop(Client& client, SyncSink& sink, Sleeper& sleeper, Backoff backoff,
-                   SyncOptions options, std::function<void()> after_commit)
+                   SyncOptions options, std::function<void()> after_commit, E2ee* e2ee)
     : client_(client),
       sink_(sink),
       sleeper_(sleeper),
       backoff_(std::move(backoff)),
       options_(options),
-      after_commit_(std::move(after_commit)) {}
+      after_commit_(std::move(after_commit)),
+      e2ee_(e2ee) {}
 
 net::asio::awaitable<std::optional<Fatal>> SyncLoop::prepare() {
   while (!stopped_) {
@@ -84,9 +85,33 @@ net::asio::awaitable<bool> SyncLoop::wait_before_retry(MatrixError error,
   co_return co_await sleeper_.sleep(remaining);
 }
 
+namespace {
+
+// Hands an event to the sink; an encrypted one as the event it carries, or kept for later.
+void deliver_event(SyncSink& sink, E2ee* e2ee, const Event& event) {
+  if (e2ee == nullptr || !std::holds_alternative<Encrypted>(event.content)) {
+    sink.timeline_event(event);
+    return;
+  }
+  auto decrypted = e2ee->decrypt(event);
+  if (decrypted) {
+    sink.timeline_event(*decrypted);
+  } else if (decrypted.error().retry) {
+    sink.undecryptable(event, decrypted.error());
+  } else {
+    // Never readable (redacted, malformed, not for us): seen, and nothing else. No ids: this
+    // may be a direct chat.
+    spdlog::warn("an encrypted event cannot be decrypted: {}", decrypted.error().reason);
+    sink.timeline_event(event);
+  }
+}
+
+}  // namespace
+
 Expected<void, ParseError> ingest(SyncSink& sink, std::string& body, const SyncBatch& outline,
                                   const GapEvents& gaps, const std::string& own_user_id,
-                                  bool initial, const std::vector<MalformedEvent>& gap_malformed) {
+                                  bool initial, const std::vector<MalformedEvent>& gap_malformed,
+                                  E2ee* e2ee) {
   sink.begin(outline, initial);
   std::unordered_set<std::string> visited;
   auto emit_gap = [&](const std::string& room_id) {
@@ -94,10 +119,11 @@ Expected<void, ParseError> ingest(SyncSink& sink, std::string& body, const SyncB
     sink.room_timeline(room_id);
     auto it = gaps.find(room_id);
     if (it == gaps.end()) return;
-    for (const auto& event : it->second) sink.timeline_event(event);
+    for (const auto& event : it->second) deliver_event(sink, e2ee, event);
   };
-  auto malformed = stream_sync_timelines(body, own_user_id, emit_gap,
-                                         [&](Event& event) { sink.timeline_event(event); });
+  auto malformed = stream_sync_timelines(body, own_user_id, emit_gap, [&](Event& event) {
+    deliver_event(sink, e2ee, event);
+  });
   if (!malformed) {
     sink.abort();
     return Unexpected(std::move(malformed.error()));
@@ -111,6 +137,43 @@ Expected<void, ParseError> ingest(SyncSink& sink, std::string& body, const SyncB
   for (const auto& bad : *malformed) sink.malformed(bad);
   sink.commit(outline.next_batch);
   return {};
+}
+
+std::size_t retry_kept(SyncSink& sink, E2ee& e2ee, std::chrono::milliseconds give_up_after,
+                       std::int64_t now_ms) {
+  auto kept = sink.kept_events(500);
+  const auto token = sink.sync_token();
+  if (kept.empty() || !token) return 0;
+  SyncBatch none;
+  none.next_batch = *token;
+  std::size_t decrypted = 0;
+  std::size_t given_up = 0;
+  sink.begin(none, false);
+  try {
+    for (auto& entry : kept) {
+      auto envelope = parse_event(entry.event_json, entry.room_id);
+      auto event = envelope ? e2ee.decrypt(*envelope)
+                            : Unexpected(crypto::Undecryptable{false, "unreadable", {}});
+      if (event) {
+        sink.timeline_event(*event);
+        sink.drop_kept(entry.event_id);
+        ++decrypted;
+      } else if (!event.error().retry || now_ms - entry.kept_ms >= give_up_after.count()) {
+        sink.drop_kept(entry.event_id);
+        ++given_up;
+      }
+    }
+    sink.commit(*token);
+  } catch (...) {
+    sink.abort();
+    throw;
+  }
+  if (decrypted > 0 || given_up > 0) {
+    // Counts only: which event and whose it was stay out of the log.
+    spdlog::info("encrypted events whose keys came late: {} decrypted now, {} given up, {} wait",
+                 decrypted, given_up, kept.size() - decrypted - given_up);
+  }
+  return decrypted;
 }
 
 net::asio::awaitable<Expected<SyncLoop::Gap, Fatal>> SyncLoop::fill_gap(std::string room_id,
@@ -204,6 +267,13 @@ net::asio::awaitable<std::optional<Fatal>> SyncLoop::step() {
     }
     if (backoff_.attempt() > 0) spdlog::info("sync recovered");
     backoff_.reset();
+    std::vector<crypto::RoomKey> room_keys;
+    if (e2ee_ != nullptr) {
+      // Keys first: the crypto store commits them before this batch's events are decrypted.
+      auto keys = co_await e2ee_->receive(outline->encryption);
+      if (!keys) co_return keys.error();
+      room_keys = std::move(keys).value();
+    }
     GapEvents gaps;
     std::vector<MalformedEvent> gap_malformed;
     if (since) {
@@ -216,8 +286,9 @@ net::asio::awaitable<std::optional<Fatal>> SyncLoop::step() {
       }
     }
     if (stopped_) co_return std::nullopt;
-    if (auto ingested =
-            ingest(sink_, *body, *outline, gaps, client_.user_id(), !since, gap_malformed)) {
+    if (auto ingested = ingest(sink_, *body, *outline, gaps, client_.user_id(), !since,
+                               gap_malformed, e2ee_)) {
+      retry_kept_if_due(!room_keys.empty());
       if (after_commit_) after_commit_();
       co_return std::nullopt;
     } else {
@@ -228,6 +299,17 @@ net::asio::awaitable<std::optional<Fatal>> SyncLoop::step() {
       if (!co_await sleeper_.sleep(delay)) co_return std::nullopt;
     }
   }
+}
+
+void SyncLoop::retry_kept_if_due(bool keys_arrived) {
+  if (e2ee_ == nullptr) return;
+  // At the start (keys may have come just before a restart), when keys came, and now and then
+  // so that events whose keys never come are given up.
+  if (!keys_arrived && batches_since_retry_ >= 0 && ++batches_since_retry_ < 20) return;
+  batches_since_retry_ = 0;
+  const auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
+      std::chrono::system_clock::now().time_since_epoch());
+  retry_kept(sink_, *e2ee_, options_.undecryptable_give_up, now.count());
 }
 
 net::asio::awaitable<std::optional<Fatal>> SyncLoop::run() {

@@ -3,6 +3,7 @@
 // the sink (which commits it together with next_batch), then wakes the outbox.
 
 #include <chrono>
+#include <cstdint>
 #include <functional>
 #include <map>
 #include <optional>
@@ -10,11 +11,20 @@
 #include <vector>
 
 #include "matrix/client.hpp"
+#include "matrix/e2ee.hpp"
 #include "matrix/outbox.hpp"
 #include "matrix/parse.hpp"
 #include "matrix/retry.hpp"
 
 namespace reflexbot::matrix {
+
+/// An encrypted event kept until its room key arrives.
+struct KeptEvent {
+  std::string event_id;
+  std::string room_id;
+  std::string event_json;  ///< the m.room.encrypted event (encrypted_event_json())
+  std::int64_t kept_ms = 0;
+};
 
 /// Where synced batches go; implemented by the app's dispatcher over the store. A batch is
 /// begin(), then its timeline events (per room: room_timeline(), missed events first), then
@@ -37,6 +47,14 @@ class SyncSink {
   virtual void commit(const std::string& next_batch) = 0;
   /// Rolls back everything since begin().
   virtual void abort() = 0;
+
+  // Encrypted events whose room key has not arrived yet.
+  /// Keeps `event` (m.room.encrypted, not yet seen) with this batch, to be decrypted later.
+  virtual void undecryptable(const Event& event, const crypto::Undecryptable& why) = 0;
+  /// Kept events, oldest first.
+  virtual std::vector<KeptEvent> kept_events(std::size_t limit) = 0;
+  /// Drops a kept event within the open batch (it decrypted, or was given up).
+  virtual void drop_kept(const std::string& event_id) = 0;
 };
 
 /// Missed events of limited rooms, chronological, by room id.
@@ -44,12 +62,20 @@ using GapEvents = std::map<std::string, std::vector<Event>>;
 
 /// Streams a /sync body whose outline was parsed already into the sink and commits it: the real
 /// path of every batch (also used by the benchmark). `gap_malformed` are the malformed events of
-/// the gap fill's /messages pages; they are quarantined in the same batch. On a parse error the
-/// batch is rolled back.
+/// the gap fill's /messages pages; they are quarantined in the same batch. With `e2ee`, each
+/// m.room.encrypted event is decrypted and goes on as the event it carries; one whose key has not
+/// arrived is kept by the sink. On a parse error the batch is rolled back.
 Expected<void, ParseError> ingest(SyncSink& sink, std::string& body, const SyncBatch& outline,
                                   const GapEvents& gaps, const std::string& own_user_id,
                                   bool initial,
-                                  const std::vector<MalformedEvent>& gap_malformed = {});
+                                  const std::vector<MalformedEvent>& gap_malformed = {},
+                                  E2ee* e2ee = nullptr);
+
+/// Decrypts what it can of the sink's kept events in one batch of their own (the sync token
+/// stays), gives up those older than `give_up_after` or that can never decrypt. Returns how many
+/// decrypted.
+std::size_t retry_kept(SyncSink& sink, E2ee& e2ee, std::chrono::milliseconds give_up_after,
+                       std::int64_t now_ms);
 
 /// Tuning of the loop.
 struct SyncOptions {
@@ -61,6 +87,8 @@ struct SyncOptions {
   /// the wait ends once the homeserver is seen back (0: no probes).
   int probe_interval_ms = 2000;
   int probe_timeout_ms = 1000;  ///< the timeout of each probe
+  /// An encrypted event whose key has not arrived is kept this long, then given up.
+  std::chrono::milliseconds undecryptable_give_up{std::chrono::hours(24)};
 };
 
 /// The sync filter: only the event types the bot uses, members lazy-loaded.
@@ -69,8 +97,9 @@ std::string sync_filter_json(int timeline_limit);
 /// Runs /sync until stopped or a fatal error.
 class SyncLoop {
  public:
+  /// `e2ee` (may be null: no encryption) gets each sync's keys before its timeline.
   SyncLoop(Client& client, SyncSink& sink, Sleeper& sleeper, Backoff backoff, SyncOptions options,
-           std::function<void()> after_commit);
+           std::function<void()> after_commit, E2ee* e2ee = nullptr);
 
   /// Uploads the filter, then syncs until stop() or a fatal error.
   net::asio::awaitable<std::optional<Fatal>> run();
@@ -79,6 +108,8 @@ class SyncLoop {
   /// One successful /sync (retrying errors), gap fill, apply and commit.
   net::asio::awaitable<std::optional<Fatal>> step();
   void stop() { stopped_ = true; }
+  /// From now on, with encryption (set once the crypto machine is open, before the first run).
+  void enable_encryption(E2ee& e2ee) { e2ee_ = &e2ee; }
 
  private:
   /// What a gap fill fetched: the missed events and the malformed ones, each chronologically.
@@ -87,6 +118,8 @@ class SyncLoop {
     std::vector<MalformedEvent> malformed;
   };
 
+  /// Retries the kept encrypted events when keys came or it is time to.
+  void retry_kept_if_due(bool keys_arrived);
   /// Fetches what a limited timeline left out, from prev_batch back to `since`.
   net::asio::awaitable<Expected<Gap, Fatal>> fill_gap(std::string room_id, std::string prev_batch,
                                                       std::string since);
@@ -101,6 +134,8 @@ class SyncLoop {
   Backoff backoff_;
   SyncOptions options_;
   std::function<void()> after_commit_;
+  E2ee* e2ee_;
+  int batches_since_retry_ = -1;  ///< -1: kept events not retried since the start
   std::string filter_id_;
   bool stopped_ = false;
 };

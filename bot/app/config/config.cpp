@@ -335,6 +335,9 @@ class Loader : public yaml::FileErrors {
                                                   "password_credential",
                                                   "pseudonym_key_file",
                                                   "pseudonym_key_credential",
+                                                  "crypto_key_file",
+                                                  "crypto_key_credential",
+                                                  "encryption",
                                                   "database",
                                                   "retention_days",
                                                   "language",
@@ -352,7 +355,8 @@ class Loader : public yaml::FileErrors {
                                                   "digest",
                                                   "access_token",
                                                   "password",
-                                                  "pseudonym_key"};
+                                                  "pseudonym_key",
+                                                  "crypto_key"};
     return keys;
   }
 
@@ -361,7 +365,8 @@ class Loader : public yaml::FileErrors {
     for (const auto& [inline_secret, noun] :
          {std::pair<std::string, std::string>{"access_token", "access token"},
           {"password", "password"},
-          {"pseudonym_key", "pseudonymisation key"}}) {
+          {"pseudonym_key", "pseudonymisation key"},
+          {"crypto_key", "crypto store key"}}) {
       if (const Entry* entry = find(keys, inline_secret)) {
         fail(line_of(entry->key_node, 1), inline_secret,
              "never write the " + noun +
@@ -426,6 +431,13 @@ class Loader : public yaml::FileErrors {
       fail(line_of(*source), source->key,
            "the pseudonymisation key must be at least 16 bytes (e.g. head -c 32 /dev/urandom)");
     }
+    config.crypto_key = secret(keys, "crypto_key", "crypto store key");
+    if (!config.crypto_key.empty() && config.crypto_key.size() < 16) {
+      const Entry* source = find(keys, "crypto_key_file");
+      if (!source) source = find(keys, "crypto_key_credential");
+      fail(line_of(*source), source->key,
+           "the crypto store key must be at least 16 bytes (e.g. openssl rand -hex 32)");
+    }
   }
 
   /// database, retention_days.
@@ -483,6 +495,8 @@ class Loader : public yaml::FileErrors {
       config.command_limit = parse_command_limit(*limit);
     }
     if (const Entry* rooms = find(keys, "rooms")) config.rooms = parse_rooms(*rooms);
+    if (const Entry* encryption = find(keys, "encryption"))
+      config.encryption = parse_encryption(*encryption);
     config.vocabulary = core::default_vocabulary();
     if (const Entry* tags = find(keys, "tags")) add_tags(*tags, config.vocabulary);
   }
@@ -690,6 +704,29 @@ class Loader : public yaml::FileErrors {
       limit.refill_seconds = integer(*refill, "command_limit.refill_seconds", 1, 3600);
     }
     return limit;
+  }
+
+  EncryptionConfig parse_encryption(const Entry& entry) const {
+    const auto keys = section(entry, {"store", "share_keys_with", "undecryptable_hours"});
+    EncryptionConfig encryption;
+    if (const Entry* store = find(keys, "store")) {
+      const std::string value = scalar(*store, "encryption.store", "a folder path");
+      if (value.empty()) fail(line_of(*store), "encryption.store", "expected a folder path, got \"\"");
+      encryption.store = resolve(value);
+    }
+    if (const Entry* share = find(keys, "share_keys_with")) {
+      const std::string expected = "all_devices or cross_signed";
+      const std::string value = scalar(*share, "encryption.share_keys_with", expected);
+      if (value != "all_devices" && value != "cross_signed") {
+        fail(line_of(*share), "encryption.share_keys_with",
+             "expected " + expected + ", got " + quote(value));
+      }
+      encryption.cross_signed_only = value == "cross_signed";
+    }
+    if (const Entry* hours = find(keys, "undecryptable_hours")) {
+      encryption.undecryptable_hours = integer(*hours, "encryption.undecryptable_hours", 1, 720);
+    }
+    return encryption;
   }
 
   // Further tags on top of the built-in vocabulary (core::default_vocabulary()).

@@ -35,6 +35,13 @@ struct CommandLimitConfig {
   int refill_seconds = 3;
 };
 
+/// End-to-end encryption (always on; these tune it).
+struct EncryptionConfig {
+  std::filesystem::path store;  ///< folder of the crypto store; empty: <database>.crypto beside it
+  bool cross_signed_only = false;  ///< share room keys only with devices cross-signed by their owner
+  int undecryptable_hours = 24;    ///< an event whose key never comes is given up after this
+};
+
 /// A room of the network and the city it belongs to.
 struct RoomConfig {
   std::string room_id;
@@ -61,6 +68,8 @@ struct Config {
   std::string password;                 ///< from password_file / password_credential (optional)
   std::string pseudonym_key;       ///< from pseudonym_key_file / _credential; empty: a key file
                                    ///< beside the database is created on first start
+  std::string crypto_key;          ///< the crypto store's key, from crypto_key_file / _credential;
+                                   ///< empty: a key file beside the database, as above
   std::filesystem::path database;  ///< SQLite file; relative paths are relative to the config file
   int retention_days = 365;        ///< contributions are deleted this many days after they were
                                    ///< written (1–3650); quarantined events after 30 at most
@@ -78,6 +87,7 @@ struct Config {
   core::TagVocabulary vocabulary;       ///< the built-in tags plus those under `tags:`
   std::string ack_reaction = "✅";       ///< reaction on collected messages; empty: none
   DigestConfig digest;
+  EncryptionConfig encryption;
 };
 
 /// A configuration error; what() reads "FILE:LINE: KEY: what is wrong".

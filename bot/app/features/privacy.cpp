@@ -124,15 +124,10 @@ std::variant<store::RoomRecord, core::Notice> Privacy::anonymous_target(const st
   return core::render_anonymous_ambiguous(name, candidates, language);
 }
 
-std::optional<core::Notice> Privacy::anonymous_refusal(const store::RoomRecord& target,
+std::optional<core::Notice> Privacy::anonymous_refusal(const store::RoomRecord& /*target*/,
                                                        const std::string& sender,
                                                        core::TimePoint now) {
   const auto language = settings_.language;
-  if (target.encrypted) {
-    // Until the bot speaks end-to-end encryption, the text would go into the room in clear.
-    return core::fill(core::texts(language).anonymous_encrypted,
-                      {core::plain("room", city_of(settings_, target))});
-  }
   const auto verdict = anonymous_limiter_.take(sender, now);
   if (verdict.decision == core::RateDecision::allow) return std::nullopt;
   const auto minutes = std::chrono::ceil<std::chrono::minutes>(verdict.retry_after).count();

@@ -37,7 +37,7 @@ class Privacy {
   /// room id); else the answer that says why not.
   std::variant<store::RoomRecord, core::Notice> anonymous_target(const std::string& name,
                                                                  const std::string& sender);
-  /// The refusal of an anonymous post to `target` now, if any (encrypted, too many posts).
+  /// The refusal of an anonymous post to `target` now, if any (too many posts).
   std::optional<core::Notice> anonymous_refusal(const store::RoomRecord& target,
                                                 const std::string& sender, core::TimePoint now);
   /// Stores the anonymous post as a contribution keyed by its random transaction id.

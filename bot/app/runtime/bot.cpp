@@ -14,7 +14,9 @@
 #include "app/runtime/notify.hpp"
 #include "app/runtime/pseudonym.hpp"
 #include "app/runtime/retention.hpp"
+#include "crypto/olm_machine.hpp"
 #include "matrix/client.hpp"
+#include "matrix/e2ee.hpp"
 #include "matrix/sync_loop.hpp"
 #include "net/curl_transport.hpp"
 #include "store/store.hpp"
@@ -58,6 +60,12 @@ DispatcherSettings dispatcher_settings(const Config& config, std::vector<core::T
                       std::chrono::seconds(config.command_limit.refill_seconds)}};
 }
 
+matrix::SyncOptions sync_options(const Config& config) {
+  matrix::SyncOptions options{config.sync.timeout_ms, config.sync.timeline_limit};
+  options.undecryptable_give_up = std::chrono::hours(config.encryption.undecryptable_hours);
+  return options;
+}
+
 // Everything the running bot owns, so the coroutines can refer to it for the whole run.
 struct Runtime {
   Runtime(const Config& settings, std::vector<core::Template> templates, asio::io_context& io)
@@ -81,7 +89,7 @@ struct Runtime {
         outbox(client, store, sleeper, matrix::Backoff(policy, matrix::default_random01()),
                wall_clock_ms),
         sync(client, dispatcher, sleeper, matrix::Backoff(policy, matrix::default_random01()),
-             matrix::SyncOptions{config.sync.timeout_ms, config.sync.timeline_limit},
+             sync_options(config),
              [this] {
                // Wipes what a redaction or "forget me" erased, and a direct chat's traces.
                retention.after_commit(dispatcher.erased_direct_traces());
@@ -140,6 +148,8 @@ struct Runtime {
   Dispatcher dispatcher;
   matrix::Outbox outbox;
   matrix::SyncLoop sync;
+  std::unique_ptr<crypto::Machine> machine;  ///< opened once the device id is known
+  std::optional<matrix::E2ee> e2ee;
   asio::system_timer round_timer;
   matrix::Wakeup pins;     ///< wakes the 📌 collector after each commit
   matrix::Wakeup members;  ///< wakes the member-list fetcher after each commit
@@ -152,7 +162,7 @@ struct Runtime {
 
 // Confirms who we are: login with the password when there is no token, else /whoami (which
 // re-logs in by itself on a rejected token when a password is configured).
-asio::awaitable<std::optional<Fatal>> establish_identity(Runtime& rt) {
+asio::awaitable<std::optional<Fatal>> establish_identity(Runtime& rt, std::string& device_id) {
   matrix::Backoff backoff(rt.policy, matrix::default_random01());
   while (!rt.stopping) {
     // No co_await inside ?: — g++ 12 destroys the temporary twice there.
@@ -169,6 +179,7 @@ asio::awaitable<std::optional<Fatal>> establish_identity(Runtime& rt) {
                                          rt.config.path.string() + ")"};
       }
       spdlog::info("logged in as {} (device {})", identity->user_id, identity->device_id);
+      device_id = identity->device_id;
       co_return std::nullopt;
     }
     if (identity.error().unknown_token() || identity.error().errcode == "M_FORBIDDEN") {
@@ -179,6 +190,56 @@ asio::awaitable<std::optional<Fatal>> establish_identity(Runtime& rt) {
                  identity.error().describe(), delay.count());
     if (!co_await rt.sleeper.sleep(delay)) break;
   }
+  co_return std::nullopt;
+}
+
+std::string hex_of(const std::string& bytes) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  for (unsigned char c : bytes) {
+    out += kHex[c >> 4];
+    out += kHex[c & 0xF];
+  }
+  return out;
+}
+
+// Opens the crypto store for this device, uploads its keys on the first start and cross-signs
+// it; `reflexbot status` shows the result.
+asio::awaitable<std::optional<Fatal>> start_encryption(Runtime& rt, const std::string& device_id) {
+  const Config& config = rt.config;
+  const std::filesystem::path store_dir = config.encryption.store.empty()
+                                              ? std::filesystem::path(config.database.string() + ".crypto")
+                                              : config.encryption.store;
+  const std::string key = load_or_create_key(
+      config.crypto_key, config.database.string() + ".crypto-key", "crypto store key");
+  // As hex: the store takes a text passphrase; a key file holds raw bytes.
+  auto machine = crypto::OlmMachine::open(config.user_id, device_id, store_dir.string(), hex_of(key));
+  if (!machine) {
+    co_return Fatal{kExitConfig, "the crypto store " + store_dir.string() + " cannot be opened (" +
+                                     machine.error().message +
+                                     "); is it another device's, or was the crypto key changed? "
+                                     "See docs/operations.md, \"Encryption\""};
+  }
+  rt.machine = std::move(machine).value();
+  rt.e2ee.emplace(rt.client, *rt.machine, rt.sleeper,
+                  matrix::Backoff(rt.policy, matrix::default_random01()),
+                  [&rt](const std::string& room_id) { return rt.store.joined_members(room_id); },
+                  config.encryption.cross_signed_only ? crypto::SharePolicy::cross_signed_only
+                                                      : crypto::SharePolicy::all_devices);
+  rt.outbox.enable_encryption(*rt.e2ee);
+  rt.sync.enable_encryption(*rt.e2ee);
+  if (auto fatal = co_await rt.e2ee->send_requests()) co_return fatal;  // device keys, first start
+  if (auto fatal = co_await rt.e2ee->ensure_cross_signed()) co_return fatal;
+  auto own = rt.e2ee->identity();
+  if (!own) {
+    spdlog::error("the crypto machine has no identity: {}", own.error().message);
+    co_return std::nullopt;
+  }
+  store::BatchScope scope(rt.store);
+  scope.set_crypto_identity({own->device_id, own->ed25519, own->device_cross_signed, wall_clock_ms()});
+  scope.commit();
+  spdlog::info("encryption ready: device {}, Ed25519 {}, {}", own->device_id, own->ed25519,
+               own->device_cross_signed ? "cross-signed by its account" : "not cross-signed");
   co_return std::nullopt;
 }
 
@@ -265,7 +326,13 @@ asio::awaitable<void> run_members(Runtime& rt, asio::io_context& io) {
 }
 
 asio::awaitable<void> run_main(Runtime& rt, asio::io_context& io) {
-  if (auto fatal = co_await establish_identity(rt)) {
+  std::string device_id;
+  if (auto fatal = co_await establish_identity(rt, device_id)) {
+    rt.fail(*fatal);
+    co_return;
+  }
+  if (rt.stopping) co_return;
+  if (auto fatal = co_await start_encryption(rt, device_id)) {
     rt.fail(*fatal);
     co_return;
   }

@@ -14,6 +14,8 @@
 namespace reflexbot::app {
 namespace {
 
+constexpr std::string_view kMegolm = "m.megolm.v1.aes-sha2";
+
 bool is_own_join(const matrix::Event& event, const std::string& own_user_id) {
   const auto* member = std::get_if<matrix::Member>(&event.content);
   return member != nullptr && event.state_key == own_user_id && member->membership == "join";
@@ -126,15 +128,15 @@ void Dispatcher::apply_state(store::RoomRecord& room, const matrix::Event& event
             scope_->set_member(room.room_id, *event.state_key, joined);
           }
         } else if constexpr (std::is_same_v<T, matrix::Encryption>) {
+          // Encryption cannot be switched off again: once encrypted, the outbox encrypts.
           room.encrypted = true;
-          if (!room.encryption_notice_sent) {
-            const auto& text = core::texts(settings_.language).encrypted_room;
+          if (content.algorithm != kMegolm && !room.encryption_notice_sent) {
+            const auto& text = core::texts(settings_.language).unsupported_encryption;
             out_.notice(room.room_id, core::Notice{std::string(text), core::html_escape(text)},
                         nullptr, "encrypted:" + room.room_id);
             room.encryption_notice_sent = true;
-            spdlog::info(
-                "room {} is encrypted; told the room that encrypted messages cannot be read",
-                room.room_id);
+            spdlog::warn("room {} is encrypted with {}, which the bot cannot handle; told the room",
+                         room.room_id, core::printable(content.algorithm));
           }
         }
       },
@@ -350,6 +352,34 @@ void Dispatcher::malformed(const matrix::MalformedEvent& bad) {
   }
 }
 
+void Dispatcher::undecryptable(const matrix::Event& event, const crypto::Undecryptable& why) {
+  if (room_ == nullptr || room_->room_id != event.room_id) room_timeline(event.room_id);
+  // History from before our join is never acted on, so it is not kept either: only marked seen.
+  if (!acting_) {
+    timeline_event(event);
+    return;
+  }
+  if (!scope_->keep_undecrypted({event.event_id, event.room_id, event.sender, why.session_id,
+                                 matrix::encrypted_event_json(event), now_}))
+    return;
+  ++stats_.undecryptable;
+  if (!room_->direct) {
+    spdlog::debug("event {} in {} waits for its room key ({})", event.event_id, event.room_id,
+                  why.reason);
+  }
+}
+
+std::vector<matrix::KeptEvent> Dispatcher::kept_events(std::size_t limit) {
+  std::vector<matrix::KeptEvent> kept;
+  for (auto& row : store_.undecrypted(limit)) {
+    kept.push_back({std::move(row.event_id), std::move(row.room_id), std::move(row.event_json),
+                    row.received_ms});
+  }
+  return kept;
+}
+
+void Dispatcher::drop_kept(const std::string& event_id) { scope_->drop_undecrypted(event_id); }
+
 void Dispatcher::commit(const std::string& next_batch) {
   for (auto& [id, room] : rooms_) {
     // A direct chat that someone else joined is a group room from now on.
@@ -363,9 +393,11 @@ void Dispatcher::commit(const std::string& next_batch) {
   scope_->set_sync_token(next_batch, now_);  // now_ is also `reflexbot status`'s last sync
   stats_.queued = commit_unit();
   room_ = nullptr;
-  if (stats_.events > 0 || stats_.quarantined > 0) {
-    spdlog::debug("batch committed: {} new events, {} seen before, {} queued, {} quarantined",
-                  stats_.events, stats_.duplicates, stats_.queued, stats_.quarantined);
+  if (stats_.events > 0 || stats_.quarantined > 0 || stats_.undecryptable > 0) {
+    spdlog::debug(
+        "batch committed: {} new events, {} seen before, {} queued, {} quarantined, {} wait for "
+        "their room keys",
+        stats_.events, stats_.duplicates, stats_.queued, stats_.quarantined, stats_.undecryptable);
   }
 }
 

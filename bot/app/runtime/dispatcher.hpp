@@ -44,6 +44,7 @@ struct BatchStats {
   std::size_t duplicates = 0;  ///< timeline events seen before
   std::size_t queued = 0;      ///< outbox rows queued
   std::size_t quarantined = 0;
+  std::size_t undecryptable = 0;  ///< encrypted events kept until their room keys arrive
 };
 
 /// The SyncSink of the running bot.
@@ -60,6 +61,9 @@ class Dispatcher final : public matrix::SyncSink {
   void malformed(const matrix::MalformedEvent& event) override;
   void commit(const std::string& next_batch) override;
   void abort() override;
+  void undecryptable(const matrix::Event& event, const crypto::Undecryptable& why) override;
+  std::vector<matrix::KeptEvent> kept_events(std::size_t limit) override;
+  void drop_kept(const std::string& event_id) override;
 
   /// Counts of the last committed batch.
   const BatchStats& last_stats() const { return stats_; }

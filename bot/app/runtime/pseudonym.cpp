@@ -32,36 +32,39 @@ std::string Pseudonymizer::operator()(std::string_view user_id) const {
   return out;
 }
 
-std::string load_or_create_pseudonym_key(const std::string& configured_key,
-                                         const std::filesystem::path& database) {
+std::string load_or_create_key(const std::string& configured_key,
+                               const std::filesystem::path& path, const std::string& noun) {
   if (!configured_key.empty()) return configured_key;
-  const std::filesystem::path path = database.string() + ".key";
   std::ifstream existing(path, std::ios::binary);
   if (existing) {
     std::string key((std::istreambuf_iterator<char>(existing)), std::istreambuf_iterator<char>());
     if (key.size() < 16) {
-      throw std::runtime_error("pseudonymisation key file " + path.string() +
-                               " is shorter than 16 bytes");
+      throw std::runtime_error(noun + " file " + path.string() + " is shorter than 16 bytes");
     }
     return key;
   }
   std::array<unsigned char, 32> bytes{};
   if (RAND_bytes(bytes.data(), static_cast<int>(bytes.size())) != 1) {
-    throw std::runtime_error("cannot generate a pseudonymisation key");
+    throw std::runtime_error("cannot generate a " + noun);
   }
   // O_EXCL: never overwrite a key another process just wrote.
   const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
   if (fd < 0) {
-    throw std::runtime_error("cannot create pseudonymisation key file " + path.string() + ": " +
+    throw std::runtime_error("cannot create " + noun + " file " + path.string() + ": " +
                              std::strerror(errno));
   }
   const auto written = ::write(fd, bytes.data(), bytes.size());
   const bool synced = ::fsync(fd) == 0;
   ::close(fd);
   if (written != static_cast<ssize_t>(bytes.size()) || !synced) {
-    throw std::runtime_error("cannot write pseudonymisation key file " + path.string());
+    throw std::runtime_error("cannot write " + noun + " file " + path.string());
   }
   return std::string(bytes.begin(), bytes.end());
+}
+
+std::string load_or_create_pseudonym_key(const std::string& configured_key,
+                                         const std::filesystem::path& database) {
+  return load_or_create_key(configured_key, database.string() + ".key", "pseudonymisation key");
 }
 
 }  // namespace reflexbot::app

@@ -354,7 +354,7 @@ TEST(Texts, EveryTextExistsInBothLanguages) {
     const Texts& t = texts(language);
     for (auto text :
          {t.pong, t.help_intro, t.help.ping.description, t.help.help.description, t.help_footer,
-          t.unknown_command_before, t.unknown_command_after, t.encrypted_room}) {
+          t.unknown_command_before, t.unknown_command_after, t.unsupported_encryption}) {
       EXPECT_FALSE(text.empty());
     }
     const HelpTexts& h = t.help;
@@ -366,7 +366,7 @@ TEST(Texts, EveryTextExistsInBothLanguages) {
       EXPECT_FALSE(entry->description.empty());
     }
   }
-  EXPECT_NE(texts(Language::de).encrypted_room, texts(Language::en).encrypted_room);
+  EXPECT_NE(texts(Language::de).unsupported_encryption, texts(Language::en).unsupported_encryption);
 }
 
 // The command table is the one source of names, places, authority and help: every command has

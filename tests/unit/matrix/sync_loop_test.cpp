@@ -49,6 +49,11 @@ class RecordingSink final : public SyncSink {
     token = next_batch;
   }
   void abort() override { log.push_back("abort"); }
+  void undecryptable(const Event& event, const crypto::Undecryptable&) override {
+    log.push_back("keep " + event.event_id);
+  }
+  std::vector<KeptEvent> kept_events(std::size_t) override { return {}; }
+  void drop_kept(const std::string& event_id) override { log.push_back("drop " + event_id); }
 
   std::optional<std::string> token;
   std::set<std::string> joined;

@@ -1,0 +1,213 @@
+#include "matrix/e2ee.hpp"
+
+#include <set>
+
+#include <spdlog/spdlog.h>
+#include <nlohmann/json.hpp>
+
+#include "matrix/outbox.hpp"
+#include "matrix/parse.hpp"
+
+namespace reflexbot::matrix {
+namespace {
+
+using json = nlohmann::json;
+
+MatrixError crypto_error(const crypto::Error& error) {
+  MatrixError out;
+  out.errcode = "R_CRYPTO";
+  out.message = error.message;
+  return out;
+}
+
+// The plaintext's content with the envelope's relation where the plaintext has none: relations
+// of encrypted events travel in the clear (spec: "m.relates_to" of m.room.encrypted).
+json decrypted_content(const std::string& plaintext, const json& envelope) {
+  json content = json::parse(plaintext, nullptr, false);
+  if (!content.is_object()) return json::object();
+  const auto relation = envelope.find("m.relates_to");
+  if (relation != envelope.end() && !content.contains("m.relates_to"))
+    content["m.relates_to"] = *relation;
+  return content;
+}
+
+}  // namespace
+
+std::string encrypted_event_json(const Event& event) {
+  const auto* encrypted = std::get_if<Encrypted>(&event.content);
+  json content = encrypted == nullptr || encrypted->content_json.empty()
+                     ? json::object()
+                     : json::parse(encrypted->content_json, nullptr, false);
+  if (!content.is_object()) content = json::object();
+  return json{{"type", "m.room.encrypted"},
+              {"event_id", event.event_id},
+              {"sender", event.sender},
+              {"room_id", event.room_id},
+              {"origin_server_ts", event.origin_server_ts},
+              {"content", std::move(content)}}
+      .dump();
+}
+
+E2ee::E2ee(Client& client, crypto::Machine& machine, Sleeper& sleeper, Backoff backoff,
+           MembersOf members, crypto::SharePolicy policy)
+    : client_(client),
+      machine_(machine),
+      sleeper_(sleeper),
+      backoff_(std::move(backoff)),
+      members_(std::move(members)),
+      policy_(policy) {}
+
+net::asio::awaitable<MatrixResult<void>> E2ee::send_one(const crypto::Request& request) {
+  Backoff backoff = backoff_;
+  backoff.reset();
+  for (;;) {
+    auto answer = co_await client_.request(request.method, request.path, request.body);
+    if (answer) {
+      auto marked = machine_.mark_request_as_sent(request, *answer);
+      if (!marked) co_return Unexpected{crypto_error(marked.error())};
+      co_return MatrixResult<void>{};
+    }
+    auto delay = retry_delay(answer.error(), backoff);
+    if (!delay || answer.error().unknown_token()) co_return Unexpected{answer.error()};
+    spdlog::warn("crypto request {} failed ({}), retrying in {} ms", request.kind,
+                 answer.error().describe(), delay->count());
+    if (!co_await sleeper_.sleep(*delay)) co_return Unexpected{answer.error()};
+  }
+}
+
+net::asio::awaitable<std::optional<Fatal>> E2ee::send_requests() {
+  std::set<std::string> failed;  // given up in this round; the machine offers them again later
+  for (;;) {
+    auto requests = machine_.outgoing_requests();
+    if (!requests) {
+      spdlog::error("the crypto machine has no requests to give: {}", requests.error().message);
+      co_return std::nullopt;
+    }
+    bool sent_any = false;
+    for (const auto& request : *requests) {
+      if (failed.contains(request.id)) continue;
+      auto sent = co_await send_one(request);
+      if (!sent && sent.error().unknown_token()) co_return token_rejected(sent.error());
+      if (!sent) {
+        spdlog::error("crypto request {} failed: {}", request.kind, sent.error().describe());
+        failed.insert(request.id);
+        continue;
+      }
+      sent_any = true;
+    }
+    if (!sent_any) co_return std::nullopt;
+  }
+}
+
+net::asio::awaitable<Expected<std::vector<crypto::RoomKey>, Fatal>> E2ee::receive(
+    const crypto::SyncChanges& changes) {
+  std::vector<crypto::RoomKey> keys;
+  if (!changes.empty()) {
+    auto received = machine_.receive_sync_changes(changes);
+    if (!received) {
+      // The machine keeps what it could; the batch goes on (its events wait for their keys).
+      spdlog::error("the crypto machine could not take the sync's keys: {}",
+                    received.error().message);
+    } else {
+      keys = std::move(received).value();
+    }
+  }
+  if (auto fatal = co_await send_requests()) co_return Unexpected{std::move(*fatal)};
+  co_return keys;
+}
+
+net::asio::awaitable<MatrixResult<std::string>> E2ee::encrypt(std::string room_id,
+                                                              std::string type,
+                                                              std::string content) {
+  const std::vector<std::string> members = members_(room_id);
+  if (auto tracked = machine_.update_tracked_users(members); !tracked)
+    co_return Unexpected{crypto_error(tracked.error())};
+  if (auto fatal = co_await send_requests()) {  // device lists of members not queried yet
+    MatrixError error;
+    error.errcode = "M_UNKNOWN_TOKEN";
+    error.message = fatal->message;
+    co_return Unexpected{std::move(error)};
+  }
+  auto claim = machine_.missing_sessions(members);
+  if (!claim) co_return Unexpected{crypto_error(claim.error())};
+  if (*claim) {
+    auto claimed = co_await send_one(**claim);
+    if (!claimed) co_return Unexpected{claimed.error()};
+  }
+  auto shares = machine_.share_room_key(room_id, members, policy_);
+  if (!shares) co_return Unexpected{crypto_error(shares.error())};
+  for (const auto& share : *shares) {
+    auto shared = co_await send_one(share);
+    if (!shared) co_return Unexpected{shared.error()};
+  }
+  auto encrypted = machine_.encrypt(room_id, type, content);
+  if (!encrypted) co_return Unexpected{crypto_error(encrypted.error())};
+  co_return std::move(encrypted).value();
+}
+
+Expected<Event, crypto::Undecryptable> E2ee::decrypt(const Event& encrypted) {
+  const auto* envelope = std::get_if<Encrypted>(&encrypted.content);
+  if (envelope == nullptr || envelope->content_json.empty())
+    return Unexpected(crypto::Undecryptable{false, "no ciphertext (redacted)", {}});
+  auto result = machine_.decrypt(encrypted.room_id, encrypted_event_json(encrypted));
+  if (!result) return Unexpected(crypto::Undecryptable{true, result.error().message, {}});
+  if (auto* failure = std::get_if<crypto::Undecryptable>(&*result)) return Unexpected(*failure);
+  const auto& plain = std::get<crypto::Decrypted>(*result);
+  const json outer = json::parse(envelope->content_json, nullptr, false);
+  // No state_key: a state event inside an encrypted one changes no state.
+  std::string body = json{{"type", plain.type},
+                          {"event_id", encrypted.event_id},
+                          {"sender", encrypted.sender},
+                          {"origin_server_ts", encrypted.origin_server_ts},
+                          {"content", decrypted_content(plain.content,
+                                                        outer.is_object() ? outer : json::object())}}
+                         .dump();
+  auto event = parse_event(body, encrypted.room_id);
+  if (!event) {
+    return Unexpected(crypto::Undecryptable{
+        false, "the decrypted event is malformed: " + event.error().message, {}});
+  }
+  return std::move(event).value();
+}
+
+net::asio::awaitable<std::optional<Fatal>> E2ee::ensure_cross_signed() {
+  auto own = machine_.identity();
+  if (!own) {
+    spdlog::error("the crypto machine has no identity: {}", own.error().message);
+    co_return std::nullopt;
+  }
+  if (own->device_cross_signed && own->has_master) co_return std::nullopt;
+  if (!client_.has_password()) {
+    spdlog::warn(
+        "device {} is not cross-signed: configure the account's password (password_file or "
+        "password_credential) so the bot can sign it; Element may exclude it from encrypted rooms",
+        own->device_id);
+    co_return std::nullopt;
+  }
+  auto bootstrap = machine_.bootstrap_cross_signing();
+  if (!bootstrap) {
+    spdlog::error("cross-signing could not be set up: {}", bootstrap.error().message);
+    co_return std::nullopt;
+  }
+  if (bootstrap->upload_keys) {
+    auto sent = co_await send_one(*bootstrap->upload_keys);
+    if (!sent) spdlog::error("uploading the device keys failed: {}", sent.error().describe());
+  }
+  auto signing = co_await client_.request_with_password(bootstrap->signing_keys.path,
+                                                        bootstrap->signing_keys.body);
+  if (!signing) {
+    if (signing.error().unknown_token()) co_return token_rejected(signing.error());
+    spdlog::error("uploading the cross-signing keys failed: {}", signing.error().describe());
+    co_return std::nullopt;
+  }
+  auto signatures = co_await client_.request("POST", bootstrap->signatures.path,
+                                             bootstrap->signatures.body);
+  if (!signatures) {
+    spdlog::error("uploading the device's signature failed: {}", signatures.error().describe());
+    co_return std::nullopt;
+  }
+  spdlog::info("cross-signing set up: device {} is signed by its account", own->device_id);
+  co_return co_await send_requests();
+}
+
+}  // namespace reflexbot::matrix

@@ -1,0 +1,66 @@
+#pragma once
+// End-to-end encryption on the wire. Feeds each /sync's to-device events, device lists and key
+// counts to the crypto machine, sends the requests it asks for (key upload, query and claim,
+// to-device, signatures), shares a room's key with its members' devices before a message goes
+// out, turns m.room.encrypted events back into the events they carry, and bootstraps the bot's
+// cross-signing identity. The machine itself is sans-I/O (crypto/machine.hpp).
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/fatal.hpp"
+#include "crypto/machine.hpp"
+#include "matrix/client.hpp"
+#include "matrix/events.hpp"
+#include "matrix/retry.hpp"
+
+namespace reflexbot::matrix {
+
+/// The joined members of a room as the bot knows them (whose devices get its room key).
+using MembersOf = std::function<std::vector<std::string>(const std::string& room_id)>;
+
+/// The m.room.encrypted event as the machine reads it, rebuilt from what the parser kept.
+std::string encrypted_event_json(const Event& event);
+
+/// The encryption layer of one bot.
+class E2ee {
+ public:
+  E2ee(Client& client, crypto::Machine& machine, Sleeper& sleeper, Backoff backoff,
+       MembersOf members, crypto::SharePolicy policy);
+
+  /// Feeds the encryption parts of a sync to the machine (its store has committed them when this
+  /// returns, before the bot's store commits the batch: a replay after a crash is harmless) and
+  /// sends what the machine asks for. Returns the room keys that arrived.
+  net::asio::awaitable<Expected<std::vector<crypto::RoomKey>, Fatal>> receive(
+      const crypto::SyncChanges& changes);
+  /// Sends every request the machine has queued; a request that fails for good is tried again
+  /// the next time.
+  net::asio::awaitable<std::optional<Fatal>> send_requests();
+  /// The m.room.encrypted content of an event for the room, once its room key is shared with the
+  /// devices of the room's members. Errors of the machine are R_CRYPTO (transient: the outbox
+  /// waits and tries again, it never sends in clear).
+  net::asio::awaitable<MatrixResult<std::string>> encrypt(std::string room_id, std::string type,
+                                                          std::string content);
+  /// The event an m.room.encrypted event carries: type and content from the plaintext; id,
+  /// sender, room and time from the envelope. Never a state event.
+  Expected<Event, crypto::Undecryptable> decrypt(const Event& encrypted);
+  /// Cross-signs the bot's device if it is not yet (needs the account's password).
+  net::asio::awaitable<std::optional<Fatal>> ensure_cross_signed();
+  crypto::Result<crypto::Identity> identity() { return machine_.identity(); }
+
+ private:
+  /// Sends one request with retries; marks it sent.
+  net::asio::awaitable<MatrixResult<void>> send_one(const crypto::Request& request);
+
+  Client& client_;
+  crypto::Machine& machine_;
+  Sleeper& sleeper_;
+  Backoff backoff_;
+  MembersOf members_;
+  crypto::SharePolicy policy_;
+};
+
+}  // namespace reflexbot::matrix

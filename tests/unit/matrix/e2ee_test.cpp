@@ -1,0 +1,305 @@
+// End-to-end encryption in the matrix layer, against a fake machine: the sync's key parts reach
+// the machine before the timeline, encrypted events go on as what they carry or wait for their
+// keys, sends share the room key first, and cross-signing is set up with the password.
+
+#include "matrix/e2ee.hpp"
+
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include "fake_machine.hpp"
+#include "fake_sleeper.hpp"
+#include "fake_transport.hpp"
+#include "matrix/parse.hpp"
+#include "matrix/sync_loop.hpp"
+
+namespace reflexbot::matrix {
+namespace {
+
+using nlohmann::json;
+using std::chrono::milliseconds;
+using test::FakeMachine;
+using test::FakeSleeper;
+using test::FakeTransport;
+using test::run_awaitable;
+using test::sealed_content;
+
+const std::string kBot = "@bot:hs.example";
+const std::string kRoom = "!room:hs.example";
+const std::string kAnna = "@anna:hs.example";
+
+/// Records events, kept events and batches; keeps kept events like the store would.
+class KeepingSink final : public SyncSink {
+ public:
+  std::optional<std::string> sync_token() override { return token; }
+  bool was_joined(const std::string&) override { return true; }
+  void begin(const SyncBatch&, bool) override { log.push_back("begin"); }
+  void room_timeline(const std::string&) override {}
+  void timeline_event(const Event& event) override {
+    log.push_back("event " + event.event_id + " " + event.type);
+    events.push_back(event);
+  }
+  void malformed(const MalformedEvent& event) override { log.push_back("malformed " + event.reason); }
+  void commit(const std::string& next_batch) override {
+    log.push_back("commit " + next_batch);
+    token = next_batch;
+  }
+  void abort() override { log.push_back("abort"); }
+  void undecryptable(const Event& event, const crypto::Undecryptable& why) override {
+    log.push_back("keep " + event.event_id + " " + why.session_id);
+    kept.push_back({event.event_id, event.room_id, encrypted_event_json(event), kept_at});
+  }
+  std::vector<KeptEvent> kept_events(std::size_t) override { return kept; }
+  void drop_kept(const std::string& event_id) override {
+    log.push_back("drop " + event_id);
+    std::erase_if(kept, [&](const KeptEvent& k) { return k.event_id == event_id; });
+  }
+
+  std::optional<std::string> token;
+  std::vector<std::string> log;
+  std::vector<Event> events;
+  std::vector<KeptEvent> kept;
+  std::int64_t kept_at = 1000;
+};
+
+json encrypted(const std::string& id, const json& content) {
+  return {{"type", "m.room.encrypted"},
+          {"event_id", id},
+          {"sender", kAnna},
+          {"origin_server_ts", 1700000000000},
+          {"content", content}};
+}
+
+std::string sync_body(const std::string& next_batch, const std::vector<json>& events,
+                      const json& extra = json::object()) {
+  json body = {{"next_batch", next_batch},
+               {"rooms",
+                {{"join", {{kRoom, {{"timeline", {{"events", events}, {"limited", false}}}}}}}}}};
+  body.update(extra);
+  return body.dump();
+}
+
+class E2eeTest : public ::testing::Test {
+ protected:
+  ClientSettings settings() {
+    ClientSettings s;
+    s.homeserver = "https://hs.example";
+    s.user_id = kBot;
+    s.access_token = "syt_secret";
+    s.password = "bot-password";
+    return s;
+  }
+
+  E2ee make_e2ee() {
+    return E2ee(client_, machine_, sleeper_,
+                Backoff(BackoffPolicy{milliseconds(100), milliseconds(1000)}, [] { return 0.0; }),
+                [](const std::string&) { return std::vector<std::string>{kAnna, kBot}; },
+                crypto::SharePolicy::all_devices);
+  }
+
+  /// Parses and ingests a body as the sync loop would.
+  void ingest_body(std::string body, E2ee& e2ee) {
+    auto outline = parse_sync_outline(body, kBot);
+    ASSERT_TRUE(outline);
+    ASSERT_TRUE(ingest(sink_, body, *outline, {}, kBot, false, {}, &e2ee));
+  }
+
+  net::asio::io_context io_;
+  FakeTransport transport_;
+  Client client_{transport_, settings()};
+  FakeMachine machine_;
+  FakeSleeper sleeper_;
+  KeepingSink sink_;
+};
+
+TEST(SyncEncryptionParts, ToDeviceEventsDeviceListsAndKeyCountsAreRead) {
+  std::string body = sync_body(
+      "s2", {}, {{"to_device", {{"events", json::array({{{"type", "m.room.encrypted"}}})}}},
+                 {"device_lists", {{"changed", {kAnna}}, {"left", {"@olaf:hs.example"}}}},
+                 {"device_one_time_keys_count", {{"signed_curve25519", 12}}},
+                 {"device_unused_fallback_key_types", {"signed_curve25519"}}});
+  auto outline = parse_sync_outline(body, kBot);
+  ASSERT_TRUE(outline);
+  const auto& parts = outline->encryption;
+  EXPECT_EQ(json::parse(parts.to_device_events).size(), 1u);
+  EXPECT_EQ(parts.changed, std::vector<std::string>{kAnna});
+  EXPECT_EQ(parts.left, std::vector<std::string>{"@olaf:hs.example"});
+  EXPECT_EQ(json::parse(parts.one_time_key_counts)["signed_curve25519"], 12);
+  ASSERT_TRUE(parts.unused_fallback_keys);
+  EXPECT_EQ(parts.next_batch, "s2");
+  EXPECT_FALSE(parts.empty());
+}
+
+TEST(SyncEncryptionParts, MalformedPartsAreIgnoredNotFatal) {
+  std::string body = sync_body("s2", {}, {{"to_device", 5}, {"device_lists", {{"changed", 7}}}});
+  auto outline = parse_sync_outline(body, kBot);
+  ASSERT_TRUE(outline);
+  EXPECT_TRUE(outline->encryption.empty());
+}
+
+TEST_F(E2eeTest, AnEncryptedMessageGoesOnAsTheMessageItCarries) {
+  machine_.known_sessions.insert("S1");
+  auto e2ee = make_e2ee();
+  ingest_body(sync_body("s2", {encrypted("$e1", sealed_content("S1", "m.room.message",
+                                                               {{"msgtype", "m.text"},
+                                                                {"body", "Lage unklar #problem"}}))}),
+              e2ee);
+  ASSERT_EQ(sink_.events.size(), 1u);
+  const Event& event = sink_.events.front();
+  EXPECT_EQ(event.event_id, "$e1");
+  EXPECT_EQ(event.sender, kAnna);
+  EXPECT_EQ(event.room_id, kRoom);
+  EXPECT_EQ(event.origin_server_ts, 1700000000000);
+  EXPECT_EQ(event.type, "m.room.message");
+  const auto* message = std::get_if<RoomMessage>(&event.content);
+  ASSERT_NE(message, nullptr);
+  EXPECT_EQ(message->body, "Lage unklar #problem");
+}
+
+TEST_F(E2eeTest, AReactionsRelationComesFromTheClearEnvelope) {
+  machine_.known_sessions.insert("S1");
+  auto e2ee = make_e2ee();
+  json content = sealed_content("S1", "m.reaction", json::object());
+  content["m.relates_to"] = {{"rel_type", "m.annotation"}, {"event_id", "$target"}, {"key", "👍"}};
+  ingest_body(sync_body("s2", {encrypted("$r1", content)}), e2ee);
+  ASSERT_EQ(sink_.events.size(), 1u);
+  const auto* reaction = std::get_if<Reaction>(&sink_.events.front().content);
+  ASSERT_NE(reaction, nullptr);
+  EXPECT_EQ(reaction->relates_to.event_id, "$target");
+  EXPECT_EQ(reaction->relates_to.key, "👍");
+}
+
+TEST_F(E2eeTest, AStateEventInsideAnEncryptedOneChangesNoState) {
+  machine_.known_sessions.insert("S1");
+  auto e2ee = make_e2ee();
+  ingest_body(sync_body("s2", {encrypted("$p1", sealed_content("S1", "m.room.power_levels",
+                                                               {{"users", {{kAnna, 100}}}}))}),
+              e2ee);
+  ASSERT_EQ(sink_.events.size(), 1u);
+  EXPECT_FALSE(sink_.events.front().state_key.has_value());
+}
+
+TEST_F(E2eeTest, AnEventWithoutItsKeyWaitsAndGoesOnOnceTheKeyArrives) {
+  auto e2ee = make_e2ee();
+  ingest_body(sync_body("s2", {encrypted("$e1", sealed_content("LATE", "m.room.message",
+                                                               {{"msgtype", "m.text"},
+                                                                {"body", "spät #idee"}}))}),
+              e2ee);
+  EXPECT_TRUE(sink_.events.empty());
+  ASSERT_EQ(sink_.kept.size(), 1u);
+  EXPECT_EQ(retry_kept(sink_, e2ee, std::chrono::hours(24), 2000), 0u);  // still no key
+  EXPECT_EQ(sink_.kept.size(), 1u);
+
+  machine_.arriving_keys = {"LATE"};
+  auto keys = run_awaitable(io_, e2ee.receive(crypto::SyncChanges{}));
+  ASSERT_TRUE(keys);
+  EXPECT_EQ(keys->size(), 1u);
+  sink_.log.clear();
+  EXPECT_EQ(retry_kept(sink_, e2ee, std::chrono::hours(24), 3000), 1u);
+  EXPECT_TRUE(sink_.kept.empty());
+  // Its own batch, the sync token unchanged.
+  EXPECT_EQ(sink_.log, (std::vector<std::string>{"begin", "event $e1 m.room.message", "drop $e1",
+                                                 "commit s2"}));
+}
+
+TEST_F(E2eeTest, AKeptEventIsGivenUpAfterTheStatedTime) {
+  auto e2ee = make_e2ee();
+  ingest_body(sync_body("s2", {encrypted("$e1", sealed_content("NEVER", "m.room.message",
+                                                               {{"msgtype", "m.text"},
+                                                                {"body", "x"}}))}),
+              e2ee);
+  const auto day = std::chrono::hours(24);
+  retry_kept(sink_, e2ee, day, sink_.kept_at + 3600000);
+  EXPECT_EQ(sink_.kept.size(), 1u);
+  retry_kept(sink_, e2ee, day, sink_.kept_at + 24 * 3600000);
+  EXPECT_TRUE(sink_.kept.empty());
+  EXPECT_TRUE(sink_.events.empty());
+}
+
+TEST_F(E2eeTest, AnEventThatCanNeverDecryptIsSeenNotKept) {
+  auto e2ee = make_e2ee();
+  json content = sealed_content("S1", "m.room.message", json::object());
+  content["ciphertext"] = "garbage";
+  ingest_body(sync_body("s2", {encrypted("$bad", content)}), e2ee);
+  EXPECT_TRUE(sink_.kept.empty());
+  ASSERT_EQ(sink_.events.size(), 1u);
+  EXPECT_TRUE(std::holds_alternative<Encrypted>(sink_.events.front().content));
+}
+
+TEST_F(E2eeTest, SendingSharesTheRoomKeyWithTheMembersDevicesFirst) {
+  machine_.queued = {{"q1", "keys_query", "POST", "/_matrix/client/v3/keys/query", "{}"}};
+  machine_.claim = crypto::Request{"c1", "keys_claim", "POST", "/_matrix/client/v3/keys/claim", "{}"};
+  machine_.shares = {{"t1", "to_device", "PUT",
+                      "/_matrix/client/v3/sendToDevice/m.room.encrypted/t1", "{}"}};
+  transport_.respond(200, R"({"device_keys":{}})");
+  transport_.respond(200, R"({"one_time_keys":{}})");
+  transport_.respond(200, "{}");
+  auto e2ee = make_e2ee();
+  auto sealed = run_awaitable(io_, e2ee.encrypt(kRoom, "m.room.message", R"({"body":"hi"})"));
+  ASSERT_TRUE(sealed) << sealed.error().describe();
+  EXPECT_NE(sealed->find("SEALED1"), std::string::npos);
+  ASSERT_EQ(transport_.requests().size(), 3u);
+  EXPECT_EQ(transport_.request(0).url, "https://hs.example/_matrix/client/v3/keys/query");
+  EXPECT_EQ(transport_.request(1).url, "https://hs.example/_matrix/client/v3/keys/claim");
+  EXPECT_EQ(transport_.request(2).method, "PUT");
+  EXPECT_EQ(transport_.request(2).url,
+            "https://hs.example/_matrix/client/v3/sendToDevice/m.room.encrypted/t1");
+  EXPECT_EQ(machine_.marked, (std::set<std::string>{"q1", "c1", "t1"}));
+  EXPECT_EQ(machine_.log.back(), "encrypt " + kRoom + " m.room.message");
+}
+
+TEST_F(E2eeTest, AMessageThatCannotBeEncryptedWaitsAndIsNeverSentInClear) {
+  machine_.fail_encrypt = true;
+  auto e2ee = make_e2ee();
+  auto sealed = run_awaitable(io_, e2ee.encrypt(kRoom, "m.room.message", R"({"body":"hi"})"));
+  ASSERT_FALSE(sealed);
+  EXPECT_EQ(sealed.error().errcode, "R_CRYPTO");
+  EXPECT_TRUE(sealed.error().transient());
+  EXPECT_TRUE(transport_.requests().empty());
+}
+
+TEST_F(E2eeTest, CrossSigningIsSetUpOnceWithThePasswordAndTheServersSession) {
+  transport_.respond(401, R"({"session":"uia-1","flows":[{"stages":["m.login.password"]}]})");
+  transport_.respond(200, "{}");
+  transport_.respond(200, R"({"failures":{}})");
+  auto e2ee = make_e2ee();
+  EXPECT_FALSE(run_awaitable(io_, e2ee.ensure_cross_signed()));
+  EXPECT_EQ(machine_.bootstraps, 1);
+  ASSERT_EQ(transport_.requests().size(), 3u);
+  EXPECT_EQ(transport_.request(0).url,
+            "https://hs.example/_matrix/client/v3/keys/device_signing/upload");
+  EXPECT_FALSE(json::parse(transport_.request(0).body).contains("auth"));
+  const auto auth = json::parse(transport_.request(1).body)["auth"];
+  EXPECT_EQ(auth["type"], "m.login.password");
+  EXPECT_EQ(auth["session"], "uia-1");
+  EXPECT_EQ(auth["identifier"]["user"], kBot);
+  EXPECT_EQ(transport_.request(2).url,
+            "https://hs.example/_matrix/client/v3/keys/signatures/upload");
+  // Signed now: a restart does not set it up again.
+  EXPECT_FALSE(run_awaitable(io_, e2ee.ensure_cross_signed()));
+  EXPECT_EQ(machine_.bootstraps, 1);
+}
+
+TEST_F(E2eeTest, TheSyncsKeysReachTheMachineBeforeItsTimeline) {
+  transport_.respond(200, R"({"filter_id":"7"})");
+  machine_.arriving_keys = {"S1"};
+  transport_.respond(
+      200, sync_body("s1",
+                     {encrypted("$e1", sealed_content("S1", "m.room.message",
+                                                      {{"msgtype", "m.text"}, {"body", "x"}}))},
+                     {{"to_device", {{"events", json::array({{{"type", "m.room.encrypted"}}})}}}}));
+  auto e2ee = make_e2ee();
+  SyncLoop loop(client_, sink_, sleeper_,
+                Backoff(BackoffPolicy{milliseconds(100), milliseconds(1000)}, [] { return 0.0; }),
+                SyncOptions{30000, 10, 2, 100, 2000, 1000}, nullptr, &e2ee);
+  ASSERT_FALSE(run_awaitable(io_, loop.prepare()));
+  ASSERT_FALSE(run_awaitable(io_, loop.step()));
+  ASSERT_EQ(machine_.received.size(), 1u);
+  ASSERT_EQ(sink_.events.size(), 1u);  // the key came with the same sync: decrypted at once
+  EXPECT_EQ(sink_.events.front().type, "m.room.message");
+  EXPECT_TRUE(sink_.kept.empty());
+}
+
+}  // namespace
+}  // namespace reflexbot::matrix
