@@ -12,6 +12,27 @@ packages=(
   systemd  # systemd-analyze for tests/ops/systemd_unit.sh
 )
 
+# Rust is the machine's own toolchain (rustup), not a Debian package: the crypto library
+# (bot/crypto/rust, matrix-sdk-crypto 0.18) needs rustc and cargo 1.95 or newer.
+check_rust() {
+  local cargo rustc version
+  cargo="$(command -v cargo || echo "$HOME/.cargo/bin/cargo")"
+  rustc="$(command -v rustc || echo "$HOME/.cargo/bin/rustc")"
+  if [[ ! -x "$cargo" || ! -x "$rustc" ]]; then
+    echo "deps: the Rust toolchain is missing: Reflexbot's encryption (matrix-sdk-crypto) is" \
+      "built with the machine's rustc and cargo 1.95 or newer. Install it with rustup" \
+      "(https://rustup.rs), then run this again." >&2
+    exit 1
+  fi
+  version="$("$rustc" --version | awk '{print $2}')"
+  if [[ "$(printf '%s\n1.95.0\n' "$version" | sort -V | head -n1)" != 1.95.0 ]]; then
+    echo "deps: rustc $version is too old: matrix-sdk-crypto 0.18 needs 1.95 or newer (rustup update)" >&2
+    exit 1
+  fi
+  echo "deps: Rust toolchain rustc $version"
+}
+check_rust
+
 missing=()
 for p in "${packages[@]}"; do
   status=$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null || true)

@@ -31,6 +31,10 @@ cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo
 cmake --build build
 
 status=0
+# The Rust wrapper's own tests (two devices through the C ABI), in the release profile the build
+# just used, so its dependencies are not built a second time.
+CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$PWD/build-cargo}" "$(command -v cargo || echo "$HOME/.cargo/bin/cargo")" \
+  test --release --locked -j2 --manifest-path bot/crypto/rust/Cargo.toml || status=$?
 scripts/check-format.sh || status=$?
 ctest --test-dir build --output-on-failure || status=$?
 
