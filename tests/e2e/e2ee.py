@@ -32,7 +32,7 @@ from typing import Any, Callable, Iterable, Optional
 
 import pytest
 
-from localhs import Client, HarnessError, MatrixError, wait_for
+from localhs import Client, HarnessError, wait_for
 
 import nio  # noqa: E402  (the venv made by scripts/venv.sh has it)
 from nio.crypto.sessions import OutboundGroupSession
