@@ -27,6 +27,7 @@ struct OutboxItem {
   /// the log. A direct chat's row is deleted once delivered or given up; an anonymous post's row
   /// keeps only hour-coarse times (its event id lets a redaction find the contribution).
   bool confidential = false;
+  bool encrypted = false;  ///< the room is encrypted: the row goes out only as m.room.encrypted
 };
 
 /// The queue the outbox drains, in order.
@@ -41,6 +42,10 @@ class OutboxQueue {
                            std::int64_t now_ms) = 0;
   /// Records a failed try; `permanent` gives the row up and empties its content.
   virtual void outbox_failed(std::int64_t id, const std::string& error, bool permanent) = 0;
+  /// Replaces a pending row's type and content by its ciphertext before its first send, so that a
+  /// retry or a restart re-sends the same ciphertext with the same transaction id.
+  virtual void outbox_encrypted(std::int64_t id, const std::string& event_type,
+                                const std::string& content) = 0;
 
  protected:
   OutboxQueue() = default;

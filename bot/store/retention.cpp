@@ -77,6 +77,7 @@ PurgeCounts purge_expired(Store& store, const RetentionPolicy& policy, core::Tim
   counts.outbox_contents =
       changed(c, "UPDATE outbox SET content = '' WHERE state <> 'pending' AND content <> ''");
   counts.seen_events = changed(c, "DELETE FROM seen_events WHERE received_at < ?", cutoff);
+  counts.undecrypted = changed(c, "DELETE FROM undecrypted WHERE received_ms < ?", cutoff);
   // Messages older than the retention period are not collected anyway.
   changed(c, "DELETE FROM forgotten_authors WHERE forgotten_at < ?", cutoff);
   if (counts.total() > 0) mark_erased(c);
@@ -100,7 +101,27 @@ std::int64_t BatchScope::erase_redacted(const std::string& event_id, const std::
   }
   Statement quarantined(c, "DELETE FROM quarantine WHERE event_id = ? AND room_id = ?");
   quarantined.bind(1, event_id).bind(2, room_id).run();
-  return deleted + c.changes();
+  deleted += c.changes();
+  // Its key may still come: the redacted event must not be processed then. Only in the
+  // redaction's room: a redaction elsewhere names no event of this room.
+  Statement kept(c, "DELETE FROM undecrypted WHERE event_id = ? AND room_id = ?");
+  kept.bind(1, event_id).bind(2, room_id).run();
+  if (c.changes() > 0) {
+    deleted += c.changes();
+    mark_erased(c);
+  }
+  return deleted;
+}
+
+std::int64_t BatchScope::drop_undecrypted_from(const std::string& sender) {
+  if (sender.empty()) return 0;
+  Connection& c = store_.connection();
+  Statement kept(c, "DELETE FROM undecrypted WHERE sender = ?");
+  kept.bind(1, sender).run();
+  const std::int64_t dropped = c.changes();
+  // The sender id stays in the WAL until a scrub.
+  if (dropped > 0) mark_erased(c);
+  return dropped;
 }
 
 std::int64_t BatchScope::forget_sender(const std::string& pseudonym) {

@@ -24,7 +24,7 @@ namespace reflexbot::store {
 /// How long the store keeps what it holds.
 struct RetentionPolicy {
   /// Contributions (with their tags, votes, lesson sources and digest groups), ended rounds, seen
-  /// event ids and delivered or given-up outbox rows.
+  /// event ids, delivered or given-up outbox rows, and encrypted events kept undecryptable.
   std::chrono::days contributions{365};
   /// Quarantined events' outlines (type, key names and JSON types; no values, no sender), and
   /// the per-day counts of events the quarantine's caps refused.
@@ -42,15 +42,18 @@ struct PurgeCounts {
   std::int64_t outbox_rows = 0;      ///< delivered or given-up rows older than the policy
   std::int64_t outbox_contents = 0;  ///< delivered or given-up rows that still had content
   std::int64_t seen_events = 0;
+  std::int64_t undecrypted = 0;  ///< kept undecryptable events (a backstop: sync gives up sooner)
 
   std::int64_t total() const {
-    return contributions + rounds + quarantined + outbox_rows + outbox_contents + seen_events;
+    return contributions + rounds + quarantined + outbox_rows + outbox_contents + seen_events +
+           undecrypted;
   }
 };
 
 /// Deletes what is older than the policy allows, in a unit of work (BatchScope) of its own, and
 /// marks the store for a scrub if anything went. Pending outbox rows are never touched. The
-/// erasures inside a batch (BatchScope::erase_redacted(), forget_sender()) are in retention.cpp.
+/// erasures inside a batch (BatchScope::erase_redacted(), forget_sender(),
+/// drop_undecrypted_from()) are in retention.cpp.
 PurgeCounts purge_expired(Store& store, const RetentionPolicy& policy, core::TimePoint now);
 
 /// What a scrub did.

@@ -81,6 +81,23 @@ void read_outbox_and_quarantine(Connection& c, StatusSnapshot& snapshot) {
   }
 }
 
+void read_crypto(Connection& c, StatusSnapshot& snapshot) {
+  if (has_table(c, "crypto_identity")) {
+    Statement identity(c,
+                       "SELECT device_id, ed25519, cross_signed, checked_at FROM crypto_identity "
+                       "WHERE id = 1");
+    if (identity.step()) {
+      snapshot.crypto = StatusSnapshot::Crypto{identity.column_text(0), identity.column_text(1),
+                                               identity.column_int(2) != 0,
+                                               identity.column_int(3)};
+    }
+  }
+  if (has_table(c, "undecrypted")) {
+    snapshot.undecrypted = scalar(c, "SELECT COUNT(*) FROM undecrypted");
+    snapshot.oldest_undecrypted_ms = optional_scalar(c, "SELECT MIN(received_ms) FROM undecrypted");
+  }
+}
+
 [[noreturn]] void sqlite_fail(const std::string& what, int code) {
   throw StoreError(what + ": " + sqlite3_errstr(code), code);
 }
@@ -122,6 +139,7 @@ std::optional<StatusSnapshot> read_status_snapshot(const std::string& path) {
   }
   read_rooms_and_rounds(c, snapshot);
   read_outbox_and_quarantine(c, snapshot);
+  read_crypto(c, snapshot);
   c.exec("COMMIT");
   return snapshot;
 }

@@ -45,6 +45,14 @@ struct StatusSnapshot {
     std::optional<std::int64_t> last_slot_ms;  ///< the latest scheduled digest posted
   };
 
+  /// The bot's own device as the crypto layer last recorded it (migration 13).
+  struct Crypto {
+    std::string device_id;
+    std::string ed25519;  ///< unpadded base64
+    bool cross_signed = false;
+    std::int64_t checked_ms = 0;
+  };
+
   int schema_version = 0;
   bool has_sync_token = false;
   std::optional<std::int64_t> last_sync_ms;  ///< when the last sync batch was committed
@@ -59,6 +67,9 @@ struct StatusSnapshot {
   std::int64_t quarantined = 0;
   std::vector<Quarantined> recent_quarantine;
   std::optional<Schedule> schedule;
+  std::optional<Crypto> crypto;
+  std::int64_t undecrypted = 0;  ///< encrypted events kept until their room key arrives
+  std::optional<std::int64_t> oldest_undecrypted_ms;  ///< when the oldest of them was received
 };
 
 /// Reads the snapshot from the database at `path`, opened read-only (the bot may be writing);

@@ -308,6 +308,28 @@ CREATE TABLE forgotten_authors (
   forgotten_at INTEGER NOT NULL
 ) WITHOUT ROWID;
 )sql",
+    // 13: end-to-end encryption. Encrypted events whose room key has not arrived yet, kept (as
+    // ciphertext, with their sender for forget-me) until they decrypt or are given up; a rowid
+    // table, as a row holds a whole event. And the bot's own device as the crypto layer last saw
+    // it, for `reflexbot status`.
+    R"sql(
+CREATE TABLE undecrypted (
+  event_id TEXT PRIMARY KEY,
+  room_id TEXT NOT NULL,
+  sender TEXT NOT NULL,
+  session_id TEXT NOT NULL,
+  event_json TEXT NOT NULL,
+  received_ms INTEGER NOT NULL
+);
+CREATE INDEX undecrypted_time ON undecrypted (received_ms);
+CREATE TABLE crypto_identity (
+  id INTEGER PRIMARY KEY CHECK (id = 1),
+  device_id TEXT NOT NULL,
+  ed25519 TEXT NOT NULL,
+  cross_signed INTEGER NOT NULL,
+  checked_at INTEGER NOT NULL
+);
+)sql",
 };
 
 // Times of anonymous posts are kept to the hour: exact ones could be matched with a direct chat.
@@ -552,11 +574,16 @@ struct Store::Statements {
                       "INSERT INTO sync_progress (id, committed_at) VALUES (1, ?) "
                       "ON CONFLICT (id) DO UPDATE SET committed_at = excluded.committed_at"),
         get_synced_at(c, "SELECT committed_at FROM sync_progress WHERE id = 1"),
-        pending_outbox(
-            c,
-            "SELECT id, kind, room_id, event_type, txn_id, content, attempts, "
-            "confidential OR room_id IN (SELECT room_id FROM rooms WHERE direct = 1) FROM outbox "
-            "WHERE state = 'pending' ORDER BY kind = 'leave', id LIMIT ?"),
+        // Runs on every drain: the pending rows by index, each room by its primary key.
+        pending_outbox(c,
+                       "SELECT o.id, o.kind, o.room_id, o.event_type, o.txn_id, o.content, "
+                       "o.attempts, o.confidential OR COALESCE(r.direct, 0), "
+                       "o.kind = 'send' AND COALESCE(r.encrypted, 0) FROM outbox o "
+                       "LEFT JOIN rooms r ON r.room_id = o.room_id WHERE o.state = 'pending' "
+                       "ORDER BY o.kind = 'leave', o.id LIMIT ?"),
+        outbox_encrypted(c,
+                         "UPDATE outbox SET event_type = ?, content = ? "
+                         "WHERE id = ? AND state = 'pending' AND kind = 'send'"),
         // Once delivered or given up, a row's content (which may quote contributions) is no
         // longer needed: the homeserver has the event, and the txn id still de-duplicates. A
         // direct chat's row goes whole (it would say when the person talked to the bot), an
@@ -575,7 +602,11 @@ struct Store::Statements {
         add_member(c, "INSERT OR IGNORE INTO room_members (room_id, user_id) VALUES (?, ?)"),
         remove_member(c, "DELETE FROM room_members WHERE room_id = ? AND user_id = ?"),
         is_member(c, "SELECT 1 FROM room_members WHERE room_id = ? AND user_id = ?"),
-        member_count(c, "SELECT COUNT(*) FROM room_members WHERE room_id = ?") {}
+        member_count(c, "SELECT COUNT(*) FROM room_members WHERE room_id = ?"),
+        keep_undecrypted(c,
+                         "INSERT OR IGNORE INTO undecrypted (event_id, room_id, sender, "
+                         "session_id, event_json, received_ms) VALUES (?, ?, ?, ?, ?, ?)"),
+        drop_undecrypted(c, "DELETE FROM undecrypted WHERE event_id = ?") {}
 
   Statement insert_seen;
   Statement is_seen;
@@ -592,6 +623,7 @@ struct Store::Statements {
   Statement set_synced_at;
   Statement get_synced_at;
   Statement pending_outbox;
+  Statement outbox_encrypted;
   Statement drop_direct_row;
   Statement outbox_sent;
   Statement outbox_failed;
@@ -599,6 +631,8 @@ struct Store::Statements {
   Statement remove_member;
   Statement is_member;
   Statement member_count;
+  Statement keep_undecrypted;
+  Statement drop_undecrypted;
 };
 
 Store::Store(const std::string& path) : connection_(path) {
@@ -787,7 +821,7 @@ std::vector<OutboxItem> Store::pending_outbox(std::size_t limit) {
   while (s.step()) {
     items.push_back(OutboxItem{s.column_int(0), kind_from(s.column_text(1)), s.column_text(2),
                                s.column_text(3), s.column_text(4), s.column_text(5),
-                               s.column_int(6), s.column_int(7) != 0});
+                               s.column_int(6), s.column_int(7) != 0, s.column_int(8) != 0});
   }
   s.reset();
   return items;
@@ -808,6 +842,47 @@ void Store::outbox_failed(std::int64_t id, const std::string& error, bool perman
       .bind(2, error)
       .bind(3, id)
       .run();
+}
+
+void Store::outbox_encrypted(std::int64_t id, const std::string& event_type,
+                             const std::string& content) {
+  statements_->outbox_encrypted.bind(1, event_type).bind(2, content).bind(3, id).run();
+}
+
+std::vector<UndecryptedEvent> Store::undecrypted(std::size_t limit) {
+  Statement s(connection_,
+              "SELECT event_id, room_id, sender, session_id, event_json, received_ms "
+              "FROM undecrypted ORDER BY received_ms, event_id LIMIT ?");
+  s.bind(1, static_cast<std::int64_t>(limit));
+  std::vector<UndecryptedEvent> events;
+  while (s.step()) {
+    events.push_back(UndecryptedEvent{s.column_text(0), s.column_text(1), s.column_text(2),
+                                      s.column_text(3), s.column_text(4), s.column_int(5)});
+  }
+  return events;
+}
+
+std::optional<std::int64_t> Store::oldest_undecrypted_ms() {
+  Statement s(connection_, "SELECT MIN(received_ms) FROM undecrypted");
+  if (!s.step() || s.column_is_null(0)) return std::nullopt;
+  return s.column_int(0);
+}
+
+std::optional<CryptoIdentity> Store::crypto_identity() {
+  Statement s(connection_,
+              "SELECT device_id, ed25519, cross_signed, checked_at FROM crypto_identity "
+              "WHERE id = 1");
+  if (!s.step()) return std::nullopt;
+  return CryptoIdentity{s.column_text(0), s.column_text(1), s.column_int(2) != 0,
+                        s.column_int(3)};
+}
+
+std::vector<std::string> Store::joined_members(const std::string& room_id) {
+  Statement s(connection_, "SELECT user_id FROM room_members WHERE room_id = ? ORDER BY user_id");
+  s.bind(1, room_id);
+  std::vector<std::string> members;
+  while (s.step()) members.push_back(s.column_text(0));
+  return members;
 }
 
 bool Store::is_member(const std::string& room_id, const std::string& user_id) {
@@ -940,6 +1015,34 @@ void BatchScope::forget_members(const std::string& room_id) {
   members.bind(1, room_id).run();
   Statement list(store_.connection_, "DELETE FROM member_lists WHERE room_id = ?");
   list.bind(1, room_id).run();
+}
+
+bool BatchScope::keep_undecrypted(const UndecryptedEvent& event) {
+  store_.statements_->keep_undecrypted.bind(1, event.event_id)
+      .bind(2, event.room_id)
+      .bind(3, event.sender)
+      .bind(4, event.session_id)
+      .bind(5, event.event_json)
+      .bind(6, event.received_ms)
+      .run();
+  return store_.connection_.changes() > 0;
+}
+
+void BatchScope::drop_undecrypted(const std::string& event_id) {
+  store_.statements_->drop_undecrypted.bind(1, event_id).run();
+}
+
+void BatchScope::set_crypto_identity(const CryptoIdentity& identity) {
+  Statement s(store_.connection_,
+              "INSERT INTO crypto_identity (id, device_id, ed25519, cross_signed, checked_at) "
+              "VALUES (1, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET "
+              "device_id = excluded.device_id, ed25519 = excluded.ed25519, "
+              "cross_signed = excluded.cross_signed, checked_at = excluded.checked_at");
+  s.bind(1, identity.device_id)
+      .bind(2, identity.ed25519)
+      .bind(3, std::int64_t{identity.cross_signed ? 1 : 0})
+      .bind(4, identity.checked_ms)
+      .run();
 }
 
 std::int64_t BatchScope::forget_direct_seen(std::int64_t before_ms) {

@@ -1,6 +1,7 @@
 #pragma once
-// The bot's state in SQLite: sync token, seen events, rooms, outbox and quarantine. A sync batch
-// is applied inside one BatchScope, so its events, effects and the new sync token commit together.
+// The bot's state in SQLite: sync token, seen events, rooms, outbox, quarantine, and the
+// encrypted events waiting for their room keys. A sync batch is applied inside one BatchScope, so
+// its events, effects and the new sync token commit together.
 
 #include <chrono>
 #include <cstdint>
@@ -24,7 +25,7 @@
 namespace reflexbot::store {
 
 /// The schema version a migrated database has.
-inline constexpr int kSchemaVersion = 12;
+inline constexpr int kSchemaVersion = 13;
 
 /// A contribution's index terms (core::TextAnalyzer::keys()) as stored in `contributions.terms`:
 /// 8 bytes per key, little-endian.
@@ -48,6 +49,24 @@ struct RoomRecord {
   bool encrypted = false;
   bool encryption_notice_sent = false;
   bool direct = false;  ///< a direct chat with one person (invited with is_direct)
+};
+
+/// An encrypted event whose room key has not arrived yet; kept until it decrypts or is given up.
+struct UndecryptedEvent {
+  std::string event_id;
+  std::string room_id;
+  std::string sender;
+  std::string session_id;
+  std::string event_json;  ///< the m.room.encrypted event as synced (ciphertext only)
+  std::int64_t received_ms = 0;
+};
+
+/// The bot's own device as the crypto layer last saw it (shown by `reflexbot status`).
+struct CryptoIdentity {
+  std::string device_id;
+  std::string ed25519;        ///< unpadded base64 Ed25519 key of the device
+  bool cross_signed = false;  ///< the device is signed by the account's self-signing key
+  std::int64_t checked_ms = 0;
 };
 
 /// The quarantine keeps so many malformed events per day (UTC) from one sender, in one room and
@@ -139,6 +158,12 @@ class BatchScope {
   /// Stores the outline of an event that could not be parsed, unless a daily cap is reached
   /// (then counts it). The caller marks the event seen either way, so it is never retried.
   QuarantineOutcome quarantine(const QuarantineEntry& entry, std::int64_t now_ms);
+  /// Keeps an event that cannot be decrypted yet; false if it is kept already.
+  bool keep_undecrypted(const UndecryptedEvent& event);
+  /// Drops a kept event (it decrypted, or was given up).
+  void drop_undecrypted(const std::string& event_id);
+  /// Records the bot's device as the crypto layer sees it now.
+  void set_crypto_identity(const CryptoIdentity& identity);
   /// Inserts the round (id 0: gets a new id) or updates it; returns its id.
   std::int64_t save_round(const core::Round& round);
   /// Stores a contribution with its tags; false if the event was collected before.
@@ -184,8 +209,8 @@ class BatchScope {
 
   // Erasure (written in store/retention.cpp).
 
-  /// After the redaction of `event_id` in `room_id`: deletes quarantined copies of the event
-  /// and, if `bot_posts` (the redaction's sender may remove the bot's notices there), the
+  /// After the redaction of `event_id` in `room_id`: deletes quarantined copies of the event and
+  /// a kept undecryptable copy (a redacted event is never processed later) and, if `bot_posts` (the redaction's sender may remove the bot's notices there), the
   /// anonymous contribution that a redacted bot notice of that room carried (the contribution
   /// and votes themselves go by remove_contribution() / remove_vote()). Returns the rows deleted.
   std::int64_t erase_redacted(const std::string& event_id, const std::string& room_id,
@@ -193,6 +218,8 @@ class BatchScope {
   /// For "forget me": removes `pseudonym` as the starter of rounds (contributions and votes go
   /// by forget_author(); the quarantine keeps no sender). Returns the rows changed.
   std::int64_t forget_sender(const std::string& pseudonym);
+  /// Drops every kept event of this sender (forget-me); returns how many.
+  std::int64_t drop_undecrypted_from(const std::string& sender);
 
   /// Sets the sync token this batch advances to.
   void set_sync_token(const std::string& next_batch);
@@ -231,11 +258,14 @@ class Store final : public reflexbot::OutboxQueue {
   bool is_member(const std::string& room_id, const std::string& user_id);
   /// How many joined members the room has, as far as the store knows.
   std::int64_t member_count(const std::string& room_id);
+  /// The joined members of a room as recorded (user ids), for sharing room keys.
+  std::vector<std::string> joined_members(const std::string& room_id);
   /// Joined rooms whose member list has not been fetched yet.
   std::vector<std::string> rooms_without_members(std::size_t limit);
   /// Pending outbox rows, oldest first, leaves (declined invites) after everything else: a flood
   /// of invites must not hold back replies. Order within a room is kept, as a room has at most
-  /// one pending membership change and nothing is queued for a room the bot is leaving.
+  /// one pending membership change and nothing is queued for a room the bot is leaving. A send
+  /// row is `encrypted` if its room is encrypted now.
   std::vector<OutboxItem> pending_outbox(std::size_t limit) override;
   /// Records a delivered row with the homeserver's event id (empty for join/leave) and empties
   /// its content; a direct chat's row is deleted instead.
@@ -244,6 +274,17 @@ class Store final : public reflexbot::OutboxQueue {
   /// Records a failed try; `permanent` gives the row up and empties its content (a direct chat's
   /// row is deleted instead).
   void outbox_failed(std::int64_t id, const std::string& error, bool permanent) override;
+  /// Replaces a pending row's type and content by its ciphertext before its first send, so that a
+  /// retry or a restart re-sends the same ciphertext with the same transaction id. A row that is
+  /// no longer pending is left as it is.
+  void outbox_encrypted(std::int64_t id, const std::string& event_type,
+                        const std::string& content) override;
+  /// Kept undecryptable events, oldest first.
+  std::vector<UndecryptedEvent> undecrypted(std::size_t limit);
+  /// received_ms of the oldest kept event, if any.
+  std::optional<std::int64_t> oldest_undecrypted_ms();
+  /// The bot's device as last recorded, if the crypto layer has recorded it.
+  std::optional<CryptoIdentity> crypto_identity();
   /// The round of the room that has not ended, if any.
   std::optional<core::Round> open_round(const std::string& room_id);
   /// Every round that has not ended (their timers are re-armed at start).

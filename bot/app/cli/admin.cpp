@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <ctime>
 #include <map>
@@ -70,6 +71,17 @@ std::string when(std::int64_t ms, std::int64_t now_ms) {
 
 std::string plural(std::int64_t count, std::string_view one, std::string_view many) {
   return std::to_string(count) + " " + std::string(count == 1 ? one : many);
+}
+
+// A device key as Element shows it: groups of four characters ("qUZ3 kL0Z tC1r ..."), so an
+// admin can compare it with what a participant's client shows for the bot's session.
+std::string fingerprint(std::string_view key) {
+  std::string out;
+  for (std::size_t i = 0; i < key.size(); i += 4) {
+    if (i > 0) out += ' ';
+    out += key.substr(i, 4);
+  }
+  return out;
 }
 
 void fsync_path(const fs::path& path, int flags) {
@@ -177,7 +189,7 @@ std::string format_status(const StatusReport& report, std::int64_t now_ms) {
     out << "  " << core::printable(room.room_id);
     if (!room.name.empty()) out << "  " << core::printable(room.name);
     if (room.direct) out << "  [direct chat]";
-    if (room.encrypted) out << "  [encrypted: not readable]";
+    if (room.encrypted) out << "  [encrypted]";
     out << "\n";
   }
 
@@ -208,6 +220,24 @@ std::string format_status(const StatusReport& report, std::int64_t now_ms) {
     out << "  " << local_time(event.received_at_ms) << "  " << core::printable(event.room_id)
         << "  " << core::printable(event.event_id) << ": " << core::printable(event.reason) << "\n";
   }
+
+  out << "Device:        ";
+  if (report.crypto) {
+    // The crypto layer's own values, printed like every other stored text.
+    out << core::printable(report.crypto->device_id)
+        << ", cross-signed: " << (report.crypto->cross_signed ? "yes" : "no") << " (checked "
+        << when(report.crypto->checked_ms, now_ms) << ")\n";
+    out << "Fingerprint:   " << core::printable(fingerprint(report.crypto->ed25519)) << "\n";
+  } else {
+    out << "none recorded (encryption has not started yet)\n";
+  }
+  out << "Undecryptable: " << plural(report.undecrypted, "event", "events")
+      << " waiting for a room key";
+  if (report.oldest_undecrypted_ms) {
+    out << " (oldest received " << span(std::max<std::int64_t>(0, now_ms - *report.oldest_undecrypted_ms))
+        << " ago)";
+  }
+  out << "\n";
 
   out << "Next digest:   ";
   if (report.next_digest_ms) {

@@ -87,7 +87,8 @@ void Privacy::forget(const core::Command& command, const matrix::Event& event,
   const std::int64_t deleted = context.scope.forget_author(author);
   context.scope.remember_forgotten(author, core::to_ms(context.now));
   // Not counted in the answer: rounds they started.
-  const std::int64_t cleared = context.scope.forget_sender(author);
+  const std::int64_t cleared =
+      context.scope.forget_sender(author) + context.scope.drop_undecrypted_from(event.sender);
   // Counts only: the room (often a direct chat) and the event would say who asked and when.
   spdlog::info("forget me: deleted {} contributions and votes, {} other rows", deleted, cleared);
   answer(core::render_forget_done(deleted, language));

@@ -271,6 +271,56 @@ TEST_F(AdminTest, StatusTextNamesWhatAnAdminLooksFor) {
   for (const auto& line : lines) EXPECT_NE(text.find(line), std::string::npos) << line << text;
 }
 
+// Issue 14: the bot's device as a participant's client shows it, and the encrypted events
+// waiting for their keys.
+TEST_F(AdminTest, StatusShowsTheDeviceFingerprintAndTheUndecryptableEvents) {
+  store::Store& s = fill();
+  {
+    store::BatchScope batch(s);
+    store::RoomRecord encrypted = room("!koeln:example.org", "Reflexion Köln");
+    encrypted.encrypted = true;
+    batch.put_room(encrypted);
+    batch.set_crypto_identity(
+        {"BOTDEVICE", "qUZ3kL0ZtC1rB8dyHlYmYm6gWqJgaE0VZcS7cJf0Clk", true, kNow - kMinute});
+    store::UndecryptedEvent event;
+    event.event_id = "$enc1";
+    event.room_id = "!koeln:example.org";
+    event.sender = "@anna:example.org";
+    event.session_id = "s1";
+    event.event_json = R"({"type":"m.room.encrypted"})";
+    event.received_ms = kNow - 65 * kMinute;
+    EXPECT_TRUE(batch.keep_undecrypted(event));
+    event.event_id = "$enc2";
+    event.received_ms = kNow - 5 * kMinute;
+    EXPECT_TRUE(batch.keep_undecrypted(event));
+    batch.commit();
+  }
+  const std::string text = format_status(read_status(database_, kNow), kNow);
+  const std::vector<std::string> lines = {
+      "  !koeln:example.org  Reflexion Köln  [encrypted]\n",
+      "Device:        BOTDEVICE, cross-signed: yes (checked 2024-05-06 09:59:00 UTC (1 min ago))\n",
+      "Fingerprint:   qUZ3 kL0Z tC1r B8dy HlYm Ym6g WqJg aE0V ZcS7 cJf0 Clk\n",
+      "Undecryptable: 2 events waiting for a room key (oldest received 1 h 5 min ago)\n",
+  };
+  for (const auto& line : lines) EXPECT_NE(text.find(line), std::string::npos) << line << text;
+  EXPECT_EQ(text.find("not readable"), std::string::npos) << text;
+
+  store_.reset();
+  store_.emplace(database_.string());
+  {
+    store::BatchScope batch(*store_);
+    batch.set_crypto_identity(
+        {"BOTDEVICE", "qUZ3kL0ZtC1rB8dyHlYmYm6gWqJgaE0VZcS7cJf0Clk", false, kNow});
+    batch.drop_undecrypted("$enc1");
+    batch.drop_undecrypted("$enc2");
+    batch.commit();
+  }
+  const std::string later = format_status(read_status(database_, kNow), kNow);
+  EXPECT_NE(later.find(", cross-signed: no ("), std::string::npos) << later;
+  EXPECT_NE(later.find("Undecryptable: 0 events waiting for a room key\n"), std::string::npos)
+      << later;
+}
+
 TEST_F(AdminTest, StatusOfAFreshStoreSaysNever) {
   store_.emplace(database_.string());
   const std::string text = format_status(read_status(database_, kNow), kNow);
@@ -278,6 +328,7 @@ TEST_F(AdminTest, StatusOfAFreshStoreSaysNever) {
   EXPECT_NE(text.find("Rooms:         0 joined\n"), std::string::npos) << text;
   EXPECT_NE(text.find("Outbox:        0 pending, 0 failed, 0 sent\n"), std::string::npos) << text;
   EXPECT_NE(text.find("Quarantine:    0 events\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("Device:        none recorded"), std::string::npos) << text;
 }
 
 // The bot holds the write lock mid-batch: status and backup see the last commit and wait for
