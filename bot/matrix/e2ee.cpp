@@ -119,7 +119,14 @@ net::asio::awaitable<Expected<std::vector<crypto::RoomKey>, Fatal>> E2ee::receiv
 net::asio::awaitable<MatrixResult<std::string>> E2ee::encrypt(std::string room_id,
                                                               std::string type,
                                                               std::string content) {
-  const std::vector<std::string> members = members_(room_id);
+  std::vector<std::string> members = members_(room_id);
+  if (members.size() < 2) {
+    // A room just joined whose member list has not been fetched yet: a key shared with nobody
+    // would make the message unreadable to everyone, so ask the homeserver.
+    auto joined = co_await client_.joined_members(room_id);
+    if (!joined) co_return Unexpected{joined.error()};
+    members = std::move(joined).value();
+  }
   if (auto tracked = machine_.update_tracked_users(members); !tracked)
     co_return Unexpected{crypto_error(tracked.error())};
   if (auto fatal = co_await send_requests()) {  // device lists of members not queried yet

@@ -257,6 +257,17 @@ asio::awaitable<void> run_pins(Runtime& rt, asio::io_context& io) {
     while (!pending.empty() && !rt.stopping) {
       for (const auto& [room_id, event_id] : pending) {
         auto event = co_await rt.client.event(room_id, event_id);
+        if (event && rt.e2ee && std::holds_alternative<matrix::Encrypted>(event->content)) {
+          // A pinned message of an encrypted room: collected as what it says, if readable.
+          auto plain = rt.e2ee->decrypt(*event);
+          if (!plain) {
+            spdlog::warn("pinned event {} in {} cannot be decrypted ({}); not collected",
+                         event_id, room_id, plain.error().reason);
+            rt.dispatcher.drop_pin(event_id);
+            continue;
+          }
+          *event = std::move(plain).value();
+        }
         if (event) {
           rt.dispatcher.collect_pinned(*event);
           backoff.reset();

@@ -355,7 +355,8 @@ void Dispatcher::malformed(const matrix::MalformedEvent& bad) {
 void Dispatcher::undecryptable(const matrix::Event& event, const crypto::Undecryptable& why) {
   if (room_ == nullptr || room_->room_id != event.room_id) room_timeline(event.room_id);
   // History from before our join is never acted on, so it is not kept either: only marked seen.
-  if (!acting_) {
+  // Nor are our own events (the bot's echo needs no reading).
+  if (!acting_ || event.sender == settings_.own_user_id) {
     timeline_event(event);
     return;
   }
