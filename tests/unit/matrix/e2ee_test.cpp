@@ -192,7 +192,9 @@ TEST_F(E2eeTest, AnEventWithoutItsKeyWaitsAndGoesOnOnceTheKeyArrives) {
   EXPECT_EQ(sink_.kept.size(), 1u);
 
   machine_.arriving_keys = {"LATE"};
-  auto keys = run_awaitable(io_, e2ee.receive(crypto::SyncChanges{}));
+  crypto::SyncChanges changes;
+  changes.to_device_events = R"([{"type":"m.room.encrypted"}])";  // the key, Olm-encrypted
+  auto keys = run_awaitable(io_, e2ee.receive(changes));
   ASSERT_TRUE(keys);
   EXPECT_EQ(keys->size(), 1u);
   sink_.log.clear();

@@ -78,7 +78,8 @@ class FakeMachine final : public crypto::Machine {
     if (!known_sessions.contains(session))
       return crypto::Decryption{crypto::Undecryptable{true, "missing room key", session}};
     const auto plain = nlohmann::json::parse(ciphertext.substr(6));
-    return crypto::Decryption{crypto::Decrypted{plain["type"], plain["content"].dump(), true}};
+    return crypto::Decryption{
+        crypto::Decrypted{plain["type"].get<std::string>(), plain["content"].dump(), true}};
   }
   crypto::Result<crypto::Identity> identity() override { return own; }
   crypto::Result<crypto::CrossSigningBootstrap> bootstrap_cross_signing() override {
