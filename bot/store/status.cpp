@@ -88,8 +88,7 @@ void read_crypto(Connection& c, StatusSnapshot& snapshot) {
                        "WHERE id = 1");
     if (identity.step()) {
       snapshot.crypto = StatusSnapshot::Crypto{identity.column_text(0), identity.column_text(1),
-                                               identity.column_int(2) != 0,
-                                               identity.column_int(3)};
+                                               identity.column_int(2) != 0, identity.column_int(3)};
     }
   }
   if (has_table(c, "undecrypted")) {

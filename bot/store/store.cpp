@@ -873,8 +873,7 @@ std::optional<CryptoIdentity> Store::crypto_identity() {
               "SELECT device_id, ed25519, cross_signed, checked_at FROM crypto_identity "
               "WHERE id = 1");
   if (!s.step()) return std::nullopt;
-  return CryptoIdentity{s.column_text(0), s.column_text(1), s.column_int(2) != 0,
-                        s.column_int(3)};
+  return CryptoIdentity{s.column_text(0), s.column_text(1), s.column_int(2) != 0, s.column_int(3)};
 }
 
 std::vector<std::string> Store::joined_members(const std::string& room_id) {

@@ -210,9 +210,10 @@ class BatchScope {
   // Erasure (written in store/retention.cpp).
 
   /// After the redaction of `event_id` in `room_id`: deletes quarantined copies of the event and
-  /// a kept undecryptable copy (a redacted event is never processed later) and, if `bot_posts` (the redaction's sender may remove the bot's notices there), the
-  /// anonymous contribution that a redacted bot notice of that room carried (the contribution
-  /// and votes themselves go by remove_contribution() / remove_vote()). Returns the rows deleted.
+  /// a kept undecryptable copy (a redacted event is never processed later) and, if `bot_posts` (the
+  /// redaction's sender may remove the bot's notices there), the anonymous contribution that a
+  /// redacted bot notice of that room carried (the contribution and votes themselves go by
+  /// remove_contribution() / remove_vote()). Returns the rows deleted.
   std::int64_t erase_redacted(const std::string& event_id, const std::string& room_id,
                               bool bot_posts);
   /// For "forget me": removes `pseudonym` as the starter of rounds (contributions and votes go

@@ -234,8 +234,8 @@ std::string format_status(const StatusReport& report, std::int64_t now_ms) {
   out << "Undecryptable: " << plural(report.undecrypted, "event", "events")
       << " waiting for a room key";
   if (report.oldest_undecrypted_ms) {
-    out << " (oldest received " << span(std::max<std::int64_t>(0, now_ms - *report.oldest_undecrypted_ms))
-        << " ago)";
+    out << " (oldest received "
+        << span(std::max<std::int64_t>(0, now_ms - *report.oldest_undecrypted_ms)) << " ago)";
   }
   out << "\n";
 

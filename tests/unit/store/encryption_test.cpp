@@ -28,8 +28,8 @@ UndecryptedEvent undecrypted_event(const std::string& event_id, const std::strin
   event.room_id = room_id;
   event.sender = sender;
   event.session_id = "session-" + event_id;
-  event.event_json = R"({"type":"m.room.encrypted","content":{"ciphertext":"AwgA)" + event_id +
-                     R"("}})";
+  event.event_json =
+      R"({"type":"m.room.encrypted","content":{"ciphertext":"AwgA)" + event_id + R"("}})";
   event.received_ms = received_ms;
   return event;
 }
@@ -344,8 +344,8 @@ TEST_F(EncryptionStoreTest, TheStatusSnapshotHasTheDeviceAndTheKeptEvents) {
     scope.put_room(room("!enc:x", true));
     scope.keep_undecrypted(undecrypted_event("$a", "@anna:x", kNoon - 3 * kHour));
     scope.keep_undecrypted(undecrypted_event("$b", "@anna:x", kNoon - kHour));
-    scope.set_crypto_identity({"BOTDEVICE", "qUZ3kL0ZtC1rB8dyHlYmYm6gWqJgaE0VZcS7cJf0Clk", true,
-                               kNoon - 60000});
+    scope.set_crypto_identity(
+        {"BOTDEVICE", "qUZ3kL0ZtC1rB8dyHlYmYm6gWqJgaE0VZcS7cJf0Clk", true, kNoon - 60000});
     scope.commit();
   }
   const auto snapshot = read_status_snapshot(temp_.path());
