@@ -47,9 +47,10 @@ store::PurgeCounts Retention::purge() {
   // Counts only: what was deleted is nobody's business, not even the log's.
   spdlog::info(
       "retention ({} days): deleted {} contributions, {} ended rounds, {} quarantined events, {} "
-      "delivered messages, {} seen event ids; emptied {} delivered messages",
+      "delivered messages, {} seen event ids, {} encrypted events that never decrypted; emptied "
+      "{} delivered messages",
       days_, purged.contributions, purged.rounds, purged.quarantined, purged.outbox_rows,
-      purged.seen_events, purged.outbox_contents);
+      purged.seen_events, purged.undecrypted, purged.outbox_contents);
   scrub();
   return purged;
 }
