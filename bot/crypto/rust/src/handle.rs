@@ -47,11 +47,18 @@ fn passphrase_text(passphrase: &[u8]) -> Result<Option<&str>, String> {
     }
     // The store derives its key from a string; non-UTF-8 bytes would need an encoding the C++
     // side would have to repeat, so they are refused instead.
-    std::str::from_utf8(passphrase).map(Some).map_err(|_| "passphrase is not valid UTF-8".to_string())
+    std::str::from_utf8(passphrase)
+        .map(Some)
+        .map_err(|_| "passphrase is not valid UTF-8".to_string())
 }
 
 impl Crypto {
-    pub fn open(user_id: &str, device_id: &str, store_dir: &Path, passphrase: &[u8]) -> Result<Self, String> {
+    pub fn open(
+        user_id: &str,
+        device_id: &str,
+        store_dir: &Path,
+        passphrase: &[u8],
+    ) -> Result<Self, String> {
         let user_id = UserId::parse(user_id).map_err(|e| format!("invalid user id: {e}"))?;
         if device_id.is_empty() {
             return Err("device id is empty".into());
@@ -61,6 +68,7 @@ impl Crypto {
         make_private_dir(store_dir)?;
         let runtime = Builder::new_current_thread()
             .enable_all()
+            .thread_name(crate::quiet::RUNTIME_THREAD_NAME)
             .build()
             .map_err(|e| format!("cannot start the runtime: {e}"))?;
         let machine = runtime.block_on(async {
@@ -72,7 +80,11 @@ impl Crypto {
                 .map_err(|e| format!("cannot load the crypto account: {e}"))
         })?;
         restrict_files(store_dir)?;
-        Ok(Crypto { runtime, machine: Some(machine), store_dir: store_dir.to_owned() })
+        Ok(Crypto {
+            runtime,
+            machine: Some(machine),
+            store_dir: store_dir.to_owned(),
+        })
     }
 
     pub fn machine(&self) -> &OlmMachine {

@@ -45,7 +45,9 @@ unsafe fn str_arg<'a>(text: *const c_char, what: &str) -> Result<&'a str, String
         return Err(format!("{what} is NULL"));
     }
     // SAFETY: non-null and NUL-terminated per the contract.
-    unsafe { CStr::from_ptr(text) }.to_str().map_err(|_| format!("{what} is not UTF-8"))
+    unsafe { CStr::from_ptr(text) }
+        .to_str()
+        .map_err(|_| format!("{what} is not UTF-8"))
 }
 
 /// # Safety
@@ -58,7 +60,11 @@ unsafe fn open_checked(
     passphrase_len: usize,
 ) -> Result<RbCrypto, String> {
     let (user_id, device_id, store_dir) = unsafe {
-        (str_arg(user_id, "user_id")?, str_arg(device_id, "device_id")?, str_arg(store_dir, "store_dir")?)
+        (
+            str_arg(user_id, "user_id")?,
+            str_arg(device_id, "device_id")?,
+            str_arg(store_dir, "store_dir")?,
+        )
     };
     let passphrase: &[u8] = match (passphrase.is_null(), passphrase_len) {
         (_, 0) => &[],
@@ -111,10 +117,14 @@ pub unsafe extern "C" fn rb_crypto_open(
 /// `crypto` is NULL or a live handle used by one thread at a time; `request_json` is NULL or
 /// NUL-terminated.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn rb_crypto_call(crypto: *mut RbCrypto, request_json: *const c_char) -> *mut c_char {
+pub unsafe extern "C" fn rb_crypto_call(
+    crypto: *mut RbCrypto,
+    request_json: *const c_char,
+) -> *mut c_char {
     let result = quiet::catch(|| {
         // SAFETY: per the contract the handle is live and not shared across threads meanwhile.
-        let crypto = unsafe { crypto.as_ref() }.ok_or_else(|| "crypto handle is NULL".to_string())?;
+        let crypto =
+            unsafe { crypto.as_ref() }.ok_or_else(|| "crypto handle is NULL".to_string())?;
         let request = unsafe { str_arg(request_json, "request") }?;
         ops::dispatch(&crypto.crypto, request)
     })

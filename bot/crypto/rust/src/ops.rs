@@ -28,7 +28,11 @@ use crate::outreq;
 /// before the first quote, e.g. `invalid type: string "..."` becomes `invalid type: string`.
 fn sanitize(error: &serde_json::Error) -> String {
     let text = error.to_string();
-    let cut = text.split('"').next().unwrap_or_default().trim_end_matches([' ', ':', ',']);
+    let cut = text
+        .split('"')
+        .next()
+        .unwrap_or_default()
+        .trim_end_matches([' ', ':', ',']);
     format!("invalid request: {cut}")
 }
 
@@ -62,7 +66,10 @@ pub fn dispatch(crypto: &Crypto, request: &str) -> Result<Value, String> {
         "bootstrap_cross_signing" => bootstrap_cross_signing(crypto, input(request)?),
         "export_cross_signing_keys" => export_cross_signing_keys(crypto),
         "import_cross_signing_keys" => import_cross_signing_keys(crypto, input(request)?),
-        other => Err(format!("unknown op: {}", other.chars().take(40).collect::<String>())),
+        other => Err(format!(
+            "unknown op: {}",
+            other.chars().take(40).collect::<String>()
+        )),
     }?;
     // Best effort: SQLite may have created a journal or WAL file since the last call.
     let _ = crypto.restrict_files();
@@ -86,7 +93,9 @@ struct SyncIn {
 }
 
 fn untrusted() -> DecryptionSettings {
-    DecryptionSettings { sender_device_trust_requirement: TrustRequirement::Untrusted }
+    DecryptionSettings {
+        sender_device_trust_requirement: TrustRequirement::Untrusted,
+    }
 }
 
 fn receive_sync_changes(crypto: &Crypto, sync: SyncIn) -> Result<Value, String> {
@@ -134,7 +143,12 @@ struct MarkIn {
 }
 
 fn mark_request_as_sent(crypto: &Crypto, mark: MarkIn) -> Result<Value, String> {
-    crypto.block_on(outreq::mark_sent(crypto.machine(), &mark.id, &mark.kind, &mark.body))?;
+    crypto.block_on(outreq::mark_sent(
+        crypto.machine(),
+        &mark.id,
+        &mark.kind,
+        &mark.body,
+    ))?;
     Ok(json!({}))
 }
 
@@ -173,8 +187,11 @@ struct ShareIn {
 fn share_room_key(crypto: &Crypto, share: ShareIn) -> Result<Value, String> {
     // IdentityBasedStrategy: only devices signed by their owner's cross-signing identity (MSC4153);
     // OnlyTrustedDevices would also demand that *we* verified each owner.
-    let strategy =
-        if share.only_cross_signed { CollectStrategy::IdentityBasedStrategy } else { CollectStrategy::AllDevices };
+    let strategy = if share.only_cross_signed {
+        CollectStrategy::IdentityBasedStrategy
+    } else {
+        CollectStrategy::AllDevices
+    };
     let settings = EncryptionSettings {
         history_visibility: HistoryVisibility::Shared,
         sharing_strategy: strategy,
@@ -228,22 +245,38 @@ struct EventIn {
 
 /// Cross-signed by its owner counts, even when we never verified that owner ourselves.
 fn is_trusted(state: &VerificationState) -> bool {
-    matches!(state, VerificationState::Verified | VerificationState::Unverified(VerificationLevel::UnverifiedIdentity))
+    matches!(
+        state,
+        VerificationState::Verified
+            | VerificationState::Unverified(VerificationLevel::UnverifiedIdentity)
+    )
 }
 
 fn undecrypted(info: &UnableToDecryptInfo) -> Value {
     let (retry, reason) = match &info.reason {
-        UnableToDecryptReason::MissingMegolmSession { withheld_code: None } => (true, "missing room key".to_string()),
+        UnableToDecryptReason::MissingMegolmSession {
+            withheld_code: None,
+        } => (true, "missing room key".to_string()),
         // Withheld keys may still be sent later (e.g. once we are verified): keep the event.
-        UnableToDecryptReason::MissingMegolmSession { withheld_code: Some(code) } => {
-            (true, format!("room key withheld ({})", code.as_str()))
+        UnableToDecryptReason::MissingMegolmSession {
+            withheld_code: Some(code),
+        } => (true, format!("room key withheld ({})", code.as_str())),
+        UnableToDecryptReason::UnknownMegolmMessageIndex => {
+            (true, "unknown message index".to_string())
         }
-        UnableToDecryptReason::UnknownMegolmMessageIndex => (true, "unknown message index".to_string()),
-        UnableToDecryptReason::MalformedEncryptedEvent => (false, "malformed encrypted event".to_string()),
+        UnableToDecryptReason::MalformedEncryptedEvent => {
+            (false, "malformed encrypted event".to_string())
+        }
         UnableToDecryptReason::MegolmDecryptionFailure => (false, "decryption failed".to_string()),
-        UnableToDecryptReason::PayloadDeserializationFailure => (false, "invalid decrypted payload".to_string()),
-        UnableToDecryptReason::MismatchedIdentityKeys => (false, "mismatched identity keys".to_string()),
-        UnableToDecryptReason::SenderIdentityNotTrusted(_) => (false, "sender not trusted".to_string()),
+        UnableToDecryptReason::PayloadDeserializationFailure => {
+            (false, "invalid decrypted payload".to_string())
+        }
+        UnableToDecryptReason::MismatchedIdentityKeys => {
+            (false, "mismatched identity keys".to_string())
+        }
+        UnableToDecryptReason::SenderIdentityNotTrusted(_) => {
+            (false, "sender not trusted".to_string())
+        }
         _ => (false, "unable to decrypt".to_string()),
     };
     json!({"decrypted": false, "retry": retry, "reason": reason, "session_id": info.session_id})
@@ -258,8 +291,10 @@ fn decrypt(crypto: &Crypto, request: EventIn) -> Result<Value, String> {
         RoomEventDecryptionResult::Decrypted(decrypted) => {
             let event = raw_to_value(&decrypted.event)?;
             let info = &decrypted.encryption_info;
-            Ok(json!({"decrypted": true, "type": event["type"], "content": event["content"],
-                      "sender_device": info.sender_device, "trusted": is_trusted(&info.verification_state)}))
+            Ok(
+                json!({"decrypted": true, "type": event["type"], "content": event["content"],
+                      "sender_device": info.sender_device, "trusted": is_trusted(&info.verification_state)}),
+            )
         }
         RoomEventDecryptionResult::UnableToDecrypt(info) => Ok(undecrypted(&info)),
     }
@@ -278,7 +313,9 @@ fn identity(crypto: &Crypto) -> Result<Value, String> {
     let keys = machine.identity_keys();
     let (status, device) = crypto.block_on(async {
         let status = machine.cross_signing_status().await;
-        let device = machine.get_device(machine.user_id(), machine.device_id(), None).await;
+        let device = machine
+            .get_device(machine.user_id(), machine.device_id(), None)
+            .await;
         (status, device)
     });
     let device = device.map_err(|e| format!("cannot load the own device: {e}"))?;
@@ -322,8 +359,10 @@ fn export_cross_signing_keys(crypto: &Crypto) -> Result<Value, String> {
         self_signing_key: None,
         user_signing_key: None,
     });
-    Ok(json!({"master": export.master_key, "self_signing": export.self_signing_key,
-              "user_signing": export.user_signing_key}))
+    Ok(
+        json!({"master": export.master_key, "self_signing": export.self_signing_key,
+              "user_signing": export.user_signing_key}),
+    )
 }
 
 #[derive(Deserialize)]
@@ -334,14 +373,27 @@ struct ImportIn {
 }
 
 fn import_cross_signing_keys(crypto: &Crypto, request: ImportIn) -> Result<Value, String> {
+    let given = [
+        &request.master,
+        &request.self_signing,
+        &request.user_signing,
+    ]
+    .iter()
+    .any(|k| k.is_some());
     let export = CrossSigningKeyExport {
         master_key: request.master,
         self_signing_key: request.self_signing,
         user_signing_key: request.user_signing,
     };
     let machine = crypto.machine();
-    crypto
+    let status = crypto
         .block_on(machine.import_cross_signing_keys(export))
         .map_err(|e| format!("cannot import the cross-signing keys: {e}"))?;
+    // The crate silently imports nothing while the own public identity is unknown.
+    if given && !(status.has_master || status.has_self_signing || status.has_user_signing) {
+        return Err(
+            "nothing imported: query the own user's keys first (keys_query), then import".into(),
+        );
+    }
     Ok(json!({}))
 }

@@ -4,6 +4,7 @@
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 
+use matrix_sdk_common::ruma::OwnedTransactionId;
 use matrix_sdk_common::ruma::api::auth_scheme::SendAccessToken;
 use matrix_sdk_common::ruma::api::client::keys::{
     claim_keys, get_keys, upload_keys, upload_signatures, upload_signing_keys,
@@ -11,12 +12,11 @@ use matrix_sdk_common::ruma::api::client::keys::{
 use matrix_sdk_common::ruma::api::client::to_device::send_event_to_device;
 use matrix_sdk_common::ruma::api::{IncomingResponse, OutgoingRequest, SupportedVersions};
 use matrix_sdk_common::ruma::exports::http;
-use matrix_sdk_common::ruma::OwnedTransactionId;
-use matrix_sdk_crypto::types::requests::{
-    AnyIncomingResponse, AnyOutgoingRequest, KeysQueryRequest, OutgoingRequest as MachineRequest, ToDeviceRequest,
-    UploadSigningKeysRequest,
-};
 use matrix_sdk_crypto::OlmMachine;
+use matrix_sdk_crypto::types::requests::{
+    AnyIncomingResponse, AnyOutgoingRequest, KeysQueryRequest, OutgoingRequest as MachineRequest,
+    ToDeviceRequest, UploadSigningKeysRequest,
+};
 use serde_json::{Map, Value, json};
 
 /// Only the path and body are kept; the host and token are placeholders the caller replaces.
@@ -30,19 +30,27 @@ fn versions() -> SupportedVersions {
 fn http_parts<R>(request: R) -> Result<(String, String, Value), String>
 where
     R: OutgoingRequest,
-    for<'a> R::Authentication: matrix_sdk_common::ruma::api::auth_scheme::AuthScheme<Input<'a> = SendAccessToken<'a>>,
-    for<'a> R::PathBuilder: matrix_sdk_common::ruma::api::path_builder::PathBuilder<Input<'a> = Cow<'a, SupportedVersions>>,
+    for<'a> R::Authentication:
+        matrix_sdk_common::ruma::api::auth_scheme::AuthScheme<Input<'a> = SendAccessToken<'a>>,
+    for<'a> R::PathBuilder: matrix_sdk_common::ruma::api::path_builder::PathBuilder<
+            Input<'a> = Cow<'a, SupportedVersions>,
+        >,
 {
     let versions = versions();
     let http_request = request
-        .try_into_http_request::<Vec<u8>>(BASE_URL, SendAccessToken::IfRequired("token"), Cow::Borrowed(&versions))
+        .try_into_http_request::<Vec<u8>>(
+            BASE_URL,
+            SendAccessToken::IfRequired("token"),
+            Cow::Borrowed(&versions),
+        )
         .map_err(|e| format!("cannot serialise a request: {e}"))?;
     let method = http_request.method().as_str().to_owned();
     let path = http_request.uri().path().to_owned();
     let body = if http_request.body().is_empty() {
         json!({})
     } else {
-        serde_json::from_slice(http_request.body()).map_err(|e| format!("request body is not JSON: {e}"))?
+        serde_json::from_slice(http_request.body())
+            .map_err(|e| format!("request body is not JSON: {e}"))?
     };
     Ok((method, path, body))
 }
@@ -72,10 +80,14 @@ pub fn from_machine(request: &MachineRequest) -> Result<Option<Value>, String> {
     let id = request.request_id().as_str();
     let value = match request.request() {
         AnyOutgoingRequest::KeysUpload(r) => outreq(id, "keys_upload", http_parts(r.clone())?),
-        AnyOutgoingRequest::KeysQuery(r) => outreq(id, "keys_query", http_parts(keys_query_request(r))?),
+        AnyOutgoingRequest::KeysQuery(r) => {
+            outreq(id, "keys_query", http_parts(keys_query_request(r))?)
+        }
         AnyOutgoingRequest::KeysClaim(r) => outreq(id, "keys_claim", http_parts(r.clone())?),
         AnyOutgoingRequest::ToDeviceRequest(r) => to_device(id, r)?,
-        AnyOutgoingRequest::SignatureUpload(r) => outreq(id, "signature_upload", http_parts(r.clone())?),
+        AnyOutgoingRequest::SignatureUpload(r) => {
+            outreq(id, "signature_upload", http_parts(r.clone())?)
+        }
         AnyOutgoingRequest::RoomMessage(_) => return Ok(None),
     };
     Ok(Some(value))
@@ -95,7 +107,8 @@ pub fn signing_keys_upload(request: &UploadSigningKeysRequest) -> Result<Value, 
     ];
     for (name, key) in keys {
         if let Some(key) = key {
-            let key = serde_json::to_value(key).map_err(|e| format!("cannot serialise a signing key: {e}"))?;
+            let key = serde_json::to_value(key)
+                .map_err(|e| format!("cannot serialise a signing key: {e}"))?;
             body.insert(name.into(), key);
         }
     }
@@ -116,7 +129,8 @@ where
     if !body.is_object() {
         return Err("response body is not a JSON object".into());
     }
-    let bytes = serde_json::to_vec(body).map_err(|e| format!("cannot re-serialise the response: {e}"))?;
+    let bytes =
+        serde_json::to_vec(body).map_err(|e| format!("cannot re-serialise the response: {e}"))?;
     let response = http::Response::builder()
         .status(200)
         .header(http::header::CONTENT_TYPE, "application/json")
@@ -126,20 +140,45 @@ where
 }
 
 /// Hands the homeserver's 2xx response for request `id` of `kind` to the machine.
-pub async fn mark_sent(machine: &OlmMachine, id: &str, kind: &str, body: &Value) -> Result<(), String> {
+pub async fn mark_sent(
+    machine: &OlmMachine,
+    id: &str,
+    kind: &str,
+    body: &Value,
+) -> Result<(), String> {
     let id = OwnedTransactionId::from(id);
     let marked = match kind {
-        "keys_upload" => machine.mark_request_as_sent(&id, &parse::<upload_keys::v3::Response>(body)?).await,
-        "keys_query" => machine.mark_request_as_sent(&id, &parse::<get_keys::v3::Response>(body)?).await,
-        "keys_claim" => machine.mark_request_as_sent(&id, &parse::<claim_keys::v3::Response>(body)?).await,
-        "to_device" => machine.mark_request_as_sent(&id, &parse::<send_event_to_device::v3::Response>(body)?).await,
+        "keys_upload" => {
+            machine
+                .mark_request_as_sent(&id, &parse::<upload_keys::v3::Response>(body)?)
+                .await
+        }
+        "keys_query" => {
+            machine
+                .mark_request_as_sent(&id, &parse::<get_keys::v3::Response>(body)?)
+                .await
+        }
+        "keys_claim" => {
+            machine
+                .mark_request_as_sent(&id, &parse::<claim_keys::v3::Response>(body)?)
+                .await
+        }
+        "to_device" => {
+            machine
+                .mark_request_as_sent(&id, &parse::<send_event_to_device::v3::Response>(body)?)
+                .await
+        }
         "signature_upload" => {
-            machine.mark_request_as_sent(&id, &parse::<upload_signatures::v3::Response>(body)?).await
+            machine
+                .mark_request_as_sent(&id, &parse::<upload_signatures::v3::Response>(body)?)
+                .await
         }
         // Not an OUTREQ kind, but the machine records that its cross-signing keys are public.
         "signing_keys_upload" => {
             let response = parse::<upload_signing_keys::v3::Response>(body)?;
-            machine.mark_request_as_sent(&id, AnyIncomingResponse::SigningKeysUpload(&response)).await
+            machine
+                .mark_request_as_sent(&id, AnyIncomingResponse::SigningKeysUpload(&response))
+                .await
         }
         other => return Err(format!("unknown request kind: {other}")),
     };

@@ -1,23 +1,28 @@
 //! Panic containment at the C boundary: a panic becomes an error value and prints nothing.
 //! The default hook would write the panic message to stderr; while this library runs an entry
-//! point, the hook stays silent (outside, e.g. in tests, the previous hook still reports).
-//! The count is process-wide, not per thread, because the runtime's blocking threads (SQLite)
-//! run on behalf of an entry point too.
+//! point, the hook stays silent on that thread (other threads, e.g. other tests, still report).
+//! The runtime's own threads (SQLite's blocking pool), known by their name, are always silent.
 
 use std::any::Any;
+use std::cell::Cell;
 use std::panic::{self, AssertUnwindSafe};
 use std::sync::Once;
-use std::sync::atomic::{AtomicUsize, Ordering};
 
-static ACTIVE: AtomicUsize = AtomicUsize::new(0);
+thread_local! {
+    static QUIET: Cell<bool> = const { Cell::new(false) };
+}
 
 static INSTALL: Once = Once::new();
 
-fn install_hook() {
+/// The name of the threads the handle's runtime starts.
+pub const RUNTIME_THREAD_NAME: &str = "rb-crypto-runtime";
+
+pub fn install_hook() {
     INSTALL.call_once(|| {
         let previous = panic::take_hook();
         panic::set_hook(Box::new(move |info| {
-            if ACTIVE.load(Ordering::SeqCst) == 0 {
+            let runtime_thread = std::thread::current().name() == Some(RUNTIME_THREAD_NAME);
+            if !runtime_thread && !QUIET.with(Cell::get) {
                 previous(info);
             }
         }));
@@ -36,8 +41,8 @@ fn describe(payload: Box<dyn Any + Send>) -> String {
 /// Runs `body`, turning a panic into `Err` without printing.
 pub fn catch<T>(body: impl FnOnce() -> T) -> Result<T, String> {
     install_hook();
-    ACTIVE.fetch_add(1, Ordering::SeqCst);
+    let was_quiet = QUIET.with(|quiet| quiet.replace(true));
     let result = panic::catch_unwind(AssertUnwindSafe(body));
-    ACTIVE.fetch_sub(1, Ordering::SeqCst);
+    QUIET.with(|quiet| quiet.set(was_quiet));
     result.map_err(describe)
 }

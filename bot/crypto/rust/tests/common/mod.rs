@@ -5,7 +5,9 @@ use std::ffi::{CStr, CString, c_char};
 use std::path::{Path, PathBuf};
 use std::ptr;
 
-use reflexbot_crypto::{RbCrypto, rb_crypto_call, rb_crypto_close, rb_crypto_free_string, rb_crypto_open};
+use reflexbot_crypto::{
+    RbCrypto, rb_crypto_call, rb_crypto_close, rb_crypto_free_string, rb_crypto_open,
+};
 use serde_json::{Value, json};
 
 /// A directory under the system temp dir, removed on drop (no tempfile crate: keeps the lock small).
@@ -13,8 +15,12 @@ pub struct TempDir(pub PathBuf);
 
 impl TempDir {
     pub fn new(tag: &str) -> Self {
-        let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos();
-        let dir = std::env::temp_dir().join(format!("rbc-test-{tag}-{}-{nanos}", std::process::id()));
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_nanos();
+        let dir =
+            std::env::temp_dir().join(format!("rbc-test-{tag}-{}-{nanos}", std::process::id()));
         TempDir(dir)
     }
     pub fn path(&self) -> &Path {
@@ -36,16 +42,31 @@ pub fn take(text: *mut c_char) -> Value {
     serde_json::from_str(&parsed).unwrap()
 }
 
-pub fn open(user: &str, device: &str, dir: &Path, passphrase: &[u8]) -> Result<*mut RbCrypto, String> {
+pub fn open(
+    user: &str,
+    device: &str,
+    dir: &Path,
+    passphrase: &[u8],
+) -> Result<*mut RbCrypto, String> {
     let user = CString::new(user).unwrap();
     let device = CString::new(device).unwrap();
     let dir = CString::new(dir.to_str().unwrap()).unwrap();
     let mut error: *mut c_char = ptr::null_mut();
     let handle = unsafe {
-        rb_crypto_open(user.as_ptr(), device.as_ptr(), dir.as_ptr(), passphrase.as_ptr(), passphrase.len(), &mut error)
+        rb_crypto_open(
+            user.as_ptr(),
+            device.as_ptr(),
+            dir.as_ptr(),
+            passphrase.as_ptr(),
+            passphrase.len(),
+            &mut error,
+        )
     };
     if handle.is_null() {
-        let text = unsafe { CStr::from_ptr(error) }.to_str().unwrap().to_owned();
+        let text = unsafe { CStr::from_ptr(error) }
+            .to_str()
+            .unwrap()
+            .to_owned();
         unsafe { rb_crypto_free_string(error) };
         Err(text)
     } else {
@@ -72,11 +93,20 @@ pub fn call(handle: *mut RbCrypto, request: Value) -> Value {
 
 pub fn requests_of_kind(handle: *mut RbCrypto, kind: &str) -> Vec<Value> {
     let out = call(handle, json!({"op": "outgoing_requests"}));
-    out["requests"].as_array().unwrap().iter().filter(|r| r["kind"] == kind).cloned().collect()
+    out["requests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["kind"] == kind)
+        .cloned()
+        .collect()
 }
 
 pub fn mark(handle: *mut RbCrypto, request: &Value, body: Value) {
-    call(handle, json!({"op": "mark_request_as_sent", "id": request["id"], "kind": request["kind"], "body": body}));
+    call(
+        handle,
+        json!({"op": "mark_request_as_sent", "id": request["id"], "kind": request["kind"], "body": body}),
+    );
 }
 
 /// Uploads the device's keys to the fake homeserver; returns the keys_upload body.
@@ -84,7 +114,13 @@ pub fn upload_keys(handle: *mut RbCrypto) -> Value {
     let uploads = requests_of_kind(handle, "keys_upload");
     assert_eq!(uploads.len(), 1, "one keys_upload expected");
     let upload = &uploads[0];
-    let count = upload["body"]["one_time_keys"].as_object().map_or(0, |keys| keys.len());
-    mark(handle, upload, json!({"one_time_key_counts": {"signed_curve25519": count}}));
+    let count = upload["body"]["one_time_keys"]
+        .as_object()
+        .map_or(0, |keys| keys.len());
+    mark(
+        handle,
+        upload,
+        json!({"one_time_key_counts": {"signed_curve25519": count}}),
+    );
     upload["body"].clone()
 }
