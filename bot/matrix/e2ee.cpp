@@ -183,7 +183,16 @@ net::asio::awaitable<std::optional<Fatal>> E2ee::ensure_cross_signed() {
     spdlog::error("the crypto machine has no identity: {}", own.error().message);
     co_return std::nullopt;
   }
-  if (own->device_cross_signed && own->has_master) co_return std::nullopt;
+  // The private master key is here: set up before (the signature shows once our own keys are
+  // queried back). Bootstrapping again would replace the account's identity.
+  if (own->has_master) {
+    if (!own->device_cross_signed) {
+      if (auto tracked = machine_.update_tracked_users({own->user_id}); !tracked)
+        spdlog::warn("cannot track the bot's own keys: {}", tracked.error().message);
+      co_return co_await send_requests();
+    }
+    co_return std::nullopt;
+  }
   if (!client_.has_password()) {
     spdlog::warn(
         "device {} is not cross-signed: configure the account's password (password_file or "
@@ -207,6 +216,14 @@ net::asio::awaitable<std::optional<Fatal>> E2ee::ensure_cross_signed() {
     spdlog::error("uploading the cross-signing keys failed: {}", signing.error().describe());
     co_return std::nullopt;
   }
+  // The machine records its cross-signing keys as published.
+  if (auto marked = machine_.mark_request_as_sent({"signing-keys", "signing_keys_upload", "POST",
+                                                   bootstrap->signing_keys.path, "{}"},
+                                                  *signing);
+      !marked) {
+    spdlog::warn("the crypto machine did not take the cross-signing upload: {}",
+                 marked.error().message);
+  }
   auto signatures = co_await client_.request("POST", bootstrap->signatures.path,
                                              bootstrap->signatures.body);
   if (!signatures) {
@@ -214,6 +231,9 @@ net::asio::awaitable<std::optional<Fatal>> E2ee::ensure_cross_signed() {
     co_return std::nullopt;
   }
   spdlog::info("cross-signing set up: device {} is signed by its account", own->device_id);
+  // Query our own keys back, so the machine sees the signed device.
+  if (auto tracked = machine_.update_tracked_users({own->user_id}); !tracked)
+    spdlog::warn("cannot track the bot's own keys: {}", tracked.error().message);
   co_return co_await send_requests();
 }
 
