@@ -72,8 +72,12 @@ std::string read_example() {
 TEST_F(ConfigTest, ExampleConfigLoadsWithItsCredentials) {
   write("creds/access_token", "syt_secret_token\n");
   write("creds/pseudonym_key", "0123456789abcdef0123456789abcdef\n");
+  write("creds/crypto_key", "fedcba9876543210fedcba9876543210\n");
   ::setenv("CREDENTIALS_DIRECTORY", (dir_ / "creds").c_str(), 1);
   const Config config = parse_config(read_example(), file_);
+  EXPECT_EQ(config.crypto_key, "fedcba9876543210fedcba9876543210");
+  EXPECT_FALSE(config.encryption.cross_signed_only);
+  EXPECT_EQ(config.encryption.undecryptable_hours, 24);
   EXPECT_EQ(config.path, file_);
   EXPECT_EQ(config.homeserver, "https://matrix.example.org");
   EXPECT_EQ(config.user_id, "@reflexbot:example.org");
@@ -342,6 +346,43 @@ TEST_F(ConfigTest, InlinePseudonymKeyIsRejected) {
                        "pseudonym_key_file, or use pseudonym_key_credential (systemd "
                        "LoadCredential)");
   EXPECT_EQ(error.find("geheim"), std::string::npos);
+}
+
+TEST_F(ConfigTest, TheCryptoKeyIsNeverInlineAndComesFromAFileOfAtLeast16Bytes) {
+  const std::string error = error_of(std::string(minimal) + "crypto_key: geheim\n");
+  EXPECT_NE(error.find("never write the crypto store key into the configuration"),
+            std::string::npos)
+      << error;
+  EXPECT_EQ(error.find("geheim"), std::string::npos);
+  write("ckey", "0123456789abcdef0123\n");
+  EXPECT_EQ(parse_config(std::string(minimal) + "crypto_key_file: ckey\n", file_).crypto_key,
+            "0123456789abcdef0123");
+  write("short", "kurz\n");
+  EXPECT_NE(error_of(std::string(minimal) + "crypto_key_file: short\n").find("at least 16 bytes"),
+            std::string::npos);
+}
+
+TEST_F(ConfigTest, EncryptionSettingsAreCheckedWithTheirLine) {
+  const Config defaults = parse_config(minimal, file_);
+  EXPECT_TRUE(defaults.encryption.store.empty());
+  EXPECT_FALSE(defaults.encryption.cross_signed_only);
+  EXPECT_EQ(defaults.encryption.undecryptable_hours, 24);
+  const Config set = parse_config(std::string(minimal) + R"(encryption:
+  store: krypto
+  share_keys_with: cross_signed
+  undecryptable_hours: 6
+)",
+                                  file_);
+  EXPECT_EQ(set.encryption.store, dir_ / "krypto");
+  EXPECT_TRUE(set.encryption.cross_signed_only);
+  EXPECT_EQ(set.encryption.undecryptable_hours, 6);
+  EXPECT_EQ(error_of(std::string(minimal) + "encryption:\n  share_keys_with: alle\n"),
+            at(5) + "encryption.share_keys_with: expected all_devices or cross_signed, got \"alle\"");
+  EXPECT_NE(error_of(std::string(minimal) + "encryption:\n  undecryptable_hours: 0\n")
+                .find(at(5) + "encryption.undecryptable_hours"),
+            std::string::npos);
+  EXPECT_NE(error_of(std::string(minimal) + "encryption:\n  algorithm: rot13\n").find("algorithm"),
+            std::string::npos);
 }
 
 TEST_F(ConfigTest, PseudonymKeyComesFromAFileAndMustBeLongEnough) {
@@ -631,6 +672,7 @@ TEST_F(ConfigTest, CommandLimitDefaultsAndValues) {
   const Config example = [&] {
     write("creds/access_token", "syt_secret_token\n");
     write("creds/pseudonym_key", "0123456789abcdef0123456789abcdef\n");
+    write("creds/crypto_key", "fedcba9876543210fedcba9876543210\n");
     ::setenv("CREDENTIALS_DIRECTORY", (dir_ / "creds").c_str(), 1);
     return parse_config(read_example(), file_);
   }();
