@@ -39,7 +39,7 @@ scripts/check-format.sh || status=$?
 ctest --test-dir build --output-on-failure || status=$?
 
 export REFLEXBOT_BIN="${REFLEXBOT_BIN:-build/reflexbot}"
-"$venv/bin/python" -m pytest tests/e2e "$@" || status=$?
+"$venv/bin/python" -m pytest tests/e2e --durations=12 "$@" || status=$?
 
 san_status=0
 wait "$san_pid" || san_status=$?

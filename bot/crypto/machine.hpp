@@ -32,10 +32,10 @@ struct Request {
 
 /// The encryption parts of one /sync response.
 struct SyncChanges {
-  std::string to_device_events = "[]";  ///< JSON array, as synced
-  std::vector<std::string> changed;     ///< device_lists.changed
-  std::vector<std::string> left;        ///< device_lists.left
-  std::string one_time_key_counts = "{}";         ///< JSON object
+  std::string to_device_events = "[]";              ///< JSON array, as synced
+  std::vector<std::string> changed;                 ///< device_lists.changed
+  std::vector<std::string> left;                    ///< device_lists.left
+  std::string one_time_key_counts = "{}";           ///< JSON object
   std::optional<std::string> unused_fallback_keys;  ///< JSON array, when the server sent it
   std::string next_batch;
 
@@ -54,7 +54,7 @@ struct RoomKey {
 /// A decrypted room event: its real type and content.
 struct Decrypted {
   std::string type;
-  std::string content;  ///< JSON object
+  std::string content;   ///< JSON object
   bool trusted = false;  ///< the sender's device is cross-signed by its owner (or verified)
 };
 
@@ -107,7 +107,8 @@ class Machine {
                                             const std::string& response_body) = 0;
   virtual Result<void> update_tracked_users(const std::vector<std::string>& users) = 0;
   /// A keys/claim request for members' devices without an Olm session, if any.
-  virtual Result<std::optional<Request>> missing_sessions(const std::vector<std::string>& users) = 0;
+  virtual Result<std::optional<Request>> missing_sessions(
+      const std::vector<std::string>& users) = 0;
   /// To-device requests that share the room's current key with `users`' devices.
   virtual Result<std::vector<Request>> share_room_key(const std::string& room_id,
                                                       const std::vector<std::string>& users,
@@ -116,8 +117,7 @@ class Machine {
   virtual Result<std::string> encrypt(const std::string& room_id, const std::string& type,
                                       const std::string& content) = 0;
   /// Decrypts an m.room.encrypted event given as the JSON the homeserver sent.
-  virtual Result<Decryption> decrypt(const std::string& room_id,
-                                     const std::string& event_json) = 0;
+  virtual Result<Decryption> decrypt(const std::string& room_id, const std::string& event_json) = 0;
   virtual Result<Identity> identity() = 0;
   virtual Result<CrossSigningBootstrap> bootstrap_cross_signing() = 0;
 };

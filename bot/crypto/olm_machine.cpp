@@ -96,7 +96,8 @@ Result<std::vector<RoomKey>> OlmMachine::receive_sync_changes(const SyncChanges&
                   {"unused_fallback_key_types", nullptr},
                   {"next_batch", changes.next_batch}};
   if (changes.unused_fallback_keys)
-    request["unused_fallback_key_types"] = json::parse(*changes.unused_fallback_keys, nullptr, false);
+    request["unused_fallback_key_types"] =
+        json::parse(*changes.unused_fallback_keys, nullptr, false);
   if (!request["to_device"].is_array()) request["to_device"] = json::array();
   if (!request["one_time_key_counts"].is_object()) request["one_time_key_counts"] = json::object();
   auto answer = run(request);
@@ -119,9 +120,9 @@ Result<void> OlmMachine::mark_request_as_sent(const Request& request,
   json body = json::parse(response_body, nullptr, false);
   if (!body.is_object()) body = json::object();
   auto answer = run(json({{"op", "mark_request_as_sent"},
-                                     {"id", request.id},
-                                     {"kind", request.kind},
-                                     {"body", std::move(body)}}));
+                          {"id", request.id},
+                          {"kind", request.kind},
+                          {"body", std::move(body)}}));
   if (!answer) return Unexpected(answer.error());
   return {};
 }
@@ -146,9 +147,9 @@ Result<std::vector<Request>> OlmMachine::share_room_key(const std::string& room_
                                                         const std::vector<std::string>& users,
                                                         SharePolicy policy) {
   auto answer = run(json({{"op", "share_room_key"},
-                             {"room_id", room_id},
-                             {"users", users},
-                             {"only_cross_signed", policy == SharePolicy::cross_signed_only}}));
+                          {"room_id", room_id},
+                          {"users", users},
+                          {"only_cross_signed", policy == SharePolicy::cross_signed_only}}));
   if (!answer) return Unexpected(answer.error());
   return requests_of(answer->value("requests", json::array()));
 }
@@ -157,10 +158,8 @@ Result<std::string> OlmMachine::encrypt(const std::string& room_id, const std::s
                                         const std::string& content) {
   json parsed = json::parse(content, nullptr, false);
   if (!parsed.is_object()) return Unexpected(Error{"the content to encrypt is no JSON object"});
-  auto answer = run(json({{"op", "encrypt"},
-                                     {"room_id", room_id},
-                                     {"type", type},
-                                     {"content", std::move(parsed)}}));
+  auto answer = run(json(
+      {{"op", "encrypt"}, {"room_id", room_id}, {"type", type}, {"content", std::move(parsed)}}));
   if (!answer) return Unexpected(answer.error());
   const auto it = answer->find("content");
   if (it == answer->end() || !it->is_object())
@@ -177,7 +176,8 @@ Result<Decryption> OlmMachine::decrypt(const std::string& room_id, const std::st
     const auto content = answer->find("content");
     if (content == answer->end() || !content->is_object())
       return Decryption{Undecryptable{false, "the decrypted event has no content", {}}};
-    return Decryption{Decrypted{text_of(*answer, "type"), content->dump(), flag_of(*answer, "trusted")}};
+    return Decryption{
+        Decrypted{text_of(*answer, "type"), content->dump(), flag_of(*answer, "trusted")}};
   }
   return Decryption{Undecryptable{flag_of(*answer, "retry"), text_of(*answer, "reason"),
                                   text_of(*answer, "session_id")}};

@@ -228,8 +228,8 @@ net::asio::awaitable<MatrixResult<std::string>> Client::send(std::string room_id
 net::asio::awaitable<MatrixResult<std::string>> Client::request(std::string method,
                                                                 std::string path,
                                                                 std::string body) {
-  auto response = co_await call(std::move(method), std::move(path), std::move(body),
-                                settings_.request_timeout);
+  auto response =
+      co_await call(std::move(method), std::move(path), std::move(body), settings_.request_timeout);
   if (!response) co_return Unexpected{response.error()};
   co_return std::move(response->body);
 }

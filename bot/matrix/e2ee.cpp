@@ -116,8 +116,7 @@ net::asio::awaitable<Expected<std::vector<crypto::RoomKey>, Fatal>> E2ee::receiv
   co_return keys;
 }
 
-net::asio::awaitable<MatrixResult<std::string>> E2ee::encrypt(std::string room_id,
-                                                              std::string type,
+net::asio::awaitable<MatrixResult<std::string>> E2ee::encrypt(std::string room_id, std::string type,
                                                               std::string content) {
   std::vector<std::string> members = members_(room_id);
   if (members.size() < 2) {
@@ -162,13 +161,14 @@ Expected<Event, crypto::Undecryptable> E2ee::decrypt(const Event& encrypted) {
   const auto& plain = std::get<crypto::Decrypted>(*result);
   const json outer = json::parse(envelope->content_json, nullptr, false);
   // No state_key: a state event inside an encrypted one changes no state.
-  std::string body = json{{"type", plain.type},
-                          {"event_id", encrypted.event_id},
-                          {"sender", encrypted.sender},
-                          {"origin_server_ts", encrypted.origin_server_ts},
-                          {"content", decrypted_content(plain.content,
-                                                        outer.is_object() ? outer : json::object())}}
-                         .dump();
+  std::string body =
+      json{
+          {"type", plain.type},
+          {"event_id", encrypted.event_id},
+          {"sender", encrypted.sender},
+          {"origin_server_ts", encrypted.origin_server_ts},
+          {"content", decrypted_content(plain.content, outer.is_object() ? outer : json::object())}}
+          .dump();
   auto event = parse_event(body, encrypted.room_id);
   if (!event) {
     return Unexpected(crypto::Undecryptable{
@@ -217,15 +217,15 @@ net::asio::awaitable<std::optional<Fatal>> E2ee::ensure_cross_signed() {
     co_return std::nullopt;
   }
   // The machine records its cross-signing keys as published.
-  if (auto marked = machine_.mark_request_as_sent({"signing-keys", "signing_keys_upload", "POST",
-                                                   bootstrap->signing_keys.path, "{}"},
-                                                  *signing);
+  if (auto marked = machine_.mark_request_as_sent(
+          {"signing-keys", "signing_keys_upload", "POST", bootstrap->signing_keys.path, "{}"},
+          *signing);
       !marked) {
     spdlog::warn("the crypto machine did not take the cross-signing upload: {}",
                  marked.error().message);
   }
-  auto signatures = co_await client_.request("POST", bootstrap->signatures.path,
-                                             bootstrap->signatures.body);
+  auto signatures =
+      co_await client_.request("POST", bootstrap->signatures.path, bootstrap->signatures.body);
   if (!signatures) {
     spdlog::error("uploading the device's signature failed: {}", signatures.error().describe());
     co_return std::nullopt;

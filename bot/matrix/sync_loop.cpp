@@ -121,9 +121,8 @@ Expected<void, ParseError> ingest(SyncSink& sink, std::string& body, const SyncB
     if (it == gaps.end()) return;
     for (const auto& event : it->second) deliver_event(sink, e2ee, event);
   };
-  auto malformed = stream_sync_timelines(body, own_user_id, emit_gap, [&](Event& event) {
-    deliver_event(sink, e2ee, event);
-  });
+  auto malformed = stream_sync_timelines(body, own_user_id, emit_gap,
+                                         [&](Event& event) { deliver_event(sink, e2ee, event); });
   if (!malformed) {
     sink.abort();
     return Unexpected(std::move(malformed.error()));
@@ -286,8 +285,8 @@ net::asio::awaitable<std::optional<Fatal>> SyncLoop::step() {
       }
     }
     if (stopped_) co_return std::nullopt;
-    if (auto ingested = ingest(sink_, *body, *outline, gaps, client_.user_id(), !since,
-                               gap_malformed, e2ee_)) {
+    if (auto ingested =
+            ingest(sink_, *body, *outline, gaps, client_.user_id(), !since, gap_malformed, e2ee_)) {
       retry_kept_if_due(!room_keys.empty());
       if (after_commit_) after_commit_();
       co_return std::nullopt;

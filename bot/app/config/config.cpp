@@ -711,7 +711,8 @@ class Loader : public yaml::FileErrors {
     EncryptionConfig encryption;
     if (const Entry* store = find(keys, "store")) {
       const std::string value = scalar(*store, "encryption.store", "a folder path");
-      if (value.empty()) fail(line_of(*store), "encryption.store", "expected a folder path, got \"\"");
+      if (value.empty())
+        fail(line_of(*store), "encryption.store", "expected a folder path, got \"\"");
       encryption.store = resolve(value);
     }
     if (const Entry* share = find(keys, "share_keys_with")) {

@@ -38,8 +38,9 @@ struct CommandLimitConfig {
 /// End-to-end encryption (always on; these tune it).
 struct EncryptionConfig {
   std::filesystem::path store;  ///< folder of the crypto store; empty: <database>.crypto beside it
-  bool cross_signed_only = false;  ///< share room keys only with devices cross-signed by their owner
-  int undecryptable_hours = 24;    ///< an event whose key never comes is given up after this
+  bool cross_signed_only =
+      false;                     ///< share room keys only with devices cross-signed by their owner
+  int undecryptable_hours = 24;  ///< an event whose key never comes is given up after this
 };
 
 /// A room of the network and the city it belongs to.

@@ -207,13 +207,14 @@ std::string hex_of(const std::string& bytes) {
 // it; `reflexbot status` shows the result.
 asio::awaitable<std::optional<Fatal>> start_encryption(Runtime& rt, const std::string& device_id) {
   const Config& config = rt.config;
-  const std::filesystem::path store_dir = config.encryption.store.empty()
-                                              ? std::filesystem::path(config.database.string() + ".crypto")
-                                              : config.encryption.store;
+  const std::filesystem::path store_dir =
+      config.encryption.store.empty() ? std::filesystem::path(config.database.string() + ".crypto")
+                                      : config.encryption.store;
   const std::string key = load_or_create_key(
       config.crypto_key, config.database.string() + ".crypto-key", "crypto store key");
   // As hex: the store takes a text passphrase; a key file holds raw bytes.
-  auto machine = crypto::OlmMachine::open(config.user_id, device_id, store_dir.string(), hex_of(key));
+  auto machine =
+      crypto::OlmMachine::open(config.user_id, device_id, store_dir.string(), hex_of(key));
   if (!machine) {
     co_return Fatal{kExitConfig, "the crypto store " + store_dir.string() + " cannot be opened (" +
                                      machine.error().message +
@@ -221,11 +222,11 @@ asio::awaitable<std::optional<Fatal>> start_encryption(Runtime& rt, const std::s
                                      "See docs/operations.md, \"Encryption\""};
   }
   rt.machine = std::move(machine).value();
-  rt.e2ee.emplace(rt.client, *rt.machine, rt.sleeper,
-                  matrix::Backoff(rt.policy, matrix::default_random01()),
-                  [&rt](const std::string& room_id) { return rt.store.joined_members(room_id); },
-                  config.encryption.cross_signed_only ? crypto::SharePolicy::cross_signed_only
-                                                      : crypto::SharePolicy::all_devices);
+  rt.e2ee.emplace(
+      rt.client, *rt.machine, rt.sleeper, matrix::Backoff(rt.policy, matrix::default_random01()),
+      [&rt](const std::string& room_id) { return rt.store.joined_members(room_id); },
+      config.encryption.cross_signed_only ? crypto::SharePolicy::cross_signed_only
+                                          : crypto::SharePolicy::all_devices);
   rt.outbox.enable_encryption(*rt.e2ee);
   rt.sync.enable_encryption(*rt.e2ee);
   if (auto fatal = co_await rt.e2ee->send_requests()) co_return fatal;  // device keys, first start
@@ -236,7 +237,8 @@ asio::awaitable<std::optional<Fatal>> start_encryption(Runtime& rt, const std::s
     co_return std::nullopt;
   }
   store::BatchScope scope(rt.store);
-  scope.set_crypto_identity({own->device_id, own->ed25519, own->device_cross_signed, wall_clock_ms()});
+  scope.set_crypto_identity(
+      {own->device_id, own->ed25519, own->device_cross_signed, wall_clock_ms()});
   scope.commit();
   spdlog::info("encryption ready: device {}, Ed25519 {}, {}", own->device_id, own->ed25519,
                own->device_cross_signed ? "cross-signed by its account" : "not cross-signed");
@@ -261,8 +263,8 @@ asio::awaitable<void> run_pins(Runtime& rt, asio::io_context& io) {
           // A pinned message of an encrypted room: collected as what it says, if readable.
           auto plain = rt.e2ee->decrypt(*event);
           if (!plain) {
-            spdlog::warn("pinned event {} in {} cannot be decrypted ({}); not collected",
-                         event_id, room_id, plain.error().reason);
+            spdlog::warn("pinned event {} in {} cannot be decrypted ({}); not collected", event_id,
+                         room_id, plain.error().reason);
             rt.dispatcher.drop_pin(event_id);
             continue;
           }

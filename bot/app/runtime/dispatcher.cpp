@@ -128,8 +128,9 @@ void Dispatcher::apply_state(store::RoomRecord& room, const matrix::Event& event
             scope_->set_member(room.room_id, *event.state_key, joined);
           }
         } else if constexpr (std::is_same_v<T, matrix::Encryption>) {
-          // Encryption cannot be switched off again: once encrypted, the outbox encrypts.
-          room.encrypted = true;
+          // Encryption cannot be switched off again: once encrypted, the outbox encrypts. An
+          // algorithm we cannot speak leaves the room as it was: its notice must be readable.
+          if (content.algorithm == kMegolm) room.encrypted = true;
           if (content.algorithm != kMegolm && !room.encryption_notice_sent) {
             const auto& text = core::texts(settings_.language).unsupported_encryption;
             out_.notice(room.room_id, core::Notice{std::string(text), core::html_escape(text)},

@@ -32,8 +32,8 @@ std::string Pseudonymizer::operator()(std::string_view user_id) const {
   return out;
 }
 
-std::string load_or_create_key(const std::string& configured_key,
-                               const std::filesystem::path& path, const std::string& noun) {
+std::string load_or_create_key(const std::string& configured_key, const std::filesystem::path& path,
+                               const std::string& noun) {
   if (!configured_key.empty()) return configured_key;
   std::ifstream existing(path, std::ios::binary);
   if (existing) {

@@ -21,8 +21,8 @@ class Pseudonymizer {
 
 /// The configured key, or else the key file `path`, created with 32 random bytes and mode 0600 on
 /// first use. `noun` names the key in errors. Throws std::runtime_error naming the file.
-std::string load_or_create_key(const std::string& configured_key,
-                               const std::filesystem::path& path, const std::string& noun);
+std::string load_or_create_key(const std::string& configured_key, const std::filesystem::path& path,
+                               const std::string& noun);
 
 /// The configured key, or else the key file beside the database (`<database>.key`), created
 /// with 32 random bytes and mode 0600 on first use. Throws std::runtime_error naming the file.

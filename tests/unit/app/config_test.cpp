@@ -376,8 +376,9 @@ TEST_F(ConfigTest, EncryptionSettingsAreCheckedWithTheirLine) {
   EXPECT_EQ(set.encryption.store, dir_ / "krypto");
   EXPECT_TRUE(set.encryption.cross_signed_only);
   EXPECT_EQ(set.encryption.undecryptable_hours, 6);
-  EXPECT_EQ(error_of(std::string(minimal) + "encryption:\n  share_keys_with: alle\n"),
-            at(5) + "encryption.share_keys_with: expected all_devices or cross_signed, got \"alle\"");
+  EXPECT_EQ(
+      error_of(std::string(minimal) + "encryption:\n  share_keys_with: alle\n"),
+      at(5) + "encryption.share_keys_with: expected all_devices or cross_signed, got \"alle\"");
   EXPECT_NE(error_of(std::string(minimal) + "encryption:\n  undecryptable_hours: 0\n")
                 .find(at(5) + "encryption.undecryptable_hours"),
             std::string::npos);

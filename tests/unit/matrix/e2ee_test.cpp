@@ -40,7 +40,9 @@ class KeepingSink final : public SyncSink {
     log.push_back("event " + event.event_id + " " + event.type);
     events.push_back(event);
   }
-  void malformed(const MalformedEvent& event) override { log.push_back("malformed " + event.reason); }
+  void malformed(const MalformedEvent& event) override {
+    log.push_back("malformed " + event.reason);
+  }
   void commit(const std::string& next_batch) override {
     log.push_back("commit " + next_batch);
     token = next_batch;
@@ -73,9 +75,9 @@ json encrypted(const std::string& id, const json& content) {
 
 std::string sync_body(const std::string& next_batch, const std::vector<json>& events,
                       const json& extra = json::object()) {
-  json body = {{"next_batch", next_batch},
-               {"rooms",
-                {{"join", {{kRoom, {{"timeline", {{"events", events}, {"limited", false}}}}}}}}}};
+  json body = {
+      {"next_batch", next_batch},
+      {"rooms", {{"join", {{kRoom, {{"timeline", {{"events", events}, {"limited", false}}}}}}}}}};
   body.update(extra);
   return body.dump();
 }
@@ -92,10 +94,13 @@ class E2eeTest : public ::testing::Test {
   }
 
   E2ee make_e2ee() {
-    return E2ee(client_, machine_, sleeper_,
-                Backoff(BackoffPolicy{milliseconds(100), milliseconds(1000)}, [] { return 0.0; }),
-                [](const std::string&) { return std::vector<std::string>{kAnna, kBot}; },
-                crypto::SharePolicy::all_devices);
+    return E2ee(
+        client_, machine_, sleeper_,
+        Backoff(BackoffPolicy{milliseconds(100), milliseconds(1000)}, [] { return 0.0; }),
+        [](const std::string&) {
+          return std::vector<std::string>{kAnna, kBot};
+        },
+        crypto::SharePolicy::all_devices);
   }
 
   /// Parses and ingests a body as the sync loop would.
@@ -114,8 +119,9 @@ class E2eeTest : public ::testing::Test {
 };
 
 TEST(SyncEncryptionParts, ToDeviceEventsDeviceListsAndKeyCountsAreRead) {
-  std::string body = sync_body(
-      "s2", {}, {{"to_device", {{"events", json::array({{{"type", "m.room.encrypted"}}})}}},
+  std::string body =
+      sync_body("s2", {},
+                {{"to_device", {{"events", json::array({{{"type", "m.room.encrypted"}}})}}},
                  {"device_lists", {{"changed", {kAnna}}, {"left", {"@olaf:hs.example"}}}},
                  {"device_one_time_keys_count", {{"signed_curve25519", 12}}},
                  {"device_unused_fallback_key_types", {"signed_curve25519"}}});
@@ -141,10 +147,11 @@ TEST(SyncEncryptionParts, MalformedPartsAreIgnoredNotFatal) {
 TEST_F(E2eeTest, AnEncryptedMessageGoesOnAsTheMessageItCarries) {
   machine_.known_sessions.insert("S1");
   auto e2ee = make_e2ee();
-  ingest_body(sync_body("s2", {encrypted("$e1", sealed_content("S1", "m.room.message",
-                                                               {{"msgtype", "m.text"},
-                                                                {"body", "Lage unklar #problem"}}))}),
-              e2ee);
+  ingest_body(
+      sync_body("s2", {encrypted("$e1", sealed_content("S1", "m.room.message",
+                                                       {{"msgtype", "m.text"},
+                                                        {"body", "Lage unklar #problem"}}))}),
+      e2ee);
   ASSERT_EQ(sink_.events.size(), 1u);
   const Event& event = sink_.events.front();
   EXPECT_EQ(event.event_id, "$e1");
@@ -207,10 +214,10 @@ TEST_F(E2eeTest, AnEventWithoutItsKeyWaitsAndGoesOnOnceTheKeyArrives) {
 
 TEST_F(E2eeTest, AKeptEventIsGivenUpAfterTheStatedTime) {
   auto e2ee = make_e2ee();
-  ingest_body(sync_body("s2", {encrypted("$e1", sealed_content("NEVER", "m.room.message",
-                                                               {{"msgtype", "m.text"},
-                                                                {"body", "x"}}))}),
-              e2ee);
+  ingest_body(
+      sync_body("s2", {encrypted("$e1", sealed_content("NEVER", "m.room.message",
+                                                       {{"msgtype", "m.text"}, {"body", "x"}}))}),
+      e2ee);
   const auto day = std::chrono::hours(24);
   retry_kept(sink_, e2ee, day, sink_.kept_at + 3600000);
   EXPECT_EQ(sink_.kept.size(), 1u);
@@ -231,9 +238,10 @@ TEST_F(E2eeTest, AnEventThatCanNeverDecryptIsSeenNotKept) {
 
 TEST_F(E2eeTest, SendingSharesTheRoomKeyWithTheMembersDevicesFirst) {
   machine_.queued = {{"q1", "keys_query", "POST", "/_matrix/client/v3/keys/query", "{}"}};
-  machine_.claim = crypto::Request{"c1", "keys_claim", "POST", "/_matrix/client/v3/keys/claim", "{}"};
-  machine_.shares = {{"t1", "to_device", "PUT",
-                      "/_matrix/client/v3/sendToDevice/m.room.encrypted/t1", "{}"}};
+  machine_.claim =
+      crypto::Request{"c1", "keys_claim", "POST", "/_matrix/client/v3/keys/claim", "{}"};
+  machine_.shares = {
+      {"t1", "to_device", "PUT", "/_matrix/client/v3/sendToDevice/m.room.encrypted/t1", "{}"}};
   transport_.respond(200, R"({"device_keys":{}})");
   transport_.respond(200, R"({"one_time_keys":{}})");
   transport_.respond(200, "{}");
