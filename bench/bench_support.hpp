@@ -123,6 +123,7 @@ class TempStore {
   }
 
   store::Store& store() { return *store_; }
+  const std::filesystem::path& dir() const { return dir_; }
 
   /// Marks the outline's joined rooms as joined before this batch and stores a sync token, as
   /// after earlier syncs of a running bot, so the batch's events are acted on.
