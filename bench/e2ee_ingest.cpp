@@ -71,9 +71,8 @@ json upload_keys(crypto::Machine& machine) {
   throw std::runtime_error("no keys upload");
 }
 
-/// The participant gets the bot's device and one-time key and shares a room key with it; returns
-/// the to-device events the bot's next sync would carry.
-json share_with_bot(crypto::Machine& anna, const json& bot_keys) {
+/// The participant learns the bot's device and claims one of its one-time keys (an Olm session).
+void meet_the_bot(crypto::Machine& anna, const json& bot_keys) {
   need(anna.update_tracked_users({kOwnUserId}), "track");
   for (const auto& request : need(anna.outgoing_requests(), "outgoing requests")) {
     if (request.kind != "keys_query") continue;
@@ -87,24 +86,30 @@ json share_with_bot(crypto::Machine& anna, const json& bot_keys) {
     const auto& otks = bot_keys["one_time_keys"];
     json one = json::object();
     one[otks.begin().key()] = otks.begin().value();
-    need(anna.mark_request_as_sent(*claim, json{{"one_time_keys", {{kOwnUserId, {{"BOTDEV", one}}}}},
-                                                {"failures", json::object()}}
-                                               .dump()),
-         "mark keys claim");
+    need(
+        anna.mark_request_as_sent(*claim, json{{"one_time_keys", {{kOwnUserId, {{"BOTDEV", one}}}}},
+                                               {"failures", json::object()}}
+                                              .dump()),
+        "mark keys claim");
   }
-  json to_device = json::array();
-  for (const auto& request : need(anna.share_room_key(kRoom, {kAnna, kOwnUserId},
-                                                      crypto::SharePolicy::all_devices),
-                                  "share room key")) {
+}
+
+/// Shares the participant's current room key with the bot if it is new (the first, or after a
+/// rotation: clients rotate every 100 messages); adds the to-device events the bot's sync would
+/// carry.
+void share_with_bot(crypto::Machine& anna, json& to_device) {
+  for (const auto& request :
+       need(anna.share_room_key(kRoom, {kAnna, kOwnUserId}, crypto::SharePolicy::all_devices),
+            "share room key")) {
     const json body = json::parse(request.body);
     for (const auto& [user, devices] : body["messages"].items()) {
       for (const auto& [device, content] : devices.items()) {
-        to_device.push_back({{"type", "m.room.encrypted"}, {"sender", kAnna}, {"content", content}});
+        to_device.push_back(
+            {{"type", "m.room.encrypted"}, {"sender", kAnna}, {"content", content}});
       }
     }
     need(anna.mark_request_as_sent(request, "{}"), "mark to-device");
   }
-  return to_device;
 }
 
 json message_content(int i) {
@@ -118,7 +123,8 @@ struct Body {
   double encrypt_us = 0;  ///< median Megolm encryption of one message by the participant
 };
 
-Body make_body(int events, bool clear, crypto::Machine* anna, const json& to_device) {
+Body make_body(int events, bool clear, crypto::Machine* anna) {
+  json to_device = json::array();
   json timeline = json::array();
   std::vector<double> micros;
   for (int i = 0; i < events; ++i) {
@@ -129,12 +135,13 @@ Body make_body(int events, bool clear, crypto::Machine* anna, const json& to_dev
       event["type"] = "m.room.message";
       event["content"] = message_content(i);
     } else {
+      share_with_bot(*anna, to_device);
       const auto start = std::chrono::steady_clock::now();
       auto sealed =
           need(anna->encrypt(kRoom, "m.room.message", message_content(i).dump()), "encrypt");
-      micros.push_back(std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() -
-                                                                 start)
-                           .count());
+      micros.push_back(
+          std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - start)
+              .count());
       event["type"] = "m.room.encrypted";
       event["content"] = json::parse(sealed);
     }
@@ -184,8 +191,8 @@ int main(int argc, char** argv) {
                      "open the participant's machine");
     const json bot_keys = upload_keys(*bot);
     upload_keys(*anna);
-    const json to_device = share_with_bot(*anna, bot_keys);
-    Body body = make_body(events, clear, anna.get(), to_device);
+    meet_the_bot(*anna, bot_keys);
+    Body body = make_body(events, clear, anna.get());
     const std::size_t body_bytes = body.text.size();
     const long long rss_before = proc_status_bytes("VmRSS");
 
@@ -195,7 +202,10 @@ int main(int argc, char** argv) {
     auto dispatcher = reflexbot::bench::make_dispatcher(temp.store());
     reflexbot::net::asio::io_context io;
     NoTransport transport;
-    reflexbot::matrix::Client client(transport, {"https://hs.invalid", kOwnUserId, "token"});
+    reflexbot::matrix::ClientSettings settings;
+    settings.homeserver = "https://hs.invalid";
+    settings.user_id = kOwnUserId;
+    reflexbot::matrix::Client client(transport, settings);
     reflexbot::matrix::TimerSleeper sleeper(io);
     reflexbot::matrix::E2ee e2ee(
         client, *bot, sleeper,
@@ -210,17 +220,17 @@ int main(int argc, char** argv) {
     auto timed = reflexbot::matrix::parse_sync_outline(body.text, kOwnUserId);
     if (!timed) throw std::runtime_error("outline: " + timed.error().message);
     if (!clear) need(bot->receive_sync_changes(timed->encryption), "receive the room key");
-    auto done = reflexbot::matrix::ingest(dispatcher, body.text, *timed,
-                                          reflexbot::matrix::GapEvents{}, kOwnUserId, false, {},
-                                          clear ? nullptr : &e2ee);
+    auto done =
+        reflexbot::matrix::ingest(dispatcher, body.text, *timed, reflexbot::matrix::GapEvents{},
+                                  kOwnUserId, false, {}, clear ? nullptr : &e2ee);
     if (!done) throw std::runtime_error("ingest: " + done.error().message);
     const double seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     const double cpu = cpu_seconds() - cpu_start;
     const auto& stats = dispatcher.last_stats();
     const long long peak = reflexbot::bench::peak_rss_bytes();
-    const reflexbot::bench::BodyRun run{stats.events + stats.duplicates, body_bytes, seconds, peak,
-                                        rss_baseline, rss_before};
+    const reflexbot::bench::BodyRun run{
+        stats.events + stats.duplicates, body_bytes, seconds, peak, rss_baseline, rss_before};
     std::printf(
         "{%s,\"mode\":\"%s\",\"new_events\":%zu,\"queued\":%zu,\"undecryptable\":%zu,"
         "\"cpu_seconds\":%.6f,\"encrypt_us\":%.1f}\n",

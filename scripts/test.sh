@@ -6,6 +6,18 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 scripts/deps.sh
+
+# The crypto library (Rust, the longest single build step) and its test binary start at once, in
+# the one cargo folder both build trees use, while the venv is set up; the CMake builds below
+# find them done or wait for cargo's lock.
+cargo="$(command -v cargo || echo "$HOME/.cargo/bin/cargo")"
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$PWD/build-cargo}"
+rust_manifest=bot/crypto/rust/Cargo.toml
+cargo_log="$(mktemp "${TMPDIR:-/tmp}/reflexbot-cargo-XXXXXX.log")"
+("$cargo" build --release --locked --lib --manifest-path "$rust_manifest" &&
+  "$cargo" test --release --locked --no-run --manifest-path "$rust_manifest") >"$cargo_log" 2>&1 &
+cargo_pid=$!
+
 venv="$(scripts/venv.sh)"
 
 # The unit tests again under ASan + UBSan (any report fails the test), then each fuzz target for a
@@ -32,9 +44,14 @@ cmake --build build
 
 status=0
 # The Rust wrapper's own tests (two devices through the C ABI), in the release profile the build
-# just used, so its dependencies are not built a second time.
-CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$PWD/build-cargo}" "$(command -v cargo || echo "$HOME/.cargo/bin/cargo")" \
-  test --release --locked -j2 --manifest-path bot/crypto/rust/Cargo.toml || status=$?
+# used, so its dependencies are not built a second time.
+if ! wait "$cargo_pid"; then
+  echo "cargo build of the crypto library failed:" >&2
+  tail -40 "$cargo_log" >&2
+  status=1
+fi
+rm -f "$cargo_log"
+"$cargo" test --release --locked --manifest-path "$rust_manifest" || status=$?
 scripts/check-format.sh || status=$?
 ctest --test-dir build --output-on-failure || status=$?
 

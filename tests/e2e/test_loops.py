@@ -1,10 +1,12 @@
-"""Loops and spam: two bots in one room answer each other zero times; 1,000 invites from a user who
-is not on the allowlist give zero joins, and the bot answers a ping afterwards; a reply is not
+"""Loops and spam: two bots in one room answer each other zero times; an invite flood from a user
+who is not on the allowlist gives zero joins, and the bot answers a ping afterwards; a reply is not
 queued behind the declines of an invite flood.
 
 Participants are driven by the harness's own client (scripts/localhs.py), never by the bot's.
-The figures are printed and written as JSON (helpers.record_figures). REFLEXBOT_INVITES changes
-the number of invites (1,000; creating the rooms takes most of the test's time)."""
+The figures are printed and written as JSON (helpers.record_figures). REFLEXBOT_INVITES sets the
+number of invites: 300 by default, so that CI stays within its 30 minutes (creating the rooms in
+Synapse takes most of the test's time); docs/reliability.md quotes a run with
+REFLEXBOT_INVITES=1000."""
 
 import os
 import random
@@ -139,7 +141,7 @@ def test_two_bots_in_one_room_answer_each_other_zero_times(make_bot, user, tmp_p
         assert figures["bots"][bot.user_id]["contributions"] >= 3, figures["bots"]
 
 
-INVITES = int(os.environ.get("REFLEXBOT_INVITES", "1000"))
+INVITES = int(os.environ.get("REFLEXBOT_INVITES", "300"))
 INVITE_THREADS = 6
 
 
@@ -195,7 +197,7 @@ def reply_delay_s(client, room: str, bot, event_id: str):
     return round((replies[0]["origin_server_ts"] - sent) / 1000, 2) if replies else None
 
 
-def test_a_thousand_invites_from_a_stranger_give_zero_joins(make_bot, user, admin, tmp_path):
+def test_an_invite_flood_from_a_stranger_gives_zero_joins(make_bot, user, admin, tmp_path):
     anna, mallory = user("anna"), user("mallory")
     bot = make_bot(allowlist=[anna.user_id])
     allowed = join_bot(anna, bot, name="Reflexion Köln")

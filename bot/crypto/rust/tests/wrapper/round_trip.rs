@@ -1,9 +1,9 @@
 //! Two devices through the JSON ABI only; the test plays the homeserver.
-mod common;
+
 
 use std::collections::BTreeMap;
 
-use common::*;
+use crate::common::*;
 use reflexbot_crypto::RbCrypto;
 use serde_json::{Map, Value, json};
 

@@ -1,10 +1,10 @@
 //! Malformed input never panics or crashes: it becomes {"ok": false, "error": ...}.
-mod common;
+
 
 use std::ffi::CString;
 use std::ptr;
 
-use common::*;
+use crate::common::*;
 use reflexbot_crypto::{rb_crypto_call, rb_crypto_close, rb_crypto_free_string};
 use serde_json::json;
 

@@ -1,9 +1,9 @@
 //! Opening, identity, the keys upload and reopening the encrypted store.
-mod common;
+
 
 use std::os::unix::fs::PermissionsExt;
 
-use common::*;
+use crate::common::*;
 use serde_json::json;
 
 #[test]
