@@ -56,7 +56,10 @@ scripts/check-format.sh || status=$?
 ctest --test-dir build --output-on-failure || status=$?
 
 export REFLEXBOT_BIN="${REFLEXBOT_BIN:-build/reflexbot}"
-"$venv/bin/python" -m pytest tests/e2e --durations=12 "$@" || status=$?
+# Two workers, each with its own Synapse, a test file per worker at a time: most of an
+# end-to-end test's time is waiting, and CI has 30 minutes.
+"$venv/bin/python" -m pytest tests/e2e -n "${REFLEXBOT_E2E_WORKERS:-2}" --dist loadfile \
+  --durations=12 "$@" || status=$?
 
 san_status=0
 wait "$san_pid" || san_status=$?
