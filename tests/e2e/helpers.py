@@ -194,6 +194,28 @@ def db_rows(bot: Bot, sql: str, params: tuple = ()) -> list[tuple]:
 TOKEN_PATTERN = re.compile(r"(?<![A-Za-z0-9])sy[tr]_[A-Za-z0-9_]{8,}")
 
 
+def contribution(bot: Bot, event_id: str):
+    """(room_id, city, author, round_id, phase_key, body, via) of a stored contribution, or None."""
+    rows = db_rows(bot, "SELECT room_id, city, author, round_id, phase_key, body, via "
+                        "FROM contributions WHERE event_id = ?", (event_id,))
+    return rows[0] if rows else None
+
+
+def tags_of(bot: Bot, event_id: str) -> set:
+    return {r[0] for r in db_rows(bot, "SELECT tag FROM contribution_tags WHERE event_id = ?",
+                                  (event_id,))}
+
+
+def give_password(bot: Bot) -> None:
+    """Writes the bot account's password into a 0600 file and names it in the (not yet started)
+    bot's config: it can then log in again and cross-sign its device."""
+    password = bot.dir / "password"
+    password.write_text(bot.account.password + "\n")
+    password.chmod(0o600)
+    bot.config["password_file"] = str(password)
+    bot.write_config()
+
+
 def secrets_in_logs(paths, secrets=()) -> list[str]:
     """Lines of the given log files that contain a Synapse token or one of `secrets`, as
     "FILE:LINE: …" with the secret itself masked (a report must not leak it again)."""

@@ -18,8 +18,8 @@ import time
 from pathlib import Path
 
 from e2ee import E2ee, cross_signing_status, e2ee  # noqa: F401 (fixture)
-from helpers import (bot_event_duplicates, db_rows, ensure_alive, outbox_states, reactions_to,
-                     reply_target, wait_for)
+from helpers import (bot_event_duplicates, contribution, db_rows, ensure_alive, give_password,
+                     outbox_states, reactions_to, reply_target, tags_of, wait_for)
 from localhs import REPO_ROOT, HarnessError, is_message
 
 TEMPLATES_DIR = REPO_ROOT / "config" / "templates"
@@ -33,11 +33,7 @@ HEX32 = re.compile(r"[0-9a-f]{32}")
 def crypto_bot(make_bot, allowlist, **kwargs):
     """A bot with its account's password in a 0600 file, so it can bootstrap cross-signing."""
     bot = make_bot(allowlist=allowlist, start=False, templates_dir=TEMPLATES_DIR, **kwargs)
-    password = bot.dir / "password"
-    password.write_text(bot.account.password + "\n")
-    password.chmod(0o600)
-    bot.config["password_file"] = str(password)
-    bot.write_config()
+    give_password(bot)
     bot.start()
     return bot
 
@@ -123,15 +119,6 @@ def ping(client: E2ee, room: str, bot) -> str:
     return event_id
 
 
-def contribution(bot, event_id: str):
-    rows = db_rows(bot, "SELECT room_id, city, author, round_id, phase_key, body, via "
-                        "FROM contributions WHERE event_id = ?", (event_id,))
-    return rows[0] if rows else None
-
-
-def tags_of(bot, event_id: str) -> set:
-    return {r[0] for r in db_rows(bot, "SELECT tag FROM contribution_tags WHERE event_id = ?",
-                                  (event_id,))}
 
 
 def wait_collected(client: E2ee, room: str, bot, event_id: str, what: str,

@@ -2,7 +2,8 @@
 the homeserver rejects the token and the bot logs in again with its password. (conftest.py checks
 the logs of every bot of the run the same way at the end of the session.)"""
 
-from helpers import TOKEN_PATTERN, join_bot, ping_and_wait, secrets_in_logs, wait_for
+from helpers import (TOKEN_PATTERN, give_password, join_bot, ping_and_wait, secrets_in_logs,
+                     wait_for)
 
 WAIT = 60
 
@@ -24,11 +25,7 @@ def test_no_token_or_password_in_the_log_across_a_rejected_token_and_a_new_login
         hs, make_bot, user):
     anna = user("anna")
     bot = make_bot(allowlist=[anna.user_id], start=False, log_level="debug")
-    password = bot.dir / "password"
-    password.write_text(bot.account.password + "\n")
-    password.chmod(0o600)
-    bot.config["password_file"] = str(password)
-    bot.write_config()
+    give_password(bot)
     bot.start()
     room = join_bot(anna, bot)
     ping_and_wait(anna, room, bot)

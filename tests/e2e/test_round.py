@@ -10,8 +10,8 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from helpers import (bot_notices, db_rows, ensure_alive, ping_and_wait, reactions_to,
-                     wait_bot_notice, wait_bot_reaction, wait_for)
+from helpers import (bot_notices, contribution, db_rows, ensure_alive, ping_and_wait,
+                     reactions_to, tags_of, wait_bot_notice, wait_bot_reaction, wait_for)
 from localhs import REPO_ROOT, Client, MatrixError
 
 TEMPLATES_DIR = REPO_ROOT / "config" / "templates"
@@ -65,15 +65,6 @@ def wait_prompt(mod: Client, room: Room, bot, phase: int, label: str) -> dict:
         after=room.ids[label], timeout=WAIT)
 
 
-def contribution(bot, event_id: str):
-    rows = db_rows(bot, "SELECT room_id, city, author, round_id, phase_key, body, via "
-                        "FROM contributions WHERE event_id = ?", (event_id,))
-    return rows[0] if rows else None
-
-
-def tags_of(bot, event_id: str) -> set:
-    return {r[0] for r in db_rows(bot, "SELECT tag FROM contribution_tags WHERE event_id = ?",
-                                  (event_id,))}
 
 
 def open_round(bot, room: Room):

@@ -193,16 +193,6 @@ asio::awaitable<std::optional<Fatal>> establish_identity(Runtime& rt, std::strin
   co_return std::nullopt;
 }
 
-std::string hex_of(const std::string& bytes) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  for (unsigned char c : bytes) {
-    out += kHex[c >> 4];
-    out += kHex[c & 0xF];
-  }
-  return out;
-}
-
 // Opens the crypto store for this device, uploads its keys on the first start and cross-signs
 // it; `reflexbot status` shows the result.
 asio::awaitable<std::optional<Fatal>> start_encryption(Runtime& rt, const std::string& device_id) {
@@ -214,7 +204,7 @@ asio::awaitable<std::optional<Fatal>> start_encryption(Runtime& rt, const std::s
       config.crypto_key, config.database.string() + ".crypto-key", "crypto store key");
   // As hex: the store takes a text passphrase; a key file holds raw bytes.
   auto machine =
-      crypto::OlmMachine::open(config.user_id, device_id, store_dir.string(), hex_of(key));
+      crypto::OlmMachine::open(config.user_id, device_id, store_dir.string(), to_hex(key));
   if (!machine) {
     co_return Fatal{kExitConfig, "the crypto store " + store_dir.string() + " cannot be opened (" +
                                      machine.error().message +

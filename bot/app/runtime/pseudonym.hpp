@@ -19,6 +19,9 @@ class Pseudonymizer {
   std::string key_;
 };
 
+/// Lower-case hex of raw bytes.
+std::string to_hex(std::string_view bytes);
+
 /// The configured key, or else the key file `path`, created with 32 random bytes and mode 0600 on
 /// first use. `noun` names the key in errors. Throws std::runtime_error naming the file.
 std::string load_or_create_key(const std::string& configured_key, const std::filesystem::path& path,
