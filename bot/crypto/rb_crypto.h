@@ -65,6 +65,21 @@
  *     out: {"master": STRING|null, "self_signing": STRING|null, "user_signing": STRING|null}
  *  import_cross_signing_keys
  *     in:  {"master", "self_signing", "user_signing"} (strings or null)
+ *  secret_storage_export        (secret storage: the spec's m.secret_storage, Element's recovery)
+ *     in:  {"recovery_key": STRING, "key_id": STRING | null, "key": OBJECT | null}
+ *     out: {"key_id": STRING, "key": OBJECT, "secrets": {TYPE: OBJECT...}}
+ *     The account data that stores the private cross-signing keys under the recovery key:
+ *     "key" for m.secret_storage.key.<key_id>, one content per m.cross_signing.* TYPE. Given the
+ *     account's current key (id and description), the recovery key must open it; without, a new
+ *     description is made for the recovery key.
+ *  secret_storage_import
+ *     in:  {"recovery_key": STRING, "key_id": STRING, "key": OBJECT,
+ *           "secrets": {TYPE: OBJECT...} (account data contents as the homeserver returned them)}
+ *     out: {"upload_signatures": {"path": STRING, "body": OBJECT}}
+ *     Decrypts and imports the private cross-signing keys (the own user's keys must have been
+ *     queried first) and signs the own device with them; send upload_signatures.
+ *  new_recovery_key             (the only op that takes a NULL handle)
+ *     out: {"recovery_key": STRING}  (base58 in groups of four, as Element shows it)
  */
 #ifndef REFLEXBOT_RB_CRYPTO_H
 #define REFLEXBOT_RB_CRYPTO_H

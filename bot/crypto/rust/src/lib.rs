@@ -6,6 +6,7 @@ mod handle;
 mod ops;
 mod outreq;
 mod quiet;
+mod recovery;
 
 use std::ffi::{CStr, CString, c_char};
 use std::path::Path;
@@ -122,11 +123,12 @@ pub unsafe extern "C" fn rb_crypto_call(
     request_json: *const c_char,
 ) -> *mut c_char {
     let result = quiet::catch(|| {
-        // SAFETY: per the contract the handle is live and not shared across threads meanwhile.
-        let crypto =
-            unsafe { crypto.as_ref() }.ok_or_else(|| "crypto handle is NULL".to_string())?;
         let request = unsafe { str_arg(request_json, "request") }?;
-        ops::dispatch(&crypto.crypto, request)
+        // SAFETY: per the contract the handle is live and not shared across threads meanwhile.
+        match unsafe { crypto.as_ref() } {
+            Some(crypto) => ops::dispatch(&crypto.crypto, request),
+            None => ops::dispatch_stateless(request),
+        }
     })
     .and_then(|inner| inner);
     into_c_string(match result {

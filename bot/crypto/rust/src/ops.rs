@@ -23,6 +23,7 @@ use serde_json::{Value, json};
 
 use crate::handle::Crypto;
 use crate::outreq;
+use crate::recovery;
 
 /// serde's messages may quote the offending value (which could be plaintext): keep only the part
 /// before the first quote, e.g. `invalid type: string "..."` becomes `invalid type: string`.
@@ -49,6 +50,15 @@ struct Head {
     op: String,
 }
 
+/// The ops that need no machine (a NULL handle): only making a new recovery key.
+pub fn dispatch_stateless(request: &str) -> Result<Value, String> {
+    let head: Head = input(request)?;
+    match head.op.as_str() {
+        "new_recovery_key" => recovery::new_recovery_key(),
+        _ => Err("crypto handle is NULL".into()),
+    }
+}
+
 /// Runs the op named in `request`; its output object (without "ok") or an error text.
 pub fn dispatch(crypto: &Crypto, request: &str) -> Result<Value, String> {
     let head: Head = input(request)?;
@@ -66,6 +76,8 @@ pub fn dispatch(crypto: &Crypto, request: &str) -> Result<Value, String> {
         "bootstrap_cross_signing" => bootstrap_cross_signing(crypto, input(request)?),
         "export_cross_signing_keys" => export_cross_signing_keys(crypto),
         "import_cross_signing_keys" => import_cross_signing_keys(crypto, input(request)?),
+        "secret_storage_export" => recovery::export(crypto, input(request)?),
+        "secret_storage_import" => recovery::import(crypto, input(request)?),
         other => Err(format!(
             "unknown op: {}",
             other.chars().take(40).collect::<String>()

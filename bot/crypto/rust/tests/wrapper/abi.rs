@@ -1,6 +1,5 @@
 //! Malformed input never panics or crashes: it becomes {"ok": false, "error": ...}.
 
-
 use std::ffi::CString;
 use std::ptr;
 

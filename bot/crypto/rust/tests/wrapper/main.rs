@@ -4,5 +4,6 @@
 mod common;
 
 mod abi;
+mod recovery;
 mod round_trip;
 mod store;

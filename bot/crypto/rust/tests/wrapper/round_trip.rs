@@ -1,6 +1,5 @@
 //! Two devices through the JSON ABI only; the test plays the homeserver.
 
-
 use std::collections::BTreeMap;
 
 use crate::common::*;

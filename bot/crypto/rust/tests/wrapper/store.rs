@@ -1,6 +1,5 @@
 //! Opening, identity, the keys upload and reopening the encrypted store.
 
-
 use std::os::unix::fs::PermissionsExt;
 
 use crate::common::*;
