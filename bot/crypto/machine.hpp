@@ -6,6 +6,7 @@
 
 #include <optional>
 #include <string>
+#include <utility>
 #include <variant>
 #include <vector>
 
@@ -92,6 +93,20 @@ struct CrossSigningBootstrap {
   Upload signatures;
 };
 
+/// The account's secret storage key: its id and description (account data
+/// m.secret_storage.key.<id>, JSON object).
+struct SecretStorageKey {
+  std::string id;
+  std::string description;
+};
+
+/// Account data that stores the private cross-signing keys under a recovery key: the key and
+/// one content (JSON object) per m.cross_signing.* type.
+struct SecretStorageExport {
+  SecretStorageKey key;
+  std::vector<std::pair<std::string, std::string>> secrets;  ///< (type, content)
+};
+
 /// Which devices of a room's members get its room keys.
 enum class SharePolicy { all_devices, cross_signed_only };
 
@@ -106,6 +121,8 @@ class Machine {
   virtual Result<void> mark_request_as_sent(const Request& request,
                                             const std::string& response_body) = 0;
   virtual Result<void> update_tracked_users(const std::vector<std::string>& users) = 0;
+  /// Queries every tracked user's keys again (the next outgoing_requests has the query).
+  virtual Result<void> refresh_tracked_users() = 0;
   /// A keys/claim request for members' devices without an Olm session, if any.
   virtual Result<std::optional<Request>> missing_sessions(
       const std::vector<std::string>& users) = 0;
@@ -120,6 +137,15 @@ class Machine {
   virtual Result<Decryption> decrypt(const std::string& room_id, const std::string& event_json) = 0;
   virtual Result<Identity> identity() = 0;
   virtual Result<CrossSigningBootstrap> bootstrap_cross_signing() = 0;
+  /// The account data that stores the private cross-signing keys under `recovery_key`: with the
+  /// account's current key (which the recovery key must open), or a new key description.
+  virtual Result<SecretStorageExport> secret_storage_export(
+      const std::string& recovery_key, const std::optional<SecretStorageKey>& current) = 0;
+  /// Takes the private cross-signing keys back from secret storage (the own user's keys must be
+  /// queried first) and returns the upload that signs this device with them.
+  virtual Result<Upload> secret_storage_import(
+      const std::string& recovery_key, const SecretStorageKey& key,
+      const std::vector<std::pair<std::string, std::string>>& secrets) = 0;
 };
 
 }  // namespace reflexbot::crypto

@@ -57,6 +57,12 @@ Result<std::vector<Request>> requests_of(const json& array) {
   return requests;
 }
 
+/// A JSON object given as text (account data as the homeserver returned it), or null.
+json object_of(const std::string& text) {
+  json parsed = json::parse(text, nullptr, false);
+  return parsed.is_object() ? parsed : json();
+}
+
 Upload upload_of(const json& object) {
   if (!object.is_object()) return {};
   return Upload{text_of(object, "path"), object.contains("body") ? object["body"].dump() : "{}"};
@@ -81,10 +87,20 @@ Result<std::unique_ptr<OlmMachine>> OlmMachine::open(const std::string& user_id,
 
 OlmMachine::~OlmMachine() { rb_crypto_close(handle_); }
 
-Result<json> OlmMachine::run(const json& request) {
-  RustString answer{rb_crypto_call(handle_, request.dump().c_str())};
+static Result<json> run_on(RbCrypto* handle, const json& request) {
+  RustString answer{rb_crypto_call(handle, request.dump().c_str())};
   if (answer.text == nullptr) return Unexpected(Error{"the crypto library returned nothing"});
   return parse_answer(answer.text);
+}
+
+Result<json> OlmMachine::run(const json& request) { return run_on(handle_, request); }
+
+Result<std::string> OlmMachine::new_recovery_key() {
+  auto answer = run_on(nullptr, json({{"op", "new_recovery_key"}}));
+  if (!answer) return Unexpected(answer.error());
+  std::string key = text_of(*answer, "recovery_key");
+  if (key.empty()) return Unexpected(Error{"the crypto library made no recovery key"});
+  return key;
 }
 
 Result<std::vector<RoomKey>> OlmMachine::receive_sync_changes(const SyncChanges& changes) {
@@ -129,6 +145,12 @@ Result<void> OlmMachine::mark_request_as_sent(const Request& request,
 
 Result<void> OlmMachine::update_tracked_users(const std::vector<std::string>& users) {
   auto answer = run(json({{"op", "update_tracked_users"}, {"users", users}}));
+  if (!answer) return Unexpected(answer.error());
+  return {};
+}
+
+Result<void> OlmMachine::refresh_tracked_users() {
+  auto answer = run(json({{"op", "refresh_tracked_users"}}));
   if (!answer) return Unexpected(answer.error());
   return {};
 }
@@ -208,6 +230,40 @@ Result<CrossSigningBootstrap> OlmMachine::bootstrap_cross_signing() {
   if (bootstrap.signing_keys.path.empty() || bootstrap.signatures.path.empty())
     return Unexpected(Error{"the cross-signing bootstrap lacks a request"});
   return bootstrap;
+}
+
+Result<SecretStorageExport> OlmMachine::secret_storage_export(
+    const std::string& recovery_key, const std::optional<SecretStorageKey>& current) {
+  json request = {{"op", "secret_storage_export"}, {"recovery_key", recovery_key}};
+  if (current) {
+    request["key_id"] = current->id;
+    request["key"] = object_of(current->description);
+  }
+  auto answer = run(request);
+  if (!answer) return Unexpected(answer.error());
+  SecretStorageExport stored{{text_of(*answer, "key_id"), answer->value("key", json()).dump()}, {}};
+  for (const auto& [type, content] : answer->value("secrets", json::object()).items())
+    stored.secrets.emplace_back(type, content.dump());
+  if (stored.key.id.empty() || stored.secrets.empty())
+    return Unexpected(Error{"the crypto library returned no secrets to store"});
+  return stored;
+}
+
+Result<Upload> OlmMachine::secret_storage_import(
+    const std::string& recovery_key, const SecretStorageKey& key,
+    const std::vector<std::pair<std::string, std::string>>& secrets) {
+  json contents = json::object();
+  for (const auto& [type, content] : secrets) contents[type] = object_of(content);
+  auto answer = run(json({{"op", "secret_storage_import"},
+                          {"recovery_key", recovery_key},
+                          {"key_id", key.id},
+                          {"key", object_of(key.description)},
+                          {"secrets", std::move(contents)}}));
+  if (!answer) return Unexpected(answer.error());
+  Upload signatures = upload_of(answer->value("upload_signatures", json::object()));
+  if (signatures.path.empty())
+    return Unexpected(Error{"the crypto library returned no signature upload"});
+  return signatures;
 }
 
 }  // namespace reflexbot::crypto

@@ -29,6 +29,7 @@ class OlmMachine final : public Machine {
   Result<void> mark_request_as_sent(const Request& request,
                                     const std::string& response_body) override;
   Result<void> update_tracked_users(const std::vector<std::string>& users) override;
+  Result<void> refresh_tracked_users() override;
   Result<std::optional<Request>> missing_sessions(const std::vector<std::string>& users) override;
   Result<std::vector<Request>> share_room_key(const std::string& room_id,
                                               const std::vector<std::string>& users,
@@ -38,6 +39,14 @@ class OlmMachine final : public Machine {
   Result<Decryption> decrypt(const std::string& room_id, const std::string& event_json) override;
   Result<Identity> identity() override;
   Result<CrossSigningBootstrap> bootstrap_cross_signing() override;
+  Result<SecretStorageExport> secret_storage_export(
+      const std::string& recovery_key, const std::optional<SecretStorageKey>& current) override;
+  Result<Upload> secret_storage_import(
+      const std::string& recovery_key, const SecretStorageKey& key,
+      const std::vector<std::pair<std::string, std::string>>& secrets) override;
+
+  /// A new recovery key (base58 in groups of four, as Element shows it); needs no store.
+  static Result<std::string> new_recovery_key();
 
  private:
   explicit OlmMachine(RbCrypto* handle) : handle_(handle) {}

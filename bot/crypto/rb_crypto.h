@@ -30,6 +30,8 @@
  *     in:  {"id": STRING, "kind": STRING, "body": OBJECT (the homeserver's 2xx response)}
  *  update_tracked_users
  *     in:  {"users": [USER...]}
+ *  refresh_tracked_users
+ *     Every tracked user's keys are queried again (outgoing_requests has a keys_query after).
  *  missing_sessions
  *     in:  {"users": [USER...]}
  *     out: {"request": OUTREQ | null}          (a keys_claim request)

@@ -1,5 +1,6 @@
 #include "matrix/e2ee.hpp"
 
+#include <array>
 #include <set>
 
 #include <spdlog/spdlog.h>
@@ -57,22 +58,28 @@ E2ee::E2ee(Client& client, crypto::Machine& machine, Sleeper& sleeper, Backoff b
       members_(std::move(members)),
       policy_(policy) {}
 
-net::asio::awaitable<MatrixResult<void>> E2ee::send_one(const crypto::Request& request) {
+net::asio::awaitable<MatrixResult<std::string>> E2ee::retried(const std::string& method,
+                                                              const std::string& path,
+                                                              const std::string& body) {
   Backoff backoff = backoff_;
   backoff.reset();
   for (;;) {
-    auto answer = co_await client_.request(request.method, request.path, request.body);
-    if (answer) {
-      auto marked = machine_.mark_request_as_sent(request, *answer);
-      if (!marked) co_return Unexpected{crypto_error(marked.error())};
-      co_return MatrixResult<void>{};
-    }
+    auto answer = co_await client_.request(method, path, body);
+    if (answer) co_return answer;
     auto delay = retry_delay(answer.error(), backoff);
-    if (!delay || answer.error().unknown_token()) co_return Unexpected{answer.error()};
-    spdlog::warn("crypto request {} failed ({}), retrying in {} ms", request.kind,
-                 answer.error().describe(), delay->count());
-    if (!co_await sleeper_.sleep(*delay)) co_return Unexpected{answer.error()};
+    if (!delay || answer.error().unknown_token()) co_return answer;
+    spdlog::warn("crypto request {} {} failed ({}), retrying in {} ms", method,
+                 path.substr(0, path.find('?')), answer.error().describe(), delay->count());
+    if (!co_await sleeper_.sleep(*delay)) co_return answer;
   }
+}
+
+net::asio::awaitable<MatrixResult<void>> E2ee::send_one(const crypto::Request& request) {
+  auto answer = co_await retried(request.method, request.path, request.body);
+  if (!answer) co_return Unexpected{answer.error()};
+  auto marked = machine_.mark_request_as_sent(request, *answer);
+  if (!marked) co_return Unexpected{crypto_error(marked.error())};
+  co_return MatrixResult<void>{};
 }
 
 net::asio::awaitable<std::optional<Fatal>> E2ee::send_requests() {
@@ -177,21 +184,183 @@ Expected<Event, crypto::Undecryptable> E2ee::decrypt(const Event& encrypted) {
   return std::move(event).value();
 }
 
+namespace {
+
+constexpr const char* kDefaultKey = "m.secret_storage.default_key";
+constexpr std::array<const char*, 3> kCrossSigningSecrets = {
+    "m.cross_signing.master", "m.cross_signing.self_signing", "m.cross_signing.user_signing"};
+
+std::string account_data_path(const std::string& user_id, const std::string& type) {
+  return "/_matrix/client/v3/user/" + url_encode(user_id) + "/account_data/" + url_encode(type);
+}
+
+/// The key id of an m.secret_storage.default_key content; empty if it names none.
+std::string default_key_id(const std::string& content) {
+  const json parsed = json::parse(content, nullptr, false);
+  if (!parsed.is_object()) return {};
+  const auto key = parsed.find("key");
+  return key != parsed.end() && key->is_string() ? key->get<std::string>() : std::string();
+}
+
+/// Whether an m.cross_signing.* content holds a secret encrypted with `key_id`.
+bool encrypted_with(const std::string& content, const std::string& key_id) {
+  const json parsed = json::parse(content, nullptr, false);
+  if (!parsed.is_object()) return false;
+  const auto encrypted = parsed.find("encrypted");
+  return encrypted != parsed.end() && encrypted->is_object() && encrypted->contains(key_id);
+}
+
+}  // namespace
+
+net::asio::awaitable<MatrixResult<std::optional<std::string>>> E2ee::account_data(
+    const std::string& user_id, const std::string& type) {
+  auto answer = co_await retried("GET", account_data_path(user_id, type), "");
+  if (!answer) {
+    if (answer.error().errcode == "M_NOT_FOUND" || answer.error().http_status == 404)
+      co_return std::optional<std::string>{};
+    co_return Unexpected{answer.error()};
+  }
+  co_return std::optional<std::string>{std::move(answer).value()};
+}
+
+net::asio::awaitable<E2ee::Restore> E2ee::restore_identity(const crypto::Identity& own) {
+  auto refuse = [&](const std::string& why) {
+    // No new identity: it would replace the one every room trusts.
+    spdlog::error(
+        "the cross-signing identity was not restored from secret storage: {}; device "
+        "{} stays unsigned (docs/operations.md, \"Recovery\")",
+        why, own.device_id);
+    recovery_state_ = "not restored: " + why;
+    return Restore::refused;
+  };
+  auto pointer = co_await account_data(own.user_id, kDefaultKey);
+  if (!pointer)
+    co_return refuse("secret storage could not be read (" + pointer.error().describe() + ")");
+  if (!*pointer) co_return Restore::nothing_stored;
+  const std::string key_id = default_key_id(**pointer);
+  if (key_id.empty()) co_return refuse("the account's default secret storage key is malformed");
+  auto description = co_await account_data(own.user_id, "m.secret_storage.key." + key_id);
+  if (!description)
+    co_return refuse("secret storage could not be read (" + description.error().describe() + ")");
+  if (!*description)
+    co_return refuse("the account's default secret storage key has no description");
+  std::vector<std::pair<std::string, std::string>> secrets;
+  for (const char* type : kCrossSigningSecrets) {
+    auto secret = co_await account_data(own.user_id, type);
+    if (!secret)
+      co_return refuse("secret storage could not be read (" + secret.error().describe() + ")");
+    if (*secret) secrets.emplace_back(type, **secret);
+  }
+  if (secrets.empty() || !encrypted_with(secrets.front().second, key_id) ||
+      secrets.front().first != kCrossSigningSecrets[0]) {
+    co_return Restore::nothing_stored;  // secret storage without a cross-signing identity
+  }
+  // The import checks the keys against the account's published identity: query it first.
+  if (auto tracked = machine_.update_tracked_users({own.user_id}); !tracked)
+    co_return refuse(tracked.error().message);
+  if (auto fatal = co_await send_requests()) co_return refuse("the own keys could not be queried");
+  auto signatures = machine_.secret_storage_import(recovery_key_, {key_id, **description}, secrets);
+  if (!signatures) co_return refuse(signatures.error().message);
+  auto sent = co_await retried("POST", signatures->path, signatures->body);
+  if (!sent)
+    co_return refuse("the device's signature was not uploaded (" + sent.error().describe() + ")");
+  spdlog::info(
+      "cross-signing identity restored from secret storage with the recovery key: "
+      "device {} is signed by its account",
+      own.device_id);
+  recovery_state_ = "identity restored from secret storage (key " + key_id + ")";
+  // Query the own keys again, so the machine sees the signed device.
+  if (auto refreshed = machine_.refresh_tracked_users(); !refreshed)
+    spdlog::warn("cannot query the bot's own keys again: {}", refreshed.error().message);
+  co_return Restore::done;
+}
+
+net::asio::awaitable<void> E2ee::store_identity(const std::string& user_id) {
+  auto pointer = co_await account_data(user_id, kDefaultKey);
+  if (!pointer) {
+    spdlog::warn("secret storage could not be read ({}); the identity is stored at the next start",
+                 pointer.error().describe());
+    recovery_state_ = "not stored yet: secret storage could not be read";
+    co_return;
+  }
+  std::optional<crypto::SecretStorageKey> current;
+  if (*pointer) {
+    const std::string key_id = default_key_id(**pointer);
+    // No co_await inside ?: (g++ 12 destroys the temporary twice).
+    MatrixResult<std::optional<std::string>> description{std::nullopt};
+    if (!key_id.empty())
+      description = co_await account_data(user_id, "m.secret_storage.key." + key_id);
+    if (!description) {
+      recovery_state_ = "not stored yet: secret storage could not be read";
+      co_return;
+    }
+    if (*description) {
+      current = crypto::SecretStorageKey{key_id, **description};
+      auto master = co_await account_data(user_id, kCrossSigningSecrets[0]);
+      if (master && *master && encrypted_with(**master, key_id)) {
+        recovery_state_ = "identity stored in secret storage (key " + key_id + ")";
+        co_return;
+      }
+    }
+  }
+  auto stored = machine_.secret_storage_export(recovery_key_, current);
+  if (!stored) {
+    // A key that does not open the account's secret storage is not replaced: it may be the one
+    // an operator set up in Element for this account.
+    spdlog::error("the identity was not stored in secret storage: {}", stored.error().message);
+    recovery_state_ = "not stored: " + stored.error().message;
+    co_return;
+  }
+  // The key description and the secrets first, the default key last: a crash in between leaves
+  // no default that points at a key without secrets.
+  std::vector<std::pair<std::string, std::string>> writes;
+  if (!current)
+    writes.emplace_back("m.secret_storage.key." + stored->key.id, stored->key.description);
+  for (const auto& secret : stored->secrets) writes.push_back(secret);
+  if (!current) writes.emplace_back(kDefaultKey, json{{"key", stored->key.id}}.dump());
+  for (const auto& [type, content] : writes) {
+    auto put = co_await retried("PUT", account_data_path(user_id, type), content);
+    if (!put) {
+      spdlog::error("the identity was not stored in secret storage: writing {} failed ({})", type,
+                    put.error().describe());
+      recovery_state_ = "not stored yet: writing to secret storage failed";
+      co_return;
+    }
+  }
+  spdlog::info("cross-signing identity stored in secret storage under the recovery key (key {})",
+               stored->key.id);
+  recovery_state_ = "identity stored in secret storage (key " + stored->key.id + ")";
+}
+
 net::asio::awaitable<std::optional<Fatal>> E2ee::ensure_cross_signed() {
   auto own = machine_.identity();
   if (!own) {
     spdlog::error("the crypto machine has no identity: {}", own.error().message);
     co_return std::nullopt;
   }
+  recovery_state_ = recovery_key_.empty()
+                        ? "no recovery key configured: a lost database loses the identity"
+                        : std::string();
   // The private master key is here: set up before (the signature shows once our own keys are
   // queried back). Bootstrapping again would replace the account's identity.
   if (own->has_master) {
+    if (!recovery_key_.empty()) co_await store_identity(own->user_id);
     if (!own->device_cross_signed) {
       if (auto tracked = machine_.update_tracked_users({own->user_id}); !tracked)
         spdlog::warn("cannot track the bot's own keys: {}", tracked.error().message);
       co_return co_await send_requests();
     }
     co_return std::nullopt;
+  }
+  if (!recovery_key_.empty()) {
+    switch (co_await restore_identity(*own)) {
+      case Restore::done:
+        co_return co_await send_requests();
+      case Restore::refused:
+        co_return std::nullopt;
+      case Restore::nothing_stored:
+        break;  // a new identity, stored below
+    }
   }
   if (!client_.has_password()) {
     spdlog::warn(
@@ -231,6 +400,7 @@ net::asio::awaitable<std::optional<Fatal>> E2ee::ensure_cross_signed() {
     co_return std::nullopt;
   }
   spdlog::info("cross-signing set up: device {} is signed by its account", own->device_id);
+  if (!recovery_key_.empty()) co_await store_identity(own->user_id);
   // Query our own keys back, so the machine sees the signed device.
   if (auto tracked = machine_.update_tracked_users({own->user_id}); !tracked)
     spdlog::warn("cannot track the bot's own keys: {}", tracked.error().message);

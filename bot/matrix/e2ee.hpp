@@ -47,13 +47,33 @@ class E2ee {
   /// The event an m.room.encrypted event carries: type and content from the plaintext; id,
   /// sender, room and time from the envelope. Never a state event.
   Expected<Event, crypto::Undecryptable> decrypt(const Event& encrypted);
-  /// Cross-signs the bot's device if it is not yet (needs the account's password).
+  /// The operator's recovery key (the spec's secret storage key, as Element shows it): with it,
+  /// ensure_cross_signed keeps the private cross-signing keys in the account's secret storage and
+  /// a bot whose database was lost takes its identity back from there.
+  void use_recovery_key(std::string recovery_key) { recovery_key_ = std::move(recovery_key); }
+  /// Cross-signs the bot's device if it is not yet: with the identity from secret storage when
+  /// there is one and the recovery key opens it, otherwise with a new identity (needs the
+  /// account's password). Then stores the identity in secret storage if a recovery key is set.
   net::asio::awaitable<std::optional<Fatal>> ensure_cross_signed();
+  /// What secret storage holds for the identity, as the last ensure_cross_signed found it.
+  const std::string& recovery_state() const { return recovery_state_; }
   crypto::Result<crypto::Identity> identity() { return machine_.identity(); }
 
  private:
   /// Sends one request with retries; marks it sent.
   net::asio::awaitable<MatrixResult<void>> send_one(const crypto::Request& request);
+  /// One request with retries of transient errors; the response body.
+  net::asio::awaitable<MatrixResult<std::string>> retried(const std::string& method,
+                                                          const std::string& path,
+                                                          const std::string& body);
+  /// The content of the account's global account data of `type`; nullopt when it has none.
+  net::asio::awaitable<MatrixResult<std::optional<std::string>>> account_data(
+      const std::string& user_id, const std::string& type);
+  enum class Restore { done, nothing_stored, refused };
+  /// Takes the cross-signing identity back from secret storage and signs this device.
+  net::asio::awaitable<Restore> restore_identity(const crypto::Identity& own);
+  /// Puts the private cross-signing keys into secret storage under the recovery key.
+  net::asio::awaitable<void> store_identity(const std::string& user_id);
 
   Client& client_;
   crypto::Machine& machine_;
@@ -61,6 +81,8 @@ class E2ee {
   Backoff backoff_;
   MembersOf members_;
   crypto::SharePolicy policy_;
+  std::string recovery_key_;
+  std::string recovery_state_;
 };
 
 }  // namespace reflexbot::matrix

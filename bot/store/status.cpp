@@ -83,12 +83,13 @@ void read_outbox_and_quarantine(Connection& c, StatusSnapshot& snapshot) {
 
 void read_crypto(Connection& c, StatusSnapshot& snapshot) {
   if (has_table(c, "crypto_identity")) {
-    Statement identity(c,
-                       "SELECT device_id, ed25519, cross_signed, checked_at FROM crypto_identity "
-                       "WHERE id = 1");
+    const std::string recovery = snapshot.schema_version >= 14 ? "recovery" : "''";
+    Statement identity(c, "SELECT device_id, ed25519, cross_signed, checked_at, " + recovery +
+                              " FROM crypto_identity WHERE id = 1");
     if (identity.step()) {
       snapshot.crypto = StatusSnapshot::Crypto{identity.column_text(0), identity.column_text(1),
-                                               identity.column_int(2) != 0, identity.column_int(3)};
+                                               identity.column_int(2) != 0, identity.column_int(3),
+                                               identity.column_text(4)};
     }
   }
   if (has_table(c, "undecrypted")) {

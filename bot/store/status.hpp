@@ -51,6 +51,7 @@ struct StatusSnapshot {
     std::string ed25519;  ///< unpadded base64
     bool cross_signed = false;
     std::int64_t checked_ms = 0;
+    std::string recovery;  ///< empty before schema 14 or before the first start with it
   };
 
   int schema_version = 0;

@@ -330,6 +330,11 @@ CREATE TABLE crypto_identity (
   checked_at INTEGER NOT NULL
 );
 )sql",
+    // 14: what secret storage holds for the bot's identity (the recovery key's state), for
+    // `reflexbot status`.
+    R"sql(
+ALTER TABLE crypto_identity ADD COLUMN recovery TEXT NOT NULL DEFAULT '';
+)sql",
 };
 
 // Times of anonymous posts are kept to the hour: exact ones could be matched with a direct chat.
@@ -870,10 +875,11 @@ std::optional<std::int64_t> Store::oldest_undecrypted_ms() {
 
 std::optional<CryptoIdentity> Store::crypto_identity() {
   Statement s(connection_,
-              "SELECT device_id, ed25519, cross_signed, checked_at FROM crypto_identity "
+              "SELECT device_id, ed25519, cross_signed, checked_at, recovery FROM crypto_identity "
               "WHERE id = 1");
   if (!s.step()) return std::nullopt;
-  return CryptoIdentity{s.column_text(0), s.column_text(1), s.column_int(2) != 0, s.column_int(3)};
+  return CryptoIdentity{s.column_text(0), s.column_text(1), s.column_int(2) != 0, s.column_int(3),
+                        s.column_text(4)};
 }
 
 std::vector<std::string> Store::joined_members(const std::string& room_id) {
@@ -1033,14 +1039,16 @@ void BatchScope::drop_undecrypted(const std::string& event_id) {
 
 void BatchScope::set_crypto_identity(const CryptoIdentity& identity) {
   Statement s(store_.connection_,
-              "INSERT INTO crypto_identity (id, device_id, ed25519, cross_signed, checked_at) "
-              "VALUES (1, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET "
+              "INSERT INTO crypto_identity (id, device_id, ed25519, cross_signed, checked_at, "
+              "recovery) VALUES (1, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET "
               "device_id = excluded.device_id, ed25519 = excluded.ed25519, "
-              "cross_signed = excluded.cross_signed, checked_at = excluded.checked_at");
+              "cross_signed = excluded.cross_signed, checked_at = excluded.checked_at, "
+              "recovery = excluded.recovery");
   s.bind(1, identity.device_id)
       .bind(2, identity.ed25519)
       .bind(3, std::int64_t{identity.cross_signed ? 1 : 0})
       .bind(4, identity.checked_ms)
+      .bind(5, identity.recovery)
       .run();
 }
 

@@ -25,7 +25,7 @@
 namespace reflexbot::store {
 
 /// The schema version a migrated database has.
-inline constexpr int kSchemaVersion = 13;
+inline constexpr int kSchemaVersion = 14;
 
 /// A contribution's index terms (core::TextAnalyzer::keys()) as stored in `contributions.terms`:
 /// 8 bytes per key, little-endian.
@@ -67,6 +67,7 @@ struct CryptoIdentity {
   std::string ed25519;        ///< unpadded base64 Ed25519 key of the device
   bool cross_signed = false;  ///< the device is signed by the account's self-signing key
   std::int64_t checked_ms = 0;
+  std::string recovery;  ///< what secret storage holds for the identity (a short English line)
 };
 
 /// The quarantine keeps so many malformed events per day (UTC) from one sender, in one room and

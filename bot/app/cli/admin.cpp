@@ -228,6 +228,8 @@ std::string format_status(const StatusReport& report, std::int64_t now_ms) {
         << ", cross-signed: " << (report.crypto->cross_signed ? "yes" : "no") << " (checked "
         << when(report.crypto->checked_ms, now_ms) << ")\n";
     out << "Fingerprint:   " << core::printable(fingerprint(report.crypto->ed25519)) << "\n";
+    if (!report.crypto->recovery.empty())
+      out << "Recovery:      " << core::printable(report.crypto->recovery) << "\n";
   } else {
     out << "none recorded (encryption has not started yet)\n";
   }

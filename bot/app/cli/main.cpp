@@ -26,6 +26,7 @@
 #include "app/runtime/bot.hpp"
 #include "app/runtime/hardening.hpp"
 #include "common/fatal.hpp"
+#include "crypto/olm_machine.hpp"
 #include "store/sqlite.hpp"
 #include "store/status.hpp"
 
@@ -56,6 +57,7 @@ int run_command(const Invocation& invocation);
 int status_command(const Invocation& invocation);
 int backup_command(const Invocation& invocation);
 int export_command(const Invocation& invocation);
+int recovery_key_command(const Invocation& invocation);
 
 // Adding a command: a function above and a row here; the help text follows.
 constexpr std::array kCommands = {
@@ -78,6 +80,10 @@ constexpr std::array kCommands = {
         "      people). --output writes the file with mode 0600. --with-event-ids adds the\n"
         "      Matrix event ids for an audit (they tie each row to its author's account).",
         export_command},
+    Command{"recovery-key", "",
+            "print a new recovery key for recovery_key_file / recovery_key_credential (keep a\n"
+            "      copy apart from the bot's database: it restores the bot's identity)",
+            recovery_key_command},
 };
 
 std::string usage() {
@@ -126,6 +132,21 @@ std::vector<reflexbot::core::Template> load_templates_for(const reflexbot::app::
     }
   }
   return {};
+}
+
+// Needs no configuration: the key goes into a file the configuration names.
+int recovery_key_command(const Invocation& invocation) {
+  if (!invocation.args.empty()) {
+    return usage_error("recovery-key takes no arguments, got '" +
+                       std::string(invocation.args.front()) + "'");
+  }
+  auto key = reflexbot::crypto::OlmMachine::new_recovery_key();
+  if (!key) {
+    std::cerr << "reflexbot: no recovery key: " << key.error().message << "\n";
+    return kExitRuntime;
+  }
+  std::cout << *key << "\n";
+  return 0;
 }
 
 int run_command(const Invocation& invocation) {

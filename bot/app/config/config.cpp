@@ -337,6 +337,8 @@ class Loader : public yaml::FileErrors {
                                                   "pseudonym_key_credential",
                                                   "crypto_key_file",
                                                   "crypto_key_credential",
+                                                  "recovery_key_file",
+                                                  "recovery_key_credential",
                                                   "encryption",
                                                   "database",
                                                   "retention_days",
@@ -356,7 +358,8 @@ class Loader : public yaml::FileErrors {
                                                   "access_token",
                                                   "password",
                                                   "pseudonym_key",
-                                                  "crypto_key"};
+                                                  "crypto_key",
+                                                  "recovery_key"};
     return keys;
   }
 
@@ -366,7 +369,8 @@ class Loader : public yaml::FileErrors {
          {std::pair<std::string, std::string>{"access_token", "access token"},
           {"password", "password"},
           {"pseudonym_key", "pseudonymisation key"},
-          {"crypto_key", "crypto store key"}}) {
+          {"crypto_key", "crypto store key"},
+          {"recovery_key", "recovery key"}}) {
       if (const Entry* entry = find(keys, inline_secret)) {
         fail(line_of(entry->key_node, 1), inline_secret,
              "never write the " + noun +
@@ -438,6 +442,8 @@ class Loader : public yaml::FileErrors {
       fail(line_of(*source), source->key,
            "the crypto store key must be at least 16 bytes (e.g. openssl rand -hex 32)");
     }
+    // Checked against the spec's form when encryption starts (by the crypto library).
+    config.recovery_key = secret(keys, "recovery_key", "recovery key");
   }
 
   /// database, retention_days.

@@ -67,10 +67,12 @@ struct Config {
   std::string device_id = "REFLEXBOT";  ///< used for password login
   std::string access_token;             ///< from access_token_file / access_token_credential
   std::string password;                 ///< from password_file / password_credential (optional)
-  std::string pseudonym_key;       ///< from pseudonym_key_file / _credential; empty: a key file
-                                   ///< beside the database is created on first start
-  std::string crypto_key;          ///< the crypto store's key, from crypto_key_file / _credential;
-                                   ///< empty: a key file beside the database, as above
+  std::string pseudonym_key;  ///< from pseudonym_key_file / _credential; empty: a key file
+                              ///< beside the database is created on first start
+  std::string crypto_key;     ///< the crypto store's key, from crypto_key_file / _credential;
+                              ///< empty: a key file beside the database, as above
+  std::string recovery_key;   ///< secret storage key (base58), from recovery_key_file /
+                              ///< _credential; empty: none (a lost database loses the identity)
   std::filesystem::path database;  ///< SQLite file; relative paths are relative to the config file
   int retention_days = 365;        ///< contributions are deleted this many days after they were
                                    ///< written (1–3650); quarantined events after 30 at most

@@ -217,6 +217,7 @@ asio::awaitable<std::optional<Fatal>> start_encryption(Runtime& rt, const std::s
       [&rt](const std::string& room_id) { return rt.store.joined_members(room_id); },
       config.encryption.cross_signed_only ? crypto::SharePolicy::cross_signed_only
                                           : crypto::SharePolicy::all_devices);
+  rt.e2ee->use_recovery_key(config.recovery_key);
   rt.outbox.enable_encryption(*rt.e2ee);
   rt.sync.enable_encryption(*rt.e2ee);
   if (auto fatal = co_await rt.e2ee->send_requests()) co_return fatal;  // device keys, first start
@@ -227,8 +228,8 @@ asio::awaitable<std::optional<Fatal>> start_encryption(Runtime& rt, const std::s
     co_return std::nullopt;
   }
   store::BatchScope scope(rt.store);
-  scope.set_crypto_identity(
-      {own->device_id, own->ed25519, own->device_cross_signed, wall_clock_ms()});
+  scope.set_crypto_identity({own->device_id, own->ed25519, own->device_cross_signed,
+                             wall_clock_ms(), rt.e2ee->recovery_state()});
   scope.commit();
   spdlog::info("encryption ready: device {}, Ed25519 {}, {}", own->device_id, own->ed25519,
                own->device_cross_signed ? "cross-signed by its account" : "not cross-signed");

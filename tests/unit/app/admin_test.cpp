@@ -280,8 +280,8 @@ TEST_F(AdminTest, StatusShowsTheDeviceFingerprintAndTheUndecryptableEvents) {
     store::RoomRecord encrypted = room("!koeln:example.org", "Reflexion Köln");
     encrypted.encrypted = true;
     batch.put_room(encrypted);
-    batch.set_crypto_identity(
-        {"BOTDEVICE", "qUZ3kL0ZtC1rB8dyHlYmYm6gWqJgaE0VZcS7cJf0Clk", true, kNow - kMinute});
+    batch.set_crypto_identity({"BOTDEVICE", "qUZ3kL0ZtC1rB8dyHlYmYm6gWqJgaE0VZcS7cJf0Clk", true,
+                               kNow - kMinute, "identity stored in secret storage (key KEY1)"});
     store::UndecryptedEvent event;
     event.event_id = "$enc1";
     event.room_id = "!koeln:example.org";
@@ -300,6 +300,7 @@ TEST_F(AdminTest, StatusShowsTheDeviceFingerprintAndTheUndecryptableEvents) {
       "  !koeln:example.org  Reflexion Köln  [encrypted]\n",
       "Device:        BOTDEVICE, cross-signed: yes (checked 2024-05-06 09:59:00 UTC (1 min ago))\n",
       "Fingerprint:   qUZ3 kL0Z tC1r B8dy HlYm Ym6g WqJg aE0V ZcS7 cJf0 Clk\n",
+      "Recovery:      identity stored in secret storage (key KEY1)\n",
       "Undecryptable: 2 events waiting for a room key (oldest received 1 h 5 min ago)\n",
   };
   for (const auto& line : lines) EXPECT_NE(text.find(line), std::string::npos) << line << text;
@@ -310,7 +311,7 @@ TEST_F(AdminTest, StatusShowsTheDeviceFingerprintAndTheUndecryptableEvents) {
   {
     store::BatchScope batch(*store_);
     batch.set_crypto_identity(
-        {"BOTDEVICE", "qUZ3kL0ZtC1rB8dyHlYmYm6gWqJgaE0VZcS7cJf0Clk", false, kNow});
+        {"BOTDEVICE", "qUZ3kL0ZtC1rB8dyHlYmYm6gWqJgaE0VZcS7cJf0Clk", false, kNow, ""});
     batch.drop_undecrypted("$enc1");
     batch.drop_undecrypted("$enc2");
     batch.commit();

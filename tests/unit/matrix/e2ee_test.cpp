@@ -4,6 +4,8 @@
 
 #include "matrix/e2ee.hpp"
 
+#include <algorithm>
+
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
@@ -289,6 +291,117 @@ TEST_F(E2eeTest, CrossSigningIsSetUpOnceWithThePasswordAndTheServersSession) {
   // Signed now: a restart does not set it up again.
   EXPECT_FALSE(run_awaitable(io_, e2ee.ensure_cross_signed()));
   EXPECT_EQ(machine_.bootstraps, 1);
+}
+
+namespace {
+constexpr const char* kAccountData =
+    "https://hs.example/_matrix/client/v3/user/%40bot%3Ahs.example/account_data/";
+constexpr const char* kNotFound = R"({"errcode":"M_NOT_FOUND","error":"Account data not found"})";
+}  // namespace
+
+TEST_F(E2eeTest, WithARecoveryKeyANewIdentityIsStoredInSecretStorageDefaultKeyLast) {
+  transport_.respond(404, kNotFound);  // restore: no default key
+  transport_.respond(401, R"({"session":"uia-1","flows":[{"stages":["m.login.password"]}]})");
+  transport_.respond(200, "{}");                              // signing keys, with auth
+  transport_.respond(200, R"({"failures":{}})");              // signatures
+  transport_.respond(404, kNotFound);                         // store: still none
+  for (int i = 0; i < 5; ++i) transport_.respond(200, "{}");  // key, 3 secrets, default key
+  auto e2ee = make_e2ee();
+  e2ee.use_recovery_key(machine_.recovery_key);
+  EXPECT_FALSE(run_awaitable(io_, e2ee.ensure_cross_signed()));
+  EXPECT_EQ(machine_.bootstraps, 1);
+  const auto& requests = transport_.requests();
+  ASSERT_EQ(requests.size(), 10u);
+  // Looked for a stored identity before making a new one.
+  EXPECT_EQ(requests[0].method, "GET");
+  EXPECT_EQ(requests[0].url, std::string(kAccountData) + "m.secret_storage.default_key");
+  EXPECT_EQ(requests[1].url, "https://hs.example/_matrix/client/v3/keys/device_signing/upload");
+  std::vector<std::string> written;
+  for (std::size_t i = 5; i < requests.size(); ++i) {
+    EXPECT_EQ(requests[i].method, "PUT");
+    written.push_back(requests[i].url.substr(std::string(kAccountData).size()));
+  }
+  EXPECT_EQ(written, (std::vector<std::string>{
+                         "m.secret_storage.key.KEY1", "m.cross_signing.master",
+                         "m.cross_signing.self_signing", "m.cross_signing.user_signing",
+                         "m.secret_storage.default_key"}));
+  EXPECT_EQ(json::parse(requests.back().body), json({{"key", "KEY1"}}));
+  EXPECT_NE(e2ee.recovery_state().find("stored in secret storage"), std::string::npos);
+}
+
+TEST_F(E2eeTest, ALostDatabaseTakesTheStoredIdentityBackInsteadOfMakingANewOne) {
+  transport_.respond(200, R"({"key":"KEY1"})");
+  transport_.respond(200, R"({"algorithm":"m.secret_storage.v1.aes-hmac-sha2"})");
+  for (const char* secret : {"master", "self_signing", "user_signing"}) {
+    (void)secret;
+    transport_.respond(200, R"({"encrypted":{"KEY1":{"ciphertext":"X"}}})");
+  }
+  machine_.queued.push_back({"q1", "keys_query", "POST", "/_matrix/client/v3/keys/query", "{}"});
+  transport_.respond(200, R"({"device_keys":{}})");  // the own keys, before the import
+  transport_.respond(200, R"({"failures":{}})");     // the new device's signature
+  auto e2ee = make_e2ee();
+  e2ee.use_recovery_key(machine_.recovery_key);
+  EXPECT_FALSE(run_awaitable(io_, e2ee.ensure_cross_signed()));
+  EXPECT_EQ(machine_.bootstraps, 0) << "no new identity";
+  const auto& log = machine_.log;
+  const auto at = [&](const std::string& entry) {
+    return std::find(log.begin(), log.end(), entry) - log.begin();
+  };
+  ASSERT_LT(at("import KEY1 3"), static_cast<long>(log.size()));
+  EXPECT_LT(at("mark q1 {\"device_keys\":{}}"), at("import KEY1 3")) << "queried first";
+  EXPECT_GT(at("refresh"), at("import KEY1 3")) << "queried again once signed";
+  ASSERT_EQ(transport_.requests().size(), 7u);
+  EXPECT_EQ(transport_.request(6).url,
+            "https://hs.example/_matrix/client/v3/keys/signatures/upload");
+  EXPECT_NE(e2ee.recovery_state().find("restored"), std::string::npos);
+}
+
+TEST_F(E2eeTest, ARecoveryKeyThatDoesNotOpenTheStorageMakesNoNewIdentity) {
+  transport_.respond(200, R"({"key":"KEY1"})");
+  transport_.respond(200, R"({"algorithm":"m.secret_storage.v1.aes-hmac-sha2"})");
+  for (int i = 0; i < 3; ++i)
+    transport_.respond(200, R"({"encrypted":{"KEY1":{"ciphertext":"X"}}})");
+  auto e2ee = make_e2ee();
+  e2ee.use_recovery_key("EsTY popo");
+  EXPECT_FALSE(run_awaitable(io_, e2ee.ensure_cross_signed()));
+  EXPECT_EQ(machine_.bootstraps, 0);
+  for (const auto& request : transport_.requests()) EXPECT_EQ(request.method, "GET") << request.url;
+  EXPECT_NE(e2ee.recovery_state().find("not restored"), std::string::npos);
+  EXPECT_EQ(e2ee.recovery_state().find("EsTY"), std::string::npos) << "never the key itself";
+}
+
+TEST_F(E2eeTest, AnIdentityAlreadyStoredUnderTheKeyIsNotWrittenAgain) {
+  machine_.own.has_master = machine_.own.has_self_signing = true;
+  machine_.own.device_cross_signed = true;
+  transport_.respond(200, R"({"key":"KEY1"})");
+  transport_.respond(200, R"({"algorithm":"m.secret_storage.v1.aes-hmac-sha2"})");
+  transport_.respond(200, R"({"encrypted":{"KEY1":{"ciphertext":"X"}}})");
+  auto e2ee = make_e2ee();
+  e2ee.use_recovery_key(machine_.recovery_key);
+  EXPECT_FALSE(run_awaitable(io_, e2ee.ensure_cross_signed()));
+  EXPECT_EQ(transport_.requests().size(), 3u);
+  EXPECT_NE(e2ee.recovery_state().find("stored in secret storage (key KEY1)"), std::string::npos);
+}
+
+TEST_F(E2eeTest, AnotherKeysSecretStorageIsNotOverwritten) {
+  machine_.own.has_master = machine_.own.has_self_signing = true;
+  machine_.own.device_cross_signed = true;
+  transport_.respond(200, R"({"key":"ELEMENTS"})");
+  transport_.respond(200, R"({"algorithm":"m.secret_storage.v1.aes-hmac-sha2"})");
+  transport_.respond(404, kNotFound);
+  auto e2ee = make_e2ee();
+  e2ee.use_recovery_key(machine_.recovery_key);
+  EXPECT_FALSE(run_awaitable(io_, e2ee.ensure_cross_signed()));
+  for (const auto& request : transport_.requests()) EXPECT_EQ(request.method, "GET") << request.url;
+  EXPECT_NE(e2ee.recovery_state().find("not stored"), std::string::npos);
+}
+
+TEST_F(E2eeTest, WithoutARecoveryKeyTheStatusSaysWhatALostDatabaseMeans) {
+  machine_.own.has_master = machine_.own.device_cross_signed = true;
+  auto e2ee = make_e2ee();
+  EXPECT_FALSE(run_awaitable(io_, e2ee.ensure_cross_signed()));
+  EXPECT_TRUE(transport_.requests().empty());
+  EXPECT_NE(e2ee.recovery_state().find("no recovery key"), std::string::npos);
 }
 
 TEST_F(E2eeTest, TheSyncsKeysReachTheMachineBeforeItsTimeline) {

@@ -43,6 +43,10 @@ class FakeMachine final : public crypto::Machine {
     for (const auto& user : users) log.push_back("track " + user);
     return {};
   }
+  crypto::Result<void> refresh_tracked_users() override {
+    log.push_back("refresh");
+    return {};
+  }
   crypto::Result<std::optional<crypto::Request>> missing_sessions(
       const std::vector<std::string>&) override {
     if (!claim || marked.contains(claim->id)) return std::optional<crypto::Request>();
@@ -91,6 +95,33 @@ class FakeMachine final : public crypto::Machine {
         {"/_matrix/client/v3/keys/device_signing/upload", R"({"master_key":{}})"},
         {"/_matrix/client/v3/keys/signatures/upload", R"({"@bot:hs.example":{}})"}};
   }
+  /// Opens only `recovery_key`'s key (id "KEY1" when new), stores the three secrets.
+  crypto::Result<crypto::SecretStorageExport> secret_storage_export(
+      const std::string& key, const std::optional<crypto::SecretStorageKey>& current) override {
+    if (key != recovery_key || (current && current->id != recovery_key_id))
+      return Unexpected(
+          crypto::Error{"the recovery key does not open the account's secret storage"});
+    log.push_back("export " + (current ? current->id : std::string("new")));
+    const std::string id = current ? current->id : recovery_key_id;
+    crypto::SecretStorageExport out{{id, R"({"algorithm":"m.secret_storage.v1.aes-hmac-sha2"})"},
+                                    {}};
+    for (const char* type :
+         {"m.cross_signing.master", "m.cross_signing.self_signing", "m.cross_signing.user_signing"})
+      out.secrets.emplace_back(type,
+                               nlohmann::json{{"encrypted", {{id, {{"ciphertext", "X"}}}}}}.dump());
+    return out;
+  }
+  crypto::Result<crypto::Upload> secret_storage_import(
+      const std::string& key, const crypto::SecretStorageKey& stored,
+      const std::vector<std::pair<std::string, std::string>>& secrets) override {
+    if (key != recovery_key || stored.id != recovery_key_id)
+      return Unexpected(
+          crypto::Error{"the recovery key does not open the account's secret storage"});
+    log.push_back("import " + stored.id + " " + std::to_string(secrets.size()));
+    own.has_master = own.has_self_signing = own.has_user_signing = true;
+    return crypto::Upload{"/_matrix/client/v3/keys/signatures/upload",
+                          R"({"@bot:hs.example":{"BOTDEVICE":{}}})"};
+  }
 
   std::vector<crypto::SyncChanges> received;
   std::vector<std::string> arriving_keys;  ///< sessions whose keys the next sync brings
@@ -103,6 +134,8 @@ class FakeMachine final : public crypto::Machine {
   bool fail_encrypt = false;
   int encryptions = 0;
   int bootstraps = 0;
+  std::string recovery_key = "EsTR ecov ery";  ///< the one key that opens the fake's storage
+  std::string recovery_key_id = "KEY1";
   crypto::Identity own{"@bot:hs.example", "BOTDEVICE", "ed25519key", "curvekey"};
 };
 

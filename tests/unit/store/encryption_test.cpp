@@ -274,7 +274,8 @@ TEST_F(EncryptionStoreTest, AnEncryptedRowKeepsItsTransactionIdAndCiphertextAcro
 
 TEST_F(EncryptionStoreTest, TheCryptoIdentityRoundTripsAndIsReplaced) {
   EXPECT_FALSE(store().crypto_identity());
-  CryptoIdentity identity{"BOTDEVICE", "qUZ3kL0ZtC1rB8dyHlYmYm6gWqJgaE0VZcS7cJf0Clk", false, kNoon};
+  CryptoIdentity identity{"BOTDEVICE", "qUZ3kL0ZtC1rB8dyHlYmYm6gWqJgaE0VZcS7cJf0Clk", false, kNoon,
+                          "no recovery key configured"};
   {
     BatchScope scope(store());
     scope.set_crypto_identity(identity);
@@ -286,9 +287,11 @@ TEST_F(EncryptionStoreTest, TheCryptoIdentityRoundTripsAndIsReplaced) {
   EXPECT_EQ(stored->ed25519, identity.ed25519);
   EXPECT_FALSE(stored->cross_signed);
   EXPECT_EQ(stored->checked_ms, kNoon);
+  EXPECT_EQ(stored->recovery, "no recovery key configured");
 
   identity.cross_signed = true;
   identity.checked_ms = kNoon + kHour;
+  identity.recovery = "identity stored in secret storage (key K)";
   {
     BatchScope scope(store());
     scope.set_crypto_identity(identity);
@@ -300,7 +303,32 @@ TEST_F(EncryptionStoreTest, TheCryptoIdentityRoundTripsAndIsReplaced) {
   ASSERT_TRUE(stored);
   EXPECT_TRUE(stored->cross_signed);
   EXPECT_EQ(stored->checked_ms, kNoon + kHour);
+  EXPECT_EQ(stored->recovery, "identity stored in secret storage (key K)");
   EXPECT_EQ(count("SELECT count(*) FROM crypto_identity"), 1);
+}
+
+// Version 13 had no recovery column: the device row survives the migration, and `status` reads a
+// store of version 13 too (an admin may run the new binary's status before the bot migrates).
+TEST_F(EncryptionStoreTest, TheRecoveryColumnArrivesWithoutLosingTheDevice) {
+  {
+    BatchScope scope(store());
+    scope.set_crypto_identity({"BOTDEVICE", "ed", true, kNoon, "stored"});
+    scope.commit();
+  }
+  temp_.close();
+  {
+    Connection raw(temp_.path());
+    raw.exec("ALTER TABLE crypto_identity DROP COLUMN recovery; PRAGMA user_version = 13;");
+  }
+  const auto old = read_status_snapshot(temp_.path());
+  ASSERT_TRUE(old && old->crypto);
+  EXPECT_EQ(old->crypto->device_id, "BOTDEVICE");
+  EXPECT_EQ(old->crypto->recovery, "");
+  temp_.open();
+  const auto stored = store().crypto_identity();
+  ASSERT_TRUE(stored);
+  EXPECT_TRUE(stored->cross_signed);
+  EXPECT_EQ(stored->recovery, "");
 }
 
 // A store of the previous schema version (as version 12 shipped: no undecrypted or
@@ -323,7 +351,7 @@ TEST_F(EncryptionStoreTest, MigratesAStoreOfThePreviousVersionKeepingItsData) {
   }
   temp_.open();
   EXPECT_EQ(store().schema_version(), kSchemaVersion);
-  EXPECT_EQ(kSchemaVersion, 13);
+  EXPECT_EQ(kSchemaVersion, 14);
   EXPECT_EQ(store().sync_token(), "s12");
   EXPECT_TRUE(store().is_seen("$seen", "!enc:x"));
   EXPECT_EQ(store().joined_members("!enc:x"), (std::vector<std::string>{"@anna:x"}));
@@ -345,7 +373,7 @@ TEST_F(EncryptionStoreTest, TheStatusSnapshotHasTheDeviceAndTheKeptEvents) {
     scope.keep_undecrypted(undecrypted_event("$a", "@anna:x", kNoon - 3 * kHour));
     scope.keep_undecrypted(undecrypted_event("$b", "@anna:x", kNoon - kHour));
     scope.set_crypto_identity(
-        {"BOTDEVICE", "qUZ3kL0ZtC1rB8dyHlYmYm6gWqJgaE0VZcS7cJf0Clk", true, kNoon - 60000});
+        {"BOTDEVICE", "qUZ3kL0ZtC1rB8dyHlYmYm6gWqJgaE0VZcS7cJf0Clk", true, kNoon - 60000, ""});
     scope.commit();
   }
   const auto snapshot = read_status_snapshot(temp_.path());

@@ -67,6 +67,7 @@ pub fn dispatch(crypto: &Crypto, request: &str) -> Result<Value, String> {
         "outgoing_requests" => outgoing_requests(crypto),
         "mark_request_as_sent" => mark_request_as_sent(crypto, input(request)?),
         "update_tracked_users" => update_tracked_users(crypto, input(request)?),
+        "refresh_tracked_users" => refresh_tracked_users(crypto),
         "missing_sessions" => missing_sessions(crypto, input(request)?),
         "share_room_key" => share_room_key(crypto, input(request)?),
         "encrypt" => encrypt(crypto, input(request)?),
@@ -174,6 +175,14 @@ fn update_tracked_users(crypto: &Crypto, users: UsersIn) -> Result<Value, String
     crypto
         .block_on(machine.update_tracked_users(users.users.iter().map(|user| user.as_ref())))
         .map_err(|e| format!("cannot track the users: {e}"))?;
+    Ok(json!({}))
+}
+
+/// Every tracked user's keys are queried again (e.g. after the own device was signed).
+fn refresh_tracked_users(crypto: &Crypto) -> Result<Value, String> {
+    crypto
+        .block_on(crypto.machine().mark_all_tracked_users_as_dirty())
+        .map_err(|e| format!("cannot mark the tracked users: {e}"))?;
     Ok(json!({}))
 }
 
