@@ -242,7 +242,9 @@ Result<SecretStorageExport> OlmMachine::secret_storage_export(
   auto answer = run(request);
   if (!answer) return Unexpected(answer.error());
   SecretStorageExport stored{{text_of(*answer, "key_id"), answer->value("key", json()).dump()}, {}};
-  for (const auto& [type, content] : answer->value("secrets", json::object()).items())
+  // Named: items() of a temporary would outlive it.
+  const json secrets = answer->value("secrets", json::object());
+  for (const auto& [type, content] : secrets.items())
     stored.secrets.emplace_back(type, content.dump());
   if (stored.key.id.empty() || stored.secrets.empty())
     return Unexpected(Error{"the crypto library returned no secrets to store"});

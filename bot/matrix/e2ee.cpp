@@ -58,9 +58,8 @@ E2ee::E2ee(Client& client, crypto::Machine& machine, Sleeper& sleeper, Backoff b
       members_(std::move(members)),
       policy_(policy) {}
 
-net::asio::awaitable<MatrixResult<std::string>> E2ee::retried(const std::string& method,
-                                                              const std::string& path,
-                                                              const std::string& body) {
+net::asio::awaitable<MatrixResult<std::string>> E2ee::retried(std::string method, std::string path,
+                                                              std::string body) {
   Backoff backoff = backoff_;
   backoff.reset();
   for (;;) {
@@ -213,7 +212,7 @@ bool encrypted_with(const std::string& content, const std::string& key_id) {
 }  // namespace
 
 net::asio::awaitable<MatrixResult<std::optional<std::string>>> E2ee::account_data(
-    const std::string& user_id, const std::string& type) {
+    std::string user_id, std::string type) {
   auto answer = co_await retried("GET", account_data_path(user_id, type), "");
   if (!answer) {
     if (answer.error().errcode == "M_NOT_FOUND" || answer.error().http_status == 404)
@@ -223,7 +222,7 @@ net::asio::awaitable<MatrixResult<std::optional<std::string>>> E2ee::account_dat
   co_return std::optional<std::string>{std::move(answer).value()};
 }
 
-net::asio::awaitable<E2ee::Restore> E2ee::restore_identity(const crypto::Identity& own) {
+net::asio::awaitable<E2ee::Restore> E2ee::restore_identity(crypto::Identity own) {
   auto refuse = [&](const std::string& why) {
     // No new identity: it would replace the one every room trusts.
     spdlog::error(
@@ -275,7 +274,7 @@ net::asio::awaitable<E2ee::Restore> E2ee::restore_identity(const crypto::Identit
   co_return Restore::done;
 }
 
-net::asio::awaitable<void> E2ee::store_identity(const std::string& user_id) {
+net::asio::awaitable<void> E2ee::store_identity(std::string user_id) {
   auto pointer = co_await account_data(user_id, kDefaultKey);
   if (!pointer) {
     spdlog::warn("secret storage could not be read ({}); the identity is stored at the next start",

@@ -63,17 +63,16 @@ class E2ee {
   /// Sends one request with retries; marks it sent.
   net::asio::awaitable<MatrixResult<void>> send_one(const crypto::Request& request);
   /// One request with retries of transient errors; the response body.
-  net::asio::awaitable<MatrixResult<std::string>> retried(const std::string& method,
-                                                          const std::string& path,
-                                                          const std::string& body);
+  net::asio::awaitable<MatrixResult<std::string>> retried(std::string method, std::string path,
+                                                          std::string body);
   /// The content of the account's global account data of `type`; nullopt when it has none.
-  net::asio::awaitable<MatrixResult<std::optional<std::string>>> account_data(
-      const std::string& user_id, const std::string& type);
+  net::asio::awaitable<MatrixResult<std::optional<std::string>>> account_data(std::string user_id,
+                                                                              std::string type);
   enum class Restore { done, nothing_stored, refused };
   /// Takes the cross-signing identity back from secret storage and signs this device.
-  net::asio::awaitable<Restore> restore_identity(const crypto::Identity& own);
+  net::asio::awaitable<Restore> restore_identity(crypto::Identity own);
   /// Puts the private cross-signing keys into secret storage under the recovery key.
-  net::asio::awaitable<void> store_identity(const std::string& user_id);
+  net::asio::awaitable<void> store_identity(std::string user_id);
 
   Client& client_;
   crypto::Machine& machine_;
