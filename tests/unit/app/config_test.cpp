@@ -362,6 +362,21 @@ TEST_F(ConfigTest, TheCryptoKeyIsNeverInlineAndComesFromAFileOfAtLeast16Bytes) {
             std::string::npos);
 }
 
+TEST_F(ConfigTest, TheRecoveryKeyIsNeverInlineAndKeepsItsInnerSpaces) {
+  const std::string error =
+      error_of(std::string(minimal) + "recovery_key: EsTc LW2K PGiF wKEA\n");
+  EXPECT_NE(error.find("never write the recovery key into the configuration"), std::string::npos)
+      << error;
+  EXPECT_EQ(error.find("EsTc"), std::string::npos);
+  EXPECT_EQ(parse_config(minimal, file_).recovery_key, "");
+  write("rkey", "EsTc LW2K PGiF wKEA 3Pc4 Kx9k\n");
+  EXPECT_EQ(parse_config(std::string(minimal) + "recovery_key_file: rkey\n", file_).recovery_key,
+            "EsTc LW2K PGiF wKEA 3Pc4 Kx9k");
+  write("empty", "\n");
+  EXPECT_NE(error_of(std::string(minimal) + "recovery_key_file: empty\n").find("is empty"),
+            std::string::npos);
+}
+
 TEST_F(ConfigTest, EncryptionSettingsAreCheckedWithTheirLine) {
   const Config defaults = parse_config(minimal, file_);
   EXPECT_TRUE(defaults.encryption.store.empty());
