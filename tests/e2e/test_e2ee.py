@@ -389,6 +389,30 @@ def test_the_bots_device_is_cross_signed_by_its_account(make_bot, user, e2ee):
     assert status.returncode == 0 and device in status.stdout, status
 
 
+def test_share_keys_with_cross_signed_leaves_out_devices_nobody_signed(make_bot, user, e2ee):
+    """encryption.share_keys_with: cross_signed. nio's device is not cross-signed by its owner, so
+    the bot's room key does not reach it: the bot reads anna's !ping and answers, but anna cannot
+    read the answer. (With the default policy she can: every other test here.)"""
+    anna = e2ee(user("anna"))
+    bot = make_bot(allowlist=[anna.user_id], start=False, templates_dir=TEMPLATES_DIR)
+    give_password(bot)
+    bot.config["encryption"] = {"share_keys_with": "cross_signed"}
+    bot.write_config()
+    bot.start()
+    room = encrypted_room(anna, [], "Nur gegengezeichnete Geräte")
+    invite_bot(anna, room, bot)
+    event_id = anna.send_text(room, "!ping")
+
+    def hidden_answer(events):
+        ensure_alive(bot)
+        return [e for e in events if e.get("sender") == bot.user_id and e.get("undecryptable")]
+    anna.wait_timeline(room, hidden_answer, "the bot's encrypted answer to !ping", timeout=WAIT)
+    anna.sync_once()  # a room key on its way would be here now
+    readable = [m for m in bot_messages(anna.timeline(room), bot) if reply_target(m) == event_id]
+    assert readable == [], "an unsigned device got the bot's room key"
+    assert db_rows(bot, "SELECT count(*) FROM outbox WHERE state = 'sent'")[0][0] >= 1
+
+
 # --- SIGKILLs during 300 encrypted messages -----------------------------------------------------------
 
 MESSAGES = 300
