@@ -335,6 +335,92 @@ CREATE TABLE crypto_identity (
     R"sql(
 ALTER TABLE crypto_identity ADD COLUMN recovery TEXT NOT NULL DEFAULT '';
 )sql",
+    // 15: the CHECK constraints of the two tables written for every collected message, as OR
+    // chains: SQLite evaluates `x IN (a, b, c)` (three values or more) by building a temporary
+    // b-tree, on every INSERT and UPDATE (EXPLAIN shows OpenEphemeral; docs/benchmarks.md has the
+    // cost). Same constraints, same rows; the outbox keeps its AUTOINCREMENT high-water mark, so
+    // no id (and no transaction id made from it) is ever given out twice. The triggers that keep
+    // tags and votes on a contribution are made again around the rebuild.
+    R"sql(
+CREATE TEMP TABLE outbox_sequence AS SELECT seq FROM sqlite_sequence WHERE name = 'outbox';
+CREATE TABLE outbox_or (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  kind TEXT NOT NULL CHECK (kind = 'send' OR kind = 'join' OR kind = 'leave'),
+  room_id TEXT NOT NULL,
+  event_type TEXT NOT NULL DEFAULT '',
+  txn_id TEXT NOT NULL UNIQUE,
+  content TEXT NOT NULL DEFAULT '',
+  state TEXT NOT NULL DEFAULT 'pending'
+    CHECK (state = 'pending' OR state = 'sent' OR state = 'failed'),
+  attempts INTEGER NOT NULL DEFAULT 0,
+  last_error TEXT,
+  created_at INTEGER NOT NULL,
+  sent_at INTEGER,
+  remote_event_id TEXT,
+  confidential INTEGER NOT NULL DEFAULT 0
+);
+INSERT INTO outbox_or (id, kind, room_id, event_type, txn_id, content, state, attempts,
+                       last_error, created_at, sent_at, remote_event_id, confidential)
+  SELECT id, kind, room_id, event_type, txn_id, content, state, attempts, last_error, created_at,
+         sent_at, remote_event_id, confidential FROM outbox;
+DROP TABLE outbox;
+ALTER TABLE outbox_or RENAME TO outbox;
+UPDATE sqlite_sequence SET seq = max(seq, COALESCE((SELECT seq FROM temp.outbox_sequence), 0))
+  WHERE name = 'outbox';
+INSERT INTO sqlite_sequence (name, seq)
+  SELECT 'outbox', seq FROM temp.outbox_sequence
+  WHERE NOT EXISTS (SELECT 1 FROM sqlite_sequence WHERE name = 'outbox');
+DROP TABLE temp.outbox_sequence;
+CREATE INDEX outbox_pending ON outbox (state, id);
+
+DROP TRIGGER contribution_tags_added;
+DROP TRIGGER contribution_tags_removed;
+DROP TRIGGER votes_added;
+DROP TRIGGER votes_removed;
+CREATE TABLE contributions_or (
+  id INTEGER PRIMARY KEY,
+  event_id TEXT NOT NULL UNIQUE,
+  room_id TEXT NOT NULL,
+  city TEXT NOT NULL DEFAULT '',
+  author TEXT NOT NULL DEFAULT '',
+  round_id INTEGER REFERENCES rounds (id) ON DELETE SET NULL,
+  phase_key TEXT NOT NULL DEFAULT '',
+  body TEXT NOT NULL,
+  written_at INTEGER NOT NULL,
+  collected_at INTEGER NOT NULL,
+  via TEXT NOT NULL CHECK (via = 'round' OR via = 'tag' OR via = 'pin' OR via = 'anonymous'),
+  tags TEXT NOT NULL DEFAULT '',
+  votes INTEGER NOT NULL DEFAULT 0,
+  terms BLOB
+);
+INSERT INTO contributions_or (id, event_id, room_id, city, author, round_id, phase_key, body,
+                              written_at, collected_at, via, tags, votes, terms)
+  SELECT id, event_id, room_id, city, author, round_id, phase_key, body, written_at,
+         collected_at, via, tags, votes, terms FROM contributions;
+DROP TABLE contributions;
+ALTER TABLE contributions_or RENAME TO contributions;
+CREATE INDEX contributions_room_time ON contributions (room_id, written_at);
+CREATE INDEX contributions_round ON contributions (round_id, phase_key);
+CREATE INDEX contributions_author ON contributions (author) WHERE author <> '';
+CREATE INDEX contributions_time ON contributions (written_at);
+CREATE INDEX contributions_unindexed ON contributions (id) WHERE terms IS NULL;
+CREATE TRIGGER contribution_tags_added AFTER INSERT ON contribution_tags BEGIN
+  UPDATE contributions SET tags = COALESCE((SELECT group_concat(tag, ',') FROM (
+    SELECT t.tag FROM contribution_tags t WHERE t.event_id = NEW.event_id ORDER BY t.tag)), '')
+  WHERE event_id = NEW.event_id;
+END;
+CREATE TRIGGER contribution_tags_removed AFTER DELETE ON contribution_tags BEGIN
+  UPDATE contributions SET tags = COALESCE((SELECT group_concat(tag, ',') FROM (
+    SELECT t.tag FROM contribution_tags t WHERE t.event_id = OLD.event_id ORDER BY t.tag)), '')
+  WHERE event_id = OLD.event_id;
+END;
+CREATE TRIGGER votes_added AFTER INSERT ON votes BEGIN
+  UPDATE contributions SET votes = votes + 1 WHERE event_id = NEW.event_id;
+END;
+CREATE TRIGGER votes_removed AFTER DELETE ON votes BEGIN
+  UPDATE contributions SET votes = votes - 1 WHERE event_id = OLD.event_id;
+END;
+)sql",
 };
 
 // Times of anonymous posts are kept to the hour: exact ones could be matched with a direct chat.

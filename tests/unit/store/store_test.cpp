@@ -627,5 +627,70 @@ TEST_F(StoreTest, OpeningAnUnwritablePathFailsWithItsName) {
   }
 }
 
+// A CHECK (x IN (a, b, c)) makes SQLite build a temporary b-tree on every write of the row
+// (OpenEphemeral); the tables written for every collected message must not have one.
+TEST_F(StoreTest, ThePerMessageWritesBuildNoTemporaryBtree) {
+  Store store(path_);
+  for (const char* sql :
+       {"INSERT INTO outbox (kind, room_id, event_type, txn_id, content, created_at) "
+        "VALUES ('send', '!r:x', 'm.reaction', 'rb1', '{}', 1)",
+        "UPDATE outbox SET state = 'sent' WHERE id = 1",
+        "INSERT INTO contributions (event_id, room_id, body, written_at, collected_at, via) "
+        "VALUES ('$e', '!r:x', 'text', 1, 1, 'tag')"}) {
+    Statement plan(store.connection(), std::string("EXPLAIN ") + sql);
+    while (plan.step()) EXPECT_NE(plan.column_text(1), "OpenEphemeral") << sql;
+  }
+  // The constraints still hold.
+  EXPECT_THROW(store.connection().exec(
+                   "INSERT INTO outbox (kind, room_id, txn_id, created_at) "
+                   "VALUES ('teleport', '!r:x', 'rb2', 1)"),
+               StoreError);
+  EXPECT_THROW(store.connection().exec(
+                   "INSERT INTO contributions (event_id, room_id, body, written_at, collected_at, "
+                   "via) VALUES ('$f', '!r:x', 't', 1, 1, 'mail')"),
+               StoreError);
+}
+
+// Migration 15 rebuilds the outbox and contributions tables. Run again over a store (as over one
+// of version 14), it keeps every row, the outbox's high-water mark (an id, and so a transaction
+// id, is never given out twice) and the triggers that keep tags and votes on a contribution.
+TEST_F(StoreTest, RebuildingTheTablesKeepsRowsIdsAndTriggers) {
+  {
+    Store store(path_);
+    BatchScope batch(store);
+    for (const char* key : {"$a/reply", "$b/reply", "$c/reply"})
+      batch.queue_send("!r:x", "m.room.message", "{}", key, 1);
+    batch.commit();
+    store.connection().exec("DELETE FROM outbox WHERE id = 3");
+    store.connection().exec(
+        "INSERT INTO contributions (event_id, room_id, body, written_at, collected_at, via) "
+        "VALUES ('$e', '!r:x', 'text', 1, 1, 'tag')");
+  }
+  {
+    Connection raw(path_);
+    raw.exec("PRAGMA user_version = 14");
+  }
+  Store store(path_);
+  EXPECT_EQ(store.schema_version(), kSchemaVersion);
+  EXPECT_EQ(count(store, "SELECT COUNT(*) FROM outbox"), 2);
+  {
+    BatchScope batch(store);
+    batch.queue_send("!r:x", "m.room.message", "{}", "$d/reply", 1);
+    batch.commit();
+  }
+  EXPECT_EQ(count(store, "SELECT MAX(id) FROM outbox"), 4) << "id 3 was given out before";
+  store.connection().exec("INSERT INTO contribution_tags (event_id, tag) VALUES ('$e', 'lehre')");
+  store.connection().exec(
+      "INSERT INTO votes (reaction_event_id, event_id, voter) VALUES ('$v', '$e', 'p1')");
+  EXPECT_EQ(count(store, "SELECT votes FROM contributions WHERE event_id = '$e'"), 1);
+  Statement tags(store.connection(), "SELECT tags FROM contributions WHERE event_id = '$e'");
+  ASSERT_TRUE(tags.step());
+  EXPECT_EQ(tags.column_text(0), "lehre");
+  EXPECT_EQ(count(store, "SELECT COUNT(*) FROM sqlite_master WHERE type = 'index' AND "
+                         "tbl_name IN ('outbox', 'contributions')"),
+            8)
+      << "outbox_pending, the UNIQUEs on txn_id and event_id, and five on contributions";
+}
+
 }  // namespace
 }  // namespace reflexbot::store
