@@ -363,8 +363,7 @@ TEST_F(ConfigTest, TheCryptoKeyIsNeverInlineAndComesFromAFileOfAtLeast16Bytes) {
 }
 
 TEST_F(ConfigTest, TheRecoveryKeyIsNeverInlineAndKeepsItsInnerSpaces) {
-  const std::string error =
-      error_of(std::string(minimal) + "recovery_key: EsTc LW2K PGiF wKEA\n");
+  const std::string error = error_of(std::string(minimal) + "recovery_key: EsTc LW2K PGiF wKEA\n");
   EXPECT_NE(error.find("never write the recovery key into the configuration"), std::string::npos)
       << error;
   EXPECT_EQ(error.find("EsTc"), std::string::npos);

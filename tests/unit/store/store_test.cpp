@@ -641,9 +641,8 @@ TEST_F(StoreTest, ThePerMessageWritesBuildNoTemporaryBtree) {
     while (plan.step()) EXPECT_NE(plan.column_text(1), "OpenEphemeral") << sql;
   }
   // The constraints still hold.
-  EXPECT_THROW(store.connection().exec(
-                   "INSERT INTO outbox (kind, room_id, txn_id, created_at) "
-                   "VALUES ('teleport', '!r:x', 'rb2', 1)"),
+  EXPECT_THROW(store.connection().exec("INSERT INTO outbox (kind, room_id, txn_id, created_at) "
+                                       "VALUES ('teleport', '!r:x', 'rb2', 1)"),
                StoreError);
   EXPECT_THROW(store.connection().exec(
                    "INSERT INTO contributions (event_id, room_id, body, written_at, collected_at, "
@@ -686,8 +685,9 @@ TEST_F(StoreTest, RebuildingTheTablesKeepsRowsIdsAndTriggers) {
   Statement tags(store.connection(), "SELECT tags FROM contributions WHERE event_id = '$e'");
   ASSERT_TRUE(tags.step());
   EXPECT_EQ(tags.column_text(0), "lehre");
-  EXPECT_EQ(count(store, "SELECT COUNT(*) FROM sqlite_master WHERE type = 'index' AND "
-                         "tbl_name IN ('outbox', 'contributions')"),
+  EXPECT_EQ(count(store,
+                  "SELECT COUNT(*) FROM sqlite_master WHERE type = 'index' AND "
+                  "tbl_name IN ('outbox', 'contributions')"),
             8)
       << "outbox_pending, the UNIQUEs on txn_id and event_id, and five on contributions";
 }
