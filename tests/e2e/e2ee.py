@@ -516,5 +516,22 @@ def cross_signing_status(observer: Client, user_id: str, device_id: str) -> dict
     return dict(status, cross_signed=True)
 
 
+def wait_cross_signed(observer: Client, user_id: str, device_id: str,
+                      alive: Callable[[], Any] = lambda: None, timeout: float = 60) -> dict:
+    """Waits until observer sees user_id's device cross-signed (alive() is called on every try,
+    e.g. to fail fast when the bot died); its cross_signing_status. A timeout names where the
+    chain broke."""
+    def signed():
+        alive()
+        return cross_signing_status(observer, user_id, device_id)["cross_signed"]
+    try:
+        wait_for(signed, timeout, f"{user_id}'s device {device_id} to be cross-signed",
+                 interval=1.0)
+    except HarnessError as e:
+        status = cross_signing_status(observer, user_id, device_id)
+        raise AssertionError(f"{e}: {status['reason']} ({status})") from e
+    return cross_signing_status(observer, user_id, device_id)
+
+
 def is_cross_signed(observer: Client, user_id: str, device_id: str) -> bool:
     return cross_signing_status(observer, user_id, device_id)["cross_signed"]

@@ -17,7 +17,7 @@ import threading
 import time
 from pathlib import Path
 
-from e2ee import E2ee, cross_signing_status, e2ee  # noqa: F401 (fixture)
+from e2ee import E2ee, e2ee, wait_cross_signed  # noqa: F401 (fixture)
 from helpers import (bot_event_duplicates, contribution, db_rows, ensure_alive, give_password,
                      outbox_states, reactions_to, reply_target, tags_of, wait_for)
 from localhs import REPO_ROOT, HarnessError, is_message
@@ -376,15 +376,7 @@ def test_the_bots_device_is_cross_signed_by_its_account(make_bot, user, e2ee):
     anna = e2ee(user("anna"))
     bot = crypto_bot(make_bot, [anna.user_id])
     device = bot_device(bot)
-
-    def signed():
-        ensure_alive(bot)
-        return cross_signing_status(anna.http, bot.user_id, device)["cross_signed"]
-    try:
-        wait_for(signed, 60, f"the bot's device {device} to be cross-signed", interval=1.0)
-    except HarnessError as e:
-        status = cross_signing_status(anna.http, bot.user_id, device)
-        raise AssertionError(f"{e}: {status['reason']} ({status})") from e
+    wait_cross_signed(anna.http, bot.user_id, device, lambda: ensure_alive(bot))
     status = run_cli(bot, "status")
     assert status.returncode == 0 and device in status.stdout, status
 

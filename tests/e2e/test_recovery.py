@@ -19,9 +19,9 @@ from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from nacl.signing import SigningKey
 
-from e2ee import cross_signing_status, e2ee  # noqa: F401 (fixture)
+from e2ee import e2ee, wait_cross_signed  # noqa: F401 (fixture)
 from helpers import ensure_alive, give_password, wait_for
-from localhs import REPO_ROOT, Client, HarnessError, MatrixError
+from localhs import REPO_ROOT, Client, MatrixError
 
 TEMPLATES_DIR = REPO_ROOT / "config" / "templates"
 BITCOIN = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
@@ -77,15 +77,7 @@ def account_data(bot, kind: str) -> dict:
 
 
 def wait_signed(observer, bot, device: str) -> dict:
-    def signed():
-        ensure_alive(bot)
-        return cross_signing_status(observer.http, bot.user_id, device)["cross_signed"]
-    try:
-        wait_for(signed, 60, f"the bot's device {device} to be cross-signed", interval=1.0)
-    except HarnessError as e:
-        status = cross_signing_status(observer.http, bot.user_id, device)
-        raise AssertionError(f"{e}: {status['reason']} ({status})") from e
-    return cross_signing_status(observer.http, bot.user_id, device)
+    return wait_cross_signed(observer.http, bot.user_id, device, lambda: ensure_alive(bot))
 
 
 def run_cli(bot, *args) -> subprocess.CompletedProcess:
