@@ -8,7 +8,8 @@ cd "$(dirname "$0")/.."
 scripts/deps.sh >&2
 venv="$(scripts/venv.sh)"
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >&2
-cmake --build build >&2
+# Only the bot: the tests and benchmarks are scripts/test.sh's and bench/run.sh's business.
+cmake --build build --target reflexbot >&2
 
 export REFLEXBOT_BIN="${REFLEXBOT_BIN:-build/reflexbot}"
 exec "$venv/bin/python" scripts/demo.py "$@"

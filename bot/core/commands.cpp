@@ -54,6 +54,21 @@ constexpr std::array<CommandSpec, 19> make_table() {
 
 constexpr auto kTable = make_table();
 
+/// The command name a typo most likely meant ("weiterr" → "weiter"), if any is close.
+std::optional<std::string> closest_command(std::string_view typed) {
+  if (typed.size() < 3 || typed.size() > 40) return std::nullopt;  // "!a" is no typo of "!h"
+  static const std::vector<std::string> names = [] {
+    std::vector<std::string> all;
+    for (const CommandSpec& spec : kTable) {
+      for (std::string_view name : spec.names) {
+        if (!name.empty()) all.emplace_back(name);
+      }
+    }
+    return all;
+  }();
+  return closest_word(typed, names);
+}
+
 bool is_space(char c) {
   return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
 }
@@ -427,6 +442,11 @@ Notice answer(const Command& command, Language language) {
   }
   // The name is user input: cap it and escape it.
   const std::string name(truncate_utf8(command.name, 40));
+  if (const auto guess = closest_command(command.name)) {
+    Notice rest = fill(t.unknown_command_guess, {plain("command", *guess)});
+    return Notice{std::string(t.unknown_command_before) + name + rest.text,
+                  html_escape(t.unknown_command_before) + html_escape(name) + rest.html};
+  }
   return Notice{std::string(t.unknown_command_before) + name + std::string(t.unknown_command_after),
                 html_escape(t.unknown_command_before) + html_escape(name) +
                     html_escape(t.unknown_command_after)};

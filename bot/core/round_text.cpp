@@ -114,6 +114,16 @@ std::string echo(std::string_view given) {
   return std::string(truncate_utf8(given, kMaxEchoBytes));
 }
 
+/// The question without words that only repeat the phase's title at its start: the heading above
+/// already says them. Empty when the question is the title.
+std::string without_title(std::string_view question, std::string_view title) {
+  if (title.empty() || !question.starts_with(title)) return std::string(question);
+  std::string_view rest = question.substr(title.size());
+  if (!rest.empty() && rest.front() != ' ' && rest.front() != '\n') return std::string(question);
+  while (!rest.empty() && (rest.front() == ' ' || rest.front() == '\n')) rest.remove_prefix(1);
+  return std::string(rest);
+}
+
 }  // namespace
 
 Notice render_phase_start(const Round& round, const Template& tmpl, Language language) {
@@ -137,7 +147,8 @@ Notice render_phase_start(const Round& round, const Template& tmpl, Language lan
             plain("title", phase_title(tmpl, index, language))});
   out.add(heading.text, "<p><strong>" + heading.html + "</strong></p>");
   if (index < tmpl.phases.size()) {
-    const std::string& question = tmpl.phases[index].question.in(language);
+    const std::string question =
+        without_title(tmpl.phases[index].question.in(language), phase_title(tmpl, index, language));
     if (!question.empty()) out.add(markdown_to_plain(question), markdown_to_html(question));
   }
   const auto length = std::chrono::milliseconds(phase_length(round, tmpl, index));

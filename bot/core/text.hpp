@@ -1,6 +1,7 @@
 #pragma once
 // Text helpers for what the bot writes: HTML escaping and the plain/HTML pair of a notice.
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -52,5 +53,13 @@ std::string join_list(const std::vector<std::string>& items, std::string_view la
 
 /// `one` for 1, else `many` with {n} filled ("1 Beitrag", "3 Beiträge").
 std::string count_text(int n, std::string_view one, std::string_view many);
+
+/// Edit distance counting insertions, deletions, substitutions and swaps of neighbours (bytes).
+std::size_t edit_distance(std::string_view a, std::string_view b);
+
+/// The first of `known` closest to `word`, if it is close enough to be a likely typo: at most one
+/// edit per three bytes of `word`, at least one, at most three.
+std::optional<std::string> closest_word(std::string_view word,
+                                        const std::vector<std::string>& known);
 
 }  // namespace reflexbot::core

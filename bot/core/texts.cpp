@@ -54,6 +54,9 @@ constexpr Texts kGerman{
         },
     .unknown_command_before = "Den Befehl „!",
     .unknown_command_after = "“ kenne ich nicht. Mit !hilfe sehen Sie alle Befehle.",
+    .unknown_command_guess =
+        "“ kenne ich nicht. Meinten Sie !{command}? Mit !hilfe sehen Sie alle "
+        "Befehle.",
     .unsupported_encryption =
         "Hinweis: Dieser Raum ist mit einem Verfahren verschlüsselt, das Reflexbot nicht kennt. "
         "Reflexbot kann hier daher keine Beiträge sammeln und nicht auf Befehle antworten. Räume "
@@ -294,6 +297,7 @@ constexpr Texts kEnglish{
         },
     .unknown_command_before = "I don't know the command \"!",
     .unknown_command_after = "\". Send !help to see all commands.",
+    .unknown_command_guess = "\". Did you mean !{command}? Send !help to see all commands.",
     .unsupported_encryption =
         "Note: this room is encrypted with a method Reflexbot does not know, so it cannot "
         "collect contributions or answer commands here. Reflexbot supports rooms with Element's "

@@ -160,6 +160,8 @@ struct Texts {
   HelpTexts help;
   std::string_view unknown_command_before;  ///< text before the command name
   std::string_view unknown_command_after;   ///< text after it
+  std::string_view unknown_command_guess;   ///< after it, when a known command is close:
+                                            ///< {command} is that command
   std::string_view unsupported_encryption;  ///< the room uses an algorithm we cannot handle
   std::string_view rate_limited;  ///< {seconds}: the first command over the per-person limit
   RoundTexts round;

@@ -31,9 +31,6 @@ std::string escape(std::string_view text);
 /// UTF-8 sequence) and `…` follows the closing quote.
 std::string quote(std::string_view text);
 
-/// Edit distance counting insertions, deletions, substitutions and swaps of neighbours.
-std::size_t edit_distance(std::string_view a, std::string_view b);
-
 /// The first of `known` closest to `key`, if it is close enough to be a likely typo.
 std::optional<std::string> closest_key(std::string_view key, const std::vector<std::string>& known);
 

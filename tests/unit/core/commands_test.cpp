@@ -349,12 +349,33 @@ TEST(Answer, UnknownCommandIsNamedEscapedAndCapped) {
   EXPECT_NE(capped.text.find("„!" + expected_name + "“"), std::string::npos);
 }
 
+TEST(Answer, ATypoOfAKnownCommandGetsASuggestion) {
+  EXPECT_EQ(answer(*parse_command("!weiterr"), Language::de).text,
+            "Den Befehl „!weiterr“ kenne ich nicht. Meinten Sie !weiter? Mit !hilfe sehen Sie alle "
+            "Befehle.");
+  EXPECT_EQ(answer(*parse_command("!hlife"), Language::de).text,
+            "Den Befehl „!hlife“ kenne ich nicht. Meinten Sie !hilfe? Mit !hilfe sehen Sie alle "
+            "Befehle.");
+  EXPECT_EQ(answer(*parse_command("!stauts"), Language::en).text,
+            "I don't know the command \"!stauts\". Did you mean !status? Send !help to see all "
+            "commands.");
+  // Too far from every command: no guess.
+  for (const char* body : {"!xyzzy", "!runden-statistik", "!a"}) {
+    const auto reply = answer(*parse_command(body), Language::de);
+    EXPECT_EQ(reply.text.find("Meinten Sie"), std::string::npos) << body << ": " << reply.text;
+  }
+  // The typed name stays escaped next to the guess.
+  const auto html = answer(*parse_command("!weiter<"), Language::de).html;
+  EXPECT_NE(html.find("weiter&lt;“ kenne ich nicht. Meinten Sie !weiter?"), std::string::npos)
+      << html;
+}
+
 TEST(Texts, EveryTextExistsInBothLanguages) {
   for (auto language : {Language::de, Language::en}) {
     const Texts& t = texts(language);
-    for (auto text :
-         {t.pong, t.help_intro, t.help.ping.description, t.help.help.description, t.help_footer,
-          t.unknown_command_before, t.unknown_command_after, t.unsupported_encryption}) {
+    for (auto text : {t.pong, t.help_intro, t.help.ping.description, t.help.help.description,
+                      t.help_footer, t.unknown_command_before, t.unknown_command_after,
+                      t.unknown_command_guess, t.unsupported_encryption}) {
       EXPECT_FALSE(text.empty());
     }
     const HelpTexts& h = t.help;

@@ -70,6 +70,29 @@ TEST(RenderPhaseStart, LaterPhasesShowOnlyThePhase) {
             "minutes.");
 }
 
+// The heading names the phase; a question that begins with the same words does not say them twice
+// ("Phase 1 von 4: Was war geplant?" then "Was war geplant? Beschreiben Sie …").
+TEST(RenderPhaseStart, AQuestionThatRepeatsTheTitleStartsAfterIt) {
+  Template tmpl = panreflex();
+  tmpl.phases[0].title.de = "Was war geplant?";
+  tmpl.phases[0].question.de = "Was war geplant? Beschreiben Sie Auftrag und Ziel.\n\n- Wer?";
+  tmpl.phases[1].title.de = "Wo stehen wir?";
+  tmpl.phases[1].question.de = "Wo stehen wir?";
+  const Notice first = render_phase_start(round_in(tmpl, ""), tmpl, Language::de);
+  EXPECT_TRUE(
+      contains(first.text, "Phase 1 von 2: Was war geplant?\nBeschreiben Sie Auftrag und Ziel."))
+      << first.text;
+  EXPECT_FALSE(contains(first.text, "geplant?\nWas war geplant?")) << first.text;
+  EXPECT_TRUE(contains(first.text, "- Wer?")) << first.text;
+  const Notice only_title = render_phase_start(round_in(tmpl, "", 1), tmpl, Language::de);
+  EXPECT_EQ(only_title.text, "Phase 2 von 2: Wo stehen wir?\nZeit für diese Phase: 20 Minuten.");
+  // Only whole words: a question that merely starts like the title stays as written.
+  tmpl.phases[1].title.de = "Wo";
+  tmpl.phases[1].question.de = "Wohin geht es?";
+  EXPECT_TRUE(contains(render_phase_start(round_in(tmpl, "", 1), tmpl, Language::de).text,
+                       "Phase 2 von 2: Wo\nWohin geht es?"));
+}
+
 TEST(RenderPhaseStart, QuestionIsRenderedAsMarkdown) {
   Template tmpl = panreflex();
   tmpl.phases[0].question.de = "Was lief **gut**?";
