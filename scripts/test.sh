@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The one test command: dependencies, venv, build, unit tests (ctest), the unit tests again under
-# sanitizers and a short fuzz run (build-san/), end-to-end tests (pytest).
+# The one test command: dependencies, venv, the bot's build (build/), the crypto wrapper's cargo
+# tests, the format check and the systemd unit, end-to-end tests (pytest) against that bot, and
+# beside them the unit tests (ctest) under ASan + UBSan and a short fuzz run (build-san/).
 # Runs every stage it can and exits non-zero if any failed; pytest's output comes last.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -23,12 +24,12 @@ cargo_pid=$!
 
 venv="$(scripts/venv.sh)"
 
-# The unit tests again under ASan + UBSan (any report fails the test), then each fuzz target for a
-# short run over a copy of its seed corpus; both in build-san/ (clang, -O0 so it compiles fast;
+# The unit tests under ASan + UBSan (any report fails the test), then each fuzz target for a short
+# run over a copy of its seed corpus; both in build-san/ (clang, -O0 so it compiles fast;
 # scripts/fuzz.sh). This stage starts at once and runs beside everything else at lower priority
 # (most of the end-to-end tests' time is waiting for Synapse), so CI stays under 30 minutes on two
-# cores. Its output follows pytest's. systemd_unit only checks the installed unit file, which
-# sanitizers do not change.
+# cores. Its output follows pytest's. systemd_unit only checks the installed unit file (run on
+# build/ below).
 sanitized() {
   export REFLEXBOT_SAN_CXX_FLAGS="-O0 -gline-tables-only"
   echo "===== $(date +%T) sanitizer build"
@@ -45,12 +46,13 @@ san_log="$(mktemp "${TMPDIR:-/tmp}/reflexbot-sanitized-XXXXXX.log")"
 nice -n 15 bash -c "$(declare -f sanitized); sanitized" >"$san_log" 2>&1 &
 san_pid=$!
 
-# No benchmarks here (bench/run.sh builds them in Release): each links the crypto library, and
-# those links cost CI minutes it does not have. -O1 with line tables (-g1) instead of -O2 -g:
-# half the compile time (one heavy test file: 36 s -> 20 s, measured), and backtraces still name
-# file and line; the sanitizer stage covers what optimisation levels could hide.
+# build/ is the bot the end-to-end tests run, nothing else: the unit tests are built and run once,
+# in build-san/ under ASan + UBSan (a second, unsanitized build of them cost CI about 5 CPU-minutes
+# of its 30 minutes); benchmarks are bench/run.sh's, in Release. -O1 with line tables (-g1)
+# instead of -O2 -g: half the compile time (one heavy file: 36 s -> 20 s, measured), and
+# backtraces still name file and line.
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DREFLEXBOT_BENCH=OFF \
-  "-DCMAKE_CXX_FLAGS_RELWITHDEBINFO=${REFLEXBOT_TEST_CXX_FLAGS:--O1 -g1 -DNDEBUG}"
+  -DREFLEXBOT_TESTS=OFF "-DCMAKE_CXX_FLAGS_RELWITHDEBINFO=${REFLEXBOT_TEST_CXX_FLAGS:--O1 -g1 -DNDEBUG}"
 stage "build (build/)"
 cmake --build build
 stage "build done"
@@ -64,10 +66,10 @@ if ! wait "$cargo_pid"; then
   status=1
 fi
 rm -f "$cargo_log"
-stage "cargo test, format, ctest"
+stage "cargo test, format, the installed systemd unit"
 "$cargo" test --release --locked --manifest-path "$rust_manifest" || status=$?
 scripts/check-format.sh || status=$?
-ctest --test-dir build --output-on-failure || status=$?
+tests/ops/systemd_unit.sh build || status=$?
 
 stage "end-to-end tests"
 export REFLEXBOT_BIN="${REFLEXBOT_BIN:-build/reflexbot}"
