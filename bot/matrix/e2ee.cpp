@@ -222,6 +222,20 @@ net::asio::awaitable<MatrixResult<std::optional<std::string>>> E2ee::account_dat
   co_return std::optional<std::string>{std::move(answer).value()};
 }
 
+net::asio::awaitable<MatrixResult<std::optional<E2ee::StorageKey>>> E2ee::default_storage_key(
+    std::string user_id) {
+  auto pointer = co_await account_data(user_id, kDefaultKey);
+  if (!pointer) co_return Unexpected{pointer.error()};
+  if (!*pointer) co_return std::optional<StorageKey>{};
+  StorageKey key{default_key_id(**pointer), std::nullopt};
+  if (!key.id.empty()) {
+    auto description = co_await account_data(user_id, "m.secret_storage.key." + key.id);
+    if (!description) co_return Unexpected{description.error()};
+    key.description = std::move(description).value();
+  }
+  co_return std::optional<StorageKey>{std::move(key)};
+}
+
 net::asio::awaitable<E2ee::Restore> E2ee::restore_identity(crypto::Identity own) {
   auto refuse = [&](const std::string& why) {
     // No new identity: it would replace the one every room trusts.
@@ -232,33 +246,32 @@ net::asio::awaitable<E2ee::Restore> E2ee::restore_identity(crypto::Identity own)
     recovery_state_ = "not restored: " + why;
     return Restore::refused;
   };
-  auto pointer = co_await account_data(own.user_id, kDefaultKey);
-  if (!pointer)
-    co_return refuse("secret storage could not be read (" + pointer.error().describe() + ")");
-  if (!*pointer) co_return Restore::nothing_stored;
-  const std::string key_id = default_key_id(**pointer);
+  const auto unreadable = [&](const MatrixError& error) {
+    return refuse("secret storage could not be read (" + error.describe() + ")");
+  };
+  auto stored = co_await default_storage_key(own.user_id);
+  if (!stored) co_return unreadable(stored.error());
+  if (!*stored) co_return Restore::nothing_stored;
+  const std::string key_id = (*stored)->id;
   if (key_id.empty()) co_return refuse("the account's default secret storage key is malformed");
-  auto description = co_await account_data(own.user_id, "m.secret_storage.key." + key_id);
-  if (!description)
-    co_return refuse("secret storage could not be read (" + description.error().describe() + ")");
-  if (!*description)
+  if (!(*stored)->description)
     co_return refuse("the account's default secret storage key has no description");
-  std::vector<std::pair<std::string, std::string>> secrets;
-  for (const char* type : kCrossSigningSecrets) {
+  // Without the master key under this key, secret storage holds no cross-signing identity.
+  auto master = co_await account_data(own.user_id, kCrossSigningSecrets[0]);
+  if (!master) co_return unreadable(master.error());
+  if (!*master || !encrypted_with(**master, key_id)) co_return Restore::nothing_stored;
+  std::vector<std::pair<std::string, std::string>> secrets{{kCrossSigningSecrets[0], **master}};
+  for (const char* type : {kCrossSigningSecrets[1], kCrossSigningSecrets[2]}) {
     auto secret = co_await account_data(own.user_id, type);
-    if (!secret)
-      co_return refuse("secret storage could not be read (" + secret.error().describe() + ")");
+    if (!secret) co_return unreadable(secret.error());
     if (*secret) secrets.emplace_back(type, **secret);
-  }
-  if (secrets.empty() || !encrypted_with(secrets.front().second, key_id) ||
-      secrets.front().first != kCrossSigningSecrets[0]) {
-    co_return Restore::nothing_stored;  // secret storage without a cross-signing identity
   }
   // The import checks the keys against the account's published identity: query it first.
   if (auto tracked = machine_.update_tracked_users({own.user_id}); !tracked)
     co_return refuse(tracked.error().message);
   if (auto fatal = co_await send_requests()) co_return refuse("the own keys could not be queried");
-  auto signatures = machine_.secret_storage_import(recovery_key_, {key_id, **description}, secrets);
+  auto signatures =
+      machine_.secret_storage_import(recovery_key_, {key_id, *(*stored)->description}, secrets);
   if (!signatures) co_return refuse(signatures.error().message);
   auto sent = co_await retried("POST", signatures->path, signatures->body);
   if (!sent)
@@ -275,31 +288,21 @@ net::asio::awaitable<E2ee::Restore> E2ee::restore_identity(crypto::Identity own)
 }
 
 net::asio::awaitable<void> E2ee::store_identity(std::string user_id) {
-  auto pointer = co_await account_data(user_id, kDefaultKey);
-  if (!pointer) {
+  auto stored_key = co_await default_storage_key(user_id);
+  if (!stored_key) {
     spdlog::warn("secret storage could not be read ({}); the identity is stored at the next start",
-                 pointer.error().describe());
+                 stored_key.error().describe());
     recovery_state_ = "not stored yet: secret storage could not be read";
     co_return;
   }
   std::optional<crypto::SecretStorageKey> current;
-  if (*pointer) {
-    const std::string key_id = default_key_id(**pointer);
-    // No co_await inside ?: (g++ 12 destroys the temporary twice).
-    MatrixResult<std::optional<std::string>> description{std::nullopt};
-    if (!key_id.empty())
-      description = co_await account_data(user_id, "m.secret_storage.key." + key_id);
-    if (!description) {
-      recovery_state_ = "not stored yet: secret storage could not be read";
+  if (*stored_key && (*stored_key)->description) {
+    const std::string key_id = (*stored_key)->id;
+    current = crypto::SecretStorageKey{key_id, *(*stored_key)->description};
+    auto master = co_await account_data(user_id, kCrossSigningSecrets[0]);
+    if (master && *master && encrypted_with(**master, key_id)) {
+      recovery_state_ = "identity stored in secret storage (key " + key_id + ")";
       co_return;
-    }
-    if (*description) {
-      current = crypto::SecretStorageKey{key_id, **description};
-      auto master = co_await account_data(user_id, kCrossSigningSecrets[0]);
-      if (master && *master && encrypted_with(**master, key_id)) {
-        recovery_state_ = "identity stored in secret storage (key " + key_id + ")";
-        co_return;
-      }
     }
   }
   auto stored = machine_.secret_storage_export(recovery_key_, current);

@@ -68,6 +68,15 @@ class E2ee {
   /// The content of the account's global account data of `type`; nullopt when it has none.
   net::asio::awaitable<MatrixResult<std::optional<std::string>>> account_data(std::string user_id,
                                                                               std::string type);
+  /// The account's default secret storage key: its id (empty when the default names none) and
+  /// its description (none when the account has none for that id).
+  struct StorageKey {
+    std::string id;
+    std::optional<std::string> description;
+  };
+  /// nullopt when the account has no default secret storage key.
+  net::asio::awaitable<MatrixResult<std::optional<StorageKey>>> default_storage_key(
+      std::string user_id);
   enum class Restore { done, nothing_stored, refused };
   /// Takes the cross-signing identity back from secret storage and signs this device.
   net::asio::awaitable<Restore> restore_identity(crypto::Identity own);

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import subprocess
 import sys
 from pathlib import Path
 
@@ -183,6 +184,12 @@ def wait_bot_reaction(client: Client, room: str, bot: Bot, event_id: str, key: s
         found = reactions_to(client.messages(room), event_id, key, bot.user_id)
         return found[0] if found else None
     return wait_for(find, timeout, f"the bot's {key} reaction on {event_id}", interval=0.3)
+
+
+def run_cli(bot: Bot, *args: str) -> subprocess.CompletedProcess:
+    """The bot's binary with its config and `args` (status, export, …), as an admin runs it."""
+    return subprocess.run([str(bot.binary), "--config", str(bot.config_path), *args],
+                          capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL)
 
 
 def db_rows(bot: Bot, sql: str, params: tuple = ()) -> list[tuple]:

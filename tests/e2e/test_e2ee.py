@@ -12,14 +12,13 @@ import re
 import secrets
 import signal
 import sqlite3
-import subprocess
 import threading
 import time
 from pathlib import Path
 
 from e2ee import E2ee, e2ee, wait_cross_signed  # noqa: F401 (fixture)
 from helpers import (bot_event_duplicates, contribution, db_rows, ensure_alive, give_password,
-                     outbox_states, reactions_to, reply_target, tags_of, wait_for)
+                     outbox_states, reactions_to, reply_target, run_cli, tags_of, wait_for)
 from localhs import REPO_ROOT, HarnessError, is_message
 
 TEMPLATES_DIR = REPO_ROOT / "config" / "templates"
@@ -141,11 +140,6 @@ def assert_bot_encrypts_everything(client: E2ee, room: str, bot) -> None:
     hidden = [e["event_id"] for e in mine if e.get("undecryptable")]
     assert not clear, f"{len(clear)} bot event(s) sent in clear into an encrypted room: {clear[:5]}"
     assert not hidden, f"{len(hidden)} bot event(s) {client} cannot decrypt: {hidden[:5]}"
-
-
-def run_cli(bot, *args) -> subprocess.CompletedProcess:
-    return subprocess.run([str(bot.binary), "--config", str(bot.config_path), *args],
-                          capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL)
 
 
 # --- a whole round --------------------------------------------------------------------------------

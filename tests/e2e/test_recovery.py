@@ -20,7 +20,7 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from nacl.signing import SigningKey
 
 from e2ee import e2ee, wait_cross_signed  # noqa: F401 (fixture)
-from helpers import ensure_alive, give_password, wait_for
+from helpers import ensure_alive, give_password, run_cli, wait_for
 from localhs import REPO_ROOT, Client, MatrixError
 
 TEMPLATES_DIR = REPO_ROOT / "config" / "templates"
@@ -78,11 +78,6 @@ def account_data(bot, kind: str) -> dict:
 
 def wait_signed(observer, bot, device: str) -> dict:
     return wait_cross_signed(observer.http, bot.user_id, device, lambda: ensure_alive(bot))
-
-
-def run_cli(bot, *args) -> subprocess.CompletedProcess:
-    return subprocess.run([str(bot.binary), "--config", str(bot.config_path), *args],
-                          capture_output=True, text=True, timeout=60)
 
 
 def test_a_lost_database_takes_the_same_identity_back_with_the_recovery_key(make_bot, user, e2ee):
