@@ -319,33 +319,76 @@ TEST(GroupingQuality, DISABLED_Sweep) {
   }
 }
 
-// Both fixtures list each group's contributions together, which favours a single greedy pass;
-// in a room they come interleaved. The mean over ten fixed shuffles (time order as shuffled):
-//   core_tests --gtest_also_run_disabled_tests --gtest_filter='*Shuffled*'
-TEST(GroupingQuality, DISABLED_ShuffledOrder) {
-  for (const char* name : {"grouping_labelled.tsv", "grouping_heldout.tsv"}) {
-    const Labelled fixture = load_fixture(name);
-    std::mt19937 random(42);  // the engine's output is fixed by the standard; % is too
-    constexpr int kShuffles = 10;
-    double precision = 0;
-    double recall = 0;
-    for (int round = 0; round < kShuffles; ++round) {
-      Labelled shuffled = fixture;
-      for (std::size_t i = shuffled.items.size(); i > 1; --i) {
-        const std::size_t j = random() % i;
-        std::swap(shuffled.items[i - 1], shuffled.items[j]);
-        std::swap(shuffled.labels[i - 1], shuffled.labels[j]);
+double f1(const Quality& q) {
+  return 2 * q.precision * q.recall / std::max(q.precision + q.recall, 1e-9);
+}
+
+// The fixture without its hashtags: the tags column emptied and every "#word" cut from the text,
+// to see what the words alone achieve.
+Labelled without_hashtags(Labelled fixture) {
+  for (DigestItem& item : fixture.items) {
+    item.tags.clear();
+    std::string body;
+    for (std::size_t i = 0; i < item.body.size();) {
+      if (item.body[i] == '#') {
+        std::size_t j = i + 1;
+        while (j < item.body.size() && item.body[j] != ' ' && item.body[j] != ',' &&
+               item.body[j] != '.' && item.body[j] != '!' && item.body[j] != '?') {
+          ++j;
+        }
+        i = j;
+      } else {
+        body += item.body[i++];
       }
-      for (std::size_t i = 0; i < shuffled.items.size(); ++i) {
-        shuffled.items[i].written_at = TimePoint{std::chrono::minutes(i)};
-      }
-      const Quality q = evaluate(shuffled, DigestRequest{});
-      precision += q.precision / kShuffles;
-      recall += q.recall / kShuffles;
     }
-    std::printf("%s, %d shuffles: mean pairwise precision %.3f, recall %.3f\n", name, kShuffles,
-                precision, recall);
+    item.body = body;
   }
+  return fixture;
+}
+
+// The mean over ten fixed shuffles (time order as shuffled).
+Quality shuffled_quality(const Labelled& fixture, const DigestRequest& request) {
+  std::mt19937 random(42);  // the engine's output is fixed by the standard; % is too
+  constexpr int kShuffles = 10;
+  Quality mean;
+  for (int round = 0; round < kShuffles; ++round) {
+    Labelled shuffled = fixture;
+    for (std::size_t i = shuffled.items.size(); i > 1; --i) {
+      const std::size_t j = random() % i;
+      std::swap(shuffled.items[i - 1], shuffled.items[j]);
+      std::swap(shuffled.labels[i - 1], shuffled.labels[j]);
+    }
+    for (std::size_t i = 0; i < shuffled.items.size(); ++i) {
+      shuffled.items[i].written_at = TimePoint{std::chrono::minutes(i)};
+    }
+    const Quality q = evaluate(shuffled, request);
+    mean.precision += q.precision / kShuffles;
+    mean.recall += q.recall / kShuffles;
+    mean.groups += q.groups;
+  }
+  mean.groups /= kShuffles;
+  return mean;
+}
+
+// Every labelled fixture in tests/fixtures/digest, in file order and shuffled, with and without
+// hashtags (precision / recall / F1, groups):
+//   core_tests --gtest_also_run_disabled_tests --gtest_filter='*Report*'
+TEST(GroupingQuality, DISABLED_Report) {
+  for (const char* name : {"grouping_labelled.tsv", "grouping_heldout.tsv",
+                           "grouping_crises.tsv", "grouping_workshop.tsv"}) {
+    const Labelled fixture = load_fixture(name);
+    if (fixture.items.empty()) continue;
+    const Labelled bare = without_hashtags(fixture);
+    const DigestRequest request;
+    const Quality q[4] = {evaluate(fixture, request), shuffled_quality(fixture, request),
+                          evaluate(bare, request), shuffled_quality(bare, request)};
+    std::printf("%-22s %3zu |", name, fixture.items.size());
+    for (const Quality& x : q) {
+      std::printf(" %.2f/%.2f/%.2f %3zu |", x.precision, x.recall, f1(x), x.groups);
+    }
+    std::printf("\n");
+  }
+  std::printf("%-26s | file order             | shuffled               | no hashtags, file      | no hashtags, shuffled\n", "");
 }
 
 // The stored keys per contribution (what the store keeps for each one), mean over a fixture:
