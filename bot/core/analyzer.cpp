@@ -223,7 +223,8 @@ struct TextAnalyzer::Stemmers {
   }
 };
 
-TextAnalyzer::TextAnalyzer() : stemmers_(std::make_unique<Stemmers>()) {}
+TextAnalyzer::TextAnalyzer(Lexicon* lexicon)
+    : stemmers_(std::make_unique<Stemmers>()), lexicon_(lexicon) {}
 TextAnalyzer::~TextAnalyzer() = default;
 
 bool is_stop_word(std::string_view word) {
@@ -235,7 +236,7 @@ namespace {
 // Bump when a rule of the analysis changes (word splitting, folding, stemming); stop words and
 // concepts are hashed into the fingerprint by themselves.
 // 2: gendered forms without their suffix, concepts of words with one typing error.
-constexpr std::uint64_t kAnalysisRevision = 2;
+constexpr std::uint64_t kAnalysisRevision = 3;
 
 constexpr std::uint64_t kFnvOffset = 14695981039346656037ULL;
 constexpr std::uint64_t kFnvPrime = 1099511628211ULL;
@@ -251,8 +252,10 @@ std::uint64_t fnv1a(std::string_view text, std::uint64_t hash = kFnvOffset) {
 }  // namespace
 
 std::uint64_t term_key(std::string_view stem) {
-  const std::uint64_t hash = fnv1a(stem) & ~kConceptKeyBit;
-  return !stem.empty() && stem.front() == '\x02' ? hash | kConceptKeyBit : hash;
+  const std::uint64_t hash = fnv1a(stem) & ~(kConceptKeyBit | kSynonymKeyBit);
+  if (!stem.empty() && stem.front() == '\x02') return hash | kConceptKeyBit;
+  if (!stem.empty() && stem.front() == '\x03') return hash | kSynonymKeyBit;
+  return hash;
 }
 
 std::uint64_t feature_key(std::string_view name) {
@@ -261,12 +264,13 @@ std::uint64_t feature_key(std::string_view name) {
   return term_key(stem);
 }
 
-std::uint64_t analysis_fingerprint() {
+std::uint64_t analysis_fingerprint(const Lexicon* lexicon) {
   std::uint64_t hash = fnv1a(std::to_string(kAnalysisRevision));
+  if (lexicon != nullptr) hash = fnv1a(std::to_string(lexicon->fingerprint()), fnv1a("\x03", hash));
   for (const std::string_view word : kStopWordsDe) hash = fnv1a(word, fnv1a("\n", hash));
   hash = fnv1a("\x01", hash);
   for (const std::string_view word : kStopWordsEn) hash = fnv1a(word, fnv1a("\n", hash));
-  return fnv1a(concepts_fingerprint(), fnv1a("\x02", hash)) & ~kConceptKeyBit;
+  return fnv1a(concepts_fingerprint(), fnv1a("\x02", hash)) & ~(kConceptKeyBit | kSynonymKeyBit);
 }
 
 void TextAnalyzer::keys(std::string_view text, std::vector<std::uint64_t>& out) {
@@ -338,10 +342,11 @@ std::uint32_t TextAnalyzer::typed_id(std::string_view word) {
 }
 
 // The stem and the concepts of a lower-case word in a language (0 German, 1 English).
-void TextAnalyzer::analyse(Lower& lower_word, int language) {
+std::string TextAnalyzer::stem_of(std::string_view lower_text, int language) {
   const bool is_english = language == 1;
   sb_stemmer* stemmer = is_english ? stemmers_->english : stemmers_->german;
-  const std::string input = is_english ? lower_word.text : fold_typed_umlauts(lower_word.text);
+  const std::string input =
+      is_english ? std::string(lower_text) : fold_typed_umlauts(std::string(lower_text));
   const sb_symbol* stemmed =
       stemmer == nullptr
           ? nullptr
@@ -353,8 +358,14 @@ void TextAnalyzer::analyse(Lower& lower_word, int language) {
           : fold(std::string_view(reinterpret_cast<const char*>(stemmed),
                                   static_cast<std::size_t>(sb_stemmer_length(stemmer))));
   if (stem.size() < 2) stem = fold(input);
+  return stem;
+}
+
+void TextAnalyzer::analyse(Lower& lower_word, int language) {
+  const bool is_english = language == 1;
+  const std::string input = is_english ? lower_word.text : fold_typed_umlauts(lower_word.text);
   // intern_stem() may grow nothing that `lower_word` lives in: lowers_ is not touched here.
-  lower_word.term[language] = intern_stem(stem);
+  lower_word.term[language] = intern_stem(stem_of(lower_word.text, language));
   lower_word.concepts_begin[language] = static_cast<std::uint32_t>(concept_pool_.size());
   // A word with no concept may be one with a typing error ("Bürgertelfon"): its long patterns
   // are tried again with one edit allowed (once per distinct word, as all of this).
@@ -366,6 +377,21 @@ void TextAnalyzer::analyse(Lower& lower_word, int language) {
     if (concept_term >= concept_flags_.size()) concept_flags_.resize(concept_term + 1, false);
     concept_flags_[concept_term] = true;
     concept_pool_.push_back(concept_term);
+  }
+  if (lexicon_ != nullptr) {
+    // The dictionaries: a compound's parts as words of their own ("Hitzeschutzräume" also
+    // says Hitze, Schutz, Raum), and the synonym sets of the word, or else of its head.
+    const Language lang = language == 1 ? Language::en : Language::de;
+    const std::vector<std::string> parts = lexicon_->compound_parts(lower_word.text, lang);
+    for (const std::string& part : parts) {
+      const TermId part_term = intern_stem(stem_of(part, language));
+      if (part_term != lower_word.term[language]) concept_pool_.push_back(part_term);
+    }
+    std::vector<std::uint64_t> sets = lexicon_->synonym_sets(lower_word.text, lang);
+    if (sets.empty() && !parts.empty()) sets = lexicon_->synonym_sets(parts.back(), lang);
+    for (const std::uint64_t set : sets) {
+      concept_pool_.push_back(intern_stem("\x03" + std::to_string(set)));
+    }
   }
   lower_word.concepts_end[language] = static_cast<std::uint32_t>(concept_pool_.size());
   lower_word.analysed[language] = true;

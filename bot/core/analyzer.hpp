@@ -17,6 +17,8 @@
 #include <unordered_map>
 #include <vector>
 
+#include "core/lexicon.hpp"
+
 namespace reflexbot::core {
 
 /// A term of the analyzer's dictionary.
@@ -25,7 +27,9 @@ using TermId = std::uint32_t;
 /// Words → term ids. Not thread-safe (libstemmer keeps state); one per digest run.
 class TextAnalyzer {
  public:
-  TextAnalyzer();
+  /// With a lexicon (not owned, outliving the analyzer), each word also gives the parts of a
+  /// compound and its synonym sets (core/lexicon.hpp); without one, stems and concepts only.
+  explicit TextAnalyzer(Lexicon* lexicon = nullptr);
   ~TextAnalyzer();
   TextAnalyzer(const TextAnalyzer&) = delete;
   TextAnalyzer& operator=(const TextAnalyzer&) = delete;
@@ -96,9 +100,11 @@ class TextAnalyzer {
   TermId intern_stem(std::string_view stem);
   std::uint32_t typed_id(std::string_view word);
   void analyse(Lower& lower, int language);
+  std::string stem_of(std::string_view lower_text, int language);
   void rank_surfaces() const;
 
   std::unique_ptr<Stemmers> stemmers_;
+  Lexicon* lexicon_ = nullptr;
   // Typed words: an open-addressing table of (hash, id + 1) with the words in one arena, so a
   // lookup is one probe sequence in a flat array and one comparison (the hot path of a digest).
   struct Slot {
@@ -130,13 +136,16 @@ class TextAnalyzer {
 std::uint64_t term_key(std::string_view stem);
 inline constexpr std::uint64_t kConceptKeyBit = std::uint64_t{1} << 63;
 inline bool is_concept_key(std::uint64_t key) { return (key & kConceptKeyBit) != 0; }
+/// Set in the key of a synonym set (core/lexicon.hpp) instead of a stem.
+inline constexpr std::uint64_t kSynonymKeyBit = std::uint64_t{1} << 62;
+inline bool is_synonym_key(std::uint64_t key) { return (key & kSynonymKeyBit) != 0; }
 
 /// The key of a feature that is not a word (TextAnalyzer::feature()).
 std::uint64_t feature_key(std::string_view name);
 
 /// Changes whenever the analysis would give other keys for the same text (stop words, concepts,
 /// a new revision of the rules): stored keys made under another fingerprint are made again.
-std::uint64_t analysis_fingerprint();
+std::uint64_t analysis_fingerprint(const Lexicon* lexicon = nullptr);
 
 /// Whether `word` (lower case, umlauts as typed) is a German or English stop word.
 bool is_stop_word(std::string_view word);

@@ -14,6 +14,7 @@
 
 #include "core/digest_view.hpp"
 #include "core/grouping.hpp"
+#include "core/text.hpp"
 
 namespace reflexbot::core {
 
@@ -30,8 +31,8 @@ constexpr std::size_t kKeywordCandidates = 16;
 constexpr std::size_t kNamingMembers = 200;
 
 // Up to three keywords for a group: its candidate terms, each as the members wrote it most often.
-void name_group(DigestGroup& group, std::span<const DigestItem> items) {
-  TextAnalyzer analyzer;
+void name_group(DigestGroup& group, std::span<const DigestItem> items, Lexicon* lexicon) {
+  TextAnalyzer analyzer(lexicon);
   std::vector<TermId> scratch;
   std::size_t used = 0;
   for (const std::size_t index : group.members) {
@@ -49,7 +50,9 @@ void name_group(DigestGroup& group, std::span<const DigestItem> items) {
     const auto found = by_key.find(key);
     if (found == by_key.end()) continue;
     const std::string_view word = analyzer.surface(found->second);
-    if (word.empty() || word.front() == '\x01' || word.front() == '\x02') continue;
+    if (word.empty() || word.front() == '\x01' || word.front() == '\x02' || word.front() == '\x03') {
+      continue;
+    }
     std::string folded;
     for (const char c : word) folded += static_cast<char>(c >= 'A' && c <= 'Z' ? c + 32 : c);
     if (!seen_words.insert(folded).second) continue;
@@ -136,14 +139,21 @@ DigestTerms digest_terms(std::span<const DigestItem> items, const DigestRequest&
   std::unique_ptr<TextAnalyzer> analyzer;  // only for items the store did not index
   std::vector<std::uint64_t> analysed;
   KeyTable table;
-  constexpr TermId kNotATopic = UINT32_MAX;
-  std::unordered_map<std::string_view, TermId> features;  // per distinct tag
+  // Per distinct tag as typed, its topic features (none for a signal tag).
+  std::unordered_map<std::string_view, std::vector<TermId>> features;
+  std::vector<std::string> topic_names;  // distinct topic names so far (for typing errors)
+  const auto topic_feature = [&](std::string_view name) {
+    const TermId id = table.id(feature_key(name), out.keys);
+    if (id >= out.is_tag.size()) out.is_tag.resize(id + 1, false);
+    out.is_tag[id] = true;
+    return id;
+  };
   out.terms.resize(items.size());
   for (std::size_t k = 0; k < out.order.size(); ++k) {
     const DigestItem& item = items[out.order[k]];
     std::span<const std::uint64_t> keys = item.term_keys;
     if (!item.indexed) {
-      if (!analyzer) analyzer = std::make_unique<TextAnalyzer>();
+      if (!analyzer) analyzer = std::make_unique<TextAnalyzer>(request.lexicon);
       analysed.clear();
       analyzer->keys(item.body, analysed);
       keys = analysed;
@@ -152,24 +162,40 @@ DigestTerms digest_terms(std::span<const DigestItem> items, const DigestRequest&
     terms.reserve(keys.size() + item.tags.size());
     for (const std::uint64_t key : keys) terms.push_back(table.id(key, out.keys));
     for (const auto& tag : item.tags) {
-      const auto [it, fresh] = features.emplace(tag, kNotATopic);
+      const auto [it, fresh] = features.try_emplace(tag);
       if (fresh) {
+        // Every tag but the signal tags names a topic: the contributors' own act of grouping,
+        // also for tags nobody configured (#selbstschutz). Spellings that fold alike are one;
+        // a compound tag also names its parts (#personalgewinnung: #personal), and a tag one
+        // typing error away from another of the period is that one too (#persnal).
         const Tag* known = vocabulary.find(tag);
-        if (known != nullptr && known->kind == TagKind::topic) {
-          it->second = table.id(feature_key(tag), out.keys);
-          if (it->second >= out.is_tag.size()) out.is_tag.resize(it->second + 1, false);
-          out.is_tag[it->second] = true;
+        if (known == nullptr || known->kind == TagKind::topic) {
+          const std::string name = known != nullptr ? known->key : fold_tag(tag);
+          it->second.push_back(topic_feature(name));
+          if (request.lexicon != nullptr) {
+            for (const std::string& part : request.lexicon->compound_parts(name, Language::de)) {
+              if (part.size() >= 4) it->second.push_back(topic_feature(fold_tag(part)));
+            }
+          }
+          if (name.size() >= 6 && topic_names.size() < 1000) {
+            for (const std::string& other : topic_names) {
+              if (other.size() >= 6 && other != name && edit_distance(name, other) == 1) {
+                it->second.push_back(topic_feature(other));
+              }
+            }
+          }
+          if (topic_names.size() < 1000) topic_names.push_back(name);
         }
       }
-      if (it->second != kNotATopic) terms.push_back(it->second);
+      terms.insert(terms.end(), it->second.begin(), it->second.end());
     }
   }
   // Signal tags (#problem …) cut across topics and are left out of the vectors.
   out.is_tag.resize(out.keys.size(), false);
   out.boost.assign(out.keys.size(), 1.0F);
   for (TermId t = 0; t < out.boost.size(); ++t) {
-    if (out.is_tag[t]) out.boost[t] = request.topic_tag_boost;
     if (is_concept_key(out.keys[t])) out.boost[t] = request.concept_boost;
+    if (is_synonym_key(out.keys[t])) out.boost[t] = request.synonym_boost;
   }
   return out;
 }
@@ -581,7 +607,7 @@ void name_and_quote(Digest& digest, std::span<const DigestItem> items, const Dig
     for (const std::uint32_t id : *shown) named[id] = true;
   }
   for (std::size_t g = 0; g < digest.groups.size(); ++g) {
-    if (named[g]) name_group(digest.groups[g], items);
+    if (named[g]) name_group(digest.groups[g], items, digest.request.lexicon);
   }
   QuoteRanking ranking(items, analysis, vectors);
   for (std::size_t g = 0; g < digest.groups.size(); ++g) {
@@ -623,12 +649,45 @@ std::vector<Lesson> open_actions(std::span<const Lesson> lessons, const DigestRe
 
 }  // namespace
 
+namespace {
+
+// One vector per item: its words and concepts (TF-IDF) and its topic tags (TF-IDF over the tags
+// alone), each part of unit length, mixed so that the tags' part has the share
+// `topic_tag_weight` of the vector's weight: two contributions with the same tag and no word in
+// common have that similarity, two with the same words and no tag its complement. A tag that
+// every contribution carries says nothing (its IDF is small), as for words.
+std::vector<SparseVector> mixed_vectors(const DigestTerms& analysis, const DigestRequest& request) {
+  std::vector<float> text_boost = analysis.boost;
+  std::vector<float> tag_boost(analysis.boost.size(), 0.0F);
+  for (TermId t = 0; t < analysis.is_tag.size(); ++t) {
+    if (analysis.is_tag[t]) {
+      text_boost[t] = 0;
+      tag_boost[t] = 1;
+    }
+  }
+  auto vectors = tfidf_vectors(analysis.terms, text_boost, request.idf_prior);
+  const auto tags = tfidf_vectors(analysis.terms, tag_boost, request.idf_prior);
+  const auto text_share = static_cast<float>(std::sqrt(1.0 - request.topic_tag_weight));
+  const auto tag_share = static_cast<float>(std::sqrt(request.topic_tag_weight));
+  for (std::size_t d = 0; d < vectors.size(); ++d) {
+    if (tags[d].empty()) continue;
+    SparseVector& v = vectors[d];
+    const bool words = !v.empty();
+    for (auto& entry : v) entry.second *= text_share;
+    for (const auto& entry : tags[d]) v.emplace_back(entry.first, words ? entry.second * tag_share : entry.second);
+    std::sort(v.begin(), v.end());
+  }
+  return vectors;
+}
+
+}  // namespace
+
 Digest build_digest(std::span<const DigestItem> items, std::span<const Lesson> lessons,
                     const DigestRequest& request) {
   Digest digest;
   digest.request = request;
   DigestTerms analysis = digest_terms(items, request);
-  const auto vectors = tfidf_vectors(analysis.terms, analysis.boost, request.idf_prior);
+  const auto vectors = mixed_vectors(analysis, request);
   std::vector<std::vector<TermId>>().swap(analysis.terms);  // the vectors have them now
   const auto raw_groups = group_documents(vectors, request.grouping, analysis.leaders);
 

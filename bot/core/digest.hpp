@@ -49,8 +49,12 @@ struct DigestRequest {
   std::size_t top = 5;                        ///< groups per section
   const TagVocabulary* vocabulary = nullptr;  ///< tag labels; the built-in one if null
   GroupingOptions grouping;                   ///< thresholds
+  /// Compounds and synonyms for texts the store has not indexed, and for the groups' titles;
+  /// must be the lexicon the store indexes with (not owned). Null: stems and concepts only.
+  Lexicon* lexicon = nullptr;
   float concept_boost = 6.0F;    ///< weight of a domain concept relative to a word of equal idf
-  float topic_tag_boost = 2.0F;  ///< weight of a topic tag (#recht …); signal tags count 0
+  float synonym_boost = 0.5F;     ///< weight of a synonym set (core/lexicon.hpp)
+  double topic_tag_weight = 0.5;  ///< share of topic tags (#recht …) in similarity; signals: 0
   double idf_prior = 5;          ///< pseudo-documents for small periods, see tfidf_vectors()
   /// Keywords and quotes for every group (exports); else only for the groups the sections show
   /// (the others have none: a digest of a million contributions has thousands of groups).
@@ -111,7 +115,7 @@ struct DigestTerms {
   std::vector<std::size_t> order;          ///< position → index into the items
   std::vector<std::vector<TermId>> terms;  ///< per position: words, concepts, topic tags
   std::vector<std::uint64_t> keys;         ///< per term: its key (term_key(), feature_key())
-  std::vector<float> boost;                ///< per term: concept_boost, topic_tag_boost or 1
+  std::vector<float> boost;                ///< per term: concept_boost or 1
   std::vector<bool> is_tag;                ///< per term: a topic tag
   std::size_t leaders = 0;                 ///< items of the period (they come first)
 };

@@ -4,17 +4,10 @@
 #include <cmath>
 #include <functional>
 #include <numeric>
+#include <queue>
 
 namespace reflexbot::core {
 namespace {
-
-// A group under construction: the sum of its members' vectors, trimmed to the heaviest terms.
-struct Centroid {
-  SparseVector sum;  // sorted by term
-  double norm = 0;
-  std::vector<std::uint32_t> members;
-  bool alive = true;
-};
 
 double dot(const SparseVector& a, const SparseVector& b) {
   double total = 0;
@@ -118,179 +111,154 @@ void strongest(const SparseVector& v, std::size_t n, std::vector<TermId>& out,
   for (std::size_t i = 0; i < k; ++i) out.push_back(ranked[i].second);
 }
 
-// The most similar candidate at or above a threshold; ties go to the smaller id, so the result
-// does not depend on the order candidates are offered in.
-class Best {
+// An inverted index from terms to the documents for which the term is one of their strongest,
+// each list heaviest first (ties: the smaller document), so that a probe scans the documents for
+// which a term matters most, whatever order they came in.
+class Postings {
  public:
-  explicit Best(double threshold) : similarity_(threshold) {}
-  void offer(std::uint32_t id, double similarity) {
-    if (similarity > similarity_ || (similarity == similarity_ && (id_ < 0 || id < id_))) {
-      id_ = id;
-      similarity_ = similarity;
-    }
+  void add(TermId term, float weight, std::uint32_t doc) {
+    if (term >= lists_.size()) lists_.resize(term + 1);
+    lists_[term].emplace_back(-weight, doc);
   }
-  bool found() const { return id_ >= 0; }
-  std::uint32_t id() const { return static_cast<std::uint32_t>(id_); }
-
- private:
-  std::int64_t id_ = -1;
-  double similarity_;
-};
-
-// An inverted index from terms to groups, scanned newest first with a bound per term.
-class Index {
- public:
-  // Appends the group to each term's list unless it is already last there: a group that is
-  // joined again moves to the front of the newest-first scan (recently active groups are found
-  // first), and the scan's stamps skip its older entries.
-  void add(std::uint32_t id, const std::vector<TermId>& terms) {
-    for (const TermId term : terms) {
-      if (term >= postings_.size()) postings_.resize(term + 1);
-      auto& list = postings_[term];
-      if (list.empty() || list.back() != id) list.push_back(id);
-    }
+  void sort() {
+    for (auto& list : lists_) std::sort(list.begin(), list.end());
   }
-
-  // Calls f(group id) for each distinct group found under `terms`.
+  // Calls f(document, weight) for the first `limit` documents under `term`.
   template <class F>
-  void probe(const std::vector<TermId>& terms, std::size_t per_term,
-             std::vector<std::uint32_t>& stamp, std::uint32_t mark, F&& f) const {
-    for (const TermId term : terms) {
-      if (term >= postings_.size()) continue;
-      const auto& list = postings_[term];
-      const std::size_t first = list.size() > per_term ? list.size() - per_term : 0;
-      for (std::size_t k = list.size(); k-- > first;) {
-        const std::uint32_t id = list[k];
-        if (stamp[id] == mark) continue;
-        stamp[id] = mark;
-        f(id);
-      }
-    }
+  void scan(TermId term, std::size_t limit, F&& f) const {
+    if (term >= lists_.size()) return;
+    const auto& list = lists_[term];
+    const std::size_t n = std::min(limit, list.size());
+    for (std::size_t k = 0; k < n; ++k) f(list[k].second, -list[k].first);
   }
 
  private:
-  std::vector<std::vector<std::uint32_t>> postings_;  // by term, oldest first
+  std::vector<std::vector<std::pair<float, std::uint32_t>>> lists_;
 };
 
-// group_documents() in its three steps, with the scratch space they share: the groups, the
-// leaders' index of them, and the buffers each probe reuses.
+// A group while merging: the sum of its members' vectors (trimmed to the heaviest terms), how
+// many members it has, and the groups it may merge with.
+struct Cluster {
+  SparseVector sum;
+  std::uint32_t size = 1;
+  std::uint32_t version = 0;
+  std::vector<std::uint32_t> members;
+  std::vector<std::uint32_t> neighbours;
+};
+
+// A possible merge, as queued: the average similarity of the two groups' members, and the
+// versions of both groups when it was computed (a merge since makes it stale).
+struct Candidate {
+  double score;
+  std::uint32_t a, b;
+  std::uint32_t version_a, version_b;
+  bool operator<(const Candidate& other) const {
+    if (score != other.score) return score < other.score;
+    // Ties: the pair with the smaller ids first, so the result does not depend on heap order.
+    return std::pair(a, b) > std::pair(other.a, other.b);
+  }
+};
+
+// group_documents() in its steps, with the scratch space they share.
 class Grouper {
  public:
   Grouper(std::span<const SparseVector> documents, const GroupingOptions& options)
       : documents_(documents), options_(options), dense_(term_count(documents)) {}
 
-  // 1. Each leader joins the most similar group or starts one.
-  void lead(std::size_t leaders) {
+  // 1. The candidate graph: each leader's nearest leaders, found through the postings of its
+  // strongest terms and then compared exactly.
+  void link(std::size_t leaders) {
     for (std::uint32_t d = 0; d < leaders; ++d) {
-      const SparseVector& doc = documents_[d];
-      strongest(doc, options_.probe_terms, probe_, ranked_);
-      dense_.load(doc);
-      ++mark_;
-      Best best(options_.join_threshold);
-      index_.probe(probe_, options_.postings_scanned, stamp_, mark_, [&](std::uint32_t id) {
-        const Centroid& group = groups_[id];
-        if (group.norm > 0) best.offer(id, dense_.dot(group.sum) / group.norm);
-      });
-      std::uint32_t id = 0;
-      if (best.found()) {
-        id = best.id();
-        add_into(groups_[id].sum, doc, options_.centroid_terms, scratch_, weights_);
-        groups_[id].norm = norm_of(groups_[id].sum);
-      } else {
-        id = static_cast<std::uint32_t>(groups_.size());
-        groups_.push_back(Centroid{doc, norm_of(doc), {}, true});
-        stamp_.push_back(0);
+      strongest(documents_[d], options_.probe_terms, probe_, ranked_);
+      for (const TermId term : probe_) postings_.add(term, weight_of(documents_[d], term), d);
+    }
+    postings_.sort();
+    clusters_.resize(leaders);
+    parent_.resize(leaders);
+    std::iota(parent_.begin(), parent_.end(), 0U);
+    for (std::uint32_t d = 0; d < leaders; ++d) {
+      clusters_[d].sum = documents_[d];
+      clusters_[d].members.push_back(d);
+    }
+    partial_.assign(leaders, 0.0F);
+    for (std::uint32_t d = 0; d < leaders; ++d) {
+      if (documents_[d].empty()) continue;
+      nearest(d, leaders, nearest_);
+      for (const auto& [similarity, other] : nearest_) {
+        clusters_[d].neighbours.push_back(other);
+        clusters_[other].neighbours.push_back(d);
       }
-      groups_[id].members.push_back(d);
-      if (!doc.empty()) index_.add(id, probe_);
+    }
+    for (std::uint32_t d = 0; d < leaders; ++d) {
+      auto& list = clusters_[d].neighbours;
+      std::sort(list.begin(), list.end());
+      list.erase(std::unique(list.begin(), list.end()), list.end());
+      for (const std::uint32_t other : list) {
+        if (other > d) {
+          const double score = cosine_of(d, other);
+          if (score >= options_.threshold) queue_.push(Candidate{score, d, other, 0, 0});
+        }
+      }
     }
   }
 
-  // 2. Larger groups absorb similar smaller ones (centroid against centroid). Returns the group
-  // that absorbed each group (kNoGroupFound: none).
-  std::vector<std::uint32_t> merge() {
-    std::vector<std::uint32_t> order(groups_.size());
-    std::iota(order.begin(), order.end(), 0U);
-    std::stable_sort(order.begin(), order.end(), [&](std::uint32_t a, std::uint32_t b) {
-      return groups_[a].members.size() > groups_[b].members.size();
-    });
-    Index kept;
-    std::vector<std::uint32_t> absorbed_by(groups_.size(), kNoGroupFound);
-    restart_marks();
-    for (const std::uint32_t id : order) {
-      Centroid& group = groups_[id];
-      if (group.norm == 0) continue;
-      strongest(group.sum, options_.probe_terms, probe_, ranked_);
-      dense_.load(group.sum);
-      ++mark_;
-      Best best(options_.merge_threshold);
-      kept.probe(probe_, options_.postings_scanned, stamp_, mark_, [&](std::uint32_t other) {
-        const Centroid& target = groups_[other];
-        best.offer(other, dense_.dot(target.sum) / (group.norm * target.norm));
-      });
-      if (best.found()) {
-        Centroid& target = groups_[best.id()];
-        add_into(target.sum, group.sum, options_.centroid_terms, scratch_, weights_);
-        target.norm = norm_of(target.sum);
-        target.members.insert(target.members.end(), group.members.begin(), group.members.end());
-        group.members.clear();
-        group.alive = false;
-        absorbed_by[id] = best.id();
-      } else {
-        kept.add(id, probe_);
+  // 2. Average linkage: the two groups whose members are most similar on average merge, again
+  // and again, while that average reaches the threshold.
+  void merge() {
+    while (!queue_.empty()) {
+      const Candidate top = queue_.top();
+      queue_.pop();
+      if (find(top.a) != top.a || find(top.b) != top.b) continue;
+      if (clusters_[top.a].version != top.version_a || clusters_[top.b].version != top.version_b) {
+        continue;
       }
+      join(top.a, top.b);
     }
-    return absorbed_by;
   }
 
-  // 3. Followers join the most similar final group, found through the groups' first index.
-  // Returns (document, group) for each follower that found one.
-  std::vector<std::pair<std::uint32_t, std::uint32_t>> follow(
-      std::size_t leaders, const std::vector<std::uint32_t>& absorbed_by) {
+  // 3. Each later document (a digest's previous period) follows the group whose members it is
+  // most similar to on average, if that reaches the threshold.
+  std::vector<std::pair<std::uint32_t, std::uint32_t>> follow(std::size_t leaders) {
     std::vector<std::pair<std::uint32_t, std::uint32_t>> followers;
-    restart_marks();
-    std::vector<std::uint32_t> seen(groups_.size(), 0);
+    std::vector<std::uint32_t> seen;
     for (auto d = static_cast<std::uint32_t>(leaders); d < documents_.size(); ++d) {
-      const SparseVector& doc = documents_[d];
-      if (doc.empty()) continue;
-      strongest(doc, options_.probe_terms, probe_, ranked_);
-      dense_.load(doc);
-      ++mark_;
-      Best best(options_.join_threshold);
-      index_.probe(probe_, options_.postings_scanned, stamp_, mark_, [&](std::uint32_t raw) {
-        const std::uint32_t id = groups_[raw].alive ? raw : absorbed_by[raw];
-        if (seen[id] == mark_) return;
-        seen[id] = mark_;
-        const Centroid& group = groups_[id];
-        if (group.norm > 0) best.offer(id, dense_.dot(group.sum) / group.norm);
-      });
-      if (best.found()) followers.emplace_back(d, best.id());
+      if (documents_[d].empty()) continue;
+      nearest(d, leaders, nearest_);
+      dense_.load(documents_[d]);
+      double best_score = options_.threshold;
+      std::uint32_t best = kNoGroupFound;
+      seen.clear();
+      for (const auto& [similarity, other] : nearest_) {
+        const std::uint32_t root = find(other);
+        if (std::find(seen.begin(), seen.end(), root) != seen.end()) continue;
+        seen.push_back(root);
+        const double score = dense_.dot(clusters_[root].sum) / clusters_[root].size;
+        if (score > best_score || (score == best_score && root < best)) {
+          best_score = score;
+          best = root;
+        }
+      }
+      if (best != kNoGroupFound) followers.emplace_back(d, best);
     }
     return followers;
   }
 
   // The group of each document, the groups numbered in order of their first document.
   std::vector<std::uint32_t> numbered(
-      const std::vector<std::pair<std::uint32_t, std::uint32_t>>& followers) const {
+      const std::vector<std::pair<std::uint32_t, std::uint32_t>>& followers) {
     std::vector<std::uint32_t> result(documents_.size(), kNoGroupFound);
-    std::vector<std::pair<std::uint32_t, std::uint32_t>> firsts;  // (first document, group)
-    for (std::uint32_t id = 0; id < groups_.size(); ++id) {
-      if (!groups_[id].alive || groups_[id].members.empty()) continue;
-      firsts.emplace_back(*std::min_element(groups_[id].members.begin(), groups_[id].members.end()),
-                          id);
+    std::vector<std::uint32_t> number_of(clusters_.size(), kNoGroupFound);
+    std::uint32_t next = 0;
+    for (std::uint32_t d = 0; d < clusters_.size(); ++d) {  // ascending: first documents first
+      const std::uint32_t root = find(d);
+      if (number_of[root] == kNoGroupFound) number_of[root] = next++;
+      result[d] = number_of[root];
     }
-    std::sort(firsts.begin(), firsts.end());
-    std::vector<std::uint32_t> number_of(groups_.size(), kNoGroupFound);
-    for (std::uint32_t number = 0; number < firsts.size(); ++number) {
-      number_of[firsts[number].second] = number;
-      for (const std::uint32_t d : groups_[firsts[number].second].members) result[d] = number;
-    }
-    for (const auto& [d, id] : followers) result[d] = number_of[id];
+    for (const auto& [d, root] : followers) result[d] = number_of[root];
     return result;
   }
 
  private:
-  // One past the largest term id of any document.
   static std::size_t term_count(std::span<const SparseVector> documents) {
     std::size_t terms = 0;
     for (const auto& doc : documents) {
@@ -299,17 +267,114 @@ class Grouper {
     }
     return terms;
   }
-  void restart_marks() {
-    std::fill(stamp_.begin(), stamp_.end(), 0U);
-    mark_ = 0;
+  static float weight_of(const SparseVector& v, TermId term) {
+    const auto it = std::lower_bound(v.begin(), v.end(), term,
+                                     [](const auto& entry, TermId t) { return entry.first < t; });
+    return it != v.end() && it->first == term ? it->second : 0.0F;
+  }
+
+  std::uint32_t find(std::uint32_t id) {
+    while (parent_[id] != id) {
+      parent_[id] = parent_[parent_[id]];
+      id = parent_[id];
+    }
+    return id;
+  }
+
+  double cosine_of(std::uint32_t a, std::uint32_t b) const {
+    return dot(documents_[a], documents_[b]);
+  }
+
+  // The nearest leaders of document d (not d itself), most similar first, at most
+  // options_.neighbours of them, each with a similarity above zero.
+  void nearest(std::uint32_t d, std::size_t leaders,
+               std::vector<std::pair<double, std::uint32_t>>& out) {
+    out.clear();
+    touched_.clear();
+    const SparseVector& doc = documents_[d];
+    strongest(doc, options_.probe_terms, probe_, ranked_);
+    for (const TermId term : probe_) {
+      const float mine = weight_of(doc, term);
+      postings_.scan(term, options_.postings_scanned, [&](std::uint32_t other, float weight) {
+        if (other == d || other >= leaders) return;
+        if (partial_[other] == 0) touched_.push_back(other);
+        partial_[other] += mine * weight;
+      });
+    }
+    // The strongest partial matches are compared exactly.
+    scored_.clear();
+    for (const std::uint32_t other : touched_) {
+      scored_.emplace_back(-partial_[other], other);
+      partial_[other] = 0;
+    }
+    const std::size_t keep = std::min(scored_.size(), options_.neighbours * 3);
+    std::partial_sort(scored_.begin(), scored_.begin() + static_cast<std::ptrdiff_t>(keep),
+                      scored_.end());
+    dense_.load(doc);
+    for (std::size_t k = 0; k < keep; ++k) {
+      const std::uint32_t other = scored_[k].second;
+      const double similarity = dense_.dot(documents_[other]);
+      if (similarity > 0) out.emplace_back(-similarity, other);
+    }
+    std::sort(out.begin(), out.end());
+    if (out.size() > options_.neighbours) out.resize(options_.neighbours);
+    for (auto& entry : out) entry.first = -entry.first;
+  }
+
+  // The similarity of two groups from the dot product of their sums: the mean similarity of
+  // their members (average linkage; the dot product of two sums of unit vectors is the sum of
+  // all their members' cosines). Centroid cosine was measured too and was no better.
+  static double linkage(double dot_product, const Cluster& a, const Cluster& b) {
+    return dot_product / (static_cast<double>(a.size) * b.size);
+  }
+
+  // Merges groups a and b (both roots) and queues the merged group's candidates.
+  void join(std::uint32_t a, std::uint32_t b) {
+    if (clusters_[b].size > clusters_[a].size || (clusters_[b].size == clusters_[a].size && b < a)) {
+      std::swap(a, b);
+    }
+    Cluster& keep = clusters_[a];
+    Cluster& gone = clusters_[b];
+    parent_[b] = a;
+    add_into(keep.sum, gone.sum, options_.sum_terms, scratch_, weights_);
+    keep.size += gone.size;
+    ++keep.version;
+    keep.members.insert(keep.members.end(), gone.members.begin(), gone.members.end());
+    gone.members.clear();
+    gone.members.shrink_to_fit();
+    SparseVector().swap(gone.sum);
+    // The neighbours of both, as groups now.
+    std::vector<std::uint32_t> neighbours;
+    neighbours.reserve(keep.neighbours.size() + gone.neighbours.size());
+    for (const std::uint32_t n : keep.neighbours) neighbours.push_back(find(n));
+    for (const std::uint32_t n : gone.neighbours) neighbours.push_back(find(n));
+    std::vector<std::uint32_t>().swap(gone.neighbours);
+    std::sort(neighbours.begin(), neighbours.end());
+    neighbours.erase(std::unique(neighbours.begin(), neighbours.end()), neighbours.end());
+    neighbours.erase(std::remove(neighbours.begin(), neighbours.end(), a), neighbours.end());
+    dense_.load(keep.sum);
+    for (const std::uint32_t n : neighbours) {
+      const Cluster& other = clusters_[n];
+      const double score = linkage(dense_.dot(other.sum), keep, other);
+      if (score >= options_.threshold) {
+        queue_.push(std::min(a, n) == a
+                        ? Candidate{score, a, n, keep.version, other.version}
+                        : Candidate{score, n, a, other.version, keep.version});
+      }
+    }
+    keep.neighbours = std::move(neighbours);
   }
 
   std::span<const SparseVector> documents_;
   const GroupingOptions& options_;
-  std::vector<Centroid> groups_;
-  Index index_;  // the leaders' groups, by their strongest terms when they joined or started
-  std::vector<std::uint32_t> stamp_;
-  std::uint32_t mark_ = 0;
+  Postings postings_;
+  std::vector<Cluster> clusters_;
+  std::vector<std::uint32_t> parent_;
+  std::priority_queue<Candidate> queue_;
+  std::vector<float> partial_;
+  std::vector<std::uint32_t> touched_;
+  std::vector<std::pair<float, std::uint32_t>> scored_;
+  std::vector<std::pair<double, std::uint32_t>> nearest_;
   std::vector<TermId> probe_;
   std::vector<std::pair<float, TermId>> ranked_;
   SparseVector scratch_;
@@ -383,10 +448,9 @@ std::vector<std::uint32_t> group_documents(std::span<const SparseVector> documen
                                            const GroupingOptions& options, std::size_t leaders) {
   leaders = std::min(leaders, documents.size());
   Grouper grouper(documents, options);
-  grouper.lead(leaders);
-  const std::vector<std::uint32_t> absorbed_by = grouper.merge();
-  const auto followers = grouper.follow(leaders, absorbed_by);
-  return grouper.numbered(followers);
+  grouper.link(leaders);
+  grouper.merge();
+  return grouper.numbered(grouper.follow(leaders));
 }
 
 }  // namespace reflexbot::core

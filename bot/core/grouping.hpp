@@ -1,16 +1,20 @@
 #pragma once
 // Groups similar contributions without a language model: TF-IDF vectors over the analyzer's
-// terms, then greedy agglomerative merging by centroid cosine similarity.
+// terms, then agglomerative clustering with average linkage, which does not depend on the order
+// of the documents.
 //
-// 1. Each document, in the order given, joins the group whose centroid is most similar to it if
-//    that similarity reaches `join_threshold`, else it starts a group. Candidate groups are found
-//    through an inverted index on the documents' strongest terms, so a document is compared with
-//    a bounded number of centroids, not with all of them.
-// 2. Groups, largest first, are merged into an earlier group whose centroid is similar enough
-//    (`merge_threshold`), again through an inverted index on the centroids' strongest terms.
+// 1. A candidate graph: each document's nearest documents (at most `neighbours`), found through
+//    an inverted index on the documents' strongest terms (each term's documents heaviest first,
+//    `postings_scanned` of them), then compared exactly.
+// 2. Average linkage: the two groups whose members are most similar on average merge, again and
+//    again, while that average reaches `threshold`. Groups are compared only if a member of one
+//    is a candidate neighbour of a member of the other; the mean comes from the groups' sums of
+//    vectors (the dot product of two sums of unit vectors is the sum of all pairs' cosines), each
+//    sum keeping its `sum_terms` heaviest terms.
 //
-// Centroids keep their `centroid_terms` heaviest terms. With those bounds the cost is linear in
-// the number of documents times the bounds, and the result depends only on the input order.
+// With those bounds the cost grows with the number of documents times the bounds (and the log
+// of the queue of candidate merges). Ties are broken by document number, so only documents
+// with identical similarities can come out differently in another order.
 
 #include <cstdint>
 #include <span>
@@ -38,11 +42,11 @@ double cosine(const SparseVector& a, const SparseVector& b);
 /// Thresholds and bounds of group_documents(); the defaults are tuned on the labelled fixture in
 /// tests/fixtures/digest (see docs/digests.md for precision and recall).
 struct GroupingOptions {
-  double join_threshold = 0.45;
-  double merge_threshold = 0.60;
-  std::size_t probe_terms = 6;        ///< a document's strongest terms used to find candidates
-  std::size_t postings_scanned = 32;  ///< newest groups scanned per probed term
-  std::size_t centroid_terms = 32;    ///< terms a centroid keeps
+  double threshold = 0.18;            ///< average similarity of two groups' members to merge them
+  std::size_t neighbours = 12;        ///< nearest documents per document that may merge with it
+  std::size_t probe_terms = 8;        ///< a document's strongest terms used to find neighbours
+  std::size_t postings_scanned = 64;  ///< documents scanned per probed term, heaviest first
+  std::size_t sum_terms = 128;        ///< terms a group's sum of vectors keeps
 };
 
 /// Marks a document that follows no group (see group_documents()).

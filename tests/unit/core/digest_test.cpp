@@ -166,12 +166,15 @@ TEST(Digest, StoredTermKeysGiveTheSameDigestAsTheBodies) {
 }
 
 // Stored keys must mean the same in every run and on every machine: FNV-1a of the stem, the top
-// bit marking concepts.
+// bit marking concepts, the next one synonym sets.
 TEST(Digest, TermKeysAreStable) {
-  EXPECT_EQ(term_key("schutzausrust"), 0x60a34df4b148be5bULL);
+  EXPECT_EQ(term_key("schutzausrust"), 0x20a34df4b148be5bULL);
   EXPECT_EQ(term_key("\x02"
                      "beschaffung"),
-            0xf0104c874b4df313ULL);
+            0xb0104c874b4df313ULL);
+  EXPECT_TRUE(is_synonym_key(term_key("\x03"
+                                      "12345")));
+  EXPECT_FALSE(is_synonym_key(term_key("schutzausrust")));
   EXPECT_TRUE(
       is_concept_key(term_key("\x02"
                               "beschaffung")));

@@ -5,9 +5,12 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <cstdio>
 #include <fstream>
 #include <map>
+#include <numeric>
+#include <set>
 #include <random>
 #include <sstream>
 #include <string>
@@ -16,6 +19,7 @@
 #include "core/analyzer.hpp"
 #include "core/digest.hpp"
 #include "core/grouping.hpp"
+#include "lang/lexicon.hpp"
 
 namespace reflexbot::core {
 namespace {
@@ -176,6 +180,70 @@ TEST(Grouping, FollowersJoinTheMostSimilarGroupAndFormNone) {
   EXPECT_EQ(group_documents(vectors), (std::vector<std::uint32_t>{0, 1, 1, 2, 2, 0}));
 }
 
+// The grouping of a set of contributions does not depend on the order they arrive in: the same
+// partition for every rotation and for the reverse order (the greedy pass it replaced put
+// "Impfzentrum" messages into one group or two depending on which came first).
+TEST(Grouping, DoesNotDependOnTheOrder) {
+  const std::vector<std::string> texts = {
+      "Impfzentrum: Terminvergabe online ist zusammengebrochen",
+      "Impfzentrum Hotline für Termine war völlig überlastet",
+      "Terminvergabe fürs Impfzentrum lieber per Brief",
+      "Schulen geschlossen, Kinder ohne Betreuung",
+      "Notbetreuung in den Schulen kam zu spät",
+      "Impfzentrum Logistik: Kühlung der Impfstoffe hat gut funktioniert",
+      "Masken und Schutzausrüstung zu spät bestellt",
+  };
+  // The partition as sets of texts, so that numbering does not matter.
+  const auto partition = [&](const std::vector<std::size_t>& order) {
+    TextAnalyzer analyzer;
+    std::vector<std::vector<TermId>> docs(order.size());
+    for (std::size_t i = 0; i < order.size(); ++i) analyzer.terms(texts[order[i]], docs[i]);
+    const auto groups = group_documents(tfidf_vectors(docs, {}, 5));
+    std::map<std::uint32_t, std::set<std::size_t>> by_group;
+    for (std::size_t i = 0; i < order.size(); ++i) by_group[groups[i]].insert(order[i]);
+    std::set<std::set<std::size_t>> out;
+    for (auto& [group, members] : by_group) out.insert(members);
+    return out;
+  };
+  std::vector<std::size_t> order(texts.size());
+  std::iota(order.begin(), order.end(), std::size_t{0});
+  const auto expected = partition(order);
+  EXPECT_LT(expected.size(), texts.size());  // something was grouped
+  for (std::size_t r = 1; r < order.size(); ++r) {
+    std::rotate(order.begin(), order.begin() + 1, order.end());
+    EXPECT_EQ(partition(order), expected) << "rotation " << r;
+  }
+  std::reverse(order.begin(), order.end());
+  EXPECT_EQ(partition(order), expected) << "reversed";
+}
+
+// A topic tag is the contributors' own grouping: two contributions with the same tag and no word
+// in common share a group, also when nobody configured the tag; signal tags group nothing.
+TEST(Grouping, TheSameTopicTagGroupsContributionsWithoutCommonWords) {
+  const auto item = [](std::string body, std::vector<std::string> tags, int minute) {
+    DigestItem out;
+    out.id = "$" + std::to_string(minute);
+    out.city = "Jena";
+    out.author = "@a" + std::to_string(minute) + ":x";
+    out.body = std::move(body);
+    out.tags = std::move(tags);
+    out.written_at = TimePoint{std::chrono::minutes(minute)};
+    return out;
+  };
+  const std::vector<DigestItem> items = {
+      item("Nachts angepöbelt worden, zweimal #selbstschutz", {"selbstschutz"}, 1),
+      item("Supervision für das Team hätten wir viel früher gebraucht #selbstschutz",
+           {"selbstschutz"}, 2),
+      item("Die Lagerhalle für Feldbetten war zu klein #problem", {"problem"}, 3),
+      item("Bürgerbüro ohne Termine, lange Schlangen #problem", {"problem"}, 4),
+  };
+  const Digest digest = build_digest(items, {}, DigestRequest{});
+  ASSERT_EQ(digest.group_of.size(), 4U);
+  EXPECT_EQ(digest.group_of[0], digest.group_of[1]);
+  EXPECT_NE(digest.group_of[2], digest.group_of[3]);
+  EXPECT_NE(digest.group_of[0], digest.group_of[2]);
+}
+
 TEST(Grouping, EmptyDocumentsAreGroupsOfTheirOwn) {
   const std::vector<SparseVector> docs(3);
   EXPECT_EQ(group_documents(docs), (std::vector<std::uint32_t>{0, 1, 2}));
@@ -195,10 +263,14 @@ TEST(Grouping, TfidfVectorsHaveUnitLengthAndBoostZeroDropsATerm) {
 }
 
 // Just below the figures of the defaults, so that a change that makes grouping worse fails.
-constexpr double kPrecisionFloor = 0.665;
-constexpr double kRecallFloor = 0.700;
-constexpr double kHeldOutPrecisionFloor = 0.495;
-constexpr double kHeldOutRecallFloor = 0.555;
+constexpr double kPrecisionFloor = 0.455;
+constexpr double kRecallFloor = 0.570;
+constexpr double kHeldOutPrecisionFloor = 0.500;
+constexpr double kHeldOutRecallFloor = 0.515;
+constexpr double kCrisesPrecisionFloor = 0.145;
+constexpr double kCrisesRecallFloor = 0.125;
+constexpr double kWorkshopPrecisionFloor = 0.765;
+constexpr double kWorkshopRecallFloor = 0.445;
 
 // The labelled fixture: one contribution per line, "group city tags lang text".
 struct Labelled {
@@ -241,7 +313,14 @@ struct Quality {
   std::size_t groups = 0;
 };
 
-Quality evaluate(const Labelled& fixture, const DigestRequest& request) {
+// Debian's dictionaries, as the bot uses them (loaded once for all tests).
+Lexicon* debian_lexicon() {
+  static lang::DebianLexicon lexicon;
+  return std::getenv("REFLEXBOT_NO_LEXICON") != nullptr ? nullptr : &lexicon;
+}
+
+Quality evaluate(const Labelled& fixture, DigestRequest request) {
+  if (request.lexicon == nullptr) request.lexicon = debian_lexicon();
   const Digest digest = build_digest(fixture.items, {}, request);
   long true_positive = 0;
   long predicted = 0;
@@ -279,9 +358,9 @@ void check_quality(const std::string& file, const char* what, std::size_t min_it
   EXPECT_GE(q.recall, recall_floor);
 }
 
-// The figures with the default settings are in docs/digests.md. The floor guards against
-// regressions; the aim (0.8 each) is not reached by lexical grouping on this fixture, whose
-// groups are paraphrases that often share no word (see the note there).
+// The figures with the default settings are in docs/digests.md. The floors guard against
+// regressions; the aim (F1 0.8 on every fixture) is not reached by lexical grouping on these
+// fixtures, whose groups are paraphrases that often share no word (see the note there).
 TEST(GroupingQuality, PairwisePrecisionAndRecallOnTheLabelledFixture) {
   check_quality("grouping_labelled.tsv", "labelled", 200, kPrecisionFloor, kRecallFloor);
 }
@@ -294,29 +373,16 @@ TEST(GroupingQuality, PairwisePrecisionAndRecallOnTheHeldOutFixture) {
                 kHeldOutRecallFloor);
 }
 
-// A grid over the thresholds and boosts, to tune the defaults:
-//   core_tests --gtest_also_run_disabled_tests --gtest_filter='*Sweep*'
-TEST(GroupingQuality, DISABLED_Sweep) {
-  const Labelled tuned = load_fixture();
-  const Labelled held_out = load_fixture("grouping_heldout.tsv");
-  for (const double prior : {0.0, 5.0, 20.0, 50.0}) {
-    for (const double join : {0.25, 0.3, 0.35, 0.4, 0.45, 0.5}) {
-      for (const double merge : {0.5, 0.6, 0.7}) {
-        DigestRequest request;
-        request.idf_prior = prior;
-        request.grouping.join_threshold = join;
-        request.grouping.merge_threshold = merge;
-        const Quality q = evaluate(tuned, request);
-        const Quality h = evaluate(held_out, request);
-        std::printf(
-            "prior %2.0f join %.2f merge %.2f: tuned P %.3f R %.3f F1 %.3f | held-out P %.3f "
-            "R %.3f F1 %.3f\n",
-            prior, join, merge, q.precision, q.recall,
-            2 * q.precision * q.recall / std::max(q.precision + q.recall, 1e-9), h.precision,
-            h.recall, 2 * h.precision * h.recall / std::max(h.precision + h.recall, 1e-9));
-      }
-    }
-  }
+// Two fixtures written blind by helpers who saw neither the code nor the other fixtures: other
+// crises (flood, heat, cyber attack, blackout, refugees) as people write in chat, and a
+// reflection workshop whose participants tag their cards with topics of their own choice.
+TEST(GroupingQuality, PairwisePrecisionAndRecallOnTheCrisesFixture) {
+  check_quality("grouping_crises.tsv", "crises", 150, kCrisesPrecisionFloor, kCrisesRecallFloor);
+}
+
+TEST(GroupingQuality, PairwisePrecisionAndRecallOnTheWorkshopFixture) {
+  check_quality("grouping_workshop.tsv", "workshop", 100, kWorkshopPrecisionFloor,
+                kWorkshopRecallFloor);
 }
 
 double f1(const Quality& q) {
@@ -344,6 +410,47 @@ Labelled without_hashtags(Labelled fixture) {
     item.body = body;
   }
   return fixture;
+}
+
+// A grid over the settings, to tune the defaults: F1 on every fixture, with and without hashtags
+// (the grouping does not depend on the order, so file order is enough):
+//   core_tests --gtest_also_run_disabled_tests --gtest_filter='*Sweep*'
+TEST(GroupingQuality, DISABLED_Sweep) {
+  std::vector<std::pair<Labelled, Labelled>> fixtures;
+  for (const char* name : {"grouping_labelled.tsv", "grouping_heldout.tsv",
+                           "grouping_crises.tsv", "grouping_workshop.tsv"}) {
+    Labelled fixture = load_fixture(name);
+    if (fixture.items.empty()) continue;
+    Labelled bare = without_hashtags(fixture);
+    fixtures.emplace_back(std::move(fixture), std::move(bare));
+  }
+  const auto number = [](const char* name, double fallback) {
+    const char* value = std::getenv(name);
+    return value != nullptr ? std::atof(value) : fallback;
+  };
+  const DigestRequest defaults;
+  for (const double threshold : {0.12, 0.15, 0.18, 0.21, 0.25}) {
+    for (const double tag_weight : {0.3, 0.5, 0.7}) {
+      for (const float synonym_boost : {0.5F, 1.0F, 2.0F}) {
+        DigestRequest request;
+        request.idf_prior = number("PRIOR", defaults.idf_prior);
+        request.concept_boost = static_cast<float>(number("CONCEPT", defaults.concept_boost));
+        request.grouping.threshold = threshold + number("THRESHOLD_SHIFT", 0);
+        request.topic_tag_weight = tag_weight;
+        request.synonym_boost = synonym_boost;
+        std::printf("threshold %.2f tags %.1f synonyms %.1f:", threshold, tag_weight,
+                    synonym_boost);
+        double sum = 0;
+        for (const auto& [fixture, bare] : fixtures) {
+          const double a = f1(evaluate(fixture, request));
+          const double b = f1(evaluate(bare, request));
+          sum += a + b;
+          std::printf("  %.2f %.2f", a, b);
+        }
+        std::printf("  | mean %.3f\n", sum / (2.0 * static_cast<double>(fixtures.size())));
+      }
+    }
+  }
 }
 
 // The mean over ten fixed shuffles (time order as shuffled).
@@ -407,10 +514,14 @@ TEST(GroupingQuality, DISABLED_KeysPerContribution) {
 // Which labels each group mixes, to improve the lexicon:
 //   core_tests --gtest_also_run_disabled_tests --gtest_filter='*Confusion*'
 TEST(GroupingQuality, DISABLED_Confusion) {
-  for (const char* name : {"grouping_labelled.tsv", "grouping_heldout.tsv"}) {
+  for (const char* name : {"grouping_labelled.tsv", "grouping_heldout.tsv",
+                           "grouping_crises.tsv", "grouping_workshop.tsv"}) {
     std::printf("== %s\n", name);
     const Labelled fixture = load_fixture(name);
-    const Digest digest = build_digest(fixture.items, {}, DigestRequest{});
+    DigestRequest request;
+    request.lexicon = debian_lexicon();
+    request.name_all_groups = true;
+    const Digest digest = build_digest(fixture.items, {}, request);
     for (const auto& group : digest.groups) {
       std::map<std::string, int> labels;
       for (const std::size_t index : group.members) ++labels[fixture.labels[index]];

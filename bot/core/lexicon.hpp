@@ -1,0 +1,32 @@
+#pragma once
+// What the text analysis may ask of a language's dictionaries: the parts of a compound word and
+// the synonym sets a word belongs to. The core only sees this interface; bot/lang answers it from
+// Debian's Hunspell and OpenThesaurus (MyThes) data, and tests may answer it from a table.
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/text.hpp"
+
+namespace reflexbot::core {
+
+class Lexicon {
+ public:
+  virtual ~Lexicon() = default;
+
+  /// The parts of a compound word (lower case, as typed), modifiers first and the head last:
+  /// "kontaktnachverfolgung" → {"kontakt", "nachverfolgung"}, "krisenstabsleitungen" →
+  /// {"krise", "stab", "leitungen"}. Empty if the word is no compound the dictionary knows.
+  virtual std::vector<std::string> compound_parts(std::string_view word, Language language) = 0;
+
+  /// Ids of the synonym sets (meanings) the word belongs to, the same id for every member of a
+  /// set: "stromausfall" and "blackout" share one. Empty if the thesaurus does not know it.
+  virtual std::vector<std::uint64_t> synonym_sets(std::string_view word, Language language) = 0;
+
+  /// Changes when the data would give other answers (the dictionaries' versions).
+  virtual std::uint64_t fingerprint() const = 0;
+};
+
+}  // namespace reflexbot::core

@@ -1,0 +1,266 @@
+#include "lang/lexicon.hpp"
+
+#include <hunspell/hunspell.hxx>
+#include <mythes.hxx>
+
+#include <algorithm>
+#include <array>
+#include <filesystem>
+#include <string_view>
+#include <unordered_map>
+
+namespace reflexbot::lang {
+namespace {
+
+constexpr std::uint64_t kFnvOffset = 14695981039346656037ULL;
+constexpr std::uint64_t kFnvPrime = 1099511628211ULL;
+
+std::uint64_t fnv1a(std::string_view text, std::uint64_t hash = kFnvOffset) {
+  for (const char c : text) {
+    hash ^= static_cast<unsigned char>(c);
+    hash *= kFnvPrime;
+  }
+  return hash;
+}
+
+// Lower case for ASCII and the German capitals Ä Ö Ü (what the thesaurus' index uses).
+std::string lower(std::string_view word) {
+  std::string out(word);
+  for (std::size_t i = 0; i < out.size(); ++i) {
+    const auto c = static_cast<unsigned char>(out[i]);
+    if (c >= 'A' && c <= 'Z') {
+      out[i] = static_cast<char>(c - 'A' + 'a');
+    } else if (c == 0xC3 && i + 1 < out.size()) {
+      const auto next = static_cast<unsigned char>(out[i + 1]);
+      if (next == 0x84 || next == 0x96 || next == 0x9C) out[i + 1] = static_cast<char>(next + 0x20);
+    }
+  }
+  return out;
+}
+
+// The word with its first letter in upper case (German nouns are in the dictionary that way).
+std::string capitalized(std::string_view word) {
+  std::string out(word);
+  if (out.empty()) return out;
+  const auto c = static_cast<unsigned char>(out[0]);
+  if (c >= 'a' && c <= 'z') {
+    out[0] = static_cast<char>(c - 'a' + 'A');
+  } else if (c == 0xC3 && out.size() > 1) {
+    const auto next = static_cast<unsigned char>(out[1]);
+    if (next == 0xA4 || next == 0xB6 || next == 0xBC) out[1] = static_cast<char>(next - 0x20);
+  }
+  return out;
+}
+
+// Characters (not bytes) in a UTF-8 word.
+std::size_t letters(std::string_view word) {
+  std::size_t n = 0;
+  for (const char c : word) n += (static_cast<unsigned char>(c) & 0xC0) != 0x80 ? 1 : 0;
+  return n;
+}
+
+bool is_letter_start(std::string_view word, std::size_t i) {
+  return i < word.size() && (static_cast<unsigned char>(word[i]) & 0xC0) != 0x80;
+}
+
+// Short words that Hunspell accepts (often as the start of a sentence) but that are no part of
+// a compound a reader would see: articles, pronouns, prepositions.
+bool is_function_word(std::string_view word) {
+  static constexpr std::array<std::string_view, 40> kWords{
+      "der",  "die",  "das",  "den",  "dem",  "des",  "ein",  "eine", "einer", "eines",
+      "und",  "oder", "aber", "mit",  "von",  "vom",  "zum",  "zur",  "bei",   "auf",
+      "aus",  "nach", "vor",  "für",  "über", "unter", "ist", "sind", "war",   "wie",
+      "was",  "wer",  "wir",  "ihr",  "sie",  "uns",  "man", "nicht", "auch", "noch"};
+  return std::find(kWords.begin(), kWords.end(), word) != kWords.end();
+}
+
+}  // namespace
+
+struct DebianLexicon::Data {
+  // Answers so far, by language and word: the analysis asks once per distinct word, but every
+  // analyzer (one per digest, one per group title) asks again.
+  std::unordered_map<std::string, std::vector<std::string>> parts_cache;
+  std::unordered_map<std::string, std::vector<std::uint64_t>> sets_cache;
+  static constexpr std::size_t kCacheLimit = 100000;
+  std::unique_ptr<Hunspell> german;
+  std::unique_ptr<Hunspell> english;
+  std::unique_ptr<MyThes> german_thesaurus;
+  std::unique_ptr<MyThes> english_thesaurus;
+  std::uint64_t fingerprint = 0;
+
+  Hunspell* speller(core::Language language) const {
+    return language == core::Language::de ? german.get() : english.get();
+  }
+  MyThes* thesaurus(core::Language language) const {
+    return language == core::Language::de ? german_thesaurus.get() : english_thesaurus.get();
+  }
+};
+
+DebianLexicon::DebianLexicon(LexiconPaths paths) : paths_(std::move(paths)) {}
+DebianLexicon::~DebianLexicon() = default;
+
+DebianLexicon::Data& DebianLexicon::data() {
+  if (data_) return *data_;
+  data_ = std::make_unique<Data>();
+  namespace fs = std::filesystem;
+  std::error_code error;
+  std::uint64_t hash = fnv1a("lexicon 1");
+  // The files' sizes and times stand for the packages' versions.
+  const auto note = [&](const std::string& path) {
+    const auto size = fs::file_size(path, error);
+    if (error) return false;
+    const auto time = fs::last_write_time(path, error).time_since_epoch().count();
+    hash = fnv1a(path + ":" + std::to_string(size) + ":" + std::to_string(error ? 0 : time),
+                 fnv1a("\n", hash));
+    return true;
+  };
+  const auto speller = [&](const char* name) -> std::unique_ptr<Hunspell> {
+    const std::string aff = paths_.hunspell_dir + "/" + name + ".aff";
+    const std::string dic = paths_.hunspell_dir + "/" + name + ".dic";
+    if (!note(aff) || !note(dic)) return nullptr;
+    return std::make_unique<Hunspell>(aff.c_str(), dic.c_str());
+  };
+  const auto thesaurus = [&](const char* name) -> std::unique_ptr<MyThes> {
+    const std::string idx = paths_.mythes_dir + "/" + name + ".idx";
+    const std::string dat = paths_.mythes_dir + "/" + name + ".dat";
+    if (!note(idx) || !note(dat)) return nullptr;
+    return std::make_unique<MyThes>(idx.c_str(), dat.c_str());
+  };
+  data_->german = speller("de_DE");
+  data_->english = speller("en_US");
+  data_->german_thesaurus = thesaurus("th_de_DE_v2");
+  data_->english_thesaurus = thesaurus("th_en_US_v2");
+  data_->fingerprint = hash;
+  return *data_;
+}
+
+bool DebianLexicon::available() {
+  const Data& d = data();
+  return d.german != nullptr && d.german_thesaurus != nullptr;
+}
+
+std::uint64_t DebianLexicon::fingerprint() const {
+  return const_cast<DebianLexicon*>(this)->data().fingerprint;
+}
+
+std::vector<std::string> DebianLexicon::compound_parts(std::string_view word,
+                                                       core::Language language) {
+  Data& d = data();
+  std::string key = (language == core::Language::de ? "d" : "e") + std::string(word);
+  if (const auto it = d.parts_cache.find(key); it != d.parts_cache.end()) return it->second;
+  if (d.parts_cache.size() >= Data::kCacheLimit) d.parts_cache.clear();
+  auto parts = split_compound(word, language);
+  d.parts_cache.emplace(std::move(key), parts);
+  return parts;
+}
+
+std::vector<std::string> DebianLexicon::split_compound(std::string_view word,
+                                                       core::Language language) {
+  std::vector<std::string> out;
+  Hunspell* speller = data().speller(language);
+  if (language != core::Language::de || speller == nullptr) return out;
+  const auto known = [&](std::string_view part) {
+    if (letters(part) < 3 || is_function_word(part)) return false;
+    return speller->spell(capitalized(part)) || speller->spell(std::string(part));
+  };
+  // The longest head the dictionary knows whose modifier it knows too (with or without a
+  // linking "s", "es", "n", "en"), then both sides split again.
+  const auto split = [&](const auto& self, std::string_view w, int depth,
+                         std::vector<std::string>& parts) -> bool {
+    if (depth > 3 || letters(w) < 8) return false;
+    for (std::size_t i = 1; i + 1 < w.size(); ++i) {
+      if (!is_letter_start(w, i)) continue;
+      const std::string_view head = w.substr(i);
+      const std::string_view modifier = w.substr(0, i);
+      if (letters(head) < 4 || letters(modifier) < 3) continue;
+      if (!known(head)) continue;
+      for (const std::string_view link : {"es", "en", "s", "n", ""}) {
+        if (!modifier.ends_with(link)) continue;
+        const std::string_view stem = modifier.substr(0, modifier.size() - link.size());
+        if (!known(stem)) continue;
+        if (!self(self, stem, depth + 1, parts)) parts.emplace_back(stem);
+        if (!self(self, head, depth + 1, parts)) parts.emplace_back(head);
+        return true;
+      }
+      // A verbal particle belongs to the head even where the dictionary lacks the prefixed
+      // noun: "kontakt|nach|verfolgung" is Kontakt + Nachverfolgung.
+      for (const std::string_view particle : {"nach", "vor", "auf", "aus", "ein", "mit", "ab",
+                                              "an", "zu", "über", "unter", "durch"}) {
+        if (!modifier.ends_with(particle)) continue;
+        const std::string_view stem = modifier.substr(0, modifier.size() - particle.size());
+        if (!known(stem)) continue;
+        if (!self(self, stem, depth + 1, parts)) parts.emplace_back(stem);
+        parts.emplace_back(std::string(particle) + std::string(head));
+        return true;
+      }
+    }
+    return false;
+  };
+  split(split, word, 0, out);
+  return out;
+}
+
+std::vector<std::uint64_t> DebianLexicon::synonym_sets(std::string_view word,
+                                                      core::Language language) {
+  Data& d = data();
+  std::string key = (language == core::Language::de ? "d" : "e") + std::string(word);
+  if (const auto it = d.sets_cache.find(key); it != d.sets_cache.end()) return it->second;
+  if (d.sets_cache.size() >= Data::kCacheLimit) d.sets_cache.clear();
+  auto sets = look_up_synonyms(word, language);
+  d.sets_cache.emplace(std::move(key), sets);
+  return sets;
+}
+
+std::vector<std::uint64_t> DebianLexicon::look_up_synonyms(std::string_view word,
+                                                          core::Language language) {
+  std::vector<std::uint64_t> out;
+  Data& d = data();
+  MyThes* thesaurus = d.thesaurus(language);
+  if (thesaurus == nullptr || word.empty() || word.size() > 64) return out;
+  // The word as typed, else its base forms (the thesaurus lists "Senior", not "Senioren").
+  std::vector<std::string> candidates{lower(word)};
+  if (Hunspell* speller = d.speller(language); speller != nullptr) {
+    for (const std::string& form : {capitalized(word), std::string(word)}) {
+      for (const std::string& stem : speller->stem(form)) candidates.push_back(lower(stem));
+    }
+  }
+  for (const std::string& candidate : candidates) {
+    mentry* meanings = nullptr;
+    const int count = thesaurus->Lookup(candidate.c_str(), static_cast<int>(candidate.size()),
+                                        &meanings);
+    if (count <= 0) {
+      if (meanings != nullptr) thesaurus->CleanUpAfterLookup(&meanings, count);
+      continue;
+    }
+    // A word with many meanings says little about which one is meant.
+    if (count <= 6) {
+      for (int m = 0; m < count; ++m) {
+        std::vector<std::string> members{candidate};
+        for (int k = 0; k < meanings[m].count; ++k) {
+          const std::string_view synonym = meanings[m].psyns[k];
+          // Broader or narrower terms and antonyms are not synonyms.
+          if (synonym.find("begriff)") != std::string_view::npos ||
+              synonym.find(" term)") != std::string_view::npos ||
+              synonym.find("(antonym)") != std::string_view::npos) {
+            continue;
+          }
+          const std::size_t note = synonym.find(" (");
+          members.push_back(lower(synonym.substr(0, note)));
+        }
+        std::sort(members.begin(), members.end());
+        members.erase(std::unique(members.begin(), members.end()), members.end());
+        if (members.size() < 2 || members.size() > 24) continue;
+        std::uint64_t id = fnv1a(language == core::Language::de ? "de" : "en");
+        for (const std::string& member : members) id = fnv1a(member, fnv1a("\n", id));
+        out.push_back(id);
+      }
+    }
+    thesaurus->CleanUpAfterLookup(&meanings, count);
+    break;
+  }
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
+}
+
+}  // namespace reflexbot::lang

@@ -1,0 +1,46 @@
+#pragma once
+// The analysis' dictionaries from Debian packages: compounds split with Hunspell's German
+// dictionary (hunspell-de-de, igerman98), synonyms from OpenThesaurus (mythes-de) and from the
+// English WordNet thesaurus (mythes-en-us), read with libhunspell and libmythes. Nothing is
+// loaded until the first question; a dictionary that is missing answers nothing (the analysis
+// then works as without it, and available() says so).
+
+#include <memory>
+#include <string>
+
+#include "core/lexicon.hpp"
+
+namespace reflexbot::lang {
+
+/// Where the data files are: Debian's paths by default.
+struct LexiconPaths {
+  std::string hunspell_dir = "/usr/share/hunspell";  ///< de_DE.aff/.dic, en_US.aff/.dic
+  std::string mythes_dir = "/usr/share/mythes";      ///< th_de_DE_v2.idx/.dat, th_en_US_v2.*
+};
+
+class DebianLexicon final : public core::Lexicon {
+ public:
+  explicit DebianLexicon(LexiconPaths paths = {});
+  ~DebianLexicon() override;
+  DebianLexicon(const DebianLexicon&) = delete;
+  DebianLexicon& operator=(const DebianLexicon&) = delete;
+
+  std::vector<std::string> compound_parts(std::string_view word,
+                                          core::Language language) override;
+  std::vector<std::uint64_t> synonym_sets(std::string_view word,
+                                          core::Language language) override;
+  std::uint64_t fingerprint() const override;
+
+  /// Whether the German dictionary and thesaurus were found (loads them if not yet loaded).
+  bool available();
+
+ private:
+  struct Data;
+  Data& data();
+  std::vector<std::string> split_compound(std::string_view word, core::Language language);
+  std::vector<std::uint64_t> look_up_synonyms(std::string_view word, core::Language language);
+  LexiconPaths paths_;
+  std::unique_ptr<Data> data_;
+};
+
+}  // namespace reflexbot::lang

@@ -1,0 +1,102 @@
+// The dictionaries from Debian's packages (bot/lang): compounds, synonyms, and what the analysis
+// makes of them. Needs hunspell-de-de, hunspell-en-us, mythes-de and mythes-en-us (installed by
+// scripts/setup.sh).
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <string>
+#include <vector>
+
+#include "core/analyzer.hpp"
+#include "lang/lexicon.hpp"
+
+namespace reflexbot::core {
+namespace {
+
+lang::DebianLexicon& lexicon() {
+  static lang::DebianLexicon instance;
+  return instance;
+}
+
+bool share(const std::vector<std::uint64_t>& a, const std::vector<std::uint64_t>& b) {
+  return std::any_of(a.begin(), a.end(), [&](std::uint64_t x) {
+    return std::find(b.begin(), b.end(), x) != b.end();
+  });
+}
+
+TEST(Lexicon, TheDebianDictionariesAreInstalled) { EXPECT_TRUE(lexicon().available()); }
+
+TEST(Lexicon, SplitsGermanCompoundsIntoWordsTheDictionaryKnows) {
+  EXPECT_EQ(lexicon().compound_parts("kontaktnachverfolgung", Language::de),
+            (std::vector<std::string>{"kontakt", "nachverfolgung"}));
+  const auto parts = lexicon().compound_parts("krisenstabsleitungen", Language::de);
+  ASSERT_FALSE(parts.empty());
+  EXPECT_EQ(parts.back(), "leitungen");
+  EXPECT_NE(std::find(parts.begin(), parts.end(), "stab"), parts.end());
+  // Words that only look like compounds stay whole.
+  EXPECT_TRUE(lexicon().compound_parts("verordnung", Language::de).empty());
+  EXPECT_TRUE(lexicon().compound_parts("bevölkerung", Language::de).empty());
+  EXPECT_TRUE(lexicon().compound_parts("blackout", Language::en).empty());
+}
+
+TEST(Lexicon, SynonymsShareASetAlsoInflected) {
+  EXPECT_TRUE(share(lexicon().synonym_sets("stromausfall", Language::de),
+                    lexicon().synonym_sets("blackout", Language::de)));
+  EXPECT_TRUE(share(lexicon().synonym_sets("erschöpfung", Language::de),
+                    lexicon().synonym_sets("burnout", Language::de)));
+  // An inflected form is looked up by its base form.
+  EXPECT_FALSE(lexicon().synonym_sets("verordnungen", Language::de).empty());
+  EXPECT_FALSE(share(lexicon().synonym_sets("stromausfall", Language::de),
+                     lexicon().synonym_sets("schule", Language::de)));
+  EXPECT_TRUE(lexicon().synonym_sets("", Language::de).empty());
+  EXPECT_TRUE(lexicon().synonym_sets("xqzzyv", Language::de).empty());
+}
+
+// With the lexicon, texts that share no word but a compound's part or a synonym share a term.
+TEST(Lexicon, TheAnalysisAddsCompoundPartsAndSynonymSets) {
+  TextAnalyzer with(&lexicon());
+  std::vector<TermId> a;
+  std::vector<TermId> b;
+  with.terms("Die Hitzeschutzräume waren leer", a);
+  with.terms("Kühle Räume für Ältere", b);
+  EXPECT_TRUE(std::any_of(a.begin(), a.end(), [&](TermId t) {
+    return std::find(b.begin(), b.end(), t) != b.end();
+  }));
+  std::vector<TermId> c;
+  std::vector<TermId> d;
+  with.terms("Drei Tage Stromausfall", c);
+  with.terms("Der Blackout kam nachts", d);
+  EXPECT_TRUE(std::any_of(c.begin(), c.end(), [&](TermId t) {
+    return std::find(d.begin(), d.end(), t) != d.end();
+  }));
+  // Without it, they do not.
+  TextAnalyzer without;
+  c.clear();
+  d.clear();
+  without.terms("Drei Tage Stromausfall", c);
+  without.terms("Der Blackout kam nachts", d);
+  EXPECT_FALSE(std::any_of(c.begin(), c.end(), [&](TermId t) {
+    return std::find(d.begin(), d.end(), t) != d.end();
+  }));
+  // The fingerprint of stored keys changes with the lexicon.
+  EXPECT_NE(analysis_fingerprint(&lexicon()), analysis_fingerprint());
+}
+
+TEST(Lexicon, MissingDataAnswersNothing) {
+  lang::DebianLexicon missing(lang::LexiconPaths{"/nonexistent", "/nonexistent"});
+  EXPECT_FALSE(missing.available());
+  EXPECT_TRUE(missing.compound_parts("kontaktnachverfolgung", Language::de).empty());
+  EXPECT_TRUE(missing.synonym_sets("stromausfall", Language::de).empty());
+}
+
+TEST(Lexicon, SurvivesHostileWords) {
+  for (const std::string word : {std::string("\xff\xfe\xfd"), std::string(500, 'a'),
+                                 std::string("a\0b", 3), std::string("ü")}) {
+    (void)lexicon().compound_parts(word, Language::de);
+    (void)lexicon().synonym_sets(word, Language::de);
+  }
+}
+
+}  // namespace
+}  // namespace reflexbot::core
