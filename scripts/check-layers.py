@@ -17,6 +17,7 @@ import sys
 LAYERS = [
     ("common", 0),  # Expected, Fatal, exit statuses, the outbox queue interface
     ("core", 1),    # the pure domain: standard library only
+    ("lang", 2),    # language data from Debian packages (Hunspell, MyThes) behind core::Lexicon
     ("net", 2),     # HTTP transport on Asio
     ("store", 3),   # SQLite: the unit of work; implements the outbox queue
     ("crypto", 3),  # the encryption machine: interface, and matrix-sdk-crypto behind a C ABI

@@ -7,6 +7,8 @@ packages=(
   build-essential cmake ninja-build pkg-config
   libcurl4-openssl-dev nlohmann-json3-dev libboost-dev libspdlog-dev libgtest-dev
   libsqlite3-dev libyaml-cpp-dev libsimdjson-dev libbenchmark-dev libssl-dev libsystemd-dev libstemmer-dev
+  libhunspell-dev libmythes-dev  # compounds and synonyms for grouping (bot/lang), with their data:
+  hunspell-de-de hunspell-en-us mythes-de mythes-en-us
   sqlite3 python3 python3-venv clang-format
   clang libclang-rt-14-dev  # libFuzzer and the sanitizer runtimes for build-san/ (fuzz/, scripts/fuzz.sh)
   systemd  # systemd-analyze for tests/ops/systemd_unit.sh

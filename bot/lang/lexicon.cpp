@@ -86,7 +86,6 @@ struct DebianLexicon::Data {
   std::unique_ptr<Hunspell> english;
   std::unique_ptr<MyThes> german_thesaurus;
   std::unique_ptr<MyThes> english_thesaurus;
-  std::uint64_t fingerprint = 0;
 
   Hunspell* speller(core::Language language) const {
     return language == core::Language::de ? german.get() : english.get();
@@ -102,35 +101,26 @@ DebianLexicon::~DebianLexicon() = default;
 DebianLexicon::Data& DebianLexicon::data() {
   if (data_) return *data_;
   data_ = std::make_unique<Data>();
-  namespace fs = std::filesystem;
-  std::error_code error;
-  std::uint64_t hash = fnv1a("lexicon 1");
-  // The files' sizes and times stand for the packages' versions.
-  const auto note = [&](const std::string& path) {
-    const auto size = fs::file_size(path, error);
-    if (error) return false;
-    const auto time = fs::last_write_time(path, error).time_since_epoch().count();
-    hash = fnv1a(path + ":" + std::to_string(size) + ":" + std::to_string(error ? 0 : time),
-                 fnv1a("\n", hash));
-    return true;
+  const auto readable = [](const std::string& path) {
+    std::error_code error;
+    return std::filesystem::is_regular_file(path, error);
   };
   const auto speller = [&](const char* name) -> std::unique_ptr<Hunspell> {
     const std::string aff = paths_.hunspell_dir + "/" + name + ".aff";
     const std::string dic = paths_.hunspell_dir + "/" + name + ".dic";
-    if (!note(aff) || !note(dic)) return nullptr;
+    if (!readable(aff) || !readable(dic)) return nullptr;
     return std::make_unique<Hunspell>(aff.c_str(), dic.c_str());
   };
   const auto thesaurus = [&](const char* name) -> std::unique_ptr<MyThes> {
     const std::string idx = paths_.mythes_dir + "/" + name + ".idx";
     const std::string dat = paths_.mythes_dir + "/" + name + ".dat";
-    if (!note(idx) || !note(dat)) return nullptr;
+    if (!readable(idx) || !readable(dat)) return nullptr;
     return std::make_unique<MyThes>(idx.c_str(), dat.c_str());
   };
   data_->german = speller("de_DE");
   data_->english = speller("en_US");
   data_->german_thesaurus = thesaurus("th_de_DE_v2");
   data_->english_thesaurus = thesaurus("th_en_US_v2");
-  data_->fingerprint = hash;
   return *data_;
 }
 
@@ -140,7 +130,24 @@ bool DebianLexicon::available() {
 }
 
 std::uint64_t DebianLexicon::fingerprint() const {
-  return const_cast<DebianLexicon*>(this)->data().fingerprint;
+  // From the files' sizes and times alone: asking for it (the store does at start) loads
+  // nothing, so an idle bot does not hold the dictionaries.
+  if (fingerprint_ != 0) return fingerprint_;
+  namespace fs = std::filesystem;
+  std::uint64_t hash = fnv1a("lexicon 1");
+  for (const std::string& path :
+       {paths_.hunspell_dir + "/de_DE.aff", paths_.hunspell_dir + "/de_DE.dic",
+        paths_.hunspell_dir + "/en_US.aff", paths_.hunspell_dir + "/en_US.dic",
+        paths_.mythes_dir + "/th_de_DE_v2.idx", paths_.mythes_dir + "/th_de_DE_v2.dat",
+        paths_.mythes_dir + "/th_en_US_v2.idx", paths_.mythes_dir + "/th_en_US_v2.dat"}) {
+    std::error_code error;
+    const auto size = fs::file_size(path, error);
+    const auto time = error ? 0 : fs::last_write_time(path, error).time_since_epoch().count();
+    hash = fnv1a(path + ":" + std::to_string(error ? 0 : size) + ":" + std::to_string(time),
+                 fnv1a("\n", hash));
+  }
+  fingerprint_ = hash;
+  return hash;
 }
 
 std::vector<std::string> DebianLexicon::compound_parts(std::string_view word,

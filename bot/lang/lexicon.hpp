@@ -41,6 +41,7 @@ class DebianLexicon final : public core::Lexicon {
   std::vector<std::uint64_t> look_up_synonyms(std::string_view word, core::Language language);
   LexiconPaths paths_;
   std::unique_ptr<Data> data_;
+  mutable std::uint64_t fingerprint_ = 0;
 };
 
 }  // namespace reflexbot::lang

@@ -766,7 +766,7 @@ bool decode_term_keys(std::span<const std::byte> bytes, std::vector<std::uint64_
 std::string Store::index_terms(std::string_view body) {
   constexpr std::size_t kMaxAnalyzerTerms = 200000;
   if (!analyzer_ || analyzer_->size() > kMaxAnalyzerTerms) {
-    analyzer_ = std::make_unique<core::TextAnalyzer>();
+    analyzer_ = std::make_unique<core::TextAnalyzer>(&lexicon_);
   }
   scratch_keys_.clear();
   analyzer_->keys(body, scratch_keys_);
@@ -774,7 +774,7 @@ std::string Store::index_terms(std::string_view body) {
 }
 
 void Store::forget_stale_terms() {
-  const auto fingerprint = static_cast<std::int64_t>(core::analysis_fingerprint());
+  const auto fingerprint = static_cast<std::int64_t>(core::analysis_fingerprint(&lexicon_));
   Statement stored(connection_, "SELECT fingerprint FROM analysis_state WHERE id = 1");
   if (stored.step() && stored.column_int(0) == fingerprint) return;
   stored.reset();

@@ -20,6 +20,7 @@
 #include "core/permissions.hpp"
 #include "core/round.hpp"
 #include "core/time.hpp"
+#include "lang/lexicon.hpp"
 #include "store/sqlite.hpp"
 
 namespace reflexbot::store {
@@ -245,6 +246,10 @@ class Store final : public reflexbot::OutboxQueue {
   explicit Store(const std::string& path);
   ~Store();
 
+  /// The dictionaries the store indexes contributions with (Debian's Hunspell and
+  /// OpenThesaurus); a digest of unindexed texts must analyse them with the same.
+  core::Lexicon* lexicon() { return &lexicon_; }
+
   /// The schema version after migration.
   int schema_version();
   std::optional<std::string> sync_token();
@@ -339,6 +344,7 @@ class Store final : public reflexbot::OutboxQueue {
   struct Statements;
   std::unique_ptr<Statements> statements_;
   // Analyses collected messages; replaced when its caches grow large (hostile vocabulary).
+  lang::DebianLexicon lexicon_;  // loaded when the first text is analysed
   std::unique_ptr<core::TextAnalyzer> analyzer_;
   std::vector<std::uint64_t> scratch_keys_;
   // The quarantine's caps of the current day (UTC). Per sender in memory only, so that no sender

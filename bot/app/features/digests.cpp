@@ -121,6 +121,7 @@ DigestBuilder::Result DigestBuilder::build_from(const std::string& scope_room,
   request.zone = settings_.zone;
   request.top = static_cast<std::size_t>(settings_.top);
   request.vocabulary = &settings_.vocabulary;
+  request.lexicon = store_.lexicon();
   request.name_all_groups = name_all_groups;
   const auto lessons = store::lessons(store_, scope_room, rooms_read(scope_room));
   result.digest = core::build_digest(result.items, lessons, request);
@@ -261,6 +262,7 @@ void Digests::on_lesson(const core::Command& command, const matrix::Event& event
     }
     core::DigestRequest request;
     request.vocabulary = &settings_.vocabulary;
+    request.lexicon = store_.lexicon();
     request.name_all_groups = true;
     const core::Digest digest = core::build_digest(items, {}, request);
     const core::DigestGroup* largest = nullptr;

@@ -150,7 +150,8 @@ TEST_F(StoreTest, MigratesAVersion6StoreWithItsContributionsTagsAndVotes) {
                                   ? std::string()
                                   : rows[i].template_key + "/" + rows[i].phase_key);
     ASSERT_TRUE(items[i].indexed);
-    core::TextAnalyzer analyzer;
+    lang::DebianLexicon lexicon;  // the store's own dictionaries
+    core::TextAnalyzer analyzer(&lexicon);
     std::vector<std::uint64_t> keys;
     analyzer.keys(items[i].body, keys);
     EXPECT_EQ(items[i].term_keys, keys);
