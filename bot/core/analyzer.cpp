@@ -503,6 +503,7 @@ void TextAnalyzer::stem_words(std::vector<TermId>& out) {
     english += typed_[id].stop_in[1] ? 1 : 0;
   }
   const int language = english > german ? 1 : 0;
+  last_english_ = language == 1;
   for (const std::uint32_t id : scratch_words_) {
     Typed& typed = typed_[id];
     Lower& lower_word = lowers_[typed.lower];

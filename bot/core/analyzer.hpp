@@ -54,6 +54,9 @@ class TextAnalyzer {
   /// the form seen first.
   std::string_view surface(TermId term) const;
 
+  /// Whether the last text given to terms() was taken for English.
+  bool last_was_english() const { return last_english_; }
+
   /// Number of distinct terms so far.
   std::size_t size() const { return stems_.size(); }
 
@@ -105,6 +108,7 @@ class TextAnalyzer {
 
   std::unique_ptr<Stemmers> stemmers_;
   Lexicon* lexicon_ = nullptr;
+  bool last_english_ = false;
   // Typed words: an open-addressing table of (hash, id + 1) with the words in one arena, so a
   // lookup is one probe sequence in a flat array and one comparison (the hot path of a digest).
   struct Slot {

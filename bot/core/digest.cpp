@@ -30,23 +30,44 @@ constexpr std::size_t kKeywordCandidates = 16;
 // Members whose words name a group (its first ones in time order).
 constexpr std::size_t kNamingMembers = 200;
 
-// Up to three keywords for a group: its candidate terms, each as the members wrote it most often.
+// Whether a word as typed looks like a German noun without a dictionary: capitalised and not a
+// stop word.
+bool looks_like_noun(std::string_view word) {
+  if (word.empty()) return false;
+  const auto first = static_cast<unsigned char>(word.front());
+  const bool capital = (first >= 'A' && first <= 'Z') ||
+                       (first == 0xC3 && word.size() > 1 &&
+                        (static_cast<unsigned char>(word[1]) == 0x84 ||
+                         static_cast<unsigned char>(word[1]) == 0x96 ||
+                         static_cast<unsigned char>(word[1]) == 0x9C));
+  std::string lower(word);
+  for (char& c : lower) c = static_cast<char>(c >= 'A' && c <= 'Z' ? c + 32 : c);
+  return capital && word.size() >= 3 && !is_stop_word(lower);
+}
+
+// Up to three keywords for a group: its candidate terms, each as the members wrote it most often;
+// and its name: the first one or two of them that are nouns ("Verordnungen und Wochenende"), so
+// that a title reads as what a person would call the theme, not as a list of words.
 void name_group(DigestGroup& group, std::span<const DigestItem> items, Lexicon* lexicon) {
   TextAnalyzer analyzer(lexicon);
   std::vector<TermId> scratch;
   std::size_t used = 0;
+  int english = 0;
+  int german = 0;
   for (const std::size_t index : group.members) {
     if (!items[index].current) continue;
     if (used++ == kNamingMembers) break;
     scratch.clear();
     analyzer.terms(items[index].body, scratch);
+    (analyzer.last_was_english() ? english : german) += 1;
   }
   std::unordered_map<std::uint64_t, TermId> by_key;
   for (TermId t = 0; t < analyzer.size(); ++t) by_key.emplace(analyzer.key(t), t);
   std::set<std::string> seen_words;
   group.keywords.clear();
+  std::vector<std::string> nouns;
   for (const std::uint64_t key : group.keyword_keys) {
-    if (group.keywords.size() == 3) break;
+    if (group.keywords.size() == 3 && nouns.size() == 2) break;
     const auto found = by_key.find(key);
     if (found == by_key.end()) continue;
     const std::string_view word = analyzer.surface(found->second);
@@ -56,8 +77,22 @@ void name_group(DigestGroup& group, std::span<const DigestItem> items, Lexicon* 
     std::string folded;
     for (const char c : word) folded += static_cast<char>(c >= 'A' && c <= 'Z' ? c + 32 : c);
     if (!seen_words.insert(folded).second) continue;
-    group.keywords.emplace_back(word);
+    if (group.keywords.size() < 3) group.keywords.emplace_back(word);
+    const bool noun = lexicon != nullptr ? lexicon->is_noun(word, Language::de)
+                                         : looks_like_noun(word);
+    if (noun && nouns.size() < 2) {
+      nouns.push_back(lexicon != nullptr ? lexicon->base_form(word, Language::de)
+                                         : std::string(word));
+    }
   }
+  // English groups: the first keyword (English nouns are not capitalised).
+  if (nouns.empty() && english > german && !group.keywords.empty()) {
+    nouns.push_back(group.keywords.front());
+  }
+  group.name = nouns.empty() ? std::string()
+               : nouns.size() == 1
+                   ? nouns[0]
+                   : nouns[0] + (english > german ? " and " : " und ") + nouns[1];
 }
 
 }  // namespace
@@ -68,12 +103,8 @@ const TagVocabulary& DigestRequest::tag_vocabulary() const {
 }
 
 std::string DigestGroup::title() const {
-  std::string out;
-  for (const auto& word : keywords) {
-    if (!out.empty()) out += " · ";
-    out += word;
-  }
-  return out;
+  if (!name.empty()) return name;
+  return keywords.empty() ? std::string() : keywords.front();
 }
 
 namespace {

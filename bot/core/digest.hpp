@@ -69,6 +69,9 @@ struct DigestGroup {
   std::uint32_t id = 0;               ///< index in Digest::groups
   std::vector<std::size_t> members;   ///< indices into the items, current period first
   std::vector<std::string> keywords;  ///< up to three words, as the members wrote them
+  /// A short noun phrase for the title: the group's one or two key nouns as the members wrote
+  /// them, "Verordnungen und Wochenende"; empty if it has none (then the first keyword).
+  std::string name;
   std::vector<std::string> cities;    ///< of current members, most contributions first
   int current = 0;                    ///< members in the period
   int previous = 0;                   ///< members in the previous period
@@ -80,7 +83,7 @@ struct DigestGroup {
 
   bool is_new() const { return current > 0 && previous == 0; }
   bool growing() const { return previous > 0 && current > previous; }
-  /// "Schutzausrüstung · Beschaffung · Lager".
+  /// `name`, else the first keyword: "Schutzausrüstung und Lager". Never a list of words.
   std::string title() const;
 };
 

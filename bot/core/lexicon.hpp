@@ -25,6 +25,15 @@ class Lexicon {
   /// set: "stromausfall" and "blackout" share one. Empty if the thesaurus does not know it.
   virtual std::vector<std::uint64_t> synonym_sets(std::string_view word, Language language) = 0;
 
+  /// Whether a word as typed is a noun: for German, the dictionary knows it capitalised but not
+  /// in lower case ("Verordnungen" yes, "Neue" and "kurzfristigen" no); a capitalised word it
+  /// does not know at all counts as a noun (compounds, names). English: false.
+  virtual bool is_noun(std::string_view word, Language language) = 0;
+
+  /// The base form of a noun as typed, for titles: "Pflegeheimen" → "Pflegeheim", "Masken" →
+  /// "Maske"; the word itself if the dictionary has none that the word starts with.
+  virtual std::string base_form(std::string_view word, Language language) = 0;
+
   /// Changes when the data would give other answers (the dictionaries' versions).
   virtual std::uint64_t fingerprint() const = 0;
 };

@@ -150,6 +150,28 @@ std::uint64_t DebianLexicon::fingerprint() const {
   return hash;
 }
 
+bool DebianLexicon::is_noun(std::string_view word, core::Language language) {
+  if (language != core::Language::de || word.empty() || word.size() > 64) return false;
+  if (capitalized(word) != word || lower(word) == word) return false;  // not capitalised
+  Hunspell* speller = data().speller(language);
+  if (speller == nullptr) return true;
+  const std::string as_lower = lower(word);
+  if (speller->spell(as_lower)) return false;  // an adjective, verb … at a sentence's start
+  return true;
+}
+
+std::string DebianLexicon::base_form(std::string_view word, core::Language language) {
+  std::string best(word);
+  Hunspell* speller = data().speller(language);
+  if (speller == nullptr || word.size() > 64) return best;
+  // Of Hunspell's stems, the shortest that the word starts with and that keeps its capital:
+  // "Pflegeheimen" → "Pflegeheim"; not "Verordnen" for "Verordnungen" (a verb).
+  for (const std::string& stem : speller->stem(std::string(word))) {
+    if (stem.size() >= 3 && stem.size() < best.size() && word.starts_with(stem)) best = stem;
+  }
+  return best;
+}
+
 std::vector<std::string> DebianLexicon::compound_parts(std::string_view word,
                                                        core::Language language) {
   Data& d = data();

@@ -29,6 +29,8 @@ class DebianLexicon final : public core::Lexicon {
                                           core::Language language) override;
   std::vector<std::uint64_t> synonym_sets(std::string_view word,
                                           core::Language language) override;
+  bool is_noun(std::string_view word, core::Language language) override;
+  std::string base_form(std::string_view word, core::Language language) override;
   std::uint64_t fingerprint() const override;
 
   /// Whether the German dictionary and thesaurus were found (loads them if not yet loaded).

@@ -106,11 +106,11 @@ TEST(Digest, GoldenNetworkDigestInGerman) {
 7 Beiträge von 6 Personen aus 3 Städten: Dresden, Köln und Leipzig.
 
 Neue Lehren
-1. Masken · bestellt · Schutzausrüstung (neu)
+1. Masken und Schutzausrüstung (neu)
    Leipzig, Dresden und Köln · 4 Beiträge · 4 Personen · 3 👍
    „Die FFP2-Masken waren viel zu spät bestellt, die Preise explodierten. #problem“ (Köln)
    „Masken und Schutzausrüstung hätten wir früher zentral beschaffen müssen. #lehre“ (Leipzig)
-2. Bürgertelefon · Woche · überlastet (wächst)
+2. Bürgertelefon und Woche (wächst)
    Köln und Leipzig · 2 Beiträge · 2 Personen
    „Unsere Hotline brauchte doppelt so viel Personal, die Anrufe stapelten sich.“ (Leipzig)
    „Das Bürgertelefon war in der ersten Woche völlig überlastet. #frust“ (Köln)
@@ -119,13 +119,13 @@ Was gut lief
 – „Stolz auf das Team im Gesundheitsamt: alle haben zusammengehalten. #stolz“ (Köln)
 
 Was schwer war
-– Masken · bestellt · Schutzausrüstung: Leipzig, Dresden und Köln · 4 Beiträge · 4 Personen · 3 👍 · 1 davon markiert
+– Masken und Schutzausrüstung: Leipzig, Dresden und Köln · 4 Beiträge · 4 Personen · 3 👍 · 1 davon markiert
    „Die FFP2-Masken waren viel zu spät bestellt, die Preise explodierten. #problem“ (Köln)
-– Bürgertelefon · Woche · überlastet: Köln und Leipzig · 2 Beiträge · 2 Personen · 1 davon markiert
+– Bürgertelefon und Woche: Köln und Leipzig · 2 Beiträge · 2 Personen · 1 davon markiert
    „Das Bürgertelefon war in der ersten Woche völlig überlastet. #frust“ (Köln)
 
 Ideen
-– Masken · bestellt · Schutzausrüstung: Leipzig, Dresden und Köln · 4 Beiträge · 4 Personen · 3 👍 · 1 davon markiert
+– Masken und Schutzausrüstung: Leipzig, Dresden und Köln · 4 Beiträge · 4 Personen · 3 👍 · 1 davon markiert
    „#idee Ein gemeinsamer Vorrat an Schutzausrüstung und Masken für die ganze Region.“ (Leipzig)
 
 Offene Maßnahmen
@@ -157,7 +157,7 @@ TEST(Digest, StoredTermKeysGiveTheSameDigestAsTheBodies) {
     EXPECT_EQ(from_keys[i].html, from_bodies[i].html);
   }
   ASSERT_FALSE(digest.lessons.empty());
-  EXPECT_EQ(digest.groups[digest.lessons[0]].title(), "Masken · bestellt · Schutzausrüstung");
+  EXPECT_EQ(digest.groups[digest.lessons[0]].title(), "Masken und Schutzausrüstung");
 
   // Keys are what the digest groups by: empty keys make every text a group of its own.
   for (auto& item : items) item.term_keys.clear();

@@ -151,6 +151,12 @@ TEST(TextAnalyzer, SurvivesHostileBytes) {
   for (const TermId term : terms) EXPECT_LT(term, analyzer.size());
 }
 
+// Debian's dictionaries, as the bot uses them (loaded once for all tests).
+Lexicon* debian_lexicon() {
+  static lang::DebianLexicon lexicon;
+  return std::getenv("REFLEXBOT_NO_LEXICON") != nullptr ? nullptr : &lexicon;
+}
+
 TEST(Grouping, SimilarTextsShareAGroupAndUnrelatedOnesDoNot) {
   TextAnalyzer analyzer;
   std::vector<std::vector<TermId>> docs(4);
@@ -244,6 +250,36 @@ TEST(Grouping, TheSameTopicTagGroupsContributionsWithoutCommonWords) {
   EXPECT_NE(digest.group_of[0], digest.group_of[2]);
 }
 
+// A group's title is what a person would call the theme: its key nouns in their base form, not
+// a list of inflected words and adjectives ("Verordnung · Neue · kurzfristigen" before).
+TEST(Grouping, TitlesAreNounsInTheirBaseFormNotWordLists) {
+  const auto item = [](std::string body, int minute) {
+    DigestItem out;
+    out.id = "$" + std::to_string(minute);
+    out.city = minute % 2 == 0 ? "Jena" : "Gera";
+    out.author = "@a" + std::to_string(minute) + ":x";
+    out.body = std::move(body);
+    out.written_at = TimePoint{std::chrono::minutes(minute)};
+    return out;
+  };
+  const std::vector<DigestItem> items = {
+      item("Neue Verordnungen kamen immer kurzfristig am Freitagabend", 1),
+      item("Die kurzfristigen Verordnungen am Freitagabend waren kaum umzusetzen", 2),
+      item("Neue Verordnungen, wieder Freitagabend, wieder das ganze Wochenende umgeplant", 3),
+  };
+  DigestRequest request;
+  request.lexicon = debian_lexicon();
+  request.name_all_groups = true;
+  const Digest digest = build_digest(items, {}, request);
+  ASSERT_EQ(digest.groups.size(), 1U);
+  const std::string title = digest.groups[0].title();
+  EXPECT_NE(title.find("Verordnung"), std::string::npos) << title;
+  EXPECT_NE(title.find("Freitagabend"), std::string::npos) << title;
+  EXPECT_EQ(title.find("·"), std::string::npos) << title;
+  EXPECT_EQ(title.find("eue"), std::string::npos) << title;
+  EXPECT_EQ(title.find("kurzfristig"), std::string::npos) << title;
+}
+
 TEST(Grouping, EmptyDocumentsAreGroupsOfTheirOwn) {
   const std::vector<SparseVector> docs(3);
   EXPECT_EQ(group_documents(docs), (std::vector<std::uint32_t>{0, 1, 2}));
@@ -312,12 +348,6 @@ struct Quality {
   double recall = 0;
   std::size_t groups = 0;
 };
-
-// Debian's dictionaries, as the bot uses them (loaded once for all tests).
-Lexicon* debian_lexicon() {
-  static lang::DebianLexicon lexicon;
-  return std::getenv("REFLEXBOT_NO_LEXICON") != nullptr ? nullptr : &lexicon;
-}
 
 Quality evaluate(const Labelled& fixture, DigestRequest request) {
   if (request.lexicon == nullptr) request.lexicon = debian_lexicon();
