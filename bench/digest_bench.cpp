@@ -96,8 +96,9 @@ class Stopwatch {
 
 // The request app::DigestBuilder::build makes for the network room.
 core::DigestRequest network_request(const DigestFixture& fixture,
-                                    const app::DigestSettings& settings) {
+                                    const app::DigestSettings& settings, core::Lexicon* lexicon) {
   core::DigestRequest request;
+  request.lexicon = lexicon;
   request.language = settings.language;
   request.from = fixture.from;
   request.to = fixture.to;
@@ -105,13 +106,13 @@ core::DigestRequest network_request(const DigestFixture& fixture,
   request.zone = settings.zone;
   request.top = static_cast<std::size_t>(settings.top);
   request.vocabulary = &settings.vocabulary;
-  // Experiments only: REFLEXBOT_BENCH_GROUPING="probe_terms,postings_scanned,centroid_terms".
+  // Experiments only: REFLEXBOT_BENCH_GROUPING="probe_terms,postings_scanned,sum_terms".
   if (const char* bounds = std::getenv("REFLEXBOT_BENCH_GROUPING")) {
-    std::size_t probe = 0, postings = 0, centroid = 0;
-    if (std::sscanf(bounds, "%zu,%zu,%zu", &probe, &postings, &centroid) == 3) {
+    std::size_t probe = 0, postings = 0, sum_terms = 0;
+    if (std::sscanf(bounds, "%zu,%zu,%zu", &probe, &postings, &sum_terms) == 3) {
       request.grouping.probe_terms = probe;
       request.grouping.postings_scanned = postings;
-      request.grouping.centroid_terms = centroid;
+      request.grouping.sum_terms = sum_terms;
     }
   }
   return request;
@@ -303,7 +304,7 @@ int phases(const Options& options, char** argv) {
   const double load_before = load_average();
   store::Store db(fixture.path);
   const app::DigestSettings settings = reflexbot::bench::digest_settings(fixture);
-  const core::DigestRequest request = network_request(fixture, settings);
+  const core::DigestRequest request = network_request(fixture, settings, db.lexicon());
 
   // Each phase's fastest of `repeat` rounds (the least disturbed by other work on the machine).
   static constexpr const char* kPhases[] = {"load",  "analyze",      "tfidf",
@@ -388,7 +389,7 @@ Prepared& prepared(std::size_t n) {
   p.fixture = reflexbot::bench::digest_fixture(spec_for(n, 1.0), store_directory());
   p.db = std::make_unique<store::Store>(p.fixture.path);
   p.settings = reflexbot::bench::digest_settings(p.fixture);
-  p.request = network_request(p.fixture, p.settings);
+  p.request = network_request(p.fixture, p.settings, p.db->lexicon());
   p.loaded = load(*p.db, p.fixture, p.settings);
   const Analysis analysis = analyze(p.loaded.items, p.request);
   p.vectors = core::tfidf_vectors(analysis.terms, analysis.boost, p.request.idf_prior);

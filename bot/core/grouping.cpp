@@ -5,6 +5,7 @@
 #include <functional>
 #include <numeric>
 #include <queue>
+#include <tuple>
 
 namespace reflexbot::core {
 namespace {
@@ -181,24 +182,26 @@ class Grouper {
       clusters_[d].members.push_back(d);
     }
     partial_.assign(leaders, 0.0F);
+    std::vector<std::tuple<std::uint32_t, std::uint32_t, double>> edges;  // (smaller, larger, cos)
     for (std::uint32_t d = 0; d < leaders; ++d) {
       if (documents_[d].empty()) continue;
       nearest(d, leaders, nearest_);
       for (const auto& [similarity, other] : nearest_) {
-        clusters_[d].neighbours.push_back(other);
-        clusters_[other].neighbours.push_back(d);
+        edges.emplace_back(std::min(d, other), std::max(d, other), similarity);
       }
     }
-    for (std::uint32_t d = 0; d < leaders; ++d) {
-      auto& list = clusters_[d].neighbours;
-      std::sort(list.begin(), list.end());
-      list.erase(std::unique(list.begin(), list.end()), list.end());
-      for (const std::uint32_t other : list) {
-        if (other > d) {
-          const double score = cosine_of(d, other);
-          if (score >= options_.threshold) queue_.push(Candidate{score, d, other, 0, 0});
-        }
-      }
+    // Each pair once (it may have been found from both ends), as neighbours of both.
+    std::sort(edges.begin(), edges.end());
+    edges.erase(std::unique(edges.begin(), edges.end(),
+                            [](const auto& x, const auto& y) {
+                              return std::get<0>(x) == std::get<0>(y) &&
+                                     std::get<1>(x) == std::get<1>(y);
+                            }),
+                edges.end());
+    for (const auto& [a, b, similarity] : edges) {
+      clusters_[a].neighbours.push_back(b);
+      clusters_[b].neighbours.push_back(a);
+      if (similarity >= options_.threshold) queue_.push(Candidate{similarity, a, b, 0, 0});
     }
   }
 
@@ -281,9 +284,6 @@ class Grouper {
     return id;
   }
 
-  double cosine_of(std::uint32_t a, std::uint32_t b) const {
-    return dot(documents_[a], documents_[b]);
-  }
 
   // The nearest leaders of document d (not d itself), most similar first, at most
   // options_.neighbours of them, each with a similarity above zero.
@@ -308,8 +308,10 @@ class Grouper {
       partial_[other] = 0;
     }
     const std::size_t keep = std::min(scored_.size(), options_.neighbours * 3);
-    std::partial_sort(scored_.begin(), scored_.begin() + static_cast<std::ptrdiff_t>(keep),
-                      scored_.end());
+    if (keep < scored_.size()) {
+      std::nth_element(scored_.begin(), scored_.begin() + static_cast<std::ptrdiff_t>(keep),
+                       scored_.end());
+    }
     dense_.load(doc);
     for (std::size_t k = 0; k < keep; ++k) {
       const std::uint32_t other = scored_[k].second;
@@ -353,16 +355,27 @@ class Grouper {
     neighbours.erase(std::unique(neighbours.begin(), neighbours.end()), neighbours.end());
     neighbours.erase(std::remove(neighbours.begin(), neighbours.end(), a), neighbours.end());
     dense_.load(keep.sum);
+    scored_neighbours_.clear();
     for (const std::uint32_t n : neighbours) {
+      scored_neighbours_.emplace_back(-linkage(dense_.dot(clusters_[n].sum), keep, clusters_[n]),
+                                      n);
+    }
+    // A group keeps its most similar neighbours only: without the bound a large group would
+    // collect the neighbours of all its members and compare itself with each at every merge.
+    const std::size_t kept = std::min(scored_neighbours_.size(), options_.group_neighbours);
+    std::partial_sort(scored_neighbours_.begin(),
+                      scored_neighbours_.begin() + static_cast<std::ptrdiff_t>(kept),
+                      scored_neighbours_.end());
+    keep.neighbours.clear();
+    for (std::size_t k = 0; k < kept; ++k) {
+      const auto [negative, n] = scored_neighbours_[k];
+      keep.neighbours.push_back(n);
       const Cluster& other = clusters_[n];
-      const double score = linkage(dense_.dot(other.sum), keep, other);
-      if (score >= options_.threshold) {
-        queue_.push(std::min(a, n) == a
-                        ? Candidate{score, a, n, keep.version, other.version}
-                        : Candidate{score, n, a, other.version, keep.version});
+      if (-negative >= options_.threshold) {
+        queue_.push(std::min(a, n) == a ? Candidate{-negative, a, n, keep.version, other.version}
+                                        : Candidate{-negative, n, a, other.version, keep.version});
       }
     }
-    keep.neighbours = std::move(neighbours);
   }
 
   std::span<const SparseVector> documents_;
@@ -375,6 +388,7 @@ class Grouper {
   std::vector<std::uint32_t> touched_;
   std::vector<std::pair<float, std::uint32_t>> scored_;
   std::vector<std::pair<double, std::uint32_t>> nearest_;
+  std::vector<std::pair<double, std::uint32_t>> scored_neighbours_;
   std::vector<TermId> probe_;
   std::vector<std::pair<float, TermId>> ranked_;
   SparseVector scratch_;

@@ -134,7 +134,7 @@ std::uint64_t DebianLexicon::fingerprint() const {
   // nothing, so an idle bot does not hold the dictionaries.
   if (fingerprint_ != 0) return fingerprint_;
   namespace fs = std::filesystem;
-  std::uint64_t hash = fnv1a("lexicon 1");
+  std::uint64_t hash = fnv1a("lexicon 3");
   for (const std::string& path :
        {paths_.hunspell_dir + "/de_DE.aff", paths_.hunspell_dir + "/de_DE.dic",
         paths_.hunspell_dir + "/en_US.aff", paths_.hunspell_dir + "/en_US.dic",
@@ -261,9 +261,13 @@ std::vector<std::uint64_t> DebianLexicon::look_up_synonyms(std::string_view word
       if (meanings != nullptr) thesaurus->CleanUpAfterLookup(&meanings, count);
       continue;
     }
-    // A word with many meanings says little about which one is meant.
-    if (count <= 6) {
-      for (int m = 0; m < count; ++m) {
+    // A word with many meanings says little about which one is meant; of the others the first
+    // two meanings count (all of them made no difference on the fixtures and cost keys: 16.6
+    // sets per contribution instead of 10.8).
+    constexpr int kMaxMeanings = 6;
+    constexpr int kMeaningsKept = 2;
+    if (count <= kMaxMeanings) {
+      for (int m = 0; m < count && m < kMeaningsKept; ++m) {
         std::vector<std::string> members{candidate};
         for (int k = 0; k < meanings[m].count; ++k) {
           const std::string_view synonym = meanings[m].psyns[k];
