@@ -35,11 +35,11 @@ constexpr std::size_t kNamingMembers = 200;
 bool looks_like_noun(std::string_view word) {
   if (word.empty()) return false;
   const auto first = static_cast<unsigned char>(word.front());
-  const bool capital = (first >= 'A' && first <= 'Z') ||
-                       (first == 0xC3 && word.size() > 1 &&
-                        (static_cast<unsigned char>(word[1]) == 0x84 ||
-                         static_cast<unsigned char>(word[1]) == 0x96 ||
-                         static_cast<unsigned char>(word[1]) == 0x9C));
+  const bool capital =
+      (first >= 'A' && first <= 'Z') || (first == 0xC3 && word.size() > 1 &&
+                                         (static_cast<unsigned char>(word[1]) == 0x84 ||
+                                          static_cast<unsigned char>(word[1]) == 0x96 ||
+                                          static_cast<unsigned char>(word[1]) == 0x9C));
   std::string lower(word);
   for (char& c : lower) c = static_cast<char>(c >= 'A' && c <= 'Z' ? c + 32 : c);
   return capital && word.size() >= 3 && !is_stop_word(lower);
@@ -74,15 +74,16 @@ void name_group(DigestGroup& group, std::span<const DigestItem> items, Lexicon* 
     const auto found = by_key.find(key);
     if (found == by_key.end()) continue;
     const std::string_view word = analyzer.surface(found->second);
-    if (word.empty() || word.front() == '\x01' || word.front() == '\x02' || word.front() == '\x03') {
+    if (word.empty() || word.front() == '\x01' || word.front() == '\x02' ||
+        word.front() == '\x03') {
       continue;
     }
     std::string folded;
     for (const char c : word) folded += static_cast<char>(c >= 'A' && c <= 'Z' ? c + 32 : c);
     if (!seen_words.insert(folded).second) continue;
     if (group.keywords.size() < 3) group.keywords.emplace_back(word);
-    const bool noun = lexicon != nullptr ? lexicon->is_noun(word, Language::de)
-                                         : looks_like_noun(word);
+    const bool noun =
+        lexicon != nullptr ? lexicon->is_noun(word, Language::de) : looks_like_noun(word);
     if (noun && nouns.size() < 2) {
       nouns.push_back(lexicon != nullptr ? lexicon->base_form(word, Language::de)
                                          : std::string(word));
@@ -92,10 +93,9 @@ void name_group(DigestGroup& group, std::span<const DigestItem> items, Lexicon* 
   if (nouns.empty() && english > german && !group.keywords.empty()) {
     nouns.push_back(group.keywords.front());
   }
-  group.name = nouns.empty() ? std::string()
-               : nouns.size() == 1
-                   ? nouns[0]
-                   : nouns[0] + (english > german ? " and " : " und ") + nouns[1];
+  group.name = nouns.empty()       ? std::string()
+               : nouns.size() == 1 ? nouns[0]
+                                   : nouns[0] + (english > german ? " and " : " und ") + nouns[1];
 }
 
 }  // namespace
@@ -708,7 +708,8 @@ std::vector<SparseVector> mixed_vectors(const DigestTerms& analysis, const Diges
     SparseVector& v = vectors[d];
     const bool words = !v.empty();
     for (auto& entry : v) entry.second *= text_share;
-    for (const auto& entry : tags[d]) v.emplace_back(entry.first, words ? entry.second * tag_share : entry.second);
+    for (const auto& entry : tags[d])
+      v.emplace_back(entry.first, words ? entry.second * tag_share : entry.second);
     std::sort(v.begin(), v.end());
   }
   return vectors;

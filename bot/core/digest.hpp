@@ -52,10 +52,10 @@ struct DigestRequest {
   /// Compounds and synonyms for texts the store has not indexed, and for the groups' titles;
   /// must be the lexicon the store indexes with (not owned). Null: stems and concepts only.
   Lexicon* lexicon = nullptr;
-  float concept_boost = 6.0F;    ///< weight of a domain concept relative to a word of equal idf
+  float concept_boost = 6.0F;     ///< weight of a domain concept relative to a word of equal idf
   float synonym_boost = 0.5F;     ///< weight of a synonym set (core/lexicon.hpp)
   double topic_tag_weight = 0.5;  ///< share of topic tags (#recht …) in similarity; signals: 0
-  double idf_prior = 5;          ///< pseudo-documents for small periods, see tfidf_vectors()
+  double idf_prior = 5;           ///< pseudo-documents for small periods, see tfidf_vectors()
   /// Keywords and quotes for every group (exports); else only for the groups the sections show
   /// (the others have none: a digest of a million contributions has thousands of groups).
   bool name_all_groups = false;
@@ -72,10 +72,10 @@ struct DigestGroup {
   /// A short noun phrase for the title: the group's one or two key nouns as the members wrote
   /// them, "Verordnungen und Wochenende"; empty if it has none (then the first keyword).
   std::string name;
-  std::vector<std::string> cities;    ///< of current members, most contributions first
-  int current = 0;                    ///< members in the period
-  int previous = 0;                   ///< members in the previous period
-  int participants = 0;               ///< distinct authors in the period (anonymous: each one)
+  std::vector<std::string> cities;  ///< of current members, most contributions first
+  int current = 0;                  ///< members in the period
+  int previous = 0;                 ///< members in the previous period
+  int participants = 0;             ///< distinct authors in the period (anonymous: each one)
   int votes = 0;
   std::vector<std::size_t> quotes;  ///< up to two members to quote, from different cities
   /// Keys of the terms most members share, best first: the candidates for `keywords`.

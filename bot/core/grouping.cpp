@@ -139,12 +139,13 @@ class Postings {
 
 // A group while merging: the sum of its members' vectors (trimmed to the heaviest terms), how
 // many members it has, and the groups it may merge with.
+// A group of one has no vector or list of its own: its document's vector and its row of the
+// candidate graph stand for them (two allocations less per document).
 struct Cluster {
   SparseVector sum;
+  std::vector<std::uint32_t> neighbours;
   std::uint32_t size = 1;
   std::uint32_t version = 0;
-  std::vector<std::uint32_t> members;
-  std::vector<std::uint32_t> neighbours;
 };
 
 // A possible merge, as queued: the average similarity of the two groups' members, and the
@@ -177,20 +178,18 @@ class Grouper {
     clusters_.resize(leaders);
     parent_.resize(leaders);
     std::iota(parent_.begin(), parent_.end(), 0U);
-    for (std::uint32_t d = 0; d < leaders; ++d) {
-      clusters_[d].sum = documents_[d];
-      clusters_[d].members.push_back(d);
-    }
     partial_.assign(leaders, 0.0F);
-    std::vector<std::tuple<std::uint32_t, std::uint32_t, double>> edges;  // (smaller, larger, cos)
+    std::vector<std::tuple<std::uint32_t, std::uint32_t, float>> edges;  // (smaller, larger, cos)
+    edges.reserve(leaders * options_.neighbours);
     for (std::uint32_t d = 0; d < leaders; ++d) {
       if (documents_[d].empty()) continue;
       nearest(d, leaders, nearest_);
       for (const auto& [similarity, other] : nearest_) {
-        edges.emplace_back(std::min(d, other), std::max(d, other), similarity);
+        edges.emplace_back(std::min(d, other), std::max(d, other), static_cast<float>(similarity));
       }
     }
-    // Each pair once (it may have been found from both ends), as neighbours of both.
+    // Each pair once (it may have been found from both ends), as neighbours of both: the graph
+    // in one flat array, each document's row after the other.
     std::sort(edges.begin(), edges.end());
     edges.erase(std::unique(edges.begin(), edges.end(),
                             [](const auto& x, const auto& y) {
@@ -198,11 +197,27 @@ class Grouper {
                                      std::get<1>(x) == std::get<1>(y);
                             }),
                 edges.end());
+    row_start_.assign(leaders + 1, 0);
     for (const auto& [a, b, similarity] : edges) {
-      clusters_[a].neighbours.push_back(b);
-      clusters_[b].neighbours.push_back(a);
-      if (similarity >= options_.threshold) queue_.push(Candidate{similarity, a, b, 0, 0});
+      ++row_start_[a + 1];
+      ++row_start_[b + 1];
     }
+    for (std::size_t d = 0; d < leaders; ++d) row_start_[d + 1] += row_start_[d];
+    rows_.resize(row_start_[leaders]);
+    std::vector<std::uint32_t> filled(row_start_.begin(), row_start_.end() - 1);
+    std::vector<Candidate> candidates;
+    for (const auto& [a, b, similarity] : edges) {
+      rows_[filled[a]++] = b;
+      rows_[filled[b]++] = a;
+      if (similarity >= options_.threshold) candidates.push_back(Candidate{similarity, a, b, 0, 0});
+    }
+    std::vector<std::tuple<std::uint32_t, std::uint32_t, float>>().swap(edges);
+    queue_ = std::priority_queue<Candidate>(std::less<Candidate>(), std::move(candidates));
+  }
+
+  // The sum of a group's vectors (its document's, for a group of one).
+  const SparseVector& sum_of(std::uint32_t id) const {
+    return clusters_[id].size == 1 ? documents_[id] : clusters_[id].sum;
   }
 
   // 2. Average linkage: the two groups whose members are most similar on average merge, again
@@ -235,7 +250,7 @@ class Grouper {
         const std::uint32_t root = find(other);
         if (std::find(seen.begin(), seen.end(), root) != seen.end()) continue;
         seen.push_back(root);
-        const double score = dense_.dot(clusters_[root].sum) / clusters_[root].size;
+        const double score = dense_.dot(sum_of(root)) / clusters_[root].size;
         if (score > best_score || (score == best_score && root < best)) {
           best_score = score;
           best = root;
@@ -284,7 +299,6 @@ class Grouper {
     return id;
   }
 
-
   // The nearest leaders of document d (not d itself), most similar first, at most
   // options_.neighbours of them, each with a similarity above zero.
   void nearest(std::uint32_t d, std::size_t leaders,
@@ -332,24 +346,31 @@ class Grouper {
 
   // Merges groups a and b (both roots) and queues the merged group's candidates.
   void join(std::uint32_t a, std::uint32_t b) {
-    if (clusters_[b].size > clusters_[a].size || (clusters_[b].size == clusters_[a].size && b < a)) {
+    if (clusters_[b].size > clusters_[a].size ||
+        (clusters_[b].size == clusters_[a].size && b < a)) {
       std::swap(a, b);
     }
     Cluster& keep = clusters_[a];
     Cluster& gone = clusters_[b];
     parent_[b] = a;
-    add_into(keep.sum, gone.sum, options_.sum_terms, scratch_, weights_);
+    if (keep.size == 1) keep.sum = documents_[a];
+    add_into(keep.sum, sum_of(b), options_.sum_terms, scratch_, weights_);
+    // The neighbours of both, as groups now (a group of one: its row of the graph).
+    std::vector<std::uint32_t> neighbours;
+    const auto add_neighbours = [&](std::uint32_t id, const Cluster& cluster) {
+      if (cluster.size == 1) {
+        for (std::uint32_t k = row_start_[id]; k < row_start_[id + 1]; ++k) {
+          neighbours.push_back(find(rows_[k]));
+        }
+      } else {
+        for (const std::uint32_t n : cluster.neighbours) neighbours.push_back(find(n));
+      }
+    };
+    add_neighbours(a, keep);
+    add_neighbours(b, gone);
     keep.size += gone.size;
     ++keep.version;
-    keep.members.insert(keep.members.end(), gone.members.begin(), gone.members.end());
-    gone.members.clear();
-    gone.members.shrink_to_fit();
     SparseVector().swap(gone.sum);
-    // The neighbours of both, as groups now.
-    std::vector<std::uint32_t> neighbours;
-    neighbours.reserve(keep.neighbours.size() + gone.neighbours.size());
-    for (const std::uint32_t n : keep.neighbours) neighbours.push_back(find(n));
-    for (const std::uint32_t n : gone.neighbours) neighbours.push_back(find(n));
     std::vector<std::uint32_t>().swap(gone.neighbours);
     std::sort(neighbours.begin(), neighbours.end());
     neighbours.erase(std::unique(neighbours.begin(), neighbours.end()), neighbours.end());
@@ -357,8 +378,7 @@ class Grouper {
     dense_.load(keep.sum);
     scored_neighbours_.clear();
     for (const std::uint32_t n : neighbours) {
-      scored_neighbours_.emplace_back(-linkage(dense_.dot(clusters_[n].sum), keep, clusters_[n]),
-                                      n);
+      scored_neighbours_.emplace_back(-linkage(dense_.dot(sum_of(n)), keep, clusters_[n]), n);
     }
     // A group keeps its most similar neighbours only: without the bound a large group would
     // collect the neighbours of all its members and compare itself with each at every merge.
@@ -383,6 +403,8 @@ class Grouper {
   Postings postings_;
   std::vector<Cluster> clusters_;
   std::vector<std::uint32_t> parent_;
+  std::vector<std::uint32_t> row_start_;  // the candidate graph: row of document d is
+  std::vector<std::uint32_t> rows_;       // rows_[row_start_[d] … row_start_[d + 1])
   std::priority_queue<Candidate> queue_;
   std::vector<float> partial_;
   std::vector<std::uint32_t> touched_;

@@ -67,10 +67,10 @@ bool is_letter_start(std::string_view word, std::size_t i) {
 // a compound a reader would see: articles, pronouns, prepositions.
 bool is_function_word(std::string_view word) {
   static constexpr std::array<std::string_view, 40> kWords{
-      "der",  "die",  "das",  "den",  "dem",  "des",  "ein",  "eine", "einer", "eines",
-      "und",  "oder", "aber", "mit",  "von",  "vom",  "zum",  "zur",  "bei",   "auf",
-      "aus",  "nach", "vor",  "für",  "über", "unter", "ist", "sind", "war",   "wie",
-      "was",  "wer",  "wir",  "ihr",  "sie",  "uns",  "man", "nicht", "auch", "noch"};
+      "der", "die",  "das",  "den", "dem",  "des",   "ein", "eine",  "einer", "eines",
+      "und", "oder", "aber", "mit", "von",  "vom",   "zum", "zur",   "bei",   "auf",
+      "aus", "nach", "vor",  "für", "über", "unter", "ist", "sind",  "war",   "wie",
+      "was", "wer",  "wir",  "ihr", "sie",  "uns",   "man", "nicht", "auch",  "noch"};
   return std::find(kWords.begin(), kWords.end(), word) != kWords.end();
 }
 
@@ -213,8 +213,8 @@ std::vector<std::string> DebianLexicon::split_compound(std::string_view word,
       }
       // A verbal particle belongs to the head even where the dictionary lacks the prefixed
       // noun: "kontakt|nach|verfolgung" is Kontakt + Nachverfolgung.
-      for (const std::string_view particle : {"nach", "vor", "auf", "aus", "ein", "mit", "ab",
-                                              "an", "zu", "über", "unter", "durch"}) {
+      for (const std::string_view particle : {"nach", "vor", "auf", "aus", "ein", "mit", "ab", "an",
+                                              "zu", "über", "unter", "durch"}) {
         if (!modifier.ends_with(particle)) continue;
         const std::string_view stem = modifier.substr(0, modifier.size() - particle.size());
         if (!known(stem)) continue;
@@ -230,7 +230,7 @@ std::vector<std::string> DebianLexicon::split_compound(std::string_view word,
 }
 
 std::vector<std::uint64_t> DebianLexicon::synonym_sets(std::string_view word,
-                                                      core::Language language) {
+                                                       core::Language language) {
   Data& d = data();
   std::string key = (language == core::Language::de ? "d" : "e") + std::string(word);
   if (const auto it = d.sets_cache.find(key); it != d.sets_cache.end()) return it->second;
@@ -241,7 +241,7 @@ std::vector<std::uint64_t> DebianLexicon::synonym_sets(std::string_view word,
 }
 
 std::vector<std::uint64_t> DebianLexicon::look_up_synonyms(std::string_view word,
-                                                          core::Language language) {
+                                                           core::Language language) {
   std::vector<std::uint64_t> out;
   Data& d = data();
   MyThes* thesaurus = d.thesaurus(language);
@@ -255,8 +255,8 @@ std::vector<std::uint64_t> DebianLexicon::look_up_synonyms(std::string_view word
   }
   for (const std::string& candidate : candidates) {
     mentry* meanings = nullptr;
-    const int count = thesaurus->Lookup(candidate.c_str(), static_cast<int>(candidate.size()),
-                                        &meanings);
+    const int count =
+        thesaurus->Lookup(candidate.c_str(), static_cast<int>(candidate.size()), &meanings);
     if (count <= 0) {
       if (meanings != nullptr) thesaurus->CleanUpAfterLookup(&meanings, count);
       continue;

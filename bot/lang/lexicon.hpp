@@ -25,10 +25,8 @@ class DebianLexicon final : public core::Lexicon {
   DebianLexicon(const DebianLexicon&) = delete;
   DebianLexicon& operator=(const DebianLexicon&) = delete;
 
-  std::vector<std::string> compound_parts(std::string_view word,
-                                          core::Language language) override;
-  std::vector<std::uint64_t> synonym_sets(std::string_view word,
-                                          core::Language language) override;
+  std::vector<std::string> compound_parts(std::string_view word, core::Language language) override;
+  std::vector<std::uint64_t> synonym_sets(std::string_view word, core::Language language) override;
   bool is_noun(std::string_view word, core::Language language) override;
   std::string base_form(std::string_view word, core::Language language) override;
   std::uint64_t fingerprint() const override;

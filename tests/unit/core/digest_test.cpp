@@ -172,8 +172,9 @@ TEST(Digest, TermKeysAreStable) {
   EXPECT_EQ(term_key("\x02"
                      "beschaffung"),
             0xb0104c874b4df313ULL);
-  EXPECT_TRUE(is_synonym_key(term_key("\x03"
-                                      "12345")));
+  EXPECT_TRUE(
+      is_synonym_key(term_key("\x03"
+                              "12345")));
   EXPECT_FALSE(is_synonym_key(term_key("schutzausrust")));
   EXPECT_TRUE(
       is_concept_key(term_key("\x02"

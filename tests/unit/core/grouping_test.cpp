@@ -5,13 +5,13 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
-#include <cstdlib>
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <map>
 #include <numeric>
-#include <set>
 #include <random>
+#include <set>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -299,10 +299,10 @@ TEST(Grouping, TfidfVectorsHaveUnitLengthAndBoostZeroDropsATerm) {
 }
 
 // Just below the figures of the defaults, so that a change that makes grouping worse fails.
-constexpr double kPrecisionFloor = 0.455;
-constexpr double kRecallFloor = 0.570;
+constexpr double kPrecisionFloor = 0.480;
+constexpr double kRecallFloor = 0.540;
 constexpr double kHeldOutPrecisionFloor = 0.500;
-constexpr double kHeldOutRecallFloor = 0.515;
+constexpr double kHeldOutRecallFloor = 0.510;
 constexpr double kCrisesPrecisionFloor = 0.140;
 constexpr double kCrisesRecallFloor = 0.120;
 constexpr double kWorkshopPrecisionFloor = 0.765;
@@ -447,8 +447,8 @@ Labelled without_hashtags(Labelled fixture) {
 //   core_tests --gtest_also_run_disabled_tests --gtest_filter='*Sweep*'
 TEST(GroupingQuality, DISABLED_Sweep) {
   std::vector<std::pair<Labelled, Labelled>> fixtures;
-  for (const char* name : {"grouping_labelled.tsv", "grouping_heldout.tsv",
-                           "grouping_crises.tsv", "grouping_workshop.tsv"}) {
+  for (const char* name : {"grouping_labelled.tsv", "grouping_heldout.tsv", "grouping_crises.tsv",
+                           "grouping_workshop.tsv"}) {
     Labelled fixture = load_fixture(name);
     if (fixture.items.empty()) continue;
     Labelled bare = without_hashtags(fixture);
@@ -511,8 +511,8 @@ Quality shuffled_quality(const Labelled& fixture, const DigestRequest& request) 
 // hashtags (precision / recall / F1, groups):
 //   core_tests --gtest_also_run_disabled_tests --gtest_filter='*Report*'
 TEST(GroupingQuality, DISABLED_Report) {
-  for (const char* name : {"grouping_labelled.tsv", "grouping_heldout.tsv",
-                           "grouping_crises.tsv", "grouping_workshop.tsv"}) {
+  for (const char* name : {"grouping_labelled.tsv", "grouping_heldout.tsv", "grouping_crises.tsv",
+                           "grouping_workshop.tsv"}) {
     const Labelled fixture = load_fixture(name);
     if (fixture.items.empty()) continue;
     const Labelled bare = without_hashtags(fixture);
@@ -525,7 +525,10 @@ TEST(GroupingQuality, DISABLED_Report) {
     }
     std::printf("\n");
   }
-  std::printf("%-26s | file order             | shuffled               | no hashtags, file      | no hashtags, shuffled\n", "");
+  std::printf(
+      "%-26s | file order             | shuffled               | no hashtags, file      | no "
+      "hashtags, shuffled\n",
+      "");
 }
 
 // The stored keys per contribution (what the store keeps for each one), mean over a fixture:
@@ -547,8 +550,8 @@ TEST(GroupingQuality, DISABLED_KeysPerContribution) {
 // Which labels each group mixes, to improve the lexicon:
 //   core_tests --gtest_also_run_disabled_tests --gtest_filter='*Confusion*'
 TEST(GroupingQuality, DISABLED_Confusion) {
-  for (const char* name : {"grouping_labelled.tsv", "grouping_heldout.tsv",
-                           "grouping_crises.tsv", "grouping_workshop.tsv"}) {
+  for (const char* name : {"grouping_labelled.tsv", "grouping_heldout.tsv", "grouping_crises.tsv",
+                           "grouping_workshop.tsv"}) {
     std::printf("== %s\n", name);
     const Labelled fixture = load_fixture(name);
     DigestRequest request;

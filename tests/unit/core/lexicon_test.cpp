@@ -20,9 +20,8 @@ lang::DebianLexicon& lexicon() {
 }
 
 bool share(const std::vector<std::uint64_t>& a, const std::vector<std::uint64_t>& b) {
-  return std::any_of(a.begin(), a.end(), [&](std::uint64_t x) {
-    return std::find(b.begin(), b.end(), x) != b.end();
-  });
+  return std::any_of(a.begin(), a.end(),
+                     [&](std::uint64_t x) { return std::find(b.begin(), b.end(), x) != b.end(); });
 }
 
 TEST(Lexicon, TheDebianDictionariesAreInstalled) { EXPECT_TRUE(lexicon().available()); }
@@ -60,25 +59,22 @@ TEST(Lexicon, TheAnalysisAddsCompoundPartsAndSynonymSets) {
   std::vector<TermId> b;
   with.terms("Die Hitzeschutzräume waren leer", a);
   with.terms("Kühle Räume für Ältere", b);
-  EXPECT_TRUE(std::any_of(a.begin(), a.end(), [&](TermId t) {
-    return std::find(b.begin(), b.end(), t) != b.end();
-  }));
+  EXPECT_TRUE(std::any_of(a.begin(), a.end(),
+                          [&](TermId t) { return std::find(b.begin(), b.end(), t) != b.end(); }));
   std::vector<TermId> c;
   std::vector<TermId> d;
   with.terms("Drei Tage Stromausfall", c);
   with.terms("Der Blackout kam nachts", d);
-  EXPECT_TRUE(std::any_of(c.begin(), c.end(), [&](TermId t) {
-    return std::find(d.begin(), d.end(), t) != d.end();
-  }));
+  EXPECT_TRUE(std::any_of(c.begin(), c.end(),
+                          [&](TermId t) { return std::find(d.begin(), d.end(), t) != d.end(); }));
   // Without it, they do not.
   TextAnalyzer without;
   c.clear();
   d.clear();
   without.terms("Drei Tage Stromausfall", c);
   without.terms("Der Blackout kam nachts", d);
-  EXPECT_FALSE(std::any_of(c.begin(), c.end(), [&](TermId t) {
-    return std::find(d.begin(), d.end(), t) != d.end();
-  }));
+  EXPECT_FALSE(std::any_of(c.begin(), c.end(),
+                           [&](TermId t) { return std::find(d.begin(), d.end(), t) != d.end(); }));
   // The fingerprint of stored keys changes with the lexicon.
   EXPECT_NE(analysis_fingerprint(&lexicon()), analysis_fingerprint());
 }

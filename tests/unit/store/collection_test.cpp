@@ -2,8 +2,8 @@
 
 #include <gtest/gtest.h>
 
-#include "store/digests.hpp"
 #include "lang/lexicon.hpp"
+#include "store/digests.hpp"
 #include "store/store.hpp"
 
 #include "../support/temp_store.hpp"
