@@ -6,6 +6,7 @@
 #include <numeric>
 #include <queue>
 #include <tuple>
+#include <unordered_map>
 
 namespace reflexbot::core {
 namespace {
@@ -215,6 +216,12 @@ class Grouper {
     queue_ = std::priority_queue<Candidate>(std::less<Candidate>(), std::move(candidates));
   }
 
+  // Two groups that moderators separated (different labels) never merge.
+  bool may_merge(std::uint32_t a, std::uint32_t b) const {
+    if (label_.empty()) return true;
+    return label_[a] == kNoGroupFound || label_[b] == kNoGroupFound || label_[a] == label_[b];
+  }
+
   // The sum of a group's vectors (its document's, for a group of one).
   const SparseVector& sum_of(std::uint32_t id) const {
     return clusters_[id].size == 1 ? documents_[id] : clusters_[id].sum;
@@ -230,7 +237,24 @@ class Grouper {
       if (clusters_[top.a].version != top.version_a || clusters_[top.b].version != top.version_b) {
         continue;
       }
+      if (!may_merge(top.a, top.b)) continue;
       join(top.a, top.b);
+    }
+  }
+
+  // 0. Moderators' corrections: leaders with the same label start as one group.
+  void curate(std::span<const std::uint32_t> curated) {
+    if (curated.empty()) return;
+    label_.assign(clusters_.size(), kNoGroupFound);
+    std::unordered_map<std::uint32_t, std::uint32_t> first;  // label → its first leader
+    for (std::uint32_t d = 0; d < clusters_.size() && d < curated.size(); ++d) {
+      if (curated[d] == kNoGroupFound) continue;
+      const auto [it, fresh] = first.emplace(curated[d], d);
+      if (fresh) {
+        label_[d] = curated[d];
+      } else {
+        join(find(it->second), find(d));
+      }
     }
   }
 
@@ -353,6 +377,7 @@ class Grouper {
     Cluster& keep = clusters_[a];
     Cluster& gone = clusters_[b];
     parent_[b] = a;
+    if (!label_.empty() && label_[a] == kNoGroupFound) label_[a] = label_[b];
     if (keep.size == 1) keep.sum = documents_[a];
     add_into(keep.sum, sum_of(b), options_.sum_terms, scratch_, weights_);
     // The neighbours of both, as groups now (a group of one: its row of the graph).
@@ -403,6 +428,7 @@ class Grouper {
   Postings postings_;
   std::vector<Cluster> clusters_;
   std::vector<std::uint32_t> parent_;
+  std::vector<std::uint32_t> label_;      // per group (its root): the moderators' label, if any
   std::vector<std::uint32_t> row_start_;  // the candidate graph: row of document d is
   std::vector<std::uint32_t> rows_;       // rows_[row_start_[d] … row_start_[d + 1])
   std::priority_queue<Candidate> queue_;
@@ -481,10 +507,12 @@ double cosine(const SparseVector& a, const SparseVector& b) {
 }
 
 std::vector<std::uint32_t> group_documents(std::span<const SparseVector> documents,
-                                           const GroupingOptions& options, std::size_t leaders) {
+                                           const GroupingOptions& options, std::size_t leaders,
+                                           std::span<const std::uint32_t> curated) {
   leaders = std::min(leaders, documents.size());
   Grouper grouper(documents, options);
   grouper.link(leaders);
+  grouper.curate(curated);
   grouper.merge();
   return grouper.numbered(grouper.follow(leaders));
 }

@@ -57,11 +57,17 @@ inline constexpr std::uint32_t kNoGroupFound = UINT32_MAX;
 /// empty vector (no terms) is a group of its own.
 ///
 /// Only the first `leaders` documents form groups; each later one (a digest's previous period)
-/// follows the group it is most similar to, if any reaches `join_threshold` (else
-/// kNoGroupFound), without moving its centroid: the groups are what the leaders say, and the
-/// followers only count how much of each was said before.
+/// follows the group it is most similar to, if any reaches `threshold` (else kNoGroupFound),
+/// without moving it: the groups are what the leaders say, and the followers only count how much
+/// of each was said before.
+///
+/// `curated` (empty, or one entry per leader) carries moderators' corrections: leaders with the
+/// same label (not kNoGroupFound) start as one group, whatever their similarity, and two groups
+/// with different labels never merge. Unlabelled leaders join a labelled group as they would any
+/// other, so a contribution that arrives later joins a corrected group when it is similar to it.
 std::vector<std::uint32_t> group_documents(std::span<const SparseVector> documents,
                                            const GroupingOptions& options = {},
-                                           std::size_t leaders = SIZE_MAX);
+                                           std::size_t leaders = SIZE_MAX,
+                                           std::span<const std::uint32_t> curated = {});
 
 }  // namespace reflexbot::core

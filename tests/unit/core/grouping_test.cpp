@@ -280,6 +280,31 @@ TEST(Grouping, TitlesAreNounsInTheirBaseFormNotWordLists) {
   EXPECT_EQ(title.find("kurzfristig"), std::string::npos) << title;
 }
 
+// Moderators' corrections: the same label puts documents together whatever their words,
+// different labels keep similar documents apart, and an unlabelled document joins a labelled
+// group it is similar to.
+TEST(Grouping, CuratedLabelsBindAndSeparate) {
+  TextAnalyzer analyzer;
+  std::vector<std::vector<TermId>> docs(5);
+  analyzer.terms("Masken und Schutzausrüstung zu spät bestellt", docs[0]);
+  analyzer.terms("Schulen geschlossen, Kinder ohne Betreuung", docs[1]);
+  analyzer.terms("Masken und Schutzausrüstung zu spät bestellt, wieder", docs[2]);
+  analyzer.terms("Masken und Schutzausrüstung früher bestellen", docs[3]);
+  analyzer.terms("Schulen: Betreuung der Kinder fehlte", docs[4]);
+  const auto vectors = tfidf_vectors(docs, {}, 5);
+  const auto plain = group_documents(vectors);
+  ASSERT_EQ(plain[0], plain[2]);  // without corrections: masks together, schools together
+  ASSERT_EQ(plain[1], plain[4]);
+  // A moderator put 0 and 1 together (merge) and moved 2 into a group of its own (split).
+  const std::vector<std::uint32_t> curated = {7, 7, 9, kNoGroupFound, kNoGroupFound};
+  const auto corrected = group_documents(vectors, {}, SIZE_MAX, curated);
+  EXPECT_EQ(corrected[0], corrected[1]);
+  EXPECT_NE(corrected[2], corrected[0]);
+  // 3 is about masks: it joins one of the labelled mask groups; 4 about schools: 7's too.
+  EXPECT_TRUE(corrected[3] == corrected[0] || corrected[3] == corrected[2]);
+  EXPECT_EQ(corrected[4], corrected[1]);
+}
+
 TEST(Grouping, EmptyDocumentsAreGroupsOfTheirOwn) {
   const std::vector<SparseVector> docs(3);
   EXPECT_EQ(group_documents(docs), (std::vector<std::uint32_t>{0, 1, 2}));
