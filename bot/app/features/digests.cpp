@@ -414,7 +414,10 @@ void Digests::tick(BatchContext context) {
   };
   const TimePoint from = local_midnight(slot_day - std::chrono::days(settings_.period_days));
   const TimePoint to = local_midnight(slot_day);
-  const std::string key = "digest/" + std::to_string(core::to_ms(*slot));
+  // Transaction ids from the slot's week, not its time of day: one week, one set of messages.
+  const std::string key =
+      "digest/week/" +
+      core::iso_date(std::chrono::year_month_day{core::slot_week(*settings_.schedule, *slot)});
   if (!settings_.network_room.empty()) {
     const Result result = builder_.build(settings_.network_room, from, to, context.now);
     post(settings_.network_room, result, nullptr, key + "/network", context);

@@ -725,6 +725,36 @@ TEST_F(DispatcherTest, AWeeklyDigestMissedDuringAnOutageIsPostedOnceOnRestart) {
   EXPECT_EQ(notices_in(kRoom)[0].rfind("Digest für Köln · 13.11.2023 – 19.11.2023", 0), 0U);
 }
 
+// The admin moves the weekly digest from 09:00 to 10:00 after this week's was posted: the week
+// is not posted again.
+TEST_F(DispatcherTest, MovingTheDigestsTimeDoesNotPostTheWeekAgain) {
+  seed_room(kRoom);
+  digests_.schedule =
+      core::WeeklySchedule{std::chrono::Monday, std::chrono::hours(9), digests_.zone};
+  restart();
+  now_ms_ = kMonday0900 - 48 * kHour;
+  dispatcher_->next_wakeup();
+  sync(body("s1", {{kRoom, joined({message("$a", "@anna:example.org", "Funk fiel aus #problem",
+                                           "m.text", kMonday0900 - 47 * kHour)})}}));
+  now_ms_ = kMonday0900;
+  dispatcher_->tick();
+  ASSERT_EQ(notices_in(kNetwork).size(), 1U);
+  digests_.schedule =
+      core::WeeklySchedule{std::chrono::Monday, std::chrono::hours(10), digests_.zone};
+  now_ms_ = kMonday0900 + kHour / 2;
+  restart();
+  EXPECT_EQ(dispatcher_->next_wakeup(),
+            core::TimePoint(std::chrono::milliseconds(kMonday0900 + kHour + 7 * 24 * kHour)));
+  now_ms_ = kMonday0900 + kHour;
+  dispatcher_->tick();
+  now_ms_ = kMonday0900 + 3 * kHour;
+  dispatcher_->tick();
+  EXPECT_EQ(notices_in(kNetwork).size(), 1U);
+  now_ms_ = kMonday0900 + kHour + 7 * 24 * kHour;
+  dispatcher_->tick();
+  EXPECT_EQ(notices_in(kNetwork).size(), 2U);
+}
+
 TEST_F(DispatcherTest, AFreshInstallDoesNotPostLastWeeksDigest) {
   seed_room(kRoom);
   digests_.schedule =
