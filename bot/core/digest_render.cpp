@@ -110,22 +110,20 @@ Section numbers_section(const DigestView& view) {
   return numbers;
 }
 
-// The sections in order: with contributions the lessons, the tagged sections and the numbers
-// around the open actions; without, the open actions alone.
+// The sections of a digest with contributions, in order: the lessons, the tagged sections, the
+// open actions and the numbers.
 std::vector<Section> sections_of(const DigestView& view) {
   const DigestTexts& t = view.texts();
   const Digest& digest = view.digest();
   std::vector<Section> sections;
-  if (digest.contributions > 0) {
-    sections.push_back(lessons_section(view));
-    for (auto section : {tagged_section(view, t.heading_went_well, digest.went_well, kWentWellTags),
-                         tagged_section(view, t.heading_was_hard, digest.was_hard, kWasHardTags),
-                         tagged_section(view, t.heading_ideas, digest.ideas, kIdeaTags)}) {
-      if (section) sections.push_back(std::move(*section));
-    }
+  sections.push_back(lessons_section(view));
+  for (auto section : {tagged_section(view, t.heading_went_well, digest.went_well, kWentWellTags),
+                       tagged_section(view, t.heading_was_hard, digest.was_hard, kWasHardTags),
+                       tagged_section(view, t.heading_ideas, digest.ideas, kIdeaTags)}) {
+    if (section) sections.push_back(std::move(*section));
   }
   sections.push_back(actions_section(view));
-  if (digest.contributions > 0) sections.push_back(numbers_section(view));
+  sections.push_back(numbers_section(view));
   return sections;
 }
 
@@ -261,6 +259,8 @@ std::vector<Notice> render_digest(const Digest& digest, std::span<const DigestIt
                                  : 1024;
   Packer packer(budget);
   packer.add(paragraph(view.overview()));
+  // Nothing collected: that line (with the open lessons counted) is the digest.
+  if (digest.contributions == 0) return titled(view, packer.parts());
   for (const Section& section : sections_of(view)) packer.add(section);
   const std::string_view footer = view.texts().footer;
   packer.add_footer(Block{std::string(footer), "<p><em>" + html_escape(footer) + "</em></p>"});

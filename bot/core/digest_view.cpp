@@ -4,6 +4,7 @@
 
 #include "core/digest_view.hpp"
 
+#include <algorithm>
 #include <optional>
 #include <utility>
 #include <vector>
@@ -259,7 +260,22 @@ std::string DigestView::period() const {
 }
 
 Notice DigestView::overview() const {
-  if (digest_.contributions == 0) return Notice{std::string(t_.nothing), html_escape(t_.nothing)};
+  if (digest_.contributions == 0) {
+    Notice nothing{std::string(t_.nothing), html_escape(t_.nothing)};
+    const auto& open = digest_.open_actions;
+    if (open.empty()) return nothing;
+    const auto overdue = std::count_if(open.begin(), open.end(),
+                                       [&](const Lesson& l) { return is_overdue(l, today()); });
+    const Notice count = fill(
+        t_.open_lessons,
+        {plain("lessons",
+               count_text(static_cast<int>(open.size()), t_.lessons_one, t_.lessons_many)),
+         plain("overdue", overdue == 0 ? std::string()
+                                       : fill(t_.open_overdue,
+                                              {plain("n", std::to_string(overdue))})
+                                             .text)});
+    return Notice{nothing.text + " " + count.text, nothing.html + " " + count.html};
+  }
   return fill(t_.overview,
               {plain("contributions", count_text(digest_.contributions, t_.contributions_one,
                                                  t_.contributions_many)),

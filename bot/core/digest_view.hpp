@@ -58,7 +58,8 @@ class DigestView {
   std::string date(std::chrono::year_month_day day) const { return shown_date(day, language()); }
   /// The period from its first to its last day.
   std::string period() const;
-  /// Contributions, people and cities; "nothing" if the period has no contribution.
+  /// Contributions, people and cities; "nothing" if the period has no contribution (with how
+  /// many lessons are open, if any).
   Notice overview() const;
 
   /// The group's key words, else the start of the contribution `fallback_item`.

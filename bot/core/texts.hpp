@@ -102,6 +102,10 @@ struct DigestTexts {
   std::string_view cities_many;  ///< {n}
   std::string_view list_and;
   std::string_view nothing;
+  std::string_view open_lessons;  ///< {lessons}{overdue}: after `nothing`, lessons not learned
+  std::string_view lessons_one;
+  std::string_view lessons_many;  ///< {n}
+  std::string_view open_overdue;  ///< {n}: how many of the open lessons are overdue
   std::string_view heading_lessons;
   std::string_view heading_went_well;
   std::string_view heading_was_hard;

@@ -428,6 +428,8 @@ void Digests::tick(BatchContext context) {
     for (const auto& room : settings_.rooms) {
       if (is_network(room)) continue;
       const Result result = builder_.build(room, from, to, context.now);
+      // A room with nothing in the week gets no digest; the network room's says so.
+      if (result.digest.contributions == 0) continue;
       post(room, result, nullptr, key + "/" + room, context);
     }
   }

@@ -713,6 +713,8 @@ TEST_F(DispatcherTest, AWeeklyDigestMissedDuringAnOutageIsPostedOnceOnRestart) {
   restart();
   now_ms_ = kMonday0900 - 48 * kHour;
   dispatcher_->next_wakeup();
+  sync(body("s1", {{kRoom, joined({message("$a", "@anna:example.org", "Funk fiel aus #problem",
+                                           "m.text", kMonday0900 - 47 * kHour)})}}));
   // Down from Sunday to Wednesday after the slot.
   now_ms_ = kMonday0900 + 50 * kHour;
   restart();
@@ -720,9 +722,32 @@ TEST_F(DispatcherTest, AWeeklyDigestMissedDuringAnOutageIsPostedOnceOnRestart) {
   dispatcher_->tick();
   dispatcher_->tick();
   EXPECT_EQ(notices_in(kNetwork).size(), 1U);
-  EXPECT_EQ(notices_in(kRoom).size(), 1U);
-  EXPECT_EQ(notices_in(kLeipzig).size(), 1U);
+  ASSERT_EQ(notices_in(kRoom).size(), 1U);
   EXPECT_EQ(notices_in(kRoom)[0].rfind("Digest für Köln · 13.11.2023 – 19.11.2023", 0), 0U);
+  EXPECT_TRUE(notices_in(kLeipzig).empty());  // nothing was collected there
+}
+
+// A week with nothing collected: no room gets a digest, the network room one line saying so.
+TEST_F(DispatcherTest, AnEmptyWeekPostsNoRoomDigestsAndOneLineToTheNetwork) {
+  seed_room(kRoom);
+  digests_.schedule =
+      core::WeeklySchedule{std::chrono::Monday, std::chrono::hours(9), digests_.zone};
+  digests_.room_digests = true;
+  restart();
+  now_ms_ = kMonday0900 - 48 * kHour;
+  dispatcher_->next_wakeup();
+  now_ms_ = kMonday0900;
+  dispatcher_->tick();
+  EXPECT_TRUE(notices_in(kRoom).empty());
+  EXPECT_TRUE(notices_in(kLeipzig).empty());
+  const auto network = notices_in(kNetwork);
+  ASSERT_EQ(network.size(), 1U);
+  EXPECT_EQ(network[0],
+            "Digest des Netzwerks · 13.11.2023 – 19.11.2023\n"
+            "In diesem Zeitraum wurde nichts gesammelt.");
+  // The week counts as posted.
+  dispatcher_->tick();
+  EXPECT_EQ(notices_in(kNetwork).size(), 1U);
 }
 
 // The admin moves the weekly digest from 09:00 to 10:00 after this week's was posted: the week
