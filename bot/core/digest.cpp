@@ -333,6 +333,7 @@ void count_period(Digest& digest, std::span<const DigestItem> items,
   for (const std::size_t index : order) {
     if (!items[index].current) continue;
     ++digest.contributions;
+    digest.from_network_room += items[index].network_room ? 1 : 0;
     city_seen[people.city_of[index]] = true;
     if (people.author_of[index] == kAnonymous) {
       ++anonymous;

@@ -23,8 +23,8 @@ namespace reflexbot::core {
 
 /// A contribution as the digest sees it.
 struct DigestItem {
-  std::string id;  ///< the event id
-  std::string city;
+  std::string id;    ///< the event id
+  std::string city;  ///< its room's configured city; empty for the network room and other rooms
   std::string author;  ///< pseudonym; empty for anonymous contributions
   std::string body;
   std::vector<std::string> tags;  ///< canonical keys
@@ -36,6 +36,7 @@ struct DigestItem {
   /// contribution was collected); if not `indexed`, the digest analyses the body itself.
   std::vector<std::uint64_t> term_keys{};
   bool indexed = false;
+  bool network_room = false;  ///< written in the network room (which is no city)
 };
 
 /// What to digest.
@@ -92,7 +93,8 @@ struct Digest {
   DigestRequest request;
   int contributions = 0;  ///< in the period
   int participants = 0;
-  std::vector<std::string> cities;       ///< alphabetical
+  int from_network_room = 0;             ///< contributions of the period in the network room
+  std::vector<std::string> cities;       ///< configured cities, alphabetical
   std::vector<DigestGroup> groups;       ///< all groups with a member in the period, ranked
   std::vector<std::uint32_t> group_of;   ///< per item: index into groups (previous-only: none)
   std::vector<std::uint32_t> lessons;    ///< "Neue Lehren": groups with ≥ 2 contributions

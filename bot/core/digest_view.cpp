@@ -276,13 +276,32 @@ Notice DigestView::overview() const {
                                              .text)});
     return Notice{nothing.text + " " + count.text, nothing.html + " " + count.html};
   }
-  return fill(t_.overview,
-              {plain("contributions", count_text(digest_.contributions, t_.contributions_one,
-                                                 t_.contributions_many)),
-               plain("people", count_text(digest_.participants, t_.people_one, t_.people_many)),
-               plain("cities", count_text(static_cast<int>(digest_.cities.size()), t_.cities_one,
-                                          t_.cities_many)),
-               plain("list", join_list(digest_.cities, t_.list_and))});
+  std::vector<std::string> details;
+  if (digest_.from_network_room > 0) {
+    details.push_back(
+        fill(t_.from_network_room, {plain("n", std::to_string(digest_.from_network_room))}).text);
+  }
+  const auto part = [](std::string_view pattern, std::vector<Arg> args) {
+    return fill(pattern, args).text;
+  };
+  return fill(
+      t_.overview,
+      {plain("contributions",
+             count_text(digest_.contributions, t_.contributions_one, t_.contributions_many)),
+       plain("details",
+             details.empty() ? std::string()
+                             : part(t_.overview_details, {plain("list", join_list(details, ", "))})),
+       plain("people",
+             part(t_.overview_people, {plain("people", count_text(digest_.participants,
+                                                                   t_.people_one,
+                                                                   t_.people_many))})),
+       plain("cities",
+             digest_.cities.empty()
+                 ? std::string()
+                 : part(t_.overview_cities,
+                        {plain("cities", count_text(static_cast<int>(digest_.cities.size()),
+                                                    t_.cities_one, t_.cities_many)),
+                         plain("list", join_list(digest_.cities, t_.list_and))}))});
 }
 
 std::string DigestView::group_title(const DigestGroup& group, std::size_t fallback_item) const {
@@ -336,8 +355,12 @@ std::string DigestView::tagged_note(const DigestGroup& group,
 }
 
 Notice DigestView::quote(std::size_t item) const {
-  return fill(t_.quote,
-              {plain("text", quote_text(items_[item].body)), plain("city", items_[item].city)});
+  const DigestItem& quoted = items_[item];
+  const std::string place =
+      !quoted.city.empty() ? quoted.city
+                           : (quoted.network_room ? std::string(t_.network_room) : std::string());
+  if (place.empty()) return fill(t_.quote_unplaced, {plain("text", quote_text(quoted.body))});
+  return fill(t_.quote, {plain("text", quote_text(quoted.body)), plain("city", place)});
 }
 
 Notice DigestView::action(const Lesson& lesson) const {

@@ -93,7 +93,12 @@ struct DigestTexts {
   std::string_view title_network;  ///< the network-wide digest
   std::string_view period;         ///< {from}, {to}
   std::string_view part;           ///< {i}, {n}: added to the title of split digests
-  std::string_view overview;       ///< {contributions}, {people}, {cities}, {list}
+  std::string_view overview;  ///< {contributions}{details}{people}{cities}, each part filled below
+  std::string_view overview_details;  ///< {list}: of the contributions, e.g. from the network room
+  std::string_view overview_people;   ///< {people}
+  std::string_view overview_cities;   ///< {cities}, {list}
+  std::string_view from_network_room;  ///< {n}
+  std::string_view network_room;       ///< where a quote from the network room comes from
   std::string_view contributions_one;
   std::string_view contributions_many;  ///< {n}
   std::string_view people_one;
@@ -117,6 +122,7 @@ struct DigestTexts {
   std::string_view mark_growing;
   std::string_view votes;   ///< {n}
   std::string_view quote;   ///< {text}, {city}
+  std::string_view quote_unplaced;  ///< {text}: from a room without a city
   std::string_view person;  ///< {n}: an author in an export, numbered anew in every export
   std::string_view tagged;  ///< {n}: contributions of the group carrying the section's tags
   std::string_view action;  ///< {id}, {title}, {action}, {owner}, {due}

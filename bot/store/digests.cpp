@@ -76,16 +76,17 @@ constexpr std::string_view kLessonColumns =
     "SELECT id, room_id, title, state, action, owner, due, created_at, updated_at FROM lessons ";
 
 // The cities (alphabetical) and number of a lesson's remaining sources.
-void add_sources(Store& store, core::Lesson& lesson) {
+void add_sources(Store& store, core::Lesson& lesson, const RoomPlaces* places) {
   Statement s(store.connection(),
-              "SELECT c.city FROM lesson_sources l JOIN contributions c ON c.event_id = l.event_id "
-              "WHERE l.lesson_id = ?");
+              "SELECT c.city, c.room_id FROM lesson_sources l "
+              "JOIN contributions c ON c.event_id = l.event_id WHERE l.lesson_id = ?");
   s.bind(1, lesson.id);
-  std::set<std::string> cities;
+  std::set<std::string, std::less<>> cities;
   while (s.step()) {
     ++lesson.sources;
-    const std::string city = s.column_text(0);
-    if (!city.empty()) cities.insert(city);
+    const std::string_view city =
+        places != nullptr ? places->of(s.column_view(1)).first : s.column_view(0);
+    if (!city.empty() && !cities.contains(city)) cities.emplace(city);
   }
   lesson.cities.assign(cities.begin(), cities.end());
 }
@@ -139,6 +140,13 @@ void bind_period(Statement& s, const std::string& room, TimePoint from, TimePoin
 
 }  // namespace
 
+std::pair<std::string_view, bool> RoomPlaces::of(std::string_view room_id) const {
+  const bool network = !network_room.empty() && room_id == network_room;
+  if (network) return {std::string_view(), true};
+  const auto found = cities.find(room_id);
+  return {found == cities.end() ? std::string_view() : std::string_view(found->second), false};
+}
+
 std::vector<DigestRow> digest_rows(Store& store, const std::string& room, TimePoint from,
                                    TimePoint to) {
   Statement s(store.connection(), std::string(kRowSelect) + period_clause(room));
@@ -150,10 +158,10 @@ std::vector<DigestRow> digest_rows(Store& store, const std::string& room, TimePo
 
 void digest_items(Store& store, const std::string& room, TimePoint from, TimePoint to, bool current,
                   const PhaseTitle& phase_title, std::vector<core::DigestItem>& out,
-                  const std::vector<std::string>& network_rooms) {
+                  const std::vector<std::string>& network_rooms, const RoomPlaces* places) {
   Statement s(store.connection(),
               "SELECT c.event_id, c.city, c.author, c.body, c.written_at, "
-              "COALESCE(r.template_key, ''), c.phase_key, c.tags, c.votes, c.terms "
+              "COALESCE(r.template_key, ''), c.phase_key, c.tags, c.votes, c.terms, c.room_id "
               "FROM contributions c LEFT JOIN rounds r ON r.id = c.round_id " +
                   period_clause(room, !network_rooms.empty()));
   bind_period(s, room, from, to, network_rooms);
@@ -175,7 +183,13 @@ void digest_items(Store& store, const std::string& room, TimePoint from, TimePoi
       if (!item.indexed) item.body = s.column_view(3);
       continue;
     }
-    item.city = s.column_view(1);
+    if (places == nullptr) {
+      item.city = s.column_view(1);
+    } else {
+      const auto [city, network_room] = places->of(s.column_view(10));
+      item.city = city;
+      item.network_room = network_room;
+    }
     item.author = s.column_view(2);
     item.body = s.column_view(3);
     const std::string_view template_key = s.column_view(5);
@@ -223,7 +237,8 @@ std::optional<RoundSpan> round_span(Store& store, std::int64_t round_id) {
 }
 
 std::vector<core::Lesson> lessons(Store& store, const std::string& room,
-                                  const std::vector<std::string>& network_rooms) {
+                                  const std::vector<std::string>& network_rooms,
+                                  const RoomPlaces* places) {
   Statement s(store.connection(),
               std::string(kLessonColumns) +
                   (!room.empty() ? "WHERE room_id = ? ORDER BY id"
@@ -236,7 +251,7 @@ std::vector<core::Lesson> lessons(Store& store, const std::string& room,
   if (room.empty() && !network_rooms.empty()) s.bind(1, rooms_json(network_rooms));
   std::vector<core::Lesson> out;
   while (s.step()) out.push_back(read_lesson(s));
-  for (auto& lesson : out) add_sources(store, lesson);
+  for (auto& lesson : out) add_sources(store, lesson, places);
   return out;
 }
 
@@ -245,7 +260,7 @@ std::optional<core::Lesson> lesson(Store& store, std::int64_t id) {
   s.bind(1, id);
   if (!s.step()) return std::nullopt;
   core::Lesson out = read_lesson(s);
-  add_sources(store, out);
+  add_sources(store, out, nullptr);
   return out;
 }
 

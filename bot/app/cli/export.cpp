@@ -357,7 +357,7 @@ void build(ExportData& data, store::Store& store, const DigestBuilder& builder,
       [&builder](std::string_view template_key, std::string_view phase_key) {
         return builder.phase_title(template_key, phase_key);
       },
-      scope.empty() ? builder.network_rooms() : std::vector<std::string>{});
+      scope.empty() ? builder.network_rooms() : std::vector<std::string>{}, &builder.places());
   data.sources = std::move(report.sources);
   builder.load_previous(scope, data.period.from, data.period.to, report.items);
   data.result = builder.build_from(scope, std::move(report.items), data.period.from, data.period.to,

@@ -40,7 +40,10 @@ DigestSettings digest_settings(const Config& config, NetworkSettings network) {
 }
 
 DigestBuilder::DigestBuilder(store::Store& store, DigestSettings settings)
-    : store_(store), settings_(std::move(settings)) {}
+    : store_(store), settings_(std::move(settings)) {
+  for (const auto& [room, city] : settings_.cities) places_.cities.emplace(room, city);
+  places_.network_room = settings_.network_room;
+}
 
 bool DigestBuilder::is_network(const std::string& room_id) const {
   return !settings_.network_room.empty() && room_id == settings_.network_room;
@@ -79,7 +82,8 @@ void DigestBuilder::read(const std::string& scope_room, TimePoint from, TimePoin
                                          std::string_view phase_key) {
     return phase_title(template_key, phase_key);
   };
-  store::digest_items(store_, scope_room, from, to, current, title, items, rooms_read(scope_room));
+  store::digest_items(store_, scope_room, from, to, current, title, items, rooms_read(scope_room),
+                      &places_);
 }
 
 std::vector<core::DigestItem> DigestBuilder::load_items(const std::string& scope_room,
@@ -123,7 +127,7 @@ DigestBuilder::Result DigestBuilder::build_from(const std::string& scope_room,
   request.vocabulary = &settings_.vocabulary;
   request.lexicon = store_.lexicon();
   request.name_all_groups = name_all_groups;
-  const auto lessons = store::lessons(store_, scope_room, rooms_read(scope_room));
+  const auto lessons = store::lessons(store_, scope_room, rooms_read(scope_room), &places_);
   result.digest = core::build_digest(result.items, lessons, request);
   result.notices = core::render_digest(result.digest, result.items, settings_.max_event_bytes);
   for (const std::uint32_t id : result.digest.lessons) {

@@ -21,6 +21,7 @@
 #include "core/template.hpp"
 #include "core/zone.hpp"
 #include "matrix/events.hpp"
+#include "store/digests.hpp"
 #include "store/store.hpp"
 
 namespace reflexbot::app {
@@ -82,6 +83,8 @@ class DigestBuilder {
   /// A phase's title in the digest's language, from its template and phase keys.
   std::string phase_title(std::string_view template_key, std::string_view phase_key) const;
   const DigestSettings& settings() const { return settings_; }
+  /// Which rooms are cities (the configured ones; the network room is none).
+  const store::RoomPlaces& places() const { return places_; }
 
  private:
   /// The rooms a digest of `scope_room` reads beyond it: the network's, or none.
@@ -92,6 +95,7 @@ class DigestBuilder {
 
   store::Store& store_;
   DigestSettings settings_;
+  store::RoomPlaces places_;
 };
 
 /// The digest and lesson commands and the weekly schedule.

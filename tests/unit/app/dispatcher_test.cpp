@@ -607,6 +607,44 @@ TEST_F(DispatcherTest, ADigestOnDemandSummarisesTheRoomAndNamesNoOne) {
   EXPECT_EQ(store::digest_group(*store_, kRoom, 1), (std::vector<std::string>{"$a", "$b"}));
 }
 
+// Only configured rooms are cities: the network room's contributions count, under the network,
+// and a room without a configured city is no city either.
+TEST_F(DispatcherTest, TheNetworkRoomAndRoomsWithoutACityAreNoCities) {
+  const std::string unconfigured = "!fremd:example.org";
+  seed_room(kRoom);
+  seed_room(kNetwork);
+  seed_room(unconfigured);
+  sync(body(
+      "s1",
+      {{kRoom, joined({message("$a", "@anna:example.org", "Masken viel zu spät bestellt #problem"),
+                       message("$b", "@bernd:example.org", "Schutzausrüstung fehlte #problem")})},
+       {kNetwork, joined({message("$n", "@nora:example.org",
+                                  "Masken und Schutzausrüstung zu spät bestellt #lehre"),
+                          message("$d", "@carla:example.org", "!digest")})},
+       {unconfigured, joined({message("$f", "@fritz:example.org", "Funk fiel aus #problem"),
+                              message("$g", "@fritz:example.org", "!digest")})}}));
+  const auto network = notices_in(kNetwork);
+  ASSERT_EQ(network.size(), 1U);
+  EXPECT_NE(network[0].find("3 Beiträge (davon 1 aus dem Netzwerkraum) von 3 Personen aus 1 "
+                            "Stadt: Köln."),
+            std::string::npos)
+      << network[0];
+  EXPECT_NE(network[0].find("(Netzwerkraum)"), std::string::npos) << network[0];
+  EXPECT_EQ(network[0].find("netzwerk:example.org"), std::string::npos) << network[0];
+  const auto other = notices_in(unconfigured);
+  ASSERT_EQ(other.size(), 1U);
+  EXPECT_NE(other[0].find("1 Beitrag von 1 Person.\n"), std::string::npos) << other[0];
+  EXPECT_EQ(other[0].find("Stadt"), std::string::npos) << other[0];
+  // A lesson from the network's group names the city of its sources, not the network room.
+  sync(body("s2", {{kNetwork, joined({message("$l", "@mod:example.org", "!lehre 1")})}}));
+  const DigestBuilder builder(*store_, digests_);
+  const auto lessons =
+      store::lessons(*store_, "", {kRoom, kLeipzig, kNetwork}, &builder.places());
+  ASSERT_EQ(lessons.size(), 1U);
+  EXPECT_EQ(lessons[0].sources, 3);
+  EXPECT_EQ(lessons[0].cities, std::vector<std::string>{"Köln"});
+}
+
 TEST_F(DispatcherTest, DigestUsageErrorsAreAnswered) {
   seed_room(kRoom);
   sync(body("s1", {{kRoom, joined({message("$d", "@anna:example.org", "!digest gestern")})}}));

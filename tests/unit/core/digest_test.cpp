@@ -274,6 +274,38 @@ TEST(Digest, RanksByCitiesThenParticipantsThenVotesThenGrowth) {
   EXPECT_EQ(digest.lessons, (std::vector<std::uint32_t>{0, 1, 2, 3}));
 }
 
+// A contribution without a city (the network room's) counts as a contribution, not as a city.
+TEST(Digest, OnlyConfiguredCitiesAreCitiesAndTheNetworkRoomIsNamedAsSuch) {
+  const sys_days day = 2026y / November / 20;
+  std::vector<DigestItem> items = {
+      item("$1", "Köln", "a", "Masken zu spät bestellt", {}, "", 0, at(day, 10h)),
+      item("$2", "", "b", "Masken bestellt, viel zu spät", {}, "", 0, at(day, 11h)),
+      item("$3", "Kiel", "c", "Masken zu spät bestellt, Preise zu hoch", {}, "", 0, at(day, 12h)),
+  };
+  items[1].network_room = true;
+  const Digest digest = build_digest(items, {}, november_request());
+  EXPECT_EQ(digest.cities, (std::vector<std::string>{"Kiel", "Köln"}));
+  ASSERT_EQ(digest.groups.size(), 1U);
+  EXPECT_EQ(digest.groups[0].cities, (std::vector<std::string>{"Kiel", "Köln"}));
+  const std::string text = render_digest(digest, items)[0].text;
+  EXPECT_NE(text.find("3 Beiträge (davon 1 aus dem Netzwerkraum) von 3 Personen aus 2 Städten: "
+                      "Kiel und Köln."),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("„Masken bestellt, viel zu spät“ (Netzwerkraum)"), std::string::npos)
+      << text;
+  // Without any city (a room digest of a room without one): no city at all.
+  for (auto& i : items) {
+    i.city.clear();
+    i.network_room = false;
+  }
+  DigestRequest request = november_request();
+  request.scope = "Lagezentrum";
+  const std::string room = render_digest(build_digest(items, {}, request), items)[0].text;
+  EXPECT_NE(room.find("3 Beiträge von 3 Personen.\n"), std::string::npos) << room;
+  EXPECT_EQ(room.find("“ ("), std::string::npos) << room;
+}
+
 TEST(Digest, QuotesComeFromDifferentCitiesAndNameNoOne) {
   const sys_days day = 2026y / November / 20;
   const std::vector<DigestItem> items = {
