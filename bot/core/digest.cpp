@@ -329,20 +329,19 @@ void count_period(Digest& digest, std::span<const DigestItem> items,
                   const TagIndex& tags) {
   std::vector<bool> city_seen(people.city_names.size(), false);
   std::vector<bool> author_seen(people.authors, false);
-  int anonymous = 0;
   for (const std::size_t index : order) {
     if (!items[index].current) continue;
     ++digest.contributions;
     digest.from_network_room += items[index].network_room ? 1 : 0;
     city_seen[people.city_of[index]] = true;
+    // An anonymous contribution has no author: it is no person (it may be one counted already).
     if (people.author_of[index] == kAnonymous) {
-      ++anonymous;
+      ++digest.anonymous;
     } else if (!author_seen[people.author_of[index]]) {
       author_seen[people.author_of[index]] = true;
       ++digest.participants;
     }
   }
-  digest.participants += anonymous;
   for (std::uint32_t c = 0; c < people.city_names.size(); ++c) {
     if (city_seen[c] && !people.city_names[c].empty()) {
       digest.cities.emplace_back(people.city_names[c]);
@@ -407,7 +406,6 @@ class GroupSummary {
  private:
   void count_members(std::uint32_t raw, const std::vector<std::size_t>& positions,
                      DigestGroup& group) {
-    int anonymous_members = 0;
     for (const std::size_t k : positions) {
       const std::size_t index = analysis_.order[k];
       const DigestItem& item = items_[index];
@@ -420,8 +418,10 @@ class GroupSummary {
       const std::uint32_t city = people_.city_of[index];
       if (city_count_[city]++ == 0) touched_cities_.push_back(city);
       const std::uint32_t author = people_.author_of[index];
+      // Anonymous members are contributions, not people: ranking by people does not reward
+      // anonymity.
       if (author == kAnonymous) {
-        ++anonymous_members;
+        ++group.anonymous;
       } else if (author_stamp_[author] != raw) {
         author_stamp_[author] = raw;
         ++group.participants;
@@ -431,7 +431,6 @@ class GroupSummary {
         term_sum_[term] += weight;
       }
     }
-    group.participants += anonymous_members;
   }
 
   // Cities: most contributions first, ties by name.

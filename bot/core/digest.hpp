@@ -76,7 +76,8 @@ struct DigestGroup {
   std::vector<std::string> cities;  ///< of current members, most contributions first
   int current = 0;                  ///< members in the period
   int previous = 0;                 ///< members in the previous period
-  int participants = 0;             ///< distinct authors in the period (anonymous: each one)
+  int participants = 0;             ///< distinct known authors in the period
+  int anonymous = 0;                ///< anonymous members in the period (no author: no person)
   int votes = 0;
   std::vector<std::size_t> quotes;  ///< up to two members to quote, from different cities
   /// Keys of the terms most members share, best first: the candidates for `keywords`.
@@ -92,7 +93,8 @@ struct DigestGroup {
 struct Digest {
   DigestRequest request;
   int contributions = 0;  ///< in the period
-  int participants = 0;
+  int participants = 0;                  ///< distinct known authors
+  int anonymous = 0;                     ///< contributions without an author
   int from_network_room = 0;             ///< contributions of the period in the network room
   std::vector<std::string> cities;       ///< configured cities, alphabetical
   std::vector<DigestGroup> groups;       ///< all groups with a member in the period, ranked

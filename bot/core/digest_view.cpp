@@ -276,25 +276,13 @@ Notice DigestView::overview() const {
                                              .text)});
     return Notice{nothing.text + " " + count.text, nothing.html + " " + count.html};
   }
-  std::vector<std::string> details;
-  if (digest_.from_network_room > 0) {
-    details.push_back(
-        fill(t_.from_network_room, {plain("n", std::to_string(digest_.from_network_room))}).text);
-  }
   const auto part = [](std::string_view pattern, std::vector<Arg> args) {
     return fill(pattern, args).text;
   };
   return fill(
       t_.overview,
-      {plain("contributions",
-             count_text(digest_.contributions, t_.contributions_one, t_.contributions_many)),
-       plain("details",
-             details.empty() ? std::string()
-                             : part(t_.overview_details, {plain("list", join_list(details, ", "))})),
-       plain("people",
-             part(t_.overview_people, {plain("people", count_text(digest_.participants,
-                                                                   t_.people_one,
-                                                                   t_.people_many))})),
+      {plain("counts", counts(digest_.contributions, digest_.anonymous, digest_.participants,
+                              digest_.from_network_room)),
        plain("cities",
              digest_.cities.empty()
                  ? std::string()
@@ -302,6 +290,34 @@ Notice DigestView::overview() const {
                         {plain("cities", count_text(static_cast<int>(digest_.cities.size()),
                                                     t_.cities_one, t_.cities_many)),
                          plain("list", join_list(digest_.cities, t_.list_and))}))});
+}
+
+std::string DigestView::counts(int contributions, int anonymous, int people,
+                               int from_network_room) const {
+  std::vector<std::string> details;
+  const bool all_anonymous = anonymous > 0 && anonymous == contributions;
+  if (all_anonymous) {
+    details.emplace_back(t_.anonymous_all);
+  } else if (anonymous > 0) {
+    details.push_back(fill(t_.anonymous_some, {plain("n", std::to_string(anonymous))}).text);
+  }
+  if (from_network_room > 0) {
+    details.push_back(
+        fill(t_.from_network_room, {plain("n", std::to_string(from_network_room))}).text);
+  }
+  std::string out = count_text(contributions, t_.contributions_one, t_.contributions_many);
+  if (!details.empty()) {
+    out += fill(all_anonymous ? t_.overview_details_all : t_.overview_details,
+                {plain("list", join_list(details, ", "))})
+               .text;
+  }
+  // Anonymous contributions have no author: only known authors are people.
+  if (people > 0) {
+    out += fill(t_.overview_people,
+                {plain("people", count_text(people, t_.people_one, t_.people_many))})
+               .text;
+  }
+  return out;
 }
 
 std::string DigestView::group_title(const DigestGroup& group, std::size_t fallback_item) const {
@@ -318,8 +334,7 @@ std::string DigestView::group_title(const DigestGroup& group) const {
 std::string DigestView::group_line(const DigestGroup& group, std::string_view extra) const {
   std::vector<std::string> parts;
   parts.push_back(join_list(group.cities, t_.list_and));
-  parts.push_back(count_text(group.current, t_.contributions_one, t_.contributions_many));
-  parts.push_back(count_text(group.participants, t_.people_one, t_.people_many));
+  parts.push_back(counts(group.current, group.anonymous, group.participants, 0));
   if (group.votes > 0)
     parts.push_back(fill(t_.votes, {plain("n", std::to_string(group.votes))}).text);
   if (!extra.empty()) parts.emplace_back(extra);

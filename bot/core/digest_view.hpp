@@ -66,7 +66,10 @@ class DigestView {
   std::string group_title(const DigestGroup& group, std::size_t fallback_item) const;
   /// The group's key words, else the start of its first member.
   std::string group_title(const DigestGroup& group) const;
-  /// "Köln und Bonn · 3 Beiträge · 2 Personen · 4 Stimmen · `extra`" (empty parts left out).
+  /// "3 Beiträge (davon 1 anonym, 1 aus dem Netzwerkraum) von 2 Personen": anonymous
+  /// contributions are counted as such, never as people.
+  std::string counts(int contributions, int anonymous, int people, int from_network_room) const;
+  /// "Köln und Bonn · 3 Beiträge von 2 Personen · 4 👍 · `extra`" (empty parts left out).
   std::string group_line(const DigestGroup& group, std::string_view extra) const;
   /// "neu", "wächst" or empty.
   std::string mark(const DigestGroup& group) const;

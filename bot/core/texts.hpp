@@ -93,8 +93,11 @@ struct DigestTexts {
   std::string_view title_network;  ///< the network-wide digest
   std::string_view period;         ///< {from}, {to}
   std::string_view part;           ///< {i}, {n}: added to the title of split digests
-  std::string_view overview;  ///< {contributions}{details}{people}{cities}, each part filled below
+  std::string_view overview;  ///< {counts}{cities}: contributions and people, then the cities
   std::string_view overview_details;  ///< {list}: of the contributions, e.g. from the network room
+  std::string_view overview_details_all;  ///< {list}: the same when all of them are anonymous
+  std::string_view anonymous_some;        ///< {n}: contributions without an author
+  std::string_view anonymous_all;
   std::string_view overview_people;   ///< {people}
   std::string_view overview_cities;   ///< {cities}, {list}
   std::string_view from_network_room;  ///< {n}

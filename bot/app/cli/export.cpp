@@ -579,6 +579,7 @@ void json_head(Json& out, const ExportData& data, const core::DigestView& view) 
   out["scope"] = std::move(scope);
   out["overview"] = {{"contributions", digest.contributions},
                      {"participants", digest.participants},
+                     {"anonymous", digest.anonymous},
                      {"cities", digest.cities},
                      {"groups", digest.groups.size()},
                      {"text", view.overview().text}};
@@ -608,6 +609,7 @@ Json json_group(const ExportData& data, const core::DigestView& view,
   entry["contributions"] = group.current;
   entry["previous"] = group.previous;
   entry["participants"] = group.participants;
+  entry["anonymous"] = group.anonymous;
   entry["votes"] = group.votes;
   entry["new"] = group.is_new();
   entry["growing"] = group.growing();

@@ -259,7 +259,7 @@ TEST_F(ExportTest, MarkdownHasTheDigestSectionsAndATableOfEveryContribution) {
   EXPECT_EQ(lines[1], "");
   EXPECT_EQ(lines[2], "**Zeitraum:** 05.05.2026 – 12.05.2026\\");
   EXPECT_EQ(lines[3], "**Exportiert am:** 12.05.2026 10:00");
-  EXPECT_EQ(lines[5], "6 Beiträge von 4 Personen aus 2 Städten: Köln und Leipzig.");
+  EXPECT_EQ(lines[5], "6 Beiträge (davon 1 anonym) von 3 Personen aus 2 Städten: Köln und Leipzig.");
 
   // The sections of the chat digest, in its order, then the export's own.
   std::vector<std::string> headings;
@@ -386,7 +386,8 @@ TEST_F(ExportTest, JsonHasPeriodScopeGroupsSectionsActionsAndContributions) {
   EXPECT_EQ(json.at("scope").at("network"), true);
   EXPECT_TRUE(json.at("scope").at("room_id").is_null());
   EXPECT_EQ(json.at("overview").at("contributions"), 6);
-  EXPECT_EQ(json.at("overview").at("participants"), 4);
+  EXPECT_EQ(json.at("overview").at("participants"), 3);  // the anonymous one is no person
+  EXPECT_EQ(json.at("overview").at("anonymous"), 1);
   EXPECT_EQ(json.at("overview").at("cities"), Json::array({"Köln", "Leipzig"}));
 
   const Json& groups = json.at("groups");
@@ -398,6 +399,8 @@ TEST_F(ExportTest, JsonHasPeriodScopeGroupsSectionsActionsAndContributions) {
     EXPECT_FALSE(group.at("title").get<std::string>().empty());
     EXPECT_TRUE(group.at("keywords").is_array());
     EXPECT_EQ(group.at("contributions").get<std::size_t>(), group.at("members").size());
+    EXPECT_LE(group.at("participants").get<int>() + group.at("anonymous").get<int>(),
+              group.at("contributions").get<int>());
     EXPECT_EQ(group.at("new"), true);  // nothing in the previous period
     EXPECT_EQ(group.at("growing"), false);
     members += group.at("contributions").get<int>();

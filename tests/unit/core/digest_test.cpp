@@ -103,15 +103,15 @@ TEST(Digest, GoldenNetworkDigestInGerman) {
   ASSERT_EQ(notices.size(), 1U);
   EXPECT_EQ(notices[0].text,
             R"(Digest des Netzwerks · 19.11.2026 – 25.11.2026
-7 Beiträge von 6 Personen aus 3 Städten: Dresden, Köln und Leipzig.
+7 Beiträge (davon 1 anonym) von 5 Personen aus 3 Städten: Dresden, Köln und Leipzig.
 
 Neue Lehren
 1. Masken und Schutzausrüstung (neu)
-   Leipzig, Dresden und Köln · 4 Beiträge · 4 Personen · 3 👍
+   Leipzig, Dresden und Köln · 4 Beiträge (davon 1 anonym) von 3 Personen · 3 👍
    „Die FFP2-Masken waren viel zu spät bestellt, die Preise explodierten. #problem“ (Köln)
    „Masken und Schutzausrüstung hätten wir früher zentral beschaffen müssen. #lehre“ (Leipzig)
 2. Bürgertelefon und Woche (wächst)
-   Köln und Leipzig · 2 Beiträge · 2 Personen
+   Köln und Leipzig · 2 Beiträge von 2 Personen
    „Unsere Hotline brauchte doppelt so viel Personal, die Anrufe stapelten sich.“ (Leipzig)
    „Das Bürgertelefon war in der ersten Woche völlig überlastet. #frust“ (Köln)
 
@@ -119,13 +119,13 @@ Was gut lief
 – „Stolz auf das Team im Gesundheitsamt: alle haben zusammengehalten. #stolz“ (Köln)
 
 Was schwer war
-– Masken und Schutzausrüstung: Leipzig, Dresden und Köln · 4 Beiträge · 4 Personen · 3 👍 · 1 davon markiert
+– Masken und Schutzausrüstung: Leipzig, Dresden und Köln · 4 Beiträge (davon 1 anonym) von 3 Personen · 3 👍 · 1 davon markiert
    „Die FFP2-Masken waren viel zu spät bestellt, die Preise explodierten. #problem“ (Köln)
-– Bürgertelefon und Woche: Köln und Leipzig · 2 Beiträge · 2 Personen · 1 davon markiert
+– Bürgertelefon und Woche: Köln und Leipzig · 2 Beiträge von 2 Personen · 1 davon markiert
    „Das Bürgertelefon war in der ersten Woche völlig überlastet. #frust“ (Köln)
 
 Ideen
-– Masken und Schutzausrüstung: Leipzig, Dresden und Köln · 4 Beiträge · 4 Personen · 3 👍 · 1 davon markiert
+– Masken und Schutzausrüstung: Leipzig, Dresden und Köln · 4 Beiträge (davon 1 anonym) von 3 Personen · 3 👍 · 1 davon markiert
    „#idee Ein gemeinsamer Vorrat an Schutzausrüstung und Masken für die ganze Region.“ (Leipzig)
 
 Offene Maßnahmen
@@ -272,6 +272,47 @@ TEST(Digest, RanksByCitiesThenParticipantsThenVotesThenGrowth) {
   EXPECT_FALSE(digest.groups[3].is_new());
   EXPECT_TRUE(digest.groups[3].growing());  // 2 now, 1 before
   EXPECT_EQ(digest.lessons, (std::vector<std::uint32_t>{0, 1, 2, 3}));
+}
+
+// An anonymous contribution has no author: it is one more contribution, never one more person,
+// and a group of anonymous posts (perhaps all from one person) does not outrank people.
+TEST(Digest, AnonymousPostsCountAsContributionsNotAsPeople) {
+  const sys_days day = 2026y / November / 20;
+  std::vector<DigestItem> items;
+  int n = 0;
+  auto add = [&](std::string city, std::string author, std::string body) {
+    items.push_back(item("$" + std::to_string(++n), std::move(city), std::move(author),
+                         std::move(body), {}, "", 0, at(day, 10h, minutes(n))));
+  };
+  add("Kiel", "", "Impfzentrum Termine Buchung Impfzentrum");
+  add("Mainz", "", "Impfzentrum Termine Buchung");
+  add("Kiel", "", "Impfzentrum Buchung Termine Chaos");
+  add("Mainz", "a1", "Impfzentrum Termine Buchung Impfzentrum");
+  add("Kiel", "b1", "Datenschutz Gästelisten Datenschutz");
+  add("Mainz", "b2", "Datenschutz Gästelisten");
+  const Digest digest = build_digest(items, {}, november_request());
+  EXPECT_EQ(digest.contributions, 6);
+  EXPECT_EQ(digest.participants, 3);
+  EXPECT_EQ(digest.anonymous, 3);
+  ASSERT_EQ(digest.groups.size(), 2U);
+  EXPECT_EQ(digest.groups[0].keywords.front(), "Datenschutz");  // 2 people before 1
+  EXPECT_EQ(digest.groups[0].participants, 2);
+  EXPECT_EQ(digest.groups[1].participants, 1);
+  EXPECT_EQ(digest.groups[1].anonymous, 3);
+  const std::string text = render_digest(digest, items)[0].text;
+  EXPECT_NE(text.find("6 Beiträge (davon 3 anonym) von 3 Personen aus 2 Städten: Kiel und Mainz."),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("Kiel und Mainz · 4 Beiträge (davon 3 anonym) von 1 Person"),
+            std::string::npos)
+      << text;
+  // Only anonymous contributions: no people to count.
+  std::erase_if(items, [](const DigestItem& i) { return !i.author.empty(); });
+  const std::string anonymous = render_digest(build_digest(items, {}, november_request()), items)[0].text;
+  EXPECT_NE(anonymous.find("3 Beiträge (alle anonym) aus 2 Städten: Kiel und Mainz."),
+            std::string::npos)
+      << anonymous;
+  EXPECT_NE(anonymous.find("· 3 Beiträge (alle anonym)\n"), std::string::npos) << anonymous;
 }
 
 // A contribution without a city (the network room's) counts as a contribution, not as a city.
