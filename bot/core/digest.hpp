@@ -142,8 +142,8 @@ std::vector<Notice> render_digest(const Digest& digest, std::span<const DigestIt
 
 /// A quote for the digest (chat and export): one line; Matrix user ids and mentions, room ids and
 /// aliases, e-mail addresses and links replaced by "…" wherever they start, after a quote, a
-/// bracket or a colon too (hashtags stay); at most `max_bytes` (cut at a word, "…" appended).
-/// In core/digest_view.cpp.
+/// bracket or a colon too; hashtags left out (a single one inside a sentence keeps its word);
+/// at most `max_bytes` (cut at a word, "…" appended). In core/digest_view.cpp.
 std::string quote_text(std::string_view body, std::size_t max_bytes = 160);
 
 /// Bytes `text` takes as a JSON string value (escapes counted, quotes not).

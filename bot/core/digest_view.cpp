@@ -5,6 +5,7 @@
 #include "core/digest_view.hpp"
 
 #include <algorithm>
+#include <array>
 #include <optional>
 #include <utility>
 #include <vector>
@@ -145,6 +146,138 @@ std::vector<std::pair<std::size_t, std::size_t>> hidden_spans(std::string_view b
   return spans;
 }
 
+// A word of a quote around a possible hashtag: "(#problem)." is an opener, the tag "#problem",
+// a closer and a full stop.
+struct QuoteWord {
+  std::string_view text;
+  std::size_t lead = 0;   // bytes of openers before the core
+  std::size_t trail = 0;  // bytes of closers and punctuation after it
+  bool tag = false;       // the core is a hashtag
+  bool opens_bracket = false;
+  bool closes_bracket = false;
+  std::string carry;  // the punctuation after the last closer (a sentence's, not the tag's)
+};
+
+constexpr std::array<std::string_view, 11> kOpeners = {"(", "[", "{", "\"", "'", "„",
+                                                        "“", "‚", "‘", "«", "»"};
+constexpr std::array<std::string_view, 11> kClosers = {")", "]", "}", "\"", "'", "“",
+                                                        "”", "‘", "’", "«", "»"};
+constexpr std::array<std::string_view, 7> kPunctuation = {".", ",", ";", ":", "!", "?", "…"};
+
+template <std::size_t N>
+std::size_t prefix_in(std::string_view text, const std::array<std::string_view, N>& set) {
+  for (const std::string_view s : set) {
+    if (text.starts_with(s)) return s.size();
+  }
+  return 0;
+}
+
+template <std::size_t N>
+std::size_t suffix_in(std::string_view text, const std::array<std::string_view, N>& set) {
+  for (const std::string_view s : set) {
+    if (text.ends_with(s)) return s.size();
+  }
+  return 0;
+}
+
+// "#problem", "#Maßnahme", "#lehre#idee": '#', a letter, then letters, digits, '_' or '-'.
+bool is_hashtag(std::string_view core) {
+  if (core.size() < 2 || core[0] != '#') return false;
+  const auto second = static_cast<unsigned char>(core[1]);
+  if (!(is_ascii_alnum(core[1]) && !(core[1] >= '0' && core[1] <= '9')) && second < 0xC0) {
+    return false;
+  }
+  return std::all_of(core.begin() + 1, core.end(), [](char c) {
+    return is_ascii_alnum(c) || c == '_' || c == '-' || c == '#' ||
+           static_cast<unsigned char>(c) >= 0x80;
+  });
+}
+
+QuoteWord quote_word(std::string_view text) {
+  QuoteWord word{text};
+  std::string_view rest = text;
+  for (std::size_t n = prefix_in(rest, kOpeners); n > 0; n = prefix_in(rest, kOpeners)) {
+    word.opens_bracket = word.opens_bracket || rest[0] == '(' || rest[0] == '[';
+    word.lead += n;
+    rest.remove_prefix(n);
+  }
+  bool closer_seen = false;
+  while (!rest.empty()) {
+    if (const std::size_t n = suffix_in(rest, kPunctuation); n > 0) {
+      if (!closer_seen) word.carry.insert(0, rest.substr(rest.size() - n));
+      word.trail += n;
+      rest.remove_suffix(n);
+    } else if (const std::size_t c = suffix_in(rest, kClosers); c > 0) {
+      closer_seen = true;
+      word.closes_bracket = word.closes_bracket || rest.back() == ')' || rest.back() == ']';
+      word.trail += c;
+      rest.remove_suffix(c);
+    } else {
+      break;
+    }
+  }
+  word.tag = is_hashtag(rest);
+  return word;
+}
+
+bool is_dash(std::string_view word) {
+  return word == "-" || word == "–" || word == "—" || word == ":" || word == "|" || word == "/";
+}
+
+// `text` (one line, single spaces) without its hashtags: a run of tags at the start or the end,
+// of two tags or more, or in brackets goes with its punctuation (a full stop or comma after it
+// stays with the word before); a single tag inside a sentence is a word and loses only its '#'.
+// The text as it is if nothing but tags is left.
+std::string without_hashtags(const std::string& text) {
+  std::vector<QuoteWord> words;
+  for (std::size_t begin = 0; begin < text.size();) {
+    std::size_t end = text.find(' ', begin);
+    if (end == std::string::npos) end = text.size();
+    if (end > begin) words.push_back(quote_word(std::string_view(text).substr(begin, end - begin)));
+    begin = end + 1;
+  }
+  std::vector<std::string> kept;
+  bool dropped_start = false;
+  for (std::size_t i = 0; i < words.size();) {
+    if (!words[i].tag) {
+      if (!(dropped_start && kept.empty() && is_dash(words[i].text))) {
+        kept.emplace_back(words[i].text);
+      }
+      ++i;
+      continue;
+    }
+    std::size_t j = i;
+    while (j < words.size() && words[j].tag) ++j;
+    const bool at_start = kept.empty();
+    const bool at_end = j == words.size();
+    const bool bracketed = words[i].opens_bracket && words[j - 1].closes_bracket;
+    if (at_start || at_end || j - i >= 2 || bracketed) {
+      if (at_start) dropped_start = true;
+      if (at_end) {
+        while (!kept.empty() && is_dash(kept.back())) kept.pop_back();
+      }
+      // A sentence's punctuation after the tags goes to the word before them.
+      const std::string& carry = words[j - 1].carry;
+      if (!kept.empty() && !carry.empty() && suffix_in(kept.back(), kPunctuation) == 0) {
+        kept.back() += carry;
+      }
+    } else {
+      const QuoteWord& word = words[i];
+      std::string plain(word.text.substr(0, word.lead));
+      plain += word.text.substr(word.lead + 1);
+      kept.push_back(std::move(plain));
+    }
+    i = j;
+  }
+  if (kept.empty()) return text;
+  std::string out;
+  for (const auto& word : kept) {
+    if (!out.empty()) out += ' ';
+    out += word;
+  }
+  return out;
+}
+
 }  // namespace
 
 std::string quote_text(std::string_view body, std::size_t max_bytes) {
@@ -183,6 +316,7 @@ std::string quote_text(std::string_view body, std::size_t max_bytes) {
     out += c;
     ++i;
   }
+  out = without_hashtags(out);
   if (out.size() <= max_bytes) return out;
   std::string_view cut = truncate_utf8(out, max_bytes > 4 ? max_bytes - 4 : max_bytes);
   const auto last_space = cut.rfind(' ');

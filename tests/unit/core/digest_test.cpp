@@ -108,25 +108,25 @@ TEST(Digest, GoldenNetworkDigestInGerman) {
 Neue Lehren
 1. Masken und Schutzausrüstung (neu)
    Leipzig, Dresden und Köln · 4 Beiträge (davon 1 anonym) von 3 Personen · 3 👍
-   „Die FFP2-Masken waren viel zu spät bestellt, die Preise explodierten. #problem“ (Köln)
-   „Masken und Schutzausrüstung hätten wir früher zentral beschaffen müssen. #lehre“ (Leipzig)
+   „Die FFP2-Masken waren viel zu spät bestellt, die Preise explodierten.“ (Köln)
+   „Masken und Schutzausrüstung hätten wir früher zentral beschaffen müssen.“ (Leipzig)
 2. Bürgertelefon und Woche (wächst)
    Köln und Leipzig · 2 Beiträge von 2 Personen
    „Unsere Hotline brauchte doppelt so viel Personal, die Anrufe stapelten sich.“ (Leipzig)
-   „Das Bürgertelefon war in der ersten Woche völlig überlastet. #frust“ (Köln)
+   „Das Bürgertelefon war in der ersten Woche völlig überlastet.“ (Köln)
 
 Was gut lief
-– „Stolz auf das Team im Gesundheitsamt: alle haben zusammengehalten. #stolz“ (Köln)
+– „Stolz auf das Team im Gesundheitsamt: alle haben zusammengehalten.“ (Köln)
 
 Was schwer war
 – Masken und Schutzausrüstung: Leipzig, Dresden und Köln · 4 Beiträge (davon 1 anonym) von 3 Personen · 3 👍 · 1 davon markiert
-   „Die FFP2-Masken waren viel zu spät bestellt, die Preise explodierten. #problem“ (Köln)
+   „Die FFP2-Masken waren viel zu spät bestellt, die Preise explodierten.“ (Köln)
 – Bürgertelefon und Woche: Köln und Leipzig · 2 Beiträge von 2 Personen · 1 davon markiert
-   „Das Bürgertelefon war in der ersten Woche völlig überlastet. #frust“ (Köln)
+   „Das Bürgertelefon war in der ersten Woche völlig überlastet.“ (Köln)
 
 Ideen
 – Masken und Schutzausrüstung: Leipzig, Dresden und Köln · 4 Beiträge (davon 1 anonym) von 3 Personen · 3 👍 · 1 davon markiert
-   „#idee Ein gemeinsamer Vorrat an Schutzausrüstung und Masken für die ganze Region.“ (Leipzig)
+   „Ein gemeinsamer Vorrat an Schutzausrüstung und Masken für die ganze Region.“ (Leipzig)
 
 Offene Maßnahmen
 – L3 Schutzausrüstung zentral lagern: Lager für acht Wochen anlegen – Gesundheitsamt, bis 20.11.2026 (überfällig) (Köln und Leipzig)
@@ -206,11 +206,11 @@ Emerging lessons
 No lesson recurs in several contributions yet.
 
 What went well
-– “Stolz auf das Team im Gesundheitsamt: alle haben zusammengehalten. #stolz” (Köln)
+– “Stolz auf das Team im Gesundheitsamt: alle haben zusammengehalten.” (Köln)
 
 What was hard
-– “Die FFP2-Masken waren viel zu spät bestellt, die Preise explodierten. #problem” (Köln)
-– “Das Bürgertelefon war in der ersten Woche völlig überlastet. #frust” (Köln)
+– “Die FFP2-Masken waren viel zu spät bestellt, die Preise explodierten.” (Köln)
+– “Das Bürgertelefon war in der ersten Woche völlig überlastet.” (Köln)
 
 Open actions
 – L3 Schutzausrüstung zentral lagern: Lager für acht Wochen anlegen – Gesundheitsamt, due 2026-11-20 (overdue)
@@ -387,10 +387,9 @@ TEST(Digest, QuoteTextRemovesMatrixIdsAndLinksWhereverTheyStart) {
   EXPECT_EQ(quote_text("im Raum #lage-koeln:example.org besprochen"), "im Raum … besprochen");
   EXPECT_EQ(quote_text("(!AbCdEf:example.org)"), "(…)");
   EXPECT_EQ(quote_text("Raum:#lage:example.org:8448."), "Raum:….");
-  // Hashtags, exclamation marks and a colon after a hashtag stay.
-  EXPECT_EQ(quote_text("#lehre #Maßnahme: Sirenen testen! Sofort!"),
-            "#lehre #Maßnahme: Sirenen testen! Sofort!");
-  EXPECT_EQ(quote_text("„#lehre“ (#idee) Achtung!Wichtig"), "„#lehre“ (#idee) Achtung!Wichtig");
+  // Exclamation marks and colons stay (hashtags go: QuoteTextLeavesOutHashtags).
+  EXPECT_EQ(quote_text("Sirenen testen! Sofort!"), "Sirenen testen! Sofort!");
+  EXPECT_EQ(quote_text("Achtung!Wichtig"), "Achtung!Wichtig");
   EXPECT_EQ(quote_text("Uhrzeit 10:30, Verhältnis 3:1"), "Uhrzeit 10:30, Verhältnis 3:1");
   EXPECT_EQ(quote_text("Treffen @ 10 Uhr"), "Treffen @ 10 Uhr");
   // E-mail addresses name people too: removed whole, local part included.
@@ -408,6 +407,41 @@ TEST(Digest, QuoteTextRemovesMatrixIdsAndLinksWhereverTheyStart) {
     EXPECT_EQ(quote.find("anna"), std::string::npos) << quote;
     EXPECT_EQ(quote.find("example"), std::string::npos) << quote;
     EXPECT_EQ(quote.find('@'), std::string::npos) << quote;
+  }
+}
+
+// The tags were read when the contribution was collected; in a quote they are noise. Tags
+// before or after the text, several in a row and tags in brackets go with their punctuation; a
+// single tag inside a sentence is a word there and keeps it without the '#'.
+TEST(Digest, QuoteTextLeavesOutHashtags) {
+  EXPECT_EQ(quote_text("Die Preise explodierten. #problem"), "Die Preise explodierten.");
+  EXPECT_EQ(quote_text("#idee Ein gemeinsamer Vorrat für die Region."),
+            "Ein gemeinsamer Vorrat für die Region.");
+  EXPECT_EQ(quote_text("#lehre #Maßnahme: Sirenen testen! Sofort!"), "Sirenen testen! Sofort!");
+  EXPECT_EQ(quote_text("#lehre: Sirenen testen"), "Sirenen testen");
+  EXPECT_EQ(quote_text("#Lehre – Sirenen testen"), "Sirenen testen");
+  EXPECT_EQ(quote_text("Erlasse kamen freitags #recht."), "Erlasse kamen freitags.");
+  EXPECT_EQ(quote_text("Masken kamen zu spät – #problem #frust"), "Masken kamen zu spät");
+  EXPECT_EQ(quote_text("Masken kamen zu spät #problem #frust, die Preise stiegen."),
+            "Masken kamen zu spät, die Preise stiegen.");
+  EXPECT_EQ(quote_text("Masken (#problem) kamen zu spät"), "Masken kamen zu spät");
+  EXPECT_EQ(quote_text("Masken kamen zu spät (#problem, #frust)."), "Masken kamen zu spät.");
+  EXPECT_EQ(quote_text("„#lehre“ (#idee) Achtung!Wichtig"), "Achtung!Wichtig");
+  EXPECT_EQ(quote_text("Die #Hotline war überlastet #frust"), "Die Hotline war überlastet");
+  EXPECT_EQ(quote_text("Das #Bürgertelefon, die #Hotline: überlastet"),
+            "Das Bürgertelefon, die Hotline: überlastet");
+  EXPECT_EQ(quote_text("im Raum #lage-koeln:example.org besprochen #problem"),
+            "im Raum … besprochen");
+  // Not tags: a number, a lone '#'.
+  EXPECT_EQ(quote_text("Platz #1 im Ranking"), "Platz #1 im Ranking");
+  EXPECT_EQ(quote_text("Taste # drücken"), "Taste # drücken");
+  // Nothing but tags: kept as written rather than quoting nothing.
+  EXPECT_EQ(quote_text("#lehre #idee"), "#lehre #idee");
+  for (const std::string body : {"a #problem  b", "#problem  a  b #frust", " #x a ", "a #x #y . b"}) {
+    const std::string quote = quote_text(body);
+    EXPECT_EQ(quote.find("  "), std::string::npos) << quote;
+    EXPECT_NE(quote.front(), ' ') << quote;
+    EXPECT_NE(quote.back(), ' ') << quote;
   }
 }
 
