@@ -60,6 +60,9 @@ struct DigestRequest {
   /// Keywords and quotes for every group (exports); else only for the groups the sections show
   /// (the others have none: a digest of a million contributions has thousands of groups).
   bool name_all_groups = false;
+  /// Everything instead of the short digest: every group (up to kCompleteLimit per section), the
+  /// untagged single contributions and every open action.
+  bool complete = false;
 
   /// `vocabulary`, else the built-in one.
   const TagVocabulary& tag_vocabulary() const;
@@ -99,10 +102,16 @@ struct Digest {
   std::vector<std::string> cities;       ///< configured cities, alphabetical
   std::vector<DigestGroup> groups;       ///< all groups with a member in the period, ranked
   std::vector<std::uint32_t> group_of;   ///< per item: index into groups (previous-only: none)
-  std::vector<std::uint32_t> lessons;    ///< "Neue Lehren": groups with ≥ 2 contributions
-  std::vector<std::uint32_t> went_well;  ///< groups with #erfolg / #stolz members
+  /// "Mehrfach genannt": the first groups by rank with ≥ 2 contributions, numbered for !lehre.
+  std::vector<std::uint32_t> lessons;
+  /// Other groups with tagged members, each in one section (most of its tagged members).
+  std::vector<std::uint32_t> went_well;  ///< #erfolg / #stolz
   std::vector<std::uint32_t> was_hard;   ///< #problem / #frust
   std::vector<std::uint32_t> ideas;      ///< #idee
+  std::vector<std::uint32_t> singles;    ///< untagged groups of one: listed only when complete
+  int more_groups = 0;                   ///< groups of ≥ 2 that no section lists
+  int more_singles = 0;                  ///< groups of one that no section lists
+  int previous_contributions = 0;        ///< in the period before (for growth)
   std::vector<Lesson> open_actions;      ///< lessons not learned, overdue first
   std::vector<std::pair<std::string, int>> per_phase;  ///< in order of first appearance
   std::vector<std::pair<std::string, int>> per_topic;  ///< topic tags, most first
@@ -112,6 +121,10 @@ struct Digest {
 extern const std::set<std::string, std::less<>> kWentWellTags;
 extern const std::set<std::string, std::less<>> kWasHardTags;
 extern const std::set<std::string, std::less<>> kIdeaTags;
+
+/// Entries per section of a complete digest (a chat digest of a large network stays readable;
+/// the export has everything).
+inline constexpr std::size_t kCompleteLimit = 200;
 
 /// Sentinel in Digest::group_of for items of the previous period that fell in no group.
 inline constexpr std::uint32_t kNoGroup = UINT32_MAX;

@@ -467,7 +467,7 @@ std::string DigestView::group_title(const DigestGroup& group) const {
 
 std::string DigestView::group_line(const DigestGroup& group, std::string_view extra) const {
   std::vector<std::string> parts;
-  parts.push_back(join_list(group.cities, t_.list_and));
+  if (shows_places()) parts.push_back(join_list(group.cities, t_.list_and));
   parts.push_back(counts(group.current, group.anonymous, group.participants, 0));
   if (group.votes > 0)
     parts.push_back(fill(t_.votes, {plain("n", std::to_string(group.votes))}).text);
@@ -482,9 +482,51 @@ std::string DigestView::group_line(const DigestGroup& group, std::string_view ex
 }
 
 std::string DigestView::mark(const DigestGroup& group) const {
-  if (group.growing()) return std::string(t_.mark_growing);
+  if (digest_.previous_contributions == 0) return {};
+  if (group.growing()) {
+    return fill(t_.mark_growing, {plain("n", std::to_string(group.previous))}).text;
+  }
   if (group.is_new()) return std::string(t_.mark_new);
   return {};
+}
+
+std::string DigestView::signals(const DigestGroup& group,
+                                const std::set<std::string, std::less<>>* except) const {
+  // In the order a reader weighs them: a lesson, what went well, what was hard, ideas.
+  static constexpr std::array<std::string_view, 6> kSignals = {"lehre",   "erfolg", "stolz",
+                                                               "problem", "frust",  "idee"};
+  std::array<int, kSignals.size()> counts{};
+  for (const std::size_t index : group.members) {
+    const DigestItem& item = items_[index];
+    if (!item.current) continue;
+    for (const std::string& tag : item.tags) {
+      for (std::size_t k = 0; k < kSignals.size(); ++k) counts[k] += tag == kSignals[k] ? 1 : 0;
+    }
+  }
+  std::vector<std::string> parts;
+  for (std::size_t k = 0; k < kSignals.size(); ++k) {
+    if (counts[k] == 0 || (except != nullptr && except->contains(kSignals[k]))) continue;
+    parts.push_back(fill(t_.signal, {plain("n", std::to_string(counts[k])),
+                                     plain("tag", tag_label(std::string(kSignals[k])))})
+                        .text);
+  }
+  return join_list(parts, ", ");
+}
+
+bool DigestView::shows_places() const {
+  return digest_.cities.size() + (digest_.from_network_room > 0 ? 1 : 0) > 1;
+}
+
+std::string DigestView::not_shown() const {
+  std::vector<std::string> parts;
+  if (digest_.more_groups > 0) {
+    parts.push_back(count_text(digest_.more_groups, t_.more_groups_one, t_.more_groups_many));
+  }
+  if (digest_.more_singles > 0) {
+    parts.push_back(count_text(digest_.more_singles, t_.more_singles_one, t_.more_singles_many));
+  }
+  if (parts.empty()) return {};
+  return fill(t_.not_shown, {plain("list", join_list(parts, t_.list_and))}).text;
 }
 
 int DigestView::tagged_members(const DigestGroup& group,
@@ -506,8 +548,9 @@ std::string DigestView::tagged_note(const DigestGroup& group,
 Notice DigestView::quote(std::size_t item) const {
   const DigestItem& quoted = items_[item];
   const std::string place =
-      !quoted.city.empty() ? quoted.city
-                           : (quoted.network_room ? std::string(t_.network_room) : std::string());
+      !shows_places()      ? std::string()
+      : !quoted.city.empty() ? quoted.city
+                             : (quoted.network_room ? std::string(t_.network_room) : std::string());
   if (place.empty()) return fill(t_.quote_unplaced, {plain("text", quote_text(quoted.body))});
   return fill(t_.quote, {plain("text", quote_text(quoted.body)), plain("city", place)});
 }

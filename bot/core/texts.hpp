@@ -114,15 +114,24 @@ struct DigestTexts {
   std::string_view lessons_one;
   std::string_view lessons_many;  ///< {n}
   std::string_view open_overdue;  ///< {n}: how many of the open lessons are overdue
-  std::string_view heading_lessons;
+  std::string_view heading_lessons;  ///< the numbered groups of two contributions or more
   std::string_view heading_went_well;
   std::string_view heading_was_hard;
   std::string_view heading_ideas;
+  std::string_view heading_singles;  ///< a complete digest's untagged single contributions
   std::string_view heading_actions;
   std::string_view heading_numbers;
   std::string_view no_lessons;
+  std::string_view all_new;  ///< after the heading when every numbered group is new
   std::string_view mark_new;
-  std::string_view mark_growing;
+  std::string_view mark_growing;  ///< {n}: members in the period before
+  std::string_view signal;        ///< {n}, {tag}: members carrying a signal tag
+  std::string_view not_shown;     ///< {list}: what no section lists
+  std::string_view more_groups_one;
+  std::string_view more_groups_many;  ///< {n}
+  std::string_view more_singles_one;
+  std::string_view more_singles_many;  ///< {n}
+  std::string_view more_actions;       ///< {n}: open actions the short digest leaves out
   std::string_view votes;   ///< {n}
   std::string_view quote;   ///< {text}, {city}
   std::string_view quote_unplaced;  ///< {text}: from a room without a city

@@ -422,7 +422,7 @@ std::string markdown_lessons(const ExportData& data, const core::DigestView& vie
     const std::string mark = view.mark(group);
     out += marker + "**" + md(view.group_title(group)) + "**" +
            (mark.empty() ? "" : " (" + md(mark) + ")") + " · " + md(data.group_ref(group.id));
-    out += "\\\n" + indent + md(view.group_line(group, ""), true);
+    out += "\\\n" + indent + md(view.group_line(group, view.signals(group)), true);
     for (const std::size_t q : group.quotes) {
       out += "\\\n" + indent + md(view.quote(q).text, true);
     }
@@ -443,9 +443,11 @@ std::string markdown_tagged(const ExportData& data, const core::DigestView& view
       out += "- " + md(quote) + " · " + md(data.group_ref(id)) + "\n";
       continue;
     }
-    out += "- **" + md(view.group_title(group)) +
-           "**: " + md(view.group_line(group, view.tagged_note(group, tags))) + " · " +
-           md(data.group_ref(id)) + "\\\n  " + md(quote, true) + "\n";
+    std::string extra = view.signals(group, &tags);
+    const std::string note = view.tagged_note(group, tags);
+    if (!note.empty()) extra += (extra.empty() ? "" : " · ") + note;
+    out += "- **" + md(view.group_title(group)) + "**: " + md(view.group_line(group, extra)) +
+           " · " + md(data.group_ref(id)) + "\\\n  " + md(quote, true) + "\n";
   }
   return out;
 }

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <set>
 #include <string>
 #include <vector>
@@ -105,28 +106,18 @@ TEST(Digest, GoldenNetworkDigestInGerman) {
             R"(Digest des Netzwerks · 19.11.2026 – 25.11.2026
 7 Beiträge (davon 1 anonym) von 5 Personen aus 3 Städten: Dresden, Köln und Leipzig.
 
-Neue Lehren
+Mehrfach genannt
 1. Masken und Schutzausrüstung (neu)
-   Leipzig, Dresden und Köln · 4 Beiträge (davon 1 anonym) von 3 Personen · 3 👍
+   Leipzig, Dresden und Köln · 4 Beiträge (davon 1 anonym) von 3 Personen · 3 👍 · 1 × Lehre, 1 × Problem, 1 × Idee
    „Die FFP2-Masken waren viel zu spät bestellt, die Preise explodierten.“ (Köln)
    „Masken und Schutzausrüstung hätten wir früher zentral beschaffen müssen.“ (Leipzig)
-2. Bürgertelefon und Woche (wächst)
-   Köln und Leipzig · 2 Beiträge von 2 Personen
+2. Bürgertelefon und Woche (wächst, vorher 1)
+   Köln und Leipzig · 2 Beiträge von 2 Personen · 1 × Frust
    „Unsere Hotline brauchte doppelt so viel Personal, die Anrufe stapelten sich.“ (Leipzig)
    „Das Bürgertelefon war in der ersten Woche völlig überlastet.“ (Köln)
 
 Was gut lief
 – „Stolz auf das Team im Gesundheitsamt: alle haben zusammengehalten.“ (Köln)
-
-Was schwer war
-– Masken und Schutzausrüstung: Leipzig, Dresden und Köln · 4 Beiträge (davon 1 anonym) von 3 Personen · 3 👍 · 1 davon markiert
-   „Die FFP2-Masken waren viel zu spät bestellt, die Preise explodierten.“ (Köln)
-– Bürgertelefon und Woche: Köln und Leipzig · 2 Beiträge von 2 Personen · 1 davon markiert
-   „Das Bürgertelefon war in der ersten Woche völlig überlastet.“ (Köln)
-
-Ideen
-– Masken und Schutzausrüstung: Leipzig, Dresden und Köln · 4 Beiträge (davon 1 anonym) von 3 Personen · 3 👍 · 1 davon markiert
-   „Ein gemeinsamer Vorrat an Schutzausrüstung und Masken für die ganze Region.“ (Leipzig)
 
 Offene Maßnahmen
 – L3 Schutzausrüstung zentral lagern: Lager für acht Wochen anlegen – Gesundheitsamt, bis 20.11.2026 (überfällig) (Köln und Leipzig)
@@ -135,7 +126,87 @@ Offene Maßnahmen
 Zahlen
 Nach Phase: Rückschau 2, Bestandsaufnahme 2, außerhalb von Runden 1, Ausblick 2
 
-Moderierende halten eine Lehre mit !lehre <Nr.> fest.)");
+Moderation: !lehre <Nr.> hält eine Gruppe als Lehre fest.)");
+}
+
+// A group appears once: a group the numbered section lists is not listed again under "Was schwer
+// war" or "Ideen" (its signals are on its line); those sections show other groups, each in the
+// one section most of its tagged members belong to.
+TEST(Digest, AGroupAppearsOnceWithItsSignalsOnItsLine) {
+  const sys_days day = 2026y / November / 20;
+  std::vector<DigestItem> items = november_items();
+  // A group that is not among the top one, with a #problem and two #idee members.
+  items.push_back(item("$9", "Kiel", "q1", "Sirenen stumm, die Warnung kam nicht an. #idee",
+                       {"idee"}, "", 0, at(day, 11h)));
+  items.push_back(item("$10", "Mainz", "q2", "Sirenen stumm, die Warnung kam nicht an #problem",
+                       {"problem"}, "", 0, at(day, 11h, 5min)));
+  items.push_back(item("$11", "Kiel", "q3", "#idee Sirenen stumm: Warnung per App", {"idee"}, "",
+                       0, at(day, 11h, 10min)));
+  DigestRequest request = november_request();
+  request.top = 1;
+  const Digest digest = build_digest(items, {}, request);
+  ASSERT_EQ(digest.lessons.size(), 1U);
+  std::set<std::uint32_t> listed(digest.lessons.begin(), digest.lessons.end());
+  for (const auto* section : {&digest.went_well, &digest.was_hard, &digest.ideas}) {
+    for (const std::uint32_t id : *section) {
+      EXPECT_TRUE(listed.insert(id).second) << "group " << id << " listed twice";
+    }
+  }
+  const std::string text = render_digest(digest, items)[0].text;
+  const DigestGroup& sirens = digest.groups[digest.ideas.at(0)];
+  EXPECT_EQ(sirens.current, 3);
+  EXPECT_EQ(std::count(digest.was_hard.begin(), digest.was_hard.end(), sirens.id), 0);
+  for (const std::string& quoted :
+       {std::string("Die FFP2-Masken waren viel zu spät bestellt"),
+        std::string("Masken und Schutzausrüstung hätten wir früher"), sirens.title()}) {
+    const auto first = text.find(quoted);
+    ASSERT_NE(first, std::string::npos) << quoted << "\n" << text;
+    EXPECT_EQ(text.find(quoted, first + 1), std::string::npos) << quoted << "\n" << text;
+  }
+  // Under "Ideen" the line names the group's other signal; its own heading is not repeated.
+  EXPECT_NE(text.find("\nIdeen\n– " + sirens.title() + ": Kiel und Mainz · 3 Beiträge von 3 "
+                      "Personen · 1 × Problem · 2 davon markiert\n"),
+            std::string::npos)
+      << text;
+}
+
+// Marks say what the heading does not: none if the previous period had nothing to compare with,
+// none on the lines if all listed groups are new (the heading says so once).
+TEST(Digest, MarksSayWhatTheHeadingDoesNot) {
+  auto items = november_items();
+  std::erase_if(items, [](const DigestItem& i) { return !i.current; });
+  const std::string first_week = render_digest(build_digest(items, {}, november_request()), items)[0].text;
+  EXPECT_NE(first_week.find("\nMehrfach genannt\n1. Masken und Schutzausrüstung\n"),
+            std::string::npos)
+      << first_week;
+  EXPECT_EQ(first_week.find("(neu)"), std::string::npos) << first_week;
+  // Something before, but not like either group: both are new, said once.
+  items.push_back(item("$0", "Kiel", "z", "Hochwasser im Keller des Rathauses", {}, "", 0,
+                       at(sys_days{2026y / November / 12}, 10h), false));
+  const std::string all_new = render_digest(build_digest(items, {}, november_request()), items)[0].text;
+  EXPECT_NE(all_new.find("\nMehrfach genannt (alle neu)\n1. Masken und Schutzausrüstung\n"),
+            std::string::npos)
+      << all_new;
+  EXPECT_EQ(all_new.find("(neu)"), std::string::npos) << all_new;
+}
+
+// The short digest lists a few open actions, overdue first; the rest is one command away.
+TEST(Digest, OpenActionsBeyondTheTopAreCounted) {
+  auto lessons = november_lessons();
+  Lesson third;
+  third.id = 7;
+  third.title = "Funkgeräte prüfen";
+  lessons.push_back(third);
+  DigestRequest request = november_request();
+  request.top = 2;
+  const auto items = november_items();
+  const std::string text = render_digest(build_digest(items, lessons, request), items)[0].text;
+  EXPECT_NE(text.find("\n– L3 Schutzausrüstung"), std::string::npos) << text;
+  EXPECT_NE(text.find("\n– L5 Bürgertelefon skalieren: noch ohne Maßnahme\n– … und 1 weitere "
+                      "(!lehren)\n"),
+            std::string::npos)
+      << text;
+  EXPECT_EQ(text.find("L7"), std::string::npos) << text;
 }
 
 // The store keeps each contribution's term keys (made when it was collected); a digest from
@@ -199,27 +270,23 @@ TEST(Digest, GoldenRoomDigestInEnglishHasTheRoomsTitleAndNoCityListOnActions) {
   const Digest digest = build_digest(items, lessons, request);
   const auto notices = render_digest(digest, items);
   ASSERT_EQ(notices.size(), 1U);
+  // One city: the quotes do not repeat it; no group of two: no numbered section, no footer.
   EXPECT_EQ(notices[0].text, R"(Digest for Köln · 2026-11-19 – 2026-11-25
 3 contributions from 2 people in 1 city: Köln.
 
-Emerging lessons
-No lesson recurs in several contributions yet.
-
 What went well
-– “Stolz auf das Team im Gesundheitsamt: alle haben zusammengehalten.” (Köln)
+– “Stolz auf das Team im Gesundheitsamt: alle haben zusammengehalten.”
 
 What was hard
-– “Die FFP2-Masken waren viel zu spät bestellt, die Preise explodierten.” (Köln)
-– “Das Bürgertelefon war in der ersten Woche völlig überlastet.” (Köln)
+– “Die FFP2-Masken waren viel zu spät bestellt, die Preise explodierten.”
+– “Das Bürgertelefon war in der ersten Woche völlig überlastet.”
 
 Open actions
 – L3 Schutzausrüstung zentral lagern: Lager für acht Wochen anlegen – Gesundheitsamt, due 2026-11-20 (overdue)
 – L5 Bürgertelefon skalieren: no action yet
 
 Figures
-By phase: Rückschau 1, Bestandsaufnahme 1, Ausblick 1
-
-Moderators record a lesson with !lesson <no.>.)");
+By phase: Rückschau 1, Bestandsaufnahme 1, Ausblick 1)");
 }
 
 // Nothing collected: one line, and how many lessons are open (the list is one command away).
@@ -528,7 +595,7 @@ TEST(Digest, LargeDigestsAreSplitBelowTheLimitWithContinuedNumbering) {
     }
   }
   DigestRequest request = november_request();
-  request.top = 20;
+  request.complete = true;  // every open action
   const Digest digest = build_digest(items, lessons, request);
   constexpr std::size_t kLimit = 30000;
   const auto notices = render_digest(digest, items, kLimit);
