@@ -375,12 +375,27 @@ LessonArgs parse_lesson_args(const Command& command) {
   std::string_view rest = command.rest;
   std::size_t end = 0;
   while (end < rest.size() && !is_space(rest[end])) ++end;
-  const std::string_view first = rest.substr(0, end);
-  if (!first.empty() && first.size() <= 3 &&
-      std::all_of(first.begin(), first.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+  std::string_view first = rest.substr(0, end);
+  const auto digits = [](std::string_view text, std::size_t max) {
+    return !text.empty() && text.size() <= max &&
+           std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; });
+  };
+  // "D4-2": digest 4, group 2.
+  std::optional<std::int64_t> digest;
+  if (first.size() >= 4 && (first[0] == 'D' || first[0] == 'd')) {
+    const auto separator = first.find_first_of("-./");
+    if (separator != std::string_view::npos && digits(first.substr(1, separator - 1), 6)) {
+      std::int64_t d = 0;
+      std::from_chars(first.data() + 1, first.data() + separator, d);
+      digest = d;
+      first = first.substr(separator + 1);
+    }
+  }
+  if (digits(first, 3)) {
     int n = 0;
     std::from_chars(first.data(), first.data() + first.size(), n);
     args.group = n;
+    args.digest = digest;
     rest = rest.substr(end);
   }
   args.title = std::string(trim(rest));

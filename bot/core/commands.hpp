@@ -131,9 +131,11 @@ struct DigestArgs {
 std::optional<DigestArgs> parse_digest_args(const Command& command,
                                             std::chrono::year_month_day today);
 
-/// `!lehre [Nr] [Titel]`: the number of a group in the room's last digest (if the first argument
-/// is a number) and the title (the rest, may be empty).
+/// `!lehre [D<Digest>-][Nr] [Titel]`: the number of a group (if the first argument is a number),
+/// of the digest it names ("D4-2", also "D4.2" and "D4/2"; without one: the digest replied to or
+/// the room's latest), and the title (the rest, may be empty).
 struct LessonArgs {
+  std::optional<std::int64_t> digest;
   std::optional<int> group;
   std::string title;
 };

@@ -63,6 +63,8 @@ struct DigestRequest {
   /// Everything instead of the short digest: every group (up to kCompleteLimit per section), the
   /// untagged single contributions and every open action.
   bool complete = false;
+  /// "D4": how "!lehre D4-2", "!digest D4" and the title name this digest; empty: none.
+  std::string label;
 
   /// `vocabulary`, else the built-in one.
   const TagVocabulary& tag_vocabulary() const;

@@ -254,7 +254,8 @@ class Packer {
 
 // The parts as notices, each under the digest's title and period ("Teil i/n" if split).
 std::vector<Notice> titled(const DigestView& view, const std::vector<Block>& parts) {
-  const std::string title = view.title() + " · " + view.period();
+  std::string title = view.title() + " · " + view.period();
+  if (!view.digest().request.label.empty()) title += " · " + view.digest().request.label;
   std::vector<Notice> out;
   for (std::size_t i = 0; i < parts.size(); ++i) {
     std::string heading = title;
@@ -303,8 +304,11 @@ std::vector<Notice> render_digest(const Digest& digest, std::span<const DigestIt
   if (const auto actions = actions_section(view)) packer.add(*actions);
   if (const auto numbers = numbers_section(view)) packer.add(*numbers);
   if (!digest.lessons.empty()) {
-    const std::string_view footer = view.texts().footer;
-    packer.add_paragraph(Block{std::string(footer), "<p><em>" + html_escape(footer) + "</em></p>"});
+    const DigestTexts& t = view.texts();
+    const std::string footer = digest.request.label.empty()
+                                   ? std::string(t.footer)
+                                   : fill(t.footer_label, {plain("label", digest.request.label)}).text;
+    packer.add_paragraph(Block{footer, "<p><em>" + html_escape(footer) + "</em></p>"});
   }
   return titled(view, packer.parts());
 }

@@ -38,9 +38,9 @@ constexpr Texts kGerman{
                        "fasst zusammen, was gesammelt wurde (Standard: die letzten 7 Tage); im "
                        "Netzwerkraum für alle Städte"},
             .lessons = {"!lehren", "listet die festgehaltenen Lehren und ihre Maßnahmen auf"},
-            .lesson = {"!lehre <Nr.> [Titel]",
-                       "hält eine Gruppe aus dem letzten Digest (oder, als Antwort, einen Beitrag) "
-                       "als Lehre fest"},
+            .lesson = {"!lehre D<Digest>-<Nr.> [Titel]",
+                       "hält eine Gruppe eines Digests als Lehre fest (als Antwort auf den Digest "
+                       "genügt !lehre <Nr.>, als Antwort auf einen Beitrag !lehre)"},
             .action = {"!maßnahme L<Nr> <Datum> <Verantwortlich>: <Maßnahme>",
                        "gibt einer Lehre eine Maßnahme mit Verantwortlichen und Termin"},
             .learned = {"!gelernt L<Nr>", "vermerkt eine Lehre als gelernt (Maßnahme geprüft)"},
@@ -236,17 +236,28 @@ constexpr Texts kGerman{
             .topics = "Nach Thema: {list}",
             .no_phase = "außerhalb von Runden",
             .footer = "Moderation: !lehre <Nr.> hält eine Gruppe als Lehre fest.",
+            .footer_label = "Moderation: !lehre {label}-<Nr.> hält eine Gruppe als Lehre fest; "
+                            "als Antwort auf diesen Digest genügt !lehre <Nr.>.",
         },
     .lesson =
         {
             .created = "Lehre L{id} festgehalten: „{title}“ ({sources}).",
-            .usage_lesson = "So geht es: !lehre <Nr. aus dem letzten Digest dieses Raums> [Titel] "
-                            "– oder als Antwort auf einen Beitrag: !lehre [Titel]",
-            .no_group = "Der letzte Digest dieses Raums hat keine Lehre Nr. {n}.",
+            .created_from_digest = "Lehre L{id} festgehalten: „{title}“ ({digest} Nr. {n}, "
+                                   "{sources}).",
+            .usage_lesson = "So geht es: !lehre D<Digest>-<Nr.> [Titel], als Antwort auf einen "
+                            "Digest !lehre <Nr.> [Titel], als Antwort auf einen Beitrag !lehre "
+                            "[Titel]",
+            .no_group = "Der Digest {digest} hat keine Nr. {n}.",
             .no_digest_yet =
-                "Der letzte Digest dieses Raums hat keine nummerierten Lehren (oder es "
-                "gab noch keinen: erst !digest). Einen einzelnen Beitrag halten Sie "
-                "fest, indem Sie mit !lehre auf ihn antworten.",
+                "In diesem Raum gab es noch keinen Digest mit nummerierten Gruppen (erst "
+                "!digest). Einen einzelnen Beitrag halten Sie fest, indem Sie mit !lehre "
+                "auf ihn antworten.",
+            .unknown_digest = "Einen Digest {digest} gibt es in diesem Raum nicht (mehr).",
+            .which_digest = "Hier kamen kurz nacheinander {earlier} und {later}. Welcher ist "
+                            "gemeint? Antworten Sie auf den Digest mit !lehre {n} oder schreiben "
+                            "Sie !lehre {later}-{n} (bzw. {earlier}-{n}).",
+            .reply_needs_number = "Welche Gruppe? Als Antwort auf einen Digest: !lehre <Nr.> "
+                                  "[Titel].",
             .not_contribution =
                 "Die Nachricht, auf die Sie antworten, ist kein gesammelter Beitrag.",
             .unknown = "Eine Lehre L{id} gibt es hier nicht. !lehren zeigt alle.",
@@ -303,9 +314,9 @@ constexpr Texts kEnglish{
                        "summarises what was collected (default: the last 7 days); in the network "
                        "room for all cities"},
             .lessons = {"!lessons", "lists the recorded lessons and their actions"},
-            .lesson = {"!lesson <no.> [title]",
-                       "records a group from the last digest (or, as a reply, a contribution) as a "
-                       "lesson"},
+            .lesson = {"!lesson D<digest>-<no.> [title]",
+                       "records a group of a digest as a lesson (in a reply to the digest "
+                       "!lesson <no.> will do, in a reply to a contribution !lesson)"},
             .action = {"!action L<no> <date> <owner>: <action>",
                        "gives a lesson an action with an owner and a due date"},
             .learned = {"!learned L<no>", "marks a lesson as learned (action validated)"},
@@ -496,16 +507,24 @@ constexpr Texts kEnglish{
             .topics = "By topic: {list}",
             .no_phase = "outside rounds",
             .footer = "Moderators: !lesson <no.> records a group as a lesson.",
+            .footer_label = "Moderators: !lesson {label}-<no.> records a group as a lesson; in a "
+                            "reply to this digest, !lesson <no.> will do.",
         },
     .lesson =
         {
             .created = "Lesson L{id} recorded: “{title}” ({sources}).",
-            .usage_lesson = "Usage: !lesson <no. from this room's last digest> [title] – or as a "
-                            "reply to a contribution: !lesson [title]",
-            .no_group = "This room's last digest has no lesson no. {n}.",
-            .no_digest_yet = "This room's last digest has no numbered lessons (or there was none "
-                             "yet: run !digest first). To record a single contribution, reply to "
-                             "it with !lesson.",
+            .created_from_digest = "Lesson L{id} recorded: “{title}” ({digest} no. {n}, "
+                                   "{sources}).",
+            .usage_lesson = "Usage: !lesson D<digest>-<no.> [title]; in a reply to a digest "
+                            "!lesson <no.> [title]; in a reply to a contribution !lesson [title]",
+            .no_group = "Digest {digest} has no no. {n}.",
+            .no_digest_yet = "This room has had no digest with numbered groups yet (run !digest "
+                             "first). To record a single contribution, reply to it with !lesson.",
+            .unknown_digest = "There is no digest {digest} in this room (any more).",
+            .which_digest = "{earlier} and {later} came shortly one after the other here. Which "
+                            "one do you mean? Reply to the digest with !lesson {n} or write "
+                            "!lesson {later}-{n} (or {earlier}-{n}).",
+            .reply_needs_number = "Which group? In a reply to a digest: !lesson <no.> [title].",
             .not_contribution = "The message you reply to is not a collected contribution.",
             .unknown = "There is no lesson L{id} here. !lessons lists them all.",
             .usage_action = "Usage: !action L<no> <date> <owner>: <action>, e.g. !action L3 "

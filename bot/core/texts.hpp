@@ -147,14 +147,19 @@ struct DigestTexts {
   std::string_view topics;  ///< {list}
   std::string_view no_phase;
   std::string_view footer;
+  std::string_view footer_label;  ///< {label}: the footer of a numbered digest
 };
 
 /// The texts of the lesson commands and the on-demand digest.
 struct LessonTexts {
   std::string_view created;  ///< {id}, {title}, {sources}
+  std::string_view created_from_digest;  ///< {id}, {title}, {digest}, {n}, {sources}
   std::string_view usage_lesson;
-  std::string_view no_group;       ///< {n}
-  std::string_view no_digest_yet;  ///< the room's last digest had no groups, or there was none
+  std::string_view no_group;       ///< {digest}, {n}
+  std::string_view no_digest_yet;  ///< the room has no digest with groups
+  std::string_view unknown_digest;  ///< {digest}: not one of the room's kept digests
+  std::string_view which_digest;    ///< {earlier}, {later}, {n}: two digests came close together
+  std::string_view reply_needs_number;  ///< "!lehre" as a reply to a digest, without a number
   std::string_view not_contribution;
   std::string_view unknown;  ///< {id}
   std::string_view usage_action;

@@ -299,16 +299,54 @@ void BatchScope::mark_learned(std::int64_t id, TimePoint now) {
   s.bind(1, to_ms(now)).bind(2, id).run();
 }
 
-void BatchScope::save_digest_groups(const std::string& room,
-                                    const std::vector<std::vector<std::string>>& groups) {
-  Statement clear(store_.connection(), "DELETE FROM digest_groups WHERE room_id = ?");
-  clear.bind(1, std::string_view(room)).run();
+namespace {
+
+constexpr std::string_view kDigestColumns =
+    "SELECT d.id, d.number, d.room_id, d.scope_room, d.period_from, d.period_to, d.posted_at "
+    "FROM digests d ";
+
+DigestRecord read_digest(const Statement& s) {
+  DigestRecord record;
+  record.id = s.column_int(0);
+  record.number = s.column_int(1);
+  record.room_id = s.column_text(2);
+  record.scope_room = s.column_text(3);
+  record.from = from_ms(s.column_int(4));
+  record.to = from_ms(s.column_int(5));
+  record.posted_at = from_ms(s.column_int(6));
+  return record;
+}
+
+}  // namespace
+
+DigestRecord BatchScope::create_digest(const std::string& room, const std::string& scope_room,
+                                       TimePoint from, TimePoint to, TimePoint now) {
   Statement insert(store_.connection(),
-                   "INSERT OR IGNORE INTO digest_groups (room_id, number, event_id) "
+                   "INSERT INTO digests (room_id, number, scope_room, period_from, period_to, "
+                   "posted_at) VALUES (?1, (SELECT COALESCE(MAX(number), 0) + 1 FROM digests "
+                   "WHERE room_id = ?1), ?2, ?3, ?4, ?5) RETURNING id, number");
+  insert.bind(1, std::string_view(room)).bind(2, std::string_view(scope_room));
+  insert.bind(3, to_ms(from)).bind(4, to_ms(to)).bind(5, to_ms(now));
+  insert.step();
+  DigestRecord record{insert.column_int(0), insert.column_int(1), room, scope_room, from, to, now};
+  insert.reset();
+  // Their groups and messages go with them (ON DELETE CASCADE).
+  Statement prune(store_.connection(),
+                  "DELETE FROM digests WHERE room_id = ? AND number <= ?");
+  prune.bind(1, std::string_view(room))
+      .bind(2, record.number - static_cast<std::int64_t>(kKeptDigests))
+      .run();
+  return record;
+}
+
+void BatchScope::save_digest_groups(std::int64_t digest_id,
+                                    const std::vector<std::vector<std::string>>& groups) {
+  Statement insert(store_.connection(),
+                   "INSERT OR IGNORE INTO digest_members (digest_id, number, event_id) "
                    "SELECT ?, ?, event_id FROM contributions WHERE event_id = ?");
   for (std::size_t n = 0; n < groups.size(); ++n) {
     for (const auto& event_id : groups[n]) {
-      insert.bind(1, std::string_view(room))
+      insert.bind(1, digest_id)
           .bind(2, static_cast<std::int64_t>(n + 1))
           .bind(3, std::string_view(event_id))
           .run();
@@ -316,20 +354,53 @@ void BatchScope::save_digest_groups(const std::string& room,
   }
 }
 
-std::vector<std::string> digest_group(Store& store, const std::string& room, int number) {
+void BatchScope::add_digest_message(std::int64_t digest_id, const std::string& txn_id) {
+  Statement insert(store_.connection(),
+                   "INSERT OR IGNORE INTO digest_messages (txn_id, digest_id) VALUES (?, ?)");
+  insert.bind(1, std::string_view(txn_id)).bind(2, digest_id).run();
+}
+
+std::vector<std::string> digest_group(Store& store, std::int64_t digest_id, int number) {
   Statement s(
       store.connection(),
-      "SELECT event_id FROM digest_groups WHERE room_id = ? AND number = ? ORDER BY event_id");
-  s.bind(1, std::string_view(room)).bind(2, static_cast<std::int64_t>(number));
+      "SELECT event_id FROM digest_members WHERE digest_id = ? AND number = ? ORDER BY event_id");
+  s.bind(1, digest_id).bind(2, static_cast<std::int64_t>(number));
   std::vector<std::string> out;
   while (s.step()) out.push_back(s.column_text(0));
   return out;
 }
 
-bool has_digest_groups(Store& store, const std::string& room) {
-  Statement s(store.connection(), "SELECT 1 FROM digest_groups WHERE room_id = ? LIMIT 1");
-  s.bind(1, std::string_view(room));
-  return s.step();
+std::vector<DigestRecord> latest_digests(Store& store, const std::string& room,
+                                         std::size_t limit) {
+  Statement s(store.connection(),
+              std::string(kDigestColumns) + "WHERE d.room_id = ? ORDER BY d.number DESC LIMIT ?");
+  s.bind(1, std::string_view(room)).bind(2, static_cast<std::int64_t>(limit));
+  std::vector<DigestRecord> out;
+  while (s.step()) out.push_back(read_digest(s));
+  return out;
+}
+
+std::optional<DigestRecord> digest_numbered(Store& store, const std::string& room,
+                                            std::int64_t number) {
+  Statement s(store.connection(),
+              std::string(kDigestColumns) + "WHERE d.room_id = ? AND d.number = ?");
+  s.bind(1, std::string_view(room)).bind(2, number);
+  if (!s.step()) return std::nullopt;
+  return read_digest(s);
+}
+
+std::optional<DigestRecord> digest_replied_to(Store& store, const std::string& room,
+                                              const std::string& event_id) {
+  // From the few kept digests' messages to the outbox by its unique txn id: no scan of the
+  // outbox, which has a row for every ✅ the bot sent.
+  Statement s(store.connection(),
+              std::string(kDigestColumns) +
+                  "JOIN digest_messages m ON m.digest_id = d.id "
+                  "CROSS JOIN outbox o ON o.txn_id = m.txn_id "
+                  "WHERE d.room_id = ?1 AND o.room_id = ?1 AND o.remote_event_id = ?2 LIMIT 1");
+  s.bind(1, std::string_view(room)).bind(2, std::string_view(event_id));
+  if (!s.step()) return std::nullopt;
+  return read_digest(s);
 }
 
 std::optional<TimePoint> last_digest_slot(Store& store) {

@@ -82,11 +82,18 @@ std::vector<core::Lesson> lessons(Store& store, const std::string& room,
                                   const RoomPlaces* places = nullptr);
 std::optional<core::Lesson> lesson(Store& store, std::int64_t id);
 
-/// The contributions of group `number` of the room's last digest that still exist; empty if the
-/// group does not exist.
-std::vector<std::string> digest_group(Store& store, const std::string& room, int number);
-/// Whether the room ever had a digest with groups.
-bool has_digest_groups(Store& store, const std::string& room);
+/// The contributions of group `number` of the digest that still exist; empty if the group does
+/// not exist.
+std::vector<std::string> digest_group(Store& store, std::int64_t digest_id, int number);
+/// The room's digests, newest first, at most `limit`.
+std::vector<DigestRecord> latest_digests(Store& store, const std::string& room, std::size_t limit);
+/// The room's digest D<number>, if it is kept.
+std::optional<DigestRecord> digest_numbered(Store& store, const std::string& room,
+                                            std::int64_t number);
+/// The digest one of whose messages in `room` is the event `event_id` (the outbox recorded it at
+/// delivery), if any.
+std::optional<DigestRecord> digest_replied_to(Store& store, const std::string& room,
+                                              const std::string& event_id);
 
 /// The slot of the latest scheduled digest posted, if any.
 std::optional<core::TimePoint> last_digest_slot(Store& store);

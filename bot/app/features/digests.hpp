@@ -50,11 +50,15 @@ class DigestBuilder {
  public:
   DigestBuilder(store::Store& store, DigestSettings settings);
 
-  /// A digest with its items, as notices, and the groups of its "Neue Lehren" in order, for
-  /// `!lehre <Nr>`.
+  /// A digest with its items, what it covers, and the contributions of its numbered groups in
+  /// order, for `!lehre <Nr>`. Its notices are rendered when it is posted (Digests::post), under
+  /// its number.
   struct Result {
     core::Digest digest;
     std::vector<core::DigestItem> items;
+    std::string scope_room;  ///< the room it covers; empty: the network
+    core::TimePoint from{};
+    core::TimePoint to{};
     std::vector<core::Notice> notices;
     std::vector<std::vector<std::string>> lesson_groups;
   };
@@ -114,9 +118,16 @@ class Digests {
  private:
   using Result = DigestBuilder::Result;
   bool is_network(const std::string& room_id) const { return builder_.is_network(room_id); }
-  /// Queues the digest's notices and remembers its groups for the room; `key` makes txn ids.
-  void post(const std::string& room_id, const Result& result, const matrix::Event* reply_to,
+  /// Numbers the digest in the room (if it has contributions), renders it under that number
+  /// and queues its notices with its groups and messages for !lehre; `key` makes txn ids.
+  void post(const std::string& room_id, Result& result, const matrix::Event* reply_to,
             const std::string& key, BatchContext context);
+  /// The digest a `!lehre <Nr>` means: the one its number names ("D4-2"), the one it replies
+  /// to, else the room's latest unless another came shortly before it. nullopt after answering.
+  std::optional<store::DigestRecord> digest_meant(const core::LessonArgs& args,
+                                                  const std::string& reply_to,
+                                                  const store::RoomRecord& room,
+                                                  const std::function<void(const core::Notice&)>& reply);
   void on_digest(const core::Command& command, const matrix::Event& event,
                  const store::RoomRecord& room, BatchContext context);
   void on_lesson(const core::Command& command, const matrix::Event& event,

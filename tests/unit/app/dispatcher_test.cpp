@@ -604,7 +604,12 @@ TEST_F(DispatcherTest, ADigestOnDemandSummarisesTheRoomAndNamesNoOne) {
   for (const char* name : {"anna", "bernd", "carla", "@"}) {
     EXPECT_EQ(notices[0].find(name), std::string::npos) << name;
   }
-  EXPECT_EQ(store::digest_group(*store_, kRoom, 1), (std::vector<std::string>{"$a", "$b"}));
+  const auto digests = store::latest_digests(*store_, kRoom, 1);
+  ASSERT_EQ(digests.size(), 1U);
+  EXPECT_EQ(digests[0].number, 1);
+  EXPECT_NE(notices[0].find(" · D1\n"), std::string::npos) << notices[0];
+  EXPECT_EQ(store::digest_group(*store_, digests[0].id, 1),
+            (std::vector<std::string>{"$a", "$b"}));
 }
 
 // Only configured rooms are cities: the network room's contributions count, under the network,
@@ -696,6 +701,95 @@ TEST_F(DispatcherTest, ALessonGoesFromGroupToActionToLearnedAndOnlyModeratorsMay
   EXPECT_EQ(notices[5], "L" + id + " ist schon als gelernt vermerkt.");
   EXPECT_EQ(notices[6], "„morgen“ ist kein Datum. Bitte so: 15.12.2026, 15.12. oder 2026-12-15.");
   EXPECT_NE(notices[7].find("– gelernt"), std::string::npos) << notices[7];
+}
+
+// A digest keeps its numbers: a moderator's !digest (D1), then the weekly digest (D2) of the
+// same room. "!lehre D1-1" and a reply to D2 say which digest is meant; a plain number is
+// refused while two digests came close together, never taken from the wrong one.
+TEST_F(DispatcherTest, LessonNumbersStayWithTheirDigestWhenTheWeeklyDigestComesInBetween) {
+  seed_room(kRoom);
+  digests_.schedule =
+      core::WeeklySchedule{std::chrono::Monday, std::chrono::hours(9), digests_.zone};
+  digests_.room_digests = true;
+  restart();
+  now_ms_ = kMonday0900 - 48 * kHour;
+  dispatcher_->next_wakeup();
+  const std::int64_t written = kMonday0900 - 47 * kHour;
+  sync(body("s1",
+            {{kRoom, joined({message("$a", "@anna:example.org",
+                                     "Masken viel zu spät bestellt #problem", "m.text", written),
+                             message("$b", "@bernd:example.org",
+                                     "Schutzausrüstung und Masken früher beschaffen #lehre",
+                                     "m.text", written + 1000)})}}));
+  // Monday 08:50: a moderator asks.
+  now_ms_ = kMonday0900 - 10 * 60000;
+  sync(body("s2", {{kRoom, joined({message("$m", "@anna:example.org", "!digest 3 Tage", "m.text",
+                                           now_ms_)})}}));
+  now_ms_ = kMonday0900;
+  dispatcher_->tick();
+  auto notices = notices_in(kRoom);
+  ASSERT_EQ(notices.size(), 2U);
+  EXPECT_NE(notices[0].find(" · D1\n"), std::string::npos) << notices[0];
+  EXPECT_NE(notices[1].find(" · D2\n"), std::string::npos) << notices[1];
+  const auto d1 = *store::digest_numbered(*store_, kRoom, 1);
+  const auto d2 = *store::digest_numbered(*store_, kRoom, 2);
+
+  sync(body("s3", {{kRoom, joined({message("$l1", "@mod:example.org", "!lehre 1")})}}));
+  notices = notices_in(kRoom);
+  ASSERT_EQ(notices.size(), 3U);
+  EXPECT_NE(notices[2].find("D1 und D2"), std::string::npos) << notices[2];
+  EXPECT_NE(notices[2].find("!lehre D2-1"), std::string::npos) << notices[2];
+  EXPECT_TRUE(store::lessons(*store_, kRoom).empty());
+
+  sync(body("s4", {{kRoom, joined({message("$l2", "@mod:example.org", "!lehre D1-1 Masken")})}}));
+  auto lessons = store::lessons(*store_, kRoom);
+  ASSERT_EQ(lessons.size(), 1U) << notices_in(kRoom).back();
+  EXPECT_EQ(lessons[0].sources, static_cast<int>(store::digest_group(*store_, d1.id, 1).size()));
+  notices = notices_in(kRoom);
+  EXPECT_NE(notices.back().find("(D1 Nr. 1, "), std::string::npos) << notices.back();
+
+  // A reply to the weekly digest's message takes its numbers.
+  for (const auto& item : store_->pending_outbox(1000)) {
+    if (item.room_id == kRoom) store_->outbox_sent(item.id, "$sent-" + item.txn_id, now_ms_);
+  }
+  std::string weekly_event;
+  {
+    store::Statement find(store_->connection(),
+                          "SELECT o.remote_event_id FROM outbox o JOIN digest_messages m "
+                          "ON m.txn_id = o.txn_id WHERE m.digest_id = ?");
+    find.bind(1, d2.id);
+    ASSERT_TRUE(find.step());
+    weekly_event = find.column_text(0);
+  }
+  json reply = message("$l3", "@mod:example.org", "!lehre 1 Masken im Wochenbericht");
+  reply["content"]["m.relates_to"] = {{"m.in_reply_to", {{"event_id", weekly_event}}}};
+  sync(body("s5", {{kRoom, joined({reply})}}));
+  lessons = store::lessons(*store_, kRoom);
+  ASSERT_EQ(lessons.size(), 2U);
+  EXPECT_EQ(lessons[1].title, "Masken im Wochenbericht");
+  notices = notices_in(kRoom);
+  EXPECT_NE(notices.back().find("(D2 Nr. 1, "), std::string::npos) << notices.back();
+  // A digest number that does not exist here.
+  sync(body("s6", {{kRoom, joined({message("$l4", "@mod:example.org", "!lehre D9-1")})}}));
+  EXPECT_EQ(notices_in(kRoom).back(), "Einen Digest D9 gibt es in diesem Raum nicht (mehr).");
+}
+
+// With one digest in the room a plain number is clear.
+TEST_F(DispatcherTest, APlainNumberTakesTheRoomsOnlyRecentDigest) {
+  seed_room(kRoom);
+  sync(body(
+      "s1",
+      {{kRoom, joined({message("$a", "@anna:example.org", "Masken viel zu spät bestellt #problem"),
+                       message("$b", "@bernd:example.org",
+                               "Schutzausrüstung und Masken früher beschaffen #lehre"),
+                       message("$d", "@anna:example.org", "!digest")})}}));
+  sync(body("s2", {{kRoom, joined({message("$l", "@mod:example.org", "!lehre 1"),
+                                   message("$x", "@mod:example.org", "!lehre 7")})}}));
+  const auto notices = notices_in(kRoom);
+  ASSERT_EQ(notices.size(), 3U);
+  EXPECT_EQ(notices[1].rfind("Lehre L", 0), 0U) << notices[1];
+  EXPECT_NE(notices[1].find("(D1 Nr. 1, 2 Beiträge)."), std::string::npos) << notices[1];
+  EXPECT_EQ(notices[2], "Der Digest D1 hat keine Nr. 7.");
 }
 
 TEST_F(DispatcherTest, ALessonFromAReplyToAContribution) {

@@ -272,8 +272,8 @@ TEST(Answer, GermanHelpListsEveryCommandByGroup) {
             "!fortsetzen – setzt eine pausierte Runde fort\n"
             "!verlängern <Minuten> – verlängert die laufende Phase\n"
             "!ende – beendet die Runde und fasst die Beiträge zusammen\n"
-            "!lehre <Nr.> [Titel] – hält eine Gruppe aus dem letzten Digest (oder, als Antwort, "
-            "einen Beitrag) als Lehre fest\n"
+            "!lehre D<Digest>-<Nr.> [Titel] – hält eine Gruppe eines Digests als Lehre fest (als "
+            "Antwort auf den Digest genügt !lehre <Nr.>, als Antwort auf einen Beitrag !lehre)\n"
             "!maßnahme L<Nr> <Datum> <Verantwortlich>: <Maßnahme> – gibt einer Lehre eine "
             "Maßnahme mit Verantwortlichen und Termin\n"
             "!gelernt L<Nr> – vermerkt eine Lehre als gelernt (Maßnahme geprüft)\n"
@@ -499,9 +499,22 @@ TEST(DigestCommands, LessonActionAndLearnedArguments) {
   auto lesson = parse_lesson_args(*parse_command("!lehre 2 Schutzausrüstung  zentral lagern"));
   EXPECT_EQ(lesson.group, 2);
   EXPECT_EQ(lesson.title, "Schutzausrüstung  zentral lagern");
+  EXPECT_FALSE(lesson.digest.has_value());
   lesson = parse_lesson_args(*parse_command("!lehre Hotline skalieren"));
   EXPECT_FALSE(lesson.group.has_value());
   EXPECT_EQ(lesson.title, "Hotline skalieren");
+  // A number qualified by its digest stays valid whatever digest came after it.
+  for (const char* qualified : {"!lehre D12-3 Funk", "!lehre d12.3 Funk", "!lesson D12/3 Funk"}) {
+    lesson = parse_lesson_args(*parse_command(qualified));
+    EXPECT_EQ(lesson.digest, 12) << qualified;
+    EXPECT_EQ(lesson.group, 3) << qualified;
+    EXPECT_EQ(lesson.title, "Funk") << qualified;
+  }
+  for (const char* title : {"!lehre D12 Funk", "!lehre D-3", "!lehre Dx-3 Funk", "!lehre D12-x"}) {
+    lesson = parse_lesson_args(*parse_command(title));
+    EXPECT_FALSE(lesson.group.has_value()) << title;
+    EXPECT_FALSE(lesson.digest.has_value()) << title;
+  }
 
   const auto action = parse_action_args(
       *parse_command("!maßnahme L3 15.12.2026 Gesundheitsamt Köln: Lager für acht Wochen"), today);
