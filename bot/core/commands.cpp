@@ -339,6 +339,13 @@ std::optional<DigestArgs> parse_digest_args(const Command& command,
     args.since = *date;
     return args;
   }
+  // "D4": the digest D4 of this room, complete.
+  if (a.size() == 1 && first.size() >= 2 && first.size() <= 7 && first[0] == 'd' &&
+      std::all_of(first.begin() + 1, first.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+    args.kind = DigestArgs::Kind::digest;
+    std::from_chars(first.data() + 1, first.data() + first.size(), args.digest);
+    return args;
+  }
   if (first == "runde" || first == "round") {
     args.kind = DigestArgs::Kind::round;
     if (a.size() == 1) return args;

@@ -120,14 +120,16 @@ std::optional<AnonymousArgs> parse_anonymous(const Command& command);
 
 /// What `!digest` covers.
 struct DigestArgs {
-  enum class Kind { days, since, round } kind = Kind::days;
+  enum class Kind { days, since, round, digest } kind = Kind::days;
   int days = 7;                         ///< kind days: the last `days` days, 1–366
   std::chrono::year_month_day since{};  ///< kind since: from this local day on
   std::optional<std::int64_t> round;    ///< kind round: this round; nullopt: the last one
+  std::int64_t digest = 0;              ///< kind digest: the room's digest D<digest>, complete
 };
 
 /// `!digest`, `!digest seit 1.11.2026` / `since 2026-11-01`, `!digest runde [Nr]` / `round`,
-/// `!digest 14 Tage` / `14 days` / `14`. nullopt is a usage error. `today` completes "1.11.".
+/// `!digest 14 Tage` / `14 days` / `14`, `!digest D4` (everything of digest D4). nullopt is a
+/// usage error. `today` completes "1.11.".
 std::optional<DigestArgs> parse_digest_args(const Command& command,
                                             std::chrono::year_month_day today);
 

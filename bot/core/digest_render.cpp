@@ -255,7 +255,9 @@ class Packer {
 // The parts as notices, each under the digest's title and period ("Teil i/n" if split).
 std::vector<Notice> titled(const DigestView& view, const std::vector<Block>& parts) {
   std::string title = view.title() + " · " + view.period();
-  if (!view.digest().request.label.empty()) title += " · " + view.digest().request.label;
+  const DigestRequest& request = view.digest().request;
+  if (!request.label.empty()) title += " · " + request.label;
+  if (request.complete) title += " · " + std::string(view.texts().complete);
   std::vector<Notice> out;
   for (std::size_t i = 0; i < parts.size(); ++i) {
     std::string heading = title;
@@ -298,7 +300,14 @@ std::vector<Notice> render_digest(const Digest& digest, std::span<const DigestIt
   // Nothing collected: that line (with the open lessons counted) is the digest.
   if (digest.contributions == 0) return titled(view, packer.parts());
   for (const Section& section : sections_of(view)) packer.add(section);
-  if (const std::string hidden = view.not_shown(); !hidden.empty()) {
+  // What no section lists: counted, and where to see it (this digest complete, or the export).
+  if (std::string hidden = view.not_shown(); !hidden.empty()) {
+    const DigestTexts& t = view.texts();
+    if (digest.request.complete) {
+      hidden += " " + std::string(t.too_many);
+    } else if (!digest.request.label.empty()) {
+      hidden += " " + fill(t.show_all, {plain("label", digest.request.label)}).text;
+    }
     packer.add_paragraph(Block{hidden, "<p>" + html_escape(hidden) + "</p>"});
   }
   if (const auto actions = actions_section(view)) packer.add(*actions);

@@ -34,9 +34,9 @@ constexpr Texts kGerman{
             .resume = {"!fortsetzen", "setzt eine pausierte Runde fort"},
             .extend = {"!verlängern <Minuten>", "verlängert die laufende Phase"},
             .end_round = {"!ende", "beendet die Runde und fasst die Beiträge zusammen"},
-            .digest = {"!digest [seit <Datum> | runde | <Tage> Tage]",
+            .digest = {"!digest [seit <Datum> | runde | <Tage> Tage | D<Nr.>]",
                        "fasst zusammen, was gesammelt wurde (Standard: die letzten 7 Tage); im "
-                       "Netzwerkraum für alle Städte"},
+                       "Netzwerkraum für alle Städte; D4 zeigt alles aus Digest D4"},
             .lessons = {"!lehren", "listet die festgehaltenen Lehren und ihre Maßnahmen auf"},
             .lesson = {"!lehre D<Digest>-<Nr.> [Titel]",
                        "hält eine Gruppe eines Digests als Lehre fest (als Antwort auf den Digest "
@@ -216,6 +216,9 @@ constexpr Texts kGerman{
             .mark_growing = "wächst, vorher {n}",
             .signal = "{n} × {tag}",
             .not_shown = "Nicht gezeigt: {list}.",
+            .show_all = "Alles zeigt !digest {label}.",
+            .too_many = "Zu viele für den Chat; vollständig im Export (reflexbot export).",
+            .complete = "vollständig",
             .more_groups_one = "1 weitere Gruppe",
             .more_groups_many = "{n} weitere Gruppen",
             .more_singles_one = "1 einzelner Beitrag",
@@ -276,7 +279,7 @@ constexpr Texts kGerman{
             .state_action = "Maßnahme läuft",
             .state_learned = "gelernt",
             .list_entry = "L{id} {title} – {state}",
-            .usage_digest = "So geht es: !digest [seit <Datum> | runde [Nr.] | <Tage> Tage]",
+            .usage_digest = "So geht es: !digest [seit <Datum> | runde [Nr.] | <Tage> Tage | D<Nr.>]",
             .no_round = "In diesem Raum gab es diese Runde nicht.",
         },
 };
@@ -310,9 +313,9 @@ constexpr Texts kEnglish{
             .resume = {"!resume", "resumes a paused round"},
             .extend = {"!extend <minutes>", "adds time to the current phase"},
             .end_round = {"!end", "ends the round and sums up the contributions"},
-            .digest = {"!digest [since <date> | round | <days> days]",
+            .digest = {"!digest [since <date> | round | <days> days | D<no.>]",
                        "summarises what was collected (default: the last 7 days); in the network "
-                       "room for all cities"},
+                       "room for all cities; D4 shows everything of digest D4"},
             .lessons = {"!lessons", "lists the recorded lessons and their actions"},
             .lesson = {"!lesson D<digest>-<no.> [title]",
                        "records a group of a digest as a lesson (in a reply to the digest "
@@ -487,6 +490,9 @@ constexpr Texts kEnglish{
             .mark_growing = "growing, {n} before",
             .signal = "{n} × {tag}",
             .not_shown = "Not shown: {list}.",
+            .show_all = "!digest {label} shows everything.",
+            .too_many = "Too many for the chat; the export has everything (reflexbot export).",
+            .complete = "complete",
             .more_groups_one = "1 more group",
             .more_groups_many = "{n} more groups",
             .more_singles_one = "1 single contribution",
@@ -541,7 +547,7 @@ constexpr Texts kEnglish{
             .state_action = "action under way",
             .state_learned = "learned",
             .list_entry = "L{id} {title} – {state}",
-            .usage_digest = "Usage: !digest [since <date> | round [no.] | <days> days]",
+            .usage_digest = "Usage: !digest [since <date> | round [no.] | <days> days | D<no.>]",
             .no_round = "There was no such round in this room.",
         },
 };

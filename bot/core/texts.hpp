@@ -127,6 +127,9 @@ struct DigestTexts {
   std::string_view mark_growing;  ///< {n}: members in the period before
   std::string_view signal;        ///< {n}, {tag}: members carrying a signal tag
   std::string_view not_shown;     ///< {list}: what no section lists
+  std::string_view show_all;      ///< {label}: the command that shows everything
+  std::string_view too_many;      ///< after not_shown in a complete digest: where the rest is
+  std::string_view complete;      ///< after the title of a complete digest
   std::string_view more_groups_one;
   std::string_view more_groups_many;  ///< {n}
   std::string_view more_singles_one;

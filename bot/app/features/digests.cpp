@@ -100,15 +100,16 @@ void DigestBuilder::load_previous(const std::string& scope_room, TimePoint from,
 }
 
 DigestBuilder::Result DigestBuilder::build(const std::string& room, TimePoint from, TimePoint to,
-                                           TimePoint now, bool name_all_groups) const {
+                                           TimePoint now, bool name_all_groups,
+                                           bool complete) const {
   const std::string scope = scope_room(room);
-  return build_from(scope, load_items(scope, from, to), from, to, now, name_all_groups);
+  return build_from(scope, load_items(scope, from, to), from, to, now, name_all_groups, complete);
 }
 
 DigestBuilder::Result DigestBuilder::build_from(const std::string& scope_room,
                                                 std::vector<core::DigestItem> items, TimePoint from,
-                                                TimePoint to, TimePoint now,
-                                                bool name_all_groups) const {
+                                                TimePoint to, TimePoint now, bool name_all_groups,
+                                                bool complete) const {
   Result result;
   result.items = std::move(items);
   core::DigestRequest request;
@@ -127,6 +128,7 @@ DigestBuilder::Result DigestBuilder::build_from(const std::string& scope_room,
   request.vocabulary = &settings_.vocabulary;
   request.lexicon = store_.lexicon();
   request.name_all_groups = name_all_groups;
+  request.complete = complete;
   const auto lessons = store::lessons(store_, scope_room, rooms_read(scope_room), &places_);
   result.digest = core::build_digest(result.items, lessons, request);
   result.scope_room = scope_room;
@@ -236,6 +238,20 @@ void Digests::on_digest(const core::Command& command, const matrix::Event& event
   if (args->kind == core::DigestArgs::Kind::since) {
     from = std::chrono::time_point_cast<std::chrono::milliseconds>(
         settings_.zone.to_utc(std::chrono::local_days{args->since}));
+  } else if (args->kind == core::DigestArgs::Kind::digest) {
+    // Everything of a digest of this room: its period and scope, complete.
+    const auto record = store::digest_numbered(store_, room.room_id, args->digest);
+    if (!record || record->from >= record->to) {
+      context.out.notice(room.room_id,
+                         core::fill(t.unknown_digest,
+                                    {core::plain("digest", "D" + std::to_string(args->digest))}),
+                         &event, key);
+      return;
+    }
+    Result result = builder_.build(record->scope_room, record->from, record->to, context.now,
+                                   false, true);
+    post(room.room_id, result, &event, event.event_id + "/digest", context);
+    return;
   } else if (args->kind == core::DigestArgs::Kind::round) {
     const auto span = args->round ? store::round_span(store_, *args->round)
                                   : store::last_round(store_, room.room_id);

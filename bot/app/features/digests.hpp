@@ -65,12 +65,13 @@ class DigestBuilder {
   /// The digest of `room` (empty or the network room: all rooms) for [from, to); its request
   /// points to this builder's tag vocabulary, so the builder outlives the result. Exports want
   /// keywords for every group (`name_all_groups`), not only for those the notices show.
+  /// `complete`: everything, not the short digest (core::DigestRequest::complete).
   Result build(const std::string& room, core::TimePoint from, core::TimePoint to,
-               core::TimePoint now, bool name_all_groups = false) const;
+               core::TimePoint now, bool name_all_groups = false, bool complete = false) const;
   /// The same from items read already: the period's, then the previous period's (load_items()).
   Result build_from(const std::string& scope_room, std::vector<core::DigestItem> items,
                     core::TimePoint from, core::TimePoint to, core::TimePoint now,
-                    bool name_all_groups = false) const;
+                    bool name_all_groups = false, bool complete = false) const;
   /// What build() reads: the contributions of [from, to) in `scope_room` (empty: all rooms),
   /// then those of the period before it (for growth), phases titled.
   std::vector<core::DigestItem> load_items(const std::string& scope_room, core::TimePoint from,

@@ -650,12 +650,47 @@ TEST_F(DispatcherTest, TheNetworkRoomAndRoomsWithoutACityAreNoCities) {
   EXPECT_EQ(lessons[0].cities, std::vector<std::string>{"Köln"});
 }
 
+// A contribution in no group and without a signal tag is not in the short digest; it is
+// counted there, and "!digest D1" shows D1's period complete, with it.
+TEST_F(DispatcherTest, TheCompleteDigestIsOneCommandAway) {
+  seed_room(kRoom);
+  sync(body(
+      "s1",
+      {{kRoom, joined({message("$a", "@anna:example.org", "Masken viel zu spät bestellt #problem"),
+                       message("$b", "@bernd:example.org",
+                               "Schutzausrüstung und Masken früher beschaffen #lehre"),
+                       message("$c", "@carla:example.org", "Erlasse kamen immer freitags #recht"),
+                       message("$d", "@anna:example.org", "!digest")})}}));
+  now_ms_ += 3 * 24 * kHour;  // later, with more written since: D1's period stays D1's
+  sync(body("s2", {{kRoom, joined({message("$e", "@bernd:example.org", "Funk fiel aus #problem",
+                                           "m.text", now_ms_ - 1000),
+                                   message("$f", "@carla:example.org", "!digest D1"),
+                                   message("$g", "@carla:example.org", "!digest D7")})}}));
+  const auto notices = notices_in(kRoom);
+  ASSERT_EQ(notices.size(), 3U);
+  EXPECT_NE(notices[0].find("Nicht gezeigt: 1 einzelner Beitrag. Alles zeigt !digest D1."),
+            std::string::npos)
+      << notices[0];
+  EXPECT_EQ(notices[0].find("freitags"), std::string::npos) << notices[0];
+  EXPECT_NE(notices[1].find(" · D2 · vollständig\n"), std::string::npos) << notices[1];
+  EXPECT_NE(notices[1].find("\nEinzelne Beiträge\n– „Erlasse kamen immer freitags“"),
+            std::string::npos)
+      << notices[1];
+  EXPECT_EQ(notices[1].find("Funk"), std::string::npos) << notices[1];
+  EXPECT_EQ(notices[2], "Einen Digest D7 gibt es in diesem Raum nicht (mehr).");
+  const auto d2 = store::digest_numbered(*store_, kRoom, 2);
+  const auto d1 = store::digest_numbered(*store_, kRoom, 1);
+  ASSERT_TRUE(d1 && d2);
+  EXPECT_EQ(d2->from, d1->from);
+  EXPECT_EQ(d2->to, d1->to);
+}
+
 TEST_F(DispatcherTest, DigestUsageErrorsAreAnswered) {
   seed_room(kRoom);
   sync(body("s1", {{kRoom, joined({message("$d", "@anna:example.org", "!digest gestern")})}}));
   const auto notices = notices_in(kRoom);
   ASSERT_EQ(notices.size(), 1U);
-  EXPECT_EQ(notices[0], "So geht es: !digest [seit <Datum> | runde [Nr.] | <Tage> Tage]");
+  EXPECT_EQ(notices[0], "So geht es: !digest [seit <Datum> | runde [Nr.] | <Tage> Tage | D<Nr.>]");
 }
 
 TEST_F(DispatcherTest, ALessonGoesFromGroupToActionToLearnedAndOnlyModeratorsMayDoIt) {

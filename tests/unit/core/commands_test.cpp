@@ -252,8 +252,9 @@ TEST(Answer, GermanHelpListsEveryCommandByGroup) {
             "!status – zeigt, welche Runde läuft, in welcher Phase sie ist und wie viel Zeit noch "
             "bleibt\n"
             "!vorlagen – listet die verfügbaren Vorlagen für Reflexionsrunden auf\n"
-            "!digest [seit <Datum> | runde | <Tage> Tage] – fasst zusammen, was gesammelt wurde "
-            "(Standard: die letzten 7 Tage); im Netzwerkraum für alle Städte\n"
+            "!digest [seit <Datum> | runde | <Tage> Tage | D<Nr.>] – fasst zusammen, was "
+            "gesammelt wurde (Standard: die letzten 7 Tage); im Netzwerkraum für alle Städte; D4 "
+            "zeigt alles aus Digest D4\n"
             "!lehren – listet die festgehaltenen Lehren und ihre Maßnahmen auf\n"
             "!meine – zeigt Ihnen Ihre Beiträge (in einer Direktnachricht an den Bot)\n"
             "!vergessen – löscht nach Ihrer Bestätigung (!vergessen bestätigen) alle Ihre "
@@ -486,9 +487,14 @@ TEST(DigestCommands, DigestArguments) {
   EXPECT_EQ(args("!digest runde")->kind, DigestArgs::Kind::round);
   EXPECT_FALSE(args("!digest runde")->round.has_value());
   EXPECT_EQ(args("!digest round 12")->round, 12);
+  // A digest by its number: everything in it.
+  ASSERT_TRUE(args("!digest D4").has_value());
+  EXPECT_EQ(args("!digest D4")->kind, DigestArgs::Kind::digest);
+  EXPECT_EQ(args("!digest d12")->digest, 12);
   for (const char* bad : {"!digest gestern", "!digest 0", "!digest 400", "!digest 5 Wochen",
                           "!digest seit", "!digest seit morgen", "!digest seit 1.12.2026",
-                          "!digest runde x", "!digest 1 2 3", "!digest 5x"}) {
+                          "!digest runde x", "!digest 1 2 3", "!digest 5x", "!digest D",
+                          "!digest D4 D5", "!digest Dx"}) {
     EXPECT_FALSE(args(bad).has_value()) << bad;
   }
 }

@@ -190,6 +190,49 @@ TEST(Digest, MarksSayWhatTheHeadingDoesNot) {
   EXPECT_EQ(all_new.find("(neu)"), std::string::npos) << all_new;
 }
 
+// What the short digest does not list is counted, with the command that shows it all; the
+// complete digest lists every group and the single contributions no tag puts anywhere.
+TEST(Digest, WhatIsNotListedIsCountedAndOneCommandAway) {
+  const sys_days day = 2026y / November / 20;
+  auto items = november_items();
+  items.push_back(item("$s1", "Kiel", "q1", "Die Lage im Stab war unübersichtlich.", {}, "", 0,
+                       at(day, 12h)));
+  items.push_back(item("$s2", "Mainz", "q2", "Erlasse kamen immer freitags #recht", {"recht"}, "",
+                       0, at(day, 12h, 5min)));
+  DigestRequest request = november_request();
+  request.top = 1;
+  request.label = "D4";
+  const Digest digest = build_digest(items, {}, request);
+  // Bürgertelefon is the second group, listed under "Was schwer war" for its #frust.
+  EXPECT_EQ(digest.more_groups, 0);
+  EXPECT_EQ(digest.more_singles, 2);
+  const std::string text = render_digest(digest, items)[0].text;
+  EXPECT_EQ(text.rfind("Digest des Netzwerks · 19.11.2026 – 25.11.2026 · D4\n", 0), 0U) << text;
+  EXPECT_NE(text.find("\nNicht gezeigt: 2 einzelne Beiträge. Alles zeigt !digest D4.\n"),
+            std::string::npos)
+      << text;
+  EXPECT_EQ(text.find("unübersichtlich"), std::string::npos) << text;
+  EXPECT_NE(text.find("Moderation: !lehre D4-<Nr.> hält eine Gruppe als Lehre fest; als Antwort "
+                      "auf diesen Digest genügt !lehre <Nr.>."),
+            std::string::npos)
+      << text;
+
+  request.complete = true;
+  request.label = "D5";
+  const Digest complete = build_digest(items, {}, request);
+  EXPECT_EQ(complete.lessons.size(), 2U);
+  EXPECT_EQ(complete.more_groups + complete.more_singles, 0);
+  const std::string all = render_digest(complete, items)[0].text;
+  EXPECT_EQ(all.rfind("Digest des Netzwerks · 19.11.2026 – 25.11.2026 · D5 · vollständig\n", 0),
+            0U)
+      << all;
+  EXPECT_NE(all.find("\nEinzelne Beiträge\n– „Die Lage im Stab war unübersichtlich.“ (Kiel)\n"
+                     "– „Erlasse kamen immer freitags“ (Mainz)\n"),
+            std::string::npos)
+      << all;
+  EXPECT_EQ(all.find("Nicht gezeigt"), std::string::npos) << all;
+}
+
 // The short digest lists a few open actions, overdue first; the rest is one command away.
 TEST(Digest, OpenActionsBeyondTheTopAreCounted) {
   auto lessons = november_lessons();
