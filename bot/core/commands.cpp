@@ -209,6 +209,18 @@ Notice render_help(Language language) {
 
 }  // namespace
 
+std::string_view without_reply_fallback(std::string_view body) {
+  if (!body.starts_with("> ")) return body;
+  std::size_t line = 0;
+  while (line < body.size() && body[line] == '>') {
+    const auto end = body.find('\n', line);
+    if (end == std::string_view::npos) return body;
+    line = end + 1;
+  }
+  if (line >= body.size() || body[line] != '\n') return body;
+  return body.substr(line + 1);
+}
+
 std::optional<Command> parse_command(std::string_view body) {
   if (body.size() < 2 || body[0] != '!') return std::nullopt;
   // A letter: ASCII, or a Latin-1 one in UTF-8 (C3 80–BF without × and ÷), as in !Überblick.

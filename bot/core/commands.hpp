@@ -84,6 +84,10 @@ const CommandSpec& command_spec(CommandKind kind);
 /// Parses a message body; nullopt unless it starts with '!' followed by a letter.
 std::optional<Command> parse_command(std::string_view body);
 
+/// A reply's body without the quote of the message it answers that older clients put first
+/// ("> <@bot:x> Digest …" lines, then an empty line); other bodies as they are.
+std::string_view without_reply_fallback(std::string_view body);
+
 /// Whether `command` is a moderator command (the table's flag).
 bool is_moderator_command(const Command& command);
 

@@ -491,11 +491,23 @@ TEST(DigestCommands, DigestArguments) {
   ASSERT_TRUE(args("!digest D4").has_value());
   EXPECT_EQ(args("!digest D4")->kind, DigestArgs::Kind::digest);
   EXPECT_EQ(args("!digest d12")->digest, 12);
-  for (const char* bad : {"!digest gestern", "!digest 0", "!digest 400", "!digest 5 Wochen",
-                          "!digest seit", "!digest seit morgen", "!digest seit 1.12.2026",
-                          "!digest runde x", "!digest 1 2 3", "!digest 5x", "!digest D",
-                          "!digest D4 D5", "!digest Dx"}) {
+  for (const char* bad :
+       {"!digest gestern", "!digest 0", "!digest 400", "!digest 5 Wochen", "!digest seit",
+        "!digest seit morgen", "!digest seit 1.12.2026", "!digest runde x", "!digest 1 2 3",
+        "!digest 5x", "!digest D", "!digest D4 D5", "!digest Dx"}) {
     EXPECT_FALSE(args(bad).has_value()) << bad;
+  }
+}
+
+// Older clients start a reply with a quote of the message it answers.
+TEST(DigestCommands, AReplysQuoteOfTheDigestIsNoPartOfTheCommand) {
+  EXPECT_EQ(without_reply_fallback("> <@bot:x> Digest des Netzwerks · D4\n> 1. Masken\n\n"
+                                   "!lehre 2 Masken"),
+            "!lehre 2 Masken");
+  EXPECT_EQ(parse_command(without_reply_fallback("> <@bot:x> Digest\n\n!lehre 2"))->kind,
+            CommandKind::lesson);
+  for (const char* body : {"!lehre 2", "> zitiert\nohne Leerzeile", "> nur ein Zitat", ""}) {
+    EXPECT_EQ(without_reply_fallback(body), body);
   }
 }
 
