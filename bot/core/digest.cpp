@@ -571,8 +571,8 @@ void pick_sections(Digest& digest, const std::vector<std::uint8_t>& item_bits) {
   for (const auto& group : digest.groups) {
     if (listed[group.id]) continue;
     const auto& counts = tagged_in[group.id];
-    const auto best = static_cast<std::size_t>(
-        std::max_element(counts.begin(), counts.end()) - counts.begin());
+    const auto best =
+        static_cast<std::size_t>(std::max_element(counts.begin(), counts.end()) - counts.begin());
     if (counts[best] > 0) entries[best].emplace_back(group.id, counts[best]);
   }
   std::array<std::vector<std::uint32_t>*, 3> sections = {&digest.went_well, &digest.was_hard,
@@ -658,8 +658,8 @@ void name_and_quote(Digest& digest, std::span<const DigestItem> items, const Dig
                     const std::vector<SparseVector>& vectors,
                     const std::vector<SparseVector>& centroids) {
   std::vector<bool> named(digest.groups.size(), digest.request.name_all_groups);
-  for (const auto* shown : {&digest.lessons, &digest.went_well, &digest.was_hard, &digest.ideas,
-                            &digest.singles}) {
+  for (const auto* shown :
+       {&digest.lessons, &digest.went_well, &digest.was_hard, &digest.ideas, &digest.singles}) {
     for (const std::uint32_t id : *shown) named[id] = true;
   }
   for (std::size_t g = 0; g < digest.groups.size(); ++g) {

@@ -23,8 +23,8 @@ namespace reflexbot::core {
 
 /// A contribution as the digest sees it.
 struct DigestItem {
-  std::string id;    ///< the event id
-  std::string city;  ///< its room's configured city; empty for the network room and other rooms
+  std::string id;      ///< the event id
+  std::string city;    ///< its room's configured city; empty for the network room and other rooms
   std::string author;  ///< pseudonym; empty for anonymous contributions
   std::string body;
   std::vector<std::string> tags;  ///< canonical keys
@@ -97,13 +97,13 @@ struct DigestGroup {
 /// A digest, ready to render or export.
 struct Digest {
   DigestRequest request;
-  int contributions = 0;  ///< in the period
-  int participants = 0;                  ///< distinct known authors
-  int anonymous = 0;                     ///< contributions without an author
-  int from_network_room = 0;             ///< contributions of the period in the network room
-  std::vector<std::string> cities;       ///< configured cities, alphabetical
-  std::vector<DigestGroup> groups;       ///< all groups with a member in the period, ranked
-  std::vector<std::uint32_t> group_of;   ///< per item: index into groups (previous-only: none)
+  int contributions = 0;                ///< in the period
+  int participants = 0;                 ///< distinct known authors
+  int anonymous = 0;                    ///< contributions without an author
+  int from_network_room = 0;            ///< contributions of the period in the network room
+  std::vector<std::string> cities;      ///< configured cities, alphabetical
+  std::vector<DigestGroup> groups;      ///< all groups with a member in the period, ranked
+  std::vector<std::uint32_t> group_of;  ///< per item: index into groups (previous-only: none)
   /// "Mehrfach genannt": the first groups by rank with ≥ 2 contributions, numbered for !lehre.
   std::vector<std::uint32_t> lessons;
   /// Other groups with tagged members, each in one section (most of its tagged members).

@@ -44,10 +44,10 @@ std::optional<Section> lessons_section(const DigestView& view) {
   const Digest& digest = view.digest();
   if (digest.lessons.empty()) return std::nullopt;
   Section lessons{std::string(t.heading_lessons), true, true, {}};
-  const bool all_new =
-      digest.lessons.size() >= 2 && !view.mark(digest.groups[digest.lessons.front()]).empty() &&
-      std::all_of(digest.lessons.begin(), digest.lessons.end(),
-                  [&](std::uint32_t id) { return digest.groups[id].is_new(); });
+  const bool all_new = digest.lessons.size() >= 2 &&
+                       !view.mark(digest.groups[digest.lessons.front()]).empty() &&
+                       std::all_of(digest.lessons.begin(), digest.lessons.end(),
+                                   [&](std::uint32_t id) { return digest.groups[id].is_new(); });
   if (all_new) lessons.heading += " (" + std::string(t.all_new) + ")";
   for (const std::uint32_t id : digest.lessons) {
     const DigestGroup& group = digest.groups[id];
@@ -116,18 +116,17 @@ std::optional<Section> actions_section(const DigestView& view) {
   const Digest& digest = view.digest();
   if (digest.open_actions.empty()) return std::nullopt;
   Section actions{std::string(view.texts().heading_actions), false, true, {}};
-  const std::size_t shown =
-      digest.request.complete ? digest.open_actions.size()
-                              : std::min(digest.open_actions.size(), digest.request.top);
+  const std::size_t shown = digest.request.complete
+                                ? digest.open_actions.size()
+                                : std::min(digest.open_actions.size(), digest.request.top);
   for (std::size_t i = 0; i < shown; ++i) {
     const Notice entry = view.action(digest.open_actions[i]);
     actions.entries.push_back(Block{entry.text, entry.html});
   }
   if (shown < digest.open_actions.size()) {
-    const std::string more =
-        fill(view.texts().more_actions,
-             {plain("n", std::to_string(digest.open_actions.size() - shown))})
-            .text;
+    const std::string more = fill(view.texts().more_actions,
+                                  {plain("n", std::to_string(digest.open_actions.size() - shown))})
+                                 .text;
     actions.entries.push_back(Block{more, html_escape(more)});
   }
   return actions;
@@ -151,11 +150,11 @@ std::vector<Section> sections_of(const DigestView& view) {
   const DigestTexts& t = view.texts();
   const Digest& digest = view.digest();
   std::vector<Section> sections;
-  for (auto section : {lessons_section(view),
-                       tagged_section(view, t.heading_went_well, digest.went_well, kWentWellTags),
-                       tagged_section(view, t.heading_was_hard, digest.was_hard, kWasHardTags),
-                       tagged_section(view, t.heading_ideas, digest.ideas, kIdeaTags),
-                       singles_section(view)}) {
+  for (auto section :
+       {lessons_section(view),
+        tagged_section(view, t.heading_went_well, digest.went_well, kWentWellTags),
+        tagged_section(view, t.heading_was_hard, digest.was_hard, kWasHardTags),
+        tagged_section(view, t.heading_ideas, digest.ideas, kIdeaTags), singles_section(view)}) {
     if (section) sections.push_back(std::move(*section));
   }
   return sections;
@@ -314,9 +313,10 @@ std::vector<Notice> render_digest(const Digest& digest, std::span<const DigestIt
   if (const auto numbers = numbers_section(view)) packer.add(*numbers);
   if (!digest.lessons.empty()) {
     const DigestTexts& t = view.texts();
-    const std::string footer = digest.request.label.empty()
-                                   ? std::string(t.footer)
-                                   : fill(t.footer_label, {plain("label", digest.request.label)}).text;
+    const std::string footer =
+        digest.request.label.empty()
+            ? std::string(t.footer)
+            : fill(t.footer_label, {plain("label", digest.request.label)}).text;
     packer.add_paragraph(Block{footer, "<p><em>" + html_escape(footer) + "</em></p>"});
   }
   return titled(view, packer.parts());

@@ -159,9 +159,9 @@ struct QuoteWord {
 };
 
 constexpr std::array<std::string_view, 11> kOpeners = {"(", "[", "{", "\"", "'", "„",
-                                                        "“", "‚", "‘", "«", "»"};
+                                                       "“", "‚", "‘", "«",  "»"};
 constexpr std::array<std::string_view, 11> kClosers = {")", "]", "}", "\"", "'", "“",
-                                                        "”", "‘", "’", "«", "»"};
+                                                       "”", "‘", "’", "«",  "»"};
 constexpr std::array<std::string_view, 7> kPunctuation = {".", ",", ";", ":", "!", "?", "…"};
 
 template <std::size_t N>
@@ -404,26 +404,24 @@ Notice DigestView::overview() const {
         t_.open_lessons,
         {plain("lessons",
                count_text(static_cast<int>(open.size()), t_.lessons_one, t_.lessons_many)),
-         plain("overdue", overdue == 0 ? std::string()
-                                       : fill(t_.open_overdue,
-                                              {plain("n", std::to_string(overdue))})
-                                             .text)});
+         plain("overdue",
+               overdue == 0 ? std::string()
+                            : fill(t_.open_overdue, {plain("n", std::to_string(overdue))}).text)});
     return Notice{nothing.text + " " + count.text, nothing.html + " " + count.html};
   }
   const auto part = [](std::string_view pattern, std::vector<Arg> args) {
     return fill(pattern, args).text;
   };
-  return fill(
-      t_.overview,
-      {plain("counts", counts(digest_.contributions, digest_.anonymous, digest_.participants,
-                              digest_.from_network_room)),
-       plain("cities",
-             digest_.cities.empty()
-                 ? std::string()
-                 : part(t_.overview_cities,
-                        {plain("cities", count_text(static_cast<int>(digest_.cities.size()),
-                                                    t_.cities_one, t_.cities_many)),
-                         plain("list", join_list(digest_.cities, t_.list_and))}))});
+  return fill(t_.overview,
+              {plain("counts", counts(digest_.contributions, digest_.anonymous,
+                                      digest_.participants, digest_.from_network_room)),
+               plain("cities",
+                     digest_.cities.empty()
+                         ? std::string()
+                         : part(t_.overview_cities,
+                                {plain("cities", count_text(static_cast<int>(digest_.cities.size()),
+                                                            t_.cities_one, t_.cities_many)),
+                                 plain("list", join_list(digest_.cities, t_.list_and))}))});
 }
 
 std::string DigestView::counts(int contributions, int anonymous, int people,
@@ -548,7 +546,7 @@ std::string DigestView::tagged_note(const DigestGroup& group,
 Notice DigestView::quote(std::size_t item) const {
   const DigestItem& quoted = items_[item];
   const std::string place =
-      !shows_places()      ? std::string()
+      !shows_places()        ? std::string()
       : !quoted.city.empty() ? quoted.city
                              : (quoted.network_room ? std::string(t_.network_room) : std::string());
   if (place.empty()) return fill(t_.quote_unplaced, {plain("text", quote_text(quoted.body))});

@@ -279,7 +279,8 @@ constexpr Texts kGerman{
             .state_action = "Maßnahme läuft",
             .state_learned = "gelernt",
             .list_entry = "L{id} {title} – {state}",
-            .usage_digest = "So geht es: !digest [seit <Datum> | runde [Nr.] | <Tage> Tage | D<Nr.>]",
+            .usage_digest =
+                "So geht es: !digest [seit <Datum> | runde [Nr.] | <Tage> Tage | D<Nr.>]",
             .no_round = "In diesem Raum gab es diese Runde nicht.",
         },
 };

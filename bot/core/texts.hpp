@@ -93,13 +93,13 @@ struct DigestTexts {
   std::string_view title_network;  ///< the network-wide digest
   std::string_view period;         ///< {from}, {to}
   std::string_view part;           ///< {i}, {n}: added to the title of split digests
-  std::string_view overview;  ///< {counts}{cities}: contributions and people, then the cities
+  std::string_view overview;       ///< {counts}{cities}: contributions and people, then the cities
   std::string_view overview_details;  ///< {list}: of the contributions, e.g. from the network room
   std::string_view overview_details_all;  ///< {list}: the same when all of them are anonymous
   std::string_view anonymous_some;        ///< {n}: contributions without an author
   std::string_view anonymous_all;
-  std::string_view overview_people;   ///< {people}
-  std::string_view overview_cities;   ///< {cities}, {list}
+  std::string_view overview_people;    ///< {people}
+  std::string_view overview_cities;    ///< {cities}, {list}
   std::string_view from_network_room;  ///< {n}
   std::string_view network_room;       ///< where a quote from the network room comes from
   std::string_view contributions_one;
@@ -112,8 +112,8 @@ struct DigestTexts {
   std::string_view nothing;
   std::string_view open_lessons;  ///< {lessons}{overdue}: after `nothing`, lessons not learned
   std::string_view lessons_one;
-  std::string_view lessons_many;  ///< {n}
-  std::string_view open_overdue;  ///< {n}: how many of the open lessons are overdue
+  std::string_view lessons_many;     ///< {n}
+  std::string_view open_overdue;     ///< {n}: how many of the open lessons are overdue
   std::string_view heading_lessons;  ///< the numbered groups of two contributions or more
   std::string_view heading_went_well;
   std::string_view heading_was_hard;
@@ -135,9 +135,9 @@ struct DigestTexts {
   std::string_view more_singles_one;
   std::string_view more_singles_many;  ///< {n}
   std::string_view more_actions;       ///< {n}: open actions the short digest leaves out
-  std::string_view votes;   ///< {n}
-  std::string_view quote;   ///< {text}, {city}
-  std::string_view quote_unplaced;  ///< {text}: from a room without a city
+  std::string_view votes;              ///< {n}
+  std::string_view quote;              ///< {text}, {city}
+  std::string_view quote_unplaced;     ///< {text}: from a room without a city
   std::string_view person;  ///< {n}: an author in an export, numbered anew in every export
   std::string_view tagged;  ///< {n}: contributions of the group carrying the section's tags
   std::string_view action;  ///< {id}, {title}, {action}, {owner}, {due}
@@ -155,11 +155,11 @@ struct DigestTexts {
 
 /// The texts of the lesson commands and the on-demand digest.
 struct LessonTexts {
-  std::string_view created;  ///< {id}, {title}, {sources}
+  std::string_view created;              ///< {id}, {title}, {sources}
   std::string_view created_from_digest;  ///< {id}, {title}, {digest}, {n}, {sources}
   std::string_view usage_lesson;
-  std::string_view no_group;       ///< {digest}, {n}
-  std::string_view no_digest_yet;  ///< the room has no digest with groups
+  std::string_view no_group;        ///< {digest}, {n}
+  std::string_view no_digest_yet;   ///< the room has no digest with groups
   std::string_view unknown_digest;  ///< {digest}: not one of the room's kept digests
   std::string_view which_digest;    ///< {earlier}, {later}, {n}: two digests came close together
   std::string_view reply_needs_number;  ///< "!lehre" as a reply to a digest, without a number

@@ -331,8 +331,7 @@ DigestRecord BatchScope::create_digest(const std::string& room, const std::strin
   DigestRecord record{insert.column_int(0), insert.column_int(1), room, scope_room, from, to, now};
   insert.reset();
   // Their groups and messages go with them (ON DELETE CASCADE).
-  Statement prune(store_.connection(),
-                  "DELETE FROM digests WHERE room_id = ? AND number <= ?");
+  Statement prune(store_.connection(), "DELETE FROM digests WHERE room_id = ? AND number <= ?");
   prune.bind(1, std::string_view(room))
       .bind(2, record.number - static_cast<std::int64_t>(kKeptDigests))
       .run();
@@ -370,8 +369,7 @@ std::vector<std::string> digest_group(Store& store, std::int64_t digest_id, int 
   return out;
 }
 
-std::vector<DigestRecord> latest_digests(Store& store, const std::string& room,
-                                         std::size_t limit) {
+std::vector<DigestRecord> latest_digests(Store& store, const std::string& room, std::size_t limit) {
   Statement s(store.connection(),
               std::string(kDigestColumns) + "WHERE d.room_id = ? ORDER BY d.number DESC LIMIT ?");
   s.bind(1, std::string_view(room)).bind(2, static_cast<std::int64_t>(limit));

@@ -579,12 +579,9 @@ void json_head(Json& out, const ExportData& data, const core::DigestView& view) 
   scope["room_id"] = or_null(data.room);
   scope["city"] = or_null(digest.request.scope);
   out["scope"] = std::move(scope);
-  out["overview"] = {{"contributions", digest.contributions},
-                     {"participants", digest.participants},
-                     {"anonymous", digest.anonymous},
-                     {"cities", digest.cities},
-                     {"groups", digest.groups.size()},
-                     {"text", view.overview().text}};
+  out["overview"] = {{"contributions", digest.contributions}, {"participants", digest.participants},
+                     {"anonymous", digest.anonymous},         {"cities", digest.cities},
+                     {"groups", digest.groups.size()},        {"text", view.overview().text}};
 }
 
 Json json_group(const ExportData& data, const core::DigestView& view,

@@ -163,9 +163,8 @@ void Digests::post(const std::string& room_id, Result& result, const matrix::Eve
   }
   result.notices = core::render_digest(result.digest, result.items, settings_.max_event_bytes);
   for (std::size_t i = 0; i < result.notices.size(); ++i) {
-    const std::string txn_id = context.out.notice(room_id, result.notices[i],
-                                                  i == 0 ? reply_to : nullptr,
-                                                  key + "/" + std::to_string(i));
+    const std::string txn_id = context.out.notice(
+        room_id, result.notices[i], i == 0 ? reply_to : nullptr, key + "/" + std::to_string(i));
     if (record) context.scope.add_digest_message(record->id, txn_id);
   }
   if (record) context.scope.save_digest_groups(record->id, result.lesson_groups);
@@ -242,14 +241,14 @@ void Digests::on_digest(const core::Command& command, const matrix::Event& event
     // Everything of a digest of this room: its period and scope, complete.
     const auto record = store::digest_numbered(store_, room.room_id, args->digest);
     if (!record || record->from >= record->to) {
-      context.out.notice(room.room_id,
-                         core::fill(t.unknown_digest,
-                                    {core::plain("digest", "D" + std::to_string(args->digest))}),
-                         &event, key);
+      context.out.notice(
+          room.room_id,
+          core::fill(t.unknown_digest, {core::plain("digest", "D" + std::to_string(args->digest))}),
+          &event, key);
       return;
     }
-    Result result = builder_.build(record->scope_room, record->from, record->to, context.now,
-                                   false, true);
+    Result result =
+        builder_.build(record->scope_room, record->from, record->to, context.now, false, true);
     post(room.room_id, result, &event, event.event_id + "/digest", context);
     return;
   } else if (args->kind == core::DigestArgs::Kind::round) {
@@ -346,14 +345,14 @@ void Digests::on_lesson(const core::Command& command, const matrix::Event& event
   const std::string count =
       core::count_text(static_cast<int>(sources.size()), d.contributions_one, d.contributions_many);
   if (digest) {
-    reply(core::fill(t.created_from_digest,
-                     {core::plain("id", std::to_string(id)), core::plain("title", title),
-                      core::plain("digest", "D" + std::to_string(digest->number)),
-                      core::plain("n", std::to_string(*args.group)),
-                      core::plain("sources", count)}));
+    reply(
+        core::fill(t.created_from_digest,
+                   {core::plain("id", std::to_string(id)), core::plain("title", title),
+                    core::plain("digest", "D" + std::to_string(digest->number)),
+                    core::plain("n", std::to_string(*args.group)), core::plain("sources", count)}));
   } else {
-    reply(core::fill(t.created, {core::plain("id", std::to_string(id)),
-                                 core::plain("title", title), core::plain("sources", count)}));
+    reply(core::fill(t.created, {core::plain("id", std::to_string(id)), core::plain("title", title),
+                                 core::plain("sources", count)}));
   }
 }
 

@@ -125,10 +125,9 @@ class Digests {
             const std::string& key, BatchContext context);
   /// The digest a `!lehre <Nr>` means: the one its number names ("D4-2"), the one it replies
   /// to, else the room's latest unless another came shortly before it. nullopt after answering.
-  std::optional<store::DigestRecord> digest_meant(const core::LessonArgs& args,
-                                                  const std::string& reply_to,
-                                                  const store::RoomRecord& room,
-                                                  const std::function<void(const core::Notice&)>& reply);
+  std::optional<store::DigestRecord> digest_meant(
+      const core::LessonArgs& args, const std::string& reply_to, const store::RoomRecord& room,
+      const std::function<void(const core::Notice&)>& reply);
   void on_digest(const core::Command& command, const matrix::Event& event,
                  const store::RoomRecord& room, BatchContext context);
   void on_lesson(const core::Command& command, const matrix::Event& event,

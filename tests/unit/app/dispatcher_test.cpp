@@ -608,8 +608,7 @@ TEST_F(DispatcherTest, ADigestOnDemandSummarisesTheRoomAndNamesNoOne) {
   ASSERT_EQ(digests.size(), 1U);
   EXPECT_EQ(digests[0].number, 1);
   EXPECT_NE(notices[0].find(" · D1\n"), std::string::npos) << notices[0];
-  EXPECT_EQ(store::digest_group(*store_, digests[0].id, 1),
-            (std::vector<std::string>{"$a", "$b"}));
+  EXPECT_EQ(store::digest_group(*store_, digests[0].id, 1), (std::vector<std::string>{"$a", "$b"}));
 }
 
 // Only configured rooms are cities: the network room's contributions count, under the network,
@@ -643,8 +642,7 @@ TEST_F(DispatcherTest, TheNetworkRoomAndRoomsWithoutACityAreNoCities) {
   // A lesson from the network's group names the city of its sources, not the network room.
   sync(body("s2", {{kNetwork, joined({message("$l", "@mod:example.org", "!lehre 1")})}}));
   const DigestBuilder builder(*store_, digests_);
-  const auto lessons =
-      store::lessons(*store_, "", {kRoom, kLeipzig, kNetwork}, &builder.places());
+  const auto lessons = store::lessons(*store_, "", {kRoom, kLeipzig, kNetwork}, &builder.places());
   ASSERT_EQ(lessons.size(), 1U);
   EXPECT_EQ(lessons[0].sources, 3);
   EXPECT_EQ(lessons[0].cities, std::vector<std::string>{"Köln"});

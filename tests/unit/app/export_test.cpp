@@ -259,7 +259,8 @@ TEST_F(ExportTest, MarkdownHasTheDigestSectionsAndATableOfEveryContribution) {
   EXPECT_EQ(lines[1], "");
   EXPECT_EQ(lines[2], "**Zeitraum:** 05.05.2026 – 12.05.2026\\");
   EXPECT_EQ(lines[3], "**Exportiert am:** 12.05.2026 10:00");
-  EXPECT_EQ(lines[5], "6 Beiträge (davon 1 anonym) von 3 Personen aus 2 Städten: Köln und Leipzig.");
+  EXPECT_EQ(lines[5],
+            "6 Beiträge (davon 1 anonym) von 3 Personen aus 2 Städten: Köln und Leipzig.");
 
   // The sections of the chat digest, in its order, then the export's own.
   std::vector<std::string> headings;
@@ -268,9 +269,9 @@ TEST_F(ExportTest, MarkdownHasTheDigestSectionsAndATableOfEveryContribution) {
   }
   // A group is listed once: the tagged groups of this period are all in the first section but
   // one single idea.
-  const std::vector<std::string> expected_headings = {
-      "## Mehrfach genannt", "## Ideen",         "## Offene Maßnahmen",
-      "## Zahlen",           "## Alle Gruppen", "## Beiträge"};
+  const std::vector<std::string> expected_headings = {"## Mehrfach genannt", "## Ideen",
+                                                      "## Offene Maßnahmen", "## Zahlen",
+                                                      "## Alle Gruppen",     "## Beiträge"};
   EXPECT_EQ(headings, expected_headings);
 
   EXPECT_NE(md.find("\n- L1 Schutzausrüstung zentral lagern: Lager zentral einrichten – "

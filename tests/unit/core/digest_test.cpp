@@ -140,8 +140,8 @@ TEST(Digest, AGroupAppearsOnceWithItsSignalsOnItsLine) {
                        {"idee"}, "", 0, at(day, 11h)));
   items.push_back(item("$10", "Mainz", "q2", "Sirenen stumm, die Warnung kam nicht an #problem",
                        {"problem"}, "", 0, at(day, 11h, 5min)));
-  items.push_back(item("$11", "Kiel", "q3", "#idee Sirenen stumm: Warnung per App", {"idee"}, "",
-                       0, at(day, 11h, 10min)));
+  items.push_back(item("$11", "Kiel", "q3", "#idee Sirenen stumm: Warnung per App", {"idee"}, "", 0,
+                       at(day, 11h, 10min)));
   DigestRequest request = november_request();
   request.top = 1;
   const Digest digest = build_digest(items, {}, request);
@@ -164,7 +164,8 @@ TEST(Digest, AGroupAppearsOnceWithItsSignalsOnItsLine) {
     EXPECT_EQ(text.find(quoted, first + 1), std::string::npos) << quoted << "\n" << text;
   }
   // Under "Ideen" the line names the group's other signal; its own heading is not repeated.
-  EXPECT_NE(text.find("\nIdeen\n– " + sirens.title() + ": Kiel und Mainz · 3 Beiträge von 3 "
+  EXPECT_NE(text.find("\nIdeen\n– " + sirens.title() +
+                      ": Kiel und Mainz · 3 Beiträge von 3 "
                       "Personen · 1 × Problem · 2 davon markiert\n"),
             std::string::npos)
       << text;
@@ -175,7 +176,8 @@ TEST(Digest, AGroupAppearsOnceWithItsSignalsOnItsLine) {
 TEST(Digest, MarksSayWhatTheHeadingDoesNot) {
   auto items = november_items();
   std::erase_if(items, [](const DigestItem& i) { return !i.current; });
-  const std::string first_week = render_digest(build_digest(items, {}, november_request()), items)[0].text;
+  const std::string first_week =
+      render_digest(build_digest(items, {}, november_request()), items)[0].text;
   EXPECT_NE(first_week.find("\nMehrfach genannt\n1. Masken und Schutzausrüstung\n"),
             std::string::npos)
       << first_week;
@@ -183,7 +185,8 @@ TEST(Digest, MarksSayWhatTheHeadingDoesNot) {
   // Something before, but not like either group: both are new, said once.
   items.push_back(item("$0", "Kiel", "z", "Hochwasser im Keller des Rathauses", {}, "", 0,
                        at(sys_days{2026y / November / 12}, 10h), false));
-  const std::string all_new = render_digest(build_digest(items, {}, november_request()), items)[0].text;
+  const std::string all_new =
+      render_digest(build_digest(items, {}, november_request()), items)[0].text;
   EXPECT_NE(all_new.find("\nMehrfach genannt (alle neu)\n1. Masken und Schutzausrüstung\n"),
             std::string::npos)
       << all_new;
@@ -195,8 +198,8 @@ TEST(Digest, MarksSayWhatTheHeadingDoesNot) {
 TEST(Digest, WhatIsNotListedIsCountedAndOneCommandAway) {
   const sys_days day = 2026y / November / 20;
   auto items = november_items();
-  items.push_back(item("$s1", "Kiel", "q1", "Die Lage im Stab war unübersichtlich.", {}, "", 0,
-                       at(day, 12h)));
+  items.push_back(
+      item("$s1", "Kiel", "q1", "Die Lage im Stab war unübersichtlich.", {}, "", 0, at(day, 12h)));
   items.push_back(item("$s2", "Mainz", "q2", "Erlasse kamen immer freitags #recht", {"recht"}, "",
                        0, at(day, 12h, 5min)));
   DigestRequest request = november_request();
@@ -223,8 +226,7 @@ TEST(Digest, WhatIsNotListedIsCountedAndOneCommandAway) {
   EXPECT_EQ(complete.lessons.size(), 2U);
   EXPECT_EQ(complete.more_groups + complete.more_singles, 0);
   const std::string all = render_digest(complete, items)[0].text;
-  EXPECT_EQ(all.rfind("Digest des Netzwerks · 19.11.2026 – 25.11.2026 · D5 · vollständig\n", 0),
-            0U)
+  EXPECT_EQ(all.rfind("Digest des Netzwerks · 19.11.2026 – 25.11.2026 · D5 · vollständig\n", 0), 0U)
       << all;
   EXPECT_NE(all.find("\nEinzelne Beiträge\n– „Die Lage im Stab war unübersichtlich.“ (Kiel)\n"
                      "– „Erlasse kamen immer freitags“ (Mainz)\n"),
@@ -418,7 +420,8 @@ TEST(Digest, AnonymousPostsCountAsContributionsNotAsPeople) {
       << text;
   // Only anonymous contributions: no people to count.
   std::erase_if(items, [](const DigestItem& i) { return !i.author.empty(); });
-  const std::string anonymous = render_digest(build_digest(items, {}, november_request()), items)[0].text;
+  const std::string anonymous =
+      render_digest(build_digest(items, {}, november_request()), items)[0].text;
   EXPECT_NE(anonymous.find("3 Beiträge (alle anonym) aus 2 Städten: Kiel und Mainz."),
             std::string::npos)
       << anonymous;
@@ -443,8 +446,7 @@ TEST(Digest, OnlyConfiguredCitiesAreCitiesAndTheNetworkRoomIsNamedAsSuch) {
                       "Kiel und Köln."),
             std::string::npos)
       << text;
-  EXPECT_NE(text.find("„Masken bestellt, viel zu spät“ (Netzwerkraum)"), std::string::npos)
-      << text;
+  EXPECT_NE(text.find("„Masken bestellt, viel zu spät“ (Netzwerkraum)"), std::string::npos) << text;
   // Without any city (a room digest of a room without one): no city at all.
   for (auto& i : items) {
     i.city.clear();
@@ -547,7 +549,8 @@ TEST(Digest, QuoteTextLeavesOutHashtags) {
   EXPECT_EQ(quote_text("Taste # drücken"), "Taste # drücken");
   // Nothing but tags: kept as written rather than quoting nothing.
   EXPECT_EQ(quote_text("#lehre #idee"), "#lehre #idee");
-  for (const std::string body : {"a #problem  b", "#problem  a  b #frust", " #x a ", "a #x #y . b"}) {
+  for (const std::string body :
+       {"a #problem  b", "#problem  a  b #frust", " #x a ", "a #x #y . b"}) {
     const std::string quote = quote_text(body);
     EXPECT_EQ(quote.find("  "), std::string::npos) << quote;
     EXPECT_NE(quote.front(), ' ') << quote;

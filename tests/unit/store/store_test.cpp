@@ -632,8 +632,8 @@ TEST_F(StoreTest, DigestsAreNumberedPerRoomAndFoundByTheirMessages) {
   const core::TimePoint t0{std::chrono::hours(24 * 365 * 56)};
   {
     BatchScope batch(store);
-    batch.add_contribution(core::Contribution{"$a", "!k:x", "Köln", "p1", std::nullopt, "", "a",
-                                              {}, t0, t0, core::CollectedVia::tag});
+    batch.add_contribution(core::Contribution{
+        "$a", "!k:x", "Köln", "p1", std::nullopt, "", "a", {}, t0, t0, core::CollectedVia::tag});
     batch.commit();
   }
   std::vector<DigestRecord> made;
@@ -643,9 +643,8 @@ TEST_F(StoreTest, DigestsAreNumberedPerRoomAndFoundByTheirMessages) {
         batch.create_digest(i == 1 ? "!l:x" : "!k:x", "", t0 - std::chrono::hours(168), t0,
                             t0 + std::chrono::minutes(i));
     batch.save_digest_groups(record.id, {{"$a"}, {"$gone"}});
-    batch.add_digest_message(record.id,
-                             batch.queue_send(record.room_id, "m.room.message", "{}",
-                                              "digest/" + std::to_string(i), 1));
+    batch.add_digest_message(record.id, batch.queue_send(record.room_id, "m.room.message", "{}",
+                                                         "digest/" + std::to_string(i), 1));
     batch.commit();
     made.push_back(record);
   }
@@ -676,8 +675,8 @@ TEST_F(StoreTest, DigestsAreNumberedPerRoomAndFoundByTheirMessages) {
     const auto found = digest_replied_to(store, record.room_id, txn.column_text(0));
     ASSERT_TRUE(found);
     EXPECT_EQ(found->id, record.id);
-    EXPECT_FALSE(digest_replied_to(store, record.room_id == "!k:x" ? "!l:x" : "!k:x",
-                                   txn.column_text(0)));
+    EXPECT_FALSE(
+        digest_replied_to(store, record.room_id == "!k:x" ? "!l:x" : "!k:x", txn.column_text(0)));
   }
   EXPECT_FALSE(digest_replied_to(store, "!k:x", "$other"));
   // Older digests go, with their groups and messages.
