@@ -209,6 +209,18 @@ Notice render_help(Language language) {
 
 }  // namespace
 
+std::string_view without_reply_fallback(std::string_view body) {
+  if (!body.starts_with("> ")) return body;
+  std::size_t line = 0;
+  while (line < body.size() && body[line] == '>') {
+    const auto end = body.find('\n', line);
+    if (end == std::string_view::npos) return body;
+    line = end + 1;
+  }
+  if (line >= body.size() || body[line] != '\n') return body;
+  return body.substr(line + 1);
+}
+
 std::optional<Command> parse_command(std::string_view body) {
   if (body.size() < 2 || body[0] != '!') return std::nullopt;
   // A letter: ASCII, or a Latin-1 one in UTF-8 (C3 80–BF without × and ÷), as in !Überblick.
@@ -339,6 +351,13 @@ std::optional<DigestArgs> parse_digest_args(const Command& command,
     args.since = *date;
     return args;
   }
+  // "D4": the digest D4 of this room, complete.
+  if (a.size() == 1 && first.size() >= 2 && first.size() <= 7 && first[0] == 'd' &&
+      std::all_of(first.begin() + 1, first.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+    args.kind = DigestArgs::Kind::digest;
+    std::from_chars(first.data() + 1, first.data() + first.size(), args.digest);
+    return args;
+  }
   if (first == "runde" || first == "round") {
     args.kind = DigestArgs::Kind::round;
     if (a.size() == 1) return args;
@@ -375,12 +394,27 @@ LessonArgs parse_lesson_args(const Command& command) {
   std::string_view rest = command.rest;
   std::size_t end = 0;
   while (end < rest.size() && !is_space(rest[end])) ++end;
-  const std::string_view first = rest.substr(0, end);
-  if (!first.empty() && first.size() <= 3 &&
-      std::all_of(first.begin(), first.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+  std::string_view first = rest.substr(0, end);
+  const auto digits = [](std::string_view text, std::size_t max) {
+    return !text.empty() && text.size() <= max &&
+           std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; });
+  };
+  // "D4-2": digest 4, group 2.
+  std::optional<std::int64_t> digest;
+  if (first.size() >= 4 && (first[0] == 'D' || first[0] == 'd')) {
+    const auto separator = first.find_first_of("-./");
+    if (separator != std::string_view::npos && digits(first.substr(1, separator - 1), 6)) {
+      std::int64_t d = 0;
+      std::from_chars(first.data() + 1, first.data() + separator, d);
+      digest = d;
+      first = first.substr(separator + 1);
+    }
+  }
+  if (digits(first, 3)) {
     int n = 0;
     std::from_chars(first.data(), first.data() + first.size(), n);
     args.group = n;
+    args.digest = digest;
     rest = rest.substr(end);
   }
   args.title = std::string(trim(rest));

@@ -84,6 +84,10 @@ const CommandSpec& command_spec(CommandKind kind);
 /// Parses a message body; nullopt unless it starts with '!' followed by a letter.
 std::optional<Command> parse_command(std::string_view body);
 
+/// A reply's body without the quote of the message it answers that older clients put first
+/// ("> <@bot:x> Digest …" lines, then an empty line); other bodies as they are.
+std::string_view without_reply_fallback(std::string_view body);
+
 /// Whether `command` is a moderator command (the table's flag).
 bool is_moderator_command(const Command& command);
 
@@ -120,20 +124,24 @@ std::optional<AnonymousArgs> parse_anonymous(const Command& command);
 
 /// What `!digest` covers.
 struct DigestArgs {
-  enum class Kind { days, since, round } kind = Kind::days;
+  enum class Kind { days, since, round, digest } kind = Kind::days;
   int days = 7;                         ///< kind days: the last `days` days, 1–366
   std::chrono::year_month_day since{};  ///< kind since: from this local day on
   std::optional<std::int64_t> round;    ///< kind round: this round; nullopt: the last one
+  std::int64_t digest = 0;              ///< kind digest: the room's digest D<digest>, complete
 };
 
 /// `!digest`, `!digest seit 1.11.2026` / `since 2026-11-01`, `!digest runde [Nr]` / `round`,
-/// `!digest 14 Tage` / `14 days` / `14`. nullopt is a usage error. `today` completes "1.11.".
+/// `!digest 14 Tage` / `14 days` / `14`, `!digest D4` (everything of digest D4). nullopt is a
+/// usage error. `today` completes "1.11.".
 std::optional<DigestArgs> parse_digest_args(const Command& command,
                                             std::chrono::year_month_day today);
 
-/// `!lehre [Nr] [Titel]`: the number of a group in the room's last digest (if the first argument
-/// is a number) and the title (the rest, may be empty).
+/// `!lehre [D<Digest>-][Nr] [Titel]`: the number of a group (if the first argument is a number),
+/// of the digest it names ("D4-2", also "D4.2" and "D4/2"; without one: the digest replied to or
+/// the room's latest), and the title (the rest, may be empty).
 struct LessonArgs {
+  std::optional<std::int64_t> digest;
   std::optional<int> group;
   std::string title;
 };

@@ -329,19 +329,22 @@ void count_period(Digest& digest, std::span<const DigestItem> items,
                   const TagIndex& tags) {
   std::vector<bool> city_seen(people.city_names.size(), false);
   std::vector<bool> author_seen(people.authors, false);
-  int anonymous = 0;
   for (const std::size_t index : order) {
-    if (!items[index].current) continue;
+    if (!items[index].current) {
+      ++digest.previous_contributions;
+      continue;
+    }
     ++digest.contributions;
+    digest.from_network_room += items[index].network_room ? 1 : 0;
     city_seen[people.city_of[index]] = true;
+    // An anonymous contribution has no author: it is no person (it may be one counted already).
     if (people.author_of[index] == kAnonymous) {
-      ++anonymous;
+      ++digest.anonymous;
     } else if (!author_seen[people.author_of[index]]) {
       author_seen[people.author_of[index]] = true;
       ++digest.participants;
     }
   }
-  digest.participants += anonymous;
   for (std::uint32_t c = 0; c < people.city_names.size(); ++c) {
     if (city_seen[c] && !people.city_names[c].empty()) {
       digest.cities.emplace_back(people.city_names[c]);
@@ -406,7 +409,6 @@ class GroupSummary {
  private:
   void count_members(std::uint32_t raw, const std::vector<std::size_t>& positions,
                      DigestGroup& group) {
-    int anonymous_members = 0;
     for (const std::size_t k : positions) {
       const std::size_t index = analysis_.order[k];
       const DigestItem& item = items_[index];
@@ -419,8 +421,10 @@ class GroupSummary {
       const std::uint32_t city = people_.city_of[index];
       if (city_count_[city]++ == 0) touched_cities_.push_back(city);
       const std::uint32_t author = people_.author_of[index];
+      // Anonymous members are contributions, not people: ranking by people does not reward
+      // anonymity.
       if (author == kAnonymous) {
-        ++anonymous_members;
+        ++group.anonymous;
       } else if (author_stamp_[author] != raw) {
         author_stamp_[author] = raw;
         ++group.participants;
@@ -430,7 +434,6 @@ class GroupSummary {
         term_sum_[term] += weight;
       }
     }
-    group.participants += anonymous_members;
   }
 
   // Cities: most contributions first, ties by name.
@@ -539,31 +542,21 @@ std::vector<SparseVector> rank_groups(Digest& digest, RawGroups raw, std::size_t
   return centroids;
 }
 
-// Up to `top` groups with members carrying one of a section's tags (`which`: went well, was
-// hard, ideas), most tagged members first, ties by rank.
-std::vector<std::uint32_t> tagged_groups(const Digest& digest,
-                                         const std::vector<std::array<int, 3>>& tagged_in,
-                                         std::size_t which, std::size_t top) {
-  std::vector<std::pair<std::uint32_t, int>> entries;
-  for (const auto& group : digest.groups) {
-    const int tagged = tagged_in[group.id][which];
-    if (tagged > 0) entries.emplace_back(group.id, tagged);
-  }
-  std::stable_sort(entries.begin(), entries.end(),
-                   [](const auto& a, const auto& b) { return a.second > b.second; });
-  std::vector<std::uint32_t> out;
-  for (const auto& [id, tagged] : entries) {
-    if (out.size() == top) break;
-    out.push_back(id);
-  }
-  return out;
-}
-
-// "Neue Lehren" (groups with two contributions or more) and the tagged sections.
-void pick_sections(Digest& digest, const std::vector<std::uint8_t>& item_bits, std::size_t top) {
+// The sections. "Mehrfach genannt": the first `top` groups (by rank) of two contributions or
+// more. Every other group with tagged members goes to one tagged section, the one most of them
+// belong to (ties: went well, was hard, ideas), so a group appears once in a digest; each
+// section lists its `top` groups with the most tagged members, ties by rank. What no section
+// lists is counted; a complete digest lists the untagged single contributions too.
+void pick_sections(Digest& digest, const std::vector<std::uint8_t>& item_bits) {
+  const DigestRequest& request = digest.request;
+  const std::size_t top = request.complete ? kCompleteLimit : request.top;
+  std::vector<bool> listed(digest.groups.size(), false);
   for (const auto& group : digest.groups) {
     if (digest.lessons.size() == top) break;
-    if (group.current >= 2) digest.lessons.push_back(group.id);
+    if (group.current >= 2) {
+      digest.lessons.push_back(group.id);
+      listed[group.id] = true;
+    }
   }
   // Members with each section's tags, per group: one pass over the items in memory order.
   std::vector<std::array<int, 3>> tagged_in(digest.groups.size(), {0, 0, 0});
@@ -574,9 +567,37 @@ void pick_sections(Digest& digest, const std::vector<std::uint8_t>& item_bits, s
     counts[1] += (item_bits[i] & kWasHard) != 0 ? 1 : 0;
     counts[2] += (item_bits[i] & kIdea) != 0 ? 1 : 0;
   }
-  digest.went_well = tagged_groups(digest, tagged_in, 0, top);
-  digest.was_hard = tagged_groups(digest, tagged_in, 1, top);
-  digest.ideas = tagged_groups(digest, tagged_in, 2, top);
+  std::array<std::vector<std::pair<std::uint32_t, int>>, 3> entries;
+  for (const auto& group : digest.groups) {
+    if (listed[group.id]) continue;
+    const auto& counts = tagged_in[group.id];
+    const auto best =
+        static_cast<std::size_t>(std::max_element(counts.begin(), counts.end()) - counts.begin());
+    if (counts[best] > 0) entries[best].emplace_back(group.id, counts[best]);
+  }
+  std::array<std::vector<std::uint32_t>*, 3> sections = {&digest.went_well, &digest.was_hard,
+                                                         &digest.ideas};
+  for (std::size_t which = 0; which < 3; ++which) {
+    auto& candidates = entries[which];
+    std::stable_sort(candidates.begin(), candidates.end(),
+                     [](const auto& a, const auto& b) { return a.second > b.second; });
+    for (const auto& [id, tagged] : candidates) {
+      if (sections[which]->size() == top) break;
+      sections[which]->push_back(id);
+      listed[id] = true;
+    }
+  }
+  for (const auto& group : digest.groups) {
+    if (listed[group.id]) continue;
+    if (group.current >= 2) {
+      ++digest.more_groups;
+    } else if (request.complete && digest.singles.size() < kCompleteLimit &&
+               tagged_in[group.id] == std::array<int, 3>{0, 0, 0}) {
+      digest.singles.push_back(group.id);
+    } else {
+      ++digest.more_singles;
+    }
+  }
 }
 
 // Ranks a group's members of the period for quoting: most votes, then closest to the centroid,
@@ -637,7 +658,8 @@ void name_and_quote(Digest& digest, std::span<const DigestItem> items, const Dig
                     const std::vector<SparseVector>& vectors,
                     const std::vector<SparseVector>& centroids) {
   std::vector<bool> named(digest.groups.size(), digest.request.name_all_groups);
-  for (const auto* shown : {&digest.lessons, &digest.went_well, &digest.was_hard, &digest.ideas}) {
+  for (const auto* shown :
+       {&digest.lessons, &digest.went_well, &digest.was_hard, &digest.ideas, &digest.singles}) {
     for (const std::uint32_t id : *shown) named[id] = true;
   }
   for (std::size_t g = 0; g < digest.groups.size(); ++g) {
@@ -731,7 +753,7 @@ Digest build_digest(std::span<const DigestItem> items, std::span<const Lesson> l
   count_period(digest, items, analysis.order, people, tags);
   const std::vector<SparseVector> centroids = rank_groups(
       digest, summarise_groups(items, analysis, vectors, raw_groups, people), items.size());
-  pick_sections(digest, tags.item_bits, request.top);
+  pick_sections(digest, tags.item_bits);
   name_and_quote(digest, items, analysis, vectors, centroids);
   digest.open_actions = open_actions(lessons, request);
   return digest;

@@ -23,8 +23,8 @@ namespace reflexbot::core {
 
 /// A contribution as the digest sees it.
 struct DigestItem {
-  std::string id;  ///< the event id
-  std::string city;
+  std::string id;      ///< the event id
+  std::string city;    ///< its room's configured city; empty for the network room and other rooms
   std::string author;  ///< pseudonym; empty for anonymous contributions
   std::string body;
   std::vector<std::string> tags;  ///< canonical keys
@@ -36,6 +36,7 @@ struct DigestItem {
   /// contribution was collected); if not `indexed`, the digest analyses the body itself.
   std::vector<std::uint64_t> term_keys{};
   bool indexed = false;
+  bool network_room = false;  ///< written in the network room (which is no city)
 };
 
 /// What to digest.
@@ -59,6 +60,11 @@ struct DigestRequest {
   /// Keywords and quotes for every group (exports); else only for the groups the sections show
   /// (the others have none: a digest of a million contributions has thousands of groups).
   bool name_all_groups = false;
+  /// Everything instead of the short digest: every group (up to kCompleteLimit per section), the
+  /// untagged single contributions and every open action.
+  bool complete = false;
+  /// "D4": how "!lehre D4-2", "!digest D4" and the title name this digest; empty: none.
+  std::string label;
 
   /// `vocabulary`, else the built-in one.
   const TagVocabulary& tag_vocabulary() const;
@@ -75,7 +81,8 @@ struct DigestGroup {
   std::vector<std::string> cities;  ///< of current members, most contributions first
   int current = 0;                  ///< members in the period
   int previous = 0;                 ///< members in the previous period
-  int participants = 0;             ///< distinct authors in the period (anonymous: each one)
+  int participants = 0;             ///< distinct known authors in the period
+  int anonymous = 0;                ///< anonymous members in the period (no author: no person)
   int votes = 0;
   std::vector<std::size_t> quotes;  ///< up to two members to quote, from different cities
   /// Keys of the terms most members share, best first: the candidates for `keywords`.
@@ -90,15 +97,23 @@ struct DigestGroup {
 /// A digest, ready to render or export.
 struct Digest {
   DigestRequest request;
-  int contributions = 0;  ///< in the period
-  int participants = 0;
-  std::vector<std::string> cities;       ///< alphabetical
-  std::vector<DigestGroup> groups;       ///< all groups with a member in the period, ranked
-  std::vector<std::uint32_t> group_of;   ///< per item: index into groups (previous-only: none)
-  std::vector<std::uint32_t> lessons;    ///< "Neue Lehren": groups with ≥ 2 contributions
-  std::vector<std::uint32_t> went_well;  ///< groups with #erfolg / #stolz members
+  int contributions = 0;                ///< in the period
+  int participants = 0;                 ///< distinct known authors
+  int anonymous = 0;                    ///< contributions without an author
+  int from_network_room = 0;            ///< contributions of the period in the network room
+  std::vector<std::string> cities;      ///< configured cities, alphabetical
+  std::vector<DigestGroup> groups;      ///< all groups with a member in the period, ranked
+  std::vector<std::uint32_t> group_of;  ///< per item: index into groups (previous-only: none)
+  /// "Mehrfach genannt": the first groups by rank with ≥ 2 contributions, numbered for !lehre.
+  std::vector<std::uint32_t> lessons;
+  /// Other groups with tagged members, each in one section (most of its tagged members).
+  std::vector<std::uint32_t> went_well;  ///< #erfolg / #stolz
   std::vector<std::uint32_t> was_hard;   ///< #problem / #frust
   std::vector<std::uint32_t> ideas;      ///< #idee
+  std::vector<std::uint32_t> singles;    ///< untagged groups of one: listed only when complete
+  int more_groups = 0;                   ///< groups of ≥ 2 that no section lists
+  int more_singles = 0;                  ///< groups of one that no section lists
+  int previous_contributions = 0;        ///< in the period before (for growth)
   std::vector<Lesson> open_actions;      ///< lessons not learned, overdue first
   std::vector<std::pair<std::string, int>> per_phase;  ///< in order of first appearance
   std::vector<std::pair<std::string, int>> per_topic;  ///< topic tags, most first
@@ -108,6 +123,10 @@ struct Digest {
 extern const std::set<std::string, std::less<>> kWentWellTags;
 extern const std::set<std::string, std::less<>> kWasHardTags;
 extern const std::set<std::string, std::less<>> kIdeaTags;
+
+/// Entries per section of a complete digest (a chat digest of a large network stays readable;
+/// the export has everything).
+inline constexpr std::size_t kCompleteLimit = 200;
 
 /// Sentinel in Digest::group_of for items of the previous period that fell in no group.
 inline constexpr std::uint32_t kNoGroup = UINT32_MAX;
@@ -138,8 +157,8 @@ std::vector<Notice> render_digest(const Digest& digest, std::span<const DigestIt
 
 /// A quote for the digest (chat and export): one line; Matrix user ids and mentions, room ids and
 /// aliases, e-mail addresses and links replaced by "…" wherever they start, after a quote, a
-/// bracket or a colon too (hashtags stay); at most `max_bytes` (cut at a word, "…" appended).
-/// In core/digest_view.cpp.
+/// bracket or a colon too; hashtags left out (a single one inside a sentence keeps its word);
+/// at most `max_bytes` (cut at a word, "…" appended). In core/digest_view.cpp.
 std::string quote_text(std::string_view body, std::size_t max_bytes = 160);
 
 /// Bytes `text` takes as a JSON string value (escapes counted, quotes not).

@@ -1,6 +1,7 @@
 // The chat digest (render_digest, core/digest.hpp): the digest view's pieces laid out as
 // sections of notices, and the notices packed below the event size limit.
 
+#include <algorithm>
 #include <optional>
 #include <vector>
 
@@ -36,20 +37,27 @@ Block paragraph(std::string_view text) {
 
 Block paragraph(const Notice& notice) { return Block{notice.text, "<p>" + notice.html + "</p>"}; }
 
-// "Neue Lehren": title and mark, the group's line and its quotes per group.
-Section lessons_section(const DigestView& view) {
+// "Mehrfach genannt": per group its title and mark, its line with its signals and its quotes.
+// When every group listed is new, the heading says so once instead of every line.
+std::optional<Section> lessons_section(const DigestView& view) {
   const DigestTexts& t = view.texts();
   const Digest& digest = view.digest();
+  if (digest.lessons.empty()) return std::nullopt;
   Section lessons{std::string(t.heading_lessons), true, true, {}};
+  const bool all_new = digest.lessons.size() >= 2 &&
+                       !view.mark(digest.groups[digest.lessons.front()]).empty() &&
+                       std::all_of(digest.lessons.begin(), digest.lessons.end(),
+                                   [&](std::uint32_t id) { return digest.groups[id].is_new(); });
+  if (all_new) lessons.heading += " (" + std::string(t.all_new) + ")";
   for (const std::uint32_t id : digest.lessons) {
     const DigestGroup& group = digest.groups[id];
-    const std::string mark = view.mark(group);
+    const std::string mark = all_new ? std::string() : view.mark(group);
     const std::string title = view.group_title(group, group.members.front());
     Block block;
     block.text = title + (mark.empty() ? "" : " (" + mark + ")");
     block.html = "<strong>" + html_escape(title) + "</strong>" +
                  (mark.empty() ? "" : " <em>" + html_escape(mark) + "</em>");
-    const std::string line = view.group_line(group, "");
+    const std::string line = view.group_line(group, view.signals(group));
     block.text += "\n   " + line;
     block.html += "<br>" + html_escape(line);
     for (const std::size_t q : group.quotes) {
@@ -59,15 +67,12 @@ Section lessons_section(const DigestView& view) {
     }
     lessons.entries.push_back(std::move(block));
   }
-  if (lessons.entries.empty()) {
-    lessons.list = false;
-    lessons.entries.push_back(paragraph(t.no_lessons));
-  }
   return lessons;
 }
 
 // "Was gut lief" and friends: a single contribution as its quote, a group with its title and
-// line above the quote; none without groups.
+// line (its other signals; how many carry the section's tags if not all) above the quote; none
+// without groups.
 std::optional<Section> tagged_section(const DigestView& view, std::string_view heading,
                                       const std::vector<std::uint32_t>& ids,
                                       const std::set<std::string, std::less<>>& tags) {
@@ -82,7 +87,10 @@ std::optional<Section> tagged_section(const DigestView& view, std::string_view h
       continue;
     }
     const std::string title = view.group_title(group, quote_index);
-    const std::string line = view.group_line(group, view.tagged_note(group, tags));
+    std::string extra = view.signals(group, &tags);
+    const std::string note = view.tagged_note(group, tags);
+    if (!note.empty()) extra += (extra.empty() ? "" : " · ") + note;
+    const std::string line = view.group_line(group, extra);
     section.entries.push_back(Block{
         title + ": " + line + "\n   " + quote.text,
         "<strong>" + html_escape(title) + "</strong>: " + html_escape(line) + "<br>" + quote.html});
@@ -90,42 +98,65 @@ std::optional<Section> tagged_section(const DigestView& view, std::string_view h
   return section;
 }
 
-Section actions_section(const DigestView& view) {
+// A complete digest's untagged single contributions, as quotes.
+std::optional<Section> singles_section(const DigestView& view) {
+  const Digest& digest = view.digest();
+  if (digest.singles.empty()) return std::nullopt;
+  Section section{std::string(view.texts().heading_singles), false, true, {}};
+  for (const std::uint32_t id : digest.singles) {
+    const Notice quote = view.quote(digest.groups[id].members.front());
+    section.entries.push_back(Block{quote.text, quote.html});
+  }
+  return section;
+}
+
+// Open actions, overdue first: the short digest lists as many as it lists groups and counts
+// the rest (!lehren has them all); a complete digest lists every one. None without any.
+std::optional<Section> actions_section(const DigestView& view) {
+  const Digest& digest = view.digest();
+  if (digest.open_actions.empty()) return std::nullopt;
   Section actions{std::string(view.texts().heading_actions), false, true, {}};
-  for (const Lesson& lesson : view.digest().open_actions) {
-    const Notice entry = view.action(lesson);
+  const std::size_t shown = digest.request.complete
+                                ? digest.open_actions.size()
+                                : std::min(digest.open_actions.size(), digest.request.top);
+  for (std::size_t i = 0; i < shown; ++i) {
+    const Notice entry = view.action(digest.open_actions[i]);
     actions.entries.push_back(Block{entry.text, entry.html});
   }
-  if (actions.entries.empty()) {
-    actions.list = false;
-    actions.entries.push_back(paragraph(view.texts().no_actions));
+  if (shown < digest.open_actions.size()) {
+    const std::string more = fill(view.texts().more_actions,
+                                  {plain("n", std::to_string(digest.open_actions.size() - shown))})
+                                 .text;
+    actions.entries.push_back(Block{more, html_escape(more)});
   }
   return actions;
 }
 
-Section numbers_section(const DigestView& view) {
+// Contributions per phase (only if some came in a round) and per topic; none without either.
+std::optional<Section> numbers_section(const DigestView& view) {
+  const Digest& digest = view.digest();
   Section numbers{std::string(view.texts().heading_numbers), false, false, {}};
-  numbers.entries.push_back(paragraph(view.phase_line()));
-  if (!view.digest().per_topic.empty()) numbers.entries.push_back(paragraph(view.topic_line()));
+  const bool rounds = std::any_of(digest.per_phase.begin(), digest.per_phase.end(),
+                                  [](const auto& phase) { return !phase.first.empty(); });
+  if (rounds) numbers.entries.push_back(paragraph(view.phase_line()));
+  if (!digest.per_topic.empty()) numbers.entries.push_back(paragraph(view.topic_line()));
+  if (numbers.entries.empty()) return std::nullopt;
   return numbers;
 }
 
-// The sections in order: with contributions the lessons, the tagged sections and the numbers
-// around the open actions; without, the open actions alone.
+// The sections of a digest with contributions, in order: the numbered groups, the tagged
+// sections, a complete digest's single contributions, the open actions and the numbers.
 std::vector<Section> sections_of(const DigestView& view) {
   const DigestTexts& t = view.texts();
   const Digest& digest = view.digest();
   std::vector<Section> sections;
-  if (digest.contributions > 0) {
-    sections.push_back(lessons_section(view));
-    for (auto section : {tagged_section(view, t.heading_went_well, digest.went_well, kWentWellTags),
-                         tagged_section(view, t.heading_was_hard, digest.was_hard, kWasHardTags),
-                         tagged_section(view, t.heading_ideas, digest.ideas, kIdeaTags)}) {
-      if (section) sections.push_back(std::move(*section));
-    }
+  for (auto section :
+       {lessons_section(view),
+        tagged_section(view, t.heading_went_well, digest.went_well, kWentWellTags),
+        tagged_section(view, t.heading_was_hard, digest.was_hard, kWasHardTags),
+        tagged_section(view, t.heading_ideas, digest.ideas, kIdeaTags), singles_section(view)}) {
+    if (section) sections.push_back(std::move(*section));
   }
-  sections.push_back(actions_section(view));
-  if (digest.contributions > 0) sections.push_back(numbers_section(view));
   return sections;
 }
 
@@ -166,11 +197,12 @@ class Packer {
     }
   }
 
-  void add_footer(const Block& footer) {
-    if (fits(parts_.back(), footer.text, footer.html)) {
-      append(parts_.back(), "\n" + footer.text, footer.html);
+  // A paragraph after a blank line, in the last part if it fits, else in a new one.
+  void add_paragraph(const Block& paragraph) {
+    if (fits(parts_.back(), paragraph.text, paragraph.html)) {
+      append(parts_.back(), "\n" + paragraph.text, paragraph.html);
     } else {
-      parts_.push_back(footer);
+      parts_.push_back(paragraph);
     }
   }
 
@@ -221,7 +253,10 @@ class Packer {
 
 // The parts as notices, each under the digest's title and period ("Teil i/n" if split).
 std::vector<Notice> titled(const DigestView& view, const std::vector<Block>& parts) {
-  const std::string title = view.title() + " · " + view.period();
+  std::string title = view.title() + " · " + view.period();
+  const DigestRequest& request = view.digest().request;
+  if (!request.label.empty()) title += " · " + request.label;
+  if (request.complete) title += " · " + std::string(view.texts().complete);
   std::vector<Notice> out;
   for (std::size_t i = 0; i < parts.size(); ++i) {
     std::string heading = title;
@@ -261,9 +296,29 @@ std::vector<Notice> render_digest(const Digest& digest, std::span<const DigestIt
                                  : 1024;
   Packer packer(budget);
   packer.add(paragraph(view.overview()));
+  // Nothing collected: that line (with the open lessons counted) is the digest.
+  if (digest.contributions == 0) return titled(view, packer.parts());
   for (const Section& section : sections_of(view)) packer.add(section);
-  const std::string_view footer = view.texts().footer;
-  packer.add_footer(Block{std::string(footer), "<p><em>" + html_escape(footer) + "</em></p>"});
+  // What no section lists: counted, and where to see it (this digest complete, or the export).
+  if (std::string hidden = view.not_shown(); !hidden.empty()) {
+    const DigestTexts& t = view.texts();
+    if (digest.request.complete) {
+      hidden += " " + std::string(t.too_many);
+    } else if (!digest.request.label.empty()) {
+      hidden += " " + fill(t.show_all, {plain("label", digest.request.label)}).text;
+    }
+    packer.add_paragraph(Block{hidden, "<p>" + html_escape(hidden) + "</p>"});
+  }
+  if (const auto actions = actions_section(view)) packer.add(*actions);
+  if (const auto numbers = numbers_section(view)) packer.add(*numbers);
+  if (!digest.lessons.empty()) {
+    const DigestTexts& t = view.texts();
+    const std::string footer =
+        digest.request.label.empty()
+            ? std::string(t.footer)
+            : fill(t.footer_label, {plain("label", digest.request.label)}).text;
+    packer.add_paragraph(Block{footer, "<p><em>" + html_escape(footer) + "</em></p>"});
+  }
   return titled(view, packer.parts());
 }
 

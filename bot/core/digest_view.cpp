@@ -4,6 +4,8 @@
 
 #include "core/digest_view.hpp"
 
+#include <algorithm>
+#include <array>
 #include <optional>
 #include <utility>
 #include <vector>
@@ -144,6 +146,138 @@ std::vector<std::pair<std::size_t, std::size_t>> hidden_spans(std::string_view b
   return spans;
 }
 
+// A word of a quote around a possible hashtag: "(#problem)." is an opener, the tag "#problem",
+// a closer and a full stop.
+struct QuoteWord {
+  std::string_view text;
+  std::size_t lead = 0;   // bytes of openers before the core
+  std::size_t trail = 0;  // bytes of closers and punctuation after it
+  bool tag = false;       // the core is a hashtag
+  bool opens_bracket = false;
+  bool closes_bracket = false;
+  std::string carry;  // the punctuation after the last closer (a sentence's, not the tag's)
+};
+
+constexpr std::array<std::string_view, 11> kOpeners = {"(", "[", "{", "\"", "'", "„",
+                                                       "“", "‚", "‘", "«",  "»"};
+constexpr std::array<std::string_view, 11> kClosers = {")", "]", "}", "\"", "'", "“",
+                                                       "”", "‘", "’", "«",  "»"};
+constexpr std::array<std::string_view, 7> kPunctuation = {".", ",", ";", ":", "!", "?", "…"};
+
+template <std::size_t N>
+std::size_t prefix_in(std::string_view text, const std::array<std::string_view, N>& set) {
+  for (const std::string_view s : set) {
+    if (text.starts_with(s)) return s.size();
+  }
+  return 0;
+}
+
+template <std::size_t N>
+std::size_t suffix_in(std::string_view text, const std::array<std::string_view, N>& set) {
+  for (const std::string_view s : set) {
+    if (text.ends_with(s)) return s.size();
+  }
+  return 0;
+}
+
+// "#problem", "#Maßnahme", "#lehre#idee": '#', a letter, then letters, digits, '_' or '-'.
+bool is_hashtag(std::string_view core) {
+  if (core.size() < 2 || core[0] != '#') return false;
+  const auto second = static_cast<unsigned char>(core[1]);
+  if (!(is_ascii_alnum(core[1]) && !(core[1] >= '0' && core[1] <= '9')) && second < 0xC0) {
+    return false;
+  }
+  return std::all_of(core.begin() + 1, core.end(), [](char c) {
+    return is_ascii_alnum(c) || c == '_' || c == '-' || c == '#' ||
+           static_cast<unsigned char>(c) >= 0x80;
+  });
+}
+
+QuoteWord quote_word(std::string_view text) {
+  QuoteWord word{text};
+  std::string_view rest = text;
+  for (std::size_t n = prefix_in(rest, kOpeners); n > 0; n = prefix_in(rest, kOpeners)) {
+    word.opens_bracket = word.opens_bracket || rest[0] == '(' || rest[0] == '[';
+    word.lead += n;
+    rest.remove_prefix(n);
+  }
+  bool closer_seen = false;
+  while (!rest.empty()) {
+    if (const std::size_t n = suffix_in(rest, kPunctuation); n > 0) {
+      if (!closer_seen) word.carry.insert(0, rest.substr(rest.size() - n));
+      word.trail += n;
+      rest.remove_suffix(n);
+    } else if (const std::size_t c = suffix_in(rest, kClosers); c > 0) {
+      closer_seen = true;
+      word.closes_bracket = word.closes_bracket || rest.back() == ')' || rest.back() == ']';
+      word.trail += c;
+      rest.remove_suffix(c);
+    } else {
+      break;
+    }
+  }
+  word.tag = is_hashtag(rest);
+  return word;
+}
+
+bool is_dash(std::string_view word) {
+  return word == "-" || word == "–" || word == "—" || word == ":" || word == "|" || word == "/";
+}
+
+// `text` (one line, single spaces) without its hashtags: a run of tags at the start or the end,
+// of two tags or more, or in brackets goes with its punctuation (a full stop or comma after it
+// stays with the word before); a single tag inside a sentence is a word and loses only its '#'.
+// The text as it is if nothing but tags is left.
+std::string without_hashtags(const std::string& text) {
+  std::vector<QuoteWord> words;
+  for (std::size_t begin = 0; begin < text.size();) {
+    std::size_t end = text.find(' ', begin);
+    if (end == std::string::npos) end = text.size();
+    if (end > begin) words.push_back(quote_word(std::string_view(text).substr(begin, end - begin)));
+    begin = end + 1;
+  }
+  std::vector<std::string> kept;
+  bool dropped_start = false;
+  for (std::size_t i = 0; i < words.size();) {
+    if (!words[i].tag) {
+      if (!(dropped_start && kept.empty() && is_dash(words[i].text))) {
+        kept.emplace_back(words[i].text);
+      }
+      ++i;
+      continue;
+    }
+    std::size_t j = i;
+    while (j < words.size() && words[j].tag) ++j;
+    const bool at_start = kept.empty();
+    const bool at_end = j == words.size();
+    const bool bracketed = words[i].opens_bracket && words[j - 1].closes_bracket;
+    if (at_start || at_end || j - i >= 2 || bracketed) {
+      if (at_start) dropped_start = true;
+      if (at_end) {
+        while (!kept.empty() && is_dash(kept.back())) kept.pop_back();
+      }
+      // A sentence's punctuation after the tags goes to the word before them.
+      const std::string& carry = words[j - 1].carry;
+      if (!kept.empty() && !carry.empty() && suffix_in(kept.back(), kPunctuation) == 0) {
+        kept.back() += carry;
+      }
+    } else {
+      const QuoteWord& word = words[i];
+      std::string plain(word.text.substr(0, word.lead));
+      plain += word.text.substr(word.lead + 1);
+      kept.push_back(std::move(plain));
+    }
+    i = j;
+  }
+  if (kept.empty()) return text;
+  std::string out;
+  for (const auto& word : kept) {
+    if (!out.empty()) out += ' ';
+    out += word;
+  }
+  return out;
+}
+
 }  // namespace
 
 std::string quote_text(std::string_view body, std::size_t max_bytes) {
@@ -182,6 +316,7 @@ std::string quote_text(std::string_view body, std::size_t max_bytes) {
     out += c;
     ++i;
   }
+  out = without_hashtags(out);
   if (out.size() <= max_bytes) return out;
   std::string_view cut = truncate_utf8(out, max_bytes > 4 ? max_bytes - 4 : max_bytes);
   const auto last_space = cut.rfind(' ');
@@ -259,14 +394,62 @@ std::string DigestView::period() const {
 }
 
 Notice DigestView::overview() const {
-  if (digest_.contributions == 0) return Notice{std::string(t_.nothing), html_escape(t_.nothing)};
+  if (digest_.contributions == 0) {
+    Notice nothing{std::string(t_.nothing), html_escape(t_.nothing)};
+    const auto& open = digest_.open_actions;
+    if (open.empty()) return nothing;
+    const auto overdue = std::count_if(open.begin(), open.end(),
+                                       [&](const Lesson& l) { return is_overdue(l, today()); });
+    const Notice count = fill(
+        t_.open_lessons,
+        {plain("lessons",
+               count_text(static_cast<int>(open.size()), t_.lessons_one, t_.lessons_many)),
+         plain("overdue",
+               overdue == 0 ? std::string()
+                            : fill(t_.open_overdue, {plain("n", std::to_string(overdue))}).text)});
+    return Notice{nothing.text + " " + count.text, nothing.html + " " + count.html};
+  }
+  const auto part = [](std::string_view pattern, std::vector<Arg> args) {
+    return fill(pattern, args).text;
+  };
   return fill(t_.overview,
-              {plain("contributions", count_text(digest_.contributions, t_.contributions_one,
-                                                 t_.contributions_many)),
-               plain("people", count_text(digest_.participants, t_.people_one, t_.people_many)),
-               plain("cities", count_text(static_cast<int>(digest_.cities.size()), t_.cities_one,
-                                          t_.cities_many)),
-               plain("list", join_list(digest_.cities, t_.list_and))});
+              {plain("counts", counts(digest_.contributions, digest_.anonymous,
+                                      digest_.participants, digest_.from_network_room)),
+               plain("cities",
+                     digest_.cities.empty()
+                         ? std::string()
+                         : part(t_.overview_cities,
+                                {plain("cities", count_text(static_cast<int>(digest_.cities.size()),
+                                                            t_.cities_one, t_.cities_many)),
+                                 plain("list", join_list(digest_.cities, t_.list_and))}))});
+}
+
+std::string DigestView::counts(int contributions, int anonymous, int people,
+                               int from_network_room) const {
+  std::vector<std::string> details;
+  const bool all_anonymous = anonymous > 0 && anonymous == contributions;
+  if (all_anonymous) {
+    details.emplace_back(t_.anonymous_all);
+  } else if (anonymous > 0) {
+    details.push_back(fill(t_.anonymous_some, {plain("n", std::to_string(anonymous))}).text);
+  }
+  if (from_network_room > 0) {
+    details.push_back(
+        fill(t_.from_network_room, {plain("n", std::to_string(from_network_room))}).text);
+  }
+  std::string out = count_text(contributions, t_.contributions_one, t_.contributions_many);
+  if (!details.empty()) {
+    out += fill(all_anonymous ? t_.overview_details_all : t_.overview_details,
+                {plain("list", join_list(details, ", "))})
+               .text;
+  }
+  // Anonymous contributions have no author: only known authors are people.
+  if (people > 0) {
+    out += fill(t_.overview_people,
+                {plain("people", count_text(people, t_.people_one, t_.people_many))})
+               .text;
+  }
+  return out;
 }
 
 std::string DigestView::group_title(const DigestGroup& group, std::size_t fallback_item) const {
@@ -282,9 +465,8 @@ std::string DigestView::group_title(const DigestGroup& group) const {
 
 std::string DigestView::group_line(const DigestGroup& group, std::string_view extra) const {
   std::vector<std::string> parts;
-  parts.push_back(join_list(group.cities, t_.list_and));
-  parts.push_back(count_text(group.current, t_.contributions_one, t_.contributions_many));
-  parts.push_back(count_text(group.participants, t_.people_one, t_.people_many));
+  if (shows_places()) parts.push_back(join_list(group.cities, t_.list_and));
+  parts.push_back(counts(group.current, group.anonymous, group.participants, 0));
   if (group.votes > 0)
     parts.push_back(fill(t_.votes, {plain("n", std::to_string(group.votes))}).text);
   if (!extra.empty()) parts.emplace_back(extra);
@@ -298,9 +480,51 @@ std::string DigestView::group_line(const DigestGroup& group, std::string_view ex
 }
 
 std::string DigestView::mark(const DigestGroup& group) const {
-  if (group.growing()) return std::string(t_.mark_growing);
+  if (digest_.previous_contributions == 0) return {};
+  if (group.growing()) {
+    return fill(t_.mark_growing, {plain("n", std::to_string(group.previous))}).text;
+  }
   if (group.is_new()) return std::string(t_.mark_new);
   return {};
+}
+
+std::string DigestView::signals(const DigestGroup& group,
+                                const std::set<std::string, std::less<>>* except) const {
+  // In the order a reader weighs them: a lesson, what went well, what was hard, ideas.
+  static constexpr std::array<std::string_view, 6> kSignals = {"lehre",   "erfolg", "stolz",
+                                                               "problem", "frust",  "idee"};
+  std::array<int, kSignals.size()> counts{};
+  for (const std::size_t index : group.members) {
+    const DigestItem& item = items_[index];
+    if (!item.current) continue;
+    for (const std::string& tag : item.tags) {
+      for (std::size_t k = 0; k < kSignals.size(); ++k) counts[k] += tag == kSignals[k] ? 1 : 0;
+    }
+  }
+  std::vector<std::string> parts;
+  for (std::size_t k = 0; k < kSignals.size(); ++k) {
+    if (counts[k] == 0 || (except != nullptr && except->contains(kSignals[k]))) continue;
+    parts.push_back(fill(t_.signal, {plain("n", std::to_string(counts[k])),
+                                     plain("tag", tag_label(std::string(kSignals[k])))})
+                        .text);
+  }
+  return join_list(parts, ", ");
+}
+
+bool DigestView::shows_places() const {
+  return digest_.cities.size() + (digest_.from_network_room > 0 ? 1 : 0) > 1;
+}
+
+std::string DigestView::not_shown() const {
+  std::vector<std::string> parts;
+  if (digest_.more_groups > 0) {
+    parts.push_back(count_text(digest_.more_groups, t_.more_groups_one, t_.more_groups_many));
+  }
+  if (digest_.more_singles > 0) {
+    parts.push_back(count_text(digest_.more_singles, t_.more_singles_one, t_.more_singles_many));
+  }
+  if (parts.empty()) return {};
+  return fill(t_.not_shown, {plain("list", join_list(parts, t_.list_and))}).text;
 }
 
 int DigestView::tagged_members(const DigestGroup& group,
@@ -320,8 +544,13 @@ std::string DigestView::tagged_note(const DigestGroup& group,
 }
 
 Notice DigestView::quote(std::size_t item) const {
-  return fill(t_.quote,
-              {plain("text", quote_text(items_[item].body)), plain("city", items_[item].city)});
+  const DigestItem& quoted = items_[item];
+  const std::string place =
+      !shows_places()        ? std::string()
+      : !quoted.city.empty() ? quoted.city
+                             : (quoted.network_room ? std::string(t_.network_room) : std::string());
+  if (place.empty()) return fill(t_.quote_unplaced, {plain("text", quote_text(quoted.body))});
+  return fill(t_.quote, {plain("text", quote_text(quoted.body)), plain("city", place)});
 }
 
 Notice DigestView::action(const Lesson& lesson) const {

@@ -58,17 +58,30 @@ class DigestView {
   std::string date(std::chrono::year_month_day day) const { return shown_date(day, language()); }
   /// The period from its first to its last day.
   std::string period() const;
-  /// Contributions, people and cities; "nothing" if the period has no contribution.
+  /// Contributions, people and cities; "nothing" if the period has no contribution (with how
+  /// many lessons are open, if any).
   Notice overview() const;
 
   /// The group's key words, else the start of the contribution `fallback_item`.
   std::string group_title(const DigestGroup& group, std::size_t fallback_item) const;
   /// The group's key words, else the start of its first member.
   std::string group_title(const DigestGroup& group) const;
-  /// "Köln und Bonn · 3 Beiträge · 2 Personen · 4 Stimmen · `extra`" (empty parts left out).
+  /// "3 Beiträge (davon 1 anonym, 1 aus dem Netzwerkraum) von 2 Personen": anonymous
+  /// contributions are counted as such, never as people.
+  std::string counts(int contributions, int anonymous, int people, int from_network_room) const;
+  /// "Köln und Bonn · 3 Beiträge von 2 Personen · 4 👍 · `extra`" (empty parts left out).
   std::string group_line(const DigestGroup& group, std::string_view extra) const;
-  /// "neu", "wächst" or empty.
+  /// "neu", "wächst, vorher 2" or empty (also when the period before had nothing to compare).
   std::string mark(const DigestGroup& group) const;
+  /// "1 × Lehre, 2 × Problem": members of this period with signal tags (#lehre, #erfolg, …),
+  /// leaving out those in `except`.
+  std::string signals(const DigestGroup& group,
+                      const std::set<std::string, std::less<>>* except = nullptr) const;
+  /// Whether quotes and group lines name their city: only if the digest has several places
+  /// (cities, the network room); a room's digest does not repeat its city on every line.
+  bool shows_places() const;
+  /// "Nicht gezeigt: 2 weitere Gruppen und 5 einzelne Beiträge." or empty.
+  std::string not_shown() const;
   /// Members of this period carrying one of `tags`.
   int tagged_members(const DigestGroup& group,
                      const std::set<std::string, std::less<>>& tags) const;

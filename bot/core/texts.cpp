@@ -34,13 +34,13 @@ constexpr Texts kGerman{
             .resume = {"!fortsetzen", "setzt eine pausierte Runde fort"},
             .extend = {"!verlängern <Minuten>", "verlängert die laufende Phase"},
             .end_round = {"!ende", "beendet die Runde und fasst die Beiträge zusammen"},
-            .digest = {"!digest [seit <Datum> | runde | <Tage> Tage]",
+            .digest = {"!digest [seit <Datum> | runde | <Tage> Tage | D<Nr.>]",
                        "fasst zusammen, was gesammelt wurde (Standard: die letzten 7 Tage); im "
-                       "Netzwerkraum für alle Städte"},
+                       "Netzwerkraum für alle Städte; D4 zeigt alles aus Digest D4"},
             .lessons = {"!lehren", "listet die festgehaltenen Lehren und ihre Maßnahmen auf"},
-            .lesson = {"!lehre <Nr.> [Titel]",
-                       "hält eine Gruppe aus dem letzten Digest (oder, als Antwort, einen Beitrag) "
-                       "als Lehre fest"},
+            .lesson = {"!lehre D<Digest>-<Nr.> [Titel]",
+                       "hält eine Gruppe eines Digests als Lehre fest (als Antwort auf den Digest "
+                       "genügt !lehre <Nr.>, als Antwort auf einen Beitrag !lehre)"},
             .action = {"!maßnahme L<Nr> <Datum> <Verantwortlich>: <Maßnahme>",
                        "gibt einer Lehre eine Maßnahme mit Verantwortlichen und Termin"},
             .learned = {"!gelernt L<Nr>", "vermerkt eine Lehre als gelernt (Maßnahme geprüft)"},
@@ -182,7 +182,15 @@ constexpr Texts kGerman{
             .title_network = "Digest des Netzwerks",
             .period = "{from} – {to}",
             .part = "Teil {i}/{n}",
-            .overview = "{contributions} von {people} aus {cities}: {list}.",
+            .overview = "{counts}{cities}.",
+            .overview_details = " (davon {list})",
+            .overview_details_all = " ({list})",
+            .anonymous_some = "{n} anonym",
+            .anonymous_all = "alle anonym",
+            .overview_people = " von {people}",
+            .overview_cities = " aus {cities}: {list}",
+            .from_network_room = "{n} aus dem Netzwerkraum",
+            .network_room = "Netzwerkraum",
             .contributions_one = "1 Beitrag",
             .contributions_many = "{n} Beiträge",
             .people_one = "1 Person",
@@ -191,17 +199,34 @@ constexpr Texts kGerman{
             .cities_many = "{n} Städten",
             .list_and = " und ",
             .nothing = "In diesem Zeitraum wurde nichts gesammelt.",
-            .heading_lessons = "Neue Lehren",
+            .open_lessons = "Offen: {lessons}{overdue} (!lehren).",
+            .lessons_one = "1 Lehre",
+            .lessons_many = "{n} Lehren",
+            .open_overdue = ", {n} davon überfällig",
+            .heading_lessons = "Mehrfach genannt",
             .heading_went_well = "Was gut lief",
             .heading_was_hard = "Was schwer war",
             .heading_ideas = "Ideen",
+            .heading_singles = "Einzelne Beiträge",
             .heading_actions = "Offene Maßnahmen",
             .heading_numbers = "Zahlen",
-            .no_lessons = "Noch kehrt keine Lehre in mehreren Beiträgen wieder.",
+            .no_lessons = "Nichts wurde mehr als einmal genannt.",
+            .all_new = "alle neu",
             .mark_new = "neu",
-            .mark_growing = "wächst",
+            .mark_growing = "wächst, vorher {n}",
+            .signal = "{n} × {tag}",
+            .not_shown = "Nicht gezeigt: {list}.",
+            .show_all = "Alles zeigt !digest {label}.",
+            .too_many = "Zu viele für den Chat; vollständig im Export (reflexbot export).",
+            .complete = "vollständig",
+            .more_groups_one = "1 weitere Gruppe",
+            .more_groups_many = "{n} weitere Gruppen",
+            .more_singles_one = "1 einzelner Beitrag",
+            .more_singles_many = "{n} einzelne Beiträge",
+            .more_actions = "… und {n} weitere (!lehren)",
             .votes = "{n} 👍",
             .quote = "„{text}“ ({city})",
+            .quote_unplaced = "„{text}“",
             .person = "Person {n}",
             .tagged = "{n} davon markiert",
             .action = "L{id} {title}: {action} – {owner}, {due}",
@@ -213,18 +238,29 @@ constexpr Texts kGerman{
             .phases = "Nach Phase: {list}",
             .topics = "Nach Thema: {list}",
             .no_phase = "außerhalb von Runden",
-            .footer = "Moderierende halten eine Lehre mit !lehre <Nr.> fest.",
+            .footer = "Moderation: !lehre <Nr.> hält eine Gruppe als Lehre fest.",
+            .footer_label = "Moderation: !lehre {label}-<Nr.> hält eine Gruppe als Lehre fest; "
+                            "als Antwort auf diesen Digest genügt !lehre <Nr.>.",
         },
     .lesson =
         {
             .created = "Lehre L{id} festgehalten: „{title}“ ({sources}).",
-            .usage_lesson = "So geht es: !lehre <Nr. aus dem letzten Digest dieses Raums> [Titel] "
-                            "– oder als Antwort auf einen Beitrag: !lehre [Titel]",
-            .no_group = "Der letzte Digest dieses Raums hat keine Lehre Nr. {n}.",
+            .created_from_digest = "Lehre L{id} festgehalten: „{title}“ ({digest} Nr. {n}, "
+                                   "{sources}).",
+            .usage_lesson = "So geht es: !lehre D<Digest>-<Nr.> [Titel], als Antwort auf einen "
+                            "Digest !lehre <Nr.> [Titel], als Antwort auf einen Beitrag !lehre "
+                            "[Titel]",
+            .no_group = "Der Digest {digest} hat keine Nr. {n}.",
             .no_digest_yet =
-                "Der letzte Digest dieses Raums hat keine nummerierten Lehren (oder es "
-                "gab noch keinen: erst !digest). Einen einzelnen Beitrag halten Sie "
-                "fest, indem Sie mit !lehre auf ihn antworten.",
+                "In diesem Raum gab es noch keinen Digest mit nummerierten Gruppen (erst "
+                "!digest). Einen einzelnen Beitrag halten Sie fest, indem Sie mit !lehre "
+                "auf ihn antworten.",
+            .unknown_digest = "Einen Digest {digest} gibt es in diesem Raum nicht (mehr).",
+            .which_digest = "Hier kamen kurz nacheinander {earlier} und {later}. Welcher ist "
+                            "gemeint? Antworten Sie auf den Digest mit !lehre {n} oder schreiben "
+                            "Sie !lehre {later}-{n} (bzw. {earlier}-{n}).",
+            .reply_needs_number = "Welche Gruppe? Als Antwort auf einen Digest: !lehre <Nr.> "
+                                  "[Titel].",
             .not_contribution =
                 "Die Nachricht, auf die Sie antworten, ist kein gesammelter Beitrag.",
             .unknown = "Eine Lehre L{id} gibt es hier nicht. !lehren zeigt alle.",
@@ -243,7 +279,8 @@ constexpr Texts kGerman{
             .state_action = "Maßnahme läuft",
             .state_learned = "gelernt",
             .list_entry = "L{id} {title} – {state}",
-            .usage_digest = "So geht es: !digest [seit <Datum> | runde [Nr.] | <Tage> Tage]",
+            .usage_digest =
+                "So geht es: !digest [seit <Datum> | runde [Nr.] | <Tage> Tage | D<Nr.>]",
             .no_round = "In diesem Raum gab es diese Runde nicht.",
         },
 };
@@ -277,13 +314,13 @@ constexpr Texts kEnglish{
             .resume = {"!resume", "resumes a paused round"},
             .extend = {"!extend <minutes>", "adds time to the current phase"},
             .end_round = {"!end", "ends the round and sums up the contributions"},
-            .digest = {"!digest [since <date> | round | <days> days]",
+            .digest = {"!digest [since <date> | round | <days> days | D<no.>]",
                        "summarises what was collected (default: the last 7 days); in the network "
-                       "room for all cities"},
+                       "room for all cities; D4 shows everything of digest D4"},
             .lessons = {"!lessons", "lists the recorded lessons and their actions"},
-            .lesson = {"!lesson <no.> [title]",
-                       "records a group from the last digest (or, as a reply, a contribution) as a "
-                       "lesson"},
+            .lesson = {"!lesson D<digest>-<no.> [title]",
+                       "records a group of a digest as a lesson (in a reply to the digest "
+                       "!lesson <no.> will do, in a reply to a contribution !lesson)"},
             .action = {"!action L<no> <date> <owner>: <action>",
                        "gives a lesson an action with an owner and a due date"},
             .learned = {"!learned L<no>", "marks a lesson as learned (action validated)"},
@@ -420,7 +457,15 @@ constexpr Texts kEnglish{
             .title_network = "Network digest",
             .period = "{from} – {to}",
             .part = "part {i}/{n}",
-            .overview = "{contributions} from {people} in {cities}: {list}.",
+            .overview = "{counts}{cities}.",
+            .overview_details = " ({list})",
+            .overview_details_all = " ({list})",
+            .anonymous_some = "{n} anonymous",
+            .anonymous_all = "all anonymous",
+            .overview_people = " from {people}",
+            .overview_cities = " in {cities}: {list}",
+            .from_network_room = "{n} from the network room",
+            .network_room = "network room",
             .contributions_one = "1 contribution",
             .contributions_many = "{n} contributions",
             .people_one = "1 person",
@@ -429,17 +474,34 @@ constexpr Texts kEnglish{
             .cities_many = "{n} cities",
             .list_and = " and ",
             .nothing = "Nothing was collected in this period.",
-            .heading_lessons = "Emerging lessons",
+            .open_lessons = "Open: {lessons}{overdue} (!lessons).",
+            .lessons_one = "1 lesson",
+            .lessons_many = "{n} lessons",
+            .open_overdue = ", {n} of them overdue",
+            .heading_lessons = "Raised more than once",
             .heading_went_well = "What went well",
             .heading_was_hard = "What was hard",
             .heading_ideas = "Ideas",
+            .heading_singles = "Single contributions",
             .heading_actions = "Open actions",
             .heading_numbers = "Figures",
-            .no_lessons = "No lesson recurs in several contributions yet.",
+            .no_lessons = "Nothing was raised more than once.",
+            .all_new = "all new",
             .mark_new = "new",
-            .mark_growing = "growing",
+            .mark_growing = "growing, {n} before",
+            .signal = "{n} × {tag}",
+            .not_shown = "Not shown: {list}.",
+            .show_all = "!digest {label} shows everything.",
+            .too_many = "Too many for the chat; the export has everything (reflexbot export).",
+            .complete = "complete",
+            .more_groups_one = "1 more group",
+            .more_groups_many = "{n} more groups",
+            .more_singles_one = "1 single contribution",
+            .more_singles_many = "{n} single contributions",
+            .more_actions = "… and {n} more (!lessons)",
             .votes = "{n} 👍",
             .quote = "“{text}” ({city})",
+            .quote_unplaced = "“{text}”",
             .person = "Person {n}",
             .tagged = "{n} of them tagged",
             .action = "L{id} {title}: {action} – {owner}, {due}",
@@ -451,17 +513,25 @@ constexpr Texts kEnglish{
             .phases = "By phase: {list}",
             .topics = "By topic: {list}",
             .no_phase = "outside rounds",
-            .footer = "Moderators record a lesson with !lesson <no.>.",
+            .footer = "Moderators: !lesson <no.> records a group as a lesson.",
+            .footer_label = "Moderators: !lesson {label}-<no.> records a group as a lesson; in a "
+                            "reply to this digest, !lesson <no.> will do.",
         },
     .lesson =
         {
             .created = "Lesson L{id} recorded: “{title}” ({sources}).",
-            .usage_lesson = "Usage: !lesson <no. from this room's last digest> [title] – or as a "
-                            "reply to a contribution: !lesson [title]",
-            .no_group = "This room's last digest has no lesson no. {n}.",
-            .no_digest_yet = "This room's last digest has no numbered lessons (or there was none "
-                             "yet: run !digest first). To record a single contribution, reply to "
-                             "it with !lesson.",
+            .created_from_digest = "Lesson L{id} recorded: “{title}” ({digest} no. {n}, "
+                                   "{sources}).",
+            .usage_lesson = "Usage: !lesson D<digest>-<no.> [title]; in a reply to a digest "
+                            "!lesson <no.> [title]; in a reply to a contribution !lesson [title]",
+            .no_group = "Digest {digest} has no no. {n}.",
+            .no_digest_yet = "This room has had no digest with numbered groups yet (run !digest "
+                             "first). To record a single contribution, reply to it with !lesson.",
+            .unknown_digest = "There is no digest {digest} in this room (any more).",
+            .which_digest = "{earlier} and {later} came shortly one after the other here. Which "
+                            "one do you mean? Reply to the digest with !lesson {n} or write "
+                            "!lesson {later}-{n} (or {earlier}-{n}).",
+            .reply_needs_number = "Which group? In a reply to a digest: !lesson <no.> [title].",
             .not_contribution = "The message you reply to is not a collected contribution.",
             .unknown = "There is no lesson L{id} here. !lessons lists them all.",
             .usage_action = "Usage: !action L<no> <date> <owner>: <action>, e.g. !action L3 "
@@ -478,7 +548,7 @@ constexpr Texts kEnglish{
             .state_action = "action under way",
             .state_learned = "learned",
             .list_entry = "L{id} {title} – {state}",
-            .usage_digest = "Usage: !digest [since <date> | round [no.] | <days> days]",
+            .usage_digest = "Usage: !digest [since <date> | round [no.] | <days> days | D<no.>]",
             .no_round = "There was no such round in this room.",
         },
 };

@@ -93,7 +93,15 @@ struct DigestTexts {
   std::string_view title_network;  ///< the network-wide digest
   std::string_view period;         ///< {from}, {to}
   std::string_view part;           ///< {i}, {n}: added to the title of split digests
-  std::string_view overview;       ///< {contributions}, {people}, {cities}, {list}
+  std::string_view overview;       ///< {counts}{cities}: contributions and people, then the cities
+  std::string_view overview_details;  ///< {list}: of the contributions, e.g. from the network room
+  std::string_view overview_details_all;  ///< {list}: the same when all of them are anonymous
+  std::string_view anonymous_some;        ///< {n}: contributions without an author
+  std::string_view anonymous_all;
+  std::string_view overview_people;    ///< {people}
+  std::string_view overview_cities;    ///< {cities}, {list}
+  std::string_view from_network_room;  ///< {n}
+  std::string_view network_room;       ///< where a quote from the network room comes from
   std::string_view contributions_one;
   std::string_view contributions_many;  ///< {n}
   std::string_view people_one;
@@ -102,17 +110,34 @@ struct DigestTexts {
   std::string_view cities_many;  ///< {n}
   std::string_view list_and;
   std::string_view nothing;
-  std::string_view heading_lessons;
+  std::string_view open_lessons;  ///< {lessons}{overdue}: after `nothing`, lessons not learned
+  std::string_view lessons_one;
+  std::string_view lessons_many;     ///< {n}
+  std::string_view open_overdue;     ///< {n}: how many of the open lessons are overdue
+  std::string_view heading_lessons;  ///< the numbered groups of two contributions or more
   std::string_view heading_went_well;
   std::string_view heading_was_hard;
   std::string_view heading_ideas;
+  std::string_view heading_singles;  ///< a complete digest's untagged single contributions
   std::string_view heading_actions;
   std::string_view heading_numbers;
   std::string_view no_lessons;
+  std::string_view all_new;  ///< after the heading when every numbered group is new
   std::string_view mark_new;
-  std::string_view mark_growing;
-  std::string_view votes;   ///< {n}
-  std::string_view quote;   ///< {text}, {city}
+  std::string_view mark_growing;  ///< {n}: members in the period before
+  std::string_view signal;        ///< {n}, {tag}: members carrying a signal tag
+  std::string_view not_shown;     ///< {list}: what no section lists
+  std::string_view show_all;      ///< {label}: the command that shows everything
+  std::string_view too_many;      ///< after not_shown in a complete digest: where the rest is
+  std::string_view complete;      ///< after the title of a complete digest
+  std::string_view more_groups_one;
+  std::string_view more_groups_many;  ///< {n}
+  std::string_view more_singles_one;
+  std::string_view more_singles_many;  ///< {n}
+  std::string_view more_actions;       ///< {n}: open actions the short digest leaves out
+  std::string_view votes;              ///< {n}
+  std::string_view quote;              ///< {text}, {city}
+  std::string_view quote_unplaced;     ///< {text}: from a room without a city
   std::string_view person;  ///< {n}: an author in an export, numbered anew in every export
   std::string_view tagged;  ///< {n}: contributions of the group carrying the section's tags
   std::string_view action;  ///< {id}, {title}, {action}, {owner}, {due}
@@ -125,14 +150,19 @@ struct DigestTexts {
   std::string_view topics;  ///< {list}
   std::string_view no_phase;
   std::string_view footer;
+  std::string_view footer_label;  ///< {label}: the footer of a numbered digest
 };
 
 /// The texts of the lesson commands and the on-demand digest.
 struct LessonTexts {
-  std::string_view created;  ///< {id}, {title}, {sources}
+  std::string_view created;              ///< {id}, {title}, {sources}
+  std::string_view created_from_digest;  ///< {id}, {title}, {digest}, {n}, {sources}
   std::string_view usage_lesson;
-  std::string_view no_group;       ///< {n}
-  std::string_view no_digest_yet;  ///< the room's last digest had no groups, or there was none
+  std::string_view no_group;        ///< {digest}, {n}
+  std::string_view no_digest_yet;   ///< the room has no digest with groups
+  std::string_view unknown_digest;  ///< {digest}: not one of the room's kept digests
+  std::string_view which_digest;    ///< {earlier}, {later}, {n}: two digests came close together
+  std::string_view reply_needs_number;  ///< "!lehre" as a reply to a digest, without a number
   std::string_view not_contribution;
   std::string_view unknown;  ///< {id}
   std::string_view usage_action;

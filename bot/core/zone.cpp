@@ -276,12 +276,22 @@ TimePoint last_slot_at_or_before(const WeeklySchedule& schedule, TimePoint t) {
   return slot_on(schedule, day);
 }
 
+local_days slot_week(const WeeklySchedule& schedule, TimePoint t) {
+  const local_days day = local_day(schedule, t);
+  return day - (std::chrono::weekday{day} - std::chrono::Monday);
+}
+
 std::optional<TimePoint> due_slot(const WeeklySchedule& schedule, TimePoint now,
                                   std::optional<TimePoint> last_posted, TimePoint active_since) {
   if (!schedule.ok()) return std::nullopt;
   const TimePoint slot = last_slot_at_or_before(schedule, now);
-  if (slot < active_since) return std::nullopt;
-  if (last_posted && slot <= *last_posted) return std::nullopt;
+  const local_days week = slot_week(schedule, slot);
+  if (last_posted && week <= slot_week(schedule, *last_posted)) return std::nullopt;
+  // A slot before the schedule was seen: never on a fresh install (last week is over); for a
+  // changed schedule, the week it was changed in is still due if it was not posted.
+  if (slot < active_since && (!last_posted || week != slot_week(schedule, active_since))) {
+    return std::nullopt;
+  }
   return slot;
 }
 
@@ -315,7 +325,12 @@ std::optional<WeeklySchedule> parse_schedule(std::string_view spec) {
 TimePoint next_digest_time(const WeeklySchedule& schedule, TimePoint now,
                            std::optional<TimePoint> last_posted, TimePoint active_since) {
   if (due_slot(schedule, now, last_posted, active_since)) return now;
-  return next_slot_after(schedule, now);
+  TimePoint next = next_slot_after(schedule, now);
+  // A slot in a week already posted (the time was moved later) is skipped.
+  while (last_posted && slot_week(schedule, next) <= slot_week(schedule, *last_posted)) {
+    next = next_slot_after(schedule, next);
+  }
+  return next;
 }
 
 }  // namespace reflexbot::core

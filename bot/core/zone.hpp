@@ -12,8 +12,11 @@
 //   the earlier of its two instants, so each week has exactly one slot instant.
 // - due_slot: after an outage the bot posts the latest missed slot on restart; several missed
 //   slots give one post; a slot older than the schedule itself is never posted. The app stores
-//   the slot it posted and passes it back as `last_posted`. Moving the time of day later within
-//   the week after a post gives one more post for that week.
+//   the slot it posted and passes it back as `last_posted`.
+// - A slot stands for its week (Monday to Sunday, local; slot_week): a week is posted once,
+//   whatever the schedule's time of day or weekday was when it was posted. A schedule changed
+//   after the week's post waits for the next week; one changed to an earlier time before the
+//   week's post posts the week at once.
 
 #include <chrono>
 #include <optional>
@@ -106,11 +109,15 @@ TimePoint next_slot_after(const WeeklySchedule& schedule, TimePoint t);
 /// The latest slot at or before `t`. Requires schedule.ok() (else t − 1 week).
 TimePoint last_slot_at_or_before(const WeeklySchedule& schedule, TimePoint t);
 
-/// The slot that should be posted now: the latest slot ≤ `now`, if it is later than
-/// `last_posted` (the slot last posted, or when it was posted; nullopt: never) and not earlier
-/// than `active_since` (when the schedule was first seen, so a fresh install does not post last
-/// week's digest). Several missed slots give only the latest one; nullopt if nothing is due or
-/// the schedule is not ok().
+/// The week a slot (or any instant) belongs to: the local Monday on or before its local day.
+std::chrono::local_days slot_week(const WeeklySchedule& schedule, TimePoint t);
+
+/// The slot that should be posted now: the latest slot ≤ `now`, if its week is later than the
+/// week of `last_posted` (the slot last posted, or when it was posted; nullopt: never) and it is
+/// not earlier than `active_since` (when the schedule was first seen, so a fresh install does not
+/// post last week's digest) — or, for a schedule changed after something was posted, in the
+/// week it was changed in. Several missed slots give only the latest one; nullopt if nothing is
+/// due or the schedule is not ok().
 std::optional<TimePoint> due_slot(const WeeklySchedule& schedule, TimePoint now,
                                   std::optional<TimePoint> last_posted, TimePoint active_since);
 
@@ -119,7 +126,8 @@ std::optional<TimePoint> due_slot(const WeeklySchedule& schedule, TimePoint now,
 std::string schedule_spec(const WeeklySchedule& schedule);
 std::optional<WeeklySchedule> parse_schedule(std::string_view spec);
 
-/// What a stored schedule does next: now if a slot is due (see due_slot), else the next slot.
+/// What a stored schedule does next: now if a slot is due (see due_slot), else the next slot of
+/// a week not posted yet.
 TimePoint next_digest_time(const WeeklySchedule& schedule, TimePoint now,
                            std::optional<TimePoint> last_posted, TimePoint active_since);
 

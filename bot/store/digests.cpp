@@ -76,16 +76,17 @@ constexpr std::string_view kLessonColumns =
     "SELECT id, room_id, title, state, action, owner, due, created_at, updated_at FROM lessons ";
 
 // The cities (alphabetical) and number of a lesson's remaining sources.
-void add_sources(Store& store, core::Lesson& lesson) {
+void add_sources(Store& store, core::Lesson& lesson, const RoomPlaces* places) {
   Statement s(store.connection(),
-              "SELECT c.city FROM lesson_sources l JOIN contributions c ON c.event_id = l.event_id "
-              "WHERE l.lesson_id = ?");
+              "SELECT c.city, c.room_id FROM lesson_sources l "
+              "JOIN contributions c ON c.event_id = l.event_id WHERE l.lesson_id = ?");
   s.bind(1, lesson.id);
-  std::set<std::string> cities;
+  std::set<std::string, std::less<>> cities;
   while (s.step()) {
     ++lesson.sources;
-    const std::string city = s.column_text(0);
-    if (!city.empty()) cities.insert(city);
+    const std::string_view city =
+        places != nullptr ? places->of(s.column_view(1)).first : s.column_view(0);
+    if (!city.empty() && !cities.contains(city)) cities.emplace(city);
   }
   lesson.cities.assign(cities.begin(), cities.end());
 }
@@ -139,6 +140,13 @@ void bind_period(Statement& s, const std::string& room, TimePoint from, TimePoin
 
 }  // namespace
 
+std::pair<std::string_view, bool> RoomPlaces::of(std::string_view room_id) const {
+  const bool network = !network_room.empty() && room_id == network_room;
+  if (network) return {std::string_view(), true};
+  const auto found = cities.find(room_id);
+  return {found == cities.end() ? std::string_view() : std::string_view(found->second), false};
+}
+
 std::vector<DigestRow> digest_rows(Store& store, const std::string& room, TimePoint from,
                                    TimePoint to) {
   Statement s(store.connection(), std::string(kRowSelect) + period_clause(room));
@@ -150,10 +158,10 @@ std::vector<DigestRow> digest_rows(Store& store, const std::string& room, TimePo
 
 void digest_items(Store& store, const std::string& room, TimePoint from, TimePoint to, bool current,
                   const PhaseTitle& phase_title, std::vector<core::DigestItem>& out,
-                  const std::vector<std::string>& network_rooms) {
+                  const std::vector<std::string>& network_rooms, const RoomPlaces* places) {
   Statement s(store.connection(),
               "SELECT c.event_id, c.city, c.author, c.body, c.written_at, "
-              "COALESCE(r.template_key, ''), c.phase_key, c.tags, c.votes, c.terms "
+              "COALESCE(r.template_key, ''), c.phase_key, c.tags, c.votes, c.terms, c.room_id "
               "FROM contributions c LEFT JOIN rounds r ON r.id = c.round_id " +
                   period_clause(room, !network_rooms.empty()));
   bind_period(s, room, from, to, network_rooms);
@@ -175,7 +183,13 @@ void digest_items(Store& store, const std::string& room, TimePoint from, TimePoi
       if (!item.indexed) item.body = s.column_view(3);
       continue;
     }
-    item.city = s.column_view(1);
+    if (places == nullptr) {
+      item.city = s.column_view(1);
+    } else {
+      const auto [city, network_room] = places->of(s.column_view(10));
+      item.city = city;
+      item.network_room = network_room;
+    }
     item.author = s.column_view(2);
     item.body = s.column_view(3);
     const std::string_view template_key = s.column_view(5);
@@ -223,7 +237,8 @@ std::optional<RoundSpan> round_span(Store& store, std::int64_t round_id) {
 }
 
 std::vector<core::Lesson> lessons(Store& store, const std::string& room,
-                                  const std::vector<std::string>& network_rooms) {
+                                  const std::vector<std::string>& network_rooms,
+                                  const RoomPlaces* places) {
   Statement s(store.connection(),
               std::string(kLessonColumns) +
                   (!room.empty() ? "WHERE room_id = ? ORDER BY id"
@@ -236,7 +251,7 @@ std::vector<core::Lesson> lessons(Store& store, const std::string& room,
   if (room.empty() && !network_rooms.empty()) s.bind(1, rooms_json(network_rooms));
   std::vector<core::Lesson> out;
   while (s.step()) out.push_back(read_lesson(s));
-  for (auto& lesson : out) add_sources(store, lesson);
+  for (auto& lesson : out) add_sources(store, lesson, places);
   return out;
 }
 
@@ -245,7 +260,7 @@ std::optional<core::Lesson> lesson(Store& store, std::int64_t id) {
   s.bind(1, id);
   if (!s.step()) return std::nullopt;
   core::Lesson out = read_lesson(s);
-  add_sources(store, out);
+  add_sources(store, out, nullptr);
   return out;
 }
 
@@ -284,16 +299,53 @@ void BatchScope::mark_learned(std::int64_t id, TimePoint now) {
   s.bind(1, to_ms(now)).bind(2, id).run();
 }
 
-void BatchScope::save_digest_groups(const std::string& room,
-                                    const std::vector<std::vector<std::string>>& groups) {
-  Statement clear(store_.connection(), "DELETE FROM digest_groups WHERE room_id = ?");
-  clear.bind(1, std::string_view(room)).run();
+namespace {
+
+constexpr std::string_view kDigestColumns =
+    "SELECT d.id, d.number, d.room_id, d.scope_room, d.period_from, d.period_to, d.posted_at "
+    "FROM digests d ";
+
+DigestRecord read_digest(const Statement& s) {
+  DigestRecord record;
+  record.id = s.column_int(0);
+  record.number = s.column_int(1);
+  record.room_id = s.column_text(2);
+  record.scope_room = s.column_text(3);
+  record.from = from_ms(s.column_int(4));
+  record.to = from_ms(s.column_int(5));
+  record.posted_at = from_ms(s.column_int(6));
+  return record;
+}
+
+}  // namespace
+
+DigestRecord BatchScope::create_digest(const std::string& room, const std::string& scope_room,
+                                       TimePoint from, TimePoint to, TimePoint now) {
   Statement insert(store_.connection(),
-                   "INSERT OR IGNORE INTO digest_groups (room_id, number, event_id) "
+                   "INSERT INTO digests (room_id, number, scope_room, period_from, period_to, "
+                   "posted_at) VALUES (?1, (SELECT COALESCE(MAX(number), 0) + 1 FROM digests "
+                   "WHERE room_id = ?1), ?2, ?3, ?4, ?5) RETURNING id, number");
+  insert.bind(1, std::string_view(room)).bind(2, std::string_view(scope_room));
+  insert.bind(3, to_ms(from)).bind(4, to_ms(to)).bind(5, to_ms(now));
+  insert.step();
+  DigestRecord record{insert.column_int(0), insert.column_int(1), room, scope_room, from, to, now};
+  insert.reset();
+  // Their groups and messages go with them (ON DELETE CASCADE).
+  Statement prune(store_.connection(), "DELETE FROM digests WHERE room_id = ? AND number <= ?");
+  prune.bind(1, std::string_view(room))
+      .bind(2, record.number - static_cast<std::int64_t>(kKeptDigests))
+      .run();
+  return record;
+}
+
+void BatchScope::save_digest_groups(std::int64_t digest_id,
+                                    const std::vector<std::vector<std::string>>& groups) {
+  Statement insert(store_.connection(),
+                   "INSERT OR IGNORE INTO digest_members (digest_id, number, event_id) "
                    "SELECT ?, ?, event_id FROM contributions WHERE event_id = ?");
   for (std::size_t n = 0; n < groups.size(); ++n) {
     for (const auto& event_id : groups[n]) {
-      insert.bind(1, std::string_view(room))
+      insert.bind(1, digest_id)
           .bind(2, static_cast<std::int64_t>(n + 1))
           .bind(3, std::string_view(event_id))
           .run();
@@ -301,20 +353,52 @@ void BatchScope::save_digest_groups(const std::string& room,
   }
 }
 
-std::vector<std::string> digest_group(Store& store, const std::string& room, int number) {
+void BatchScope::add_digest_message(std::int64_t digest_id, const std::string& txn_id) {
+  Statement insert(store_.connection(),
+                   "INSERT OR IGNORE INTO digest_messages (txn_id, digest_id) VALUES (?, ?)");
+  insert.bind(1, std::string_view(txn_id)).bind(2, digest_id).run();
+}
+
+std::vector<std::string> digest_group(Store& store, std::int64_t digest_id, int number) {
   Statement s(
       store.connection(),
-      "SELECT event_id FROM digest_groups WHERE room_id = ? AND number = ? ORDER BY event_id");
-  s.bind(1, std::string_view(room)).bind(2, static_cast<std::int64_t>(number));
+      "SELECT event_id FROM digest_members WHERE digest_id = ? AND number = ? ORDER BY event_id");
+  s.bind(1, digest_id).bind(2, static_cast<std::int64_t>(number));
   std::vector<std::string> out;
   while (s.step()) out.push_back(s.column_text(0));
   return out;
 }
 
-bool has_digest_groups(Store& store, const std::string& room) {
-  Statement s(store.connection(), "SELECT 1 FROM digest_groups WHERE room_id = ? LIMIT 1");
-  s.bind(1, std::string_view(room));
-  return s.step();
+std::vector<DigestRecord> latest_digests(Store& store, const std::string& room, std::size_t limit) {
+  Statement s(store.connection(),
+              std::string(kDigestColumns) + "WHERE d.room_id = ? ORDER BY d.number DESC LIMIT ?");
+  s.bind(1, std::string_view(room)).bind(2, static_cast<std::int64_t>(limit));
+  std::vector<DigestRecord> out;
+  while (s.step()) out.push_back(read_digest(s));
+  return out;
+}
+
+std::optional<DigestRecord> digest_numbered(Store& store, const std::string& room,
+                                            std::int64_t number) {
+  Statement s(store.connection(),
+              std::string(kDigestColumns) + "WHERE d.room_id = ? AND d.number = ?");
+  s.bind(1, std::string_view(room)).bind(2, number);
+  if (!s.step()) return std::nullopt;
+  return read_digest(s);
+}
+
+std::optional<DigestRecord> digest_replied_to(Store& store, const std::string& room,
+                                              const std::string& event_id) {
+  // From the few kept digests' messages to the outbox by its unique txn id: no scan of the
+  // outbox, which has a row for every ✅ the bot sent.
+  Statement s(store.connection(),
+              std::string(kDigestColumns) +
+                  "JOIN digest_messages m ON m.digest_id = d.id "
+                  "CROSS JOIN outbox o ON o.txn_id = m.txn_id "
+                  "WHERE d.room_id = ?1 AND o.room_id = ?1 AND o.remote_event_id = ?2 LIMIT 1");
+  s.bind(1, std::string_view(room)).bind(2, std::string_view(event_id));
+  if (!s.step()) return std::nullopt;
+  return read_digest(s);
 }
 
 std::optional<TimePoint> last_digest_slot(Store& store) {

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -27,6 +28,17 @@ struct DigestRow {
   std::string via;
 };
 
+/// Which rooms are cities: a contribution's city in a digest is its room's configured city, not
+/// the name stored when it was collected; the network room, direct chats and rooms without a
+/// configured city are no city.
+struct RoomPlaces {
+  std::map<std::string, std::string, std::less<>> cities;  ///< room id → configured city
+  std::string network_room;
+
+  /// The room's city ("" if none) and whether it is the network room.
+  std::pair<std::string_view, bool> of(std::string_view room_id) const;
+};
+
 /// Contributions written in [from, to), in one room or (room empty) all, oldest first.
 std::vector<DigestRow> digest_rows(Store& store, const std::string& room, core::TimePoint from,
                                    core::TimePoint to);
@@ -42,10 +54,12 @@ using PhaseTitle =
 /// (`current` false) only count towards growth and carry just id, time, tags, votes and term keys
 /// (their text only if they have no keys).
 /// With `room` empty (the network) direct chats never count, and if `network_rooms` is not
-/// empty only those rooms do (the configured ones).
+/// empty only those rooms do (the configured ones). With `places`, an item's city and
+/// `network_room` come from its room; without, the city is the one stored.
 void digest_items(Store& store, const std::string& room, core::TimePoint from, core::TimePoint to,
                   bool current, const PhaseTitle& phase_title, std::vector<core::DigestItem>& out,
-                  const std::vector<std::string>& network_rooms = {});
+                  const std::vector<std::string>& network_rooms = {},
+                  const RoomPlaces* places = nullptr);
 
 /// The contributions of a round, oldest first.
 std::vector<DigestRow> round_rows(Store& store, std::int64_t round_id);
@@ -61,17 +75,25 @@ std::optional<RoundSpan> last_round(Store& store, const std::string& room);
 std::optional<RoundSpan> round_span(Store& store, std::int64_t round_id);
 
 /// Lessons of a room, or of all rooms (room empty), by id; with the cities and count of their
-/// remaining sources.
+/// remaining sources (the cities as `places` names them, if given).
 /// With `room` empty, as for digest_items(): no direct chat's, only `network_rooms` if given.
 std::vector<core::Lesson> lessons(Store& store, const std::string& room,
-                                  const std::vector<std::string>& network_rooms = {});
+                                  const std::vector<std::string>& network_rooms = {},
+                                  const RoomPlaces* places = nullptr);
 std::optional<core::Lesson> lesson(Store& store, std::int64_t id);
 
-/// The contributions of group `number` of the room's last digest that still exist; empty if the
-/// group does not exist.
-std::vector<std::string> digest_group(Store& store, const std::string& room, int number);
-/// Whether the room ever had a digest with groups.
-bool has_digest_groups(Store& store, const std::string& room);
+/// The contributions of group `number` of the digest that still exist; empty if the group does
+/// not exist.
+std::vector<std::string> digest_group(Store& store, std::int64_t digest_id, int number);
+/// The room's digests, newest first, at most `limit`.
+std::vector<DigestRecord> latest_digests(Store& store, const std::string& room, std::size_t limit);
+/// The room's digest D<number>, if it is kept.
+std::optional<DigestRecord> digest_numbered(Store& store, const std::string& room,
+                                            std::int64_t number);
+/// The digest one of whose messages in `room` is the event `event_id` (the outbox recorded it at
+/// delivery), if any.
+std::optional<DigestRecord> digest_replied_to(Store& store, const std::string& room,
+                                              const std::string& event_id);
 
 /// The slot of the latest scheduled digest posted, if any.
 std::optional<core::TimePoint> last_digest_slot(Store& store);

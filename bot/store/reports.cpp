@@ -18,7 +18,8 @@ ReadSnapshot::~ReadSnapshot() {
 
 PeriodReport period_report(Store& store, const std::string& room, core::TimePoint from,
                            core::TimePoint to, const PhaseTitle& phase_title,
-                           const std::vector<std::string>& network_rooms) {
+                           const std::vector<std::string>& network_rooms,
+                           const RoomPlaces* places) {
   PeriodReport report;
   for (DigestRow& row : digest_rows(store, room, from, to)) {
     // digest_rows() leaves out only direct chats; a network digest reads the listed rooms.
@@ -27,6 +28,11 @@ PeriodReport period_report(Store& store, const std::string& room, core::TimePoin
       continue;
     }
     if (!row.phase_key.empty()) row.item.phase = phase_title(row.template_key, row.phase_key);
+    if (places != nullptr) {
+      const auto [city, network_room] = places->of(row.room_id);
+      row.item.city = city;
+      row.item.network_room = network_room;
+    }
     report.items.push_back(std::move(row.item));
     report.sources.push_back(ReportSource{std::move(row.room_id), std::move(row.phase_key),
                                           row.round, std::move(row.via)});

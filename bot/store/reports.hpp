@@ -46,6 +46,7 @@ struct PeriodReport {
 /// (empty: the network, limited to `network_rooms` if given), with their sources; oldest first.
 PeriodReport period_report(Store& store, const std::string& room, core::TimePoint from,
                            core::TimePoint to, const PhaseTitle& phase_title,
-                           const std::vector<std::string>& network_rooms = {});
+                           const std::vector<std::string>& network_rooms = {},
+                           const RoomPlaces* places = nullptr);
 
 }  // namespace reflexbot::store

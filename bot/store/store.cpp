@@ -421,6 +421,46 @@ CREATE TRIGGER votes_removed AFTER DELETE ON votes BEGIN
   UPDATE contributions SET votes = votes - 1 WHERE event_id = OLD.event_id;
 END;
 )sql",
+    // 16: every posted digest is kept with its number in its room (D1, D2 …), its period and
+    // scope, the contributions of its numbered groups (digest_members) and the transaction ids
+    // of its messages, so "!lehre D3-2", a reply to a digest and "!digest D3" name one digest
+    // whatever came after it. The groups of each room's last digest (digest_groups, dropped)
+    // become that room's D1. Safe to run again over a store that has these tables.
+    R"sql(
+CREATE TABLE IF NOT EXISTS digest_groups (
+  room_id TEXT NOT NULL,
+  number INTEGER NOT NULL,
+  event_id TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS digests (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  room_id TEXT NOT NULL,
+  number INTEGER NOT NULL,
+  scope_room TEXT NOT NULL DEFAULT '',
+  period_from INTEGER NOT NULL DEFAULT 0,
+  period_to INTEGER NOT NULL DEFAULT 0,
+  posted_at INTEGER NOT NULL,
+  UNIQUE (room_id, number)
+);
+CREATE TABLE IF NOT EXISTS digest_members (
+  digest_id INTEGER NOT NULL REFERENCES digests (id) ON DELETE CASCADE,
+  number INTEGER NOT NULL,
+  event_id TEXT NOT NULL REFERENCES contributions (event_id) ON DELETE CASCADE,
+  PRIMARY KEY (digest_id, number, event_id)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS digest_members_event ON digest_members (event_id);
+CREATE TABLE IF NOT EXISTS digest_messages (
+  txn_id TEXT PRIMARY KEY,
+  digest_id INTEGER NOT NULL REFERENCES digests (id) ON DELETE CASCADE
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS digest_messages_digest ON digest_messages (digest_id);
+INSERT OR IGNORE INTO digests (room_id, number, posted_at)
+  SELECT DISTINCT room_id, 1, 0 FROM digest_groups ORDER BY room_id;
+INSERT OR IGNORE INTO digest_members (digest_id, number, event_id)
+  SELECT d.id, g.number, g.event_id FROM digest_groups g
+  JOIN digests d ON d.room_id = g.room_id AND d.number = 1;
+DROP TABLE digest_groups;
+)sql",
 };
 
 // Times of anonymous posts are kept to the hour: exact ones could be matched with a direct chat.

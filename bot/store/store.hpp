@@ -26,7 +26,7 @@
 namespace reflexbot::store {
 
 /// The schema version a migrated database has.
-inline constexpr int kSchemaVersion = 15;
+inline constexpr int kSchemaVersion = 16;
 
 /// A contribution's index terms (core::TextAnalyzer::keys()) as stored in `contributions.terms`:
 /// 8 bytes per key, little-endian.
@@ -117,6 +117,20 @@ struct StoreCounts {
   std::int64_t rooms_joined = 0;
 };
 
+/// A digest posted in a room, as "!lehre D3-2", a reply to it and "!digest D3" name it.
+struct DigestRecord {
+  std::int64_t id = 0;      ///< the store's own id
+  std::int64_t number = 0;  ///< D<number>, counted in its room
+  std::string room_id;      ///< where it was posted
+  std::string scope_room;   ///< what it covers: that room, or empty for the network
+  core::TimePoint from{};   ///< its period [from, to); from == to: not known (before schema 16)
+  core::TimePoint to{};
+  core::TimePoint posted_at{};
+};
+
+/// Digests a room keeps (with their groups, for !lehre); older ones are dropped.
+inline constexpr std::size_t kKeptDigests = 20;
+
 class Store;
 
 /// The unit of work: an open write transaction for one sync batch, one command or one job. All
@@ -200,9 +214,17 @@ class BatchScope {
                   std::chrono::year_month_day due, core::TimePoint now);
   /// Marks the lesson learned.
   void mark_learned(std::int64_t id, core::TimePoint now);
-  /// Replaces the groups of the room's last digest: group n (1-based) has groups[n-1].
-  void save_digest_groups(const std::string& room,
+  /// A digest posted in `room` now: its number there (the room's last plus one), its scope (a
+  /// room, or empty for the network) and period. A room keeps its last kKeptDigests digests;
+  /// older ones go with their groups and messages.
+  DigestRecord create_digest(const std::string& room, const std::string& scope_room,
+                             core::TimePoint from, core::TimePoint to, core::TimePoint now);
+  /// The digest's numbered groups: group n (1-based) has groups[n-1] (ids that are gone are
+  /// skipped).
+  void save_digest_groups(std::int64_t digest_id,
                           const std::vector<std::vector<std::string>>& groups);
+  /// One of the digest's messages, by the transaction id it is sent with.
+  void add_digest_message(std::int64_t digest_id, const std::string& txn_id);
   /// Records that the digest of `slot` was queued (with its notices, in this unit of work).
   void record_digest_slot(core::TimePoint slot, core::TimePoint now);
   /// Stores `spec` as the digest schedule, active since `now` (a new or changed schedule: its

@@ -82,8 +82,10 @@ def test_on_demand_digest_after_rounds_in_two_cities_and_the_lesson_lifecycle(ma
     body = digest["content"]["body"]
     html = digest["content"]["formatted_body"]
     assert "Köln" in body and "Leipzig" in body, body
+    assert body.split("\n", 1)[0].endswith(" · D1"), body
     assert "4 Beiträge von 4 Personen aus 2 Städten: Köln und Leipzig." in body, body
-    assert "Neue Lehren" in body and "\n1. " in body, body
+    assert "Mehrfach genannt" in body and "\n1. " in body, body
+    assert "!lehre D1-<Nr.>" in body, body
     names_nobody(body, people)
     names_nobody(html, people)
     assert digest["content"].get("m.mentions") == {}, digest["content"]
@@ -100,9 +102,13 @@ def test_on_demand_digest_after_rounds_in_two_cities_and_the_lesson_lifecycle(ma
     refused = anna.send_text(network, "!lehre 1")
     wait_bot_notice(mod, network, bot, lambda b: "Moderation" in b, "a refusal of anna's !lehre",
                     after=refused, timeout=WAIT)
-    promoted = mod.send_text(network, "!lehre 1")
+    # As a reply to the digest: its group 1, whatever digest came since.
+    promoted = mod.send_event(network, "m.room.message", {
+        "msgtype": "m.text", "body": "!lehre 1",
+        "m.relates_to": {"m.in_reply_to": {"event_id": digest["event_id"]}}})
     created = wait_bot_notice(mod, network, bot, lambda b: "festgehalten" in b,
                               "the lesson's confirmation", after=promoted, timeout=WAIT)
+    assert "(D1 Nr. 1, " in created["content"]["body"], created["content"]["body"]
     lesson_id = int(re.search(r"Lehre L(\d+)", created["content"]["body"]).group(1))
     sources = db_rows(bot, "SELECT COUNT(*) FROM lesson_sources WHERE lesson_id = ?",
                       (lesson_id,))[0][0]

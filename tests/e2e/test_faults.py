@@ -372,7 +372,7 @@ def test_synapse_restarted_mid_round_loses_and_duplicates_nothing(make_bot, user
 
 # --- a digest in several parts, the bot SIGKILLed while it posts them ---------------------------
 
-DIGEST_PAIRS = 75
+DIGEST_PAIRS = 130
 SYLLABLES = ["ka", "lo", "mer", "tin", "sa", "bu", "rel", "dan", "fo", "gi", "hum", "ver", "lak",
              "pe", "zor", "wi", "nu", "sch", "tal", "ob", "rik", "em", "str", "au"]
 SIGNAL_TAGS = ["#erfolg", "#problem", "#idee"]
@@ -384,9 +384,9 @@ def nonsense_words(rng: random.Random, n: int) -> list[str]:
 
 def digest_pairs(seed: int) -> list[tuple[str, str]]:
     """Pairs of near-identical contributions with words no other pair uses: each pair becomes a
-    group of its own (quoted from both cities) with two signal tags, so each group is listed in
-    "Neue Lehren" and in two of the other sections (50 each at most: digest.top), and the digest
-    needs several parts."""
+    group of its own (quoted from both cities) with two signal tags. A group is listed once, so
+    the complete digest ("!digest D1": every group numbered, two quotes each) of 130 of them
+    needs three parts."""
     rng = random.Random(seed)
     pairs = []
     for i in range(DIGEST_PAIRS):
@@ -443,17 +443,24 @@ def test_bot_sigkilled_while_posting_a_digest_posts_each_part_exactly_once(make_
         wait_confirmed(mod, room, bot, ids, timeout=120)
     wait_for(lambda: not outbox_states(bot).get("pending"), WAIT, "the bot's outbox to drain")
 
+    # The short digest first (D1); the complete one of its period is what is killed.
+    first = mod.send_text(network, "!digest")
+    wait_bot_notice(mod, network, bot, lambda b: b.startswith("Digest des Netzwerks"),
+                    "the short digest D1", after=first, timeout=WAIT)
+    wait_for(lambda: not outbox_states(bot).get("pending"), WAIT, "the short digest sent")
+
     # The bot may now post one message a second: the parts go out one by one and the kills land
     # between them, as they would on a busy homeserver.
     admin.override_ratelimit(bot.user_id, messages_per_second=1, burst_count=1)
     rng = random.Random(seed)
-    asked = mod.send_text(network, "!digest")
+    asked = mod.send_text(network, "!digest D1")
     asked_ts = next(e for e in mod.messages(network)
                     if e["event_id"] == asked)["origin_server_ts"]
 
     def parts():
         return [n for n in bot_notices(mod.messages(network), bot.user_id)
                 if n["content"].get("body", "").startswith("Digest des Netzwerks")
+                and " · D2 · vollständig" in n["content"]["body"].split("\n", 1)[0]
                 and n["origin_server_ts"] >= asked_ts]
 
     # Kill right after the command (maybe before the bot has read it), then each time a new
@@ -486,7 +493,7 @@ def test_bot_sigkilled_while_posting_a_digest_posts_each_part_exactly_once(make_
     assert f"{2 * DIGEST_PAIRS} Beiträge" in overview, overview[:400]
     figures = {"digest_parts": total, "kills_survived": kills, "seed": seed,
                "digest_part_bytes": [len(json.dumps(p["content"])) for p in posted_parts]}
-    rooms = {"network": audit(mod, network, bot, [], [asked])}
+    rooms = {"network": audit(mod, network, bot, [], [first, asked])}
     for city, room in cities.items():
         rooms[city] = audit(mod, room, bot, posted[room], [])
     figures["rooms"] = rooms

@@ -357,7 +357,7 @@ void build(ExportData& data, store::Store& store, const DigestBuilder& builder,
       [&builder](std::string_view template_key, std::string_view phase_key) {
         return builder.phase_title(template_key, phase_key);
       },
-      scope.empty() ? builder.network_rooms() : std::vector<std::string>{});
+      scope.empty() ? builder.network_rooms() : std::vector<std::string>{}, &builder.places());
   data.sources = std::move(report.sources);
   builder.load_previous(scope, data.period.from, data.period.to, report.items);
   data.result = builder.build_from(scope, std::move(report.items), data.period.from, data.period.to,
@@ -422,7 +422,7 @@ std::string markdown_lessons(const ExportData& data, const core::DigestView& vie
     const std::string mark = view.mark(group);
     out += marker + "**" + md(view.group_title(group)) + "**" +
            (mark.empty() ? "" : " (" + md(mark) + ")") + " · " + md(data.group_ref(group.id));
-    out += "\\\n" + indent + md(view.group_line(group, ""), true);
+    out += "\\\n" + indent + md(view.group_line(group, view.signals(group)), true);
     for (const std::size_t q : group.quotes) {
       out += "\\\n" + indent + md(view.quote(q).text, true);
     }
@@ -443,9 +443,11 @@ std::string markdown_tagged(const ExportData& data, const core::DigestView& view
       out += "- " + md(quote) + " · " + md(data.group_ref(id)) + "\n";
       continue;
     }
-    out += "- **" + md(view.group_title(group)) +
-           "**: " + md(view.group_line(group, view.tagged_note(group, tags))) + " · " +
-           md(data.group_ref(id)) + "\\\n  " + md(quote, true) + "\n";
+    std::string extra = view.signals(group, &tags);
+    const std::string note = view.tagged_note(group, tags);
+    if (!note.empty()) extra += (extra.empty() ? "" : " · ") + note;
+    out += "- **" + md(view.group_title(group)) + "**: " + md(view.group_line(group, extra)) +
+           " · " + md(data.group_ref(id)) + "\\\n  " + md(quote, true) + "\n";
   }
   return out;
 }
@@ -577,11 +579,9 @@ void json_head(Json& out, const ExportData& data, const core::DigestView& view) 
   scope["room_id"] = or_null(data.room);
   scope["city"] = or_null(digest.request.scope);
   out["scope"] = std::move(scope);
-  out["overview"] = {{"contributions", digest.contributions},
-                     {"participants", digest.participants},
-                     {"cities", digest.cities},
-                     {"groups", digest.groups.size()},
-                     {"text", view.overview().text}};
+  out["overview"] = {{"contributions", digest.contributions}, {"participants", digest.participants},
+                     {"anonymous", digest.anonymous},         {"cities", digest.cities},
+                     {"groups", digest.groups.size()},        {"text", view.overview().text}};
 }
 
 Json json_group(const ExportData& data, const core::DigestView& view,
@@ -608,6 +608,7 @@ Json json_group(const ExportData& data, const core::DigestView& view,
   entry["contributions"] = group.current;
   entry["previous"] = group.previous;
   entry["participants"] = group.participants;
+  entry["anonymous"] = group.anonymous;
   entry["votes"] = group.votes;
   entry["new"] = group.is_new();
   entry["growing"] = group.growing();

@@ -40,7 +40,10 @@ DigestSettings digest_settings(const Config& config, NetworkSettings network) {
 }
 
 DigestBuilder::DigestBuilder(store::Store& store, DigestSettings settings)
-    : store_(store), settings_(std::move(settings)) {}
+    : store_(store), settings_(std::move(settings)) {
+  for (const auto& [room, city] : settings_.cities) places_.cities.emplace(room, city);
+  places_.network_room = settings_.network_room;
+}
 
 bool DigestBuilder::is_network(const std::string& room_id) const {
   return !settings_.network_room.empty() && room_id == settings_.network_room;
@@ -79,7 +82,8 @@ void DigestBuilder::read(const std::string& scope_room, TimePoint from, TimePoin
                                          std::string_view phase_key) {
     return phase_title(template_key, phase_key);
   };
-  store::digest_items(store_, scope_room, from, to, current, title, items, rooms_read(scope_room));
+  store::digest_items(store_, scope_room, from, to, current, title, items, rooms_read(scope_room),
+                      &places_);
 }
 
 std::vector<core::DigestItem> DigestBuilder::load_items(const std::string& scope_room,
@@ -96,15 +100,16 @@ void DigestBuilder::load_previous(const std::string& scope_room, TimePoint from,
 }
 
 DigestBuilder::Result DigestBuilder::build(const std::string& room, TimePoint from, TimePoint to,
-                                           TimePoint now, bool name_all_groups) const {
+                                           TimePoint now, bool name_all_groups,
+                                           bool complete) const {
   const std::string scope = scope_room(room);
-  return build_from(scope, load_items(scope, from, to), from, to, now, name_all_groups);
+  return build_from(scope, load_items(scope, from, to), from, to, now, name_all_groups, complete);
 }
 
 DigestBuilder::Result DigestBuilder::build_from(const std::string& scope_room,
                                                 std::vector<core::DigestItem> items, TimePoint from,
-                                                TimePoint to, TimePoint now,
-                                                bool name_all_groups) const {
+                                                TimePoint to, TimePoint now, bool name_all_groups,
+                                                bool complete) const {
   Result result;
   result.items = std::move(items);
   core::DigestRequest request;
@@ -123,9 +128,12 @@ DigestBuilder::Result DigestBuilder::build_from(const std::string& scope_room,
   request.vocabulary = &settings_.vocabulary;
   request.lexicon = store_.lexicon();
   request.name_all_groups = name_all_groups;
-  const auto lessons = store::lessons(store_, scope_room, rooms_read(scope_room));
+  request.complete = complete;
+  const auto lessons = store::lessons(store_, scope_room, rooms_read(scope_room), &places_);
   result.digest = core::build_digest(result.items, lessons, request);
-  result.notices = core::render_digest(result.digest, result.items, settings_.max_event_bytes);
+  result.scope_room = scope_room;
+  result.from = from;
+  result.to = to;
   for (const std::uint32_t id : result.digest.lessons) {
     std::vector<std::string> events;
     for (const std::size_t index : result.digest.groups[id].members) {
@@ -143,13 +151,52 @@ std::chrono::year_month_day Digests::today(TimePoint now) const {
   return core::local_day(now, settings_.zone);
 }
 
-void Digests::post(const std::string& room_id, const Result& result, const matrix::Event* reply_to,
+void Digests::post(const std::string& room_id, Result& result, const matrix::Event* reply_to,
                    const std::string& key, BatchContext context) {
-  for (std::size_t i = 0; i < result.notices.size(); ++i) {
-    context.out.notice(room_id, result.notices[i], i == 0 ? reply_to : nullptr,
-                       key + "/" + std::to_string(i));
+  // A digest of something gets its number in the room, in the same transaction as its notices:
+  // "D4" in its title, its groups and messages kept for !lehre. An empty one gets none.
+  std::optional<store::DigestRecord> record;
+  if (result.digest.contributions > 0) {
+    record = context.scope.create_digest(room_id, result.scope_room, result.from, result.to,
+                                         context.now);
+    result.digest.request.label = "D" + std::to_string(record->number);
   }
-  context.scope.save_digest_groups(room_id, result.lesson_groups);
+  result.notices = core::render_digest(result.digest, result.items, settings_.max_event_bytes);
+  for (std::size_t i = 0; i < result.notices.size(); ++i) {
+    const std::string txn_id = context.out.notice(
+        room_id, result.notices[i], i == 0 ? reply_to : nullptr, key + "/" + std::to_string(i));
+    if (record) context.scope.add_digest_message(record->id, txn_id);
+  }
+  if (record) context.scope.save_digest_groups(record->id, result.lesson_groups);
+}
+
+std::optional<store::DigestRecord> Digests::digest_meant(
+    const core::LessonArgs& args, const std::string& reply_to, const store::RoomRecord& room,
+    const std::function<void(const core::Notice&)>& reply) {
+  const auto& t = core::texts(settings_.language).lesson;
+  const auto label = [](std::int64_t number) { return "D" + std::to_string(number); };
+  if (args.digest) {
+    auto digest = store::digest_numbered(store_, room.room_id, *args.digest);
+    if (!digest) reply(core::fill(t.unknown_digest, {core::plain("digest", label(*args.digest))}));
+    return digest;
+  }
+  if (!reply_to.empty()) {
+    if (auto digest = store::digest_replied_to(store_, room.room_id, reply_to)) return digest;
+  }
+  const auto latest = store::latest_digests(store_, room.room_id, 2);
+  if (latest.empty()) {
+    reply(text_notice(t.no_digest_yet));
+    return std::nullopt;
+  }
+  // Two digests shortly one after the other (a moderator's and the weekly one): a bare number
+  // could mean either, so it means neither.
+  if (latest.size() == 2 && latest[0].posted_at - latest[1].posted_at < std::chrono::hours(24)) {
+    reply(core::fill(t.which_digest, {core::plain("earlier", label(latest[1].number)),
+                                      core::plain("later", label(latest[0].number)),
+                                      core::plain("n", std::to_string(args.group.value_or(1)))}));
+    return std::nullopt;
+  }
+  return latest.front();
 }
 
 bool Digests::handle_command(const core::Command& command, const matrix::Event& event,
@@ -190,6 +237,20 @@ void Digests::on_digest(const core::Command& command, const matrix::Event& event
   if (args->kind == core::DigestArgs::Kind::since) {
     from = std::chrono::time_point_cast<std::chrono::milliseconds>(
         settings_.zone.to_utc(std::chrono::local_days{args->since}));
+  } else if (args->kind == core::DigestArgs::Kind::digest) {
+    // Everything of a digest of this room: its period and scope, complete.
+    const auto record = store::digest_numbered(store_, room.room_id, args->digest);
+    if (!record || record->from >= record->to) {
+      context.out.notice(
+          room.room_id,
+          core::fill(t.unknown_digest, {core::plain("digest", "D" + std::to_string(args->digest))}),
+          &event, key);
+      return;
+    }
+    Result result =
+        builder_.build(record->scope_room, record->from, record->to, context.now, false, true);
+    post(room.room_id, result, &event, event.event_id + "/digest", context);
+    return;
   } else if (args->kind == core::DigestArgs::Kind::round) {
     const auto span = args->round ? store::round_span(store_, *args->round)
                                   : store::last_round(store_, room.room_id);
@@ -200,12 +261,12 @@ void Digests::on_digest(const core::Command& command, const matrix::Event& event
     from = span->started_at;
     to = span->ended_at.time_since_epoch().count() > 0 ? span->ended_at + 1ms : to;
     // A round's digest covers the round's room, also when asked for in the network room.
-    const Result result = builder_.build(span->room_id, from, to, context.now);
+    Result result = builder_.build(span->room_id, from, to, context.now);
     post(room.room_id, result, &event, event.event_id + "/digest", context);
     return;
   }
   spdlog::info("digest for {} on request ({})", room.room_id, event.event_id);
-  const Result result = builder_.build(room.room_id, from, to, context.now);
+  Result result = builder_.build(room.room_id, from, to, context.now);
   post(room.room_id, result, &event, event.event_id + "/digest", context);
 }
 
@@ -221,6 +282,12 @@ void Digests::on_lesson(const core::Command& command, const matrix::Event& event
   const auto* message = std::get_if<matrix::RoomMessage>(&event.content);
   const std::string reply_to =
       message != nullptr && message->relates_to ? message->relates_to->in_reply_to : "";
+  std::optional<store::DigestRecord> digest;
+  if (!reply_to.empty() && !args.group &&
+      store::digest_replied_to(store_, room.room_id, reply_to)) {
+    reply(text_notice(t.reply_needs_number));
+    return;
+  }
   if (!reply_to.empty() && !args.group) {
     // A lesson's source is a contribution of this room; the network room's may come from any of
     // the network's rooms.
@@ -236,13 +303,12 @@ void Digests::on_lesson(const core::Command& command, const matrix::Event& event
     }
     sources.push_back(reply_to);
   } else if (args.group) {
-    sources = store::digest_group(store_, room.room_id, *args.group);
+    digest = digest_meant(args, reply_to, room, reply);
+    if (!digest) return;
+    sources = store::digest_group(store_, digest->id, *args.group);
     if (sources.empty()) {
-      if (!store::has_digest_groups(store_, room.room_id)) {
-        reply(text_notice(t.no_digest_yet));
-      } else {
-        reply(core::fill(t.no_group, {core::plain("n", std::to_string(*args.group))}));
-      }
+      reply(core::fill(t.no_group, {core::plain("digest", "D" + std::to_string(digest->number)),
+                                    core::plain("n", std::to_string(*args.group))}));
       return;
     }
   } else {
@@ -264,9 +330,9 @@ void Digests::on_lesson(const core::Command& command, const matrix::Event& event
     request.vocabulary = &settings_.vocabulary;
     request.lexicon = store_.lexicon();
     request.name_all_groups = true;
-    const core::Digest digest = core::build_digest(items, {}, request);
+    const core::Digest named = core::build_digest(items, {}, request);
     const core::DigestGroup* largest = nullptr;
-    for (const auto& group : digest.groups) {
+    for (const auto& group : named.groups) {
       if (largest == nullptr || group.current > largest->current) largest = &group;
     }
     if (largest != nullptr) title = largest->title();
@@ -276,11 +342,18 @@ void Digests::on_lesson(const core::Command& command, const matrix::Event& event
   spdlog::info("lesson L{} identified in {} from {} contributions", id, room.room_id,
                sources.size());
   const auto& d = core::texts(settings_.language).digest;
-  reply(core::fill(
-      t.created,
-      {core::plain("id", std::to_string(id)), core::plain("title", title),
-       core::plain("sources", core::count_text(static_cast<int>(sources.size()),
-                                               d.contributions_one, d.contributions_many))}));
+  const std::string count =
+      core::count_text(static_cast<int>(sources.size()), d.contributions_one, d.contributions_many);
+  if (digest) {
+    reply(
+        core::fill(t.created_from_digest,
+                   {core::plain("id", std::to_string(id)), core::plain("title", title),
+                    core::plain("digest", "D" + std::to_string(digest->number)),
+                    core::plain("n", std::to_string(*args.group)), core::plain("sources", count)}));
+  } else {
+    reply(core::fill(t.created, {core::plain("id", std::to_string(id)), core::plain("title", title),
+                                 core::plain("sources", count)}));
+  }
 }
 
 void Digests::on_action(const core::Command& command, const matrix::Event& event,
@@ -414,9 +487,12 @@ void Digests::tick(BatchContext context) {
   };
   const TimePoint from = local_midnight(slot_day - std::chrono::days(settings_.period_days));
   const TimePoint to = local_midnight(slot_day);
-  const std::string key = "digest/" + std::to_string(core::to_ms(*slot));
+  // Transaction ids from the slot's week, not its time of day: one week, one set of messages.
+  const std::string key =
+      "digest/week/" +
+      core::iso_date(std::chrono::year_month_day{core::slot_week(*settings_.schedule, *slot)});
   if (!settings_.network_room.empty()) {
-    const Result result = builder_.build(settings_.network_room, from, to, context.now);
+    Result result = builder_.build(settings_.network_room, from, to, context.now);
     post(settings_.network_room, result, nullptr, key + "/network", context);
     spdlog::info("weekly digest of slot {} queued for the network room {} ({} notices)",
                  core::to_ms(*slot), settings_.network_room, result.notices.size());
@@ -424,7 +500,9 @@ void Digests::tick(BatchContext context) {
   if (settings_.room_digests) {
     for (const auto& room : settings_.rooms) {
       if (is_network(room)) continue;
-      const Result result = builder_.build(room, from, to, context.now);
+      Result result = builder_.build(room, from, to, context.now);
+      // A room with nothing in the week gets no digest; the network room's says so.
+      if (result.digest.contributions == 0) continue;
       post(room, result, nullptr, key + "/" + room, context);
     }
   }

@@ -21,6 +21,7 @@
 #include "core/template.hpp"
 #include "core/zone.hpp"
 #include "matrix/events.hpp"
+#include "store/digests.hpp"
 #include "store/store.hpp"
 
 namespace reflexbot::app {
@@ -49,23 +50,28 @@ class DigestBuilder {
  public:
   DigestBuilder(store::Store& store, DigestSettings settings);
 
-  /// A digest with its items, as notices, and the groups of its "Neue Lehren" in order, for
-  /// `!lehre <Nr>`.
+  /// A digest with its items, what it covers, and the contributions of its numbered groups in
+  /// order, for `!lehre <Nr>`. Its notices are rendered when it is posted (Digests::post), under
+  /// its number.
   struct Result {
     core::Digest digest;
     std::vector<core::DigestItem> items;
+    std::string scope_room;  ///< the room it covers; empty: the network
+    core::TimePoint from{};
+    core::TimePoint to{};
     std::vector<core::Notice> notices;
     std::vector<std::vector<std::string>> lesson_groups;
   };
   /// The digest of `room` (empty or the network room: all rooms) for [from, to); its request
   /// points to this builder's tag vocabulary, so the builder outlives the result. Exports want
   /// keywords for every group (`name_all_groups`), not only for those the notices show.
+  /// `complete`: everything, not the short digest (core::DigestRequest::complete).
   Result build(const std::string& room, core::TimePoint from, core::TimePoint to,
-               core::TimePoint now, bool name_all_groups = false) const;
+               core::TimePoint now, bool name_all_groups = false, bool complete = false) const;
   /// The same from items read already: the period's, then the previous period's (load_items()).
   Result build_from(const std::string& scope_room, std::vector<core::DigestItem> items,
                     core::TimePoint from, core::TimePoint to, core::TimePoint now,
-                    bool name_all_groups = false) const;
+                    bool name_all_groups = false, bool complete = false) const;
   /// What build() reads: the contributions of [from, to) in `scope_room` (empty: all rooms),
   /// then those of the period before it (for growth), phases titled.
   std::vector<core::DigestItem> load_items(const std::string& scope_room, core::TimePoint from,
@@ -82,6 +88,8 @@ class DigestBuilder {
   /// A phase's title in the digest's language, from its template and phase keys.
   std::string phase_title(std::string_view template_key, std::string_view phase_key) const;
   const DigestSettings& settings() const { return settings_; }
+  /// Which rooms are cities (the configured ones; the network room is none).
+  const store::RoomPlaces& places() const { return places_; }
 
  private:
   /// The rooms a digest of `scope_room` reads beyond it: the network's, or none.
@@ -92,6 +100,7 @@ class DigestBuilder {
 
   store::Store& store_;
   DigestSettings settings_;
+  store::RoomPlaces places_;
 };
 
 /// The digest and lesson commands and the weekly schedule.
@@ -110,9 +119,15 @@ class Digests {
  private:
   using Result = DigestBuilder::Result;
   bool is_network(const std::string& room_id) const { return builder_.is_network(room_id); }
-  /// Queues the digest's notices and remembers its groups for the room; `key` makes txn ids.
-  void post(const std::string& room_id, const Result& result, const matrix::Event* reply_to,
+  /// Numbers the digest in the room (if it has contributions), renders it under that number
+  /// and queues its notices with its groups and messages for !lehre; `key` makes txn ids.
+  void post(const std::string& room_id, Result& result, const matrix::Event* reply_to,
             const std::string& key, BatchContext context);
+  /// The digest a `!lehre <Nr>` means: the one its number names ("D4-2"), the one it replies
+  /// to, else the room's latest unless another came shortly before it. nullopt after answering.
+  std::optional<store::DigestRecord> digest_meant(
+      const core::LessonArgs& args, const std::string& reply_to, const store::RoomRecord& room,
+      const std::function<void(const core::Notice&)>& reply);
   void on_digest(const core::Command& command, const matrix::Event& event,
                  const store::RoomRecord& room, BatchContext context);
   void on_lesson(const core::Command& command, const matrix::Event& event,

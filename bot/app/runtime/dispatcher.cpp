@@ -147,8 +147,11 @@ void Dispatcher::apply_state(store::RoomRecord& room, const matrix::Event& event
 void Dispatcher::handle_message(const matrix::Event& event, const matrix::RoomMessage& message) {
   if (event.redacted || message.msgtype == "m.notice") return;
   const bool edit = message.relates_to && message.relates_to->rel_type == "m.replace";
-  auto command =
-      !edit && message.msgtype == "m.text" ? core::parse_command(message.body) : std::nullopt;
+  const bool reply = message.relates_to && !message.relates_to->in_reply_to.empty();
+  // "!lehre 2" as a reply to a digest: older clients put a quote of the digest first.
+  const std::string_view body =
+      reply ? core::without_reply_fallback(message.body) : std::string_view(message.body);
+  auto command = !edit && message.msgtype == "m.text" ? core::parse_command(body) : std::nullopt;
   if (!command) {
     collection_.collect(event, message, *room_, context());
     return;

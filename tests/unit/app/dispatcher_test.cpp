@@ -600,11 +600,87 @@ TEST_F(DispatcherTest, ADigestOnDemandSummarisesTheRoomAndNamesNoOne) {
   ASSERT_EQ(notices.size(), 1U);
   EXPECT_EQ(notices[0].rfind("Digest für Köln · ", 0), 0U) << notices[0];
   EXPECT_NE(notices[0].find("2 Beiträge von 2 Personen aus 1 Stadt: Köln."), std::string::npos);
-  EXPECT_NE(notices[0].find("1. Masken"), std::string::npos) << notices[0];
+  EXPECT_NE(notices[0].find("1. Maske und Schutzausrüstung"), std::string::npos) << notices[0];
   for (const char* name : {"anna", "bernd", "carla", "@"}) {
     EXPECT_EQ(notices[0].find(name), std::string::npos) << name;
   }
-  EXPECT_EQ(store::digest_group(*store_, kRoom, 1), (std::vector<std::string>{"$a", "$b"}));
+  const auto digests = store::latest_digests(*store_, kRoom, 1);
+  ASSERT_EQ(digests.size(), 1U);
+  EXPECT_EQ(digests[0].number, 1);
+  EXPECT_NE(notices[0].find(" · D1\n"), std::string::npos) << notices[0];
+  EXPECT_EQ(store::digest_group(*store_, digests[0].id, 1), (std::vector<std::string>{"$a", "$b"}));
+}
+
+// Only configured rooms are cities: the network room's contributions count, under the network,
+// and a room without a configured city is no city either.
+TEST_F(DispatcherTest, TheNetworkRoomAndRoomsWithoutACityAreNoCities) {
+  const std::string unconfigured = "!fremd:example.org";
+  seed_room(kRoom);
+  seed_room(kNetwork);
+  seed_room(unconfigured);
+  sync(body(
+      "s1",
+      {{kRoom, joined({message("$a", "@anna:example.org", "Masken viel zu spät bestellt #problem"),
+                       message("$b", "@bernd:example.org", "Schutzausrüstung fehlte #problem")})},
+       {kNetwork, joined({message("$n", "@nora:example.org",
+                                  "Masken und Schutzausrüstung zu spät bestellt #lehre"),
+                          message("$d", "@carla:example.org", "!digest")})},
+       {unconfigured, joined({message("$f", "@fritz:example.org", "Funk fiel aus #problem"),
+                              message("$g", "@fritz:example.org", "!digest")})}}));
+  const auto network = notices_in(kNetwork);
+  ASSERT_EQ(network.size(), 1U);
+  EXPECT_NE(network[0].find("3 Beiträge (davon 1 aus dem Netzwerkraum) von 3 Personen aus 1 "
+                            "Stadt: Köln."),
+            std::string::npos)
+      << network[0];
+  EXPECT_NE(network[0].find("(Netzwerkraum)"), std::string::npos) << network[0];
+  EXPECT_EQ(network[0].find("netzwerk:example.org"), std::string::npos) << network[0];
+  const auto other = notices_in(unconfigured);
+  ASSERT_EQ(other.size(), 1U);
+  EXPECT_NE(other[0].find("1 Beitrag von 1 Person.\n"), std::string::npos) << other[0];
+  EXPECT_EQ(other[0].find("Stadt"), std::string::npos) << other[0];
+  // A lesson from the network's group names the city of its sources, not the network room.
+  sync(body("s2", {{kNetwork, joined({message("$l", "@mod:example.org", "!lehre 1")})}}));
+  const DigestBuilder builder(*store_, digests_);
+  const auto lessons = store::lessons(*store_, "", {kRoom, kLeipzig, kNetwork}, &builder.places());
+  ASSERT_EQ(lessons.size(), 1U);
+  EXPECT_EQ(lessons[0].sources, 3);
+  EXPECT_EQ(lessons[0].cities, std::vector<std::string>{"Köln"});
+}
+
+// A contribution in no group and without a signal tag is not in the short digest; it is
+// counted there, and "!digest D1" shows D1's period complete, with it.
+TEST_F(DispatcherTest, TheCompleteDigestIsOneCommandAway) {
+  seed_room(kRoom);
+  sync(body(
+      "s1",
+      {{kRoom, joined({message("$a", "@anna:example.org", "Masken viel zu spät bestellt #problem"),
+                       message("$b", "@bernd:example.org",
+                               "Schutzausrüstung und Masken früher beschaffen #lehre"),
+                       message("$c", "@carla:example.org", "Erlasse kamen immer freitags #recht"),
+                       message("$d", "@anna:example.org", "!digest")})}}));
+  now_ms_ += 3 * 24 * kHour;  // later, with more written since: D1's period stays D1's
+  sync(body("s2", {{kRoom, joined({message("$e", "@bernd:example.org", "Funk fiel aus #problem",
+                                           "m.text", now_ms_ - 1000),
+                                   message("$f", "@carla:example.org", "!digest D1"),
+                                   message("$g", "@carla:example.org", "!digest D7")})}}));
+  const auto notices = notices_in(kRoom);
+  ASSERT_EQ(notices.size(), 3U);
+  EXPECT_NE(notices[0].find("Nicht gezeigt: 1 einzelner Beitrag. Alles zeigt !digest D1."),
+            std::string::npos)
+      << notices[0];
+  EXPECT_EQ(notices[0].find("freitags"), std::string::npos) << notices[0];
+  EXPECT_NE(notices[1].find(" · D2 · vollständig\n"), std::string::npos) << notices[1];
+  EXPECT_NE(notices[1].find("\nEinzelne Beiträge\n– „Erlasse kamen immer freitags“"),
+            std::string::npos)
+      << notices[1];
+  EXPECT_EQ(notices[1].find("Funk"), std::string::npos) << notices[1];
+  EXPECT_EQ(notices[2], "Einen Digest D7 gibt es in diesem Raum nicht (mehr).");
+  const auto d2 = store::digest_numbered(*store_, kRoom, 2);
+  const auto d1 = store::digest_numbered(*store_, kRoom, 1);
+  ASSERT_TRUE(d1 && d2);
+  EXPECT_EQ(d2->from, d1->from);
+  EXPECT_EQ(d2->to, d1->to);
 }
 
 TEST_F(DispatcherTest, DigestUsageErrorsAreAnswered) {
@@ -612,7 +688,7 @@ TEST_F(DispatcherTest, DigestUsageErrorsAreAnswered) {
   sync(body("s1", {{kRoom, joined({message("$d", "@anna:example.org", "!digest gestern")})}}));
   const auto notices = notices_in(kRoom);
   ASSERT_EQ(notices.size(), 1U);
-  EXPECT_EQ(notices[0], "So geht es: !digest [seit <Datum> | runde [Nr.] | <Tage> Tage]");
+  EXPECT_EQ(notices[0], "So geht es: !digest [seit <Datum> | runde [Nr.] | <Tage> Tage | D<Nr.>]");
 }
 
 TEST_F(DispatcherTest, ALessonGoesFromGroupToActionToLearnedAndOnlyModeratorsMayDoIt) {
@@ -651,13 +727,103 @@ TEST_F(DispatcherTest, ALessonGoesFromGroupToActionToLearnedAndOnlyModeratorsMay
   const auto notices = notices_in(kRoom);
   ASSERT_EQ(notices.size(), 8U);
   EXPECT_NE(notices[1].find("Moderation"), std::string::npos);  // anna's !lehre refused
-  EXPECT_EQ(notices[2].rfind("Lehre L" + id + " festgehalten: „Masken", 0), 0U) << notices[2];
+  EXPECT_EQ(notices[2].rfind("Lehre L" + id + " festgehalten: „Maske und Schutzausrüstung", 0), 0U)
+      << notices[2];
   EXPECT_EQ(notices[3],
             "Maßnahme für L" + id + ": Lager anlegen – Gesundheitsamt, bis 15.12.2026.");
   EXPECT_NE(notices[4].find("ist jetzt eine gelernte Lehre"), std::string::npos);
   EXPECT_EQ(notices[5], "L" + id + " ist schon als gelernt vermerkt.");
   EXPECT_EQ(notices[6], "„morgen“ ist kein Datum. Bitte so: 15.12.2026, 15.12. oder 2026-12-15.");
   EXPECT_NE(notices[7].find("– gelernt"), std::string::npos) << notices[7];
+}
+
+// A digest keeps its numbers: a moderator's !digest (D1), then the weekly digest (D2) of the
+// same room. "!lehre D1-1" and a reply to D2 say which digest is meant; a plain number is
+// refused while two digests came close together, never taken from the wrong one.
+TEST_F(DispatcherTest, LessonNumbersStayWithTheirDigestWhenTheWeeklyDigestComesInBetween) {
+  seed_room(kRoom);
+  digests_.schedule =
+      core::WeeklySchedule{std::chrono::Monday, std::chrono::hours(9), digests_.zone};
+  digests_.room_digests = true;
+  restart();
+  now_ms_ = kMonday0900 - 48 * kHour;
+  dispatcher_->next_wakeup();
+  const std::int64_t written = kMonday0900 - 47 * kHour;
+  sync(body("s1",
+            {{kRoom, joined({message("$a", "@anna:example.org",
+                                     "Masken viel zu spät bestellt #problem", "m.text", written),
+                             message("$b", "@bernd:example.org",
+                                     "Schutzausrüstung und Masken früher beschaffen #lehre",
+                                     "m.text", written + 1000)})}}));
+  // Monday 08:50: a moderator asks.
+  now_ms_ = kMonday0900 - 10 * 60000;
+  sync(body("s2", {{kRoom, joined({message("$m", "@anna:example.org", "!digest 3 Tage", "m.text",
+                                           now_ms_)})}}));
+  now_ms_ = kMonday0900;
+  dispatcher_->tick();
+  auto notices = notices_in(kRoom);
+  ASSERT_EQ(notices.size(), 2U);
+  EXPECT_NE(notices[0].find(" · D1\n"), std::string::npos) << notices[0];
+  EXPECT_NE(notices[1].find(" · D2\n"), std::string::npos) << notices[1];
+  const auto d1 = *store::digest_numbered(*store_, kRoom, 1);
+  const auto d2 = *store::digest_numbered(*store_, kRoom, 2);
+
+  sync(body("s3", {{kRoom, joined({message("$l1", "@mod:example.org", "!lehre 1")})}}));
+  notices = notices_in(kRoom);
+  ASSERT_EQ(notices.size(), 3U);
+  EXPECT_NE(notices[2].find("D1 und D2"), std::string::npos) << notices[2];
+  EXPECT_NE(notices[2].find("!lehre D2-1"), std::string::npos) << notices[2];
+  EXPECT_TRUE(store::lessons(*store_, kRoom).empty());
+
+  sync(body("s4", {{kRoom, joined({message("$l2", "@mod:example.org", "!lehre D1-1 Masken")})}}));
+  auto lessons = store::lessons(*store_, kRoom);
+  ASSERT_EQ(lessons.size(), 1U) << notices_in(kRoom).back();
+  EXPECT_EQ(lessons[0].sources, static_cast<int>(store::digest_group(*store_, d1.id, 1).size()));
+  notices = notices_in(kRoom);
+  EXPECT_NE(notices.back().find("(D1 Nr. 1, "), std::string::npos) << notices.back();
+
+  // A reply to the weekly digest's message takes its numbers.
+  for (const auto& item : store_->pending_outbox(1000)) {
+    if (item.room_id == kRoom) store_->outbox_sent(item.id, "$sent-" + item.txn_id, now_ms_);
+  }
+  std::string weekly_event;
+  {
+    store::Statement find(store_->connection(),
+                          "SELECT o.remote_event_id FROM outbox o JOIN digest_messages m "
+                          "ON m.txn_id = o.txn_id WHERE m.digest_id = ?");
+    find.bind(1, d2.id);
+    ASSERT_TRUE(find.step());
+    weekly_event = find.column_text(0);
+  }
+  json reply = message("$l3", "@mod:example.org", "!lehre 1 Masken im Wochenbericht");
+  reply["content"]["m.relates_to"] = {{"m.in_reply_to", {{"event_id", weekly_event}}}};
+  sync(body("s5", {{kRoom, joined({reply})}}));
+  lessons = store::lessons(*store_, kRoom);
+  ASSERT_EQ(lessons.size(), 2U);
+  EXPECT_EQ(lessons[1].title, "Masken im Wochenbericht");
+  notices = notices_in(kRoom);
+  EXPECT_NE(notices.back().find("(D2 Nr. 1, "), std::string::npos) << notices.back();
+  // A digest number that does not exist here.
+  sync(body("s6", {{kRoom, joined({message("$l4", "@mod:example.org", "!lehre D9-1")})}}));
+  EXPECT_EQ(notices_in(kRoom).back(), "Einen Digest D9 gibt es in diesem Raum nicht (mehr).");
+}
+
+// With one digest in the room a plain number is clear.
+TEST_F(DispatcherTest, APlainNumberTakesTheRoomsOnlyRecentDigest) {
+  seed_room(kRoom);
+  sync(body(
+      "s1",
+      {{kRoom, joined({message("$a", "@anna:example.org", "Masken viel zu spät bestellt #problem"),
+                       message("$b", "@bernd:example.org",
+                               "Schutzausrüstung und Masken früher beschaffen #lehre"),
+                       message("$d", "@anna:example.org", "!digest")})}}));
+  sync(body("s2", {{kRoom, joined({message("$l", "@mod:example.org", "!lehre 1"),
+                                   message("$x", "@mod:example.org", "!lehre 7")})}}));
+  const auto notices = notices_in(kRoom);
+  ASSERT_EQ(notices.size(), 3U);
+  EXPECT_EQ(notices[1].rfind("Lehre L", 0), 0U) << notices[1];
+  EXPECT_NE(notices[1].find("(D1 Nr. 1, 2 Beiträge)."), std::string::npos) << notices[1];
+  EXPECT_EQ(notices[2], "Der Digest D1 hat keine Nr. 7.");
 }
 
 TEST_F(DispatcherTest, ALessonFromAReplyToAContribution) {
@@ -713,6 +879,8 @@ TEST_F(DispatcherTest, AWeeklyDigestMissedDuringAnOutageIsPostedOnceOnRestart) {
   restart();
   now_ms_ = kMonday0900 - 48 * kHour;
   dispatcher_->next_wakeup();
+  sync(body("s1", {{kRoom, joined({message("$a", "@anna:example.org", "Funk fiel aus #problem",
+                                           "m.text", kMonday0900 - 47 * kHour)})}}));
   // Down from Sunday to Wednesday after the slot.
   now_ms_ = kMonday0900 + 50 * kHour;
   restart();
@@ -720,9 +888,62 @@ TEST_F(DispatcherTest, AWeeklyDigestMissedDuringAnOutageIsPostedOnceOnRestart) {
   dispatcher_->tick();
   dispatcher_->tick();
   EXPECT_EQ(notices_in(kNetwork).size(), 1U);
-  EXPECT_EQ(notices_in(kRoom).size(), 1U);
-  EXPECT_EQ(notices_in(kLeipzig).size(), 1U);
+  ASSERT_EQ(notices_in(kRoom).size(), 1U);
   EXPECT_EQ(notices_in(kRoom)[0].rfind("Digest für Köln · 13.11.2023 – 19.11.2023", 0), 0U);
+  EXPECT_TRUE(notices_in(kLeipzig).empty());  // nothing was collected there
+}
+
+// A week with nothing collected: no room gets a digest, the network room one line saying so.
+TEST_F(DispatcherTest, AnEmptyWeekPostsNoRoomDigestsAndOneLineToTheNetwork) {
+  seed_room(kRoom);
+  digests_.schedule =
+      core::WeeklySchedule{std::chrono::Monday, std::chrono::hours(9), digests_.zone};
+  digests_.room_digests = true;
+  restart();
+  now_ms_ = kMonday0900 - 48 * kHour;
+  dispatcher_->next_wakeup();
+  now_ms_ = kMonday0900;
+  dispatcher_->tick();
+  EXPECT_TRUE(notices_in(kRoom).empty());
+  EXPECT_TRUE(notices_in(kLeipzig).empty());
+  const auto network = notices_in(kNetwork);
+  ASSERT_EQ(network.size(), 1U);
+  EXPECT_EQ(network[0],
+            "Digest des Netzwerks · 13.11.2023 – 19.11.2023\n"
+            "In diesem Zeitraum wurde nichts gesammelt.");
+  // The week counts as posted.
+  dispatcher_->tick();
+  EXPECT_EQ(notices_in(kNetwork).size(), 1U);
+}
+
+// The admin moves the weekly digest from 09:00 to 10:00 after this week's was posted: the week
+// is not posted again.
+TEST_F(DispatcherTest, MovingTheDigestsTimeDoesNotPostTheWeekAgain) {
+  seed_room(kRoom);
+  digests_.schedule =
+      core::WeeklySchedule{std::chrono::Monday, std::chrono::hours(9), digests_.zone};
+  restart();
+  now_ms_ = kMonday0900 - 48 * kHour;
+  dispatcher_->next_wakeup();
+  sync(body("s1", {{kRoom, joined({message("$a", "@anna:example.org", "Funk fiel aus #problem",
+                                           "m.text", kMonday0900 - 47 * kHour)})}}));
+  now_ms_ = kMonday0900;
+  dispatcher_->tick();
+  ASSERT_EQ(notices_in(kNetwork).size(), 1U);
+  digests_.schedule =
+      core::WeeklySchedule{std::chrono::Monday, std::chrono::hours(10), digests_.zone};
+  now_ms_ = kMonday0900 + kHour / 2;
+  restart();
+  EXPECT_EQ(dispatcher_->next_wakeup(),
+            core::TimePoint(std::chrono::milliseconds(kMonday0900 + kHour + 7 * 24 * kHour)));
+  now_ms_ = kMonday0900 + kHour;
+  dispatcher_->tick();
+  now_ms_ = kMonday0900 + 3 * kHour;
+  dispatcher_->tick();
+  EXPECT_EQ(notices_in(kNetwork).size(), 1U);
+  now_ms_ = kMonday0900 + kHour + 7 * 24 * kHour;
+  dispatcher_->tick();
+  EXPECT_EQ(notices_in(kNetwork).size(), 2U);
 }
 
 TEST_F(DispatcherTest, AFreshInstallDoesNotPostLastWeeksDigest) {

@@ -259,16 +259,19 @@ TEST_F(ExportTest, MarkdownHasTheDigestSectionsAndATableOfEveryContribution) {
   EXPECT_EQ(lines[1], "");
   EXPECT_EQ(lines[2], "**Zeitraum:** 05.05.2026 – 12.05.2026\\");
   EXPECT_EQ(lines[3], "**Exportiert am:** 12.05.2026 10:00");
-  EXPECT_EQ(lines[5], "6 Beiträge von 4 Personen aus 2 Städten: Köln und Leipzig.");
+  EXPECT_EQ(lines[5],
+            "6 Beiträge (davon 1 anonym) von 3 Personen aus 2 Städten: Köln und Leipzig.");
 
   // The sections of the chat digest, in its order, then the export's own.
   std::vector<std::string> headings;
   for (const auto& line : lines) {
     if (line.starts_with("## ")) headings.push_back(line);
   }
-  const std::vector<std::string> expected_headings = {
-      "## Neue Lehren",      "## Was gut lief", "## Was schwer war", "## Ideen",
-      "## Offene Maßnahmen", "## Zahlen",       "## Alle Gruppen",   "## Beiträge"};
+  // A group is listed once: the tagged groups of this period are all in the first section but
+  // one single idea.
+  const std::vector<std::string> expected_headings = {"## Mehrfach genannt", "## Ideen",
+                                                      "## Offene Maßnahmen", "## Zahlen",
+                                                      "## Alle Gruppen",     "## Beiträge"};
   EXPECT_EQ(headings, expected_headings);
 
   EXPECT_NE(md.find("\n- L1 Schutzausrüstung zentral lagern: Lager zentral einrichten – "
@@ -386,7 +389,8 @@ TEST_F(ExportTest, JsonHasPeriodScopeGroupsSectionsActionsAndContributions) {
   EXPECT_EQ(json.at("scope").at("network"), true);
   EXPECT_TRUE(json.at("scope").at("room_id").is_null());
   EXPECT_EQ(json.at("overview").at("contributions"), 6);
-  EXPECT_EQ(json.at("overview").at("participants"), 4);
+  EXPECT_EQ(json.at("overview").at("participants"), 3);  // the anonymous one is no person
+  EXPECT_EQ(json.at("overview").at("anonymous"), 1);
   EXPECT_EQ(json.at("overview").at("cities"), Json::array({"Köln", "Leipzig"}));
 
   const Json& groups = json.at("groups");
@@ -398,6 +402,8 @@ TEST_F(ExportTest, JsonHasPeriodScopeGroupsSectionsActionsAndContributions) {
     EXPECT_FALSE(group.at("title").get<std::string>().empty());
     EXPECT_TRUE(group.at("keywords").is_array());
     EXPECT_EQ(group.at("contributions").get<std::size_t>(), group.at("members").size());
+    EXPECT_LE(group.at("participants").get<int>() + group.at("anonymous").get<int>(),
+              group.at("contributions").get<int>());
     EXPECT_EQ(group.at("new"), true);  // nothing in the previous period
     EXPECT_EQ(group.at("growing"), false);
     members += group.at("contributions").get<int>();
@@ -416,7 +422,7 @@ TEST_F(ExportTest, JsonHasPeriodScopeGroupsSectionsActionsAndContributions) {
     keys.push_back(section.at("key").get<std::string>());
   }
   EXPECT_EQ(keys, (std::vector<std::string>{"lessons", "went_well", "was_hard", "ideas"}));
-  EXPECT_EQ(json.at("sections")[0].at("heading"), "Neue Lehren");
+  EXPECT_EQ(json.at("sections")[0].at("heading"), "Mehrfach genannt");
 
   const Json& actions = json.at("open_actions");
   ASSERT_EQ(actions.size(), 2U);
@@ -612,7 +618,7 @@ TEST_F(ExportTest, EnglishLabelsWhenTheConfigSaysEn) {
   settings_.language = core::Language::en;
   const std::string md = run(ExportFormat::markdown);
   EXPECT_TRUE(md.starts_with("# Network digest\n\n**Period:** 2026-05-05 – 2026-05-12\\\n")) << md;
-  EXPECT_NE(md.find("\n## Emerging lessons\n"), std::string::npos);
+  EXPECT_NE(md.find("\n## Raised more than once\n"), std::string::npos);
   EXPECT_NE(md.find("\n## Open actions\n"), std::string::npos);
   EXPECT_NE(md.find("\n## All groups\n"), std::string::npos);
   std::vector<std::string> header;
@@ -632,7 +638,7 @@ TEST_F(ExportTest, EnglishLabelsWhenTheConfigSaysEn) {
   EXPECT_EQ(records[0][8], "Group title");
   const Json json = run_json();
   EXPECT_EQ(json.at("language"), "en");
-  EXPECT_EQ(json.at("sections")[0].at("heading"), "Emerging lessons");
+  EXPECT_EQ(json.at("sections")[0].at("heading"), "Raised more than once");
 }
 
 TEST_F(ExportTest, EmptyPeriodStillHasTitleActionsAndAnEmptyTable) {

@@ -252,8 +252,9 @@ TEST(Answer, GermanHelpListsEveryCommandByGroup) {
             "!status – zeigt, welche Runde läuft, in welcher Phase sie ist und wie viel Zeit noch "
             "bleibt\n"
             "!vorlagen – listet die verfügbaren Vorlagen für Reflexionsrunden auf\n"
-            "!digest [seit <Datum> | runde | <Tage> Tage] – fasst zusammen, was gesammelt wurde "
-            "(Standard: die letzten 7 Tage); im Netzwerkraum für alle Städte\n"
+            "!digest [seit <Datum> | runde | <Tage> Tage | D<Nr.>] – fasst zusammen, was "
+            "gesammelt wurde (Standard: die letzten 7 Tage); im Netzwerkraum für alle Städte; D4 "
+            "zeigt alles aus Digest D4\n"
             "!lehren – listet die festgehaltenen Lehren und ihre Maßnahmen auf\n"
             "!meine – zeigt Ihnen Ihre Beiträge (in einer Direktnachricht an den Bot)\n"
             "!vergessen – löscht nach Ihrer Bestätigung (!vergessen bestätigen) alle Ihre "
@@ -272,8 +273,8 @@ TEST(Answer, GermanHelpListsEveryCommandByGroup) {
             "!fortsetzen – setzt eine pausierte Runde fort\n"
             "!verlängern <Minuten> – verlängert die laufende Phase\n"
             "!ende – beendet die Runde und fasst die Beiträge zusammen\n"
-            "!lehre <Nr.> [Titel] – hält eine Gruppe aus dem letzten Digest (oder, als Antwort, "
-            "einen Beitrag) als Lehre fest\n"
+            "!lehre D<Digest>-<Nr.> [Titel] – hält eine Gruppe eines Digests als Lehre fest (als "
+            "Antwort auf den Digest genügt !lehre <Nr.>, als Antwort auf einen Beitrag !lehre)\n"
             "!maßnahme L<Nr> <Datum> <Verantwortlich>: <Maßnahme> – gibt einer Lehre eine "
             "Maßnahme mit Verantwortlichen und Termin\n"
             "!gelernt L<Nr> – vermerkt eine Lehre als gelernt (Maßnahme geprüft)\n"
@@ -486,10 +487,27 @@ TEST(DigestCommands, DigestArguments) {
   EXPECT_EQ(args("!digest runde")->kind, DigestArgs::Kind::round);
   EXPECT_FALSE(args("!digest runde")->round.has_value());
   EXPECT_EQ(args("!digest round 12")->round, 12);
-  for (const char* bad : {"!digest gestern", "!digest 0", "!digest 400", "!digest 5 Wochen",
-                          "!digest seit", "!digest seit morgen", "!digest seit 1.12.2026",
-                          "!digest runde x", "!digest 1 2 3", "!digest 5x"}) {
+  // A digest by its number: everything in it.
+  ASSERT_TRUE(args("!digest D4").has_value());
+  EXPECT_EQ(args("!digest D4")->kind, DigestArgs::Kind::digest);
+  EXPECT_EQ(args("!digest d12")->digest, 12);
+  for (const char* bad :
+       {"!digest gestern", "!digest 0", "!digest 400", "!digest 5 Wochen", "!digest seit",
+        "!digest seit morgen", "!digest seit 1.12.2026", "!digest runde x", "!digest 1 2 3",
+        "!digest 5x", "!digest D", "!digest D4 D5", "!digest Dx"}) {
     EXPECT_FALSE(args(bad).has_value()) << bad;
+  }
+}
+
+// Older clients start a reply with a quote of the message it answers.
+TEST(DigestCommands, AReplysQuoteOfTheDigestIsNoPartOfTheCommand) {
+  EXPECT_EQ(without_reply_fallback("> <@bot:x> Digest des Netzwerks · D4\n> 1. Masken\n\n"
+                                   "!lehre 2 Masken"),
+            "!lehre 2 Masken");
+  EXPECT_EQ(parse_command(without_reply_fallback("> <@bot:x> Digest\n\n!lehre 2"))->kind,
+            CommandKind::lesson);
+  for (const char* body : {"!lehre 2", "> zitiert\nohne Leerzeile", "> nur ein Zitat", ""}) {
+    EXPECT_EQ(without_reply_fallback(body), body);
   }
 }
 
@@ -499,9 +517,22 @@ TEST(DigestCommands, LessonActionAndLearnedArguments) {
   auto lesson = parse_lesson_args(*parse_command("!lehre 2 Schutzausrüstung  zentral lagern"));
   EXPECT_EQ(lesson.group, 2);
   EXPECT_EQ(lesson.title, "Schutzausrüstung  zentral lagern");
+  EXPECT_FALSE(lesson.digest.has_value());
   lesson = parse_lesson_args(*parse_command("!lehre Hotline skalieren"));
   EXPECT_FALSE(lesson.group.has_value());
   EXPECT_EQ(lesson.title, "Hotline skalieren");
+  // A number qualified by its digest stays valid whatever digest came after it.
+  for (const char* qualified : {"!lehre D12-3 Funk", "!lehre d12.3 Funk", "!lesson D12/3 Funk"}) {
+    lesson = parse_lesson_args(*parse_command(qualified));
+    EXPECT_EQ(lesson.digest, 12) << qualified;
+    EXPECT_EQ(lesson.group, 3) << qualified;
+    EXPECT_EQ(lesson.title, "Funk") << qualified;
+  }
+  for (const char* title : {"!lehre D12 Funk", "!lehre D-3", "!lehre Dx-3 Funk", "!lehre D12-x"}) {
+    lesson = parse_lesson_args(*parse_command(title));
+    EXPECT_FALSE(lesson.group.has_value()) << title;
+    EXPECT_FALSE(lesson.digest.has_value()) << title;
+  }
 
   const auto action = parse_action_args(
       *parse_command("!maßnahme L3 15.12.2026 Gesundheitsamt Köln: Lager für acht Wochen"), today);

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <set>
 #include <string>
 #include <vector>
@@ -103,30 +104,20 @@ TEST(Digest, GoldenNetworkDigestInGerman) {
   ASSERT_EQ(notices.size(), 1U);
   EXPECT_EQ(notices[0].text,
             R"(Digest des Netzwerks · 19.11.2026 – 25.11.2026
-7 Beiträge von 6 Personen aus 3 Städten: Dresden, Köln und Leipzig.
+7 Beiträge (davon 1 anonym) von 5 Personen aus 3 Städten: Dresden, Köln und Leipzig.
 
-Neue Lehren
+Mehrfach genannt
 1. Masken und Schutzausrüstung (neu)
-   Leipzig, Dresden und Köln · 4 Beiträge · 4 Personen · 3 👍
-   „Die FFP2-Masken waren viel zu spät bestellt, die Preise explodierten. #problem“ (Köln)
-   „Masken und Schutzausrüstung hätten wir früher zentral beschaffen müssen. #lehre“ (Leipzig)
-2. Bürgertelefon und Woche (wächst)
-   Köln und Leipzig · 2 Beiträge · 2 Personen
+   Leipzig, Dresden und Köln · 4 Beiträge (davon 1 anonym) von 3 Personen · 3 👍 · 1 × Lehre, 1 × Problem, 1 × Idee
+   „Die FFP2-Masken waren viel zu spät bestellt, die Preise explodierten.“ (Köln)
+   „Masken und Schutzausrüstung hätten wir früher zentral beschaffen müssen.“ (Leipzig)
+2. Bürgertelefon und Woche (wächst, vorher 1)
+   Köln und Leipzig · 2 Beiträge von 2 Personen · 1 × Frust
    „Unsere Hotline brauchte doppelt so viel Personal, die Anrufe stapelten sich.“ (Leipzig)
-   „Das Bürgertelefon war in der ersten Woche völlig überlastet. #frust“ (Köln)
+   „Das Bürgertelefon war in der ersten Woche völlig überlastet.“ (Köln)
 
 Was gut lief
-– „Stolz auf das Team im Gesundheitsamt: alle haben zusammengehalten. #stolz“ (Köln)
-
-Was schwer war
-– Masken und Schutzausrüstung: Leipzig, Dresden und Köln · 4 Beiträge · 4 Personen · 3 👍 · 1 davon markiert
-   „Die FFP2-Masken waren viel zu spät bestellt, die Preise explodierten. #problem“ (Köln)
-– Bürgertelefon und Woche: Köln und Leipzig · 2 Beiträge · 2 Personen · 1 davon markiert
-   „Das Bürgertelefon war in der ersten Woche völlig überlastet. #frust“ (Köln)
-
-Ideen
-– Masken und Schutzausrüstung: Leipzig, Dresden und Köln · 4 Beiträge · 4 Personen · 3 👍 · 1 davon markiert
-   „#idee Ein gemeinsamer Vorrat an Schutzausrüstung und Masken für die ganze Region.“ (Leipzig)
+– „Stolz auf das Team im Gesundheitsamt: alle haben zusammengehalten.“ (Köln)
 
 Offene Maßnahmen
 – L3 Schutzausrüstung zentral lagern: Lager für acht Wochen anlegen – Gesundheitsamt, bis 20.11.2026 (überfällig) (Köln und Leipzig)
@@ -135,7 +126,132 @@ Offene Maßnahmen
 Zahlen
 Nach Phase: Rückschau 2, Bestandsaufnahme 2, außerhalb von Runden 1, Ausblick 2
 
-Moderierende halten eine Lehre mit !lehre <Nr.> fest.)");
+Moderation: !lehre <Nr.> hält eine Gruppe als Lehre fest.)");
+}
+
+// A group appears once: a group the numbered section lists is not listed again under "Was schwer
+// war" or "Ideen" (its signals are on its line); those sections show other groups, each in the
+// one section most of its tagged members belong to.
+TEST(Digest, AGroupAppearsOnceWithItsSignalsOnItsLine) {
+  const sys_days day = 2026y / November / 20;
+  std::vector<DigestItem> items = november_items();
+  // A group that is not among the top one, with a #problem and two #idee members.
+  items.push_back(item("$9", "Kiel", "q1", "Sirenen stumm, die Warnung kam nicht an. #idee",
+                       {"idee"}, "", 0, at(day, 11h)));
+  items.push_back(item("$10", "Mainz", "q2", "Sirenen stumm, die Warnung kam nicht an #problem",
+                       {"problem"}, "", 0, at(day, 11h, 5min)));
+  items.push_back(item("$11", "Kiel", "q3", "#idee Sirenen stumm: Warnung per App", {"idee"}, "", 0,
+                       at(day, 11h, 10min)));
+  DigestRequest request = november_request();
+  request.top = 1;
+  const Digest digest = build_digest(items, {}, request);
+  ASSERT_EQ(digest.lessons.size(), 1U);
+  std::set<std::uint32_t> listed(digest.lessons.begin(), digest.lessons.end());
+  for (const auto* section : {&digest.went_well, &digest.was_hard, &digest.ideas}) {
+    for (const std::uint32_t id : *section) {
+      EXPECT_TRUE(listed.insert(id).second) << "group " << id << " listed twice";
+    }
+  }
+  const std::string text = render_digest(digest, items)[0].text;
+  const DigestGroup& sirens = digest.groups[digest.ideas.at(0)];
+  EXPECT_EQ(sirens.current, 3);
+  EXPECT_EQ(std::count(digest.was_hard.begin(), digest.was_hard.end(), sirens.id), 0);
+  for (const std::string& quoted :
+       {std::string("Die FFP2-Masken waren viel zu spät bestellt"),
+        std::string("Masken und Schutzausrüstung hätten wir früher"), sirens.title()}) {
+    const auto first = text.find(quoted);
+    ASSERT_NE(first, std::string::npos) << quoted << "\n" << text;
+    EXPECT_EQ(text.find(quoted, first + 1), std::string::npos) << quoted << "\n" << text;
+  }
+  // Under "Ideen" the line names the group's other signal; its own heading is not repeated.
+  EXPECT_NE(text.find("\nIdeen\n– " + sirens.title() +
+                      ": Kiel und Mainz · 3 Beiträge von 3 "
+                      "Personen · 1 × Problem · 2 davon markiert\n"),
+            std::string::npos)
+      << text;
+}
+
+// Marks say what the heading does not: none if the previous period had nothing to compare with,
+// none on the lines if all listed groups are new (the heading says so once).
+TEST(Digest, MarksSayWhatTheHeadingDoesNot) {
+  auto items = november_items();
+  std::erase_if(items, [](const DigestItem& i) { return !i.current; });
+  const std::string first_week =
+      render_digest(build_digest(items, {}, november_request()), items)[0].text;
+  EXPECT_NE(first_week.find("\nMehrfach genannt\n1. Masken und Schutzausrüstung\n"),
+            std::string::npos)
+      << first_week;
+  EXPECT_EQ(first_week.find("(neu)"), std::string::npos) << first_week;
+  // Something before, but not like either group: both are new, said once.
+  items.push_back(item("$0", "Kiel", "z", "Hochwasser im Keller des Rathauses", {}, "", 0,
+                       at(sys_days{2026y / November / 12}, 10h), false));
+  const std::string all_new =
+      render_digest(build_digest(items, {}, november_request()), items)[0].text;
+  EXPECT_NE(all_new.find("\nMehrfach genannt (alle neu)\n1. Masken und Schutzausrüstung\n"),
+            std::string::npos)
+      << all_new;
+  EXPECT_EQ(all_new.find("(neu)"), std::string::npos) << all_new;
+}
+
+// What the short digest does not list is counted, with the command that shows it all; the
+// complete digest lists every group and the single contributions no tag puts anywhere.
+TEST(Digest, WhatIsNotListedIsCountedAndOneCommandAway) {
+  const sys_days day = 2026y / November / 20;
+  auto items = november_items();
+  items.push_back(
+      item("$s1", "Kiel", "q1", "Die Lage im Stab war unübersichtlich.", {}, "", 0, at(day, 12h)));
+  items.push_back(item("$s2", "Mainz", "q2", "Erlasse kamen immer freitags #recht", {"recht"}, "",
+                       0, at(day, 12h, 5min)));
+  DigestRequest request = november_request();
+  request.top = 1;
+  request.label = "D4";
+  const Digest digest = build_digest(items, {}, request);
+  // Bürgertelefon is the second group, listed under "Was schwer war" for its #frust.
+  EXPECT_EQ(digest.more_groups, 0);
+  EXPECT_EQ(digest.more_singles, 2);
+  const std::string text = render_digest(digest, items)[0].text;
+  EXPECT_EQ(text.rfind("Digest des Netzwerks · 19.11.2026 – 25.11.2026 · D4\n", 0), 0U) << text;
+  EXPECT_NE(text.find("\nNicht gezeigt: 2 einzelne Beiträge. Alles zeigt !digest D4.\n"),
+            std::string::npos)
+      << text;
+  EXPECT_EQ(text.find("unübersichtlich"), std::string::npos) << text;
+  EXPECT_NE(text.find("Moderation: !lehre D4-<Nr.> hält eine Gruppe als Lehre fest; als Antwort "
+                      "auf diesen Digest genügt !lehre <Nr.>."),
+            std::string::npos)
+      << text;
+
+  request.complete = true;
+  request.label = "D5";
+  const Digest complete = build_digest(items, {}, request);
+  EXPECT_EQ(complete.lessons.size(), 2U);
+  EXPECT_EQ(complete.more_groups + complete.more_singles, 0);
+  const std::string all = render_digest(complete, items)[0].text;
+  EXPECT_EQ(all.rfind("Digest des Netzwerks · 19.11.2026 – 25.11.2026 · D5 · vollständig\n", 0), 0U)
+      << all;
+  EXPECT_NE(all.find("\nEinzelne Beiträge\n– „Die Lage im Stab war unübersichtlich.“ (Kiel)\n"
+                     "– „Erlasse kamen immer freitags“ (Mainz)\n"),
+            std::string::npos)
+      << all;
+  EXPECT_EQ(all.find("Nicht gezeigt"), std::string::npos) << all;
+}
+
+// The short digest lists a few open actions, overdue first; the rest is one command away.
+TEST(Digest, OpenActionsBeyondTheTopAreCounted) {
+  auto lessons = november_lessons();
+  Lesson third;
+  third.id = 7;
+  third.title = "Funkgeräte prüfen";
+  lessons.push_back(third);
+  DigestRequest request = november_request();
+  request.top = 2;
+  const auto items = november_items();
+  const std::string text = render_digest(build_digest(items, lessons, request), items)[0].text;
+  EXPECT_NE(text.find("\n– L3 Schutzausrüstung"), std::string::npos) << text;
+  EXPECT_NE(text.find("\n– L5 Bürgertelefon skalieren: noch ohne Maßnahme\n– … und 1 weitere "
+                      "(!lehren)\n"),
+            std::string::npos)
+      << text;
+  EXPECT_EQ(text.find("L7"), std::string::npos) << text;
 }
 
 // The store keeps each contribution's term keys (made when it was collected); a digest from
@@ -199,37 +315,39 @@ TEST(Digest, GoldenRoomDigestInEnglishHasTheRoomsTitleAndNoCityListOnActions) {
   const Digest digest = build_digest(items, lessons, request);
   const auto notices = render_digest(digest, items);
   ASSERT_EQ(notices.size(), 1U);
+  // One city: the quotes do not repeat it; no group of two: no numbered section, no footer.
   EXPECT_EQ(notices[0].text, R"(Digest for Köln · 2026-11-19 – 2026-11-25
 3 contributions from 2 people in 1 city: Köln.
 
-Emerging lessons
-No lesson recurs in several contributions yet.
-
 What went well
-– “Stolz auf das Team im Gesundheitsamt: alle haben zusammengehalten. #stolz” (Köln)
+– “Stolz auf das Team im Gesundheitsamt: alle haben zusammengehalten.”
 
 What was hard
-– “Die FFP2-Masken waren viel zu spät bestellt, die Preise explodierten. #problem” (Köln)
-– “Das Bürgertelefon war in der ersten Woche völlig überlastet. #frust” (Köln)
+– “Die FFP2-Masken waren viel zu spät bestellt, die Preise explodierten.”
+– “Das Bürgertelefon war in der ersten Woche völlig überlastet.”
 
 Open actions
 – L3 Schutzausrüstung zentral lagern: Lager für acht Wochen anlegen – Gesundheitsamt, due 2026-11-20 (overdue)
 – L5 Bürgertelefon skalieren: no action yet
 
 Figures
-By phase: Rückschau 1, Bestandsaufnahme 1, Ausblick 1
-
-Moderators record a lesson with !lesson <no.>.)");
+By phase: Rückschau 1, Bestandsaufnahme 1, Ausblick 1)");
 }
 
-TEST(Digest, AnEmptyPeriodSaysSoAndStillListsOpenActions) {
+// Nothing collected: one line, and how many lessons are open (the list is one command away).
+TEST(Digest, AnEmptyPeriodSaysSoInOneLineAndCountsTheOpenActions) {
   const auto lessons = november_lessons();
   const Digest digest = build_digest({}, lessons, november_request());
   const auto notices = render_digest(digest, {});
   ASSERT_EQ(notices.size(), 1U);
-  EXPECT_NE(notices[0].text.find("In diesem Zeitraum wurde nichts gesammelt."), std::string::npos);
-  EXPECT_NE(notices[0].text.find("L3 Schutzausrüstung"), std::string::npos);
-  EXPECT_EQ(notices[0].text.find("Neue Lehren"), std::string::npos);
+  EXPECT_EQ(notices[0].text,
+            "Digest des Netzwerks · 19.11.2026 – 25.11.2026\n"
+            "In diesem Zeitraum wurde nichts gesammelt. Offen: 2 Lehren, 1 davon überfällig "
+            "(!lehren).");
+  DigestRequest english = november_request();
+  english.language = Language::en;
+  EXPECT_EQ(render_digest(build_digest({}, {}, english), {})[0].text,
+            "Network digest · 2026-11-19 – 2026-11-25\nNothing was collected in this period.");
 }
 
 TEST(Digest, RanksByCitiesThenParticipantsThenVotesThenGrowth) {
@@ -266,6 +384,79 @@ TEST(Digest, RanksByCitiesThenParticipantsThenVotesThenGrowth) {
   EXPECT_FALSE(digest.groups[3].is_new());
   EXPECT_TRUE(digest.groups[3].growing());  // 2 now, 1 before
   EXPECT_EQ(digest.lessons, (std::vector<std::uint32_t>{0, 1, 2, 3}));
+}
+
+// An anonymous contribution has no author: it is one more contribution, never one more person,
+// and a group of anonymous posts (perhaps all from one person) does not outrank people.
+TEST(Digest, AnonymousPostsCountAsContributionsNotAsPeople) {
+  const sys_days day = 2026y / November / 20;
+  std::vector<DigestItem> items;
+  int n = 0;
+  auto add = [&](std::string city, std::string author, std::string body) {
+    items.push_back(item("$" + std::to_string(++n), std::move(city), std::move(author),
+                         std::move(body), {}, "", 0, at(day, 10h, minutes(n))));
+  };
+  add("Kiel", "", "Impfzentrum Termine Buchung Impfzentrum");
+  add("Mainz", "", "Impfzentrum Termine Buchung");
+  add("Kiel", "", "Impfzentrum Buchung Termine Chaos");
+  add("Mainz", "a1", "Impfzentrum Termine Buchung Impfzentrum");
+  add("Kiel", "b1", "Datenschutz Gästelisten Datenschutz");
+  add("Mainz", "b2", "Datenschutz Gästelisten");
+  const Digest digest = build_digest(items, {}, november_request());
+  EXPECT_EQ(digest.contributions, 6);
+  EXPECT_EQ(digest.participants, 3);
+  EXPECT_EQ(digest.anonymous, 3);
+  ASSERT_EQ(digest.groups.size(), 2U);
+  EXPECT_EQ(digest.groups[0].keywords.front(), "Datenschutz");  // 2 people before 1
+  EXPECT_EQ(digest.groups[0].participants, 2);
+  EXPECT_EQ(digest.groups[1].participants, 1);
+  EXPECT_EQ(digest.groups[1].anonymous, 3);
+  const std::string text = render_digest(digest, items)[0].text;
+  EXPECT_NE(text.find("6 Beiträge (davon 3 anonym) von 3 Personen aus 2 Städten: Kiel und Mainz."),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("Kiel und Mainz · 4 Beiträge (davon 3 anonym) von 1 Person"),
+            std::string::npos)
+      << text;
+  // Only anonymous contributions: no people to count.
+  std::erase_if(items, [](const DigestItem& i) { return !i.author.empty(); });
+  const std::string anonymous =
+      render_digest(build_digest(items, {}, november_request()), items)[0].text;
+  EXPECT_NE(anonymous.find("3 Beiträge (alle anonym) aus 2 Städten: Kiel und Mainz."),
+            std::string::npos)
+      << anonymous;
+  EXPECT_NE(anonymous.find("· 3 Beiträge (alle anonym)\n"), std::string::npos) << anonymous;
+}
+
+// A contribution without a city (the network room's) counts as a contribution, not as a city.
+TEST(Digest, OnlyConfiguredCitiesAreCitiesAndTheNetworkRoomIsNamedAsSuch) {
+  const sys_days day = 2026y / November / 20;
+  std::vector<DigestItem> items = {
+      item("$1", "Köln", "a", "Masken zu spät bestellt", {}, "", 0, at(day, 10h)),
+      item("$2", "", "b", "Masken bestellt, viel zu spät", {}, "", 0, at(day, 11h)),
+      item("$3", "Kiel", "c", "Masken zu spät bestellt, Preise zu hoch", {}, "", 0, at(day, 12h)),
+  };
+  items[1].network_room = true;
+  const Digest digest = build_digest(items, {}, november_request());
+  EXPECT_EQ(digest.cities, (std::vector<std::string>{"Kiel", "Köln"}));
+  ASSERT_EQ(digest.groups.size(), 1U);
+  EXPECT_EQ(digest.groups[0].cities, (std::vector<std::string>{"Kiel", "Köln"}));
+  const std::string text = render_digest(digest, items)[0].text;
+  EXPECT_NE(text.find("3 Beiträge (davon 1 aus dem Netzwerkraum) von 3 Personen aus 2 Städten: "
+                      "Kiel und Köln."),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("„Masken bestellt, viel zu spät“ (Netzwerkraum)"), std::string::npos) << text;
+  // Without any city (a room digest of a room without one): no city at all.
+  for (auto& i : items) {
+    i.city.clear();
+    i.network_room = false;
+  }
+  DigestRequest request = november_request();
+  request.scope = "Lagezentrum";
+  const std::string room = render_digest(build_digest(items, {}, request), items)[0].text;
+  EXPECT_NE(room.find("3 Beiträge von 3 Personen.\n"), std::string::npos) << room;
+  EXPECT_EQ(room.find("“ ("), std::string::npos) << room;
 }
 
 TEST(Digest, QuotesComeFromDifferentCitiesAndNameNoOne) {
@@ -308,10 +499,9 @@ TEST(Digest, QuoteTextRemovesMatrixIdsAndLinksWhereverTheyStart) {
   EXPECT_EQ(quote_text("im Raum #lage-koeln:example.org besprochen"), "im Raum … besprochen");
   EXPECT_EQ(quote_text("(!AbCdEf:example.org)"), "(…)");
   EXPECT_EQ(quote_text("Raum:#lage:example.org:8448."), "Raum:….");
-  // Hashtags, exclamation marks and a colon after a hashtag stay.
-  EXPECT_EQ(quote_text("#lehre #Maßnahme: Sirenen testen! Sofort!"),
-            "#lehre #Maßnahme: Sirenen testen! Sofort!");
-  EXPECT_EQ(quote_text("„#lehre“ (#idee) Achtung!Wichtig"), "„#lehre“ (#idee) Achtung!Wichtig");
+  // Exclamation marks and colons stay (hashtags go: QuoteTextLeavesOutHashtags).
+  EXPECT_EQ(quote_text("Sirenen testen! Sofort!"), "Sirenen testen! Sofort!");
+  EXPECT_EQ(quote_text("Achtung!Wichtig"), "Achtung!Wichtig");
   EXPECT_EQ(quote_text("Uhrzeit 10:30, Verhältnis 3:1"), "Uhrzeit 10:30, Verhältnis 3:1");
   EXPECT_EQ(quote_text("Treffen @ 10 Uhr"), "Treffen @ 10 Uhr");
   // E-mail addresses name people too: removed whole, local part included.
@@ -329,6 +519,42 @@ TEST(Digest, QuoteTextRemovesMatrixIdsAndLinksWhereverTheyStart) {
     EXPECT_EQ(quote.find("anna"), std::string::npos) << quote;
     EXPECT_EQ(quote.find("example"), std::string::npos) << quote;
     EXPECT_EQ(quote.find('@'), std::string::npos) << quote;
+  }
+}
+
+// The tags were read when the contribution was collected; in a quote they are noise. Tags
+// before or after the text, several in a row and tags in brackets go with their punctuation; a
+// single tag inside a sentence is a word there and keeps it without the '#'.
+TEST(Digest, QuoteTextLeavesOutHashtags) {
+  EXPECT_EQ(quote_text("Die Preise explodierten. #problem"), "Die Preise explodierten.");
+  EXPECT_EQ(quote_text("#idee Ein gemeinsamer Vorrat für die Region."),
+            "Ein gemeinsamer Vorrat für die Region.");
+  EXPECT_EQ(quote_text("#lehre #Maßnahme: Sirenen testen! Sofort!"), "Sirenen testen! Sofort!");
+  EXPECT_EQ(quote_text("#lehre: Sirenen testen"), "Sirenen testen");
+  EXPECT_EQ(quote_text("#Lehre – Sirenen testen"), "Sirenen testen");
+  EXPECT_EQ(quote_text("Erlasse kamen freitags #recht."), "Erlasse kamen freitags.");
+  EXPECT_EQ(quote_text("Masken kamen zu spät – #problem #frust"), "Masken kamen zu spät");
+  EXPECT_EQ(quote_text("Masken kamen zu spät #problem #frust, die Preise stiegen."),
+            "Masken kamen zu spät, die Preise stiegen.");
+  EXPECT_EQ(quote_text("Masken (#problem) kamen zu spät"), "Masken kamen zu spät");
+  EXPECT_EQ(quote_text("Masken kamen zu spät (#problem, #frust)."), "Masken kamen zu spät.");
+  EXPECT_EQ(quote_text("„#lehre“ (#idee) Achtung!Wichtig"), "Achtung!Wichtig");
+  EXPECT_EQ(quote_text("Die #Hotline war überlastet #frust"), "Die Hotline war überlastet");
+  EXPECT_EQ(quote_text("Das #Bürgertelefon, die #Hotline: überlastet"),
+            "Das Bürgertelefon, die Hotline: überlastet");
+  EXPECT_EQ(quote_text("im Raum #lage-koeln:example.org besprochen #problem"),
+            "im Raum … besprochen");
+  // Not tags: a number, a lone '#'.
+  EXPECT_EQ(quote_text("Platz #1 im Ranking"), "Platz #1 im Ranking");
+  EXPECT_EQ(quote_text("Taste # drücken"), "Taste # drücken");
+  // Nothing but tags: kept as written rather than quoting nothing.
+  EXPECT_EQ(quote_text("#lehre #idee"), "#lehre #idee");
+  for (const std::string body :
+       {"a #problem  b", "#problem  a  b #frust", " #x a ", "a #x #y . b"}) {
+    const std::string quote = quote_text(body);
+    EXPECT_EQ(quote.find("  "), std::string::npos) << quote;
+    EXPECT_NE(quote.front(), ' ') << quote;
+    EXPECT_NE(quote.back(), ' ') << quote;
   }
 }
 
@@ -415,7 +641,7 @@ TEST(Digest, LargeDigestsAreSplitBelowTheLimitWithContinuedNumbering) {
     }
   }
   DigestRequest request = november_request();
-  request.top = 20;
+  request.complete = true;  // every open action
   const Digest digest = build_digest(items, lessons, request);
   constexpr std::size_t kLimit = 30000;
   const auto notices = render_digest(digest, items, kLimit);

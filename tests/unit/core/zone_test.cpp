@@ -454,6 +454,50 @@ TEST_F(DueSlot, NeverPostedButActiveBeforeTheSlot) {
   EXPECT_EQ(due_slot(schedule_, slot_, std::nullopt, slot_), slot_);
 }
 
+// A week's digest is identified by its week (Monday to Sunday, local), not by its time of day:
+// moving the time later after the week's post posts nothing more that week.
+TEST_F(DueSlot, MovingTheTimeLaterAfterTheWeeksPostDoesNotPostItAgain) {
+  const WeeklySchedule ten{Monday, 10h, berlin()};
+  const TimePoint changed = slot_ + 30min;  // Monday 09:30, the 09:00 slot posted
+  const TimePoint ten_oclock = slot_ + 1h;
+  EXPECT_EQ(due_slot(ten, ten_oclock, slot_, changed), std::nullopt);
+  EXPECT_EQ(due_slot(ten, ten_oclock + 3h, slot_, changed), std::nullopt);
+  EXPECT_EQ(next_digest_time(ten, changed, slot_, changed), ten_oclock + days{7});
+  EXPECT_EQ(next_digest_time(ten, ten_oclock, slot_, changed), ten_oclock + days{7});
+  EXPECT_EQ(due_slot(ten, ten_oclock + days{7}, slot_, changed), ten_oclock + days{7});
+}
+
+// Moved earlier before the week was posted: the week's slot has passed, so it is posted at once.
+TEST_F(DueSlot, MovingTheTimeEarlierBeforeTheWeeksPostPostsItAtOnce) {
+  const WeeklySchedule eight{Monday, 8h, berlin()};
+  const TimePoint changed = slot_ - 30min;  // Monday 08:30, the 09:00 slot not posted yet
+  EXPECT_EQ(due_slot(eight, changed, previous_, changed), slot_ - 1h);
+  EXPECT_EQ(next_digest_time(eight, changed, previous_, changed), changed);
+  EXPECT_EQ(due_slot(eight, changed + 1min, slot_ - 1h, changed), std::nullopt);
+}
+
+// Another weekday in a week already posted waits for the next week.
+TEST_F(DueSlot, AnotherWeekdayInAPostedWeekWaitsForTheNextWeek) {
+  const WeeklySchedule thursday{Thursday, 9h, berlin()};
+  const TimePoint changed = at(sys_days{2026y / April / 1}, 10h);  // Wednesday
+  const TimePoint this_thursday = at(sys_days{2026y / April / 2}, 7h);
+  EXPECT_EQ(due_slot(thursday, this_thursday + 1h, slot_, changed), std::nullopt);
+  EXPECT_EQ(next_digest_time(thursday, changed, slot_, changed), this_thursday + days{7});
+  EXPECT_EQ(due_slot(thursday, this_thursday + days{7}, slot_, changed), this_thursday + days{7});
+}
+
+TEST(WeeklySlots, AWeekIsItsLocalMondayWhateverTheTimeOfDay) {
+  const WeeklySchedule nine = monday_nine();
+  const WeeklySchedule sunday_late{Sunday, 23h + 30min, berlin()};
+  // Monday 30 March 2026 09:00 CEST and Sunday 5 April 23:30 CEST are one week.
+  EXPECT_EQ(slot_week(nine, at(sys_days{2026y / March / 30}, 7h)), local_days{2026y / March / 30});
+  EXPECT_EQ(slot_week(sunday_late, at(sys_days{2026y / April / 5}, 21h + 30min)),
+            local_days{2026y / March / 30});
+  // Sunday 23:30 UTC is Monday in Berlin: the next week.
+  EXPECT_EQ(slot_week(nine, at(sys_days{2026y / April / 5}, 22h + 30min)),
+            local_days{2026y / April / 6});
+}
+
 TEST_F(DueSlot, InvalidScheduleIsNeverDue) {
   const WeeklySchedule invalid{weekday{9}, 9h, berlin()};
   EXPECT_EQ(due_slot(invalid, slot_, std::nullopt, active_since_), std::nullopt);

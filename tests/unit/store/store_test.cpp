@@ -124,6 +124,12 @@ TEST_F(StoreTest, MigratesAVersion6StoreWithItsContributionsTagsAndVotes) {
   EXPECT_EQ(rows[2].item.id, "$b");
   EXPECT_EQ(rows[2].item.votes, 1);
 
+  // Migration 16: the room's last digest groups belong to a digest D1 of that room.
+  const auto digests = latest_digests(store, "!koeln:hs", 5);
+  ASSERT_EQ(digests.size(), 1U);
+  EXPECT_EQ(digests[0].number, 1);
+  EXPECT_EQ(digest_group(store, digests[0].id, 1), std::vector<std::string>{"$a"});
+
   // Migration 8: no index terms yet (digests analyse those bodies), until the bot indexes them.
   EXPECT_FALSE(rows[0].item.indexed);
   EXPECT_EQ(store.index_contributions(), 3);
@@ -204,7 +210,7 @@ TEST_F(StoreTest, MigratesAVersion6StoreWithItsContributionsTagsAndVotes) {
   EXPECT_EQ(count(store, "SELECT count(*) FROM contribution_tags WHERE event_id = '$a'"), 0);
   EXPECT_EQ(count(store, "SELECT count(*) FROM votes WHERE event_id = '$a'"), 0);
   EXPECT_EQ(count(store, "SELECT count(*) FROM lesson_sources"), 0);
-  EXPECT_EQ(count(store, "SELECT count(*) FROM digest_groups"), 0);
+  EXPECT_EQ(count(store, "SELECT count(*) FROM digest_members"), 0);
   EXPECT_EQ(count(store, "SELECT count(*) FROM lessons"), 1);
   // And a vote for a contribution that does not exist is refused.
   EXPECT_THROW(
@@ -617,6 +623,74 @@ TEST_F(StoreTest, MigrationTenKeysSeenEventsByRoomAndEmptiesTheQuarantine) {
   EXPECT_TRUE(result.complete);
   EXPECT_EQ(file_bytes().find(canary), std::string::npos);
   EXPECT_EQ(file_bytes().find("@anna"), std::string::npos);
+}
+
+// Each posted digest has a number in its room (D1, D2 …), its groups and its messages; a reply
+// to any of its messages finds it; a room keeps its last kKeptDigests digests.
+TEST_F(StoreTest, DigestsAreNumberedPerRoomAndFoundByTheirMessages) {
+  Store store(path_);
+  const core::TimePoint t0{std::chrono::hours(24 * 365 * 56)};
+  {
+    BatchScope batch(store);
+    batch.add_contribution(core::Contribution{
+        "$a", "!k:x", "Köln", "p1", std::nullopt, "", "a", {}, t0, t0, core::CollectedVia::tag});
+    batch.commit();
+  }
+  std::vector<DigestRecord> made;
+  for (int i = 0; i < 3; ++i) {
+    BatchScope batch(store);
+    const DigestRecord record =
+        batch.create_digest(i == 1 ? "!l:x" : "!k:x", "", t0 - std::chrono::hours(168), t0,
+                            t0 + std::chrono::minutes(i));
+    batch.save_digest_groups(record.id, {{"$a"}, {"$gone"}});
+    batch.add_digest_message(record.id, batch.queue_send(record.room_id, "m.room.message", "{}",
+                                                         "digest/" + std::to_string(i), 1));
+    batch.commit();
+    made.push_back(record);
+  }
+  EXPECT_EQ(made[0].number, 1);
+  EXPECT_EQ(made[1].number, 1);  // another room counts on its own
+  EXPECT_EQ(made[2].number, 2);
+  EXPECT_EQ(digest_group(store, made[2].id, 1), std::vector<std::string>{"$a"});
+  EXPECT_TRUE(digest_group(store, made[2].id, 2).empty());  // the contribution does not exist
+  const auto latest = latest_digests(store, "!k:x", 2);
+  ASSERT_EQ(latest.size(), 2U);
+  EXPECT_EQ(latest[0].number, 2);
+  EXPECT_EQ(latest[1].number, 1);
+  EXPECT_EQ(latest[0].from, t0 - std::chrono::hours(168));
+  EXPECT_EQ(latest[0].to, t0);
+  EXPECT_EQ(digest_numbered(store, "!k:x", 1)->id, made[0].id);
+  EXPECT_FALSE(digest_numbered(store, "!k:x", 3));
+  EXPECT_FALSE(digest_numbered(store, "!l:x", 2));
+  // A reply names the digest's message by the event id the outbox recorded at delivery.
+  for (const auto& item : store.pending_outbox(10)) {
+    store.outbox_sent(item.id, "$sent-" + item.txn_id.substr(0, 6) + item.room_id, 1);
+  }
+  for (const auto& record : made) {
+    Statement txn(store.connection(),
+                  "SELECT o.remote_event_id FROM outbox o JOIN digest_messages m "
+                  "ON m.txn_id = o.txn_id WHERE m.digest_id = ?");
+    txn.bind(1, record.id);
+    ASSERT_TRUE(txn.step());
+    const auto found = digest_replied_to(store, record.room_id, txn.column_text(0));
+    ASSERT_TRUE(found);
+    EXPECT_EQ(found->id, record.id);
+    EXPECT_FALSE(
+        digest_replied_to(store, record.room_id == "!k:x" ? "!l:x" : "!k:x", txn.column_text(0)));
+  }
+  EXPECT_FALSE(digest_replied_to(store, "!k:x", "$other"));
+  // Older digests go, with their groups and messages.
+  for (std::size_t i = 0; i < kKeptDigests; ++i) {
+    BatchScope batch(store);
+    batch.create_digest("!k:x", "!k:x", t0, t0, t0 + std::chrono::hours(1 + i));
+    batch.commit();
+  }
+  EXPECT_FALSE(digest_numbered(store, "!k:x", 1));
+  EXPECT_FALSE(digest_numbered(store, "!k:x", 2));
+  EXPECT_TRUE(digest_numbered(store, "!k:x", 3));
+  EXPECT_TRUE(digest_numbered(store, "!l:x", 1));
+  EXPECT_EQ(count(store, "SELECT COUNT(*) FROM digest_messages"), 1);
+  EXPECT_EQ(count(store, "SELECT COUNT(*) FROM digest_members"), 1);
 }
 
 TEST_F(StoreTest, OpeningAnUnwritablePathFailsWithItsName) {
