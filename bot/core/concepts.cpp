@@ -3,131 +3,95 @@
 #include <algorithm>
 #include <array>
 #include <cstdint>
+#include <memory>
+#include <stdexcept>
 #include <string>
 #include <unordered_map>
 #include <vector>
 
 namespace reflexbot::core {
+
+// data/concepts.txt as text (generated into the build by CMake).
+extern const std::string_view kBuiltinConcepts;
+
 namespace {
 
-// The domain vocabulary of municipal crisis management, German and English. A word (lower case,
-// umlauts folded: ä → a, ß → ss) belongs to a concept if it starts with one of its patterns, or,
-// for patterns of six letters or more, contains it (German compounds: "Maskenbeschaffung" has
-// both "maske" and "beschaff"). A pattern starting with '=' must be the whole word, one starting
-// with '^' must start it whatever its length ("^visier" is not in "improvisiert"), and one
-// starting with '!' excludes the words it matches from the concept ("!schulung" for "schul").
-//
-// Written from the domain (what crisis staff talk about), not from any test data.
+// A concept of the domain lexicon (data/concepts.txt, built into the program, plus what an
+// administrator adds): its key and its patterns, separated by spaces.
 struct Concept {
-  std::string_view key;
-  std::string_view patterns;  // space-separated
+  std::string key;
+  std::string patterns;
 };
 
-constexpr std::array kConcepts = {
-    Concept{"schutzausruestung",
-            "maske masken ffp2 ffp3 =ffp =kn95 =psa schutzausrust schutzkleid handschuh kittel "
-            "^visier desinfektion desinfek =mask =masks glove gown =ppe protective respirator "
-            "!maskenpflicht"},
-    Concept{"beschaffung",
-            "beschaff vergab einkauf bestell lieferant lieferung lieferket preis wucher =markt "
-            "procur supplier purchas tender =price =prices !terminvergab"},
-    Concept{"vorrat",
-            "vorrat bevorrat =lager lagerbest lagerhal pandemielag ablaufdat abgelauf "
-            "stockpil =reserve =reserves expired bestandslist verfallsdat mindestmeng umgewalzt "
-            "umwalz rollier =stock"},
-    Concept{"recht",
-            "allgemeinverfug =av =avs verordnung coronavo schvo rechtsgrundlag rechtsamt ^gericht "
-            "verwaltungsgericht =ifsg infektionsschutzgesetz =klage klagen jurist rechtssicher "
-            "rechtslag rechtsunsicher eilverfahr =legal =court ordinanc regulation decree =law "
-            "erlass auslegungshinweis =vo =vos"},
-    Concept{"foederal",
-            "landesreg landesregier ministerium ministerprasid =mpk =bund bundesland "
-            "bund-land foderal spitzenverband kommunen kommunal landkreis nachbarkreis umland "
-            "federal ministry"},
-    Concept{"kurzfristig", "kurzfristig ubernacht =nachts vorlauf overnight =notice"},
-    Concept{"kontaktverfolgung",
-            "kontaktnachverfolg nachverfolg kontaktperson kontaktverfolg sormas excel tabelle "
-            "indexfall =index ermittl trac =contacts"},
-    Concept{"personalgewinnung",
-            "personalgewinn rekrut einstell ausschreib bundeswehr soldat student zeitarbeit "
-            "containment =scout =scouts verstark abordn befrist recruit =hire =hired soldier "
-            "abgeordnet personalpool pensioniert ruhestand reaktivier"},
-    Concept{"einarbeitung",
-            "einarbeit schulung checklist onboard einweis einlern mentor =pate "
-            "paten lernkurv train handbuch tandem leitfad anleitung"},
-    Concept{"belastung",
-            "uberstund burnout erschopf belastung =krank krankmeld schicht urlaub =mude psych "
-            "erholung supervision exhaust overtime stress =shift =shifts erschopft ausgebrannt "
-            "langzeiterkrank"},
-    Concept{"bedrohung",
-            "bedroh drohbrief droh =hass hassmail hasskommentar anfeind beleidig "
-            "beschimpf polizeischutz angriff threat hate harass abuse bespuckt bespuck einschucht"},
-    Concept{"krisenstab",
-            "krisenstab stabssitz stabsarbeit verwaltungsstab "
-            "=kats katastrophenschutz lagebesprech sitzungsrhythm crisis"},
-    Concept{"dokumentation",
-            "dokumentier dokumentat protokoll einsatztagebuch nachvollzieh entscheidungsvorlag "
-            "begrund =record =records =logbook entscheidungsregist beschluss aufgeschrieb "
-            "aufschreib untersuchungsausschuss document"},
-    Concept{"buergertelefon",
-            "burgertelefon hotline telefon anruf warteschleif callcenter "
-            "anrufer =call =calls =callers phone"},
-    Concept{"oeffentlichkeit",
-            "presse social facebook twitter instagram gerucht falschmeld =fake pressemitteil "
-            "medien journalist =press =media rumour rumor"},
-    Concept{"sprachen",
-            "mehrsprach ubersetz dolmetsch fremdsprach =sprachen leichte translat "
-            "language interpret turkisch arabisch rumanisch russisch ukrainisch migrant"},
-    Concept{"pflege",
-            "pflegeheim altenheim =heim =heime heimleit pflege senior bewohner "
-            "besuchsverbot besuchsreg angehor =care nursing resident heimaufsicht"},
-    Concept{"schule",
-            "schule schul =kita kitas kindertag kinder eltern notbetreu unterricht "
-            "lehrer school daycare parent child !schulung klassenraum"},
-    Concept{"it",
-            "homeoffice laptop =vpn =it it-abteil =netz netzwerkkapaz server fachverfahr "
-            "rechner hardware remote lizenz diensthandy dienstvereinbar"},
-    Concept{"digital",
-            "videokonfer video =webex =zoom digital e-akte =eakte online "
-            "software =tool =tools ratssitz"},
-    Concept{"impfen",
-            "impf =termin termine terminverg buchung vaccin booking appointment "
-            "=jab =jabs terminbuch"},
-    Concept{"testen",
-            "=test =tests teststell testzentr schnelltest burgertest abrechn betrug "
-            "=testv testing fraud billing"},
-    Concept{"ehrenamt",
-            "ehrenamt freiwillig helfer nachbarschaftshilf einkaufshilf volunteer "
-            "=thw =drk verein !vereinbar helfend"},
-    Concept{"quarantaene", "quarantan isolation absonder versorgung lebensmittel quarantine"},
-    Concept{"datenschutz",
-            "datenschutz =daten =dsgvo personenbezog weitergab datenweiter "
-            "=privacy =gdpr =data"},
-    Concept{"ordnungsamt",
-            "ordnungsamt kontroll bussgeld durchsetz aussendienst streife "
-            "veranstaltung =verbot enforc =fine =fines patrol inspect"},
-    Concept{"pfadabhaengigkeit",
-            "festgelegt pfadabh =pfad vertragsbind vertragslauf ruckgangig korrigier "
-            "=lock =locked"},
-    Concept{"pandemieplan",
-            "pandemieplan krisenplan =plan =plane =ubung ubungen szenario "
-            "schwellenwert krisenhandbuch planning exercis prepared"},
-    Concept{"unterkunft",
-            "obdachlos wohnungslos unterkunft gefluchtet sammelunterkunft "
-            "notunterkunft homeless shelter refugee"},
-    Concept{"kosten",
-            "=kosten kostenerstatt erstatt finanz haushalt =mittel rechnung =geld "
-            "=euro =cost =costs reimburs budget =fund =funding rettungsschirm mehrkost "
-            "forderrichtlin forderprogramm forderantrag"},
-    Concept{"lagebild",
-            "lagebild meldeweg =meldung meldungen dashboard statist inzidenz "
-            "fallzahl =zahlen kennzahl =rki lagebericht"},
-    Concept{"zusammenhalt",
-            "stolz zusammenhalt zusammengewachs =netzwerk =netzwerke dankbar proud"},
-    Concept{"intern",
-            "intranet rundmail newsletter mitarbeiterinfo beschaftigteninfo dienstanweis =interne "
-            "=internen internal"},
-};
+// Parses lines "key: pattern pattern …" into `out` (a key already there gets the patterns
+// added); "" or the first error.
+std::string parse_concepts(std::string_view text, std::vector<Concept>& out) {
+  std::size_t line_number = 0;
+  while (!text.empty()) {
+    ++line_number;
+    const auto end = text.find('\n');
+    std::string_view line = text.substr(0, end);
+    text = end == std::string_view::npos ? std::string_view{} : text.substr(end + 1);
+    while (!line.empty() && (line.back() == '\r' || line.back() == ' ' || line.back() == '\t')) {
+      line.remove_suffix(1);
+    }
+    while (!line.empty() && (line.front() == ' ' || line.front() == '\t')) line.remove_prefix(1);
+    if (line.empty() || line.front() == '#') continue;
+    const auto colon = line.find(':');
+    if (colon == std::string_view::npos || colon == 0) {
+      return "line " + std::to_string(line_number) + ": expected \"concept: pattern pattern …\"";
+    }
+    std::string_view key = line.substr(0, colon);
+    while (!key.empty() && key.back() == ' ') key.remove_suffix(1);
+    std::string patterns;
+    std::string_view rest = line.substr(colon + 1);
+    while (!rest.empty()) {
+      const auto space = rest.find_first_of(" \t");
+      const std::string_view pattern = rest.substr(0, space);
+      rest = space == std::string_view::npos ? std::string_view{} : rest.substr(space + 1);
+      if (pattern.empty()) continue;
+      for (const char c : pattern) {
+        const auto byte = static_cast<unsigned char>(c);
+        if (byte >= 'A' && byte <= 'Z') {
+          return "line " + std::to_string(line_number) + ": pattern \"" + std::string(pattern) +
+                 "\" must be lower case, with umlauts written as a, o, u and ß as ss";
+        }
+      }
+      const std::string_view bare = pattern.find_first_not_of("=^!") == std::string_view::npos
+                                        ? std::string_view{}
+                                        : pattern.substr(pattern.find_first_not_of("=^!"));
+      if (bare.size() < 2) {
+        return "line " + std::to_string(line_number) + ": pattern \"" + std::string(pattern) +
+               "\" is too short";
+      }
+      if (!patterns.empty()) patterns += ' ';
+      patterns += pattern;
+    }
+    if (patterns.empty()) {
+      return "line " + std::to_string(line_number) + ": concept \"" + std::string(key) +
+             "\" has no patterns";
+    }
+    const auto same =
+        std::find_if(out.begin(), out.end(), [&](const Concept& c) { return c.key == key; });
+    if (same != out.end()) {
+      same->patterns += ' ' + patterns;
+    } else {
+      out.push_back(Concept{std::string(key), std::move(patterns)});
+    }
+  }
+  return {};
+}
+
+// The lexicon: the built-in one, once parsed, plus what add_concepts() added.
+std::vector<Concept>& concept_table() {
+  static std::vector<Concept> table = [] {
+    std::vector<Concept> out;
+    const std::string error = parse_concepts(kBuiltinConcepts, out);
+    if (!error.empty()) throw std::logic_error("data/concepts.txt, " + error);
+    return out;
+  }();
+  return table;
+}
 
 bool contains_word(std::string_view word, std::string_view pattern) {
   if (pattern.starts_with('!')) pattern.remove_prefix(1);
@@ -139,7 +103,7 @@ bool contains_word(std::string_view word, std::string_view pattern) {
 
 // Whether a '!' pattern of the concept excludes the word.
 bool excluded_from(std::string_view word, std::size_t concept_index) {
-  std::string_view rest = kConcepts[concept_index].patterns;
+  std::string_view rest = concept_table()[concept_index].patterns;
   while (!rest.empty()) {
     const auto space = rest.find(' ');
     const std::string_view pattern = rest.substr(0, space);
@@ -188,12 +152,21 @@ struct TypoIndex {
   std::unordered_map<std::string_view, std::vector<std::uint32_t>> by_prefix;
 };
 
+// Made again when concepts are added (the views point into the table's strings).
+std::unique_ptr<TypoIndex>& typo_index_slot() {
+  static std::unique_ptr<TypoIndex> slot;
+  return slot;
+}
+
 const TypoIndex& typo_index() {
-  static const TypoIndex index = [] {
-    TypoIndex out_index;
+  auto& slot = typo_index_slot();
+  if (!slot) {
+    slot = std::make_unique<TypoIndex>();
+    TypoIndex& out_index = *slot;
     std::vector<TypoPattern>& out = out_index.patterns;
-    for (std::size_t c = 0; c < kConcepts.size(); ++c) {
-      std::string_view rest = kConcepts[c].patterns;
+    const std::vector<Concept>& table = concept_table();
+    for (std::size_t c = 0; c < table.size(); ++c) {
+      std::string_view rest = table[c].patterns;
       while (!rest.empty()) {
         const auto space = rest.find(' ');
         std::string_view pattern = rest.substr(0, space);
@@ -207,16 +180,29 @@ const TypoIndex& typo_index() {
     for (std::uint32_t p = 0; p < out.size(); ++p) {
       out_index.by_prefix[out[p].text.substr(0, 3)].push_back(p);
     }
-    return out_index;
-  }();
-  return index;
+  }
+  return *slot;
 }
 
 }  // namespace
 
+std::string check_concepts(std::string_view text) {
+  std::vector<Concept> scratch = concept_table();
+  return parse_concepts(text, scratch);
+}
+
+std::string add_concepts(std::string_view text) {
+  std::vector<Concept> table = concept_table();
+  std::string error = parse_concepts(text, table);
+  if (!error.empty()) return error;
+  concept_table() = std::move(table);
+  typo_index_slot().reset();
+  return {};
+}
+
 std::vector<std::string_view> concepts_of(std::string_view folded_word) {
   std::vector<std::string_view> out;
-  for (const Concept& concept_entry : kConcepts) {
+  for (const Concept& concept_entry : concept_table()) {
     std::string_view patterns = concept_entry.patterns;
     bool matched = false;
     bool excluded = false;
@@ -255,7 +241,7 @@ std::vector<std::string_view> concepts_of_with_one_edit(std::string_view folded_
   hits.erase(std::unique(hits.begin(), hits.end()), hits.end());
   for (const std::uint32_t p : hits) {
     const TypoPattern& pattern = index.patterns[p];
-    const std::string_view key = kConcepts[pattern.concept_index].key;
+    const std::string_view key = concept_table()[pattern.concept_index].key;
     if (!out.empty() && out.back() == key) continue;
     if (!excluded_from(folded_word, pattern.concept_index)) out.push_back(key);
   }
@@ -264,7 +250,7 @@ std::vector<std::string_view> concepts_of_with_one_edit(std::string_view folded_
 
 std::string concepts_fingerprint() {
   std::string out;
-  for (const Concept& concept_entry : kConcepts) {
+  for (const Concept& concept_entry : concept_table()) {
     out.append(concept_entry.key).append(":").append(concept_entry.patterns).append("\n");
   }
   return out;

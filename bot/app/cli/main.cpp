@@ -26,6 +26,7 @@
 #include "app/runtime/bot.hpp"
 #include "app/runtime/hardening.hpp"
 #include "common/fatal.hpp"
+#include "core/concepts.hpp"
 #include "crypto/olm_machine.hpp"
 #include "store/sqlite.hpp"
 #include "store/status.hpp"
@@ -163,6 +164,8 @@ int run_command(const Invocation& invocation) {
     std::cerr << "reflexbot: configuration error: " << error.what() << "\n";
     return kExitConfig;
   }
+  // The administrator's concepts are part of the analysis (checked when the file was read).
+  (void)reflexbot::core::add_concepts(config.digest.concepts);
   if (invocation.check_only) {
     std::cout << "reflexbot: configuration " << invocation.config_path << " is valid\n";
     return 0;
@@ -403,6 +406,7 @@ int export_command(const Invocation& invocation) {
     std::cerr << "reflexbot: configuration error: " << failure.what() << "\n";
     return kExitConfig;
   }
+  (void)reflexbot::core::add_concepts(config.digest.concepts);
   const fs::path database = value("--database") ? fs::path(*value("--database")) : config.database;
   options.now = reflexbot::core::TimePoint(std::chrono::milliseconds(now_ms()));
 

@@ -3,6 +3,7 @@
 #include "app/config/timezone.hpp"
 #include "app/config/yaml.hpp"
 
+#include "core/concepts.hpp"
 #include "core/tags.hpp"
 
 #include <yaml-cpp/eventhandler.h>
@@ -537,7 +538,23 @@ class Loader : public yaml::FileErrors {
     DigestConfig digest;
     std::vector<Entry> keys;
     if (entry != nullptr) {
-      keys = section(*entry, {"weekday", "time", "timezone", "rooms", "period_days", "top"});
+      keys = section(
+          *entry, {"weekday", "time", "timezone", "rooms", "period_days", "top", "concepts_file"});
+    }
+    if (const Entry* concepts = find(keys, "concepts_file")) {
+      digest.concepts_file =
+          resolve(scalar(*concepts, "digest.concepts_file", "the path of a concepts file"));
+      std::string reason;
+      const auto text = read_whole_file(digest.concepts_file, reason);
+      if (!text) {
+        fail(line_of(*concepts), "digest.concepts_file",
+             "cannot read " + digest.concepts_file.string() + ": " + reason);
+      }
+      if (const std::string error = core::check_concepts(*text); !error.empty()) {
+        fail(line_of(*concepts), "digest.concepts_file",
+             digest.concepts_file.string() + ", " + error);
+      }
+      digest.concepts = *text;
     }
     if (const Entry* zone = find(keys, "timezone")) {
       digest.timezone =

@@ -57,6 +57,10 @@ struct DigestConfig {
   bool rooms = false;   ///< the schedule also posts each configured room's own digest
   int period_days = 7;  ///< length of a scheduled digest's period
   int top = 5;          ///< groups per section
+  /// The administrator's additions to the domain lexicon (data/concepts.txt's form), read from
+  /// `concepts_file` and checked; applied with core::add_concepts() before the store opens.
+  std::filesystem::path concepts_file;
+  std::string concepts;
 };
 
 /// The validated configuration.

@@ -170,6 +170,27 @@ digest:
   EXPECT_EQ(config.digest.top, 3);
 }
 
+// The administrator's additions to the domain lexicon: read relative to the configuration file
+// and checked at load, with the file's line in the error.
+TEST_F(ConfigTest, DigestConceptsFileIsReadAndChecked) {
+  write("concepts.txt", "# Gesundheitsamt und Pandemie\nkats: =kats katastrophenschutz\n");
+  const Config config =
+      parse_config(std::string(minimal) + "digest:\n  concepts_file: concepts.txt\n", file_);
+  EXPECT_EQ(config.digest.concepts_file, dir_ / "concepts.txt");
+  EXPECT_NE(config.digest.concepts.find("kats:"), std::string::npos);
+  write("bad.txt", "kats: =kats\nHochwasser Pegel\n");
+  EXPECT_EQ(error_of(std::string(minimal) + "digest:\n  concepts_file: bad.txt\n"),
+            at(5) + "digest.concepts_file: " + (dir_ / "bad.txt").string() +
+                ", line 2: expected \"concept: pattern pattern …\"");
+  write("upper.txt", "hochwasser: Pegel\n");
+  EXPECT_NE(error_of(std::string(minimal) + "digest:\n  concepts_file: upper.txt\n")
+                .find("line 1: pattern \"Pegel\" must be lower case"),
+            std::string::npos);
+  EXPECT_NE(error_of(std::string(minimal) + "digest:\n  concepts_file: missing.txt\n")
+                .find("digest.concepts_file: cannot read "),
+            std::string::npos);
+}
+
 TEST_F(ConfigTest, WithoutADigestSectionThereIsNoScheduleAndDatesAreInBerlin) {
   const Config config = parse_config(minimal, file_);
   EXPECT_FALSE(config.digest.schedule);

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "core/analyzer.hpp"
+#include "core/concepts.hpp"
 #include "lang/lexicon.hpp"
 
 namespace reflexbot::core {
@@ -93,6 +94,28 @@ TEST(Lexicon, ReleasedDictionariesComeBackWithTheSameAnswers) {
   EXPECT_FALSE(lexicon.loaded());
   EXPECT_EQ(lexicon.synonym_sets("stromausfall", Language::de), before);
   EXPECT_EQ(lexicon.fingerprint(), fingerprint);
+}
+
+// The domain lexicon is data: an administrator's file adds a concept (or patterns to one), and
+// two words that share no stem then share the concept's term.
+TEST(Lexicon, AdministratorsExtendTheDomainLexicon) {
+  EXPECT_NE(check_concepts("zzqflut Pegel\n"), "");  // no colon: nothing added
+  EXPECT_EQ(check_concepts("zzqflut Pegel\n"), "line 1: expected \"concept: pattern pattern …\"");
+  EXPECT_EQ(check_concepts("zzqflut:\n"), "line 1: concept \"zzqflut\" has no patterns");
+  const auto shares = [](std::string_view a, std::string_view b) {
+    TextAnalyzer analyzer;
+    std::vector<TermId> x;
+    std::vector<TermId> y;
+    analyzer.terms(a, x);
+    analyzer.terms(b, y);
+    return std::any_of(x.begin(), x.end(),
+                       [&](TermId t) { return std::find(y.begin(), y.end(), t) != y.end(); });
+  };
+  EXPECT_FALSE(shares("Der Zzqpegel stieg", "Die Zzqsandsäcke fehlten"));
+  const auto before = analysis_fingerprint();
+  EXPECT_EQ(add_concepts("# Hochwasser (test)\nzzqflut: zzqpegel zzqsandsack\n"), "");
+  EXPECT_TRUE(shares("Der Zzqpegel stieg", "Die Zzqsandsäcke fehlten"));
+  EXPECT_NE(analysis_fingerprint(), before);  // stored keys are made again
 }
 
 TEST(Lexicon, MissingDataAnswersNothing) {
