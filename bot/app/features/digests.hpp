@@ -137,6 +137,14 @@ class Digests {
   void on_learned(const core::Command& command, const matrix::Event& event,
                   const store::RoomRecord& room, BatchContext context);
   void on_lessons(const matrix::Event& event, const store::RoomRecord& room, BatchContext context);
+  /// `!zusammenführen`, `!verschieben`, `!abtrennen`, `!umbenennen`: the correction is stored
+  /// as a curated group of the digest's scope, and the answer is the group's new line in that
+  /// digest's period.
+  void on_curation(const core::Command& command, const matrix::Event& event,
+                   const store::RoomRecord& room, BatchContext context);
+  /// Whether `event_id` is a contribution a moderator in `room` may name (this room's; in the
+  /// network room, one of the network's rooms').
+  bool names_contribution(const store::RoomRecord& room, const std::string& event_id);
   std::chrono::year_month_day today(core::TimePoint now) const;
   std::string schedule_spec() const;
   /// When the schedule became active; a new or changed schedule is activated at `now` in `scope`.
