@@ -44,7 +44,7 @@ double cosine(const SparseVector& a, const SparseVector& b);
 struct GroupingOptions {
   double threshold = 0.18;            ///< average similarity of two groups' members to merge them
   std::size_t neighbours = 5;         ///< nearest documents per document that may merge with it
-  std::size_t probe_terms = 5;        ///< a document's strongest terms used to find neighbours
+  std::size_t probe_terms = 8;        ///< a document's strongest terms used to find neighbours
   std::size_t postings_scanned = 16;  ///< documents scanned per probed term, heaviest first
   std::size_t sum_terms = 48;         ///< terms a group's sum of vectors keeps
   std::size_t group_neighbours = 8;   ///< most similar groups a group keeps as candidates

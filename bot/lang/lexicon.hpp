@@ -2,9 +2,11 @@
 // The analysis' dictionaries from Debian packages: compounds split with Hunspell's German
 // dictionary (hunspell-de-de, igerman98), synonyms from OpenThesaurus (mythes-de) and from the
 // English WordNet thesaurus (mythes-en-us), read with libhunspell and libmythes. Nothing is
-// loaded until the first question; a dictionary that is missing answers nothing (the analysis
+// loaded until the first question, each language when a text of it needs it, and release()
+// frees it all again; a dictionary that is missing answers nothing (the analysis
 // then works as without it, and available() says so).
 
+#include <chrono>
 #include <memory>
 #include <string>
 
@@ -34,6 +36,16 @@ class DebianLexicon final : public core::Lexicon {
   /// Whether the German dictionary and thesaurus were found (loads them if not yet loaded).
   bool available();
 
+  /// Whether anything is loaded now.
+  bool loaded() const;
+
+  /// Frees the dictionaries and the answers kept (an idle bot need not hold ~14 MiB per
+  /// language); the next question loads them again. The answers do not change.
+  void release();
+
+  /// release() if nothing was asked for `idle` (steady clock); whether it did.
+  bool release_if_idle(std::chrono::steady_clock::duration idle);
+
  private:
   struct Data;
   Data& data();
@@ -42,6 +54,7 @@ class DebianLexicon final : public core::Lexicon {
   LexiconPaths paths_;
   std::unique_ptr<Data> data_;
   mutable std::uint64_t fingerprint_ = 0;
+  std::chrono::steady_clock::time_point last_used_{};
 };
 
 }  // namespace reflexbot::lang

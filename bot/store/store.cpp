@@ -836,6 +836,12 @@ bool decode_term_keys(std::span<const std::byte> bytes, std::vector<std::uint64_
   return true;
 }
 
+bool Store::release_dictionaries_if_idle(std::chrono::steady_clock::duration idle) {
+  if (!lexicon_.release_if_idle(idle)) return false;
+  analyzer_.reset();  // its words point into nothing, but it holds their analyses: gone too
+  return true;
+}
+
 std::string Store::index_terms(std::string_view body) {
   constexpr std::size_t kMaxAnalyzerTerms = 200000;
   if (!analyzer_ || analyzer_->size() > kMaxAnalyzerTerms) {

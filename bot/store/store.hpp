@@ -287,6 +287,10 @@ class Store final : public reflexbot::OutboxQueue {
   /// OpenThesaurus); a digest of unindexed texts must analyse them with the same.
   core::Lexicon* lexicon() { return &lexicon_; }
 
+  /// Frees the dictionaries (and the analysis' word cache) if they were not used for `idle`:
+  /// a bot between rounds need not hold them. Whether it freed them.
+  bool release_dictionaries_if_idle(std::chrono::steady_clock::duration idle);
+
   /// The schema version after migration.
   int schema_version();
   std::optional<std::string> sync_token();

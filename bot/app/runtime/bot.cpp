@@ -8,6 +8,7 @@
 
 #include <spdlog/spdlog.h>
 #include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/system_timer.hpp>
 
 #include "app/runtime/dispatcher.hpp"
@@ -99,7 +100,22 @@ struct Runtime {
                arm_round_timer();
              }),
         round_timer(io),
+        dictionary_timer(io),
         systemd(io) {}
+
+  // Every five minutes: the dictionaries of the text analysis (about 14 MiB per language) are
+  // freed when nothing was analysed for ten minutes, and read again by the next contribution.
+  void arm_dictionary_timer() {
+    if (stopping) return;
+    dictionary_timer.expires_after(std::chrono::minutes(5));
+    dictionary_timer.async_wait([this](const boost::system::error_code& ec) {
+      if (ec || stopping) return;
+      if (store.release_dictionaries_if_idle(std::chrono::minutes(10))) {
+        spdlog::debug("text analysis dictionaries freed after ten idle minutes");
+      }
+      arm_dictionary_timer();
+    });
+  }
 
   // One timer for all rounds: it fires at the earliest reminder or deadline of any open round.
   void arm_round_timer() {
@@ -126,6 +142,7 @@ struct Runtime {
     pins.stop();
     members.stop();
     round_timer.cancel();
+    dictionary_timer.cancel();
     retention.stop();
     sleeper.stop();
     transport.shutdown();
@@ -151,6 +168,7 @@ struct Runtime {
   std::unique_ptr<crypto::Machine> machine;  ///< opened once the device id is known
   std::optional<matrix::E2ee> e2ee;
   asio::system_timer round_timer;
+  asio::steady_timer dictionary_timer;
   matrix::Wakeup pins;     ///< wakes the 📌 collector after each commit
   matrix::Wakeup members;  ///< wakes the member-list fetcher after each commit
   bool stopping = false;
@@ -343,6 +361,7 @@ asio::awaitable<void> run_main(Runtime& rt, asio::io_context& io) {
   if (rt.stopping) co_return;
   rt.systemd.ready("logged in as " + rt.config.user_id + ", syncing");  // store open, identity ok
   rt.arm_round_timer();  // rounds that ran before a restart resume; overdue phases close now
+  rt.arm_dictionary_timer();
   asio::co_spawn(io, run_pins(rt, io), [](std::exception_ptr error) {
     if (error) std::rethrow_exception(error);
   });

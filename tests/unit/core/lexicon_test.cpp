@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <chrono>
 #include <string>
 #include <vector>
 
@@ -77,6 +78,21 @@ TEST(Lexicon, TheAnalysisAddsCompoundPartsAndSynonymSets) {
                            [&](TermId t) { return std::find(d.begin(), d.end(), t) != d.end(); }));
   // The fingerprint of stored keys changes with the lexicon.
   EXPECT_NE(analysis_fingerprint(&lexicon()), analysis_fingerprint());
+}
+
+// An idle bot frees the dictionaries; they come back with the same answers.
+TEST(Lexicon, ReleasedDictionariesComeBackWithTheSameAnswers) {
+  lang::DebianLexicon lexicon;
+  EXPECT_FALSE(lexicon.loaded());  // nothing is read before the first question
+  const auto fingerprint = lexicon.fingerprint();
+  EXPECT_FALSE(lexicon.loaded());  // nor for the fingerprint
+  const auto before = lexicon.synonym_sets("stromausfall", Language::de);
+  EXPECT_TRUE(lexicon.loaded());
+  EXPECT_FALSE(lexicon.release_if_idle(std::chrono::hours(1)));  // just used
+  EXPECT_TRUE(lexicon.release_if_idle(std::chrono::seconds(0)));
+  EXPECT_FALSE(lexicon.loaded());
+  EXPECT_EQ(lexicon.synonym_sets("stromausfall", Language::de), before);
+  EXPECT_EQ(lexicon.fingerprint(), fingerprint);
 }
 
 TEST(Lexicon, MissingDataAnswersNothing) {
