@@ -15,7 +15,7 @@ namespace {
 
 // The help lists the rows in this order: everyone's commands, then the moderators'. A command
 // that may not run somewhere says what to answer there (its `elsewhere`).
-constexpr std::array<CommandSpec, 19> make_table() {
+constexpr std::array<CommandSpec, 23> make_table() {
   using enum CommandKind;
   using F = Feature;
   using H = HelpTexts;
@@ -46,6 +46,11 @@ constexpr std::array<CommandSpec, 19> make_table() {
     {lesson,           {"lehre", "lesson"},                         true,  kRoom,     F::lessons, &H::lesson,           kNotInDirect},
     {action,           {"massnahme", "masnahme", "action"},         true,  kRoom,     F::lessons, &H::action,           kNotInDirect},
     {learned,          {"gelernt", "learned", "learnt"},            true,  kRoom,     F::lessons, &H::learned,          kNotInDirect},
+    {merge_groups,     {"zusammenfuehren", "zusammenfuhren", "merge"},
+                                                                    true,  kRoom,     F::lessons, &H::merge_groups,     kNotInDirect},
+    {move_contribution, {"verschieben", "move"},                    true,  kRoom,     F::lessons, &H::move_contribution, kNotInDirect},
+    {split_contribution, {"abtrennen", "split"},                    true,  kRoom,     F::lessons, &H::split_contribution, kNotInDirect},
+    {rename_group,     {"umbenennen", "rename"},                    true,  kRoom,     F::lessons, &H::rename_group,     kNotInDirect},
     // Whatever follows an unknown '!' is answered by core, wherever it is typed.
     {unknown,          {},                                          false, kAnywhere, F::core,    nullptr,              nullptr},
   }};
@@ -418,6 +423,71 @@ LessonArgs parse_lesson_args(const Command& command) {
     rest = rest.substr(end);
   }
   args.title = std::string(trim(rest));
+  return args;
+}
+
+std::optional<GroupRef> parse_group_ref(std::string_view word) {
+  const auto digits = [](std::string_view text, std::size_t max) {
+    return !text.empty() && text.size() <= max &&
+           std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; });
+  };
+  GroupRef ref;
+  if (!word.empty() && (word[0] == 'D' || word[0] == 'd')) {
+    const auto separator = word.find_first_of("-./");
+    if (separator == std::string_view::npos || !digits(word.substr(1, separator - 1), 6)) {
+      return std::nullopt;
+    }
+    std::int64_t d = 0;
+    std::from_chars(word.data() + 1, word.data() + separator, d);
+    ref.digest = d;
+    word = word.substr(separator + 1);
+  }
+  if (!digits(word, 3)) return std::nullopt;
+  std::from_chars(word.data(), word.data() + word.size(), ref.group);
+  if (ref.group < 1) return std::nullopt;
+  return ref;
+}
+
+std::optional<CurationArgs> parse_curation_args(const Command& command) {
+  CurationArgs args;
+  std::string_view rest = trim(command.rest);
+  const auto next_word = [&]() {
+    std::size_t end = 0;
+    while (end < rest.size() && !is_space(rest[end])) ++end;
+    const std::string_view word = rest.substr(0, end);
+    rest = trim(rest.substr(end));
+    return word;
+  };
+  std::size_t wanted = 0;
+  switch (command.kind) {
+    case CommandKind::merge_groups:
+      wanted = 2;
+      break;
+    case CommandKind::move_contribution:
+    case CommandKind::rename_group:
+      wanted = 1;
+      break;
+    case CommandKind::split_contribution:
+      return rest.empty() ? std::optional<CurationArgs>(args) : std::nullopt;
+    default:
+      return std::nullopt;
+  }
+  for (std::size_t i = 0; i < wanted; ++i) {
+    auto ref = parse_group_ref(next_word());
+    if (!ref) return std::nullopt;
+    if (i > 0) {
+      // "!zusammenführen D4-2 5": the second of the first's digest; two digests: no.
+      if (!ref->digest) ref->digest = args.groups.front().digest;
+      if (ref->digest != args.groups.front().digest) return std::nullopt;
+    }
+    args.groups.push_back(*ref);
+  }
+  if (command.kind == CommandKind::rename_group) {
+    args.name = std::string(rest);
+    if (args.name.empty()) return std::nullopt;
+  } else if (!rest.empty()) {
+    return std::nullopt;
+  }
   return args;
 }
 

@@ -41,6 +41,10 @@ enum class CommandKind {
   lesson,
   action,
   learned,
+  merge_groups,
+  move_contribution,
+  split_contribution,
+  rename_group,
   unknown
 };
 
@@ -146,6 +150,26 @@ struct LessonArgs {
   std::string title;
 };
 LessonArgs parse_lesson_args(const Command& command);
+
+/// A digest's group as a moderator names it: "D4-2" (also "D4.2", "D4/2") or "2" (the digest
+/// replied to, else the room's latest).
+struct GroupRef {
+  std::optional<std::int64_t> digest;
+  int group = 0;
+};
+/// "D4-2" or "2" (1–999); nullopt otherwise.
+std::optional<GroupRef> parse_group_ref(std::string_view word);
+
+/// The moderators' corrections of a digest's groups: `!zusammenführen D4-2 D4-5` (two groups of
+/// one digest; a plain second number is of the first's digest), `!verschieben D4-3` (one group,
+/// as a reply to a contribution), `!abtrennen` (none, as a reply to a contribution),
+/// `!umbenennen D4-2 Neuer Titel` (one group and the name).
+struct CurationArgs {
+  std::vector<GroupRef> groups;
+  std::string name;
+};
+/// nullopt: a usage error (wrong number of groups, two digests, no name).
+std::optional<CurationArgs> parse_curation_args(const Command& command);
 
 /// `!maßnahme L3 15.12.2026 Gesundheitsamt: Schutzausrüstung zentral lagern`.
 struct ActionArgs {

@@ -156,8 +156,11 @@ DigestTerms digest_terms(std::span<const DigestItem> items, const DigestRequest&
   // grouping does not depend on the store's order; the period's items form the groups.
   out.order.resize(items.size());
   std::iota(out.order.begin(), out.order.end(), std::size_t{0});
+  // The period's items, then the anchors (curated members from before, leaders too), then the
+  // previous period's.
+  const auto rank = [&](std::size_t i) { return items[i].current ? 0 : items[i].anchor ? 1 : 2; };
   const auto before = [&](std::size_t a, std::size_t b) {
-    if (items[a].current != items[b].current) return items[a].current;
+    if (rank(a) != rank(b)) return rank(a) < rank(b);
     if (items[a].written_at != items[b].written_at) {
       return items[a].written_at < items[b].written_at;
     }
@@ -167,7 +170,7 @@ DigestTerms digest_terms(std::span<const DigestItem> items, const DigestRequest&
   if (!std::is_sorted(out.order.begin(), out.order.end(), before)) {
     std::sort(out.order.begin(), out.order.end(), before);
   }
-  for (const DigestItem& item : items) out.leaders += item.current ? 1 : 0;
+  for (const DigestItem& item : items) out.leaders += item.current || item.anchor ? 1 : 0;
 
   // Terms: the stored keys (or the body analysed now), plus topic tags as strong features.
   std::unique_ptr<TextAnalyzer> analyzer;  // only for items the store did not index
@@ -330,6 +333,7 @@ void count_period(Digest& digest, std::span<const DigestItem> items,
   std::vector<bool> city_seen(people.city_names.size(), false);
   std::vector<bool> author_seen(people.authors, false);
   for (const std::size_t index : order) {
+    if (items[index].anchor) continue;
     if (!items[index].current) {
       ++digest.previous_contributions;
       continue;
@@ -397,7 +401,7 @@ class GroupSummary {
       if (items_[order[k]].current) group.members.push_back(order[k]);
     }
     for (const std::size_t k : positions) {
-      if (!items_[order[k]].current) group.members.push_back(order[k]);
+      if (!items_[order[k]].current && !items_[order[k]].anchor) group.members.push_back(order[k]);
     }
     take_cities(group);
     take_keyword_keys(group);
@@ -412,6 +416,10 @@ class GroupSummary {
     for (const std::size_t k : positions) {
       const std::size_t index = analysis_.order[k];
       const DigestItem& item = items_[index];
+      // Different curated groups never merge: a group holds the members of one at most, and
+      // keeps its identity also when only its anchors and new contributions are in it.
+      if ((item.current || item.anchor) && item.curated != 0) group.curated = item.curated;
+      if (item.anchor) continue;
       if (!item.current) {
         ++group.previous;
         continue;
@@ -737,6 +745,42 @@ std::vector<SparseVector> mixed_vectors(const DigestTerms& analysis, const Diges
   return vectors;
 }
 
+// The grouping with the moderators' corrections: each leader's curated group as its label (the
+// same label starts as one group, different labels never merge); a previous period's member of
+// a curated group follows that group if the period has it, else the most similar one.
+std::vector<std::uint32_t> curated_grouping(std::span<const DigestItem> items,
+                                            const DigestTerms& analysis,
+                                            const std::vector<SparseVector>& vectors,
+                                            const DigestRequest& request) {
+  std::vector<std::uint32_t> labels;
+  std::unordered_map<std::int64_t, std::uint32_t> label_of;
+  bool any = false;
+  for (const std::size_t index : analysis.order) any = any || items[index].curated != 0;
+  if (any) {
+    labels.assign(analysis.leaders, kNoGroupFound);
+    for (std::size_t k = 0; k < analysis.leaders; ++k) {
+      const std::int64_t curated = items[analysis.order[k]].curated;
+      if (curated == 0) continue;
+      labels[k] =
+          label_of.emplace(curated, static_cast<std::uint32_t>(label_of.size())).first->second;
+    }
+  }
+  auto groups = group_documents(vectors, request.grouping, analysis.leaders, labels);
+  if (!any) return groups;
+  std::unordered_map<std::int64_t, std::uint32_t> group_of_curated;
+  for (std::size_t k = 0; k < analysis.leaders; ++k) {
+    const std::int64_t curated = items[analysis.order[k]].curated;
+    if (curated != 0 && groups[k] != kNoGroupFound) group_of_curated.emplace(curated, groups[k]);
+  }
+  for (std::size_t k = analysis.leaders; k < analysis.order.size(); ++k) {
+    const std::int64_t curated = items[analysis.order[k]].curated;
+    if (curated == 0) continue;
+    const auto found = group_of_curated.find(curated);
+    if (found != group_of_curated.end()) groups[k] = found->second;
+  }
+  return groups;
+}
+
 }  // namespace
 
 Digest build_digest(std::span<const DigestItem> items, std::span<const Lesson> lessons,
@@ -746,7 +790,7 @@ Digest build_digest(std::span<const DigestItem> items, std::span<const Lesson> l
   DigestTerms analysis = digest_terms(items, request);
   const auto vectors = mixed_vectors(analysis, request);
   std::vector<std::vector<TermId>>().swap(analysis.terms);  // the vectors have them now
-  const auto raw_groups = group_documents(vectors, request.grouping, analysis.leaders);
+  const auto raw_groups = curated_grouping(items, analysis, vectors, request);
 
   const People people = index_people(items);
   const TagIndex tags = index_tags(items, request.tag_vocabulary());
@@ -755,6 +799,12 @@ Digest build_digest(std::span<const DigestItem> items, std::span<const Lesson> l
       digest, summarise_groups(items, analysis, vectors, raw_groups, people), items.size());
   pick_sections(digest, tags.item_bits);
   name_and_quote(digest, items, analysis, vectors, centroids);
+  // A curated group keeps the name a moderator gave it, in every digest that shows it.
+  for (DigestGroup& group : digest.groups) {
+    if (group.curated == 0) continue;
+    const auto named = request.curated_names.find(group.curated);
+    if (named != request.curated_names.end() && !named->second.empty()) group.name = named->second;
+  }
   digest.open_actions = open_actions(lessons, request);
   return digest;
 }

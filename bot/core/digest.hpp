@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <set>
 #include <span>
 #include <string>
@@ -37,6 +38,13 @@ struct DigestItem {
   std::vector<std::uint64_t> term_keys{};
   bool indexed = false;
   bool network_room = false;  ///< written in the network room (which is no city)
+  /// The moderators' curated group it is pinned to in the digest's scope (!zusammenführen,
+  /// !verschieben, !abtrennen, !umbenennen); 0: none.
+  std::int64_t curated = 0;
+  /// A curated group's member from before the period (not `current`): it takes part in the
+  /// grouping as a labelled leader, so new contributions similar to it join its curated group,
+  /// but it is never counted, listed or quoted.
+  bool anchor = false;
 };
 
 /// What to digest.
@@ -65,6 +73,9 @@ struct DigestRequest {
   bool complete = false;
   /// "D4": how "!lehre D4-2", "!digest D4" and the title name this digest; empty: none.
   std::string label;
+  /// Names moderators gave curated groups (DigestItem::curated → name); a group holding a
+  /// curated group's members is titled by it.
+  std::map<std::int64_t, std::string> curated_names;
 
   /// `vocabulary`, else the built-in one.
   const TagVocabulary& tag_vocabulary() const;
@@ -87,6 +98,8 @@ struct DigestGroup {
   std::vector<std::size_t> quotes;  ///< up to two members to quote, from different cities
   /// Keys of the terms most members share, best first: the candidates for `keywords`.
   std::vector<std::uint64_t> keyword_keys;
+  /// The curated group whose members it holds (its identity across digests); 0: none.
+  std::int64_t curated = 0;
 
   bool is_new() const { return current > 0 && previous == 0; }
   bool growing() const { return previous > 0 && current > previous; }
@@ -132,14 +145,15 @@ inline constexpr std::size_t kCompleteLimit = 200;
 inline constexpr std::uint32_t kNoGroup = UINT32_MAX;
 
 /// The first step of build_digest(): the items in the order the grouping sees them (the period's
-/// first, each period by time, then event id) and their terms as small dense ids.
+/// first, then the anchors, then the previous period's; each by time, then event id) and their
+/// terms as small dense ids.
 struct DigestTerms {
   std::vector<std::size_t> order;          ///< position → index into the items
   std::vector<std::vector<TermId>> terms;  ///< per position: words, concepts, topic tags
   std::vector<std::uint64_t> keys;         ///< per term: its key (term_key(), feature_key())
   std::vector<float> boost;                ///< per term: concept_boost or 1
   std::vector<bool> is_tag;                ///< per term: a topic tag
-  std::size_t leaders = 0;                 ///< items of the period (they come first)
+  std::size_t leaders = 0;                 ///< items of the period and anchors (they come first)
 };
 DigestTerms digest_terms(std::span<const DigestItem> items, const DigestRequest& request);
 

@@ -44,6 +44,16 @@ constexpr Texts kGerman{
             .action = {"!maßnahme L<Nr> <Datum> <Verantwortlich>: <Maßnahme>",
                        "gibt einer Lehre eine Maßnahme mit Verantwortlichen und Termin"},
             .learned = {"!gelernt L<Nr>", "vermerkt eine Lehre als gelernt (Maßnahme geprüft)"},
+            .merge_groups = {"!zusammenführen D<Digest>-<Nr.> D<Digest>-<Nr.>",
+                             "führt zwei Gruppen eines Digests zusammen; der Bot merkt es sich "
+                             "für spätere Digests"},
+            .move_contribution = {"!verschieben D<Digest>-<Nr.>",
+                                  "als Antwort auf einen Beitrag: verschiebt ihn in diese Gruppe"},
+            .split_contribution = {"!abtrennen",
+                                   "als Antwort auf einen Beitrag: löst ihn aus seiner Gruppe, er "
+                                   "wird eine eigene"},
+            .rename_group = {"!umbenennen D<Digest>-<Nr.> <Titel>",
+                             "gibt einer Gruppe einen Titel, auch in späteren Digests"},
             .help = {"!hilfe", "zeigt diese Hilfe"},
             .ping = {"!ping", "prüft, ob der Bot erreichbar ist"},
             .collecting =
@@ -283,6 +293,25 @@ constexpr Texts kGerman{
                 "So geht es: !digest [seit <Datum> | runde [Nr.] | <Tage> Tage | D<Nr.>]",
             .no_round = "In diesem Raum gab es diese Runde nicht.",
         },
+    .curation =
+        {
+            .usage_merge = "So geht es: !zusammenführen D<Digest>-<Nr.> D<Digest>-<Nr.>, als "
+                           "Antwort auf einen Digest !zusammenführen <Nr.> <Nr.>",
+            .usage_move = "So geht es: als Antwort auf einen Beitrag !verschieben "
+                          "D<Digest>-<Nr.>",
+            .usage_split = "So geht es: als Antwort auf einen Beitrag !abtrennen",
+            .usage_rename = "So geht es: !umbenennen D<Digest>-<Nr.> <Titel>, als Antwort auf "
+                            "einen Digest !umbenennen <Nr.> <Titel>",
+            .no_group = "{digest} hat keine Gruppe {n}.",
+            .same_group = "{group} ist schon eine Gruppe.",
+            .merged = "{first} und {second} sind jetzt eine Gruppe:",
+            .moved = "Der Beitrag gehört jetzt zu {group}:",
+            .split = "Der Beitrag ist jetzt eine eigene Gruppe:",
+            .renamed = "{group} heißt jetzt so:",
+            .later = "Im Zeitraum dieses Digests steht die Gruppe nicht mehr; spätere Digests "
+                     "zeigen sie so.",
+            .remembered = "Spätere Digests behalten das bei.",
+        },
 };
 
 constexpr Texts kEnglish{
@@ -324,6 +353,16 @@ constexpr Texts kEnglish{
             .action = {"!action L<no> <date> <owner>: <action>",
                        "gives a lesson an action with an owner and a due date"},
             .learned = {"!learned L<no>", "marks a lesson as learned (action validated)"},
+            .merge_groups = {"!merge D<digest>-<no.> D<digest>-<no.>",
+                             "merges two groups of a digest; the bot remembers it for later "
+                             "digests"},
+            .move_contribution = {"!move D<digest>-<no.>",
+                                  "in a reply to a contribution: moves it into that group"},
+            .split_contribution = {"!split",
+                                   "in a reply to a contribution: takes it out of its group, it "
+                                   "becomes one of its own"},
+            .rename_group = {"!rename D<digest>-<no.> <title>",
+                             "gives a group a title, in later digests too"},
             .help = {"!help", "shows this help"},
             .ping = {"!ping", "checks that the bot is reachable"},
             .collecting =
@@ -550,6 +589,23 @@ constexpr Texts kEnglish{
             .list_entry = "L{id} {title} – {state}",
             .usage_digest = "Usage: !digest [since <date> | round [no.] | <days> days | D<no.>]",
             .no_round = "There was no such round in this room.",
+        },
+    .curation =
+        {
+            .usage_merge = "Usage: !merge D<digest>-<no.> D<digest>-<no.>; in a reply to a "
+                           "digest !merge <no.> <no.>",
+            .usage_move = "Usage: in a reply to a contribution !move D<digest>-<no.>",
+            .usage_split = "Usage: in a reply to a contribution !split",
+            .usage_rename = "Usage: !rename D<digest>-<no.> <title>; in a reply to a digest "
+                            "!rename <no.> <title>",
+            .no_group = "{digest} has no group {n}.",
+            .same_group = "{group} is one group already.",
+            .merged = "{first} and {second} are one group now:",
+            .moved = "The contribution belongs to {group} now:",
+            .split = "The contribution is a group of its own now:",
+            .renamed = "{group} is called this now:",
+            .later = "The group is no longer in this digest's period; later digests show it so.",
+            .remembered = "Later digests keep this.",
         },
 };
 

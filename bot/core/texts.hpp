@@ -82,6 +82,10 @@ struct HelpTexts {
   HelpEntry lesson;
   HelpEntry action;
   HelpEntry learned;
+  HelpEntry merge_groups;
+  HelpEntry move_contribution;
+  HelpEntry split_contribution;
+  HelpEntry rename_group;
   HelpEntry help;
   HelpEntry ping;
   std::string_view collecting;  ///< hashtags, 📌 and 👍
@@ -182,6 +186,22 @@ struct LessonTexts {
   std::string_view no_round;
 };
 
+/// The texts of the moderators' corrections of digest groups.
+struct CurationTexts {
+  std::string_view usage_merge;
+  std::string_view usage_move;
+  std::string_view usage_split;
+  std::string_view usage_rename;
+  std::string_view no_group;    ///< {digest}, {n}
+  std::string_view same_group;  ///< {group}
+  std::string_view merged;      ///< {first}, {second}
+  std::string_view moved;       ///< {group}
+  std::string_view split;
+  std::string_view renamed;     ///< {group}
+  std::string_view later;       ///< the corrected group is not in the digest's period now
+  std::string_view remembered;  ///< after the group's line: later digests keep it
+};
+
 /// The texts of one language.
 struct Texts {
   std::string_view pong;
@@ -215,6 +235,7 @@ struct Texts {
   std::string_view mine_more;   ///< {n}: entries not shown
   DigestTexts digest;
   LessonTexts lesson;
+  CurationTexts curation;
 };
 
 /// The texts for `language`.

@@ -18,8 +18,9 @@ using core::to_ms;
 // triggers (migration 7), so a period is read as one range of the table, without a lookup per row.
 constexpr std::string_view kRowSelect =
     "SELECT c.event_id, c.city, c.author, c.body, c.written_at, c.room_id, c.phase_key, "
-    "c.round_id, c.via, COALESCE(r.template_key, ''), c.tags, c.votes, c.terms "
-    "FROM contributions c LEFT JOIN rounds r ON r.id = c.round_id ";
+    "c.round_id, c.via, COALESCE(r.template_key, ''), c.tags, c.votes, c.terms, m.group_id "
+    "FROM contributions c LEFT JOIN rounds r ON r.id = c.round_id "
+    "LEFT JOIN curated_members m ON m.scope_room = ?5 AND m.event_id = c.event_id ";
 
 // The `tags` column: canonical keys joined by commas (migration 7's triggers keep it).
 void split_tags(std::string_view tags, std::vector<std::string>& out) {
@@ -48,6 +49,7 @@ DigestRow read_row(const Statement& s) {
   // Terms not (yet) indexed, or unreadable: the digest analyses the body instead.
   row.item.indexed =
       !s.column_is_null(12) && store::decode_term_keys(s.column_blob(12), row.item.term_keys);
+  if (!s.column_is_null(13)) row.item.curated = s.column_int(13);
   return row;
 }
 
@@ -151,6 +153,7 @@ std::vector<DigestRow> digest_rows(Store& store, const std::string& room, TimePo
                                    TimePoint to) {
   Statement s(store.connection(), std::string(kRowSelect) + period_clause(room));
   bind_period(s, room, from, to);
+  s.bind(5, std::string_view(room));  // the scope of the moderators' corrections
   std::vector<DigestRow> rows;
   while (s.step()) rows.push_back(read_row(s));
   return rows;
@@ -161,10 +164,12 @@ void digest_items(Store& store, const std::string& room, TimePoint from, TimePoi
                   const std::vector<std::string>& network_rooms, const RoomPlaces* places) {
   Statement s(store.connection(),
               "SELECT c.event_id, c.city, c.author, c.body, c.written_at, "
-              "COALESCE(r.template_key, ''), c.phase_key, c.tags, c.votes, c.terms, c.room_id "
-              "FROM contributions c LEFT JOIN rounds r ON r.id = c.round_id " +
+              "COALESCE(r.template_key, ''), c.phase_key, c.tags, c.votes, c.terms, c.room_id, "
+              "m.group_id FROM contributions c LEFT JOIN rounds r ON r.id = c.round_id "
+              "LEFT JOIN curated_members m ON m.scope_room = ?5 AND m.event_id = c.event_id " +
                   period_clause(room, !network_rooms.empty()));
   bind_period(s, room, from, to, network_rooms);
+  s.bind(5, std::string_view(room));  // the scope of the moderators' corrections
   // Phase titles by (template, phase): a handful of distinct pairs, the last one asked most.
   std::vector<std::tuple<std::string, std::string, std::string>> titles;
   std::size_t last_title = 0;
@@ -175,6 +180,7 @@ void digest_items(Store& store, const std::string& room, TimePoint from, TimePoi
     split_tags(s.column_view(7), item.tags);
     item.votes = static_cast<int>(s.column_int(8));
     item.current = current;
+    if (!s.column_is_null(11)) item.curated = s.column_int(11);
     // Terms not (yet) indexed, or unreadable: the digest analyses the body instead.
     item.indexed = !s.column_is_null(9) && decode_term_keys(s.column_blob(9), item.term_keys);
     // The previous period only counts towards growth: no city, author, phase or text needed
@@ -210,6 +216,66 @@ void digest_items(Store& store, const std::string& room, TimePoint from, TimePoi
       item.phase = std::get<2>(titles[last_title]);
     }
   }
+}
+
+std::map<std::int64_t, std::string> curated_context(Store& store, const std::string& scope_room,
+                                                    TimePoint before, std::size_t per_group,
+                                                    std::vector<core::DigestItem>& anchors) {
+  // Each group once with its name, joined to its newest members before the period (none: one
+  // row with NULLs). The window runs over the scope's pinned members only, a small table.
+  Statement s(store.connection(),
+              "WITH a AS (SELECT m.group_id, m.event_id, ROW_NUMBER() OVER (PARTITION BY "
+              "m.group_id ORDER BY c.written_at DESC, c.event_id DESC) AS n "
+              "FROM curated_members m JOIN contributions c ON c.event_id = m.event_id "
+              "WHERE m.scope_room = ?1 AND c.written_at < ?2) "
+              "SELECT g.id, g.name, c.event_id, c.written_at, c.tags, c.terms, c.body "
+              "FROM curated_groups g LEFT JOIN a ON a.group_id = g.id AND a.n <= ?3 "
+              "LEFT JOIN contributions c ON c.event_id = a.event_id "
+              "WHERE g.scope_room = ?1 ORDER BY g.id, c.written_at, c.event_id");
+  s.bind(1, std::string_view(scope_room)).bind(2, to_ms(before));
+  s.bind(3, static_cast<std::int64_t>(per_group));
+  std::map<std::int64_t, std::string> names;
+  while (s.step()) {
+    const std::int64_t id = s.column_int(0);
+    names.emplace(id, s.column_text(1));
+    if (s.column_is_null(2)) continue;
+    core::DigestItem& item = anchors.emplace_back();
+    item.id = s.column_view(2);
+    item.written_at = from_ms(s.column_int(3));
+    split_tags(s.column_view(4), item.tags);
+    item.current = false;
+    item.anchor = true;
+    item.curated = id;
+    item.indexed = !s.column_is_null(5) && decode_term_keys(s.column_blob(5), item.term_keys);
+    if (!item.indexed) item.body = s.column_view(6);
+  }
+  return names;
+}
+
+std::vector<CuratedGroup> curated_groups(Store& store, const std::string& scope_room) {
+  Statement s(store.connection(),
+              "SELECT g.id, g.name, m.event_id FROM curated_groups g "
+              "JOIN curated_members m ON m.group_id = g.id "
+              "JOIN contributions c ON c.event_id = m.event_id WHERE g.scope_room = ? "
+              "ORDER BY g.id, c.written_at, c.event_id");
+  s.bind(1, std::string_view(scope_room));
+  std::vector<CuratedGroup> out;
+  while (s.step()) {
+    if (out.empty() || out.back().id != s.column_int(0)) {
+      out.push_back(CuratedGroup{s.column_int(0), s.column_text(1), {}});
+    }
+    out.back().members.push_back(s.column_text(2));
+  }
+  return out;
+}
+
+std::optional<int> digest_group_number(Store& store, std::int64_t digest_id,
+                                       const std::string& event_id) {
+  Statement s(store.connection(),
+              "SELECT number FROM digest_members WHERE digest_id = ? AND event_id = ? LIMIT 1");
+  s.bind(1, digest_id).bind(2, std::string_view(event_id));
+  if (!s.step()) return std::nullopt;
+  return static_cast<int>(s.column_int(0));
 }
 
 std::vector<DigestRow> round_rows(Store& store, std::int64_t round_id) {
@@ -399,6 +465,108 @@ std::optional<DigestRecord> digest_replied_to(Store& store, const std::string& r
   s.bind(1, std::string_view(room)).bind(2, std::string_view(event_id));
   if (!s.step()) return std::nullopt;
   return read_digest(s);
+}
+
+std::optional<std::pair<DigestRecord, int>> digest_listing(Store& store, const std::string& room,
+                                                           const std::string& event_id) {
+  Statement s(store.connection(),
+              std::string(kDigestColumns) +
+                  ", digest_members m WHERE m.digest_id = d.id AND d.room_id = ? AND "
+                  "m.event_id = ? ORDER BY d.number DESC LIMIT 1");
+  s.bind(1, std::string_view(room)).bind(2, std::string_view(event_id));
+  if (!s.step()) return std::nullopt;
+  DigestRecord record = read_digest(s);
+  const auto number = digest_group_number(store, record.id, event_id);
+  if (!number) return std::nullopt;
+  return std::make_pair(std::move(record), *number);
+}
+
+std::int64_t BatchScope::curate(const std::string& scope_room,
+                                const std::vector<std::string>& events, TimePoint now) {
+  // The curated groups these contributions are pinned to already: the oldest stays.
+  Statement pinned(store_.connection(),
+                   "SELECT group_id FROM curated_members WHERE scope_room = ? AND event_id = ?");
+  std::set<std::int64_t> groups;
+  for (const auto& event_id : events) {
+    pinned.bind(1, std::string_view(scope_room)).bind(2, std::string_view(event_id));
+    if (pinned.step()) groups.insert(pinned.column_int(0));
+    pinned.reset();
+  }
+  std::int64_t target = 0;
+  if (!groups.empty()) {
+    target = *groups.begin();
+  } else {
+    Statement exists(store_.connection(), "SELECT 1 FROM contributions WHERE event_id = ?");
+    bool any = false;
+    for (const auto& event_id : events) {
+      exists.bind(1, std::string_view(event_id));
+      any = any || exists.step();
+      exists.reset();
+    }
+    if (!any) return 0;
+    Statement insert(store_.connection(),
+                     "INSERT INTO curated_groups (scope_room, created_at, updated_at) "
+                     "VALUES (?, ?, ?) RETURNING id");
+    insert.bind(1, std::string_view(scope_room)).bind(2, to_ms(now)).bind(3, to_ms(now));
+    insert.step();
+    target = insert.column_int(0);
+  }
+  // Another curated group's members and (if the target has none) its name move into it.
+  for (const std::int64_t other : groups) {
+    if (other == target) continue;
+    Statement name(store_.connection(),
+                   "UPDATE curated_groups SET name = (SELECT name FROM curated_groups WHERE id = "
+                   "?2) WHERE id = ?1 AND name = ''");
+    name.bind(1, target).bind(2, other).run();
+    Statement move(store_.connection(),
+                   "UPDATE curated_members SET group_id = ?1, pinned_at = ?3 WHERE group_id = ?2");
+    move.bind(1, target).bind(2, other).bind(3, to_ms(now)).run();
+  }
+  Statement pin(store_.connection(),
+                "INSERT INTO curated_members (scope_room, event_id, group_id, pinned_at) "
+                "SELECT ?1, event_id, ?3, ?4 FROM contributions WHERE event_id = ?2 "
+                "ON CONFLICT (scope_room, event_id) DO UPDATE SET group_id = excluded.group_id, "
+                "pinned_at = excluded.pinned_at");
+  for (const auto& event_id : events) {
+    pin.bind(1, std::string_view(scope_room)).bind(2, std::string_view(event_id));
+    pin.bind(3, target).bind(4, to_ms(now)).run();
+  }
+  Statement touch(store_.connection(), "UPDATE curated_groups SET updated_at = ? WHERE id = ?");
+  touch.bind(1, to_ms(now)).bind(2, target).run();
+  return target;
+}
+
+std::int64_t BatchScope::curate_alone(const std::string& scope_room, const std::string& event_id,
+                                      TimePoint now) {
+  if (!store_.contribution(event_id)) return 0;
+  Statement insert(store_.connection(),
+                   "INSERT INTO curated_groups (scope_room, created_at, updated_at) "
+                   "VALUES (?, ?, ?) RETURNING id");
+  insert.bind(1, std::string_view(scope_room)).bind(2, to_ms(now)).bind(3, to_ms(now));
+  insert.step();
+  const std::int64_t id = insert.column_int(0);
+  insert.reset();
+  pin_curated(scope_room, event_id, id, now);
+  return id;
+}
+
+void BatchScope::pin_curated(const std::string& scope_room, const std::string& event_id,
+                             std::int64_t group_id, TimePoint now) {
+  Statement pin(store_.connection(),
+                "INSERT INTO curated_members (scope_room, event_id, group_id, pinned_at) "
+                "SELECT ?1, event_id, ?3, ?4 FROM contributions WHERE event_id = ?2 "
+                "ON CONFLICT (scope_room, event_id) DO UPDATE SET "
+                "group_id = excluded.group_id, pinned_at = excluded.pinned_at");
+  pin.bind(1, std::string_view(scope_room)).bind(2, std::string_view(event_id));
+  pin.bind(3, group_id).bind(4, to_ms(now)).run();
+  Statement touch(store_.connection(), "UPDATE curated_groups SET updated_at = ? WHERE id = ?");
+  touch.bind(1, to_ms(now)).bind(2, group_id).run();
+}
+
+void BatchScope::rename_curated(std::int64_t group_id, const std::string& name, TimePoint now) {
+  Statement s(store_.connection(),
+              "UPDATE curated_groups SET name = ?, updated_at = ? WHERE id = ?");
+  s.bind(1, std::string_view(name)).bind(2, to_ms(now)).bind(3, group_id).run();
 }
 
 std::optional<TimePoint> last_digest_slot(Store& store) {

@@ -61,6 +61,30 @@ void digest_items(Store& store, const std::string& room, core::TimePoint from, c
                   const std::vector<std::string>& network_rooms = {},
                   const RoomPlaces* places = nullptr);
 
+/// The moderators' corrections a digest of `scope_room` ('' : the network) needs beyond its
+/// items' own pins (digest_items() sets DigestItem::curated): the names of the scope's curated
+/// groups, and (appended to `anchors`, `anchor` set) up to `per_group` of each group's newest
+/// members written before `before`, so that new contributions similar to them join the group.
+/// One query.
+std::map<std::int64_t, std::string> curated_context(Store& store, const std::string& scope_room,
+                                                    core::TimePoint before, std::size_t per_group,
+                                                    std::vector<core::DigestItem>& anchors);
+
+/// The curated groups of a scope and their members, oldest first (for tests and exports).
+struct CuratedGroup {
+  std::int64_t id = 0;
+  std::string name;
+  std::vector<std::string> members;  ///< event ids, oldest first
+};
+std::vector<CuratedGroup> curated_groups(Store& store, const std::string& scope_room);
+
+/// The number of the group of digest `digest_id` that lists `event_id`, if one does.
+std::optional<int> digest_group_number(Store& store, std::int64_t digest_id,
+                                       const std::string& event_id);
+/// The room's newest kept digest whose numbered groups list `event_id`, and that group's number.
+std::optional<std::pair<DigestRecord, int>> digest_listing(Store& store, const std::string& room,
+                                                           const std::string& event_id);
+
 /// The contributions of a round, oldest first.
 std::vector<DigestRow> round_rows(Store& store, std::int64_t round_id);
 

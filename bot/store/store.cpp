@@ -461,6 +461,39 @@ INSERT OR IGNORE INTO digest_members (digest_id, number, event_id)
   JOIN digests d ON d.room_id = g.room_id AND d.number = 1;
 DROP TABLE digest_groups;
 )sql",
+    // 17: moderators' corrections of digest groups (!zusammenführen, !verschieben, !abtrennen,
+    // !umbenennen). A curated group belongs to the scope of the digests it corrects (a room, or
+    // '' for the network) and has a name once renamed; its members are contributions pinned to
+    // it, each in at most one curated group per scope. A member goes with its contribution
+    // (redaction, !vergessen, retention: ON DELETE CASCADE), and a group without members goes
+    // with its last one. Safe to run again over a store that has these tables.
+    R"sql(
+CREATE TABLE IF NOT EXISTS curated_groups (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  scope_room TEXT NOT NULL,
+  name TEXT NOT NULL DEFAULT '',
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS curated_groups_scope ON curated_groups (scope_room);
+CREATE TABLE IF NOT EXISTS curated_members (
+  scope_room TEXT NOT NULL,
+  event_id TEXT NOT NULL REFERENCES contributions (event_id) ON DELETE CASCADE,
+  group_id INTEGER NOT NULL REFERENCES curated_groups (id) ON DELETE CASCADE,
+  pinned_at INTEGER NOT NULL,
+  PRIMARY KEY (scope_room, event_id)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS curated_members_group ON curated_members (group_id);
+CREATE INDEX IF NOT EXISTS curated_members_event ON curated_members (event_id);
+CREATE TRIGGER IF NOT EXISTS curated_members_left AFTER DELETE ON curated_members BEGIN
+  DELETE FROM curated_groups WHERE id = OLD.group_id
+    AND NOT EXISTS (SELECT 1 FROM curated_members WHERE group_id = OLD.group_id);
+END;
+CREATE TRIGGER IF NOT EXISTS curated_members_moved AFTER UPDATE OF group_id ON curated_members BEGIN
+  DELETE FROM curated_groups WHERE id = OLD.group_id
+    AND NOT EXISTS (SELECT 1 FROM curated_members WHERE group_id = OLD.group_id);
+END;
+)sql",
 };
 
 // Times of anonymous posts are kept to the hour: exact ones could be matched with a direct chat.

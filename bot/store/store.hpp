@@ -26,7 +26,7 @@
 namespace reflexbot::store {
 
 /// The schema version a migrated database has.
-inline constexpr int kSchemaVersion = 16;
+inline constexpr int kSchemaVersion = 17;
 
 /// A contribution's index terms (core::TextAnalyzer::keys()) as stored in `contributions.terms`:
 /// 8 bytes per key, little-endian.
@@ -223,6 +223,21 @@ class BatchScope {
   /// skipped).
   void save_digest_groups(std::int64_t digest_id,
                           const std::vector<std::vector<std::string>>& groups);
+  /// Pins `events` (contributions of the scope; unknown ids are skipped) to one curated group
+  /// of `scope_room` and returns its id: the curated group one of them is pinned to already
+  /// (the oldest, if several; the others' members and name move into it, so two corrected
+  /// groups merged stay one), else a new one. Empty `events`: a new, empty group is not made (0).
+  std::int64_t curate(const std::string& scope_room, const std::vector<std::string>& events,
+                      core::TimePoint now);
+  /// Pins `event_id` alone to a new curated group of `scope_room`; returns its id (0 if the
+  /// contribution is gone).
+  std::int64_t curate_alone(const std::string& scope_room, const std::string& event_id,
+                            core::TimePoint now);
+  /// Pins `event_id` to the curated group `group_id` of `scope_room` (moved out of any other).
+  void pin_curated(const std::string& scope_room, const std::string& event_id,
+                   std::int64_t group_id, core::TimePoint now);
+  /// Names a curated group.
+  void rename_curated(std::int64_t group_id, const std::string& name, core::TimePoint now);
   /// One of the digest's messages, by the transaction id it is sent with.
   void add_digest_message(std::int64_t digest_id, const std::string& txn_id);
   /// Records that the digest of `slot` was queued (with its notices, in this unit of work).

@@ -19,6 +19,9 @@ using namespace std::chrono_literals;
 
 constexpr std::size_t kMaxTitleBytes = 200;
 constexpr std::size_t kMaxListed = 50;
+// Members of a curated group from before a digest's period that still pull new contributions
+// into it (its newest ones): enough to carry a theme, few enough for the 100k digest.
+constexpr std::size_t kAnchorsPerGroup = 20;
 
 core::Notice text_notice(std::string_view text) {
   return core::Notice{std::string(text), core::html_escape(text)};
@@ -129,6 +132,10 @@ DigestBuilder::Result DigestBuilder::build_from(const std::string& scope_room,
   request.lexicon = store_.lexicon();
   request.name_all_groups = name_all_groups;
   request.complete = complete;
+  // The moderators' corrections: the curated groups' names, and their newest members from
+  // before the period as anchors (one query), so a corrected group keeps its name and identity.
+  request.curated_names =
+      store::curated_context(store_, scope_room, from, kAnchorsPerGroup, result.items);
   const auto lessons = store::lessons(store_, scope_room, rooms_read(scope_room), &places_);
   result.digest = core::build_digest(result.items, lessons, request);
   result.scope_room = scope_room;
@@ -217,6 +224,12 @@ bool Digests::handle_command(const core::Command& command, const matrix::Event& 
       return true;
     case CommandKind::learned:
       on_learned(command, event, room, context);
+      return true;
+    case CommandKind::merge_groups:
+    case CommandKind::move_contribution:
+    case CommandKind::split_contribution:
+    case CommandKind::rename_group:
+      on_curation(command, event, room, context);
       return true;
     default:
       return false;
@@ -316,8 +329,17 @@ void Digests::on_lesson(const core::Command& command, const matrix::Event& event
     return;
   }
 
-  // The title: as given, else the key words the sources share.
+  // The title: as given, else the name moderators gave the group, else the key words the
+  // sources share.
   std::string title(core::truncate_utf8(args.title, kMaxTitleBytes));
+  if (title.empty() && digest) {
+    for (const auto& group : store::curated_groups(store_, digest->scope_room)) {
+      if (!group.name.empty() && std::find(group.members.begin(), group.members.end(),
+                                           sources.front()) != group.members.end()) {
+        title = group.name;
+      }
+    }
+  }
   if (title.empty()) {
     std::vector<core::DigestItem> items;
     for (const auto& id : sources) {
@@ -354,6 +376,157 @@ void Digests::on_lesson(const core::Command& command, const matrix::Event& event
     reply(core::fill(t.created, {core::plain("id", std::to_string(id)), core::plain("title", title),
                                  core::plain("sources", count)}));
   }
+}
+
+bool Digests::names_contribution(const store::RoomRecord& room, const std::string& event_id) {
+  if (event_id.empty()) return false;
+  const auto source = store_.contribution(event_id);
+  const auto rooms = builder_.network_rooms();
+  return source && (source->room_id == room.room_id ||
+                    (is_network(room.room_id) &&
+                     (rooms.empty() ||
+                      std::find(rooms.begin(), rooms.end(), source->room_id) != rooms.end())));
+}
+
+void Digests::on_curation(const core::Command& command, const matrix::Event& event,
+                          const store::RoomRecord& room, BatchContext context) {
+  const auto& t = core::texts(settings_.language).curation;
+  const auto& tl = core::texts(settings_.language).lesson;
+  const std::string key = event.event_id + "/reply";
+  auto reply = [&](const core::Notice& notice) {
+    context.out.notice(room.room_id, notice, &event, key);
+  };
+  const CommandKind kind = command.kind;
+  const std::string_view usage = kind == CommandKind::merge_groups         ? t.usage_merge
+                                 : kind == CommandKind::move_contribution  ? t.usage_move
+                                 : kind == CommandKind::split_contribution ? t.usage_split
+                                                                           : t.usage_rename;
+  const auto args = core::parse_curation_args(command);
+  if (!args) {
+    reply(text_notice(usage));
+    return;
+  }
+  const auto* message = std::get_if<matrix::RoomMessage>(&event.content);
+  const std::string reply_to =
+      message != nullptr && message->relates_to ? message->relates_to->in_reply_to : "";
+  const bool on_contribution =
+      kind == CommandKind::move_contribution || kind == CommandKind::split_contribution;
+  if (on_contribution && reply_to.empty()) {
+    reply(text_notice(usage));
+    return;
+  }
+  if (on_contribution && !names_contribution(room, reply_to)) {
+    reply(text_notice(tl.not_contribution));
+    return;
+  }
+  const auto label = [](std::int64_t digest, int n) {
+    return "D" + std::to_string(digest) + "-" + std::to_string(n);
+  };
+
+  // The digest the groups are numbered in, and each named group's contributions.
+  std::optional<store::DigestRecord> digest;
+  std::vector<std::vector<std::string>> named;
+  if (!args->groups.empty()) {
+    core::LessonArgs meant;
+    meant.digest = args->groups.front().digest;
+    meant.group = args->groups.front().group;
+    digest = digest_meant(meant, on_contribution ? std::string() : reply_to, room, reply);
+    if (!digest) return;
+    for (const core::GroupRef& ref : args->groups) {
+      named.push_back(store::digest_group(store_, digest->id, ref.group));
+      if (named.back().empty()) {
+        reply(core::fill(t.no_group, {core::plain("digest", "D" + std::to_string(digest->number)),
+                                      core::plain("n", std::to_string(ref.group))}));
+        return;
+      }
+    }
+  }
+  // Where the contribution was listed: in the named digest, else the room's newest that did.
+  std::optional<int> source_group;
+  if (on_contribution) {
+    if (digest) {
+      source_group = store::digest_group_number(store_, digest->id, reply_to);
+    } else if (auto listing = store::digest_listing(store_, room.room_id, reply_to)) {
+      digest = listing->first;
+      source_group = listing->second;
+    }
+  }
+  const std::string scope = digest ? digest->scope_room : builder_.scope_room(room.room_id);
+  const auto without = [&](std::vector<std::string> events) {
+    std::erase(events, reply_to);
+    return events;
+  };
+
+  std::int64_t curated = 0;
+  core::Notice header;
+  if (kind == CommandKind::merge_groups) {
+    const int a = args->groups[0].group;
+    const int b = args->groups[1].group;
+    if (a == b) {
+      reply(core::fill(t.same_group, {core::plain("group", label(digest->number, a))}));
+      return;
+    }
+    std::vector<std::string> events = named[0];
+    events.insert(events.end(), named[1].begin(), named[1].end());
+    curated = context.scope.curate(scope, events, context.now);
+    header = core::fill(t.merged, {core::plain("first", label(digest->number, a)),
+                                   core::plain("second", label(digest->number, b))});
+  } else if (kind == CommandKind::rename_group) {
+    curated = context.scope.curate(scope, named[0], context.now);
+    const std::string name(core::truncate_utf8(args->name, kMaxTitleBytes));
+    context.scope.rename_curated(curated, name, context.now);
+    header =
+        core::fill(t.renamed, {core::plain("group", label(digest->number, args->groups[0].group))});
+  } else if (kind == CommandKind::move_contribution) {
+    const int target = args->groups[0].group;
+    if (source_group == target) {
+      reply(core::fill(t.same_group, {core::plain("group", label(digest->number, target))}));
+      return;
+    }
+    // The group it leaves stays as it is without it (its other members are pinned, so they do
+    // not follow it), and it joins the target's curated group.
+    if (source_group) {
+      const auto rest = without(store::digest_group(store_, digest->id, *source_group));
+      if (!rest.empty()) context.scope.curate(scope, rest, context.now);
+    }
+    curated = context.scope.curate(scope, without(named[0]), context.now);
+    context.scope.pin_curated(scope, reply_to, curated, context.now);
+    header = core::fill(t.moved, {core::plain("group", label(digest->number, target))});
+  } else {
+    if (digest && source_group) {
+      const auto rest = without(store::digest_group(store_, digest->id, *source_group));
+      if (!rest.empty()) context.scope.curate(scope, rest, context.now);
+    }
+    curated = context.scope.curate_alone(scope, reply_to, context.now);
+    header = text_notice(t.split);
+  }
+  spdlog::info("digest groups corrected in {} ({}): curated group {}", room.room_id, command.name,
+               curated);
+
+  // The answer: the group's line in the corrected digest of the same period.
+  core::Notice notice = header;
+  bool shown = false;
+  if (digest && digest->from < digest->to) {
+    const Result result =
+        builder_.build(digest->scope_room, digest->from, digest->to, context.now, true);
+    const core::DigestView view(result.digest, result.items);
+    for (const core::DigestGroup& group : result.digest.groups) {
+      if (group.curated != curated) continue;
+      const std::string title = view.group_title(group);
+      const std::string line = view.group_line(group, view.mark(group));
+      const bool german = settings_.language == core::Language::de;
+      const std::string quoted = (german ? "„" : "“") + title + (german ? "“" : "”");
+      notice.text += "\n" + quoted + (line.empty() ? "" : " · " + line);
+      notice.html += "<br><b>" + core::html_escape(title) + "</b>" +
+                     (line.empty() ? "" : " · " + core::html_escape(line));
+      shown = true;
+      break;
+    }
+  }
+  const std::string_view after = shown ? t.remembered : t.later;
+  notice.text += "\n" + std::string(after);
+  notice.html += "<br>" + core::html_escape(after);
+  reply(notice);
 }
 
 void Digests::on_action(const core::Command& command, const matrix::Event& event,

@@ -1,10 +1,12 @@
 #pragma once
 // Digests and lessons in the running bot: `!digest`, `!lehren`, `!lehre`, `!maßnahme`,
-// `!gelernt`, and the weekly digest. Works inside the dispatcher's batch transaction: a digest's
-// notices (outbox), the groups `!lehre <Nr>` refers to and the "posted" mark of a scheduled slot
-// commit together, so a crash never posts a slot twice and a restart after an outage posts the
-// missed one. DigestBuilder is the one way a digest is built (read, grouped, ranked, rendered),
-// for these commands, the schedule and `reflexbot export` alike.
+// `!gelernt`, the moderators' corrections of a digest's groups (`!zusammenführen`,
+// `!verschieben`, `!abtrennen`, `!umbenennen`), and the weekly digest. Works inside the
+// dispatcher's batch transaction: a digest's notices (outbox), the groups `!lehre <Nr>` refers
+// to and the "posted" mark of a scheduled slot commit together, so a crash never posts a slot
+// twice and a restart after an outage posts the missed one. DigestBuilder is the one way a
+// digest is built (read, grouped, ranked, rendered), for these commands, the schedule and
+// `reflexbot export` alike.
 
 #include <functional>
 #include <map>
@@ -69,6 +71,8 @@ class DigestBuilder {
   Result build(const std::string& room, core::TimePoint from, core::TimePoint to,
                core::TimePoint now, bool name_all_groups = false, bool complete = false) const;
   /// The same from items read already: the period's, then the previous period's (load_items()).
+  /// Appends the scope's curated groups' anchors to the result's items (never counted or shown)
+  /// and titles corrected groups by their names (store::curated_context()).
   Result build_from(const std::string& scope_room, std::vector<core::DigestItem> items,
                     core::TimePoint from, core::TimePoint to, core::TimePoint now,
                     bool name_all_groups = false, bool complete = false) const;
@@ -137,6 +141,14 @@ class Digests {
   void on_learned(const core::Command& command, const matrix::Event& event,
                   const store::RoomRecord& room, BatchContext context);
   void on_lessons(const matrix::Event& event, const store::RoomRecord& room, BatchContext context);
+  /// `!zusammenführen`, `!verschieben`, `!abtrennen`, `!umbenennen`: the correction is stored
+  /// as a curated group of the digest's scope, and the answer is the group's new line in that
+  /// digest's period.
+  void on_curation(const core::Command& command, const matrix::Event& event,
+                   const store::RoomRecord& room, BatchContext context);
+  /// Whether `event_id` is a contribution a moderator in `room` may name (this room's; in the
+  /// network room, one of the network's rooms').
+  bool names_contribution(const store::RoomRecord& room, const std::string& event_id);
   std::chrono::year_month_day today(core::TimePoint now) const;
   std::string schedule_spec() const;
   /// When the schedule became active; a new or changed schedule is activated at `now` in `scope`.

@@ -826,6 +826,115 @@ TEST_F(DispatcherTest, APlainNumberTakesTheRoomsOnlyRecentDigest) {
   EXPECT_EQ(notices[2], "Der Digest D1 hat keine Nr. 7.");
 }
 
+// Moderators correct a digest's groups and the bot remembers: merged and renamed, the next
+// digest shows one group under the new name; others may not; bad numbers are answered.
+std::vector<json> two_themes_with_digest() {
+  return {
+      message("$a", "@anna:example.org", "Masken viel zu spät bestellt #problem"),
+      message("$b", "@bernd:example.org", "Schutzausrüstung und Masken früher beschaffen #lehre"),
+      message("$c", "@carl:example.org", "Die Hotline war völlig überlastet #problem"),
+      message("$e", "@dora:example.org", "Hotline und Bürgertelefon dauernd überlastet #lehre"),
+      message("$d", "@anna:example.org", "!digest")};
+}
+
+TEST_F(DispatcherTest, MergedAndRenamedGroupsStayThatWayInTheNextDigest) {
+  seed_room(kRoom);
+  sync(body("s1", {{kRoom, joined(two_themes_with_digest())}}));
+  const auto d1 = *store::digest_numbered(*store_, kRoom, 1);
+  ASSERT_EQ(store::digest_group(*store_, d1.id, 1), (std::vector<std::string>{"$a", "$b"}));
+  ASSERT_EQ(store::digest_group(*store_, d1.id, 2), (std::vector<std::string>{"$c", "$e"}));
+
+  sync(body("s2", {{kRoom, joined({message("$x", "@anna:example.org", "!merge D1-1 D1-2")})}}));
+  EXPECT_NE(notices_in(kRoom).back().find("Moderation"), std::string::npos);
+  EXPECT_TRUE(store::curated_groups(*store_, kRoom).empty());
+
+  sync(body("s3",
+            {{kRoom, joined({message("$m1", "@mod:example.org", "!zusammenführen D1-1 D1-2")})}}));
+  auto curated = store::curated_groups(*store_, kRoom);
+  ASSERT_EQ(curated.size(), 1U);
+  EXPECT_EQ(curated[0].members, (std::vector<std::string>{"$a", "$b", "$c", "$e"}));
+  auto answer = notices_in(kRoom).back();
+  EXPECT_EQ(answer.rfind("D1-1 und D1-2 sind jetzt eine Gruppe:\n„", 0), 0U) << answer;
+  EXPECT_NE(answer.find("4 Beiträge von 4 Personen"), std::string::npos) << answer;
+  EXPECT_NE(answer.find("Spätere Digests behalten das bei."), std::string::npos) << answer;
+
+  sync(body("s4", {{kRoom, joined({message("$m2", "@mod:example.org",
+                                           "!umbenennen D1-1 Beschaffung und Erreichbarkeit")})}}));
+  curated = store::curated_groups(*store_, kRoom);
+  ASSERT_EQ(curated.size(), 1U);
+  EXPECT_EQ(curated[0].name, "Beschaffung und Erreichbarkeit");
+  answer = notices_in(kRoom).back();
+  EXPECT_EQ(answer.rfind("D1-1 heißt jetzt so:\n„Beschaffung und Erreichbarkeit“ · 4 Beiträge", 0),
+            0U)
+      << answer;
+
+  sync(body("s5", {{kRoom, joined({message("$m3", "@mod:example.org", "!zusammenführen D1-1 D1-9"),
+                                   message("$m4", "@mod:example.org", "!umbenennen D1-1"),
+                                   message("$m5", "@mod:example.org", "!merge 1 1"),
+                                   message("$m6", "@mod:example.org", "!rename D7-1 x")})}}));
+  auto notices = notices_in(kRoom);
+  ASSERT_GE(notices.size(), 4U);
+  EXPECT_EQ(notices[notices.size() - 4], "D1 hat keine Gruppe 9.");
+  EXPECT_EQ(notices[notices.size() - 3].rfind("So geht es: !umbenennen", 0), 0U);
+  EXPECT_EQ(notices[notices.size() - 2], "D1-1 ist schon eine Gruppe.");
+  EXPECT_EQ(notices.back(), "Einen Digest D7 gibt es in diesem Raum nicht (mehr).");
+
+  sync(body("s6", {{kRoom, joined({message("$d2", "@anna:example.org", "!digest")})}}));
+  const std::string digest = notices_in(kRoom).back();
+  EXPECT_NE(digest.find(" · D2\n"), std::string::npos) << digest;
+  EXPECT_NE(digest.find("1. Beschaffung und Erreichbarkeit"), std::string::npos) << digest;
+  const auto d2 = *store::digest_numbered(*store_, kRoom, 2);
+  EXPECT_EQ(store::digest_group(*store_, d2.id, 1).size(), 4U);
+  // A lesson from the corrected group: D2's number.
+  sync(body("s7", {{kRoom, joined({message("$l", "@mod:example.org", "!lehre D2-1")})}}));
+  const auto lessons = store::lessons(*store_, kRoom);
+  ASSERT_EQ(lessons.size(), 1U);
+  EXPECT_EQ(lessons[0].title, "Beschaffung und Erreichbarkeit");
+  EXPECT_EQ(lessons[0].sources, 4);
+}
+
+TEST_F(DispatcherTest, AContributionMovesToAnotherGroupOrBecomesOneOfItsOwn) {
+  seed_room(kRoom);
+  sync(body("s1", {{kRoom, joined(two_themes_with_digest())}}));
+  json move = message("$v", "@mod:example.org", "!verschieben D1-2");
+  move["content"]["m.relates_to"] = {{"m.in_reply_to", {{"event_id", "$a"}}}};
+  sync(body("s2", {{kRoom, joined({move})}}));
+  auto answer = notices_in(kRoom).back();
+  EXPECT_EQ(answer.rfind("Der Beitrag gehört jetzt zu D1-2:\n„", 0), 0U) << answer;
+  EXPECT_NE(answer.find("3 Beiträge von 3 Personen"), std::string::npos) << answer;
+  auto curated = store::curated_groups(*store_, kRoom);
+  ASSERT_EQ(curated.size(), 2U);
+  // The group it left is pinned without it; the one it joined holds it.
+  EXPECT_EQ(curated[0].members, std::vector<std::string>{"$b"});
+  EXPECT_EQ(curated[1].members, (std::vector<std::string>{"$a", "$c", "$e"}));
+
+  json split = message("$s", "@mod:example.org", "!split");
+  split["content"]["m.relates_to"] = {{"m.in_reply_to", {{"event_id", "$e"}}}};
+  sync(body("s3", {{kRoom, joined({split})}}));
+  answer = notices_in(kRoom).back();
+  EXPECT_EQ(answer.rfind("The contribution", 0), std::string::npos);
+  EXPECT_EQ(answer.rfind("Der Beitrag ist jetzt eine eigene Gruppe:\n„", 0), 0U) << answer;
+  EXPECT_NE(answer.find("1 Beitrag"), std::string::npos) << answer;
+  curated = store::curated_groups(*store_, kRoom);
+  ASSERT_EQ(curated.size(), 3U);
+  EXPECT_EQ(curated[2].members, std::vector<std::string>{"$e"});
+
+  // Errors: not a reply, not a contribution, refused for others.
+  json nowhere = message("$v2", "@mod:example.org", "!verschieben D1-1");
+  nowhere["content"]["m.relates_to"] = {{"m.in_reply_to", {{"event_id", "$nothing"}}}};
+  json others = message("$v3", "@anna:example.org", "!abtrennen");
+  others["content"]["m.relates_to"] = {{"m.in_reply_to", {{"event_id", "$b"}}}};
+  sync(body("s4", {{kRoom,
+                    joined({message("$s2", "@mod:example.org", "!abtrennen"), nowhere, others})}}));
+  const auto notices = notices_in(kRoom);
+  ASSERT_GE(notices.size(), 3U);
+  EXPECT_EQ(notices[notices.size() - 3], "So geht es: als Antwort auf einen Beitrag !abtrennen");
+  EXPECT_EQ(notices[notices.size() - 2],
+            "Die Nachricht, auf die Sie antworten, ist kein gesammelter Beitrag.");
+  EXPECT_NE(notices.back().find("Moderation"), std::string::npos) << notices.back();
+  EXPECT_EQ(store::curated_groups(*store_, kRoom).size(), 3U);
+}
+
 TEST_F(DispatcherTest, ALessonFromAReplyToAContribution) {
   seed_room(kRoom);
   sync(body("s1", {{kRoom, joined({message("$a", "@anna:example.org",

@@ -469,6 +469,27 @@ TEST_F(ExportTest, JsonHasPeriodScopeGroupsSectionsActionsAndContributions) {
             groups[k2.at("group").get<std::size_t>() - 1].at("title").get<std::string>());
 }
 
+// Exports keep the moderators' corrections: two contributions pinned to one curated group of
+// the network are one group, titled by its name.
+TEST_F(ExportTest, ExportsKeepTheModeratorsCorrections) {
+  {
+    store::BatchScope batch(*store_);
+    const std::int64_t id = batch.curate("", {"$l3", "$l4"}, utc(day(12), 7, 0));
+    batch.rename_curated(id, "Nachtdienst", utc(day(12), 7, 0));
+    batch.commit();
+  }
+  const Json json = run_json();
+  const Json* named = nullptr;
+  for (const Json& group : json.at("groups")) {
+    if (group.at("title") == "Nachtdienst") named = &group;
+  }
+  ASSERT_NE(named, nullptr) << json.at("groups").dump();
+  EXPECT_EQ(named->at("contributions"), 2);
+  EXPECT_NE(run(ExportFormat::markdown).find("Nachtdienst"), std::string::npos);
+  // A city's own export is another scope: the network's correction is not its.
+  EXPECT_EQ(run(ExportFormat::markdown, "Leipzig").find("Nachtdienst"), std::string::npos);
+}
+
 TEST_F(ExportTest, PeriodIsWholeLocalDaysBothIncluded) {
   with_event_ids_ = true;
   // 11 May in Berlin ends at 22:00 UTC: $l4 (00:30 on 12 May) is not in it.

@@ -243,6 +243,44 @@ TEST(Answer, HelpListsTheCommandsInBothForms) {
   EXPECT_NE(english.text.find("!help – shows this help"), std::string::npos);
 }
 
+TEST(ParseCommand, CorrectionsOfDigestGroupsInGermanAndEnglish) {
+  const std::vector<std::pair<std::string, CommandKind>> cases = {
+      {"!zusammenführen D4-2 D4-5", CommandKind::merge_groups},
+      {"!zusammenfuehren 2 5", CommandKind::merge_groups},
+      {"!merge D4-2 D4-5", CommandKind::merge_groups},
+      {"!verschieben D4-3", CommandKind::move_contribution},
+      {"!move D4-3", CommandKind::move_contribution},
+      {"!abtrennen", CommandKind::split_contribution},
+      {"!split", CommandKind::split_contribution},
+      {"!umbenennen D4-2 Neuer Titel", CommandKind::rename_group},
+      {"!rename D4-2 New title", CommandKind::rename_group},
+  };
+  for (const auto& [body, kind] : cases) {
+    SCOPED_TRACE(body);
+    const auto command = parse_command(body);
+    ASSERT_TRUE(command);
+    EXPECT_EQ(command->kind, kind);
+    EXPECT_TRUE(is_moderator_command(*command));
+    EXPECT_FALSE(is_direct_chat_command(*command));
+    EXPECT_TRUE(parse_curation_args(*command)) << body;
+  }
+  const auto merge = parse_curation_args(*parse_command("!merge D4-2 5"));
+  ASSERT_TRUE(merge);
+  ASSERT_EQ(merge->groups.size(), 2U);
+  EXPECT_EQ(merge->groups[1].digest, 4);
+  EXPECT_EQ(merge->groups[1].group, 5);
+  const auto rename = parse_curation_args(*parse_command("!umbenennen D4.2  Masken und Lager "));
+  ASSERT_TRUE(rename);
+  EXPECT_EQ(rename->groups[0].digest, 4);
+  EXPECT_EQ(rename->groups[0].group, 2);
+  EXPECT_EQ(rename->name, "Masken und Lager");
+  for (const char* bad : {"!merge D4-2", "!merge D4-2 D5-3", "!merge D4-2 x", "!move", "!move 0",
+                          "!split D4-2", "!rename D4-2", "!rename Titel", "!merge 1 2 3"}) {
+    SCOPED_TRACE(bad);
+    EXPECT_FALSE(parse_curation_args(*parse_command(bad)));
+  }
+}
+
 TEST(Answer, GermanHelpListsEveryCommandByGroup) {
   const auto help = answer(*parse_command("!hilfe"), Language::de);
   EXPECT_EQ(help.text,
@@ -278,6 +316,14 @@ TEST(Answer, GermanHelpListsEveryCommandByGroup) {
             "!maßnahme L<Nr> <Datum> <Verantwortlich>: <Maßnahme> – gibt einer Lehre eine "
             "Maßnahme mit Verantwortlichen und Termin\n"
             "!gelernt L<Nr> – vermerkt eine Lehre als gelernt (Maßnahme geprüft)\n"
+            "!zusammenführen D<Digest>-<Nr.> D<Digest>-<Nr.> – führt zwei Gruppen eines Digests "
+            "zusammen; der Bot merkt es sich für spätere Digests\n"
+            "!verschieben D<Digest>-<Nr.> – als Antwort auf einen Beitrag: verschiebt ihn in "
+            "diese Gruppe\n"
+            "!abtrennen – als Antwort auf einen Beitrag: löst ihn aus seiner Gruppe, er wird eine "
+            "eigene\n"
+            "!umbenennen D<Digest>-<Nr.> <Titel> – gibt einer Gruppe einen Titel, auch in "
+            "späteren Digests\n"
             "\n"
             "Beiträge sammeln: Während einer Runde zählt jede Nachricht in diesem Raum als "
             "Beitrag. Außerhalb einer Runde sammelt der Bot Nachrichten mit einem Schlagwort wie "

@@ -688,6 +688,115 @@ TEST(Digest, AThousandGroupsOfOneAreNoLessons) {
   EXPECT_EQ(digest.participants, 1);
 }
 
+// Moderators' corrections: members of one curated group are one group, titled by its name,
+// however little their words share; different curated groups never merge.
+DigestItem curated(DigestItem item, std::int64_t group, bool anchor = false) {
+  item.curated = group;
+  item.anchor = anchor;
+  if (anchor) item.current = false;
+  return item;
+}
+
+std::vector<DigestItem> two_themes() {
+  const sys_days day = 2026y / November / 20;
+  return {
+      item("$m1", "Köln", "p1", "Die FFP2-Masken waren viel zu spät bestellt.", {}, "", 0,
+           at(day, 9h)),
+      item("$m2", "Bonn", "p2", "Masken hätten wir früher zentral bestellen müssen.", {}, "", 0,
+           at(day, 10h)),
+      item("$h1", "Essen", "p3", "Die Hotline war am ersten Tag völlig überlastet.", {}, "", 0,
+           at(day, 11h)),
+      item("$h2", "Kiel", "p4", "Bürgertelefon und Hotline waren dauernd besetzt, überlastet.", {},
+           "", 0, at(day, 12h)),
+  };
+}
+
+const DigestGroup* group_with(const Digest& digest, std::span<const DigestItem> items,
+                              std::string_view id) {
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    if (items[i].id == id && digest.group_of[i] != kNoGroup) {
+      return &digest.groups[digest.group_of[i]];
+    }
+  }
+  return nullptr;
+}
+
+TEST(DigestCuration, ACuratedGroupIsOneGroupWithItsName) {
+  auto items = two_themes();
+  const Digest plain = build_digest(items, {}, november_request());
+  ASSERT_NE(group_with(plain, items, "$m1"), group_with(plain, items, "$h1"));
+  for (auto& i : items) i.curated = 7;
+  DigestRequest request = november_request();
+  request.curated_names = {{7, "Beschaffung und Erreichbarkeit"}};
+  const Digest merged = build_digest(items, {}, request);
+  const DigestGroup* group = group_with(merged, items, "$m1");
+  ASSERT_NE(group, nullptr);
+  EXPECT_EQ(group, group_with(merged, items, "$h2"));
+  EXPECT_EQ(group->current, 4);
+  EXPECT_EQ(group->curated, 7);
+  EXPECT_EQ(group->title(), "Beschaffung und Erreichbarkeit");
+  const std::string text = render_digest(merged, items)[0].text;
+  EXPECT_NE(text.find("1. Beschaffung und Erreichbarkeit"), std::string::npos) << text;
+}
+
+TEST(DigestCuration, DifferentCuratedGroupsNeverMergeAndAnUnnamedOneKeepsItsKeyWords) {
+  auto items = two_themes();
+  items[0] = curated(items[0], 1);
+  items[1] = curated(items[1], 2);
+  DigestRequest request = november_request();
+  request.name_all_groups = true;
+  const Digest digest = build_digest(items, {}, request);
+  const DigestGroup* first = group_with(digest, items, "$m1");
+  const DigestGroup* second = group_with(digest, items, "$m2");
+  ASSERT_NE(first, nullptr);
+  ASSERT_NE(second, nullptr);
+  EXPECT_NE(first, second);
+  EXPECT_EQ(first->curated, 1);
+  EXPECT_EQ(second->curated, 2);
+  EXPECT_FALSE(second->title().empty());
+}
+
+// Next week: the curated group's members from before are anchors, never counted or quoted, but a
+// new similar contribution joins their group and takes its name; one of the period before that
+// belongs to it makes the group grow, not new.
+TEST(DigestCuration, AnchorsCarryACuratedGroupIntoTheNextDigest) {
+  const sys_days before = 2026y / November / 13;
+  const sys_days day = 2026y / November / 20;
+  std::vector<DigestItem> items = {
+      item("$n1", "Köln", "p1", "Wieder fehlen FFP2-Masken im Lager.", {}, "", 0, at(day, 9h)),
+      item("$n2", "Bonn", "p2", "Masken sind schon wieder knapp geworden.", {}, "", 0,
+           at(day, 10h)),
+      curated(item("$a1", "Essen", "p3", "Die FFP2-Masken waren viel zu spät bestellt.", {}, "", 0,
+                   at(before, 9h)),
+              3, true),
+      curated(item("$a2", "Kiel", "p4", "Masken kamen zu spät, das Lager war leer.", {}, "", 0,
+                   at(before, 10h)),
+              3, true),
+      curated(item("$a1", "", "", "Die FFP2-Masken waren viel zu spät bestellt.", {}, "", 0,
+                   at(before, 9h), false),
+              3),
+  };
+  DigestRequest request = november_request();
+  request.curated_names = {{3, "Beschaffung"}};
+  const Digest digest = build_digest(items, {}, request);
+  const DigestGroup* group = group_with(digest, items, "$n1");
+  ASSERT_NE(group, nullptr);
+  EXPECT_EQ(group, group_with(digest, items, "$n2"));
+  EXPECT_EQ(group->curated, 3);
+  EXPECT_EQ(group->title(), "Beschaffung");
+  EXPECT_EQ(group->current, 2);
+  EXPECT_EQ(group->previous, 1);
+  EXPECT_TRUE(group->growing());
+  EXPECT_EQ(digest.contributions, 2);
+  EXPECT_EQ(digest.previous_contributions, 1);
+  EXPECT_EQ(digest.groups.size(), 1U);
+  for (const std::size_t q : group->quotes) EXPECT_TRUE(items[q].current);
+  for (const std::size_t m : group->members) EXPECT_FALSE(items[m].anchor);
+  const std::string text = render_digest(digest, items)[0].text;
+  EXPECT_EQ(text.find("Essen"), std::string::npos) << text;
+  EXPECT_EQ(text.find("Kiel"), std::string::npos) << text;
+}
+
 TEST(Lesson, ParsesDueDatesAsTyped) {
   const year_month_day today = 2026y / November / 26;
   EXPECT_EQ(parse_date("2026-12-15", today), 2026y / December / 15);

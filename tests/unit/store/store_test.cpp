@@ -693,6 +693,98 @@ TEST_F(StoreTest, DigestsAreNumberedPerRoomAndFoundByTheirMessages) {
   EXPECT_EQ(count(store, "SELECT COUNT(*) FROM digest_members"), 1);
 }
 
+// Moderators' corrections: curated groups per scope, merged when their members meet, read with
+// the digest's items (the pin), as names and anchors (one query), and gone with the person.
+TEST_F(StoreTest, CuratedGroupsPinContributionsPerScopeAndGoWithThem) {
+  Store store(path_);
+  const core::TimePoint t0{std::chrono::hours(24 * 365 * 56)};
+  const auto at = [&](int hours) { return t0 + std::chrono::hours(hours); };
+  {
+    BatchScope batch(store);
+    int h = 0;
+    for (const char* id : {"$a", "$b", "$c", "$d", "$e"}) {
+      batch.add_contribution(core::Contribution{id,
+                                                "!k:x",
+                                                "Köln",
+                                                id[1] == 'e' ? "p2" : "p1",
+                                                std::nullopt,
+                                                "",
+                                                std::string("Text ") + id,
+                                                {},
+                                                at(h),
+                                                at(h),
+                                                core::CollectedVia::tag});
+      ++h;
+    }
+    batch.commit();
+  }
+  {
+    BatchScope batch(store);
+    const std::int64_t first = batch.curate("!k:x", {"$a", "$b"}, at(10));
+    const std::int64_t second = batch.curate("!k:x", {"$c"}, at(10));
+    EXPECT_NE(first, second);
+    batch.rename_curated(second, "Hotline", at(11));
+    // Merging two curated groups keeps the older one, with the other's members and name.
+    EXPECT_EQ(batch.curate("!k:x", {"$b", "$c", "$d", "$gone"}, at(12)), first);
+    // Another scope (the network) has its own.
+    const std::int64_t network = batch.curate("", {"$a"}, at(12));
+    EXPECT_NE(network, first);
+    EXPECT_EQ(batch.curate_alone("!k:x", "$e", at(13)) > 0, true);
+    EXPECT_EQ(batch.curate("!k:x", {"$gone"}, at(13)), 0);
+    batch.commit();
+  }
+  auto groups = curated_groups(store, "!k:x");
+  ASSERT_EQ(groups.size(), 2U);  // the emptied one went with its last member
+  EXPECT_EQ(groups[0].name, "Hotline");
+  EXPECT_EQ(groups[0].members, (std::vector<std::string>{"$a", "$b", "$c", "$d"}));
+  EXPECT_EQ(groups[1].members, std::vector<std::string>{"$e"});
+  ASSERT_EQ(curated_groups(store, "").size(), 1U);
+
+  // The digest's read carries the pin of its scope.
+  const auto title = [](std::string_view, std::string_view) { return std::string(); };
+  std::vector<core::DigestItem> items;
+  digest_items(store, "!k:x", at(2), at(5), true, title, items);
+  ASSERT_EQ(items.size(), 3U);
+  EXPECT_EQ(items[0].curated, groups[0].id);
+  EXPECT_EQ(items[2].curated, groups[1].id);
+  std::vector<core::DigestItem> network_items;
+  digest_items(store, "", at(0), at(5), true, title, network_items);
+  ASSERT_EQ(network_items.size(), 5U);
+  EXPECT_NE(network_items[0].curated, 0);
+  EXPECT_EQ(network_items[1].curated, 0);
+  const auto rows = digest_rows(store, "!k:x", at(0), at(5));
+  ASSERT_EQ(rows.size(), 5U);
+  EXPECT_EQ(rows[3].item.curated, groups[0].id);
+
+  // Names and anchors: the newest members before the period, at most per_group of each.
+  std::vector<core::DigestItem> anchors;
+  const auto names = curated_context(store, "!k:x", at(3), 2, anchors);
+  EXPECT_EQ(names.size(), 2U);
+  EXPECT_EQ(names.at(groups[0].id), "Hotline");
+  EXPECT_EQ(names.at(groups[1].id), "");
+  ASSERT_EQ(anchors.size(), 2U);
+  EXPECT_EQ(anchors[0].id, "$b");
+  EXPECT_EQ(anchors[1].id, "$c");
+  for (const auto& anchor : anchors) {
+    EXPECT_TRUE(anchor.anchor);
+    EXPECT_FALSE(anchor.current);
+    EXPECT_EQ(anchor.curated, groups[0].id);
+    EXPECT_TRUE(anchor.author.empty());
+  }
+
+  // Forget-me: the person's pins go with their contributions, and a group left empty with them.
+  {
+    BatchScope batch(store);
+    EXPECT_EQ(batch.forget_author("p2"), 1);
+    batch.commit();
+  }
+  EXPECT_EQ(curated_groups(store, "!k:x").size(), 1U);
+  EXPECT_EQ(count(store, "SELECT count(*) FROM curated_members WHERE event_id = '$e'"), 0);
+  store.connection().exec("DELETE FROM contributions WHERE event_id IN ('$a', '$b', '$c', '$d')");
+  EXPECT_EQ(count(store, "SELECT count(*) FROM curated_members"), 0);
+  EXPECT_EQ(count(store, "SELECT count(*) FROM curated_groups"), 0);
+}
+
 TEST_F(StoreTest, OpeningAnUnwritablePathFailsWithItsName) {
   try {
     Store store("/nonexistent-dir/sub/bot.db");
