@@ -236,20 +236,20 @@ namespace {
 // Bump when a rule of the analysis changes (word splitting, folding, stemming); stop words and
 // concepts are hashed into the fingerprint by themselves.
 // 2: gendered forms without their suffix, concepts of words with one typing error.
+// 3: synonym sets marked by bit 62; compound parts and synonym sets from a lexicon.
 constexpr std::uint64_t kAnalysisRevision = 3;
 
-constexpr std::uint64_t kFnvOffset = 14695981039346656037ULL;
 constexpr std::uint64_t kFnvPrime = 1099511628211ULL;
 
-std::uint64_t fnv1a(std::string_view text, std::uint64_t hash = kFnvOffset) {
+}  // namespace
+
+std::uint64_t fnv1a(std::string_view text, std::uint64_t hash) {
   for (const char c : text) {
     hash ^= static_cast<unsigned char>(c);
     hash *= kFnvPrime;
   }
   return hash;
 }
-
-}  // namespace
 
 std::uint64_t term_key(std::string_view stem) {
   const std::uint64_t hash = fnv1a(stem) & ~(kConceptKeyBit | kSynonymKeyBit);

@@ -144,6 +144,10 @@ inline bool is_concept_key(std::uint64_t key) { return (key & kConceptKeyBit) !=
 inline constexpr std::uint64_t kSynonymKeyBit = std::uint64_t{1} << 62;
 inline bool is_synonym_key(std::uint64_t key) { return (key & kSynonymKeyBit) != 0; }
 
+/// 64-bit FNV-1a of `text`, continuing from `hash` (the offset basis by default): the same on
+/// every machine and in every run.
+std::uint64_t fnv1a(std::string_view text, std::uint64_t hash = 14695981039346656037ULL);
+
 /// The key of a feature that is not a word (TextAnalyzer::feature()).
 std::uint64_t feature_key(std::string_view name);
 

@@ -1,5 +1,7 @@
 #include "lang/lexicon.hpp"
 
+#include "core/analyzer.hpp"
+
 #include <hunspell/hunspell.hxx>
 #include <mythes.hxx>
 
@@ -14,16 +16,7 @@
 namespace reflexbot::lang {
 namespace {
 
-constexpr std::uint64_t kFnvOffset = 14695981039346656037ULL;
-constexpr std::uint64_t kFnvPrime = 1099511628211ULL;
-
-std::uint64_t fnv1a(std::string_view text, std::uint64_t hash = kFnvOffset) {
-  for (const char c : text) {
-    hash ^= static_cast<unsigned char>(c);
-    hash *= kFnvPrime;
-  }
-  return hash;
-}
+using core::fnv1a;
 
 // Lower case for ASCII and the German capitals Ä Ö Ü (what the thesaurus' index uses).
 std::string lower(std::string_view word) {
