@@ -307,7 +307,7 @@ std::vector<Notice> render_digest(const Digest& digest, std::span<const DigestIt
     } else if (!digest.request.label.empty()) {
       hidden += " " + fill(t.show_all, {plain("label", digest.request.label)}).text;
     }
-    packer.add_paragraph(Block{hidden, "<p>" + html_escape(hidden) + "</p>"});
+    packer.add_paragraph(paragraph(hidden));
   }
   if (const auto actions = actions_section(view)) packer.add(*actions);
   if (const auto numbers = numbers_section(view)) packer.add(*numbers);

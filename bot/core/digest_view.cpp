@@ -194,7 +194,8 @@ bool is_hashtag(std::string_view core) {
 }
 
 QuoteWord quote_word(std::string_view text) {
-  QuoteWord word{text};
+  QuoteWord word;
+  word.text = text;
   std::string_view rest = text;
   for (std::size_t n = prefix_in(rest, kOpeners); n > 0; n = prefix_in(rest, kOpeners)) {
     word.opens_bracket = word.opens_bracket || rest[0] == '(' || rest[0] == '[';

@@ -146,16 +146,15 @@ struct Cluster {
   SparseVector sum;
   std::vector<std::uint32_t> neighbours;
   std::uint32_t size = 1;
-  std::uint32_t version = 0;
 };
 
-// A possible merge, as queued: the average similarity of the two groups' members, and the
-// versions of both groups when it was computed (a merge since makes it stale).
+// A possible merge, as queued: the average similarity of the two groups' members, and their
+// sizes when it was computed (a group grows at every merge, so a larger size means the score is
+// stale).
 struct Candidate {
   double score;
   std::uint32_t a, b;
-  std::uint32_t version_a, version_b;
-  std::uint32_t size_a = 1, size_b = 1;  // the groups' sizes when the score was taken
+  std::uint32_t size_a = 1, size_b = 1;
   bool operator<(const Candidate& other) const {
     if (score != other.score) return score < other.score;
     // Ties: the pair with the smaller ids first, so the result does not depend on heap order.
@@ -211,18 +210,17 @@ class Grouper {
     for (const auto& [a, b, similarity] : edges) {
       rows_[filled[a]++] = b;
       rows_[filled[b]++] = a;
-      if (similarity >= options_.threshold) candidates.push_back(Candidate{similarity, a, b, 0, 0});
+      if (similarity >= options_.threshold) candidates.push_back(Candidate{similarity, a, b, 1, 1});
     }
     std::vector<std::tuple<std::uint32_t, std::uint32_t, float>>().swap(edges);
     queue_ = std::priority_queue<Candidate>(std::less<Candidate>(), std::move(candidates));
   }
 
-  // Queues the merge of groups a and b (roots) with its score and their versions and sizes now.
+  // Queues the merge of groups a and b (roots) with its score and their sizes now.
   void push_candidate(double score, std::uint32_t a, std::uint32_t b) {
     const std::uint32_t low = std::min(a, b);
     const std::uint32_t high = std::max(a, b);
-    queue_.push(Candidate{score, low, high, clusters_[low].version, clusters_[high].version,
-                          clusters_[low].size, clusters_[high].size});
+    queue_.push(Candidate{score, low, high, clusters_[low].size, clusters_[high].size});
   }
 
   // Two groups that moderators separated (different labels) never merge.
@@ -245,22 +243,19 @@ class Grouper {
       const std::uint32_t a = find(top.a);
       const std::uint32_t b = find(top.b);
       if (a == b || !may_merge(a, b)) continue;
-      if (a != top.a || b != top.b || clusters_[a].version != top.version_a ||
-          clusters_[b].version != top.version_b) {
-        // One of the two merged since: the pair is compared again as the groups are now (a
-        // group keeps only its closest neighbours, so this is how the others stay candidates).
-        // Groups that grew by at most a tenth since the score was taken keep it: a large group
-        // changes at every merge, and comparing its pairs again each time made 3.3 million
-        // comparisons for 100,000 merges on the 100k benchmark. Otherwise the pair is compared
-        // again and waits in the queue with its new score.
-        const bool nearly_same = a == top.a && b == top.b &&
-                                 clusters_[a].size * 10 <= top.size_a * 11 &&
-                                 clusters_[b].size * 10 <= top.size_b * 11;
-        if (!nearly_same) {
-          const double score = linkage(dot(sum_of(a), sum_of(b)), clusters_[a], clusters_[b]);
-          if (score >= options_.threshold) push_candidate(score, a, b);
-          continue;
-        }
+      // One of the two merged since: the pair is compared again as the groups are now (a group
+      // keeps only its closest neighbours, so this is how the others stay candidates). Groups
+      // that grew by at most a tenth since the score was taken keep it: a large group changes
+      // at every merge, and comparing its pairs again each time made 3.3 million comparisons
+      // for 100,000 merges on the 100k benchmark. Otherwise the pair is compared again and
+      // waits in the queue with its new score.
+      const bool nearly_same = a == top.a && b == top.b &&
+                               clusters_[a].size * 10 <= top.size_a * 11 &&
+                               clusters_[b].size * 10 <= top.size_b * 11;
+      if (!nearly_same) {
+        const double score = linkage(dot(sum_of(a), sum_of(b)), clusters_[a], clusters_[b]);
+        if (score >= options_.threshold) push_candidate(score, a, b);
+        continue;
       }
       join(a, b);
     }
@@ -407,7 +402,6 @@ class Grouper {
       for (const std::uint32_t n : gone.neighbours) neighbours.push_back(find(n));
     }
     keep.size += gone.size;
-    ++keep.version;
     SparseVector().swap(gone.sum);
     std::vector<std::uint32_t>().swap(gone.neighbours);
     dense_.load(keep.sum);
@@ -452,7 +446,6 @@ class Grouper {
     add_neighbours(a, keep);
     add_neighbours(b, gone);
     keep.size += gone.size;
-    ++keep.version;
     SparseVector().swap(gone.sum);
     std::vector<std::uint32_t>().swap(gone.neighbours);
     std::sort(neighbours.begin(), neighbours.end());

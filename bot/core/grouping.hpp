@@ -39,7 +39,7 @@ std::vector<SparseVector> tfidf_vectors(std::span<const std::vector<TermId>> doc
 /// Cosine similarity of two vectors (any length, not necessarily normalised).
 double cosine(const SparseVector& a, const SparseVector& b);
 
-/// Thresholds and bounds of group_documents(); the defaults are tuned on the labelled fixture in
+/// Thresholds and bounds of group_documents(); the defaults are tuned on the four fixtures in
 /// tests/fixtures/digest (see docs/digests.md for precision and recall).
 struct GroupingOptions {
   double threshold = 0.18;            ///< average similarity of two groups' members to merge them

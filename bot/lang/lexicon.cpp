@@ -69,6 +69,20 @@ bool is_function_word(std::string_view word) {
   return std::find(kWords.begin(), kWords.end(), word) != kWords.end();
 }
 
+// The answer kept in `cache` for the word in that language, else `compute()`'s, kept (the cache
+// starts afresh when full).
+template <class Value, class Compute>
+Value cached(std::unordered_map<std::string, Value>& cache, std::string_view word,
+             core::Language language, Compute compute) {
+  constexpr std::size_t kCacheLimit = 100000;
+  std::string key = (language == core::Language::de ? "d" : "e") + std::string(word);
+  if (const auto it = cache.find(key); it != cache.end()) return it->second;
+  if (cache.size() >= kCacheLimit) cache.clear();
+  Value value = compute();
+  cache.emplace(std::move(key), value);
+  return value;
+}
+
 }  // namespace
 
 struct DebianLexicon::Data {
@@ -76,7 +90,6 @@ struct DebianLexicon::Data {
   // analyzer (one per digest, one per group title) asks again.
   std::unordered_map<std::string, std::vector<std::string>> parts_cache;
   std::unordered_map<std::string, std::vector<std::uint64_t>> sets_cache;
-  static constexpr std::size_t kCacheLimit = 100000;
   // Each language's dictionary and thesaurus are read when a text of that language needs them
   // (German: 8.5 + 5.0 MiB, English: 7.1 + 6.2 MiB resident).
   const LexiconPaths& paths;
@@ -191,13 +204,7 @@ std::string DebianLexicon::base_form(std::string_view word, core::Language langu
 
 std::vector<std::string> DebianLexicon::compound_parts(std::string_view word,
                                                        core::Language language) {
-  Data& d = data();
-  std::string key = (language == core::Language::de ? "d" : "e") + std::string(word);
-  if (const auto it = d.parts_cache.find(key); it != d.parts_cache.end()) return it->second;
-  if (d.parts_cache.size() >= Data::kCacheLimit) d.parts_cache.clear();
-  auto parts = split_compound(word, language);
-  d.parts_cache.emplace(std::move(key), parts);
-  return parts;
+  return cached(data().parts_cache, word, language, [&] { return split_compound(word, language); });
 }
 
 std::vector<std::string> DebianLexicon::split_compound(std::string_view word,
@@ -248,13 +255,8 @@ std::vector<std::string> DebianLexicon::split_compound(std::string_view word,
 
 std::vector<std::uint64_t> DebianLexicon::synonym_sets(std::string_view word,
                                                        core::Language language) {
-  Data& d = data();
-  std::string key = (language == core::Language::de ? "d" : "e") + std::string(word);
-  if (const auto it = d.sets_cache.find(key); it != d.sets_cache.end()) return it->second;
-  if (d.sets_cache.size() >= Data::kCacheLimit) d.sets_cache.clear();
-  auto sets = look_up_synonyms(word, language);
-  d.sets_cache.emplace(std::move(key), sets);
-  return sets;
+  return cached(data().sets_cache, word, language,
+                [&] { return look_up_synonyms(word, language); });
 }
 
 std::vector<std::uint64_t> DebianLexicon::look_up_synonyms(std::string_view word,
