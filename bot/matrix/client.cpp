@@ -5,6 +5,7 @@
 #include <spdlog/spdlog.h>
 #include <nlohmann/json.hpp>
 
+#include "common/metrics.hpp"
 #include "matrix/parse.hpp"
 
 namespace reflexbot::matrix {
@@ -102,14 +103,20 @@ net::asio::awaitable<MatrixResult<net::Response>> Client::call_once(
   }
   auto result = co_await transport_.perform(std::move(request));
   if (!result) {
+    metrics::count_request(metrics::Outcome::network);
     MatrixError error;
     error.transport = result.error().kind;
     error.message = result.error().message;
     co_return Unexpected{std::move(error)};
   }
   if (result->status < 200 || result->status >= 300) {
-    co_return Unexpected{error_from_response(*result)};
+    MatrixError error = error_from_response(*result);
+    metrics::count_request(error.rate_limited()    ? metrics::Outcome::rate_limited
+                           : result->status >= 500 ? metrics::Outcome::server_error
+                                                   : metrics::Outcome::client_error);
+    co_return Unexpected{std::move(error)};
   }
+  metrics::count_request(metrics::Outcome::ok);
   co_return std::move(result).value();
 }
 

@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include "common/metrics.hpp"
+
 namespace reflexbot::matrix {
 
 Fatal token_rejected(const MatrixError& error) {
@@ -61,6 +63,7 @@ net::asio::awaitable<std::optional<Fatal>> Outbox::flush() {
         auto result = co_await deliver(item);
         if (result) {
           queue_.outbox_sent(item.id, *result, now_ms_());
+          ++metrics::registry().sends;
           backoff_.reset();
           // An anonymous post or a direct chat's row: no id, room or time pairs in the log.
           if (!item.confidential) {
@@ -80,6 +83,7 @@ net::asio::awaitable<std::optional<Fatal>> Outbox::flush() {
                           error.describe());
           }
           queue_.outbox_failed(item.id, error.describe(), true);
+          ++metrics::registry().sends_failed;
           break;
         }
         if (error.rate_limited()) {
@@ -92,6 +96,7 @@ net::asio::awaitable<std::optional<Fatal>> Outbox::flush() {
                        delay->count());
         }
         queue_.outbox_failed(item.id, error.describe(), false);
+        ++metrics::registry().send_retries;
         if (!co_await sleeper_.sleep(*delay)) co_return std::nullopt;
       }
       if (stopped_) co_return std::nullopt;

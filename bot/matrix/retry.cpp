@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <random>
 
+#include "common/metrics.hpp"
+
 namespace reflexbot::matrix {
 
 std::string MatrixError::describe() const {
@@ -31,7 +33,12 @@ std::chrono::milliseconds Backoff::next() {
 }
 
 std::optional<std::chrono::milliseconds> retry_delay(const MatrixError& error, Backoff& backoff) {
-  if (error.rate_limited() && error.retry_after) return *error.retry_after;
+  if (error.rate_limited() && error.retry_after) {
+    // Every wait the homeserver asks for is decided here, and slept right after.
+    metrics::registry().rate_limit_wait_ms +=
+        static_cast<std::uint64_t>(error.retry_after->count());
+    return *error.retry_after;
+  }
   if (error.transient()) return backoff.next();
   return std::nullopt;
 }

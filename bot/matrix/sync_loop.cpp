@@ -6,6 +6,8 @@
 #include <spdlog/spdlog.h>
 #include <nlohmann/json.hpp>
 
+#include "common/metrics.hpp"
+
 namespace reflexbot::matrix {
 
 std::string sync_filter_json(int timeline_limit) {
@@ -235,6 +237,7 @@ net::asio::awaitable<std::optional<Fatal>> SyncLoop::step() {
     // A named request: g++ 12 destroys brace-initialised temporaries in co_await twice.
     SyncRequest request{since, filter_id_, since ? options_.timeout_ms : 0};
     auto body = co_await client_.sync(std::move(request));
+    const auto answered = std::chrono::steady_clock::now();
     std::optional<SyncBatch> outline;
     if (body) {
       auto parsed = parse_sync_outline(*body, client_.user_id());
@@ -254,6 +257,7 @@ net::asio::awaitable<std::optional<Fatal>> SyncLoop::step() {
     }
     if (!body) {
       const MatrixError& error = body.error();
+      ++metrics::registry().sync_failures;
       if (error.unknown_token()) co_return token_rejected(error);
       if (stopped_) co_return std::nullopt;
       auto delay = retry_or_backoff(error, backoff_);
@@ -287,6 +291,10 @@ net::asio::awaitable<std::optional<Fatal>> SyncLoop::step() {
     if (stopped_) co_return std::nullopt;
     if (auto ingested =
             ingest(sink_, *body, *outline, gaps, client_.user_id(), !since, gap_malformed, e2ee_)) {
+      auto& registry = metrics::registry();
+      ++registry.syncs;
+      registry.sync_seconds.observe(
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - answered).count());
       retry_kept_if_due(!room_keys.empty());
       if (after_commit_) after_commit_();
       co_return std::nullopt;

@@ -177,6 +177,7 @@ bool BatchScope::add_contribution(const core::Contribution& contribution) {
   insert.bind_blob(11, std::as_bytes(std::span(terms))).run();
   if (c.changes() == 0) return false;
   insert_tags(contribution.event_id, contribution.tags);
+  ++contributions_added_;
   return true;
 }
 

@@ -7,6 +7,7 @@
 #include <string_view>
 
 #include "store/sqlite.hpp"
+#include "store/store.hpp"
 
 namespace reflexbot::store {
 namespace {
@@ -123,6 +124,20 @@ void copy_pages(Connection& source, Connection& target) {
 }
 
 }  // namespace
+
+LiveGauges read_live_gauges(Store& store) {
+  Connection& c = store.connection();
+  LiveGauges gauges;
+  gauges.last_sync_ms = optional_scalar(c, "SELECT committed_at FROM sync_progress WHERE id = 1");
+  gauges.outbox_pending = scalar(c, "SELECT COUNT(*) FROM outbox WHERE state = 'pending'");
+  gauges.oldest_pending_ms =
+      optional_scalar(c, "SELECT MIN(created_at) FROM outbox WHERE state = 'pending'");
+  gauges.outbox_failed = scalar(c, "SELECT COUNT(*) FROM outbox WHERE state = 'failed'");
+  gauges.quarantined = scalar(c, "SELECT COUNT(*) FROM quarantine");
+  gauges.undecrypted = scalar(c, "SELECT COUNT(*) FROM undecrypted");
+  gauges.last_weekly_digest_ms = optional_scalar(c, "SELECT MAX(slot) FROM digest_runs");
+  return gauges;
+}
 
 std::optional<StatusSnapshot> read_status_snapshot(const std::string& path) {
   StatusSnapshot snapshot;

@@ -11,6 +11,8 @@
 
 namespace reflexbot::store {
 
+class Store;
+
 /// What the store holds, as `reflexbot status` reports it; read in one snapshot.
 struct StatusSnapshot {
   /// A room the bot is in.
@@ -72,6 +74,21 @@ struct StatusSnapshot {
   std::int64_t undecrypted = 0;  ///< encrypted events kept until their room key arrives
   std::optional<std::int64_t> oldest_undecrypted_ms;  ///< when the oldest of them was received
 };
+
+/// What the operators' metrics read from the running bot's own store when they are scraped:
+/// indexed counts and minima, nothing about a room or a person.
+struct LiveGauges {
+  std::optional<std::int64_t> last_sync_ms;  ///< when the last sync batch was committed
+  std::int64_t outbox_pending = 0;
+  std::optional<std::int64_t> oldest_pending_ms;  ///< when the oldest pending row was queued
+  std::int64_t outbox_failed = 0;
+  std::int64_t quarantined = 0;
+  std::int64_t undecrypted = 0;
+  std::optional<std::int64_t> last_weekly_digest_ms;  ///< the slot of the last scheduled digest
+};
+
+/// Reads the gauges on the running bot's connection (between units of work). Throws StoreError.
+LiveGauges read_live_gauges(Store& store);
 
 /// Reads the snapshot from the database at `path`, opened read-only (the bot may be writing);
 /// nullopt if the file is no Reflexbot database. Reads every schema version since 1. Throws

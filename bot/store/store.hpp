@@ -266,12 +266,15 @@ class BatchScope {
   /// Sets the sync token and records `now_ms` as the time of the last successful sync.
   void set_sync_token(const std::string& next_batch, std::int64_t now_ms);
   void commit();
+  /// Contributions this unit of work stored so far (for the operators' metrics).
+  std::size_t contributions_added() const { return contributions_added_; }
 
  private:
   void insert_tags(const std::string& event_id, const std::vector<std::string>& tags);
 
   Store& store_;
   Transaction transaction_;
+  std::size_t contributions_added_ = 0;
 };
 
 /// The SQLite store. One instance, used from the bot's one thread. It is the outbox's queue: the

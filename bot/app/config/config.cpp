@@ -8,6 +8,7 @@
 
 #include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
+#include <boost/asio/ip/address.hpp>
 
 #include <algorithm>
 #include <cerrno>
@@ -341,6 +342,7 @@ class Loader : public yaml::FileErrors {
                                                   "recovery_key_file",
                                                   "recovery_key_credential",
                                                   "encryption",
+                                                  "metrics",
                                                   "database",
                                                   "retention_days",
                                                   "language",
@@ -504,6 +506,7 @@ class Loader : public yaml::FileErrors {
     if (const Entry* rooms = find(keys, "rooms")) config.rooms = parse_rooms(*rooms);
     if (const Entry* encryption = find(keys, "encryption"))
       config.encryption = parse_encryption(*encryption);
+    if (const Entry* metrics = find(keys, "metrics")) config.metrics = parse_metrics(*metrics);
     config.vocabulary = core::default_vocabulary();
     if (const Entry* tags = find(keys, "tags")) add_tags(*tags, config.vocabulary);
   }
@@ -727,6 +730,40 @@ class Loader : public yaml::FileErrors {
       limit.refill_seconds = integer(*refill, "command_limit.refill_seconds", 1, 3600);
     }
     return limit;
+  }
+
+  // "127.0.0.1:9464", "[::1]:9464", or a port alone (then loopback): an address other than
+  // loopback only when the administrator writes one.
+  MetricsConfig parse_metrics(const Entry& entry) const {
+    const auto keys = section(entry, {"listen"});
+    MetricsConfig metrics;
+    const Entry* listen = find(keys, "listen");
+    if (listen == nullptr) return metrics;
+    const std::string expected = "a port, or ADDRESS:PORT such as 127.0.0.1:9464 or [::1]:9464";
+    const std::string value = scalar(*listen, "metrics.listen", expected);
+    std::string host = "127.0.0.1";
+    std::string port = value;
+    if (const auto colon = value.rfind(':'); colon != std::string::npos) {
+      host = value.substr(0, colon);
+      port = value.substr(colon + 1);
+      if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
+        host = host.substr(1, host.size() - 2);
+      } else if (host.find(':') != std::string::npos) {
+        fail(line_of(*listen), "metrics.listen",
+             "an IPv6 address goes in brackets ([::1]:9464), got " + quote(value));
+      }
+    }
+    boost::system::error_code ec;
+    const auto address = boost::asio::ip::make_address(host, ec);
+    unsigned number = 0;
+    const auto [end, parsed] = std::from_chars(port.data(), port.data() + port.size(), number);
+    if (ec || parsed != std::errc{} || end != port.data() + port.size() || number == 0 ||
+        number > 65535) {
+      fail(line_of(*listen), "metrics.listen", "expected " + expected + ", got " + quote(value));
+    }
+    metrics.address = address.to_string();
+    metrics.port = static_cast<unsigned short>(number);
+    return metrics;
   }
 
   EncryptionConfig parse_encryption(const Entry& entry) const {

@@ -35,6 +35,13 @@ struct CommandLimitConfig {
   int refill_seconds = 3;
 };
 
+/// The optional Prometheus endpoint (off unless `metrics.listen` is set).
+struct MetricsConfig {
+  std::string address;  ///< IP address to listen on; empty: no endpoint
+  unsigned short port = 9464;
+  bool enabled() const { return !address.empty(); }
+};
+
 /// End-to-end encryption (always on; these tune it).
 struct EncryptionConfig {
   std::filesystem::path store;  ///< folder of the crypto store; empty: <database>.crypto beside it
@@ -95,6 +102,7 @@ struct Config {
   std::string ack_reaction = "✅";       ///< reaction on collected messages; empty: none
   DigestConfig digest;
   EncryptionConfig encryption;
+  MetricsConfig metrics;
 };
 
 /// A configuration error; what() reads "FILE:LINE: KEY: what is wrong".

@@ -3,7 +3,9 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <chrono>
 
+#include "common/metrics.hpp"
 #include "core/digest_view.hpp"
 #include "core/lesson.hpp"
 #include "core/texts.hpp"
@@ -105,8 +107,15 @@ void DigestBuilder::load_previous(const std::string& scope_room, TimePoint from,
 DigestBuilder::Result DigestBuilder::build(const std::string& room, TimePoint from, TimePoint to,
                                            TimePoint now, bool name_all_groups,
                                            bool complete) const {
+  const auto started = std::chrono::steady_clock::now();
   const std::string scope = scope_room(room);
-  return build_from(scope, load_items(scope, from, to), from, to, now, name_all_groups, complete);
+  Result result =
+      build_from(scope, load_items(scope, from, to), from, to, now, name_all_groups, complete);
+  auto& registry = metrics::registry();
+  ++registry.digests;
+  registry.digest_seconds.observe(
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+  return result;
 }
 
 DigestBuilder::Result DigestBuilder::build_from(const std::string& scope_room,

@@ -7,11 +7,13 @@
 #include <map>
 
 #include <spdlog/spdlog.h>
+#include <boost/asio/ip/address.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/system_timer.hpp>
 
 #include "app/runtime/dispatcher.hpp"
+#include "app/runtime/metrics.hpp"
 #include "app/runtime/notify.hpp"
 #include "app/runtime/pseudonym.hpp"
 #include "app/runtime/retention.hpp"
@@ -134,9 +136,31 @@ struct Runtime {
     });
   }
 
+  // The operators' endpoint, when configured: started before the login, so an outage of the
+  // homeserver shows in the metrics (the last sync's time stops moving).
+  void start_metrics(asio::io_context& io) {
+    if (!config.metrics.enabled()) return;
+    metrics_server.emplace(io, [this] {
+      return render_metrics(metrics::registry(), store::read_live_gauges(store),
+                            read_process_figures(), wall_clock_ms());
+    });
+    if (auto error = metrics_server->start(config.metrics.address, config.metrics.port)) {
+      // The bot's work matters more than its figures: it runs on, and says so.
+      spdlog::error("metrics endpoint {}:{} cannot listen ({}); running without it",
+                    config.metrics.address, config.metrics.port, *error);
+      metrics_server.reset();
+      return;
+    }
+    const auto address = asio::ip::make_address(config.metrics.address);
+    spdlog::info("metrics endpoint: http://{}{}{}:{}/metrics{}", address.is_v6() ? "[" : "",
+                 config.metrics.address, address.is_v6() ? "]" : "", metrics_server->port(),
+                 address.is_loopback() ? "" : " (not loopback: reachable from other hosts)");
+  }
+
   void stop() {
     if (stopping) return;
     stopping = true;
+    if (metrics_server) metrics_server->stop();
     sync.stop();
     outbox.stop();
     pins.stop();
@@ -167,6 +191,7 @@ struct Runtime {
   matrix::SyncLoop sync;
   std::unique_ptr<crypto::Machine> machine;  ///< opened once the device id is known
   std::optional<matrix::E2ee> e2ee;
+  std::optional<MetricsServer> metrics_server;
   asio::system_timer round_timer;
   asio::steady_timer dictionary_timer;
   matrix::Wakeup pins;     ///< wakes the 📌 collector after each commit
@@ -386,6 +411,7 @@ int run_bot(const Config& config, std::vector<core::Template> templates) {
                config.homeserver, config.database.string());
 
   rt.retention.start();  // before login: a purge must not wait for the homeserver
+  rt.start_metrics(io);
   {
     // Index terms for digests: none missing normally; all of them after the analysis changed.
     const auto started = std::chrono::steady_clock::now();

@@ -21,6 +21,25 @@ bool is_own_join(const matrix::Event& event, const std::string& own_user_id) {
   return member != nullptr && event.state_key == own_user_id && member->membership == "join";
 }
 
+metrics::EventKind event_kind(const matrix::EventContent& content) {
+  using metrics::EventKind;
+  return std::visit(
+      [](const auto& value) {
+        using T = std::decay_t<decltype(value)>;
+        if constexpr (std::is_same_v<T, matrix::RoomMessage>) return EventKind::message;
+        if constexpr (std::is_same_v<T, matrix::Reaction>) return EventKind::reaction;
+        if constexpr (std::is_same_v<T, matrix::Redaction>) return EventKind::redaction;
+        if constexpr (std::is_same_v<T, matrix::Member>) return EventKind::member;
+        if constexpr (std::is_same_v<T, matrix::PowerLevels> ||
+                      std::is_same_v<T, matrix::Encryption> ||
+                      std::is_same_v<T, matrix::RoomName> || std::is_same_v<T, matrix::RoomCreate>)
+          return EventKind::state;
+        if constexpr (std::is_same_v<T, matrix::Encrypted>) return EventKind::encrypted;
+        return EventKind::other;
+      },
+      content);
+}
+
 }  // namespace
 
 Dispatcher::Dispatcher(store::Store& store, DispatcherSettings settings,
@@ -47,14 +66,32 @@ Dispatcher::Dispatcher(store::Store& store, DispatcherSettings settings,
                }()),
       command_limiter_(settings_.command_limit) {}
 
+void MetricsTally::add_to(metrics::Registry& registry, std::size_t contributions) const {
+  for (std::size_t i = 0; i < events.size(); ++i) registry.events[i] += events[i];
+  registry.duplicates += duplicates;
+  registry.kept_for_keys += undecryptable;
+  registry.contributions += contributions;
+  for (const auto& [name, outcome] : commands) {
+    auto it = registry.commands.find(name);
+    if (it == registry.commands.end()) {
+      it = registry.commands.emplace(std::string(name), std::array<std::uint64_t, 4>{}).first;
+    }
+    ++it->second[static_cast<std::size_t>(outcome)];
+  }
+}
+
 void Dispatcher::open_unit() {
   now_ = now_ms_();
+  tally_ = {};
   scope_.emplace(store_);
   out_.start(*scope_, now_);
 }
 
 std::size_t Dispatcher::commit_unit() {
+  const std::size_t contributions = scope_->contributions_added();
   scope_->commit();
+  tally_.add_to(metrics::registry(), contributions);
+  tally_ = {};
   const std::size_t queued = out_.queued();
   out_.finish();
   scope_.reset();
@@ -62,6 +99,7 @@ std::size_t Dispatcher::commit_unit() {
 }
 
 void Dispatcher::abort_unit() {
+  tally_ = {};
   out_.finish();
   scope_.reset();  // rolls back
 }
@@ -156,7 +194,11 @@ void Dispatcher::handle_message(const matrix::Event& event, const matrix::RoomMe
     collection_.collect(event, message, *room_, context());
     return;
   }
-  if (within_limit(event)) run_command(*command, event);
+  if (within_limit(event)) {
+    run_command(*command, event);
+  } else {
+    count_command(*command, metrics::CommandOutcome::rate_limited);
+  }
 }
 
 void Dispatcher::run_command(const core::Command& command, const matrix::Event& event) {
@@ -166,6 +208,7 @@ void Dispatcher::run_command(const core::Command& command, const matrix::Event& 
     out_.notice(event.room_id, notice, &event, event.event_id + "/reply");
   };
   auto refuse_here = [&] {
+    count_command(command, metrics::CommandOutcome::refused);
     if (spec.elsewhere != nullptr)
       reply(core::fill(core::texts(settings_.language).*spec.elsewhere));
   };
@@ -186,9 +229,12 @@ void Dispatcher::run_command(const core::Command& command, const matrix::Event& 
   }
   if (!spec.runs_in(place)) return refuse_here();  // a direct chat's own command in a room
   if (spec.moderator && !authority_.is_moderator(*room_, event.sender)) {
+    count_command(command, metrics::CommandOutcome::refused);
     reply(core::render_not_moderator(settings_.language));
     return;
   }
+  count_command(command,
+                unknown ? metrics::CommandOutcome::unknown : metrics::CommandOutcome::answered);
   route(spec, command, event);
 }
 
@@ -210,6 +256,14 @@ void Dispatcher::route(const core::CommandSpec& spec, const core::Command& comma
                   event.event_id + "/reply");
       return;
   }
+}
+
+void Dispatcher::count_command(const core::Command& command, metrics::CommandOutcome outcome) {
+  // The table's canonical name, never what was typed: the label set stays ours.
+  const std::string_view name = command.kind == core::CommandKind::unknown
+                                    ? std::string_view("unknown")
+                                    : core::command_spec(command.kind).names[0];
+  tally_.commands.emplace_back(name, outcome);
 }
 
 bool Dispatcher::is_network_room(const std::string& room_id) const {
@@ -310,9 +364,11 @@ void Dispatcher::timeline_event(const matrix::Event& event) {
   if (room_->direct) direct_seen_now_ = true;
   if (!scope_->mark_seen(event.event_id, event.room_id, now_)) {
     ++stats_.duplicates;
+    ++tally_.duplicates;
     return;
   }
   ++stats_.events;
+  tally_.count(event_kind(event.content));
   apply_state(*room_, event);
   if (is_own_join(event, settings_.own_user_id)) {
     acting_ = !initial_;
@@ -340,6 +396,7 @@ void Dispatcher::malformed(const matrix::MalformedEvent& bad) {
   if (is_direct(bad.room_id)) direct_seen_now_ = true;
   // Seen even when the quarantine refuses it: a malformed event is never retried.
   if (!bad.event_id.empty() && !scope_->mark_seen(bad.event_id, bad.room_id, now_)) return;
+  tally_.count(metrics::EventKind::malformed);
   const auto outcome =
       scope_->quarantine({bad.room_id, bad.event_id, bad.type, bad.state_key.has_value(),
                           bad.sender, bad.raw_json, bad.reason},
@@ -368,6 +425,7 @@ void Dispatcher::undecryptable(const matrix::Event& event, const crypto::Undecry
                                  matrix::encrypted_event_json(event), now_}))
     return;
   ++stats_.undecryptable;
+  ++tally_.undecryptable;
   if (!room_->direct) {
     spdlog::debug("event {} in {} waits for its room key ({})", event.event_id, event.room_id,
                   why.reason);

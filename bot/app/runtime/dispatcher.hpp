@@ -19,6 +19,7 @@
 #include "app/features/outgoing.hpp"
 #include "app/features/privacy.hpp"
 #include "app/features/rounds.hpp"
+#include "common/metrics.hpp"
 #include "core/commands.hpp"
 #include "core/ratelimit.hpp"
 #include "core/text.hpp"
@@ -45,6 +46,19 @@ struct BatchStats {
   std::size_t queued = 0;      ///< outbox rows queued
   std::size_t quarantined = 0;
   std::size_t undecryptable = 0;  ///< encrypted events kept until their room keys arrive
+};
+
+/// What one unit of work adds to the operators' metrics (common/metrics.hpp). Added when the unit
+/// commits, so a batch that rolls back and comes again counts once.
+struct MetricsTally {
+  std::array<std::uint64_t, metrics::kEventKinds> events{};
+  std::uint64_t duplicates = 0;
+  std::uint64_t undecryptable = 0;
+  std::vector<std::pair<std::string_view, metrics::CommandOutcome>> commands;  ///< canonical names
+
+  void count(metrics::EventKind kind) { ++events[static_cast<std::size_t>(kind)]; }
+  /// Adds this tally and the unit's stored contributions to the registry.
+  void add_to(metrics::Registry& registry, std::size_t contributions) const;
 };
 
 /// The SyncSink of the running bot.
@@ -118,6 +132,7 @@ class Dispatcher final : public matrix::SyncSink {
              const matrix::Event& event);
   /// Whether the sender's command may be answered; tells the sender once when it may not.
   bool within_limit(const matrix::Event& event);
+  void count_command(const core::Command& command, metrics::CommandOutcome outcome);
   /// Whether an invite is accepted: from the allowlist, or a direct chat opened by a joined
   /// member of a configured room or the network room.
   bool accepts_invite(const matrix::Invite& invite);
@@ -147,6 +162,7 @@ class Dispatcher final : public matrix::SyncSink {
   bool erased_direct_traces_ = false;
   std::int64_t now_ = 0;
   BatchStats stats_;
+  MetricsTally tally_;  ///< of the open unit of work
 };
 
 }  // namespace reflexbot::app

@@ -899,5 +899,32 @@ TEST_F(ConfigTest, AllowlistFromYamlDrivesInvites) {
   EXPECT_FALSE(invite_allowed(config, "@x:evil-partner.example"));
 }
 
+// The Prometheus endpoint is off by default; a port alone means loopback; any other address only
+// when the administrator writes it; a wrong value names its line.
+TEST_F(ConfigTest, MetricsListenIsOffByDefaultAndLoopbackUnlessWritten) {
+  EXPECT_FALSE(parse_config(minimal, file_).metrics.enabled());
+
+  auto listen = [&](const std::string& value) {
+    return parse_config(std::string(minimal) + "metrics:\n  listen: \"" + value + "\"\n", file_)
+        .metrics;
+  };
+  EXPECT_EQ(listen("9464").address, "127.0.0.1");
+  EXPECT_EQ(listen("9464").port, 9464);
+  EXPECT_EQ(listen("127.0.0.1:9100").port, 9100);
+  EXPECT_EQ(listen("[::1]:9464").address, "::1");
+  EXPECT_EQ(listen("0.0.0.0:9464").address, "0.0.0.0");
+
+  const int line = 4;  // minimal has three lines; "metrics:" is the fourth, listen the fifth
+  for (const std::string bad :
+       {"localhost:9464", "127.0.0.1:0", "127.0.0.1:70000", "::1:9464", "127.0.0.1:", "port"}) {
+    const std::string error =
+        error_of(std::string(minimal) + "metrics:\n  listen: \"" + bad + "\"\n");
+    EXPECT_NE(error.find(at(line + 1) + "metrics.listen"), std::string::npos)
+        << bad << ": " << error;
+  }
+  EXPECT_NE(error_of(std::string(minimal) + "metrics:\n  port: 9464\n").find("metrics"),
+            std::string::npos);
+}
+
 }  // namespace
 }  // namespace reflexbot::app

@@ -1511,5 +1511,51 @@ TEST_F(DirectChatTest, APinCannotBringBackWhatSomeoneAskedToForget) {
   EXPECT_TRUE(store_->contribution("$c2"));
 }
 
+// The operators' metrics count what a batch did when it commits: a batch that breaks and comes
+// again counts once; labels are the command table's names, never what was typed.
+TEST_F(DispatcherTest, MetricsCountCommittedWorkOnce) {
+  seed_room(kRoom);
+  const metrics::Registry before = metrics::registry();
+  auto commands = [](const metrics::Registry& r, std::string_view name,
+                     metrics::CommandOutcome outcome) -> std::uint64_t {
+    auto it = r.commands.find(name);
+    return it == r.commands.end() ? 0 : it->second[static_cast<std::size_t>(outcome)];
+  };
+
+  std::string good =
+      body("s1", {{kRoom,
+                   joined({message("$p", "@anna:example.org", "!ping"),
+                           message("$x", "@anna:example.org", "!gibtsnicht"),
+                           message("$r", "@anna:example.org", "!runde x"),
+                           message("$t", "@anna:example.org", "Sandsäcke kamen zu spät #lehre")})}})
+          .dump();
+  auto outline = matrix::parse_sync_outline(good, kBot);
+  ASSERT_TRUE(outline);
+  std::string truncated = good.substr(0, good.size() - 5);
+  ASSERT_FALSE(matrix::ingest(*dispatcher_, truncated, *outline, {}, kBot, false));
+  const metrics::Registry& after_abort = metrics::registry();
+  EXPECT_EQ(commands(after_abort, "ping", metrics::CommandOutcome::answered),
+            commands(before, "ping", metrics::CommandOutcome::answered));
+  EXPECT_EQ(after_abort.contributions, before.contributions);
+
+  ASSERT_TRUE(matrix::ingest(*dispatcher_, good, *outline, {}, kBot, false));
+  const metrics::Registry& after = metrics::registry();
+  EXPECT_EQ(commands(after, "ping", metrics::CommandOutcome::answered),
+            commands(before, "ping", metrics::CommandOutcome::answered) + 1);
+  EXPECT_EQ(commands(after, "unknown", metrics::CommandOutcome::unknown),
+            commands(before, "unknown", metrics::CommandOutcome::unknown) + 1);
+  EXPECT_EQ(commands(after, "runde", metrics::CommandOutcome::refused),
+            commands(before, "runde", metrics::CommandOutcome::refused) + 1);
+  EXPECT_EQ(after.contributions, before.contributions + 1);
+  const auto messages = static_cast<std::size_t>(metrics::EventKind::message);
+  EXPECT_EQ(after.events[messages], before.events[messages] + 4);
+  EXPECT_FALSE(after.commands.contains("gibtsnicht"));
+
+  sync(body("s2", {{kRoom, joined({message("$p", "@anna:example.org", "!ping")})}}));
+  EXPECT_EQ(metrics::registry().duplicates, before.duplicates + 1);
+  EXPECT_EQ(commands(metrics::registry(), "ping", metrics::CommandOutcome::answered),
+            commands(before, "ping", metrics::CommandOutcome::answered) + 1);
+}
+
 }  // namespace
 }  // namespace reflexbot::app
