@@ -33,5 +33,7 @@ install(SCRIPT ${CMAKE_CURRENT_LIST_DIR}/install_unit.cmake)
 # Debian's place for examples; the admin copies it to /etc/reflexbot/reflexbot.yaml.
 install(FILES ${PROJECT_SOURCE_DIR}/config/reflexbot.example.yaml
   DESTINATION ${CMAKE_INSTALL_DOCDIR}/examples RENAME reflexbot.yaml)
+install(FILES ${PROJECT_SOURCE_DIR}/config/prometheus/reflexbot-alerts.yml
+  DESTINATION ${CMAKE_INSTALL_DOCDIR}/examples)
 install(FILES ${PROJECT_SOURCE_DIR}/docs/operations.md ${PROJECT_SOURCE_DIR}/docs/data-protection.md
   ${PROJECT_SOURCE_DIR}/README.md DESTINATION ${CMAKE_INSTALL_DOCDIR})

@@ -15,7 +15,7 @@ import re
 import sys
 
 LAYERS = [
-    ("common", 0),  # Expected, Fatal, exit statuses, the outbox queue interface
+    ("common", 0),  # Expected, Fatal, exit statuses, the outbox queue interface, metrics
     ("core", 1),    # the pure domain: standard library only
     ("lang", 2),    # language data from Debian packages (Hunspell, MyThes) behind core::Lexicon
     ("net", 2),     # HTTP transport on Asio

@@ -1,14 +1,27 @@
 """The operators' Prometheus endpoint (config metrics.listen): scraped during a run and read with
 Prometheus' own parser (prometheus_client, which Synapse brings into the venv)."""
 
+import subprocess
 import time
 import urllib.error
 import urllib.request
+from pathlib import Path
 
 from prometheus_client.parser import text_string_to_metric_families
 
 from helpers import join_bot, ping_and_wait, wait_bot_notice
 from localhs import free_port
+
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def _promtool() -> str:
+    """promtool from Debian's prometheus package (scripts/promtool.sh caches the one binary)."""
+    result = subprocess.run([str(REPO / "scripts" / "promtool.sh")], capture_output=True,
+                            text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip()
 
 
 def _get(url: str, method: str = "GET") -> tuple[int, dict, str]:
@@ -70,6 +83,12 @@ def test_metrics_scraped_during_a_run(make_bot, user):
                if name == "reflexbot_sync_processing_seconds_bucket"]
     assert max(buckets) == _value(samples, "reflexbot_sync_processing_seconds_count")
 
+    # Prometheus' own linter: names, types, HELP, units, counters ending in _total.
+    lint = subprocess.run([_promtool(), "check", "metrics"], input=text, capture_output=True,
+                          text=True, timeout=60)
+    assert lint.returncode == 0 and not lint.stdout.strip() and not lint.stderr.strip(), (
+        lint.stdout + lint.stderr)
+
     # No room, no person, no text: labels are ours, values are numbers.
     for secret in (room, anna.user_id, bot.user_id, "Sandsäcke", "Köln", "gibtsnicht",
                    unknown):
@@ -120,3 +139,11 @@ def test_no_endpoint_unless_configured(make_bot, user):
     room = join_bot(anna, bot)
     ping_and_wait(anna, room, bot)
     assert "metrics endpoint" not in bot.log()
+
+
+def test_example_alert_rules_are_valid():
+    rules = REPO / "config" / "prometheus" / "reflexbot-alerts.yml"
+    result = subprocess.run([_promtool(), "check", "rules", str(rules)], capture_output=True,
+                            text=True, timeout=60)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "SUCCESS" in result.stdout, result.stdout
