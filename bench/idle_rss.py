@@ -17,12 +17,14 @@ import json
 import sys
 import tempfile
 import time
+import urllib.request
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "scripts"))
 
-from localhs import Bot, Homeserver, is_message, reply_target, wait_for  # noqa: E402
+from localhs import (Bot, Homeserver, free_port, is_message, reply_target,  # noqa: E402
+                     wait_for)
 
 
 def status_kib(pid: int) -> dict[str, int]:
@@ -59,7 +61,15 @@ def main() -> int:
     parser.add_argument("--bin", default=str(REPO / "build-bench" / "reflexbot"))
     parser.add_argument("--idle", type=float, default=20.0, help="seconds to wait idle")
     parser.add_argument("--samples", type=int, default=5, help="VmRSS samples over the idle wait")
+    parser.add_argument("--metrics", action="store_true",
+                        help="with the Prometheus endpoint on, scraped once before and after the wait")
     args = parser.parse_args()
+
+    metrics_port = free_port()
+
+    def scrape() -> int:
+        with urllib.request.urlopen(f"http://127.0.0.1:{metrics_port}/metrics", timeout=10) as r:
+            return len(r.read())
 
     with tempfile.TemporaryDirectory(prefix="reflexbot-idle-") as tmp, \
             Homeserver(base_dir=Path(tmp) / "synapse") as hs:
@@ -68,7 +78,9 @@ def main() -> int:
         # The bot's default long-poll (30 s) and log level info, as in production.
         bot = Bot(hs.url, account.user_id, account.access_token, Path(tmp) / "bot",
                   allowlist=[anna.user_id], device_id=account.device_id, log_level="info",
-                  sync={"timeout_ms": 30000, "request_timeout_ms": 90000}, binary=args.bin)
+                  sync={"timeout_ms": 30000, "request_timeout_ms": 90000}, binary=args.bin,
+                  extra={"metrics": {"listen": f"127.0.0.1:{metrics_port}"}} if args.metrics
+                  else None)
         bot.start()
         try:
             room = anna.create_room(name="Idle", invite=[bot.user_id])
@@ -77,6 +89,7 @@ def main() -> int:
             wait_for(lambda: any(e.get("sender") == bot.user_id and is_message(e)
                                  and reply_target(e) == ping for e in anna.messages(room)),
                      60, "the bot's reply to !ping")
+            scraped = scrape() if args.metrics else None
             after_reply = status_kib(bot.pid)
             samples = []
             step = args.idle / args.samples
@@ -85,9 +98,13 @@ def main() -> int:
                 if not bot.alive():
                     raise SystemExit("the bot exited:\n" + bot.log_tail(40))
                 samples.append(status_kib(bot.pid))
+            if args.metrics:
+                scraped = scrape()
+                samples.append(status_kib(bot.pid))
             final = samples[-1]
             result = {
                 "binary": str(args.bin),
+                "metrics_bytes": scraped,
                 "idle_seconds": args.idle,
                 "vmrss_kib": final["VmRSS"],
                 "vmhwm_kib": final["VmHWM"],
