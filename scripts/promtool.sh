@@ -12,8 +12,12 @@ fi
 work="$(mktemp -d "${TMPDIR:-/tmp}/reflexbot-promtool-XXXXXX")"
 trap 'rm -rf "$work"' EXIT
 echo "promtool: fetching Debian's prometheus package for its promtool" >&2
-(cd "$work" && apt-get download prometheus >&2) || {
-  echo "promtool: 'apt-get download prometheus' failed; run scripts/deps.sh (apt-get update) first" >&2
+sudo=()
+[[ $(id -u) -eq 0 ]] || sudo=(sudo)
+# The package lists may be missing (a fresh image): read them once and try again.
+(cd "$work" && apt-get download prometheus >&2) ||
+  { "${sudo[@]}" apt-get update -q >&2 && (cd "$work" && apt-get download prometheus >&2); } || {
+  echo "promtool: 'apt-get download prometheus' failed (is a Debian mirror reachable?)" >&2
   exit 1
 }
 dpkg -x "$work"/prometheus_*.deb "$work/root"
