@@ -12,6 +12,7 @@ packages=(
   sqlite3 python3 python3-venv clang-format
   clang libclang-rt-14-dev  # libFuzzer and the sanitizer runtimes for build-san/ (fuzz/, scripts/fuzz.sh)
   systemd  # systemd-analyze for tests/ops/systemd_unit.sh
+  chromium poppler-utils fonts-dejavu-core  # the HTML report in a real browser: PDF, pdftotext
 )
 
 # Rust is the machine's own toolchain (rustup), not a Debian package: the crypto library

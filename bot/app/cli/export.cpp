@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <map>
 #include <set>
 #include <unordered_map>
 #include <vector>
@@ -16,6 +17,7 @@
 
 #include "core/digest_view.hpp"
 #include "core/lesson.hpp"
+#include "core/text.hpp"
 #include "core/texts.hpp"
 #include "store/reports.hpp"
 
@@ -62,6 +64,21 @@ struct ExportTexts {
   std::string_view via_tag;
   std::string_view via_pin;
   std::string_view via_anonymous;
+  // The printable report (--format html).
+  std::string_view scope;
+  std::string_view scope_network;
+  std::string_view heading_figures;
+  std::string_view per_city;
+  std::string_view per_phase;
+  std::string_view heading_lesson_table;
+  std::string_view lesson;
+  std::string_view state;
+  std::string_view action;
+  std::string_view owner;
+  std::string_view due;
+  std::string_view no_phase;
+  std::string_view person;
+  std::string_view chart_label;  // {what}: the chart's text alternative
 };
 
 constexpr ExportTexts kGerman{
@@ -102,6 +119,20 @@ constexpr ExportTexts kGerman{
     .via_tag = "Hashtag",
     .via_pin = "Pin",
     .via_anonymous = "anonym",
+    .scope = "Bereich",
+    .scope_network = "Netzwerk (alle Städte)",
+    .heading_figures = "Zahlen",
+    .per_city = "Beiträge je Stadt",
+    .per_phase = "Beiträge je Phase",
+    .heading_lesson_table = "Lehren und Maßnahmen",
+    .lesson = "Lehre",
+    .state = "Stand",
+    .action = "Maßnahme",
+    .owner = "Zuständig",
+    .due = "Fällig",
+    .no_phase = "außerhalb von Runden",
+    .person = "Person",
+    .chart_label = "Balkendiagramm: {what}",
 };
 
 constexpr ExportTexts kEnglish{
@@ -142,6 +173,20 @@ constexpr ExportTexts kEnglish{
     .via_tag = "hashtag",
     .via_pin = "pin",
     .via_anonymous = "anonymous",
+    .scope = "Scope",
+    .scope_network = "Network (all cities)",
+    .heading_figures = "Figures",
+    .per_city = "Contributions per city",
+    .per_phase = "Contributions per phase",
+    .heading_lesson_table = "Lessons and actions",
+    .lesson = "Lesson",
+    .state = "State",
+    .action = "Action",
+    .owner = "Owner",
+    .due = "Due",
+    .no_phase = "outside rounds",
+    .person = "Person",
+    .chart_label = "Bar chart: {what}",
 };
 
 TimePoint local_midnight(const core::TimeZone& zone, std::chrono::local_days day) {
@@ -558,6 +603,304 @@ std::string render_csv(const ExportData& data) {
   return out;
 }
 
+// ---- The printable report (--format html) ----
+// One self-contained page: no scripts, no external resources, inline SVG charts, a print style
+// sheet for A4. Every text that comes from people, rooms or configuration goes through html();
+// the digest's own pieces come as the chat digest's HTML (core/digest_view.hpp), escaped there.
+
+// Text as HTML text or attribute value: the five special characters as entities; control and
+// bidi-override characters dropped (as the chat digest does).
+std::string html(std::string_view text) {
+  std::string clean;
+  clean.reserve(text.size());
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const unsigned char c = static_cast<unsigned char>(text[i]);
+    if (core::is_bidi_control(text, i)) {
+      i += 2;
+      continue;
+    }
+    if ((c < 0x20 && c != '\n' && c != '\t') || c == 0x7F) continue;
+    clean += static_cast<char>(c);
+  }
+  return core::html_escape(clean);
+}
+
+constexpr std::string_view kReportStyle = R"(
+:root { --ink: #1b1b1b; --muted: #5a5a5a; --rule: #c9c9c9; --bar: #2f6f8f; --soft: #eef3f6; }
+* { box-sizing: border-box; }
+html { font-family: "DejaVu Sans", "Noto Sans", "Liberation Sans", Arial, sans-serif;
+  font-size: 10pt; line-height: 1.4; color: var(--ink); }
+body { margin: 0 auto; max-width: 180mm; padding: 8mm 0; }
+h1 { font-size: 18pt; margin: 0 0 2mm; }
+h2 { font-size: 13pt; margin: 0 0 3mm; border-bottom: 1.5pt solid var(--bar); padding-bottom: 1mm;
+  break-after: avoid; }
+h3 { font-size: 11pt; margin: 4mm 0 1mm; break-after: avoid; }
+p, li, td, th, blockquote, h1, h2, h3, dd { overflow-wrap: anywhere; hyphens: auto; }
+.meta { color: var(--muted); margin: 0 0 3mm; }
+.meta dt { font-weight: bold; float: left; clear: left; margin-right: 1.5mm; }
+.meta dd { margin: 0; }
+section { margin-top: 8mm; }
+.group { break-inside: avoid; margin: 0 0 4mm; }
+.group .line { color: var(--muted); margin: 0; }
+blockquote { margin: 1mm 0 0 4mm; padding-left: 3mm; border-left: 2pt solid var(--rule);
+  break-inside: avoid; }
+table { border-collapse: collapse; width: 100%; table-layout: fixed; margin: 2mm 0; }
+thead { display: table-header-group; }
+tr { break-inside: avoid; }
+th, td { text-align: left; vertical-align: top; padding: 1mm 1.5mm; border-bottom: 0.5pt solid var(--rule); }
+th { background: var(--soft); white-space: nowrap; overflow-wrap: normal; }
+table { font-size: 9pt; }
+.nowrap { white-space: nowrap; }
+table.auto { table-layout: auto; }
+table.auto td { overflow-wrap: break-word; }
+table.auto td.long { overflow-wrap: anywhere; }
+.where { color: var(--muted); }
+td.n, th.n { text-align: right; white-space: nowrap; }
+.contributions { font-size: 8.5pt; }
+figure { margin: 2mm 0 4mm; break-inside: avoid; }
+figcaption { font-weight: bold; margin-bottom: 1mm; }
+svg { display: block; width: 100%; height: auto; }
+.note { color: var(--muted); font-size: 8.5pt; margin-top: 6mm; }
+@page { size: A4; margin: 15mm 15mm 18mm; }
+@media print {
+  body { max-width: none; padding: 0; }
+  section.page { break-before: page; margin-top: 0; }
+}
+)";
+
+// A horizontal bar chart as inline SVG: each row's label on a line of its own above its bar, so
+// no label of any length runs into a bar; the count at the bar's end.
+std::string bar_chart(const ExportTexts& e, std::string_view caption,
+                      const std::vector<std::pair<std::string, int>>& rows) {
+  if (rows.empty()) return {};
+  constexpr int kWidth = 640;
+  constexpr int kRow = 36;
+  constexpr int kBarHeight = 12;
+  constexpr std::size_t kLabelMax = 160;  // bytes: beyond that the label is cut with "…"
+  int most = 1;
+  for (const auto& row : rows) most = std::max(most, row.second);
+  const int height = static_cast<int>(rows.size()) * kRow + 4;
+  std::string description;
+  for (const auto& [label, count] : rows) {
+    description += (description.empty() ? "" : ", ") + label + ": " + std::to_string(count);
+  }
+  const std::string alt =
+      core::fill(e.chart_label,
+                 {core::plain("what", std::string(caption) + " (" + description + ")")})
+          .text;
+  std::string out = "<figure>\n<figcaption>" + html(caption) + "</figcaption>\n";
+  out += "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 " + std::to_string(kWidth) + " " +
+         std::to_string(height) + "\" role=\"img\" aria-label=\"" + html(alt) + "\">\n";
+  out += "<title>" + html(alt) + "</title>\n";
+  const int bar_space = kWidth - 60;  // room for the count after the longest bar
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    const auto& [label, count] = rows[i];
+    const int y = static_cast<int>(i) * kRow;
+    std::string shown = label;
+    if (shown.size() > kLabelMax) shown = std::string(core::truncate_utf8(shown, kLabelMax)) + "…";
+    const int bar = std::max(2, bar_space * count / most);
+    out += "<text x=\"0\" y=\"" + std::to_string(y + 13) + "\" font-size=\"13\" fill=\"#1b1b1b\">" +
+           html(shown) + "</text>\n";
+    out += "<rect x=\"0\" y=\"" + std::to_string(y + 18) + "\" width=\"" + std::to_string(bar) +
+           "\" height=\"" + std::to_string(kBarHeight) + "\" fill=\"#2f6f8f\"/>\n";
+    out += "<text x=\"" + std::to_string(bar + 6) + "\" y=\"" + std::to_string(y + 29) +
+           "\" font-size=\"12\" fill=\"#1b1b1b\">" + std::to_string(count) + "</text>\n";
+  }
+  return out + "</svg>\n</figure>\n";
+}
+
+std::string html_head(const ExportData& data, const core::DigestView& view) {
+  const auto& e = data.e;
+  const core::TimePoint now = view.digest().request.now;
+  std::string scope = std::string(e.scope_network);
+  if (!data.room.empty()) {
+    const auto city = data.settings.cities.find(data.room);
+    scope = city != data.settings.cities.end() && !city->second.empty() ? city->second
+                                                                        : std::string(e.room);
+  }
+  std::string out = "<header>\n<h1>" + html(view.title()) + "</h1>\n<dl class=\"meta\">\n";
+  out += "<dt>" + html(e.period) + ":</dt><dd>" + html(view.period()) + "</dd>\n";
+  out += "<dt>" + html(e.scope) + ":</dt><dd>" + html(scope) + "</dd>\n";
+  out += "<dt>" + html(e.exported) + ":</dt><dd>" +
+         html(view.date(view.today()) + minute_text(now, data.settings.zone).substr(10)) +
+         "</dd>\n</dl>\n";
+  out += "<p>" + view.overview().html + "</p>\n</header>\n";
+  return out;
+}
+
+// Contributions per city and per phase: charts and the digest's own lines.
+std::string html_figures(const ExportData& data, const core::DigestView& view) {
+  const auto& e = data.e;
+  const auto& t = view.texts();
+  const core::Digest& digest = view.digest();
+  std::string out = "<section>\n<h2>" + html(e.heading_figures) + "</h2>\n";
+  if (digest.contributions == 0)
+    return out + "<p>" + html(e.no_contributions) + "</p>\n</section>\n";
+  std::map<std::string, int> per_city;
+  for (const ExportRow& row : data.contributions) {
+    ++per_city[row.item->city.empty() ? std::string(e.scope_network) : row.item->city];
+  }
+  std::vector<std::pair<std::string, int>> cities(per_city.begin(), per_city.end());
+  std::stable_sort(cities.begin(), cities.end(),
+                   [](const auto& a, const auto& b) { return a.second > b.second; });
+  out += bar_chart(e, e.per_city, cities);
+  std::vector<std::pair<std::string, int>> phases;
+  for (const auto& [phase, count] : digest.per_phase) {
+    phases.emplace_back(phase.empty() ? std::string(e.no_phase) : phase, count);
+  }
+  out += bar_chart(e, e.per_phase, phases);
+  out += "<p>" + view.phase_line().html + "</p>\n";
+  if (!digest.per_topic.empty()) out += "<p>" + view.topic_line().html + "</p>\n";
+  (void)t;
+  return out + "</section>\n";
+}
+
+std::string html_group(const ExportData& data, const core::DigestView& view,
+                       const core::DigestGroup& group, std::string_view line,
+                       const std::vector<std::size_t>& quotes) {
+  const std::string mark = view.mark(group);
+  std::string out = "<div class=\"group\">\n<h3>" + html(view.group_title(group)) +
+                    (mark.empty() ? "" : " <small>(" + html(mark) + ")</small>") + " <small>· " +
+                    html(data.group_ref(group.id)) + "</small></h3>\n";
+  out += "<p class=\"line\">" + html(line) + "</p>\n";
+  for (const std::size_t q : quotes) out += "<blockquote>" + view.quote(q).html + "</blockquote>\n";
+  return out + "</div>\n";
+}
+
+std::string html_themes(const ExportData& data, const core::DigestView& view) {
+  const auto& t = view.texts();
+  const core::Digest& digest = view.digest();
+  std::string out = "<section class=\"page\">\n<h2>" + html(t.heading_lessons) + "</h2>\n";
+  if (digest.lessons.empty()) out += "<p>" + html(t.no_lessons) + "</p>\n";
+  for (const std::uint32_t id : digest.lessons) {
+    const core::DigestGroup& group = digest.groups[id];
+    out += html_group(data, view, group, view.group_line(group, view.signals(group)), group.quotes);
+  }
+  auto tagged = [&](std::string_view heading, const std::vector<std::uint32_t>& ids,
+                    const std::set<std::string, std::less<>>& tags) {
+    if (ids.empty()) return;
+    out += "<h2>" + html(heading) + "</h2>\n";
+    for (const std::uint32_t id : ids) {
+      const core::DigestGroup& group = digest.groups[id];
+      std::string extra = view.signals(group, &tags);
+      const std::string note = view.tagged_note(group, tags);
+      if (!note.empty()) extra += (extra.empty() ? "" : " · ") + note;
+      out += html_group(data, view, group, view.group_line(group, extra),
+                        {core::section_quote(group, view.items(), tags)});
+    }
+  };
+  tagged(t.heading_went_well, digest.went_well, core::kWentWellTags);
+  tagged(t.heading_was_hard, digest.was_hard, core::kWasHardTags);
+  tagged(t.heading_ideas, digest.ideas, core::kIdeaTags);
+  return out + "</section>\n";
+}
+
+std::string html_lessons(const ExportData& data, const core::DigestView& view) {
+  const auto& e = data.e;
+  const auto& t = view.texts();
+  const core::LessonTexts& l = core::texts(data.settings.language).lesson;
+  const core::Digest& digest = view.digest();
+  std::string out = "<section class=\"page\">\n<h2>" + html(e.heading_lesson_table) + "</h2>\n";
+  if (digest.open_actions.empty()) return out + "<p>" + html(t.no_actions) + "</p>\n</section>\n";
+  // Column widths by content (auto layout): dates and states never wrap, long words may.
+  out += "<table class=\"auto\">\n<thead><tr><th>" + html(e.lesson) + "</th><th>" + html(e.state) +
+         "</th><th>" + html(e.action) + "</th><th>" + html(e.owner) + "</th><th>" + html(e.due) +
+         "</th><th>" + html(e.cities) + "</th></tr></thead>\n<tbody>\n";
+  for (const core::Lesson& lesson : digest.open_actions) {
+    const std::string_view state = lesson.state == core::LessonState::identified
+                                       ? l.state_identified
+                                   : lesson.state == core::LessonState::action ? l.state_action
+                                                                               : l.state_learned;
+    out += "<tr><td class=\"long\">L" + std::to_string(lesson.id) + " " + html(lesson.title) +
+           "</td><td>" + html(state) + "</td><td class=\"long\">" + html(lesson.action) +
+           "</td><td>" + html(lesson.owner) + "</td><td class=\"nowrap\">" +
+           (lesson.due ? html(view.date(*lesson.due)) : std::string()) + "</td><td>" +
+           html(core::join_list(lesson.cities, ", ")) + "</td></tr>\n";
+  }
+  return out + "</tbody>\n</table>\n</section>\n";
+}
+
+std::string html_all_groups(const ExportData& data, const core::DigestView& view) {
+  const auto& e = data.e;
+  const core::Digest& digest = view.digest();
+  if (digest.groups.empty()) return {};
+  std::string out = "<section class=\"page\">\n<h2>" + html(e.heading_groups) + "</h2>\n";
+  out +=
+      "<table class=\"auto\">\n<thead><tr>"
+      "<th class=\"n\">" +
+      html(e.rank) + "</th><th>" + html(e.title) + "</th><th>" + html(e.cities) +
+      "</th><th class=\"n\">" + html(e.contributions) + "</th><th class=\"n\">" + html(e.people) +
+      "</th><th class=\"n\">" + html(e.votes) + "</th><th>" + html(e.trend) +
+      "</th></tr></thead>\n<tbody>\n";
+  for (const core::DigestGroup& group : digest.groups) {
+    out += "<tr><td class=\"n\">" + std::to_string(group.id + 1) + "</td><td class=\"long\">" +
+           html(view.group_title(group)) + "</td><td>" + html(core::join_list(group.cities, ", ")) +
+           "</td><td class=\"n\">" + std::to_string(group.current) + "</td><td class=\"n\">" +
+           std::to_string(group.participants) + "</td><td class=\"n\">" +
+           std::to_string(group.votes) + "</td><td>" + html(view.mark(group)) + "</td></tr>\n";
+  }
+  return out + "</tbody>\n</table>\n</section>\n";
+}
+
+std::string html_contributions(const ExportData& data) {
+  const auto& e = data.e;
+  std::string out = "<section class=\"page\">\n<h2>" + html(e.heading_contributions) + "</h2>\n";
+  if (data.contributions.empty())
+    return out + "<p>" + html(e.no_contributions) + "</p>\n</section>\n";
+  const bool ids = data.with_event_ids;
+  // Time, city and phase share a column: nine narrow columns do not fit a portrait page.
+  out +=
+      "<table class=\"contributions\">\n<colgroup><col style=\"width:6%\">"
+      "<col style=\"width:19%\"><col style=\"width:12%\"><col style=\"width:10%\">"
+      "<col style=\"width:9%\"><col style=\"width:10%\">";
+  out += ids ? "<col style=\"width:22%\"><col style=\"width:12%\">" : "<col style=\"width:34%\">";
+  out += "</colgroup>\n<thead><tr><th class=\"n\">" + html(e.rank) + "</th><th>" + html(e.time) +
+         " · " + html(e.city) + "</th><th>" + html(e.tags) + "</th><th class=\"n\">" +
+         html(e.votes) + "</th><th class=\"n\">" + html(e.group_column) + "</th><th>" +
+         html(e.person) + "</th><th>" + html(e.text) + "</th>" +
+         (ids ? "<th>" + html(e.event) + "</th>" : std::string()) + "</tr></thead>\n<tbody>\n";
+  for (std::size_t n = 0; n < data.contributions.size(); ++n) {
+    const ExportRow& row = data.contributions[n];
+    const core::DigestItem& item = *row.item;
+    const std::string when = minute_text(item.written_at, data.settings.zone);
+    const std::size_t space = when.find(' ');
+    std::string where = "<span class=\"nowrap\">" + html(when.substr(0, space)) + "</span>";
+    if (space != std::string::npos) {
+      where += " <span class=\"nowrap\">" + html(when.substr(space + 1)) + "</span>";
+    }
+    where += "<br>" + html(item.city);
+    if (!item.phase.empty()) where += "<br><span class=\"where\">" + html(item.phase) + "</span>";
+    out += "<tr><td class=\"n\">" + std::to_string(n + 1) + "</td><td>" + where + "</td><td>" +
+           html(tags_text(item.tags)) + "</td><td class=\"n\">" + std::to_string(item.votes) +
+           "</td><td class=\"n\">" + (row.group ? std::to_string(*row.group + 1) : std::string()) +
+           "</td><td>" + html(data.author(row)) + "</td><td>" + html(item.body) + "</td>" +
+           (ids ? "<td>" + html(item.id) + "</td>" : std::string()) + "</tr>\n";
+  }
+  return out + "</tbody>\n</table>\n</section>\n";
+}
+
+std::string render_html(const ExportData& data) {
+  const core::DigestView view = data.view();
+  const auto& e = data.e;
+  std::string out = "<!DOCTYPE html>\n<html lang=\"";
+  out += data.settings.language == core::Language::en ? "en" : "de";
+  out +=
+      "\">\n<head>\n<meta charset=\"utf-8\">\n"
+      "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+      "<meta name=\"generator\" content=\"Reflexbot\">\n<title>" +
+      html(view.title() + " · " + view.period()) + "</title>\n<style>" + std::string(kReportStyle) +
+      "</style>\n</head>\n<body>\n";
+  out += html_head(data, view);
+  out += html_figures(data, view);
+  if (view.digest().contributions > 0) out += html_themes(data, view);
+  out += html_lessons(data, view);
+  out += html_all_groups(data, view);
+  out += html_contributions(data);
+  out += "<p class=\"note\">" + html(e.note) +
+         (data.with_event_ids ? " " + html(e.note_event_ids) : std::string()) + "</p>\n";
+  return out + "</body>\n</html>\n";
+}
+
 Json or_null(const std::string& text) { return text.empty() ? Json(nullptr) : Json(text); }
 
 Json or_null(std::optional<std::size_t> number) { return number ? Json(*number) : Json(nullptr); }
@@ -719,6 +1062,7 @@ std::optional<ExportFormat> parse_export_format(std::string_view text) {
   if (text == "markdown" || text == "md") return ExportFormat::markdown;
   if (text == "csv") return ExportFormat::csv;
   if (text == "json") return ExportFormat::json;
+  if (text == "html") return ExportFormat::html;
   return std::nullopt;
 }
 
@@ -785,6 +1129,8 @@ std::string export_digest(store::Store& store, const DigestSettings& settings,
       return render_csv(data);
     case ExportFormat::json:
       return render_json(data);
+    case ExportFormat::html:
+      return render_html(data);
   }
   return {};
 }

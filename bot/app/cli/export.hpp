@@ -1,11 +1,11 @@
 #pragma once
-// `reflexbot export`: the digest of a period and every contribution of it, as Markdown, CSV or
-// JSON for the network's reports. Authors appear only as "Person n", numbered anew in every
-// export in the order of their first contribution (never the stored pseudonym, which is the same
-// everywhere), or as anonymous; event ids only on request (audits). Quotes have Matrix ids and
-// links removed by the chat digest's own core::quote_text, but the contributions themselves are
-// exported as their authors wrote them. Only reads the store, inside one read transaction, so it
-// runs beside the bot (SQLite WAL).
+// `reflexbot export`: the digest of a period and every contribution of it, as Markdown, CSV,
+// JSON or a printable HTML report for the network's reports. Authors appear only as "Person n",
+// numbered anew in every export in the order of their first contribution (never the stored
+// pseudonym, which is the same everywhere), or as anonymous; event ids only on request (audits).
+// Quotes have Matrix ids and links removed by the chat digest's own core::quote_text, but the
+// contributions themselves are exported as their authors wrote them. Only reads the store, inside
+// one read transaction, so it runs beside the bot (SQLite WAL).
 
 #include <chrono>
 #include <filesystem>
@@ -23,7 +23,7 @@
 namespace reflexbot::app {
 
 /// The file format of an export.
-enum class ExportFormat { markdown, csv, json };
+enum class ExportFormat { markdown, csv, json, html };
 
 /// What to export.
 struct ExportOptions {
@@ -51,7 +51,7 @@ struct ExportPeriod {
   core::TimePoint to{};
 };
 
-/// "markdown" (or "md"), "csv", "json"; nullopt for anything else.
+/// "markdown" (or "md"), "csv", "json", "html"; nullopt for anything else.
 std::optional<ExportFormat> parse_export_format(std::string_view text);
 
 /// A date as given on the command line: 2026-05-04 or 04.05.2026; nullopt otherwise.

@@ -71,14 +71,15 @@ constexpr std::array kCommands = {
             backup_command},
     Command{
         "export",
-        "--format markdown|csv|json [--since DATE] [--until DATE] [--room ROOM]\n"
+        "--format markdown|csv|json|html [--since DATE] [--until DATE] [--room ROOM]\n"
         "         [--output FILE] [--database FILE] [--with-event-ids]",
         "the digest of a period and every contribution of it, for reports (default: the\n"
         "      last 7 days, all rooms). DATE is 2026-05-04 or 04.05.2026 in the digest's time\n"
         "      zone, both days included; ROOM a room id or a configured city. Authors appear\n"
         "      only as Person 1, Person 2, ... numbered anew in every export, or as anonymous;\n"
         "      no event ids. Contribution texts are exported as written (they may name\n"
-        "      people). --output writes the file with mode 0600. --with-event-ids adds the\n"
+        "      people). html is a self-contained report that prints to A4 from a browser.\n"
+        "      --output writes the file with mode 0600. --with-event-ids adds the\n"
         "      Matrix event ids for an audit (they tie each row to its author's account).",
         export_command},
     Command{"recovery-key", "",
@@ -339,10 +340,10 @@ std::variant<reflexbot::app::ExportOptions, int> export_options(const ExportArgs
   auto value = [&](std::string_view name) { return export_arg(values, name); };
   reflexbot::app::ExportOptions options;
   const auto format = value("--format");
-  if (!format) return usage_error("export needs --format markdown, csv or json");
+  if (!format) return usage_error("export needs --format markdown, csv, json or html");
   const auto parsed_format = reflexbot::app::parse_export_format(*format);
   if (!parsed_format) {
-    return usage_error("export: --format is markdown, csv or json, not '" + *format + "'");
+    return usage_error("export: --format is markdown, csv, json or html, not '" + *format + "'");
   }
   options.format = *parsed_format;
   for (const auto& [name, date] :

@@ -10,9 +10,11 @@
 // no sync token, no seen event, nothing queued.
 
 #include <algorithm>
+#include <cctype>
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <regex>
 #include <set>
 #include <sstream>
 #include <string>
@@ -455,7 +457,8 @@ class InjectionTest : public ::testing::Test {
     std::size_t& exported = figures_.exported;
     std::vector<std::string>& problems = figures_.problems;
     try {
-      for (const auto format : {ExportFormat::markdown, ExportFormat::csv, ExportFormat::json}) {
+      for (const auto format :
+           {ExportFormat::markdown, ExportFormat::csv, ExportFormat::json, ExportFormat::html}) {
         for (const std::string room : {"", "Köln", "Leipzig", "Dresden"}) {
           ExportOptions options;
           options.format = format;
@@ -470,6 +473,41 @@ class InjectionTest : public ::testing::Test {
           if (!valid_utf8(out)) problems.push_back(what + ": not valid UTF-8");
           if (format == ExportFormat::json && json::parse(out, nullptr, false).is_discarded()) {
             problems.push_back(what + ": not JSON");
+          }
+          if (format == ExportFormat::html) {
+            // People's text may say anything as text ('<' is escaped). Every element is one of
+            // the report's own, and no tag carries a handler, a script URL or a reference to
+            // anything outside the file.
+            static const std::regex active(R"((\son[a-z]+\s*=|javascript:|\s(src|href)\s*=))",
+                                           std::regex::icase);
+            static const std::set<std::string, std::less<>> own = {
+                "!DOCTYPE", "html",       "head", "meta",  "title", "style",  "body",  "header",
+                "h1",       "h2",         "h3",   "dl",    "dt",    "dd",     "p",     "section",
+                "figure",   "figcaption", "svg",  "text",  "rect",  "div",    "small", "blockquote",
+                "table",    "colgroup",   "col",  "thead", "tbody", "tr",     "th",    "td",
+                "span",     "br",         "b",    "i",     "em",    "strong", "code"};
+            const std::size_t style_end = out.find("</style>");
+            for (std::size_t i = out.find('<'); i != std::string::npos; i = out.find('<', i + 1)) {
+              const std::size_t close = out.find('>', i);
+              if (close == std::string::npos) {
+                problems.push_back(what + ": an unclosed tag");
+                break;
+              }
+              const std::string tag = out.substr(i, close - i + 1);
+              std::size_t start = i + 1 + (out[i + 1] == '/' ? 1 : 0);
+              std::size_t end = start;
+              while (end < close &&
+                     (std::isalnum(static_cast<unsigned char>(out[end])) || out[end] == '!')) {
+                ++end;
+              }
+              const std::string_view name(out.data() + start, end - start);
+              if (!own.contains(name) || std::regex_search(tag, active)) {
+                problems.push_back(what +
+                                   ": a tag that is not the report's own: " + tag.substr(0, 80));
+                break;
+              }
+              if (name == "style" && out[i + 1] != '/') i = style_end;  // CSS, ours
+            }
           }
           if (format == ExportFormat::markdown) {
             // Raw HTML in Markdown survives many converters: every '<' of user text is escaped.
