@@ -18,6 +18,7 @@ LAYERS = [
     ("common", 0),  # Expected, Fatal, exit statuses, the outbox queue interface, metrics
     ("core", 1),    # the pure domain: standard library only
     ("lang", 2),    # language data from Debian packages (Hunspell, MyThes) behind core::Lexicon
+    ("render", 2),  # pictures: the digest's chart with Cairo and Pango
     ("net", 2),     # HTTP transport on Asio
     ("store", 3),   # SQLite: the unit of work; implements the outbox queue
     ("crypto", 3),  # the encryption machine: interface, and matrix-sdk-crypto behind a C ABI

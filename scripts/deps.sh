@@ -13,6 +13,7 @@ packages=(
   clang libclang-rt-14-dev  # libFuzzer and the sanitizer runtimes for build-san/ (fuzz/, scripts/fuzz.sh)
   systemd  # systemd-analyze for tests/ops/systemd_unit.sh
   chromium poppler-utils fonts-dejavu-core  # the HTML report in a real browser: PDF, pdftotext
+  libcairo2-dev libpango1.0-dev  # the digest's chart (bot/render), drawn in the DejaVu font
 )
 
 # Rust is the machine's own toolchain (rustup), not a Debian package: the crypto library
