@@ -88,7 +88,7 @@ Client::Client(net::Transport& transport, ClientSettings settings)
 
 net::asio::awaitable<MatrixResult<net::Response>> Client::call_once(
     std::string method, std::string path, std::string body, std::chrono::milliseconds timeout,
-    bool authenticated) {
+    bool authenticated, std::string content_type) {
   net::Request request;
   request.method = method;
   // A path that starts with /_matrix/ is outside the versioned API (e.g. /_matrix/client/versions).
@@ -98,7 +98,7 @@ net::asio::awaitable<MatrixResult<net::Response>> Client::call_once(
   if (authenticated)
     request.headers.push_back({"Authorization", "Bearer " + settings_.access_token});
   if (method != "GET") {
-    request.headers.push_back({"Content-Type", "application/json"});
+    request.headers.push_back({"Content-Type", content_type});
     request.body = std::move(body);
   }
   auto result = co_await transport_.perform(std::move(request));
@@ -122,8 +122,9 @@ net::asio::awaitable<MatrixResult<net::Response>> Client::call_once(
 
 net::asio::awaitable<MatrixResult<net::Response>> Client::call(std::string method, std::string path,
                                                                std::string body,
-                                                               std::chrono::milliseconds timeout) {
-  auto result = co_await call_once(method, path, body, timeout, true);
+                                                               std::chrono::milliseconds timeout,
+                                                               std::string content_type) {
+  auto result = co_await call_once(method, path, body, timeout, true, content_type);
   if (!result && result.error().unknown_token() && has_password()) {
     spdlog::warn("the homeserver rejected the access token; logging in again with the password");
     auto login_result = co_await login();
@@ -140,7 +141,7 @@ net::asio::awaitable<MatrixResult<net::Response>> Client::call(std::string metho
     }
     spdlog::info("logged in again as {} (device {})", login_result->user_id,
                  login_result->device_id);
-    result = co_await call_once(method, path, body, timeout, true);
+    result = co_await call_once(method, path, body, timeout, true, content_type);
   }
   co_return result;
 }
@@ -255,6 +256,20 @@ net::asio::awaitable<MatrixResult<std::string>> Client::request_with_password(st
   auto second = co_await call("POST", std::move(path), object.dump(), settings_.request_timeout);
   if (!second) co_return Unexpected{second.error()};
   co_return std::move(second->body);
+}
+
+net::asio::awaitable<MatrixResult<std::string>> Client::upload(std::string bytes,
+                                                               std::string content_type,
+                                                               std::string filename) {
+  auto response = co_await call("POST", "/_matrix/media/v3/upload?filename=" + url_encode(filename),
+                                std::move(bytes), settings_.request_timeout, content_type);
+  if (!response) co_return Unexpected{response.error()};
+  auto object = parse_object(response->body);
+  auto uri = object ? string_field(*object, "content_uri") : std::nullopt;
+  if (!uri || !uri->starts_with("mxc://")) {
+    co_return Unexpected{bad_body("upload response lacks an mxc:// content_uri")};
+  }
+  co_return *uri;
 }
 
 net::asio::awaitable<MatrixResult<void>> Client::join(std::string room_id) {

@@ -71,6 +71,11 @@ class Client {
   /// keys): tried without auth first, then with the password and the homeserver's session.
   net::asio::awaitable<MatrixResult<std::string>> request_with_password(std::string path,
                                                                         std::string body);
+  /// POST /_matrix/media/v3/upload: the bytes as they are, with their content type; returns the
+  /// mxc:// content URI. The file name is only a hint for clients that save it.
+  net::asio::awaitable<MatrixResult<std::string>> upload(std::string bytes,
+                                                         std::string content_type,
+                                                         std::string filename);
   net::asio::awaitable<MatrixResult<void>> join(std::string room_id);
   net::asio::awaitable<MatrixResult<void>> leave(std::string room_id);
   /// GET /rooms/{id}/joined_members; the user ids of the room's joined members.
@@ -86,13 +91,12 @@ class Client {
  private:
   /// Sends an authenticated request; on M_UNKNOWN_TOKEN with a password, logs in and tries once
   /// more.
-  net::asio::awaitable<MatrixResult<net::Response>> call(std::string method, std::string path,
-                                                         std::string body,
-                                                         std::chrono::milliseconds timeout);
-  net::asio::awaitable<MatrixResult<net::Response>> call_once(std::string method, std::string path,
-                                                              std::string body,
-                                                              std::chrono::milliseconds timeout,
-                                                              bool authenticated);
+  net::asio::awaitable<MatrixResult<net::Response>> call(
+      std::string method, std::string path, std::string body, std::chrono::milliseconds timeout,
+      std::string content_type = "application/json");
+  net::asio::awaitable<MatrixResult<net::Response>> call_once(
+      std::string method, std::string path, std::string body, std::chrono::milliseconds timeout,
+      bool authenticated, std::string content_type = "application/json");
 
   net::Transport& transport_;
   ClientSettings settings_;

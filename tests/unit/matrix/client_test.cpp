@@ -531,5 +531,29 @@ TEST_F(ClientTest, UnknownTokenWithoutPasswordIsReturned) {
   EXPECT_EQ(result.error().describe().find(kToken), std::string::npos);
 }
 
+TEST_F(ClientTest, UploadPostsTheBytesWithTheirTypeAndReturnsTheContentUri) {
+  transport.respond(200, R"({"content_uri":"mxc://hs.example/AbC123"})");
+  Client client(transport, settings());
+  const std::string png("\x89PNG\r\n\x1a\n\0\x01", 10);
+  auto uri = run(client.upload(png, "image/png", "Themen nach Städten.png"));
+  ASSERT_TRUE(uri.has_value()) << uri.error().describe();
+  EXPECT_EQ(*uri, "mxc://hs.example/AbC123");
+  const auto& request = transport.request(0);
+  EXPECT_EQ(request.method, "POST");
+  EXPECT_EQ(request.url,
+            "https://hs.example/_matrix/media/v3/upload?filename=Themen%20nach%20St%C3%A4dten.png");
+  EXPECT_EQ(header_of(request, "Content-Type"), "image/png");
+  EXPECT_EQ(request.body, png);  // binary, as it is
+  expect_token_only_in_header(request, kToken);
+}
+
+TEST_F(ClientTest, AnUploadAnswerWithoutAnMxcUriIsABadBody) {
+  transport.respond(200, R"({"content_uri":"https://evil.example/x.png"})");
+  Client client(transport, settings());
+  auto uri = run(client.upload("x", "image/png", "a.png"));
+  ASSERT_FALSE(uri.has_value());
+  EXPECT_EQ(uri.error().errcode, "R_BAD_BODY");
+}
+
 }  // namespace
 }  // namespace reflexbot::matrix
