@@ -44,6 +44,12 @@ constexpr Texts kGerman{
             .action = {"!maßnahme L<Nr> <Datum> <Verantwortlich>: <Maßnahme>",
                        "gibt einer Lehre eine Maßnahme mit Verantwortlichen und Termin"},
             .learned = {"!gelernt L<Nr>", "vermerkt eine Lehre als gelernt (Maßnahme geprüft)"},
+            .correct_lesson = {"!korrigieren L<Nr> titel|verantwortlich|frist <Neu>",
+                               "ändert den Titel einer Lehre, die Verantwortlichen oder den "
+                               "Termin ihrer Maßnahme (der Verlauf bleibt gespeichert)"},
+            .remove_lesson = {"!entfernen L<Nr> [maßnahme]",
+                              "entfernt eine falsche Lehre (oder nur ihre Maßnahme) aus Liste und "
+                              "Export"},
             .merge_groups = {"!zusammenführen D<Digest>-<Nr.> D<Digest>-<Nr.>",
                              "führt zwei Gruppen eines Digests zusammen; der Bot merkt es sich "
                              "für spätere Digests"},
@@ -278,7 +284,21 @@ constexpr Texts kGerman{
                             "z. B. !maßnahme L3 15.12.2026 Gesundheitsamt: Schutzausrüstung "
                             "zentral lagern",
             .bad_date = "„{given}“ ist kein Datum. Bitte so: 15.12.2026, 15.12. oder 2026-12-15.",
+            .past_date =
+                "Der {given} liegt in der Vergangenheit. Bitte ein Datum ab heute angeben.",
             .action_set = "Maßnahme für L{id}: {action} – {owner}, {due}.",
+            .usage_correct = "So geht es: !korrigieren L<Nr> titel <Titel>, !korrigieren L<Nr> "
+                             "verantwortlich <Verantwortlich> oder !korrigieren L<Nr> frist "
+                             "<Datum>",
+            .usage_remove = "So geht es: !entfernen L<Nr> (die Lehre) oder !entfernen L<Nr> "
+                            "maßnahme (nur ihre Maßnahme)",
+            .title_corrected = "L{id} heißt jetzt „{title}“.",
+            .owner_corrected = "Verantwortlich für die Maßnahme von L{id}: {owner}.",
+            .due_corrected = "Die Maßnahme von L{id} ist jetzt am {date} fällig.",
+            .no_action = "L{id} hat noch keine Maßnahme. Erst !maßnahme L{id} <Datum> "
+                         "<Verantwortlich>: <Maßnahme>.",
+            .removed = "L{id} „{title}“ ist entfernt: nicht mehr in !lehren und nicht im Export.",
+            .action_removed = "Die Maßnahme von L{id} ist entfernt; die Lehre bleibt erkannt.",
             .usage_learned = "So geht es: !gelernt L<Nr>",
             .learned = "L{id} „{title}“ ist jetzt eine gelernte Lehre. Danke!",
             .already_learned = "L{id} ist schon als gelernt vermerkt.",
@@ -353,6 +373,12 @@ constexpr Texts kEnglish{
             .action = {"!action L<no> <date> <owner>: <action>",
                        "gives a lesson an action with an owner and a due date"},
             .learned = {"!learned L<no>", "marks a lesson as learned (action validated)"},
+            .correct_lesson = {"!correct L<no> title|owner|due <new>",
+                               "changes a lesson's title, or its action's owner or due date (the "
+                               "history is kept)"},
+            .remove_lesson = {"!remove L<no> [action]",
+                              "removes a wrong lesson (or only its action) from the list and "
+                              "the export"},
             .merge_groups = {"!merge D<digest>-<no.> D<digest>-<no.>",
                              "merges two groups of a digest; the bot remembers it for later "
                              "digests"},
@@ -576,7 +602,18 @@ constexpr Texts kEnglish{
             .usage_action = "Usage: !action L<no> <date> <owner>: <action>, e.g. !action L3 "
                             "2026-12-15 Health office: store protective equipment centrally",
             .bad_date = "“{given}” is not a date. Please write 2026-12-15 or 15.12.2026.",
+            .past_date = "{given} is in the past. Please give a date from today on.",
             .action_set = "Action for L{id}: {action} – {owner}, {due}.",
+            .usage_correct = "Usage: !correct L<no> title <title>, !correct L<no> owner "
+                             "<owner> or !correct L<no> due <date>",
+            .usage_remove = "Usage: !remove L<no> (the lesson) or !remove L<no> action (only its "
+                            "action)",
+            .title_corrected = "L{id} is now called “{title}”.",
+            .owner_corrected = "Owner of L{id}'s action: {owner}.",
+            .due_corrected = "L{id}'s action is now due {date}.",
+            .no_action = "L{id} has no action yet. First !action L{id} <date> <owner>: <action>.",
+            .removed = "L{id} “{title}” is removed: no longer in !lessons or the export.",
+            .action_removed = "L{id}'s action is removed; the lesson stays identified.",
             .usage_learned = "Usage: !learned L<no>",
             .learned = "L{id} “{title}” is now a lesson learned. Thank you!",
             .already_learned = "L{id} is already marked as learned.",

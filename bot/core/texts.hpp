@@ -82,6 +82,8 @@ struct HelpTexts {
   HelpEntry lesson;
   HelpEntry action;
   HelpEntry learned;
+  HelpEntry correct_lesson;
+  HelpEntry remove_lesson;
   HelpEntry merge_groups;
   HelpEntry move_contribution;
   HelpEntry split_contribution;
@@ -171,7 +173,16 @@ struct LessonTexts {
   std::string_view unknown;  ///< {id}
   std::string_view usage_action;
   std::string_view bad_date;    ///< {given}
+  std::string_view past_date;   ///< {given}: a due date before today
   std::string_view action_set;  ///< {id}, {action}, {owner}, {due}
+  std::string_view usage_correct;
+  std::string_view usage_remove;
+  std::string_view title_corrected;  ///< {id}, {title}
+  std::string_view owner_corrected;  ///< {id}, {owner}
+  std::string_view due_corrected;    ///< {id}, {date}
+  std::string_view no_action;        ///< {id}: owner or due date of a lesson without an action
+  std::string_view removed;          ///< {id}, {title}
+  std::string_view action_removed;   ///< {id}
   std::string_view usage_learned;
   std::string_view learned;          ///< {id}, {title}
   std::string_view already_learned;  ///< {id}

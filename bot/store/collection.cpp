@@ -181,8 +181,19 @@ bool BatchScope::add_contribution(const core::Contribution& contribution) {
 }
 
 bool BatchScope::edit_contribution(const std::string& event_id, const std::string& body,
-                                   const std::vector<std::string>& tags) {
+                                   const std::vector<std::string>& tags,
+                                   std::optional<std::int64_t> edited_at_ms) {
   Connection& c = store_.connection_;
+  if (edited_at_ms) {
+    // The latest edit wins, whatever order the edits are applied in.
+    Statement mark(c,
+                   "INSERT INTO contribution_edits (event_id, edited_at) "
+                   "SELECT event_id, ?2 FROM contributions WHERE event_id = ?1 "
+                   "ON CONFLICT (event_id) DO UPDATE SET edited_at = excluded.edited_at "
+                   "WHERE contribution_edits.edited_at < excluded.edited_at");
+    mark.bind(1, event_id).bind(2, *edited_at_ms).run();
+    if (c.changes() == 0) return false;
+  }
   Statement update(c, "UPDATE contributions SET body = ?, terms = ? WHERE event_id = ?");
   const std::string terms = store_.index_terms(body);
   update.bind(1, body).bind_blob(2, std::as_bytes(std::span(terms))).bind(3, event_id).run();
@@ -225,7 +236,11 @@ std::int64_t BatchScope::forget_author(const std::string& author) {
   std::int64_t removed = c.changes();
   Statement contributions(c, "DELETE FROM contributions WHERE author = ?");
   contributions.bind(1, author).run();
-  return removed + c.changes();
+  removed += c.changes();
+  // A moderator's changes of lessons stay in their history, without who made them.
+  Statement history(c, "UPDATE lesson_history SET changed_by = '' WHERE changed_by = ?");
+  history.bind(1, author).run();
+  return removed;
 }
 
 void BatchScope::remember_forgotten(const std::string& author, std::int64_t now_ms) {
@@ -242,6 +257,47 @@ void BatchScope::request_pin(const std::string& room_id, const std::string& targ
                    "INSERT OR IGNORE INTO pin_requests (target_event_id, room_id, requested_at) "
                    "VALUES (?, ?, ?)");
   insert.bind(1, target_event_id).bind(2, room_id).bind(3, now_ms).run();
+}
+
+void BatchScope::request_edit(const std::string& room_id, const std::string& original_event_id,
+                              const std::string& edit_event_id, std::int64_t now_ms) {
+  Statement insert(store_.connection_,
+                   "INSERT OR IGNORE INTO edit_requests (edit_event_id, original_event_id, "
+                   "room_id, requested_at) VALUES (?, ?, ?, ?)");
+  insert.bind(1, edit_event_id).bind(2, original_event_id).bind(3, room_id).bind(4, now_ms).run();
+}
+
+void BatchScope::finish_edit(const std::string& edit_event_id) {
+  Statement remove(store_.connection_, "DELETE FROM edit_requests WHERE edit_event_id = ?");
+  remove.bind(1, edit_event_id).run();
+}
+
+std::vector<Store::EditRequest> Store::pending_edits(std::size_t limit) {
+  Statement s(connection_,
+              "SELECT room_id, original_event_id, edit_event_id FROM edit_requests ORDER BY id "
+              "LIMIT ?");
+  s.bind(1, static_cast<std::int64_t>(limit));
+  std::vector<EditRequest> edits;
+  while (s.step()) edits.push_back({s.column_text(0), s.column_text(1), s.column_text(2)});
+  return edits;
+}
+
+std::optional<core::Contribution> Store::contribution_shown_as(const std::string& room_id,
+                                                               const std::string& event_id) {
+  if (auto found = contribution(event_id); found && found->room_id == room_id) return found;
+  // An anonymous contribution is keyed by its notice's transaction id; the outbox recorded the
+  // notice's event id at delivery.
+  Statement s(connection_,
+              "SELECT 'anon:' || txn_id FROM outbox WHERE remote_event_id = ?1 AND room_id = ?2 "
+              "AND kind = 'send' LIMIT 1");
+  s.bind(1, event_id).bind(2, room_id);
+  if (!s.step()) return std::nullopt;
+  auto anonymous = contribution(s.column_text(0));
+  if (!anonymous || anonymous->room_id != room_id ||
+      anonymous->via != core::CollectedVia::anonymous) {
+    return std::nullopt;
+  }
+  return anonymous;
 }
 
 void BatchScope::finish_pin(const std::string& target_event_id) {

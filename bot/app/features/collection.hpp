@@ -30,6 +30,12 @@ class Collection {
   /// Collects a message fetched after a 📌, with its original time and author; ends the request.
   void collect_pinned(const matrix::Event& event, const store::RoomRecord& room,
                       BatchContext context);
+  /// Judges an edit whose original was fetched after the commit: collected (with the edit's
+  /// text) if it now carries a tag and the edit's sender wrote it; ends the request.
+  void collect_edited(const matrix::Event& original, const matrix::Event& edit,
+                      const store::RoomRecord& room, BatchContext context);
+  /// Gives up an edit request whose events cannot be fetched.
+  void drop_edit(const std::string& edit_event_id, BatchContext context);
   /// Gives up a 📌 request whose message cannot be fetched.
   void drop_pin(const std::string& target_event_id, BatchContext context);
   /// A redacted contribution is deleted, a redacted 👍 no longer counts: if the redaction comes
@@ -38,8 +44,13 @@ class Collection {
                         const store::RoomRecord& room, BatchContext context);
 
  private:
-  /// An edit (m.replace) of a contribution, from its author in its room.
-  void edit(const matrix::Event& event, const matrix::RoomMessage& message, BatchContext context);
+  /// An edit (m.replace): applied to a contribution, or asks for an uncollected original.
+  void edit(const matrix::Event& event, const matrix::RoomMessage& message,
+            const store::RoomRecord& room, BatchContext context);
+  /// Applies an edit to a contribution, from its author in its room: the text and tags change,
+  /// or it is withdrawn when it was collected for a tag that is gone now.
+  void apply_edit(const core::Contribution& original, const matrix::Event& event,
+                  std::string_view new_body, BatchContext context);
   /// A contribution of `event` (author pseudonymised, its own time); `via` and round left to set.
   core::Contribution from_message(const matrix::Event& event, std::string_view text,
                                   std::vector<std::string> tags, const store::RoomRecord& room,

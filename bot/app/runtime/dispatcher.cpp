@@ -43,6 +43,7 @@ Dispatcher::Dispatcher(store::Store& store, DispatcherSettings settings,
                [this] {
                  DigestSettings digests = settings_.digests;
                  digests.language = settings_.language;
+                 digests.pseudonym = features_.pseudonym;
                  return digests;
                }()),
       command_limiter_(settings_.command_limit) {}
@@ -425,6 +426,16 @@ void Dispatcher::collect_pinned(const matrix::Event& event) {
 
 void Dispatcher::drop_pin(const std::string& target_event_id) {
   in_transaction([&](BatchContext context) { collection_.drop_pin(target_event_id, context); });
+}
+
+void Dispatcher::collect_edited(const matrix::Event& original, const matrix::Event& edit) {
+  in_transaction([&](BatchContext context) {
+    collection_.collect_edited(original, edit, stored_room(edit.room_id), context);
+  });
+}
+
+void Dispatcher::drop_edit(const std::string& edit_event_id) {
+  in_transaction([&](BatchContext context) { collection_.drop_edit(edit_event_id, context); });
 }
 
 std::size_t Dispatcher::tick() {

@@ -855,8 +855,9 @@ TEST_F(StoreTest, RebuildingTheTablesKeepsRowsIdsAndTriggers) {
   EXPECT_EQ(count(store,
                   "SELECT COUNT(*) FROM sqlite_master WHERE type = 'index' AND "
                   "tbl_name IN ('outbox', 'contributions')"),
-            8)
-      << "outbox_pending, the UNIQUEs on txn_id and event_id, and five on contributions";
+            9)
+      << "outbox_pending, outbox_remote, the UNIQUEs on txn_id and event_id, and five on "
+         "contributions";
 }
 
 }  // namespace
