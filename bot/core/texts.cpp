@@ -73,6 +73,12 @@ constexpr Texts kGerman{
     .unknown_command_guess =
         "“ kenne ich nicht. Meinten Sie !{command}? Mit !hilfe sehen Sie alle "
         "Befehle.",
+    .unknown_tag_guess =
+        "#{typed} ist kein Schlagwort des Bots; meinten Sie #{tag}? Wenn Sie Ihre Nachricht so "
+        "bearbeiten, wird sie gesammelt.",
+    .unknown_tag =
+        "#{typed} ist kein Schlagwort des Bots, die Nachricht wurde nicht gesammelt. Schlagwörter "
+        "sind z. B. {tags}; wenn Sie Ihre Nachricht damit bearbeiten, wird sie gesammelt.",
     .unsupported_encryption =
         "Hinweis: Dieser Raum ist mit einem Verfahren verschlüsselt, das Reflexbot nicht kennt. "
         "Reflexbot kann hier daher keine Beiträge sammeln und nicht auf Befehle antworten. Räume "
@@ -400,6 +406,12 @@ constexpr Texts kEnglish{
     .unknown_command_before = "I don't know the command \"!",
     .unknown_command_after = "\". Send !help to see all commands.",
     .unknown_command_guess = "\". Did you mean !{command}? Send !help to see all commands.",
+    .unknown_tag_guess =
+        "#{typed} is not one of the bot's tags; did you mean #{tag}? Edit your "
+        "message that way and it is collected.",
+    .unknown_tag =
+        "#{typed} is not one of the bot's tags, so the message was not collected. Tags "
+        "are e.g. {tags}; edit your message with one and it is collected.",
     .unsupported_encryption =
         "Note: this room is encrypted with a method Reflexbot does not know, so it cannot "
         "collect contributions or answer commands here. Reflexbot supports rooms with Element's "

@@ -223,6 +223,8 @@ struct Texts {
   std::string_view unknown_command_after;   ///< text after it
   std::string_view unknown_command_guess;   ///< after it, when a known command is close:
                                             ///< {command} is that command
+  std::string_view unknown_tag_guess;  ///< {typed}, {tag}: an unknown hashtag close to a known one
+  std::string_view unknown_tag;        ///< {typed}, {tags}: an unknown hashtag, nothing close
   std::string_view unsupported_encryption;  ///< the room uses an algorithm we cannot handle
   std::string_view rate_limited;  ///< {seconds}: the first command over the per-person limit
   RoundTexts round;

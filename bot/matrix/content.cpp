@@ -42,6 +42,18 @@ OutgoingEvent notice_event(const core::Notice& notice, const Event* reply_to) {
   return {"m.room.message", dump(content)};
 }
 
+OutgoingEvent thread_notice_event(const core::Notice& notice, const Event& root) {
+  json content = notice_content(notice);
+  json relation = reply_relation(root);
+  if (!relation.contains("rel_type")) {
+    relation["rel_type"] = "m.thread";
+    relation["event_id"] = root.event_id;
+    relation["is_falling_back"] = true;
+  }
+  content["m.relates_to"] = relation;
+  return {"m.room.message", dump(content)};
+}
+
 OutgoingEvent reaction_event(const std::string& event_id, const std::string& emoji) {
   const json content = {
       {"m.relates_to", {{"rel_type", "m.annotation"}, {"event_id", event_id}, {"key", emoji}}},

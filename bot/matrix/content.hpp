@@ -20,6 +20,10 @@ struct OutgoingEvent {
 /// the event was written in, if any.
 OutgoingEvent notice_event(const core::Notice& notice, const Event* reply_to = nullptr);
 
+/// An m.notice in the thread of `root`: a thread started at it, or the thread it is in already.
+/// Clients without threads show it as a reply to `root`.
+OutgoingEvent thread_notice_event(const core::Notice& notice, const Event& root);
+
 /// An m.reaction: the annotation `emoji` on `event_id`.
 OutgoingEvent reaction_event(const std::string& event_id, const std::string& emoji);
 

@@ -5,6 +5,7 @@
 #include <spdlog/spdlog.h>
 
 #include "core/tags.hpp"
+#include "core/texts.hpp"
 #include "store/retention.hpp"
 
 namespace reflexbot::app {
@@ -44,7 +45,10 @@ void Collection::collect(const matrix::Event& event, const matrix::RoomMessage& 
   // Decide first (this runs for every message); build the contribution only for what is kept.
   std::vector<std::string> tags = core::parse_tags(text, settings_.vocabulary);
   const auto phase = open_phase(store_, settings_, room.room_id);
-  if (!phase && tags.empty()) return;
+  if (!phase && tags.empty()) {
+    hint_unknown_tag(event, text, room, context);
+    return;
+  }
 
   core::Contribution contribution = from_message(event, text, std::move(tags), room, context);
   if (phase) {
@@ -149,6 +153,39 @@ core::Contribution Collection::from_message(const matrix::Event& event, std::str
   contribution.written_at = std::min(core::from_ms(event.origin_server_ts), context.now);
   contribution.collected_at = context.now;
   return contribution;
+}
+
+void Collection::hint_unknown_tag(const matrix::Event& event, std::string_view text,
+                                  const store::RoomRecord& room, BatchContext context) {
+  if (text.find('#') == std::string_view::npos) return;
+  const auto unknown = core::unknown_hashtags(text, settings_.vocabulary);
+  if (unknown.empty()) return;
+  const std::int64_t day =
+      std::chrono::floor<std::chrono::days>(context.now).time_since_epoch().count();
+  if (day != hint_day_) {
+    hinted_.clear();
+    hint_day_ = day;
+  }
+  if (!hinted_.insert(settings_.pseudonym(event.sender)).second) return;
+  const auto& t = core::texts(settings_.language);
+  core::Notice hint;
+  for (const auto& typed : unknown) {
+    if (const auto tag = core::nearest_tag(typed, settings_.vocabulary)) {
+      hint =
+          core::fill(t.unknown_tag_guess, {core::plain("typed", typed), core::plain("tag", *tag)});
+      break;
+    }
+  }
+  if (hint.text.empty()) {
+    std::string tags;
+    for (const auto& tag : settings_.vocabulary.tags()) {
+      if (tag.kind != core::TagKind::signal) continue;
+      tags += (tags.empty() ? "#" : ", #") + tag.key;
+    }
+    hint = core::fill(t.unknown_tag,
+                      {core::plain("typed", unknown.front()), core::plain("tags", tags)});
+  }
+  context.out.notice_in_thread(room.room_id, hint, event, event.event_id + "/tag-hint");
 }
 
 void Collection::add(const core::Contribution& contribution, BatchContext context) {

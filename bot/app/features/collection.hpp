@@ -3,8 +3,10 @@
 // with a tag, their edits, 👍 votes, 📌 pins (asked for here, fetched after the commit, collected
 // by collect_pinned) and redactions that delete what was collected.
 
+#include <cstdint>
 #include <string>
 #include <string_view>
+#include <unordered_set>
 #include <vector>
 
 #include "app/features/authority.hpp"
@@ -55,12 +57,19 @@ class Collection {
   core::Contribution from_message(const matrix::Event& event, std::string_view text,
                                   std::vector<std::string> tags, const store::RoomRecord& room,
                                   BatchContext context) const;
+  /// A message that was not collected but has a hashtag the vocabulary does not know: a hint
+  /// with the nearest known tag, in the message's thread, at most once per person and day.
+  void hint_unknown_tag(const matrix::Event& event, std::string_view text,
+                        const store::RoomRecord& room, BatchContext context);
   /// Stores the contribution and acknowledges it.
   void add(const core::Contribution& contribution, BatchContext context);
 
   store::Store& store_;
   const FeatureSettings& settings_;
   const Authority& authority_;
+  /// Who had a tag hint on `hint_day_` (pseudonyms, in memory only; a restart may repeat one).
+  std::unordered_set<std::string> hinted_;
+  std::int64_t hint_day_ = 0;
 };
 
 }  // namespace reflexbot::app

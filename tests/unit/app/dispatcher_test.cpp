@@ -1724,5 +1724,40 @@ TEST_F(DispatcherTest, ADueDateInThePastIsRefused) {
             "Der 01.03.2020 liegt in der Vergangenheit. Bitte ein Datum ab heute angeben.");
 }
 
+TEST_F(DirectChatTest, AnUnknownTagGetsAHintInItsThreadOncePerPersonAndDay) {
+  seed_network();
+  sync(body("s1",
+            {{kRoom, joined({message("$t1", kAnna, "Die Lage war unklar #problme"),
+                             message("$t2", kAnna, "Es war #hitze"),
+                             message("$t3", "@mod:example.org", "Es war #hitze"),
+                             message("$t4", "@bert:example.org", "Sandsäcke #idee #sandsack")})}}));
+  EXPECT_FALSE(store_->contribution("$t1"));
+  EXPECT_TRUE(store_->contribution("$t4"));
+  std::vector<json> hints;
+  for (const auto& content : sent_contents()) {
+    if (content.value("msgtype", "") == "m.notice") hints.push_back(content);
+  }
+  ASSERT_EQ(hints.size(), 2U) << "anna once, the moderator once, bert's message was collected";
+  EXPECT_EQ(hints[0]["body"],
+            "#problme ist kein Schlagwort des Bots; meinten Sie #problem? Wenn "
+            "Sie Ihre Nachricht so bearbeiten, wird sie gesammelt.");
+  EXPECT_EQ(hints[0]["m.relates_to"]["rel_type"], "m.thread");
+  EXPECT_EQ(hints[0]["m.relates_to"]["event_id"], "$t1");
+  EXPECT_EQ(hints[0]["m.mentions"], json::object());
+  EXPECT_EQ(hints[1]["m.relates_to"]["event_id"], "$t3");
+  EXPECT_NE(hints[1]["body"].get<std::string>().find("#hitze ist kein Schlagwort"),
+            std::string::npos);
+  EXPECT_NE(hints[1]["body"].get<std::string>().find("#lehre, #problem"), std::string::npos)
+      << hints[1]["body"];
+  // The next day anna may get one again.
+  now_ms_ += 24LL * 3600 * 1000;
+  sync(body("s2", {{kRoom, joined({message("$t5", kAnna, "Wieder #hitze")})}}));
+  std::size_t count = 0;
+  for (const auto& content : sent_contents()) {
+    if (content.value("msgtype", "") == "m.notice") ++count;
+  }
+  EXPECT_EQ(count, 3U);
+}
+
 }  // namespace
 }  // namespace reflexbot::app
