@@ -67,6 +67,20 @@ def test_an_edit_is_judged_as_the_message_it_now_is(hs, make_bot, user):
     ensure_alive(bot)
 
 
+def test_a_pinned_message_is_collected_as_its_latest_edit(hs, make_bot, user):
+    moderator, anna, bert, room, bot = configured_room(make_bot, user)
+    plain = anna.send_text(room, "Erste Fassung")
+    anna.edit(room, plain, "Zweite Fassung")
+    anna.edit(room, plain, "Dritte Fassung")
+    ping_and_wait(moderator, room, bot)
+    assert contribution(bot, plain) is None
+    bert.react(room, plain, "📌")
+    wait_for(lambda: contribution(bot, plain) is not None, WAIT, "the pinned message in the store")
+    assert contribution(bot, plain)[5] == "Dritte Fassung", contribution(bot, plain)
+    assert contribution(bot, plain)[6] == "pin"
+    ensure_alive(bot)
+
+
 def test_votes_count_for_others_and_for_anonymous_posts_never_for_ones_own(hs, make_bot, user):
     moderator, anna, bert, room, bot = configured_room(make_bot, user)
     own = anna.send_text(room, "Mehr Funkgeräte für die Einsatzleitung #idee")

@@ -196,7 +196,7 @@ void Collection::add(const core::Contribution& contribution, BatchContext contex
 }
 
 void Collection::collect_pinned(const matrix::Event& event, const store::RoomRecord& room,
-                                BatchContext context) {
+                                BatchContext context, const std::vector<matrix::Event>& edits) {
   context.scope.finish_pin(event.event_id);
   const auto* message = std::get_if<matrix::RoomMessage>(&event.content);
   if (message == nullptr || event.redacted || event.sender == settings_.own_user_id) return;
@@ -215,6 +215,24 @@ void Collection::collect_pinned(const matrix::Event& event, const store::RoomRec
       from_message(event, text, core::parse_tags(text, settings_.vocabulary), room, context);
   contribution.via = core::CollectedVia::pin;
   add(contribution, context);
+  // The stored text is the latest version: the edits, oldest first, each from the author only
+  // (apply_edit), of this message only (the spec's rules, as for collect_edited).
+  std::vector<const matrix::Event*> ordered;
+  for (const auto& edit : edits) ordered.push_back(&edit);
+  std::stable_sort(ordered.begin(), ordered.end(), [](const auto* a, const auto* b) {
+    return a->origin_server_ts < b->origin_server_ts;
+  });
+  for (const matrix::Event* edit : ordered) {
+    const auto* replacement = std::get_if<matrix::RoomMessage>(&edit->content);
+    if (replacement == nullptr || !replacement->new_body || !replacement->relates_to ||
+        replacement->relates_to->rel_type != "m.replace" ||
+        replacement->relates_to->event_id != event.event_id || edit->room_id != event.room_id ||
+        edit->sender != event.sender || edit->type != event.type || edit->state_key ||
+        edit->redacted) {
+      continue;
+    }
+    apply_edit(contribution, *edit, *replacement->new_body, context);
+  }
 }
 
 void Collection::drop_pin(const std::string& target_event_id, BatchContext context) {

@@ -29,9 +29,10 @@ class Collection {
   /// 👍 votes; 📌 asks for the message to be fetched and collected.
   void handle_reaction(const matrix::Event& event, const matrix::Reaction& reaction,
                        const store::RoomRecord& room, BatchContext context);
-  /// Collects a message fetched after a 📌, with its original time and author; ends the request.
+  /// Collects a message fetched after a 📌, with its original time and author, and the text of
+  /// its author's latest edit among `edits`; ends the request.
   void collect_pinned(const matrix::Event& event, const store::RoomRecord& room,
-                      BatchContext context);
+                      BatchContext context, const std::vector<matrix::Event>& edits = {});
   /// Judges an edit whose original was fetched after the commit: collected (with the edit's
   /// text) if it now carries a tag and the edit's sender wrote it; ends the request.
   void collect_edited(const matrix::Event& original, const matrix::Event& edit,

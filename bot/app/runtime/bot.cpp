@@ -308,8 +308,25 @@ asio::awaitable<void> run_pins(Runtime& rt, asio::io_context& io) {
       again = false;
       for (const auto& [room_id, event_id] : rt.dispatcher.pending_pins()) {
         auto event = co_await fetch_readable(rt, room_id, event_id);
+        // The message as it is now: its edits too (the fetched event is the first version).
+        std::vector<matrix::Event> edits;
         if (event) {
-          rt.dispatcher.collect_pinned(*event);
+          auto found = co_await rt.client.edits(room_id, event_id);
+          if (found) {
+            for (auto& edit : *found) {
+              if (rt.e2ee && std::holds_alternative<matrix::Encrypted>(edit.content)) {
+                auto plain = rt.e2ee->decrypt(edit);
+                if (!plain) continue;  // an edit nobody can read changes nothing we could show
+                edit = std::move(plain).value();
+              }
+              edits.push_back(std::move(edit));
+            }
+          } else {
+            event = Unexpected{found.error()};
+          }
+        }
+        if (event) {
+          rt.dispatcher.collect_pinned(*event, edits);
           backoff.reset();
           again = true;
           continue;

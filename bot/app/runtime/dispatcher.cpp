@@ -418,9 +418,10 @@ void Dispatcher::abort() {
   rooms_.clear();
 }
 
-void Dispatcher::collect_pinned(const matrix::Event& event) {
+void Dispatcher::collect_pinned(const matrix::Event& event,
+                                const std::vector<matrix::Event>& edits) {
   in_transaction([&](BatchContext context) {
-    collection_.collect_pinned(event, stored_room(event.room_id), context);
+    collection_.collect_pinned(event, stored_room(event.room_id), context, edits);
   });
 }
 

@@ -70,7 +70,8 @@ class Dispatcher final : public matrix::SyncSink {
 
   /// Collects a message fetched for a 📌, in a transaction of its own. Not a timeline event: it
   /// is not marked seen, changes no state and runs no command (a pinned "!ende" ends nothing).
-  void collect_pinned(const matrix::Event& event);
+  /// `edits`: the message's edits as fetched (any order); the author's latest one counts.
+  void collect_pinned(const matrix::Event& event, const std::vector<matrix::Event>& edits = {});
   /// Gives up a 📌 request whose message cannot be fetched.
   void drop_pin(const std::string& target_event_id);
   /// Pin requests waiting to be fetched: (room id, event id).

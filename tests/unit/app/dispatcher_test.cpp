@@ -1759,5 +1759,23 @@ TEST_F(DirectChatTest, AnUnknownTagGetsAHintInItsThreadOncePerPersonAndDay) {
   EXPECT_EQ(count, 3U);
 }
 
+TEST_F(DirectChatTest, APinnedMessageIsCollectedAsItsAuthorsLatestEditMadeIt) {
+  seed_network();
+  sync(body("s1", {{kRoom, joined({message("$pin", "@mod:example.org", "Später")})}}));
+  const matrix::Event original = event_from(message("$old", kAnna, "Erste Fassung"), kRoom);
+  const std::vector<matrix::Event> edits = {
+      event_from(edit_of("$e2", kAnna, "$old", "Dritte Fassung", 1700000090000), kRoom),
+      event_from(edit_of("$e1", kAnna, "$old", "Zweite Fassung", 1700000080000), kRoom),
+      event_from(edit_of("$e3", "@mod:example.org", "$old", "Fremde Fassung", 1700000095000),
+                 kRoom),
+      event_from(edit_of("$e4", kAnna, "$other", "Andere Nachricht", 1700000099000), kRoom)};
+  dispatcher_->collect_pinned(original, edits);
+  const auto stored = store_->contribution("$old");
+  ASSERT_TRUE(stored);
+  EXPECT_EQ(stored->body, "Dritte Fassung");
+  EXPECT_EQ(stored->via, core::CollectedVia::pin);
+  EXPECT_EQ(stored->author, "panna");
+}
+
 }  // namespace
 }  // namespace reflexbot::app
