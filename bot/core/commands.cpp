@@ -15,7 +15,7 @@ namespace {
 
 // The help lists the rows in this order: everyone's commands, then the moderators'. A command
 // that may not run somewhere says what to answer there (its `elsewhere`).
-constexpr std::array<CommandSpec, 25> make_table() {
+constexpr std::array<CommandSpec, 26> make_table() {
   using enum CommandKind;
   using F = Feature;
   using H = HelpTexts;
@@ -43,6 +43,7 @@ constexpr std::array<CommandSpec, 25> make_table() {
     {resume,           {"fortsetzen", "resume"},                    true,  kRoom,     F::rounds,  &H::resume,           kNotInDirect},
     {extend,           {"verlaengern", "extend", "verlangern"},     true,  kRoom,     F::rounds,  &H::extend,           kNotInDirect},
     {end_round,        {"ende", "end", "beenden"},                  true,  kRoom,     F::rounds,  &H::end_round,        kNotInDirect},
+    {poll,             {"umfrage", "poll", "abstimmung"},           true,  kRoom,     F::rounds,  &H::poll,             kNotInDirect},
     {lesson,           {"lehre", "lesson"},                         true,  kRoom,     F::lessons, &H::lesson,           kNotInDirect},
     {action,           {"massnahme", "masnahme", "action"},         true,  kRoom,     F::lessons, &H::action,           kNotInDirect},
     {learned,          {"gelernt", "learned", "learnt"},            true,  kRoom,     F::lessons, &H::learned,          kNotInDirect},

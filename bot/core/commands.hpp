@@ -31,6 +31,7 @@ enum class CommandKind {
   resume,
   extend,
   end_round,
+  poll,
   status,
   templates,
   forget_me,

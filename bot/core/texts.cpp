@@ -34,6 +34,9 @@ constexpr Texts kGerman{
             .resume = {"!fortsetzen", "setzt eine pausierte Runde fort"},
             .extend = {"!verlängern <Minuten>", "verlängert die laufende Phase"},
             .end_round = {"!ende", "beendet die Runde und fasst die Beiträge zusammen"},
+            .poll = {"!umfrage [ende]",
+                     "stellt die Beiträge der laufenden Phase zur Abstimmung (eine Stimme je "
+                     "Person, zählt wie 👍); !umfrage ende schließt sie"},
             .digest = {"!digest [seit <Datum> | runde | <Tage> Tage | D<Nr.>]",
                        "fasst zusammen, was gesammelt wurde (Standard: die letzten 7 Tage); im "
                        "Netzwerkraum für alle Städte; D4 zeigt alles aus Digest D4"},
@@ -154,6 +157,11 @@ constexpr Texts kGerman{
                                     "weiter.",
             .error_not_paused = "Die Runde ist nicht pausiert, sie läuft bereits.",
         },
+    .poll_question = "Welche Beiträge sollen wir zuerst angehen? (eine Stimme je Person)",
+    .poll_none = "In dieser Phase gibt es noch keine Beiträge zum Abstimmen.",
+    .poll_ended = "Die Umfrage ist beendet.",
+    .poll_no_open = "Hier läuft keine Umfrage.",
+    .poll_not_sent = "Die Umfrage wird noch gesendet; bitte gleich noch einmal.",
     .forget_ask =
         "Sie haben {n} gespeicherte Beiträge und Stimmen. Wenn Sie „!vergessen "
         "bestätigen“ schreiben, lösche ich sie endgültig aus der Datenbank des Bots. "
@@ -369,6 +377,9 @@ constexpr Texts kEnglish{
             .resume = {"!resume", "resumes a paused round"},
             .extend = {"!extend <minutes>", "adds time to the current phase"},
             .end_round = {"!end", "ends the round and sums up the contributions"},
+            .poll = {"!poll [end]",
+                     "puts the current phase's contributions to a vote (one vote per person, "
+                     "counted like 👍); !poll end closes it"},
             .digest = {"!digest [since <date> | round | <days> days | D<no.>]",
                        "summarises what was collected (default: the last 7 days); in the network "
                        "room for all cities; D4 shows everything of digest D4"},
@@ -487,6 +498,11 @@ constexpr Texts kEnglish{
             .error_already_paused = "The round is already paused. Use !resume to continue.",
             .error_not_paused = "The round isn't paused; it is already running.",
         },
+    .poll_question = "Which contributions should we take up first? (one vote each)",
+    .poll_none = "This phase has no contributions to vote on yet.",
+    .poll_ended = "The poll is closed.",
+    .poll_no_open = "There is no open poll here.",
+    .poll_not_sent = "The poll is still being sent; please try again in a moment.",
     .forget_ask =
         "You have {n} stored contributions and votes. If you write \"!forgetme "
         "confirm\", I will delete them from the bot's database for good. Your messages "

@@ -77,6 +77,7 @@ struct HelpTexts {
   HelpEntry resume;
   HelpEntry extend;
   HelpEntry end_round;
+  HelpEntry poll;
   HelpEntry digest;
   HelpEntry lessons;
   HelpEntry lesson;
@@ -228,8 +229,13 @@ struct Texts {
   std::string_view unsupported_encryption;  ///< the room uses an algorithm we cannot handle
   std::string_view rate_limited;  ///< {seconds}: the first command over the per-person limit
   RoundTexts round;
-  std::string_view forget_ask;   ///< {n}: contributions and votes that would be deleted
-  std::string_view forget_done;  ///< {n}
+  std::string_view poll_question;  ///< the question of a poll from a phase's contributions
+  std::string_view poll_none;      ///< the phase has no contributions to vote on
+  std::string_view poll_ended;     ///< the text of a poll's end
+  std::string_view poll_no_open;   ///< "!umfrage ende" without an open poll
+  std::string_view poll_not_sent;  ///< "!umfrage ende" while the poll is still being sent
+  std::string_view forget_ask;     ///< {n}: contributions and votes that would be deleted
+  std::string_view forget_done;    ///< {n}
   std::string_view forget_nothing;
   std::string_view templates_intro;
   std::string_view templates_none;

@@ -272,6 +272,75 @@ void BatchScope::finish_edit(const std::string& edit_event_id) {
   remove.bind(1, edit_event_id).run();
 }
 
+void BatchScope::create_poll(const std::string& txn_id, const std::string& room_id,
+                             const std::vector<std::pair<std::string, std::string>>& answers,
+                             std::int64_t now_ms) {
+  Connection& c = store_.connection_;
+  Statement poll(c, "INSERT OR IGNORE INTO polls (txn_id, room_id, created_at) VALUES (?, ?, ?)");
+  poll.bind(1, txn_id).bind(2, room_id).bind(3, now_ms).run();
+  Statement answer(c,
+                   "INSERT OR IGNORE INTO poll_answers (txn_id, answer_id, event_id) "
+                   "SELECT ?, ?, event_id FROM contributions WHERE event_id = ?");
+  for (const auto& [id, event_id] : answers) {
+    answer.bind(1, txn_id).bind(2, id).bind(3, event_id).run();
+  }
+}
+
+bool BatchScope::set_poll_vote(const std::string& txn_id, const std::string& voter,
+                               const std::optional<std::string>& event_id) {
+  Connection& c = store_.connection_;
+  // One row per person and poll: its key names the poll and the voter, not an event.
+  const std::string key = "poll:" + txn_id + ":" + voter;
+  Statement remove(c, "DELETE FROM votes WHERE reaction_event_id = ?");
+  remove.bind(1, key).run();
+  bool changed = c.changes() > 0;
+  if (event_id) {
+    Statement vote(c,
+                   "INSERT OR IGNORE INTO votes (reaction_event_id, event_id, voter) "
+                   "SELECT ?, event_id, ? FROM contributions WHERE event_id = ?");
+    vote.bind(1, key).bind(2, voter).bind(3, *event_id).run();
+    changed = changed || c.changes() > 0;
+  }
+  return changed;
+}
+
+void BatchScope::close_poll(const std::string& txn_id, std::int64_t at_ms) {
+  Statement close(store_.connection_,
+                  "UPDATE polls SET closed_at = ? WHERE txn_id = ? AND closed_at IS NULL");
+  close.bind(1, at_ms).bind(2, txn_id).run();
+}
+
+std::optional<Store::Poll> Store::poll_shown_as(const std::string& room_id,
+                                                const std::string& event_id) {
+  Statement s(connection_,
+              "SELECT p.txn_id, o.remote_event_id, p.closed_at FROM outbox o JOIN polls p ON "
+              "p.txn_id = o.txn_id WHERE o.remote_event_id = ?1 AND o.room_id = ?2 AND "
+              "p.room_id = ?2 LIMIT 1");
+  s.bind(1, event_id).bind(2, room_id);
+  if (!s.step()) return std::nullopt;
+  Poll poll{s.column_text(0), s.column_text(1), std::nullopt};
+  if (!s.column_is_null(2)) poll.closed_at = s.column_int(2);
+  return poll;
+}
+
+std::optional<Store::Poll> Store::open_poll(const std::string& room_id) {
+  Statement s(connection_,
+              "SELECT p.txn_id, COALESCE(o.remote_event_id, '') FROM polls p LEFT JOIN outbox o "
+              "ON o.txn_id = p.txn_id WHERE p.room_id = ? AND p.closed_at IS NULL "
+              "ORDER BY p.created_at DESC LIMIT 1");
+  s.bind(1, room_id);
+  if (!s.step()) return std::nullopt;
+  return Poll{s.column_text(0), s.column_text(1), std::nullopt};
+}
+
+std::optional<std::string> Store::poll_answer(const std::string& txn_id,
+                                              const std::string& answer_id) {
+  Statement s(connection_, "SELECT event_id FROM poll_answers WHERE txn_id = ? AND answer_id = ?");
+  s.bind(1, txn_id).bind(2, answer_id);
+  if (!s.step()) return std::nullopt;
+  return s.column_text(0);
+}
+
 std::vector<Store::EditRequest> Store::pending_edits(std::size_t limit) {
   Statement s(connection_,
               "SELECT room_id, original_event_id, edit_event_id FROM edit_requests ORDER BY id "
@@ -339,6 +408,18 @@ std::optional<core::Contribution> Store::contribution(const std::string& event_i
   s.bind(1, event_id);
   if (!s.step()) return std::nullopt;
   return read_contribution(connection_, s);
+}
+
+std::vector<core::Contribution> Store::phase_contributions(std::int64_t round_id,
+                                                           const std::string& phase_key,
+                                                           std::size_t limit) {
+  Statement s(connection_, "SELECT " + std::string(kContributionColumns) +
+                               " FROM contributions WHERE round_id = ? AND phase_key = ? "
+                               "ORDER BY votes DESC, written_at, event_id LIMIT ?");
+  s.bind(1, round_id).bind(2, phase_key).bind(3, static_cast<std::int64_t>(limit));
+  std::vector<core::Contribution> found;
+  while (s.step()) found.push_back(read_contribution(connection_, s));
+  return found;
 }
 
 std::vector<core::Contribution> Store::contributions_by(const std::string& author) {

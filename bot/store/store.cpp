@@ -500,8 +500,10 @@ END;
     // original (to check that the edit's sender wrote it). A 👍 on the bot's notice of an anonymous
     // contribution finds it by the notice's event id (outbox_remote). Lessons keep their lifecycle
     // in lesson_history: who (a moderator's pseudonym) changed what when, from which value to
-    // which; a removed lesson has a 'removed' entry and is no longer read. Safe to run again over a
-    // store that has these.
+    // which; a removed lesson has a 'removed' entry and is no longer read. A poll the bot posted
+    // (polls, keyed by its outbox transaction id) names the contributions its answers stand for
+    // (poll_answers); a person's answer is a vote like a 👍. Safe to run again over a store that has
+    // these.
     R"sql(
 CREATE TABLE IF NOT EXISTS edit_requests (
   id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -527,6 +529,19 @@ CREATE TABLE IF NOT EXISTS lesson_history (
   changed_at INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS lesson_history_lesson ON lesson_history (lesson_id, change);
+CREATE TABLE IF NOT EXISTS polls (
+  txn_id TEXT PRIMARY KEY,
+  room_id TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  closed_at INTEGER
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS poll_answers (
+  txn_id TEXT NOT NULL REFERENCES polls (txn_id) ON DELETE CASCADE,
+  answer_id TEXT NOT NULL,
+  event_id TEXT NOT NULL REFERENCES contributions (event_id) ON DELETE CASCADE,
+  PRIMARY KEY (txn_id, answer_id)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS poll_answers_event ON poll_answers (event_id);
 )sql",
 };
 

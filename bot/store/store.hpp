@@ -204,6 +204,16 @@ class BatchScope {
   /// Asks for the original of an edit to be fetched: the edit may make it a contribution.
   void request_edit(const std::string& room_id, const std::string& original_event_id,
                     const std::string& edit_event_id, std::int64_t now_ms);
+  /// A poll queued with `txn_id` in `room_id`: its answers stand for these contributions.
+  void create_poll(const std::string& txn_id, const std::string& room_id,
+                   const std::vector<std::pair<std::string, std::string>>& answers,
+                   std::int64_t now_ms);
+  /// `voter`'s answer to the poll: their earlier answer goes, `event_id` (if any, and if they
+  /// did not vote for it otherwise) gets their vote. False if the vote did not change.
+  bool set_poll_vote(const std::string& txn_id, const std::string& voter,
+                     const std::optional<std::string>& event_id);
+  /// Closes the poll at `at_ms` (answers sent later count nothing).
+  void close_poll(const std::string& txn_id, std::int64_t at_ms);
   /// Ends an edit request (done, or given up).
   void finish_edit(const std::string& edit_event_id);
   /// Asks for the message `target_event_id` to be fetched and collected (a 📌 reaction).
@@ -362,6 +372,10 @@ class Store final : public reflexbot::OutboxQueue {
   /// Every round that has not ended (their timers are re-armed at start).
   std::vector<core::Round> open_rounds();
   std::optional<core::Contribution> contribution(const std::string& event_id);
+  /// A phase's contributions, most votes first, then oldest first; at most `limit`.
+  std::vector<core::Contribution> phase_contributions(std::int64_t round_id,
+                                                      const std::string& phase_key,
+                                                      std::size_t limit);
   /// The author's contributions, oldest first.
   std::vector<core::Contribution> contributions_by(const std::string& author);
   /// What a round collected, in one phase or (phase_key empty) in all.
@@ -375,6 +389,17 @@ class Store final : public reflexbot::OutboxQueue {
   };
   /// Edit requests, in the order the edits came.
   std::vector<EditRequest> pending_edits(std::size_t limit);
+  /// A poll the bot posted, as its event (`event_id`, delivered in `room_id`) finds it.
+  struct Poll {
+    std::string txn_id;
+    std::string event_id;  ///< empty while it is not delivered
+    std::optional<std::int64_t> closed_at;
+  };
+  std::optional<Poll> poll_shown_as(const std::string& room_id, const std::string& event_id);
+  /// The room's newest poll that is not closed.
+  std::optional<Poll> open_poll(const std::string& room_id);
+  /// The contribution a poll's answer stands for.
+  std::optional<std::string> poll_answer(const std::string& txn_id, const std::string& answer_id);
   /// The contribution a reaction in `room_id` on `event_id` is about: a collected message of that
   /// room, or the bot's notice that carries an anonymous contribution there.
   std::optional<core::Contribution> contribution_shown_as(const std::string& room_id,

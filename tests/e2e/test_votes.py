@@ -123,3 +123,48 @@ def test_votes_count_for_others_and_for_anonymous_posts_never_for_ones_own(hs, m
     wait_for(lambda: len(votes_on(bot, anonymous)) == 1, WAIT,
              "the redacted 👍 to leave the votes")
     ensure_alive(bot)
+
+
+def test_a_poll_of_the_phase_counts_each_persons_last_answer(hs, make_bot, user):
+    moderator, anna, bert, room, bot = configured_room(make_bot, user)
+    moderator.send_text(room, "!runde aar Stromausfall 30")
+    wait_for(lambda: db_rows(bot, "SELECT 1 FROM rounds WHERE room_id = ?", (room,)), WAIT,
+             "the round")
+    first = anna.send_text(room, "Notstromaggregate vorher prüfen")
+    second = bert.send_text(room, "Ein gemeinsames Lagebild mit dem Kreis")
+    wait_for(lambda: contribution(bot, first) and contribution(bot, second), WAIT,
+             "both contributions in the store")
+    moderator.send_text(room, "!umfrage")
+
+    def poll():
+        return next((e for e in moderator.messages(room) if e.get("sender") == bot.user_id
+                     and e.get("type") == "org.matrix.msc3381.poll.start"), None)
+    wait_for(lambda: poll() is not None, WAIT, "the poll in the room")
+    start = poll()["content"]["org.matrix.msc3381.poll.start"]
+    answers = {a["org.matrix.msc1767.text"]: a["id"] for a in start["answers"]}
+    assert set(answers) == {"Notstromaggregate vorher prüfen",
+                            "Ein gemeinsames Lagebild mit dem Kreis"}, start
+
+    def respond(client, text):
+        client.send_event(room, "org.matrix.msc3381.poll.response", {
+            "m.relates_to": {"rel_type": "m.reference", "event_id": poll()["event_id"]},
+            "org.matrix.msc3381.poll.response": {"answers": [answers[text]]}})
+    # The moderator changes their mind: the last answer counts. Bert's answer for his own idea
+    # counts nothing.
+    respond(moderator, "Ein gemeinsames Lagebild mit dem Kreis")
+    respond(moderator, "Notstromaggregate vorher prüfen")
+    respond(bert, "Ein gemeinsames Lagebild mit dem Kreis")
+    respond(anna, "Ein gemeinsames Lagebild mit dem Kreis")
+    wait_for(lambda: len(votes_on(bot, first)) == 1 and len(votes_on(bot, second)) == 1, WAIT,
+             "one vote each")
+    ping_and_wait(moderator, room, bot)
+    assert len(votes_on(bot, first)) == 1 and len(votes_on(bot, second)) == 1
+
+    # Closed: later answers count nothing.
+    moderator.send_text(room, "!umfrage ende")
+    wait_for(lambda: any(e.get("type") == "org.matrix.msc3381.poll.end"
+                         for e in moderator.messages(room)), WAIT, "the poll's end")
+    respond(anna, "Notstromaggregate vorher prüfen")
+    ping_and_wait(moderator, room, bot)
+    assert len(votes_on(bot, first)) == 1 and len(votes_on(bot, second)) == 1
+    ensure_alive(bot)

@@ -260,6 +260,32 @@ void Collection::handle_reaction(const matrix::Event& event, const matrix::React
   }
 }
 
+void Collection::handle_poll_response(const matrix::Event& event,
+                                      const matrix::PollResponse& response,
+                                      const store::RoomRecord& room, BatchContext context) {
+  if (room.direct || response.relates_to.event_id.empty()) return;
+  const auto poll = store_.poll_shown_as(event.room_id, response.relates_to.event_id);
+  if (!poll || (poll->closed_at && event.origin_server_ts > *poll->closed_at)) return;
+  const std::string voter = settings_.pseudonym(event.sender);
+  std::optional<std::string> chosen;
+  // One choice per person (max_selections 1): the first answer counts, as the spec says.
+  if (!response.answers.empty())
+    chosen = store_.poll_answer(poll->txn_id, response.answers.front());
+  if (chosen) {
+    const auto contribution = store_.contribution(*chosen);
+    if (!contribution || contribution->author == voter) chosen.reset();
+  }
+  context.scope.set_poll_vote(poll->txn_id, voter, chosen);
+}
+
+void Collection::handle_poll_end(const matrix::Event& event, const matrix::PollEnd& end,
+                                 const store::RoomRecord& room, BatchContext context) {
+  if (room.direct || !authority_.is_moderator(room, event.sender)) return;
+  if (const auto poll = store_.poll_shown_as(event.room_id, end.relates_to.event_id)) {
+    context.scope.close_poll(poll->txn_id, event.origin_server_ts);
+  }
+}
+
 void Collection::handle_redaction(const matrix::Event& event, const matrix::Redaction& redaction,
                                   const store::RoomRecord& room, BatchContext context) {
   // The homeserver checks a redaction against its target only when it serves the target again;

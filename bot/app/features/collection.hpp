@@ -29,6 +29,13 @@ class Collection {
   /// 👍 votes; 📌 asks for the message to be fetched and collected.
   void handle_reaction(const matrix::Event& event, const matrix::Reaction& reaction,
                        const store::RoomRecord& room, BatchContext context);
+  /// An answer to one of the bot's polls (`!umfrage`): the person's vote moves to the
+  /// contribution the answer stands for (their last answer counts; not for their own).
+  void handle_poll_response(const matrix::Event& event, const matrix::PollResponse& response,
+                            const store::RoomRecord& room, BatchContext context);
+  /// The end of one of the bot's polls, by a moderator: later answers count nothing.
+  void handle_poll_end(const matrix::Event& event, const matrix::PollEnd& end,
+                       const store::RoomRecord& room, BatchContext context);
   /// Collects a message fetched after a 📌, with its original time and author, and the text of
   /// its author's latest edit among `edits`; ends the request.
   void collect_pinned(const matrix::Event& event, const store::RoomRecord& room,

@@ -29,6 +29,12 @@ void Outgoing::notice_in_thread(const std::string& room_id, const core::Notice& 
   ++queued_;
 }
 
+std::string Outgoing::event(const std::string& room_id, const matrix::OutgoingEvent& event,
+                            const std::string& key) {
+  ++queued_;
+  return scope_->queue_send(room_id, event.type, event.content, key, now_ms_);
+}
+
 void Outgoing::reaction(const std::string& room_id, const std::string& event_id,
                         const std::string& emoji, const std::string& key) {
   const matrix::OutgoingEvent event = matrix::reaction_event(event_id, emoji);

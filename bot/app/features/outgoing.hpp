@@ -6,6 +6,7 @@
 #include <string>
 
 #include "core/text.hpp"
+#include "matrix/content.hpp"
 #include "matrix/events.hpp"
 #include "store/store.hpp"
 
@@ -31,6 +32,9 @@ class Outgoing {
   /// An anonymous post (an m.notice that answers nothing): its transaction id is random and its
   /// outbox row confidential (store::BatchScope::queue_anonymous_post). Returns the id.
   std::string anonymous_post(const std::string& room_id, const core::Notice& notice);
+  /// Any event matrix/content.hpp built (a poll, its end). Returns its transaction id.
+  std::string event(const std::string& room_id, const matrix::OutgoingEvent& event,
+                    const std::string& key);
   /// An m.reaction (annotation) on `event_id`.
   void reaction(const std::string& room_id, const std::string& event_id, const std::string& emoji,
                 const std::string& key);

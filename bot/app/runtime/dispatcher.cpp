@@ -326,6 +326,10 @@ void Dispatcher::timeline_event(const matrix::Event& event) {
     collection_.handle_reaction(event, *reaction, *room_, context());
   } else if (const auto* redaction = std::get_if<matrix::Redaction>(&event.content)) {
     collection_.handle_redaction(event, *redaction, *room_, context());
+  } else if (const auto* response = std::get_if<matrix::PollResponse>(&event.content)) {
+    collection_.handle_poll_response(event, *response, *room_, context());
+  } else if (const auto* end = std::get_if<matrix::PollEnd>(&event.content)) {
+    collection_.handle_poll_end(event, *end, *room_, context());
   }
 }
 

@@ -1777,5 +1777,76 @@ TEST_F(DirectChatTest, APinnedMessageIsCollectedAsItsAuthorsLatestEditMadeIt) {
   EXPECT_EQ(stored->author, "panna");
 }
 
+TEST_F(DirectChatTest, APollOfThePhasesContributionsCountsEachPersonsLastAnswerAsAVote) {
+  core::Template brainstorming;
+  brainstorming.key = "ideen";
+  brainstorming.phases.push_back({"brainstorming", {}, {}, std::chrono::minutes(30)});
+  reflection_.templates = {brainstorming};
+  restart();
+  seed_network();
+  const std::string mod = "@mod:example.org";
+  const std::string bert = "@bert:example.org";
+  seed_members(kRoom, {kBot, kAnna, mod, bert});
+  sync(body("s1", {{kRoom, joined({message("$r", mod, "!runde ideen")})}}));
+  ASSERT_TRUE(store_->open_round(kRoom));
+  sync(body("s2", {{kRoom, joined({message("$i1", kAnna, "Mehr Funkgeräte"),
+                                   message("$i2", bert, "Ein gemeinsames Lagebild"),
+                                   message("$p", mod, "!umfrage")})}}));
+  json poll;
+  std::string poll_txn;
+  for (const auto& item : store_->pending_outbox(100)) {
+    if (item.event_type == "org.matrix.msc3381.poll.start") {
+      poll = json::parse(item.content);
+      poll_txn = item.txn_id;
+      store_->outbox_sent(item.id, "$poll", now_ms_);
+    }
+  }
+  ASSERT_FALSE(poll_txn.empty()) << "the poll goes through the outbox";
+  const json& start = poll["org.matrix.msc3381.poll.start"];
+  ASSERT_EQ(start["answers"].size(), 2U);
+  EXPECT_EQ(start["answers"][0]["org.matrix.msc1767.text"], "Mehr Funkgeräte");
+  EXPECT_EQ(start["answers"][1]["org.matrix.msc1767.text"], "Ein gemeinsames Lagebild");
+  EXPECT_EQ(start["max_selections"], 1);
+  EXPECT_EQ(poll["m.mentions"], json::object());
+
+  auto response = [](const std::string& id, const std::string& sender, const std::string& answer,
+                     bool stable, std::int64_t ts) {
+    json content = {{"m.relates_to", {{"rel_type", "m.reference"}, {"event_id", "$poll"}}}};
+    if (stable) {
+      content["m.selections"] = json::array({answer});
+    } else {
+      content["org.matrix.msc3381.poll.response"] = {{"answers", json::array({answer})}};
+    }
+    return json{{"type", stable ? "m.poll.response" : "org.matrix.msc3381.poll.response"},
+                {"event_id", id},
+                {"sender", sender},
+                {"origin_server_ts", ts},
+                {"content", content}};
+  };
+  // bert first chooses anna's idea, then his own (no vote: his own); mod chooses anna's twice;
+  // anna chooses bert's idea (stable format).
+  sync(body("s3", {{kRoom, joined({response("$a1", bert, "1", false, 1700000001000),
+                                   response("$a2", mod, "1", false, 1700000002000),
+                                   response("$a3", mod, "1", true, 1700000003000),
+                                   response("$a4", kAnna, "2", true, 1700000004000)})}}));
+  EXPECT_EQ(store_->votes("$i1"), 2);
+  EXPECT_EQ(store_->votes("$i2"), 1);
+  sync(body("s4", {{kRoom, joined({response("$a5", bert, "2", false, 1700000005000)})}}));
+  EXPECT_EQ(store_->votes("$i1"), 1) << "bert's last answer counts";
+  EXPECT_EQ(store_->votes("$i2"), 1) << "and his own idea gets no vote from him";
+  // A moderator closes it; later answers count nothing. A 👍 from someone who answered the
+  // poll for the same contribution is still one vote.
+  json end = {
+      {"type", "org.matrix.msc3381.poll.end"},
+      {"event_id", "$end"},
+      {"sender", mod},
+      {"origin_server_ts", 1700000006000},
+      {"content", {{"m.relates_to", {{"rel_type", "m.reference"}, {"event_id", "$poll"}}}}}};
+  sync(body("s5", {{kRoom, joined({end, response("$a6", kAnna, "1", false, 1700000007000),
+                                   thumbs_up("$v1", mod, "$i1")})}}));
+  EXPECT_EQ(store_->votes("$i1"), 1);
+  EXPECT_EQ(store_->votes("$i2"), 1);
+}
+
 }  // namespace
 }  // namespace reflexbot::app

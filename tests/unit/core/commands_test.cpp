@@ -368,6 +368,8 @@ TEST(Answer, GermanHelpListsEveryCommandByGroup) {
             "!fortsetzen – setzt eine pausierte Runde fort\n"
             "!verlängern <Minuten> – verlängert die laufende Phase\n"
             "!ende – beendet die Runde und fasst die Beiträge zusammen\n"
+            "!umfrage [ende] – stellt die Beiträge der laufenden Phase zur Abstimmung (eine "
+            "Stimme je Person, zählt wie 👍); !umfrage ende schließt sie\n"
             "!lehre D<Digest>-<Nr.> [Titel] – hält eine Gruppe eines Digests als Lehre fest (als "
             "Antwort auf den Digest genügt !lehre <Nr.>, als Antwort auf einen Beitrag !lehre)\n"
             "!maßnahme L<Nr> <Datum> <Verantwortlich>: <Maßnahme> – gibt einer Lehre eine "
