@@ -15,7 +15,7 @@ namespace {
 
 // The help lists the rows in this order: everyone's commands, then the moderators'. A command
 // that may not run somewhere says what to answer there (its `elsewhere`).
-constexpr std::array<CommandSpec, 23> make_table() {
+constexpr std::array<CommandSpec, 26> make_table() {
   using enum CommandKind;
   using F = Feature;
   using H = HelpTexts;
@@ -43,9 +43,14 @@ constexpr std::array<CommandSpec, 23> make_table() {
     {resume,           {"fortsetzen", "resume"},                    true,  kRoom,     F::rounds,  &H::resume,           kNotInDirect},
     {extend,           {"verlaengern", "extend", "verlangern"},     true,  kRoom,     F::rounds,  &H::extend,           kNotInDirect},
     {end_round,        {"ende", "end", "beenden"},                  true,  kRoom,     F::rounds,  &H::end_round,        kNotInDirect},
+    {poll,             {"umfrage", "poll", "abstimmung"},           true,  kRoom,     F::rounds,  &H::poll,             kNotInDirect},
     {lesson,           {"lehre", "lesson"},                         true,  kRoom,     F::lessons, &H::lesson,           kNotInDirect},
     {action,           {"massnahme", "masnahme", "action"},         true,  kRoom,     F::lessons, &H::action,           kNotInDirect},
     {learned,          {"gelernt", "learned", "learnt"},            true,  kRoom,     F::lessons, &H::learned,          kNotInDirect},
+    {correct_lesson,   {"korrigieren", "correct", "aendern", "andern"},
+                                                                    true,  kRoom,     F::lessons, &H::correct_lesson,   kNotInDirect},
+    {remove_lesson,    {"entfernen", "remove", "loeschen", "loschen"},
+                                                                    true,  kRoom,     F::lessons, &H::remove_lesson,    kNotInDirect},
     {merge_groups,     {"zusammenfuehren", "zusammenfuhren", "merge"},
                                                                     true,  kRoom,     F::lessons, &H::merge_groups,     kNotInDirect},
     {move_contribution, {"verschieben", "move"},                    true,  kRoom,     F::lessons, &H::move_contribution, kNotInDirect},
@@ -510,6 +515,7 @@ std::variant<ActionArgs, ActionError> parse_action_args(const Command& command,
   if (date_text.empty()) return ActionError{};
   const auto due = parse_date(date_text, today);
   if (!due) return ActionError{std::string(truncate_utf8(date_text, 40))};
+  if (*due < today) return ActionError{std::string(truncate_utf8(date_text, 40)), true};
   const auto colon = rest.find(':');
   if (colon == std::string_view::npos) return ActionError{};
   ActionArgs args;
@@ -524,6 +530,79 @@ std::variant<ActionArgs, ActionError> parse_action_args(const Command& command,
 std::optional<std::int64_t> parse_learned_args(const Command& command) {
   if (command.args.size() != 1) return std::nullopt;
   return parse_lesson_ref(command.args.front());
+}
+
+namespace {
+
+// "Maßnahme", "massnahme", "Action" … as typed, lower-cased ASCII and the German letters.
+bool is_word(std::string_view typed, std::initializer_list<std::string_view> words) {
+  std::string lower;
+  for (std::size_t i = 0; i < typed.size(); ++i) {
+    const auto c = static_cast<unsigned char>(typed[i]);
+    if (c == 0xC3 && i + 1 < typed.size()) {
+      // Ä Ö Ü (U+00C4, U+00D6, U+00DC) → ä ö ü; ß stays.
+      const auto next = static_cast<unsigned char>(typed[i + 1]);
+      lower += static_cast<char>(c);
+      lower += static_cast<char>(next == 0x84 || next == 0x96 || next == 0x9C ? next + 0x20 : next);
+      ++i;
+    } else {
+      lower += static_cast<char>(c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c);
+    }
+  }
+  return std::find(words.begin(), words.end(), lower) != words.end();
+}
+
+}  // namespace
+
+std::variant<CorrectionArgs, ActionError> parse_correction_args(const Command& command,
+                                                                std::chrono::year_month_day today) {
+  // L3 <field> <value…>
+  if (command.args.size() < 3) return ActionError{};
+  const auto lesson = parse_lesson_ref(command.args[0]);
+  if (!lesson) return ActionError{};
+  CorrectionArgs args;
+  args.lesson = *lesson;
+  const std::string_view field = command.args[1];
+  if (is_word(field, {"titel", "title", "name"})) {
+    args.field = LessonField::title;
+  } else if (is_word(field, {"verantwortlich", "verantwortliche", "verantwortlicher", "owner",
+                             "zuständig", "zustandig", "zustaendig"})) {
+    args.field = LessonField::owner;
+  } else if (is_word(field, {"frist", "datum", "termin", "due", "date"})) {
+    args.field = LessonField::due;
+  } else {
+    return ActionError{};
+  }
+  // The value: the rest after the lesson and the field, inner spacing kept.
+  std::string_view rest = command.rest;
+  for (int word = 0; word < 2; ++word) {
+    while (!rest.empty() && is_space(rest.front())) rest.remove_prefix(1);
+    while (!rest.empty() && !is_space(rest.front())) rest.remove_prefix(1);
+  }
+  args.value = std::string(trim(rest));
+  if (args.value.empty()) return ActionError{};
+  if (args.field == LessonField::due) {
+    if (command.args.size() != 3) return ActionError{};
+    args.due = parse_date(args.value, today);
+    if (!args.due) return ActionError{std::string(truncate_utf8(args.value, 40))};
+    if (*args.due < today) return ActionError{std::string(truncate_utf8(args.value, 40)), true};
+  }
+  return args;
+}
+
+std::optional<RemovalArgs> parse_removal_args(const Command& command) {
+  if (command.args.empty() || command.args.size() > 2) return std::nullopt;
+  const auto lesson = parse_lesson_ref(command.args[0]);
+  if (!lesson) return std::nullopt;
+  RemovalArgs args;
+  args.lesson = *lesson;
+  if (command.args.size() == 2) {
+    if (!is_word(command.args[1], {"maßnahme", "massnahme", "masnahme", "action"})) {
+      return std::nullopt;
+    }
+    args.action_only = true;
+  }
+  return args;
 }
 
 Notice answer(const Command& command, Language language) {

@@ -31,6 +31,7 @@ enum class CommandKind {
   resume,
   extend,
   end_round,
+  poll,
   status,
   templates,
   forget_me,
@@ -41,6 +42,8 @@ enum class CommandKind {
   lesson,
   action,
   learned,
+  correct_lesson,
+  remove_lesson,
   merge_groups,
   move_contribution,
   split_contribution,
@@ -180,7 +183,8 @@ struct ActionArgs {
 };
 /// Why `!maßnahme` was not understood: a usage error, or a due date that is no date.
 struct ActionError {
-  std::string bad_date;  ///< the argument that should have been a date; empty: usage error
+  std::string bad_date;      ///< the argument that should have been a date; empty: usage error
+  bool in_the_past = false;  ///< bad_date is a date, but before today
 };
 /// Parses `!maßnahme`; the date may be ISO or German (core/lesson.hpp).
 std::variant<ActionArgs, ActionError> parse_action_args(const Command& command,
@@ -188,6 +192,27 @@ std::variant<ActionArgs, ActionError> parse_action_args(const Command& command,
 
 /// `!gelernt L3`: the lesson id, or nullopt (usage error).
 std::optional<std::int64_t> parse_learned_args(const Command& command);
+
+/// What `!korrigieren` changes of a lesson.
+enum class LessonField { title, owner, due };
+/// `!korrigieren L3 titel Neuer Titel`, `… verantwortlich Ordnungsamt`, `… frist 15.12.2026`.
+struct CorrectionArgs {
+  std::int64_t lesson = 0;
+  LessonField field = LessonField::title;
+  std::string value;                               ///< the title or owner
+  std::optional<std::chrono::year_month_day> due;  ///< for LessonField::due
+};
+/// Parses `!korrigieren`; a due date is refused like `!maßnahme`'s (not a date, in the past).
+std::variant<CorrectionArgs, ActionError> parse_correction_args(const Command& command,
+                                                                std::chrono::year_month_day today);
+
+/// `!entfernen L3` (the lesson) or `!entfernen L3 maßnahme` (only its action).
+struct RemovalArgs {
+  std::int64_t lesson = 0;
+  bool action_only = false;
+};
+/// nullopt: a usage error.
+std::optional<RemovalArgs> parse_removal_args(const Command& command);
 
 /// The bot's answer to ping, help and unknown commands (the others are answered by the app).
 Notice answer(const Command& command, Language language);

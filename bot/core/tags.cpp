@@ -1,7 +1,10 @@
 #include "core/tags.hpp"
 
+#include <algorithm>
 #include <cstdint>
 #include <utility>
+
+#include "core/text.hpp"
 
 namespace reflexbot::core {
 namespace {
@@ -224,8 +227,9 @@ struct BacktickRun {
 class ParagraphScanner {
  public:
   ParagraphScanner(std::string_view text, const TagVocabulary& vocabulary,
-                   std::vector<std::string>& found, std::vector<bool>& seen)
-      : text_(text), vocabulary_(vocabulary), found_(found), seen_(seen) {}
+                   std::vector<std::string>& found, std::vector<bool>& seen,
+                   std::vector<std::string>* unknown)
+      : text_(text), vocabulary_(vocabulary), found_(found), seen_(seen), unknown_(unknown) {}
 
   void scan(const std::vector<Line>& lines) {
     if (lines.empty()) return;
@@ -352,12 +356,16 @@ class ParagraphScanner {
         pos + 1 < end && text_[pos] == ':' &&
         (is_ascii_letter(byte_at(text_, pos + 1)) || is_ascii_digit(byte_at(text_, pos + 1)));
     if (!room_alias) {
-      if (const Tag* tag = vocabulary_.match(text_.substr(hash + 1, pos - hash - 1))) {
+      const std::string_view word = text_.substr(hash + 1, pos - hash - 1);
+      if (const Tag* tag = vocabulary_.match(word)) {
         const auto index = static_cast<std::size_t>(tag - vocabulary_.tags().data());
         if (!seen_[index]) {
           seen_[index] = true;
           found_.push_back(tag->key);
         }
+      } else if (unknown_ != nullptr &&
+                 std::find(unknown_->begin(), unknown_->end(), word) == unknown_->end()) {
+        unknown_->emplace_back(word);
       }
     }
     return pos;
@@ -367,6 +375,7 @@ class ParagraphScanner {
   const TagVocabulary& vocabulary_;
   std::vector<std::string>& found_;
   std::vector<bool>& seen_;
+  std::vector<std::string>* unknown_;  ///< hashtags the vocabulary does not know, if wanted
   std::vector<BacktickRun> runs_;
   std::vector<std::size_t> closer_;
   std::unordered_map<std::size_t, std::size_t> next_of_length_;
@@ -545,10 +554,14 @@ TagVocabulary default_vocabulary() {
   return vocabulary;
 }
 
-std::vector<std::string> parse_tags(std::string_view message, const TagVocabulary& vocabulary) {
+namespace {
+
+// The known tags of `message` (parse_tags), and the unknown hashtags if `unknown` is given.
+std::vector<std::string> scan_tags(std::string_view message, const TagVocabulary& vocabulary,
+                                   std::vector<std::string>* unknown) {
   std::vector<std::string> found;
   std::vector<bool> seen(vocabulary.tags().size(), false);
-  ParagraphScanner scanner(message, vocabulary, found, seen);
+  ParagraphScanner scanner(message, vocabulary, found, seen, unknown);
   std::vector<Line> paragraph;
   std::optional<Fence> fence;
   bool in_indented_code = false;
@@ -595,6 +608,28 @@ std::vector<std::string> parse_tags(std::string_view message, const TagVocabular
   }
   flush();
   return found;
+}
+
+}  // namespace
+
+std::vector<std::string> parse_tags(std::string_view message, const TagVocabulary& vocabulary) {
+  return scan_tags(message, vocabulary, nullptr);
+}
+
+std::vector<std::string> unknown_hashtags(std::string_view message,
+                                          const TagVocabulary& vocabulary) {
+  std::vector<std::string> unknown;
+  scan_tags(message, vocabulary, &unknown);
+  return unknown;
+}
+
+std::optional<std::string> nearest_tag(std::string_view word, const TagVocabulary& vocabulary) {
+  std::vector<std::string> spellings;
+  for (const Tag& tag : vocabulary.tags()) {
+    spellings.push_back(fold_tag(tag.key));
+    for (const auto& alias : tag.aliases) spellings.push_back(fold_tag(alias));
+  }
+  return closest_word(fold_tag(word), spellings);
 }
 
 }  // namespace reflexbot::core

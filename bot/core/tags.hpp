@@ -77,4 +77,13 @@ std::string fold_tag(std::string_view word);
 /// appearance.
 std::vector<std::string> parse_tags(std::string_view message, const TagVocabulary& vocabulary);
 
+/// The hashtags of `message` the vocabulary does not know (as typed, each once, in order), found
+/// where parse_tags() looks for tags.
+std::vector<std::string> unknown_hashtags(std::string_view message,
+                                          const TagVocabulary& vocabulary);
+
+/// The spelling of a known tag (folded, see fold_tag) that `word` most likely meant ("problme" →
+/// "problem"), if one is close enough to be a typo (core::closest_word).
+std::optional<std::string> nearest_tag(std::string_view word, const TagVocabulary& vocabulary);
+
 }  // namespace reflexbot::core

@@ -34,6 +34,9 @@ constexpr Texts kGerman{
             .resume = {"!fortsetzen", "setzt eine pausierte Runde fort"},
             .extend = {"!verlängern <Minuten>", "verlängert die laufende Phase"},
             .end_round = {"!ende", "beendet die Runde und fasst die Beiträge zusammen"},
+            .poll = {"!umfrage [ende]",
+                     "stellt die Beiträge der laufenden Phase zur Abstimmung (eine Stimme je "
+                     "Person, zählt wie 👍); !umfrage ende schließt sie"},
             .digest = {"!digest [seit <Datum> | runde | <Tage> Tage | D<Nr.>]",
                        "fasst zusammen, was gesammelt wurde (Standard: die letzten 7 Tage); im "
                        "Netzwerkraum für alle Städte; D4 zeigt alles aus Digest D4"},
@@ -44,6 +47,12 @@ constexpr Texts kGerman{
             .action = {"!maßnahme L<Nr> <Datum> <Verantwortlich>: <Maßnahme>",
                        "gibt einer Lehre eine Maßnahme mit Verantwortlichen und Termin"},
             .learned = {"!gelernt L<Nr>", "vermerkt eine Lehre als gelernt (Maßnahme geprüft)"},
+            .correct_lesson = {"!korrigieren L<Nr> titel|verantwortlich|frist <Neu>",
+                               "ändert den Titel einer Lehre, die Verantwortlichen oder den "
+                               "Termin ihrer Maßnahme (der Verlauf bleibt gespeichert)"},
+            .remove_lesson = {"!entfernen L<Nr> [maßnahme]",
+                              "entfernt eine falsche Lehre (oder nur ihre Maßnahme) aus Liste und "
+                              "Export"},
             .merge_groups = {"!zusammenführen D<Digest>-<Nr.> D<Digest>-<Nr.>",
                              "führt zwei Gruppen eines Digests zusammen; der Bot merkt es sich "
                              "für spätere Digests"},
@@ -67,6 +76,12 @@ constexpr Texts kGerman{
     .unknown_command_guess =
         "“ kenne ich nicht. Meinten Sie !{command}? Mit !hilfe sehen Sie alle "
         "Befehle.",
+    .unknown_tag_guess =
+        "#{typed} ist kein Schlagwort des Bots; meinten Sie #{tag}? Wenn Sie Ihre Nachricht so "
+        "bearbeiten, wird sie gesammelt.",
+    .unknown_tag =
+        "#{typed} ist kein Schlagwort des Bots, die Nachricht wurde nicht gesammelt. Schlagwörter "
+        "sind z. B. {tags}; wenn Sie Ihre Nachricht damit bearbeiten, wird sie gesammelt.",
     .unsupported_encryption =
         "Hinweis: Dieser Raum ist mit einem Verfahren verschlüsselt, das Reflexbot nicht kennt. "
         "Reflexbot kann hier daher keine Beiträge sammeln und nicht auf Befehle antworten. Räume "
@@ -142,6 +157,11 @@ constexpr Texts kGerman{
                                     "weiter.",
             .error_not_paused = "Die Runde ist nicht pausiert, sie läuft bereits.",
         },
+    .poll_question = "Welche Beiträge sollen wir zuerst angehen? (eine Stimme je Person)",
+    .poll_none = "In dieser Phase gibt es noch keine Beiträge zum Abstimmen.",
+    .poll_ended = "Die Umfrage ist beendet.",
+    .poll_no_open = "Hier läuft keine Umfrage.",
+    .poll_not_sent = "Die Umfrage wird noch gesendet; bitte gleich noch einmal.",
     .forget_ask =
         "Sie haben {n} gespeicherte Beiträge und Stimmen. Wenn Sie „!vergessen "
         "bestätigen“ schreiben, lösche ich sie endgültig aus der Datenbank des Bots. "
@@ -278,7 +298,21 @@ constexpr Texts kGerman{
                             "z. B. !maßnahme L3 15.12.2026 Gesundheitsamt: Schutzausrüstung "
                             "zentral lagern",
             .bad_date = "„{given}“ ist kein Datum. Bitte so: 15.12.2026, 15.12. oder 2026-12-15.",
+            .past_date =
+                "Der {given} liegt in der Vergangenheit. Bitte ein Datum ab heute angeben.",
             .action_set = "Maßnahme für L{id}: {action} – {owner}, {due}.",
+            .usage_correct = "So geht es: !korrigieren L<Nr> titel <Titel>, !korrigieren L<Nr> "
+                             "verantwortlich <Verantwortlich> oder !korrigieren L<Nr> frist "
+                             "<Datum>",
+            .usage_remove = "So geht es: !entfernen L<Nr> (die Lehre) oder !entfernen L<Nr> "
+                            "maßnahme (nur ihre Maßnahme)",
+            .title_corrected = "L{id} heißt jetzt „{title}“.",
+            .owner_corrected = "Verantwortlich für die Maßnahme von L{id}: {owner}.",
+            .due_corrected = "Die Maßnahme von L{id} ist jetzt am {date} fällig.",
+            .no_action = "L{id} hat noch keine Maßnahme. Erst !maßnahme L{id} <Datum> "
+                         "<Verantwortlich>: <Maßnahme>.",
+            .removed = "L{id} „{title}“ ist entfernt: nicht mehr in !lehren und nicht im Export.",
+            .action_removed = "Die Maßnahme von L{id} ist entfernt; die Lehre bleibt erkannt.",
             .usage_learned = "So geht es: !gelernt L<Nr>",
             .learned = "L{id} „{title}“ ist jetzt eine gelernte Lehre. Danke!",
             .already_learned = "L{id} ist schon als gelernt vermerkt.",
@@ -343,6 +377,9 @@ constexpr Texts kEnglish{
             .resume = {"!resume", "resumes a paused round"},
             .extend = {"!extend <minutes>", "adds time to the current phase"},
             .end_round = {"!end", "ends the round and sums up the contributions"},
+            .poll = {"!poll [end]",
+                     "puts the current phase's contributions to a vote (one vote per person, "
+                     "counted like 👍); !poll end closes it"},
             .digest = {"!digest [since <date> | round | <days> days | D<no.>]",
                        "summarises what was collected (default: the last 7 days); in the network "
                        "room for all cities; D4 shows everything of digest D4"},
@@ -353,6 +390,12 @@ constexpr Texts kEnglish{
             .action = {"!action L<no> <date> <owner>: <action>",
                        "gives a lesson an action with an owner and a due date"},
             .learned = {"!learned L<no>", "marks a lesson as learned (action validated)"},
+            .correct_lesson = {"!correct L<no> title|owner|due <new>",
+                               "changes a lesson's title, or its action's owner or due date (the "
+                               "history is kept)"},
+            .remove_lesson = {"!remove L<no> [action]",
+                              "removes a wrong lesson (or only its action) from the list and "
+                              "the export"},
             .merge_groups = {"!merge D<digest>-<no.> D<digest>-<no.>",
                              "merges two groups of a digest; the bot remembers it for later "
                              "digests"},
@@ -374,6 +417,12 @@ constexpr Texts kEnglish{
     .unknown_command_before = "I don't know the command \"!",
     .unknown_command_after = "\". Send !help to see all commands.",
     .unknown_command_guess = "\". Did you mean !{command}? Send !help to see all commands.",
+    .unknown_tag_guess =
+        "#{typed} is not one of the bot's tags; did you mean #{tag}? Edit your "
+        "message that way and it is collected.",
+    .unknown_tag =
+        "#{typed} is not one of the bot's tags, so the message was not collected. Tags "
+        "are e.g. {tags}; edit your message with one and it is collected.",
     .unsupported_encryption =
         "Note: this room is encrypted with a method Reflexbot does not know, so it cannot "
         "collect contributions or answer commands here. Reflexbot supports rooms with Element's "
@@ -449,6 +498,11 @@ constexpr Texts kEnglish{
             .error_already_paused = "The round is already paused. Use !resume to continue.",
             .error_not_paused = "The round isn't paused; it is already running.",
         },
+    .poll_question = "Which contributions should we take up first? (one vote each)",
+    .poll_none = "This phase has no contributions to vote on yet.",
+    .poll_ended = "The poll is closed.",
+    .poll_no_open = "There is no open poll here.",
+    .poll_not_sent = "The poll is still being sent; please try again in a moment.",
     .forget_ask =
         "You have {n} stored contributions and votes. If you write \"!forgetme "
         "confirm\", I will delete them from the bot's database for good. Your messages "
@@ -576,7 +630,18 @@ constexpr Texts kEnglish{
             .usage_action = "Usage: !action L<no> <date> <owner>: <action>, e.g. !action L3 "
                             "2026-12-15 Health office: store protective equipment centrally",
             .bad_date = "“{given}” is not a date. Please write 2026-12-15 or 15.12.2026.",
+            .past_date = "{given} is in the past. Please give a date from today on.",
             .action_set = "Action for L{id}: {action} – {owner}, {due}.",
+            .usage_correct = "Usage: !correct L<no> title <title>, !correct L<no> owner "
+                             "<owner> or !correct L<no> due <date>",
+            .usage_remove = "Usage: !remove L<no> (the lesson) or !remove L<no> action (only its "
+                            "action)",
+            .title_corrected = "L{id} is now called “{title}”.",
+            .owner_corrected = "Owner of L{id}'s action: {owner}.",
+            .due_corrected = "L{id}'s action is now due {date}.",
+            .no_action = "L{id} has no action yet. First !action L{id} <date> <owner>: <action>.",
+            .removed = "L{id} “{title}” is removed: no longer in !lessons or the export.",
+            .action_removed = "L{id}'s action is removed; the lesson stays identified.",
             .usage_learned = "Usage: !learned L<no>",
             .learned = "L{id} “{title}” is now a lesson learned. Thank you!",
             .already_learned = "L{id} is already marked as learned.",

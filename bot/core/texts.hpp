@@ -77,11 +77,14 @@ struct HelpTexts {
   HelpEntry resume;
   HelpEntry extend;
   HelpEntry end_round;
+  HelpEntry poll;
   HelpEntry digest;
   HelpEntry lessons;
   HelpEntry lesson;
   HelpEntry action;
   HelpEntry learned;
+  HelpEntry correct_lesson;
+  HelpEntry remove_lesson;
   HelpEntry merge_groups;
   HelpEntry move_contribution;
   HelpEntry split_contribution;
@@ -171,7 +174,16 @@ struct LessonTexts {
   std::string_view unknown;  ///< {id}
   std::string_view usage_action;
   std::string_view bad_date;    ///< {given}
+  std::string_view past_date;   ///< {given}: a due date before today
   std::string_view action_set;  ///< {id}, {action}, {owner}, {due}
+  std::string_view usage_correct;
+  std::string_view usage_remove;
+  std::string_view title_corrected;  ///< {id}, {title}
+  std::string_view owner_corrected;  ///< {id}, {owner}
+  std::string_view due_corrected;    ///< {id}, {date}
+  std::string_view no_action;        ///< {id}: owner or due date of a lesson without an action
+  std::string_view removed;          ///< {id}, {title}
+  std::string_view action_removed;   ///< {id}
   std::string_view usage_learned;
   std::string_view learned;          ///< {id}, {title}
   std::string_view already_learned;  ///< {id}
@@ -212,11 +224,18 @@ struct Texts {
   std::string_view unknown_command_after;   ///< text after it
   std::string_view unknown_command_guess;   ///< after it, when a known command is close:
                                             ///< {command} is that command
+  std::string_view unknown_tag_guess;  ///< {typed}, {tag}: an unknown hashtag close to a known one
+  std::string_view unknown_tag;        ///< {typed}, {tags}: an unknown hashtag, nothing close
   std::string_view unsupported_encryption;  ///< the room uses an algorithm we cannot handle
   std::string_view rate_limited;  ///< {seconds}: the first command over the per-person limit
   RoundTexts round;
-  std::string_view forget_ask;   ///< {n}: contributions and votes that would be deleted
-  std::string_view forget_done;  ///< {n}
+  std::string_view poll_question;  ///< the question of a poll from a phase's contributions
+  std::string_view poll_none;      ///< the phase has no contributions to vote on
+  std::string_view poll_ended;     ///< the text of a poll's end
+  std::string_view poll_no_open;   ///< "!umfrage ende" without an open poll
+  std::string_view poll_not_sent;  ///< "!umfrage ende" while the poll is still being sent
+  std::string_view forget_ask;     ///< {n}: contributions and votes that would be deleted
+  std::string_view forget_done;    ///< {n}
   std::string_view forget_nothing;
   std::string_view templates_intro;
   std::string_view templates_none;

@@ -218,6 +218,18 @@ net::asio::awaitable<MatrixResult<Event>> Client::event(std::string room_id, std
   co_return std::move(event).value();
 }
 
+net::asio::awaitable<MatrixResult<std::vector<Event>>> Client::edits(std::string room_id,
+                                                                     std::string event_id) {
+  auto response = co_await call("GET",
+                                "/_matrix/client/v1/rooms/" + url_encode(room_id) + "/relations/" +
+                                    url_encode(event_id) + "/m.replace?dir=b&limit=50",
+                                "", settings_.request_timeout);
+  if (!response) co_return Unexpected{response.error()};
+  auto page = parse_messages(response->body, room_id);
+  if (!page) co_return Unexpected{bad_body("relations: " + page.error().message)};
+  co_return std::move(page->chunk);
+}
+
 net::asio::awaitable<MatrixResult<std::string>> Client::send(std::string room_id,
                                                              std::string event_type,
                                                              std::string txn_id,

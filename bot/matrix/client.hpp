@@ -59,6 +59,10 @@ class Client {
                                                             std::string to, int limit);
   /// GET /rooms/{id}/event/{eventId}.
   net::asio::awaitable<MatrixResult<Event>> event(std::string room_id, std::string event_id);
+  /// GET /rooms/{id}/relations/{eventId}/m.replace (v1): the edits of an event, newest first (at
+  /// most 50: a message edited more often is judged by its latest 50 edits).
+  net::asio::awaitable<MatrixResult<std::vector<Event>>> edits(std::string room_id,
+                                                               std::string event_id);
   /// PUT /rooms/{id}/send/{type}/{txnId}; returns the event id.
   net::asio::awaitable<MatrixResult<std::string>> send(std::string room_id, std::string event_type,
                                                        std::string txn_id,

@@ -42,6 +42,45 @@ OutgoingEvent notice_event(const core::Notice& notice, const Event* reply_to) {
   return {"m.room.message", dump(content)};
 }
 
+OutgoingEvent thread_notice_event(const core::Notice& notice, const Event& root) {
+  json content = notice_content(notice);
+  json relation = reply_relation(root);
+  if (!relation.contains("rel_type")) {
+    relation["rel_type"] = "m.thread";
+    relation["event_id"] = root.event_id;
+    relation["is_falling_back"] = true;
+  }
+  content["m.relates_to"] = relation;
+  return {"m.room.message", dump(content)};
+}
+
+OutgoingEvent poll_start_event(const std::string& question, const std::vector<PollAnswer>& answers,
+                               const std::string& fallback) {
+  json choices = json::array();
+  for (const auto& answer : answers) {
+    choices.push_back({{"id", answer.id}, {"org.matrix.msc1767.text", answer.text}});
+  }
+  const json content = {
+      {"org.matrix.msc3381.poll.start",
+       {{"kind", "org.matrix.msc3381.poll.disclosed"},
+        {"max_selections", 1},
+        {"question",
+         {{"org.matrix.msc1767.text", question}, {"body", question}, {"msgtype", "m.text"}}},
+        {"answers", choices}}},
+      {"org.matrix.msc1767.text", fallback},
+      {"m.mentions", json::object()}};
+  return {"org.matrix.msc3381.poll.start", dump(content)};
+}
+
+OutgoingEvent poll_end_event(const std::string& poll_event_id, const std::string& text) {
+  const json content = {
+      {"m.relates_to", {{"rel_type", "m.reference"}, {"event_id", poll_event_id}}},
+      {"org.matrix.msc3381.poll.end", json::object()},
+      {"org.matrix.msc1767.text", text},
+      {"m.mentions", json::object()}};
+  return {"org.matrix.msc3381.poll.end", dump(content)};
+}
+
 OutgoingEvent reaction_event(const std::string& event_id, const std::string& emoji) {
   const json content = {
       {"m.relates_to", {{"rel_type", "m.annotation"}, {"event_id", event_id}, {"key", emoji}}},

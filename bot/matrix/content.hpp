@@ -4,6 +4,7 @@
 // replies, threads and reactions relate the same way wherever they are queued.
 
 #include <string>
+#include <vector>
 
 #include "core/text.hpp"
 #include "matrix/events.hpp"
@@ -19,6 +20,24 @@ struct OutgoingEvent {
 /// An m.notice (plain text and HTML). With `reply_to` it answers that event, inside the thread
 /// the event was written in, if any.
 OutgoingEvent notice_event(const core::Notice& notice, const Event* reply_to = nullptr);
+
+/// An m.notice in the thread of `root`: a thread started at it, or the thread it is in already.
+/// Clients without threads show it as a reply to `root`.
+OutgoingEvent thread_notice_event(const core::Notice& notice, const Event& root);
+
+/// One answer of a poll: its id (what responses name) and its text.
+struct PollAnswer {
+  std::string id;
+  std::string text;
+};
+
+/// A poll (org.matrix.msc3381.poll.start, as Element sends and renders it): disclosed (everyone
+/// sees the results), one choice per person. `fallback` is the text for clients without polls.
+OutgoingEvent poll_start_event(const std::string& question, const std::vector<PollAnswer>& answers,
+                               const std::string& fallback);
+
+/// The end of the poll `poll_event_id` (org.matrix.msc3381.poll.end), with `text` for clients.
+OutgoingEvent poll_end_event(const std::string& poll_event_id, const std::string& text);
 
 /// An m.reaction: the annotation `emoji` on `event_id`.
 OutgoingEvent reaction_event(const std::string& event_id, const std::string& emoji);

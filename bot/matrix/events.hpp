@@ -79,11 +79,23 @@ struct Encrypted {
   std::string content_json;  ///< the content object as synced (empty when redacted)
 };
 
+/// m.poll.response (or org.matrix.msc3381.poll.response): the sender's answer to a poll.
+struct PollResponse {
+  Relation relates_to;               ///< rel_type m.reference, event_id: the poll
+  std::vector<std::string> answers;  ///< the chosen answer ids; empty: no choice (spoiled)
+};
+
+/// m.poll.end (or org.matrix.msc3381.poll.end): the poll is closed.
+struct PollEnd {
+  Relation relates_to;  ///< rel_type m.reference, event_id: the poll
+};
+
 /// Any other event type: kept only so ids can be de-duplicated.
 struct UnknownContent {};
 
-using EventContent = std::variant<RoomMessage, Reaction, Redaction, Member, PowerLevels, Encryption,
-                                  RoomName, RoomCreate, Encrypted, UnknownContent>;
+using EventContent =
+    std::variant<RoomMessage, Reaction, Redaction, Member, PowerLevels, Encryption, RoomName,
+                 RoomCreate, Encrypted, PollResponse, PollEnd, UnknownContent>;
 
 /// A room event as the bot sees it.
 struct Event {

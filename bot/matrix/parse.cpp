@@ -58,6 +58,8 @@ enum class Kind {
   name,
   create,
   encrypted,
+  poll_response,
+  poll_end,
   other
 };
 
@@ -71,6 +73,10 @@ Kind kind_of(std::string_view type) {
   if (type == "m.room.name") return Kind::name;
   if (type == "m.room.create") return Kind::create;
   if (type == "m.room.encrypted") return Kind::encrypted;
+  // Polls: the stable names (Matrix 1.7) and the unstable ones Element sends.
+  if (type == "m.poll.response" || type == "org.matrix.msc3381.poll.response")
+    return Kind::poll_response;
+  if (type == "m.poll.end" || type == "org.matrix.msc3381.poll.end") return Kind::poll_end;
   return Kind::other;
 }
 
@@ -411,6 +417,72 @@ bool parse_reaction(od::object& content, Event& event, std::string_view& missing
   return true;
 }
 
+// An array of answer ids; anything but strings in it makes the response spoiled (no answers).
+bool read_answers(od::value& value, std::vector<std::string>& out, std::string_view what,
+                  std::string& reason) {
+  od::array array;
+  if (auto error = value.get_array().get(array)) return fail(reason, what, error, "an array");
+  for (auto element_result : array) {
+    od::value element;
+    if (auto error = std::move(element_result).get(element)) {
+      return fail(reason, what, error, "an array");
+    }
+    std::string_view text;
+    if (element.get_string().get(text) != sj::SUCCESS) {
+      out.clear();
+      out.push_back({});  // an empty id matches no answer: the response counts nothing
+      continue;
+    }
+    out.emplace_back(text);
+  }
+  return true;
+}
+
+// A poll response or end: the relation to the poll, and (responses) the answer ids, stable
+// ("m.selections") or unstable ("org.matrix.msc3381.poll.response": {"answers": [...]}).
+bool parse_poll(od::object& content, Event& event, bool response, std::string_view& missing,
+                std::string& reason) {
+  std::optional<Relation> relation;
+  RelationProblems problems;
+  std::vector<std::string> answers;
+  bool ok = for_each_field(content, "content", reason, [&](std::string_view key, od::value& value) {
+    if (key == "m.relates_to") return parse_optional_relation(value, relation, problems, reason);
+    if (!response) return true;
+    if (key == "m.selections") return read_answers(value, answers, "content.m.selections", reason);
+    if (key == "org.matrix.msc3381.poll.response") {
+      od::object inner;
+      if (auto error = value.get_object().get(inner))
+        return fail(reason, "content.org.matrix.msc3381.poll.response", error, "an object");
+      return for_each_field(inner, "content.org.matrix.msc3381.poll.response", reason,
+                            [&](std::string_view inner_key, od::value& inner_value) {
+                              if (inner_key != "answers") return true;
+                              return read_answers(inner_value, answers,
+                                                  "content.org.matrix.msc3381.poll.response."
+                                                  "answers",
+                                                  reason);
+                            });
+    }
+    return true;
+  });
+  if (!ok) return false;
+  if (!problems.relation.empty()) {
+    reason = std::move(problems.relation);
+    return false;
+  }
+  Relation target;
+  if (!relation || relation->event_id.empty()) {
+    missing = "content.m.relates_to.event_id";
+  } else {
+    target = std::move(*relation);
+  }
+  if (response) {
+    event.content.emplace<PollResponse>(PollResponse{std::move(target), std::move(answers)});
+  } else {
+    event.content.emplace<PollEnd>(PollEnd{std::move(target)});
+  }
+  return true;
+}
+
 // content.redacts of the wrong type is treated as absent (the top-level redacts of older rooms may
 // still name the target); it is noted in `wrong_redacts` in case neither does.
 bool parse_redaction(od::object& content, Event& event, std::string& wrong_redacts,
@@ -577,6 +649,10 @@ bool parse_content(od::value& value, Kind kind, Event& event, Findings& findings
       return parse_name(content, event, reason);
     case Kind::create:
       return parse_create(content, event, reason);
+    case Kind::poll_response:
+      return parse_poll(content, event, true, missing, reason);
+    case Kind::poll_end:
+      return parse_poll(content, event, false, missing, reason);
     case Kind::encrypted:  // handled above
     case Kind::other:
       event.content.emplace<UnknownContent>();
@@ -616,6 +692,12 @@ std::string_view set_empty_content(Kind kind, Event& event) {
     case Kind::encrypted:
       event.content.emplace<Encrypted>();
       return {};
+    case Kind::poll_response:
+      event.content.emplace<PollResponse>();
+      return "content.m.relates_to";
+    case Kind::poll_end:
+      event.content.emplace<PollEnd>();
+      return "content.m.relates_to";
     case Kind::other:
       event.content.emplace<UnknownContent>();
       return {};

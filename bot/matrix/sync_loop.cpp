@@ -11,9 +11,12 @@
 namespace reflexbot::matrix {
 
 std::string sync_filter_json(int timeline_limit) {
-  const nlohmann::json types = {"m.room.message",      "m.reaction",        "m.room.redaction",
-                                "m.room.member",       "m.room.name",       "m.room.create",
-                                "m.room.power_levels", "m.room.encryption", "m.room.encrypted"};
+  const nlohmann::json types = {"m.room.message", "m.reaction", "m.room.redaction", "m.room.member",
+                                "m.room.name", "m.room.create", "m.room.power_levels",
+                                "m.room.encryption", "m.room.encrypted",
+                                // Answers to the bot's polls (stable and as Element sends them).
+                                "m.poll.response", "org.matrix.msc3381.poll.response", "m.poll.end",
+                                "org.matrix.msc3381.poll.end"};
   const nlohmann::json filter = {{"presence", {{"not_types", {"*"}}}},
                                  {"account_data", {{"not_types", {"*"}}}},
                                  {"room",

@@ -182,8 +182,19 @@ bool BatchScope::add_contribution(const core::Contribution& contribution) {
 }
 
 bool BatchScope::edit_contribution(const std::string& event_id, const std::string& body,
-                                   const std::vector<std::string>& tags) {
+                                   const std::vector<std::string>& tags,
+                                   std::optional<std::int64_t> edited_at_ms) {
   Connection& c = store_.connection_;
+  if (edited_at_ms) {
+    // The latest edit wins, whatever order the edits are applied in.
+    Statement mark(c,
+                   "INSERT INTO contribution_edits (event_id, edited_at) "
+                   "SELECT event_id, ?2 FROM contributions WHERE event_id = ?1 "
+                   "ON CONFLICT (event_id) DO UPDATE SET edited_at = excluded.edited_at "
+                   "WHERE contribution_edits.edited_at < excluded.edited_at");
+    mark.bind(1, event_id).bind(2, *edited_at_ms).run();
+    if (c.changes() == 0) return false;
+  }
   Statement update(c, "UPDATE contributions SET body = ?, terms = ? WHERE event_id = ?");
   const std::string terms = store_.index_terms(body);
   update.bind(1, body).bind_blob(2, std::as_bytes(std::span(terms))).bind(3, event_id).run();
@@ -226,7 +237,11 @@ std::int64_t BatchScope::forget_author(const std::string& author) {
   std::int64_t removed = c.changes();
   Statement contributions(c, "DELETE FROM contributions WHERE author = ?");
   contributions.bind(1, author).run();
-  return removed + c.changes();
+  removed += c.changes();
+  // A moderator's changes of lessons stay in their history, without who made them.
+  Statement history(c, "UPDATE lesson_history SET changed_by = '' WHERE changed_by = ?");
+  history.bind(1, author).run();
+  return removed;
 }
 
 void BatchScope::remember_forgotten(const std::string& author, std::int64_t now_ms) {
@@ -243,6 +258,116 @@ void BatchScope::request_pin(const std::string& room_id, const std::string& targ
                    "INSERT OR IGNORE INTO pin_requests (target_event_id, room_id, requested_at) "
                    "VALUES (?, ?, ?)");
   insert.bind(1, target_event_id).bind(2, room_id).bind(3, now_ms).run();
+}
+
+void BatchScope::request_edit(const std::string& room_id, const std::string& original_event_id,
+                              const std::string& edit_event_id, std::int64_t now_ms) {
+  Statement insert(store_.connection_,
+                   "INSERT OR IGNORE INTO edit_requests (edit_event_id, original_event_id, "
+                   "room_id, requested_at) VALUES (?, ?, ?, ?)");
+  insert.bind(1, edit_event_id).bind(2, original_event_id).bind(3, room_id).bind(4, now_ms).run();
+}
+
+void BatchScope::finish_edit(const std::string& edit_event_id) {
+  Statement remove(store_.connection_, "DELETE FROM edit_requests WHERE edit_event_id = ?");
+  remove.bind(1, edit_event_id).run();
+}
+
+void BatchScope::create_poll(const std::string& txn_id, const std::string& room_id,
+                             const std::vector<std::pair<std::string, std::string>>& answers,
+                             std::int64_t now_ms) {
+  Connection& c = store_.connection_;
+  Statement poll(c, "INSERT OR IGNORE INTO polls (txn_id, room_id, created_at) VALUES (?, ?, ?)");
+  poll.bind(1, txn_id).bind(2, room_id).bind(3, now_ms).run();
+  Statement answer(c,
+                   "INSERT OR IGNORE INTO poll_answers (txn_id, answer_id, event_id) "
+                   "SELECT ?, ?, event_id FROM contributions WHERE event_id = ?");
+  for (const auto& [id, event_id] : answers) {
+    answer.bind(1, txn_id).bind(2, id).bind(3, event_id).run();
+  }
+}
+
+bool BatchScope::set_poll_vote(const std::string& txn_id, const std::string& voter,
+                               const std::optional<std::string>& event_id) {
+  Connection& c = store_.connection_;
+  // One row per person and poll: its key names the poll and the voter, not an event.
+  const std::string key = "poll:" + txn_id + ":" + voter;
+  Statement remove(c, "DELETE FROM votes WHERE reaction_event_id = ?");
+  remove.bind(1, key).run();
+  bool changed = c.changes() > 0;
+  if (event_id) {
+    Statement vote(c,
+                   "INSERT OR IGNORE INTO votes (reaction_event_id, event_id, voter) "
+                   "SELECT ?, event_id, ? FROM contributions WHERE event_id = ?");
+    vote.bind(1, key).bind(2, voter).bind(3, *event_id).run();
+    changed = changed || c.changes() > 0;
+  }
+  return changed;
+}
+
+void BatchScope::close_poll(const std::string& txn_id, std::int64_t at_ms) {
+  Statement close(store_.connection_,
+                  "UPDATE polls SET closed_at = ? WHERE txn_id = ? AND closed_at IS NULL");
+  close.bind(1, at_ms).bind(2, txn_id).run();
+}
+
+std::optional<Store::Poll> Store::poll_shown_as(const std::string& room_id,
+                                                const std::string& event_id) {
+  Statement s(connection_,
+              "SELECT p.txn_id, o.remote_event_id, p.closed_at FROM outbox o JOIN polls p ON "
+              "p.txn_id = o.txn_id WHERE o.remote_event_id = ?1 AND o.room_id = ?2 AND "
+              "p.room_id = ?2 LIMIT 1");
+  s.bind(1, event_id).bind(2, room_id);
+  if (!s.step()) return std::nullopt;
+  Poll poll{s.column_text(0), s.column_text(1), std::nullopt};
+  if (!s.column_is_null(2)) poll.closed_at = s.column_int(2);
+  return poll;
+}
+
+std::optional<Store::Poll> Store::open_poll(const std::string& room_id) {
+  Statement s(connection_,
+              "SELECT p.txn_id, COALESCE(o.remote_event_id, '') FROM polls p LEFT JOIN outbox o "
+              "ON o.txn_id = p.txn_id WHERE p.room_id = ? AND p.closed_at IS NULL "
+              "ORDER BY p.created_at DESC LIMIT 1");
+  s.bind(1, room_id);
+  if (!s.step()) return std::nullopt;
+  return Poll{s.column_text(0), s.column_text(1), std::nullopt};
+}
+
+std::optional<std::string> Store::poll_answer(const std::string& txn_id,
+                                              const std::string& answer_id) {
+  Statement s(connection_, "SELECT event_id FROM poll_answers WHERE txn_id = ? AND answer_id = ?");
+  s.bind(1, txn_id).bind(2, answer_id);
+  if (!s.step()) return std::nullopt;
+  return s.column_text(0);
+}
+
+std::vector<Store::EditRequest> Store::pending_edits(std::size_t limit) {
+  Statement s(connection_,
+              "SELECT room_id, original_event_id, edit_event_id FROM edit_requests ORDER BY id "
+              "LIMIT ?");
+  s.bind(1, static_cast<std::int64_t>(limit));
+  std::vector<EditRequest> edits;
+  while (s.step()) edits.push_back({s.column_text(0), s.column_text(1), s.column_text(2)});
+  return edits;
+}
+
+std::optional<core::Contribution> Store::contribution_shown_as(const std::string& room_id,
+                                                               const std::string& event_id) {
+  if (auto found = contribution(event_id); found && found->room_id == room_id) return found;
+  // An anonymous contribution is keyed by its notice's transaction id; the outbox recorded the
+  // notice's event id at delivery.
+  Statement s(connection_,
+              "SELECT 'anon:' || txn_id FROM outbox WHERE remote_event_id = ?1 AND room_id = ?2 "
+              "AND kind = 'send' LIMIT 1");
+  s.bind(1, event_id).bind(2, room_id);
+  if (!s.step()) return std::nullopt;
+  auto anonymous = contribution(s.column_text(0));
+  if (!anonymous || anonymous->room_id != room_id ||
+      anonymous->via != core::CollectedVia::anonymous) {
+    return std::nullopt;
+  }
+  return anonymous;
 }
 
 void BatchScope::finish_pin(const std::string& target_event_id) {
@@ -284,6 +409,18 @@ std::optional<core::Contribution> Store::contribution(const std::string& event_i
   s.bind(1, event_id);
   if (!s.step()) return std::nullopt;
   return read_contribution(connection_, s);
+}
+
+std::vector<core::Contribution> Store::phase_contributions(std::int64_t round_id,
+                                                           const std::string& phase_key,
+                                                           std::size_t limit) {
+  Statement s(connection_, "SELECT " + std::string(kContributionColumns) +
+                               " FROM contributions WHERE round_id = ? AND phase_key = ? "
+                               "ORDER BY votes DESC, written_at, event_id LIMIT ?");
+  s.bind(1, round_id).bind(2, phase_key).bind(3, static_cast<std::int64_t>(limit));
+  std::vector<core::Contribution> found;
+  while (s.step()) found.push_back(read_contribution(connection_, s));
+  return found;
 }
 
 std::vector<core::Contribution> Store::contributions_by(const std::string& author) {

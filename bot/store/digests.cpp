@@ -74,8 +74,27 @@ core::Lesson read_lesson(const Statement& s) {
   return lesson;
 }
 
+// Removed lessons are not read: callers add their conditions after this "AND".
 constexpr std::string_view kLessonColumns =
-    "SELECT id, room_id, title, state, action, owner, due, created_at, updated_at FROM lessons ";
+    "SELECT id, room_id, title, state, action, owner, due, created_at, updated_at FROM lessons "
+    "WHERE NOT EXISTS (SELECT 1 FROM lesson_history h WHERE h.lesson_id = lessons.id AND "
+    "h.change = 'removed') AND ";
+
+void record_change(Store& store, std::int64_t id, std::string_view change, std::string_view by,
+                   std::string_view old_value, std::string_view new_value, TimePoint now) {
+  Statement s(store.connection(),
+              "INSERT INTO lesson_history (lesson_id, change, changed_by, old_value, new_value, "
+              "changed_at) VALUES (?, ?, ?, ?, ?, ?)");
+  s.bind(1, id).bind(2, change).bind(3, by).bind(4, old_value).bind(5, new_value);
+  s.bind(6, to_ms(now)).run();
+}
+
+// One column of a lesson as stored, for the history's old value.
+std::string lesson_column(Store& store, std::int64_t id, std::string_view column) {
+  Statement s(store.connection(), "SELECT " + std::string(column) + " FROM lessons WHERE id = ?");
+  s.bind(1, id);
+  return s.step() ? s.column_text(0) : std::string();
+}
 
 // The cities (alphabetical) and number of a lesson's remaining sources.
 void add_sources(Store& store, core::Lesson& lesson, const RoomPlaces* places) {
@@ -307,11 +326,11 @@ std::vector<core::Lesson> lessons(Store& store, const std::string& room,
                                   const RoomPlaces* places) {
   Statement s(store.connection(),
               std::string(kLessonColumns) +
-                  (!room.empty() ? "WHERE room_id = ? ORDER BY id"
+                  (!room.empty() ? "room_id = ? ORDER BY id"
                    : network_rooms.empty()
-                       ? "WHERE room_id NOT IN (SELECT room_id FROM rooms WHERE direct = 1) "
+                       ? "room_id NOT IN (SELECT room_id FROM rooms WHERE direct = 1) "
                          "ORDER BY id"
-                       : "WHERE room_id NOT IN (SELECT room_id FROM rooms WHERE direct = 1) AND "
+                       : "room_id NOT IN (SELECT room_id FROM rooms WHERE direct = 1) AND "
                          "room_id IN (SELECT value FROM json_each(?)) ORDER BY id"));
   if (!room.empty()) s.bind(1, std::string_view(room));
   if (room.empty() && !network_rooms.empty()) s.bind(1, rooms_json(network_rooms));
@@ -322,7 +341,7 @@ std::vector<core::Lesson> lessons(Store& store, const std::string& room,
 }
 
 std::optional<core::Lesson> lesson(Store& store, std::int64_t id) {
-  Statement s(store.connection(), std::string(kLessonColumns) + "WHERE id = ?");
+  Statement s(store.connection(), std::string(kLessonColumns) + "id = ?");
   s.bind(1, id);
   if (!s.step()) return std::nullopt;
   core::Lesson out = read_lesson(s);
@@ -330,8 +349,22 @@ std::optional<core::Lesson> lesson(Store& store, std::int64_t id) {
   return out;
 }
 
+std::vector<LessonChange> lesson_history(Store& store, std::int64_t id) {
+  Statement s(store.connection(),
+              "SELECT change, changed_by, old_value, new_value, changed_at FROM lesson_history "
+              "WHERE lesson_id = ? ORDER BY id");
+  s.bind(1, id);
+  std::vector<LessonChange> out;
+  while (s.step()) {
+    out.push_back({s.column_text(0), s.column_text(1), s.column_text(2), s.column_text(3),
+                   from_ms(s.column_int(4))});
+  }
+  return out;
+}
+
 std::int64_t BatchScope::create_lesson(const std::string& room, const std::string& title,
-                                       const std::vector<std::string>& sources, TimePoint now) {
+                                       const std::vector<std::string>& sources, TimePoint now,
+                                       const std::string& by) {
   Statement insert(store_.connection(),
                    "INSERT INTO lessons (room_id, title, state, created_at, updated_at) "
                    "VALUES (?, ?, 'identified', ?, ?) RETURNING id");
@@ -346,23 +379,71 @@ std::int64_t BatchScope::create_lesson(const std::string& room, const std::strin
   for (const auto& event_id : sources) {
     source.bind(1, id).bind(2, std::string_view(event_id)).run();
   }
+  record_change(store_, id, "created", by, "", title, now);
   return id;
 }
 
 void BatchScope::set_action(std::int64_t id, const std::string& action, const std::string& owner,
-                            std::chrono::year_month_day due, TimePoint now) {
+                            std::chrono::year_month_day due, TimePoint now, const std::string& by) {
   Statement s(store_.connection(),
               "UPDATE lessons SET state = 'action', action = ?, owner = ?, due = ?, updated_at = ? "
               "WHERE id = ?");
   const std::string due_text = core::iso_date(due);
   s.bind(1, std::string_view(action)).bind(2, std::string_view(owner));
   s.bind(3, std::string_view(due_text)).bind(4, to_ms(now)).bind(5, id).run();
+  record_change(store_, id, "action", by, "", action + " | " + owner + " | " + due_text, now);
 }
 
-void BatchScope::mark_learned(std::int64_t id, TimePoint now) {
+void BatchScope::mark_learned(std::int64_t id, TimePoint now, const std::string& by) {
   Statement s(store_.connection(),
               "UPDATE lessons SET state = 'learned', updated_at = ? WHERE id = ?");
   s.bind(1, to_ms(now)).bind(2, id).run();
+  record_change(store_, id, "learned", by, "", "", now);
+}
+
+namespace {
+
+// Sets one text column of a lesson and records the change with the old value.
+void change_lesson(Store& store, std::int64_t id, std::string_view column, std::string_view change,
+                   std::string_view value, TimePoint now, std::string_view by) {
+  const std::string old_value = lesson_column(store, id, column);
+  Statement s(store.connection(),
+              "UPDATE lessons SET " + std::string(column) + " = ?, updated_at = ? WHERE id = ?");
+  s.bind(1, value).bind(2, to_ms(now)).bind(3, id).run();
+  record_change(store, id, change, by, old_value, value, now);
+}
+
+}  // namespace
+
+void BatchScope::retitle_lesson(std::int64_t id, const std::string& title, TimePoint now,
+                                const std::string& by) {
+  change_lesson(store_, id, "title", "title", title, now, by);
+}
+
+void BatchScope::set_action_owner(std::int64_t id, const std::string& owner, TimePoint now,
+                                  const std::string& by) {
+  change_lesson(store_, id, "owner", "owner", owner, now, by);
+}
+
+void BatchScope::set_action_due(std::int64_t id, std::chrono::year_month_day due, TimePoint now,
+                                const std::string& by) {
+  change_lesson(store_, id, "due", "due", core::iso_date(due), now, by);
+}
+
+void BatchScope::remove_action(std::int64_t id, TimePoint now, const std::string& by) {
+  const std::string old_value =
+      lesson_column(store_, id, "action || ' | ' || owner || ' | ' || due");
+  Statement s(store_.connection(),
+              "UPDATE lessons SET state = 'identified', action = '', owner = '', due = '', "
+              "updated_at = ? WHERE id = ?");
+  s.bind(1, to_ms(now)).bind(2, id).run();
+  record_change(store_, id, "action_removed", by, old_value, "", now);
+}
+
+void BatchScope::remove_lesson(std::int64_t id, TimePoint now, const std::string& by) {
+  Statement s(store_.connection(), "UPDATE lessons SET updated_at = ? WHERE id = ?");
+  s.bind(1, to_ms(now)).bind(2, id).run();
+  record_change(store_, id, "removed", by, lesson_column(store_, id, "title"), "", now);
 }
 
 namespace {

@@ -106,6 +106,17 @@ std::vector<core::Lesson> lessons(Store& store, const std::string& room,
                                   const RoomPlaces* places = nullptr);
 std::optional<core::Lesson> lesson(Store& store, std::int64_t id);
 
+/// One change of a lesson, as lesson_history keeps it.
+struct LessonChange {
+  std::string change;      ///< created, action, learned, title, owner, due, action_removed, removed
+  std::string changed_by;  ///< the moderator's pseudonym ('' once they asked to be forgotten)
+  std::string old_value;
+  std::string new_value;
+  core::TimePoint changed_at{};
+};
+/// A lesson's history, oldest first (also of a removed lesson).
+std::vector<LessonChange> lesson_history(Store& store, std::int64_t id);
+
 /// The contributions of group `number` of the digest that still exist; empty if the group does
 /// not exist.
 std::vector<std::string> digest_group(Store& store, std::int64_t digest_id, int number);

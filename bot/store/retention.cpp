@@ -77,6 +77,10 @@ PurgeCounts purge_expired(Store& store, const RetentionPolicy& policy, core::Tim
   counts.outbox_contents =
       changed(c, "UPDATE outbox SET content = '' WHERE state <> 'pending' AND content <> ''");
   counts.seen_events = changed(c, "DELETE FROM seen_events WHERE received_at < ?", cutoff);
+  // Requests are done within seconds; one that was never done (the bot stopped for good) goes.
+  changed(c, "DELETE FROM edit_requests WHERE requested_at < ?", cutoff);
+  // A poll's answers go with their contributions; the poll itself with its time.
+  changed(c, "DELETE FROM polls WHERE created_at < ?", cutoff);
   counts.undecrypted = changed(c, "DELETE FROM undecrypted WHERE received_ms < ?", cutoff);
   // Messages older than the retention period are not collected anyway.
   changed(c, "DELETE FROM forgotten_authors WHERE forgotten_at < ?", cutoff);

@@ -494,6 +494,55 @@ CREATE TRIGGER IF NOT EXISTS curated_members_moved AFTER UPDATE OF group_id ON c
     AND NOT EXISTS (SELECT 1 FROM curated_members WHERE group_id = OLD.group_id);
 END;
 )sql",
+    // 18: edits (issue 16). A contribution remembers when its latest edit was sent
+    // (contribution_edits), so an older edit can never bring back an older text; an edit that makes
+    // an uncollected message a contribution waits in edit_requests until the bot has fetched the
+    // original (to check that the edit's sender wrote it). A 👍 on the bot's notice of an anonymous
+    // contribution finds it by the notice's event id (outbox_remote). Lessons keep their lifecycle
+    // in lesson_history: who (a moderator's pseudonym) changed what when, from which value to
+    // which; a removed lesson has a 'removed' entry and is no longer read. A poll the bot posted
+    // (polls, keyed by its outbox transaction id) names the contributions its answers stand for
+    // (poll_answers); a person's answer is a vote like a 👍. Safe to run again over a store that has
+    // these.
+    R"sql(
+CREATE TABLE IF NOT EXISTS edit_requests (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  edit_event_id TEXT NOT NULL UNIQUE,
+  original_event_id TEXT NOT NULL,
+  room_id TEXT NOT NULL,
+  requested_at INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS contribution_edits (
+  event_id TEXT PRIMARY KEY REFERENCES contributions (event_id) ON DELETE CASCADE,
+  edited_at INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS outbox_remote ON outbox (remote_event_id)
+  WHERE remote_event_id IS NOT NULL;
+CREATE TABLE IF NOT EXISTS lesson_history (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  lesson_id INTEGER NOT NULL REFERENCES lessons (id) ON DELETE CASCADE,
+  change TEXT NOT NULL CHECK (change IN ('created', 'action', 'learned', 'title', 'owner', 'due',
+                                         'action_removed', 'removed')),
+  changed_by TEXT NOT NULL DEFAULT '',
+  old_value TEXT NOT NULL DEFAULT '',
+  new_value TEXT NOT NULL DEFAULT '',
+  changed_at INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS lesson_history_lesson ON lesson_history (lesson_id, change);
+CREATE TABLE IF NOT EXISTS polls (
+  txn_id TEXT PRIMARY KEY,
+  room_id TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  closed_at INTEGER
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS poll_answers (
+  txn_id TEXT NOT NULL REFERENCES polls (txn_id) ON DELETE CASCADE,
+  answer_id TEXT NOT NULL,
+  event_id TEXT NOT NULL REFERENCES contributions (event_id) ON DELETE CASCADE,
+  PRIMARY KEY (txn_id, answer_id)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS poll_answers_event ON poll_answers (event_id);
+)sql",
 };
 
 // Times of anonymous posts are kept to the hour: exact ones could be matched with a direct chat.

@@ -26,7 +26,7 @@
 namespace reflexbot::store {
 
 /// The schema version a migrated database has.
-inline constexpr int kSchemaVersion = 17;
+inline constexpr int kSchemaVersion = 18;
 
 /// A contribution's index terms (core::TextAnalyzer::keys()) as stored in `contributions.terms`:
 /// 8 bytes per key, little-endian.
@@ -184,9 +184,11 @@ class BatchScope {
   std::int64_t save_round(const core::Round& round);
   /// Stores a contribution with its tags; false if the event was collected before.
   bool add_contribution(const core::Contribution& contribution);
-  /// Replaces body and tags (an edit by the author); false if there is no such contribution.
+  /// Replaces body and tags (an edit by the author); false if there is no such contribution or
+  /// (with `edited_at_ms`, the edit's origin_server_ts) a later edit was applied already.
   bool edit_contribution(const std::string& event_id, const std::string& body,
-                         const std::vector<std::string>& tags);
+                         const std::vector<std::string>& tags,
+                         std::optional<std::int64_t> edited_at_ms = std::nullopt);
   /// Deletes a contribution with its tags and votes (a redaction); false if there was none.
   bool remove_contribution(const std::string& event_id);
   /// Counts a 👍: false if the voter already voted for it or it is no contribution.
@@ -199,6 +201,21 @@ class BatchScope {
   /// Remembers that `author` asked to be forgotten at `now_ms`, so that nobody can collect their
   /// earlier messages again (a 📌 on an old message); kept for the retention period.
   void remember_forgotten(const std::string& author, std::int64_t now_ms);
+  /// Asks for the original of an edit to be fetched: the edit may make it a contribution.
+  void request_edit(const std::string& room_id, const std::string& original_event_id,
+                    const std::string& edit_event_id, std::int64_t now_ms);
+  /// A poll queued with `txn_id` in `room_id`: its answers stand for these contributions.
+  void create_poll(const std::string& txn_id, const std::string& room_id,
+                   const std::vector<std::pair<std::string, std::string>>& answers,
+                   std::int64_t now_ms);
+  /// `voter`'s answer to the poll: their earlier answer goes, `event_id` (if any, and if they
+  /// did not vote for it otherwise) gets their vote. False if the vote did not change.
+  bool set_poll_vote(const std::string& txn_id, const std::string& voter,
+                     const std::optional<std::string>& event_id);
+  /// Closes the poll at `at_ms` (answers sent later count nothing).
+  void close_poll(const std::string& txn_id, std::int64_t at_ms);
+  /// Ends an edit request (done, or given up).
+  void finish_edit(const std::string& edit_event_id);
   /// Asks for the message `target_event_id` to be fetched and collected (a 📌 reaction).
   void request_pin(const std::string& room_id, const std::string& target_event_id,
                    std::int64_t now_ms);
@@ -206,14 +223,31 @@ class BatchScope {
   void finish_pin(const std::string& target_event_id);
   // Lessons and digests (written in store/digests.cpp).
 
+  // Every change of a lesson is also an entry of its history (lesson_history): who (`by`, a
+  // moderator's pseudonym) changed what when, from which value to which.
+
   /// A new lesson identified from `sources` (contributions; ids that are gone are skipped).
   std::int64_t create_lesson(const std::string& room, const std::string& title,
-                             const std::vector<std::string>& sources, core::TimePoint now);
+                             const std::vector<std::string>& sources, core::TimePoint now,
+                             const std::string& by = {});
   /// Gives the lesson an action (state "action").
   void set_action(std::int64_t id, const std::string& action, const std::string& owner,
-                  std::chrono::year_month_day due, core::TimePoint now);
+                  std::chrono::year_month_day due, core::TimePoint now, const std::string& by = {});
   /// Marks the lesson learned.
-  void mark_learned(std::int64_t id, core::TimePoint now);
+  void mark_learned(std::int64_t id, core::TimePoint now, const std::string& by = {});
+  /// A new title for the lesson.
+  void retitle_lesson(std::int64_t id, const std::string& title, core::TimePoint now,
+                      const std::string& by);
+  /// A new owner for the lesson's action.
+  void set_action_owner(std::int64_t id, const std::string& owner, core::TimePoint now,
+                        const std::string& by);
+  /// A new due date for the lesson's action.
+  void set_action_due(std::int64_t id, std::chrono::year_month_day due, core::TimePoint now,
+                      const std::string& by);
+  /// Takes the action away: the lesson is "identified" again (the action stays in the history).
+  void remove_action(std::int64_t id, core::TimePoint now, const std::string& by);
+  /// Removes the lesson: no longer read (listed, exported); its row and history stay.
+  void remove_lesson(std::int64_t id, core::TimePoint now, const std::string& by);
   /// A digest posted in `room` now: its number there (the room's last plus one), its scope (a
   /// room, or empty for the network) and period. A room keeps its last kKeptDigests digests;
   /// older ones go with their groups and messages.
@@ -341,10 +375,38 @@ class Store final : public reflexbot::OutboxQueue {
   /// Every round that has not ended (their timers are re-armed at start).
   std::vector<core::Round> open_rounds();
   std::optional<core::Contribution> contribution(const std::string& event_id);
+  /// A phase's contributions, most votes first, then oldest first; at most `limit`.
+  std::vector<core::Contribution> phase_contributions(std::int64_t round_id,
+                                                      const std::string& phase_key,
+                                                      std::size_t limit);
   /// The author's contributions, oldest first.
   std::vector<core::Contribution> contributions_by(const std::string& author);
   /// What a round collected, in one phase or (phase_key empty) in all.
   core::PhaseSummary summarize(std::int64_t round_id, const std::string& phase_key);
+  /// An edit waiting for its original to be fetched.
+  struct EditRequest {
+    std::string room_id;
+    std::string original_event_id;
+    std::string edit_event_id;
+    bool operator==(const EditRequest&) const = default;
+  };
+  /// Edit requests, in the order the edits came.
+  std::vector<EditRequest> pending_edits(std::size_t limit);
+  /// A poll the bot posted, as its event (`event_id`, delivered in `room_id`) finds it.
+  struct Poll {
+    std::string txn_id;
+    std::string event_id;  ///< empty while it is not delivered
+    std::optional<std::int64_t> closed_at;
+  };
+  std::optional<Poll> poll_shown_as(const std::string& room_id, const std::string& event_id);
+  /// The room's newest poll that is not closed.
+  std::optional<Poll> open_poll(const std::string& room_id);
+  /// The contribution a poll's answer stands for.
+  std::optional<std::string> poll_answer(const std::string& txn_id, const std::string& answer_id);
+  /// The contribution a reaction in `room_id` on `event_id` is about: a collected message of that
+  /// room, or the bot's notice that carries an anonymous contribution there.
+  std::optional<core::Contribution> contribution_shown_as(const std::string& room_id,
+                                                          const std::string& event_id);
   /// Pin requests waiting to be fetched: (room id, target event id), oldest first.
   std::vector<std::pair<std::string, std::string>> pending_pins(std::size_t limit);
   /// When `author` last asked to be forgotten, if they did.

@@ -234,6 +234,12 @@ bool Digests::handle_command(const core::Command& command, const matrix::Event& 
     case CommandKind::learned:
       on_learned(command, event, room, context);
       return true;
+    case CommandKind::correct_lesson:
+      on_correct(command, event, room, context);
+      return true;
+    case CommandKind::remove_lesson:
+      on_remove(command, event, room, context);
+      return true;
     case CommandKind::merge_groups:
     case CommandKind::move_contribution:
     case CommandKind::split_contribution:
@@ -369,7 +375,8 @@ void Digests::on_lesson(const core::Command& command, const matrix::Event& event
     if (largest != nullptr) title = largest->title();
     if (title.empty() && !items.empty()) title = core::quote_text(items.front().body, 60);
   }
-  const std::int64_t id = context.scope.create_lesson(room.room_id, title, sources, context.now);
+  const std::int64_t id =
+      context.scope.create_lesson(room.room_id, title, sources, context.now, changed_by(event));
   spdlog::info("lesson L{} identified in {} from {} contributions", id, room.room_id,
                sources.size());
   const auto& d = core::texts(settings_.language).digest;
@@ -549,6 +556,8 @@ void Digests::on_action(const core::Command& command, const matrix::Event& event
   if (const auto* error = std::get_if<core::ActionError>(&parsed)) {
     if (error->bad_date.empty()) {
       reply(text_notice(t.usage_action));
+    } else if (error->in_the_past) {
+      reply(core::fill(t.past_date, {core::plain("given", error->bad_date)}));
     } else {
       reply(core::fill(t.bad_date, {core::plain("given", error->bad_date)}));
     }
@@ -566,7 +575,7 @@ void Digests::on_action(const core::Command& command, const matrix::Event& event
   }
   const std::string action(core::truncate_utf8(args.action, kMaxTitleBytes * 2));
   const std::string owner(core::truncate_utf8(args.owner, kMaxTitleBytes));
-  context.scope.set_action(lesson->id, action, owner, args.due, context.now);
+  context.scope.set_action(lesson->id, action, owner, args.due, context.now, changed_by(event));
   const auto& d = core::texts(settings_.language).digest;
   const std::string date = core::shown_date(args.due, settings_.language);
   reply(core::fill(t.action_set,
@@ -596,9 +605,99 @@ void Digests::on_learned(const core::Command& command, const matrix::Event& even
     reply(core::fill(t.already_learned, {core::plain("id", std::to_string(*id))}));
     return;
   }
-  context.scope.mark_learned(*id, context.now);
+  context.scope.mark_learned(*id, context.now, changed_by(event));
   reply(core::fill(t.learned,
                    {core::plain("id", std::to_string(*id)), core::plain("title", lesson->title)}));
+}
+
+std::string Digests::changed_by(const matrix::Event& event) const {
+  return settings_.pseudonym ? settings_.pseudonym(event.sender) : std::string();
+}
+
+std::optional<core::Lesson> Digests::lesson_here(
+    std::int64_t id, const store::RoomRecord& room,
+    const std::function<void(const core::Notice&)>& reply) {
+  auto lesson = store::lesson(store_, id);
+  if (!lesson || (lesson->room_id != room.room_id && !is_network(room.room_id))) {
+    reply(core::fill(core::texts(settings_.language).lesson.unknown,
+                     {core::plain("id", std::to_string(id))}));
+    return std::nullopt;
+  }
+  return lesson;
+}
+
+void Digests::on_correct(const core::Command& command, const matrix::Event& event,
+                         const store::RoomRecord& room, BatchContext context) {
+  const auto& t = core::texts(settings_.language).lesson;
+  auto reply = [&](const core::Notice& notice) {
+    context.out.notice(room.room_id, notice, &event, event.event_id + "/reply");
+  };
+  const auto parsed = core::parse_correction_args(command, today(context.now));
+  if (const auto* error = std::get_if<core::ActionError>(&parsed)) {
+    if (error->bad_date.empty()) {
+      reply(text_notice(t.usage_correct));
+    } else {
+      reply(core::fill(error->in_the_past ? t.past_date : t.bad_date,
+                       {core::plain("given", error->bad_date)}));
+    }
+    return;
+  }
+  const auto& args = std::get<core::CorrectionArgs>(parsed);
+  const auto lesson = lesson_here(args.lesson, room, reply);
+  if (!lesson) return;
+  const std::string id = std::to_string(lesson->id);
+  const std::string by = changed_by(event);
+  if (args.field == core::LessonField::title) {
+    const std::string title(core::truncate_utf8(args.value, kMaxTitleBytes));
+    context.scope.retitle_lesson(lesson->id, title, context.now, by);
+    reply(core::fill(t.title_corrected, {core::plain("id", id), core::plain("title", title)}));
+    return;
+  }
+  if (lesson->state != core::LessonState::action) {
+    reply(lesson->state == core::LessonState::learned
+              ? core::fill(t.already_learned, {core::plain("id", id)})
+              : core::fill(t.no_action, {core::plain("id", id)}));
+    return;
+  }
+  if (args.field == core::LessonField::owner) {
+    const std::string owner(core::truncate_utf8(args.value, kMaxTitleBytes));
+    context.scope.set_action_owner(lesson->id, owner, context.now, by);
+    reply(core::fill(t.owner_corrected, {core::plain("id", id), core::plain("owner", owner)}));
+    return;
+  }
+  context.scope.set_action_due(lesson->id, *args.due, context.now, by);
+  reply(core::fill(t.due_corrected,
+                   {core::plain("id", id),
+                    core::plain("date", core::shown_date(*args.due, settings_.language))}));
+}
+
+void Digests::on_remove(const core::Command& command, const matrix::Event& event,
+                        const store::RoomRecord& room, BatchContext context) {
+  const auto& t = core::texts(settings_.language).lesson;
+  auto reply = [&](const core::Notice& notice) {
+    context.out.notice(room.room_id, notice, &event, event.event_id + "/reply");
+  };
+  const auto args = core::parse_removal_args(command);
+  if (!args) {
+    reply(text_notice(t.usage_remove));
+    return;
+  }
+  const auto lesson = lesson_here(args->lesson, room, reply);
+  if (!lesson) return;
+  const std::string id = std::to_string(lesson->id);
+  if (args->action_only) {
+    if (lesson->state != core::LessonState::action) {
+      reply(
+          core::fill(lesson->state == core::LessonState::learned ? t.already_learned : t.no_action,
+                     {core::plain("id", id)}));
+      return;
+    }
+    context.scope.remove_action(lesson->id, context.now, changed_by(event));
+    reply(core::fill(t.action_removed, {core::plain("id", id)}));
+    return;
+  }
+  context.scope.remove_lesson(lesson->id, context.now, changed_by(event));
+  reply(core::fill(t.removed, {core::plain("id", id), core::plain("title", lesson->title)}));
 }
 
 void Digests::on_lessons(const matrix::Event& event, const store::RoomRecord& room,

@@ -39,6 +39,8 @@ struct DigestSettings : NetworkSettings {
   std::string network_room;        ///< its digest covers every room
   std::vector<std::string> rooms;  ///< configured rooms (for scheduled room digests)
   std::size_t max_event_bytes = 60000;
+  /// Who changed a lesson, as its history keeps it (the dispatcher sets FeatureSettings').
+  std::function<std::string(const std::string& user_id)> pseudonym;
 };
 
 /// The digest settings a configuration gives, around its network settings.
@@ -141,6 +143,17 @@ class Digests {
   void on_learned(const core::Command& command, const matrix::Event& event,
                   const store::RoomRecord& room, BatchContext context);
   void on_lessons(const matrix::Event& event, const store::RoomRecord& room, BatchContext context);
+  /// `!korrigieren L3 titel|verantwortlich|frist …` and `!entfernen L3 [maßnahme]`.
+  void on_correct(const core::Command& command, const matrix::Event& event,
+                  const store::RoomRecord& room, BatchContext context);
+  void on_remove(const core::Command& command, const matrix::Event& event,
+                 const store::RoomRecord& room, BatchContext context);
+  /// The lesson `id` if this room may change it (its own, or any from the network room); else
+  /// answers that there is none and returns nullopt.
+  std::optional<core::Lesson> lesson_here(std::int64_t id, const store::RoomRecord& room,
+                                          const std::function<void(const core::Notice&)>& reply);
+  /// The pseudonym of who changes a lesson, for its history.
+  std::string changed_by(const matrix::Event& event) const;
   /// `!zusammenführen`, `!verschieben`, `!abtrennen`, `!umbenennen`: the correction is stored
   /// as a curated group of the digest's scope, and the answer is the group's new line in that
   /// digest's period.

@@ -22,6 +22,19 @@ std::string Outgoing::notice(const std::string& room_id, const core::Notice& not
   return scope_->queue_send(room_id, event.type, event.content, key, now_ms_);
 }
 
+void Outgoing::notice_in_thread(const std::string& room_id, const core::Notice& notice,
+                                const matrix::Event& root, const std::string& key) {
+  const matrix::OutgoingEvent event = matrix::thread_notice_event(notice, root);
+  scope_->queue_send(room_id, event.type, event.content, key, now_ms_);
+  ++queued_;
+}
+
+std::string Outgoing::event(const std::string& room_id, const matrix::OutgoingEvent& event,
+                            const std::string& key) {
+  ++queued_;
+  return scope_->queue_send(room_id, event.type, event.content, key, now_ms_);
+}
+
 void Outgoing::reaction(const std::string& room_id, const std::string& event_id,
                         const std::string& emoji, const std::string& key) {
   const matrix::OutgoingEvent event = matrix::reaction_event(event_id, emoji);

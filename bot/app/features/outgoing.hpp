@@ -6,6 +6,7 @@
 #include <string>
 
 #include "core/text.hpp"
+#include "matrix/content.hpp"
 #include "matrix/events.hpp"
 #include "store/store.hpp"
 
@@ -24,9 +25,16 @@ class Outgoing {
   /// Returns its transaction id.
   std::string notice(const std::string& room_id, const core::Notice& notice,
                      const matrix::Event* reply_to, const std::string& key);
+  /// An m.notice in the thread of `root` (matrix::thread_notice_event): next to the message it
+  /// is about, out of the room's main timeline.
+  void notice_in_thread(const std::string& room_id, const core::Notice& notice,
+                        const matrix::Event& root, const std::string& key);
   /// An anonymous post (an m.notice that answers nothing): its transaction id is random and its
   /// outbox row confidential (store::BatchScope::queue_anonymous_post). Returns the id.
   std::string anonymous_post(const std::string& room_id, const core::Notice& notice);
+  /// Any event matrix/content.hpp built (a poll, its end). Returns its transaction id.
+  std::string event(const std::string& room_id, const matrix::OutgoingEvent& event,
+                    const std::string& key);
   /// An m.reaction (annotation) on `event_id`.
   void reaction(const std::string& room_id, const std::string& event_id, const std::string& emoji,
                 const std::string& key);

@@ -3,6 +3,10 @@
 #include <spdlog/spdlog.h>
 
 #include "core/round_text.hpp"
+#include "core/tags.hpp"
+#include "core/text.hpp"
+#include "core/texts.hpp"
+#include "matrix/content.hpp"
 
 namespace reflexbot::app {
 
@@ -62,6 +66,10 @@ void Rounds::handle_command(const core::Command& command, const matrix::Event& e
     start(command, event, room, context);
     return;
   }
+  if (command.kind == CommandKind::poll) {
+    poll(command, event, room, context);
+    return;
+  }
   auto open = store_.open_round(room.room_id);
   const core::Template* tmpl = open ? find_template(settings_, open->template_key) : nullptr;
   if (!open || tmpl == nullptr) {
@@ -71,6 +79,56 @@ void Rounds::handle_command(const core::Command& command, const matrix::Event& e
   } else {
     step(command, event, *open, *tmpl, context);
   }
+}
+
+void Rounds::poll(const core::Command& command, const matrix::Event& event,
+                  const store::RoomRecord& room, BatchContext context) {
+  const auto& t = core::texts(settings_.language);
+  auto answer = [&](std::string_view text) {
+    context.out.notice(room.room_id, core::fill(text), &event, event.event_id + "/reply");
+  };
+  if (!command.args.empty()) {
+    const std::string word = core::fold_tag(command.args.front());
+    if (word != "ende" && word != "end" && word != "schliessen" && word != "close") {
+      answer(t.help.poll.usage);
+      return;
+    }
+    const auto open = store_.open_poll(room.room_id);
+    if (!open) return answer(t.poll_no_open);
+    if (open->event_id.empty()) return answer(t.poll_not_sent);
+    context.scope.close_poll(open->txn_id, core::to_ms(context.now));
+    context.out.event(room.room_id,
+                      matrix::poll_end_event(open->event_id, std::string(t.poll_ended)),
+                      event.event_id + "/poll-end");
+    return;
+  }
+  const auto phase = open_phase(store_, settings_, room.room_id);
+  if (!phase) {
+    context.out.notice(room.room_id, core::render_no_round(settings_.language), &event,
+                       event.event_id + "/reply");
+    return;
+  }
+  // Element shows up to 20 answers; the phase's most voted (then oldest) contributions.
+  constexpr std::size_t kMaxAnswers = 20;
+  constexpr std::size_t kAnswerBytes = 140;
+  const auto contributions =
+      store_.phase_contributions(phase->round, phase->phase_key, kMaxAnswers);
+  if (contributions.empty()) return answer(t.poll_none);
+  std::vector<matrix::PollAnswer> answers;
+  std::vector<std::pair<std::string, std::string>> stands_for;
+  std::string fallback(t.poll_question);
+  for (std::size_t i = 0; i < contributions.size(); ++i) {
+    const std::string id = std::to_string(i + 1);
+    std::string text(core::truncate_utf8(contributions[i].body, kAnswerBytes));
+    if (text.size() < contributions[i].body.size()) text += " …";
+    fallback += "\n" + id + ". " + text;
+    answers.push_back({id, std::move(text)});
+    stands_for.emplace_back(id, contributions[i].event_id);
+  }
+  const std::string txn_id = context.out.event(
+      room.room_id, matrix::poll_start_event(std::string(t.poll_question), answers, fallback),
+      event.event_id + "/poll");
+  context.scope.create_poll(txn_id, room.room_id, stands_for, core::to_ms(context.now));
 }
 
 void Rounds::start(const core::Command& command, const matrix::Event& event,

@@ -31,6 +31,10 @@ class Rounds {
 
  private:
   /// !runde: starts a round if none is open.
+  /// `!umfrage`: a poll of the open phase's contributions; `!umfrage ende` closes the room's
+  /// open poll.
+  void poll(const core::Command& command, const matrix::Event& event, const store::RoomRecord& room,
+            BatchContext context);
   void start(const core::Command& command, const matrix::Event& event,
              const store::RoomRecord& room, BatchContext context);
   /// !weiter, !pause, !fortsetzen, !verlängern, !ende on the open round, after its due timers.

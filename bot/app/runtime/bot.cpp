@@ -283,55 +283,125 @@ asio::awaitable<void> run_outbox(Runtime& rt, asio::io_context& io) {
   if (auto fatal = co_await rt.outbox.run(io)) rt.fail(*fatal);
 }
 
-// Fetches the messages people pinned with 📌 and collects them, one transaction each.
+// Fetches an event the bot asks for after a commit (a 📌's message, an edit and its original),
+// decrypted where the room is encrypted. One that cannot be decrypted comes back as the error
+// R_UNDECRYPTABLE: asking again will not help.
+asio::awaitable<matrix::MatrixResult<matrix::Event>> fetch_readable(Runtime& rt,
+                                                                    std::string room_id,
+                                                                    std::string event_id) {
+  auto event = co_await rt.client.event(room_id, event_id);
+  if (event && rt.e2ee && std::holds_alternative<matrix::Encrypted>(event->content)) {
+    auto plain = rt.e2ee->decrypt(*event);
+    if (!plain) {
+      matrix::MatrixError error;
+      error.errcode = "R_UNDECRYPTABLE";
+      error.message = plain.error().reason;
+      co_return Unexpected(std::move(error));
+    }
+    *event = std::move(plain).value();
+  }
+  co_return event;
+}
+
+// What to do after a fetch failed: nullopt to give the request up, else how long to wait before
+// the pending list is read again. `unreadable` counts bodies that arrived but could not be read:
+// after a few tries (a body cut short on the way is worth another) such a request is given up, so
+// it cannot hold back every request behind it.
+std::optional<std::chrono::milliseconds> after_failure(const matrix::MatrixError& error,
+                                                       const std::string& key,
+                                                       matrix::Backoff& backoff,
+                                                       std::map<std::string, int>& unreadable) {
+  if (error.errcode == "R_UNDECRYPTABLE") return std::nullopt;
+  auto delay = matrix::retry_delay(error, backoff);
+  if (error.errcode == "R_BAD_BODY" && ++unreadable[key] >= 3) {
+    delay.reset();
+    unreadable.erase(key);
+  }
+  return delay;
+}
+
+// Fetches the messages people pinned with 📌 and the originals of edits that may make a message
+// a contribution, and collects them, one transaction each.
 asio::awaitable<void> run_pins(Runtime& rt, asio::io_context& io) {
   matrix::Backoff backoff(rt.policy, matrix::default_random01());
-  std::map<std::string, int> unreadable;  ///< pins whose event came back unreadable, and how often
+  std::map<std::string, int>
+      unreadable;  ///< requests whose event came back unreadable, and how often
   while (!rt.stopping) {
     co_await rt.pins.wait(io);
-    auto pending = rt.dispatcher.pending_pins();
-    while (!pending.empty() && !rt.stopping) {
-      for (const auto& [room_id, event_id] : pending) {
-        auto event = co_await rt.client.event(room_id, event_id);
-        if (event && rt.e2ee && std::holds_alternative<matrix::Encrypted>(event->content)) {
-          // A pinned message of an encrypted room: collected as what it says, if readable.
-          auto plain = rt.e2ee->decrypt(*event);
-          if (!plain) {
-            spdlog::warn("pinned event {} in {} cannot be decrypted ({}); not collected", event_id,
-                         room_id, plain.error().reason);
-            rt.dispatcher.drop_pin(event_id);
-            continue;
+    bool again = true;
+    while (again && !rt.stopping) {
+      again = false;
+      for (const auto& [room_id, event_id] : rt.dispatcher.pending_pins()) {
+        auto event = co_await fetch_readable(rt, room_id, event_id);
+        // The message as it is now: its edits too (the fetched event is the first version).
+        std::vector<matrix::Event> edits;
+        if (event) {
+          auto found = co_await rt.client.edits(room_id, event_id);
+          if (found) {
+            for (auto& edit : *found) {
+              if (rt.e2ee && std::holds_alternative<matrix::Encrypted>(edit.content)) {
+                auto plain = rt.e2ee->decrypt(edit);
+                if (!plain) continue;  // an edit nobody can read changes nothing we could show
+                edit = std::move(plain).value();
+              }
+              edits.push_back(std::move(edit));
+            }
+          } else {
+            event = Unexpected{found.error()};
           }
-          *event = std::move(plain).value();
         }
         if (event) {
-          rt.dispatcher.collect_pinned(*event);
+          rt.dispatcher.collect_pinned(*event, edits);
           backoff.reset();
+          again = true;
           continue;
         }
         if (event.error().unknown_token()) {
           rt.fail(matrix::token_rejected(event.error()));
           co_return;
         }
-        // An event that arrived but cannot be read will not become readable by asking again:
-        // after a few tries (a body cut short on the way is worth another) it is given up, so
-        // it cannot hold back every pin behind it.
-        auto delay = matrix::retry_delay(event.error(), backoff);
-        if (event.error().errcode == "R_BAD_BODY" && ++unreadable[event_id] >= 3) {
-          delay.reset();
-          unreadable.erase(event_id);
-        }
+        const auto delay = after_failure(event.error(), event_id, backoff, unreadable);
         if (!delay) {
-          spdlog::warn("pinned event {} in {} cannot be fetched ({}); not collected", event_id,
+          spdlog::warn("pinned event {} in {} cannot be read ({}); not collected", event_id,
                        room_id, event.error().describe());
           rt.dispatcher.drop_pin(event_id);
+          again = true;
           continue;
         }
         if (!co_await rt.sleeper.sleep(*delay)) co_return;
+        again = true;
         break;  // read the pending list again and retry
       }
-      rt.outbox.wake();
-      pending = rt.dispatcher.pending_pins();
+      for (const auto& request : rt.dispatcher.pending_edits()) {
+        if (rt.stopping) co_return;
+        auto edit = co_await fetch_readable(rt, request.room_id, request.edit_event_id);
+        matrix::MatrixResult<matrix::Event> original = Unexpected{matrix::MatrixError{}};
+        if (edit)
+          original = co_await fetch_readable(rt, request.room_id, request.original_event_id);
+        if (edit && original) {
+          rt.dispatcher.collect_edited(*original, *edit);
+          backoff.reset();
+          again = true;
+          continue;
+        }
+        const matrix::MatrixError error = edit ? original.error() : edit.error();
+        if (error.unknown_token()) {
+          rt.fail(matrix::token_rejected(error));
+          co_return;
+        }
+        const auto delay = after_failure(error, request.edit_event_id, backoff, unreadable);
+        if (!delay) {
+          spdlog::warn("edit {} in {} cannot be read ({}); not collected", request.edit_event_id,
+                       request.room_id, error.describe());
+          rt.dispatcher.drop_edit(request.edit_event_id);
+          again = true;
+          continue;
+        }
+        if (!co_await rt.sleeper.sleep(*delay)) co_return;
+        again = true;
+        break;
+      }
+      if (again) rt.outbox.wake();
     }
   }
 }

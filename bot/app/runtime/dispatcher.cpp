@@ -62,6 +62,7 @@ Dispatcher::Dispatcher(store::Store& store, DispatcherSettings settings,
                [this] {
                  DigestSettings digests = settings_.digests;
                  digests.language = settings_.language;
+                 digests.pseudonym = features_.pseudonym;
                  return digests;
                }()),
       command_limiter_(settings_.command_limit) {}
@@ -381,6 +382,10 @@ void Dispatcher::timeline_event(const matrix::Event& event) {
     collection_.handle_reaction(event, *reaction, *room_, context());
   } else if (const auto* redaction = std::get_if<matrix::Redaction>(&event.content)) {
     collection_.handle_redaction(event, *redaction, *room_, context());
+  } else if (const auto* response = std::get_if<matrix::PollResponse>(&event.content)) {
+    collection_.handle_poll_response(event, *response, *room_, context());
+  } else if (const auto* end = std::get_if<matrix::PollEnd>(&event.content)) {
+    collection_.handle_poll_end(event, *end, *room_, context());
   }
 }
 
@@ -475,14 +480,25 @@ void Dispatcher::abort() {
   rooms_.clear();
 }
 
-void Dispatcher::collect_pinned(const matrix::Event& event) {
+void Dispatcher::collect_pinned(const matrix::Event& event,
+                                const std::vector<matrix::Event>& edits) {
   in_transaction([&](BatchContext context) {
-    collection_.collect_pinned(event, stored_room(event.room_id), context);
+    collection_.collect_pinned(event, stored_room(event.room_id), context, edits);
   });
 }
 
 void Dispatcher::drop_pin(const std::string& target_event_id) {
   in_transaction([&](BatchContext context) { collection_.drop_pin(target_event_id, context); });
+}
+
+void Dispatcher::collect_edited(const matrix::Event& original, const matrix::Event& edit) {
+  in_transaction([&](BatchContext context) {
+    collection_.collect_edited(original, edit, stored_room(edit.room_id), context);
+  });
+}
+
+void Dispatcher::drop_edit(const std::string& edit_event_id) {
+  in_transaction([&](BatchContext context) { collection_.drop_edit(edit_event_id, context); });
 }
 
 std::size_t Dispatcher::tick() {

@@ -84,13 +84,21 @@ class Dispatcher final : public matrix::SyncSink {
 
   /// Collects a message fetched for a 📌, in a transaction of its own. Not a timeline event: it
   /// is not marked seen, changes no state and runs no command (a pinned "!ende" ends nothing).
-  void collect_pinned(const matrix::Event& event);
+  /// `edits`: the message's edits as fetched (any order); the author's latest one counts.
+  void collect_pinned(const matrix::Event& event, const std::vector<matrix::Event>& edits = {});
   /// Gives up a 📌 request whose message cannot be fetched.
   void drop_pin(const std::string& target_event_id);
   /// Pin requests waiting to be fetched: (room id, event id).
   std::vector<std::pair<std::string, std::string>> pending_pins() {
     return store_.pending_pins(16);
   }
+  /// Judges an edit whose original was fetched (both fetched after the commit, in a transaction
+  /// of their own): it may make the original a contribution. Like a 📌, not a timeline event.
+  void collect_edited(const matrix::Event& original, const matrix::Event& edit);
+  /// Gives up an edit request whose events cannot be fetched.
+  void drop_edit(const std::string& edit_event_id);
+  /// Edits waiting for their original to be fetched, in the order they came.
+  std::vector<store::Store::EditRequest> pending_edits() { return store_.pending_edits(16); }
   /// Runs the round timers and the weekly digest that are due, in a transaction of their own;
   /// returns the outbox rows queued.
   std::size_t tick();

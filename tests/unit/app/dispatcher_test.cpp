@@ -1557,5 +1557,342 @@ TEST_F(DispatcherTest, MetricsCountCommittedWorkOnce) {
             commands(before, "ping", metrics::CommandOutcome::answered) + 1);
 }
 
+// --- Edits, votes and lessons (issue 16) ---
+
+TEST_F(DispatcherTest, ModeratorsCorrectAndRemoveLessonsAndTheHistoryKeepsWhoDidWhatWhen) {
+  seed_room(kRoom);
+  sync(body(
+      "s1",
+      {{kRoom, joined({message("$a", "@anna:example.org", "Masken viel zu spät bestellt #problem"),
+                       message("$b", "@bernd:example.org",
+                               "Schutzausrüstung und Masken früher beschaffen #lehre"),
+                       message("$d", "@anna:example.org", "!digest")})}}));
+  sync(body("s2", {{kRoom, joined({message("$l1", "@mod:example.org", "!lehre 1 Masken")})}}));
+  auto lessons = store::lessons(*store_, kRoom);
+  ASSERT_EQ(lessons.size(), 1U);
+  const std::int64_t lesson_id = lessons[0].id;
+  const std::string id = std::to_string(lesson_id);
+  const std::string mod = "@mod:example.org";
+  sync(body("s3",
+            {{kRoom, joined({message("$m", mod,
+                                     "!maßnahme L" + id + " 15.12.2026 Amt: Lager anlegen")})}}));
+  now_ms_ += 60000;
+  sync(body(
+      "s4",
+      {{kRoom, joined({message("$c0", "@anna:example.org", "!korrigieren L" + id + " titel X"),
+                       message("$c1", mod, "!korrigieren L" + id + " titel Schutzmasken"),
+                       message("$c2", mod, "!korrigieren L" + id + " verantwortlich Ordnungsamt"),
+                       message("$c3", mod, "!korrigieren L" + id + " frist 01.01.2020"),
+                       message("$c4", mod, "!correct L" + id + " due 2027-01-31"),
+                       message("$c5", mod, "!korrigieren L" + id + " farbe blau")})}}));
+  auto lesson = store::lesson(*store_, lesson_id);
+  ASSERT_TRUE(lesson);
+  EXPECT_EQ(lesson->title, "Schutzmasken");
+  EXPECT_EQ(lesson->owner, "Ordnungsamt");
+  EXPECT_EQ(lesson->due,
+            std::chrono::year_month_day{std::chrono::year{2027} / std::chrono::January / 31});
+  auto notices = notices_in(kRoom);
+  ASSERT_GE(notices.size(), 6U);
+  const std::vector<std::string> last(notices.end() - 6, notices.end());
+  EXPECT_NE(last[0].find("Moderation"), std::string::npos) << last[0];
+  EXPECT_EQ(last[1], "L" + id + " heißt jetzt „Schutzmasken“.");
+  EXPECT_EQ(last[2], "Verantwortlich für die Maßnahme von L" + id + ": Ordnungsamt.");
+  EXPECT_EQ(last[3],
+            "Der 01.01.2020 liegt in der Vergangenheit. Bitte ein Datum ab heute angeben.");
+  EXPECT_EQ(last[4], "Die Maßnahme von L" + id + " ist jetzt am 31.01.2027 fällig.");
+  EXPECT_EQ(last[5].rfind("So geht es: !korrigieren", 0), 0U) << last[5];
+
+  // The action goes, then the lesson: no longer listed, the history keeps everything.
+  sync(body("s5", {{kRoom, joined({message("$r1", mod, "!entfernen L" + id + " maßnahme")})}}));
+  lesson = store::lesson(*store_, lesson_id);
+  ASSERT_TRUE(lesson);
+  EXPECT_EQ(lesson->state, core::LessonState::identified);
+  EXPECT_TRUE(lesson->owner.empty());
+  sync(body("s6", {{kRoom, joined({message("$r2", mod, "!remove L" + id),
+                                   message("$ls", "@anna:example.org", "!lehren")})}}));
+  EXPECT_FALSE(store::lesson(*store_, lesson_id));
+  EXPECT_TRUE(store::lessons(*store_, kRoom).empty());
+  EXPECT_TRUE(store::lessons(*store_, "").empty());
+  notices = notices_in(kRoom);
+  EXPECT_NE(notices.back().find("Noch keine Lehren"), std::string::npos) << notices.back();
+
+  const auto history = store::lesson_history(*store_, lesson_id);
+  std::vector<std::string> changes;
+  for (const auto& change : history) changes.push_back(change.change);
+  EXPECT_EQ(changes, (std::vector<std::string>{"created", "action", "title", "owner", "due",
+                                               "action_removed", "removed"}));
+  EXPECT_EQ(history[2].old_value, "Masken");
+  EXPECT_EQ(history[2].new_value, "Schutzmasken");
+  EXPECT_EQ(history[3].old_value, "Amt");
+  EXPECT_EQ(history[4].old_value, "2026-12-15");
+  EXPECT_EQ(history[4].new_value, "2027-01-31");
+  EXPECT_EQ(history[2].changed_by, "pmod:");
+  EXPECT_EQ(history[2].changed_at, core::TimePoint(std::chrono::milliseconds(now_ms_)));
+}
+
+json edit_of(const std::string& id, const std::string& sender, const std::string& original,
+             const std::string& new_body, std::int64_t ts = 1700000060000) {
+  json edit = message(id, sender, "* " + new_body, "m.text", ts);
+  edit["content"]["m.relates_to"] = {{"rel_type", "m.replace"}, {"event_id", original}};
+  edit["content"]["m.new_content"] = {{"msgtype", "m.text"}, {"body", new_body}};
+  return edit;
+}
+
+json thumbs_up(const std::string& id, const std::string& sender, const std::string& target) {
+  return json{
+      {"type", "m.reaction"},
+      {"event_id", id},
+      {"sender", sender},
+      {"origin_server_ts", 1700000000000},
+      {"content",
+       {{"m.relates_to", {{"rel_type", "m.annotation"}, {"event_id", target}, {"key", "👍"}}}}}};
+}
+
+json redaction_of(const std::string& id, const std::string& sender, const std::string& target) {
+  return json{{"type", "m.room.redaction"}, {"event_id", id},
+              {"sender", sender},           {"origin_server_ts", 1700000000000},
+              {"redacts", target},          {"content", {{"redacts", target}}}};
+}
+
+matrix::Event event_from(const json& event, const std::string& room) {
+  std::string text = event.dump();
+  auto parsed = matrix::parse_event(text, room);
+  EXPECT_TRUE(parsed);
+  return *parsed;
+}
+
+TEST_F(DirectChatTest, AnEditThatRemovesTheLastTagWithdrawsTheContribution) {
+  seed_network();
+  sync(body("s1", {{kRoom, joined({message("$c1", kAnna, "Die Lage war unklar #problem"),
+                                   message("$c2", kAnna, "Funk fiel aus #problem #idee")})}}));
+  ASSERT_TRUE(store_->contribution("$c1"));
+  sync(body("s2", {{kRoom, joined({edit_of("$e1", kAnna, "$c1", "Die Lage war unklar"),
+                                   edit_of("$e2", kAnna, "$c2", "Funk fiel aus #idee")})}}));
+  EXPECT_FALSE(store_->contribution("$c1")) << "no tag, no round: no longer a contribution";
+  ASSERT_TRUE(store_->contribution("$c2"));
+  EXPECT_EQ(store_->contribution("$c2")->body, "Funk fiel aus #idee");
+  EXPECT_EQ(store_->contribution("$c2")->tags, std::vector<std::string>{"idee"});
+}
+
+TEST_F(DirectChatTest, AnEditWithoutNewContentOrBySomeoneElseChangesNothing) {
+  seed_network();
+  sync(body("s1", {{kRoom, joined({message("$c1", kAnna, "Die Lage war unklar #problem")})}}));
+  json fallback_only = message("$e1", kAnna, "* Etwas anderes #idee");
+  fallback_only["content"]["m.relates_to"] = {{"rel_type", "m.replace"}, {"event_id", "$c1"}};
+  sync(body("s2", {{kRoom, joined({fallback_only, edit_of("$e2", "@mod:example.org", "$c1",
+                                                          "Übernommen #idee")})}}));
+  EXPECT_EQ(store_->contribution("$c1")->body, "Die Lage war unklar #problem");
+  EXPECT_TRUE(dispatcher_->pending_edits().empty()) << "an edit of a contribution asks for nothing";
+}
+
+TEST_F(DirectChatTest, AnEditThatAddsATagCollectsTheMessageWithItsLatestText) {
+  seed_network();
+  sync(body("s1", {{kRoom, joined({message("$m1", kAnna, "Die Lage war unklar"),
+                                   message("$m2", kAnna, "Niemand wusste Bescheid")})}}));
+  ASSERT_FALSE(store_->contribution("$m1"));
+  // Anna adds a tag to $m1 twice; someone else "edits" $m2. The originals are not stored: the
+  // bot asks for them after the commit, in the order the edits came.
+  const json first = edit_of("$e1", kAnna, "$m1", "Die Lage war unklar #problem");
+  const json second =
+      edit_of("$e2", kAnna, "$m1", "Die Lage war lange unklar #problem", 1700000070000);
+  const json foreign = edit_of("$e3", "@mod:example.org", "$m2", "Niemand wusste Bescheid #lehre");
+  sync(body("s2", {{kRoom, joined({first, second, foreign})}}));
+  const auto pending = dispatcher_->pending_edits();
+  ASSERT_EQ(pending.size(), 3U);
+  EXPECT_EQ(pending[0].edit_event_id, "$e1");
+  EXPECT_EQ(pending[0].original_event_id, "$m1");
+  EXPECT_EQ(pending[2].edit_event_id, "$e3");
+
+  const matrix::Event m1 = event_from(message("$m1", kAnna, "Die Lage war unklar"), kRoom);
+  const matrix::Event m2 = event_from(message("$m2", kAnna, "Niemand wusste Bescheid"), kRoom);
+  dispatcher_->collect_edited(m1, event_from(first, kRoom));
+  dispatcher_->collect_edited(m1, event_from(second, kRoom));
+  dispatcher_->collect_edited(m2, event_from(foreign, kRoom));
+  const auto stored = store_->contribution("$m1");
+  ASSERT_TRUE(stored);
+  EXPECT_EQ(stored->body, "Die Lage war lange unklar #problem");
+  EXPECT_EQ(stored->tags, std::vector<std::string>{"problem"});
+  EXPECT_EQ(stored->author, "panna");
+  EXPECT_EQ(stored->written_at, core::TimePoint(std::chrono::milliseconds(1700000000000)));
+  EXPECT_FALSE(store_->contribution("$m2")) << "only the author's edits count";
+  EXPECT_TRUE(dispatcher_->pending_edits().empty());
+  // A later edit (it came before the originals were fetched) cannot bring back an older text.
+  dispatcher_->collect_edited(m1, event_from(first, kRoom));
+  EXPECT_EQ(store_->contribution("$m1")->body, "Die Lage war lange unklar #problem");
+}
+
+TEST_F(DirectChatTest, AnAuthorsOwnVoteDoesNotCountAndEachPersonCountsOnce) {
+  seed_network();
+  sync(body("s1", {{kRoom, joined({message("$c1", kAnna, "Mehr Funkgeräte #idee")})}}));
+  sync(body("s2", {{kRoom, joined({thumbs_up("$v1", kAnna, "$c1"),
+                                   thumbs_up("$v2", "@mod:example.org", "$c1"),
+                                   thumbs_up("$v3", "@mod:example.org", "$c1")})}}));
+  EXPECT_EQ(store_->votes("$c1"), 1);
+  EXPECT_FALSE(store_->vote("$v1")) << "anna's own 👍 is not stored";
+}
+
+TEST_F(DirectChatTest, AVoteOnAnAnonymousPostCountsAndGoesWithItsRedaction) {
+  seed_network();
+  sync(body("s1",
+            {{kDirect, joined({message("$dm1", kAnna, "!anonym Köln Mehr Funkgeräte #idee")})}}));
+  std::string txn_id;
+  for (const auto& item : store_->pending_outbox(10)) {
+    if (item.room_id == kRoom) txn_id = item.txn_id;
+    store_->outbox_sent(item.id, item.room_id == kRoom ? "$posted" : "$confirm", now_ms_ + 40);
+  }
+  ASSERT_FALSE(txn_id.empty());
+  const std::string anonymous = "anon:" + txn_id;
+  sync(body("s2", {{kRoom, joined({thumbs_up("$v1", "@mod:example.org", "$posted"),
+                                   thumbs_up("$v2", "@mod:example.org", "$posted")})},
+                   {kLeipzig, joined({thumbs_up("$v3", "@bert:example.org", "$posted")})}}));
+  EXPECT_EQ(store_->votes(anonymous), 1) << "one per person, and only from its room";
+  sync(body("s3", {{kRoom, joined({redaction_of("$x1", "@mod:example.org", "$v1")})}}));
+  EXPECT_EQ(store_->votes(anonymous), 0);
+}
+
+TEST_F(DispatcherTest, ADueDateInThePastIsRefused) {
+  seed_room(kRoom);
+  sync(body(
+      "s1",
+      {{kRoom, joined({message("$a", "@anna:example.org", "Masken viel zu spät bestellt #problem"),
+                       message("$b", "@bernd:example.org",
+                               "Schutzausrüstung und Masken früher beschaffen #lehre"),
+                       message("$d", "@anna:example.org", "!digest")})}}));
+  sync(body("s2", {{kRoom, joined({message("$l1", "@mod:example.org", "!lehre 1")})}}));
+  auto lessons = store::lessons(*store_, kRoom);
+  ASSERT_EQ(lessons.size(), 1U);
+  const std::string id = std::to_string(lessons[0].id);
+  sync(body("s3",
+            {{kRoom, joined({message("$m", "@mod:example.org",
+                                     "!maßnahme L" + id + " 01.03.2020 Amt: Lager anlegen")})}}));
+  EXPECT_EQ(store::lesson(*store_, lessons[0].id)->state, core::LessonState::identified);
+  EXPECT_EQ(notices_in(kRoom).back(),
+            "Der 01.03.2020 liegt in der Vergangenheit. Bitte ein Datum ab heute angeben.");
+}
+
+TEST_F(DirectChatTest, AnUnknownTagGetsAHintInItsThreadOncePerPersonAndDay) {
+  seed_network();
+  sync(body("s1",
+            {{kRoom, joined({message("$t1", kAnna, "Die Lage war unklar #problme"),
+                             message("$t2", kAnna, "Es war #hitze"),
+                             message("$t3", "@mod:example.org", "Es war #hitze"),
+                             message("$t4", "@bert:example.org", "Sandsäcke #idee #sandsack")})}}));
+  EXPECT_FALSE(store_->contribution("$t1"));
+  EXPECT_TRUE(store_->contribution("$t4"));
+  std::vector<json> hints;
+  for (const auto& content : sent_contents()) {
+    if (content.value("msgtype", "") == "m.notice") hints.push_back(content);
+  }
+  ASSERT_EQ(hints.size(), 2U) << "anna once, the moderator once, bert's message was collected";
+  EXPECT_EQ(hints[0]["body"],
+            "#problme ist kein Schlagwort des Bots; meinten Sie #problem? Wenn "
+            "Sie Ihre Nachricht so bearbeiten, wird sie gesammelt.");
+  EXPECT_EQ(hints[0]["m.relates_to"]["rel_type"], "m.thread");
+  EXPECT_EQ(hints[0]["m.relates_to"]["event_id"], "$t1");
+  EXPECT_EQ(hints[0]["m.mentions"], json::object());
+  EXPECT_EQ(hints[1]["m.relates_to"]["event_id"], "$t3");
+  EXPECT_NE(hints[1]["body"].get<std::string>().find("#hitze ist kein Schlagwort"),
+            std::string::npos);
+  EXPECT_NE(hints[1]["body"].get<std::string>().find("#lehre, #problem"), std::string::npos)
+      << hints[1]["body"];
+  // The next day anna may get one again.
+  now_ms_ += 24LL * 3600 * 1000;
+  sync(body("s2", {{kRoom, joined({message("$t5", kAnna, "Wieder #hitze")})}}));
+  std::size_t count = 0;
+  for (const auto& content : sent_contents()) {
+    if (content.value("msgtype", "") == "m.notice") ++count;
+  }
+  EXPECT_EQ(count, 3U);
+}
+
+TEST_F(DirectChatTest, APinnedMessageIsCollectedAsItsAuthorsLatestEditMadeIt) {
+  seed_network();
+  sync(body("s1", {{kRoom, joined({message("$pin", "@mod:example.org", "Später")})}}));
+  const matrix::Event original = event_from(message("$old", kAnna, "Erste Fassung"), kRoom);
+  const std::vector<matrix::Event> edits = {
+      event_from(edit_of("$e2", kAnna, "$old", "Dritte Fassung", 1700000090000), kRoom),
+      event_from(edit_of("$e1", kAnna, "$old", "Zweite Fassung", 1700000080000), kRoom),
+      event_from(edit_of("$e3", "@mod:example.org", "$old", "Fremde Fassung", 1700000095000),
+                 kRoom),
+      event_from(edit_of("$e4", kAnna, "$other", "Andere Nachricht", 1700000099000), kRoom)};
+  dispatcher_->collect_pinned(original, edits);
+  const auto stored = store_->contribution("$old");
+  ASSERT_TRUE(stored);
+  EXPECT_EQ(stored->body, "Dritte Fassung");
+  EXPECT_EQ(stored->via, core::CollectedVia::pin);
+  EXPECT_EQ(stored->author, "panna");
+}
+
+TEST_F(DirectChatTest, APollOfThePhasesContributionsCountsEachPersonsLastAnswerAsAVote) {
+  core::Template brainstorming;
+  brainstorming.key = "ideen";
+  brainstorming.phases.push_back({"brainstorming", {}, {}, std::chrono::minutes(30)});
+  reflection_.templates = {brainstorming};
+  restart();
+  seed_network();
+  const std::string mod = "@mod:example.org";
+  const std::string bert = "@bert:example.org";
+  seed_members(kRoom, {kBot, kAnna, mod, bert});
+  sync(body("s1", {{kRoom, joined({message("$r", mod, "!runde ideen")})}}));
+  ASSERT_TRUE(store_->open_round(kRoom));
+  sync(body("s2", {{kRoom, joined({message("$i1", kAnna, "Mehr Funkgeräte"),
+                                   message("$i2", bert, "Ein gemeinsames Lagebild"),
+                                   message("$p", mod, "!umfrage")})}}));
+  json poll;
+  std::string poll_txn;
+  for (const auto& item : store_->pending_outbox(100)) {
+    if (item.event_type == "org.matrix.msc3381.poll.start") {
+      poll = json::parse(item.content);
+      poll_txn = item.txn_id;
+      store_->outbox_sent(item.id, "$poll", now_ms_);
+    }
+  }
+  ASSERT_FALSE(poll_txn.empty()) << "the poll goes through the outbox";
+  const json& start = poll["org.matrix.msc3381.poll.start"];
+  ASSERT_EQ(start["answers"].size(), 2U);
+  EXPECT_EQ(start["answers"][0]["org.matrix.msc1767.text"], "Mehr Funkgeräte");
+  EXPECT_EQ(start["answers"][1]["org.matrix.msc1767.text"], "Ein gemeinsames Lagebild");
+  EXPECT_EQ(start["max_selections"], 1);
+  EXPECT_EQ(poll["m.mentions"], json::object());
+
+  auto response = [](const std::string& id, const std::string& sender, const std::string& answer,
+                     bool stable, std::int64_t ts) {
+    json content = {{"m.relates_to", {{"rel_type", "m.reference"}, {"event_id", "$poll"}}}};
+    if (stable) {
+      content["m.selections"] = json::array({answer});
+    } else {
+      content["org.matrix.msc3381.poll.response"] = {{"answers", json::array({answer})}};
+    }
+    return json{{"type", stable ? "m.poll.response" : "org.matrix.msc3381.poll.response"},
+                {"event_id", id},
+                {"sender", sender},
+                {"origin_server_ts", ts},
+                {"content", content}};
+  };
+  // bert first chooses anna's idea, then his own (no vote: his own); mod chooses anna's twice;
+  // anna chooses bert's idea (stable format).
+  sync(body("s3", {{kRoom, joined({response("$a1", bert, "1", false, 1700000001000),
+                                   response("$a2", mod, "1", false, 1700000002000),
+                                   response("$a3", mod, "1", true, 1700000003000),
+                                   response("$a4", kAnna, "2", true, 1700000004000)})}}));
+  EXPECT_EQ(store_->votes("$i1"), 2);
+  EXPECT_EQ(store_->votes("$i2"), 1);
+  sync(body("s4", {{kRoom, joined({response("$a5", bert, "2", false, 1700000005000)})}}));
+  EXPECT_EQ(store_->votes("$i1"), 1) << "bert's last answer counts";
+  EXPECT_EQ(store_->votes("$i2"), 1) << "and his own idea gets no vote from him";
+  // A moderator closes it; later answers count nothing. A 👍 from someone who answered the
+  // poll for the same contribution is still one vote.
+  json end = {
+      {"type", "org.matrix.msc3381.poll.end"},
+      {"event_id", "$end"},
+      {"sender", mod},
+      {"origin_server_ts", 1700000006000},
+      {"content", {{"m.relates_to", {{"rel_type", "m.reference"}, {"event_id", "$poll"}}}}}};
+  sync(body("s5", {{kRoom, joined({end, response("$a6", kAnna, "1", false, 1700000007000),
+                                   thumbs_up("$v1", mod, "$i1")})}}));
+  EXPECT_EQ(store_->votes("$i1"), 1);
+  EXPECT_EQ(store_->votes("$i2"), 1);
+}
+
 }  // namespace
 }  // namespace reflexbot::app

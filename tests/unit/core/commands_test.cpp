@@ -1,4 +1,5 @@
 #include "core/commands.hpp"
+#include "core/lesson.hpp"
 
 #include <set>
 
@@ -281,6 +282,62 @@ TEST(ParseCommand, CorrectionsOfDigestGroupsInGermanAndEnglish) {
   }
 }
 
+TEST(Commands, LessonCorrectionsAndRemovalsAreModeratorCommandsInBothLanguages) {
+  using namespace std::chrono;
+  const year_month_day today = 2026y / November / 26;
+  const auto title = parse_command("!korrigieren L3 Titel  Masken und   Lager ");
+  ASSERT_TRUE(title);
+  EXPECT_EQ(title->kind, CommandKind::correct_lesson);
+  EXPECT_TRUE(is_moderator_command(*title));
+  auto parsed = parse_correction_args(*title, today);
+  ASSERT_TRUE(std::holds_alternative<CorrectionArgs>(parsed));
+  EXPECT_EQ(std::get<CorrectionArgs>(parsed).lesson, 3);
+  EXPECT_EQ(std::get<CorrectionArgs>(parsed).field, LessonField::title);
+  EXPECT_EQ(std::get<CorrectionArgs>(parsed).value, "Masken und   Lager");
+  parsed = parse_correction_args(*parse_command("!correct L3 owner Health office"), today);
+  ASSERT_TRUE(std::holds_alternative<CorrectionArgs>(parsed));
+  EXPECT_EQ(std::get<CorrectionArgs>(parsed).field, LessonField::owner);
+  EXPECT_EQ(std::get<CorrectionArgs>(parsed).value, "Health office");
+  parsed = parse_correction_args(*parse_command("!ändern 3 Frist 15.12."), today);
+  ASSERT_TRUE(std::holds_alternative<CorrectionArgs>(parsed));
+  EXPECT_EQ(std::get<CorrectionArgs>(parsed).due, 2026y / December / 15);
+  parsed = parse_correction_args(*parse_command("!korrigieren L3 frist 25.11.2026"), today);
+  ASSERT_TRUE(std::holds_alternative<ActionError>(parsed));
+  EXPECT_TRUE(std::get<ActionError>(parsed).in_the_past);
+  parsed = parse_correction_args(*parse_command("!korrigieren L3 frist bald"), today);
+  ASSERT_TRUE(std::holds_alternative<ActionError>(parsed));
+  EXPECT_EQ(std::get<ActionError>(parsed).bad_date, "bald");
+  for (const char* usage :
+       {"!korrigieren", "!korrigieren L3", "!korrigieren L3 titel", "!korrigieren L3 farbe blau",
+        "!korrigieren X titel Y", "!korrigieren L3 frist 15.12. 16.12."}) {
+    SCOPED_TRACE(usage);
+    parsed = parse_correction_args(*parse_command(usage), today);
+    ASSERT_TRUE(std::holds_alternative<ActionError>(parsed));
+    EXPECT_TRUE(std::get<ActionError>(parsed).bad_date.empty());
+  }
+
+  const auto remove = parse_command("!entfernen L4");
+  ASSERT_TRUE(remove);
+  EXPECT_EQ(remove->kind, CommandKind::remove_lesson);
+  EXPECT_TRUE(is_moderator_command(*remove));
+  EXPECT_FALSE(is_direct_chat_command(*remove));
+  ASSERT_TRUE(parse_removal_args(*remove));
+  EXPECT_EQ(parse_removal_args(*remove)->lesson, 4);
+  EXPECT_FALSE(parse_removal_args(*remove)->action_only);
+  for (const char* action :
+       {"!entfernen L4 Maßnahme", "!remove 4 action", "!löschen L4 MASSNAHME"}) {
+    SCOPED_TRACE(action);
+    const auto args = parse_removal_args(*parse_command(action));
+    ASSERT_TRUE(args);
+    EXPECT_TRUE(args->action_only);
+  }
+  for (const char* usage :
+       {"!entfernen", "!entfernen X", "!entfernen L4 titel", "!remove L4 a b"}) {
+    SCOPED_TRACE(usage);
+    EXPECT_FALSE(parse_removal_args(*parse_command(usage)));
+  }
+}
+
 TEST(Answer, GermanHelpListsEveryCommandByGroup) {
   const auto help = answer(*parse_command("!hilfe"), Language::de);
   EXPECT_EQ(help.text,
@@ -311,11 +368,18 @@ TEST(Answer, GermanHelpListsEveryCommandByGroup) {
             "!fortsetzen – setzt eine pausierte Runde fort\n"
             "!verlängern <Minuten> – verlängert die laufende Phase\n"
             "!ende – beendet die Runde und fasst die Beiträge zusammen\n"
+            "!umfrage [ende] – stellt die Beiträge der laufenden Phase zur Abstimmung (eine "
+            "Stimme je Person, zählt wie 👍); !umfrage ende schließt sie\n"
             "!lehre D<Digest>-<Nr.> [Titel] – hält eine Gruppe eines Digests als Lehre fest (als "
             "Antwort auf den Digest genügt !lehre <Nr.>, als Antwort auf einen Beitrag !lehre)\n"
             "!maßnahme L<Nr> <Datum> <Verantwortlich>: <Maßnahme> – gibt einer Lehre eine "
             "Maßnahme mit Verantwortlichen und Termin\n"
             "!gelernt L<Nr> – vermerkt eine Lehre als gelernt (Maßnahme geprüft)\n"
+            "!korrigieren L<Nr> titel|verantwortlich|frist <Neu> – ändert den Titel einer "
+            "Lehre, die Verantwortlichen oder den Termin ihrer Maßnahme (der Verlauf bleibt "
+            "gespeichert)\n"
+            "!entfernen L<Nr> [maßnahme] – entfernt eine falsche Lehre (oder nur ihre Maßnahme) "
+            "aus Liste und Export\n"
             "!zusammenführen D<Digest>-<Nr.> D<Digest>-<Nr.> – führt zwei Gruppen eines Digests "
             "zusammen; der Bot merkt es sich für spätere Digests\n"
             "!verschieben D<Digest>-<Nr.> – als Antwort auf einen Beitrag: verschiebt ihn in "
@@ -592,6 +656,15 @@ TEST(DigestCommands, LessonActionAndLearnedArguments) {
       parse_action_args(*parse_command("!maßnahme L3 nächste-Woche Amt: x"), today);
   ASSERT_TRUE(std::holds_alternative<ActionError>(bad_date));
   EXPECT_EQ(std::get<ActionError>(bad_date).bad_date, "nächste-Woche");
+  // A due date before today is refused (a typo in the year, usually); today itself is fine.
+  const auto past = parse_action_args(*parse_command("!maßnahme L3 01.03.2020 Amt: x"), today);
+  ASSERT_TRUE(std::holds_alternative<ActionError>(past));
+  EXPECT_EQ(std::get<ActionError>(past).bad_date, "01.03.2020");
+  EXPECT_TRUE(std::get<ActionError>(past).in_the_past);
+  EXPECT_FALSE(std::get<ActionError>(bad_date).in_the_past);
+  const auto on_today =
+      parse_action_args(*parse_command("!maßnahme L3 " + iso_date(today) + " Amt: x"), today);
+  EXPECT_TRUE(std::holds_alternative<ActionArgs>(on_today));
   for (const char* usage : {"!maßnahme", "!maßnahme L3", "!maßnahme X 15.12.2026 Amt: x",
                             "!maßnahme L3 15.12.2026 Amt x", "!maßnahme L3 15.12.2026 : x",
                             "!maßnahme L3 15.12.2026 Amt:"}) {

@@ -286,5 +286,19 @@ TEST(ParseTags, HugeAndPathologicalInputs) {
   EXPECT_EQ(parse(lines + "#lehre"), (Tags{}));
 }
 
+TEST(UnknownHashtags, AreFoundWhereTagsAreAndMatchedToTheNearestKnownTag) {
+  const TagVocabulary vocabulary = default_vocabulary();
+  EXPECT_EQ(unknown_hashtags("Es war #hitze und #problme, #Problem, `#code`, #krisenstab:x.org "
+                             "https://x.org/#anker #hitze",
+                             vocabulary),
+            (std::vector<std::string>{"hitze", "problme"}));
+  EXPECT_TRUE(unknown_hashtags("#lehre #Idee #föderal", vocabulary).empty());
+  EXPECT_EQ(nearest_tag("problme", vocabulary), "problem");
+  EXPECT_EQ(nearest_tag("Lehr", vocabulary), "lehre");
+  EXPECT_EQ(nearest_tag("idde", vocabulary), "idee");
+  EXPECT_FALSE(nearest_tag("hitze", vocabulary).has_value());
+  EXPECT_FALSE(nearest_tag("x", vocabulary).has_value());
+}
+
 }  // namespace
 }  // namespace reflexbot::core

@@ -212,6 +212,24 @@ TEST_F(ClientTest, MessagesQueryGoesBackwardsFromToWithLimit) {
   EXPECT_EQ(request.url, url("/rooms/%21a%3Ab.c/messages?dir=b&limit=50&from=t9%2Fx&to=t1"));
 }
 
+TEST_F(ClientTest, EditsAreTheReplaceRelationsOfTheEventNewestFirst) {
+  transport.respond(200, R"({"chunk":[{"type":"m.room.message","event_id":"$e2","sender":"@a:b.c",
+    "origin_server_ts":2,"content":{"msgtype":"m.text","body":"* neu",
+    "m.new_content":{"msgtype":"m.text","body":"neu"},
+    "m.relates_to":{"rel_type":"m.replace","event_id":"$x"}}}],"next_batch":"n1"})");
+  Client client(transport, settings());
+  auto edits = run(client.edits("!a:b.c", "$x"));
+  ASSERT_TRUE(edits.has_value()) << edits.error().describe();
+  ASSERT_EQ(edits->size(), 1U);
+  EXPECT_EQ((*edits)[0].event_id, "$e2");
+  EXPECT_EQ(std::get<RoomMessage>((*edits)[0].content).new_body, "neu");
+  const auto& request = transport.request(0);
+  EXPECT_EQ(request.method, "GET");
+  EXPECT_EQ(request.url,
+            "https://hs.example/_matrix/client/v1/rooms/%21a%3Ab.c/relations/%24x/m.replace"
+            "?dir=b&limit=50");
+}
+
 TEST_F(ClientTest, SendPutsTheContentAsGivenUnderEncodedRoomTypeAndTxn) {
   transport.respond(200, R"({"event_id":"$ev1:b.c"})");
   Client client(transport, settings());
