@@ -114,11 +114,22 @@ std::string echo(std::string_view given) {
   return std::string(truncate_utf8(given, kMaxEchoBytes));
 }
 
-/// The question without words that only repeat the phase's title at its start: the heading above
-/// already says them. Empty when the question is the title.
+/// The question without words that only repeat the phase's title at its start, as typed or
+/// emphasised ("**Was war geplant?** Beschreiben Sie …"): the heading above already says them.
+/// Empty when the question is the title.
 std::string without_title(std::string_view question, std::string_view title) {
-  if (title.empty() || !question.starts_with(title)) return std::string(question);
-  std::string_view rest = question.substr(title.size());
+  if (title.empty()) return std::string(question);
+  std::string_view rest;
+  bool found = false;
+  for (const std::string_view mark : {"**", "__", "*", "_", ""}) {
+    const std::string wrapped = std::string(mark) + std::string(title) + std::string(mark);
+    if (question.starts_with(wrapped)) {
+      rest = question.substr(wrapped.size());
+      found = true;
+      break;
+    }
+  }
+  if (!found) return std::string(question);
   if (!rest.empty() && rest.front() != ' ' && rest.front() != '\n') return std::string(question);
   while (!rest.empty() && (rest.front() == ' ' || rest.front() == '\n')) rest.remove_prefix(1);
   return std::string(rest);

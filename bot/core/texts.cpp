@@ -106,7 +106,9 @@ constexpr Texts kGerman{
                                       "beendet. Vielen Dank für Ihre Beiträge!",
             .round_total = "Insgesamt: {summary}",
             .paused = "Die Runde ist pausiert. In der Phase „{phase}“ bleiben noch {remaining}; "
-                      "die Zeit läuft erst weiter, wenn die Runde fortgesetzt wird.",
+                      "die Zeit läuft erst weiter, wenn die Runde fortgesetzt wird. In der Pause "
+                      "wird nur gesammelt, was ein Schlagwort trägt (etwa #idee); es zählt zur "
+                      "Phase „{phase}“.",
             .resumed = "Es geht weiter: Die Phase „{phase}“ läuft noch {remaining}.",
             .extended = "Die Phase „{phase}“ wurde um {added} verlängert. Verbleibende Zeit: "
                         "{remaining}.",
@@ -414,7 +416,9 @@ constexpr Texts kEnglish{
                                       "\"{template}\". Thank you for your contributions!",
             .round_total = "In total: {summary}",
             .paused = "The round is paused with {remaining} left in the \"{phase}\" phase; the "
-                      "clock stops until the round is resumed.",
+                      "clock stops until the round is resumed. During the pause only tagged "
+                      "messages (such as #idea) are collected; they count for the \"{phase}\" "
+                      "phase.",
             .resumed = "We're continuing: the \"{phase}\" phase has {remaining} left.",
             .extended = "The \"{phase}\" phase has been extended by {added}. Time left: "
                         "{remaining}.",

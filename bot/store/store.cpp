@@ -494,6 +494,25 @@ CREATE TRIGGER IF NOT EXISTS curated_members_moved AFTER UPDATE OF group_id ON c
     AND NOT EXISTS (SELECT 1 FROM curated_members WHERE group_id = OLD.group_id);
 END;
 )sql",
+    // 18: a round's history, so that a message read late (after an outage) is filed under the
+    // phase that was open when it was written: one span per phase and state (running or paused),
+    // from `since` until the next change (`until` NULL: still open). Open rounds start their
+    // history with their current phase. Safe to run again over a store that has the table.
+    R"sql(
+CREATE TABLE IF NOT EXISTS round_spans (
+  round_id INTEGER NOT NULL REFERENCES rounds (id) ON DELETE CASCADE,
+  room_id TEXT NOT NULL,
+  phase_index INTEGER NOT NULL,
+  paused INTEGER NOT NULL DEFAULT 0,
+  since INTEGER NOT NULL,
+  until INTEGER
+);
+CREATE INDEX IF NOT EXISTS round_spans_room ON round_spans (room_id, since);
+CREATE INDEX IF NOT EXISTS round_spans_round ON round_spans (round_id) WHERE until IS NULL;
+INSERT INTO round_spans (round_id, room_id, phase_index, paused, since)
+  SELECT id, room_id, phase_index, state = 'paused', phase_started_at FROM rounds
+  WHERE state <> 'ended' AND id NOT IN (SELECT round_id FROM round_spans);
+)sql",
 };
 
 // Times of anonymous posts are kept to the hour: exact ones could be matched with a direct chat.

@@ -30,7 +30,16 @@ std::optional<OpenPhase> open_phase(store::Store& store, const NetworkSettings& 
   auto open = store.open_round(room_id);
   const core::Template* tmpl = open ? find_template(settings, open->template_key) : nullptr;
   if (!open || tmpl == nullptr || open->phase_index >= tmpl->phases.size()) return std::nullopt;
-  return OpenPhase{open->id, tmpl->phases[open->phase_index].key};
+  return OpenPhase{open->id, tmpl->phases[open->phase_index].key,
+                   open->state == core::RoundState::paused};
+}
+
+std::optional<OpenPhase> phase_at(store::Store& store, const NetworkSettings& settings,
+                                  const std::string& room_id, core::TimePoint at) {
+  const auto span = store.round_span_at(room_id, at);
+  const core::Template* tmpl = span ? find_template(settings, span->template_key) : nullptr;
+  if (!span || tmpl == nullptr || span->phase_index >= tmpl->phases.size()) return std::nullopt;
+  return OpenPhase{span->round_id, tmpl->phases[span->phase_index].key, span->paused};
 }
 
 }  // namespace reflexbot::app

@@ -65,8 +65,14 @@ std::string city_of(const NetworkSettings& settings, const store::RoomRecord& ro
 struct OpenPhase {
   std::int64_t round = 0;
   std::string phase_key;
+  bool paused = false;  ///< the round was paused (a break: only tagged messages count)
 };
 std::optional<OpenPhase> open_phase(store::Store& store, const NetworkSettings& settings,
                                     const std::string& room_id);
+
+/// The round and phase that were open in `room_id` at `at` (a message's time), if any: a message
+/// read late belongs to the phase it was written in.
+std::optional<OpenPhase> phase_at(store::Store& store, const NetworkSettings& settings,
+                                  const std::string& room_id, core::TimePoint at);
 
 }  // namespace reflexbot::app

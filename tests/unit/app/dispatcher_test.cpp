@@ -418,6 +418,80 @@ TEST_F(DispatcherTest, ATaggedMessageOutsideARoundIsCollectedAcknowledgedAndReda
   EXPECT_FALSE(store_->contribution("$t"));
 }
 
+// A two-phase template of ten minutes each, for the round tests.
+core::Template two_phases() {
+  core::Template tmpl;
+  tmpl.key = "kurz";
+  tmpl.title = {"Kurz", "Short"};
+  tmpl.phases = {
+      {"eins", {"Eins", "One"}, {"Erste Frage?", "First question?"}, std::chrono::minutes(10)},
+      {"zwei", {"Zwei", "Two"}, {"Zweite Frage?", "Second question?"}, std::chrono::minutes(10)}};
+  return tmpl;
+}
+
+// A message the bot sees only after an outage counts for the phase that was open when it was
+// written (its origin_server_ts), not for the one open when the bot got to it; what was written
+// before the round began belongs to none of its phases.
+TEST_F(DispatcherTest, AMessageProcessedLateCountsForThePhaseOpenWhenItWasWritten) {
+  reflection_.templates = {two_phases()};
+  restart();
+  seed_room(kRoom);
+  const std::int64_t t0 = now_ms_;
+  const std::int64_t minute = 60'000;
+  sync(body(
+      "s1",
+      {{kRoom, joined({message("$start", "@mod:example.org", "!runde kurz", "m.text", t0)})}}));
+  ASSERT_TRUE(store_->open_round(kRoom));
+  // The bot goes down; phase 1 ends while it is away. Back at t0 + 15 min, the timer runs first.
+  now_ms_ = t0 + 15 * minute;
+  restart();
+  dispatcher_->tick();
+  ASSERT_EQ(store_->open_round(kRoom)->phase_index, 1u);
+  sync(body(
+      "s2",
+      {{kRoom,
+        joined({message("$before", "@anna:example.org", "vor der Runde", "m.text", t0 - minute),
+                message("$late", "@anna:example.org", "Funk fiel aus", "m.text", t0 + 5 * minute),
+                message("$now", "@anna:example.org", "Jetzt in Phase 2", "m.text",
+                        t0 + 15 * minute)})}}));
+  EXPECT_FALSE(store_->contribution("$before"));
+  const auto late = store_->contribution("$late");
+  ASSERT_TRUE(late);
+  EXPECT_EQ(late->phase_key, "eins");
+  EXPECT_EQ(late->via, core::CollectedVia::round);
+  const auto current = store_->contribution("$now");
+  ASSERT_TRUE(current);
+  EXPECT_EQ(current->phase_key, "zwei");
+}
+
+// A pause is a break: what is said then is not filed as a contribution, unless it is tagged, and
+// a tagged message counts for the paused phase. The pause notice says so.
+TEST_F(DispatcherTest, DuringAPauseOnlyTaggedMessagesAreCollected) {
+  reflection_.templates = {two_phases()};
+  restart();
+  seed_room(kRoom);
+  const std::int64_t t0 = now_ms_;
+  sync(body("s1",
+            {{kRoom, joined({message("$start", "@mod:example.org", "!runde kurz", "m.text", t0),
+                             message("$pause", "@mod:example.org", "!pause", "m.text", t0)})}}));
+  sync(body("s2", {{kRoom, joined({message("$coffee", "@anna:example.org", "Kaffee?", "m.text", t0),
+                                   message("$idea", "@anna:example.org", "Sirenen testen #idee",
+                                           "m.text", t0)})}}));
+  EXPECT_FALSE(store_->contribution("$coffee"));
+  const auto idea = store_->contribution("$idea");
+  ASSERT_TRUE(idea);
+  EXPECT_EQ(idea->phase_key, "eins");
+  const auto notices = notices_in(kRoom);
+  ASSERT_GE(notices.size(), 2u);
+  EXPECT_NE(notices.back().find("Schlagwort"), std::string::npos) << notices.back();
+  sync(body(
+      "s3",
+      {{kRoom, joined({message("$resume", "@mod:example.org", "!fortsetzen", "m.text", t0),
+                       message("$again", "@anna:example.org", "Weiter geht's", "m.text", t0)})}}));
+  ASSERT_TRUE(store_->contribution("$again"));
+  EXPECT_EQ(store_->contribution("$again")->phase_key, "eins");
+}
+
 TEST_F(DispatcherTest, ANonModeratorCannotStartARound) {
   seed_joined_room();
   sync(body("s1", {{kRoom, joined({message("$r", "@anna:example.org", "!runde panreflex")})}}));

@@ -93,6 +93,27 @@ TEST(RenderPhaseStart, AQuestionThatRepeatsTheTitleStartsAfterIt) {
                        "Phase 2 von 2: Wo\nWohin geht es?"));
 }
 
+// Templates emphasise the title at the start of the question ("**Was war geplant?** Beschreiben
+// Sie …"): that is the same repeat.
+TEST(RenderPhaseStart, AnEmphasisedTitleAtTheQuestionsStartIsNotRepeated) {
+  Template tmpl = panreflex();
+  tmpl.phases[0].title.de = "Was war geplant?";
+  tmpl.phases[0].question.de = "**Was war geplant?** Beschreiben Sie Auftrag und Ziel.\n- Wer?";
+  tmpl.phases[1].title.de = "Wo stehen wir?";
+  tmpl.phases[1].question.de = "*Wo stehen wir?*";
+  const Notice first = render_phase_start(round_in(tmpl, ""), tmpl, Language::de);
+  EXPECT_TRUE(
+      contains(first.text, "Phase 1 von 2: Was war geplant?\nBeschreiben Sie Auftrag und Ziel."))
+      << first.text;
+  EXPECT_FALSE(contains(first.html, "<strong>Was war geplant?</strong> Beschreiben")) << first.html;
+  EXPECT_EQ(render_phase_start(round_in(tmpl, "", 1), tmpl, Language::de).text,
+            "Phase 2 von 2: Wo stehen wir?\nZeit für diese Phase: 20 Minuten.");
+  // Emphasis that is only part of the title's words stays.
+  tmpl.phases[1].question.de = "**Wo** stehen wir?";
+  EXPECT_TRUE(contains(render_phase_start(round_in(tmpl, "", 1), tmpl, Language::de).text,
+                       "Wo stehen wir?\nWo stehen wir?"));
+}
+
 TEST(RenderPhaseStart, QuestionIsRenderedAsMarkdown) {
   Template tmpl = panreflex();
   tmpl.phases[0].question.de = "Was lief **gut**?";
@@ -204,7 +225,8 @@ TEST(RenderTimer, ReminderPausedResumedExtended) {
             "is a good time.");
   EXPECT_EQ(render_paused(tmpl, Paused{0, 7min}, Language::de).text,
             "Die Runde ist pausiert. In der Phase „Rückschau“ bleiben noch 7 Minuten; die Zeit "
-            "läuft erst weiter, wenn die Runde fortgesetzt wird.");
+            "läuft erst weiter, wenn die Runde fortgesetzt wird. In der Pause wird nur gesammelt, "
+            "was ein Schlagwort trägt (etwa #idee); es zählt zur Phase „Rückschau“.");
   EXPECT_EQ(render_resumed(tmpl, Resumed{0, 7min}, Language::de).text,
             "Es geht weiter: Die Phase „Rückschau“ läuft noch 7 Minuten.");
   EXPECT_EQ(render_extended(tmpl, Extended{1, 10min, 1min}, Language::de).text,
