@@ -27,7 +27,7 @@ constexpr std::array<CommandSpec, 23> make_table() {
   // clang-format off
   return {{
     // kind           names                                        mod.   places     feature     help line            elsewhere
-    {status,           {"status"},                                  false, kRoom,     F::rounds,  &H::status,           kNotInDirect},
+    {status,           {"status"},                                  false, kAnywhere, F::rounds,  &H::status,           nullptr},
     {templates,        {"vorlagen", "templates"},                   false, kRoom,     F::rounds,  &H::templates,        kNotInDirect},
     {digest,           {"digest", "ueberblick", "uberblick", "overview"},
                                                                     false, kRoom,     F::digests, &H::digest,           kNotInDirect},

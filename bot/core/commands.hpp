@@ -95,8 +95,9 @@ std::string_view without_reply_fallback(std::string_view body);
 /// Whether `command` is a moderator command (the table's flag).
 bool is_moderator_command(const Command& command);
 
-/// Whether the command may run in a direct chat (!anonym, !meine, !vergessen, !hilfe, !ping, and
-/// unknown ones): everything else belongs to rooms, and a direct chat answers it with a hint.
+/// Whether the command may run in a direct chat (!anonym, !meine, !vergessen, !status, !hilfe,
+/// !ping, and unknown ones): everything else belongs to rooms, and a direct chat answers it with a
+/// hint.
 bool is_direct_chat_command(const Command& command);
 
 /// The arguments of !runde.

@@ -327,6 +327,19 @@ Notice render_status(const Round& round, const Template& tmpl, TimePoint now, La
   return out.take();
 }
 
+Notice render_status_direct(std::span<const RoomRound> rounds, TimePoint now, Language language) {
+  const RoundTexts& t = texts(language).round;
+  if (rounds.empty()) return fill(t.status_direct_none);
+  Paragraphs out;
+  for (const RoomRound& entry : rounds) {
+    const Notice room = fill(t.status_direct_room, {plain("room", entry.room)});
+    const Notice status = render_status(*entry.round, *entry.tmpl, now, language);
+    out.add(room.text + "\n" + status.text,
+            "<p><strong>" + room.html + "</strong></p>" + status.html);
+  }
+  return out.take();
+}
+
 Notice render_not_moderator(Language language) { return fill(texts(language).round.not_moderator); }
 
 Notice render_no_round(Language language) { return fill(texts(language).round.no_round); }

@@ -72,6 +72,16 @@ Notice render_extended(const Template& tmpl, const Extended& event, Language lan
 /// Where a running or paused round stands at `now`.
 Notice render_status(const Round& round, const Template& tmpl, TimePoint now, Language language);
 
+/// A round in one of the sender's rooms, for !status in a direct chat: the room by its name.
+struct RoomRound {
+  std::string room;
+  const Round* round = nullptr;
+  const Template* tmpl = nullptr;
+};
+
+/// !status in a direct chat: where the rounds of the sender's rooms stand at `now`, room by room.
+Notice render_status_direct(std::span<const RoomRound> rounds, TimePoint now, Language language);
+
 /// A polite refusal of a moderator command.
 Notice render_not_moderator(Language language);
 

@@ -117,6 +117,8 @@ constexpr Texts kGerman{
             .status_paused = "Die Reflexionsrunde „{template}“ ist pausiert, Phase {n} von "
                              "{count} („{title}“); es bleiben noch {remaining}.",
             .status_topic = "Thema: {topic}",
+            .status_direct_room = "Raum „{room}“",
+            .status_direct_none = "In Ihren Räumen läuft derzeit keine Reflexionsrunde.",
             .not_moderator = "Diesen Befehl dürfen leider nur Moderatorinnen und Moderatoren "
                              "dieses Raums verwenden. Bitte wenden Sie sich an die Moderation, "
                              "wenn Sie eine Runde starten oder steuern möchten.",
@@ -191,6 +193,7 @@ constexpr Texts kGerman{
     .digest =
         {
             .title_room = "Digest für {scope}",
+            .unnamed_room = "diesen Raum",
             .title_network = "Digest des Netzwerks",
             .period = "{from} – {to}",
             .part = "Teil {i}/{n}",
@@ -427,6 +430,8 @@ constexpr Texts kEnglish{
             .status_paused = "Reflection round \"{template}\" is paused in phase {n} of {count} "
                              "(\"{title}\") with {remaining} left.",
             .status_topic = "Topic: {topic}",
+            .status_direct_room = "Room \"{room}\"",
+            .status_direct_none = "There is no reflection round running in your rooms.",
             .not_moderator = "Sorry, only moderators of this room can use this command. Please "
                              "ask a moderator if you'd like to start or run a round.",
             .no_round = "There is no reflection round running in this room. A moderator can "
@@ -497,6 +502,7 @@ constexpr Texts kEnglish{
     .digest =
         {
             .title_room = "Digest for {scope}",
+            .unnamed_room = "this room",
             .title_network = "Network digest",
             .period = "{from} – {to}",
             .part = "part {i}/{n}",

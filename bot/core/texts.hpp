@@ -40,6 +40,8 @@ struct RoundTexts {
   std::string_view status_running;          ///< {template}, {n}, {count}, {title}, {remaining}
   std::string_view status_paused;           ///< {template}, {n}, {count}, {title}, {remaining}
   std::string_view status_topic;            ///< {topic}
+  std::string_view status_direct_room;      ///< {room}: heads a room's status in a direct chat
+  std::string_view status_direct_none;      ///< !status in a direct chat, no round in their rooms
   std::string_view not_moderator;
   std::string_view no_round;
   std::string_view round_already_running;  ///< {template}, {n}, {count}
@@ -94,6 +96,7 @@ struct HelpTexts {
 /// The texts of digests. Placeholders are filled in by digest.cpp.
 struct DigestTexts {
   std::string_view title_room;     ///< {scope}
+  std::string_view unnamed_room;   ///< {scope} of a room with neither a city nor a name
   std::string_view title_network;  ///< the network-wide digest
   std::string_view period;         ///< {from}, {to}
   std::string_view part;           ///< {i}, {n}: added to the title of split digests

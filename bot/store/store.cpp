@@ -497,7 +497,8 @@ END;
     // 18: a round's history, so that a message read late (after an outage) is filed under the
     // phase that was open when it was written: one span per phase and state (running or paused),
     // from `since` until the next change (`until` NULL: still open). Open rounds start their
-    // history with their current phase. Safe to run again over a store that has the table.
+    // history with their current phase. A room without a name had its id as the city of what it
+    // collected, which digests showed: no city instead. Safe to run again.
     R"sql(
 CREATE TABLE IF NOT EXISTS round_spans (
   round_id INTEGER NOT NULL REFERENCES rounds (id) ON DELETE CASCADE,
@@ -512,6 +513,7 @@ CREATE INDEX IF NOT EXISTS round_spans_round ON round_spans (round_id) WHERE unt
 INSERT INTO round_spans (round_id, room_id, phase_index, paused, since)
   SELECT id, room_id, phase_index, state = 'paused', phase_started_at FROM rounds
   WHERE state <> 'ended' AND id NOT IN (SELECT round_id FROM round_spans);
+UPDATE contributions SET city = '' WHERE city = room_id;
 )sql",
 };
 

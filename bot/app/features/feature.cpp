@@ -22,7 +22,7 @@ const core::Template* find_template(const NetworkSettings& settings, std::string
 
 std::string city_of(const NetworkSettings& settings, const store::RoomRecord& room) {
   if (auto it = settings.cities.find(room.room_id); it != settings.cities.end()) return it->second;
-  return room.name.empty() ? room.room_id : room.name;
+  return room.name;  // never the room's id: a room with no name has no city
 }
 
 std::optional<OpenPhase> open_phase(store::Store& store, const NetworkSettings& settings,

@@ -58,7 +58,7 @@ struct BatchContext {
 /// The configured template `key`, or nullptr.
 const core::Template* find_template(const NetworkSettings& settings, std::string_view key);
 
-/// The room's city: configured, else the room's name, else its id.
+/// The room's city: configured, else the room's name, else empty (never the room's id).
 std::string city_of(const NetworkSettings& settings, const store::RoomRecord& room);
 
 /// The round and phase a message in `room_id` belongs to now, if a round is open in a phase.

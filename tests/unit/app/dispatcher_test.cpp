@@ -722,6 +722,22 @@ TEST_F(DispatcherTest, TheNetworkRoomAndRoomsWithoutACityAreNoCities) {
   EXPECT_EQ(lessons[0].cities, std::vector<std::string>{"Köln"});
 }
 
+// A room with neither a configured city nor a name is never shown by its id: not in the digest's
+// title, not as the city of what it collected.
+TEST_F(DispatcherTest, ARoomWithoutANameIsNeverShownByItsId) {
+  const std::string unnamed = "!lIBQikCxyz:example.org";
+  seed_room(unnamed);
+  sync(body("s1", {{unnamed, joined({message("$f", "@fritz:example.org", "Funk fiel aus #problem"),
+                                     message("$g", "@fritz:example.org", "!digest")})}}));
+  const auto answers = notices_in(unnamed);
+  ASSERT_EQ(answers.size(), 1U);
+  EXPECT_EQ(answers[0].find("lIBQikCxyz"), std::string::npos) << answers[0];
+  EXPECT_NE(answers[0].find("Digest für diesen Raum"), std::string::npos) << answers[0];
+  const auto stored = store_->contribution("$f");
+  ASSERT_TRUE(stored);
+  EXPECT_EQ(stored->city.find("lIBQikCxyz"), std::string::npos) << stored->city;
+}
+
 // A contribution in no group and without a signal tag is not in the short digest; it is
 // counted there, and "!digest D1" shows D1's period complete, with it.
 TEST_F(DispatcherTest, TheCompleteDigestIsOneCommandAway) {
@@ -1413,6 +1429,29 @@ TEST_F(DirectChatTest, DirectChatsHaveNoRoundsLessonsOrDigests) {
   ASSERT_EQ(answers.size(), 3u);
   for (const auto& answer : answers) {
     EXPECT_NE(answer.find("nicht in den Direktchat"), std::string::npos) << answer;
+  }
+}
+
+// !status in a direct chat tells the person where the rounds of their rooms stand, each room by
+// its name (or city), never "in diesem Raum" and never a room id.
+TEST_F(DirectChatTest, StatusInADirectChatListsTheRoundsOfTheSendersRooms) {
+  reflection_.templates = {two_phases()};
+  restart();
+  seed_network();
+  sync(body("s1", {{kDirect, joined({message("$s0", kAnna, "!status")})}}));
+  sync(body("s2", {{kRoom, joined({message("$r1", "@mod:example.org", "!runde kurz Hochwasser")})},
+                   {kLeipzig, joined({message("$r2", "@mod:example.org", "!runde kurz")})}}));
+  sync(body("s3", {{kDirect, joined({message("$s1", kAnna, "!status")})}}));
+  const auto answers = notices_in(kDirect);
+  ASSERT_EQ(answers.size(), 2U);
+  EXPECT_NE(answers[0].find("In Ihren Räumen"), std::string::npos) << answers[0];
+  EXPECT_EQ(answers[1].find("In diesem Raum"), std::string::npos) << answers[1];
+  EXPECT_NE(answers[1].find("Köln"), std::string::npos) << answers[1];
+  EXPECT_NE(answers[1].find("Phase 1 von 2"), std::string::npos) << answers[1];
+  // Anna is no member of Leipzig: its round is not hers to see.
+  EXPECT_EQ(answers[1].find("Leipzig"), std::string::npos) << answers[1];
+  for (const auto& answer : answers) {
+    EXPECT_EQ(answer.find(":example.org"), std::string::npos) << answer;
   }
 }
 

@@ -308,6 +308,8 @@ TEST(RoundTexts, EveryTextExistsInBothLanguagesAndDiffers) {
                       t.status_running,
                       t.status_paused,
                       t.status_topic,
+                      t.status_direct_room,
+                      t.status_direct_none,
                       t.not_moderator,
                       t.no_round,
                       t.round_already_running,
@@ -323,7 +325,7 @@ TEST(RoundTexts, EveryTextExistsInBothLanguagesAndDiffers) {
                       t.error_already_paused,
                       t.error_not_paused};
   };
-  static_assert(sizeof(RoundTexts) == 43 * sizeof(std::string_view),
+  static_assert(sizeof(RoundTexts) == 45 * sizeof(std::string_view),
                 "a text was added: list it here too");
   const auto german = all(de);
   const auto english = all(en);

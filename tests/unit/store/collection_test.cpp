@@ -142,11 +142,15 @@ TEST_F(CollectionTest, TheRoundsHistoryTellsWhichPhaseWasOpenWhen) {
 }
 
 // A store from before the history (schema 17) gives its open round a span from its current
-// phase's start, so a message read after the upgrade still finds it.
+// phase's start, so a message read after the upgrade still finds it; a room id stored as a city
+// is no city any more.
 TEST_F(CollectionTest, AnOpenRoundOfAnOlderStoreGetsItsCurrentSpan) {
   {
     BatchScope batch(*store_);
     batch.save_round(running_round("!koeln:x"));
+    // A room without a name gave its id as the city of what it collected.
+    batch.add_contribution(contribution("$1", "p-anna", "!koeln:x", 1, "rueckschau", {}));
+    batch.add_contribution(contribution("$2", "p-anna", "Köln", 1, "rueckschau", {}));
     batch.commit();
   }
   store_.close();
@@ -160,6 +164,8 @@ TEST_F(CollectionTest, AnOpenRoundOfAnOlderStoreGetsItsCurrentSpan) {
   ASSERT_TRUE(span);
   EXPECT_EQ(span->phase_index, 0u);
   EXPECT_FALSE(store_->round_span_at("!koeln:x", at(999)));
+  EXPECT_EQ(store_->contribution("$1")->city, "");
+  EXPECT_EQ(store_->contribution("$2")->city, "Köln");
 }
 
 TEST_F(CollectionTest, ARoomHasAtMostOneOpenRound) {
