@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <utility>
 
+#include "core/digest.hpp"
 #include "core/markdown.hpp"
 #include "core/texts.hpp"
 
@@ -110,6 +111,44 @@ void add_summary(Paragraphs& out, const PhaseSummary& summary, std::string_view 
   out.add(fill(t.summary_tags, {plain("tags", join_list(parts, ", "))}));
 }
 
+// The share of terms two sorted, de-duplicated sets have in common (Jaccard).
+double overlap(const std::vector<std::uint64_t>& a, const std::vector<std::uint64_t>& b) {
+  if (a.empty() || b.empty()) return 0.0;
+  std::size_t common = 0;
+  for (auto i = a.begin(), j = b.begin(); i != a.end() && j != b.end();) {
+    if (*i < *j) {
+      ++i;
+    } else if (*j < *i) {
+      ++j;
+    } else {
+      ++common;
+      ++i;
+      ++j;
+    }
+  }
+  return static_cast<double>(common) / static_cast<double>(a.size() + b.size() - common);
+}
+
+// "Die stärksten Punkte:" and a line per point, quoted as the digest quotes (no hashtags, no ids).
+void add_strongest(Paragraphs& out, const PhaseSummary& summary, const RoundTexts& t) {
+  const auto points = strongest_points(summary.candidates, kStrongestPoints);
+  if (points.empty()) return;
+  constexpr std::size_t kQuoteBytes = 100;
+  std::string text(t.strongest_points);
+  std::string html = "<p>" + html_escape(t.strongest_points) + "</p><ul>";
+  for (const std::size_t index : points) {
+    const SummaryCandidate& point = summary.candidates[index];
+    const std::string quote = quote_text(point.body, kQuoteBytes);
+    const Notice line =
+        point.votes > 0 ? fill(t.strongest_point_votes,
+                               {plain("text", quote), plain("votes", std::to_string(point.votes))})
+                        : fill(t.strongest_point, {plain("text", quote)});
+    text += "\n• " + line.text;
+    html += "<li>" + line.html + "</li>";
+  }
+  out.add(text, html + "</ul>");
+}
+
 std::string echo(std::string_view given) {
   return std::string(truncate_utf8(given, kMaxEchoBytes));
 }
@@ -173,6 +212,35 @@ Notice render_reminder(const Template& tmpl, const ReminderDue& event, Language 
                            plain("phase", phase_title(tmpl, event.index, language))});
 }
 
+std::vector<std::size_t> strongest_points(std::span<const SummaryCandidate> candidates,
+                                          std::size_t max) {
+  std::vector<std::vector<std::uint64_t>> terms;
+  terms.reserve(candidates.size());
+  for (const auto& candidate : candidates) {
+    auto sorted = candidate.terms;
+    std::sort(sorted.begin(), sorted.end());
+    sorted.erase(std::unique(sorted.begin(), sorted.end()), sorted.end());
+    terms.push_back(std::move(sorted));
+  }
+  std::vector<double> score(candidates.size(), 0.0);
+  for (std::size_t i = 0; i < candidates.size(); ++i) {
+    score[i] += std::max(candidates[i].votes, 0);
+    for (std::size_t j = i + 1; j < candidates.size(); ++j) {
+      const double shared = overlap(terms[i], terms[j]);
+      score[i] += shared;
+      score[j] += shared;
+    }
+  }
+  std::vector<std::size_t> order;
+  for (std::size_t i = 0; i < candidates.size(); ++i) {
+    if (score[i] > 0.0) order.push_back(i);
+  }
+  std::stable_sort(order.begin(), order.end(),
+                   [&](std::size_t a, std::size_t b) { return score[a] > score[b]; });
+  if (order.size() > max) order.resize(max);
+  return order;
+}
+
 Notice render_phase_end(const Template& tmpl, const PhaseEnded& event, const PhaseSummary& summary,
                         Language language) {
   const RoundTexts& t = texts(language).round;
@@ -180,6 +248,7 @@ Notice render_phase_end(const Template& tmpl, const PhaseEnded& event, const Pha
   out.add(fill(event.closed_while_offline ? t.phase_closed_offline : t.phase_ended,
                {plain("phase", phase_title(tmpl, event.index, language))}));
   add_summary(out, summary, "{summary}", t.no_contributions_phase, t);
+  add_strongest(out, summary, t);
   return out.take();
 }
 
@@ -190,6 +259,7 @@ Notice render_round_end(const Template& tmpl, const RoundEnded& event, const Pha
   out.add(fill(event.by_command ? t.round_ended_by_command : t.round_ended,
                {plain("template", template_title(tmpl, language))}));
   add_summary(out, summary, t.round_total, t.no_contributions_round, t);
+  add_strongest(out, summary, t);
   return out.take();
 }
 

@@ -98,6 +98,9 @@ constexpr Texts kGerman{
             .summary_cities = " aus {cities}",
             .list_and = " und ",
             .summary_tags = "Nach Schlagwort: {tags}",
+            .strongest_points = "Die stärksten Punkte:",
+            .strongest_point = "„{text}“",
+            .strongest_point_votes = "„{text}“ ({votes} 👍)",
             .no_contributions_phase = "In dieser Phase sind keine Beiträge eingegangen.",
             .no_contributions_round = "In dieser Runde sind keine Beiträge eingegangen.",
             .round_ended = "Die Reflexionsrunde „{template}“ ist abgeschlossen. Vielen Dank für "
@@ -411,6 +414,9 @@ constexpr Texts kEnglish{
             .summary_cities = " in {cities}",
             .list_and = " and ",
             .summary_tags = "By tag: {tags}",
+            .strongest_points = "The strongest points:",
+            .strongest_point = "\"{text}\"",
+            .strongest_point_votes = "\"{text}\" ({votes} 👍)",
             .no_contributions_phase = "No contributions came in during this phase.",
             .no_contributions_round = "No contributions came in during this round.",
             .round_ended = "The reflection round \"{template}\" is complete. Thank you for your "

@@ -24,11 +24,14 @@ struct RoundTexts {
   std::string_view contributions_one;
   std::string_view contributions_many;  ///< {n}
   std::string_view people_one;
-  std::string_view people_many;     ///< {n}
-  std::string_view summary_people;  ///< follows the contributions: {people}
-  std::string_view summary_cities;  ///< follows contributions and people: {cities}
-  std::string_view list_and;        ///< joins the last two items of a list
-  std::string_view summary_tags;    ///< {tags}
+  std::string_view people_many;            ///< {n}
+  std::string_view summary_people;         ///< follows the contributions: {people}
+  std::string_view summary_cities;         ///< follows contributions and people: {cities}
+  std::string_view list_and;               ///< joins the last two items of a list
+  std::string_view summary_tags;           ///< {tags}
+  std::string_view strongest_points;       ///< heads the strongest points of a summary
+  std::string_view strongest_point;        ///< {text}
+  std::string_view strongest_point_votes;  ///< {text}, {votes}
   std::string_view no_contributions_phase;
   std::string_view no_contributions_round;
   std::string_view round_ended;             ///< {template}

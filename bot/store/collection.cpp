@@ -381,6 +381,23 @@ core::PhaseSummary Store::summarize(std::int64_t round_id, const std::string& ph
   tags.bind(1, round_id);
   if (!phase_key.empty()) tags.bind(2, phase_key);
   while (tags.step()) summary.per_tag[tags.column_text(0)] = static_cast<int>(tags.column_int(1));
+
+  // The contributions with their votes and terms, for the strongest points.
+  Statement candidates(connection_,
+                       "SELECT c.body, (SELECT COUNT(*) FROM votes v WHERE v.event_id = "
+                       "c.event_id), c.terms FROM contributions c WHERE " +
+                           std::string(phase_key.empty() ? "c.round_id = ?1"
+                                                         : "c.round_id = ?1 AND c.phase_key = ?2") +
+                           " ORDER BY c.written_at, c.event_id");
+  candidates.bind(1, round_id);
+  if (!phase_key.empty()) candidates.bind(2, phase_key);
+  while (candidates.step()) {
+    core::SummaryCandidate candidate;
+    candidate.body = candidates.column_text(0);
+    candidate.votes = static_cast<int>(candidates.column_int(1));
+    if (!candidates.column_is_null(2)) decode_term_keys(candidates.column_blob(2), candidate.terms);
+    summary.candidates.push_back(std::move(candidate));
+  }
   return summary;
 }
 

@@ -492,6 +492,43 @@ TEST_F(DispatcherTest, DuringAPauseOnlyTaggedMessagesAreCollected) {
   EXPECT_EQ(store_->contribution("$again")->phase_key, "eins");
 }
 
+// Closing a phase names its strongest points: the voted one first, quoted without its hashtag
+// and without anyone's name; a lone remark that nobody voted for and nobody echoed is not among
+// them.
+TEST_F(DispatcherTest, APhaseSummaryNamesItsStrongestPointsWithoutNames) {
+  reflection_.templates = {two_phases()};
+  restart();
+  seed_room(kRoom);
+  json vote = {
+      {"type", "m.reaction"},
+      {"event_id", "$vote"},
+      {"sender", "@bernd:example.org"},
+      {"origin_server_ts", now_ms_},
+      {"content",
+       {{"m.relates_to", {{"rel_type", "m.annotation"}, {"event_id", "$c"}, {"key", "👍"}}}}}};
+  json second_vote = vote;
+  second_vote["event_id"] = "$vote2";
+  second_vote["sender"] = "@dora:example.org";
+  sync(
+      body("s1",
+           {{kRoom,
+             joined({message("$start", "@mod:example.org", "!runde kurz"),
+                     message("$a", "@anna:example.org", "Kaffee war alle"),
+                     message("$b", "@bernd:example.org", "Der Funk im Keller fiel aus #problem"),
+                     message("$c", "@carla:example.org", "Sirenen vorher testen #idee"),
+                     message("$d", "@anna:example.org", "Auch bei uns fiel der Funk im Keller aus"),
+                     vote, second_vote, message("$next", "@mod:example.org", "!weiter")})}}));
+  const auto notices = notices_in(kRoom);
+  ASSERT_GE(notices.size(), 3U);
+  const std::string& summary = notices[1];
+  EXPECT_NE(summary.find("Die stärksten Punkte:\n• „Sirenen vorher testen“ (2 👍)\n• „Der Funk im "
+                         "Keller fiel aus“\n• „Auch bei uns fiel der Funk im Keller aus“"),
+            std::string::npos)
+      << summary;
+  EXPECT_EQ(summary.find("Kaffee"), std::string::npos) << summary;
+  EXPECT_EQ(summary.find("anna"), std::string::npos) << summary;
+}
+
 TEST_F(DispatcherTest, ANonModeratorCannotStartARound) {
   seed_joined_room();
   sync(body("s1", {{kRoom, joined({message("$r", "@anna:example.org", "!runde panreflex")})}}));

@@ -275,6 +275,48 @@ TEST(RenderRefusals, NameWhatWasTypedAndEscapeIt) {
             "Eine Phase lässt sich um 1 bis 240 Minuten verlängern.");
 }
 
+// A moderator closing a phase sees its strongest points: most votes and most in common with the
+// other contributions first, at most three, quoted as in the digest (no hashtags, no ids, short).
+TEST(StrongestPoints, VotesAndSimilarityToTheOthersRankThem) {
+  std::vector<SummaryCandidate> candidates = {
+      {"Kaffee war alle #frust", 0, {901}},
+      {"Funk fiel im Keller aus #problem", 0, {1, 2, 3}},
+      {"Der Funk im Keller war tot", 0, {1, 2, 4}},
+      {"Funk im Keller ausgefallen, @anna:example.org wusste es", 0, {1, 5}},
+      {"Sirenen testen", 3, {700}},
+  };
+  // Votes count most; then what shares most with the others (three Funk messages); ties: older.
+  EXPECT_EQ(strongest_points(candidates, 3), (std::vector<std::size_t>{4, 1, 2}));
+  EXPECT_EQ(strongest_points(candidates, 1), (std::vector<std::size_t>{4}));
+  // Nothing voted and nothing shared: no point stands out, none is named.
+  const std::vector<SummaryCandidate> apart = {{"a", 0, {1}}, {"b", 0, {2}}};
+  EXPECT_TRUE(strongest_points(apart, 3).empty());
+  EXPECT_TRUE(strongest_points({}, 3).empty());
+
+  PhaseSummary summary;
+  summary.contributions = 5;
+  summary.participants = 3;
+  summary.candidates = candidates;
+  const Template tmpl = panreflex();
+  const Notice notice = render_phase_end(tmpl, PhaseEnded{0, false}, summary, Language::de);
+  EXPECT_TRUE(contains(notice.text,
+                       "Die stärksten Punkte:\n• „Sirenen testen“ (3 👍)\n"
+                       "• „Funk fiel im Keller aus“\n• „Der Funk im Keller war tot“"))
+      << notice.text;
+  EXPECT_FALSE(contains(notice.text, "#problem")) << notice.text;
+  EXPECT_FALSE(contains(notice.text, "Kaffee")) << notice.text;
+  EXPECT_TRUE(contains(notice.html, "<li>„Sirenen testen“ (3 👍)</li>")) << notice.html;
+  // The round's summary names them too, in English as well.
+  const Notice end = render_round_end(tmpl, RoundEnded{false}, summary, Language::en);
+  EXPECT_TRUE(contains(end.text, "The strongest points:\n• \"Sirenen testen\" (3 👍)")) << end.text;
+  // A long contribution is cut short, and ids never show.
+  summary.candidates = {{std::string(300, 'x') + " Funk", 2, {1}},
+                        {"@anna:example.org Funk", 1, {1}}};
+  const Notice cut = render_phase_end(tmpl, PhaseEnded{0, false}, summary, Language::de);
+  EXPECT_FALSE(contains(cut.text, std::string(150, 'x'))) << cut.text;
+  EXPECT_FALSE(contains(cut.text, "anna")) << cut.text;
+}
+
 TEST(RoundTexts, EveryTextExistsInBothLanguagesAndDiffers) {
   const RoundTexts& de = texts(Language::de).round;
   const RoundTexts& en = texts(Language::en).round;
@@ -297,6 +339,9 @@ TEST(RoundTexts, EveryTextExistsInBothLanguagesAndDiffers) {
                       t.summary_cities,
                       t.list_and,
                       t.summary_tags,
+                      t.strongest_points,
+                      t.strongest_point,
+                      t.strongest_point_votes,
                       t.no_contributions_phase,
                       t.no_contributions_round,
                       t.round_ended,
@@ -325,7 +370,7 @@ TEST(RoundTexts, EveryTextExistsInBothLanguagesAndDiffers) {
                       t.error_already_paused,
                       t.error_not_paused};
   };
-  static_assert(sizeof(RoundTexts) == 45 * sizeof(std::string_view),
+  static_assert(sizeof(RoundTexts) == 48 * sizeof(std::string_view),
                 "a text was added: list it here too");
   const auto german = all(de);
   const auto english = all(en);
