@@ -273,11 +273,21 @@ std::optional<StartArgs> parse_start_args(const Command& command) {
   if (command.args.empty()) return std::nullopt;
   StartArgs start;
   start.template_key = lower(command.args.front());
-  TrailingMinutes minutes = trailing_minutes(command.args, 1);
+  std::vector<std::string> args = command.args;
+  if (args.size() > 1) {
+    const std::string word = fold(lower(args.back()));
+    if (word == "thread" || word == "im-thread") {
+      start.thread = true;
+      args.pop_back();
+    } else if (word == "ohne-thread" || word == "no-thread" || word == "nothread") {
+      start.thread = false;
+      args.pop_back();
+    }
+  }
+  TrailingMinutes minutes = trailing_minutes(args, 1);
   // "Hochwasser 2021": a bare year after topic words belongs to the topic, it is no phase length.
-  const std::string& last = command.args.back();
-  if (minutes.words == 1 && command.args.size() > 2 && minutes.value >= 1900 &&
-      minutes.value <= 2199 &&
+  const std::string& last = args.back();
+  if (minutes.words == 1 && args.size() > 2 && minutes.value >= 1900 && minutes.value <= 2199 &&
       std::all_of(last.begin(), last.end(), [](char c) { return c >= '0' && c <= '9'; })) {
     minutes.words = 0;
   }
@@ -285,9 +295,9 @@ std::optional<StartArgs> parse_start_args(const Command& command) {
     if (!in_range(minutes.value, kMaxPhaseLength)) return std::nullopt;
     start.phase_length = std::chrono::minutes(minutes.value);
   }
-  for (std::size_t i = 1; i + minutes.words < command.args.size(); ++i) {
+  for (std::size_t i = 1; i + minutes.words < args.size(); ++i) {
     if (!start.topic.empty()) start.topic += ' ';
-    start.topic += command.args[i];
+    start.topic += args[i];
   }
   return start;
 }

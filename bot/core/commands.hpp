@@ -105,11 +105,14 @@ struct StartArgs {
   std::string template_key;              ///< lower-cased
   std::string topic;                     ///< arguments joined by single spaces; may be empty
   std::chrono::minutes phase_length{0};  ///< 0: the template's own durations
+  std::optional<bool> thread;  ///< "thread" / "ohne-thread" as the last word; else the template's
 };
 
-/// `!runde <Vorlage> [Thema] [Minuten]`: the last argument is the phase length if it is a whole
-/// number, optionally with a unit ("20", "20min", "20m", "20 Minuten"). nullopt (a usage error)
-/// without a template or with a phase length outside 1–kMaxPhaseLength minutes.
+/// `!runde <Vorlage> [Thema] [Minuten] [thread | ohne-thread]`: a last word "thread" runs the round
+/// in a thread of its own, "ohne-thread" in the main timeline; before it, the last argument is the
+/// phase length if it is a whole number, optionally with a unit ("20", "20min", "20 Minuten").
+/// nullopt (a usage error) without a template or with a phase length outside 1–kMaxPhaseLength
+/// minutes.
 std::optional<StartArgs> parse_start_args(const Command& command);
 
 /// `!verlängern <Minuten>`: the minutes, 1–kMaxExtension; nullopt is a usage error.

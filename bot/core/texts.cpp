@@ -25,7 +25,7 @@ constexpr Texts kGerman{
                           "Beitrag in die laufende Runde des genannten Raums (Stadt, oder der "
                           "Raumname in Anführungszeichen), wenn Sie dort Mitglied sind; der Bot "
                           "speichert nicht, von wem er stammt"},
-            .start_round = {"!runde <Vorlage> [Thema] [Minuten je Phase]",
+            .start_round = {"!runde <Vorlage> [Thema] [Minuten je Phase] [thread]",
                             "startet eine Reflexionsrunde"},
             .next_phase = {"!weiter", "schließt die aktuelle Phase ab und beginnt die nächste"},
             .pause = {"!pause",
@@ -137,7 +137,8 @@ constexpr Texts kGerman{
             .bad_duration = "„{given}“ ist keine gültige Dauer. Bitte geben Sie die Minuten als "
                             "ganze Zahl zwischen 1 und {max} an.",
             .usage_start = "So starten Sie eine Runde: !runde <Vorlage> [Thema] [Minuten je "
-                           "Phase], zum Beispiel !runde panreflex Hochwasser 20",
+                           "Phase] [thread], zum Beispiel !runde panreflex Hochwasser 20 thread "
+                           "(mit „thread“ läuft die Runde in einem eigenen Thread)",
             .usage_extend = "So verlängern Sie die laufende Phase: !verlängern <Minuten>, zum "
                             "Beispiel !verlängern 10",
             .error_no_phases = "Diese Vorlage enthält keine Phasen und kann daher nicht gestartet "
@@ -344,7 +345,7 @@ constexpr Texts kEnglish{
                           "in the named room (a city, or the room's name in quotes) as an "
                           "anonymous contribution if you are a member there; the bot does not "
                           "store who sent it"},
-            .start_round = {"!round <template> [topic] [minutes per phase]",
+            .start_round = {"!round <template> [topic] [minutes per phase] [thread]",
                             "starts a reflection round"},
             .next_phase = {"!next", "closes the current phase and starts the next one"},
             .pause = {"!pause", "pauses the round; the phase clock stops until it resumes"},
@@ -452,8 +453,9 @@ constexpr Texts kEnglish{
                             "up at the moment. Please contact your administrator.",
             .bad_duration = "\"{given}\" is not a valid duration. Please give the minutes as a "
                             "whole number between 1 and {max}.",
-            .usage_start = "To start a round: !round <template> [topic] [minutes per phase], for "
-                           "example !round panreflex flooding 20",
+            .usage_start = "To start a round: !round <template> [topic] [minutes per phase] "
+                           "[thread], for example !round panreflex flooding 20 thread (with "
+                           "\"thread\" the round runs in a thread of its own)",
             .usage_extend = "To extend the current phase: !extend <minutes>, for example !extend "
                             "10",
             .error_no_phases = "This template has no phases, so it cannot be started. Please "

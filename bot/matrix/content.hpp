@@ -18,7 +18,8 @@ struct OutgoingEvent {
 
 /// An m.notice (plain text and HTML). With `reply_to` it answers that event, inside the thread
 /// the event was written in, if any.
-OutgoingEvent notice_event(const core::Notice& notice, const Event* reply_to = nullptr);
+OutgoingEvent notice_event(const core::Notice& notice, const Event* reply_to = nullptr,
+                           const std::string& thread_root = {});
 
 /// An m.reaction: the annotation `emoji` on `event_id`.
 OutgoingEvent reaction_event(const std::string& event_id, const std::string& emoji);

@@ -124,6 +124,10 @@ std::int64_t BatchScope::save_round(const core::Round& round) {
     Statement id(c, "SELECT last_insert_rowid()");
     id.step();
     const std::int64_t new_id = id.column_int(0);
+    if (!round.thread_root.empty()) {
+      Statement thread(c, "INSERT INTO round_threads (round_id, root_event_id) VALUES (?, ?)");
+      thread.bind(1, new_id).bind(2, round.thread_root).run();
+    }
     record_span(round, new_id);
     return new_id;
   }
@@ -304,6 +308,7 @@ std::optional<core::Round> Store::open_round(const std::string& room_id) {
   std::optional<core::Round> round;
   if (s.step()) round = read_round(s);
   s.reset();
+  if (round) round->thread_root = thread_root(round->id);
   return round;
 }
 
@@ -325,11 +330,18 @@ std::optional<PhaseSpan> Store::round_span_at(const std::string& room_id, core::
   return span;
 }
 
+std::string Store::thread_root(std::int64_t round_id) {
+  Statement s(connection_, "SELECT root_event_id FROM round_threads WHERE round_id = ?");
+  s.bind(1, round_id);
+  return s.step() ? s.column_text(0) : std::string();
+}
+
 std::vector<core::Round> Store::open_rounds() {
   Statement s(connection_, "SELECT " + std::string(kRoundColumns) +
                                " FROM rounds WHERE state <> 'ended' ORDER BY id");
   std::vector<core::Round> rounds;
   while (s.step()) rounds.push_back(read_round(s));
+  for (auto& round : rounds) round.thread_root = thread_root(round.id);
   return rounds;
 }
 

@@ -392,6 +392,8 @@ class Store final : public reflexbot::OutboxQueue {
   // Used for every collected message during a round: prepared once, on first use.
   std::unique_ptr<Statement> open_round_;
   std::unique_ptr<Statement> round_span_at_;
+  /// The event a round's thread hangs from; empty for a round in the main timeline.
+  std::string thread_root(std::int64_t round_id);
   std::unique_ptr<Statement> insert_contribution_;
   std::unique_ptr<Statement> insert_tag_;
   /// The statement in `slot`, prepared from `sql` on first use.

@@ -22,8 +22,10 @@ class Outgoing {
 
   /// An m.notice; with `reply_to` it answers that event (inside its thread, if it has one).
   /// Returns its transaction id.
+  /// With `thread_root` it goes into the thread that hangs from that event.
   std::string notice(const std::string& room_id, const core::Notice& notice,
-                     const matrix::Event* reply_to, const std::string& key);
+                     const matrix::Event* reply_to, const std::string& key,
+                     const std::string& thread_root = {});
   /// An anonymous post (an m.notice that answers nothing): its transaction id is random and its
   /// outbox row confidential (store::BatchScope::queue_anonymous_post). Returns the id.
   std::string anonymous_post(const std::string& room_id, const core::Notice& notice);

@@ -46,7 +46,8 @@ void Rounds::apply(const core::RoundStep& step, const core::Template& tmpl, cons
   for (std::size_t i = 0; i < step.events.size(); ++i) {
     // Only the first notice answers the command; the rest follow as plain notices.
     context.out.notice(round.room_id, render(step.events[i], round, tmpl),
-                       i == 0 ? reply_to : nullptr, key + "/" + std::to_string(i));
+                       i == 0 ? reply_to : nullptr, key + "/" + std::to_string(i),
+                       round.thread_root);
   }
 }
 
@@ -136,8 +137,10 @@ void Rounds::start(const core::Command& command, const matrix::Event& event,
     answer(core::render_round_error(started.error(), language));
     return;
   }
-  spdlog::info("round {} started in {} ({} phases)", chosen->key, room.room_id,
-               chosen->phases.size());
+  // In a thread: the moderator's !runde is its root, so the round reads as one conversation.
+  if (args->thread.value_or(chosen->thread)) started->round.thread_root = event.event_id;
+  spdlog::info("round {} started in {} ({} phases{})", chosen->key, room.room_id,
+               chosen->phases.size(), started->round.thread_root.empty() ? "" : ", in a thread");
   apply(*started, *chosen, event.event_id + "/reply", &event, context);
 }
 

@@ -529,6 +529,69 @@ TEST_F(DispatcherTest, APhaseSummaryNamesItsStrongestPointsWithoutNames) {
   EXPECT_EQ(summary.find("anna"), std::string::npos) << summary;
 }
 
+// A round can run in a thread of its own (Element's threads, m.thread): the moderator's !runde is
+// the thread's root, and the bot's prompts and notices for the round go into it, the timer's too
+// after a restart; what is written in the thread is collected for the round, as is what is
+// written in the main timeline.
+TEST_F(DispatcherTest, ARoundInAThreadPostsItsNoticesThereAndCollectsFromIt) {
+  reflection_.templates = {two_phases()};
+  restart();
+  seed_room(kRoom);
+  const std::int64_t t0 = now_ms_;
+  json in_thread = message("$t1", "@anna:example.org", "Funk fiel aus", "m.text", t0);
+  in_thread["content"]["m.relates_to"] = {{"rel_type", "m.thread"},
+                                          {"event_id", "$start"},
+                                          {"is_falling_back", true},
+                                          {"m.in_reply_to", {{"event_id", "$start"}}}};
+  sync(body(
+      "s1",
+      {{kRoom,
+        joined({message("$start", "@mod:example.org", "!runde kurz Übung thread", "m.text", t0),
+                in_thread,
+                message("$main", "@bernd:example.org", "Im Hauptverlauf", "m.text", t0)})}}));
+  ASSERT_TRUE(store_->open_round(kRoom));
+  EXPECT_EQ(store_->open_round(kRoom)->topic, "Übung");
+  now_ms_ = t0 + 11 * 60'000;
+  restart();
+  dispatcher_->tick();
+  std::vector<json> notices;
+  for (const auto& content : sent_contents()) {
+    if (content.value("msgtype", "") == "m.notice") notices.push_back(content);
+  }
+  ASSERT_GE(notices.size(), 3U);  // the first prompt, then phase 1's end and phase 2's prompt
+  for (const auto& notice : notices) {
+    ASSERT_TRUE(notice.contains("m.relates_to")) << notice.dump();
+    EXPECT_EQ(notice["m.relates_to"]["rel_type"], "m.thread") << notice.dump();
+    EXPECT_EQ(notice["m.relates_to"]["event_id"], "$start") << notice.dump();
+  }
+  ASSERT_TRUE(store_->contribution("$t1"));
+  EXPECT_EQ(store_->contribution("$t1")->phase_key, "eins");
+  ASSERT_TRUE(store_->contribution("$main"));
+  EXPECT_EQ(store_->contribution("$main")->phase_key, "eins");
+}
+
+// Without "thread" (and without the template's option) a round stays in the main timeline.
+TEST_F(DispatcherTest, ATemplateCanPutItsRoundsInAThread) {
+  core::Template tmpl = two_phases();
+  tmpl.thread = true;
+  reflection_.templates = {tmpl};
+  restart();
+  seed_room(kRoom);
+  seed_room(kLeipzig);
+  sync(body("s1", {{kRoom, joined({message("$start", "@mod:example.org", "!runde kurz")})},
+                   {kLeipzig,
+                    joined({message("$other", "@mod:example.org", "!runde kurz ohne-thread")})}}));
+  for (const auto& item : store_->pending_outbox(100)) {
+    const json content = json::parse(item.content);
+    if (item.room_id == kRoom) {
+      EXPECT_EQ(content["m.relates_to"].value("rel_type", ""), "m.thread") << content.dump();
+    } else {
+      EXPECT_EQ(content["m.relates_to"].value("rel_type", ""), "") << content.dump();
+    }
+  }
+  EXPECT_EQ(store_->open_round(kLeipzig)->topic, "");
+}
+
 TEST_F(DispatcherTest, ANonModeratorCannotStartARound) {
   seed_joined_room();
   sync(body("s1", {{kRoom, joined({message("$r", "@anna:example.org", "!runde panreflex")})}}));

@@ -156,6 +156,21 @@ TEST(ShippedTemplates, NoPhasePromptRepeatsItsTitle) {
   }
 }
 
+// `thread: true` runs the template's rounds in a thread of their own; anything but true or false
+// is an error that names the line.
+TEST_F(TemplatesTest, ThreadOptionIsABoolean) {
+  write("test.yaml", std::string(valid) + "thread: true\n");
+  ASSERT_EQ(load_templates(dir_).size(), 1u);
+  EXPECT_TRUE(load_templates(dir_)[0].thread);
+  write("test.yaml", std::string(valid) + "thread: vielleicht\n");
+  try {
+    load_templates(dir_);
+    FAIL() << "accepted thread: vielleicht";
+  } catch (const std::exception& e) {
+    EXPECT_NE(std::string(e.what()).find("thread"), std::string::npos) << e.what();
+  }
+}
+
 TEST_F(TemplatesTest, ValidTemplateLoadsWithDefaults) {
   write("test.yaml", valid);
   write("notes.txt", "not a template");
