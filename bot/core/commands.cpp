@@ -185,27 +185,35 @@ std::string help_item(const HelpEntry& entry) {
          "</li>";
 }
 
-// One list per audience, in the table's order.
-void add_help_list(Notice& notice, const HelpTexts& h, bool moderators) {
+// One list per audience, in the table's order. A room's help names the direct chat's commands
+// too (that is how people learn of !anonym); a direct chat's only its own.
+void add_help_list(Notice& notice, const HelpTexts& h, bool moderators, Place place) {
   for (const CommandSpec& spec : kTable) {
     if (spec.help == nullptr || spec.moderator != moderators) continue;
+    if (place == in_direct_chat && !spec.runs_in(place)) continue;
     const HelpEntry& entry = h.*spec.help;
     notice.text += "\n" + help_line(entry);
     notice.html += help_item(entry);
   }
 }
 
-Notice render_help(Language language) {
+// In a direct chat only what runs there: no moderators' commands, nothing about rooms.
+Notice render_help(Language language, Place place) {
   const Texts& t = texts(language);
   const HelpTexts& h = t.help;
   Notice notice;
   notice.text = std::string(t.help_intro) + "\n\n" + std::string(h.for_everyone);
   notice.html =
       "<p>" + html_escape(t.help_intro) + "</p><p>" + html_escape(h.for_everyone) + "</p><ul>";
-  add_help_list(notice, h, false);
+  add_help_list(notice, h, false, place);
+  if (place == in_direct_chat) {
+    notice.text += "\n\n" + std::string(t.help_footer);
+    notice.html += "</ul><p>" + html_escape(t.help_footer) + "</p>";
+    return notice;
+  }
   notice.text += "\n\n" + std::string(h.for_moderators);
   notice.html += "</ul><p>" + html_escape(h.for_moderators) + "</p><ul>";
-  add_help_list(notice, h, true);
+  add_help_list(notice, h, true, place);
   notice.text += "\n\n" + std::string(h.collecting) + "\n\n" + std::string(t.help_footer);
   notice.html +=
       "</ul><p>" + html_escape(h.collecting) + "</p><p>" + html_escape(t.help_footer) + "</p>";
@@ -536,13 +544,13 @@ std::optional<std::int64_t> parse_learned_args(const Command& command) {
   return parse_lesson_ref(command.args.front());
 }
 
-Notice answer(const Command& command, Language language) {
+Notice answer(const Command& command, Language language, Place place) {
   const Texts& t = texts(language);
   switch (command.kind) {
     case CommandKind::ping:
       return Notice{std::string(t.pong), html_escape(t.pong)};
     case CommandKind::help:
-      return render_help(language);
+      return render_help(language, place);
     case CommandKind::unknown:
       break;
     default:

@@ -193,7 +193,8 @@ std::variant<ActionArgs, ActionError> parse_action_args(const Command& command,
 /// `!gelernt L3`: the lesson id, or nullopt (usage error).
 std::optional<std::int64_t> parse_learned_args(const Command& command);
 
-/// The bot's answer to ping, help and unknown commands (the others are answered by the app).
-Notice answer(const Command& command, Language language);
+/// The bot's answer to ping, help and unknown commands (the others are answered by the app); the
+/// help lists what runs at `place`.
+Notice answer(const Command& command, Language language, Place place = in_room);
 
 }  // namespace reflexbot::core

@@ -1555,6 +1555,24 @@ TEST_F(DirectChatTest, StatusInADirectChatListsTheRoundsOfTheSendersRooms) {
   }
 }
 
+// !hilfe in a direct chat lists what runs there, not the rooms' or the moderators' commands.
+TEST_F(DirectChatTest, HelpInADirectChatListsOnlyItsOwnCommands) {
+  seed_network();
+  sync(body("s1", {{kDirect, joined({message("$h", kAnna, "!hilfe")})},
+                   {kRoom, joined({message("$h2", kAnna, "!hilfe")})}}));
+  const auto direct = notices_in(kDirect);
+  ASSERT_EQ(direct.size(), 1U);
+  for (const char* own : {"!anonym", "!meine", "!vergessen", "!status", "!hilfe"}) {
+    EXPECT_NE(direct[0].find(own), std::string::npos) << own << "\n" << direct[0];
+  }
+  for (const char* other : {"!runde", "!digest", "!lehre", "Moderation", "!vorlagen"}) {
+    EXPECT_EQ(direct[0].find(other), std::string::npos) << other << "\n" << direct[0];
+  }
+  const auto room = notices_in(kRoom);
+  ASSERT_EQ(room.size(), 1U);
+  EXPECT_NE(room[0].find("!runde"), std::string::npos) << room[0];
+}
+
 TEST_F(DirectChatTest, LessonSourcesComeFromTheSameRoomOrTheNetwork) {
   seed_network();
   seed_members(kNetwork, {kBot, "@mod:example.org"});
