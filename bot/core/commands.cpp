@@ -27,7 +27,7 @@ constexpr std::array<CommandSpec, 26> make_table() {
   // clang-format off
   return {{
     // kind           names                                        mod.   places     feature     help line            elsewhere
-    {status,           {"status"},                                  false, kRoom,     F::rounds,  &H::status,           kNotInDirect},
+    {status,           {"status"},                                  false, kAnywhere, F::rounds,  &H::status,           nullptr},
     {templates,        {"vorlagen", "templates"},                   false, kRoom,     F::rounds,  &H::templates,        kNotInDirect},
     {digest,           {"digest", "ueberblick", "uberblick", "overview"},
                                                                     false, kRoom,     F::digests, &H::digest,           kNotInDirect},
@@ -190,27 +190,35 @@ std::string help_item(const HelpEntry& entry) {
          "</li>";
 }
 
-// One list per audience, in the table's order.
-void add_help_list(Notice& notice, const HelpTexts& h, bool moderators) {
+// One list per audience, in the table's order. A room's help names the direct chat's commands
+// too (that is how people learn of !anonym); a direct chat's only its own.
+void add_help_list(Notice& notice, const HelpTexts& h, bool moderators, Place place) {
   for (const CommandSpec& spec : kTable) {
     if (spec.help == nullptr || spec.moderator != moderators) continue;
+    if (place == in_direct_chat && !spec.runs_in(place)) continue;
     const HelpEntry& entry = h.*spec.help;
     notice.text += "\n" + help_line(entry);
     notice.html += help_item(entry);
   }
 }
 
-Notice render_help(Language language) {
+// In a direct chat only what runs there: no moderators' commands, nothing about rooms.
+Notice render_help(Language language, Place place) {
   const Texts& t = texts(language);
   const HelpTexts& h = t.help;
   Notice notice;
   notice.text = std::string(t.help_intro) + "\n\n" + std::string(h.for_everyone);
   notice.html =
       "<p>" + html_escape(t.help_intro) + "</p><p>" + html_escape(h.for_everyone) + "</p><ul>";
-  add_help_list(notice, h, false);
+  add_help_list(notice, h, false, place);
+  if (place == in_direct_chat) {
+    notice.text += "\n\n" + std::string(t.help_footer);
+    notice.html += "</ul><p>" + html_escape(t.help_footer) + "</p>";
+    return notice;
+  }
   notice.text += "\n\n" + std::string(h.for_moderators);
   notice.html += "</ul><p>" + html_escape(h.for_moderators) + "</p><ul>";
-  add_help_list(notice, h, true);
+  add_help_list(notice, h, true, place);
   notice.text += "\n\n" + std::string(h.collecting) + "\n\n" + std::string(t.help_footer);
   notice.html +=
       "</ul><p>" + html_escape(h.collecting) + "</p><p>" + html_escape(t.help_footer) + "</p>";
@@ -278,11 +286,21 @@ std::optional<StartArgs> parse_start_args(const Command& command) {
   if (command.args.empty()) return std::nullopt;
   StartArgs start;
   start.template_key = lower(command.args.front());
-  TrailingMinutes minutes = trailing_minutes(command.args, 1);
+  std::vector<std::string> args = command.args;
+  if (args.size() > 1) {
+    const std::string word = fold(lower(args.back()));
+    if (word == "thread" || word == "im-thread") {
+      start.thread = true;
+      args.pop_back();
+    } else if (word == "ohne-thread" || word == "no-thread" || word == "nothread") {
+      start.thread = false;
+      args.pop_back();
+    }
+  }
+  TrailingMinutes minutes = trailing_minutes(args, 1);
   // "Hochwasser 2021": a bare year after topic words belongs to the topic, it is no phase length.
-  const std::string& last = command.args.back();
-  if (minutes.words == 1 && command.args.size() > 2 && minutes.value >= 1900 &&
-      minutes.value <= 2199 &&
+  const std::string& last = args.back();
+  if (minutes.words == 1 && args.size() > 2 && minutes.value >= 1900 && minutes.value <= 2199 &&
       std::all_of(last.begin(), last.end(), [](char c) { return c >= '0' && c <= '9'; })) {
     minutes.words = 0;
   }
@@ -290,9 +308,9 @@ std::optional<StartArgs> parse_start_args(const Command& command) {
     if (!in_range(minutes.value, kMaxPhaseLength)) return std::nullopt;
     start.phase_length = std::chrono::minutes(minutes.value);
   }
-  for (std::size_t i = 1; i + minutes.words < command.args.size(); ++i) {
+  for (std::size_t i = 1; i + minutes.words < args.size(); ++i) {
     if (!start.topic.empty()) start.topic += ' ';
-    start.topic += command.args[i];
+    start.topic += args[i];
   }
   return start;
 }
@@ -605,13 +623,13 @@ std::optional<RemovalArgs> parse_removal_args(const Command& command) {
   return args;
 }
 
-Notice answer(const Command& command, Language language) {
+Notice answer(const Command& command, Language language, Place place) {
   const Texts& t = texts(language);
   switch (command.kind) {
     case CommandKind::ping:
       return Notice{std::string(t.pong), html_escape(t.pong)};
     case CommandKind::help:
-      return render_help(language);
+      return render_help(language, place);
     case CommandKind::unknown:
       break;
     default:

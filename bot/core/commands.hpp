@@ -98,8 +98,9 @@ std::string_view without_reply_fallback(std::string_view body);
 /// Whether `command` is a moderator command (the table's flag).
 bool is_moderator_command(const Command& command);
 
-/// Whether the command may run in a direct chat (!anonym, !meine, !vergessen, !hilfe, !ping, and
-/// unknown ones): everything else belongs to rooms, and a direct chat answers it with a hint.
+/// Whether the command may run in a direct chat (!anonym, !meine, !vergessen, !status, !hilfe,
+/// !ping, and unknown ones): everything else belongs to rooms, and a direct chat answers it with a
+/// hint.
 bool is_direct_chat_command(const Command& command);
 
 /// The arguments of !runde.
@@ -107,11 +108,14 @@ struct StartArgs {
   std::string template_key;              ///< lower-cased
   std::string topic;                     ///< arguments joined by single spaces; may be empty
   std::chrono::minutes phase_length{0};  ///< 0: the template's own durations
+  std::optional<bool> thread;  ///< "thread" / "ohne-thread" as the last word; else the template's
 };
 
-/// `!runde <Vorlage> [Thema] [Minuten]`: the last argument is the phase length if it is a whole
-/// number, optionally with a unit ("20", "20min", "20m", "20 Minuten"). nullopt (a usage error)
-/// without a template or with a phase length outside 1–kMaxPhaseLength minutes.
+/// `!runde <Vorlage> [Thema] [Minuten] [thread | ohne-thread]`: a last word "thread" runs the round
+/// in a thread of its own, "ohne-thread" in the main timeline; before it, the last argument is the
+/// phase length if it is a whole number, optionally with a unit ("20", "20min", "20 Minuten").
+/// nullopt (a usage error) without a template or with a phase length outside 1–kMaxPhaseLength
+/// minutes.
 std::optional<StartArgs> parse_start_args(const Command& command);
 
 /// `!verlängern <Minuten>`: the minutes, 1–kMaxExtension; nullopt is a usage error.
@@ -214,7 +218,8 @@ struct RemovalArgs {
 /// nullopt: a usage error.
 std::optional<RemovalArgs> parse_removal_args(const Command& command);
 
-/// The bot's answer to ping, help and unknown commands (the others are answered by the app).
-Notice answer(const Command& command, Language language);
+/// The bot's answer to ping, help and unknown commands (the others are answered by the app); the
+/// help lists what runs at `place`.
+Notice answer(const Command& command, Language language, Place place = in_room);
 
 }  // namespace reflexbot::core

@@ -36,12 +36,21 @@ struct Contribution {
   bool operator==(const Contribution&) const = default;
 };
 
+/// A contribution as a summary weighs it: its text, its votes and its index terms (the keys
+/// core::TextAnalyzer gives; the digest groups by the same).
+struct SummaryCandidate {
+  std::string body;
+  int votes = 0;
+  std::vector<std::uint64_t> terms;
+};
+
 /// What a phase (or a whole round) collected, for the summary notices.
 struct PhaseSummary {
   std::map<std::string, int> per_tag;  ///< tag name (without '#') → contributions carrying it
   int contributions = 0;
   int participants = 0;             ///< distinct authors; anonymous contributions have none
   std::vector<std::string> cities;  ///< in the order they should be listed
+  std::vector<SummaryCandidate> candidates;  ///< the contributions, oldest first
 };
 
 }  // namespace reflexbot::core

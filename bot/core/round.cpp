@@ -30,11 +30,13 @@ void close_phase(Round& round, const Template& tmpl, TimePoint now, bool closed_
   if (is_last_phase(round, tmpl)) {
     round.state = RoundState::ended;
     round.ended_at = now;
+    round.changed_at = now;
     events.emplace_back(RoundEnded{false});
     return;
   }
   ++round.phase_index;
   round.state = RoundState::running;
+  round.changed_at = now;
   round.phase_started_at = now;
   round.phase_deadline = now + phase_length(round, tmpl, round.phase_index);
   round.remaining_when_paused = milliseconds{0};
@@ -70,6 +72,7 @@ RoundResult start_round(const Template& tmpl, std::string room_id, std::string t
   round.started_by = std::move(started_by);
   round.phase_length_override = length;
   round.started_at = now;
+  round.changed_at = now;
   round.phase_started_at = now;
   round.phase_deadline = now + phase_length(round, tmpl, 0);
   step.events.emplace_back(PhaseStarted{0});
@@ -88,6 +91,7 @@ RoundResult pause(const Round& round, const Template& /*tmpl*/, TimePoint now) {
   if (round.state == RoundState::paused) return Unexpected{RoundError::already_paused};
   RoundStep step{round, {}};
   step.round.state = RoundState::paused;
+  step.round.changed_at = now;
   step.round.remaining_when_paused = remaining(round, now);
   step.events.emplace_back(Paused{round.phase_index, step.round.remaining_when_paused});
   return step;
@@ -98,6 +102,7 @@ RoundResult resume(const Round& round, const Template& /*tmpl*/, TimePoint now) 
   if (round.state == RoundState::running) return Unexpected{RoundError::not_paused};
   RoundStep step{round, {}};
   step.round.state = RoundState::running;
+  step.round.changed_at = now;
   step.round.phase_deadline = now + round.remaining_when_paused;
   step.round.remaining_when_paused = milliseconds{0};
   step.events.emplace_back(Resumed{round.phase_index, round.remaining_when_paused});
@@ -126,6 +131,7 @@ RoundResult end_round(const Round& round, const Template& /*tmpl*/, TimePoint no
   RoundStep step{round, {}};
   step.round.state = RoundState::ended;
   step.round.ended_at = now;
+  step.round.changed_at = now;
   step.round.remaining_when_paused = milliseconds{0};
   step.events.emplace_back(PhaseEnded{round.phase_index, false});
   step.events.emplace_back(RoundEnded{true});

@@ -50,6 +50,10 @@ struct Round {
   std::chrono::milliseconds remaining_when_paused{0};  ///< meaningful while paused
   bool reminder_sent = false;                          ///< for the current phase
   std::chrono::minutes phase_length_override{0};       ///< 0: each phase's template duration
+  std::string thread_root;  ///< the event its thread (m.thread) hangs from; empty: main timeline
+  /// When the phase or the state (running, paused, ended) last changed; set by the transitions
+  /// for the store's history of the round (not a column: a round read back has it zero).
+  TimePoint changed_at{};
 
   bool operator==(const Round&) const = default;
 };

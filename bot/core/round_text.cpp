@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <utility>
 
+#include "core/digest.hpp"
 #include "core/markdown.hpp"
 #include "core/texts.hpp"
 
@@ -110,15 +111,64 @@ void add_summary(Paragraphs& out, const PhaseSummary& summary, std::string_view 
   out.add(fill(t.summary_tags, {plain("tags", join_list(parts, ", "))}));
 }
 
+// The share of terms two sorted, de-duplicated sets have in common (Jaccard).
+double overlap(const std::vector<std::uint64_t>& a, const std::vector<std::uint64_t>& b) {
+  if (a.empty() || b.empty()) return 0.0;
+  std::size_t common = 0;
+  for (auto i = a.begin(), j = b.begin(); i != a.end() && j != b.end();) {
+    if (*i < *j) {
+      ++i;
+    } else if (*j < *i) {
+      ++j;
+    } else {
+      ++common;
+      ++i;
+      ++j;
+    }
+  }
+  return static_cast<double>(common) / static_cast<double>(a.size() + b.size() - common);
+}
+
+// "Die stärksten Punkte:" and a line per point, quoted as the digest quotes (no hashtags, no ids).
+void add_strongest(Paragraphs& out, const PhaseSummary& summary, const RoundTexts& t) {
+  const auto points = strongest_points(summary.candidates, kStrongestPoints);
+  if (points.empty()) return;
+  constexpr std::size_t kQuoteBytes = 100;
+  std::string text(t.strongest_points);
+  std::string html = "<p>" + html_escape(t.strongest_points) + "</p><ul>";
+  for (const std::size_t index : points) {
+    const SummaryCandidate& point = summary.candidates[index];
+    const std::string quote = quote_text(point.body, kQuoteBytes);
+    const Notice line =
+        point.votes > 0 ? fill(t.strongest_point_votes,
+                               {plain("text", quote), plain("votes", std::to_string(point.votes))})
+                        : fill(t.strongest_point, {plain("text", quote)});
+    text += "\n• " + line.text;
+    html += "<li>" + line.html + "</li>";
+  }
+  out.add(text, html + "</ul>");
+}
+
 std::string echo(std::string_view given) {
   return std::string(truncate_utf8(given, kMaxEchoBytes));
 }
 
-/// The question without words that only repeat the phase's title at its start: the heading above
-/// already says them. Empty when the question is the title.
+/// The question without words that only repeat the phase's title at its start, as typed or
+/// emphasised ("**Was war geplant?** Beschreiben Sie …"): the heading above already says them.
+/// Empty when the question is the title.
 std::string without_title(std::string_view question, std::string_view title) {
-  if (title.empty() || !question.starts_with(title)) return std::string(question);
-  std::string_view rest = question.substr(title.size());
+  if (title.empty()) return std::string(question);
+  std::string_view rest;
+  bool found = false;
+  for (const std::string_view mark : {"**", "__", "*", "_", ""}) {
+    const std::string wrapped = std::string(mark) + std::string(title) + std::string(mark);
+    if (question.starts_with(wrapped)) {
+      rest = question.substr(wrapped.size());
+      found = true;
+      break;
+    }
+  }
+  if (!found) return std::string(question);
   if (!rest.empty() && rest.front() != ' ' && rest.front() != '\n') return std::string(question);
   while (!rest.empty() && (rest.front() == ' ' || rest.front() == '\n')) rest.remove_prefix(1);
   return std::string(rest);
@@ -162,6 +212,35 @@ Notice render_reminder(const Template& tmpl, const ReminderDue& event, Language 
                            plain("phase", phase_title(tmpl, event.index, language))});
 }
 
+std::vector<std::size_t> strongest_points(std::span<const SummaryCandidate> candidates,
+                                          std::size_t max) {
+  std::vector<std::vector<std::uint64_t>> terms;
+  terms.reserve(candidates.size());
+  for (const auto& candidate : candidates) {
+    auto sorted = candidate.terms;
+    std::sort(sorted.begin(), sorted.end());
+    sorted.erase(std::unique(sorted.begin(), sorted.end()), sorted.end());
+    terms.push_back(std::move(sorted));
+  }
+  std::vector<double> score(candidates.size(), 0.0);
+  for (std::size_t i = 0; i < candidates.size(); ++i) {
+    score[i] += std::max(candidates[i].votes, 0);
+    for (std::size_t j = i + 1; j < candidates.size(); ++j) {
+      const double shared = overlap(terms[i], terms[j]);
+      score[i] += shared;
+      score[j] += shared;
+    }
+  }
+  std::vector<std::size_t> order;
+  for (std::size_t i = 0; i < candidates.size(); ++i) {
+    if (score[i] > 0.0) order.push_back(i);
+  }
+  std::stable_sort(order.begin(), order.end(),
+                   [&](std::size_t a, std::size_t b) { return score[a] > score[b]; });
+  if (order.size() > max) order.resize(max);
+  return order;
+}
+
 Notice render_phase_end(const Template& tmpl, const PhaseEnded& event, const PhaseSummary& summary,
                         Language language) {
   const RoundTexts& t = texts(language).round;
@@ -169,6 +248,7 @@ Notice render_phase_end(const Template& tmpl, const PhaseEnded& event, const Pha
   out.add(fill(event.closed_while_offline ? t.phase_closed_offline : t.phase_ended,
                {plain("phase", phase_title(tmpl, event.index, language))}));
   add_summary(out, summary, "{summary}", t.no_contributions_phase, t);
+  add_strongest(out, summary, t);
   return out.take();
 }
 
@@ -179,6 +259,7 @@ Notice render_round_end(const Template& tmpl, const RoundEnded& event, const Pha
   out.add(fill(event.by_command ? t.round_ended_by_command : t.round_ended,
                {plain("template", template_title(tmpl, language))}));
   add_summary(out, summary, t.round_total, t.no_contributions_round, t);
+  add_strongest(out, summary, t);
   return out.take();
 }
 
@@ -313,6 +394,19 @@ Notice render_status(const Round& round, const Template& tmpl, TimePoint now, La
        plain("title", phase_title(tmpl, round.phase_index, language)),
        plain("remaining", minutes_text(remaining(round, now), t))}));
   if (!round.topic.empty()) out.add(fill(t.status_topic, {plain("topic", round.topic)}));
+  return out.take();
+}
+
+Notice render_status_direct(std::span<const RoomRound> rounds, TimePoint now, Language language) {
+  const RoundTexts& t = texts(language).round;
+  if (rounds.empty()) return fill(t.status_direct_none);
+  Paragraphs out;
+  for (const RoomRound& entry : rounds) {
+    const Notice room = fill(t.status_direct_room, {plain("room", entry.room)});
+    const Notice status = render_status(*entry.round, *entry.tmpl, now, language);
+    out.add(room.text + "\n" + status.text,
+            "<p><strong>" + room.html + "</strong></p>" + status.html);
+  }
   return out.take();
 }
 

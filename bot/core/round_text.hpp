@@ -24,7 +24,17 @@ Notice render_phase_start(const Round& round, const Template& tmpl, Language lan
 /// "Noch 5 Minuten in der Phase „Rückschau“ …".
 Notice render_reminder(const Template& tmpl, const ReminderDue& event, Language language);
 
-/// The end of a phase with its summary; notes when it was closed after an outage.
+/// How many strongest points a summary names at most.
+inline constexpr std::size_t kStrongestPoints = 3;
+
+/// The indices of the `max` strongest candidates, strongest first: each scores its votes plus its
+/// similarity to the others (the sum of its term sets' Jaccard overlaps with theirs); ties go to
+/// the older. Candidates scoring nothing (no vote, nothing in common) are never named.
+std::vector<std::size_t> strongest_points(std::span<const SummaryCandidate> candidates,
+                                          std::size_t max);
+
+/// The end of a phase with its summary (counts, tags, strongest points); notes when it was
+/// closed after an outage.
 Notice render_phase_end(const Template& tmpl, const PhaseEnded& event, const PhaseSummary& summary,
                         Language language);
 
@@ -71,6 +81,16 @@ Notice render_extended(const Template& tmpl, const Extended& event, Language lan
 
 /// Where a running or paused round stands at `now`.
 Notice render_status(const Round& round, const Template& tmpl, TimePoint now, Language language);
+
+/// A round in one of the sender's rooms, for !status in a direct chat: the room by its name.
+struct RoomRound {
+  std::string room;
+  const Round* round = nullptr;
+  const Template* tmpl = nullptr;
+};
+
+/// !status in a direct chat: where the rounds of the sender's rooms stand at `now`, room by room.
+Notice render_status_direct(std::span<const RoomRound> rounds, TimePoint now, Language language);
 
 /// A polite refusal of a moderator command.
 Notice render_not_moderator(Language language);

@@ -35,6 +35,7 @@ struct Template {
   LocalizedText title;
   LocalizedText description;
   std::vector<PhaseTemplate> phases;
+  bool thread = false;  ///< its rounds run in a thread (m.thread) of their own unless told not to
 };
 
 }  // namespace reflexbot::core

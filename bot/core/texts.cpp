@@ -25,7 +25,7 @@ constexpr Texts kGerman{
                           "Beitrag in die laufende Runde des genannten Raums (Stadt, oder der "
                           "Raumname in Anführungszeichen), wenn Sie dort Mitglied sind; der Bot "
                           "speichert nicht, von wem er stammt"},
-            .start_round = {"!runde <Vorlage> [Thema] [Minuten je Phase]",
+            .start_round = {"!runde <Vorlage> [Thema] [Minuten je Phase] [thread]",
                             "startet eine Reflexionsrunde"},
             .next_phase = {"!weiter", "schließt die aktuelle Phase ab und beginnt die nächste"},
             .pause = {"!pause",
@@ -113,6 +113,9 @@ constexpr Texts kGerman{
             .summary_cities = " aus {cities}",
             .list_and = " und ",
             .summary_tags = "Nach Schlagwort: {tags}",
+            .strongest_points = "Die stärksten Punkte:",
+            .strongest_point = "„{text}“",
+            .strongest_point_votes = "„{text}“ ({votes} 👍)",
             .no_contributions_phase = "In dieser Phase sind keine Beiträge eingegangen.",
             .no_contributions_round = "In dieser Runde sind keine Beiträge eingegangen.",
             .round_ended = "Die Reflexionsrunde „{template}“ ist abgeschlossen. Vielen Dank für "
@@ -121,7 +124,9 @@ constexpr Texts kGerman{
                                       "beendet. Vielen Dank für Ihre Beiträge!",
             .round_total = "Insgesamt: {summary}",
             .paused = "Die Runde ist pausiert. In der Phase „{phase}“ bleiben noch {remaining}; "
-                      "die Zeit läuft erst weiter, wenn die Runde fortgesetzt wird.",
+                      "die Zeit läuft erst weiter, wenn die Runde fortgesetzt wird. In der Pause "
+                      "wird nur gesammelt, was ein Schlagwort trägt (etwa #idee); es zählt zur "
+                      "Phase „{phase}“.",
             .resumed = "Es geht weiter: Die Phase „{phase}“ läuft noch {remaining}.",
             .extended = "Die Phase „{phase}“ wurde um {added} verlängert. Verbleibende Zeit: "
                         "{remaining}.",
@@ -130,6 +135,8 @@ constexpr Texts kGerman{
             .status_paused = "Die Reflexionsrunde „{template}“ ist pausiert, Phase {n} von "
                              "{count} („{title}“); es bleiben noch {remaining}.",
             .status_topic = "Thema: {topic}",
+            .status_direct_room = "Raum „{room}“",
+            .status_direct_none = "In Ihren Räumen läuft derzeit keine Reflexionsrunde.",
             .not_moderator = "Diesen Befehl dürfen leider nur Moderatorinnen und Moderatoren "
                              "dieses Raums verwenden. Bitte wenden Sie sich an die Moderation, "
                              "wenn Sie eine Runde starten oder steuern möchten.",
@@ -145,7 +152,8 @@ constexpr Texts kGerman{
             .bad_duration = "„{given}“ ist keine gültige Dauer. Bitte geben Sie die Minuten als "
                             "ganze Zahl zwischen 1 und {max} an.",
             .usage_start = "So starten Sie eine Runde: !runde <Vorlage> [Thema] [Minuten je "
-                           "Phase], zum Beispiel !runde panreflex Hochwasser 20",
+                           "Phase] [thread], zum Beispiel !runde panreflex Hochwasser 20 thread "
+                           "(mit „thread“ läuft die Runde in einem eigenen Thread)",
             .usage_extend = "So verlängern Sie die laufende Phase: !verlängern <Minuten>, zum "
                             "Beispiel !verlängern 10",
             .error_no_phases = "Diese Vorlage enthält keine Phasen und kann daher nicht gestartet "
@@ -209,6 +217,7 @@ constexpr Texts kGerman{
     .digest =
         {
             .title_room = "Digest für {scope}",
+            .unnamed_room = "diesen Raum",
             .title_network = "Digest des Netzwerks",
             .period = "{from} – {to}",
             .part = "Teil {i}/{n}",
@@ -370,7 +379,7 @@ constexpr Texts kEnglish{
                           "in the named room (a city, or the room's name in quotes) as an "
                           "anonymous contribution if you are a member there; the bot does not "
                           "store who sent it"},
-            .start_round = {"!round <template> [topic] [minutes per phase]",
+            .start_round = {"!round <template> [topic] [minutes per phase] [thread]",
                             "starts a reflection round"},
             .next_phase = {"!next", "closes the current phase and starts the next one"},
             .pause = {"!pause", "pauses the round; the phase clock stops until it resumes"},
@@ -455,6 +464,9 @@ constexpr Texts kEnglish{
             .summary_cities = " in {cities}",
             .list_and = " and ",
             .summary_tags = "By tag: {tags}",
+            .strongest_points = "The strongest points:",
+            .strongest_point = "\"{text}\"",
+            .strongest_point_votes = "\"{text}\" ({votes} 👍)",
             .no_contributions_phase = "No contributions came in during this phase.",
             .no_contributions_round = "No contributions came in during this round.",
             .round_ended = "The reflection round \"{template}\" is complete. Thank you for your "
@@ -463,7 +475,9 @@ constexpr Texts kEnglish{
                                       "\"{template}\". Thank you for your contributions!",
             .round_total = "In total: {summary}",
             .paused = "The round is paused with {remaining} left in the \"{phase}\" phase; the "
-                      "clock stops until the round is resumed.",
+                      "clock stops until the round is resumed. During the pause only tagged "
+                      "messages (such as #idea) are collected; they count for the \"{phase}\" "
+                      "phase.",
             .resumed = "We're continuing: the \"{phase}\" phase has {remaining} left.",
             .extended = "The \"{phase}\" phase has been extended by {added}. Time left: "
                         "{remaining}.",
@@ -472,6 +486,8 @@ constexpr Texts kEnglish{
             .status_paused = "Reflection round \"{template}\" is paused in phase {n} of {count} "
                              "(\"{title}\") with {remaining} left.",
             .status_topic = "Topic: {topic}",
+            .status_direct_room = "Room \"{room}\"",
+            .status_direct_none = "There is no reflection round running in your rooms.",
             .not_moderator = "Sorry, only moderators of this room can use this command. Please "
                              "ask a moderator if you'd like to start or run a round.",
             .no_round = "There is no reflection round running in this room. A moderator can "
@@ -486,8 +502,9 @@ constexpr Texts kEnglish{
                             "up at the moment. Please contact your administrator.",
             .bad_duration = "\"{given}\" is not a valid duration. Please give the minutes as a "
                             "whole number between 1 and {max}.",
-            .usage_start = "To start a round: !round <template> [topic] [minutes per phase], for "
-                           "example !round panreflex flooding 20",
+            .usage_start = "To start a round: !round <template> [topic] [minutes per phase] "
+                           "[thread], for example !round panreflex flooding 20 thread (with "
+                           "\"thread\" the round runs in a thread of its own)",
             .usage_extend = "To extend the current phase: !extend <minutes>, for example !extend "
                             "10",
             .error_no_phases = "This template has no phases, so it cannot be started. Please "
@@ -547,6 +564,7 @@ constexpr Texts kEnglish{
     .digest =
         {
             .title_room = "Digest for {scope}",
+            .unnamed_room = "this room",
             .title_network = "Network digest",
             .period = "{from} – {to}",
             .part = "part {i}/{n}",

@@ -24,11 +24,14 @@ struct RoundTexts {
   std::string_view contributions_one;
   std::string_view contributions_many;  ///< {n}
   std::string_view people_one;
-  std::string_view people_many;     ///< {n}
-  std::string_view summary_people;  ///< follows the contributions: {people}
-  std::string_view summary_cities;  ///< follows contributions and people: {cities}
-  std::string_view list_and;        ///< joins the last two items of a list
-  std::string_view summary_tags;    ///< {tags}
+  std::string_view people_many;            ///< {n}
+  std::string_view summary_people;         ///< follows the contributions: {people}
+  std::string_view summary_cities;         ///< follows contributions and people: {cities}
+  std::string_view list_and;               ///< joins the last two items of a list
+  std::string_view summary_tags;           ///< {tags}
+  std::string_view strongest_points;       ///< heads the strongest points of a summary
+  std::string_view strongest_point;        ///< {text}
+  std::string_view strongest_point_votes;  ///< {text}, {votes}
   std::string_view no_contributions_phase;
   std::string_view no_contributions_round;
   std::string_view round_ended;             ///< {template}
@@ -40,6 +43,8 @@ struct RoundTexts {
   std::string_view status_running;          ///< {template}, {n}, {count}, {title}, {remaining}
   std::string_view status_paused;           ///< {template}, {n}, {count}, {title}, {remaining}
   std::string_view status_topic;            ///< {topic}
+  std::string_view status_direct_room;      ///< {room}: heads a room's status in a direct chat
+  std::string_view status_direct_none;      ///< !status in a direct chat, no round in their rooms
   std::string_view not_moderator;
   std::string_view no_round;
   std::string_view round_already_running;  ///< {template}, {n}, {count}
@@ -97,6 +102,7 @@ struct HelpTexts {
 /// The texts of digests. Placeholders are filled in by digest.cpp.
 struct DigestTexts {
   std::string_view title_room;     ///< {scope}
+  std::string_view unnamed_room;   ///< {scope} of a room with neither a city nor a name
   std::string_view title_network;  ///< the network-wide digest
   std::string_view period;         ///< {from}, {to}
   std::string_view part;           ///< {i}, {n}: added to the title of split digests

@@ -36,9 +36,19 @@ json reply_relation(const Event& reply_to) {
 
 }  // namespace
 
-OutgoingEvent notice_event(const core::Notice& notice, const Event* reply_to) {
+OutgoingEvent notice_event(const core::Notice& notice, const Event* reply_to,
+                           const std::string& thread_root) {
   json content = notice_content(notice);
-  if (reply_to != nullptr) content["m.relates_to"] = reply_relation(*reply_to);
+  json relation = reply_to != nullptr ? reply_relation(*reply_to) : json::object();
+  if (!thread_root.empty() && !relation.contains("rel_type")) {
+    // Into the thread that hangs from `thread_root`; clients without threads see a reply to the
+    // root (or to the event answered).
+    relation["rel_type"] = "m.thread";
+    relation["event_id"] = thread_root;
+    relation["is_falling_back"] = reply_to == nullptr;
+    if (reply_to == nullptr) relation["m.in_reply_to"] = {{"event_id", thread_root}};
+  }
+  if (!relation.empty()) content["m.relates_to"] = std::move(relation);
   return {"m.room.message", dump(content)};
 }
 

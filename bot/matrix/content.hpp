@@ -19,7 +19,8 @@ struct OutgoingEvent {
 
 /// An m.notice (plain text and HTML). With `reply_to` it answers that event, inside the thread
 /// the event was written in, if any.
-OutgoingEvent notice_event(const core::Notice& notice, const Event* reply_to = nullptr);
+OutgoingEvent notice_event(const core::Notice& notice, const Event* reply_to = nullptr,
+                           const std::string& thread_root = {});
 
 /// An m.notice in the thread of `root`: a thread started at it, or the thread it is in already.
 /// Clients without threads show it as a reply to `root`.

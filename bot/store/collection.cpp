@@ -123,7 +123,13 @@ std::int64_t BatchScope::save_round(const core::Round& round) {
         .run();
     Statement id(c, "SELECT last_insert_rowid()");
     id.step();
-    return id.column_int(0);
+    const std::int64_t new_id = id.column_int(0);
+    if (!round.thread_root.empty()) {
+      Statement thread(c, "INSERT INTO round_threads (round_id, root_event_id) VALUES (?, ?)");
+      thread.bind(1, new_id).bind(2, round.thread_root).run();
+    }
+    record_span(round, new_id);
+    return new_id;
   }
   Statement update(c,
                    "UPDATE rounds SET phase_index = ?, state = ?, ended_at = ?, "
@@ -140,7 +146,43 @@ std::int64_t BatchScope::save_round(const core::Round& round) {
       .bind(9, round.topic)
       .bind(10, round.id)
       .run();
+  record_span(round, round.id);
   return round.id;
+}
+
+void BatchScope::record_span(const core::Round& round, std::int64_t round_id) {
+  Connection& c = store_.connection_;
+  const bool paused = round.state == core::RoundState::paused;
+  bool has_open = false;
+  {
+    Statement open(c,
+                   "SELECT phase_index, paused FROM round_spans WHERE round_id = ? AND "
+                   "until IS NULL");
+    open.bind(1, round_id);
+    if (open.step()) {
+      has_open = true;
+      // A save without a change of phase or state (a reminder, an extension) keeps the span.
+      if (round.state != core::RoundState::ended &&
+          static_cast<std::size_t>(open.column_int(0)) == round.phase_index &&
+          (open.column_int(1) != 0) == paused) {
+        return;
+      }
+    }
+  }
+  if (has_open) {
+    Statement close(c, "UPDATE round_spans SET until = ? WHERE round_id = ? AND until IS NULL");
+    close.bind(1, to_ms(round.changed_at)).bind(2, round_id).run();
+  }
+  if (round.state == core::RoundState::ended) return;
+  Statement insert(c,
+                   "INSERT INTO round_spans (round_id, room_id, phase_index, paused, since) "
+                   "VALUES (?, ?, ?, ?, ?)");
+  insert.bind(1, round_id)
+      .bind(2, round.room_id)
+      .bind(3, static_cast<std::int64_t>(round.phase_index))
+      .bind(4, std::int64_t{paused ? 1 : 0})
+      .bind(5, to_ms(round.changed_at))
+      .run();
 }
 
 Statement& Store::cached(std::unique_ptr<Statement>& slot, const std::string& sql) {
@@ -392,7 +434,32 @@ std::optional<core::Round> Store::open_round(const std::string& room_id) {
   std::optional<core::Round> round;
   if (s.step()) round = read_round(s);
   s.reset();
+  if (round) round->thread_root = thread_root(round->id);
   return round;
+}
+
+std::optional<PhaseSpan> Store::round_span_at(const std::string& room_id, core::TimePoint at) {
+  // The latest span that began at or before `at` and had not ended by then.
+  Statement& s = cached(round_span_at_,
+                        "SELECT s.round_id, r.template_key, s.phase_index, s.paused "
+                        "FROM round_spans s JOIN rounds r ON r.id = s.round_id "
+                        "WHERE s.room_id = ? AND s.since <= ? AND (s.until IS NULL OR s.until > ?) "
+                        "ORDER BY s.since DESC LIMIT 1");
+  const std::int64_t ms = to_ms(at);
+  s.bind(1, room_id).bind(2, ms).bind(3, ms);
+  std::optional<PhaseSpan> span;
+  if (s.step()) {
+    span = PhaseSpan{s.column_int(0), s.column_text(1), static_cast<std::size_t>(s.column_int(2)),
+                     s.column_int(3) != 0};
+  }
+  s.reset();
+  return span;
+}
+
+std::string Store::thread_root(std::int64_t round_id) {
+  Statement s(connection_, "SELECT root_event_id FROM round_threads WHERE round_id = ?");
+  s.bind(1, round_id);
+  return s.step() ? s.column_text(0) : std::string();
 }
 
 std::vector<core::Round> Store::open_rounds() {
@@ -400,6 +467,7 @@ std::vector<core::Round> Store::open_rounds() {
                                " FROM rounds WHERE state <> 'ended' ORDER BY id");
   std::vector<core::Round> rounds;
   while (s.step()) rounds.push_back(read_round(s));
+  for (auto& round : rounds) round.thread_root = thread_root(round.id);
   return rounds;
 }
 
@@ -463,6 +531,23 @@ core::PhaseSummary Store::summarize(std::int64_t round_id, const std::string& ph
   tags.bind(1, round_id);
   if (!phase_key.empty()) tags.bind(2, phase_key);
   while (tags.step()) summary.per_tag[tags.column_text(0)] = static_cast<int>(tags.column_int(1));
+
+  // The contributions with their votes and terms, for the strongest points.
+  Statement candidates(connection_,
+                       "SELECT c.body, (SELECT COUNT(*) FROM votes v WHERE v.event_id = "
+                       "c.event_id), c.terms FROM contributions c WHERE " +
+                           std::string(phase_key.empty() ? "c.round_id = ?1"
+                                                         : "c.round_id = ?1 AND c.phase_key = ?2") +
+                           " ORDER BY c.written_at, c.event_id");
+  candidates.bind(1, round_id);
+  if (!phase_key.empty()) candidates.bind(2, phase_key);
+  while (candidates.step()) {
+    core::SummaryCandidate candidate;
+    candidate.body = candidates.column_text(0);
+    candidate.votes = static_cast<int>(candidates.column_int(1));
+    if (!candidates.column_is_null(2)) decode_term_keys(candidates.column_blob(2), candidate.terms);
+    summary.candidates.push_back(std::move(candidate));
+  }
   return summary;
 }
 

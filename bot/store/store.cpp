@@ -543,6 +543,32 @@ CREATE TABLE IF NOT EXISTS poll_answers (
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS poll_answers_event ON poll_answers (event_id);
 )sql",
+    // 19: a round's history, so that a message read late (after an outage) is filed under the
+    // phase that was open when it was written: one span per phase and state (running or paused),
+    // from `since` until the next change (`until` NULL: still open). Open rounds start their
+    // history with their current phase. A room without a name had its id as the city of what it
+    // collected, which digests showed: no city instead. A round in a thread keeps the event its
+    // thread hangs from in round_threads. Safe to run again.
+    R"sql(
+CREATE TABLE IF NOT EXISTS round_spans (
+  round_id INTEGER NOT NULL REFERENCES rounds (id) ON DELETE CASCADE,
+  room_id TEXT NOT NULL,
+  phase_index INTEGER NOT NULL,
+  paused INTEGER NOT NULL DEFAULT 0,
+  since INTEGER NOT NULL,
+  until INTEGER
+);
+CREATE INDEX IF NOT EXISTS round_spans_room ON round_spans (room_id, since);
+CREATE INDEX IF NOT EXISTS round_spans_round ON round_spans (round_id) WHERE until IS NULL;
+INSERT INTO round_spans (round_id, room_id, phase_index, paused, since)
+  SELECT id, room_id, phase_index, state = 'paused', phase_started_at FROM rounds
+  WHERE state <> 'ended' AND id NOT IN (SELECT round_id FROM round_spans);
+UPDATE contributions SET city = '' WHERE city = room_id;
+CREATE TABLE IF NOT EXISTS round_threads (
+  round_id INTEGER PRIMARY KEY REFERENCES rounds (id) ON DELETE CASCADE,
+  root_event_id TEXT NOT NULL
+);
+)sql",
 };
 
 // Times of anonymous posts are kept to the hour: exact ones could be matched with a direct chat.

@@ -26,7 +26,7 @@
 namespace reflexbot::store {
 
 /// The schema version a migrated database has.
-inline constexpr int kSchemaVersion = 18;
+inline constexpr int kSchemaVersion = 19;
 
 /// A contribution's index terms (core::TextAnalyzer::keys()) as stored in `contributions.terms`:
 /// 8 bytes per key, little-endian.
@@ -117,6 +117,15 @@ struct StoreCounts {
   std::int64_t rooms_joined = 0;
 };
 
+/// A stretch of a round's history: one phase, running or paused, from `since` until the next
+/// change (table round_spans; BatchScope::save_round writes it).
+struct PhaseSpan {
+  std::int64_t round_id = 0;
+  std::string template_key;
+  std::size_t phase_index = 0;
+  bool paused = false;
+};
+
 /// A digest posted in a room, as "!lehre D3-2", a reply to it and "!digest D3" name it.
 struct DigestRecord {
   std::int64_t id = 0;      ///< the store's own id
@@ -180,7 +189,8 @@ class BatchScope {
   void drop_undecrypted(const std::string& event_id);
   /// Records the bot's device as the crypto layer sees it now.
   void set_crypto_identity(const CryptoIdentity& identity);
-  /// Inserts the round (id 0: gets a new id) or updates it; returns its id.
+  /// Inserts the round (id 0: gets a new id) or updates it; returns its id. A change of phase or
+  /// state (at round.changed_at) closes the round's open span of history and opens the next.
   std::int64_t save_round(const core::Round& round);
   /// Stores a contribution with its tags; false if the event was collected before.
   bool add_contribution(const core::Contribution& contribution);
@@ -305,6 +315,7 @@ class BatchScope {
 
  private:
   void insert_tags(const std::string& event_id, const std::vector<std::string>& tags);
+  void record_span(const core::Round& round, std::int64_t round_id);
 
   Store& store_;
   Transaction transaction_;
@@ -372,6 +383,8 @@ class Store final : public reflexbot::OutboxQueue {
   std::optional<CryptoIdentity> crypto_identity();
   /// The round of the room that has not ended, if any.
   std::optional<core::Round> open_round(const std::string& room_id);
+  /// The round and phase that were open in `room_id` at `at` (from the rounds' history), if any.
+  std::optional<PhaseSpan> round_span_at(const std::string& room_id, core::TimePoint at);
   /// Every round that has not ended (their timers are re-armed at start).
   std::vector<core::Round> open_rounds();
   std::optional<core::Contribution> contribution(const std::string& event_id);
@@ -443,6 +456,9 @@ class Store final : public reflexbot::OutboxQueue {
   Connection connection_;
   // Used for every collected message during a round: prepared once, on first use.
   std::unique_ptr<Statement> open_round_;
+  std::unique_ptr<Statement> round_span_at_;
+  /// The event a round's thread hangs from; empty for a round in the main timeline.
+  std::string thread_root(std::int64_t round_id);
   std::unique_ptr<Statement> insert_contribution_;
   std::unique_ptr<Statement> insert_tag_;
   /// The statement in `slot`, prepared from `sql` on first use.

@@ -62,7 +62,7 @@ class TemplateFile : public yaml::FileErrors {
               "expected a mapping with key, title and phases, got " + describe(root));
     }
     const int root_line = line_of(root, 1);
-    const auto keys = entries(root, "", {"key", "title", "description", "phases"});
+    const auto keys = entries(root, "", {"key", "title", "description", "phases", "thread"});
 
     core::Template result;
     const Entry* key = required(keys, "key", root_line, "", "the template's name, e.g. \"aar\"");
@@ -77,6 +77,14 @@ class TemplateFile : public yaml::FileErrors {
                              "title", max_title_bytes);
     if (const Entry* description = find(keys, "description")) {
       result.description = localized(*description, "description", max_description_bytes);
+    }
+    if (const Entry* thread = find(keys, "thread")) {
+      const std::string value = yaml::to_lower(scalar(*thread, "thread", "true or false"));
+      if (value == "true" || value == "yes") {
+        result.thread = true;
+      } else if (value != "false" && value != "no") {
+        fail(line_of(*thread), "thread", "expected true or false, got " + quote(value));
+      }
     }
 
     const Entry* phases = required(keys, "phases", root_line, "", "a list of phases");

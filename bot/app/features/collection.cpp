@@ -30,6 +30,12 @@ std::string_view collectable_text(const matrix::RoomMessage& message) {
   return strip_reply_fallback(message.body);
 }
 
+// When a message was written: the sender's server sets origin_server_ts, and a time in the future
+// would escape retention (and could claim a phase that has not begun).
+core::TimePoint written_at(const matrix::Event& event, const BatchContext& context) {
+  return std::min(core::from_ms(event.origin_server_ts), context.now);
+}
+
 }  // namespace
 
 void Collection::collect(const matrix::Event& event, const matrix::RoomMessage& message,
@@ -43,9 +49,12 @@ void Collection::collect(const matrix::Event& event, const matrix::RoomMessage& 
   if (text.empty()) return;
 
   // Decide first (this runs for every message); build the contribution only for what is kept.
+  // The phase is the one open when the message was written: after an outage the bot reads it
+  // late, when another phase (or none) may be open. A paused round is a break: only a tagged
+  // message counts, for the paused phase.
   std::vector<std::string> tags = core::parse_tags(text, settings_.vocabulary);
-  const auto phase = open_phase(store_, settings_, room.room_id);
-  if (!phase && tags.empty()) {
+  const auto phase = phase_at(store_, settings_, room.room_id, written_at(event, context));
+  if (tags.empty() && (!phase || phase->paused)) {
     hint_unknown_tag(event, text, room, context);
     return;
   }
@@ -54,10 +63,8 @@ void Collection::collect(const matrix::Event& event, const matrix::RoomMessage& 
   if (phase) {
     contribution.round = phase->round;
     contribution.phase_key = phase->phase_key;
-    contribution.via = core::CollectedVia::round;
-  } else {
-    contribution.via = core::CollectedVia::tag;
   }
+  contribution.via = phase && !phase->paused ? core::CollectedVia::round : core::CollectedVia::tag;
   add(contribution, context);
 }
 
@@ -149,8 +156,7 @@ core::Contribution Collection::from_message(const matrix::Event& event, std::str
   contribution.author = settings_.pseudonym(event.sender);
   contribution.body = std::string(text);
   contribution.tags = std::move(tags);
-  // The sender's server sets origin_server_ts: a time in the future would escape retention.
-  contribution.written_at = std::min(core::from_ms(event.origin_server_ts), context.now);
+  contribution.written_at = written_at(event, context);
   contribution.collected_at = context.now;
   return contribution;
 }

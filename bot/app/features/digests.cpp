@@ -131,6 +131,10 @@ DigestBuilder::Result DigestBuilder::build_from(const std::string& scope_room,
     store::RoomRecord fallback;
     fallback.room_id = scope_room;
     request.scope = city_of(settings_, record ? *record : fallback);
+    // Nothing the bot writes shows a room id: a room without a city or name is "this room".
+    if (request.scope.empty()) {
+      request.scope = std::string(core::texts(settings_.language).digest.unnamed_room);
+    }
   }
   request.from = from;
   request.to = to;

@@ -58,15 +58,21 @@ struct BatchContext {
 /// The configured template `key`, or nullptr.
 const core::Template* find_template(const NetworkSettings& settings, std::string_view key);
 
-/// The room's city: configured, else the room's name, else its id.
+/// The room's city: configured, else the room's name, else empty (never the room's id).
 std::string city_of(const NetworkSettings& settings, const store::RoomRecord& room);
 
 /// The round and phase a message in `room_id` belongs to now, if a round is open in a phase.
 struct OpenPhase {
   std::int64_t round = 0;
   std::string phase_key;
+  bool paused = false;  ///< the round was paused (a break: only tagged messages count)
 };
 std::optional<OpenPhase> open_phase(store::Store& store, const NetworkSettings& settings,
                                     const std::string& room_id);
+
+/// The round and phase that were open in `room_id` at `at` (a message's time), if any: a message
+/// read late belongs to the phase it was written in.
+std::optional<OpenPhase> phase_at(store::Store& store, const NetworkSettings& settings,
+                                  const std::string& room_id, core::TimePoint at);
 
 }  // namespace reflexbot::app

@@ -16,8 +16,9 @@ std::string Outgoing::anonymous_post(const std::string& room_id, const core::Not
 }
 
 std::string Outgoing::notice(const std::string& room_id, const core::Notice& notice,
-                             const matrix::Event* reply_to, const std::string& key) {
-  const matrix::OutgoingEvent event = matrix::notice_event(notice, reply_to);
+                             const matrix::Event* reply_to, const std::string& key,
+                             const std::string& thread_root) {
+  const matrix::OutgoingEvent event = matrix::notice_event(notice, reply_to, thread_root);
   ++queued_;
   return scope_->queue_send(room_id, event.type, event.content, key, now_ms_);
 }

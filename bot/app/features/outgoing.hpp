@@ -23,8 +23,10 @@ class Outgoing {
 
   /// An m.notice; with `reply_to` it answers that event (inside its thread, if it has one).
   /// Returns its transaction id.
+  /// With `thread_root` it goes into the thread that hangs from that event.
   std::string notice(const std::string& room_id, const core::Notice& notice,
-                     const matrix::Event* reply_to, const std::string& key);
+                     const matrix::Event* reply_to, const std::string& key,
+                     const std::string& thread_root = {});
   /// An m.notice in the thread of `root` (matrix::thread_notice_event): next to the message it
   /// is about, out of the room's main timeline.
   void notice_in_thread(const std::string& room_id, const core::Notice& notice,

@@ -1,5 +1,7 @@
 #include "app/features/rounds.hpp"
 
+#include <algorithm>
+
 #include <spdlog/spdlog.h>
 
 #include "core/round_text.hpp"
@@ -48,7 +50,8 @@ void Rounds::apply(const core::RoundStep& step, const core::Template& tmpl, cons
   for (std::size_t i = 0; i < step.events.size(); ++i) {
     // Only the first notice answers the command; the rest follow as plain notices.
     context.out.notice(round.room_id, render(step.events[i], round, tmpl),
-                       i == 0 ? reply_to : nullptr, key + "/" + std::to_string(i));
+                       i == 0 ? reply_to : nullptr, key + "/" + std::to_string(i),
+                       round.thread_root);
   }
 }
 
@@ -60,6 +63,11 @@ void Rounds::handle_command(const core::Command& command, const matrix::Event& e
   };
   if (command.kind == CommandKind::templates) {
     answer(core::render_templates(settings_.templates, language));
+    return;
+  }
+  if (room.direct) {
+    // The command table lets only !status through to a direct chat.
+    if (command.kind == CommandKind::status) status_direct(event, room, context);
     return;
   }
   if (command.kind == CommandKind::start_round) {
@@ -131,6 +139,32 @@ void Rounds::poll(const core::Command& command, const matrix::Event& event,
   context.scope.create_poll(txn_id, room.room_id, stands_for, core::to_ms(context.now));
 }
 
+void Rounds::status_direct(const matrix::Event& event, const store::RoomRecord& room,
+                           BatchContext context) {
+  // The configured rooms the bot is in and the sender is a member of, by name (else city).
+  std::vector<core::Round> open;
+  std::vector<std::pair<std::string, const core::Template*>> labels;
+  for (const auto& [room_id, city] : settings_.cities) {
+    const auto record = store_.room(room_id);
+    if (!record || record->membership != "join" || record->direct) continue;
+    if (!store_.is_member(room_id, event.sender)) continue;
+    auto round = store_.open_round(room_id);
+    const core::Template* tmpl = round ? find_template(settings_, round->template_key) : nullptr;
+    if (!round || tmpl == nullptr) continue;
+    open.push_back(std::move(*round));
+    labels.emplace_back(record->name.empty() ? city : record->name, tmpl);
+  }
+  std::vector<core::RoomRound> rounds;
+  for (std::size_t i = 0; i < open.size(); ++i) {
+    rounds.push_back({labels[i].first, &open[i], labels[i].second});
+  }
+  std::sort(rounds.begin(), rounds.end(),
+            [](const auto& a, const auto& b) { return a.room < b.room; });
+  context.out.notice(room.room_id,
+                     core::render_status_direct(rounds, context.now, settings_.language), &event,
+                     event.event_id + "/reply");
+}
+
 void Rounds::start(const core::Command& command, const matrix::Event& event,
                    const store::RoomRecord& room, BatchContext context) {
   const auto language = settings_.language;
@@ -161,8 +195,10 @@ void Rounds::start(const core::Command& command, const matrix::Event& event,
     answer(core::render_round_error(started.error(), language));
     return;
   }
-  spdlog::info("round {} started in {} ({} phases)", chosen->key, room.room_id,
-               chosen->phases.size());
+  // In a thread: the moderator's !runde is its root, so the round reads as one conversation.
+  if (args->thread.value_or(chosen->thread)) started->round.thread_root = event.event_id;
+  spdlog::info("round {} started in {} ({} phases{})", chosen->key, room.room_id,
+               chosen->phases.size(), started->round.thread_root.empty() ? "" : ", in a thread");
   apply(*started, *chosen, event.event_id + "/reply", &event, context);
 }
 

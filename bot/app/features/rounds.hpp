@@ -30,6 +30,9 @@ class Rounds {
   std::optional<core::TimePoint> next_wakeup();
 
  private:
+  /// !status in a direct chat: the rounds of the sender's configured rooms.
+  void status_direct(const matrix::Event& event, const store::RoomRecord& room,
+                     BatchContext context);
   /// !runde: starts a round if none is open.
   /// `!umfrage`: a poll of the open phase's contributions; `!umfrage ende` closes the room's
   /// open poll.

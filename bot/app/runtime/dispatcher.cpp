@@ -253,8 +253,10 @@ void Dispatcher::route(const core::CommandSpec& spec, const core::Command& comma
       digests_.handle_command(command, event, *room_, context());
       return;
     case core::Feature::core:
-      out_.notice(event.room_id, core::answer(command, settings_.language), &event,
-                  event.event_id + "/reply");
+      out_.notice(event.room_id,
+                  core::answer(command, settings_.language,
+                               room_->direct ? core::in_direct_chat : core::in_room),
+                  &event, event.event_id + "/reply");
       return;
   }
 }

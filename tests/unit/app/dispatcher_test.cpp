@@ -418,6 +418,180 @@ TEST_F(DispatcherTest, ATaggedMessageOutsideARoundIsCollectedAcknowledgedAndReda
   EXPECT_FALSE(store_->contribution("$t"));
 }
 
+// A two-phase template of ten minutes each, for the round tests.
+core::Template two_phases() {
+  core::Template tmpl;
+  tmpl.key = "kurz";
+  tmpl.title = {"Kurz", "Short"};
+  tmpl.phases = {
+      {"eins", {"Eins", "One"}, {"Erste Frage?", "First question?"}, std::chrono::minutes(10)},
+      {"zwei", {"Zwei", "Two"}, {"Zweite Frage?", "Second question?"}, std::chrono::minutes(10)}};
+  return tmpl;
+}
+
+// A message the bot sees only after an outage counts for the phase that was open when it was
+// written (its origin_server_ts), not for the one open when the bot got to it; what was written
+// before the round began belongs to none of its phases.
+TEST_F(DispatcherTest, AMessageProcessedLateCountsForThePhaseOpenWhenItWasWritten) {
+  reflection_.templates = {two_phases()};
+  restart();
+  seed_room(kRoom);
+  const std::int64_t t0 = now_ms_;
+  const std::int64_t minute = 60'000;
+  sync(body(
+      "s1",
+      {{kRoom, joined({message("$start", "@mod:example.org", "!runde kurz", "m.text", t0)})}}));
+  ASSERT_TRUE(store_->open_round(kRoom));
+  // The bot goes down; phase 1 ends while it is away. Back at t0 + 15 min, the timer runs first.
+  now_ms_ = t0 + 15 * minute;
+  restart();
+  dispatcher_->tick();
+  ASSERT_EQ(store_->open_round(kRoom)->phase_index, 1u);
+  sync(body(
+      "s2",
+      {{kRoom,
+        joined({message("$before", "@anna:example.org", "vor der Runde", "m.text", t0 - minute),
+                message("$late", "@anna:example.org", "Funk fiel aus", "m.text", t0 + 5 * minute),
+                message("$now", "@anna:example.org", "Jetzt in Phase 2", "m.text",
+                        t0 + 15 * minute)})}}));
+  EXPECT_FALSE(store_->contribution("$before"));
+  const auto late = store_->contribution("$late");
+  ASSERT_TRUE(late);
+  EXPECT_EQ(late->phase_key, "eins");
+  EXPECT_EQ(late->via, core::CollectedVia::round);
+  const auto current = store_->contribution("$now");
+  ASSERT_TRUE(current);
+  EXPECT_EQ(current->phase_key, "zwei");
+}
+
+// A pause is a break: what is said then is not filed as a contribution, unless it is tagged, and
+// a tagged message counts for the paused phase. The pause notice says so.
+TEST_F(DispatcherTest, DuringAPauseOnlyTaggedMessagesAreCollected) {
+  reflection_.templates = {two_phases()};
+  restart();
+  seed_room(kRoom);
+  const std::int64_t t0 = now_ms_;
+  sync(body("s1",
+            {{kRoom, joined({message("$start", "@mod:example.org", "!runde kurz", "m.text", t0),
+                             message("$pause", "@mod:example.org", "!pause", "m.text", t0)})}}));
+  sync(body("s2", {{kRoom, joined({message("$coffee", "@anna:example.org", "Kaffee?", "m.text", t0),
+                                   message("$idea", "@anna:example.org", "Sirenen testen #idee",
+                                           "m.text", t0)})}}));
+  EXPECT_FALSE(store_->contribution("$coffee"));
+  const auto idea = store_->contribution("$idea");
+  ASSERT_TRUE(idea);
+  EXPECT_EQ(idea->phase_key, "eins");
+  const auto notices = notices_in(kRoom);
+  ASSERT_GE(notices.size(), 2u);
+  EXPECT_NE(notices.back().find("Schlagwort"), std::string::npos) << notices.back();
+  sync(body(
+      "s3",
+      {{kRoom, joined({message("$resume", "@mod:example.org", "!fortsetzen", "m.text", t0),
+                       message("$again", "@anna:example.org", "Weiter geht's", "m.text", t0)})}}));
+  ASSERT_TRUE(store_->contribution("$again"));
+  EXPECT_EQ(store_->contribution("$again")->phase_key, "eins");
+}
+
+// Closing a phase names its strongest points: the voted one first, quoted without its hashtag
+// and without anyone's name; a lone remark that nobody voted for and nobody echoed is not among
+// them.
+TEST_F(DispatcherTest, APhaseSummaryNamesItsStrongestPointsWithoutNames) {
+  reflection_.templates = {two_phases()};
+  restart();
+  seed_room(kRoom);
+  json vote = {
+      {"type", "m.reaction"},
+      {"event_id", "$vote"},
+      {"sender", "@bernd:example.org"},
+      {"origin_server_ts", now_ms_},
+      {"content",
+       {{"m.relates_to", {{"rel_type", "m.annotation"}, {"event_id", "$c"}, {"key", "👍"}}}}}};
+  json second_vote = vote;
+  second_vote["event_id"] = "$vote2";
+  second_vote["sender"] = "@dora:example.org";
+  sync(
+      body("s1",
+           {{kRoom,
+             joined({message("$start", "@mod:example.org", "!runde kurz"),
+                     message("$a", "@anna:example.org", "Kaffee war alle"),
+                     message("$b", "@bernd:example.org", "Der Funk im Keller fiel aus #problem"),
+                     message("$c", "@carla:example.org", "Sirenen vorher testen #idee"),
+                     message("$d", "@anna:example.org", "Auch bei uns fiel der Funk im Keller aus"),
+                     vote, second_vote, message("$next", "@mod:example.org", "!weiter")})}}));
+  const auto notices = notices_in(kRoom);
+  ASSERT_GE(notices.size(), 3U);
+  const std::string& summary = notices[1];
+  EXPECT_NE(summary.find("Die stärksten Punkte:\n• „Sirenen vorher testen“ (2 👍)\n• „Der Funk im "
+                         "Keller fiel aus“\n• „Auch bei uns fiel der Funk im Keller aus“"),
+            std::string::npos)
+      << summary;
+  EXPECT_EQ(summary.find("Kaffee"), std::string::npos) << summary;
+  EXPECT_EQ(summary.find("anna"), std::string::npos) << summary;
+}
+
+// A round can run in a thread of its own (Element's threads, m.thread): the moderator's !runde is
+// the thread's root, and the bot's prompts and notices for the round go into it, the timer's too
+// after a restart; what is written in the thread is collected for the round, as is what is
+// written in the main timeline.
+TEST_F(DispatcherTest, ARoundInAThreadPostsItsNoticesThereAndCollectsFromIt) {
+  reflection_.templates = {two_phases()};
+  restart();
+  seed_room(kRoom);
+  const std::int64_t t0 = now_ms_;
+  json in_thread = message("$t1", "@anna:example.org", "Funk fiel aus", "m.text", t0);
+  in_thread["content"]["m.relates_to"] = {{"rel_type", "m.thread"},
+                                          {"event_id", "$start"},
+                                          {"is_falling_back", true},
+                                          {"m.in_reply_to", {{"event_id", "$start"}}}};
+  sync(body(
+      "s1",
+      {{kRoom,
+        joined({message("$start", "@mod:example.org", "!runde kurz Übung thread", "m.text", t0),
+                in_thread,
+                message("$main", "@bernd:example.org", "Im Hauptverlauf", "m.text", t0)})}}));
+  ASSERT_TRUE(store_->open_round(kRoom));
+  EXPECT_EQ(store_->open_round(kRoom)->topic, "Übung");
+  now_ms_ = t0 + 11 * 60'000;
+  restart();
+  dispatcher_->tick();
+  std::vector<json> notices;
+  for (const auto& content : sent_contents()) {
+    if (content.value("msgtype", "") == "m.notice") notices.push_back(content);
+  }
+  ASSERT_GE(notices.size(), 3U);  // the first prompt, then phase 1's end and phase 2's prompt
+  for (const auto& notice : notices) {
+    ASSERT_TRUE(notice.contains("m.relates_to")) << notice.dump();
+    EXPECT_EQ(notice["m.relates_to"]["rel_type"], "m.thread") << notice.dump();
+    EXPECT_EQ(notice["m.relates_to"]["event_id"], "$start") << notice.dump();
+  }
+  ASSERT_TRUE(store_->contribution("$t1"));
+  EXPECT_EQ(store_->contribution("$t1")->phase_key, "eins");
+  ASSERT_TRUE(store_->contribution("$main"));
+  EXPECT_EQ(store_->contribution("$main")->phase_key, "eins");
+}
+
+// Without "thread" (and without the template's option) a round stays in the main timeline.
+TEST_F(DispatcherTest, ATemplateCanPutItsRoundsInAThread) {
+  core::Template tmpl = two_phases();
+  tmpl.thread = true;
+  reflection_.templates = {tmpl};
+  restart();
+  seed_room(kRoom);
+  seed_room(kLeipzig);
+  sync(body("s1", {{kRoom, joined({message("$start", "@mod:example.org", "!runde kurz")})},
+                   {kLeipzig,
+                    joined({message("$other", "@mod:example.org", "!runde kurz ohne-thread")})}}));
+  for (const auto& item : store_->pending_outbox(100)) {
+    const json content = json::parse(item.content);
+    if (item.room_id == kRoom) {
+      EXPECT_EQ(content["m.relates_to"].value("rel_type", ""), "m.thread") << content.dump();
+    } else {
+      EXPECT_EQ(content["m.relates_to"].value("rel_type", ""), "") << content.dump();
+    }
+  }
+  EXPECT_EQ(store_->open_round(kLeipzig)->topic, "");
+}
+
 TEST_F(DispatcherTest, ANonModeratorCannotStartARound) {
   seed_joined_room();
   sync(body("s1", {{kRoom, joined({message("$r", "@anna:example.org", "!runde panreflex")})}}));
@@ -646,6 +820,22 @@ TEST_F(DispatcherTest, TheNetworkRoomAndRoomsWithoutACityAreNoCities) {
   ASSERT_EQ(lessons.size(), 1U);
   EXPECT_EQ(lessons[0].sources, 3);
   EXPECT_EQ(lessons[0].cities, std::vector<std::string>{"Köln"});
+}
+
+// A room with neither a configured city nor a name is never shown by its id: not in the digest's
+// title, not as the city of what it collected.
+TEST_F(DispatcherTest, ARoomWithoutANameIsNeverShownByItsId) {
+  const std::string unnamed = "!lIBQikCxyz:example.org";
+  seed_room(unnamed);
+  sync(body("s1", {{unnamed, joined({message("$f", "@fritz:example.org", "Funk fiel aus #problem"),
+                                     message("$g", "@fritz:example.org", "!digest")})}}));
+  const auto answers = notices_in(unnamed);
+  ASSERT_EQ(answers.size(), 1U);
+  EXPECT_EQ(answers[0].find("lIBQikCxyz"), std::string::npos) << answers[0];
+  EXPECT_NE(answers[0].find("Digest für diesen Raum"), std::string::npos) << answers[0];
+  const auto stored = store_->contribution("$f");
+  ASSERT_TRUE(stored);
+  EXPECT_EQ(stored->city.find("lIBQikCxyz"), std::string::npos) << stored->city;
 }
 
 // A contribution in no group and without a signal tag is not in the short digest; it is
@@ -1340,6 +1530,47 @@ TEST_F(DirectChatTest, DirectChatsHaveNoRoundsLessonsOrDigests) {
   for (const auto& answer : answers) {
     EXPECT_NE(answer.find("nicht in den Direktchat"), std::string::npos) << answer;
   }
+}
+
+// !status in a direct chat tells the person where the rounds of their rooms stand, each room by
+// its name (or city), never "in diesem Raum" and never a room id.
+TEST_F(DirectChatTest, StatusInADirectChatListsTheRoundsOfTheSendersRooms) {
+  reflection_.templates = {two_phases()};
+  restart();
+  seed_network();
+  sync(body("s1", {{kDirect, joined({message("$s0", kAnna, "!status")})}}));
+  sync(body("s2", {{kRoom, joined({message("$r1", "@mod:example.org", "!runde kurz Hochwasser")})},
+                   {kLeipzig, joined({message("$r2", "@mod:example.org", "!runde kurz")})}}));
+  sync(body("s3", {{kDirect, joined({message("$s1", kAnna, "!status")})}}));
+  const auto answers = notices_in(kDirect);
+  ASSERT_EQ(answers.size(), 2U);
+  EXPECT_NE(answers[0].find("In Ihren Räumen"), std::string::npos) << answers[0];
+  EXPECT_EQ(answers[1].find("In diesem Raum"), std::string::npos) << answers[1];
+  EXPECT_NE(answers[1].find("Köln"), std::string::npos) << answers[1];
+  EXPECT_NE(answers[1].find("Phase 1 von 2"), std::string::npos) << answers[1];
+  // Anna is no member of Leipzig: its round is not hers to see.
+  EXPECT_EQ(answers[1].find("Leipzig"), std::string::npos) << answers[1];
+  for (const auto& answer : answers) {
+    EXPECT_EQ(answer.find(":example.org"), std::string::npos) << answer;
+  }
+}
+
+// !hilfe in a direct chat lists what runs there, not the rooms' or the moderators' commands.
+TEST_F(DirectChatTest, HelpInADirectChatListsOnlyItsOwnCommands) {
+  seed_network();
+  sync(body("s1", {{kDirect, joined({message("$h", kAnna, "!hilfe")})},
+                   {kRoom, joined({message("$h2", kAnna, "!hilfe")})}}));
+  const auto direct = notices_in(kDirect);
+  ASSERT_EQ(direct.size(), 1U);
+  for (const char* own : {"!anonym", "!meine", "!vergessen", "!status", "!hilfe"}) {
+    EXPECT_NE(direct[0].find(own), std::string::npos) << own << "\n" << direct[0];
+  }
+  for (const char* other : {"!runde", "!digest", "!lehre", "Moderation", "!vorlagen"}) {
+    EXPECT_EQ(direct[0].find(other), std::string::npos) << other << "\n" << direct[0];
+  }
+  const auto room = notices_in(kRoom);
+  ASSERT_EQ(room.size(), 1U);
+  EXPECT_NE(room[0].find("!runde"), std::string::npos) << room[0];
 }
 
 TEST_F(DirectChatTest, LessonSourcesComeFromTheSameRoomOrTheNetwork) {

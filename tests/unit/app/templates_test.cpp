@@ -6,6 +6,8 @@
 #include <string>
 
 #include "core/markdown.hpp"
+#include "core/round.hpp"
+#include "core/round_text.hpp"
 
 #include "../support/temp_dir.hpp"
 
@@ -127,6 +129,45 @@ TEST(ShippedTemplates, EveryPhaseHasAGermanAndEnglishQuestionWithSubPrompts) {
       }
       EXPECT_FALSE(phase.title.en.empty()) << t.key << "." << phase.key;
     }
+  }
+}
+
+// The prompt's heading names the phase ("Phase 1 von 4: Was war geplant?"); the question under it
+// does not begin with the title again, however the template emphasises it.
+TEST(ShippedTemplates, NoPhasePromptRepeatsItsTitle) {
+  for (const auto& t : load_templates(REFLEXBOT_TEMPLATES_DIR)) {
+    core::Round round = core::start_round(t, "!r:x", "", "@m:x", minutes{0}, {}).value().round;
+    for (std::size_t i = 0; i < t.phases.size(); ++i) {
+      round.phase_index = i;
+      for (const auto language : {core::Language::de, core::Language::en}) {
+        const std::string title = t.phases[i].title.in(language);
+        const std::string text = core::render_phase_start(round, t, language).text;
+        const std::string heading = ": " + title + "\n";
+        const auto at = text.find(heading);
+        ASSERT_NE(at, std::string::npos) << text;
+        const std::string next = text.substr(at + heading.size());
+        // The title without its final punctuation, so "**Warum gab es Abweichungen** zwischen …"
+        // counts as a repeat of "Warum gab es Abweichungen?" too.
+        std::string stem = title;
+        while (!stem.empty() && (stem.back() == '?' || stem.back() == '.')) stem.pop_back();
+        EXPECT_FALSE(next.starts_with(stem)) << t.key << "." << t.phases[i].key << ":\n" << text;
+      }
+    }
+  }
+}
+
+// `thread: true` runs the template's rounds in a thread of their own; anything but true or false
+// is an error that names the line.
+TEST_F(TemplatesTest, ThreadOptionIsABoolean) {
+  write("test.yaml", std::string(valid) + "thread: true\n");
+  ASSERT_EQ(load_templates(dir_).size(), 1u);
+  EXPECT_TRUE(load_templates(dir_)[0].thread);
+  write("test.yaml", std::string(valid) + "thread: vielleicht\n");
+  try {
+    load_templates(dir_);
+    FAIL() << "accepted thread: vielleicht";
+  } catch (const std::exception& e) {
+    EXPECT_NE(std::string(e.what()).find("thread"), std::string::npos) << e.what();
   }
 }
 

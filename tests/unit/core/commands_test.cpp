@@ -362,7 +362,7 @@ TEST(Answer, GermanHelpListsEveryCommandByGroup) {
             "!ping – prüft, ob der Bot erreichbar ist\n"
             "\n"
             "Für die Moderation:\n"
-            "!runde <Vorlage> [Thema] [Minuten je Phase] – startet eine Reflexionsrunde\n"
+            "!runde <Vorlage> [Thema] [Minuten je Phase] [thread] – startet eine Reflexionsrunde\n"
             "!weiter – schließt die aktuelle Phase ab und beginnt die nächste\n"
             "!pause – hält die Runde an; die Zeit der Phase läuft so lange nicht weiter\n"
             "!fortsetzen – setzt eine pausierte Runde fort\n"
@@ -396,8 +396,9 @@ TEST(Answer, GermanHelpListsEveryCommandByGroup) {
             "\n"
             "Englische Befehle (!help …) funktionieren ebenso.");
   EXPECT_NE(help.html.find("<p>Für alle:</p><ul><li><code>!status</code> – "), std::string::npos);
-  EXPECT_NE(help.html.find("<li><code>!runde &lt;Vorlage&gt; [Thema] [Minuten je Phase]</code> – "
-                           "startet eine Reflexionsrunde</li>"),
+  EXPECT_NE(help.html.find(
+                "<li><code>!runde &lt;Vorlage&gt; [Thema] [Minuten je Phase] [thread]</code> – "
+                "startet eine Reflexionsrunde</li>"),
             std::string::npos);
   EXPECT_NE(help.html.find("</ul><p>Für die Moderation:</p><ul>"), std::string::npos);
   EXPECT_NE(help.html.find("<li><code>!anonym &lt;Raum&gt; &lt;Text&gt;</code>"),
@@ -545,6 +546,28 @@ TEST(ParseStartArgs, ABareYearEndsTheTopicNotThePhaseLength) {
   EXPECT_EQ(with_length->topic, "Hochwasser 2021");
   EXPECT_EQ(with_length->phase_length, std::chrono::minutes(20));
   EXPECT_FALSE(parse_start_args(*parse_command("!runde aar 2021")));  // no topic: a bad length
+}
+
+// "thread" (or "ohne-thread") as the last word chooses where the round runs; the rest parses as
+// before. A topic that only is "thread" is no topic.
+TEST(ParseStartArgs, ALastWordThreadChoosesTheThread) {
+  auto start = parse_start_args(*parse_command("!runde aar Hochwasser 20 Thread"));
+  ASSERT_TRUE(start);
+  EXPECT_EQ(start->topic, "Hochwasser");
+  EXPECT_EQ(start->phase_length, std::chrono::minutes(20));
+  EXPECT_EQ(start->thread, std::optional<bool>(true));
+  auto main = parse_start_args(*parse_command("!runde aar Hochwasser ohne-thread"));
+  ASSERT_TRUE(main);
+  EXPECT_EQ(main->topic, "Hochwasser");
+  EXPECT_EQ(main->thread, std::optional<bool>(false));
+  auto plain = parse_start_args(*parse_command("!runde aar Threads im Krisenstab"));
+  ASSERT_TRUE(plain);
+  EXPECT_EQ(plain->topic, "Threads im Krisenstab");
+  EXPECT_FALSE(plain->thread);
+  auto only = parse_start_args(*parse_command("!runde aar thread"));
+  ASSERT_TRUE(only);
+  EXPECT_EQ(only->topic, "");
+  EXPECT_EQ(only->thread, std::optional<bool>(true));
 }
 
 // The kind of a command, none if it does not parse (so a failed parse fails the comparison).

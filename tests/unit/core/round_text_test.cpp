@@ -93,6 +93,27 @@ TEST(RenderPhaseStart, AQuestionThatRepeatsTheTitleStartsAfterIt) {
                        "Phase 2 von 2: Wo\nWohin geht es?"));
 }
 
+// Templates emphasise the title at the start of the question ("**Was war geplant?** Beschreiben
+// Sie …"): that is the same repeat.
+TEST(RenderPhaseStart, AnEmphasisedTitleAtTheQuestionsStartIsNotRepeated) {
+  Template tmpl = panreflex();
+  tmpl.phases[0].title.de = "Was war geplant?";
+  tmpl.phases[0].question.de = "**Was war geplant?** Beschreiben Sie Auftrag und Ziel.\n- Wer?";
+  tmpl.phases[1].title.de = "Wo stehen wir?";
+  tmpl.phases[1].question.de = "*Wo stehen wir?*";
+  const Notice first = render_phase_start(round_in(tmpl, ""), tmpl, Language::de);
+  EXPECT_TRUE(
+      contains(first.text, "Phase 1 von 2: Was war geplant?\nBeschreiben Sie Auftrag und Ziel."))
+      << first.text;
+  EXPECT_FALSE(contains(first.html, "<strong>Was war geplant?</strong> Beschreiben")) << first.html;
+  EXPECT_EQ(render_phase_start(round_in(tmpl, "", 1), tmpl, Language::de).text,
+            "Phase 2 von 2: Wo stehen wir?\nZeit für diese Phase: 20 Minuten.");
+  // Emphasis that is only part of the title's words stays.
+  tmpl.phases[1].question.de = "**Wo** stehen wir?";
+  EXPECT_TRUE(contains(render_phase_start(round_in(tmpl, "", 1), tmpl, Language::de).text,
+                       "Wo stehen wir?\nWo stehen wir?"));
+}
+
 TEST(RenderPhaseStart, QuestionIsRenderedAsMarkdown) {
   Template tmpl = panreflex();
   tmpl.phases[0].question.de = "Was lief **gut**?";
@@ -204,7 +225,8 @@ TEST(RenderTimer, ReminderPausedResumedExtended) {
             "is a good time.");
   EXPECT_EQ(render_paused(tmpl, Paused{0, 7min}, Language::de).text,
             "Die Runde ist pausiert. In der Phase „Rückschau“ bleiben noch 7 Minuten; die Zeit "
-            "läuft erst weiter, wenn die Runde fortgesetzt wird.");
+            "läuft erst weiter, wenn die Runde fortgesetzt wird. In der Pause wird nur gesammelt, "
+            "was ein Schlagwort trägt (etwa #idee); es zählt zur Phase „Rückschau“.");
   EXPECT_EQ(render_resumed(tmpl, Resumed{0, 7min}, Language::de).text,
             "Es geht weiter: Die Phase „Rückschau“ läuft noch 7 Minuten.");
   EXPECT_EQ(render_extended(tmpl, Extended{1, 10min, 1min}, Language::de).text,
@@ -253,6 +275,48 @@ TEST(RenderRefusals, NameWhatWasTypedAndEscapeIt) {
             "Eine Phase lässt sich um 1 bis 240 Minuten verlängern.");
 }
 
+// A moderator closing a phase sees its strongest points: most votes and most in common with the
+// other contributions first, at most three, quoted as in the digest (no hashtags, no ids, short).
+TEST(StrongestPoints, VotesAndSimilarityToTheOthersRankThem) {
+  std::vector<SummaryCandidate> candidates = {
+      {"Kaffee war alle #frust", 0, {901}},
+      {"Funk fiel im Keller aus #problem", 0, {1, 2, 3}},
+      {"Der Funk im Keller war tot", 0, {1, 2, 4}},
+      {"Funk im Keller ausgefallen, @anna:example.org wusste es", 0, {1, 5}},
+      {"Sirenen testen", 3, {700}},
+  };
+  // Votes count most; then what shares most with the others (three Funk messages); ties: older.
+  EXPECT_EQ(strongest_points(candidates, 3), (std::vector<std::size_t>{4, 1, 2}));
+  EXPECT_EQ(strongest_points(candidates, 1), (std::vector<std::size_t>{4}));
+  // Nothing voted and nothing shared: no point stands out, none is named.
+  const std::vector<SummaryCandidate> apart = {{"a", 0, {1}}, {"b", 0, {2}}};
+  EXPECT_TRUE(strongest_points(apart, 3).empty());
+  EXPECT_TRUE(strongest_points({}, 3).empty());
+
+  PhaseSummary summary;
+  summary.contributions = 5;
+  summary.participants = 3;
+  summary.candidates = candidates;
+  const Template tmpl = panreflex();
+  const Notice notice = render_phase_end(tmpl, PhaseEnded{0, false}, summary, Language::de);
+  EXPECT_TRUE(contains(notice.text,
+                       "Die stärksten Punkte:\n• „Sirenen testen“ (3 👍)\n"
+                       "• „Funk fiel im Keller aus“\n• „Der Funk im Keller war tot“"))
+      << notice.text;
+  EXPECT_FALSE(contains(notice.text, "#problem")) << notice.text;
+  EXPECT_FALSE(contains(notice.text, "Kaffee")) << notice.text;
+  EXPECT_TRUE(contains(notice.html, "<li>„Sirenen testen“ (3 👍)</li>")) << notice.html;
+  // The round's summary names them too, in English as well.
+  const Notice end = render_round_end(tmpl, RoundEnded{false}, summary, Language::en);
+  EXPECT_TRUE(contains(end.text, "The strongest points:\n• \"Sirenen testen\" (3 👍)")) << end.text;
+  // A long contribution is cut short, and ids never show.
+  summary.candidates = {{std::string(300, 'x') + " Funk", 2, {1}},
+                        {"@anna:example.org Funk", 1, {1}}};
+  const Notice cut = render_phase_end(tmpl, PhaseEnded{0, false}, summary, Language::de);
+  EXPECT_FALSE(contains(cut.text, std::string(150, 'x'))) << cut.text;
+  EXPECT_FALSE(contains(cut.text, "anna")) << cut.text;
+}
+
 TEST(RoundTexts, EveryTextExistsInBothLanguagesAndDiffers) {
   const RoundTexts& de = texts(Language::de).round;
   const RoundTexts& en = texts(Language::en).round;
@@ -275,6 +339,9 @@ TEST(RoundTexts, EveryTextExistsInBothLanguagesAndDiffers) {
                       t.summary_cities,
                       t.list_and,
                       t.summary_tags,
+                      t.strongest_points,
+                      t.strongest_point,
+                      t.strongest_point_votes,
                       t.no_contributions_phase,
                       t.no_contributions_round,
                       t.round_ended,
@@ -286,6 +353,8 @@ TEST(RoundTexts, EveryTextExistsInBothLanguagesAndDiffers) {
                       t.status_running,
                       t.status_paused,
                       t.status_topic,
+                      t.status_direct_room,
+                      t.status_direct_none,
                       t.not_moderator,
                       t.no_round,
                       t.round_already_running,
@@ -301,7 +370,7 @@ TEST(RoundTexts, EveryTextExistsInBothLanguagesAndDiffers) {
                       t.error_already_paused,
                       t.error_not_paused};
   };
-  static_assert(sizeof(RoundTexts) == 43 * sizeof(std::string_view),
+  static_assert(sizeof(RoundTexts) == 48 * sizeof(std::string_view),
                 "a text was added: list it here too");
   const auto german = all(de);
   const auto english = all(en);

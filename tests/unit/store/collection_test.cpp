@@ -2,8 +2,11 @@
 
 #include <gtest/gtest.h>
 
+#include <tuple>
+
 #include "lang/lexicon.hpp"
 #include "store/digests.hpp"
+#include "store/sqlite.hpp"
 #include "store/store.hpp"
 
 #include "../support/temp_store.hpp"
@@ -94,6 +97,75 @@ TEST_F(CollectionTest, ARoundSurvivesARestartUntilItEnds) {
   }
   EXPECT_FALSE(store_->open_round("!koeln:x"));
   EXPECT_TRUE(store_->open_rounds().empty());
+}
+
+// The round's history answers which phase was open at a time: each change of phase or state
+// (at changed_at) ends one span and begins the next; before the start and after the end, none.
+TEST_F(CollectionTest, TheRoundsHistoryTellsWhichPhaseWasOpenWhen) {
+  core::Round round = running_round("!koeln:x");
+  round.changed_at = at(1000);
+  {
+    BatchScope batch(*store_);
+    round.id = batch.save_round(round);
+    round.reminder_sent = true;  // no change of phase or state: the span goes on
+    round.changed_at = at(1500);
+    batch.save_round(round);
+    round.state = core::RoundState::paused;
+    round.changed_at = at(3000);
+    batch.save_round(round);
+    round.state = core::RoundState::running;
+    round.phase_index = 1;
+    round.changed_at = at(4000);
+    batch.save_round(round);
+    round.state = core::RoundState::ended;
+    round.changed_at = at(6000);
+    batch.save_round(round);
+    batch.commit();
+  }
+  EXPECT_FALSE(store_->round_span_at("!koeln:x", at(999)));
+  for (const auto& [ms, phase, paused] :
+       std::vector<std::tuple<std::int64_t, std::size_t, bool>>{{1000, 0, false},
+                                                                {2999, 0, false},
+                                                                {3000, 0, true},
+                                                                {3999, 0, true},
+                                                                {4000, 1, false},
+                                                                {5999, 1, false}}) {
+    const auto span = store_->round_span_at("!koeln:x", at(ms));
+    ASSERT_TRUE(span) << ms;
+    EXPECT_EQ(span->round_id, round.id);
+    EXPECT_EQ(span->template_key, "panreflex");
+    EXPECT_EQ(span->phase_index, phase) << ms;
+    EXPECT_EQ(span->paused, paused) << ms;
+  }
+  EXPECT_FALSE(store_->round_span_at("!koeln:x", at(6000)));
+  EXPECT_FALSE(store_->round_span_at("!leipzig:x", at(2000)));
+}
+
+// A store from before the history (schema 17) gives its open round a span from its current
+// phase's start, so a message read after the upgrade still finds it; a room id stored as a city
+// is no city any more.
+TEST_F(CollectionTest, AnOpenRoundOfAnOlderStoreGetsItsCurrentSpan) {
+  {
+    BatchScope batch(*store_);
+    batch.save_round(running_round("!koeln:x"));
+    // A room without a name gave its id as the city of what it collected.
+    batch.add_contribution(contribution("$1", "p-anna", "!koeln:x", 1, "rueckschau", {}));
+    batch.add_contribution(contribution("$2", "p-anna", "Köln", 1, "rueckschau", {}));
+    batch.commit();
+  }
+  store_.close();
+  {
+    Connection raw(store_.path());
+    raw.exec("DROP TABLE round_spans; PRAGMA user_version = 17;");
+  }
+  store_.open();
+  EXPECT_EQ(store_->schema_version(), kSchemaVersion);
+  const auto span = store_->round_span_at("!koeln:x", at(5000));
+  ASSERT_TRUE(span);
+  EXPECT_EQ(span->phase_index, 0u);
+  EXPECT_FALSE(store_->round_span_at("!koeln:x", at(999)));
+  EXPECT_EQ(store_->contribution("$1")->city, "");
+  EXPECT_EQ(store_->contribution("$2")->city, "Köln");
 }
 
 TEST_F(CollectionTest, ARoomHasAtMostOneOpenRound) {
