@@ -44,4 +44,10 @@ struct PhaseSummary {
   std::vector<std::string> cities;  ///< in the order they should be listed
 };
 
+/// What "forget me" deletes of one person: their contributions and their votes.
+struct AuthorCounts {
+  std::int64_t contributions = 0;
+  std::int64_t votes = 0;
+};
+
 }  // namespace reflexbot::core

@@ -224,8 +224,9 @@ struct BacktickRun {
 class ParagraphScanner {
  public:
   ParagraphScanner(std::string_view text, const TagVocabulary& vocabulary,
-                   std::vector<std::string>& found, std::vector<bool>& seen)
-      : text_(text), vocabulary_(vocabulary), found_(found), seen_(seen) {}
+                   std::vector<std::string>& found, std::vector<bool>& seen,
+                   std::vector<std::string>* written = nullptr)
+      : text_(text), vocabulary_(vocabulary), found_(found), seen_(seen), written_(written) {}
 
   void scan(const std::vector<Line>& lines) {
     if (lines.empty()) return;
@@ -357,6 +358,7 @@ class ParagraphScanner {
         if (!seen_[index]) {
           seen_[index] = true;
           found_.push_back(tag->key);
+          if (written_ != nullptr) written_->emplace_back(text_.substr(hash, pos - hash));
         }
       }
     }
@@ -367,6 +369,7 @@ class ParagraphScanner {
   const TagVocabulary& vocabulary_;
   std::vector<std::string>& found_;
   std::vector<bool>& seen_;
+  std::vector<std::string>* written_;  // the spellings as typed, parallel to found_; optional
   std::vector<BacktickRun> runs_;
   std::vector<std::size_t> closer_;
   std::unordered_map<std::size_t, std::size_t> next_of_length_;
@@ -545,10 +548,13 @@ TagVocabulary default_vocabulary() {
   return vocabulary;
 }
 
-std::vector<std::string> parse_tags(std::string_view message, const TagVocabulary& vocabulary) {
+namespace {
+
+std::vector<std::string> scan_tags(std::string_view message, const TagVocabulary& vocabulary,
+                                   std::vector<std::string>* written) {
   std::vector<std::string> found;
   std::vector<bool> seen(vocabulary.tags().size(), false);
-  ParagraphScanner scanner(message, vocabulary, found, seen);
+  ParagraphScanner scanner(message, vocabulary, found, seen, written);
   std::vector<Line> paragraph;
   std::optional<Fence> fence;
   bool in_indented_code = false;
@@ -595,6 +601,23 @@ std::vector<std::string> parse_tags(std::string_view message, const TagVocabular
   }
   flush();
   return found;
+}
+
+}  // namespace
+
+std::vector<std::string> parse_tags(std::string_view message, const TagVocabulary& vocabulary) {
+  return scan_tags(message, vocabulary, nullptr);
+}
+
+std::vector<WrittenTag> parse_written_tags(std::string_view message,
+                                           const TagVocabulary& vocabulary) {
+  std::vector<std::string> written;
+  std::vector<std::string> keys = scan_tags(message, vocabulary, &written);
+  std::vector<WrittenTag> tags;
+  for (std::size_t i = 0; i < keys.size(); ++i) {
+    tags.push_back({std::move(keys[i]), std::move(written[i])});
+  }
+  return tags;
 }
 
 }  // namespace reflexbot::core

@@ -77,4 +77,13 @@ std::string fold_tag(std::string_view word);
 /// appearance.
 std::vector<std::string> parse_tags(std::string_view message, const TagVocabulary& vocabulary);
 
+/// A tag of a message: its canonical key and how the message spelled it ("#Föderal").
+struct WrittenTag {
+  std::string key;
+  std::string written;  ///< with its '#', as typed where it first appears
+};
+/// parse_tags() with each tag's spelling as written, for showing tags as people wrote them.
+std::vector<WrittenTag> parse_written_tags(std::string_view message,
+                                           const TagVocabulary& vocabulary);
+
 }  // namespace reflexbot::core

@@ -347,7 +347,7 @@ class Store final : public reflexbot::OutboxQueue {
   /// When `author` last asked to be forgotten, if they did.
   std::optional<std::int64_t> forgotten_at(const std::string& author);
   /// Contributions by and votes of this pseudonym: what forget_author() would delete.
-  std::int64_t count_by_author(const std::string& author);
+  core::AuthorCounts count_by_author(const std::string& author);
   /// Votes for a contribution.
   std::int64_t votes(const std::string& event_id);
   /// A vote as the reaction that made it: the voted contribution's room and the voter.

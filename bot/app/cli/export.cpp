@@ -16,6 +16,7 @@
 
 #include "core/digest_view.hpp"
 #include "core/lesson.hpp"
+#include "core/tags.hpp"
 #include "core/texts.hpp"
 #include "store/reports.hpp"
 
@@ -83,7 +84,7 @@ constexpr ExportTexts kGerman{
     .room = "Raum",
     .phase = "Phase",
     .via = "Weg",
-    .tags = "Tags",
+    .tags = "Schlagwörter",
     .votes = "Stimmen",
     .group_column = "Gruppe",
     .group_title = "Gruppentitel",
@@ -97,11 +98,11 @@ constexpr ExportTexts kGerman{
     .people = "Personen",
     .previous = "Vorperiode",
     .trend = "Trend",
-    .anonymous = "anonym",
+    .anonymous = "Anonym",
     .via_round = "Runde",
-    .via_tag = "Hashtag",
-    .via_pin = "Pin",
-    .via_anonymous = "anonym",
+    .via_tag = "Schlagwort",
+    .via_pin = "Pin (📌)",
+    .via_anonymous = "Anonym",
 };
 
 constexpr ExportTexts kEnglish{
@@ -137,11 +138,11 @@ constexpr ExportTexts kEnglish{
     .people = "People",
     .previous = "Previous period",
     .trend = "Trend",
-    .anonymous = "anonymous",
-    .via_round = "round",
-    .via_tag = "hashtag",
-    .via_pin = "pin",
-    .via_anonymous = "anonymous",
+    .anonymous = "Anonymous",
+    .via_round = "Round",
+    .via_tag = "Tag",
+    .via_pin = "Pin (📌)",
+    .via_anonymous = "Anonymous",
 };
 
 TimePoint local_midnight(const core::TimeZone& zone, std::chrono::local_days day) {
@@ -232,17 +233,18 @@ std::string md(std::string_view text, bool line_start = false) {
   return out;
 }
 
-// One CSV field (RFC 4180): quoted if it has a comma, a quote or a line break, quotes doubled.
-// A field starting with =, +, -, @, tab or CR gets a leading ' so spreadsheets do not run it as
-// a formula (OWASP, "CSV Injection").
-std::string csv(std::string_view value) {
+// One CSV field (RFC 4180): quoted if it has the separator, a quote or a line break, quotes
+// doubled. A field starting with =, +, -, @, tab or CR gets a leading ' so spreadsheets do not
+// run it as a formula (OWASP, "CSV Injection").
+std::string csv(std::string_view value, char separator) {
   std::string field;
   if (!value.empty() &&
       std::string_view("=+-@\t\r").find(value.front()) != std::string_view::npos) {
     field += '\'';
   }
   field.append(value);
-  if (field.find_first_of(",\"\r\n") == std::string::npos) return field;
+  const char special[] = {separator, '"', '\r', '\n', '\0'};
+  if (field.find_first_of(special) == std::string::npos) return field;
   std::string quoted = "\"";
   for (const char c : field) {
     if (c == '"') quoted += '"';
@@ -251,11 +253,17 @@ std::string csv(std::string_view value) {
   return quoted + "\"";
 }
 
-std::string tags_text(const std::vector<std::string>& tags) {
+// The tags as the contribution spelled them ("#föderal", not the key "#foederal"); a tag its text
+// does not spell (given by a round's phase, or the text changed) by its key.
+std::string tags_text(const std::vector<std::string>& tags, std::string_view body,
+                      const core::TagVocabulary& vocabulary) {
+  const auto written = core::parse_written_tags(body, vocabulary);
   std::string out;
   for (const auto& tag : tags) {
     if (!out.empty()) out += ' ';
-    out += "#" + tag;
+    const auto spelled = std::find_if(written.begin(), written.end(),
+                                      [&](const core::WrittenTag& w) { return w.key == tag; });
+    out += spelled != written.end() ? spelled->written : "#" + tag;
   }
   return out;
 }
@@ -495,14 +503,15 @@ std::vector<std::string> contribution_header(const ExportData& data, bool group_
 std::vector<std::string> contribution_cells(const ExportData& data, const core::DigestView& view,
                                             const ExportRow& row, bool group_title) {
   const core::DigestItem& item = *row.item;
-  std::vector<std::string> cells = {minute_text(item.written_at, data.settings.zone),
-                                    item.city,
-                                    row.source->room_id,
-                                    item.phase,
-                                    data.via_text(row.source->via),
-                                    tags_text(item.tags),
-                                    std::to_string(item.votes),
-                                    row.group ? std::to_string(*row.group + 1) : std::string()};
+  std::vector<std::string> cells = {
+      minute_text(item.written_at, data.settings.zone),
+      item.city,
+      row.source->room_id,
+      item.phase,
+      data.via_text(row.source->via),
+      tags_text(item.tags, item.body, view.digest().request.tag_vocabulary()),
+      std::to_string(item.votes),
+      row.group ? std::to_string(*row.group + 1) : std::string()};
   if (group_title) {
     cells.push_back(row.group ? view.group_title(view.digest().groups[*row.group]) : std::string());
   }
@@ -543,13 +552,17 @@ std::string render_markdown(const ExportData& data) {
   return out;
 }
 
-std::string render_csv(const ExportData& data) {
+std::string render_csv(const ExportData& data, CsvDialect dialect) {
   const core::DigestView view = data.view();
-  std::string out;
+  const bool excel = dialect == CsvDialect::excel_de;
+  const char separator = excel ? ';' : ',';
+  // Excel takes a file as UTF-8 only with the byte order mark; with German settings it splits
+  // columns at semicolons.
+  std::string out = excel ? "\xEF\xBB\xBF" : "";
   auto line = [&](const std::vector<std::string>& fields) {
     for (std::size_t i = 0; i < fields.size(); ++i) {
-      if (i > 0) out += ',';
-      out += csv(fields[i]);
+      if (i > 0) out += separator;
+      out += csv(fields[i], separator);
     }
     out += "\r\n";
   };
@@ -658,9 +671,11 @@ Json json_actions(const core::DigestView& view) {
 // Contributions per phase and per topic.
 void json_counts(Json& out, const core::DigestView& view) {
   Json phases = Json::array();
-  for (const auto& [phase, count] : view.digest().per_phase) {
-    phases.push_back(
-        {{"phase", or_null(phase)}, {"label", view.phase_label(phase)}, {"contributions", count}});
+  for (const auto& [tmpl, phase, count] : view.digest().per_phase) {
+    phases.push_back({{"template", or_null(tmpl)},
+                      {"phase", or_null(phase)},
+                      {"label", view.phase_label(phase)},
+                      {"contributions", count}});
   }
   out["per_phase"] = std::move(phases);
   Json topics = Json::array();
@@ -719,6 +734,12 @@ std::optional<ExportFormat> parse_export_format(std::string_view text) {
   if (text == "markdown" || text == "md") return ExportFormat::markdown;
   if (text == "csv") return ExportFormat::csv;
   if (text == "json") return ExportFormat::json;
+  return std::nullopt;
+}
+
+std::optional<CsvDialect> parse_csv_dialect(std::string_view text) {
+  if (text == "rfc4180") return CsvDialect::rfc4180;
+  if (text == "excel-de") return CsvDialect::excel_de;
   return std::nullopt;
 }
 
@@ -782,7 +803,7 @@ std::string export_digest(store::Store& store, const DigestSettings& settings,
     case ExportFormat::markdown:
       return render_markdown(data);
     case ExportFormat::csv:
-      return render_csv(data);
+      return render_csv(data, options.csv_dialect);
     case ExportFormat::json:
       return render_json(data);
   }

@@ -6,6 +6,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "app/config/config.hpp"
 #include "core/commands.hpp"
 #include "core/round_text.hpp"
 #include "core/texts.hpp"
@@ -152,11 +153,32 @@ void Dispatcher::handle_message(const matrix::Event& event, const matrix::RoomMe
   const std::string_view body =
       reply ? core::without_reply_fallback(message.body) : std::string_view(message.body);
   auto command = !edit && message.msgtype == "m.text" ? core::parse_command(body) : std::nullopt;
+  if (!command && room_->direct) {
+    if (!edit) hello(event);
+    return;
+  }
   if (!command) {
     collection_.collect(event, message, *room_, context());
     return;
   }
   if (within_limit(event)) run_command(*command, event);
+}
+
+void Dispatcher::hello(const matrix::Event& event) {
+  constexpr std::int64_t kDayMs = 24LL * 60 * 60 * 1000;
+  const std::int64_t day = now_ / kDayMs;
+  const auto said = hello_day_.find(event.sender);
+  if (said != hello_day_.end() && said->second == day) return;
+  if (std::find(hello_now_.begin(), hello_now_.end(), event.sender) != hello_now_.end()) return;
+  hello_now_.push_back(event.sender);
+  out_.notice(event.room_id, core::render_direct_chat_hello(settings_.language), &event,
+              event.event_id + "/hello");
+}
+
+void Dispatcher::welcome(const store::RoomRecord& room) {
+  spdlog::info("joined {}: posting the welcome", room.room_id);
+  out_.notice(room.room_id, core::render_welcome(settings_.language, features_.moderator_level),
+              nullptr, "welcome");
 }
 
 void Dispatcher::run_command(const core::Command& command, const matrix::Event& event) {
@@ -205,10 +227,15 @@ void Dispatcher::route(const core::CommandSpec& spec, const core::Command& comma
     case core::Feature::lessons:
       digests_.handle_command(command, event, *room_, context());
       return;
-    case core::Feature::core:
-      out_.notice(event.room_id, core::answer(command, settings_.language), &event,
+    case core::Feature::core: {
+      // A typo's suggestion names only a command this person may use here.
+      core::Asker asker;
+      asker.place = room_->direct ? core::in_direct_chat : core::in_room;
+      asker.moderator = !room_->direct && authority_.is_moderator(*room_, event.sender);
+      out_.notice(event.room_id, core::answer(command, settings_.language, asker), &event,
                   event.event_id + "/reply");
       return;
+    }
   }
 }
 
@@ -274,20 +301,33 @@ void Dispatcher::begin(const matrix::SyncBatch& outline, bool initial) {
                    core::printable(invite.room_id), core::printable(invite.inviter));
       scope_->queue_membership(store::OutboxKind::join, invite.room_id, now_);
     } else {
-      // The inviter is told nothing: a stranger learns nothing about the bot or its rooms.
-      // Both come from the inviting server: no control characters into the log.
-      spdlog::warn("declining the invite to {} from {}: not on the invite allowlist{}",
+      // The inviter is told nothing: a stranger learns nothing about the bot or its rooms. The
+      // log names the invite_allowlist entries that would admit them, as invitations are logged:
+      // with the inviter's id. Both come from the inviting server: no control characters.
+      std::string admit;
+      const auto entries = allowlist_entries_for(invite.inviter);
+      if (entries.size() == 2) {
+        admit = "; to accept such invites, add \"" + core::printable(entries[0]) +
+                "\" (this user) or \"" + core::printable(entries[1]) +
+                "\" (everyone on that server) to invite_allowlist in the config";
+      }
+      spdlog::warn("declining the invite to {} from {}: not on the invite allowlist{}{}",
                    core::printable(invite.room_id),
                    invite.inviter.empty() ? "an unknown inviter" : core::printable(invite.inviter),
-                   invite.is_direct ? " and no member of a configured room" : "");
+                   invite.is_direct ? " and no member of a configured room" : "", admit);
       scope_->queue_membership(store::OutboxKind::leave, invite.room_id, now_);
     }
   }
   for (const auto& joined : outline.joined) {
     auto& room = room_record(joined.room_id);
-    if (room.membership != "join") newly_joined_.insert(joined.room_id);
+    const bool newly = room.membership != "join";
+    if (newly) newly_joined_.insert(joined.room_id);
     room.membership = "join";
     for (const auto& event : joined.state) apply_state(room, event);
+    // Once per room (the outbox key): not for rooms found joined at the first start, nor in a
+    // direct chat, where the first plain message gets its own answer, nor where the bot cannot
+    // read (an encryption it does not know: that room got its notice instead).
+    if (newly && !initial_ && !room.direct && !room.encryption_notice_sent) welcome(room);
   }
   for (const auto& room_id : outline.left) room_record(room_id).membership = "leave";
 }
@@ -397,6 +437,10 @@ void Dispatcher::commit(const std::string& next_batch) {
   direct_seen_now_ = false;
   scope_->set_sync_token(next_batch, now_);  // now_ is also `reflexbot status`'s last sync
   stats_.queued = commit_unit();
+  const std::int64_t today = now_ / (24LL * 60 * 60 * 1000);
+  std::erase_if(hello_day_, [&](const auto& entry) { return entry.second != today; });
+  for (auto& sender : hello_now_) hello_day_[std::move(sender)] = today;
+  hello_now_.clear();
   room_ = nullptr;
   if (stats_.events > 0 || stats_.quarantined > 0 || stats_.undecryptable > 0) {
     spdlog::debug(
@@ -412,6 +456,7 @@ void Dispatcher::set_members(const std::string& room_id, const std::vector<std::
 
 void Dispatcher::abort() {
   direct_seen_now_ = false;
+  hello_now_.clear();
   abort_unit();
   room_ = nullptr;
   rooms_.clear();

@@ -235,8 +235,11 @@ TEST_F(DispatcherTest, InANewlyJoinedRoomOnlyWhatFollowsOurJoinIsAnswered) {
                                    member("$join", kBot, "join"),
                                    message("$after", "@anna:example.org", "!ping")})}}));
   auto contents = sent_contents();
-  ASSERT_EQ(contents.size(), 1u);
-  EXPECT_EQ(contents[0]["m.relates_to"]["m.in_reply_to"]["event_id"], "$after");
+  ASSERT_EQ(contents.size(), 2u);
+  // The welcome for the room, then the answer to what came after the join.
+  EXPECT_TRUE(contents[0]["body"].get<std::string>().starts_with("Guten Tag, ich bin Reflexbot"));
+  EXPECT_FALSE(contents[0].contains("m.relates_to"));
+  EXPECT_EQ(contents[1]["m.relates_to"]["m.in_reply_to"]["event_id"], "$after");
 }
 
 TEST_F(DispatcherTest, InvitesAreAcceptedOnlyFromTheAllowlist) {
@@ -266,7 +269,10 @@ TEST_F(DispatcherTest, InvitesAreAcceptedOnlyFromTheAllowlist) {
 TEST_F(DispatcherTest, AMegolmRoomIsEncryptedAndGetsNoNotice) {
   sync(body("s1", {{kRoom, joined({member("$join", kBot, "join")}, {encryption("$enc")})}}));
   sync(body("s2", {{kRoom, joined({message("$m", "@anna:example.org", "hallo")})}}));
-  EXPECT_TRUE(sent_contents().empty());
+  // Only the welcome (the outbox encrypts it), no notice about the encryption.
+  auto contents = sent_contents();
+  ASSERT_EQ(contents.size(), 1u);
+  EXPECT_TRUE(contents[0]["body"].get<std::string>().starts_with("Guten Tag, ich bin Reflexbot"));
   EXPECT_TRUE(store_->room(kRoom)->encrypted);
 }
 
@@ -429,8 +435,15 @@ TEST_F(DispatcherTest, ANonModeratorCannotStartARound) {
 
 TEST_F(DispatcherTest, ForgetMeAsksFirstThenDeletesOnlyThatPersonsData) {
   seed_joined_room();
+  const json vote = {
+      {"type", "m.reaction"},
+      {"event_id", "$v1"},
+      {"sender", "@anna:example.org"},
+      {"origin_server_ts", 1700000000000},
+      {"content",
+       {{"m.relates_to", {{"rel_type", "m.annotation"}, {"event_id", "$b1"}, {"key", "👍"}}}}}};
   sync(body("s1", {{kRoom, joined({message("$a1", "@anna:example.org", "Lage #problem"),
-                                   message("$b1", "@bernd:example.org", "Idee #idee")})}}));
+                                   message("$b1", "@bernd:example.org", "Idee #idee"), vote})}}));
   sync(body("s2", {{kRoom, joined({message("$ask", "@anna:example.org", "!vergessen")})}}));
   EXPECT_TRUE(store_->contribution("$a1"));  // nothing deleted before the confirmation
   sync(body("s3",
@@ -444,11 +457,13 @@ TEST_F(DispatcherTest, ForgetMeAsksFirstThenDeletesOnlyThatPersonsData) {
     }
   }
   ASSERT_EQ(answers.size(), 2u);
+  // Both counts, each named: not "2 gespeicherte Beiträge und Stimmen".
   EXPECT_EQ(answers[0],
-            "Sie haben 1 gespeicherte Beiträge und Stimmen. Wenn Sie „!vergessen bestätigen“ "
-            "schreiben, lösche ich sie endgültig aus der Datenbank des Bots. Ihre Nachrichten im "
-            "Raum selbst bleiben davon unberührt.");
-  EXPECT_EQ(answers[1], "Erledigt: 1 Beiträge und Stimmen von Ihnen sind gelöscht.");
+            "Von Ihnen gespeichert sind: 1 Beitrag und 1 Stimme. Wenn Sie „!vergessen "
+            "bestätigen“ schreiben, lösche ich das endgültig aus der Datenbank des Bots. Ihre "
+            "Nachrichten im Raum selbst bleiben davon unberührt.");
+  EXPECT_EQ(answers[1], "Erledigt. Gelöscht sind: 1 Beitrag und 1 Stimme.");
+  EXPECT_EQ(store_->votes("$b1"), 0);
 }
 
 TEST_F(DispatcherTest, APinAsksForTheMessageAndCollectsItWithItsOwnAuthorAndTime) {
@@ -731,7 +746,7 @@ TEST_F(DispatcherTest, ALessonGoesFromGroupToActionToLearnedAndOnlyModeratorsMay
       << notices[2];
   EXPECT_EQ(notices[3],
             "Maßnahme für L" + id + ": Lager anlegen – Gesundheitsamt, bis 15.12.2026.");
-  EXPECT_NE(notices[4].find("ist jetzt eine gelernte Lehre"), std::string::npos);
+  EXPECT_NE(notices[4].find("ist jetzt als gelernt vermerkt"), std::string::npos);
   EXPECT_EQ(notices[5], "L" + id + " ist schon als gelernt vermerkt.");
   EXPECT_EQ(notices[6], "„morgen“ ist kein Datum. Bitte so: 15.12.2026, 15.12. oder 2026-12-15.");
   EXPECT_NE(notices[7].find("– gelernt"), std::string::npos) << notices[7];
@@ -1338,7 +1353,7 @@ TEST_F(DirectChatTest, DirectChatsHaveNoRoundsLessonsOrDigests) {
   const auto answers = notices_in(kDirect);
   ASSERT_EQ(answers.size(), 3u);
   for (const auto& answer : answers) {
-    EXPECT_NE(answer.find("nicht in den Direktchat"), std::string::npos) << answer;
+    EXPECT_NE(answer.find("nicht in eine Direktnachricht"), std::string::npos) << answer;
   }
 }
 
