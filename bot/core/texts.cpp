@@ -3,6 +3,9 @@
 namespace reflexbot::core {
 namespace {
 
+// One voice: the bot answers in the first person ("ich", "I") and addresses people with "Sie";
+// the help is a reference and names "den Bot". One word for one thing: "die Moderation" (the
+// moderators), "Direktnachricht" (direct message), "Schlagwort" (tag), "Beitrag" (contribution).
 constexpr Texts kGerman{
     .pong = "Pong! Reflexbot ist da und hört zu.",
     .help_intro = "Reflexbot begleitet Reflexionsrunden in diesem Raum. Befehle:",
@@ -68,9 +71,9 @@ constexpr Texts kGerman{
         "“ kenne ich nicht. Meinten Sie !{command}? Mit !hilfe sehen Sie alle "
         "Befehle.",
     .unsupported_encryption =
-        "Hinweis: Dieser Raum ist mit einem Verfahren verschlüsselt, das Reflexbot nicht kennt. "
-        "Reflexbot kann hier daher keine Beiträge sammeln und nicht auf Befehle antworten. Räume "
-        "mit der üblichen Verschlüsselung von Element (Megolm) unterstützt Reflexbot.",
+        "Hinweis: Dieser Raum ist mit einem Verfahren verschlüsselt, das ich nicht kenne. Ich "
+        "kann hier daher keine Beiträge sammeln und nicht auf Befehle antworten. Räume mit der "
+        "üblichen Verschlüsselung von Element (Megolm) unterstütze ich.",
     .welcome_room =
         "Guten Tag, ich bin Reflexbot. Ich begleite in diesem Raum Reflexionsrunden: Die "
         "Moderation (ab Berechtigungsstufe {level}) startet und steuert sie, alle anderen "
@@ -99,8 +102,8 @@ constexpr Texts kGerman{
             .reminder = "Noch {duration} in der Phase „{phase}“. Wer noch etwas beitragen möchte, "
                         "hat jetzt Gelegenheit dazu.",
             .phase_ended = "Die Phase „{phase}“ ist abgeschlossen.",
-            .phase_closed_offline = "Die Phase „{phase}“ ist abgelaufen, während Reflexbot nicht "
-                                    "erreichbar war. Sie wird hiermit nachträglich abgeschlossen.",
+            .phase_closed_offline = "Die Phase „{phase}“ ist abgelaufen, während ich nicht "
+                                    "erreichbar war. Ich schließe sie hiermit nachträglich ab.",
             .contributions_one = "1 Beitrag",
             .contributions_many = "{n} Beiträge",
             .people_one = "1 Person",
@@ -157,7 +160,7 @@ constexpr Texts kGerman{
         },
     .forget_ask =
         "Von Ihnen gespeichert sind: {stored}. Wenn Sie „!vergessen bestätigen“ schreiben, "
-        "lösche ich das endgültig aus der Datenbank des Bots. Ihre Nachrichten im Raum selbst "
+        "lösche ich das endgültig aus meiner Datenbank. Ihre Nachrichten im Raum selbst "
         "bleiben davon unberührt.",
     .forget_done = "Erledigt. Gelöscht sind: {stored}.",
     .votes_one = "1 Stimme",
@@ -401,9 +404,9 @@ constexpr Texts kEnglish{
     .unknown_command_after = "\". Send !help to see all commands.",
     .unknown_command_guess = "\". Did you mean !{command}? Send !help to see all commands.",
     .unsupported_encryption =
-        "Note: this room is encrypted with a method Reflexbot does not know, so it cannot "
-        "collect contributions or answer commands here. Reflexbot supports rooms with Element's "
-        "usual encryption (Megolm).",
+        "Note: this room is encrypted with a method I do not know, so I cannot collect "
+        "contributions or answer commands here. I support rooms with Element's usual "
+        "encryption (Megolm).",
     .welcome_room =
         "Hello, I am Reflexbot. I support reflection rounds in this room: the moderators (power "
         "level {level} and above) start and steer them, everyone else simply writes. During a "
@@ -433,8 +436,8 @@ constexpr Texts kEnglish{
             .reminder = "{duration} left in the \"{phase}\" phase. If you'd still like to "
                         "contribute, now is a good time.",
             .phase_ended = "The \"{phase}\" phase is over.",
-            .phase_closed_offline = "The \"{phase}\" phase ran out while Reflexbot was offline, "
-                                    "so it is being closed now.",
+            .phase_closed_offline = "The \"{phase}\" phase ran out while I was offline, so I am "
+                                    "closing it now.",
             .contributions_one = "1 contribution",
             .contributions_many = "{n} contributions",
             .people_one = "1 person",
@@ -490,7 +493,7 @@ constexpr Texts kEnglish{
         },
     .forget_ask =
         "Stored from you: {stored}. If you write \"!forgetme confirm\", I will delete this "
-        "from the bot's database for good. Your messages in the room itself are not affected.",
+        "from my database for good. Your messages in the room itself are not affected.",
     .forget_done = "Done. Deleted: {stored}.",
     .votes_one = "1 vote",
     .votes_many = "{n} votes",

@@ -286,7 +286,7 @@ TEST_F(DispatcherTest, ARoomWithAnUnknownAlgorithmIsToldOnce) {
   sync(body("s3", {{kRoom, joined({again})}}));
   auto contents = sent_contents();
   ASSERT_EQ(contents.size(), 1u);
-  EXPECT_NE(contents[0]["body"].get<std::string>().find("nicht kennt"), std::string::npos);
+  EXPECT_NE(contents[0]["body"].get<std::string>().find("nicht kenne"), std::string::npos);
   EXPECT_FALSE(contents[0].contains("m.relates_to"));
   EXPECT_EQ(contents[0]["m.mentions"], json::object());
   // Not encrypted by the bot: nobody could read the notice in an algorithm it cannot speak.
@@ -460,7 +460,7 @@ TEST_F(DispatcherTest, ForgetMeAsksFirstThenDeletesOnlyThatPersonsData) {
   // Both counts, each named: not "2 gespeicherte Beiträge und Stimmen".
   EXPECT_EQ(answers[0],
             "Von Ihnen gespeichert sind: 1 Beitrag und 1 Stimme. Wenn Sie „!vergessen "
-            "bestätigen“ schreiben, lösche ich das endgültig aus der Datenbank des Bots. Ihre "
+            "bestätigen“ schreiben, lösche ich das endgültig aus meiner Datenbank. Ihre "
             "Nachrichten im Raum selbst bleiben davon unberührt.");
   EXPECT_EQ(answers[1], "Erledigt. Gelöscht sind: 1 Beitrag und 1 Stimme.");
   EXPECT_EQ(store_->votes("$b1"), 0);

@@ -160,8 +160,8 @@ TEST(RenderPhaseEnd, ClosedWhileOfflineSaysSo) {
   const Template tmpl = panreflex();
   const Notice notice = render_phase_end(tmpl, PhaseEnded{0, true}, PhaseSummary{}, Language::de);
   EXPECT_EQ(notice.text,
-            "Die Phase „Rückschau“ ist abgelaufen, während Reflexbot nicht erreichbar war. Sie "
-            "wird hiermit nachträglich abgeschlossen.\n"
+            "Die Phase „Rückschau“ ist abgelaufen, während ich nicht erreichbar war. Ich schließe "
+            "sie hiermit nachträglich ab.\n"
             "In dieser Phase sind keine Beiträge eingegangen.");
 }
 
