@@ -242,6 +242,35 @@ TEST_F(DispatcherTest, InANewlyJoinedRoomOnlyWhatFollowsOurJoinIsAnswered) {
   EXPECT_EQ(contents[1]["m.relates_to"]["m.in_reply_to"]["event_id"], "$after");
 }
 
+TEST_F(DispatcherTest, AJoinedRoomIsWelcomedOnceButNotAtTheFirstStart) {
+  const auto welcomes = [&](const std::string& room_id) {
+    int n = 0;
+    for (const auto& row : store_->pending_outbox(1000)) {
+      if (row.room_id == room_id &&
+          json::parse(row.content)["body"].get<std::string>().starts_with(
+              "Guten Tag, ich bin Reflexbot. Ich begleite in diesem Raum")) {
+        ++n;
+      }
+    }
+    return n;
+  };
+  // The first start finds the bot in a room already: nothing to announce.
+  sync(body("s1", {{kLeipzig, joined({member("$j0", kBot, "join")})}}), true);
+  EXPECT_EQ(welcomes(kLeipzig), 0);
+  // A room joined while running: one welcome, with the moderators' level; later batches and a
+  // restart add none.
+  sync(body("s2", {{kRoom, joined({member("$j1", kBot, "join")})}}));
+  ASSERT_EQ(welcomes(kRoom), 1);
+  const auto text =
+      json::parse(store_->pending_outbox(10).back().content)["body"].get<std::string>();
+  EXPECT_NE(text.find("Moderation (ab Berechtigungsstufe 50)"), std::string::npos) << text;
+  EXPECT_NE(text.find("!hilfe"), std::string::npos) << text;
+  sync(body("s3", {{kRoom, joined({message("$m", "@anna:example.org", "hallo")})}}));
+  restart();
+  sync(body("s4", {{kRoom, joined({message("$m2", "@anna:example.org", "hallo")})}}));
+  EXPECT_EQ(welcomes(kRoom), 1);
+}
+
 TEST_F(DispatcherTest, InvitesAreAcceptedOnlyFromTheAllowlist) {
   auto invite = [](const std::string& inviter) {
     return json{{"invite_state",
@@ -1163,6 +1192,41 @@ class DirectChatTest : public DispatcherTest {
     return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
   }
 };
+
+TEST_F(DirectChatTest, APlainMessageInADirectChatIsAnsweredOnceADay) {
+  seed_network();
+  now_ms_ = 1699963200000;  // 14.11.2023, 12:00 UTC
+  const auto hellos = [&](const std::string& room_id) {
+    std::vector<std::string> replied_to;
+    for (const auto& row : store_->pending_outbox(1000)) {
+      const json content = json::parse(row.content);
+      if (row.room_id == room_id &&
+          content["body"].get<std::string>().find("Hier können Sie:") != std::string::npos) {
+        replied_to.push_back(
+            content["m.relates_to"]["m.in_reply_to"]["event_id"].get<std::string>());
+      }
+    }
+    return replied_to;
+  };
+  sync(body("s1", {{kDirect, joined({message("$h1", kAnna, "Hallo"),
+                                     message("$h2", kAnna, "Was kann ich hier tun?")})}}));
+  EXPECT_EQ(hellos(kDirect), (std::vector<std::string>{"$h1"}));
+  const std::string text =
+      json::parse(store_->pending_outbox(10).front().content)["body"].get<std::string>();
+  EXPECT_NE(text.find("!anonym <Raum> <Text>"), std::string::npos) << text;
+  EXPECT_EQ(text.find("!runde"), std::string::npos) << text;
+  // The same day: no second answer, and nothing stored says when she wrote.
+  now_ms_ += 3 * 60 * 60 * 1000;
+  sync(body("s2", {{kDirect, joined({message("$h3", kAnna, "Hallo?")})}}));
+  EXPECT_EQ(hellos(kDirect).size(), 1u);
+  // The next day: once more.
+  now_ms_ += 24 * 60 * 60 * 1000;
+  sync(body("s3", {{kDirect, joined({message("$h4", kAnna, "Guten Morgen")})}}));
+  EXPECT_EQ(hellos(kDirect), (std::vector<std::string>{"$h1", "$h4"}));
+  // A plain message in a room is no question to the bot.
+  sync(body("s4", {{kRoom, joined({message("$r1", kAnna, "Hallo zusammen")})}}));
+  EXPECT_TRUE(hellos(kRoom).empty());
+}
 
 TEST_F(DirectChatTest, AnAnonymousPostLeavesNothingThatLinksItToTheDirectChat) {
   seed_network();
