@@ -26,7 +26,7 @@
 namespace reflexbot::store {
 
 /// The schema version a migrated database has.
-inline constexpr int kSchemaVersion = 17;
+inline constexpr int kSchemaVersion = 18;
 
 /// A contribution's index terms (core::TextAnalyzer::keys()) as stored in `contributions.terms`:
 /// 8 bytes per key, little-endian.
@@ -50,6 +50,8 @@ struct RoomRecord {
   bool encrypted = false;
   bool encryption_notice_sent = false;
   bool direct = false;  ///< a direct chat with one person (invited with is_direct)
+  /// An encrypted room joined: its welcome waits for the first message of someone else.
+  bool welcome_due = false;
 };
 
 /// An encrypted event whose room key has not arrived yet; kept until it decrypts or is given up.

@@ -326,8 +326,16 @@ void Dispatcher::begin(const matrix::SyncBatch& outline, bool initial) {
     for (const auto& event : joined.state) apply_state(room, event);
     // Once per room (the outbox key): not for rooms found joined at the first start, nor in a
     // direct chat, where the first plain message gets its own answer, nor where the bot cannot
-    // read (an encryption it does not know: that room got its notice instead).
-    if (newly && !initial_ && !room.direct && !room.encryption_notice_sent) welcome(room);
+    // read (an encryption it does not know: that room got its notice instead). An encrypted
+    // room gets it with the first message someone writes there: a client that has not fetched
+    // the bot's device keys yet may not accept the room key of a message sent at once.
+    if (newly && !initial_ && !room.direct && !room.encryption_notice_sent) {
+      if (room.encrypted) {
+        room.welcome_due = true;
+      } else {
+        welcome(room);
+      }
+    }
   }
   for (const auto& room_id : outline.left) room_record(room_id).membership = "leave";
 }
@@ -360,6 +368,10 @@ void Dispatcher::timeline_event(const matrix::Event& event) {
   }
   if (!acting_ || event.sender == settings_.own_user_id) return;
   if (const auto* message = std::get_if<matrix::RoomMessage>(&event.content)) {
+    if (room_->welcome_due) {
+      room_->welcome_due = false;
+      welcome(*room_);
+    }
     handle_message(event, *message);
   } else if (const auto* reaction = std::get_if<matrix::Reaction>(&event.content)) {
     collection_.handle_reaction(event, *reaction, *room_, context());

@@ -297,7 +297,12 @@ TEST_F(DispatcherTest, InvitesAreAcceptedOnlyFromTheAllowlist) {
 
 TEST_F(DispatcherTest, AMegolmRoomIsEncryptedAndGetsNoNotice) {
   sync(body("s1", {{kRoom, joined({member("$join", kBot, "join")}, {encryption("$enc")})}}));
+  // The welcome waits for the first message: by then the writer's client knows the bot's device.
+  EXPECT_TRUE(sent_contents().empty());
+  EXPECT_TRUE(store_->room(kRoom)->welcome_due);
+  restart();  // kept across a restart
   sync(body("s2", {{kRoom, joined({message("$m", "@anna:example.org", "hallo")})}}));
+  EXPECT_FALSE(store_->room(kRoom)->welcome_due);
   // Only the welcome (the outbox encrypts it), no notice about the encryption.
   auto contents = sent_contents();
   ASSERT_EQ(contents.size(), 1u);
