@@ -694,7 +694,18 @@ Notice answer(const Command& command, Language language, Asker asker) {
   }
   // The name is user input: cap it and escape it.
   const std::string name(truncate_utf8(command.name, 40));
-  if (const auto guess = closest_command(fold(command.name), asker)) {
+  if (auto guess = closest_command(fold(command.name), asker)) {
+    // Named as the help writes it ("verlängern", not the folded "verlaengern").
+    for (const CommandSpec& spec : kTable) {
+      if (spec.help == nullptr ||
+          std::find(spec.names.begin(), spec.names.end(), *guess) == spec.names.end()) {
+        continue;
+      }
+      std::string_view usage = (t.help.*spec.help).usage;
+      usage.remove_prefix(usage.starts_with('!') ? 1 : 0);
+      const std::string_view word = usage.substr(0, usage.find(' '));
+      if (fold(lower(word)) == *guess) guess = std::string(word);
+    }
     Notice rest = fill(t.unknown_command_guess, {plain("command", *guess)});
     return Notice{std::string(t.unknown_command_before) + name + rest.text,
                   html_escape(t.unknown_command_before) + html_escape(name) + rest.html};

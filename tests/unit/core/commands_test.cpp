@@ -432,8 +432,10 @@ TEST(Answer, ASuggestionNamesOnlyACommandThePersonMayUseThere) {
   // !weiter is the moderators': a participant is not sent to a command that refuses them.
   EXPECT_EQ(guess("!weiterr", moderator), "weiter");
   EXPECT_EQ(guess("!weiterr", participant), "");
-  EXPECT_EQ(guess("!verlaengernn", moderator), "verlaengern");
-  EXPECT_EQ(guess("!verlängernn", moderator), "verlaengern");
+  // Named as the help writes it, with its umlaut.
+  EXPECT_EQ(guess("!verlaengernn", moderator), "verlängern");
+  EXPECT_EQ(guess("!verlängernn", moderator), "verlängern");
+  EXPECT_EQ(guess("!zusammenfuehrn", moderator), "zusammenführen");
   // A direct chat has its own commands: !status is the rooms', !anonym and !meine are its own.
   EXPECT_EQ(guess("!statsu", direct), "");
   EXPECT_EQ(guess("!statsu", participant), "status");
