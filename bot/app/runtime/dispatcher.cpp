@@ -324,18 +324,11 @@ void Dispatcher::begin(const matrix::SyncBatch& outline, bool initial) {
     if (newly) newly_joined_.insert(joined.room_id);
     room.membership = "join";
     for (const auto& event : joined.state) apply_state(room, event);
-    // Once per room (the outbox key): not for rooms found joined at the first start, nor in a
-    // direct chat, where the first plain message gets its own answer, nor where the bot cannot
-    // read (an encryption it does not know: that room got its notice instead). An encrypted
-    // room gets it with the first message someone writes there: a client that has not fetched
-    // the bot's device keys yet may not accept the room key of a message sent at once.
-    if (newly && !initial_ && !room.direct && !room.encryption_notice_sent) {
-      if (room.encrypted) {
-        room.welcome_due = true;
-      } else {
-        welcome(room);
-      }
-    }
+    // A welcome, once per room: not for rooms found joined at the first start, nor in a direct
+    // chat, where the first plain message gets its own answer. Posted at the commit, when the
+    // batch's timeline has said whether the room is encrypted (a new room's m.room.encryption
+    // may come in the timeline, not the state block), or with the first message before that.
+    if (newly && !initial_ && !room.direct) room.welcome_due = true;
   }
   for (const auto& room_id : outline.left) room_record(room_id).membership = "leave";
 }
@@ -370,7 +363,7 @@ void Dispatcher::timeline_event(const matrix::Event& event) {
   if (const auto* message = std::get_if<matrix::RoomMessage>(&event.content)) {
     if (room_->welcome_due) {
       room_->welcome_due = false;
-      welcome(*room_);
+      if (!room_->encryption_notice_sent && !room_->direct) welcome(*room_);
     }
     handle_message(event, *message);
   } else if (const auto* reaction = std::get_if<matrix::Reaction>(&event.content)) {
@@ -441,6 +434,13 @@ void Dispatcher::commit(const std::string& next_batch) {
   for (auto& [id, room] : rooms_) {
     // A direct chat that someone else joined is a group room from now on.
     if (room.direct && (is_network_room(id) || store_.member_count(id) > 2)) room.direct = false;
+    // An encrypted room keeps its welcome for the first message someone writes there: a client
+    // that has not fetched the bot's device keys yet may drop the room key of a message sent at
+    // once. A room in an encryption the bot does not know got its notice instead.
+    if (room.welcome_due && room.membership == "join" && !room.encrypted) {
+      room.welcome_due = false;
+      if (!room.encryption_notice_sent && !room.direct) welcome(room);
+    }
     scope_->put_room(room);
   }
   // A direct chat's seen rows serve only the next batch's de-duplication.
