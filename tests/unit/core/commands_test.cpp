@@ -527,9 +527,28 @@ TEST(ArgumentProblems, DigestSaysTheRangeTheDateFormatAndTheNearestDay) {
 TEST(Texts, EveryTextExistsInBothLanguages) {
   for (auto language : {Language::de, Language::en}) {
     const Texts& t = texts(language);
-    for (auto text : {t.pong, t.help_intro, t.help.ping.description, t.help.help.description,
-                      t.help_footer, t.unknown_command_before, t.unknown_command_after,
-                      t.unknown_command_guess, t.unsupported_encryption}) {
+    for (auto text : {t.pong,
+                      t.help_intro,
+                      t.help.ping.description,
+                      t.help.help.description,
+                      t.help_footer,
+                      t.unknown_command_before,
+                      t.unknown_command_after,
+                      t.unknown_command_guess,
+                      t.unsupported_encryption,
+                      t.welcome_room,
+                      t.direct_chat_hello,
+                      t.direct_chat_hello_footer,
+                      t.votes_one,
+                      t.votes_many,
+                      t.round.bad_extension_given,
+                      t.lesson.digest_bad_days,
+                      t.lesson.digest_not_a_date,
+                      t.lesson.digest_no_such_date,
+                      t.lesson.digest_future_date,
+                      t.digest.list_or,
+                      t.digest.phase_count,
+                      t.digest.phases_of_template}) {
       EXPECT_FALSE(text.empty());
     }
     const HelpTexts& h = t.help;
