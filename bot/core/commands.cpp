@@ -8,6 +8,7 @@
 
 #include "core/lesson.hpp"
 #include "core/round.hpp"
+#include "core/round_text.hpp"
 #include "core/texts.hpp"
 
 namespace reflexbot::core {
@@ -64,18 +65,17 @@ constexpr std::array<CommandSpec, 26> make_table() {
 
 constexpr auto kTable = make_table();
 
-/// The command name a typo most likely meant ("weiterr" → "weiter"), if any is close.
-std::optional<std::string> closest_command(std::string_view typed) {
+/// The command name a typo most likely meant ("weiterr" → "weiter"), if one that `asker` may
+/// use there is close.
+std::optional<std::string> closest_command(std::string_view typed, Asker asker) {
   if (typed.size() < 3 || typed.size() > 40) return std::nullopt;  // "!a" is no typo of "!h"
-  static const std::vector<std::string> names = [] {
-    std::vector<std::string> all;
-    for (const CommandSpec& spec : kTable) {
-      for (std::string_view name : spec.names) {
-        if (!name.empty()) all.emplace_back(name);
-      }
+  std::vector<std::string> names;
+  for (const CommandSpec& spec : kTable) {
+    if (!spec.runs_in(asker.place) || (spec.moderator && !asker.moderator)) continue;
+    for (std::string_view name : spec.names) {
+      if (!name.empty()) names.emplace_back(name);
     }
-    return all;
-  }();
+  }
   return closest_word(typed, names);
 }
 
@@ -417,6 +417,132 @@ std::optional<DigestArgs> parse_digest_args(const Command& command,
   return args;
 }
 
+namespace {
+
+/// The digits a number argument starts with ("100000min" → "100000"), capped for the answer.
+std::string number_as_typed(std::string_view word) {
+  std::size_t digits = 0;
+  while (digits < word.size() && word[digits] >= '0' && word[digits] <= '9') ++digits;
+  return std::string(truncate_utf8(digits > 0 ? word.substr(0, digits) : word, 20));
+}
+
+ArgumentProblem out_of_range(std::string_view word, std::int64_t max) {
+  return {ArgumentProblem::Kind::out_of_range, number_as_typed(word), max, {}};
+}
+
+}  // namespace
+
+ArgumentProblem start_args_problem(const Command& command) {
+  if (command.args.empty()) return {};
+  const TrailingMinutes minutes = trailing_minutes(command.args, 1);
+  if (minutes.words > 0 && !in_range(minutes.value, kMaxPhaseLength)) {
+    return out_of_range(command.args[command.args.size() - minutes.words], kMaxPhaseLength.count());
+  }
+  return {};
+}
+
+ArgumentProblem minutes_problem(const Command& command) {
+  const TrailingMinutes minutes = trailing_minutes(command.args, 0);
+  if (minutes.words == 0 || minutes.words != command.args.size()) return {};
+  if (!in_range(minutes.value, kMaxExtension)) {
+    return out_of_range(command.args.front(), kMaxExtension.count());
+  }
+  return {};
+}
+
+ArgumentProblem digest_args_problem(const Command& command, std::chrono::year_month_day today) {
+  using Kind = ArgumentProblem::Kind;
+  const auto& a = command.args;
+  if (a.empty()) return {};
+  const std::string first = fold(lower(a[0]));
+  if (first == "seit" || first == "since" || first == "ab" || first == "from") {
+    if (a.size() != 2) return {};
+    ArgumentProblem problem;
+    problem.given = std::string(truncate_utf8(a[1], 40));
+    problem.today = today;
+    if (parse_date(a[1], today)) {
+      problem.kind = Kind::future_date;
+      return problem;
+    }
+    auto nearest = nearest_date(a[1], today);
+    if (!nearest) {
+      problem.kind = Kind::not_a_date;
+      return problem;
+    }
+    // "31.02." without a year means the last such month that has begun.
+    if (a[1].ends_with('.') && std::chrono::sys_days{*nearest} > std::chrono::sys_days{today}) {
+      const std::chrono::year_month_day_last last{nearest->year() - std::chrono::years(1),
+                                                  std::chrono::month_day_last{nearest->month()}};
+      nearest = std::chrono::year_month_day{last.year(), last.month(),
+                                            std::min(nearest->day(), last.day())};
+    }
+    problem.kind = std::chrono::sys_days{*nearest} > std::chrono::sys_days{today}
+                       ? Kind::future_date
+                       : Kind::no_such_date;
+    problem.nearest = *nearest;
+    return problem;
+  }
+  // "400", "400 Tage", "0d": a number of days with a known unit, only out of range.
+  if (a.size() > 2) return {};
+  const std::string_view number = a[0];
+  std::size_t digits = 0;
+  while (digits < number.size() && number[digits] >= '0' && number[digits] <= '9') ++digits;
+  if (digits == 0) return {};
+  std::string unit = a.size() == 2 ? fold(lower(a[1])) : fold(lower(number.substr(digits)));
+  if (a.size() == 2 && digits < number.size()) return {};
+  if (!unit.empty() && unit != "tage" && unit != "tag" && unit != "days" && unit != "day" &&
+      unit != "d" && unit != "t") {
+    return {};
+  }
+  return out_of_range(number, 366);
+}
+
+Notice render_argument_problem(CommandKind kind, const ArgumentProblem& problem,
+                               Language language) {
+  const std::chrono::year_month_day today = problem.today;
+  using Kind = ArgumentProblem::Kind;
+  const Texts& t = texts(language);
+  const bool german = language == Language::de;
+  const auto date = [&](std::chrono::year_month_day day) {
+    return german ? german_date(day) : iso_date(day);
+  };
+  const std::string max = std::to_string(problem.max);
+  switch (kind) {
+    case CommandKind::start_round:
+      if (problem.kind == Kind::out_of_range) return render_bad_duration(problem.given, language);
+      return fill(t.round.usage_start);
+    case CommandKind::extend:
+      if (problem.kind == Kind::out_of_range) {
+        return fill(t.round.bad_extension_given,
+                    {plain("given", problem.given), plain("max", max)});
+      }
+      return fill(t.round.usage_extend);
+    case CommandKind::digest:
+      switch (problem.kind) {
+        case Kind::out_of_range:
+          return fill(t.lesson.digest_bad_days, {plain("given", problem.given), plain("max", max)});
+        case Kind::not_a_date: {
+          const auto example = std::chrono::sys_days{today} - std::chrono::days(7);
+          return fill(t.lesson.digest_not_a_date,
+                      {plain("given", problem.given),
+                       plain("example", date(std::chrono::year_month_day{example}))});
+        }
+        case Kind::no_such_date:
+          return fill(t.lesson.digest_no_such_date,
+                      {plain("given", problem.given), plain("nearest", date(problem.nearest))});
+        case Kind::future_date:
+          return fill(t.lesson.digest_future_date,
+                      {plain("given", problem.given), plain("today", date(today))});
+        case Kind::usage:
+          break;
+      }
+      return fill(t.lesson.usage_digest);
+    default:
+      break;
+  }
+  return answer(Command{kind, {}, {}, {}}, language);
+}
+
 LessonArgs parse_lesson_args(const Command& command) {
   LessonArgs args;
   std::string_view rest = command.rest;
@@ -623,7 +749,30 @@ std::optional<RemovalArgs> parse_removal_args(const Command& command) {
   return args;
 }
 
-Notice answer(const Command& command, Language language, Place place) {
+Notice render_welcome(Language language, std::int64_t moderator_level) {
+  return fill(texts(language).welcome_room, {plain("level", std::to_string(moderator_level))});
+}
+
+Notice render_direct_chat_hello(Language language) {
+  const Texts& t = texts(language);
+  Notice notice;
+  notice.text = std::string(t.direct_chat_hello);
+  notice.html = "<p>" + html_escape(t.direct_chat_hello) + "</p><ul>";
+  for (const CommandSpec& spec : kTable) {
+    if (spec.help == nullptr || !spec.runs_in(in_direct_chat) || spec.kind == CommandKind::ping) {
+      continue;
+    }
+    const HelpEntry& entry = t.help.*spec.help;
+    notice.text += "\n" + help_line(entry);
+    notice.html += help_item(entry);
+  }
+  notice.text += "\n\n" + std::string(t.direct_chat_hello_footer);
+  notice.html += "</ul><p>" + html_escape(t.direct_chat_hello_footer) + "</p>";
+  return notice;
+}
+
+Notice answer(const Command& command, Language language, Asker asker) {
+  const Place place = asker.place;
   const Texts& t = texts(language);
   switch (command.kind) {
     case CommandKind::ping:
@@ -643,7 +792,18 @@ Notice answer(const Command& command, Language language, Place place) {
   }
   // The name is user input: cap it and escape it.
   const std::string name(truncate_utf8(command.name, 40));
-  if (const auto guess = closest_command(command.name)) {
+  if (auto guess = closest_command(fold(command.name), asker)) {
+    // Named as the help writes it ("verlängern", not the folded "verlaengern").
+    for (const CommandSpec& spec : kTable) {
+      if (spec.help == nullptr ||
+          std::find(spec.names.begin(), spec.names.end(), *guess) == spec.names.end()) {
+        continue;
+      }
+      std::string_view usage = (t.help.*spec.help).usage;
+      usage.remove_prefix(usage.starts_with('!') ? 1 : 0);
+      const std::string_view word = usage.substr(0, usage.find(' '));
+      if (fold(lower(word)) == *guess) guess = std::string(word);
+    }
     Notice rest = fill(t.unknown_command_guess, {plain("command", *guess)});
     return Notice{std::string(t.unknown_command_before) + name + rest.text,
                   html_escape(t.unknown_command_before) + html_escape(name) + rest.html};

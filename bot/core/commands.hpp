@@ -218,8 +218,41 @@ struct RemovalArgs {
 /// nullopt: a usage error.
 std::optional<RemovalArgs> parse_removal_args(const Command& command);
 
+/// What was wrong with a command's arguments when its parse function said no: the whole line
+/// (a usage error), or one argument that is out of range or no (existing, past) date.
+struct ArgumentProblem {
+  enum class Kind { usage, out_of_range, not_a_date, no_such_date, future_date } kind = Kind::usage;
+  std::string given;                      ///< the argument as typed (capped)
+  std::int64_t max = 0;                   ///< out_of_range: 1–max is allowed
+  std::chrono::year_month_day nearest{};  ///< no_such_date: the nearest day that exists
+  std::chrono::year_month_day today{};    ///< dates: the day they were read on
+};
+/// Why parse_start_args(command) said no.
+ArgumentProblem start_args_problem(const Command& command);
+/// Why parse_minutes(command) said no.
+ArgumentProblem minutes_problem(const Command& command);
+/// Why parse_digest_args(command, today) said no.
+ArgumentProblem digest_args_problem(const Command& command, std::chrono::year_month_day today);
+/// The answer to `kind` (!runde, !verlängern, !digest) when its arguments were not understood:
+/// what is wrong and what would be right, or the command's usage line.
+Notice render_argument_problem(CommandKind kind, const ArgumentProblem& problem, Language language);
+
+/// The notice the bot posts once when it joins a room: what it does, who steers (power level
+/// `moderator_level` and above), what it stores, and !hilfe.
+Notice render_welcome(Language language, std::int64_t moderator_level);
+
+/// The answer to a plain message in a direct chat: what can be done there (the table's
+/// direct-chat commands with their help lines).
+Notice render_direct_chat_hello(Language language);
+
+/// Who typed a command where: an unknown command's suggestion names only a command they may use.
+struct Asker {
+  Place place = in_room;
+  bool moderator = false;
+};
+
 /// The bot's answer to ping, help and unknown commands (the others are answered by the app); the
-/// help lists what runs at `place`.
-Notice answer(const Command& command, Language language, Place place = in_room);
+/// help lists what runs at the asker's place.
+Notice answer(const Command& command, Language language, Asker asker = {});
 
 }  // namespace reflexbot::core

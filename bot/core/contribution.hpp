@@ -53,4 +53,10 @@ struct PhaseSummary {
   std::vector<SummaryCandidate> candidates;  ///< the contributions, oldest first
 };
 
+/// What "forget me" deletes of one person: their contributions and their votes.
+struct AuthorCounts {
+  std::int64_t contributions = 0;
+  std::int64_t votes = 0;
+};
+
 }  // namespace reflexbot::core

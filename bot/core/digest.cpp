@@ -305,24 +305,31 @@ TagIndex index_tags(std::span<const DigestItem> items, const TagVocabulary& voca
 }
 
 // Contributions per phase of the period, in order of first appearance.
-std::vector<std::pair<std::string, int>> count_phases(std::span<const DigestItem> items,
-                                                      const std::vector<std::size_t>& order) {
-  std::vector<std::pair<std::string, int>> phases;
+// Per template, its phases in order of first appearance; the templates in order of their first
+// contribution; what came outside rounds last.
+std::vector<PhaseCount> count_phases(std::span<const DigestItem> items,
+                                     const std::vector<std::size_t>& order) {
+  std::vector<PhaseCount> phases;
   for (const std::size_t index : order) {
     const DigestItem& item = items[index];
     if (!item.current) continue;
-    if (!phases.empty() && phases.back().first == item.phase) {
-      ++phases.back().second;
+    const std::string& tmpl = item.phase.empty() ? std::string() : item.round_template;
+    auto phase = std::find_if(phases.begin(), phases.end(), [&](const PhaseCount& entry) {
+      return entry.round_template == tmpl && entry.phase == item.phase;
+    });
+    if (phase != phases.end()) {
+      ++phase->count;
       continue;
     }
-    auto phase = std::find_if(phases.begin(), phases.end(),
-                              [&](const auto& entry) { return entry.first == item.phase; });
-    if (phase == phases.end()) {
-      phases.emplace_back(item.phase, 1);
-    } else {
-      ++phase->second;
-    }
+    // After the last phase of its template, if it has one already.
+    auto after = std::find_if(phases.rbegin(), phases.rend(), [&](const PhaseCount& entry) {
+      return entry.round_template == tmpl && !entry.phase.empty();
+    });
+    phases.insert(after == phases.rend() ? phases.end() : after.base(),
+                  PhaseCount{tmpl, item.phase, 1});
   }
+  std::stable_partition(phases.begin(), phases.end(),
+                        [](const PhaseCount& entry) { return !entry.phase.empty(); });
   return phases;
 }
 

@@ -22,6 +22,13 @@
 
 namespace reflexbot::core {
 
+/// Contributions of one phase of one template (or outside rounds: both empty).
+struct PhaseCount {
+  std::string round_template;  ///< the template's key
+  std::string phase;           ///< the phase's title
+  int count = 0;
+};
+
 /// A contribution as the digest sees it.
 struct DigestItem {
   std::string id;      ///< the event id
@@ -45,6 +52,7 @@ struct DigestItem {
   /// grouping as a labelled leader, so new contributions similar to it join its curated group,
   /// but it is never counted, listed or quoted.
   bool anchor = false;
+  std::string round_template{};  ///< the key of its round's template; empty outside rounds
 };
 
 /// What to digest.
@@ -128,7 +136,7 @@ struct Digest {
   int more_singles = 0;                  ///< groups of one that no section lists
   int previous_contributions = 0;        ///< in the period before (for growth)
   std::vector<Lesson> open_actions;      ///< lessons not learned, overdue first
-  std::vector<std::pair<std::string, int>> per_phase;  ///< in order of first appearance
+  std::vector<PhaseCount> per_phase;  ///< each template's in order of first appearance; none last
   std::vector<std::pair<std::string, int>> per_topic;  ///< topic tags, most first
 };
 

@@ -137,7 +137,7 @@ std::optional<Section> numbers_section(const DigestView& view) {
   const Digest& digest = view.digest();
   Section numbers{std::string(view.texts().heading_numbers), false, false, {}};
   const bool rounds = std::any_of(digest.per_phase.begin(), digest.per_phase.end(),
-                                  [](const auto& phase) { return !phase.first.empty(); });
+                                  [](const PhaseCount& phase) { return !phase.phase.empty(); });
   if (rounds) numbers.entries.push_back(paragraph(view.phase_line()));
   if (!digest.per_topic.empty()) numbers.entries.push_back(paragraph(view.topic_line()));
   if (numbers.entries.empty()) return std::nullopt;

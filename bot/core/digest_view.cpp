@@ -541,7 +541,12 @@ std::string DigestView::tagged_note(const DigestGroup& group,
                                     const std::set<std::string, std::less<>>& tags) const {
   const int tagged = tagged_members(group, tags);
   if (tagged >= group.current) return {};
-  return fill(t_.tagged, {plain("n", std::to_string(tagged))}).text;
+  // "1 davon als Problem oder Frust markiert": which of the section's tags they carry.
+  std::vector<std::string> names;
+  for (const auto& tag : tags) names.push_back(tag_label(tag));
+  return fill(t_.tagged,
+              {plain("n", std::to_string(tagged)), plain("tags", join_list(names, t_.list_or))})
+      .text;
 }
 
 Notice DigestView::quote(std::size_t item) const {
@@ -584,11 +589,41 @@ std::string DigestView::tag_label(const std::string& key) const {
 }
 
 Notice DigestView::phase_line() const {
-  std::vector<std::string> phases;
-  for (const auto& [phase, count] : digest_.per_phase) {
-    phases.push_back(phase_label(phase) + " " + std::to_string(count));
+  // "aar – „Was war geplant?“ 9, „Was ist passiert?“ 4; außerhalb von Runden 27": titles quoted
+  // (they may be questions), each template's phases together, named when there are several.
+  std::set<std::string> templates;
+  for (const auto& entry : digest_.per_phase) {
+    if (!entry.phase.empty()) templates.insert(entry.round_template);
   }
-  return fill(t_.phases, {plain("list", join_list(phases, ", "))});
+  std::vector<std::string> parts;
+  std::vector<std::string> phases;
+  const std::string* current = nullptr;
+  const auto close = [&] {
+    if (phases.empty()) return;
+    const std::string list = join_list(phases, ", ");
+    parts.push_back(
+        templates.size() > 1 && current != nullptr
+            ? fill(t_.phases_of_template, {plain("template", *current), plain("list", list)}).text
+            : list);
+    phases.clear();
+  };
+  for (const auto& entry : digest_.per_phase) {
+    if (entry.phase.empty()) {
+      close();
+      current = nullptr;
+      parts.push_back(std::string(t_.no_phase) + " " + std::to_string(entry.count));
+      continue;
+    }
+    if (current == nullptr || *current != entry.round_template) close();
+    current = &entry.round_template;
+    phases.push_back(
+        fill(t_.phase_count, {plain("phase", entry.phase), plain("n", std::to_string(entry.count))})
+            .text);
+  }
+  close();
+  std::string list;
+  for (const auto& part : parts) list += (list.empty() ? "" : "; ") + part;
+  return fill(t_.phases, {plain("list", list)});
 }
 
 Notice DigestView::topic_line() const {

@@ -1,5 +1,6 @@
 #include "core/lesson.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <cstdio>
 
@@ -43,17 +44,24 @@ std::optional<LessonState> parse_state(std::string_view name) {
   return std::nullopt;
 }
 
-std::optional<std::chrono::year_month_day> parse_date(std::string_view text,
-                                                      std::chrono::year_month_day today) {
-  // ISO: YYYY-MM-DD
+namespace {
+
+/// A date as written, not yet checked against the calendar.
+struct DateParts {
+  int year = 0;  ///< 0: written without a year ("15.12.")
+  int month = 0;
+  int day = 0;
+};
+
+// ISO YYYY-MM-DD, or German D.M.YYYY, D.M.YY, D.M.
+std::optional<DateParts> date_parts(std::string_view text) {
   if (text.size() == 10 && text[4] == '-' && text[7] == '-') {
     const auto y = number(text.substr(0, 4));
     const auto m = number(text.substr(5, 2));
     const auto d = number(text.substr(8, 2));
     if (!y || !m || !d) return std::nullopt;
-    return make(*y, *m, *d);
+    return DateParts{*y, *m, *d};
   }
-  // German: D.M.YYYY, D.M.YY, D.M.
   const auto first = text.find('.');
   if (first == std::string_view::npos) return std::nullopt;
   const auto second = text.find('.', first + 1);
@@ -62,21 +70,44 @@ std::optional<std::chrono::year_month_day> parse_date(std::string_view text,
   const auto m = number(text.substr(first + 1, second - first - 1));
   if (!d || !m || first > 2 || second - first - 1 > 2) return std::nullopt;
   const std::string_view year_text = text.substr(second + 1);
-  if (year_text.empty()) {
-    // The next such day on or after today (29.02. may be up to eight years away).
-    const int this_year = static_cast<int>(today.year());
-    std::optional<std::chrono::year_month_day> date;
-    for (int year = this_year; year <= this_year + 8 && !date; ++year) {
-      date = make(year, *m, *d);
-      if (date && std::chrono::sys_days{*date} < std::chrono::sys_days{today}) date.reset();
-    }
-    return date;
-  }
+  if (year_text.empty()) return DateParts{0, *m, *d};
   const auto y = number(year_text);
   if (!y) return std::nullopt;
-  if (year_text.size() == 2) return make(2000 + *y, *m, *d);
-  if (year_text.size() == 4) return make(*y, *m, *d);
+  if (year_text.size() == 2) return DateParts{2000 + *y, *m, *d};
+  if (year_text.size() == 4) return DateParts{*y, *m, *d};
   return std::nullopt;
+}
+
+}  // namespace
+
+std::optional<std::chrono::year_month_day> parse_date(std::string_view text,
+                                                      std::chrono::year_month_day today) {
+  const auto parts = date_parts(text);
+  if (!parts) return std::nullopt;
+  if (parts->year != 0) return make(parts->year, parts->month, parts->day);
+  // The next such day on or after today (29.02. may be up to eight years away).
+  const int this_year = static_cast<int>(today.year());
+  std::optional<std::chrono::year_month_day> date;
+  for (int year = this_year; year <= this_year + 8 && !date; ++year) {
+    date = make(year, parts->month, parts->day);
+    if (date && std::chrono::sys_days{*date} < std::chrono::sys_days{today}) date.reset();
+  }
+  return date;
+}
+
+std::optional<std::chrono::year_month_day> nearest_date(std::string_view text,
+                                                        std::chrono::year_month_day today) {
+  const auto parts = date_parts(text);
+  if (!parts || parts->month < 1 || parts->month > 12 || parts->day < 1 || parts->day > 31 ||
+      parts->year > 9999) {
+    return std::nullopt;
+  }
+  const int year = parts->year != 0 ? parts->year : static_cast<int>(today.year());
+  const std::chrono::year_month_day_last last{
+      std::chrono::year{year},
+      std::chrono::month_day_last{std::chrono::month{static_cast<unsigned>(parts->month)}}};
+  const auto day = std::min(static_cast<unsigned>(parts->day), unsigned{last.day()});
+  return std::chrono::year_month_day{last.year(), last.month(), std::chrono::day{day}};
 }
 
 std::string iso_date(std::chrono::year_month_day date) {

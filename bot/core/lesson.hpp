@@ -44,6 +44,12 @@ std::optional<LessonState> parse_state(std::string_view name);
 std::optional<std::chrono::year_month_day> parse_date(std::string_view text,
                                                       std::chrono::year_month_day today);
 
+/// A text written as a date whose day its month does not have (31.02.2026, 2026-04-31): the
+/// month's last day (of today's year when no year is written); a real date as it is; nullopt for
+/// a text that is no date at all (no month 1–12, no day 1–31).
+std::optional<std::chrono::year_month_day> nearest_date(std::string_view text,
+                                                        std::chrono::year_month_day today);
+
 /// "2026-12-15" (as stored) and "15.12.2026" (as shown).
 std::string iso_date(std::chrono::year_month_day date);
 std::string german_date(std::chrono::year_month_day date);

@@ -263,16 +263,31 @@ Notice render_round_end(const Template& tmpl, const RoundEnded& event, const Pha
   return out.take();
 }
 
-Notice render_forget_ask(std::int64_t count, Language language) {
+namespace {
+
+// "7 Beiträge und 3 Stimmen", "1 Beitrag", "2 Stimmen": both counts, each only if there is one.
+Notice render_forget(std::string_view pattern, AuthorCounts counts, Language language) {
   const Texts& t = texts(language);
-  if (count == 0) return fill(t.forget_nothing);
-  return fill(t.forget_ask, {plain("n", std::to_string(count))});
+  std::vector<std::string> stored;
+  if (counts.contributions > 0) {
+    stored.push_back(count_text(static_cast<int>(counts.contributions), t.round.contributions_one,
+                                t.round.contributions_many));
+  }
+  if (counts.votes > 0) {
+    stored.push_back(count_text(static_cast<int>(counts.votes), t.votes_one, t.votes_many));
+  }
+  if (stored.empty()) return fill(t.forget_nothing);
+  return fill(pattern, {plain("stored", join_list(stored, t.round.list_and))});
 }
 
-Notice render_forget_done(std::int64_t count, Language language) {
-  const Texts& t = texts(language);
-  if (count == 0) return fill(t.forget_nothing);
-  return fill(t.forget_done, {plain("n", std::to_string(count))});
+}  // namespace
+
+Notice render_forget_ask(AuthorCounts counts, Language language) {
+  return render_forget(texts(language).forget_ask, counts, language);
+}
+
+Notice render_forget_done(AuthorCounts counts, Language language) {
+  return render_forget(texts(language).forget_done, counts, language);
 }
 
 Notice render_templates(std::span<const Template> templates, Language language) {

@@ -42,10 +42,10 @@ Notice render_phase_end(const Template& tmpl, const PhaseEnded& event, const Pha
 Notice render_round_end(const Template& tmpl, const RoundEnded& event, const PhaseSummary& summary,
                         Language language);
 
-/// Asks to confirm "forget me"; `count` is what would be deleted.
-Notice render_forget_ask(std::int64_t count, Language language);
-/// Confirms that "forget me" deleted `count` rows (or that there was nothing).
-Notice render_forget_done(std::int64_t count, Language language);
+/// Asks to confirm "forget me", naming both counts of what would be deleted.
+Notice render_forget_ask(AuthorCounts counts, Language language);
+/// Confirms that "forget me" deleted `counts` (or that there was nothing).
+Notice render_forget_done(AuthorCounts counts, Language language);
 /// Lists the configured templates with their phases.
 Notice render_templates(std::span<const Template> templates, Language language);
 

@@ -228,8 +228,13 @@ class ParagraphScanner {
  public:
   ParagraphScanner(std::string_view text, const TagVocabulary& vocabulary,
                    std::vector<std::string>& found, std::vector<bool>& seen,
-                   std::vector<std::string>* unknown)
-      : text_(text), vocabulary_(vocabulary), found_(found), seen_(seen), unknown_(unknown) {}
+                   std::vector<std::string>* unknown, std::vector<std::string>* written = nullptr)
+      : text_(text),
+        vocabulary_(vocabulary),
+        found_(found),
+        seen_(seen),
+        unknown_(unknown),
+        written_(written) {}
 
   void scan(const std::vector<Line>& lines) {
     if (lines.empty()) return;
@@ -362,6 +367,7 @@ class ParagraphScanner {
         if (!seen_[index]) {
           seen_[index] = true;
           found_.push_back(tag->key);
+          if (written_ != nullptr) written_->emplace_back(text_.substr(hash, pos - hash));
         }
       } else if (unknown_ != nullptr &&
                  std::find(unknown_->begin(), unknown_->end(), word) == unknown_->end()) {
@@ -376,6 +382,7 @@ class ParagraphScanner {
   std::vector<std::string>& found_;
   std::vector<bool>& seen_;
   std::vector<std::string>* unknown_;  ///< hashtags the vocabulary does not know, if wanted
+  std::vector<std::string>* written_;  // the spellings as typed, parallel to found_; optional
   std::vector<BacktickRun> runs_;
   std::vector<std::size_t> closer_;
   std::unordered_map<std::size_t, std::size_t> next_of_length_;
@@ -556,12 +563,14 @@ TagVocabulary default_vocabulary() {
 
 namespace {
 
-// The known tags of `message` (parse_tags), and the unknown hashtags if `unknown` is given.
+// The known tags of `message` (parse_tags); the unknown hashtags if `unknown` is given, and the
+// known ones as written if `written` is.
 std::vector<std::string> scan_tags(std::string_view message, const TagVocabulary& vocabulary,
-                                   std::vector<std::string>* unknown) {
+                                   std::vector<std::string>* unknown,
+                                   std::vector<std::string>* written) {
   std::vector<std::string> found;
   std::vector<bool> seen(vocabulary.tags().size(), false);
-  ParagraphScanner scanner(message, vocabulary, found, seen, unknown);
+  ParagraphScanner scanner(message, vocabulary, found, seen, unknown, written);
   std::vector<Line> paragraph;
   std::optional<Fence> fence;
   bool in_indented_code = false;
@@ -613,13 +622,13 @@ std::vector<std::string> scan_tags(std::string_view message, const TagVocabulary
 }  // namespace
 
 std::vector<std::string> parse_tags(std::string_view message, const TagVocabulary& vocabulary) {
-  return scan_tags(message, vocabulary, nullptr);
+  return scan_tags(message, vocabulary, nullptr, nullptr);
 }
 
 std::vector<std::string> unknown_hashtags(std::string_view message,
                                           const TagVocabulary& vocabulary) {
   std::vector<std::string> unknown;
-  scan_tags(message, vocabulary, &unknown);
+  scan_tags(message, vocabulary, &unknown, nullptr);
   return unknown;
 }
 
@@ -630,6 +639,17 @@ std::optional<std::string> nearest_tag(std::string_view word, const TagVocabular
     for (const auto& alias : tag.aliases) spellings.push_back(fold_tag(alias));
   }
   return closest_word(fold_tag(word), spellings);
+}
+
+std::vector<WrittenTag> parse_written_tags(std::string_view message,
+                                           const TagVocabulary& vocabulary) {
+  std::vector<std::string> written;
+  std::vector<std::string> keys = scan_tags(message, vocabulary, nullptr, &written);
+  std::vector<WrittenTag> tags;
+  for (std::size_t i = 0; i < keys.size(); ++i) {
+    tags.push_back({std::move(keys[i]), std::move(written[i])});
+  }
+  return tags;
 }
 
 }  // namespace reflexbot::core

@@ -86,4 +86,13 @@ std::vector<std::string> unknown_hashtags(std::string_view message,
 /// "problem"), if one is close enough to be a typo (core::closest_word).
 std::optional<std::string> nearest_tag(std::string_view word, const TagVocabulary& vocabulary);
 
+/// A tag of a message: its canonical key and how the message spelled it ("#Föderal").
+struct WrittenTag {
+  std::string key;
+  std::string written;  ///< with its '#', as typed where it first appears
+};
+/// parse_tags() with each tag's spelling as written, for showing tags as people wrote them.
+std::vector<WrittenTag> parse_written_tags(std::string_view message,
+                                           const TagVocabulary& vocabulary);
+
 }  // namespace reflexbot::core

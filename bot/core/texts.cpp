@@ -3,6 +3,9 @@
 namespace reflexbot::core {
 namespace {
 
+// One voice: the bot answers in the first person ("ich", "I") and addresses people with "Sie";
+// the help is a reference and names "den Bot". One word for one thing: "die Moderation" (the
+// moderators), "Direktnachricht" (direct message), "Schlagwort" (tag), "Beitrag" (contribution).
 constexpr Texts kGerman{
     .pong = "Pong! Reflexbot ist da und hört zu.",
     .help_intro = "Reflexbot begleitet Reflexionsrunden in diesem Raum. Befehle:",
@@ -63,7 +66,7 @@ constexpr Texts kGerman{
                                    "wird eine eigene"},
             .rename_group = {"!umbenennen D<Digest>-<Nr.> <Titel>",
                              "gibt einer Gruppe einen Titel, auch in späteren Digests"},
-            .help = {"!hilfe", "zeigt diese Hilfe"},
+            .help = {"!hilfe", "zeigt alle Befehle"},
             .ping = {"!ping", "prüft, ob der Bot erreichbar ist"},
             .collecting =
                 "Beiträge sammeln: Während einer Runde zählt jede Nachricht in diesem Raum als "
@@ -83,9 +86,20 @@ constexpr Texts kGerman{
         "#{typed} ist kein Schlagwort des Bots, die Nachricht wurde nicht gesammelt. Schlagwörter "
         "sind z. B. {tags}; wenn Sie Ihre Nachricht damit bearbeiten, wird sie gesammelt.",
     .unsupported_encryption =
-        "Hinweis: Dieser Raum ist mit einem Verfahren verschlüsselt, das Reflexbot nicht kennt. "
-        "Reflexbot kann hier daher keine Beiträge sammeln und nicht auf Befehle antworten. Räume "
-        "mit der üblichen Verschlüsselung von Element (Megolm) unterstützt Reflexbot.",
+        "Hinweis: Dieser Raum ist mit einem Verfahren verschlüsselt, das ich nicht kenne. Ich "
+        "kann hier daher keine Beiträge sammeln und nicht auf Befehle antworten. Räume mit der "
+        "üblichen Verschlüsselung von Element (Megolm) unterstütze ich.",
+    .welcome_room =
+        "Guten Tag, ich bin Reflexbot. Ich begleite in diesem Raum Reflexionsrunden: Die "
+        "Moderation (ab Berechtigungsstufe {level}) startet und steuert sie, alle anderen "
+        "schreiben einfach mit. Während einer Runde sammle ich jede Nachricht als Beitrag, sonst "
+        "nur Nachrichten mit einem Schlagwort wie #lehre oder #idee und solche, die jemand mit 📌 "
+        "markiert. Ich speichere Text, Zeit und Stadt, statt Ihres Namens nur ein Pseudonym; "
+        "Digests nennen Städte, keine Personen. Alle Befehle zeigt !hilfe.",
+    .direct_chat_hello =
+        "Guten Tag, ich bin Reflexbot. Nachrichten ohne Befehl sammle ich in einer "
+        "Direktnachricht nicht. Hier können Sie:",
+    .direct_chat_hello_footer = "Runden und Digests finden in den Räumen des Netzwerks statt.",
     .rate_limited =
         "Sie senden zu viele Befehle auf einmal. In etwa {seconds} Sekunden antworte ich Ihnen "
         "wieder; bis dahin bleiben weitere Befehle unbeantwortet. Beiträge mit Schlagwort "
@@ -103,8 +117,8 @@ constexpr Texts kGerman{
             .reminder = "Noch {duration} in der Phase „{phase}“. Wer noch etwas beitragen möchte, "
                         "hat jetzt Gelegenheit dazu.",
             .phase_ended = "Die Phase „{phase}“ ist abgeschlossen.",
-            .phase_closed_offline = "Die Phase „{phase}“ ist abgelaufen, während Reflexbot nicht "
-                                    "erreichbar war. Sie wird hiermit nachträglich abgeschlossen.",
+            .phase_closed_offline = "Die Phase „{phase}“ ist abgelaufen, während ich nicht "
+                                    "erreichbar war. Ich schließe sie hiermit nachträglich ab.",
             .contributions_one = "1 Beitrag",
             .contributions_many = "{n} Beiträge",
             .people_one = "1 Person",
@@ -137,9 +151,9 @@ constexpr Texts kGerman{
             .status_topic = "Thema: {topic}",
             .status_direct_room = "Raum „{room}“",
             .status_direct_none = "In Ihren Räumen läuft derzeit keine Reflexionsrunde.",
-            .not_moderator = "Diesen Befehl dürfen leider nur Moderatorinnen und Moderatoren "
-                             "dieses Raums verwenden. Bitte wenden Sie sich an die Moderation, "
-                             "wenn Sie eine Runde starten oder steuern möchten.",
+            .not_moderator = "Diesen Befehl kann nur die Moderation dieses Raums verwenden. Wenn "
+                             "Sie eine Runde starten oder steuern möchten, wenden Sie sich bitte "
+                             "an die Moderation.",
             .no_round = "In diesem Raum läuft derzeit keine Reflexionsrunde. Die Moderation kann "
                         "mit !runde <Vorlage> eine starten.",
             .round_already_running =
@@ -149,13 +163,15 @@ constexpr Texts kGerman{
             .unknown_template = "Die Vorlage „{given}“ gibt es nicht. Verfügbar sind: {available}.",
             .no_templates = "Die Vorlage „{given}“ gibt es nicht, und derzeit sind keine Vorlagen "
                             "eingerichtet. Bitte wenden Sie sich an die Administration.",
-            .bad_duration = "„{given}“ ist keine gültige Dauer. Bitte geben Sie die Minuten als "
-                            "ganze Zahl zwischen 1 und {max} an.",
+            .bad_duration = "„{given}“ Minuten je Phase gehen nicht: Eine Phase dauert 1 bis {max} "
+                            "Minuten, zum Beispiel !runde aar Hochwasser 20.",
             .usage_start = "So starten Sie eine Runde: !runde <Vorlage> [Thema] [Minuten je "
                            "Phase] [thread], zum Beispiel !runde panreflex Hochwasser 20 thread "
                            "(mit „thread“ läuft die Runde in einem eigenen Thread)",
             .usage_extend = "So verlängern Sie die laufende Phase: !verlängern <Minuten>, zum "
                             "Beispiel !verlängern 10",
+            .bad_extension_given = "Um „{given}“ Minuten lässt sich eine Phase nicht verlängern: "
+                                   "Möglich sind 1 bis {max} Minuten, zum Beispiel !verlängern 10.",
             .error_no_phases = "Diese Vorlage enthält keine Phasen und kann daher nicht gestartet "
                                "werden. Bitte wenden Sie sich an die Administration.",
             .error_bad_phase_length = "Eine Phase kann zwischen 1 und {max} Minuten dauern.",
@@ -171,10 +187,12 @@ constexpr Texts kGerman{
     .poll_no_open = "Hier läuft keine Umfrage.",
     .poll_not_sent = "Die Umfrage wird noch gesendet; bitte gleich noch einmal.",
     .forget_ask =
-        "Sie haben {n} gespeicherte Beiträge und Stimmen. Wenn Sie „!vergessen "
-        "bestätigen“ schreiben, lösche ich sie endgültig aus der Datenbank des Bots. "
-        "Ihre Nachrichten im Raum selbst bleiben davon unberührt.",
-    .forget_done = "Erledigt: {n} Beiträge und Stimmen von Ihnen sind gelöscht.",
+        "Von Ihnen gespeichert sind: {stored}. Wenn Sie „!vergessen bestätigen“ schreiben, "
+        "lösche ich das endgültig aus meiner Datenbank. Ihre Nachrichten im Raum selbst "
+        "bleiben davon unberührt.",
+    .forget_done = "Erledigt. Gelöscht sind: {stored}.",
+    .votes_one = "1 Stimme",
+    .votes_many = "{n} Stimmen",
     .forget_nothing = "Von Ihnen ist nichts gespeichert.",
     .templates_intro = "Diese Vorlagen stehen für Reflexionsrunden bereit (!runde <Vorlage>):",
     .templates_none =
@@ -200,8 +218,8 @@ constexpr Texts kGerman{
         "Sie haben gerade schon mehrere anonyme Beiträge gesendet. Der nächste ist in etwa "
         "{minutes} Minuten möglich.",
     .direct_chat_only_own =
-        "Dieser Befehl gehört in einen Raum des Netzwerks, nicht in den Direktchat. Hier können "
-        "Sie: !anonym <Raum> <Text>, !meine, !vergessen und !hilfe.",
+        "Dieser Befehl gehört in einen Raum des Netzwerks, nicht in eine Direktnachricht. Hier "
+        "können Sie: !anonym <Raum> <Text>, !meine, !vergessen und !hilfe.",
     .anonymous_label = "Anonymer Beitrag:",
     .anonymous_posted =
         "Danke. Ihr Beitrag steht jetzt ohne Ihren Namen im Raum {room}. "
@@ -237,6 +255,7 @@ constexpr Texts kGerman{
             .cities_one = "1 Stadt",
             .cities_many = "{n} Städten",
             .list_and = " und ",
+            .list_or = " oder ",
             .nothing = "In diesem Zeitraum wurde nichts gesammelt.",
             .open_lessons = "Offen: {lessons}{overdue} (!lehren).",
             .lessons_one = "1 Lehre",
@@ -267,7 +286,7 @@ constexpr Texts kGerman{
             .quote = "„{text}“ ({city})",
             .quote_unplaced = "„{text}“",
             .person = "Person {n}",
-            .tagged = "{n} davon markiert",
+            .tagged = "{n} davon als {tags} markiert",
             .action = "L{id} {title}: {action} – {owner}, {due}",
             .due = "bis {date}",
             .no_due = "ohne Termin",
@@ -275,6 +294,8 @@ constexpr Texts kGerman{
             .no_action = "L{id} {title}: noch ohne Maßnahme",
             .no_actions = "Keine offenen Maßnahmen.",
             .phases = "Nach Phase: {list}",
+            .phase_count = "„{phase}“ {n}",
+            .phases_of_template = "{template} – {list}",
             .topics = "Nach Thema: {list}",
             .no_phase = "außerhalb von Runden",
             .footer = "Moderation: !lehre <Nr.> hält eine Gruppe als Lehre fest.",
@@ -323,17 +344,25 @@ constexpr Texts kGerman{
             .removed = "L{id} „{title}“ ist entfernt: nicht mehr in !lehren und nicht im Export.",
             .action_removed = "Die Maßnahme von L{id} ist entfernt; die Lehre bleibt erkannt.",
             .usage_learned = "So geht es: !gelernt L<Nr>",
-            .learned = "L{id} „{title}“ ist jetzt eine gelernte Lehre. Danke!",
+            .learned = "L{id} „{title}“ ist jetzt als gelernt vermerkt.",
             .already_learned = "L{id} ist schon als gelernt vermerkt.",
             .list_room = "Lehren dieses Raums:",
             .list_network = "Lehren im Netzwerk:",
-            .list_none = "Noch keine Lehren festgehalten. Moderierende legen sie mit !lehre an.",
+            .list_none = "Noch keine Lehren festgehalten. Die Moderation hält sie mit !lehre fest.",
             .state_identified = "erkannt",
             .state_action = "Maßnahme läuft",
             .state_learned = "gelernt",
             .list_entry = "L{id} {title} – {state}",
             .usage_digest =
                 "So geht es: !digest [seit <Datum> | runde [Nr.] | <Tage> Tage | D<Nr.>]",
+            .digest_bad_days = "„{given}“ Tage gehen nicht: !digest fasst 1 bis {max} Tage "
+                               "zusammen, zum Beispiel !digest 14 Tage.",
+            .digest_not_a_date = "„{given}“ ist kein Datum. Schreiben Sie es als TT.MM.JJJJ oder "
+                                 "JJJJ-MM-TT, zum Beispiel !digest seit {example}.",
+            .digest_no_such_date = "Den {given} gibt es nicht. Der nächste gültige Tag ist der "
+                                   "{nearest}: !digest seit {nearest}",
+            .digest_future_date = "Der {given} liegt in der Zukunft. !digest seit <Datum> fasst ab "
+                                  "einem Tag bis heute ({today}) zusammen.",
             .no_round = "In diesem Raum gab es diese Runde nicht.",
         },
     .curation =
@@ -415,7 +444,7 @@ constexpr Texts kEnglish{
                                    "becomes one of its own"},
             .rename_group = {"!rename D<digest>-<no.> <title>",
                              "gives a group a title, in later digests too"},
-            .help = {"!help", "shows this help"},
+            .help = {"!help", "shows all commands"},
             .ping = {"!ping", "checks that the bot is reachable"},
             .collecting =
                 "Collecting: during a round, every message in this room counts as a "
@@ -433,9 +462,20 @@ constexpr Texts kEnglish{
         "#{typed} is not one of the bot's tags, so the message was not collected. Tags "
         "are e.g. {tags}; edit your message with one and it is collected.",
     .unsupported_encryption =
-        "Note: this room is encrypted with a method Reflexbot does not know, so it cannot "
-        "collect contributions or answer commands here. Reflexbot supports rooms with Element's "
-        "usual encryption (Megolm).",
+        "Note: this room is encrypted with a method I do not know, so I cannot collect "
+        "contributions or answer commands here. I support rooms with Element's usual "
+        "encryption (Megolm).",
+    .welcome_room =
+        "Hello, I am Reflexbot. I support reflection rounds in this room: the moderators (power "
+        "level {level} and above) start and steer them, everyone else simply writes. During a "
+        "round I collect every message as a contribution; otherwise only messages with a tag "
+        "such as #lesson or #idea and those someone marks with 📌. I store the text, the time "
+        "and the city, and a pseudonym instead of your name; digests name cities, not people. "
+        "!help shows all commands.",
+    .direct_chat_hello =
+        "Hello, I am Reflexbot. I do not collect messages without a command in a direct "
+        "message. Here you can:",
+    .direct_chat_hello_footer = "Rounds and digests take place in the network's rooms.",
     .rate_limited =
         "You are sending too many commands at once. I will answer you again in about {seconds} "
         "seconds; until then further commands go unanswered. Tagged contributions are still "
@@ -454,8 +494,8 @@ constexpr Texts kEnglish{
             .reminder = "{duration} left in the \"{phase}\" phase. If you'd still like to "
                         "contribute, now is a good time.",
             .phase_ended = "The \"{phase}\" phase is over.",
-            .phase_closed_offline = "The \"{phase}\" phase ran out while Reflexbot was offline, "
-                                    "so it is being closed now.",
+            .phase_closed_offline = "The \"{phase}\" phase ran out while I was offline, so I am "
+                                    "closing it now.",
             .contributions_one = "1 contribution",
             .contributions_many = "{n} contributions",
             .people_one = "1 person",
@@ -471,7 +511,7 @@ constexpr Texts kEnglish{
             .no_contributions_round = "No contributions came in during this round.",
             .round_ended = "The reflection round \"{template}\" is complete. Thank you for your "
                            "contributions!",
-            .round_ended_by_command = "The moderator has ended the reflection round "
+            .round_ended_by_command = "The moderators have ended the reflection round "
                                       "\"{template}\". Thank you for your contributions!",
             .round_total = "In total: {summary}",
             .paused = "The round is paused with {remaining} left in the \"{phase}\" phase; the "
@@ -488,9 +528,9 @@ constexpr Texts kEnglish{
             .status_topic = "Topic: {topic}",
             .status_direct_room = "Room \"{room}\"",
             .status_direct_none = "There is no reflection round running in your rooms.",
-            .not_moderator = "Sorry, only moderators of this room can use this command. Please "
-                             "ask a moderator if you'd like to start or run a round.",
-            .no_round = "There is no reflection round running in this room. A moderator can "
+            .not_moderator = "Only the moderators of this room can use this command. If you "
+                             "want to start or steer a round, please ask them.",
+            .no_round = "There is no reflection round running in this room. The moderators can "
                         "start one with !round <template>.",
             .round_already_running =
                 "A reflection round is already running in this room (\"{template}\", phase {n} "
@@ -500,13 +540,15 @@ constexpr Texts kEnglish{
                                 "{available}.",
             .no_templates = "There is no template called \"{given}\", and no templates are set "
                             "up at the moment. Please contact your administrator.",
-            .bad_duration = "\"{given}\" is not a valid duration. Please give the minutes as a "
-                            "whole number between 1 and {max}.",
+            .bad_duration = "\"{given}\" minutes per phase will not work: a phase lasts 1 to {max} "
+                            "minutes, for example !round aar Flood 20.",
             .usage_start = "To start a round: !round <template> [topic] [minutes per phase] "
                            "[thread], for example !round panreflex flooding 20 thread (with "
                            "\"thread\" the round runs in a thread of its own)",
             .usage_extend = "To extend the current phase: !extend <minutes>, for example !extend "
                             "10",
+            .bad_extension_given = "A phase cannot be extended by \"{given}\" minutes: 1 to {max} "
+                                   "minutes are possible, for example !extend 10.",
             .error_no_phases = "This template has no phases, so it cannot be started. Please "
                                "contact your administrator.",
             .error_bad_phase_length = "A phase can last between 1 and {max} minutes.",
@@ -521,10 +563,11 @@ constexpr Texts kEnglish{
     .poll_no_open = "There is no open poll here.",
     .poll_not_sent = "The poll is still being sent; please try again in a moment.",
     .forget_ask =
-        "You have {n} stored contributions and votes. If you write \"!forgetme "
-        "confirm\", I will delete them from the bot's database for good. Your messages "
-        "in the room itself are not affected.",
-    .forget_done = "Done: {n} of your contributions and votes have been deleted.",
+        "Stored from you: {stored}. If you write \"!forgetme confirm\", I will delete this "
+        "from my database for good. Your messages in the room itself are not affected.",
+    .forget_done = "Done. Deleted: {stored}.",
+    .votes_one = "1 vote",
+    .votes_many = "{n} votes",
     .forget_nothing = "Nothing of yours is stored.",
     .templates_intro = "These templates are available for reflection rounds (!round <template>):",
     .templates_none = "No templates are set up. Please contact your administrator.",
@@ -547,7 +590,7 @@ constexpr Texts kEnglish{
         "You have just sent several anonymous contributions. The next one is possible in about "
         "{minutes} minutes.",
     .direct_chat_only_own =
-        "This command belongs in a network room, not in a direct chat. Here you can use: "
+        "This command belongs in a network room, not in a direct message. Here you can use: "
         "!anon <room> <text>, !mine, !forgetme and !help.",
     .anonymous_label = "Anonymous contribution:",
     .anonymous_posted =
@@ -584,6 +627,7 @@ constexpr Texts kEnglish{
             .cities_one = "1 city",
             .cities_many = "{n} cities",
             .list_and = " and ",
+            .list_or = " or ",
             .nothing = "Nothing was collected in this period.",
             .open_lessons = "Open: {lessons}{overdue} (!lessons).",
             .lessons_one = "1 lesson",
@@ -614,7 +658,7 @@ constexpr Texts kEnglish{
             .quote = "“{text}” ({city})",
             .quote_unplaced = "“{text}”",
             .person = "Person {n}",
-            .tagged = "{n} of them tagged",
+            .tagged = "{n} of them marked as {tags}",
             .action = "L{id} {title}: {action} – {owner}, {due}",
             .due = "due {date}",
             .no_due = "no due date",
@@ -622,6 +666,8 @@ constexpr Texts kEnglish{
             .no_action = "L{id} {title}: no action yet",
             .no_actions = "No open actions.",
             .phases = "By phase: {list}",
+            .phase_count = "“{phase}” {n}",
+            .phases_of_template = "{template} – {list}",
             .topics = "By topic: {list}",
             .no_phase = "outside rounds",
             .footer = "Moderators: !lesson <no.> records a group as a lesson.",
@@ -661,7 +707,7 @@ constexpr Texts kEnglish{
             .removed = "L{id} “{title}” is removed: no longer in !lessons or the export.",
             .action_removed = "L{id}'s action is removed; the lesson stays identified.",
             .usage_learned = "Usage: !learned L<no>",
-            .learned = "L{id} “{title}” is now a lesson learned. Thank you!",
+            .learned = "L{id} “{title}” is now marked as learned.",
             .already_learned = "L{id} is already marked as learned.",
             .list_room = "Lessons of this room:",
             .list_network = "Lessons in the network:",
@@ -671,6 +717,15 @@ constexpr Texts kEnglish{
             .state_learned = "learned",
             .list_entry = "L{id} {title} – {state}",
             .usage_digest = "Usage: !digest [since <date> | round [no.] | <days> days | D<no.>]",
+            .digest_bad_days = "\"{given}\" days will not work: !digest covers 1 to {max} days, "
+                               "for example !digest 14 days.",
+            .digest_not_a_date = "\"{given}\" is not a date. Write it as YYYY-MM-DD or DD.MM.YYYY, "
+                                 "for example !digest since {example}.",
+            .digest_no_such_date = "There is no {given}. The nearest valid day is {nearest}: "
+                                   "!digest since {nearest}",
+            .digest_future_date =
+                "{given} is in the future. !digest since <date> covers from a day "
+                "up to today ({today}).",
             .no_round = "There was no such round in this room.",
         },
     .curation =

@@ -50,9 +50,10 @@ struct RoundTexts {
   std::string_view round_already_running;  ///< {template}, {n}, {count}
   std::string_view unknown_template;       ///< {given}, {available}
   std::string_view no_templates;           ///< {given}
-  std::string_view bad_duration;           ///< {given}, {max}
+  std::string_view bad_duration;           ///< {given}, {max}: !runde's minutes per phase
   std::string_view usage_start;
   std::string_view usage_extend;
+  std::string_view bad_extension_given;  ///< {given}, {max}: !verlängern's minutes
   std::string_view error_no_phases;
   std::string_view error_bad_phase_length;  ///< {max}
   std::string_view error_bad_extension;     ///< {max}
@@ -122,6 +123,7 @@ struct DigestTexts {
   std::string_view cities_one;
   std::string_view cities_many;  ///< {n}
   std::string_view list_and;
+  std::string_view list_or;  ///< " oder "
   std::string_view nothing;
   std::string_view open_lessons;  ///< {lessons}{overdue}: after `nothing`, lessons not learned
   std::string_view lessons_one;
@@ -152,15 +154,17 @@ struct DigestTexts {
   std::string_view quote;              ///< {text}, {city}
   std::string_view quote_unplaced;     ///< {text}: from a room without a city
   std::string_view person;  ///< {n}: an author in an export, numbered anew in every export
-  std::string_view tagged;  ///< {n}: contributions of the group carrying the section's tags
+  std::string_view tagged;  ///< {n}: contributions of the group carrying the section's {tags}
   std::string_view action;  ///< {id}, {title}, {action}, {owner}, {due}
   std::string_view due;     ///< {date}
   std::string_view no_due;
   std::string_view overdue;
   std::string_view no_action;  ///< {id}, {title}: a lesson identified without an action yet
   std::string_view no_actions;
-  std::string_view phases;  ///< {list}
-  std::string_view topics;  ///< {list}
+  std::string_view phases;              ///< {list}
+  std::string_view phase_count;         ///< {phase}, {n}
+  std::string_view phases_of_template;  ///< {template}, {list}
+  std::string_view topics;              ///< {list}
   std::string_view no_phase;
   std::string_view footer;
   std::string_view footer_label;  ///< {label}: the footer of a numbered digest
@@ -201,6 +205,10 @@ struct LessonTexts {
   std::string_view state_learned;
   std::string_view list_entry;  ///< {id}, {title}, {state}
   std::string_view usage_digest;
+  std::string_view digest_bad_days;      ///< {given}, {max}
+  std::string_view digest_not_a_date;    ///< {given}, {example}
+  std::string_view digest_no_such_date;  ///< {given}, {nearest}
+  std::string_view digest_future_date;   ///< {given}, {today}
   std::string_view no_round;
 };
 
@@ -232,7 +240,10 @@ struct Texts {
                                             ///< {command} is that command
   std::string_view unknown_tag_guess;  ///< {typed}, {tag}: an unknown hashtag close to a known one
   std::string_view unknown_tag;        ///< {typed}, {tags}: an unknown hashtag, nothing close
-  std::string_view unsupported_encryption;  ///< the room uses an algorithm we cannot handle
+  std::string_view unsupported_encryption;    ///< the room uses an algorithm we cannot handle
+  std::string_view welcome_room;              ///< {level}: once, when the bot joins a room
+  std::string_view direct_chat_hello;         ///< before the direct chat's commands: once a day
+  std::string_view direct_chat_hello_footer;  ///< after them
   std::string_view rate_limited;  ///< {seconds}: the first command over the per-person limit
   RoundTexts round;
   std::string_view poll_question;  ///< the question of a poll from a phase's contributions
@@ -240,8 +251,10 @@ struct Texts {
   std::string_view poll_ended;     ///< the text of a poll's end
   std::string_view poll_no_open;   ///< "!umfrage ende" without an open poll
   std::string_view poll_not_sent;  ///< "!umfrage ende" while the poll is still being sent
-  std::string_view forget_ask;     ///< {n}: contributions and votes that would be deleted
-  std::string_view forget_done;    ///< {n}
+  std::string_view forget_ask;     ///< {stored}: "7 Beiträge und 3 Stimmen", what would be deleted
+  std::string_view forget_done;    ///< {stored}
+  std::string_view votes_one;
+  std::string_view votes_many;  ///< {n}
   std::string_view forget_nothing;
   std::string_view templates_intro;
   std::string_view templates_none;

@@ -551,14 +551,14 @@ core::PhaseSummary Store::summarize(std::int64_t round_id, const std::string& ph
   return summary;
 }
 
-std::int64_t Store::count_by_author(const std::string& author) {
-  if (author.empty()) return 0;
+core::AuthorCounts Store::count_by_author(const std::string& author) {
+  if (author.empty()) return {};
   Statement s(connection_,
-              "SELECT (SELECT COUNT(*) FROM contributions WHERE author = ?1) + "
+              "SELECT (SELECT COUNT(*) FROM contributions WHERE author = ?1), "
               "(SELECT COUNT(*) FROM votes WHERE voter = ?1)");
   s.bind(1, author);
   s.step();
-  return s.column_int(0);
+  return {s.column_int(0), s.column_int(1)};
 }
 
 std::int64_t Store::votes(const std::string& event_id) {

@@ -233,6 +233,7 @@ void digest_items(Store& store, const std::string& room, TimePoint from, TimePoi
         }
       }
       item.phase = std::get<2>(titles[last_title]);
+      item.round_template = template_key;
     }
   }
 }

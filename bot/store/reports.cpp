@@ -27,7 +27,10 @@ PeriodReport period_report(Store& store, const std::string& room, core::TimePoin
         std::find(network_rooms.begin(), network_rooms.end(), row.room_id) == network_rooms.end()) {
       continue;
     }
-    if (!row.phase_key.empty()) row.item.phase = phase_title(row.template_key, row.phase_key);
+    if (!row.phase_key.empty()) {
+      row.item.phase = phase_title(row.template_key, row.phase_key);
+      row.item.round_template = row.template_key;
+    }
     if (places != nullptr) {
       const auto [city, network_room] = places->of(row.room_id);
       row.item.city = city;

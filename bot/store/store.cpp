@@ -569,6 +569,11 @@ CREATE TABLE IF NOT EXISTS round_threads (
   root_event_id TEXT NOT NULL
 );
 )sql",
+    // 20: an encrypted room the bot has joined owes its welcome until someone writes there (by
+    // then their client knows the bot's device and can read what it sends).
+    R"sql(
+ALTER TABLE rooms ADD COLUMN welcome_due INTEGER NOT NULL DEFAULT 0;
+)sql",
 };
 
 // Times of anonymous posts are kept to the hour: exact ones could be matched with a direct chat.
@@ -790,12 +795,12 @@ struct Store::Statements {
                            "AND state = 'pending'"),
         put_room(c,
                  "INSERT OR REPLACE INTO rooms (room_id, membership, name, room_version, creators, "
-                 "power_levels, encrypted, encryption_notice_sent, direct) "
-                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"),
+                 "power_levels, encrypted, encryption_notice_sent, direct, welcome_due) "
+                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"),
         get_room(
             c,
             "SELECT room_id, membership, name, room_version, creators, power_levels, encrypted, "
-            "encryption_notice_sent, direct FROM rooms WHERE room_id = ?"),
+            "encryption_notice_sent, direct, welcome_due FROM rooms WHERE room_id = ?"),
         quarantine(c,
                    "INSERT INTO quarantine (room_id, event_id, outline, reason, received_at) "
                    "VALUES (?, ?, ?, ?, ?)"),
@@ -982,7 +987,15 @@ void Store::migrate() {
       Statement raw(connection_, "SELECT 1 FROM quarantine LIMIT 1");
       dropped_raw_events = raw.step();
     }
-    connection_.exec(kMigrations[static_cast<std::size_t>(version)]);
+    // 20 adds a column, and SQLite has no ADD COLUMN IF NOT EXISTS: a store that has it already
+    // (its version number set back) skips the step, so every migration is safe to run again.
+    bool has_column = false;
+    if (version == 19) {
+      Statement column(connection_,
+                       "SELECT 1 FROM pragma_table_info('rooms') WHERE name = 'welcome_due'");
+      has_column = column.step();
+    }
+    if (!has_column) connection_.exec(kMigrations[static_cast<std::size_t>(version)]);
     Statement check(connection_, "PRAGMA foreign_key_check");
     if (check.step()) {
       throw StoreError("migration to schema version " + std::to_string(version + 1) +
@@ -1035,7 +1048,7 @@ std::optional<RoomRecord> Store::room(const std::string& room_id) {
         s.column_text(0),     s.column_text(1),
         s.column_text(2),     read_authority(s.column_text(3), s.column_text(4), s.column_text(5)),
         s.column_int(6) != 0, s.column_int(7) != 0,
-        s.column_int(8) != 0};
+        s.column_int(8) != 0, s.column_int(9) != 0};
   }
   s.reset();
   return room;
@@ -1239,6 +1252,7 @@ void BatchScope::put_room(const RoomRecord& room) {
       .bind(7, std::int64_t{room.encrypted ? 1 : 0})
       .bind(8, std::int64_t{room.encryption_notice_sent ? 1 : 0})
       .bind(9, std::int64_t{room.direct ? 1 : 0})
+      .bind(10, std::int64_t{room.welcome_due ? 1 : 0})
       .run();
 }
 

@@ -26,7 +26,7 @@
 namespace reflexbot::store {
 
 /// The schema version a migrated database has.
-inline constexpr int kSchemaVersion = 19;
+inline constexpr int kSchemaVersion = 20;
 
 /// A contribution's index terms (core::TextAnalyzer::keys()) as stored in `contributions.terms`:
 /// 8 bytes per key, little-endian.
@@ -50,6 +50,8 @@ struct RoomRecord {
   bool encrypted = false;
   bool encryption_notice_sent = false;
   bool direct = false;  ///< a direct chat with one person (invited with is_direct)
+  /// An encrypted room joined: its welcome waits for the first message of someone else.
+  bool welcome_due = false;
 };
 
 /// An encrypted event whose room key has not arrived yet; kept until it decrypts or is given up.
@@ -425,7 +427,7 @@ class Store final : public reflexbot::OutboxQueue {
   /// When `author` last asked to be forgotten, if they did.
   std::optional<std::int64_t> forgotten_at(const std::string& author);
   /// Contributions by and votes of this pseudonym: what forget_author() would delete.
-  std::int64_t count_by_author(const std::string& author);
+  core::AuthorCounts count_by_author(const std::string& author);
   /// Votes for a contribution.
   std::int64_t votes(const std::string& event_id);
   /// A vote as the reaction that made it: the voted contribution's room and the voter.

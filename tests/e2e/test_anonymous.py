@@ -136,6 +136,6 @@ def test_strangers_cannot_open_a_direct_chat_or_post_into_rooms_they_are_not_in(
     assert not [n for n in bot_notices(moderator, leipzig, bot)
                 if "nicht stehen" in n["content"]["body"]]
     anna.send_text(direct, "!runde aar Test")
-    wait_for(lambda: any("nicht in den Direktchat" in n["content"]["body"]
+    wait_for(lambda: any("nicht in eine Direktnachricht" in n["content"]["body"]
                          for n in bot_notices(anna, direct, bot)),
              WAIT, "the refusal of a room command in the direct chat")

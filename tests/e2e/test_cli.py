@@ -1,9 +1,11 @@
 """Command line, config errors, signals and a rejected token."""
 
+import csv
+import io
 import signal
 import subprocess
 
-from helpers import join_bot, ping_and_wait
+from helpers import join_bot, ping_and_wait, wait_bot_reaction, wait_for
 
 
 def _run(binary, *args):
@@ -92,3 +94,74 @@ def test_sigint_and_sigterm_exit_cleanly(make_bot, user):
         assert code == 0, f"after {sig.name} the bot exited with {code}"
         bot.start()
     ping_and_wait(anna, room, bot)
+
+
+def test_a_usage_error_prints_its_line_and_where_the_options_are(require_bot):
+    """One line that says what is wrong and one that says where the options are: not the whole
+    help text after it."""
+    result = _run(require_bot, "--config", "/nonexistent/reflexbot.yaml", "export", "--format",
+                  "csv", "--csv-dialect", "excel")
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.splitlines() == [
+        "reflexbot: export: --csv-dialect is rfc4180 or excel-de, not 'excel'",
+        "`reflexbot export --help` shows the options."], result.stderr
+    unknown = _run(require_bot, "frobnicate")
+    assert unknown.returncode == 2
+    assert unknown.stderr.splitlines() == [
+        "reflexbot: unknown command 'frobnicate'",
+        "`reflexbot --help` shows the commands and options."], unknown.stderr
+    # The command's own help: its options, not every command's.
+    help_ = _run(require_bot, "export", "--help")
+    assert help_.returncode == 0, help_.stderr
+    assert help_.stdout.startswith("Usage: reflexbot [--config FILE] export --format"), help_.stdout
+    assert "--csv-dialect rfc4180|excel-de" in help_.stdout and "backup" not in help_.stdout
+
+
+def test_export_csv_for_german_spreadsheets(make_bot, user):
+    """--csv-dialect excel-de: semicolons, UTF-8 with a byte order mark, CRLF, as Excel writes
+    it with German settings; Python's csv module reads it back in the excel dialect with ';'.
+    Tags appear as the person wrote them."""
+    anna = user("anna")
+    room = anna.create_room(name="Krisenstab Köln")
+    bot = make_bot(allowlist=[anna.user_id], rooms=[{"room_id": room, "city": "Köln"}])
+    anna.invite(room, bot.user_id)
+    wait_for(lambda: anna.membership(room, bot.user_id) == "join", 30, "the bot to join")
+    texts = ["Bund und Land stimmten sich spät ab #Föderal",
+             'Lage; unklar, "Zitat"\nzweite Zeile #problem',
+             "=SUMME(1;2) als Idee #idee"]
+    ids = [anna.send_text(room, text) for text in texts]
+    for event_id in ids:
+        wait_bot_reaction(anna, room, bot, event_id)
+    assert bot.stop() == 0
+
+    raw = subprocess.run([str(bot.binary), "--config", str(bot.config_path), "export",
+                          "--format", "csv", "--csv-dialect", "excel-de"],
+                         capture_output=True, timeout=60, stdin=subprocess.DEVNULL)
+    assert raw.returncode == 0, raw.stderr
+    data = raw.stdout
+    assert data.startswith(b"\xef\xbb\xbf"), data[:20]
+    text = data[3:].decode("utf-8")
+    # Every record ends in CRLF; a line break inside a field stays as written.
+    assert text.endswith("\r\n") and text.count("\r\n") == len(texts) + 1, repr(text)
+    rows = list(csv.reader(io.StringIO(text, newline=""), dialect="excel", delimiter=";"))
+    header, body = rows[0], rows[1:]
+    assert len(body) == len(texts), rows
+    assert all(len(row) == len(header) for row in body), rows
+    column = {name: header.index(name) for name in ("Text", "Schlagwörter", "Weg", "Stadt")}
+    by_text = {row[column["Text"]]: row for row in body}
+    # The text round-trips, semicolons, quotes, line break and all; a formula is defused.
+    assert texts[1] in by_text, list(by_text)
+    assert "'" + texts[2] in by_text, list(by_text)
+    assert by_text[texts[0]][column["Schlagwörter"]] == "#Föderal"
+    assert by_text[texts[1]][column["Schlagwörter"]] == "#problem"
+    assert {row[column["Weg"]] for row in body} == {"Schlagwort"}
+    assert {row[column["Stadt"]] for row in body} == {"Köln"}
+
+    # The default stays RFC 4180: commas, no byte order mark.
+    plain = subprocess.run([str(bot.binary), "--config", str(bot.config_path), "export",
+                            "--format", "csv"], capture_output=True, timeout=60,
+                           stdin=subprocess.DEVNULL)
+    assert plain.returncode == 0, plain.stderr
+    assert not plain.stdout.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.reader(io.StringIO(plain.stdout.decode("utf-8"), newline="")))
+    assert len(rows) == len(texts) + 1 and len(rows[0]) == len(header)

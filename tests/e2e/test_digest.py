@@ -123,7 +123,7 @@ def test_on_demand_digest_after_rounds_in_two_cities_and_the_lesson_lifecycle(ma
     assert f"L{lesson_id} " in second["content"]["body"] and "Gesundheitsamt, bis 15.12.2030" in \
         second["content"]["body"], second["content"]["body"]
     learned = mod.send_text(network, f"!gelernt L{lesson_id}")
-    wait_bot_notice(mod, network, bot, lambda b: "gelernte Lehre" in b, "the learned confirmation",
+    wait_bot_notice(mod, network, bot, lambda b: "als gelernt vermerkt" in b, "the learned confirmation",
                     after=learned, timeout=WAIT)
     assert db_rows(bot, "SELECT state FROM lessons WHERE id = ?", (lesson_id,)) == [("learned",)]
 

@@ -225,6 +225,9 @@ def test_anonym_from_an_encrypted_direct_chat_into_an_encrypted_room(make_bot, u
     start = mod.send_text(room, "!runde aar Stromausfall 30")
     wait_bot_says(mod, room, bot, lambda b: "geplant" in b, "the round's first prompt",
                   after=start)
+    # The encrypted room's welcome came with its first message, readable (checked below too).
+    wait_bot_says(mod, room, bot, lambda b: b.startswith("Guten Tag, ich bin Reflexbot."),
+                  "the welcome, decrypted", after=start)
 
     direct = anna.create_direct(bot.user_id)
     wait_for(lambda: ensure_alive(bot) or anna.http.membership(direct, bot.user_id) == "join",

@@ -34,7 +34,7 @@ def test_unknown_algorithm_gets_one_notice_even_after_restart(make_bot, user):
     content = notices[0]["content"]
     assert content.get("msgtype") == "m.notice", content
     assert content.get("m.mentions") == {}, content
-    assert "nicht kennt" in content["body"], content["body"]
+    assert "nicht kenne" in content["body"], content["body"]
 
     assert bot.stop() == 0
     bot.start()

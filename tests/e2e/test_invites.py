@@ -33,3 +33,11 @@ def test_invite_from_others_is_not_accepted(make_bot, user):
     wait_for(lambda: mallory.membership(foreign, bot.user_id) == "leave", 15,
              "the bot to decline (leave) the invite from a non-allowlisted user")
     assert bot.user_id not in mallory.joined_members(foreign)
+    # The inviter learns nothing; the operator's log names the invite_allowlist entries that would
+    # admit them (with the inviter's id, as every invitation is logged), and nothing secret.
+    declined = [line for line in bot.log().splitlines()
+                if "declining the invite to " + foreign in line]
+    assert len(declined) == 1, bot.log_tail(20)
+    server = mallory.user_id.split(":", 1)[1]
+    assert (f'add "{mallory.user_id}" (this user) or "{server}" (everyone on that server) to '
+            "invite_allowlist in the config") in declined[0], declined[0]

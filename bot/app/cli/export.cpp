@@ -17,6 +17,7 @@
 
 #include "core/digest_view.hpp"
 #include "core/lesson.hpp"
+#include "core/tags.hpp"
 #include "core/text.hpp"
 #include "core/texts.hpp"
 #include "store/reports.hpp"
@@ -100,7 +101,7 @@ constexpr ExportTexts kGerman{
     .room = "Raum",
     .phase = "Phase",
     .via = "Weg",
-    .tags = "Tags",
+    .tags = "Schlagwörter",
     .votes = "Stimmen",
     .group_column = "Gruppe",
     .group_title = "Gruppentitel",
@@ -114,11 +115,11 @@ constexpr ExportTexts kGerman{
     .people = "Personen",
     .previous = "Vorperiode",
     .trend = "Trend",
-    .anonymous = "anonym",
+    .anonymous = "Anonym",
     .via_round = "Runde",
-    .via_tag = "Hashtag",
-    .via_pin = "Pin",
-    .via_anonymous = "anonym",
+    .via_tag = "Schlagwort",
+    .via_pin = "Pin (📌)",
+    .via_anonymous = "Anonym",
     .scope = "Bereich",
     .scope_network = "Netzwerk (alle Städte)",
     .heading_figures = "Zahlen",
@@ -168,11 +169,11 @@ constexpr ExportTexts kEnglish{
     .people = "People",
     .previous = "Previous period",
     .trend = "Trend",
-    .anonymous = "anonymous",
-    .via_round = "round",
-    .via_tag = "hashtag",
-    .via_pin = "pin",
-    .via_anonymous = "anonymous",
+    .anonymous = "Anonymous",
+    .via_round = "Round",
+    .via_tag = "Tag",
+    .via_pin = "Pin (📌)",
+    .via_anonymous = "Anonymous",
     .scope = "Scope",
     .scope_network = "Network (all cities)",
     .heading_figures = "Figures",
@@ -277,17 +278,18 @@ std::string md(std::string_view text, bool line_start = false) {
   return out;
 }
 
-// One CSV field (RFC 4180): quoted if it has a comma, a quote or a line break, quotes doubled.
-// A field starting with =, +, -, @, tab or CR gets a leading ' so spreadsheets do not run it as
-// a formula (OWASP, "CSV Injection").
-std::string csv(std::string_view value) {
+// One CSV field (RFC 4180): quoted if it has the separator, a quote or a line break, quotes
+// doubled. A field starting with =, +, -, @, tab or CR gets a leading ' so spreadsheets do not
+// run it as a formula (OWASP, "CSV Injection").
+std::string csv(std::string_view value, char separator) {
   std::string field;
   if (!value.empty() &&
       std::string_view("=+-@\t\r").find(value.front()) != std::string_view::npos) {
     field += '\'';
   }
   field.append(value);
-  if (field.find_first_of(",\"\r\n") == std::string::npos) return field;
+  const char special[] = {separator, '"', '\r', '\n', '\0'};
+  if (field.find_first_of(special) == std::string::npos) return field;
   std::string quoted = "\"";
   for (const char c : field) {
     if (c == '"') quoted += '"';
@@ -296,11 +298,17 @@ std::string csv(std::string_view value) {
   return quoted + "\"";
 }
 
-std::string tags_text(const std::vector<std::string>& tags) {
+// The tags as the contribution spelled them ("#föderal", not the key "#foederal"); a tag its text
+// does not spell (given by a round's phase, or the text changed) by its key.
+std::string tags_text(const std::vector<std::string>& tags, std::string_view body,
+                      const core::TagVocabulary& vocabulary) {
+  const auto written = core::parse_written_tags(body, vocabulary);
   std::string out;
   for (const auto& tag : tags) {
     if (!out.empty()) out += ' ';
-    out += "#" + tag;
+    const auto spelled = std::find_if(written.begin(), written.end(),
+                                      [&](const core::WrittenTag& w) { return w.key == tag; });
+    out += spelled != written.end() ? spelled->written : "#" + tag;
   }
   return out;
 }
@@ -540,14 +548,15 @@ std::vector<std::string> contribution_header(const ExportData& data, bool group_
 std::vector<std::string> contribution_cells(const ExportData& data, const core::DigestView& view,
                                             const ExportRow& row, bool group_title) {
   const core::DigestItem& item = *row.item;
-  std::vector<std::string> cells = {minute_text(item.written_at, data.settings.zone),
-                                    item.city,
-                                    row.source->room_id,
-                                    item.phase,
-                                    data.via_text(row.source->via),
-                                    tags_text(item.tags),
-                                    std::to_string(item.votes),
-                                    row.group ? std::to_string(*row.group + 1) : std::string()};
+  std::vector<std::string> cells = {
+      minute_text(item.written_at, data.settings.zone),
+      item.city,
+      row.source->room_id,
+      item.phase,
+      data.via_text(row.source->via),
+      tags_text(item.tags, item.body, view.digest().request.tag_vocabulary()),
+      std::to_string(item.votes),
+      row.group ? std::to_string(*row.group + 1) : std::string()};
   if (group_title) {
     cells.push_back(row.group ? view.group_title(view.digest().groups[*row.group]) : std::string());
   }
@@ -588,13 +597,17 @@ std::string render_markdown(const ExportData& data) {
   return out;
 }
 
-std::string render_csv(const ExportData& data) {
+std::string render_csv(const ExportData& data, CsvDialect dialect) {
   const core::DigestView view = data.view();
-  std::string out;
+  const bool excel = dialect == CsvDialect::excel_de;
+  const char separator = excel ? ';' : ',';
+  // Excel takes a file as UTF-8 only with the byte order mark; with German settings it splits
+  // columns at semicolons.
+  std::string out = excel ? "\xEF\xBB\xBF" : "";
   auto line = [&](const std::vector<std::string>& fields) {
     for (std::size_t i = 0; i < fields.size(); ++i) {
-      if (i > 0) out += ',';
-      out += csv(fields[i]);
+      if (i > 0) out += separator;
+      out += csv(fields[i], separator);
     }
     out += "\r\n";
   };
@@ -745,8 +758,8 @@ std::string html_figures(const ExportData& data, const core::DigestView& view) {
                    [](const auto& a, const auto& b) { return a.second > b.second; });
   out += bar_chart(e, e.per_city, cities);
   std::vector<std::pair<std::string, int>> phases;
-  for (const auto& [phase, count] : digest.per_phase) {
-    phases.emplace_back(phase.empty() ? std::string(e.no_phase) : phase, count);
+  for (const core::PhaseCount& entry : digest.per_phase) {
+    phases.emplace_back(entry.phase.empty() ? std::string(e.no_phase) : entry.phase, entry.count);
   }
   out += bar_chart(e, e.per_phase, phases);
   out += "<p>" + view.phase_line().html + "</p>\n";
@@ -871,9 +884,10 @@ std::string html_contributions(const ExportData& data) {
     where += "<br>" + html(item.city);
     if (!item.phase.empty()) where += "<br><span class=\"where\">" + html(item.phase) + "</span>";
     out += "<tr><td class=\"n\">" + std::to_string(n + 1) + "</td><td>" + where + "</td><td>" +
-           html(tags_text(item.tags)) + "</td><td class=\"n\">" + std::to_string(item.votes) +
-           "</td><td class=\"n\">" + (row.group ? std::to_string(*row.group + 1) : std::string()) +
-           "</td><td>" + html(data.author(row)) + "</td><td>" + html(item.body) + "</td>" +
+           html(tags_text(item.tags, item.body, data.digest().request.tag_vocabulary())) +
+           "</td><td class=\"n\">" + std::to_string(item.votes) + "</td><td class=\"n\">" +
+           (row.group ? std::to_string(*row.group + 1) : std::string()) + "</td><td>" +
+           html(data.author(row)) + "</td><td>" + html(item.body) + "</td>" +
            (ids ? "<td>" + html(item.id) + "</td>" : std::string()) + "</tr>\n";
   }
   return out + "</tbody>\n</table>\n</section>\n";
@@ -1001,9 +1015,11 @@ Json json_actions(const core::DigestView& view) {
 // Contributions per phase and per topic.
 void json_counts(Json& out, const core::DigestView& view) {
   Json phases = Json::array();
-  for (const auto& [phase, count] : view.digest().per_phase) {
-    phases.push_back(
-        {{"phase", or_null(phase)}, {"label", view.phase_label(phase)}, {"contributions", count}});
+  for (const auto& [tmpl, phase, count] : view.digest().per_phase) {
+    phases.push_back({{"template", or_null(tmpl)},
+                      {"phase", or_null(phase)},
+                      {"label", view.phase_label(phase)},
+                      {"contributions", count}});
   }
   out["per_phase"] = std::move(phases);
   Json topics = Json::array();
@@ -1063,6 +1079,12 @@ std::optional<ExportFormat> parse_export_format(std::string_view text) {
   if (text == "csv") return ExportFormat::csv;
   if (text == "json") return ExportFormat::json;
   if (text == "html") return ExportFormat::html;
+  return std::nullopt;
+}
+
+std::optional<CsvDialect> parse_csv_dialect(std::string_view text) {
+  if (text == "rfc4180") return CsvDialect::rfc4180;
+  if (text == "excel-de") return CsvDialect::excel_de;
   return std::nullopt;
 }
 
@@ -1126,7 +1148,7 @@ std::string export_digest(store::Store& store, const DigestSettings& settings,
     case ExportFormat::markdown:
       return render_markdown(data);
     case ExportFormat::csv:
-      return render_csv(data);
+      return render_csv(data, options.csv_dialect);
     case ExportFormat::json:
       return render_json(data);
     case ExportFormat::html:

@@ -25,9 +25,14 @@ namespace reflexbot::app {
 /// The file format of an export.
 enum class ExportFormat { markdown, csv, json, html };
 
+/// How a CSV export is written: RFC 4180 (commas, CRLF), or as Excel writes it with German
+/// settings, which LibreOffice opens the same way (semicolons, UTF-8 with a byte order mark, CRLF).
+enum class CsvDialect { rfc4180, excel_de };
+
 /// What to export.
 struct ExportOptions {
   ExportFormat format = ExportFormat::markdown;
+  CsvDialect csv_dialect = CsvDialect::rfc4180;
   /// First and last day (local dates in the digest zone, both included). Without `since`: the
   /// 7 days before `until` (without either: the last 7 days up to now); without `until`: up to
   /// now.
@@ -53,6 +58,9 @@ struct ExportPeriod {
 
 /// "markdown" (or "md"), "csv", "json", "html"; nullopt for anything else.
 std::optional<ExportFormat> parse_export_format(std::string_view text);
+
+/// "rfc4180" or "excel-de"; nullopt for anything else.
+std::optional<CsvDialect> parse_csv_dialect(std::string_view text);
 
 /// A date as given on the command line: 2026-05-04 or 04.05.2026; nullopt otherwise.
 std::optional<std::chrono::year_month_day> parse_export_date(std::string_view text);

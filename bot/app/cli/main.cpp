@@ -72,7 +72,8 @@ constexpr std::array kCommands = {
     Command{
         "export",
         "--format markdown|csv|json|html [--since DATE] [--until DATE] [--room ROOM]\n"
-        "         [--output FILE] [--database FILE] [--with-event-ids]",
+        "         [--csv-dialect rfc4180|excel-de] [--output FILE] [--database FILE]\n"
+        "         [--with-event-ids]",
         "the digest of a period and every contribution of it, for reports (default: the\n"
         "      last 7 days, all rooms). DATE is 2026-05-04 or 04.05.2026 in the digest's time\n"
         "      zone, both days included; ROOM a room id or a configured city. Authors appear\n"
@@ -80,7 +81,10 @@ constexpr std::array kCommands = {
         "      no event ids. Contribution texts are exported as written (they may name\n"
         "      people). html is a self-contained report that prints to A4 from a browser.\n"
         "      --output writes the file with mode 0600. --with-event-ids adds the\n"
-        "      Matrix event ids for an audit (they tie each row to its author's account).",
+        "      Matrix event ids for an audit (they tie each row to its author's account).\n"
+        "      --csv-dialect: rfc4180 (the default: commas, CRLF) or excel-de (semicolons,\n"
+        "      UTF-8 with a byte order mark, CRLF: what Excel and LibreOffice open cleanly\n"
+        "      with German settings).",
         export_command},
     Command{"recovery-key", "",
             "print a new recovery key for recovery_key_file / recovery_key_credential (keep a\n"
@@ -116,8 +120,23 @@ std::string usage() {
   return text;
 }
 
-int usage_error(const std::string& message) {
-  std::cerr << "reflexbot: " << message << "\n\n" << usage();
+/// One command's help: `reflexbot COMMAND --help`.
+std::string command_usage(const Command& command) {
+  std::string text = "Usage: reflexbot [--config FILE] " + std::string(command.name);
+  if (!command.synopsis.empty()) text += " " + std::string(command.synopsis);
+  return text + "\n\n      " + std::string(command.summary) +
+         "\n\n`reflexbot --help` lists the other commands and the global options.\n";
+}
+
+/// A usage error: the one line that says what is wrong, and where the options are described
+/// (`command`'s help, else the general one), not the whole help text.
+int usage_error(const std::string& message, std::string_view command = {}) {
+  std::cerr << "reflexbot: " << message << "\n";
+  if (command.empty()) {
+    std::cerr << "`reflexbot --help` shows the commands and options.\n";
+  } else {
+    std::cerr << "`reflexbot " << command << " --help` shows the options.\n";
+  }
   return kExitUsage;
 }
 
@@ -139,8 +158,9 @@ std::vector<reflexbot::core::Template> load_templates_for(const reflexbot::app::
 // Needs no configuration: the key goes into a file the configuration names.
 int recovery_key_command(const Invocation& invocation) {
   if (!invocation.args.empty()) {
-    return usage_error("recovery-key takes no arguments, got '" +
-                       std::string(invocation.args.front()) + "'");
+    return usage_error(
+        "recovery-key takes no arguments, got '" + std::string(invocation.args.front()) + "'",
+        "recovery-key");
   }
   auto key = reflexbot::crypto::OlmMachine::new_recovery_key();
   if (!key) {
@@ -153,8 +173,8 @@ int recovery_key_command(const Invocation& invocation) {
 
 int run_command(const Invocation& invocation) {
   if (!invocation.args.empty()) {
-    return usage_error("run takes no arguments, got '" + std::string(invocation.args.front()) +
-                       "'");
+    return usage_error("run takes no arguments, got '" + std::string(invocation.args.front()) + "'",
+                       "run");
   }
   reflexbot::app::Config config;
   std::vector<reflexbot::core::Template> templates;
@@ -239,9 +259,10 @@ std::int64_t now_ms() {
 int status_command(const Invocation& invocation) {
   std::string error;
   const auto args = parse_admin_args(invocation, false, error);
-  if (!args) return usage_error("status: " + error);
+  if (!args) return usage_error("status: " + error, "status");
   if (!args->words.empty()) {
-    return usage_error("status takes no arguments, got '" + std::string(args->words.front()) + "'");
+    return usage_error("status takes no arguments, got '" + std::string(args->words.front()) + "'",
+                       "status");
   }
   int exit_code = 0;
   const auto database = admin_database(invocation, *args, exit_code);
@@ -259,8 +280,9 @@ int status_command(const Invocation& invocation) {
 int backup_command(const Invocation& invocation) {
   std::string error;
   const auto args = parse_admin_args(invocation, true, error);
-  if (!args) return usage_error("backup: " + error);
-  if (args->words.size() != 1) return usage_error("backup needs exactly one FILE to write");
+  if (!args) return usage_error("backup: " + error, "backup");
+  if (args->words.size() != 1)
+    return usage_error("backup needs exactly one FILE to write", "backup");
   int exit_code = 0;
   const auto database = admin_database(invocation, *args, exit_code);
   if (!database) return exit_code;
@@ -285,8 +307,8 @@ using ExportArgs = std::map<std::string, std::string, std::less<>>;
 /// `export`'s options: each one once, as `--name VALUE` or `--name=VALUE`; flags (no value) as
 /// `--name`, kept with an empty value.
 std::optional<ExportArgs> parse_export_args(const Invocation& invocation, std::string& error) {
-  constexpr std::array<std::string_view, 6> kOptions = {"--format", "--since",  "--until",
-                                                        "--room",   "--output", "--database"};
+  constexpr std::array<std::string_view, 7> kOptions = {
+      "--format", "--since", "--until", "--room", "--csv-dialect", "--output", "--database"};
   constexpr std::array<std::string_view, 1> kFlags = {"--with-event-ids"};
   std::map<std::string, std::string, std::less<>> values;
   const auto& args = invocation.args;
@@ -340,10 +362,11 @@ std::variant<reflexbot::app::ExportOptions, int> export_options(const ExportArgs
   auto value = [&](std::string_view name) { return export_arg(values, name); };
   reflexbot::app::ExportOptions options;
   const auto format = value("--format");
-  if (!format) return usage_error("export needs --format markdown, csv, json or html");
+  if (!format) return usage_error("export needs --format markdown, csv, json or html", "export");
   const auto parsed_format = reflexbot::app::parse_export_format(*format);
   if (!parsed_format) {
-    return usage_error("export: --format is markdown, csv, json or html, not '" + *format + "'");
+    return usage_error("export: --format is markdown, csv, json or html, not '" + *format + "'",
+                       "export");
   }
   options.format = *parsed_format;
   for (const auto& [name, date] :
@@ -353,16 +376,29 @@ std::variant<reflexbot::app::ExportOptions, int> export_options(const ExportArgs
     *date = reflexbot::app::parse_export_date(*text);
     if (!*date) {
       return usage_error("export: " + std::string(name) +
-                         " is a date like 2026-05-04 or 04.05.2026, not '" + *text + "'");
+                             " is a date like 2026-05-04 or 04.05.2026, not '" + *text + "'",
+                         "export");
     }
+  }
+  if (const auto dialect = value("--csv-dialect")) {
+    const auto parsed = reflexbot::app::parse_csv_dialect(*dialect);
+    if (!parsed) {
+      return usage_error("export: --csv-dialect is rfc4180 or excel-de, not '" + *dialect + "'",
+                         "export");
+    }
+    if (options.format != reflexbot::app::ExportFormat::csv) {
+      return usage_error("export: --csv-dialect goes with --format csv", "export");
+    }
+    options.csv_dialect = *parsed;
   }
   options.with_event_ids = value("--with-event-ids").has_value();
   options.room = value("--room").value_or("");
-  if (value("--room") && options.room.empty()) return usage_error("export: --room is empty");
+  if (value("--room") && options.room.empty())
+    return usage_error("export: --room is empty", "export");
   const auto output = value("--output");
-  if (output && output->empty()) return usage_error("export: --output is empty");
+  if (output && output->empty()) return usage_error("export: --output is empty", "export");
   if (const auto database = value("--database"); database && database->empty()) {
-    return usage_error("export: --database is empty");
+    return usage_error("export: --database is empty", "export");
   }
   return options;
 }
@@ -391,7 +427,7 @@ int write_export(const std::optional<std::string>& output, const std::string& te
 int export_command(const Invocation& invocation) {
   std::string error;
   const auto values = parse_export_args(invocation, error);
-  if (!values) return usage_error("export: " + error);
+  if (!values) return usage_error("export: " + error, "export");
   auto parsed = export_options(*values);
   if (const int* status = std::get_if<int>(&parsed)) return *status;
   auto& options = std::get<reflexbot::app::ExportOptions>(parsed);
@@ -430,7 +466,7 @@ int export_command(const Invocation& invocation) {
             config, reflexbot::app::network_settings(config, std::move(templates))),
         options);
   } catch (const reflexbot::app::ExportError& failure) {
-    return usage_error("export: " + std::string(failure.what()));
+    return usage_error("export: " + std::string(failure.what()), "export");
   } catch (const std::exception& failure) {
     std::cerr << "reflexbot export: " << failure.what() << "\n";
     return kExitRuntime;
@@ -451,7 +487,7 @@ int main(int argc, char** argv) {
   for (int i = 1; i < argc; ++i) {
     const std::string_view arg = argv[i];
     if (arg == "--help" || arg == "-h") {
-      std::cout << usage();
+      std::cout << (command != nullptr ? command_usage(*command) : usage());
       return 0;
     }
     if (arg == "--version") {

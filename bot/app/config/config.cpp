@@ -927,15 +927,33 @@ Config load_config(const std::filesystem::path& path) {
   return parse_config(*text, path);
 }
 
+namespace {
+
+/// The server of a user id ("@anna:example.org" → "example.org"); nullopt if it is none.
+std::optional<std::string_view> server_of(std::string_view user_id) {
+  if (!user_id.starts_with("@")) return std::nullopt;
+  const auto colon = user_id.find(':');
+  if (colon == std::string_view::npos || colon == 1 || colon + 1 == user_id.size()) {
+    return std::nullopt;
+  }
+  return user_id.substr(colon + 1);
+}
+
+}  // namespace
+
 bool invite_allowed(const Config& config, const std::string& inviter) {
-  if (!inviter.starts_with("@")) return false;
-  const auto colon = inviter.find(':');
-  if (colon == std::string::npos || colon == 1 || colon + 1 == inviter.size()) return false;
-  const std::string_view server = std::string_view(inviter).substr(colon + 1);
+  const auto server = server_of(inviter);
+  if (!server) return false;
   for (const auto& entry : config.invite_allowlist) {
-    if (entry.starts_with("@") ? entry == inviter : entry == server) return true;
+    if (entry.starts_with("@") ? entry == inviter : entry == *server) return true;
   }
   return false;
+}
+
+std::vector<std::string> allowlist_entries_for(const std::string& inviter) {
+  const auto server = server_of(inviter);
+  if (!server) return {};
+  return {inviter, std::string(*server)};
 }
 
 }  // namespace reflexbot::app

@@ -121,4 +121,8 @@ Config parse_config(const std::string& yaml_text, const std::filesystem::path& p
 /// True if an invite from this user may be accepted under the allowlist.
 bool invite_allowed(const Config& config, const std::string& inviter);
 
+/// The invite_allowlist entries that would admit `inviter`: the user id itself and its server;
+/// none for a text that is no user id.
+std::vector<std::string> allowlist_entries_for(const std::string& inviter);
+
 }  // namespace reflexbot::app

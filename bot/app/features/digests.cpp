@@ -261,7 +261,11 @@ void Digests::on_digest(const core::Command& command, const matrix::Event& event
   const std::string key = event.event_id + "/reply";
   const auto args = core::parse_digest_args(command, today(context.now));
   if (!args) {
-    context.out.notice(room.room_id, text_notice(t.usage_digest), &event, key);
+    const auto problem = core::digest_args_problem(command, today(context.now));
+    context.out.notice(
+        room.room_id,
+        core::render_argument_problem(core::CommandKind::digest, problem, settings_.language),
+        &event, key);
     return;
   }
   TimePoint from = context.now - std::chrono::days(args->days);

@@ -80,8 +80,10 @@ void Privacy::forget(const core::Command& command, const matrix::Event& event,
     context.out.notice(room.room_id, notice, &event, event.event_id + "/reply");
   };
   const std::string author = settings_.pseudonym(event.sender);
+  // Read inside the unit of work: what the confirmation deletes next.
+  const core::AuthorCounts counts = store_.count_by_author(author);
   if (!core::is_confirmation(command)) {
-    answer(core::render_forget_ask(store_.count_by_author(author), language));
+    answer(core::render_forget_ask(counts, language));
     return;
   }
   const std::int64_t deleted = context.scope.forget_author(author);
@@ -91,7 +93,7 @@ void Privacy::forget(const core::Command& command, const matrix::Event& event,
       context.scope.forget_sender(author) + context.scope.drop_undecrypted_from(event.sender);
   // Counts only: the room (often a direct chat) and the event would say who asked and when.
   spdlog::info("forget me: deleted {} contributions and votes, {} other rows", deleted, cleared);
-  answer(core::render_forget_done(deleted, language));
+  answer(core::render_forget_done(counts, language));
 }
 
 std::variant<store::RoomRecord, core::Notice> Privacy::anonymous_target(const std::string& name,

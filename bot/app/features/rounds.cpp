@@ -173,7 +173,8 @@ void Rounds::start(const core::Command& command, const matrix::Event& event,
   };
   auto args = core::parse_start_args(command);
   if (!args) {
-    answer(core::render_usage_start(language));
+    answer(core::render_argument_problem(CommandKind::start_round,
+                                         core::start_args_problem(command), language));
     return;
   }
   const core::Template* chosen = find_template(settings_, args->template_key);
@@ -232,7 +233,8 @@ void Rounds::step(const core::Command& command, const matrix::Event& event, cons
     case CommandKind::extend: {
       auto minutes = core::parse_minutes(command);
       if (!minutes) {
-        answer(core::render_usage_extend(language));
+        answer(core::render_argument_problem(CommandKind::extend, core::minutes_problem(command),
+                                             language));
         return;
       }
       result = core::extend(current, tmpl, context.now, *minutes);

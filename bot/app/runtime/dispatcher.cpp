@@ -6,6 +6,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "app/config/config.hpp"
 #include "core/commands.hpp"
 #include "core/round_text.hpp"
 #include "core/texts.hpp"
@@ -191,6 +192,10 @@ void Dispatcher::handle_message(const matrix::Event& event, const matrix::RoomMe
   const std::string_view body =
       reply ? core::without_reply_fallback(message.body) : std::string_view(message.body);
   auto command = !edit && message.msgtype == "m.text" ? core::parse_command(body) : std::nullopt;
+  if (!command && room_->direct) {
+    if (!edit) hello(event);
+    return;
+  }
   if (!command) {
     collection_.collect(event, message, *room_, context());
     return;
@@ -200,6 +205,23 @@ void Dispatcher::handle_message(const matrix::Event& event, const matrix::RoomMe
   } else {
     count_command(*command, metrics::CommandOutcome::rate_limited);
   }
+}
+
+void Dispatcher::hello(const matrix::Event& event) {
+  constexpr std::int64_t kDayMs = 24LL * 60 * 60 * 1000;
+  const std::int64_t day = now_ / kDayMs;
+  const auto said = hello_day_.find(event.sender);
+  if (said != hello_day_.end() && said->second == day) return;
+  if (std::find(hello_now_.begin(), hello_now_.end(), event.sender) != hello_now_.end()) return;
+  hello_now_.push_back(event.sender);
+  out_.notice(event.room_id, core::render_direct_chat_hello(settings_.language), &event,
+              event.event_id + "/hello");
+}
+
+void Dispatcher::welcome(const store::RoomRecord& room) {
+  spdlog::info("joined {}: posting the welcome", room.room_id);
+  out_.notice(room.room_id, core::render_welcome(settings_.language, features_.moderator_level),
+              nullptr, "welcome");
 }
 
 void Dispatcher::run_command(const core::Command& command, const matrix::Event& event) {
@@ -252,12 +274,15 @@ void Dispatcher::route(const core::CommandSpec& spec, const core::Command& comma
     case core::Feature::lessons:
       digests_.handle_command(command, event, *room_, context());
       return;
-    case core::Feature::core:
-      out_.notice(event.room_id,
-                  core::answer(command, settings_.language,
-                               room_->direct ? core::in_direct_chat : core::in_room),
-                  &event, event.event_id + "/reply");
+    case core::Feature::core: {
+      // A typo's suggestion names only a command this person may use here.
+      core::Asker asker;
+      asker.place = room_->direct ? core::in_direct_chat : core::in_room;
+      asker.moderator = !room_->direct && authority_.is_moderator(*room_, event.sender);
+      out_.notice(event.room_id, core::answer(command, settings_.language, asker), &event,
+                  event.event_id + "/reply");
       return;
+    }
   }
 }
 
@@ -331,20 +356,34 @@ void Dispatcher::begin(const matrix::SyncBatch& outline, bool initial) {
                    core::printable(invite.room_id), core::printable(invite.inviter));
       scope_->queue_membership(store::OutboxKind::join, invite.room_id, now_);
     } else {
-      // The inviter is told nothing: a stranger learns nothing about the bot or its rooms.
-      // Both come from the inviting server: no control characters into the log.
-      spdlog::warn("declining the invite to {} from {}: not on the invite allowlist{}",
+      // The inviter is told nothing: a stranger learns nothing about the bot or its rooms. The
+      // log names the invite_allowlist entries that would admit them, as invitations are logged:
+      // with the inviter's id. Both come from the inviting server: no control characters.
+      std::string admit;
+      const auto entries = allowlist_entries_for(invite.inviter);
+      if (entries.size() == 2) {
+        admit = "; to accept such invites, add \"" + core::printable(entries[0]) +
+                "\" (this user) or \"" + core::printable(entries[1]) +
+                "\" (everyone on that server) to invite_allowlist in the config";
+      }
+      spdlog::warn("declining the invite to {} from {}: not on the invite allowlist{}{}",
                    core::printable(invite.room_id),
                    invite.inviter.empty() ? "an unknown inviter" : core::printable(invite.inviter),
-                   invite.is_direct ? " and no member of a configured room" : "");
+                   invite.is_direct ? " and no member of a configured room" : "", admit);
       scope_->queue_membership(store::OutboxKind::leave, invite.room_id, now_);
     }
   }
   for (const auto& joined : outline.joined) {
     auto& room = room_record(joined.room_id);
-    if (room.membership != "join") newly_joined_.insert(joined.room_id);
+    const bool newly = room.membership != "join";
+    if (newly) newly_joined_.insert(joined.room_id);
     room.membership = "join";
     for (const auto& event : joined.state) apply_state(room, event);
+    // A welcome, once per room: not for rooms found joined at the first start, nor in a direct
+    // chat, where the first plain message gets its own answer. Posted at the commit, when the
+    // batch's timeline has said whether the room is encrypted (a new room's m.room.encryption
+    // may come in the timeline, not the state block), or with the first message before that.
+    if (newly && !initial_ && !room.direct) room.welcome_due = true;
   }
   for (const auto& room_id : outline.left) room_record(room_id).membership = "leave";
 }
@@ -379,6 +418,10 @@ void Dispatcher::timeline_event(const matrix::Event& event) {
   }
   if (!acting_ || event.sender == settings_.own_user_id) return;
   if (const auto* message = std::get_if<matrix::RoomMessage>(&event.content)) {
+    if (room_->welcome_due) {
+      room_->welcome_due = false;
+      if (!room_->encryption_notice_sent && !room_->direct) welcome(*room_);
+    }
     handle_message(event, *message);
   } else if (const auto* reaction = std::get_if<matrix::Reaction>(&event.content)) {
     collection_.handle_reaction(event, *reaction, *room_, context());
@@ -454,6 +497,13 @@ void Dispatcher::commit(const std::string& next_batch) {
   for (auto& [id, room] : rooms_) {
     // A direct chat that someone else joined is a group room from now on.
     if (room.direct && (is_network_room(id) || store_.member_count(id) > 2)) room.direct = false;
+    // An encrypted room keeps its welcome for the first message someone writes there: a client
+    // that has not fetched the bot's device keys yet may drop the room key of a message sent at
+    // once. A room in an encryption the bot does not know got its notice instead.
+    if (room.welcome_due && room.membership == "join" && !room.encrypted) {
+      room.welcome_due = false;
+      if (!room.encryption_notice_sent && !room.direct) welcome(room);
+    }
     scope_->put_room(room);
   }
   // A direct chat's seen rows serve only the next batch's de-duplication.
@@ -462,6 +512,10 @@ void Dispatcher::commit(const std::string& next_batch) {
   direct_seen_now_ = false;
   scope_->set_sync_token(next_batch, now_);  // now_ is also `reflexbot status`'s last sync
   stats_.queued = commit_unit();
+  const std::int64_t today = now_ / (24LL * 60 * 60 * 1000);
+  std::erase_if(hello_day_, [&](const auto& entry) { return entry.second != today; });
+  for (auto& sender : hello_now_) hello_day_[std::move(sender)] = today;
+  hello_now_.clear();
   room_ = nullptr;
   if (stats_.events > 0 || stats_.quarantined > 0 || stats_.undecryptable > 0) {
     spdlog::debug(
@@ -477,6 +531,7 @@ void Dispatcher::set_members(const std::string& room_id, const std::vector<std::
 
 void Dispatcher::abort() {
   direct_seen_now_ = false;
+  hello_now_.clear();
   abort_unit();
   room_ = nullptr;
   rooms_.clear();

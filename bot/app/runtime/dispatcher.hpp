@@ -11,6 +11,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <vector>
 
 #include "app/features/authority.hpp"
 #include "app/features/collection.hpp"
@@ -139,6 +140,10 @@ class Dispatcher final : public matrix::SyncSink {
   void route(const core::CommandSpec& spec, const core::Command& command,
              const matrix::Event& event);
   /// Whether the sender's command may be answered; tells the sender once when it may not.
+  /// Answers a plain message in a direct chat with what can be done there, once a day per person.
+  void hello(const matrix::Event& event);
+  /// Posts the welcome into a room the bot has just joined (once: a stable outbox key).
+  void welcome(const store::RoomRecord& room);
   bool within_limit(const matrix::Event& event);
   void count_command(const core::Command& command, metrics::CommandOutcome outcome);
   /// Whether an invite is accepted: from the allowlist, or a direct chat opened by a joined
@@ -168,6 +173,11 @@ class Dispatcher final : public matrix::SyncSink {
   bool direct_seen_ = true;  ///< seen rows of direct chats may exist from an earlier batch
   bool direct_seen_now_ = false;
   bool erased_direct_traces_ = false;
+  /// Who was answered a plain direct-chat message, and on which UTC day (by sender): in memory
+  /// only, as the store keeps no trace of when someone wrote to the bot. A restart may say it once
+  /// more.
+  std::map<std::string, std::int64_t> hello_day_;
+  std::vector<std::string> hello_now_;  ///< answered in the open batch (into hello_day_ at commit)
   std::int64_t now_ = 0;
   BatchStats stats_;
   MetricsTally tally_;  ///< of the open unit of work

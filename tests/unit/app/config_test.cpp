@@ -864,6 +864,19 @@ TEST(InviteAllowed, MatchesListedUsersExactly) {
   EXPECT_FALSE(invite_allowed(config, "@moderation:evil.net"));
 }
 
+TEST(InviteAllowed, NamesTheEntriesThatWouldAdmitAnInviter) {
+  EXPECT_EQ(allowlist_entries_for("@mallory:evil.net"),
+            (std::vector<std::string>{"@mallory:evil.net", "evil.net"}));
+  // Each entry admits the inviter, and nothing else does.
+  for (const auto& entry : allowlist_entries_for("@mallory:evil.net")) {
+    EXPECT_TRUE(invite_allowed(with_allowlist({entry}), "@mallory:evil.net")) << entry;
+  }
+  EXPECT_TRUE(allowlist_entries_for("").empty());
+  EXPECT_TRUE(allowlist_entries_for("mallory").empty());
+  EXPECT_TRUE(allowlist_entries_for("@:evil.net").empty());
+  EXPECT_TRUE(allowlist_entries_for("@mallory:").empty());
+}
+
 TEST(InviteAllowed, MatchesWholeServerNames) {
   const Config config = with_allowlist({"example.org"});
   EXPECT_TRUE(invite_allowed(config, "@anyone:example.org"));

@@ -235,8 +235,40 @@ TEST_F(DispatcherTest, InANewlyJoinedRoomOnlyWhatFollowsOurJoinIsAnswered) {
                                    member("$join", kBot, "join"),
                                    message("$after", "@anna:example.org", "!ping")})}}));
   auto contents = sent_contents();
-  ASSERT_EQ(contents.size(), 1u);
-  EXPECT_EQ(contents[0]["m.relates_to"]["m.in_reply_to"]["event_id"], "$after");
+  ASSERT_EQ(contents.size(), 2u);
+  // The welcome for the room, then the answer to what came after the join.
+  EXPECT_TRUE(contents[0]["body"].get<std::string>().starts_with("Guten Tag, ich bin Reflexbot"));
+  EXPECT_FALSE(contents[0].contains("m.relates_to"));
+  EXPECT_EQ(contents[1]["m.relates_to"]["m.in_reply_to"]["event_id"], "$after");
+}
+
+TEST_F(DispatcherTest, AJoinedRoomIsWelcomedOnceButNotAtTheFirstStart) {
+  const auto welcomes = [&](const std::string& room_id) {
+    int n = 0;
+    for (const auto& row : store_->pending_outbox(1000)) {
+      if (row.room_id == room_id &&
+          json::parse(row.content)["body"].get<std::string>().starts_with(
+              "Guten Tag, ich bin Reflexbot. Ich begleite in diesem Raum")) {
+        ++n;
+      }
+    }
+    return n;
+  };
+  // The first start finds the bot in a room already: nothing to announce.
+  sync(body("s1", {{kLeipzig, joined({member("$j0", kBot, "join")})}}), true);
+  EXPECT_EQ(welcomes(kLeipzig), 0);
+  // A room joined while running: one welcome, with the moderators' level; later batches and a
+  // restart add none.
+  sync(body("s2", {{kRoom, joined({member("$j1", kBot, "join")})}}));
+  ASSERT_EQ(welcomes(kRoom), 1);
+  const auto text =
+      json::parse(store_->pending_outbox(10).back().content)["body"].get<std::string>();
+  EXPECT_NE(text.find("Moderation (ab Berechtigungsstufe 50)"), std::string::npos) << text;
+  EXPECT_NE(text.find("!hilfe"), std::string::npos) << text;
+  sync(body("s3", {{kRoom, joined({message("$m", "@anna:example.org", "hallo")})}}));
+  restart();
+  sync(body("s4", {{kRoom, joined({message("$m2", "@anna:example.org", "hallo")})}}));
+  EXPECT_EQ(welcomes(kRoom), 1);
 }
 
 TEST_F(DispatcherTest, InvitesAreAcceptedOnlyFromTheAllowlist) {
@@ -265,8 +297,16 @@ TEST_F(DispatcherTest, InvitesAreAcceptedOnlyFromTheAllowlist) {
 
 TEST_F(DispatcherTest, AMegolmRoomIsEncryptedAndGetsNoNotice) {
   sync(body("s1", {{kRoom, joined({member("$join", kBot, "join")}, {encryption("$enc")})}}));
-  sync(body("s2", {{kRoom, joined({message("$m", "@anna:example.org", "hallo")})}}));
+  // The welcome waits for the first message: by then the writer's client knows the bot's device.
   EXPECT_TRUE(sent_contents().empty());
+  EXPECT_TRUE(store_->room(kRoom)->welcome_due);
+  restart();  // kept across a restart
+  sync(body("s2", {{kRoom, joined({message("$m", "@anna:example.org", "hallo")})}}));
+  EXPECT_FALSE(store_->room(kRoom)->welcome_due);
+  // Only the welcome (the outbox encrypts it), no notice about the encryption.
+  auto contents = sent_contents();
+  ASSERT_EQ(contents.size(), 1u);
+  EXPECT_TRUE(contents[0]["body"].get<std::string>().starts_with("Guten Tag, ich bin Reflexbot"));
   EXPECT_TRUE(store_->room(kRoom)->encrypted);
 }
 
@@ -280,7 +320,7 @@ TEST_F(DispatcherTest, ARoomWithAnUnknownAlgorithmIsToldOnce) {
   sync(body("s3", {{kRoom, joined({again})}}));
   auto contents = sent_contents();
   ASSERT_EQ(contents.size(), 1u);
-  EXPECT_NE(contents[0]["body"].get<std::string>().find("nicht kennt"), std::string::npos);
+  EXPECT_NE(contents[0]["body"].get<std::string>().find("nicht kenne"), std::string::npos);
   EXPECT_FALSE(contents[0].contains("m.relates_to"));
   EXPECT_EQ(contents[0]["m.mentions"], json::object());
   // Not encrypted by the bot: nobody could read the notice in an algorithm it cannot speak.
@@ -603,8 +643,15 @@ TEST_F(DispatcherTest, ANonModeratorCannotStartARound) {
 
 TEST_F(DispatcherTest, ForgetMeAsksFirstThenDeletesOnlyThatPersonsData) {
   seed_joined_room();
+  const json vote = {
+      {"type", "m.reaction"},
+      {"event_id", "$v1"},
+      {"sender", "@anna:example.org"},
+      {"origin_server_ts", 1700000000000},
+      {"content",
+       {{"m.relates_to", {{"rel_type", "m.annotation"}, {"event_id", "$b1"}, {"key", "👍"}}}}}};
   sync(body("s1", {{kRoom, joined({message("$a1", "@anna:example.org", "Lage #problem"),
-                                   message("$b1", "@bernd:example.org", "Idee #idee")})}}));
+                                   message("$b1", "@bernd:example.org", "Idee #idee"), vote})}}));
   sync(body("s2", {{kRoom, joined({message("$ask", "@anna:example.org", "!vergessen")})}}));
   EXPECT_TRUE(store_->contribution("$a1"));  // nothing deleted before the confirmation
   sync(body("s3",
@@ -618,11 +665,13 @@ TEST_F(DispatcherTest, ForgetMeAsksFirstThenDeletesOnlyThatPersonsData) {
     }
   }
   ASSERT_EQ(answers.size(), 2u);
+  // Both counts, each named: not "2 gespeicherte Beiträge und Stimmen".
   EXPECT_EQ(answers[0],
-            "Sie haben 1 gespeicherte Beiträge und Stimmen. Wenn Sie „!vergessen bestätigen“ "
-            "schreiben, lösche ich sie endgültig aus der Datenbank des Bots. Ihre Nachrichten im "
-            "Raum selbst bleiben davon unberührt.");
-  EXPECT_EQ(answers[1], "Erledigt: 1 Beiträge und Stimmen von Ihnen sind gelöscht.");
+            "Von Ihnen gespeichert sind: 1 Beitrag und 1 Stimme. Wenn Sie „!vergessen "
+            "bestätigen“ schreiben, lösche ich das endgültig aus meiner Datenbank. Ihre "
+            "Nachrichten im Raum selbst bleiben davon unberührt.");
+  EXPECT_EQ(answers[1], "Erledigt. Gelöscht sind: 1 Beitrag und 1 Stimme.");
+  EXPECT_EQ(store_->votes("$b1"), 0);
 }
 
 TEST_F(DispatcherTest, APinAsksForTheMessageAndCollectsItWithItsOwnAuthorAndTime) {
@@ -921,7 +970,7 @@ TEST_F(DispatcherTest, ALessonGoesFromGroupToActionToLearnedAndOnlyModeratorsMay
       << notices[2];
   EXPECT_EQ(notices[3],
             "Maßnahme für L" + id + ": Lager anlegen – Gesundheitsamt, bis 15.12.2026.");
-  EXPECT_NE(notices[4].find("ist jetzt eine gelernte Lehre"), std::string::npos);
+  EXPECT_NE(notices[4].find("ist jetzt als gelernt vermerkt"), std::string::npos);
   EXPECT_EQ(notices[5], "L" + id + " ist schon als gelernt vermerkt.");
   EXPECT_EQ(notices[6], "„morgen“ ist kein Datum. Bitte so: 15.12.2026, 15.12. oder 2026-12-15.");
   EXPECT_NE(notices[7].find("– gelernt"), std::string::npos) << notices[7];
@@ -1339,6 +1388,41 @@ class DirectChatTest : public DispatcherTest {
   }
 };
 
+TEST_F(DirectChatTest, APlainMessageInADirectChatIsAnsweredOnceADay) {
+  seed_network();
+  now_ms_ = 1699963200000;  // 14.11.2023, 12:00 UTC
+  const auto hellos = [&](const std::string& room_id) {
+    std::vector<std::string> replied_to;
+    for (const auto& row : store_->pending_outbox(1000)) {
+      const json content = json::parse(row.content);
+      if (row.room_id == room_id &&
+          content["body"].get<std::string>().find("Hier können Sie:") != std::string::npos) {
+        replied_to.push_back(
+            content["m.relates_to"]["m.in_reply_to"]["event_id"].get<std::string>());
+      }
+    }
+    return replied_to;
+  };
+  sync(body("s1", {{kDirect, joined({message("$h1", kAnna, "Hallo"),
+                                     message("$h2", kAnna, "Was kann ich hier tun?")})}}));
+  EXPECT_EQ(hellos(kDirect), (std::vector<std::string>{"$h1"}));
+  const std::string text =
+      json::parse(store_->pending_outbox(10).front().content)["body"].get<std::string>();
+  EXPECT_NE(text.find("!anonym <Raum> <Text>"), std::string::npos) << text;
+  EXPECT_EQ(text.find("!runde"), std::string::npos) << text;
+  // The same day: no second answer, and nothing stored says when she wrote.
+  now_ms_ += 3 * 60 * 60 * 1000;
+  sync(body("s2", {{kDirect, joined({message("$h3", kAnna, "Hallo?")})}}));
+  EXPECT_EQ(hellos(kDirect).size(), 1u);
+  // The next day: once more.
+  now_ms_ += 24 * 60 * 60 * 1000;
+  sync(body("s3", {{kDirect, joined({message("$h4", kAnna, "Guten Morgen")})}}));
+  EXPECT_EQ(hellos(kDirect), (std::vector<std::string>{"$h1", "$h4"}));
+  // A plain message in a room is no question to the bot.
+  sync(body("s4", {{kRoom, joined({message("$r1", kAnna, "Hallo zusammen")})}}));
+  EXPECT_TRUE(hellos(kRoom).empty());
+}
+
 TEST_F(DirectChatTest, AnAnonymousPostLeavesNothingThatLinksItToTheDirectChat) {
   seed_network();
   std::ostringstream log;
@@ -1528,7 +1612,7 @@ TEST_F(DirectChatTest, DirectChatsHaveNoRoundsLessonsOrDigests) {
   const auto answers = notices_in(kDirect);
   ASSERT_EQ(answers.size(), 3u);
   for (const auto& answer : answers) {
-    EXPECT_NE(answer.find("nicht in den Direktchat"), std::string::npos) << answer;
+    EXPECT_NE(answer.find("nicht in eine Direktnachricht"), std::string::npos) << answer;
   }
 }
 

@@ -280,14 +280,15 @@ TEST_F(ExportTest, MarkdownHasTheDigestSectionsAndATableOfEveryContribution) {
       << md;
   EXPECT_NE(md.find("\n- L2 Pressesprecher festlegen: noch ohne Maßnahme (Leipzig)\n"),
             std::string::npos);
-  EXPECT_NE(md.find("\nNach Phase: Rückschau 1, außerhalb von Runden 5\n"), std::string::npos);
+  EXPECT_NE(md.find("\nNach Phase: „Rückschau“ 1; außerhalb von Runden 5\n"), std::string::npos);
   EXPECT_NE(md.find("\nNach Thema: Kommunikation 1\n"), std::string::npos);
 
   std::vector<std::string> header;
   const auto rows = table_under(md, "## Beiträge", &header);
-  const std::vector<std::string> expected_header = {
-      "Zeit", "Stadt", "Raum", "Phase", "Weg", "Tags", "Stimmen", "Gruppe", "Autor (Pseudonym)",
-      "Text"};
+  const std::vector<std::string> expected_header = {"Zeit",    "Stadt",  "Raum",
+                                                    "Phase",   "Weg",    "Schlagwörter",
+                                                    "Stimmen", "Gruppe", "Autor (Pseudonym)",
+                                                    "Text"};
   EXPECT_EQ(header, expected_header);
   ASSERT_EQ(rows.size(), 6U);
   for (const auto& row : rows) EXPECT_EQ(row.size(), 10U);
@@ -299,15 +300,15 @@ TEST_F(ExportTest, MarkdownHasTheDigestSectionsAndATableOfEveryContribution) {
   EXPECT_EQ(rows[0][5], "\\#problem");
   EXPECT_EQ(rows[0][6], "2");
   EXPECT_EQ(rows[0][8], "Person 1");  // numbered in this export, not the stored pseudonym
-  EXPECT_EQ(rows[1][4], "Hashtag");
+  EXPECT_EQ(rows[1][4], "Schlagwort");
   // The anonymous contribution: markup escaped, the line break shown, no raw HTML.
   EXPECT_EQ(rows[2][0], "2026-05-08 09:00");
-  EXPECT_EQ(rows[2][4], "anonym");
-  EXPECT_EQ(rows[2][8], "anonym");
+  EXPECT_EQ(rows[2][4], "Anonym");
+  EXPECT_EQ(rows[2][8], "Anonym");
   EXPECT_EQ(rows[2][9],
             "\\=SUMME(A1:A9), \"Zitat\" ↵ zweite Zeile \\| Pipe \\*fett\\* \\<b\\>x\\</b\\> \\& "
             "\\[Link\\](x) \\#tag");
-  EXPECT_EQ(rows[3][4], "Pin");
+  EXPECT_EQ(rows[3][4], "Pin (📌)");
   EXPECT_EQ(rows[3][5], "\\#idee \\#kommunikation");
   EXPECT_EQ(rows[3][9],
             "\\- Die Pressearbeit lief über einen festen Sprecher. \\#idee "
@@ -344,8 +345,8 @@ TEST_F(ExportTest, CsvIsRfc4180WithGroupsAndGuardsAgainstFormulas) {
   const auto records = read_csv(text);
   ASSERT_EQ(records.size(), 7U);
   const std::vector<std::string> header = {
-      "Zeit", "Stadt",   "Raum",   "Phase",        "Weg",
-      "Tags", "Stimmen", "Gruppe", "Gruppentitel", "Autor (Pseudonym)",
+      "Zeit",         "Stadt",   "Raum",   "Phase",        "Weg",
+      "Schlagwörter", "Stimmen", "Gruppe", "Gruppentitel", "Autor (Pseudonym)",
       "Text"};
   EXPECT_EQ(records[0], header);
   for (const auto& record : records) EXPECT_EQ(record.size(), header.size());
@@ -358,7 +359,7 @@ TEST_F(ExportTest, CsvIsRfc4180WithGroupsAndGuardsAgainstFormulas) {
   EXPECT_EQ(records[1][9], "Person 1");
   // Commas, quotes and the line break survive; the leading '=' is neutralised with a "'".
   EXPECT_EQ(records[3][10], "'" + kTricky);
-  EXPECT_EQ(records[3][9], "anonym");
+  EXPECT_EQ(records[3][9], "Anonym");
   EXPECT_EQ(records[4][10],
             "'- Die Pressearbeit lief über einen festen Sprecher. #idee "
             "#kommunikation");
@@ -439,9 +440,11 @@ TEST_F(ExportTest, JsonHasPeriodScopeGroupsSectionsActionsAndContributions) {
   EXPECT_TRUE(actions[1].at("due").is_null());
   EXPECT_TRUE(actions[1].at("owner").is_null());
 
-  EXPECT_EQ(json.at("per_phase"),
-            Json::parse(R"([{"phase":"Rückschau","label":"Rückschau","contributions":1},
-                            {"phase":null,"label":"außerhalb von Runden","contributions":5}])"));
+  EXPECT_EQ(
+      json.at("per_phase"),
+      Json::parse(
+          R"([{"template":"panreflex","phase":"Rückschau","label":"Rückschau","contributions":1},
+                            {"template":null,"phase":null,"label":"außerhalb von Runden","contributions":5}])"));
   EXPECT_EQ(json.at("per_topic"),
             Json::parse(R"([{"tag":"kommunikation","label":"Kommunikation","contributions":1}])"));
 
@@ -599,7 +602,7 @@ TEST_F(ExportTest, AuthorsAreNumberedPerExportNotByTheStoredPseudonym) {
   const auto rows = table_under(run(ExportFormat::markdown), "## Beiträge");
   ASSERT_EQ(rows.size(), 6U);
   EXPECT_EQ(rows[1][8], "Person 2");
-  EXPECT_EQ(rows[2][8], "anonym");
+  EXPECT_EQ(rows[2][8], "Anonym");
 }
 
 // --with-event-ids, for audits: the event ids come back in every format; people stay numbered.
@@ -649,8 +652,8 @@ TEST_F(ExportTest, EnglishLabelsWhenTheConfigSaysEn) {
   ASSERT_EQ(rows.size(), 6U);
   EXPECT_EQ(rows[0][3], "Looking back");
   EXPECT_EQ(rows[0][8], "Person 1");
-  EXPECT_EQ(rows[0][4], "round");
-  EXPECT_EQ(rows[2][8], "anonymous");
+  EXPECT_EQ(rows[0][4], "Round");
+  EXPECT_EQ(rows[2][8], "Anonymous");
   EXPECT_NE(md.find("due 2026-12-15"), std::string::npos);
 
   const auto records = read_csv(run(ExportFormat::csv));

@@ -237,11 +237,11 @@ TEST(Answer, PingAnswersPongInTheConfiguredLanguage) {
 TEST(Answer, HelpListsTheCommandsInBothForms) {
   const auto help = answer(*parse_command("!hilfe"), Language::de);
   EXPECT_NE(help.text.find("!ping – prüft, ob der Bot erreichbar ist"), std::string::npos);
-  EXPECT_NE(help.text.find("!hilfe – zeigt diese Hilfe"), std::string::npos);
+  EXPECT_NE(help.text.find("!hilfe – zeigt alle Befehle"), std::string::npos);
   EXPECT_NE(help.html.find("<li><code>!ping</code> – prüft, ob der Bot erreichbar ist</li>"),
             std::string::npos);
   const auto english = answer(*parse_command("!help"), Language::en);
-  EXPECT_NE(english.text.find("!help – shows this help"), std::string::npos);
+  EXPECT_NE(english.text.find("!help – shows all commands"), std::string::npos);
 }
 
 TEST(ParseCommand, CorrectionsOfDigestGroupsInGermanAndEnglish) {
@@ -358,7 +358,7 @@ TEST(Answer, GermanHelpListsEveryCommandByGroup) {
             "anonymen Beitrag in die laufende Runde des genannten Raums (Stadt, oder der Raumname "
             "in Anführungszeichen), wenn Sie dort Mitglied sind; der Bot speichert nicht, von wem "
             "er stammt\n"
-            "!hilfe – zeigt diese Hilfe\n"
+            "!hilfe – zeigt alle Befehle\n"
             "!ping – prüft, ob der Bot erreichbar ist\n"
             "\n"
             "Für die Moderation:\n"
@@ -462,7 +462,8 @@ TEST(Answer, UnknownCommandIsNamedEscapedAndCapped) {
 }
 
 TEST(Answer, ATypoOfAKnownCommandGetsASuggestion) {
-  EXPECT_EQ(answer(*parse_command("!weiterr"), Language::de).text,
+  const Asker moderator{in_room, true};
+  EXPECT_EQ(answer(*parse_command("!weiterr"), Language::de, moderator).text,
             "Den Befehl „!weiterr“ kenne ich nicht. Meinten Sie !weiter? Mit !hilfe sehen Sie alle "
             "Befehle.");
   EXPECT_EQ(answer(*parse_command("!hlife"), Language::de).text,
@@ -477,17 +478,144 @@ TEST(Answer, ATypoOfAKnownCommandGetsASuggestion) {
     EXPECT_EQ(reply.text.find("Meinten Sie"), std::string::npos) << body << ": " << reply.text;
   }
   // The typed name stays escaped next to the guess.
-  const auto html = answer(*parse_command("!weiter<"), Language::de).html;
+  const auto html = answer(*parse_command("!weiter<"), Language::de, moderator).html;
   EXPECT_NE(html.find("weiter&lt;“ kenne ich nicht. Meinten Sie !weiter?"), std::string::npos)
       << html;
+}
+
+TEST(Answer, ASuggestionNamesOnlyACommandThePersonMayUseThere) {
+  const auto guess = [](const char* body, Asker asker) {
+    const std::string text = answer(*parse_command(body), Language::de, asker).text;
+    const auto at = text.find("Meinten Sie !");
+    if (at == std::string::npos) return std::string();
+    const auto begin = at + std::string_view("Meinten Sie !").size();
+    return text.substr(begin, text.find('?', begin) - begin);
+  };
+  const Asker participant{in_room, false};
+  const Asker moderator{in_room, true};
+  const Asker direct{in_direct_chat, false};
+  // !weiter is the moderators': a participant is not sent to a command that refuses them.
+  EXPECT_EQ(guess("!weiterr", moderator), "weiter");
+  EXPECT_EQ(guess("!weiterr", participant), "");
+  // Named as the help writes it, with its umlaut.
+  EXPECT_EQ(guess("!verlaengernn", moderator), "verlängern");
+  EXPECT_EQ(guess("!verlängernn", moderator), "verlängern");
+  EXPECT_EQ(guess("!zusammenfuehrn", moderator), "zusammenführen");
+  // A direct chat has its own commands: !anonym and !meine are its own, !status runs in both;
+  // !weiter is no direct chat's.
+  EXPECT_EQ(guess("!statsu", direct), "status");
+  EXPECT_EQ(guess("!weiterr", Asker{in_direct_chat, true}), "");
+  EXPECT_EQ(guess("!statsu", participant), "status");
+  EXPECT_EQ(guess("!anonmy", direct), "anonym");
+  EXPECT_EQ(guess("!mein", direct), "meine");
+  EXPECT_EQ(guess("!anonmy", participant), "");
+}
+
+TEST(ArgumentProblems, RoundAndExtendSayTheAllowedRange) {
+  const auto start = [](const char* line) {
+    const Command command = *parse_command(line);
+    EXPECT_FALSE(parse_start_args(command)) << line;
+    return render_argument_problem(CommandKind::start_round, start_args_problem(command),
+                                   Language::de)
+        .text;
+  };
+  EXPECT_EQ(start("!runde aar Hochwasser 0"),
+            "„0“ Minuten je Phase gehen nicht: Eine Phase dauert 1 bis 240 Minuten, zum Beispiel "
+            "!runde aar Hochwasser 20.");
+  EXPECT_EQ(start("!runde aar 500min"),
+            "„500“ Minuten je Phase gehen nicht: Eine Phase dauert 1 bis 240 Minuten, zum "
+            "Beispiel !runde aar Hochwasser 20.");
+  EXPECT_EQ(start("!runde aar 99999999999999999999999 Minuten").find("„99999999999999999999“"), 0u);
+  // No template at all: the usage line is the right answer.
+  EXPECT_EQ(start("!runde"), std::string(texts(Language::de).round.usage_start));
+
+  const auto extend = [](const char* line, Language language) {
+    const Command command = *parse_command(line);
+    EXPECT_FALSE(parse_minutes(command)) << line;
+    return render_argument_problem(CommandKind::extend, minutes_problem(command), language).text;
+  };
+  EXPECT_EQ(extend("!verlängern 100000", Language::de),
+            "Um „100000“ Minuten lässt sich eine Phase nicht verlängern: Möglich sind 1 bis 240 "
+            "Minuten, zum Beispiel !verlängern 10.");
+  EXPECT_EQ(extend("!extend 0", Language::en),
+            "A phase cannot be extended by \"0\" minutes: 1 to 240 minutes are possible, for "
+            "example !extend 10.");
+  EXPECT_EQ(extend("!verlängern zehn", Language::de),
+            std::string(texts(Language::de).round.usage_extend));
+  EXPECT_EQ(extend("!verlängern", Language::de),
+            std::string(texts(Language::de).round.usage_extend));
+}
+
+TEST(ArgumentProblems, DigestSaysTheRangeTheDateFormatAndTheNearestDay) {
+  using namespace std::chrono;
+  const year_month_day today = 2026y / November / 26;
+  const auto digest = [&](const char* line, Language language = Language::de) {
+    const Command command = *parse_command(line);
+    EXPECT_FALSE(parse_digest_args(command, today)) << line;
+    return render_argument_problem(CommandKind::digest, digest_args_problem(command, today),
+                                   language)
+        .text;
+  };
+  EXPECT_EQ(digest("!digest 400 Tage"),
+            "„400“ Tage gehen nicht: !digest fasst 1 bis 366 Tage zusammen, zum Beispiel !digest "
+            "14 Tage.");
+  EXPECT_EQ(digest("!digest 0"),
+            "„0“ Tage gehen nicht: !digest fasst 1 bis 366 Tage zusammen, zum Beispiel !digest 14 "
+            "Tage.");
+  EXPECT_EQ(digest("!digest 5000d").find("„5000“ Tage gehen nicht"), 0u);
+  EXPECT_EQ(digest("!digest seit 31.02.2026"),
+            "Den 31.02.2026 gibt es nicht. Der nächste gültige Tag ist der 28.02.2026: !digest "
+            "seit 28.02.2026");
+  EXPECT_EQ(digest("!digest seit 2026-04-31"),
+            "Den 2026-04-31 gibt es nicht. Der nächste gültige Tag ist der 30.04.2026: !digest "
+            "seit 30.04.2026");
+  // Without a year: the last such month that has begun (2024 was a leap year, 2026 is not).
+  EXPECT_EQ(digest("!digest seit 30.2."),
+            "Den 30.2. gibt es nicht. Der nächste gültige Tag ist der 28.02.2026: !digest seit "
+            "28.02.2026");
+  EXPECT_EQ(digest("!digest since 2026-02-30", Language::en),
+            "There is no 2026-02-30. The nearest valid day is 2026-02-28: !digest since "
+            "2026-02-28");
+  EXPECT_EQ(digest("!digest seit gestern"),
+            "„gestern“ ist kein Datum. Schreiben Sie es als TT.MM.JJJJ oder JJJJ-MM-TT, zum "
+            "Beispiel !digest seit 19.11.2026.");
+  EXPECT_EQ(digest("!digest seit 13.13.2026").find("„13.13.2026“ ist kein Datum"), 0u);
+  EXPECT_EQ(digest("!digest seit 1.12.2026"),
+            "Der 1.12.2026 liegt in der Zukunft. !digest seit <Datum> fasst ab einem Tag bis "
+            "heute (26.11.2026) zusammen.");
+  EXPECT_EQ(digest("!digest seit 31.12.2026").find("Der 31.12.2026 liegt in der Zukunft"), 0u);
+  // What is no single wrong argument keeps the usage line.
+  const std::string usage(texts(Language::de).lesson.usage_digest);
+  EXPECT_EQ(digest("!digest seit"), usage);
+  EXPECT_EQ(digest("!digest 14 Wochen"), usage);
+  EXPECT_EQ(digest("!digest blau"), usage);
 }
 
 TEST(Texts, EveryTextExistsInBothLanguages) {
   for (auto language : {Language::de, Language::en}) {
     const Texts& t = texts(language);
-    for (auto text : {t.pong, t.help_intro, t.help.ping.description, t.help.help.description,
-                      t.help_footer, t.unknown_command_before, t.unknown_command_after,
-                      t.unknown_command_guess, t.unsupported_encryption}) {
+    for (auto text : {t.pong,
+                      t.help_intro,
+                      t.help.ping.description,
+                      t.help.help.description,
+                      t.help_footer,
+                      t.unknown_command_before,
+                      t.unknown_command_after,
+                      t.unknown_command_guess,
+                      t.unsupported_encryption,
+                      t.welcome_room,
+                      t.direct_chat_hello,
+                      t.direct_chat_hello_footer,
+                      t.votes_one,
+                      t.votes_many,
+                      t.round.bad_extension_given,
+                      t.lesson.digest_bad_days,
+                      t.lesson.digest_not_a_date,
+                      t.lesson.digest_no_such_date,
+                      t.lesson.digest_future_date,
+                      t.digest.list_or,
+                      t.digest.phase_count,
+                      t.digest.phases_of_template}) {
       EXPECT_FALSE(text.empty());
     }
     const HelpTexts& h = t.help;

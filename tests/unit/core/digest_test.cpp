@@ -124,7 +124,7 @@ Offene Maßnahmen
 – L5 Bürgertelefon skalieren: noch ohne Maßnahme
 
 Zahlen
-Nach Phase: Rückschau 2, Bestandsaufnahme 2, außerhalb von Runden 1, Ausblick 2
+Nach Phase: „Rückschau“ 2, „Bestandsaufnahme“ 2, „Ausblick“ 2; außerhalb von Runden 1
 
 Moderation: !lehre <Nr.> hält eine Gruppe als Lehre fest.)");
 }
@@ -166,7 +166,7 @@ TEST(Digest, AGroupAppearsOnceWithItsSignalsOnItsLine) {
   // Under "Ideen" the line names the group's other signal; its own heading is not repeated.
   EXPECT_NE(text.find("\nIdeen\n– " + sirens.title() +
                       ": Kiel und Mainz · 3 Beiträge von 3 "
-                      "Personen · 1 × Problem · 2 davon markiert\n"),
+                      "Personen · 1 × Problem · 2 davon als Idee markiert\n"),
             std::string::npos)
       << text;
 }
@@ -331,7 +331,38 @@ Open actions
 – L5 Bürgertelefon skalieren: no action yet
 
 Figures
-By phase: Rückschau 1, Bestandsaufnahme 1, Ausblick 1)");
+By phase: “Rückschau” 1, “Bestandsaufnahme” 1, “Ausblick” 1)");
+}
+
+// Phase titles may be questions: quoted, so the list reads as one; two templates' phases are not
+// mixed, each template named; what came outside rounds comes last.
+TEST(Digest, ThePhaseLineQuotesTitlesAndKeepsEachTemplatesPhasesTogether) {
+  const sys_days day = 2026y / November / 20;
+  auto in_round = [&](std::string id, std::string phase, std::string tmpl, int minute) {
+    DigestItem entry = item(std::move(id), "Köln", "p" + std::to_string(minute), "Beitrag " + id,
+                            {}, std::move(phase), 0, at(day, 9h, std::chrono::minutes(minute)));
+    entry.round_template = std::move(tmpl);
+    return entry;
+  };
+  std::vector<DigestItem> items = {
+      in_round("$1", "Was war geplant?", "aar", 1), in_round("$2", "", "", 2),
+      in_round("$3", "Rückschau", "panreflex", 3),  in_round("$4", "Was ist passiert?", "aar", 4),
+      in_round("$5", "Was war geplant?", "aar", 5), in_round("$6", "", "", 6),
+  };
+  const Digest digest = build_digest(items, {}, november_request());
+  const std::string text = render_digest(digest, items)[0].text;
+  EXPECT_NE(text.find("\nNach Phase: aar – „Was war geplant?“ 2, „Was ist passiert?“ 1; panreflex "
+                      "– „Rückschau“ 1; außerhalb von Runden 2\n"),
+            std::string::npos)
+      << text;
+  // One template: no need to name it.
+  items.erase(items.begin() + 2);
+  const Digest one = build_digest(items, {}, november_request());
+  const std::string one_text = render_digest(one, items)[0].text;
+  EXPECT_NE(one_text.find("\nNach Phase: „Was war geplant?“ 2, „Was ist passiert?“ 1; außerhalb "
+                          "von Runden 2\n"),
+            std::string::npos)
+      << one_text;
 }
 
 // Nothing collected: one line, and how many lessons are open (the list is one command away).

@@ -181,8 +181,8 @@ TEST(RenderPhaseEnd, ClosedWhileOfflineSaysSo) {
   const Template tmpl = panreflex();
   const Notice notice = render_phase_end(tmpl, PhaseEnded{0, true}, PhaseSummary{}, Language::de);
   EXPECT_EQ(notice.text,
-            "Die Phase „Rückschau“ ist abgelaufen, während Reflexbot nicht erreichbar war. Sie "
-            "wird hiermit nachträglich abgeschlossen.\n"
+            "Die Phase „Rückschau“ ist abgelaufen, während ich nicht erreichbar war. Ich schließe "
+            "sie hiermit nachträglich ab.\n"
             "In dieser Phase sind keine Beiträge eingegangen.");
 }
 
@@ -208,7 +208,7 @@ TEST(RenderRoundEnd, ThanksAndTotals) {
             "Die Reflexionsrunde „PanReflex“ ist abgeschlossen. Vielen Dank für Ihre Beiträge!\n"
             "Insgesamt: 30 Beiträge von 8 Personen aus Bonn und Köln.");
   EXPECT_EQ(render_round_end(tmpl, RoundEnded{true}, PhaseSummary{}, Language::en).text,
-            "The moderator has ended the reflection round \"PanReflex\". Thank you for your "
+            "The moderators have ended the reflection round \"PanReflex\". Thank you for your "
             "contributions!\nNo contributions came in during this round.");
 }
 
@@ -258,9 +258,9 @@ TEST(RenderRefusals, NameWhatWasTypedAndEscapeIt) {
             "design-thinking.");
   EXPECT_TRUE(contains(render_unknown_template("x", {}, Language::de).text, "keine Vorlagen"));
 
-  EXPECT_EQ(render_bad_duration("zehn", Language::de).text,
-            "„zehn“ ist keine gültige Dauer. Bitte geben Sie die Minuten als ganze Zahl zwischen 1 "
-            "und 240 an.");
+  EXPECT_EQ(render_bad_duration("500", Language::de).text,
+            "„500“ Minuten je Phase gehen nicht: Eine Phase dauert 1 bis 240 Minuten, zum Beispiel "
+            "!runde aar Hochwasser 20.");
   const Notice long_duration = render_bad_duration(std::string(100, '9'), Language::de);
   EXPECT_TRUE(contains(long_duration.text, "„" + std::string(40, '9') + "“"));
 
@@ -317,6 +317,16 @@ TEST(StrongestPoints, VotesAndSimilarityToTheOthersRankThem) {
   EXPECT_FALSE(contains(cut.text, "anna")) << cut.text;
 }
 
+TEST(RoundTexts, ForgetMeNamesContributionsAndVotesApart) {
+  EXPECT_TRUE(render_forget_ask({7, 3}, Language::de)
+                  .text.starts_with("Von Ihnen gespeichert sind: 7 Beiträge und 3 Stimmen."));
+  EXPECT_EQ(render_forget_done({1, 0}, Language::de).text, "Erledigt. Gelöscht sind: 1 Beitrag.");
+  EXPECT_EQ(render_forget_done({0, 1}, Language::de).text, "Erledigt. Gelöscht sind: 1 Stimme.");
+  EXPECT_EQ(render_forget_done({2, 5}, Language::en).text,
+            "Done. Deleted: 2 contributions and 5 votes.");
+  EXPECT_EQ(render_forget_ask({0, 0}, Language::de).text, "Von Ihnen ist nichts gespeichert.");
+}
+
 TEST(RoundTexts, EveryTextExistsInBothLanguagesAndDiffers) {
   const RoundTexts& de = texts(Language::de).round;
   const RoundTexts& en = texts(Language::en).round;
@@ -363,6 +373,7 @@ TEST(RoundTexts, EveryTextExistsInBothLanguagesAndDiffers) {
                       t.bad_duration,
                       t.usage_start,
                       t.usage_extend,
+                      t.bad_extension_given,
                       t.error_no_phases,
                       t.error_bad_phase_length,
                       t.error_bad_extension,
@@ -370,7 +381,7 @@ TEST(RoundTexts, EveryTextExistsInBothLanguagesAndDiffers) {
                       t.error_already_paused,
                       t.error_not_paused};
   };
-  static_assert(sizeof(RoundTexts) == 48 * sizeof(std::string_view),
+  static_assert(sizeof(RoundTexts) == 49 * sizeof(std::string_view),
                 "a text was added: list it here too");
   const auto german = all(de);
   const auto english = all(en);

@@ -64,6 +64,23 @@ TEST(ParseTags, CanonicalTagsInAnyCase) {
   EXPECT_EQ(parse("#Idee #Frust #Stolz"), (Tags{"idee", "frust", "stolz"}));
 }
 
+TEST(ParseWrittenTags, KeepTheSpellingAsTyped) {
+  const TagVocabulary vocabulary = default_vocabulary();
+  const auto tags = parse_written_tags(
+      "Bund und Land #Föderal, dazu #PROBLEM und `#idee` im Code, #foederal noch einmal",
+      vocabulary);
+  ASSERT_EQ(tags.size(), 2U);
+  EXPECT_EQ(tags[0].key, "foederal");
+  EXPECT_EQ(tags[0].written, "#Föderal");  // the first spelling; the key stays the same
+  EXPECT_EQ(tags[1].key, "problem");
+  EXPECT_EQ(tags[1].written, "#PROBLEM");
+  // The keys are parse_tags()'s, in its order.
+  const std::string message = "#Rechtslage und #föderal #stolz";
+  std::vector<std::string> keys;
+  for (const auto& tag : parse_written_tags(message, vocabulary)) keys.push_back(tag.key);
+  EXPECT_EQ(keys, parse_tags(message, vocabulary));
+}
+
 TEST(ParseTags, GermanAndEnglishAliases) {
   EXPECT_EQ(parse("#lesson"), (Tags{"lehre"}));
   EXPECT_EQ(parse("#LessonLearned"), (Tags{"lehre"}));

@@ -156,7 +156,7 @@ TEST_F(CollectionTest, AnOpenRoundOfAnOlderStoreGetsItsCurrentSpan) {
   store_.close();
   {
     Connection raw(store_.path());
-    raw.exec("DROP TABLE round_spans; PRAGMA user_version = 17;");
+    raw.exec("DROP TABLE round_spans; PRAGMA user_version = 18;");
   }
   store_.open();
   EXPECT_EQ(store_->schema_version(), kSchemaVersion);
