@@ -66,10 +66,11 @@ def test_a_plain_message_in_a_direct_chat_gets_one_answer_a_day(make_bot, user):
                              "the answer to a plain message in the direct chat")
     assert reply_target(answer) == hallo, answer
     body = answer["content"]["body"]
-    # The direct chat's own commands, and no room command.
-    for command in ("!anonym", "!meine", "!vergessen", "!hilfe"):
+    # The direct chat's own commands (!status there lists the rounds of one's rooms), and no
+    # room command.
+    for command in ("!anonym", "!meine", "!vergessen", "!hilfe", "!status"):
         assert command in body, body
-    for command in ("!runde", "!digest", "!status"):
+    for command in ("!runde", "!digest", "!weiter"):
         assert command not in body, body
 
     # The next plain message the same day gets no second answer; a command still does.
