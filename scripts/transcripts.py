@@ -188,8 +188,9 @@ def play_round(run: Run, key: str, phases: int) -> None:
         if index == 0:
             anonymous(run)
         if index == 1 or phases == 1:
-            # A votes for what was said before (a 👍 is a reaction; the bot does not answer it).
-            run.users["a"].react(run.room, contributions[0], "👍")
+            # B votes for what A said before (a 👍 is a reaction; the bot does not answer it; one's
+            # own contribution cannot be voted for).
+            run.users["b"].react(run.room, contributions[0], "👍")
         if index + 1 < phases:
             command(run, "moderation", "!weiter", lambda body, n=index + 2: f"Phase {n} von" in body)
     command(run, "moderation", "!weiter", lambda body: "abgeschlossen" in body)

@@ -477,4 +477,20 @@ Notice render_round_error(RoundError error, Language language) {
   return fill(t.error_round_ended);
 }
 
+PhaseSummary with_written_tags(PhaseSummary summary, const TagVocabulary& vocabulary) {
+  std::map<std::string, std::string> written;
+  for (const SummaryCandidate& candidate : summary.candidates) {
+    for (auto& tag : parse_written_tags(candidate.body, vocabulary)) {
+      written.try_emplace(std::move(tag.key), std::move(tag.written));
+    }
+  }
+  std::map<std::string, int> per_tag;
+  for (const auto& [key, count] : summary.per_tag) {
+    const auto spelling = written.find(key);
+    per_tag[spelling == written.end() ? key : spelling->second] += count;
+  }
+  summary.per_tag = std::move(per_tag);
+  return summary;
+}
+
 }  // namespace reflexbot::core

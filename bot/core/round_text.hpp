@@ -12,6 +12,7 @@
 
 #include "core/contribution.hpp"
 #include "core/round.hpp"
+#include "core/tags.hpp"
 #include "core/template.hpp"
 #include "core/text.hpp"
 #include "core/time.hpp"
@@ -35,6 +36,10 @@ std::vector<std::size_t> strongest_points(std::span<const SummaryCandidate> cand
 
 /// The end of a phase with its summary (counts, tags, strongest points); notes when it was
 /// closed after an outage.
+/// The summary's tags as the contributions wrote them ("#föderal", not the stored key
+/// "foederal"): each key gets the spelling of its first contribution that carries it.
+PhaseSummary with_written_tags(PhaseSummary summary, const TagVocabulary& vocabulary);
+
 Notice render_phase_end(const Template& tmpl, const PhaseEnded& event, const PhaseSummary& summary,
                         Language language);
 

@@ -29,9 +29,15 @@ core::Notice Rounds::render(const core::RoundEvent& round_event, const core::Rou
         } else if constexpr (std::is_same_v<T, core::PhaseEnded>) {
           const std::string phase =
               event.index < tmpl.phases.size() ? tmpl.phases[event.index].key : std::string();
-          return core::render_phase_end(tmpl, event, store_.summarize(round.id, phase), language);
+          return core::render_phase_end(
+              tmpl, event,
+              core::with_written_tags(store_.summarize(round.id, phase), settings_.vocabulary),
+              language);
         } else if constexpr (std::is_same_v<T, core::RoundEnded>) {
-          return core::render_round_end(tmpl, event, store_.summarize(round.id, ""), language);
+          return core::render_round_end(
+              tmpl, event,
+              core::with_written_tags(store_.summarize(round.id, ""), settings_.vocabulary),
+              language);
         } else if constexpr (std::is_same_v<T, core::Paused>) {
           return core::render_paused(tmpl, event, language);
         } else if constexpr (std::is_same_v<T, core::Resumed>) {

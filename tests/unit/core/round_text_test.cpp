@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
+
 #include <array>
 
 #include "core/markdown.hpp"
@@ -315,6 +317,22 @@ TEST(StrongestPoints, VotesAndSimilarityToTheOthersRankThem) {
   const Notice cut = render_phase_end(tmpl, PhaseEnded{0, false}, summary, Language::de);
   EXPECT_FALSE(contains(cut.text, std::string(150, 'x'))) << cut.text;
   EXPECT_FALSE(contains(cut.text, "anna")) << cut.text;
+}
+
+// "#foederal" where the participant wrote "#föderal": a summary shows tags as they were written.
+TEST(RoundTexts, TheSummaryShowsTagsAsTheyWereWritten) {
+  PhaseSummary summary;
+  summary.contributions = 3;
+  summary.participants = 2;
+  summary.per_tag = {{"foederal", 2}, {"problem", 1}};
+  summary.candidates = {{"Zuständigkeiten unklar #föderal", 0, {1}},
+                        {"Land und Bund stritten #Föderalismus #problem", 0, {2}},
+                        {"Kein Tag hier", 0, {3}}};
+  const PhaseSummary shown = with_written_tags(summary, default_vocabulary());
+  EXPECT_EQ(shown.per_tag, (std::map<std::string, int>{{"#föderal", 2}, {"#problem", 1}}));
+  const Notice notice = render_phase_end(panreflex(), PhaseEnded{0, false}, shown, Language::de);
+  EXPECT_TRUE(contains(notice.text, "#föderal: 2")) << notice.text;
+  EXPECT_FALSE(contains(notice.text, "foederal")) << notice.text;
 }
 
 TEST(RoundTexts, ForgetMeNamesContributionsAndVotesApart) {
