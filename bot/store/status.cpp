@@ -56,14 +56,20 @@ void read_rooms_and_rounds(Connection& c, StatusSnapshot& snapshot) {
   }
 }
 
-void read_outbox_and_quarantine(Connection& c, StatusSnapshot& snapshot) {
-  snapshot.outbox_pending = scalar(c, "SELECT COUNT(*) FROM outbox WHERE state = 'pending'");
-  snapshot.oldest_pending_ms =
+// The outbox's pending rows (how many, since when) and failed rows, and the quarantine's size:
+// `reflexbot status` and the metrics endpoint read the same.
+template <class Figures>
+void read_queue_figures(Connection& c, Figures& figures) {
+  figures.outbox_pending = scalar(c, "SELECT COUNT(*) FROM outbox WHERE state = 'pending'");
+  figures.oldest_pending_ms =
       optional_scalar(c, "SELECT MIN(created_at) FROM outbox WHERE state = 'pending'");
-  snapshot.outbox_failed = scalar(c, "SELECT COUNT(*) FROM outbox WHERE state = 'failed'");
-  snapshot.outbox_sent = scalar(c, "SELECT COUNT(*) FROM outbox WHERE state = 'sent'");
+  figures.outbox_failed = scalar(c, "SELECT COUNT(*) FROM outbox WHERE state = 'failed'");
+  figures.quarantined = scalar(c, "SELECT COUNT(*) FROM quarantine");
+}
 
-  snapshot.quarantined = scalar(c, "SELECT COUNT(*) FROM quarantine");
+void read_outbox_and_quarantine(Connection& c, StatusSnapshot& snapshot) {
+  read_queue_figures(c, snapshot);
+  snapshot.outbox_sent = scalar(c, "SELECT COUNT(*) FROM outbox WHERE state = 'sent'");
   Statement quarantine(c,
                        "SELECT room_id, event_id, reason, received_at FROM quarantine "
                        "ORDER BY id DESC LIMIT 5");
@@ -129,11 +135,7 @@ LiveGauges read_live_gauges(Store& store) {
   Connection& c = store.connection();
   LiveGauges gauges;
   gauges.last_sync_ms = optional_scalar(c, "SELECT committed_at FROM sync_progress WHERE id = 1");
-  gauges.outbox_pending = scalar(c, "SELECT COUNT(*) FROM outbox WHERE state = 'pending'");
-  gauges.oldest_pending_ms =
-      optional_scalar(c, "SELECT MIN(created_at) FROM outbox WHERE state = 'pending'");
-  gauges.outbox_failed = scalar(c, "SELECT COUNT(*) FROM outbox WHERE state = 'failed'");
-  gauges.quarantined = scalar(c, "SELECT COUNT(*) FROM quarantine");
+  read_queue_figures(c, gauges);
   gauges.undecrypted = scalar(c, "SELECT COUNT(*) FROM undecrypted");
   gauges.last_weekly_digest_ms = optional_scalar(c, "SELECT MAX(slot) FROM digest_runs");
   return gauges;
