@@ -37,6 +37,7 @@ sanitized() {
   echo "===== $(date +%T) sanitizer ctest"
   local rc=0
   ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+    LSAN_OPTIONS="suppressions=$PWD/tests/lsan.supp:print_suppressions=0" \
     ctest --test-dir build-san --output-on-failure -j2 -E '^systemd_unit$' || rc=$?
   echo "===== $(date +%T) fuzzing"
   scripts/fuzz.sh "${REFLEXBOT_FUZZ_SECONDS:-10}" || rc=$?
