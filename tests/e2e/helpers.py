@@ -33,6 +33,14 @@ def join_bot(owner: Client, bot: Bot, name: str | None = None, encrypted: bool =
     wait_for(lambda: ensure_alive(bot) or owner.membership(room, bot.user_id) == "join",
              JOIN_TIMEOUT,
              f"the bot {bot.user_id} to join {room} after an allowlisted invite")
+    if not encrypted:
+        # The bot welcomes a room it joins (an encrypted one only after the first message there):
+        # wait for it, so that it is not taken for the answer to a test's first command.
+        def welcomed():
+            ensure_alive(bot)
+            return any(e.get("sender") == bot.user_id and is_message(e)
+                       and reply_target(e) is None for e in owner.messages(room))
+        wait_for(welcomed, JOIN_TIMEOUT, f"the bot's welcome in {room}")
     return room
 
 
