@@ -5,6 +5,8 @@
 
 #include <algorithm>
 #include <memory>
+#include <optional>
+#include <vector>
 
 namespace reflexbot::render {
 namespace {
@@ -73,7 +75,7 @@ void rounded(cairo_t* cr, double x, double y, double w, double h, double r) {
   cairo_close_path(cr);
 }
 
-// Draws everything at `cr` and returns the height used; with `measure` only measures.
+// Draws the chart at `cr` and returns the height it takes (on a 1×1 surface: only measures).
 int paint(cairo_t* cr, const core::ChartData& chart) {
   const int columns = static_cast<int>(chart.columns.size());
   const int inner = kWidth - 2 * kMargin;

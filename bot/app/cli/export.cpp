@@ -744,7 +744,6 @@ std::string html_head(const ExportData& data, const core::DigestView& view) {
 // Contributions per city and per phase: charts and the digest's own lines.
 std::string html_figures(const ExportData& data, const core::DigestView& view) {
   const auto& e = data.e;
-  const auto& t = view.texts();
   const core::Digest& digest = view.digest();
   std::string out = "<section>\n<h2>" + html(e.heading_figures) + "</h2>\n";
   if (digest.contributions == 0)
@@ -764,7 +763,6 @@ std::string html_figures(const ExportData& data, const core::DigestView& view) {
   out += bar_chart(e, e.per_phase, phases);
   out += "<p>" + view.phase_line().html + "</p>\n";
   if (!digest.per_topic.empty()) out += "<p>" + view.topic_line().html + "</p>\n";
-  (void)t;
   return out + "</section>\n";
 }
 

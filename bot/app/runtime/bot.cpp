@@ -283,6 +283,15 @@ asio::awaitable<void> run_outbox(Runtime& rt, asio::io_context& io) {
   if (auto fatal = co_await rt.outbox.run(io)) rt.fail(*fatal);
 }
 
+// A fetched event as it reads: an encrypted one decrypted in place. The reason if it cannot be.
+std::optional<std::string> make_readable(Runtime& rt, matrix::Event& event) {
+  if (!rt.e2ee || !std::holds_alternative<matrix::Encrypted>(event.content)) return std::nullopt;
+  auto plain = rt.e2ee->decrypt(event);
+  if (!plain) return plain.error().reason;
+  event = std::move(plain).value();
+  return std::nullopt;
+}
+
 // Fetches an event the bot asks for after a commit (a 📌's message, an edit and its original),
 // decrypted where the room is encrypted. One that cannot be decrypted comes back as the error
 // R_UNDECRYPTABLE: asking again will not help.
@@ -290,15 +299,12 @@ asio::awaitable<matrix::MatrixResult<matrix::Event>> fetch_readable(Runtime& rt,
                                                                     std::string room_id,
                                                                     std::string event_id) {
   auto event = co_await rt.client.event(room_id, event_id);
-  if (event && rt.e2ee && std::holds_alternative<matrix::Encrypted>(event->content)) {
-    auto plain = rt.e2ee->decrypt(*event);
-    if (!plain) {
-      matrix::MatrixError error;
-      error.errcode = "R_UNDECRYPTABLE";
-      error.message = plain.error().reason;
-      co_return Unexpected(std::move(error));
-    }
-    *event = std::move(plain).value();
+  if (!event) co_return event;
+  if (auto reason = make_readable(rt, *event)) {
+    matrix::MatrixError error;
+    error.errcode = "R_UNDECRYPTABLE";
+    error.message = std::move(*reason);
+    co_return Unexpected(std::move(error));
   }
   co_return event;
 }
@@ -339,12 +345,8 @@ asio::awaitable<void> run_pins(Runtime& rt, asio::io_context& io) {
           auto found = co_await rt.client.edits(room_id, event_id);
           if (found) {
             for (auto& edit : *found) {
-              if (rt.e2ee && std::holds_alternative<matrix::Encrypted>(edit.content)) {
-                auto plain = rt.e2ee->decrypt(edit);
-                if (!plain) continue;  // an edit nobody can read changes nothing we could show
-                edit = std::move(plain).value();
-              }
-              edits.push_back(std::move(edit));
+              // An edit nobody can read changes nothing we could show.
+              if (!make_readable(rt, edit)) edits.push_back(std::move(edit));
             }
           } else {
             event = Unexpected{found.error()};

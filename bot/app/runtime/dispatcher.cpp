@@ -76,7 +76,9 @@ void MetricsTally::add_to(metrics::Registry& registry, std::size_t contributions
   for (const auto& [name, outcome] : commands) {
     auto it = registry.commands.find(name);
     if (it == registry.commands.end()) {
-      it = registry.commands.emplace(std::string(name), std::array<std::uint64_t, 4>{}).first;
+      it = registry.commands
+               .emplace(std::string(name), std::array<std::uint64_t, metrics::kCommandOutcomes>{})
+               .first;
     }
     ++it->second[static_cast<std::size_t>(outcome)];
   }

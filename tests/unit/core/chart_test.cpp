@@ -95,7 +95,7 @@ std::uint32_t big_endian(const std::string& bytes, std::size_t at) {
          static_cast<std::uint32_t>(static_cast<unsigned char>(bytes[at + 3]));
 }
 
-TEST(Chart, DrawnAsAPngOfAtMost800PixelsWithLongNamesWrapped) {
+TEST(Chart, DrawnAsAPngOfAtMost800PixelsWithALongCityName) {
   auto all = items();
   for (auto& i : all) {
     if (i.city == "Leipzig") i.city = "Hansestadt Lüneburg an der Ilmenau mit sehr langem Namen";
