@@ -6,8 +6,11 @@
 //   reflexbot-bench-digest run N [--previous R] [--repeat K] [--cache-kib C] [--mmap-mib M]
 //       a whole process: opens the store, times app::DigestBuilder::build for the network room
 //       (load from SQLite, analyze, group, rank, render) and prints one line of JSON with wall and
-//       CPU time and the memory it took. If the store is missing it is built first and the program
-//       starts itself again, so the measurement never includes the generator's memory.
+//       CPU time and the memory it took; then draws the digest's chart (core::digest_chart +
+//       render::chart_png) and reports its time (first and median round), size and dimensions
+//       (REFLEXBOT_BENCH_CHART_OUT=FILE writes the PNG). If the store is missing it is built first
+//       and the program starts itself again, so the measurement never includes the generator's
+//       memory.
 //       --cache-kib and --mmap-mib are experiments only: they set PRAGMA cache_size = -C and
 //       mmap_size = M MiB on the store's connection (the bot keeps SQLite's defaults: a 2000 KiB
 //       cache, no mmap).
@@ -47,8 +50,11 @@
 #include <spdlog/spdlog.h>
 
 #include "bench_support.hpp"
+#include "core/chart.hpp"
 #include "core/digest.hpp"
+#include "core/digest_view.hpp"
 #include "digest_fixture.hpp"
+#include "render/chart.hpp"
 #include "store/digests.hpp"
 
 namespace {
@@ -260,7 +266,10 @@ int run(const Options& options, char** argv) {
 
   std::vector<double> wall;
   std::vector<double> cpu;
+  std::vector<double> chart_wall;
   std::string summary;
+  reflexbot::render::Png png;
+  std::string chart_error;
   for (int r = 0; r < options.repeat; ++r) {
     Stopwatch watch;
     app::DigestBuilder::Result result =
@@ -272,7 +281,24 @@ int run(const Options& options, char** argv) {
     wall.push_back(w);
     cpu.push_back(c);
     if (r == 0) summary = digest_summary(result.digest, result.items.size(), result.notices);
+    // The chart the weekly digest posts after its text (app::Digests::post_chart), timed on its
+    // own: the first round includes loading the fonts, as the bot's first chart does.
+    Stopwatch chart_watch;
+    auto drawn = reflexbot::render::chart_png(
+        core::digest_chart(core::DigestView(result.digest, result.items)));
+    chart_wall.push_back(chart_watch.lap().first);
+    if (drawn) {
+      png = std::move(drawn).value();
+    } else {
+      chart_error = drawn.error();
+      std::replace(chart_error.begin(), chart_error.end(), '"', '\'');
+    }
   }
+  if (const char* out = std::getenv("REFLEXBOT_BENCH_CHART_OUT"); out != nullptr && *out != '\0') {
+    std::ofstream(out, std::ios::binary) << png.bytes;
+  }
+  const double chart_first = chart_wall.front();
+  std::sort(chart_wall.begin(), chart_wall.end());
   std::sort(wall.begin(), wall.end());
   std::sort(cpu.begin(), cpu.end());
   const long long peak = peak_rss_bytes();
@@ -286,11 +312,13 @@ int run(const Options& options, char** argv) {
       "\"peak_rss_bytes\":%lld,\"vm_hwm_bytes\":%lld,\"rss_baseline_bytes\":%lld,"
       "\"rss_before_bytes\":%lld,\"peak_above_baseline_bytes\":%lld,\"rss_end_bytes\":%lld,"
       "\"load1_before\":%.2f,\"load1_after\":%.2f,\"cpu\":%d,\"cache_kib\":%ld,"
-      "\"mmap_mib\":%ld,%s}\n",
+      "\"mmap_mib\":%ld,\"chart_first_seconds\":%.6f,\"chart_seconds\":%.6f,"
+      "\"chart_bytes\":%zu,\"chart_width\":%d,\"chart_height\":%d,\"chart_error\":\"%s\",%s}\n",
       fixture.spec.contributions, fixture.previous, seconds, cpu[cpu.size() / 2], seconds / n * 1e6,
       cpu[cpu.size() / 2] / n * 1e6, options.repeat, peak, hwm, rss_baseline, rss_before,
       peak - rss_baseline, rss_end, load_before, load_average(), sched_getcpu(), options.cache_kib,
-      options.mmap_mib, summary.c_str());
+      options.mmap_mib, chart_first, chart_wall[chart_wall.size() / 2], png.bytes.size(), png.width,
+      png.height, chart_error.c_str(), summary.c_str());
   return 0;
 }
 

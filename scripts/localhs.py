@@ -531,6 +531,20 @@ class Client:
 
     # admin
 
+    def download(self, mxc: str) -> bytes:
+        """The bytes of an uploaded file (authenticated media, as clients fetch it since v1.11)."""
+        if not mxc.startswith("mxc://"):
+            raise HarnessError(f"not an mxc URI: {mxc!r}")
+        server, media_id = mxc[len("mxc://"):].split("/", 1)
+        url = (f"{self.base_url}/_matrix/client/v1/media/download/"
+               f"{self.q(server)}/{self.q(media_id)}")
+        req = urllib.request.Request(url, headers={"Authorization": f"Bearer {self.access_token}"})
+        try:
+            with urllib.request.urlopen(req, timeout=30) as resp:
+                return resp.read()
+        except urllib.error.HTTPError as e:
+            raise MatrixError("GET", url, e.code, e.read().decode(errors="replace")) from e
+
     def override_ratelimit(self, user_id: str, messages_per_second: int, burst_count: int) -> None:
         self.request("POST", f"/_synapse/admin/v1/users/{self.q(user_id)}/override_ratelimit",
                      {"messages_per_second": messages_per_second, "burst_count": burst_count})

@@ -6,6 +6,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -28,6 +29,17 @@ struct OutboxItem {
   /// keeps only hour-coarse times (its event id lets a redaction find the contribution).
   bool confidential = false;
   bool encrypted = false;  ///< the room is encrypted: the row goes out only as m.room.encrypted
+  /// A file waits to be uploaded (OutboxQueue::outbox_media) before the event can be sent.
+  bool media = false;
+};
+
+/// The file of an m.image (or other media) row, kept until the event carries its URI.
+struct OutboxMedia {
+  std::string bytes;        ///< as uploaded: the ciphertext once encrypted
+  std::string mimetype;     ///< of the file itself (the event's info.mimetype)
+  std::string filename;     ///< the event's filename
+  std::string file_info;    ///< encrypted attachment: the `file` object without url, as JSON
+  std::string content_uri;  ///< mxc:// once uploaded: a retry or restart reuses it
 };
 
 /// The queue the outbox drains, in order.
@@ -46,6 +58,16 @@ class OutboxQueue {
   /// retry or a restart re-sends the same ciphertext with the same transaction id.
   virtual void outbox_encrypted(std::int64_t id, const std::string& event_type,
                                 const std::string& content) = 0;
+  /// The file a pending media row still waits for, if any.
+  virtual std::optional<OutboxMedia> outbox_media(std::int64_t id) = 0;
+  /// Replaces the file by its ciphertext and records its key, before the upload.
+  virtual void outbox_media_encrypted(std::int64_t id, const std::string& ciphertext,
+                                      const std::string& file_info) = 0;
+  /// Records the uploaded file's URI.
+  virtual void outbox_media_uploaded(std::int64_t id, const std::string& content_uri) = 0;
+  /// Replaces the row's content by the event that names the uploaded file and forgets the file,
+  /// in one transaction.
+  virtual void outbox_media_attached(std::int64_t id, const std::string& content) = 0;
 
  protected:
   OutboxQueue() = default;

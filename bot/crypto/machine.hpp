@@ -133,6 +133,9 @@ class Machine {
   /// The m.room.encrypted content for an event (needs the room key shared first).
   virtual Result<std::string> encrypt(const std::string& room_id, const std::string& type,
                                       const std::string& content) = 0;
+  /// Encrypts an attachment in place with a fresh key (AES-256-CTR) and returns the event's
+  /// `file` object without its url: {"v", "key", "iv", "hashes"} as JSON.
+  virtual Result<std::string> encrypt_attachment(std::string& bytes) = 0;
   /// Decrypts an m.room.encrypted event given as the JSON the homeserver sent.
   virtual Result<Decryption> decrypt(const std::string& room_id, const std::string& event_json) = 0;
   virtual Result<Identity> identity() = 0;

@@ -189,6 +189,18 @@ Result<std::string> OlmMachine::encrypt(const std::string& room_id, const std::s
   return it->dump();
 }
 
+Result<std::string> OlmMachine::encrypt_attachment(std::string& bytes) {
+  RustString answer{
+      rb_crypto_encrypt_attachment(reinterpret_cast<std::uint8_t*>(bytes.data()), bytes.size())};
+  if (answer.text == nullptr) return Unexpected(Error{"the crypto library returned nothing"});
+  auto parsed = parse_answer(answer.text);
+  if (!parsed) return Unexpected(parsed.error());
+  parsed->erase("ok");
+  if (!parsed->contains("key") || !parsed->contains("iv") || !parsed->contains("hashes"))
+    return Unexpected(Error{"the crypto library returned no attachment key"});
+  return parsed->dump();
+}
+
 Result<Decryption> OlmMachine::decrypt(const std::string& room_id, const std::string& event_json) {
   json event = json::parse(event_json, nullptr, false);
   if (!event.is_object()) return Decryption{Undecryptable{false, "not a JSON object", {}}};

@@ -36,6 +36,7 @@ class OlmMachine final : public Machine {
                                               SharePolicy policy) override;
   Result<std::string> encrypt(const std::string& room_id, const std::string& type,
                               const std::string& content) override;
+  Result<std::string> encrypt_attachment(std::string& bytes) override;
   Result<Decryption> decrypt(const std::string& room_id, const std::string& event_json) override;
   Result<Identity> identity() override;
   Result<CrossSigningBootstrap> bootstrap_cross_signing() override;

@@ -104,6 +104,12 @@ RbCrypto* rb_crypto_open(const char* user_id, const char* device_id, const char*
 /* One operation; see above. Never NULL. */
 char* rb_crypto_call(RbCrypto* crypto, const char* request_json);
 
+/* Encrypts the attachment `data` (`len` bytes) in place with a fresh key (AES-256-CTR, the
+ * Matrix encrypted-attachment scheme) and returns {"ok":true,"v","key","iv","hashes"}
+ * (the event's `file` object without its url) or {"ok":false,"error":…}. Needs no handle. Never
+ * NULL; free with rb_crypto_free_string. */
+char* rb_crypto_encrypt_attachment(uint8_t* data, size_t len);
+
 void rb_crypto_free_string(char* text);
 
 void rb_crypto_close(RbCrypto* crypto);

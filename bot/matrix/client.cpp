@@ -273,8 +273,11 @@ net::asio::awaitable<MatrixResult<std::string>> Client::request_with_password(st
 net::asio::awaitable<MatrixResult<std::string>> Client::upload(std::string bytes,
                                                                std::string content_type,
                                                                std::string filename) {
-  auto response = co_await call("POST", "/_matrix/media/v3/upload?filename=" + url_encode(filename),
-                                std::move(bytes), settings_.request_timeout, content_type);
+  // No name for an encrypted attachment: the homeserver would learn it.
+  std::string path = "/_matrix/media/v3/upload";
+  if (!filename.empty()) path += "?filename=" + url_encode(filename);
+  auto response =
+      co_await call("POST", path, std::move(bytes), settings_.request_timeout, content_type);
   if (!response) co_return Unexpected{response.error()};
   auto object = parse_object(response->body);
   auto uri = object ? string_field(*object, "content_uri") : std::nullopt;

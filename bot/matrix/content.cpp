@@ -98,4 +98,40 @@ OutgoingEvent reaction_event(const std::string& event_id, const std::string& emo
   return {"m.reaction", dump(content)};
 }
 
+OutgoingEvent image_event(const Image& image, const Event* beside) {
+  json content = {{"msgtype", "m.image"},
+                  {"body", image.alt},
+                  {"filename", image.filename},
+                  {"info",
+                   {{"w", image.width},
+                    {"h", image.height},
+                    {"mimetype", image.mimetype},
+                    {"size", image.size}}},
+                  {"m.mentions", json::object()}};
+  if (beside != nullptr) {
+    json relation = reply_relation(*beside);
+    if (relation.contains("rel_type")) {
+      relation["is_falling_back"] = true;
+      content["m.relates_to"] = std::move(relation);
+    }
+  }
+  return {"m.room.message", dump(content)};
+}
+
+std::string with_media(const std::string& content, const std::string& content_uri,
+                       const std::string& file_info) {
+  json event = json::parse(content, nullptr, false);
+  if (!event.is_object()) event = json::object();
+  if (file_info.empty()) {
+    event["url"] = content_uri;
+  } else {
+    json file = json::parse(file_info, nullptr, false);
+    if (!file.is_object()) file = json::object();
+    file["url"] = content_uri;
+    event.erase("url");
+    event["file"] = std::move(file);
+  }
+  return dump(event);
+}
+
 }  // namespace reflexbot::matrix

@@ -157,6 +157,12 @@ net::asio::awaitable<MatrixResult<std::string>> E2ee::encrypt(std::string room_i
   co_return std::move(encrypted).value();
 }
 
+MatrixResult<std::string> E2ee::encrypt_attachment(std::string& bytes) {
+  auto file = machine_.encrypt_attachment(bytes);
+  if (!file) return Unexpected{crypto_error(file.error())};
+  return std::move(file).value();
+}
+
 Expected<Event, crypto::Undecryptable> E2ee::decrypt(const Event& encrypted) {
   const auto* envelope = std::get_if<Encrypted>(&encrypted.content);
   if (envelope == nullptr || envelope->content_json.empty())

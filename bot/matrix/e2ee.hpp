@@ -44,6 +44,9 @@ class E2ee {
   /// waits and tries again, it never sends in clear).
   net::asio::awaitable<MatrixResult<std::string>> encrypt(std::string room_id, std::string type,
                                                           std::string content);
+  /// Encrypts an attachment in place (fresh key) and returns the event's `file` object without
+  /// its url, as JSON. Errors are R_CRYPTO, like encrypt's.
+  MatrixResult<std::string> encrypt_attachment(std::string& bytes);
   /// The event an m.room.encrypted event carries: type and content from the plaintext; id,
   /// sender, room and time from the envelope. Never a state event.
   Expected<Event, crypto::Undecryptable> decrypt(const Event& encrypted);

@@ -40,6 +40,10 @@ class Outbox {
   /// Sends a row; a row of an encrypted room is encrypted first, once: its ciphertext is stored
   /// in the row (and kept in `item` for the retries) before the first try.
   net::asio::awaitable<MatrixResult<std::string>> deliver(OutboxItem& item);
+  /// A media row's file: encrypted (in an encrypted room), uploaded and its URI put into the
+  /// event, each step stored as it is done, so that a retry or a restart repeats none that
+  /// succeeded (the same URI: one picture, never a second upload once the URI is known).
+  net::asio::awaitable<MatrixResult<void>> attach_media(OutboxItem& item);
 
   Client& client_;
   OutboxQueue& queue_;

@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <cstring>
 #include <random>
+#include <span>
 #include <string_view>
 
 #include <sqlite3.h>
@@ -574,6 +575,19 @@ CREATE TABLE IF NOT EXISTS round_threads (
     R"sql(
 ALTER TABLE rooms ADD COLUMN welcome_due INTEGER NOT NULL DEFAULT 0;
 )sql",
+    // 21: the file of an outbox row that sends media (the digest's chart), kept until it is
+    // uploaded and its URI is in the row's content; then the row is deleted. The URI is stored
+    // as soon as the upload returns, so a restart reuses it: one image per digest, never two.
+    R"sql(
+CREATE TABLE IF NOT EXISTS outbox_media (
+  outbox_id INTEGER PRIMARY KEY REFERENCES outbox (id) ON DELETE CASCADE,
+  bytes BLOB NOT NULL,
+  mimetype TEXT NOT NULL,
+  filename TEXT NOT NULL DEFAULT '',
+  file_info TEXT NOT NULL DEFAULT '',
+  content_uri TEXT NOT NULL DEFAULT ''
+);
+)sql",
 };
 
 // Times of anonymous posts are kept to the hour: exact ones could be matched with a direct chat.
@@ -819,12 +833,14 @@ struct Store::Statements {
                       "ON CONFLICT (id) DO UPDATE SET committed_at = excluded.committed_at"),
         get_synced_at(c, "SELECT committed_at FROM sync_progress WHERE id = 1"),
         // Runs on every drain: the pending rows by index, each room by its primary key.
-        pending_outbox(c,
-                       "SELECT o.id, o.kind, o.room_id, o.event_type, o.txn_id, o.content, "
-                       "o.attempts, o.confidential OR COALESCE(r.direct, 0), "
-                       "o.kind = 'send' AND COALESCE(r.encrypted, 0) FROM outbox o "
-                       "LEFT JOIN rooms r ON r.room_id = o.room_id WHERE o.state = 'pending' "
-                       "ORDER BY o.kind = 'leave', o.id LIMIT ?"),
+        pending_outbox(
+            c,
+            "SELECT o.id, o.kind, o.room_id, o.event_type, o.txn_id, o.content, "
+            "o.attempts, o.confidential OR COALESCE(r.direct, 0), "
+            "o.kind = 'send' AND COALESCE(r.encrypted, 0), "
+            "EXISTS (SELECT 1 FROM outbox_media m WHERE m.outbox_id = o.id) FROM outbox o "
+            "LEFT JOIN rooms r ON r.room_id = o.room_id WHERE o.state = 'pending' "
+            "ORDER BY o.kind = 'leave', o.id LIMIT ?"),
         outbox_encrypted(c,
                          "UPDATE outbox SET event_type = ?, content = ? "
                          "WHERE id = ? AND state = 'pending' AND kind = 'send'"),
@@ -1079,7 +1095,8 @@ std::vector<OutboxItem> Store::pending_outbox(std::size_t limit) {
   while (s.step()) {
     items.push_back(OutboxItem{s.column_int(0), kind_from(s.column_text(1)), s.column_text(2),
                                s.column_text(3), s.column_text(4), s.column_text(5),
-                               s.column_int(6), s.column_int(7) != 0, s.column_int(8) != 0});
+                               s.column_int(6), s.column_int(7) != 0, s.column_int(8) != 0,
+                               s.column_int(9) != 0});
   }
   s.reset();
   return items;
@@ -1095,6 +1112,8 @@ void Store::outbox_failed(std::int64_t id, const std::string& error, bool perman
   if (permanent) {
     statements_->drop_direct_row.bind(1, id).run();
     if (connection_.changes() > 0) return;
+    // A file given up with its row (a direct chat's row takes it along by the foreign key).
+    Statement(connection_, "DELETE FROM outbox_media WHERE outbox_id = ?").bind(1, id).run();
   }
   statements_->outbox_failed.bind(1, std::int64_t{permanent ? 1 : 0})
       .bind(2, error)
@@ -1105,6 +1124,44 @@ void Store::outbox_failed(std::int64_t id, const std::string& error, bool perman
 void Store::outbox_encrypted(std::int64_t id, const std::string& event_type,
                              const std::string& content) {
   statements_->outbox_encrypted.bind(1, event_type).bind(2, content).bind(3, id).run();
+}
+
+std::optional<OutboxMedia> Store::outbox_media(std::int64_t id) {
+  Statement s(connection_,
+              "SELECT m.bytes, m.mimetype, m.filename, m.file_info, m.content_uri "
+              "FROM outbox_media m JOIN outbox o ON o.id = m.outbox_id "
+              "WHERE m.outbox_id = ? AND o.state = 'pending'");
+  s.bind(1, id);
+  if (!s.step()) return std::nullopt;
+  const auto bytes = s.column_blob(0);
+  return OutboxMedia{std::string(reinterpret_cast<const char*>(bytes.data()), bytes.size()),
+                     s.column_text(1), s.column_text(2), s.column_text(3), s.column_text(4)};
+}
+
+void Store::outbox_media_encrypted(std::int64_t id, const std::string& ciphertext,
+                                   const std::string& file_info) {
+  Statement(connection_, "UPDATE outbox_media SET bytes = ?, file_info = ? WHERE outbox_id = ?")
+      .bind_blob(1, std::as_bytes(std::span(ciphertext)))
+      .bind(2, file_info)
+      .bind(3, id)
+      .run();
+}
+
+void Store::outbox_media_uploaded(std::int64_t id, const std::string& content_uri) {
+  Statement(connection_, "UPDATE outbox_media SET content_uri = ? WHERE outbox_id = ?")
+      .bind(1, content_uri)
+      .bind(2, id)
+      .run();
+}
+
+void Store::outbox_media_attached(std::int64_t id, const std::string& content) {
+  Transaction transaction(connection_);
+  Statement(connection_, "UPDATE outbox SET content = ? WHERE id = ? AND state = 'pending'")
+      .bind(1, content)
+      .bind(2, id)
+      .run();
+  Statement(connection_, "DELETE FROM outbox_media WHERE outbox_id = ?").bind(1, id).run();
+  transaction.commit();
 }
 
 std::vector<UndecryptedEvent> Store::undecrypted(std::size_t limit) {
@@ -1221,6 +1278,23 @@ std::string BatchScope::queue_anonymous_post(const std::string& room_id,
       .bind(5, content_json)
       .bind(6, now_ms - now_ms % kCoarseMs)
       .bind(7, std::int64_t{1})
+      .run();
+  return txn_id;
+}
+
+std::string BatchScope::queue_media_send(const std::string& room_id, const std::string& event_type,
+                                         const std::string& content_json, const std::string& key,
+                                         std::int64_t now_ms, const std::string& bytes,
+                                         const std::string& mimetype, const std::string& filename) {
+  std::string txn_id = queue_send(room_id, event_type, content_json, key, now_ms);
+  // Queued before (a replayed batch): the row keeps the file it has, or has sent it already.
+  if (store_.connection_.changes() == 0) return txn_id;
+  Statement(store_.connection_,
+            "INSERT INTO outbox_media (outbox_id, bytes, mimetype, filename) "
+            "VALUES (last_insert_rowid(), ?, ?, ?)")
+      .bind_blob(1, std::as_bytes(std::span(bytes)))
+      .bind(2, mimetype)
+      .bind(3, filename)
       .run();
   return txn_id;
 }

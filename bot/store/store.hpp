@@ -26,7 +26,7 @@
 namespace reflexbot::store {
 
 /// The schema version a migrated database has.
-inline constexpr int kSchemaVersion = 20;
+inline constexpr int kSchemaVersion = 21;
 
 /// A contribution's index terms (core::TextAnalyzer::keys()) as stored in `contributions.terms`:
 /// 8 bytes per key, little-endian.
@@ -168,6 +168,13 @@ class BatchScope {
   /// nothing the sender wrote), hour-coarse times, and a row the log never names. Returns the id.
   std::string queue_anonymous_post(const std::string& room_id, const std::string& content_json,
                                    std::int64_t now_ms);
+  /// Queues an event that carries a file (an m.image): like queue_send, and the file (`bytes`,
+  /// its `mimetype` and `filename`) is kept beside the row until it is uploaded and its URI put
+  /// into the event's content (`url`, or `file` in an encrypted room). Returns the transaction id.
+  std::string queue_media_send(const std::string& room_id, const std::string& event_type,
+                               const std::string& content_json, const std::string& key,
+                               std::int64_t now_ms, const std::string& bytes,
+                               const std::string& mimetype, const std::string& filename);
   /// Queues a join or leave unless one for the room is already pending.
   void queue_membership(OutboxKind kind, const std::string& room_id, std::int64_t now_ms);
   /// Inserts or replaces the room's record.
@@ -377,6 +384,12 @@ class Store final : public reflexbot::OutboxQueue {
   /// no longer pending is left as it is.
   void outbox_encrypted(std::int64_t id, const std::string& event_type,
                         const std::string& content) override;
+  /// The file of a pending media row (outbox_media table) until it is attached to its event.
+  std::optional<OutboxMedia> outbox_media(std::int64_t id) override;
+  void outbox_media_encrypted(std::int64_t id, const std::string& ciphertext,
+                              const std::string& file_info) override;
+  void outbox_media_uploaded(std::int64_t id, const std::string& content_uri) override;
+  void outbox_media_attached(std::int64_t id, const std::string& content) override;
   /// Kept undecryptable events, oldest first.
   std::vector<UndecryptedEvent> undecrypted(std::size_t limit);
   /// received_ms of the oldest kept event, if any.

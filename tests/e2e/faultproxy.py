@@ -38,7 +38,8 @@ def request_kind(method: str, path: str) -> str:
     path = path.split("?", 1)[0]
     for marker, label in (("/sync", "sync"), ("/send/", "send"), ("/redact/", "send"),
                           ("/leave", "leave"), ("/join", "join"), ("/messages", "messages"),
-                          ("/filter", "filter"), ("/login", "login"), ("/whoami", "whoami")):
+                          ("/filter", "filter"), ("/login", "login"), ("/whoami", "whoami"),
+                          ("/media/", "upload" if method == "POST" else "media")):
         if marker in path:
             return label
     return f"{method.lower()} other"
@@ -111,6 +112,9 @@ class FaultProxy:
         self._server: Optional[asyncio.base_events.Server] = None
         self._links: set[_Link] = set()
         self._thread: Optional[threading.Thread] = None
+        self._hold: Optional[tuple[str, str]] = None  # (kind held, kind that must come first)
+        self._released: Optional[asyncio.Event] = None
+        self.held: Counter = Counter()             # request kind -> requests held
 
     # control (from any thread)
 
@@ -128,6 +132,20 @@ class FaultProxy:
     def disable(self) -> None:
         """No new faults; a stall already under way runs to its end."""
         self._enabled = False
+
+    def hold(self, kind: str, after: str) -> None:
+        """From the first `after` request on (e.g. "upload"), every `kind` request (e.g. "send")
+        is held: never forwarded, its connection kept open until release() resets it. For "the
+        bot dies between two requests": kill the bot while proxy.held[kind] > 0."""
+        self._released = None
+        self._hold = (kind, after)
+
+    def release(self) -> None:
+        """Stops holding; the held connections are reset (their requests never reach upstream)."""
+        self._hold = None
+        loop, released = self._loop, self._released
+        if loop is not None and released is not None:
+            loop.call_soon_threadsafe(released.set)
 
     def total_faults(self) -> int:
         with self._lock:
@@ -255,6 +273,17 @@ class FaultProxy:
                                                     match.group(2).decode(errors="replace"))
                         with self._lock:
                             self.requests[link.request] += 1
+                            hold = self._hold
+                            held = (hold is not None and link.request == hold[0]
+                                    and self.requests[hold[1]] > 0)
+                            if held:
+                                self.held[link.request] += 1
+                        if held:
+                            if self._released is None:
+                                self._released = asyncio.Event()
+                            await self._released.wait()
+                            link.close(reset=True)
+                            return
                         link.plan = self._plan()
                 plan = link.plan
                 if plan is not None and plan[1] == direction:

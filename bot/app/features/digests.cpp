@@ -6,10 +6,12 @@
 #include <chrono>
 
 #include "common/metrics.hpp"
+#include "core/chart.hpp"
 #include "core/digest_view.hpp"
 #include "core/lesson.hpp"
 #include "core/texts.hpp"
 #include "core/time.hpp"
+#include "render/chart.hpp"
 #include "store/digests.hpp"
 
 namespace reflexbot::app {
@@ -172,7 +174,7 @@ std::chrono::year_month_day Digests::today(TimePoint now) const {
 }
 
 void Digests::post(const std::string& room_id, Result& result, const matrix::Event* reply_to,
-                   const std::string& key, BatchContext context) {
+                   const std::string& key, BatchContext context, bool with_chart) {
   // A digest of something gets its number in the room, in the same transaction as its notices:
   // "D4" in its title, its groups and messages kept for !lehre. An empty one gets none.
   std::optional<store::DigestRecord> record;
@@ -188,6 +190,33 @@ void Digests::post(const std::string& room_id, Result& result, const matrix::Eve
     if (record) context.scope.add_digest_message(record->id, txn_id);
   }
   if (record) context.scope.save_digest_groups(record->id, result.lesson_groups);
+  if (with_chart && record) post_chart(room_id, result, reply_to, key + "/chart", context);
+}
+
+void Digests::post_chart(const std::string& room_id, const Result& result,
+                         const matrix::Event* beside, const std::string& key,
+                         BatchContext context) {
+  const std::string& label = result.digest.request.label;
+  const core::ChartData chart = core::digest_chart(core::DigestView(result.digest, result.items));
+  if (chart.empty()) {
+    spdlog::info("digest {} in {} has no chart: no theme recurs, or no contribution has a city",
+                 label, room_id);
+    return;
+  }
+  auto png = render::chart_png(chart);
+  if (!png) {
+    spdlog::warn("digest {} in {} goes without its chart: {}", label, room_id, png.error());
+    return;
+  }
+  const std::string day = core::iso_date(core::local_day(result.from, settings_.zone));
+  const matrix::Image image{
+      chart.alt,
+      (settings_.language == core::Language::en ? "themes-" : "themen-") + day + ".png",
+      "image/png",
+      png->width,
+      png->height,
+      png->bytes.size()};
+  context.out.image(room_id, image, png->bytes, beside, key);
 }
 
 std::optional<store::DigestRecord> Digests::digest_meant(
@@ -285,7 +314,8 @@ void Digests::on_digest(const core::Command& command, const matrix::Event& event
     }
     Result result =
         builder_.build(record->scope_room, record->from, record->to, context.now, false, true);
-    post(room.room_id, result, &event, event.event_id + "/digest", context);
+    post(room.room_id, result, &event, event.event_id + "/digest", context,
+         is_network(room.room_id));
     return;
   } else if (args->kind == core::DigestArgs::Kind::round) {
     const auto span = args->round ? store::round_span(store_, *args->round)
@@ -298,12 +328,13 @@ void Digests::on_digest(const core::Command& command, const matrix::Event& event
     to = span->ended_at.time_since_epoch().count() > 0 ? span->ended_at + 1ms : to;
     // A round's digest covers the round's room, also when asked for in the network room.
     Result result = builder_.build(span->room_id, from, to, context.now);
-    post(room.room_id, result, &event, event.event_id + "/digest", context);
+    post(room.room_id, result, &event, event.event_id + "/digest", context,
+         is_network(room.room_id));
     return;
   }
   spdlog::info("digest for {} on request ({})", room.room_id, event.event_id);
   Result result = builder_.build(room.room_id, from, to, context.now);
-  post(room.room_id, result, &event, event.event_id + "/digest", context);
+  post(room.room_id, result, &event, event.event_id + "/digest", context, is_network(room.room_id));
 }
 
 void Digests::on_lesson(const core::Command& command, const matrix::Event& event,
@@ -782,7 +813,7 @@ void Digests::tick(BatchContext context) {
       core::iso_date(std::chrono::year_month_day{core::slot_week(*settings_.schedule, *slot)});
   if (!settings_.network_room.empty()) {
     Result result = builder_.build(settings_.network_room, from, to, context.now);
-    post(settings_.network_room, result, nullptr, key + "/network", context);
+    post(settings_.network_room, result, nullptr, key + "/network", context, true);
     spdlog::info("weekly digest of slot {} queued for the network room {} ({} notices)",
                  core::to_ms(*slot), settings_.network_room, result.notices.size());
   }
@@ -792,7 +823,7 @@ void Digests::tick(BatchContext context) {
       Result result = builder_.build(room, from, to, context.now);
       // A room with nothing in the week gets no digest; the network room's says so.
       if (result.digest.contributions == 0) continue;
-      post(room, result, nullptr, key + "/" + room, context);
+      post(room, result, nullptr, key + "/" + room, context, true);
     }
   }
   context.scope.record_digest_slot(*slot, context.now);

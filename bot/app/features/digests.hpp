@@ -127,8 +127,13 @@ class Digests {
   bool is_network(const std::string& room_id) const { return builder_.is_network(room_id); }
   /// Numbers the digest in the room (if it has contributions), renders it under that number
   /// and queues its notices with its groups and messages for !lehre; `key` makes txn ids.
+  /// `with_chart`: the chart of its themes by city follows the text (post_chart).
   void post(const std::string& room_id, Result& result, const matrix::Event* reply_to,
-            const std::string& key, BatchContext context);
+            const std::string& key, BatchContext context, bool with_chart = false);
+  /// Queues the digest's chart as an m.image after its notices. A chart that cannot be drawn
+  /// (no recurring theme, no font) is left out and the log says why; the text never waits.
+  void post_chart(const std::string& room_id, const Result& result, const matrix::Event* beside,
+                  const std::string& key, BatchContext context);
   /// The digest a `!lehre <Nr>` means: the one its number names ("D4-2"), the one it replies
   /// to, else the room's latest unless another came shortly before it. nullopt after answering.
   std::optional<store::DigestRecord> digest_meant(

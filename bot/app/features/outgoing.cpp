@@ -36,6 +36,15 @@ std::string Outgoing::event(const std::string& room_id, const matrix::OutgoingEv
   return scope_->queue_send(room_id, event.type, event.content, key, now_ms_);
 }
 
+std::string Outgoing::image(const std::string& room_id, const matrix::Image& image,
+                            const std::string& bytes, const matrix::Event* beside,
+                            const std::string& key) {
+  const matrix::OutgoingEvent event = matrix::image_event(image, beside);
+  ++queued_;
+  return scope_->queue_media_send(room_id, event.type, event.content, key, now_ms_, bytes,
+                                  image.mimetype, image.filename);
+}
+
 void Outgoing::reaction(const std::string& room_id, const std::string& event_id,
                         const std::string& emoji, const std::string& key) {
   const matrix::OutgoingEvent event = matrix::reaction_event(event_id, emoji);

@@ -37,6 +37,10 @@ class Outgoing {
   /// Any event matrix/content.hpp built (a poll, its end). Returns its transaction id.
   std::string event(const std::string& room_id, const matrix::OutgoingEvent& event,
                     const std::string& key);
+  /// A picture (matrix::image_event) with its file, which the outbox uploads before it sends the
+  /// event (store::BatchScope::queue_media_send). With `beside` in a thread, into that thread.
+  std::string image(const std::string& room_id, const matrix::Image& image,
+                    const std::string& bytes, const matrix::Event* beside, const std::string& key);
   /// An m.reaction (annotation) on `event_id`.
   void reaction(const std::string& room_id, const std::string& event_id, const std::string& emoji,
                 const std::string& key);

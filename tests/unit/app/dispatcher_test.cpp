@@ -137,8 +137,33 @@ class DispatcherTest : public ::testing::Test {
     std::vector<std::string> out;
     for (const auto& item : store_->pending_outbox(1000)) {
       if (item.event_type == "m.room.message" && item.room_id == room_id) {
-        out.push_back(json::parse(item.content)["body"].get<std::string>());
+        const json content = json::parse(item.content);
+        if (content.value("msgtype", "") == "m.image") continue;
+        out.push_back(content["body"].get<std::string>());
       }
+    }
+    return out;
+  }
+
+  /// The pictures queued for a room (content and file), in order after everything else queued
+  /// before them: their position among the room's rows.
+  struct QueuedImage {
+    json content;
+    std::string bytes;
+    std::size_t position = 0;  ///< among the room's pending m.room.message rows
+  };
+  std::vector<QueuedImage> images_in(const std::string& room_id) {
+    std::vector<QueuedImage> out;
+    std::size_t position = 0;
+    for (const auto& item : store_->pending_outbox(1000)) {
+      if (item.event_type != "m.room.message" || item.room_id != room_id) continue;
+      const json content = json::parse(item.content);
+      if (content.value("msgtype", "") == "m.image") {
+        EXPECT_TRUE(item.media);
+        const auto media = store_->outbox_media(item.id);
+        out.push_back({content, media ? media->bytes : std::string(), position});
+      }
+      ++position;
     }
     return out;
   }
@@ -1239,6 +1264,104 @@ TEST_F(DispatcherTest, AWeeklyDigestMissedDuringAnOutageIsPostedOnceOnRestart) {
   ASSERT_EQ(notices_in(kRoom).size(), 1U);
   EXPECT_EQ(notices_in(kRoom)[0].rfind("Digest für Köln · 13.11.2023 – 19.11.2023", 0), 0U);
   EXPECT_TRUE(notices_in(kLeipzig).empty());  // nothing was collected there
+}
+
+// The weekly digest's chart: a PNG after the text, with its size and an alt text in words. A
+// theme that recurs across cities is drawn; a week of single contributions gets text only.
+TEST_F(DispatcherTest, TheWeeklyDigestIsFollowedByItsChartWhenAThemeRecurs) {
+  seed_room(kRoom);
+  seed_room(kLeipzig);
+  digests_.schedule =
+      core::WeeklySchedule{std::chrono::Monday, std::chrono::hours(9), digests_.zone};
+  digests_.room_digests = true;
+  restart();
+  now_ms_ = kMonday0900 - 48 * kHour;
+  dispatcher_->next_wakeup();
+  const std::int64_t at = kMonday0900 - 47 * kHour;
+  sync(body("s1",
+            {{kRoom, joined({message("$a", "@anna:example.org",
+                                     "Die Einarbeitung neuer Kolleginnen im Krisenstab dauerte zu "
+                                     "lange #personal",
+                                     "m.text", at),
+                             message("$b", "@ben:example.org",
+                                     "Neue Kolleginnen im Krisenstab brauchten Wochen zur "
+                                     "Einarbeitung #personal",
+                                     "m.text", at + 1000)})},
+             {kLeipzig, joined({message("$c", "@cem:example.org",
+                                        "Einarbeitung der neuen Kolleginnen: viel zu lange "
+                                        "#personal",
+                                        "m.text", at + 2000)})}}));
+  now_ms_ = kMonday0900;
+  dispatcher_->tick();
+
+  const auto notices = notices_in(kNetwork);
+  ASSERT_FALSE(notices.empty());
+  const auto images = images_in(kNetwork);
+  ASSERT_EQ(images.size(), 1U);
+  const QueuedImage& image = images[0];
+  EXPECT_EQ(image.position, notices.size());  // after the digest's text
+  EXPECT_EQ(image.content["msgtype"], "m.image");
+  EXPECT_EQ(image.content["filename"], "themen-2023-11-13.png");
+  EXPECT_EQ(image.content["info"]["mimetype"], "image/png");
+  EXPECT_EQ(image.content["info"]["size"], image.bytes.size());
+  ASSERT_GT(image.bytes.size(), 24U);
+  EXPECT_EQ(image.bytes.substr(0, 8), std::string("\x89PNG\r\n\x1a\n", 8));
+  // Width and height as the PNG's header says them.
+  const auto be32 = [&](std::size_t at) {
+    return (static_cast<unsigned char>(image.bytes[at]) << 24) |
+           (static_cast<unsigned char>(image.bytes[at + 1]) << 16) |
+           (static_cast<unsigned char>(image.bytes[at + 2]) << 8) |
+           static_cast<unsigned char>(image.bytes[at + 3]);
+  };
+  EXPECT_EQ(image.content["info"]["w"], be32(16));
+  EXPECT_EQ(image.content["info"]["h"], be32(20));
+  EXPECT_LE(be32(16), 1000U);
+  const auto alt = image.content["body"].get<std::string>();
+  EXPECT_NE(alt.find("Köln"), std::string::npos) << alt;
+  EXPECT_NE(alt.find("Leipzig"), std::string::npos) << alt;
+  EXPECT_FALSE(image.content.contains("url"));  // the outbox adds it after the upload
+
+  // Each room's own weekly digest has its chart too; the week is posted once, with one picture.
+  EXPECT_EQ(images_in(kRoom).size(), 1U);
+  dispatcher_->tick();
+  restart();
+  dispatcher_->tick();
+  EXPECT_EQ(images_in(kNetwork).size(), 1U);
+}
+
+TEST_F(DispatcherTest, AWeekOfSingleContributionsGetsItsDigestWithoutAChart) {
+  seed_room(kRoom);
+  digests_.schedule =
+      core::WeeklySchedule{std::chrono::Monday, std::chrono::hours(9), digests_.zone};
+  restart();
+  now_ms_ = kMonday0900 - 48 * kHour;
+  dispatcher_->next_wakeup();
+  sync(body("s1", {{kRoom, joined({message("$a", "@anna:example.org", "Funk fiel aus #problem",
+                                           "m.text", kMonday0900 - 47 * kHour)})}}));
+  now_ms_ = kMonday0900;
+  dispatcher_->tick();
+  EXPECT_EQ(notices_in(kNetwork).size(), 1U);
+  EXPECT_TRUE(images_in(kNetwork).empty());
+}
+
+// !digest in a city's room answers with text only; in the network room with the chart too.
+TEST_F(DispatcherTest, OnlyTheNetworkRoomsDigestOnRequestHasAChart) {
+  seed_room(kRoom);
+  seed_room(kNetwork);
+  const std::int64_t at = now_ms_ - 3600000;
+  sync(body("s1", {{kRoom,
+                    joined({message("$a", "@anna:example.org",
+                                    "Die Einarbeitung neuer Kolleginnen dauerte zu lange #personal",
+                                    "m.text", at),
+                            message("$b", "@ben:example.org",
+                                    "Neue Kolleginnen brauchten Wochen zur Einarbeitung #personal",
+                                    "m.text", at + 1000)})}}));
+  sync(body("s2", {{kRoom, joined({message("$d1", "@mod:example.org", "!digest")})}}));
+  EXPECT_FALSE(notices_in(kRoom).empty());
+  EXPECT_TRUE(images_in(kRoom).empty());
+  sync(body("s3", {{kNetwork, joined({message("$d2", "@mod:example.org", "!digest")})}}));
+  EXPECT_FALSE(notices_in(kNetwork).empty());
+  EXPECT_EQ(images_in(kNetwork).size(), 1U);
 }
 
 // A week with nothing collected: no room gets a digest, the network room one line saying so.

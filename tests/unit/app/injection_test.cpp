@@ -231,6 +231,7 @@ struct Figures {
   std::size_t produced = 0;
   std::size_t max_size = 0;
   std::size_t with_html = 0;
+  std::size_t images = 0;  ///< the digest's charts (m.image)
   std::size_t exported = 0;
   std::vector<std::string> problems;
 };
@@ -419,6 +420,7 @@ class InjectionTest : public ::testing::Test {
     std::size_t& max_size = figures_.max_size;
     std::size_t& with_html = figures_.with_html;
     std::vector<std::string>& problems = figures_.problems;
+    std::size_t& images = figures_.images;
     for (const auto& item : store_->pending_outbox(1000000)) {
       if (item.kind != store::OutboxKind::send) continue;
       ++produced;
@@ -442,6 +444,19 @@ class InjectionTest : public ::testing::Test {
         problems.push_back(where + "mentions " + mentions->dump());
       }
       if (item.event_type != "m.room.message") continue;
+      // The digest's chart: a picture whose only text is its alt text (plain, never markup),
+      // and whose file waits in the outbox.
+      if (content.value("msgtype", "") == "m.image") {
+        ++images;
+        if (content.contains("formatted_body")) problems.push_back(where + "an image with HTML");
+        if (!item.media || !store_->outbox_media(item.id)) {
+          problems.push_back(where + "an image without its file");
+        }
+        if (!content.contains("info") || content["info"].value("mimetype", "") != "image/png") {
+          problems.push_back(where + "an image without its info");
+        }
+        continue;
+      }
       if (content.value("msgtype", "") != "m.notice") problems.push_back(where + "not m.notice");
       if (content.contains("formatted_body")) {
         ++with_html;
@@ -549,13 +564,13 @@ TEST_F(InjectionTest, HostilePayloadsNeverLeaveTheBotAsMarkupMentionsOrOversized
   check_outbox();
   check_export();
 
-  const auto& [refused_by_kind, refused_payloads, fed, produced, max_size, with_html, exported,
-               problems] = figures_;
+  const auto& [refused_by_kind, refused_payloads, fed, produced, max_size, with_html, images,
+               exported, problems] = figures_;
   std::size_t refused = 0;
   for (const auto& [kind, n] : refused_by_kind) refused += n;
   std::cout << "[injection] payloads tried: " << payloads.size() << ", events fed: " << fed
-            << ", events produced: " << produced << " (" << with_html
-            << " with formatted_body), max event size: " << max_size
+            << ", events produced: " << produced << " (" << with_html << " with formatted_body, "
+            << images << " charts), max event size: " << max_size
             << " bytes, export bytes: " << exported << ", bodies refused by the parser: " << refused
             << "\n";
   for (const auto& [kind, n] : refused_by_kind) {

@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include <nlohmann/json.hpp>
+
 namespace reflexbot::matrix {
 namespace {
 
@@ -46,6 +48,48 @@ TEST(Content, AReactionIsAnAnnotation) {
   EXPECT_EQ(event.type, "m.reaction");
   EXPECT_EQ(event.content, R"({"m.mentions":{},"m.relates_to":{"event_id":"$e","key":"✅",)"
                            R"("rel_type":"m.annotation"}})");
+}
+
+TEST(Content, AnImageCarriesItsAltTextAndInfoAndFollowsTheCommandsThread) {
+  const Image image{
+      "Die Grafik zeigt 2 Themen.", "themen-2026-11-30.png", "image/png", 800, 412, 12345};
+  const auto plain = nlohmann::json::parse(image_event(image).content);
+  EXPECT_EQ(plain["msgtype"], "m.image");
+  EXPECT_EQ(plain["body"], "Die Grafik zeigt 2 Themen.");
+  EXPECT_EQ(plain["filename"], "themen-2026-11-30.png");
+  EXPECT_EQ(plain["info"],
+            (nlohmann::json{{"w", 800}, {"h", 412}, {"mimetype", "image/png"}, {"size", 12345}}));
+  EXPECT_FALSE(plain.contains("m.relates_to"));
+  EXPECT_FALSE(plain.contains("url"));  // the outbox adds it after the upload
+
+  Event command;
+  command.event_id = "$cmd";
+  Relation thread;
+  thread.rel_type = "m.thread";
+  thread.event_id = "$root";
+  command.content = RoomMessage{"m.text", "!digest", std::nullopt, thread, std::nullopt};
+  const auto threaded = nlohmann::json::parse(image_event(image, &command).content);
+  EXPECT_EQ(threaded["m.relates_to"]["rel_type"], "m.thread");
+  EXPECT_EQ(threaded["m.relates_to"]["event_id"], "$root");
+
+  Event outside;
+  outside.event_id = "$main";
+  outside.content = RoomMessage{"m.text", "!digest", std::nullopt, std::nullopt, std::nullopt};
+  EXPECT_FALSE(
+      nlohmann::json::parse(image_event(image, &outside).content).contains("m.relates_to"));
+}
+
+TEST(Content, TheUploadedFileIsAUrlInClearAndAKeyedFileWhenEncrypted) {
+  const std::string content = image_event({"alt", "a.png", "image/png", 1, 1, 3}).content;
+  const auto clear = nlohmann::json::parse(with_media(content, "mxc://hs/abc", ""));
+  EXPECT_EQ(clear["url"], "mxc://hs/abc");
+  EXPECT_FALSE(clear.contains("file"));
+  const auto sealed = nlohmann::json::parse(
+      with_media(content, "mxc://hs/def", R"({"v":"v2","key":{"k":"x"},"iv":"i","hashes":{}})"));
+  EXPECT_FALSE(sealed.contains("url"));
+  EXPECT_EQ(sealed["file"]["url"], "mxc://hs/def");
+  EXPECT_EQ(sealed["file"]["key"]["k"], "x");
+  EXPECT_EQ(sealed["info"]["mimetype"], "image/png");
 }
 
 TEST(Content, InvalidUtf8IsReplacedNotThrown) {

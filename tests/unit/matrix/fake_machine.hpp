@@ -71,6 +71,18 @@ class FakeMachine final : public crypto::Machine {
                           {"ciphertext", "SEALED" + std::to_string(encryptions) + ":" + content}}
         .dump();
   }
+  /// "Encrypts" by flipping every bit; the key names the count so far.
+  crypto::Result<std::string> encrypt_attachment(std::string& bytes) override {
+    if (fail_encrypt) return Unexpected(crypto::Error{"no attachment key"});
+    ++attachments;
+    log.push_back("encrypt attachment " + std::to_string(bytes.size()));
+    for (char& c : bytes) c = static_cast<char>(~c);
+    return nlohmann::json{{"v", "v2"},
+                          {"key", {{"k", "K" + std::to_string(attachments)}}},
+                          {"iv", "IV"},
+                          {"hashes", {{"sha256", "H"}}}}
+        .dump();
+  }
   crypto::Result<crypto::Decryption> decrypt(const std::string&,
                                              const std::string& event_json) override {
     const auto event = nlohmann::json::parse(event_json);
@@ -133,6 +145,7 @@ class FakeMachine final : public crypto::Machine {
   std::vector<std::string> log;
   bool fail_encrypt = false;
   int encryptions = 0;
+  int attachments = 0;
   int bootstraps = 0;
   std::string recovery_key = "EsTR ecov ery";  ///< the one key that opens the fake's storage
   std::string recovery_key_id = "KEY1";

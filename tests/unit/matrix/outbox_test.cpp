@@ -8,8 +8,11 @@
 
 #include <nlohmann/json.hpp>
 
+#include "fake_machine.hpp"
 #include "fake_sleeper.hpp"
 #include "fake_transport.hpp"
+#include "matrix/content.hpp"
+#include "matrix/e2ee.hpp"
 #include "store/sqlite.hpp"
 #include "store/store.hpp"
 
@@ -533,6 +536,185 @@ TEST_F(OutboxTest, RunFlushesWhenWokenAndEndsOnStop) {
   io.poll();
   ASSERT_TRUE(result.has_value());
   EXPECT_EQ(*result, std::nullopt);
+}
+
+// A picture (the digest's chart): its file is uploaded first, its URI stored at once, then the
+// event goes out with it. A restart after the upload reuses the URI: one image, one upload.
+class OutboxMediaTest : public OutboxTest {
+ protected:
+  static constexpr const char* kUploadUrl = "https://hs.example/_matrix/media/v3/upload";
+  const std::string png = std::string("\x89PNG\r\n\x1a\n", 8) + std::string(100, '\x07');
+
+  std::string queue_image(const std::string& key, const std::string& room = kRoom) {
+    const OutgoingEvent event = image_event(
+        {"Die Grafik zeigt zwei Themen.", "themen.png", "image/png", 800, 400, png.size()});
+    store::BatchScope batch(store);
+    std::string txn_id = batch.queue_media_send(room, event.type, event.content, key, kNow - 5, png,
+                                                "image/png", "themen.png");
+    batch.commit();
+    return txn_id;
+  }
+
+  std::int64_t media_rows() {
+    store::Statement s(store.connection(), "SELECT COUNT(*) FROM outbox_media");
+    s.step();
+    return s.column_int(0);
+  }
+};
+
+TEST_F(OutboxMediaTest, TheFileIsUploadedThenTheEventCarriesItsUri) {
+  const std::string txn = queue_image("digest/chart");
+  EXPECT_EQ(media_rows(), 1);
+  transport.respond(200, R"({"content_uri":"mxc://hs.example/chart1"})");
+  transport.respond(200, R"({"event_id":"$image"})");
+  Client client = make_client();
+  Outbox outbox = make_outbox(client);
+  EXPECT_EQ(flush(outbox), std::nullopt);
+
+  ASSERT_EQ(transport.requests().size(), 2u);
+  EXPECT_EQ(transport.request(0).method, "POST");
+  EXPECT_EQ(transport.request(0).url, std::string(kUploadUrl) + "?filename=themen.png");
+  EXPECT_EQ(transport.request(0).body, png);
+  EXPECT_EQ(header_of(transport.request(0), "Content-Type"), "image/png");
+  EXPECT_EQ(transport.request(1).url, send_url(txn));
+  const auto content = nlohmann::json::parse(transport.request(1).body);
+  EXPECT_EQ(content["msgtype"], "m.image");
+  EXPECT_EQ(content["url"], "mxc://hs.example/chart1");
+  EXPECT_EQ(content["body"], "Die Grafik zeigt zwei Themen.");
+  EXPECT_EQ(content["filename"], "themen.png");
+  EXPECT_EQ(content["info"]["w"], 800);
+  EXPECT_EQ(content["info"]["h"], 400);
+  EXPECT_EQ(content["info"]["mimetype"], "image/png");
+  EXPECT_EQ(content["info"]["size"], png.size());
+  EXPECT_EQ(row_by_txn(txn).state, "sent");
+  EXPECT_EQ(media_rows(), 0);  // the file is not kept once the event names it
+}
+
+TEST_F(OutboxMediaTest, AfterTheUploadARetryAndARestartReuseTheStoredUri) {
+  const std::string txn = queue_image("digest/chart");
+  transport.respond(200, R"({"content_uri":"mxc://hs.example/once"})");
+  transport.respond(502, "bad gateway");  // the send fails once
+  transport.respond(200, R"({"event_id":"$image"})");
+  {
+    Client client = make_client();
+    Outbox outbox = make_outbox(client);
+    EXPECT_EQ(flush(outbox), std::nullopt);
+  }
+  ASSERT_EQ(transport.requests().size(), 3u);
+  EXPECT_EQ(transport.request(1).url, send_url(txn));
+  EXPECT_EQ(transport.request(2).url, send_url(txn));
+  EXPECT_EQ(transport.request(1).body, transport.request(2).body);
+
+  // The bot stopped after the upload, before the send (the row is still pending with the URI):
+  // the next start sends with the URI it has, without a second upload.
+  const std::string second = queue_image("digest/chart-2");
+  {
+    auto pending = store.pending_outbox(10);
+    ASSERT_EQ(pending.size(), 1u);
+    ASSERT_TRUE(pending[0].media);
+    store.outbox_media_uploaded(pending[0].id, "mxc://hs.example/stored");
+  }
+  transport.respond(200, R"({"event_id":"$image2"})");
+  Client client = make_client();
+  Outbox outbox = make_outbox(client);
+  EXPECT_EQ(flush(outbox), std::nullopt);
+  ASSERT_EQ(transport.requests().size(), 4u);
+  EXPECT_EQ(transport.request(3).url, send_url(second));
+  EXPECT_EQ(nlohmann::json::parse(transport.request(3).body)["url"], "mxc://hs.example/stored");
+}
+
+TEST_F(OutboxMediaTest, AFailedUploadIsRetriedAndAPermanentRefusalGivesOnlyThatRowUp) {
+  const std::string image = queue_image("digest/chart");
+  const std::string after = queue("later", notice("weiter"));
+  transport.fail(net::TransportErrorKind::connect);
+  transport.respond(413, R"({"errcode":"M_TOO_LARGE","error":"too big"})");
+  transport.respond(200, R"({"event_id":"$later"})");
+  Client client = make_client();
+  Outbox outbox = make_outbox(client);
+  EXPECT_EQ(flush(outbox), std::nullopt);
+  EXPECT_EQ(urls(), (std::vector<std::string>{std::string(kUploadUrl) + "?filename=themen.png",
+                                              std::string(kUploadUrl) + "?filename=themen.png",
+                                              send_url(after)}));
+  EXPECT_EQ(row_by_txn(image).state, "failed");
+  EXPECT_EQ(row_by_txn(after).state, "sent");
+  EXPECT_EQ(media_rows(), 0);
+}
+
+TEST_F(OutboxMediaTest, QueueingTheSameKeyAgainKeepsOneRowAndOneFile) {
+  const std::string first = queue_image("digest/chart");
+  const std::string again = queue_image("digest/chart");
+  EXPECT_EQ(first, again);
+  EXPECT_EQ(row_count(), 1);
+  EXPECT_EQ(media_rows(), 1);
+}
+
+TEST_F(OutboxMediaTest, InAnEncryptedRoomOnlyCiphertextIsUploadedAndTheKeyTravelsEncrypted) {
+  test::FakeMachine machine;
+  {
+    store::BatchScope batch(store);
+    store::RoomRecord room;
+    room.room_id = kRoom;
+    room.membership = "join";
+    room.encrypted = true;
+    batch.put_room(room);
+    batch.commit();
+  }
+  const std::string txn = queue_image("digest/chart");
+  transport.respond(200, R"({"content_uri":"mxc://hs.example/sealed"})");
+  transport.respond(200, R"({"event_id":"$image"})");
+  Client client = make_client();
+  E2ee e2ee(
+      client, machine, sleeper,
+      Backoff({milliseconds(100), milliseconds(1000)}, [] { return 0.0; }),
+      [](const std::string&) {
+        return std::vector<std::string>{"@bot:hs.example", "@anna:hs.example"};
+      },
+      crypto::SharePolicy::all_devices);
+  Outbox outbox(
+      client, store, sleeper, Backoff({milliseconds(500), milliseconds(60000)}, [] { return 0.0; }),
+      [] { return kNow; }, &e2ee);
+  EXPECT_EQ(flush(outbox), std::nullopt);
+
+  ASSERT_EQ(transport.requests().size(), 2u);
+  // No name, no type, not the picture's bytes.
+  EXPECT_EQ(transport.request(0).url, kUploadUrl);
+  EXPECT_EQ(header_of(transport.request(0), "Content-Type"), "application/octet-stream");
+  EXPECT_EQ(transport.request(0).body.size(), png.size());
+  EXPECT_NE(transport.request(0).body, png);
+  EXPECT_EQ(machine.attachments, 1);
+  // The event itself is encrypted; its plaintext names the file with its key.
+  EXPECT_EQ(transport.request(1).url,
+            std::string(kBase) + kRoomPath + "/send/m.room.encrypted/" + txn);
+  const auto sealed = nlohmann::json::parse(transport.request(1).body);
+  const auto ciphertext = sealed["ciphertext"].get<std::string>();
+  const auto plain = nlohmann::json::parse(ciphertext.substr(ciphertext.find(':') + 1));
+  EXPECT_FALSE(plain.contains("url"));
+  EXPECT_EQ(plain["file"]["url"], "mxc://hs.example/sealed");
+  EXPECT_EQ(plain["file"]["key"]["k"], "K1");
+  EXPECT_EQ(plain["file"]["v"], "v2");
+  EXPECT_EQ(plain["info"]["mimetype"], "image/png");
+  EXPECT_EQ(row_by_txn(txn).state, "sent");
+}
+
+TEST_F(OutboxMediaTest, WithoutEncryptionAnEncryptedRoomsPictureWaitsAndNothingIsUploaded) {
+  {
+    store::BatchScope batch(store);
+    store::RoomRecord room;
+    room.room_id = kRoom;
+    room.membership = "join";
+    room.encrypted = true;
+    batch.put_room(room);
+    batch.commit();
+  }
+  const std::string txn = queue_image("digest/chart");
+  Client client = make_client();
+  Outbox outbox = make_outbox(client);
+  sleeper.stop_after(2);  // three tries, then the bot stops
+  EXPECT_EQ(flush(outbox), std::nullopt);
+  EXPECT_EQ(sleeper.delays().size(), 3u);
+  EXPECT_TRUE(transport.requests().empty());
+  EXPECT_EQ(row_by_txn(txn).state, "pending");
+  EXPECT_EQ(media_rows(), 1);
 }
 
 }  // namespace

@@ -137,6 +137,32 @@ pub unsafe extern "C" fn rb_crypto_call(
     })
 }
 
+/// Encrypts an attachment in place (AES-256-CTR with a fresh key, matrix-sdk-crypto's
+/// AttachmentEncryptor); see rb_crypto.h. Never returns NULL.
+///
+/// # Safety
+/// `data` points to `len` writable bytes (or is NULL with `len` 0), not used elsewhere meanwhile.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn rb_crypto_encrypt_attachment(data: *mut u8, len: usize) -> *mut c_char {
+    let result = quiet::catch(|| {
+        if data.is_null() && len != 0 {
+            return Err("attachment is NULL".to_string());
+        }
+        let bytes: &mut [u8] = if len == 0 {
+            &mut []
+        } else {
+            // SAFETY: per the contract `data` holds `len` writable bytes.
+            unsafe { std::slice::from_raw_parts_mut(data, len) }
+        };
+        ops::encrypt_attachment(bytes)
+    })
+    .and_then(|inner| inner);
+    into_c_string(match result {
+        Ok(output) => ok_json(output),
+        Err(text) => error_json(&text),
+    })
+}
+
 /// Frees a string returned by this library; NULL is ignored.
 ///
 /// # Safety

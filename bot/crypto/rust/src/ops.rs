@@ -14,8 +14,8 @@ use matrix_sdk_common::ruma::serde::Raw;
 use matrix_sdk_common::ruma::{OneTimeKeyAlgorithm, OwnedRoomId, OwnedUserId, UInt};
 use matrix_sdk_crypto::types::events::room::encrypted::EncryptedEvent;
 use matrix_sdk_crypto::{
-    CollectStrategy, CrossSigningKeyExport, DecryptionSettings, EncryptionSettings,
-    EncryptionSyncChanges, RoomEventDecryptionResult, TrustRequirement,
+    AttachmentEncryptor, CollectStrategy, CrossSigningKeyExport, DecryptionSettings,
+    EncryptionSettings, EncryptionSyncChanges, RoomEventDecryptionResult, TrustRequirement,
 };
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
@@ -417,4 +417,18 @@ fn import_cross_signing_keys(crypto: &Crypto, request: ImportIn) -> Result<Value
         );
     }
     Ok(json!({}))
+}
+
+/// Encrypts `bytes` in place as a Matrix encrypted attachment; the output is the `file` object of
+/// the event without its `url`: {"v", "key", "iv", "hashes"}.
+pub fn encrypt_attachment(bytes: &mut [u8]) -> Result<Value, String> {
+    use std::io::Read;
+    let mut plain = std::io::Cursor::new(bytes.to_vec());
+    let mut encryptor = AttachmentEncryptor::new(&mut plain);
+    // AES-CTR keeps the length: the ciphertext fills the same bytes.
+    encryptor
+        .read_exact(bytes)
+        .map_err(|e| format!("attachment encryption failed: {e}"))?;
+    let info = encryptor.finish();
+    serde_json::to_value(&info).map_err(|e| format!("internal: {e}"))
 }

@@ -4,6 +4,7 @@
 mod common;
 
 mod abi;
+mod attachment;
 mod recovery;
 mod round_trip;
 mod store;
