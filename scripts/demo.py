@@ -1,8 +1,9 @@
-"""The Reflexbot demo: a local Synapse, a moderator in Köln, a participant in Leipzig, the bot.
+"""The Reflexbot demo: a local Synapse, a moderator and a participant in Köln, a participant in
+Leipzig, a network room, the bot.
 
-Runs the steps in STEPS in order and prints the room's transcript: commands, a scripted
-reflection round, the room's digest and a lesson taken from it. Data lives under build/demo
-(fresh each run).
+Runs the steps in STEPS in order and prints the transcripts: commands, a scripted reflection
+round, the room's digest and a lesson taken from it, then the network's digest with its chart
+(saved as build/demo/themen.png). Data lives under build/demo (fresh each run).
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ from localhs import (REPO_ROOT, Bot, Client, Homeserver, HarnessError, is_messag
                      reply_target, wait_for)
 
 ROOM_NAME = "Reflexionsraum Köln"
+LEIPZIG_NAME = "Reflexionsraum Leipzig"
+NETWORK_NAME = "Netzwerk Krisenreflexion"
 
 
 @dataclass
@@ -32,17 +35,21 @@ class Demo:
     users: dict[str, Client] = field(default_factory=dict)
     names: dict[str, str] = field(default_factory=dict)   # user id -> display name
     room: str = ""
+    leipzig: str = ""
+    network: str = ""
 
-    def say(self, who: str, text: str) -> str:
-        """A demo user writes text into the room; waits for the bot's answer if it is a command."""
+    def say(self, who: str, text: str, room: str = "") -> str:
+        """A demo user writes text into the room (Köln's unless given); waits for the bot's
+        answer if it is a command."""
         client = self.users[who]
-        event_id = client.send_text(self.room, text)
+        room = room or self.room
+        event_id = client.send_text(room, text)
         if text.startswith("!"):
-            wait_for(lambda: self._answered(event_id), 30, f"the bot's answer to {text}")
+            wait_for(lambda: self._answered(event_id, room), 30, f"the bot's answer to {text}")
         return event_id
 
-    def _answered(self, event_id: str) -> bool:
-        events = self.users["anna"].messages(self.room)
+    def _answered(self, event_id: str, room: str) -> bool:
+        events = self.users["anna"].messages(room)
         ids = [e["event_id"] for e in events]
         return event_id in ids and any(
             e.get("sender") == self.bot.user_id and is_message(e)
@@ -66,33 +73,43 @@ def start_homeserver(demo: Demo) -> None:
 @step("Bot und Demo-Nutzer registrieren")
 def register_users(demo: Demo) -> None:
     for key, name in (("reflexbot", "Reflexbot"), ("anna", "Anna (Köln, Moderation)"),
-                      ("ben", "Ben (Leipzig)")):
+                      ("ben", "Ben (Köln)"), ("clara", "Clara (Leipzig)")):
         client = demo.hs.register(key, displayname=name)
         demo.users[key] = client
         demo.names[client.user_id] = name
         log(f"{client.user_id} registriert")
 
 
-@step("Raum anlegen und Ben einladen")
+@step("Räume anlegen: Köln, Leipzig und das Netzwerk")
 def create_room(demo: Demo) -> None:
-    anna, ben = demo.users["anna"], demo.users["ben"]
+    anna, ben, clara = demo.users["anna"], demo.users["ben"], demo.users["clara"]
     demo.room = anna.create_room(name=ROOM_NAME, topic="Reflexion nach Einsätzen und Übungen",
                                  invite=[ben.user_id])
     ben.join(demo.room)
-    log(f"{ROOM_NAME}: {demo.room}")
+    demo.leipzig = anna.create_room(name=LEIPZIG_NAME, invite=[clara.user_id])
+    clara.join(demo.leipzig)
+    demo.network = anna.create_room(name=NETWORK_NAME, invite=[ben.user_id, clara.user_id])
+    ben.join(demo.network)
+    clara.join(demo.network)
+    for name, room in ((ROOM_NAME, demo.room), (LEIPZIG_NAME, demo.leipzig),
+                       (NETWORK_NAME, demo.network)):
+        log(f"{name}: {room}")
 
 
-@step("Bot starten und in den Raum einladen")
+@step("Bot starten und in die drei Räume einladen")
 def start_bot(demo: Demo) -> None:
     account = demo.users["reflexbot"]
     demo.bot = Bot(demo.hs.url, account.user_id, account.access_token, demo.data_dir / "bot",
                    allowlist=[demo.users["anna"].user_id], device_id=account.device_id,
-                   log_level="info", rooms=[{"room_id": demo.room, "city": "Köln"}])
+                   log_level="info", rooms=[{"room_id": demo.room, "city": "Köln"},
+                                            {"room_id": demo.leipzig, "city": "Leipzig"}],
+                   extra={"network_room": demo.network})
     demo.bot.start()
-    demo.users["anna"].invite(demo.room, account.user_id)
-    wait_for(lambda: demo.users["anna"].membership(demo.room, account.user_id) == "join"
-             or _bot_died(demo), 30, "the bot to join the room")
-    log("Reflexbot ist dem Raum beigetreten")
+    for room in (demo.room, demo.leipzig, demo.network):
+        demo.users["anna"].invite(room, account.user_id)
+        wait_for(lambda: demo.users["anna"].membership(room, account.user_id) == "join"
+                 or _bot_died(demo), 30, "the bot to join the room")
+    log("Reflexbot ist den Räumen beigetreten")
 
 
 @step("!ping und !hilfe")
@@ -148,8 +165,43 @@ def transcript(demo: Demo) -> None:
     print(render_transcript(demo))
 
 
+@step("Leipzig berichtet, das Netzwerk bekommt seinen Digest mit Grafik")
+def network_digest(demo: Demo) -> None:
+    posted = [demo.say("clara", text, demo.leipzig) for text in (
+        "Auch bei uns lag der Schlüssel zum Aggregatraum nicht an der Leitstelle. #problem",
+        "Den Schlüssel zum Aggregatraum verwahren wir jetzt im Tresor der Leitstelle. #lehre",
+        "Die Pressestelle war in der ersten Stunde nicht erreichbar. #problem")]
+
+    def acknowledged() -> bool:  # the bot's ✅ under each: collected
+        _bot_died(demo)
+        marked = {e.get("content", {}).get("m.relates_to", {}).get("event_id")
+                  for e in demo.users["anna"].messages(demo.leipzig)
+                  if e.get("type") == "m.reaction" and e.get("sender") == demo.bot.user_id}
+        return all(event_id in marked for event_id in posted)
+
+    wait_for(acknowledged, 30, "Leipzig's contributions to be collected")
+    asked = demo.say("anna", "!digest", demo.network)
+    anna = demo.users["anna"]
+
+    def chart():
+        _bot_died(demo)
+        events = anna.messages(demo.network)
+        ids = [e["event_id"] for e in events]
+        after = events[ids.index(asked) + 1:] if asked in ids else []
+        return next((e for e in after if e.get("sender") == demo.bot.user_id and is_message(e)
+                     and e.get("content", {}).get("msgtype") == "m.image"), None)
+
+    image = wait_for(chart, 30, "the network digest's chart")
+    path = demo.data_dir / "themen.png"
+    path.write_bytes(anna.download(image["content"]["url"]))
+    info = image["content"].get("info", {})
+    log(f"Grafik gespeichert: {path} ({info.get('w')}×{info.get('h')} px, {info.get('size')} Bytes)")
+    print(render_transcript(demo, demo.network, NETWORK_NAME))
+
+
 STEPS: list[Callable[[Demo], None]] = [start_homeserver, register_users, create_room, start_bot,
-                                       commands, reflection_round, digest, transcript]
+                                       commands, reflection_round, digest, transcript,
+                                       network_digest]
 
 
 def _bot_died(demo: Demo) -> bool:
@@ -159,11 +211,11 @@ def _bot_died(demo: Demo) -> bool:
     return False
 
 
-def render_transcript(demo: Demo) -> str:
+def render_transcript(demo: Demo, room: str = "", name: str = ROOM_NAME) -> str:
     client = demo.users["anna"]
-    lines = [f"── {ROOM_NAME} ──"]
+    lines = [f"── {name} ──"]
     by_id: dict[str, dict] = {}
-    for ev in client.messages(demo.room):
+    for ev in client.messages(room or demo.room):
         by_id[ev["event_id"]] = ev
         when = datetime.fromtimestamp(ev["origin_server_ts"] / 1000).strftime("%H:%M:%S")
         who = demo.names.get(ev.get("sender"), ev.get("sender"))
@@ -181,6 +233,10 @@ def render_transcript(demo: Demo) -> str:
                 quoted = by_id[target].get("content", {}).get("body", "")
                 prefix = f"(Antwort auf „{quoted[:30]}“) "
             body = content.get("body", "").replace("\n", "\n" + " " * 12)
+            if content.get("msgtype") == "m.image":
+                info = content.get("info", {})
+                body = (f"[Bild {content.get('filename', '')}, {info.get('w')}×{info.get('h')} px] "
+                        f"{body}")
             lines.append(f"{when}  {who}: {prefix}{body}")
     return "\n".join(lines)
 

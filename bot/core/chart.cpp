@@ -11,18 +11,23 @@ namespace {
 struct ChartTexts {
   std::string_view heading;  // {period}
   std::string_view others;
-  std::string_view alt_intro;  // {rows}, {period}
-  std::string_view none;       // a theme's cell without contributions, in the alt text
+  std::string_view alt_one;   // {period}: one theme
+  std::string_view alt_many;  // {rows}, {period}
+  std::string_view none;      // a theme's cell without contributions, in the alt text
 };
 
-constexpr ChartTexts kGerman{"Themen nach Städten · {period}", "weitere",
-                             "Diagramm: die {rows} häufigsten Themen im Zeitraum {period}, mit der "
-                             "Zahl der Beiträge je Stadt.",
-                             "keine"};
-constexpr ChartTexts kEnglish{"Themes by city · {period}", "others",
-                              "Chart: the {rows} most frequent themes of {period}, with the number "
-                              "of contributions per city.",
-                              "none"};
+constexpr ChartTexts kGerman{
+    "Themen nach Städten · {period}", "weitere",
+    "Diagramm: das häufigste Thema im Zeitraum {period}, mit der Zahl der Beiträge je Stadt.",
+    "Diagramm: die {rows} häufigsten Themen im Zeitraum {period}, mit der Zahl der Beiträge je "
+    "Stadt.",
+    "keine"};
+constexpr ChartTexts kEnglish{
+    "Themes by city · {period}", "others",
+    "Chart: the most frequent theme of {period}, with the number of contributions per city.",
+    "Chart: the {rows} most frequent themes of {period}, with the number of contributions per "
+    "city.",
+    "none"};
 
 }  // namespace
 
@@ -78,9 +83,9 @@ ChartData digest_chart(const DigestView& view, std::size_t max_rows, std::size_t
 
   const std::string period = view.period();
   chart.heading = fill(t.heading, {plain("period", period)}).text;
-  chart.alt =
-      fill(t.alt_intro, {plain("rows", std::to_string(chart.rows.size())), plain("period", period)})
-          .text;
+  chart.alt = fill(chart.rows.size() == 1 ? t.alt_one : t.alt_many,
+                   {plain("rows", std::to_string(chart.rows.size())), plain("period", period)})
+                  .text;
   for (const ChartRow& row : chart.rows) {
     std::string cells;
     for (std::size_t c = 0; c < chart.columns.size(); ++c) {

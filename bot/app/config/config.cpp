@@ -541,8 +541,8 @@ class Loader : public yaml::FileErrors {
     DigestConfig digest;
     std::vector<Entry> keys;
     if (entry != nullptr) {
-      keys = section(
-          *entry, {"weekday", "time", "timezone", "rooms", "period_days", "top", "concepts_file"});
+      keys = section(*entry, {"weekday", "time", "timezone", "rooms", "chart", "period_days", "top",
+                              "concepts_file"});
     }
     if (const Entry* concepts = find(keys, "concepts_file")) {
       digest.concepts_file =
@@ -577,6 +577,13 @@ class Loader : public yaml::FileErrors {
         fail(line_of(*rooms), "digest.rooms", "expected true or false, got " + quote(value));
       }
       digest.rooms = value == "true";
+    }
+    if (const Entry* chart = find(keys, "chart")) {
+      const std::string value = to_lower(scalar(*chart, "digest.chart", "true or false"));
+      if (value != "true" && value != "false") {
+        fail(line_of(*chart), "digest.chart", "expected true or false, got " + quote(value));
+      }
+      digest.chart = value == "true";
     }
     if (const Entry* days = find(keys, "period_days")) {
       digest.period_days = integer(*days, "digest.period_days", 1, 366);

@@ -61,7 +61,9 @@ struct DigestConfig {
   std::string timezone = "Europe/Berlin";        ///< IANA name
   core::TimeZone zone = core::TimeZone::utc();   ///< its rules (set by the loader)
   std::optional<core::WeeklySchedule> schedule;  ///< set when `weekday` and `time` are given
-  bool rooms = false;   ///< the schedule also posts each configured room's own digest
+  bool rooms = false;  ///< the schedule also posts each configured room's own digest
+  /// Weekly digests and !digest in the network room are followed by their chart (a PNG).
+  bool chart = true;
   int period_days = 7;  ///< length of a scheduled digest's period
   int top = 5;          ///< groups per section
   /// The administrator's additions to the domain lexicon (data/concepts.txt's form), read from

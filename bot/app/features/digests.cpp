@@ -39,6 +39,7 @@ DigestSettings digest_settings(const Config& config, NetworkSettings network) {
   settings.zone = config.digest.zone;
   settings.schedule = config.digest.schedule;
   settings.room_digests = config.digest.rooms;
+  settings.chart = config.digest.chart;
   settings.period_days = config.digest.period_days;
   settings.top = config.digest.top;
   settings.network_room = config.network_room;
@@ -190,7 +191,9 @@ void Digests::post(const std::string& room_id, Result& result, const matrix::Eve
     if (record) context.scope.add_digest_message(record->id, txn_id);
   }
   if (record) context.scope.save_digest_groups(record->id, result.lesson_groups);
-  if (with_chart && record) post_chart(room_id, result, reply_to, key + "/chart", context);
+  if (with_chart && settings_.chart && record) {
+    post_chart(room_id, result, reply_to, key + "/chart", context);
+  }
 }
 
 void Digests::post_chart(const std::string& room_id, const Result& result,

@@ -34,6 +34,7 @@ struct DigestSettings : NetworkSettings {
   core::TimeZone zone = core::TimeZone::utc();  ///< dates and "today"
   std::optional<core::WeeklySchedule> schedule;
   bool room_digests = false;  ///< the schedule also posts each configured room's digest
+  bool chart = true;  ///< weekly digests and the network room's !digest are followed by the chart
   int period_days = 7;
   int top = 5;
   std::string network_room;        ///< its digest covers every room

@@ -157,15 +157,18 @@ digest:
   time: "09:30"
   timezone: Europe/Berlin
   rooms: true
+  chart: false
   period_days: 14
   top: 3
 )",
                                      file_);
+  EXPECT_FALSE(config.digest.chart);
   ASSERT_TRUE(config.digest.schedule);
   EXPECT_EQ(config.digest.schedule->weekday, std::chrono::Monday);
   EXPECT_EQ(config.digest.schedule->time_of_day, std::chrono::minutes(9 * 60 + 30));
   EXPECT_EQ(config.digest.zone.spec(), "CET-1CEST,M3.5.0,M10.5.0/3");
   EXPECT_TRUE(config.digest.rooms);
+  EXPECT_TRUE(parse_config(std::string(minimal), file_).digest.chart);  // on unless switched off
   EXPECT_EQ(config.digest.period_days, 14);
   EXPECT_EQ(config.digest.top, 3);
 }

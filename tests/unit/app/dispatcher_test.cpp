@@ -1362,6 +1362,12 @@ TEST_F(DispatcherTest, OnlyTheNetworkRoomsDigestOnRequestHasAChart) {
   sync(body("s3", {{kNetwork, joined({message("$d2", "@mod:example.org", "!digest")})}}));
   EXPECT_FALSE(notices_in(kNetwork).empty());
   EXPECT_EQ(images_in(kNetwork).size(), 1U);
+
+  // Switched off (digest.chart: false): text only.
+  digests_.chart = false;
+  restart();
+  sync(body("s4", {{kNetwork, joined({message("$d3", "@mod:example.org", "!digest")})}}));
+  EXPECT_EQ(images_in(kNetwork).size(), 1U);
 }
 
 // A week with nothing collected: no room gets a digest, the network room one line saying so.

@@ -80,6 +80,16 @@ TEST(Chart, CitiesBeyondTheColumnsGoToOthers) {
   EXPECT_EQ(chart.columns.back(), "weitere");
 }
 
+TEST(Chart, OneThemeIsSaidInTheSingular) {
+  auto all = items();
+  all.erase(all.begin() + 3, all.begin() + 5);  // the Bürgertelefon theme
+  const Digest digest = build_digest(all, {}, request());
+  const ChartData chart = digest_chart(DigestView(digest, all));
+  ASSERT_EQ(chart.rows.size(), 1u);
+  EXPECT_EQ(chart.alt.rfind("Diagramm: das häufigste Thema im Zeitraum", 0), 0u) << chart.alt;
+  EXPECT_EQ(chart.alt.find("die 1 "), std::string::npos) << chart.alt;
+}
+
 TEST(Chart, NothingToShowIsEmptyAndNotDrawn) {
   std::vector<DigestItem> one = {items()[5]};
   const Digest digest = build_digest(one, {}, request());
