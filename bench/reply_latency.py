@@ -166,7 +166,7 @@ def main() -> int:
         account = hs.register(hs.unique_name("reflexbot"))
         bot = Bot(hs.url, account.user_id, account.access_token, Path(tmp) / "bot",
                   allowlist=[owner.user_id], device_id=account.device_id, log_level="info",
-                  binary=args.bin, extra={"command_limit": {"burst": 0}})
+                  binary=Path(args.bin).resolve(), extra={"command_limit": {"burst": 0}})
         bot.start()
         nio_bot = subprocess.Popen([sys.executable, "-c", NIO_BOT, hs.url, peer.user_id,
                                     peer.access_token, peer.device_id or ""],

@@ -498,11 +498,13 @@ int run_bot(const Config& config, std::vector<core::Template> templates) {
   asio::io_context io(1);
   Runtime rt(config, std::move(templates), io);
   // A sync batch's replies leave before its commit (matrix::Outbox::send_early).
-  rt.dispatcher.send_early_with([&rt](const std::vector<OutboxItem>& rows) {
-    const std::size_t started = rt.outbox.send_early(rows);
-    hold_before_commit_for_tests(started);
-    return started;
-  });
+  rt.dispatcher.connect_outbox(
+      [&rt](const std::vector<OutboxItem>& rows) {
+        const std::size_t started = rt.outbox.send_early(rows);
+        hold_before_commit_for_tests(started);
+        return started;
+      },
+      [&rt] { rt.outbox.wake(); });
 #ifdef REFLEXBOT_E2E_HOOKS
   spdlog::warn("built with the end-to-end tests' hooks (REFLEXBOT_E2E_HOOKS): not for use");
 #endif

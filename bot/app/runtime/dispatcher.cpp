@@ -99,6 +99,7 @@ std::size_t Dispatcher::commit_unit() {
   const std::size_t queued = out_.queued();
   out_.finish();
   scope_.reset();
+  if (queued > 0 && wake_outbox_) wake_outbox_();
   return queued;
 }
 

@@ -80,12 +80,16 @@ class Dispatcher final : public matrix::SyncSink {
   std::vector<matrix::KeptEvent> kept_events(std::size_t limit) override;
   void drop_kept(const std::string& event_id) override;
 
-  /// Lets the replies of a sync batch go out before it commits: at the commit, after everything is
-  /// written and before COMMIT, `sender` gets the batch's new rows in clear rooms (with their
-  /// room's `encrypted` and, for direct chats, `confidential` set) and starts what it may
-  /// (matrix::Outbox::send_early). Timer units and anonymous posts never go early.
-  void send_early_with(std::function<std::size_t(const std::vector<OutboxItem>&)> sender) {
-    early_sender_ = std::move(sender);
+  /// Connects the outbox. `wake` is called after every unit of work that queued rows commits (so
+  /// that the drain knows rows wait, whoever committed them). `send_early` lets the replies of a
+  /// sync batch go out before it commits: at the commit, after everything is written and before
+  /// COMMIT, it gets the batch's new rows in joined rooms (with their room's `encrypted` and, for
+  /// direct chats, `confidential` set) and starts what it may (matrix::Outbox::send_early). Timer
+  /// units and anonymous posts never go early.
+  void connect_outbox(std::function<std::size_t(const std::vector<OutboxItem>&)> send_early,
+                      std::function<void()> wake) {
+    early_sender_ = std::move(send_early);
+    wake_outbox_ = std::move(wake);
   }
 
   /// Counts of the last committed batch.
@@ -129,7 +133,7 @@ class Dispatcher final : public matrix::SyncSink {
   std::size_t commit_unit();
   /// Rolls the unit of work back.
   void abort_unit();
-  /// Hands the open batch's new rows to the early sender (send_early_with).
+  /// Hands the open batch's new rows to the early sender (connect_outbox).
   void send_early();
   /// Runs `work(BatchContext)` in a unit of work of its own (outside a sync batch) and commits
   /// it; rolls back if `work` throws. Returns the outbox rows queued.
@@ -174,6 +178,7 @@ class Dispatcher final : public matrix::SyncSink {
   Digests digests_;
   Outgoing out_;
   std::function<std::size_t(const std::vector<OutboxItem>&)> early_sender_;
+  std::function<void()> wake_outbox_;
   core::SenderRateLimiter command_limiter_;
   std::optional<store::BatchScope> scope_;          ///< the open unit of work
   std::map<std::string, store::RoomRecord> rooms_;  ///< rooms touched by the current batch

@@ -93,8 +93,9 @@ struct Bot {
     outbox.emplace(client, *store, sleeper,
                    matrix::Backoff({milliseconds(500), milliseconds(60000)}, [] { return 0.0; }),
                    [] { return kNow; });
-    dispatcher->send_early_with(
-        [this](const std::vector<OutboxItem>& rows) { return outbox->send_early(rows); });
+    dispatcher->connect_outbox(
+        [this](const std::vector<OutboxItem>& rows) { return outbox->send_early(rows); },
+        [this] { outbox->wake(); });
     transport.bind(io);
     view.emplace(store.path());
     transport.on_request([this](const net::Request& request) {
@@ -228,6 +229,28 @@ TEST(EarlySend, OnlyTheFirstReplyInARoomGoesEarlyTheRestFollowInOrder) {
   EXPECT_EQ(bot.puts[1].committed_token, "s0");
   EXPECT_EQ(bot.puts[2].committed_token, "s1");
   EXPECT_NE(bot.puts[2].url.find(matrix::url_encode(kRoom)), std::string::npos);
+  EXPECT_TRUE(bot.store->pending_outbox(10).empty());
+}
+
+TEST(EarlySend, NothingGoesEarlyWhileARowOfAnotherUnitWaits) {
+  // A 📌-collected message's ✅, committed in a unit of its own (not a sync batch) and not drained
+  // yet: a reply in the next batch must not pass it. The dispatcher tells the outbox itself that
+  // rows wait, whoever committed them.
+  Bot bot("unit");
+  bot.seed({kRoom});
+  std::string fetched = message("$old", "#idee Sandsäcke früher bestellen").dump();
+  auto event = matrix::parse_event(fetched, kRoom);
+  ASSERT_TRUE(event);
+  bot.dispatcher->collect_pinned(*event);
+  bot.transport.respond(200, R"({"event_id":"$ack"})");
+  bot.transport.respond(200, R"({"event_id":"$pong"})");
+
+  bot.sync(batch("s1", kRoom, {message("$ping", "!ping")}));
+
+  ASSERT_EQ(bot.puts.size(), 2u);
+  EXPECT_NE(bot.puts[0].url.find("/send/m.reaction/"), std::string::npos);
+  EXPECT_EQ(bot.puts[0].committed_token, "s1");
+  EXPECT_EQ(bot.puts[1].committed_token, "s1");
   EXPECT_TRUE(bot.store->pending_outbox(10).empty());
 }
 
