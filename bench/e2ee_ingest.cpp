@@ -44,6 +44,7 @@ class NoTransport final : public reflexbot::net::Transport {
     co_return reflexbot::net::Result(reflexbot::Unexpected{reflexbot::net::TransportError{
         reflexbot::net::TransportErrorKind::other, 0, "the benchmark sends nothing"}});
   }
+  void start(reflexbot::net::Request, std::function<void(reflexbot::net::Result)>) override {}
   void shutdown() override {}
 };
 

@@ -52,7 +52,7 @@ san_pid=$!
 # of its 30 minutes); benchmarks are bench/run.sh's, in Release. -O1 with line tables (-g1)
 # instead of -O2 -g: half the compile time (one heavy file: 36 s -> 20 s, measured), and
 # backtraces still name file and line.
-cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DREFLEXBOT_BENCH=OFF \
+cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DREFLEXBOT_BENCH=OFF -DREFLEXBOT_E2E_HOOKS=ON \
   -DREFLEXBOT_TESTS=OFF "-DCMAKE_CXX_FLAGS_RELWITHDEBINFO=${REFLEXBOT_TEST_CXX_FLAGS:--O1 -g1 -DNDEBUG}"
 stage "build (build/)"
 cmake --build build

@@ -52,6 +52,10 @@ class OutboxQueue {
   /// its content; a direct chat's row is deleted.
   virtual void outbox_sent(std::int64_t id, const std::string& remote_event_id,
                            std::int64_t now_ms) = 0;
+  /// Records a row sent before its unit of work committed (matrix::Outbox::send_early), found by
+  /// its transaction id; nothing if no such row is pending (the unit rolled back).
+  virtual void outbox_sent_txn(const std::string& txn_id, const std::string& remote_event_id,
+                               std::int64_t now_ms) = 0;
   /// Records a failed try; `permanent` gives the row up and empties its content.
   virtual void outbox_failed(std::int64_t id, const std::string& error, bool permanent) = 0;
   /// Replaces a pending row's type and content by its ciphertext before its first send, so that a

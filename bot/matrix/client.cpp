@@ -86,11 +86,49 @@ MatrixError error_from_response(const net::Response& response) {
 Client::Client(net::Transport& transport, ClientSettings settings)
     : transport_(transport), settings_(std::move(settings)) {}
 
-net::asio::awaitable<MatrixResult<net::Response>> Client::call_once(
-    std::string method, std::string path, std::string body, std::chrono::milliseconds timeout,
-    bool authenticated, std::string content_type) {
+namespace {
+
+// A transport's result as the API sees it: a 2xx response, or the error it stands for (counted).
+MatrixResult<net::Response> judge(net::Result result) {
+  if (!result) {
+    metrics::count_request(metrics::Outcome::network);
+    MatrixError error;
+    error.transport = result.error().kind;
+    error.message = result.error().message;
+    return Unexpected{std::move(error)};
+  }
+  if (result->status < 200 || result->status >= 300) {
+    MatrixError error = error_from_response(*result);
+    metrics::count_request(error.rate_limited()    ? metrics::Outcome::rate_limited
+                           : result->status >= 500 ? metrics::Outcome::server_error
+                                                   : metrics::Outcome::client_error);
+    return Unexpected{std::move(error)};
+  }
+  metrics::count_request(metrics::Outcome::ok);
+  return std::move(result).value();
+}
+
+// The event id of a send's response.
+MatrixResult<std::string> sent_event_id(MatrixResult<net::Response> response) {
+  if (!response) return Unexpected{response.error()};
+  auto object = parse_object(response->body);
+  auto id = object ? string_field(*object, "event_id") : std::nullopt;
+  if (!id) return Unexpected{bad_body("send response lacks event_id")};
+  return *id;
+}
+
+std::string send_path(const std::string& room_id, const std::string& event_type,
+                      const std::string& txn_id) {
+  return "/rooms/" + url_encode(room_id) + "/send/" + url_encode(event_type) + "/" +
+         url_encode(txn_id);
+}
+
+}  // namespace
+
+net::Request Client::make_request(std::string method, const std::string& path, std::string body,
+                                  std::chrono::milliseconds timeout, bool authenticated,
+                                  std::string content_type) const {
   net::Request request;
-  request.method = method;
   // A path that starts with /_matrix/ is outside the versioned API (e.g. /_matrix/client/versions).
   request.url =
       settings_.homeserver + (path.starts_with("/_matrix/") ? "" : std::string(kApi)) + path;
@@ -98,26 +136,19 @@ net::asio::awaitable<MatrixResult<net::Response>> Client::call_once(
   if (authenticated)
     request.headers.push_back({"Authorization", "Bearer " + settings_.access_token});
   if (method != "GET") {
-    request.headers.push_back({"Content-Type", content_type});
+    request.headers.push_back({"Content-Type", std::move(content_type)});
     request.body = std::move(body);
   }
-  auto result = co_await transport_.perform(std::move(request));
-  if (!result) {
-    metrics::count_request(metrics::Outcome::network);
-    MatrixError error;
-    error.transport = result.error().kind;
-    error.message = result.error().message;
-    co_return Unexpected{std::move(error)};
-  }
-  if (result->status < 200 || result->status >= 300) {
-    MatrixError error = error_from_response(*result);
-    metrics::count_request(error.rate_limited()    ? metrics::Outcome::rate_limited
-                           : result->status >= 500 ? metrics::Outcome::server_error
-                                                   : metrics::Outcome::client_error);
-    co_return Unexpected{std::move(error)};
-  }
-  metrics::count_request(metrics::Outcome::ok);
-  co_return std::move(result).value();
+  request.method = std::move(method);
+  return request;
+}
+
+net::asio::awaitable<MatrixResult<net::Response>> Client::call_once(
+    std::string method, std::string path, std::string body, std::chrono::milliseconds timeout,
+    bool authenticated, std::string content_type) {
+  net::Request request = make_request(std::move(method), path, std::move(body), timeout,
+                                      authenticated, std::move(content_type));
+  co_return judge(co_await transport_.perform(std::move(request)));
 }
 
 net::asio::awaitable<MatrixResult<net::Response>> Client::call(std::string method, std::string path,
@@ -234,15 +265,19 @@ net::asio::awaitable<MatrixResult<std::string>> Client::send(std::string room_id
                                                              std::string event_type,
                                                              std::string txn_id,
                                                              std::string content_json) {
-  auto response = co_await call("PUT",
-                                "/rooms/" + url_encode(room_id) + "/send/" +
-                                    url_encode(event_type) + "/" + url_encode(txn_id),
-                                std::move(content_json), settings_.request_timeout);
-  if (!response) co_return Unexpected{response.error()};
-  auto object = parse_object(response->body);
-  auto id = object ? string_field(*object, "event_id") : std::nullopt;
-  if (!id) co_return Unexpected{bad_body("send response lacks event_id")};
-  co_return *id;
+  co_return sent_event_id(co_await call("PUT", send_path(room_id, event_type, txn_id),
+                                        std::move(content_json), settings_.request_timeout));
+}
+
+void Client::start_send(const std::string& room_id, const std::string& event_type,
+                        const std::string& txn_id, std::string content_json,
+                        std::function<void(MatrixResult<std::string>)> done) {
+  transport_.start(
+      make_request("PUT", send_path(room_id, event_type, txn_id), std::move(content_json),
+                   settings_.request_timeout, true, "application/json"),
+      [done = std::move(done)](net::Result result) {
+        done(sent_event_id(judge(std::move(result))));
+      });
 }
 
 net::asio::awaitable<MatrixResult<std::string>> Client::request(std::string method,

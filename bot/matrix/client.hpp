@@ -3,6 +3,7 @@
 // request (plus one re-login where a password allows it); retrying is the caller's choice.
 
 #include <chrono>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -67,6 +68,12 @@ class Client {
   net::asio::awaitable<MatrixResult<std::string>> send(std::string room_id, std::string event_type,
                                                        std::string txn_id,
                                                        std::string content_json);
+  /// The same PUT, started at once from outside a coroutine (net::Transport::start): `done` gets
+  /// the event id or the error later, on the io_context. No re-login on a rejected token: the
+  /// caller leaves that to its ordinary path.
+  void start_send(const std::string& room_id, const std::string& event_type,
+                  const std::string& txn_id, std::string content_json,
+                  std::function<void(MatrixResult<std::string>)> done);
   /// A request whose path is complete (/_matrix/...), e.g. one the crypto machine asked for;
   /// returns the response body.
   net::asio::awaitable<MatrixResult<std::string>> request(std::string method, std::string path,
@@ -93,6 +100,9 @@ class Client {
   const std::string& user_id() const { return settings_.user_id; }
 
  private:
+  net::Request make_request(std::string method, const std::string& path, std::string body,
+                            std::chrono::milliseconds timeout, bool authenticated,
+                            std::string content_type) const;
   /// Sends an authenticated request; on M_UNKNOWN_TOKEN with a password, logs in and tries once
   /// more.
   net::asio::awaitable<MatrixResult<net::Response>> call(

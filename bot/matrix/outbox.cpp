@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+
 #include "common/metrics.hpp"
 #include "matrix/content.hpp"
 
@@ -96,10 +98,49 @@ net::asio::awaitable<MatrixResult<std::string>> Outbox::deliver(OutboxItem& item
   co_return std::string{};
 }
 
+std::size_t Outbox::send_early(const std::vector<OutboxItem>& items) {
+  if (stopped_ || flushing_ || rows_waiting_ || in_flight_ > 0) return 0;
+  std::vector<const std::string*> rooms;
+  std::size_t started = 0;
+  for (const auto& item : items) {
+    if (item.kind != OutboxKind::send || item.encrypted || item.confidential) continue;
+    if (std::find_if(rooms.begin(), rooms.end(), [&](const std::string* room) {
+          return *room == item.room_id;
+        }) != rooms.end()) {
+      continue;
+    }
+    rooms.push_back(&item.room_id);
+    ++in_flight_;
+    ++started;
+    client_.start_send(item.room_id, item.event_type, item.txn_id, item.content,
+                       [this, txn_id = item.txn_id](MatrixResult<std::string> result) {
+                         if (result) {
+                           queue_.outbox_sent_txn(txn_id, *result, now_ms_());
+                           ++metrics::registry().sends;
+                         } else {
+                           // The drain sends it again with the same transaction id (and waits out a
+                           // 429).
+                           spdlog::debug("an early send failed ({}); the outbox retries it",
+                                         result.error().describe());
+                         }
+                         if (--in_flight_ == 0) early_done_.notify();
+                       });
+  }
+  return started;
+}
+
 net::asio::awaitable<std::optional<Fatal>> Outbox::flush() {
+  flushing_ = true;
+  struct Done {
+    bool& flag;
+    ~Done() { flag = false; }
+  } done{flushing_};
   while (!stopped_) {
     auto items = queue_.pending_outbox(64);
-    if (items.empty()) co_return std::nullopt;
+    if (items.empty()) {
+      rows_waiting_ = false;
+      co_return std::nullopt;
+    }
     for (auto& item : items) {
       for (;;) {
         auto result = co_await deliver(item);
@@ -153,16 +194,24 @@ net::asio::awaitable<std::optional<Fatal>> Outbox::run(net::asio::io_context& io
   while (!stopped_) {
     co_await wakeup_.wait(io);
     if (stopped_) break;
+    // Early sends first: their rows are marked by their answers, and later rows of their rooms
+    // must not pass them.
+    while (in_flight_ > 0 && !stopped_) co_await early_done_.wait(io);
+    if (stopped_) break;
     if (auto fatal = co_await flush()) co_return fatal;
   }
   co_return std::nullopt;
 }
 
-void Outbox::wake() { wakeup_.notify(); }
+void Outbox::wake() {
+  rows_waiting_ = true;
+  wakeup_.notify();
+}
 
 void Outbox::stop() {
   stopped_ = true;
   wakeup_.stop();
+  early_done_.stop();
 }
 
 }  // namespace reflexbot::matrix

@@ -7,6 +7,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "common/fatal.hpp"
 #include "common/outbox_queue.hpp"
@@ -32,6 +33,15 @@ class Outbox {
   net::asio::awaitable<std::optional<Fatal>> run(net::asio::io_context& io);
   /// Signals that new rows were committed.
   void wake();
+  /// Sends rows of a unit of work that has not committed yet (a reply without waiting for the
+  /// disk): each PUT starts at once with the row's transaction id, derived from the event that
+  /// caused it, so a replay after a crash before the commit re-sends the same id and the
+  /// homeserver answers with the first event. Only when nothing older waits (the drain is idle,
+  /// no row committed since it last found the queue empty, no early send in flight), only clear
+  /// sends that are not confidential, and at most one per room (the rest keep their order through
+  /// the drain). A delivered row is marked by its transaction id once the answer comes (after the
+  /// commit); a failed one stays pending for the drain. Returns how many were started.
+  std::size_t send_early(const std::vector<OutboxItem>& items);
   void stop();
   /// From now on, with encryption (set once the crypto machine is open, before the first run).
   void enable_encryption(E2ee& e2ee) { e2ee_ = &e2ee; }
@@ -52,6 +62,10 @@ class Outbox {
   std::function<std::int64_t()> now_ms_;
   E2ee* e2ee_;
   Wakeup wakeup_;
+  Wakeup early_done_;          ///< notified when the last early send is answered
+  std::size_t in_flight_ = 0;  ///< early sends not yet answered
+  bool flushing_ = false;
+  bool rows_waiting_ = true;  ///< rows may be pending: committed since a flush found none
   bool stopped_ = false;
 };
 

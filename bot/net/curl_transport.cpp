@@ -277,6 +277,9 @@ class CurlTransport::Engine : public std::enable_shared_from_this<Engine> {
     }
   }
 
+  // Lets curl act on what is due now (a transfer just added) without waiting for the timer.
+  void kick() { on_timeout(); }
+
   void shutdown() {
     if (shut_down_) return;
     shut_down_ = true;
@@ -578,6 +581,11 @@ asio::awaitable<Result> CurlTransport::perform(Request request) {
     co_return Unexpected{
         make_error(TransportErrorKind::other, 0, std::string("request failed: ") + e.what())};
   }
+}
+
+void CurlTransport::start(Request request, std::function<void(Result)> done) {
+  engine_->start(std::move(request), Completion(std::move(done)));
+  engine_->kick();
 }
 
 void CurlTransport::shutdown() { engine_->shutdown(); }

@@ -33,6 +33,9 @@ class CurlTransport final : public Transport {
 
   /// Sends the request; completes with the response or a transport error, never throws.
   asio::awaitable<Result> perform(Request request) override;
+  /// Adds the transfer and lets curl work on it at once (instead of at the next turn of the
+  /// io_context), so that a reused connection carries the request before start() returns.
+  void start(Request request, std::function<void(Result)> done) override;
   /// Aborts every transfer in flight and refuses new ones; both complete with cancelled.
   void shutdown() override;
 

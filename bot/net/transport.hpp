@@ -3,6 +3,7 @@
 // script it and end-to-end tests run the libcurl implementation against Synapse.
 
 #include <chrono>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -56,6 +57,10 @@ class Transport {
   virtual ~Transport() = default;
   /// Sends the request; completes with the response or a transport error, never throws.
   virtual asio::awaitable<Result> perform(Request request) = 0;
+  /// Starts the request now, from outside a coroutine: over an idle kept-alive connection its
+  /// bytes are written before this returns. `done` gets the response or the error later, on the
+  /// io_context, never from inside start().
+  virtual void start(Request request, std::function<void(Result)> done) = 0;
   /// Aborts every request in flight (they complete with TransportErrorKind::cancelled).
   virtual void shutdown() = 0;
 };

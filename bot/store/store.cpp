@@ -841,6 +841,7 @@ struct Store::Statements {
             "EXISTS (SELECT 1 FROM outbox_media m WHERE m.outbox_id = o.id) FROM outbox o "
             "LEFT JOIN rooms r ON r.room_id = o.room_id WHERE o.state = 'pending' "
             "ORDER BY o.kind = 'leave', o.id LIMIT ?"),
+        pending_by_txn(c, "SELECT id FROM outbox WHERE txn_id = ? AND state = 'pending'"),
         outbox_encrypted(c,
                          "UPDATE outbox SET event_type = ?, content = ? "
                          "WHERE id = ? AND state = 'pending' AND kind = 'send'"),
@@ -883,6 +884,7 @@ struct Store::Statements {
   Statement set_synced_at;
   Statement get_synced_at;
   Statement pending_outbox;
+  Statement pending_by_txn;
   Statement outbox_encrypted;
   Statement drop_direct_row;
   Statement outbox_sent;
@@ -1108,6 +1110,16 @@ void Store::outbox_sent(std::int64_t id, const std::string& remote_event_id, std
   statements_->outbox_sent.bind(1, now_ms).bind(2, remote_event_id).bind(3, id).run();
 }
 
+void Store::outbox_sent_txn(const std::string& txn_id, const std::string& remote_event_id,
+                            std::int64_t now_ms) {
+  Statement& s = statements_->pending_by_txn;
+  s.bind(1, txn_id);
+  const std::optional<std::int64_t> id =
+      s.step() ? std::optional<std::int64_t>(s.column_int(0)) : std::nullopt;
+  s.reset();
+  if (id) outbox_sent(*id, remote_event_id, now_ms);
+}
+
 void Store::outbox_failed(std::int64_t id, const std::string& error, bool permanent) {
   if (permanent) {
     statements_->drop_direct_row.bind(1, id).run();
@@ -1265,6 +1277,7 @@ std::string BatchScope::queue_send(const std::string& room_id, const std::string
       .bind(6, now_ms)
       .bind(7, std::int64_t{0})
       .run();
+  queued_new_ = store_.connection_.changes() > 0;
   return txn_id;
 }
 

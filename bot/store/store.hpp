@@ -164,6 +164,8 @@ class BatchScope {
   std::string queue_send(const std::string& room_id, const std::string& event_type,
                          const std::string& content_json, const std::string& key,
                          std::int64_t now_ms);
+  /// Whether the last queue_send() added a row (false: its key was queued before).
+  bool queued_new() const { return queued_new_; }
   /// Queues an anonymous post: a random transaction id (from the system's CSPRNG, derived from
   /// nothing the sender wrote), hour-coarse times, and a row the log never names. Returns the id.
   std::string queue_anonymous_post(const std::string& room_id, const std::string& content_json,
@@ -328,6 +330,7 @@ class BatchScope {
 
   Store& store_;
   Transaction transaction_;
+  bool queued_new_ = false;
   std::size_t contributions_added_ = 0;
 };
 
@@ -379,6 +382,8 @@ class Store final : public reflexbot::OutboxQueue {
   /// Records a failed try; `permanent` gives the row up and empties its content (a direct chat's
   /// row is deleted instead).
   void outbox_failed(std::int64_t id, const std::string& error, bool permanent) override;
+  void outbox_sent_txn(const std::string& txn_id, const std::string& remote_event_id,
+                       std::int64_t now_ms) override;
   /// Replaces a pending row's type and content by its ciphertext before its first send, so that a
   /// retry or a restart re-sends the same ciphertext with the same transaction id. A row that is
   /// no longer pending is left as it is.

@@ -8,6 +8,22 @@ void Outgoing::start(store::BatchScope& scope, std::int64_t now_ms) {
   scope_ = &scope;
   now_ms_ = now_ms;
   queued_ = 0;
+  fresh_.clear();
+}
+
+std::string Outgoing::queue(const std::string& room_id, const matrix::OutgoingEvent& event,
+                            const std::string& key) {
+  ++queued_;
+  std::string txn_id = scope_->queue_send(room_id, event.type, event.content, key, now_ms_);
+  if (scope_->queued_new()) {
+    OutboxItem item;
+    item.room_id = room_id;
+    item.event_type = event.type;
+    item.txn_id = txn_id;
+    item.content = event.content;
+    fresh_.push_back(std::move(item));
+  }
+  return txn_id;
 }
 
 std::string Outgoing::anonymous_post(const std::string& room_id, const core::Notice& notice) {
@@ -18,22 +34,17 @@ std::string Outgoing::anonymous_post(const std::string& room_id, const core::Not
 std::string Outgoing::notice(const std::string& room_id, const core::Notice& notice,
                              const matrix::Event* reply_to, const std::string& key,
                              const std::string& thread_root) {
-  const matrix::OutgoingEvent event = matrix::notice_event(notice, reply_to, thread_root);
-  ++queued_;
-  return scope_->queue_send(room_id, event.type, event.content, key, now_ms_);
+  return queue(room_id, matrix::notice_event(notice, reply_to, thread_root), key);
 }
 
 void Outgoing::notice_in_thread(const std::string& room_id, const core::Notice& notice,
                                 const matrix::Event& root, const std::string& key) {
-  const matrix::OutgoingEvent event = matrix::thread_notice_event(notice, root);
-  scope_->queue_send(room_id, event.type, event.content, key, now_ms_);
-  ++queued_;
+  queue(room_id, matrix::thread_notice_event(notice, root), key);
 }
 
 std::string Outgoing::event(const std::string& room_id, const matrix::OutgoingEvent& event,
                             const std::string& key) {
-  ++queued_;
-  return scope_->queue_send(room_id, event.type, event.content, key, now_ms_);
+  return queue(room_id, event, key);
 }
 
 std::string Outgoing::image(const std::string& room_id, const matrix::Image& image,
@@ -47,9 +58,7 @@ std::string Outgoing::image(const std::string& room_id, const matrix::Image& ima
 
 void Outgoing::reaction(const std::string& room_id, const std::string& event_id,
                         const std::string& emoji, const std::string& key) {
-  const matrix::OutgoingEvent event = matrix::reaction_event(event_id, emoji);
-  scope_->queue_send(room_id, event.type, event.content, key, now_ms_);
-  ++queued_;
+  queue(room_id, matrix::reaction_event(event_id, emoji), key);
 }
 
 }  // namespace reflexbot::app

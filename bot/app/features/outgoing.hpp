@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "core/text.hpp"
 #include "matrix/content.hpp"
@@ -46,11 +47,19 @@ class Outgoing {
                 const std::string& key);
   /// Rows queued since start().
   std::size_t queued() const { return queued_; }
+  /// The rows queued since start() with a derived transaction id that were new to the outbox, in
+  /// order (anonymous posts are not among them): what may go out before the commit
+  /// (matrix::Outbox::send_early). Their `id` is not known here and stays 0.
+  const std::vector<OutboxItem>& fresh() const { return fresh_; }
 
  private:
+  std::string queue(const std::string& room_id, const matrix::OutgoingEvent& event,
+                    const std::string& key);
+
   store::BatchScope* scope_ = nullptr;
   std::int64_t now_ms_ = 0;
   std::size_t queued_ = 0;
+  std::vector<OutboxItem> fresh_;
 };
 
 }  // namespace reflexbot::app

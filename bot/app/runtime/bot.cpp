@@ -1,7 +1,10 @@
 #include "app/runtime/bot.hpp"
 
+#include <unistd.h>
+
 #include <chrono>
 #include <csignal>
+#include <cstdlib>
 #include <exception>
 #include <functional>
 #include <map>
@@ -444,6 +447,21 @@ asio::awaitable<void> run_members(Runtime& rt, asio::io_context& io) {
   }
 }
 
+#ifdef REFLEXBOT_E2E_HOOKS
+// For the end-to-end tests only (built with -DREFLEXBOT_E2E_HOOKS=ON, which a bot for use is not):
+// with REFLEXBOT_E2E_HOLD_BEFORE_COMMIT set, the first batch whose replies went out early stops
+// before its commit, for good, so that the test can kill the bot exactly there.
+void hold_before_commit_for_tests(std::size_t started) {
+  static const bool hold = std::getenv("REFLEXBOT_E2E_HOLD_BEFORE_COMMIT") != nullptr;
+  if (!hold || started == 0) return;
+  spdlog::warn("e2e hook: {} early sends started; holding before the commit", started);
+  spdlog::default_logger()->flush();
+  for (;;) ::pause();
+}
+#else
+void hold_before_commit_for_tests(std::size_t /*started*/) {}
+#endif
+
 asio::awaitable<void> run_main(Runtime& rt, asio::io_context& io) {
   std::string device_id;
   if (auto fatal = co_await establish_identity(rt, device_id)) {
@@ -479,6 +497,17 @@ asio::awaitable<void> run_main(Runtime& rt, asio::io_context& io) {
 int run_bot(const Config& config, std::vector<core::Template> templates) {
   asio::io_context io(1);
   Runtime rt(config, std::move(templates), io);
+  // A sync batch's replies leave before its commit (matrix::Outbox::send_early).
+  rt.dispatcher.connect_outbox(
+      [&rt](const std::vector<OutboxItem>& rows) {
+        const std::size_t started = rt.outbox.send_early(rows);
+        hold_before_commit_for_tests(started);
+        return started;
+      },
+      [&rt] { rt.outbox.wake(); });
+#ifdef REFLEXBOT_E2E_HOOKS
+  spdlog::warn("built with the end-to-end tests' hooks (REFLEXBOT_E2E_HOOKS): not for use");
+#endif
   spdlog::info("reflexbot {} starting: homeserver {}, store {}", REFLEXBOT_VERSION,
                config.homeserver, config.database.string());
 

@@ -99,6 +99,7 @@ std::size_t Dispatcher::commit_unit() {
   const std::size_t queued = out_.queued();
   out_.finish();
   scope_.reset();
+  if (queued > 0 && wake_outbox_) wake_outbox_();
   return queued;
 }
 
@@ -106,6 +107,22 @@ void Dispatcher::abort_unit() {
   tally_ = {};
   out_.finish();
   scope_.reset();  // rolls back
+}
+
+void Dispatcher::send_early() {
+  if (!early_sender_ || out_.fresh().empty()) return;
+  std::vector<OutboxItem> rows;
+  rows.reserve(out_.fresh().size());
+  for (const auto& fresh : out_.fresh()) {
+    const auto touched = rooms_.find(fresh.room_id);
+    const store::RoomRecord room =
+        touched != rooms_.end() ? touched->second : stored_room(fresh.room_id);
+    if (room.membership != "join") continue;
+    OutboxItem& row = rows.emplace_back(fresh);
+    row.encrypted = room.encrypted;
+    row.confidential = room.direct;
+  }
+  early_sender_(rows);
 }
 
 template <class Work>
@@ -513,6 +530,9 @@ void Dispatcher::commit(const std::string& next_batch) {
   direct_seen_ = direct_seen_now_;
   direct_seen_now_ = false;
   scope_->set_sync_token(next_batch, now_);  // now_ is also `reflexbot status`'s last sync
+  // The replies leave now; the commit (and its fsync) follows. A crash in between replays the
+  // batch, which queues the same rows with the same transaction ids.
+  send_early();
   stats_.queued = commit_unit();
   const std::int64_t today = now_ / (24LL * 60 * 60 * 1000);
   std::erase_if(hello_day_, [&](const auto& entry) { return entry.second != today; });

@@ -80,6 +80,18 @@ class Dispatcher final : public matrix::SyncSink {
   std::vector<matrix::KeptEvent> kept_events(std::size_t limit) override;
   void drop_kept(const std::string& event_id) override;
 
+  /// Connects the outbox. `wake` is called after every unit of work that queued rows commits (so
+  /// that the drain knows rows wait, whoever committed them). `send_early` lets the replies of a
+  /// sync batch go out before it commits: at the commit, after everything is written and before
+  /// COMMIT, it gets the batch's new rows in joined rooms (with their room's `encrypted` and, for
+  /// direct chats, `confidential` set) and starts what it may (matrix::Outbox::send_early). Timer
+  /// units and anonymous posts never go early.
+  void connect_outbox(std::function<std::size_t(const std::vector<OutboxItem>&)> send_early,
+                      std::function<void()> wake) {
+    early_sender_ = std::move(send_early);
+    wake_outbox_ = std::move(wake);
+  }
+
   /// Counts of the last committed batch.
   const BatchStats& last_stats() const { return stats_; }
 
@@ -121,6 +133,8 @@ class Dispatcher final : public matrix::SyncSink {
   std::size_t commit_unit();
   /// Rolls the unit of work back.
   void abort_unit();
+  /// Hands the open batch's new rows to the early sender (connect_outbox).
+  void send_early();
   /// Runs `work(BatchContext)` in a unit of work of its own (outside a sync batch) and commits
   /// it; rolls back if `work` throws. Returns the outbox rows queued.
   template <class Work>
@@ -163,6 +177,8 @@ class Dispatcher final : public matrix::SyncSink {
   Privacy privacy_;
   Digests digests_;
   Outgoing out_;
+  std::function<std::size_t(const std::vector<OutboxItem>&)> early_sender_;
+  std::function<void()> wake_outbox_;
   core::SenderRateLimiter command_limiter_;
   std::optional<store::BatchScope> scope_;          ///< the open unit of work
   std::map<std::string, store::RoomRecord> rooms_;  ///< rooms touched by the current batch

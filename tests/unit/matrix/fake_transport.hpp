@@ -63,29 +63,28 @@ class FakeTransport final : public net::Transport {
   void on_request(std::function<void(const net::Request&)> hook) { hook_ = std::move(hook); }
 
   asio::awaitable<net::Result> perform(net::Request request) override {
-    requests_.push_back(request);
-    if (hook_) hook_(requests_.back());
-    if (script_.empty()) {
-      ADD_FAILURE() << "unscripted request: " << request.method << " " << request.url;
-      co_return net::Result(
-          Unexpected{net::TransportError{net::TransportErrorKind::other, 0, "script exhausted"}});
-    }
-    Step step = std::move(script_.front());
-    script_.pop_front();
-    if (step.blocked && !released_ && !shut_down_) {
-      asio::steady_timer gate(co_await asio::this_coro::executor,
-                              asio::steady_timer::time_point::max());
-      gate_ = &gate;
-      boost::system::error_code ec;
-      co_await gate.async_wait(asio::redirect_error(asio::use_awaitable, ec));
-      gate_ = nullptr;
-    }
-    if (shut_down_) {
-      co_return net::Result(Unexpected{
-          net::TransportError{net::TransportErrorKind::cancelled, 0, "transport shut down"}});
-    }
-    co_return std::move(step.result);
+    auto step = take(std::move(request));
+    co_return co_await answer(std::move(step));
   }
+
+  /// Records the request at once (the hook sees it before start() returns) and answers it on the
+  /// io_context given to bind().
+  void start(net::Request request, std::function<void(net::Result)> done) override {
+    auto step = take(std::move(request));
+    if (io_ == nullptr) {
+      ADD_FAILURE() << "FakeTransport::start without bind(io)";
+      return;
+    }
+    asio::co_spawn(
+        *io_,
+        [this, step = std::move(step), done = std::move(done)]() mutable -> asio::awaitable<void> {
+          done(co_await answer(std::move(step)));
+        },
+        asio::detached);
+  }
+
+  /// The io_context on which start() answers.
+  void bind(asio::io_context& io) { io_ = &io; }
 
   void shutdown() override {
     shut_down_ = true;
@@ -103,10 +102,43 @@ class FakeTransport final : public net::Transport {
     bool blocked = false;
   };
 
+  // Records the request and takes its scripted answer (a transport error beyond the script).
+  Step take(net::Request request) {
+    requests_.push_back(std::move(request));
+    if (hook_) hook_(requests_.back());
+    if (script_.empty()) {
+      ADD_FAILURE() << "unscripted request: " << requests_.back().method << " "
+                    << requests_.back().url;
+      return Step{net::Result(Unexpected{
+                      net::TransportError{net::TransportErrorKind::other, 0, "script exhausted"}}),
+                  false};
+    }
+    Step step = std::move(script_.front());
+    script_.pop_front();
+    return step;
+  }
+
+  asio::awaitable<net::Result> answer(Step step) {
+    if (step.blocked && !released_ && !shut_down_) {
+      asio::steady_timer gate(co_await asio::this_coro::executor,
+                              asio::steady_timer::time_point::max());
+      gate_ = &gate;
+      boost::system::error_code ec;
+      co_await gate.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+      gate_ = nullptr;
+    }
+    if (shut_down_) {
+      co_return net::Result(Unexpected{
+          net::TransportError{net::TransportErrorKind::cancelled, 0, "transport shut down"}});
+    }
+    co_return std::move(step.result);
+  }
+
   std::deque<Step> script_;
   std::vector<net::Request> requests_;
   std::function<void(const net::Request&)> hook_;
   asio::steady_timer* gate_ = nullptr;
+  asio::io_context* io_ = nullptr;
   bool released_ = false;
   bool shut_down_ = false;
 };

@@ -9,6 +9,7 @@
 #include <boost/asio/write.hpp>
 
 #include <gtest/gtest.h>
+#include <poll.h>
 
 #include <algorithm>
 #include <cctype>
@@ -215,6 +216,17 @@ class TestServer {
 
   const std::vector<ServerRequest>& requests() const { return state_->requests; }
   int connections() const { return state_->connections; }
+
+  /// Whether bytes wait unread on an accepted connection (looked at with poll, not read).
+  bool bytes_waiting() const {
+    for (const auto& weak : state_->sockets) {
+      auto socket = weak.lock();
+      if (!socket || !socket->is_open()) continue;
+      pollfd probe{socket->native_handle(), POLLIN, 0};
+      if (::poll(&probe, 1, 0) > 0 && (probe.revents & POLLIN) != 0) return true;
+    }
+    return false;
+  }
 
  private:
   std::shared_ptr<ServerState> state_;
@@ -715,6 +727,44 @@ TEST(CurlTransport, HeaderInjectionIsRejectedWithoutEchoingTheHeader) {
   EXPECT_EQ(result.error().kind, TransportErrorKind::other);
   EXPECT_EQ(result.error().message.find("secret-token"), std::string::npos);
   EXPECT_TRUE(server.requests().empty());
+}
+
+TEST(CurlTransport, StartWritesTheRequestOverAKeptAliveConnectionBeforeItReturns) {
+  asio::io_context io;
+  TestServer server(io, [](const ServerRequest&) { return ok(R"({"event_id":"$e"})"); });
+  CurlTransport transport(io);
+  std::optional<Result> first;
+  transport.start(get(server.url("/first")), [&](Result result) {
+    first = std::move(result);
+    io.stop();
+  });
+  io.run_for(hang_guard);
+  ASSERT_TRUE(first && first->has_value());
+  io.restart();
+
+  Request request;
+  request.method = "PUT";
+  request.url = server.url("/_matrix/client/v3/rooms/!r/send/m.room.message/txn2");
+  request.headers = {{"Content-Type", "application/json"}};
+  request.body = R"({"msgtype":"m.notice","body":"pong"})";
+  std::optional<Result> second;
+  bool answered_inside_start = false;
+  transport.start(request, [&](Result result) {
+    second = std::move(result);
+    io.stop();
+  });
+  answered_inside_start = second.has_value();
+  // Nothing of the io_context ran since start(): the bytes are on the server's socket already.
+  EXPECT_TRUE(server.bytes_waiting());
+  EXPECT_FALSE(answered_inside_start);
+
+  io.run_for(hang_guard);
+  ASSERT_TRUE(second && second->has_value()) << (second ? second->error().message : "no answer");
+  EXPECT_EQ((*second)->body, R"({"event_id":"$e"})");
+  ASSERT_EQ(server.requests().size(), 2U);
+  EXPECT_EQ(server.requests()[1].method, "PUT");
+  EXPECT_EQ(server.requests()[1].connection, server.requests()[0].connection);  // reused
+  server.stop();
 }
 
 }  // namespace

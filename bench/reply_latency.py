@@ -1,0 +1,218 @@
+#!/usr/bin/env python3
+"""Command latency side by side: Reflexbot and a 20-line matrix-nio ping bot in one room on one
+local Synapse, pinged in turn (the order alternates pair by pair) by a matrix-nio client, and the
+bot's own time per reply: from the /sync response that carried the ping to the PUT of the reply
+leaving, timed by a timestamping TCP proxy between the bot and Synapse (in a pass of its own, so
+that the side-by-side pass runs without it).
+
+Run it with the harness venv's python (Synapse and matrix-nio live there):
+
+    ~/.cache/reflexbot/venv/bin/python bench/reply_latency.py [--bin build/reflexbot] [--pings 100]
+
+Prints one line of JSON: latency_ms (reflexbot, nio: median, p90, min, max), reflexbot_faster
+(pairs in which Reflexbot's reply came first), bot_time_ms (median, p90, min, max).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import nio
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO / "scripts"))
+
+from localhs import Bot, Homeserver, wait_for  # noqa: E402
+
+# The peer: a whole matrix-nio bot that answers "nioping …" with an m.notice reply.
+NIO_BOT = '''
+import asyncio, sys, nio
+async def main(url, user, token, device):
+    client = nio.AsyncClient(url, user, device_id=device)
+    client.access_token = token
+    async def on_invite(room, event):
+        await client.join(room.room_id)
+    async def on_message(room, event):
+        if event.sender != user and event.body.startswith("nioping"):
+            await client.room_send(room.room_id, "m.room.message", {
+                "msgtype": "m.notice", "body": "pong", "m.mentions": {},
+                "m.relates_to": {"m.in_reply_to": {"event_id": event.event_id}}})
+    first = await client.sync(timeout=0)
+    client.add_event_callback(on_invite, nio.InviteMemberEvent)
+    client.add_event_callback(on_message, nio.RoomMessageText)
+    print("ready", flush=True)
+    await client.sync_forever(timeout=30000, since=first.next_batch)
+asyncio.run(main(*sys.argv[1:5]))
+'''
+
+
+class StampingProxy:
+    """A TCP proxy that notes when each /sync response's bytes pass towards the bot and when
+    each PUT …/send/ arrives from it (time.perf_counter, on one thread)."""
+
+    def __init__(self, upstream_port: int):
+        self.upstream_port = upstream_port
+        self.sync_chunks: list[float] = []
+        self.puts: list[float] = []
+        self.port = 0
+        self._ready = threading.Event()
+        threading.Thread(target=self._run, daemon=True).start()
+        self._ready.wait(10)
+
+    def _run(self) -> None:
+        asyncio.run(self._serve())
+
+    async def _serve(self) -> None:
+        server = await asyncio.start_server(self._accept, "127.0.0.1", 0)
+        self.port = server.sockets[0].getsockname()[1]
+        self._ready.set()
+        async with server:
+            await server.serve_forever()
+
+    async def _accept(self, reader, writer) -> None:
+        up_reader, up_writer = await asyncio.open_connection("127.0.0.1", self.upstream_port)
+        state = {"sync": False}
+
+        async def to_upstream():
+            while data := await reader.read(65536):
+                if data[:4] in (b"GET ", b"PUT ", b"POST"):
+                    line = data.split(b"\r\n", 1)[0]
+                    state["sync"] = b"/sync" in line
+                    if line.startswith(b"PUT ") and b"/send/" in line:
+                        self.puts.append(time.perf_counter())
+                up_writer.write(data)
+                await up_writer.drain()
+            up_writer.close()
+
+        async def to_bot():
+            while data := await up_reader.read(65536):
+                writer.write(data)
+                await writer.drain()
+                if state["sync"]:
+                    self.sync_chunks.append(time.perf_counter())
+            writer.close()
+
+        await asyncio.gather(to_upstream(), to_bot(), return_exceptions=True)
+
+    def bot_times_ms(self) -> list[float]:
+        """Per PUT: the time since the last /sync bytes that went to the bot before it."""
+        out = []
+        for put in self.puts:
+            before = [t for t in self.sync_chunks if t < put]
+            if before:
+                out.append((put - before[-1]) * 1000)
+        return out
+
+
+class Pinger:
+    """A matrix-nio client that sends a text and waits until its /sync shows a reply to it."""
+
+    def __init__(self, account):
+        self.account = account
+        self.loop = asyncio.new_event_loop()
+        self.client = nio.AsyncClient(account.base_url, account.user_id,
+                                      device_id=account.device_id or "")
+        self.client.access_token = account.access_token
+        self.since = self.run(self.client.sync(timeout=0)).next_batch
+
+    def run(self, coro):
+        return self.loop.run_until_complete(coro)
+
+    def ping(self, room: str, text: str, replier: str) -> float:
+        async def go() -> float:
+            started = time.perf_counter()
+            sent = await self.client.room_send(room, "m.room.message",
+                                               {"msgtype": "m.text", "body": text})
+            assert isinstance(sent, nio.RoomSendResponse), sent
+            while True:
+                response = await self.client.sync(timeout=30000, since=self.since)
+                self.since = response.next_batch
+                joined = response.rooms.join.get(room)
+                for event in joined.timeline.events if joined else []:
+                    source = event.source
+                    target = (source.get("content", {}).get("m.relates_to", {})
+                              .get("m.in_reply_to", {}).get("event_id"))
+                    if source.get("sender") == replier and target == sent.event_id:
+                        return (time.perf_counter() - started) * 1000
+        return self.run(go())
+
+
+def figures(values: list[float]) -> dict:
+    ordered = sorted(values)
+    return {"median": round(statistics.median(ordered), 3),
+            "p90": round(ordered[int(0.9 * (len(ordered) - 1))], 3),
+            "min": round(ordered[0], 3), "max": round(ordered[-1], 3), "n": len(ordered)}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--bin", default=str(REPO / "build" / "reflexbot"))
+    parser.add_argument("--pings", type=int, default=100)
+    parser.add_argument("--bot-time-pings", type=int, default=100)
+    args = parser.parse_args()
+
+    with tempfile.TemporaryDirectory(prefix="reply-latency-") as tmp, Homeserver() as hs:
+        owner = hs.register(hs.unique_name("pinger"))
+        peer = hs.register(hs.unique_name("niobot"))
+        account = hs.register(hs.unique_name("reflexbot"))
+        bot = Bot(hs.url, account.user_id, account.access_token, Path(tmp) / "bot",
+                  allowlist=[owner.user_id], device_id=account.device_id, log_level="info",
+                  binary=Path(args.bin).resolve(), extra={"command_limit": {"burst": 0}})
+        bot.start()
+        nio_bot = subprocess.Popen([sys.executable, "-c", NIO_BOT, hs.url, peer.user_id,
+                                    peer.access_token, peer.device_id or ""],
+                                   stdout=subprocess.PIPE, text=True)
+        try:
+            assert nio_bot.stdout.readline().strip() == "ready"
+            room = owner.create_room(name="Reflexionsraum Latenz",
+                                     invite=[account.user_id, peer.user_id])
+            wait_for(lambda: owner.membership(room, account.user_id) == "join"
+                     and owner.membership(room, peer.user_id) == "join", 60, "both bots to join")
+            pinger = Pinger(owner)
+            for _ in range(3):  # warm-up
+                pinger.ping(room, "!ping", account.user_id)
+                pinger.ping(room, "nioping", peer.user_id)
+            ours, theirs = [], []
+            for i in range(args.pings):
+                order = [("!ping", account.user_id, ours), ("nioping", peer.user_id, theirs)]
+                if i % 2:
+                    order.reverse()
+                for text, replier, out in order:
+                    out.append(pinger.ping(room, f"{text} {i}", replier))
+            faster = sum(1 for a, b in zip(ours, theirs) if a < b)
+            bot.stop()
+
+            # The bot's own time, through the stamping proxy.
+            proxy = StampingProxy(hs.port)
+            bot.config["homeserver"] = f"http://127.0.0.1:{proxy.port}"
+            bot.write_config()
+            bot.start()
+            pinger.ping(room, "!ping warm", account.user_id)
+            proxy.puts.clear()
+            proxy.sync_chunks.clear()
+            for i in range(args.bot_time_pings):
+                pinger.ping(room, f"!ping {i}", account.user_id)
+            bot_times = proxy.bot_times_ms()
+            bot.stop()
+            pinger.run(pinger.client.close())
+        finally:
+            nio_bot.terminate()
+            bot.stop()
+    print(json.dumps({"binary": args.bin, "latency_ms": {"reflexbot": figures(ours),
+                                                          "nio": figures(theirs)},
+                      "reflexbot_faster": f"{faster}/{len(ours)}",
+                      "bot_time_ms": figures(bot_times)}))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,282 @@
+// Replies without waiting for the disk (issue 17, item 2): a reply caused by a synced event is
+// PUT while its batch is still uncommitted, with the transaction id derived from that event, and
+// its outbox row commits with the batch as the record. The fake transport records each request
+// together with what a second connection to the database sees committed at that moment.
+
+#include <sqlite3.h>
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "../matrix/fake_sleeper.hpp"
+#include "../matrix/fake_transport.hpp"
+#include "../support/temp_store.hpp"
+#include "app/runtime/dispatcher.hpp"
+#include "matrix/client.hpp"
+#include "matrix/outbox.hpp"
+#include "matrix/parse.hpp"
+#include "matrix/sync_loop.hpp"
+
+namespace reflexbot::app {
+namespace {
+
+using nlohmann::json;
+using std::chrono::milliseconds;
+const std::string kBot = "@reflexbot:example.org";
+const std::string kRoom = "!krisenstab:example.org";
+const std::string kOther = "!leipzig:example.org";
+constexpr std::int64_t kNow = 1700000000000;
+
+json message(const std::string& id, const std::string& body) {
+  return {{"type", "m.room.message"},
+          {"event_id", id},
+          {"sender", "@anna:example.org"},
+          {"origin_server_ts", kNow},
+          {"content", {{"msgtype", "m.text"}, {"body", body}}}};
+}
+
+json batch(const std::string& next_batch, const std::string& room,
+           const std::vector<json>& events) {
+  json join;
+  join[room] = {{"timeline", {{"events", json(events)}, {"limited", false}}},
+                {"state", {{"events", json::array()}}}};
+  return {{"next_batch", next_batch}, {"rooms", {{"join", join}}}};
+}
+
+// What another connection sees committed: the sync token, or "" before the first commit.
+class CommittedView {
+ public:
+  explicit CommittedView(const std::string& path) {
+    sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READONLY, nullptr);
+  }
+  ~CommittedView() { sqlite3_close(db_); }
+  CommittedView(const CommittedView&) = delete;
+  CommittedView& operator=(const CommittedView&) = delete;
+
+  std::string sync_token() {
+    sqlite3_stmt* statement = nullptr;
+    std::string token;
+    if (sqlite3_prepare_v2(db_, "SELECT next_batch FROM sync_state WHERE id = 1", -1, &statement,
+                           nullptr) == SQLITE_OK &&
+        sqlite3_step(statement) == SQLITE_ROW) {
+      token = reinterpret_cast<const char*>(sqlite3_column_text(statement, 0));
+    }
+    sqlite3_finalize(statement);
+    return token;
+  }
+
+ private:
+  sqlite3* db_ = nullptr;
+};
+
+// One bot: store, dispatcher, client and outbox over a fake transport, wired as the runtime
+// wires them (app/runtime/bot.cpp).
+struct Bot {
+  explicit Bot(const char* name) : store(name) {
+    FeatureSettings features;
+    features.pseudonym = [](const std::string& user) { return "p" + user.substr(1, 4); };
+    features.cities[kRoom] = "Köln";
+    features.cities[kOther] = "Leipzig";
+    DigestSettings digests;
+    digests.zone = *core::TimeZone::from_posix("CET-1CEST,M3.5.0,M10.5.0/3");
+    digests.rooms = {kRoom, kOther};
+    digests.cities = features.cities;
+    dispatcher.emplace(
+        *store,
+        DispatcherSettings{kBot, core::Language::de, [](const std::string&) { return false; },
+                           features, digests, core::RateLimit{}},
+        [] { return kNow; });
+    outbox.emplace(client, *store, sleeper,
+                   matrix::Backoff({milliseconds(500), milliseconds(60000)}, [] { return 0.0; }),
+                   [] { return kNow; });
+    dispatcher->connect_outbox(
+        [this](const std::vector<OutboxItem>& rows) { return outbox->send_early(rows); },
+        [this] { outbox->wake(); });
+    transport.bind(io);
+    view.emplace(store.path());
+    transport.on_request([this](const net::Request& request) {
+      if (request.method == "PUT") puts.push_back({request.url, view->sync_token()});
+    });
+  }
+
+  void seed(const std::vector<std::string>& rooms, bool encrypted = false) {
+    store::BatchScope seed(*store);
+    for (const auto& id : rooms) {
+      store::RoomRecord room;
+      room.room_id = id;
+      room.membership = "join";
+      room.encrypted = encrypted;
+      seed.put_room(room);
+    }
+    seed.set_sync_token("s0");
+    seed.commit();
+    // As at the start of the bot: the drain runs once and finds the queue empty.
+    EXPECT_FALSE(test::run_awaitable(io, outbox->flush()));
+  }
+
+  // A /sync body through the real ingest path, then what the runtime does after a commit: the
+  // outbox drains (early sends finish first).
+  void sync(const json& body_json) {
+    std::string body = body_json.dump();
+    auto outline = matrix::parse_sync_outline(body, kBot);
+    ASSERT_TRUE(outline) << outline.error().message;
+    ASSERT_TRUE(matrix::ingest(*dispatcher, body, *outline, {}, kBot, false));
+    outbox->wake();
+    io.restart();
+    io.poll();  // the early sends' answers, posted by the transport
+    io.restart();
+    EXPECT_FALSE(test::run_awaitable(io, outbox->flush()));
+  }
+
+  std::string txn_of(const std::string& url) { return url.substr(url.rfind('/') + 1); }
+
+  struct Put {
+    std::string url;
+    std::string committed_token;  ///< what the store had committed when the PUT left
+  };
+
+  net::asio::io_context io;
+  test::FakeTransport transport;
+  test::FakeSleeper sleeper;
+  test::TempStore store;
+  matrix::Client client{transport, matrix::ClientSettings{"https://hs.example.org", kBot,
+                                                          "syt_token", "", "REFLEXBOT"}};
+  std::optional<Dispatcher> dispatcher;
+  std::optional<matrix::Outbox> outbox;
+  std::optional<CommittedView> view;
+  std::vector<Put> puts;
+};
+
+TEST(EarlySend, AReplyLeavesBeforeItsBatchCommitsAndItsRowIsTheRecord) {
+  Bot bot("early");
+  bot.seed({kRoom});
+  bot.transport.respond(200, R"({"event_id":"$pong"})");
+
+  bot.sync(batch("s1", kRoom, {message("$ping", "!ping")}));
+
+  ASSERT_EQ(bot.puts.size(), 1u);  // once: the drain did not send it again
+  EXPECT_NE(bot.puts[0].url.find("/send/m.room.message/"), std::string::npos);
+  EXPECT_EQ(bot.puts[0].committed_token, "s0") << "the reply waited for the batch's commit";
+  EXPECT_EQ(bot.store->sync_token(), "s1");
+  EXPECT_TRUE(bot.store->pending_outbox(10).empty());
+  EXPECT_EQ(bot.store->counts().outbox_sent, 1);
+}
+
+TEST(EarlySend, AReplayAfterACrashBeforeTheCommitSendsTheSameTransactionId) {
+  // The first bot sends early and "crashes" before its commit: its store stays at s0. A second bot
+  // from the same state gets the same batch again (the homeserver repeats it from s0).
+  Bot first("crash-a");
+  first.seed({kRoom});
+  first.transport.respond(200, R"({"event_id":"$pong"})");
+  first.sync(batch("s1", kRoom, {message("$ping", "!ping")}));
+  ASSERT_EQ(first.puts.size(), 1u);
+
+  Bot replay("crash-b");
+  replay.seed({kRoom});
+  replay.transport.respond(200, R"({"event_id":"$pong"})");
+  replay.sync(batch("s1", kRoom, {message("$ping", "!ping")}));
+  ASSERT_EQ(replay.puts.size(), 1u);
+  EXPECT_EQ(replay.txn_of(replay.puts[0].url), first.txn_of(first.puts[0].url));
+}
+
+TEST(EarlySend, AFailedEarlySendIsRetriedByTheDrainWithTheSameTransactionId) {
+  Bot bot("retry");
+  bot.seed({kRoom});
+  bot.transport.fail(net::TransportErrorKind::connect);
+  bot.transport.respond(200, R"({"event_id":"$pong"})");
+
+  bot.sync(batch("s1", kRoom, {message("$ping", "!ping")}));
+
+  ASSERT_EQ(bot.puts.size(), 2u);
+  EXPECT_EQ(bot.puts[0].committed_token, "s0");
+  EXPECT_EQ(bot.puts[1].committed_token, "s1");
+  EXPECT_EQ(bot.txn_of(bot.puts[0].url), bot.txn_of(bot.puts[1].url));
+  EXPECT_TRUE(bot.store->pending_outbox(10).empty());
+}
+
+TEST(EarlySend, AnEncryptedRoomsReplyWaitsForTheCommit) {
+  // Its ciphertext is made (and stored) by the drain; nothing goes out in clear.
+  Bot bot("encrypted");
+  bot.seed({kRoom}, true);
+
+  std::string body = batch("s1", kRoom, {message("$ping", "!ping")}).dump();
+  auto outline = matrix::parse_sync_outline(body, kBot);
+  ASSERT_TRUE(outline);
+  ASSERT_TRUE(matrix::ingest(*bot.dispatcher, body, *outline, {}, kBot, false));
+  EXPECT_TRUE(bot.puts.empty());
+  EXPECT_EQ(bot.store->pending_outbox(10).size(), 1u);
+}
+
+TEST(EarlySend, OnlyTheFirstReplyInARoomGoesEarlyTheRestFollowInOrder) {
+  Bot bot("order");
+  bot.seed({kRoom, kOther});
+  bot.transport.respond(200, R"({"event_id":"$a"})");
+  bot.transport.respond(200, R"({"event_id":"$b"})");
+  bot.transport.respond(200, R"({"event_id":"$c"})");
+
+  json body = batch("s1", kRoom, {message("$p1", "!ping"), message("$p2", "!ping")});
+  body["rooms"]["join"][kOther] =
+      batch("s1", kOther, {message("$p3", "!ping")})["rooms"]["join"][kOther];
+  bot.sync(body);
+
+  ASSERT_EQ(bot.puts.size(), 3u);
+  // One early PUT per room, then the drain after the commit with the second reply of kRoom.
+  EXPECT_EQ(bot.puts[0].committed_token, "s0");
+  EXPECT_EQ(bot.puts[1].committed_token, "s0");
+  EXPECT_EQ(bot.puts[2].committed_token, "s1");
+  EXPECT_NE(bot.puts[2].url.find(matrix::url_encode(kRoom)), std::string::npos);
+  EXPECT_TRUE(bot.store->pending_outbox(10).empty());
+}
+
+TEST(EarlySend, NothingGoesEarlyWhileARowOfAnotherUnitWaits) {
+  // A 📌-collected message's ✅, committed in a unit of its own (not a sync batch) and not drained
+  // yet: a reply in the next batch must not pass it. The dispatcher tells the outbox itself that
+  // rows wait, whoever committed them.
+  Bot bot("unit");
+  bot.seed({kRoom});
+  std::string fetched = message("$old", "#idee Sandsäcke früher bestellen").dump();
+  auto event = matrix::parse_event(fetched, kRoom);
+  ASSERT_TRUE(event);
+  bot.dispatcher->collect_pinned(*event);
+  bot.transport.respond(200, R"({"event_id":"$ack"})");
+  bot.transport.respond(200, R"({"event_id":"$pong"})");
+
+  bot.sync(batch("s1", kRoom, {message("$ping", "!ping")}));
+
+  ASSERT_EQ(bot.puts.size(), 2u);
+  EXPECT_NE(bot.puts[0].url.find("/send/m.reaction/"), std::string::npos);
+  EXPECT_EQ(bot.puts[0].committed_token, "s1");
+  EXPECT_EQ(bot.puts[1].committed_token, "s1");
+  EXPECT_TRUE(bot.store->pending_outbox(10).empty());
+}
+
+TEST(EarlySend, NothingGoesEarlyWhileOlderRowsWait) {
+  // A reply queued earlier still waits (e.g. the homeserver was down): a new one must not pass it.
+  Bot bot("busy");
+  bot.seed({kRoom});
+  std::string older_txn;
+  {
+    store::BatchScope older(*bot.store);
+    older_txn = older.queue_send(kRoom, "m.room.message", R"({"msgtype":"m.notice","body":"alt"})",
+                                 "older", kNow);
+    older.commit();
+  }
+  bot.outbox->wake();  // as after the commit that queued it
+  bot.transport.respond(200, R"({"event_id":"$old"})");
+  bot.transport.respond(200, R"({"event_id":"$pong"})");
+
+  bot.sync(batch("s1", kRoom, {message("$ping", "!ping")}));
+
+  ASSERT_EQ(bot.puts.size(), 2u);
+  EXPECT_EQ(bot.txn_of(bot.puts[0].url), older_txn);
+  EXPECT_EQ(bot.puts[0].committed_token, "s1");
+  EXPECT_EQ(bot.puts[1].committed_token, "s1");
+  EXPECT_TRUE(bot.store->pending_outbox(10).empty());
+}
+
+}  // namespace
+}  // namespace reflexbot::app
