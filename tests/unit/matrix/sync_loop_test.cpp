@@ -195,16 +195,13 @@ TEST_F(LazyEncryptionTest, AnInviteToAnEncryptedRoomStartsEncryptionBeforeTheBat
 
 TEST_F(LazyEncryptionTest, ToDeviceEventsStartEncryptionBeforeTheBatch) {
   json body = json::parse(sync_body("s1", {message("$a")}));
-  body["to_device"] = {
-    {"events",
-     {{{"type", "m.room_key_request"},
-       {"sender", "@anna:hs.example"},
-       {"content", {{"action", "request"}}}}}}
-  }
-};
-const auto log = step_with(body.dump());
-ASSERT_FALSE(log.empty());
-EXPECT_EQ(log.front(), "start encryption");
+  json request = {{"type", "m.room_key_request"},
+                  {"sender", "@anna:hs.example"},
+                  {"content", {{"action", "request"}}}};
+  body["to_device"] = {{"events", json::array({request})}};
+  const auto log = step_with(body.dump());
+  ASSERT_FALSE(log.empty());
+  EXPECT_EQ(log.front(), "start encryption");
 }
 
 TEST_F(LazyEncryptionTest, AnEncryptedRoomsStateStartsEncryptionBeforeTheBatch) {
