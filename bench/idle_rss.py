@@ -61,6 +61,8 @@ def main() -> int:
     parser.add_argument("--bin", default=str(REPO / "build-bench" / "reflexbot"))
     parser.add_argument("--idle", type=float, default=20.0, help="seconds to wait idle")
     parser.add_argument("--samples", type=int, default=5, help="VmRSS samples over the idle wait")
+    parser.add_argument("--smaps", type=Path, help="also copy the bot's /proc/PID/smaps here")
+    parser.add_argument("--top", type=int, default=8, help="mappings listed, largest first")
     parser.add_argument("--metrics", action="store_true",
                         help="with the Prometheus endpoint on, scraped once before and after the wait")
     args = parser.parse_args()
@@ -114,8 +116,10 @@ def main() -> int:
                 "vmrss_after_reply_kib": after_reply["VmRSS"],
                 "vmrss_samples_kib": [s["VmRSS"] for s in samples],
                 "pss_kib": rollup_kib(bot.pid, "Pss"),
-                "rss_by_mapping_kib": rss_by_mapping(bot.pid),
+                "rss_by_mapping_kib": rss_by_mapping(bot.pid, args.top),
             }
+            if args.smaps:
+                args.smaps.write_text(Path(f"/proc/{bot.pid}/smaps").read_text())
             print(json.dumps(result))
         finally:
             bot.stop()

@@ -2,7 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "crypto/rb_crypto.h"
+#include "crypto/library.hpp"
 
 namespace reflexbot::crypto {
 namespace {
@@ -11,8 +11,13 @@ using json = nlohmann::json;
 
 /// Owns a string returned by the C ABI.
 struct RustString {
-  char* text = nullptr;
-  ~RustString() { rb_crypto_free_string(text); }
+  explicit RustString(const CryptoLibrary& library, char* owned = nullptr)
+      : free(library.free_string), text(owned) {}
+  ~RustString() { free(text); }
+  RustString(const RustString&) = delete;
+  RustString& operator=(const RustString&) = delete;
+  decltype(&rb_crypto_free_string) free;
+  char* text;
 };
 
 Result<json> parse_answer(const std::string& answer) {
@@ -74,29 +79,33 @@ Result<std::unique_ptr<OlmMachine>> OlmMachine::open(const std::string& user_id,
                                                      const std::string& device_id,
                                                      const std::string& store_dir,
                                                      const std::string& pickle_key) {
-  RustString error;
-  RbCrypto* handle = rb_crypto_open(user_id.c_str(), device_id.c_str(), store_dir.c_str(),
-                                    reinterpret_cast<const std::uint8_t*>(pickle_key.data()),
-                                    pickle_key.size(), &error.text);
+  auto library = crypto_library();
+  if (!library) return Unexpected(Error{library.error()});
+  RustString error(**library);
+  RbCrypto* handle = (*library)->open(user_id.c_str(), device_id.c_str(), store_dir.c_str(),
+                                      reinterpret_cast<const std::uint8_t*>(pickle_key.data()),
+                                      pickle_key.size(), &error.text);
   if (handle == nullptr) {
     return Unexpected(Error{error.text != nullptr ? std::string(error.text)
                                                   : std::string("the crypto store did not open")});
   }
-  return std::unique_ptr<OlmMachine>(new OlmMachine(handle));
+  return std::unique_ptr<OlmMachine>(new OlmMachine(**library, handle));
 }
 
-OlmMachine::~OlmMachine() { rb_crypto_close(handle_); }
+OlmMachine::~OlmMachine() { library_.close(handle_); }
 
-static Result<json> run_on(RbCrypto* handle, const json& request) {
-  RustString answer{rb_crypto_call(handle, request.dump().c_str())};
+static Result<json> run_on(const CryptoLibrary& library, RbCrypto* handle, const json& request) {
+  RustString answer(library, library.call(handle, request.dump().c_str()));
   if (answer.text == nullptr) return Unexpected(Error{"the crypto library returned nothing"});
   return parse_answer(answer.text);
 }
 
-Result<json> OlmMachine::run(const json& request) { return run_on(handle_, request); }
+Result<json> OlmMachine::run(const json& request) { return run_on(library_, handle_, request); }
 
 Result<std::string> OlmMachine::new_recovery_key() {
-  auto answer = run_on(nullptr, json({{"op", "new_recovery_key"}}));
+  auto library = crypto_library();
+  if (!library) return Unexpected(Error{library.error()});
+  auto answer = run_on(**library, nullptr, json({{"op", "new_recovery_key"}}));
   if (!answer) return Unexpected(answer.error());
   std::string key = text_of(*answer, "recovery_key");
   if (key.empty()) return Unexpected(Error{"the crypto library made no recovery key"});
@@ -190,8 +199,8 @@ Result<std::string> OlmMachine::encrypt(const std::string& room_id, const std::s
 }
 
 Result<std::string> OlmMachine::encrypt_attachment(std::string& bytes) {
-  RustString answer{
-      rb_crypto_encrypt_attachment(reinterpret_cast<std::uint8_t*>(bytes.data()), bytes.size())};
+  RustString answer(library_, library_.encrypt_attachment(
+                                  reinterpret_cast<std::uint8_t*>(bytes.data()), bytes.size()));
   if (answer.text == nullptr) return Unexpected(Error{"the crypto library returned nothing"});
   auto parsed = parse_answer(answer.text);
   if (!parsed) return Unexpected(parsed.error());

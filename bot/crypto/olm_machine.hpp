@@ -1,6 +1,7 @@
 #pragma once
 // The real machine: matrix-sdk-crypto (Rust) through the C ABI of rb_crypto.h, with its SQLite
-// crypto store in a folder of its own, encrypted with the pickle key.
+// crypto store in a folder of its own, encrypted with the pickle key. The library is a shared
+// object loaded when the first machine opens (crypto/library.hpp).
 
 #include <memory>
 #include <string>
@@ -13,9 +14,12 @@ struct RbCrypto;
 
 namespace reflexbot::crypto {
 
+struct CryptoLibrary;
+
 class OlmMachine final : public Machine {
  public:
-  /// Opens (or creates) the crypto store in `store_dir` for this account and device.
+  /// Opens (or creates) the crypto store in `store_dir` for this account and device; loads the
+  /// crypto library first (an error says so if it is not installed).
   static Result<std::unique_ptr<OlmMachine>> open(const std::string& user_id,
                                                   const std::string& device_id,
                                                   const std::string& store_dir,
@@ -46,14 +50,16 @@ class OlmMachine final : public Machine {
       const std::string& recovery_key, const SecretStorageKey& key,
       const std::vector<std::pair<std::string, std::string>>& secrets) override;
 
-  /// A new recovery key (base58 in groups of four, as Element shows it); needs no store.
+  /// A new recovery key (base58 in groups of four, as Element shows it); needs no store (but the
+  /// crypto library).
   static Result<std::string> new_recovery_key();
 
  private:
-  explicit OlmMachine(RbCrypto* handle) : handle_(handle) {}
+  OlmMachine(const CryptoLibrary& library, RbCrypto* handle) : library_(library), handle_(handle) {}
   /// One call of the C ABI: the request object in, the answer object out (or its error).
   Result<nlohmann::json> run(const nlohmann::json& request);
 
+  const CryptoLibrary& library_;
   RbCrypto* handle_;
 };
 

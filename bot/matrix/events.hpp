@@ -125,6 +125,7 @@ struct Invite {
   std::string room_id;
   std::string inviter;     ///< sender of our m.room.member invite event in invite_state
   bool is_direct = false;  ///< the invite opens a direct chat (content.is_direct)
+  bool encrypted = false;  ///< invite_state carries the room's m.room.encryption
 };
 
 /// One joined room's part of a /sync response.

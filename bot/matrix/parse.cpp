@@ -1020,9 +1020,11 @@ sj::error_code walk_joined_room(Walk& walk, const std::string& room_id, od::valu
   });
 }
 
-// Reads a stripped state event of an invite; true if it is our own pending invite.
+// Reads a stripped state event of an invite; true if it is our own pending invite. `encryption`
+// becomes true if it is the room's m.room.encryption.
 bool is_own_invite(od::parser& parser, std::string_view text, const char* capacity_end,
-                   const std::string& own_user_id, std::string& inviter, bool& is_direct) {
+                   const std::string& own_user_id, std::string& inviter, bool& is_direct,
+                   bool& encryption) {
   od::document doc;
   od::object object;
   if (parser.iterate(padded_view(text, capacity_end)).get(doc) || doc.get_object().get(object))
@@ -1050,6 +1052,7 @@ bool is_own_invite(od::parser& parser, std::string_view text, const char* capaci
     }
     return true;
   });
+  if (ok && type == "m.room.encryption" && state_key.empty()) encryption = true;
   if (!ok || type != "m.room.member" || state_key != own_user_id || membership != "invite" ||
       sender.empty()) {
     return false;
@@ -1071,6 +1074,7 @@ sj::error_code walk_invited_room(Walk& walk, const std::string& room_id, od::val
   // inviter; otherwise the invite carries none and the allowlist declines it.
   std::vector<std::string> senders;
   bool all_direct = true;
+  bool encrypted = false;
   auto walked = walk_fields(object, [&](std::string_view key, od::value& part) -> sj::error_code {
     if (key != "invite_state") return sj::SUCCESS;
     od::object state;
@@ -1090,7 +1094,8 @@ sj::error_code walk_invited_room(Walk& walk, const std::string& room_id, od::val
         if (auto text_error = sj::to_json_string(element).get(text)) return text_error;
         std::string inviter;
         bool is_direct = false;
-        if (is_own_invite(walk.inner, text, walk.capacity_end, own_user_id, inviter, is_direct)) {
+        if (is_own_invite(walk.inner, text, walk.capacity_end, own_user_id, inviter, is_direct,
+                          encrypted)) {
           senders.push_back(std::move(inviter));
           all_direct = all_direct && is_direct;
         }
@@ -1099,7 +1104,7 @@ sj::error_code walk_invited_room(Walk& walk, const std::string& room_id, od::val
     });
   });
   if (walked || senders.empty()) return walked;
-  Invite& invite = invites.emplace_back(Invite{room_id, senders.front(), all_direct});
+  Invite& invite = invites.emplace_back(Invite{room_id, senders.front(), all_direct, encrypted});
   if (std::any_of(senders.begin(), senders.end(),
                   [&](const std::string& sender) { return sender != senders.front(); })) {
     // The room id only: the senders are Matrix ids, and one of them is made up anyway.

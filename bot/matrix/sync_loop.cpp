@@ -93,8 +93,13 @@ net::asio::awaitable<bool> SyncLoop::wait_before_retry(MatrixError error,
 namespace {
 
 // Hands an event to the sink; an encrypted one as the event it carries, or kept for later.
-void deliver_event(SyncSink& sink, E2ee* e2ee, const Event& event) {
+// Without a machine, `met_encryption` notes events that say a room is encrypted.
+void deliver_event(SyncSink& sink, E2ee* e2ee, const Event& event, bool* met_encryption) {
   if (e2ee == nullptr || !std::holds_alternative<Encrypted>(event.content)) {
+    if (e2ee == nullptr && met_encryption != nullptr &&
+        (std::holds_alternative<Encrypted>(event.content) ||
+         std::holds_alternative<Encryption>(event.content)))
+      *met_encryption = true;
     sink.timeline_event(event);
     return;
   }
@@ -116,7 +121,7 @@ void deliver_event(SyncSink& sink, E2ee* e2ee, const Event& event) {
 Expected<void, ParseError> ingest(SyncSink& sink, std::string& body, const SyncBatch& outline,
                                   const GapEvents& gaps, const std::string& own_user_id,
                                   bool initial, const std::vector<MalformedEvent>& gap_malformed,
-                                  E2ee* e2ee) {
+                                  E2ee* e2ee, bool* met_encryption) {
   sink.begin(outline, initial);
   std::unordered_set<std::string> visited;
   auto emit_gap = [&](const std::string& room_id) {
@@ -124,10 +129,11 @@ Expected<void, ParseError> ingest(SyncSink& sink, std::string& body, const SyncB
     sink.room_timeline(room_id);
     auto it = gaps.find(room_id);
     if (it == gaps.end()) return;
-    for (const auto& event : it->second) deliver_event(sink, e2ee, event);
+    for (const auto& event : it->second) deliver_event(sink, e2ee, event, met_encryption);
   };
-  auto malformed = stream_sync_timelines(body, own_user_id, emit_gap,
-                                         [&](Event& event) { deliver_event(sink, e2ee, event); });
+  auto malformed = stream_sync_timelines(body, own_user_id, emit_gap, [&](Event& event) {
+    deliver_event(sink, e2ee, event, met_encryption);
+  });
   if (!malformed) {
     sink.abort();
     return Unexpected(std::move(malformed.error()));
@@ -141,6 +147,21 @@ Expected<void, ParseError> ingest(SyncSink& sink, std::string& body, const SyncB
   for (const auto& bad : *malformed) sink.malformed(bad);
   sink.commit(outline.next_batch);
   return {};
+}
+
+bool outline_needs_encryption(const SyncBatch& outline) {
+  const std::string& to_device = outline.encryption.to_device_events;
+  const auto first = to_device.find_first_not_of(" \t\r\n[");
+  if (first != std::string::npos && to_device[first] != ']') return true;
+  for (const auto& invite : outline.invites) {
+    if (invite.encrypted) return true;
+  }
+  for (const auto& room : outline.joined) {
+    for (const auto& event : room.state) {
+      if (std::holds_alternative<Encryption>(event.content)) return true;
+    }
+  }
+  return false;
 }
 
 std::size_t retry_kept(SyncSink& sink, E2ee& e2ee, std::chrono::milliseconds give_up_after,
@@ -273,6 +294,9 @@ net::asio::awaitable<std::optional<Fatal>> SyncLoop::step() {
     }
     if (backoff_.attempt() > 0) spdlog::info("sync recovered");
     backoff_.reset();
+    if (e2ee_ == nullptr && start_encryption_ && outline_needs_encryption(*outline)) {
+      if (auto fatal = co_await start_encryption_()) co_return fatal;
+    }
     std::vector<crypto::RoomKey> room_keys;
     if (e2ee_ != nullptr) {
       // Keys first: the crypto store commits them before this batch's events are decrypted.
@@ -292,13 +316,17 @@ net::asio::awaitable<std::optional<Fatal>> SyncLoop::step() {
       }
     }
     if (stopped_) co_return std::nullopt;
-    if (auto ingested =
-            ingest(sink_, *body, *outline, gaps, client_.user_id(), !since, gap_malformed, e2ee_)) {
+    bool met_encryption = false;
+    if (auto ingested = ingest(sink_, *body, *outline, gaps, client_.user_id(), !since,
+                               gap_malformed, e2ee_, &met_encryption)) {
       auto& registry = metrics::registry();
       ++registry.syncs;
       registry.sync_seconds.observe(
           std::chrono::duration<double>(std::chrono::steady_clock::now() - answered).count());
       retry_kept_if_due(!room_keys.empty());
+      if (met_encryption && e2ee_ == nullptr && start_encryption_) {
+        if (auto fatal = co_await start_encryption_()) co_return fatal;
+      }
       if (after_commit_) after_commit_();
       co_return std::nullopt;
     } else {

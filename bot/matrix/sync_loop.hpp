@@ -64,12 +64,19 @@ using GapEvents = std::map<std::string, std::vector<Event>>;
 /// path of every batch (also used by the benchmark). `gap_malformed` are the malformed events of
 /// the gap fill's /messages pages; they are quarantined in the same batch. With `e2ee`, each
 /// m.room.encrypted event is decrypted and goes on as the event it carries; one whose key has not
-/// arrived is kept by the sink. On a parse error the batch is rolled back.
+/// arrived is kept by the sink. Without, `met_encryption` (if given) is set when a timeline held
+/// an m.room.encryption or m.room.encrypted event. On a parse error the batch is rolled back.
 Expected<void, ParseError> ingest(SyncSink& sink, std::string& body, const SyncBatch& outline,
                                   const GapEvents& gaps, const std::string& own_user_id,
                                   bool initial,
                                   const std::vector<MalformedEvent>& gap_malformed = {},
-                                  E2ee* e2ee = nullptr);
+                                  E2ee* e2ee = nullptr, bool* met_encryption = nullptr);
+
+/// True if a batch's outline needs the crypto machine before its timelines are read: to-device
+/// events, an invite to an encrypted room (the bot's keys must be on the server before it joins,
+/// or the first messages there are not encrypted for it), a joined room whose state says it is
+/// encrypted.
+bool outline_needs_encryption(const SyncBatch& outline);
 
 /// Decrypts what it can of the sink's kept events in one batch of their own (the sync token
 /// stays), gives up those older than `give_up_after` or that can never decrypt. Returns how many
@@ -94,6 +101,10 @@ struct SyncOptions {
 /// The sync filter: only the event types the bot uses, members lazy-loaded.
 std::string sync_filter_json(int timeline_limit);
 
+/// Opens the crypto machine the first time a batch needs it and enables it on the loop (and the
+/// outbox); a Fatal if it cannot.
+using EncryptionStarter = std::function<net::asio::awaitable<std::optional<Fatal>>()>;
+
 /// Runs /sync until stopped or a fatal error.
 class SyncLoop {
  public:
@@ -108,8 +119,15 @@ class SyncLoop {
   /// One successful /sync (retrying errors), gap fill, apply and commit.
   net::asio::awaitable<std::optional<Fatal>> step();
   void stop() { stopped_ = true; }
-  /// From now on, with encryption (set once the crypto machine is open, before the first run).
+  /// From now on, with encryption (set once the crypto machine is open).
   void enable_encryption(E2ee& e2ee) { e2ee_ = &e2ee; }
+  /// Without encryption yet: `start` is called when a batch first needs it — before the batch
+  /// when its outline does (outline_needs_encryption), after its commit when only its timeline
+  /// does (a room switched encryption on; what was encrypted there was not encrypted for a bot
+  /// that had no keys yet) — and must call enable_encryption.
+  void start_encryption_when_needed(EncryptionStarter start) {
+    start_encryption_ = std::move(start);
+  }
 
  private:
   /// What a gap fill fetched: the missed events and the malformed ones, each chronologically.
@@ -135,6 +153,7 @@ class SyncLoop {
   SyncOptions options_;
   std::function<void()> after_commit_;
   E2ee* e2ee_;
+  EncryptionStarter start_encryption_;
   int batches_since_retry_ = -1;  ///< -1: kept events not retried since the start
   std::string filter_id_;
   bool stopped_ = false;

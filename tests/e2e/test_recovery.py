@@ -22,6 +22,7 @@ from nacl.signing import SigningKey
 from e2ee import e2ee, wait_cross_signed  # noqa: F401 (fixture)
 from helpers import ensure_alive, give_password, run_cli, wait_for
 from localhs import REPO_ROOT, Client, MatrixError
+from test_e2ee import encrypted_room, invite_bot
 
 TEMPLATES_DIR = REPO_ROOT / "config" / "templates"
 BITCOIN = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
@@ -94,6 +95,9 @@ def test_a_lost_database_takes_the_same_identity_back_with_the_recovery_key(make
     bot.config["recovery_key_file"] = str(key_file)
     bot.write_config()
     bot.start()
+    # The crypto machine opens with the first encrypted room (test_e2ee_lazy.py); after the loss
+    # below, the bot finds itself in that room again and opens it at once.
+    invite_bot(anna, encrypted_room(anna, [], "Wiederherstellung"), bot)
     first_device = bot.config["device_id"]
     first = wait_signed(anna, bot, first_device)
 

@@ -26,6 +26,24 @@ DESTDIR="$root" cmake --install "$build" --prefix /usr >"$tmp/install.log" ||
 [[ -f "$root/usr/share/doc/reflexbot/examples/reflexbot.yaml" ]] || fail "no example config"
 [[ -f "$root/usr/share/doc/reflexbot/operations.md" ]] || fail "no docs/operations.md"
 ls "$root"/usr/share/reflexbot/templates/*.yaml >/dev/null 2>&1 || fail "no templates"
+# The crypto library and the chart renderer, which the program loads (dlopen) only when it needs
+# them, from ../lib/…/reflexbot relative to itself. Under MemoryDenyWriteExecute= the loader may
+# never make memory executable after mapping it: no text relocations, no executable stack.
+for file in libreflexbot_crypto.so libreflexbot_render.so; do
+  lib="$(find "$root/usr/lib" -path "*/reflexbot/$file" | head -n 1)"
+  [[ -n "$lib" ]] || fail "no $file under /usr/lib/…/reflexbot"
+  echo "installed: ${lib#"$root"}"
+  if command -v readelf >/dev/null; then
+    ! readelf -dW "$lib" | grep -q TEXTREL || fail "$file has text relocations"
+    readelf -lW "$lib" | grep GNU_STACK | grep -qv RWE || fail "$file wants an executable stack"
+  fi
+done
+# The installed program finds its crypto library there (recovery-key needs nothing else).
+key="$("$root/usr/bin/reflexbot" recovery-key 2>"$tmp/recovery.log")" ||
+  { cat "$tmp/recovery.log" >&2; fail "the installed program cannot use its crypto library"; }
+[[ "$key" =~ ^[1-9A-HJ-NP-Za-km-z]{4}( [1-9A-HJ-NP-Za-km-z]{1,4})+$ ]] ||
+  fail "recovery-key printed no recovery key: $key"
+
 unit=""
 for dir in "$root/usr/lib/systemd/system" "$root/lib/systemd/system"; do
   [[ -f "$dir/reflexbot.service" ]] && unit="$dir/reflexbot.service"

@@ -2,10 +2,12 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <csignal>
 #include <cstdlib>
 #include <exception>
+#include <filesystem>
 #include <functional>
 #include <map>
 
@@ -239,19 +241,39 @@ asio::awaitable<std::optional<Fatal>> establish_identity(Runtime& rt, std::strin
   co_return std::nullopt;
 }
 
-// Opens the crypto store for this device, uploads its keys on the first start and cross-signs
-// it; `reflexbot status` shows the result.
-asio::awaitable<std::optional<Fatal>> start_encryption(Runtime& rt, const std::string& device_id) {
+std::filesystem::path crypto_store_dir(const Config& config) {
+  return config.encryption.store.empty()
+             ? std::filesystem::path(config.database.string() + ".crypto")
+             : config.encryption.store;
+}
+
+// Whether the crypto machine opens at start. It does when the bot has a crypto account (its keys
+// may be on the server: to-device messages and device-list changes for it must not pass by) or
+// knows an encrypted room it is in. Otherwise it opens when a sync first needs it
+// (SyncLoop::start_encryption_when_needed): until then the crypto library is not even loaded.
+bool encryption_needed_at_start(Runtime& rt) {
+  std::error_code error;
+  if (std::filesystem::exists(crypto_store_dir(rt.config), error) || error) return true;
+  const auto rooms = rt.store.joined_rooms();
+  return std::any_of(rooms.begin(), rooms.end(),
+                     [](const store::RoomRecord& room) { return room.encrypted; });
+}
+
+// Loads the crypto library, opens the crypto store for this device, uploads its keys on the
+// first start and cross-signs it; `reflexbot status` shows the result.
+asio::awaitable<std::optional<Fatal>> start_encryption(Runtime& rt, std::string device_id) {
   const Config& config = rt.config;
-  const std::filesystem::path store_dir =
-      config.encryption.store.empty() ? std::filesystem::path(config.database.string() + ".crypto")
-                                      : config.encryption.store;
+  const std::filesystem::path store_dir = crypto_store_dir(config);
   const std::string key = load_or_create_key(
       config.crypto_key, config.database.string() + ".crypto-key", "crypto store key");
   // As hex: the store takes a text passphrase; a key file holds raw bytes.
   auto machine =
       crypto::OlmMachine::open(config.user_id, device_id, store_dir.string(), to_hex(key));
   if (!machine) {
+    if (machine.error().message.starts_with("the crypto library "))
+      co_return Fatal{kExitConfig, machine.error().message +
+                                       "; it is part of Reflexbot (cmake --install puts it in "
+                                       "place). See docs/operations.md, \"Build and install\""};
     co_return Fatal{kExitConfig, "the crypto store " + store_dir.string() + " cannot be opened (" +
                                      machine.error().message +
                                      "); is it another device's, or was the crypto key changed? "
@@ -469,9 +491,17 @@ asio::awaitable<void> run_main(Runtime& rt, asio::io_context& io) {
     co_return;
   }
   if (rt.stopping) co_return;
-  if (auto fatal = co_await start_encryption(rt, device_id)) {
-    rt.fail(*fatal);
-    co_return;
+  if (encryption_needed_at_start(rt)) {
+    if (auto fatal = co_await start_encryption(rt, device_id)) {
+      rt.fail(*fatal);
+      co_return;
+    }
+  } else {
+    spdlog::info("no encrypted room yet: the crypto library is loaded when the first one comes");
+    rt.sync.start_encryption_when_needed([&rt, device_id]() {
+      spdlog::info("a sync needs encryption: loading the crypto library");
+      return start_encryption(rt, device_id);
+    });
   }
   if (rt.stopping) co_return;
   rt.systemd.ready("logged in as " + rt.config.user_id + ", syncing");  // store open, identity ok

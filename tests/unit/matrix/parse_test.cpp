@@ -945,6 +945,25 @@ TEST(ParseSyncBody, OtherMembersInvitesDoNotCountAgainstOurs) {
   EXPECT_TRUE(batch.invites[0].is_direct);
 }
 
+// The bot loads its crypto library before it joins an encrypted room (its keys must be on the
+// server before the first message there): the invite says whether the room is encrypted.
+TEST(ParseSyncBody, AnInviteSaysWhetherTheRoomIsEncrypted) {
+  SyncBatch batch = sync_ok(R"({"next_batch":"s","rooms":{"invite":{
+      "!e:x":{"invite_state":{"events":[
+        {"type":"m.room.encryption","state_key":"","sender":"@anna:x",
+         "content":{"algorithm":"m.megolm.v1.aes-sha2"}},
+        {"type":"m.room.member","state_key":"@reflexbot:example.org","sender":"@anna:x",
+         "content":{"membership":"invite"}}]}},
+      "!c:x":{"invite_state":{"events":[
+        {"type":"m.room.name","state_key":"","sender":"@anna:x","content":{"name":"m.room.encryption"}},
+        {"type":"m.room.member","state_key":"@reflexbot:example.org","sender":"@anna:x",
+         "content":{"membership":"invite"}}]}}}}})");
+  ASSERT_EQ(batch.invites.size(), 2u);
+  for (const auto& invite : batch.invites) {
+    EXPECT_EQ(invite.encrypted, invite.room_id == "!e:x") << invite.room_id;
+  }
+}
+
 TEST(ParseSyncBody, BodyWithoutSpareCapacity) {
   std::string body = read_fixture("sync_full.json");
   body.shrink_to_fit();

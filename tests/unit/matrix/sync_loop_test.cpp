@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include <nlohmann/json.hpp>
 
 #include "fake_sleeper.hpp"
@@ -137,6 +139,93 @@ TEST_F(SyncLoopTest, TheFirstSyncIsInitialAndLaterOnesLongPollFromTheStoredToken
             (std::vector<std::string>{"begin initial", "room " + kRoom, "event $a", "commit s1",
                                       "begin", "room " + kRoom, "event $b", "commit s2"}));
   EXPECT_EQ(commits_, 2);
+}
+
+// Without encryption yet, the loop asks for it when a batch first needs it (the app then loads
+// the crypto library): before the batch when its outline does, after the commit when only a
+// timeline says a room is encrypted. The starter here only records when it is called.
+class LazyEncryptionTest : public SyncLoopTest {
+ protected:
+  std::vector<std::string> step_with(const std::string& body) {
+    transport_.respond(200, R"({"filter_id":"7"})");
+    transport_.respond(200, body);
+    auto loop = make_loop();
+    loop.start_encryption_when_needed([this]() -> net::asio::awaitable<std::optional<Fatal>> {
+      sink_.log.push_back("start encryption");
+      co_return std::nullopt;
+    });
+    run_awaitable(io_, loop.prepare());
+    EXPECT_FALSE(run_awaitable(io_, loop.step()));
+    return sink_.log;
+  }
+};
+
+json invite(bool encrypted) {
+  json events = json::array();
+  if (encrypted) {
+    events.push_back({{"type", "m.room.encryption"},
+                      {"state_key", ""},
+                      {"sender", "@anna:hs.example"},
+                      {"content", {{"algorithm", "m.megolm.v1.aes-sha2"}}}});
+  }
+  events.push_back({{"type", "m.room.member"},
+                    {"state_key", kBot},
+                    {"sender", "@anna:hs.example"},
+                    {"content", {{"membership", "invite"}}}});
+  return {{"invite_state", {{"events", events}}}};
+}
+
+json encryption_event(const std::string& id) {
+  return {{"type", "m.room.encryption"},
+          {"event_id", id},
+          {"state_key", ""},
+          {"sender", "@anna:hs.example"},
+          {"origin_server_ts", 1},
+          {"content", {{"algorithm", "m.megolm.v1.aes-sha2"}}}};
+}
+
+TEST_F(LazyEncryptionTest, AnInviteToAnEncryptedRoomStartsEncryptionBeforeTheBatch) {
+  const auto log = step_with(
+      json{{"next_batch", "s1"}, {"rooms", {{"invite", {{"!new:hs.example", invite(true)}}}}}}
+          .dump());
+  ASSERT_FALSE(log.empty());
+  EXPECT_EQ(log.front(), "start encryption");
+  EXPECT_EQ(std::count(log.begin(), log.end(), "start encryption"), 1);
+}
+
+TEST_F(LazyEncryptionTest, ToDeviceEventsStartEncryptionBeforeTheBatch) {
+  json body = json::parse(sync_body("s1", {message("$a")}));
+  json request = {{"type", "m.room_key_request"},
+                  {"sender", "@anna:hs.example"},
+                  {"content", {{"action", "request"}}}};
+  body["to_device"] = {{"events", json::array({request})}};
+  const auto log = step_with(body.dump());
+  ASSERT_FALSE(log.empty());
+  EXPECT_EQ(log.front(), "start encryption");
+}
+
+TEST_F(LazyEncryptionTest, AnEncryptedRoomsStateStartsEncryptionBeforeTheBatch) {
+  json body = json::parse(sync_body("s1", {message("$a")}));
+  body["rooms"]["join"][kRoom]["state"] = {{"events", {encryption_event("$enc")}}};
+  const auto log = step_with(body.dump());
+  ASSERT_FALSE(log.empty());
+  EXPECT_EQ(log.front(), "start encryption");
+}
+
+TEST_F(LazyEncryptionTest, ARoomThatSwitchesEncryptionOnInItsTimelineStartsItAfterTheCommit) {
+  const auto log = step_with(sync_body("s1", {message("$a"), encryption_event("$enc")}));
+  EXPECT_EQ(log, (std::vector<std::string>{"begin initial", "room " + kRoom, "event $a",
+                                           "event $enc", "commit s1", "start encryption"}));
+}
+
+TEST_F(LazyEncryptionTest, ClearBatchesStartNothing) {
+  json body = json::parse(sync_body("s1", {message("$a")}));
+  body["rooms"]["invite"] = {{"!clear:hs.example", invite(false)}};
+  body["to_device"] = {{"events", json::array()}};
+  body["device_lists"] = {{"changed", {"@anna:hs.example"}}};
+  const auto log = step_with(body.dump());
+  EXPECT_EQ(std::count(log.begin(), log.end(), "start encryption"), 0) << log.size();
+  EXPECT_EQ(log.back(), "commit s1");
 }
 
 TEST_F(SyncLoopTest, ALimitedTimelineIsFilledFromMessagesBeforeItsEvents) {
