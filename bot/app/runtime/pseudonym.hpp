@@ -10,12 +10,13 @@ struct evp_mac_ctx_st;
 
 namespace reflexbot::app {
 
-/// HMAC-SHA-256 of Matrix user ids under a secret key. The keyed context is made once and
-/// re-initialised for each id (the key's inner and outer hashes are not computed again, and
-/// nothing is allocated per id); one object is for one thread at a time (copies are independent).
+/// HMAC-SHA-256 of Matrix user ids under a secret key. The keyed context is made at the first id
+/// (so a process that never pseudonymises does not set up OpenSSL for it) and re-initialised for
+/// each further one (the key's inner and outer hashes are not computed again, and nothing is
+/// allocated per id); one object is for one thread at a time (copies are independent).
 class Pseudonymizer {
  public:
-  explicit Pseudonymizer(const std::string& key);
+  explicit Pseudonymizer(std::string key);
   Pseudonymizer(const Pseudonymizer& other);
   Pseudonymizer& operator=(const Pseudonymizer& other);
   Pseudonymizer(Pseudonymizer&& other) noexcept;
@@ -25,7 +26,8 @@ class Pseudonymizer {
   std::string operator()(std::string_view user_id) const;
 
  private:
-  evp_mac_ctx_st* context_ = nullptr;  // EVP_MAC_CTX, keyed
+  std::string key_;
+  mutable evp_mac_ctx_st* context_ = nullptr;  // EVP_MAC_CTX, keyed; made at the first id
 };
 
 /// Lower-case hex of raw bytes.

@@ -32,7 +32,9 @@ TEST(Pseudonymizer, DependsOnKeyAndUser) {
 TEST(Pseudonymizer, ReusedCopiedAndMovedContextsGiveTheSameDigests) {
   const std::string long_key(131, '\xaa');
   Pseudonymizer pseudonym(long_key);
+  const Pseudonymizer unused_copy = pseudonym;  // copied before its first id
   const std::string rfc = "Test Using Larger Than Block-Size Key - Hash Key First";
+  EXPECT_EQ(unused_copy(rfc), "60e431591ee0b67f0d8a26aacbf5b77f");
   EXPECT_EQ(pseudonym(rfc), "60e431591ee0b67f0d8a26aacbf5b77f");
   const std::string anna = pseudonym("@anna:koeln.de");
   EXPECT_EQ(pseudonym(rfc), "60e431591ee0b67f0d8a26aacbf5b77f");
