@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The peers side by side (issue 17, item 4): Reflexbot (reflexbot-bench-sync: parse, collect,
-# one committed transaction), matrix-nio (SyncResponse.from_dict) and matrix-js-sdk
-# (SyncAccumulator + one MatrixEvent per event) on the same /sync body, in turns, ROUNDS rounds;
+# one committed transaction; once as after a start or ten idle minutes, when the batch's first
+# contribution loads the text analysis's dictionaries, once with them loaded), matrix-nio
+# (SyncResponse.from_dict) and matrix-js-sdk (SyncAccumulator + one MatrixEvent per event) on
+# the same /sync body, in turns, ROUNDS rounds;
 # prints each one's events/s (median and range over the rounds) and Reflexbot's ratio to each,
 # round by round. What each tool measures: the header of nio_sync_bench.py and js/sync_bench.mjs.
 #
@@ -57,5 +59,6 @@ fi
 
 exec python3 "$here/compare.py" --rounds "$rounds" --body "$body" \
   --tool "Reflexbot=$bench_sync {body} --repeat 3" \
+  --tool "Reflexbot, dictionaries loaded=$bench_sync {body} --repeat 3 --warm" \
   --tool "matrix-nio=$python $here/nio_sync_bench.py {body} --repeat 3" \
   --tool "matrix-js-sdk=node $here/js/sync_bench.mjs {body} --repeat 3"
