@@ -1,4 +1,5 @@
-// Rounds, contributions and votes. Not on the /sync hot path, so statements are prepared per call.
+// Rounds, contributions and votes. Statements run for every collected message, 👍 or 📌 of a
+// batch are prepared once (Store::cached); the others per call.
 
 #include <algorithm>
 #include <set>
@@ -79,7 +80,11 @@ core::Round read_round(const Statement& s) {
 constexpr std::string_view kContributionColumns =
     "event_id, room_id, city, author, round_id, phase_key, body, written_at, collected_at, via";
 
-core::Contribution read_contribution(Connection& connection, const Statement& s) {
+constexpr std::string_view kSelectTags =
+    "SELECT tag FROM contribution_tags WHERE event_id = ? ORDER BY tag";
+
+// A contribution from a row of kContributionColumns, its tags read with `tags` (kSelectTags).
+core::Contribution read_contribution(Statement& tags, const Statement& s) {
   core::Contribution c;
   c.event_id = s.column_text(0);
   c.room_id = s.column_text(1);
@@ -91,10 +96,25 @@ core::Contribution read_contribution(Connection& connection, const Statement& s)
   c.written_at = from_ms(s.column_int(7));
   c.collected_at = from_ms(s.column_int(8));
   c.via = via_from(s.column_text(9));
-  Statement tags(connection, "SELECT tag FROM contribution_tags WHERE event_id = ? ORDER BY tag");
+  tags.reset();
   tags.bind(1, c.event_id);
   while (tags.step()) c.tags.push_back(tags.column_text(0));
+  tags.reset();
   return c;
+}
+
+// The `tags` column as the contribution_tags triggers make it: the distinct tags in byte order,
+// joined by commas. A new contribution is written with it, so adding its tags (whose trigger
+// skips a tag the column already names) does not rewrite the row once per tag.
+std::string tags_column(std::vector<std::string> tags) {
+  std::sort(tags.begin(), tags.end());
+  tags.erase(std::unique(tags.begin(), tags.end()), tags.end());
+  std::string column;
+  for (std::size_t i = 0; i < tags.size(); ++i) {
+    if (i > 0) column += ',';
+    column += tags[i];
+  }
+  return column;
 }
 
 constexpr std::string_view kInsertTag =
@@ -200,7 +220,7 @@ bool BatchScope::add_contribution(const core::Contribution& contribution) {
   Statement& insert =
       store_.cached(store_.insert_contribution_,
                     "INSERT OR IGNORE INTO contributions (" + std::string(kContributionColumns) +
-                        ", terms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+                        ", terms, tags) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
   insert.bind(1, contribution.event_id)
       .bind(2, contribution.room_id)
       .bind(3, contribution.city)
@@ -216,7 +236,9 @@ bool BatchScope::add_contribution(const core::Contribution& contribution) {
       .bind(9, to_ms(contribution.collected_at))
       .bind(10, via_name(contribution.via));
   const std::string terms = store_.index_terms(contribution.body);
-  insert.bind_blob(11, std::as_bytes(std::span(terms))).run();
+  insert.bind_blob(11, std::as_bytes(std::span(terms)))
+      .bind(12, tags_column(contribution.tags))
+      .run();
   if (c.changes() == 0) return false;
   insert_tags(contribution.event_id, contribution.tags);
   ++contributions_added_;
@@ -257,9 +279,11 @@ bool BatchScope::remove_contribution(const std::string& event_id) {
 bool BatchScope::add_vote(const std::string& reaction_event_id, const std::string& event_id,
                           const std::string& voter) {
   Connection& c = store_.connection_;
-  Statement vote(c,
-                 "INSERT OR IGNORE INTO votes (reaction_event_id, event_id, voter) "
-                 "SELECT ?, event_id, ? FROM contributions WHERE event_id = ?");
+  Statement& vote =
+      store_.cached(store_.insert_vote_,
+                    "INSERT OR IGNORE INTO votes (reaction_event_id, event_id, voter) "
+                    "SELECT ?, event_id, ? FROM contributions WHERE event_id = ?");
+  vote.reset();
   vote.bind(1, reaction_event_id).bind(2, voter).bind(3, event_id).run();
   return c.changes() > 0;
 }
@@ -399,12 +423,16 @@ std::optional<core::Contribution> Store::contribution_shown_as(const std::string
   if (auto found = contribution(event_id); found && found->room_id == room_id) return found;
   // An anonymous contribution is keyed by its notice's transaction id; the outbox recorded the
   // notice's event id at delivery.
-  Statement s(connection_,
-              "SELECT 'anon:' || txn_id FROM outbox WHERE remote_event_id = ?1 AND room_id = ?2 "
-              "AND kind = 'send' LIMIT 1");
+  Statement& s = cached(anonymous_notice_,
+                        "SELECT 'anon:' || txn_id FROM outbox WHERE remote_event_id = ?1 AND "
+                        "room_id = ?2 AND kind = 'send' LIMIT 1");
+  s.reset();
   s.bind(1, event_id).bind(2, room_id);
-  if (!s.step()) return std::nullopt;
-  auto anonymous = contribution(s.column_text(0));
+  const bool notice = s.step();
+  const std::string key = notice ? s.column_text(0) : std::string();
+  s.reset();
+  if (!notice) return std::nullopt;
+  auto anonymous = contribution(key);
   if (!anonymous || anonymous->room_id != room_id ||
       anonymous->via != core::CollectedVia::anonymous) {
     return std::nullopt;
@@ -472,11 +500,15 @@ std::vector<core::Round> Store::open_rounds() {
 }
 
 std::optional<core::Contribution> Store::contribution(const std::string& event_id) {
-  Statement s(connection_, "SELECT " + std::string(kContributionColumns) +
-                               " FROM contributions WHERE event_id = ?");
+  // Asked for every 👍 and 📌 of a batch: prepared once.
+  Statement& s = cached(contribution_by_id_, "SELECT " + std::string(kContributionColumns) +
+                                                 " FROM contributions WHERE event_id = ?");
+  s.reset();
   s.bind(1, event_id);
-  if (!s.step()) return std::nullopt;
-  return read_contribution(connection_, s);
+  std::optional<core::Contribution> found;
+  if (s.step()) found = read_contribution(cached(contribution_tags_, std::string(kSelectTags)), s);
+  s.reset();
+  return found;
 }
 
 std::vector<core::Contribution> Store::phase_contributions(std::int64_t round_id,
@@ -487,7 +519,8 @@ std::vector<core::Contribution> Store::phase_contributions(std::int64_t round_id
                                "ORDER BY votes DESC, written_at, event_id LIMIT ?");
   s.bind(1, round_id).bind(2, phase_key).bind(3, static_cast<std::int64_t>(limit));
   std::vector<core::Contribution> found;
-  while (s.step()) found.push_back(read_contribution(connection_, s));
+  while (s.step())
+    found.push_back(read_contribution(cached(contribution_tags_, std::string(kSelectTags)), s));
   return found;
 }
 
@@ -498,7 +531,8 @@ std::vector<core::Contribution> Store::contributions_by(const std::string& autho
               "SELECT " + std::string(kContributionColumns) +
                   " FROM contributions WHERE author = ? ORDER BY written_at, event_id");
   s.bind(1, author);
-  while (s.step()) found.push_back(read_contribution(connection_, s));
+  while (s.step())
+    found.push_back(read_contribution(cached(contribution_tags_, std::string(kSelectTags)), s));
   return found;
 }
 

@@ -588,6 +588,95 @@ CREATE TABLE IF NOT EXISTS outbox_media (
   content_uri TEXT NOT NULL DEFAULT ''
 );
 )sql",
+    // 22: the last CHECK (x IN (…)) constraints (rounds.state, lessons.state,
+    // lesson_history.change) as OR chains, as 15 did for the outbox and contributions: each write
+    // of such a row built a temporary b-tree (and its page cache) to test the value. Same
+    // constraints, same rows and ids; the AUTOINCREMENT high-water marks, the indexes and the
+    // child tables' references (which name the tables, not their rows) stay. And a tag added to a
+    // contribution whose `tags` column already names it (a new contribution is written with its
+    // tags; BatchScope::add_contribution) no longer rewrites the row: the column was already
+    // what the trigger would compute. Safe to run again.
+    R"sql(
+DROP TRIGGER IF EXISTS contribution_tags_added;
+CREATE TRIGGER contribution_tags_added AFTER INSERT ON contribution_tags
+WHEN (SELECT instr(',' || tags || ',', ',' || NEW.tag || ',') FROM contributions
+      WHERE event_id = NEW.event_id) = 0 BEGIN
+  UPDATE contributions SET tags = COALESCE((SELECT group_concat(tag, ',') FROM (
+    SELECT t.tag FROM contribution_tags t WHERE t.event_id = NEW.event_id ORDER BY t.tag)), '')
+  WHERE event_id = NEW.event_id;
+END;
+
+CREATE TEMP TABLE rebuilt_sequences AS SELECT name, seq FROM sqlite_sequence
+  WHERE name IN ('rounds', 'lessons', 'lesson_history');
+CREATE TABLE rounds_or (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  room_id TEXT NOT NULL,
+  template_key TEXT NOT NULL,
+  topic TEXT NOT NULL DEFAULT '',
+  started_by TEXT NOT NULL DEFAULT '',
+  phase_index INTEGER NOT NULL,
+  state TEXT NOT NULL CHECK (state = 'running' OR state = 'paused' OR state = 'ended'),
+  started_at INTEGER NOT NULL,
+  ended_at INTEGER NOT NULL DEFAULT 0,
+  phase_started_at INTEGER NOT NULL,
+  phase_deadline INTEGER NOT NULL,
+  remaining_when_paused_ms INTEGER NOT NULL DEFAULT 0,
+  reminder_sent INTEGER NOT NULL DEFAULT 0,
+  phase_length_override_min INTEGER NOT NULL DEFAULT 0
+);
+INSERT INTO rounds_or (id, room_id, template_key, topic, started_by, phase_index, state,
+                       started_at, ended_at, phase_started_at, phase_deadline,
+                       remaining_when_paused_ms, reminder_sent, phase_length_override_min)
+  SELECT id, room_id, template_key, topic, started_by, phase_index, state, started_at, ended_at,
+         phase_started_at, phase_deadline, remaining_when_paused_ms, reminder_sent,
+         phase_length_override_min FROM rounds;
+DROP TABLE rounds;
+ALTER TABLE rounds_or RENAME TO rounds;
+CREATE UNIQUE INDEX rounds_one_open_per_room ON rounds (room_id) WHERE state <> 'ended';
+
+CREATE TABLE lessons_or (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  room_id TEXT NOT NULL,
+  title TEXT NOT NULL,
+  state TEXT NOT NULL CHECK (state = 'identified' OR state = 'action' OR state = 'learned'),
+  action TEXT NOT NULL DEFAULT '',
+  owner TEXT NOT NULL DEFAULT '',
+  due TEXT NOT NULL DEFAULT '',
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL
+);
+INSERT INTO lessons_or (id, room_id, title, state, action, owner, due, created_at, updated_at)
+  SELECT id, room_id, title, state, action, owner, due, created_at, updated_at FROM lessons;
+DROP TABLE lessons;
+ALTER TABLE lessons_or RENAME TO lessons;
+CREATE INDEX lessons_room ON lessons (room_id);
+
+CREATE TABLE lesson_history_or (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  lesson_id INTEGER NOT NULL REFERENCES lessons (id) ON DELETE CASCADE,
+  change TEXT NOT NULL CHECK (change = 'created' OR change = 'action' OR change = 'learned' OR
+                              change = 'title' OR change = 'owner' OR change = 'due' OR
+                              change = 'action_removed' OR change = 'removed'),
+  changed_by TEXT NOT NULL DEFAULT '',
+  old_value TEXT NOT NULL DEFAULT '',
+  new_value TEXT NOT NULL DEFAULT '',
+  changed_at INTEGER NOT NULL
+);
+INSERT INTO lesson_history_or (id, lesson_id, change, changed_by, old_value, new_value,
+                               changed_at)
+  SELECT id, lesson_id, change, changed_by, old_value, new_value, changed_at FROM lesson_history;
+DROP TABLE lesson_history;
+ALTER TABLE lesson_history_or RENAME TO lesson_history;
+CREATE INDEX lesson_history_lesson ON lesson_history (lesson_id, change);
+
+UPDATE sqlite_sequence
+  SET seq = max(seq, (SELECT r.seq FROM temp.rebuilt_sequences r WHERE r.name = sqlite_sequence.name))
+  WHERE name IN (SELECT name FROM temp.rebuilt_sequences);
+INSERT INTO sqlite_sequence (name, seq)
+  SELECT name, seq FROM temp.rebuilt_sequences
+  WHERE name NOT IN (SELECT name FROM sqlite_sequence);
+DROP TABLE temp.rebuilt_sequences;
+)sql",
 };
 
 // Times of anonymous posts are kept to the hour: exact ones could be matched with a direct chat.

@@ -26,7 +26,7 @@
 namespace reflexbot::store {
 
 /// The schema version a migrated database has.
-inline constexpr int kSchemaVersion = 21;
+inline constexpr int kSchemaVersion = 22;
 
 /// A contribution's index terms (core::TextAnalyzer::keys()) as stored in `contributions.terms`:
 /// 8 bytes per key, little-endian.
@@ -481,6 +481,10 @@ class Store final : public reflexbot::OutboxQueue {
   std::string thread_root(std::int64_t round_id);
   std::unique_ptr<Statement> insert_contribution_;
   std::unique_ptr<Statement> insert_tag_;
+  std::unique_ptr<Statement> insert_vote_;
+  std::unique_ptr<Statement> contribution_by_id_;
+  std::unique_ptr<Statement> contribution_tags_;
+  std::unique_ptr<Statement> anonymous_notice_;
   /// The statement in `slot`, prepared from `sql` on first use.
   Statement& cached(std::unique_ptr<Statement>& slot, const std::string& sql);
   struct Statements;

@@ -27,6 +27,27 @@ TEST(Pseudonymizer, DependsOnKeyAndUser) {
   EXPECT_EQ(a("@anna:koeln.de").find("anna"), std::string::npos);
 }
 
+// The keyed context is re-initialised for every id: a long key (hashed first, RFC 4231 case 6),
+// ids one after another, copies and moved-to objects all give the one-shot HMAC's values.
+TEST(Pseudonymizer, ReusedCopiedAndMovedContextsGiveTheSameDigests) {
+  const std::string long_key(131, '\xaa');
+  Pseudonymizer pseudonym(long_key);
+  const Pseudonymizer unused_copy = pseudonym;  // copied before its first id
+  const std::string rfc = "Test Using Larger Than Block-Size Key - Hash Key First";
+  EXPECT_EQ(unused_copy(rfc), "60e431591ee0b67f0d8a26aacbf5b77f");
+  EXPECT_EQ(pseudonym(rfc), "60e431591ee0b67f0d8a26aacbf5b77f");
+  const std::string anna = pseudonym("@anna:koeln.de");
+  EXPECT_EQ(pseudonym(rfc), "60e431591ee0b67f0d8a26aacbf5b77f");
+  Pseudonymizer copy = pseudonym;
+  EXPECT_EQ(copy("@anna:koeln.de"), anna);
+  EXPECT_EQ(pseudonym(""), copy(""));
+  Pseudonymizer moved = std::move(copy);
+  EXPECT_EQ(moved(rfc), "60e431591ee0b67f0d8a26aacbf5b77f");
+  Pseudonymizer other("0123456789abcdef-key-b");
+  other = moved;
+  EXPECT_EQ(other("@anna:koeln.de"), anna);
+}
+
 class PseudonymKeyTest : public ::testing::Test {
  protected:
   test::TempDir temp_{"key"};

@@ -188,6 +188,46 @@ TEST_F(CollectionTest, ContributionsRoundTripAndAreCollectedOnce) {
   EXPECT_EQ(*stored, c);
 }
 
+// A new contribution is written with its `tags` column (distinct tags in byte order, as the
+// triggers make it), so its tag rows do not rewrite the row again: one row for the contribution
+// and one per distinct tag, no trigger UPDATE (SQLite's total_changes() counts those too). Tags
+// added or removed later still keep the column right.
+TEST_F(CollectionTest, ANewContributionsTagsDoNotRewriteItsRow) {
+  auto& c = store_->connection();
+  auto total_changes = [&c] {
+    Statement s(c, "SELECT total_changes()");
+    s.step();
+    return s.column_int(0);
+  };
+  auto tags_column = [&c](const std::string& id) {
+    Statement s(c, "SELECT tags FROM contributions WHERE event_id = ?");
+    s.bind(1, id);
+    return s.step() ? s.column_text(0) : std::string("(none)");
+  };
+  BatchScope batch(*store_);
+  auto first = contribution("$1", "p-anna", "Köln", 0, "", {"problem", "idee", "problem", "Ärger"});
+  first.round.reset();
+  first.via = core::CollectedVia::tag;
+  const auto before = total_changes();
+  ASSERT_TRUE(batch.add_contribution(first));
+  EXPECT_EQ(total_changes() - before, 4) << "the contribution and its three distinct tags";
+  EXPECT_EQ(tags_column("$1"), "idee,problem,Ärger");
+  c.exec("INSERT INTO contribution_tags (event_id, tag) VALUES ('$1', 'erfolg')");
+  EXPECT_EQ(tags_column("$1"), "erfolg,idee,problem,Ärger");
+  c.exec("INSERT INTO contribution_tags (event_id, tag) VALUES ('$1', 'prob')");
+  EXPECT_EQ(tags_column("$1"), "erfolg,idee,prob,problem,Ärger") << "a prefix is another tag";
+  c.exec("DELETE FROM contribution_tags WHERE event_id = '$1' AND tag = 'problem'");
+  EXPECT_EQ(tags_column("$1"), "erfolg,idee,prob,Ärger");
+  EXPECT_TRUE(batch.edit_contribution("$1", "neu #lehre", {"lehre", "idee"}));
+  EXPECT_EQ(tags_column("$1"), "idee,lehre");
+  auto untagged = contribution("$2", "p-ben", "Köln", 0, "", {});
+  untagged.round.reset();
+  ASSERT_TRUE(batch.add_contribution(untagged));
+  EXPECT_EQ(tags_column("$2"), "");
+  batch.commit();
+  EXPECT_EQ(store_->contribution("$1")->tags, (std::vector<std::string>{"idee", "lehre"}));
+}
+
 TEST_F(CollectionTest, EditsReplaceTextAndTagsAndRedactionsDeleteEverything) {
   save_two_rounds();
   {

@@ -1,6 +1,7 @@
 #include "store/store.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -859,6 +860,136 @@ TEST_F(StoreTest, RebuildingTheTablesKeepsRowsIdsAndTriggers) {
             9)
       << "outbox_pending, outbox_remote, the UNIQUEs on txn_id and event_id, and five on "
          "contributions";
+}
+
+// No CHECK constraint of any table is written as `x IN (…)`: with three values or more SQLite
+// tests it through a temporary b-tree on every write of the row (migrations 15 and 22 rewrote
+// them as OR chains).
+TEST_F(StoreTest, NoCheckConstraintIsAnInList) {
+  Store store(path_);
+  Statement tables(store.connection(),
+                   "SELECT name, sql FROM sqlite_master WHERE type = 'table' AND sql IS NOT NULL");
+  int checks = 0;
+  while (tables.step()) {
+    const std::string sql = tables.column_text(1);
+    for (auto at = sql.find("CHECK"); at != std::string::npos; at = sql.find("CHECK", at + 1)) {
+      const auto open = sql.find('(', at);
+      ASSERT_NE(open, std::string::npos) << sql;
+      std::size_t close = open;
+      for (int depth = 0; close < sql.size(); ++close) {
+        if (sql[close] == '(') ++depth;
+        if (sql[close] == ')' && --depth == 0) break;
+      }
+      std::string check = sql.substr(at, close - at + 1);
+      std::transform(check.begin(), check.end(), check.begin(),
+                     [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
+      EXPECT_EQ(check.find(" IN ("), std::string::npos) << tables.column_text(0) << ": " << check;
+      ++checks;
+    }
+  }
+  EXPECT_GE(checks, 7) << "the enumerations and the single-row tables' id = 1";
+}
+
+// The rounds, lessons and their history refuse what their constraints refused before, and a write
+// of them opens no temporary b-tree.
+TEST_F(StoreTest, RoundAndLessonWritesBuildNoTemporaryBtreeAndStillRefuseBadValues) {
+  Store store(path_);
+  store.connection().exec(
+      "INSERT INTO rounds (room_id, template_key, phase_index, state, started_at, "
+      "phase_started_at, phase_deadline) VALUES ('!r:x', 'aar', 0, 'running', 1, 1, 2)");
+  store.connection().exec(
+      "INSERT INTO lessons (room_id, title, state, created_at, updated_at) "
+      "VALUES ('!r:x', 'Funk', 'identified', 1, 1)");
+  for (const char* sql :
+       {"INSERT INTO rounds (room_id, template_key, phase_index, state, started_at, "
+        "phase_started_at, phase_deadline) VALUES ('!s:x', 'aar', 0, 'running', 1, 1, 2)",
+        "UPDATE rounds SET state = 'paused' WHERE id = 1",
+        "INSERT INTO lessons (room_id, title, state, created_at, updated_at) "
+        "VALUES ('!r:x', 'Lage', 'identified', 1, 1)",
+        "UPDATE lessons SET state = 'learned' WHERE id = 1",
+        "INSERT INTO lesson_history (lesson_id, change, changed_at) VALUES (1, 'created', 1)"}) {
+    Statement plan(store.connection(), std::string("EXPLAIN ") + sql);
+    while (plan.step()) EXPECT_NE(plan.column_text(1), "OpenEphemeral") << sql;
+    store.connection().exec(sql);
+  }
+  for (const char* sql :
+       {"INSERT INTO rounds (room_id, template_key, phase_index, state, started_at, "
+        "phase_started_at, phase_deadline) VALUES ('!t:x', 'aar', 0, 'sleeping', 1, 1, 2)",
+        "UPDATE rounds SET state = 'Running' WHERE id = 1",
+        "INSERT INTO lessons (room_id, title, state, created_at, updated_at) "
+        "VALUES ('!r:x', 'x', 'forgotten', 1, 1)",
+        "INSERT INTO lesson_history (lesson_id, change, changed_at) VALUES (1, 'renamed', 1)",
+        "INSERT INTO lesson_history (lesson_id, change, changed_at) VALUES (1, NULL, 1)"}) {
+    EXPECT_THROW(store.connection().exec(sql), StoreError) << sql;
+  }
+  for (const char* change :
+       {"created", "action", "learned", "title", "owner", "due", "action_removed", "removed"}) {
+    store.connection().exec(
+        std::string("INSERT INTO lesson_history (lesson_id, change, changed_at) VALUES (1, '") +
+        change + "', 2)");
+  }
+  EXPECT_EQ(count(store, "SELECT COUNT(*) FROM lesson_history"), 9);
+}
+
+// Migration 22 rebuilds rounds, lessons and lesson_history. Run again over a store (as over one
+// of version 20), it keeps every row and id, the AUTOINCREMENT high-water marks (a deleted id is
+// not given out again), the one-open-round-per-room index, and the references to them: a
+// contribution still loses its round when the round goes, a lesson's history goes with it.
+TEST_F(StoreTest, RebuildingRoundsAndLessonsKeepsRowsIdsAndReferences) {
+  {
+    Store store(path_);
+    auto& c = store.connection();
+    c.exec(
+        "INSERT INTO rounds (room_id, template_key, phase_index, state, started_at, "
+        "phase_started_at, phase_deadline) VALUES ('!r:x', 'aar', 1, 'ended', 1, 1, 2), "
+        "('!r:x', 'aar', 2, 'paused', 3, 3, 4), ('!s:x', 'aar', 0, 'running', 5, 5, 6)");
+    c.exec("DELETE FROM rounds WHERE id = 3");
+    c.exec(
+        "INSERT INTO contributions (event_id, room_id, round_id, body, written_at, collected_at, "
+        "via) VALUES ('$e', '!r:x', 2, 'text', 1, 1, 'round')");
+    c.exec(
+        "INSERT INTO lessons (room_id, title, state, created_at, updated_at) "
+        "VALUES ('!r:x', 'Funk', 'action', 1, 1), ('!r:x', 'Lage', 'learned', 1, 1)");
+    c.exec("DELETE FROM lessons WHERE id = 2");
+    c.exec(
+        "INSERT INTO lesson_history (lesson_id, change, changed_by, old_value, new_value, "
+        "changed_at) VALUES (1, 'created', 'p1', '', 'Funk', 1), (1, 'action', 'p1', '', 'x', 2)");
+    c.exec("INSERT INTO lesson_sources (lesson_id, event_id) VALUES (1, '$e')");
+  }
+  {
+    Connection raw(path_);
+    raw.exec("PRAGMA user_version = 20");
+  }
+  Store store(path_);
+  auto& c = store.connection();
+  EXPECT_EQ(store.schema_version(), kSchemaVersion);
+  EXPECT_EQ(count(store, "SELECT COUNT(*) FROM rounds"), 2);
+  EXPECT_EQ(count(store, "SELECT phase_index FROM rounds WHERE id = 2 AND state = 'paused'"), 2);
+  EXPECT_EQ(count(store, "SELECT COUNT(*) FROM lesson_history WHERE lesson_id = 1"), 2);
+  EXPECT_EQ(count(store, "SELECT COUNT(*) FROM lesson_sources WHERE lesson_id = 1"), 1);
+  c.exec(
+      "INSERT INTO rounds (room_id, template_key, phase_index, state, started_at, "
+      "phase_started_at, phase_deadline) VALUES ('!t:x', 'aar', 0, 'running', 7, 7, 8)");
+  EXPECT_EQ(count(store, "SELECT MAX(id) FROM rounds"), 4) << "id 3 was given out before";
+  c.exec(
+      "INSERT INTO lessons (room_id, title, state, created_at, updated_at) "
+      "VALUES ('!r:x', 'Neu', 'identified', 3, 3)");
+  EXPECT_EQ(count(store, "SELECT MAX(id) FROM lessons"), 3) << "id 2 was given out before";
+  c.exec("INSERT INTO lesson_history (lesson_id, change, changed_at) VALUES (3, 'created', 3)");
+  EXPECT_EQ(count(store, "SELECT MAX(id) FROM lesson_history"), 3);
+  EXPECT_THROW(c.exec("INSERT INTO rounds (room_id, template_key, phase_index, state, started_at, "
+                      "phase_started_at, phase_deadline) "
+                      "VALUES ('!r:x', 'aar', 0, 'running', 9, 9, 9)"),
+               StoreError)
+      << "room !r:x has an open (paused) round";
+  c.exec("DELETE FROM rounds WHERE id = 2");
+  EXPECT_EQ(count(store,
+                  "SELECT COUNT(*) FROM contributions WHERE event_id = '$e' AND "
+                  "round_id IS NULL"),
+            1);
+  c.exec("DELETE FROM lessons WHERE id = 1");
+  EXPECT_EQ(count(store, "SELECT COUNT(*) FROM lesson_history WHERE lesson_id = 1"), 0);
+  EXPECT_EQ(count(store, "SELECT COUNT(*) FROM lesson_sources"), 0);
 }
 
 }  // namespace
