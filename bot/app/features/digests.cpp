@@ -317,8 +317,8 @@ void Digests::on_digest(const core::Command& command, const matrix::Event& event
     }
     Result result =
         builder_.build(record->scope_room, record->from, record->to, context.now, false, true);
-    post(room.room_id, result, &event, event.event_id + "/digest", context,
-         is_network(room.room_id));
+    // The complete text of a digest posted before: its chart went out with it already.
+    post(room.room_id, result, &event, event.event_id + "/digest", context);
     return;
   } else if (args->kind == core::DigestArgs::Kind::round) {
     const auto span = args->round ? store::round_span(store_, *args->round)
@@ -331,8 +331,8 @@ void Digests::on_digest(const core::Command& command, const matrix::Event& event
     to = span->ended_at.time_since_epoch().count() > 0 ? span->ended_at + 1ms : to;
     // A round's digest covers the round's room, also when asked for in the network room.
     Result result = builder_.build(span->room_id, from, to, context.now);
-    post(room.room_id, result, &event, event.event_id + "/digest", context,
-         is_network(room.room_id));
+    // A round is one room's: a chart of themes by city would have one column.
+    post(room.room_id, result, &event, event.event_id + "/digest", context);
     return;
   }
   spdlog::info("digest for {} on request ({})", room.room_id, event.event_id);

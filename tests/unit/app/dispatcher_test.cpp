@@ -1344,7 +1344,8 @@ TEST_F(DispatcherTest, AWeekOfSingleContributionsGetsItsDigestWithoutAChart) {
   EXPECT_TRUE(images_in(kNetwork).empty());
 }
 
-// !digest in a city's room answers with text only; in the network room with the chart too.
+// !digest in a city's room answers with text only; in the network room with the chart too, once
+// per digest (not again with its complete text).
 TEST_F(DispatcherTest, OnlyTheNetworkRoomsDigestOnRequestHasAChart) {
   seed_room(kRoom);
   seed_room(kNetwork);
@@ -1361,6 +1362,10 @@ TEST_F(DispatcherTest, OnlyTheNetworkRoomsDigestOnRequestHasAChart) {
   EXPECT_TRUE(images_in(kRoom).empty());
   sync(body("s3", {{kNetwork, joined({message("$d2", "@mod:example.org", "!digest")})}}));
   EXPECT_FALSE(notices_in(kNetwork).empty());
+  EXPECT_EQ(images_in(kNetwork).size(), 1U);
+
+  // The complete text of that digest (!digest D1) has no second picture of the same period.
+  sync(body("s3b", {{kNetwork, joined({message("$d2b", "@mod:example.org", "!digest D1")})}}));
   EXPECT_EQ(images_in(kNetwork).size(), 1U);
 
   // Switched off (digest.chart: false): text only.

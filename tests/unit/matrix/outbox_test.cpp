@@ -555,6 +555,17 @@ class OutboxMediaTest : public OutboxTest {
     return txn_id;
   }
 
+  /// The bot is in kRoom, which is encrypted.
+  void join_encrypted_room() {
+    store::BatchScope batch(store);
+    store::RoomRecord room;
+    room.room_id = kRoom;
+    room.membership = "join";
+    room.encrypted = true;
+    batch.put_room(room);
+    batch.commit();
+  }
+
   std::int64_t media_rows() {
     store::Statement s(store.connection(), "SELECT COUNT(*) FROM outbox_media");
     s.step();
@@ -650,15 +661,7 @@ TEST_F(OutboxMediaTest, QueueingTheSameKeyAgainKeepsOneRowAndOneFile) {
 
 TEST_F(OutboxMediaTest, InAnEncryptedRoomOnlyCiphertextIsUploadedAndTheKeyTravelsEncrypted) {
   test::FakeMachine machine;
-  {
-    store::BatchScope batch(store);
-    store::RoomRecord room;
-    room.room_id = kRoom;
-    room.membership = "join";
-    room.encrypted = true;
-    batch.put_room(room);
-    batch.commit();
-  }
+  join_encrypted_room();
   const std::string txn = queue_image("digest/chart");
   transport.respond(200, R"({"content_uri":"mxc://hs.example/sealed"})");
   transport.respond(200, R"({"event_id":"$image"})");
@@ -697,15 +700,7 @@ TEST_F(OutboxMediaTest, InAnEncryptedRoomOnlyCiphertextIsUploadedAndTheKeyTravel
 }
 
 TEST_F(OutboxMediaTest, WithoutEncryptionAnEncryptedRoomsPictureWaitsAndNothingIsUploaded) {
-  {
-    store::BatchScope batch(store);
-    store::RoomRecord room;
-    room.room_id = kRoom;
-    room.membership = "join";
-    room.encrypted = true;
-    batch.put_room(room);
-    batch.commit();
-  }
+  join_encrypted_room();
   const std::string txn = queue_image("digest/chart");
   Client client = make_client();
   Outbox outbox = make_outbox(client);
