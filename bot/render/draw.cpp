@@ -60,6 +60,13 @@ Layout layout(cairo_t* cr, const std::string& text, int size, bool bold, int wid
   return l;
 }
 
+// The width the text needs on one line, unwrapped.
+int natural_width(const Layout& l) {
+  PangoRectangle ink{}, logical{};
+  pango_layout_get_pixel_extents(l.get(), &ink, &logical);
+  return logical.width;
+}
+
 int height_of(const Layout& l) {
   int w = 0, h = 0;
   pango_layout_get_pixel_size(l.get(), &w, &h);
@@ -110,6 +117,10 @@ int paint(cairo_t* cr, const core::ChartData& chart) {
   for (const auto& row : chart.rows) {
     for (const int n : row.counts) most = std::max(most, n);
   }
+  // As wide as the largest count needs (a busy network week has four or five digits), at most
+  // the column.
+  const int cell = std::clamp(
+      natural_width(layout(cr, std::to_string(most), 18, true, kWidth, 1)) + 16, kCell, column - 4);
   for (const auto& row : chart.rows) {
     const Layout title = layout(cr, row.title, 19, false, label - 12, 2);
     int text_height = height_of(title);
@@ -127,9 +138,9 @@ int paint(cairo_t* cr, const core::ChartData& chart) {
     if (mark) draw(cr, *mark, kMargin, top + height_of(title) + 2, kBar);
     for (int c = 0; c < columns; ++c) {
       const int n = row.counts[static_cast<std::size_t>(c)];
-      const double x = kMargin + label + c * column + (column - kCell) / 2.0;
+      const double x = kMargin + label + c * column + (column - cell) / 2.0;
       const double cy = y + (height - kCell) / 2.0;
-      rounded(cr, x, cy, kCell, kCell, 8);
+      rounded(cr, x, cy, cell, kCell, 8);
       if (n == 0) {
         set(cr, kEmpty);
         cairo_fill(cr);
@@ -138,7 +149,7 @@ int paint(cairo_t* cr, const core::ChartData& chart) {
       const double alpha = 0.25 + 0.75 * n / most;
       set(cr, kBar, alpha);
       cairo_fill(cr);
-      const Layout number = layout(cr, std::to_string(n), 18, true, kCell, 1, PANGO_ALIGN_CENTER);
+      const Layout number = layout(cr, std::to_string(n), 18, true, cell, 1, PANGO_ALIGN_CENTER);
       draw(cr, number, x, cy + (kCell - height_of(number)) / 2.0, alpha > 0.55 ? kCard : kInk);
     }
     y += height;
