@@ -49,15 +49,39 @@ core::Notice Rounds::render(const core::RoundEvent& round_event, const core::Rou
       round_event);
 }
 
+core::Notice Rounds::render_last_phase_and_round_end(const core::PhaseEnded& phase_end,
+                                                     const core::RoundEnded& round_end,
+                                                     const core::Round& round,
+                                                     const core::Template& tmpl) {
+  const std::string phase =
+      phase_end.index < tmpl.phases.size() ? tmpl.phases[phase_end.index].key : std::string();
+  return core::render_last_phase_and_round_end(
+      tmpl, phase_end, round_end,
+      core::with_written_tags(store_.summarize(round.id, phase), settings_.vocabulary),
+      core::with_written_tags(store_.summarize(round.id, ""), settings_.vocabulary),
+      settings_.language);
+}
+
 void Rounds::apply(const core::RoundStep& step, const core::Template& tmpl, const std::string& key,
                    const matrix::Event* reply_to, BatchContext context) {
   core::Round round = step.round;
   round.id = context.scope.save_round(round);
   for (std::size_t i = 0; i < step.events.size(); ++i) {
+    // The last phase's end and the round's end come as one notice (the round's strongest points
+    // once); its key stays the phase end's.
+    const auto* phase_end = std::get_if<core::PhaseEnded>(&step.events[i]);
+    const auto* round_end =
+        i + 1 < step.events.size() ? std::get_if<core::RoundEnded>(&step.events[i + 1]) : nullptr;
+    core::Notice notice;
+    if (phase_end != nullptr && round_end != nullptr) {
+      notice = render_last_phase_and_round_end(*phase_end, *round_end, round, tmpl);
+    } else {
+      notice = render(step.events[i], round, tmpl);
+    }
     // Only the first notice answers the command; the rest follow as plain notices.
-    context.out.notice(round.room_id, render(step.events[i], round, tmpl),
-                       i == 0 ? reply_to : nullptr, key + "/" + std::to_string(i),
-                       round.thread_root);
+    context.out.notice(round.room_id, notice, i == 0 ? reply_to : nullptr,
+                       key + "/" + std::to_string(i), round.thread_root);
+    if (round_end != nullptr && phase_end != nullptr) ++i;
   }
 }
 

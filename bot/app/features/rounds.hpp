@@ -48,6 +48,10 @@ class Rounds {
              const matrix::Event* reply_to, BatchContext context);
   core::Notice render(const core::RoundEvent& event, const core::Round& round,
                       const core::Template& tmpl);
+  core::Notice render_last_phase_and_round_end(const core::PhaseEnded& phase_end,
+                                               const core::RoundEnded& round_end,
+                                               const core::Round& round,
+                                               const core::Template& tmpl);
 
   store::Store& store_;
   const FeatureSettings& settings_;

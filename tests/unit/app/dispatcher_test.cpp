@@ -594,6 +594,51 @@ TEST_F(DispatcherTest, APhaseSummaryNamesItsStrongestPointsWithoutNames) {
   EXPECT_EQ(summary.find("anna"), std::string::npos) << summary;
 }
 
+// Ending the round in its last phase (!ende, or !weiter there) closes the phase and the round at
+// once: one notice says both and lists the round's strongest points once, not two notices with
+// the same points one after the other. With two phases the last phase's own count stays.
+TEST_F(DispatcherTest, EndingTheRoundInItsLastPhaseListsTheStrongestPointsOnce) {
+  reflection_.templates = {two_phases()};
+  restart();
+  seed_room(kRoom);
+  auto vote = [&](const std::string& id, const std::string& on, const std::string& sender) {
+    return json{
+        {"type", "m.reaction"},
+        {"event_id", id},
+        {"sender", sender},
+        {"origin_server_ts", now_ms_},
+        {"content",
+         {{"m.relates_to", {{"rel_type", "m.annotation"}, {"event_id", on}, {"key", "👍"}}}}}};
+  };
+  for (const std::string ending : {"!ende", "!weiter"}) {
+    sync(body("s-" + ending,
+              {{kRoom,
+                joined({message("$start" + ending, "@mod:example.org", "!runde kurz"),
+                        message("$a" + ending, "@anna:example.org", "Funk fiel aus #problem"),
+                        vote("$va" + ending, "$a" + ending, "@dora:example.org"),
+                        message("$n" + ending, "@mod:example.org", "!weiter"),
+                        message("$b" + ending, "@bernd:example.org", "Sirenen vorher testen #idee"),
+                        vote("$vb" + ending, "$b" + ending, "@dora:example.org"),
+                        message("$e" + ending, "@mod:example.org", ending)})}}));
+    const auto notices = notices_in(kRoom);
+    ASSERT_GE(notices.size(), 1U);
+    const std::string& last = notices.back();
+    EXPECT_NE(last.find("Reflexionsrunde"), std::string::npos) << last;
+    EXPECT_NE(last.find("ist abgeschlossen"), std::string::npos) << last;  // the phase's line
+    const auto first = last.find("Die stärksten Punkte:");
+    ASSERT_NE(first, std::string::npos) << last;
+    EXPECT_EQ(last.find("Die stärksten Punkte:", first + 1), std::string::npos) << last;
+    EXPECT_NE(last.find("„Funk fiel aus“"), std::string::npos) << last;  // the round's, both phases
+    EXPECT_NE(last.find("Insgesamt: 2 Beiträge"), std::string::npos) << last;
+    EXPECT_NE(last.find("1 Beitrag"), std::string::npos) << last;  // the last phase's count
+    // The notice before it is the last phase's prompt, not a second summary.
+    ASSERT_GE(notices.size(), 2U);
+    EXPECT_EQ(notices[notices.size() - 2].find("Die stärksten Punkte:"), std::string::npos)
+        << notices[notices.size() - 2];
+    EXPECT_FALSE(store_->open_round(kRoom));
+  }
+}
+
 // A round can run in a thread of its own (Element's threads, m.thread): the moderator's !runde is
 // the thread's root, and the bot's prompts and notices for the round go into it, the timer's too
 // after a restart; what is written in the thread is collected for the round, as is what is
