@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <limits>
 #include <map>
 #include <memory>
 #include <numeric>
@@ -304,12 +305,13 @@ TagIndex index_tags(std::span<const DigestItem> items, const TagVocabulary& voca
   return index;
 }
 
-// Contributions per phase of the period, in order of first appearance.
-// Per template, its phases in order of first appearance; the templates in order of their first
-// contribution; what came outside rounds last.
+// Contributions per phase of the period. Per template, its phases in the template's order (by
+// first appearance where the place is unknown: after the known ones); the templates in order of
+// their first contribution; what came outside rounds last.
 std::vector<PhaseCount> count_phases(std::span<const DigestItem> items,
                                      const std::vector<std::size_t>& order) {
   std::vector<PhaseCount> phases;
+  std::vector<int> places;  // each entry's phase_index, beside `phases`
   for (const std::size_t index : order) {
     const DigestItem& item = items[index];
     if (!item.current) continue;
@@ -325,12 +327,37 @@ std::vector<PhaseCount> count_phases(std::span<const DigestItem> items,
     auto after = std::find_if(phases.rbegin(), phases.rend(), [&](const PhaseCount& entry) {
       return entry.round_template == tmpl && !entry.phase.empty();
     });
-    phases.insert(after == phases.rend() ? phases.end() : after.base(),
+    const auto at =
+        after == phases.rend() ? phases.size() : static_cast<std::size_t>(phases.rend() - after);
+    phases.insert(phases.begin() + static_cast<std::ptrdiff_t>(at),
                   PhaseCount{tmpl, item.phase, 1});
+    places.insert(places.begin() + static_cast<std::ptrdiff_t>(at),
+                  item.phase.empty() ? -1 : item.phase_index);
   }
-  std::stable_partition(phases.begin(), phases.end(),
+  // Each template's phases sit together: order that run by place (unknown places last).
+  std::vector<std::size_t> index(phases.size());
+  std::iota(index.begin(), index.end(), std::size_t{0});
+  const auto rank = [&](std::size_t i) {
+    return places[i] < 0 ? std::numeric_limits<int>::max() : places[i];
+  };
+  for (std::size_t begin = 0; begin < index.size();) {
+    std::size_t end = begin + 1;
+    while (end < index.size() && !phases[begin].phase.empty() &&
+           phases[end].round_template == phases[begin].round_template &&
+           !phases[end].phase.empty()) {
+      ++end;
+    }
+    std::stable_sort(index.begin() + static_cast<std::ptrdiff_t>(begin),
+                     index.begin() + static_cast<std::ptrdiff_t>(end),
+                     [&](std::size_t a, std::size_t b) { return rank(a) < rank(b); });
+    begin = end;
+  }
+  std::vector<PhaseCount> sorted;
+  sorted.reserve(phases.size());
+  for (const std::size_t i : index) sorted.push_back(std::move(phases[i]));
+  std::stable_partition(sorted.begin(), sorted.end(),
                         [](const PhaseCount& entry) { return !entry.phase.empty(); });
-  return phases;
+  return sorted;
 }
 
 // The overview: contributions, participants and cities of the period, per phase and per topic.

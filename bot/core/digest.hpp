@@ -53,6 +53,7 @@ struct DigestItem {
   /// but it is never counted, listed or quoted.
   bool anchor = false;
   std::string round_template{};  ///< the key of its round's template; empty outside rounds
+  int phase_index = -1;          ///< the phase's place in its template; -1: unknown, or none
 };
 
 /// What to digest.

@@ -264,14 +264,12 @@ Notice render_round_end(const Template& tmpl, const RoundEnded& event, const Pha
 }
 
 Notice render_last_phase_and_round_end(const Template& tmpl, const PhaseEnded& phase_event,
-                                       const RoundEnded& round_event, const PhaseSummary& phase,
-                                       const PhaseSummary& round, Language language) {
+                                       const RoundEnded& round_event, const PhaseSummary& round,
+                                       Language language) {
   const RoundTexts& t = texts(language).round;
   Paragraphs out;
   out.add(fill(phase_event.closed_while_offline ? t.phase_closed_offline : t.phase_ended,
                {plain("phase", phase_title(tmpl, phase_event.index, language))}));
-  // With one phase, its count is the round's: said once, as the round's total.
-  if (tmpl.phases.size() > 1) add_summary(out, phase, "{summary}", t.no_contributions_phase, t);
   out.add(fill(round_event.by_command ? t.round_ended_by_command : t.round_ended,
                {plain("template", template_title(tmpl, language))}));
   add_summary(out, round, t.round_total, t.no_contributions_round, t);

@@ -48,11 +48,11 @@ Notice render_round_end(const Template& tmpl, const RoundEnded& event, const Pha
                         Language language);
 
 /// The last phase and the round closed by one step (!ende, !weiter in the last phase, its timer):
-/// one notice with the phase's line and count, the round's line and total, and the round's
-/// strongest points once.
+/// one notice with the phase's line, the round's line and total, and the round's strongest
+/// points once (the last phase's own count would repeat most of the total).
 Notice render_last_phase_and_round_end(const Template& tmpl, const PhaseEnded& phase_event,
-                                       const RoundEnded& round_event, const PhaseSummary& phase,
-                                       const PhaseSummary& round, Language language);
+                                       const RoundEnded& round_event, const PhaseSummary& round,
+                                       Language language);
 
 /// Asks to confirm "forget me", naming both counts of what would be deleted.
 Notice render_forget_ask(AuthorCounts counts, Language language);

@@ -190,7 +190,7 @@ void digest_items(Store& store, const std::string& room, TimePoint from, TimePoi
   bind_period(s, room, from, to, network_rooms);
   s.bind(5, std::string_view(room));  // the scope of the moderators' corrections
   // Phase titles by (template, phase): a handful of distinct pairs, the last one asked most.
-  std::vector<std::tuple<std::string, std::string, std::string>> titles;
+  std::vector<std::tuple<std::string, std::string, PhaseName>> titles;
   std::size_t last_title = 0;
   while (s.step()) {
     core::DigestItem& item = out.emplace_back();
@@ -232,7 +232,8 @@ void digest_items(Store& store, const std::string& room, TimePoint from, TimePoi
           last_title = static_cast<std::size_t>(found - titles.begin());
         }
       }
-      item.phase = std::get<2>(titles[last_title]);
+      item.phase = std::get<2>(titles[last_title]).title;
+      item.phase_index = std::get<2>(titles[last_title]).index;
       item.round_template = template_key;
     }
   }

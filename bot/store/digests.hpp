@@ -10,6 +10,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "core/digest.hpp"
@@ -43,9 +44,18 @@ struct RoomPlaces {
 std::vector<DigestRow> digest_rows(Store& store, const std::string& room, core::TimePoint from,
                                    core::TimePoint to);
 
-/// The title of a round's phase, from the round's template key and the phase key.
+/// A round's phase as a digest shows it: its title and its place in the template (-1: unknown).
+struct PhaseName {
+  PhaseName() = default;
+  PhaseName(std::string title, int index = -1)  // NOLINT(google-explicit-constructor): a title
+      : title(std::move(title)), index(index) {}
+  std::string title;
+  int index = -1;
+};
+
+/// The title and place of a round's phase, from the round's template key and the phase key.
 using PhaseTitle =
-    std::function<std::string(std::string_view template_key, std::string_view phase_key)>;
+    std::function<PhaseName(std::string_view template_key, std::string_view phase_key)>;
 
 /// Appends the contributions written in [from, to) (one room, or all if `room` is empty) to `out`
 /// as a digest reads them, oldest first, with `current` set and the phase titled by

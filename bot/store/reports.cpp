@@ -28,7 +28,9 @@ PeriodReport period_report(Store& store, const std::string& room, core::TimePoin
       continue;
     }
     if (!row.phase_key.empty()) {
-      row.item.phase = phase_title(row.template_key, row.phase_key);
+      PhaseName name = phase_title(row.template_key, row.phase_key);
+      row.item.phase = std::move(name.title);
+      row.item.phase_index = name.index;
       row.item.round_template = row.template_key;
     }
     if (places != nullptr) {

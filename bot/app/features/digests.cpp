@@ -67,14 +67,15 @@ std::vector<std::string> DigestBuilder::network_rooms() const {
   return rooms;
 }
 
-std::string DigestBuilder::phase_title(std::string_view template_key,
-                                       std::string_view phase_key) const {
+store::PhaseName DigestBuilder::phase_title(std::string_view template_key,
+                                            std::string_view phase_key) const {
   if (phase_key.empty()) return {};
   if (const core::Template* tmpl = find_template(settings_, template_key)) {
-    for (const auto& phase : tmpl->phases) {
+    for (std::size_t i = 0; i < tmpl->phases.size(); ++i) {
+      const auto& phase = tmpl->phases[i];
       if (phase.key != phase_key) continue;
       const std::string& title = phase.title.in(settings_.language);
-      return title.empty() ? std::string(phase_key) : title;
+      return {title.empty() ? std::string(phase_key) : title, static_cast<int>(i)};
     }
   }
   return std::string(phase_key);

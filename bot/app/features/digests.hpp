@@ -93,7 +93,7 @@ class DigestBuilder {
   /// The rooms a network digest reads: the configured rooms and the network room.
   std::vector<std::string> network_rooms() const;
   /// A phase's title in the digest's language, from its template and phase keys.
-  std::string phase_title(std::string_view template_key, std::string_view phase_key) const;
+  store::PhaseName phase_title(std::string_view template_key, std::string_view phase_key) const;
   const DigestSettings& settings() const { return settings_; }
   /// Which rooms are cities (the configured ones; the network room is none).
   const store::RoomPlaces& places() const { return places_; }

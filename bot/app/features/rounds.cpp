@@ -53,11 +53,8 @@ core::Notice Rounds::render_last_phase_and_round_end(const core::PhaseEnded& pha
                                                      const core::RoundEnded& round_end,
                                                      const core::Round& round,
                                                      const core::Template& tmpl) {
-  const std::string phase =
-      phase_end.index < tmpl.phases.size() ? tmpl.phases[phase_end.index].key : std::string();
   return core::render_last_phase_and_round_end(
       tmpl, phase_end, round_end,
-      core::with_written_tags(store_.summarize(round.id, phase), settings_.vocabulary),
       core::with_written_tags(store_.summarize(round.id, ""), settings_.vocabulary),
       settings_.language);
 }

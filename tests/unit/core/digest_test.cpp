@@ -365,6 +365,33 @@ TEST(Digest, ThePhaseLineQuotesTitlesAndKeepsEachTemplatesPhasesTogether) {
       << one_text;
 }
 
+// The phases in their template's order, not in the order their first contribution was written:
+// an anonymous contribution's time is coarse (the hour it came in), so one in phase 2 can sort
+// before everything of phase 1.
+TEST(Digest, ThePhaseLineFollowsTheTemplatesOrderOfPhases) {
+  const sys_days day = 2026y / November / 20;
+  auto in_phase = [&](std::string id, std::string phase, int index, std::chrono::minutes minute) {
+    DigestItem entry =
+        item(std::move(id), "Köln", "p", "Beitrag", {}, std::move(phase), 0, at(day, 9h, minute));
+    entry.round_template = "aar";
+    entry.phase_index = index;
+    return entry;
+  };
+  std::vector<DigestItem> items = {
+      in_phase("$anon", "Was ist passiert?", 1, std::chrono::minutes(0)),
+      in_phase("$1", "Was war geplant?", 0, std::chrono::minutes(41)),
+      in_phase("$2", "Was ist passiert?", 1, std::chrono::minutes(42)),
+      in_phase("$3", "Was lernen wir?", 2, std::chrono::minutes(43)),
+  };
+  items[0].author.clear();
+  const Digest digest = build_digest(items, {}, november_request());
+  const std::string text = render_digest(digest, items)[0].text;
+  EXPECT_NE(text.find("\nNach Phase: „Was war geplant?“ 1, „Was ist passiert?“ 2, „Was lernen "
+                      "wir?“ 1\n"),
+            std::string::npos)
+      << text;
+}
+
 // Nothing collected: one line, and how many lessons are open (the list is one command away).
 TEST(Digest, AnEmptyPeriodSaysSoInOneLineAndCountsTheOpenActions) {
   const auto lessons = november_lessons();
