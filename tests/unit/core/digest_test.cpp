@@ -334,31 +334,40 @@ Figures
 By phase: “Rückschau” 1, “Bestandsaufnahme” 1, “Ausblick” 1)");
 }
 
+// A Köln contribution of 20.11.2026, 9:`minute`, in a round's phase (its place `index`).
+DigestItem round_item(std::string id, std::string phase, std::string tmpl, int index, int minute) {
+  DigestItem entry =
+      item(id, "Köln", "p" + std::to_string(minute), "Beitrag " + id, {}, std::move(phase), 0,
+           at(sys_days{2026y / November / 20}, 9h, std::chrono::minutes(minute)));
+  entry.round_template = std::move(tmpl);
+  entry.phase_index = index;
+  return entry;
+}
+
+// The first message of the German digest of `items` in november_request()'s week.
+std::string first_text(const std::vector<DigestItem>& items) {
+  return render_digest(build_digest(items, {}, november_request()), items)[0].text;
+}
+
 // Phase titles may be questions: quoted, so the list reads as one; two templates' phases are not
 // mixed, each template named; what came outside rounds comes last.
 TEST(Digest, ThePhaseLineQuotesTitlesAndKeepsEachTemplatesPhasesTogether) {
-  const sys_days day = 2026y / November / 20;
-  auto in_round = [&](std::string id, std::string phase, std::string tmpl, int minute) {
-    DigestItem entry = item(std::move(id), "Köln", "p" + std::to_string(minute), "Beitrag " + id,
-                            {}, std::move(phase), 0, at(day, 9h, std::chrono::minutes(minute)));
-    entry.round_template = std::move(tmpl);
-    return entry;
+  auto in_round = [](std::string id, std::string phase, std::string tmpl, int minute) {
+    return round_item(std::move(id), std::move(phase), std::move(tmpl), -1, minute);
   };
   std::vector<DigestItem> items = {
       in_round("$1", "Was war geplant?", "aar", 1), in_round("$2", "", "", 2),
       in_round("$3", "Rückschau", "panreflex", 3),  in_round("$4", "Was ist passiert?", "aar", 4),
       in_round("$5", "Was war geplant?", "aar", 5), in_round("$6", "", "", 6),
   };
-  const Digest digest = build_digest(items, {}, november_request());
-  const std::string text = render_digest(digest, items)[0].text;
+  const std::string text = first_text(items);
   EXPECT_NE(text.find("\nNach Phase: aar – „Was war geplant?“ 2, „Was ist passiert?“ 1; panreflex "
                       "– „Rückschau“ 1; außerhalb von Runden 2\n"),
             std::string::npos)
       << text;
   // One template: no need to name it.
   items.erase(items.begin() + 2);
-  const Digest one = build_digest(items, {}, november_request());
-  const std::string one_text = render_digest(one, items)[0].text;
+  const std::string one_text = first_text(items);
   EXPECT_NE(one_text.find("\nNach Phase: „Was war geplant?“ 2, „Was ist passiert?“ 1; außerhalb "
                           "von Runden 2\n"),
             std::string::npos)
@@ -369,23 +378,14 @@ TEST(Digest, ThePhaseLineQuotesTitlesAndKeepsEachTemplatesPhasesTogether) {
 // an anonymous contribution's time is coarse (the hour it came in), so one in phase 2 can sort
 // before everything of phase 1.
 TEST(Digest, ThePhaseLineFollowsTheTemplatesOrderOfPhases) {
-  const sys_days day = 2026y / November / 20;
-  auto in_phase = [&](std::string id, std::string phase, int index, std::chrono::minutes minute) {
-    DigestItem entry =
-        item(std::move(id), "Köln", "p", "Beitrag", {}, std::move(phase), 0, at(day, 9h, minute));
-    entry.round_template = "aar";
-    entry.phase_index = index;
-    return entry;
-  };
   std::vector<DigestItem> items = {
-      in_phase("$anon", "Was ist passiert?", 1, std::chrono::minutes(0)),
-      in_phase("$1", "Was war geplant?", 0, std::chrono::minutes(41)),
-      in_phase("$2", "Was ist passiert?", 1, std::chrono::minutes(42)),
-      in_phase("$3", "Was lernen wir?", 2, std::chrono::minutes(43)),
+      round_item("$anon", "Was ist passiert?", "aar", 1, 0),
+      round_item("$1", "Was war geplant?", "aar", 0, 41),
+      round_item("$2", "Was ist passiert?", "aar", 1, 42),
+      round_item("$3", "Was lernen wir?", "aar", 2, 43),
   };
   items[0].author.clear();
-  const Digest digest = build_digest(items, {}, november_request());
-  const std::string text = render_digest(digest, items)[0].text;
+  const std::string text = first_text(items);
   EXPECT_NE(text.find("\nNach Phase: „Was war geplant?“ 1, „Was ist passiert?“ 2, „Was lernen "
                       "wir?“ 1\n"),
             std::string::npos)
