@@ -4,9 +4,9 @@
 
 #include <gtest/gtest.h>
 
-#include <fstream>
 #include <string>
 
+#include "../support/mapped.hpp"
 #include "../support/temp_dir.hpp"
 #include "crypto/library.hpp"
 #include "crypto/olm_machine.hpp"
@@ -14,15 +14,7 @@
 namespace reflexbot::crypto {
 namespace {
 
-/// True if a mapped file of this process is named `file`.
-bool mapped(const std::string& file) {
-  std::ifstream maps("/proc/self/maps");
-  std::string line;
-  while (std::getline(maps, line)) {
-    if (line.size() > file.size() && line.ends_with("/" + file)) return true;
-  }
-  return false;
-}
+using test::mapped;
 
 TEST(CryptoLibrary, IsLoadedWhenTheFirstMachineOpens) {
   EXPECT_FALSE(mapped(kCryptoLibraryFile)) << "loaded before any machine";

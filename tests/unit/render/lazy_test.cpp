@@ -4,8 +4,9 @@
 
 #include <gtest/gtest.h>
 
-#include <fstream>
 #include <string>
+
+#include "../support/mapped.hpp"
 
 #include "core/chart.hpp"
 #include "render/chart.hpp"
@@ -13,16 +14,7 @@
 namespace reflexbot::render {
 namespace {
 
-/// True if a mapped file of this process has `name` in its file name.
-bool mapped(const std::string& name) {
-  std::ifstream maps("/proc/self/maps");
-  std::string line;
-  while (std::getline(maps, line)) {
-    const auto slash = line.rfind('/');
-    if (slash != std::string::npos && line.find(name, slash) != std::string::npos) return true;
-  }
-  return false;
-}
+using test::mapped;
 
 TEST(Renderer, IsLoadedOnlyWhenAChartIsDrawn) {
   EXPECT_FALSE(mapped("libreflexbot_render")) << "loaded before any chart";
