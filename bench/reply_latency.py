@@ -164,9 +164,12 @@ def main() -> int:
     parser.add_argument("--bot-time-pings", type=int, default=100)
     parser.add_argument("--crypto", action="store_true",
                         help="the bot is also in an encrypted room: its crypto machine runs")
+    parser.add_argument("--bot-tmp", default=None,
+                        help="the directory for the bot's data (e.g. a tmpfs: fsync costs nothing)")
     args = parser.parse_args()
 
-    with tempfile.TemporaryDirectory(prefix="reply-latency-") as tmp, Homeserver() as hs:
+    with tempfile.TemporaryDirectory(prefix="reply-latency-", dir=args.bot_tmp) as tmp, \
+            Homeserver() as hs:
         owner = hs.register(hs.unique_name("pinger"))
         peer = hs.register(hs.unique_name("niobot"))
         account = hs.register(hs.unique_name("reflexbot"))
