@@ -46,7 +46,8 @@ class E2ee {
   /// key counts or fallback key types unlike those it was last fed, or kRefeedInterval passed
   /// since it was last fed. A sync with nothing new is not fed: the machine would only rewrite
   /// its account and the sync token it keeps (and fsync its store twice); the bot never reads that
-  /// token and the account's keys depend on the counts alone.
+  /// token, and which keys the account makes depends on the counts, the fallback key types and
+  /// the clock (docs/reliability.md, section 8).
   bool news_for_machine(const crypto::SyncChanges& changes) const;
   /// Feeds the encryption parts of a sync to the machine if they bring it news (its store has
   /// committed them when this returns) and sends what the machine asks for. Called before the
