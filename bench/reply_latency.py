@@ -9,6 +9,10 @@ Run it with the harness venv's python (Synapse and matrix-nio live there):
 
     ~/.cache/reflexbot/venv/bin/python bench/reply_latency.py [--bin build/reflexbot] [--pings 100]
 
+With --crypto the bot is first invited into a second, encrypted room, so that its crypto machine
+is loaded and fed every /sync (as for every bot that has an encrypted room or a crypto store);
+the pings stay in the clear room.
+
 Prints one line of JSON: latency_ms (reflexbot, nio: median, p90, min, max), reflexbot_faster
 (pairs in which Reflexbot's reply came first), bot_time_ms (median, p90, min, max).
 """
@@ -158,9 +162,14 @@ def main() -> int:
     parser.add_argument("--bin", default=str(REPO / "build" / "reflexbot"))
     parser.add_argument("--pings", type=int, default=100)
     parser.add_argument("--bot-time-pings", type=int, default=100)
+    parser.add_argument("--crypto", action="store_true",
+                        help="the bot is also in an encrypted room: its crypto machine runs")
+    parser.add_argument("--bot-tmp", default=None,
+                        help="the directory for the bot's data (e.g. a tmpfs: fsync costs nothing)")
     args = parser.parse_args()
 
-    with tempfile.TemporaryDirectory(prefix="reply-latency-") as tmp, Homeserver() as hs:
+    with tempfile.TemporaryDirectory(prefix="reply-latency-", dir=args.bot_tmp) as tmp, \
+            Homeserver() as hs:
         owner = hs.register(hs.unique_name("pinger"))
         peer = hs.register(hs.unique_name("niobot"))
         account = hs.register(hs.unique_name("reflexbot"))
@@ -173,6 +182,13 @@ def main() -> int:
                                    stdout=subprocess.PIPE, text=True)
         try:
             assert nio_bot.stdout.readline().strip() == "ready"
+            if args.crypto:
+                secret = owner.create_room(name="Verschlüsselt", invite=[account.user_id],
+                                           encrypted=True)
+                wait_for(lambda: owner.membership(secret, account.user_id) == "join", 60,
+                         "the bot to join the encrypted room")
+                wait_for(lambda: "loading the crypto library" in bot.log_path.read_text(), 60,
+                         "the bot to load its crypto library")
             room = owner.create_room(name="Reflexionsraum Latenz",
                                      invite=[account.user_id, peer.user_id])
             wait_for(lambda: owner.membership(room, account.user_id) == "join"
@@ -207,7 +223,7 @@ def main() -> int:
         finally:
             nio_bot.terminate()
             bot.stop()
-    print(json.dumps({"binary": args.bin, "latency_ms": {"reflexbot": figures(ours),
+    print(json.dumps({"binary": args.bin, "crypto": args.crypto, "latency_ms": {"reflexbot": figures(ours),
                                                           "nio": figures(theirs)},
                       "reflexbot_faster": f"{faster}/{len(ours)}",
                       "bot_time_ms": figures(bot_times)}))

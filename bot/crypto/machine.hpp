@@ -41,8 +41,13 @@ struct SyncChanges {
   std::string next_batch;
 
   bool empty() const {
-    return to_device_events == "[]" && changed.empty() && left.empty() &&
+    return !has_to_device_events() && changed.empty() && left.empty() &&
            one_time_key_counts == "{}" && !unused_fallback_keys;
+  }
+  /// Whether the array of to-device events holds any (it may be spaced: "[ ]").
+  bool has_to_device_events() const {
+    const auto first = to_device_events.find_first_not_of(" \t\r\n[");
+    return first != std::string::npos && to_device_events[first] != ']';
   }
 };
 

@@ -105,17 +105,32 @@ net::asio::awaitable<std::optional<Fatal>> E2ee::send_requests() {
   }
 }
 
+bool E2ee::needed_before_batch(const crypto::SyncChanges& changes) {
+  return changes.has_to_device_events() || !changes.changed.empty() || !changes.left.empty();
+}
+
+bool E2ee::news_for_machine(const crypto::SyncChanges& changes) const {
+  if (changes.empty()) return false;
+  if (needed_before_batch(changes) || !fed_) return true;
+  return changes.one_time_key_counts != fed_->one_time_key_counts ||
+         changes.unused_fallback_keys != fed_->unused_fallback_keys ||
+         clock_() - fed_->at >= kRefeedInterval;
+}
+
 net::asio::awaitable<Expected<std::vector<crypto::RoomKey>, Fatal>> E2ee::receive(
     const crypto::SyncChanges& changes) {
   std::vector<crypto::RoomKey> keys;
-  if (!changes.empty()) {
+  if (news_for_machine(changes)) {
     auto received = machine_.receive_sync_changes(changes);
     if (!received) {
       // The machine keeps what it could; the batch goes on (its events wait for their keys).
+      // Not noted as fed: the next sync's counts go to the machine again.
       spdlog::error("the crypto machine could not take the sync's keys: {}",
                     received.error().message);
+      fed_.reset();
     } else {
       keys = std::move(received).value();
+      fed_ = Fed{changes.one_time_key_counts, changes.unused_fallback_keys, clock_()};
     }
   }
   if (auto fatal = co_await send_requests()) co_return Unexpected{std::move(*fatal)};

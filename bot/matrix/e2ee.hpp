@@ -5,6 +5,7 @@
 // out, turns m.room.encrypted events back into the events they carry, and bootstraps the bot's
 // cross-signing identity. The machine itself is sans-I/O (crypto/machine.hpp).
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -31,11 +32,33 @@ class E2ee {
   E2ee(Client& client, crypto::Machine& machine, Sleeper& sleeper, Backoff backoff,
        MembersOf members, crypto::SharePolicy policy);
 
-  /// Feeds the encryption parts of a sync to the machine (its store has committed them when this
-  /// returns, before the bot's store commits the batch: a replay after a crash is harmless) and
-  /// sends what the machine asks for. Returns the room keys that arrived.
+  /// How often the machine is fed a sync that brings it nothing new, for what it does by the
+  /// clock (a fallback key older than a week is replaced; expired verifications are dropped).
+  static constexpr std::chrono::minutes kRefeedInterval{60};
+
+  /// Whether the machine must take a sync's encryption parts before its batch is handled and
+  /// committed: when it carries to-device events (room keys for this very batch) or device-list
+  /// changes (said once: a commit of the sync token before the machine has them could lose them).
+  /// Everything else in them (key counts, unused fallback key types) comes again with every sync
+  /// and may go to the machine after the commit, off the replies' path.
+  static bool needed_before_batch(const crypto::SyncChanges& changes);
+  /// Whether a sync brings the machine anything it has not been fed: see needed_before_batch, or
+  /// key counts or fallback key types unlike those it was last fed, or kRefeedInterval passed
+  /// since it was last fed. A sync with nothing new is not fed: the machine would only rewrite
+  /// its account and the sync token it keeps (and fsync its store twice); the bot never reads that
+  /// token, and which keys the account makes depends on the counts, the fallback key types and
+  /// the clock (docs/reliability.md, section 8).
+  bool news_for_machine(const crypto::SyncChanges& changes) const;
+  /// Feeds the encryption parts of a sync to the machine if they bring it news (its store has
+  /// committed them when this returns) and sends what the machine asks for. Called before the
+  /// bot's store commits the batch when needed_before_batch (a replay after a crash is harmless),
+  /// otherwise after. Returns the room keys that arrived.
   net::asio::awaitable<Expected<std::vector<crypto::RoomKey>, Fatal>> receive(
       const crypto::SyncChanges& changes);
+  /// The clock of kRefeedInterval (tests set their own).
+  void set_clock(std::function<std::chrono::steady_clock::time_point()> clock) {
+    clock_ = std::move(clock);
+  }
   /// Sends every request the machine has queued; a request that fails for good is tried again
   /// the next time.
   net::asio::awaitable<std::optional<Fatal>> send_requests();
@@ -94,6 +117,16 @@ class E2ee {
   crypto::SharePolicy policy_;
   std::string recovery_key_;
   std::string recovery_state_;
+  /// What the machine was last fed of what every sync repeats, and when.
+  struct Fed {
+    std::string one_time_key_counts;
+    std::optional<std::string> unused_fallback_keys;
+    std::chrono::steady_clock::time_point at;
+  };
+  std::optional<Fed> fed_;  ///< none before the first sync since the start: it is always fed
+  std::function<std::chrono::steady_clock::time_point()> clock_ = [] {
+    return std::chrono::steady_clock::now();
+  };
 };
 
 }  // namespace reflexbot::matrix

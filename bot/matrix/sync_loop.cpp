@@ -150,9 +150,7 @@ Expected<void, ParseError> ingest(SyncSink& sink, std::string& body, const SyncB
 }
 
 bool outline_needs_encryption(const SyncBatch& outline) {
-  const std::string& to_device = outline.encryption.to_device_events;
-  const auto first = to_device.find_first_not_of(" \t\r\n[");
-  if (first != std::string::npos && to_device[first] != ']') return true;
+  if (outline.encryption.has_to_device_events()) return true;
   for (const auto& invite : outline.invites) {
     if (invite.encrypted) return true;
   }
@@ -298,7 +296,11 @@ net::asio::awaitable<std::optional<Fatal>> SyncLoop::step() {
       if (auto fatal = co_await start_encryption_()) co_return fatal;
     }
     std::vector<crypto::RoomKey> room_keys;
-    if (e2ee_ != nullptr) {
+    // The machine that takes this sync's encryption parts after the batch, if any (not one that
+    // starts only after the commit: this sync's parts were not meant for a device without keys).
+    E2ee* const crypto_after =
+        e2ee_ != nullptr && !E2ee::needed_before_batch(outline->encryption) ? e2ee_ : nullptr;
+    if (e2ee_ != nullptr && crypto_after == nullptr) {
       // Keys first: the crypto store commits them before this batch's events are decrypted.
       auto keys = co_await e2ee_->receive(outline->encryption);
       if (!keys) co_return keys.error();
@@ -323,6 +325,12 @@ net::asio::awaitable<std::optional<Fatal>> SyncLoop::step() {
       ++registry.syncs;
       registry.sync_seconds.observe(
           std::chrono::duration<double>(std::chrono::steady_clock::now() - answered).count());
+      if (crypto_after != nullptr) {
+        // Key counts only (they come again with every sync), or nothing new: the batch's replies
+        // have left, its commit is done, and no room key waits on this.
+        auto after = co_await crypto_after->receive(outline->encryption);
+        if (!after) co_return after.error();
+      }
       retry_kept_if_due(!room_keys.empty());
       if (met_encryption && e2ee_ == nullptr && start_encryption_) {
         if (auto fatal = co_await start_encryption_()) co_return fatal;

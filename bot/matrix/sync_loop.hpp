@@ -108,7 +108,9 @@ using EncryptionStarter = std::function<net::asio::awaitable<std::optional<Fatal
 /// Runs /sync until stopped or a fatal error.
 class SyncLoop {
  public:
-  /// `e2ee` (may be null: no encryption) gets each sync's keys before its timeline.
+  /// `e2ee` (may be null: no encryption) gets each sync's encryption parts: before its timeline
+  /// when they carry to-device events or device-list changes, otherwise after the commit (and the
+  /// machine only when they bring it news; E2ee::needed_before_batch, news_for_machine).
   SyncLoop(Client& client, SyncSink& sink, Sleeper& sleeper, Backoff backoff, SyncOptions options,
            std::function<void()> after_commit, E2ee* e2ee = nullptr);
 

@@ -5,6 +5,7 @@
 #include "matrix/e2ee.hpp"
 
 #include <algorithm>
+#include <functional>
 
 #include <gtest/gtest.h>
 
@@ -48,6 +49,7 @@ class KeepingSink final : public SyncSink {
   void commit(const std::string& next_batch) override {
     log.push_back("commit " + next_batch);
     token = next_batch;
+    if (on_commit) on_commit();
   }
   void abort() override { log.push_back("abort"); }
   void undecryptable(const Event& event, const crypto::Undecryptable& why) override {
@@ -65,6 +67,7 @@ class KeepingSink final : public SyncSink {
   std::vector<Event> events;
   std::vector<KeptEvent> kept;
   std::int64_t kept_at = 1000;
+  std::function<void()> on_commit;  ///< runs at each commit (after the batch's replies left)
 };
 
 json encrypted(const std::string& id, const json& content) {
@@ -422,6 +425,133 @@ TEST_F(E2eeTest, TheSyncsKeysReachTheMachineBeforeItsTimeline) {
   ASSERT_EQ(sink_.events.size(), 1u);  // the key came with the same sync: decrypted at once
   EXPECT_EQ(sink_.events.front().type, "m.room.message");
   EXPECT_TRUE(sink_.kept.empty());
+}
+
+// What every sync repeats (the key counts) is fed to the machine after the batch, and only when it
+// differs from what the machine was last fed or an hour passed; to-device events and device-list
+// changes still reach it before the batch.
+class CryptoStepTest : public E2eeTest {
+ protected:
+  CryptoStepTest() {
+    transport_.respond(200, R"({"filter_id":"7"})");
+    // How many syncs the machine had been fed when each batch committed.
+    sink_.on_commit = [this] { fed_at_commit.push_back(machine_.received.size()); };
+  }
+
+  /// One /sync of the loop with this body (a message in the room and these encryption parts);
+  /// `then` answers the requests that follow it.
+  void sync(SyncLoop& loop, const std::string& next_batch, const json& parts,
+            const std::vector<std::string>& then = {}) {
+    transport_.respond(200, sync_body(next_batch,
+                                      {{{"type", "m.room.message"},
+                                        {"event_id", "$" + next_batch},
+                                        {"sender", kAnna},
+                                        {"origin_server_ts", 1},
+                                        {"content", {{"msgtype", "m.text"}, {"body", "x"}}}}},
+                                      parts));
+    for (const auto& body : then) transport_.respond(200, body);
+    ASSERT_FALSE(run_awaitable(io_, loop.step()));
+  }
+
+  SyncLoop make_loop(E2ee& e2ee) {
+    SyncLoop loop(client_, sink_, sleeper_,
+                  Backoff(BackoffPolicy{milliseconds(100), milliseconds(1000)}, [] { return 0.0; }),
+                  SyncOptions{30000, 10, 2, 100, 2000, 1000}, nullptr, &e2ee);
+    EXPECT_FALSE(run_awaitable(io_, loop.prepare()));
+    return loop;
+  }
+
+  static json counts(int signed_curve25519) {
+    return {{"device_one_time_keys_count", {{"signed_curve25519", signed_curve25519}}},
+            {"device_unused_fallback_key_types", {"signed_curve25519"}}};
+  }
+
+  std::vector<std::size_t> fed_at_commit;
+  std::chrono::steady_clock::time_point now;
+};
+
+TEST_F(CryptoStepTest, KeyCountsReachTheMachineAfterTheBatchHasCommitted) {
+  auto e2ee = make_e2ee();
+  auto loop = make_loop(e2ee);
+  sync(loop, "s1", counts(50));
+  ASSERT_EQ(machine_.received.size(), 1u);
+  EXPECT_EQ(machine_.received[0].one_time_key_counts, R"({"signed_curve25519":50})");
+  EXPECT_EQ(machine_.received[0].next_batch, "s1");
+  EXPECT_EQ(fed_at_commit, (std::vector<std::size_t>{0}));  // committed (and replied) first
+}
+
+TEST_F(CryptoStepTest, ASyncWithNothingNewForTheMachineDoesNotReachItButItsRequestsAreSent) {
+  auto e2ee = make_e2ee();
+  e2ee.set_clock([this] { return now; });
+  auto loop = make_loop(e2ee);
+  sync(loop, "s1", counts(50));
+  machine_.queued.push_back({"q1", "keys_query", "POST", "/_matrix/client/v3/keys/query", "{}"});
+  now += std::chrono::minutes(59);
+  sync(loop, "s2", counts(50), {R"({"device_keys":{}})"});
+  EXPECT_EQ(machine_.received.size(), 1u);
+  EXPECT_EQ(sink_.token, "s2");
+  EXPECT_TRUE(machine_.marked.contains("q1"));  // the machine's queued request went out
+  // Other counts are news again.
+  sync(loop, "s3", counts(49));
+  ASSERT_EQ(machine_.received.size(), 2u);
+  EXPECT_EQ(machine_.received[1].next_batch, "s3");
+}
+
+TEST_F(CryptoStepTest, TheSameCountsReachTheMachineAgainAfterAnHour) {
+  auto e2ee = make_e2ee();
+  e2ee.set_clock([this] { return now; });
+  auto loop = make_loop(e2ee);
+  sync(loop, "s1", counts(50));
+  now += E2ee::kRefeedInterval - std::chrono::seconds(1);
+  sync(loop, "s2", counts(50));
+  EXPECT_EQ(machine_.received.size(), 1u);
+  now += std::chrono::seconds(1);
+  sync(loop, "s3", counts(50));  // a fallback key older than a week is replaced by the clock
+  ASSERT_EQ(machine_.received.size(), 2u);
+  EXPECT_EQ(machine_.received[1].next_batch, "s3");
+  sync(loop, "s4", counts(50));
+  EXPECT_EQ(machine_.received.size(), 2u);
+}
+
+TEST_F(CryptoStepTest, AFallbackKeyUsedUpIsNews) {
+  auto e2ee = make_e2ee();
+  auto loop = make_loop(e2ee);
+  sync(loop, "s1", counts(50));
+  json used = counts(50);
+  used["device_unused_fallback_key_types"] = json::array();
+  sync(loop, "s2", used);
+  EXPECT_EQ(machine_.received.size(), 2u);
+}
+
+TEST_F(CryptoStepTest, ToDeviceEventsAndDeviceListChangesReachTheMachineBeforeTheBatch) {
+  auto e2ee = make_e2ee();
+  auto loop = make_loop(e2ee);
+  sync(loop, "s1", counts(50));
+  json changed = counts(50);
+  changed["device_lists"] = {{"changed", {kAnna}}};
+  sync(loop, "s2", changed);
+  json left = counts(50);
+  left["device_lists"] = {{"left", {kAnna}}};
+  sync(loop, "s3", left);
+  json to_device = counts(50);
+  to_device["to_device"] = {{"events", json::array({{{"type", "m.room.encrypted"}}})}};
+  sync(loop, "s4", to_device);
+  ASSERT_EQ(machine_.received.size(), 4u);
+  EXPECT_EQ(machine_.received[1].changed, (std::vector<std::string>{kAnna}));
+  EXPECT_EQ(machine_.received[2].left, (std::vector<std::string>{kAnna}));
+  // s1's counts after its commit; s2, s3 and s4 before theirs.
+  EXPECT_EQ(fed_at_commit, (std::vector<std::size_t>{0, 2, 3, 4}));
+}
+
+TEST_F(CryptoStepTest, CountsTheMachineCouldNotTakeAreFedAgain) {
+  auto e2ee = make_e2ee();
+  auto loop = make_loop(e2ee);
+  machine_.fail_receive = true;
+  sync(loop, "s1", counts(50));
+  machine_.fail_receive = false;
+  sync(loop, "s2", counts(50));
+  EXPECT_EQ(machine_.received.size(), 2u);
+  EXPECT_EQ(sink_.token, "s2");
 }
 
 }  // namespace

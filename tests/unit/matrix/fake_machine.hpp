@@ -18,6 +18,7 @@ class FakeMachine final : public crypto::Machine {
   crypto::Result<std::vector<crypto::RoomKey>> receive_sync_changes(
       const crypto::SyncChanges& changes) override {
     received.push_back(changes);
+    if (fail_receive) return Unexpected(crypto::Error{"the crypto store is locked"});
     std::vector<crypto::RoomKey> keys;
     for (const auto& session : arriving_keys) {
       known_sessions.insert(session);
@@ -144,6 +145,7 @@ class FakeMachine final : public crypto::Machine {
   std::set<std::string> marked;
   std::vector<std::string> log;
   bool fail_encrypt = false;
+  bool fail_receive = false;
   int encryptions = 0;
   int attachments = 0;
   int bootstraps = 0;
