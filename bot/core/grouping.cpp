@@ -6,6 +6,7 @@
 #include <cmath>
 #include <functional>
 #include <numeric>
+#include <thread>
 #include <tuple>
 #include <unordered_map>
 
@@ -103,15 +104,35 @@ void add_into(SparseVector& sum, const SparseVector& v, std::size_t keep, Sparse
   sum.swap(scratch);
 }
 
-// The `n` heaviest terms of v (ties: the smaller term id).
-void strongest(const SparseVector& v, std::size_t n, std::vector<TermId>& out,
+// The `n` heaviest terms of v with their weights, heaviest first (ties: the smaller term id),
+// appended to `out`.
+void strongest(const SparseVector& v, std::size_t n, std::vector<std::pair<TermId, float>>& out,
                std::vector<std::pair<float, TermId>>& ranked) {
-  out.clear();
   ranked.clear();
   for (const auto& [term, weight] : v) ranked.emplace_back(-weight, term);
   const std::size_t k = std::min(n, ranked.size());
   std::partial_sort(ranked.begin(), ranked.begin() + static_cast<std::ptrdiff_t>(k), ranked.end());
-  for (std::size_t i = 0; i < k; ++i) out.push_back(ranked[i].second);
+  for (std::size_t i = 0; i < k; ++i) out.emplace_back(ranked[i].second, -ranked[i].first);
+}
+
+// Runs f(begin, end, worker) over [0, n) in `workers` contiguous slices, one thread each (the
+// calling thread takes the first). The slices' results must not depend on which thread ran them.
+template <class F>
+void in_slices(std::size_t n, std::size_t workers, F&& f) {
+  workers = std::max<std::size_t>(1, std::min(workers, n));
+  if (workers == 1) {
+    f(std::size_t{0}, n, std::size_t{0});
+    return;
+  }
+  std::vector<std::thread> threads;
+  const std::size_t step = (n + workers - 1) / workers;
+  for (std::size_t w = 1; w < workers; ++w) {
+    const std::size_t begin = std::min(n, w * step);
+    const std::size_t end = std::min(n, begin + step);
+    threads.emplace_back([&f, begin, end, w] { f(begin, end, w); });
+  }
+  f(std::size_t{0}, std::min(n, step), std::size_t{0});
+  for (auto& thread : threads) thread.join();
 }
 
 // An inverted index from terms to the documents for which the term is one of their strongest,
@@ -168,33 +189,78 @@ struct CandidateScore {
 };
 constexpr std::size_t kQueueBuckets = 1024;
 
+// One thread's scratch space for the neighbour search (Grouper::nearest).
+struct Scratch {
+  Scratch(std::size_t terms, std::size_t leaders) : dense(terms), partial(leaders, 0.0F) {}
+  Dense dense;
+  std::vector<float> partial;  // per leader: the partial dot product, 0 if not touched
+  std::vector<std::uint32_t> touched;
+  std::vector<std::pair<float, std::uint32_t>> scored;
+  std::vector<std::pair<double, std::uint32_t>> nearest;  // the result
+  std::vector<std::pair<TermId, float>> probes;
+  std::vector<std::pair<float, TermId>> ranked;
+};
+
+// Threads for the neighbour searches: `requested`, or (0) the cores up to four; one for fewer
+// than 20,000 documents, where a thread costs more than it saves.
+std::size_t worker_count(std::size_t documents, std::size_t requested) {
+  if (requested > 0) return requested;
+  if (documents < 20000) return 1;
+  return std::clamp<std::size_t>(std::thread::hardware_concurrency(), 1, 4);
+}
+
 // group_documents() in its steps, with the scratch space they share.
 class Grouper {
  public:
   Grouper(std::span<const SparseVector> documents, const GroupingOptions& options)
-      : documents_(documents), options_(options), dense_(term_count(documents)) {}
+      : documents_(documents),
+        options_(options),
+        terms_(term_count(documents)),
+        dense_(terms_),
+        workers_(worker_count(documents.size(), options.threads)) {}
 
   // 1. The candidate graph: each leader's nearest leaders, found through the postings of its
-  // strongest terms and then compared exactly.
+  // strongest terms and then compared exactly. The leaders' probes are kept for step 1's
+  // search; the search runs in slices of the leaders on several threads (each with its own
+  // scratch space, the postings read only), and the edges are sorted after, so the graph is the
+  // same as from one thread.
   void link(std::size_t leaders) {
+    probe_start_.assign(leaders + 1, 0);
+    probes_.reserve(leaders * options_.probe_terms);
     for (std::uint32_t d = 0; d < leaders; ++d) {
-      strongest(documents_[d], options_.probe_terms, probe_, ranked_);
-      for (const TermId term : probe_) postings_.add(term, weight_of(documents_[d], term), d);
+      strongest(documents_[d], options_.probe_terms, probes_, ranked_);
+      probe_start_[d + 1] = static_cast<std::uint32_t>(probes_.size());
+      for (std::uint32_t k = probe_start_[d]; k < probe_start_[d + 1]; ++k) {
+        postings_.add(probes_[k].first, probes_[k].second, d);
+      }
     }
     postings_.sort();
     clusters_.resize(leaders);
     parent_.resize(leaders);
     std::iota(parent_.begin(), parent_.end(), 0U);
-    partial_.assign(leaders, 0.0F);
-    std::vector<std::tuple<std::uint32_t, std::uint32_t, float>> edges;  // (smaller, larger, cos)
-    edges.reserve(leaders * options_.neighbours);
-    for (std::uint32_t d = 0; d < leaders; ++d) {
-      if (documents_[d].empty()) continue;
-      nearest(d, leaders, nearest_);
-      for (const auto& [similarity, other] : nearest_) {
-        edges.emplace_back(std::min(d, other), std::max(d, other), static_cast<float>(similarity));
+    using Edge = std::tuple<std::uint32_t, std::uint32_t, float>;  // (smaller, larger, cos)
+    std::vector<std::vector<Edge>> found(workers_);
+    in_slices(leaders, workers_, [&](std::size_t begin, std::size_t end, std::size_t w) {
+      Scratch scratch(terms_, leaders);
+      std::vector<Edge>& edges = found[w];
+      edges.reserve((end - begin) * options_.neighbours);
+      for (auto d = static_cast<std::uint32_t>(begin); d < end; ++d) {
+        if (documents_[d].empty()) continue;
+        const std::span<const std::pair<TermId, float>> probes(
+            probes_.data() + probe_start_[d], probe_start_[d + 1] - probe_start_[d]);
+        nearest(d, probes, leaders, scratch);
+        for (const auto& [similarity, other] : scratch.nearest) {
+          edges.emplace_back(std::min(d, other), std::max(d, other),
+                             static_cast<float>(similarity));
+        }
       }
+    });
+    std::vector<Edge> edges = std::move(found[0]);
+    for (std::size_t w = 1; w < found.size(); ++w) {
+      edges.insert(edges.end(), found[w].begin(), found[w].end());
+      std::vector<Edge>().swap(found[w]);
     }
+    std::vector<std::pair<TermId, float>>().swap(probes_);
     // Each pair once (it may have been found from both ends), as neighbours of both: the graph
     // in one flat array, each document's row after the other.
     std::sort(edges.begin(), edges.end());
@@ -217,7 +283,7 @@ class Grouper {
       rows_[filled[b]++] = a;
       if (similarity >= options_.threshold) queue_.push(Candidate{similarity, a, b, 1, 1});
     }
-    std::vector<std::tuple<std::uint32_t, std::uint32_t, float>>().swap(edges);
+    std::vector<Edge>().swap(edges);
   }
 
   // Queues the merge of groups a and b (roots) with its score and their sizes now.
@@ -286,27 +352,44 @@ class Grouper {
 
   // 3. Each later document (a digest's previous period) follows the group whose members it is
   // most similar to on average, if that reaches the threshold.
+  // The followers run in slices on several threads: the groups are final, each leader's root
+  // is looked up once before (find() compresses paths, so it writes), and the slices' lists are
+  // joined in order.
   std::vector<std::pair<std::uint32_t, std::uint32_t>> follow(std::size_t leaders) {
-    std::vector<std::pair<std::uint32_t, std::uint32_t>> followers;
-    std::vector<std::uint32_t> seen;
-    for (auto d = static_cast<std::uint32_t>(leaders); d < documents_.size(); ++d) {
-      if (documents_[d].empty()) continue;
-      nearest(d, leaders, nearest_);
-      dense_.load(documents_[d]);
-      double best_score = options_.threshold;
-      std::uint32_t best = kNoGroupFound;
-      seen.clear();
-      for (const auto& [similarity, other] : nearest_) {
-        const std::uint32_t root = find(other);
-        if (std::find(seen.begin(), seen.end(), root) != seen.end()) continue;
-        seen.push_back(root);
-        const double score = dense_.dot(sum_of(root)) / clusters_[root].size;
-        if (score > best_score || (score == best_score && root < best)) {
-          best_score = score;
-          best = root;
+    const std::size_t count = documents_.size() - leaders;
+    if (count == 0) return {};
+    std::vector<std::uint32_t> root_of(leaders);
+    for (std::uint32_t d = 0; d < leaders; ++d) root_of[d] = find(d);
+    std::vector<std::vector<std::pair<std::uint32_t, std::uint32_t>>> found(workers_);
+    in_slices(count, workers_, [&](std::size_t begin, std::size_t end, std::size_t w) {
+      Scratch scratch(terms_, leaders);
+      std::vector<std::uint32_t> seen;
+      for (std::size_t k = begin; k < end; ++k) {
+        const auto d = static_cast<std::uint32_t>(leaders + k);
+        if (documents_[d].empty()) continue;
+        scratch.probes.clear();
+        strongest(documents_[d], options_.probe_terms, scratch.probes, scratch.ranked);
+        nearest(d, scratch.probes, leaders, scratch);
+        scratch.dense.load(documents_[d]);
+        double best_score = options_.threshold;
+        std::uint32_t best = kNoGroupFound;
+        seen.clear();
+        for (const auto& [similarity, other] : scratch.nearest) {
+          const std::uint32_t root = root_of[other];
+          if (std::find(seen.begin(), seen.end(), root) != seen.end()) continue;
+          seen.push_back(root);
+          const double score = scratch.dense.dot(sum_of(root)) / clusters_[root].size;
+          if (score > best_score || (score == best_score && root < best)) {
+            best_score = score;
+            best = root;
+          }
         }
+        if (best != kNoGroupFound) found[w].emplace_back(d, best);
       }
-      if (best != kNoGroupFound) followers.emplace_back(d, best);
+    });
+    std::vector<std::pair<std::uint32_t, std::uint32_t>> followers = std::move(found[0]);
+    for (std::size_t w = 1; w < found.size(); ++w) {
+      followers.insert(followers.end(), found[w].begin(), found[w].end());
     }
     return followers;
   }
@@ -335,11 +418,6 @@ class Grouper {
     }
     return terms;
   }
-  static float weight_of(const SparseVector& v, TermId term) {
-    const auto it = std::lower_bound(v.begin(), v.end(), term,
-                                     [](const auto& entry, TermId t) { return entry.first < t; });
-    return it != v.end() && it->first == term ? it->second : 0.0F;
-  }
 
   std::uint32_t find(std::uint32_t id) {
     while (parent_[id] != id) {
@@ -351,35 +429,39 @@ class Grouper {
 
   // The nearest leaders of document d (not d itself), most similar first, at most
   // options_.neighbours of them, each with a similarity above zero.
-  void nearest(std::uint32_t d, std::size_t leaders,
-               std::vector<std::pair<double, std::uint32_t>>& out) {
+  // `probes` are d's strongest terms with their weights (strongest()). Reads only the
+  // documents and the postings; writes only `scratch` (the result: scratch.nearest).
+  void nearest(std::uint32_t d, std::span<const std::pair<TermId, float>> probes,
+               std::size_t leaders, Scratch& scratch) const {
+    auto& out = scratch.nearest;
+    auto& partial = scratch.partial;
+    auto& touched = scratch.touched;
+    auto& scored = scratch.scored;
     out.clear();
-    touched_.clear();
+    touched.clear();
     const SparseVector& doc = documents_[d];
-    strongest(doc, options_.probe_terms, probe_, ranked_);
-    for (const TermId term : probe_) {
-      const float mine = weight_of(doc, term);
+    for (const auto& [term, mine] : probes) {
       postings_.scan(term, options_.postings_scanned, [&](std::uint32_t other, float weight) {
         if (other == d || other >= leaders) return;
-        if (partial_[other] == 0) touched_.push_back(other);
-        partial_[other] += mine * weight;
+        if (partial[other] == 0) touched.push_back(other);
+        partial[other] += mine * weight;
       });
     }
     // The strongest partial matches are compared exactly.
-    scored_.clear();
-    for (const std::uint32_t other : touched_) {
-      scored_.emplace_back(-partial_[other], other);
-      partial_[other] = 0;
+    scored.clear();
+    for (const std::uint32_t other : touched) {
+      scored.emplace_back(-partial[other], other);
+      partial[other] = 0;
     }
-    const std::size_t keep = std::min(scored_.size(), options_.neighbours * 3);
-    if (keep < scored_.size()) {
-      std::nth_element(scored_.begin(), scored_.begin() + static_cast<std::ptrdiff_t>(keep),
-                       scored_.end());
+    const std::size_t keep = std::min(scored.size(), options_.neighbours * 3);
+    if (keep < scored.size()) {
+      std::nth_element(scored.begin(), scored.begin() + static_cast<std::ptrdiff_t>(keep),
+                       scored.end());
     }
-    dense_.load(doc);
+    scratch.dense.load(doc);
     for (std::size_t k = 0; k < keep; ++k) {
-      const std::uint32_t other = scored_[k].second;
-      const double similarity = dense_.dot(documents_[other]);
+      const std::uint32_t other = scored[k].second;
+      const double similarity = scratch.dense.dot(documents_[other]);
       if (similarity > 0) out.emplace_back(-similarity, other);
     }
     std::sort(out.begin(), out.end());
@@ -489,16 +571,15 @@ class Grouper {
   // cosine of unit vectors). A binary heap of all of them (half a million at 100k documents)
   // spent most of the merging's time in cache misses.
   BucketQueue<Candidate, CandidateScore> queue_{options_.threshold, 1.0, kQueueBuckets};
-  std::vector<float> partial_;
-  std::vector<std::uint32_t> touched_;
-  std::vector<std::pair<float, std::uint32_t>> scored_;
-  std::vector<std::pair<double, std::uint32_t>> nearest_;
+  std::vector<std::uint32_t> probe_start_;  // the leaders' probes: probes_[probe_start_[d] …
+  std::vector<std::pair<TermId, float>> probes_;  // probe_start_[d + 1]), while linking
   std::vector<std::pair<double, std::uint32_t>> scored_neighbours_;
-  std::vector<TermId> probe_;
   std::vector<std::pair<float, TermId>> ranked_;
   SparseVector scratch_;
   std::vector<float> weights_;
+  std::size_t terms_;
   Dense dense_;
+  std::size_t workers_;
 };
 
 }  // namespace
