@@ -187,7 +187,7 @@ struct Candidate {
 struct CandidateScore {
   double operator()(const Candidate& c) const { return c.score; }
 };
-constexpr std::size_t kQueueBuckets = 1024;
+constexpr std::size_t kQueueBuckets = 16384;
 
 // One thread's scratch space for the neighbour search (Grouper::nearest).
 struct Scratch {
@@ -612,10 +612,16 @@ std::vector<SparseVector> tfidf_vectors(std::span<const std::vector<TermId>> doc
   }
   std::vector<SparseVector> out;
   out.reserve(documents.size());
-  std::vector<TermId> sorted;
+  std::vector<TermId> copy;
   for (const auto& doc : documents) {
-    sorted.assign(doc.begin(), doc.end());
-    std::sort(sorted.begin(), sorted.end());
+    // A document sorted already (build_digest sorts them once for its two calls) is read as it
+    // is.
+    std::span<const TermId> sorted = doc;
+    if (!std::is_sorted(doc.begin(), doc.end())) {
+      copy.assign(doc.begin(), doc.end());
+      std::sort(copy.begin(), copy.end());
+      sorted = copy;
+    }
     SparseVector v;
     v.reserve(sorted.size());
     for (std::size_t i = 0; i < sorted.size();) {
