@@ -482,7 +482,8 @@ class Grouper {
   void absorb(std::uint32_t a, std::uint32_t b) {
     Cluster& keep = clusters_[a];
     Cluster& gone = clusters_[b];
-    std::vector<std::uint32_t> neighbours;
+    std::vector<std::uint32_t>& neighbours = neighbours_;  // (scratch, no allocation per merge)
+    neighbours.clear();
     if (gone.size == 1) {
       for (std::uint32_t k = row_start_[b]; k < row_start_[b + 1]; ++k) {
         neighbours.push_back(find(rows_[k]));
@@ -522,7 +523,8 @@ class Grouper {
       return;
     }
     // The neighbours of both, as groups now (a group of one: its row of the graph).
-    std::vector<std::uint32_t> neighbours;
+    std::vector<std::uint32_t>& neighbours = neighbours_;
+    neighbours.clear();
     const auto add_neighbours = [&](std::uint32_t id, const Cluster& cluster) {
       if (cluster.size == 1) {
         for (std::uint32_t k = row_start_[id]; k < row_start_[id + 1]; ++k) {
@@ -574,6 +576,7 @@ class Grouper {
   std::vector<std::uint32_t> probe_start_;  // the leaders' probes: probes_[probe_start_[d] …
   std::vector<std::pair<TermId, float>> probes_;  // probe_start_[d + 1]), while linking
   std::vector<std::pair<double, std::uint32_t>> scored_neighbours_;
+  std::vector<std::uint32_t> neighbours_;  // join()'s and absorb()'s list of neighbours
   std::vector<std::pair<float, TermId>> ranked_;
   SparseVector scratch_;
   std::vector<float> weights_;
@@ -610,36 +613,40 @@ std::vector<SparseVector> tfidf_vectors(std::span<const std::vector<TermId>> doc
           (std::log((1.0 + n + idf_prior) / (1.0 + df[term] + idf_prior)) + 1.0) * factor;
     }
   }
-  std::vector<SparseVector> out;
-  out.reserve(documents.size());
-  std::vector<TermId> copy;
-  for (const auto& doc : documents) {
-    // A document sorted already (build_digest sorts them once for its two calls) is read as it
-    // is.
-    std::span<const TermId> sorted = doc;
-    if (!std::is_sorted(doc.begin(), doc.end())) {
-      copy.assign(doc.begin(), doc.end());
-      std::sort(copy.begin(), copy.end());
-      sorted = copy;
-    }
-    SparseVector v;
-    v.reserve(sorted.size());
-    for (std::size_t i = 0; i < sorted.size();) {
-      std::size_t j = i;
-      while (j < sorted.size() && sorted[j] == sorted[i]) ++j;
-      const TermId term = sorted[i];
-      if (weight[term] > 0) {
-        const double tf = j - i == 1 ? 1.0 : 1.0 + std::log(static_cast<double>(j - i));
-        v.emplace_back(term, static_cast<float>(tf * weight[term]));
-      }
-      i = j;
-    }
-    const double norm = norm_of(v);
-    if (norm > 0) {
-      for (auto& entry : v) entry.second = static_cast<float>(entry.second / norm);
-    }
-    out.push_back(std::move(v));
-  }
+  // Each document on its own: in slices on several threads for many documents (the result is
+  // the same).
+  std::vector<SparseVector> out(documents.size());
+  in_slices(documents.size(), worker_count(documents.size(), 0),
+            [&](std::size_t begin, std::size_t end, std::size_t) {
+              std::vector<TermId> copy;
+              for (std::size_t d = begin; d < end; ++d) {
+                const auto& doc = documents[d];
+                // A document sorted already (build_digest sorts them once for its two calls) is
+                // read as it is.
+                std::span<const TermId> sorted = doc;
+                if (!std::is_sorted(doc.begin(), doc.end())) {
+                  copy.assign(doc.begin(), doc.end());
+                  std::sort(copy.begin(), copy.end());
+                  sorted = copy;
+                }
+                SparseVector& v = out[d];
+                v.reserve(sorted.size());
+                for (std::size_t i = 0; i < sorted.size();) {
+                  std::size_t j = i;
+                  while (j < sorted.size() && sorted[j] == sorted[i]) ++j;
+                  const TermId term = sorted[i];
+                  if (weight[term] > 0) {
+                    const double tf = j - i == 1 ? 1.0 : 1.0 + std::log(static_cast<double>(j - i));
+                    v.emplace_back(term, static_cast<float>(tf * weight[term]));
+                  }
+                  i = j;
+                }
+                const double norm = norm_of(v);
+                if (norm > 0) {
+                  for (auto& entry : v) entry.second = static_cast<float>(entry.second / norm);
+                }
+              }
+            });
   return out;
 }
 
