@@ -325,8 +325,20 @@ class Grouper {
       if (!nearly_same) {
         // (Scattered into the dense array and gathered: the same products summed in the same
         // order as the merge of the two sorted lists, without its unpredictable branches.)
-        dense_.load(sum_of(a));
-        const double score = linkage(dense_.dot(sum_of(b)), clusters_[a], clusters_[b]);
+        // The dense array holds the group of the last merge or comparison, often one of the two
+        // (a large group's pairs come one after the other): then only the other is read. The
+        // dot product is the same either way round (the same products, summed in term order).
+        double product = 0;
+        if (dense_holds_ == b) {
+          product = dense_.dot(sum_of(a));
+        } else {
+          if (dense_holds_ != a) {
+            dense_.load(sum_of(a));
+            dense_holds_ = a;
+          }
+          product = dense_.dot(sum_of(b));
+        }
+        const double score = linkage(product, clusters_[a], clusters_[b]);
         if (score >= options_.threshold) push_candidate(score, a, b);
         continue;
       }
@@ -495,6 +507,7 @@ class Grouper {
     SparseVector().swap(gone.sum);
     std::vector<std::uint32_t>().swap(gone.neighbours);
     dense_.load(keep.sum);
+    dense_holds_ = a;
     for (const std::uint32_t n : neighbours) {
       if (n == a) continue;
       const double score = linkage(dense_.dot(sum_of(n)), keep, clusters_[n]);
@@ -543,6 +556,7 @@ class Grouper {
     neighbours.erase(std::unique(neighbours.begin(), neighbours.end()), neighbours.end());
     neighbours.erase(std::remove(neighbours.begin(), neighbours.end(), a), neighbours.end());
     dense_.load(keep.sum);
+    dense_holds_ = a;
     scored_neighbours_.clear();
     for (const std::uint32_t n : neighbours) {
       scored_neighbours_.emplace_back(-linkage(dense_.dot(sum_of(n)), keep, clusters_[n]), n);
@@ -582,6 +596,7 @@ class Grouper {
   std::vector<float> weights_;
   std::size_t terms_;
   Dense dense_;
+  std::uint32_t dense_holds_ = kNoGroupFound;  // the group whose sum dense_ holds (merge())
   std::size_t workers_;
 };
 
