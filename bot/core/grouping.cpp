@@ -160,14 +160,13 @@ class Postings {
   std::vector<std::vector<std::pair<float, std::uint32_t>>> lists_;
 };
 
-// A group while merging: the sum of its members' vectors (trimmed to the heaviest terms), how
-// many members it has, and the groups it may merge with.
+// A group while merging: the sum of its members' vectors (trimmed to the heaviest terms) and the
+// groups it may merge with (how many members it has: Grouper::sizes_).
 // A group of one has no vector or list of its own: its document's vector and its row of the
 // candidate graph stand for them (two allocations less per document).
 struct Cluster {
   SparseVector sum;
   std::vector<std::uint32_t> neighbours;
-  std::uint32_t size = 1;
 };
 
 // A possible merge, as queued: the average similarity of the two groups' members, and their
@@ -236,6 +235,7 @@ class Grouper {
     }
     postings_.sort();
     clusters_.resize(leaders);
+    sizes_.assign(leaders, 1);
     parent_.resize(leaders);
     std::iota(parent_.begin(), parent_.end(), 0U);
     using Edge = std::tuple<std::uint32_t, std::uint32_t, float>;  // (smaller, larger, cos)
@@ -290,7 +290,7 @@ class Grouper {
   void push_candidate(double score, std::uint32_t a, std::uint32_t b) {
     const std::uint32_t low = std::min(a, b);
     const std::uint32_t high = std::max(a, b);
-    queue_.push(Candidate{score, low, high, clusters_[low].size, clusters_[high].size});
+    queue_.push(Candidate{score, low, high, sizes_[low], sizes_[high]});
   }
 
   // Two groups that moderators separated (different labels) never merge.
@@ -301,7 +301,7 @@ class Grouper {
 
   // The sum of a group's vectors (its document's, for a group of one).
   const SparseVector& sum_of(std::uint32_t id) const {
-    return clusters_[id].size == 1 ? documents_[id] : clusters_[id].sum;
+    return sizes_[id] == 1 ? documents_[id] : clusters_[id].sum;
   }
 
   // 2. Average linkage: the two groups whose members are most similar on average merge, again
@@ -319,9 +319,8 @@ class Grouper {
       // at every merge, and comparing its pairs again each time made 3.3 million comparisons
       // for 100,000 merges on the 100k benchmark. Otherwise the pair is compared again and
       // waits in the queue with its new score.
-      const bool nearly_same = a == top.a && b == top.b &&
-                               clusters_[a].size * 10 <= top.size_a * 11 &&
-                               clusters_[b].size * 10 <= top.size_b * 11;
+      const bool nearly_same = a == top.a && b == top.b && sizes_[a] * 10 <= top.size_a * 11 &&
+                               sizes_[b] * 10 <= top.size_b * 11;
       if (!nearly_same) {
         // (Scattered into the dense array and gathered: the same products summed in the same
         // order as the merge of the two sorted lists, without its unpredictable branches.)
@@ -338,7 +337,7 @@ class Grouper {
           }
           product = dense_.dot(sum_of(b));
         }
-        const double score = linkage(product, clusters_[a], clusters_[b]);
+        const double score = linkage(product, sizes_[a], sizes_[b]);
         if (score >= options_.threshold) push_candidate(score, a, b);
         continue;
       }
@@ -390,7 +389,7 @@ class Grouper {
           const std::uint32_t root = root_of[other];
           if (std::find(seen.begin(), seen.end(), root) != seen.end()) continue;
           seen.push_back(root);
-          const double score = scratch.dense.dot(sum_of(root)) / clusters_[root].size;
+          const double score = scratch.dense.dot(sum_of(root)) / sizes_[root];
           if (score > best_score || (score == best_score && root < best)) {
             best_score = score;
             best = root;
@@ -484,8 +483,8 @@ class Grouper {
   // The similarity of two groups from the dot product of their sums: the mean similarity of
   // their members (average linkage; the dot product of two sums of unit vectors is the sum of
   // all their members' cosines). Centroid cosine was measured too and was no better.
-  static double linkage(double dot_product, const Cluster& a, const Cluster& b) {
-    return dot_product / (static_cast<double>(a.size) * b.size);
+  static double linkage(double dot_product, std::uint32_t size_a, std::uint32_t size_b) {
+    return dot_product / (static_cast<double>(size_a) * size_b);
   }
 
   // join() of a group b at most a tenth the size of a: a's candidates in the queue stay (they
@@ -496,21 +495,21 @@ class Grouper {
     Cluster& gone = clusters_[b];
     std::vector<std::uint32_t>& neighbours = neighbours_;  // (scratch, no allocation per merge)
     neighbours.clear();
-    if (gone.size == 1) {
+    if (sizes_[b] == 1) {
       for (std::uint32_t k = row_start_[b]; k < row_start_[b + 1]; ++k) {
         neighbours.push_back(find(rows_[k]));
       }
     } else {
       for (const std::uint32_t n : gone.neighbours) neighbours.push_back(find(n));
     }
-    keep.size += gone.size;
+    sizes_[a] += sizes_[b];
     SparseVector().swap(gone.sum);
     std::vector<std::uint32_t>().swap(gone.neighbours);
     dense_.load(keep.sum);
     dense_holds_ = a;
     for (const std::uint32_t n : neighbours) {
       if (n == a) continue;
-      const double score = linkage(dense_.dot(sum_of(n)), keep, clusters_[n]);
+      const double score = linkage(dense_.dot(sum_of(n)), sizes_[a], sizes_[n]);
       if (score >= options_.threshold) push_candidate(score, a, n);
       if (keep.neighbours.size() < 2 * options_.group_neighbours &&
           std::find(keep.neighbours.begin(), keep.neighbours.end(), n) == keep.neighbours.end()) {
@@ -521,17 +520,16 @@ class Grouper {
 
   // Merges groups a and b (both roots) and queues the merged group's candidates.
   void join(std::uint32_t a, std::uint32_t b) {
-    if (clusters_[b].size > clusters_[a].size ||
-        (clusters_[b].size == clusters_[a].size && b < a)) {
+    if (sizes_[b] > sizes_[a] || (sizes_[b] == sizes_[a] && b < a)) {
       std::swap(a, b);
     }
     Cluster& keep = clusters_[a];
     Cluster& gone = clusters_[b];
     parent_[b] = a;
     if (!label_.empty() && label_[a] == kNoGroupFound) label_[a] = label_[b];
-    if (keep.size == 1) keep.sum = documents_[a];
+    if (sizes_[a] == 1) keep.sum = documents_[a];
     add_into(keep.sum, sum_of(b), options_.sum_terms, scratch_, weights_);
-    if (gone.size * 10 <= keep.size) {
+    if (sizes_[b] * 10 <= sizes_[a]) {
       absorb(a, b);
       return;
     }
@@ -539,7 +537,7 @@ class Grouper {
     std::vector<std::uint32_t>& neighbours = neighbours_;
     neighbours.clear();
     const auto add_neighbours = [&](std::uint32_t id, const Cluster& cluster) {
-      if (cluster.size == 1) {
+      if (sizes_[id] == 1) {
         for (std::uint32_t k = row_start_[id]; k < row_start_[id + 1]; ++k) {
           neighbours.push_back(find(rows_[k]));
         }
@@ -549,7 +547,7 @@ class Grouper {
     };
     add_neighbours(a, keep);
     add_neighbours(b, gone);
-    keep.size += gone.size;
+    sizes_[a] += sizes_[b];
     SparseVector().swap(gone.sum);
     std::vector<std::uint32_t>().swap(gone.neighbours);
     std::sort(neighbours.begin(), neighbours.end());
@@ -559,7 +557,7 @@ class Grouper {
     dense_holds_ = a;
     scored_neighbours_.clear();
     for (const std::uint32_t n : neighbours) {
-      scored_neighbours_.emplace_back(-linkage(dense_.dot(sum_of(n)), keep, clusters_[n]), n);
+      scored_neighbours_.emplace_back(-linkage(dense_.dot(sum_of(n)), sizes_[a], sizes_[n]), n);
     }
     // A group keeps its most similar neighbours only: without the bound a large group would
     // collect the neighbours of all its members and compare itself with each at every merge.
@@ -579,6 +577,8 @@ class Grouper {
   const GroupingOptions& options_;
   Postings postings_;
   std::vector<Cluster> clusters_;
+  std::vector<std::uint32_t> sizes_;  // per group (its root): its members, apart from clusters_
+                                      // so that the queue's checks read a small array
   std::vector<std::uint32_t> parent_;
   std::vector<std::uint32_t> label_;      // per group (its root): the moderators' label, if any
   std::vector<std::uint32_t> row_start_;  // the candidate graph: row of document d is
