@@ -196,22 +196,29 @@ void digest_items(Store& store, const std::string& room, TimePoint from, TimePoi
   // before (a row of another period inside the run is skipped; one written later with an older
   // time is still in the range). Through the time index each row cost a seek into the table, and
   // the order by (time, event id) a sort in a temporary B-tree; the rows are put in that order
-  // below instead, only if the rowid order is not already it.
+  // below instead, only if the rowid order is not already it. A run that holds more than twice
+  // the period's rows (an old message collected late, say) is read through the time index as
+  // before, so a late row never makes a digest scan the table.
   const std::size_t first = out.size();
   std::optional<Statement> ranged;
   if (room.empty()) {
     Statement range(store.connection(),
-                    "SELECT min(id), max(id) FROM contributions "
+                    "SELECT min(id), max(id), count(*) FROM contributions "
                     "WHERE written_at >= ?1 AND written_at < ?2");
     range.bind(1, to_ms(from)).bind(2, to_ms(to));
     if (!range.step() || range.column_is_null(0)) return;  // nothing in the period
-    ranged.emplace(store.connection(),
-                   std::string(kColumns) +
-                       "WHERE c.id >= ?6 AND c.id <= ?7 AND +c.written_at >= ?1 AND "
-                       "+c.written_at < ?2 AND " +
-                       network_clause(!network_rooms.empty(), "+") + "ORDER BY c.id");
-    ranged->bind(6, range.column_int(0)).bind(7, range.column_int(1));
-  } else {
+    const std::int64_t low = range.column_int(0);
+    const std::int64_t high = range.column_int(1);
+    if (high - low + 1 <= 2 * range.column_int(2)) {
+      ranged.emplace(store.connection(),
+                     std::string(kColumns) +
+                         "WHERE c.id >= ?6 AND c.id <= ?7 AND +c.written_at >= ?1 AND "
+                         "+c.written_at < ?2 AND " +
+                         network_clause(!network_rooms.empty(), "+") + "ORDER BY c.id");
+      ranged->bind(6, low).bind(7, high);
+    }
+  }
+  if (!ranged) {
     ranged.emplace(store.connection(),
                    std::string(kColumns) + period_clause(room, !network_rooms.empty()));
   }
