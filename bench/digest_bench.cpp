@@ -122,6 +122,10 @@ core::DigestRequest network_request(const DigestFixture& fixture,
   request.zone = settings.zone;
   request.top = static_cast<std::size_t>(settings.top);
   request.vocabulary = &settings.vocabulary;
+  // Experiments only (the phases' grouping): REFLEXBOT_BENCH_THREADS=N, the grouping's threads.
+  if (const char* threads = std::getenv("REFLEXBOT_BENCH_THREADS")) {
+    request.grouping.threads = static_cast<std::size_t>(std::atoi(threads));
+  }
   // Experiments only: REFLEXBOT_BENCH_GROUPING="probe_terms,postings_scanned,sum_terms".
   if (const char* bounds = std::getenv("REFLEXBOT_BENCH_GROUPING")) {
     std::size_t probe = 0, postings = 0, sum_terms = 0;
