@@ -18,6 +18,13 @@
 //       the same work split by phase with timers (load, analyze, tf-idf, group, then
 //       core::build_digest as a whole — whose rank share is its time minus the three before —
 //       and render), each phase the fastest of K rounds; one JSON line.
+//   reflexbot-bench-digest dump N [--previous R]
+//       prints the network digest of the store as text: every group (rank, counts, title,
+//       keywords, quotes, member event ids) and the notices' text and HTML, once as posted and once
+//       complete with every group named; bench/digest_identical.sh compares two builds' dumps.
+//   reflexbot-bench-digest dump-fixture FILE.tsv
+//       the same for a labelled fixture of tests/fixtures/digest (as core_tests reads it), in file
+//       order, in three fixed shuffles, and without hashtags.
 //   reflexbot-bench-digest [--benchmark_… flags]
 //       Google Benchmark cases for the phases at 10k and 100k contributions.
 //
@@ -44,6 +51,8 @@
 #include <map>
 #include <memory>
 #include <numeric>
+#include <random>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -54,6 +63,7 @@
 #include "core/digest.hpp"
 #include "core/digest_view.hpp"
 #include "digest_fixture.hpp"
+#include "lang/lexicon.hpp"
 #include "render/chart.hpp"
 #include "store/digests.hpp"
 
@@ -112,6 +122,10 @@ core::DigestRequest network_request(const DigestFixture& fixture,
   request.zone = settings.zone;
   request.top = static_cast<std::size_t>(settings.top);
   request.vocabulary = &settings.vocabulary;
+  // Experiments only (the phases' grouping): REFLEXBOT_BENCH_THREADS=N, the grouping's threads.
+  if (const char* threads = std::getenv("REFLEXBOT_BENCH_THREADS")) {
+    request.grouping.threads = static_cast<std::size_t>(std::atoi(threads));
+  }
   // Experiments only: REFLEXBOT_BENCH_GROUPING="probe_terms,postings_scanned,sum_terms".
   if (const char* bounds = std::getenv("REFLEXBOT_BENCH_GROUPING")) {
     std::size_t probe = 0, postings = 0, sum_terms = 0;
@@ -158,6 +172,8 @@ int usage() {
                "       reflexbot-bench-digest run N [--previous R] [--repeat K] [--cache-kib C]"
                " [--mmap-mib M]\n"
                "       reflexbot-bench-digest phases N [--previous R] [--repeat K]\n"
+               "       reflexbot-bench-digest dump N [--previous R]\n"
+               "       reflexbot-bench-digest dump-fixture FILE.tsv\n"
                "       reflexbot-bench-digest [--benchmark_… flags]\n";
   return 2;
 }
@@ -399,6 +415,140 @@ int phases(const Options& options, char** argv) {
   return 0;
 }
 
+// A digest as text, everything that a reader or a later command could see: the groups in rank
+// order with their counts, titles, keywords, quotes and members, then the sections and the
+// rendered notices.
+void print_digest(std::ostream& out, const core::Digest& digest,
+                  std::span<const core::DigestItem> items,
+                  const std::vector<core::Notice>& notices) {
+  out << "contributions " << digest.contributions << " participants " << digest.participants
+      << " anonymous " << digest.anonymous << " groups " << digest.groups.size() << "\n";
+  for (const auto& group : digest.groups) {
+    out << "group " << group.id << " current " << group.current << " previous " << group.previous
+        << " participants " << group.participants << " anonymous " << group.anonymous << " votes "
+        << group.votes << " curated " << group.curated << " title [" << group.title() << "]";
+    for (const auto& keyword : group.keywords) out << " kw [" << keyword << "]";
+    for (const auto& city : group.cities) out << " city [" << city << "]";
+    for (const std::size_t q : group.quotes) out << " quote " << items[q].id;
+    out << "\n members";
+    for (const std::size_t m : group.members) out << " " << items[m].id;
+    out << "\n";
+  }
+  const auto list = [&](const char* name, const std::vector<std::uint32_t>& ids) {
+    out << name;
+    for (const auto id : ids) out << " " << id;
+    out << "\n";
+  };
+  list("lessons", digest.lessons);
+  list("went_well", digest.went_well);
+  list("was_hard", digest.was_hard);
+  list("ideas", digest.ideas);
+  out << "group_of";
+  for (const auto g : digest.group_of) out << " " << g;
+  out << "\n";
+  for (const auto& notice : notices)
+    out << "--- text\n" << notice.text << "\n--- html\n" << notice.html << "\n";
+}
+
+int dump(const Options& options, char** argv) {
+  if (options.sizes.size() != 1) return usage();
+  bool built = false;
+  const DigestFixture fixture = reflexbot::bench::digest_fixture(
+      spec_for(options.sizes.front(), options.previous_ratio), store_directory(), &built);
+  if (built) {
+    std::fflush(nullptr);
+    ::execv("/proc/self/exe", argv);
+    throw std::runtime_error("cannot restart for the dump");
+  }
+  store::Store db(fixture.path);
+  app::DigestBuilder digests(db, reflexbot::bench::digest_settings(fixture));
+  for (const bool complete : {false, true}) {
+    auto result = digests.build(fixture.network_room, fixture.from, fixture.to, fixture.now,
+                                complete, complete);
+    const auto notices =
+        core::render_digest(result.digest, result.items, digests.settings().max_event_bytes);
+    std::cout << "=== " << (complete ? "complete, every group named" : "as posted") << "\n";
+    print_digest(std::cout, result.digest, result.items, notices);
+  }
+  return 0;
+}
+
+// A labelled fixture as core_tests reads it (tests/unit/core/grouping_test.cpp: "group city tags
+// lang text", a header line first).
+std::vector<core::DigestItem> load_labelled(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) throw std::runtime_error("cannot read " + path);
+  std::vector<core::DigestItem> items;
+  std::string line;
+  std::getline(in, line);
+  int n = 0;
+  while (std::getline(in, line)) {
+    std::vector<std::string> fields;
+    std::stringstream stream(line);
+    std::string field;
+    while (std::getline(stream, field, '\t')) fields.push_back(field);
+    if (fields.size() != 5) continue;
+    core::DigestItem item;
+    item.id = "$" + std::to_string(n);
+    item.city = fields[1];
+    item.author = "p" + std::to_string(n % 37);
+    std::stringstream tags(fields[2]);
+    while (std::getline(tags, field, ',')) {
+      if (!field.empty()) item.tags.push_back(field);
+    }
+    item.body = fields[4];
+    item.written_at = core::TimePoint{std::chrono::minutes(n)};
+    items.push_back(std::move(item));
+    ++n;
+  }
+  return items;
+}
+
+int dump_fixture(const std::string& path) {
+  reflexbot::lang::DebianLexicon lexicon;
+  const std::vector<core::DigestItem> items = load_labelled(path);
+  std::vector<core::DigestItem> bare = items;
+  for (core::DigestItem& item : bare) {
+    item.tags.clear();
+    std::string body;
+    for (std::size_t i = 0; i < item.body.size();) {
+      if (item.body[i] == '#') {
+        std::size_t j = i + 1;
+        while (j < item.body.size() &&
+               std::string_view(" ,.!?").find(item.body[j]) == std::string_view::npos) {
+          ++j;
+        }
+        i = j;
+      } else {
+        body += item.body[i++];
+      }
+    }
+    item.body = body;
+  }
+  const auto print = [&](const char* what, std::vector<core::DigestItem> list) {
+    core::DigestRequest request;
+    request.lexicon = &lexicon;
+    request.name_all_groups = true;
+    const core::Digest digest = core::build_digest(list, {}, request);
+    std::cout << "=== " << path << " " << what << "\n";
+    print_digest(std::cout, digest, list, core::render_digest(digest, list));
+  };
+  print("file order", items);
+  print("without hashtags", bare);
+  std::mt19937 random(42);
+  for (int round = 0; round < 3; ++round) {
+    std::vector<core::DigestItem> shuffled = items;
+    for (std::size_t i = shuffled.size(); i > 1; --i) {
+      std::swap(shuffled[i - 1], shuffled[random() % i]);
+    }
+    for (std::size_t i = 0; i < shuffled.size(); ++i) {
+      shuffled[i].written_at = core::TimePoint{std::chrono::minutes(i)};
+    }
+    print(("shuffle " + std::to_string(round)).c_str(), std::move(shuffled));
+  }
+  return 0;
+}
+
 // Google Benchmark: the phases at 10k and 100k, on data loaded once per size.
 struct Prepared {
   DigestFixture fixture;
@@ -517,11 +667,16 @@ int main(int argc, char** argv) {
   spdlog::set_level(spdlog::level::warn);
   const std::string mode = argc > 1 ? argv[1] : "";
   try {
-    if (mode == "prepare" || mode == "run" || mode == "phases") {
+    if (mode == "dump-fixture") {
+      if (argc != 3) return usage();
+      return dump_fixture(argv[2]);
+    }
+    if (mode == "prepare" || mode == "run" || mode == "phases" || mode == "dump") {
       Options options;
       if (!parse_options(argc, argv, options)) return usage();
       if (mode == "prepare") return prepare(options);
       if (mode == "run") return run(options, argv);
+      if (mode == "dump") return dump(options, argv);
       return phases(options, argv);
     }
     if (!mode.empty() && mode[0] != '-') return usage();

@@ -822,6 +822,8 @@ Digest build_digest(std::span<const DigestItem> items, std::span<const Lesson> l
   Digest digest;
   digest.request = request;
   DigestTerms analysis = digest_terms(items, request);
+  // Each document's terms in order once, for the two TF-IDF passes of mixed_vectors().
+  for (auto& terms : analysis.terms) std::sort(terms.begin(), terms.end());
   const auto vectors = mixed_vectors(analysis, request);
   std::vector<std::vector<TermId>>().swap(analysis.terms);  // the vectors have them now
   const auto raw_groups = curated_grouping(items, analysis, vectors, request);

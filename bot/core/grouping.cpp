@@ -1,10 +1,12 @@
 #include "core/grouping.hpp"
 
+#include "core/bucket_queue.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <functional>
 #include <numeric>
-#include <queue>
+#include <thread>
 #include <tuple>
 #include <unordered_map>
 
@@ -102,15 +104,35 @@ void add_into(SparseVector& sum, const SparseVector& v, std::size_t keep, Sparse
   sum.swap(scratch);
 }
 
-// The `n` heaviest terms of v (ties: the smaller term id).
-void strongest(const SparseVector& v, std::size_t n, std::vector<TermId>& out,
+// The `n` heaviest terms of v with their weights, heaviest first (ties: the smaller term id),
+// appended to `out`.
+void strongest(const SparseVector& v, std::size_t n, std::vector<std::pair<TermId, float>>& out,
                std::vector<std::pair<float, TermId>>& ranked) {
-  out.clear();
   ranked.clear();
   for (const auto& [term, weight] : v) ranked.emplace_back(-weight, term);
   const std::size_t k = std::min(n, ranked.size());
   std::partial_sort(ranked.begin(), ranked.begin() + static_cast<std::ptrdiff_t>(k), ranked.end());
-  for (std::size_t i = 0; i < k; ++i) out.push_back(ranked[i].second);
+  for (std::size_t i = 0; i < k; ++i) out.emplace_back(ranked[i].second, -ranked[i].first);
+}
+
+// Runs f(begin, end, worker) over [0, n) in `workers` contiguous slices, one thread each (the
+// calling thread takes the first). The slices' results must not depend on which thread ran them.
+template <class F>
+void in_slices(std::size_t n, std::size_t workers, F&& f) {
+  workers = std::max<std::size_t>(1, std::min(workers, n));
+  if (workers == 1) {
+    f(std::size_t{0}, n, std::size_t{0});
+    return;
+  }
+  std::vector<std::thread> threads;
+  const std::size_t step = (n + workers - 1) / workers;
+  for (std::size_t w = 1; w < workers; ++w) {
+    const std::size_t begin = std::min(n, w * step);
+    const std::size_t end = std::min(n, begin + step);
+    threads.emplace_back([&f, begin, end, w] { f(begin, end, w); });
+  }
+  f(std::size_t{0}, std::min(n, step), std::size_t{0});
+  for (auto& thread : threads) thread.join();
 }
 
 // An inverted index from terms to the documents for which the term is one of their strongest,
@@ -138,14 +160,13 @@ class Postings {
   std::vector<std::vector<std::pair<float, std::uint32_t>>> lists_;
 };
 
-// A group while merging: the sum of its members' vectors (trimmed to the heaviest terms), how
-// many members it has, and the groups it may merge with.
+// A group while merging: the sum of its members' vectors (trimmed to the heaviest terms) and the
+// groups it may merge with (how many members it has: Grouper::sizes_).
 // A group of one has no vector or list of its own: its document's vector and its row of the
 // candidate graph stand for them (two allocations less per document).
 struct Cluster {
   SparseVector sum;
   std::vector<std::uint32_t> neighbours;
-  std::uint32_t size = 1;
 };
 
 // A possible merge, as queued: the average similarity of the two groups' members, and their
@@ -162,33 +183,84 @@ struct Candidate {
   }
 };
 
+struct CandidateScore {
+  double operator()(const Candidate& c) const { return c.score; }
+};
+constexpr std::size_t kQueueBuckets = 16384;
+
+// One thread's scratch space for the neighbour search (Grouper::nearest).
+struct Scratch {
+  Scratch(std::size_t terms, std::size_t leaders) : dense(terms), partial(leaders, 0.0F) {}
+  Dense dense;
+  std::vector<float> partial;  // per leader: the partial dot product, 0 if not touched
+  std::vector<std::uint32_t> touched;
+  std::vector<std::pair<float, std::uint32_t>> scored;
+  std::vector<std::pair<double, std::uint32_t>> nearest;  // the result
+  std::vector<std::pair<TermId, float>> probes;
+  std::vector<std::pair<float, TermId>> ranked;
+};
+
+// Threads for the neighbour searches: `requested`, or (0) the cores up to four; one for fewer
+// than 20,000 documents, where a thread costs more than it saves.
+std::size_t worker_count(std::size_t documents, std::size_t requested) {
+  if (requested > 0) return requested;
+  if (documents < 20000) return 1;
+  return std::clamp<std::size_t>(std::thread::hardware_concurrency(), 1, 4);
+}
+
 // group_documents() in its steps, with the scratch space they share.
 class Grouper {
  public:
   Grouper(std::span<const SparseVector> documents, const GroupingOptions& options)
-      : documents_(documents), options_(options), dense_(term_count(documents)) {}
+      : documents_(documents),
+        options_(options),
+        terms_(term_count(documents)),
+        dense_(terms_),
+        workers_(worker_count(documents.size(), options.threads)) {}
 
   // 1. The candidate graph: each leader's nearest leaders, found through the postings of its
-  // strongest terms and then compared exactly.
+  // strongest terms and then compared exactly. The leaders' probes are kept for step 1's
+  // search; the search runs in slices of the leaders on several threads (each with its own
+  // scratch space, the postings read only), and the edges are sorted after, so the graph is the
+  // same as from one thread.
   void link(std::size_t leaders) {
+    probe_start_.assign(leaders + 1, 0);
+    probes_.reserve(leaders * options_.probe_terms);
     for (std::uint32_t d = 0; d < leaders; ++d) {
-      strongest(documents_[d], options_.probe_terms, probe_, ranked_);
-      for (const TermId term : probe_) postings_.add(term, weight_of(documents_[d], term), d);
+      strongest(documents_[d], options_.probe_terms, probes_, ranked_);
+      probe_start_[d + 1] = static_cast<std::uint32_t>(probes_.size());
+      for (std::uint32_t k = probe_start_[d]; k < probe_start_[d + 1]; ++k) {
+        postings_.add(probes_[k].first, probes_[k].second, d);
+      }
     }
     postings_.sort();
     clusters_.resize(leaders);
+    sizes_.assign(leaders, 1);
     parent_.resize(leaders);
     std::iota(parent_.begin(), parent_.end(), 0U);
-    partial_.assign(leaders, 0.0F);
-    std::vector<std::tuple<std::uint32_t, std::uint32_t, float>> edges;  // (smaller, larger, cos)
-    edges.reserve(leaders * options_.neighbours);
-    for (std::uint32_t d = 0; d < leaders; ++d) {
-      if (documents_[d].empty()) continue;
-      nearest(d, leaders, nearest_);
-      for (const auto& [similarity, other] : nearest_) {
-        edges.emplace_back(std::min(d, other), std::max(d, other), static_cast<float>(similarity));
+    using Edge = std::tuple<std::uint32_t, std::uint32_t, float>;  // (smaller, larger, cos)
+    std::vector<std::vector<Edge>> found(workers_);
+    in_slices(leaders, workers_, [&](std::size_t begin, std::size_t end, std::size_t w) {
+      Scratch scratch(terms_, leaders);
+      std::vector<Edge>& edges = found[w];
+      edges.reserve((end - begin) * options_.neighbours);
+      for (auto d = static_cast<std::uint32_t>(begin); d < end; ++d) {
+        if (documents_[d].empty()) continue;
+        const std::span<const std::pair<TermId, float>> probes(
+            probes_.data() + probe_start_[d], probe_start_[d + 1] - probe_start_[d]);
+        nearest(d, probes, leaders, scratch);
+        for (const auto& [similarity, other] : scratch.nearest) {
+          edges.emplace_back(std::min(d, other), std::max(d, other),
+                             static_cast<float>(similarity));
+        }
       }
+    });
+    std::vector<Edge> edges = std::move(found[0]);
+    for (std::size_t w = 1; w < found.size(); ++w) {
+      edges.insert(edges.end(), found[w].begin(), found[w].end());
+      std::vector<Edge>().swap(found[w]);
     }
+    std::vector<std::pair<TermId, float>>().swap(probes_);
     // Each pair once (it may have been found from both ends), as neighbours of both: the graph
     // in one flat array, each document's row after the other.
     std::sort(edges.begin(), edges.end());
@@ -206,21 +278,19 @@ class Grouper {
     for (std::size_t d = 0; d < leaders; ++d) row_start_[d + 1] += row_start_[d];
     rows_.resize(row_start_[leaders]);
     std::vector<std::uint32_t> filled(row_start_.begin(), row_start_.end() - 1);
-    std::vector<Candidate> candidates;
     for (const auto& [a, b, similarity] : edges) {
       rows_[filled[a]++] = b;
       rows_[filled[b]++] = a;
-      if (similarity >= options_.threshold) candidates.push_back(Candidate{similarity, a, b, 1, 1});
+      if (similarity >= options_.threshold) queue_.push(Candidate{similarity, a, b, 1, 1});
     }
-    std::vector<std::tuple<std::uint32_t, std::uint32_t, float>>().swap(edges);
-    queue_ = std::priority_queue<Candidate>(std::less<Candidate>(), std::move(candidates));
+    std::vector<Edge>().swap(edges);
   }
 
   // Queues the merge of groups a and b (roots) with its score and their sizes now.
   void push_candidate(double score, std::uint32_t a, std::uint32_t b) {
     const std::uint32_t low = std::min(a, b);
     const std::uint32_t high = std::max(a, b);
-    queue_.push(Candidate{score, low, high, clusters_[low].size, clusters_[high].size});
+    queue_.push(Candidate{score, low, high, sizes_[low], sizes_[high]});
   }
 
   // Two groups that moderators separated (different labels) never merge.
@@ -231,7 +301,7 @@ class Grouper {
 
   // The sum of a group's vectors (its document's, for a group of one).
   const SparseVector& sum_of(std::uint32_t id) const {
-    return clusters_[id].size == 1 ? documents_[id] : clusters_[id].sum;
+    return sizes_[id] == 1 ? documents_[id] : clusters_[id].sum;
   }
 
   // 2. Average linkage: the two groups whose members are most similar on average merge, again
@@ -249,11 +319,25 @@ class Grouper {
       // at every merge, and comparing its pairs again each time made 3.3 million comparisons
       // for 100,000 merges on the 100k benchmark. Otherwise the pair is compared again and
       // waits in the queue with its new score.
-      const bool nearly_same = a == top.a && b == top.b &&
-                               clusters_[a].size * 10 <= top.size_a * 11 &&
-                               clusters_[b].size * 10 <= top.size_b * 11;
+      const bool nearly_same = a == top.a && b == top.b && sizes_[a] * 10 <= top.size_a * 11 &&
+                               sizes_[b] * 10 <= top.size_b * 11;
       if (!nearly_same) {
-        const double score = linkage(dot(sum_of(a), sum_of(b)), clusters_[a], clusters_[b]);
+        // (Scattered into the dense array and gathered: the same products summed in the same
+        // order as the merge of the two sorted lists, without its unpredictable branches.)
+        // The dense array holds the group of the last merge or comparison, often one of the two
+        // (a large group's pairs come one after the other): then only the other is read. The
+        // dot product is the same either way round (the same products, summed in term order).
+        double product = 0;
+        if (dense_holds_ == b) {
+          product = dense_.dot(sum_of(a));
+        } else {
+          if (dense_holds_ != a) {
+            dense_.load(sum_of(a));
+            dense_holds_ = a;
+          }
+          product = dense_.dot(sum_of(b));
+        }
+        const double score = linkage(product, sizes_[a], sizes_[b]);
         if (score >= options_.threshold) push_candidate(score, a, b);
         continue;
       }
@@ -279,27 +363,44 @@ class Grouper {
 
   // 3. Each later document (a digest's previous period) follows the group whose members it is
   // most similar to on average, if that reaches the threshold.
+  // The followers run in slices on several threads: the groups are final, each leader's root
+  // is looked up once before (find() compresses paths, so it writes), and the slices' lists are
+  // joined in order.
   std::vector<std::pair<std::uint32_t, std::uint32_t>> follow(std::size_t leaders) {
-    std::vector<std::pair<std::uint32_t, std::uint32_t>> followers;
-    std::vector<std::uint32_t> seen;
-    for (auto d = static_cast<std::uint32_t>(leaders); d < documents_.size(); ++d) {
-      if (documents_[d].empty()) continue;
-      nearest(d, leaders, nearest_);
-      dense_.load(documents_[d]);
-      double best_score = options_.threshold;
-      std::uint32_t best = kNoGroupFound;
-      seen.clear();
-      for (const auto& [similarity, other] : nearest_) {
-        const std::uint32_t root = find(other);
-        if (std::find(seen.begin(), seen.end(), root) != seen.end()) continue;
-        seen.push_back(root);
-        const double score = dense_.dot(sum_of(root)) / clusters_[root].size;
-        if (score > best_score || (score == best_score && root < best)) {
-          best_score = score;
-          best = root;
+    const std::size_t count = documents_.size() - leaders;
+    if (count == 0) return {};
+    std::vector<std::uint32_t> root_of(leaders);
+    for (std::uint32_t d = 0; d < leaders; ++d) root_of[d] = find(d);
+    std::vector<std::vector<std::pair<std::uint32_t, std::uint32_t>>> found(workers_);
+    in_slices(count, workers_, [&](std::size_t begin, std::size_t end, std::size_t w) {
+      Scratch scratch(terms_, leaders);
+      std::vector<std::uint32_t> seen;
+      for (std::size_t k = begin; k < end; ++k) {
+        const auto d = static_cast<std::uint32_t>(leaders + k);
+        if (documents_[d].empty()) continue;
+        scratch.probes.clear();
+        strongest(documents_[d], options_.probe_terms, scratch.probes, scratch.ranked);
+        nearest(d, scratch.probes, leaders, scratch);
+        scratch.dense.load(documents_[d]);
+        double best_score = options_.threshold;
+        std::uint32_t best = kNoGroupFound;
+        seen.clear();
+        for (const auto& [similarity, other] : scratch.nearest) {
+          const std::uint32_t root = root_of[other];
+          if (std::find(seen.begin(), seen.end(), root) != seen.end()) continue;
+          seen.push_back(root);
+          const double score = scratch.dense.dot(sum_of(root)) / sizes_[root];
+          if (score > best_score || (score == best_score && root < best)) {
+            best_score = score;
+            best = root;
+          }
         }
+        if (best != kNoGroupFound) found[w].emplace_back(d, best);
       }
-      if (best != kNoGroupFound) followers.emplace_back(d, best);
+    });
+    std::vector<std::pair<std::uint32_t, std::uint32_t>> followers = std::move(found[0]);
+    for (std::size_t w = 1; w < found.size(); ++w) {
+      followers.insert(followers.end(), found[w].begin(), found[w].end());
     }
     return followers;
   }
@@ -328,11 +429,6 @@ class Grouper {
     }
     return terms;
   }
-  static float weight_of(const SparseVector& v, TermId term) {
-    const auto it = std::lower_bound(v.begin(), v.end(), term,
-                                     [](const auto& entry, TermId t) { return entry.first < t; });
-    return it != v.end() && it->first == term ? it->second : 0.0F;
-  }
 
   std::uint32_t find(std::uint32_t id) {
     while (parent_[id] != id) {
@@ -344,35 +440,39 @@ class Grouper {
 
   // The nearest leaders of document d (not d itself), most similar first, at most
   // options_.neighbours of them, each with a similarity above zero.
-  void nearest(std::uint32_t d, std::size_t leaders,
-               std::vector<std::pair<double, std::uint32_t>>& out) {
+  // `probes` are d's strongest terms with their weights (strongest()). Reads only the
+  // documents and the postings; writes only `scratch` (the result: scratch.nearest).
+  void nearest(std::uint32_t d, std::span<const std::pair<TermId, float>> probes,
+               std::size_t leaders, Scratch& scratch) const {
+    auto& out = scratch.nearest;
+    auto& partial = scratch.partial;
+    auto& touched = scratch.touched;
+    auto& scored = scratch.scored;
     out.clear();
-    touched_.clear();
+    touched.clear();
     const SparseVector& doc = documents_[d];
-    strongest(doc, options_.probe_terms, probe_, ranked_);
-    for (const TermId term : probe_) {
-      const float mine = weight_of(doc, term);
+    for (const auto& [term, mine] : probes) {
       postings_.scan(term, options_.postings_scanned, [&](std::uint32_t other, float weight) {
         if (other == d || other >= leaders) return;
-        if (partial_[other] == 0) touched_.push_back(other);
-        partial_[other] += mine * weight;
+        if (partial[other] == 0) touched.push_back(other);
+        partial[other] += mine * weight;
       });
     }
     // The strongest partial matches are compared exactly.
-    scored_.clear();
-    for (const std::uint32_t other : touched_) {
-      scored_.emplace_back(-partial_[other], other);
-      partial_[other] = 0;
+    scored.clear();
+    for (const std::uint32_t other : touched) {
+      scored.emplace_back(-partial[other], other);
+      partial[other] = 0;
     }
-    const std::size_t keep = std::min(scored_.size(), options_.neighbours * 3);
-    if (keep < scored_.size()) {
-      std::nth_element(scored_.begin(), scored_.begin() + static_cast<std::ptrdiff_t>(keep),
-                       scored_.end());
+    const std::size_t keep = std::min(scored.size(), options_.neighbours * 3);
+    if (keep < scored.size()) {
+      std::nth_element(scored.begin(), scored.begin() + static_cast<std::ptrdiff_t>(keep),
+                       scored.end());
     }
-    dense_.load(doc);
+    scratch.dense.load(doc);
     for (std::size_t k = 0; k < keep; ++k) {
-      const std::uint32_t other = scored_[k].second;
-      const double similarity = dense_.dot(documents_[other]);
+      const std::uint32_t other = scored[k].second;
+      const double similarity = scratch.dense.dot(documents_[other]);
       if (similarity > 0) out.emplace_back(-similarity, other);
     }
     std::sort(out.begin(), out.end());
@@ -383,8 +483,8 @@ class Grouper {
   // The similarity of two groups from the dot product of their sums: the mean similarity of
   // their members (average linkage; the dot product of two sums of unit vectors is the sum of
   // all their members' cosines). Centroid cosine was measured too and was no better.
-  static double linkage(double dot_product, const Cluster& a, const Cluster& b) {
-    return dot_product / (static_cast<double>(a.size) * b.size);
+  static double linkage(double dot_product, std::uint32_t size_a, std::uint32_t size_b) {
+    return dot_product / (static_cast<double>(size_a) * size_b);
   }
 
   // join() of a group b at most a tenth the size of a: a's candidates in the queue stay (they
@@ -393,21 +493,23 @@ class Grouper {
   void absorb(std::uint32_t a, std::uint32_t b) {
     Cluster& keep = clusters_[a];
     Cluster& gone = clusters_[b];
-    std::vector<std::uint32_t> neighbours;
-    if (gone.size == 1) {
+    std::vector<std::uint32_t>& neighbours = neighbours_;  // (scratch, no allocation per merge)
+    neighbours.clear();
+    if (sizes_[b] == 1) {
       for (std::uint32_t k = row_start_[b]; k < row_start_[b + 1]; ++k) {
         neighbours.push_back(find(rows_[k]));
       }
     } else {
       for (const std::uint32_t n : gone.neighbours) neighbours.push_back(find(n));
     }
-    keep.size += gone.size;
+    sizes_[a] += sizes_[b];
     SparseVector().swap(gone.sum);
     std::vector<std::uint32_t>().swap(gone.neighbours);
     dense_.load(keep.sum);
+    dense_holds_ = a;
     for (const std::uint32_t n : neighbours) {
       if (n == a) continue;
-      const double score = linkage(dense_.dot(sum_of(n)), keep, clusters_[n]);
+      const double score = linkage(dense_.dot(sum_of(n)), sizes_[a], sizes_[n]);
       if (score >= options_.threshold) push_candidate(score, a, n);
       if (keep.neighbours.size() < 2 * options_.group_neighbours &&
           std::find(keep.neighbours.begin(), keep.neighbours.end(), n) == keep.neighbours.end()) {
@@ -418,24 +520,24 @@ class Grouper {
 
   // Merges groups a and b (both roots) and queues the merged group's candidates.
   void join(std::uint32_t a, std::uint32_t b) {
-    if (clusters_[b].size > clusters_[a].size ||
-        (clusters_[b].size == clusters_[a].size && b < a)) {
+    if (sizes_[b] > sizes_[a] || (sizes_[b] == sizes_[a] && b < a)) {
       std::swap(a, b);
     }
     Cluster& keep = clusters_[a];
     Cluster& gone = clusters_[b];
     parent_[b] = a;
     if (!label_.empty() && label_[a] == kNoGroupFound) label_[a] = label_[b];
-    if (keep.size == 1) keep.sum = documents_[a];
+    if (sizes_[a] == 1) keep.sum = documents_[a];
     add_into(keep.sum, sum_of(b), options_.sum_terms, scratch_, weights_);
-    if (gone.size * 10 <= keep.size) {
+    if (sizes_[b] * 10 <= sizes_[a]) {
       absorb(a, b);
       return;
     }
     // The neighbours of both, as groups now (a group of one: its row of the graph).
-    std::vector<std::uint32_t> neighbours;
+    std::vector<std::uint32_t>& neighbours = neighbours_;
+    neighbours.clear();
     const auto add_neighbours = [&](std::uint32_t id, const Cluster& cluster) {
-      if (cluster.size == 1) {
+      if (sizes_[id] == 1) {
         for (std::uint32_t k = row_start_[id]; k < row_start_[id + 1]; ++k) {
           neighbours.push_back(find(rows_[k]));
         }
@@ -445,16 +547,17 @@ class Grouper {
     };
     add_neighbours(a, keep);
     add_neighbours(b, gone);
-    keep.size += gone.size;
+    sizes_[a] += sizes_[b];
     SparseVector().swap(gone.sum);
     std::vector<std::uint32_t>().swap(gone.neighbours);
     std::sort(neighbours.begin(), neighbours.end());
     neighbours.erase(std::unique(neighbours.begin(), neighbours.end()), neighbours.end());
     neighbours.erase(std::remove(neighbours.begin(), neighbours.end(), a), neighbours.end());
     dense_.load(keep.sum);
+    dense_holds_ = a;
     scored_neighbours_.clear();
     for (const std::uint32_t n : neighbours) {
-      scored_neighbours_.emplace_back(-linkage(dense_.dot(sum_of(n)), keep, clusters_[n]), n);
+      scored_neighbours_.emplace_back(-linkage(dense_.dot(sum_of(n)), sizes_[a], sizes_[n]), n);
     }
     // A group keeps its most similar neighbours only: without the bound a large group would
     // collect the neighbours of all its members and compare itself with each at every merge.
@@ -474,21 +577,27 @@ class Grouper {
   const GroupingOptions& options_;
   Postings postings_;
   std::vector<Cluster> clusters_;
+  std::vector<std::uint32_t> sizes_;  // per group (its root): its members, apart from clusters_
+                                      // so that the queue's checks read a small array
   std::vector<std::uint32_t> parent_;
   std::vector<std::uint32_t> label_;      // per group (its root): the moderators' label, if any
   std::vector<std::uint32_t> row_start_;  // the candidate graph: row of document d is
   std::vector<std::uint32_t> rows_;       // rows_[row_start_[d] … row_start_[d + 1])
-  std::priority_queue<Candidate> queue_;
-  std::vector<float> partial_;
-  std::vector<std::uint32_t> touched_;
-  std::vector<std::pair<float, std::uint32_t>> scored_;
-  std::vector<std::pair<double, std::uint32_t>> nearest_;
+  // The candidate merges, largest score first; scores range from the threshold to 1 (the mean
+  // cosine of unit vectors). A binary heap of all of them (half a million at 100k documents)
+  // spent most of the merging's time in cache misses.
+  BucketQueue<Candidate, CandidateScore> queue_{options_.threshold, 1.0, kQueueBuckets};
+  std::vector<std::uint32_t> probe_start_;  // the leaders' probes: probes_[probe_start_[d] …
+  std::vector<std::pair<TermId, float>> probes_;  // probe_start_[d + 1]), while linking
   std::vector<std::pair<double, std::uint32_t>> scored_neighbours_;
-  std::vector<TermId> probe_;
+  std::vector<std::uint32_t> neighbours_;  // join()'s and absorb()'s list of neighbours
   std::vector<std::pair<float, TermId>> ranked_;
   SparseVector scratch_;
   std::vector<float> weights_;
+  std::size_t terms_;
   Dense dense_;
+  std::uint32_t dense_holds_ = kNoGroupFound;  // the group whose sum dense_ holds (merge())
+  std::size_t workers_;
 };
 
 }  // namespace
@@ -519,30 +628,40 @@ std::vector<SparseVector> tfidf_vectors(std::span<const std::vector<TermId>> doc
           (std::log((1.0 + n + idf_prior) / (1.0 + df[term] + idf_prior)) + 1.0) * factor;
     }
   }
-  std::vector<SparseVector> out;
-  out.reserve(documents.size());
-  std::vector<TermId> sorted;
-  for (const auto& doc : documents) {
-    sorted.assign(doc.begin(), doc.end());
-    std::sort(sorted.begin(), sorted.end());
-    SparseVector v;
-    v.reserve(sorted.size());
-    for (std::size_t i = 0; i < sorted.size();) {
-      std::size_t j = i;
-      while (j < sorted.size() && sorted[j] == sorted[i]) ++j;
-      const TermId term = sorted[i];
-      if (weight[term] > 0) {
-        const double tf = j - i == 1 ? 1.0 : 1.0 + std::log(static_cast<double>(j - i));
-        v.emplace_back(term, static_cast<float>(tf * weight[term]));
-      }
-      i = j;
-    }
-    const double norm = norm_of(v);
-    if (norm > 0) {
-      for (auto& entry : v) entry.second = static_cast<float>(entry.second / norm);
-    }
-    out.push_back(std::move(v));
-  }
+  // Each document on its own: in slices on several threads for many documents (the result is
+  // the same).
+  std::vector<SparseVector> out(documents.size());
+  in_slices(documents.size(), worker_count(documents.size(), 0),
+            [&](std::size_t begin, std::size_t end, std::size_t) {
+              std::vector<TermId> copy;
+              for (std::size_t d = begin; d < end; ++d) {
+                const auto& doc = documents[d];
+                // A document sorted already (build_digest sorts them once for its two calls) is
+                // read as it is.
+                std::span<const TermId> sorted = doc;
+                if (!std::is_sorted(doc.begin(), doc.end())) {
+                  copy.assign(doc.begin(), doc.end());
+                  std::sort(copy.begin(), copy.end());
+                  sorted = copy;
+                }
+                SparseVector& v = out[d];
+                v.reserve(sorted.size());
+                for (std::size_t i = 0; i < sorted.size();) {
+                  std::size_t j = i;
+                  while (j < sorted.size() && sorted[j] == sorted[i]) ++j;
+                  const TermId term = sorted[i];
+                  if (weight[term] > 0) {
+                    const double tf = j - i == 1 ? 1.0 : 1.0 + std::log(static_cast<double>(j - i));
+                    v.emplace_back(term, static_cast<float>(tf * weight[term]));
+                  }
+                  i = j;
+                }
+                const double norm = norm_of(v);
+                if (norm > 0) {
+                  for (auto& entry : v) entry.second = static_cast<float>(entry.second / norm);
+                }
+              }
+            });
   return out;
 }
 

@@ -48,6 +48,10 @@ struct GroupingOptions {
   std::size_t postings_scanned = 16;  ///< documents scanned per probed term, heaviest first
   std::size_t sum_terms = 48;         ///< terms a group's sum of vectors keeps
   std::size_t group_neighbours = 8;   ///< most similar groups a group keeps as candidates
+  /// Threads for the neighbour searches (the candidate graph and the followers); 0: the
+  /// machine's cores (at most four) from 20,000 documents on, else one. The groups are the same
+  /// for any number.
+  std::size_t threads = 0;
 };
 
 /// Marks a document that follows no group (see group_documents()).

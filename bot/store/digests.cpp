@@ -3,6 +3,7 @@
 #include "store/digests.hpp"
 
 #include <algorithm>
+#include <optional>
 #include <set>
 #include <tuple>
 
@@ -124,9 +125,11 @@ std::optional<RoundSpan> read_span(Statement& s) {
 
 // The network's rooms (room empty): no direct chat, and only the listed rooms (?4, a JSON array)
 // if there is a list.
-std::string network_clause(bool listed) {
-  return std::string("c.room_id NOT IN (SELECT room_id FROM rooms WHERE direct = 1) ") +
-         (listed ? "AND c.room_id IN (SELECT value FROM json_each(?4)) " : "");
+// (`plus` "+" keeps SQLite from choosing the room index for these terms.)
+std::string network_clause(bool listed, const char* plus = "") {
+  return std::string(plus) + "c.room_id NOT IN (SELECT room_id FROM rooms WHERE direct = 1) " +
+         (listed ? std::string("AND ") + plus + "c.room_id IN (SELECT value FROM json_each(?4)) "
+                 : std::string());
 }
 
 std::string rooms_json(const std::vector<std::string>& rooms) {
@@ -181,12 +184,45 @@ std::vector<DigestRow> digest_rows(Store& store, const std::string& room, TimePo
 void digest_items(Store& store, const std::string& room, TimePoint from, TimePoint to, bool current,
                   const PhaseTitle& phase_title, std::vector<core::DigestItem>& out,
                   const std::vector<std::string>& network_rooms, const RoomPlaces* places) {
-  Statement s(store.connection(),
-              "SELECT c.event_id, c.city, c.author, c.body, c.written_at, "
-              "COALESCE(r.template_key, ''), c.phase_key, c.tags, c.votes, c.terms, c.room_id, "
-              "m.group_id FROM contributions c LEFT JOIN rounds r ON r.id = c.round_id "
-              "LEFT JOIN curated_members m ON m.scope_room = ?5 AND m.event_id = c.event_id " +
-                  period_clause(room, !network_rooms.empty()));
+  static constexpr const char* kColumns =
+      "SELECT c.event_id, c.city, c.author, c.body, c.written_at, "
+      "COALESCE(r.template_key, ''), c.phase_key, c.tags, c.votes, c.terms, c.room_id, "
+      "m.group_id FROM contributions c LEFT JOIN rounds r ON r.id = c.round_id "
+      "LEFT JOIN curated_members m ON m.scope_room = ?5 AND m.event_id = c.event_id ";
+  // The network's period (all rooms: the large read, 100k rows and more) as a range of the
+  // table itself. The table is filled in time order (migration 7), so the period's rows are one
+  // run of rowids: their first and last rowid come from the time index alone (it holds the
+  // rowid), and the rows are read in rowid order, each page once, with the same conditions as
+  // before (a row of another period inside the run is skipped; one written later with an older
+  // time is still in the range). Through the time index each row cost a seek into the table, and
+  // the order by (time, event id) a sort in a temporary B-tree; the rows are put in that order
+  // below instead, only if the rowid order is not already it. A run that holds more than twice
+  // the period's rows (an old message collected late, say) is read through the time index as
+  // before, so a late row never makes a digest scan the table.
+  const std::size_t first = out.size();
+  std::optional<Statement> ranged;
+  if (room.empty()) {
+    Statement range(store.connection(),
+                    "SELECT min(id), max(id), count(*) FROM contributions "
+                    "WHERE written_at >= ?1 AND written_at < ?2");
+    range.bind(1, to_ms(from)).bind(2, to_ms(to));
+    if (!range.step() || range.column_is_null(0)) return;  // nothing in the period
+    const std::int64_t low = range.column_int(0);
+    const std::int64_t high = range.column_int(1);
+    if (high - low + 1 <= 2 * range.column_int(2)) {
+      ranged.emplace(store.connection(),
+                     std::string(kColumns) +
+                         "WHERE c.id >= ?6 AND c.id <= ?7 AND +c.written_at >= ?1 AND "
+                         "+c.written_at < ?2 AND " +
+                         network_clause(!network_rooms.empty(), "+") + "ORDER BY c.id");
+      ranged->bind(6, low).bind(7, high);
+    }
+  }
+  if (!ranged) {
+    ranged.emplace(store.connection(),
+                   std::string(kColumns) + period_clause(room, !network_rooms.empty()));
+  }
+  Statement& s = *ranged;
   bind_period(s, room, from, to, network_rooms);
   s.bind(5, std::string_view(room));  // the scope of the moderators' corrections
   // Phase titles by (template, phase): a handful of distinct pairs, the last one asked most.
@@ -237,6 +273,12 @@ void digest_items(Store& store, const std::string& room, TimePoint from, TimePoi
       item.round_template = template_key;
     }
   }
+  // Oldest first, ties by event id (as ORDER BY c.written_at, c.event_id would give them).
+  const auto begin = out.begin() + static_cast<std::ptrdiff_t>(first);
+  const auto before = [](const core::DigestItem& a, const core::DigestItem& b) {
+    return a.written_at != b.written_at ? a.written_at < b.written_at : a.id < b.id;
+  };
+  if (!std::is_sorted(begin, out.end(), before)) std::sort(begin, out.end(), before);
 }
 
 std::map<std::int64_t, std::string> curated_context(Store& store, const std::string& scope_room,

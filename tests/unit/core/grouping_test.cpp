@@ -399,6 +399,31 @@ Labelled load_fixture(const std::string& name = "grouping_labelled.tsv") {
   return out;
 }
 
+// The neighbour searches run in slices on several threads (from 20,000 documents on by
+// default); the groups and the followers' groups must be those of one thread, for any number
+// of slices, also uneven ones.
+TEST(Grouping, TheGroupsDoNotDependOnTheNumberOfThreads) {
+  const Labelled fixture = load_fixture();
+  ASSERT_GE(fixture.items.size(), 200U);
+  TextAnalyzer analyzer(debian_lexicon());
+  std::vector<std::vector<TermId>> docs(fixture.items.size());
+  for (std::size_t i = 0; i < docs.size(); ++i) analyzer.terms(fixture.items[i].body, docs[i]);
+  const auto vectors = tfidf_vectors(docs, {}, 5);
+  const std::size_t leaders = docs.size() * 2 / 3;
+  GroupingOptions options;
+  options.threads = 1;
+  const auto one = group_documents(vectors, options, leaders);
+  std::set<std::uint32_t> groups(one.begin(), one.begin() + static_cast<std::ptrdiff_t>(leaders));
+  EXPECT_LT(groups.size(), leaders - 10);  // something was grouped
+  EXPECT_GT(std::count_if(one.begin() + static_cast<std::ptrdiff_t>(leaders), one.end(),
+                          [](std::uint32_t g) { return g != kNoGroupFound; }),
+            0);  // and some followers follow
+  for (const std::size_t threads : {2U, 3U, 7U}) {
+    options.threads = threads;
+    EXPECT_EQ(group_documents(vectors, options, leaders), one) << threads << " threads";
+  }
+}
+
 struct Quality {
   double precision = 0;
   double recall = 0;

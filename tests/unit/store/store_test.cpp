@@ -695,6 +695,67 @@ TEST_F(StoreTest, DigestsAreNumberedPerRoomAndFoundByTheirMessages) {
   EXPECT_EQ(count(store, "SELECT COUNT(*) FROM digest_members"), 1);
 }
 
+// The network's period is read as a range of rowids (issue 15): rows inserted out of time order,
+// rows of other periods inside that range, and equal times must still give the period's rows,
+// oldest first, ties by event id — what the ordered query over the time index gives.
+TEST_F(StoreTest, TheNetworksPeriodIsReadInTimeOrderWhateverTheOrderOfInsertion) {
+  Store store(path_);
+  const core::TimePoint t0{std::chrono::hours(24 * 365 * 56)};
+  const auto at = [&](int hours) { return t0 + std::chrono::hours(hours); };
+  {
+    BatchScope batch(store);
+    // (event id, hour), in the order of insertion
+    for (const auto& [id, hour] : std::vector<std::pair<std::string, int>>{
+             {"$a", 5}, {"$y", 9}, {"$b", 1}, {"$z", 3}, {"$x", 0}, {"$m", 3}, {"$c", 2}}) {
+      batch.add_contribution(core::Contribution{id,
+                                                id == "$c" ? "!l:x" : "!k:x",
+                                                "Köln",
+                                                "p1",
+                                                std::nullopt,
+                                                "",
+                                                "Text " + id,
+                                                {},
+                                                at(hour),
+                                                at(hour),
+                                                core::CollectedVia::tag});
+    }
+    batch.commit();
+  }
+  const auto title = [](std::string_view, std::string_view) { return std::string(); };
+  const auto ids = [](const std::vector<core::DigestItem>& items) {
+    std::vector<std::string> out;
+    for (const auto& item : items) out.push_back(item.id);
+    return out;
+  };
+  for (const bool current : {true, false}) {
+    std::vector<core::DigestItem> items;
+    digest_items(store, "", at(1), at(6), current, title, items);
+    EXPECT_EQ(ids(items), (std::vector<std::string>{"$b", "$c", "$m", "$z", "$a"}));
+    // The same as the ordered query of digest_rows().
+    std::vector<std::string> expected;
+    for (const auto& row : digest_rows(store, "", at(1), at(6))) expected.push_back(row.item.id);
+    EXPECT_EQ(ids(items), expected);
+    // Only the listed rooms, when there is a list.
+    items.clear();
+    digest_items(store, "", at(1), at(6), current, title, items, {"!l:x"});
+    EXPECT_EQ(ids(items), std::vector<std::string>{"$c"});
+  }
+  // Appended after what the vector holds already (the previous period after the period's).
+  std::vector<core::DigestItem> items;
+  digest_items(store, "", at(6), at(10), true, title, items);
+  digest_items(store, "", at(0), at(3), false, title, items);
+  EXPECT_EQ(ids(items), (std::vector<std::string>{"$y", "$x", "$b", "$c"}));
+  // A period whose rows are sparse in their run of rowids ($b third, $c last of seven) is read
+  // through the time index instead: the same rows in the same order.
+  items.clear();
+  digest_items(store, "", at(1), at(3), true, title, items);
+  EXPECT_EQ(ids(items), (std::vector<std::string>{"$b", "$c"}));
+  // An empty period.
+  items.clear();
+  digest_items(store, "", at(20), at(30), true, title, items);
+  EXPECT_TRUE(items.empty());
+}
+
 // Moderators' corrections: curated groups per scope, merged when their members meet, read with
 // the digest's items (the pin), as names and anchors (one query), and gone with the person.
 TEST_F(StoreTest, CuratedGroupsPinContributionsPerScopeAndGoWithThem) {
