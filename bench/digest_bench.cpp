@@ -58,6 +58,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "../tests/fixtures/digest/labelled.hpp"
 #include "bench_support.hpp"
 #include "core/chart.hpp"
 #include "core/digest.hpp"
@@ -76,6 +77,7 @@ using reflexbot::bench::peak_rss_bytes;
 using reflexbot::bench::proc_status_bytes;
 namespace app = reflexbot::app;
 namespace core = reflexbot::core;
+namespace fixtures = reflexbot::fixtures;
 namespace store = reflexbot::store;
 
 std::string store_directory() {
@@ -259,18 +261,25 @@ std::string digest_summary(const core::Digest& digest, std::size_t items,
   return buffer;
 }
 
+// The store of options' size, generated if it is not there yet; after generating it the
+// process starts again (same arguments), so that nothing of the generator's memory or caches is in
+// what it measures.
+DigestFixture fixture_or_restart(const Options& options, char** argv) {
+  bool built = false;
+  DigestFixture fixture = reflexbot::bench::digest_fixture(
+      spec_for(options.sizes.front(), options.previous_ratio), store_directory(), &built);
+  if (built) {
+    std::fflush(nullptr);
+    ::execv("/proc/self/exe", argv);
+    throw std::runtime_error("cannot restart after generating the store");
+  }
+  return fixture;
+}
+
 int run(const Options& options, char** argv) {
   if (options.sizes.size() != 1) return usage();
   const long long rss_baseline = proc_status_bytes("VmRSS");
-  bool built = false;
-  const DigestFixture fixture = reflexbot::bench::digest_fixture(
-      spec_for(options.sizes.front(), options.previous_ratio), store_directory(), &built);
-  if (built) {
-    // Measure in a fresh process, without the generator's memory.
-    std::fflush(nullptr);
-    ::execv("/proc/self/exe", argv);
-    throw std::runtime_error("cannot restart for the measurement");
-  }
+  const DigestFixture fixture = fixture_or_restart(options, argv);
   const double load_before = load_average();
   store::Store db(fixture.path);
   if (options.cache_kib > 0)
@@ -340,14 +349,7 @@ int run(const Options& options, char** argv) {
 
 int phases(const Options& options, char** argv) {
   if (options.sizes.size() != 1) return usage();
-  bool built = false;
-  const DigestFixture fixture = reflexbot::bench::digest_fixture(
-      spec_for(options.sizes.front(), options.previous_ratio), store_directory(), &built);
-  if (built) {
-    std::fflush(nullptr);
-    ::execv("/proc/self/exe", argv);
-    throw std::runtime_error("cannot restart for the measurement");
-  }
+  const DigestFixture fixture = fixture_or_restart(options, argv);
   const double load_before = load_average();
   store::Store db(fixture.path);
   const app::DigestSettings settings = reflexbot::bench::digest_settings(fixture);
@@ -452,14 +454,7 @@ void print_digest(std::ostream& out, const core::Digest& digest,
 
 int dump(const Options& options, char** argv) {
   if (options.sizes.size() != 1) return usage();
-  bool built = false;
-  const DigestFixture fixture = reflexbot::bench::digest_fixture(
-      spec_for(options.sizes.front(), options.previous_ratio), store_directory(), &built);
-  if (built) {
-    std::fflush(nullptr);
-    ::execv("/proc/self/exe", argv);
-    throw std::runtime_error("cannot restart for the dump");
-  }
+  const DigestFixture fixture = fixture_or_restart(options, argv);
   store::Store db(fixture.path);
   app::DigestBuilder digests(db, reflexbot::bench::digest_settings(fixture));
   for (const bool complete : {false, true}) {
@@ -473,58 +468,10 @@ int dump(const Options& options, char** argv) {
   return 0;
 }
 
-// A labelled fixture as core_tests reads it (tests/unit/core/grouping_test.cpp: "group city tags
-// lang text", a header line first).
-std::vector<core::DigestItem> load_labelled(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) throw std::runtime_error("cannot read " + path);
-  std::vector<core::DigestItem> items;
-  std::string line;
-  std::getline(in, line);
-  int n = 0;
-  while (std::getline(in, line)) {
-    std::vector<std::string> fields;
-    std::stringstream stream(line);
-    std::string field;
-    while (std::getline(stream, field, '\t')) fields.push_back(field);
-    if (fields.size() != 5) continue;
-    core::DigestItem item;
-    item.id = "$" + std::to_string(n);
-    item.city = fields[1];
-    item.author = "p" + std::to_string(n % 37);
-    std::stringstream tags(fields[2]);
-    while (std::getline(tags, field, ',')) {
-      if (!field.empty()) item.tags.push_back(field);
-    }
-    item.body = fields[4];
-    item.written_at = core::TimePoint{std::chrono::minutes(n)};
-    items.push_back(std::move(item));
-    ++n;
-  }
-  return items;
-}
-
 int dump_fixture(const std::string& path) {
   reflexbot::lang::DebianLexicon lexicon;
-  const std::vector<core::DigestItem> items = load_labelled(path);
-  std::vector<core::DigestItem> bare = items;
-  for (core::DigestItem& item : bare) {
-    item.tags.clear();
-    std::string body;
-    for (std::size_t i = 0; i < item.body.size();) {
-      if (item.body[i] == '#') {
-        std::size_t j = i + 1;
-        while (j < item.body.size() &&
-               std::string_view(" ,.!?").find(item.body[j]) == std::string_view::npos) {
-          ++j;
-        }
-        i = j;
-      } else {
-        body += item.body[i++];
-      }
-    }
-    item.body = body;
-  }
+  const std::vector<core::DigestItem> items = fixtures::read_labelled(path).items;
+  const std::vector<core::DigestItem> bare = fixtures::without_hashtags(items);
   const auto print = [&](const char* what, std::vector<core::DigestItem> list) {
     core::DigestRequest request;
     request.lexicon = &lexicon;

@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "../../fixtures/digest/labelled.hpp"
 #include "core/analyzer.hpp"
 #include "core/digest.hpp"
 #include "core/grouping.hpp"
@@ -364,39 +365,10 @@ constexpr double kCrisesRecallFloor = 0.120;
 constexpr double kWorkshopPrecisionFloor = 0.765;
 constexpr double kWorkshopRecallFloor = 0.445;
 
-// The labelled fixture: one contribution per line, "group city tags lang text".
-struct Labelled {
-  std::vector<DigestItem> items;
-  std::vector<std::string> labels;
-};
+using fixtures::Labelled;
 
 Labelled load_fixture(const std::string& name = "grouping_labelled.tsv") {
-  std::ifstream in(std::string(REFLEXBOT_FIXTURES) + "/digest/" + name);
-  Labelled out;
-  std::string line;
-  std::getline(in, line);  // header
-  int n = 0;
-  while (std::getline(in, line)) {
-    std::vector<std::string> fields;
-    std::stringstream stream(line);
-    std::string field;
-    while (std::getline(stream, field, '\t')) fields.push_back(field);
-    if (fields.size() != 5) continue;
-    DigestItem item;
-    item.id = "$" + std::to_string(n);
-    item.city = fields[1];
-    item.author = "p" + std::to_string(n % 37);
-    std::stringstream tags(fields[2]);
-    while (std::getline(tags, field, ',')) {
-      if (!field.empty()) item.tags.push_back(field);
-    }
-    item.body = fields[4];
-    item.written_at = TimePoint{std::chrono::minutes(n)};
-    out.items.push_back(std::move(item));
-    out.labels.push_back(fields[0]);
-    ++n;
-  }
-  return out;
+  return fixtures::read_labelled(std::string(REFLEXBOT_FIXTURES) + "/digest/" + name);
 }
 
 // The neighbour searches run in slices on several threads (from 20,000 documents on by
@@ -500,26 +472,9 @@ double f1(const Quality& q) {
   return 2 * q.precision * q.recall / std::max(q.precision + q.recall, 1e-9);
 }
 
-// The fixture without its hashtags: the tags column emptied and every "#word" cut from the text,
-// to see what the words alone achieve.
+// The fixture without its hashtags (fixtures::without_hashtags).
 Labelled without_hashtags(Labelled fixture) {
-  for (DigestItem& item : fixture.items) {
-    item.tags.clear();
-    std::string body;
-    for (std::size_t i = 0; i < item.body.size();) {
-      if (item.body[i] == '#') {
-        std::size_t j = i + 1;
-        while (j < item.body.size() && item.body[j] != ' ' && item.body[j] != ',' &&
-               item.body[j] != '.' && item.body[j] != '!' && item.body[j] != '?') {
-          ++j;
-        }
-        i = j;
-      } else {
-        body += item.body[i++];
-      }
-    }
-    item.body = body;
-  }
+  fixture.items = fixtures::without_hashtags(std::move(fixture.items));
   return fixture;
 }
 
