@@ -451,12 +451,14 @@ class Grouper {
     out.clear();
     touched.clear();
     const SparseVector& doc = documents_[d];
-    for (const auto& [term, mine] : probes) {
-      postings_.scan(term, options_.postings_scanned, [&](std::uint32_t other, float weight) {
-        if (other == d || other >= leaders) return;
-        if (partial[other] == 0) touched.push_back(other);
-        partial[other] += mine * weight;
-      });
+    for (const auto& probe : probes) {
+      const float mine = probe.second;  // a named local: clang 14 cannot capture a binding
+      postings_.scan(probe.first, options_.postings_scanned,
+                     [&](std::uint32_t other, float weight) {
+                       if (other == d || other >= leaders) return;
+                       if (partial[other] == 0) touched.push_back(other);
+                       partial[other] += mine * weight;
+                     });
     }
     // The strongest partial matches are compared exactly.
     scored.clear();
