@@ -69,16 +69,14 @@ void Rounds::apply(const core::RoundStep& step, const core::Template& tmpl, cons
     const auto* phase_end = std::get_if<core::PhaseEnded>(&step.events[i]);
     const auto* round_end =
         i + 1 < step.events.size() ? std::get_if<core::RoundEnded>(&step.events[i + 1]) : nullptr;
-    core::Notice notice;
-    if (phase_end != nullptr && round_end != nullptr) {
-      notice = render_last_phase_and_round_end(*phase_end, *round_end, round, tmpl);
-    } else {
-      notice = render(step.events[i], round, tmpl);
-    }
+    const bool together = phase_end != nullptr && round_end != nullptr;
+    const core::Notice notice =
+        together ? render_last_phase_and_round_end(*phase_end, *round_end, round, tmpl)
+                 : render(step.events[i], round, tmpl);
     // Only the first notice answers the command; the rest follow as plain notices.
     context.out.notice(round.room_id, notice, i == 0 ? reply_to : nullptr,
                        key + "/" + std::to_string(i), round.thread_root);
-    if (round_end != nullptr && phase_end != nullptr) ++i;
+    if (together) ++i;  // the round's end is said
   }
 }
 
