@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The idle-memory floor of the libraries the bot links: a program that links them, makes one
 # libcurl request (to a closed loopback port, so curl is initialised as in the bot) and prints its
-# VmRSS, RssFile and RssAnon. First with libcurl alone, then with everything else the bot links.
+# VmRSS, RssFile and RssAnon. First with Debian's libcurl alone, then with the bot's own libcurl
+# (bot/net/curl, HTTP and HTTPS only; built by the bot's build, in the cargo target folder:
+# CARGO_TARGET_DIR or build-cargo), then with everything else the bot links.
 # Compare with `bench/idle_rss.py` (the bot itself, idle); docs/benchmarks.md explains the figures.
 set -euo pipefail
 work="$(mktemp -d "${TMPDIR:-/tmp}/reflexbot-floor-XXXXXX")"
@@ -29,10 +31,20 @@ int main() {
   curl_easy_cleanup(curl);
 }
 CPP
+curl_dir="${CARGO_TARGET_DIR:+$CARGO_TARGET_DIR/release}"
+curl_dir="${curl_dir:-$(cd "$(dirname "$0")/.." && pwd)/build-cargo/release}"
+own_curl=(-I"$curl_dir/reflexbot-curl/include" "$curl_dir/libreflexbot_curl.a" -lssl -lcrypto -lz)
 c++ -O2 "$work/floor.cpp" -o "$work/curl_only" -lcurl
+c++ -O2 "$work/floor.cpp" -o "$work/own_curl" "${own_curl[@]}"
 c++ -O2 "$work/floor.cpp" -o "$work/all" -Wl,--no-as-needed -lcurl -lsqlite3 -lspdlog -lfmt \
   -lyaml-cpp -lsimdjson -lstemmer -lhunspell-1.7 -lmythes-1.2 -lcrypto
-echo "libcurl only:"
+c++ -O2 "$work/floor.cpp" -o "$work/all_own" -Wl,--no-as-needed "${own_curl[@]}" -lsqlite3 \
+  -lspdlog -lfmt -lyaml-cpp -lsimdjson -lstemmer -lhunspell-1.7 -lmythes-1.2
+echo "Debian's libcurl only:"
 "$work/curl_only"
-echo "everything the bot links (libcurl, SQLite, spdlog, fmt, yaml-cpp, simdjson, libstemmer, Hunspell, MyThes, libcrypto):"
+echo "the bot's libcurl (bot/net/curl) only:"
+"$work/own_curl"
+echo "everything the bot linked before (Debian's libcurl, SQLite, spdlog, fmt, yaml-cpp, simdjson, libstemmer, Hunspell, MyThes, libcrypto):"
 "$work/all"
+echo "everything the bot links now (its own libcurl, libssl, libz and the rest as above):"
+"$work/all_own"

@@ -8,6 +8,7 @@
 #include <boost/asio/post.hpp>
 
 #include <curl/curl.h>
+#include <openssl/x509.h>
 #include <poll.h>
 #include <unistd.h>
 
@@ -16,6 +17,7 @@
 #include <cctype>
 #include <charconv>
 #include <chrono>
+#include <cstdlib>
 #include <exception>
 #include <limits>
 #include <memory>
@@ -41,6 +43,30 @@ void init_curl_once() {
   if (code != CURLE_OK) {
     throw std::runtime_error(std::string("curl_global_init failed: ") + curl_easy_strerror(code));
   }
+}
+
+// Where TLS finds the certificate authorities it trusts. Debian's libcurl has Debian's bundle
+// built in and leaves both empty. The HTTP-only libcurl of bot/net/curl has none built in, so the
+// bot names OpenSSL's defaults, which SSL_CERT_FILE and SSL_CERT_DIR override as for every OpenSSL
+// program (on Debian /usr/lib/ssl/cert.pem, the system bundle, and /usr/lib/ssl/certs).
+struct TrustStore {
+  std::string file;  // empty: curl's own
+  std::string dir;
+};
+
+TrustStore trust_store() {
+  TrustStore store;
+  const curl_version_info_data* info = curl_version_info(CURLVERSION_NOW);
+  if (info->cainfo != nullptr || info->capath != nullptr) return store;
+  auto chosen = [](const char* env_name, const char* fallback) {
+    const char* from_env = std::getenv(env_name);
+    return std::string(from_env != nullptr && *from_env != '\0' ? from_env : fallback);
+  };
+  store.file = chosen(X509_get_default_cert_file_env(), X509_get_default_cert_file());
+  store.dir = chosen(X509_get_default_cert_dir_env(), X509_get_default_cert_dir());
+  if (::access(store.file.c_str(), R_OK) != 0) store.file.clear();
+  if (::access(store.dir.c_str(), R_OK | X_OK) != 0) store.dir.clear();
+  return store;
 }
 
 TransportError make_error(TransportErrorKind kind, int curl_code, std::string message) {
@@ -233,6 +259,7 @@ class CurlTransport::Engine : public std::enable_shared_from_this<Engine> {
  public:
   Engine(asio::io_context& io, std::size_t max_body) : io_(io), timer_(io), max_body_(max_body) {
     init_curl_once();
+    trust_ = trust_store();
     multi_ = curl_multi_init();
     if (multi_ == nullptr) throw std::runtime_error("curl_multi_init failed");
     curl_multi_setopt(multi_, CURLMOPT_SOCKETFUNCTION, &Engine::on_socket);
@@ -383,6 +410,8 @@ class CurlTransport::Engine : public std::enable_shared_from_this<Engine> {
             transfer.max_body, static_cast<std::size_t>(std::numeric_limits<curl_off_t>::max()))));
     set(CURLOPT_CLOSESOCKETFUNCTION, &Engine::on_close_socket);
     set(CURLOPT_CLOSESOCKETDATA, static_cast<void*>(this));
+    if (!trust_.file.empty()) set(CURLOPT_CAINFO, trust_.file.c_str());
+    if (!trust_.dir.empty()) set(CURLOPT_CAPATH, trust_.dir.c_str());
 
     transfer.method = std::move(request.method);
     const std::string& method = transfer.method;
@@ -558,6 +587,7 @@ class CurlTransport::Engine : public std::enable_shared_from_this<Engine> {
   asio::io_context& io_;
   asio::steady_timer timer_;
   std::size_t max_body_;
+  TrustStore trust_;
   CURLM* multi_ = nullptr;
   bool shut_down_ = false;
   std::unordered_map<CURL*, std::unique_ptr<Transfer>> transfers_;
