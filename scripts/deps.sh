@@ -5,7 +5,9 @@ set -euo pipefail
 
 packages=(
   build-essential cmake ninja-build pkg-config
-  libcurl4-openssl-dev nlohmann-json3-dev libboost-dev libspdlog-dev libgtest-dev
+  zlib1g-dev  # for the bot's libcurl (bot/net/curl, built by cargo; with libssl-dev below)
+  libcurl4-openssl-dev  # only for -DREFLEXBOT_SYSTEM_CURL=ON and bench/idle_floor.sh
+  nlohmann-json3-dev libboost-dev libspdlog-dev libgtest-dev
   libsqlite3-dev libyaml-cpp-dev libsimdjson-dev libbenchmark-dev libssl-dev libsystemd-dev libstemmer-dev
   libhunspell-dev libmythes-dev  # compounds and synonyms for grouping (bot/lang), with their data:
   hunspell-de-de hunspell-en-us mythes-de mythes-en-us
@@ -17,7 +19,8 @@ packages=(
 )
 
 # Rust is the machine's own toolchain (rustup), not a Debian package: the crypto library
-# (bot/crypto/rust, matrix-sdk-crypto 0.18) needs rustc and cargo 1.95 or newer.
+# (bot/crypto/rust, matrix-sdk-crypto 0.18) and the bot's libcurl (bot/net/curl, curl-sys) need
+# rustc and cargo 1.95 or newer.
 check_rust() {
   local cargo rustc version
   cargo="$(command -v cargo || echo "$HOME/.cargo/bin/cargo")"
