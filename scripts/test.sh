@@ -18,7 +18,10 @@ cargo="$(command -v cargo || echo "$HOME/.cargo/bin/cargo")"
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$PWD/build-cargo}"
 rust_manifest=bot/crypto/rust/Cargo.toml
 cargo_log="$(mktemp "${TMPDIR:-/tmp}/reflexbot-cargo-XXXXXX.log")"
-("$cargo" build --release --locked --lib --manifest-path "$rust_manifest" &&
+# The bot's libcurl first (half a minute): bot/net waits for it, and cargo builds one crate at a time
+# in a target folder.
+("$cargo" build --release --locked --lib --manifest-path bot/net/curl/Cargo.toml &&
+  "$cargo" build --release --locked --lib --manifest-path "$rust_manifest" &&
   "$cargo" test --release --locked --no-run --manifest-path "$rust_manifest") >"$cargo_log" 2>&1 &
 cargo_pid=$!
 
@@ -62,7 +65,7 @@ status=0
 # The Rust wrapper's own tests (two devices through the C ABI), in the release profile the build
 # used, so its dependencies are not built a second time.
 if ! wait "$cargo_pid"; then
-  echo "cargo build of the crypto library failed:" >&2
+  echo "cargo build of the bot's libcurl or the crypto library failed:" >&2
   tail -40 "$cargo_log" >&2
   status=1
 fi
