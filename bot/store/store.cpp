@@ -677,6 +677,27 @@ INSERT INTO sqlite_sequence (name, seq)
   WHERE name NOT IN (SELECT name FROM sqlite_sequence);
 DROP TABLE temp.rebuilt_sequences;
 )sql",
+    // 23: fewer writes per collected message. A contribution's tags are kept in its `tags`
+    // column alone: the rows of contribution_tags (from which migration 7's triggers made the
+    // column) cost a row, a foreign-key probe and a trigger's lookup per tag. The column is made
+    // once more from those rows, should they differ, and the rows go; the table and its triggers
+    // stay, empty and unused (migration 15, run again, names them). And a contribution collected
+    // outside a round (by its tag, a 📌 or anonymously) has no entry in contributions_round: every
+    // query of that index asks for one round (`round_id = ?`, which a partial index on round_id
+    // IS NOT NULL answers), as does the ON DELETE SET NULL of a removed round. Safe to run again.
+    R"sql(
+UPDATE contributions SET tags = COALESCE((SELECT group_concat(tag, ',') FROM (
+    SELECT t.tag FROM contribution_tags t WHERE t.event_id = contributions.event_id
+    ORDER BY t.tag)), '')
+  WHERE event_id IN (SELECT event_id FROM contribution_tags) AND tags IS NOT
+    COALESCE((SELECT group_concat(tag, ',') FROM (
+      SELECT t.tag FROM contribution_tags t WHERE t.event_id = contributions.event_id
+      ORDER BY t.tag)), '');
+DELETE FROM contribution_tags;
+DROP INDEX IF EXISTS contributions_round;
+CREATE INDEX contributions_round ON contributions (round_id, phase_key)
+  WHERE round_id IS NOT NULL;
+)sql",
 };
 
 // Times of anonymous posts are kept to the hour: exact ones could be matched with a direct chat.
@@ -1056,24 +1077,30 @@ void Store::forget_stale_terms() {
   transaction.commit();
 }
 
+std::int64_t Store::index_pending(std::size_t limit) {
+  Transaction transaction(connection_);
+  Statement& missing = cached(
+      index_missing_, "SELECT id, body FROM contributions WHERE terms IS NULL ORDER BY id LIMIT ?");
+  Statement& update = cached(index_update_, "UPDATE contributions SET terms = ? WHERE id = ?");
+  std::vector<std::pair<std::int64_t, std::string>> rows;
+  missing.reset();
+  missing.bind(1, static_cast<std::int64_t>(limit));
+  while (missing.step()) rows.emplace_back(missing.column_int(0), missing.column_text(1));
+  missing.reset();
+  for (const auto& [id, body] : rows) {
+    const std::string terms = index_terms(body);
+    update.bind_blob(1, std::as_bytes(std::span(terms))).bind(2, id).run();
+  }
+  transaction.commit();
+  return static_cast<std::int64_t>(rows.size());
+}
+
 std::int64_t Store::index_contributions(std::size_t batch) {
   std::int64_t indexed = 0;
-  Statement missing(connection_,
-                    "SELECT id, body FROM contributions WHERE terms IS NULL ORDER BY id LIMIT ?");
-  Statement update(connection_, "UPDATE contributions SET terms = ? WHERE id = ?");
   for (;;) {
-    std::vector<std::pair<std::int64_t, std::string>> rows;
-    missing.bind(1, static_cast<std::int64_t>(batch));
-    while (missing.step()) rows.emplace_back(missing.column_int(0), missing.column_text(1));
-    missing.reset();
-    if (rows.empty()) break;
-    Transaction transaction(connection_);
-    for (const auto& [id, body] : rows) {
-      const std::string terms = index_terms(body);
-      update.bind_blob(1, std::as_bytes(std::span(terms))).bind(2, id).run();
-    }
-    transaction.commit();
-    indexed += static_cast<std::int64_t>(rows.size());
+    const std::int64_t done = index_pending(batch);
+    indexed += done;
+    if (done < static_cast<std::int64_t>(batch)) break;
   }
   return indexed;
 }
