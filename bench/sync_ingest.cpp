@@ -18,8 +18,9 @@
 // anything in the last ten minutes has them); without it the batch's first contribution loads
 // them, as after ten idle minutes or a start.
 // After the timed batch, the work the bot does after a commit is timed on its own: the index terms
-// of the new contributions (Store::index_contributions; after_commit_seconds and
-// after_commit_cpu_seconds, medians; before the terms were deferred this found nothing to do).
+// of the new contributions (Store::index_contributions) and the checkpoint
+// (Store::checkpoint_if_due); after_commit_seconds and after_commit_cpu_seconds, medians. Before
+// both were taken out of the batch, that work was in it. wal_pages: the WAL after the batch.
 // --statements counts the SQL statements the batch ran (sqlite3_trace_v2: each statement's
 // first step, and each trigger program it ran) and reports them per event.
 
@@ -88,6 +89,7 @@ int main(int argc, char** argv) {
     std::vector<double> after_seconds;
     std::vector<double> after_cpu;
     std::int64_t statements_run = 0;
+    int wal_pages = 0;
     reflexbot::app::BatchStats stats;
     for (int run = 0; run < repeat; ++run) {
       const auto temp = reflexbot::bench::primed_store(body, cache_kib, warm);
@@ -106,11 +108,13 @@ int main(int argc, char** argv) {
       const auto start = std::chrono::steady_clock::now();
       stats = reflexbot::bench::run_batch(dispatcher, body);
       const auto stop = std::chrono::steady_clock::now();
+      wal_pages = temp->store().wal_pages();
       cpu.push_back(cpu_seconds() - cpu_start);
       seconds.push_back(std::chrono::duration<double>(stop - start).count());
       if (statements) sqlite3_trace_v2(temp->store().connection().handle(), 0, nullptr, nullptr);
       const double after_cpu_start = cpu_seconds();
       temp->store().index_contributions();
+      temp->store().checkpoint_if_due();
       after_cpu.push_back(cpu_seconds() - after_cpu_start);
       after_seconds.push_back(
           std::chrono::duration<double>(std::chrono::steady_clock::now() - stop).count());
@@ -135,12 +139,14 @@ int main(int argc, char** argv) {
         "\"cache_kib\":%ld,\"warm\":%s,\"cpu_seconds\":%.6f,\"rss_end_bytes\":%lld,\"rss_end_anon_"
         "bytes\":%lld,"
         "\"rss_end_file_bytes\":%lld,\"after_commit_seconds\":%.6f,"
-        "\"after_commit_cpu_seconds\":%.6f,\"statements\":%lld,\"statements_per_event\":%.2f}\n",
+        "\"after_commit_cpu_seconds\":%.6f,\"statements\":%lld,\"statements_per_event\":%.2f,"
+        "\"wal_pages\":%d}\n",
         reflexbot::bench::body_run_json(run).c_str(), stats.events, stats.queued, stats.quarantined,
         repeat, cache_kib, warm ? "true" : "false", cpu_median, rss_end, rss_end_anon, rss_end_file,
         after_seconds[after_seconds.size() / 2], after_cpu[after_cpu.size() / 2],
         static_cast<long long>(statements_run),
-        events > 0 ? static_cast<double>(statements_run) / static_cast<double>(events) : 0.0);
+        events > 0 ? static_cast<double>(statements_run) / static_cast<double>(events) : 0.0,
+        wal_pages);
   } catch (const std::exception& e) {
     std::cerr << "reflexbot-bench-sync: " << e.what() << "\n";
     return 1;

@@ -1010,6 +1010,20 @@ struct Store::Statements {
 Store::Store(const std::string& path) : connection_(path) {
   make_private(path);
   connection_.exec("PRAGMA journal_mode = WAL");
+  // Instead of SQLite's automatic checkpoint (in the commit that makes the WAL 1000 pages long):
+  // checkpoint_if_due() after the commit, and this backstop for a WAL that grows regardless.
+  sqlite3_wal_hook(
+      connection_.handle(),
+      [](void* pages, sqlite3* db, const char* schema, int frames) {
+        *static_cast<int*>(pages) = frames;
+        if (frames >= kWalBackstopPages &&
+            sqlite3_wal_checkpoint_v2(db, schema, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr) ==
+                SQLITE_OK) {
+          *static_cast<int*>(pages) = 0;
+        }
+        return SQLITE_OK;
+      },
+      wal_pages_.get());
   connection_.exec("PRAGMA synchronous = FULL");
   connection_.exec("PRAGMA secure_delete = ON");
   // Migrations run with foreign keys off (SQLite's procedure for rebuilding a table: dropping a
@@ -1103,6 +1117,16 @@ std::int64_t Store::index_contributions(std::size_t batch) {
     if (done < static_cast<std::int64_t>(batch)) break;
   }
   return indexed;
+}
+
+bool Store::checkpoint_if_due() {
+  if (*wal_pages_ < kWalCheckpointPages) return false;
+  if (sqlite3_wal_checkpoint_v2(connection_.handle(), "main", SQLITE_CHECKPOINT_PASSIVE, nullptr,
+                                nullptr) != SQLITE_OK) {
+    return false;
+  }
+  *wal_pages_ = 0;
+  return true;
 }
 
 Store::~Store() = default;

@@ -471,6 +471,17 @@ class Store final : public reflexbot::OutboxQueue {
   /// The index terms of a body, encoded for `contributions.terms`.
   std::string index_terms(std::string_view body);
 
+  /// A commit leaves its pages in the WAL; a checkpoint copies them into the database file (and
+  /// syncs it). The store does that itself only when the WAL holds kWalBackstopPages, so a sync
+  /// batch's commit writes and syncs the WAL alone; the bot calls this after a commit's follow-up
+  /// work (SQLite's own default would checkpoint in the commit at 1000 pages). PASSIVE: it waits
+  /// for no reader. Whether it checkpointed.
+  bool checkpoint_if_due();
+  /// Pages in the WAL at the last commit since the last checkpoint.
+  int wal_pages() const { return *wal_pages_; }
+  static constexpr int kWalCheckpointPages = 1000;
+  static constexpr int kWalBackstopPages = 16384;
+
  private:
   friend class BatchScope;
   void migrate();
@@ -495,6 +506,8 @@ class Store final : public reflexbot::OutboxQueue {
   std::unique_ptr<Statements> statements_;
   // Analyses collected messages; replaced when its caches grow large (hostile vocabulary).
   lang::DebianLexicon lexicon_;  // loaded when the first text is analysed
+  // Set by SQLite's WAL hook at each commit (on the heap: the hook keeps its address).
+  std::unique_ptr<int> wal_pages_ = std::make_unique<int>(0);
   std::unique_ptr<core::TextAnalyzer> analyzer_;
   std::vector<std::uint64_t> scratch_keys_;
   // The quarantine's caps of the current day (UTC). Per sender in memory only, so that no sender

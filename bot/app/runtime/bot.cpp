@@ -442,7 +442,8 @@ asio::awaitable<void> run_pins(Runtime& rt, asio::io_context& io) {
 
 // The index terms of new and edited contributions, made after their commit (the text analysis
 // and its dictionaries stay off the sync batch), a slice at a time: a sync, a reply or a timer
-// runs between two slices. What a crash leaves unindexed is indexed at the next start.
+// runs between two slices. What a crash leaves unindexed is indexed at the next start. Then the
+// checkpoint, when the WAL is long enough.
 asio::awaitable<void> run_indexing(Runtime& rt, asio::io_context& io) {
   constexpr std::size_t kSlice = 250;
   while (!rt.stopping) {
@@ -450,6 +451,8 @@ asio::awaitable<void> run_indexing(Runtime& rt, asio::io_context& io) {
     while (!rt.stopping && rt.store.index_pending(kSlice) == static_cast<std::int64_t>(kSlice)) {
       co_await asio::post(io, asio::use_awaitable);
     }
+    // Then the WAL into the database file, off the commit (Store::checkpoint_if_due).
+    if (!rt.stopping) rt.store.checkpoint_if_due();
   }
 }
 

@@ -238,6 +238,31 @@ TEST_F(StoreTest, ABatchCommitsEventsEffectsAndTokenTogether) {
   EXPECT_EQ(pending[0].kind, OutboxKind::send);
 }
 
+// A commit writes the WAL only: its pages reach the database file by checkpoint_if_due() (the bot
+// calls it after a commit's follow-up work), once the WAL holds kWalCheckpointPages, not in the
+// commit as SQLite's automatic checkpoint would.
+TEST_F(StoreTest, TheCheckpointComesAfterTheCommit) {
+  Store store(path_);
+  EXPECT_FALSE(store.checkpoint_if_due());
+  const auto file_size = [this] { return std::filesystem::file_size(path_); };
+  const auto before = file_size();
+  {
+    BatchScope batch(store);
+    store.connection().exec(
+        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 5000) "
+        "INSERT INTO seen_events (event_id, room_id, received_at) "
+        "SELECT '$' || i, '!' || hex(randomblob(400)), i FROM n");
+    batch.commit();
+  }
+  EXPECT_GE(store.wal_pages(), Store::kWalCheckpointPages);
+  EXPECT_EQ(file_size(), before) << "the commit checkpointed";
+  EXPECT_TRUE(store.checkpoint_if_due());
+  EXPECT_EQ(store.wal_pages(), 0);
+  EXPECT_GT(file_size(), before + 4'000'000);
+  EXPECT_FALSE(store.checkpoint_if_due());
+  EXPECT_EQ(count(store, "SELECT COUNT(*) FROM seen_events"), 5000);
+}
+
 TEST_F(StoreTest, ABatchThatIsNotCommittedLeavesNothingBehind) {
   Store store(path_);
   {
