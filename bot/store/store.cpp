@@ -680,8 +680,9 @@ DROP TABLE temp.rebuilt_sequences;
     // 23: fewer writes per collected message. A contribution's tags are kept in its `tags`
     // column alone: the rows of contribution_tags (from which migration 7's triggers made the
     // column) cost a row, a foreign-key probe and a trigger's lookup per tag. The column is made
-    // once more from those rows, should they differ, and the rows go; the table and its triggers
-    // stay, empty and unused (migration 15, run again, names them). And a contribution collected
+    // once more from those rows, should they differ, and the rows go (the triggers dropped first:
+    // deleting the rows must not empty the column); the table and its triggers stay, empty and
+    // unused (migration 15, run again, names them). And a contribution collected
     // outside a round (by its tag, a 📌 or anonymously) has no entry in contributions_round: every
     // query of that index asks for one round (`round_id = ?`, which a partial index on round_id
     // IS NOT NULL answers), as does the ON DELETE SET NULL of a removed round. Safe to run again.
@@ -693,7 +694,21 @@ UPDATE contributions SET tags = COALESCE((SELECT group_concat(tag, ',') FROM (
     COALESCE((SELECT group_concat(tag, ',') FROM (
       SELECT t.tag FROM contribution_tags t WHERE t.event_id = contributions.event_id
       ORDER BY t.tag)), '');
+DROP TRIGGER IF EXISTS contribution_tags_added;
+DROP TRIGGER IF EXISTS contribution_tags_removed;
 DELETE FROM contribution_tags;
+CREATE TRIGGER contribution_tags_added AFTER INSERT ON contribution_tags
+WHEN (SELECT instr(',' || tags || ',', ',' || NEW.tag || ',') FROM contributions
+      WHERE event_id = NEW.event_id) = 0 BEGIN
+  UPDATE contributions SET tags = COALESCE((SELECT group_concat(tag, ',') FROM (
+    SELECT t.tag FROM contribution_tags t WHERE t.event_id = NEW.event_id ORDER BY t.tag)), '')
+  WHERE event_id = NEW.event_id;
+END;
+CREATE TRIGGER contribution_tags_removed AFTER DELETE ON contribution_tags BEGIN
+  UPDATE contributions SET tags = COALESCE((SELECT group_concat(tag, ',') FROM (
+    SELECT t.tag FROM contribution_tags t WHERE t.event_id = OLD.event_id ORDER BY t.tag)), '')
+  WHERE event_id = OLD.event_id;
+END;
 DROP INDEX IF EXISTS contributions_round;
 CREATE INDEX contributions_round ON contributions (round_id, phase_key)
   WHERE round_id IS NOT NULL;
