@@ -1,6 +1,7 @@
-// reflexbot-bench-sync BODY_FILE [--repeat K] [--cache-kib N] [--warm]: feeds one /sync body from a
-// file through the real batch path (outline, ingest into the dispatcher, one committed SQLite
-// transaction in WAL mode) and prints one line of JSON with the rate and the memory it took.
+// reflexbot-bench-sync BODY_FILE [--repeat K] [--cache-kib N] [--warm] [--statements]: feeds one
+// /sync body from a file through the real batch path (outline, ingest into the dispatcher, one
+// committed SQLite transaction in WAL mode) and prints one line of JSON with the rate and the
+// memory it took.
 //
 // Memory: rss_baseline_bytes is VmRSS at start, before the file is read; rss_before_bytes is
 // VmRSS after reading the file, before parsing; peak_rss_bytes is the whole-process high-water
@@ -16,6 +17,12 @@
 // --warm loads the text analysis's dictionaries in the untimed set-up (a bot that analysed
 // anything in the last ten minutes has them); without it the batch's first contribution loads
 // them, as after ten idle minutes or a start.
+// After the timed batch, the work the bot does after a commit is timed on its own: the index terms
+// of the new contributions (Store::index_contributions) and the checkpoint
+// (Store::checkpoint_if_due); after_commit_seconds and after_commit_cpu_seconds, medians. Before
+// both were taken out of the batch, that work was in it. wal_pages: the WAL after the batch.
+// --statements counts the SQL statements the batch ran (sqlite3_trace_v2: each statement's
+// first step, and each trigger program it ran) and reports them per event.
 
 #include <algorithm>
 #include <chrono>
@@ -27,6 +34,7 @@
 #include <vector>
 
 #include <spdlog/spdlog.h>
+#include <sqlite3.h>
 
 #include "bench_support.hpp"
 
@@ -36,7 +44,8 @@ using reflexbot::bench::cpu_seconds;
 using reflexbot::bench::proc_status_bytes;
 
 int usage() {
-  std::cerr << "usage: reflexbot-bench-sync BODY_FILE [--repeat K] [--cache-kib N] [--warm]\n";
+  std::cerr << "usage: reflexbot-bench-sync BODY_FILE [--repeat K] [--cache-kib N] [--warm] "
+               "[--statements]\n";
   return 2;
 }
 
@@ -47,6 +56,7 @@ int main(int argc, char** argv) {
   int repeat = 1;
   long cache_kib = 0;
   bool warm = false;
+  bool statements = false;
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
     if (arg == "--repeat" && i + 1 < argc) {
@@ -57,6 +67,8 @@ int main(int argc, char** argv) {
       if (cache_kib < 1) return usage();
     } else if (arg == "--warm") {
       warm = true;
+    } else if (arg == "--statements") {
+      statements = true;
     } else if (path.empty() && arg.rfind("--", 0) != 0) {
       path = arg;
     } else {
@@ -74,19 +86,43 @@ int main(int argc, char** argv) {
 
     std::vector<double> seconds;
     std::vector<double> cpu;
+    std::vector<double> after_seconds;
+    std::vector<double> after_cpu;
+    std::int64_t statements_run = 0;
+    int wal_pages = 0;
     reflexbot::app::BatchStats stats;
     for (int run = 0; run < repeat; ++run) {
       const auto temp = reflexbot::bench::primed_store(body, cache_kib, warm);
       auto dispatcher = reflexbot::bench::make_dispatcher(temp->store());
+      if (statements) {
+        statements_run = 0;
+        sqlite3_trace_v2(
+            temp->store().connection().handle(), SQLITE_TRACE_STMT,
+            [](unsigned, void* count, void*, void*) {
+              ++*static_cast<std::int64_t*>(count);
+              return 0;
+            },
+            &statements_run);
+      }
       const double cpu_start = cpu_seconds();
       const auto start = std::chrono::steady_clock::now();
       stats = reflexbot::bench::run_batch(dispatcher, body);
       const auto stop = std::chrono::steady_clock::now();
+      wal_pages = temp->store().wal_pages();
       cpu.push_back(cpu_seconds() - cpu_start);
       seconds.push_back(std::chrono::duration<double>(stop - start).count());
+      if (statements) sqlite3_trace_v2(temp->store().connection().handle(), 0, nullptr, nullptr);
+      const double after_cpu_start = cpu_seconds();
+      temp->store().index_contributions();
+      temp->store().checkpoint_if_due();
+      after_cpu.push_back(cpu_seconds() - after_cpu_start);
+      after_seconds.push_back(
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - stop).count());
     }
     std::sort(seconds.begin(), seconds.end());
     std::sort(cpu.begin(), cpu.end());
+    std::sort(after_seconds.begin(), after_seconds.end());
+    std::sort(after_cpu.begin(), after_cpu.end());
     const double median = seconds[seconds.size() / 2];
     const double cpu_median = cpu[cpu.size() / 2];
     const long long peak = reflexbot::bench::peak_rss_bytes();
@@ -102,10 +138,15 @@ int main(int argc, char** argv) {
         "{%s,\"new_events\":%zu,\"queued\":%zu,\"quarantined\":%zu,\"repeat\":%d,"
         "\"cache_kib\":%ld,\"warm\":%s,\"cpu_seconds\":%.6f,\"rss_end_bytes\":%lld,\"rss_end_anon_"
         "bytes\":%lld,"
-        "\"rss_end_file_bytes\":%lld}\n",
+        "\"rss_end_file_bytes\":%lld,\"after_commit_seconds\":%.6f,"
+        "\"after_commit_cpu_seconds\":%.6f,\"statements\":%lld,\"statements_per_event\":%.2f,"
+        "\"wal_pages\":%d}\n",
         reflexbot::bench::body_run_json(run).c_str(), stats.events, stats.queued, stats.quarantined,
-        repeat, cache_kib, warm ? "true" : "false", cpu_median, rss_end, rss_end_anon,
-        rss_end_file);
+        repeat, cache_kib, warm ? "true" : "false", cpu_median, rss_end, rss_end_anon, rss_end_file,
+        after_seconds[after_seconds.size() / 2], after_cpu[after_cpu.size() / 2],
+        static_cast<long long>(statements_run),
+        events > 0 ? static_cast<double>(statements_run) / static_cast<double>(events) : 0.0,
+        wal_pages);
   } catch (const std::exception& e) {
     std::cerr << "reflexbot-bench-sync: " << e.what() << "\n";
     return 1;

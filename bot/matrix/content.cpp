@@ -92,10 +92,15 @@ OutgoingEvent poll_end_event(const std::string& poll_event_id, const std::string
 }
 
 OutgoingEvent reaction_event(const std::string& event_id, const std::string& emoji) {
-  const json content = {
-      {"m.relates_to", {{"rel_type", "m.annotation"}, {"event_id", event_id}, {"key", emoji}}},
-      {"m.mentions", json::object()}};
-  return {"m.reaction", dump(content)};
+  // One per collected message (the ✅): written directly, byte for byte what dump() makes of
+  // {"m.relates_to": {"rel_type": "m.annotation", "event_id": …, "key": …}, "m.mentions": {}}
+  // (keys in order), with only the two strings through the serialiser.
+  std::string content = R"({"m.mentions":{},"m.relates_to":{"event_id":)";
+  content += dump(json(event_id));
+  content += R"(,"key":)";
+  content += dump(json(emoji));
+  content += R"(,"rel_type":"m.annotation"}})";
+  return {"m.reaction", std::move(content)};
 }
 
 OutgoingEvent image_event(const Image& image, const Event* beside) {

@@ -80,11 +80,23 @@ core::Round read_round(const Statement& s) {
 constexpr std::string_view kContributionColumns =
     "event_id, room_id, city, author, round_id, phase_key, body, written_at, collected_at, via";
 
-constexpr std::string_view kSelectTags =
-    "SELECT tag FROM contribution_tags WHERE event_id = ? ORDER BY tag";
+// What a contribution is read with: its columns and its `tags` (see tags_column()).
+constexpr std::string_view kContributionRead =
+    "event_id, room_id, city, author, round_id, phase_key, body, written_at, collected_at, via, "
+    "tags";
 
-// A contribution from a row of kContributionColumns, its tags read with `tags` (kSelectTags).
-core::Contribution read_contribution(Statement& tags, const Statement& s) {
+// The tags of a `tags` column, in its order.
+void split_tags(std::string_view tags, std::vector<std::string>& out) {
+  while (!tags.empty()) {
+    const auto comma = tags.find(',');
+    if (comma != 0) out.emplace_back(tags.substr(0, comma));
+    if (comma == std::string_view::npos) break;
+    tags.remove_prefix(comma + 1);
+  }
+}
+
+// A contribution from a row of kContributionRead.
+core::Contribution read_contribution(const Statement& s) {
   core::Contribution c;
   c.event_id = s.column_text(0);
   c.room_id = s.column_text(1);
@@ -96,16 +108,13 @@ core::Contribution read_contribution(Statement& tags, const Statement& s) {
   c.written_at = from_ms(s.column_int(7));
   c.collected_at = from_ms(s.column_int(8));
   c.via = via_from(s.column_text(9));
-  tags.reset();
-  tags.bind(1, c.event_id);
-  while (tags.step()) c.tags.push_back(tags.column_text(0));
-  tags.reset();
+  split_tags(s.column_view(10), c.tags);
   return c;
 }
 
-// The `tags` column as the contribution_tags triggers make it: the distinct tags in byte order,
-// joined by commas. A new contribution is written with it, so adding its tags (whose trigger
-// skips a tag the column already names) does not rewrite the row once per tag.
+// The `tags` column, where a contribution's tags are kept (since migration 23; before, triggers
+// made it from the rows of contribution_tags): the distinct tags in byte order, joined by commas.
+// Tags are keys of the vocabulary, which have no commas.
 std::string tags_column(std::vector<std::string> tags) {
   std::sort(tags.begin(), tags.end());
   tags.erase(std::unique(tags.begin(), tags.end()), tags.end());
@@ -116,9 +125,6 @@ std::string tags_column(std::vector<std::string> tags) {
   }
   return column;
 }
-
-constexpr std::string_view kInsertTag =
-    "INSERT OR IGNORE INTO contribution_tags (event_id, tag) VALUES (?, ?)";
 
 }  // namespace
 
@@ -210,11 +216,6 @@ Statement& Store::cached(std::unique_ptr<Statement>& slot, const std::string& sq
   return *slot;
 }
 
-void BatchScope::insert_tags(const std::string& event_id, const std::vector<std::string>& tags) {
-  Statement& insert = store_.cached(store_.insert_tag_, std::string(kInsertTag));
-  for (const auto& tag : tags) insert.bind(1, event_id).bind(2, tag).run();
-}
-
 bool BatchScope::add_contribution(const core::Contribution& contribution) {
   Connection& c = store_.connection_;
   Statement& insert =
@@ -235,12 +236,10 @@ bool BatchScope::add_contribution(const core::Contribution& contribution) {
       .bind(8, to_ms(contribution.written_at))
       .bind(9, to_ms(contribution.collected_at))
       .bind(10, via_name(contribution.via));
-  const std::string terms = store_.index_terms(contribution.body);
-  insert.bind_blob(11, std::as_bytes(std::span(terms)))
-      .bind(12, tags_column(contribution.tags))
-      .run();
+  // Its index terms are made after the commit (Store::index_pending): the text analysis and its
+  // dictionaries stay off the batch. Until then digests and summaries analyse the body.
+  insert.bind_null(11).bind(12, tags_column(contribution.tags)).run();
   if (c.changes() == 0) return false;
-  insert_tags(contribution.event_id, contribution.tags);
   ++contributions_added_;
   return true;
 }
@@ -259,21 +258,18 @@ bool BatchScope::edit_contribution(const std::string& event_id, const std::strin
     mark.bind(1, event_id).bind(2, *edited_at_ms).run();
     if (c.changes() == 0) return false;
   }
-  Statement update(c, "UPDATE contributions SET body = ?, terms = ? WHERE event_id = ?");
-  const std::string terms = store_.index_terms(body);
-  update.bind(1, body).bind_blob(2, std::as_bytes(std::span(terms))).bind(3, event_id).run();
-  if (c.changes() == 0) return false;
-  Statement clear(c, "DELETE FROM contribution_tags WHERE event_id = ?");
-  clear.bind(1, event_id).run();
-  insert_tags(event_id, tags);
-  return true;
+  // The terms of the new body are made after the commit, as for a new contribution.
+  Statement update(c,
+                   "UPDATE contributions SET body = ?, tags = ?, terms = NULL WHERE event_id = ?");
+  update.bind(1, body).bind(2, tags_column(tags)).bind(3, event_id).run();
+  return c.changes() > 0;
 }
 
 bool BatchScope::remove_contribution(const std::string& event_id) {
   Connection& c = store_.connection_;
   Statement remove(c, "DELETE FROM contributions WHERE event_id = ?");
   remove.bind(1, event_id).run();
-  return c.changes() > 0;  // tags and votes go by ON DELETE CASCADE
+  return c.changes() > 0;  // votes go by ON DELETE CASCADE
 }
 
 bool BatchScope::add_vote(const std::string& reaction_event_id, const std::string& event_id,
@@ -501,12 +497,12 @@ std::vector<core::Round> Store::open_rounds() {
 
 std::optional<core::Contribution> Store::contribution(const std::string& event_id) {
   // Asked for every 👍 and 📌 of a batch: prepared once.
-  Statement& s = cached(contribution_by_id_, "SELECT " + std::string(kContributionColumns) +
+  Statement& s = cached(contribution_by_id_, "SELECT " + std::string(kContributionRead) +
                                                  " FROM contributions WHERE event_id = ?");
   s.reset();
   s.bind(1, event_id);
   std::optional<core::Contribution> found;
-  if (s.step()) found = read_contribution(cached(contribution_tags_, std::string(kSelectTags)), s);
+  if (s.step()) found = read_contribution(s);
   s.reset();
   return found;
 }
@@ -514,13 +510,12 @@ std::optional<core::Contribution> Store::contribution(const std::string& event_i
 std::vector<core::Contribution> Store::phase_contributions(std::int64_t round_id,
                                                            const std::string& phase_key,
                                                            std::size_t limit) {
-  Statement s(connection_, "SELECT " + std::string(kContributionColumns) +
+  Statement s(connection_, "SELECT " + std::string(kContributionRead) +
                                " FROM contributions WHERE round_id = ? AND phase_key = ? "
                                "ORDER BY votes DESC, written_at, event_id LIMIT ?");
   s.bind(1, round_id).bind(2, phase_key).bind(3, static_cast<std::int64_t>(limit));
   std::vector<core::Contribution> found;
-  while (s.step())
-    found.push_back(read_contribution(cached(contribution_tags_, std::string(kSelectTags)), s));
+  while (s.step()) found.push_back(read_contribution(s));
   return found;
 }
 
@@ -528,11 +523,10 @@ std::vector<core::Contribution> Store::contributions_by(const std::string& autho
   std::vector<core::Contribution> found;
   if (author.empty()) return found;
   Statement s(connection_,
-              "SELECT " + std::string(kContributionColumns) +
+              "SELECT " + std::string(kContributionRead) +
                   " FROM contributions WHERE author = ? ORDER BY written_at, event_id");
   s.bind(1, author);
-  while (s.step())
-    found.push_back(read_contribution(cached(contribution_tags_, std::string(kSelectTags)), s));
+  while (s.step()) found.push_back(read_contribution(s));
   return found;
 }
 
@@ -556,15 +550,15 @@ core::PhaseSummary Store::summarize(std::int64_t round_id, const std::string& ph
   if (!phase_key.empty()) cities.bind(2, phase_key);
   while (cities.step()) summary.cities.push_back(cities.column_text(0));
 
-  Statement tags(connection_,
-                 "SELECT t.tag, COUNT(*) FROM contribution_tags t JOIN contributions c "
-                 "USING (event_id) WHERE " +
-                     std::string(phase_key.empty() ? "c.round_id = ?1"
-                                                   : "c.round_id = ?1 AND c.phase_key = ?2") +
-                     " GROUP BY t.tag");
+  Statement tags(connection_, "SELECT tags FROM contributions WHERE " + where + " AND tags <> ''");
   tags.bind(1, round_id);
   if (!phase_key.empty()) tags.bind(2, phase_key);
-  while (tags.step()) summary.per_tag[tags.column_text(0)] = static_cast<int>(tags.column_int(1));
+  std::vector<std::string> each;
+  while (tags.step()) {
+    each.clear();
+    split_tags(tags.column_view(0), each);
+    for (const auto& tag : each) ++summary.per_tag[tag];
+  }
 
   // The contributions with their votes and terms, for the strongest points.
   Statement candidates(connection_,
@@ -579,7 +573,13 @@ core::PhaseSummary Store::summarize(std::int64_t round_id, const std::string& ph
     core::SummaryCandidate candidate;
     candidate.body = candidates.column_text(0);
     candidate.votes = static_cast<int>(candidates.column_int(1));
-    if (!candidates.column_is_null(2)) decode_term_keys(candidates.column_blob(2), candidate.terms);
+    // Not indexed yet (collected in this batch or before a crash): analysed here.
+    if (candidates.column_is_null(2) ||
+        !decode_term_keys(candidates.column_blob(2), candidate.terms)) {
+      candidate.terms.clear();
+      const std::string terms = index_terms(candidate.body);
+      decode_term_keys(std::as_bytes(std::span(terms)), candidate.terms);
+    }
     summary.candidates.push_back(std::move(candidate));
   }
   return summary;

@@ -677,6 +677,42 @@ INSERT INTO sqlite_sequence (name, seq)
   WHERE name NOT IN (SELECT name FROM sqlite_sequence);
 DROP TABLE temp.rebuilt_sequences;
 )sql",
+    // 23: fewer writes per collected message. A contribution's tags are kept in its `tags`
+    // column alone: the rows of contribution_tags (from which migration 7's triggers made the
+    // column) cost a row, a foreign-key probe and a trigger's lookup per tag. The column is made
+    // once more from those rows, should they differ, and the rows go (the triggers dropped first:
+    // deleting the rows must not empty the column); the table and its triggers stay, empty and
+    // unused (migration 15, run again, names them). And a contribution collected
+    // outside a round (by its tag, a 📌 or anonymously) has no entry in contributions_round: every
+    // query of that index asks for one round (`round_id = ?`, which a partial index on round_id
+    // IS NOT NULL answers), as does the ON DELETE SET NULL of a removed round. Safe to run again.
+    R"sql(
+UPDATE contributions SET tags = COALESCE((SELECT group_concat(tag, ',') FROM (
+    SELECT t.tag FROM contribution_tags t WHERE t.event_id = contributions.event_id
+    ORDER BY t.tag)), '')
+  WHERE event_id IN (SELECT event_id FROM contribution_tags) AND tags IS NOT
+    COALESCE((SELECT group_concat(tag, ',') FROM (
+      SELECT t.tag FROM contribution_tags t WHERE t.event_id = contributions.event_id
+      ORDER BY t.tag)), '');
+DROP TRIGGER IF EXISTS contribution_tags_added;
+DROP TRIGGER IF EXISTS contribution_tags_removed;
+DELETE FROM contribution_tags;
+CREATE TRIGGER contribution_tags_added AFTER INSERT ON contribution_tags
+WHEN (SELECT instr(',' || tags || ',', ',' || NEW.tag || ',') FROM contributions
+      WHERE event_id = NEW.event_id) = 0 BEGIN
+  UPDATE contributions SET tags = COALESCE((SELECT group_concat(tag, ',') FROM (
+    SELECT t.tag FROM contribution_tags t WHERE t.event_id = NEW.event_id ORDER BY t.tag)), '')
+  WHERE event_id = NEW.event_id;
+END;
+CREATE TRIGGER contribution_tags_removed AFTER DELETE ON contribution_tags BEGIN
+  UPDATE contributions SET tags = COALESCE((SELECT group_concat(tag, ',') FROM (
+    SELECT t.tag FROM contribution_tags t WHERE t.event_id = OLD.event_id ORDER BY t.tag)), '')
+  WHERE event_id = OLD.event_id;
+END;
+DROP INDEX IF EXISTS contributions_round;
+CREATE INDEX contributions_round ON contributions (round_id, phase_key)
+  WHERE round_id IS NOT NULL;
+)sql",
 };
 
 // Times of anonymous posts are kept to the hour: exact ones could be matched with a direct chat.
@@ -989,6 +1025,20 @@ struct Store::Statements {
 Store::Store(const std::string& path) : connection_(path) {
   make_private(path);
   connection_.exec("PRAGMA journal_mode = WAL");
+  // Instead of SQLite's automatic checkpoint (in the commit that makes the WAL 1000 pages long):
+  // checkpoint_if_due() after the commit, and this backstop for a WAL that grows regardless.
+  sqlite3_wal_hook(
+      connection_.handle(),
+      [](void* pages, sqlite3* db, const char* schema, int frames) {
+        *static_cast<int*>(pages) = frames;
+        if (frames >= kWalBackstopPages &&
+            sqlite3_wal_checkpoint_v2(db, schema, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr) ==
+                SQLITE_OK) {
+          *static_cast<int*>(pages) = 0;
+        }
+        return SQLITE_OK;
+      },
+      wal_pages_.get());
   connection_.exec("PRAGMA synchronous = FULL");
   connection_.exec("PRAGMA secure_delete = ON");
   // Migrations run with foreign keys off (SQLite's procedure for rebuilding a table: dropping a
@@ -1056,26 +1106,42 @@ void Store::forget_stale_terms() {
   transaction.commit();
 }
 
+std::int64_t Store::index_pending(std::size_t limit) {
+  Transaction transaction(connection_);
+  Statement& missing = cached(
+      index_missing_, "SELECT id, body FROM contributions WHERE terms IS NULL ORDER BY id LIMIT ?");
+  Statement& update = cached(index_update_, "UPDATE contributions SET terms = ? WHERE id = ?");
+  std::vector<std::pair<std::int64_t, std::string>> rows;
+  missing.reset();
+  missing.bind(1, static_cast<std::int64_t>(limit));
+  while (missing.step()) rows.emplace_back(missing.column_int(0), missing.column_text(1));
+  missing.reset();
+  for (const auto& [id, body] : rows) {
+    const std::string terms = index_terms(body);
+    update.bind_blob(1, std::as_bytes(std::span(terms))).bind(2, id).run();
+  }
+  transaction.commit();
+  return static_cast<std::int64_t>(rows.size());
+}
+
 std::int64_t Store::index_contributions(std::size_t batch) {
   std::int64_t indexed = 0;
-  Statement missing(connection_,
-                    "SELECT id, body FROM contributions WHERE terms IS NULL ORDER BY id LIMIT ?");
-  Statement update(connection_, "UPDATE contributions SET terms = ? WHERE id = ?");
   for (;;) {
-    std::vector<std::pair<std::int64_t, std::string>> rows;
-    missing.bind(1, static_cast<std::int64_t>(batch));
-    while (missing.step()) rows.emplace_back(missing.column_int(0), missing.column_text(1));
-    missing.reset();
-    if (rows.empty()) break;
-    Transaction transaction(connection_);
-    for (const auto& [id, body] : rows) {
-      const std::string terms = index_terms(body);
-      update.bind_blob(1, std::as_bytes(std::span(terms))).bind(2, id).run();
-    }
-    transaction.commit();
-    indexed += static_cast<std::int64_t>(rows.size());
+    const std::int64_t done = index_pending(batch);
+    indexed += done;
+    if (done < static_cast<std::int64_t>(batch)) break;
   }
   return indexed;
+}
+
+bool Store::checkpoint_if_due() {
+  if (*wal_pages_ < kWalCheckpointPages) return false;
+  if (sqlite3_wal_checkpoint_v2(connection_.handle(), "main", SQLITE_CHECKPOINT_PASSIVE, nullptr,
+                                nullptr) != SQLITE_OK) {
+    return false;
+  }
+  *wal_pages_ = 0;
+  return true;
 }
 
 Store::~Store() = default;

@@ -26,7 +26,7 @@
 namespace reflexbot::store {
 
 /// The schema version a migrated database has.
-inline constexpr int kSchemaVersion = 22;
+inline constexpr int kSchemaVersion = 23;
 
 /// A contribution's index terms (core::TextAnalyzer::keys()) as stored in `contributions.terms`:
 /// 8 bytes per key, little-endian.
@@ -325,7 +325,6 @@ class BatchScope {
   std::size_t contributions_added() const { return contributions_added_; }
 
  private:
-  void insert_tags(const std::string& event_id, const std::vector<std::string>& tags);
   void record_span(const core::Round& round, std::int64_t round_id);
 
   Store& store_;
@@ -464,8 +463,24 @@ class Store final : public reflexbot::OutboxQueue {
   /// it at start; a crash in between leaves the rest for the next time, and until then digests
   /// analyse those bodies themselves.
   std::int64_t index_contributions(std::size_t batch = 2000);
+  /// Indexes at most `limit` contributions whose terms are missing (the oldest first), in one
+  /// transaction; returns how many. New and edited contributions are stored without their terms
+  /// (the analysis stays off the sync batch): the bot runs this after each commit, a slice at a
+  /// time, until it returns less than `limit`.
+  std::int64_t index_pending(std::size_t limit);
   /// The index terms of a body, encoded for `contributions.terms`.
   std::string index_terms(std::string_view body);
+
+  /// A commit leaves its pages in the WAL; a checkpoint copies them into the database file (and
+  /// syncs it). The store does that itself only when the WAL holds kWalBackstopPages, so a sync
+  /// batch's commit writes and syncs the WAL alone; the bot calls this after a commit's follow-up
+  /// work (SQLite's own default would checkpoint in the commit at 1000 pages). PASSIVE: it waits
+  /// for no reader. Whether it checkpointed.
+  bool checkpoint_if_due();
+  /// Pages in the WAL at the last commit since the last checkpoint.
+  int wal_pages() const { return *wal_pages_; }
+  static constexpr int kWalCheckpointPages = 1000;
+  static constexpr int kWalBackstopPages = 16384;
 
  private:
   friend class BatchScope;
@@ -480,17 +495,19 @@ class Store final : public reflexbot::OutboxQueue {
   /// The event a round's thread hangs from; empty for a round in the main timeline.
   std::string thread_root(std::int64_t round_id);
   std::unique_ptr<Statement> insert_contribution_;
-  std::unique_ptr<Statement> insert_tag_;
   std::unique_ptr<Statement> insert_vote_;
   std::unique_ptr<Statement> contribution_by_id_;
-  std::unique_ptr<Statement> contribution_tags_;
   std::unique_ptr<Statement> anonymous_notice_;
+  std::unique_ptr<Statement> index_missing_;
+  std::unique_ptr<Statement> index_update_;
   /// The statement in `slot`, prepared from `sql` on first use.
   Statement& cached(std::unique_ptr<Statement>& slot, const std::string& sql);
   struct Statements;
   std::unique_ptr<Statements> statements_;
   // Analyses collected messages; replaced when its caches grow large (hostile vocabulary).
   lang::DebianLexicon lexicon_;  // loaded when the first text is analysed
+  // Set by SQLite's WAL hook at each commit (on the heap: the hook keeps its address).
+  std::unique_ptr<int> wal_pages_ = std::make_unique<int>(0);
   std::unique_ptr<core::TextAnalyzer> analyzer_;
   std::vector<std::uint64_t> scratch_keys_;
   // The quarantine's caps of the current day (UTC). Per sender in memory only, so that no sender

@@ -226,8 +226,9 @@ def contribution(bot: Bot, event_id: str):
 
 
 def tags_of(bot: Bot, event_id: str) -> set:
-    return {r[0] for r in db_rows(bot, "SELECT tag FROM contribution_tags WHERE event_id = ?",
-                                  (event_id,))}
+    """The tags of a stored contribution (its `tags` column: comma-separated)."""
+    rows = db_rows(bot, "SELECT tags FROM contributions WHERE event_id = ?", (event_id,))
+    return {tag for row in rows for tag in row[0].split(",") if tag}
 
 
 def give_password(bot: Bot) -> None:

@@ -3,7 +3,7 @@ text in the named room without its author and stores no link to the sender."""
 
 import re
 
-from helpers import db_rows, ensure_alive, join_bot, ping_and_wait, wait_for
+from helpers import db_rows, ensure_alive, join_bot, ping_and_wait, tags_of, wait_for
 from localhs import REPO_ROOT
 
 WAIT = 30
@@ -67,8 +67,7 @@ def test_anonymous_contribution_arrives_without_its_author(hs, make_bot, user):
     # Nothing in the contributions names anna; the direct chat itself is no contribution.
     for row in db_rows(bot, "SELECT author, body, room_id FROM contributions"):
         assert anna.user_id not in " ".join(map(str, row)) and row[2] != direct
-    assert {r[0] for r in db_rows(bot, "SELECT tag FROM contribution_tags "
-                                       "WHERE event_id = ?", (event_id,))} == {"problem"}
+    assert tags_of(bot, event_id) == {"problem"}
 
     # !meine: the own contributions, only in the direct chat, without the anonymous one.
     own = "Die Abstimmung mit dem Kreis lief gut #erfolg"

@@ -31,6 +31,26 @@ def votes_on(bot, event_id: str) -> list[tuple]:
                    (event_id,))
 
 
+def terms_made(bot, event_id: str) -> bool:
+    """Whether the contribution's index terms are stored (they are made after its commit)."""
+    return bool(db_rows(bot, "SELECT 1 FROM contributions WHERE event_id = ? AND terms IS NOT NULL",
+                        (event_id,)))
+
+
+def test_a_contributions_terms_are_made_after_its_commit(hs, make_bot, user):
+    """The batch stores a contribution without its digest terms; the running bot makes them
+    right after the commit, and again after an edit changed the text."""
+    moderator, anna, bert, room, bot = configured_room(make_bot, user)
+    tagged = anna.send_text(room, "Die Funkverbindung im Keller brach ab #problem")
+    wait_for(lambda: contribution(bot, tagged) is not None, WAIT, "the tagged message collected")
+    wait_for(lambda: terms_made(bot, tagged), WAIT, "its terms made after the commit")
+    edited = "Die Funkverbindung im Tiefgeschoss brach ab #problem"
+    anna.edit(room, tagged, edited)
+    wait_for(lambda: (contribution(bot, tagged) or [""] * 7)[5] == edited, WAIT, "the edit applied")
+    wait_for(lambda: terms_made(bot, tagged), WAIT, "the edited text's terms made")
+    ensure_alive(bot)
+
+
 def test_an_edit_is_judged_as_the_message_it_now_is(hs, make_bot, user):
     moderator, anna, bert, room, bot = configured_room(make_bot, user)
     plain = anna.send_text(room, "Die Lagemeldungen kamen doppelt")
@@ -44,6 +64,8 @@ def test_an_edit_is_judged_as_the_message_it_now_is(hs, make_bot, user):
     wait_for(lambda: (contribution(bot, plain) or [None] * 6)[5] == tagged, WAIT,
              "the edited message collected with its new text")
     assert tags_of(bot, plain) == {"problem"}
+    # Collected after the commit of the sync that brought the edit: its terms come after that.
+    wait_for(lambda: terms_made(bot, plain), WAIT, "the edited contribution's terms")
     assert contribution(bot, edit) is None, "the edit event is no contribution of its own"
     assert contribution(bot, plain)[6] == "tag"
     original = next(e for e in moderator.messages(room) if e["event_id"] == plain)

@@ -13,6 +13,7 @@
 
 #include <spdlog/spdlog.h>
 #include <boost/asio/ip/address.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/system_timer.hpp>
@@ -104,6 +105,7 @@ struct Runtime {
                outbox.wake();
                pins.notify();
                members.notify();
+               indexing.notify();
                arm_round_timer();
              }),
         round_timer(io),
@@ -170,6 +172,7 @@ struct Runtime {
     outbox.stop();
     pins.stop();
     members.stop();
+    indexing.stop();
     round_timer.cancel();
     dictionary_timer.cancel();
     retention.stop();
@@ -199,8 +202,9 @@ struct Runtime {
   std::optional<MetricsServer> metrics_server;
   asio::system_timer round_timer;
   asio::steady_timer dictionary_timer;
-  matrix::Wakeup pins;     ///< wakes the 📌 collector after each commit
-  matrix::Wakeup members;  ///< wakes the member-list fetcher after each commit
+  matrix::Wakeup pins;      ///< wakes the 📌 collector after each commit
+  matrix::Wakeup members;   ///< wakes the member-list fetcher after each commit
+  matrix::Wakeup indexing;  ///< wakes the indexing of new contributions' terms after each commit
   bool stopping = false;
   int exit_code = 0;
   // systemd (Type=notify): READY=1 and STOPPING=1, and WATCHDOG=1 from a timer on this io_context
@@ -428,8 +432,27 @@ asio::awaitable<void> run_pins(Runtime& rt, asio::io_context& io) {
         again = true;
         break;
       }
-      if (again) rt.outbox.wake();
+      if (again) {
+        rt.outbox.wake();
+        rt.indexing.notify();
+      }
     }
+  }
+}
+
+// The index terms of new and edited contributions, made after their commit (the text analysis
+// and its dictionaries stay off the sync batch), a slice at a time: a sync, a reply or a timer
+// runs between two slices. What a crash leaves unindexed is indexed at the next start. Then the
+// checkpoint, when the WAL is long enough.
+asio::awaitable<void> run_indexing(Runtime& rt, asio::io_context& io) {
+  constexpr std::size_t kSlice = 250;
+  while (!rt.stopping) {
+    co_await rt.indexing.wait(io);
+    while (!rt.stopping && rt.store.index_pending(kSlice) == static_cast<std::int64_t>(kSlice)) {
+      co_await asio::post(io, asio::use_awaitable);
+    }
+    // Then the WAL into the database file, off the commit (Store::checkpoint_if_due).
+    if (!rt.stopping) rt.store.checkpoint_if_due();
   }
 }
 
@@ -514,6 +537,9 @@ asio::awaitable<void> run_main(Runtime& rt, asio::io_context& io) {
     if (error) std::rethrow_exception(error);
   });
   rt.members.notify();
+  asio::co_spawn(io, run_indexing(rt, io), [](std::exception_ptr error) {
+    if (error) std::rethrow_exception(error);
+  });
   asio::co_spawn(io, run_outbox(rt, io), [&rt](std::exception_ptr error) {
     if (error) std::rethrow_exception(error);
     rt.stop();

@@ -50,6 +50,21 @@ TEST(Content, AReactionIsAnAnnotation) {
                            R"("rel_type":"m.annotation"}})");
 }
 
+// The reaction's content is written without a JSON tree: the same bytes as the serialiser's,
+// whatever the event id and key hold (quotes, backslashes, control characters, bad UTF-8).
+TEST(Content, AReactionIsWhatTheSerialiserWouldWrite) {
+  for (const std::string id : {"$e", "$a\"b\\c\n\x01", "$\xff\xfe:x", "$ü/ä"}) {
+    for (const std::string key : {"✅", "\"", "\xc3"}) {
+      const nlohmann::json tree = {
+          {"m.relates_to", {{"rel_type", "m.annotation"}, {"event_id", id}, {"key", key}}},
+          {"m.mentions", nlohmann::json::object()}};
+      EXPECT_EQ(reaction_event(id, key).content,
+                tree.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace))
+          << id << " " << key;
+    }
+  }
+}
+
 TEST(Content, AnImageCarriesItsAltTextAndInfoAndFollowsTheCommandsThread) {
   const Image image{
       "Die Grafik zeigt 2 Themen.", "themen-2026-11-30.png", "image/png", 800, 412, 12345};

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <tuple>
 
 #include "lang/lexicon.hpp"
@@ -188,11 +189,10 @@ TEST_F(CollectionTest, ContributionsRoundTripAndAreCollectedOnce) {
   EXPECT_EQ(*stored, c);
 }
 
-// A new contribution is written with its `tags` column (distinct tags in byte order, as the
-// triggers make it), so its tag rows do not rewrite the row again: one row for the contribution
-// and one per distinct tag, no trigger UPDATE (SQLite's total_changes() counts those too). Tags
-// added or removed later still keep the column right.
-TEST_F(CollectionTest, ANewContributionsTagsDoNotRewriteItsRow) {
+// A new contribution is one row: its tags are its `tags` column (distinct tags in byte order;
+// migration 23 dropped the table of one row per tag and its triggers). SQLite's total_changes()
+// counts every row written, trigger writes too. An edit replaces the column.
+TEST_F(CollectionTest, ANewContributionIsOneRowWithItsTags) {
   auto& c = store_->connection();
   auto total_changes = [&c] {
     Statement s(c, "SELECT total_changes()");
@@ -210,14 +210,10 @@ TEST_F(CollectionTest, ANewContributionsTagsDoNotRewriteItsRow) {
   first.via = core::CollectedVia::tag;
   const auto before = total_changes();
   ASSERT_TRUE(batch.add_contribution(first));
-  EXPECT_EQ(total_changes() - before, 4) << "the contribution and its three distinct tags";
+  EXPECT_EQ(total_changes() - before, 1) << "the contribution's row, nothing per tag";
   EXPECT_EQ(tags_column("$1"), "idee,problem,Ärger");
-  c.exec("INSERT INTO contribution_tags (event_id, tag) VALUES ('$1', 'erfolg')");
-  EXPECT_EQ(tags_column("$1"), "erfolg,idee,problem,Ärger");
-  c.exec("INSERT INTO contribution_tags (event_id, tag) VALUES ('$1', 'prob')");
-  EXPECT_EQ(tags_column("$1"), "erfolg,idee,prob,problem,Ärger") << "a prefix is another tag";
-  c.exec("DELETE FROM contribution_tags WHERE event_id = '$1' AND tag = 'problem'");
-  EXPECT_EQ(tags_column("$1"), "erfolg,idee,prob,Ärger");
+  EXPECT_EQ(store_->contribution("$1")->tags,
+            (std::vector<std::string>{"idee", "problem", "Ärger"}));
   EXPECT_TRUE(batch.edit_contribution("$1", "neu #lehre", {"lehre", "idee"}));
   EXPECT_EQ(tags_column("$1"), "idee,lehre");
   auto untagged = contribution("$2", "p-ben", "Köln", 0, "", {});
@@ -226,6 +222,42 @@ TEST_F(CollectionTest, ANewContributionsTagsDoNotRewriteItsRow) {
   EXPECT_EQ(tags_column("$2"), "");
   batch.commit();
   EXPECT_EQ(store_->contribution("$1")->tags, (std::vector<std::string>{"idee", "lehre"}));
+}
+
+// A contribution collected outside a round has no entry in the round index (migration 23): the
+// index is partial, and what asks for a round's contributions still finds them through it.
+TEST_F(CollectionTest, OnlyARoundsContributionsAreInTheRoundIndex) {
+  auto& c = store_->connection();
+  Statement sql(c, "SELECT sql FROM sqlite_master WHERE name = 'contributions_round'");
+  ASSERT_TRUE(sql.step());
+  EXPECT_NE(sql.column_text(0).find("WHERE round_id IS NOT NULL"), std::string::npos)
+      << sql.column_text(0);
+  for (const char* query :
+       {"SELECT COUNT(*) FROM contributions WHERE round_id = ?1 AND phase_key = ?2",
+        "SELECT tags FROM contributions WHERE round_id = ?1",
+        "UPDATE contributions SET round_id = NULL WHERE round_id = ?1"}) {
+    Statement plan(c, std::string("EXPLAIN QUERY PLAN ") + query);
+    std::string details;
+    while (plan.step()) details += plan.column_text(3) + "\n";
+    EXPECT_NE(details.find("contributions_round"), std::string::npos) << query << ": " << details;
+  }
+  save_two_rounds();
+  {
+    BatchScope batch(*store_);
+    ASSERT_TRUE(batch.add_contribution(contribution("$1", "p-anna", "Köln", 1, "a", {"idee"})));
+    auto outside = contribution("$2", "p-anna", "Köln", 0, "", {"idee"});
+    outside.round.reset();
+    outside.via = core::CollectedVia::tag;
+    ASSERT_TRUE(batch.add_contribution(outside));
+    batch.commit();
+  }
+  Statement indexed(c,
+                    "SELECT COUNT(*) FROM contributions INDEXED BY contributions_round "
+                    "WHERE round_id IS NOT NULL");
+  ASSERT_TRUE(indexed.step());
+  EXPECT_EQ(indexed.column_int(0), 1);
+  EXPECT_EQ(store_->summarize(1, "a").contributions, 1);
+  EXPECT_EQ(store_->summarize(1, "a").per_tag, (std::map<std::string, int>{{"idee", 1}}));
 }
 
 TEST_F(CollectionTest, EditsReplaceTextAndTagsAndRedactionsDeleteEverything) {
@@ -251,8 +283,7 @@ TEST_F(CollectionTest, EditsReplaceTextAndTagsAndRedactionsDeleteEverything) {
     batch.commit();
   }
   EXPECT_FALSE(store_->contribution("$1"));
-  Statement left(store_->connection(),
-                 "SELECT (SELECT COUNT(*) FROM contribution_tags) + (SELECT COUNT(*) FROM votes)");
+  Statement left(store_->connection(), "SELECT COUNT(*) FROM votes");
   left.step();
   EXPECT_EQ(left.column_int(0), 0);
 }
@@ -348,7 +379,66 @@ std::vector<std::uint64_t> analysed_keys(std::string_view body) {
   return keys;
 }
 
-TEST_F(CollectionTest, ContributionsAreIndexedWhenCollectedAndAgainWhenEdited) {
+TEST_F(CollectionTest, TermsAreMadeAfterTheCommitAndACrashBeforeThatLosesNothing) {
+  save_two_rounds();
+  auto c = contribution("$1", "p-anna", "Köln", 1, "a", {"problem"});
+  c.body = "Die FFP2-Masken kamen zu spät, die Beschaffung lief über das Rechtsamt. #problem";
+  {
+    BatchScope batch(*store_);
+    ASSERT_TRUE(batch.add_contribution(c));
+    batch.commit();
+  }
+  // The batch did not analyse the text. A crash now (the store opened again): the contribution
+  // is there, the digest reads its body, the phase's summary analyses it.
+  store_.open();
+  const auto rows = digest_rows(*store_, "", TimePoint{}, at(1'000'000'000));
+  ASSERT_EQ(rows.size(), 1U);
+  EXPECT_EQ(rows[0].item.id, "$1");
+  EXPECT_EQ(rows[0].item.body, c.body);
+  EXPECT_EQ(rows[0].item.tags, std::vector<std::string>{"problem"});
+  EXPECT_FALSE(rows[0].item.indexed);
+  const auto summary = store_->summarize(1, "a");
+  ASSERT_EQ(summary.candidates.size(), 1U);
+  EXPECT_EQ(summary.candidates[0].terms, analysed_keys(c.body));
+  // After the commit (or at the next start) its terms are made, once.
+  EXPECT_EQ(store_->index_pending(10), 1);
+  EXPECT_EQ(store_->index_pending(10), 0);
+  EXPECT_EQ(stored_keys(*store_, "$1"), analysed_keys(c.body));
+  EXPECT_EQ(store_->summarize(1, "a").candidates[0].terms, analysed_keys(c.body));
+}
+
+TEST_F(CollectionTest, PendingTermsAreMadeASliceAtATimeOldestFirst) {
+  save_two_rounds();
+  {
+    BatchScope batch(*store_);
+    for (int i = 0; i < 5; ++i) {
+      auto c = contribution("$" + std::to_string(i), "p-anna", "Köln", 1, "a", {});
+      c.body = "Pegel an der Messstelle " + std::to_string(i) + " stieg über Nacht";
+      ASSERT_TRUE(batch.add_contribution(c));
+    }
+    batch.commit();
+  }
+  EXPECT_EQ(store_->index_pending(2), 2);
+  std::vector<bool> indexed;
+  for (const auto& row : digest_rows(*store_, "", TimePoint{}, at(1'000'000'000))) {
+    indexed.push_back(row.item.indexed);
+  }
+  EXPECT_EQ(std::count(indexed.begin(), indexed.end(), true), 2);
+  EXPECT_EQ(store_->index_pending(2), 2);
+  EXPECT_EQ(store_->index_pending(2), 1);
+  EXPECT_EQ(store_->index_pending(2), 0);
+  // A contribution removed before its terms were made is simply not indexed.
+  {
+    BatchScope batch(*store_);
+    auto c = contribution("$9", "p-anna", "Köln", 1, "a", {});
+    ASSERT_TRUE(batch.add_contribution(c));
+    ASSERT_TRUE(batch.remove_contribution("$9"));
+    batch.commit();
+  }
+  EXPECT_EQ(store_->index_pending(2), 0);
+}
+
+TEST_F(CollectionTest, ContributionsAreIndexedAfterCollectedAndAgainAfterEdited) {
   save_two_rounds();
   auto c = contribution("$1", "p-anna", "Köln", 1, "a", {});
   c.body = "Die FFP2-Masken kamen zu spät, die Beschaffung lief über das Rechtsamt.";
@@ -357,6 +447,7 @@ TEST_F(CollectionTest, ContributionsAreIndexedWhenCollectedAndAgainWhenEdited) {
     ASSERT_TRUE(batch.add_contribution(c));
     batch.commit();
   }
+  EXPECT_EQ(store_->index_contributions(), 1);
   const auto first = stored_keys(*store_, "$1");
   EXPECT_EQ(first, analysed_keys(c.body));
   EXPECT_GE(first.size(), 5U);  // masken, beschaffung, rechtsamt … and their concepts
@@ -367,6 +458,7 @@ TEST_F(CollectionTest, ContributionsAreIndexedWhenCollectedAndAgainWhenEdited) {
     ASSERT_TRUE(batch.edit_contribution("$1", edited, {}));
     batch.commit();
   }
+  EXPECT_EQ(store_->index_contributions(), 1);  // the edited body's terms
   const auto second = stored_keys(*store_, "$1");
   EXPECT_EQ(second, analysed_keys(edited));
   EXPECT_NE(second, first);
@@ -383,7 +475,8 @@ TEST_F(CollectionTest, TermsFromAnotherAnalysisOrMissingAreMadeAgain) {
     }
     batch.commit();
   }
-  EXPECT_EQ(store_->index_contributions(), 0);  // all indexed when collected
+  EXPECT_EQ(store_->index_contributions(), 5);  // after the commit
+  EXPECT_EQ(store_->index_contributions(), 0);
   // Terms lost (an older bot), unreadable, and made by another analysis.
   store_->connection().exec("UPDATE contributions SET terms = NULL WHERE event_id = '$1'");
   store_->connection().exec("UPDATE contributions SET terms = X'0102' WHERE event_id = '$2'");
