@@ -325,7 +325,7 @@ class Grouper {
     std::vector<std::pair<TermId, float>>().swap(probes_);
     // Each pair once (it may have been found from both ends), as neighbours of both: the graph
     // in one flat array, each document's row after the other.
-    std::sort(edges.begin(), edges.end());
+    sort_edges(edges, leaders);
     edges.erase(std::unique(edges.begin(), edges.end(),
                             [](const auto& x, const auto& y) {
                               return std::get<0>(x) == std::get<0>(y) &&
@@ -346,6 +346,23 @@ class Grouper {
       if (similarity >= options_.threshold) queue_.push(Candidate{similarity, a, b, 1, 1});
     }
     std::vector<Edge>().swap(edges);
+  }
+
+  // Sorts the candidate graph's edges (smaller, larger, cosine) as std::sort would: by their
+  // smaller document first, counted into place (a few edges each), then each document's few
+  // edges by (larger, cosine). Half a million edges at 100k documents.
+  template <class Edge>
+  static void sort_edges(std::vector<Edge>& edges, std::size_t leaders) {
+    std::vector<std::uint32_t> start(leaders + 1, 0);
+    for (const Edge& edge : edges) ++start[std::get<0>(edge) + 1];
+    for (std::size_t d = 0; d < leaders; ++d) start[d + 1] += start[d];
+    std::vector<Edge> sorted(edges.size());
+    std::vector<std::uint32_t> filled(start.begin(), start.end() - 1);
+    for (const Edge& edge : edges) sorted[filled[std::get<0>(edge)]++] = edge;
+    for (std::size_t d = 0; d < leaders; ++d) {
+      std::sort(sorted.begin() + start[d], sorted.begin() + start[d + 1]);
+    }
+    edges.swap(sorted);
   }
 
   // Queues the merge of groups a and b (roots) with its score and their sizes now.
