@@ -479,6 +479,7 @@ class Grouper {
         scratch.probes.clear();
         strongest(flat_[d], options_.probe_terms, scratch.probes, scratch.ranked);
         nearest(d, scratch.probes, leaders, scratch);
+        for (const auto& entry : scratch.nearest) prefetch_sum(root_of[entry.second]);
         scratch.dense.load(flat_[d]);
         double best_score = options_.threshold;
         std::uint32_t best = kNoGroupFound;
