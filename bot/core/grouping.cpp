@@ -124,6 +124,7 @@ void strongest(Entries v, std::size_t n, std::vector<std::pair<TermId, float>>& 
 // somewhere on the heap (the grouping's time goes mostly into such reads, in random order).
 class FlatDocuments {
  public:
+  FlatDocuments() = default;
   explicit FlatDocuments(std::span<const SparseVector> documents) {
     std::size_t total = 0;
     for (const auto& doc : documents) total += doc.size();
@@ -277,7 +278,6 @@ class Grouper {
  public:
   Grouper(std::span<const SparseVector> documents, const GroupingOptions& options)
       : documents_(documents),
-        flat_(documents),
         options_(options),
         terms_(term_count(documents)),
         dense_(terms_),
@@ -289,6 +289,7 @@ class Grouper {
   // scratch space, the postings read only), and the edges are sorted after, so the graph is the
   // same as from one thread.
   void link(std::size_t leaders) {
+    flat_ = FlatDocuments(documents_.first(leaders));
     probe_start_.assign(leaders + 1, 0);
     probes_.reserve(leaders * options_.probe_terms);
     for (std::uint32_t d = 0; d < leaders; ++d) {
@@ -477,10 +478,10 @@ class Grouper {
         const auto d = static_cast<std::uint32_t>(leaders + k);
         if (documents_[d].empty()) continue;
         scratch.probes.clear();
-        strongest(flat_[d], options_.probe_terms, scratch.probes, scratch.ranked);
+        strongest(documents_[d], options_.probe_terms, scratch.probes, scratch.ranked);
         nearest(d, scratch.probes, leaders, scratch);
         for (const auto& entry : scratch.nearest) prefetch_sum(root_of[entry.second]);
-        scratch.dense.load(flat_[d]);
+        scratch.dense.load(documents_[d]);
         double best_score = options_.threshold;
         std::uint32_t best = kNoGroupFound;
         seen.clear();
@@ -549,7 +550,7 @@ class Grouper {
     auto& scored = scratch.scored;
     out.clear();
     touched.clear();
-    const Entries doc = flat_[d];
+    const Entries doc = documents_[d];  // (a follower is not in flat_)
     for (const auto& probe : probes) postings_.prefetch(probe.first);
     for (const auto& probe : probes) {
       const float mine = probe.second;  // a named local: clang 14 cannot capture a binding
@@ -679,7 +680,7 @@ class Grouper {
   }
 
   std::span<const SparseVector> documents_;
-  FlatDocuments flat_;
+  FlatDocuments flat_;  // the leaders' vectors (link())
   const GroupingOptions& options_;
   Postings postings_;
   std::vector<Cluster> clusters_;
