@@ -144,7 +144,7 @@ class FlatDocuments {
   void prefetch(std::size_t d) const {
     const auto* first = entries_.data() + start_[d];
     __builtin_prefetch(first);
-    __builtin_prefetch(first + 8);
+    if (start_[d] + 8 < start_[d + 1]) __builtin_prefetch(first + 8);  // the next cache line
   }
 
  private:
