@@ -6,12 +6,16 @@
 #include <cmath>
 #include <functional>
 #include <numeric>
+#include <stdexcept>
 #include <thread>
 #include <tuple>
 #include <unordered_map>
 
 namespace reflexbot::core {
 namespace {
+
+// A vector's entries wherever they are stored (a SparseVector, or a run of FlatDocuments).
+using Entries = std::span<const std::pair<TermId, float>>;
 
 double dot(const SparseVector& a, const SparseVector& b) {
   double total = 0;
@@ -36,7 +40,7 @@ class Dense {
  public:
   // Room for every term of the vectors to come (the dot products do not check bounds).
   explicit Dense(std::size_t terms) : values_(terms, 0.0F) {}
-  void load(const SparseVector& v) {
+  void load(Entries v) {
     for (const TermId term : loaded_) values_[term] = 0;
     loaded_.clear();
     for (const auto& [term, weight] : v) {
@@ -45,7 +49,7 @@ class Dense {
     }
   }
   // The dot product with the loaded vector: one load per entry of `other`, no branches.
-  double dot(const SparseVector& other) const {
+  double dot(Entries other) const {
     double total = 0;
     for (const auto& [term, weight] : other) total += static_cast<double>(values_[term]) * weight;
     return total;
@@ -63,7 +67,7 @@ double norm_of(const SparseVector& v) {
 }
 
 // sum += v, then keeps the `keep` heaviest terms (sorted by term again).
-void add_into(SparseVector& sum, const SparseVector& v, std::size_t keep, SparseVector& scratch,
+void add_into(SparseVector& sum, Entries v, std::size_t keep, SparseVector& scratch,
               std::vector<float>& weights) {
   scratch.clear();
   scratch.reserve(sum.size() + v.size());
@@ -106,7 +110,7 @@ void add_into(SparseVector& sum, const SparseVector& v, std::size_t keep, Sparse
 
 // The `n` heaviest terms of v with their weights, heaviest first (ties: the smaller term id),
 // appended to `out`.
-void strongest(const SparseVector& v, std::size_t n, std::vector<std::pair<TermId, float>>& out,
+void strongest(Entries v, std::size_t n, std::vector<std::pair<TermId, float>>& out,
                std::vector<std::pair<float, TermId>>& ranked) {
   ranked.clear();
   for (const auto& [term, weight] : v) ranked.emplace_back(-weight, term);
@@ -114,6 +118,39 @@ void strongest(const SparseVector& v, std::size_t n, std::vector<std::pair<TermI
   std::partial_sort(ranked.begin(), ranked.begin() + static_cast<std::ptrdiff_t>(k), ranked.end());
   for (std::size_t i = 0; i < k; ++i) out.emplace_back(ranked[i].second, -ranked[i].first);
 }
+
+// The documents' vectors one after the other in one array: reading a document is one run of
+// memory found through a small array of offsets, not a vector's header and then its entries
+// somewhere on the heap (the grouping's time goes mostly into such reads, in random order).
+class FlatDocuments {
+ public:
+  FlatDocuments() = default;
+  explicit FlatDocuments(std::span<const SparseVector> documents) {
+    std::size_t total = 0;
+    for (const auto& doc : documents) total += doc.size();
+    if (total > UINT32_MAX) throw std::length_error("too many terms to group");
+    entries_.reserve(total);
+    start_.reserve(documents.size() + 1);
+    start_.push_back(0);
+    for (const auto& doc : documents) {
+      entries_.insert(entries_.end(), doc.begin(), doc.end());
+      start_.push_back(static_cast<std::uint32_t>(entries_.size()));
+    }
+  }
+  Entries operator[](std::size_t d) const {
+    return {entries_.data() + start_[d], entries_.data() + start_[d + 1]};
+  }
+  // Asks the processor to read document d's first entries ahead of their use.
+  void prefetch(std::size_t d) const {
+    const auto* first = entries_.data() + start_[d];
+    __builtin_prefetch(first);
+    if (start_[d] + 8 < start_[d + 1]) __builtin_prefetch(first + 8);  // the next cache line
+  }
+
+ private:
+  std::vector<std::pair<TermId, float>> entries_;
+  std::vector<std::uint32_t> start_;  // document d: entries_[start_[d] … start_[d + 1])
+};
 
 // Runs f(begin, end, worker) over [0, n) in `workers` contiguous slices, one thread each (the
 // calling thread takes the first). The slices' results must not depend on which thread ran them.
@@ -138,26 +175,54 @@ void in_slices(std::size_t n, std::size_t workers, F&& f) {
 // An inverted index from terms to the documents for which the term is one of their strongest,
 // each list heaviest first (ties: the smaller document), so that a probe scans the documents for
 // which a term matters most, whatever order they came in.
+// Only the first `kept` of each list are ever scanned, so only those are kept (sorted); all
+// lists are one flat array.
 class Postings {
  public:
-  void add(TermId term, float weight, std::uint32_t doc) {
-    if (term >= lists_.size()) lists_.resize(term + 1);
-    lists_[term].emplace_back(-weight, doc);
+  // Leader d's probes are probes[start[d] … start[d + 1]); terms are below `terms`.
+  void build(std::span<const std::pair<TermId, float>> probes, std::span<const std::uint32_t> start,
+             std::size_t terms, std::size_t kept) {
+    start_.assign(terms + 1, 0);
+    for (const auto& probe : probes) ++start_[probe.first + 1];
+    for (std::size_t t = 0; t < terms; ++t) start_[t + 1] += start_[t];
+    entries_.resize(probes.size());
+    std::vector<std::uint32_t> filled(start_.begin(), start_.end() - 1);
+    for (std::uint32_t d = 0; d + 1 < start.size(); ++d) {
+      for (std::uint32_t k = start[d]; k < start[d + 1]; ++k) {
+        entries_[filled[probes[k].first]++] = {-probes[k].second, d};
+      }
+    }
+    // Each list's first `kept` in order (a list holds each document once: the order is total,
+    // so they are the same as the first of the whole list sorted), moved to the front.
+    std::uint32_t out = 0;
+    for (std::size_t t = 0; t < terms; ++t) {
+      const auto begin = entries_.begin() + start_[t];
+      const auto end = entries_.begin() + start_[t + 1];
+      const auto middle = begin + std::min<std::ptrdiff_t>(end - begin, kept);
+      std::partial_sort(begin, middle, end);
+      start_[t] = out;
+      out = static_cast<std::uint32_t>(std::copy(begin, middle, entries_.begin() + out) -
+                                       entries_.begin());
+    }
+    start_[terms] = out;
+    entries_.resize(out);
   }
-  void sort() {
-    for (auto& list : lists_) std::sort(list.begin(), list.end());
+  // Asks the processor to read the list of `term` ahead of its use.
+  void prefetch(TermId term) const {
+    if (term + std::size_t{1} < start_.size()) __builtin_prefetch(entries_.data() + start_[term]);
   }
   // Calls f(document, weight) for the first `limit` documents under `term`.
   template <class F>
   void scan(TermId term, std::size_t limit, F&& f) const {
-    if (term >= lists_.size()) return;
-    const auto& list = lists_[term];
-    const std::size_t n = std::min(limit, list.size());
+    if (term + std::size_t{1} >= start_.size()) return;
+    const std::size_t n = std::min<std::size_t>(limit, start_[term + 1] - start_[term]);
+    const auto* list = entries_.data() + start_[term];
     for (std::size_t k = 0; k < n; ++k) f(list[k].second, -list[k].first);
   }
 
  private:
-  std::vector<std::vector<std::pair<float, std::uint32_t>>> lists_;
+  std::vector<std::pair<float, std::uint32_t>> entries_;
+  std::vector<std::uint32_t> start_;  // term t: entries_[start_[t] … start_[t + 1])
 };
 
 // A group while merging: the sum of its members' vectors (trimmed to the heaviest terms) and the
@@ -224,16 +289,14 @@ class Grouper {
   // scratch space, the postings read only), and the edges are sorted after, so the graph is the
   // same as from one thread.
   void link(std::size_t leaders) {
+    flat_ = FlatDocuments(documents_.first(leaders));
     probe_start_.assign(leaders + 1, 0);
     probes_.reserve(leaders * options_.probe_terms);
     for (std::uint32_t d = 0; d < leaders; ++d) {
-      strongest(documents_[d], options_.probe_terms, probes_, ranked_);
+      strongest(flat_[d], options_.probe_terms, probes_, ranked_);
       probe_start_[d + 1] = static_cast<std::uint32_t>(probes_.size());
-      for (std::uint32_t k = probe_start_[d]; k < probe_start_[d + 1]; ++k) {
-        postings_.add(probes_[k].first, probes_[k].second, d);
-      }
     }
-    postings_.sort();
+    postings_.build(probes_, probe_start_, terms_, options_.postings_scanned);
     clusters_.resize(leaders);
     sizes_.assign(leaders, 1);
     parent_.resize(leaders);
@@ -263,7 +326,7 @@ class Grouper {
     std::vector<std::pair<TermId, float>>().swap(probes_);
     // Each pair once (it may have been found from both ends), as neighbours of both: the graph
     // in one flat array, each document's row after the other.
-    std::sort(edges.begin(), edges.end());
+    sort_edges(edges, leaders);
     edges.erase(std::unique(edges.begin(), edges.end(),
                             [](const auto& x, const auto& y) {
                               return std::get<0>(x) == std::get<0>(y) &&
@@ -286,6 +349,23 @@ class Grouper {
     std::vector<Edge>().swap(edges);
   }
 
+  // Sorts the candidate graph's edges (smaller, larger, cosine) as std::sort would: by their
+  // smaller document first, counted into place (a few edges each), then each document's few
+  // edges by (larger, cosine). Half a million edges at 100k documents.
+  template <class Edge>
+  static void sort_edges(std::vector<Edge>& edges, std::size_t leaders) {
+    std::vector<std::uint32_t> start(leaders + 1, 0);
+    for (const Edge& edge : edges) ++start[std::get<0>(edge) + 1];
+    for (std::size_t d = 0; d < leaders; ++d) start[d + 1] += start[d];
+    std::vector<Edge> sorted(edges.size());
+    std::vector<std::uint32_t> filled(start.begin(), start.end() - 1);
+    for (const Edge& edge : edges) sorted[filled[std::get<0>(edge)]++] = edge;
+    for (std::size_t d = 0; d < leaders; ++d) {
+      std::sort(sorted.begin() + start[d], sorted.begin() + start[d + 1]);
+    }
+    edges.swap(sorted);
+  }
+
   // Queues the merge of groups a and b (roots) with its score and their sizes now.
   void push_candidate(double score, std::uint32_t a, std::uint32_t b) {
     const std::uint32_t low = std::min(a, b);
@@ -299,9 +379,19 @@ class Grouper {
     return label_[a] == kNoGroupFound || label_[b] == kNoGroupFound || label_[a] == label_[b];
   }
 
+  // Asks the processor to read a group's sum ahead of its use (its document, for a group of
+  // one).
+  void prefetch_sum(std::uint32_t id) const {
+    if (sizes_[id] == 1) {
+      flat_.prefetch(id);
+    } else {
+      __builtin_prefetch(clusters_[id].sum.data());
+    }
+  }
+
   // The sum of a group's vectors (its document's, for a group of one).
-  const SparseVector& sum_of(std::uint32_t id) const {
-    return sizes_[id] == 1 ? documents_[id] : clusters_[id].sum;
+  Entries sum_of(std::uint32_t id) const {
+    return sizes_[id] == 1 ? flat_[id] : Entries(clusters_[id].sum);
   }
 
   // 2. Average linkage: the two groups whose members are most similar on average merge, again
@@ -310,6 +400,15 @@ class Grouper {
     while (!queue_.empty()) {
       const Candidate top = queue_.top();
       queue_.pop();
+      // The next candidate's groups, read ahead while this one is handled (most often they are
+      // still what they were when queued).
+      if (!queue_.empty()) {
+        const Candidate& next = queue_.top();
+        __builtin_prefetch(&parent_[next.a]);
+        __builtin_prefetch(&parent_[next.b]);
+        prefetch_sum(next.a);
+        prefetch_sum(next.b);
+      }
       const std::uint32_t a = find(top.a);
       const std::uint32_t b = find(top.b);
       if (a == b || !may_merge(a, b)) continue;
@@ -381,6 +480,7 @@ class Grouper {
         scratch.probes.clear();
         strongest(documents_[d], options_.probe_terms, scratch.probes, scratch.ranked);
         nearest(d, scratch.probes, leaders, scratch);
+        for (const auto& entry : scratch.nearest) prefetch_sum(root_of[entry.second]);
         scratch.dense.load(documents_[d]);
         double best_score = options_.threshold;
         std::uint32_t best = kNoGroupFound;
@@ -450,7 +550,8 @@ class Grouper {
     auto& scored = scratch.scored;
     out.clear();
     touched.clear();
-    const SparseVector& doc = documents_[d];
+    const Entries doc = documents_[d];  // (a follower is not in flat_)
+    for (const auto& probe : probes) postings_.prefetch(probe.first);
     for (const auto& probe : probes) {
       const float mine = probe.second;  // a named local: clang 14 cannot capture a binding
       postings_.scan(probe.first, options_.postings_scanned,
@@ -471,10 +572,11 @@ class Grouper {
       std::nth_element(scored.begin(), scored.begin() + static_cast<std::ptrdiff_t>(keep),
                        scored.end());
     }
+    for (std::size_t k = 0; k < keep; ++k) flat_.prefetch(scored[k].second);
     scratch.dense.load(doc);
     for (std::size_t k = 0; k < keep; ++k) {
       const std::uint32_t other = scored[k].second;
-      const double similarity = scratch.dense.dot(documents_[other]);
+      const double similarity = scratch.dense.dot(flat_[other]);
       if (similarity > 0) out.emplace_back(-similarity, other);
     }
     std::sort(out.begin(), out.end());
@@ -507,6 +609,7 @@ class Grouper {
     sizes_[a] += sizes_[b];
     SparseVector().swap(gone.sum);
     std::vector<std::uint32_t>().swap(gone.neighbours);
+    for (const std::uint32_t n : neighbours) prefetch_sum(n);
     dense_.load(keep.sum);
     dense_holds_ = a;
     for (const std::uint32_t n : neighbours) {
@@ -529,7 +632,7 @@ class Grouper {
     Cluster& gone = clusters_[b];
     parent_[b] = a;
     if (!label_.empty() && label_[a] == kNoGroupFound) label_[a] = label_[b];
-    if (sizes_[a] == 1) keep.sum = documents_[a];
+    if (sizes_[a] == 1) keep.sum.assign(flat_[a].begin(), flat_[a].end());
     add_into(keep.sum, sum_of(b), options_.sum_terms, scratch_, weights_);
     if (sizes_[b] * 10 <= sizes_[a]) {
       absorb(a, b);
@@ -555,6 +658,7 @@ class Grouper {
     std::sort(neighbours.begin(), neighbours.end());
     neighbours.erase(std::unique(neighbours.begin(), neighbours.end()), neighbours.end());
     neighbours.erase(std::remove(neighbours.begin(), neighbours.end(), a), neighbours.end());
+    for (const std::uint32_t n : neighbours) prefetch_sum(n);
     dense_.load(keep.sum);
     dense_holds_ = a;
     scored_neighbours_.clear();
@@ -576,6 +680,7 @@ class Grouper {
   }
 
   std::span<const SparseVector> documents_;
+  FlatDocuments flat_;  // the leaders' vectors (link())
   const GroupingOptions& options_;
   Postings postings_;
   std::vector<Cluster> clusters_;
