@@ -1,6 +1,7 @@
 #include "core/grouping.hpp"
 
 #include "core/bucket_queue.hpp"
+#include "core/slices.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -151,26 +152,6 @@ class FlatDocuments {
   std::vector<std::pair<TermId, float>> entries_;
   std::vector<std::uint32_t> start_;  // document d: entries_[start_[d] … start_[d + 1])
 };
-
-// Runs f(begin, end, worker) over [0, n) in `workers` contiguous slices, one thread each (the
-// calling thread takes the first). The slices' results must not depend on which thread ran them.
-template <class F>
-void in_slices(std::size_t n, std::size_t workers, F&& f) {
-  workers = std::max<std::size_t>(1, std::min(workers, n));
-  if (workers == 1) {
-    f(std::size_t{0}, n, std::size_t{0});
-    return;
-  }
-  std::vector<std::thread> threads;
-  const std::size_t step = (n + workers - 1) / workers;
-  for (std::size_t w = 1; w < workers; ++w) {
-    const std::size_t begin = std::min(n, w * step);
-    const std::size_t end = std::min(n, begin + step);
-    threads.emplace_back([&f, begin, end, w] { f(begin, end, w); });
-  }
-  f(std::size_t{0}, std::min(n, step), std::size_t{0});
-  for (auto& thread : threads) thread.join();
-}
 
 // An inverted index from terms to the documents for which the term is one of their strongest,
 // each list heaviest first (ties: the smaller document), so that a probe scans the documents for
