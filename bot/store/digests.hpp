@@ -47,8 +47,9 @@ std::vector<DigestRow> digest_rows(Store& store, const std::string& room, core::
 /// A round's phase as a digest shows it: its title and its place in the template (-1: unknown).
 struct PhaseName {
   PhaseName() = default;
-  PhaseName(std::string title, int index = -1)  // NOLINT(google-explicit-constructor): a title
-      : title(std::move(title)), index(index) {}
+  // Implicit from a bare title: a phase of unknown place.
+  PhaseName(std::string phase_title, int place = -1)  // NOLINT(google-explicit-constructor)
+      : title(std::move(phase_title)), index(place) {}
   std::string title;
   int index = -1;
 };
