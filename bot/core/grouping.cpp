@@ -4,7 +4,6 @@
 #include "core/slices.hpp"
 
 #include <algorithm>
-#include <bit>
 #include <cmath>
 #include <functional>
 #include <numeric>
@@ -281,7 +280,6 @@ class Grouper {
     postings_.build(probes_, probe_start_, terms_, options_.postings_scanned);
     clusters_.resize(leaders);
     sizes_.assign(leaders, 1);
-    pair_scores_.assign(std::bit_ceil(std::max<std::size_t>(leaders, 512) * 2), PairScore{});
     parent_.resize(leaders);
     std::iota(parent_.begin(), parent_.end(), 0U);
     using Edge = std::tuple<std::uint32_t, std::uint32_t, float>;  // (smaller, larger, cos)
@@ -377,41 +375,6 @@ class Grouper {
     return sizes_[id] == 1 ? flat_[id] : Entries(clusters_[id].sum);
   }
 
-  // The scores of pairs of groups as last compared, for the merge loop: a pair is often queued
-  // several times (from each merge of either group) and, once one of them has changed, each of
-  // those entries asks for the same comparison again (on the 100k benchmark, 630,000 of 890,000
-  // comparisons again). A group is its root and its size (it only grows, and a root that joined
-  // another is never a root again), so a pair's entry with both sizes as they are now holds the
-  // score that comparing them would give. One entry per slot, found by the pair's hash; a
-  // collision only costs a comparison.
-  struct PairScore {
-    std::uint32_t low = kNoGroupFound, high = kNoGroupFound;
-    std::uint32_t size_low = 0, size_high = 0;
-    double score = 0;
-  };
-  std::size_t pair_slot(std::uint32_t low, std::uint32_t high) const {
-    const std::uint64_t key = (std::uint64_t{low} << 32 | high) * 0x9E3779B97F4A7C15ULL;
-    return static_cast<std::size_t>(key >> 32) & (pair_scores_.size() - 1);
-  }
-  // Whether groups a and b were compared as they are now; if so, `score` is that comparison's.
-  bool scored(std::uint32_t a, std::uint32_t b, double& score) {
-    const std::uint32_t low = std::min(a, b);
-    const std::uint32_t high = std::max(a, b);
-    const PairScore& entry = pair_scores_[pair_slot(low, high)];
-    if (entry.low != low || entry.high != high || entry.size_low != sizes_[low] ||
-        entry.size_high != sizes_[high]) {
-      return false;
-    }
-    score = entry.score;
-    ++scores_reused_;
-    return true;
-  }
-  void remember(std::uint32_t a, std::uint32_t b, double score) {
-    const std::uint32_t low = std::min(a, b);
-    const std::uint32_t high = std::max(a, b);
-    pair_scores_[pair_slot(low, high)] = PairScore{low, high, sizes_[low], sizes_[high], score};
-  }
-
   // 2. Average linkage: the two groups whose members are most similar on average merge, again
   // and again, while that average reaches the threshold.
   void merge() {
@@ -444,30 +407,21 @@ class Grouper {
         // The dense array holds the group of the last merge or comparison, often one of the two
         // (a large group's pairs come one after the other): then only the other is read. The
         // dot product is the same either way round (the same products, summed in term order).
-        ++recomparisons_;
-        double score = 0;
-        if (!scored(a, b, score)) {
-          double product = 0;
-          if (dense_holds_ == b) {
-            product = dense_.dot(sum_of(a));
-          } else {
-            if (dense_holds_ != a) {
-              dense_.load(sum_of(a));
-              dense_holds_ = a;
-            }
-            product = dense_.dot(sum_of(b));
+        double product = 0;
+        if (dense_holds_ == b) {
+          product = dense_.dot(sum_of(a));
+        } else {
+          if (dense_holds_ != a) {
+            dense_.load(sum_of(a));
+            dense_holds_ = a;
           }
-          score = linkage(product, sizes_[a], sizes_[b]);
-          remember(a, b, score);
+          product = dense_.dot(sum_of(b));
         }
+        const double score = linkage(product, sizes_[a], sizes_[b]);
         if (score >= options_.threshold) push_candidate(score, a, b);
         continue;
       }
       join(a, b);
-    }
-    if (options_.stats != nullptr) {
-      options_.stats->recomparisons = recomparisons_;
-      options_.stats->scores_reused = scores_reused_;
     }
   }
 
@@ -731,9 +685,6 @@ class Grouper {
   std::size_t terms_;
   Dense dense_;
   std::uint32_t dense_holds_ = kNoGroupFound;  // the group whose sum dense_ holds (merge())
-  std::vector<PairScore> pair_scores_;         // merge(): see scored()
-  std::size_t recomparisons_ = 0;
-  std::size_t scores_reused_ = 0;
   std::size_t workers_;
 };
 

@@ -39,12 +39,6 @@ std::vector<SparseVector> tfidf_vectors(std::span<const std::vector<TermId>> doc
 /// Cosine similarity of two vectors (any length, not necessarily normalised).
 double cosine(const SparseVector& a, const SparseVector& b);
 
-/// What group_documents() did, for tests and benchmarks (GroupingOptions::stats).
-struct GroupingStats {
-  std::size_t recomparisons = 0;  ///< queued pairs compared again because a group had changed
-  std::size_t scores_reused = 0;  ///< of those, pairs already compared as the groups are now
-};
-
 /// Thresholds and bounds of group_documents(); the defaults are tuned on the four fixtures in
 /// tests/fixtures/digest (see docs/digests.md for precision and recall).
 struct GroupingOptions {
@@ -58,8 +52,6 @@ struct GroupingOptions {
   /// machine's cores (at most four) from 20,000 documents on, else one. The groups are the same
   /// for any number.
   std::size_t threads = 0;
-  /// If set, receives the counts of the merge loop (the groups do not depend on it).
-  GroupingStats* stats = nullptr;
 };
 
 /// Marks a document that follows no group (see group_documents()).

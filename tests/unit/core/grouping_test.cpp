@@ -396,25 +396,6 @@ TEST(Grouping, TheGroupsDoNotDependOnTheNumberOfThreads) {
   }
 }
 
-// A pair queued several times (from each group's merges) and compared again while neither
-// group changed reuses the score taken the first time; the groups are the same with and
-// without the counts.
-TEST(Grouping, APairComparedAgainAsTheGroupsAreNowReusesItsScore) {
-  const Labelled fixture = load_fixture();
-  TextAnalyzer analyzer(debian_lexicon());
-  std::vector<std::vector<TermId>> docs(fixture.items.size());
-  for (std::size_t i = 0; i < docs.size(); ++i) analyzer.terms(fixture.items[i].body, docs[i]);
-  const auto vectors = tfidf_vectors(docs, {}, 5);
-  GroupingOptions options;
-  const auto plain = group_documents(vectors, options);
-  GroupingStats stats;
-  options.stats = &stats;
-  EXPECT_EQ(group_documents(vectors, options), plain);
-  EXPECT_GT(stats.recomparisons, 0U);
-  EXPECT_GT(stats.scores_reused, 0U);
-  EXPECT_LE(stats.scores_reused, stats.recomparisons);
-}
-
 struct Quality {
   double precision = 0;
   double recall = 0;
