@@ -763,20 +763,11 @@ std::vector<SparseVector> mixed_vectors(const DigestTerms& analysis, const Diges
       tag_boost[t] = 1;
     }
   }
-  auto vectors = tfidf_vectors(analysis.terms, text_boost, request.idf_prior);
-  const auto tags = tfidf_vectors(analysis.terms, tag_boost, request.idf_prior);
   const auto text_share = static_cast<float>(std::sqrt(1.0 - request.topic_tag_weight));
   const auto tag_share = static_cast<float>(std::sqrt(request.topic_tag_weight));
-  for (std::size_t d = 0; d < vectors.size(); ++d) {
-    if (tags[d].empty()) continue;
-    SparseVector& v = vectors[d];
-    const bool words = !v.empty();
-    for (auto& entry : v) entry.second *= text_share;
-    for (const auto& entry : tags[d])
-      v.emplace_back(entry.first, words ? entry.second * tag_share : entry.second);
-    std::sort(v.begin(), v.end());
-  }
-  return vectors;
+  // (One pass for both parts: the document frequencies counted once, one vector per item.)
+  return mixed_tfidf_vectors(analysis.terms, text_boost, tag_boost, request.idf_prior, text_share,
+                             tag_share);
 }
 
 // The grouping with the moderators' corrections: each leader's curated group as its label (the

@@ -690,8 +690,12 @@ class Grouper {
 
 }  // namespace
 
-std::vector<SparseVector> tfidf_vectors(std::span<const std::vector<TermId>> documents,
-                                        std::span<const float> boost, double idf_prior) {
+namespace {
+
+// The IDF of each term (its documents counted once), times its boost (0: the term is dropped;
+// 1 for terms past the boost's end).
+std::vector<double> idf_weights(std::span<const std::vector<TermId>> documents,
+                                std::span<const std::span<const float>> boosts, double idf_prior) {
   TermId max_term = 0;
   for (const auto& doc : documents) {
     for (const TermId term : doc) max_term = std::max(max_term, term);
@@ -707,15 +711,58 @@ std::vector<SparseVector> tfidf_vectors(std::span<const std::vector<TermId>> doc
     }
   }
   const double n = static_cast<double>(documents.size());
-  // idf times boost, once per term (0: the term is dropped).
-  std::vector<double> weight(df.size(), 0.0);
+  // idf times boost, once per term and boost (0: the term is dropped): boost b of term t at
+  // weight[t * boosts.size() + b].
+  std::vector<double> weight(df.size() * boosts.size(), 0.0);
   for (TermId term = 0; term < df.size(); ++term) {
-    const double factor = term < boost.size() ? boost[term] : 1.0;
-    if (factor > 0 && df[term] > 0) {
-      weight[term] =
-          (std::log((1.0 + n + idf_prior) / (1.0 + df[term] + idf_prior)) + 1.0) * factor;
+    if (df[term] == 0) continue;
+    const double idf = std::log((1.0 + n + idf_prior) / (1.0 + df[term] + idf_prior)) + 1.0;
+    for (std::size_t b = 0; b < boosts.size(); ++b) {
+      const double factor = term < boosts[b].size() ? boosts[b][term] : 1.0;
+      if (factor > 0) weight[term * boosts.size() + b] = idf * factor;
     }
   }
+  return weight;
+}
+
+// A document's TF-IDF vectors, one per boost (stride: the number of boosts in `weight`), each of
+// unit length. `copy` is scratch space.
+void document_vectors(const std::vector<TermId>& doc, const std::vector<double>& weight,
+                      std::span<SparseVector> out, std::vector<TermId>& copy) {
+  // A document sorted already (build_digest sorts them once) is read as it is.
+  std::span<const TermId> sorted = doc;
+  if (!std::is_sorted(doc.begin(), doc.end())) {
+    copy.assign(doc.begin(), doc.end());
+    std::sort(copy.begin(), copy.end());
+    sorted = copy;
+  }
+  const std::size_t stride = out.size();
+  for (SparseVector& v : out) v.reserve(sorted.size());
+  for (std::size_t i = 0; i < sorted.size();) {
+    std::size_t j = i;
+    while (j < sorted.size() && sorted[j] == sorted[i]) ++j;
+    const TermId term = sorted[i];
+    const double tf = j - i == 1 ? 1.0 : 1.0 + std::log(static_cast<double>(j - i));
+    for (std::size_t b = 0; b < stride; ++b) {
+      const double w = weight[term * stride + b];
+      if (w > 0) out[b].emplace_back(term, static_cast<float>(tf * w));
+    }
+    i = j;
+  }
+  for (SparseVector& v : out) {
+    const double norm = norm_of(v);
+    if (norm > 0) {
+      for (auto& entry : v) entry.second = static_cast<float>(entry.second / norm);
+    }
+  }
+}
+
+}  // namespace
+
+std::vector<SparseVector> tfidf_vectors(std::span<const std::vector<TermId>> documents,
+                                        std::span<const float> boost, double idf_prior) {
+  const std::span<const float> boosts[] = {boost};
+  const std::vector<double> weight = idf_weights(documents, boosts, idf_prior);
   // Each document on its own: in slices on several threads for many documents (the result is
   // the same).
   std::vector<SparseVector> out(documents.size());
@@ -723,31 +770,38 @@ std::vector<SparseVector> tfidf_vectors(std::span<const std::vector<TermId>> doc
             [&](std::size_t begin, std::size_t end, std::size_t) {
               std::vector<TermId> copy;
               for (std::size_t d = begin; d < end; ++d) {
-                const auto& doc = documents[d];
-                // A document sorted already (build_digest sorts them once for its two calls) is
-                // read as it is.
-                std::span<const TermId> sorted = doc;
-                if (!std::is_sorted(doc.begin(), doc.end())) {
-                  copy.assign(doc.begin(), doc.end());
-                  std::sort(copy.begin(), copy.end());
-                  sorted = copy;
-                }
+                document_vectors(documents[d], weight, std::span(&out[d], 1), copy);
+              }
+            });
+  return out;
+}
+
+std::vector<SparseVector> mixed_tfidf_vectors(std::span<const std::vector<TermId>> documents,
+                                              std::span<const float> first,
+                                              std::span<const float> second, double idf_prior,
+                                              float first_share, float second_share) {
+  const std::span<const float> boosts[] = {first, second};
+  const std::vector<double> weight = idf_weights(documents, boosts, idf_prior);
+  std::vector<SparseVector> out(documents.size());
+  in_slices(documents.size(), worker_count(documents.size(), 0),
+            [&](std::size_t begin, std::size_t end, std::size_t) {
+              std::vector<TermId> copy;
+              SparseVector parts[2];
+              for (std::size_t d = begin; d < end; ++d) {
+                parts[0].clear();
+                parts[1].clear();
+                document_vectors(documents[d], weight, parts, copy);
                 SparseVector& v = out[d];
-                v.reserve(sorted.size());
-                for (std::size_t i = 0; i < sorted.size();) {
-                  std::size_t j = i;
-                  while (j < sorted.size() && sorted[j] == sorted[i]) ++j;
-                  const TermId term = sorted[i];
-                  if (weight[term] > 0) {
-                    const double tf = j - i == 1 ? 1.0 : 1.0 + std::log(static_cast<double>(j - i));
-                    v.emplace_back(term, static_cast<float>(tf * weight[term]));
-                  }
-                  i = j;
+                if (parts[1].empty() || parts[0].empty()) {
+                  v.assign(parts[0].empty() ? parts[1].begin() : parts[0].begin(),
+                           parts[0].empty() ? parts[1].end() : parts[0].end());
+                  continue;
                 }
-                const double norm = norm_of(v);
-                if (norm > 0) {
-                  for (auto& entry : v) entry.second = static_cast<float>(entry.second / norm);
-                }
+                for (auto& entry : parts[0]) entry.second *= first_share;
+                for (auto& entry : parts[1]) entry.second *= second_share;
+                v.resize(parts[0].size() + parts[1].size());
+                std::merge(parts[0].begin(), parts[0].end(), parts[1].begin(), parts[1].end(),
+                           v.begin());
               }
             });
   return out;

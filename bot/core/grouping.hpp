@@ -36,6 +36,15 @@ using SparseVector = std::vector<std::pair<TermId, float>>;
 std::vector<SparseVector> tfidf_vectors(std::span<const std::vector<TermId>> documents,
                                         std::span<const float> boost = {}, double idf_prior = 0);
 
+/// tfidf_vectors() of the same documents with two boosts, mixed, in one pass (the document
+/// frequencies counted once): a document's `first` part times `first_share` and its `second`
+/// part times `second_share`, in term order; a part alone (the other empty) keeps its unit
+/// length. Float for float what the two calls and the mixing give.
+std::vector<SparseVector> mixed_tfidf_vectors(std::span<const std::vector<TermId>> documents,
+                                              std::span<const float> first,
+                                              std::span<const float> second, double idf_prior,
+                                              float first_share, float second_share);
+
 /// Cosine similarity of two vectors (any length, not necessarily normalised).
 double cosine(const SparseVector& a, const SparseVector& b);
 

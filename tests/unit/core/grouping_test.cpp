@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
@@ -394,6 +395,47 @@ TEST(Grouping, TheGroupsDoNotDependOnTheNumberOfThreads) {
     options.threads = threads;
     EXPECT_EQ(group_documents(vectors, options, leaders), one) << threads << " threads";
   }
+}
+
+// Two weightings of the same documents in one pass (a digest's words and its topic tags) give
+// what two calls of tfidf_vectors() and mixing their parts give, float for float: each part
+// scaled by its share when the other part is there, the entries in term order.
+TEST(Grouping, MixedTfidfVectorsAreTwoCallsMixed) {
+  const Labelled fixture = load_fixture();
+  TextAnalyzer analyzer(debian_lexicon());
+  std::vector<std::vector<TermId>> docs(fixture.items.size());
+  TermId terms = 0;
+  for (std::size_t i = 0; i < docs.size(); ++i) {
+    analyzer.terms(fixture.items[i].body, docs[i]);
+    for (const TermId t : docs[i]) terms = std::max<TermId>(terms, t + 1);
+  }
+  docs.emplace_back();                // no terms at all
+  docs.push_back({docs[0].front()});  // one term only
+  // Every seventh term a "tag"; the boosts end before the last terms (1 past the end).
+  std::vector<float> first(terms - 3, 1.0F);
+  std::vector<float> second(terms - 3, 0.0F);
+  for (TermId t = 0; t < first.size(); t += 7) {
+    first[t] = 0;
+    second[t] = 1;
+  }
+  first[1] = 2.5F;
+  const float first_share = std::sqrt(0.7F);
+  const float second_share = std::sqrt(0.3F);
+  auto expected = tfidf_vectors(docs, first, 5);
+  const auto tags = tfidf_vectors(docs, second, 5);
+  std::size_t mixed = 0;
+  for (std::size_t d = 0; d < expected.size(); ++d) {
+    if (tags[d].empty()) continue;
+    SparseVector& v = expected[d];
+    const bool words = !v.empty();
+    mixed += words ? 1 : 0;
+    for (auto& entry : v) entry.second *= first_share;
+    for (const auto& entry : tags[d])
+      v.emplace_back(entry.first, words ? entry.second * second_share : entry.second);
+    std::sort(v.begin(), v.end());
+  }
+  EXPECT_GT(mixed, 10U);
+  EXPECT_EQ(mixed_tfidf_vectors(docs, first, second, 5, first_share, second_share), expected);
 }
 
 struct Quality {
