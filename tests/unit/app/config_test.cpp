@@ -7,6 +7,7 @@
 #include <sstream>
 #include <string>
 
+#include "../support/scoped_env.hpp"
 #include "../support/temp_dir.hpp"
 
 namespace reflexbot::app {
@@ -25,16 +26,6 @@ class ConfigTest : public ::testing::Test {
   void SetUp() override {
     file_ = dir_ / "reflexbot.yaml";
     write("token", "  syt_secret_token\n\n");
-    if (const char* old = std::getenv("CREDENTIALS_DIRECTORY")) saved_credentials_ = old;
-    ::unsetenv("CREDENTIALS_DIRECTORY");
-  }
-
-  void TearDown() override {
-    if (saved_credentials_) {
-      ::setenv("CREDENTIALS_DIRECTORY", saved_credentials_->c_str(), 1);
-    } else {
-      ::unsetenv("CREDENTIALS_DIRECTORY");
-    }
   }
 
   void write(const fs::path& name, const std::string& content) const {
@@ -58,7 +49,8 @@ class ConfigTest : public ::testing::Test {
   test::TempDir temp_{"config"};
   const fs::path dir_ = temp_.path();
   fs::path file_;
-  std::optional<std::string> saved_credentials_;
+  // Unset for each test (some set it), and put back as it was after it.
+  test::ScopedEnv credentials_{"CREDENTIALS_DIRECTORY", std::nullopt};
 };
 
 std::string read_example() {

@@ -21,6 +21,8 @@
 #include <string>
 #include <thread>
 
+#include "../support/scoped_env.hpp"
+
 namespace reflexbot::net {
 namespace {
 
@@ -108,28 +110,6 @@ class TlsServer {
   std::thread thread_;
 };
 
-// Sets an environment variable for the life of the object (the transport reads it when made).
-class ScopedEnv {
- public:
-  ScopedEnv(const char* name, const std::string& value) : name_(name) {
-    if (const char* old = std::getenv(name)) old_ = old;
-    ::setenv(name, value.c_str(), 1);
-  }
-  ~ScopedEnv() {
-    if (old_) {
-      ::setenv(name_, old_->c_str(), 1);
-    } else {
-      ::unsetenv(name_);
-    }
-  }
-  ScopedEnv(const ScopedEnv&) = delete;
-  ScopedEnv& operator=(const ScopedEnv&) = delete;
-
- private:
-  const char* name_;
-  std::optional<std::string> old_;
-};
-
 Result fetch(const std::string& url) {
   asio::io_context io;
   CurlTransport transport(io);
@@ -152,7 +132,7 @@ bool curl_has_its_own_bundle() {
 TEST(CurlTransportTls, TrustsAServerThatTheNamedAuthoritySigned) {
   if (curl_has_its_own_bundle()) GTEST_SKIP() << "this libcurl has a CA bundle built in";
   TlsServer server;
-  const ScopedEnv ca("SSL_CERT_FILE", fixture("ca.pem"));
+  const test::ScopedEnv ca("SSL_CERT_FILE", fixture("ca.pem"));
 
   const Result result = fetch(server.url());
 
@@ -164,7 +144,7 @@ TEST(CurlTransportTls, TrustsAServerThatTheNamedAuthoritySigned) {
 TEST(CurlTransportTls, RefusesAServerThatAnotherAuthoritySigned) {
   if (curl_has_its_own_bundle()) GTEST_SKIP() << "this libcurl has a CA bundle built in";
   TlsServer server;
-  const ScopedEnv ca("SSL_CERT_FILE", fixture("other-ca.pem"));
+  const test::ScopedEnv ca("SSL_CERT_FILE", fixture("other-ca.pem"));
 
   const Result result = fetch(server.url());
 
@@ -176,7 +156,7 @@ TEST(CurlTransportTls, RefusesAServerThatAnotherAuthoritySigned) {
 TEST(CurlTransportTls, RefusesACertificateForAnotherName) {
   if (curl_has_its_own_bundle()) GTEST_SKIP() << "this libcurl has a CA bundle built in";
   TlsServer server("127.0.0.2");  // the certificate names 127.0.0.1 and localhost only
-  const ScopedEnv ca("SSL_CERT_FILE", fixture("ca.pem"));
+  const test::ScopedEnv ca("SSL_CERT_FILE", fixture("ca.pem"));
 
   const Result result = fetch(server.url());
 
