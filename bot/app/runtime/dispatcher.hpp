@@ -83,7 +83,7 @@ class Dispatcher final : public matrix::SyncSink {
   /// Connects the outbox. `wake` is called after every unit of work that queued rows commits (so
   /// that the drain knows rows wait, whoever committed them). `send_early` lets the replies of a
   /// sync batch go out before it commits: at the commit, after everything is written and before
-  /// COMMIT, it gets the batch's new rows in joined rooms (with their room's `encrypted` and, for
+  /// COMMIT, it gets the first new row of each joined room (with their room's `encrypted` and, for
   /// direct chats, `confidential` set) and starts what it may (matrix::Outbox::send_early). Timer
   /// units and anonymous posts never go early.
   void connect_outbox(std::function<std::size_t(const std::vector<OutboxItem>&)> send_early,
