@@ -23,6 +23,10 @@
 // both were taken out of the batch, that work was in it. wal_pages: the WAL after the batch.
 // The dispatcher's early send is connected as in the bot (the rows it hands over are made; nothing
 // is sent).
+// --receive reads the file 16 KiB at a time into a string that grows as the bot's transport grows a
+// body of unknown length (net::append_response_body: a chunked or gzip-compressed /sync, which
+// announces no Content-Length); without it the body is read into a buffer of its size, as the
+// transport reserves for an announced length. The body's peak shows as the "read" phase.
 // --statements counts the SQL statements the batch ran (sqlite3_trace_v2: each statement's
 // first step, and each trigger program it ran) and reports them per event.
 // --phases (a diagnosis, not for the figures above: it resets the kernel's high-water mark, so
@@ -44,6 +48,7 @@
 #include <sqlite3.h>
 
 #include "bench_support.hpp"
+#include "net/curl_transport.hpp"
 
 namespace {
 
@@ -76,9 +81,23 @@ class Phases {
   long long baseline_;
 };
 
+// The body as the transport receives one without Content-Length (--receive).
+std::string receive_body(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw std::runtime_error("cannot open " + path);
+  std::string body;
+  char chunk[16 * 1024];
+  while (in.read(chunk, sizeof chunk) || in.gcount() > 0) {
+    reflexbot::net::append_response_body(
+        body, std::string_view(chunk, static_cast<std::size_t>(in.gcount())),
+        reflexbot::net::default_max_response_body);
+  }
+  return body;
+}
+
 int usage() {
   std::cerr << "usage: reflexbot-bench-sync BODY_FILE [--repeat K] [--cache-kib N] [--warm] "
-               "[--statements] [--phases]\n";
+               "[--statements] [--phases] [--receive]\n";
   return 2;
 }
 
@@ -91,6 +110,7 @@ int main(int argc, char** argv) {
   bool warm = false;
   bool statements = false;
   bool phases_on = false;
+  bool receive = false;
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
     if (arg == "--repeat" && i + 1 < argc) {
@@ -105,6 +125,8 @@ int main(int argc, char** argv) {
       statements = true;
     } else if (arg == "--phases") {
       phases_on = true;
+    } else if (arg == "--receive") {
+      receive = true;
     } else if (path.empty() && arg.rfind("--", 0) != 0) {
       path = arg;
     } else {
@@ -117,7 +139,7 @@ int main(int argc, char** argv) {
   try {
     const long long rss_baseline = proc_status_bytes("VmRSS");
     Phases phases(phases_on, rss_baseline);
-    std::string body = reflexbot::bench::read_body(path);
+    std::string body = receive ? receive_body(path) : reflexbot::bench::read_body(path);
     const std::size_t body_bytes = body.size();
     phases.end("read", body_bytes);
     const long long rss_before = proc_status_bytes("VmRSS");
@@ -197,13 +219,13 @@ int main(int argc, char** argv) {
         "bytes\":%lld,"
         "\"rss_end_file_bytes\":%lld,\"after_commit_seconds\":%.6f,"
         "\"after_commit_cpu_seconds\":%.6f,\"statements\":%lld,\"statements_per_event\":%.2f,"
-        "\"wal_pages\":%d}\n",
+        "\"wal_pages\":%d,\"receive\":%s}\n",
         reflexbot::bench::body_run_json(run).c_str(), stats.events, stats.queued, stats.quarantined,
         repeat, cache_kib, warm ? "true" : "false", cpu_median, rss_end, rss_end_anon, rss_end_file,
         after_seconds[after_seconds.size() / 2], after_cpu[after_cpu.size() / 2],
         static_cast<long long>(statements_run),
         events > 0 ? static_cast<double>(statements_run) / static_cast<double>(events) : 0.0,
-        wal_pages);
+        wal_pages, receive ? "true" : "false");
   } catch (const std::exception& e) {
     std::cerr << "reflexbot-bench-sync: " << e.what() << "\n";
     return 1;
