@@ -22,7 +22,7 @@
 // (Store::checkpoint_if_due); after_commit_seconds and after_commit_cpu_seconds, medians. Before
 // both were taken out of the batch, that work was in it. wal_pages: the WAL after the batch.
 // The dispatcher's early send is connected as in the bot (the rows it hands over are made; nothing
-// is sent).
+// is sent), and it hears of the body's size before the outline, as from the sync loop.
 // --receive reads the file 16 KiB at a time into a string that grows as the bot's transport grows a
 // body of unknown length (net::append_response_body: a chunked or gzip-compressed /sync, which
 // announces no Content-Length); without it the body is read into a buffer of its size, as the
@@ -171,6 +171,7 @@ int main(int argc, char** argv) {
       }
       const double cpu_start = cpu_seconds();
       const auto start = std::chrono::steady_clock::now();
+      dispatcher.received(body.size());  // as the sync loop tells it before the outline
       if (phases_on && run == 0) {
         auto outline = reflexbot::matrix::parse_sync_outline(body, reflexbot::bench::kOwnUserId);
         if (!outline) throw std::runtime_error("outline: " + outline.error().message);
