@@ -29,11 +29,12 @@
 // transport reserves for an announced length. The body's peak shows as the "read" phase.
 // --statements counts the SQL statements the batch ran (sqlite3_trace_v2: each statement's
 // first step, and each trigger program it ran) and reports them per event.
-// --phases (a diagnosis, not for the figures above: it resets the kernel's high-water mark, so
-// peak_rss_bytes then covers only the last phase) prints, on stderr, the peak above baseline of
-// each phase of the first run on its own: reading the body, the untimed set-up (its outline and
-// the store), the batch's outline, its ingest (timelines streamed, dispatched, committed), the
-// index terms after the commit and the checkpoint; each with what is resident at its end.
+// --phases (a diagnosis: it resets the kernel's high-water mark VmHWM between phases; getrusage's
+// peak_rss_bytes kept the whole run's peak here, but take the figures from runs without it) prints,
+// on stderr, the peak above baseline of each phase of the first run on its own: reading the body,
+// the untimed set-up (its outline and the store), the batch's outline, its ingest (timelines
+// streamed, dispatched, committed), the index terms after the commit and the checkpoint; each with
+// what is resident at its end.
 
 #include <algorithm>
 #include <chrono>
