@@ -169,6 +169,25 @@ TEST_F(E2eeTest, AnEncryptedMessageGoesOnAsTheMessageItCarries) {
   EXPECT_EQ(message->body, "Lage unklar #problem");
 }
 
+TEST_F(E2eeTest, TheBotsOwnEncryptedEventsAreNotDecrypted) {
+  // The echo of the bot's own ✅ and replies: never acted on, so never read.
+  machine_.known_sessions.insert("S1");
+  auto e2ee = make_e2ee();
+  json own = encrypted(
+      "$mine", sealed_content("S1", "m.room.message", {{"msgtype", "m.notice"}, {"body", "Pong"}}));
+  own["sender"] = kBot;
+  ingest_body(sync_body("s2", {own, encrypted("$e1", sealed_content("S1", "m.room.message",
+                                                                    {{"msgtype", "m.text"},
+                                                                     {"body", "!ping"}}))}),
+              e2ee);
+  EXPECT_EQ(machine_.decryptions, 1);
+  ASSERT_EQ(sink_.events.size(), 2u);
+  EXPECT_EQ(sink_.events[0].event_id, "$mine");
+  EXPECT_TRUE(std::holds_alternative<Encrypted>(sink_.events[0].content));
+  EXPECT_TRUE(sink_.kept.empty());
+  EXPECT_TRUE(std::holds_alternative<RoomMessage>(sink_.events[1].content));
+}
+
 TEST_F(E2eeTest, AReactionsRelationComesFromTheClearEnvelope) {
   machine_.known_sessions.insert("S1");
   auto e2ee = make_e2ee();

@@ -86,6 +86,7 @@ class FakeMachine final : public crypto::Machine {
   }
   crypto::Result<crypto::Decryption> decrypt(const std::string&,
                                              const std::string& event_json) override {
+    ++decryptions;
     const auto event = nlohmann::json::parse(event_json);
     const auto& content = event["content"];
     const std::string session = content.value("session_id", "");
@@ -146,6 +147,7 @@ class FakeMachine final : public crypto::Machine {
   std::vector<std::string> log;
   bool fail_encrypt = false;
   bool fail_receive = false;
+  int decryptions = 0;
   int encryptions = 0;
   int attachments = 0;
   int bootstraps = 0;
