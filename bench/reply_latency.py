@@ -27,6 +27,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import statistics
 import subprocess
 import sys
@@ -239,6 +240,12 @@ def main() -> int:
     return 0
 
 
+def process_cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process (all its threads) so far, from /proc."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def encrypted_bot_time(args) -> int:
     """The bot time per reply in an encrypted room: the bot behind the stamping proxy from the
     start, pinged by an E2EE client; a ping's reply is recognised by its m.relates_to, which
@@ -282,13 +289,16 @@ def encrypted_bot_time(args) -> int:
                 ping(f"!ping warm {i}")
             proxy.puts.clear()
             proxy.sync_chunks.clear()
+            cpu_before = process_cpu_seconds(bot.pid)
             for i in range(args.bot_time_pings):
                 ping(f"!ping {i}")
             bot_times = proxy.bot_times_ms()
+            cpu_per_ping_ms = (process_cpu_seconds(bot.pid) - cpu_before) / args.bot_time_pings * 1000
         finally:
             pinger.close()
             bot.stop()
-    print(json.dumps({"binary": args.bin, "encrypted": True, "bot_time_ms": figures(bot_times)}))
+    print(json.dumps({"binary": args.bin, "encrypted": True, "bot_time_ms": figures(bot_times),
+                      "bot_cpu_ms_per_ping": round(cpu_per_ping_ms, 3)}))
     return 0
 
 

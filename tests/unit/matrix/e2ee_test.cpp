@@ -283,6 +283,76 @@ TEST_F(E2eeTest, SendingSharesTheRoomKeyWithTheMembersDevicesFirst) {
   EXPECT_EQ(machine_.log.back(), "encrypt " + kRoom + " m.room.message");
 }
 
+// The preparation before an encryption (members tracked, their keys queried and sessions
+// claimed, the room key shared) runs again only when something it depends on may have changed.
+class E2eePreparedTest : public E2eeTest {
+ protected:
+  std::size_t shares() const {
+    return static_cast<std::size_t>(
+        std::count(machine_.log.begin(), machine_.log.end(), "share " + kRoom));
+  }
+  void send(E2ee& e2ee) {
+    auto sealed = run_awaitable(io_, e2ee.encrypt(kRoom, "m.room.message", R"({"body":"hi"})"));
+    ASSERT_TRUE(sealed) << sealed.error().describe();
+  }
+  std::vector<std::string> members_ = {kAnna, kBot};
+  E2ee make() {
+    return E2ee(
+        client_, machine_, sleeper_,
+        Backoff(BackoffPolicy{milliseconds(100), milliseconds(1000)}, [] { return 0.0; }),
+        [this](const std::string&) { return members_; }, crypto::SharePolicy::all_devices);
+  }
+};
+
+TEST_F(E2eePreparedTest, ASecondSendWithNothingChangedIsOnlyEncrypted) {
+  auto e2ee = make();
+  send(e2ee);
+  send(e2ee);
+  send(e2ee);
+  EXPECT_EQ(shares(), 1u);
+  EXPECT_EQ(machine_.encryptions, 3);
+}
+
+TEST_F(E2eePreparedTest, ANewDeviceInTheSyncMakesTheNextSendShareAgain) {
+  auto e2ee = make();
+  send(e2ee);
+  crypto::SyncChanges changes;
+  changes.changed = {kAnna};  // Anna logged in on a new device
+  ASSERT_TRUE(run_awaitable(io_, e2ee.receive(changes)));
+  send(e2ee);
+  EXPECT_EQ(shares(), 2u);
+}
+
+TEST_F(E2eePreparedTest, AnAnsweredKeyQueryMakesTheNextSendShareAgain) {
+  auto e2ee = make();
+  send(e2ee);
+  machine_.queued = {{"q1", "keys_query", "POST", "/_matrix/client/v3/keys/query", "{}"}};
+  transport_.respond(200, R"({"device_keys":{}})");
+  ASSERT_EQ(run_awaitable(io_, e2ee.send_requests()), std::nullopt);
+  send(e2ee);
+  EXPECT_EQ(shares(), 2u);
+}
+
+TEST_F(E2eePreparedTest, OtherMembersMakeTheNextSendShareAgain) {
+  auto e2ee = make();
+  send(e2ee);
+  members_.push_back("@olaf:hs.example");
+  send(e2ee);
+  EXPECT_EQ(shares(), 2u);
+  members_.pop_back();  // Olaf left: the key must not reach him any more
+  send(e2ee);
+  EXPECT_EQ(shares(), 3u);
+}
+
+TEST_F(E2eePreparedTest, ARoomKeyNoLongerInUseMakesTheSendPrepareInFull) {
+  auto e2ee = make();
+  send(e2ee);
+  machine_.refuse_encryptions = 1;  // rotated after its messages: share_room_key makes a new one
+  send(e2ee);
+  EXPECT_EQ(shares(), 2u);
+  EXPECT_EQ(machine_.encryptions, 2);
+}
+
 TEST_F(E2eeTest, AMessageThatCannotBeEncryptedWaitsAndIsNeverSentInClear) {
   machine_.fail_encrypt = true;
   auto e2ee = make_e2ee();
