@@ -13,6 +13,11 @@ With --crypto the bot is first invited into a second, encrypted room, so that it
 is loaded and fed every /sync (as for every bot that has an encrypted room or a crypto store);
 the pings stay in the clear room.
 
+With --encrypted the pings go into an encrypted room instead, sent by an independent E2EE client
+(tests/e2e/e2ee.py: matrix-nio with vodozemac), and only the bot time is measured (through the
+proxy: from the /sync bytes that carried the ping to the PUT of the encrypted reply); the
+side-by-side pass is skipped.
+
 Prints one line of JSON: latency_ms (reflexbot, nio: median, p90, min, max), reflexbot_faster
 (pairs in which Reflexbot's reply came first), bot_time_ms (median, p90, min, max).
 """
@@ -22,6 +27,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import statistics
 import subprocess
 import sys
@@ -164,9 +170,13 @@ def main() -> int:
     parser.add_argument("--bot-time-pings", type=int, default=100)
     parser.add_argument("--crypto", action="store_true",
                         help="the bot is also in an encrypted room: its crypto machine runs")
+    parser.add_argument("--encrypted", action="store_true",
+                        help="ping in an encrypted room (bot time only, no side-by-side pass)")
     parser.add_argument("--bot-tmp", default=None,
                         help="the directory for the bot's data (e.g. a tmpfs: fsync costs nothing)")
     args = parser.parse_args()
+    if args.encrypted:
+        return encrypted_bot_time(args)
 
     with tempfile.TemporaryDirectory(prefix="reply-latency-", dir=args.bot_tmp) as tmp, \
             Homeserver() as hs:
@@ -227,6 +237,68 @@ def main() -> int:
                                                           "nio": figures(theirs)},
                       "reflexbot_faster": f"{faster}/{len(ours)}",
                       "bot_time_ms": figures(bot_times)}))
+    return 0
+
+
+def process_cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process (all its threads) so far, from /proc."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def encrypted_bot_time(args) -> int:
+    """The bot time per reply in an encrypted room: the bot behind the stamping proxy from the
+    start, pinged by an E2EE client; a ping's reply is recognised by its m.relates_to, which
+    stays in the clear part of m.room.encrypted."""
+    sys.path.insert(0, str(REPO / "tests" / "e2e"))
+    from e2ee import E2ee  # noqa: E402 (needs the harness venv's matrix-nio)
+
+    with tempfile.TemporaryDirectory(prefix="reply-latency-", dir=args.bot_tmp) as tmp, \
+            Homeserver() as hs:
+        owner = hs.register(hs.unique_name("pinger"))
+        account = hs.register(hs.unique_name("reflexbot"))
+        proxy = StampingProxy(hs.port)
+        bot = Bot(f"http://127.0.0.1:{proxy.port}", account.user_id, account.access_token,
+                  Path(tmp) / "bot", allowlist=[owner.user_id], device_id=account.device_id,
+                  log_level="info", binary=Path(args.bin).resolve(),
+                  extra={"command_limit": {"burst": 0}})
+        bot.start()
+        pinger = E2ee.attach(owner, Path(tmp) / "pinger")
+        try:
+            room = pinger.create_room(name="Reflexionsraum Latenz", invite=[account.user_id])
+            wait_for(lambda: owner.membership(room, account.user_id) == "join", 60,
+                     "the bot to join the encrypted room")
+            pinger.wait_member(room, account.user_id, timeout=60)
+
+            def ping(text: str) -> None:
+                sent = pinger.send_text(room, text)
+
+                def answered() -> bool:
+                    recent = owner.request(
+                        "GET", f"/_matrix/client/v3/rooms/{owner.q(room)}/messages",
+                        query={"dir": "b", "limit": 10})
+                    for event in recent.get("chunk", []):
+                        relates = event.get("content", {}).get("m.relates_to", {})
+                        if event.get("sender") == account.user_id and \
+                                relates.get("m.in_reply_to", {}).get("event_id") == sent:
+                            return True
+                    return False
+                wait_for(answered, 60, f"the bot's reply to {text!r}", interval=0.02)
+
+            for i in range(3):  # warm-up: the bot's room key is shared with the first reply
+                ping(f"!ping warm {i}")
+            proxy.puts.clear()
+            proxy.sync_chunks.clear()
+            cpu_before = process_cpu_seconds(bot.pid)
+            for i in range(args.bot_time_pings):
+                ping(f"!ping {i}")
+            bot_times = proxy.bot_times_ms()
+            cpu_per_ping_ms = (process_cpu_seconds(bot.pid) - cpu_before) / args.bot_time_pings * 1000
+        finally:
+            pinger.close()
+            bot.stop()
+    print(json.dumps({"binary": args.bin, "encrypted": True, "bot_time_ms": figures(bot_times),
+                      "bot_cpu_ms_per_ping": round(cpu_per_ping_ms, 3)}))
     return 0
 
 
