@@ -13,6 +13,12 @@ With --crypto the bot is first invited into a second, encrypted room, so that it
 is loaded and fed every /sync (as for every bot that has an encrypted room or a crypto store);
 the pings stay in the clear room.
 
+With --encrypted both passes run in an encrypted room: the pings are sent by an independent E2EE
+client (tests/e2e/e2ee.py: matrix-nio with vodozemac), the peer is the same nio bot with
+matrix-nio's encryption (it decrypts the ping and answers encrypted), and both bots' encrypted
+replies are recognised by the m.relates_to they carry in the clear. --pings 0 skips the
+side-by-side pass. The output adds the bot's CPU time per ping.
+
 Prints one line of JSON: latency_ms (reflexbot, nio: median, p90, min, max), reflexbot_faster
 (pairs in which Reflexbot's reply came first), bot_time_ms (median, p90, min, max).
 """
@@ -22,6 +28,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import statistics
 import subprocess
 import sys
@@ -131,12 +138,18 @@ class Pinger:
     def run(self, coro):
         return self.loop.run_until_complete(coro)
 
-    def ping(self, room: str, text: str, replier: str) -> float:
+    def ping(self, room: str, text: str, replier: str, send=None) -> float:
+        """`send(text)`, if given, sends the ping (e.g. encrypted) and returns its event id; the
+        reply is recognised by its m.relates_to, which an encrypted reply carries in the clear."""
         async def go() -> float:
             started = time.perf_counter()
-            sent = await self.client.room_send(room, "m.room.message",
-                                               {"msgtype": "m.text", "body": text})
-            assert isinstance(sent, nio.RoomSendResponse), sent
+            if send is not None:
+                sent_id = await asyncio.to_thread(send, text)
+            else:
+                sent = await self.client.room_send(room, "m.room.message",
+                                                   {"msgtype": "m.text", "body": text})
+                assert isinstance(sent, nio.RoomSendResponse), sent
+                sent_id = sent.event_id
             while True:
                 response = await self.client.sync(timeout=30000, since=self.since)
                 self.since = response.next_batch
@@ -145,7 +158,7 @@ class Pinger:
                     source = event.source
                     target = (source.get("content", {}).get("m.relates_to", {})
                               .get("m.in_reply_to", {}).get("event_id"))
-                    if source.get("sender") == replier and target == sent.event_id:
+                    if source.get("sender") == replier and target == sent_id:
                         return (time.perf_counter() - started) * 1000
         return self.run(go())
 
@@ -157,6 +170,33 @@ def figures(values: list[float]) -> dict:
             "min": round(ordered[0], 3), "max": round(ordered[-1], 3), "n": len(ordered)}
 
 
+# The same bot with end-to-end encryption (matrix-nio with vodozemac, its own SQLite store): it
+# decrypts the ping and answers encrypted, sharing its room key with every device of the room.
+NIO_E2EE_BOT = '''
+import asyncio, sys, nio
+async def main(url, user, token, device, store):
+    config = nio.AsyncClientConfig(encryption_enabled=True, store_sync_tokens=False)
+    client = nio.AsyncClient(url, user, device_id=device, store_path=store, config=config)
+    client.restore_login(user, device, token)
+    async def on_invite(room, event):
+        await client.join(room.room_id)
+    async def on_message(room, event):
+        if event.sender != user and event.body.startswith("nioping"):
+            await client.room_send(room.room_id, "m.room.message", {
+                "msgtype": "m.notice", "body": "pong", "m.mentions": {},
+                "m.relates_to": {"m.in_reply_to": {"event_id": event.event_id}}},
+                ignore_unverified_devices=True)
+    if client.should_upload_keys:
+        await client.keys_upload()
+    first = await client.sync(timeout=0, full_state=True)
+    client.add_event_callback(on_invite, nio.InviteMemberEvent)
+    client.add_event_callback(on_message, nio.RoomMessageText)
+    print("ready", flush=True)
+    await client.sync_forever(timeout=30000, since=first.next_batch)
+asyncio.run(main(*sys.argv[1:6]))
+'''
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--bin", default=str(REPO / "build" / "reflexbot"))
@@ -164,9 +204,13 @@ def main() -> int:
     parser.add_argument("--bot-time-pings", type=int, default=100)
     parser.add_argument("--crypto", action="store_true",
                         help="the bot is also in an encrypted room: its crypto machine runs")
+    parser.add_argument("--encrypted", action="store_true",
+                        help="ping in an encrypted room (the nio peer with encryption too)")
     parser.add_argument("--bot-tmp", default=None,
                         help="the directory for the bot's data (e.g. a tmpfs: fsync costs nothing)")
     args = parser.parse_args()
+    if args.encrypted:
+        return encrypted_run(args)
 
     with tempfile.TemporaryDirectory(prefix="reply-latency-", dir=args.bot_tmp) as tmp, \
             Homeserver() as hs:
@@ -227,6 +271,89 @@ def main() -> int:
                                                           "nio": figures(theirs)},
                       "reflexbot_faster": f"{faster}/{len(ours)}",
                       "bot_time_ms": figures(bot_times)}))
+    return 0
+
+
+def process_cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process (all its threads) so far, from /proc."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def encrypted_run(args) -> int:
+    """Both passes in an encrypted room: the pinger sends through an independent E2EE client and
+    reads replies by their m.relates_to, which both bots' encrypted replies carry in the clear;
+    the nio peer is the same bot with matrix-nio's encryption."""
+    sys.path.insert(0, str(REPO / "tests" / "e2e"))
+    from e2ee import E2ee  # noqa: E402 (needs the harness venv's matrix-nio)
+
+    with tempfile.TemporaryDirectory(prefix="reply-latency-", dir=args.bot_tmp) as tmp, \
+            Homeserver() as hs:
+        owner = hs.register(hs.unique_name("pinger"))
+        peer = hs.register(hs.unique_name("niobot"))
+        account = hs.register(hs.unique_name("reflexbot"))
+        bot = Bot(hs.url, account.user_id, account.access_token, Path(tmp) / "bot",
+                  allowlist=[owner.user_id], device_id=account.device_id, log_level="info",
+                  binary=Path(args.bin).resolve(), extra={"command_limit": {"burst": 0}})
+        bot.start()
+        nio_store = Path(tmp) / "niobot"
+        nio_store.mkdir()
+        nio_bot = subprocess.Popen([sys.executable, "-c", NIO_E2EE_BOT, hs.url, peer.user_id,
+                                    peer.access_token, peer.device_id or "", str(nio_store)],
+                                   stdout=subprocess.PIPE, text=True)
+        e2 = E2ee.attach(owner, Path(tmp) / "pinger")
+        pinger = None
+        try:
+            assert nio_bot.stdout.readline().strip() == "ready"
+            room = e2.create_room(name="Reflexionsraum Latenz",
+                                  invite=[account.user_id, peer.user_id])
+            wait_for(lambda: owner.membership(room, account.user_id) == "join"
+                     and owner.membership(room, peer.user_id) == "join", 60, "both bots to join")
+            e2.wait_member(room, account.user_id, timeout=60)
+            e2.wait_member(room, peer.user_id, timeout=60)
+            pinger = Pinger(owner)
+
+            def send(text: str) -> str:
+                return e2.send_text(room, text)
+
+            ours, theirs = [], []
+            if args.pings > 0:
+                for i in range(3):  # warm-up: each bot's room key goes out with its first reply
+                    pinger.ping(room, f"!ping warm {i}", account.user_id, send)
+                    pinger.ping(room, f"nioping warm {i}", peer.user_id, send)
+                for i in range(args.pings):
+                    order = [("!ping", account.user_id, ours), ("nioping", peer.user_id, theirs)]
+                    if i % 2:
+                        order.reverse()
+                    for text, replier, out in order:
+                        out.append(pinger.ping(room, f"{text} {i}", replier, send))
+            bot.stop()
+
+            # The bot's own time, through the stamping proxy.
+            proxy = StampingProxy(hs.port)
+            bot.config["homeserver"] = f"http://127.0.0.1:{proxy.port}"
+            bot.write_config()
+            bot.start()
+            pinger.ping(room, "!ping warm", account.user_id, send)
+            proxy.puts.clear()
+            proxy.sync_chunks.clear()
+            cpu_before = process_cpu_seconds(bot.pid)
+            for i in range(args.bot_time_pings):
+                pinger.ping(room, f"!ping {i}", account.user_id, send)
+            cpu_per_ping_ms = (process_cpu_seconds(bot.pid) - cpu_before) / args.bot_time_pings * 1000
+            bot_times = proxy.bot_times_ms()
+        finally:
+            nio_bot.terminate()
+            if pinger is not None:
+                pinger.run(pinger.client.close())
+            e2.close()
+            bot.stop()
+    out = {"binary": args.bin, "encrypted": True, "bot_time_ms": figures(bot_times),
+           "bot_cpu_ms_per_ping": round(cpu_per_ping_ms, 3)}
+    if ours:
+        out["latency_ms"] = {"reflexbot": figures(ours), "nio": figures(theirs)}
+        out["reflexbot_faster"] = f"{sum(1 for a, b in zip(ours, theirs) if a < b)}/{len(ours)}"
+    print(json.dumps(out))
     return 0
 
 

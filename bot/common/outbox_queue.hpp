@@ -58,8 +58,9 @@ class OutboxQueue {
                                std::int64_t now_ms) = 0;
   /// Records a failed try; `permanent` gives the row up and empties its content.
   virtual void outbox_failed(std::int64_t id, const std::string& error, bool permanent) = 0;
-  /// Replaces a pending row's type and content by its ciphertext before its first send, so that a
-  /// retry or a restart re-sends the same ciphertext with the same transaction id.
+  /// Replaces a pending row's type and content by its ciphertext after a failed try, so that the
+  /// retry or a restart re-sends the same ciphertext with the same transaction id. (A row
+  /// delivered at its first try is never rewritten: it is marked sent and emptied.)
   virtual void outbox_encrypted(std::int64_t id, const std::string& event_type,
                                 const std::string& content) = 0;
   /// The file a pending media row still waits for, if any.

@@ -76,6 +76,7 @@ net::asio::awaitable<MatrixResult<std::string>> E2ee::retried(std::string method
 net::asio::awaitable<MatrixResult<void>> E2ee::send_one(const crypto::Request& request) {
   auto answer = co_await retried(request.method, request.path, request.body);
   if (!answer) co_return Unexpected{answer.error()};
+  ++machine_news_;  // the answer may name new devices (a query) or sessions (a claim)
   auto marked = machine_.mark_request_as_sent(request, *answer);
   if (!marked) co_return Unexpected{crypto_error(marked.error())};
   co_return MatrixResult<void>{};
@@ -121,6 +122,7 @@ net::asio::awaitable<Expected<std::vector<crypto::RoomKey>, Fatal>> E2ee::receiv
     const crypto::SyncChanges& changes) {
   std::vector<crypto::RoomKey> keys;
   if (news_for_machine(changes)) {
+    ++machine_news_;
     auto received = machine_.receive_sync_changes(changes);
     if (!received) {
       // The machine keeps what it could; the batch goes on (its events wait for their keys).
@@ -140,6 +142,14 @@ net::asio::awaitable<Expected<std::vector<crypto::RoomKey>, Fatal>> E2ee::receiv
 net::asio::awaitable<MatrixResult<std::string>> E2ee::encrypt(std::string room_id, std::string type,
                                                               std::string content) {
   std::vector<std::string> members = members_(room_id);
+  if (const auto prepared = prepared_.find(room_id); prepared != prepared_.end() &&
+                                                     prepared->second.news == machine_news_ &&
+                                                     prepared->second.members == members) {
+    auto encrypted = machine_.encrypt(room_id, type, content);
+    if (encrypted) co_return std::move(encrypted).value();
+    prepared_.erase(prepared);  // e.g. the room key rotated: prepare in full
+  }
+  const std::vector<std::string> members_asked = members;
   if (members.size() < 2) {
     // A room just joined whose member list has not been fetched yet: a key shared with nobody
     // would make the message unreadable to everyone, so ask the homeserver.
@@ -167,6 +177,7 @@ net::asio::awaitable<MatrixResult<std::string>> E2ee::encrypt(std::string room_i
     auto shared = co_await send_one(share);
     if (!shared) co_return Unexpected{shared.error()};
   }
+  prepared_[room_id] = Prepared{members_asked, machine_news_};
   auto encrypted = machine_.encrypt(room_id, type, content);
   if (!encrypted) co_return Unexpected{crypto_error(encrypted.error())};
   co_return std::move(encrypted).value();
@@ -356,6 +367,7 @@ net::asio::awaitable<void> E2ee::store_identity(std::string user_id) {
 }
 
 net::asio::awaitable<std::optional<Fatal>> E2ee::ensure_cross_signed() {
+  ++machine_news_;  // identities may change: rooms' sends prepare in full again
   auto own = machine_.identity();
   if (!own) {
     spdlog::error("the crypto machine has no identity: {}", own.error().message);

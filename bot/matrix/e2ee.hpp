@@ -10,6 +10,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "common/fatal.hpp"
@@ -65,6 +66,12 @@ class E2ee {
   /// The m.room.encrypted content of an event for the room, once its room key is shared with the
   /// devices of the room's members. Errors of the machine are R_CRYPTO (transient: the outbox
   /// waits and tries again, it never sends in clear).
+  /// The preparation (tracking the members, their device keys and Olm sessions, sharing the room
+  /// key: five calls into the machine, a third of an encrypted reply's time) is skipped while
+  /// nothing it depends on changed since it last ran for the room: the same members, and no
+  /// sync changes fed to the machine and no request of it answered since (a new device or a new
+  /// member always comes that way). A room key the machine no longer uses (rotated after its
+  /// messages or its week) makes the send prepare in full.
   net::asio::awaitable<MatrixResult<std::string>> encrypt(std::string room_id, std::string type,
                                                           std::string content);
   /// Encrypts an attachment in place (fresh key) and returns the event's `file` object without
@@ -124,6 +131,15 @@ class E2ee {
     std::chrono::steady_clock::time_point at;
   };
   std::optional<Fed> fed_;  ///< none before the first sync since the start: it is always fed
+  /// Counts what may change whose devices a room key must reach: sync changes fed to the machine,
+  /// requests of it answered (key queries, claims, uploads, shares), cross-signing set up.
+  std::uint64_t machine_news_ = 0;
+  /// Per room: the members and machine_news_ when encrypt() last prepared in full.
+  struct Prepared {
+    std::vector<std::string> members;
+    std::uint64_t news = 0;
+  };
+  std::unordered_map<std::string, Prepared> prepared_;
   std::function<std::chrono::steady_clock::time_point()> clock_ = [] {
     return std::chrono::steady_clock::now();
   };

@@ -77,9 +77,10 @@ net::asio::awaitable<MatrixResult<std::string>> Outbox::deliver(OutboxItem& item
       if (item.encrypted && item.event_type != "m.room.encrypted") {
         // Never in clear into an encrypted room: without encryption the row waits.
         if (e2ee_ == nullptr) co_return Unexpected{crypto_off()};
+        // The ciphertext replaces the row's content in memory; the store gets it only if this
+        // try fails (flush), so a send that succeeds at once costs no commit of its own.
         auto sealed = co_await e2ee_->encrypt(item.room_id, item.event_type, item.content);
         if (!sealed) co_return Unexpected{sealed.error()};
-        queue_.outbox_encrypted(item.id, "m.room.encrypted", *sealed);
         item.event_type = "m.room.encrypted";
         item.content = std::move(sealed).value();
       }
@@ -143,6 +144,7 @@ net::asio::awaitable<std::optional<Fatal>> Outbox::flush() {
     }
     for (auto& item : items) {
       for (;;) {
+        const bool clear = item.encrypted && item.event_type != "m.room.encrypted";
         auto result = co_await deliver(item);
         if (result) {
           queue_.outbox_sent(item.id, *result, now_ms_());
@@ -177,6 +179,11 @@ net::asio::awaitable<std::optional<Fatal>> Outbox::flush() {
           spdlog::warn("sending to {} failed ({}), retrying in {} ms",
                        item.confidential ? "a confidential room" : item.room_id, error.describe(),
                        delay->count());
+        }
+        // Encrypted by this try: the retry, or the next start, sends this ciphertext again with
+        // the same transaction id (not a new one under a later Megolm index).
+        if (clear && item.event_type == "m.room.encrypted") {
+          queue_.outbox_encrypted(item.id, item.event_type, item.content);
         }
         queue_.outbox_failed(item.id, error.describe(), false);
         ++metrics::registry().send_retries;

@@ -41,6 +41,17 @@ metrics::EventKind event_kind(const matrix::EventContent& content) {
       content);
 }
 
+// The bot's own events: its encrypted echoes are not decrypted (matrix::ingest), so they count as
+// what their clear envelope says (a ✅ carries its m.annotation relation outside the ciphertext,
+// whose base64 cannot contain the name), not as events whose key is missing.
+metrics::EventKind own_event_kind(const matrix::EventContent& content) {
+  const auto* sealed = std::get_if<matrix::Encrypted>(&content);
+  if (sealed == nullptr) return event_kind(content);
+  return sealed->content_json.find("\"m.annotation\"") != std::string::npos
+             ? metrics::EventKind::reaction
+             : metrics::EventKind::message;
+}
+
 }  // namespace
 
 Dispatcher::Dispatcher(store::Store& store, DispatcherSettings settings,
@@ -438,7 +449,8 @@ void Dispatcher::timeline_event(const matrix::Event& event) {
     return;
   }
   ++stats_.events;
-  tally_.count(event_kind(event.content));
+  tally_.count(event.sender == settings_.own_user_id ? own_event_kind(event.content)
+                                                     : event_kind(event.content));
   apply_state(*room_, event);
   if (is_own_join(event, settings_.own_user_id)) {
     acting_ = !initial_;

@@ -2064,6 +2064,39 @@ TEST_F(DispatcherTest, MetricsCountCommittedWorkOnce) {
             commands(before, "ping", metrics::CommandOutcome::answered) + 1);
 }
 
+// The bot's own encrypted echoes are not decrypted (matrix::ingest): they count as the reply or ✅
+// their clear envelope says they are, not as events whose room key is missing.
+TEST_F(DispatcherTest, TheBotsOwnEncryptedEchoesCountAsWhatTheyAre) {
+  seed_room(kRoom);
+  const metrics::Registry before = metrics::registry();
+  const auto count = [](const metrics::Registry& r, metrics::EventKind kind) {
+    return r.events[static_cast<std::size_t>(kind)];
+  };
+  const json sealed = {{"algorithm", "m.megolm.v1.aes-sha2"},
+                       {"ciphertext", "AwgAEnABm+bAse64/Text=="},
+                       {"session_id", "S"},
+                       {"sender_key", "K"},
+                       {"device_id", "BOTDEVICE"}};
+  json reaction_content = sealed;
+  reaction_content["m.relates_to"] = {
+      {"rel_type", "m.annotation"}, {"event_id", "$c"}, {"key", "✅"}};
+  const auto own = [&](const std::string& id, const json& content) {
+    return json{{"type", "m.room.encrypted"},
+                {"event_id", id},
+                {"sender", kBot},
+                {"origin_server_ts", 1700000000000},
+                {"content", content}};
+  };
+  sync(body("s1", {{kRoom, joined({own("$ack", reaction_content), own("$reply", sealed)})}}));
+  const metrics::Registry& after = metrics::registry();
+  EXPECT_EQ(count(after, metrics::EventKind::encrypted),
+            count(before, metrics::EventKind::encrypted));
+  EXPECT_EQ(count(after, metrics::EventKind::reaction),
+            count(before, metrics::EventKind::reaction) + 1);
+  EXPECT_EQ(count(after, metrics::EventKind::message),
+            count(before, metrics::EventKind::message) + 1);
+}
+
 // --- Edits, votes and lessons (issue 16) ---
 
 TEST_F(DispatcherTest, ModeratorsCorrectAndRemoveLessonsAndTheHistoryKeepsWhoDidWhatWhen) {

@@ -169,6 +169,25 @@ TEST_F(E2eeTest, AnEncryptedMessageGoesOnAsTheMessageItCarries) {
   EXPECT_EQ(message->body, "Lage unklar #problem");
 }
 
+TEST_F(E2eeTest, TheBotsOwnEncryptedEventsAreNotDecrypted) {
+  // The echo of the bot's own ✅ and replies: never acted on, so never read.
+  machine_.known_sessions.insert("S1");
+  auto e2ee = make_e2ee();
+  json own = encrypted(
+      "$mine", sealed_content("S1", "m.room.message", {{"msgtype", "m.notice"}, {"body", "Pong"}}));
+  own["sender"] = kBot;
+  ingest_body(sync_body("s2", {own, encrypted("$e1", sealed_content("S1", "m.room.message",
+                                                                    {{"msgtype", "m.text"},
+                                                                     {"body", "!ping"}}))}),
+              e2ee);
+  EXPECT_EQ(machine_.decryptions, 1);
+  ASSERT_EQ(sink_.events.size(), 2u);
+  EXPECT_EQ(sink_.events[0].event_id, "$mine");
+  EXPECT_TRUE(std::holds_alternative<Encrypted>(sink_.events[0].content));
+  EXPECT_TRUE(sink_.kept.empty());
+  EXPECT_TRUE(std::holds_alternative<RoomMessage>(sink_.events[1].content));
+}
+
 TEST_F(E2eeTest, AReactionsRelationComesFromTheClearEnvelope) {
   machine_.known_sessions.insert("S1");
   auto e2ee = make_e2ee();
@@ -262,6 +281,76 @@ TEST_F(E2eeTest, SendingSharesTheRoomKeyWithTheMembersDevicesFirst) {
             "https://hs.example/_matrix/client/v3/sendToDevice/m.room.encrypted/t1");
   EXPECT_EQ(machine_.marked, (std::set<std::string>{"q1", "c1", "t1"}));
   EXPECT_EQ(machine_.log.back(), "encrypt " + kRoom + " m.room.message");
+}
+
+// The preparation before an encryption (members tracked, their keys queried and sessions
+// claimed, the room key shared) runs again only when something it depends on may have changed.
+class E2eePreparedTest : public E2eeTest {
+ protected:
+  std::size_t shares() const {
+    return static_cast<std::size_t>(
+        std::count(machine_.log.begin(), machine_.log.end(), "share " + kRoom));
+  }
+  void send(E2ee& e2ee) {
+    auto sealed = run_awaitable(io_, e2ee.encrypt(kRoom, "m.room.message", R"({"body":"hi"})"));
+    ASSERT_TRUE(sealed) << sealed.error().describe();
+  }
+  std::vector<std::string> members_ = {kAnna, kBot};
+  E2ee make() {
+    return E2ee(
+        client_, machine_, sleeper_,
+        Backoff(BackoffPolicy{milliseconds(100), milliseconds(1000)}, [] { return 0.0; }),
+        [this](const std::string&) { return members_; }, crypto::SharePolicy::all_devices);
+  }
+};
+
+TEST_F(E2eePreparedTest, ASecondSendWithNothingChangedIsOnlyEncrypted) {
+  auto e2ee = make();
+  send(e2ee);
+  send(e2ee);
+  send(e2ee);
+  EXPECT_EQ(shares(), 1u);
+  EXPECT_EQ(machine_.encryptions, 3);
+}
+
+TEST_F(E2eePreparedTest, ANewDeviceInTheSyncMakesTheNextSendShareAgain) {
+  auto e2ee = make();
+  send(e2ee);
+  crypto::SyncChanges changes;
+  changes.changed = {kAnna};  // Anna logged in on a new device
+  ASSERT_TRUE(run_awaitable(io_, e2ee.receive(changes)));
+  send(e2ee);
+  EXPECT_EQ(shares(), 2u);
+}
+
+TEST_F(E2eePreparedTest, AnAnsweredKeyQueryMakesTheNextSendShareAgain) {
+  auto e2ee = make();
+  send(e2ee);
+  machine_.queued = {{"q1", "keys_query", "POST", "/_matrix/client/v3/keys/query", "{}"}};
+  transport_.respond(200, R"({"device_keys":{}})");
+  ASSERT_EQ(run_awaitable(io_, e2ee.send_requests()), std::nullopt);
+  send(e2ee);
+  EXPECT_EQ(shares(), 2u);
+}
+
+TEST_F(E2eePreparedTest, OtherMembersMakeTheNextSendShareAgain) {
+  auto e2ee = make();
+  send(e2ee);
+  members_.push_back("@olaf:hs.example");
+  send(e2ee);
+  EXPECT_EQ(shares(), 2u);
+  members_.pop_back();  // Olaf left: the key must not reach him any more
+  send(e2ee);
+  EXPECT_EQ(shares(), 3u);
+}
+
+TEST_F(E2eePreparedTest, ARoomKeyNoLongerInUseMakesTheSendPrepareInFull) {
+  auto e2ee = make();
+  send(e2ee);
+  machine_.refuse_encryptions = 1;  // rotated after its messages: share_room_key makes a new one
+  send(e2ee);
+  EXPECT_EQ(shares(), 2u);
+  EXPECT_EQ(machine_.encryptions, 2);
 }
 
 TEST_F(E2eeTest, AMessageThatCannotBeEncryptedWaitsAndIsNeverSentInClear) {

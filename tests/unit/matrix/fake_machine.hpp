@@ -66,6 +66,10 @@ class FakeMachine final : public crypto::Machine {
   crypto::Result<std::string> encrypt(const std::string& room_id, const std::string& type,
                                       const std::string& content) override {
     if (fail_encrypt) return Unexpected(crypto::Error{"no room key"});
+    if (refuse_encryptions > 0) {
+      --refuse_encryptions;
+      return Unexpected(crypto::Error{"no current room key for this room"});
+    }
     ++encryptions;
     log.push_back("encrypt " + room_id + " " + type);
     return nlohmann::json{{"algorithm", "m.megolm.v1.aes-sha2"},
@@ -86,6 +90,7 @@ class FakeMachine final : public crypto::Machine {
   }
   crypto::Result<crypto::Decryption> decrypt(const std::string&,
                                              const std::string& event_json) override {
+    ++decryptions;
     const auto event = nlohmann::json::parse(event_json);
     const auto& content = event["content"];
     const std::string session = content.value("session_id", "");
@@ -146,6 +151,8 @@ class FakeMachine final : public crypto::Machine {
   std::vector<std::string> log;
   bool fail_encrypt = false;
   bool fail_receive = false;
+  int decryptions = 0;
+  int refuse_encryptions = 0;  ///< the next so many encrypt() calls fail (e.g. a rotated key)
   int encryptions = 0;
   int attachments = 0;
   int bootstraps = 0;

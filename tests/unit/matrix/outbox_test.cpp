@@ -712,5 +712,123 @@ TEST_F(OutboxMediaTest, WithoutEncryptionAnEncryptedRoomsPictureWaitsAndNothingI
   EXPECT_EQ(media_rows(), 1);
 }
 
+// A row in an encrypted room: encrypted by the drain before its first try. The store is given the
+// ciphertext only when a try fails, so that the retry and a restart send it again under the same
+// transaction id; a row delivered at once costs no write (and no fsync) of its own.
+class OutboxEncryptedTest : public OutboxTest {
+ protected:
+  /// The store as the outbox's queue, counting the ciphertext writes.
+  class CountingQueue final : public OutboxQueue {
+   public:
+    explicit CountingQueue(store::Store& store) : store_(store) {}
+    std::vector<OutboxItem> pending_outbox(std::size_t limit) override {
+      return store_.pending_outbox(limit);
+    }
+    void outbox_sent(std::int64_t id, const std::string& remote, std::int64_t now) override {
+      store_.outbox_sent(id, remote, now);
+    }
+    void outbox_sent_txn(const std::string& txn, const std::string& remote,
+                         std::int64_t now) override {
+      store_.outbox_sent_txn(txn, remote, now);
+    }
+    void outbox_failed(std::int64_t id, const std::string& error, bool permanent) override {
+      store_.outbox_failed(id, error, permanent);
+    }
+    void outbox_encrypted(std::int64_t id, const std::string& type,
+                          const std::string& content) override {
+      ++ciphertext_writes;
+      store_.outbox_encrypted(id, type, content);
+    }
+    std::optional<OutboxMedia> outbox_media(std::int64_t id) override {
+      return store_.outbox_media(id);
+    }
+    void outbox_media_encrypted(std::int64_t id, const std::string& ciphertext,
+                                const std::string& file_info) override {
+      store_.outbox_media_encrypted(id, ciphertext, file_info);
+    }
+    void outbox_media_uploaded(std::int64_t id, const std::string& uri) override {
+      store_.outbox_media_uploaded(id, uri);
+    }
+    void outbox_media_attached(std::int64_t id, const std::string& content) override {
+      store_.outbox_media_attached(id, content);
+    }
+    int ciphertext_writes = 0;
+
+   private:
+    store::Store& store_;
+  };
+
+  void SetUp() override {
+    store::BatchScope batch(store);
+    store::RoomRecord room;
+    room.room_id = kRoom;
+    room.membership = "join";
+    room.encrypted = true;
+    batch.put_room(room);
+    batch.commit();
+  }
+
+  /// Drains the outbox once as a freshly started bot would.
+  void drain() {
+    Client client = make_client();
+    E2ee e2ee(
+        client, machine, sleeper,
+        Backoff({milliseconds(100), milliseconds(1000)}, [] { return 0.0; }),
+        [](const std::string&) {
+          return std::vector<std::string>{"@bot:hs.example", "@anna:hs.example"};
+        },
+        crypto::SharePolicy::all_devices);
+    Outbox outbox(
+        client, queue_, sleeper,
+        Backoff({milliseconds(500), milliseconds(60000)}, [] { return 0.0; }), [] { return kNow; },
+        &e2ee);
+    EXPECT_EQ(flush(outbox), std::nullopt);
+  }
+
+  std::string encrypted_send_url(const std::string& txn_id) {
+    return std::string(kBase) + kRoomPath + "/send/m.room.encrypted/" + txn_id;
+  }
+
+  test::FakeMachine machine;
+  CountingQueue queue_{store};
+};
+
+TEST_F(OutboxEncryptedTest, ARowDeliveredAtOnceIsNotRewrittenWithItsCiphertext) {
+  const std::string txn = queue("reply", notice("Pong"));
+  transport.respond(200, R"({"event_id":"$pong"})");
+  drain();
+  ASSERT_EQ(transport.requests().size(), 1u);
+  EXPECT_EQ(transport.request(0).url, encrypted_send_url(txn));
+  EXPECT_NE(transport.request(0).body.find("SEALED1"), std::string::npos);
+  EXPECT_EQ(queue_.ciphertext_writes, 0);
+  EXPECT_EQ(row_by_txn(txn).state, "sent");
+}
+
+TEST_F(OutboxEncryptedTest, AFailedTryKeepsItsCiphertextForTheRetryAndTheNextStart) {
+  const std::string txn = queue("reply", notice("Pong"));
+  transport.respond(502, "bad gateway");  // the first try fails, the retry too
+  transport.respond(502, "bad gateway");
+  sleeper.stop_after(1);  // then the bot stops
+  drain();
+  ASSERT_EQ(transport.requests().size(), 2u);
+  EXPECT_EQ(transport.request(0).body, transport.request(1).body);
+  EXPECT_EQ(queue_.ciphertext_writes, 1);
+  EXPECT_EQ(row_by_txn(txn).state, "pending");
+  {
+    store::Statement s(store.connection(), "SELECT event_type FROM outbox WHERE txn_id = ?");
+    s.bind(1, txn);
+    ASSERT_TRUE(s.step());
+    EXPECT_EQ(s.column_text(0), "m.room.encrypted");  // the ciphertext, not the plaintext
+  }
+
+  transport.respond(200, R"({"event_id":"$pong"})");  // the next start
+  drain();
+  ASSERT_EQ(transport.requests().size(), 3u);
+  EXPECT_EQ(transport.request(2).url, encrypted_send_url(txn));
+  EXPECT_EQ(transport.request(2).body, transport.request(0).body);
+  EXPECT_EQ(machine.encryptions, 1);
+  EXPECT_EQ(row_by_txn(txn).state, "sent");
+}
+
 }  // namespace
 }  // namespace reflexbot::matrix
