@@ -15,7 +15,7 @@ constexpr int kIndexLine = 200;
 constexpr int kDataLine = 16384 - 1;
 
 // Reads one line into `buffer` without its line end (\n, \r\n or \r); its length, or -1 at the
-// end of the file.
+// end of the file (the buffer then keeps what it held).
 int read_line(std::FILE* file, char* buffer, int size) {
   if (std::fgets(buffer, size, file) == nullptr) return -1;
   std::size_t length = std::strlen(buffer);
@@ -101,8 +101,7 @@ std::vector<std::vector<std::string>> Thesaurus::lookup(std::string_view word) {
   const int count = std::max(0, std::atoi(bar + 1));
   meanings.reserve(static_cast<std::size_t>(std::min(count, 64)));
   for (int m = 0; m < count; ++m) {
-    // A count beyond the end of the file ends there (libmythes would repeat the last line).
-    if (read_line(data_, line, kDataLine) < 0) break;
+    read_line(data_, line, kDataLine);
     char* fields = line;
     if (char* pos_end = std::strchr(line, '|'); pos_end != nullptr) fields = pos_end + 1;
     std::size_t field_count = 1;
