@@ -1,10 +1,10 @@
 #pragma once
 // The analysis' dictionaries from Debian packages: compounds split with Hunspell's German
 // dictionary (hunspell-de-de, igerman98), synonyms from OpenThesaurus (mythes-de) and from the
-// English WordNet thesaurus (mythes-en-us), read with libhunspell and lang/thesaurus.hpp. Nothing
-// is loaded until the first question, each language when a text of it needs it, and release() frees
-// it all again; a dictionary that is missing answers nothing (the analysis then works as without
-// it, and available() says so).
+// English WordNet thesaurus (mythes-en-us), read with libhunspell and libmythes. Nothing is
+// loaded until the first question, each language when a text of it needs it, and release()
+// frees it all again; a dictionary that is missing answers nothing (the analysis
+// then works as without it, and available() says so).
 
 #include <chrono>
 #include <memory>
@@ -39,7 +39,7 @@ class DebianLexicon final : public core::Lexicon {
   /// Whether anything is loaded now.
   bool loaded() const;
 
-  /// Frees the dictionaries and the answers kept (an idle bot need not hold ~10 MiB per
+  /// Frees the dictionaries and the answers kept (an idle bot need not hold ~14 MiB per
   /// language); the next question loads them again. The answers do not change.
   void release();
 

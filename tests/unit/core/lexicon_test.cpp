@@ -12,10 +12,6 @@
 #include "core/analyzer.hpp"
 #include "core/concepts.hpp"
 #include "lang/lexicon.hpp"
-#include "lang/thesaurus.hpp"
-
-#include <cstdio>  // before mythes.hxx, which uses FILE
-#include <mythes.hxx>
 
 namespace reflexbot::core {
 namespace {
@@ -31,47 +27,6 @@ bool share(const std::vector<std::uint64_t>& a, const std::vector<std::uint64_t>
 }
 
 TEST(Lexicon, TheDebianDictionariesAreInstalled) { EXPECT_TRUE(lexicon().available()); }
-
-// libmythes' answer, as lang::Thesaurus gives it.
-std::vector<std::vector<std::string>> mythes_lookup(MyThes& thesaurus, const std::string& word) {
-  std::vector<std::vector<std::string>> out;
-  mentry* meanings = nullptr;
-  const int count = thesaurus.Lookup(word.c_str(), static_cast<int>(word.size()), &meanings);
-  for (int m = 0; m < count; ++m) {
-    auto& synonyms = out.emplace_back();
-    for (int k = 0; k < meanings[m].count; ++k) synonyms.emplace_back(meanings[m].psyns[k]);
-  }
-  if (meanings != nullptr) thesaurus.CleanUpAfterLookup(&meanings, count);
-  return out;
-}
-
-// The thesaurus with its index held compactly (issue 17: 11.3 MiB → 5.3 MiB for both languages)
-// answers every indexed word of both of Debian's thesauri as libmythes does, and words it does
-// not index with nothing.
-TEST(Lexicon, TheCompactThesaurusAnswersEveryWordAsLibmythesDoes) {
-  for (const std::string& name : std::vector<std::string>{"th_de_DE_v2", "th_en_US_v2"}) {
-    const std::string idx = "/usr/share/mythes/" + name + ".idx";
-    const std::string dat = "/usr/share/mythes/" + name + ".dat";
-    MyThes reference(idx.c_str(), dat.c_str());
-    lang::Thesaurus compact(idx, dat);
-    ASSERT_TRUE(compact.ok()) << name;
-    ASSERT_GT(compact.size(), 100000u) << name;
-    std::size_t differ = 0;
-    std::size_t with_meanings = 0;
-    for (std::size_t i = 0; i < compact.size(); ++i) {
-      const std::string word = compact.word(i);
-      const auto expected = mythes_lookup(reference, word);
-      if (!expected.empty()) ++with_meanings;
-      if (compact.lookup(word) != expected && ++differ <= 5) ADD_FAILURE() << name << ": " << word;
-    }
-    EXPECT_EQ(differ, 0u) << name;
-    EXPECT_GT(with_meanings, compact.size() / 2) << name;
-    for (const std::string& word : {std::string("zzzzzzzz"), std::string(), std::string("\0abc", 4),
-                                    std::string("a|b"), std::string(" "), std::string(300, 'x')}) {
-      EXPECT_EQ(compact.lookup(word), mythes_lookup(reference, word)) << name;
-    }
-  }
-}
 
 TEST(Lexicon, SplitsGermanCompoundsIntoWordsTheDictionaryKnows) {
   EXPECT_EQ(lexicon().compound_parts("kontaktnachverfolgung", Language::de),
