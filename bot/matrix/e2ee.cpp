@@ -141,14 +141,8 @@ net::asio::awaitable<Expected<std::vector<crypto::RoomKey>, Fatal>> E2ee::receiv
 
 net::asio::awaitable<MatrixResult<std::string>> E2ee::encrypt(std::string room_id, std::string type,
                                                               std::string content) {
+  if (auto sealed = encrypt_prepared(room_id, type, content)) co_return std::move(*sealed);
   std::vector<std::string> members = members_(room_id);
-  if (const auto prepared = prepared_.find(room_id); prepared != prepared_.end() &&
-                                                     prepared->second.news == machine_news_ &&
-                                                     prepared->second.members == members) {
-    auto encrypted = machine_.encrypt(room_id, type, content);
-    if (encrypted) co_return std::move(encrypted).value();
-    prepared_.erase(prepared);  // e.g. the room key rotated: prepare in full
-  }
   const std::vector<std::string> members_asked = members;
   if (members.size() < 2) {
     // A room just joined whose member list has not been fetched yet: a key shared with nobody
@@ -181,6 +175,22 @@ net::asio::awaitable<MatrixResult<std::string>> E2ee::encrypt(std::string room_i
   auto encrypted = machine_.encrypt(room_id, type, content);
   if (!encrypted) co_return Unexpected{crypto_error(encrypted.error())};
   co_return std::move(encrypted).value();
+}
+
+std::optional<std::string> E2ee::encrypt_prepared(const std::string& room_id,
+                                                  const std::string& type,
+                                                  const std::string& content) {
+  const auto prepared = prepared_.find(room_id);
+  if (prepared == prepared_.end() || prepared->second.news != machine_news_ ||
+      prepared->second.members != members_(room_id)) {
+    return std::nullopt;
+  }
+  auto encrypted = machine_.encrypt(room_id, type, content);
+  if (!encrypted) {
+    prepared_.erase(prepared);  // e.g. the room key rotated: the next send prepares in full
+    return std::nullopt;
+  }
+  return std::move(encrypted).value();
 }
 
 MatrixResult<std::string> E2ee::encrypt_attachment(std::string& bytes) {

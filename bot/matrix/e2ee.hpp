@@ -74,6 +74,12 @@ class E2ee {
   /// messages or its week) makes the send prepare in full.
   net::asio::awaitable<MatrixResult<std::string>> encrypt(std::string room_id, std::string type,
                                                           std::string content);
+  /// encrypt() without its preparation, at once, while the room's last preparation still holds
+  /// (the same members, nothing new for the machine since); nothing otherwise, or when the
+  /// machine refuses (then the next encrypt() prepares in full). For a reply sent before its
+  /// batch commits (Outbox::send_early).
+  std::optional<std::string> encrypt_prepared(const std::string& room_id, const std::string& type,
+                                              const std::string& content);
   /// Encrypts an attachment in place (fresh key) and returns the event's `file` object without
   /// its url, as JSON. Errors are R_CRYPTO, like encrypt's.
   MatrixResult<std::string> encrypt_attachment(std::string& bytes);

@@ -99,21 +99,38 @@ net::asio::awaitable<MatrixResult<std::string>> Outbox::deliver(OutboxItem& item
   co_return std::string{};
 }
 
+namespace {
+const std::string kEncryptedType = "m.room.encrypted";
+}  // namespace
+
 std::size_t Outbox::send_early(const std::vector<OutboxItem>& items) {
   if (stopped_ || flushing_ || rows_waiting_ || in_flight_ > 0) return 0;
   std::vector<const std::string*> rooms;
   std::size_t started = 0;
   for (const auto& item : items) {
-    if (item.kind != OutboxKind::send || item.encrypted || item.confidential) continue;
+    if (item.kind != OutboxKind::send || item.confidential) continue;
     if (std::find_if(rooms.begin(), rooms.end(), [&](const std::string* room) {
           return *room == item.room_id;
         }) != rooms.end()) {
       continue;
     }
+    // The first row of a room decides: if it cannot go now, none of the room's rows passes it.
     rooms.push_back(&item.room_id);
+    std::string type = item.event_type;
+    std::string content = item.content;
+    if (item.encrypted && item.event_type != kEncryptedType) {
+      // Encrypted now only if the room key went to the members' devices already and nothing
+      // changed since (sharing it would need requests of its own). The ciphertext is not
+      // stored: if this send fails, the drain encrypts the row again (the same transaction id).
+      if (e2ee_ == nullptr) continue;
+      auto sealed = e2ee_->encrypt_prepared(item.room_id, item.event_type, item.content);
+      if (!sealed) continue;
+      type = kEncryptedType;
+      content = std::move(*sealed);
+    }
     ++in_flight_;
     ++started;
-    client_.start_send(item.room_id, item.event_type, item.txn_id, item.content,
+    client_.start_send(item.room_id, type, item.txn_id, std::move(content),
                        [this, txn_id = item.txn_id](MatrixResult<std::string> result) {
                          if (result) {
                            queue_.outbox_sent_txn(txn_id, *result, now_ms_());

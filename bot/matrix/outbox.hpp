@@ -37,18 +37,20 @@ class Outbox {
   /// disk): each PUT starts at once with the row's transaction id, derived from the event that
   /// caused it, so a replay after a crash before the commit re-sends the same id and the
   /// homeserver answers with the first event. Only when nothing older waits (the drain is idle,
-  /// no row committed since it last found the queue empty, no early send in flight), only clear
-  /// sends that are not confidential, and at most one per room (the rest keep their order through
-  /// the drain). A delivered row is marked by its transaction id once the answer comes (after the
-  /// commit); a failed one stays pending for the drain. Returns how many were started.
+  /// no row committed since it last found the queue empty, no early send in flight), only sends
+  /// that are not confidential, and at most one per room (the rest keep their order through the
+  /// drain). A send to an encrypted room goes only if its room key needs no sharing first
+  /// (E2ee::encrypt_prepared); its ciphertext is made here and not stored. A delivered row is
+  /// marked by its transaction id once the answer comes (after the commit); a failed one stays
+  /// pending for the drain. Returns how many were started.
   std::size_t send_early(const std::vector<OutboxItem>& items);
   void stop();
   /// From now on, with encryption (set once the crypto machine is open, before the first run).
   void enable_encryption(E2ee& e2ee) { e2ee_ = &e2ee; }
 
  private:
-  /// Sends a row; a row of an encrypted room is encrypted first, once: its ciphertext is stored
-  /// in the row (and kept in `item` for the retries) before the first try.
+  /// Sends a row; a row of an encrypted room is encrypted first, once: its ciphertext is kept in
+  /// `item` for the retries, and stored in the row by flush() when a try fails.
   net::asio::awaitable<MatrixResult<std::string>> deliver(OutboxItem& item);
   /// A media row's file: encrypted (in an encrypted room), uploaded and its URI put into the
   /// event, each step stored as it is done, so that a retry or a restart repeats none that

@@ -17,6 +17,7 @@ import pytest
 from helpers import (REPLY_TIMEOUT, bot_event_duplicates, db_rows, ensure_alive, join_bot, ping_and_wait, reactions_to,
                      wait_bot_reaction, wait_reply, wait_settled)
 from localhs import reply_target, wait_for
+from e2ee import e2ee  # noqa: F401 (fixture)
 
 HOLD = "REFLEXBOT_E2E_HOLD_BEFORE_COMMIT"
 HOLD_LINE = "e2e hook: "
@@ -124,3 +125,66 @@ def test_a_reply_sent_before_the_commit_is_in_the_room_once_after_a_sigkill(hook
     assert db_rows(bot, "SELECT COUNT(*) FROM seen_events WHERE event_id IN (?, ?)",
                    (ping, idea)) == [(2,)]
     assert db_rows(bot, "SELECT COUNT(*) FROM contributions WHERE event_id = ?", (idea,)) == [(1,)]
+
+
+def test_an_encrypted_reply_sent_before_the_commit_is_in_the_room_once_after_a_sigkill(
+        make_bot, user, e2ee, monkeypatch):
+    """In an encrypted room a reply goes early once the room key reached the members' devices
+    (the first reply after a start shares it through the drain); killed before its commit, the
+    bot replays the batch, encrypts the reply again and re-sends the same transaction id."""
+    account = user("anna")
+    bot = make_bot(allowlist=[account.user_id], extra={"command_limit": {"burst": 0}})
+    anna = e2ee(account)
+    room = anna.create_room(name="Reflexionsraum Köln, verschlüsselt")
+    anna.invite(room, bot.user_id)
+    wait_for(lambda: ensure_alive(bot) or anna.http.membership(room, bot.user_id) == "join",
+             REPLY_TIMEOUT, "the bot to join the encrypted room")
+    anna.wait_member(room, bot.user_id, timeout=REPLY_TIMEOUT)
+    if HOOKS_LINE not in bot.log():
+        pytest.skip("build/reflexbot was built without -DREFLEXBOT_E2E_HOOKS=ON")
+
+    def reply_to(event_id: str):
+        def find(events):
+            for e in events:
+                if e.get("sender") == bot.user_id and e.get("decrypted") \
+                        and reply_target(e) == event_id:
+                    return e
+            return None
+        return find
+
+    before = hold_next_batch(bot, monkeypatch)
+    # The first ping after the start: its reply shares the room key, through the drain (no hold).
+    first = anna.send_text(room, "!ping")
+    anna.wait_timeline(room, reply_to(first), "the bot's reply to the first ping", REPLY_TIMEOUT)
+    # The next one goes early, encrypted, and the bot stops before its batch commits.
+    held = None
+    for _ in range(3):
+        ping = anna.send_text(room, "!ping")
+        wait_for(lambda: ensure_alive(bot) or bot.log().count(HOLD_LINE) > before
+                 or reply_to(ping)(anna.timeline(room)), REPLY_TIMEOUT, "a reply or a hold")
+        if bot.log().count(HOLD_LINE) > before:
+            held = ping
+            break
+    assert held is not None, "no encrypted reply went out before its batch's commit"
+    assert bot.alive(), "the held bot exited"
+    early = anna.wait_timeline(room, reply_to(held), "the early encrypted reply", REPLY_TIMEOUT)
+    assert db_rows(bot, "SELECT COUNT(*) FROM seen_events WHERE event_id = ?", (held,)) == [(0,)]
+
+    bot.kill(signal.SIGKILL)
+    assert bot.wait(15) is not None, "bot did not die on SIGKILL"
+    bot.start()
+    last = anna.send_text(room, "!ping")
+    anna.wait_timeline(room, reply_to(last), "the reply after the restart", REPLY_TIMEOUT)
+    wait_settled(bot)
+
+    events = anna.timeline(room)
+    replies = [e for e in events if e.get("sender") == bot.user_id and reply_target(e) == held]
+    assert [e["event_id"] for e in replies] == [early["event_id"]], \
+        f"the ping has {len(replies)} replies: {[e['event_id'] for e in replies]}"
+    assert all(e.get("type") == "m.room.message" and e.get("decrypted") for e in replies)
+    clear = [e for e in anna.http.messages(room)
+             if e.get("sender") == bot.user_id and e.get("type") == "m.room.message"]
+    assert clear == [], "the bot sent something in clear into the encrypted room"
+    sent = {row[0] for row in db_rows(
+        bot, "SELECT remote_event_id FROM outbox WHERE state = 'sent'")}
+    assert early["event_id"] in sent

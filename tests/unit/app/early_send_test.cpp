@@ -5,6 +5,7 @@
 
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <optional>
 #include <string>
 #include <vector>
@@ -12,11 +13,13 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "../matrix/fake_machine.hpp"
 #include "../matrix/fake_sleeper.hpp"
 #include "../matrix/fake_transport.hpp"
 #include "../support/temp_store.hpp"
 #include "app/runtime/dispatcher.hpp"
 #include "matrix/client.hpp"
+#include "matrix/e2ee.hpp"
 #include "matrix/outbox.hpp"
 #include "matrix/parse.hpp"
 #include "matrix/sync_loop.hpp"
@@ -76,7 +79,8 @@ class CommittedView {
 // One bot: store, dispatcher, client and outbox over a fake transport, wired as the runtime
 // wires them (app/runtime/bot.cpp).
 struct Bot {
-  explicit Bot(const char* name) : store(name) {
+  /// `crypto`: the outbox encrypts, with a scripted crypto machine (shares need no requests).
+  explicit Bot(const char* name, bool crypto = false) : store(name) {
     FeatureSettings features;
     features.pseudonym = [](const std::string& user) { return "p" + user.substr(1, 4); };
     features.cities[kRoom] = "Köln";
@@ -93,6 +97,13 @@ struct Bot {
     outbox.emplace(client, *store, sleeper,
                    matrix::Backoff({milliseconds(500), milliseconds(60000)}, [] { return 0.0; }),
                    [] { return kNow; });
+    if (crypto) {
+      e2ee.emplace(
+          client, machine, sleeper,
+          matrix::Backoff({milliseconds(100), milliseconds(1000)}, [] { return 0.0; }),
+          [this](const std::string&) { return members; }, crypto::SharePolicy::all_devices);
+      outbox->enable_encryption(*e2ee);
+    }
     dispatcher->connect_outbox(
         [this](const std::vector<OutboxItem>& rows) { return outbox->send_early(rows); },
         [this] { outbox->wake(); });
@@ -146,6 +157,9 @@ struct Bot {
   matrix::Client client{transport, matrix::ClientSettings{"https://hs.example.org", kBot,
                                                           "syt_token", "", "REFLEXBOT"}};
   std::optional<Dispatcher> dispatcher;
+  test::FakeMachine machine;
+  std::vector<std::string> members{"@anna:example.org", kBot};  ///< the rooms' members (crypto)
+  std::optional<matrix::E2ee> e2ee;
   std::optional<matrix::Outbox> outbox;
   std::optional<CommittedView> view;
   std::vector<Put> puts;
@@ -199,7 +213,8 @@ TEST(EarlySend, AFailedEarlySendIsRetriedByTheDrainWithTheSameTransactionId) {
 }
 
 TEST(EarlySend, AnEncryptedRoomsReplyWaitsForTheCommit) {
-  // Its ciphertext is made (and stored) by the drain; nothing goes out in clear.
+  // Without encryption running, nothing goes out (never in clear). With it, the first reply in a
+  // room waits too: its room key is shared by the drain (next test).
   Bot bot("encrypted");
   bot.seed({kRoom}, true);
 
@@ -209,6 +224,35 @@ TEST(EarlySend, AnEncryptedRoomsReplyWaitsForTheCommit) {
   ASSERT_TRUE(matrix::ingest(*bot.dispatcher, body, *outline, {}, kBot, false));
   EXPECT_TRUE(bot.puts.empty());
   EXPECT_EQ(bot.store->pending_outbox(10).size(), 1u);
+}
+
+TEST(EarlySend, InAnEncryptedRoomAReplyGoesEarlyOnceTheRoomKeyReachedTheMembers) {
+  Bot bot("encrypted-early", true);
+  bot.seed({kRoom}, true);
+  bot.transport.respond(200, R"({"event_id":"$pong1"})");
+  bot.transport.respond(200, R"({"event_id":"$pong2"})");
+  bot.transport.respond(200, R"({"event_id":"$pong3"})");
+
+  // The first reply prepares the room (members, keys, the room key shared): through the drain.
+  bot.sync(batch("s1", kRoom, {message("$ping1", "!ping")}));
+  ASSERT_EQ(bot.puts.size(), 1u);
+  EXPECT_EQ(bot.puts[0].committed_token, "s1");
+  // Then, with nothing changed, the next reply is encrypted and sent before its batch commits.
+  bot.sync(batch("s2", kRoom, {message("$ping2", "!ping")}));
+  ASSERT_EQ(bot.puts.size(), 2u);
+  EXPECT_EQ(bot.puts[1].committed_token, "s1");
+  EXPECT_NE(bot.puts[1].url.find("/send/m.room.encrypted/"), std::string::npos);
+  EXPECT_TRUE(bot.store->pending_outbox(10).empty());  // marked sent by its transaction id
+
+  // A member joined: the room key must reach their devices first, so the reply waits again.
+  const auto shares = std::count(bot.machine.log.begin(), bot.machine.log.end(), "share " + kRoom);
+  bot.members.push_back("@olaf:example.org");
+  bot.sync(batch("s3", kRoom, {message("$ping3", "!ping")}));
+  ASSERT_EQ(bot.puts.size(), 3u);
+  EXPECT_EQ(bot.puts[2].committed_token, "s3");
+  EXPECT_EQ(std::count(bot.machine.log.begin(), bot.machine.log.end(), "share " + kRoom),
+            shares + 1);
+  EXPECT_EQ(bot.machine.encryptions, 3);
 }
 
 TEST(EarlySend, OnlyTheFirstReplyInARoomGoesEarlyTheRestFollowInOrder) {
