@@ -12,10 +12,12 @@
 #include <filesystem>
 #include <fstream>
 #include <memory>
+#include <optional>
 #include <sstream>
 #include <stdexcept>
 #include <string>
 #include <system_error>
+#include <thread>
 
 #include "app/config/templates.hpp"
 #include "app/runtime/dispatcher.hpp"
@@ -146,23 +148,30 @@ class TempStore {
 
 /// A fresh store primed for the body's rooms: the untimed set-up before each timed batch run.
 /// `cache_kib` > 0 sets PRAGMA cache_size = -cache_kib first (an experiment; the bot keeps
-/// SQLite's default). `warm` analyses one text first, so the text analysis's dictionaries are
-/// loaded before the batch, as in a bot that analysed anything in the last ten minutes (they are
-/// freed after ten idle minutes and read again by the next contribution). Throws if the body does
-/// not parse.
+/// SQLite's default). `warm` analyses one text after the priming, so the text analysis's
+/// dictionaries are loaded before the batch, as in a bot that analysed anything in the last ten
+/// minutes (they are freed after ten idle minutes and read again by the next contribution); the
+/// set-up's outline then runs in a thread of its own, whose parser buffers go with it, so that
+/// the batch finds the dictionaries loaded but no parser buffers of the body's size (as the bot
+/// does: it releases them after every large body). Throws if the body does not parse.
 inline std::unique_ptr<TempStore> primed_store(std::string& body, long cache_kib = 0,
                                                bool warm = false) {
   auto temp = std::make_unique<TempStore>();
   if (cache_kib > 0) {
     temp->store().connection().exec("PRAGMA cache_size = -" + std::to_string(cache_kib));
   }
+  std::optional<Expected<matrix::SyncBatch, matrix::ParseError>> outline;
+  if (warm) {
+    std::thread([&] { outline.emplace(matrix::parse_sync_outline(body, kOwnUserId)); }).join();
+  } else {
+    outline.emplace(matrix::parse_sync_outline(body, kOwnUserId));
+  }
+  if (!*outline) throw std::runtime_error("outline: " + (*outline).error().message);
+  temp->prime(**outline);
   if (warm) {  // both languages' dictionaries (the bodies have German and English texts)
     temp->store().index_terms("Die Lagebesprechung mit der Feuerwehr");
     temp->store().index_terms("The handover to the night shift was unclear");
   }
-  auto outline = matrix::parse_sync_outline(body, kOwnUserId);
-  if (!outline) throw std::runtime_error("outline: " + outline.error().message);
-  temp->prime(*outline);
   return temp;
 }
 

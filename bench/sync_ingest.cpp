@@ -21,8 +21,20 @@
 // of the new contributions (Store::index_contributions) and the checkpoint
 // (Store::checkpoint_if_due); after_commit_seconds and after_commit_cpu_seconds, medians. Before
 // both were taken out of the batch, that work was in it. wal_pages: the WAL after the batch.
+// The dispatcher's early send is connected as in the bot (the rows it hands over are made; nothing
+// is sent), and it hears of the body's size before the outline, as from the sync loop.
+// --receive reads the file 16 KiB at a time into a string that grows as the bot's transport grows a
+// body of unknown length (net::append_response_body: a chunked or gzip-compressed /sync, which
+// announces no Content-Length); without it the body is read into a buffer of its size, as the
+// transport reserves for an announced length. The body's peak shows as the "read" phase.
 // --statements counts the SQL statements the batch ran (sqlite3_trace_v2: each statement's
 // first step, and each trigger program it ran) and reports them per event.
+// --phases (a diagnosis: it resets the kernel's high-water mark VmHWM between phases; getrusage's
+// peak_rss_bytes kept the whole run's peak here, but take the figures from runs without it) prints,
+// on stderr, the peak above baseline of each phase of the first run on its own: reading the body,
+// the untimed set-up (its outline and the store), the batch's outline, its ingest (timelines
+// streamed, dispatched, committed), the index terms after the commit and the checkpoint; each with
+// what is resident at its end.
 
 #include <algorithm>
 #include <chrono>
@@ -37,15 +49,56 @@
 #include <sqlite3.h>
 
 #include "bench_support.hpp"
+#include "net/curl_transport.hpp"
 
 namespace {
 
 using reflexbot::bench::cpu_seconds;
 using reflexbot::bench::proc_status_bytes;
 
+// The peak of one phase (--phases): the kernel's high-water mark is reset before it
+// (/proc/self/clear_refs, Linux ≥ 4.0) and read after it.
+class Phases {
+ public:
+  Phases(bool on, long long baseline) : on_(on), baseline_(baseline) { start(); }
+  void start() {
+    if (!on_) return;
+    std::ofstream("/proc/self/clear_refs") << "5";
+  }
+  void end(const char* name, std::size_t body_bytes) {
+    if (!on_) return;
+    const long long peak = proc_status_bytes("VmHWM") - baseline_;
+    const long long resident = proc_status_bytes("VmRSS") - baseline_;
+    std::fprintf(stderr,
+                 "phase %-12s peak above baseline %7.1f MiB (%.2fx body), at its end %7.1f MiB\n",
+                 name, static_cast<double>(peak) / 1048576.0,
+                 static_cast<double>(peak) / static_cast<double>(body_bytes),
+                 static_cast<double>(resident) / 1048576.0);
+    start();
+  }
+
+ private:
+  bool on_;
+  long long baseline_;
+};
+
+// The body as the transport receives one without Content-Length (--receive).
+std::string receive_body(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw std::runtime_error("cannot open " + path);
+  std::string body;
+  char chunk[16 * 1024];
+  while (in.read(chunk, sizeof chunk) || in.gcount() > 0) {
+    reflexbot::net::append_response_body(
+        body, std::string_view(chunk, static_cast<std::size_t>(in.gcount())),
+        reflexbot::net::default_max_response_body);
+  }
+  return body;
+}
+
 int usage() {
   std::cerr << "usage: reflexbot-bench-sync BODY_FILE [--repeat K] [--cache-kib N] [--warm] "
-               "[--statements]\n";
+               "[--statements] [--phases] [--receive]\n";
   return 2;
 }
 
@@ -57,6 +110,8 @@ int main(int argc, char** argv) {
   long cache_kib = 0;
   bool warm = false;
   bool statements = false;
+  bool phases_on = false;
+  bool receive = false;
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
     if (arg == "--repeat" && i + 1 < argc) {
@@ -69,6 +124,10 @@ int main(int argc, char** argv) {
       warm = true;
     } else if (arg == "--statements") {
       statements = true;
+    } else if (arg == "--phases") {
+      phases_on = true;
+    } else if (arg == "--receive") {
+      receive = true;
     } else if (path.empty() && arg.rfind("--", 0) != 0) {
       path = arg;
     } else {
@@ -80,8 +139,10 @@ int main(int argc, char** argv) {
 
   try {
     const long long rss_baseline = proc_status_bytes("VmRSS");
-    std::string body = reflexbot::bench::read_body(path);
+    Phases phases(phases_on, rss_baseline);
+    std::string body = receive ? receive_body(path) : reflexbot::bench::read_body(path);
     const std::size_t body_bytes = body.size();
+    phases.end("read", body_bytes);
     const long long rss_before = proc_status_bytes("VmRSS");
 
     std::vector<double> seconds;
@@ -94,6 +155,11 @@ int main(int argc, char** argv) {
     for (int run = 0; run < repeat; ++run) {
       const auto temp = reflexbot::bench::primed_store(body, cache_kib, warm);
       auto dispatcher = reflexbot::bench::make_dispatcher(temp->store());
+      // As in the bot (app/runtime/bot.cpp): at the commit the dispatcher hands the batch's new
+      // rows to the outbox's early send; here nothing is sent, but what is handed over is made.
+      dispatcher.connect_outbox(
+          [](const std::vector<reflexbot::OutboxItem>& rows) { return rows.size(); }, [] {});
+      if (run == 0) phases.end("set-up", body_bytes);
       if (statements) {
         statements_run = 0;
         sqlite3_trace_v2(
@@ -106,7 +172,20 @@ int main(int argc, char** argv) {
       }
       const double cpu_start = cpu_seconds();
       const auto start = std::chrono::steady_clock::now();
-      stats = reflexbot::bench::run_batch(dispatcher, body);
+      dispatcher.received(body.size());  // as the sync loop tells it before the outline
+      if (phases_on && run == 0) {
+        auto outline = reflexbot::matrix::parse_sync_outline(body, reflexbot::bench::kOwnUserId);
+        if (!outline) throw std::runtime_error("outline: " + outline.error().message);
+        phases.end("outline", body_bytes);
+        auto done =
+            reflexbot::matrix::ingest(dispatcher, body, *outline, reflexbot::matrix::GapEvents{},
+                                      reflexbot::bench::kOwnUserId, /*initial=*/false);
+        if (!done) throw std::runtime_error("ingest: " + done.error().message);
+        phases.end("ingest", body_bytes);
+        stats = dispatcher.last_stats();
+      } else {
+        stats = reflexbot::bench::run_batch(dispatcher, body);
+      }
       const auto stop = std::chrono::steady_clock::now();
       wal_pages = temp->store().wal_pages();
       cpu.push_back(cpu_seconds() - cpu_start);
@@ -114,7 +193,9 @@ int main(int argc, char** argv) {
       if (statements) sqlite3_trace_v2(temp->store().connection().handle(), 0, nullptr, nullptr);
       const double after_cpu_start = cpu_seconds();
       temp->store().index_contributions();
+      if (run == 0) phases.end("index terms", body_bytes);
       temp->store().checkpoint_if_due();
+      if (run == 0) phases.end("checkpoint", body_bytes);
       after_cpu.push_back(cpu_seconds() - after_cpu_start);
       after_seconds.push_back(
           std::chrono::duration<double>(std::chrono::steady_clock::now() - stop).count());
@@ -140,13 +221,13 @@ int main(int argc, char** argv) {
         "bytes\":%lld,"
         "\"rss_end_file_bytes\":%lld,\"after_commit_seconds\":%.6f,"
         "\"after_commit_cpu_seconds\":%.6f,\"statements\":%lld,\"statements_per_event\":%.2f,"
-        "\"wal_pages\":%d}\n",
+        "\"wal_pages\":%d,\"receive\":%s}\n",
         reflexbot::bench::body_run_json(run).c_str(), stats.events, stats.queued, stats.quarantined,
         repeat, cache_kib, warm ? "true" : "false", cpu_median, rss_end, rss_end_anon, rss_end_file,
         after_seconds[after_seconds.size() / 2], after_cpu[after_cpu.size() / 2],
         static_cast<long long>(statements_run),
         events > 0 ? static_cast<double>(statements_run) / static_cast<double>(events) : 0.0,
-        wal_pages);
+        wal_pages, receive ? "true" : "false");
   } catch (const std::exception& e) {
     std::cerr << "reflexbot-bench-sync: " << e.what() << "\n";
     return 1;

@@ -269,6 +269,7 @@ net::asio::awaitable<std::optional<Fatal>> SyncLoop::step() {
     const auto answered = std::chrono::steady_clock::now();
     std::optional<SyncBatch> outline;
     if (body) {
+      sink_.received(body->size());
       auto parsed = parse_sync_outline(*body, client_.user_id());
       if (parsed) {
         outline = std::move(parsed).value();

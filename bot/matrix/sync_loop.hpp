@@ -34,6 +34,9 @@ class SyncSink {
   virtual ~SyncSink() = default;
   /// The stored next_batch of the last committed batch, if any.
   virtual std::optional<std::string> sync_token() = 0;
+  /// A /sync body of this size arrived and is parsed next (its outline, then begin()): what the
+  /// sink can free for a large one is not held beside it and the parser's buffers.
+  virtual void received(std::size_t body_bytes) { (void)body_bytes; }
   /// True if the bot was already joined to the room before this batch (gaps are filled only then).
   virtual bool was_joined(const std::string& room_id) = 0;
   /// Opens the batch: invites, left rooms and each joined room's state block. `initial` is the

@@ -21,6 +21,7 @@
 #include <exception>
 #include <limits>
 #include <memory>
+#include <new>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -211,7 +212,8 @@ size_t on_body(char* data, size_t size, size_t count, void* userp) {
     return 0;  // curl fails the transfer with CURLE_WRITE_ERROR
   }
   try {
-    transfer->response.body.append(data, length);
+    append_response_body(transfer->response.body, std::string_view(data, length),
+                         std::min(transfer->max_body, max_reserved_body));
   } catch (const std::exception&) {
     return 0;  // curl fails the transfer with CURLE_WRITE_ERROR
   }
@@ -254,6 +256,27 @@ size_t on_header(char* data, size_t size, size_t count, void* userp) {
 }
 
 }  // namespace
+
+void append_response_body(std::string& body, std::string_view chunk, std::size_t reserve_limit) {
+  const std::size_t needed = body.size() + chunk.size() + response_body_padding;
+  if (needed > body.capacity()) {
+    // Doubling copies the body at every step, and while it copies, the old and the new buffer
+    // are both resident: just past a power of two that is 2x the body. Past its first MiB the
+    // buffer is reserved up to `reserve_limit` at once instead: the pages not written yet take
+    // no memory, and the body is not copied again (nor for its padding at the end).
+    constexpr std::size_t reserve_whole_after = std::size_t{1} << 20;
+    std::size_t capacity = std::max(needed, 2 * body.capacity());
+    if (needed > reserve_whole_after) {
+      capacity = std::max(capacity, reserve_limit + response_body_padding);
+    }
+    try {
+      body.reserve(capacity);
+    } catch (const std::bad_alloc&) {
+      body.reserve(needed);
+    }
+  }
+  body.append(chunk);
+}
 
 class CurlTransport::Engine : public std::enable_shared_from_this<Engine> {
  public:

@@ -5,6 +5,8 @@
 
 #include <cstddef>
 #include <memory>
+#include <string>
+#include <string_view>
 
 #include "net/asio.hpp"
 #include "net/transport.hpp"
@@ -17,6 +19,12 @@ inline constexpr std::size_t response_body_padding = 64;
 /// The largest response body a transfer accepts by default (decoded): room for the initial /sync
 /// of a bot in many big rooms, far below what would exhaust the unit's memory.
 inline constexpr std::size_t default_max_response_body = std::size_t{64} << 20;
+
+/// Appends a chunk of a response body as it arrives (the write callback), keeping
+/// response_body_padding spare. A body past its first MiB gets a buffer of `reserve_limit`
+/// (+ padding) at once, whose unwritten pages take no memory: a body of unknown length is not
+/// copied again while it grows, so it is never resident twice (beyond `reserve_limit` it doubles).
+void append_response_body(std::string& body, std::string_view chunk, std::size_t reserve_limit);
 
 /// Performs requests with libcurl's multi interface on one io_context thread.
 class CurlTransport final : public Transport {

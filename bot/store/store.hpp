@@ -349,6 +349,8 @@ class Store final : public reflexbot::OutboxQueue {
   /// Frees the dictionaries (and the analysis' word cache) if they were not used for `idle`:
   /// a bot between rounds need not hold them. Whether it freed them.
   bool release_dictionaries_if_idle(std::chrono::steady_clock::duration idle);
+  /// Whether the dictionaries are loaded now.
+  bool dictionaries_loaded() const { return lexicon_.loaded(); }
 
   /// The schema version after migration.
   int schema_version();

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <string>
+#include <unordered_set>
 #include <vector>
 
 #include "core/text.hpp"
@@ -20,7 +21,7 @@ class Outgoing {
  public:
   /// Starts queueing into `scope` (valid until finish()).
   void start(store::BatchScope& scope, std::int64_t now_ms);
-  void finish() { scope_ = nullptr; }
+  void finish();
 
   /// An m.notice; with `reply_to` it answers that event (inside its thread, if it has one).
   /// Returns its transaction id.
@@ -47,9 +48,10 @@ class Outgoing {
                 const std::string& key);
   /// Rows queued since start().
   std::size_t queued() const { return queued_; }
-  /// The rows queued since start() with a derived transaction id that were new to the outbox, in
-  /// order (anonymous posts are not among them): what may go out before the commit
-  /// (matrix::Outbox::send_early). Their `id` is not known here and stays 0.
+  /// Of the rows queued since start() with a derived transaction id that were new to the outbox
+  /// (anonymous posts are not among them), the first of each room, in order: what may go out
+  /// before the commit (matrix::Outbox::send_early sends one row per room; the rest follow it in
+  /// order through the drain). Their `id` is not known here and stays 0. Emptied by finish().
   const std::vector<OutboxItem>& fresh() const { return fresh_; }
 
  private:
@@ -60,6 +62,7 @@ class Outgoing {
   std::int64_t now_ms_ = 0;
   std::size_t queued_ = 0;
   std::vector<OutboxItem> fresh_;
+  std::unordered_set<std::string> fresh_rooms_;  ///< the rooms in fresh_
 };
 
 }  // namespace reflexbot::app

@@ -120,6 +120,15 @@ void Dispatcher::abort_unit() {
   scope_.reset();  // rolls back
 }
 
+void Dispatcher::received(std::size_t body_bytes) {
+  if (body_bytes < kLargeBody) return;
+  if (store_.release_dictionaries_if_idle(std::chrono::steady_clock::duration::zero())) {
+    spdlog::debug(
+        "a /sync body of {} bytes: the dictionaries are released until its terms are made",
+        body_bytes);
+  }
+}
+
 void Dispatcher::send_early() {
   if (!early_sender_ || out_.fresh().empty()) return;
   std::vector<OutboxItem> rows;

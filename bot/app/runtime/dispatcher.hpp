@@ -70,6 +70,11 @@ class Dispatcher final : public matrix::SyncSink {
 
   std::optional<std::string> sync_token() override;
   bool was_joined(const std::string& room_id) override;
+  /// A body from kLargeBody on releases the text analysis' dictionaries if they are loaded: the
+  /// batch does not use them (its terms are made after the commit, which loads them again), and
+  /// the body and the parser's buffers (0.7x the body) need the room (issue 17).
+  void received(std::size_t body_bytes) override;
+  static constexpr std::size_t kLargeBody = std::size_t{8} << 20;
   void begin(const matrix::SyncBatch& outline, bool initial) override;
   void room_timeline(const std::string& room_id) override;
   void timeline_event(const matrix::Event& event) override;
@@ -83,7 +88,7 @@ class Dispatcher final : public matrix::SyncSink {
   /// Connects the outbox. `wake` is called after every unit of work that queued rows commits (so
   /// that the drain knows rows wait, whoever committed them). `send_early` lets the replies of a
   /// sync batch go out before it commits: at the commit, after everything is written and before
-  /// COMMIT, it gets the batch's new rows in joined rooms (with their room's `encrypted` and, for
+  /// COMMIT, it gets the first new row of each joined room (with their room's `encrypted` and, for
   /// direct chats, `confidential` set) and starts what it may (matrix::Outbox::send_early). Timer
   /// units and anonymous posts never go early.
   void connect_outbox(std::function<std::size_t(const std::vector<OutboxItem>&)> send_early,

@@ -276,6 +276,40 @@ TEST(EarlySend, OnlyTheFirstReplyInARoomGoesEarlyTheRestFollowInOrder) {
   EXPECT_TRUE(bot.store->pending_outbox(10).empty());
 }
 
+TEST(EarlySend, TheOutboxIsHandedOnlyTheFirstNewRowOfEachRoom) {
+  // Only one row per room may go before the commit (the rest follow it in order through the
+  // drain), so the dispatcher hands over no more: a large batch's replies are not held in memory
+  // a second and a third time for the early send (issue 17: 75,563 ✅ at 100k events).
+  Bot bot("handed");
+  bot.seed({kRoom, kOther});
+  std::vector<OutboxItem> handed;
+  bot.dispatcher->connect_outbox(
+      [&](const std::vector<OutboxItem>& rows) {
+        handed = rows;
+        return bot.outbox->send_early(rows);
+      },
+      [&] { bot.outbox->wake(); });
+  for (const char* id : {"$a", "$b", "$c", "$d"})
+    bot.transport.respond(200, std::string(R"({"event_id":")") + id + "\"}");
+
+  json body = batch("s1", kRoom, {message("$p1", "!ping"), message("$p2", "!ping")});
+  body["rooms"]["join"][kOther] = batch(
+      "s1", kOther, {message("$p3", "!ping"), message("$p4", "!ping")})["rooms"]["join"][kOther];
+  bot.sync(body);
+
+  ASSERT_EQ(handed.size(), 2u);
+  EXPECT_EQ(handed[0].room_id, kRoom);
+  EXPECT_EQ(handed[1].room_id, kOther);
+  ASSERT_EQ(bot.puts.size(), 4u);  // every reply left: two early, two by the drain in order
+  EXPECT_EQ(bot.puts[0].committed_token, "s0");
+  EXPECT_EQ(bot.puts[1].committed_token, "s0");
+  EXPECT_EQ(bot.txn_of(bot.puts[0].url), handed[0].txn_id);
+  EXPECT_EQ(bot.txn_of(bot.puts[1].url), handed[1].txn_id);
+  EXPECT_EQ(bot.puts[2].committed_token, "s1");
+  EXPECT_EQ(bot.puts[3].committed_token, "s1");
+  EXPECT_TRUE(bot.store->pending_outbox(10).empty());
+}
+
 TEST(EarlySend, NothingGoesEarlyWhileARowOfAnotherUnitWaits) {
   // A 📌-collected message's ✅, committed in a unit of its own (not a sync batch) and not drained
   // yet: a reply in the next batch must not pass it. The dispatcher tells the outbox itself that

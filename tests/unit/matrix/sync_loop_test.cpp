@@ -56,8 +56,14 @@ class RecordingSink final : public SyncSink {
   }
   std::vector<KeptEvent> kept_events(std::size_t) override { return {}; }
   void drop_kept(const std::string& event_id) override { log.push_back("drop " + event_id); }
+  void received(std::size_t body_bytes) override {
+    received_sizes.push_back(body_bytes);
+    log_when_received.push_back(log.size());
+  }
 
   std::optional<std::string> token;
+  std::vector<std::size_t> received_sizes;
+  std::vector<std::size_t> log_when_received;  ///< log.size() at each received()
   std::set<std::string> joined;
   std::vector<std::string> log;
   std::vector<Event> events;
@@ -139,6 +145,20 @@ TEST_F(SyncLoopTest, TheFirstSyncIsInitialAndLaterOnesLongPollFromTheStoredToken
             (std::vector<std::string>{"begin initial", "room " + kRoom, "event $a", "commit s1",
                                       "begin", "room " + kRoom, "event $b", "commit s2"}));
   EXPECT_EQ(commits_, 2);
+}
+
+TEST_F(SyncLoopTest, TheSinkHearsABodysSizeBeforeTheBodyIsParsed) {
+  // So that the app can make room before a large body's parse (issue 17: a bot with its
+  // dictionaries loaded held them beside the body and the parser's buffers).
+  const std::string body = sync_body("s1", {message("$a")});
+  transport_.respond(200, R"({"filter_id":"7"})");
+  transport_.respond(200, body);
+  auto loop = make_loop();
+  run_awaitable(io_, loop.prepare());
+  EXPECT_FALSE(run_awaitable(io_, loop.step()));
+  EXPECT_EQ(sink_.received_sizes, (std::vector<std::size_t>{body.size()}));
+  EXPECT_EQ(sink_.log_when_received, (std::vector<std::size_t>{0}));  // before begin
+  EXPECT_EQ(sink_.log.back(), "commit s1");
 }
 
 // Without encryption yet, the loop asks for it when a batch first needs it (the app then loads

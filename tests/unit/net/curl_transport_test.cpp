@@ -463,6 +463,43 @@ TEST(CurlTransport, LargeResponseBodyIntact) {
   EXPECT_GE(result->body.capacity(), big.size() + response_body_padding);
 }
 
+// A body of unknown length (chunked or compressed: Synapse's gzip sends no Content-Length) grows
+// as it arrives. Doubling copies it at every step, and while it copies the old and the new buffer
+// are both resident: up to 2x the body (issue 17). Past its first MiB it is copied once more at
+// most, and it keeps the padding without a copy at the end.
+TEST(ResponseBody, ABodyOfUnknownLengthMovesAtMostOnceAfterItsFirstMebibyte) {
+  const std::string chunk = pattern(16 * 1024);
+  const std::size_t total = 10 * 1024 * 1024 + 5;
+  std::string body;
+  std::string expected;
+  int moves = 0;
+  const char* data = nullptr;
+  while (body.size() < total) {
+    const std::string_view part(chunk.data(), std::min(chunk.size(), total - body.size()));
+    append_response_body(body, part, default_max_response_body);
+    expected.append(part);
+    if (body.size() > 1024 * 1024) {
+      if (data != nullptr && body.data() != data) ++moves;
+      data = body.data();
+    }
+  }
+  EXPECT_TRUE(body == expected);
+  EXPECT_LE(moves, 1);
+  EXPECT_GE(body.capacity(), body.size() + response_body_padding);
+}
+
+TEST(ResponseBody, ABodyBeyondTheReserveLimitStillGrowsIntact) {
+  const std::string chunk = pattern(100 * 1000);
+  std::string body;
+  std::string expected;
+  for (int i = 0; i < 40; ++i) {  // 4 MB against a limit of 1.5 MiB
+    append_response_body(body, chunk, 3 * 512 * 1024);
+    expected += chunk;
+  }
+  EXPECT_TRUE(body == expected);
+  EXPECT_GE(body.capacity(), body.size() + response_body_padding);
+}
+
 // A homeserver (or whatever answers in its place) must not make the bot hold a body of any size:
 // beyond the cap the transfer is aborted with a clear error, which the sync loop retries.
 constexpr std::size_t small_cap = 64 * 1024;
