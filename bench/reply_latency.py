@@ -17,7 +17,7 @@ With --encrypted both passes run in an encrypted room: the pings are sent by an 
 client (tests/e2e/e2ee.py: matrix-nio with vodozemac), the peer is the same nio bot with
 matrix-nio's encryption (it decrypts the ping and answers encrypted), and both bots' encrypted
 replies are recognised by the m.relates_to they carry in the clear. --pings 0 skips the
-side-by-side pass. The output adds the bot's CPU time per ping.
+side-by-side pass. The output also gives the bot's CPU time per ping.
 
 Prints one line of JSON: latency_ms (reflexbot, nio: median, p90, min, max), reflexbot_faster
 (pairs in which Reflexbot's reply came first), bot_time_ms (median, p90, min, max).
@@ -209,8 +209,10 @@ def main() -> int:
     parser.add_argument("--bot-tmp", default=None,
                         help="the directory for the bot's data (e.g. a tmpfs: fsync costs nothing)")
     args = parser.parse_args()
+    e2ee_class = None
     if args.encrypted:
-        return encrypted_run(args)
+        sys.path.insert(0, str(REPO / "tests" / "e2e"))
+        from e2ee import E2ee as e2ee_class  # noqa: E402 (needs the harness venv's matrix-nio)
 
     with tempfile.TemporaryDirectory(prefix="reply-latency-", dir=args.bot_tmp) as tmp, \
             Homeserver() as hs:
@@ -221,9 +223,16 @@ def main() -> int:
                   allowlist=[owner.user_id], device_id=account.device_id, log_level="info",
                   binary=Path(args.bin).resolve(), extra={"command_limit": {"burst": 0}})
         bot.start()
-        nio_bot = subprocess.Popen([sys.executable, "-c", NIO_BOT, hs.url, peer.user_id,
-                                    peer.access_token, peer.device_id or ""],
-                                   stdout=subprocess.PIPE, text=True)
+        peer_argv = [sys.executable, "-c", NIO_BOT, hs.url, peer.user_id, peer.access_token,
+                     peer.device_id or ""]
+        if args.encrypted:
+            (Path(tmp) / "niobot").mkdir()
+            peer_argv[2] = NIO_E2EE_BOT
+            peer_argv.append(str(Path(tmp) / "niobot"))
+        nio_bot = subprocess.Popen(peer_argv, stdout=subprocess.PIPE, text=True)
+        # In an encrypted room the pings are sent by an independent E2EE client.
+        sender = e2ee_class.attach(owner, Path(tmp) / "pinger") if args.encrypted else None
+        pinger = None
         try:
             assert nio_bot.stdout.readline().strip() == "ready"
             if args.crypto:
@@ -233,92 +242,22 @@ def main() -> int:
                          "the bot to join the encrypted room")
                 wait_for(lambda: "loading the crypto library" in bot.log_path.read_text(), 60,
                          "the bot to load its crypto library")
-            room = owner.create_room(name="Reflexionsraum Latenz",
+            maker = sender if sender is not None else owner
+            room = maker.create_room(name="Reflexionsraum Latenz",
                                      invite=[account.user_id, peer.user_id])
             wait_for(lambda: owner.membership(room, account.user_id) == "join"
                      and owner.membership(room, peer.user_id) == "join", 60, "both bots to join")
+            send = None
+            if sender is not None:
+                sender.wait_member(room, account.user_id, timeout=60)
+                sender.wait_member(room, peer.user_id, timeout=60)
+
+                def send(text: str) -> str:
+                    return sender.send_text(room, text)
             pinger = Pinger(owner)
-            for _ in range(3):  # warm-up
-                pinger.ping(room, "!ping", account.user_id)
-                pinger.ping(room, "nioping", peer.user_id)
-            ours, theirs = [], []
-            for i in range(args.pings):
-                order = [("!ping", account.user_id, ours), ("nioping", peer.user_id, theirs)]
-                if i % 2:
-                    order.reverse()
-                for text, replier, out in order:
-                    out.append(pinger.ping(room, f"{text} {i}", replier))
-            faster = sum(1 for a, b in zip(ours, theirs) if a < b)
-            bot.stop()
-
-            # The bot's own time, through the stamping proxy.
-            proxy = StampingProxy(hs.port)
-            bot.config["homeserver"] = f"http://127.0.0.1:{proxy.port}"
-            bot.write_config()
-            bot.start()
-            pinger.ping(room, "!ping warm", account.user_id)
-            proxy.puts.clear()
-            proxy.sync_chunks.clear()
-            for i in range(args.bot_time_pings):
-                pinger.ping(room, f"!ping {i}", account.user_id)
-            bot_times = proxy.bot_times_ms()
-            bot.stop()
-            pinger.run(pinger.client.close())
-        finally:
-            nio_bot.terminate()
-            bot.stop()
-    print(json.dumps({"binary": args.bin, "crypto": args.crypto, "latency_ms": {"reflexbot": figures(ours),
-                                                          "nio": figures(theirs)},
-                      "reflexbot_faster": f"{faster}/{len(ours)}",
-                      "bot_time_ms": figures(bot_times)}))
-    return 0
-
-
-def process_cpu_seconds(pid: int) -> float:
-    """User + system CPU time of a process (all its threads) so far, from /proc."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def encrypted_run(args) -> int:
-    """Both passes in an encrypted room: the pinger sends through an independent E2EE client and
-    reads replies by their m.relates_to, which both bots' encrypted replies carry in the clear;
-    the nio peer is the same bot with matrix-nio's encryption."""
-    sys.path.insert(0, str(REPO / "tests" / "e2e"))
-    from e2ee import E2ee  # noqa: E402 (needs the harness venv's matrix-nio)
-
-    with tempfile.TemporaryDirectory(prefix="reply-latency-", dir=args.bot_tmp) as tmp, \
-            Homeserver() as hs:
-        owner = hs.register(hs.unique_name("pinger"))
-        peer = hs.register(hs.unique_name("niobot"))
-        account = hs.register(hs.unique_name("reflexbot"))
-        bot = Bot(hs.url, account.user_id, account.access_token, Path(tmp) / "bot",
-                  allowlist=[owner.user_id], device_id=account.device_id, log_level="info",
-                  binary=Path(args.bin).resolve(), extra={"command_limit": {"burst": 0}})
-        bot.start()
-        nio_store = Path(tmp) / "niobot"
-        nio_store.mkdir()
-        nio_bot = subprocess.Popen([sys.executable, "-c", NIO_E2EE_BOT, hs.url, peer.user_id,
-                                    peer.access_token, peer.device_id or "", str(nio_store)],
-                                   stdout=subprocess.PIPE, text=True)
-        e2 = E2ee.attach(owner, Path(tmp) / "pinger")
-        pinger = None
-        try:
-            assert nio_bot.stdout.readline().strip() == "ready"
-            room = e2.create_room(name="Reflexionsraum Latenz",
-                                  invite=[account.user_id, peer.user_id])
-            wait_for(lambda: owner.membership(room, account.user_id) == "join"
-                     and owner.membership(room, peer.user_id) == "join", 60, "both bots to join")
-            e2.wait_member(room, account.user_id, timeout=60)
-            e2.wait_member(room, peer.user_id, timeout=60)
-            pinger = Pinger(owner)
-
-            def send(text: str) -> str:
-                return e2.send_text(room, text)
-
             ours, theirs = [], []
             if args.pings > 0:
-                for i in range(3):  # warm-up: each bot's room key goes out with its first reply
+                for i in range(3):  # warm-up (in an encrypted room: each bot shares its room key)
                     pinger.ping(room, f"!ping warm {i}", account.user_id, send)
                     pinger.ping(room, f"nioping warm {i}", peer.user_id, send)
                 for i in range(args.pings):
@@ -342,19 +281,27 @@ def encrypted_run(args) -> int:
                 pinger.ping(room, f"!ping {i}", account.user_id, send)
             cpu_per_ping_ms = (process_cpu_seconds(bot.pid) - cpu_before) / args.bot_time_pings * 1000
             bot_times = proxy.bot_times_ms()
+            bot.stop()
         finally:
             nio_bot.terminate()
             if pinger is not None:
                 pinger.run(pinger.client.close())
-            e2.close()
+            if sender is not None:
+                sender.close()
             bot.stop()
-    out = {"binary": args.bin, "encrypted": True, "bot_time_ms": figures(bot_times),
-           "bot_cpu_ms_per_ping": round(cpu_per_ping_ms, 3)}
+    out = {"binary": args.bin, "crypto": args.crypto, "encrypted": args.encrypted,
+           "bot_time_ms": figures(bot_times), "bot_cpu_ms_per_ping": round(cpu_per_ping_ms, 3)}
     if ours:
         out["latency_ms"] = {"reflexbot": figures(ours), "nio": figures(theirs)}
-        out["reflexbot_faster"] = f"{sum(1 for a, b in zip(ours, theirs) if a < b)}/{len(ours)}"
+        out["reflexbot_faster"] = f"{sum(1 for x, y in zip(ours, theirs) if x < y)}/{len(ours)}"
     print(json.dumps(out))
     return 0
+
+
+def process_cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process (all its threads) so far, from /proc."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 if __name__ == "__main__":

@@ -80,6 +80,23 @@ class OutboxTest : public ::testing::Test {
 
   std::optional<Fatal> flush(Outbox& outbox) { return run_awaitable(io, outbox.flush()); }
 
+  /// Encryption for a room whose members are the bot and Anna, with a scripted machine.
+  E2ee make_e2ee(Client& client, test::FakeMachine& machine) {
+    return E2ee(
+        client, machine, sleeper,
+        Backoff({milliseconds(100), milliseconds(1000)}, [] { return 0.0; }),
+        [](const std::string&) {
+          return std::vector<std::string>{"@bot:hs.example", "@anna:hs.example"};
+        },
+        crypto::SharePolicy::all_devices);
+  }
+  Outbox make_encrypting_outbox(Client& client, OutboxQueue& queue, E2ee& e2ee) {
+    return Outbox(
+        client, queue, sleeper,
+        Backoff({milliseconds(500), milliseconds(60000)}, [] { return 0.0; }), [] { return kNow; },
+        &e2ee);
+  }
+
   /// Queues one message in its own committed batch; returns its transaction id.
   std::string queue(const std::string& key, const std::string& content,
                     const std::string& room = kRoom) {
@@ -666,16 +683,8 @@ TEST_F(OutboxMediaTest, InAnEncryptedRoomOnlyCiphertextIsUploadedAndTheKeyTravel
   transport.respond(200, R"({"content_uri":"mxc://hs.example/sealed"})");
   transport.respond(200, R"({"event_id":"$image"})");
   Client client = make_client();
-  E2ee e2ee(
-      client, machine, sleeper,
-      Backoff({milliseconds(100), milliseconds(1000)}, [] { return 0.0; }),
-      [](const std::string&) {
-        return std::vector<std::string>{"@bot:hs.example", "@anna:hs.example"};
-      },
-      crypto::SharePolicy::all_devices);
-  Outbox outbox(
-      client, store, sleeper, Backoff({milliseconds(500), milliseconds(60000)}, [] { return 0.0; }),
-      [] { return kNow; }, &e2ee);
+  E2ee e2ee = make_e2ee(client, machine);
+  Outbox outbox = make_encrypting_outbox(client, store, e2ee);
   EXPECT_EQ(flush(outbox), std::nullopt);
 
   ASSERT_EQ(transport.requests().size(), 2u);
@@ -771,17 +780,8 @@ class OutboxEncryptedTest : public OutboxTest {
   /// Drains the outbox once as a freshly started bot would.
   void drain() {
     Client client = make_client();
-    E2ee e2ee(
-        client, machine, sleeper,
-        Backoff({milliseconds(100), milliseconds(1000)}, [] { return 0.0; }),
-        [](const std::string&) {
-          return std::vector<std::string>{"@bot:hs.example", "@anna:hs.example"};
-        },
-        crypto::SharePolicy::all_devices);
-    Outbox outbox(
-        client, queue_, sleeper,
-        Backoff({milliseconds(500), milliseconds(60000)}, [] { return 0.0; }), [] { return kNow; },
-        &e2ee);
+    E2ee e2ee = make_e2ee(client, machine);
+    Outbox outbox = make_encrypting_outbox(client, queue_, e2ee);
     EXPECT_EQ(flush(outbox), std::nullopt);
   }
 
