@@ -76,7 +76,9 @@ net::asio::awaitable<MatrixResult<std::string>> E2ee::retried(std::string method
 net::asio::awaitable<MatrixResult<void>> E2ee::send_one(const crypto::Request& request) {
   auto answer = co_await retried(request.method, request.path, request.body);
   if (!answer) co_return Unexpected{answer.error()};
-  ++machine_news_;  // the answer may name new devices (a query) or sessions (a claim)
+  // The answer may name new devices (a query) or sessions (a claim); a to-device message (a
+  // room key share) changes nobody's devices.
+  if (request.kind != "to_device") ++machine_news_;
   auto marked = machine_.mark_request_as_sent(request, *answer);
   if (!marked) co_return Unexpected{crypto_error(marked.error())};
   co_return MatrixResult<void>{};
@@ -142,6 +144,9 @@ net::asio::awaitable<Expected<std::vector<crypto::RoomKey>, Fatal>> E2ee::receiv
 net::asio::awaitable<MatrixResult<std::string>> E2ee::encrypt(std::string room_id, std::string type,
                                                               std::string content) {
   if (auto sealed = encrypt_prepared(room_id, type, content)) co_return std::move(*sealed);
+  // Prepared in full from here; until that succeeds the room has no preparation to rely on (a
+  // share that failed half-way must not be taken for done).
+  prepared_.erase(room_id);
   std::vector<std::string> members = members_(room_id);
   const std::vector<std::string> members_asked = members;
   if (members.size() < 2) {
@@ -165,13 +170,16 @@ net::asio::awaitable<MatrixResult<std::string>> E2ee::encrypt(std::string room_i
     auto claimed = co_await send_one(**claim);
     if (!claimed) co_return Unexpected{claimed.error()};
   }
+  // What the machine knew when it chose the devices: news arriving while the shares are sent
+  // (a sync with a new device, runs beside this) must make the next send prepare again.
+  const std::uint64_t news_at_share = machine_news_;
   auto shares = machine_.share_room_key(room_id, members, policy_);
   if (!shares) co_return Unexpected{crypto_error(shares.error())};
   for (const auto& share : *shares) {
     auto shared = co_await send_one(share);
     if (!shared) co_return Unexpected{shared.error()};
   }
-  prepared_[room_id] = Prepared{members_asked, machine_news_};
+  if (machine_news_ == news_at_share) prepared_[room_id] = Prepared{members_asked, news_at_share};
   auto encrypted = machine_.encrypt(room_id, type, content);
   if (!encrypted) co_return Unexpected{crypto_error(encrypted.error())};
   co_return std::move(encrypted).value();

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <functional>
+#include <optional>
 
 #include <gtest/gtest.h>
 
@@ -331,6 +332,70 @@ TEST_F(E2eePreparedTest, AnAnsweredKeyQueryMakesTheNextSendShareAgain) {
   ASSERT_EQ(run_awaitable(io_, e2ee.send_requests()), std::nullopt);
   send(e2ee);
   EXPECT_EQ(shares(), 2u);
+}
+
+TEST_F(E2eePreparedTest, ANewDeviceSyncedWhileTheRoomKeyIsSentMakesTheNextSendShareAgain) {
+  // The sync loop runs beside the drain: a device that arrives while the shares are on their
+  // way was not among the devices the machine chose, so the room is not taken as prepared.
+  machine_.shares = {
+      {"t1", "to_device", "PUT", "/_matrix/client/v3/sendToDevice/m.room.encrypted/t1", "{}"}};
+  transport_.respond_blocked(200, "{}");
+  auto e2ee = make();
+  std::optional<MatrixResult<std::string>> sealed;
+  net::asio::co_spawn(
+      io_,
+      [&]() -> net::asio::awaitable<void> {
+        sealed = co_await e2ee.encrypt(kRoom, "m.room.message", R"({"body":"hi"})");
+      },
+      net::asio::detached);
+  io_.poll();  // up to the share, whose answer is held back
+  ASSERT_FALSE(sealed.has_value());
+  bool received = false;
+  crypto::SyncChanges changes;
+  changes.changed = {kAnna};  // Anna's new device
+  net::asio::co_spawn(
+      io_,
+      [&]() -> net::asio::awaitable<void> {
+        received = (co_await e2ee.receive(changes)).has_value();
+      },
+      net::asio::detached);
+  io_.restart();
+  io_.poll();
+  ASSERT_TRUE(received);
+  transport_.release();
+  io_.restart();
+  io_.run();
+  ASSERT_TRUE(sealed.has_value() && sealed->has_value());
+  send(e2ee);
+  EXPECT_EQ(shares(), 2u);
+}
+
+TEST_F(E2eePreparedTest, ASharedRoomKeyDoesNotCountAsNews) {
+  // The share's own answers are no news: a second send needs no second share.
+  machine_.shares = {
+      {"t1", "to_device", "PUT", "/_matrix/client/v3/sendToDevice/m.room.encrypted/t1", "{}"}};
+  transport_.respond(200, "{}");
+  auto e2ee = make();
+  send(e2ee);
+  send(e2ee);
+  EXPECT_EQ(shares(), 1u);
+  EXPECT_EQ(transport_.requests().size(), 1u);
+}
+
+TEST_F(E2eePreparedTest, AShareThatFailedLeavesTheRoomUnprepared) {
+  members_.push_back("@olaf:hs.example");
+  auto e2ee = make();
+  send(e2ee);
+  members_.pop_back();  // Olaf left: a new room key, whose share fails
+  machine_.shares = {
+      {"t1", "to_device", "PUT", "/_matrix/client/v3/sendToDevice/m.room.encrypted/t1", "{}"}};
+  transport_.respond(403, R"({"errcode":"M_FORBIDDEN","error":"no"})");
+  auto failed = run_awaitable(io_, e2ee.encrypt(kRoom, "m.room.message", R"({"body":"hi"})"));
+  ASSERT_FALSE(failed);
+  members_.push_back("@olaf:hs.example");  // back, as at the first send
+  transport_.respond(200, "{}");
+  send(e2ee);  // must not take the first send's preparation for this key's
+  EXPECT_EQ(shares(), 3u);
 }
 
 TEST_F(E2eePreparedTest, OtherMembersMakeTheNextSendShareAgain) {
