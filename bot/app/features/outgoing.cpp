@@ -38,6 +38,8 @@ std::string Outgoing::queue(const std::string& room_id, const matrix::OutgoingEv
 
 std::string Outgoing::anonymous_post(const std::string& room_id, const core::Notice& notice) {
   ++queued_;
+  // It never goes early (a random transaction id), so no later row of its room may either.
+  fresh_rooms_.insert(room_id);
   return scope_->queue_anonymous_post(room_id, matrix::notice_event(notice).content, now_ms_);
 }
 
@@ -62,6 +64,8 @@ std::string Outgoing::image(const std::string& room_id, const matrix::Image& ima
                             const std::string& key) {
   const matrix::OutgoingEvent event = matrix::image_event(image, beside);
   ++queued_;
+  // Its file is uploaded first, by the drain: no later row of its room may go early.
+  fresh_rooms_.insert(room_id);
   return scope_->queue_media_send(room_id, event.type, event.content, key, now_ms_, bytes,
                                   image.mimetype, image.filename);
 }

@@ -276,6 +276,24 @@ TEST(EarlySend, OnlyTheFirstReplyInARoomGoesEarlyTheRestFollowInOrder) {
   EXPECT_TRUE(bot.store->pending_outbox(10).empty());
 }
 
+TEST(EarlySend, NoRowPassesAnAnonymousPostOrAPictureQueuedBeforeItInItsRoom) {
+  // Neither goes early (a random transaction id; a file uploaded first), so a later row of the
+  // same room in the same batch must wait for the drain too, or it would arrive first.
+  test::TempStore store("order-kinds");
+  store::BatchScope scope(*store);
+  Outgoing out;
+  out.start(scope, kNow);
+  out.anonymous_post(kRoom, core::Notice{"Ein Beitrag ohne Namen", ""});
+  out.reaction(kRoom, "$c1", "✅", "$c1/ack");
+  out.image(kOther, matrix::Image{"Grafik", "themen.png", "image/png", 10, 10, 3}, "PNG", nullptr,
+            "chart");
+  out.reaction(kOther, "$c2", "✅", "$c2/ack");
+  out.reaction("!dritter:example.org", "$c3", "✅", "$c3/ack");
+  ASSERT_EQ(out.fresh().size(), 1u);
+  EXPECT_EQ(out.fresh()[0].room_id, "!dritter:example.org");
+  out.finish();
+}
+
 TEST(EarlySend, TheOutboxIsHandedOnlyTheFirstNewRowOfEachRoom) {
   // Only one row per room may go before the commit (the rest follow it in order through the
   // drain), so the dispatcher hands over no more: a large batch's replies are not held in memory
