@@ -44,25 +44,36 @@ sys.path.insert(0, str(REPO / "scripts"))
 
 from localhs import Bot, Homeserver, wait_for  # noqa: E402
 
-# The peer: a whole matrix-nio bot that answers "nioping …" with an m.notice reply.
+# The peer: a whole matrix-nio bot that answers "nioping …" with an m.notice reply. Given a store
+# directory (a fifth argument) it runs with matrix-nio's end-to-end encryption (vodozemac, its own
+# SQLite store): it decrypts the ping and answers encrypted, sharing its room key with every
+# device of the room.
 NIO_BOT = '''
 import asyncio, sys, nio
-async def main(url, user, token, device):
-    client = nio.AsyncClient(url, user, device_id=device)
-    client.access_token = token
+async def main(url, user, token, device, store=None):
+    if store:
+        config = nio.AsyncClientConfig(encryption_enabled=True, store_sync_tokens=False)
+        client = nio.AsyncClient(url, user, device_id=device, store_path=store, config=config)
+        client.restore_login(user, device, token)
+    else:
+        client = nio.AsyncClient(url, user, device_id=device)
+        client.access_token = token
     async def on_invite(room, event):
         await client.join(room.room_id)
     async def on_message(room, event):
         if event.sender != user and event.body.startswith("nioping"):
             await client.room_send(room.room_id, "m.room.message", {
                 "msgtype": "m.notice", "body": "pong", "m.mentions": {},
-                "m.relates_to": {"m.in_reply_to": {"event_id": event.event_id}}})
-    first = await client.sync(timeout=0)
+                "m.relates_to": {"m.in_reply_to": {"event_id": event.event_id}}},
+                ignore_unverified_devices=True)
+    if store and client.should_upload_keys:
+        await client.keys_upload()
+    first = await client.sync(timeout=0, full_state=bool(store))
     client.add_event_callback(on_invite, nio.InviteMemberEvent)
     client.add_event_callback(on_message, nio.RoomMessageText)
     print("ready", flush=True)
     await client.sync_forever(timeout=30000, since=first.next_batch)
-asyncio.run(main(*sys.argv[1:5]))
+asyncio.run(main(*sys.argv[1:]))
 '''
 
 
@@ -170,33 +181,6 @@ def figures(values: list[float]) -> dict:
             "min": round(ordered[0], 3), "max": round(ordered[-1], 3), "n": len(ordered)}
 
 
-# The same bot with end-to-end encryption (matrix-nio with vodozemac, its own SQLite store): it
-# decrypts the ping and answers encrypted, sharing its room key with every device of the room.
-NIO_E2EE_BOT = '''
-import asyncio, sys, nio
-async def main(url, user, token, device, store):
-    config = nio.AsyncClientConfig(encryption_enabled=True, store_sync_tokens=False)
-    client = nio.AsyncClient(url, user, device_id=device, store_path=store, config=config)
-    client.restore_login(user, device, token)
-    async def on_invite(room, event):
-        await client.join(room.room_id)
-    async def on_message(room, event):
-        if event.sender != user and event.body.startswith("nioping"):
-            await client.room_send(room.room_id, "m.room.message", {
-                "msgtype": "m.notice", "body": "pong", "m.mentions": {},
-                "m.relates_to": {"m.in_reply_to": {"event_id": event.event_id}}},
-                ignore_unverified_devices=True)
-    if client.should_upload_keys:
-        await client.keys_upload()
-    first = await client.sync(timeout=0, full_state=True)
-    client.add_event_callback(on_invite, nio.InviteMemberEvent)
-    client.add_event_callback(on_message, nio.RoomMessageText)
-    print("ready", flush=True)
-    await client.sync_forever(timeout=30000, since=first.next_batch)
-asyncio.run(main(*sys.argv[1:6]))
-'''
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--bin", default=str(REPO / "build" / "reflexbot"))
@@ -227,7 +211,6 @@ def main() -> int:
                      peer.device_id or ""]
         if args.encrypted:
             (Path(tmp) / "niobot").mkdir()
-            peer_argv[2] = NIO_E2EE_BOT
             peer_argv.append(str(Path(tmp) / "niobot"))
         nio_bot = subprocess.Popen(peer_argv, stdout=subprocess.PIPE, text=True)
         # In an encrypted room the pings are sent by an independent E2EE client.

@@ -27,6 +27,8 @@ Outbox::Outbox(Client& client, OutboxQueue& queue, Sleeper& sleeper, Backoff bac
 
 namespace {
 
+const std::string kEncryptedType = "m.room.encrypted";
+
 MatrixError crypto_off() {
   MatrixError off;
   off.errcode = "R_CRYPTO";
@@ -74,14 +76,14 @@ net::asio::awaitable<MatrixResult<std::string>> Outbox::deliver(OutboxItem& item
         auto attached = co_await attach_media(item);
         if (!attached) co_return Unexpected{attached.error()};
       }
-      if (item.encrypted && item.event_type != "m.room.encrypted") {
+      if (item.encrypted && item.event_type != kEncryptedType) {
         // Never in clear into an encrypted room: without encryption the row waits.
         if (e2ee_ == nullptr) co_return Unexpected{crypto_off()};
         // The ciphertext replaces the row's content in memory; the store gets it only if this
         // try fails (flush), so a send that succeeds at once costs no commit of its own.
         auto sealed = co_await e2ee_->encrypt(item.room_id, item.event_type, item.content);
         if (!sealed) co_return Unexpected{sealed.error()};
-        item.event_type = "m.room.encrypted";
+        item.event_type = kEncryptedType;
         item.content = std::move(sealed).value();
       }
       co_return co_await client_.send(item.room_id, item.event_type, item.txn_id, item.content);
@@ -98,10 +100,6 @@ net::asio::awaitable<MatrixResult<std::string>> Outbox::deliver(OutboxItem& item
   }
   co_return std::string{};
 }
-
-namespace {
-const std::string kEncryptedType = "m.room.encrypted";
-}  // namespace
 
 std::size_t Outbox::send_early(const std::vector<OutboxItem>& items) {
   if (stopped_ || flushing_ || rows_waiting_ || in_flight_ > 0) return 0;
@@ -161,7 +159,7 @@ net::asio::awaitable<std::optional<Fatal>> Outbox::flush() {
     }
     for (auto& item : items) {
       for (;;) {
-        const bool clear = item.encrypted && item.event_type != "m.room.encrypted";
+        const bool clear = item.encrypted && item.event_type != kEncryptedType;
         auto result = co_await deliver(item);
         if (result) {
           queue_.outbox_sent(item.id, *result, now_ms_());
@@ -199,7 +197,7 @@ net::asio::awaitable<std::optional<Fatal>> Outbox::flush() {
         }
         // Encrypted by this try: the retry, or the next start, sends this ciphertext again with
         // the same transaction id (not a new one under a later Megolm index).
-        if (clear && item.event_type == "m.room.encrypted") {
+        if (clear && item.event_type == kEncryptedType) {
           queue_.outbox_encrypted(item.id, item.event_type, item.content);
         }
         queue_.outbox_failed(item.id, error.describe(), false);

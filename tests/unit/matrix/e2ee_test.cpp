@@ -32,6 +32,9 @@ using test::sealed_content;
 const std::string kBot = "@bot:hs.example";
 const std::string kRoom = "!room:hs.example";
 const std::string kAnna = "@anna:hs.example";
+/// A room key's share with Anna's device, as the machine asks for it.
+const crypto::Request kShare{"t1", "to_device", "PUT",
+                             "/_matrix/client/v3/sendToDevice/m.room.encrypted/t1", "{}"};
 
 /// Records events, kept events and batches; keeps kept events like the store would.
 class KeepingSink final : public SyncSink {
@@ -265,8 +268,7 @@ TEST_F(E2eeTest, SendingSharesTheRoomKeyWithTheMembersDevicesFirst) {
   machine_.queued = {{"q1", "keys_query", "POST", "/_matrix/client/v3/keys/query", "{}"}};
   machine_.claim =
       crypto::Request{"c1", "keys_claim", "POST", "/_matrix/client/v3/keys/claim", "{}"};
-  machine_.shares = {
-      {"t1", "to_device", "PUT", "/_matrix/client/v3/sendToDevice/m.room.encrypted/t1", "{}"}};
+  machine_.shares = {kShare};
   transport_.respond(200, R"({"device_keys":{}})");
   transport_.respond(200, R"({"one_time_keys":{}})");
   transport_.respond(200, "{}");
@@ -297,6 +299,7 @@ class E2eePreparedTest : public E2eeTest {
     ASSERT_TRUE(sealed) << sealed.error().describe();
   }
   std::vector<std::string> members_ = {kAnna, kBot};
+
   E2ee make() {
     return E2ee(
         client_, machine_, sleeper_,
@@ -337,8 +340,7 @@ TEST_F(E2eePreparedTest, AnAnsweredKeyQueryMakesTheNextSendShareAgain) {
 TEST_F(E2eePreparedTest, ANewDeviceSyncedWhileTheRoomKeyIsSentMakesTheNextSendShareAgain) {
   // The sync loop runs beside the drain: a device that arrives while the shares are on their
   // way was not among the devices the machine chose, so the room is not taken as prepared.
-  machine_.shares = {
-      {"t1", "to_device", "PUT", "/_matrix/client/v3/sendToDevice/m.room.encrypted/t1", "{}"}};
+  machine_.shares = {kShare};
   transport_.respond_blocked(200, "{}");
   auto e2ee = make();
   std::optional<MatrixResult<std::string>> sealed;
@@ -372,8 +374,7 @@ TEST_F(E2eePreparedTest, ANewDeviceSyncedWhileTheRoomKeyIsSentMakesTheNextSendSh
 
 TEST_F(E2eePreparedTest, ASharedRoomKeyDoesNotCountAsNews) {
   // The share's own answers are no news: a second send needs no second share.
-  machine_.shares = {
-      {"t1", "to_device", "PUT", "/_matrix/client/v3/sendToDevice/m.room.encrypted/t1", "{}"}};
+  machine_.shares = {kShare};
   transport_.respond(200, "{}");
   auto e2ee = make();
   send(e2ee);
@@ -387,8 +388,7 @@ TEST_F(E2eePreparedTest, AShareThatFailedLeavesTheRoomUnprepared) {
   auto e2ee = make();
   send(e2ee);
   members_.pop_back();  // Olaf left: a new room key, whose share fails
-  machine_.shares = {
-      {"t1", "to_device", "PUT", "/_matrix/client/v3/sendToDevice/m.room.encrypted/t1", "{}"}};
+  machine_.shares = {kShare};
   transport_.respond(403, R"({"errcode":"M_FORBIDDEN","error":"no"})");
   auto failed = run_awaitable(io_, e2ee.encrypt(kRoom, "m.room.message", R"({"body":"hi"})"));
   ASSERT_FALSE(failed);

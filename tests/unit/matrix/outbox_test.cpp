@@ -90,6 +90,17 @@ class OutboxTest : public ::testing::Test {
         },
         crypto::SharePolicy::all_devices);
   }
+  /// The bot is in kRoom, which is encrypted.
+  void join_encrypted_room() {
+    store::BatchScope batch(store);
+    store::RoomRecord room;
+    room.room_id = kRoom;
+    room.membership = "join";
+    room.encrypted = true;
+    batch.put_room(room);
+    batch.commit();
+  }
+
   Outbox make_encrypting_outbox(Client& client, OutboxQueue& queue, E2ee& e2ee) {
     return Outbox(
         client, queue, sleeper,
@@ -572,17 +583,6 @@ class OutboxMediaTest : public OutboxTest {
     return txn_id;
   }
 
-  /// The bot is in kRoom, which is encrypted.
-  void join_encrypted_room() {
-    store::BatchScope batch(store);
-    store::RoomRecord room;
-    room.room_id = kRoom;
-    room.membership = "join";
-    room.encrypted = true;
-    batch.put_room(room);
-    batch.commit();
-  }
-
   std::int64_t media_rows() {
     store::Statement s(store.connection(), "SELECT COUNT(*) FROM outbox_media");
     s.step();
@@ -767,15 +767,7 @@ class OutboxEncryptedTest : public OutboxTest {
     store::Store& store_;
   };
 
-  void SetUp() override {
-    store::BatchScope batch(store);
-    store::RoomRecord room;
-    room.room_id = kRoom;
-    room.membership = "join";
-    room.encrypted = true;
-    batch.put_room(room);
-    batch.commit();
-  }
+  void SetUp() override { join_encrypted_room(); }
 
   /// Drains the outbox once as a freshly started bot would.
   void drain() {
