@@ -227,6 +227,56 @@ TextAnalyzer::TextAnalyzer(Lexicon* lexicon)
     : stemmers_(std::make_unique<Stemmers>()), lexicon_(lexicon) {}
 TextAnalyzer::~TextAnalyzer() = default;
 
+std::string lower_case(std::string_view word) { return lower(word); }
+
+std::vector<TypedWord> typed_words(std::string_view text) {
+  std::vector<TypedWord> out;
+  bool joined = false;  // only spaces since the last word
+  std::size_t i = 0;
+  while (i < text.size()) {
+    const char c = text[i];
+    if (c == ' ' || c == '\t') {
+      ++i;
+      continue;
+    }
+    if (c == '`') {
+      const auto close = text.find('`', i + 1);
+      i = close == std::string_view::npos ? text.size() : close + 1;
+      joined = false;
+      continue;
+    }
+    if (c == '@' || c == '#' ||
+        ((c == 'h' || c == 'w') &&
+         (text.substr(i, 7) == "http://" || text.substr(i, 8) == "https://" ||
+          text.substr(i, 4) == "www."))) {
+      while (i < text.size() && !is_space(text[i])) ++i;
+      joined = false;
+      continue;
+    }
+    if (word_char(text, i) == 0) {
+      ++i;
+      joined = false;
+      continue;
+    }
+    const std::size_t begin = i;
+    while (i < text.size()) {
+      const std::size_t n = word_char(text, i);
+      if (n == 0) break;
+      i += n;
+    }
+    if (i < text.size() && text[i] == '@') {  // an e-mail address
+      while (i < text.size() && !is_space(text[i])) ++i;
+      joined = false;
+      continue;
+    }
+    const std::size_t end = past_gender_suffix(text, i);
+    out.push_back(TypedWord{without_capital_suffix(text.substr(begin, i - begin)), joined});
+    joined = end == i;  // a gender suffix ("Kolleg*innen") ends a phrase
+    i = end;
+  }
+  return out;
+}
+
 bool is_stop_word(std::string_view word) {
   return stop_words(false).contains(word) || stop_words(true).contains(word);
 }

@@ -155,6 +155,20 @@ std::uint64_t feature_key(std::string_view name);
 /// a new revision of the rules): stored keys made under another fingerprint are made again.
 std::uint64_t analysis_fingerprint(const Lexicon* lexicon = nullptr);
 
+/// A word of a text as typed, and whether only spaces (no punctuation, line break, tag, link or
+/// code) separate it from the word before: what a phrase may be made of (digest titles).
+struct TypedWord {
+  std::string_view text;
+  bool follows = false;
+};
+
+/// The words of `text` as typed, in text order, as terms() finds them (hashtags, links, Matrix
+/// ids, e-mail addresses and inline code are no words and break a phrase; numbers are words).
+std::vector<TypedWord> typed_words(std::string_view text);
+
+/// `word` in lower case: ASCII and Latin-1 capitals ("Ärzte" → "ärzte"); other bytes stay.
+std::string lower_case(std::string_view word);
+
 /// Whether `word` (lower case, umlauts as typed) is a German or English stop word.
 bool is_stop_word(std::string_view word);
 

@@ -30,25 +30,193 @@ namespace {
 constexpr std::size_t kKeywordCandidates = 16;
 // Members whose words name a group (its first ones in time order).
 constexpr std::size_t kNamingMembers = 200;
+// Key nouns a title may link (linking_phrase()); the first two name a group without a phrase.
+constexpr std::size_t kKeyNouns = 4;
+
+// Whether a word as typed starts with a capital (A–Z, Ä, Ö, Ü).
+bool capitalised(std::string_view word) {
+  if (word.empty()) return false;
+  const auto first = static_cast<unsigned char>(word.front());
+  return (first >= 'A' && first <= 'Z') || (first == 0xC3 && word.size() > 1 &&
+                                            (static_cast<unsigned char>(word[1]) == 0x84 ||
+                                             static_cast<unsigned char>(word[1]) == 0x96 ||
+                                             static_cast<unsigned char>(word[1]) == 0x9C));
+}
 
 // Whether a word as typed looks like a German noun without a dictionary: capitalised and not a
 // stop word.
 bool looks_like_noun(std::string_view word) {
-  if (word.empty()) return false;
-  const auto first = static_cast<unsigned char>(word.front());
-  const bool capital =
-      (first >= 'A' && first <= 'Z') || (first == 0xC3 && word.size() > 1 &&
-                                         (static_cast<unsigned char>(word[1]) == 0x84 ||
-                                          static_cast<unsigned char>(word[1]) == 0x96 ||
-                                          static_cast<unsigned char>(word[1]) == 0x9C));
-  std::string lower(word);
-  for (char& c : lower) c = static_cast<char>(c >= 'A' && c <= 'Z' ? c + 32 : c);
-  return capital && word.size() >= 3 && !is_stop_word(lower);
+  return capitalised(word) && word.size() >= 3 && !is_stop_word(lower_case(word));
+}
+
+// Prepositions that may link a group's two key nouns in its title ("Erschöpfung im Krisenstab",
+// "Termine für das Impfzentrum"), the contracted ones (no article follows) first. Those that
+// negate or oppose ("ohne", "gegen", "statt", "trotz") are not among them: a phrase with one
+// would say the opposite of many members.
+constexpr std::array<std::string_view, 7> kContractedPrepositions = {"im",  "ins", "am", "beim",
+                                                                     "zum", "zur", "vom"};
+constexpr std::array<std::string_view, 14> kPrepositions = {
+    "in",  "an",  "bei",  "zu",   "von",   "für",      "mit",
+    "auf", "aus", "nach", "über", "unter", "zwischen", "durch"};
+constexpr std::array<std::string_view, 12> kArticles = {
+    "der", "die", "das", "den", "dem", "des", "ein", "eine", "einen", "einem", "einer", "eines"};
+
+// Determiners and quantifiers, which may stand where an adjective would ("irgendwelchen
+// Lagerhallen", "beiden Städten") but name nothing of the theme: their roots, before an ending.
+constexpr std::array<std::string_view, 24> kDeterminerRoots = {
+    "irgendwelch", "welch", "solch", "mehrer", "beid", "sämtlich", "etlich", "einig",
+    "viel",        "wenig", "ander", "jen",    "dies", "manch",    "kein",   "jed",
+    "all",         "mein",  "dein",  "sein",   "ihr",  "unser",    "eur",    "euer"};
+
+bool is_determiner(std::string_view lower) {
+  const auto root = [](std::string_view root) {
+    return std::find(kDeterminerRoots.begin(), kDeterminerRoots.end(), root) !=
+           kDeterminerRoots.end();
+  };
+  if (root(lower)) return true;
+  for (const std::string_view ending : {"en", "em", "er", "es", "e"}) {
+    if (lower.ends_with(ending) && root(lower.substr(0, lower.size() - ending.size()))) {
+      return true;
+    }
+  }
+  return false;
+}
+
+// After a noun, "der" is a genitive ("Warnung der Bevölkerung") only before a feminine or plural
+// noun, and as often the article of the next clause's subject ("im Januar der Kühlraum"): it
+// links only a second noun with a feminine or plural ending.
+bool may_follow_genitive_der(std::string_view noun) {
+  for (const std::string_view ending : {"ung", "heit", "keit", "schaft", "ion", "tät", "ik", "ie",
+                                        "ei", "ur", "e", "en", "n", "er", "ern"}) {
+    if (noun.ends_with(ending)) return true;
+  }
+  return false;
+}
+
+template <std::size_t N>
+bool one_of(const std::array<std::string_view, N>& words, std::string_view word) {
+  return std::find(words.begin(), words.end(), word) != words.end();
+}
+
+// Whether two nouns name the same thing, one a part of the other's compound or an inflection of
+// it ("Pflegeheim" and "Heime", "Terminvergabe" and "Termine", "Kollege" and "Kolleg"): a title
+// names it once.
+bool overlapping(std::string_view a, std::string_view b) {
+  std::string x = lower_case(a);
+  std::string y = lower_case(b);
+  for (std::string* word : {&x, &y}) {
+    for (const std::string_view ending : {"en", "e", "n", "s"}) {
+      if (word->size() > ending.size() + 3 && word->ends_with(ending)) {
+        word->resize(word->size() - ending.size());
+        break;
+      }
+    }
+  }
+  if (x.size() > y.size()) std::swap(x, y);
+  return x.size() >= 3 && (y.starts_with(x) || y.ends_with(x));
+}
+
+// A group's key nouns, best first: each with its term key (its stem's or its domain concept's)
+// and its base form for a title.
+struct KeyNoun {
+  std::uint64_t key = 0;
+  std::string base;
+};
+
+// The phrase in the members' own words that links two of the group's key nouns, if one does:
+// noun, a preposition (with its article) or a genitive article, at most one word in lower case
+// (an adjective), noun — "Erschöpfung im Krisenstab", "Leitung des Krisenstabs", "Termin im
+// neuen Impfzentrum". The first noun in its base form, the rest as written (the preposition
+// governs its case). Of the phrases found, the one linking the best-ranked pair of nouns wins
+// (the first key noun with the second, the third …), then the one most members wrote, then the
+// first; a pair other than the first two key nouns needs two members who wrote it. German only.
+std::string linking_phrase(std::span<const KeyNoun> nouns, std::span<const DigestItem> items,
+                           std::span<const std::size_t> members, TextAnalyzer& analyzer) {
+  if (nouns.size() < 2) return {};
+  std::vector<TermId> scratch;
+  const auto noun_at = [&](const TypedWord& word) -> int {
+    if (!capitalised(word.text)) return -1;
+    scratch.clear();
+    analyzer.terms(word.text, scratch);
+    // Its stem or a domain concept it names (a key noun may be either).
+    for (std::size_t n = 0; n < nouns.size(); ++n) {
+      for (const TermId term : scratch) {
+        if (analyzer.key(term) == nouns[n].key) return static_cast<int>(n);
+      }
+    }
+    return -1;
+  };
+  struct Found {
+    std::pair<int, int> pair;
+    int count = 0;
+    std::size_t first = 0;
+  };
+  std::map<std::string, Found> found;
+  std::size_t used = 0;
+  for (const std::size_t index : members) {
+    if (!items[index].current) continue;
+    if (used++ == kNamingMembers) break;
+    const std::vector<TypedWord> words = typed_words(items[index].body);
+    std::set<std::string> in_this_member;
+    for (std::size_t i = 0; i + 2 < words.size(); ++i) {
+      const int a = noun_at(words[i]);
+      if (a < 0) continue;
+      std::size_t k = i + 1;
+      const auto lower_at = [&](std::size_t at) { return lower_case(words[at].text); };
+      // The link: a contracted preposition, a preposition with an optional article, or a genitive
+      // article ("des", "der").
+      if (!words[k].follows) continue;
+      const std::string first_link = lower_at(k);
+      if (first_link != words[k].text) continue;  // links are written in lower case
+      const bool genitive_der = first_link == "der";
+      if (one_of(kContractedPrepositions, first_link) || first_link == "des" || genitive_der) {
+        ++k;
+      } else if (one_of(kPrepositions, first_link)) {
+        ++k;
+        if (k < words.size() && words[k].follows && one_of(kArticles, words[k].text)) ++k;
+      } else {
+        continue;
+      }
+      // At most one word in lower case (an adjective: no stop word, no number).
+      if (k < words.size() && words[k].follows && !capitalised(words[k].text) &&
+          !is_stop_word(lower_at(k)) && !is_determiner(lower_at(k)) &&
+          !std::all_of(words[k].text.begin(), words[k].text.end(),
+                       [](char c) { return c >= '0' && c <= '9'; })) {
+        ++k;
+      }
+      if (k >= words.size() || !words[k].follows) continue;
+      const int b = noun_at(words[k]);
+      if (b < 0 || b == a || (genitive_der && !may_follow_genitive_der(words[k].text))) continue;
+      std::string phrase = nouns[static_cast<std::size_t>(a)].base;
+      for (std::size_t w = i + 1; w <= k; ++w) {
+        phrase += ' ';
+        phrase += words[w].text;
+      }
+      if (!in_this_member.insert(phrase).second) continue;
+      auto [at, fresh] = found.try_emplace(phrase);
+      if (fresh) at->second = Found{{std::min(a, b), std::max(a, b)}, 0, used};
+      ++at->second.count;
+    }
+  }
+  const std::string* best = nullptr;
+  const Found* best_found = nullptr;
+  for (const auto& [phrase, f] : found) {
+    if (f.pair != std::pair(0, 1) && f.count < 2) continue;
+    if (best_found == nullptr ||
+        std::tuple(f.pair, -f.count, f.first) <
+            std::tuple(best_found->pair, -best_found->count, best_found->first)) {
+      best = &phrase;
+      best_found = &f;
+    }
+  }
+  return best == nullptr ? std::string() : *best;
 }
 
 // Up to three keywords for a group: its candidate terms, each as the members wrote it most often;
-// and its name: the first one or two of them that are nouns ("Verordnungen und Wochenende"), so
-// that a title reads as what a person would call the theme, not as a list of words.
+// and its name, a short noun phrase: the members' own phrase that links two of its key nouns
+// ("Erschöpfung im Krisenstab", linking_phrase()), else its first one or two key nouns
+// ("Verordnung und Wochenende"), so that a title reads as what a person would call the theme,
+// not as a list of words.
 void name_group(DigestGroup& group, std::span<const DigestItem> items, Lexicon* lexicon) {
   // The words' own terms are enough to find the keywords' surfaces; compound parts and synonym
   // sets have none (and asking the dictionaries for every word of every shown group cost
@@ -69,9 +237,9 @@ void name_group(DigestGroup& group, std::span<const DigestItem> items, Lexicon* 
   for (TermId t = 0; t < analyzer.size(); ++t) by_key.emplace(analyzer.key(t), t);
   std::set<std::string> seen_words;
   group.keywords.clear();
-  std::vector<std::string> nouns;
+  std::vector<KeyNoun> nouns;
   for (const std::uint64_t key : group.keyword_keys) {
-    if (group.keywords.size() == 3 && nouns.size() == 2) break;
+    if (group.keywords.size() == 3 && nouns.size() == kKeyNouns) break;
     const auto found = by_key.find(key);
     if (found == by_key.end()) continue;
     const std::string_view word = analyzer.surface(found->second);
@@ -85,18 +253,28 @@ void name_group(DigestGroup& group, std::span<const DigestItem> items, Lexicon* 
     if (group.keywords.size() < 3) group.keywords.emplace_back(word);
     const bool noun =
         lexicon != nullptr ? lexicon->is_noun(word, Language::de) : looks_like_noun(word);
-    if (noun && nouns.size() < 2) {
-      nouns.push_back(lexicon != nullptr ? lexicon->base_form(word, Language::de)
-                                         : std::string(word));
+    if (noun && nouns.size() < kKeyNouns) {
+      KeyNoun candidate{
+          key, lexicon != nullptr ? lexicon->base_form(word, Language::de) : std::string(word)};
+      if (std::none_of(nouns.begin(), nouns.end(),
+                       [&](const KeyNoun& n) { return overlapping(n.base, candidate.base); })) {
+        nouns.push_back(std::move(candidate));
+      }
     }
   }
   // English groups: the first keyword (English nouns are not capitalised).
-  if (nouns.empty() && english > german && !group.keywords.empty()) {
-    nouns.push_back(group.keywords.front());
+  if (english > german) {
+    group.name = nouns.empty() && !group.keywords.empty() ? group.keywords.front()
+                 : nouns.empty()                          ? std::string()
+                 : nouns.size() == 1                      ? nouns[0].base
+                                                          : nouns[0].base + " and " + nouns[1].base;
+    return;
   }
+  group.name = linking_phrase(nouns, items, group.members, analyzer);
+  if (!group.name.empty()) return;
   group.name = nouns.empty()       ? std::string()
-               : nouns.size() == 1 ? nouns[0]
-                                   : nouns[0] + (english > german ? " and " : " und ") + nouns[1];
+               : nouns.size() == 1 ? nouns[0].base
+                                   : nouns[0].base + " und " + nouns[1].base;
 }
 
 }  // namespace

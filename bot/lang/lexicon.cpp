@@ -190,16 +190,79 @@ bool DebianLexicon::is_noun(std::string_view word, core::Language language) {
   return true;
 }
 
-std::string DebianLexicon::base_form(std::string_view word, core::Language language) {
+namespace {
+
+// A noun as a title names it: in the nominative, singular or plural. The German dictionary's
+// stems are no guide on their own: it derives "Liste" from "List", "Verordnung" from the verb
+// "verordnen" and "Zahlung" from "Zahl". So, in this order:
+// - a feminine plural in "-innen" becomes the singular ("Mittlerinnen" → "Mittlerin");
+// - a dative plural loses its "n" where the rest is a noun's form ("Masken" → "Maske",
+//   "Listen" → "Liste", "Pflegeheimen" → "Pflegeheime", "Dörfern" → "Dörfer");
+// - a derived noun's plural loses its "en" ("Verordnungen" → "Verordnung"), and a derived noun
+//   in the singular stays ("Zahlung");
+// - else the longest of the dictionary's stems that the word starts with and that keeps its
+//   capital ("Senioren" → "Senior", "Stabs" → "Stab"), but never just a final "e" less ("Liste",
+//   "Termine" stay);
+// - else the word as typed.
+constexpr std::array<std::string_view, 6> kDerivedSuffixes = {"ung",    "heit", "keit",
+                                                              "schaft", "ion",  "tät"};
+
+// Whether the dictionary takes a word as a noun's form: one of its stems keeps the capital and
+// begins the word ("Liste": List, "Heime": Heim; not "Verfahre": fahren, "Wage": wagen).
+bool noun_form(Hunspell& speller, const std::string& word) {
+  for (const std::string& stem : speller.stem(word)) {
+    if (!stem.empty() && lower(stem) != stem && word.starts_with(stem)) return true;
+  }
+  return false;
+}
+
+std::string stem_base(Hunspell& speller, std::string_view word) {
+  if (word.size() > 7 && word.ends_with("innen")) {  // "Mittlerinnen" → "Mittlerin"
+    std::string singular(word.substr(0, word.size() - 3));
+    if (speller.spell(singular)) return singular;
+  }
+  if (word.size() > 4 && word.ends_with('n')) {
+    std::string nominative(word.substr(0, word.size() - 1));
+    if ((nominative.ends_with('e') || nominative.ends_with("er")) &&
+        noun_form(speller, nominative)) {
+      return nominative;
+    }
+  }
+  for (const std::string_view suffix : kDerivedSuffixes) {
+    if (word.ends_with(std::string(suffix) + "en") && word.size() > suffix.size() + 4) {
+      std::string singular(word.substr(0, word.size() - 2));
+      if (speller.spell(singular)) return singular;
+    }
+    if (word.ends_with(suffix)) return std::string(word);
+  }
   std::string best(word);
-  Hunspell* speller = data().speller(language);
-  if (speller == nullptr || word.size() > 64) return best;
-  // Of Hunspell's stems, the shortest that the word starts with and that keeps its capital:
-  // "Pflegeheimen" → "Pflegeheim"; not "Verordnen" for "Verordnungen" (a verb).
-  for (const std::string& stem : speller->stem(std::string(word))) {
-    if (stem.size() >= 3 && stem.size() < best.size() && word.starts_with(stem)) best = stem;
+  for (const std::string& stem : speller.stem(std::string(word))) {
+    if (stem == word) return std::string(word);
+    const bool only_an_e = stem.size() + 1 == word.size() && word.ends_with('e');
+    if (stem.size() >= 3 && stem.size() < word.size() && word.starts_with(stem) && !only_an_e &&
+        (best.size() == word.size() || stem.size() > best.size())) {
+      best = stem;
+    }
   }
   return best;
+}
+
+}  // namespace
+
+std::string DebianLexicon::base_form(std::string_view word, core::Language language) {
+  Hunspell* speller = data().speller(language);
+  if (speller == nullptr || word.size() > 64) return std::string(word);
+  std::string best = stem_base(*speller, word);
+  if (best.size() < word.size() || language != core::Language::de) return best;
+  // A compound the dictionary lacks takes its head's base form: "Pflegeheimen" → "Pflegeheim",
+  // "Krisenstabs" → "Krisenstab".
+  const std::string as_lower = lower(word);
+  const std::vector<std::string> parts = compound_parts(as_lower, language);
+  if (parts.size() < 2 || !as_lower.ends_with(parts.back())) return best;
+  const std::string& head = parts.back();
+  const std::string head_base = stem_base(*speller, capitalized(head));
+  if (head_base.size() >= head.size()) return best;
+  return std::string(word.substr(0, word.size() - head.size())) + lower(head_base);
 }
 
 std::vector<std::string> DebianLexicon::compound_parts(std::string_view word,

@@ -151,6 +151,25 @@ TEST(TextAnalyzer, SurvivesHostileBytes) {
   std::vector<TermId> terms;
   analyzer.terms(hostile, terms);
   for (const TermId term : terms) EXPECT_LT(term, analyzer.size());
+  // The words a title's phrase is made of lie inside the text.
+  for (const TypedWord& word : typed_words(hostile)) {
+    EXPECT_GE(word.text.data(), hostile.data());
+    EXPECT_LE(word.text.data() + word.text.size(), hostile.data() + hostile.size());
+    EXPECT_FALSE(word.text.empty());
+  }
+}
+
+// A phrase's words follow each other with nothing but spaces between them.
+TEST(TextAnalyzer, TypedWordsKnowWhatSeparatesThem) {
+  const auto words = typed_words("Erschöpfung im Krisenstab. Kolleg*innen #tag Leitung\nStab");
+  std::vector<std::pair<std::string, bool>> got;
+  for (const TypedWord& word : words) got.emplace_back(std::string(word.text), word.follows);
+  EXPECT_EQ(got, (std::vector<std::pair<std::string, bool>>{{"Erschöpfung", false},
+                                                            {"im", true},
+                                                            {"Krisenstab", true},
+                                                            {"Kolleg", false},
+                                                            {"Leitung", false},
+                                                            {"Stab", false}}));
 }
 
 // Debian's dictionaries, as the bot uses them (loaded once for all tests).
@@ -280,6 +299,82 @@ TEST(Grouping, TitlesAreNounsInTheirBaseFormNotWordLists) {
   EXPECT_EQ(title.find("·"), std::string::npos) << title;
   EXPECT_EQ(title.find("eue"), std::string::npos) << title;
   EXPECT_EQ(title.find("kurzfristig"), std::string::npos) << title;
+}
+
+// Where the members link a group's key nouns with a preposition or a genitive, the title is that
+// phrase, the first noun in its base form ("Erschöpfung im Krisenstab", not "Erschöpfung und
+// Krisenstab"); the phrase most members wrote wins over one written once.
+Digest titled(std::vector<std::string> texts) {
+  std::vector<DigestItem> items;
+  for (std::size_t i = 0; i < texts.size(); ++i) {
+    DigestItem out;
+    out.id = "$" + std::to_string(i);
+    out.city = i % 2 == 0 ? "Jena" : "Gera";
+    out.author = "@a" + std::to_string(i) + ":x";
+    out.body = std::move(texts[i]);
+    out.written_at = TimePoint{std::chrono::minutes(i)};
+    items.push_back(std::move(out));
+  }
+  DigestRequest request;
+  request.lexicon = debian_lexicon();
+  request.name_all_groups = true;
+  return build_digest(items, {}, request);
+}
+
+TEST(Grouping, ATitleIsThePhraseTheMembersLinkTheirKeyNounsWith) {
+  const Digest digest = titled({
+      "Die Erschöpfung im Krisenstab war nach drei Wochen mit Händen zu greifen.",
+      "Erschöpfung im Krisenstab: niemand hatte mehr einen freien Tag",
+      "Krisenstab am Limit, die Erschöpfung wurde zum Dauerzustand",
+  });
+  ASSERT_EQ(digest.groups.size(), 1U);
+  EXPECT_EQ(digest.groups[0].title(), "Erschöpfung im Krisenstab");
+}
+
+TEST(Grouping, AGenitiveLinksTwoKeyNounsInATitle) {
+  const Digest digest = titled({
+      "Die Leitung des Krisenstabs wechselte fast täglich",
+      "Ohne feste Leitung des Krisenstabs lief jede Sitzung anders",
+      "Leitung im Krisenstab: wer entscheidet, war oft unklar",
+  });
+  ASSERT_EQ(digest.groups.size(), 1U);
+  EXPECT_EQ(digest.groups[0].title(), "Leitung des Krisenstabs");
+}
+
+// A determiner is no adjective of a title ("aus irgendwelchen Lagerhallen"), and "der" after a
+// noun links only where it can be a genitive ("Warnung der Bevölkerung"), not where it starts
+// the next clause ("im Januar der Kühlraum").
+TEST(Grouping, DeterminersAndTheNextClausesArticleAreNoPartOfATitle) {
+  const Digest stores = titled({
+      "Masken kamen aus irgendwelchen Lagerhallen, keiner wusste woher",
+      "Die Masken lagen in Lagerhallen ohne Inventar",
+      "Lagerhallen voller Masken, aber keine Liste",
+  });
+  ASSERT_EQ(stores.groups.size(), 1U);
+  EXPECT_EQ(stores.groups[0].title().find("irgendwelchen"), std::string::npos)
+      << stores.groups[0].title();
+  const Digest cold = titled({
+      "Im Januar der Kühlraum voll, die Bestatter überlastet",
+      "Kühlraum im Januar: keine Plätze mehr",
+      "Der Kühlraum reichte im Januar nicht",
+  });
+  ASSERT_EQ(cold.groups.size(), 1U);
+  EXPECT_EQ(cold.groups[0].title().find("der"), std::string::npos) << cold.groups[0].title();
+}
+
+// A phrase is made of words that follow one another: a full stop, a comma or a tag in between is
+// no link, and neither is a preposition that turns the meaning round ("ohne").
+TEST(Grouping, PunctuationAndNegatingPrepositionsAreNoLinkInATitle) {
+  const Digest digest = titled({
+      "Impfzentrum. Bei Terminen hakte es ständig, Impfzentrum ohne Termine war Alltag",
+      "Das Impfzentrum vergab Termine nur online",
+      "Termine im Netz, das Impfzentrum überlastet",
+  });
+  ASSERT_EQ(digest.groups.size(), 1U);
+  const std::string title = digest.groups[0].title();
+  EXPECT_EQ(title.find("ohne"), std::string::npos) << title;
+  EXPECT_EQ(title.find("Bei"), std::string::npos) << title;
+  EXPECT_NE(title.find("Impfzentrum"), std::string::npos) << title;
 }
 
 // Moderators' corrections: the same label puts documents together whatever their words,

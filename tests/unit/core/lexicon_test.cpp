@@ -41,6 +41,36 @@ TEST(Lexicon, SplitsGermanCompoundsIntoWordsTheDictionaryKnows) {
   EXPECT_TRUE(lexicon().compound_parts("blackout", Language::en).empty());
 }
 
+// Titles name nouns in the nominative ("Pflegeheimen" → "Pflegeheime", "Krisenstabs" →
+// "Krisenstab"), also compounds the dictionary lacks (their head's form), and never another word
+// the dictionary derives them from ("Liste" from "List", "Zahlung" from "Zahl").
+TEST(Lexicon, ABaseFormIsTheNominativeAlsoOfCompoundsTheDictionaryLacks) {
+  const std::vector<std::pair<std::string, std::string>> expected = {
+      {"Masken", "Maske"},
+      {"Listen", "Liste"},
+      {"Liste", "Liste"},
+      {"Kontaktlisten", "Kontaktliste"},
+      {"Pflegeheimen", "Pflegeheime"},
+      {"Quarantänebescheiden", "Quarantänebescheide"},
+      {"Krisenstabs", "Krisenstab"},
+      {"Verordnungen", "Verordnung"},
+      {"Trauungen", "Trauung"},
+      {"Zahlung", "Zahlung"},
+      {"Kartenzahlung", "Kartenzahlung"},
+      {"Senioren", "Senior"},
+      {"Dörfern", "Dörfer"},
+      {"Fachverfahren", "Fachverfahren"},
+      {"Dienstwagen", "Dienstwagen"},
+      {"Intensivbetten", "Intensivbetten"},
+      {"Überstunden", "Überstunden"},
+      {"Sprachmittlerinnen", "Sprachmittlerin"},
+      {"Kontaktnachverfolgung", "Kontaktnachverfolgung"},
+  };
+  for (const auto& [word, base] : expected) {
+    EXPECT_EQ(lexicon().base_form(word, Language::de), base) << word;
+  }
+}
+
 TEST(Lexicon, SynonymsShareASetAlsoInflected) {
   EXPECT_TRUE(share(lexicon().synonym_sets("stromausfall", Language::de),
                     lexicon().synonym_sets("blackout", Language::de)));
