@@ -1,5 +1,6 @@
 #include "store/store.hpp"
 
+#include <malloc.h>
 #include <sys/stat.h>
 
 #include <algorithm>
@@ -1157,8 +1158,10 @@ void Store::release_batch_cache() {
   batch_cache_ = false;
   connection_.exec("PRAGMA cache_size = -" + std::to_string(kCacheKib));
   // Frees the pages beyond the default (all clean after a commit or rollback) now, before the
-  // indexing after the commit loads the dictionaries.
+  // indexing after the commit loads the dictionaries, and gives them back to the system: they are
+  // thousands of page-sized allocations, which the allocator would otherwise keep.
   sqlite3_db_release_memory(connection_.handle());
+  ::malloc_trim(0);
 }
 
 std::int64_t Store::cache_kib() {
