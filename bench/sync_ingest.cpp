@@ -23,6 +23,9 @@
 // both were taken out of the batch, that work was in it. wal_pages: the WAL after the batch.
 // The dispatcher's early send is connected as in the bot (the rows it hands over are made; nothing
 // is sent), and it hears of the body's size before the outline, as from the sync loop.
+// --before-sql SQL (a diagnosis) runs SQL on the primed store before the timed batch, e.g. DROP
+// INDEX x to see what writing that index costs the batch. --dbstat prints, on stderr, the pages,
+// cells and bytes of each table and index after the first timed batch (SQLite's dbstat table).
 // --receive reads the file 16 KiB at a time into a string that grows as the bot's transport grows a
 // body of unknown length (net::append_response_body: a chunked or gzip-compressed /sync, which
 // announces no Content-Length); without it the body is read into a buffer of its size, as the
@@ -98,7 +101,7 @@ std::string receive_body(const std::string& path) {
 
 int usage() {
   std::cerr << "usage: reflexbot-bench-sync BODY_FILE [--repeat K] [--cache-kib N] [--warm] "
-               "[--statements] [--phases] [--receive]\n";
+               "[--statements] [--phases] [--receive] [--before-sql SQL] [--dbstat]\n";
   return 2;
 }
 
@@ -112,6 +115,8 @@ int main(int argc, char** argv) {
   bool statements = false;
   bool phases_on = false;
   bool receive = false;
+  std::string before_sql;
+  bool dbstat = false;
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
     if (arg == "--repeat" && i + 1 < argc) {
@@ -128,6 +133,10 @@ int main(int argc, char** argv) {
       phases_on = true;
     } else if (arg == "--receive") {
       receive = true;
+    } else if (arg == "--dbstat") {
+      dbstat = true;
+    } else if (arg == "--before-sql" && i + 1 < argc) {
+      before_sql = argv[++i];
     } else if (path.empty() && arg.rfind("--", 0) != 0) {
       path = arg;
     } else {
@@ -154,6 +163,7 @@ int main(int argc, char** argv) {
     reflexbot::app::BatchStats stats;
     for (int run = 0; run < repeat; ++run) {
       const auto temp = reflexbot::bench::primed_store(body, cache_kib, warm);
+      if (!before_sql.empty()) temp->store().connection().exec(before_sql);
       auto dispatcher = reflexbot::bench::make_dispatcher(temp->store());
       // As in the bot (app/runtime/bot.cpp): at the commit the dispatcher hands the batch's new
       // rows to the outbox's early send; here nothing is sent, but what is handed over is made.
@@ -188,6 +198,17 @@ int main(int argc, char** argv) {
       }
       const auto stop = std::chrono::steady_clock::now();
       wal_pages = temp->store().wal_pages();
+      if (dbstat && run == 0) {
+        reflexbot::store::Statement pages(
+            temp->store().connection(),
+            "SELECT name, COUNT(*), SUM(ncell), SUM(pgsize - unused) FROM dbstat GROUP BY name "
+            "ORDER BY COUNT(*) DESC");
+        while (pages.step()) {
+          std::cerr << "dbstat " << pages.column_text(0) << " pages " << pages.column_int(1)
+                    << " cells " << pages.column_int(2) << " bytes used " << pages.column_int(3)
+                    << "\n";
+        }
+      }
       cpu.push_back(cpu_seconds() - cpu_start);
       seconds.push_back(std::chrono::duration<double>(stop - start).count());
       if (statements) sqlite3_trace_v2(temp->store().connection().handle(), 0, nullptr, nullptr);

@@ -1,5 +1,6 @@
 #include "store/store.hpp"
 
+#include <malloc.h>
 #include <sys/stat.h>
 
 #include <algorithm>
@@ -1142,6 +1143,35 @@ bool Store::checkpoint_if_due() {
   }
   *wal_pages_ = 0;
   return true;
+}
+
+void Store::size_cache_for(std::size_t body_bytes) {
+  const auto kib =
+      std::clamp(static_cast<std::int64_t>(body_bytes / 4 / 1024), kCacheKib, kBatchCacheKibMax);
+  if (kib == kCacheKib && !batch_cache_) return;
+  connection_.exec("PRAGMA cache_size = -" + std::to_string(kib));
+  batch_cache_ = kib != kCacheKib;
+}
+
+void Store::release_batch_cache() {
+  if (!batch_cache_) return;
+  batch_cache_ = false;
+  connection_.exec("PRAGMA cache_size = -" + std::to_string(kCacheKib));
+  // Frees the pages beyond the default (all clean after a commit or rollback) now, before the
+  // indexing after the commit loads the dictionaries, and gives them back to the system: they are
+  // thousands of page-sized allocations, which the allocator would otherwise keep.
+  sqlite3_db_release_memory(connection_.handle());
+  ::malloc_trim(0);
+}
+
+std::int64_t Store::cache_kib() {
+  Statement size(connection_, "PRAGMA cache_size");
+  size.step();
+  const std::int64_t value = size.column_int(0);
+  if (value < 0) return -value;
+  Statement page(connection_, "PRAGMA page_size");  // a positive size counts pages
+  page.step();
+  return value * page.column_int(0) / 1024;
 }
 
 Store::~Store() = default;

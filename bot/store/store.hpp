@@ -481,6 +481,20 @@ class Store final : public reflexbot::OutboxQueue {
   bool checkpoint_if_due();
   /// Pages in the WAL at the last commit since the last checkpoint.
   int wal_pages() const { return *wal_pages_; }
+
+  /// The page cache for a sync batch of `body_bytes` (issue 17): a quarter of the body, at least
+  /// SQLite's default (kCacheKib) and at most kBatchCacheKibMax. A large batch writes more
+  /// random-key index pages than the default cache holds; the pages it pushes out go to the WAL
+  /// in the transaction and are read back and written again. The quarter keeps the batch's peak
+  /// below the indexing's after the commit, which holds the dictionaries.
+  void size_cache_for(std::size_t body_bytes);
+  /// Back to the default cache, its pages beyond that freed (after the batch's commit or
+  /// rollback).
+  void release_batch_cache();
+  /// The page cache's size in KiB now (PRAGMA cache_size).
+  std::int64_t cache_kib();
+  static constexpr std::int64_t kCacheKib = 2000;  // SQLite's default
+  static constexpr std::int64_t kBatchCacheKibMax = 16384;
   static constexpr int kWalCheckpointPages = 1000;
   static constexpr int kWalBackstopPages = 16384;
 
@@ -510,6 +524,7 @@ class Store final : public reflexbot::OutboxQueue {
   lang::DebianLexicon lexicon_;  // loaded when the first text is analysed
   // Set by SQLite's WAL hook at each commit (on the heap: the hook keeps its address).
   std::unique_ptr<int> wal_pages_ = std::make_unique<int>(0);
+  bool batch_cache_ = false;  // size_cache_for raised the cache
   std::unique_ptr<core::TextAnalyzer> analyzer_;
   std::vector<std::uint64_t> scratch_keys_;
   // The quarantine's caps of the current day (UTC). Per sender in memory only, so that no sender

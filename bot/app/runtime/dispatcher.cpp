@@ -121,6 +121,8 @@ void Dispatcher::abort_unit() {
 }
 
 void Dispatcher::received(std::size_t body_bytes) {
+  // Its batch gets a page cache of its size; the commit (or a rollback) gives it back.
+  store_.size_cache_for(body_bytes);
   if (body_bytes < kLargeBody) return;
   if (store_.release_dictionaries_if_idle(std::chrono::steady_clock::duration::zero())) {
     spdlog::debug(
@@ -555,6 +557,7 @@ void Dispatcher::commit(const std::string& next_batch) {
   // batch, which queues the same rows with the same transaction ids.
   send_early();
   stats_.queued = commit_unit();
+  store_.release_batch_cache();
   const std::int64_t today = now_ / (24LL * 60 * 60 * 1000);
   std::erase_if(hello_day_, [&](const auto& entry) { return entry.second != today; });
   for (auto& sender : hello_now_) hello_day_[std::move(sender)] = today;
@@ -576,6 +579,7 @@ void Dispatcher::abort() {
   direct_seen_now_ = false;
   hello_now_.clear();
   abort_unit();
+  store_.release_batch_cache();
   room_ = nullptr;
   rooms_.clear();
 }

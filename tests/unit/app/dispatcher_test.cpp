@@ -189,6 +189,26 @@ TEST_F(DispatcherTest, ALargeBodyReleasesTheDictionariesBeforeItIsParsed) {
   EXPECT_TRUE(store_->dictionaries_loaded());
 }
 
+TEST_F(DispatcherTest, ALargeBodysBatchHasALargerPageCacheUntilItsCommit) {
+  // Issue 17: a 100k batch's random-key index pages did not fit SQLite's default 2000 KiB; what
+  // it pushed out went to the WAL in the transaction and was read back (35 % of the batch).
+  seed_joined_room();
+  EXPECT_EQ(store_->cache_kib(), store::Store::kCacheKib);
+  dispatcher_->received(64 * 1024);
+  EXPECT_EQ(store_->cache_kib(), store::Store::kCacheKib) << "a small body keeps the default";
+  dispatcher_->received(std::size_t{32} << 20);
+  EXPECT_EQ(store_->cache_kib(), 8192) << "a quarter of the body";
+  dispatcher_->received(std::size_t{1} << 30);
+  EXPECT_EQ(store_->cache_kib(), store::Store::kBatchCacheKibMax);
+  sync(body("s1", {{kRoom, joined({message("$m", "@anna:example.org", "#lehre Funk fiel aus")})}}));
+  EXPECT_EQ(store_->sync_token(), "s1");
+  EXPECT_EQ(store_->cache_kib(), store::Store::kCacheKib) << "the commit gives it back";
+
+  dispatcher_->received(std::size_t{32} << 20);
+  dispatcher_->abort();
+  EXPECT_EQ(store_->cache_kib(), store::Store::kCacheKib) << "and so does a rollback";
+}
+
 TEST_F(DispatcherTest, PingQueuesOneNoticeReplyWithEmptyMentions) {
   seed_joined_room();
 
