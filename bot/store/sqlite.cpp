@@ -39,6 +39,11 @@ void Connection::exec(std::string_view sql) {
   if (rc != SQLITE_OK) fail(db_, rc, "exec");
 }
 
+std::string Connection::path() const {
+  const char* file = sqlite3_db_filename(db_, "main");
+  return file != nullptr ? std::string(file) : std::string();
+}
+
 std::int64_t Connection::changes() const { return sqlite3_changes64(db_); }
 
 Statement::Statement(Connection& connection, std::string_view sql) : db_(connection.handle()) {

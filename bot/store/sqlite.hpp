@@ -88,6 +88,8 @@ class Connection {
   /// Rows changed by the last statement.
   std::int64_t changes() const;
   sqlite3* handle() { return db_; }
+  /// The main database's file; empty for one in memory or a temporary one.
+  std::string path() const;
 
  private:
   sqlite3* db_ = nullptr;
