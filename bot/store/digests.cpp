@@ -203,14 +203,38 @@ Statement ranged_items(Connection& connection, bool listed, std::int64_t low, st
   return s;
 }
 
-// Appends the rows of a digest_items() query to `out`. With `phase_title` null the phase is not
+// The phases' titles as a digest shows them, each distinct (template, phase) asked once: a
+// handful of distinct pairs, the last one asked most.
+class PhaseTitles {
+ public:
+  explicit PhaseTitles(const PhaseTitle& phase_title) : phase_title_(phase_title) {}
+  const PhaseName& of(std::string_view template_key, std::string_view phase_key) {
+    const auto same = [&](const auto& entry) {
+      return std::get<0>(entry) == template_key && std::get<1>(entry) == phase_key;
+    };
+    if (last_ >= titles_.size() || !same(titles_[last_])) {
+      const auto found = std::find_if(titles_.begin(), titles_.end(), same);
+      if (found == titles_.end()) {
+        titles_.emplace_back(template_key, phase_key, phase_title_(template_key, phase_key));
+        last_ = titles_.size() - 1;
+      } else {
+        last_ = static_cast<std::size_t>(found - titles_.begin());
+      }
+    }
+    return std::get<2>(titles_[last_]);
+  }
+
+ private:
+  const PhaseTitle& phase_title_;
+  std::vector<std::tuple<std::string, std::string, PhaseName>> titles_;
+  std::size_t last_ = 0;
+};
+
+// Appends the rows of a digest_items() query to `out`. Without `titles` the phase is not
 // titled: `phase` holds the phase's key for titled() (a read on another thread asks nothing of
 // the caller's function).
-void read_items(Statement& s, bool current, const PhaseTitle* phase_title, const RoomPlaces* places,
+void read_items(Statement& s, bool current, PhaseTitles* titles, const RoomPlaces* places,
                 std::vector<core::DigestItem>& out) {
-  // Phase titles by (template, phase): a handful of distinct pairs, the last one asked most.
-  std::vector<std::tuple<std::string, std::string, PhaseName>> titles;
-  std::size_t last_title = 0;
   while (s.step()) {
     core::DigestItem& item = out.emplace_back();
     item.id = s.column_view(0);
@@ -240,42 +264,22 @@ void read_items(Statement& s, bool current, const PhaseTitle* phase_title, const
     const std::string_view phase_key = s.column_view(6);
     if (!phase_key.empty()) {
       item.round_template = template_key;
-      if (phase_title == nullptr) {
+      if (titles == nullptr) {
         item.phase = phase_key;
         continue;
       }
-      auto same = [&](const auto& entry) {
-        return std::get<0>(entry) == template_key && std::get<1>(entry) == phase_key;
-      };
-      if (last_title >= titles.size() || !same(titles[last_title])) {
-        const auto found = std::find_if(titles.begin(), titles.end(), same);
-        if (found == titles.end()) {
-          titles.emplace_back(template_key, phase_key, (*phase_title)(template_key, phase_key));
-          last_title = titles.size() - 1;
-        } else {
-          last_title = static_cast<std::size_t>(found - titles.begin());
-        }
-      }
-      item.phase = std::get<2>(titles[last_title]).title;
-      item.phase_index = std::get<2>(titles[last_title]).index;
+      const PhaseName& name = titles->of(template_key, phase_key);
+      item.phase = name.title;
+      item.phase_index = name.index;
     }
   }
 }
 
-// Titles the phases of items read without titles (read_items() without a function), each
-// distinct (template, phase) asked once.
-void titled(std::span<core::DigestItem> items, const PhaseTitle& phase_title) {
-  std::vector<std::tuple<std::string, std::string, PhaseName>> titles;
+// Titles the phases of items that read_items() read without titles.
+void titled(std::span<core::DigestItem> items, PhaseTitles& titles) {
   for (core::DigestItem& item : items) {
     if (item.phase.empty()) continue;
-    const auto found = std::find_if(titles.begin(), titles.end(), [&](const auto& entry) {
-      return std::get<0>(entry) == item.round_template && std::get<1>(entry) == item.phase;
-    });
-    const PhaseName& name =
-        found != titles.end()
-            ? std::get<2>(*found)
-            : std::get<2>(titles.emplace_back(item.round_template, item.phase,
-                                              phase_title(item.round_template, item.phase)));
+    const PhaseName& name = titles.of(item.round_template, item.phase);
     item.phase = name.title;
     item.phase_index = name.index;
   }
@@ -353,11 +357,12 @@ void digest_items(Store& store, const std::string& room, TimePoint from, TimePoi
   Statement& s = *ranged;
   bind_period(s, room, from, to, network_rooms);
   s.bind(5, std::string_view(room));  // the scope of the moderators' corrections
-  read_items(s, current, &phase_title, places, out);
+  PhaseTitles titles(phase_title);
+  read_items(s, current, &titles, places, out);
   if (reader) {
     reader->join();
     if (reader_failed) std::rethrow_exception(reader_failed);
-    titled(later, phase_title);
+    titled(later, titles);
     out.insert(out.end(), std::make_move_iterator(later.begin()),
                std::make_move_iterator(later.end()));
   }
