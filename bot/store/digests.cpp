@@ -306,8 +306,8 @@ void digest_items(Store& store, const std::string& room, TimePoint from, TimePoi
   std::optional<Statement> ranged;
   // A large run is read in two halves at once: the later half on another thread, through a
   // second (read-only) connection to the same file, appended after the first half when both are
-  // done — the same rows in the same order. (Nothing writes while the bot builds a digest: the
-  // store has one writer, the thread that builds it.)
+  // done — the same rows in the same order. (The store has one writer, the thread that builds
+  // the digest; while its transaction holds the write lock nobody else commits.)
   std::vector<core::DigestItem> later;
   std::optional<Connection> second;
   std::exception_ptr reader_failed;
@@ -326,7 +326,10 @@ void digest_items(Store& store, const std::string& room, TimePoint from, TimePoi
     out.reserve(out.size() + static_cast<std::size_t>(rows));
     if (high - low + 1 <= 2 * rows) {
       std::int64_t middle = high;
-      if (split_rows > 0 && static_cast<std::uint64_t>(rows) >= split_rows) {
+      // (Not if this connection's transaction has changed rows: a contribution collected in
+      // the same batch, a vote counted, would be missing from the other connection's half.)
+      if (split_rows > 0 && static_cast<std::uint64_t>(rows) >= split_rows &&
+          store.connection().others_read_the_same()) {
         const std::string path = store.connection().path();
         try {
           if (!path.empty()) second.emplace(path, OpenMode::read_only);

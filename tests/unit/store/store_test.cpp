@@ -808,6 +808,28 @@ TEST_F(StoreTest, TheNetworksPeriodIsReadInTimeOrderWhateverTheOrderOfInsertion)
     digest_items(store, "", at(1), at(6), current, title, items, {"!l:x"});
     EXPECT_EQ(ids(items), std::vector<std::string>{"$c"});
   }
+  // In a batch that has added a contribution (not committed yet), the period is read in one
+  // piece: a second connection would not see the new row, and it comes last in rowid order.
+  {
+    BatchScope batch(store);
+    batch.add_contribution(core::Contribution{"$new",
+                                              "!k:x",
+                                              "Köln",
+                                              "p1",
+                                              std::nullopt,
+                                              "",
+                                              "Text $new",
+                                              {},
+                                              at(4),
+                                              at(4),
+                                              core::CollectedVia::tag});
+    for (std::size_t split : {0, 1, 2}) {
+      SCOPED_TRACE(split);
+      std::vector<core::DigestItem> halves;
+      digest_items(store, "", at(1), at(6), true, title, halves, {}, nullptr, split);
+      EXPECT_EQ(ids(halves), (std::vector<std::string>{"$b", "$c", "$m", "$z", "$new", "$a"}));
+    }
+  }  // (rolled back)
   // Appended after what the vector holds already (the previous period after the period's).
   std::vector<core::DigestItem> items;
   digest_items(store, "", at(6), at(10), true, title, items);
