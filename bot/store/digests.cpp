@@ -311,7 +311,10 @@ void digest_items(Store& store, const std::string& room, TimePoint from, TimePoi
   std::vector<core::DigestItem> later;
   std::optional<Connection> second;
   std::exception_ptr reader_failed;
-  std::optional<std::jthread> reader;  // (joins before the three above go)
+  bool reader_gave_up = false;
+  std::int64_t later_low = 0;
+  std::int64_t later_high = 0;
+  std::optional<std::jthread> reader;  // (joins before the variables above go)
   if (room.empty()) {
     Statement range(store.connection(),
                     "SELECT min(id), max(id), count(*) FROM contributions "
@@ -339,6 +342,8 @@ void digest_items(Store& store, const std::string& room, TimePoint from, TimePoi
       }
       if (second) {
         middle = low + (high - low) / 2;
+        later_low = middle + 1;
+        later_high = high;
         later.reserve(static_cast<std::size_t>(rows) / 2 + 1);
         reader.emplace([&, middle, high] {
           try {
@@ -346,6 +351,8 @@ void digest_items(Store& store, const std::string& room, TimePoint from, TimePoi
             bind_period(s, room, from, to, network_rooms);
             s.bind(5, std::string_view(room));
             read_items(s, current, nullptr, places, later);
+          } catch (const StoreError&) {
+            reader_gave_up = true;  // (the half is read again on this connection)
           } catch (...) {
             reader_failed = std::current_exception();
           }
@@ -365,9 +372,17 @@ void digest_items(Store& store, const std::string& room, TimePoint from, TimePoi
   if (reader) {
     reader->join();
     if (reader_failed) std::rethrow_exception(reader_failed);
-    titled(later, titles);
-    out.insert(out.end(), std::make_move_iterator(later.begin()),
-               std::make_move_iterator(later.end()));
+    if (reader_gave_up) {
+      // The second connection could not read its half (busy, say): this one reads it.
+      Statement rest = ranged_items(store.connection(), listed, later_low, later_high);
+      bind_period(rest, room, from, to, network_rooms);
+      rest.bind(5, std::string_view(room));
+      read_items(rest, current, &titles, places, out);
+    } else {
+      titled(later, titles);
+      out.insert(out.end(), std::make_move_iterator(later.begin()),
+                 std::make_move_iterator(later.end()));
+    }
   }
   // Oldest first, ties by event id (as ORDER BY c.written_at, c.event_id would give them).
   const auto begin = out.begin() + static_cast<std::ptrdiff_t>(first);
