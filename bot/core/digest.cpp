@@ -3,12 +3,14 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <exception>
 #include <limits>
 #include <map>
 #include <memory>
 #include <numeric>
 #include <optional>
 #include <set>
+#include <thread>
 #include <tuple>
 #include <unordered_map>
 #include <unordered_set>
@@ -948,6 +950,10 @@ std::vector<SparseVector> mixed_vectors(const DigestTerms& analysis, const Diges
                              tag_share);
 }
 
+// Digests from this many items on index their people and tags on a second thread beside the
+// grouping (as the grouping uses threads from 20,000 documents on).
+constexpr std::size_t kIndexAsideItems = 20000;
+
 // The grouping with the moderators' corrections: each leader's curated group as its label (the
 // same label starts as one group, different labels never merge); a previous period's member of
 // a curated group follows that group if the period has it, else the most similar one.
@@ -995,11 +1001,34 @@ Digest build_digest(std::span<const DigestItem> items, std::span<const Lesson> l
   for (auto& terms : analysis.terms) std::sort(terms.begin(), terms.end());
   const auto vectors = mixed_vectors(analysis, request);
   std::vector<std::vector<TermId>>().swap(analysis.terms);  // the vectors have them now
-  const auto raw_groups = curated_grouping(items, analysis, vectors, request);
-
-  const People people = index_people(items);
-  const TagIndex tags = index_tags(items, request.tag_vocabulary());
-  count_period(digest, items, analysis.order, people, tags);
+  // The people, the tags and the period's counts do not depend on the groups: for a large
+  // digest another thread makes them while the grouping runs (whose merge loop holds one core).
+  People people;
+  TagIndex tags;
+  const auto index_period = [&] {
+    people = index_people(items);
+    tags = index_tags(items, request.tag_vocabulary());
+    count_period(digest, items, analysis.order, people, tags);
+  };
+  std::vector<std::uint32_t> raw_groups;
+  if (items.size() >= kIndexAsideItems && request.grouping.threads != 1 &&
+      std::thread::hardware_concurrency() > 1) {
+    std::exception_ptr failed;
+    {
+      const std::jthread indexer([&] {
+        try {
+          index_period();
+        } catch (...) {
+          failed = std::current_exception();
+        }
+      });
+      raw_groups = curated_grouping(items, analysis, vectors, request);
+    }
+    if (failed) std::rethrow_exception(failed);
+  } else {
+    raw_groups = curated_grouping(items, analysis, vectors, request);
+    index_period();
+  }
   const std::vector<SparseVector> centroids = rank_groups(
       digest, summarise_groups(items, analysis, vectors, raw_groups, people), items.size());
   pick_sections(digest, tags.item_bits);

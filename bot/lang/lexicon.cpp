@@ -146,6 +146,8 @@ bool DebianLexicon::release_if_idle(std::chrono::steady_clock::duration idle) {
 
 bool DebianLexicon::loaded() const { return data_ != nullptr; }
 
+void DebianLexicon::preload(core::Language language) { data().load(language); }
+
 void DebianLexicon::release() {
   if (!data_) return;
   data_.reset();

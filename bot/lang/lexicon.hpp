@@ -36,6 +36,9 @@ class DebianLexicon final : public core::Lexicon {
   /// Whether the German dictionary and thesaurus were found (loads them if not yet loaded).
   bool available();
 
+  /// Reads a language's dictionary and thesaurus now, if not yet (as its first question would).
+  void preload(core::Language language);
+
   /// Whether anything is loaded now.
   bool loaded() const;
 

@@ -3,8 +3,12 @@
 #include "store/digests.hpp"
 
 #include <algorithm>
+#include <exception>
+#include <iterator>
 #include <optional>
 #include <set>
+#include <span>
+#include <thread>
 #include <tuple>
 
 namespace reflexbot::store {
@@ -181,56 +185,56 @@ std::vector<DigestRow> digest_rows(Store& store, const std::string& room, TimePo
   return rows;
 }
 
-void digest_items(Store& store, const std::string& room, TimePoint from, TimePoint to, bool current,
-                  const PhaseTitle& phase_title, std::vector<core::DigestItem>& out,
-                  const std::vector<std::string>& network_rooms, const RoomPlaces* places) {
-  static constexpr const char* kColumns =
-      "SELECT c.event_id, c.city, c.author, c.body, c.written_at, "
-      "COALESCE(r.template_key, ''), c.phase_key, c.tags, c.votes, c.terms, c.room_id, "
-      "m.group_id FROM contributions c LEFT JOIN rounds r ON r.id = c.round_id "
-      "LEFT JOIN curated_members m ON m.scope_room = ?5 AND m.event_id = c.event_id ";
-  // The network's period (all rooms: the large read, 100k rows and more) as a range of the
-  // table itself. The table is filled in time order (migration 7), so the period's rows are one
-  // run of rowids: their first and last rowid come from the time index alone (it holds the
-  // rowid), and the rows are read in rowid order, each page once, with the same conditions as
-  // before (a row of another period inside the run is skipped; one written later with an older
-  // time is still in the range). Through the time index each row cost a seek into the table, and
-  // the order by (time, event id) a sort in a temporary B-tree; the rows are put in that order
-  // below instead, only if the rowid order is not already it. A run that holds more than twice
-  // the period's rows (an old message collected late, say) is read through the time index as
-  // before, so a late row never makes a digest scan the table.
-  const std::size_t first = out.size();
-  std::optional<Statement> ranged;
-  if (room.empty()) {
-    Statement range(store.connection(),
-                    "SELECT min(id), max(id), count(*) FROM contributions "
-                    "WHERE written_at >= ?1 AND written_at < ?2");
-    range.bind(1, to_ms(from)).bind(2, to_ms(to));
-    if (!range.step() || range.column_is_null(0)) return;  // nothing in the period
-    const std::int64_t low = range.column_int(0);
-    const std::int64_t high = range.column_int(1);
-    // Room for the period's rows at once: growing by doubling moved every item already read
-    // (seven strings and two vectors each) again and again.
-    out.reserve(out.size() + static_cast<std::size_t>(range.column_int(2)));
-    if (high - low + 1 <= 2 * range.column_int(2)) {
-      ranged.emplace(store.connection(),
-                     std::string(kColumns) +
-                         "WHERE c.id >= ?6 AND c.id <= ?7 AND +c.written_at >= ?1 AND "
-                         "+c.written_at < ?2 AND " +
-                         network_clause(!network_rooms.empty(), "+") + "ORDER BY c.id");
-      ranged->bind(6, low).bind(7, high);
+namespace {
+
+constexpr const char* kItemColumns =
+    "SELECT c.event_id, c.city, c.author, c.body, c.written_at, "
+    "COALESCE(r.template_key, ''), c.phase_key, c.tags, c.votes, c.terms, c.room_id, "
+    "m.group_id FROM contributions c LEFT JOIN rounds r ON r.id = c.round_id "
+    "LEFT JOIN curated_members m ON m.scope_room = ?5 AND m.event_id = c.event_id ";
+
+// The network period's rows as the run of rowids [?6, ?7] (see digest_items()).
+Statement ranged_items(Connection& connection, bool listed, std::int64_t low, std::int64_t high) {
+  Statement s(connection, std::string(kItemColumns) +
+                              "WHERE c.id >= ?6 AND c.id <= ?7 AND +c.written_at >= ?1 AND "
+                              "+c.written_at < ?2 AND " +
+                              network_clause(listed, "+") + "ORDER BY c.id");
+  s.bind(6, low).bind(7, high);
+  return s;
+}
+
+// The phases' titles as a digest shows them, each distinct (template, phase) asked once: a
+// handful of distinct pairs, the last one asked most.
+class PhaseTitles {
+ public:
+  explicit PhaseTitles(const PhaseTitle& phase_title) : phase_title_(phase_title) {}
+  const PhaseName& of(std::string_view template_key, std::string_view phase_key) {
+    const auto same = [&](const auto& entry) {
+      return std::get<0>(entry) == template_key && std::get<1>(entry) == phase_key;
+    };
+    if (last_ >= titles_.size() || !same(titles_[last_])) {
+      const auto found = std::find_if(titles_.begin(), titles_.end(), same);
+      if (found == titles_.end()) {
+        titles_.emplace_back(template_key, phase_key, phase_title_(template_key, phase_key));
+        last_ = titles_.size() - 1;
+      } else {
+        last_ = static_cast<std::size_t>(found - titles_.begin());
+      }
     }
+    return std::get<2>(titles_[last_]);
   }
-  if (!ranged) {
-    ranged.emplace(store.connection(),
-                   std::string(kColumns) + period_clause(room, !network_rooms.empty()));
-  }
-  Statement& s = *ranged;
-  bind_period(s, room, from, to, network_rooms);
-  s.bind(5, std::string_view(room));  // the scope of the moderators' corrections
-  // Phase titles by (template, phase): a handful of distinct pairs, the last one asked most.
-  std::vector<std::tuple<std::string, std::string, PhaseName>> titles;
-  std::size_t last_title = 0;
+
+ private:
+  const PhaseTitle& phase_title_;
+  std::vector<std::tuple<std::string, std::string, PhaseName>> titles_;
+  std::size_t last_ = 0;
+};
+
+// Appends the rows of a digest_items() query to `out`. Without `titles` the phase is not
+// titled: `phase` holds the phase's key for titled() (a read on another thread asks nothing of
+// the caller's function).
+void read_items(Statement& s, bool current, PhaseTitles* titles, const RoomPlaces* places,
+                std::vector<core::DigestItem>& out) {
   while (s.step()) {
     core::DigestItem& item = out.emplace_back();
     item.id = s.column_view(0);
@@ -259,21 +263,125 @@ void digest_items(Store& store, const std::string& room, TimePoint from, TimePoi
     const std::string_view template_key = s.column_view(5);
     const std::string_view phase_key = s.column_view(6);
     if (!phase_key.empty()) {
-      auto same = [&](const auto& entry) {
-        return std::get<0>(entry) == template_key && std::get<1>(entry) == phase_key;
-      };
-      if (last_title >= titles.size() || !same(titles[last_title])) {
-        const auto found = std::find_if(titles.begin(), titles.end(), same);
-        if (found == titles.end()) {
-          titles.emplace_back(template_key, phase_key, phase_title(template_key, phase_key));
-          last_title = titles.size() - 1;
-        } else {
-          last_title = static_cast<std::size_t>(found - titles.begin());
+      item.round_template = template_key;
+      if (titles == nullptr) {
+        item.phase = phase_key;
+        continue;
+      }
+      const PhaseName& name = titles->of(template_key, phase_key);
+      item.phase = name.title;
+      item.phase_index = name.index;
+    }
+  }
+}
+
+// Titles the phases of items that read_items() read without titles.
+void titled(std::span<core::DigestItem> items, PhaseTitles& titles) {
+  for (core::DigestItem& item : items) {
+    if (item.phase.empty()) continue;
+    const PhaseName& name = titles.of(item.round_template, item.phase);
+    item.phase = name.title;
+    item.phase_index = name.index;
+  }
+}
+
+}  // namespace
+
+void digest_items(Store& store, const std::string& room, TimePoint from, TimePoint to, bool current,
+                  const PhaseTitle& phase_title, std::vector<core::DigestItem>& out,
+                  const std::vector<std::string>& network_rooms, const RoomPlaces* places,
+                  std::size_t split_rows) {
+  // The network's period (all rooms: the large read, 100k rows and more) as a range of the
+  // table itself. The table is filled in time order (migration 7), so the period's rows are one
+  // run of rowids: their first and last rowid come from the time index alone (it holds the
+  // rowid), and the rows are read in rowid order, each page once, with the same conditions as
+  // before (a row of another period inside the run is skipped; one written later with an older
+  // time is still in the range). Through the time index each row cost a seek into the table, and
+  // the order by (time, event id) a sort in a temporary B-tree; the rows are put in that order
+  // below instead, only if the rowid order is not already it. A run that holds more than twice
+  // the period's rows (an old message collected late, say) is read through the time index as
+  // before, so a late row never makes a digest scan the table.
+  const std::size_t first = out.size();
+  const bool listed = !network_rooms.empty();
+  std::optional<Statement> ranged;
+  // A large run is read in two halves at once: the later half on another thread, through a
+  // second (read-only) connection to the same file, appended after the first half when both are
+  // done — the same rows in the same order. (The store has one writer, the thread that builds
+  // the digest; while its transaction holds the write lock nobody else commits.)
+  std::vector<core::DigestItem> later;
+  std::optional<Connection> second;
+  std::exception_ptr reader_failed;
+  bool reader_gave_up = false;
+  std::int64_t later_low = 0;
+  std::int64_t later_high = 0;
+  std::optional<std::jthread> reader;  // (joins before the variables above go)
+  if (room.empty()) {
+    Statement range(store.connection(),
+                    "SELECT min(id), max(id), count(*) FROM contributions "
+                    "WHERE written_at >= ?1 AND written_at < ?2");
+    range.bind(1, to_ms(from)).bind(2, to_ms(to));
+    if (!range.step() || range.column_is_null(0)) return;  // nothing in the period
+    const std::int64_t low = range.column_int(0);
+    const std::int64_t high = range.column_int(1);
+    const std::int64_t rows = range.column_int(2);
+    // Room for the period's rows at once: growing by doubling moved every item already read
+    // (seven strings and two vectors each) again and again.
+    out.reserve(out.size() + static_cast<std::size_t>(rows));
+    if (high - low + 1 <= 2 * rows) {
+      std::int64_t middle = high;
+      // (Not if this connection's transaction has changed rows: a contribution collected in
+      // the same batch, a vote counted, would be missing from the other connection's half.)
+      if (split_rows > 0 && static_cast<std::uint64_t>(rows) >= split_rows &&
+          store.connection().others_read_the_same()) {
+        const std::string path = store.connection().path();
+        try {
+          if (!path.empty()) second.emplace(path, OpenMode::read_only);
+        } catch (const StoreError&) {
+          // (Read in one piece, as a small period is.)
         }
       }
-      item.phase = std::get<2>(titles[last_title]).title;
-      item.phase_index = std::get<2>(titles[last_title]).index;
-      item.round_template = template_key;
+      if (second) {
+        middle = low + (high - low) / 2;
+        later_low = middle + 1;
+        later_high = high;
+        later.reserve(static_cast<std::size_t>(rows) / 2 + 1);
+        reader.emplace([&, middle, high] {
+          try {
+            Statement s = ranged_items(*second, listed, middle + 1, high);
+            bind_period(s, room, from, to, network_rooms);
+            s.bind(5, std::string_view(room));
+            read_items(s, current, nullptr, places, later);
+          } catch (const StoreError&) {
+            reader_gave_up = true;  // (the half is read again on this connection)
+          } catch (...) {
+            reader_failed = std::current_exception();
+          }
+        });
+      }
+      ranged.emplace(ranged_items(store.connection(), listed, low, middle));
+    }
+  }
+  if (!ranged) {
+    ranged.emplace(store.connection(), std::string(kItemColumns) + period_clause(room, listed));
+  }
+  Statement& s = *ranged;
+  bind_period(s, room, from, to, network_rooms);
+  s.bind(5, std::string_view(room));  // the scope of the moderators' corrections
+  PhaseTitles titles(phase_title);
+  read_items(s, current, &titles, places, out);
+  if (reader) {
+    reader->join();
+    if (reader_failed) std::rethrow_exception(reader_failed);
+    if (reader_gave_up) {
+      // The second connection could not read its half (busy, say): this one reads it.
+      Statement rest = ranged_items(store.connection(), listed, later_low, later_high);
+      bind_period(rest, room, from, to, network_rooms);
+      rest.bind(5, std::string_view(room));
+      read_items(rest, current, &titles, places, out);
+    } else {
+      titled(later, titles);
+      out.insert(out.end(), std::make_move_iterator(later.begin()),
+                 std::make_move_iterator(later.end()));
     }
   }
   // Oldest first, ties by event id (as ORDER BY c.written_at, c.event_id would give them).
@@ -282,6 +390,13 @@ void digest_items(Store& store, const std::string& room, TimePoint from, TimePoi
     return a.written_at != b.written_at ? a.written_at < b.written_at : a.id < b.id;
   };
   if (!std::is_sorted(begin, out.end(), before)) std::sort(begin, out.end(), before);
+}
+
+bool any_contribution(Store& store, TimePoint from, TimePoint to) {
+  Statement s(store.connection(),
+              "SELECT 1 FROM contributions WHERE written_at >= ?1 AND written_at < ?2 LIMIT 1");
+  s.bind(1, to_ms(from)).bind(2, to_ms(to));
+  return s.step();
 }
 
 std::map<std::int64_t, std::string> curated_context(Store& store, const std::string& scope_room,

@@ -39,6 +39,16 @@ void Connection::exec(std::string_view sql) {
   if (rc != SQLITE_OK) fail(db_, rc, "exec");
 }
 
+std::string Connection::path() const {
+  const char* file = sqlite3_db_filename(db_, "main");
+  return file != nullptr ? std::string(file) : std::string();
+}
+
+bool Connection::others_read_the_same() const {
+  if (sqlite3_get_autocommit(db_) != 0) return true;
+  return changes_at_begin_ >= 0 && sqlite3_total_changes64(db_) == changes_at_begin_;
+}
+
 std::int64_t Connection::changes() const { return sqlite3_changes64(db_); }
 
 Statement::Statement(Connection& connection, std::string_view sql) : db_(connection.handle()) {
@@ -148,9 +158,11 @@ bool Statement::column_is_null(int index) const {
 
 Transaction::Transaction(Connection& connection) : connection_(connection) {
   connection_.exec("BEGIN IMMEDIATE");
+  connection_.changes_at_begin_ = sqlite3_total_changes64(connection_.handle());
 }
 
 Transaction::~Transaction() {
+  connection_.changes_at_begin_ = -1;
   if (!done_) {
     try {
       connection_.exec("ROLLBACK");
@@ -162,6 +174,7 @@ Transaction::~Transaction() {
 
 void Transaction::commit() {
   connection_.exec("COMMIT");
+  connection_.changes_at_begin_ = -1;
   done_ = true;
 }
 

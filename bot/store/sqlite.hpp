@@ -88,9 +88,17 @@ class Connection {
   /// Rows changed by the last statement.
   std::int64_t changes() const;
   sqlite3* handle() { return db_; }
+  /// The main database's file; empty for one in memory or a temporary one.
+  std::string path() const;
+  /// Whether another connection to the file reads what this one reads now: no transaction is
+  /// open, or a Transaction is (BEGIN IMMEDIATE: nobody else commits meanwhile) that has not
+  /// changed a row yet. False in any other transaction.
+  bool others_read_the_same() const;
 
  private:
+  friend class Transaction;
   sqlite3* db_ = nullptr;
+  std::int64_t changes_at_begin_ = -1;  // total changes when the open Transaction began
 };
 
 /// BEGIN IMMEDIATE on construction; ROLLBACK on destruction unless commit() was called.

@@ -351,6 +351,9 @@ class Store final : public reflexbot::OutboxQueue {
   bool release_dictionaries_if_idle(std::chrono::steady_clock::duration idle);
   /// Whether the dictionaries are loaded now.
   bool dictionaries_loaded() const { return lexicon_.loaded(); }
+  /// Reads a language's dictionaries now, if not yet: a digest has them read on another thread
+  /// while it reads the store (which does not use them).
+  void load_dictionaries(core::Language language) { lexicon_.preload(language); }
 
   /// The schema version after migration.
   int schema_version();

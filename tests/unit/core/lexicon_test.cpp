@@ -126,6 +126,21 @@ TEST(Lexicon, ReleasedDictionariesComeBackWithTheSameAnswers) {
   EXPECT_EQ(lexicon.fingerprint(), fingerprint);
 }
 
+// A digest has the dictionaries read ahead on another thread (while it reads the store): the
+// same answers as when the first question reads them.
+TEST(Lexicon, DictionariesReadAheadGiveTheSameAnswers) {
+  lang::DebianLexicon lexicon;
+  lexicon.preload(Language::de);
+  EXPECT_TRUE(lexicon.loaded());
+  lang::DebianLexicon lazy;
+  EXPECT_EQ(lexicon.compound_parts("kontaktnachverfolgung", Language::de),
+            lazy.compound_parts("kontaktnachverfolgung", Language::de));
+  EXPECT_EQ(lexicon.synonym_sets("stromausfall", Language::de),
+            lazy.synonym_sets("stromausfall", Language::de));
+  lexicon.preload(Language::de);  // again: nothing changes
+  EXPECT_EQ(lexicon.base_form("Masken", Language::de), lazy.base_form("Masken", Language::de));
+}
+
 // The domain lexicon is data: an administrator's file adds a concept (or patterns to one), and
 // two words that share no stem then share the concept's term.
 TEST(Lexicon, AdministratorsExtendTheDomainLexicon) {

@@ -168,6 +168,34 @@ TEST_F(StoreTest, MigratesAVersion6StoreWithItsContributionsTagsAndVotes) {
   std::sort(distinct.begin(), distinct.end());
   EXPECT_EQ(std::unique(distinct.begin(), distinct.end()), distinct.end());
   EXPECT_FALSE(asked.empty());
+  // Read in two halves at once (from one row on, not 20,000): the same items, the phases
+  // titled the same, each distinct one asked once (on this thread: `asked` has no lock).
+  {
+    const auto asked_before = asked.size();
+    std::vector<core::DigestItem> halves;
+    digest_items(store, "", core::TimePoint{}, end, true, title, halves, {}, nullptr, 1);
+    ASSERT_EQ(halves.size(), items.size());
+    for (std::size_t i = 0; i < items.size(); ++i) {
+      SCOPED_TRACE(items[i].id);
+      EXPECT_EQ(halves[i].id, items[i].id);
+      EXPECT_EQ(halves[i].city, items[i].city);
+      EXPECT_EQ(halves[i].author, items[i].author);
+      EXPECT_EQ(halves[i].body, items[i].body);
+      EXPECT_EQ(halves[i].tags, items[i].tags);
+      EXPECT_EQ(halves[i].votes, items[i].votes);
+      EXPECT_EQ(halves[i].written_at, items[i].written_at);
+      EXPECT_EQ(halves[i].phase, items[i].phase);
+      EXPECT_EQ(halves[i].phase_index, items[i].phase_index);
+      EXPECT_EQ(halves[i].round_template, items[i].round_template);
+      EXPECT_EQ(halves[i].term_keys, items[i].term_keys);
+      EXPECT_EQ(halves[i].indexed, items[i].indexed);
+      EXPECT_TRUE(halves[i].current);
+    }
+    std::vector<std::pair<std::string, std::string>> again(asked.begin() + asked_before,
+                                                           asked.end());
+    std::sort(again.begin(), again.end());
+    EXPECT_EQ(again, distinct);
+  }
   // As the previous period: only what growth needs; the text only where there are no keys.
   std::vector<core::DigestItem> previous;
   store.connection().exec("UPDATE contributions SET terms = NULL WHERE event_id = '$c'");
@@ -756,6 +784,21 @@ TEST_F(StoreTest, TheNetworksPeriodIsReadInTimeOrderWhateverTheOrderOfInsertion)
     std::vector<core::DigestItem> items;
     digest_items(store, "", at(1), at(6), current, title, items);
     EXPECT_EQ(ids(items), (std::vector<std::string>{"$b", "$c", "$m", "$z", "$a"}));
+    // Read in two halves at once (from one row on): the same rows in the same order, appended
+    // after what the vector holds; the listed rooms only, if there is a list.
+    for (std::size_t split : {1, 2, 5, 6}) {
+      SCOPED_TRACE(split);
+      std::vector<core::DigestItem> halves(1);
+      halves[0].id = "$before";
+      digest_items(store, "", at(1), at(6), current, title, halves, {}, nullptr, split);
+      EXPECT_EQ(ids(halves), (std::vector<std::string>{"$before", "$b", "$c", "$m", "$z", "$a"}));
+      halves.clear();
+      digest_items(store, "", at(1), at(6), current, title, halves, {"!l:x"}, nullptr, split);
+      EXPECT_EQ(ids(halves), std::vector<std::string>{"$c"});
+      halves.clear();
+      digest_items(store, "", at(0), at(3), current, title, halves, {}, nullptr, split);
+      EXPECT_EQ(ids(halves), (std::vector<std::string>{"$x", "$b", "$c"}));
+    }
     // The same as the ordered query of digest_rows().
     std::vector<std::string> expected;
     for (const auto& row : digest_rows(store, "", at(1), at(6))) expected.push_back(row.item.id);
@@ -765,6 +808,28 @@ TEST_F(StoreTest, TheNetworksPeriodIsReadInTimeOrderWhateverTheOrderOfInsertion)
     digest_items(store, "", at(1), at(6), current, title, items, {"!l:x"});
     EXPECT_EQ(ids(items), std::vector<std::string>{"$c"});
   }
+  // In a batch that has added a contribution (not committed yet), the period is read in one
+  // piece: a second connection would not see the new row, and it comes last in rowid order.
+  {
+    BatchScope batch(store);
+    batch.add_contribution(core::Contribution{"$new",
+                                              "!k:x",
+                                              "Köln",
+                                              "p1",
+                                              std::nullopt,
+                                              "",
+                                              "Text $new",
+                                              {},
+                                              at(4),
+                                              at(4),
+                                              core::CollectedVia::tag});
+    for (std::size_t split : {0, 1, 2}) {
+      SCOPED_TRACE(split);
+      std::vector<core::DigestItem> halves;
+      digest_items(store, "", at(1), at(6), true, title, halves, {}, nullptr, split);
+      EXPECT_EQ(ids(halves), (std::vector<std::string>{"$b", "$c", "$m", "$z", "$new", "$a"}));
+    }
+  }  // (rolled back)
   // Appended after what the vector holds already (the previous period after the period's).
   std::vector<core::DigestItem> items;
   digest_items(store, "", at(6), at(10), true, title, items);
