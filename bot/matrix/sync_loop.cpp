@@ -260,6 +260,7 @@ net::asio::awaitable<Expected<SyncLoop::Gap, Fatal>> SyncLoop::fill_gap(std::str
 }
 
 net::asio::awaitable<std::optional<Fatal>> SyncLoop::step() {
+  if (pace_) co_await pace_();
   const auto since = sink_.sync_token();
   for (;;) {
     if (stopped_) co_return std::nullopt;

@@ -133,6 +133,10 @@ class SyncLoop {
   void start_encryption_when_needed(EncryptionStarter start) {
     start_encryption_ = std::move(start);
   }
+  /// `pace` is awaited before each step's /sync request: the app may hold the next request back
+  /// (after a large body, until the work that followed its commit is done, so that the next
+  /// body is not received while that work holds its memory).
+  void pace_requests(std::function<net::asio::awaitable<void>()> pace) { pace_ = std::move(pace); }
 
  private:
   /// What a gap fill fetched: the missed events and the malformed ones, each chronologically.
@@ -159,6 +163,7 @@ class SyncLoop {
   std::function<void()> after_commit_;
   E2ee* e2ee_;
   EncryptionStarter start_encryption_;
+  std::function<net::asio::awaitable<void>()> pace_;
   int batches_since_retry_ = -1;  ///< -1: kept events not retried since the start
   std::string filter_id_;
   bool stopped_ = false;

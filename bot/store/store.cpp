@@ -1147,7 +1147,7 @@ bool Store::checkpoint_if_due() {
 
 void Store::size_cache_for(std::size_t body_bytes) {
   const auto kib =
-      std::clamp(static_cast<std::int64_t>(body_bytes / 4 / 1024), kCacheKib, kBatchCacheKibMax);
+      std::clamp(static_cast<std::int64_t>(body_bytes / 8 / 1024), kCacheKib, kBatchCacheKibMax);
   if (kib == kCacheKib && !batch_cache_) return;
   connection_.exec("PRAGMA cache_size = -" + std::to_string(kib));
   batch_cache_ = kib != kCacheKib;

@@ -485,11 +485,11 @@ class Store final : public reflexbot::OutboxQueue {
   /// Pages in the WAL at the last commit since the last checkpoint.
   int wal_pages() const { return *wal_pages_; }
 
-  /// The page cache for a sync batch of `body_bytes` (issue 17): a quarter of the body, at least
+  /// The page cache for a sync batch of `body_bytes` (issue 17): an eighth of the body, at least
   /// SQLite's default (kCacheKib) and at most kBatchCacheKibMax. A large batch writes more
   /// random-key index pages than the default cache holds; the pages it pushes out go to the WAL
-  /// in the transaction and are read back and written again. The quarter keeps the batch's peak
-  /// below the indexing's after the commit, which holds the dictionaries.
+  /// in the transaction and are read back and written again. An eighth is as fast as a quarter
+  /// at 100k (docs/benchmarks.md) and keeps the batch's peak below 2x the body.
   void size_cache_for(std::size_t body_bytes);
   /// Back to the default cache, its pages beyond that freed (after the batch's commit or
   /// rollback).

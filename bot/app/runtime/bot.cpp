@@ -21,6 +21,7 @@
 #include "app/runtime/dispatcher.hpp"
 #include "app/runtime/metrics.hpp"
 #include "app/runtime/notify.hpp"
+#include "app/runtime/pace.hpp"
 #include "app/runtime/pseudonym.hpp"
 #include "app/runtime/retention.hpp"
 #include "crypto/olm_machine.hpp"
@@ -105,6 +106,7 @@ struct Runtime {
                outbox.wake();
                pins.notify();
                members.notify();
+               pace.committed();
                indexing.notify();
                arm_round_timer();
              }),
@@ -173,6 +175,7 @@ struct Runtime {
     pins.stop();
     members.stop();
     indexing.stop();
+    pace.stop();
     round_timer.cancel();
     dictionary_timer.cancel();
     retention.stop();
@@ -205,6 +208,7 @@ struct Runtime {
   matrix::Wakeup pins;      ///< wakes the 📌 collector after each commit
   matrix::Wakeup members;   ///< wakes the member-list fetcher after each commit
   matrix::Wakeup indexing;  ///< wakes the indexing of new contributions' terms after each commit
+  IndexingPace pace;        ///< the next /sync after a large body waits for that indexing
   bool stopping = false;
   int exit_code = 0;
   // systemd (Type=notify): READY=1 and STOPPING=1, and WATCHDOG=1 from a timer on this io_context
@@ -453,6 +457,7 @@ asio::awaitable<void> run_indexing(Runtime& rt, asio::io_context& io) {
     }
     // Then the WAL into the database file, off the commit (Store::checkpoint_if_due).
     if (!rt.stopping) rt.store.checkpoint_if_due();
+    rt.pace.indexed();
   }
 }
 
@@ -539,6 +544,10 @@ asio::awaitable<void> run_main(Runtime& rt, asio::io_context& io) {
   rt.members.notify();
   asio::co_spawn(io, run_indexing(rt, io), [](std::exception_ptr error) {
     if (error) std::rethrow_exception(error);
+  });
+  // After a large body the next one is not received beside the dictionaries its indexing loads.
+  rt.sync.pace_requests([&rt, &io] {
+    return rt.pace.before_request(io, rt.dispatcher.last_body_bytes(), Dispatcher::kLargeBody);
   });
   asio::co_spawn(io, run_outbox(rt, io), [&rt](std::exception_ptr error) {
     if (error) std::rethrow_exception(error);

@@ -121,6 +121,7 @@ void Dispatcher::abort_unit() {
 }
 
 void Dispatcher::received(std::size_t body_bytes) {
+  last_body_bytes_ = body_bytes;
   // Its batch gets a page cache of its size; the commit (or a rollback) gives it back.
   store_.size_cache_for(body_bytes);
   if (body_bytes < kLargeBody) return;

@@ -75,6 +75,8 @@ class Dispatcher final : public matrix::SyncSink {
   /// the body and the parser's buffers (0.7x the body) need the room (issue 17).
   void received(std::size_t body_bytes) override;
   static constexpr std::size_t kLargeBody = std::size_t{8} << 20;
+  /// The size of the last /sync body received (0 before the first).
+  std::size_t last_body_bytes() const { return last_body_bytes_; }
   void begin(const matrix::SyncBatch& outline, bool initial) override;
   void room_timeline(const std::string& room_id) override;
   void timeline_event(const matrix::Event& event) override;
@@ -132,6 +134,7 @@ class Dispatcher final : public matrix::SyncSink {
   bool erased_direct_traces() const { return erased_direct_traces_; }
 
  private:
+  std::size_t last_body_bytes_ = 0;
   /// Opens the unit of work: the store's transaction and the outbox queue inside it, at now.
   void open_unit();
   /// Commits the unit of work; returns the outbox rows queued in it.

@@ -197,7 +197,7 @@ TEST_F(DispatcherTest, ALargeBodysBatchHasALargerPageCacheUntilItsCommit) {
   dispatcher_->received(64 * 1024);
   EXPECT_EQ(store_->cache_kib(), store::Store::kCacheKib) << "a small body keeps the default";
   dispatcher_->received(std::size_t{32} << 20);
-  EXPECT_EQ(store_->cache_kib(), 8192) << "a quarter of the body";
+  EXPECT_EQ(store_->cache_kib(), 4096) << "an eighth of the body";
   dispatcher_->received(std::size_t{1} << 30);
   EXPECT_EQ(store_->cache_kib(), store::Store::kBatchCacheKibMax);
   sync(body("s1", {{kRoom, joined({message("$m", "@anna:example.org", "#lehre Funk fiel aus")})}}));

@@ -161,6 +161,26 @@ TEST_F(SyncLoopTest, TheSinkHearsABodysSizeBeforeTheBodyIsParsed) {
   EXPECT_EQ(sink_.log.back(), "commit s1");
 }
 
+// The app may hold a /sync request back (after a large body, until the indexing that followed
+// its commit is done): the pace is awaited before each step's request, not after it.
+TEST_F(SyncLoopTest, ThePaceIsAwaitedBeforeEachSyncRequest) {
+  transport_.respond(200, R"({"filter_id":"7"})");
+  transport_.respond(200, sync_body("s1", {message("$a")}));
+  transport_.respond(200, sync_body("s2", {message("$b")}));
+  auto loop = make_loop();
+  std::vector<std::size_t> requests_when_paced;
+  loop.pace_requests([&]() -> net::asio::awaitable<void> {
+    requests_when_paced.push_back(transport_.requests().size());
+    co_return;
+  });
+  run_awaitable(io_, loop.prepare());
+  EXPECT_FALSE(run_awaitable(io_, loop.step()));
+  EXPECT_FALSE(run_awaitable(io_, loop.step()));
+  // The filter upload, then each /sync after its pace.
+  EXPECT_EQ(requests_when_paced, (std::vector<std::size_t>{1, 2}));
+  EXPECT_EQ(sink_.log.back(), "commit s2");
+}
+
 // Without encryption yet, the loop asks for it when a batch first needs it (the app then loads
 // the crypto library): before the batch when its outline does, after the commit when only a
 // timeline says a room is encrypted. The starter here only records when it is called.
