@@ -41,32 +41,32 @@ TEST(IndexingPace, AfterALargeBodyTheNextRequestWaitsForTheIndexing) {
   EXPECT_FALSE(pace.due());
 }
 
+// A /sync request after a body of `body_bytes`: `requested` once the pace lets it go.
+void request_after(asio::io_context& io, IndexingPace& pace, std::size_t body_bytes,
+                   bool& requested) {
+  asio::co_spawn(
+      io,
+      [&io, &pace, body_bytes, &requested]() -> asio::awaitable<void> {
+        co_await pace.before_request(io, body_bytes, kLarge);
+        requested = true;
+      },
+      asio::detached);
+}
+
 // After a smaller body, or with nothing due, the request goes at once.
 TEST(IndexingPace, ASmallBodyOrNothingDueDoesNotWait) {
   asio::io_context io;
   IndexingPace pace;
   bool requested = false;
   pace.committed();
-  asio::co_spawn(
-      io,
-      [&]() -> asio::awaitable<void> {
-        co_await pace.before_request(io, kLarge - 1, kLarge);
-        requested = true;
-      },
-      asio::detached);
+  request_after(io, pace, kLarge - 1, requested);
   io.run();
   EXPECT_TRUE(requested);
 
   IndexingPace idle;
   requested = false;
   io.restart();
-  asio::co_spawn(
-      io,
-      [&]() -> asio::awaitable<void> {
-        co_await idle.before_request(io, kLarge, kLarge);
-        requested = true;
-      },
-      asio::detached);
+  request_after(io, idle, kLarge, requested);
   io.run();
   EXPECT_TRUE(requested);
 }
@@ -77,17 +77,12 @@ TEST(IndexingPace, StoppingEndsTheWait) {
   IndexingPace pace;
   bool requested = false;
   pace.committed();
-  asio::co_spawn(
-      io,
-      [&]() -> asio::awaitable<void> {
-        co_await pace.before_request(io, kLarge, kLarge);
-        requested = true;
-      },
-      asio::detached);
+  request_after(io, pace, kLarge, requested);
   asio::co_spawn(
       io,
       [&]() -> asio::awaitable<void> {
         co_await asio::post(io, asio::use_awaitable);
+        EXPECT_FALSE(requested);
         pace.stop();
       },
       asio::detached);
