@@ -133,7 +133,8 @@ struct KeyNoun {
 // (the first key noun with the second, the third …), then the one most members wrote, then the
 // first; a pair other than the first two key nouns needs two members who wrote it. German only.
 std::string linking_phrase(std::span<const KeyNoun> nouns, std::span<const DigestItem> items,
-                           std::span<const std::size_t> members, TextAnalyzer& analyzer) {
+                           std::span<const std::size_t> members, TextAnalyzer& analyzer,
+                           Lexicon* lexicon) {
   if (nouns.size() < 2) return {};
   std::vector<TermId> scratch;
   const auto noun_at = [&](const TypedWord& word) -> int {
@@ -189,7 +190,10 @@ std::string linking_phrase(std::span<const KeyNoun> nouns, std::span<const Diges
       if (k >= words.size() || !words[k].follows) continue;
       const int b = noun_at(words[k]);
       if (b < 0 || b == a || (genitive_der && !may_follow_genitive_der(words[k].text))) continue;
-      std::string phrase = nouns[static_cast<std::size_t>(a)].base;
+      // The first noun as written, in its base form (a key noun that is a domain concept has
+      // other words than this one).
+      std::string phrase = lexicon != nullptr ? lexicon->base_form(words[i].text, Language::de)
+                                              : std::string(words[i].text);
       for (std::size_t w = i + 1; w <= k; ++w) {
         phrase += ' ';
         phrase += words[w].text;
@@ -272,7 +276,7 @@ void name_group(DigestGroup& group, std::span<const DigestItem> items, Lexicon* 
                                                           : nouns[0].base + " and " + nouns[1].base;
     return;
   }
-  group.name = linking_phrase(nouns, items, group.members, analyzer);
+  group.name = linking_phrase(nouns, items, group.members, analyzer, lexicon);
   if (!group.name.empty()) return;
   group.name = nouns.empty()       ? std::string()
                : nouns.size() == 1 ? nouns[0].base
