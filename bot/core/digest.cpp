@@ -70,14 +70,16 @@ constexpr std::array<std::string_view, 24> kDeterminerRoots = {
     "viel",        "wenig", "ander", "jen",    "dies", "manch",    "kein",   "jed",
     "all",         "mein",  "dein",  "sein",   "ihr",  "unser",    "eur",    "euer"};
 
+template <std::size_t N>
+bool one_of(const std::array<std::string_view, N>& words, std::string_view word) {
+  return std::find(words.begin(), words.end(), word) != words.end();
+}
+
 bool is_determiner(std::string_view lower) {
-  const auto root = [](std::string_view root) {
-    return std::find(kDeterminerRoots.begin(), kDeterminerRoots.end(), root) !=
-           kDeterminerRoots.end();
-  };
-  if (root(lower)) return true;
+  if (one_of(kDeterminerRoots, lower)) return true;
   for (const std::string_view ending : {"en", "em", "er", "es", "e"}) {
-    if (lower.ends_with(ending) && root(lower.substr(0, lower.size() - ending.size()))) {
+    if (lower.ends_with(ending) &&
+        one_of(kDeterminerRoots, lower.substr(0, lower.size() - ending.size()))) {
       return true;
     }
   }
@@ -93,11 +95,6 @@ bool may_follow_genitive_der(std::string_view noun) {
     if (noun.ends_with(ending)) return true;
   }
   return false;
-}
-
-template <std::size_t N>
-bool one_of(const std::array<std::string_view, N>& words, std::string_view word) {
-  return std::find(words.begin(), words.end(), word) != words.end();
 }
 
 // Whether two nouns name the same thing, one a part of the other's compound or an inflection of

@@ -256,7 +256,7 @@ std::string DebianLexicon::base_form(std::string_view word, core::Language langu
   if (speller == nullptr || word.size() > 64) return std::string(word);
   std::string best = stem_base(*speller, word);
   if (best.size() < word.size() || language != core::Language::de) return best;
-  // A compound the dictionary lacks takes its head's base form: "Pflegeheimen" → "Pflegeheim",
+  // A compound the dictionary lacks takes its head's base form: "Pflegeheimen" → "Pflegeheime",
   // "Krisenstabs" → "Krisenstab".
   const std::string as_lower = lower(word);
   const std::vector<std::string> parts = compound_parts(as_lower, language);

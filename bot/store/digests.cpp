@@ -303,6 +303,13 @@ void digest_items(Store& store, const std::string& room, TimePoint from, TimePoi
   // before, so a late row never makes a digest scan the table.
   const std::size_t first = out.size();
   const bool listed = !network_rooms.empty();
+  // A query of the period's items with its period and the scope of the moderators' corrections
+  // bound.
+  const auto bound = [&](Statement statement) {
+    bind_period(statement, room, from, to, network_rooms);
+    statement.bind(5, std::string_view(room));
+    return statement;
+  };
   std::optional<Statement> ranged;
   // A large run is read in two halves at once: the later half on another thread, through a
   // second (read-only) connection to the same file, appended after the first half when both are
@@ -347,9 +354,7 @@ void digest_items(Store& store, const std::string& room, TimePoint from, TimePoi
         later.reserve(static_cast<std::size_t>(rows) / 2 + 1);
         reader.emplace([&, middle, high] {
           try {
-            Statement s = ranged_items(*second, listed, middle + 1, high);
-            bind_period(s, room, from, to, network_rooms);
-            s.bind(5, std::string_view(room));
+            Statement s = bound(ranged_items(*second, listed, middle + 1, high));
             read_items(s, current, nullptr, places, later);
           } catch (const StoreError&) {
             reader_gave_up = true;  // (the half is read again on this connection)
@@ -364,9 +369,7 @@ void digest_items(Store& store, const std::string& room, TimePoint from, TimePoi
   if (!ranged) {
     ranged.emplace(store.connection(), std::string(kItemColumns) + period_clause(room, listed));
   }
-  Statement& s = *ranged;
-  bind_period(s, room, from, to, network_rooms);
-  s.bind(5, std::string_view(room));  // the scope of the moderators' corrections
+  Statement s = bound(std::move(*ranged));
   PhaseTitles titles(phase_title);
   read_items(s, current, &titles, places, out);
   if (reader) {
@@ -374,9 +377,7 @@ void digest_items(Store& store, const std::string& room, TimePoint from, TimePoi
     if (reader_failed) std::rethrow_exception(reader_failed);
     if (reader_gave_up) {
       // The second connection could not read its half (busy, say): this one reads it.
-      Statement rest = ranged_items(store.connection(), listed, later_low, later_high);
-      bind_period(rest, room, from, to, network_rooms);
-      rest.bind(5, std::string_view(room));
+      Statement rest = bound(ranged_items(store.connection(), listed, later_low, later_high));
       read_items(rest, current, &titles, places, out);
     } else {
       titled(later, titles);

@@ -488,8 +488,8 @@ class Store final : public reflexbot::OutboxQueue {
   /// The page cache for a sync batch of `body_bytes` (issue 17): an eighth of the body, at least
   /// SQLite's default (kCacheKib) and at most kBatchCacheKibMax. A large batch writes more
   /// random-key index pages than the default cache holds; the pages it pushes out go to the WAL
-  /// in the transaction and are read back and written again. An eighth is as fast as a quarter
-  /// at 100k (docs/benchmarks.md) and keeps the batch's peak below 2x the body.
+  /// in the transaction and are read back and written again. An eighth keeps the batch's peak
+  /// below 2x the body; a quarter was about 6 % faster at 100k (docs/benchmarks.md).
   void size_cache_for(std::size_t body_bytes);
   /// Back to the default cache, its pages beyond that freed (after the batch's commit or
   /// rollback).
