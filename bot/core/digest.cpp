@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cctype>
 #include <cmath>
 #include <exception>
 #include <limits>
@@ -368,11 +369,16 @@ std::string shared_topic(const DigestGroup& group, std::span<const DigestItem> i
   std::sort(spellings.begin(), spellings.end());
   const Tag* known = best->known;
   for (const auto& [n, spelling] : spellings) {
-    // Short tags are abbreviations (#it, #hr, #pr), no word to title a theme with; a known tag
-    // spelled as its key takes its label ("#personal": "Personal", "#vulnerabel": "Vulnerable
-    // Gruppen"), one spelled otherwise the spelling if that is a noun ("#föderalismus").
+    // Short tags are abbreviations (#it, #hr, #pr), no word to title a theme with. A known tag
+    // takes its label ("#personal": "Personal", "#vulnerabel": "Vulnerable Gruppen",
+    // "#communication": "Kommunikation"), unless the members wrote a longer noun of the label's
+    // word ("#föderalismus" for "Föderal", "#personalgewinnung").
     if (spelling.size() < 4) continue;
-    if (known != nullptr && (fold_tag(spelling) == fold_tag(known->key) || english)) continue;
+    if (known != nullptr) {
+      const std::string folded = fold_tag(spelling);
+      const std::string label = fold_tag(english ? known->label.en : known->label.de);
+      if (english || folded.size() <= label.size() || !folded.starts_with(label)) continue;
+    }
     const std::string word = with_capital(spelling);
     if (english) return word;
     if (lexicon != nullptr ? lexicon->is_noun(word, Language::de) : looks_like_noun(word)) {
@@ -563,7 +569,7 @@ DigestTerms digest_terms(std::span<const DigestItem> items, const DigestRequest&
   std::vector<std::uint64_t> analysed;
   KeyTable table;
   // Per distinct tag as typed, its topic features (none for a signal tag).
-  std::unordered_map<std::string_view, std::vector<TermId>> features;
+  std::unordered_map<std::string, std::vector<TermId>> features;
   std::vector<std::string> topic_names;  // distinct topic names so far (for typing errors)
   const auto topic_feature = [&](std::string_view name) {
     const TermId id = table.id(feature_key(name), out.keys);
@@ -572,6 +578,29 @@ DigestTerms digest_terms(std::span<const DigestItem> items, const DigestRequest&
     return id;
   };
   out.terms.resize(items.size());
+  std::vector<std::string> tags_here;
+  // Whether a body may hold a hashtag the vocabulary does not know: each "#word" looked up once
+  // per spelling, so that bodies whose tags are all known (most) skip the full scan
+  // (unknown_hashtags(), which knows code spans, links and quotes, and finds the tags).
+  std::unordered_map<std::string, bool> spelling_known;
+  std::string spelling;
+  const auto may_have_unknown_hashtag = [&](std::string_view body) {
+    for (std::size_t at = body.find('#'); at != std::string_view::npos;
+         at = body.find('#', at + 1)) {
+      std::size_t end = at + 1;
+      while (end < body.size()) {
+        const auto c = static_cast<unsigned char>(body[end]);
+        if (c < 0x80 && !std::isalnum(c) && c != '-' && c != '_') break;
+        ++end;
+      }
+      if (end == at + 1) continue;
+      spelling.assign(body.substr(at + 1, end - at - 1));
+      auto [known, fresh] = spelling_known.try_emplace(spelling, false);
+      if (fresh) known->second = vocabulary.match(spelling) != nullptr;
+      if (!known->second) return true;
+    }
+    return false;
+  };
   for (std::size_t k = 0; k < out.order.size(); ++k) {
     const DigestItem& item = items[out.order[k]];
     std::span<const std::uint64_t> keys = item.term_keys;
@@ -584,7 +613,16 @@ DigestTerms digest_terms(std::span<const DigestItem> items, const DigestRequest&
     std::vector<TermId>& terms = out.terms[k];
     terms.reserve(keys.size() + item.tags.size());
     for (const std::uint64_t key : keys) terms.push_back(table.id(key, out.keys));
-    for (const auto& tag : item.tags) {
+    // The tags the store keeps are the vocabulary's; the hashtags nobody configured
+    // (#anfeindungen) are in the body only, and name a topic as well.
+    tags_here.assign(item.tags.begin(), item.tags.end());
+    if (may_have_unknown_hashtag(item.body)) {
+      for (std::string& typed : unknown_hashtags(item.body, vocabulary)) {
+        tags_here.push_back(std::move(typed));
+      }
+    }
+    const std::size_t words = terms.size();
+    for (const auto& tag : tags_here) {
       const auto [it, fresh] = features.try_emplace(tag);
       if (fresh) {
         // Every tag but the signal tags names a topic: the contributors' own act of grouping,
@@ -612,6 +650,10 @@ DigestTerms digest_terms(std::span<const DigestItem> items, const DigestRequest&
       }
       terms.insert(terms.end(), it->second.begin(), it->second.end());
     }
+    // A tag both stored and in the body (or two spellings of one) counts once.
+    std::sort(terms.begin() + static_cast<std::ptrdiff_t>(words), terms.end());
+    terms.erase(std::unique(terms.begin() + static_cast<std::ptrdiff_t>(words), terms.end()),
+                terms.end());
   }
   // Signal tags (#problem …) cut across topics and are left out of the vectors.
   out.is_tag.resize(out.keys.size(), false);
