@@ -410,12 +410,22 @@ std::string name_group(DigestGroup& group, std::span<const DigestItem> items,
   std::size_t used = 0;
   int english = 0;
   int german = 0;
+  // Words members wrote with a capital after another word of the same sentence, and by how many:
+  // German writes nouns so, whatever else the dictionary knows them as ("der Schlüssel", which
+  // it also knows as a form of "schlüsseln").
+  std::map<std::string, int, std::less<>> written_as_noun;
   for (const std::size_t index : group.members) {
     if (!items[index].current) continue;
     if (used++ == kNamingMembers) break;
     scratch.clear();
     analyzer.terms(items[index].body, scratch);
     (analyzer.last_was_english() ? english : german) += 1;
+    std::set<std::string_view> in_this_member;
+    for (const TypedWord& word : typed_words(items[index].body)) {
+      if (word.follows && capitalised(word.text) && in_this_member.insert(word.text).second) {
+        written_as_noun[std::string(word.text)] += 1;
+      }
+    }
   }
   std::unordered_map<std::uint64_t, TermId> by_key;
   for (TermId t = 0; t < analyzer.size(); ++t) by_key.emplace(analyzer.key(t), t);
@@ -435,8 +445,12 @@ std::string name_group(DigestGroup& group, std::span<const DigestItem> items,
     for (const char c : word) folded += static_cast<char>(c >= 'A' && c <= 'Z' ? c + 32 : c);
     if (!seen_words.insert(folded).second) continue;
     if (group.keywords.size() < 3) group.keywords.emplace_back(word);
-    const bool noun =
-        lexicon != nullptr ? lexicon->is_noun(word, Language::de) : looks_like_noun(word);
+    const auto written = written_as_noun.find(word);
+    const bool noun = lexicon != nullptr
+                          ? lexicon->is_noun(word, Language::de) ||
+                                (written != written_as_noun.end() && written->second >= 2 &&
+                                 !is_stop_word(lower_case(word)))
+                          : looks_like_noun(word);
     if (noun && nouns.size() < kKeyNouns) {
       KeyNoun candidate{
           key, lexicon != nullptr ? lexicon->base_form(word, Language::de) : std::string(word)};

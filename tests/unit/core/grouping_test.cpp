@@ -408,6 +408,20 @@ TEST(Grouping, PunctuationAndNegatingPrepositionsAreNoLinkInATitle) {
   EXPECT_NE(title.find("Impfzentrum"), std::string::npos) << title;
 }
 
+// A noun the dictionary also knows in lower case (as a verb's form: "schlüssel", of
+// "schlüsseln") is a noun where two members wrote it with a capital inside a sentence: the
+// demo's round is about "Schlüssel zum Aggregatraum", not "Aggregatraum und Leitstelle".
+TEST(Grouping, AWordMembersCapitaliseInsideASentenceIsANoun) {
+  const Digest digest = titled({
+      "Der Diesel war da, aber niemand hatte den Schlüssel zum Aggregatraum. #problem",
+      "Wo der Schlüssel zum Aggregatraum liegt, gehört in den Alarmplan. #lehre",
+      "Genau: ohne Schlüssel zum Aggregatraum hilft der beste Alarmplan nichts.",
+      "Auch bei uns lag der Schlüssel zum Aggregatraum nicht an der Leitstelle. #problem",
+  });
+  ASSERT_EQ(digest.groups.size(), 1U);
+  EXPECT_EQ(digest.groups[0].title(), "Schlüssel zum Aggregatraum");
+}
+
 // A topic tag most members carry is their own name for the theme: it titles the group, as the
 // members spelled it if that is a noun, a known tag spelled as its key by its label; a tag only
 // one member gave, an abbreviation or a signal tag names nothing.
