@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cctype>
 #include <cmath>
 #include <exception>
 #include <limits>
@@ -70,21 +71,30 @@ constexpr std::array<std::string_view, 24> kDeterminerRoots = {
     "viel",        "wenig", "ander", "jen",    "dies", "manch",    "kein",   "jed",
     "all",         "mein",  "dein",  "sein",   "ihr",  "unser",    "eur",    "euer"};
 
+// Adjectives that say too little of a theme to name it with a noun ("verschiedene Kliniken",
+// "eigene Zusammenfassung", "neue Hardware"): their roots.
+constexpr std::array<std::string_view, 14> kVagueAdjectiveRoots = {
+    "verschieden", "divers", "weiter", "sonstig",   "übrig",    "eigen",    "gleich",
+    "ganz",        "gesamt", "neu",    "sogenannt", "jeweilig", "bisherig", "nächst"};
+
 template <std::size_t N>
 bool one_of(const std::array<std::string_view, N>& words, std::string_view word) {
   return std::find(words.begin(), words.end(), word) != words.end();
 }
 
-bool is_determiner(std::string_view lower) {
-  if (one_of(kDeterminerRoots, lower)) return true;
+// Whether `lower` is one of `roots` or one of them with an adjective's ending.
+template <std::size_t N>
+bool root_of(const std::array<std::string_view, N>& roots, std::string_view lower) {
+  if (one_of(roots, lower)) return true;
   for (const std::string_view ending : {"en", "em", "er", "es", "e"}) {
-    if (lower.ends_with(ending) &&
-        one_of(kDeterminerRoots, lower.substr(0, lower.size() - ending.size()))) {
+    if (lower.ends_with(ending) && one_of(roots, lower.substr(0, lower.size() - ending.size()))) {
       return true;
     }
   }
   return false;
 }
+
+bool is_determiner(std::string_view lower) { return root_of(kDeterminerRoots, lower); }
 
 // After a noun, "der" is a genitive ("Warnung der Bevölkerung") only before a feminine or plural
 // noun, and as often the article of the next clause's subject ("im Januar der Kühlraum"): it
@@ -215,12 +225,183 @@ std::string linking_phrase(std::span<const KeyNoun> nouns, std::span<const Diges
   return best == nullptr ? std::string() : *best;
 }
 
+// `word` with its first letter a capital (ASCII, ä ö ü): "selbstschutz" → "Selbstschutz".
+std::string with_capital(std::string_view word) {
+  std::string out(word);
+  if (out.empty()) return out;
+  if (out[0] >= 'a' && out[0] <= 'z') {
+    out[0] = static_cast<char>(out[0] - 32);
+  } else if (static_cast<unsigned char>(out[0]) == 0xC3 && out.size() > 1) {
+    const auto second = static_cast<unsigned char>(out[1]);
+    if (second == 0xA4 || second == 0xB6 || second == 0xBC) out[1] = static_cast<char>(second - 32);
+  }
+  return out;
+}
+
+// A key noun with the adjective the members wrote before it, in the nominative: "Kurzfristige
+// Verordnungen", "Fehlende Schutzausrüstung". Only an adjective ending in "-e" right before the
+// noun counts: that form is a nominative (or an accusative like it) in the plural, in the
+// feminine and after a definite article, so the phrase is a title as written, whatever the
+// noun's gender (which the dictionary does not give); "-en", "-er", "-es" and "-em" endings
+// are other cases or depend on the gender. The adjective must be one (the dictionary knows its
+// "-es" and "-em" forms too, which verbs such as "habe" lack), and no determiner ("viele",
+// "andere", "verschiedene", "neue"). Two members must have written it (one member's adjective
+// is often a detail of theirs: "abgelaufene Tests" in a group on test centres); the first key
+// noun's phrase wins, then the one most members wrote, then the first. German only.
+std::string adjective_phrase(std::span<const KeyNoun> nouns, std::span<const DigestItem> items,
+                             std::span<const std::size_t> members, TextAnalyzer& analyzer,
+                             Lexicon* lexicon) {
+  if (nouns.empty() || lexicon == nullptr) return {};
+  const auto known = [&](const std::string& lower) {
+    return !lexicon->is_noun(with_capital(lower), Language::de);
+  };
+  std::vector<TermId> scratch;
+  // The key noun this word is (not one whose domain concept it only names: "Impfdosen" is no
+  // "Impfzentrum").
+  const auto noun_at = [&](std::string_view word) -> int {
+    if (!capitalised(word)) return -1;
+    for (std::size_t n = 0; n < std::min<std::size_t>(nouns.size(), 2); ++n) {
+      if (overlapping(word, nouns[n].base)) return static_cast<int>(n);
+    }
+    return -1;
+  };
+  struct Found {
+    int noun = 0;
+    int count = 0;
+    std::size_t first = 0;
+    std::string written;  // as its first member wrote it, the adjective capitalised
+  };
+  std::map<std::string, Found> found;     // by the phrase in lower case
+  std::map<std::string, bool> adjective;  // lower case → whether it is one
+  std::size_t used = 0;
+  for (const std::size_t index : members) {
+    if (!items[index].current) continue;
+    if (used++ == kNamingMembers) break;
+    const std::vector<TypedWord> words = typed_words(items[index].body);
+    std::set<std::string> in_this_member;
+    for (std::size_t i = 0; i + 1 < words.size(); ++i) {
+      if (!words[i + 1].follows) continue;
+      const std::string lower = lower_case(words[i].text);
+      // In lower case, or capitalised where a sentence starts ("Neue Kolleginnen …").
+      if (lower != words[i].text && words[i].follows) continue;
+      if (lower.size() < 4 || !lower.ends_with('e') || is_stop_word(lower) ||
+          is_determiner(lower) || root_of(kVagueAdjectiveRoots, lower)) {
+        continue;
+      }
+      const int n = noun_at(words[i + 1].text);
+      if (n < 0) continue;
+      auto [is, fresh] = adjective.try_emplace(lower, false);
+      if (fresh) {
+        const std::string stem = lower.substr(0, lower.size() - 1);
+        is->second = known(lower) && known(stem + "es") && known(stem + "em");
+      }
+      if (!is->second) continue;
+      std::string phrase = with_capital(lower) + " " + std::string(words[i + 1].text);
+      std::string key = lower_case(phrase);
+      if (!in_this_member.insert(key).second) continue;
+      auto [at, added] = found.try_emplace(std::move(key));
+      if (added) at->second = Found{n, 0, used, std::move(phrase)};
+      ++at->second.count;
+    }
+  }
+  const Found* best = nullptr;
+  for (const auto& [key, f] : found) {
+    if (f.count < 2) continue;
+    if (best == nullptr ||
+        std::tuple(f.noun, -f.count, f.first) < std::tuple(best->noun, -best->count, best->first)) {
+      best = &f;
+    }
+  }
+  return best == nullptr ? std::string() : best->written;
+}
+
+// The topic tag most of a group's members carry, as the word that names their theme: the
+// contributors' own act of grouping ("#selbstschutz" → "Selbstschutz", "#Anfeindungen" →
+// "Anfeindungen"). At least two members and half of them carry it; signal tags (#problem …)
+// never name a theme.
+std::string shared_topic(const DigestGroup& group, std::span<const DigestItem> items,
+                         const TagVocabulary& vocabulary, Lexicon* lexicon, bool english) {
+  struct Count {
+    int members = 0;
+    std::size_t first = 0;
+    std::map<std::string, int> written;  // the spellings, without '#'
+    const Tag* known = nullptr;
+  };
+  std::map<std::string, Count> counts;  // by folded spelling or known key
+  std::size_t used = 0;
+  for (const std::size_t index : group.members) {
+    if (!items[index].current) continue;
+    if (used++ == kNamingMembers) break;
+    std::set<std::string> in_this_member;
+    const auto add = [&](const std::string& key, std::string_view written, const Tag* known) {
+      if (!in_this_member.insert(key).second) return;
+      auto [at, fresh] = counts.try_emplace(key);
+      if (fresh) at->second.first = used;
+      at->second.members += 1;
+      at->second.known = known;
+      std::string_view bare = written;
+      if (bare.starts_with('#')) bare.remove_prefix(1);
+      at->second.written[std::string(bare)] += 1;
+    };
+    const std::string_view body = items[index].body;
+    if (body.find('#') == std::string_view::npos) continue;
+    for (const WrittenTag& tag : parse_written_tags(body, vocabulary)) {
+      const Tag* known = vocabulary.find(tag.key);
+      if (known != nullptr && known->kind == TagKind::signal) continue;
+      add(tag.key, tag.written, known);
+    }
+    for (const std::string& typed : unknown_hashtags(body, vocabulary)) {
+      add(fold_tag(typed), typed, nullptr);
+    }
+  }
+  const Count* best = nullptr;
+  for (const auto& [key, count] : counts) {
+    if (count.members < 2 || 2 * static_cast<std::size_t>(count.members) < used) continue;
+    if (best == nullptr || count.members > best->members ||
+        (count.members == best->members && count.first < best->first)) {
+      best = &count;
+    }
+  }
+  if (best == nullptr) return {};
+  // Its spellings, most written first (then in order of the spelling, for a stable choice).
+  std::vector<std::pair<int, std::string>> spellings;
+  for (const auto& [spelling, n] : best->written) spellings.emplace_back(-n, spelling);
+  std::sort(spellings.begin(), spellings.end());
+  const Tag* known = best->known;
+  for (const auto& [n, spelling] : spellings) {
+    // Short tags are abbreviations (#it, #hr, #pr), no word to title a theme with. A known tag
+    // takes its label ("#personal": "Personal", "#vulnerabel": "Vulnerable Gruppen",
+    // "#communication": "Kommunikation"), unless the members wrote a longer noun of the label's
+    // word ("#föderalismus" for "Föderal", "#personalgewinnung").
+    if (spelling.size() < 4) continue;
+    if (known != nullptr) {
+      const std::string folded = fold_tag(spelling);
+      const std::string label = fold_tag(english ? known->label.en : known->label.de);
+      if (english || folded.size() <= label.size() || !folded.starts_with(label)) continue;
+    }
+    const std::string word = with_capital(spelling);
+    if (english) return word;
+    if (lexicon != nullptr ? lexicon->is_noun(word, Language::de) : looks_like_noun(word)) {
+      return word;
+    }
+  }
+  if (known != nullptr) return english ? known->label.en : known->label.de;
+  return {};
+}
+
 // Up to three keywords for a group: its candidate terms, each as the members wrote it most often;
 // and its name, a short noun phrase: the members' own phrase that links two of its key nouns
 // ("Erschöpfung im Krisenstab", linking_phrase()), else its first one or two key nouns
 // ("Verordnung und Wochenende"), so that a title reads as what a person would call the theme,
 // not as a list of words.
-void name_group(DigestGroup& group, std::span<const DigestItem> items, Lexicon* lexicon) {
+//
+// A topic tag most members carry names the theme first (shared_topic()): "Selbstschutz", or with
+// the members' phrase "Selbstschutz: Erschöpfung im Krisenstab". Returns the name to take when
+// another group of the digest has the same (the tag and the first key noun besides it:
+// "Personal: Bundeswehr"), or empty.
+std::string name_group(DigestGroup& group, std::span<const DigestItem> items,
+                       const DigestRequest& request) {
+  Lexicon* const lexicon = request.lexicon;
   // The words' own terms are enough to find the keywords' surfaces; compound parts and synonym
   // sets have none (and asking the dictionaries for every word of every shown group cost
   // 0.2 s at 100k).
@@ -229,12 +410,22 @@ void name_group(DigestGroup& group, std::span<const DigestItem> items, Lexicon* 
   std::size_t used = 0;
   int english = 0;
   int german = 0;
+  // Words members wrote with a capital after another word of the same sentence, and by how many:
+  // German writes nouns so, whatever else the dictionary knows them as ("der Schlüssel", which
+  // it also knows as a form of "schlüsseln").
+  std::map<std::string, int, std::less<>> written_as_noun;
   for (const std::size_t index : group.members) {
     if (!items[index].current) continue;
     if (used++ == kNamingMembers) break;
     scratch.clear();
     analyzer.terms(items[index].body, scratch);
     (analyzer.last_was_english() ? english : german) += 1;
+    std::set<std::string_view> in_this_member;
+    for (const TypedWord& word : typed_words(items[index].body)) {
+      if (word.follows && capitalised(word.text) && in_this_member.insert(word.text).second) {
+        written_as_noun[std::string(word.text)] += 1;
+      }
+    }
   }
   std::unordered_map<std::uint64_t, TermId> by_key;
   for (TermId t = 0; t < analyzer.size(); ++t) by_key.emplace(analyzer.key(t), t);
@@ -254,8 +445,12 @@ void name_group(DigestGroup& group, std::span<const DigestItem> items, Lexicon* 
     for (const char c : word) folded += static_cast<char>(c >= 'A' && c <= 'Z' ? c + 32 : c);
     if (!seen_words.insert(folded).second) continue;
     if (group.keywords.size() < 3) group.keywords.emplace_back(word);
-    const bool noun =
-        lexicon != nullptr ? lexicon->is_noun(word, Language::de) : looks_like_noun(word);
+    const auto written = written_as_noun.find(word);
+    const bool noun = lexicon != nullptr
+                          ? lexicon->is_noun(word, Language::de) ||
+                                (written != written_as_noun.end() && written->second >= 2 &&
+                                 !is_stop_word(lower_case(word)))
+                          : looks_like_noun(word);
     if (noun && nouns.size() < kKeyNouns) {
       KeyNoun candidate{
           key, lexicon != nullptr ? lexicon->base_form(word, Language::de) : std::string(word)};
@@ -265,19 +460,48 @@ void name_group(DigestGroup& group, std::span<const DigestItem> items, Lexicon* 
       }
     }
   }
+  const std::string topic =
+      shared_topic(group, items, request.tag_vocabulary(), lexicon, english > german);
+  // The first key noun that is not the topic's own word, to tell two groups of a topic apart.
+  const auto beside_topic = [&]() -> std::string {
+    for (const KeyNoun& noun : nouns) {
+      if (!overlapping(noun.base, topic)) return topic + ": " + noun.base;
+    }
+    return {};
+  };
   // English groups: the first keyword (English nouns are not capitalised).
   if (english > german) {
+    if (!topic.empty()) {
+      group.name = topic;
+      return beside_topic();
+    }
     group.name = nouns.empty() && !group.keywords.empty() ? group.keywords.front()
                  : nouns.empty()                          ? std::string()
                  : nouns.size() == 1                      ? nouns[0].base
                                                           : nouns[0].base + " and " + nouns[1].base;
-    return;
+    return {};
   }
-  group.name = linking_phrase(nouns, items, group.members, analyzer, lexicon);
-  if (!group.name.empty()) return;
+  std::string phrase = linking_phrase(nouns, items, group.members, analyzer, lexicon);
+  if (phrase.empty()) phrase = adjective_phrase(nouns, items, group.members, analyzer, lexicon);
+  if (!topic.empty()) {
+    // A phrase that names the topic's word already says it ("Erschöpfung im Krisenstab").
+    const bool said = [&] {
+      for (const TypedWord& word : typed_words(phrase)) {
+        if (overlapping(word.text, topic)) return true;
+      }
+      return false;
+    }();
+    group.name = phrase.empty() ? topic : said ? phrase : topic + ": " + phrase;
+    return phrase.empty() ? beside_topic() : std::string();
+  }
+  if (!phrase.empty()) {
+    group.name = phrase;
+    return {};
+  }
   group.name = nouns.empty()       ? std::string()
                : nouns.size() == 1 ? nouns[0].base
                                    : nouns[0].base + " und " + nouns[1].base;
+  return {};
 }
 
 }  // namespace
@@ -359,7 +583,7 @@ DigestTerms digest_terms(std::span<const DigestItem> items, const DigestRequest&
   std::vector<std::uint64_t> analysed;
   KeyTable table;
   // Per distinct tag as typed, its topic features (none for a signal tag).
-  std::unordered_map<std::string_view, std::vector<TermId>> features;
+  std::unordered_map<std::string, std::vector<TermId>> features;
   std::vector<std::string> topic_names;  // distinct topic names so far (for typing errors)
   const auto topic_feature = [&](std::string_view name) {
     const TermId id = table.id(feature_key(name), out.keys);
@@ -368,6 +592,29 @@ DigestTerms digest_terms(std::span<const DigestItem> items, const DigestRequest&
     return id;
   };
   out.terms.resize(items.size());
+  std::vector<std::string> tags_here;
+  // Whether a body may hold a hashtag the vocabulary does not know: each "#word" looked up once
+  // per spelling, so that bodies whose tags are all known (most) skip the full scan
+  // (unknown_hashtags(), which knows code spans, links and quotes, and finds the tags).
+  std::unordered_map<std::string, bool> spelling_known;
+  std::string spelling;
+  const auto may_have_unknown_hashtag = [&](std::string_view body) {
+    for (std::size_t at = body.find('#'); at != std::string_view::npos;
+         at = body.find('#', at + 1)) {
+      std::size_t end = at + 1;
+      while (end < body.size()) {
+        const auto c = static_cast<unsigned char>(body[end]);
+        if (c < 0x80 && !std::isalnum(c) && c != '-' && c != '_') break;
+        ++end;
+      }
+      if (end == at + 1) continue;
+      spelling.assign(body.substr(at + 1, end - at - 1));
+      auto [known, fresh] = spelling_known.try_emplace(spelling, false);
+      if (fresh) known->second = vocabulary.match(spelling) != nullptr;
+      if (!known->second) return true;
+    }
+    return false;
+  };
   for (std::size_t k = 0; k < out.order.size(); ++k) {
     const DigestItem& item = items[out.order[k]];
     std::span<const std::uint64_t> keys = item.term_keys;
@@ -380,7 +627,16 @@ DigestTerms digest_terms(std::span<const DigestItem> items, const DigestRequest&
     std::vector<TermId>& terms = out.terms[k];
     terms.reserve(keys.size() + item.tags.size());
     for (const std::uint64_t key : keys) terms.push_back(table.id(key, out.keys));
-    for (const auto& tag : item.tags) {
+    // The tags the store keeps are the vocabulary's; the hashtags nobody configured
+    // (#anfeindungen) are in the body only, and name a topic as well.
+    tags_here.assign(item.tags.begin(), item.tags.end());
+    if (may_have_unknown_hashtag(item.body)) {
+      for (std::string& typed : unknown_hashtags(item.body, vocabulary)) {
+        tags_here.push_back(std::move(typed));
+      }
+    }
+    const std::size_t words = terms.size();
+    for (const auto& tag : tags_here) {
       const auto [it, fresh] = features.try_emplace(tag);
       if (fresh) {
         // Every tag but the signal tags names a topic: the contributors' own act of grouping,
@@ -408,6 +664,10 @@ DigestTerms digest_terms(std::span<const DigestItem> items, const DigestRequest&
       }
       terms.insert(terms.end(), it->second.begin(), it->second.end());
     }
+    // A tag both stored and in the body (or two spellings of one) counts once.
+    std::sort(terms.begin() + static_cast<std::ptrdiff_t>(words), terms.end());
+    terms.erase(std::unique(terms.begin() + static_cast<std::ptrdiff_t>(words), terms.end()),
+                terms.end());
   }
   // Signal tags (#problem …) cut across topics and are left out of the vectors.
   out.is_tag.resize(out.keys.size(), false);
@@ -885,8 +1145,18 @@ void name_and_quote(Digest& digest, std::span<const DigestItem> items, const Dig
        {&digest.lessons, &digest.went_well, &digest.was_hard, &digest.ideas, &digest.singles}) {
     for (const std::uint32_t id : *shown) named[id] = true;
   }
+  std::vector<std::string> specific(digest.groups.size());
+  std::map<std::string, int> names;
   for (std::size_t g = 0; g < digest.groups.size(); ++g) {
-    if (named[g]) name_group(digest.groups[g], items, digest.request.lexicon);
+    if (!named[g]) continue;
+    specific[g] = name_group(digest.groups[g], items, digest.request);
+    names[digest.groups[g].name] += 1;
+  }
+  // Two groups of one topic: each says what sets it apart ("Personal: Bundeswehr").
+  for (std::size_t g = 0; g < digest.groups.size(); ++g) {
+    if (named[g] && !specific[g].empty() && names[digest.groups[g].name] > 1) {
+      digest.groups[g].name = specific[g];
+    }
   }
   QuoteRanking ranking(items, analysis, vectors);
   for (std::size_t g = 0; g < digest.groups.size(); ++g) {

