@@ -419,11 +419,31 @@ TEST_F(CollectionTest, AnAckRowQueuedBeforeSchema24GoesOutOnceFromTheOutbox) {
     batch.queue_send("!koeln:x", "m.reaction", R"({"k":1})", "$old/ack", 1000);
     batch.commit();
   }
+  // The store as schema 23 left it: no `ack` column. Migration 24 adds it; the row stays.
+  store_.close();
+  {
+    Connection raw(store_.path());
+    raw.exec(
+        "DROP INDEX contributions_ack; ALTER TABLE contributions DROP COLUMN ack; "
+        "PRAGMA user_version = 23;");
+  }
+  store_.open();
+  EXPECT_EQ(store_->schema_version(), kSchemaVersion);
   auto items = store_->pending_outbox(10);
   ASSERT_EQ(items.size(), 1u);
   EXPECT_TRUE(items[0].ack_of.empty());
   EXPECT_EQ(items[0].txn_id, ack_txn_id("!koeln:x", "$old"));
   EXPECT_TRUE(store_->ack_recorded("!koeln:x", "$old"));
+  store_->outbox_sent(items[0].id, "$ack", 2000);
+  EXPECT_TRUE(store_->pending_outbox(10).empty());
+  {
+    BatchScope batch(*store_);
+    EXPECT_TRUE(batch.add_contribution(contribution("$new", "p-anna", "Köln", 1, "a", {}), true));
+    batch.commit();
+  }
+  items = store_->pending_outbox(10);
+  ASSERT_EQ(items.size(), 1u);
+  EXPECT_EQ(items[0].ack_of, "$new");
 }
 
 TEST_F(CollectionTest, SummariesCountPerPhaseAndForTheWholeRound) {
