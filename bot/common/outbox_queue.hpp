@@ -31,6 +31,11 @@ struct OutboxItem {
   bool encrypted = false;  ///< the room is encrypted: the row goes out only as m.room.encrypted
   /// A file waits to be uploaded (OutboxQueue::outbox_media) before the event can be sent.
   bool media = false;
+  /// A collected message's ✅, kept as state of its contribution, not as an outbox row: the
+  /// event it reacts to. Marked by OutboxQueue::outbox_ack_done (sent or given up); its
+  /// ciphertext is not stored (a retry after a restart encrypts it again, with the same
+  /// transaction id), and its `id` is no outbox row's.
+  std::string ack_of;
 };
 
 /// The file of an m.image (or other media) row, kept until the event carries its URI.
@@ -56,6 +61,9 @@ class OutboxQueue {
   /// its transaction id; nothing if no such row is pending (the unit rolled back).
   virtual void outbox_sent_txn(const std::string& txn_id, const std::string& remote_event_id,
                                std::int64_t now_ms) = 0;
+  /// Records a ✅ item (`ack_of`) as sent or given up, found by its room and the event it
+  /// reacts to; nothing if that contribution is gone or its ✅ was marked already.
+  virtual void outbox_ack_done(const std::string& room_id, const std::string& event_id) = 0;
   /// Records a failed try; `permanent` gives the row up and empties its content.
   virtual void outbox_failed(std::int64_t id, const std::string& error, bool permanent) = 0;
   /// Replaces a pending row's type and content by its ciphertext after a failed try, so that the

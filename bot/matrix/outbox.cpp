@@ -129,9 +129,14 @@ std::size_t Outbox::send_early(const std::vector<OutboxItem>& items) {
     ++in_flight_;
     ++started;
     client_.start_send(item.room_id, type, item.txn_id, std::move(content),
-                       [this, txn_id = item.txn_id](MatrixResult<std::string> result) {
+                       [this, txn_id = item.txn_id, room_id = item.room_id,
+                        ack_of = item.ack_of](MatrixResult<std::string> result) {
                          if (result) {
-                           queue_.outbox_sent_txn(txn_id, *result, now_ms_());
+                           if (ack_of.empty()) {
+                             queue_.outbox_sent_txn(txn_id, *result, now_ms_());
+                           } else {
+                             queue_.outbox_ack_done(room_id, ack_of);
+                           }
                            ++metrics::registry().sends;
                          } else {
                            // The drain sends it again with the same transaction id (and waits out a
@@ -162,7 +167,11 @@ net::asio::awaitable<std::optional<Fatal>> Outbox::flush() {
         const bool clear = item.encrypted && item.event_type != kEncryptedType;
         auto result = co_await deliver(item);
         if (result) {
-          queue_.outbox_sent(item.id, *result, now_ms_());
+          if (item.ack_of.empty()) {
+            queue_.outbox_sent(item.id, *result, now_ms_());
+          } else {
+            queue_.outbox_ack_done(item.room_id, item.ack_of);
+          }
           ++metrics::registry().sends;
           backoff_.reset();
           // An anonymous post or a direct chat's row: no id, room or time pairs in the log.
@@ -182,7 +191,11 @@ net::asio::awaitable<std::optional<Fatal>> Outbox::flush() {
             spdlog::error("outbox {} to {} failed permanently: {}", item.id, item.room_id,
                           error.describe());
           }
-          queue_.outbox_failed(item.id, error.describe(), true);
+          if (item.ack_of.empty()) {
+            queue_.outbox_failed(item.id, error.describe(), true);
+          } else {
+            queue_.outbox_ack_done(item.room_id, item.ack_of);
+          }
           ++metrics::registry().sends_failed;
           break;
         }
@@ -197,10 +210,14 @@ net::asio::awaitable<std::optional<Fatal>> Outbox::flush() {
         }
         // Encrypted by this try: the retry, or the next start, sends this ciphertext again with
         // the same transaction id (not a new one under a later Megolm index).
-        if (clear && item.event_type == kEncryptedType) {
-          queue_.outbox_encrypted(item.id, item.event_type, item.content);
+        // A ✅ owed by a contribution has no row to record either in: this loop keeps its
+        // ciphertext, a restart encrypts it again (the same transaction id, as an early send).
+        if (item.ack_of.empty()) {
+          if (clear && item.event_type == kEncryptedType) {
+            queue_.outbox_encrypted(item.id, item.event_type, item.content);
+          }
+          queue_.outbox_failed(item.id, error.describe(), false);
         }
-        queue_.outbox_failed(item.id, error.describe(), false);
         ++metrics::registry().send_retries;
         if (!co_await sleeper_.sleep(*delay)) co_return std::nullopt;
       }

@@ -216,12 +216,16 @@ Statement& Store::cached(std::unique_ptr<Statement>& slot, const std::string& sq
   return *slot;
 }
 
-bool BatchScope::add_contribution(const core::Contribution& contribution) {
+bool BatchScope::add_contribution(const core::Contribution& contribution, bool ack) {
   Connection& c = store_.connection_;
-  Statement& insert =
-      store_.cached(store_.insert_contribution_,
-                    "INSERT OR IGNORE INTO contributions (" + std::string(kContributionColumns) +
-                        ", terms, tags) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+  // The ✅ owed goes after the outbox's rows queued so far (the highest id: AUTOINCREMENT gives
+  // every later row a higher one), so it passes no anonymous post or picture of its room.
+  Statement& insert = store_.cached(
+      store_.insert_contribution_,
+      "INSERT OR IGNORE INTO contributions (" + std::string(kContributionColumns) +
+          ", terms, tags, ack) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
+          "CASE WHEN ?13 THEN COALESCE((SELECT id FROM outbox ORDER BY id DESC LIMIT 1), 0) "
+          "END)");
   insert.bind(1, contribution.event_id)
       .bind(2, contribution.room_id)
       .bind(3, contribution.city)
@@ -238,7 +242,10 @@ bool BatchScope::add_contribution(const core::Contribution& contribution) {
       .bind(10, via_name(contribution.via));
   // Its index terms are made after the commit (Store::index_pending): the text analysis and its
   // dictionaries stay off the batch. Until then digests and summaries analyse the body.
-  insert.bind_null(11).bind(12, tags_column(contribution.tags)).run();
+  insert.bind_null(11)
+      .bind(12, tags_column(contribution.tags))
+      .bind(13, std::int64_t{ack ? 1 : 0})
+      .run();
   if (c.changes() == 0) return false;
   ++contributions_added_;
   return true;
@@ -270,6 +277,22 @@ bool BatchScope::remove_contribution(const std::string& event_id) {
   Statement remove(c, "DELETE FROM contributions WHERE event_id = ?");
   remove.bind(1, event_id).run();
   return c.changes() > 0;  // votes go by ON DELETE CASCADE
+}
+
+bool BatchScope::withdraw_contribution(const std::string& event_id) {
+  Connection& c = store_.connection_;
+  // Its ✅ went out (-1): the outbox keeps the transaction id as a sent row, as it did when the
+  // ✅ was an outbox row, so that the message collected again by a later edit gets no second.
+  Statement keep(c,
+                 "INSERT OR IGNORE INTO outbox (kind, room_id, event_type, txn_id, state, "
+                 "attempts, created_at, sent_at) SELECT 'send', room_id, 'm.reaction', ?2, "
+                 "'sent', 1, collected_at, collected_at FROM contributions "
+                 "WHERE event_id = ?1 AND ack = -1");
+  Statement room(c, "SELECT room_id FROM contributions WHERE event_id = ?");
+  room.bind(1, event_id);
+  if (!room.step()) return false;
+  keep.bind(1, event_id).bind(2, ack_txn_id(room.column_text(0), event_id)).run();
+  return remove_contribution(event_id);
 }
 
 bool BatchScope::add_vote(const std::string& reaction_event_id, const std::string& event_id,

@@ -714,6 +714,19 @@ DROP INDEX IF EXISTS contributions_round;
 CREATE INDEX contributions_round ON contributions (round_id, phase_key)
   WHERE round_id IS NOT NULL;
 )sql",
+    // 24: the ✅ a collected message is owed is state of its contribution, not an outbox row
+    // (issue 17: the row, its content and its two indexes were a quarter of a collected
+    // message's time and a third of the pages a batch wrote). `ack`: NULL none owed; >= 0 owed,
+    // to be sent after the outbox row of that id (the outbox's highest id when it was queued,
+    // so it keeps its place among the room's replies); -1 sent or given up. The partial index
+    // holds only the owed ones, in queue order (appended). Store::pending_outbox merges them
+    // into the queue with the transaction id the outbox row had (the room and
+    // "<event id>/ack"). ✅ rows queued before this migration stay in the outbox and go out
+    // from there, once.
+    R"sql(
+ALTER TABLE contributions ADD COLUMN ack INTEGER;
+CREATE INDEX contributions_ack ON contributions (id) WHERE ack >= 0;
+)sql",
 };
 
 // Times of anonymous posts are kept to the hour: exact ones could be matched with a direct chat.
@@ -967,6 +980,15 @@ struct Store::Statements {
             "EXISTS (SELECT 1 FROM outbox_media m WHERE m.outbox_id = o.id) FROM outbox o "
             "LEFT JOIN rooms r ON r.room_id = o.room_id WHERE o.state = 'pending' "
             "ORDER BY o.kind = 'leave', o.id LIMIT ?"),
+        pending_acks(c,
+                     "SELECT c.id, c.room_id, c.event_id, c.ack, COALESCE(r.direct, 0), "
+                     "COALESCE(r.encrypted, 0) FROM contributions c "
+                     "LEFT JOIN rooms r ON r.room_id = c.room_id "
+                     "WHERE c.ack >= 0 ORDER BY c.id LIMIT ?"),
+        ack_done(c,
+                 "UPDATE contributions SET ack = -1 WHERE event_id = ? AND room_id = ? "
+                 "AND ack >= 0"),
+        txn_known(c, "SELECT 1 FROM outbox WHERE txn_id = ?"),
         pending_by_txn(c, "SELECT id FROM outbox WHERE txn_id = ? AND state = 'pending'"),
         outbox_encrypted(c,
                          "UPDATE outbox SET event_type = ?, content = ? "
@@ -1010,6 +1032,9 @@ struct Store::Statements {
   Statement set_synced_at;
   Statement get_synced_at;
   Statement pending_outbox;
+  Statement pending_acks;
+  Statement ack_done;
+  Statement txn_known;
   Statement pending_by_txn;
   Statement outbox_encrypted;
   Statement drop_direct_row;
@@ -1190,12 +1215,17 @@ void Store::migrate() {
       Statement raw(connection_, "SELECT 1 FROM quarantine LIMIT 1");
       dropped_raw_events = raw.step();
     }
-    // 20 adds a column, and SQLite has no ADD COLUMN IF NOT EXISTS: a store that has it already
-    // (its version number set back) skips the step, so every migration is safe to run again.
+    // 20 and 24 add a column, and SQLite has no ADD COLUMN IF NOT EXISTS: a store that has it
+    // already (its version number set back) skips the step, so every migration is safe to run
+    // again.
     bool has_column = false;
     if (version == 19) {
       Statement column(connection_,
                        "SELECT 1 FROM pragma_table_info('rooms') WHERE name = 'welcome_due'");
+      has_column = column.step();
+    } else if (version == 23) {
+      Statement column(connection_,
+                       "SELECT 1 FROM pragma_table_info('contributions') WHERE name = 'ack'");
       has_column = column.step();
     }
     if (!has_column) connection_.exec(kMigrations[static_cast<std::size_t>(version)]);
@@ -1278,14 +1308,66 @@ bool Store::is_seen(const std::string& event_id, const std::string& room_id) {
 std::vector<OutboxItem> Store::pending_outbox(std::size_t limit) {
   Statement& s = statements_->pending_outbox;
   s.bind(1, static_cast<std::int64_t>(limit));
-  std::vector<OutboxItem> items;
+  std::vector<OutboxItem> rows;
   while (s.step()) {
-    items.push_back(OutboxItem{s.column_int(0), kind_from(s.column_text(1)), s.column_text(2),
-                               s.column_text(3), s.column_text(4), s.column_text(5),
-                               s.column_int(6), s.column_int(7) != 0, s.column_int(8) != 0,
-                               s.column_int(9) != 0});
+    rows.push_back(OutboxItem{s.column_int(0),
+                              kind_from(s.column_text(1)),
+                              s.column_text(2),
+                              s.column_text(3),
+                              s.column_text(4),
+                              s.column_text(5),
+                              s.column_int(6),
+                              s.column_int(7) != 0,
+                              s.column_int(8) != 0,
+                              s.column_int(9) != 0,
+                              {}});
   }
   s.reset();
+  // The ✅ owed by contributions, in queue order (contribution ids grow with their `ack`
+  // position), each after the outbox row it was queued after and before the next one; leaves
+  // stay last. Both lists hold their first `limit` items, so their merge's first `limit` are
+  // the queue's.
+  Statement& a = statements_->pending_acks;
+  a.bind(1, static_cast<std::int64_t>(limit));
+  struct Ack {
+    std::int64_t after;
+    OutboxItem item;
+  };
+  std::vector<Ack> acks;
+  while (a.step()) {
+    OutboxItem item;
+    item.id = -a.column_int(0);
+    item.kind = OutboxKind::send;
+    item.room_id = a.column_text(1);
+    item.ack_of = a.column_text(2);
+    item.event_type = "m.reaction";
+    item.txn_id = ack_txn_id(item.room_id, item.ack_of);
+    // Byte for byte what matrix::reaction_event makes.
+    item.content = R"({"m.mentions":{},"m.relates_to":{"event_id":)";
+    item.content += dump_column(nlohmann::json(item.ack_of));
+    item.content += R"(,"key":)";
+    item.content += dump_column(nlohmann::json(ack_reaction_));
+    item.content += R"(,"rel_type":"m.annotation"}})";
+    item.confidential = a.column_int(4) != 0;
+    item.encrypted = a.column_int(5) != 0;
+    acks.push_back({a.column_int(3), std::move(item)});
+  }
+  a.reset();
+  if (acks.empty()) return rows;
+  std::vector<OutboxItem> items;
+  items.reserve(std::min(limit, rows.size() + acks.size()));
+  std::size_t r = 0;
+  std::size_t k = 0;
+  while (items.size() < limit && (r < rows.size() || k < acks.size())) {
+    const bool row_first =
+        r < rows.size() &&
+        (k == acks.size() || (rows[r].kind != OutboxKind::leave && rows[r].id <= acks[k].after));
+    if (row_first) {
+      items.push_back(std::move(rows[r++]));
+    } else {
+      items.push_back(std::move(acks[k++].item));
+    }
+  }
   return items;
 }
 
@@ -1303,6 +1385,18 @@ void Store::outbox_sent_txn(const std::string& txn_id, const std::string& remote
       s.step() ? std::optional<std::int64_t>(s.column_int(0)) : std::nullopt;
   s.reset();
   if (id) outbox_sent(*id, remote_event_id, now_ms);
+}
+
+void Store::outbox_ack_done(const std::string& room_id, const std::string& event_id) {
+  statements_->ack_done.bind(1, event_id).bind(2, room_id).run();
+}
+
+bool Store::ack_recorded(const std::string& room_id, const std::string& event_id) {
+  Statement& s = statements_->txn_known;
+  s.bind(1, ack_txn_id(room_id, event_id));
+  const bool known = s.step();
+  s.reset();
+  return known;
 }
 
 void Store::outbox_failed(std::int64_t id, const std::string& error, bool permanent) {
@@ -1447,6 +1541,10 @@ bool BatchScope::mark_seen(const std::string& event_id, const std::string& room_
                            std::int64_t now_ms) {
   store_.statements_->insert_seen.bind(1, event_id).bind(2, room_id).bind(3, now_ms).run();
   return store_.connection_.changes() > 0;
+}
+
+std::string ack_txn_id(const std::string& room_id, const std::string& event_id) {
+  return txn_id_for(room_id + '\n' + event_id + "/ack");
 }
 
 std::string BatchScope::queue_send(const std::string& room_id, const std::string& event_type,

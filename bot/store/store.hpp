@@ -26,7 +26,7 @@
 namespace reflexbot::store {
 
 /// The schema version a migrated database has.
-inline constexpr int kSchemaVersion = 23;
+inline constexpr int kSchemaVersion = 24;
 
 /// A contribution's index terms (core::TextAnalyzer::keys()) as stored in `contributions.terms`:
 /// 8 bytes per key, little-endian.
@@ -150,6 +150,11 @@ class Store;
 /// writes outside are the outbox drain's marks (reflexbot::OutboxQueue) and the store's own
 /// maintenance (migration, indexing, purge_expired(), the Scrubber), each in a transaction it
 /// names.
+/// The transaction id of the ✅ on a collected message: the one an outbox row queued with the key
+/// "<event id>/ack" has (BatchScope::queue_send), whether it is sent from such a row (queued
+/// before schema 24) or from its contribution's state.
+std::string ack_txn_id(const std::string& room_id, const std::string& event_id);
+
 class BatchScope {
  public:
   explicit BatchScope(Store& store);
@@ -203,8 +208,12 @@ class BatchScope {
   /// Inserts the round (id 0: gets a new id) or updates it; returns its id. A change of phase or
   /// state (at round.changed_at) closes the round's open span of history and opens the next.
   std::int64_t save_round(const core::Round& round);
-  /// Stores a contribution with its tags; false if the event was collected before.
-  bool add_contribution(const core::Contribution& contribution);
+  /// Stores a contribution with its tags; false if the event was collected before. With `ack`
+  /// the contribution is owed the ✅ reaction (Store::set_ack_reaction): it goes out through
+  /// Store::pending_outbox after every outbox row queued before it, with the transaction id an
+  /// outbox row keyed "<event id>/ack" would have; deleting the contribution before then
+  /// (redaction, forget-me, retention, an edit) deletes the ✅ owed with it.
+  bool add_contribution(const core::Contribution& contribution, bool ack = false);
   /// Replaces body and tags (an edit by the author); false if there is no such contribution or
   /// (with `edited_at_ms`, the edit's origin_server_ts) a later edit was applied already.
   bool edit_contribution(const std::string& event_id, const std::string& body,
@@ -212,6 +221,11 @@ class BatchScope {
                          std::optional<std::int64_t> edited_at_ms = std::nullopt);
   /// Deletes a contribution with its tags and votes (a redaction); false if there was none.
   bool remove_contribution(const std::string& event_id);
+  /// Deletes a contribution an edit made no contribution any more (its tag removed); false if
+  /// there was none. If its ✅ went out already, the outbox keeps a sent row under the ✅'s
+  /// transaction id (Store::ack_recorded), so that an edit adding the tag again sends no
+  /// second one.
+  bool withdraw_contribution(const std::string& event_id);
   /// Counts a 👍: false if the voter already voted for it or it is no contribution.
   bool add_vote(const std::string& reaction_event_id, const std::string& event_id,
                 const std::string& voter);
@@ -388,6 +402,13 @@ class Store final : public reflexbot::OutboxQueue {
   void outbox_failed(std::int64_t id, const std::string& error, bool permanent) override;
   void outbox_sent_txn(const std::string& txn_id, const std::string& remote_event_id,
                        std::int64_t now_ms) override;
+  /// Records a contribution's ✅ (an item with `ack_of`) as sent or given up.
+  void outbox_ack_done(const std::string& room_id, const std::string& event_id) override;
+  /// The reaction a contribution's ✅ is sent as (default ✅).
+  void set_ack_reaction(std::string emoji) { ack_reaction_ = std::move(emoji); }
+  /// Whether the outbox holds a row under the transaction id of the ✅ for this message (queued
+  /// before schema 24, or kept by withdraw_contribution): then it was acknowledged before.
+  bool ack_recorded(const std::string& room_id, const std::string& event_id);
   /// Replaces a pending row's type and content by its ciphertext before its first send, so that a
   /// retry or a restart re-sends the same ciphertext with the same transaction id. A row that is
   /// no longer pending is left as it is.
@@ -514,6 +535,7 @@ class Store final : public reflexbot::OutboxQueue {
   /// The event a round's thread hangs from; empty for a round in the main timeline.
   std::string thread_root(std::int64_t round_id);
   std::unique_ptr<Statement> insert_contribution_;
+  std::string ack_reaction_ = "✅";
   std::unique_ptr<Statement> insert_vote_;
   std::unique_ptr<Statement> contribution_by_id_;
   std::unique_ptr<Statement> anonymous_notice_;

@@ -287,8 +287,14 @@ def bot_event_duplicates(events: list[dict], bot_user: str) -> list[str]:
 
 
 def outbox_states(bot: Bot) -> dict[str, int]:
-    """Rows of the bot's outbox per state (pending, sent, failed)."""
-    return dict(db_rows(bot, "SELECT state, COUNT(*) FROM outbox GROUP BY state"))
+    """Rows of the bot's outbox per state (pending, sent, failed), with the ✅ the contributions
+    owe or have sent (schema 24: state of the contribution, not an outbox row)."""
+    states = dict(db_rows(bot, "SELECT state, COUNT(*) FROM outbox GROUP BY state"))
+    for state, count in db_rows(bot, "SELECT CASE WHEN ack >= 0 THEN 'pending' ELSE 'sent' END, "
+                                     "COUNT(*) FROM contributions WHERE ack IS NOT NULL "
+                                     "GROUP BY 1"):
+        states[state] = states.get(state, 0) + count
+    return states
 
 
 def record_figures(tmp_path: Path, name: str, figures: dict) -> Path:

@@ -150,6 +150,11 @@ def audit(mod, room: str, bot, contributions: list[str], commands: list[str]) ->
     repeats = bot_event_duplicates(events, bot.user_id)
     outbox = dict(db_rows(bot, "SELECT state, COUNT(*) FROM outbox WHERE room_id = ? "
                                "GROUP BY state", (room,)))
+    # The ✅ still owed by the room's contributions (schema 24: not outbox rows).
+    acks_owed = db_rows(bot, "SELECT COUNT(*) FROM contributions WHERE room_id = ? AND ack >= 0",
+                        (room,))[0][0]
+    if acks_owed:
+        outbox["pending"] = outbox.get("pending", 0) + acks_owed
     delivered = [r[0] for r in db_rows(bot, "SELECT remote_event_id FROM outbox WHERE room_id = ? "
                                             "AND kind = 'send' AND state = 'sent'", (room,))]
     in_room = {e["event_id"] for e in events if e.get("sender") == bot.user_id}

@@ -97,7 +97,7 @@ void Collection::apply_edit(const core::Contribution& original, const matrix::Ev
   // The edited message is judged as what it now is: collected for its tag alone, it is no
   // contribution once the tag is gone. In a round, or pinned, it stays.
   if (original.via == core::CollectedVia::tag && tags.empty()) {
-    if (context.scope.remove_contribution(original.event_id)) {
+    if (context.scope.withdraw_contribution(original.event_id)) {
       spdlog::info("an edit in {} removed the last tag: contribution withdrawn", event.room_id);
     }
     return;
@@ -136,7 +136,7 @@ void Collection::collect_edited(const matrix::Event& original, const matrix::Eve
   if (tags.empty()) return;
   core::Contribution contribution = from_message(original, body, std::move(tags), room, context);
   contribution.via = core::CollectedVia::tag;
-  add(contribution, context);
+  add(contribution, context, true);
   context.scope.edit_contribution(contribution.event_id, contribution.body, contribution.tags,
                                   edit.origin_server_ts);
 }
@@ -194,10 +194,14 @@ void Collection::hint_unknown_tag(const matrix::Event& event, std::string_view t
   context.out.notice_in_thread(room.room_id, hint, event, event.event_id + "/tag-hint");
 }
 
-void Collection::add(const core::Contribution& contribution, BatchContext context) {
-  if (context.scope.add_contribution(contribution) && !settings_.ack_reaction.empty()) {
-    context.out.reaction(contribution.room_id, contribution.event_id, settings_.ack_reaction,
-                         contribution.event_id + "/ack");
+void Collection::add(const core::Contribution& contribution, BatchContext context, bool again) {
+  // The ✅ is state of the contribution (sent from there, store::Store::pending_outbox). A
+  // message collected again (an edit or a 📌 after an edit had withdrawn it) whose ✅ went out
+  // before gets none: the outbox kept that ✅'s transaction id.
+  const bool ack = !settings_.ack_reaction.empty() &&
+                   !(again && store_.ack_recorded(contribution.room_id, contribution.event_id));
+  if (context.scope.add_contribution(contribution, ack) && ack) {
+    context.out.ack(contribution.room_id, contribution.event_id, settings_.ack_reaction);
   }
 }
 
@@ -220,7 +224,7 @@ void Collection::collect_pinned(const matrix::Event& event, const store::RoomRec
   core::Contribution contribution =
       from_message(event, text, core::parse_tags(text, settings_.vocabulary), room, context);
   contribution.via = core::CollectedVia::pin;
-  add(contribution, context);
+  add(contribution, context, true);
   // The stored text is the latest version: the edits, oldest first, each from the author only
   // (apply_edit), of this message only (the spec's rules, as for collect_edited).
   std::vector<const matrix::Event*> ordered;

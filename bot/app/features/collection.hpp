@@ -21,7 +21,9 @@ namespace reflexbot::app {
 class Collection {
  public:
   Collection(store::Store& store, const FeatureSettings& settings, const Authority& authority)
-      : store_(store), settings_(settings), authority_(authority) {}
+      : store_(store), settings_(settings), authority_(authority) {
+    store_.set_ack_reaction(settings_.ack_reaction);  // the ✅ the store sends for contributions
+  }
 
   /// Collects a message (or applies an edit) if it belongs to a round or carries a tag.
   void collect(const matrix::Event& event, const matrix::RoomMessage& message,
@@ -70,7 +72,7 @@ class Collection {
   void hint_unknown_tag(const matrix::Event& event, std::string_view text,
                         const store::RoomRecord& room, BatchContext context);
   /// Stores the contribution and acknowledges it.
-  void add(const core::Contribution& contribution, BatchContext context);
+  void add(const core::Contribution& contribution, BatchContext context, bool again = false);
 
   store::Store& store_;
   const FeatureSettings& settings_;

@@ -75,4 +75,18 @@ void Outgoing::reaction(const std::string& room_id, const std::string& event_id,
   queue(room_id, matrix::reaction_event(event_id, emoji), key);
 }
 
+void Outgoing::ack(const std::string& room_id, const std::string& event_id,
+                   const std::string& emoji) {
+  ++queued_;
+  if (!fresh_rooms_.insert(room_id).second) return;
+  const matrix::OutgoingEvent event = matrix::reaction_event(event_id, emoji);
+  OutboxItem item;
+  item.room_id = room_id;
+  item.event_type = event.type;
+  item.txn_id = store::ack_txn_id(room_id, event_id);
+  item.content = event.content;
+  item.ack_of = event_id;
+  fresh_.push_back(std::move(item));
+}
+
 }  // namespace reflexbot::app

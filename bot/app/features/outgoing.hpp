@@ -46,6 +46,10 @@ class Outgoing {
   /// An m.reaction (annotation) on `event_id`.
   void reaction(const std::string& room_id, const std::string& event_id, const std::string& emoji,
                 const std::string& key);
+  /// The ✅ on a collected message, which its contribution owes (store::BatchScope::
+  /// add_contribution with `ack`: no outbox row): counted as queued, and the first new item of
+  /// its room may go early like a row.
+  void ack(const std::string& room_id, const std::string& event_id, const std::string& emoji);
   /// Rows queued since start().
   std::size_t queued() const { return queued_; }
   /// Of the rows queued since start() with a derived transaction id that were new to the outbox

@@ -2234,6 +2234,28 @@ TEST_F(DirectChatTest, AnEditThatRemovesTheLastTagWithdrawsTheContribution) {
   EXPECT_EQ(store_->contribution("$c2")->tags, std::vector<std::string>{"idee"});
 }
 
+TEST_F(DirectChatTest, AContributionRedactedOrWithdrawnBeforeItsAckWentOutGetsNone) {
+  seed_network();
+  sync(body("s1", {{kRoom, joined({message("$c1", kAnna, "Die Lage war unklar #problem"),
+                                   message("$c2", kAnna, "Funk fiel aus #problem"),
+                                   message("$c3", kAnna, "Sandsäcke früher bestellen #idee")})}}));
+  auto acks = [this] {
+    std::vector<std::string> targets;
+    for (const auto& item : store_->pending_outbox(100)) {
+      if (item.event_type == "m.reaction") {
+        targets.push_back(json::parse(item.content)["m.relates_to"]["event_id"].get<std::string>());
+      }
+    }
+    return targets;
+  };
+  ASSERT_EQ(acks(), (std::vector<std::string>{"$c1", "$c2", "$c3"}));
+  sync(body("s2", {{kRoom, joined({redaction_of("$x1", kAnna, "$c1"),
+                                   edit_of("$e2", kAnna, "$c2", "Funk fiel aus")})}}));
+  EXPECT_FALSE(store_->contribution("$c1"));
+  EXPECT_FALSE(store_->contribution("$c2"));
+  EXPECT_EQ(acks(), std::vector<std::string>{"$c3"}) << "the ✅ owed went with the contribution";
+}
+
 TEST_F(DirectChatTest, AnEditWithoutNewContentOrBySomeoneElseChangesNothing) {
   seed_network();
   sync(body("s1", {{kRoom, joined({message("$c1", kAnna, "Die Lage war unklar #problem")})}}));

@@ -212,6 +212,95 @@ TEST(EarlySend, AFailedEarlySendIsRetriedByTheDrainWithTheSameTransactionId) {
   EXPECT_TRUE(bot.store->pending_outbox(10).empty());
 }
 
+// The ✅ on a collected message is state of its contribution (schema 24), sent by the drain (or
+// early) with the transaction id derived from the room and the message.
+json edit(const std::string& id, const std::string& original, const std::string& body) {
+  json event = message(id, "* " + body);
+  event["content"]["m.new_content"] = {{"msgtype", "m.text"}, {"body", body}};
+  event["content"]["m.relates_to"] = {{"rel_type", "m.replace"}, {"event_id", original}};
+  return event;
+}
+
+TEST(EarlySend, AnAckCommittedButNotSentGoesOutOnceAfterARestart) {
+  // A crash between the commit and the ✅'s send: the store holds the ✅ owed; after the restart
+  // the drain sends it once, with the derived transaction id.
+  Bot bot("ack-crash");
+  bot.seed({kRoom});
+  bot.dispatcher->connect_outbox([](const std::vector<OutboxItem>&) { return std::size_t{0}; },
+                                 [] {});
+  std::string body = batch("s1", kRoom, {message("$c", "Sandsäcke früher bestellen #idee")}).dump();
+  auto outline = matrix::parse_sync_outline(body, kBot);
+  ASSERT_TRUE(outline);
+  ASSERT_TRUE(matrix::ingest(*bot.dispatcher, body, *outline, {}, kBot, false));
+  ASSERT_TRUE(bot.puts.empty());
+  EXPECT_EQ(bot.view->sync_token(), "s1");
+
+  bot.store.close();  // the restart: a new store and drain on the same file
+  bot.store.open();
+  bot.outbox.emplace(bot.client, *bot.store, bot.sleeper,
+                     matrix::Backoff({milliseconds(500), milliseconds(60000)}, [] { return 0.0; }),
+                     [] { return kNow; });
+  bot.transport.respond(200, R"({"event_id":"$ack"})");
+  EXPECT_FALSE(test::run_awaitable(bot.io, bot.outbox->flush()));
+  EXPECT_FALSE(test::run_awaitable(bot.io, bot.outbox->flush()));
+  ASSERT_EQ(bot.puts.size(), 1u);
+  EXPECT_NE(bot.puts[0].url.find("/send/m.reaction/"), std::string::npos);
+  EXPECT_EQ(bot.txn_of(bot.puts[0].url), store::ack_txn_id(kRoom, "$c"));
+  EXPECT_TRUE(bot.store->pending_outbox(10).empty());
+}
+
+TEST(EarlySend, AnAckGoesEarlyAndIsMarkedByItsAnswer) {
+  Bot bot("ack-early");
+  bot.seed({kRoom});
+  bot.transport.respond(200, R"({"event_id":"$ack"})");
+  bot.sync(batch("s1", kRoom, {message("$c", "Sandsäcke früher bestellen #idee")}));
+  ASSERT_EQ(bot.puts.size(), 1u);
+  EXPECT_EQ(bot.puts[0].committed_token, "s0");
+  EXPECT_EQ(bot.txn_of(bot.puts[0].url), store::ack_txn_id(kRoom, "$c"));
+  EXPECT_TRUE(bot.store->pending_outbox(10).empty());
+}
+
+TEST(EarlySend, AMessageWithdrawnByAnEditAndCollectedAgainGetsNoSecondAck) {
+  Bot bot("ack-edit");
+  bot.seed({kRoom});
+  bot.transport.respond(200, R"({"event_id":"$ack"})");
+  const json original = message("$c", "Sandsäcke früher bestellen #idee");
+  bot.sync(batch("s1", kRoom, {original}));
+  ASSERT_EQ(bot.puts.size(), 1u);
+  // The tag edited away (no longer a contribution), then added again.
+  bot.sync(batch("s2", kRoom, {edit("$e1", "$c", "Sandsäcke früher bestellen")}));
+  ASSERT_FALSE(bot.store->contribution("$c"));
+  const json again = edit("$e2", "$c", "Sandsäcke viel früher bestellen #idee");
+  bot.sync(batch("s3", kRoom, {again}));
+  std::string original_text = original.dump();
+  std::string again_text = again.dump();
+  auto original_event = matrix::parse_event(original_text, kRoom);
+  auto again_event = matrix::parse_event(again_text, kRoom);
+  ASSERT_TRUE(original_event && again_event);
+  bot.dispatcher->collect_edited(*original_event, *again_event);
+  ASSERT_TRUE(bot.store->contribution("$c"));
+  EXPECT_FALSE(test::run_awaitable(bot.io, bot.outbox->flush()));
+  EXPECT_EQ(bot.puts.size(), 1u) << "one ✅ per message, whatever its edits";
+  EXPECT_TRUE(bot.store->pending_outbox(10).empty());
+}
+
+TEST(EarlySend, InAnEncryptedRoomTheAckIsEncrypted) {
+  Bot bot("ack-encrypted", true);
+  bot.seed({kRoom}, true);
+  bot.transport.respond(200, R"({"event_id":"$ack1"})");
+  bot.transport.respond(200, R"({"event_id":"$ack2"})");
+  bot.sync(batch("s1", kRoom, {message("$c1", "Sandsäcke früher bestellen #idee")}));
+  bot.sync(batch("s2", kRoom, {message("$c2", "Funk fiel aus #problem")}));
+  ASSERT_EQ(bot.puts.size(), 2u);
+  EXPECT_NE(bot.puts[0].url.find("/send/m.room.encrypted/"), std::string::npos);
+  EXPECT_EQ(bot.txn_of(bot.puts[0].url), store::ack_txn_id(kRoom, "$c1"));
+  EXPECT_EQ(bot.puts[1].committed_token, "s1") << "the second went early, encrypted";
+  EXPECT_NE(bot.puts[1].url.find("/send/m.room.encrypted/"), std::string::npos);
+  EXPECT_EQ(bot.txn_of(bot.puts[1].url), store::ack_txn_id(kRoom, "$c2"));
+  EXPECT_EQ(bot.machine.encryptions, 2);
+  EXPECT_TRUE(bot.store->pending_outbox(10).empty());
+}
+
 TEST(EarlySend, AnEncryptedRoomsReplyWaitsForTheCommit) {
   // Without encryption running, nothing goes out (never in clear). With it, the first reply in a
   // room waits too: its room key is shared by the drain (next test).

@@ -740,6 +740,9 @@ class OutboxEncryptedTest : public OutboxTest {
                          std::int64_t now) override {
       store_.outbox_sent_txn(txn, remote, now);
     }
+    void outbox_ack_done(const std::string& room_id, const std::string& event_id) override {
+      store_.outbox_ack_done(room_id, event_id);
+    }
     void outbox_failed(std::int64_t id, const std::string& error, bool permanent) override {
       store_.outbox_failed(id, error, permanent);
     }

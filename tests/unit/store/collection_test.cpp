@@ -8,6 +8,7 @@
 #include "lang/lexicon.hpp"
 #include "store/digests.hpp"
 #include "store/sqlite.hpp"
+#include "store/status.hpp"
 #include "store/store.hpp"
 
 #include "../support/temp_store.hpp"
@@ -330,6 +331,119 @@ TEST_F(CollectionTest, ForgetMeDeletesContributionsAndVotesOfThatPersonOnly) {
   EXPECT_TRUE(store_->contribution("$3"));
   EXPECT_TRUE(store_->contribution("$4"));
   EXPECT_EQ(store_->votes("$3"), 1);
+}
+
+// The ✅ a collected message is owed is state of its contribution (schema 24), not an outbox row;
+// the drain sees it in the queue in its place, with the transaction id the row had.
+TEST_F(CollectionTest, TheAckOwedGoesOutInItsPlaceInTheQueueWithTheRowsTransactionId) {
+  save_two_rounds();
+  std::string before;
+  std::string after;
+  {
+    BatchScope batch(*store_);
+    batch.queue_membership(OutboxKind::leave, "!weg:x", 1000);
+    before = batch.queue_anonymous_post("!koeln:x", R"({"body":"ohne Namen"})", 1000);
+    EXPECT_TRUE(batch.add_contribution(contribution("$1", "p-anna", "Köln", 1, "a", {}), true));
+    EXPECT_TRUE(batch.add_contribution(contribution("$2", "p-anna", "Köln", 1, "a", {}), false));
+    auto third = contribution("$3", "p-ben", "Köln", 1, "a", {});
+    third.room_id = "!leipzig:x";
+    EXPECT_TRUE(batch.add_contribution(third, true));
+    after =
+        batch.queue_send("!koeln:x", "m.room.message", R"({"body":"danach"})", "$x/reply", 1000);
+    EXPECT_FALSE(batch.add_contribution(contribution("$1", "p-anna", "Köln", 1, "a", {}), true));
+    batch.commit();
+  }
+  auto items = store_->pending_outbox(10);
+  ASSERT_EQ(items.size(), 5u);
+  EXPECT_EQ(items[0].txn_id, before);
+  EXPECT_EQ(items[1].ack_of, "$1");
+  EXPECT_EQ(items[1].room_id, "!koeln:x");
+  EXPECT_EQ(items[1].event_type, "m.reaction");
+  EXPECT_EQ(items[1].txn_id, ack_txn_id("!koeln:x", "$1"));
+  EXPECT_EQ(items[1].content,
+            R"({"m.mentions":{},"m.relates_to":{"event_id":"$1","key":"✅","rel_type":)"
+            R"("m.annotation"}})");
+  EXPECT_EQ(items[2].ack_of, "$3");
+  EXPECT_EQ(items[2].room_id, "!leipzig:x");
+  EXPECT_EQ(items[3].txn_id, after);
+  EXPECT_EQ(items[4].kind, OutboxKind::leave);  // leaves last, after the ✅ too
+  // A prefix of the queue is the queue's prefix.
+  auto first = store_->pending_outbox(2);
+  ASSERT_EQ(first.size(), 2u);
+  EXPECT_EQ(first[1].ack_of, "$1");
+  EXPECT_EQ(read_live_gauges(*store_).outbox_pending, 5);
+
+  store_->outbox_ack_done("!koeln:x", "$1");
+  store_->outbox_ack_done("!koeln:x", "$3");  // another room: not this one's
+  items = store_->pending_outbox(10);
+  ASSERT_EQ(items.size(), 4u);
+  EXPECT_EQ(items[1].ack_of, "$3");
+  EXPECT_EQ(read_live_gauges(*store_).outbox_pending, 4);
+}
+
+TEST_F(CollectionTest, AnAckOwedGoesWithItsContributionAndAWithdrawnOneThatWentOutIsKept) {
+  save_two_rounds();
+  {
+    BatchScope batch(*store_);
+    batch.add_contribution(contribution("$red", "p-anna", "Köln", 1, "a", {}), true);
+    batch.add_contribution(contribution("$forgot", "p-ben", "Köln", 1, "a", {}), true);
+    batch.add_contribution(contribution("$sent", "p-carla", "Köln", 1, "a", {}), true);
+    batch.add_contribution(contribution("$owed", "p-carla", "Köln", 1, "a", {}), true);
+    batch.commit();
+  }
+  store_->outbox_ack_done("!koeln:x", "$sent");
+  {
+    BatchScope batch(*store_);
+    EXPECT_TRUE(batch.remove_contribution("$red"));
+    batch.forget_author("p-ben");
+    EXPECT_TRUE(batch.withdraw_contribution("$sent"));
+    EXPECT_TRUE(batch.withdraw_contribution("$owed"));
+    EXPECT_FALSE(batch.withdraw_contribution("$none"));
+    batch.commit();
+  }
+  EXPECT_TRUE(store_->pending_outbox(10).empty());
+  // The ✅ that went out is remembered by its transaction id; the one still owed is not.
+  EXPECT_TRUE(store_->ack_recorded("!koeln:x", "$sent"));
+  EXPECT_FALSE(store_->ack_recorded("!koeln:x", "$owed"));
+  EXPECT_FALSE(store_->ack_recorded("!koeln:x", "$red"));
+  EXPECT_EQ(read_live_gauges(*store_).outbox_pending, 0);
+}
+
+TEST_F(CollectionTest, AnAckRowQueuedBeforeSchema24GoesOutOnceFromTheOutbox) {
+  // A ✅ queued as an outbox row (as before schema 24) for a contribution that owes none: one
+  // item, the row; and it counts as recorded for a message collected again.
+  save_two_rounds();
+  {
+    BatchScope batch(*store_);
+    batch.add_contribution(contribution("$old", "p-anna", "Köln", 1, "a", {}), false);
+    batch.queue_send("!koeln:x", "m.reaction", R"({"k":1})", "$old/ack", 1000);
+    batch.commit();
+  }
+  // The store as schema 23 left it: no `ack` column. Migration 24 adds it; the row stays.
+  store_.close();
+  {
+    Connection raw(store_.path());
+    raw.exec(
+        "DROP INDEX contributions_ack; ALTER TABLE contributions DROP COLUMN ack; "
+        "PRAGMA user_version = 23;");
+  }
+  store_.open();
+  EXPECT_EQ(store_->schema_version(), kSchemaVersion);
+  auto items = store_->pending_outbox(10);
+  ASSERT_EQ(items.size(), 1u);
+  EXPECT_TRUE(items[0].ack_of.empty());
+  EXPECT_EQ(items[0].txn_id, ack_txn_id("!koeln:x", "$old"));
+  EXPECT_TRUE(store_->ack_recorded("!koeln:x", "$old"));
+  store_->outbox_sent(items[0].id, "$ack", 2000);
+  EXPECT_TRUE(store_->pending_outbox(10).empty());
+  {
+    BatchScope batch(*store_);
+    EXPECT_TRUE(batch.add_contribution(contribution("$new", "p-anna", "Köln", 1, "a", {}), true));
+    batch.commit();
+  }
+  items = store_->pending_outbox(10);
+  ASSERT_EQ(items.size(), 1u);
+  EXPECT_EQ(items[0].ack_of, "$new");
 }
 
 TEST_F(CollectionTest, SummariesCountPerPhaseAndForTheWholeRound) {
