@@ -71,6 +71,12 @@ constexpr std::array<std::string_view, 24> kDeterminerRoots = {
     "viel",        "wenig", "ander", "jen",    "dies", "manch",    "kein",   "jed",
     "all",         "mein",  "dein",  "sein",   "ihr",  "unser",    "eur",    "euer"};
 
+// Articles and determiners after which an adjective's "-e" is a masculine or neuter singular's
+// nominative ("der tägliche Lagebericht", "das digitale Konzept").
+constexpr std::array<std::string_view, 14> kMasculineNeuterArticles = {
+    "der",   "das",     "dieser",  "dieses",  "jener",   "jenes",   "jeder",
+    "jedes", "welcher", "welches", "mancher", "manches", "solcher", "solches"};
+
 // Adjectives that say too little of a theme to name it with a noun ("verschiedene Kliniken",
 // "eigene Zusammenfassung", "neue Hardware"): their roots.
 constexpr std::array<std::string_view, 14> kVagueAdjectiveRoots = {
@@ -240,28 +246,30 @@ std::string with_capital(std::string_view word) {
 
 // A key noun with the adjective the members wrote before it, in the nominative: "Kurzfristige
 // Verordnungen", "Fehlende Schutzausrüstung". Only an adjective ending in "-e" right before the
-// noun counts: that form is a nominative (or an accusative like it) in the plural, in the
-// feminine and after a definite article, so the phrase is a title as written, whatever the
-// noun's gender (which the dictionary does not give); "-en", "-er", "-es" and "-em" endings
-// are other cases or depend on the gender. The adjective must be one (the dictionary knows its
+// noun counts, and not after "der", "das" or a determiner like them: then the form is a
+// nominative (or an accusative like it) in the plural or the feminine, whatever the noun's
+// gender (which the dictionary does not give), and the phrase is a title as written; "-en",
+// "-er", "-es" and "-em" endings are other cases or depend on the gender. The adjective must be one
+// (the dictionary knows its
 // "-es" and "-em" forms too, which verbs such as "habe" lack), and no determiner ("viele",
 // "andere", "verschiedene", "neue"). Two members must have written it (one member's adjective
 // is often a detail of theirs: "abgelaufene Tests" in a group on test centres); the first key
 // noun's phrase wins, then the one most members wrote, then the first. German only.
 std::string adjective_phrase(std::span<const KeyNoun> nouns, std::span<const DigestItem> items,
-                             std::span<const std::size_t> members, TextAnalyzer& analyzer,
-                             Lexicon* lexicon) {
+                             std::span<const std::size_t> members, Lexicon* lexicon) {
   if (nouns.empty() || lexicon == nullptr) return {};
-  const auto known = [&](const std::string& lower) {
-    return !lexicon->is_noun(with_capital(lower), Language::de);
+  // Whether the dictionary knows this word (a letter first, in lower case) in lower case: it
+  // takes no capitalised form of it for a noun.
+  const auto a_lower_case_word = [&](const std::string& lower) {
+    return capitalised(with_capital(lower)) && !lexicon->is_noun(with_capital(lower), Language::de);
   };
-  std::vector<TermId> scratch;
-  // The key noun this word is (not one whose domain concept it only names: "Impfdosen" is no
-  // "Impfzentrum").
+  // The key noun this word is, in its base form (not a compound that has it as a part:
+  // "Tests" is no "Testzentrum"; nor one whose domain concept it only names).
   const auto noun_at = [&](std::string_view word) -> int {
     if (!capitalised(word)) return -1;
+    const std::string base = lower_case(lexicon->base_form(word, Language::de));
     for (std::size_t n = 0; n < std::min<std::size_t>(nouns.size(), 2); ++n) {
-      if (overlapping(word, nouns[n].base)) return static_cast<int>(n);
+      if (base == lower_case(nouns[n].base)) return static_cast<int>(n);
     }
     return -1;
   };
@@ -276,7 +284,8 @@ std::string adjective_phrase(std::span<const KeyNoun> nouns, std::span<const Dig
   std::size_t used = 0;
   for (const std::size_t index : members) {
     if (!items[index].current) continue;
-    if (used++ == kNamingMembers) break;
+    if (used == kNamingMembers) break;
+    ++used;
     const std::vector<TypedWord> words = typed_words(items[index].body);
     std::set<std::string> in_this_member;
     for (std::size_t i = 0; i + 1 < words.size(); ++i) {
@@ -284,6 +293,12 @@ std::string adjective_phrase(std::span<const KeyNoun> nouns, std::span<const Dig
       const std::string lower = lower_case(words[i].text);
       // In lower case, or capitalised where a sentence starts ("Neue Kolleginnen …").
       if (lower != words[i].text && words[i].follows) continue;
+      // After "der", "das", "dieses" … an "-e" belongs to a masculine or neuter singular ("der
+      // tägliche Lagebericht"), which without its article is no title.
+      if (i > 0 && words[i].follows &&
+          one_of(kMasculineNeuterArticles, lower_case(words[i - 1].text))) {
+        continue;
+      }
       if (lower.size() < 4 || !lower.ends_with('e') || is_stop_word(lower) ||
           is_determiner(lower) || root_of(kVagueAdjectiveRoots, lower)) {
         continue;
@@ -293,7 +308,8 @@ std::string adjective_phrase(std::span<const KeyNoun> nouns, std::span<const Dig
       auto [is, fresh] = adjective.try_emplace(lower, false);
       if (fresh) {
         const std::string stem = lower.substr(0, lower.size() - 1);
-        is->second = known(lower) && known(stem + "es") && known(stem + "em");
+        is->second = a_lower_case_word(lower) && a_lower_case_word(stem + "es") &&
+                     a_lower_case_word(stem + "em");
       }
       if (!is->second) continue;
       std::string phrase = with_capital(lower) + " " + std::string(words[i + 1].text);
@@ -315,6 +331,53 @@ std::string adjective_phrase(std::span<const KeyNoun> nouns, std::span<const Dig
   return best == nullptr ? std::string() : best->written;
 }
 
+// Hashtags the vocabulary does not know name a topic unless they are too long to be a word (a
+// hostile message's 30,000-letter tag, which the tags' typing-error look-up would compare with
+// every other) or, from six letters on, one typing error away from a signal tag ("#probelm" is
+// a problem, no topic; "#warning" is no "#learning").
+constexpr std::size_t kMaxTopicTagBytes = 64;
+
+// The spellings of the vocabulary's signal tags, folded (fold_tag()).
+std::vector<std::string> signal_spellings(const TagVocabulary& vocabulary) {
+  std::vector<std::string> spellings;
+  for (const Tag& tag : vocabulary.tags()) {
+    if (tag.kind != TagKind::signal) continue;
+    spellings.push_back(fold_tag(tag.key));
+    for (const auto& alias : tag.aliases) spellings.push_back(fold_tag(alias));
+  }
+  return spellings;
+}
+
+// Whether `a` is `b` with one letter added, dropped or changed, or two neighbours swapped.
+bool one_typo(std::string_view a, std::string_view b) {
+  if (a.size() + 1 < b.size() || b.size() + 1 < a.size()) return false;
+  if (a.size() == b.size()) {
+    std::size_t first = 0;
+    while (first < a.size() && a[first] == b[first]) ++first;
+    if (first + 1 < a.size() && a[first] == b[first + 1] && a[first + 1] == b[first] &&
+        a.substr(first + 2) == b.substr(first + 2)) {
+      return true;
+    }
+  }
+  return edit_distance(a, b) <= 1;
+}
+
+bool unknown_tag_names_a_topic(std::string_view typed, const std::vector<std::string>& signals) {
+  if (typed.size() > kMaxTopicTagBytes) return false;
+  // Short words are too near each other to call one a typo of another ("#frist", "#frust").
+  if (typed.size() < 6) return true;
+  const std::string folded = fold_tag(typed);
+  return std::none_of(signals.begin(), signals.end(),
+                      [&](const std::string& signal) { return one_typo(folded, signal); });
+}
+
+// Letters of a UTF-8 word (not its bytes: "ÖGD" has three).
+std::size_t letters(std::string_view word) {
+  return static_cast<std::size_t>(std::count_if(word.begin(), word.end(), [](char c) {
+    return (static_cast<unsigned char>(c) & 0xC0) != 0x80;
+  }));
+}
+
 // The topic tag most of a group's members carry, as the word that names their theme: the
 // contributors' own act of grouping ("#selbstschutz" → "Selbstschutz", "#Anfeindungen" →
 // "Anfeindungen"). At least two members and half of them carry it; signal tags (#problem …)
@@ -328,10 +391,12 @@ std::string shared_topic(const DigestGroup& group, std::span<const DigestItem> i
     const Tag* known = nullptr;
   };
   std::map<std::string, Count> counts;  // by folded spelling or known key
+  const std::vector<std::string> signals = signal_spellings(vocabulary);
   std::size_t used = 0;
   for (const std::size_t index : group.members) {
     if (!items[index].current) continue;
-    if (used++ == kNamingMembers) break;
+    if (used == kNamingMembers) break;
+    ++used;
     std::set<std::string> in_this_member;
     const auto add = [&](const std::string& key, std::string_view written, const Tag* known) {
       if (!in_this_member.insert(key).second) return;
@@ -351,7 +416,7 @@ std::string shared_topic(const DigestGroup& group, std::span<const DigestItem> i
       add(tag.key, tag.written, known);
     }
     for (const std::string& typed : unknown_hashtags(body, vocabulary)) {
-      add(fold_tag(typed), typed, nullptr);
+      if (unknown_tag_names_a_topic(typed, signals)) add(fold_tag(typed), typed, nullptr);
     }
   }
   const Count* best = nullptr;
@@ -367,25 +432,28 @@ std::string shared_topic(const DigestGroup& group, std::span<const DigestItem> i
   std::vector<std::pair<int, std::string>> spellings;
   for (const auto& [spelling, n] : best->written) spellings.emplace_back(-n, spelling);
   std::sort(spellings.begin(), spellings.end());
-  const Tag* known = best->known;
-  for (const auto& [n, spelling] : spellings) {
-    // Short tags are abbreviations (#it, #hr, #pr), no word to title a theme with. A known tag
-    // takes its label ("#personal": "Personal", "#vulnerabel": "Vulnerable Gruppen",
-    // "#communication": "Kommunikation"), unless the members wrote a longer noun of the label's
-    // word ("#föderalismus" for "Föderal", "#personalgewinnung").
-    if (spelling.size() < 4) continue;
-    if (known != nullptr) {
-      const std::string folded = fold_tag(spelling);
-      const std::string label = fold_tag(english ? known->label.en : known->label.de);
-      if (english || folded.size() <= label.size() || !folded.starts_with(label)) continue;
+  // A known tag takes its label ("#personal": "Personal", "#vulnerabel": "Vulnerable Gruppen",
+  // "#communication": "Kommunikation"), unless most members wrote a longer noun of the label's
+  // word ("#föderalismus" for "Föderal", "#personalgewinnung").
+  if (const Tag* known = best->known; known != nullptr) {
+    const std::string& label = english ? known->label.en : known->label.de;
+    const std::string folded = fold_tag(spellings.front().second);
+    const std::string word = with_capital(spellings.front().second);
+    if (!english && folded.size() > fold_tag(label).size() && folded.starts_with(fold_tag(label)) &&
+        (lexicon != nullptr ? lexicon->is_noun(word, Language::de) : looks_like_noun(word))) {
+      return word;
     }
+    return label;
+  }
+  for (const auto& [n, spelling] : spellings) {
+    // Short tags are abbreviations (#it, #hr, #pr), no word to title a theme with.
+    if (letters(spelling) < 4) continue;
     const std::string word = with_capital(spelling);
     if (english) return word;
     if (lexicon != nullptr ? lexicon->is_noun(word, Language::de) : looks_like_noun(word)) {
       return word;
     }
   }
-  if (known != nullptr) return english ? known->label.en : known->label.de;
   return {};
 }
 
@@ -482,12 +550,12 @@ std::string name_group(DigestGroup& group, std::span<const DigestItem> items,
     return {};
   }
   std::string phrase = linking_phrase(nouns, items, group.members, analyzer, lexicon);
-  if (phrase.empty()) phrase = adjective_phrase(nouns, items, group.members, analyzer, lexicon);
+  if (phrase.empty()) phrase = adjective_phrase(nouns, items, group.members, lexicon);
   if (!topic.empty()) {
     // A phrase that names the topic's word already says it ("Erschöpfung im Krisenstab").
     const bool said = [&] {
       for (const TypedWord& word : typed_words(phrase)) {
-        if (overlapping(word.text, topic)) return true;
+        if (capitalised(word.text) && overlapping(word.text, topic)) return true;
       }
       return false;
     }();
@@ -585,6 +653,7 @@ DigestTerms digest_terms(std::span<const DigestItem> items, const DigestRequest&
   // Per distinct tag as typed, its topic features (none for a signal tag).
   std::unordered_map<std::string, std::vector<TermId>> features;
   std::vector<std::string> topic_names;  // distinct topic names so far (for typing errors)
+  const std::vector<std::string> signals = signal_spellings(vocabulary);
   const auto topic_feature = [&](std::string_view name) {
     const TermId id = table.id(feature_key(name), out.keys);
     if (id >= out.is_tag.size()) out.is_tag.resize(id + 1, false);
@@ -644,7 +713,8 @@ DigestTerms digest_terms(std::span<const DigestItem> items, const DigestRequest&
         // a compound tag also names its parts (#personalgewinnung: #personal), and a tag one
         // typing error away from another of the period is that one too (#persnal).
         const Tag* known = vocabulary.find(tag);
-        if (known == nullptr || known->kind == TagKind::topic) {
+        if (known == nullptr ? unknown_tag_names_a_topic(tag, signals)
+                             : known->kind == TagKind::topic) {
           const std::string name = known != nullptr ? known->key : fold_tag(tag);
           it->second.push_back(topic_feature(name));
           if (request.lexicon != nullptr) {
@@ -654,7 +724,9 @@ DigestTerms digest_terms(std::span<const DigestItem> items, const DigestRequest&
           }
           if (name.size() >= 6 && topic_names.size() < 1000) {
             for (const std::string& other : topic_names) {
-              if (other.size() >= 6 && other != name && edit_distance(name, other) == 1) {
+              if (other.size() >= 6 && other.size() + 1 >= name.size() &&
+                  name.size() + 1 >= other.size() && other != name &&
+                  edit_distance(name, other) == 1) {
                 it->second.push_back(topic_feature(other));
               }
             }
@@ -1148,9 +1220,16 @@ void name_and_quote(Digest& digest, std::span<const DigestItem> items, const Dig
   std::vector<std::string> specific(digest.groups.size());
   std::map<std::string, int> names;
   for (std::size_t g = 0; g < digest.groups.size(); ++g) {
-    if (!named[g]) continue;
-    specific[g] = name_group(digest.groups[g], items, digest.request);
-    names[digest.groups[g].name] += 1;
+    DigestGroup& group = digest.groups[g];
+    if (named[g]) specific[g] = name_group(group, items, digest.request);
+    // A curated group keeps the name a moderator gave it, in every digest that shows it.
+    const auto curated = group.curated == 0 ? digest.request.curated_names.end()
+                                            : digest.request.curated_names.find(group.curated);
+    if (curated != digest.request.curated_names.end() && !curated->second.empty()) {
+      group.name = curated->second;
+      specific[g].clear();
+    }
+    if (named[g]) names[group.name] += 1;
   }
   // Two groups of one topic: each says what sets it apart ("Personal: Bundeswehr").
   for (std::size_t g = 0; g < digest.groups.size(); ++g) {
@@ -1304,12 +1383,6 @@ Digest build_digest(std::span<const DigestItem> items, std::span<const Lesson> l
       digest, summarise_groups(items, analysis, vectors, raw_groups, people), items.size());
   pick_sections(digest, tags.item_bits);
   name_and_quote(digest, items, analysis, vectors, centroids);
-  // A curated group keeps the name a moderator gave it, in every digest that shows it.
-  for (DigestGroup& group : digest.groups) {
-    if (group.curated == 0) continue;
-    const auto named = request.curated_names.find(group.curated);
-    if (named != request.curated_names.end() && !named->second.empty()) group.name = named->second;
-  }
   digest.open_actions = open_actions(lessons, request);
   return digest;
 }

@@ -369,7 +369,7 @@ class ParagraphScanner {
           found_.push_back(tag->key);
           if (written_ != nullptr) written_->emplace_back(text_.substr(hash, pos - hash));
         }
-      } else if (unknown_ != nullptr &&
+      } else if (unknown_ != nullptr && unknown_->size() < kMaxUnknownHashtags &&
                  std::find(unknown_->begin(), unknown_->end(), word) == unknown_->end()) {
         unknown_->emplace_back(word);
       }

@@ -77,8 +77,11 @@ std::string fold_tag(std::string_view word);
 /// appearance.
 std::vector<std::string> parse_tags(std::string_view message, const TagVocabulary& vocabulary);
 
-/// The hashtags of `message` the vocabulary does not know (as typed, each once, in order), found
-/// where parse_tags() looks for tags.
+/// The most unknown hashtags unknown_hashtags() gives of one message.
+inline constexpr std::size_t kMaxUnknownHashtags = 32;
+
+/// The hashtags of `message` the vocabulary does not know (as typed, each once, in order, the
+/// first kMaxUnknownHashtags), found where parse_tags() looks for tags.
 std::vector<std::string> unknown_hashtags(std::string_view message,
                                           const TagVocabulary& vocabulary);
 

@@ -269,6 +269,9 @@ std::string DebianLexicon::base_form(std::string_view word, core::Language langu
 
 std::vector<std::string> DebianLexicon::compound_parts(std::string_view word,
                                                        core::Language language) {
+  // Its cost grows with the square of the length; no German compound is that long (as for
+  // is_noun and base_form).
+  if (word.size() > 64) return {};
   return cached(data().parts_cache, word, language, [&] { return split_compound(word, language); });
 }
 
