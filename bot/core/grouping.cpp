@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cmath>
 #include <functional>
+#include <limits>
 #include <numeric>
 #include <stdexcept>
 #include <thread>
@@ -72,13 +73,26 @@ void add_into(SparseVector& sum, Entries v, std::size_t keep, SparseVector& scra
               std::vector<float>& weights) {
   scratch.clear();
   scratch.reserve(sum.size() + v.size());
+  // A sum that holds `keep` terms already keeps only terms at least as heavy as its lightest:
+  // adding weights that are not negative never lowers one of its terms, so `keep` of them still
+  // weigh that much and the cut cannot fall below it. A term only v has that weighs less is left
+  // out before the selection (the kept set is the same). When a small group joins a large one
+  // that is every term v alone has, and nothing is left to select.
+  float floor = -std::numeric_limits<float>::infinity();
+  if (keep > 0 && sum.size() >= keep &&
+      std::all_of(v.begin(), v.end(), [](const auto& entry) { return entry.second >= 0; })) {
+    floor = std::min_element(sum.begin(), sum.end(), [](const auto& x, const auto& y) {
+              return x.second < y.second;
+            })->second;
+  }
   std::size_t i = 0;
   std::size_t j = 0;
   while (i < sum.size() || j < v.size()) {
     if (j == v.size() || (i < sum.size() && sum[i].first < v[j].first)) {
       scratch.push_back(sum[i++]);
     } else if (i == sum.size() || v[j].first < sum[i].first) {
-      scratch.push_back(v[j++]);
+      if (!(v[j].second < floor)) scratch.push_back(v[j]);
+      ++j;
     } else {
       scratch.emplace_back(sum[i].first, sum[i].second + v[j].second);
       ++i;

@@ -495,6 +495,46 @@ TEST(Grouping, TheGroupsDoNotDependOnTheNumberOfThreads) {
 // Two weightings of the same documents in one pass (a digest's words and its topic tags) give
 // what two calls of tfidf_vectors() and mixing their parts give, float for float: each part
 // scaled by its share when the other part is there, the entries in term order.
+// Groups whose sums keep only a few terms, from documents whose weights tie often (every term of
+// a document weighs the same, and documents of as many terms weigh alike): the terms a sum keeps
+// at the cut decide later merges, so a change in how the sums are trimmed shows here. The
+// fingerprints are those of the grouping at 5a7d74e (before sums skipped the terms that cannot
+// make the cut); a tie at the cut dropped instead of decided by term changes all three.
+TEST(Grouping, TrimmedSumsKeepTheirTermsAsBefore) {
+  std::mt19937 random(2026);
+  std::vector<SparseVector> docs;
+  for (int d = 0; d < 600; ++d) {
+    const auto topic = static_cast<TermId>(random() % 8);
+    const std::size_t k = 3 + random() % 5;
+    std::vector<TermId> terms;
+    while (terms.size() < k) {
+      const TermId t = random() % 4 == 0 ? static_cast<TermId>(random() % 60)
+                                         : topic * 5 + static_cast<TermId>(random() % 9);
+      if (std::find(terms.begin(), terms.end(), t) == terms.end()) terms.push_back(t);
+    }
+    std::sort(terms.begin(), terms.end());
+    SparseVector v;
+    for (const TermId t : terms) {
+      v.emplace_back(t, static_cast<float>(1.0 / std::sqrt(static_cast<double>(k))));
+    }
+    docs.push_back(v);
+  }
+  const std::pair<std::size_t, unsigned long long> expected[] = {
+      {3, 14319968899947125600ULL}, {4, 1727355215813178837ULL}, {6, 8454300029136707711ULL}};
+  for (const auto& [keep, fingerprint] : expected) {
+    GroupingOptions options;
+    options.sum_terms = keep;
+    options.threshold = 0.15;
+    options.threads = 1;
+    unsigned long long hash = 1469598103934665603ULL;  // FNV-1a over the group numbers
+    for (const std::uint32_t group : group_documents(docs, options)) {
+      hash ^= group;
+      hash *= 1099511628211ULL;
+    }
+    EXPECT_EQ(hash, fingerprint) << "sum_terms " << keep;
+  }
+}
+
 TEST(Grouping, MixedTfidfVectorsAreTwoCallsMixed) {
   const Labelled fixture = load_fixture();
   TextAnalyzer analyzer(debian_lexicon());
