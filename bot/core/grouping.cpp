@@ -124,14 +124,22 @@ void add_into(SparseVector& sum, Entries v, std::size_t keep, SparseVector& scra
 }
 
 // The `n` heaviest terms of v with their weights, heaviest first (ties: the smaller term id),
-// appended to `out`.
-void strongest(Entries v, std::size_t n, std::vector<std::pair<TermId, float>>& out,
-               std::vector<std::pair<float, TermId>>& ranked) {
-  ranked.clear();
-  for (const auto& [term, weight] : v) ranked.emplace_back(-weight, term);
-  const std::size_t k = std::min(n, ranked.size());
-  std::partial_sort(ranked.begin(), ranked.begin() + static_cast<std::ptrdiff_t>(k), ranked.end());
-  for (std::size_t i = 0; i < k; ++i) out.emplace_back(ranked[i].second, -ranked[i].first);
+// appended to `out`. v is sorted by term, so a term that weighs as much as one already taken
+// comes after it: the n taken so far are kept in order, and a term displaces the last only if
+// it is heavier (a few comparisons per term; a partial sort of all of them cost twice as much).
+void strongest(Entries v, std::size_t n, std::vector<std::pair<TermId, float>>& out) {
+  if (n == 0) return;
+  const std::size_t base = out.size();
+  for (const auto& entry : v) {
+    if (out.size() - base == n) {
+      if (!(entry.second > out.back().second)) continue;
+      out.pop_back();
+    }
+    out.push_back(entry);
+    for (std::size_t at = out.size() - 1; at > base && out[at - 1].second < entry.second; --at) {
+      std::swap(out[at - 1], out[at]);
+    }
+  }
 }
 
 // The documents' vectors one after the other in one array: reading a document is one run of
@@ -257,7 +265,6 @@ struct Scratch {
   std::vector<std::pair<float, std::uint32_t>> scored;
   std::vector<std::pair<double, std::uint32_t>> nearest;  // the result
   std::vector<std::pair<TermId, float>> probes;
-  std::vector<std::pair<float, TermId>> ranked;
 };
 
 // Threads for the neighbour searches: `requested`, or (0) the cores up to four; one for fewer
@@ -288,7 +295,7 @@ class Grouper {
     probe_start_.assign(leaders + 1, 0);
     probes_.reserve(leaders * options_.probe_terms);
     for (std::uint32_t d = 0; d < leaders; ++d) {
-      strongest(flat_[d], options_.probe_terms, probes_, ranked_);
+      strongest(flat_[d], options_.probe_terms, probes_);
       probe_start_[d + 1] = static_cast<std::uint32_t>(probes_.size());
     }
     postings_.build(probes_, probe_start_, terms_, options_.postings_scanned);
@@ -473,7 +480,7 @@ class Grouper {
         const auto d = static_cast<std::uint32_t>(leaders + k);
         if (documents_[d].empty()) continue;
         scratch.probes.clear();
-        strongest(documents_[d], options_.probe_terms, scratch.probes, scratch.ranked);
+        strongest(documents_[d], options_.probe_terms, scratch.probes);
         nearest(d, scratch.probes, leaders, scratch);
         for (const auto& entry : scratch.nearest) prefetch_sum(root_of[entry.second]);
         scratch.dense.load(documents_[d]);
@@ -693,7 +700,6 @@ class Grouper {
   std::vector<std::pair<TermId, float>> probes_;  // probe_start_[d + 1]), while linking
   std::vector<std::pair<double, std::uint32_t>> scored_neighbours_;
   std::vector<std::uint32_t> neighbours_;  // join()'s and absorb()'s list of neighbours
-  std::vector<std::pair<float, TermId>> ranked_;
   SparseVector scratch_;
   std::vector<float> weights_;
   std::size_t terms_;

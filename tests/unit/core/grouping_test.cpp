@@ -15,6 +15,7 @@
 #include <set>
 #include <sstream>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "../../fixtures/digest/labelled.hpp"
@@ -495,12 +496,14 @@ TEST(Grouping, TheGroupsDoNotDependOnTheNumberOfThreads) {
 // Two weightings of the same documents in one pass (a digest's words and its topic tags) give
 // what two calls of tfidf_vectors() and mixing their parts give, float for float: each part
 // scaled by its share when the other part is there, the entries in term order.
-// Groups whose sums keep only a few terms, from documents whose weights tie often (every term of
-// a document weighs the same, and documents of as many terms weigh alike): the terms a sum keeps
-// at the cut decide later merges, so a change in how the sums are trimmed shows here. The
-// fingerprints are those of the grouping at 5a7d74e (before sums skipped the terms that cannot
-// make the cut); a tie at the cut dropped instead of decided by term changes all three.
-TEST(Grouping, TrimmedSumsKeepTheirTermsAsBefore) {
+// Groups whose sums keep only a few terms, or whose documents probe with only a few, from
+// documents whose weights tie often (every term of a document weighs the same, and documents of
+// as many terms weigh alike): the terms a sum keeps at the cut decide later merges, the probes
+// decide the neighbours, so a change in how either is chosen shows here. The fingerprints are
+// those of the grouping at 5a7d74e (before sums skipped the terms that cannot make the cut and
+// the probes were picked without a sort); a tie at the cut dropped instead of decided by term
+// changes the first three, a probe taken on a tie the last.
+TEST(Grouping, TrimmedSumsAndProbesKeepTheirTermsAsBefore) {
   std::mt19937 random(2026);
   std::vector<SparseVector> docs;
   for (int d = 0; d < 600; ++d) {
@@ -519,11 +522,16 @@ TEST(Grouping, TrimmedSumsKeepTheirTermsAsBefore) {
     }
     docs.push_back(v);
   }
-  const std::pair<std::size_t, unsigned long long> expected[] = {
-      {3, 14319968899947125600ULL}, {4, 1727355215813178837ULL}, {6, 8454300029136707711ULL}};
-  for (const auto& [keep, fingerprint] : expected) {
+  // (sum terms, probe terms): few probes, so that a document's equally heavy terms compete.
+  const std::tuple<std::size_t, std::size_t, unsigned long long> expected[] = {
+      {3, 8, 14319968899947125600ULL},
+      {4, 8, 1727355215813178837ULL},
+      {6, 8, 8454300029136707711ULL},
+      {48, 3, 6026849870263372322ULL}};
+  for (const auto& [keep, probes, fingerprint] : expected) {
     GroupingOptions options;
     options.sum_terms = keep;
+    options.probe_terms = probes;
     options.threshold = 0.15;
     options.threads = 1;
     unsigned long long hash = 1469598103934665603ULL;  // FNV-1a over the group numbers
@@ -531,7 +539,7 @@ TEST(Grouping, TrimmedSumsKeepTheirTermsAsBefore) {
       hash ^= group;
       hash *= 1099511628211ULL;
     }
-    EXPECT_EQ(hash, fingerprint) << "sum_terms " << keep;
+    EXPECT_EQ(hash, fingerprint) << "sum_terms " << keep << ", probe_terms " << probes;
   }
 }
 
