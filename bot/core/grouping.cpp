@@ -4,6 +4,7 @@
 #include "core/slices.hpp"
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
 #include <functional>
 #include <limits>
@@ -256,13 +257,24 @@ struct CandidateScore {
 };
 constexpr std::size_t kQueueBuckets = 16384;
 
+// A leader's partial match as one integer that orders as the pair (-partial, leader): the
+// heaviest first, ties by the smaller leader. The float's bits are made to order as the float
+// does (negative ones reversed); a partial match is a sum of positive products, never zero, so
+// the two zeros (which the float comparison takes as equal) do not occur. Selecting the
+// strongest among a hundred such keys is a third of the cost of selecting among pairs.
+inline std::uint64_t rank_key(float partial, std::uint32_t leader) {
+  const auto bits = std::bit_cast<std::uint32_t>(-partial);
+  const std::uint32_t ordered = (bits & 0x80000000U) != 0 ? ~bits : bits | 0x80000000U;
+  return (static_cast<std::uint64_t>(ordered) << 32) | leader;
+}
+
 // One thread's scratch space for the neighbour search (Grouper::nearest).
 struct Scratch {
   Scratch(std::size_t terms, std::size_t leaders) : dense(terms), partial(leaders, 0.0F) {}
   Dense dense;
   std::vector<float> partial;  // per leader: the partial dot product, 0 if not touched
   std::vector<std::uint32_t> touched;
-  std::vector<std::pair<float, std::uint32_t>> scored;
+  std::vector<std::uint64_t> scored;                      // rank_key(partial product, leader)
   std::vector<std::pair<double, std::uint32_t>> nearest;  // the result
   std::vector<std::pair<TermId, float>> probes;
 };
@@ -566,7 +578,7 @@ class Grouper {
     // The strongest partial matches are compared exactly.
     scored.clear();
     for (const std::uint32_t other : touched) {
-      scored.emplace_back(-partial[other], other);
+      scored.push_back(rank_key(partial[other], other));
       partial[other] = 0;
     }
     const std::size_t keep = std::min(scored.size(), options_.neighbours * 3);
@@ -574,10 +586,10 @@ class Grouper {
       std::nth_element(scored.begin(), scored.begin() + static_cast<std::ptrdiff_t>(keep),
                        scored.end());
     }
-    for (std::size_t k = 0; k < keep; ++k) flat_.prefetch(scored[k].second);
+    for (std::size_t k = 0; k < keep; ++k) flat_.prefetch(static_cast<std::uint32_t>(scored[k]));
     scratch.dense.load(doc);
     for (std::size_t k = 0; k < keep; ++k) {
-      const std::uint32_t other = scored[k].second;
+      const auto other = static_cast<std::uint32_t>(scored[k]);
       const double similarity = scratch.dense.dot(flat_[other]);
       if (similarity > 0) out.emplace_back(-similarity, other);
     }

@@ -493,16 +493,15 @@ TEST(Grouping, TheGroupsDoNotDependOnTheNumberOfThreads) {
   }
 }
 
-// Two weightings of the same documents in one pass (a digest's words and its topic tags) give
-// what two calls of tfidf_vectors() and mixing their parts give, float for float: each part
-// scaled by its share when the other part is there, the entries in term order.
 // Groups whose sums keep only a few terms, or whose documents probe with only a few, from
 // documents whose weights tie often (every term of a document weighs the same, and documents of
 // as many terms weigh alike): the terms a sum keeps at the cut decide later merges, the probes
-// decide the neighbours, so a change in how either is chosen shows here. The fingerprints are
-// those of the grouping at 5a7d74e (before sums skipped the terms that cannot make the cut and
-// the probes were picked without a sort); a tie at the cut dropped instead of decided by term
-// changes the first three, a probe taken on a tie the last.
+// and the ranking of partial matches decide the neighbours, so a change in how any of them is
+// chosen shows here. The fingerprints are those of the grouping at 5a7d74e (before sums skipped
+// the terms that cannot make the cut, the probes were picked without a sort and the partial
+// matches ranked as integers). A tie at the cut dropped instead of decided by term changes the
+// first three; a probe taken on a tie, the last; partial matches that tie ranked by the larger
+// document first, all four.
 TEST(Grouping, TrimmedSumsAndProbesKeepTheirTermsAsBefore) {
   std::mt19937 random(2026);
   std::vector<SparseVector> docs;
@@ -543,6 +542,9 @@ TEST(Grouping, TrimmedSumsAndProbesKeepTheirTermsAsBefore) {
   }
 }
 
+// Two weightings of the same documents in one pass (a digest's words and its topic tags) give
+// what two calls of tfidf_vectors() and mixing their parts give, float for float: each part
+// scaled by its share when the other part is there, the entries in term order.
 TEST(Grouping, MixedTfidfVectorsAreTwoCallsMixed) {
   const Labelled fixture = load_fixture();
   TextAnalyzer analyzer(debian_lexicon());
