@@ -230,6 +230,29 @@ class PhaseTitles {
   std::size_t last_ = 0;
 };
 
+// Sorts items that are in order but for a few (rows of the same millisecond, whose event ids the
+// rowids do not follow; at 100k rows of the benchmark's store, seven): each one out of order is
+// moved back to its place. Items far from their place (a message collected late, whole runs out
+// of order) cost too many moves that way: beyond 8 moves per item it is std::sort after all. The
+// order is the same either way (no two items are equal under `less`). std::sort of the 100k
+// items took 1 % of the digest's time.
+template <class It, class Less>
+void sort_mostly_sorted(It begin, It end, Less less) {
+  const auto n = static_cast<std::size_t>(end - begin);
+  std::size_t budget = 8 * n;  // items moved
+  for (It i = begin; i != end; ++i) {
+    if (i == begin || !less(*i, *std::prev(i))) continue;
+    const It place = std::upper_bound(begin, i, *i, less);
+    const auto moved = static_cast<std::size_t>(i - place) + 1;
+    if (moved > budget) {
+      std::sort(begin, end, less);
+      return;
+    }
+    budget -= moved;
+    std::rotate(place, i, std::next(i));
+  }
+}
+
 // Appends the rows of a digest_items() query to `out`. Without `titles` the phase is not
 // titled: `phase` holds the phase's key for titled() (a read on another thread asks nothing of
 // the caller's function).
@@ -390,7 +413,7 @@ void digest_items(Store& store, const std::string& room, TimePoint from, TimePoi
   const auto before = [](const core::DigestItem& a, const core::DigestItem& b) {
     return a.written_at != b.written_at ? a.written_at < b.written_at : a.id < b.id;
   };
-  if (!std::is_sorted(begin, out.end(), before)) std::sort(begin, out.end(), before);
+  if (!std::is_sorted(begin, out.end(), before)) sort_mostly_sorted(begin, out.end(), before);
 }
 
 bool any_contribution(Store& store, TimePoint from, TimePoint to) {

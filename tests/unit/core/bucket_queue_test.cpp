@@ -90,6 +90,72 @@ TEST(BucketQueue, OneBucketAndManyBucketsAgree) {
   compare_with_heap(7, 100000, 3000);
 }
 
+// The range of a priority as BucketQueue computes it (for the reference below).
+std::size_t range_of(double priority, double low, double high, std::size_t ranges) {
+  const double x = (priority - low) * (static_cast<double>(ranges) / (high - low));
+  if (!(x > 0)) return 0;
+  const double last = static_cast<double>(ranges - 1);
+  return x >= last ? ranges - 1 : static_cast<std::size_t>(x);
+}
+
+// Entries with a payload that operator< does not see (as a candidate's sizes).
+struct Tagged {
+  Entry entry;
+  std::uint32_t payload = 0;
+  bool operator<(const Tagged& other) const { return entry < other.entry; }
+};
+struct TaggedScore {
+  double operator()(const Tagged& t) const { return t.entry.score; }
+};
+
+TEST(BucketQueue, EqualEntriesComeOutAsFromAVectorPerRange) {
+  // Few distinct entries, so most compare equal; more pushes than pops, so the lower ranges
+  // gather hundreds of entries (more than a block) before they are opened.
+  constexpr std::size_t kRanges = 32;
+  std::mt19937 random(11);
+  BucketQueue<Tagged, TaggedScore> queue(0.2, 1.0, kRanges);
+  // The reference: the queue as it was first written, a vector per range, swapped into the heap
+  // when the range is opened. The grouping's result depends on the order in which entries that
+  // compare equal come out (a candidate's sizes), so the ranges' storage must keep that order.
+  std::vector<std::vector<Tagged>> ranges(kRanges);
+  std::size_t open = kRanges;
+  std::vector<Tagged> heap;
+  std::uint32_t next_payload = 0;
+  std::size_t popped = 0;
+  for (int round = 0; round < 60; ++round) {
+    const int pushes = 100 + static_cast<int>(random() % 400);
+    for (int i = 0; i < pushes; ++i) {
+      const Tagged t{
+          {0.2 + static_cast<double>(random() % 24) / 30.0,
+           static_cast<std::uint32_t>(random() % 2), static_cast<std::uint32_t>(random() % 2)},
+          next_payload++};
+      queue.push(t);
+      const std::size_t r = range_of(t.entry.score, 0.2, 1.0, kRanges);
+      if (r >= open) {
+        heap.push_back(t);
+        std::push_heap(heap.begin(), heap.end());
+      } else {
+        ranges[r].push_back(t);
+      }
+    }
+    const int pops = round < 10 ? 0 : round < 40 ? static_cast<int>(random() % 400) : 1000;
+    for (int i = 0; i < pops && !queue.empty(); ++i) {
+      while (heap.empty()) {
+        --open;
+        heap.swap(ranges[open]);
+        std::make_heap(heap.begin(), heap.end());
+      }
+      std::pop_heap(heap.begin(), heap.end());
+      const Tagged expected = heap.back();
+      heap.pop_back();
+      ASSERT_EQ(queue.top().payload, expected.payload) << "pop " << popped;
+      queue.pop();
+      ++popped;
+    }
+  }
+  EXPECT_GT(popped, 10000U);
+}
+
 TEST(BucketQueue, EntriesPushedIntoAnOpenedRangeComeBeforeLowerOnes) {
   BucketQueue<Entry, Score> queue(0.0, 1.0, 10);
   queue.push({0.15, 1, 2});

@@ -15,6 +15,7 @@
 #include <set>
 #include <sstream>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "../../fixtures/digest/labelled.hpp"
@@ -739,6 +740,55 @@ TEST(Grouping, TheGroupsDoNotDependOnTheNumberOfThreads) {
   for (const std::size_t threads : {2U, 3U, 7U}) {
     options.threads = threads;
     EXPECT_EQ(group_documents(vectors, options, leaders), one) << threads << " threads";
+  }
+}
+
+// Groups whose sums keep only a few terms, or whose documents probe with only a few, from
+// documents whose weights tie often (every term of a document weighs the same, and documents of
+// as many terms weigh alike): the terms a sum keeps at the cut decide later merges, the probes
+// and the ranking of partial matches decide the neighbours, so a change in how any of them is
+// chosen shows here. The fingerprints are those of the grouping at 5a7d74e (before sums skipped
+// the terms that cannot make the cut, the probes were picked without a sort and the partial
+// matches ranked as integers). A tie at the cut dropped instead of decided by term changes the
+// first three; a probe taken on a tie, the last; partial matches that tie ranked by the larger
+// document first, all four.
+TEST(Grouping, TrimmedSumsAndProbesKeepTheirTermsAsBefore) {
+  std::mt19937 random(2026);
+  std::vector<SparseVector> docs;
+  for (int d = 0; d < 600; ++d) {
+    const auto topic = static_cast<TermId>(random() % 8);
+    const std::size_t k = 3 + random() % 5;
+    std::vector<TermId> terms;
+    while (terms.size() < k) {
+      const TermId t = random() % 4 == 0 ? static_cast<TermId>(random() % 60)
+                                         : topic * 5 + static_cast<TermId>(random() % 9);
+      if (std::find(terms.begin(), terms.end(), t) == terms.end()) terms.push_back(t);
+    }
+    std::sort(terms.begin(), terms.end());
+    SparseVector v;
+    for (const TermId t : terms) {
+      v.emplace_back(t, static_cast<float>(1.0 / std::sqrt(static_cast<double>(k))));
+    }
+    docs.push_back(v);
+  }
+  // (sum terms, probe terms): few probes, so that a document's equally heavy terms compete.
+  const std::tuple<std::size_t, std::size_t, unsigned long long> expected[] = {
+      {3, 8, 14319968899947125600ULL},
+      {4, 8, 1727355215813178837ULL},
+      {6, 8, 8454300029136707711ULL},
+      {48, 3, 6026849870263372322ULL}};
+  for (const auto& [keep, probes, fingerprint] : expected) {
+    GroupingOptions options;
+    options.sum_terms = keep;
+    options.probe_terms = probes;
+    options.threshold = 0.15;
+    options.threads = 1;
+    unsigned long long hash = 1469598103934665603ULL;  // FNV-1a over the group numbers
+    for (const std::uint32_t group : group_documents(docs, options)) {
+      hash ^= group;
+      hash *= 1099511628211ULL;
+    }
+    EXPECT_EQ(hash, fingerprint) << "sum_terms " << keep << ", probe_terms " << probes;
   }
 }
 

@@ -751,6 +751,57 @@ TEST_F(StoreTest, DigestsAreNumberedPerRoomAndFoundByTheirMessages) {
 // The network's period is read as a range of rowids (issue 15): rows inserted out of time order,
 // rows of other periods inside that range, and equal times must still give the period's rows,
 // oldest first, ties by event id — what the ordered query over the time index gives.
+// Rows whose rowids follow their time but for a few (ties of the same minute inserted in reverse
+// order of their event ids), and rows in reverse time order (a run collected late): both read in
+// the order of time and event id, as the ordered query gives them, in one piece and in halves.
+TEST_F(StoreTest, ThePeriodsRowsAreSortedHoweverFarTheyAreOutOfOrder) {
+  Store store(path_);
+  const core::TimePoint t0{std::chrono::hours(24 * 365 * 56)};
+  const auto at = [&](int minutes) { return t0 + std::chrono::minutes(minutes); };
+  std::vector<std::pair<std::string, int>> rows;  // (event id, minute), in insertion order
+  for (int minute = 0; minute < 100; ++minute) {
+    // Three rows a minute, the later ids first: a few out of order.
+    for (int k = 2; k >= 0; --k)
+      rows.emplace_back("$t" + std::to_string(1000 + 3 * minute + k), minute);
+  }
+  for (int k = 0; k < 300; ++k) rows.emplace_back("$r" + std::to_string(1000 + k), 500 - k);
+  {
+    BatchScope batch(store);
+    for (const auto& [id, minute] : rows) {
+      batch.add_contribution(core::Contribution{id,
+                                                "!k:x",
+                                                "Köln",
+                                                "p1",
+                                                std::nullopt,
+                                                "",
+                                                "Text " + id,
+                                                {},
+                                                at(minute),
+                                                at(minute),
+                                                core::CollectedVia::tag});
+    }
+    batch.commit();
+  }
+  const auto title = [](std::string_view, std::string_view) { return std::string(); };
+  const auto ids = [](const std::vector<core::DigestItem>& items) {
+    std::vector<std::string> out;
+    for (const auto& item : items) out.push_back(item.id);
+    return out;
+  };
+  // The first 300 rows alone (a few out of order), and all 600 (half of them reversed).
+  for (const int last : {100, 501}) {
+    SCOPED_TRACE(last);
+    std::vector<std::string> expected;
+    for (const auto& row : digest_rows(store, "", at(0), at(last))) expected.push_back(row.item.id);
+    ASSERT_EQ(expected.size(), last == 100 ? 300U : 600U);
+    for (std::size_t split : {0, 1}) {
+      std::vector<core::DigestItem> items;
+      digest_items(store, "", at(0), at(last), true, title, items, {}, nullptr, split);
+      EXPECT_EQ(ids(items), expected) << "split " << split;
+    }
+  }
+}
+
 TEST_F(StoreTest, TheNetworksPeriodIsReadInTimeOrderWhateverTheOrderOfInsertion) {
   Store store(path_);
   const core::TimePoint t0{std::chrono::hours(24 * 365 * 56)};
