@@ -1021,8 +1021,9 @@ TEST(GroupingQuality, DISABLED_KeysPerContribution) {
 }
 
 // Which labels each group mixes, to improve the lexicon:
-//   core_tests --gtest_also_run_disabled_tests --gtest_filter='*Confusion*'
+//   core_tests --gtest_also_run_disabled_tests --gtest_filter='*Confusion*'  (TEXTS=1: with texts)
 TEST(GroupingQuality, DISABLED_Confusion) {
+  const bool texts = std::getenv("TEXTS") != nullptr;  // TEXTS=1: each group's texts too
   for (const char* name : {"grouping_labelled.tsv", "grouping_heldout.tsv", "grouping_crises.tsv",
                            "grouping_workshop.tsv"}) {
     std::printf("== %s\n", name);
@@ -1037,6 +1038,12 @@ TEST(GroupingQuality, DISABLED_Confusion) {
       std::printf("%-40s", group.title().substr(0, 40).c_str());
       for (const auto& [label, n] : labels) std::printf(" %s:%d", label.c_str(), n);
       std::printf("\n");
+      if (texts) {
+        std::printf("  title: %s\n", group.title().c_str());
+        for (const std::size_t index : group.members) {
+          std::printf("  - %s\n", fixture.items[index].body.c_str());
+        }
+      }
     }
   }
 }
