@@ -423,6 +423,27 @@ TEST(Grouping, AWordMembersCapitaliseInsideASentenceIsANoun) {
   EXPECT_EQ(digest.groups[0].title(), "Schlüssel zum Aggregatraum");
 }
 
+// A title of two nouns names two things most of the group wrote about: the second noun needs a
+// third of the members (two at least), else the first stands alone ("Pflegeheime", not
+// "Pflegeheime und Menschen" from one member's aside).
+TEST(Grouping, ASecondNounNamesTheThemeOnlyWhereAThirdOfTheMembersWroteIt) {
+  const Digest aside = titled({
+      "Die Pflegeheime hatten wochenlang Besuchsverbot, die Menschen dort vereinsamten völlig.",
+      "In den Pflegeheimen fehlte anfangs jede Schutzausrüstung.",
+      "Pflegeheime früher testen, nicht erst nach dem Ausbruch. #lehre",
+      "Die Pflegeheime riefen täglich im Stab an. #problem",
+  });
+  ASSERT_EQ(aside.groups.size(), 1U);
+  EXPECT_EQ(aside.groups[0].title(), "Pflegeheime");
+  const Digest both = titled({
+      "Das Impfzentrum vergab Termine nur online, Ältere kamen nicht durch.",
+      "Termine im Impfzentrum waren in Minuten weg. #problem",
+      "Für das Impfzentrum eine Hotline für Termine schalten. #idee",
+  });
+  ASSERT_EQ(both.groups.size(), 1U);
+  EXPECT_EQ(both.groups[0].title(), "Impfzentrum und Termine");
+}
+
 // A topic tag most members carry is their own name for the theme: it titles the group, as the
 // members spelled it if that is a noun, a known tag spelled as its key by its label; a tag only
 // one member gave, an abbreviation or a signal tag names nothing.
