@@ -136,6 +136,7 @@ bool overlapping(std::string_view a, std::string_view b) {
 struct KeyNoun {
   std::uint64_t key = 0;
   std::string base;
+  int members = 0;  // members in the period who wrote it
 };
 
 // The phrase in the members' own words that links two of the group's key nouns, if one does:
@@ -467,6 +468,19 @@ std::string shared_topic(const DigestGroup& group, std::span<const DigestItem> i
 // the members' phrase "Selbstschutz: Erschöpfung im Krisenstab". Returns the name to take when
 // another group of the digest has the same (the tag and the first key noun besides it:
 // "Personal: Bundeswehr"), or empty.
+// The key noun that joins the first in a title of two ("Impfzentrum und Termine"): the next
+// one that a third of the members wrote, two at least ("Pflegeheime und Menschen" was one
+// member's word beside the group's theme: a list, not a title). A single contribution's two
+// nouns are its own. Null if none.
+const KeyNoun* second_noun(std::span<const KeyNoun> nouns, int members) {
+  if (nouns.size() < 2) return nullptr;
+  if (members <= 1) return &nouns[1];
+  for (std::size_t n = 1; n < nouns.size(); ++n) {
+    if (nouns[n].members >= 2 && nouns[n].members * 3 >= members) return &nouns[n];
+  }
+  return nullptr;
+}
+
 std::string name_group(DigestGroup& group, std::span<const DigestItem> items,
                        const DigestRequest& request) {
   Lexicon* const lexicon = request.lexicon;
@@ -500,7 +514,8 @@ std::string name_group(DigestGroup& group, std::span<const DigestItem> items,
   std::set<std::string> seen_words;
   group.keywords.clear();
   std::vector<KeyNoun> nouns;
-  for (const std::uint64_t key : group.keyword_keys) {
+  for (std::size_t k = 0; k < group.keyword_keys.size(); ++k) {
+    const std::uint64_t key = group.keyword_keys[k];
     if (group.keywords.size() == 3 && nouns.size() == kKeyNouns) break;
     const auto found = by_key.find(key);
     if (found == by_key.end()) continue;
@@ -521,7 +536,8 @@ std::string name_group(DigestGroup& group, std::span<const DigestItem> items,
                           : looks_like_noun(word);
     if (noun && nouns.size() < kKeyNouns) {
       KeyNoun candidate{
-          key, lexicon != nullptr ? lexicon->base_form(word, Language::de) : std::string(word)};
+          key, lexicon != nullptr ? lexicon->base_form(word, Language::de) : std::string(word),
+          k < group.keyword_members.size() ? group.keyword_members[k] : 0};
       if (std::none_of(nouns.begin(), nouns.end(),
                        [&](const KeyNoun& n) { return overlapping(n.base, candidate.base); })) {
         nouns.push_back(std::move(candidate));
@@ -543,10 +559,11 @@ std::string name_group(DigestGroup& group, std::span<const DigestItem> items,
       group.name = topic;
       return beside_topic();
     }
+    const KeyNoun* second = second_noun(nouns, group.current);
     group.name = nouns.empty() && !group.keywords.empty() ? group.keywords.front()
                  : nouns.empty()                          ? std::string()
-                 : nouns.size() == 1                      ? nouns[0].base
-                                                          : nouns[0].base + " and " + nouns[1].base;
+                 : second == nullptr                      ? nouns[0].base
+                                                          : nouns[0].base + " and " + second->base;
     return {};
   }
   std::string phrase = linking_phrase(nouns, items, group.members, analyzer, lexicon);
@@ -566,9 +583,10 @@ std::string name_group(DigestGroup& group, std::span<const DigestItem> items,
     group.name = phrase;
     return {};
   }
+  const KeyNoun* second = second_noun(nouns, group.current);
   group.name = nouns.empty()       ? std::string()
-               : nouns.size() == 1 ? nouns[0].base
-                                   : nouns[0].base + " und " + nouns[1].base;
+               : second == nullptr ? nouns[0].base
+                                   : nouns[0].base + " und " + second->base;
   return {};
 }
 
@@ -1018,8 +1036,10 @@ class GroupSummary {
     std::partial_sort(ranked.begin(), ranked.begin() + static_cast<std::ptrdiff_t>(candidates),
                       ranked.end());
     group.keyword_keys.reserve(candidates);
+    group.keyword_members.reserve(candidates);
     for (std::size_t r = 0; r < candidates; ++r) {
       group.keyword_keys.push_back(analysis_.keys[std::get<2>(ranked[r])]);
+      group.keyword_members.push_back(-std::get<0>(ranked[r]));
     }
   }
 

@@ -107,6 +107,8 @@ struct DigestGroup {
   std::vector<std::size_t> quotes;  ///< up to two members to quote, from different cities
   /// Keys of the terms most members share, best first: the candidates for `keywords`.
   std::vector<std::uint64_t> keyword_keys;
+  /// How many members in the period have each of `keyword_keys`.
+  std::vector<int> keyword_members;
   /// The curated group whose members it holds (its identity across digests); 0: none.
   std::int64_t curated = 0;
 

@@ -47,6 +47,24 @@ std::string capitalized(std::string_view word) {
   return out;
 }
 
+// `word` in lower case with ä ö ü as a o u (one byte each): "Gründe" → "grunde", so that it
+// starts with the stem "Grund" folded alike.
+std::string without_umlauts(std::string_view word) {
+  const std::string in = lower(word);
+  std::string out;
+  for (std::size_t i = 0; i < in.size(); ++i) {
+    const auto c = static_cast<unsigned char>(in[i]);
+    const auto next = i + 1 < in.size() ? static_cast<unsigned char>(in[i + 1]) : 0;
+    if (c == 0xC3 && (next == 0xA4 || next == 0xB6 || next == 0xBC)) {
+      out += next == 0xA4 ? 'a' : next == 0xB6 ? 'o' : 'u';
+      ++i;
+    } else {
+      out += in[i];
+    }
+  }
+  return out;
+}
+
 // Characters (not bytes) in a UTF-8 word.
 std::size_t letters(std::string_view word) {
   std::size_t n = 0;
@@ -194,59 +212,75 @@ bool DebianLexicon::is_noun(std::string_view word, core::Language language) {
 
 namespace {
 
-// A noun as a title names it: in the nominative, singular or plural. The German dictionary's
-// stems are no guide on their own: it derives "Liste" from "List", "Verordnung" from the verb
-// "verordnen" and "Zahlung" from "Zahl". So, in this order:
-// - a feminine plural in "-innen" becomes the singular ("Mittlerinnen" → "Mittlerin");
-// - a dative plural loses its "n" where the rest is a noun's form ("Masken" → "Maske",
-//   "Listen" → "Liste", "Pflegeheimen" → "Pflegeheime", "Dörfern" → "Dörfer");
-// - a derived noun's plural loses its "en" ("Verordnungen" → "Verordnung"), and a derived noun
-//   in the singular stays ("Zahlung");
-// - else the longest of the dictionary's stems that the word starts with and that keeps its
-//   capital ("Senioren" → "Senior", "Stabs" → "Stab"), but never just a final "e" less ("Liste",
-//   "Termine" stay);
-// - else the word as typed.
-constexpr std::array<std::string_view, 6> kDerivedSuffixes = {"ung",    "heit", "keit",
-                                                              "schaft", "ion",  "tät"};
+// A noun as a title names it in the nominative, in the number the members wrote: a theme is
+// "Masken", "Verordnungen", "Senioren" as often as "Maske". The German dictionary's stems are
+// no guide on their own: they are singulars ("Masken": Maske, "Zahlen": Zahl), and it derives
+// "Liste" from "List", "Verordnung" from the verb "verordnen". So, in this order:
+// - a dative plural loses its "n" where the rest is a plural form ("Pflegeheimen" →
+//   "Pflegeheime", "Dörfern" → "Dörfer"): one ending in "-er", or in "-e" where the "e" is an
+//   ending (the dictionary derives "Heime" from "Heim"; "Maske" is its own stem, so "Masken"
+//   stays);
+// - a genitive loses its "s" or "es" after a consonant ("Stabs" → "Stab", "Landes" → "Land";
+//   also "Tests" → "Test": a plural in "-s" after a consonant looks the same), where the rest is
+//   one of the dictionary's stems that keeps its capital;
+// - else the word as typed ("Verordnungen", "Senioren", "Fotos", "Termine").
+bool ends_in_vowel(std::string_view word) {
+  return !word.empty() &&
+         std::string_view("aeiouyAEIOUY").find(word.back()) != std::string_view::npos;
+}
 
 // Whether the dictionary takes a word as a noun's form: one of its stems keeps the capital and
-// begins the word ("Liste": List, "Heime": Heim; not "Verfahre": fahren, "Wage": wagen).
-bool noun_form(Hunspell& speller, const std::string& word) {
+// begins the word ("Liste": List, "Heime": Heim; not "Verfahre": fahren, "Wage": wagen);
+// `shorter`: a stem shorter than the word (its ending is an inflection: "Heime", not "Maske").
+bool noun_form(Hunspell& speller, const std::string& word, bool shorter = false) {
+  if (shorter && !speller.spell(word)) return false;  // "Botschafte" is no word
   for (const std::string& stem : speller.stem(word)) {
-    if (!stem.empty() && lower(stem) != stem && word.starts_with(stem)) return true;
+    if (!stem.empty() && lower(stem) != stem && word.starts_with(stem))
+      return !shorter || stem.size() < word.size();
+    // "Gründe": Grund, "Ärzte": Arzt.
+    if (shorter && !stem.empty() && lower(stem) != stem && stem.size() < word.size() &&
+        without_umlauts(word).starts_with(without_umlauts(stem))) {
+      return true;
+    }
   }
   return false;
 }
 
+// Whether a word in "-e" is the plural of a noun without its umlaut ("Gründe": Grund, "Ärzte":
+// Arzt), which the dictionary gives as a stem of its own.
+bool umlaut_plural(Hunspell& speller, const std::string& word) {
+  const std::string plain = without_umlauts(word);
+  if (plain.size() == word.size()) return false;  // no umlaut
+  const std::string singular = capitalized(plain.substr(0, plain.size() - 1));
+  return speller.spell(singular) && !speller.spell(lower(singular));
+}
+
+constexpr std::array<std::string_view, 6> kDerivedPlurals = {"ungen",    "heiten", "keiten",
+                                                             "schaften", "ionen",  "täten"};
+
 std::string stem_base(Hunspell& speller, std::string_view word) {
-  if (word.size() > 7 && word.ends_with("innen")) {  // "Mittlerinnen" → "Mittlerin"
-    std::string singular(word.substr(0, word.size() - 3));
-    if (speller.spell(singular)) return singular;
+  // A derived noun's plural is one ("Verordnungen", "Fahrgemeinschaften"), also where a part
+  // of it would look like a dative plural ("Botschaften": Schafte).
+  for (const std::string_view suffix : kDerivedPlurals) {
+    if (word.ends_with(suffix)) return std::string(word);
   }
   if (word.size() > 4 && word.ends_with('n')) {
     std::string nominative(word.substr(0, word.size() - 1));
-    if ((nominative.ends_with('e') || nominative.ends_with("er")) &&
-        noun_form(speller, nominative)) {
+    if ((nominative.ends_with('e') &&
+         (noun_form(speller, nominative, true) || umlaut_plural(speller, nominative))) ||
+        (nominative.ends_with("er") && noun_form(speller, nominative))) {
       return nominative;
     }
   }
-  for (const std::string_view suffix : kDerivedSuffixes) {
-    if (word.ends_with(std::string(suffix) + "en") && word.size() > suffix.size() + 4) {
-      std::string singular(word.substr(0, word.size() - 2));
-      if (speller.spell(singular)) return singular;
-    }
-    if (word.ends_with(suffix)) return std::string(word);
-  }
-  std::string best(word);
-  for (const std::string& stem : speller.stem(std::string(word))) {
-    if (stem == word) return std::string(word);
-    const bool only_an_e = stem.size() + 1 == word.size() && word.ends_with('e');
-    if (stem.size() >= 3 && stem.size() < word.size() && word.starts_with(stem) && !only_an_e &&
-        (best.size() == word.size() || stem.size() > best.size())) {
-      best = stem;
+  for (const std::string_view ending : {"es", "s"}) {
+    if (word.size() < ending.size() + 3 || !word.ends_with(ending)) continue;
+    const std::string_view rest = word.substr(0, word.size() - ending.size());
+    if (ends_in_vowel(rest)) break;
+    for (const std::string& stem : speller.stem(std::string(word))) {
+      if (stem == rest && lower(stem) != stem) return stem;
     }
   }
-  return best;
+  return std::string(word);
 }
 
 }  // namespace
@@ -256,6 +290,9 @@ std::string DebianLexicon::base_form(std::string_view word, core::Language langu
   if (speller == nullptr || word.size() > 64) return std::string(word);
   std::string best = stem_base(*speller, word);
   if (best.size() < word.size() || language != core::Language::de) return best;
+  for (const std::string_view suffix : kDerivedPlurals) {
+    if (word.ends_with(suffix)) return best;
+  }
   // A compound the dictionary lacks takes its head's base form: "Pflegeheimen" → "Pflegeheime",
   // "Krisenstabs" → "Krisenstab".
   const std::string as_lower = lower(word);

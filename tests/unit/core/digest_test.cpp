@@ -111,7 +111,7 @@ Mehrfach genannt
    Leipzig, Dresden und Köln · 4 Beiträge (davon 1 anonym) von 3 Personen · 3 👍 · 1 × Lehre, 1 × Problem, 1 × Idee
    „Die FFP2-Masken waren viel zu spät bestellt, die Preise explodierten.“ (Köln)
    „Masken und Schutzausrüstung hätten wir früher zentral beschaffen müssen.“ (Leipzig)
-2. Bürgertelefon und Woche (wächst, vorher 1)
+2. Bürgertelefon (wächst, vorher 1)
    Köln und Leipzig · 2 Beiträge von 2 Personen · 1 × Frust
    „Unsere Hotline brauchte doppelt so viel Personal, die Anrufe stapelten sich.“ (Leipzig)
    „Das Bürgertelefon war in der ersten Woche völlig überlastet.“ (Köln)

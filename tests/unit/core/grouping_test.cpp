@@ -423,6 +423,27 @@ TEST(Grouping, AWordMembersCapitaliseInsideASentenceIsANoun) {
   EXPECT_EQ(digest.groups[0].title(), "Schlüssel zum Aggregatraum");
 }
 
+// A title of two nouns names two things most of the group wrote about: the second noun needs a
+// third of the members (two at least), else the first stands alone ("Pflegeheime", not
+// "Pflegeheime und Menschen" from one member's aside).
+TEST(Grouping, ASecondNounNamesTheThemeOnlyWhereAThirdOfTheMembersWroteIt) {
+  const Digest aside = titled({
+      "Die Pflegeheime hatten wochenlang Besuchsverbot, die Menschen dort vereinsamten völlig.",
+      "In den Pflegeheimen fehlte anfangs jede Schutzausrüstung.",
+      "Pflegeheime früher testen, nicht erst nach dem Ausbruch. #lehre",
+      "Die Pflegeheime riefen täglich im Stab an. #problem",
+  });
+  ASSERT_EQ(aside.groups.size(), 1U);
+  EXPECT_EQ(aside.groups[0].title(), "Pflegeheime");
+  const Digest both = titled({
+      "Das Impfzentrum vergab Termine nur online, Ältere kamen nicht durch.",
+      "Termine im Impfzentrum waren in Minuten weg. #problem",
+      "Für das Impfzentrum eine Hotline für Termine schalten. #idee",
+  });
+  ASSERT_EQ(both.groups.size(), 1U);
+  EXPECT_EQ(both.groups[0].title(), "Impfzentrum und Termine");
+}
+
 // A topic tag most members carry is their own name for the theme: it titles the group, as the
 // members spelled it if that is a noun, a known tag spelled as its key by its label; a tag only
 // one member gave, an abbreviation or a signal tag names nothing.
@@ -1021,8 +1042,9 @@ TEST(GroupingQuality, DISABLED_KeysPerContribution) {
 }
 
 // Which labels each group mixes, to improve the lexicon:
-//   core_tests --gtest_also_run_disabled_tests --gtest_filter='*Confusion*'
+//   core_tests --gtest_also_run_disabled_tests --gtest_filter='*Confusion*'  (TEXTS=1: with texts)
 TEST(GroupingQuality, DISABLED_Confusion) {
+  const bool texts = std::getenv("TEXTS") != nullptr;  // TEXTS=1: each group's texts too
   for (const char* name : {"grouping_labelled.tsv", "grouping_heldout.tsv", "grouping_crises.tsv",
                            "grouping_workshop.tsv"}) {
     std::printf("== %s\n", name);
@@ -1037,6 +1059,12 @@ TEST(GroupingQuality, DISABLED_Confusion) {
       std::printf("%-40s", group.title().substr(0, 40).c_str());
       for (const auto& [label, n] : labels) std::printf(" %s:%d", label.c_str(), n);
       std::printf("\n");
+      if (texts) {
+        std::printf("  title: %s\n", group.title().c_str());
+        for (const std::size_t index : group.members) {
+          std::printf("  - %s\n", fixture.items[index].body.c_str());
+        }
+      }
     }
   }
 }
