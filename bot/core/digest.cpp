@@ -481,6 +481,64 @@ const KeyNoun* second_noun(std::span<const KeyNoun> nouns, int members) {
   return nullptr;
 }
 
+// `text` with its first letter a capital (ASCII): "welcome classes" → "Welcome classes".
+std::string sentence_case(std::string text) {
+  if (!text.empty() && text[0] >= 'a' && text[0] <= 'z') text[0] = static_cast<char>(text[0] - 32);
+  return text;
+}
+
+// An English group's title: the noun phrase its members wrote around its first key noun — up
+// to two adjectives or nouns before it and a noun after it, with no punctuation between
+// ("welcome classes", "emergency info points", "registration backlog") — as a heading
+// ("Welcome classes"). A group of several needs two members who wrote the same phrase. Else
+// its first key noun, and a second one as in German ("Births and deaths"). Empty without key
+// nouns.
+std::string english_title(std::span<const KeyNoun> nouns, std::span<const DigestItem> items,
+                          std::span<const std::size_t> members, int current, Lexicon& lexicon) {
+  if (nouns.empty()) return {};
+  const std::string& noun = nouns.front().base;
+  const auto modifier = [&](std::string_view word) {
+    const std::string lower = lower_case(word);
+    return !is_stop_word(lower) && !std::isdigit(static_cast<unsigned char>(lower[0])) &&
+           lexicon.is_modifier(lower, Language::en);
+  };
+  std::map<std::string, int, std::less<>> phrases;
+  std::size_t used = 0;
+  for (const std::size_t index : members) {
+    if (!items[index].current) continue;
+    if (used++ == kNamingMembers) break;
+    const std::vector<TypedWord> words = typed_words(items[index].body);
+    std::set<std::string, std::less<>> in_this_member;
+    for (std::size_t i = 0; i < words.size(); ++i) {
+      if (lower_case(words[i].text) != noun) continue;
+      std::size_t begin = i;
+      while (i - begin < 2 && begin > 0 && words[begin].follows &&
+             modifier(words[begin - 1].text)) {
+        --begin;
+      }
+      std::size_t end = i + 1;
+      if (end < words.size() && words[end].follows && !is_stop_word(lower_case(words[end].text)) &&
+          lexicon.is_noun(lower_case(words[end].text), Language::en)) {
+        ++end;
+      }
+      if (end - begin < 2) continue;  // the noun alone is no phrase
+      std::string phrase;
+      for (std::size_t w = begin; w < end; ++w) {
+        if (!phrase.empty()) phrase += ' ';
+        phrase += lower_case(words[w].text);
+      }
+      if (in_this_member.insert(phrase).second) ++phrases[phrase];
+    }
+  }
+  const auto best =
+      std::max_element(phrases.begin(), phrases.end(),
+                       [](const auto& a, const auto& b) { return a.second < b.second; });
+  if (best != phrases.end() && (current <= 1 || best->second >= 2))
+    return sentence_case(best->first);
+  const KeyNoun* second = second_noun(nouns, current);
+  return sentence_case(second == nullptr ? noun : noun + " and " + second->base);
+}
+
 std::string name_group(DigestGroup& group, std::span<const DigestItem> items,
                        const DigestRequest& request) {
   Lexicon* const lexicon = request.lexicon;
@@ -514,6 +572,8 @@ std::string name_group(DigestGroup& group, std::span<const DigestItem> items,
   std::set<std::string> seen_words;
   group.keywords.clear();
   std::vector<KeyNoun> nouns;
+  std::vector<KeyNoun> english_nouns;  // in lower case, as written
+  const bool english_group = english > german;
   for (std::size_t k = 0; k < group.keyword_keys.size(); ++k) {
     const std::uint64_t key = group.keyword_keys[k];
     if (group.keywords.size() == 3 && nouns.size() == kKeyNouns) break;
@@ -528,6 +588,11 @@ std::string name_group(DigestGroup& group, std::span<const DigestItem> items,
     for (const char c : word) folded += static_cast<char>(c >= 'A' && c <= 'Z' ? c + 32 : c);
     if (!seen_words.insert(folded).second) continue;
     if (group.keywords.size() < 3) group.keywords.emplace_back(word);
+    if (english_group && lexicon != nullptr && english_nouns.size() < kKeyNouns &&
+        !is_stop_word(folded) && lexicon->is_noun(folded, Language::en)) {
+      english_nouns.push_back(
+          KeyNoun{key, folded, k < group.keyword_members.size() ? group.keyword_members[k] : 0});
+    }
     const auto written = written_as_noun.find(word);
     const bool noun = lexicon != nullptr
                           ? lexicon->is_noun(word, Language::de) ||
@@ -553,11 +618,16 @@ std::string name_group(DigestGroup& group, std::span<const DigestItem> items,
     }
     return {};
   };
-  // English groups: the first keyword (English nouns are not capitalised).
-  if (english > german) {
+  // English groups: the members' noun phrase, else their key nouns (WordNet knows which words
+  // are nouns; English does not capitalise them).
+  if (english_group) {
     if (!topic.empty()) {
       group.name = topic;
       return beside_topic();
+    }
+    if (lexicon != nullptr) {
+      group.name = english_title(english_nouns, items, group.members, group.current, *lexicon);
+      if (!group.name.empty()) return {};
     }
     const KeyNoun* second = second_noun(nouns, group.current);
     group.name = nouns.empty() && !group.keywords.empty() ? group.keywords.front()

@@ -27,11 +27,16 @@ class Lexicon {
 
   /// Whether a word as typed is a noun: for German, the dictionary knows it capitalised but not
   /// in lower case ("Verordnungen" yes, "Neue" and "kurzfristigen" no); a capitalised word it
-  /// does not know at all counts as a noun (compounds, names). English: false.
+  /// does not know at all counts as a noun (compounds, names). For English, the thesaurus
+  /// (WordNet) knows it mostly as a noun ("classes", "backlog"; not "set", "daily").
   virtual bool is_noun(std::string_view word, Language language) = 0;
 
-  /// The base form of a noun as typed, for titles: "Pflegeheimen" → "Pflegeheim", "Masken" →
-  /// "Maske"; the word itself if the dictionary has none that the word starts with.
+  /// English: whether a word may stand before a noun in a noun phrase, as an adjective or a
+  /// noun ("welcome classes", "emergency generators", "social benefits"). German: false.
+  virtual bool is_modifier(std::string_view word, Language language) = 0;
+
+  /// The nominative of a noun as typed, for titles, in the number it was written:
+  /// "Pflegeheimen" → "Pflegeheime", "Krisenstabs" → "Krisenstab", "Masken" stays.
   virtual std::string base_form(std::string_view word, Language language) = 0;
 
   /// Changes when the data would give other answers (the dictionaries' versions).

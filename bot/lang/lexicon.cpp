@@ -200,7 +200,44 @@ std::uint64_t DebianLexicon::fingerprint() const {
   return hash;
 }
 
+DebianLexicon::WordClasses DebianLexicon::english_classes(std::string_view word) {
+  WordClasses out;
+  Data& d = data();
+  MyThes* thesaurus = d.thesaurus(core::Language::en);
+  if (thesaurus == nullptr || word.empty() || word.size() > 64) return out;
+  // WordNet lists base forms ("birth", not "births"): the word and Hunspell's stems of it, all
+  // counted ("tried" is an adjective there, its stem "try" mostly a verb).
+  std::vector<std::string> candidates{lower(word)};
+  if (Hunspell* speller = d.speller(core::Language::en); speller != nullptr) {
+    for (const std::string& stem : speller->stem(lower(word))) {
+      if (std::find(candidates.begin(), candidates.end(), lower(stem)) == candidates.end()) {
+        candidates.push_back(lower(stem));
+      }
+    }
+  }
+  for (const std::string& candidate : candidates) {
+    mentry* meanings = nullptr;
+    const int count =
+        thesaurus->Lookup(candidate.c_str(), static_cast<int>(candidate.size()), &meanings);
+    for (int m = 0; m < count; ++m) {
+      const std::string_view kind = meanings[m].defn != nullptr ? meanings[m].defn : "";
+      if (kind.starts_with("(noun)")) ++out.nouns;
+      if (kind.starts_with("(verb)")) ++out.verbs;
+      if (kind.starts_with("(adj)")) ++out.adjectives;
+      if (kind.starts_with("(adv)")) ++out.adverbs;
+    }
+    if (meanings != nullptr) thesaurus->CleanUpAfterLookup(&meanings, count);
+  }
+  return out;
+}
+
 bool DebianLexicon::is_noun(std::string_view word, core::Language language) {
+  if (language == core::Language::en) {
+    // English: a word WordNet (the thesaurus' data) knows mostly as a noun ("classes",
+    // "backlog", "people"; not "set", "daily", "several").
+    const WordClasses c = english_classes(word);
+    return c.nouns > 0 && c.nouns >= c.verbs + c.adjectives + c.adverbs;
+  }
   if (language != core::Language::de || word.empty() || word.size() > 64) return false;
   if (capitalized(word) != word || lower(word) == word) return false;  // not capitalised
   Hunspell* speller = data().speller(language);
@@ -284,6 +321,12 @@ std::string stem_base(Hunspell& speller, std::string_view word) {
 }
 
 }  // namespace
+
+bool DebianLexicon::is_modifier(std::string_view word, core::Language language) {
+  if (language != core::Language::en) return false;
+  const WordClasses c = english_classes(word);
+  return c.nouns + c.adjectives > 0 && c.nouns + c.adjectives >= c.verbs + c.adverbs;
+}
 
 std::string DebianLexicon::base_form(std::string_view word, core::Language language) {
   Hunspell* speller = data().speller(language);

@@ -30,6 +30,7 @@ class DebianLexicon final : public core::Lexicon {
   std::vector<std::string> compound_parts(std::string_view word, core::Language language) override;
   std::vector<std::uint64_t> synonym_sets(std::string_view word, core::Language language) override;
   bool is_noun(std::string_view word, core::Language language) override;
+  bool is_modifier(std::string_view word, core::Language language) override;
   std::string base_form(std::string_view word, core::Language language) override;
   std::uint64_t fingerprint() const override;
 
@@ -54,6 +55,14 @@ class DebianLexicon final : public core::Lexicon {
   Data& data();
   std::vector<std::string> split_compound(std::string_view word, core::Language language);
   std::vector<std::uint64_t> look_up_synonyms(std::string_view word, core::Language language);
+  // How many of an English word's meanings in WordNet are nouns, verbs, adjectives, adverbs.
+  struct WordClasses {
+    int nouns = 0;
+    int verbs = 0;
+    int adjectives = 0;
+    int adverbs = 0;
+  };
+  WordClasses english_classes(std::string_view word);
   LexiconPaths paths_;
   std::unique_ptr<Data> data_;
   mutable std::uint64_t fingerprint_ = 0;

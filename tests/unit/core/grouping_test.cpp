@@ -444,6 +444,22 @@ TEST(Grouping, ASecondNounNamesTheThemeOnlyWhereAThirdOfTheMembersWroteIt) {
   EXPECT_EQ(both.groups[0].title(), "Impfzentrum und Termine");
 }
 
+// An English group is titled by the noun phrase its members wrote around its key noun, as a
+// heading; WordNet (the English thesaurus' data) says which words are nouns and adjectives,
+// so a verb or an adverb ("set", "daily") never stands alone as a title.
+TEST(Grouping, AnEnglishTitleIsTheMembersNounPhrase) {
+  const Digest one = titled({"We set up welcome classes within three weeks, kids got structure."});
+  ASSERT_EQ(one.groups.size(), 1U);
+  EXPECT_EQ(one.groups[0].title(), "Welcome classes");
+  const Digest group = titled({
+      "The registration backlog at the foreigners office was huge.",
+      "Our registration backlog took months to clear.",
+      "Nobody planned for a registration backlog of this size.",
+  });
+  ASSERT_EQ(group.groups.size(), 1U);
+  EXPECT_EQ(group.groups[0].title(), "Registration backlog");
+}
+
 // A topic tag most members carry is their own name for the theme: it titles the group, as the
 // members spelled it if that is a noun, a known tag spelled as its key by its label; a tag only
 // one member gave, an abbreviation or a signal tag names nothing.
