@@ -495,20 +495,30 @@ std::string sentence_case(std::string text) {
 // nouns.
 std::string english_title(std::span<const KeyNoun> nouns, std::span<const DigestItem> items,
                           std::span<const std::size_t> members, int current, Lexicon& lexicon) {
+  // The first key noun two members wrote (in a group of several), else the first.
+  const auto first = std::find_if(nouns.begin(), nouns.end(),
+                                  [&](const KeyNoun& n) { return current <= 1 || n.members >= 2; });
   if (nouns.empty()) return {};
-  const std::string& noun = nouns.front().base;
+  const KeyNoun& key = first != nouns.end() ? *first : nouns.front();
+  const std::string noun = lower_case(key.base);
   const auto modifier = [&](std::string_view word) {
     const std::string lower = lower_case(word);
     return !is_stop_word(lower) && !std::isdigit(static_cast<unsigned char>(lower[0])) &&
            lexicon.is_modifier(lower, Language::en);
   };
-  std::map<std::string, int, std::less<>> phrases;
+  // Phrases in lower case → how many members wrote them, and the first as typed ("ICU beds").
+  struct Phrase {
+    int count = 0;
+    std::string typed;
+  };
+  std::map<std::string, Phrase, std::less<>> phrases;
   std::size_t used = 0;
   for (const std::size_t index : members) {
     if (!items[index].current) continue;
     if (used++ == kNamingMembers) break;
     const std::vector<TypedWord> words = typed_words(items[index].body);
-    std::set<std::string, std::less<>> in_this_member;
+    // A member's first use of the noun: one phrase per member, and a bounded cost however
+    // often a text repeats it.
     for (std::size_t i = 0; i < words.size(); ++i) {
       if (lower_case(words[i].text) != noun) continue;
       std::size_t begin = i;
@@ -517,26 +527,42 @@ std::string english_title(std::span<const KeyNoun> nouns, std::span<const Digest
         --begin;
       }
       std::size_t end = i + 1;
-      if (end < words.size() && words[end].follows && !is_stop_word(lower_case(words[end].text)) &&
-          lexicon.is_noun(lower_case(words[end].text), Language::en)) {
-        ++end;
+      if (end < words.size() && words[end].follows) {
+        const std::string next = lower_case(words[end].text);
+        if (next != noun && !is_stop_word(next) && lexicon.is_noun(next, Language::en)) ++end;
       }
-      if (end - begin < 2) continue;  // the noun alone is no phrase
-      std::string phrase;
-      for (std::size_t w = begin; w < end; ++w) {
-        if (!phrase.empty()) phrase += ' ';
-        phrase += lower_case(words[w].text);
+      if (end - begin >= 2) {  // the noun alone is no phrase
+        std::string lower;
+        std::string typed;
+        for (std::size_t w = begin; w < end; ++w) {
+          if (!typed.empty()) {
+            typed += ' ';
+            lower += ' ';
+          }
+          typed += words[w].text;
+          lower += lower_case(words[w].text);
+        }
+        Phrase& phrase = phrases[lower];
+        if (phrase.count++ == 0) phrase.typed = std::move(typed);
       }
-      if (in_this_member.insert(phrase).second) ++phrases[phrase];
+      break;
     }
   }
-  const auto best =
-      std::max_element(phrases.begin(), phrases.end(),
-                       [](const auto& a, const auto& b) { return a.second < b.second; });
-  if (best != phrases.end() && (current <= 1 || best->second >= 2))
-    return sentence_case(best->first);
-  const KeyNoun* second = second_noun(nouns, current);
-  return sentence_case(second == nullptr ? noun : noun + " and " + second->base);
+  const auto best = std::max_element(
+      phrases.begin(), phrases.end(),
+      [](const auto& a, const auto& b) { return a.second.count < b.second.count; });
+  if (best != phrases.end() && (current <= 1 || best->second.count >= 2)) {
+    return sentence_case(best->second.typed);
+  }
+  const KeyNoun* second = nullptr;
+  for (const KeyNoun& other : nouns) {
+    if (&other == &key) continue;
+    if (current <= 1 || (other.members >= 2 && other.members * 3 >= current)) {
+      second = &other;
+      break;
+    }
+  }
+  return sentence_case(second == nullptr ? key.base : key.base + " and " + second->base);
 }
 
 std::string name_group(DigestGroup& group, std::span<const DigestItem> items,
@@ -554,6 +580,11 @@ std::string name_group(DigestGroup& group, std::span<const DigestItem> items,
   // German writes nouns so, whatever else the dictionary knows them as ("der Schlüssel", which
   // it also knows as a form of "schlüsseln").
   std::map<std::string, int, std::less<>> written_as_noun;
+  // Capitalised words as the members typed them (a bounded number), to tell a dative plural
+  // from a plural in "-en" where the dictionary cannot: "Gebäuden" is "Gebäude" if a member
+  // wrote "Gebäude".
+  constexpr std::size_t kWrittenWords = 4096;
+  std::set<std::string, std::less<>> typed_capitals;
   for (const std::size_t index : group.members) {
     if (!items[index].current) continue;
     if (used++ == kNamingMembers) break;
@@ -562,7 +593,9 @@ std::string name_group(DigestGroup& group, std::span<const DigestItem> items,
     (analyzer.last_was_english() ? english : german) += 1;
     std::set<std::string_view> in_this_member;
     for (const TypedWord& word : typed_words(items[index].body)) {
-      if (word.follows && capitalised(word.text) && in_this_member.insert(word.text).second) {
+      if (!capitalised(word.text)) continue;
+      if (typed_capitals.size() < kWrittenWords) typed_capitals.emplace(word.text);
+      if (word.follows && in_this_member.insert(word.text).second) {
         written_as_noun[std::string(word.text)] += 1;
       }
     }
@@ -590,8 +623,8 @@ std::string name_group(DigestGroup& group, std::span<const DigestItem> items,
     if (group.keywords.size() < 3) group.keywords.emplace_back(word);
     if (english_group && lexicon != nullptr && english_nouns.size() < kKeyNouns &&
         !is_stop_word(folded) && lexicon->is_noun(folded, Language::en)) {
-      english_nouns.push_back(
-          KeyNoun{key, folded, k < group.keyword_members.size() ? group.keyword_members[k] : 0});
+      english_nouns.push_back(KeyNoun{
+          key, std::string(word), k < group.keyword_members.size() ? group.keyword_members[k] : 0});
     }
     const auto written = written_as_noun.find(word);
     const bool noun = lexicon != nullptr
@@ -600,9 +633,14 @@ std::string name_group(DigestGroup& group, std::span<const DigestItem> items,
                                  !is_stop_word(lower_case(word)))
                           : looks_like_noun(word);
     if (noun && nouns.size() < kKeyNouns) {
-      KeyNoun candidate{
-          key, lexicon != nullptr ? lexicon->base_form(word, Language::de) : std::string(word),
-          k < group.keyword_members.size() ? group.keyword_members[k] : 0};
+      std::string base =
+          lexicon != nullptr ? lexicon->base_form(word, Language::de) : std::string(word);
+      if (base == word && base.size() > 4 && base.ends_with("en") &&
+          typed_capitals.contains(std::string_view(base).substr(0, base.size() - 1))) {
+        base.pop_back();
+      }
+      KeyNoun candidate{key, std::move(base),
+                        k < group.keyword_members.size() ? group.keyword_members[k] : 0};
       if (std::none_of(nouns.begin(), nouns.end(),
                        [&](const KeyNoun& n) { return overlapping(n.base, candidate.base); })) {
         nouns.push_back(std::move(candidate));

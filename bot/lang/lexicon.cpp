@@ -108,6 +108,7 @@ struct DebianLexicon::Data {
   // analyzer (one per digest, one per group title) asks again.
   std::unordered_map<std::string, std::vector<std::string>> parts_cache;
   std::unordered_map<std::string, std::vector<std::uint64_t>> sets_cache;
+  std::unordered_map<std::string, EnglishSenses> senses_cache;
   // Each language's dictionary and thesaurus are read when a text of that language needs them
   // (German: 8.5 + 5.0 MiB, English: 7.1 + 6.2 MiB resident).
   const LexiconPaths& paths;
@@ -200,42 +201,65 @@ std::uint64_t DebianLexicon::fingerprint() const {
   return hash;
 }
 
-DebianLexicon::WordClasses DebianLexicon::english_classes(std::string_view word) {
-  WordClasses out;
+DebianLexicon::EnglishSenses DebianLexicon::english_senses(std::string_view word) {
+  EnglishSenses out;
   Data& d = data();
   MyThes* thesaurus = d.thesaurus(core::Language::en);
   if (thesaurus == nullptr || word.empty() || word.size() > 64) return out;
-  // WordNet lists base forms ("birth", not "births"): the word and Hunspell's stems of it, all
-  // counted ("tried" is an adjective there, its stem "try" mostly a verb).
-  std::vector<std::string> candidates{lower(word)};
-  if (Hunspell* speller = d.speller(core::Language::en); speller != nullptr) {
-    for (const std::string& stem : speller->stem(lower(word))) {
-      if (std::find(candidates.begin(), candidates.end(), lower(stem)) == candidates.end()) {
-        candidates.push_back(lower(stem));
-      }
-    }
-  }
-  for (const std::string& candidate : candidates) {
+  const auto count_into = [&](const std::string& candidate, WordClasses& classes) {
     mentry* meanings = nullptr;
     const int count =
         thesaurus->Lookup(candidate.c_str(), static_cast<int>(candidate.size()), &meanings);
     for (int m = 0; m < count; ++m) {
       const std::string_view kind = meanings[m].defn != nullptr ? meanings[m].defn : "";
-      if (kind.starts_with("(noun)")) ++out.nouns;
-      if (kind.starts_with("(verb)")) ++out.verbs;
-      if (kind.starts_with("(adj)")) ++out.adjectives;
-      if (kind.starts_with("(adv)")) ++out.adverbs;
+      if (kind.starts_with("(noun)")) ++classes.nouns;
+      if (kind.starts_with("(verb)")) ++classes.verbs;
+      if (kind.starts_with("(adj)")) ++classes.adjectives;
+      if (kind.starts_with("(adv)")) ++classes.adverbs;
     }
     if (meanings != nullptr) thesaurus->CleanUpAfterLookup(&meanings, count);
+  };
+  const std::string as_lower = lower(word);
+  count_into(as_lower, out.own);
+  // WordNet lists base forms ("birth", not "births"; "child", not "children"): Hunspell's stems.
+  if (Hunspell* speller = d.speller(core::Language::en); speller != nullptr) {
+    std::vector<std::string> seen{as_lower};
+    for (const std::string& stem : speller->stem(as_lower)) {
+      const std::string candidate = lower(stem);
+      if (std::find(seen.begin(), seen.end(), candidate) != seen.end()) continue;
+      seen.push_back(candidate);
+      count_into(candidate, out.stems);
+    }
+  }
+  // Hunspell's English dictionary gives no stem for many plurals ("births"): the regular ones.
+  if (out.own.total() == 0 && out.stems.total() == 0 && as_lower.size() > 3 &&
+      as_lower.ends_with('s') && !as_lower.ends_with("ss")) {
+    count_into(as_lower.substr(0, as_lower.size() - 1), out.stems);
+    if (as_lower.ends_with("ies"))
+      count_into(as_lower.substr(0, as_lower.size() - 3) + "y", out.stems);
+    if (as_lower.ends_with("es")) count_into(as_lower.substr(0, as_lower.size() - 2), out.stems);
   }
   return out;
 }
 
+DebianLexicon::EnglishSenses DebianLexicon::english_senses_cached(std::string_view word) {
+  return cached(data().senses_cache, word, core::Language::en,
+                [&] { return english_senses(word); });
+}
+
 bool DebianLexicon::is_noun(std::string_view word, core::Language language) {
   if (language == core::Language::en) {
-    // English: a word WordNet (the thesaurus' data) knows mostly as a noun ("classes",
-    // "backlog", "people"; not "set", "daily", "several").
-    const WordClasses c = english_classes(word);
+    // English: a word WordNet (the thesaurus' data) knows mostly as a noun ("backlog",
+    // "people", "health"; not "set", "daily", "several"), as itself or else by its stems
+    // ("classes": class, "children": child).
+    const EnglishSenses senses = english_senses_cached(word);
+    const WordClasses& c = senses.own.total() > 0 ? senses.own : senses.stems;
+    if (c.total() == 0) {
+      // Not in WordNet: a word the spelling dictionary knows is a function word ("against",
+      // "anyone"); one it does not know is a name or a new word ("ransomware").
+      Hunspell* speller = data().speller(core::Language::en);
+      return letters(word) >= 3 && speller != nullptr && !speller->spell(lower(word));
+    }
     return c.nouns > 0 && c.nouns >= c.verbs + c.adjectives + c.adverbs;
   }
   if (language != core::Language::de || word.empty() || word.size() > 64) return false;
@@ -324,7 +348,16 @@ std::string stem_base(Hunspell& speller, std::string_view word) {
 
 bool DebianLexicon::is_modifier(std::string_view word, core::Language language) {
   if (language != core::Language::en) return false;
-  const WordClasses c = english_classes(word);
+  // Its own senses; a participle's also its stem's ("tried" is an adjective in WordNet, "try"
+  // mostly a verb; "retired", "training" alike).
+  const EnglishSenses senses = english_senses_cached(word);
+  WordClasses c = senses.own.total() > 0 ? senses.own : senses.stems;
+  if (senses.own.total() > 0 && (word.ends_with("ed") || word.ends_with("ing"))) {
+    c.nouns += senses.stems.nouns;
+    c.verbs += senses.stems.verbs;
+    c.adjectives += senses.stems.adjectives;
+    c.adverbs += senses.stems.adverbs;
+  }
   return c.nouns + c.adjectives > 0 && c.nouns + c.adjectives >= c.verbs + c.adverbs;
 }
 

@@ -55,14 +55,21 @@ class DebianLexicon final : public core::Lexicon {
   Data& data();
   std::vector<std::string> split_compound(std::string_view word, core::Language language);
   std::vector<std::uint64_t> look_up_synonyms(std::string_view word, core::Language language);
-  // How many of an English word's meanings in WordNet are nouns, verbs, adjectives, adverbs.
+  // How many of an English word's meanings in WordNet are nouns, verbs, adjectives, adverbs:
+  // its own, and its Hunspell stems' (WordNet lists base forms).
   struct WordClasses {
     int nouns = 0;
     int verbs = 0;
     int adjectives = 0;
     int adverbs = 0;
+    int total() const { return nouns + verbs + adjectives + adverbs; }
   };
-  WordClasses english_classes(std::string_view word);
+  struct EnglishSenses {
+    WordClasses own;
+    WordClasses stems;
+  };
+  EnglishSenses english_senses(std::string_view word);
+  EnglishSenses english_senses_cached(std::string_view word);
   LexiconPaths paths_;
   std::unique_ptr<Data> data_;
   mutable std::uint64_t fingerprint_ = 0;

@@ -458,6 +458,33 @@ TEST(Grouping, AnEnglishTitleIsTheMembersNounPhrase) {
   });
   ASSERT_EQ(group.groups.size(), 1U);
   EXPECT_EQ(group.groups[0].title(), "Registration backlog");
+  // As the members wrote it, capitals and all; the noun never twice.
+  const Digest capitals = titled({
+      "Free ICU beds ran out in the second week.",
+      "Free ICU beds ran out in the third week.",
+      "Free ICU beds ran out in every hospital.",
+  });
+  ASSERT_EQ(capitals.groups.size(), 1U);
+  EXPECT_EQ(capitals.groups[0].title(), "ICU beds");
+  std::string flood;
+  for (int i = 0; i < 500; ++i) flood += "the water water ";
+  const Digest repeated = titled({flood});
+  ASSERT_EQ(repeated.groups.size(), 1U);
+  EXPECT_EQ(repeated.groups[0].title(), "Water");
+}
+
+// A dative plural the dictionary cannot tell from a plural in "-en" ("Gebäuden": Gebäude,
+// like "Masken": Maske) is undone where a member wrote the nominative.
+TEST(Grouping, ADativePluralIsUndoneWhereAMemberWroteTheNominative) {
+  const Digest digest = titled({
+      "In den städtischen Gebäuden gab es keine Notstromversorgung.",
+      "Die städtischen Gebäude hatten keine Notstromversorgung.",
+      "Bei den städtischen Gebäuden fehlte die Notstromversorgung.",
+  });
+  ASSERT_EQ(digest.groups.size(), 1U);
+  const std::string title = digest.groups[0].title();
+  EXPECT_NE(title.find("Gebäude"), std::string::npos) << title;
+  EXPECT_EQ(title.find("Gebäuden"), std::string::npos) << title;
 }
 
 // A topic tag most members carry is their own name for the theme: it titles the group, as the

@@ -85,6 +85,26 @@ TEST(Lexicon, ABaseFormIsTheNominativeAlsoOfCompoundsTheDictionaryLacks) {
   }
 }
 
+// English word classes come from WordNet (the English thesaurus): a noun is a word it knows
+// mostly as one, as itself or by its stems; a word it lacks is a noun only if the spelling
+// dictionary lacks it too (a name, a new word), never a function word.
+TEST(Lexicon, EnglishNounsAndModifiersComeFromWordNet) {
+  for (const char* noun : {"health", "evacuation", "communication", "backlog", "births", "classes",
+                           "authorities", "sormas"}) {
+    EXPECT_TRUE(lexicon().is_noun(noun, Language::en)) << noun;
+  }
+  for (const char* other : {"set", "daily", "several", "against", "anyone", "depending"}) {
+    EXPECT_FALSE(lexicon().is_noun(other, Language::en)) << other;
+  }
+  for (const char* modifier : {"emergency", "social", "welcome", "elderly", "registration"}) {
+    EXPECT_TRUE(lexicon().is_modifier(modifier, Language::en)) << modifier;
+  }
+  for (const char* other : {"tried", "against", "quickly"}) {
+    EXPECT_FALSE(lexicon().is_modifier(other, Language::en)) << other;
+  }
+  EXPECT_FALSE(lexicon().is_modifier("emergency", Language::de));
+}
+
 TEST(Lexicon, SynonymsShareASetAlsoInflected) {
   EXPECT_TRUE(share(lexicon().synonym_sets("stromausfall", Language::de),
                     lexicon().synonym_sets("blackout", Language::de)));
