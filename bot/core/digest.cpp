@@ -139,7 +139,8 @@ struct KeyNoun {
   int members = 0;  // members in the period who wrote it
 };
 
-// The phrase in the members' own words that links two of the group's key nouns, if one does:
+// The phrase in the members' own words that links two of the group's key nouns, if one does
+// (or the hyphenated word they make: "CO2-Ampeln"):
 // noun, a preposition (with its article) or a genitive article, at most one word in lower case
 // (an adjective), noun — "Erschöpfung im Krisenstab", "Leitung des Krisenstabs", "Termin im
 // neuen Impfzentrum". The first noun in its base form, the rest as written (the preposition
@@ -175,9 +176,32 @@ std::string linking_phrase(std::span<const KeyNoun> nouns, std::span<const Diges
     if (used++ == kNamingMembers) break;
     const std::vector<TypedWord> words = typed_words(items[index].body);
     std::set<std::string> in_this_member;
-    for (std::size_t i = 0; i + 2 < words.size(); ++i) {
+    for (std::size_t i = 0; i + 1 < words.size(); ++i) {
       const int a = noun_at(words[i]);
       if (a < 0) continue;
+      // Two key nouns the member wrote as one hyphenated word ("CO2-Ampeln", "PSA-Lager"): the
+      // word as written names them.
+      const std::string_view& here = words[i].text;
+      const std::string_view& next = words[i + 1].text;
+      const std::string_view body = items[index].body;
+      const auto offset = static_cast<std::size_t>(here.data() - body.data());
+      const std::size_t after = offset + here.size() + 1 + next.size();
+      const bool longer = (offset > 0 && body[offset - 1] == '-') ||
+                          (after < body.size() && body[after] == '-');  // "Bund-Länder-Runde"
+      if (!longer && next.data() == here.data() + here.size() + 1 &&
+          here.data()[here.size()] == '-') {
+        const int b = noun_at(words[i + 1]);
+        if (b >= 0 && b != a) {
+          std::string phrase = std::string(here) + "-" + std::string(next);
+          if (in_this_member.insert(phrase).second) {
+            auto [at, fresh] = found.try_emplace(phrase);
+            if (fresh) at->second = Found{{std::min(a, b), std::max(a, b)}, 0, used};
+            ++at->second.count;
+          }
+          continue;
+        }
+      }
+      if (i + 2 >= words.size()) continue;
       std::size_t k = i + 1;
       const auto lower_at = [&](std::size_t at) { return lower_case(words[at].text); };
       // The link: a contracted preposition, a preposition with an optional article, or a genitive

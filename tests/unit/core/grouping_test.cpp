@@ -473,6 +473,25 @@ TEST(Grouping, AnEnglishTitleIsTheMembersNounPhrase) {
   EXPECT_EQ(repeated.groups[0].title(), "Water");
 }
 
+// Two key nouns the members wrote as one hyphenated word are that word ("CO2-Ampeln", not "CO2
+// und Ampeln"); a pair inside a longer chain ("Bund-Länder-Runden") is no title of its own.
+TEST(Grouping, AHyphenatedPairOfKeyNounsIsOneWord) {
+  const Digest digest = titled({
+      "Die CO2-Ampeln in den Klassenzimmern haben das Lüften verbessert.",
+      "CO2-Ampeln in den Klassenzimmern waren günstig.",
+      "Wir hätten die CO2-Ampeln für die Klassenzimmer früher kaufen sollen. #lehre",
+  });
+  ASSERT_EQ(digest.groups.size(), 1U);
+  EXPECT_EQ(digest.groups[0].title(), "CO2-Ampeln");
+  const Digest chain = titled({
+      "In den Bund-Länder-Runden hatten die Kommunen keine Stimme.",
+      "Die Bund-Länder-Runden entschieden ohne uns.",
+      "Bund-Länder-Runden am Montag, Verordnung am Freitag, Umsetzung am Samstag.",
+  });
+  ASSERT_EQ(chain.groups.size(), 1U);
+  EXPECT_NE(chain.groups[0].title(), "Bund-Länder") << chain.groups[0].title();
+}
+
 // A dative plural the dictionary cannot tell from a plural in "-en" ("Gebäuden": Gebäude,
 // like "Masken": Maske) is undone where a member wrote the nominative.
 TEST(Grouping, ADativePluralIsUndoneWhereAMemberWroteTheNominative) {
