@@ -176,6 +176,13 @@ std::string linking_phrase(std::span<const KeyNoun> nouns, std::span<const Diges
     if (used++ == kNamingMembers) break;
     const std::vector<TypedWord> words = typed_words(items[index].body);
     std::set<std::string> in_this_member;
+    // A phrase linking key nouns a and b, counted once per member.
+    const auto record = [&](std::string phrase, int a, int b) {
+      if (!in_this_member.insert(phrase).second) return;
+      auto [at, fresh] = found.try_emplace(std::move(phrase));
+      if (fresh) at->second = Found{{std::min(a, b), std::max(a, b)}, 0, used};
+      ++at->second.count;
+    };
     for (std::size_t i = 0; i + 1 < words.size(); ++i) {
       const int a = noun_at(words[i]);
       if (a < 0) continue;
@@ -192,12 +199,7 @@ std::string linking_phrase(std::span<const KeyNoun> nouns, std::span<const Diges
           here.data()[here.size()] == '-') {
         const int b = noun_at(words[i + 1]);
         if (b >= 0 && b != a) {
-          std::string phrase = std::string(here) + "-" + std::string(next);
-          if (in_this_member.insert(phrase).second) {
-            auto [at, fresh] = found.try_emplace(phrase);
-            if (fresh) at->second = Found{{std::min(a, b), std::max(a, b)}, 0, used};
-            ++at->second.count;
-          }
+          record(std::string(here) + "-" + std::string(next), a, b);
           continue;
         }
       }
@@ -236,10 +238,7 @@ std::string linking_phrase(std::span<const KeyNoun> nouns, std::span<const Diges
         phrase += ' ';
         phrase += words[w].text;
       }
-      if (!in_this_member.insert(phrase).second) continue;
-      auto [at, fresh] = found.try_emplace(phrase);
-      if (fresh) at->second = Found{{std::min(a, b), std::max(a, b)}, 0, used};
-      ++at->second.count;
+      record(std::move(phrase), a, b);
     }
   }
   const std::string* best = nullptr;
@@ -492,23 +491,19 @@ std::string shared_topic(const DigestGroup& group, std::span<const DigestItem> i
 // the members' phrase "Selbstschutz: Erschöpfung im Krisenstab". Returns the name to take when
 // another group of the digest has the same (the tag and the first key noun besides it:
 // "Personal: Bundeswehr"), or empty.
-// The key noun that joins the first in a title of two ("Impfzentrum und Termine"): the next
-// one that a third of the members wrote, two at least ("Pflegeheime und Menschen" was one
-// member's word beside the group's theme: a list, not a title). A single contribution's two
-// nouns are its own. Null if none.
-const KeyNoun* second_noun(std::span<const KeyNoun> nouns, int members) {
-  if (nouns.size() < 2) return nullptr;
-  if (members <= 1) return &nouns[1];
-  for (std::size_t n = 1; n < nouns.size(); ++n) {
-    if (nouns[n].members >= 2 && nouns[n].members * 3 >= members) return &nouns[n];
+// The key noun that joins `first` (the first key noun unless given) in a title of two
+// ("Impfzentrum und Termine"): the next other one that a third of the members wrote, two at
+// least ("Pflegeheime und Menschen" was one member's word beside the group's theme: a list,
+// not a title). A single contribution's two nouns are its own. Null if none.
+const KeyNoun* second_noun(std::span<const KeyNoun> nouns, int members,
+                           const KeyNoun* first = nullptr) {
+  if (nouns.empty()) return nullptr;
+  if (first == nullptr) first = &nouns.front();
+  for (const KeyNoun& other : nouns) {
+    if (&other == first) continue;
+    if (members <= 1 || (other.members >= 2 && other.members * 3 >= members)) return &other;
   }
   return nullptr;
-}
-
-// `text` with its first letter a capital (ASCII): "welcome classes" → "Welcome classes".
-std::string sentence_case(std::string text) {
-  if (!text.empty() && text[0] >= 'a' && text[0] <= 'z') text[0] = static_cast<char>(text[0] - 32);
-  return text;
 }
 
 // An English group's title: the noun phrase its members wrote around its first key noun — up
@@ -520,9 +515,9 @@ std::string sentence_case(std::string text) {
 std::string english_title(std::span<const KeyNoun> nouns, std::span<const DigestItem> items,
                           std::span<const std::size_t> members, int current, Lexicon& lexicon) {
   // The first key noun two members wrote (in a group of several), else the first.
+  if (nouns.empty()) return {};
   const auto first = std::find_if(nouns.begin(), nouns.end(),
                                   [&](const KeyNoun& n) { return current <= 1 || n.members >= 2; });
-  if (nouns.empty()) return {};
   const KeyNoun& key = first != nouns.end() ? *first : nouns.front();
   const std::string noun = lower_case(key.base);
   const auto modifier = [&](std::string_view word) {
@@ -576,17 +571,10 @@ std::string english_title(std::span<const KeyNoun> nouns, std::span<const Digest
       phrases.begin(), phrases.end(),
       [](const auto& a, const auto& b) { return a.second.count < b.second.count; });
   if (best != phrases.end() && (current <= 1 || best->second.count >= 2)) {
-    return sentence_case(best->second.typed);
+    return with_capital(best->second.typed);
   }
-  const KeyNoun* second = nullptr;
-  for (const KeyNoun& other : nouns) {
-    if (&other == &key) continue;
-    if (current <= 1 || (other.members >= 2 && other.members * 3 >= current)) {
-      second = &other;
-      break;
-    }
-  }
-  return sentence_case(second == nullptr ? key.base : key.base + " and " + second->base);
+  const KeyNoun* second = second_noun(nouns, current, &key);
+  return with_capital(second == nullptr ? key.base : key.base + " and " + second->base);
 }
 
 std::string name_group(DigestGroup& group, std::span<const DigestItem> items,
@@ -629,7 +617,7 @@ std::string name_group(DigestGroup& group, std::span<const DigestItem> items,
   std::set<std::string> seen_words;
   group.keywords.clear();
   std::vector<KeyNoun> nouns;
-  std::vector<KeyNoun> english_nouns;  // in lower case, as written
+  std::vector<KeyNoun> english_nouns;  // as written
   const bool english_group = english > german;
   for (std::size_t k = 0; k < group.keyword_keys.size(); ++k) {
     const std::uint64_t key = group.keyword_keys[k];
