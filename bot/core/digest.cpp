@@ -211,12 +211,7 @@ std::string linking_phrase(std::span<const KeyNoun> nouns, std::span<const Diges
           lexicon->knows(lower_case(next), Language::en)) {
         const int b = noun_at(words[i + 1]);
         if (b >= 0 && b != a) {
-          std::string phrase = std::string(here) + " " + std::string(next);
-          if (in_this_member.insert(phrase).second) {
-            auto [at, fresh] = found.try_emplace(phrase);
-            if (fresh) at->second = Found{{std::min(a, b), std::max(a, b)}, 0, used};
-            ++at->second.count;
-          }
+          record(std::string(here) + " " + std::string(next), a, b);
           continue;
         }
       }
