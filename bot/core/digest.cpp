@@ -140,7 +140,7 @@ struct KeyNoun {
 };
 
 // The phrase in the members' own words that links two of the group's key nouns, if one does
-// (or the hyphenated word they make: "CO2-Ampeln"):
+// (or the hyphenated word they make, "CO2-Ampeln", or the English term, "Cell Broadcast"):
 // noun, a preposition (with its article) or a genitive article, at most one word in lower case
 // (an adjective), noun — "Erschöpfung im Krisenstab", "Leitung des Krisenstabs", "Termin im
 // neuen Impfzentrum". The first noun in its base form, the rest as written (the preposition
@@ -200,6 +200,18 @@ std::string linking_phrase(std::span<const KeyNoun> nouns, std::span<const Diges
         const int b = noun_at(words[i + 1]);
         if (b >= 0 && b != a) {
           record(std::string(here) + "-" + std::string(next), a, b);
+          continue;
+        }
+      }
+      // Two key nouns side by side that are one English term ("Cell Broadcast", "Social
+      // Media"): German writes its own compounds as one word, so only English ones are a pair —
+      // both English words, the first no German one (a loanword like "Team" leads no pair).
+      if (lexicon != nullptr && words[i + 1].follows && capitalised(next) &&
+          !lexicon->knows(here, Language::de) && lexicon->knows(lower_case(here), Language::en) &&
+          lexicon->knows(lower_case(next), Language::en)) {
+        const int b = noun_at(words[i + 1]);
+        if (b >= 0 && b != a) {
+          record(std::string(here) + " " + std::string(next), a, b);
           continue;
         }
       }

@@ -31,6 +31,10 @@ class Lexicon {
   /// (WordNet) knows it mostly as a noun ("classes", "backlog"; not "set", "daily").
   virtual bool is_noun(std::string_view word, Language language) = 0;
 
+  /// Whether the language's spelling dictionary knows the word as typed ("Cell" is no German
+  /// word, "cell" an English one).
+  virtual bool knows(std::string_view word, Language language) = 0;
+
   /// English: whether a word may stand before a noun in a noun phrase, as an adjective or a
   /// noun ("welcome classes", "emergency generators", "social benefits"). German: false.
   virtual bool is_modifier(std::string_view word, Language language) = 0;

@@ -346,6 +346,12 @@ std::string stem_base(Hunspell& speller, std::string_view word) {
 
 }  // namespace
 
+bool DebianLexicon::knows(std::string_view word, core::Language language) {
+  if (word.empty() || word.size() > 64) return false;
+  Hunspell* speller = data().speller(language);
+  return speller != nullptr && speller->spell(std::string(word));
+}
+
 bool DebianLexicon::is_modifier(std::string_view word, core::Language language) {
   if (language != core::Language::en) return false;
   // Its own senses; a participle's also its stem's ("tried" is an adjective in WordNet, "try"

@@ -31,6 +31,7 @@ class DebianLexicon final : public core::Lexicon {
   std::vector<std::uint64_t> synonym_sets(std::string_view word, core::Language language) override;
   bool is_noun(std::string_view word, core::Language language) override;
   bool is_modifier(std::string_view word, core::Language language) override;
+  bool knows(std::string_view word, core::Language language) override;
   std::string base_form(std::string_view word, core::Language language) override;
   std::uint64_t fingerprint() const override;
 

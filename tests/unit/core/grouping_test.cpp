@@ -474,7 +474,8 @@ TEST(Grouping, AnEnglishTitleIsTheMembersNounPhrase) {
 }
 
 // Two key nouns the members wrote as one hyphenated word are that word ("CO2-Ampeln", not "CO2
-// und Ampeln"); a pair inside a longer chain ("Bund-Länder-Runden") is no title of its own.
+// und Ampeln"); a pair inside a longer chain ("Bund-Länder-Runden") is no title of its own. An
+// English term of two words is one too ("Cell Broadcast").
 TEST(Grouping, AHyphenatedPairOfKeyNounsIsOneWord) {
   const Digest digest = titled({
       "Die CO2-Ampeln in den Klassenzimmern haben das Lüften verbessert.",
@@ -490,6 +491,14 @@ TEST(Grouping, AHyphenatedPairOfKeyNounsIsOneWord) {
   });
   ASSERT_EQ(chain.groups.size(), 1U);
   EXPECT_NE(chain.groups[0].title(), "Bund-Länder") << chain.groups[0].title();
+  // An English term in a German text is one too.
+  const Digest english = titled({
+      "Cell Broadcast für die Warnung der Bevölkerung gab es 2021 noch nicht.",
+      "Die Warnung der Bevölkerung über Cell Broadcast muss geübt werden.",
+      "Ohne Cell Broadcast erreichte die Warnung die Bevölkerung nachts kaum. #lehre",
+  });
+  ASSERT_EQ(english.groups.size(), 1U);
+  EXPECT_EQ(english.groups[0].title(), "Cell Broadcast");
 }
 
 // A dative plural the dictionary cannot tell from a plural in "-en" ("Gebäuden": Gebäude,
