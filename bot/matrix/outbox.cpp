@@ -128,6 +128,7 @@ std::size_t Outbox::send_early(const std::vector<OutboxItem>& items) {
     }
     ++in_flight_;
     ++started;
+    early_since_settle_ = true;
     client_.start_send(item.room_id, type, item.txn_id, std::move(content),
                        [this, txn_id = item.txn_id, room_id = item.room_id,
                         ack_of = item.ack_of](MatrixResult<std::string> result) {
@@ -144,7 +145,10 @@ std::size_t Outbox::send_early(const std::vector<OutboxItem>& items) {
                            spdlog::debug("an early send failed ({}); the outbox retries it",
                                          result.error().describe());
                          }
-                         if (--in_flight_ == 0) early_done_.notify();
+                         if (--in_flight_ == 0) {
+                           early_done_.notify();
+                           early_settled_.notify();
+                         }
                        });
   }
   return started;
@@ -247,10 +251,24 @@ void Outbox::wake() {
   wakeup_.notify();
 }
 
+net::asio::awaitable<void> Outbox::settle_early_sends(net::asio::io_context& io,
+                                                      std::chrono::milliseconds limit,
+                                                      std::chrono::milliseconds pause) {
+  if (!early_since_settle_) co_return;
+  early_since_settle_ = false;
+  const auto deadline = std::chrono::steady_clock::now() + limit;
+  while (in_flight_ > 0 && !stopped_) {
+    if (!co_await early_settled_.wait_until(io, deadline)) co_return;  // no answer yet: sync on
+  }
+  if (stopped_) co_return;
+  co_await sleeper_.sleep(pause);
+}
+
 void Outbox::stop() {
   stopped_ = true;
   wakeup_.stop();
   early_done_.stop();
+  early_settled_.stop();
 }
 
 }  // namespace reflexbot::matrix

@@ -44,6 +44,15 @@ class Outbox {
   /// marked by its transaction id once the answer comes (after the commit); a failed one stays
   /// pending for the drain. Returns how many were started.
   std::size_t send_early(const std::vector<OutboxItem>& items);
+  /// Before the next /sync request: if early sends started since the last call, waits until
+  /// they are answered (at most `limit`), then `pause` more. A single-process homeserver
+  /// serves the bot's next long-poll on the thread that delivers the reply to the room's
+  /// readers; asked at once, it delays that delivery (docs/benchmarks.md, "The next /sync
+  /// after a reply"). Nothing is lost by asking later: events that arrive meanwhile come with
+  /// the next response.
+  net::asio::awaitable<void> settle_early_sends(net::asio::io_context& io,
+                                                std::chrono::milliseconds limit,
+                                                std::chrono::milliseconds pause);
   void stop();
   /// From now on, with encryption (set once the crypto machine is open, before the first run).
   void enable_encryption(E2ee& e2ee) { e2ee_ = &e2ee; }
@@ -64,8 +73,10 @@ class Outbox {
   std::function<std::int64_t()> now_ms_;
   E2ee* e2ee_;
   Wakeup wakeup_;
-  Wakeup early_done_;          ///< notified when the last early send is answered
-  std::size_t in_flight_ = 0;  ///< early sends not yet answered
+  Wakeup early_done_;                ///< notified when the last early send is answered
+  Wakeup early_settled_;             ///< the same, for settle_early_sends()
+  std::size_t in_flight_ = 0;        ///< early sends not yet answered
+  bool early_since_settle_ = false;  ///< early sends started since settle_early_sends()
   bool flushing_ = false;
   bool rows_waiting_ = true;  ///< rows may be pending: committed since a flush found none
   bool stopped_ = false;

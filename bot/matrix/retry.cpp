@@ -74,6 +74,20 @@ net::asio::awaitable<void> Wakeup::wait(net::asio::io_context& io) {
   pending_ = false;
 }
 
+net::asio::awaitable<bool> Wakeup::wait_until(net::asio::io_context& io,
+                                              std::chrono::steady_clock::time_point deadline) {
+  if (!pending_ && !stopped_) {
+    net::asio::steady_timer timer(io, deadline);
+    timer_ = &timer;
+    boost::system::error_code ec;
+    co_await timer.async_wait(net::asio::redirect_error(net::asio::use_awaitable, ec));
+    timer_ = nullptr;
+  }
+  const bool woken = pending_ || stopped_;
+  pending_ = false;
+  co_return woken;
+}
+
 void Wakeup::notify() {
   pending_ = true;
   if (timer_ != nullptr) timer_->cancel();

@@ -68,6 +68,9 @@ class Wakeup {
  public:
   /// Waits until notify() or stop() (returns at once if notified since the last wait).
   net::asio::awaitable<void> wait(net::asio::io_context& io);
+  /// The same, but at most until `deadline`: false if it passed without notify() or stop().
+  net::asio::awaitable<bool> wait_until(net::asio::io_context& io,
+                                        std::chrono::steady_clock::time_point deadline);
   void notify();
   void stop();
   bool stopped() const { return stopped_; }

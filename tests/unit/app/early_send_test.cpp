@@ -180,6 +180,80 @@ TEST(EarlySend, AReplyLeavesBeforeItsBatchCommitsAndItsRowIsTheRecord) {
   EXPECT_EQ(bot.store->counts().outbox_sent, 1);
 }
 
+// The next /sync after a batch whose reply went early waits until the reply is answered and a
+// pause after it, so that a single-process homeserver delivers the reply to the room before it
+// serves the bot's own next long-poll (docs/benchmarks.md, "The next /sync after a reply").
+TEST(EarlySend, TheNextSyncWaitsUntilTheEarlyReplyIsAnsweredAndAPauseAfter) {
+  Bot bot("settle");
+  bot.seed({kRoom});
+  const std::size_t sleeps = bot.sleeper.delays().size();
+  bool settled = false;
+  const auto settle = [&](milliseconds limit) {
+    settled = false;
+    net::asio::co_spawn(
+        bot.io,
+        [&bot, &settled, limit]() -> net::asio::awaitable<void> {
+          co_await bot.outbox->settle_early_sends(bot.io, limit, milliseconds(5));
+          settled = true;
+        },
+        net::asio::detached);
+  };
+  settle(milliseconds(10000));  // nothing went early: at once
+  bot.io.restart();
+  bot.io.poll();
+  EXPECT_TRUE(settled);
+  EXPECT_EQ(bot.sleeper.delays().size(), sleeps);
+
+  bot.transport.respond_blocked(200, R"({"event_id":"$pong"})");
+  std::string body = batch("s1", kRoom, {message("$ping", "!ping")}).dump();
+  auto outline = matrix::parse_sync_outline(body, kBot);
+  ASSERT_TRUE(outline);
+  ASSERT_TRUE(matrix::ingest(*bot.dispatcher, body, *outline, {}, kBot, false));
+  ASSERT_EQ(bot.puts.size(), 1u);  // the reply left early; its answer is held back
+  settle(milliseconds(10000));
+  bot.io.restart();
+  bot.io.poll();
+  EXPECT_FALSE(settled) << "the next /sync went before the reply was answered";
+  bot.transport.release();
+  bot.io.restart();
+  bot.io.run();
+  EXPECT_TRUE(settled);
+  ASSERT_EQ(bot.sleeper.delays().size(), sleeps + 1);
+  EXPECT_EQ(bot.sleeper.delays().back(), milliseconds(5));
+
+  settle(milliseconds(10000));  // the same reply counts once
+  bot.io.restart();
+  bot.io.poll();
+  EXPECT_TRUE(settled);
+  EXPECT_EQ(bot.sleeper.delays().size(), sleeps + 1);
+}
+
+TEST(EarlySend, AReplyTheHomeserverDoesNotAnswerHoldsTheNextSyncOnlyUpToTheLimit) {
+  Bot bot("settle-limit");
+  bot.seed({kRoom});
+  bot.transport.respond_blocked(200, R"({"event_id":"$pong"})");
+  std::string body = batch("s1", kRoom, {message("$ping", "!ping")}).dump();
+  auto outline = matrix::parse_sync_outline(body, kBot);
+  ASSERT_TRUE(outline);
+  ASSERT_TRUE(matrix::ingest(*bot.dispatcher, body, *outline, {}, kBot, false));
+  const std::size_t sleeps = bot.sleeper.delays().size();
+  bool settled = false;
+  net::asio::co_spawn(
+      bot.io,
+      [&]() -> net::asio::awaitable<void> {
+        co_await bot.outbox->settle_early_sends(bot.io, milliseconds(1), milliseconds(5));
+        settled = true;
+      },
+      net::asio::detached);
+  bot.io.restart();
+  bot.io.run_for(std::chrono::milliseconds(200));
+  EXPECT_TRUE(settled) << "a PUT without an answer stopped the sync";
+  EXPECT_EQ(bot.sleeper.delays().size(), sleeps) << "no pause: the reply has not landed";
+  bot.transport.shutdown();
+  bot.io.restart();
+  bot.io.run();
+}
+
 TEST(EarlySend, AReplayAfterACrashBeforeTheCommitSendsTheSameTransactionId) {
   // The first bot sends early and "crashes" before its commit: its store stays at s0. A second bot
   // from the same state gets the same batch again (the homeserver repeats it from s0).
