@@ -113,6 +113,41 @@ bool may_follow_genitive_der(std::string_view noun) {
   return false;
 }
 
+// Words for a time (a span, a month, a day, a part of a day), with their plural and genitive
+// forms (folded like the analyser: ä → ae): they say when, not what, and name no theme ("im
+// Januar", "seit Monaten", "am Wochenende"; "Januar und Kühlräume" was a word list).
+constexpr std::array<std::string_view, 39> kTimeWords = {
+    "sekunde",     "minute",       "stunde",
+    "tag",         "woche",        "wochenende",
+    "monat",       "jahr",         "jahrzehnt",
+    "quartal",     "halbjahr",     "vormittag",
+    "nachmittag",  "abend",        "nacht",
+    "naecht",      "uhr",          "januar",
+    "februar",     "maerz",        "april",
+    "mai",         "juni",         "juli",
+    "august",      "september",    "oktober",
+    "november",    "dezember",     "montag",
+    "dienstag",    "mittwoch",     "donnerstag",
+    "freitag",     "samstag",      "sonntag",
+    "montagabend", "freitagabend", "freitagnachmittag"};
+
+bool is_time_word(std::string_view word) {
+  std::string folded = lower_case(word);
+  // ä (UTF-8 C3 A4) as the analyser folds it: "März", "Nächte".
+  for (std::size_t at = folded.find("\xC3\xA4"); at != std::string::npos;
+       at = folded.find("\xC3\xA4", at)) {
+    folded.replace(at, 2, "ae");
+  }
+  if (one_of(kTimeWords, folded)) return true;
+  for (const std::string_view ending : {"e", "en", "n", "s", "es", "er"}) {
+    if (folded.size() > ending.size() + 2 && folded.ends_with(ending) &&
+        one_of(kTimeWords, std::string_view(folded).substr(0, folded.size() - ending.size()))) {
+      return true;
+    }
+  }
+  return false;
+}
+
 // Whether two nouns name the same thing, one a part of the other's compound or an inflection of
 // it ("Pflegeheim" and "Heime", "Terminvergabe" and "Termine", "Kollege" and "Kolleg"): a title
 // names it once.
@@ -136,7 +171,8 @@ bool overlapping(std::string_view a, std::string_view b) {
 struct KeyNoun {
   std::uint64_t key = 0;
   std::string base;
-  int members = 0;  // members in the period who wrote it
+  int members = 0;    // members in the period who wrote it
+  bool when = false;  // a word for a time (is_time_word()): in a phrase only
 };
 
 // The phrase in the members' own words that links two of the group's key nouns, if one does
@@ -512,7 +548,7 @@ const KeyNoun* second_noun(std::span<const KeyNoun> nouns, int members,
   if (nouns.empty()) return nullptr;
   if (first == nullptr) first = &nouns.front();
   for (const KeyNoun& other : nouns) {
-    if (&other == first) continue;
+    if (&other == first || other.when) continue;
     if (members <= 1 || (other.members >= 2 && other.members * 3 >= members)) return &other;
   }
   return nullptr;
@@ -664,7 +700,8 @@ std::string name_group(DigestGroup& group, std::span<const DigestItem> items,
         base.pop_back();
       }
       KeyNoun candidate{key, std::move(base),
-                        k < group.keyword_members.size() ? group.keyword_members[k] : 0};
+                        k < group.keyword_members.size() ? group.keyword_members[k] : 0,
+                        is_time_word(word)};
       if (std::none_of(nouns.begin(), nouns.end(),
                        [&](const KeyNoun& n) { return overlapping(n.base, candidate.base); })) {
         nouns.push_back(std::move(candidate));
@@ -676,7 +713,7 @@ std::string name_group(DigestGroup& group, std::span<const DigestItem> items,
   // The first key noun that is not the topic's own word, to tell two groups of a topic apart.
   const auto beside_topic = [&]() -> std::string {
     for (const KeyNoun& noun : nouns) {
-      if (!overlapping(noun.base, topic)) return topic + ": " + noun.base;
+      if (!noun.when && !overlapping(noun.base, topic)) return topic + ": " + noun.base;
     }
     return {};
   };
@@ -715,10 +752,15 @@ std::string name_group(DigestGroup& group, std::span<const DigestItem> items,
     group.name = phrase;
     return {};
   }
-  const KeyNoun* second = second_noun(nouns, group.current);
-  group.name = nouns.empty()       ? std::string()
-               : second == nullptr ? nouns[0].base
-                                   : nouns[0].base + " und " + second->base;
+  // Without a phrase, the first key noun that is no word for a time, and a second one.
+  const auto first =
+      std::find_if(nouns.begin(), nouns.end(), [](const KeyNoun& n) { return !n.when; });
+  const KeyNoun* second =
+      first == nouns.end() ? nullptr : second_noun(nouns, group.current, &*first);
+  group.name = nouns.empty()          ? std::string()
+               : first == nouns.end() ? nouns.front().base  // only words for a time
+               : second == nullptr    ? first->base
+                                      : first->base + " und " + second->base;
   return {};
 }
 

@@ -720,6 +720,24 @@ TEST(Grouping, AnAdjectiveTheMembersWroteBeforeAKeyNounNamesTheTheme) {
       << vague.groups[0].title();
 }
 
+// Words for a time ("Januar", "Monate", "Stunden", "Wochenende") say when, not what: they
+// name no theme ("Januar und Kühlräume", "Akte und Monate" were word lists).
+TEST(Grouping, AWordForATimeIsNoKeyNounOfATitle) {
+  for (const char* text :
+       {"Bestatter haben uns im Januar angerufen, weil die Kühlräume voll waren. Wir mussten "
+        "Kühlcontainer am Friedhof aufstellen.",
+        "Die E-Akte hatten wir seit Jahren geplant, in der Pandemie kam sie dann in drei Monaten.",
+        "Jede Woche eine neue Landesverordnung, teils mit Änderungen im Stundentakt, am "
+        "Wochenende und nach Stunden."}) {
+    const Digest digest = titled({text});
+    ASSERT_EQ(digest.groups.size(), 1U);
+    const std::string title = digest.groups[0].title();
+    for (const char* time : {"Januar", "Monate", "Stunden", "Woche", "Jahre"}) {
+      EXPECT_EQ(title.find(time), std::string::npos) << title;
+    }
+  }
+}
+
 // Moderators' corrections: the same label puts documents together whatever their words,
 // different labels keep similar documents apart, and an unlabelled document joins a labelled
 // group it is similar to.
