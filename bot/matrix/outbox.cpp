@@ -128,6 +128,7 @@ std::size_t Outbox::send_early(const std::vector<OutboxItem>& items) {
     }
     ++in_flight_;
     ++started;
+    if (!early_since_settle_) early_landed_ = false;
     early_since_settle_ = true;
     client_.start_send(item.room_id, type, item.txn_id, std::move(content),
                        [this, txn_id = item.txn_id, room_id = item.room_id,
@@ -139,6 +140,7 @@ std::size_t Outbox::send_early(const std::vector<OutboxItem>& items) {
                              queue_.outbox_ack_done(room_id, ack_of);
                            }
                            ++metrics::registry().sends;
+                           early_landed_ = true;
                          } else {
                            // The drain sends it again with the same transaction id (and waits out a
                            // 429).
@@ -260,7 +262,7 @@ net::asio::awaitable<void> Outbox::settle_early_sends(net::asio::io_context& io,
   while (in_flight_ > 0 && !stopped_) {
     if (!co_await early_settled_.wait_until(io, deadline)) co_return;  // no answer yet: sync on
   }
-  if (stopped_) co_return;
+  if (stopped_ || !early_landed_) co_return;  // failed: nothing for the homeserver to deliver
   co_await sleeper_.sleep(pause);
 }
 

@@ -45,7 +45,8 @@ class Outbox {
   /// pending for the drain. Returns how many were started.
   std::size_t send_early(const std::vector<OutboxItem>& items);
   /// Before the next /sync request: if early sends started since the last call, waits until
-  /// they are answered (at most `limit`), then `pause` more. A single-process homeserver
+  /// they are answered (at most `limit`), then, if one of them succeeded, `pause` more (from the
+  /// end of the wait). A single-process homeserver
   /// serves the bot's next long-poll on the thread that delivers the reply to the room's
   /// readers; asked at once, it delays that delivery (docs/benchmarks.md, "The next /sync
   /// after a reply"). Nothing is lost by asking later: events that arrive meanwhile come with
@@ -77,6 +78,7 @@ class Outbox {
   Wakeup early_settled_;             ///< the same, for settle_early_sends()
   std::size_t in_flight_ = 0;        ///< early sends not yet answered
   bool early_since_settle_ = false;  ///< early sends started since settle_early_sends()
+  bool early_landed_ = false;        ///< one of those was answered with success
   bool flushing_ = false;
   bool rows_waiting_ = true;  ///< rows may be pending: committed since a flush found none
   bool stopped_ = false;

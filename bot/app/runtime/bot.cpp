@@ -38,8 +38,9 @@ namespace asio = net::asio;
 using std::chrono::milliseconds;
 
 // The next /sync after early replies (matrix::Outbox::settle_early_sends): it waits for their
-// answers at most this long (a homeserver that does not answer a PUT must not stop the sync)...
-constexpr milliseconds kEarlyAnswerLimit{500};
+// answers at most this long (a homeserver that is slow to answer a PUT, a remote one, must not
+// hold the sync for long: the local Synapse of the benchmark answers in about 15 ms)...
+constexpr milliseconds kEarlyAnswerLimit{100};
 // ...and then this long, while the homeserver delivers them to the room's readers.
 constexpr milliseconds kAfterRepliesPause{5};
 

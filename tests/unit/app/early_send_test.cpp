@@ -183,37 +183,44 @@ TEST(EarlySend, AReplyLeavesBeforeItsBatchCommitsAndItsRowIsTheRecord) {
 // The next /sync after a batch whose reply went early waits until the reply is answered and a
 // pause after it, so that a single-process homeserver delivers the reply to the room before it
 // serves the bot's own next long-poll (docs/benchmarks.md, "The next /sync after a reply").
+// `settle` starts what the sync loop awaits before its next request; `settled` turns true when
+// it returns.
+void settle(Bot& bot, bool& settled, milliseconds limit) {
+  settled = false;
+  net::asio::co_spawn(
+      bot.io,
+      [&bot, &settled, limit]() -> net::asio::awaitable<void> {
+        co_await bot.outbox->settle_early_sends(bot.io, limit, milliseconds(5));
+        settled = true;
+      },
+      net::asio::detached);
+  bot.io.restart();
+  bot.io.poll();
+}
+
+// A batch through the real ingest path, without the drain that Bot::sync runs after it.
+void ingest_only(Bot& bot, const json& body_json) {
+  std::string body = body_json.dump();
+  auto outline = matrix::parse_sync_outline(body, kBot);
+  ASSERT_TRUE(outline);
+  ASSERT_TRUE(matrix::ingest(*bot.dispatcher, body, *outline, {}, kBot, false));
+}
+
 TEST(EarlySend, TheNextSyncWaitsUntilTheEarlyReplyIsAnsweredAndAPauseAfter) {
   Bot bot("settle");
   bot.seed({kRoom});
   const std::size_t sleeps = bot.sleeper.delays().size();
   bool settled = false;
-  const auto settle = [&](milliseconds limit) {
-    settled = false;
-    net::asio::co_spawn(
-        bot.io,
-        [&bot, &settled, limit]() -> net::asio::awaitable<void> {
-          co_await bot.outbox->settle_early_sends(bot.io, limit, milliseconds(5));
-          settled = true;
-        },
-        net::asio::detached);
-  };
-  settle(milliseconds(10000));  // nothing went early: at once
-  bot.io.restart();
-  bot.io.poll();
+  settle(bot, settled, milliseconds(10000));  // nothing went early: at once
   EXPECT_TRUE(settled);
   EXPECT_EQ(bot.sleeper.delays().size(), sleeps);
 
   bot.transport.respond_blocked(200, R"({"event_id":"$pong"})");
-  std::string body = batch("s1", kRoom, {message("$ping", "!ping")}).dump();
-  auto outline = matrix::parse_sync_outline(body, kBot);
-  ASSERT_TRUE(outline);
-  ASSERT_TRUE(matrix::ingest(*bot.dispatcher, body, *outline, {}, kBot, false));
+  ingest_only(bot, batch("s1", kRoom, {message("$ping", "!ping")}));
   ASSERT_EQ(bot.puts.size(), 1u);  // the reply left early; its answer is held back
-  settle(milliseconds(10000));
-  bot.io.restart();
-  bot.io.poll();
+  settle(bot, settled, milliseconds(10000));
   EXPECT_FALSE(settled) << "the next /sync went before the reply was answered";
+  EXPECT_EQ(bot.sleeper.delays().size(), sleeps) << "the pause came before the answer";
   bot.transport.release();
   bot.io.restart();
   bot.io.run();
@@ -221,9 +228,7 @@ TEST(EarlySend, TheNextSyncWaitsUntilTheEarlyReplyIsAnsweredAndAPauseAfter) {
   ASSERT_EQ(bot.sleeper.delays().size(), sleeps + 1);
   EXPECT_EQ(bot.sleeper.delays().back(), milliseconds(5));
 
-  settle(milliseconds(10000));  // the same reply counts once
-  bot.io.restart();
-  bot.io.poll();
+  settle(bot, settled, milliseconds(10000));  // the same reply counts once
   EXPECT_TRUE(settled);
   EXPECT_EQ(bot.sleeper.delays().size(), sleeps + 1);
 }
@@ -232,23 +237,61 @@ TEST(EarlySend, AReplyTheHomeserverDoesNotAnswerHoldsTheNextSyncOnlyUpToTheLimit
   Bot bot("settle-limit");
   bot.seed({kRoom});
   bot.transport.respond_blocked(200, R"({"event_id":"$pong"})");
-  std::string body = batch("s1", kRoom, {message("$ping", "!ping")}).dump();
-  auto outline = matrix::parse_sync_outline(body, kBot);
-  ASSERT_TRUE(outline);
-  ASSERT_TRUE(matrix::ingest(*bot.dispatcher, body, *outline, {}, kBot, false));
+  ingest_only(bot, batch("s1", kRoom, {message("$ping", "!ping")}));
   const std::size_t sleeps = bot.sleeper.delays().size();
   bool settled = false;
-  net::asio::co_spawn(
-      bot.io,
-      [&]() -> net::asio::awaitable<void> {
-        co_await bot.outbox->settle_early_sends(bot.io, milliseconds(1), milliseconds(5));
-        settled = true;
-      },
-      net::asio::detached);
+  settle(bot, settled, milliseconds(1));
   bot.io.restart();
   bot.io.run_for(std::chrono::milliseconds(200));
   EXPECT_TRUE(settled) << "a PUT without an answer stopped the sync";
   EXPECT_EQ(bot.sleeper.delays().size(), sleeps) << "no pause: the reply has not landed";
+
+  // Its late answer must not end the wait for the next batch's reply.
+  bot.transport.release();
+  bot.io.restart();
+  bot.io.poll();
+  EXPECT_FALSE(test::run_awaitable(bot.io, bot.outbox->flush()));  // the drain, as after a commit
+  bot.transport.respond_blocked(200, R"({"event_id":"$pong2"})");
+  ingest_only(bot, batch("s2", kRoom, {message("$ping2", "!ping")}));
+  ASSERT_EQ(bot.puts.size(), 2u);
+  settle(bot, settled, milliseconds(10000));
+  EXPECT_FALSE(settled) << "the first reply's late answer ended the wait for the second";
+  bot.transport.release();
+  bot.io.restart();
+  bot.io.run();
+  EXPECT_TRUE(settled);
+  EXPECT_EQ(bot.sleeper.delays().size(), sleeps + 1);
+}
+
+TEST(EarlySend, AFailedEarlyReplyEndsTheWaitWithoutAPause) {
+  Bot bot("settle-failed");
+  bot.seed({kRoom});
+  bot.transport.respond(500, R"({"errcode":"M_UNKNOWN","error":"down"})");
+  ingest_only(bot, batch("s1", kRoom, {message("$ping", "!ping")}));
+  ASSERT_EQ(bot.puts.size(), 1u);
+  const std::size_t sleeps = bot.sleeper.delays().size();
+  bool settled = false;
+  settle(bot, settled, milliseconds(10000));
+  bot.io.restart();
+  bot.io.run();
+  EXPECT_TRUE(settled);
+  EXPECT_EQ(bot.sleeper.delays().size(), sleeps) << "a pause for a reply that did not land";
+}
+
+TEST(EarlySend, StoppingEndsTheWaitForAnEarlyReply) {
+  Bot bot("settle-stop");
+  bot.seed({kRoom});
+  bot.transport.respond_blocked(200, R"({"event_id":"$pong"})");
+  ingest_only(bot, batch("s1", kRoom, {message("$ping", "!ping")}));
+  const std::size_t sleeps = bot.sleeper.delays().size();
+  bool settled = false;
+  settle(bot, settled, milliseconds(10000));
+  EXPECT_FALSE(settled);
+  bot.outbox->stop();
+  bot.io.restart();
+  bot.io.poll();
+  EXPECT_TRUE(settled) << "a stopping bot kept waiting for an answer";
+  EXPECT_EQ(bot.sleeper.delays().size(), sleeps);
   bot.transport.shutdown();
   bot.io.restart();
   bot.io.run();

@@ -47,10 +47,12 @@ class FakeTransport final : public net::Transport {
         net::Result(Unexpected{net::TransportError{kind, curl_code, std::move(message)}}), false});
   }
 
-  /// Queues a response that is held back until release() (or shutdown(): cancelled).
+  /// Queues a response that is held back until release() (or shutdown(): cancelled); a
+  /// release() before it does not count for it.
   void respond_blocked(long status, std::string body) {
     respond(status, std::move(body));
     script_.back().blocked = true;
+    released_ = false;
   }
 
   /// Lets a blocked request complete.
