@@ -37,13 +37,16 @@ def chromium(*args, timeout=120):
 
 
 # Appended to a copy of the report (the report itself has no script): every element whose
-# content is wider than its box, and the page's own width against the window's.
+# content is wider than its box, and the page's own width against the window's. A table cell
+# whose content is wider spills over its neighbour even where overflow is visible (a header
+# "Schlagwörter" written across "Stimmen").
 OVERFLOW_PROBE = """
 <script>
 const bad = [];
 for (const el of document.querySelectorAll('body *')) {
   if (el.closest('svg') || el.tagName === 'SCRIPT' || el.tagName === 'PRE') continue;
-  if (el.scrollWidth > el.clientWidth + 1 && getComputedStyle(el).overflowX !== 'visible'
+  const cell = el.tagName === 'TH' || el.tagName === 'TD';
+  if (el.scrollWidth > el.clientWidth + 1 && (cell || getComputedStyle(el).overflowX !== 'visible')
       || el.getBoundingClientRect().right > document.documentElement.clientWidth + 1) {
     bad.push(el.tagName + ': ' + el.textContent.slice(0, 60));
   }

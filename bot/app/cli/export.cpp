@@ -862,8 +862,8 @@ std::string html_contributions(const ExportData& data) {
   // Time, city and phase share a column: nine narrow columns do not fit a portrait page.
   out +=
       "<table class=\"contributions\">\n<colgroup><col style=\"width:6%\">"
-      "<col style=\"width:19%\"><col style=\"width:12%\"><col style=\"width:10%\">"
-      "<col style=\"width:9%\"><col style=\"width:10%\">";
+      "<col style=\"width:17%\"><col style=\"width:15%\"><col style=\"width:10%\">"
+      "<col style=\"width:9%\"><col style=\"width:9%\">";
   out += ids ? "<col style=\"width:22%\"><col style=\"width:12%\">" : "<col style=\"width:34%\">";
   out += "</colgroup>\n<thead><tr><th class=\"n\">" + html(e.rank) + "</th><th>" + html(e.time) +
          " · " + html(e.city) + "</th><th>" + html(e.tags) + "</th><th class=\"n\">" +
