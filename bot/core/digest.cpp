@@ -114,7 +114,7 @@ bool may_follow_genitive_der(std::string_view noun) {
 }
 
 // Words for a time (a span, a month, a day, a part of a day), with their plural and genitive
-// forms (folded like the analyser: ä → ae): they say when, not what, and name no theme ("im
+// forms (folded as tags are, fold_tag(): ä → ae): they say when, not what, and name no theme ("im
 // Januar", "seit Monaten", "am Wochenende"; "Januar und Kühlräume" was a word list).
 constexpr std::array<std::string_view, 39> kTimeWords = {
     "sekunde",     "minute",       "stunde",
@@ -132,12 +132,7 @@ constexpr std::array<std::string_view, 39> kTimeWords = {
     "montagabend", "freitagabend", "freitagnachmittag"};
 
 bool is_time_word(std::string_view word) {
-  std::string folded = lower_case(word);
-  // ä (UTF-8 C3 A4) as the analyser folds it: "März", "Nächte".
-  for (std::size_t at = folded.find("\xC3\xA4"); at != std::string::npos;
-       at = folded.find("\xC3\xA4", at)) {
-    folded.replace(at, 2, "ae");
-  }
+  const std::string folded = fold_tag(word);  // "März" → "maerz", "Nächte" → "naechte"
   if (one_of(kTimeWords, folded)) return true;
   for (const std::string_view ending : {"e", "en", "n", "s", "es", "er"}) {
     if (folded.size() > ending.size() + 2 && folded.ends_with(ending) &&

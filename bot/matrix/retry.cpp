@@ -64,14 +64,7 @@ void TimerSleeper::stop() {
 }
 
 net::asio::awaitable<void> Wakeup::wait(net::asio::io_context& io) {
-  if (!pending_ && !stopped_) {
-    net::asio::steady_timer timer(io, net::asio::steady_timer::time_point::max());
-    timer_ = &timer;
-    boost::system::error_code ec;
-    co_await timer.async_wait(net::asio::redirect_error(net::asio::use_awaitable, ec));
-    timer_ = nullptr;
-  }
-  pending_ = false;
+  co_await wait_until(io, std::chrono::steady_clock::time_point::max());
 }
 
 net::asio::awaitable<bool> Wakeup::wait_until(net::asio::io_context& io,

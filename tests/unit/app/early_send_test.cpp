@@ -206,6 +206,12 @@ void ingest_only(Bot& bot, const json& body_json) {
   ASSERT_TRUE(matrix::ingest(*bot.dispatcher, body, *outline, {}, kBot, false));
 }
 
+// A "!ping" batch whose early reply's answer the homeserver holds back until release().
+void ping_with_held_answer(Bot& bot, const std::string& next_batch, const std::string& event_id) {
+  bot.transport.respond_blocked(200, R"({"event_id":"$pong"})");
+  ingest_only(bot, batch(next_batch, kRoom, {message(event_id, "!ping")}));
+}
+
 TEST(EarlySend, TheNextSyncWaitsUntilTheEarlyReplyIsAnsweredAndAPauseAfter) {
   Bot bot("settle");
   bot.seed({kRoom});
@@ -215,8 +221,7 @@ TEST(EarlySend, TheNextSyncWaitsUntilTheEarlyReplyIsAnsweredAndAPauseAfter) {
   EXPECT_TRUE(settled);
   EXPECT_EQ(bot.sleeper.delays().size(), sleeps);
 
-  bot.transport.respond_blocked(200, R"({"event_id":"$pong"})");
-  ingest_only(bot, batch("s1", kRoom, {message("$ping", "!ping")}));
+  ping_with_held_answer(bot, "s1", "$ping");
   ASSERT_EQ(bot.puts.size(), 1u);  // the reply left early; its answer is held back
   settle(bot, settled, milliseconds(10000));
   EXPECT_FALSE(settled) << "the next /sync went before the reply was answered";
@@ -236,8 +241,7 @@ TEST(EarlySend, TheNextSyncWaitsUntilTheEarlyReplyIsAnsweredAndAPauseAfter) {
 TEST(EarlySend, AReplyTheHomeserverDoesNotAnswerHoldsTheNextSyncOnlyUpToTheLimit) {
   Bot bot("settle-limit");
   bot.seed({kRoom});
-  bot.transport.respond_blocked(200, R"({"event_id":"$pong"})");
-  ingest_only(bot, batch("s1", kRoom, {message("$ping", "!ping")}));
+  ping_with_held_answer(bot, "s1", "$ping");
   const std::size_t sleeps = bot.sleeper.delays().size();
   bool settled = false;
   settle(bot, settled, milliseconds(1));
@@ -251,8 +255,7 @@ TEST(EarlySend, AReplyTheHomeserverDoesNotAnswerHoldsTheNextSyncOnlyUpToTheLimit
   bot.io.restart();
   bot.io.poll();
   EXPECT_FALSE(test::run_awaitable(bot.io, bot.outbox->flush()));  // the drain, as after a commit
-  bot.transport.respond_blocked(200, R"({"event_id":"$pong2"})");
-  ingest_only(bot, batch("s2", kRoom, {message("$ping2", "!ping")}));
+  ping_with_held_answer(bot, "s2", "$ping2");
   ASSERT_EQ(bot.puts.size(), 2u);
   settle(bot, settled, milliseconds(10000));
   EXPECT_FALSE(settled) << "the first reply's late answer ended the wait for the second";
@@ -281,8 +284,7 @@ TEST(EarlySend, AFailedEarlyReplyEndsTheWaitWithoutAPause) {
 TEST(EarlySend, StoppingEndsTheWaitForAnEarlyReply) {
   Bot bot("settle-stop");
   bot.seed({kRoom});
-  bot.transport.respond_blocked(200, R"({"event_id":"$pong"})");
-  ingest_only(bot, batch("s1", kRoom, {message("$ping", "!ping")}));
+  ping_with_held_answer(bot, "s1", "$ping");
   const std::size_t sleeps = bot.sleeper.delays().size();
   bool settled = false;
   settle(bot, settled, milliseconds(10000));
