@@ -161,13 +161,93 @@ bool overlapping(std::string_view a, std::string_view b) {
   return x.size() >= 3 && (y.starts_with(x) || y.ends_with(x));
 }
 
+// How the members wrote a capitalised word: alone, or as a part of hyphenated words ("Akte" in
+// "E-Akte", "Drive" in "Drive-in-Testen"), and which.
+struct Hyphenation {
+  bool alone = false;      // written as a word of its own at least once
+  bool different = false;  // in two different hyphenated words
+  std::string compound;    // the hyphenated word as first written
+};
+
+// Whether a byte belongs to a word for hyphenation(): an ASCII letter or digit, or a byte of a
+// UTF-8 sequence (umlauts, ß).
+bool word_byte(char c) {
+  const auto b = static_cast<unsigned char>(c);
+  return (b >= 'a' && b <= 'z') || (b >= 'A' && b <= 'Z') || (b >= '0' && b <= '9') || b >= 0x80;
+}
+
+// The hyphenated word around `word` (a view into `body`), or empty if it stands alone.
+std::string_view hyphenated_word(std::string_view body, std::string_view word) {
+  auto begin = static_cast<std::size_t>(word.data() - body.data());
+  std::size_t end = begin + word.size();
+  const std::size_t start = begin;
+  const std::size_t stop = end;
+  while (begin >= 2 && body[begin - 1] == '-' && word_byte(body[begin - 2])) {
+    --begin;
+    while (begin > 0 && word_byte(body[begin - 1])) --begin;
+  }
+  while (end + 1 < body.size() && body[end] == '-' && word_byte(body[end + 1])) {
+    ++end;
+    while (end < body.size() && word_byte(body[end])) ++end;
+  }
+  if (begin == start && end == stop) return {};
+  return body.substr(begin, end - begin);
+}
+
+// Whether two typed words are one noun, inflected ("Akte", "Akten"; "Gruppe", "Gruppen").
+bool same_noun(std::string_view a, std::string_view b) {
+  std::string x = lower_case(a);
+  std::string y = lower_case(b);
+  for (std::string* word : {&x, &y}) {
+    for (const std::string_view ending : {"en", "es", "e", "n", "s"}) {
+      if (word->size() > ending.size() + 2 && word->ends_with(ending)) {
+        word->resize(word->size() - ending.size());
+        break;
+      }
+    }
+  }
+  return x == y;
+}
+
+// The hyphenated word a key noun (typed `word`) stands in, if its members wrote it (in any
+// inflection) only there, and always the same one: "E-Akte", "Drive-in-Testen",
+// "Telegram-Gruppen" — German writes such a compound as one word, and its part alone says less
+// ("Akte", "Drive"). Its last part in its base form ("Telegram-Gruppe"). Empty otherwise.
+std::string one_word(const std::map<std::string, Hyphenation, std::less<>>& hyphenation,
+                     std::string_view word, Lexicon* lexicon) {
+  // A compound of more than three parts or this long is a construction, no title.
+  constexpr std::size_t kMaxBytes = 40;
+  std::string compound;
+  for (const auto& [typed, h] : hyphenation) {
+    if (!same_noun(typed, word)) continue;
+    if (h.alone || h.different || h.compound.empty()) return {};
+    if (compound.empty()) {
+      compound = h.compound;
+    } else if (lower_case(compound) != lower_case(h.compound)) {
+      return {};
+    }
+  }
+  if (compound.empty() || compound.size() > kMaxBytes ||
+      std::count(compound.begin(), compound.end(), '-') > 2) {
+    return {};
+  }
+  const std::size_t last = compound.rfind('-') + 1;
+  const std::string_view head = std::string_view(compound).substr(last);
+  if (lexicon == nullptr || !capitalised(head)) return compound;
+  return compound.substr(0, last) + lexicon->base_form(head, Language::de);
+}
+
 // A group's key nouns, best first: each with its term key (its stem's or its domain concept's)
 // and its base form for a title.
 struct KeyNoun {
   std::uint64_t key = 0;
   std::string base;
-  int members = 0;    // members in the period who wrote it
-  bool when = false;  // a word for a time (is_time_word()): in a phrase only
+  int members = 0;       // members in the period who wrote it
+  bool when = false;     // a word for a time (is_time_word()): in a phrase only
+  std::string compound;  // the hyphenated word it was only written in (one_word()), if any
+
+  // How a title without a phrase names it: "E-Akte" where its members only wrote that.
+  [[nodiscard]] const std::string& shown() const { return compound.empty() ? base : compound; }
 };
 
 // The phrase in the members' own words that links two of the group's key nouns, if one does
@@ -640,6 +720,8 @@ std::string name_group(DigestGroup& group, std::span<const DigestItem> items,
   // wrote "Gebäude".
   constexpr std::size_t kWrittenWords = 4096;
   std::set<std::string, std::less<>> typed_capitals;
+  // Whether they wrote each alone or as a part of a hyphenated word (one_word()).
+  std::map<std::string, Hyphenation, std::less<>> hyphenation;
   for (const std::size_t index : group.members) {
     if (!items[index].current) continue;
     if (used++ == kNamingMembers) break;
@@ -650,6 +732,19 @@ std::string name_group(DigestGroup& group, std::span<const DigestItem> items,
     for (const TypedWord& word : typed_words(items[index].body)) {
       if (!capitalised(word.text)) continue;
       if (typed_capitals.size() < kWrittenWords) typed_capitals.emplace(word.text);
+      if (auto at = hyphenation.find(word.text);
+          at != hyphenation.end() || hyphenation.size() < kWrittenWords) {
+        if (at == hyphenation.end()) at = hyphenation.emplace(word.text, Hyphenation{}).first;
+        const std::string_view compound = hyphenated_word(items[index].body, word.text);
+        Hyphenation& h = at->second;
+        if (compound.empty()) {
+          h.alone = true;
+        } else if (h.compound.empty()) {
+          h.compound = compound;
+        } else if (lower_case(h.compound) != lower_case(compound)) {
+          h.different = true;
+        }
+      }
       if (word.follows && in_this_member.insert(word.text).second) {
         written_as_noun[std::string(word.text)] += 1;
       }
@@ -696,7 +791,7 @@ std::string name_group(DigestGroup& group, std::span<const DigestItem> items,
       }
       KeyNoun candidate{key, std::move(base),
                         k < group.keyword_members.size() ? group.keyword_members[k] : 0,
-                        is_time_word(word)};
+                        is_time_word(word), one_word(hyphenation, word, lexicon)};
       if (std::none_of(nouns.begin(), nouns.end(),
                        [&](const KeyNoun& n) { return overlapping(n.base, candidate.base); })) {
         nouns.push_back(std::move(candidate));
@@ -708,7 +803,7 @@ std::string name_group(DigestGroup& group, std::span<const DigestItem> items,
   // The first key noun that is not the topic's own word, to tell two groups of a topic apart.
   const auto beside_topic = [&]() -> std::string {
     for (const KeyNoun& noun : nouns) {
-      if (!noun.when && !overlapping(noun.base, topic)) return topic + ": " + noun.base;
+      if (!noun.when && !overlapping(noun.base, topic)) return topic + ": " + noun.shown();
     }
     return {};
   };
@@ -752,10 +847,12 @@ std::string name_group(DigestGroup& group, std::span<const DigestItem> items,
       std::find_if(nouns.begin(), nouns.end(), [](const KeyNoun& n) { return !n.when; });
   const KeyNoun* second =
       first == nouns.end() ? nullptr : second_noun(nouns, group.current, &*first);
+  // Two key nouns in one hyphenated word ("CO2-Ampeln") are that word.
   group.name = nouns.empty()          ? std::string()
-               : first == nouns.end() ? nouns.front().base  // only words for a time
-               : second == nullptr    ? first->base
-                                      : first->base + " und " + second->base;
+               : first == nouns.end() ? nouns.front().shown()  // only words for a time
+               : second == nullptr || second->shown() == first->shown()
+                   ? first->shown()
+                   : first->shown() + " und " + second->shown();
   return {};
 }
 

@@ -738,6 +738,35 @@ TEST(Grouping, AWordForATimeIsNoKeyNounOfATitle) {
   }
 }
 
+// A key noun its members wrote only as a part of one hyphenated word is titled as that word:
+// "E-Akte", not "Akte"; "Drive-in-Test", not "Drive" (German writes such compounds as one word).
+// A noun also written alone, or in different hyphenated words, stays as it is.
+TEST(Grouping, AKeyNounWrittenOnlyInAHyphenatedWordIsTitledAsThatWord) {
+  const auto title_of = [](std::vector<std::string> texts) {
+    const Digest digest = titled(std::move(texts));
+    EXPECT_EQ(digest.groups.size(), 1U);
+    return digest.groups.empty() ? std::string() : digest.groups[0].title();
+  };
+  const std::string akte =
+      title_of({"Die E-Akte hatten wir seit Jahren geplant, in der Pandemie kam sie dann in drei "
+                "Monaten. Geht also, wenn man muss."});
+  EXPECT_NE(akte.find("E-Akte"), std::string::npos) << akte;
+  const std::string drive =
+      title_of({"Das Drive-in-Testen war als Provisorium gedacht und lief dann anderthalb Jahre "
+                "weiter."});
+  EXPECT_NE(drive.find("Drive-in-Test"), std::string::npos) << "[" << drive << "]";
+  const std::string telegram =
+      title_of({"Wir lesen Telegram-Gruppen mit, die Admins haben zugestimmt, so sehen wir "
+                "Gerüchte früh."});
+  EXPECT_NE(telegram.find("Telegram-Gruppe"), std::string::npos) << telegram;
+  // Written alone too: the noun as it is.
+  const std::string vpn =
+      title_of({"Die VPN-Zugänge reichten nicht, das VPN war jeden Morgen "
+                "überlastet und das Homeoffice stand still.",
+                "Homeoffice ging nur mit VPN, und davon hatten wir zu wenig."});
+  EXPECT_EQ(vpn.find("VPN-Zug"), std::string::npos) << vpn;
+}
+
 // Moderators' corrections: the same label puts documents together whatever their words,
 // different labels keep similar documents apart, and an unlabelled document joins a labelled
 // group it is similar to.
