@@ -151,9 +151,8 @@ constexpr Texts kGerman{
             .status_topic = "Thema: {topic}",
             .status_direct_room = "Raum „{room}“",
             .status_direct_none = "In Ihren Räumen läuft derzeit keine Reflexionsrunde.",
-            .not_moderator = "Diesen Befehl kann nur die Moderation dieses Raums verwenden. Wenn "
-                             "Sie eine Runde starten oder steuern möchten, wenden Sie sich bitte "
-                             "an die Moderation.",
+            .not_moderator = "Diesen Befehl kann nur die Moderation dieses Raums verwenden. Bitte "
+                             "wenden Sie sich an die Moderation.",
             .no_round = "In diesem Raum läuft derzeit keine Reflexionsrunde. Die Moderation kann "
                         "mit !runde <Vorlage> eine starten.",
             .round_already_running =
@@ -376,6 +375,12 @@ constexpr Texts kGerman{
                             "einen Digest !umbenennen <Nr.> <Titel>",
             .no_group = "{digest} hat keine Gruppe {n}.",
             .same_group = "{group} ist schon eine Gruppe.",
+            .already_there = "Der Beitrag gehört schon zu {group}.",
+            .two_digests = "Beide Gruppen müssen aus demselben Digest sein, z. B. !zusammenführen "
+                           "{digest}-1 {digest}-2.",
+            .which_digest = "Hier kamen kurz nacheinander {earlier} und {later}. Welcher ist "
+                            "gemeint? Nennen Sie die Gruppe mit ihrem Digest, z. B. {later}-{n} "
+                            "(bzw. {earlier}-{n}), oder antworten Sie auf den Digest.",
             .merged = "{first} und {second} sind jetzt eine Gruppe:",
             .moved = "Der Beitrag gehört jetzt zu {group}:",
             .split = "Der Beitrag ist jetzt eine eigene Gruppe:",
@@ -528,8 +533,8 @@ constexpr Texts kEnglish{
             .status_topic = "Topic: {topic}",
             .status_direct_room = "Room \"{room}\"",
             .status_direct_none = "There is no reflection round running in your rooms.",
-            .not_moderator = "Only the moderators of this room can use this command. If you "
-                             "want to start or steer a round, please ask them.",
+            .not_moderator = "Only the moderators of this room can use this command. Please ask "
+                             "them.",
             .no_round = "There is no reflection round running in this room. The moderators can "
                         "start one with !round <template>.",
             .round_already_running =
@@ -738,6 +743,12 @@ constexpr Texts kEnglish{
                             "!rename <no.> <title>",
             .no_group = "{digest} has no group {n}.",
             .same_group = "{group} is one group already.",
+            .already_there = "The contribution belongs to {group} already.",
+            .two_digests = "Both groups must be from the same digest, e.g. !merge {digest}-1 "
+                           "{digest}-2.",
+            .which_digest = "{earlier} and {later} came shortly one after the other here. Which "
+                            "one do you mean? Name the group with its digest, e.g. {later}-{n} "
+                            "(or {earlier}-{n}), or reply to the digest.",
             .merged = "{first} and {second} are one group now:",
             .moved = "The contribution belongs to {group} now:",
             .split = "The contribution is a group of its own now:",

@@ -1276,6 +1276,110 @@ TEST_F(DispatcherTest, AContributionMovesToAnotherGroupOrBecomesOneOfItsOwn) {
   EXPECT_EQ(store::curated_groups(*store_, kRoom).size(), 3U);
 }
 
+// A digest's number names its group as it is now: a correction made after that digest (a
+// split, a move) is not undone by a later command that uses the same number.
+TEST_F(DispatcherTest, ACommandWithAnOlderNumberKeepsTheCorrectionsMadeSince) {
+  seed_room(kRoom);
+  sync(body("s1", {{kRoom, joined(two_themes_with_digest())}}));
+  json split = message("$s", "@mod:example.org", "!abtrennen");
+  split["content"]["m.relates_to"] = {{"m.in_reply_to", {{"event_id", "$e"}}}};
+  sync(body("s2", {{kRoom, joined({split})}}));
+  sync(body("s3", {{kRoom, joined({message("$r", "@mod:example.org",
+                                           "!umbenennen D1-2 Überlastete Hotline")})}}));
+  auto curated = store::curated_groups(*store_, kRoom);
+  ASSERT_EQ(curated.size(), 2U);
+  // $e stays a group of its own; the renamed group is D1-2 without it.
+  EXPECT_EQ(curated[0].members, std::vector<std::string>{"$c"});
+  EXPECT_EQ(curated[0].name, "Überlastete Hotline");
+  EXPECT_EQ(curated[1].members, std::vector<std::string>{"$e"});
+  EXPECT_EQ(curated[1].name, "");
+
+  // Moved away, then its old group moved elsewhere by the old number: it stays where it went.
+  json move = message("$v", "@mod:example.org", "!verschieben D1-2");
+  move["content"]["m.relates_to"] = {{"m.in_reply_to", {{"event_id", "$a"}}}};
+  sync(body("s4", {{kRoom, joined({move})}}));
+  sync(body("s5",
+            {{kRoom, joined({message("$m", "@mod:example.org", "!zusammenführen D1-1 D1-2")})}}));
+  curated = store::curated_groups(*store_, kRoom);
+  for (const auto& group : curated) {
+    const bool with_e =
+        std::find(group.members.begin(), group.members.end(), "$e") != group.members.end();
+    if (with_e) EXPECT_EQ(group.members, std::vector<std::string>{"$e"});
+  }
+}
+
+// A merge made by mistake is undone with the same commands: the contributions split off, then
+// one moved to the other by the old digest's number, are one group again, apart from the rest.
+TEST_F(DispatcherTest, AMistakenMergeIsUndoneBySplittingAndMoving) {
+  seed_room(kRoom);
+  sync(body("s1", {{kRoom, joined(two_themes_with_digest())}}));
+  sync(body("s2",
+            {{kRoom, joined({message("$m", "@mod:example.org", "!zusammenführen D1-1 D1-2")})}}));
+  json split = message("$s", "@mod:example.org", "!abtrennen");
+  split["content"]["m.relates_to"] = {{"m.in_reply_to", {{"event_id", "$a"}}}};
+  sync(body("s3", {{kRoom, joined({split})}}));
+  json move = message("$v", "@mod:example.org", "!verschieben D1-1");
+  move["content"]["m.relates_to"] = {{"m.in_reply_to", {{"event_id", "$b"}}}};
+  sync(body("s4", {{kRoom, joined({move})}}));
+  const auto answer = notices_in(kRoom).back();
+  EXPECT_EQ(answer.rfind("Der Beitrag gehört jetzt zu D1-1:\n„", 0), 0U) << answer;
+  const auto curated = store::curated_groups(*store_, kRoom);
+  ASSERT_EQ(curated.size(), 2U);
+  EXPECT_EQ(curated[0].members, (std::vector<std::string>{"$c", "$e"}));
+  EXPECT_EQ(curated[1].members, (std::vector<std::string>{"$a", "$b"}));
+}
+
+// Corrections answer wrong numbers in their own terms: a bare number after two digests asks
+// for the digest (not with !lehre), two digests' groups cannot merge, a contribution already in
+// the group stays.
+TEST_F(DispatcherTest, CorrectionsExplainWhatIsWrongWithTheirNumbers) {
+  seed_room(kRoom);
+  sync(body("s1", {{kRoom, joined(two_themes_with_digest())}}));
+  sync(body("s2", {{kRoom, joined({message("$d2", "@anna:example.org", "!digest")})}}));
+  json move = message("$v", "@mod:example.org", "!verschieben D1-2");
+  move["content"]["m.relates_to"] = {{"m.in_reply_to", {{"event_id", "$c"}}}};
+  sync(body("s3", {{kRoom, joined({message("$m1", "@mod:example.org", "!zusammenführen 1 2"),
+                                   message("$m2", "@mod:example.org", "!zusammenführen D1-1 D2-2"),
+                                   move})}}));
+  const auto notices = notices_in(kRoom);
+  ASSERT_GE(notices.size(), 3U);
+  const std::string& which = notices[notices.size() - 3];
+  EXPECT_EQ(which.find("!lehre"), std::string::npos) << which;
+  EXPECT_NE(which.find("D2-1"), std::string::npos) << which;
+  EXPECT_EQ(notices[notices.size() - 2],
+            "Beide Gruppen müssen aus demselben Digest sein, z. B. !zusammenführen D2-1 D2-2.");
+  EXPECT_EQ(notices.back(), "Der Beitrag gehört schon zu D1-2.");
+  EXPECT_TRUE(store::curated_groups(*store_, kRoom).empty());
+}
+
+// A group's new name is shown as a quote is: one line, no Matrix id, cut at a word with "…";
+// a name with nothing readable left is refused.
+TEST_F(DispatcherTest, AGroupsNameIsCleanedAsQuotesAre) {
+  seed_room(kRoom);
+  sync(body("s1", {{kRoom, joined(two_themes_with_digest())}}));
+  std::string long_name = "Hotline";
+  for (int i = 0; i < 100; ++i) long_name += " und Telefon";
+  sync(body(
+      "s2",
+      {{kRoom, joined({message("$r1", "@mod:example.org",
+                               "!umbenennen D1-2 Hotline, fragt @ben:example.org\n"
+                               "Zeile zwei"),
+                       message("$r2", "@mod:example.org", "!umbenennen D1-1 @ben:example.org"),
+                       message("$r3", "@mod:example.org", "!umbenennen D1-1 " + long_name)})}}));
+  const auto curated = store::curated_groups(*store_, kRoom);
+  ASSERT_EQ(curated.size(), 2U);
+  const auto& hotline = curated[0].members.front() == "$c" ? curated[0] : curated[1];
+  const auto& masks = curated[0].members.front() == "$c" ? curated[1] : curated[0];
+  EXPECT_EQ(hotline.name.find("@ben"), std::string::npos) << hotline.name;
+  EXPECT_EQ(hotline.name.find('\n'), std::string::npos) << hotline.name;
+  EXPECT_NE(hotline.name.find("Zeile zwei"), std::string::npos) << hotline.name;
+  EXPECT_LE(masks.name.size(), 203U);
+  EXPECT_TRUE(masks.name.ends_with("…")) << masks.name;
+  const auto notices = notices_in(kRoom);
+  EXPECT_EQ(notices[notices.size() - 2].rfind("So geht es: !umbenennen", 0), 0U)
+      << notices[notices.size() - 2] << "|" << notices.back();
+}
+
 TEST_F(DispatcherTest, ALessonFromAReplyToAContribution) {
   seed_room(kRoom);
   sync(body("s1", {{kRoom, joined({message("$a", "@anna:example.org",
