@@ -152,6 +152,7 @@ std::vector<Section> sections_of(const DigestView& view) {
   std::vector<Section> sections;
   for (auto section :
        {lessons_section(view),
+        tagged_section(view, t.heading_marked_lessons, digest.marked_lessons, kLessonTags),
         tagged_section(view, t.heading_went_well, digest.went_well, kWentWellTags),
         tagged_section(view, t.heading_was_hard, digest.was_hard, kWasHardTags),
         tagged_section(view, t.heading_ideas, digest.ideas, kIdeaTags), singles_section(view)}) {

@@ -127,9 +127,10 @@ struct DigestTexts {
   std::string_view nothing;
   std::string_view open_lessons;  ///< {lessons}{overdue}: after `nothing`, lessons not learned
   std::string_view lessons_one;
-  std::string_view lessons_many;     ///< {n}
-  std::string_view open_overdue;     ///< {n}: how many of the open lessons are overdue
-  std::string_view heading_lessons;  ///< the numbered groups of two contributions or more
+  std::string_view lessons_many;            ///< {n}
+  std::string_view open_overdue;            ///< {n}: how many of the open lessons are overdue
+  std::string_view heading_lessons;         ///< the numbered groups of two contributions or more
+  std::string_view heading_marked_lessons;  ///< groups with #lehre not listed above
   std::string_view heading_went_well;
   std::string_view heading_was_hard;
   std::string_view heading_ideas;
