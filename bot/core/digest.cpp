@@ -1632,6 +1632,16 @@ std::vector<std::uint32_t> curated_grouping(std::span<const DigestItem> items,
 
 }  // namespace
 
+std::vector<std::uint32_t> numbered_groups(const Digest& digest) {
+  std::vector<std::uint32_t> out = digest.lessons;
+  if (!digest.request.complete) return out;
+  for (const auto* section : {&digest.marked_lessons, &digest.went_well, &digest.was_hard,
+                              &digest.ideas, &digest.singles}) {
+    out.insert(out.end(), section->begin(), section->end());
+  }
+  return out;
+}
+
 Digest build_digest(std::span<const DigestItem> items, std::span<const Lesson> lessons,
                     const DigestRequest& request) {
   Digest digest;

@@ -145,6 +145,11 @@ struct Digest {
   std::vector<std::pair<std::string, int>> per_topic;  ///< topic tags, most first
 };
 
+/// The groups a digest numbers, in the order of their numbers (1, 2, …): the groups of
+/// "Mehrfach genannt"; in a complete digest then every other entry too, section by section
+/// (the tagged sections, then the single contributions), so that each can be named ("D5-12").
+std::vector<std::uint32_t> numbered_groups(const Digest& digest);
+
 /// The tags that put a group into "Was gut lief", "Was schwer war" and "Ideen".
 extern const std::set<std::string, std::less<>> kLessonTags;
 extern const std::set<std::string, std::less<>> kWentWellTags;

@@ -188,7 +188,7 @@ DigestBuilder::Result DigestBuilder::build_from(const std::string& scope_room,
   result.scope_room = scope_room;
   result.from = from;
   result.to = to;
-  for (const std::uint32_t id : result.digest.lessons) {
+  for (const std::uint32_t id : core::numbered_groups(result.digest)) {
     std::vector<std::string> events;
     for (const std::size_t index : result.digest.groups[id].members) {
       if (result.items[index].current) events.push_back(result.items[index].id);

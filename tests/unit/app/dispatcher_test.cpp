@@ -1013,7 +1013,7 @@ TEST_F(DispatcherTest, TheCompleteDigestIsOneCommandAway) {
       << notices[0];
   EXPECT_EQ(notices[0].find("freitags"), std::string::npos) << notices[0];
   EXPECT_NE(notices[1].find(" · D2 · vollständig\n"), std::string::npos) << notices[1];
-  EXPECT_NE(notices[1].find("\nEinzelne Beiträge\n– „Erlasse kamen immer freitags“"),
+  EXPECT_NE(notices[1].find("\nEinzelne Beiträge\n2. „Erlasse kamen immer freitags“"),
             std::string::npos)
       << notices[1];
   EXPECT_EQ(notices[1].find("Funk"), std::string::npos) << notices[1];
@@ -1378,6 +1378,40 @@ TEST_F(DispatcherTest, AGroupsNameIsCleanedAsQuotesAre) {
   const auto notices = notices_in(kRoom);
   EXPECT_EQ(notices[notices.size() - 2].rfind("So geht es: !umbenennen", 0), 0U)
       << notices[notices.size() - 2] << "|" << notices.back();
+}
+
+// A complete digest numbers every entry, single contributions too, so that a moderator can
+// put two single contributions together (or take a lesson from one).
+TEST_F(DispatcherTest, ACompleteDigestNumbersSingleContributionsForCorrections) {
+  seed_room(kRoom);
+  auto messages = two_themes_with_digest();
+  messages.insert(
+      messages.end() - 1,
+      {message("$k", "@anna:example.org", "Die Kantine im Rathaus war zwei Jahre zu #personal"),
+       message("$f", "@bernd:example.org",
+               "Die Stadtbibliothek führte einen Abholservice ein #kommunikation")});
+  sync(body("s1", {{kRoom, joined(messages)}}));
+  sync(body("s2", {{kRoom, joined({message("$all", "@mod:example.org", "!digest D1")})}}));
+  const std::string complete = notices_in(kRoom).back();
+  ASSERT_NE(complete.find("vollständig"), std::string::npos) << complete;
+  const auto d2 = *store::digest_numbered(*store_, kRoom, 2);
+  std::optional<int> kantine;
+  for (int n = 1; n <= 6; ++n) {
+    if (store::digest_group(*store_, d2.id, n) == std::vector<std::string>{"$k"}) kantine = n;
+    EXPECT_LE(store::digest_group(*store_, d2.id, n).size(), 2U) << n << "\n" << complete;
+  }
+  ASSERT_TRUE(kantine.has_value()) << complete;
+  EXPECT_NE(complete.find(std::to_string(*kantine) + ". „Die Kantine im Rathaus"),
+            std::string::npos)
+      << complete;
+  json move = message("$v", "@mod:example.org", "!verschieben D2-" + std::to_string(*kantine));
+  move["content"]["m.relates_to"] = {{"m.in_reply_to", {{"event_id", "$f"}}}};
+  sync(body("s3", {{kRoom, joined({move})}}));
+  const auto curated = store::curated_groups(*store_, kRoom);
+  ASSERT_EQ(curated.size(), 1U) << notices_in(kRoom).back();
+  auto members = curated[0].members;
+  std::sort(members.begin(), members.end());
+  EXPECT_EQ(members, (std::vector<std::string>{"$f", "$k"}));
 }
 
 TEST_F(DispatcherTest, ALessonFromAReplyToAContribution) {

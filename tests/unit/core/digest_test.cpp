@@ -257,8 +257,10 @@ TEST(Digest, WhatIsNotListedIsCountedAndOneCommandAway) {
   const std::string all = render_digest(complete, items)[0].text;
   EXPECT_EQ(all.rfind("Digest des Netzwerks · 19.11.2026 – 25.11.2026 · D5 · vollständig\n", 0), 0U)
       << all;
-  EXPECT_NE(all.find("\nEinzelne Beiträge\n– „Die Lage im Stab war unübersichtlich.“ (Kiel)\n"
-                     "– „Erlasse kamen immer freitags“ (Mainz)\n"),
+  // Numbered on from the groups and the tagged sections, so that each can be named (D5-4).
+  EXPECT_NE(all.find("\nWas gut lief\n3. „Stolz auf das Team"), std::string::npos) << all;
+  EXPECT_NE(all.find("\nEinzelne Beiträge\n4. „Die Lage im Stab war unübersichtlich.“ (Kiel)\n"
+                     "5. „Erlasse kamen immer freitags“ (Mainz)\n"),
             std::string::npos)
       << all;
   EXPECT_EQ(all.find("Nicht gezeigt"), std::string::npos) << all;
