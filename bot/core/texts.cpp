@@ -8,7 +8,7 @@ namespace {
 // moderators), "Direktnachricht" (direct message), "Schlagwort" (tag), "Beitrag" (contribution).
 constexpr Texts kGerman{
     .pong = "Pong! Reflexbot ist da und hört zu.",
-    .help_intro = "Reflexbot begleitet Reflexionsrunden in diesem Raum. Befehle:",
+    .help_intro = "Reflexbot begleitet Reflexionsrunden in den Räumen des Netzwerks. Befehle:",
     .help_footer = "Englische Befehle (!help …) funktionieren ebenso.",
     .help =
         {
@@ -25,9 +25,9 @@ constexpr Texts kGerman{
                           "alle Ihre Beiträge und Stimmen"},
             .anonymous = {"!anonym <Raum> <Text>",
                           "in einer Direktnachricht an den Bot: stellt Ihren Text als anonymen "
-                          "Beitrag in die laufende Runde des genannten Raums (Stadt, oder der "
-                          "Raumname in Anführungszeichen), wenn Sie dort Mitglied sind; der Bot "
-                          "speichert nicht, von wem er stammt"},
+                          "Beitrag in den genannten Raum (Stadt, oder der Raumname in "
+                          "Anführungszeichen; in seine laufende Runde, wenn eine läuft), wenn Sie "
+                          "dort Mitglied sind; der Bot speichert nicht, von wem er stammt"},
             .start_round = {"!runde <Vorlage> [Thema] [Minuten je Phase] [thread]",
                             "startet eine Reflexionsrunde"},
             .next_phase = {"!weiter", "schließt die aktuelle Phase ab und beginnt die nächste"},
@@ -394,7 +394,7 @@ constexpr Texts kGerman{
 
 constexpr Texts kEnglish{
     .pong = "Pong! Reflexbot is here and listening.",
-    .help_intro = "Reflexbot guides reflection rounds in this room. Commands:",
+    .help_intro = "Reflexbot guides reflection rounds in the network's rooms. Commands:",
     .help_footer = "German commands (!hilfe …) work as well.",
     .help =
         {
@@ -410,10 +410,10 @@ constexpr Texts kEnglish{
                           "deletes all your contributions and votes once you "
                           "confirm (!forgetme confirm)"},
             .anonymous = {"!anonymous <room> <text>",
-                          "in a direct message to the bot: posts your text to the current round "
-                          "in the named room (a city, or the room's name in quotes) as an "
-                          "anonymous contribution if you are a member there; the bot does not "
-                          "store who sent it"},
+                          "in a direct message to the bot: posts your text to the named room (a "
+                          "city, or the room's name in quotes; to its current round if one is "
+                          "running) as an anonymous contribution if you are a member there; the "
+                          "bot does not store who sent it"},
             .start_round = {"!round <template> [topic] [minutes per phase] [thread]",
                             "starts a reflection round"},
             .next_phase = {"!next", "closes the current phase and starts the next one"},
