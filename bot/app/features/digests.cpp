@@ -832,8 +832,10 @@ void Digests::on_lessons(const matrix::Event& event, const store::RoomRecord& ro
                          BatchContext context) {
   const auto& t = core::texts(settings_.language).lesson;
   const bool network = is_network(room.room_id);
-  const auto all = network ? store::lessons(store_, std::string(), builder_.network_rooms())
-                           : store::lessons(store_, room.room_id);
+  // In the network room each lesson names its cities, as the network digest's actions do.
+  const auto all =
+      network ? store::lessons(store_, std::string(), builder_.network_rooms(), &builder_.places())
+              : store::lessons(store_, room.room_id);
   core::Notice notice;
   if (all.empty()) {
     notice = text_notice(t.list_none);
@@ -861,6 +863,11 @@ void Digests::on_lessons(const matrix::Event& event, const store::RoomRecord& ro
         }
         entry.text += detail;
         entry.html += core::html_escape(detail);
+      }
+      if (network && !lesson.cities.empty()) {
+        const std::string cities = " (" + core::join_list(lesson.cities, d.list_and) + ")";
+        entry.text += cities;
+        entry.html += core::html_escape(cities);
       }
       notice.text += "\n– " + entry.text;
       notice.html += "<li>" + entry.html + "</li>";

@@ -972,6 +972,11 @@ TEST_F(DispatcherTest, TheNetworkRoomAndRoomsWithoutACityAreNoCities) {
   ASSERT_EQ(lessons.size(), 1U);
   EXPECT_EQ(lessons[0].sources, 3);
   EXPECT_EQ(lessons[0].cities, std::vector<std::string>{"Köln"});
+  // So does the network room's list of lessons.
+  sync(body("s3", {{kNetwork, joined({message("$ls", "@nora:example.org", "!lehren")})}}));
+  const std::string listed = notices_in(kNetwork).back();
+  EXPECT_EQ(listed.rfind("Lehren im Netzwerk:", 0), 0U) << listed;
+  EXPECT_NE(listed.find(" (Köln)"), std::string::npos) << listed;
 }
 
 // A room with neither a configured city nor a name is never shown by its id: not in the digest's
