@@ -22,6 +22,7 @@
 
 namespace reflexbot::core {
 
+const std::set<std::string, std::less<>> kLessonTags = {"lehre"};
 const std::set<std::string, std::less<>> kWentWellTags = {"erfolg", "stolz"};
 const std::set<std::string, std::less<>> kWasHardTags = {"problem", "frust"};
 const std::set<std::string, std::less<>> kIdeaTags = {"idee"};
@@ -1069,7 +1070,7 @@ People index_people(std::span<const DigestItem> items) {
 }
 
 // Tags, looked up once per distinct tag: topics (counted) and the sections' signal tags.
-enum : std::uint8_t { kTopic = 1, kWentWell = 2, kWasHard = 4, kIdea = 8 };
+enum : std::uint8_t { kTopic = 1, kWentWell = 2, kWasHard = 4, kIdea = 8, kMarkedLesson = 16 };
 struct TagIndex {
   std::unordered_map<std::string_view, std::uint32_t> ids;
   std::vector<std::uint8_t> bits;       // per distinct tag
@@ -1087,6 +1088,7 @@ TagIndex index_tags(std::span<const DigestItem> items, const TagVocabulary& voca
       if (fresh) {
         const Tag* known = vocabulary.find(tag);
         std::uint8_t bits = known != nullptr && known->kind == TagKind::topic ? kTopic : 0;
+        if (kLessonTags.contains(tag)) bits |= kMarkedLesson;
         if (kWentWellTags.contains(tag)) bits |= kWentWell;
         if (kWasHardTags.contains(tag)) bits |= kWasHard;
         if (kIdeaTags.contains(tag)) bits |= kIdea;
@@ -1400,15 +1402,17 @@ void pick_sections(Digest& digest, const std::vector<std::uint8_t>& item_bits) {
     }
   }
   // Members with each section's tags, per group: one pass over the items in memory order.
-  std::vector<std::array<int, 3>> tagged_in(digest.groups.size(), {0, 0, 0});
+  constexpr std::size_t kSections = 4;
+  std::vector<std::array<int, kSections>> tagged_in(digest.groups.size(), {0, 0, 0, 0});
   for (std::size_t i = 0; i < item_bits.size(); ++i) {
     if (item_bits[i] == 0 || digest.group_of[i] == kNoGroup) continue;
     auto& counts = tagged_in[digest.group_of[i]];
-    counts[0] += (item_bits[i] & kWentWell) != 0 ? 1 : 0;
-    counts[1] += (item_bits[i] & kWasHard) != 0 ? 1 : 0;
-    counts[2] += (item_bits[i] & kIdea) != 0 ? 1 : 0;
+    counts[0] += (item_bits[i] & kMarkedLesson) != 0 ? 1 : 0;
+    counts[1] += (item_bits[i] & kWentWell) != 0 ? 1 : 0;
+    counts[2] += (item_bits[i] & kWasHard) != 0 ? 1 : 0;
+    counts[3] += (item_bits[i] & kIdea) != 0 ? 1 : 0;
   }
-  std::array<std::vector<std::pair<std::uint32_t, int>>, 3> entries;
+  std::array<std::vector<std::pair<std::uint32_t, int>>, kSections> entries;
   for (const auto& group : digest.groups) {
     if (listed[group.id]) continue;
     const auto& counts = tagged_in[group.id];
@@ -1416,9 +1420,9 @@ void pick_sections(Digest& digest, const std::vector<std::uint8_t>& item_bits) {
         static_cast<std::size_t>(std::max_element(counts.begin(), counts.end()) - counts.begin());
     if (counts[best] > 0) entries[best].emplace_back(group.id, counts[best]);
   }
-  std::array<std::vector<std::uint32_t>*, 3> sections = {&digest.went_well, &digest.was_hard,
-                                                         &digest.ideas};
-  for (std::size_t which = 0; which < 3; ++which) {
+  std::array<std::vector<std::uint32_t>*, kSections> sections = {
+      &digest.marked_lessons, &digest.went_well, &digest.was_hard, &digest.ideas};
+  for (std::size_t which = 0; which < kSections; ++which) {
     auto& candidates = entries[which];
     std::stable_sort(candidates.begin(), candidates.end(),
                      [](const auto& a, const auto& b) { return a.second > b.second; });
@@ -1433,7 +1437,7 @@ void pick_sections(Digest& digest, const std::vector<std::uint8_t>& item_bits) {
     if (group.current >= 2) {
       ++digest.more_groups;
     } else if (request.complete && digest.singles.size() < kCompleteLimit &&
-               tagged_in[group.id] == std::array<int, 3>{0, 0, 0}) {
+               tagged_in[group.id] == std::array<int, kSections>{0, 0, 0, 0}) {
       digest.singles.push_back(group.id);
     } else {
       ++digest.more_singles;
@@ -1499,8 +1503,8 @@ void name_and_quote(Digest& digest, std::span<const DigestItem> items, const Dig
                     const std::vector<SparseVector>& vectors,
                     const std::vector<SparseVector>& centroids) {
   std::vector<bool> named(digest.groups.size(), digest.request.name_all_groups);
-  for (const auto* shown :
-       {&digest.lessons, &digest.went_well, &digest.was_hard, &digest.ideas, &digest.singles}) {
+  for (const auto* shown : {&digest.lessons, &digest.marked_lessons, &digest.went_well,
+                            &digest.was_hard, &digest.ideas, &digest.singles}) {
     for (const std::uint32_t id : *shown) named[id] = true;
   }
   std::vector<std::string> specific(digest.groups.size());
@@ -1627,6 +1631,16 @@ std::vector<std::uint32_t> curated_grouping(std::span<const DigestItem> items,
 }
 
 }  // namespace
+
+std::vector<std::uint32_t> numbered_groups(const Digest& digest) {
+  std::vector<std::uint32_t> out = digest.lessons;
+  if (!digest.request.complete) return out;
+  for (const auto* section : {&digest.marked_lessons, &digest.went_well, &digest.was_hard,
+                              &digest.ideas, &digest.singles}) {
+    out.insert(out.end(), section->begin(), section->end());
+  }
+  return out;
+}
 
 Digest build_digest(std::span<const DigestItem> items, std::span<const Lesson> lessons,
                     const DigestRequest& request) {

@@ -130,20 +130,28 @@ struct Digest {
   std::vector<std::uint32_t> group_of;  ///< per item: index into groups (previous-only: none)
   /// "Mehrfach genannt": the first groups by rank with ≥ 2 contributions, numbered for !lehre.
   std::vector<std::uint32_t> lessons;
-  /// Other groups with tagged members, each in one section (most of its tagged members).
-  std::vector<std::uint32_t> went_well;  ///< #erfolg / #stolz
-  std::vector<std::uint32_t> was_hard;   ///< #problem / #frust
-  std::vector<std::uint32_t> ideas;      ///< #idee
-  std::vector<std::uint32_t> singles;    ///< untagged groups of one: listed only when complete
-  int more_groups = 0;                   ///< groups of ≥ 2 that no section lists
-  int more_singles = 0;                  ///< groups of one that no section lists
-  int previous_contributions = 0;        ///< in the period before (for growth)
-  std::vector<Lesson> open_actions;      ///< lessons not learned, overdue first
+  /// Other groups with tagged members, each in one section (most of its tagged members; a tie
+  /// goes to the first of these).
+  std::vector<std::uint32_t> marked_lessons;  ///< #lehre: shown even alone
+  std::vector<std::uint32_t> went_well;       ///< #erfolg / #stolz
+  std::vector<std::uint32_t> was_hard;        ///< #problem / #frust
+  std::vector<std::uint32_t> ideas;           ///< #idee
+  std::vector<std::uint32_t> singles;         ///< untagged groups of one: listed only when complete
+  int more_groups = 0;                        ///< groups of ≥ 2 that no section lists
+  int more_singles = 0;                       ///< groups of one that no section lists
+  int previous_contributions = 0;             ///< in the period before (for growth)
+  std::vector<Lesson> open_actions;           ///< lessons not learned, overdue first
   std::vector<PhaseCount> per_phase;  ///< each template's in order of first appearance; none last
   std::vector<std::pair<std::string, int>> per_topic;  ///< topic tags, most first
 };
 
+/// The groups a digest numbers, in the order of their numbers (1, 2, …): the groups of
+/// "Mehrfach genannt"; in a complete digest then every other entry too, section by section
+/// (the tagged sections, then the single contributions), so that each can be named ("D5-12").
+std::vector<std::uint32_t> numbered_groups(const Digest& digest);
+
 /// The tags that put a group into "Was gut lief", "Was schwer war" and "Ideen".
+extern const std::set<std::string, std::less<>> kLessonTags;
 extern const std::set<std::string, std::less<>> kWentWellTags;
 extern const std::set<std::string, std::less<>> kWasHardTags;
 extern const std::set<std::string, std::less<>> kIdeaTags;

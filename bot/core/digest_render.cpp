@@ -23,12 +23,14 @@ struct Block {
   std::string html;
 };
 
-// A section: heading and entries; an ordered list is numbered across parts.
+// A section: heading and entries; an ordered list is numbered across parts, from `offset` + 1
+// (a complete digest numbers its sections on from the one before: numbered_groups()).
 struct Section {
   std::string heading;
   bool ordered = false;
   bool list = true;
   std::vector<Block> entries;
+  std::size_t offset = 0;
 };
 
 Block paragraph(std::string_view text) {
@@ -150,12 +152,21 @@ std::vector<Section> sections_of(const DigestView& view) {
   const DigestTexts& t = view.texts();
   const Digest& digest = view.digest();
   std::vector<Section> sections;
+  std::size_t numbered = 0;
   for (auto section :
        {lessons_section(view),
+        tagged_section(view, t.heading_marked_lessons, digest.marked_lessons, kLessonTags),
         tagged_section(view, t.heading_went_well, digest.went_well, kWentWellTags),
         tagged_section(view, t.heading_was_hard, digest.was_hard, kWasHardTags),
         tagged_section(view, t.heading_ideas, digest.ideas, kIdeaTags), singles_section(view)}) {
-    if (section) sections.push_back(std::move(*section));
+    if (!section) continue;
+    // A complete digest numbers every entry on from the groups above it.
+    if (section->ordered || digest.request.complete) {
+      section->ordered = true;
+      section->offset = numbered;
+      numbered += section->entries.size();
+    }
+    sections.push_back(std::move(*section));
   }
   return sections;
 }
@@ -163,7 +174,8 @@ std::vector<Section> sections_of(const DigestView& view) {
 std::string list_open(const Section& section, std::size_t first) {
   if (!section.list) return "";
   if (!section.ordered) return "<ul>";
-  return first == 0 ? std::string("<ol>") : "<ol start=\"" + std::to_string(first + 1) + "\">";
+  const std::size_t start = section.offset + first;
+  return start == 0 ? std::string("<ol>") : "<ol start=\"" + std::to_string(start + 1) + "\">";
 }
 
 std::string list_close(const Section& section) {
@@ -174,8 +186,9 @@ std::string list_close(const Section& section) {
 Block list_entry(const Section& section, std::size_t n) {
   const Block& entry = section.entries[n];
   if (!section.list) return entry;
-  return Block{(section.ordered ? std::to_string(n + 1) + ". " : "– ") + entry.text,
-               "<li>" + entry.html + "</li>"};
+  return Block{
+      (section.ordered ? std::to_string(section.offset + n + 1) + ". " : "– ") + entry.text,
+      "<li>" + entry.html + "</li>"};
 }
 
 // Packs blocks into parts of at most `budget` bytes (text and HTML JSON-escaped). A section that

@@ -8,7 +8,7 @@ namespace {
 // moderators), "Direktnachricht" (direct message), "Schlagwort" (tag), "Beitrag" (contribution).
 constexpr Texts kGerman{
     .pong = "Pong! Reflexbot ist da und hört zu.",
-    .help_intro = "Reflexbot begleitet Reflexionsrunden in diesem Raum. Befehle:",
+    .help_intro = "Reflexbot begleitet Reflexionsrunden in den Räumen des Netzwerks. Befehle:",
     .help_footer = "Englische Befehle (!help …) funktionieren ebenso.",
     .help =
         {
@@ -25,9 +25,9 @@ constexpr Texts kGerman{
                           "alle Ihre Beiträge und Stimmen"},
             .anonymous = {"!anonym <Raum> <Text>",
                           "in einer Direktnachricht an den Bot: stellt Ihren Text als anonymen "
-                          "Beitrag in die laufende Runde des genannten Raums (Stadt, oder der "
-                          "Raumname in Anführungszeichen), wenn Sie dort Mitglied sind; der Bot "
-                          "speichert nicht, von wem er stammt"},
+                          "Beitrag in den genannten Raum (Stadt, oder der Raumname in "
+                          "Anführungszeichen; in seine laufende Runde, wenn eine läuft), wenn Sie "
+                          "dort Mitglied sind; der Bot speichert nicht, von wem er stammt"},
             .start_round = {"!runde <Vorlage> [Thema] [Minuten je Phase] [thread]",
                             "startet eine Reflexionsrunde"},
             .next_phase = {"!weiter", "schließt die aktuelle Phase ab und beginnt die nächste"},
@@ -151,9 +151,8 @@ constexpr Texts kGerman{
             .status_topic = "Thema: {topic}",
             .status_direct_room = "Raum „{room}“",
             .status_direct_none = "In Ihren Räumen läuft derzeit keine Reflexionsrunde.",
-            .not_moderator = "Diesen Befehl kann nur die Moderation dieses Raums verwenden. Wenn "
-                             "Sie eine Runde starten oder steuern möchten, wenden Sie sich bitte "
-                             "an die Moderation.",
+            .not_moderator = "Diesen Befehl kann nur die Moderation dieses Raums verwenden. Bitte "
+                             "wenden Sie sich an die Moderation.",
             .no_round = "In diesem Raum läuft derzeit keine Reflexionsrunde. Die Moderation kann "
                         "mit !runde <Vorlage> eine starten.",
             .round_already_running =
@@ -262,6 +261,7 @@ constexpr Texts kGerman{
             .lessons_many = "{n} Lehren",
             .open_overdue = ", {n} davon überfällig",
             .heading_lessons = "Mehrfach genannt",
+            .heading_marked_lessons = "Als Lehre markiert",
             .heading_went_well = "Was gut lief",
             .heading_was_hard = "Was schwer war",
             .heading_ideas = "Ideen",
@@ -376,6 +376,12 @@ constexpr Texts kGerman{
                             "einen Digest !umbenennen <Nr.> <Titel>",
             .no_group = "{digest} hat keine Gruppe {n}.",
             .same_group = "{group} ist schon eine Gruppe.",
+            .already_there = "Der Beitrag gehört schon zu {group}.",
+            .two_digests = "Beide Gruppen müssen aus demselben Digest sein, z. B. !zusammenführen "
+                           "{digest}-1 {digest}-2.",
+            .which_digest = "Hier kamen kurz nacheinander {earlier} und {later}. Welcher ist "
+                            "gemeint? Nennen Sie die Gruppe mit ihrem Digest, z. B. {later}-{n} "
+                            "(bzw. {earlier}-{n}), oder antworten Sie auf den Digest.",
             .merged = "{first} und {second} sind jetzt eine Gruppe:",
             .moved = "Der Beitrag gehört jetzt zu {group}:",
             .split = "Der Beitrag ist jetzt eine eigene Gruppe:",
@@ -388,7 +394,7 @@ constexpr Texts kGerman{
 
 constexpr Texts kEnglish{
     .pong = "Pong! Reflexbot is here and listening.",
-    .help_intro = "Reflexbot guides reflection rounds in this room. Commands:",
+    .help_intro = "Reflexbot guides reflection rounds in the network's rooms. Commands:",
     .help_footer = "German commands (!hilfe …) work as well.",
     .help =
         {
@@ -404,10 +410,10 @@ constexpr Texts kEnglish{
                           "deletes all your contributions and votes once you "
                           "confirm (!forgetme confirm)"},
             .anonymous = {"!anonymous <room> <text>",
-                          "in a direct message to the bot: posts your text to the current round "
-                          "in the named room (a city, or the room's name in quotes) as an "
-                          "anonymous contribution if you are a member there; the bot does not "
-                          "store who sent it"},
+                          "in a direct message to the bot: posts your text to the named room (a "
+                          "city, or the room's name in quotes; to its current round if one is "
+                          "running) as an anonymous contribution if you are a member there; the "
+                          "bot does not store who sent it"},
             .start_round = {"!round <template> [topic] [minutes per phase] [thread]",
                             "starts a reflection round"},
             .next_phase = {"!next", "closes the current phase and starts the next one"},
@@ -528,8 +534,8 @@ constexpr Texts kEnglish{
             .status_topic = "Topic: {topic}",
             .status_direct_room = "Room \"{room}\"",
             .status_direct_none = "There is no reflection round running in your rooms.",
-            .not_moderator = "Only the moderators of this room can use this command. If you "
-                             "want to start or steer a round, please ask them.",
+            .not_moderator = "Only the moderators of this room can use this command. Please ask "
+                             "them.",
             .no_round = "There is no reflection round running in this room. The moderators can "
                         "start one with !round <template>.",
             .round_already_running =
@@ -634,6 +640,7 @@ constexpr Texts kEnglish{
             .lessons_many = "{n} lessons",
             .open_overdue = ", {n} of them overdue",
             .heading_lessons = "Raised more than once",
+            .heading_marked_lessons = "Marked as lessons",
             .heading_went_well = "What went well",
             .heading_was_hard = "What was hard",
             .heading_ideas = "Ideas",
@@ -738,6 +745,12 @@ constexpr Texts kEnglish{
                             "!rename <no.> <title>",
             .no_group = "{digest} has no group {n}.",
             .same_group = "{group} is one group already.",
+            .already_there = "The contribution belongs to {group} already.",
+            .two_digests = "Both groups must be from the same digest, e.g. !merge {digest}-1 "
+                           "{digest}-2.",
+            .which_digest = "{earlier} and {later} came shortly one after the other here. Which "
+                            "one do you mean? Name the group with its digest, e.g. {later}-{n} "
+                            "(or {earlier}-{n}), or reply to the digest.",
             .merged = "{first} and {second} are one group now:",
             .moved = "The contribution belongs to {group} now:",
             .split = "The contribution is a group of its own now:",

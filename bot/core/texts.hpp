@@ -127,9 +127,10 @@ struct DigestTexts {
   std::string_view nothing;
   std::string_view open_lessons;  ///< {lessons}{overdue}: after `nothing`, lessons not learned
   std::string_view lessons_one;
-  std::string_view lessons_many;     ///< {n}
-  std::string_view open_overdue;     ///< {n}: how many of the open lessons are overdue
-  std::string_view heading_lessons;  ///< the numbered groups of two contributions or more
+  std::string_view lessons_many;            ///< {n}
+  std::string_view open_overdue;            ///< {n}: how many of the open lessons are overdue
+  std::string_view heading_lessons;         ///< the numbered groups of two contributions or more
+  std::string_view heading_marked_lessons;  ///< groups with #lehre not listed above
   std::string_view heading_went_well;
   std::string_view heading_was_hard;
   std::string_view heading_ideas;
@@ -218,10 +219,13 @@ struct CurationTexts {
   std::string_view usage_move;
   std::string_view usage_split;
   std::string_view usage_rename;
-  std::string_view no_group;    ///< {digest}, {n}
-  std::string_view same_group;  ///< {group}
-  std::string_view merged;      ///< {first}, {second}
-  std::string_view moved;       ///< {group}
+  std::string_view no_group;       ///< {digest}, {n}
+  std::string_view same_group;     ///< {group}
+  std::string_view already_there;  ///< {group}: the contribution to move is in it
+  std::string_view two_digests;    ///< {digest}: a merge named groups of two digests
+  std::string_view which_digest;   ///< {earlier}, {later}, {n}: as the lesson's, for corrections
+  std::string_view merged;         ///< {first}, {second}
+  std::string_view moved;          ///< {group}
   std::string_view split;
   std::string_view renamed;     ///< {group}
   std::string_view later;       ///< the corrected group is not in the digest's period now

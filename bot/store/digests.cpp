@@ -748,6 +748,20 @@ std::optional<std::pair<DigestRecord, int>> digest_listing(Store& store, const s
   return std::make_pair(std::move(record), *number);
 }
 
+std::vector<std::int64_t> curated_group_of(Store& store, const std::string& scope_room,
+                                           const std::vector<std::string>& events) {
+  Statement s(store.connection(),
+              "SELECT group_id FROM curated_members WHERE scope_room = ? AND event_id = ?");
+  std::vector<std::int64_t> out;
+  out.reserve(events.size());
+  for (const auto& event_id : events) {
+    s.bind(1, std::string_view(scope_room)).bind(2, std::string_view(event_id));
+    out.push_back(s.step() ? s.column_int(0) : 0);
+    s.reset();
+  }
+  return out;
+}
+
 std::int64_t BatchScope::curate(const std::string& scope_room,
                                 const std::vector<std::string>& events, TimePoint now) {
   // The curated groups these contributions are pinned to already: the oldest stays.

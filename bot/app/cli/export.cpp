@@ -586,6 +586,8 @@ std::string render_markdown(const ExportData& data) {
   std::string out = markdown_head(data, view);
   if (digest.contributions > 0) {
     out += markdown_lessons(data, view);
+    out += markdown_tagged(data, view, t.heading_marked_lessons, digest.marked_lessons,
+                           core::kLessonTags);
     out += markdown_tagged(data, view, t.heading_went_well, digest.went_well, core::kWentWellTags);
     out += markdown_tagged(data, view, t.heading_was_hard, digest.was_hard, core::kWasHardTags);
     out += markdown_tagged(data, view, t.heading_ideas, digest.ideas, core::kIdeaTags);
@@ -800,6 +802,7 @@ std::string html_themes(const ExportData& data, const core::DigestView& view) {
                         {core::section_quote(group, view.items(), tags)});
     }
   };
+  tagged(t.heading_marked_lessons, digest.marked_lessons, core::kLessonTags);
   tagged(t.heading_went_well, digest.went_well, core::kWentWellTags);
   tagged(t.heading_was_hard, digest.was_hard, core::kWasHardTags);
   tagged(t.heading_ideas, digest.ideas, core::kIdeaTags);
@@ -984,6 +987,7 @@ Json json_sections(const core::DigestView& view) {
     sections.push_back({{"key", key}, {"heading", heading}, {"groups", std::move(ranks)}});
   };
   section("lessons", t.heading_lessons, digest.lessons);
+  section("marked_lessons", t.heading_marked_lessons, digest.marked_lessons);
   section("went_well", t.heading_went_well, digest.went_well);
   section("was_hard", t.heading_was_hard, digest.was_hard);
   section("ideas", t.heading_ideas, digest.ideas);

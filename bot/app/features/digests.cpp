@@ -4,7 +4,9 @@
 
 #include <algorithm>
 #include <chrono>
+#include <map>
 #include <optional>
+#include <sstream>
 #include <thread>
 
 #include "common/metrics.hpp"
@@ -24,6 +26,22 @@ using core::TimePoint;
 using namespace std::chrono_literals;
 
 constexpr std::size_t kMaxTitleBytes = 200;
+
+// A title or a group's name as a moderator typed it, as the digest will show it: one line,
+// Matrix ids, room aliases, links and hashtags out as in quotes (a digest names cities, not
+// people), cut at a word with "…". Empty if nothing readable is left.
+std::string typed_title(std::string_view typed) {
+  std::string title = core::quote_text(typed, kMaxTitleBytes);
+  // Readable: a letter or digit, ASCII or not, other than the "…" that stands for what went.
+  std::string rest = title;
+  for (std::size_t at; (at = rest.find("…")) != std::string::npos;) rest.erase(at, 3);
+  const bool readable = std::any_of(rest.begin(), rest.end(), [](char c) {
+    return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+           static_cast<unsigned char>(c) >= 0x80;
+  });
+  if (!readable) title.clear();
+  return title;
+}
 constexpr std::size_t kMaxListed = 50;
 // Members of a curated group from before a digest's period that still pull new contributions
 // into it (its newest ones): enough to carry a theme, few enough for the 100k digest.
@@ -170,7 +188,7 @@ DigestBuilder::Result DigestBuilder::build_from(const std::string& scope_room,
   result.scope_room = scope_room;
   result.from = from;
   result.to = to;
-  for (const std::uint32_t id : result.digest.lessons) {
+  for (const std::uint32_t id : core::numbered_groups(result.digest)) {
     std::vector<std::string> events;
     for (const std::size_t index : result.digest.groups[id].members) {
       if (result.items[index].current) events.push_back(result.items[index].id);
@@ -237,7 +255,7 @@ void Digests::post_chart(const std::string& room_id, const Result& result,
 
 std::optional<store::DigestRecord> Digests::digest_meant(
     const core::LessonArgs& args, const std::string& reply_to, const store::RoomRecord& room,
-    const std::function<void(const core::Notice&)>& reply) {
+    const std::function<void(const core::Notice&)>& reply, std::string_view which_text) {
   const auto& t = core::texts(settings_.language).lesson;
   const auto label = [](std::int64_t number) { return "D" + std::to_string(number); };
   if (args.digest) {
@@ -256,9 +274,10 @@ std::optional<store::DigestRecord> Digests::digest_meant(
   // Two digests shortly one after the other (a moderator's and the weekly one): a bare number
   // could mean either, so it means neither.
   if (latest.size() == 2 && latest[0].posted_at - latest[1].posted_at < std::chrono::hours(24)) {
-    reply(core::fill(t.which_digest, {core::plain("earlier", label(latest[1].number)),
-                                      core::plain("later", label(latest[0].number)),
-                                      core::plain("n", std::to_string(args.group.value_or(1)))}));
+    const std::string_view which = which_text.empty() ? t.which_digest : which_text;
+    reply(core::fill(which, {core::plain("earlier", label(latest[1].number)),
+                             core::plain("later", label(latest[0].number)),
+                             core::plain("n", std::to_string(args.group.value_or(1)))}));
     return std::nullopt;
   }
   return latest.front();
@@ -401,7 +420,7 @@ void Digests::on_lesson(const core::Command& command, const matrix::Event& event
 
   // The title: as given, else the name moderators gave the group, else the key words the
   // sources share.
-  std::string title(core::truncate_utf8(args.title, kMaxTitleBytes));
+  std::string title = typed_title(args.title);
   if (title.empty() && digest) {
     for (const auto& group : store::curated_groups(store_, digest->scope_room)) {
       if (!group.name.empty() && std::find(group.members.begin(), group.members.end(),
@@ -474,6 +493,20 @@ void Digests::on_curation(const core::Command& command, const matrix::Event& eve
                                                                            : t.usage_rename;
   const auto args = core::parse_curation_args(command);
   if (!args) {
+    // Two groups of two digests ("D1-3 D4-2"): say so, not only how it goes.
+    if (kind == CommandKind::merge_groups) {
+      std::vector<core::GroupRef> refs;
+      std::istringstream words{command.rest};
+      for (std::string word; words >> word;) {
+        if (auto ref = core::parse_group_ref(word)) refs.push_back(*ref);
+      }
+      if (refs.size() == 2 && refs[0].digest && refs[1].digest &&
+          *refs[0].digest != *refs[1].digest) {
+        reply(core::fill(t.two_digests,
+                         {core::plain("digest", "D" + std::to_string(*refs[1].digest))}));
+        return;
+      }
+    }
     reply(text_notice(usage));
     return;
   }
@@ -494,6 +527,30 @@ void Digests::on_curation(const core::Command& command, const matrix::Event& eve
     return "D" + std::to_string(digest) + "-" + std::to_string(n);
   };
 
+  // A group as a digest listed it, as it is now: without the contributions a correction made
+  // since moved into another group (a split, a move), so that a command with the old number
+  // does not undo it. The group now is the curated group most of the listed contributions are
+  // pinned to (none, if most are not; a tie: the first listed one's); at the time of the digest
+  // its pinned members were all in one. Also whether `event_id` (one of them) is still in it.
+  const auto as_now = [&](const std::string& scope_room, std::vector<std::string> listed,
+                          const std::string& event_id = {}) {
+    const std::vector<std::int64_t> groups = store::curated_group_of(store_, scope_room, listed);
+    std::map<std::int64_t, int> count;
+    for (const std::int64_t g : groups) ++count[g];
+    std::int64_t now = groups.empty() ? 0 : groups.front();
+    for (const auto& [g, n] : count) {
+      if (n > count[now]) now = g;
+    }
+    bool still = true;
+    std::vector<std::string> kept;
+    for (std::size_t i = 0; i < listed.size(); ++i) {
+      const bool moved = groups[i] != 0 && groups[i] != now;
+      if (listed[i] == event_id) still = !moved;
+      if (!moved) kept.push_back(std::move(listed[i]));
+    }
+    return std::pair(std::move(kept), still);
+  };
+
   // The digest the groups are numbered in, and each named group's contributions.
   std::optional<store::DigestRecord> digest;
   std::vector<std::vector<std::string>> named;
@@ -501,10 +558,12 @@ void Digests::on_curation(const core::Command& command, const matrix::Event& eve
     core::LessonArgs meant;
     meant.digest = args->groups.front().digest;
     meant.group = args->groups.front().group;
-    digest = digest_meant(meant, on_contribution ? std::string() : reply_to, room, reply);
+    digest = digest_meant(meant, on_contribution ? std::string() : reply_to, room, reply,
+                          t.which_digest);
     if (!digest) return;
     for (const core::GroupRef& ref : args->groups) {
-      named.push_back(store::digest_group(store_, digest->id, ref.group));
+      named.push_back(
+          as_now(digest->scope_room, store::digest_group(store_, digest->id, ref.group)).first);
       if (named.back().empty()) {
         reply(core::fill(t.no_group, {core::plain("digest", "D" + std::to_string(digest->number)),
                                       core::plain("n", std::to_string(ref.group))}));
@@ -527,6 +586,18 @@ void Digests::on_curation(const core::Command& command, const matrix::Event& eve
     std::erase(events, reply_to);
     return events;
   };
+  // The rest of the group the contribution leaves, as it is now; none if a correction since
+  // that digest took the contribution out of it already.
+  std::vector<std::string> rest;
+  if (digest && source_group) {
+    auto [members, still] =
+        as_now(scope, store::digest_group(store_, digest->id, *source_group), reply_to);
+    if (still) {
+      rest = without(std::move(members));
+    } else {
+      source_group.reset();
+    }
+  }
 
   std::int64_t curated = 0;
   core::Notice header;
@@ -543,31 +614,29 @@ void Digests::on_curation(const core::Command& command, const matrix::Event& eve
     header = core::fill(t.merged, {core::plain("first", label(digest->number, a)),
                                    core::plain("second", label(digest->number, b))});
   } else if (kind == CommandKind::rename_group) {
+    const std::string name = typed_title(args->name);
+    if (name.empty()) {
+      reply(text_notice(usage));
+      return;
+    }
     curated = context.scope.curate(scope, named[0], context.now);
-    const std::string name(core::truncate_utf8(args->name, kMaxTitleBytes));
     context.scope.rename_curated(curated, name, context.now);
     header =
         core::fill(t.renamed, {core::plain("group", label(digest->number, args->groups[0].group))});
   } else if (kind == CommandKind::move_contribution) {
     const int target = args->groups[0].group;
     if (source_group == target) {
-      reply(core::fill(t.same_group, {core::plain("group", label(digest->number, target))}));
+      reply(core::fill(t.already_there, {core::plain("group", label(digest->number, target))}));
       return;
     }
     // The group it leaves stays as it is without it (its other members are pinned, so they do
     // not follow it), and it joins the target's curated group.
-    if (source_group) {
-      const auto rest = without(store::digest_group(store_, digest->id, *source_group));
-      if (!rest.empty()) context.scope.curate(scope, rest, context.now);
-    }
+    if (!rest.empty()) context.scope.curate(scope, rest, context.now);
     curated = context.scope.curate(scope, without(named[0]), context.now);
     context.scope.pin_curated(scope, reply_to, curated, context.now);
     header = core::fill(t.moved, {core::plain("group", label(digest->number, target))});
   } else {
-    if (digest && source_group) {
-      const auto rest = without(store::digest_group(store_, digest->id, *source_group));
-      if (!rest.empty()) context.scope.curate(scope, rest, context.now);
-    }
+    if (!rest.empty()) context.scope.curate(scope, rest, context.now);
     curated = context.scope.curate_alone(scope, reply_to, context.now);
     header = text_notice(t.split);
   }
@@ -703,7 +772,11 @@ void Digests::on_correct(const core::Command& command, const matrix::Event& even
   const std::string id = std::to_string(lesson->id);
   const std::string by = changed_by(event);
   if (args.field == core::LessonField::title) {
-    const std::string title(core::truncate_utf8(args.value, kMaxTitleBytes));
+    const std::string title = typed_title(args.value);
+    if (title.empty()) {
+      reply(text_notice(t.usage_correct));
+      return;
+    }
     context.scope.retitle_lesson(lesson->id, title, context.now, by);
     reply(core::fill(t.title_corrected, {core::plain("id", id), core::plain("title", title)}));
     return;
@@ -759,8 +832,10 @@ void Digests::on_lessons(const matrix::Event& event, const store::RoomRecord& ro
                          BatchContext context) {
   const auto& t = core::texts(settings_.language).lesson;
   const bool network = is_network(room.room_id);
-  const auto all = network ? store::lessons(store_, std::string(), builder_.network_rooms())
-                           : store::lessons(store_, room.room_id);
+  // In the network room each lesson names its cities, as the network digest's actions do.
+  const auto all =
+      network ? store::lessons(store_, std::string(), builder_.network_rooms(), &builder_.places())
+              : store::lessons(store_, room.room_id);
   core::Notice notice;
   if (all.empty()) {
     notice = text_notice(t.list_none);
@@ -788,6 +863,11 @@ void Digests::on_lessons(const matrix::Event& event, const store::RoomRecord& ro
         }
         entry.text += detail;
         entry.html += core::html_escape(detail);
+      }
+      if (network && !lesson.cities.empty()) {
+        const std::string cities = " (" + core::join_list(lesson.cities, d.list_and) + ")";
+        entry.text += cities;
+        entry.html += core::html_escape(cities);
       }
       notice.text += "\n– " + entry.text;
       notice.html += "<li>" + entry.html + "</li>";

@@ -136,10 +136,11 @@ class Digests {
   void post_chart(const std::string& room_id, const Result& result, const matrix::Event* beside,
                   const std::string& key, BatchContext context);
   /// The digest a `!lehre <Nr>` means: the one its number names ("D4-2"), the one it replies
-  /// to, else the room's latest unless another came shortly before it. nullopt after answering.
+  /// to, else the room's latest unless another came shortly before it. nullopt after answering
+  /// (`which_text`: the answer to a bare number then, if not the lesson's).
   std::optional<store::DigestRecord> digest_meant(
       const core::LessonArgs& args, const std::string& reply_to, const store::RoomRecord& room,
-      const std::function<void(const core::Notice&)>& reply);
+      const std::function<void(const core::Notice&)>& reply, std::string_view which_text = {});
   void on_digest(const core::Command& command, const matrix::Event& event,
                  const store::RoomRecord& room, BatchContext context);
   void on_lesson(const core::Command& command, const matrix::Event& event,

@@ -972,6 +972,11 @@ TEST_F(DispatcherTest, TheNetworkRoomAndRoomsWithoutACityAreNoCities) {
   ASSERT_EQ(lessons.size(), 1U);
   EXPECT_EQ(lessons[0].sources, 3);
   EXPECT_EQ(lessons[0].cities, std::vector<std::string>{"Köln"});
+  // So does the network room's list of lessons.
+  sync(body("s3", {{kNetwork, joined({message("$ls", "@nora:example.org", "!lehren")})}}));
+  const std::string listed = notices_in(kNetwork).back();
+  EXPECT_EQ(listed.rfind("Lehren im Netzwerk:", 0), 0U) << listed;
+  EXPECT_NE(listed.find(" (Köln)"), std::string::npos) << listed;
 }
 
 // A room with neither a configured city nor a name is never shown by its id: not in the digest's
@@ -1013,7 +1018,7 @@ TEST_F(DispatcherTest, TheCompleteDigestIsOneCommandAway) {
       << notices[0];
   EXPECT_EQ(notices[0].find("freitags"), std::string::npos) << notices[0];
   EXPECT_NE(notices[1].find(" · D2 · vollständig\n"), std::string::npos) << notices[1];
-  EXPECT_NE(notices[1].find("\nEinzelne Beiträge\n– „Erlasse kamen immer freitags“"),
+  EXPECT_NE(notices[1].find("\nEinzelne Beiträge\n2. „Erlasse kamen immer freitags“"),
             std::string::npos)
       << notices[1];
   EXPECT_EQ(notices[1].find("Funk"), std::string::npos) << notices[1];
@@ -1274,6 +1279,144 @@ TEST_F(DispatcherTest, AContributionMovesToAnotherGroupOrBecomesOneOfItsOwn) {
             "Die Nachricht, auf die Sie antworten, ist kein gesammelter Beitrag.");
   EXPECT_NE(notices.back().find("Moderation"), std::string::npos) << notices.back();
   EXPECT_EQ(store::curated_groups(*store_, kRoom).size(), 3U);
+}
+
+// A digest's number names its group as it is now: a correction made after that digest (a
+// split, a move) is not undone by a later command that uses the same number.
+TEST_F(DispatcherTest, ACommandWithAnOlderNumberKeepsTheCorrectionsMadeSince) {
+  seed_room(kRoom);
+  sync(body("s1", {{kRoom, joined(two_themes_with_digest())}}));
+  json split = message("$s", "@mod:example.org", "!abtrennen");
+  split["content"]["m.relates_to"] = {{"m.in_reply_to", {{"event_id", "$e"}}}};
+  sync(body("s2", {{kRoom, joined({split})}}));
+  sync(body("s3", {{kRoom, joined({message("$r", "@mod:example.org",
+                                           "!umbenennen D1-2 Überlastete Hotline")})}}));
+  auto curated = store::curated_groups(*store_, kRoom);
+  ASSERT_EQ(curated.size(), 2U);
+  // $e stays a group of its own; the renamed group is D1-2 without it.
+  EXPECT_EQ(curated[0].members, std::vector<std::string>{"$c"});
+  EXPECT_EQ(curated[0].name, "Überlastete Hotline");
+  EXPECT_EQ(curated[1].members, std::vector<std::string>{"$e"});
+  EXPECT_EQ(curated[1].name, "");
+
+  // Moved away, then its old group moved elsewhere by the old number: it stays where it went.
+  json move = message("$v", "@mod:example.org", "!verschieben D1-2");
+  move["content"]["m.relates_to"] = {{"m.in_reply_to", {{"event_id", "$a"}}}};
+  sync(body("s4", {{kRoom, joined({move})}}));
+  sync(body("s5",
+            {{kRoom, joined({message("$m", "@mod:example.org", "!zusammenführen D1-1 D1-2")})}}));
+  curated = store::curated_groups(*store_, kRoom);
+  for (const auto& group : curated) {
+    const bool with_e =
+        std::find(group.members.begin(), group.members.end(), "$e") != group.members.end();
+    if (with_e) EXPECT_EQ(group.members, std::vector<std::string>{"$e"});
+  }
+}
+
+// A merge made by mistake is undone with the same commands: the contributions split off, then
+// one moved to the other by the old digest's number, are one group again, apart from the rest.
+TEST_F(DispatcherTest, AMistakenMergeIsUndoneBySplittingAndMoving) {
+  seed_room(kRoom);
+  sync(body("s1", {{kRoom, joined(two_themes_with_digest())}}));
+  sync(body("s2",
+            {{kRoom, joined({message("$m", "@mod:example.org", "!zusammenführen D1-1 D1-2")})}}));
+  json split = message("$s", "@mod:example.org", "!abtrennen");
+  split["content"]["m.relates_to"] = {{"m.in_reply_to", {{"event_id", "$a"}}}};
+  sync(body("s3", {{kRoom, joined({split})}}));
+  json move = message("$v", "@mod:example.org", "!verschieben D1-1");
+  move["content"]["m.relates_to"] = {{"m.in_reply_to", {{"event_id", "$b"}}}};
+  sync(body("s4", {{kRoom, joined({move})}}));
+  const auto answer = notices_in(kRoom).back();
+  EXPECT_EQ(answer.rfind("Der Beitrag gehört jetzt zu D1-1:\n„", 0), 0U) << answer;
+  const auto curated = store::curated_groups(*store_, kRoom);
+  ASSERT_EQ(curated.size(), 2U);
+  EXPECT_EQ(curated[0].members, (std::vector<std::string>{"$c", "$e"}));
+  EXPECT_EQ(curated[1].members, (std::vector<std::string>{"$a", "$b"}));
+}
+
+// Corrections answer wrong numbers in their own terms: a bare number after two digests asks
+// for the digest (not with !lehre), two digests' groups cannot merge, a contribution already in
+// the group stays.
+TEST_F(DispatcherTest, CorrectionsExplainWhatIsWrongWithTheirNumbers) {
+  seed_room(kRoom);
+  sync(body("s1", {{kRoom, joined(two_themes_with_digest())}}));
+  sync(body("s2", {{kRoom, joined({message("$d2", "@anna:example.org", "!digest")})}}));
+  json move = message("$v", "@mod:example.org", "!verschieben D1-2");
+  move["content"]["m.relates_to"] = {{"m.in_reply_to", {{"event_id", "$c"}}}};
+  sync(body("s3", {{kRoom, joined({message("$m1", "@mod:example.org", "!zusammenführen 1 2"),
+                                   message("$m2", "@mod:example.org", "!zusammenführen D1-1 D2-2"),
+                                   move})}}));
+  const auto notices = notices_in(kRoom);
+  ASSERT_GE(notices.size(), 3U);
+  const std::string& which = notices[notices.size() - 3];
+  EXPECT_EQ(which.find("!lehre"), std::string::npos) << which;
+  EXPECT_NE(which.find("D2-1"), std::string::npos) << which;
+  EXPECT_EQ(notices[notices.size() - 2],
+            "Beide Gruppen müssen aus demselben Digest sein, z. B. !zusammenführen D2-1 D2-2.");
+  EXPECT_EQ(notices.back(), "Der Beitrag gehört schon zu D1-2.");
+  EXPECT_TRUE(store::curated_groups(*store_, kRoom).empty());
+}
+
+// A group's new name is shown as a quote is: one line, no Matrix id, cut at a word with "…";
+// a name with nothing readable left is refused.
+TEST_F(DispatcherTest, AGroupsNameIsCleanedAsQuotesAre) {
+  seed_room(kRoom);
+  sync(body("s1", {{kRoom, joined(two_themes_with_digest())}}));
+  std::string long_name = "Hotline";
+  for (int i = 0; i < 100; ++i) long_name += " und Telefon";
+  sync(body(
+      "s2",
+      {{kRoom, joined({message("$r1", "@mod:example.org",
+                               "!umbenennen D1-2 Hotline, fragt @ben:example.org\n"
+                               "Zeile zwei"),
+                       message("$r2", "@mod:example.org", "!umbenennen D1-1 @ben:example.org"),
+                       message("$r3", "@mod:example.org", "!umbenennen D1-1 " + long_name)})}}));
+  const auto curated = store::curated_groups(*store_, kRoom);
+  ASSERT_EQ(curated.size(), 2U);
+  const auto& hotline = curated[0].members.front() == "$c" ? curated[0] : curated[1];
+  const auto& masks = curated[0].members.front() == "$c" ? curated[1] : curated[0];
+  EXPECT_EQ(hotline.name.find("@ben"), std::string::npos) << hotline.name;
+  EXPECT_EQ(hotline.name.find('\n'), std::string::npos) << hotline.name;
+  EXPECT_NE(hotline.name.find("Zeile zwei"), std::string::npos) << hotline.name;
+  EXPECT_LE(masks.name.size(), 203U);
+  EXPECT_TRUE(masks.name.ends_with("…")) << masks.name;
+  const auto notices = notices_in(kRoom);
+  EXPECT_EQ(notices[notices.size() - 2].rfind("So geht es: !umbenennen", 0), 0U)
+      << notices[notices.size() - 2] << "|" << notices.back();
+}
+
+// A complete digest numbers every entry, single contributions too, so that a moderator can
+// put two single contributions together (or take a lesson from one).
+TEST_F(DispatcherTest, ACompleteDigestNumbersSingleContributionsForCorrections) {
+  seed_room(kRoom);
+  auto messages = two_themes_with_digest();
+  messages.insert(
+      messages.end() - 1,
+      {message("$k", "@anna:example.org", "Die Kantine im Rathaus war zwei Jahre zu #personal"),
+       message("$f", "@bernd:example.org",
+               "Die Stadtbibliothek führte einen Abholservice ein #kommunikation")});
+  sync(body("s1", {{kRoom, joined(messages)}}));
+  sync(body("s2", {{kRoom, joined({message("$all", "@mod:example.org", "!digest D1")})}}));
+  const std::string complete = notices_in(kRoom).back();
+  ASSERT_NE(complete.find("vollständig"), std::string::npos) << complete;
+  const auto d2 = *store::digest_numbered(*store_, kRoom, 2);
+  std::optional<int> kantine;
+  for (int n = 1; n <= 6; ++n) {
+    if (store::digest_group(*store_, d2.id, n) == std::vector<std::string>{"$k"}) kantine = n;
+    EXPECT_LE(store::digest_group(*store_, d2.id, n).size(), 2U) << n << "\n" << complete;
+  }
+  ASSERT_TRUE(kantine.has_value()) << complete;
+  EXPECT_NE(complete.find(std::to_string(*kantine) + ". „Die Kantine im Rathaus"),
+            std::string::npos)
+      << complete;
+  json move = message("$v", "@mod:example.org", "!verschieben D2-" + std::to_string(*kantine));
+  move["content"]["m.relates_to"] = {{"m.in_reply_to", {{"event_id", "$f"}}}};
+  sync(body("s3", {{kRoom, joined({move})}}));
+  const auto curated = store::curated_groups(*store_, kRoom);
+  ASSERT_EQ(curated.size(), 1U) << notices_in(kRoom).back();
+  auto members = curated[0].members;
+  std::sort(members.begin(), members.end());
+  EXPECT_EQ(members, (std::vector<std::string>{"$f", "$k"}));
 }
 
 TEST_F(DispatcherTest, ALessonFromAReplyToAContribution) {

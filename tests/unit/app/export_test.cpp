@@ -268,10 +268,10 @@ TEST_F(ExportTest, MarkdownHasTheDigestSectionsAndATableOfEveryContribution) {
     if (line.starts_with("## ")) headings.push_back(line);
   }
   // A group is listed once: the tagged groups of this period are all in the first section but
-  // one single idea.
-  const std::vector<std::string> expected_headings = {"## Mehrfach genannt", "## Ideen",
-                                                      "## Offene Maßnahmen", "## Zahlen",
-                                                      "## Alle Gruppen",     "## Beiträge"};
+  // the single contributions tagged as lessons and one single idea.
+  const std::vector<std::string> expected_headings = {
+      "## Mehrfach genannt", "## Als Lehre markiert", "## Ideen",   "## Offene Maßnahmen",
+      "## Zahlen",           "## Alle Gruppen",       "## Beiträge"};
   EXPECT_EQ(headings, expected_headings);
 
   EXPECT_NE(md.find("\n- L1 Schutzausrüstung zentral lagern: Lager zentral einrichten – "
@@ -422,7 +422,8 @@ TEST_F(ExportTest, JsonHasPeriodScopeGroupsSectionsActionsAndContributions) {
   for (const Json& section : json.at("sections")) {
     keys.push_back(section.at("key").get<std::string>());
   }
-  EXPECT_EQ(keys, (std::vector<std::string>{"lessons", "went_well", "was_hard", "ideas"}));
+  EXPECT_EQ(keys, (std::vector<std::string>{"lessons", "marked_lessons", "went_well", "was_hard",
+                                            "ideas"}));
   EXPECT_EQ(json.at("sections")[0].at("heading"), "Mehrfach genannt");
 
   const Json& actions = json.at("open_actions");

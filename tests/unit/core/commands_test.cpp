@@ -341,7 +341,7 @@ TEST(Commands, LessonCorrectionsAndRemovalsAreModeratorCommandsInBothLanguages) 
 TEST(Answer, GermanHelpListsEveryCommandByGroup) {
   const auto help = answer(*parse_command("!hilfe"), Language::de);
   EXPECT_EQ(help.text,
-            "Reflexbot begleitet Reflexionsrunden in diesem Raum. Befehle:\n"
+            "Reflexbot begleitet Reflexionsrunden in den Räumen des Netzwerks. Befehle:\n"
             "\n"
             "Für alle:\n"
             "!status – zeigt, welche Runde läuft, in welcher Phase sie ist und wie viel Zeit noch "
@@ -355,9 +355,9 @@ TEST(Answer, GermanHelpListsEveryCommandByGroup) {
             "!vergessen – löscht nach Ihrer Bestätigung (!vergessen bestätigen) alle Ihre "
             "Beiträge und Stimmen\n"
             "!anonym <Raum> <Text> – in einer Direktnachricht an den Bot: stellt Ihren Text als "
-            "anonymen Beitrag in die laufende Runde des genannten Raums (Stadt, oder der Raumname "
-            "in Anführungszeichen), wenn Sie dort Mitglied sind; der Bot speichert nicht, von wem "
-            "er stammt\n"
+            "anonymen Beitrag in den genannten Raum (Stadt, oder der Raumname in "
+            "Anführungszeichen; in seine laufende Runde, wenn eine läuft), wenn Sie dort Mitglied "
+            "sind; der Bot speichert nicht, von wem er stammt\n"
             "!hilfe – zeigt alle Befehle\n"
             "!ping – prüft, ob der Bot erreichbar ist\n"
             "\n"

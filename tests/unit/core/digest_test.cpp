@@ -171,6 +171,35 @@ TEST(Digest, AGroupAppearsOnceWithItsSignalsOnItsLine) {
       << text;
 }
 
+// A contribution its author tagged as a lesson is shown, also alone: under "Als Lehre markiert",
+// before the other tagged sections; one tagged as a lesson and a problem is a lesson there.
+TEST(Digest, AContributionTaggedAsALessonIsShownEvenAlone) {
+  const sys_days day = 2026y / November / 20;
+  std::vector<DigestItem> items = november_items();
+  items.push_back(item("$9", "Kiel", "q1",
+                       "Schichtplan für den Stab ab Stunde 8 fest einplanen #lehre", {"lehre"}, "",
+                       0, at(day, 11h)));
+  items.push_back(item("$10", "Mainz", "q2",
+                       "Der Deich hielt nur dank privater Pumpen #problem #lehre",
+                       {"problem", "lehre"}, "", 0, at(day, 11h, 5min)));
+  DigestRequest request = november_request();
+  request.top = 1;
+  const Digest digest = build_digest(items, {}, request);
+  const std::string text = render_digest(digest, items)[0].text;
+  const auto heading = text.find("\nAls Lehre markiert\n");
+  ASSERT_NE(heading, std::string::npos) << text;
+  const auto shift = text.find("Schichtplan für den Stab ab Stunde 8 fest einplanen");
+  const auto dike = text.find("Der Deich hielt nur dank privater Pumpen");
+  EXPECT_GT(shift, heading) << text;
+  EXPECT_GT(dike, heading) << text;
+  EXPECT_LT(heading, text.find("\nWas gut lief\n")) << text;
+  EXPECT_EQ(text.find("Der Deich hielt nur dank privater Pumpen", dike + 1), std::string::npos);
+  DigestRequest english = request;
+  english.language = Language::en;
+  const std::string en = render_digest(build_digest(items, {}, english), items)[0].text;
+  EXPECT_NE(en.find("\nMarked as lessons\n"), std::string::npos) << en;
+}
+
 // Marks say what the heading does not: none if the previous period had nothing to compare with,
 // none on the lines if all listed groups are new (the heading says so once).
 TEST(Digest, MarksSayWhatTheHeadingDoesNot) {
@@ -228,8 +257,10 @@ TEST(Digest, WhatIsNotListedIsCountedAndOneCommandAway) {
   const std::string all = render_digest(complete, items)[0].text;
   EXPECT_EQ(all.rfind("Digest des Netzwerks · 19.11.2026 – 25.11.2026 · D5 · vollständig\n", 0), 0U)
       << all;
-  EXPECT_NE(all.find("\nEinzelne Beiträge\n– „Die Lage im Stab war unübersichtlich.“ (Kiel)\n"
-                     "– „Erlasse kamen immer freitags“ (Mainz)\n"),
+  // Numbered on from the groups and the tagged sections, so that each can be named (D5-4).
+  EXPECT_NE(all.find("\nWas gut lief\n3. „Stolz auf das Team"), std::string::npos) << all;
+  EXPECT_NE(all.find("\nEinzelne Beiträge\n4. „Die Lage im Stab war unübersichtlich.“ (Kiel)\n"
+                     "5. „Erlasse kamen immer freitags“ (Mainz)\n"),
             std::string::npos)
       << all;
   EXPECT_EQ(all.find("Nicht gezeigt"), std::string::npos) << all;
