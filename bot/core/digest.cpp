@@ -162,69 +162,100 @@ bool overlapping(std::string_view a, std::string_view b) {
   return x.size() >= 3 && (y.starts_with(x) || y.ends_with(x));
 }
 
-// How the members wrote a capitalised word: alone, or as a part of hyphenated words ("Akte" in
-// "E-Akte", "Drive" in "Drive-in-Testen"), and which.
-struct Hyphenation {
-  bool alone = false;      // written as a word of its own at least once
-  bool different = false;  // in two different hyphenated words
-  std::string compound;    // the hyphenated word as first written
-};
-
-// Whether a byte belongs to a word for hyphenation(): an ASCII letter or digit, or a byte of a
-// UTF-8 sequence (umlauts, ß).
-bool word_byte(char c) {
-  const auto b = static_cast<unsigned char>(c);
-  return (b >= 'a' && b <= 'z') || (b >= 'A' && b <= 'Z') || (b >= '0' && b <= '9') || b >= 0x80;
+// The byte length of the letter or digit at `at` in `text` (ASCII, or a two-byte Latin letter
+// such as ä, ß, é), 0 if none is there: typographic quotes, dashes and symbols are no letters.
+std::size_t letter_at(std::string_view text, std::size_t at) {
+  if (at >= text.size()) return 0;
+  const auto b = static_cast<unsigned char>(text[at]);
+  if ((b >= 'a' && b <= 'z') || (b >= 'A' && b <= 'Z') || (b >= '0' && b <= '9')) return 1;
+  if (b >= 0xC3 && b <= 0xC9 && at + 1 < text.size() &&
+      (static_cast<unsigned char>(text[at + 1]) & 0xC0) == 0x80) {
+    return 2;
+  }
+  return 0;
 }
 
-// The hyphenated word around `word` (a view into `body`), or empty if it stands alone.
+// The byte length of the letter or digit that ends right before `at`, 0 if none does.
+std::size_t letter_before(std::string_view text, std::size_t at) {
+  if (at >= 1 && letter_at(text, at - 1) == 1) return 1;
+  if (at >= 2 && letter_at(text, at - 2) == 2) return 2;
+  return 0;
+}
+
+// The hyphenated word `word` (a view into `body`) is a part of — "E-Akte", "Drive-in-Testen",
+// "Telegram-Gruppen" — or empty: if it stands alone, or the chain is no word a title can take
+// (joined to something by "/", ".", "*" and the like: "24/7-Hotline", "1.000-Euro-Pauschale",
+// "Kolleg*innen-Treffen"; ending in a hyphen; its last part in lower case: "Corona-bedingte").
 std::string_view hyphenated_word(std::string_view body, std::string_view word) {
-  auto begin = static_cast<std::size_t>(word.data() - body.data());
-  std::size_t end = begin + word.size();
-  const std::size_t start = begin;
-  const std::size_t stop = end;
-  while (begin >= 2 && body[begin - 1] == '-' && word_byte(body[begin - 2])) {
+  const auto start = static_cast<std::size_t>(word.data() - body.data());
+  const std::size_t stop = start + word.size();
+  std::size_t begin = start;
+  std::size_t end = stop;
+  while (begin >= 2 && body[begin - 1] == '-' && letter_before(body, begin - 1) > 0) {
     --begin;
-    while (begin > 0 && word_byte(body[begin - 1])) --begin;
+    while (const std::size_t n = letter_before(body, begin)) begin -= n;
   }
-  while (end + 1 < body.size() && body[end] == '-' && word_byte(body[end + 1])) {
+  while (end < body.size() && body[end] == '-' && letter_at(body, end + 1) > 0) {
     ++end;
-    while (end < body.size() && word_byte(body[end])) ++end;
+    while (const std::size_t n = letter_at(body, end)) end += n;
   }
   if (begin == start && end == stop) return {};
-  return body.substr(begin, end - begin);
-}
-
-// Whether two typed words are one noun, inflected ("Akte", "Akten"; "Gruppe", "Gruppen").
-bool same_noun(std::string_view a, std::string_view b) {
-  std::string x = lower_case(a);
-  std::string y = lower_case(b);
-  for (std::string* word : {&x, &y}) {
-    for (const std::string_view ending : {"en", "es", "e", "n", "s"}) {
-      if (word->size() > ending.size() + 2 && word->ends_with(ending)) {
-        word->resize(word->size() - ending.size());
-        break;
-      }
-    }
+  const auto joined = [](char c) {
+    return c == '-' || c == '/' || c == '.' || c == '*' || c == ':' || c == '_' || c == '\'' ||
+           c == '&' || c == '+' || c == '@' || c == '#';
+  };
+  if ((begin > 0 && joined(body[begin - 1])) ||
+      (end < body.size() && joined(body[end]) && letter_at(body, end + 1) > 0)) {
+    return {};
   }
-  return x == y;
+  if (end < body.size() && body[end] == '-') return {};  // "Akte-": a part left open
+  const std::string_view compound = body.substr(begin, end - begin);
+  if (!capitalised(compound.substr(compound.rfind('-') + 1))) return {};
+  return compound;
 }
 
-// The hyphenated word a key noun (typed `word`) stands in, if its members wrote it (in any
-// inflection) only there, and always the same one: "E-Akte", "Drive-in-Testen",
+// A capitalised word a member wrote as a part of a hyphenated word (hyphenated_word()).
+struct HyphenUse {
+  std::string_view word;
+  std::string_view compound;
+};
+
+// Whether `word` (a single typed word) has a term with `key` (its stem's or its concept's).
+bool has_key(TextAnalyzer& analyzer, std::string_view word, std::uint64_t key,
+             std::vector<TermId>& scratch) {
+  scratch.clear();
+  analyzer.terms(word, scratch);
+  return std::any_of(scratch.begin(), scratch.end(),
+                     [&](TermId t) { return analyzer.key(t) == key; });
+}
+
+// The hyphenated word a key noun (typed `word`, term `key`) stands in, if its members wrote it
+// (in any inflection) only there, and always the same one: "E-Akte", "Drive-in-Testen",
 // "Telegram-Gruppen" — German writes such a compound as one word, and its part alone says less
-// ("Akte", "Drive"). Its last part in its base form ("Telegram-Gruppe"). Empty otherwise.
-std::string one_word(const std::map<std::string, Hyphenation, std::less<>>& hyphenation,
-                     std::string_view word, Lexicon* lexicon) {
+// ("Akte", "Drive"). Its last part in its base form. Empty otherwise. Cheap where nobody wrote a
+// hyphen: only the hyphenated uses and the words written alone with its first letters are
+// analysed.
+std::string one_word(std::span<const HyphenUse> uses,
+                     const std::set<std::string_view>& written_alone, std::string_view word,
+                     std::uint64_t key, TextAnalyzer& analyzer, Lexicon* lexicon) {
   // A compound of more than three parts or this long is a construction, no title.
   constexpr std::size_t kMaxBytes = 40;
-  std::string compound;
-  for (const auto& [typed, h] : hyphenation) {
-    if (!same_noun(typed, word)) continue;
-    if (h.alone || h.different || h.compound.empty()) return {};
+  std::vector<TermId> scratch;
+  std::string_view compound;
+  for (const HyphenUse& use : uses) {
+    if (!has_key(analyzer, use.word, key, scratch)) continue;
     if (compound.empty()) {
-      compound = h.compound;
-    } else if (lower_case(compound) != lower_case(h.compound)) {
+      compound = use.compound;
+      continue;
+    }
+    // Another one, unless it is this one inflected ("E-Akte", "E-Akten").
+    const std::size_t a = compound.rfind('-');
+    const std::size_t b = use.compound.rfind('-');
+    scratch.clear();
+    analyzer.terms(compound.substr(a + 1), scratch);
+    const std::uint64_t head = scratch.empty() ? 0 : analyzer.key(scratch.front());
+    if (lower_case(compound.substr(0, a)) != lower_case(use.compound.substr(0, b)) ||
+        !has_key(analyzer, use.compound.substr(b + 1), head, scratch)) {
       return {};
     }
   }
@@ -232,10 +263,16 @@ std::string one_word(const std::map<std::string, Hyphenation, std::less<>>& hyph
       std::count(compound.begin(), compound.end(), '-') > 2) {
     return {};
   }
+  // Written alone too, in any inflection: the noun stays as it is.
+  const std::string prefix = lower_case(word.substr(0, std::min<std::size_t>(word.size(), 3)));
+  for (const std::string_view alone : written_alone) {
+    if (lower_case(alone.substr(0, std::min<std::size_t>(alone.size(), 3))) != prefix) continue;
+    if (has_key(analyzer, alone, key, scratch)) return {};
+  }
   const std::size_t last = compound.rfind('-') + 1;
-  const std::string_view head = std::string_view(compound).substr(last);
-  if (lexicon == nullptr || !capitalised(head)) return compound;
-  return compound.substr(0, last) + lexicon->base_form(head, Language::de);
+  const std::string_view head = compound.substr(last);
+  if (lexicon == nullptr) return std::string(compound);
+  return std::string(compound.substr(0, last)) + lexicon->base_form(head, Language::de);
 }
 
 // A group's key nouns, best first: each with its term key (its stem's or its domain concept's)
@@ -721,8 +758,10 @@ std::string name_group(DigestGroup& group, std::span<const DigestItem> items,
   // wrote "Gebäude".
   constexpr std::size_t kWrittenWords = 4096;
   std::set<std::string, std::less<>> typed_capitals;
-  // Whether they wrote each alone or as a part of a hyphenated word (one_word()).
-  std::map<std::string, Hyphenation, std::less<>> hyphenation;
+  // Which they wrote as a part of a hyphenated word, and which alone (one_word()).
+  constexpr std::size_t kHyphenUses = 256;
+  std::vector<HyphenUse> hyphen_uses;
+  std::set<std::string_view> written_alone;
   for (const std::size_t index : group.members) {
     if (!items[index].current) continue;
     if (used++ == kNamingMembers) break;
@@ -733,18 +772,11 @@ std::string name_group(DigestGroup& group, std::span<const DigestItem> items,
     for (const TypedWord& word : typed_words(items[index].body)) {
       if (!capitalised(word.text)) continue;
       if (typed_capitals.size() < kWrittenWords) typed_capitals.emplace(word.text);
-      if (auto at = hyphenation.find(word.text);
-          at != hyphenation.end() || hyphenation.size() < kWrittenWords) {
-        if (at == hyphenation.end()) at = hyphenation.emplace(word.text, Hyphenation{}).first;
-        const std::string_view compound = hyphenated_word(items[index].body, word.text);
-        Hyphenation& h = at->second;
-        if (compound.empty()) {
-          h.alone = true;
-        } else if (h.compound.empty()) {
-          h.compound = compound;
-        } else if (lower_case(h.compound) != lower_case(compound)) {
-          h.different = true;
-        }
+      if (const std::string_view compound = hyphenated_word(items[index].body, word.text);
+          compound.empty()) {
+        if (written_alone.size() < kWrittenWords) written_alone.insert(word.text);
+      } else if (hyphen_uses.size() < kHyphenUses) {
+        hyphen_uses.push_back(HyphenUse{word.text, compound});
       }
       if (word.follows && in_this_member.insert(word.text).second) {
         written_as_noun[std::string(word.text)] += 1;
@@ -790,9 +822,11 @@ std::string name_group(DigestGroup& group, std::span<const DigestItem> items,
           typed_capitals.contains(std::string_view(base).substr(0, base.size() - 1))) {
         base.pop_back();
       }
-      KeyNoun candidate{key, std::move(base),
-                        k < group.keyword_members.size() ? group.keyword_members[k] : 0,
-                        is_time_word(word), one_word(hyphenation, word, lexicon)};
+      KeyNoun candidate{
+          key, std::move(base), k < group.keyword_members.size() ? group.keyword_members[k] : 0,
+          is_time_word(word),
+          hyphen_uses.empty() ? std::string()
+                              : one_word(hyphen_uses, written_alone, word, key, analyzer, lexicon)};
       if (std::none_of(nouns.begin(), nouns.end(),
                        [&](const KeyNoun& n) { return overlapping(n.base, candidate.base); })) {
         nouns.push_back(std::move(candidate));
@@ -804,7 +838,9 @@ std::string name_group(DigestGroup& group, std::span<const DigestItem> items,
   // The first key noun that is not the topic's own word, to tell two groups of a topic apart.
   const auto beside_topic = [&]() -> std::string {
     for (const KeyNoun& noun : nouns) {
-      if (!noun.when && !overlapping(noun.base, topic)) return topic + ": " + noun.shown();
+      if (!noun.when && !overlapping(noun.base, topic) && !overlapping(noun.shown(), topic)) {
+        return topic + ": " + noun.shown();
+      }
     }
     return {};
   };
@@ -1387,7 +1423,8 @@ std::vector<SparseVector> rank_groups(Digest& digest, RawGroups raw, std::size_t
 
 // The sections. "Mehrfach genannt": the first `top` groups (by rank) of two contributions or
 // more. Every other group with tagged members goes to one tagged section, the one most of them
-// belong to (ties: went well, was hard, ideas), so a group appears once in a digest; each
+// belong to (ties: marked as lessons, went well, was hard, ideas), so a group appears once in a
+// digest; each
 // section lists its `top` groups with the most tagged members, ties by rank. What no section
 // lists is counted; a complete digest lists the untagged single contributions too.
 void pick_sections(Digest& digest, const std::vector<std::uint8_t>& item_bits) {

@@ -324,7 +324,7 @@ std::vector<Notice> render_digest(const Digest& digest, std::span<const DigestIt
   }
   if (const auto actions = actions_section(view)) packer.add(*actions);
   if (const auto numbers = numbers_section(view)) packer.add(*numbers);
-  if (!digest.lessons.empty()) {
+  if (!numbered_groups(digest).empty()) {
     const DigestTexts& t = view.texts();
     const std::string footer =
         digest.request.label.empty()

@@ -381,7 +381,9 @@ constexpr Texts kGerman{
                            "{digest}-1 {digest}-2.",
             .which_digest = "Hier kamen kurz nacheinander {earlier} und {later}. Welcher ist "
                             "gemeint? Nennen Sie die Gruppe mit ihrem Digest, z. B. {later}-{n} "
-                            "(bzw. {earlier}-{n}), oder antworten Sie auf den Digest.",
+                            "(bzw. {earlier}-{n}).",
+            .moved_away = "Die Beiträge von {group} sind inzwischen alle in anderen Gruppen. Ein "
+                          "neuer Digest (!digest) zeigt die Gruppen, wie sie jetzt sind.",
             .merged = "{first} und {second} sind jetzt eine Gruppe:",
             .moved = "Der Beitrag gehört jetzt zu {group}:",
             .split = "Der Beitrag ist jetzt eine eigene Gruppe:",
@@ -750,7 +752,9 @@ constexpr Texts kEnglish{
                            "{digest}-2.",
             .which_digest = "{earlier} and {later} came shortly one after the other here. Which "
                             "one do you mean? Name the group with its digest, e.g. {later}-{n} "
-                            "(or {earlier}-{n}), or reply to the digest.",
+                            "(or {earlier}-{n}).",
+            .moved_away = "The contributions of {group} are all in other groups by now. A new "
+                          "digest (!digest) shows the groups as they are now.",
             .merged = "{first} and {second} are one group now:",
             .moved = "The contribution belongs to {group} now:",
             .split = "The contribution is a group of its own now:",

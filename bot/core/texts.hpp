@@ -224,6 +224,7 @@ struct CurationTexts {
   std::string_view already_there;  ///< {group}: the contribution to move is in it
   std::string_view two_digests;    ///< {digest}: a merge named groups of two digests
   std::string_view which_digest;   ///< {earlier}, {later}, {n}: as the lesson's, for corrections
+  std::string_view moved_away;     ///< {group}: its contributions were all moved out since
   std::string_view merged;         ///< {first}, {second}
   std::string_view moved;          ///< {group}
   std::string_view split;

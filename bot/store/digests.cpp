@@ -748,15 +748,16 @@ std::optional<std::pair<DigestRecord, int>> digest_listing(Store& store, const s
   return std::make_pair(std::move(record), *number);
 }
 
-std::vector<std::int64_t> curated_group_of(Store& store, const std::string& scope_room,
-                                           const std::vector<std::string>& events) {
+std::vector<std::string> moved_since(Store& store, const DigestRecord& digest,
+                                     const std::vector<std::string>& events) {
   Statement s(store.connection(),
-              "SELECT group_id FROM curated_members WHERE scope_room = ? AND event_id = ?");
-  std::vector<std::int64_t> out;
-  out.reserve(events.size());
+              "SELECT 1 FROM curated_members WHERE scope_room = ? AND event_id = ? AND "
+              "moved_after >= ?");
+  std::vector<std::string> out;
   for (const auto& event_id : events) {
-    s.bind(1, std::string_view(scope_room)).bind(2, std::string_view(event_id));
-    out.push_back(s.step() ? s.column_int(0) : 0);
+    s.bind(1, std::string_view(digest.scope_room)).bind(2, std::string_view(event_id));
+    s.bind(3, digest.id);
+    if (s.step()) out.push_back(event_id);
     s.reset();
   }
   return out;
@@ -834,10 +835,12 @@ std::int64_t BatchScope::curate_alone(const std::string& scope_room, const std::
 void BatchScope::pin_curated(const std::string& scope_room, const std::string& event_id,
                              std::int64_t group_id, TimePoint now) {
   Statement pin(store_.connection(),
-                "INSERT INTO curated_members (scope_room, event_id, group_id, pinned_at) "
-                "SELECT ?1, event_id, ?3, ?4 FROM contributions WHERE event_id = ?2 "
+                "INSERT INTO curated_members (scope_room, event_id, group_id, pinned_at, "
+                "moved_after) SELECT ?1, event_id, ?3, ?4, (SELECT COALESCE(MAX(id), 0) FROM "
+                "digests) FROM contributions WHERE event_id = ?2 "
                 "ON CONFLICT (scope_room, event_id) DO UPDATE SET "
-                "group_id = excluded.group_id, pinned_at = excluded.pinned_at");
+                "group_id = excluded.group_id, pinned_at = excluded.pinned_at, "
+                "moved_after = excluded.moved_after");
   pin.bind(1, std::string_view(scope_room)).bind(2, std::string_view(event_id));
   pin.bind(3, group_id).bind(4, to_ms(now)).run();
   Statement touch(store_.connection(), "UPDATE curated_groups SET updated_at = ? WHERE id = ?");

@@ -99,9 +99,10 @@ struct CuratedGroup {
   std::vector<std::string> members;  ///< event ids, oldest first
 };
 std::vector<CuratedGroup> curated_groups(Store& store, const std::string& scope_room);
-/// The curated group each of `events` is pinned to in `scope_room` (0: none), in their order.
-std::vector<std::int64_t> curated_group_of(Store& store, const std::string& scope_room,
-                                           const std::vector<std::string>& events);
+/// Those of `events` a moderator moved into another curated group of the digest's scope (a move
+/// or a split of that contribution) after `digest` was posted, in their order.
+std::vector<std::string> moved_since(Store& store, const DigestRecord& digest,
+                                     const std::vector<std::string>& events);
 
 /// The number of the group of digest `digest_id` that lists `event_id`, if one does.
 std::optional<int> digest_group_number(Store& store, std::int64_t digest_id,

@@ -727,6 +727,16 @@ CREATE INDEX contributions_round ON contributions (round_id, phase_key)
 ALTER TABLE contributions ADD COLUMN ack INTEGER;
 CREATE INDEX contributions_ack ON contributions (id) WHERE ack >= 0;
 )sql",
+    // 25: when a moderator last moved a contribution into another curated group itself
+    // (!verschieben as a reply to it, !abtrennen): the id of the newest digest then (0: never,
+    // or before any digest). A later command that names a group by the number of a digest with
+    // an id not above it acts on that group without it (app/features/digests.cpp,
+    // on_curation) — digest ids, not times, so that a digest and a correction in one batch are
+    // ordered too; pins a merge, a rename or the rest of a group a contribution left get leave
+    // it as it is.
+    R"sql(
+ALTER TABLE curated_members ADD COLUMN moved_after INTEGER NOT NULL DEFAULT 0;
+)sql",
 };
 
 // Times of anonymous posts are kept to the hour: exact ones could be matched with a direct chat.
@@ -1215,17 +1225,22 @@ void Store::migrate() {
       Statement raw(connection_, "SELECT 1 FROM quarantine LIMIT 1");
       dropped_raw_events = raw.step();
     }
-    // 20 and 24 add a column, and SQLite has no ADD COLUMN IF NOT EXISTS: a store that has it
-    // already (its version number set back) skips the step, so every migration is safe to run
+    // 20, 24 and 25 add a column, and SQLite has no ADD COLUMN IF NOT EXISTS: a store that has
+    // it already (its version number set back) skips the step, so every migration is safe to run
     // again.
+    struct AddedColumn {
+      int from_version;
+      std::string_view table;
+      std::string_view column;
+    };
+    constexpr std::array<AddedColumn, 3> kAddedColumns = {{{19, "rooms", "welcome_due"},
+                                                           {23, "contributions", "ack"},
+                                                           {24, "curated_members", "moved_after"}}};
     bool has_column = false;
-    if (version == 19) {
-      Statement column(connection_,
-                       "SELECT 1 FROM pragma_table_info('rooms') WHERE name = 'welcome_due'");
-      has_column = column.step();
-    } else if (version == 23) {
-      Statement column(connection_,
-                       "SELECT 1 FROM pragma_table_info('contributions') WHERE name = 'ack'");
+    for (const AddedColumn& added : kAddedColumns) {
+      if (added.from_version != version) continue;
+      Statement column(connection_, "SELECT 1 FROM pragma_table_info(?) WHERE name = ?");
+      column.bind(1, added.table).bind(2, added.column);
       has_column = column.step();
     }
     if (!has_column) connection_.exec(kMigrations[static_cast<std::size_t>(version)]);

@@ -26,7 +26,7 @@
 namespace reflexbot::store {
 
 /// The schema version a migrated database has.
-inline constexpr int kSchemaVersion = 24;
+inline constexpr int kSchemaVersion = 25;
 
 /// A contribution's index terms (core::TextAnalyzer::keys()) as stored in `contributions.terms`:
 /// 8 bytes per key, little-endian.
@@ -298,11 +298,12 @@ class BatchScope {
   /// groups merged stay one), else a new one. Empty `events`: a new, empty group is not made (0).
   std::int64_t curate(const std::string& scope_room, const std::vector<std::string>& events,
                       core::TimePoint now);
-  /// Pins `event_id` alone to a new curated group of `scope_room`; returns its id (0 if the
-  /// contribution is gone).
+  /// Pins `event_id` alone to a new curated group of `scope_room`, as moved by a moderator
+  /// (store::moved_since()); returns its id (0 if the contribution is gone).
   std::int64_t curate_alone(const std::string& scope_room, const std::string& event_id,
                             core::TimePoint now);
-  /// Pins `event_id` to the curated group `group_id` of `scope_room` (moved out of any other).
+  /// Pins `event_id` to the curated group `group_id` of `scope_room` (moved out of any other
+  /// by a moderator: store::moved_since()).
   void pin_curated(const std::string& scope_room, const std::string& event_id,
                    std::int64_t group_id, core::TimePoint now);
   /// Names a curated group.

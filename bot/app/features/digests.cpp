@@ -4,7 +4,6 @@
 
 #include <algorithm>
 #include <chrono>
-#include <map>
 #include <optional>
 #include <sstream>
 #include <thread>
@@ -28,17 +27,24 @@ using namespace std::chrono_literals;
 constexpr std::size_t kMaxTitleBytes = 200;
 
 // A title or a group's name as a moderator typed it, as the digest will show it: one line,
-// Matrix ids, room aliases, links and hashtags out as in quotes (a digest names cities, not
-// people), cut at a word with "…". Empty if nothing readable is left.
+// Matrix ids, room aliases and links out as in quotes (a digest names cities, not people), cut
+// at a word with "…"; a hashtag keeps its word ("#Masken zentral lagern"). Empty if no letter or
+// digit is left (ASCII, or a two-byte letter such as ä or é; not "…", quotes or spaces).
 std::string typed_title(std::string_view typed) {
-  std::string title = core::quote_text(typed, kMaxTitleBytes);
-  // Readable: a letter or digit, ASCII or not, other than the "…" that stands for what went.
-  std::string rest = title;
-  for (std::size_t at; (at = rest.find("…")) != std::string::npos;) rest.erase(at, 3);
-  const bool readable = std::any_of(rest.begin(), rest.end(), [](char c) {
-    return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-           static_cast<unsigned char>(c) >= 0x80;
-  });
+  std::string words;
+  for (std::size_t i = 0; i < typed.size(); ++i) {
+    const bool starts_tag = typed[i] == '#' && (i == 0 || typed[i - 1] == ' ') &&
+                            i + 1 < typed.size() && typed[i + 1] != ' ' && typed[i + 1] != '#';
+    if (!starts_tag) words += typed[i];
+  }
+  std::string title = core::quote_text(words, kMaxTitleBytes);
+  bool readable = false;
+  for (std::size_t i = 0; i < title.size() && !readable; ++i) {
+    const auto b = static_cast<unsigned char>(title[i]);
+    readable = (b >= '0' && b <= '9') || (b >= 'A' && b <= 'Z') || (b >= 'a' && b <= 'z') ||
+               (b >= 0xC3 && b <= 0xC9 && i + 1 < title.size() &&
+                (static_cast<unsigned char>(title[i + 1]) & 0xC0) == 0x80);
+  }
   if (!readable) title.clear();
   return title;
 }
@@ -527,28 +533,19 @@ void Digests::on_curation(const core::Command& command, const matrix::Event& eve
     return "D" + std::to_string(digest) + "-" + std::to_string(n);
   };
 
-  // A group as a digest listed it, as it is now: without the contributions a correction made
-  // since moved into another group (a split, a move), so that a command with the old number
-  // does not undo it. The group now is the curated group most of the listed contributions are
-  // pinned to (none, if most are not; a tie: the first listed one's); at the time of the digest
-  // its pinned members were all in one. Also whether `event_id` (one of them) is still in it.
-  const auto as_now = [&](const std::string& scope_room, std::vector<std::string> listed,
+  // A group as digest `d` listed it, as it is now: without the contributions a moderator moved
+  // out since (!verschieben or !abtrennen on them, after `d` was posted), so that a command with
+  // the old number does not undo that. A merge or a rename since leaves the members where they
+  // are. Also whether `event_id` (one of them) is still in it.
+  const auto as_now = [&](const store::DigestRecord& d, int number,
                           const std::string& event_id = {}) {
-    const std::vector<std::int64_t> groups = store::curated_group_of(store_, scope_room, listed);
-    std::map<std::int64_t, int> count;
-    for (const std::int64_t g : groups) ++count[g];
-    std::int64_t now = groups.empty() ? 0 : groups.front();
-    for (const auto& [g, n] : count) {
-      if (n > count[now]) now = g;
-    }
-    bool still = true;
-    std::vector<std::string> kept;
-    for (std::size_t i = 0; i < listed.size(); ++i) {
-      const bool moved = groups[i] != 0 && groups[i] != now;
-      if (listed[i] == event_id) still = !moved;
-      if (!moved) kept.push_back(std::move(listed[i]));
-    }
-    return std::pair(std::move(kept), still);
+    std::vector<std::string> listed = store::digest_group(store_, d.id, number);
+    const std::vector<std::string> moved = store::moved_since(store_, d, listed);
+    const bool still = std::find(moved.begin(), moved.end(), event_id) == moved.end();
+    std::erase_if(listed, [&](const std::string& e) {
+      return std::find(moved.begin(), moved.end(), e) != moved.end();
+    });
+    return std::pair(std::move(listed), still);
   };
 
   // The digest the groups are numbered in, and each named group's contributions.
@@ -562,11 +559,14 @@ void Digests::on_curation(const core::Command& command, const matrix::Event& eve
                           t.which_digest);
     if (!digest) return;
     for (const core::GroupRef& ref : args->groups) {
-      named.push_back(
-          as_now(digest->scope_room, store::digest_group(store_, digest->id, ref.group)).first);
-      if (named.back().empty()) {
+      if (store::digest_group(store_, digest->id, ref.group).empty()) {
         reply(core::fill(t.no_group, {core::plain("digest", "D" + std::to_string(digest->number)),
                                       core::plain("n", std::to_string(ref.group))}));
+        return;
+      }
+      named.push_back(as_now(*digest, ref.group).first);
+      if (named.back().empty()) {
+        reply(core::fill(t.moved_away, {core::plain("group", label(digest->number, ref.group))}));
         return;
       }
     }
@@ -590,8 +590,7 @@ void Digests::on_curation(const core::Command& command, const matrix::Event& eve
   // that digest took the contribution out of it already.
   std::vector<std::string> rest;
   if (digest && source_group) {
-    auto [members, still] =
-        as_now(scope, store::digest_group(store_, digest->id, *source_group), reply_to);
+    auto [members, still] = as_now(*digest, *source_group, reply_to);
     if (still) {
       rest = without(std::move(members));
     } else {

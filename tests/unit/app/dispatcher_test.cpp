@@ -1305,33 +1305,83 @@ TEST_F(DispatcherTest, ACommandWithAnOlderNumberKeepsTheCorrectionsMadeSince) {
   sync(body("s4", {{kRoom, joined({move})}}));
   sync(body("s5",
             {{kRoom, joined({message("$m", "@mod:example.org", "!zusammenführen D1-1 D1-2")})}}));
-  curated = store::curated_groups(*store_, kRoom);
-  for (const auto& group : curated) {
-    const bool with_e =
-        std::find(group.members.begin(), group.members.end(), "$e") != group.members.end();
-    if (with_e) EXPECT_EQ(group.members, std::vector<std::string>{"$e"});
+  // D1-1 is $b now, D1-2 is $c with $a moved into it: one group; $e stays alone.
+  std::vector<std::vector<std::string>> groups;
+  for (auto group : store::curated_groups(*store_, kRoom)) {
+    std::sort(group.members.begin(), group.members.end());
+    groups.push_back(group.members);
   }
+  std::sort(groups.begin(), groups.end());
+  EXPECT_EQ(groups, (std::vector<std::vector<std::string>>{{"$a", "$b", "$c"}, {"$e"}}));
+
+  // A group whose contributions were all moved out since is answered so.
+  json split_b = message("$v2", "@mod:example.org", "!abtrennen");
+  split_b["content"]["m.relates_to"] = {{"m.in_reply_to", {{"event_id", "$b"}}}};
+  sync(body("s6", {{kRoom, joined({split_b})}}));
+  sync(body("s7", {{kRoom, joined({message("$r2", "@mod:example.org", "!umbenennen D1-1 x")})}}));
+  EXPECT_EQ(notices_in(kRoom).back(),
+            "Die Beiträge von D1-1 sind inzwischen alle in anderen Gruppen. Ein neuer Digest "
+            "(!digest) zeigt die Gruppen, wie sie jetzt sind.");
 }
 
-// A merge made by mistake is undone with the same commands: the contributions split off, then
-// one moved to the other by the old digest's number, are one group again, apart from the rest.
+// Pins made before a digest are part of its groups: a later digest's group of a corrected group
+// and new contributions is renamed as one, not taken apart.
+TEST_F(DispatcherTest, AGroupOfACorrectedGroupAndNewContributionsStaysOne) {
+  seed_room(kRoom);
+  sync(body("s1", {{kRoom, joined(two_themes_with_digest())}}));
+  sync(body("s2",
+            {{kRoom, joined({message("$m", "@mod:example.org", "!umbenennen D1-1 Masken")})}}));
+  now_ms_ += 60'000;
+  sync(body(
+      "s3",
+      {{kRoom,
+        joined(
+            {message("$n1", "@carl:example.org", "Masken und Schutzausrüstung fehlten #problem"),
+             message("$n2", "@dora:example.org", "Wieder zu wenige Masken bestellt #problem"),
+             message("$n3", "@emil:example.org", "Masken zu spät, Schutzausrüstung knapp #lehre"),
+             message("$d2", "@anna:example.org", "!digest")})}}));
+  const auto d2 = *store::digest_numbered(*store_, kRoom, 2);
+  ASSERT_EQ(store::digest_group(*store_, d2.id, 1).size(), 5U) << notices_in(kRoom).back();
+  now_ms_ += 60'000;
+  sync(body("s4", {{kRoom, joined({message("$r", "@mod:example.org",
+                                           "!umbenennen D2-1 Masken und Schutzausrüstung")})}}));
+  const auto curated = store::curated_groups(*store_, kRoom);
+  ASSERT_EQ(curated.size(), 1U);
+  EXPECT_EQ(curated[0].members.size(), 5U);
+  EXPECT_EQ(curated[0].name, "Masken und Schutzausrüstung");
+}
+
+// A merge made by mistake is undone: the contributions that should not have joined are split
+// off, the complete digest numbers them, and one is moved to the other by that number.
 TEST_F(DispatcherTest, AMistakenMergeIsUndoneBySplittingAndMoving) {
   seed_room(kRoom);
   sync(body("s1", {{kRoom, joined(two_themes_with_digest())}}));
   sync(body("s2",
             {{kRoom, joined({message("$m", "@mod:example.org", "!zusammenführen D1-1 D1-2")})}}));
-  json split = message("$s", "@mod:example.org", "!abtrennen");
-  split["content"]["m.relates_to"] = {{"m.in_reply_to", {{"event_id", "$a"}}}};
-  sync(body("s3", {{kRoom, joined({split})}}));
-  json move = message("$v", "@mod:example.org", "!verschieben D1-1");
+  for (const std::string event : {"$b", "$a"}) {
+    json split = message("$s" + event, "@mod:example.org", "!abtrennen");
+    split["content"]["m.relates_to"] = {{"m.in_reply_to", {{"event_id", event}}}};
+    sync(body("s3" + event, {{kRoom, joined({split})}}));
+  }
+  sync(body("s4", {{kRoom, joined({message("$all", "@mod:example.org", "!digest D1")})}}));
+  const auto d2 = *store::digest_numbered(*store_, kRoom, 2);
+  std::optional<int> number_of_a;
+  for (int n = 1; n <= 4; ++n) {
+    if (store::digest_group(*store_, d2.id, n) == std::vector<std::string>{"$a"}) number_of_a = n;
+  }
+  ASSERT_TRUE(number_of_a.has_value()) << notices_in(kRoom).back();
+  json move = message("$v", "@mod:example.org", "!verschieben D2-" + std::to_string(*number_of_a));
   move["content"]["m.relates_to"] = {{"m.in_reply_to", {{"event_id", "$b"}}}};
-  sync(body("s4", {{kRoom, joined({move})}}));
+  sync(body("s5", {{kRoom, joined({move})}}));
   const auto answer = notices_in(kRoom).back();
-  EXPECT_EQ(answer.rfind("Der Beitrag gehört jetzt zu D1-1:\n„", 0), 0U) << answer;
-  const auto curated = store::curated_groups(*store_, kRoom);
-  ASSERT_EQ(curated.size(), 2U);
-  EXPECT_EQ(curated[0].members, (std::vector<std::string>{"$c", "$e"}));
-  EXPECT_EQ(curated[1].members, (std::vector<std::string>{"$a", "$b"}));
+  EXPECT_EQ(answer.rfind("Der Beitrag gehört jetzt zu D2-", 0), 0U) << answer;
+  std::vector<std::vector<std::string>> groups;
+  for (auto group : store::curated_groups(*store_, kRoom)) {
+    std::sort(group.members.begin(), group.members.end());
+    groups.push_back(group.members);
+  }
+  std::sort(groups.begin(), groups.end());
+  EXPECT_EQ(groups, (std::vector<std::vector<std::string>>{{"$a", "$b"}, {"$c", "$e"}}));
 }
 
 // Corrections answer wrong numbers in their own terms: a bare number after two digests asks

@@ -183,17 +183,23 @@ TEST(Digest, AContributionTaggedAsALessonIsShownEvenAlone) {
                        "Der Deich hielt nur dank privater Pumpen #problem #lehre",
                        {"problem", "lehre"}, "", 0, at(day, 11h, 5min)));
   DigestRequest request = november_request();
-  request.top = 1;
+  request.top = 2;  // entries per section
   const Digest digest = build_digest(items, {}, request);
   const std::string text = render_digest(digest, items)[0].text;
   const auto heading = text.find("\nAls Lehre markiert\n");
   ASSERT_NE(heading, std::string::npos) << text;
+  // Both under that heading, before the next one ("Was gut lief": the section after it here).
+  const auto next = text.find("\n\n", heading + 1);
+  ASSERT_NE(next, std::string::npos) << text;
+  EXPECT_EQ(text.substr(next, 14), "\n\nWas gut lief") << text;
   const auto shift = text.find("Schichtplan für den Stab ab Stunde 8 fest einplanen");
   const auto dike = text.find("Der Deich hielt nur dank privater Pumpen");
-  EXPECT_GT(shift, heading) << text;
-  EXPECT_GT(dike, heading) << text;
-  EXPECT_LT(heading, text.find("\nWas gut lief\n")) << text;
+  ASSERT_NE(shift, std::string::npos) << text;
+  ASSERT_NE(dike, std::string::npos) << text;
+  EXPECT_TRUE(heading < shift && shift < next) << text;
+  EXPECT_TRUE(heading < dike && dike < next) << text;
   EXPECT_EQ(text.find("Der Deich hielt nur dank privater Pumpen", dike + 1), std::string::npos);
+  EXPECT_EQ(text.find("\nWas schwer war\n"), std::string::npos) << text;
   DigestRequest english = request;
   english.language = Language::en;
   const std::string en = render_digest(build_digest(items, {}, english), items)[0].text;

@@ -764,7 +764,23 @@ TEST(Grouping, AKeyNounWrittenOnlyInAHyphenatedWordIsTitledAsThatWord) {
       title_of({"Die VPN-Zugänge reichten nicht, das VPN war jeden Morgen "
                 "überlastet und das Homeoffice stand still.",
                 "Homeoffice ging nur mit VPN, und davon hatten wir zu wenig."});
+  EXPECT_NE(vpn.find("VPN"), std::string::npos) << vpn;
   EXPECT_EQ(vpn.find("VPN-Zug"), std::string::npos) << vpn;
+  // In another inflection alone ("Stationen" beside "PIK-Station"): as it is.
+  const std::string stations =
+      title_of({"Die PIK-Station kam zu spät, die Stationen der Länder waren schneller. "
+                "Registrierung per Hand."});
+  EXPECT_EQ(stations.find("PIK-"), std::string::npos) << stations;
+  // No quote marks, no "24/7-…", no lower-case last part, no gender star: the noun as it is.
+  for (const char* text : {"Die „E-Akte“ kam in der Pandemie, endlich ohne Papier.",
+                           "Die 24/7-Hotline war nachts leer, die Hotline tagsüber voll.",
+                           "Corona-bedingte Schließungen der Bibliothek, die Bibliothek blieb zu.",
+                           "Das Kolleg*innen-Treffen fiel aus, das Treffen im Stab auch."}) {
+    const std::string title = title_of({text});
+    for (const char* odd : {"„", "“", "7-", "-bedingt", "innen-"}) {
+      EXPECT_EQ(title.find(odd), std::string::npos) << title;
+    }
+  }
 }
 
 // Moderators' corrections: the same label puts documents together whatever their words,

@@ -351,7 +351,7 @@ TEST_F(EncryptionStoreTest, MigratesAStoreOfThePreviousVersionKeepingItsData) {
   }
   temp_.open();
   EXPECT_EQ(store().schema_version(), kSchemaVersion);
-  EXPECT_EQ(kSchemaVersion, 24);
+  EXPECT_EQ(kSchemaVersion, 25);
   EXPECT_EQ(store().sync_token(), "s12");
   EXPECT_TRUE(store().is_seen("$seen", "!enc:x"));
   EXPECT_EQ(store().joined_members("!enc:x"), (std::vector<std::string>{"@anna:x"}));
