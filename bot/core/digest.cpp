@@ -220,7 +220,9 @@ struct HyphenUse {
   std::string_view compound;
 };
 
-// Whether `word` (a single typed word) has a term with `key` (its stem's or its concept's).
+// Whether `word` (a single typed word) has a term with `key` (its stem's or its concept's). Term
+// keys are hashes, the same in every analyzer: this one is its own, so that the naming
+// analyzer's counts (which surface names a term) stay the members' alone.
 bool has_key(TextAnalyzer& analyzer, std::string_view word, std::uint64_t key,
              std::vector<TermId>& scratch) {
   scratch.clear();
@@ -237,7 +239,8 @@ bool has_key(TextAnalyzer& analyzer, std::string_view word, std::uint64_t key,
 // analysed.
 std::string one_word(std::span<const HyphenUse> uses,
                      const std::set<std::string_view>& written_alone, std::string_view word,
-                     std::uint64_t key, TextAnalyzer& analyzer, Lexicon* lexicon) {
+                     std::uint64_t key, Lexicon* lexicon) {
+  TextAnalyzer analyzer;
   // A compound of more than three parts or this long is a construction, no title.
   constexpr std::size_t kMaxBytes = 40;
   std::vector<TermId> scratch;
@@ -826,7 +829,7 @@ std::string name_group(DigestGroup& group, std::span<const DigestItem> items,
           key, std::move(base), k < group.keyword_members.size() ? group.keyword_members[k] : 0,
           is_time_word(word),
           hyphen_uses.empty() ? std::string()
-                              : one_word(hyphen_uses, written_alone, word, key, analyzer, lexicon)};
+                              : one_word(hyphen_uses, written_alone, word, key, lexicon)};
       if (std::none_of(nouns.begin(), nouns.end(),
                        [&](const KeyNoun& n) { return overlapping(n.base, candidate.base); })) {
         nouns.push_back(std::move(candidate));
