@@ -33,8 +33,11 @@ constexpr std::size_t kMaxTitleBytes = 200;
 std::string typed_title(std::string_view typed) {
   std::string words;
   for (std::size_t i = 0; i < typed.size(); ++i) {
+    // A hashtag, not a room alias ("#raum:server", which quote_text() leaves out).
+    const std::size_t token_end = std::min(typed.find(' ', i), typed.size());
     const bool starts_tag = typed[i] == '#' && (i == 0 || typed[i - 1] == ' ') &&
-                            i + 1 < typed.size() && typed[i + 1] != ' ' && typed[i + 1] != '#';
+                            i + 1 < typed.size() && typed[i + 1] != ' ' && typed[i + 1] != '#' &&
+                            typed.substr(i, token_end - i).find(':') == std::string_view::npos;
     if (!starts_tag) words += typed[i];
   }
   std::string title = core::quote_text(words, kMaxTitleBytes);

@@ -1417,8 +1417,8 @@ TEST_F(DispatcherTest, AGroupsNameIsCleanedAsQuotesAre) {
   sync(body(
       "s2",
       {{kRoom, joined({message("$r1", "@mod:example.org",
-                               "!umbenennen D1-2 Hotline, fragt @ben:example.org\n"
-                               "Zeile zwei"),
+                               "!umbenennen D1-2 Hotline, fragt @ben:example.org "
+                               "#raum:example.org\nZeile zwei"),
                        message("$r2", "@mod:example.org", "!umbenennen D1-1 @ben:example.org"),
                        message("$r3", "@mod:example.org", "!umbenennen D1-1 " + long_name)})}}));
   const auto curated = store::curated_groups(*store_, kRoom);
@@ -1426,6 +1426,7 @@ TEST_F(DispatcherTest, AGroupsNameIsCleanedAsQuotesAre) {
   const auto& hotline = curated[0].members.front() == "$c" ? curated[0] : curated[1];
   const auto& masks = curated[0].members.front() == "$c" ? curated[1] : curated[0];
   EXPECT_EQ(hotline.name.find("@ben"), std::string::npos) << hotline.name;
+  EXPECT_EQ(hotline.name.find("example.org"), std::string::npos) << hotline.name;
   EXPECT_EQ(hotline.name.find('\n'), std::string::npos) << hotline.name;
   EXPECT_NE(hotline.name.find("Zeile zwei"), std::string::npos) << hotline.name;
   EXPECT_LE(masks.name.size(), 203U);
