@@ -162,19 +162,6 @@ bool overlapping(std::string_view a, std::string_view b) {
   return x.size() >= 3 && (y.starts_with(x) || y.ends_with(x));
 }
 
-// The byte length of the letter or digit at `at` in `text` (ASCII, or a two-byte Latin letter
-// such as ä, ß, é), 0 if none is there: typographic quotes, dashes and symbols are no letters.
-std::size_t letter_at(std::string_view text, std::size_t at) {
-  if (at >= text.size()) return 0;
-  const auto b = static_cast<unsigned char>(text[at]);
-  if ((b >= 'a' && b <= 'z') || (b >= 'A' && b <= 'Z') || (b >= '0' && b <= '9')) return 1;
-  if (b >= 0xC3 && b <= 0xC9 && at + 1 < text.size() &&
-      (static_cast<unsigned char>(text[at + 1]) & 0xC0) == 0x80) {
-    return 2;
-  }
-  return 0;
-}
-
 // The byte length of the letter or digit that ends right before `at`, 0 if none does.
 std::size_t letter_before(std::string_view text, std::size_t at) {
   if (at >= 1 && letter_at(text, at - 1) == 1) return 1;

@@ -153,4 +153,15 @@ std::optional<std::string> closest_word(std::string_view word,
   return std::nullopt;
 }
 
+std::size_t letter_at(std::string_view text, std::size_t at) {
+  if (at >= text.size()) return 0;
+  const auto b = static_cast<unsigned char>(text[at]);
+  if ((b >= 'a' && b <= 'z') || (b >= 'A' && b <= 'Z') || (b >= '0' && b <= '9')) return 1;
+  if (b >= 0xC3 && b <= 0xC9 && at + 1 < text.size() &&
+      (static_cast<unsigned char>(text[at + 1]) & 0xC0) == 0x80) {
+    return 2;
+  }
+  return 0;
+}
+
 }  // namespace reflexbot::core

@@ -51,6 +51,10 @@ Notice fill(std::string_view pattern, const std::vector<Arg>& args = {});
 /// "a, b und c": items joined by ", ", the last two by `last_separator` (" und ", " and ").
 std::string join_list(const std::vector<std::string>& items, std::string_view last_separator);
 
+/// The byte length of the letter or digit at `at` in `text` (ASCII, or a two-byte Latin letter
+/// such as ä, ß, é), 0 if none is there: typographic quotes, dashes and symbols are no letters.
+std::size_t letter_at(std::string_view text, std::size_t at);
+
 /// `one` for 1, else `many` with {n} filled ("1 Beitrag", "3 Beiträge").
 std::string count_text(int n, std::string_view one, std::string_view many);
 

@@ -33,21 +33,22 @@ constexpr std::size_t kMaxTitleBytes = 200;
 std::string typed_title(std::string_view typed) {
   std::string words;
   for (std::size_t i = 0; i < typed.size(); ++i) {
-    // A hashtag, not a room alias ("#raum:server", which quote_text() leaves out).
-    const std::size_t token_end = std::min(typed.find(' ', i), typed.size());
-    const bool starts_tag = typed[i] == '#' && (i == 0 || typed[i - 1] == ' ') &&
-                            i + 1 < typed.size() && typed[i + 1] != ' ' && typed[i + 1] != '#' &&
-                            typed.substr(i, token_end - i).find(':') == std::string_view::npos;
-    if (!starts_tag) words += typed[i];
+    // A hashtag, not a room alias ("#raum:server", which quote_text() leaves out). The token is
+    // looked at only where a '#' starts one (a long name without spaces stays linear).
+    const auto is_tag = [&] {
+      if (typed[i] != '#' || (i > 0 && typed[i - 1] != ' ') || i + 1 >= typed.size() ||
+          typed[i + 1] == ' ' || typed[i + 1] == '#') {
+        return false;
+      }
+      const std::size_t token_end = std::min(typed.find(' ', i), typed.size());
+      return typed.substr(i, token_end - i).find(':') == std::string_view::npos;
+    };
+    if (!is_tag()) words += typed[i];
   }
   std::string title = core::quote_text(words, kMaxTitleBytes);
   bool readable = false;
-  for (std::size_t i = 0; i < title.size() && !readable; ++i) {
-    const auto b = static_cast<unsigned char>(title[i]);
-    readable = (b >= '0' && b <= '9') || (b >= 'A' && b <= 'Z') || (b >= 'a' && b <= 'z') ||
-               (b >= 0xC3 && b <= 0xC9 && i + 1 < title.size() &&
-                (static_cast<unsigned char>(title[i + 1]) & 0xC0) == 0x80);
-  }
+  for (std::size_t i = 0; i < title.size() && !readable; ++i)
+    readable = core::letter_at(title, i) > 0;
   if (!readable) title.clear();
   return title;
 }
@@ -536,13 +537,12 @@ void Digests::on_curation(const core::Command& command, const matrix::Event& eve
     return "D" + std::to_string(digest) + "-" + std::to_string(n);
   };
 
-  // A group as digest `d` listed it, as it is now: without the contributions a moderator moved
-  // out since (!verschieben or !abtrennen on them, after `d` was posted), so that a command with
-  // the old number does not undo that. A merge or a rename since leaves the members where they
+  // A group as digest `d` listed it (`listed`), as it is now: without the contributions a moderator
+  // moved out since (!verschieben or !abtrennen on them, after `d` was posted), so that a command
+  // with the old number does not undo that. A merge or a rename since leaves the members where they
   // are. Also whether `event_id` (one of them) is still in it.
-  const auto as_now = [&](const store::DigestRecord& d, int number,
+  const auto as_now = [&](const store::DigestRecord& d, std::vector<std::string> listed,
                           const std::string& event_id = {}) {
-    std::vector<std::string> listed = store::digest_group(store_, d.id, number);
     const std::vector<std::string> moved = store::moved_since(store_, d, listed);
     const bool still = std::find(moved.begin(), moved.end(), event_id) == moved.end();
     std::erase_if(listed, [&](const std::string& e) {
@@ -562,12 +562,13 @@ void Digests::on_curation(const core::Command& command, const matrix::Event& eve
                           t.which_digest);
     if (!digest) return;
     for (const core::GroupRef& ref : args->groups) {
-      if (store::digest_group(store_, digest->id, ref.group).empty()) {
+      std::vector<std::string> listed = store::digest_group(store_, digest->id, ref.group);
+      if (listed.empty()) {
         reply(core::fill(t.no_group, {core::plain("digest", "D" + std::to_string(digest->number)),
                                       core::plain("n", std::to_string(ref.group))}));
         return;
       }
-      named.push_back(as_now(*digest, ref.group).first);
+      named.push_back(as_now(*digest, std::move(listed)).first);
       if (named.back().empty()) {
         reply(core::fill(t.moved_away, {core::plain("group", label(digest->number, ref.group))}));
         return;
@@ -593,7 +594,8 @@ void Digests::on_curation(const core::Command& command, const matrix::Event& eve
   // that digest took the contribution out of it already.
   std::vector<std::string> rest;
   if (digest && source_group) {
-    auto [members, still] = as_now(*digest, *source_group, reply_to);
+    auto [members, still] =
+        as_now(*digest, store::digest_group(store_, digest->id, *source_group), reply_to);
     if (still) {
       rest = without(std::move(members));
     } else {
