@@ -593,11 +593,11 @@ std::optional<GroupRef> parse_group_ref(std::string_view word) {
   }
   if (!digits(word, 3)) return std::nullopt;
   std::from_chars(word.data(), word.data() + word.size(), ref.group);
-  if (ref.group < 1) return std::nullopt;
   return ref;
 }
 
-std::optional<CurationArgs> parse_curation_args(const Command& command) {
+Expected<CurationArgs, CurationProblem> parse_curation_args(const Command& command) {
+  const Unexpected usage{CurationProblem{}};
   CurationArgs args;
   std::string_view rest = trim(command.rest);
   const auto next_word = [&]() {
@@ -617,25 +617,30 @@ std::optional<CurationArgs> parse_curation_args(const Command& command) {
       wanted = 1;
       break;
     case CommandKind::split_contribution:
-      return rest.empty() ? std::optional<CurationArgs>(args) : std::nullopt;
+      if (!rest.empty()) return usage;
+      return args;
     default:
-      return std::nullopt;
+      return usage;
   }
   for (std::size_t i = 0; i < wanted; ++i) {
     auto ref = parse_group_ref(next_word());
-    if (!ref) return std::nullopt;
+    if (!ref) return usage;
     if (i > 0) {
       // "!zusammenführen D4-2 5": the second of the first's digest; two digests: no.
       if (!ref->digest) ref->digest = args.groups.front().digest;
-      if (ref->digest != args.groups.front().digest) return std::nullopt;
+      if (ref->digest != args.groups.front().digest) {
+        // "D1-3 D4-2": said so (unless more follows, or the first names no digest).
+        if (!rest.empty() || !args.groups.front().digest) return usage;
+        return Unexpected{CurationProblem{ref->digest}};
+      }
     }
     args.groups.push_back(*ref);
   }
   if (command.kind == CommandKind::rename_group) {
     args.name = std::string(rest);
-    if (args.name.empty()) return std::nullopt;
+    if (args.name.empty()) return usage;
   } else if (!rest.empty()) {
-    return std::nullopt;
+    return usage;
   }
   return args;
 }

@@ -15,6 +15,7 @@
 #include <variant>
 #include <vector>
 
+#include "common/expected.hpp"
 #include "core/text.hpp"
 #include "core/texts.hpp"
 #include "core/time.hpp"
@@ -164,7 +165,8 @@ struct GroupRef {
   std::optional<std::int64_t> digest;
   int group = 0;
 };
-/// "D4-2" or "2" (1–999); nullopt otherwise.
+/// "D4-2" or "2" (0–999: a group 0 is answered as a number the digest does not have); nullopt
+/// otherwise.
 std::optional<GroupRef> parse_group_ref(std::string_view word);
 
 /// The moderators' corrections of a digest's groups: `!zusammenführen D4-2 D4-5` (two groups of
@@ -175,8 +177,12 @@ struct CurationArgs {
   std::vector<GroupRef> groups;
   std::string name;
 };
-/// nullopt: a usage error (wrong number of groups, two digests, no name).
-std::optional<CurationArgs> parse_curation_args(const Command& command);
+/// Why a correction's arguments are refused: a usage error (wrong number of groups, no name), or
+/// a merge of groups of two digests (`other_digest`: the second's, for the answer's example).
+struct CurationProblem {
+  std::optional<std::int64_t> other_digest;
+};
+Expected<CurationArgs, CurationProblem> parse_curation_args(const Command& command);
 
 /// `!maßnahme L3 15.12.2026 Gesundheitsamt: Schutzausrüstung zentral lagern`.
 struct ActionArgs {

@@ -1544,6 +1544,7 @@ void name_and_quote(Digest& digest, std::span<const DigestItem> items, const Dig
                                             : digest.request.curated_names.find(group.curated);
     if (curated != digest.request.curated_names.end() && !curated->second.empty()) {
       group.name = curated->second;
+      group.named_by_moderator = true;
       specific[g].clear();
     }
     if (named[g]) names[group.name] += 1;

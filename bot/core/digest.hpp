@@ -111,6 +111,9 @@ struct DigestGroup {
   std::vector<int> keyword_members;
   /// The curated group whose members it holds (its identity across digests); 0: none.
   std::int64_t curated = 0;
+  /// `name` is the one a moderator gave the curated group (!umbenennen): shown also for a single
+  /// contribution, which is otherwise titled by its own words (DigestView::group_title()).
+  bool named_by_moderator = false;
 
   bool is_new() const { return current > 0 && previous == 0; }
   bool growing() const { return previous > 0 && current > previous; }

@@ -84,7 +84,7 @@ std::optional<Section> tagged_section(const DigestView& view, std::string_view h
     const DigestGroup& group = view.digest().groups[id];
     const std::size_t quote_index = section_quote(group, view.items(), tags);
     const Notice quote = view.quote(quote_index);
-    if (group.current == 1) {
+    if (group.current == 1 && !group.named_by_moderator) {
       section.entries.push_back(Block{quote.text, quote.html});
       continue;
     }
@@ -100,14 +100,23 @@ std::optional<Section> tagged_section(const DigestView& view, std::string_view h
   return section;
 }
 
-// A complete digest's untagged single contributions, as quotes.
+// A complete digest's untagged single contributions, as quotes (below the name a moderator gave
+// one).
 std::optional<Section> singles_section(const DigestView& view) {
   const Digest& digest = view.digest();
   if (digest.singles.empty()) return std::nullopt;
   Section section{std::string(view.texts().heading_singles), false, true, {}};
   for (const std::uint32_t id : digest.singles) {
-    const Notice quote = view.quote(digest.groups[id].members.front());
-    section.entries.push_back(Block{quote.text, quote.html});
+    const DigestGroup& group = digest.groups[id];
+    const Notice quote = view.quote(group.members.front());
+    if (group.named_by_moderator) {
+      const std::string title = view.group_title(group);
+      section.entries.push_back(
+          Block{title + "\n   " + quote.text,
+                "<strong>" + html_escape(title) + "</strong><br>" + quote.html});
+    } else {
+      section.entries.push_back(Block{quote.text, quote.html});
+    }
   }
   return section;
 }

@@ -454,7 +454,10 @@ std::string DigestView::counts(int contributions, int anonymous, int people,
 }
 
 std::string DigestView::group_title(const DigestGroup& group, std::size_t fallback_item) const {
-  std::string title = group.title();
+  // One contribution is titled by its own words (two of its nouns read oddly: "Bürgertelefon und
+  // Leute"), unless a moderator named it.
+  std::string title =
+      group.members.size() == 1 && !group.named_by_moderator ? std::string() : group.title();
   if (title.empty()) title = quote_text(items_[fallback_item].body, 60);
   return title;
 }

@@ -375,8 +375,11 @@ constexpr Texts kGerman{
             .usage_rename = "So geht es: !umbenennen D<Digest>-<Nr.> <Titel>, als Antwort auf "
                             "einen Digest !umbenennen <Nr.> <Titel>",
             .no_group = "{digest} hat keine Gruppe {n}.",
-            .same_group = "{group} ist schon eine Gruppe.",
+            .same_group = "Nennen Sie zwei verschiedene Gruppen, z. B. !zusammenführen "
+                          "{digest}-1 {digest}-2.",
             .already_there = "Der Beitrag gehört schon zu {group}.",
+            .already_merged = "{first} und {second} sind schon eine Gruppe.",
+            .already_alone = "Der Beitrag ist schon eine eigene Gruppe.",
             .two_digests = "Beide Gruppen müssen aus demselben Digest sein, z. B. !zusammenführen "
                            "{digest}-1 {digest}-2.",
             .which_digest = "Hier kamen kurz nacheinander {earlier} und {later}. Welcher ist "
@@ -746,8 +749,10 @@ constexpr Texts kEnglish{
             .usage_rename = "Usage: !rename D<digest>-<no.> <title>; in a reply to a digest "
                             "!rename <no.> <title>",
             .no_group = "{digest} has no group {n}.",
-            .same_group = "{group} is one group already.",
+            .same_group = "Name two different groups, e.g. !merge {digest}-1 {digest}-2.",
             .already_there = "The contribution belongs to {group} already.",
+            .already_merged = "{first} and {second} are one group already.",
+            .already_alone = "The contribution is a group of its own already.",
             .two_digests = "Both groups must be from the same digest, e.g. !merge {digest}-1 "
                            "{digest}-2.",
             .which_digest = "{earlier} and {later} came shortly one after the other here. Which "

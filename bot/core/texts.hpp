@@ -219,14 +219,16 @@ struct CurationTexts {
   std::string_view usage_move;
   std::string_view usage_split;
   std::string_view usage_rename;
-  std::string_view no_group;       ///< {digest}, {n}
-  std::string_view same_group;     ///< {group}
-  std::string_view already_there;  ///< {group}: the contribution to move is in it
-  std::string_view two_digests;    ///< {digest}: a merge named groups of two digests
-  std::string_view which_digest;   ///< {earlier}, {later}, {n}: as the lesson's, for corrections
-  std::string_view moved_away;     ///< {group}: its contributions were all moved out since
-  std::string_view merged;         ///< {first}, {second}
-  std::string_view moved;          ///< {group}
+  std::string_view no_group;        ///< {digest}, {n}
+  std::string_view same_group;      ///< {digest}: a merge named one group twice
+  std::string_view already_there;   ///< {group}: the contribution to move is in it
+  std::string_view already_merged;  ///< {first}, {second}: a merge of groups that are one
+  std::string_view already_alone;   ///< a split of a contribution that is a group of its own
+  std::string_view two_digests;     ///< {digest}: a merge named groups of two digests
+  std::string_view which_digest;    ///< {earlier}, {later}, {n}: as the lesson's, for corrections
+  std::string_view moved_away;      ///< {group}: its contributions were all moved out since
+  std::string_view merged;          ///< {first}, {second}
+  std::string_view moved;           ///< {group}
   std::string_view split;
   std::string_view renamed;     ///< {group}
   std::string_view later;       ///< the corrected group is not in the digest's period now

@@ -474,6 +474,23 @@ std::vector<CuratedGroup> curated_groups(Store& store, const std::string& scope_
   return out;
 }
 
+std::optional<CuratedGroup> curated_group_of(Store& store, const std::string& scope_room,
+                                             const std::string& event_id) {
+  Statement s(store.connection(),
+              "SELECT g.id, g.name, m.event_id FROM curated_members p "
+              "JOIN curated_groups g ON g.id = p.group_id "
+              "JOIN curated_members m ON m.group_id = g.id "
+              "JOIN contributions c ON c.event_id = m.event_id "
+              "WHERE p.scope_room = ? AND p.event_id = ? ORDER BY c.written_at, c.event_id");
+  s.bind(1, std::string_view(scope_room)).bind(2, std::string_view(event_id));
+  std::optional<CuratedGroup> out;
+  while (s.step()) {
+    if (!out) out = CuratedGroup{s.column_int(0), s.column_text(1), {}};
+    out->members.push_back(s.column_text(2));
+  }
+  return out;
+}
+
 std::optional<int> digest_group_number(Store& store, std::int64_t digest_id,
                                        const std::string& event_id) {
   Statement s(store.connection(),

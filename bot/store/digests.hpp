@@ -99,6 +99,10 @@ struct CuratedGroup {
   std::vector<std::string> members;  ///< event ids, oldest first
 };
 std::vector<CuratedGroup> curated_groups(Store& store, const std::string& scope_room);
+/// The curated group of `scope_room` that `event_id` is pinned to, with its members; nullopt if
+/// it is pinned to none.
+std::optional<CuratedGroup> curated_group_of(Store& store, const std::string& scope_room,
+                                             const std::string& event_id);
 /// Those of `events` a moderator moved into another curated group of the digest's scope (a move
 /// or a split of that contribution) after `digest` was posted, in their order.
 std::vector<std::string> moved_since(Store& store, const DigestRecord& digest,

@@ -492,7 +492,7 @@ std::string markdown_tagged(const ExportData& data, const core::DigestView& view
   for (const std::uint32_t id : ids) {
     const core::DigestGroup& group = view.digest().groups[id];
     const std::string quote = view.quote(core::section_quote(group, view.items(), tags)).text;
-    if (group.current == 1) {
+    if (group.current == 1 && !group.named_by_moderator) {
       out += "- " + md(quote) + " · " + md(data.group_ref(id)) + "\n";
       continue;
     }

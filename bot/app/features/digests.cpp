@@ -5,7 +5,6 @@
 #include <algorithm>
 #include <chrono>
 #include <optional>
-#include <sstream>
 #include <thread>
 
 #include "common/metrics.hpp"
@@ -32,6 +31,7 @@ constexpr std::size_t kMaxTitleBytes = 200;
 // digit is left (ASCII, or a two-byte letter such as ä or é; not "…", quotes or spaces).
 std::string typed_title(std::string_view typed) {
   std::string words;
+  bool leading_tag = false;
   for (std::size_t i = 0; i < typed.size(); ++i) {
     // A hashtag, not a room alias ("#raum:server", which quote_text() leaves out). The token is
     // looked at only where a '#' starts one (a long name without spaces stays linear).
@@ -43,15 +43,45 @@ std::string typed_title(std::string_view typed) {
       const std::size_t token_end = std::min(typed.find(' ', i), typed.size());
       return typed.substr(i, token_end - i).find(':') == std::string_view::npos;
     };
-    if (!is_tag()) words += typed[i];
+    if (!is_tag()) {
+      words += typed[i];
+    } else if (words.find_first_not_of(' ') == std::string::npos) {
+      leading_tag = true;
+    }
   }
   std::string title = core::quote_text(words, kMaxTitleBytes);
+  // A name that starts with a hashtag ("#warnung der Bevölkerung") starts with a capital letter,
+  // as titles do (tags are written in lower case); ASCII and Latin-1 letters (ä → Ä).
+  if (leading_tag && !title.empty()) {
+    auto& first = reinterpret_cast<unsigned char&>(title[0]);
+    if (first >= 'a' && first <= 'z') {
+      first = static_cast<unsigned char>(first - 'a' + 'A');
+    } else if (first == 0xC3 && title.size() > 1) {
+      auto& second = reinterpret_cast<unsigned char&>(title[1]);
+      if (second >= 0xA0 && second <= 0xBE && second != 0xB7) {
+        second = static_cast<unsigned char>(second - 0x20);
+      }
+    }
+  }
   bool readable = false;
   for (std::size_t i = 0; i < title.size() && !readable; ++i)
     readable = core::letter_at(title, i) > 0;
   if (!readable) title.clear();
   return title;
 }
+// A group as digest `d` listed it (`listed`), as it is now: without the contributions a moderator
+// moved out since (!verschieben or !abtrennen on them, after `d` was posted), so that a command
+// with the old number does not undo that. A merge or a rename since leaves the members where they
+// are.
+std::vector<std::string> as_now(store::Store& store, const store::DigestRecord& d,
+                                std::vector<std::string> listed) {
+  const std::vector<std::string> moved = store::moved_since(store, d, listed);
+  std::erase_if(listed, [&](const std::string& e) {
+    return std::find(moved.begin(), moved.end(), e) != moved.end();
+  });
+  return listed;
+}
+
 constexpr std::size_t kMaxListed = 50;
 // Members of a curated group from before a digest's period that still pull new contributions
 // into it (its newest ones): enough to carry a theme, few enough for the 100k digest.
@@ -423,6 +453,15 @@ void Digests::on_lesson(const core::Command& command, const matrix::Event& event
                                     core::plain("n", std::to_string(*args.group))}));
       return;
     }
+    // The group as it is now (as the corrections take it), not with what was moved out since.
+    sources = as_now(store_, *digest, std::move(sources));
+    if (sources.empty()) {
+      const std::string group =
+          "D" + std::to_string(digest->number) + "-" + std::to_string(*args.group);
+      reply(core::fill(core::texts(settings_.language).curation.moved_away,
+                       {core::plain("group", group)}));
+      return;
+    }
   } else {
     reply(text_notice(t.usage_lesson));
     return;
@@ -432,11 +471,8 @@ void Digests::on_lesson(const core::Command& command, const matrix::Event& event
   // sources share.
   std::string title = typed_title(args.title);
   if (title.empty() && digest) {
-    for (const auto& group : store::curated_groups(store_, digest->scope_room)) {
-      if (!group.name.empty() && std::find(group.members.begin(), group.members.end(),
-                                           sources.front()) != group.members.end()) {
-        title = group.name;
-      }
+    if (const auto group = store::curated_group_of(store_, digest->scope_room, sources.front())) {
+      title = group->name;
     }
   }
   if (title.empty()) {
@@ -504,20 +540,11 @@ void Digests::on_curation(const core::Command& command, const matrix::Event& eve
   const auto args = core::parse_curation_args(command);
   if (!args) {
     // Two groups of two digests ("D1-3 D4-2"): say so, not only how it goes.
-    if (kind == CommandKind::merge_groups) {
-      std::vector<core::GroupRef> refs;
-      std::istringstream words{command.rest};
-      for (std::string word; words >> word;) {
-        if (auto ref = core::parse_group_ref(word)) refs.push_back(*ref);
-      }
-      if (refs.size() == 2 && refs[0].digest && refs[1].digest &&
-          *refs[0].digest != *refs[1].digest) {
-        reply(core::fill(t.two_digests,
-                         {core::plain("digest", "D" + std::to_string(*refs[1].digest))}));
-        return;
-      }
+    if (const auto& other = args.error().other_digest) {
+      reply(core::fill(t.two_digests, {core::plain("digest", "D" + std::to_string(*other))}));
+    } else {
+      reply(text_notice(usage));
     }
-    reply(text_notice(usage));
     return;
   }
   const auto* message = std::get_if<matrix::RoomMessage>(&event.content);
@@ -537,20 +564,6 @@ void Digests::on_curation(const core::Command& command, const matrix::Event& eve
     return "D" + std::to_string(digest) + "-" + std::to_string(n);
   };
 
-  // A group as digest `d` listed it (`listed`), as it is now: without the contributions a moderator
-  // moved out since (!verschieben or !abtrennen on them, after `d` was posted), so that a command
-  // with the old number does not undo that. A merge or a rename since leaves the members where they
-  // are. Also whether `event_id` (one of them) is still in it.
-  const auto as_now = [&](const store::DigestRecord& d, std::vector<std::string> listed,
-                          const std::string& event_id = {}) {
-    const std::vector<std::string> moved = store::moved_since(store_, d, listed);
-    const bool still = std::find(moved.begin(), moved.end(), event_id) == moved.end();
-    std::erase_if(listed, [&](const std::string& e) {
-      return std::find(moved.begin(), moved.end(), e) != moved.end();
-    });
-    return std::pair(std::move(listed), still);
-  };
-
   // The digest the groups are numbered in, and each named group's contributions.
   std::optional<store::DigestRecord> digest;
   std::vector<std::vector<std::string>> named;
@@ -568,7 +581,7 @@ void Digests::on_curation(const core::Command& command, const matrix::Event& eve
                                       core::plain("n", std::to_string(ref.group))}));
         return;
       }
-      named.push_back(as_now(*digest, std::move(listed)).first);
+      named.push_back(as_now(store_, *digest, std::move(listed)));
       if (named.back().empty()) {
         reply(core::fill(t.moved_away, {core::plain("group", label(digest->number, ref.group))}));
         return;
@@ -590,13 +603,20 @@ void Digests::on_curation(const core::Command& command, const matrix::Event& eve
     std::erase(events, reply_to);
     return events;
   };
+  // Whether all of `events` are pinned to one curated group now (a correction made already).
+  const auto pinned_together = [&](const std::vector<std::string>& events) {
+    const auto group = store::curated_group_of(store_, scope, events.front());
+    return group && std::all_of(events.begin(), events.end(), [&](const std::string& e) {
+             return std::find(group->members.begin(), group->members.end(), e) !=
+                    group->members.end();
+           });
+  };
   // The rest of the group the contribution leaves, as it is now; none if a correction since
   // that digest took the contribution out of it already.
   std::vector<std::string> rest;
   if (digest && source_group) {
-    auto [members, still] =
-        as_now(*digest, store::digest_group(store_, digest->id, *source_group), reply_to);
-    if (still) {
+    auto members = as_now(store_, *digest, store::digest_group(store_, digest->id, *source_group));
+    if (std::find(members.begin(), members.end(), reply_to) != members.end()) {
       rest = without(std::move(members));
     } else {
       source_group.reset();
@@ -609,11 +629,17 @@ void Digests::on_curation(const core::Command& command, const matrix::Event& eve
     const int a = args->groups[0].group;
     const int b = args->groups[1].group;
     if (a == b) {
-      reply(core::fill(t.same_group, {core::plain("group", label(digest->number, a))}));
+      reply(
+          core::fill(t.same_group, {core::plain("digest", "D" + std::to_string(digest->number))}));
       return;
     }
     std::vector<std::string> events = named[0];
     events.insert(events.end(), named[1].begin(), named[1].end());
+    if (pinned_together(events)) {
+      reply(core::fill(t.already_merged, {core::plain("first", label(digest->number, a)),
+                                          core::plain("second", label(digest->number, b))}));
+      return;
+    }
     curated = context.scope.curate(scope, events, context.now);
     header = core::fill(t.merged, {core::plain("first", label(digest->number, a)),
                                    core::plain("second", label(digest->number, b))});
@@ -629,7 +655,10 @@ void Digests::on_curation(const core::Command& command, const matrix::Event& eve
         core::fill(t.renamed, {core::plain("group", label(digest->number, args->groups[0].group))});
   } else if (kind == CommandKind::move_contribution) {
     const int target = args->groups[0].group;
-    if (source_group == target) {
+    // Listed in the target and not moved since, or in one curated group with its members now.
+    std::vector<std::string> with_target = named[0];
+    with_target.push_back(reply_to);
+    if (source_group == target || (with_target.size() > 1 && pinned_together(with_target))) {
       reply(core::fill(t.already_there, {core::plain("group", label(digest->number, target))}));
       return;
     }
@@ -640,6 +669,14 @@ void Digests::on_curation(const core::Command& command, const matrix::Event& eve
     context.scope.pin_curated(scope, reply_to, curated, context.now);
     header = core::fill(t.moved, {core::plain("group", label(digest->number, target))});
   } else {
+    // Alone already: pinned to a group of its own, or listed alone in its digest (and pinned to
+    // no other group since). Nothing changes, so no move is recorded that would make the
+    // number a digest gave it since name nothing.
+    const auto pinned = store::curated_group_of(store_, scope, reply_to);
+    if (pinned ? pinned->members.size() == 1 : (source_group && rest.empty())) {
+      reply(text_notice(t.already_alone));
+      return;
+    }
     if (!rest.empty()) context.scope.curate(scope, rest, context.now);
     curated = context.scope.curate_alone(scope, reply_to, context.now);
     header = text_notice(t.split);

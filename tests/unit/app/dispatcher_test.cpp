@@ -1222,7 +1222,8 @@ TEST_F(DispatcherTest, MergedAndRenamedGroupsStayThatWayInTheNextDigest) {
   ASSERT_GE(notices.size(), 4U);
   EXPECT_EQ(notices[notices.size() - 4], "D1 hat keine Gruppe 9.");
   EXPECT_EQ(notices[notices.size() - 3].rfind("So geht es: !umbenennen", 0), 0U);
-  EXPECT_EQ(notices[notices.size() - 2], "D1-1 ist schon eine Gruppe.");
+  EXPECT_EQ(notices[notices.size() - 2],
+            "Nennen Sie zwei verschiedene Gruppen, z. B. !zusammenführen D1-1 D1-2.");
   EXPECT_EQ(notices.back(), "Einen Digest D7 gibt es in diesem Raum nicht (mehr).");
 
   sync(body("s6", {{kRoom, joined({message("$d2", "@anna:example.org", "!digest")})}}));
@@ -1468,6 +1469,164 @@ TEST_F(DispatcherTest, ACompleteDigestNumbersSingleContributionsForCorrections) 
   auto members = curated[0].members;
   std::sort(members.begin(), members.end());
   EXPECT_EQ(members, (std::vector<std::string>{"$f", "$k"}));
+}
+
+// A lesson by an older number takes the group as it is now: a contribution moved out since is
+// not its source, and the title is not the name of the group it went to.
+TEST_F(DispatcherTest, ALessonByAnOlderNumberKeepsTheCorrectionsMadeSince) {
+  seed_room(kRoom);
+  sync(body("s1", {{kRoom, joined(two_themes_with_digest())}}));
+  json move = message("$v", "@mod:example.org", "!verschieben D1-2");
+  move["content"]["m.relates_to"] = {{"m.in_reply_to", {{"event_id", "$a"}}}};
+  sync(body("s2", {{kRoom, joined({move})}}));
+  sync(body("s3",
+            {{kRoom, joined({message("$r", "@mod:example.org", "!umbenennen D1-2 Hotline")})}}));
+  sync(body("s4", {{kRoom, joined({message("$l", "@mod:example.org", "!lehre D1-1")})}}));
+  auto lessons = store::lessons(*store_, kRoom);
+  ASSERT_EQ(lessons.size(), 1U) << notices_in(kRoom).back();
+  EXPECT_EQ(lessons[0].sources, 1);
+  EXPECT_NE(lessons[0].title, "Hotline");
+
+  // All of D1-1 moved away since: said so, no lesson.
+  json move_b = message("$v2", "@mod:example.org", "!verschieben D1-2");
+  move_b["content"]["m.relates_to"] = {{"m.in_reply_to", {{"event_id", "$b"}}}};
+  sync(body("s5", {{kRoom, joined({move_b})}}));
+  sync(body("s6", {{kRoom, joined({message("$l2", "@mod:example.org", "!lehre D1-1")})}}));
+  EXPECT_EQ(store::lessons(*store_, kRoom).size(), 1U);
+  EXPECT_EQ(notices_in(kRoom).back(),
+            "Die Beiträge von D1-1 sind inzwischen alle in anderen Gruppen. Ein neuer Digest "
+            "(!digest) zeigt die Gruppen, wie sie jetzt sind.");
+}
+
+// A contribution that is a group of its own already stays as it is: said so, and no move is
+// recorded (its number in a digest since stays valid).
+TEST_F(DispatcherTest, SplittingAContributionThatIsAloneAlreadyChangesNothing) {
+  seed_room(kRoom);
+  auto messages = two_themes_with_digest();
+  messages.insert(
+      messages.end() - 1,
+      message("$k", "@anna:example.org", "Die Kantine im Rathaus war zwei Jahre zu #personal"));
+  sync(body("s1", {{kRoom, joined(messages)}}));
+  json split = message("$s", "@mod:example.org", "!abtrennen");
+  split["content"]["m.relates_to"] = {{"m.in_reply_to", {{"event_id", "$e"}}}};
+  sync(body("s2", {{kRoom, joined({split})}}));
+  now_ms_ += 60'000;
+  sync(body("s3", {{kRoom, joined({message("$all", "@mod:example.org", "!digest D1")})}}));
+  const auto d2 = *store::digest_numbered(*store_, kRoom, 2);
+  std::optional<int> number_of_e;
+  for (int n = 1; n <= 5; ++n) {
+    if (store::digest_group(*store_, d2.id, n) == std::vector<std::string>{"$e"}) number_of_e = n;
+  }
+  ASSERT_TRUE(number_of_e.has_value()) << notices_in(kRoom).back();
+  const auto before = store::curated_groups(*store_, kRoom);
+
+  now_ms_ += 60'000;
+  json again = message("$s2", "@mod:example.org", "!abtrennen");
+  again["content"]["m.relates_to"] = {{"m.in_reply_to", {{"event_id", "$e"}}}};
+  json alone = message("$s3", "@mod:example.org", "!abtrennen");
+  alone["content"]["m.relates_to"] = {{"m.in_reply_to", {{"event_id", "$k"}}}};
+  sync(body("s4", {{kRoom, joined({again, alone})}}));
+  auto notices = notices_in(kRoom);
+  EXPECT_EQ(notices[notices.size() - 2], "Der Beitrag ist schon eine eigene Gruppe.");
+  EXPECT_EQ(notices.back(), "Der Beitrag ist schon eine eigene Gruppe.");
+  const auto after = store::curated_groups(*store_, kRoom);
+  ASSERT_EQ(after.size(), before.size());
+  for (std::size_t i = 0; i < after.size(); ++i) EXPECT_EQ(after[i].members, before[i].members);
+
+  sync(body("s5", {{kRoom, joined({message("$r", "@mod:example.org",
+                                           "!umbenennen D2-" + std::to_string(*number_of_e) +
+                                               " Erreichbarkeit der Verwaltung")})}}));
+  EXPECT_EQ(
+      notices_in(kRoom).back().rfind("D2-" + std::to_string(*number_of_e) + " heißt jetzt", 0), 0U)
+      << notices_in(kRoom).back();
+}
+
+// Moving a contribution into the group it is in, or merging groups that are one already,
+// changes nothing and says so.
+TEST_F(DispatcherTest, MovingOrMergingWhatIsTogetherAlreadyChangesNothing) {
+  seed_room(kRoom);
+  sync(body("s1", {{kRoom, joined(two_themes_with_digest())}}));
+  json move = message("$v", "@mod:example.org", "!verschieben D1-2");
+  move["content"]["m.relates_to"] = {{"m.in_reply_to", {{"event_id", "$a"}}}};
+  sync(body("s2", {{kRoom, joined({move})}}));
+  const auto moved = store::curated_groups(*store_, kRoom);
+  now_ms_ += 60'000;
+  json again = message("$v2", "@mod:example.org", "!verschieben D1-2");
+  again["content"]["m.relates_to"] = {{"m.in_reply_to", {{"event_id", "$a"}}}};
+  sync(body("s3", {{kRoom, joined({again})}}));
+  EXPECT_EQ(notices_in(kRoom).back(), "Der Beitrag gehört schon zu D1-2.");
+  const auto unchanged = store::curated_groups(*store_, kRoom);
+  ASSERT_EQ(unchanged.size(), moved.size());
+  for (std::size_t i = 0; i < moved.size(); ++i) EXPECT_EQ(unchanged[i].members, moved[i].members);
+
+  sync(body("s4",
+            {{kRoom, joined({message("$m1", "@mod:example.org", "!zusammenführen D1-1 D1-2")})}}));
+  EXPECT_EQ(notices_in(kRoom).back().rfind("D1-1 und D1-2 sind jetzt eine Gruppe", 0), 0U);
+  sync(body("s5",
+            {{kRoom, joined({message("$m2", "@mod:example.org", "!zusammenführen D1-1 D1-2")})}}));
+  EXPECT_EQ(notices_in(kRoom).back(), "D1-1 und D1-2 sind schon eine Gruppe.");
+  // $b was listed in D1-1 and is in the merged group: it belongs to D1-2 already.
+  json into = message("$v3", "@mod:example.org", "!verschieben D1-2");
+  into["content"]["m.relates_to"] = {{"m.in_reply_to", {{"event_id", "$b"}}}};
+  sync(body("s6", {{kRoom, joined({into})}}));
+  EXPECT_EQ(notices_in(kRoom).back(), "Der Beitrag gehört schon zu D1-2.");
+  ASSERT_EQ(store::curated_groups(*store_, kRoom).size(), 1U);
+  EXPECT_EQ(store::curated_groups(*store_, kRoom)[0].members.size(), 4U);
+}
+
+// Numbers a digest does not have, and one group named twice, are answered in those terms.
+TEST_F(DispatcherTest, AGroupZeroAndOneGroupNamedTwiceAreAnsweredSo) {
+  seed_room(kRoom);
+  sync(body("s1", {{kRoom, joined(two_themes_with_digest())}}));
+  sync(body("s2", {{kRoom, joined({message("$r", "@mod:example.org", "!umbenennen D1-0 Masken"),
+                                   message("$m", "@mod:example.org", "!zusammenführen D1-1 D1-1"),
+                                   message("$l", "@mod:example.org", "!lehre D1-0")})}}));
+  const auto notices = notices_in(kRoom);
+  ASSERT_GE(notices.size(), 3U);
+  EXPECT_EQ(notices[notices.size() - 3], "D1 hat keine Gruppe 0.");
+  EXPECT_EQ(notices[notices.size() - 2],
+            "Nennen Sie zwei verschiedene Gruppen, z. B. !zusammenführen D1-1 D1-2.");
+  EXPECT_EQ(notices.back(), "Der Digest D1 hat keine Nr. 0.");
+  EXPECT_TRUE(store::curated_groups(*store_, kRoom).empty());
+  EXPECT_TRUE(store::lessons(*store_, kRoom).empty());
+}
+
+// A single contribution a moderator named shows its name in the next digests; one without a
+// name is titled by its own words, not by a pair of its nouns; a name typed as a hashtag starts
+// with a capital letter.
+TEST_F(DispatcherTest, SingleContributionsAreTitledByTheirNameOrTheirWords) {
+  seed_room(kRoom);
+  sync(body("s1", {{kRoom, joined(two_themes_with_digest())}}));
+  json split = message("$s", "@mod:example.org", "!abtrennen");
+  split["content"]["m.relates_to"] = {{"m.in_reply_to", {{"event_id", "$e"}}}};
+  sync(body("s2", {{kRoom, joined({split})}}));
+  EXPECT_EQ(notices_in(kRoom).back().rfind(
+                "Der Beitrag ist jetzt eine eigene Gruppe:\n„Hotline und Bürgertelefon dauernd "
+                "überlastet“ · ",
+                0),
+            0U)
+      << notices_in(kRoom).back();
+  now_ms_ += 60'000;
+  sync(body("s3", {{kRoom, joined({message("$all", "@mod:example.org", "!digest D1")})}}));
+  const auto d2 = *store::digest_numbered(*store_, kRoom, 2);
+  std::optional<int> number_of_e;
+  for (int n = 1; n <= 5; ++n) {
+    if (store::digest_group(*store_, d2.id, n) == std::vector<std::string>{"$e"}) number_of_e = n;
+  }
+  ASSERT_TRUE(number_of_e.has_value()) << notices_in(kRoom).back();
+  sync(body("s4", {{kRoom, joined({message("$r", "@mod:example.org",
+                                           "!umbenennen D2-" + std::to_string(*number_of_e) +
+                                               " #erreichbarkeit der Verwaltung")})}}));
+  const auto curated = store::curated_groups(*store_, kRoom);
+  const auto named = std::find_if(curated.begin(), curated.end(), [](const auto& group) {
+    return group.members == std::vector<std::string>{"$e"};
+  });
+  ASSERT_NE(named, curated.end());
+  EXPECT_EQ(named->name, "Erreichbarkeit der Verwaltung");
+  now_ms_ += 60'000;
+  sync(body("s5", {{kRoom, joined({message("$d3", "@anna:example.org", "!digest")})}}));
+  const std::string digest = notices_in(kRoom).back();
+  EXPECT_NE(digest.find("Erreichbarkeit der Verwaltung"), std::string::npos) << digest;
 }
 
 TEST_F(DispatcherTest, ALessonFromAReplyToAContribution) {

@@ -275,11 +275,22 @@ TEST(ParseCommand, CorrectionsOfDigestGroupsInGermanAndEnglish) {
   EXPECT_EQ(rename->groups[0].digest, 4);
   EXPECT_EQ(rename->groups[0].group, 2);
   EXPECT_EQ(rename->name, "Masken und Lager");
-  for (const char* bad : {"!merge D4-2", "!merge D4-2 D5-3", "!merge D4-2 x", "!move", "!move 0",
-                          "!split D4-2", "!rename D4-2", "!rename Titel", "!merge 1 2 3"}) {
+  for (const char* bad :
+       {"!merge D4-2", "!merge D4-2 x", "!move", "!move -1", "!split D4-2", "!rename D4-2",
+        "!rename Titel", "!merge 1 2 3", "!merge 1 D5-3", "!merge D4-2 D5-3 x"}) {
     SCOPED_TRACE(bad);
-    EXPECT_FALSE(parse_curation_args(*parse_command(bad)));
+    const auto args = parse_curation_args(*parse_command(bad));
+    ASSERT_FALSE(args);
+    EXPECT_FALSE(args.error().other_digest);
   }
+  // Two digests' groups: the problem names the second digest.
+  const auto two = parse_curation_args(*parse_command("!merge D4-2 D5-3"));
+  ASSERT_FALSE(two);
+  EXPECT_EQ(two.error().other_digest, 5);
+  // Group 0 is a number like any other; the digest says it has none.
+  const auto zero = parse_curation_args(*parse_command("!move D4-0"));
+  ASSERT_TRUE(zero);
+  EXPECT_EQ(zero->groups[0].group, 0);
 }
 
 TEST(Commands, LessonCorrectionsAndRemovalsAreModeratorCommandsInBothLanguages) {
