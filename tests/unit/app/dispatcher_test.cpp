@@ -38,6 +38,13 @@ json message(const std::string& id, const std::string& sender, const std::string
           {"content", {{"msgtype", msgtype}, {"body", body}}}};
 }
 
+// A moderator's command (`id`, `text`) as a reply to the message `target`.
+json moderator_reply(const std::string& id, const std::string& text, const std::string& target) {
+  json command = message(id, "@mod:example.org", text);
+  command["content"]["m.relates_to"] = {{"m.in_reply_to", {{"event_id", target}}}};
+  return command;
+}
+
 json member(const std::string& id, const std::string& user, const std::string& membership) {
   return {{"type", "m.room.member"},
           {"event_id", id},
@@ -130,6 +137,16 @@ class DispatcherTest : public ::testing::Test {
     seed.put_room(room);
     seed.set_sync_token("s0");
     seed.commit();
+  }
+
+  // The number digest `digest` (of kRoom) gave the group of exactly `members`, if any.
+  std::optional<int> number_in(std::int64_t digest, const std::vector<std::string>& members) {
+    const auto record = store::digest_numbered(*store_, kRoom, digest);
+    if (!record) return std::nullopt;
+    for (int n = 1; n <= 50; ++n) {
+      if (store::digest_group(*store_, record->id, n) == members) return n;
+    }
+    return std::nullopt;
   }
 
   // The bodies of the queued notices in a room, in order.
@@ -1141,8 +1158,7 @@ TEST_F(DispatcherTest, LessonNumbersStayWithTheirDigestWhenTheWeeklyDigestComesI
     ASSERT_TRUE(find.step());
     weekly_event = find.column_text(0);
   }
-  json reply = message("$l3", "@mod:example.org", "!lehre 1 Masken im Wochenbericht");
-  reply["content"]["m.relates_to"] = {{"m.in_reply_to", {{"event_id", weekly_event}}}};
+  const json reply = moderator_reply("$l3", "!lehre 1 Masken im Wochenbericht", weekly_event);
   sync(body("s5", {{kRoom, joined({reply})}}));
   lessons = store::lessons(*store_, kRoom);
   ASSERT_EQ(lessons.size(), 2U);
@@ -1243,8 +1259,7 @@ TEST_F(DispatcherTest, MergedAndRenamedGroupsStayThatWayInTheNextDigest) {
 TEST_F(DispatcherTest, AContributionMovesToAnotherGroupOrBecomesOneOfItsOwn) {
   seed_room(kRoom);
   sync(body("s1", {{kRoom, joined(two_themes_with_digest())}}));
-  json move = message("$v", "@mod:example.org", "!verschieben D1-2");
-  move["content"]["m.relates_to"] = {{"m.in_reply_to", {{"event_id", "$a"}}}};
+  const json move = moderator_reply("$v", "!verschieben D1-2", "$a");
   sync(body("s2", {{kRoom, joined({move})}}));
   auto answer = notices_in(kRoom).back();
   EXPECT_EQ(answer.rfind("Der Beitrag gehört jetzt zu D1-2:\n„", 0), 0U) << answer;
@@ -1255,8 +1270,7 @@ TEST_F(DispatcherTest, AContributionMovesToAnotherGroupOrBecomesOneOfItsOwn) {
   EXPECT_EQ(curated[0].members, std::vector<std::string>{"$b"});
   EXPECT_EQ(curated[1].members, (std::vector<std::string>{"$a", "$c", "$e"}));
 
-  json split = message("$s", "@mod:example.org", "!split");
-  split["content"]["m.relates_to"] = {{"m.in_reply_to", {{"event_id", "$e"}}}};
+  const json split = moderator_reply("$s", "!split", "$e");
   sync(body("s3", {{kRoom, joined({split})}}));
   answer = notices_in(kRoom).back();
   EXPECT_EQ(answer.rfind("The contribution", 0), std::string::npos);
@@ -1267,8 +1281,7 @@ TEST_F(DispatcherTest, AContributionMovesToAnotherGroupOrBecomesOneOfItsOwn) {
   EXPECT_EQ(curated[2].members, std::vector<std::string>{"$e"});
 
   // Errors: not a reply, not a contribution, refused for others.
-  json nowhere = message("$v2", "@mod:example.org", "!verschieben D1-1");
-  nowhere["content"]["m.relates_to"] = {{"m.in_reply_to", {{"event_id", "$nothing"}}}};
+  const json nowhere = moderator_reply("$v2", "!verschieben D1-1", "$nothing");
   json others = message("$v3", "@anna:example.org", "!abtrennen");
   others["content"]["m.relates_to"] = {{"m.in_reply_to", {{"event_id", "$b"}}}};
   sync(body("s4", {{kRoom,
@@ -1287,8 +1300,7 @@ TEST_F(DispatcherTest, AContributionMovesToAnotherGroupOrBecomesOneOfItsOwn) {
 TEST_F(DispatcherTest, ACommandWithAnOlderNumberKeepsTheCorrectionsMadeSince) {
   seed_room(kRoom);
   sync(body("s1", {{kRoom, joined(two_themes_with_digest())}}));
-  json split = message("$s", "@mod:example.org", "!abtrennen");
-  split["content"]["m.relates_to"] = {{"m.in_reply_to", {{"event_id", "$e"}}}};
+  const json split = moderator_reply("$s", "!abtrennen", "$e");
   sync(body("s2", {{kRoom, joined({split})}}));
   sync(body("s3", {{kRoom, joined({message("$r", "@mod:example.org",
                                            "!umbenennen D1-2 Überlastete Hotline")})}}));
@@ -1301,8 +1313,7 @@ TEST_F(DispatcherTest, ACommandWithAnOlderNumberKeepsTheCorrectionsMadeSince) {
   EXPECT_EQ(curated[1].name, "");
 
   // Moved away, then its old group moved elsewhere by the old number: it stays where it went.
-  json move = message("$v", "@mod:example.org", "!verschieben D1-2");
-  move["content"]["m.relates_to"] = {{"m.in_reply_to", {{"event_id", "$a"}}}};
+  const json move = moderator_reply("$v", "!verschieben D1-2", "$a");
   sync(body("s4", {{kRoom, joined({move})}}));
   sync(body("s5",
             {{kRoom, joined({message("$m", "@mod:example.org", "!zusammenführen D1-1 D1-2")})}}));
@@ -1316,8 +1327,7 @@ TEST_F(DispatcherTest, ACommandWithAnOlderNumberKeepsTheCorrectionsMadeSince) {
   EXPECT_EQ(groups, (std::vector<std::vector<std::string>>{{"$a", "$b", "$c"}, {"$e"}}));
 
   // A group whose contributions were all moved out since is answered so.
-  json split_b = message("$v2", "@mod:example.org", "!abtrennen");
-  split_b["content"]["m.relates_to"] = {{"m.in_reply_to", {{"event_id", "$b"}}}};
+  const json split_b = moderator_reply("$v2", "!abtrennen", "$b");
   sync(body("s6", {{kRoom, joined({split_b})}}));
   sync(body("s7", {{kRoom, joined({message("$r2", "@mod:example.org", "!umbenennen D1-1 x")})}}));
   EXPECT_EQ(notices_in(kRoom).back(),
@@ -1365,14 +1375,9 @@ TEST_F(DispatcherTest, AMistakenMergeIsUndoneBySplittingAndMoving) {
     sync(body("s3" + event, {{kRoom, joined({split})}}));
   }
   sync(body("s4", {{kRoom, joined({message("$all", "@mod:example.org", "!digest D1")})}}));
-  const auto d2 = *store::digest_numbered(*store_, kRoom, 2);
-  std::optional<int> number_of_a;
-  for (int n = 1; n <= 4; ++n) {
-    if (store::digest_group(*store_, d2.id, n) == std::vector<std::string>{"$a"}) number_of_a = n;
-  }
+  const std::optional<int> number_of_a = number_in(2, {"$a"});
   ASSERT_TRUE(number_of_a.has_value()) << notices_in(kRoom).back();
-  json move = message("$v", "@mod:example.org", "!verschieben D2-" + std::to_string(*number_of_a));
-  move["content"]["m.relates_to"] = {{"m.in_reply_to", {{"event_id", "$b"}}}};
+  const json move = moderator_reply("$v", "!verschieben D2-" + std::to_string(*number_of_a), "$b");
   sync(body("s5", {{kRoom, joined({move})}}));
   const auto answer = notices_in(kRoom).back();
   EXPECT_EQ(answer.rfind("Der Beitrag gehört jetzt zu D2-", 0), 0U) << answer;
@@ -1392,8 +1397,7 @@ TEST_F(DispatcherTest, CorrectionsExplainWhatIsWrongWithTheirNumbers) {
   seed_room(kRoom);
   sync(body("s1", {{kRoom, joined(two_themes_with_digest())}}));
   sync(body("s2", {{kRoom, joined({message("$d2", "@anna:example.org", "!digest")})}}));
-  json move = message("$v", "@mod:example.org", "!verschieben D1-2");
-  move["content"]["m.relates_to"] = {{"m.in_reply_to", {{"event_id", "$c"}}}};
+  const json move = moderator_reply("$v", "!verschieben D1-2", "$c");
   sync(body("s3", {{kRoom, joined({message("$m1", "@mod:example.org", "!zusammenführen 1 2"),
                                    message("$m2", "@mod:example.org", "!zusammenführen D1-1 D2-2"),
                                    move})}}));
@@ -1461,8 +1465,7 @@ TEST_F(DispatcherTest, ACompleteDigestNumbersSingleContributionsForCorrections) 
   EXPECT_NE(complete.find(std::to_string(*kantine) + ". „Die Kantine im Rathaus"),
             std::string::npos)
       << complete;
-  json move = message("$v", "@mod:example.org", "!verschieben D2-" + std::to_string(*kantine));
-  move["content"]["m.relates_to"] = {{"m.in_reply_to", {{"event_id", "$f"}}}};
+  const json move = moderator_reply("$v", "!verschieben D2-" + std::to_string(*kantine), "$f");
   sync(body("s3", {{kRoom, joined({move})}}));
   const auto curated = store::curated_groups(*store_, kRoom);
   ASSERT_EQ(curated.size(), 1U) << notices_in(kRoom).back();
@@ -1476,8 +1479,7 @@ TEST_F(DispatcherTest, ACompleteDigestNumbersSingleContributionsForCorrections) 
 TEST_F(DispatcherTest, ALessonByAnOlderNumberKeepsTheCorrectionsMadeSince) {
   seed_room(kRoom);
   sync(body("s1", {{kRoom, joined(two_themes_with_digest())}}));
-  json move = message("$v", "@mod:example.org", "!verschieben D1-2");
-  move["content"]["m.relates_to"] = {{"m.in_reply_to", {{"event_id", "$a"}}}};
+  const json move = moderator_reply("$v", "!verschieben D1-2", "$a");
   sync(body("s2", {{kRoom, joined({move})}}));
   sync(body("s3",
             {{kRoom, joined({message("$r", "@mod:example.org", "!umbenennen D1-2 Hotline")})}}));
@@ -1488,8 +1490,7 @@ TEST_F(DispatcherTest, ALessonByAnOlderNumberKeepsTheCorrectionsMadeSince) {
   EXPECT_NE(lessons[0].title, "Hotline");
 
   // All of D1-1 moved away since: said so, no lesson.
-  json move_b = message("$v2", "@mod:example.org", "!verschieben D1-2");
-  move_b["content"]["m.relates_to"] = {{"m.in_reply_to", {{"event_id", "$b"}}}};
+  const json move_b = moderator_reply("$v2", "!verschieben D1-2", "$b");
   sync(body("s5", {{kRoom, joined({move_b})}}));
   sync(body("s6", {{kRoom, joined({message("$l2", "@mod:example.org", "!lehre D1-1")})}}));
   EXPECT_EQ(store::lessons(*store_, kRoom).size(), 1U);
@@ -1507,24 +1508,17 @@ TEST_F(DispatcherTest, SplittingAContributionThatIsAloneAlreadyChangesNothing) {
       messages.end() - 1,
       message("$k", "@anna:example.org", "Die Kantine im Rathaus war zwei Jahre zu #personal"));
   sync(body("s1", {{kRoom, joined(messages)}}));
-  json split = message("$s", "@mod:example.org", "!abtrennen");
-  split["content"]["m.relates_to"] = {{"m.in_reply_to", {{"event_id", "$e"}}}};
+  const json split = moderator_reply("$s", "!abtrennen", "$e");
   sync(body("s2", {{kRoom, joined({split})}}));
   now_ms_ += 60'000;
   sync(body("s3", {{kRoom, joined({message("$all", "@mod:example.org", "!digest D1")})}}));
-  const auto d2 = *store::digest_numbered(*store_, kRoom, 2);
-  std::optional<int> number_of_e;
-  for (int n = 1; n <= 5; ++n) {
-    if (store::digest_group(*store_, d2.id, n) == std::vector<std::string>{"$e"}) number_of_e = n;
-  }
+  const std::optional<int> number_of_e = number_in(2, {"$e"});
   ASSERT_TRUE(number_of_e.has_value()) << notices_in(kRoom).back();
   const auto before = store::curated_groups(*store_, kRoom);
 
   now_ms_ += 60'000;
-  json again = message("$s2", "@mod:example.org", "!abtrennen");
-  again["content"]["m.relates_to"] = {{"m.in_reply_to", {{"event_id", "$e"}}}};
-  json alone = message("$s3", "@mod:example.org", "!abtrennen");
-  alone["content"]["m.relates_to"] = {{"m.in_reply_to", {{"event_id", "$k"}}}};
+  const json again = moderator_reply("$s2", "!abtrennen", "$e");
+  const json alone = moderator_reply("$s3", "!abtrennen", "$k");
   sync(body("s4", {{kRoom, joined({again, alone})}}));
   auto notices = notices_in(kRoom);
   EXPECT_EQ(notices[notices.size() - 2], "Der Beitrag ist schon eine eigene Gruppe.");
@@ -1546,13 +1540,11 @@ TEST_F(DispatcherTest, SplittingAContributionThatIsAloneAlreadyChangesNothing) {
 TEST_F(DispatcherTest, MovingOrMergingWhatIsTogetherAlreadyChangesNothing) {
   seed_room(kRoom);
   sync(body("s1", {{kRoom, joined(two_themes_with_digest())}}));
-  json move = message("$v", "@mod:example.org", "!verschieben D1-2");
-  move["content"]["m.relates_to"] = {{"m.in_reply_to", {{"event_id", "$a"}}}};
+  const json move = moderator_reply("$v", "!verschieben D1-2", "$a");
   sync(body("s2", {{kRoom, joined({move})}}));
   const auto moved = store::curated_groups(*store_, kRoom);
   now_ms_ += 60'000;
-  json again = message("$v2", "@mod:example.org", "!verschieben D1-2");
-  again["content"]["m.relates_to"] = {{"m.in_reply_to", {{"event_id", "$a"}}}};
+  const json again = moderator_reply("$v2", "!verschieben D1-2", "$a");
   sync(body("s3", {{kRoom, joined({again})}}));
   EXPECT_EQ(notices_in(kRoom).back(), "Der Beitrag gehört schon zu D1-2.");
   const auto unchanged = store::curated_groups(*store_, kRoom);
@@ -1566,8 +1558,7 @@ TEST_F(DispatcherTest, MovingOrMergingWhatIsTogetherAlreadyChangesNothing) {
             {{kRoom, joined({message("$m2", "@mod:example.org", "!zusammenführen D1-1 D1-2")})}}));
   EXPECT_EQ(notices_in(kRoom).back(), "D1-1 und D1-2 sind schon eine Gruppe.");
   // $b was listed in D1-1 and is in the merged group: it belongs to D1-2 already.
-  json into = message("$v3", "@mod:example.org", "!verschieben D1-2");
-  into["content"]["m.relates_to"] = {{"m.in_reply_to", {{"event_id", "$b"}}}};
+  const json into = moderator_reply("$v3", "!verschieben D1-2", "$b");
   sync(body("s6", {{kRoom, joined({into})}}));
   EXPECT_EQ(notices_in(kRoom).back(), "Der Beitrag gehört schon zu D1-2.");
   ASSERT_EQ(store::curated_groups(*store_, kRoom).size(), 1U);
@@ -1597,8 +1588,7 @@ TEST_F(DispatcherTest, AGroupZeroAndOneGroupNamedTwiceAreAnsweredSo) {
 TEST_F(DispatcherTest, SingleContributionsAreTitledByTheirNameOrTheirWords) {
   seed_room(kRoom);
   sync(body("s1", {{kRoom, joined(two_themes_with_digest())}}));
-  json split = message("$s", "@mod:example.org", "!abtrennen");
-  split["content"]["m.relates_to"] = {{"m.in_reply_to", {{"event_id", "$e"}}}};
+  const json split = moderator_reply("$s", "!abtrennen", "$e");
   sync(body("s2", {{kRoom, joined({split})}}));
   EXPECT_EQ(notices_in(kRoom).back().rfind(
                 "Der Beitrag ist jetzt eine eigene Gruppe:\n„Hotline und Bürgertelefon dauernd "
@@ -1608,11 +1598,7 @@ TEST_F(DispatcherTest, SingleContributionsAreTitledByTheirNameOrTheirWords) {
       << notices_in(kRoom).back();
   now_ms_ += 60'000;
   sync(body("s3", {{kRoom, joined({message("$all", "@mod:example.org", "!digest D1")})}}));
-  const auto d2 = *store::digest_numbered(*store_, kRoom, 2);
-  std::optional<int> number_of_e;
-  for (int n = 1; n <= 5; ++n) {
-    if (store::digest_group(*store_, d2.id, n) == std::vector<std::string>{"$e"}) number_of_e = n;
-  }
+  const std::optional<int> number_of_e = number_in(2, {"$e"});
   ASSERT_TRUE(number_of_e.has_value()) << notices_in(kRoom).back();
   sync(body("s4", {{kRoom, joined({message("$r", "@mod:example.org",
                                            "!umbenennen D2-" + std::to_string(*number_of_e) +
@@ -1633,10 +1619,8 @@ TEST_F(DispatcherTest, ALessonFromAReplyToAContribution) {
   seed_room(kRoom);
   sync(body("s1", {{kRoom, joined({message("$a", "@anna:example.org",
                                            "Bürgertelefon war völlig überlastet #problem")})}}));
-  json reply = message("$r", "@mod:example.org", "!lehre Hotline skalieren");
-  reply["content"]["m.relates_to"] = {{"m.in_reply_to", {{"event_id", "$a"}}}};
-  json not_collected = message("$r2", "@mod:example.org", "!lehre");
-  not_collected["content"]["m.relates_to"] = {{"m.in_reply_to", {{"event_id", "$nothing"}}}};
+  const json reply = moderator_reply("$r", "!lehre Hotline skalieren", "$a");
+  const json not_collected = moderator_reply("$r2", "!lehre", "$nothing");
   sync(body("s2", {{kRoom, joined({reply, not_collected})}}));
   const auto lessons = store::lessons(*store_, kRoom);
   ASSERT_EQ(lessons.size(), 1U);
