@@ -499,6 +499,36 @@ TEST_F(ExportTest, ExportsKeepTheModeratorsCorrections) {
   EXPECT_EQ(run(ExportFormat::markdown, "Leipzig").find("Nachtdienst"), std::string::npos);
 }
 
+// A single contribution is shown as its quote, once: the report gives it no heading that repeats
+// the quote. One a moderator named shows its name, in the report and in Markdown.
+TEST_F(ExportTest, ASingleContributionIsItsQuoteUnlessAModeratorNamedIt) {
+  std::vector<std::string> headings;
+  const auto read_headings = [&](const std::string& html) {
+    headings.clear();
+    for (std::size_t at = html.find("<h3>"); at != std::string::npos;
+         at = html.find("<h3>", at + 4)) {
+      headings.push_back(html.substr(at + 4, html.find("</h3>", at) - at - 4));
+    }
+  };
+  const std::string before = run(ExportFormat::html);
+  ASSERT_NE(before.find("Die Pressearbeit lief über einen festen Sprecher."), std::string::npos);
+  read_headings(before);
+  for (const auto& heading : headings) {
+    EXPECT_EQ(heading.find("Pressearbeit"), std::string::npos) << heading;
+  }
+  {
+    store::BatchScope batch(*store_);
+    const std::int64_t id = batch.curate_alone("", "$l2", utc(day(12), 7, 0));
+    batch.rename_curated(id, "Pressesprecher", utc(day(12), 7, 0));
+    batch.commit();
+  }
+  read_headings(run(ExportFormat::html));
+  EXPECT_TRUE(std::any_of(headings.begin(), headings.end(), [](const std::string& heading) {
+    return heading.starts_with("Pressesprecher");
+  })) << ::testing::PrintToString(headings);
+  EXPECT_NE(run(ExportFormat::markdown).find("**Pressesprecher**"), std::string::npos);
+}
+
 TEST_F(ExportTest, PeriodIsWholeLocalDaysBothIncluded) {
   with_event_ids_ = true;
   // 11 May in Berlin ends at 22:00 UTC: $l4 (00:30 on 12 May) is not in it.
