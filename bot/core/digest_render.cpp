@@ -72,6 +72,15 @@ std::optional<Section> lessons_section(const DigestView& view) {
   return lessons;
 }
 
+// A single contribution: its quote, below the name a moderator gave it (no line: it is one
+// contribution, its city is in the quote).
+Block single_entry(const DigestView& view, const DigestGroup& group, const Notice& quote) {
+  if (!group.named_by_moderator) return Block{quote.text, quote.html};
+  const std::string title = view.group_title(group);
+  return Block{title + "\n   " + quote.text,
+               "<strong>" + html_escape(title) + "</strong><br>" + quote.html};
+}
+
 // "Was gut lief" and friends: a single contribution as its quote, a group with its title and
 // line (its other signals; how many carry the section's tags if not all) above the quote; none
 // without groups.
@@ -84,8 +93,8 @@ std::optional<Section> tagged_section(const DigestView& view, std::string_view h
     const DigestGroup& group = view.digest().groups[id];
     const std::size_t quote_index = section_quote(group, view.items(), tags);
     const Notice quote = view.quote(quote_index);
-    if (group.current == 1 && !group.named_by_moderator) {
-      section.entries.push_back(Block{quote.text, quote.html});
+    if (group.current == 1) {
+      section.entries.push_back(single_entry(view, group, quote));
       continue;
     }
     const std::string title = view.group_title(group, quote_index);
@@ -108,15 +117,7 @@ std::optional<Section> singles_section(const DigestView& view) {
   Section section{std::string(view.texts().heading_singles), false, true, {}};
   for (const std::uint32_t id : digest.singles) {
     const DigestGroup& group = digest.groups[id];
-    const Notice quote = view.quote(group.members.front());
-    if (group.named_by_moderator) {
-      const std::string title = view.group_title(group);
-      section.entries.push_back(
-          Block{title + "\n   " + quote.text,
-                "<strong>" + html_escape(title) + "</strong><br>" + quote.html});
-    } else {
-      section.entries.push_back(Block{quote.text, quote.html});
-    }
+    section.entries.push_back(single_entry(view, group, view.quote(group.members.front())));
   }
   return section;
 }

@@ -374,7 +374,6 @@ constexpr Texts kGerman{
             .usage_split = "So geht es: als Antwort auf einen Beitrag !abtrennen",
             .usage_rename = "So geht es: !umbenennen D<Digest>-<Nr.> <Titel>, als Antwort auf "
                             "einen Digest !umbenennen <Nr.> <Titel>",
-            .no_group = "{digest} hat keine Gruppe {n}.",
             .same_group = "Nennen Sie zwei verschiedene Gruppen, z. B. !zusammenführen "
                           "{digest}-1 {digest}-2.",
             .already_there = "Der Beitrag gehört schon zu {group}.",
@@ -693,7 +692,7 @@ constexpr Texts kEnglish{
                                    "{sources}).",
             .usage_lesson = "Usage: !lesson D<digest>-<no.> [title]; in a reply to a digest "
                             "!lesson <no.> [title]; in a reply to a contribution !lesson [title]",
-            .no_group = "Digest {digest} has no no. {n}.",
+            .no_group = "Digest {digest} has no number {n}.",
             .no_digest_yet = "This room has had no digest with numbered groups yet (run !digest "
                              "first). To record a single contribution, reply to it with !lesson.",
             .unknown_digest = "There is no digest {digest} in this room (any more).",
@@ -748,7 +747,6 @@ constexpr Texts kEnglish{
             .usage_split = "Usage: in a reply to a contribution !split",
             .usage_rename = "Usage: !rename D<digest>-<no.> <title>; in a reply to a digest "
                             "!rename <no.> <title>",
-            .no_group = "{digest} has no group {n}.",
             .same_group = "Name two different groups, e.g. !merge {digest}-1 {digest}-2.",
             .already_there = "The contribution belongs to {group} already.",
             .already_merged = "{first} and {second} are one group already.",

@@ -219,7 +219,6 @@ struct CurationTexts {
   std::string_view usage_move;
   std::string_view usage_split;
   std::string_view usage_rename;
-  std::string_view no_group;        ///< {digest}, {n}
   std::string_view same_group;      ///< {digest}: a merge named one group twice
   std::string_view already_there;   ///< {group}: the contribution to move is in it
   std::string_view already_merged;  ///< {first}, {second}: a merge of groups that are one

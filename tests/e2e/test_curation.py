@@ -57,7 +57,7 @@ def test_merged_and_renamed_groups_are_kept_by_the_next_digest(make_bot, user):
     assert "„Beschaffung und Erreichbarkeit“" in renamed["content"]["body"], \
         renamed["content"]["body"]
     bad = mod.send_text(room, "!merge D1-1 D1-9")
-    wait_bot_notice(mod, room, bot, lambda b: b == "D1 hat keine Gruppe 9.", "the error",
+    wait_bot_notice(mod, room, bot, lambda b: b == "Der Digest D1 hat keine Nr. 9.", "the error",
                     after=bad, timeout=WAIT)
     assert db_rows(bot, "SELECT name FROM curated_groups") == [("Beschaffung und Erreichbarkeit",)]
 

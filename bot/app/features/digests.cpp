@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <chrono>
 #include <optional>
+#include <set>
 #include <thread>
 
 #include "common/metrics.hpp"
@@ -49,7 +50,23 @@ std::string typed_title(std::string_view typed) {
       leading_tag = true;
     }
   }
-  std::string title = core::quote_text(words, kMaxTitleBytes);
+  // Quotation marks typed around the whole name ("„Sirenen und Lautsprecher“"): the answers and
+  // digests quote it themselves.
+  constexpr std::string_view kQuoteMarks[] = {"\"", "'", "„", "“", "”", "‚", "‘", "’", "»", "«"};
+  std::string_view name = words;
+  name.remove_prefix(std::min(name.find_first_not_of(' '), name.size()));
+  name.remove_suffix(name.size() - std::min(name.find_last_not_of(' ') + 1, name.size()));
+  for (const std::string_view open : kQuoteMarks) {
+    if (!name.starts_with(open)) continue;
+    for (const std::string_view close : kQuoteMarks) {
+      if (name.size() > open.size() + close.size() && name.ends_with(close)) {
+        name = name.substr(open.size(), name.size() - open.size() - close.size());
+        break;
+      }
+    }
+    break;
+  }
+  std::string title = core::quote_text(name, kMaxTitleBytes);
   // A name that starts with a hashtag ("#warnung der Bevölkerung") starts with a capital letter,
   // as titles do (tags are written in lower case); ASCII and Latin-1 letters (ä → Ä).
   if (leading_tag && !title.empty()) {
@@ -453,8 +470,19 @@ void Digests::on_lesson(const core::Command& command, const matrix::Event& event
                                     core::plain("n", std::to_string(*args.group))}));
       return;
     }
-    // The group as it is now (as the corrections take it), not with what was moved out since.
+    // The group as it is now, as the corrections take it: without what was moved out since, with
+    // what was moved or merged into its curated group since.
     sources = as_now(store_, *digest, std::move(sources));
+    std::set<std::int64_t> curated;
+    for (std::size_t i = 0, listed = sources.size(); i < listed; ++i) {
+      const auto group = store::curated_group_of(store_, digest->scope_room, sources[i]);
+      if (!group || !curated.insert(group->id).second) continue;
+      for (const std::string& member : group->members) {
+        if (std::find(sources.begin(), sources.end(), member) == sources.end()) {
+          sources.push_back(member);
+        }
+      }
+    }
     if (sources.empty()) {
       const std::string group =
           "D" + std::to_string(digest->number) + "-" + std::to_string(*args.group);
@@ -474,6 +502,10 @@ void Digests::on_lesson(const core::Command& command, const matrix::Event& event
     if (const auto group = store::curated_group_of(store_, digest->scope_room, sources.front())) {
       title = group->name;
     }
+  }
+  // One contribution: its own words, as digests title it.
+  if (title.empty() && sources.size() == 1) {
+    if (const auto c = store_.contribution(sources.front())) title = core::quote_text(c->body, 60);
   }
   if (title.empty()) {
     std::vector<core::DigestItem> items;
@@ -577,8 +609,8 @@ void Digests::on_curation(const core::Command& command, const matrix::Event& eve
     for (const core::GroupRef& ref : args->groups) {
       std::vector<std::string> listed = store::digest_group(store_, digest->id, ref.group);
       if (listed.empty()) {
-        reply(core::fill(t.no_group, {core::plain("digest", "D" + std::to_string(digest->number)),
-                                      core::plain("n", std::to_string(ref.group))}));
+        reply(core::fill(tl.no_group, {core::plain("digest", "D" + std::to_string(digest->number)),
+                                       core::plain("n", std::to_string(ref.group))}));
         return;
       }
       named.push_back(as_now(store_, *digest, std::move(listed)));

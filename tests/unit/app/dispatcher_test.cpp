@@ -1236,7 +1236,7 @@ TEST_F(DispatcherTest, MergedAndRenamedGroupsStayThatWayInTheNextDigest) {
                                    message("$m6", "@mod:example.org", "!rename D7-1 x")})}}));
   auto notices = notices_in(kRoom);
   ASSERT_GE(notices.size(), 4U);
-  EXPECT_EQ(notices[notices.size() - 4], "D1 hat keine Gruppe 9.");
+  EXPECT_EQ(notices[notices.size() - 4], "Der Digest D1 hat keine Nr. 9.");
   EXPECT_EQ(notices[notices.size() - 3].rfind("So geht es: !umbenennen", 0), 0U);
   EXPECT_EQ(notices[notices.size() - 2],
             "Nennen Sie zwei verschiedene Gruppen, z. B. !zusammenführen D1-1 D1-2.");
@@ -1574,7 +1574,7 @@ TEST_F(DispatcherTest, AGroupZeroAndOneGroupNamedTwiceAreAnsweredSo) {
                                    message("$l", "@mod:example.org", "!lehre D1-0")})}}));
   const auto notices = notices_in(kRoom);
   ASSERT_GE(notices.size(), 3U);
-  EXPECT_EQ(notices[notices.size() - 3], "D1 hat keine Gruppe 0.");
+  EXPECT_EQ(notices[notices.size() - 3], "Der Digest D1 hat keine Nr. 0.");
   EXPECT_EQ(notices[notices.size() - 2],
             "Nennen Sie zwei verschiedene Gruppen, z. B. !zusammenführen D1-1 D1-2.");
   EXPECT_EQ(notices.back(), "Der Digest D1 hat keine Nr. 0.");
@@ -1612,7 +1612,54 @@ TEST_F(DispatcherTest, SingleContributionsAreTitledByTheirNameOrTheirWords) {
   now_ms_ += 60'000;
   sync(body("s5", {{kRoom, joined({message("$d3", "@anna:example.org", "!digest")})}}));
   const std::string digest = notices_in(kRoom).back();
-  EXPECT_NE(digest.find("Erreichbarkeit der Verwaltung"), std::string::npos) << digest;
+  // Its name above its quote, as in the complete digest's single contributions (no count line:
+  // it is one contribution).
+  EXPECT_NE(digest.find("Erreichbarkeit der Verwaltung\n   „Hotline und Bürgertelefon"),
+            std::string::npos)
+      << digest;
+}
+
+// A number names its group as it is now also for a lesson: what was moved or merged into the
+// group since is one of its sources (as the answer to the correction showed it).
+TEST_F(DispatcherTest, ALessonByANumberTakesWhatWasMovedOrMergedIntoItSince) {
+  seed_room(kRoom);
+  sync(body("s1", {{kRoom, joined(two_themes_with_digest())}}));
+  sync(body("s2", {{kRoom, joined({moderator_reply("$v", "!verschieben D1-2", "$a")})}}));
+  ASSERT_EQ(notices_in(kRoom).back().rfind("Der Beitrag gehört jetzt zu D1-2:", 0), 0U);
+  sync(body("s3", {{kRoom, joined({message("$l", "@mod:example.org", "!lehre D1-2")})}}));
+  auto lessons = store::lessons(*store_, kRoom);
+  ASSERT_EQ(lessons.size(), 1U) << notices_in(kRoom).back();
+  EXPECT_EQ(lessons[0].sources, 3);
+  sync(body("s4", {{kRoom, joined({message("$m", "@mod:example.org", "!zusammenführen D1-1 D1-2"),
+                                   message("$l2", "@mod:example.org", "!lehre D1-1")})}}));
+  lessons = store::lessons(*store_, kRoom);
+  ASSERT_EQ(lessons.size(), 2U) << notices_in(kRoom).back();
+  const auto merged = lessons[0].id > lessons[1].id ? lessons[0] : lessons[1];
+  EXPECT_EQ(merged.sources, 4);
+}
+
+// A name or a lesson title typed in quotation marks loses them (the answers quote it); a
+// lesson from one contribution is titled by its words, as digests title it.
+TEST_F(DispatcherTest, NamesTypedInQuotesAndLessonsFromOneContribution) {
+  seed_room(kRoom);
+  sync(body("s1", {{kRoom, joined(two_themes_with_digest())}}));
+  sync(body(
+      "s2",
+      {{kRoom, joined({message("$r1", "@mod:example.org",
+                               "!umbenennen D1-1 „Masken und Schutzausrüstung“"),
+                       message("$r2", "@mod:example.org", "!umbenennen D1-2 \"Hotline\""),
+                       message("$l1", "@mod:example.org", "!lehre D1-1 “Masken früher bestellen”"),
+                       moderator_reply("$l2", "!lehre", "$c")})}}));
+  std::vector<std::string> names;
+  for (const auto& group : store::curated_groups(*store_, kRoom)) names.push_back(group.name);
+  std::sort(names.begin(), names.end());
+  EXPECT_EQ(names, (std::vector<std::string>{"Hotline", "Masken und Schutzausrüstung"}));
+  auto lessons = store::lessons(*store_, kRoom);
+  ASSERT_EQ(lessons.size(), 2U);
+  std::sort(lessons.begin(), lessons.end(),
+            [](const auto& a, const auto& b) { return a.id < b.id; });
+  EXPECT_EQ(lessons[0].title, "Masken früher bestellen");
+  EXPECT_EQ(lessons[1].title, "Die Hotline war völlig überlastet");
 }
 
 TEST_F(DispatcherTest, ALessonFromAReplyToAContribution) {
