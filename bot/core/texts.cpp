@@ -307,6 +307,7 @@ constexpr Texts kGerman{
             .created = "Lehre L{id} festgehalten: „{title}“ ({sources}).",
             .created_from_digest = "Lehre L{id} festgehalten: „{title}“ ({digest} Nr. {n}, "
                                    "{sources}).",
+            .same_title = "L{other} hat denselben Titel. Falls doppelt: !entfernen L{id}",
             .usage_lesson = "So geht es: !lehre D<Digest>-<Nr.> [Titel], als Antwort auf einen "
                             "Digest !lehre <Nr.> [Titel], als Antwort auf einen Beitrag !lehre "
                             "[Titel]",
@@ -690,6 +691,7 @@ constexpr Texts kEnglish{
             .created = "Lesson L{id} recorded: “{title}” ({sources}).",
             .created_from_digest = "Lesson L{id} recorded: “{title}” ({digest} no. {n}, "
                                    "{sources}).",
+            .same_title = "L{other} has the same title. If it is a duplicate: !remove L{id}",
             .usage_lesson = "Usage: !lesson D<digest>-<no.> [title]; in a reply to a digest "
                             "!lesson <no.> [title]; in a reply to a contribution !lesson [title]",
             .no_group = "Digest {digest} has no number {n}.",

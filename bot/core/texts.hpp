@@ -175,6 +175,7 @@ struct DigestTexts {
 struct LessonTexts {
   std::string_view created;              ///< {id}, {title}, {sources}
   std::string_view created_from_digest;  ///< {id}, {title}, {digest}, {n}, {sources}
+  std::string_view same_title;  ///< {other}, {id}: a lesson of the room has the new one's title
   std::string_view usage_lesson;
   std::string_view no_group;        ///< {digest}, {n}
   std::string_view no_digest_yet;   ///< the room has no digest with groups

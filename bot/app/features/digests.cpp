@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "common/metrics.hpp"
+#include "core/analyzer.hpp"
 #include "core/chart.hpp"
 #include "core/digest_view.hpp"
 #include "core/lesson.hpp"
@@ -527,6 +528,14 @@ void Digests::on_lesson(const core::Command& command, const matrix::Event& event
     if (largest != nullptr) title = largest->title();
     if (title.empty() && !items.empty()) title = core::quote_text(items.front().body, 60);
   }
+  // A lesson of the room with this title already (the same group twice, or the same words).
+  std::optional<std::int64_t> same_title;
+  for (const core::Lesson& other : store::lessons(store_, room.room_id)) {
+    if (core::lower_case(other.title) == core::lower_case(title)) {
+      same_title = other.id;
+      break;
+    }
+  }
   const std::int64_t id =
       context.scope.create_lesson(room.room_id, title, sources, context.now, changed_by(event));
   spdlog::info("lesson L{} identified in {} from {} contributions", id, room.room_id,
@@ -534,15 +543,27 @@ void Digests::on_lesson(const core::Command& command, const matrix::Event& event
   const auto& d = core::texts(settings_.language).digest;
   const std::string count =
       core::count_text(static_cast<int>(sources.size()), d.contributions_one, d.contributions_many);
+  core::Notice hint;
+  if (same_title) {
+    hint = core::fill(t.same_title, {core::plain("other", std::to_string(*same_title)),
+                                     core::plain("id", std::to_string(id))});
+  }
+  const auto with_hint = [&](core::Notice notice) {
+    if (hint.text.empty()) return notice;
+    notice.text += "\n" + hint.text;
+    notice.html += "<br>" + hint.html;
+    return notice;
+  };
   if (digest) {
-    reply(
-        core::fill(t.created_from_digest,
-                   {core::plain("id", std::to_string(id)), core::plain("title", title),
-                    core::plain("digest", "D" + std::to_string(digest->number)),
-                    core::plain("n", std::to_string(*args.group)), core::plain("sources", count)}));
+    reply(with_hint(core::fill(
+        t.created_from_digest,
+        {core::plain("id", std::to_string(id)), core::plain("title", title),
+         core::plain("digest", "D" + std::to_string(digest->number)),
+         core::plain("n", std::to_string(*args.group)), core::plain("sources", count)})));
   } else {
-    reply(core::fill(t.created, {core::plain("id", std::to_string(id)), core::plain("title", title),
-                                 core::plain("sources", count)}));
+    reply(with_hint(
+        core::fill(t.created, {core::plain("id", std::to_string(id)), core::plain("title", title),
+                               core::plain("sources", count)})));
   }
 }
 

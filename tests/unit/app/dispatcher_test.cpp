@@ -1662,6 +1662,26 @@ TEST_F(DispatcherTest, NamesTypedInQuotesAndLessonsFromOneContribution) {
   EXPECT_EQ(lessons[1].title, "Die Hotline war völlig überlastet");
 }
 
+// A lesson recorded a second time under a title the room has (the same group twice, or the
+// same words): recorded, with a hint at the other one and how to remove the new one.
+TEST_F(DispatcherTest, ALessonWithATitleTheRoomHasAlreadyIsPointedOut) {
+  seed_room(kRoom);
+  sync(body("s1", {{kRoom, joined(two_themes_with_digest())}}));
+  sync(body("s2", {{kRoom, joined({message("$l1", "@mod:example.org", "!lehre D1-1 Masken"),
+                                   message("$l2", "@mod:example.org", "!lehre D1-2 Hotline"),
+                                   message("$l3", "@mod:example.org", "!lehre D1-1 masken")})}}));
+  const auto lessons = store::lessons(*store_, kRoom);
+  ASSERT_EQ(lessons.size(), 3U);
+  const auto notices = notices_in(kRoom);
+  EXPECT_EQ(notices[notices.size() - 2].find("L1"), std::string::npos)
+      << notices[notices.size() - 2];
+  EXPECT_EQ(notices.back(), "Lehre L" + std::to_string(lessons[2].id) +
+                                " festgehalten: „masken“ (D1 Nr. 1, 2 Beiträge).\nL" +
+                                std::to_string(lessons[0].id) +
+                                " hat denselben Titel. Falls doppelt: !entfernen L" +
+                                std::to_string(lessons[2].id));
+}
+
 TEST_F(DispatcherTest, ALessonFromAReplyToAContribution) {
   seed_room(kRoom);
   sync(body("s1", {{kRoom, joined({message("$a", "@anna:example.org",
