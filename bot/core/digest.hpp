@@ -162,6 +162,8 @@ extern const std::set<std::string, std::less<>> kIdeaTags;
 /// Entries per section of a complete digest (a chat digest of a large network stays readable;
 /// the export has everything).
 inline constexpr std::size_t kCompleteLimit = 200;
+/// Quotes per group of a complete digest (the rest counted): enough to find what a group holds.
+inline constexpr std::size_t kCompleteQuotes = 20;
 
 /// Sentinel in Digest::group_of for items of the previous period that fell in no group.
 inline constexpr std::uint32_t kNoGroup = UINT32_MAX;

@@ -39,6 +39,41 @@ Block paragraph(std::string_view text) {
 
 Block paragraph(const Notice& notice) { return Block{notice.text, "<p>" + notice.html + "</p>"}; }
 
+// A group's quotes below its entry, each on a line of its own: `first`; in a complete digest then
+// every other member of the period too, by time (up to kCompleteQuotes in all, the rest
+// counted), so that a moderator sees what the group holds.
+void append_quotes(Block& block, const DigestView& view, const DigestGroup& group,
+                   std::vector<std::size_t> shown) {
+  std::size_t more = 0;
+  if (view.digest().request.complete) {
+    std::vector<std::size_t> rest;
+    for (std::size_t i = 0; i < static_cast<std::size_t>(group.current); ++i) {
+      const std::size_t member = group.members[i];
+      if (std::find(shown.begin(), shown.end(), member) == shown.end()) rest.push_back(member);
+    }
+    std::sort(rest.begin(), rest.end(), [&](std::size_t a, std::size_t b) {
+      return view.items()[a].written_at < view.items()[b].written_at;
+    });
+    for (const std::size_t member : rest) {
+      if (shown.size() < kCompleteQuotes) {
+        shown.push_back(member);
+      } else {
+        ++more;
+      }
+    }
+  }
+  for (const std::size_t item : shown) {
+    const Notice quote = view.quote(item);
+    block.text += "\n   " + quote.text;
+    block.html += "<br>" + quote.html;
+  }
+  if (more > 0) {
+    const Notice rest = fill(view.texts().more_quotes, {plain("n", std::to_string(more))});
+    block.text += "\n   " + rest.text;
+    block.html += "<br>" + rest.html;
+  }
+}
+
 // "Mehrfach genannt": per group its title and mark, its line with its signals and its quotes.
 // When every group listed is new, the heading says so once instead of every line.
 std::optional<Section> lessons_section(const DigestView& view) {
@@ -62,11 +97,7 @@ std::optional<Section> lessons_section(const DigestView& view) {
     const std::string line = view.group_line(group, view.signals(group));
     block.text += "\n   " + line;
     block.html += "<br>" + html_escape(line);
-    for (const std::size_t q : group.quotes) {
-      const Notice quote = view.quote(q);
-      block.text += "\n   " + quote.text;
-      block.html += "<br>" + quote.html;
-    }
+    append_quotes(block, view, group, group.quotes);
     lessons.entries.push_back(std::move(block));
   }
   return lessons;
@@ -102,9 +133,10 @@ std::optional<Section> tagged_section(const DigestView& view, std::string_view h
     const std::string note = view.tagged_note(group, tags);
     if (!note.empty()) extra += (extra.empty() ? "" : " · ") + note;
     const std::string line = view.group_line(group, extra);
-    section.entries.push_back(Block{
-        title + ": " + line + "\n   " + quote.text,
-        "<strong>" + html_escape(title) + "</strong>: " + html_escape(line) + "<br>" + quote.html});
+    Block block{title + ": " + line,
+                "<strong>" + html_escape(title) + "</strong>: " + html_escape(line)};
+    append_quotes(block, view, group, {quote_index});
+    section.entries.push_back(std::move(block));
   }
   return section;
 }

@@ -151,10 +151,11 @@ struct DigestTexts {
   std::string_view more_singles_one;
   std::string_view more_singles_many;  ///< {n}
   std::string_view more_actions;       ///< {n}: open actions the short digest leaves out
-  std::string_view votes;              ///< {n}
-  std::string_view quote;              ///< {text}, {city}
-  std::string_view quote_unplaced;     ///< {text}: from a room without a city
-  std::string_view person;  ///< {n}: an author in an export, numbered anew in every export
+  std::string_view more_quotes;     ///< {n}: a group's contributions a complete digest leaves out
+  std::string_view votes;           ///< {n}
+  std::string_view quote;           ///< {text}, {city}
+  std::string_view quote_unplaced;  ///< {text}: from a room without a city
+  std::string_view person;          ///< {n}: an author in an export, numbered anew in every export
   std::string_view tagged;  ///< {n}: contributions of the group carrying the section's {tags}
   std::string_view action;  ///< {id}, {title}, {action}, {owner}, {due}
   std::string_view due;     ///< {date}

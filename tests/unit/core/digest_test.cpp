@@ -272,6 +272,53 @@ TEST(Digest, WhatIsNotListedIsCountedAndOneCommandAway) {
   EXPECT_EQ(all.find("Nicht gezeigt"), std::string::npos) << all;
 }
 
+// The complete digest quotes every contribution of the period once, each under its group, so
+// that a moderator sees what a group holds (to split off or move what does not belong); the
+// short digest quotes up to two per group.
+TEST(Digest, TheCompleteDigestQuotesEveryContributionOnce) {
+  const auto items = november_items();
+  DigestRequest request = november_request();
+  request.label = "D4";
+  const std::vector<std::string> fragments = {
+      "viel zu spät bestellt", "früher zentral beschaffen", "dubiosen Händlern",
+      "völlig überlastet",     "doppelt so viel Personal",  "zusammengehalten",
+      "gemeinsamer Vorrat"};
+  const auto count = [](const std::string& text, const std::string& fragment) {
+    std::size_t n = 0;
+    for (auto at = text.find(fragment); at != std::string::npos; at = text.find(fragment, at + 1)) {
+      ++n;
+    }
+    return n;
+  };
+  const std::string short_text = render_digest(build_digest(items, {}, request), items)[0].text;
+  std::size_t quoted = 0;
+  for (const auto& fragment : fragments) quoted += count(short_text, fragment) > 0 ? 1 : 0;
+  EXPECT_LT(quoted, fragments.size()) << short_text;
+
+  request.complete = true;
+  const std::string all = render_digest(build_digest(items, {}, request), items)[0].text;
+  for (const auto& fragment : fragments)
+    EXPECT_EQ(count(all, fragment), 1U) << fragment << "\n" << all;
+  // The period before is not quoted.
+  EXPECT_EQ(count(all, "keiner kam beim Bürgertelefon durch"), 0U) << all;
+
+  // A large group: kCompleteQuotes of its contributions, the rest counted.
+  std::vector<DigestItem> many;
+  const sys_days day = 2026y / November / 21;
+  for (int i = 0; i < 25; ++i) {
+    many.push_back(item("$m" + std::to_string(i), i % 2 == 0 ? "Köln" : "Leipzig",
+                        "p" + std::to_string(i),
+                        "Das Bürgertelefon war überlastet, Anrufe blieben liegen, Fall " +
+                            std::to_string(i) + ". #problem",
+                        {"problem"}, "", 0, at(day, 10h, minutes(i))));
+  }
+  const Digest large = build_digest(many, {}, request);
+  ASSERT_EQ(large.lessons.size(), 1U);
+  const std::string large_text = render_digest(large, many)[0].text;
+  EXPECT_EQ(count(large_text, "Anrufe blieben liegen"), kCompleteQuotes) << large_text;
+  EXPECT_NE(large_text.find("… und 5 weitere Beiträge"), std::string::npos) << large_text;
+}
+
 // The short digest lists a few open actions, overdue first; the rest is one command away.
 TEST(Digest, OpenActionsBeyondTheTopAreCounted) {
   auto lessons = november_lessons();
