@@ -229,6 +229,20 @@ TextAnalyzer::~TextAnalyzer() = default;
 
 std::string lower_case(std::string_view word) { return lower(word); }
 
+std::string upper_first(std::string_view text) {
+  std::string out(text);
+  if (out.empty()) return out;
+  const auto c = static_cast<unsigned char>(out[0]);
+  if (c >= 'a' && c <= 'z') {
+    out[0] = static_cast<char>(c - 32);
+  } else if (c == 0xC3 && out.size() > 1) {
+    // The mirror of lower(): à–þ → À–Þ, not ÷ (0xB7); ß and ÿ have no capital here.
+    const auto d = static_cast<unsigned char>(out[1]);
+    if (d >= 0xA0 && d <= 0xBE && d != 0xB7) out[1] = static_cast<char>(d - 32);
+  }
+  return out;
+}
+
 std::vector<TypedWord> typed_words(std::string_view text) {
   std::vector<TypedWord> out;
   bool joined = false;  // only spaces since the last word

@@ -168,6 +168,8 @@ std::vector<TypedWord> typed_words(std::string_view text);
 
 /// `word` in lower case: ASCII and Latin-1 capitals ("Ärzte" → "ärzte"); other bytes stay.
 std::string lower_case(std::string_view word);
+/// `text` with its first letter capitalised: ASCII and Latin-1 ("ärzte" → "Ärzte").
+std::string upper_first(std::string_view text);
 
 /// Whether `word` (lower case, umlauts as typed) is a German or English stop word.
 bool is_stop_word(std::string_view word);

@@ -116,6 +116,9 @@ struct DigestGroup {
   bool named_by_moderator = false;
 
   bool is_new() const { return current > 0 && previous == 0; }
+  /// One contribution in the period and no name from a moderator: sections show its quote
+  /// alone (with its line in the report), no title above it.
+  bool shown_as_quote() const { return current == 1 && !named_by_moderator; }
   bool growing() const { return previous > 0 && current > previous; }
   /// `name`, else the first keyword: "Schutzausrüstung und Lager". Never a list of words.
   std::string title() const;
@@ -163,7 +166,7 @@ extern const std::set<std::string, std::less<>> kIdeaTags;
 /// the export has everything).
 inline constexpr std::size_t kCompleteLimit = 200;
 /// Quotes per group of a complete digest (the rest counted): enough to find what a group holds.
-inline constexpr std::size_t kCompleteQuotes = 20;
+inline constexpr std::size_t kCompleteQuotes = 10;
 
 /// Sentinel in Digest::group_of for items of the previous period that fell in no group.
 inline constexpr std::uint32_t kNoGroup = UINT32_MAX;
@@ -198,6 +201,12 @@ std::vector<Notice> render_digest(const Digest& digest, std::span<const DigestIt
 /// bracket or a colon too; hashtags left out (a single one inside a sentence keeps its word);
 /// at most `max_bytes` (cut at a word, "…" appended). In core/digest_view.cpp.
 std::string quote_text(std::string_view body, std::size_t max_bytes = 160);
+/// A name or title a moderator typed, as digests show it: quotation marks around the whole of it
+/// left out (a matching pair, neither mark inside), a hashtag as its word (a leading one
+/// capitalised: tags are typed in lower case, titles start with a capital), then as quote_text()
+/// (one line, no Matrix ids, room aliases or links, cut at a word). Empty if no letter or digit
+/// is left.
+std::string typed_name(std::string_view typed, std::size_t max_bytes);
 
 /// Bytes `text` takes as a JSON string value (escapes counted, quotes not).
 std::size_t json_escaped_size(std::string_view text);

@@ -106,7 +106,7 @@ std::optional<Section> lessons_section(const DigestView& view) {
 // A single contribution: its quote, below the name a moderator gave it (no line: it is one
 // contribution, its city is in the quote).
 Block single_entry(const DigestView& view, const DigestGroup& group, const Notice& quote) {
-  if (!group.named_by_moderator) return Block{quote.text, quote.html};
+  if (group.shown_as_quote()) return Block{quote.text, quote.html};
   const std::string title = view.group_title(group);
   return Block{title + "\n   " + quote.text,
                "<strong>" + html_escape(title) + "</strong><br>" + quote.html};

@@ -10,6 +10,9 @@
 #include <utility>
 #include <vector>
 
+#include "core/analyzer.hpp"
+#include "core/text.hpp"
+
 namespace reflexbot::core {
 
 namespace {
@@ -280,6 +283,63 @@ std::string without_hashtags(const std::string& text) {
 }
 
 }  // namespace
+
+std::string typed_name(std::string_view typed, std::size_t max_bytes) {
+  // Quotation marks around the whole name ("„Sirenen und Lautsprecher“"; the answers and digests
+  // quote it themselves): a matching pair, and neither mark inside ('"Masken" und "Kittel"'
+  // stays).
+  constexpr std::array<std::pair<std::string_view, std::string_view>, 9> kQuotePairs = {
+      {{"\"", "\""},
+       {"'", "'"},
+       {"„", "“"},
+       {"„", "”"},
+       {"“", "”"},
+       {"‚", "‘"},
+       {"‘", "’"},
+       {"»", "«"},
+       {"«", "»"}}};
+  std::string_view name = typed;
+  name.remove_prefix(std::min(name.find_first_not_of(' '), name.size()));
+  name.remove_suffix(name.size() - std::min(name.find_last_not_of(' ') + 1, name.size()));
+  for (const auto& [open, close] : kQuotePairs) {
+    if (name.size() <= open.size() + close.size() || !name.starts_with(open) ||
+        !name.ends_with(close)) {
+      continue;
+    }
+    const std::string_view inner =
+        name.substr(open.size(), name.size() - open.size() - close.size());
+    if (inner.find(open) == std::string_view::npos && inner.find(close) == std::string_view::npos) {
+      name = inner;
+      break;
+    }
+  }
+  // Hashtags: the '#' goes, the word stays ("#Masken zentral lagern"); a room alias
+  // ("#raum:server") is no tag, quote_text() leaves it out. The token is looked at only where a
+  // '#' starts one (a long name without spaces stays linear).
+  std::string words;
+  bool leading_tag = false;
+  for (std::size_t i = 0; i < name.size(); ++i) {
+    const auto is_tag = [&] {
+      if (name[i] != '#' || (i > 0 && name[i - 1] != ' ') || i + 1 >= name.size() ||
+          name[i + 1] == ' ' || name[i + 1] == '#') {
+        return false;
+      }
+      const std::size_t token_end = std::min(name.find(' ', i), name.size());
+      return name.substr(i, token_end - i).find(':') == std::string_view::npos;
+    };
+    if (!is_tag()) {
+      words += name[i];
+    } else if (words.find_first_not_of(' ') == std::string::npos) {
+      leading_tag = true;
+    }
+  }
+  std::string title = quote_text(words, max_bytes);
+  if (leading_tag) title = upper_first(title);
+  bool readable = false;
+  for (std::size_t i = 0; i < title.size() && !readable; ++i) readable = letter_at(title, i) > 0;
+  if (!readable) title.clear();
+  return title;
+}
 
 std::string quote_text(std::string_view body, std::size_t max_bytes) {
   const auto spans = hidden_spans(body);

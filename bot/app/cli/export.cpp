@@ -492,7 +492,7 @@ std::string markdown_tagged(const ExportData& data, const core::DigestView& view
   for (const std::uint32_t id : ids) {
     const core::DigestGroup& group = view.digest().groups[id];
     const std::string quote = view.quote(core::section_quote(group, view.items(), tags)).text;
-    if (group.current == 1 && !group.named_by_moderator) {
+    if (group.shown_as_quote()) {
       out += "- " + md(quote) + " · " + md(data.group_ref(id)) + "\n";
       continue;
     }
@@ -774,7 +774,7 @@ std::string html_group(const ExportData& data, const core::DigestView& view,
   const std::string mark = view.mark(group);
   // A single contribution without a moderator's name: its quote, then its line (a heading would
   // repeat the quote, which is its title).
-  if (group.members.size() == 1 && !group.named_by_moderator) {
+  if (group.shown_as_quote()) {
     std::string out = "<div class=\"group\">\n";
     for (const std::size_t q : quotes)
       out += "<blockquote>" + view.quote(q).html + "</blockquote>\n";

@@ -27,66 +27,6 @@ using namespace std::chrono_literals;
 
 constexpr std::size_t kMaxTitleBytes = 200;
 
-// A title or a group's name as a moderator typed it, as the digest will show it: one line,
-// Matrix ids, room aliases and links out as in quotes (a digest names cities, not people), cut
-// at a word with "…"; a hashtag keeps its word ("#Masken zentral lagern"). Empty if no letter or
-// digit is left (ASCII, or a two-byte letter such as ä or é; not "…", quotes or spaces).
-std::string typed_title(std::string_view typed) {
-  std::string words;
-  bool leading_tag = false;
-  for (std::size_t i = 0; i < typed.size(); ++i) {
-    // A hashtag, not a room alias ("#raum:server", which quote_text() leaves out). The token is
-    // looked at only where a '#' starts one (a long name without spaces stays linear).
-    const auto is_tag = [&] {
-      if (typed[i] != '#' || (i > 0 && typed[i - 1] != ' ') || i + 1 >= typed.size() ||
-          typed[i + 1] == ' ' || typed[i + 1] == '#') {
-        return false;
-      }
-      const std::size_t token_end = std::min(typed.find(' ', i), typed.size());
-      return typed.substr(i, token_end - i).find(':') == std::string_view::npos;
-    };
-    if (!is_tag()) {
-      words += typed[i];
-    } else if (words.find_first_not_of(' ') == std::string::npos) {
-      leading_tag = true;
-    }
-  }
-  // Quotation marks typed around the whole name ("„Sirenen und Lautsprecher“"): the answers and
-  // digests quote it themselves.
-  constexpr std::string_view kQuoteMarks[] = {"\"", "'", "„", "“", "”", "‚", "‘", "’", "»", "«"};
-  std::string_view name = words;
-  name.remove_prefix(std::min(name.find_first_not_of(' '), name.size()));
-  name.remove_suffix(name.size() - std::min(name.find_last_not_of(' ') + 1, name.size()));
-  for (const std::string_view open : kQuoteMarks) {
-    if (!name.starts_with(open)) continue;
-    for (const std::string_view close : kQuoteMarks) {
-      if (name.size() > open.size() + close.size() && name.ends_with(close)) {
-        name = name.substr(open.size(), name.size() - open.size() - close.size());
-        break;
-      }
-    }
-    break;
-  }
-  std::string title = core::quote_text(name, kMaxTitleBytes);
-  // A name that starts with a hashtag ("#warnung der Bevölkerung") starts with a capital letter,
-  // as titles do (tags are written in lower case); ASCII and Latin-1 letters (ä → Ä).
-  if (leading_tag && !title.empty()) {
-    auto& first = reinterpret_cast<unsigned char&>(title[0]);
-    if (first >= 'a' && first <= 'z') {
-      first = static_cast<unsigned char>(first - 'a' + 'A');
-    } else if (first == 0xC3 && title.size() > 1) {
-      auto& second = reinterpret_cast<unsigned char&>(title[1]);
-      if (second >= 0xA0 && second <= 0xBE && second != 0xB7) {
-        second = static_cast<unsigned char>(second - 0x20);
-      }
-    }
-  }
-  bool readable = false;
-  for (std::size_t i = 0; i < title.size() && !readable; ++i)
-    readable = core::letter_at(title, i) > 0;
-  if (!readable) title.clear();
-  return title;
-}
 // A group as digest `d` listed it (`listed`), as it is now: without the contributions a moderator
 // moved out since (!verschieben or !abtrennen on them, after `d` was posted), so that a command
 // with the old number does not undo that. A merge or a rename since leaves the members where they
@@ -333,9 +273,10 @@ std::optional<store::DigestRecord> Digests::digest_meant(
   // could mean either, so it means neither.
   if (latest.size() == 2 && latest[0].posted_at - latest[1].posted_at < std::chrono::hours(24)) {
     const std::string_view which = which_text.empty() ? t.which_digest : which_text;
-    reply(core::fill(which, {core::plain("earlier", label(latest[1].number)),
-                             core::plain("later", label(latest[0].number)),
-                             core::plain("n", std::to_string(args.group.value_or(1)))}));
+    reply(
+        core::fill(which, {core::plain("earlier", label(latest[1].number)),
+                           core::plain("later", label(latest[0].number)),
+                           core::plain("n", std::to_string(std::max(1, args.group.value_or(1))))}));
     return std::nullopt;
   }
   return latest.front();
@@ -473,14 +414,22 @@ void Digests::on_lesson(const core::Command& command, const matrix::Event& event
     }
     // The group as it is now, as the corrections take it: without what was moved out since, with
     // what was moved or merged into its curated group since.
+    // Only those written in the digest's period: a curated group lasts across digests, and a
+    // lesson from D5's group is not also from D3's.
     sources = as_now(store_, *digest, std::move(sources));
-    std::set<std::int64_t> curated;
+    std::set<std::string> taken(sources.begin(), sources.end());
+    std::set<std::string> in_groups;  // members of the groups read already: not read again
     for (std::size_t i = 0, listed = sources.size(); i < listed; ++i) {
+      if (in_groups.contains(sources[i])) continue;
       const auto group = store::curated_group_of(store_, digest->scope_room, sources[i]);
-      if (!group || !curated.insert(group->id).second) continue;
+      if (!group) continue;
       for (const std::string& member : group->members) {
-        if (std::find(sources.begin(), sources.end(), member) == sources.end()) {
+        in_groups.insert(member);
+        if (taken.contains(member)) continue;
+        const auto c = store_.contribution(member);
+        if (c && c->written_at >= digest->from && c->written_at < digest->to) {
           sources.push_back(member);
+          taken.insert(member);
         }
       }
     }
@@ -498,15 +447,14 @@ void Digests::on_lesson(const core::Command& command, const matrix::Event& event
 
   // The title: as given, else the name moderators gave the group, else the key words the
   // sources share.
-  std::string title = typed_title(args.title);
-  if (title.empty() && digest) {
-    if (const auto group = store::curated_group_of(store_, digest->scope_room, sources.front())) {
-      title = group->name;
-    }
-  }
-  // One contribution: its own words, as digests title it.
-  if (title.empty() && sources.size() == 1) {
-    if (const auto c = store_.contribution(sources.front())) title = core::quote_text(c->body, 60);
+  std::string title = core::typed_name(args.title, kMaxTitleBytes);
+  // (A reply to one contribution takes a name only its own: one a moderator gave it alone.) Not
+  // the contribution's own sentence: a lesson outlives its sources, and a forgotten
+  // contribution's words must not stay behind in it.
+  if (title.empty()) {
+    const std::string scope = digest ? digest->scope_room : builder_.scope_room(room.room_id);
+    const auto group = store::curated_group_of(store_, scope, sources.front());
+    if (group && (digest || group->members.size() == 1)) title = group->name;
   }
   if (title.empty()) {
     std::vector<core::DigestItem> items;
@@ -697,7 +645,7 @@ void Digests::on_curation(const core::Command& command, const matrix::Event& eve
     header = core::fill(t.merged, {core::plain("first", label(digest->number, a)),
                                    core::plain("second", label(digest->number, b))});
   } else if (kind == CommandKind::rename_group) {
-    const std::string name = typed_title(args->name);
+    const std::string name = core::typed_name(args->name, kMaxTitleBytes);
     if (name.empty()) {
       reply(text_notice(usage));
       return;
@@ -722,11 +670,23 @@ void Digests::on_curation(const core::Command& command, const matrix::Event& eve
     context.scope.pin_curated(scope, reply_to, curated, context.now);
     header = core::fill(t.moved, {core::plain("group", label(digest->number, target))});
   } else {
-    // Alone already: pinned to a group of its own, or listed alone in its digest (and pinned to
-    // no other group since). Nothing changes, so no move is recorded that would make the
-    // number a digest gave it since name nothing.
+    // Alone already: pinned to a group of its own, or (pinned nowhere) listed alone in its digest
+    // and alone there still. Nothing changes, so no move is recorded that would make the number
+    // a digest gave it since name nothing.
     const auto pinned = store::curated_group_of(store_, scope, reply_to);
-    if (pinned ? pinned->members.size() == 1 : (source_group && rest.empty())) {
+    bool alone = pinned && pinned->members.size() == 1;
+    if (!pinned && source_group && rest.empty() && digest->from < digest->to) {
+      // Listed alone, and alone in the digest as it is built now: a new contribution may sit in a
+      // corrected group through that group's older members, which the digest's numbers omit.
+      const Result now = builder_.build(digest->scope_room, digest->from, digest->to, context.now);
+      for (std::size_t i = 0; i < now.items.size() && i < now.digest.group_of.size(); ++i) {
+        if (now.items[i].id != reply_to) continue;
+        const std::uint32_t g = now.digest.group_of[i];
+        alone = g != core::kNoGroup && now.digest.groups[g].members.size() == 1;
+        break;
+      }
+    }
+    if (alone) {
       reply(text_notice(t.already_alone));
       return;
     }
@@ -866,7 +826,7 @@ void Digests::on_correct(const core::Command& command, const matrix::Event& even
   const std::string id = std::to_string(lesson->id);
   const std::string by = changed_by(event);
   if (args.field == core::LessonField::title) {
-    const std::string title = typed_title(args.value);
+    const std::string title = core::typed_name(args.value, kMaxTitleBytes);
     if (title.empty()) {
       reply(text_notice(t.usage_correct));
       return;

@@ -1523,6 +1523,9 @@ TEST_F(DispatcherTest, SplittingAContributionThatIsAloneAlreadyChangesNothing) {
   auto notices = notices_in(kRoom);
   EXPECT_EQ(notices[notices.size() - 2], "Der Beitrag ist schon eine eigene Gruppe.");
   EXPECT_EQ(notices.back(), "Der Beitrag ist schon eine eigene Gruppe.");
+  // No move recorded: for D2, $e was not moved since.
+  EXPECT_TRUE(
+      store::moved_since(*store_, *store::digest_numbered(*store_, kRoom, 2), {"$e"}).empty());
   const auto after = store::curated_groups(*store_, kRoom);
   ASSERT_EQ(after.size(), before.size());
   for (std::size_t i = 0; i < after.size(); ++i) EXPECT_EQ(after[i].members, before[i].members);
@@ -1639,27 +1642,39 @@ TEST_F(DispatcherTest, ALessonByANumberTakesWhatWasMovedOrMergedIntoItSince) {
 }
 
 // A name or a lesson title typed in quotation marks loses them (the answers quote it); a
-// lesson from one contribution is titled by its words, as digests title it.
+// lesson from one contribution takes the name a moderator gave it alone, never its sentence (a
+// lesson outlives its sources: forget-me must not leave a person's words in it).
 TEST_F(DispatcherTest, NamesTypedInQuotesAndLessonsFromOneContribution) {
   seed_room(kRoom);
   sync(body("s1", {{kRoom, joined(two_themes_with_digest())}}));
+  {
+    store::BatchScope batch(*store_);
+    const std::int64_t alone = batch.curate_alone(kRoom, "$e", core::TimePoint{});
+    batch.rename_curated(alone, "Erreichbarkeit", core::TimePoint{});
+    batch.commit();
+  }
   sync(body(
       "s2",
-      {{kRoom, joined({message("$r1", "@mod:example.org",
-                               "!umbenennen D1-1 „Masken und Schutzausrüstung“"),
-                       message("$r2", "@mod:example.org", "!umbenennen D1-2 \"Hotline\""),
-                       message("$l1", "@mod:example.org", "!lehre D1-1 “Masken früher bestellen”"),
-                       moderator_reply("$l2", "!lehre", "$c")})}}));
+      {{kRoom,
+        joined(
+            {message("$r1", "@mod:example.org", "!umbenennen D1-1 „Masken und Schutzausrüstung“"),
+             message("$r2", "@mod:example.org", "!umbenennen D1-2 \"Hotline\""),
+             message("$l1", "@mod:example.org", "!lehre D1-1 “Masken früher bestellen”"),
+             moderator_reply("$l2", "!lehre", "$a"), moderator_reply("$l3", "!lehre", "$e")})}}));
   std::vector<std::string> names;
   for (const auto& group : store::curated_groups(*store_, kRoom)) names.push_back(group.name);
   std::sort(names.begin(), names.end());
-  EXPECT_EQ(names, (std::vector<std::string>{"Hotline", "Masken und Schutzausrüstung"}));
+  EXPECT_EQ(names,
+            (std::vector<std::string>{"Erreichbarkeit", "Hotline", "Masken und Schutzausrüstung"}));
   auto lessons = store::lessons(*store_, kRoom);
-  ASSERT_EQ(lessons.size(), 2U);
+  ASSERT_EQ(lessons.size(), 3U);
   std::sort(lessons.begin(), lessons.end(),
             [](const auto& a, const auto& b) { return a.id < b.id; });
   EXPECT_EQ(lessons[0].title, "Masken früher bestellen");
-  EXPECT_EQ(lessons[1].title, "Die Hotline war völlig überlastet");
+  // $a is in the renamed group with $b: not that group's name, and not its own sentence.
+  EXPECT_NE(lessons[1].title, "Masken und Schutzausrüstung");
+  EXPECT_EQ(lessons[1].title.find("viel zu spät"), std::string::npos) << lessons[1].title;
+  EXPECT_EQ(lessons[2].title, "Erreichbarkeit");
 }
 
 // A lesson recorded a second time under a title the room has (the same group twice, or the
@@ -1673,13 +1688,56 @@ TEST_F(DispatcherTest, ALessonWithATitleTheRoomHasAlreadyIsPointedOut) {
   const auto lessons = store::lessons(*store_, kRoom);
   ASSERT_EQ(lessons.size(), 3U);
   const auto notices = notices_in(kRoom);
-  EXPECT_EQ(notices[notices.size() - 2].find("L1"), std::string::npos)
-      << notices[notices.size() - 2];
+  EXPECT_EQ(notices[notices.size() - 2], "Lehre L" + std::to_string(lessons[1].id) +
+                                             " festgehalten: „Hotline“ (D1 Nr. 2, 2 Beiträge).");
   EXPECT_EQ(notices.back(), "Lehre L" + std::to_string(lessons[2].id) +
                                 " festgehalten: „masken“ (D1 Nr. 1, 2 Beiträge).\nL" +
                                 std::to_string(lessons[0].id) +
                                 " hat denselben Titel. Falls doppelt: !entfernen L" +
                                 std::to_string(lessons[2].id));
+}
+
+// A curated group lasts across digests: a lesson by an older number takes what was moved into
+// the group later only if it was written in that digest's period.
+TEST_F(DispatcherTest, ALessonByANumberTakesOnlyItsDigestsPeriod) {
+  seed_room(kRoom);
+  sync(body("s1", {{kRoom, joined(two_themes_with_digest())}}));
+  sync(body("s2",
+            {{kRoom, joined({message("$r", "@mod:example.org", "!umbenennen D1-1 Masken")})}}));
+  now_ms_ += 8 * 24 * kHour;
+  sync(body(
+      "s3",
+      {{kRoom, joined({message("$n", "@emil:example.org", "Wieder fehlten Masken im Lager #problem",
+                               "m.text", now_ms_)})}}));
+  sync(body("s4", {{kRoom, joined({moderator_reply("$v", "!verschieben D1-1", "$n")})}}));
+  ASSERT_EQ(notices_in(kRoom).back().rfind("Der Beitrag gehört jetzt zu D1-1", 0), 0U)
+      << notices_in(kRoom).back();
+  sync(body("s5", {{kRoom, joined({message("$l", "@mod:example.org", "!lehre D1-1")})}}));
+  const auto lessons = store::lessons(*store_, kRoom);
+  ASSERT_EQ(lessons.size(), 1U) << notices_in(kRoom).back();
+  EXPECT_EQ(lessons[0].sources, 2);
+}
+
+// A new contribution that a digest lists alone by its number may still sit in a corrected group
+// (through that group's older members): splitting it off is a change, not "schon".
+TEST_F(DispatcherTest, SplittingOffANewContributionOfACorrectedGroupIsAChange) {
+  seed_room(kRoom);
+  sync(body("s1", {{kRoom, joined(two_themes_with_digest())}}));
+  sync(body("s2", {{kRoom, joined({message("$r", "@mod:example.org",
+                                           "!umbenennen D1-1 Beschaffungsproblem")})}}));
+  now_ms_ += 8 * 24 * kHour;
+  sync(body("s3", {{kRoom, joined({message("$w", "@emil:example.org",
+                                           "Masken und Schutzausrüstung wieder zu spät beschafft "
+                                           "#problem",
+                                           "m.text", now_ms_),
+                                   message("$d2", "@anna:example.org", "!digest")})}}));
+  sync(body("s4", {{kRoom, joined({message("$all", "@mod:example.org", "!digest D2")})}}));
+  const std::string complete = notices_in(kRoom).back();
+  ASSERT_NE(complete.find("Beschaffungsproblem"), std::string::npos) << complete;
+  ASSERT_TRUE(number_in(3, {"$w"}).has_value()) << complete;
+  sync(body("s5", {{kRoom, joined({moderator_reply("$s", "!abtrennen", "$w")})}}));
+  EXPECT_EQ(notices_in(kRoom).back().rfind("Der Beitrag ist jetzt eine eigene Gruppe", 0), 0U)
+      << notices_in(kRoom).back();
 }
 
 TEST_F(DispatcherTest, ALessonFromAReplyToAContribution) {
