@@ -626,11 +626,13 @@ Expected<CurationArgs, CurationProblem> parse_curation_args(const Command& comma
     auto ref = parse_group_ref(next_word());
     if (!ref) return usage;
     if (i > 0) {
-      // "!zusammenführen D4-2 5": the second of the first's digest; two digests: no.
+      // "!zusammenführen D4-2 5": the second of the first's digest ("2 D4-5": the first of the
+      // second's); two digests: no.
       if (!ref->digest) ref->digest = args.groups.front().digest;
+      if (!args.groups.front().digest) args.groups.front().digest = ref->digest;
       if (ref->digest != args.groups.front().digest) {
-        // "D1-3 D4-2": said so (unless more follows, or the first names no digest).
-        if (!rest.empty() || !args.groups.front().digest) return usage;
+        // "D1-3 D4-2": said so (unless more follows).
+        if (!rest.empty()) return usage;
         return Unexpected{CurationProblem{ref->digest}};
       }
     }

@@ -170,7 +170,7 @@ struct GroupRef {
 std::optional<GroupRef> parse_group_ref(std::string_view word);
 
 /// The moderators' corrections of a digest's groups: `!zusammenführen D4-2 D4-5` (two groups of
-/// one digest; a plain second number is of the first's digest), `!verschieben D4-3` (one group,
+/// one digest; a plain number is of the other's digest), `!verschieben D4-3` (one group,
 /// as a reply to a contribution), `!abtrennen` (none, as a reply to a contribution),
 /// `!umbenennen D4-2 Neuer Titel` (one group and the name).
 struct CurationArgs {

@@ -275,9 +275,8 @@ TEST(ParseCommand, CorrectionsOfDigestGroupsInGermanAndEnglish) {
   EXPECT_EQ(rename->groups[0].digest, 4);
   EXPECT_EQ(rename->groups[0].group, 2);
   EXPECT_EQ(rename->name, "Masken und Lager");
-  for (const char* bad :
-       {"!merge D4-2", "!merge D4-2 x", "!move", "!move -1", "!split D4-2", "!rename D4-2",
-        "!rename Titel", "!merge 1 2 3", "!merge 1 D5-3", "!merge D4-2 D5-3 x"}) {
+  for (const char* bad : {"!merge D4-2", "!merge D4-2 x", "!move", "!move -1", "!split D4-2",
+                          "!rename D4-2", "!rename Titel", "!merge 1 2 3", "!merge D4-2 D5-3 x"}) {
     SCOPED_TRACE(bad);
     const auto args = parse_curation_args(*parse_command(bad));
     ASSERT_FALSE(args);
@@ -287,6 +286,12 @@ TEST(ParseCommand, CorrectionsOfDigestGroupsInGermanAndEnglish) {
   const auto two = parse_curation_args(*parse_command("!merge D4-2 D5-3"));
   ASSERT_FALSE(two);
   EXPECT_EQ(two.error().other_digest, 5);
+  // "1 D5-3": the first of the second's digest, as "D5-1 3" takes the second from the first.
+  const auto first_bare = parse_curation_args(*parse_command("!merge 1 D5-3"));
+  ASSERT_TRUE(first_bare);
+  EXPECT_EQ(first_bare->groups[0].digest, 5);
+  EXPECT_EQ(first_bare->groups[0].group, 1);
+  EXPECT_EQ(first_bare->groups[1].digest, 5);
   // Group 0 is a number like any other; the digest says it has none.
   const auto zero = parse_curation_args(*parse_command("!move D4-0"));
   ASSERT_TRUE(zero);
