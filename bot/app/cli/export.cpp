@@ -772,21 +772,21 @@ std::string html_group(const ExportData& data, const core::DigestView& view,
                        const core::DigestGroup& group, std::string_view line,
                        const std::vector<std::size_t>& quotes) {
   const std::string mark = view.mark(group);
+  std::string blockquotes;
+  for (const std::size_t q : quotes) {
+    blockquotes += "<blockquote>" + view.quote(q).html + "</blockquote>\n";
+  }
   // A single contribution without a moderator's name: its quote, then its line (a heading would
   // repeat the quote, which is its title).
   if (group.shown_as_quote()) {
-    std::string out = "<div class=\"group\">\n";
-    for (const std::size_t q : quotes)
-      out += "<blockquote>" + view.quote(q).html + "</blockquote>\n";
-    return out + "<p class=\"line\">" + html(line) + (mark.empty() ? "" : " (" + html(mark) + ")") +
-           " · " + html(data.group_ref(group.id)) + "</p>\n</div>\n";
+    return "<div class=\"group\">\n" + blockquotes + "<p class=\"line\">" + html(line) +
+           (mark.empty() ? "" : " (" + html(mark) + ")") + " · " + html(data.group_ref(group.id)) +
+           "</p>\n</div>\n";
   }
-  std::string out = "<div class=\"group\">\n<h3>" + html(view.group_title(group)) +
-                    (mark.empty() ? "" : " <small>(" + html(mark) + ")</small>") + " <small>· " +
-                    html(data.group_ref(group.id)) + "</small></h3>\n";
-  out += "<p class=\"line\">" + html(line) + "</p>\n";
-  for (const std::size_t q : quotes) out += "<blockquote>" + view.quote(q).html + "</blockquote>\n";
-  return out + "</div>\n";
+  return "<div class=\"group\">\n<h3>" + html(view.group_title(group)) +
+         (mark.empty() ? "" : " <small>(" + html(mark) + ")</small>") + " <small>· " +
+         html(data.group_ref(group.id)) + "</small></h3>\n<p class=\"line\">" + html(line) +
+         "</p>\n" + blockquotes + "</div>\n";
 }
 
 std::string html_themes(const ExportData& data, const core::DigestView& view) {

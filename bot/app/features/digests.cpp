@@ -40,6 +40,12 @@ std::vector<std::string> as_now(store::Store& store, const store::DigestRecord& 
   return listed;
 }
 
+// How moderators name a digest ("D4") and its group ("D4-2").
+std::string digest_label(std::int64_t number) { return "D" + std::to_string(number); }
+std::string group_label(std::int64_t digest, int group) {
+  return digest_label(digest) + "-" + std::to_string(group);
+}
+
 constexpr std::size_t kMaxListed = 50;
 // Members of a curated group from before a digest's period that still pull new contributions
 // into it (its newest ones): enough to carry a theme, few enough for the 100k digest.
@@ -211,7 +217,7 @@ void Digests::post(const std::string& room_id, Result& result, const matrix::Eve
   if (result.digest.contributions > 0) {
     record = context.scope.create_digest(room_id, result.scope_room, result.from, result.to,
                                          context.now);
-    result.digest.request.label = "D" + std::to_string(record->number);
+    result.digest.request.label = digest_label(record->number);
   }
   result.notices = core::render_digest(result.digest, result.items, settings_.max_event_bytes);
   for (std::size_t i = 0; i < result.notices.size(); ++i) {
@@ -255,10 +261,10 @@ std::optional<store::DigestRecord> Digests::digest_meant(
     const core::LessonArgs& args, const std::string& reply_to, const store::RoomRecord& room,
     const std::function<void(const core::Notice&)>& reply, std::string_view which_text) {
   const auto& t = core::texts(settings_.language).lesson;
-  const auto label = [](std::int64_t number) { return "D" + std::to_string(number); };
   if (args.digest) {
     auto digest = store::digest_numbered(store_, room.room_id, *args.digest);
-    if (!digest) reply(core::fill(t.unknown_digest, {core::plain("digest", label(*args.digest))}));
+    if (!digest)
+      reply(core::fill(t.unknown_digest, {core::plain("digest", digest_label(*args.digest))}));
     return digest;
   }
   if (!reply_to.empty()) {
@@ -274,8 +280,8 @@ std::optional<store::DigestRecord> Digests::digest_meant(
   if (latest.size() == 2 && latest[0].posted_at - latest[1].posted_at < std::chrono::hours(24)) {
     const std::string_view which = which_text.empty() ? t.which_digest : which_text;
     reply(
-        core::fill(which, {core::plain("earlier", label(latest[1].number)),
-                           core::plain("later", label(latest[0].number)),
+        core::fill(which, {core::plain("earlier", digest_label(latest[1].number)),
+                           core::plain("later", digest_label(latest[0].number)),
                            core::plain("n", std::to_string(std::max(1, args.group.value_or(1))))}));
     return std::nullopt;
   }
@@ -342,8 +348,8 @@ void Digests::on_digest(const core::Command& command, const matrix::Event& event
     if (!record || record->from >= record->to) {
       context.out.notice(
           room.room_id,
-          core::fill(t.unknown_digest, {core::plain("digest", "D" + std::to_string(args->digest))}),
-          &event, key);
+          core::fill(t.unknown_digest, {core::plain("digest", digest_label(args->digest))}), &event,
+          key);
       return;
     }
     Result result =
@@ -408,14 +414,13 @@ void Digests::on_lesson(const core::Command& command, const matrix::Event& event
     if (!digest) return;
     sources = store::digest_group(store_, digest->id, *args.group);
     if (sources.empty()) {
-      reply(core::fill(t.no_group, {core::plain("digest", "D" + std::to_string(digest->number)),
+      reply(core::fill(t.no_group, {core::plain("digest", digest_label(digest->number)),
                                     core::plain("n", std::to_string(*args.group))}));
       return;
     }
     // The group as it is now, as the corrections take it: without what was moved out since, with
-    // what was moved or merged into its curated group since.
-    // Only those written in the digest's period: a curated group lasts across digests, and a
-    // lesson from D5's group is not also from D3's.
+    // what was moved or merged into its curated group since — of the digest's period only (a
+    // curated group lasts across digests: a lesson from D5's group is not also from D3's).
     sources = as_now(store_, *digest, std::move(sources));
     std::set<std::string> taken(sources.begin(), sources.end());
     std::set<std::string> in_groups;  // members of the groups read already: not read again
@@ -434,10 +439,8 @@ void Digests::on_lesson(const core::Command& command, const matrix::Event& event
       }
     }
     if (sources.empty()) {
-      const std::string group =
-          "D" + std::to_string(digest->number) + "-" + std::to_string(*args.group);
       reply(core::fill(core::texts(settings_.language).curation.moved_away,
-                       {core::plain("group", group)}));
+                       {core::plain("group", group_label(digest->number, *args.group))}));
       return;
     }
   } else {
@@ -506,7 +509,7 @@ void Digests::on_lesson(const core::Command& command, const matrix::Event& event
     reply(with_hint(core::fill(
         t.created_from_digest,
         {core::plain("id", std::to_string(id)), core::plain("title", title),
-         core::plain("digest", "D" + std::to_string(digest->number)),
+         core::plain("digest", digest_label(digest->number)),
          core::plain("n", std::to_string(*args.group)), core::plain("sources", count)})));
   } else {
     reply(with_hint(
@@ -542,7 +545,7 @@ void Digests::on_curation(const core::Command& command, const matrix::Event& eve
   if (!args) {
     // Two groups of two digests ("D1-3 D4-2"): say so, not only how it goes.
     if (const auto& other = args.error().other_digest) {
-      reply(core::fill(t.two_digests, {core::plain("digest", "D" + std::to_string(*other))}));
+      reply(core::fill(t.two_digests, {core::plain("digest", digest_label(*other))}));
     } else {
       reply(text_notice(usage));
     }
@@ -561,9 +564,6 @@ void Digests::on_curation(const core::Command& command, const matrix::Event& eve
     reply(text_notice(tl.not_contribution));
     return;
   }
-  const auto label = [](std::int64_t digest, int n) {
-    return "D" + std::to_string(digest) + "-" + std::to_string(n);
-  };
 
   // The digest the groups are numbered in, and each named group's contributions.
   std::optional<store::DigestRecord> digest;
@@ -578,13 +578,14 @@ void Digests::on_curation(const core::Command& command, const matrix::Event& eve
     for (const core::GroupRef& ref : args->groups) {
       std::vector<std::string> listed = store::digest_group(store_, digest->id, ref.group);
       if (listed.empty()) {
-        reply(core::fill(tl.no_group, {core::plain("digest", "D" + std::to_string(digest->number)),
+        reply(core::fill(tl.no_group, {core::plain("digest", digest_label(digest->number)),
                                        core::plain("n", std::to_string(ref.group))}));
         return;
       }
       named.push_back(as_now(store_, *digest, std::move(listed)));
       if (named.back().empty()) {
-        reply(core::fill(t.moved_away, {core::plain("group", label(digest->number, ref.group))}));
+        reply(core::fill(t.moved_away,
+                         {core::plain("group", group_label(digest->number, ref.group))}));
         return;
       }
     }
@@ -630,20 +631,19 @@ void Digests::on_curation(const core::Command& command, const matrix::Event& eve
     const int a = args->groups[0].group;
     const int b = args->groups[1].group;
     if (a == b) {
-      reply(
-          core::fill(t.same_group, {core::plain("digest", "D" + std::to_string(digest->number))}));
+      reply(core::fill(t.same_group, {core::plain("digest", digest_label(digest->number))}));
       return;
     }
     std::vector<std::string> events = named[0];
     events.insert(events.end(), named[1].begin(), named[1].end());
     if (pinned_together(events)) {
-      reply(core::fill(t.already_merged, {core::plain("first", label(digest->number, a)),
-                                          core::plain("second", label(digest->number, b))}));
+      reply(core::fill(t.already_merged, {core::plain("first", group_label(digest->number, a)),
+                                          core::plain("second", group_label(digest->number, b))}));
       return;
     }
     curated = context.scope.curate(scope, events, context.now);
-    header = core::fill(t.merged, {core::plain("first", label(digest->number, a)),
-                                   core::plain("second", label(digest->number, b))});
+    header = core::fill(t.merged, {core::plain("first", group_label(digest->number, a)),
+                                   core::plain("second", group_label(digest->number, b))});
   } else if (kind == CommandKind::rename_group) {
     const std::string name = core::typed_name(args->name, kMaxTitleBytes);
     if (name.empty()) {
@@ -652,15 +652,16 @@ void Digests::on_curation(const core::Command& command, const matrix::Event& eve
     }
     curated = context.scope.curate(scope, named[0], context.now);
     context.scope.rename_curated(curated, name, context.now);
-    header =
-        core::fill(t.renamed, {core::plain("group", label(digest->number, args->groups[0].group))});
+    header = core::fill(t.renamed,
+                        {core::plain("group", group_label(digest->number, args->groups[0].group))});
   } else if (kind == CommandKind::move_contribution) {
     const int target = args->groups[0].group;
     // Listed in the target and not moved since, or in one curated group with its members now.
     std::vector<std::string> with_target = named[0];
     with_target.push_back(reply_to);
     if (source_group == target || (with_target.size() > 1 && pinned_together(with_target))) {
-      reply(core::fill(t.already_there, {core::plain("group", label(digest->number, target))}));
+      reply(
+          core::fill(t.already_there, {core::plain("group", group_label(digest->number, target))}));
       return;
     }
     // The group it leaves stays as it is without it (its other members are pinned, so they do
@@ -668,7 +669,7 @@ void Digests::on_curation(const core::Command& command, const matrix::Event& eve
     if (!rest.empty()) context.scope.curate(scope, rest, context.now);
     curated = context.scope.curate(scope, without(named[0]), context.now);
     context.scope.pin_curated(scope, reply_to, curated, context.now);
-    header = core::fill(t.moved, {core::plain("group", label(digest->number, target))});
+    header = core::fill(t.moved, {core::plain("group", group_label(digest->number, target))});
   } else {
     // Alone already: pinned to a group of its own, or (pinned nowhere) listed alone in its digest
     // and alone there still. Nothing changes, so no move is recorded that would make the number
